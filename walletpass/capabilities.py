@@ -1,0 +1,220 @@
+"""What a provider can do, declared as data.
+
+Each provider states, for every operation and every neutral field, whether its vendor supports it
+NATIVE, EMULATED (the note says how) or NONE (the note names the alternative), with a limit where
+one applies. Anything a provider does not declare is NONE: a field added to the core later is
+refused by an older plugin instead of being silently dropped. The CLI, the docs' matrix, the fake
+provider's vendor profiles and the conformance suite all read these declarations, so what the
+documentation promises is exactly what the code enforces.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+
+__all__ = [
+    "CORE_OPERATIONS",
+    "Capabilities",
+    "Capability",
+    "Declaration",
+    "Support",
+    "emulated",
+    "native",
+    "none",
+]
+
+
+class Support(StrEnum):
+    NATIVE = "native"
+    EMULATED = "emulated"
+    NONE = "none"
+
+
+class Capability(StrEnum):
+    """Names of the neutral operations and fields a provider declares support for."""
+
+    # operations
+    CREATE = "create"
+    GET = "get"
+    UPDATE = "update"
+    REDEEM = "redeem"
+    DELETE = "delete"
+    LIST = "list"
+    CREATE_MANY = "create_many"
+
+    # pass kinds
+    KIND_GENERIC = "kind.generic"
+    KIND_EVENT_TICKET = "kind.event_ticket"
+    KIND_LOYALTY = "kind.loyalty"
+    KIND_COUPON = "kind.coupon"
+    KIND_MEMBERSHIP = "kind.membership"
+    KIND_RESERVATION = "kind.reservation"
+    KIND_APPOINTMENT = "kind.appointment"
+    KIND_GIFT_CARD = "kind.gift_card"
+    KIND_BOARDING_PASS = "kind.boarding_pass"
+
+    # fields
+    EXTERNAL_ID = "external_id"
+    HOLDER_NAME = "holder.name"
+    HOLDER_EMAIL = "holder.email"
+    HOLDER_PHONE = "holder.phone"
+    HOLDER_LANGUAGE = "holder.language"
+    FIELDS = "fields"
+    FIELD_LABELS = "fields.label"
+    BARCODE_QR = "barcode.qr"
+    BARCODE_PDF417 = "barcode.pdf417"
+    BARCODE_AZTEC = "barcode.aztec"
+    BARCODE_CODE128 = "barcode.code128"
+    BARCODE_ALT_TEXT = "barcode.alt_text"
+    LOCATIONS = "locations"
+    LOCATION_ALTITUDE = "locations.altitude"
+    LOCATION_RADIUS = "locations.radius"
+    LOCATION_RELEVANT_TEXT = "locations.relevant_text"
+    LOCATION_NAME = "locations.name"
+    LOCATION_ADDRESS = "locations.address"
+    LOCATION_URL = "locations.url"
+    BEACONS = "beacons"
+    BEACON_RELEVANT_TEXT = "beacons.relevant_text"
+    BEACON_NAME = "beacons.name"
+    RELEVANT_AT = "relevant_at"
+    EXPIRES_AT = "expires_at"
+    COLOR_BACKGROUND = "colors.background"
+    COLOR_FOREGROUND = "colors.foreground"
+    COLOR_LABEL = "colors.label"
+    LOGO_TEXT = "logo_text"
+    DESCRIPTION = "description"
+    ORGANIZATION_NAME = "organization_name"
+    IMAGES = "images"
+    GROUP = "group"
+    NFC = "nfc"
+    BALANCE = "balance"
+    TIER = "tier"
+    EVENT_TITLE = "event.title"
+    EVENT_STARTS_AT = "event.starts_at"
+    EVENT_DURATION = "event.duration"
+    EVENT_URL = "event.url"
+    EXTRA = "extra"
+
+    # update behaviour
+    UPDATE_MESSAGE = "update.message"
+    UPDATE_NOTIFY = "update.notify"
+    UPDATE_CLEAR = "update.clear"
+
+    @property
+    def is_operation(self) -> bool:
+        return self in CORE_OPERATIONS
+
+    @property
+    def group_name(self) -> str:
+        """A heading for tables: operations, kinds, fields or update behaviour."""
+        if self.is_operation:
+            return "operations"
+        return {"kind": "pass kinds", "update": "updates"}.get(self.value.split(".")[0], "fields")
+
+
+CORE_OPERATIONS: frozenset[Capability] = frozenset(
+    {
+        Capability.CREATE,
+        Capability.GET,
+        Capability.UPDATE,
+        Capability.REDEEM,
+        Capability.DELETE,
+        Capability.LIST,
+        Capability.CREATE_MANY,
+    }
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Declaration:
+    """One entry of the matrix: the level of support, why, and the limit that applies."""
+
+    support: Support
+    note: str = ""
+    limit: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.support is Support.EMULATED and not self.note:
+            raise ValueError("an EMULATED declaration needs a note saying how it is emulated")
+        if self.support is Support.NONE and not self.note:
+            raise ValueError("a NONE declaration needs a note naming the alternative")
+        if self.limit is not None and self.limit < 0:
+            raise ValueError("a limit cannot be negative")
+
+    @property
+    def available(self) -> bool:
+        return self.support is not Support.NONE
+
+    def describe(self) -> str:
+        text = self.support.value.upper()
+        if self.limit is not None:
+            text += f" (max {self.limit})"
+        if self.note:
+            text += f": {self.note}"
+        return text
+
+
+def native(note: str = "", *, limit: int | None = None) -> Declaration:
+    return Declaration(Support.NATIVE, note, limit)
+
+
+def emulated(note: str, *, limit: int | None = None) -> Declaration:
+    return Declaration(Support.EMULATED, note, limit)
+
+
+def none(alternative: str) -> Declaration:
+    return Declaration(Support.NONE, alternative)
+
+
+UNDECLARED = Declaration(Support.NONE, "not declared by this provider")
+
+
+class Capabilities(Mapping[str, Declaration]):
+    """An immutable capability matrix; looking up anything undeclared answers NONE."""
+
+    __slots__ = ("_entries",)
+
+    def __init__(self, entries: Mapping[str, Declaration] | None = None) -> None:
+        cleaned: dict[str, Declaration] = {}
+        for key, declaration in (entries or {}).items():
+            if not isinstance(declaration, Declaration):
+                raise TypeError(f"capability {key!r} must be declared with native/emulated/none")
+            cleaned[str(key)] = declaration
+        self._entries = cleaned
+
+    def __getitem__(self, key: str) -> Declaration:
+        return self._entries.get(str(key), UNDECLARED)
+
+    def __contains__(self, key: object) -> bool:
+        return str(key) in self._entries
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._entries)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def support(self, key: str) -> Support:
+        return self[key].support
+
+    def supports(self, key: str) -> bool:
+        return self[key].available
+
+    def limit(self, key: str) -> int | None:
+        return self[key].limit
+
+    def merged(self, overrides: Mapping[str, Declaration]) -> Capabilities:
+        """A copy with some entries replaced (used by subclasses and vendor profiles)."""
+        return Capabilities({**self._entries, **{str(k): v for k, v in overrides.items()}})
+
+    def complete(self, extra_operations: tuple[str, ...] = ()) -> dict[str, Declaration]:
+        """Every neutral capability (declared or not) plus the provider's own operations."""
+        keys: list[str] = [c.value for c in Capability]
+        keys += [k for k in extra_operations if k not in keys]
+        keys += [k for k in self._entries if k not in keys]
+        return {key: self[key] for key in keys}
+
+    def __repr__(self) -> str:
+        return f"Capabilities({len(self._entries)} declared)"

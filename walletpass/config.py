@@ -1,0 +1,198 @@
+"""Connecting to a provider from code, environment and configuration files.
+
+Precedence, highest first: keyword arguments, environment variables, the configuration file,
+the provider's defaults. The provider name comes from the argument, then ``WALLETPASS_PROVIDER``,
+then the file's ``provider`` key. Secrets (``SecretStr`` settings such as ``api_key``) are refused
+in configuration files, which tend to get committed: they come from the environment
+(``WALLETPASS_<PROVIDER>_API_KEY``) or from code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from walletpass.errors import ConfigurationError
+from walletpass.provider import Provider
+from walletpass.registry import load_provider_class
+from walletpass.settings import ProviderSettings, secret_setting_names
+
+__all__ = ["ResolvedConfig", "connect", "env_prefix", "find_config_file", "from_config", "resolve_config"]
+
+CONFIG_ENV = "WALLETPASS_CONFIG"
+PROVIDER_ENV = "WALLETPASS_PROVIDER"
+CONFIG_FILE_NAME = "walletpass.toml"
+
+
+def env_prefix(provider: str) -> str:
+    """``WALLETPASS_PASS2U_`` for provider ``pass2u``."""
+    return "WALLETPASS_" + re.sub(r"[^A-Za-z0-9]", "_", provider).upper() + "_"
+
+
+def _settings_from_env(
+    provider: str, settings_cls: type[ProviderSettings], env: Mapping[str, str]
+) -> dict[str, Any]:
+    prefix = env_prefix(provider)
+    values: dict[str, Any] = {}
+    known = {name.upper(): name for name in settings_cls.model_fields}
+    for key, raw in env.items():
+        if not key.startswith(prefix):
+            continue
+        setting = known.get(key[len(prefix):])
+        if setting is None:
+            raise ConfigurationError(
+                f"environment variable {key} names no setting of provider {provider!r}; "
+                f"valid: {', '.join(prefix + k for k in sorted(known))}",
+                provider=provider,
+            )
+        values[setting] = _env_value(raw, settings_cls, setting)
+    return values
+
+
+def _env_value(raw: str, settings_cls: type[ProviderSettings], setting: str) -> Any:
+    annotation = repr(settings_cls.model_fields[setting].annotation)
+    if annotation.startswith(("dict", "list", "typing.Dict", "typing.List")) or "dict[" in annotation:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ConfigurationError(f"setting {setting!r} from the environment must be JSON") from None
+    return raw
+
+
+def find_config_file(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
+    env = os.environ if env is None else env
+    explicit = env.get(CONFIG_ENV)
+    if explicit:
+        path = Path(explicit).expanduser()
+        if not path.is_file():
+            raise ConfigurationError(f"{CONFIG_ENV} points to {path}, which is not a file")
+        return path
+    base = cwd or Path.cwd()
+    for candidate in (base / CONFIG_FILE_NAME, base / "pyproject.toml"):
+        if candidate.is_file():
+            if candidate.name == "pyproject.toml" and "walletpass" not in _read_toml(candidate).get(
+                "tool", {}
+            ):
+                continue
+            return candidate
+    return None
+
+
+def _read_toml(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read configuration file {path}: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from None
+
+
+def _file_section(path: Path) -> dict[str, Any]:
+    data = _read_toml(path)
+    if path.name == "pyproject.toml":
+        section = data.get("tool", {}).get("walletpass", {})
+    else:
+        section = data
+    if not isinstance(section, dict):
+        raise ConfigurationError(f"{path}: the walletpass section must be a table")
+    unknown = set(section) - {"provider", "providers"}
+    if unknown:
+        raise ConfigurationError(
+            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; valid: provider, providers"
+        )
+    return section
+
+
+@dataclass
+class ResolvedConfig:
+    """The outcome of resolving configuration, with where each value came from."""
+
+    provider: str
+    values: dict[str, Any]
+    sources: dict[str, str] = field(default_factory=dict)
+    file: Path | None = None
+
+    def connect(self) -> Provider:
+        return load_provider_class(self.provider)(self.values)
+
+
+def resolve_config(
+    provider: str | None = None,
+    *,
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    use_file: bool = True,
+    default_provider: str | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> ResolvedConfig:
+    """Work out the provider and its settings without connecting (``walletpass config check``)."""
+    env = os.environ if env is None else env
+    config_path: Path | None
+    if path is not None:
+        config_path = Path(path)
+        if not config_path.is_file():
+            raise ConfigurationError(f"configuration file {config_path} does not exist")
+    else:
+        config_path = find_config_file(env) if use_file else None
+    section = _file_section(config_path) if config_path else {}
+
+    name = provider or env.get(PROVIDER_ENV) or section.get("provider") or default_provider
+    if not name:
+        raise ConfigurationError(
+            "no provider configured: pass one to connect()/from_config(), set "
+            f"{PROVIDER_ENV}, or put provider = \"...\" in {CONFIG_FILE_NAME}"
+        )
+    if not isinstance(name, str):
+        raise ConfigurationError("the configured provider name must be a string")
+    settings_cls = load_provider_class(name).Settings
+
+    file_values = dict((section.get("providers") or {}).get(name) or {})
+    secrets = secret_setting_names(settings_cls)
+    leaked = sorted(secrets & set(file_values))
+    if leaked:
+        raise ConfigurationError(
+            f"{config_path}: secret setting(s) {', '.join(leaked)} must not be stored in a "
+            f"configuration file; set {', '.join(env_prefix(name) + s.upper() for s in leaked)} "
+            "in the environment instead",
+            provider=name,
+        )
+    env_values = _settings_from_env(name, settings_cls, env)
+    values: dict[str, Any] = {}
+    sources: dict[str, str] = {}
+    for origin, layer in (
+        (str(config_path), file_values),
+        ("environment", env_values),
+        ("argument", dict(overrides or {})),
+    ):
+        for key, value in layer.items():
+            values[key] = value
+            sources[key] = origin
+    return ResolvedConfig(provider=name, values=values, sources=sources, file=config_path)
+
+
+def connect(name: str, /, **settings: Any) -> Provider:
+    """A connected provider by name; settings from keyword arguments, then the environment.
+
+    The configuration file is not read (use :func:`from_config` for that), so code that passes
+    everything explicitly behaves the same wherever it runs.
+    """
+    resolved = resolve_config(name, use_file=False, overrides=settings)
+    return resolved.connect()
+
+
+def from_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    provider: str | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> Provider:
+    """A provider chosen and configured by file and environment: switch vendors without code."""
+    return resolve_config(provider, path=path, env=env, overrides=overrides).connect()

@@ -1,0 +1,227 @@
+"""The walletpass exception hierarchy.
+
+Every error that leaves the public API is a :class:`WalletPassError`, so an application needs one
+``except`` clause to be safe, and can still branch on the precise subclass. The attributes say what
+a caller needs to decide what to do next: may I retry (``retryable``, ``retry_after``), did the
+request perhaps take effect anyway (``outcome_unknown``), and how do I quote it to the vendor's
+support desk (``request_id``). ``details`` is always redacted: it never holds a credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from walletpass.redaction import redact
+
+__all__ = [
+    "AlreadyRedeemed",
+    "AuthenticationError",
+    "BusinessRuleError",
+    "ConfigurationError",
+    "Conflict",
+    "FieldProblem",
+    "InvalidResponse",
+    "NotFound",
+    "PassExpired",
+    "PermissionDenied",
+    "ProviderNotFound",
+    "ProviderUnavailable",
+    "QuotaExceeded",
+    "RateLimited",
+    "UnsupportedFeature",
+    "UnsupportedFeatureWarning",
+    "UnsupportedOperation",
+    "ValidationError",
+    "WalletPassError",
+    "WebhookVerificationError",
+]
+
+
+class WalletPassError(Exception):
+    """Root of every error walletpass raises."""
+
+    #: Whether the same call may succeed if repeated later (the class default; instances may differ).
+    default_retryable: bool = False
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        provider: str | None = None,
+        operation: str | None = None,
+        status: int | None = None,
+        code: str | None = None,
+        request_id: str | None = None,
+        details: Any = None,
+        retryable: bool | None = None,
+        retry_after: float | None = None,
+        outcome_unknown: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.provider = provider
+        self.operation = operation
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+        self.details = redact(details)
+        self.retryable = self.default_retryable if retryable is None else retryable
+        self.retry_after = retry_after
+        self.outcome_unknown = outcome_unknown
+
+    def __str__(self) -> str:
+        prefix = f"request {self.request_id}: " if self.request_id else ""
+        where = ""
+        if self.provider and self.operation:
+            where = f"[{self.provider}.{self.operation}] "
+        elif self.provider:
+            where = f"[{self.provider}] "
+        return f"{prefix}{where}{self.message}"
+
+    def __repr__(self) -> str:
+        parts = [repr(self.message)]
+        for name in ("provider", "operation", "status", "code", "request_id"):
+            value = getattr(self, name)
+            if value is not None:
+                parts.append(f"{name}={value!r}")
+        if self.outcome_unknown:
+            parts.append("outcome_unknown=True")
+        return f"{type(self).__name__}({', '.join(parts)})"
+
+    def with_context(self, *, provider: str | None = None, operation: str | None = None) -> Any:
+        """Fill in where the error happened, without overwriting what is already known."""
+        if self.provider is None:
+            self.provider = provider
+        if self.operation is None:
+            self.operation = operation
+        return self
+
+
+class ConfigurationError(WalletPassError):
+    """Settings are missing, unknown or inconsistent; fix the configuration, not the call."""
+
+
+class ProviderNotFound(ConfigurationError):
+    """No provider of that name is installed or registered, or its plugin failed to import."""
+
+
+class UnsupportedOperation(WalletPassError):
+    """The vendor has no way to perform this operation (its declaration is NONE)."""
+
+    def __init__(self, message: str, *, alternative: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.alternative = alternative
+
+
+class UnsupportedFeature(WalletPassError):
+    """The pass uses fields the vendor cannot carry; ``features`` names every one of them."""
+
+    def __init__(self, message: str, *, features: Sequence[str] = (), **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.features = tuple(features)
+
+
+class UnsupportedFeatureWarning(UserWarning):
+    """Emitted in lenient mode, once per field, when a field is dropped because the vendor lacks it."""
+
+
+class FieldProblem:
+    """One problem with one input field: where it is (a dotted path) and what is wrong."""
+
+    __slots__ = ("location", "message")
+
+    def __init__(self, location: str, message: str) -> None:
+        self.location = location
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"FieldProblem({self.location!r}, {self.message!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return (
+            isinstance(other, FieldProblem)
+            and (self.location, self.message) == (other.location, other.message)
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.location, self.message))
+
+
+class ValidationError(WalletPassError, ValueError):
+    """The input is invalid; ``problems`` lists each field and what is wrong with it."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        problems: Sequence[FieldProblem] = (),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.problems = tuple(problems)
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[FieldProblem], **kwargs: Any) -> ValidationError:
+        listed = "; ".join(f"{p.location}: {p.message}" if p.location else p.message for p in problems)
+        return cls(f"invalid input: {listed}", problems=problems, **kwargs)
+
+    @property
+    def fields(self) -> Mapping[str, list[str]]:
+        """Problems grouped by field path."""
+        grouped: dict[str, list[str]] = {}
+        for problem in self.problems:
+            grouped.setdefault(problem.location, []).append(problem.message)
+        return grouped
+
+
+class AuthenticationError(WalletPassError):
+    """The vendor refused the credentials (HTTP 401, or the vendor's equivalent)."""
+
+
+class PermissionDenied(WalletPassError):
+    """The credentials are valid but not allowed to do this (HTTP 403)."""
+
+
+class NotFound(WalletPassError, LookupError):
+    """The pass, template or resource does not exist (or is no longer visible)."""
+
+
+class Conflict(WalletPassError):
+    """The request conflicts with the current state (duplicate id, concurrent change)."""
+
+
+class RateLimited(WalletPassError):
+    """The vendor asked us to slow down and waiting was not allowed or not long enough."""
+
+    default_retryable = True
+
+
+class QuotaExceeded(WalletPassError):
+    """The account's quota or plan limit is used up; waiting a few seconds will not help."""
+
+
+class BusinessRuleError(WalletPassError):
+    """The vendor refused the request for a business reason (state, balance, eligibility)."""
+
+
+class AlreadyRedeemed(BusinessRuleError):
+    """The pass was already redeemed (or voided) and cannot be redeemed again."""
+
+
+class PassExpired(BusinessRuleError):
+    """The pass has expired."""
+
+
+class ProviderUnavailable(WalletPassError):
+    """The vendor could not be reached or failed (5xx, timeout, connection error)."""
+
+    default_retryable = True
+
+
+class InvalidResponse(WalletPassError):
+    """The vendor answered with something walletpass could not understand."""
+
+
+class WebhookVerificationError(WalletPassError):
+    """A webhook request failed signature or freshness verification."""

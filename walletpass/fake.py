@@ -1,0 +1,463 @@
+"""``fake``: a provider that behaves like a real one, without a vendor.
+
+It runs the same pipeline as every real provider (so bad input fails the same way), keeps passes
+in SQLite (in memory by default; a file when given ``path``, so separate processes such as CLI
+invocations share them), gives unique realistic ids, enforces real-life rules (unknown ids are
+``NotFound``, a second redeem is ``AlreadyRedeemed``, external ids are unique among live passes),
+records every call with its normalised parameters, takes injected faults, and can wear a vendor
+*profile*: ``connect("fake", profile="pass2u")`` applies that vendor's declarations and limits, so
+an application's tests fail where that vendor would.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, ClassVar
+
+from pydantic import Field
+
+from walletpass.capabilities import Capabilities, Capability, native
+from walletpass.errors import (
+    AlreadyRedeemed,
+    Conflict,
+    FieldProblem,
+    NotFound,
+    PassExpired,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.model import (
+    IssuedPass,
+    Pass,
+    PassField,
+    PassStatus,
+    PassUpdate,
+    PassUrls,
+    Redemption,
+    fields_as_plain,
+)
+from walletpass.provider import ListFilters, Provider
+from walletpass.settings import ProviderSettings
+
+__all__ = ["FakeProvider", "FakeSettings", "RecordedCall"]
+
+_FAKE_ID = re.compile(r"^fp_[0-9a-f]{16}$")
+_DOWNLOAD_BASE = "https://fake.walletpass.invalid/p/"
+
+
+class FakeSettings(ProviderSettings):
+    path: str | None = Field(
+        default=None, description="SQLite file to keep passes in (None: in memory, per instance)"
+    )
+    profile: str | None = Field(
+        default=None, description="behave like this vendor: its declarations and limits"
+    )
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One call that passed every check, with the parameters the provider would have sent."""
+
+    operation: str
+    params: dict[str, Any]
+    error: WalletPassError | None = None
+
+
+@dataclass
+class _Fault:
+    error: WalletPassError | type[WalletPassError]
+    times: int
+
+
+@dataclass
+class _Faults:
+    pending: dict[str, list[_Fault]] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def take(self, operation: str) -> WalletPassError | None:
+        with self.lock:
+            for key in (operation, "*"):
+                queue = self.pending.get(key)
+                if queue:
+                    fault = queue[0]
+                    fault.times -= 1
+                    if fault.times <= 0:
+                        queue.pop(0)
+                    error = fault.error
+                    if isinstance(error, type):
+                        return error(f"injected {error.__name__} for {operation}")
+                    return error
+        return None
+
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS passes (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    id TEXT UNIQUE NOT NULL,
+    template TEXT NOT NULL,
+    status TEXT NOT NULL,
+    external_id TEXT,
+    data TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS passes_external_id ON passes (external_id);
+"""
+
+
+class _Store:
+    """Passes as JSON rows in SQLite; one connection guarded by a lock (thread-safe)."""
+
+    def __init__(self, path: str | None) -> None:
+        target = ":memory:"
+        if path:
+            file = Path(path).expanduser()
+            file.parent.mkdir(parents=True, exist_ok=True)
+            target = str(file)
+        self._conn = sqlite3.connect(target, check_same_thread=False, timeout=30, isolation_level=None)
+        self._lock = threading.Lock()
+        with self._lock:
+            if path:
+                self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._conn.close()
+
+    def insert(self, issued: IssuedPass) -> None:
+        with self._lock:
+            self._conn.execute("BEGIN IMMEDIATE")
+            try:
+                if issued.external_id is not None:
+                    row = self._conn.execute(
+                        "SELECT id FROM passes WHERE external_id = ? AND status != ?",
+                        (issued.external_id, PassStatus.DELETED.value),
+                    ).fetchone()
+                    if row is not None:
+                        raise Conflict(
+                            f"a live pass with external id {issued.external_id!r} already exists "
+                            f"({row[0]})",
+                            code="DUPLICATE_EXTERNAL_ID",
+                        )
+                self._conn.execute(
+                    "INSERT INTO passes (id, template, status, external_id, data) VALUES (?, ?, ?, ?, ?)",
+                    (
+                        issued.id,
+                        issued.template or "",
+                        issued.status.value,
+                        issued.external_id,
+                        issued.model_dump_json(),
+                    ),
+                )
+                self._conn.execute("COMMIT")
+            except BaseException:
+                self._conn.execute("ROLLBACK")
+                raise
+
+    def get(self, pass_id: str) -> IssuedPass | None:
+        with self._lock:
+            row = self._conn.execute("SELECT data FROM passes WHERE id = ?", (pass_id,)).fetchone()
+        return IssuedPass.model_validate_json(row[0]) if row else None
+
+    def replace(self, issued: IssuedPass) -> None:
+        with self._lock:
+            self._conn.execute(
+                "UPDATE passes SET status = ?, data = ? WHERE id = ?",
+                (issued.status.value, issued.model_dump_json(), issued.id),
+            )
+
+    def find_external(self, external_id: str) -> IssuedPass | None:
+        with self._lock:
+            row = self._conn.execute(
+                "SELECT data FROM passes WHERE external_id = ? AND status != ? ORDER BY seq DESC",
+                (external_id, PassStatus.DELETED.value),
+            ).fetchone()
+        return IssuedPass.model_validate_json(row[0]) if row else None
+
+    def page(self, after_seq: int, limit: int, template: str | None, status: str | None) -> list[tuple[int, IssuedPass]]:
+        query = "SELECT seq, data FROM passes WHERE seq > ?"
+        args: list[Any] = [after_seq]
+        if template is not None:
+            query += " AND template = ?"
+            args.append(template)
+        if status is not None:
+            query += " AND status = ?"
+            args.append(status)
+        query += " ORDER BY seq LIMIT ?"
+        args.append(limit)
+        with self._lock:
+            rows = self._conn.execute(query, args).fetchall()
+        return [(seq, IssuedPass.model_validate_json(data)) for seq, data in rows]
+
+    def count(self) -> int:
+        with self._lock:
+            return int(self._conn.execute("SELECT COUNT(*) FROM passes").fetchone()[0])
+
+
+_ALL_NATIVE = Capabilities({cap.value: native("stored by the fake provider") for cap in Capability})
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, PassField):
+        return _json_value(value.value)
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return value
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FakeProvider(Provider):
+    """An in-process provider for tests and local development; see the module docstring."""
+
+    name: ClassVar[str] = "fake"
+    Settings: ClassVar[type[ProviderSettings]] = FakeSettings
+    capabilities: ClassVar[Capabilities] = _ALL_NATIVE
+    summary: ClassVar[str] = "in-process fake for tests and local development (SQLite, no network)"
+    extra_operations: ClassVar[tuple[str, ...]] = ("fail_next", "calls", "reset_calls")
+
+    def __init__(self, settings: Any = None, /, **values: Any) -> None:
+        super().__init__(settings, **values)
+        fake_settings: FakeSettings = self.settings  # type: ignore[assignment]
+        self.profile: str | None = fake_settings.profile
+        if self.profile:
+            from walletpass.registry import load_provider_class  # noqa: PLC0415 (registry imports us)
+
+            vendor = load_provider_class(self.profile)
+            # A profile swaps in the vendor's declarations and validators for this instance only.
+            vars(self)["capabilities"] = vendor.capabilities
+            vars(self)["validate_pass"] = vendor.validate_pass
+            vars(self)["validate_update"] = vendor.validate_update
+        self._store = _Store(fake_settings.path)
+        self._faults = _Faults()
+        self._calls: list[RecordedCall] = []
+        self._calls_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        profile = f" profile={self.profile!r}" if self.profile else ""
+        return f"<FakeProvider{profile} passes={self._store.count()}>"
+
+    def close(self) -> None:
+        self._store.close()
+
+    # -- testing helpers ----------------------------------------------------------------
+
+    def fail_next(
+        self,
+        operation: str,
+        error: WalletPassError | type[WalletPassError],
+        *,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls of ``operation`` (or ``"*"``: any) raise ``error``.
+
+        The fault strikes after every check has passed, where a real provider would talk to its
+        vendor, so validation still comes first, exactly as in production.
+        """
+        valid = {c.value for c in Capability if c.is_operation} | {"*"}
+        if operation not in valid:
+            raise ValidationError.from_problems(
+                [FieldProblem("operation", f"must be one of {', '.join(sorted(valid))}")]
+            )
+        if not (isinstance(error, WalletPassError) or (isinstance(error, type) and issubclass(error, WalletPassError))):
+            raise ValidationError.from_problems(
+                [FieldProblem("error", "must be a WalletPassError instance or subclass")]
+            )
+        if isinstance(times, bool) or not isinstance(times, int) or times < 1:
+            raise ValidationError.from_problems([FieldProblem("times", "must be a positive integer")])
+        with self._faults.lock:
+            self._faults.pending.setdefault(operation, []).append(_Fault(error, times))
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """Calls that passed validation, in order, with normalised parameters."""
+        with self._calls_lock:
+            return list(self._calls)
+
+    def reset_calls(self) -> None:
+        with self._calls_lock:
+            self._calls.clear()
+
+    @property
+    def pass_count(self) -> int:
+        return self._store.count()
+
+    def _enter(self, operation: str, params: dict[str, Any]) -> None:
+        error = self._faults.take(operation)
+        with self._calls_lock:
+            self._calls.append(RecordedCall(operation, params, error))
+        if error is not None:
+            raise error
+
+    # -- the contract -----------------------------------------------------------------
+
+    def decode_id(self, pass_id: str) -> str:
+        if not _FAKE_ID.match(pass_id):
+            raise ValidationError.from_problems(
+                [FieldProblem("pass_id", "is not a fake provider id (fp_ followed by 16 hex digits)")]
+            )
+        return pass_id
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        return self._store.find_external(new_pass.external_id) if new_pass.external_id else None
+
+    def _load(self, pass_id: str) -> IssuedPass:
+        issued = self._store.get(pass_id)
+        if issued is None:
+            raise NotFound(f"no pass with id {pass_id!r}", code="NOT_FOUND")
+        return issued
+
+    def _load_live(self, pass_id: str) -> IssuedPass:
+        issued = self._load(pass_id)
+        if issued.status is PassStatus.DELETED:
+            raise NotFound(f"pass {pass_id!r} was deleted", code="DELETED")
+        return issued
+
+    def execute_create(self, new_pass: Pass) -> IssuedPass:
+        params = new_pass.model_dump(mode="json", exclude_none=True)
+        self._enter("create", params)
+        pass_id = f"fp_{secrets.token_hex(8)}"
+        now = _now()
+        issued = IssuedPass(
+            id=pass_id,
+            vendor_id=pass_id,
+            provider=self.name,
+            template=new_pass.template,
+            kind=new_pass.kind,
+            external_id=new_pass.external_id,
+            status=PassStatus.ISSUED,
+            urls=PassUrls(download=f"{_DOWNLOAD_BASE}{pass_id}.pkpass"),
+            created_at=now,
+            updated_at=now,
+            expires_at=new_pass.expires_at,
+            holder=new_pass.holder,
+            fields={k: _json_value(v) for k, v in fields_as_plain(new_pass.fields).items()},
+            barcode=new_pass.barcode,
+            version=1,
+            raw=params,
+        )
+        self._store.insert(issued)
+        return issued
+
+    def execute_get(self, pass_id: str) -> IssuedPass:
+        self._enter("get", {"pass_id": pass_id})
+        return self._with_expiry(self._load(pass_id))
+
+    def _with_expiry(self, issued: IssuedPass) -> IssuedPass:
+        if (
+            issued.expires_at is not None
+            and issued.expires_at <= _now()
+            and not issued.status.is_final
+        ):
+            issued = issued.model_copy(update={"status": PassStatus.EXPIRED})
+            self._store.replace(issued)
+        return issued
+
+    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
+        self._enter("update", params)
+        current = self._load_live(pass_id)
+        raw = dict(current.raw or {})
+        changes: dict[str, Any] = {}
+        for name, value in change.changed().items():
+            if name == "fields":
+                if value is None:
+                    merged: dict[str, Any] = {}
+                else:
+                    merged = {**current.fields}
+                    merged.update({k: _json_value(v) for k, v in fields_as_plain(value).items()})
+                changes["fields"] = merged
+                raw["fields"] = merged
+                continue
+            if name in ("holder", "barcode", "expires_at"):
+                changes[name] = value
+            dumped = change.model_dump(mode="json", include={name}).get(name)
+            if dumped is None:
+                raw.pop(name, None)
+            else:
+                raw[name] = dumped
+        meta = dict(current.meta)
+        if change.message is not None:
+            meta["last_message"] = change.message
+            meta["notified"] = change.notify is not False
+        updated = current.model_copy(
+            update={
+                **changes,
+                "updated_at": _now(),
+                "version": (current.version or 0) + 1,
+                "meta": meta,
+                "raw": raw,
+            }
+        )
+        self._store.replace(updated)
+        return updated
+
+    def execute_redeem(self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]) -> Redemption:
+        params: dict[str, Any] = {"pass_id": pass_id}
+        if amount is not None:
+            params["amount"] = str(amount)
+        if options:
+            params["options"] = dict(options)
+        self._enter("redeem", params)
+        current = self._with_expiry(self._load_live(pass_id))
+        if current.status in (PassStatus.REDEEMED, PassStatus.VOIDED):
+            raise AlreadyRedeemed(f"pass {pass_id!r} was already redeemed", code="ALREADY_REDEEMED")
+        if current.status is PassStatus.EXPIRED:
+            raise PassExpired(f"pass {pass_id!r} has expired", code="EXPIRED")
+        now = _now()
+        self._store.replace(
+            current.model_copy(update={"status": PassStatus.REDEEMED, "updated_at": now})
+        )
+        return Redemption(
+            pass_id=pass_id,
+            provider=self.name,
+            status=PassStatus.REDEEMED,
+            redeemed_at=now,
+            amount=amount,
+            method="redeem",
+            raw=params,
+        )
+
+    def execute_delete(self, pass_id: str) -> None:
+        self._enter("delete", {"pass_id": pass_id})
+        current = self._load(pass_id)
+        if current.status is not PassStatus.DELETED:
+            self._store.replace(
+                current.model_copy(update={"status": PassStatus.DELETED, "updated_at": _now()})
+            )
+
+    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+        params = {
+            k: v
+            for k, v in {
+                "template": filters.template,
+                "status": filters.status.value if filters.status else None,
+                "page_size": filters.page_size,
+            }.items()
+            if v is not None
+        }
+        self._enter("list", params)
+        after = 0
+        size = filters.page_size or 100
+        status = filters.status.value if filters.status else None
+        while True:
+            rows = self._store.page(after, size, filters.template, status)
+            for seq, issued in rows:
+                after = seq
+                yield issued
+            if len(rows) < size:
+                return
+

@@ -1,0 +1,214 @@
+"""Which neutral features a pass or an update actually uses, and how to drop one.
+
+The pipeline compares this list with the provider's declarations. In strict mode every feature in
+use that the provider does not support is reported at once; in lenient mode each one is dropped
+(with a warning) by the stripper registered for it here, so the build hook never sees it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from walletpass.capabilities import Capability
+from walletpass.model import Pass, PassUpdate, _PassContent
+
+__all__ = ["features_in_use", "strip_features"]
+
+C = TypeVar("C", bound=_PassContent)
+
+_SIMPLE = {
+    "relevant_at": Capability.RELEVANT_AT,
+    "expires_at": Capability.EXPIRES_AT,
+    "logo_text": Capability.LOGO_TEXT,
+    "description": Capability.DESCRIPTION,
+    "organization_name": Capability.ORGANIZATION_NAME,
+    "images": Capability.IMAGES,
+    "group": Capability.GROUP,
+    "nfc": Capability.NFC,
+    "balance": Capability.BALANCE,
+    "tier": Capability.TIER,
+    "extra": Capability.EXTRA,
+    "fields": Capability.FIELDS,
+    "locations": Capability.LOCATIONS,
+    "beacons": Capability.BEACONS,
+}
+
+_HOLDER = {
+    "name": Capability.HOLDER_NAME,
+    "first_name": Capability.HOLDER_NAME,
+    "last_name": Capability.HOLDER_NAME,
+    "email": Capability.HOLDER_EMAIL,
+    "phone": Capability.HOLDER_PHONE,
+    "language": Capability.HOLDER_LANGUAGE,
+}
+
+_LOCATION = {
+    "altitude": Capability.LOCATION_ALTITUDE,
+    "radius": Capability.LOCATION_RADIUS,
+    "relevant_text": Capability.LOCATION_RELEVANT_TEXT,
+    "name": Capability.LOCATION_NAME,
+    "address": Capability.LOCATION_ADDRESS,
+    "url": Capability.LOCATION_URL,
+}
+
+_BEACON = {"relevant_text": Capability.BEACON_RELEVANT_TEXT, "name": Capability.BEACON_NAME}
+
+_EVENT = {
+    "title": Capability.EVENT_TITLE,
+    "starts_at": Capability.EVENT_STARTS_AT,
+    "duration": Capability.EVENT_DURATION,
+    "url": Capability.EVENT_URL,
+}
+
+_COLORS = {
+    "background": Capability.COLOR_BACKGROUND,
+    "foreground": Capability.COLOR_FOREGROUND,
+    "label": Capability.COLOR_LABEL,
+}
+
+
+def features_in_use(content: _PassContent) -> dict[Capability, int]:
+    """Features used by a pass or update, each with a count (items) for limit checks."""
+    used: dict[Capability, int] = {}
+
+    def add(cap: Capability, count: int = 1) -> None:
+        used[cap] = max(used.get(cap, 0), count)
+
+    if isinstance(content, Pass):
+        add(Capability(f"kind.{content.kind.value}"))
+        if content.external_id is not None:
+            add(Capability.EXTERNAL_ID)
+    if isinstance(content, PassUpdate):
+        if content.message is not None:
+            add(Capability.UPDATE_MESSAGE)
+        if content.notify is not None:
+            add(Capability.UPDATE_NOTIFY)
+        for name in content.cleared():
+            add(Capability.UPDATE_CLEAR)
+            if name in _SIMPLE:
+                add(_SIMPLE[name])
+
+    for name, cap in _SIMPLE.items():
+        value = getattr(content, name)
+        if value is None:
+            continue
+        if isinstance(value, list | dict):
+            explicit = isinstance(content, PassUpdate) and name in content.model_fields_set
+            if value or explicit:
+                add(cap, len(value))
+        else:
+            add(cap)
+    if content.fields and any(
+        getattr(v, "label", None) is not None for v in content.fields.values()
+    ):
+        add(Capability.FIELD_LABELS)
+    if content.holder is not None:
+        for attr, cap in _HOLDER.items():
+            if getattr(content.holder, attr) is not None:
+                add(cap)
+    if content.barcode is not None:
+        add(Capability(f"barcode.{content.barcode.format.value}"))
+        if content.barcode.alt_text is not None:
+            add(Capability.BARCODE_ALT_TEXT)
+    for location in content.locations or ():
+        for attr, cap in _LOCATION.items():
+            if getattr(location, attr) is not None:
+                add(cap)
+    for beacon in content.beacons or ():
+        for attr, cap in _BEACON.items():
+            if getattr(beacon, attr) is not None:
+                add(cap)
+    if content.colors is not None:
+        for attr, cap in _COLORS.items():
+            if getattr(content.colors, attr) is not None:
+                add(cap)
+    if content.event is not None:
+        for attr, cap in _EVENT.items():
+            if getattr(content.event, attr) is not None:
+                add(cap)
+    return used
+
+
+def _clear_nested(attr: str, sub: str) -> Callable[[Any], dict[str, Any]]:
+    def strip(content: Any) -> dict[str, Any]:
+        value = getattr(content, attr)
+        if value is None:
+            return {}
+        if isinstance(value, list):
+            return {attr: [item.model_copy(update={sub: None}) for item in value]}
+        stripped = value.model_copy(update={sub: None})
+        return {attr: stripped}
+
+    return strip
+
+
+def _drop(attr: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda content: {attr: None}
+
+
+def _strip_holder(cap: Capability) -> Callable[[Any], dict[str, Any]]:
+    attrs = [a for a, c in _HOLDER.items() if c is cap]
+
+    def strip(content: Any) -> dict[str, Any]:
+        if content.holder is None:
+            return {}
+        return {"holder": content.holder.model_copy(update=dict.fromkeys(attrs))}
+
+    return strip
+
+
+def _strip_labels(content: Any) -> dict[str, Any]:
+    if not content.fields:
+        return {}
+    return {
+        "fields": {k: getattr(v, "value", v) for k, v in content.fields.items()},
+    }
+
+
+_STRIPPERS: dict[Capability, Callable[[Any], dict[str, Any]]] = {
+    **{cap: _drop(name) for name, cap in _SIMPLE.items()},
+    **{cap: _strip_holder(cap) for cap in set(_HOLDER.values())},
+    **{cap: _clear_nested("locations", attr) for attr, cap in _LOCATION.items()},
+    **{cap: _clear_nested("beacons", attr) for attr, cap in _BEACON.items()},
+    **{cap: _clear_nested("colors", attr) for attr, cap in _COLORS.items()},
+    **{cap: _clear_nested("event", attr) for attr, cap in _EVENT.items()},
+    Capability.FIELD_LABELS: _strip_labels,
+    Capability.BARCODE_ALT_TEXT: _clear_nested("barcode", "alt_text"),
+    Capability.BARCODE_QR: _drop("barcode"),
+    Capability.BARCODE_PDF417: _drop("barcode"),
+    Capability.BARCODE_AZTEC: _drop("barcode"),
+    Capability.BARCODE_CODE128: _drop("barcode"),
+    Capability.EXTERNAL_ID: _drop("external_id"),
+    Capability.UPDATE_MESSAGE: _drop("message"),
+    Capability.UPDATE_NOTIFY: _drop("notify"),
+}
+
+#: Features that cannot be dropped without changing what the pass *is*: refused even in lenient mode.
+NEVER_LENIENT = frozenset(c for c in Capability if c.value.startswith("kind.")) | {
+    Capability.UPDATE_CLEAR
+}
+
+
+def strip_features(content: C, features: set[Capability]) -> C:
+    """A copy of ``content`` without the given features (lenient mode)."""
+    result = content
+    for cap in sorted(features, key=lambda c: c.value):
+        stripper = _STRIPPERS.get(cap)
+        if stripper is None:
+            continue
+        update = stripper(result)
+        if not update:
+            continue
+        if isinstance(result, PassUpdate):
+            # Dropping a feature from an update means "leave it unchanged", not "clear it".
+            data = {k: getattr(result, k) for k in result.model_fields_set}
+            for key, value in update.items():
+                if value is None:
+                    data.pop(key, None)
+                else:
+                    data[key] = value
+            result = type(result).model_construct(_fields_set=set(data), **data)
+        else:
+            result = result.model_copy(update=update)
+    return result

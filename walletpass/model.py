@@ -1,0 +1,610 @@
+"""The provider-neutral pass model.
+
+These classes describe a wallet pass the way an application thinks about it, not the way any vendor
+stores it. Every rule that holds for *all* vendors (aware datetimes, coordinate ranges, at most ten
+locations, 16-bit beacon numbers, colour syntax) is declared here, so bad input is refused before a
+provider even looks at it. Rules that belong to one vendor (lengths, radius ranges, image sizes)
+live in that vendor's ``limits`` module.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from enum import StrEnum
+from typing import Annotated, Any, Self
+from uuid import UUID
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    GetCoreSchemaHandler,
+    field_validator,
+    model_validator,
+)
+from pydantic import ValidationError as PydanticValidationError
+from pydantic_core import CoreSchema, core_schema
+
+from walletpass.errors import FieldProblem, ValidationError
+
+__all__ = [
+    "Balance",
+    "Barcode",
+    "BarcodeFormat",
+    "Beacon",
+    "BulkItem",
+    "BulkResult",
+    "Color",
+    "Colors",
+    "Event",
+    "FieldValue",
+    "Holder",
+    "ImageRef",
+    "ImageRole",
+    "IssuedPass",
+    "Location",
+    "Nfc",
+    "Pass",
+    "PassField",
+    "PassKind",
+    "PassStatus",
+    "PassUpdate",
+    "PassUrls",
+    "Redemption",
+]
+
+MAX_LOCATIONS = 10
+MAX_BEACONS = 10
+
+
+def validation_error_from_pydantic(
+    exc: PydanticValidationError, *, prefix: str = ""
+) -> ValidationError:
+    """Translate pydantic's report into walletpass's, one problem per field path."""
+    problems = []
+    for error in exc.errors(include_url=False, include_input=False):
+        location = ".".join(str(part) for part in error["loc"])
+        if prefix:
+            location = f"{prefix}.{location}" if location else prefix
+        message = error["msg"].removeprefix("Value error, ")
+        problems.append(FieldProblem(location, message))
+    return ValidationError.from_problems(problems)
+
+
+class NeutralModel(BaseModel):
+    """Base of the public models: invalid input raises walletpass's ``ValidationError``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    def __init__(self, /, **data: Any) -> None:
+        try:
+            super().__init__(**data)
+        except PydanticValidationError as exc:
+            raise validation_error_from_pydantic(exc) from None
+
+    # Our __init__ only translates errors; tell pydantic it need not route validation through it.
+    __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    @classmethod
+    def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate(obj, *args, **kwargs)
+        except PydanticValidationError as exc:
+            raise validation_error_from_pydantic(exc) from None
+
+    @classmethod
+    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+        try:
+            return super().model_validate_json(json_data, *args, **kwargs)
+        except PydanticValidationError as exc:
+            raise validation_error_from_pydantic(exc) from None
+
+
+class PassKind(StrEnum):
+    """What the pass is for; vendors pick endpoints, styles and redemption rules from it."""
+
+    GENERIC = "generic"
+    EVENT_TICKET = "event_ticket"
+    LOYALTY = "loyalty"
+    COUPON = "coupon"
+    MEMBERSHIP = "membership"
+    RESERVATION = "reservation"
+    APPOINTMENT = "appointment"
+    GIFT_CARD = "gift_card"
+    BOARDING_PASS = "boarding_pass"
+
+
+class PassStatus(StrEnum):
+    """Where a pass is in its life, as far as the vendor lets us know."""
+
+    ISSUED = "issued"
+    INSTALLED = "installed"
+    ACTIVE = "active"
+    REDEEMED = "redeemed"
+    VOIDED = "voided"
+    EXPIRED = "expired"
+    DELETED = "deleted"
+    UNKNOWN = "unknown"
+
+    @property
+    def is_final(self) -> bool:
+        """Whether the pass can no longer be redeemed."""
+        return self in {PassStatus.REDEEMED, PassStatus.VOIDED, PassStatus.EXPIRED, PassStatus.DELETED}
+
+
+class BarcodeFormat(StrEnum):
+    QR = "qr"
+    PDF417 = "pdf417"
+    AZTEC = "aztec"
+    CODE128 = "code128"
+
+
+class ImageRole(StrEnum):
+    """Where an image appears on the pass (Apple's image names; Google maps them to its own)."""
+
+    ICON = "icon"
+    LOGO = "logo"
+    STRIP = "strip"
+    BACKGROUND = "background"
+    THUMBNAIL = "thumbnail"
+    FOOTER = "footer"
+    HERO = "hero"
+
+
+# --------------------------------------------------------------------------------------------
+# Scalar helpers
+# --------------------------------------------------------------------------------------------
+
+
+def _require_aware(value: datetime) -> datetime:
+    if value.tzinfo is None or value.tzinfo.utcoffset(value) is None:
+        raise ValueError("datetime must be timezone-aware (add a tzinfo such as UTC)")
+    return value
+
+
+AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
+
+_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
+_RGB = re.compile(r"^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$", re.IGNORECASE)
+
+
+class Color:
+    """An sRGB colour, written by users as ``#RRGGBB`` or ``rgb(r, g, b)``.
+
+    Vendors want different spellings (Pass2U ``rgb(...)``, PassEntry hex), so the model stores the
+    numbers and each provider renders the form its vendor expects.
+    """
+
+    __slots__ = ("blue", "green", "red")
+
+    def __init__(self, red: int, green: int, blue: int) -> None:
+        for name, component in (("red", red), ("green", green), ("blue", blue)):
+            if not 0 <= component <= 255:
+                raise ValueError(f"colour component {name}={component} is outside 0..255")
+        self.red, self.green, self.blue = red, green, blue
+
+    @classmethod
+    def parse(cls, text: str) -> Color:
+        text = text.strip()
+        if match := _HEX.match(text):
+            value = int(match.group(1), 16)
+            return cls((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
+        if match := _RGB.match(text):
+            r, g, b = (int(part) for part in match.groups())
+            return cls(r, g, b)
+        raise ValueError(f"colour {text!r} must be written #RRGGBB or rgb(r, g, b)")
+
+    @property
+    def hex(self) -> str:
+        return f"#{self.red:02x}{self.green:02x}{self.blue:02x}"
+
+    @property
+    def css_rgb(self) -> str:
+        return f"rgb({self.red}, {self.green}, {self.blue})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Color) and (self.red, self.green, self.blue) == (
+            other.red,
+            other.green,
+            other.blue,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.red, self.green, self.blue))
+
+    def __repr__(self) -> str:
+        return f"Color({self.hex!r})"
+
+    def __str__(self) -> str:
+        return self.hex
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        def validate(value: Any) -> Color:
+            if isinstance(value, Color):
+                return value
+            if isinstance(value, str):
+                return cls.parse(value)
+            if isinstance(value, tuple | list) and len(value) == 3:
+                return cls(*(int(v) for v in value))
+            raise ValueError("colour must be a string '#RRGGBB' or 'rgb(r, g, b)'")
+
+        return core_schema.no_info_plain_validator_function(
+            validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda c: c.hex),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Parts of a pass
+# --------------------------------------------------------------------------------------------
+
+_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+class Holder(NeutralModel):
+    """The person the pass belongs to."""
+
+    model_config = _STRICT
+
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    first_name: str | None = Field(default=None, min_length=1, max_length=100)
+    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()./-]{4,32}$")
+    language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+
+    @property
+    def display_name(self) -> str | None:
+        """The full name, joined from first and last when only those were given."""
+        if self.name:
+            return self.name
+        joined = " ".join(part for part in (self.first_name, self.last_name) if part)
+        return joined or None
+
+    def split_name(self) -> tuple[str | None, str | None]:
+        """First and last name, split from ``name`` at the last space when not given apart."""
+        if self.first_name or self.last_name:
+            return self.first_name, self.last_name
+        if not self.name:
+            return None, None
+        first, _, last = self.name.strip().rpartition(" ")
+        return (first, last) if first else (last, None)
+
+
+class Barcode(NeutralModel):
+    """What the scanner reads; ``alt_text`` is printed under the code."""
+
+    model_config = _STRICT
+
+    message: str = Field(min_length=1, max_length=2048)
+    format: BarcodeFormat = BarcodeFormat.QR
+    alt_text: str | None = Field(default=None, max_length=255)
+
+
+class Location(NeutralModel):
+    """A place that makes the pass relevant (lock-screen suggestion near it)."""
+
+    model_config = _STRICT
+
+    latitude: float = Field(ge=-90, le=90, allow_inf_nan=False)
+    longitude: float = Field(ge=-180, le=180, allow_inf_nan=False)
+    altitude: float | None = Field(default=None, allow_inf_nan=False)
+    radius: float | None = Field(default=None, gt=0, allow_inf_nan=False, description="metres")
+    relevant_text: str | None = Field(default=None, max_length=1000)
+    name: str | None = Field(default=None, max_length=255)
+    address: str | None = Field(default=None, max_length=1000)
+    url: str | None = Field(default=None, max_length=2048)
+
+
+class Beacon(NeutralModel):
+    """An iBeacon that makes the pass relevant when the phone is near it."""
+
+    model_config = _STRICT
+
+    proximity_uuid: UUID
+    major: int | None = Field(default=None, ge=0, le=65535)
+    minor: int | None = Field(default=None, ge=0, le=65535)
+    relevant_text: str | None = Field(default=None, max_length=1000)
+    name: str | None = Field(default=None, max_length=255)
+
+
+class Colors(NeutralModel):
+    model_config = _STRICT
+
+    background: Color | None = None
+    foreground: Color | None = None
+    label: Color | None = None
+
+
+class ImageRef(NeutralModel):
+    """An image: either an id the vendor gave back from an upload, or a public URL it can fetch."""
+
+    model_config = _STRICT
+
+    id: str | None = Field(default=None, min_length=1, max_length=200)
+    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2048)
+
+    @model_validator(mode="after")
+    def _exactly_one(self) -> Self:
+        if (self.id is None) == (self.url is None):
+            raise ValueError("an image reference needs exactly one of id (uploaded) or url")
+        return self
+
+
+def _image_ref(value: Any) -> Any:
+    if isinstance(value, str):
+        return {"url": value} if re.match(r"^https?://", value) else {"id": value}
+    return value
+
+
+ImageValue = Annotated[ImageRef, BeforeValidator(_image_ref)]
+
+
+class Nfc(NeutralModel):
+    """NFC payload for Apple VAS / Google Smart Tap readers."""
+
+    model_config = _STRICT
+
+    message: str | None = Field(default=None, min_length=1, max_length=64)
+    encryption_public_key: str | None = None
+    requires_authentication: bool = False
+
+
+class Balance(NeutralModel):
+    """A stored value shown on the pass: loyalty points, credits or money."""
+
+    model_config = _STRICT
+
+    amount: Decimal = Field(allow_inf_nan=False)
+    currency: str | None = Field(default=None, min_length=1, max_length=32)
+
+
+class Event(NeutralModel):
+    """The occasion a ticket, reservation or appointment is for."""
+
+    model_config = _STRICT
+
+    title: str | None = Field(default=None, min_length=1, max_length=255)
+    starts_at: AwareDatetime | None = None
+    duration: timedelta | None = None
+    url: str | None = Field(default=None, max_length=2048)
+
+    @field_validator("duration")
+    @classmethod
+    def _positive(cls, value: timedelta | None) -> timedelta | None:
+        if value is not None and value <= timedelta(0):
+            raise ValueError("duration must be positive")
+        return value
+
+
+def _field_scalar_check(value: Any) -> Any:
+    if isinstance(value, datetime):
+        _require_aware(value)
+    if isinstance(value, float) and value != value:  # NaN never round-trips through JSON
+        raise ValueError("NaN is not a valid field value")
+    return value
+
+
+FieldScalar = Annotated[
+    bool | int | Decimal | float | datetime | date | str,
+    AfterValidator(_field_scalar_check),
+]
+
+
+class PassField(NeutralModel):
+    """A template field with presentation: a value plus the label shown next to it."""
+
+    model_config = _STRICT
+
+    value: FieldScalar
+    label: str | None = Field(default=None, max_length=255)
+
+
+FieldValue = FieldScalar | PassField
+FieldKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s]+$")]
+
+
+# --------------------------------------------------------------------------------------------
+# Pass, PassUpdate
+# --------------------------------------------------------------------------------------------
+
+
+class _PassContent(NeutralModel):
+    """Fields shared by a new pass and by an update."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    holder: Holder | None = None
+    fields: dict[FieldKey, FieldValue] | None = None
+    barcode: Barcode | None = None
+    locations: list[Location] | None = Field(default=None, max_length=MAX_LOCATIONS)
+    beacons: list[Beacon] | None = Field(default=None, max_length=MAX_BEACONS)
+    relevant_at: AwareDatetime | None = None
+    expires_at: AwareDatetime | None = None
+    colors: Colors | None = None
+    logo_text: str | None = Field(default=None, max_length=255)
+    description: str | None = Field(default=None, max_length=1000)
+    organization_name: str | None = Field(default=None, max_length=255)
+    images: dict[ImageRole, ImageValue] | None = None
+    group: str | None = Field(default=None, min_length=1, max_length=255)
+    nfc: Nfc | None = None
+    balance: Balance | None = None
+    tier: str | None = Field(default=None, min_length=1, max_length=100)
+    event: Event | None = None
+    extra: dict[str, Any] | None = None
+
+
+class Pass(_PassContent):
+    """A pass to issue.
+
+    ``template`` is either a logical name that configuration maps per vendor, or the vendor's own
+    template / model / pass-type id. ``extra`` is deep-merged last into the vendor request body and
+    is documented per provider.
+    """
+
+    template: str = Field(min_length=1, max_length=200)
+    kind: PassKind = PassKind.GENERIC
+    external_id: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+_UPDATE_CONTROL = frozenset({"message", "notify"})
+
+
+class PassUpdate(_PassContent):
+    """A change to an issued pass.
+
+    A field left out is unchanged; a field given as ``None`` explicitly is *cleared* (reset to the
+    template default where the vendor supports that). ``message`` is the notification text shown to
+    the holder; ``notify`` says whether the holder should be told at all.
+    """
+
+    message: str | None = Field(default=None, min_length=1, max_length=1000)
+    notify: bool | None = None
+
+    def changed(self) -> dict[str, Any]:
+        """The content fields the caller set (to a value or to ``None``), by name."""
+        return {
+            name: getattr(self, name) for name in self.model_fields_set if name not in _UPDATE_CONTROL
+        }
+
+    def cleared(self) -> frozenset[str]:
+        """Names of the fields the caller explicitly set to ``None``."""
+        return frozenset(
+            name
+            for name in self.model_fields_set
+            if name not in _UPDATE_CONTROL and getattr(self, name) is None
+        )
+
+    def is_empty(self) -> bool:
+        return not self.changed() and self.message is None
+
+
+# --------------------------------------------------------------------------------------------
+# What comes back
+# --------------------------------------------------------------------------------------------
+
+
+class PassUrls(NeutralModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    download: str | None = None
+    apple: str | None = None
+    google: str | None = None
+    web: str | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, str | None]]:  # type: ignore[override]  # pydantic's __iter__ yields the same pairs
+        yield from ((name, getattr(self, name)) for name in ("download", "apple", "google", "web"))
+
+
+class IssuedPass(NeutralModel):
+    """A pass as the vendor reports it.
+
+    ``id`` is opaque: it carries everything needed to address the pass again (for vendors that also
+    need a model or type id, it packs both). ``vendor_id`` is the vendor's own pass id. ``raw`` keeps
+    the vendor's answer for anything the neutral model does not cover.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    vendor_id: str
+    provider: str
+    template: str | None = None
+    kind: PassKind | None = None
+    external_id: str | None = None
+    status: PassStatus = PassStatus.UNKNOWN
+    urls: PassUrls = PassUrls()
+    created_at: datetime | None = None
+    updated_at: datetime | None = None
+    expires_at: datetime | None = None
+    holder: Holder | None = None
+    fields: dict[str, Any] = Field(default_factory=dict)
+    barcode: Barcode | None = None
+    version: int | None = None
+    meta: dict[str, Any] = Field(default_factory=dict)
+    raw: Any = None
+
+
+class Redemption(NeutralModel):
+    """The result of redeeming (using, checking in, voiding) a pass."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    pass_id: str
+    provider: str
+    status: PassStatus
+    redeemed_at: datetime | None = None
+    amount: Decimal | None = None
+    remaining: Decimal | None = None
+    method: str | None = Field(default=None, description="the vendor verb used, e.g. check-in")
+    raw: Any = None
+
+
+class BulkItem(NeutralModel):
+    """One input item's outcome in a bulk run."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    index: int
+    external_id: str | None = None
+    issued: IssuedPass | None = None
+    error: Any = None  # a WalletPassError; typed loosely so the model stays serialisable
+    skipped: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.issued is not None and self.error is None
+
+
+class BulkResult(NeutralModel):
+    """Per-item outcomes of ``create_many``, in input order, with counts."""
+
+    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+
+    items: list[BulkItem]
+
+    @property
+    def total(self) -> int:
+        return len(self.items)
+
+    @property
+    def succeeded(self) -> int:
+        return sum(1 for item in self.items if item.ok)
+
+    @property
+    def failed(self) -> int:
+        return self.total - self.succeeded
+
+    @property
+    def passes(self) -> list[IssuedPass]:
+        return [item.issued for item in self.items if item.issued is not None]
+
+    @property
+    def errors(self) -> list[tuple[int, Any]]:
+        return [(item.index, item.error) for item in self.items if item.error is not None]
+
+    def raise_for_errors(self) -> None:
+        """Raise the first item's error if any item failed."""
+        for item in self.items:
+            if item.error is not None:
+                raise item.error
+
+    def __iter__(self) -> Iterator[BulkItem]:  # type: ignore[override]  # iterate items, not fields
+        return iter(self.items)
+
+    def __len__(self) -> int:
+        return len(self.items)
+
+
+def fields_as_plain(fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """Field values without labels, for vendors that only take key -> value."""
+    if not fields:
+        return {}
+    return {k: (v.value if isinstance(v, PassField) else v) for k, v in fields.items()}
+

@@ -1,0 +1,759 @@
+"""The provider contract and the one pipeline every operation goes through.
+
+A provider declares what its vendor can do (``capabilities``), which settings it takes
+(``Settings``) and its vendor limits (``validate_pass`` / ``validate_update``), and implements
+small pure hooks: ``build_<op>`` turns neutral input into a :class:`VendorRequest`,
+``parse_<op>`` turns a :class:`VendorResponse` into neutral output. The base class owns the public
+methods and runs, for every call, in this order:
+
+1. capability check (NONE -> ``UnsupportedOperation`` naming the alternative),
+2. neutral validation (pydantic model -> ``ValidationError``),
+3. template alias resolution,
+4. fields in use vs declarations (strict: ``UnsupportedFeature`` naming every field; lenient:
+   one ``UnsupportedFeatureWarning`` per field, and the field is dropped),
+5. vendor limits (declared counts + the provider's validators),
+6. build hook -> shared transport -> parse hook, vendor errors through the error table.
+
+Nothing is sent before every check has passed. Vendors whose operation takes several requests
+override ``execute_<op>`` and still use ``send`` and their pure hooks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import re
+import threading
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from importlib import metadata
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
+
+from walletpass.capabilities import Capabilities, Capability, Support
+from walletpass.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    FieldProblem,
+    InvalidResponse,
+    NotFound,
+    PermissionDenied,
+    ProviderUnavailable,
+    RateLimited,
+    UnsupportedFeature,
+    UnsupportedFeatureWarning,
+    UnsupportedOperation,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.features import NEVER_LENIENT, features_in_use, strip_features
+from walletpass.model import (
+    BulkResult,
+    IssuedPass,
+    NeutralModel,
+    Pass,
+    PassStatus,
+    PassUpdate,
+    Redemption,
+)
+from walletpass.ratelimit import RateLimiter
+from walletpass.retry import RetryPolicy, Safety, parse_retry_after
+from walletpass.settings import ProviderSettings, TemplateAlias, load_settings
+from walletpass.transport import (
+    DEFAULT_REQUEST_ID_HEADERS,
+    Timeouts,
+    Transport,
+    VendorRequest,
+    VendorResponse,
+    default_user_agent,
+)
+
+if TYPE_CHECKING:
+    from walletpass.bulk import BulkProgress
+
+__all__ = [
+    "PROVIDER_API_VERSION",
+    "ErrorInfo",
+    "ErrorRule",
+    "ListFilters",
+    "Page",
+    "Provider",
+]
+
+#: Bumped when the provider contract changes incompatibly; plugins state the version they target.
+PROVIDER_API_VERSION = 1
+
+M = TypeVar("M", bound=NeutralModel)
+
+_ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,512}$")
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorInfo:
+    """What a vendor error body says, extracted by the provider's ``parse_error`` hook."""
+
+    message: str | None = None
+    code: str | None = None
+    request_id: str | None = None
+    details: Any = None
+    fields: Mapping[str, Sequence[str]] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorRule:
+    """One row of a provider's error table: match on status and/or vendor code, raise ``error``.
+
+    Rules are tried in order; the first match wins. ``status`` may be an int or a range.
+    """
+
+    error: type[WalletPassError]
+    status: int | range | None = None
+    code: str | None = None
+    retryable: bool | None = None
+
+    def matches(self, status: int, code: str | None) -> bool:
+        if self.status is not None:
+            if isinstance(self.status, range):
+                if status not in self.status:
+                    return False
+            elif status != self.status:
+                return False
+        return not (self.code is not None and self.code != code)
+
+
+#: Used after a provider's own table: the HTTP meaning of a status.
+DEFAULT_ERROR_TABLE: tuple[ErrorRule, ...] = (
+    ErrorRule(AuthenticationError, status=401),
+    ErrorRule(PermissionDenied, status=403),
+    ErrorRule(NotFound, status=404),
+    ErrorRule(NotFound, status=410),
+    ErrorRule(Conflict, status=409),
+    ErrorRule(ValidationError, status=400),
+    ErrorRule(ValidationError, status=422),
+    ErrorRule(RateLimited, status=429),
+    ErrorRule(ProviderUnavailable, status=range(500, 600)),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListFilters:
+    """Neutral filters for ``list()``; providers translate the ones their vendor understands."""
+
+    template: str | None = None
+    status: PassStatus | None = None
+    page_size: int | None = None
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One page of a listing and the request for the next one (``None`` at the end)."""
+
+    items: Sequence[IssuedPass]
+    next: VendorRequest | None = None
+
+
+class Provider:
+    """Base class of every walletpass provider (vendor backends, the fake, third-party plugins)."""
+
+    #: Registered name, e.g. ``"pass2u"``.
+    name: ClassVar[str] = ""
+    #: The settings model; subclass ``ProviderSettings`` to add vendor settings.
+    Settings: ClassVar[type[ProviderSettings]] = ProviderSettings
+    #: What the vendor supports; anything not declared is NONE.
+    capabilities: ClassVar[Capabilities] = Capabilities()
+    #: The vendor's production API address.
+    default_base_url: ClassVar[str | None] = None
+    #: The vendor's documented request rate (requests/second) and the burst the limiter allows.
+    default_rate_limit: ClassVar[float | None] = None
+    rate_limit_burst: ClassVar[int] = 1
+    #: Provider-specific error rules, tried before the HTTP defaults.
+    error_table: ClassVar[Sequence[ErrorRule]] = ()
+    #: Response headers that carry the vendor's request id.
+    request_id_headers: ClassVar[Sequence[str]] = DEFAULT_REQUEST_ID_HEADERS
+    #: The provider contract version this class was written for.
+    provider_api_version: ClassVar[int] = PROVIDER_API_VERSION
+    #: Names of vendor-only methods, listed by ``walletpass capabilities`` (e.g. ``upload_image``).
+    extra_operations: ClassVar[tuple[str, ...]] = ()
+    #: One line about the vendor, shown by ``walletpass providers``.
+    summary: ClassVar[str] = ""
+
+    def __init__(self, settings: ProviderSettings | Mapping[str, Any] | None = None, /, **values: Any) -> None:
+        if not self.name:
+            raise ConfigurationError(f"{type(self).__name__} does not declare a provider name")
+        if isinstance(settings, ProviderSettings):
+            if values:
+                settings = settings.model_copy(update=values)
+            self.settings = load_settings(
+                self.Settings, settings.model_dump(exclude_unset=True), provider=self.name
+            ) if not isinstance(settings, self.Settings) else settings
+        else:
+            merged = {**dict(settings or {}), **values}
+            self.settings = load_settings(self.Settings, merged, provider=self.name)
+        self._transport: Transport | None = None
+        self._transport_lock = threading.Lock()
+        self._warned: set[str] = set()
+        self._warned_lock = threading.Lock()
+
+    # ------------------------------------------------------------------------------------
+    # Lifecycle
+    # ------------------------------------------------------------------------------------
+
+    @property
+    def strict(self) -> bool:
+        return self.settings.strict
+
+    @property
+    def transport(self) -> Transport:
+        """The HTTP transport, created on first use (the fake never needs one)."""
+        if self._transport is None:
+            with self._transport_lock:
+                if self._transport is None:
+                    self._transport = self.make_transport()
+        return self._transport
+
+    def make_transport(self) -> Transport:
+        base_url = self.settings.base_url or self.default_base_url
+        if not base_url:
+            raise ConfigurationError(
+                f"provider {self.name!r} has no base_url", provider=self.name
+            )
+        rate = self.settings.rate_limit
+        if rate is None:
+            rate = self.default_rate_limit
+        limiter = RateLimiter(rate, burst=self.rate_limit_burst) if rate else None
+        return Transport(
+            provider=self.name,
+            base_url=base_url,
+            auth_headers=self.auth_headers(),
+            default_headers=self.default_headers(),
+            timeouts=Timeouts(
+                connect=self.settings.connect_timeout,
+                read=self.settings.timeout,
+                total=self.settings.deadline,
+            ),
+            policy=RetryPolicy(max_retries=self.settings.max_retries),
+            rate_limiter=limiter,
+            user_agent=self.user_agent(),
+            retry_after=self.retry_after,
+            request_id_headers=self.request_id_headers,
+            pool_size=max(10, self.settings.concurrency),
+        )
+
+    def close(self) -> None:
+        """Release the HTTP session; the provider can't send afterwards."""
+        if self._transport is not None:
+            self._transport.close()
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        base = self.settings.base_url or self.default_base_url
+        return f"<{type(self).__name__} name={self.name!r} base_url={base!r}>"
+
+    def user_agent(self) -> str:
+        dist, version = _distribution_of(type(self))
+        return default_user_agent(dist, version, self.settings.app_info)
+
+    # ------------------------------------------------------------------------------------
+    # Hooks a provider implements (pure unless noted)
+    # ------------------------------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        """Headers carrying the credentials (masked in every log and error)."""
+        return {}
+
+    def default_headers(self) -> dict[str, str]:
+        return {}
+
+    @staticmethod
+    def retry_after(headers: Mapping[str, str]) -> float | None:
+        """Seconds the vendor asks us to wait, from response headers (lower-case names)."""
+        return parse_retry_after(headers.get("retry-after"))
+
+    @classmethod
+    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
+        """Vendor limits for a new pass (lengths, ranges, per-kind rules)."""
+        return []
+
+    @classmethod
+    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
+        """Vendor limits for an update."""
+        return []
+
+    def decode_id(self, pass_id: str) -> Any:
+        """Check an opaque pass id locally and unpack it (raise ``ValidationError`` if malformed)."""
+        return pass_id
+
+    def template_of(self, pass_id: str) -> str | None:
+        """The vendor template id an opaque pass id belongs to, when the id tells."""
+        return None
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        """Extract code/message/details from a vendor error body (default: common shapes)."""
+        try:
+            body = response.json()
+        except InvalidResponse:
+            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        if isinstance(body, Mapping):
+            message = body.get("message") or body.get("error") or body.get("detail")
+            if isinstance(message, Mapping):
+                message = message.get("message")
+            return ErrorInfo(message=str(message) if message else None, details=body)
+        return ErrorInfo(details=body)
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        """Look a pass up by its external id (RECOVERABLE creates); ``None`` when absent."""
+        raise UnsupportedOperation(
+            f"{self.name} cannot look passes up by external id", provider=self.name
+        )
+
+    # build/parse hooks: implemented by providers for the operations they declare
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        raise self._missing_hook("build_create")
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        raise self._missing_hook("parse_create")
+
+    def build_get(self, pass_id: str) -> VendorRequest:
+        raise self._missing_hook("build_get")
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        raise self._missing_hook("parse_get")
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        raise self._missing_hook("build_update")
+
+    def parse_update(self, response: VendorResponse, pass_id: str, change: PassUpdate) -> IssuedPass:
+        raise self._missing_hook("parse_update")
+
+    def build_redeem(self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]) -> VendorRequest:
+        raise self._missing_hook("build_redeem")
+
+    def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
+        raise self._missing_hook("parse_redeem")
+
+    def build_delete(self, pass_id: str) -> VendorRequest:
+        raise self._missing_hook("build_delete")
+
+    def build_list(self, filters: ListFilters) -> VendorRequest:
+        raise self._missing_hook("build_list")
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        raise self._missing_hook("parse_list")
+
+    def _missing_hook(self, hook: str) -> WalletPassError:
+        return UnsupportedOperation(
+            f"{type(self).__name__} declares this operation but does not implement {hook}()",
+            provider=self.name,
+        )
+
+    # ------------------------------------------------------------------------------------
+    # Execution steps (override for multi-request operations)
+    # ------------------------------------------------------------------------------------
+
+    def execute_create(self, new_pass: Pass) -> IssuedPass:
+        request = self.build_create(new_pass)
+        if request.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
+            return self._send_recoverable(request, new_pass)
+        return self.parse(self.parse_create, self.send(request, "create"), new_pass)
+
+    def execute_get(self, pass_id: str) -> IssuedPass:
+        return self.parse(self.parse_get, self.send(self.build_get(pass_id), "get"), pass_id)
+
+    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        request = self.build_update(pass_id, change)
+        return self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
+
+    def execute_redeem(self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]) -> Redemption:
+        request = self.build_redeem(pass_id, amount, options)
+        return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
+
+    def execute_delete(self, pass_id: str) -> None:
+        self.send(self.build_delete(pass_id), "delete")
+
+    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+        request: VendorRequest | None = self.build_list(filters)
+        while request is not None:
+            page = self.parse(self.parse_list, self.send(request, "list"), filters)
+            yield from page.items
+            request = page.next
+
+    #: Providers with a native batch endpoint set this and implement ``execute_create_batch``.
+    native_batch_size: ClassVar[int | None] = None
+
+    def execute_create_batch(
+        self,
+        passes: Sequence[Pass],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[IssuedPass | WalletPassError]:
+        """Create several passes in one vendor batch; one outcome per input, in order."""
+        raise self._missing_hook("execute_create_batch")
+
+    # ------------------------------------------------------------------------------------
+    # Shared machinery for hooks
+    # ------------------------------------------------------------------------------------
+
+    def send(self, request: VendorRequest, operation: str) -> VendorResponse:
+        """Send through the shared transport; a non-2xx answer raises through the error table."""
+        response = self.transport.send(request, operation=operation)
+        if not 200 <= response.status < 300:
+            raise self.error_for(response, operation)
+        return response
+
+    def parse(self, hook: Callable[..., Any], response: VendorResponse, *args: Any) -> Any:
+        """Run a parse hook; a response missing what the hook expects is ``InvalidResponse``."""
+        try:
+            return hook(response, *args)
+        except WalletPassError:
+            raise
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+            raise InvalidResponse(
+                f"unexpected response to {response.method} {response.path}: "
+                f"{type(exc).__name__}: {exc}",
+                provider=self.name,
+                status=response.status,
+                request_id=response.request_id,
+            ) from exc
+
+    def error_for(self, response: VendorResponse, operation: str | None) -> WalletPassError:
+        """Build the walletpass error for a vendor error response."""
+        info = self.parse_error(response)
+        request_id = info.request_id or response.request_id
+        rule = next(
+            (r for r in (*self.error_table, *DEFAULT_ERROR_TABLE) if r.matches(response.status, info.code)),
+            None,
+        )
+        error_cls = rule.error if rule else WalletPassError
+        message = info.message or f"HTTP {response.status}"
+        kwargs: dict[str, Any] = {
+            "provider": self.name,
+            "operation": operation,
+            "status": response.status,
+            "code": info.code,
+            "request_id": request_id,
+            "details": info.details,
+        }
+        if rule is not None and rule.retryable is not None:
+            kwargs["retryable"] = rule.retryable
+        if response.status in (429, 503):
+            kwargs["retry_after"] = self.retry_after(response.headers)
+        if issubclass(error_cls, ValidationError):
+            problems = [
+                FieldProblem(where, text)
+                for where, texts in (info.fields or {}).items()
+                for text in (texts if isinstance(texts, list | tuple) else [texts])
+            ]
+            return error_cls(f"{self.name} refused the request: {message}", problems=problems, **kwargs)
+        return error_cls(message, **kwargs)
+
+    def _send_recoverable(self, request: VendorRequest, new_pass: Pass) -> IssuedPass:
+        last: WalletPassError | None = None
+        for _ in range(self.settings.max_retries + 1):
+            try:
+                return self.parse(self.parse_create, self.send(request, "create"), new_pass)
+            except WalletPassError as exc:
+                if not exc.outcome_unknown:
+                    raise
+                last = exc
+                found = self.find_by_external_id(new_pass)
+                if found is not None:
+                    return found
+        assert last is not None
+        raise last
+
+    # ------------------------------------------------------------------------------------
+    # The public API
+    # ------------------------------------------------------------------------------------
+
+    def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
+        """Issue a pass."""
+        with self._guard("create"):
+            prepared = self.prepare_create(new_pass)
+            return self.execute_create(prepared)
+
+    def get(self, pass_id: str) -> IssuedPass:
+        """Read a pass back."""
+        with self._guard("get"):
+            self.require(Capability.GET)
+            checked = self._check_id(pass_id)
+            return self.execute_get(checked)
+
+    def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
+        """Change an issued pass; fields left out stay as they are."""
+        with self._guard("update"):
+            checked, prepared = self.prepare_update(pass_id, change)
+            return self.execute_update(checked, prepared)
+
+    def redeem(
+        self,
+        pass_id: str,
+        *,
+        amount: Decimal | int | float | str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Redemption:
+        """Use the pass once (a ticket scanned, a coupon applied); see each provider's page."""
+        with self._guard("redeem"):
+            self.require(Capability.REDEEM)
+            checked = self._check_id(pass_id)
+            value = self._check_amount(amount)
+            if options is not None and not isinstance(options, Mapping):
+                raise ValidationError.from_problems([FieldProblem("options", "must be a mapping")])
+            return self.execute_redeem(checked, value, dict(options or {}))
+
+    def delete(self, pass_id: str) -> None:
+        """Remove or permanently invalidate a pass (what that means is declared per provider)."""
+        with self._guard("delete"):
+            self.require(Capability.DELETE)
+            checked = self._check_id(pass_id)
+            self.execute_delete(checked)
+
+    def list(
+        self,
+        *,
+        template: str | None = None,
+        status: PassStatus | str | None = None,
+        page_size: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> Iterator[IssuedPass]:
+        """Iterate over passes, fetching pages lazily. Checks happen now; requests on iteration."""
+        with self._guard("list"):
+            self.require(Capability.LIST)
+            filters = self._list_filters(template, status, page_size, extra)
+        return self._guarded_iter("list", self.execute_list(filters))
+
+    def create_many(
+        self,
+        passes: Iterable[Pass | Mapping[str, Any]],
+        *,
+        concurrency: int | None = None,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+    ) -> BulkResult:
+        """Issue many passes; one outcome per input, in input order, never aborting half-way."""
+        from walletpass.bulk import run_create_many  # noqa: PLC0415 (bulk imports provider)
+
+        with self._guard("create_many"):
+            self.require(Capability.CREATE_MANY)
+            self.require(Capability.CREATE)
+            return run_create_many(
+                self,
+                passes,
+                concurrency=concurrency or self.settings.concurrency,
+                on_progress=on_progress,
+            )
+
+    # ------------------------------------------------------------------------------------
+    # Pipeline steps
+    # ------------------------------------------------------------------------------------
+
+    def prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> Pass:
+        """Every check of ``create`` short of sending: the pass the build hook will see."""
+        self.require(Capability.CREATE)
+        checked = self._coerce(new_pass, Pass, "pass")
+        checked = self._resolve_template(checked)
+        checked = self._check_features(checked, "create")
+        self._check_limits(checked, self.validate_pass(checked), "create")
+        return checked
+
+    def prepare_update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> tuple[str, PassUpdate]:
+        self.require(Capability.UPDATE)
+        checked_id = self._check_id(pass_id)
+        checked = self._coerce(change, PassUpdate, "change")
+        if checked.is_empty():
+            raise ValidationError.from_problems(
+                [FieldProblem("change", "the update changes nothing")], provider=self.name
+            )
+        checked = self._rename_update_fields(checked_id, checked)
+        checked = self._check_features(checked, "update")
+        self._check_limits(checked, self.validate_update(checked), "update")
+        return checked_id, checked
+
+    def require(self, operation: Capability | str) -> None:
+        """Raise ``UnsupportedOperation`` unless ``operation`` is declared NATIVE or EMULATED."""
+        declaration = self.capabilities[operation]
+        if declaration.support is Support.NONE:
+            op = str(operation)
+            raise UnsupportedOperation(
+                f"{self.name} does not support {op}: {declaration.note}",
+                provider=self.name,
+                operation=op,
+                alternative=declaration.note,
+            )
+
+    def _coerce(self, value: Any, model: type[M], what: str) -> M:
+        if isinstance(value, model):
+            return value
+        if isinstance(value, Mapping):
+            return model.model_validate(dict(value))
+        raise ValidationError.from_problems(
+            [FieldProblem(what, f"expected a {model.__name__} or a mapping, got {type(value).__name__}")]
+        )
+
+    def _check_id(self, pass_id: Any) -> str:
+        if not isinstance(pass_id, str) or not _ID_PATTERN.match(pass_id):
+            raise ValidationError.from_problems(
+                [FieldProblem("pass_id", "must be a non-empty printable id without spaces")]
+            )
+        self.decode_id(pass_id)
+        return pass_id
+
+    @staticmethod
+    def _check_amount(amount: Any) -> Decimal | None:
+        if amount is None:
+            return None
+        if isinstance(amount, bool) or not isinstance(amount, Decimal | int | float | str):
+            raise ValidationError.from_problems([FieldProblem("amount", "must be a number")])
+        try:
+            value = Decimal(str(amount))
+        except (InvalidOperation, ValueError):
+            raise ValidationError.from_problems([FieldProblem("amount", "must be a number")]) from None
+        if not value.is_finite() or value <= 0:
+            raise ValidationError.from_problems([FieldProblem("amount", "must be a positive number")])
+        return value
+
+    def _list_filters(
+        self, template: Any, status: Any, page_size: Any, extra: Any
+    ) -> ListFilters:
+        problems = []
+        if template is not None and (not isinstance(template, str) or not template):
+            problems.append(FieldProblem("template", "must be a non-empty string"))
+        if status is not None:
+            try:
+                status = PassStatus(status)
+            except ValueError:
+                problems.append(
+                    FieldProblem("status", f"must be one of {', '.join(s.value for s in PassStatus)}")
+                )
+        if page_size is not None and (
+            isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 1000
+        ):
+            problems.append(FieldProblem("page_size", "must be an integer from 1 to 1000"))
+        if extra is not None and not isinstance(extra, Mapping):
+            problems.append(FieldProblem("extra", "must be a mapping"))
+        if problems:
+            raise ValidationError.from_problems(problems)
+        alias = self.settings.templates.get(template) if template else None
+        return ListFilters(
+            template=alias.id if alias else template,
+            status=status,
+            page_size=page_size,
+            extra=dict(extra or {}),
+        )
+
+    def _resolve_template(self, new_pass: Pass) -> Pass:
+        alias = self.settings.templates.get(new_pass.template)
+        if alias is None:
+            return new_pass
+        update: dict[str, Any] = {"template": alias.id}
+        if alias.kind is not None and new_pass.kind.value == "generic":
+            update["kind"] = alias.kind
+        if alias.fields and new_pass.fields:
+            update["fields"] = _rename(new_pass.fields, alias)
+        return new_pass.model_copy(update=update)
+
+    def _rename_update_fields(self, pass_id: str, change: PassUpdate) -> PassUpdate:
+        if not change.fields:
+            return change
+        template = self.template_of(pass_id)
+        alias = next(
+            (a for a in self.settings.templates.values() if a.fields and a.id == template), None
+        )
+        if alias is None:
+            return change
+        data = {k: getattr(change, k) for k in change.model_fields_set}
+        data["fields"] = _rename(change.fields, alias)
+        return PassUpdate.model_construct(_fields_set=set(data), **data)
+
+    def _check_features(self, content: Any, operation: str) -> Any:
+        used = features_in_use(content)
+        unsupported = sorted(
+            (cap for cap in used if self.capabilities[cap].support is Support.NONE),
+            key=lambda c: c.value,
+        )
+        if not unsupported:
+            return content
+        refused = [c for c in unsupported if self.strict or c in NEVER_LENIENT]
+        if refused:
+            described = "; ".join(f"{c.value} ({self.capabilities[c].note})" for c in refused)
+            raise UnsupportedFeature(
+                f"{self.name} cannot carry: {described}",
+                features=[c.value for c in refused],
+                provider=self.name,
+                operation=operation,
+            )
+        for cap in unsupported:
+            self._warn_once(cap)
+        return strip_features(content, set(unsupported))
+
+    def _warn_once(self, cap: Capability) -> None:
+        with self._warned_lock:
+            if cap.value in self._warned:
+                return
+            self._warned.add(cap.value)
+        warnings.warn(
+            f"{self.name} cannot carry {cap.value!r}; it was dropped "
+            f"(lenient mode): {self.capabilities[cap].note}",
+            UnsupportedFeatureWarning,
+            stacklevel=5,
+        )
+
+    def _check_limits(self, content: Any, vendor_problems: list[FieldProblem], operation: str) -> None:
+        problems = list(vendor_problems)
+        for cap, count in features_in_use(content).items():
+            limit = self.capabilities[cap].limit
+            if limit is not None and count > limit:
+                problems.append(
+                    FieldProblem(cap.value, f"{self.name} allows at most {limit}, got {count}")
+                )
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation=operation)
+
+    @contextlib.contextmanager
+    def _guard(self, operation: str) -> Iterator[None]:
+        """Let only walletpass errors out, each knowing the provider and operation."""
+        try:
+            yield
+        except WalletPassError as exc:
+            exc.with_context(provider=self.name, operation=operation)
+            raise
+        except Exception as exc:
+            raise WalletPassError(
+                f"unexpected {type(exc).__name__} in {self.name}.{operation}: {exc}",
+                provider=self.name,
+                operation=operation,
+            ) from exc
+
+    def _guarded_iter(self, operation: str, items: Iterator[IssuedPass]) -> Iterator[IssuedPass]:
+        with self._guard(operation):
+            yield from items
+
+
+def _rename(fields: Mapping[str, Any], alias: TemplateAlias) -> dict[str, Any]:
+    return {alias.fields.get(key, key): value for key, value in fields.items()}
+
+
+@functools.cache
+def _package_distributions() -> Mapping[str, list[str]]:
+    try:
+        return metadata.packages_distributions()
+    except Exception:  # a broken installed distribution must not break the User-Agent
+        return {}
+
+
+def _distribution_of(cls: type) -> tuple[str | None, str | None]:
+    top = cls.__module__.split(".")[0]
+    dists = _package_distributions().get(top) or []
+    if not dists:
+        return None, None
+    name = dists[0]
+    try:
+        return name, metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return name, None
+

@@ -1,0 +1,197 @@
+"""Finding providers by name: stevedore entry points plus in-process registrations.
+
+Providers are distributions that declare an entry point in the ``walletpass.providers``
+namespace, exactly like a third-party plugin would. Only the provider asked for is imported, so a
+broken plugin cannot break the others, and listing names imports nothing at all.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from stevedore import DriverManager
+from stevedore.exception import MultipleMatches, NoMatches
+
+from walletpass.errors import ConfigurationError, ProviderNotFound
+from walletpass.provider import PROVIDER_API_VERSION, Provider
+
+__all__ = [
+    "NAMESPACE",
+    "ProviderInfo",
+    "available_providers",
+    "clear_cache",
+    "load_provider_class",
+    "provider_info",
+    "register_provider",
+    "unregister_provider",
+]
+
+NAMESPACE = "walletpass.providers"
+
+_lock = threading.Lock()
+_registered: dict[str, type[Provider]] = {}
+_loaded: dict[str, type[Provider]] = {}
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderInfo:
+    name: str
+    distribution: str | None
+    version: str | None
+    target: str
+    registered_in_process: bool = False
+
+
+def register_provider(name: str, provider_cls: type[Provider], *, replace: bool = False) -> None:
+    """Make a provider class available under ``name`` in this process, no packaging needed."""
+    _check_provider_class(name, provider_cls, origin="register_provider()")
+    with _lock:
+        if name in _registered and _registered[name] is not provider_cls and not replace:
+            raise ConfigurationError(
+                f"a provider named {name!r} is already registered "
+                f"({_registered[name].__qualname__}); pass replace=True to override it"
+            )
+        _registered[name] = provider_cls
+
+
+def unregister_provider(name: str) -> None:
+    with _lock:
+        _registered.pop(name, None)
+
+
+def clear_cache() -> None:
+    """Forget loaded classes and stevedore's entry-point cache (after installing a plugin)."""
+    from stevedore.extension import ExtensionManager
+
+    with _lock:
+        _loaded.clear()
+    ExtensionManager.ENTRY_POINT_CACHE.pop(NAMESPACE, None)
+
+
+def _entry_points() -> list[metadata.EntryPoint]:
+    return list(metadata.entry_points(group=NAMESPACE))
+
+
+def available_providers() -> list[str]:
+    """Names of all providers: installed entry points and in-process registrations (no imports)."""
+    names = {ep.name for ep in _entry_points()}
+    with _lock:
+        names.update(_registered)
+    return sorted(names)
+
+
+def provider_info(name: str) -> ProviderInfo:
+    """Where a provider comes from, without importing it."""
+    with _lock:
+        registered = _registered.get(name)
+    if registered is not None:
+        return ProviderInfo(
+            name=name,
+            distribution=None,
+            version=None,
+            target=f"{registered.__module__}:{registered.__qualname__}",
+            registered_in_process=True,
+        )
+    for ep in _entry_points():
+        if ep.name == name:
+            dist = ep.dist
+            return ProviderInfo(
+                name=name,
+                distribution=dist.metadata["Name"] if dist else None,
+                version=dist.version if dist else None,
+                target=ep.value,
+            )
+    raise _not_found(name)
+
+
+def _not_found(name: str) -> ProviderNotFound:
+    known = ", ".join(available_providers()) or "none"
+    return ProviderNotFound(
+        f"no walletpass provider named {name!r} (installed: {known}); "
+        f"install it with: pip install walletpass-{name}",
+        provider=name,
+    )
+
+
+def _same_target_or_conflict(namespace: str, name: str, extensions: list[Any]) -> Any:
+    targets = {ext.entry_point.value for ext in extensions}
+    if len(targets) == 1:  # the same distribution seen twice on sys.path is not a conflict
+        return extensions[0]
+    raise MultipleMatches(", ".join(sorted(targets)))
+
+
+def load_provider_class(name: str) -> type[Provider]:
+    """The provider class registered under ``name``; imports only that plugin."""
+    if not isinstance(name, str) or not name:
+        raise ProviderNotFound("a provider name must be a non-empty string")
+    with _lock:
+        found = _registered.get(name) or _loaded.get(name)
+    if found is not None:
+        return found
+
+    failure: list[tuple[Any, BaseException]] = []
+
+    def on_failure(manager: Any, entry_point: Any, error: BaseException) -> None:
+        failure.append((entry_point, error))
+
+    try:
+        manager: DriverManager[Any] = DriverManager(
+            NAMESPACE,
+            name,
+            invoke_on_load=False,
+            on_load_failure_callback=on_failure,
+            on_missing_entrypoints_callback=lambda names: None,
+            conflict_resolver=_same_target_or_conflict,
+        )
+    except NoMatches:
+        if failure:
+            raise _load_failed(name, *failure[0]) from failure[0][1]
+        raise _not_found(name) from None
+    except MultipleMatches as exc:
+        raise ConfigurationError(
+            f"two installed plugins claim the provider name {name!r} ({exc}); "
+            "uninstall one of them",
+            provider=name,
+        ) from None
+    except Exception as exc:  # stevedore itself failing must still be a walletpass error
+        raise ProviderNotFound(f"could not load provider {name!r}: {exc}", provider=name) from exc
+    provider_cls = manager.driver
+    _check_provider_class(name, provider_cls, origin=f"entry point {name!r}")
+    with _lock:
+        _loaded[name] = provider_cls
+    return provider_cls  # type: ignore[no-any-return]
+
+
+def _load_failed(name: str, entry_point: Any, error: BaseException) -> ProviderNotFound:
+    dist = getattr(entry_point, "dist", None)
+    package = dist.metadata["Name"] if dist is not None else entry_point.value.split(":")[0]
+    return ProviderNotFound(
+        f"the provider {name!r} from package {package!r} failed to import: "
+        f"{type(error).__name__}: {error}; try reinstalling it: pip install --force-reinstall {package}",
+        provider=name,
+    )
+
+
+def _check_provider_class(name: str, provider_cls: Any, *, origin: str) -> None:
+    if not isinstance(provider_cls, type) or not issubclass(provider_cls, Provider):
+        raise ConfigurationError(
+            f"{origin} for {name!r} does not point to a walletpass.Provider subclass "
+            f"(got {provider_cls!r})",
+            provider=name,
+        )
+    if provider_cls.name != name:
+        raise ConfigurationError(
+            f"{origin}: class {provider_cls.__qualname__} declares name {provider_cls.name!r}, "
+            f"not {name!r}",
+            provider=name,
+        )
+    if provider_cls.provider_api_version != PROVIDER_API_VERSION:
+        raise ConfigurationError(
+            f"provider {name!r} was written for provider API version "
+            f"{provider_cls.provider_api_version}, this walletpass speaks {PROVIDER_API_VERSION}; "
+            "upgrade the plugin or walletpass",
+            provider=name,
+        )

@@ -1,0 +1,115 @@
+"""Settings every provider shares, and template aliases.
+
+A provider subclasses :class:`ProviderSettings` to add its vendor's settings. Secrets are
+``SecretStr`` so they never show in reprs; unknown settings are refused with the list of valid
+ones, because a typo in a setting name should not silently fall back to a default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import ValidationError as PydanticValidationError
+
+from walletpass.errors import ConfigurationError
+from walletpass.model import PassKind
+
+__all__ = ["ProviderSettings", "TemplateAlias", "load_settings", "secret_setting_names"]
+
+
+class TemplateAlias(BaseModel):
+    """How a logical template name maps to one vendor's template, with optional field renames."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str = Field(min_length=1)
+    #: neutral field key -> the vendor template's field key
+    fields: dict[str, str] = Field(default_factory=dict)
+    #: the pass kind to use when the application leaves it generic
+    kind: PassKind | None = None
+
+
+class ProviderSettings(BaseModel):
+    """Settings every provider accepts. Vendor settings classes add their own."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+    api_key: SecretStr | None = None
+    base_url: str | None = Field(default=None, description="override the vendor's API address")
+    timeout: float = Field(default=30.0, gt=0, description="read timeout per attempt, seconds")
+    connect_timeout: float = Field(default=5.0, gt=0, description="connect timeout, seconds")
+    deadline: float | None = Field(default=90.0, gt=0, description="total time per call, seconds")
+    max_retries: int = Field(default=2, ge=0, le=10)
+    strict: bool = Field(
+        default=True,
+        description="refuse fields the vendor cannot carry (False: drop them with a warning)",
+    )
+    rate_limit: float | None = Field(
+        default=None,
+        ge=0,
+        description="client-side requests/second (None: the vendor's documented rate; 0: off)",
+    )
+    concurrency: int = Field(default=8, ge=1, le=256, description="workers for create_many")
+    templates: dict[str, TemplateAlias] = Field(default_factory=dict)
+    app_info: str | None = Field(default=None, description="appended to the User-Agent")
+
+    @field_validator("templates", mode="before")
+    @classmethod
+    def _shorthand_alias(cls, value: Any) -> Any:
+        """Accept ``{"vip": "1919"}`` as shorthand and numeric ids from TOML."""
+        if not isinstance(value, Mapping):
+            return value
+        fixed: dict[str, Any] = {}
+        for key, alias in value.items():
+            if isinstance(alias, str | int) and not isinstance(alias, bool):
+                alias = {"id": str(alias)}
+            elif isinstance(alias, Mapping) and isinstance(alias.get("id"), int):
+                alias = {**alias, "id": str(alias["id"])}
+            fixed[key] = alias
+        return fixed
+
+
+def secret_setting_names(settings_cls: type[ProviderSettings]) -> frozenset[str]:
+    """Names of the settings that hold secrets (typed ``SecretStr``)."""
+    names = set()
+    for name, info in settings_cls.model_fields.items():
+        if "SecretStr" in repr(info.annotation):
+            names.add(name)
+    return frozenset(names)
+
+
+def load_settings(
+    settings_cls: type[ProviderSettings], values: Mapping[str, Any], *, provider: str
+) -> ProviderSettings:
+    """Validate settings, turning every problem into one ``ConfigurationError`` naming them all."""
+    valid = sorted(settings_cls.model_fields)
+    unknown = sorted(set(values) - set(valid))
+    if unknown:
+        raise ConfigurationError(
+            f"unknown setting(s) {', '.join(unknown)} for provider {provider!r}; "
+            f"valid settings: {', '.join(valid)}",
+            provider=provider,
+        )
+    try:
+        return settings_cls.model_validate(dict(values))
+    except PydanticValidationError as exc:
+        problems = []
+        missing = []
+        for error in exc.errors(include_url=False, include_input=False):
+            where = ".".join(str(p) for p in error["loc"])
+            if error["type"] == "missing":
+                missing.append(where)
+            else:
+                problems.append(f"{where}: {error['msg']}")
+        parts = []
+        if missing:
+            env_hint = ", ".join(f"WALLETPASS_{provider.upper()}_{m.upper()}" for m in missing)
+            parts.append(f"missing setting(s) {', '.join(missing)} (e.g. set {env_hint})")
+        if problems:
+            parts.append("invalid setting(s): " + "; ".join(problems))
+        raise ConfigurationError(
+            f"provider {provider!r}: " + "; ".join(parts) + f"; valid settings: {', '.join(valid)}",
+            provider=provider,
+        ) from None
