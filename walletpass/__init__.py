@@ -6,7 +6,15 @@ vendor backends as plugins, and a fake provider that behaves like the real thing
 
 from walletpass._version import __version__
 from walletpass.bulk import BulkProgress
-from walletpass.capabilities import Capabilities, Capability, Declaration, Support, emulated, native, none
+from walletpass.capabilities import (
+    Capabilities,
+    Capability,
+    Declaration,
+    Support,
+    emulated,
+    native,
+    none,
+)
 from walletpass.config import connect, from_config
 from walletpass.errors import (
     AlreadyRedeemed,
@@ -54,7 +62,14 @@ from walletpass.model import (
     PassUrls,
     Redemption,
 )
-from walletpass.provider import PROVIDER_API_VERSION, ErrorInfo, ErrorRule, ListFilters, Page, Provider
+from walletpass.provider import (
+    PROVIDER_API_VERSION,
+    ErrorInfo,
+    ErrorRule,
+    ListFilters,
+    Page,
+    Provider,
+)
 from walletpass.registry import available_providers, register_provider, unregister_provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, TemplateAlias

@@ -87,7 +87,9 @@ def run_create_many(
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         from walletpass.errors import FieldProblem, ValidationError
 
-        raise ValidationError.from_problems([FieldProblem("concurrency", "must be a positive integer")])
+        raise ValidationError.from_problems(
+            [FieldProblem("concurrency", "must be a positive integer")]
+        )
     tally = _Tally(on_progress)
     source = enumerate(passes)
     if provider.native_batch_size:
@@ -149,7 +151,13 @@ def _run_concurrent(
             for index, raw in source:
                 prepared = _prepare(provider, raw)
                 if isinstance(prepared, Pass):
-                    window.append((index, prepared.external_id, pool.submit(provider.execute_create, prepared)))
+                    window.append(
+                        (
+                            index,
+                            prepared.external_id,
+                            pool.submit(provider.execute_create, prepared),
+                        )
+                    )
                 else:
                     window.append((index, _external_id(raw), prepared))
                 while len(window) >= max_window:

@@ -23,7 +23,14 @@ from walletpass.provider import Provider
 from walletpass.registry import load_provider_class
 from walletpass.settings import ProviderSettings, secret_setting_names
 
-__all__ = ["ResolvedConfig", "connect", "env_prefix", "find_config_file", "from_config", "resolve_config"]
+__all__ = [
+    "ResolvedConfig",
+    "connect",
+    "env_prefix",
+    "find_config_file",
+    "from_config",
+    "resolve_config",
+]
 
 CONFIG_ENV = "WALLETPASS_CONFIG"
 PROVIDER_ENV = "WALLETPASS_PROVIDER"
@@ -44,7 +51,7 @@ def _settings_from_env(
     for key, raw in env.items():
         if not key.startswith(prefix):
             continue
-        setting = known.get(key[len(prefix):])
+        setting = known.get(key[len(prefix) :])
         if setting is None:
             raise ConfigurationError(
                 f"environment variable {key} names no setting of provider {provider!r}; "
@@ -57,11 +64,16 @@ def _settings_from_env(
 
 def _env_value(raw: str, settings_cls: type[ProviderSettings], setting: str) -> Any:
     annotation = repr(settings_cls.model_fields[setting].annotation)
-    if annotation.startswith(("dict", "list", "typing.Dict", "typing.List")) or "dict[" in annotation:
+    if (
+        annotation.startswith(("dict", "list", "typing.Dict", "typing.List"))
+        or "dict[" in annotation
+    ):
         try:
             return json.loads(raw)
         except ValueError:
-            raise ConfigurationError(f"setting {setting!r} from the environment must be JSON") from None
+            raise ConfigurationError(
+                f"setting {setting!r} from the environment must be JSON"
+            ) from None
     return raw
 
 
@@ -96,10 +108,7 @@ def _read_toml(path: Path) -> dict[str, Any]:
 
 def _file_section(path: Path) -> dict[str, Any]:
     data = _read_toml(path)
-    if path.name == "pyproject.toml":
-        section = data.get("tool", {}).get("walletpass", {})
-    else:
-        section = data
+    section = data.get("tool", {}).get("walletpass", {}) if path.name == "pyproject.toml" else data
     if not isinstance(section, dict):
         raise ConfigurationError(f"{path}: the walletpass section must be a table")
     unknown = set(section) - {"provider", "providers"}
@@ -147,7 +156,7 @@ def resolve_config(
     if not name:
         raise ConfigurationError(
             "no provider configured: pass one to connect()/from_config(), set "
-            f"{PROVIDER_ENV}, or put provider = \"...\" in {CONFIG_FILE_NAME}"
+            f'{PROVIDER_ENV}, or put provider = "..." in {CONFIG_FILE_NAME}'
         )
     if not isinstance(name, str):
         raise ConfigurationError("the configured provider name must be a string")

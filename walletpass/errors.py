@@ -41,7 +41,8 @@ __all__ = [
 class WalletPassError(Exception):
     """Root of every error walletpass raises."""
 
-    #: Whether the same call may succeed if repeated later (the class default; instances may differ).
+    #: Whether the same call may succeed if repeated later.
+    #: (The class default; instances may differ.)
     default_retryable: bool = False
 
     def __init__(
@@ -123,7 +124,7 @@ class UnsupportedFeature(WalletPassError):
 
 
 class UnsupportedFeatureWarning(UserWarning):
-    """Emitted in lenient mode, once per field, when a field is dropped because the vendor lacks it."""
+    """Emitted in lenient mode, once per field, when a field the vendor lacks is dropped."""
 
 
 class FieldProblem:
@@ -139,9 +140,9 @@ class FieldProblem:
         return f"FieldProblem({self.location!r}, {self.message!r})"
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, FieldProblem)
-            and (self.location, self.message) == (other.location, other.message)
+        return isinstance(other, FieldProblem) and (self.location, self.message) == (
+            other.location,
+            other.message,
         )
 
     def __hash__(self) -> int:
@@ -163,7 +164,9 @@ class ValidationError(WalletPassError, ValueError):
 
     @classmethod
     def from_problems(cls, problems: Sequence[FieldProblem], **kwargs: Any) -> ValidationError:
-        listed = "; ".join(f"{p.location}: {p.message}" if p.location else p.message for p in problems)
+        listed = "; ".join(
+            f"{p.location}: {p.message}" if p.location else p.message for p in problems
+        )
         return cls(f"invalid input: {listed}", problems=problems, **kwargs)
 
     @property

@@ -120,7 +120,9 @@ class _Store:
             file = Path(path).expanduser()
             file.parent.mkdir(parents=True, exist_ok=True)
             target = str(file)
-        self._conn = sqlite3.connect(target, check_same_thread=False, timeout=30, isolation_level=None)
+        self._conn = sqlite3.connect(
+            target, check_same_thread=False, timeout=30, isolation_level=None
+        )
         self._lock = threading.Lock()
         with self._lock:
             if path:
@@ -147,7 +149,8 @@ class _Store:
                             code="DUPLICATE_EXTERNAL_ID",
                         )
                 self._conn.execute(
-                    "INSERT INTO passes (id, template, status, external_id, data) VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO passes (id, template, status, external_id, data)"
+                    " VALUES (?, ?, ?, ?, ?)",
                     (
                         issued.id,
                         issued.template or "",
@@ -181,7 +184,9 @@ class _Store:
             ).fetchone()
         return IssuedPass.model_validate_json(row[0]) if row else None
 
-    def page(self, after_seq: int, limit: int, template: str | None, status: str | None) -> list[tuple[int, IssuedPass]]:
+    def page(
+        self, after_seq: int, limit: int, template: str | None, status: str | None
+    ) -> list[tuple[int, IssuedPass]]:
         query = "SELECT seq, data FROM passes WHERE seq > ?"
         args: list[Any] = [after_seq]
         if template is not None:
@@ -234,7 +239,7 @@ class FakeProvider(Provider):
         fake_settings: FakeSettings = self.settings  # type: ignore[assignment]
         self.profile: str | None = fake_settings.profile
         if self.profile:
-            from walletpass.registry import load_provider_class  # noqa: PLC0415 (registry imports us)
+            from walletpass.registry import load_provider_class
 
             vendor = load_provider_class(self.profile)
             # A profile swaps in the vendor's declarations and validators for this instance only.
@@ -272,12 +277,17 @@ class FakeProvider(Provider):
             raise ValidationError.from_problems(
                 [FieldProblem("operation", f"must be one of {', '.join(sorted(valid))}")]
             )
-        if not (isinstance(error, WalletPassError) or (isinstance(error, type) and issubclass(error, WalletPassError))):
+        if not (
+            isinstance(error, WalletPassError)
+            or (isinstance(error, type) and issubclass(error, WalletPassError))
+        ):
             raise ValidationError.from_problems(
                 [FieldProblem("error", "must be a WalletPassError instance or subclass")]
             )
         if isinstance(times, bool) or not isinstance(times, int) or times < 1:
-            raise ValidationError.from_problems([FieldProblem("times", "must be a positive integer")])
+            raise ValidationError.from_problems(
+                [FieldProblem("times", "must be a positive integer")]
+            )
         with self._faults.lock:
             self._faults.pending.setdefault(operation, []).append(_Fault(error, times))
 
@@ -307,7 +317,11 @@ class FakeProvider(Provider):
     def decode_id(self, pass_id: str) -> str:
         if not _FAKE_ID.match(pass_id):
             raise ValidationError.from_problems(
-                [FieldProblem("pass_id", "is not a fake provider id (fp_ followed by 16 hex digits)")]
+                [
+                    FieldProblem(
+                        "pass_id", "is not a fake provider id (fp_ followed by 16 hex digits)"
+                    )
+                ]
             )
         return pass_id
 
@@ -405,7 +419,9 @@ class FakeProvider(Provider):
         self._store.replace(updated)
         return updated
 
-    def execute_redeem(self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]) -> Redemption:
+    def execute_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Redemption:
         params: dict[str, Any] = {"pass_id": pass_id}
         if amount is not None:
             params["amount"] = str(amount)
@@ -460,4 +476,3 @@ class FakeProvider(Provider):
                 yield issued
             if len(rows) < size:
                 return
-

@@ -184,7 +184,8 @@ _STRIPPERS: dict[Capability, Callable[[Any], dict[str, Any]]] = {
     Capability.UPDATE_NOTIFY: _drop("notify"),
 }
 
-#: Features that cannot be dropped without changing what the pass *is*: refused even in lenient mode.
+#: Features that cannot be dropped without changing what the pass *is*:
+#: refused even in lenient mode.
 NEVER_LENIENT = frozenset(c for c in Capability if c.value.startswith("kind.")) | {
     Capability.UPDATE_CLEAR
 }
@@ -208,7 +209,7 @@ def strip_features(content: C, features: set[Capability]) -> C:
                     data.pop(key, None)
                 else:
                     data[key] = value
-            result = type(result).model_construct(_fields_set=set(data), **data)
+            result = type(result).model_construct(_fields_set=set(data), **data)  # type: ignore[assignment]  # narrowed: C is PassUpdate here
         else:
             result = result.model_copy(update=update)
     return result

@@ -9,6 +9,7 @@ live in that vendor's ``limits`` module.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
@@ -98,7 +99,9 @@ class NeutralModel(BaseModel):
             raise validation_error_from_pydantic(exc) from None
 
     @classmethod
-    def model_validate_json(cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any) -> Self:
+    def model_validate_json(
+        cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
+    ) -> Self:
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except PydanticValidationError as exc:
@@ -134,7 +137,12 @@ class PassStatus(StrEnum):
     @property
     def is_final(self) -> bool:
         """Whether the pass can no longer be redeemed."""
-        return self in {PassStatus.REDEEMED, PassStatus.VOIDED, PassStatus.EXPIRED, PassStatus.DELETED}
+        return self in {
+            PassStatus.REDEEMED,
+            PassStatus.VOIDED,
+            PassStatus.EXPIRED,
+            PassStatus.DELETED,
+        }
 
 
 class BarcodeFormat(StrEnum):
@@ -386,7 +394,7 @@ class Event(NeutralModel):
 def _field_scalar_check(value: Any) -> Any:
     if isinstance(value, datetime):
         _require_aware(value)
-    if isinstance(value, float) and value != value:  # NaN never round-trips through JSON
+    if isinstance(value, float) and math.isnan(value):  # NaN never round-trips through JSON
         raise ValueError("NaN is not a valid field value")
     return value
 
@@ -470,7 +478,9 @@ class PassUpdate(_PassContent):
     def changed(self) -> dict[str, Any]:
         """The content fields the caller set (to a value or to ``None``), by name."""
         return {
-            name: getattr(self, name) for name in self.model_fields_set if name not in _UPDATE_CONTROL
+            name: getattr(self, name)
+            for name in self.model_fields_set
+            if name not in _UPDATE_CONTROL
         }
 
     def cleared(self) -> frozenset[str]:
@@ -506,7 +516,8 @@ class IssuedPass(NeutralModel):
     """A pass as the vendor reports it.
 
     ``id`` is opaque: it carries everything needed to address the pass again (for vendors that also
-    need a model or type id, it packs both). ``vendor_id`` is the vendor's own pass id. ``raw`` keeps
+    need a model or type id, it packs both). ``vendor_id`` is the vendor's own pass id.
+    ``raw`` keeps
     the vendor's answer for anything the neutral model does not cover.
     """
 
@@ -607,4 +618,3 @@ def fields_as_plain(fields: Mapping[str, Any] | None) -> dict[str, Any]:
     if not fields:
         return {}
     return {k: (v.value if isinstance(v, PassField) else v) for k, v in fields.items()}
-

@@ -20,6 +20,7 @@ override ``execute_<op>`` and still use ``send`` and their pure hooks.
 
 from __future__ import annotations
 
+import builtins
 import contextlib
 import functools
 import re
@@ -86,6 +87,8 @@ __all__ = [
 PROVIDER_API_VERSION = 1
 
 M = TypeVar("M", bound=NeutralModel)
+_T = TypeVar("_T")
+_C = TypeVar("_C", Pass, PassUpdate)
 
 _ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,512}$")
 
@@ -180,15 +183,21 @@ class Provider:
     #: One line about the vendor, shown by ``walletpass providers``.
     summary: ClassVar[str] = ""
 
-    def __init__(self, settings: ProviderSettings | Mapping[str, Any] | None = None, /, **values: Any) -> None:
+    def __init__(
+        self, settings: ProviderSettings | Mapping[str, Any] | None = None, /, **values: Any
+    ) -> None:
         if not self.name:
             raise ConfigurationError(f"{type(self).__name__} does not declare a provider name")
         if isinstance(settings, ProviderSettings):
             if values:
                 settings = settings.model_copy(update=values)
-            self.settings = load_settings(
-                self.Settings, settings.model_dump(exclude_unset=True), provider=self.name
-            ) if not isinstance(settings, self.Settings) else settings
+            self.settings = (
+                load_settings(
+                    self.Settings, settings.model_dump(exclude_unset=True), provider=self.name
+                )
+                if not isinstance(settings, self.Settings)
+                else settings
+            )
         else:
             merged = {**dict(settings or {}), **values}
             self.settings = load_settings(self.Settings, merged, provider=self.name)
@@ -217,9 +226,7 @@ class Provider:
     def make_transport(self) -> Transport:
         base_url = self.settings.base_url or self.default_base_url
         if not base_url:
-            raise ConfigurationError(
-                f"provider {self.name!r} has no base_url", provider=self.name
-            )
+            raise ConfigurationError(f"provider {self.name!r} has no base_url", provider=self.name)
         rate = self.settings.rate_limit
         if rate is None:
             rate = self.default_rate_limit
@@ -288,7 +295,7 @@ class Provider:
         return []
 
     def decode_id(self, pass_id: str) -> Any:
-        """Check an opaque pass id locally and unpack it (raise ``ValidationError`` if malformed)."""
+        """Check an opaque pass id locally and unpack it (``ValidationError`` if malformed)."""
         return pass_id
 
     def template_of(self, pass_id: str) -> str | None:
@@ -330,10 +337,14 @@ class Provider:
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
         raise self._missing_hook("build_update")
 
-    def parse_update(self, response: VendorResponse, pass_id: str, change: PassUpdate) -> IssuedPass:
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
         raise self._missing_hook("parse_update")
 
-    def build_redeem(self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]) -> VendorRequest:
+    def build_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> VendorRequest:
         raise self._missing_hook("build_redeem")
 
     def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
@@ -371,7 +382,9 @@ class Provider:
         request = self.build_update(pass_id, change)
         return self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
 
-    def execute_redeem(self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]) -> Redemption:
+    def execute_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Redemption:
         request = self.build_redeem(pass_id, amount, options)
         return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
 
@@ -407,7 +420,7 @@ class Provider:
             raise self.error_for(response, operation)
         return response
 
-    def parse(self, hook: Callable[..., Any], response: VendorResponse, *args: Any) -> Any:
+    def parse(self, hook: Callable[..., _T], response: VendorResponse, *args: Any) -> _T:
         """Run a parse hook; a response missing what the hook expects is ``InvalidResponse``."""
         try:
             return hook(response, *args)
@@ -427,7 +440,11 @@ class Provider:
         info = self.parse_error(response)
         request_id = info.request_id or response.request_id
         rule = next(
-            (r for r in (*self.error_table, *DEFAULT_ERROR_TABLE) if r.matches(response.status, info.code)),
+            (
+                r
+                for r in (*self.error_table, *DEFAULT_ERROR_TABLE)
+                if r.matches(response.status, info.code)
+            ),
             None,
         )
         error_cls = rule.error if rule else WalletPassError
@@ -448,9 +465,11 @@ class Provider:
             problems = [
                 FieldProblem(where, text)
                 for where, texts in (info.fields or {}).items()
-                for text in (texts if isinstance(texts, list | tuple) else [texts])
+                for text in (texts if isinstance(texts, list | tuple) else [str(texts)])
             ]
-            return error_cls(f"{self.name} refused the request: {message}", problems=problems, **kwargs)
+            return error_cls(
+                f"{self.name} refused the request: {message}", problems=problems, **kwargs
+            )
         return error_cls(message, **kwargs)
 
     def _send_recoverable(self, request: VendorRequest, new_pass: Pass) -> IssuedPass:
@@ -536,7 +555,7 @@ class Provider:
         on_progress: Callable[[BulkProgress], None] | None = None,
     ) -> BulkResult:
         """Issue many passes; one outcome per input, in input order, never aborting half-way."""
-        from walletpass.bulk import run_create_many  # noqa: PLC0415 (bulk imports provider)
+        from walletpass.bulk import run_create_many
 
         with self._guard("create_many"):
             self.require(Capability.CREATE_MANY)
@@ -561,7 +580,9 @@ class Provider:
         self._check_limits(checked, self.validate_pass(checked), "create")
         return checked
 
-    def prepare_update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> tuple[str, PassUpdate]:
+    def prepare_update(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> tuple[str, PassUpdate]:
         self.require(Capability.UPDATE)
         checked_id = self._check_id(pass_id)
         checked = self._coerce(change, PassUpdate, "change")
@@ -592,7 +613,11 @@ class Provider:
         if isinstance(value, Mapping):
             return model.model_validate(dict(value))
         raise ValidationError.from_problems(
-            [FieldProblem(what, f"expected a {model.__name__} or a mapping, got {type(value).__name__}")]
+            [
+                FieldProblem(
+                    what, f"expected a {model.__name__} or a mapping, got {type(value).__name__}"
+                )
+            ]
         )
 
     def _check_id(self, pass_id: Any) -> str:
@@ -612,14 +637,16 @@ class Provider:
         try:
             value = Decimal(str(amount))
         except (InvalidOperation, ValueError):
-            raise ValidationError.from_problems([FieldProblem("amount", "must be a number")]) from None
+            raise ValidationError.from_problems(
+                [FieldProblem("amount", "must be a number")]
+            ) from None
         if not value.is_finite() or value <= 0:
-            raise ValidationError.from_problems([FieldProblem("amount", "must be a positive number")])
+            raise ValidationError.from_problems(
+                [FieldProblem("amount", "must be a positive number")]
+            )
         return value
 
-    def _list_filters(
-        self, template: Any, status: Any, page_size: Any, extra: Any
-    ) -> ListFilters:
+    def _list_filters(self, template: Any, status: Any, page_size: Any, extra: Any) -> ListFilters:
         problems = []
         if template is not None and (not isinstance(template, str) or not template):
             problems.append(FieldProblem("template", "must be a non-empty string"))
@@ -628,10 +655,14 @@ class Provider:
                 status = PassStatus(status)
             except ValueError:
                 problems.append(
-                    FieldProblem("status", f"must be one of {', '.join(s.value for s in PassStatus)}")
+                    FieldProblem(
+                        "status", f"must be one of {', '.join(s.value for s in PassStatus)}"
+                    )
                 )
         if page_size is not None and (
-            isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= 1000
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= 1000
         ):
             problems.append(FieldProblem("page_size", "must be an integer from 1 to 1000"))
         if extra is not None and not isinstance(extra, Mapping):
@@ -670,7 +701,7 @@ class Provider:
         data["fields"] = _rename(change.fields, alias)
         return PassUpdate.model_construct(_fields_set=set(data), **data)
 
-    def _check_features(self, content: Any, operation: str) -> Any:
+    def _check_features(self, content: _C, operation: str) -> _C:
         used = features_in_use(content)
         unsupported = sorted(
             (cap for cap in used if self.capabilities[cap].support is Support.NONE),
@@ -703,7 +734,9 @@ class Provider:
             stacklevel=5,
         )
 
-    def _check_limits(self, content: Any, vendor_problems: list[FieldProblem], operation: str) -> None:
+    def _check_limits(
+        self, content: Any, vendor_problems: builtins.list[FieldProblem], operation: str
+    ) -> None:
         problems = list(vendor_problems)
         for cap, count in features_in_use(content).items():
             limit = self.capabilities[cap].limit
@@ -756,4 +789,3 @@ def _distribution_of(cls: type) -> tuple[str | None, str | None]:
         return name, metadata.version(name)
     except metadata.PackageNotFoundError:
         return name, None
-

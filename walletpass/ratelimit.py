@@ -56,7 +56,9 @@ class RateLimiter:
             bucket = self._buckets.get(key)
             if bucket is None:
                 bucket = self._buckets[key] = _Bucket(float(self.burst), now)
-            bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+            bucket.tokens = min(
+                float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate
+            )
             bucket.updated = now
             wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self.rate
             if max_wait is not None and wait > max_wait:

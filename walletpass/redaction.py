@@ -71,7 +71,9 @@ def redact(value: Any) -> Any:
     return redact_text(str(value))
 
 
-def redact_headers(headers: Mapping[str, str], extra_secret_names: Iterable[str] = ()) -> dict[str, str]:
+def redact_headers(
+    headers: Mapping[str, str], extra_secret_names: Iterable[str] = ()
+) -> dict[str, str]:
     """Headers safe to show: credentials masked, by name and by value."""
     secret_names = {name.lower() for name in extra_secret_names}
     shown: dict[str, str] = {}

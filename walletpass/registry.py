@@ -158,11 +158,11 @@ def load_provider_class(name: str) -> type[Provider]:
         ) from None
     except Exception as exc:  # stevedore itself failing must still be a walletpass error
         raise ProviderNotFound(f"could not load provider {name!r}: {exc}", provider=name) from exc
-    provider_cls = manager.driver
-    _check_provider_class(name, provider_cls, origin=f"entry point {name!r}")
+    driver: Any = manager.driver
+    provider_cls = _check_provider_class(name, driver, origin=f"entry point {name!r}")
     with _lock:
         _loaded[name] = provider_cls
-    return provider_cls  # type: ignore[no-any-return]
+    return provider_cls
 
 
 def _load_failed(name: str, entry_point: Any, error: BaseException) -> ProviderNotFound:
@@ -170,12 +170,13 @@ def _load_failed(name: str, entry_point: Any, error: BaseException) -> ProviderN
     package = dist.metadata["Name"] if dist is not None else entry_point.value.split(":")[0]
     return ProviderNotFound(
         f"the provider {name!r} from package {package!r} failed to import: "
-        f"{type(error).__name__}: {error}; try reinstalling it: pip install --force-reinstall {package}",
+        f"{type(error).__name__}: {error}; "
+        f"try reinstalling it: pip install --force-reinstall {package}",
         provider=name,
     )
 
 
-def _check_provider_class(name: str, provider_cls: Any, *, origin: str) -> None:
+def _check_provider_class(name: str, provider_cls: Any, *, origin: str) -> type[Provider]:
     if not isinstance(provider_cls, type) or not issubclass(provider_cls, Provider):
         raise ConfigurationError(
             f"{origin} for {name!r} does not point to a walletpass.Provider subclass "
@@ -195,3 +196,4 @@ def _check_provider_class(name: str, provider_cls: Any, *, origin: str) -> None:
             "upgrade the plugin or walletpass",
             provider=name,
         )
+    return provider_cls

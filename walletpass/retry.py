@@ -8,6 +8,7 @@ policy testable exhaustively and keeps it in one place: every provider shares it
 from __future__ import annotations
 
 import email.utils
+import math
 import random
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -111,11 +112,13 @@ NOT_PROCESSED_STATUSES = frozenset({429, 503})
 GATEWAY_STATUSES = frozenset({502, 504})
 
 
-def backoff_delay(attempt: int, policy: RetryPolicy, rng: Callable[[], float] = random.random) -> float:
+def backoff_delay(
+    attempt: int, policy: RetryPolicy, rng: Callable[[], float] = random.random
+) -> float:
     """Exponential backoff for retry number ``attempt`` (1-based), jittered into [d/2, d]."""
     ceiling = min(policy.backoff_base * 2 ** (attempt - 1), policy.backoff_cap)
     jittered = ceiling / 2 + rng() * ceiling / 2
-    return max(policy.backoff_base / 2, jittered)
+    return float(max(policy.backoff_base / 2, jittered))
 
 
 def decide(
@@ -127,7 +130,7 @@ def decide(
     time_left: float | None = None,
     rng: Callable[[], float] = random.random,
 ) -> Decision:
-    """Decide whether attempt number ``attempt`` (1-based, just finished) should be followed by another.
+    """Decide whether attempt ``attempt`` (1-based, just finished) should be followed by another.
 
     ``time_left`` is what remains of the call's total deadline (``None``: no deadline).
     """
@@ -163,9 +166,7 @@ def decide(
         reason = "service unavailable (503)"
     elif outcome.status in GATEWAY_STATUSES:
         if not safety.repeatable:
-            return Decision(
-                False, reason=f"gateway error ({outcome.status})", outcome_unknown=True
-            )
+            return Decision(False, reason=f"gateway error ({outcome.status})", outcome_unknown=True)
         delay = backoff_delay(attempt, policy, rng)
         reason = f"gateway error ({outcome.status})"
     else:
@@ -175,7 +176,11 @@ def decide(
         unknown = isinstance(outcome, Ambiguous) or (
             isinstance(outcome, GotResponse) and outcome.status in GATEWAY_STATUSES
         )
-        return Decision(False, reason=f"{reason}; retries exhausted", outcome_unknown=unknown and not safety.repeatable)
+        return Decision(
+            False,
+            reason=f"{reason}; retries exhausted",
+            outcome_unknown=unknown and not safety.repeatable,
+        )
     if time_left is not None and delay >= time_left:
         return Decision(False, reason=f"{reason}; the deadline leaves no time to retry")
     return Decision(True, delay=delay, reason=reason)
@@ -193,7 +198,7 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> floa
     except ValueError:
         pass
     else:
-        if seconds != seconds or seconds in (float("inf"), float("-inf")):
+        if not math.isfinite(seconds):
             return None
         return max(0.0, seconds)
     try:

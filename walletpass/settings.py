@@ -64,10 +64,11 @@ class ProviderSettings(BaseModel):
         fixed: dict[str, Any] = {}
         for key, alias in value.items():
             if isinstance(alias, str | int) and not isinstance(alias, bool):
-                alias = {"id": str(alias)}
+                fixed[key] = {"id": str(alias)}
             elif isinstance(alias, Mapping) and isinstance(alias.get("id"), int):
-                alias = {**alias, "id": str(alias["id"])}
-            fixed[key] = alias
+                fixed[key] = {**alias, "id": str(alias["id"])}
+            else:
+                fixed[key] = alias
         return fixed
 
 

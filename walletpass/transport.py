@@ -172,7 +172,9 @@ def check_url_security(url: str) -> None:
     raise ConfigurationError(f"URL {url!r} must start with https:// (or http:// to loopback)")
 
 
-def default_user_agent(provider_dist: str | None, provider_version: str | None, app_info: str | None) -> str:
+def default_user_agent(
+    provider_dist: str | None, provider_version: str | None, app_info: str | None
+) -> str:
     parts = [f"walletpass/{__version__}"]
     if provider_dist:
         parts.append(f"{provider_dist}/{provider_version or 'unknown'}")
@@ -220,7 +222,9 @@ class Transport:
         self.policy = policy or RetryPolicy()
         self.rate_limiter = rate_limiter
         self.user_agent = user_agent or default_user_agent(None, None, None)
-        self._retry_after = retry_after or (lambda headers: parse_retry_after(headers.get("retry-after")))
+        self._retry_after = retry_after or (
+            lambda headers: parse_retry_after(headers.get("retry-after"))
+        )
         self._request_id_headers = tuple(h.lower() for h in request_id_headers)
         self._sleep = sleep
         self._rng = rng
@@ -297,10 +301,20 @@ class Transport:
                 except RateLimited as exc:
                     raise exc.with_context(provider=self.provider, operation=operation) from None
                 time_left = None if deadline is None else deadline - self._clock()
-            read_timeout = self.timeouts.read if time_left is None else max(0.001, min(self.timeouts.read, time_left))
-            connect_timeout = self.timeouts.connect if time_left is None else max(0.001, min(self.timeouts.connect, time_left))
+            read_timeout = (
+                self.timeouts.read
+                if time_left is None
+                else max(0.001, min(self.timeouts.read, time_left))
+            )
+            connect_timeout = (
+                self.timeouts.connect
+                if time_left is None
+                else max(0.001, min(self.timeouts.connect, time_left))
+            )
             sent_at = self._clock()
-            response, outcome, cause = self._attempt(request, url, headers, (connect_timeout, read_timeout))
+            response, outcome, cause = self._attempt(
+                request, url, headers, (connect_timeout, read_timeout)
+            )
             latency = self._clock() - sent_at
             self._log(request, attempt, response, outcome, latency)
             time_left = None if deadline is None else deadline - self._clock()
@@ -334,7 +348,14 @@ class Transport:
                     method=request.method,
                     path=request.path_template or request.path,
                 )
-            raise self._failure(request, outcome, decision, cause, operation, attempt)
+            raise self._failure(
+                request,
+                outcome,
+                decision=decision,
+                cause=cause,
+                operation=operation,
+                attempts=attempt,
+            )
 
     def _headers_for(self, request: VendorRequest) -> dict[str, str]:
         headers = {"User-Agent": self.user_agent}
@@ -361,7 +382,7 @@ class Transport:
             response = self._session().request(
                 request.method,
                 url,
-                params=request.query,  # type: ignore[arg-type]  # requests accepts pairs and mappings
+                params=request.query,
                 data=body,
                 headers=dict(headers),
                 timeout=timeout,
@@ -434,6 +455,7 @@ class Transport:
         self,
         request: VendorRequest,
         outcome: Outcome,
+        *,
         decision: Decision,
         cause: BaseException | None,
         operation: str | None,
@@ -441,7 +463,9 @@ class Transport:
     ) -> WalletPassError:
         if isinstance(outcome, Fatal) and outcome.reason.startswith("invalid request"):
             error: WalletPassError = ConfigurationError(
-                f"{request.describe()}: {outcome.reason}", provider=self.provider, operation=operation
+                f"{request.describe()}: {outcome.reason}",
+                provider=self.provider,
+                operation=operation,
             )
         else:
             what = "may have taken effect" if decision.outcome_unknown else "did not take effect"
@@ -470,7 +494,9 @@ def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
         if isinstance(current, NewConnectionError | ConnectionRefusedError):
             return True
         pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException))
+        pending.extend(
+            arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)
+        )
     return False
 
 

@@ -1,0 +1,512 @@
+"""The conformance suite: one behavioural test class every provider passes.
+
+A provider's test module subclasses :class:`ProviderConformance` and supplies one fixture,
+``conformance``, returning a :class:`ConformanceSetup`: a connected provider (for a vendor, pointed
+at its emulator), a pass that vendor can issue, and a way to count requests the vendor received.
+The suite then checks the provider's declarations against its behaviour:
+
+* every NATIVE or EMULATED operation works end to end (create, get, update, redeem, delete, list,
+  create_many), and every supported field is accepted;
+* every NONE operation raises ``UnsupportedOperation`` naming the provider, and every NONE field
+  raises ``UnsupportedFeature`` (strict) or warns and is dropped (lenient) — before any request;
+* declared limits and neutral validation refuse bad input before any request.
+
+>>> class TestAcmeConformance(ProviderConformance):
+...     @pytest.fixture
+...     def conformance(self, acme_emulator):
+...         wallet = walletpass.connect("acme", base_url=acme_emulator.url, api_key="k")
+...         journal = acme_emulator.app.journal
+...         return ConformanceSetup(wallet, Pass(template="t1"), sent=lambda: len(journal))
+"""
+
+from __future__ import annotations
+
+import uuid
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from walletpass.capabilities import CORE_OPERATIONS, Capability, Support
+from walletpass.errors import (
+    NotFound,
+    UnsupportedFeature,
+    UnsupportedFeatureWarning,
+    UnsupportedOperation,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.features import NEVER_LENIENT
+from walletpass.model import (
+    Balance,
+    Barcode,
+    BarcodeFormat,
+    Beacon,
+    Colors,
+    Event,
+    Holder,
+    ImageRef,
+    ImageRole,
+    IssuedPass,
+    Location,
+    Nfc,
+    Pass,
+    PassField,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+)
+from walletpass.provider import Provider
+from walletpass.settings import ProviderSettings
+
+__all__ = ["FEATURE_EXAMPLES", "ConformanceSetup", "ProviderConformance"]
+
+Example = Callable[[Pass], Pass]
+
+
+@dataclass
+class ConformanceSetup:
+    """What a provider's test module hands the suite."""
+
+    #: A connected provider; for a vendor, pointed at its emulator.
+    provider: Provider
+    #: A pass this provider can issue, using only features it supports.
+    sample: Pass
+    #: How many requests the vendor has received so far (the emulator's journal length).
+    sent: Callable[[], int]
+    #: An update this provider can apply to ``sample`` (default: change the first field).
+    update: PassUpdate | None = None
+    #: A well-formed id of a pass that does not exist (default: none is tried).
+    missing_id: str | None = None
+    #: Per-feature replacements for :data:`FEATURE_EXAMPLES` (e.g. images by uploaded id).
+    examples: Mapping[Capability, Example] = field(default_factory=dict)
+    #: Builds the same provider in lenient mode (default: same settings with strict=False).
+    lenient: Callable[[], Provider] | None = None
+
+    def example(self, capability: Capability) -> Example | None:
+        return self.examples.get(capability) or FEATURE_EXAMPLES.get(capability)
+
+    def make_update(self) -> PassUpdate:
+        if self.update is not None:
+            return self.update
+        if self.sample.fields:
+            key = next(iter(self.sample.fields))
+            return PassUpdate(fields={key: "changed by conformance"})
+        return PassUpdate(description="changed by conformance")
+
+    def make_lenient(self) -> Provider:
+        if self.lenient is not None:
+            return self.lenient()
+        settings: ProviderSettings = self.provider.settings.model_copy(update={"strict": False})
+        return type(self.provider)(settings)
+
+
+def _later(days: int) -> datetime:
+    return datetime.now(UTC).replace(microsecond=0) + timedelta(days=days)
+
+
+def _with_holder(**values: str) -> Example:
+    def build(base: Pass) -> Pass:
+        holder = base.holder or Holder()
+        return base.model_copy(update={"holder": holder.model_copy(update=values)})
+
+    return build
+
+
+def _with_fields(value: Any) -> Example:
+    return lambda base: base.model_copy(
+        update={"fields": {**(base.fields or {}), "conformance": value}}
+    )
+
+
+def _with(**values: Any) -> Example:
+    return lambda base: base.model_copy(update=values)
+
+
+def _with_barcode(fmt: BarcodeFormat, alt_text: str | None = None) -> Example:
+    def build(base: Pass) -> Pass:
+        message = base.barcode.message if base.barcode else "CONFORMANCE-1"
+        return base.model_copy(
+            update={"barcode": Barcode(message=message, format=fmt, alt_text=alt_text)}
+        )
+
+    return build
+
+
+def _alt_text(base: Pass) -> Pass:
+    fmt = base.barcode.format if base.barcode else BarcodeFormat.QR
+    return _with_barcode(fmt, "CONFORMANCE")(base)
+
+
+def _location(**values: Any) -> Example:
+    return _with(locations=[Location(latitude=48.8584, longitude=2.2945, **values)])
+
+
+def _beacon(**values: Any) -> Example:
+    return _with(
+        beacons=[
+            Beacon(
+                proximity_uuid=uuid.UUID("e2c56db5-dffb-48d2-b060-d0f5a71096e0"),
+                major=1,
+                minor=2,
+                **values,
+            )
+        ]
+    )
+
+
+def _event(**values: Any) -> Example:
+    return _with(event=Event(**values))
+
+
+#: For every neutral field capability, a way to make a pass that uses it (and nothing else new).
+FEATURE_EXAMPLES: dict[Capability, Example] = {
+    **{
+        Capability(f"kind.{kind.value}"): _with(kind=kind)
+        for kind in PassKind
+        if f"kind.{kind.value}" in Capability._value2member_map_
+    },
+    Capability.EXTERNAL_ID: lambda base: base.model_copy(
+        update={"external_id": f"conformance-{uuid.uuid4().hex[:12]}"}
+    ),
+    Capability.HOLDER_NAME: _with_holder(name="Ada Lovelace"),
+    Capability.HOLDER_EMAIL: _with_holder(email="ada@example.com"),
+    Capability.HOLDER_PHONE: _with_holder(phone="+44 20 7946 0018"),
+    Capability.HOLDER_LANGUAGE: _with_holder(language="en"),
+    Capability.FIELDS: _with_fields("1"),
+    Capability.FIELD_LABELS: _with_fields(PassField(value="1", label="Conformance")),
+    Capability.BARCODE_QR: _with_barcode(BarcodeFormat.QR),
+    Capability.BARCODE_PDF417: _with_barcode(BarcodeFormat.PDF417),
+    Capability.BARCODE_AZTEC: _with_barcode(BarcodeFormat.AZTEC),
+    Capability.BARCODE_CODE128: _with_barcode(BarcodeFormat.CODE128),
+    Capability.BARCODE_ALT_TEXT: _alt_text,
+    Capability.LOCATIONS: _location(),
+    Capability.LOCATION_ALTITUDE: _location(altitude=35.0),
+    Capability.LOCATION_RADIUS: _location(radius=100.0),
+    Capability.LOCATION_RELEVANT_TEXT: _location(relevant_text="You are near the tower"),
+    Capability.LOCATION_NAME: _location(name="Eiffel Tower"),
+    Capability.LOCATION_ADDRESS: _location(address="Champ de Mars, Paris"),
+    Capability.LOCATION_URL: _location(url="https://example.com/tower"),
+    Capability.BEACONS: _beacon(),
+    Capability.BEACON_RELEVANT_TEXT: _beacon(relevant_text="Welcome"),
+    Capability.BEACON_NAME: _beacon(name="Door"),
+    Capability.RELEVANT_AT: _with(relevant_at=_later(3)),
+    Capability.EXPIRES_AT: _with(expires_at=_later(30)),
+    Capability.COLOR_BACKGROUND: _with(colors=Colors.model_validate({"background": "#112233"})),
+    Capability.COLOR_FOREGROUND: _with(colors=Colors.model_validate({"foreground": "#ffffff"})),
+    Capability.COLOR_LABEL: _with(colors=Colors.model_validate({"label": "rgb(200, 100, 0)"})),
+    Capability.LOGO_TEXT: _with(logo_text="Conformance"),
+    Capability.DESCRIPTION: _with(description="A conformance test pass"),
+    Capability.ORGANIZATION_NAME: _with(organization_name="walletpass"),
+    Capability.IMAGES: _with(images={ImageRole.LOGO: ImageRef(url="https://example.com/l.png")}),
+    Capability.GROUP: _with(group="conformance-group"),
+    Capability.NFC: _with(nfc=Nfc(message="conformance")),
+    Capability.BALANCE: _with(balance=Balance(amount=Decimal("10.00"), currency="EUR")),
+    Capability.TIER: _with(tier="gold"),
+    Capability.EVENT_TITLE: _event(title="Conformance Live"),
+    Capability.EVENT_STARTS_AT: _event(starts_at=_later(7)),
+    Capability.EVENT_DURATION: _event(duration=timedelta(hours=2)),
+    Capability.EVENT_URL: _event(url="https://example.com/event"),
+    Capability.EXTRA: _with(extra={"conformance": True}),
+}
+
+#: Updates that use an update-only capability.
+UPDATE_EXAMPLES: dict[Capability, Callable[[PassUpdate], PassUpdate]] = {
+    Capability.UPDATE_MESSAGE: lambda base: base.model_copy(
+        update={"message": "Changed: %@"}, deep=True
+    ),
+    Capability.UPDATE_NOTIFY: lambda base: base.model_copy(update={"notify": True}, deep=True),
+}
+
+_FIELD_CAPS = [c for c in Capability if not c.is_operation and c not in (Capability.UPDATE_CLEAR,)]
+
+
+def _operation_call(provider: Provider, operation: Capability, sample: Pass) -> Any:
+    """Call ``operation`` with plausible arguments (the id need not exist: nothing may be sent)."""
+    pass_id = "conformance-missing-id"
+    calls: dict[Capability, Callable[[], Any]] = {
+        Capability.CREATE: lambda: provider.create(sample),
+        Capability.GET: lambda: provider.get(pass_id),
+        Capability.UPDATE: lambda: provider.update(pass_id, PassUpdate(description="x")),
+        Capability.REDEEM: lambda: provider.redeem(pass_id),
+        Capability.DELETE: lambda: provider.delete(pass_id),
+        Capability.LIST: provider.list,
+        Capability.CREATE_MANY: lambda: provider.create_many([sample, sample]),
+    }
+    return calls[operation]()
+
+
+class ProviderConformance:
+    """Subclass in a ``test_*.py`` module and define the ``conformance`` fixture."""
+
+    # -- declarations ----------------------------------------------------------------------
+
+    def test_declarations_are_well_formed(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        cls = type(provider)
+        assert cls.name and cls.name == provider.name
+        assert issubclass(cls.Settings, ProviderSettings)
+        known = {c.value for c in Capability} | set(cls.extra_operations)
+        unknown = sorted(set(cls.capabilities) - known)
+        assert not unknown, f"{cls.name} declares capabilities the core does not know: {unknown}"
+        for name in cls.extra_operations:
+            assert callable(getattr(provider, name, None)) or hasattr(type(provider), name), (
+                f"{cls.name} lists extra operation {name!r} but has no such attribute"
+            )
+        for key, declaration in cls.capabilities.items():
+            if declaration.support is not Support.NATIVE:
+                assert declaration.note, f"{cls.name}: {key} is {declaration.support} with no note"
+        assert provider.capabilities.supports(Capability.CREATE), "a provider must create passes"
+
+    # -- operations ------------------------------------------------------------------------
+
+    def test_create_then_get(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        first = provider.create(conformance.sample)
+        second = provider.create(conformance.sample)
+        for issued in (first, second):
+            assert isinstance(issued, IssuedPass)
+            assert issued.provider == provider.name
+            assert issued.id and issued.vendor_id
+        assert first.id != second.id, "two creates must give two passes"
+        if provider.capabilities.supports(Capability.GET):
+            fetched = provider.get(first.id)
+            assert fetched.id == first.id
+            assert fetched.status not in (PassStatus.DELETED, PassStatus.REDEEMED)
+            if conformance.sample.fields:
+                for key in conformance.sample.fields:
+                    assert key in fetched.fields, f"field {key!r} lost on the way back"
+        else:
+            self._assert_unsupported(conformance, Capability.GET)
+
+    def test_update(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.UPDATE):
+            self._assert_unsupported(conformance, Capability.UPDATE)
+            return
+        issued = provider.create(conformance.sample)
+        change = conformance.make_update()
+        updated = provider.update(issued.id, change)
+        assert updated.id == issued.id
+        if change.fields and provider.capabilities.supports(Capability.GET):
+            fetched = provider.get(issued.id)
+            for key, value in change.fields.items():
+                expected = value.value if isinstance(value, PassField) else value
+                assert str(fetched.fields.get(key)) == str(expected), (
+                    f"update of field {key!r} not visible through get()"
+                )
+
+    def test_redeem(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.REDEEM):
+            self._assert_unsupported(conformance, Capability.REDEEM)
+            return
+        issued = provider.create(conformance.sample)
+        redemption = provider.redeem(issued.id)
+        assert redemption.pass_id == issued.id
+        assert redemption.provider == provider.name
+        if provider.capabilities.supports(Capability.GET):
+            status = provider.get(issued.id).status
+            assert status in (PassStatus.REDEEMED, PassStatus.VOIDED), status
+
+    def test_delete(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.DELETE):
+            self._assert_unsupported(conformance, Capability.DELETE)
+            return
+        issued = provider.create(conformance.sample)
+        provider.delete(issued.id)
+        if provider.capabilities.supports(Capability.GET):
+            try:
+                status = provider.get(issued.id).status
+            except NotFound:
+                return
+            assert status in (PassStatus.DELETED, PassStatus.VOIDED, PassStatus.EXPIRED), status
+
+    def test_list(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.LIST):
+            self._assert_unsupported(conformance, Capability.LIST)
+            return
+        issued = provider.create(conformance.sample)
+        seen = {p.id for p in provider.list()}
+        assert issued.id in seen, "a created pass must appear in list()"
+
+    def test_create_many(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.CREATE_MANY):
+            self._assert_unsupported(conformance, Capability.CREATE_MANY)
+            return
+        bad = {"template": ""}  # refused by validation: the batch must go on without it
+        result = provider.create_many([conformance.sample, bad, conformance.sample])
+        assert (result.total, result.succeeded, result.failed) == (3, 2, 1)
+        assert [item.index for item in result.items] == [0, 1, 2]
+        assert isinstance(result.items[1].error, ValidationError)
+        ids = [item.issued.id for item in result.items if item.issued is not None]
+        assert len(set(ids)) == 2
+
+    def test_unknown_pass_is_not_found(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if conformance.missing_id is None or not provider.capabilities.supports(Capability.GET):
+            assert conformance.missing_id is None or not provider.capabilities.supports(
+                Capability.GET
+            )
+            return
+        with pytest.raises(NotFound) as caught:
+            provider.get(conformance.missing_id)
+        assert caught.value.provider == provider.name
+
+    def test_unsupported_operations_raise_before_sending(
+        self, conformance: ConformanceSetup
+    ) -> None:
+        provider = conformance.provider
+        for operation in sorted(CORE_OPERATIONS):
+            if not provider.capabilities.supports(operation):
+                self._assert_unsupported(conformance, operation)
+
+    # -- fields ----------------------------------------------------------------------------
+
+    def test_supported_features_are_accepted(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        failures: list[str] = []
+        for cap in _FIELD_CAPS:
+            example = conformance.example(cap)
+            if example is None or not provider.capabilities.supports(cap):
+                continue
+            try:
+                provider.create(example(conformance.sample))
+            except WalletPassError as exc:
+                failures.append(f"{cap.value}: {type(exc).__name__}: {exc}")
+        assert not failures, "declared features refused:\n" + "\n".join(failures)
+
+    def test_unsupported_features_refused_before_sending(
+        self, conformance: ConformanceSetup
+    ) -> None:
+        provider = conformance.provider
+        failures: list[str] = []
+        for cap in _FIELD_CAPS:
+            example = conformance.example(cap)
+            if example is None or provider.capabilities.supports(cap):
+                continue
+            before = conformance.sent()
+            try:
+                provider.create(example(conformance.sample))
+            except UnsupportedFeature as exc:
+                if cap.value not in exc.features:
+                    failures.append(f"{cap.value}: error names {exc.features}, not the feature")
+                if provider.name not in str(exc):
+                    failures.append(f"{cap.value}: error does not name the provider: {exc}")
+            except WalletPassError as exc:
+                failures.append(f"{cap.value}: {type(exc).__name__} instead of UnsupportedFeature")
+            else:
+                failures.append(f"{cap.value}: accepted although declared NONE")
+            if conformance.sent() != before:
+                failures.append(f"{cap.value}: a request was sent before refusing")
+        assert not failures, "\n".join(failures)
+
+    def test_unsupported_features_warn_in_lenient_mode(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        droppable = [
+            cap
+            for cap in _FIELD_CAPS
+            if not provider.capabilities.supports(cap)
+            and cap not in NEVER_LENIENT
+            and conformance.example(cap) is not None
+        ]
+        if not droppable:
+            assert all(provider.capabilities.supports(c) or c in NEVER_LENIENT for c in _FIELD_CAPS)
+            return
+        lenient = conformance.make_lenient()
+        try:
+            for cap in droppable:
+                example = conformance.example(cap)
+                assert example is not None
+                with warnings.catch_warnings(record=True) as caught:
+                    warnings.simplefilter("always")
+                    lenient.create(example(conformance.sample))
+                texts = [
+                    str(w.message)
+                    for w in caught
+                    if issubclass(w.category, UnsupportedFeatureWarning)
+                ]
+                assert any(cap.value in t for t in texts), f"{cap.value}: no warning ({texts})"
+        finally:
+            if lenient is not provider:
+                lenient.close()
+
+    def test_update_only_features(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.UPDATE):
+            return
+        issued = provider.create(conformance.sample)
+        for cap, build in UPDATE_EXAMPLES.items():
+            change = build(conformance.make_update())
+            before = conformance.sent()
+            if provider.capabilities.supports(cap):
+                provider.update(issued.id, change)
+            else:
+                with pytest.raises(UnsupportedFeature):
+                    provider.update(issued.id, change)
+                assert conformance.sent() == before
+
+    # -- limits and validation -------------------------------------------------------------
+
+    def test_declared_limits_refused_before_sending(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        makers: dict[Capability, Callable[[int], Pass]] = {
+            Capability.LOCATIONS: lambda n: conformance.sample.model_copy(
+                update={"locations": [Location(latitude=1.0, longitude=float(i)) for i in range(n)]}
+            ),
+            Capability.BEACONS: lambda n: conformance.sample.model_copy(
+                update={
+                    "beacons": [
+                        Beacon(proximity_uuid=uuid.UUID(int=i + 1), major=i) for i in range(n)
+                    ]
+                }
+            ),
+        }
+        for cap, make in makers.items():
+            limit = provider.capabilities.limit(cap)
+            if limit is None or not provider.capabilities.supports(cap) or limit >= 10:
+                continue
+            before = conformance.sent()
+            with pytest.raises(ValidationError) as caught:
+                provider.create(make(limit + 1))
+            assert str(limit) in str(caught.value), "the error must name the limit"
+            assert conformance.sent() == before
+
+    def test_invalid_input_refused_before_sending(self, conformance: ConformanceSetup) -> None:
+        provider = conformance.provider
+        before = conformance.sent()
+        bad_inputs: list[Callable[[], Any]] = [
+            lambda: provider.create(
+                {**conformance.sample.model_dump(), "expires_at": "2030-01-01T00:00:00"}
+            ),
+            lambda: provider.create({"template": ""}),
+            lambda: provider.create("not a pass"),  # type: ignore[arg-type]
+            lambda: provider.get(""),
+            lambda: provider.get("has spaces in it"),
+        ]
+        if provider.capabilities.supports(Capability.UPDATE):
+            bad_inputs.append(lambda: provider.update("", PassUpdate(description="x")))
+        for call in bad_inputs:
+            with pytest.raises(ValidationError):
+                call()
+        assert conformance.sent() == before, "bad input must be refused before any request"
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _assert_unsupported(conformance: ConformanceSetup, operation: Capability) -> None:
+        provider = conformance.provider
+        before = conformance.sent()
+        with pytest.raises(UnsupportedOperation) as caught:
+            _operation_call(provider, operation, conformance.sample)
+        message = str(caught.value)
+        assert provider.name in message and operation.value in message, message
+        assert caught.value.alternative or provider.capabilities[operation].note
+        assert conformance.sent() == before, f"{operation.value}: a request was sent"

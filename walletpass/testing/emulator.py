@@ -1,0 +1,644 @@
+"""A harness for vendor emulators: WSGI apps served over real HTTP on 127.0.0.1.
+
+Vendor packages write their emulator as a subclass of :class:`EmulatorApp`: a small stateful WSGI
+application reproducing the vendor's documented routes, auth header, limits, status codes and
+error bodies. The harness adds what every emulator needs and no vendor should write twice: routing
+(404 for unknown routes, 405 for a known path with another method), a request journal for
+assertions, fault injection (status codes with the vendor's retry header, latency, connection
+resets before or after the request took effect, malformed bodies), a per-key request-rate window,
+and a threaded server that runs in the test process (:class:`EmulatorServer`) or in the foreground
+(:func:`serve`, used by ``walletpass emulate``).
+
+Only the standard library is used, so serving an emulator needs nothing beyond walletpass itself.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import socket
+import struct
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from socketserver import ThreadingMixIn
+from typing import Any, ClassVar
+from urllib.parse import parse_qs, unquote
+from wsgiref.handlers import BaseHandler
+from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
+
+from walletpass.redaction import redact_headers
+
+__all__ = [
+    "BadRequest",
+    "EmulatorApp",
+    "EmulatorRequest",
+    "EmulatorResponse",
+    "EmulatorServer",
+    "Fault",
+    "Journal",
+    "JournalEntry",
+    "RateWindow",
+    "route",
+    "serve",
+]
+
+_SOCKET_KEY = "walletpass.emulator.socket"
+
+
+# ---------------------------------------------------------------------------------------------
+# Requests and responses
+# ---------------------------------------------------------------------------------------------
+
+
+class BadRequest(Exception):
+    """Raised by :meth:`EmulatorRequest.json` when the body is not the JSON the route needs."""
+
+
+class _Headers(Mapping[str, str]):
+    """Case-insensitive, read-only request headers."""
+
+    def __init__(self, items: Iterable[tuple[str, str]]) -> None:
+        self._items = {k.lower(): v for k, v in items}
+
+    def __getitem__(self, key: str) -> str:
+        return self._items[key.lower()]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __repr__(self) -> str:
+        return repr(redact_headers(self._items))
+
+
+@dataclass(frozen=True)
+class EmulatorRequest:
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    params: dict[str, str] = field(default_factory=dict)
+
+    def json(self) -> Any:
+        """The body parsed as JSON; :class:`BadRequest` if it is empty or malformed."""
+        if not self.body:
+            raise BadRequest("request body is empty")
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BadRequest(f"request body is not valid JSON: {exc}") from None
+
+    def arg(self, name: str, default: str | None = None) -> str | None:
+        values = self.query.get(name)
+        return values[0] if values else default
+
+    def header(self, name: str, default: str | None = None) -> str | None:
+        return self.headers.get(name.lower(), default)
+
+
+@dataclass
+class EmulatorResponse:
+    status: int = 200
+    body: bytes = b""
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def json_body(
+        cls, payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+    ) -> EmulatorResponse:
+        return cls(
+            status,
+            json.dumps(payload, separators=(",", ":")).encode(),
+            {"Content-Type": "application/json", **(headers or {})},
+        )
+
+    @classmethod
+    def empty(cls, status: int = 204, headers: Mapping[str, str] | None = None) -> EmulatorResponse:
+        return cls(status, b"", dict(headers or {}))
+
+
+# ---------------------------------------------------------------------------------------------
+# Journal
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JournalEntry:
+    """One request the emulator received, with the status it answered (0: connection dropped)."""
+
+    method: str
+    path: str
+    query: dict[str, list[str]]
+    headers: Mapping[str, str]
+    body: bytes
+    status: int
+    at: float
+
+    def json(self) -> Any:
+        return json.loads(self.body) if self.body else None
+
+    def __repr__(self) -> str:
+        return f"<JournalEntry {self.method} {self.path} -> {self.status}>"
+
+
+class Journal:
+    """Every request an emulator received, in arrival order; thread-safe."""
+
+    def __init__(self) -> None:
+        self._entries: list[JournalEntry] = []
+        self._lock = threading.Lock()
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    @property
+    def entries(self) -> list[JournalEntry]:
+        with self._lock:
+            return list(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+    def find(self, method: str | None = None, path: str | None = None) -> list[JournalEntry]:
+        """Entries matching a method and a path regular expression (full match)."""
+        pattern = re.compile(path) if path is not None else None
+        return [
+            e
+            for e in self.entries
+            if (method is None or e.method == method.upper())
+            and (pattern is None or pattern.fullmatch(e.path))
+        ]
+
+    def last(self) -> JournalEntry:
+        with self._lock:
+            if not self._entries:
+                raise LookupError("the emulator has received no request")
+            return self._entries[-1]
+
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
+    def __iter__(self) -> Iterator[JournalEntry]:
+        return iter(self.entries)
+
+
+# ---------------------------------------------------------------------------------------------
+# Faults
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fault:
+    """Something to do to the next matching request(s) instead of, or besides, answering it.
+
+    Build one with the class methods. ``after`` faults let the request take effect first, which is
+    how a real "did my POST go through?" ambiguity arises.
+    """
+
+    kind: str
+    status: int = 0
+    body: bytes = b""
+    headers: tuple[tuple[str, str], ...] = ()
+    seconds: float = 0.0
+
+    @classmethod
+    def respond(
+        cls,
+        status: int,
+        payload: Any = None,
+        *,
+        headers: Mapping[str, str] | None = None,
+        body: bytes | None = None,
+    ) -> Fault:
+        """Answer with ``status`` (and a JSON payload or raw body) without processing."""
+        if body is None:
+            body = b"" if payload is None else json.dumps(payload).encode()
+        hdrs = dict(headers or {})
+        if payload is not None:
+            hdrs.setdefault("Content-Type", "application/json")
+        return cls("respond", status=status, body=body, headers=tuple(hdrs.items()))
+
+    @classmethod
+    def latency(cls, seconds: float) -> Fault:
+        """Wait ``seconds`` before processing normally."""
+        return cls("latency", seconds=seconds)
+
+    @classmethod
+    def delay_after(cls, seconds: float) -> Fault:
+        """Process the request (it takes effect), then wait before answering."""
+        return cls("delay_after", seconds=seconds)
+
+    @classmethod
+    def reset(cls) -> Fault:
+        """Drop the connection without processing (the request did not take effect)."""
+        return cls("reset")
+
+    @classmethod
+    def reset_after(cls) -> Fault:
+        """Process the request (it takes effect), then drop the connection unanswered."""
+        return cls("reset_after")
+
+    @classmethod
+    def malformed(cls, status: int = 200, body: bytes = b'{"truncated": ') -> Fault:
+        """Process the request, then answer with a body that is not what the docs promise."""
+        return cls(
+            "malformed", status=status, body=body, headers=(("Content-Type", "application/json"),)
+        )
+
+
+@dataclass
+class _PendingFault:
+    fault: Fault
+    method: str | None
+    path: re.Pattern[str] | None
+    remaining: int
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or bool(self.path.fullmatch(path))
+        )
+
+
+class _ConnectionDropped(Exception):
+    pass
+
+
+# ---------------------------------------------------------------------------------------------
+# Rate window
+# ---------------------------------------------------------------------------------------------
+
+
+class RateWindow:
+    """A sliding one-second window per key: what a vendor's "N requests per second" means."""
+
+    def __init__(self, per_second: int, window: float = 1.0) -> None:
+        self.per_second = per_second
+        self.window = window
+        self._hits: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def hit(self, key: str) -> float | None:
+        """Count a request; ``None`` if allowed, else the seconds until one would be."""
+        now = time.monotonic()
+        with self._lock:
+            hits = self._hits.setdefault(key, deque())
+            while hits and hits[0] <= now - self.window:
+                hits.popleft()
+            if len(hits) >= self.per_second:
+                return max(0.001, hits[0] + self.window - now)
+            hits.append(now)
+            return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Routing and the app base class
+# ---------------------------------------------------------------------------------------------
+
+Handler = Callable[..., EmulatorResponse]
+
+
+def route(method: str, template: str) -> Callable[[Handler], Handler]:
+    """Mark an :class:`EmulatorApp` method as the handler of ``METHOD /path/{param}``."""
+
+    def mark(func: Handler) -> Handler:
+        routes: list[tuple[str, str]] = list(getattr(func, "_emulator_routes", []))
+        routes.append((method.upper(), template))
+        func._emulator_routes = routes  # type: ignore[attr-defined]
+        return func
+
+    return mark
+
+
+def _compile(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[a-zA-Z_][a-zA-Z0-9_]*\})", template)
+    regex = "".join(
+        f"(?P<{p[1:-1]}>[^/]+)" if p.startswith("{") and p.endswith("}") else re.escape(p)
+        for p in parts
+    )
+    return re.compile(regex)
+
+
+class EmulatorApp:
+    """Base WSGI app: routes, journal, faults. Subclasses add vendor routes with :func:`route`.
+
+    Override :meth:`error_response` to answer errors in the vendor's documented shape and
+    :meth:`before_route` for checks every documented route shares (auth header, rate limit).
+    """
+
+    #: Mount point every route sits under (e.g. ``"/v2"``).
+    prefix: ClassVar[str] = ""
+
+    def __init__(self) -> None:
+        self.journal = Journal()
+        self._faults: list[_PendingFault] = []
+        self._faults_lock = threading.Lock()
+        self.lock = threading.RLock()
+        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        for name in dir(type(self)):
+            func = getattr(type(self), name, None)
+            for method, template in getattr(func, "_emulator_routes", ()):
+                self._routes.append((method, _compile(self.prefix + template), getattr(self, name)))
+
+    # -- fault injection ---------------------------------------------------------------
+
+    def inject(
+        self,
+        fault: Fault,
+        *,
+        method: str | None = None,
+        path: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Apply ``fault`` to the next ``times`` requests matching ``method`` and ``path``."""
+        pattern = re.compile(path) if path is not None else None
+        with self._faults_lock:
+            self._faults.append(
+                _PendingFault(fault, method.upper() if method else None, pattern, times)
+            )
+
+    def clear_faults(self) -> None:
+        with self._faults_lock:
+            self._faults.clear()
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._faults_lock:
+            for pending in self._faults:
+                if pending.matches(method, path):
+                    pending.remaining -= 1
+                    if pending.remaining <= 0:
+                        self._faults.remove(pending)
+                    return pending.fault
+        return None
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def error_response(self, status: int, message: str) -> EmulatorResponse:
+        """The vendor's error body; the default is ``{"message": ...}``."""
+        return EmulatorResponse.json_body({"message": message}, status)
+
+    def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
+        """Checks shared by every route (auth, rate limit); return a response to short-circuit."""
+        return None
+
+    # -- dispatch ------------------------------------------------------------------------
+
+    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        allowed: list[str] = []
+        for method, pattern, handler in self._routes:
+            match = pattern.fullmatch(request.path)
+            if match is None:
+                continue
+            if method != request.method:
+                allowed.append(method)
+                continue
+            routed = EmulatorRequest(
+                request.method,
+                request.path,
+                request.query,
+                request.headers,
+                request.body,
+                {k: unquote(v) for k, v in match.groupdict().items()},
+            )
+            early = self.before_route(routed)
+            if early is not None:
+                return early
+            try:
+                return handler(routed)
+            except BadRequest as exc:
+                return self.error_response(400, str(exc))
+        if allowed:
+            response = self.error_response(405, f"method {request.method} not allowed")
+            response.headers["Allow"] = ", ".join(sorted(set(allowed)))
+            return response
+        return self.error_response(404, f"no route for {request.method} {request.path}")
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: Callable[..., Any]
+    ) -> Iterable[bytes]:
+        request = _request_from_environ(environ)
+        fault = self._take_fault(request.method, request.path)
+        status = 0
+        try:
+            response = self._respond(request, fault, environ)
+            status = response.status
+        finally:
+            self.journal.record(
+                JournalEntry(
+                    request.method,
+                    request.path,
+                    request.query,
+                    request.headers,
+                    request.body,
+                    status,
+                    time.time(),
+                )
+            )
+        headers = {"Content-Length": str(len(response.body)), **response.headers}
+        start_response(f"{response.status} {_reason(response.status)}", list(headers.items()))
+        return [response.body]
+
+    def _respond(
+        self, request: EmulatorRequest, fault: Fault | None, environ: dict[str, Any]
+    ) -> EmulatorResponse:
+        if fault is None:
+            return self.handle(request)
+        if fault.kind == "respond":
+            return EmulatorResponse(fault.status, fault.body, dict(fault.headers))
+        if fault.kind == "reset":
+            _drop(environ)
+        if fault.kind == "latency":
+            time.sleep(fault.seconds)
+            return self.handle(request)
+        response = self.handle(request)
+        if fault.kind == "delay_after":
+            time.sleep(fault.seconds)
+            return response
+        if fault.kind == "reset_after":
+            _drop(environ)
+        return EmulatorResponse(fault.status, fault.body, dict(fault.headers))
+
+
+def _drop(environ: dict[str, Any]) -> None:
+    sock = environ.get(_SOCKET_KEY)
+    if isinstance(sock, socket.socket):
+        # RST instead of FIN: the client sees "connection reset by peer", as in the wild.
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    raise _ConnectionDropped
+
+
+def _reason(status: int) -> str:
+    try:
+        return HTTPStatus(status).phrase
+    except ValueError:
+        return "Unknown"
+
+
+def _request_from_environ(environ: dict[str, Any]) -> EmulatorRequest:
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length > 0 else b""
+    headers = [
+        (key[5:].replace("_", "-").lower(), value)
+        for key, value in environ.items()
+        if key.startswith("HTTP_")
+    ]
+    if environ.get("CONTENT_TYPE"):
+        headers.append(("content-type", environ["CONTENT_TYPE"]))
+    if environ.get("CONTENT_LENGTH"):
+        headers.append(("content-length", environ["CONTENT_LENGTH"]))
+    raw_path = environ.get("PATH_INFO", "/")
+    # PATH_INFO is latin-1 decoded bytes per PEP 3333; restore UTF-8.
+    path = raw_path.encode("latin-1").decode("utf-8", "replace")
+    return EmulatorRequest(
+        environ["REQUEST_METHOD"].upper(),
+        path,
+        parse_qs(environ.get("QUERY_STRING", ""), keep_blank_values=True),
+        _Headers(headers),
+        body,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Serving
+# ---------------------------------------------------------------------------------------------
+
+
+class _ThreadingServer(ThreadingMixIn, WSGIServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Dropped connections are injected on purpose; anything else is the emulator's own bug
+        # and is printed by the base class for the developer to see.
+        if isinstance(sys.exc_info()[1], _ConnectionDropped | ConnectionError):
+            return
+        super().handle_error(request, client_address)
+
+
+class _ServerHandler(ServerHandler):
+    def handle_error(self) -> None:
+        if isinstance(sys.exc_info()[1], _ConnectionDropped):
+            raise _ConnectionDropped
+        super().handle_error()
+
+    def close(self) -> None:
+        if getattr(self, "status", None) is None:  # dropped before answering: nothing to log
+            BaseHandler.close(self)
+        else:
+            super().close()
+
+
+class _QuietHandler(WSGIRequestHandler):
+    quiet = True
+
+    def get_environ(self) -> dict[str, Any]:
+        environ: dict[str, Any] = super().get_environ()
+        environ[_SOCKET_KEY] = self.connection
+        return environ
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.quiet:
+            super().log_message(format, *args)
+
+    def handle(self) -> None:
+        # WSGIRequestHandler.handle, with a server handler that lets an injected drop through.
+        self.raw_requestline = self.rfile.readline(65537)
+        if len(self.raw_requestline) > 65536:
+            self.send_error(414)
+            return
+        if not self.parse_request():
+            return
+        handler = _ServerHandler(
+            self.rfile,
+            self.wfile,  # type: ignore[arg-type]  # a socket file, as in wsgiref itself
+            self.get_stderr(),
+            self.get_environ(),
+            multithread=True,
+        )
+        handler.request_handler = self  # type: ignore[attr-defined]  # as wsgiref does
+        try:
+            handler.run(self.server.get_app())  # type: ignore[attr-defined]
+        except _ConnectionDropped:
+            # Close for real now (SO_LINGER 0 was set), so the peer gets a reset, not a reply.
+            self.wfile.close()
+            self.rfile.close()
+            self.connection.close()
+
+
+class _LoudHandler(_QuietHandler):
+    quiet = False
+
+
+class EmulatorServer:
+    """Serve a WSGI app on 127.0.0.1 in a background thread; a context manager.
+
+    >>> with EmulatorServer(app) as server:
+    ...     wallet = walletpass.connect("pass2u", base_url=server.url, api_key="test")
+    """
+
+    def __init__(self, app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.app = app
+        self._server = make_server(
+            host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+        )
+        self.host = host
+        self.port: int = self._server.server_address[1]
+        self._thread: threading.Thread | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def start(self) -> EmulatorServer:
+        if self._thread is None:
+            self._thread = threading.Thread(
+                target=self._server.serve_forever,
+                kwargs={"poll_interval": 0.05},
+                name=f"walletpass-emulator-{self.port}",
+                daemon=True,
+            )
+            self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join(timeout=5)
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> EmulatorServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(
+    app: Callable[..., Any],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    ready: Callable[[str], None] | None = None,
+) -> None:
+    """Serve ``app`` in the foreground until interrupted (``walletpass emulate``)."""
+    server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_LoudHandler)
+    url = f"http://{host}:{server.server_address[1]}"
+    if ready is not None:
+        ready(url)
+    try:
+        server.serve_forever(poll_interval=0.2)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

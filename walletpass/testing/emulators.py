@@ -1,0 +1,54 @@
+"""Finding vendor emulators that installed provider packages ship.
+
+A provider distribution that ships an emulator registers a factory (a callable returning a WSGI app,
+usually the emulator class itself) under the ``walletpass.emulators`` entry point group with the
+provider's name. ``walletpass emulate <vendor>`` and the ``walletpass_emulator`` fixture use it.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+from typing import Any
+
+from walletpass.errors import ConfigurationError, ProviderNotFound
+
+__all__ = ["EMULATOR_NAMESPACE", "available_emulators", "load_emulator"]
+
+EMULATOR_NAMESPACE = "walletpass.emulators"
+
+
+def available_emulators() -> list[str]:
+    """Names of providers whose package ships an emulator (nothing is imported)."""
+    return sorted({ep.name for ep in entry_points(group=EMULATOR_NAMESPACE)})
+
+
+def load_emulator(vendor: str, **options: Any) -> Any:
+    """Build the emulator WSGI app of ``vendor`` with ``options`` (e.g. seeded models)."""
+    found = [ep for ep in entry_points(group=EMULATOR_NAMESPACE) if ep.name == vendor]
+    if not found:
+        names = ", ".join(available_emulators()) or "none installed"
+        raise ProviderNotFound(
+            f"no emulator for {vendor!r} (emulators available: {names}); "
+            f"install its provider package, e.g. pip install walletpass-{vendor}",
+            provider=vendor,
+        )
+    if len({ep.value for ep in found}) > 1:
+        raise ConfigurationError(
+            f"two installed packages ship an emulator named {vendor!r}: "
+            + ", ".join(sorted({ep.value for ep in found})),
+            provider=vendor,
+        )
+    try:
+        factory = found[0].load()
+    except Exception as exc:
+        raise ProviderNotFound(
+            f"the emulator for {vendor!r} ({found[0].value}) failed to import: "
+            f"{type(exc).__name__}: {exc}",
+            provider=vendor,
+        ) from exc
+    try:
+        return factory(**options)
+    except TypeError as exc:
+        raise ConfigurationError(
+            f"the emulator for {vendor!r} does not accept these options: {exc}", provider=vendor
+        ) from exc
