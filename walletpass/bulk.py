@@ -4,7 +4,8 @@ Inputs are consumed lazily and only a bounded window of them is in flight, so an
 length can be fed in. Each item goes through the same checks as ``create``; an invalid item gets
 its ``ValidationError`` in the result and the run goes on. Providers with a native batch endpoint
 (``native_batch_size``) receive chunks; the others are called concurrently under the provider's
-rate limiter, which all workers share.
+rate limiter, which all workers share. With a journal (see :mod:`walletpass.journal`) a re-run of
+an interrupted job skips what was issued and never issues a pass twice.
 """
 
 from __future__ import annotations
@@ -14,9 +15,18 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from walletpass.errors import WalletPassError
+from walletpass import errors as _errors
+from walletpass.errors import (
+    FieldProblem,
+    OutcomeUnknown,
+    UnsupportedOperation,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.journal import BulkJournal, JournalEntry, JournalState, fingerprint, item_key
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 
 if TYPE_CHECKING:
@@ -32,23 +42,39 @@ class BulkProgress:
     done: int
     succeeded: int
     failed: int
+    skipped: int = 0
 
 
 class _Tally:
-    def __init__(self, on_progress: Callable[[BulkProgress], None] | None) -> None:
+    def __init__(
+        self,
+        on_progress: Callable[[BulkProgress], None] | None,
+        on_item: Callable[[BulkItem], None] | None,
+        keep: bool,
+    ) -> None:
         self.items: list[BulkItem] = []
+        self.done = 0
         self.succeeded = 0
         self.failed = 0
+        self.skipped = 0
         self._on_progress = on_progress
+        self._on_item = on_item
+        self._keep = keep
 
     def record(self, item: BulkItem) -> None:
-        self.items.append(item)
+        if self._keep:
+            self.items.append(item)
+        self.done += 1
         if item.ok:
             self.succeeded += 1
         else:
             self.failed += 1
+        if item.skipped:
+            self.skipped += 1
+        if self._on_item is not None:
+            self._on_item(item)
         if self._on_progress is not None:
-            self._on_progress(BulkProgress(len(self.items), self.succeeded, self.failed))
+            self._on_progress(BulkProgress(self.done, self.succeeded, self.failed, self.skipped))
 
 
 def _as_error(exc: BaseException, provider: Provider) -> WalletPassError:
@@ -83,44 +109,37 @@ def run_create_many(
     *,
     concurrency: int,
     on_progress: Callable[[BulkProgress], None] | None = None,
+    journal: str | Path | BulkJournal | None = None,
+    on_item: Callable[[BulkItem], None] | None = None,
+    keep_items: bool = True,
 ) -> BulkResult:
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        from walletpass.errors import FieldProblem, ValidationError
-
         raise ValidationError.from_problems(
             [FieldProblem("concurrency", "must be a positive integer")]
         )
-    tally = _Tally(on_progress)
-    source = enumerate(passes)
-    if provider.native_batch_size:
-        _run_batches(provider, source, provider.native_batch_size, tally)
-    else:
-        _run_concurrent(provider, source, concurrency, tally)
-    return BulkResult(items=tally.items)
-
-
-def _run_batches(
-    provider: Provider, source: Iterator[tuple[int, Any]], size: int, tally: _Tally
-) -> None:
-    while chunk := list(itertools.islice(source, size)):
-        prepared = [(index, _external_id(raw), _prepare(provider, raw)) for index, raw in chunk]
-        valid = [p for _, _, p in prepared if isinstance(p, Pass)]
-        outcomes: list[IssuedPass | WalletPassError]
-        try:
-            outcomes = provider.execute_create_batch(valid) if valid else []
-            if len(outcomes) != len(valid):
-                raise WalletPassError(
-                    f"batch returned {len(outcomes)} outcomes for {len(valid)} passes",
-                    provider=provider.name,
-                    operation="create_many",
-                )
-        except Exception as exc:
-            error = _as_error(exc, provider)
-            outcomes = [error] * len(valid)
-        results = iter(outcomes)
-        for index, external_id, item in prepared:
-            outcome = next(results) if isinstance(item, Pass) else item
-            tally.record(_item(index, external_id, outcome))
+    if journal is not None and not isinstance(journal, str | Path | BulkJournal):
+        raise ValidationError.from_problems(
+            [FieldProblem("journal", "must be a file path or a BulkJournal")]
+        )
+    owned = isinstance(journal, str | Path)
+    book = (
+        BulkJournal(journal, provider=provider.name) if isinstance(journal, str | Path) else journal
+    )
+    tally = _Tally(on_progress, on_item, keep_items)
+    runner = _Runner(provider, book)
+    try:
+        source = enumerate(passes)
+        if provider.native_batch_size:
+            runner.run_batches(source, provider.native_batch_size, tally)
+        else:
+            runner.run_concurrent(source, concurrency, tally)
+    finally:
+        if owned and book is not None:
+            book.close()
+    return BulkResult(
+        items=tally.items,
+        counts=(tally.done, tally.succeeded, tally.failed, tally.skipped),
+    )
 
 
 def _item(index: int, external_id: str | None, outcome: IssuedPass | WalletPassError) -> BulkItem:
@@ -129,43 +148,177 @@ def _item(index: int, external_id: str | None, outcome: IssuedPass | WalletPassE
     return BulkItem(index=index, external_id=external_id, error=outcome)
 
 
-def _run_concurrent(
-    provider: Provider, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally
-) -> None:
-    window: deque[tuple[int, str | None, Future[IssuedPass] | WalletPassError]] = deque()
-    max_window = concurrency * 2
+def _stored_error(entry: JournalEntry, provider: str) -> WalletPassError:
+    cls = getattr(_errors, entry.error_type or "", None)
+    if not (isinstance(cls, type) and issubclass(cls, WalletPassError)):
+        cls = WalletPassError
+    error = cls.__new__(cls)
+    WalletPassError.__init__(
+        error,
+        f"failed in an earlier run and the input is unchanged: {entry.error_message}",
+        provider=provider,
+        operation="create",
+        retryable=False,
+    )
+    if isinstance(error, ValidationError):
+        error.problems = ()
+    return error
 
-    def settle_oldest() -> None:
-        index, external_id, pending = window.popleft()
-        if isinstance(pending, WalletPassError):
-            tally.record(_item(index, external_id, pending))
-            return
+
+class _Runner:
+    """One bulk run: the per-item protocol with the journal, shared by both execution paths."""
+
+    def __init__(self, provider: Provider, journal: BulkJournal | None) -> None:
+        self.provider = provider
+        self.journal = journal
+
+    # -- journal protocol ------------------------------------------------------------------
+
+    def settled_earlier(self, index: int, new_pass: Pass) -> BulkItem | None:
+        """The item's outcome if the journal already decides it; ``None``: send it."""
+        if self.journal is None:
+            return None
+        key = item_key(index, new_pass.external_id)
+        entry = self.journal.get(key)
+        if entry is None:
+            return None
+        ext = new_pass.external_id
+        if entry.state is JournalState.SUCCEEDED:
+            return BulkItem(index=index, external_id=ext, issued=entry.issued, skipped=True)
+        if entry.state is JournalState.FAILED:
+            if not entry.retryable and entry.fingerprint == fingerprint(new_pass):
+                error = _stored_error(entry, self.provider.name)
+                return BulkItem(index=index, external_id=ext, error=error, skipped=True)
+            return None
+        return self._reconcile(index, key, new_pass, entry)
+
+    def _reconcile(
+        self, index: int, key: str, new_pass: Pass, entry: JournalEntry
+    ) -> BulkItem | None:
+        ext = new_pass.external_id
+        why = (
+            "was in flight when an earlier run stopped"
+            if entry.state is JournalState.IN_FLIGHT
+            else f"had an unknown outcome in an earlier run ({entry.error_message})"
+        )
+        if ext is not None:
+            try:
+                found = self.provider.find_by_external_id(new_pass)
+            except UnsupportedOperation:
+                pass
+            except WalletPassError as exc:
+                return BulkItem(index=index, external_id=ext, error=_as_error(exc, self.provider))
+            else:
+                if found is None:
+                    return None
+                assert self.journal is not None
+                self.journal.record_found(key, index, fingerprint(new_pass), found)
+                return BulkItem(index=index, external_id=ext, issued=found, skipped=True)
+        error = OutcomeUnknown(
+            f"item {key} {why}; {self.provider.name} cannot be asked whether the pass exists "
+            + ("by external id" if ext else "(the item has no external id)")
+            + ", so it was not sent again to avoid a duplicate: check the vendor, then record "
+            "the answer with BulkJournal.resolve()",
+            provider=self.provider.name,
+            operation="create",
+            outcome_unknown=True,
+        )
+        return BulkItem(index=index, external_id=ext, error=error)
+
+    def begin(self, index: int, new_pass: Pass) -> None:
+        if self.journal is not None:
+            self.journal.begin(item_key(index, new_pass.external_id), index, fingerprint(new_pass))
+
+    def finish(self, index: int, new_pass: Pass, outcome: IssuedPass | WalletPassError) -> BulkItem:
+        if self.journal is not None:
+            key = item_key(index, new_pass.external_id)
+            if isinstance(outcome, IssuedPass):
+                self.journal.succeed(key, outcome)
+            else:
+                self.journal.fail(
+                    key,
+                    outcome,
+                    retryable=outcome.retryable,
+                    outcome_unknown=outcome.outcome_unknown,
+                )
+        return _item(index, new_pass.external_id, outcome)
+
+    def issue_one(self, index: int, new_pass: Pass) -> BulkItem:
+        earlier = self.settled_earlier(index, new_pass)
+        if earlier is not None:
+            return earlier
+        self.begin(index, new_pass)
         try:
-            outcome: IssuedPass | WalletPassError = pending.result()
+            outcome: IssuedPass | WalletPassError = self.provider.execute_create(new_pass)
         except Exception as exc:
-            outcome = _as_error(exc, provider)
-        tally.record(_item(index, external_id, outcome))
+            outcome = _as_error(exc, self.provider)
+        return self.finish(index, new_pass, outcome)
 
-    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="walletpass-bulk") as pool:
-        try:
-            for index, raw in source:
-                prepared = _prepare(provider, raw)
-                if isinstance(prepared, Pass):
-                    window.append(
-                        (
-                            index,
-                            prepared.external_id,
-                            pool.submit(provider.execute_create, prepared),
-                        )
-                    )
+    # -- execution paths -------------------------------------------------------------------
+
+    def run_batches(self, source: Iterator[tuple[int, Any]], size: int, tally: _Tally) -> None:
+        while chunk := list(itertools.islice(source, size)):
+            settled: dict[int, BulkItem] = {}
+            to_send: list[tuple[int, Pass]] = []
+            for index, raw in chunk:
+                prepared = _prepare(self.provider, raw)
+                if not isinstance(prepared, Pass):
+                    settled[index] = _item(index, _external_id(raw), prepared)
+                    continue
+                earlier = self.settled_earlier(index, prepared)
+                if earlier is not None:
+                    settled[index] = earlier
                 else:
-                    window.append((index, _external_id(raw), prepared))
-                while len(window) >= max_window:
+                    to_send.append((index, prepared))
+            for index, new_pass in to_send:
+                self.begin(index, new_pass)
+            outcomes = self._send_batch([p for _, p in to_send])
+            for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
+                settled[index] = self.finish(index, new_pass, outcome)
+            for index, _ in chunk:
+                tally.record(settled[index])
+
+    def _send_batch(self, passes: list[Pass]) -> list[IssuedPass | WalletPassError]:
+        if not passes:
+            return []
+        try:
+            outcomes = self.provider.execute_create_batch(passes)
+            if len(outcomes) != len(passes):
+                raise WalletPassError(
+                    f"batch returned {len(outcomes)} outcomes for {len(passes)} passes",
+                    provider=self.provider.name,
+                    operation="create_many",
+                )
+            return list(outcomes)
+        except Exception as exc:
+            return [_as_error(exc, self.provider)] * len(passes)
+
+    def run_concurrent(
+        self, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally
+    ) -> None:
+        window: deque[Future[BulkItem] | BulkItem] = deque()
+        max_window = concurrency * 2
+
+        def settle_oldest() -> None:
+            pending = window.popleft()
+            tally.record(pending.result() if isinstance(pending, Future) else pending)
+
+        with ThreadPoolExecutor(
+            max_workers=concurrency, thread_name_prefix="walletpass-bulk"
+        ) as pool:
+            try:
+                for index, raw in source:
+                    prepared = _prepare(self.provider, raw)
+                    if isinstance(prepared, Pass):
+                        window.append(pool.submit(self.issue_one, index, prepared))
+                    else:
+                        window.append(_item(index, _external_id(raw), prepared))
+                    while len(window) >= max_window:
+                        settle_oldest()
+                while window:
                     settle_oldest()
-            while window:
-                settle_oldest()
-        except BaseException:
-            for _, _, pending in window:
-                if isinstance(pending, Future):
-                    pending.cancel()
-            raise
+            except BaseException:
+                for pending in window:
+                    if isinstance(pending, Future):
+                        pending.cancel()
+                raise

@@ -23,6 +23,7 @@ __all__ = [
     "FieldProblem",
     "InvalidResponse",
     "NotFound",
+    "OutcomeUnknown",
     "PassExpired",
     "PermissionDenied",
     "ProviderNotFound",
@@ -220,6 +221,14 @@ class ProviderUnavailable(WalletPassError):
     """The vendor could not be reached or failed (5xx, timeout, connection error)."""
 
     default_retryable = True
+
+
+class OutcomeUnknown(WalletPassError):
+    """An earlier attempt may have issued this pass and the vendor cannot be asked whether it did.
+
+    Raised (or reported per item by ``create_many`` with a journal) instead of sending again, so a
+    pass is never issued twice; a person decides, then records the decision in the journal.
+    """
 
 
 class InvalidResponse(WalletPassError):

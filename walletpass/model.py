@@ -570,27 +570,39 @@ class BulkItem(NeutralModel):
 
     @property
     def ok(self) -> bool:
-        return self.issued is not None and self.error is None
+        """Issued, now or by an earlier run recorded in the journal (then ``skipped``)."""
+        return self.error is None
 
 
 class BulkResult(NeutralModel):
-    """Per-item outcomes of ``create_many``, in input order, with counts."""
+    """Per-item outcomes of ``create_many``, in input order, with counts.
+
+    With ``keep_items=False`` (very large runs that stream outcomes to ``on_item``) ``items`` stays
+    empty and only the counts are kept.
+    """
 
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     items: list[BulkItem]
+    #: (total, succeeded, failed, skipped) as counted by the run; computed from items if absent.
+    counts: tuple[int, int, int, int] | None = None
 
     @property
     def total(self) -> int:
-        return len(self.items)
+        return self.counts[0] if self.counts else len(self.items)
 
     @property
     def succeeded(self) -> int:
-        return sum(1 for item in self.items if item.ok)
+        return self.counts[1] if self.counts else sum(1 for item in self.items if item.ok)
 
     @property
     def failed(self) -> int:
-        return self.total - self.succeeded
+        return self.counts[2] if self.counts else self.total - self.succeeded
+
+    @property
+    def skipped(self) -> int:
+        """Items a journal showed were settled by an earlier run (not sent again)."""
+        return self.counts[3] if self.counts else sum(1 for item in self.items if item.skipped)
 
     @property
     def passes(self) -> list[IssuedPass]:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import builtins
 import contextlib
 import functools
+import os
 import re
 import threading
 import warnings
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from importlib import metadata
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from walletpass.capabilities import Capabilities, Capability, Support
@@ -51,6 +53,7 @@ from walletpass.errors import (
 )
 from walletpass.features import NEVER_LENIENT, features_in_use, strip_features
 from walletpass.model import (
+    BulkItem,
     BulkResult,
     IssuedPass,
     NeutralModel,
@@ -73,6 +76,7 @@ from walletpass.transport import (
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
+    from walletpass.journal import BulkJournal
 
 __all__ = [
     "PROVIDER_API_VERSION",
@@ -552,9 +556,17 @@ class Provider:
         passes: Iterable[Pass | Mapping[str, Any]],
         *,
         concurrency: int | None = None,
+        journal: str | os.PathLike[str] | BulkJournal | None = None,
         on_progress: Callable[[BulkProgress], None] | None = None,
+        on_item: Callable[[BulkItem], None] | None = None,
+        keep_items: bool = True,
     ) -> BulkResult:
-        """Issue many passes; one outcome per input, in input order, never aborting half-way."""
+        """Issue many passes; one outcome per input, in input order, never aborting half-way.
+
+        ``journal`` (a file path) makes the run resumable without duplicates: see
+        :mod:`walletpass.journal`. ``on_item`` receives each outcome in input order as it is
+        settled; with ``keep_items=False`` the result keeps counts only (constant memory).
+        """
         from walletpass.bulk import run_create_many
 
         with self._guard("create_many"):
@@ -565,6 +577,9 @@ class Provider:
                 passes,
                 concurrency=concurrency or self.settings.concurrency,
                 on_progress=on_progress,
+                journal=Path(journal) if isinstance(journal, os.PathLike) else journal,
+                on_item=on_item,
+                keep_items=keep_items,
             )
 
     # ------------------------------------------------------------------------------------

@@ -1,0 +1,205 @@
+"""create_many: input order, per-item errors, progress, streaming, and the resumable journal."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from walletpass import (
+    AlreadyRedeemed,
+    BulkProgress,
+    ConfigurationError,
+    OutcomeUnknown,
+    Pass,
+    ProviderUnavailable,
+    ValidationError,
+)
+from walletpass.fake import FakeProvider
+from walletpass.journal import BulkJournal, JournalState, fingerprint, item_key
+
+
+def _passes(n: int, *, external: bool = True) -> list[Pass]:
+    return [
+        Pass(
+            template="season",
+            external_id=f"row-{i}" if external else None,
+            fields={"row": str(i)},
+        )
+        for i in range(n)
+    ]
+
+
+def test_outcomes_in_input_order_with_invalid_items_and_progress() -> None:
+    wallet = FakeProvider()
+    progress: list[BulkProgress] = []
+    inputs: list[object] = [*_passes(3), {"template": ""}, *_passes(2, external=False)]
+    result = wallet.create_many(inputs, concurrency=3, on_progress=progress.append)  # type: ignore[arg-type]
+    assert [item.index for item in result.items] == list(range(6))
+    assert (result.total, result.succeeded, result.failed) == (6, 5, 1)
+    assert isinstance(result.items[3].error, ValidationError)
+    assert [p.done for p in progress] == [1, 2, 3, 4, 5, 6]
+    assert progress[-1].failed == 1
+    assert wallet.pass_count == 5
+
+
+def test_streaming_keeps_counts_only_and_reports_each_item_in_order() -> None:
+    wallet = FakeProvider()
+    seen: list[int] = []
+
+    def generated() -> object:
+        for i in range(200):
+            yield {"template": "t", "fields": {"n": i}}
+
+    result = wallet.create_many(
+        generated(),  # type: ignore[arg-type]
+        concurrency=4,
+        on_item=lambda item: seen.append(item.index),
+        keep_items=False,
+    )
+    assert result.items == []
+    assert (result.total, result.succeeded, result.failed) == (200, 200, 0)
+    assert seen == list(range(200))
+
+
+def test_rerun_with_journal_skips_what_succeeded(tmp_path: Path) -> None:
+    wallet = FakeProvider()
+    journal = tmp_path / "run.db"
+    first = wallet.create_many(_passes(20), journal=journal)
+    assert first.succeeded == 20 and first.skipped == 0
+    again = wallet.create_many(_passes(20), journal=journal)
+    assert (again.succeeded, again.skipped) == (20, 20)
+    assert [item.issued.id for item in again.items] == [item.issued.id for item in first.items]  # type: ignore[union-attr]
+    assert wallet.pass_count == 20
+    assert sum(1 for call in wallet.calls if call.operation == "create") == 20
+
+
+def test_retryable_failures_are_sent_again(tmp_path: Path) -> None:
+    wallet = FakeProvider()
+    journal = tmp_path / "run.db"
+    wallet.fail_next("create", ProviderUnavailable("vendor down", retryable=True), times=3)
+    first = wallet.create_many(_passes(5), concurrency=1, journal=journal)
+    assert first.failed == 3
+    second = wallet.create_many(_passes(5), concurrency=1, journal=journal)
+    assert (second.succeeded, second.skipped) == (5, 2)
+    assert wallet.pass_count == 5
+
+
+def test_final_failures_are_kept_unless_the_input_changed(tmp_path: Path) -> None:
+    wallet = FakeProvider()
+    journal = tmp_path / "run.db"
+    wallet.fail_next("create", AlreadyRedeemed("refused for good", retryable=False))
+    first = wallet.create_many(_passes(1), journal=journal)
+    assert first.failed == 1
+    unchanged = wallet.create_many(_passes(1), journal=journal)
+    assert unchanged.failed == 1 and unchanged.items[0].skipped
+    assert "earlier run" in str(unchanged.items[0].error)
+    fixed = [_passes(1)[0].model_copy(update={"fields": {"row": "fixed"}})]
+    assert wallet.create_many(fixed, journal=journal).succeeded == 1
+    assert wallet.pass_count == 1
+
+
+def test_in_flight_item_found_at_the_vendor_is_not_issued_again(tmp_path: Path) -> None:
+    wallet = FakeProvider()
+    journal_path = tmp_path / "run.db"
+    [stored, missing] = _passes(2)
+    wallet.create(stored)  # the vendor got it, then the process died before journaling
+    with BulkJournal(journal_path, provider="fake") as journal:
+        for index, item in enumerate((stored, missing)):
+            journal.begin(item_key(index, item.external_id), index, fingerprint(item))
+    result = wallet.create_many([stored, missing], journal=journal_path)
+    assert result.succeeded == 2
+    assert result.items[0].skipped and not result.items[1].skipped
+    assert wallet.pass_count == 2
+    with BulkJournal(journal_path, provider="fake") as journal:
+        assert journal.counts()[JournalState.SUCCEEDED] == 2
+
+
+def test_in_flight_item_without_external_id_is_reported_not_resent(tmp_path: Path) -> None:
+    wallet = FakeProvider()
+    journal_path = tmp_path / "run.db"
+    [item] = _passes(1, external=False)
+    with BulkJournal(journal_path, provider="fake") as journal:
+        journal.begin(item_key(0, None), 0, fingerprint(item))
+    result = wallet.create_many([item], journal=journal_path)
+    assert isinstance(result.items[0].error, OutcomeUnknown)
+    assert result.items[0].error.outcome_unknown
+    assert wallet.pass_count == 0
+    with BulkJournal(journal_path, provider="fake") as journal:
+        assert [e.key for e in journal.unresolved()] == ["pos:0"]
+        journal.resolve("pos:0", issued=False)
+    assert wallet.create_many([item], journal=journal_path).succeeded == 1
+
+
+def test_journal_belongs_to_one_provider(tmp_path: Path) -> None:
+    journal = tmp_path / "run.db"
+    BulkJournal(journal, provider="fake").close()
+    with pytest.raises(ConfigurationError, match="belongs to a run on provider 'fake'"):
+        BulkJournal(journal, provider="other")
+
+
+def test_bad_journal_argument_is_refused_before_anything_is_sent() -> None:
+    wallet = FakeProvider()
+    with pytest.raises(ValidationError):
+        wallet.create_many(_passes(1), journal=42)  # type: ignore[arg-type]
+    assert wallet.pass_count == 0
+
+
+_KILLED_RUN = textwrap.dedent(
+    """
+    import sys
+    from walletpass import Pass
+    from walletpass.fake import FakeProvider
+
+    store, journal, total = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    wallet = FakeProvider(path=store)
+
+    def report(progress):
+        print(progress.done, flush=True)
+
+    passes = (
+        Pass(template="season", external_id=f"row-{i}", fields={"row": str(i)})
+        for i in range(total)
+    )
+    wallet.create_many(passes, concurrency=4, journal=journal, on_progress=report)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_killed_run_resumes_with_no_duplicates_and_no_losses(tmp_path: Path) -> None:
+    store, journal, total = tmp_path / "vendor.sqlite3", tmp_path / "run.db", 400
+    script = tmp_path / "run.py"
+    script.write_text(_KILLED_RUN)
+    proc = subprocess.Popen(
+        [sys.executable, str(script), str(store), str(journal), str(total)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert proc.stdout is not None
+    for line in proc.stdout:
+        if line.strip().isdigit() and int(line) >= 50:
+            os.kill(proc.pid, signal.SIGKILL)
+            break
+    proc.wait(timeout=30)
+    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+
+    wallet = FakeProvider(path=str(store))
+    assert 0 < wallet.pass_count < total
+    result = wallet.create_many(
+        (
+            Pass(template="season", external_id=f"row-{i}", fields={"row": str(i)})
+            for i in range(total)
+        ),
+        journal=journal,
+    )
+    assert (result.total, result.succeeded, result.failed) == (total, total, 0)
+    assert result.skipped >= 50
+    assert wallet.pass_count == total
+    external_ids = {p.external_id for p in wallet.list()}
+    assert external_ids == {f"row-{i}" for i in range(total)}

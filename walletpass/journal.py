@@ -1,0 +1,223 @@
+"""A bulk run's memory: which items were issued, which failed, which may or may not have been.
+
+``create_many(..., journal="run.db")`` records every item's outcome in an SQLite file, keyed by the
+item's external id (or, without one, its position in the input). Re-running the same job with the
+same journal after a crash, a Ctrl-C or a SIGKILL:
+
+* skips what succeeded (the stored pass is returned, marked ``skipped``);
+* re-sends what failed retryably, and what failed for good only if the item's content changed;
+* for an item that was *in flight* when the run died (or whose outcome was unknown), asks the
+  provider whether the vendor has it, by external id, before sending again — and, where the vendor
+  cannot be asked, reports it as :class:`~walletpass.errors.OutcomeUnknown` for a human to decide
+  instead of risking a duplicate pass.
+
+Each state change is committed before the next step, so what the file says is what happened.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sqlite3
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from walletpass.errors import ConfigurationError
+from walletpass.model import IssuedPass, Pass
+
+__all__ = ["BulkJournal", "JournalEntry", "JournalState", "fingerprint", "item_key"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS items (
+    key TEXT PRIMARY KEY,
+    position INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    pass_id TEXT,
+    issued TEXT,
+    error_type TEXT,
+    error_message TEXT,
+    retryable INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated REAL NOT NULL
+);
+"""
+
+
+class JournalState(StrEnum):
+    IN_FLIGHT = "in_flight"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    key: str
+    position: int
+    state: JournalState
+    fingerprint: str
+    pass_id: str | None
+    issued: IssuedPass | None
+    error_type: str | None
+    error_message: str | None
+    retryable: bool
+    attempts: int
+
+
+def item_key(position: int, external_id: str | None) -> str:
+    """External ids identify an item across edits of the input; positions only within one file."""
+    return f"ext:{external_id}" if external_id else f"pos:{position}"
+
+
+def fingerprint(new_pass: Pass) -> str:
+    """A digest of the pass content, to tell a corrected input row from the one that failed."""
+    payload = new_pass.model_dump_json(exclude_none=True)
+    return hashlib.sha256(payload.encode()).hexdigest()[:32]
+
+
+class BulkJournal:
+    """The SQLite-backed journal of one bulk job; thread-safe; a context manager."""
+
+    def __init__(self, path: str | Path, *, provider: str) -> None:
+        self.path = Path(path)
+        try:
+            self._db = sqlite3.connect(
+                str(self.path), check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.executescript(_SCHEMA)
+        except sqlite3.Error as exc:
+            raise ConfigurationError(f"cannot open bulk journal {self.path}: {exc}") from None
+        self._lock = threading.Lock()
+        self.provider = provider
+        self._bind(provider)
+
+    def _bind(self, provider: str) -> None:
+        with self._lock:
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'provider'").fetchone()
+            if row is None:
+                self._db.execute("INSERT INTO meta VALUES ('provider', ?)", (provider,))
+            elif row[0] != provider:
+                raise ConfigurationError(
+                    f"bulk journal {self.path} belongs to a run on provider {row[0]!r}, "
+                    f"not {provider!r}; use another journal file",
+                    provider=provider,
+                )
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> BulkJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reading -------------------------------------------------------------------------
+
+    def get(self, key: str) -> JournalEntry | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT key, position, state, fingerprint, pass_id, issued, error_type, "
+                "error_message, retryable, attempts FROM items WHERE key = ?",
+                (key,),
+            ).fetchone()
+        return _entry(row) if row is not None else None
+
+    def counts(self) -> dict[JournalState, int]:
+        with self._lock:
+            rows = self._db.execute("SELECT state, COUNT(*) FROM items GROUP BY state").fetchall()
+        found = {JournalState(state): count for state, count in rows}
+        return {state: found.get(state, 0) for state in JournalState}
+
+    def unresolved(self) -> list[JournalEntry]:
+        """Items whose outcome is unknown and need a human decision (or a reconciling re-run)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT key, position, state, fingerprint, pass_id, issued, error_type, "
+                "error_message, retryable, attempts FROM items WHERE state IN (?, ?) "
+                "ORDER BY position",
+                (JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
+            ).fetchall()
+        return [_entry(row) for row in rows]
+
+    # -- writing -------------------------------------------------------------------------
+
+    def begin(self, key: str, position: int, print_: str) -> None:
+        """Record that the item is about to be sent (committed before the request goes out)."""
+        self._write(
+            "INSERT INTO items (key, position, state, fingerprint, attempts, updated) "
+            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
+            "position = excluded.position, fingerprint = excluded.fingerprint, "
+            "attempts = items.attempts + 1, updated = excluded.updated",
+            (key, position, JournalState.IN_FLIGHT.value, print_, time.time()),
+        )
+
+    def succeed(self, key: str, issued: IssuedPass) -> None:
+        self._write(
+            "UPDATE items SET state = ?, pass_id = ?, issued = ?, error_type = NULL, "
+            "error_message = NULL, retryable = 0, updated = ? WHERE key = ?",
+            (
+                JournalState.SUCCEEDED.value,
+                issued.id,
+                issued.model_dump_json(exclude={"raw"}),
+                time.time(),
+                key,
+            ),
+        )
+
+    def fail(
+        self, key: str, error: BaseException, *, retryable: bool, outcome_unknown: bool
+    ) -> None:
+        state = JournalState.UNKNOWN if outcome_unknown else JournalState.FAILED
+        self._write(
+            "UPDATE items SET state = ?, error_type = ?, error_message = ?, retryable = ?, "
+            "updated = ? WHERE key = ?",
+            (state.value, type(error).__name__, str(error), int(retryable), time.time(), key),
+        )
+
+    def record_found(self, key: str, position: int, print_: str, issued: IssuedPass) -> None:
+        """An unknown item turned out to exist at the vendor: it succeeded after all."""
+        self.begin(key, position, print_)
+        self.succeed(key, issued)
+
+    def resolve(self, key: str, *, issued: bool, pass_id: str | None = None) -> None:
+        """A human's decision on an unknown item: it was issued (skip it) or not (send again)."""
+        entry = self.get(key)
+        if entry is None:
+            raise ConfigurationError(f"bulk journal {self.path} has no item {key!r}")
+        if issued:
+            self._write(
+                "UPDATE items SET state = ?, pass_id = ?, updated = ? WHERE key = ?",
+                (JournalState.SUCCEEDED.value, pass_id, time.time(), key),
+            )
+        else:
+            self._write("DELETE FROM items WHERE key = ?", (key,))
+
+    def _write(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._lock:
+            self._db.execute(sql, params)
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry:
+    issued = IssuedPass.model_validate(json.loads(row[5])) if row[5] else None
+    return JournalEntry(
+        key=row[0],
+        position=row[1],
+        state=JournalState(row[2]),
+        fingerprint=row[3],
+        pass_id=row[4],
+        issued=issued,
+        error_type=row[6],
+        error_message=row[7],
+        retryable=bool(row[8]),
+        attempts=row[9],
+    )
