@@ -97,6 +97,8 @@ def _external_id(raw: Any) -> str | None:
 
 
 def _prepare(provider: Provider, raw: Any) -> Pass | WalletPassError:
+    if isinstance(raw, WalletPassError):  # an input row that could not become a pass
+        return _as_error(raw, provider)
     try:
         return provider.prepare_create(raw)
     except Exception as exc:
@@ -105,7 +107,7 @@ def _prepare(provider: Provider, raw: Any) -> Pass | WalletPassError:
 
 def run_create_many(
     provider: Provider,
-    passes: Iterable[Pass | Mapping[str, Any]],
+    passes: Iterable[Pass | Mapping[str, Any] | WalletPassError],
     *,
     concurrency: int,
     on_progress: Callable[[BulkProgress], None] | None = None,

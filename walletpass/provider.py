@@ -553,7 +553,7 @@ class Provider:
 
     def create_many(
         self,
-        passes: Iterable[Pass | Mapping[str, Any]],
+        passes: Iterable[Pass | Mapping[str, Any] | WalletPassError],
         *,
         concurrency: int | None = None,
         journal: str | os.PathLike[str] | BulkJournal | None = None,
@@ -566,6 +566,9 @@ class Provider:
         ``journal`` (a file path) makes the run resumable without duplicates: see
         :mod:`walletpass.journal`. ``on_item`` receives each outcome in input order as it is
         settled; with ``keep_items=False`` the result keeps counts only (constant memory).
+        An item may also be a ``WalletPassError`` saying why an input record could not become a
+        pass (see :mod:`walletpass.rows`): it is reported as that item's failure, so positions
+        stay aligned with the input.
         """
         from walletpass.bulk import run_create_many
 

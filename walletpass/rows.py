@@ -1,0 +1,221 @@
+"""Turning rows of a CSV or JSON Lines export into passes, one row at a time.
+
+A loyalty programme's membership export or a season's ticket list is a table. Each column goes to a
+neutral field: by default a column named like a field (``external_id``, ``holder.name``,
+``expires_at``, ``barcode`` ...) goes there and every other column becomes a template field of the
+same name; ``mapping`` renames (``{"Member No": "external_id"}``) or drops (``{"Notes": ""}``)
+columns. Dates typed by people are parsed with python-dateutil and must carry a timezone unless a
+default one is given. A row that cannot become a pass yields a :class:`RowError` naming the row
+and the reason, and reading goes on.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, tzinfo
+from pathlib import Path
+from typing import IO, Any
+
+from dateutil import parser as date_parser
+from dateutil import tz as date_tz
+
+from walletpass.errors import FieldProblem, ValidationError, WalletPassError
+from walletpass.model import Pass
+
+__all__ = [
+    "TARGETS",
+    "RowError",
+    "RowSource",
+    "parse_when",
+    "read_rows",
+    "row_to_pass",
+    "timezone_named",
+]
+
+#: Neutral targets a column can map to (``fields.<key>`` is also accepted).
+TARGETS: frozenset[str] = frozenset(
+    {
+        "template",
+        "kind",
+        "external_id",
+        "holder.name",
+        "holder.first_name",
+        "holder.last_name",
+        "holder.email",
+        "holder.phone",
+        "holder.language",
+        "barcode",
+        "barcode.message",
+        "barcode.format",
+        "barcode.alt_text",
+        "expires_at",
+        "relevant_at",
+        "description",
+        "logo_text",
+        "organization_name",
+        "group",
+        "tier",
+        "colors.background",
+        "colors.foreground",
+        "colors.label",
+    }
+)
+_DATES = {"expires_at", "relevant_at"}
+
+
+class RowError(ValidationError):
+    """A row that could not become a pass; ``row`` is its 1-based number among data rows."""
+
+    def __init__(self, row: int, problems: list[FieldProblem]) -> None:
+        reasons = "; ".join(f"{p.location}: {p.message}" for p in problems)
+        super().__init__(f"row {row}: {reasons}", problems=problems)
+        self.row = row
+
+
+@dataclass(frozen=True)
+class RowSource:
+    """How rows become passes: the template, column renames, and the default timezone."""
+
+    template: str | None = None
+    mapping: Mapping[str, str] = field(default_factory=dict)
+    default_tz: tzinfo | None = None
+
+    def target_of(self, column: str) -> str | None:
+        if column in self.mapping:
+            return self.mapping[column] or None
+        if column in TARGETS or column.startswith("fields."):
+            return column
+        return f"fields.{column}"
+
+
+def parse_when(text: str, default_tz: tzinfo | None = None) -> datetime:
+    """A date a person typed, which must say its timezone unless ``default_tz`` is given."""
+    try:
+        value = date_parser.parse(text)
+    except (ValueError, OverflowError) as exc:
+        raise ValueError(f"not a date: {text!r} ({exc})") from None
+    if value.tzinfo is None:
+        if default_tz is None:
+            raise ValueError(f"{text!r} has no timezone: add one (e.g. +02:00) or give --tz")
+        value = value.replace(tzinfo=default_tz)
+    return value
+
+
+def timezone_named(name: str) -> tzinfo:
+    """``--tz Europe/Paris`` / ``UTC`` / ``+02:00``; ``ValueError`` if unknown."""
+    found = date_tz.gettz(name)
+    if found is None:
+        try:
+            found = date_parser.parse(f"2000-01-01T00:00:00{name}").tzinfo
+        except (ValueError, OverflowError):
+            found = None
+    if found is None:
+        raise ValueError(f"unknown timezone {name!r}")
+    return found
+
+
+def row_to_pass(number: int, row: Mapping[str, Any], source: RowSource) -> Pass:
+    """One row as a :class:`Pass`; :class:`RowError` naming every problem otherwise."""
+    data: dict[str, Any] = {}
+    problems: list[FieldProblem] = []
+    if source.template is not None:
+        data["template"] = source.template
+    for column, raw in row.items():
+        target = source.target_of(column)
+        if target is None or raw is None or raw == "":
+            continue
+        if target not in TARGETS and not target.startswith("fields."):
+            problems.append(FieldProblem(column, f"maps to unknown target {target!r}"))
+            continue
+        value: Any = raw
+        if target in _DATES and isinstance(raw, str):
+            try:
+                value = parse_when(raw, source.default_tz)
+            except ValueError as exc:
+                problems.append(FieldProblem(column, str(exc)))
+                continue
+        if target == "barcode":
+            target = "barcode.message"
+        _put(data, target.split(".", 1) if "." in target else [target], value)
+    if problems:
+        raise RowError(number, problems)
+    if "template" not in data:
+        raise RowError(number, [FieldProblem("template", "no template column and no --template")])
+    try:
+        return Pass.model_validate(data)
+    except ValidationError as exc:
+        raise RowError(number, list(exc.problems)) from None
+
+
+def _put(data: dict[str, Any], path: list[str], value: Any) -> None:
+    if len(path) == 1:
+        data[path[0]] = value
+    else:
+        data.setdefault(path[0], {})[path[1]] = value
+
+
+def read_rows(path: str | Path, source: RowSource) -> Iterator[Pass | WalletPassError]:
+    """Stream a ``.csv`` or ``.jsonl`` file as passes (or the row's error), in file order."""
+    file = Path(path)
+    suffix = file.suffix.lower()
+    if suffix not in (".csv", ".jsonl", ".ndjson"):
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"{file.name}: expected a .csv or .jsonl file")]
+        )
+    try:
+        handle = file.open(newline="", encoding="utf-8-sig")
+    except OSError as exc:
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"cannot read {file}: {exc.strerror}")]
+        ) from None
+    with handle:
+        rows = _csv_rows(handle) if suffix == ".csv" else _jsonl_rows(handle)
+        for number, row in rows:
+            if isinstance(row, RowError):
+                yield row
+                continue
+            try:
+                yield row_to_pass(number, row, source)
+            except RowError as exc:
+                yield exc
+
+
+def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
+    reader = csv.DictReader(handle)
+    for number, row in enumerate(reader, start=1):
+        if None in row:
+            yield number, RowError(number, [FieldProblem("row", "more cells than header columns")])
+        else:
+            yield number, row
+
+
+def _jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
+    number = 0
+    for line in handle:
+        if not line.strip():
+            continue
+        number += 1
+        try:
+            row = json.loads(line)
+        except ValueError as exc:
+            yield number, RowError(number, [FieldProblem("row", f"not valid JSON: {exc}")])
+            continue
+        if not isinstance(row, dict):
+            yield number, RowError(number, [FieldProblem("row", "must be a JSON object")])
+        else:
+            yield number, _flatten(row)
+
+
+def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+    """``{"holder": {"name": "Ada"}}`` -> ``{"holder.name": "Ada"}`` (fields kept as a map)."""
+    flat: dict[str, Any] = {}
+    for key, value in row.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping) and name in ("holder", "barcode", "colors", "fields"):
+            flat.update(_flatten(value, f"{name}."))
+        else:
+            flat[name] = value
+    return flat
