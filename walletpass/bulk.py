@@ -28,6 +28,7 @@ from walletpass.errors import (
 )
 from walletpass.journal import BulkJournal, JournalEntry, JournalState, fingerprint, item_key
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
+from walletpass.redaction import scrub_exception
 
 if TYPE_CHECKING:
     from walletpass.provider import Provider
@@ -80,10 +81,11 @@ class _Tally:
 def _as_error(exc: BaseException, provider: Provider) -> WalletPassError:
     if isinstance(exc, WalletPassError):
         return exc.with_context(provider=provider.name, operation="create")  # type: ignore[no-any-return]
+    # A plugin bug: keep its story, but only through a stand-in whose text is redacted.
     wrapped = WalletPassError(
         f"unexpected {type(exc).__name__}: {exc}", provider=provider.name, operation="create"
     )
-    wrapped.__cause__ = exc
+    wrapped.__cause__ = scrub_exception(exc)
     return wrapped
 
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from walletpass.redaction import redact
+from walletpass.redaction import redact, redact_text
 
 __all__ = [
     "AlreadyRedeemed",
@@ -60,6 +60,8 @@ class WalletPassError(Exception):
         retry_after: float | None = None,
         outcome_unknown: bool = False,
     ) -> None:
+        # Vendors echo request parts (credentials included) in their error messages.
+        message = redact_text(message)
         super().__init__(message)
         self.message = message
         self.provider = provider

@@ -63,7 +63,8 @@ from walletpass.model import (
     Redemption,
 )
 from walletpass.ratelimit import RateLimiter
-from walletpass.retry import RetryPolicy, Safety, parse_retry_after
+from walletpass.redaction import scrub_exception
+from walletpass.retry import GATEWAY_STATUSES, RetryPolicy, Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, TemplateAlias, load_settings
 from walletpass.transport import (
     DEFAULT_REQUEST_ID_HEADERS,
@@ -421,7 +422,12 @@ class Provider:
         """Send through the shared transport; a non-2xx answer raises through the error table."""
         response = self.transport.send(request, operation=operation)
         if not 200 <= response.status < 300:
-            raise self.error_for(response, operation)
+            error = self.error_for(response, operation)
+            # A gateway error means the backend may have acted: for a request that must not be
+            # repeated blindly the caller has to reconcile (RECOVERABLE creates look it up).
+            if response.status in GATEWAY_STATUSES and not request.safety.repeatable:
+                error.outcome_unknown = True
+            raise error
         return response
 
     def parse(self, hook: Callable[..., _T], response: VendorResponse, *args: Any) -> _T:
@@ -431,13 +437,16 @@ class Provider:
         except WalletPassError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            raise InvalidResponse(
-                f"unexpected response to {response.method} {response.path}: "
-                f"{type(exc).__name__}: {exc}",
-                provider=self.name,
-                status=response.status,
-                request_id=response.request_id,
-            ) from exc
+            problem = exc
+        # Raised outside the handler so the hook's exception (whose text may quote a vendor echo
+        # of the credentials) is reachable only through its scrubbed stand-in.
+        raise InvalidResponse(
+            f"unexpected response to {response.method} {response.path}: "
+            f"{type(problem).__name__}: {problem}",
+            provider=self.name,
+            status=response.status,
+            request_id=response.request_id,
+        ) from scrub_exception(problem)
 
     def error_for(self, response: VendorResponse, operation: str | None) -> WalletPassError:
         """Build the walletpass error for a vendor error response."""
@@ -778,7 +787,7 @@ class Provider:
                 f"unexpected {type(exc).__name__} in {self.name}.{operation}: {exc}",
                 provider=self.name,
                 operation=operation,
-            ) from exc
+            ) from scrub_exception(exc)
 
     def _guarded_iter(self, operation: str, items: Iterator[IssuedPass]) -> Iterator[IssuedPass]:
         with self._guard(operation):

@@ -83,3 +83,29 @@ def redact_headers(
         else:
             shown[name] = redact_text(value)
     return shown
+
+
+class RedactedException(Exception):
+    """Stands in, as a ``__cause__``, for an exception whose text held a credential."""
+
+
+def scrub_exception(exc: BaseException) -> BaseException:
+    """``exc`` itself when no text in its chain holds a registered secret, else a stand-in.
+
+    The stand-in keeps the type name, the redacted message and the traceback (frames show code,
+    not values), and drops the chain: chained exceptions are printed with tracebacks and may carry
+    the same vendor echo.
+    """
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        for text in (str(current), repr(current)):
+            if redact_text(text) != text:
+                stand_in = RedactedException(redact_text(f"{type(exc).__name__}: {exc}"))
+                return stand_in.with_traceback(exc.__traceback__)
+        pending += [current.__cause__, current.__context__]
+    return exc

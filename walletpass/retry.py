@@ -167,7 +167,11 @@ def decide(
     elif outcome.status in GATEWAY_STATUSES:
         if not safety.repeatable:
             return Decision(False, reason=f"gateway error ({outcome.status})", outcome_unknown=True)
-        delay = backoff_delay(attempt, policy, rng)
+        hint = outcome.retry_after
+        if hint is not None and hint <= policy.retry_after_cap:
+            delay = hint
+        else:
+            delay = backoff_delay(attempt, policy, rng)
         reason = f"gateway error ({outcome.status})"
     else:
         return Decision(False, reason=f"status {outcome.status} is not retryable")

@@ -240,10 +240,11 @@ class Transport:
     def _session(self) -> requests.Session:
         # One session is shared; requests' Session is safe for concurrent requests through a
         # pooled adapter, but we keep one per thread to avoid sharing cookie jars mid-request.
+        if self._closed:
+            # A closed session would silently reopen its pool; refuse in every thread instead.
+            raise ConfigurationError(f"the {self.provider} provider was closed")
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            if self._closed:
-                raise ConfigurationError(f"the {self.provider} provider was closed")
             session = requests.Session()
             session.trust_env = False
             adapter = requests.adapters.HTTPAdapter(

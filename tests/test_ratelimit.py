@@ -1,0 +1,274 @@
+"""The client-side token bucket: exact arithmetic on a fake clock, then a real burst on the wire.
+
+The wire test lets several threads fire a burst through one transport at an emulator that
+enforces a per-second window (answering 429 beyond it, as vendors do): with the limiter nothing is
+refused and the burst is spread out; without it the same burst is refused (the control that shows
+the emulator would notice). Timing assertions are lower bounds with generous tolerance.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from walletpass.errors import RateLimited
+from walletpass.provider import Provider
+from walletpass.ratelimit import RateLimiter
+from walletpass.retry import RetryPolicy, Safety
+from walletpass.testing.emulator import (
+    EmulatorApp,
+    EmulatorRequest,
+    EmulatorResponse,
+    EmulatorServer,
+    RateWindow,
+    route,
+)
+from walletpass.transport import Timeouts, Transport, VendorRequest
+
+
+class FakeClock:
+    """A monotonic clock that only moves when someone sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds >= 0
+        self.now += seconds
+
+
+def limiter(rate: float, burst: int = 1) -> tuple[RateLimiter, FakeClock]:
+    clock = FakeClock()
+    return RateLimiter(rate, burst=burst, clock=clock, sleep=clock.sleep), clock
+
+
+# ---------------------------------------------------------------------------------------------
+# Arithmetic on a fake clock
+# ---------------------------------------------------------------------------------------------
+
+
+def test_burst_is_free_then_requests_are_spaced_by_the_rate() -> None:
+    bucket, clock = limiter(rate=4, burst=3)
+    grants = []
+    for _ in range(7):
+        bucket.acquire()
+        grants.append(clock.now - 1000.0)
+
+    assert grants == pytest.approx([0, 0, 0, 0.25, 0.5, 0.75, 1.0])
+
+
+def test_idle_time_refills_up_to_the_burst_only() -> None:
+    bucket, clock = limiter(rate=2, burst=2)
+    for _ in range(2):
+        assert bucket.reserve() == 0
+    clock.now += 60  # a long pause refills two tokens, not 120
+
+    assert bucket.reserve() == 0
+    assert bucket.reserve() == 0
+    assert bucket.reserve() == pytest.approx(0.5)
+
+
+def test_keys_have_separate_buckets() -> None:
+    bucket, _ = limiter(rate=1, burst=1)
+
+    assert bucket.reserve("POST /passes") == 0
+    assert bucket.reserve("GET /passes") == 0
+    assert bucket.reserve("POST /passes") == pytest.approx(1.0)
+
+
+def test_wait_beyond_max_wait_raises_and_takes_nothing() -> None:
+    bucket, clock = limiter(rate=2, burst=1)
+    bucket.acquire()
+
+    with pytest.raises(RateLimited) as caught:
+        bucket.acquire(max_wait=0.1)
+    assert caught.value.retry_after == pytest.approx(0.5)
+    assert caught.value.retryable is True
+
+    # the refusal consumed no token: the next slot is still 0.5 s away, not 1 s
+    assert bucket.reserve(max_wait=0.5) == pytest.approx(0.5)
+    assert clock.now == 1000.0
+
+
+@pytest.mark.parametrize(("rate", "burst"), [(0, 1), (-1, 1), (1, 0)])
+def test_nonsense_settings_refused(rate: float, burst: int) -> None:
+    with pytest.raises(ValueError):
+        RateLimiter(rate, burst=burst)
+
+
+def test_repr_shows_the_rate() -> None:
+    assert repr(RateLimiter(2.5, burst=4)) == "RateLimiter(rate=2.5/s, burst=4)"
+
+
+@given(
+    rate=st.floats(min_value=0.1, max_value=1000),
+    burst=st.integers(min_value=1, max_value=20),
+    arrivals=st.lists(st.floats(min_value=0, max_value=5), min_size=1, max_size=60),
+)
+def test_no_window_ever_holds_more_than_burst_plus_rate_times_its_length(
+    rate: float, burst: int, arrivals: list[float]
+) -> None:
+    bucket, clock = limiter(rate, burst)
+    grants: list[float] = []
+    for pause in arrivals:
+        clock.now += pause
+        bucket.acquire()
+        grants.append(clock.now)
+
+    assert grants == sorted(grants)
+    for first in range(len(grants)):
+        for last in range(first, len(grants)):
+            in_window = last - first + 1
+            assert in_window <= burst + rate * (grants[last] - grants[first]) + 1e-6
+
+
+# ---------------------------------------------------------------------------------------------
+# A real burst against an emulator that enforces a window
+# ---------------------------------------------------------------------------------------------
+
+WINDOW = 8  # the emulator refuses a 9th request within any second
+
+
+class LimitedApp(EmulatorApp):
+    def __init__(self) -> None:
+        super().__init__()
+        self.window = RateWindow(per_second=WINDOW)
+
+    def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
+        wait = self.window.hit("key")
+        if wait is None:
+            return None
+        return EmulatorResponse.json_body(
+            {"message": "too many requests"}, 429, {"Retry-After": f"{wait:.3f}"}
+        )
+
+    @route("GET", "/ping")
+    def ping(self, request: EmulatorRequest) -> EmulatorResponse:
+        return EmulatorResponse.json_body({"pong": True})
+
+
+@pytest.fixture
+def app() -> LimitedApp:
+    return LimitedApp()
+
+
+@pytest.fixture
+def server(app: LimitedApp) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as running:
+        yield running
+
+
+def burst(sender: Transport, count: int, threads: int = 4) -> list[int]:
+    statuses: list[int] = []
+    lock = threading.Lock()
+    ping = VendorRequest("GET", "ping", Safety.SAFE)
+    queue = list(range(count))
+
+    def worker() -> None:
+        while True:
+            with lock:
+                if not queue:
+                    return
+                queue.pop()
+            status = sender.send(ping).status
+            with lock:
+                statuses.append(status)
+
+    pool = [threading.Thread(target=worker) for _ in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return statuses
+
+
+def make_transport(url: str, rate_limiter: RateLimiter | None) -> Transport:
+    return Transport(
+        provider="test-http",
+        base_url=url,
+        rate_limiter=rate_limiter,
+        policy=RetryPolicy(max_retries=0),
+        timeouts=Timeouts(connect=2.0, read=5.0, total=10.0),
+    )
+
+
+def test_a_burst_stays_under_the_rate(app: LimitedApp, server: EmulatorServer) -> None:
+    rate, allowance, count = 5.0, 1, 12
+    sender = make_transport(server.url, RateLimiter(rate, burst=allowance))
+
+    statuses = burst(sender, count)
+
+    assert statuses == [200] * count
+    arrivals = sorted(entry.at for entry in app.journal)
+    assert len(arrivals) == count
+    # the token bucket needs (count - burst) / rate seconds for the burst; allow 20 % slack
+    assert arrivals[-1] - arrivals[0] >= (count - allowance) / rate * 0.8
+    # and at no point did more than burst + rate requests arrive within one second
+    for i, start in enumerate(arrivals):
+        within = [t for t in arrivals[i:] if t - start < 1.0]
+        assert len(within) <= WINDOW
+
+
+def test_the_same_burst_without_a_limiter_is_refused(
+    app: LimitedApp, server: EmulatorServer
+) -> None:
+    statuses = burst(make_transport(server.url, None), 20)
+
+    assert statuses.count(429) >= 1
+
+
+def test_limiter_that_cannot_fit_the_deadline_raises_before_sending(
+    app: LimitedApp, server: EmulatorServer
+) -> None:
+    sender = Transport(
+        provider="test-http",
+        base_url=server.url,
+        rate_limiter=RateLimiter(0.1, burst=1),
+        timeouts=Timeouts(read=2.0, total=1.0),
+    )
+    ping = VendorRequest("GET", "ping", Safety.SAFE)
+    assert sender.send(ping).ok
+    started = time.monotonic()
+
+    with pytest.raises(RateLimited) as caught:
+        sender.send(ping, operation="get")
+
+    assert time.monotonic() - started < 0.5
+    assert caught.value.retry_after == pytest.approx(10.0, abs=0.2)
+    assert (caught.value.provider, caught.value.operation) == ("test-http", "get")
+    assert len(app.journal) == 1
+    # another endpoint's bucket is untouched
+    assert sender.send(VendorRequest("GET", "ping", Safety.SAFE, rate_key="other")).ok
+    assert len(app.journal) == 2
+
+
+class RatedProvider(Provider):
+    name = "test-rated"
+    default_rate_limit = 50.0
+    rate_limit_burst = 5
+
+
+@pytest.mark.parametrize(
+    ("setting", "expected"),
+    [({}, (50.0, 5)), ({"rate_limit": 2.0}, (2.0, 5)), ({"rate_limit": 0}, None)],
+    ids=["vendor-default", "configured", "switched-off"],
+)
+def test_provider_builds_the_limiter_from_settings(
+    setting: dict[str, float], expected: tuple[float, int] | None
+) -> None:
+    wallet = RatedProvider(base_url="https://api.example.com", **setting)
+
+    limit = wallet.transport.rate_limiter
+    if expected is None:
+        assert limit is None
+    else:
+        assert limit is not None
+        assert (limit.rate, limit.burst) == expected
