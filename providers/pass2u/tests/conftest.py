@@ -1,0 +1,106 @@
+"""Shared fixtures: an emulator seeded with test models, served on 127.0.0.1, and a wallet on it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+from walletpass_pass2u import Pass2UProvider
+from walletpass_pass2u.emulator import (
+    DEFAULT_API_KEY,
+    BarcodeMode,
+    EmulatedModel,
+    ModelField,
+    Pass2UEmulator,
+)
+from walletpass_pass2u.limits import PassStyle
+from walletpass_pass2u.png import encode_png
+
+import walletpass
+from walletpass.testing.emulator import EmulatorServer
+
+#: Field keys every test model accepts (the conformance suite adds "conformance").
+COMMON_FIELDS = ("name", "birth", "level", "conformance", "k0", "k1", "k2", "k3")
+
+
+def _fields(*keys: str) -> tuple[ModelField, ...]:
+    return tuple(ModelField(key, key.title()) for key in keys)
+
+
+def seeded_models() -> list[EmulatedModel]:
+    return [
+        EmulatedModel("1919", PassStyle.GENERIC, _fields(*COMMON_FIELDS)),
+        EmulatedModel(
+            "3001", PassStyle.EVENT_TICKET, _fields(*COMMON_FIELDS, "seat"), BarcodeMode.RANDOM
+        ),
+        EmulatedModel(
+            "2040",
+            PassStyle.STORE_CARD,
+            (*_fields(*COMMON_FIELDS), ModelField("points", "Points", 0, dynamic=False)),
+            BarcodeMode.NON_REPLICABLE,
+            "PKBarcodeFormatPDF417",
+        ),
+    ]
+
+
+@pytest.fixture
+def api_key() -> str:
+    return DEFAULT_API_KEY
+
+
+@pytest.fixture
+def models() -> list[EmulatedModel]:
+    return seeded_models()
+
+
+@pytest.fixture
+def emulator(models: list[EmulatedModel]) -> Pass2UEmulator:
+    return Pass2UEmulator(models=models)
+
+
+@pytest.fixture
+def server(emulator: Pass2UEmulator) -> Iterator[EmulatorServer]:
+    with EmulatorServer(emulator) as running:
+        yield running
+
+
+@pytest.fixture
+def connect(server: EmulatorServer, api_key: str) -> Iterator[Callable[..., Pass2UProvider]]:
+    """``connect(**settings)``: a pass2u provider on the emulator, closed after the test."""
+    made: list[Pass2UProvider] = []
+
+    def make(**settings: Any) -> Pass2UProvider:
+        values: dict[str, Any] = {"base_url": server.url, "api_key": api_key, "max_retries": 2}
+        values.update(settings)
+        wallet = walletpass.connect("pass2u", **values)
+        assert isinstance(wallet, Pass2UProvider)
+        made.append(wallet)
+        return wallet
+
+    yield make
+    for wallet in made:
+        wallet.close()
+
+
+@pytest.fixture
+def wallet(connect: Callable[..., Pass2UProvider]) -> Pass2UProvider:
+    return connect()
+
+
+@pytest.fixture
+def png() -> Callable[..., bytes]:
+    """``png(width, height, padding=0)``: a valid PNG file of that size."""
+
+    def make(width: int = 58, height: int = 58, *, padding: int = 0) -> bytes:
+        return encode_png(width, height, (10, 120, 200), padding=padding)
+
+    return make
+
+
+@pytest.fixture
+def offline() -> Iterator[Pass2UProvider]:
+    """A provider that is never meant to send (pure hook tests); points at an unused port."""
+    wallet = Pass2UProvider(api_key="k" * 32, base_url="http://127.0.0.1:9")
+    yield wallet
+    wallet.close()

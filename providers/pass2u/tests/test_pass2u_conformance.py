@@ -1,0 +1,80 @@
+"""The conformance suite: pass2u through its emulator over HTTP, and the fake's pass2u profile."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+from walletpass_pass2u import Pass2UProvider
+
+import walletpass
+from walletpass import Barcode, Holder, ImageRef, Pass, PassKind, PassUpdate
+from walletpass.capabilities import Capability
+from walletpass.fake import FakeProvider
+from walletpass.model import ImageRole
+from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
+
+SAMPLE = Pass(
+    template="1919",
+    kind=PassKind.MEMBERSHIP,
+    holder=Holder(name="Ada Lovelace"),
+    barcode=Barcode(message="A-1003", alt_text="A-1003"),
+    fields={"level": "GOLD"},
+)
+
+
+def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
+    """Replacements for the suite's generic examples where Pass2U needs its own."""
+    return {
+        # Pass2U takes images by the hex an upload returned, not by URL.
+        Capability.IMAGES: lambda p: p.model_copy(
+            update={"images": {ImageRole.THUMBNAIL: image, ImageRole.ICON: image}}
+        ),
+        # groupingIdentifier exists on event tickets and boarding passes only.
+        Capability.GROUP: lambda p: p.model_copy(
+            update={
+                "template": "3001",
+                "kind": PassKind.EVENT_TICKET,
+                "group": "conformance-group",
+                "barcode": None,
+            }
+        ),
+        # extra carries Pass2U's own attributes; unknown keys are refused like typos.
+        Capability.EXTRA: lambda p: p.model_copy(
+            update={"extra": {"sharingProhibited": True, "passcode": "1234", "maxDistance": 50}}
+        ),
+    }
+
+
+class TestPass2UConformance(ProviderConformance):
+    @pytest.fixture
+    def conformance(self, connect, emulator, png) -> ConformanceSetup:
+        wallet = connect()
+        image = wallet.upload_image(png(180, 180))
+        return ConformanceSetup(
+            wallet,
+            SAMPLE,
+            sent=lambda: len(emulator.journal),
+            update=PassUpdate(fields={"level": "DIAMOND"}),
+            missing_id="1919.ZZ-000000000",
+            examples=_examples(image),
+        )
+
+
+class TestPass2UFakeProfileConformance(ProviderConformance):
+    """``connect("fake", profile="pass2u")`` passes the suite with a pass Pass2U would take."""
+
+    @pytest.fixture
+    def conformance(self) -> ConformanceSetup:
+        wallet = walletpass.connect("fake", profile="pass2u")
+        assert isinstance(wallet, FakeProvider)
+        assert wallet.capabilities is Pass2UProvider.capabilities
+        image = ImageRef(id="0123456789abcdef0123456789abcdef01234567")
+        return ConformanceSetup(
+            wallet,
+            SAMPLE,
+            sent=lambda: len(wallet.calls),
+            update=PassUpdate(fields={"level": "DIAMOND"}),
+            missing_id="fp_0000000000000000",
+            examples=_examples(image),
+        )

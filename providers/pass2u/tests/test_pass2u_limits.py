@@ -1,0 +1,231 @@
+"""Pass2U's documented limits: the body check shared with the emulator, and local validation."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from walletpass_pass2u import Pass2UProvider
+from walletpass_pass2u.limits import (
+    MAX_IMAGE_BYTES,
+    PassStyle,
+    check_body,
+    check_style,
+    is_pass2u_date,
+    parse_css_rgb,
+)
+from walletpass_pass2u.png import check_upload, encode_png, read_png_header
+
+from walletpass import Barcode, Holder, Location, Pass, PassKind, PassUpdate
+from walletpass.errors import ValidationError
+from walletpass.model import ImageRef, PassField
+
+validate = Pass2UProvider.validate_pass
+
+
+def _where(problems) -> dict[str, str]:
+    return {p.location: p.message for p in problems}
+
+
+@given(length=st.integers(min_value=1, max_value=255))
+def test_logo_text_limit_is_35(length: int) -> None:
+    problems = _where(validate(Pass(template="1", logo_text="x" * length)))
+    if length <= 35:
+        assert problems == {}
+    else:
+        assert "35" in problems["logo_text"] and str(length) in problems["logo_text"]
+
+
+@given(length=st.integers(min_value=1, max_value=200))
+def test_field_label_limit_is_150(length: int) -> None:
+    new_pass = Pass(template="1", fields={"f": PassField(value="v", label="l" * length)})
+    problems = _where(validate(new_pass))
+    assert ("fields.f.label" in problems) is (length > 150)
+
+
+@given(length=st.integers(min_value=1, max_value=120))
+def test_change_message_limit_is_80_including_the_added_escape(length: int) -> None:
+    change = PassUpdate(fields={"f": "v"}, message="m" * length)
+    problems = _where(Pass2UProvider.validate_update(change))
+    # "mmm…" becomes "mmm…: %@" (4 more characters)
+    assert ("message" in problems) is (length + 4 > 80)
+
+
+@given(length=st.integers(min_value=1, max_value=2048))
+def test_barcode_alt_text_limit_is_35(length: int) -> None:
+    new_pass = Pass(template="1", barcode=Barcode(message="m", alt_text="a" * min(length, 255)))
+    problems = _where(validate(new_pass))
+    assert ("barcode.alt_text" in problems) is (min(length, 255) > 35)
+
+
+@pytest.mark.parametrize(
+    ("new_pass", "where", "words"),
+    [
+        (Pass(template="1", description="d" * 256), "description", "255"),
+        (Pass(template="1", organization_name="o" * 101), "organization_name", "100"),
+        (Pass(template="1.2"), "template", "model id"),
+        (Pass(template="a/b"), "template", "model id"),
+        (Pass(template="1", group="g"), "group", "event tickets"),
+        (Pass(template="1", kind=PassKind.EVENT_TICKET, group="g" * 51), "group", "50"),
+        (Pass(template="1", fields={"flag": True}), "fields.flag", "booleans"),
+        (Pass(template="1", fields={"f": "v" * 5001}), "fields.f", "5000"),
+        (Pass(template="1", images={"logo": "https://example.com/l.png"}), "images.logo", "URL"),
+        (Pass(template="1", images={"hero": "abc"}), "images.hero", "no hero"),
+        (Pass(template="1", images={"strip": "abc"}), "images", "generic"),
+        (Pass(template="1", images={"logo": "xyz"}), "images.logo", "hexadecimal"),
+        (
+            Pass(
+                template="1", locations=[Location(latitude=1, longitude=1, relevant_text="r" * 256)]
+            ),
+            "locations.0.relevant_text",
+            "255",
+        ),
+        (Pass(template="1", extra={"passCode": "1"}), "extra.passCode", "not a Pass2U"),
+        (Pass(template="1", extra={"passcode": "p" * 101}), "extra.passcode", "100"),
+        (Pass(template="1", extra={"utm_source": ""}), "extra.utm_source", "non-empty"),
+        (
+            Pass(template="1", extra={"associatedStoreIdentifiers": [1, 2]}),
+            "extra.associatedStoreIdentifiers",
+            "1 items",
+        ),
+        (
+            Pass(template="1", extra={"associatedStoreIdentifiers": [123456789012]}),
+            "extra.associatedStoreIdentifiers[0]",
+            "11 digits",
+        ),
+        (Pass(template="1", extra={"maxDistance": -1}), "extra.maxDistance", "non-negative"),
+        (Pass(template="1", extra={"voided": "yes"}), "extra.voided", "true or false"),
+    ],
+)
+def test_vendor_limits_name_the_neutral_field(new_pass: Pass, where: str, words: str) -> None:
+    problems = _where(validate(new_pass))
+    assert where in problems, problems
+    assert words in problems[where]
+
+
+def test_a_valid_pass_has_no_problems() -> None:
+    new_pass = Pass(
+        template="3001",
+        kind=PassKind.EVENT_TICKET,
+        group="tour-2027",
+        images={"background": ImageRef(id="ab"), "thumbnail": ImageRef(id="cd")},
+        extra={"associatedStoreIdentifiers": [12345678901], "appLaunchURL": "app://x"},
+    )
+    assert validate(new_pass) == []
+
+
+def test_update_rules() -> None:
+    check = Pass2UProvider.validate_update
+    assert _where(check(PassUpdate(message="hello")))["message"].startswith("Pass2U shows")
+    assert "extra" in _where(check(PassUpdate(extra=None)))
+    assert "extra.utm_source" in _where(check(PassUpdate(extra={"utm_source": "x"})))
+    assert "event" in _where(check(PassUpdate(event=None)))
+    assert check(PassUpdate(logo_text=None, holder=Holder(name="A"), message="hi")) == []
+
+
+def test_holder_field_conflicts_are_checked_with_the_instance_setting(connect, emulator) -> None:
+    clash = Pass(template="1919", holder=Holder(name="A"), fields={"name": "B"})
+    assert validate(clash) == []  # the class cannot know which field carries the holder
+    with pytest.raises(ValidationError) as caught:
+        connect().create(clash)
+    assert "fields also sets" in caught.value.fields["holder.name"][0]
+    assert len(emulator.journal) == 0
+    renamed = connect(holder_name_field="level")
+    issued = renamed.create(clash)
+    assert issued.holder is not None and issued.holder.name == "A"
+    assert emulator.journal.last().json()["fields"] == [
+        {"key": "level", "value": "A"},
+        {"key": "name", "value": "B"},
+    ]
+
+
+def test_limits_are_refused_before_sending(wallet, emulator) -> None:
+    with pytest.raises(ValidationError) as caught:
+        wallet.create(Pass(template="1919", logo_text="x" * 36))
+    assert caught.value.fields == {"logo_text": ["Pass2U allows at most 35 characters, got 36"]}
+    assert caught.value.provider == "pass2u"
+    assert len(emulator.journal) == 0
+
+
+def test_check_body_reports_vendor_paths() -> None:
+    problems = _where(
+        check_body(
+            {
+                "backgroundColor": "#ffffff",
+                "expirationDate": "2027-01-01T00:00+08:00",
+                "relevantDate": "2027-01-01T00:00:00",
+                "beacons": [{"proximityUUID": "u", "major": 70000}] * 11,
+                "locations": [{"latitude": 91, "longitude": "x"}],
+                "fields": [{"key": "a", "changeMessage": "no escape"}, {"key": "a", "bogus": 1}],
+                "images": [{"type": "hero", "hex": "ab"}],
+                "barcode": {"message": "m", "format": "qr"},
+                "nope": 1,
+            }
+        )
+    )
+    assert set(problems) >= {
+        "backgroundColor",
+        "expirationDate",
+        "relevantDate",
+        "beacons",
+        "beacons[0].major",
+        "locations[0].latitude",
+        "locations[0].longitude",
+        "fields[0].changeMessage",
+        "fields[1].key",
+        "fields[1].bogus",
+        "images[0].type",
+        "barcode.format",
+        "nope",
+    }
+
+
+def test_check_style_image_layouts() -> None:
+    ticket = {"images": [{"type": "strip"}, {"type": "icon"}]}
+    assert check_style(ticket, PassStyle.EVENT_TICKET) == []  # layout 2
+    mixed = {"images": [{"type": "strip"}, {"type": "thumbnail"}]}
+    assert check_style(mixed, PassStyle.EVENT_TICKET)  # no layout shows both
+    assert check_style({"images": [{"type": "footer"}]}, PassStyle.BOARDING_PASS) == []
+    assert check_style({"images": [{"type": "footer"}]}, PassStyle.COUPON)
+    assert check_style({"groupingIdentifier": "g"}, PassStyle.BOARDING_PASS) == []
+
+
+@given(r=st.integers(0, 300), g=st.integers(0, 255), b=st.integers(0, 255))
+def test_css_rgb_parsing(r: int, g: int, b: int) -> None:
+    parsed = parse_css_rgb(f"rgb({r}, {g}, {b})")
+    assert parsed == ((r, g, b) if r <= 255 else None)
+
+
+@pytest.mark.parametrize(
+    ("text", "ok"),
+    [
+        ("2018-10-18T16:53:00+08:00", True),
+        ("2018-10-18T16:53:00Z", True),
+        ("2018-10-18T16:53+08:00", False),
+        ("2018-10-18T16:53:00", False),
+        ("2018-13-18T16:53:00+08:00", False),
+        ("2018-10-18", False),
+    ],
+)
+def test_dates_need_seconds_and_a_zone(text: str, ok: bool) -> None:
+    assert is_pass2u_date(text) is ok
+
+
+def test_png_header_checks() -> None:
+    assert read_png_header(encode_png(3, 7)) is not None
+    info = read_png_header(encode_png(3, 7))
+    assert info is not None and (info.width, info.height) == (3, 7)
+    corrupted = bytearray(encode_png(3, 7))
+    corrupted[20] ^= 0xFF  # breaks the IHDR CRC
+    assert read_png_header(bytes(corrupted)) is None
+    assert check_upload(encode_png(1024, 1024))[1] == []
+    assert check_upload("not bytes")[1][0].message == "must be the PNG file's bytes"
+    big = encode_png(1, 1, padding=MAX_IMAGE_BYTES)
+    assert "4 MB" in check_upload(big)[1][0].message
+
+
+def test_validation_uses_the_time_zone_of_the_value() -> None:
+    new_pass = Pass(template="1", expires_at=datetime(2027, 1, 1, 0, 0, 0, 123456, tzinfo=UTC))
+    assert validate(new_pass) == []

@@ -1,0 +1,302 @@
+"""Pass2U-only operations and the emulated neutral ones, against the emulator over HTTP."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import time
+import zipfile
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from walletpass_pass2u.emulator import Pass2UEmulator
+from walletpass_pass2u.limits import RATE_LIMIT_PER_SECOND
+
+import walletpass
+from walletpass import Barcode, Holder, Pass, PassKind, PassUpdate
+from walletpass.errors import (
+    AlreadyRedeemed,
+    InvalidResponse,
+    NotFound,
+    PassExpired,
+    UnsupportedOperation,
+    ValidationError,
+)
+from walletpass.model import PassStatus
+from walletpass.testing.emulator import EmulatorServer, Fault
+
+SAMPLE = Pass(template="1919", holder=Holder(name="Ada"), fields={"level": "GOLD"})
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00" + b"\x00" * 64
+
+
+# -- upload_image ---------------------------------------------------------------------------------
+
+
+def test_upload_image_refuses_jpeg_5mb_and_2000px_before_any_request(wallet, emulator, png) -> None:
+    five_mb = png(16, 16, padding=5 * 1024 * 1024)
+    huge = png(2000, 2000)
+    cases = [(JPEG, "PNG images only; this is a JPEG"), (five_mb, "4 MB"), (huge, "1024 x 1024")]
+    for data, words in cases:
+        with pytest.raises(ValidationError) as caught:
+            wallet.upload_image(data)
+        assert words in str(caught.value)
+        assert caught.value.operation == "upload_image"
+    assert len(emulator.journal) == 0
+
+
+def test_upload_image_sends_the_raw_png_and_returns_its_hex(wallet, emulator, png) -> None:
+    data = png(180, 180)
+    ref = wallet.upload_image(data)
+    assert ref.id == hashlib.sha1(data).hexdigest() and ref.url is None
+    sent = emulator.journal.last()
+    assert (sent.method, sent.path, sent.body) == ("POST", "/images", data)
+    assert sent.headers["content-type"] == "image/png"
+    assert sent.headers["accept"] == "application/json"
+    assert emulator.images[ref.id] == data
+
+
+def test_upload_image_checks_the_type_against_the_pass_style(wallet, emulator, png) -> None:
+    with pytest.raises(ValidationError, match="generic pass shows only"):
+        wallet.upload_image(png(), role="strip", kind="membership")
+    with pytest.raises(ValidationError, match="role"):
+        wallet.upload_image(png(), role="hero")
+    with pytest.raises(ValidationError, match="kind"):
+        wallet.upload_image(png(), kind="coupon")
+    assert len(emulator.journal) == 0
+    assert wallet.upload_image(png(), role="strip", kind=PassKind.COUPON).id
+
+
+def test_uploaded_images_end_up_in_the_pkpass(wallet, png) -> None:
+    thumbnail = png(90, 90)
+    ref = wallet.upload_image(thumbnail)
+    issued = wallet.create(SAMPLE.model_copy(update={"images": {"thumbnail": ref}}))
+    with zipfile.ZipFile(io.BytesIO(wallet.download_pkpass(issued.id))) as archive:
+        assert archive.read("thumbnail.png") == thumbnail
+        assert "icon.png" not in archive.namelist()  # the images array replaces the model's
+
+
+# -- download_pkpass -------------------------------------------------------------------------------
+
+
+def test_download_pkpass_is_a_real_pkpass(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE.model_copy(update={"barcode": Barcode(message="B-1")}))
+    data = wallet.download_pkpass(issued.id)
+    sent = emulator.journal.last()
+    assert (sent.method, sent.path) == ("GET", f"/models/1919/passes/{issued.vendor_id}")
+    assert sent.headers["accept"] == "application/vnd.apple.pkpass"
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        names = set(archive.namelist())
+        assert {"pass.json", "manifest.json", "icon.png", "logo.png"} <= names
+        manifest = json.loads(archive.read("manifest.json"))
+        for name in names - {"manifest.json"}:
+            assert manifest[name] == hashlib.sha1(archive.read(name)).hexdigest()
+        pass_json = json.loads(archive.read("pass.json"))
+    assert pass_json["serialNumber"] == issued.vendor_id
+    assert pass_json["barcodes"][0]["message"] == "B-1"
+
+
+def test_download_pkpass_refuses_what_is_not_a_zip(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE)
+    emulator.inject(Fault.respond(200, {"passId": issued.vendor_id}), method="GET")
+    with pytest.raises(InvalidResponse, match="not a zip"):
+        wallet.download_pkpass(issued.id)
+    with pytest.raises(NotFound):
+        wallet.download_pkpass("1919.NO-PASS")
+
+
+# -- reset_* -------------------------------------------------------------------------------------
+
+
+def test_reset_attribute(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE.model_copy(update={"logo_text": "Gold Club"}))
+    assert wallet.get(issued.id).raw["logoText"] == "Gold Club"
+    wallet.reset_attribute(issued.id, "logoText")
+    sent = emulator.journal.last()
+    assert (sent.method, sent.path, sent.body) == (
+        "DELETE",
+        f"/models/1919/passes/{issued.vendor_id}/attributes/logoText",
+        b"",
+    )
+    assert sent.headers["accept"] == "application/json"
+    assert "logoText" not in wallet.get(issued.id).raw
+    wallet.reset_attribute(issued.id, "logo_text")  # neutral names work too
+    assert emulator.journal.last().path.endswith("/attributes/logoText")
+    before = len(emulator.journal)
+    for bad in ("logo", 7, ["logoText"]):
+        with pytest.raises(ValidationError, match="attribute"):
+            wallet.reset_attribute(issued.id, bad)
+    assert len(emulator.journal) == before
+
+
+def test_reset_field(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE)
+    wallet.reset_field(issued.id, "level")
+    assert emulator.journal.last().path == f"/models/1919/passes/{issued.vendor_id}/fields/level"
+    assert wallet.get(issued.id).fields["level"] == ""  # the model's default
+    with pytest.raises(NotFound, match="no field"):
+        wallet.reset_field(issued.id, "unknown")
+    before = len(emulator.journal)
+    for bad in ("a/b", "", " level", "k" * 101):
+        with pytest.raises(ValidationError):
+            wallet.reset_field(issued.id, bad)
+    assert len(emulator.journal) == before
+
+
+def test_reset_field_attribute(wallet, emulator) -> None:
+    issued = wallet.create(
+        SAMPLE.model_copy(
+            update={"fields": {"level": walletpass.model.PassField(value="GOLD", label="Rank")}}
+        )
+    )
+    assert wallet.get(issued.id).meta["labels"]["level"] == "Rank"
+    wallet.reset_field_attribute(issued.id, "level", "label")
+    assert emulator.journal.last().path == (
+        f"/models/1919/passes/{issued.vendor_id}/fields/level/attributes/label"
+    )
+    fetched = wallet.get(issued.id)
+    assert fetched.meta["labels"]["level"] == "Level" and fetched.fields["level"] == "GOLD"
+    before = len(emulator.journal)
+    with pytest.raises(ValidationError, match="changeMessage, label, value"):
+        wallet.reset_field_attribute(issued.id, "level", "key")
+    assert len(emulator.journal) == before
+
+
+def test_resets_are_listed_as_extra_operations() -> None:
+    from walletpass_pass2u import Pass2UProvider
+
+    assert set(Pass2UProvider.extra_operations) == {
+        "upload_image",
+        "download_pkpass",
+        "reset_attribute",
+        "reset_field",
+        "reset_field_attribute",
+    }
+    for name in Pass2UProvider.extra_operations:
+        assert Pass2UProvider.capabilities.supports(name)
+
+
+# -- emulated neutral operations -------------------------------------------------------------------
+
+
+def test_redeem_voids_then_refuses_a_second_time(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE)
+    emulator.journal.clear()
+    redemption = wallet.redeem(issued.id)
+    assert (redemption.status, redemption.method) == (PassStatus.VOIDED, "void")
+    assert [(e.method, e.json() if e.method == "PUT" else None) for e in emulator.journal] == [
+        ("GET", None),
+        ("PUT", {"voided": True}),
+    ]
+    emulator.journal.clear()
+    with pytest.raises(AlreadyRedeemed):
+        wallet.redeem(issued.id)
+    assert [e.method for e in emulator.journal] == ["GET"]  # detected from the pass state
+    assert wallet.get(issued.id).status is PassStatus.VOIDED
+
+
+def test_redeem_of_an_expired_pass(wallet) -> None:
+    past = datetime.now(UTC) - timedelta(days=1)
+    issued = wallet.create(SAMPLE.model_copy(update={"expires_at": past}))
+    assert issued.status is PassStatus.EXPIRED
+    with pytest.raises(PassExpired):
+        wallet.redeem(issued.id)
+
+
+def test_redeem_takes_no_amount_or_options(wallet, emulator) -> None:
+    with pytest.raises(ValidationError, match="amount"):
+        wallet.redeem("1919.X-1", amount=5)
+    with pytest.raises(ValidationError, match="options"):
+        wallet.redeem("1919.X-1", options={"reader": "door"})
+    assert len(emulator.journal) == 0
+
+
+def test_delete_voids_and_expires(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE)
+    wallet.delete(issued.id)
+    body = emulator.journal.last().json()
+    assert body["voided"] is True
+    expiry = datetime.fromisoformat(body["expirationDate"])
+    assert abs((expiry - datetime.now(UTC)).total_seconds()) < 120
+    fetched = wallet.get(issued.id)
+    assert fetched.status is PassStatus.EXPIRED
+    assert fetched.raw["voided"] is True
+    wallet.delete(issued.id)  # idempotent: still one pass, still void
+
+
+def test_update_with_only_cleared_values_sends_only_resets(wallet, emulator) -> None:
+    issued = wallet.create(SAMPLE.model_copy(update={"logo_text": "Club", "description": "D"}))
+    emulator.journal.clear()
+    result = wallet.update(issued.id, PassUpdate(logo_text=None, holder=None))
+    assert [(e.method, e.path.rsplit("/", 2)[-2:]) for e in emulator.journal] == [
+        ("DELETE", ["fields", "name"]),
+        ("DELETE", ["attributes", "logoText"]),
+    ]
+    assert result.id == issued.id and result.status is PassStatus.UNKNOWN
+    fetched = wallet.get(issued.id)
+    assert fetched.holder is None and "logoText" not in fetched.raw
+    assert fetched.raw["description"] == "D"
+
+
+def test_update_message_reaches_the_pass_as_change_message(wallet) -> None:
+    issued = wallet.create(SAMPLE)
+    wallet.update(issued.id, PassUpdate(fields={"level": "DIAMOND"}, message="Level upgraded"))
+    fields = wallet.get(issued.id).raw["generic"]["secondaryFields"]
+    level = next(f for f in fields if f["key"] == "level")
+    assert level == {
+        "key": "level",
+        "label": "Level",
+        "value": "DIAMOND",
+        "changeMessage": "Level upgraded: %@",
+    }
+
+
+def test_update_notify_is_refused(wallet, emulator) -> None:
+    with pytest.raises(walletpass.errors.UnsupportedFeature, match=r"update\.notify"):
+        wallet.update("1919.X-1", PassUpdate(fields={"level": "A"}, notify=False))
+    assert len(emulator.journal) == 0
+
+
+def test_list_is_unsupported_before_any_request(wallet, emulator) -> None:
+    with pytest.raises(UnsupportedOperation, match="pass2u does not support list"):
+        wallet.list()
+    assert len(emulator.journal) == 0
+
+
+def test_random_barcode_models_generate_the_barcode(wallet) -> None:
+    issued = wallet.create(Pass(template="3001", kind=PassKind.EVENT_TICKET, fields={"seat": "1"}))
+    assert issued.barcode is not None
+    assert len(issued.barcode.message) == 8 and issued.barcode.message.isdigit()
+    with pytest.raises(ValidationError, match="can not be changed"):
+        wallet.create(Pass(template="3001", barcode=Barcode(message="12345678")))
+
+
+def test_utm_source_is_counted_per_channel(connect, emulator) -> None:
+    wallet = connect(utm_source="website")
+    wallet.create(SAMPLE)
+    wallet.create(SAMPLE.model_copy(update={"extra": {"utm_source": "app"}}))
+    wallet.create(SAMPLE)
+    assert emulator.issued_by_channel == {("1919", "website"): 2, ("1919", "app"): 1}
+    assert emulator.journal.last().query == {"utm_source": ["website"]}
+
+
+def test_default_rate_limit_is_pass2us(wallet) -> None:
+    assert wallet.default_rate_limit == RATE_LIMIT_PER_SECOND == 100
+    limiter = wallet.transport.rate_limiter
+    assert limiter is not None and limiter.rate == 100
+
+
+def test_create_many_stays_under_the_vendor_rate(models, api_key) -> None:
+    app = Pass2UEmulator(models=models, rate_limit=10)
+    with EmulatorServer(app) as server:
+        wallet = walletpass.connect(
+            "pass2u", base_url=server.url, api_key=api_key, rate_limit=9, concurrency=4
+        )
+        started = time.monotonic()
+        result = wallet.create_many([SAMPLE] * 22)
+        elapsed = time.monotonic() - started
+        wallet.close()
+    assert (result.total, result.succeeded) == (22, 22)
+    assert [e.status for e in app.journal] == [200] * 22  # never a 429
+    assert elapsed >= 1.5  # 22 requests at 9/s cannot finish sooner
+    assert len({p.id for p in result.passes}) == 22

@@ -1,0 +1,396 @@
+"""Translation tests: the pure build/parse hooks, exact requests, and hypothesis round trips.
+
+The round trip goes neutral Pass -> Pass2U JSON (build hook) -> the emulator's stored pass ->
+pass.json inside a real .pkpass -> IssuedPass (parse hook), without HTTP, so hypothesis can run
+many examples quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from walletpass_pass2u import Pass2UProvider, payloads
+from walletpass_pass2u.emulator import EmulatedModel, ModelField, Pass2UEmulator
+from walletpass_pass2u.limits import PassStyle, check_body
+from walletpass_pass2u.pkpass import build_pkpass
+
+from walletpass import Barcode, Beacon, Colors, Holder, Location, Pass, PassKind, PassUpdate
+from walletpass.errors import ValidationError
+from walletpass.model import Color, ImageRef, PassField, PassStatus
+from walletpass.retry import Safety
+from walletpass.testing.emulator import EmulatorRequest
+from walletpass.transport import VendorResponse
+
+KEYS = ("k0", "k1", "k2", "k3")
+HEADERS = {
+    "x-api-key": "test-key",
+    "content-type": "application/json",
+    "accept": "application/json",
+}
+
+offsets = st.integers(min_value=-12 * 60, max_value=14 * 60).map(
+    lambda minutes: timezone(timedelta(minutes=minutes))
+)
+aware = st.builds(
+    lambda dt, tz: dt.replace(tzinfo=tz),
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
+    offsets,
+)
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40
+).filter(lambda s: s.strip() == s and s != "")
+field_values = st.one_of(
+    text,
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, max_value=10**6, min_value=-(10**6)
+    ),
+    aware,
+)
+colors = st.builds(Color, *(st.integers(0, 255) for _ in range(3)))
+locations = st.builds(
+    Location,
+    latitude=st.floats(-90, 90, allow_nan=False),
+    longitude=st.floats(-180, 180, allow_nan=False),
+    altitude=st.none() | st.floats(-400, 9000, allow_nan=False),
+    relevant_text=st.none() | text,
+)
+beacons = st.builds(
+    Beacon,
+    proximity_uuid=st.uuids(),
+    major=st.none() | st.integers(0, 65535),
+    minor=st.none() | st.integers(0, 65535),
+    relevant_text=st.none() | text,
+)
+passes = st.builds(
+    Pass,
+    template=st.just("9000"),
+    holder=st.none() | st.builds(Holder, name=text),
+    fields=st.dictionaries(st.sampled_from(KEYS), field_values, max_size=4),
+    barcode=st.none()
+    | st.builds(Barcode, message=text, alt_text=st.none() | text.filter(lambda s: len(s) <= 35)),
+    expires_at=st.none() | aware,
+    relevant_at=st.none() | aware,
+    colors=st.none() | st.builds(Colors, background=colors, foreground=colors, label=colors),
+    logo_text=st.none() | text.filter(lambda s: len(s) <= 35),
+    locations=st.none() | st.lists(locations, max_size=10),
+    beacons=st.none() | st.lists(beacons, max_size=10),
+)
+
+
+def _emulator() -> Pass2UEmulator:
+    model = EmulatedModel("9000", PassStyle.GENERIC, tuple(ModelField(k) for k in ("name", *KEYS)))
+    return Pass2UEmulator("test-key", [model])
+
+
+def _expected_value(value: object) -> object:
+    if isinstance(value, datetime):
+        return value.replace(microsecond=0).isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(new_pass=passes)
+def test_round_trip_neutral_to_pass2u_to_pass_json_to_issued_pass(new_pass: Pass) -> None:
+    body, tag = payloads.create_body(new_pass)
+    assert tag is None
+    assert check_body(body) == []
+
+    app = _emulator()
+    created = app.handle(
+        EmulatorRequest("POST", "/models/9000/passes", {}, HEADERS, json.dumps(body).encode())
+    )
+    assert created.status == 200, created.body
+    pass_id = json.loads(created.body)["passId"]
+    pkpass = app.handle(
+        EmulatorRequest(
+            "GET",
+            f"/models/9000/passes/{pass_id}",
+            {},
+            {"x-api-key": "test-key", "accept": "application/vnd.apple.pkpass"},
+            b"",
+        )
+    )
+    assert pkpass.status == 200
+    provider = Pass2UProvider(api_key="test-key")
+    issued = provider.parse_get(
+        VendorResponse(200, {}, pkpass.body), payloads.encode_id("9000", pass_id)
+    )
+
+    assert issued.id == f"9000.{pass_id}"
+    for key, value in (new_pass.fields or {}).items():
+        assert issued.fields[key] == _expected_value(value)
+    for key in set(KEYS) - set(new_pass.fields or {}):
+        assert issued.fields[key] == ""  # the model's default
+    name = new_pass.holder.name if new_pass.holder else None
+    assert (issued.holder.name if issued.holder else None) == name
+    if new_pass.barcode is None:
+        assert issued.barcode is None
+    else:
+        assert issued.barcode is not None
+        assert issued.barcode.message == new_pass.barcode.message
+        assert issued.barcode.alt_text == new_pass.barcode.alt_text
+    if new_pass.expires_at is not None:
+        assert issued.expires_at == new_pass.expires_at.replace(microsecond=0)
+        expired = issued.expires_at <= datetime.now(UTC)
+        assert issued.status is (PassStatus.EXPIRED if expired else PassStatus.ISSUED)
+    else:
+        assert issued.status is PassStatus.ISSUED
+    if new_pass.colors is not None:
+        assert issued.raw["backgroundColor"] == new_pass.colors.background.css_rgb
+        assert issued.raw["labelColor"] == new_pass.colors.label.css_rgb
+    if new_pass.locations is not None:
+        assert len(issued.raw.get("locations", [])) == len(new_pass.locations)
+    if new_pass.relevant_at is not None:
+        assert issued.meta["relevant_at"] == payloads.format_datetime(new_pass.relevant_at)
+
+
+@given(value=aware)
+def test_dates_have_seconds_and_offset(value: datetime) -> None:
+    rendered = payloads.format_datetime(value)
+    assert check_body({"expirationDate": rendered}) == []
+    assert payloads.parse_datetime(rendered) == value.replace(microsecond=0)
+
+
+@given(color=colors)
+def test_colours_are_css_rgb_within_the_length_limit(color: Color) -> None:
+    body, _ = payloads.create_body(
+        Pass(template="1", colors=Colors(background=color, foreground=color, label=color))
+    )
+    assert body["backgroundColor"] == f"rgb({color.red}, {color.green}, {color.blue})"
+    assert check_body(body) == []
+
+
+@given(
+    model=st.from_regex(r"[0-9A-Za-z_-]{1,20}", fullmatch=True),
+    vendor=st.from_regex(r"[0-9A-Za-z_.-]{1,30}", fullmatch=True),
+)
+def test_ids_round_trip(model: str, vendor: str) -> None:
+    assert payloads.decode_id(payloads.encode_id(model, vendor)) == (model, vendor)
+
+
+@pytest.mark.parametrize(
+    "bad", ["1919", ".VT-1", "1919.", "a/b.VT-1", "1919.VT/1", "1919.VT 1", "19%20.x"]
+)
+def test_malformed_ids_are_refused_locally(offline, bad: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        offline.get(bad)
+    assert "pass_id" in caught.value.fields
+
+
+def test_build_create_exact_request(offline) -> None:
+    new_pass = offline.prepare_create(
+        Pass(
+            template="1919",
+            holder=Holder(first_name="Ada", last_name="Lovelace"),
+            fields={
+                "level": PassField(value="GOLD", label="Tier"),
+                "points": 120,
+                "balance": Decimal("12.50"),
+                "since": datetime(2027, 1, 2, 3, 4, 5, 678, tzinfo=UTC),
+            },
+            beacons=[Beacon(proximity_uuid=uuid.UUID(int=1), major=1, minor=2)],
+            locations=[Location(latitude=1.5, longitude=2.5, altitude=30.0)],
+            images={"logo": ImageRef(id="ab12")},
+            logo_text="Club",
+            description="Members",
+            organization_name="Bistro",
+            relevant_at=datetime(2027, 6, 1, 12, 0, tzinfo=UTC),
+            extra={"utm_source": "newsletter", "barcode": {"altText": "x"}, "passcode": "9"},
+            barcode=Barcode(message="M-1"),
+        )
+    )
+    request = offline.build_create(new_pass)
+    assert (request.method, request.path, request.safety) == (
+        "POST",
+        "models/1919/passes",
+        Safety.UNSAFE,
+    )
+    assert request.query == {"utm_source": "newsletter"}
+    assert request.headers == {"Accept": "application/json"}
+    assert request.path_template == "models/{modelId}/passes"
+    assert request.json == {
+        "relevantDate": "2027-06-01T12:00:00+00:00",
+        "logoText": "Club",
+        "description": "Members",
+        "organizationName": "Bistro",
+        "barcode": {"message": "M-1", "altText": "x"},
+        "fields": [
+            {"key": "name", "value": "Ada Lovelace"},
+            {"key": "level", "label": "Tier", "value": "GOLD"},
+            {"key": "points", "value": 120},
+            {"key": "balance", "value": "12.50"},
+            {"key": "since", "value": "2027-01-02T03:04:05+00:00"},
+        ],
+        "images": [{"type": "logo", "hex": "ab12"}],
+        "beacons": [
+            {"proximityUUID": "00000000-0000-0000-0000-000000000001", "major": 1, "minor": 2}
+        ],
+        "locations": [{"latitude": 1.5, "longitude": 2.5, "altitude": 30.0}],
+        "passcode": "9",
+    }
+
+
+def test_utm_source_setting_goes_to_the_query(connect) -> None:
+    wallet = connect(utm_source="website")
+    request = wallet.build_create(wallet.prepare_create(Pass(template="1919")))
+    assert request.query == {"utm_source": "website"}
+    overridden = wallet.prepare_create(Pass(template="1919", extra={"utm_source": "app"}))
+    assert wallet.build_create(overridden).query == {"utm_source": "app"}
+    assert wallet.build_create(overridden).json == {}
+
+
+def test_holder_field_setting_renames_the_holder_field(connect) -> None:
+    wallet = connect(holder_name_field="member")
+    request = wallet.build_create(
+        wallet.prepare_create(Pass(template="1", holder=Holder(name="Ada")))
+    )
+    assert request.json == {"fields": [{"key": "member", "value": "Ada"}]}
+    none = connect(holder_name_field=None)
+    with pytest.raises(ValidationError, match="holder_name_field"):
+        none.create(Pass(template="1919", holder=Holder(name="Ada")))
+
+
+def test_build_get_downloads_the_pkpass(offline) -> None:
+    request = offline.build_get("1919.VT-2I77F5ADz")
+    assert (request.method, request.path, request.safety, request.expect) == (
+        "GET",
+        "models/1919/passes/VT-2I77F5ADz",
+        Safety.SAFE,
+        "bytes",
+    )
+    assert request.headers == {"Accept": "application/vnd.apple.pkpass"}
+    assert request.path_template == "models/{modelId}/passes/{passId}"
+
+
+def test_build_update_message_becomes_change_message(offline) -> None:
+    pass_id, change = offline.prepare_update(
+        "1919.P-1",
+        PassUpdate(fields={"seat": "14C"}, holder=Holder(name="Ada"), message="Your seat changed"),
+    )
+    request = offline.build_update(pass_id, change)
+    assert (request.method, request.path, request.safety) == (
+        "PUT",
+        "models/1919/passes/P-1",
+        Safety.IDEMPOTENT,
+    )
+    assert request.json == {
+        "fields": [
+            {"key": "name", "value": "Ada", "changeMessage": "Your seat changed: %@"},
+            {"key": "seat", "value": "14C", "changeMessage": "Your seat changed: %@"},
+        ]
+    }
+
+
+@pytest.mark.parametrize(
+    ("message", "expected"),
+    [
+        ("Now %@", "Now %@"),
+        ("Level changed", "Level changed: %@"),
+        ("Level:", "Level: %@"),
+        ("Upgraded!", "Upgraded! %@"),
+    ],
+)
+def test_change_message_gets_the_escape_when_missing(message: str, expected: str) -> None:
+    assert payloads.change_message(message) == expected
+
+
+def test_build_resets_for_cleared_values(offline) -> None:
+    pass_id, change = offline.prepare_update(
+        "1919.P-1", PassUpdate(logo_text=None, colors=None, holder=None, fields={"a": "b"})
+    )
+    assert offline.build_update(pass_id, change).json == {"fields": [{"key": "a", "value": "b"}]}
+    resets = offline.build_resets(pass_id, change)
+    assert [(r.method, r.path, r.safety) for r in resets] == [
+        ("DELETE", "models/1919/passes/P-1/attributes/backgroundColor", Safety.IDEMPOTENT),
+        ("DELETE", "models/1919/passes/P-1/attributes/foregroundColor", Safety.IDEMPOTENT),
+        ("DELETE", "models/1919/passes/P-1/attributes/labelColor", Safety.IDEMPOTENT),
+        ("DELETE", "models/1919/passes/P-1/fields/name", Safety.IDEMPOTENT),
+        ("DELETE", "models/1919/passes/P-1/attributes/logoText", Safety.IDEMPOTENT),
+    ]
+    assert resets[3].path_template == "models/{modelId}/passes/{passId}/fields/{fieldKey}"
+
+
+def test_build_redeem_and_delete(offline) -> None:
+    redeem = offline.build_redeem("1919.P-1", None, {})
+    assert (redeem.method, redeem.path, redeem.json) == (
+        "PUT",
+        "models/1919/passes/P-1",
+        {"voided": True},
+    )
+    pinned = datetime(2027, 3, 4, 5, 6, 7, 890, tzinfo=UTC)
+    offline.now = lambda: pinned  # type: ignore[method-assign]
+    delete = offline.build_delete("1919.P-1")
+    assert delete.json == {"voided": True, "expirationDate": "2027-03-04T05:06:07+00:00"}
+    assert delete.safety is Safety.IDEMPOTENT
+
+
+def test_build_upload_image(offline, png) -> None:
+    data = png(10, 10)
+    request = offline.build_upload_image(data)
+    assert (request.method, request.path, request.data) == ("POST", "images", data)
+    assert request.headers == {"Content-Type": "image/png", "Accept": "application/json"}
+    assert not request.has_json
+
+
+def test_parse_pass_json_reads_every_area_and_state(offline) -> None:
+    pass_json = {
+        "voided": True,
+        "expirationDate": "2099-01-01T00:00:00+08:00",
+        "relevantDate": "2098-01-01T00:00:00Z",
+        "barcodes": [{"format": "PKBarcodeFormatPDF417", "message": "B-1", "altText": "B 1"}],
+        "eventTicket": {
+            "headerFields": [{"key": "gate", "label": "Gate", "value": "C"}],
+            "primaryFields": [{"key": "name", "value": "Ada"}],
+            "backFields": [{"key": "terms", "value": 3}],
+        },
+    }
+    issued = offline.parse_get(VendorResponse(200, {}, build_pkpass(pass_json)), "3001.X-1")
+    assert issued.status is PassStatus.VOIDED
+    assert issued.kind is PassKind.EVENT_TICKET
+    assert issued.fields == {"gate": "C", "terms": 3}
+    assert issued.holder is not None and issued.holder.name == "Ada"
+    assert issued.barcode is not None
+    assert (issued.barcode.message, issued.barcode.format.value, issued.barcode.alt_text) == (
+        "B-1",
+        "pdf417",
+        "B 1",
+    )
+    assert issued.meta["labels"] == {"gate": "Gate"}
+    assert issued.meta["style"] == "eventTicket"
+
+
+@pytest.mark.parametrize("body", [b"not a zip", b"PK\x03\x04broken", build_pkpass({"a": 1})[:40]])
+def test_unreadable_pkpass_is_invalid_response(offline, body: bytes) -> None:
+    from walletpass.errors import InvalidResponse
+
+    with pytest.raises(InvalidResponse):
+        offline.parse(offline.parse_get, VendorResponse(200, {}, body), "1919.X-1")
+
+
+def test_error_paths_name_neutral_fields() -> None:
+    body = {
+        "logoText": "x",
+        "fields": [{"key": "name", "value": "v"}, {"key": "seat", "label": "L", "value": "v"}],
+        "locations": [{"latitude": 1, "longitude": 2, "relevantText": "t"}],
+        "images": [{"type": "strip", "hex": "zz"}],
+        "passcode": "p",
+    }
+    path = payloads.neutral_path
+    assert path("logoText", body) == "logo_text"
+    assert path("fields[0].value", body, holder_field="name") == "holder.name"
+    assert path("fields[1].label", body) == "fields.seat.label"
+    assert path("fields[1].changeMessage", body) == "message"
+    assert path("locations[0].relevantText", body) == "locations.0.relevant_text"
+    assert path("images[0].hex", body) == "images.strip"
+    assert path("passcode", body) == "extra.passcode"
+    assert path("logoText", body, extra={"logoText": "y"}) == "extra.logoText"
+    assert path("barcode.altText", body) == "barcode.alt_text"

@@ -1,0 +1,627 @@
+"""Neutral model <-> Pass2U JSON, as pure functions.
+
+Pass2U bodies mirror Apple's ``pass.json`` names (camelCase), colours are CSS ``rgb(r, g, b)``,
+dates are ISO 8601 with seconds and an offset, and a pass's data lives in the model's *dynamic
+fields* (``fields[]``: key / value / label / changeMessage). The holder's name has no key of its
+own: it travels as the dynamic field named by the ``holder_name_field`` setting ("name" in the
+guide's membership-card example). Reading a pass back means reading the ``pass.json`` inside its
+``.pkpass``; :func:`issued_from_pass_json` turns that into an :class:`IssuedPass`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from walletpass.errors import FieldProblem
+from walletpass.model import (
+    Barcode,
+    BarcodeFormat,
+    Holder,
+    IssuedPass,
+    Pass,
+    PassField,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    PassUrls,
+)
+from walletpass_pass2u.limits import (
+    CHANGE_MESSAGE_ESCAPE,
+    IMAGE_TYPES,
+    PUBLIC_DOWNLOAD_URL,
+    PassStyle,
+)
+
+__all__ = [
+    "DEFAULT_HOLDER_FIELD",
+    "KIND_STYLES",
+    "change_message",
+    "content_problems",
+    "create_body",
+    "decode_id",
+    "deep_merge",
+    "encode_id",
+    "field_value",
+    "format_datetime",
+    "issued_from_answer",
+    "issued_from_pass_json",
+    "model_id_problem",
+    "neutral_path",
+    "parse_datetime",
+    "public_urls",
+    "reset_paths",
+    "status_of",
+    "update_body",
+]
+
+#: The dynamic field that carries ``holder.name`` unless the setting says otherwise.
+DEFAULT_HOLDER_FIELD = "name"
+
+#: The Apple style a neutral kind is issued with; used to check image types and grouping ids.
+KIND_STYLES: dict[PassKind, PassStyle] = {
+    PassKind.GENERIC: PassStyle.GENERIC,
+    PassKind.EVENT_TICKET: PassStyle.EVENT_TICKET,
+    PassKind.LOYALTY: PassStyle.STORE_CARD,
+    PassKind.COUPON: PassStyle.COUPON,
+    PassKind.MEMBERSHIP: PassStyle.GENERIC,
+    PassKind.RESERVATION: PassStyle.GENERIC,
+    PassKind.APPOINTMENT: PassStyle.GENERIC,
+    PassKind.GIFT_CARD: PassStyle.STORE_CARD,
+    PassKind.BOARDING_PASS: PassStyle.BOARDING_PASS,
+}
+
+_STYLE_KINDS: dict[str, PassKind] = {
+    PassStyle.BOARDING_PASS: PassKind.BOARDING_PASS,
+    PassStyle.COUPON: PassKind.COUPON,
+    PassStyle.EVENT_TICKET: PassKind.EVENT_TICKET,
+}
+
+_BARCODE_FORMATS: dict[str, BarcodeFormat] = {
+    "PKBarcodeFormatQR": BarcodeFormat.QR,
+    "PKBarcodeFormatPDF417": BarcodeFormat.PDF417,
+    "PKBarcodeFormatAztec": BarcodeFormat.AZTEC,
+    "PKBarcodeFormatCode128": BarcodeFormat.CODE128,
+}
+
+FIELD_AREAS = ("headerFields", "primaryFields", "secondaryFields", "auxiliaryFields", "backFields")
+
+_MODEL_ID = re.compile(r"^[^\s./?#%\\]{1,64}$")
+_PASS_ID = re.compile(r"^[^\s/?#%\\]{1,128}$")
+
+
+# -- ids -------------------------------------------------------------------------------------
+
+
+def model_id_problem(template: str) -> str | None:
+    """Why ``template`` cannot be a Pass2U model id (``None`` when it can)."""
+    if _MODEL_ID.match(template):
+        return None
+    return (
+        "must be a Pass2U model id (the Model ID shown in the dashboard, e.g. 1919): "
+        "1 to 64 characters without spaces, '.', '/', '?', '#' or '%'"
+    )
+
+
+def encode_id(model_id: str, pass_id: str) -> str:
+    """The opaque walletpass id: ``<modelId>.<passId>`` (every Pass2U URL needs both)."""
+    return f"{model_id}.{pass_id}"
+
+
+def decode_id(opaque: str) -> tuple[str, str]:
+    """``(modelId, passId)`` from an opaque id; ``ValueError`` when it is not one."""
+    model_id, dot, pass_id = opaque.partition(".")
+    if not dot or not _MODEL_ID.match(model_id) or not _PASS_ID.match(pass_id):
+        raise ValueError(
+            "is not a Pass2U pass id: expected '<modelId>.<passId>' as returned by create(), "
+            "e.g. '1919.VT-2I77F5ADz'"
+        )
+    return model_id, pass_id
+
+
+# -- scalars -----------------------------------------------------------------------------------
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 with seconds and the value's own offset, e.g. ``2018-12-31T23:00:15+08:00``."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError("Pass2U dates need a time zone")
+    return value.replace(microsecond=0).isoformat()
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """A Pass2U / pass.json date string as an aware datetime; ``None`` when absent or unusable."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else None
+
+
+def field_value(value: Any) -> str | int | float:
+    """A neutral field value as Pass2U takes it: a string, a number or an ISO 8601 date string.
+
+    Decimals are sent as their exact text (``"12.50"``), so no digit is lost to binary floats.
+    """
+    if isinstance(value, PassField):
+        return field_value(value.value)
+    if isinstance(value, bool):
+        raise ValueError("Pass2U field values are text, numbers or dates, not booleans")
+    if isinstance(value, int | float | str):
+        return value
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    raise ValueError(f"Pass2U cannot carry a field value of type {type(value).__name__}")
+
+
+def change_message(message: str) -> str:
+    """The ``changeMessage`` for a neutral update message; Pass2U needs ``%@`` (the new value)."""
+    if CHANGE_MESSAGE_ESCAPE in message:
+        return message
+    text = message.rstrip()
+    if text.endswith((":", ".", "!", "?")):
+        return f"{text} {CHANGE_MESSAGE_ESCAPE}"
+    return f"{text}: {CHANGE_MESSAGE_ESCAPE}"
+
+
+def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassStatus:
+    """Pass2U voids a pass automatically once its expiration date passes."""
+    if expires_at is not None and expires_at <= now:
+        return PassStatus.EXPIRED
+    if voided:
+        return PassStatus.VOIDED
+    return PassStatus.ISSUED
+
+
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra`` laid over ``base``: objects merge key by key, anything else is replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        current = merged.get(key)
+        if isinstance(value, Mapping) and isinstance(current, Mapping):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+# -- neutral -> Pass2U ---------------------------------------------------------------------------
+
+
+def content_problems(
+    content: Pass | PassUpdate, holder_field: str | None, *, check_holder: bool = True
+) -> list[FieldProblem]:
+    """What the neutral content asks for that no Pass2U body can express.
+
+    ``check_holder=False`` leaves out the holder checks, which depend on an instance's
+    ``holder_name_field`` setting (class-level validation cannot know it).
+    """
+    problems: list[FieldProblem] = []
+    for role, ref in (content.images or {}).items():
+        if str(role) not in IMAGE_TYPES:
+            problems.append(
+                FieldProblem(
+                    f"images.{role!s}",
+                    f"Pass2U has no {role!s} image (types: {', '.join(IMAGE_TYPES)})",
+                )
+            )
+        elif ref.id is None:
+            problems.append(
+                FieldProblem(
+                    f"images.{role!s}",
+                    "Pass2U references images by the id upload_image() returns, not by URL: "
+                    "upload the PNG first",
+                )
+            )
+    for key, value in (content.fields or {}).items():
+        try:
+            field_value(value)
+        except ValueError as exc:
+            problems.append(FieldProblem(f"fields.{key}", str(exc)))
+    name = content.holder.display_name if content.holder else None
+    if name is not None and check_holder:
+        if holder_field is None:
+            problems.append(
+                FieldProblem(
+                    "holder.name",
+                    "Pass2U has no holder name of its own: set the holder_name_field setting to "
+                    "the model's dynamic field for it, or send the name in fields",
+                )
+            )
+        elif content.fields and holder_field in content.fields:
+            problems.append(
+                FieldProblem(
+                    "holder.name",
+                    f"is sent as the dynamic field {holder_field!r}, which fields also sets",
+                )
+            )
+    extra = content.extra or {}
+    if "utm_source" in extra:
+        tag = extra["utm_source"]
+        if isinstance(content, PassUpdate):
+            problems.append(
+                FieldProblem("extra.utm_source", "is a create-only query parameter of Pass2U")
+            )
+        elif not isinstance(tag, str) or not tag:
+            problems.append(FieldProblem("extra.utm_source", "must be a non-empty string"))
+    return problems
+
+
+def _fields(
+    content: Pass | PassUpdate, names: set[str], holder_field: str | None, message: str | None
+) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = []
+    name = content.holder.display_name if content.holder else None
+    if "holder" in names and name is not None and holder_field is not None:
+        entries.append({"key": holder_field, "value": name})
+    if "fields" in names:
+        for key, value in (content.fields or {}).items():
+            entry: dict[str, Any] = {"key": key}
+            if isinstance(value, PassField) and value.label is not None:
+                entry["label"] = value.label
+            entry["value"] = field_value(value)
+            entries.append(entry)
+    if message is not None:
+        for entry in entries:
+            entry["changeMessage"] = change_message(message)
+    return entries
+
+
+def _content_body(
+    content: Pass | PassUpdate,
+    names: set[str],
+    holder_field: str | None,
+    message: str | None = None,
+) -> dict[str, Any]:
+    """The body for the neutral attributes in ``names``, in the order of the guide's examples."""
+    body: dict[str, Any] = {}
+    if "expires_at" in names and content.expires_at is not None:
+        body["expirationDate"] = format_datetime(content.expires_at)
+    if "relevant_at" in names and content.relevant_at is not None:
+        body["relevantDate"] = format_datetime(content.relevant_at)
+    if "colors" in names and content.colors is not None:
+        for attr, key in (
+            ("foreground", "foregroundColor"),
+            ("background", "backgroundColor"),
+            ("label", "labelColor"),
+        ):
+            color = getattr(content.colors, attr)
+            if color is not None:
+                body[key] = color.css_rgb
+    for attr, key in (
+        ("logo_text", "logoText"),
+        ("description", "description"),
+        ("organization_name", "organizationName"),
+        ("group", "groupingIdentifier"),
+    ):
+        value = getattr(content, attr)
+        if attr in names and value is not None:
+            body[key] = value
+    if "barcode" in names and content.barcode is not None:
+        barcode: dict[str, Any] = {"message": content.barcode.message}
+        if content.barcode.alt_text is not None:
+            barcode["altText"] = content.barcode.alt_text
+        body["barcode"] = barcode
+    fields = _fields(content, names, holder_field, message)
+    if fields:
+        body["fields"] = fields
+    if "images" in names and content.images is not None:
+        body["images"] = [
+            {"type": str(role), "hex": ref.id} for role, ref in content.images.items()
+        ]
+    if "beacons" in names and content.beacons is not None:
+        body["beacons"] = [_beacon(b.proximity_uuid, b) for b in content.beacons]
+    if "locations" in names and content.locations is not None:
+        body["locations"] = [
+            {
+                "latitude": loc.latitude,
+                "longitude": loc.longitude,
+                **({"altitude": loc.altitude} if loc.altitude is not None else {}),
+                **({"relevantText": loc.relevant_text} if loc.relevant_text is not None else {}),
+            }
+            for loc in content.locations
+        ]
+    return body
+
+
+def _beacon(uuid: UUID, beacon: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"proximityUUID": str(uuid).upper()}
+    for attr, key in (("major", "major"), ("minor", "minor"), ("relevant_text", "relevantText")):
+        value = getattr(beacon, attr)
+        if value is not None:
+            entry[key] = value
+    return entry
+
+
+_CONTENT_NAMES = (
+    "holder",
+    "fields",
+    "barcode",
+    "locations",
+    "beacons",
+    "relevant_at",
+    "expires_at",
+    "colors",
+    "logo_text",
+    "description",
+    "organization_name",
+    "images",
+    "group",
+)
+
+
+def create_body(
+    new_pass: Pass, holder_field: str | None = DEFAULT_HOLDER_FIELD
+) -> tuple[dict[str, Any], str | None]:
+    """The create body and the ``utm_source`` tag ``extra`` asks for (``None``: the setting's)."""
+    names = {name for name in _CONTENT_NAMES if getattr(new_pass, name) is not None}
+    body = _content_body(new_pass, names, holder_field)
+    extra = dict(new_pass.extra or {})
+    tag = extra.pop("utm_source", None)
+    return deep_merge(body, extra), tag if isinstance(tag, str) else None
+
+
+def update_body(
+    change: PassUpdate, holder_field: str | None = DEFAULT_HOLDER_FIELD
+) -> dict[str, Any]:
+    """The partial PUT body: only what the update sets to a value (cleared names are resets)."""
+    names = {
+        name
+        for name in change.model_fields_set
+        if name in _CONTENT_NAMES and getattr(change, name) is not None
+    }
+    body = _content_body(change, names, holder_field, change.message)
+    if "extra" in change.model_fields_set and change.extra:
+        body = deep_merge(body, change.extra)
+    return body
+
+
+#: Neutral attributes an update may clear, and the Pass2U attributes that resets them.
+CLEARABLE: dict[str, tuple[str, ...]] = {
+    "expires_at": ("expirationDate",),
+    "relevant_at": ("relevantDate",),
+    "colors": ("backgroundColor", "foregroundColor", "labelColor"),
+    "logo_text": ("logoText",),
+    "description": ("description",),
+    "organization_name": ("organizationName",),
+    "group": ("groupingIdentifier",),
+    "images": ("images",),
+    "beacons": ("beacons",),
+    "locations": ("locations",),
+    "barcode": ("barcode",),
+    "fields": ("fields",),
+}
+
+
+def reset_paths(
+    change: PassUpdate, holder_field: str | None = DEFAULT_HOLDER_FIELD
+) -> tuple[list[str], list[FieldProblem]]:
+    """The reset endpoints (``attributes/<name>``, ``fields/<key>``) a clearing update needs."""
+    paths: list[str] = []
+    problems: list[FieldProblem] = []
+    for name in sorted(change.cleared()):
+        if name in CLEARABLE:
+            paths += [f"attributes/{attribute}" for attribute in CLEARABLE[name]]
+        elif name == "holder" and holder_field is not None:
+            paths.append(f"fields/{holder_field}")
+        else:
+            hint = (
+                "use reset_attribute() with the Pass2U attribute name"
+                if name == "extra"
+                else "Pass2U has no such attribute to reset"
+            )
+            problems.append(FieldProblem(name, f"cannot be cleared on Pass2U: {hint}"))
+    return paths, problems
+
+
+# -- Pass2U paths -> neutral names, for error messages ----------------------------------------
+
+_TOP_NAMES = {
+    "description": "description",
+    "organizationName": "organization_name",
+    "logoText": "logo_text",
+    "expirationDate": "expires_at",
+    "relevantDate": "relevant_at",
+    "backgroundColor": "colors.background",
+    "foregroundColor": "colors.foreground",
+    "labelColor": "colors.label",
+    "groupingIdentifier": "group",
+    "images": "images",
+    "beacons": "beacons",
+    "locations": "locations",
+    "fields": "fields",
+    "barcode": "barcode",
+}
+_PATH = re.compile(r"^(?P<top>[A-Za-z]+)(?:\[(?P<index>\d+)\])?(?:\.(?P<sub>[A-Za-z]+))?$")
+
+
+def _snake(name: str) -> str:
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("u_u_i_d", "uuid")
+
+
+def neutral_path(
+    path: str,
+    body: Mapping[str, Any],
+    extra: Mapping[str, Any] | None = None,
+    holder_field: str | None = None,
+) -> str:
+    """The neutral field a problem at Pass2U key ``path`` of ``body`` comes from."""
+    match = _PATH.match(path)
+    if match is None:
+        return path
+    top, index, sub = match["top"], match["index"], match["sub"]
+    if extra and top in extra:
+        return f"extra.{path}"
+    if top not in _TOP_NAMES:
+        return f"extra.{path}"
+    if index is None:
+        if top == "barcode" and sub:
+            return f"barcode.{_snake(sub)}"
+        return _TOP_NAMES[top]
+    items = body.get(top)
+    item = items[int(index)] if isinstance(items, list) and int(index) < len(items) else {}
+    item = item if isinstance(item, Mapping) else {}
+    if top == "fields":
+        key = item.get("key")
+        if sub == "changeMessage":
+            return "message"
+        if key is not None and key == holder_field:
+            return "holder.name"
+        where = f"fields.{key}" if key is not None else f"fields.{index}"
+        return f"{where}.label" if sub == "label" else where
+    if top == "images":
+        return f"images.{item.get('type', index)}"
+    return f"{top}.{index}.{_snake(sub)}" if sub else f"{top}.{index}"
+
+
+# -- Pass2U -> neutral -----------------------------------------------------------------------------
+
+
+def public_urls(pass_id: str) -> PassUrls:
+    """The public download page (no key needed; protected by the pass's passcode if set)."""
+    return PassUrls(download=PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id))
+
+
+def issued_from_answer(
+    answer: Mapping[str, Any],
+    *,
+    provider: str,
+    model_id: str,
+    now: datetime,
+    sent: Mapping[str, Any],
+    kind: PassKind | None = None,
+    holder: Holder | None = None,
+    barcode_format: BarcodeFormat | None = None,
+    holder_field: str | None = DEFAULT_HOLDER_FIELD,
+) -> IssuedPass:
+    """An :class:`IssuedPass` from a create/update answer and the body that was sent.
+
+    The answer carries ids, the barcode message, a timestamp and the expiration date; the rest is
+    what Pass2U stored from ``sent`` (it answers an error otherwise).
+    """
+    pass_id = answer["passId"]
+    if not isinstance(pass_id, str) or not _PASS_ID.match(pass_id):
+        raise ValueError(f"passId {pass_id!r} is not a usable Pass2U pass id")
+    created = parse_datetime(answer.get("createdTime"))
+    updated = parse_datetime(answer.get("updatedTime")) or created
+    expires = parse_datetime(answer.get("expirationDate"))
+    fields = {
+        entry["key"]: entry.get("value")
+        for entry in sent.get("fields", ())
+        if entry.get("key") != holder_field or holder is None
+    }
+    barcode = None
+    message = answer.get("barcodeMessage")
+    if isinstance(message, str) and message:
+        alt = sent.get("barcode", {}).get("altText")
+        barcode = Barcode.model_construct(
+            message=message, format=barcode_format or BarcodeFormat.QR, alt_text=alt
+        )
+    voided = sent.get("voided") is True
+    name = holder.display_name if holder else None
+    return IssuedPass(
+        id=encode_id(model_id, pass_id),
+        vendor_id=pass_id,
+        provider=provider,
+        template=model_id,
+        kind=kind,
+        status=status_of(voided, expires, now) if created else _update_status(voided, expires, now),
+        urls=public_urls(pass_id),
+        created_at=created,
+        updated_at=updated,
+        expires_at=expires,
+        holder=Holder.model_construct(name=name) if name else None,
+        fields=fields,
+        barcode=barcode,
+        raw=dict(answer),
+    )
+
+
+def _update_status(voided: bool, expires: datetime | None, now: datetime) -> PassStatus:
+    # An update answer does not say whether the pass was voided earlier: only what is certain.
+    status = status_of(voided, expires, now)
+    return PassStatus.UNKNOWN if status is PassStatus.ISSUED else status
+
+
+def _style_of(pass_json: Mapping[str, Any]) -> str | None:
+    return next((s.value for s in PassStyle if isinstance(pass_json.get(s.value), Mapping)), None)
+
+
+def _pass_fields(pass_json: Mapping[str, Any], style: str | None) -> Iterable[Mapping[str, Any]]:
+    if style is None:
+        return []
+    areas = pass_json[style]
+    return [
+        entry
+        for area in FIELD_AREAS
+        for entry in (areas.get(area) or [])
+        if isinstance(entry, Mapping) and isinstance(entry.get("key"), str)
+    ]
+
+
+def _barcode(pass_json: Mapping[str, Any]) -> Barcode | None:
+    barcodes = pass_json.get("barcodes")
+    raw = barcodes[0] if isinstance(barcodes, list) and barcodes else pass_json.get("barcode")
+    if not isinstance(raw, Mapping) or not isinstance(raw.get("message"), str):
+        return None
+    alt = raw.get("altText")
+    return Barcode.model_construct(
+        message=raw["message"],
+        format=_BARCODE_FORMATS.get(str(raw.get("format")), BarcodeFormat.QR),
+        alt_text=alt if isinstance(alt, str) else None,
+    )
+
+
+def issued_from_pass_json(
+    pass_json: Mapping[str, Any],
+    *,
+    provider: str,
+    model_id: str,
+    pass_id: str,
+    now: datetime,
+    holder_field: str | None = DEFAULT_HOLDER_FIELD,
+) -> IssuedPass:
+    """The pass as its ``pass.json`` shows it: fields, holder, barcode, expiry and status."""
+    style = _style_of(pass_json)
+    fields: dict[str, Any] = {}
+    labels: dict[str, str] = {}
+    for entry in _pass_fields(pass_json, style):
+        fields[entry["key"]] = entry.get("value")
+        if isinstance(entry.get("label"), str):
+            labels[entry["key"]] = entry["label"]
+    holder = None
+    if holder_field is not None and holder_field in fields:
+        name = fields.pop(holder_field)
+        if isinstance(name, str) and name:
+            holder = Holder.model_construct(name=name)
+    expires = parse_datetime(pass_json.get("expirationDate"))
+    voided = pass_json.get("voided") is True
+    meta: dict[str, Any] = {"style": style, "voided": voided, "labels": labels}
+    if isinstance(pass_json.get("relevantDate"), str):
+        meta["relevant_at"] = pass_json["relevantDate"]
+    return IssuedPass(
+        id=encode_id(model_id, pass_id),
+        vendor_id=pass_id,
+        provider=provider,
+        template=model_id,
+        kind=_STYLE_KINDS.get(style) if style else None,
+        status=status_of(voided, expires, now),
+        urls=public_urls(pass_id),
+        expires_at=expires,
+        holder=holder,
+        fields=fields,
+        barcode=_barcode(pass_json),
+        meta=meta,
+        raw=dict(pass_json),
+    )

@@ -1,0 +1,61 @@
+"""The ``.pkpass`` container: a zip holding ``pass.json``, the images and ``manifest.json``.
+
+Pass2U has no JSON read of a pass; the only way to see a pass's state is to download its
+``.pkpass`` and read ``pass.json``. The provider reads it here; the emulator writes one here.
+Apple's signature file is not produced: the emulator's passes are for tests, not for iPhones.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import zipfile
+from collections.abc import Mapping
+from typing import Any
+
+__all__ = ["PKPASS_MAGIC", "build_pkpass", "read_pass_json", "read_pkpass"]
+
+#: Every zip file (and so every .pkpass) starts with a local file header.
+PKPASS_MAGIC = b"PK\x03\x04"
+
+
+def build_pkpass(pass_json: Mapping[str, Any], files: Mapping[str, bytes] | None = None) -> bytes:
+    """A ``.pkpass`` zip with ``pass.json``, ``files`` (e.g. ``icon.png``) and the manifest."""
+    contents: dict[str, bytes] = {
+        "pass.json": json.dumps(pass_json, ensure_ascii=False, indent=2).encode("utf-8")
+    }
+    contents.update(files or {})
+    manifest = {name: hashlib.sha1(data).hexdigest() for name, data in sorted(contents.items())}
+    contents["manifest.json"] = json.dumps(manifest, indent=2).encode("utf-8")
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        for name, data in contents.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def read_pkpass(data: bytes) -> dict[str, bytes]:
+    """Every file in a ``.pkpass``, by name; ``ValueError`` when it is not a readable zip."""
+    if not data.startswith(PKPASS_MAGIC):
+        raise ValueError("the answer is not a .pkpass (zip) file")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return {name: archive.read(name) for name in archive.namelist()}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"the .pkpass file is damaged: {exc}") from None
+
+
+def read_pass_json(data: bytes) -> dict[str, Any]:
+    """``pass.json`` of a ``.pkpass``, parsed; ``ValueError`` when missing or not an object."""
+    files = read_pkpass(data)
+    raw = files.get("pass.json")
+    if raw is None:
+        raise ValueError("the .pkpass file has no pass.json")
+    try:
+        parsed = json.loads(raw.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"pass.json is not valid JSON: {exc}") from None
+    if not isinstance(parsed, dict):
+        raise ValueError("pass.json is not a JSON object")
+    return parsed

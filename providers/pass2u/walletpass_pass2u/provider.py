@@ -1,0 +1,690 @@
+"""The Pass2U provider: declarations, pure request/response hooks and the Pass2U-only operations.
+
+Pass2U (Pass API 2.0) issues Apple Wallet passes from *models* designed in its dashboard. Its API
+creates, updates and downloads passes, resets per-pass customisations and uploads images; it has
+no JSON read, no redeem, no delete and no listing. walletpass emulates ``get`` (download the
+``.pkpass`` and read ``pass.json``), ``redeem`` (read, then set ``voided``) and ``delete`` (void
+and expire now), and says so in the declarations below.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from pydantic import Field, field_validator
+
+from walletpass.capabilities import Capabilities, Capability, emulated, native, none
+from walletpass.errors import (
+    AlreadyRedeemed,
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    FieldProblem,
+    InvalidResponse,
+    NotFound,
+    PassExpired,
+    ProviderUnavailable,
+    RateLimited,
+    UnsupportedOperation,
+    ValidationError,
+)
+from walletpass.model import (
+    ImageRef,
+    ImageRole,
+    IssuedPass,
+    Pass,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    Redemption,
+)
+from walletpass.provider import ErrorInfo, ErrorRule, Provider
+from walletpass.retry import Safety
+from walletpass.settings import ProviderSettings
+from walletpass.transport import VendorRequest, VendorResponse
+from walletpass_pass2u import limits, payloads
+from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
+from walletpass_pass2u.png import check_upload
+
+__all__ = ["Pass2UProvider", "Pass2USettings"]
+
+_STYLE_NOTE = "the pass style is the model's (chosen in the Pass2U dashboard)"
+
+
+class Pass2USettings(ProviderSettings):
+    """Pass2U settings: the common ones plus the issuing channel tag and the holder-name field."""
+
+    utm_source: str | None = Field(
+        default=None,
+        min_length=1,
+        description="channel tag sent as ?utm_source= on every create (Pass.extra can override)",
+    )
+    holder_name_field: str | None = Field(
+        default=payloads.DEFAULT_HOLDER_FIELD,
+        min_length=1,
+        max_length=limits.FIELD_LIMITS["key"],
+        description="the models' dynamic field that carries holder.name (None: holder unsupported)",
+    )
+
+    @field_validator("holder_name_field")
+    @classmethod
+    def _no_slash(cls, value: str | None) -> str | None:
+        if value is not None and ("/" in value or value.strip() != value):
+            raise ValueError("must be a dynamic field key without '/' or surrounding spaces")
+        return value
+
+
+def _kind_declarations() -> dict[str, Any]:
+    return {
+        f"kind.{kind.value}": native(
+            f"a model of style {payloads.KIND_STYLES[kind].value}; {_STYLE_NOTE}"
+        )
+        for kind in PassKind
+    }
+
+
+_BARCODE_NOTE = (
+    "barcode.message; the symbology is set on the model (Model Designer) and must match, "
+    "it is not sent per pass"
+)
+
+CAPABILITIES = Capabilities(
+    {
+        # operations
+        Capability.CREATE: native("POST /models/{modelId}/passes; template = the model id"),
+        Capability.GET: emulated(
+            "downloads the .pkpass (GET /models/{modelId}/passes/{passId}, Accept: "
+            "application/vnd.apple.pkpass) and reads its pass.json; Pass2U has no JSON read"
+        ),
+        Capability.UPDATE: native("PUT /models/{modelId}/passes/{passId} (partial)"),
+        Capability.REDEEM: emulated(
+            "reads the pass (as get), refuses a voided one with AlreadyRedeemed and an expired "
+            'one with PassExpired, then PUT {"voided": true}; Pass2U has no redeem'
+        ),
+        Capability.DELETE: emulated(
+            'Pass2U cannot delete passes: PUT {"voided": true, "expirationDate": <now>} voids '
+            "and expires the pass; it stays installed on devices, shown as void"
+        ),
+        Capability.LIST: none(
+            "Pass2U has no listing: keep the ids create() returns in your own store"
+        ),
+        Capability.CREATE_MANY: emulated(
+            "one create per pass, run concurrently and kept under Pass2U's 100 requests/second "
+            "per key by the client-side rate limiter (Pass2U has no batch endpoint)"
+        ),
+        # kinds
+        **_kind_declarations(),
+        # fields
+        Capability.EXTERNAL_ID: none(
+            "Pass2U has no external id: map your id to IssuedPass.id yourself, or put it in a "
+            "dynamic field"
+        ),
+        Capability.HOLDER_NAME: emulated(
+            "sent as the model's dynamic field named by the holder_name_field setting "
+            "(default 'name')"
+        ),
+        Capability.HOLDER_EMAIL: none("Pass2U passes have no holder contact data: use a field"),
+        Capability.HOLDER_PHONE: none("Pass2U passes have no holder contact data: use a field"),
+        Capability.HOLDER_LANGUAGE: none("Pass2U has no per-pass language: design it in the model"),
+        Capability.FIELDS: native("fields[] of the model's dynamic fields (key / value)"),
+        Capability.FIELD_LABELS: native("fields[].label (max 150 characters)"),
+        Capability.BARCODE_QR: native(_BARCODE_NOTE),
+        Capability.BARCODE_PDF417: native(_BARCODE_NOTE),
+        Capability.BARCODE_AZTEC: native(_BARCODE_NOTE),
+        Capability.BARCODE_CODE128: native(_BARCODE_NOTE),
+        Capability.BARCODE_ALT_TEXT: native("barcode.altText (max 35 characters)"),
+        Capability.LOCATIONS: native("locations[]", limit=limits.MAX_LOCATIONS),
+        Capability.LOCATION_ALTITUDE: native("locations[].altitude"),
+        Capability.LOCATION_RELEVANT_TEXT: native("locations[].relevantText (max 255)"),
+        Capability.LOCATION_RADIUS: none(
+            "no per-location radius: set the pass-level maxDistance (metres) through extra"
+        ),
+        Capability.LOCATION_NAME: none("no location name: use relevant_text"),
+        Capability.LOCATION_ADDRESS: none("no location address: use relevant_text"),
+        Capability.LOCATION_URL: none("no location URL"),
+        Capability.BEACONS: native("beacons[]", limit=limits.MAX_BEACONS),
+        Capability.BEACON_RELEVANT_TEXT: native("beacons[].relevantText (max 255)"),
+        Capability.BEACON_NAME: none("no beacon name: use relevant_text"),
+        Capability.RELEVANT_AT: native("relevantDate, ISO 8601 with seconds and offset"),
+        Capability.EXPIRES_AT: native(
+            "expirationDate, ISO 8601 with seconds and offset; Pass2U voids the pass after it"
+        ),
+        Capability.COLOR_BACKGROUND: native("backgroundColor as CSS rgb(r, g, b)"),
+        Capability.COLOR_FOREGROUND: native("foregroundColor as CSS rgb(r, g, b)"),
+        Capability.COLOR_LABEL: native("labelColor as CSS rgb(r, g, b)"),
+        Capability.LOGO_TEXT: native("logoText (max 35 characters)"),
+        Capability.DESCRIPTION: native("description (max 255 characters)"),
+        Capability.ORGANIZATION_NAME: native("organizationName (max 100 characters)"),
+        Capability.IMAGES: native(
+            "images[] by the hex upload_image() returns; the array replaces all of the model's "
+            "images; the types allowed depend on the pass style"
+        ),
+        Capability.GROUP: native(
+            "groupingIdentifier (max 50), event tickets and boarding passes only"
+        ),
+        Capability.NFC: none("Pass API 2.0 has no NFC attributes"),
+        Capability.BALANCE: none(
+            "no balance attribute (Points/Credits fields are not API-writable): use a dynamic field"
+        ),
+        Capability.TIER: none("no tier attribute: use a dynamic field such as 'level'"),
+        Capability.EVENT_TITLE: none("no event attributes: use dynamic fields"),
+        Capability.EVENT_STARTS_AT: none("no event attributes: use relevant_at and fields"),
+        Capability.EVENT_DURATION: none("no event attributes: use dynamic fields"),
+        Capability.EVENT_URL: none("no event attributes: use dynamic fields"),
+        Capability.EXTRA: native(
+            "deep-merged into the body: passcode, maxDistance, voided, sharingProhibited, "
+            "associatedStoreIdentifiers, appLaunchURL, associatedPlayIdentifiers, "
+            "androidAppLaunchURL; utm_source goes to the create query"
+        ),
+        # updates
+        Capability.UPDATE_MESSAGE: emulated(
+            "becomes the changeMessage of every field the update changes (': %@' is appended "
+            "when the message has no %@); needs at least one changed field"
+        ),
+        Capability.UPDATE_NOTIFY: none(
+            "Pass2U pushes every update to the device; the lock-screen alert appears only for "
+            "fields with a change message: set message"
+        ),
+        Capability.UPDATE_CLEAR: emulated(
+            "a value set to None is reset to the model's default with DELETE "
+            ".../attributes/{name} (or .../fields/{key} for the holder field), one request each"
+        ),
+        # Pass2U-only operations
+        "upload_image": native("POST /images: PNG only, max 4 MB and 1024 x 1024 px"),
+        "download_pkpass": native("GET /models/{modelId}/passes/{passId} as a .pkpass"),
+        "reset_attribute": native("DELETE .../passes/{passId}/attributes/{attributeName}"),
+        "reset_field": native("DELETE .../passes/{passId}/fields/{fieldKey}"),
+        "reset_field_attribute": native(
+            "DELETE .../passes/{passId}/fields/{fieldKey}/attributes/{attributeName}"
+        ),
+    }
+)
+
+#: Neutral names of top-level attributes, accepted by reset_attribute() besides Pass2U's own.
+_NEUTRAL_ATTRIBUTES = {
+    "expires_at": "expirationDate",
+    "relevant_at": "relevantDate",
+    "logo_text": "logoText",
+    "organization_name": "organizationName",
+    "group": "groupingIdentifier",
+}
+
+
+def _problems_from(
+    vendor: Sequence[FieldProblem],
+    body: Mapping[str, Any],
+    extra: Mapping[str, Any] | None,
+    holder_field: str | None,
+) -> list[FieldProblem]:
+    return [
+        FieldProblem(payloads.neutral_path(p.location, body, extra, holder_field), p.message)
+        for p in vendor
+    ]
+
+
+class Pass2UProvider(Provider):
+    """Pass2U Pass API 2.0 (https://www.pass2u.net): Apple Wallet passes from dashboard models."""
+
+    name: ClassVar[str] = "pass2u"
+    Settings: ClassVar[type[ProviderSettings]] = Pass2USettings
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
+    default_rate_limit: ClassVar[float | None] = float(limits.RATE_LIMIT_PER_SECOND)
+    summary: ClassVar[str] = "Pass2U Pass API 2.0: Apple Wallet passes from dashboard models"
+    extra_operations: ClassVar[tuple[str, ...]] = (
+        "upload_image",
+        "download_pkpass",
+        "reset_attribute",
+        "reset_field",
+        "reset_field_attribute",
+    )
+    error_table: ClassVar[Sequence[ErrorRule]] = (
+        ErrorRule(ValidationError, status=400),
+        ErrorRule(AuthenticationError, status=403),
+        ErrorRule(NotFound, status=404),
+        ErrorRule(UnsupportedOperation, status=405, retryable=False),
+        ErrorRule(Conflict, status=409),
+        ErrorRule(ValidationError, status=415),
+        ErrorRule(RateLimited, status=429, retryable=True),
+        ErrorRule(ProviderUnavailable, status=503, retryable=True),
+        ErrorRule(ProviderUnavailable, status=504, retryable=True),
+    )
+
+    @property
+    def holder_field(self) -> str | None:
+        settings: Pass2USettings = self.settings  # type: ignore[assignment]
+        return settings.holder_name_field
+
+    def now(self) -> datetime:
+        """The current time (a method so tests can pin it)."""
+        return datetime.now(UTC)
+
+    # -- credentials and errors ---------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.settings.api_key is None:
+            raise ConfigurationError(
+                "provider 'pass2u' needs an api_key (e.g. set WALLETPASS_PASS2U_API_KEY)",
+                provider=self.name,
+            )
+        return {limits.API_KEY_HEADER: self.settings.api_key.get_secret_value()}
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        """Pass2U errors are ``{"message": "..."}``; gateways may answer with anything else."""
+        try:
+            body = response.json()
+        except InvalidResponse:
+            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        if isinstance(body, Mapping) and isinstance(body.get("message"), str):
+            return ErrorInfo(message=body["message"], details=dict(body))
+        return ErrorInfo(details=body)
+
+    # -- validation (pure; reused by the fake provider's "pass2u" profile) --------------------
+
+    @classmethod
+    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
+        problems: list[FieldProblem] = []
+        model_problem = payloads.model_id_problem(new_pass.template)
+        if model_problem:
+            problems.append(FieldProblem("template", model_problem))
+        # The holder's field key is an instance setting: build_create checks the holder.
+        problems += payloads.content_problems(new_pass, None, check_holder=False)
+        if problems:
+            return problems
+        body, _ = payloads.create_body(new_pass, None)
+        vendor = limits.check_body(body)
+        vendor += limits.check_style(body, payloads.KIND_STYLES[new_pass.kind])
+        return _problems_from(vendor, body, new_pass.extra, None)
+
+    @classmethod
+    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
+        holder_field = payloads.DEFAULT_HOLDER_FIELD  # only decides which reset path is used
+        problems = payloads.content_problems(change, None, check_holder=False)
+        _, reset_problems = payloads.reset_paths(change, holder_field)
+        problems += reset_problems
+        if change.message is not None and not (
+            change.fields or (change.holder and change.holder.display_name)
+        ):
+            problems.append(
+                FieldProblem(
+                    "message",
+                    "Pass2U shows a message only as the change message of changed fields: "
+                    "change at least one field with it",
+                )
+            )
+        if problems:
+            return problems
+        body = payloads.update_body(change, None)
+        return _problems_from(limits.check_body(body), body, change.extra, None)
+
+    def decode_id(self, pass_id: str) -> tuple[str, str]:
+        try:
+            return payloads.decode_id(pass_id)
+        except ValueError as exc:
+            raise ValidationError.from_problems(
+                [FieldProblem("pass_id", str(exc))], provider=self.name
+            ) from None
+
+    def template_of(self, pass_id: str) -> str | None:
+        return self.decode_id(pass_id)[0]
+
+    # -- paths ---------------------------------------------------------------------------------
+
+    def _pass_path(self, pass_id: str, *segments: tuple[str, str | None]) -> tuple[str, str]:
+        """The pass's URL path and its loggable template; ``segments`` are (value, placeholder)."""
+        model_id, vendor_id = self.decode_id(pass_id)
+        path = f"models/{quote(model_id, safe='')}/passes/{quote(vendor_id, safe='')}"
+        template = "models/{modelId}/passes/{passId}"
+        for value, placeholder in segments:
+            path += f"/{quote(value, safe='')}"
+            template += f"/{placeholder or value}"
+        return path, template
+
+    # -- create --------------------------------------------------------------------------------
+
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        problems = payloads.content_problems(new_pass, self.holder_field)
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation="create")
+        body, tag = payloads.create_body(new_pass, self.holder_field)
+        settings: Pass2USettings = self.settings  # type: ignore[assignment]
+        tag = tag or settings.utm_source
+        return VendorRequest(
+            "POST",
+            f"models/{quote(new_pass.template, safe='')}/passes",
+            Safety.UNSAFE,
+            query={"utm_source": tag} if tag else None,
+            json=body,
+            headers={"Accept": limits.ACCEPT_JSON},
+            path_template="models/{modelId}/passes",
+        )
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        answer = response.json()
+        body, _ = payloads.create_body(new_pass, self.holder_field)
+        return payloads.issued_from_answer(
+            answer,
+            provider=self.name,
+            model_id=new_pass.template,
+            now=self.now(),
+            sent=body,
+            kind=new_pass.kind,
+            holder=new_pass.holder,
+            barcode_format=new_pass.barcode.format if new_pass.barcode else None,
+            holder_field=self.holder_field,
+        )
+
+    # -- get -------------------------------------------------------------------------------------
+
+    def build_get(self, pass_id: str) -> VendorRequest:
+        return self._pkpass_request(pass_id)
+
+    def _pkpass_request(self, pass_id: str) -> VendorRequest:
+        path, template = self._pass_path(pass_id)
+        return VendorRequest(
+            "GET",
+            path,
+            Safety.SAFE,
+            headers={"Accept": limits.ACCEPT_PKPASS},
+            expect="bytes",
+            path_template=template,
+        )
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        model_id, vendor_id = self.decode_id(pass_id)
+        return payloads.issued_from_pass_json(
+            read_pass_json(response.body),
+            provider=self.name,
+            model_id=model_id,
+            pass_id=vendor_id,
+            now=self.now(),
+            holder_field=self.holder_field,
+        )
+
+    # -- update ----------------------------------------------------------------------------------
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        problems = payloads.content_problems(change, self.holder_field)
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation="update")
+        return self._put(pass_id, payloads.update_body(change, self.holder_field))
+
+    def _put(self, pass_id: str, body: dict[str, Any]) -> VendorRequest:
+        path, template = self._pass_path(pass_id)
+        return VendorRequest(
+            "PUT",
+            path,
+            Safety.IDEMPOTENT,
+            json=body,
+            headers={"Accept": limits.ACCEPT_JSON},
+            path_template=template,
+        )
+
+    def build_resets(self, pass_id: str, change: PassUpdate) -> list[VendorRequest]:
+        """The DELETE requests that reset what ``change`` clears (``None`` values)."""
+        paths, problems = payloads.reset_paths(change, self.holder_field)
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation="update")
+        requests = []
+        for reset in paths:
+            collection, name = reset.split("/", 1)
+            requests.append(
+                self._reset_request(pass_id, (collection, None), (name, _PLACEHOLDERS[collection]))
+            )
+        return requests
+
+    def _reset_request(self, pass_id: str, *segments: tuple[str, str | None]) -> VendorRequest:
+        path, template = self._pass_path(pass_id, *segments)
+        return VendorRequest(
+            "DELETE",
+            path,
+            Safety.IDEMPOTENT,
+            headers={"Accept": limits.ACCEPT_JSON},
+            path_template=template,
+        )
+
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
+        model_id, _ = self.decode_id(pass_id)
+        return payloads.issued_from_answer(
+            response.json(),
+            provider=self.name,
+            model_id=model_id,
+            now=self.now(),
+            sent=payloads.update_body(change, self.holder_field),
+            holder=change.holder,
+            barcode_format=change.barcode.format if change.barcode else None,
+            holder_field=self.holder_field,
+        )
+
+    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        put = self.build_update(pass_id, change)
+        resets = self.build_resets(pass_id, change)
+        issued: IssuedPass | None = None
+        if put.json:
+            issued = self.parse(self.parse_update, self.send(put, "update"), pass_id, change)
+        for reset in resets:
+            self.send(reset, "update")
+        if issued is not None:
+            return issued
+        model_id, vendor_id = self.decode_id(pass_id)
+        return IssuedPass(
+            id=pass_id,
+            vendor_id=vendor_id,
+            provider=self.name,
+            template=model_id,
+            urls=payloads.public_urls(vendor_id),
+            updated_at=self.now(),
+        )
+
+    # -- redeem and delete (emulated) -----------------------------------------------------------
+
+    def build_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> VendorRequest:
+        problems = []
+        if amount is not None:
+            problems.append(
+                FieldProblem(
+                    "amount",
+                    "Pass2U redeems by voiding the pass and takes no amount: keep counters in a "
+                    "dynamic field with update()",
+                )
+            )
+        if options:
+            problems.append(
+                FieldProblem("options", f"Pass2U redeem takes no options, got {sorted(options)}")
+            )
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation="redeem")
+        return self._put(pass_id, {"voided": True})
+
+    def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
+        answer = response.json()
+        return Redemption(
+            pass_id=pass_id,
+            provider=self.name,
+            status=PassStatus.VOIDED,
+            redeemed_at=payloads.parse_datetime(answer.get("updatedTime")) or self.now(),
+            method="void",
+            raw=answer,
+        )
+
+    def execute_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Redemption:
+        request = self.build_redeem(pass_id, amount, options)
+        current = self.execute_get(pass_id)
+        if current.status is PassStatus.EXPIRED:
+            raise PassExpired(
+                f"pass {pass_id!r} expired at {current.expires_at}", provider=self.name
+            )
+        if current.status is PassStatus.VOIDED:
+            raise AlreadyRedeemed(
+                f"pass {pass_id!r} is already void (redeemed)", provider=self.name
+            )
+        return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
+
+    def build_delete(self, pass_id: str) -> VendorRequest:
+        return self._put(
+            pass_id, {"voided": True, "expirationDate": payloads.format_datetime(self.now())}
+        )
+
+    # -- Pass2U-only operations -------------------------------------------------------------------
+
+    def upload_image(
+        self,
+        png: bytes,
+        *,
+        role: ImageRole | str | None = None,
+        kind: PassKind | str | None = None,
+    ) -> ImageRef:
+        """Upload a PNG (max 4 MB, 1024 x 1024 px) and get the reference to use in ``images``.
+
+        Every rule is checked locally from the PNG header before anything is sent. With ``role``
+        and ``kind``, the image type must also be one that kind's pass style shows.
+        """
+        with self._guard("upload_image"):
+            _, problems = check_upload(png)
+            problems += self._role_problems(role, kind)
+            if problems:
+                raise ValidationError.from_problems(problems, provider=self.name)
+            request = self.build_upload_image(bytes(png))
+            return self.parse(self.parse_upload_image, self.send(request, "upload_image"))
+
+    @staticmethod
+    def _role_problems(role: Any, kind: Any) -> list[FieldProblem]:
+        problems: list[FieldProblem] = []
+        if role is None:
+            if kind is not None:
+                problems.append(FieldProblem("kind", "is only checked together with a role"))
+            return problems
+        if str(role) not in limits.IMAGE_TYPES:
+            return [FieldProblem("role", f"must be one of {', '.join(limits.IMAGE_TYPES)}")]
+        if kind is None:
+            return problems
+        try:
+            style = payloads.KIND_STYLES[PassKind(kind)]
+        except ValueError:
+            return [FieldProblem("kind", f"must be one of {', '.join(k.value for k in PassKind)}")]
+        vendor = limits.check_style({"images": [{"type": str(role)}]}, style)
+        return [FieldProblem("role", p.message) for p in vendor]
+
+    def build_upload_image(self, png: bytes) -> VendorRequest:
+        return VendorRequest(
+            "POST",
+            "images",
+            Safety.IDEMPOTENT,  # the answer is a hash of the content: a repeat adds nothing new
+            data=png,
+            headers={"Content-Type": "image/png", "Accept": limits.ACCEPT_JSON},
+        )
+
+    def parse_upload_image(self, response: VendorResponse) -> ImageRef:
+        hex_id = response.json()["hex"]
+        if (
+            not isinstance(hex_id, str)
+            or not 0 < len(hex_id) <= limits.IMAGE_HEX_MAX
+            or any(c not in "0123456789abcdefABCDEF" for c in hex_id)
+        ):
+            raise ValueError(f"hex {hex_id!r} is not an image hash")
+        return ImageRef(id=hex_id)
+
+    def download_pkpass(self, pass_id: str) -> bytes:
+        """The pass's ``.pkpass`` file (to serve from your own site or app)."""
+        with self._guard("download_pkpass"):
+            checked = self._check_id(pass_id)
+            response = self.send(self._pkpass_request(checked), "download_pkpass")
+            if not response.body.startswith(PKPASS_MAGIC):
+                raise InvalidResponse(
+                    "Pass2U answered the .pkpass download with something that is not a zip file",
+                    provider=self.name,
+                    status=response.status,
+                    request_id=response.request_id,
+                )
+            return response.body
+
+    def reset_attribute(self, pass_id: str, attribute: str) -> None:
+        """Reset one pass attribute (``logoText``, ``images``, ...) to the model's default.
+
+        Pass2U's attribute names are taken as they are; the neutral names of the top-level
+        attributes (``logo_text``, ``expires_at``, ...) are accepted too.
+        """
+        with self._guard("reset_attribute"):
+            checked = self._check_id(pass_id)
+            name = (
+                _NEUTRAL_ATTRIBUTES.get(attribute, attribute) if isinstance(attribute, str) else ""
+            )
+            if name not in limits.RESETTABLE_ATTRIBUTES:
+                raise ValidationError.from_problems(
+                    [
+                        FieldProblem(
+                            "attribute",
+                            "must be a Pass2U pass attribute: "
+                            + ", ".join(sorted(limits.RESETTABLE_ATTRIBUTES)),
+                        )
+                    ],
+                    provider=self.name,
+                )
+            request = self._reset_request(
+                checked, ("attributes", None), (name, _PLACEHOLDERS["attributes"])
+            )
+            self.send(request, "reset_attribute")
+
+    def reset_field(self, pass_id: str, key: str) -> None:
+        """Reset one dynamic field (value, label, change message) to the model's default."""
+        with self._guard("reset_field"):
+            checked = self._check_id(pass_id)
+            self._check_field_key(key)
+            request = self._reset_request(checked, ("fields", None), (key, _PLACEHOLDERS["fields"]))
+            self.send(request, "reset_field")
+
+    def reset_field_attribute(self, pass_id: str, key: str, attribute: str) -> None:
+        """Reset one attribute (``label``, ``value`` or ``changeMessage``) of a dynamic field."""
+        with self._guard("reset_field_attribute"):
+            checked = self._check_id(pass_id)
+            self._check_field_key(key)
+            if attribute not in limits.FIELD_ATTRIBUTES:
+                raise ValidationError.from_problems(
+                    [
+                        FieldProblem(
+                            "attribute",
+                            f"must be one of {', '.join(sorted(limits.FIELD_ATTRIBUTES))}",
+                        )
+                    ],
+                    provider=self.name,
+                )
+            request = self._reset_request(
+                checked,
+                ("fields", None),
+                (key, _PLACEHOLDERS["fields"]),
+                ("attributes", None),
+                (attribute, _PLACEHOLDERS["attributes"]),
+            )
+            self.send(request, "reset_field_attribute")
+
+    def _check_field_key(self, key: Any) -> None:
+        limit = limits.FIELD_LIMITS["key"]
+        if (
+            not isinstance(key, str)
+            or not 0 < len(key) <= limit
+            or "/" in key
+            or key.strip() != key
+        ):
+            raise ValidationError.from_problems(
+                [
+                    FieldProblem(
+                        "key",
+                        f"must be a dynamic field key of 1 to {limit} characters, without '/' "
+                        "or surrounding spaces",
+                    )
+                ],
+                provider=self.name,
+            )
+
+
+_PLACEHOLDERS = {"attributes": "{attributeName}", "fields": "{fieldKey}"}
