@@ -1,0 +1,52 @@
+"""The conformance suite: passentry through its emulator over HTTP, and the fake's profile."""
+
+from __future__ import annotations
+
+import pytest
+from walletpass_passentry import PassEntryProvider
+
+import walletpass
+from walletpass import Barcode, Holder, Pass, PassKind, PassUpdate
+from walletpass.fake import FakeProvider
+from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
+
+GENERIC = "2e2d7ee8c306e8f0223dbdc1"
+
+SAMPLE = Pass(
+    template=GENERIC,
+    kind=PassKind.MEMBERSHIP,
+    holder=Holder(name="Ada Lovelace"),
+    barcode=Barcode(message="A-1003"),
+    fields={"level": "GOLD", "stamps": "4"},
+)
+
+
+class TestPassEntryConformance(ProviderConformance):
+    @pytest.fixture
+    def conformance(self, connect, emulator, server) -> ConformanceSetup:
+        wallet = connect()
+        assert server.url.startswith("http://127.0.0.1:")
+        return ConformanceSetup(
+            wallet,
+            SAMPLE,
+            sent=lambda: len(emulator.journal),
+            update=PassUpdate(fields={"level": "DIAMOND"}),
+            missing_id="00000000-0000-4000-8000-000000000000",
+        )
+
+
+class TestPassEntryFakeProfileConformance(ProviderConformance):
+    """``connect("fake", profile="passentry")`` passes the suite with a pass PassEntry takes."""
+
+    @pytest.fixture
+    def conformance(self) -> ConformanceSetup:
+        wallet = walletpass.connect("fake", profile="passentry")
+        assert isinstance(wallet, FakeProvider)
+        assert wallet.capabilities is PassEntryProvider.capabilities
+        return ConformanceSetup(
+            wallet,
+            SAMPLE,
+            sent=lambda: len(wallet.calls),
+            update=PassUpdate(fields={"level": "DIAMOND"}),
+            missing_id="fp_0000000000000000",
+        )

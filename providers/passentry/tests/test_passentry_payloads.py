@@ -1,0 +1,533 @@
+"""Translation tests: the pure build/parse hooks, exact requests, and hypothesis round trips.
+
+The round trip goes neutral Pass -> PassEntry JSON (build hook) -> the emulator's stored pass and
+JSON:API answer (in process, no HTTP) -> IssuedPass (parse hook), so hypothesis can run many
+examples quickly.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import UTC, date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from walletpass_passentry import PassEntryProvider, payloads
+from walletpass_passentry.emulator import EmulatedTemplate, PassEntryEmulator
+from walletpass_passentry.limits import PASS_RESERVED_KEYS, PassType
+from walletpass_passentry.payloads import ValueFormat
+
+from walletpass import Barcode, Beacon, Colors, Holder, Location, Nfc, Pass, PassKind, PassUpdate
+from walletpass.errors import ValidationError
+from walletpass.model import BarcodeFormat, PassStatus
+from walletpass.provider import ListFilters
+from walletpass.retry import Safety
+from walletpass.testing.emulator import EmulatorRequest
+from walletpass.transport import VendorResponse
+
+TEMPLATE = "a91c0e7d55f2b3c4d6e7f809"
+KEYS = ("k0", "k1", "k2", "k3")
+
+
+def _response(payload: object, status: int = 200, headers: dict[str, str] | None = None):
+    return VendorResponse(
+        status=status,
+        headers=headers or {},
+        body=json.dumps(payload).encode(),
+        method="GET",
+        path="api/v1/passes/{id}",
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Requests, exactly
+# ------------------------------------------------------------------------------------------
+
+
+def test_create_request_is_exact(offline: PassEntryProvider) -> None:
+    new_pass = Pass(
+        template=TEMPLATE,
+        kind=PassKind.LOYALTY,
+        external_id="crm-88213",
+        holder=Holder(first_name="Priya", last_name="Shah"),
+        fields={
+            "stamps": 4,
+            "balance": Decimal("12.50"),
+            "joined": date(2027, 3, 1),
+            "visit": datetime(2027, 3, 1, 9, 30, 15, 999, tzinfo=timezone(timedelta(hours=2))),
+        },
+        barcode=Barcode(message="crm-88213", format=BarcodeFormat.PDF417),
+        nfc=Nfc(),
+        expires_at=datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC),
+        colors=Colors.model_validate({"background": "rgb(26, 43, 60)", "label": "#FFFFFF"}),
+        images={"logo": "https://cdn.example.com/logo.png"},
+        locations=[
+            Location(
+                latitude=53.4794,
+                longitude=-2.2453,
+                radius=80,
+                name="Canal St shop",
+                relevant_text="Your coffee club card",
+            )
+        ],
+        beacons=[
+            Beacon(
+                proximity_uuid=uuid.UUID("123e4567-e89b-12d3-a456-426614174000"),
+                major=1,
+                minor=2,
+                name="Till",
+                relevant_text="Show your card",
+            )
+        ],
+        group="SPRING_27",
+        extra={"pass": {"barcode": {"displayText": True}}},
+    )
+    request = offline.build_create(new_pass)
+    assert (request.method, request.path) == ("POST", "api/v1/passes")
+    assert request.query == {"passTemplate": TEMPLATE, "extId": "crm-88213"}
+    assert request.safety is Safety.RECOVERABLE
+    assert request.rate_key == "POST api/v1/passes"
+    assert request.json == {
+        "pass": {
+            "fullName": {"value": "Priya Shah"},
+            "stamps": {"value": "4"},
+            "balance": {"value": "12.50"},
+            "joined": {"value": "2027-03-01"},
+            "visit": {"value": "2027-03-01T07:30:15Z"},
+            "barcode": {"enabled": True, "type": "pdf417", "source": "extId", "displayText": True},
+            "nfc": {"enabled": True},
+            "expiresAt": "2027-12-31T23:59:59Z",
+            "templateOverride": {
+                "backgroundColor": "#1a2b3c",
+                "labelColor": "#ffffff",
+                "logoImage": "https://cdn.example.com/logo.png",
+            },
+        },
+        "locations": [
+            {
+                "name": "Canal St shop",
+                "latitude": 53.4794,
+                "longitude": -2.2453,
+                "radius": 80,
+                "message": "Your coffee club card",
+            }
+        ],
+        "beacons": [
+            {
+                "name": "Till",
+                "proximityUuid": "123e4567-e89b-12d3-a456-426614174000",
+                "major": 1,
+                "minor": 2,
+                "message": "Show your card",
+            }
+        ],
+        "groupTag": "SPRING_27",
+    }
+
+
+def test_create_headers_on_the_wire(wallet: PassEntryProvider, emulator, tpl, api_key) -> None:
+    wallet.create(Pass(template=tpl["generic"], fields={"level": "GOLD"}))
+    entry = emulator.journal.last()
+    assert entry.method == "POST" and entry.path == "/api/v1/passes"
+    assert entry.query == {"passTemplate": [tpl["generic"]]}
+    assert entry.headers["authorization"] == f"Bearer {api_key}"
+    assert entry.headers["content-type"] == "application/json"
+    assert entry.json() == {"pass": {"level": {"value": "GOLD"}}}
+
+
+def test_create_without_external_id_is_unsafe_and_plain_values(offline) -> None:
+    plain = PassEntryProvider(
+        api_key="k", base_url="http://127.0.0.1:9", field_value_format="plain"
+    )
+    request = plain.build_create(
+        Pass(template=TEMPLATE, barcode=Barcode(message="A-1", format="aztec"), fields={"a": "b"})
+    )
+    assert request.safety is Safety.UNSAFE
+    assert request.query == {"passTemplate": TEMPLATE}
+    assert request.json == {
+        "pass": {
+            "a": "b",
+            "barcode": {"enabled": True, "type": "aztec", "source": "custom", "value": "A-1"},
+        }
+    }
+
+
+@pytest.mark.parametrize(
+    ("value_format", "full_name"),
+    [
+        ("object", {"value": "Jane Roberts"}),  # the current update-pass page
+        ("plain", "Jane Roberts"),  # the earlier copy of the same page
+    ],
+)
+def test_docs_update_example_through_passupdate(value_format, full_name) -> None:
+    """Done when: the docs' update example (name change, push message, one location)."""
+    wallet = PassEntryProvider(
+        api_key="k", base_url="http://127.0.0.1:9", field_value_format=value_format
+    )
+    change = PassUpdate(
+        holder=Holder(name="Jane Roberts"),
+        nfc=None,
+        message="Your pass details have been updated. Click to show pass",
+        locations=[
+            Location(
+                name="Venue",
+                latitude=51.54321132456805,
+                longitude=-0.022901231803803924,
+                radius=100,
+                relevant_text="Welcome to the venue",
+            )
+        ],
+    )
+    checked_id, prepared = wallet.prepare_update("d2ac8d95-6914-4cac-957c-2a5ccf534390", change)
+    request = wallet.build_update(checked_id, prepared)
+    assert (request.method, request.path) == (
+        "PATCH",
+        "api/v1/passes/d2ac8d95-6914-4cac-957c-2a5ccf534390",
+    )
+    docs_body = {
+        "pass": {"nfc": {"enabled": False}, "fullName": full_name},
+        "message": "Your pass details have been updated. Click to show pass",
+        "locations": [
+            {
+                "name": "Venue",
+                "latitude": 51.54321132456805,
+                "longitude": -0.022901231803803924,
+                "radius": 100,
+                "message": "Welcome to the venue",
+            }
+        ],
+    }
+    assert request.json == docs_body
+    # same keys and value formats, down to the JSON text of each value
+    assert json.dumps(request.json, sort_keys=True) == json.dumps(docs_body, sort_keys=True)
+    assert request.safety is Safety.UNSAFE  # a repeat would push the message twice
+
+
+def test_update_clears_and_silent_updates(offline) -> None:
+    change = PassUpdate(barcode=None, beacons=None, locations=[], group="B")
+    _, prepared = offline.prepare_update("p-1", change)
+    request = offline.build_update("p-1", prepared)
+    assert request.json == {
+        "pass": {"barcode": {"enabled": False}},
+        "locations": [],
+        "beacons": [],
+        "groupTag": "B",
+    }
+    assert request.safety is Safety.IDEMPOTENT
+    with pytest.raises(ValidationError) as caught:
+        offline.prepare_update("p-1", PassUpdate(expires_at=None, fields=None))
+    assert set(caught.value.fields) == {"expires_at", "fields"}
+
+
+def test_get_delete_redeem_list_requests(offline) -> None:
+    get = offline.build_get("crm-88213")
+    assert (get.method, get.path, get.safety, get.query) == (
+        "GET",
+        "api/v1/passes/crm-88213",
+        Safety.SAFE,
+        None,
+    )
+    assert get.path_template == "api/v1/passes/{id}" and get.rate_key == "GET api/v1/passes/{id}"
+    delete = offline.build_delete("6c1f9e2a")
+    assert (delete.method, delete.path, delete.safety, delete.has_json) == (
+        "POST",
+        "api/v1/passes/6c1f9e2a/nullify",
+        Safety.IDEMPOTENT,
+        False,
+    )
+    redeem = offline.build_redeem("6c1f9e2a", None, {})
+    assert (redeem.method, redeem.json) == ("PATCH", {"passAction": "deactivate"})
+    listing = offline.build_list(ListFilters(extra={"groupTag": "A"}))
+    assert (listing.method, listing.path, listing.query) == (
+        "GET",
+        "api/v1/passes",
+        {"groupTag": "A"},
+    )
+    with pytest.raises(ValidationError, match=r"links\.next"):
+        offline.build_list(ListFilters(page_size=10))
+
+
+def test_ids_are_checked_locally(offline) -> None:
+    for bad in ("a/b", "..", "."):
+        with pytest.raises(ValidationError):
+            offline.get(bad)
+    assert offline.decode_id("crm-88213") == "crm-88213"
+
+
+# ------------------------------------------------------------------------------------------
+# Answers
+# ------------------------------------------------------------------------------------------
+
+DOCS_ANSWER = {
+    "data": {
+        "id": "6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90",
+        "type": "pass",
+        "attributes": {
+            "downloadUrl": "https://download.passentry.com?pass=6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90",
+            "passType": "storeCard",
+            "deviceType": "iphone",
+            "status": "active",
+            "extId": "crm-88213",
+            "groupTag": "SPRING_27",
+            "createdAt": "2027-03-01T08:00:00Z",
+            "addedAt": "2027-03-01T08:05:12Z",
+            "removedAt": None,
+            "deactivatedAt": None,
+            "expiresAt": "2027-12-31T23:59:59Z",
+            "passTemplateUuid": "a91c0e7d55f2b3c4d6e7f809",
+            "passTemplateName": "Coffee Club",
+            "nfc": "6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90",
+            "barcode": {"enabled": True, "type": "qr", "source": "extId", "displayText": False},
+            "latestMessage": "Your stamp card was updated",
+            "passContent": {"memberName": "Priya Shah", "stamps": {"value": "4"}},
+        },
+    }
+}
+
+
+def test_parse_the_documented_pass_resource(offline) -> None:
+    issued = offline.parse_get(_response(DOCS_ANSWER), "crm-88213")
+    assert issued.id == issued.vendor_id == "6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90"
+    assert issued.provider == "passentry"
+    assert issued.template == "a91c0e7d55f2b3c4d6e7f809"
+    assert issued.kind is PassKind.LOYALTY
+    assert issued.external_id == "crm-88213"
+    assert issued.status is PassStatus.INSTALLED
+    assert issued.urls.download.endswith("pass=6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90")
+    assert issued.created_at == datetime(2027, 3, 1, 8, tzinfo=UTC)
+    assert issued.expires_at == datetime(2027, 12, 31, 23, 59, 59, tzinfo=UTC)
+    assert issued.fields == {"memberName": "Priya Shah", "stamps": "4"}
+    assert issued.barcode == Barcode(message="crm-88213", format=BarcodeFormat.QR)
+    assert issued.meta["template_name"] == "Coffee Club"
+    assert issued.meta["vendor_status"] == "active"
+    assert issued.meta["nfc"] == "6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90"
+    assert issued.raw == DOCS_ANSWER
+
+
+@pytest.mark.parametrize(
+    ("status", "extra", "expected"),
+    [
+        ("issued", {}, PassStatus.ISSUED),
+        ("active", {}, PassStatus.INSTALLED),
+        ("removed", {}, PassStatus.ISSUED),
+        ("deactivated", {"deactivatedAt": "2027-05-01T00:00:00Z"}, PassStatus.VOIDED),
+        (
+            "deactivated",
+            {"deactivatedAt": "2027-12-31T23:59:59Z", "expiresAt": "2027-12-31T23:59:59Z"},
+            PassStatus.EXPIRED,
+        ),
+        ("nullified", {"nullifiedAt": "2027-05-01T00:00:00Z"}, PassStatus.DELETED),
+        ("somethingNew", {}, PassStatus.UNKNOWN),
+    ],
+)
+def test_status_mapping(offline, status, extra, expected) -> None:
+    answer = json.loads(json.dumps(DOCS_ANSWER))
+    answer["data"]["attributes"].update({"status": status, "expiresAt": None, **extra})
+    assert offline.parse_get(_response(answer), "x").status is expected
+
+
+def test_update_answer_reports_the_notification(offline) -> None:
+    answer = json.loads(json.dumps(DOCS_ANSWER))
+    answer["meta"] = {
+        "notifications": {
+            "status": "notDelivered",
+            "message": "Pass has not been added to the wallet",
+        }
+    }
+    issued = offline.parse_update(
+        _response(answer, headers={"x-notification-status": "notDelivered"}),
+        "x",
+        PassUpdate(message="hi"),
+    )
+    assert issued.meta["notification"] == {
+        "status": "notDelivered",
+        "message": "Pass has not been added to the wallet",
+        "header": "notDelivered",
+    }
+
+
+def test_malformed_answers_are_invalid_response(wallet, emulator, tpl) -> None:
+    from walletpass.errors import InvalidResponse
+    from walletpass.testing.emulator import Fault
+
+    emulator.inject(Fault.malformed(200, b'{"data": {"id": 5}}'), method="POST")
+    with pytest.raises(InvalidResponse):
+        wallet.create(Pass(template=tpl["generic"]))
+
+
+def test_retry_after_reads_passentrys_header() -> None:
+    assert PassEntryProvider.retry_after({"x-rate-limit-retry-after": "0.35"}) == 0.35
+    assert PassEntryProvider.retry_after({"retry-after": "2"}) == 2.0
+    assert (
+        PassEntryProvider.retry_after({"x-rate-limit-retry-after": "0.2", "retry-after": "9"})
+        == 0.2
+    )
+    assert PassEntryProvider.retry_after({}) is None
+
+
+# ------------------------------------------------------------------------------------------
+# Hypothesis round trips
+# ------------------------------------------------------------------------------------------
+
+text = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc", "Zs", "Zl", "Zp")),
+    min_size=1,
+    max_size=30,
+)
+aware = st.builds(
+    lambda dt, minutes: dt.replace(tzinfo=timezone(timedelta(minutes=minutes))),
+    st.datetimes(min_value=datetime(1971, 1, 1), max_value=datetime(2100, 1, 1)),
+    st.integers(-12 * 60, 14 * 60),
+)
+future = st.builds(
+    lambda dt: dt.replace(tzinfo=UTC),
+    st.datetimes(min_value=datetime(2040, 1, 1), max_value=datetime(2100, 1, 1)),
+)
+field_values = st.one_of(
+    text,
+    st.integers(-(10**12), 10**12),
+    st.decimals(
+        allow_nan=False, allow_infinity=False, places=2, min_value=-(10**6), max_value=10**6
+    ),
+    aware,
+)
+locations = st.builds(
+    Location,
+    latitude=st.floats(-90, 90, allow_nan=False),
+    longitude=st.floats(-180, 180, allow_nan=False),
+    radius=st.one_of(st.none(), st.integers(11, 100).map(float), st.floats(10.5, 100)),
+    relevant_text=st.one_of(st.none(), text),
+    name=st.one_of(st.none(), text),
+)
+beacons = st.builds(
+    Beacon,
+    proximity_uuid=st.uuids(),
+    major=st.one_of(st.none(), st.integers(0, 65535)),
+    minor=st.one_of(st.none(), st.integers(0, 65535)),
+    relevant_text=st.one_of(st.none(), text),
+    name=st.one_of(st.none(), text),
+)
+passes = st.builds(
+    Pass,
+    template=st.just(TEMPLATE),
+    external_id=st.one_of(st.none(), st.from_regex(r"[A-Za-z0-9_-]{1,20}", fullmatch=True)),
+    holder=st.one_of(st.none(), st.builds(Holder, name=text)),
+    fields=st.dictionaries(st.sampled_from(KEYS), field_values, max_size=4),
+    barcode=st.one_of(
+        st.none(), st.builds(Barcode, message=text, format=st.sampled_from(BarcodeFormat))
+    ),
+    locations=st.lists(locations, max_size=10),
+    beacons=st.lists(beacons, max_size=10),
+    group=st.one_of(st.none(), text),
+    expires_at=st.one_of(st.none(), future),
+)
+
+
+def _emulate(emulator: PassEntryEmulator, request, token: str) -> VendorResponse:
+    """Run a built request through the emulator in process and wrap its answer."""
+    answer = emulator.handle(
+        EmulatorRequest(
+            request.method,
+            "/" + request.path,
+            {k: [v] for k, v in (request.query or {}).items()},
+            {"authorization": f"Bearer {token}", "content-type": "application/json"},
+            json.dumps(request.json).encode() if request.has_json else b"",
+        )
+    )
+    assert answer.status == 200, answer.body
+    return VendorResponse(
+        status=answer.status,
+        headers={k.lower(): v for k, v in answer.headers.items()},
+        body=answer.body,
+    )
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(new_pass=passes, value_format=st.sampled_from(ValueFormat))
+def test_round_trip_through_the_emulator(new_pass: Pass, value_format: ValueFormat) -> None:
+    emulator = PassEntryEmulator(
+        "k",
+        [EmulatedTemplate(TEMPLATE, "Coffee Club", PassType.STORE_CARD, ("fullName", *KEYS))],
+        rate_limit=10**6,
+    )
+    wallet = PassEntryProvider(
+        api_key="k", base_url="http://127.0.0.1:9", field_value_format=value_format
+    )
+    assert wallet.validate_pass(new_pass) == []
+    request = wallet.build_create(new_pass)
+    issued = wallet.parse_create(_emulate(emulator, request, "k"), new_pass)
+    assert issued.template == TEMPLATE
+    assert issued.external_id == new_pass.external_id
+    assert issued.status is PassStatus.ISSUED
+    expected = {
+        k: payloads.field_value(v, ValueFormat.PLAIN) for k, v in (new_pass.fields or {}).items()
+    }
+    assert issued.fields == expected
+    assert issued.holder == new_pass.holder
+    if new_pass.barcode is None:
+        assert issued.barcode is None
+    else:
+        assert issued.barcode is not None
+        assert (issued.barcode.message, issued.barcode.format) == (
+            new_pass.barcode.message,
+            new_pass.barcode.format,
+        )
+    if new_pass.expires_at is not None:
+        assert issued.expires_at == new_pass.expires_at.replace(microsecond=0)
+    fetched = _emulate(emulator, wallet.build_get(issued.id), "k")
+    stored = emulator.stored(issued.id)
+    assert [payloads.location_from_json(loc) for loc in stored.locations] == [
+        payloads.location_from_json(payloads.location_json(loc)) for loc in new_pass.locations or []
+    ]
+    assert [payloads.beacon_from_json(b) for b in stored.beacons] == list(new_pass.beacons or [])
+    assert stored.group_tag == new_pass.group
+    assert wallet.parse_get(fetched, issued.id).fields == expected
+
+
+@given(location=locations)
+def test_location_round_trip(location: Location) -> None:
+    assert payloads.location_from_json(payloads.location_json(location)) == location
+
+
+@given(beacon=beacons)
+def test_beacon_round_trip(beacon: Beacon) -> None:
+    assert payloads.beacon_from_json(payloads.beacon_json(beacon)) == beacon
+
+
+@given(value=aware)
+def test_datetimes_round_trip_in_utc_to_the_second(value: datetime) -> None:
+    text_value = payloads.format_datetime(value)
+    assert text_value.endswith("Z") and len(text_value) == 20
+    assert payloads.parse_datetime(text_value) == value.replace(microsecond=0)
+
+
+@given(value=field_values, value_format=st.sampled_from(ValueFormat))
+def test_field_values_round_trip(value, value_format: ValueFormat) -> None:
+    written = payloads.field_value(value, value_format)
+    unwrapped = payloads.unwrap_value(written)
+    assert isinstance(unwrapped, str)
+    if isinstance(value, Decimal):
+        assert Decimal(unwrapped) == value
+    elif isinstance(value, int):
+        assert int(unwrapped) == value
+    elif isinstance(value, datetime):
+        assert payloads.parse_datetime(unwrapped) == value.replace(microsecond=0)
+    else:
+        assert unwrapped == value
+
+
+@given(key=st.sampled_from(sorted(PASS_RESERVED_KEYS)), value=text)
+def test_reserved_pass_keys_are_refused_as_fields(key: str, value: str) -> None:
+    problems = PassEntryProvider.validate_pass(Pass(template=TEMPLATE, fields={key: value}))
+    assert [p.location for p in problems] == [f"fields.{key}"]
+
+
+@given(flag=st.booleans())
+def test_booleans_are_refused_as_field_values(flag: bool) -> None:
+    problems = PassEntryProvider.validate_pass(Pass(template=TEMPLATE, fields={"k0": flag}))
+    assert [p.location for p in problems] == ["fields.k0"]

@@ -1,0 +1,88 @@
+"""Done when: a create with ``external_id`` whose first attempt timed out after the emulator stored
+the pass ends with exactly one pass and no error; without ``external_id`` it raises with
+``outcome_unknown=True``. The emulator delays its answer past the provider's read timeout
+(``Fault.delay_after``), so the pass exists although the client never saw the answer.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from walletpass import Pass
+from walletpass.errors import ProviderUnavailable
+from walletpass.testing.emulator import Fault
+
+READ_TIMEOUT = 0.5
+DELAY = 2.0
+
+
+def _wait_for_posts(emulator, count: int) -> list:
+    """The delayed answer is journalled when it is finally written: wait for it (bounded)."""
+    deadline = time.monotonic() + DELAY + 10
+    while time.monotonic() < deadline:
+        posts = emulator.journal.find("POST", "/api/v1/passes")
+        if len(posts) >= count:
+            return posts
+        time.sleep(0.05)
+    return emulator.journal.find("POST", "/api/v1/passes")
+
+
+def test_extid_create_recovers_after_read_timeout(connect, emulator, tpl) -> None:
+    wallet = connect(timeout=READ_TIMEOUT, max_retries=2)
+    emulator.inject(Fault.delay_after(DELAY), method="POST", path="/api/v1/passes")
+
+    issued = wallet.create(Pass(template=tpl["generic"], external_id="order-1001"))
+
+    live = emulator.live_passes()
+    assert len(live) == 1, "exactly one pass exists"
+    assert issued.id == live[0].uuid
+    assert issued.external_id == "order-1001"
+    lookups = emulator.journal.find("GET", "/api/v1/passes/order-1001")
+    assert [e.status for e in lookups] == [200], "looked up by extId before any retry"
+    assert len(_wait_for_posts(emulator, 1)) == 1, "the create was not sent again"
+
+
+def test_extid_create_recovers_after_connection_reset_after_storing(connect, emulator, tpl) -> None:
+    wallet = connect(max_retries=2)
+    emulator.inject(Fault.reset_after(), method="POST", path="/api/v1/passes")
+    issued = wallet.create(Pass(template=tpl["generic"], external_id="order-1002"))
+    assert [p.uuid for p in emulator.live_passes()] == [issued.id]
+    assert len(emulator.journal.find("POST", "/api/v1/passes")) == 1
+
+
+def test_extid_create_is_sent_again_when_the_lookup_finds_nothing(connect, emulator, tpl) -> None:
+    wallet = connect(max_retries=2)
+    emulator.inject(Fault.respond(502, {"errors": ["Bad Gateway"]}), method="POST")
+    issued = wallet.create(Pass(template=tpl["generic"], external_id="order-1003"))
+    assert [p.uuid for p in emulator.live_passes()] == [issued.id]
+    assert [(e.method, e.status) for e in emulator.journal] == [
+        ("POST", 502),
+        ("GET", 404),
+        ("POST", 200),
+    ]
+
+
+def test_recovery_skips_a_nullified_pass_with_the_same_extid(connect, emulator, tpl) -> None:
+    wallet = connect(max_retries=2)
+    old = wallet.create(Pass(template=tpl["generic"], external_id="order-1004"))
+    wallet.delete(old.id)
+    emulator.inject(Fault.respond(504, {"errors": ["Gateway Timeout"]}), method="POST")
+    new = wallet.create(Pass(template=tpl["generic"], external_id="order-1004"))
+    assert new.id != old.id
+    assert [p.uuid for p in emulator.live_passes()] == [new.id]
+
+
+def test_create_without_extid_times_out_with_outcome_unknown(connect, emulator, tpl) -> None:
+    wallet = connect(timeout=READ_TIMEOUT, max_retries=2)
+    emulator.inject(Fault.delay_after(DELAY), method="POST", path="/api/v1/passes")
+
+    with pytest.raises(ProviderUnavailable) as caught:
+        wallet.create(Pass(template=tpl["generic"]))
+
+    assert caught.value.outcome_unknown is True
+    assert caught.value.provider == "passentry" and caught.value.operation == "create"
+    assert len(emulator.live_passes()) == 1, "the pass was stored; walletpass did not duplicate it"
+    assert emulator.journal.find("GET") == [], "no extId: nothing to look up"
+    assert len(_wait_for_posts(emulator, 1)) == 1

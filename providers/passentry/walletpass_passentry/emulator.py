@@ -1,0 +1,766 @@
+"""A stateful emulator of PassEntry's API v1 passes, served over real HTTP by walletpass's harness.
+
+It reproduces what PassEntry's reference documents: ``Authorization: Bearer`` (401 without a valid
+key), create / show / update / list / nullify of passes and the logged scan, JSON:API-style answers
+(``data.id``, ``data.attributes``, ``meta``, ``links``), ``{"errors": [...]}`` error bodies,
+extId uniqueness among passes that are not nullified, the deactivate / reactivate / nullify state
+machine, expiry, location and beacon counts and geofence radius rules (checked against the
+template's type), ``passSource`` only while the pass is not active, the push-message header and
+``meta.notifications``, and 10 requests per second per endpoint and method with PassEntry's
+``x-rate-limit-*`` headers and its decimal ``x-rate-limit-retry-after`` on 429.
+
+Where the reference is silent the emulator chooses, and ``docs/providers/passentry.md`` lists the
+choices (status codes of validation errors and duplicate extIds, list paging, the Apple
+``passSource`` key, ...). The provider never depends on them.
+
+``PassEntryEmulator()`` with no arguments is what ``walletpass emulate passentry`` serves: API key
+:data:`DEFAULT_API_KEY` and the templates of :func:`default_templates`. Holder actions that only
+happen on phones (adding the pass to a wallet, removing it) are methods: :meth:`install`,
+:meth:`remove`.
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import io
+import json
+import math
+import secrets
+import threading
+import time
+import uuid
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, TypeGuard
+
+from walletpass.testing.emulator import (
+    BadRequest,
+    EmulatorApp,
+    EmulatorRequest,
+    EmulatorResponse,
+    RateWindow,
+    route,
+)
+from walletpass_passentry.limits import (
+    APPLE_PASS_SOURCE_KEY,
+    BARCODE_SOURCES,
+    BARCODE_TYPES,
+    GOOGLE_PASS_SOURCE_KEY,
+    MAX_BEACONS,
+    MAX_LOCATIONS,
+    NFC_SOURCES,
+    PASS_RESERVED_KEYS,
+    RATE_LIMIT_PER_SECOND,
+    TEMPLATE_OVERRIDE_KEYS,
+    PassAction,
+    PassSource,
+    PassType,
+    VendorStatus,
+    hex_color_problem,
+    id_problem,
+    image_url_problem,
+    radius_problem,
+)
+from walletpass_passentry.payloads import format_datetime, parse_datetime
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "EmulatedTemplate",
+    "PassEntryEmulator",
+    "StoredPass",
+    "default_templates",
+]
+
+#: The emulator's default API key (PassEntry keys are opaque bearer tokens).
+DEFAULT_API_KEY = "pe_test_walletpass_emulator_key"
+
+DOWNLOAD_URL = "https://download.passentry.com?pass={uuid}"
+GOOGLE_SAVE_URL = "https://pay.google.com/gp/v/save/{uuid}"
+
+_COLOR_KEYS = {TEMPLATE_OVERRIDE_KEYS[n] for n in ("background", "foreground", "label")}
+_IMAGE_KEYS = {TEMPLATE_OVERRIDE_KEYS[n] for n in ("banner", "logo", "thumbnail")}
+
+
+@dataclass
+class EmulatedTemplate:
+    """A pass template as designed in the dashboard: its UUID, type and field ids."""
+
+    uuid: str
+    name: str
+    pass_type: PassType = PassType.GENERIC
+    fields: tuple[str, ...] = ()
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any]) -> EmulatedTemplate:
+        """A template from plain data (e.g. options given to ``walletpass emulate``)."""
+        return cls(
+            uuid=str(data["uuid"]),
+            name=str(data.get("name", data["uuid"])),
+            pass_type=PassType(data.get("pass_type", data.get("passType", PassType.GENERIC))),
+            fields=tuple(str(f) for f in data.get("fields", ())),
+        )
+
+
+def default_templates() -> list[EmulatedTemplate]:
+    """What ``walletpass emulate passentry`` serves: one template per PassEntry type."""
+    return [
+        EmulatedTemplate(
+            "2e2d7ee8c306e8f0223dbdc1", "PassEntry Ticketing", PassType.GENERIC, ("fullName",)
+        ),
+        EmulatedTemplate(
+            "a91c0e7d55f2b3c4d6e7f809",
+            "Coffee Club",
+            PassType.STORE_CARD,
+            ("fullName", "memberName", "stamps"),
+        ),
+        EmulatedTemplate(
+            "19cb334f9696e64e10e7759f",
+            "Spring Gala",
+            PassType.EVENT_TICKET,
+            ("fullName", "seat", "gate", "session"),
+        ),
+        EmulatedTemplate(
+            "7f3a9b2c1d0e4f5a6b7c8d9e",
+            "City Shuttle",
+            PassType.TRANSIT,
+            ("fullName", "route", "departure"),
+        ),
+    ]
+
+
+@dataclass
+class StoredPass:
+    """One pass and everything PassEntry keeps about it."""
+
+    uuid: str
+    template: EmulatedTemplate
+    ext_id: str | None
+    created_at: datetime
+    status: VendorStatus = VendorStatus.ISSUED
+    content: dict[str, Any] = field(default_factory=dict)
+    barcode: dict[str, Any] | None = None
+    nfc: dict[str, Any] | None = None
+    expires_at: datetime | None = None
+    expiry_applied: bool = False
+    override: dict[str, Any] = field(default_factory=dict)
+    locations: list[dict[str, Any]] = field(default_factory=list)
+    beacons: list[dict[str, Any]] = field(default_factory=list)
+    group_tag: str | None = None
+    latest_message: str | None = None
+    device_type: str | None = None
+    added_at: datetime | None = None
+    removed_at: datetime | None = None
+    deactivated_at: datetime | None = None
+    nullified_at: datetime | None = None
+    #: The status to go back to on reactivate.
+    before_deactivation: VendorStatus = VendorStatus.ISSUED
+
+    @property
+    def live(self) -> bool:
+        return self.status is not VendorStatus.NULLIFIED
+
+
+class _Refused(Exception):
+    """A documented error answer raised from deep inside a handler."""
+
+    def __init__(self, status: int, *messages: str) -> None:
+        super().__init__("; ".join(messages))
+        self.status = status
+        self.messages = list(messages)
+
+
+class _EndpointWindow(RateWindow):
+    """PassEntry's sliding window per key, also telling how many requests remain."""
+
+    def check(self, key: str) -> tuple[float | None, int]:
+        wait = self.hit(key)
+        with self._lock:
+            used = len(self._hits.get(key, ()))
+        return wait, max(0, self.per_second - used)
+
+
+class PassEntryEmulator(EmulatorApp):
+    """PassEntry's passes API in a WSGI app; see the module docstring."""
+
+    def __init__(
+        self,
+        api_key: str = DEFAULT_API_KEY,
+        templates: Iterable[EmulatedTemplate | Mapping[str, Any]] | None = None,
+        *,
+        rate_limit: int = RATE_LIMIT_PER_SECOND,
+        rate_window: float = 1.0,
+        page_size: int = 25,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        super().__init__()
+        self.api_key = api_key
+        self.templates: dict[str, EmulatedTemplate] = {}
+        for template in default_templates() if templates is None else templates:
+            self.add_template(template)
+        self.passes: dict[str, StoredPass] = {}
+        #: Logged scans, in order (``POST /api/v1/scans/log``).
+        self.scans: list[dict[str, Any]] = []
+        self.rate = _EndpointWindow(rate_limit, rate_window)
+        self.page_size = page_size
+        self._clock = clock or (lambda: datetime.now(UTC))
+        self._local = threading.local()
+
+    # -- seeding and holder actions ---------------------------------------------------------
+
+    def add_template(self, template: EmulatedTemplate | Mapping[str, Any]) -> EmulatedTemplate:
+        built = (
+            template
+            if isinstance(template, EmulatedTemplate)
+            else EmulatedTemplate.from_mapping(template)
+        )
+        with self.lock:
+            self.templates[built.uuid] = built
+        return built
+
+    def stored(self, pass_id: str) -> StoredPass:
+        """A pass by UUID or extId, as the API would find it (``KeyError`` if absent)."""
+        with self.lock:
+            found = self._find(pass_id)
+            if found is None:
+                raise KeyError(pass_id)
+            return found
+
+    def install(self, pass_id: str, device: str = "iphone") -> None:
+        """The holder adds the pass to a wallet: ``issued``/``removed`` -> ``active``."""
+        with self.lock:
+            stored = self.stored(pass_id)
+            self._expire(stored)
+            if stored.status not in (VendorStatus.ISSUED, VendorStatus.REMOVED):
+                raise ValueError(f"a {stored.status} pass cannot be added to a wallet")
+            stored.status = VendorStatus.ACTIVE
+            stored.device_type = device
+            stored.added_at = self._clock()
+
+    def remove(self, pass_id: str) -> None:
+        """The holder deletes the pass from the wallet: ``active`` -> ``removed``."""
+        with self.lock:
+            stored = self.stored(pass_id)
+            if stored.status is not VendorStatus.ACTIVE:
+                raise ValueError(f"a {stored.status} pass is not in a wallet")
+            stored.status = VendorStatus.REMOVED
+            stored.removed_at = self._clock()
+
+    def live_passes(self) -> list[StoredPass]:
+        with self.lock:
+            return [p for p in self.passes.values() if p.live]
+
+    # -- shared checks ------------------------------------------------------------------------
+
+    def error_response(self, status: int, message: str) -> EmulatorResponse:
+        return EmulatorResponse.json_body({"errors": [message]}, status)
+
+    def _errors(self, status: int, messages: list[str]) -> EmulatorResponse:
+        return EmulatorResponse.json_body({"errors": messages}, status)
+
+    def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
+        header = request.header("authorization") or ""
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not secrets.compare_digest(
+            token.strip().encode(), self.api_key.encode()
+        ):
+            return self.error_response(401, "Unauthorized")
+        endpoint = request.path
+        for name, value in request.params.items():
+            endpoint = endpoint.replace(f"/{value}", f"/{{{name}}}", 1)
+        wait, remaining = self.rate.check(f"{token}|{request.method} {endpoint}")
+        reset = math.ceil(time.time() + (wait if wait is not None else self.rate.window))
+        headers = {
+            "x-rate-limit-limit": str(self.rate.per_second),
+            "x-rate-limit-remaining": str(remaining),
+            "x-rate-limit-reset": str(reset),
+            "x-rate-limit-url": request.path,
+        }
+        self._local.rate_headers = headers
+        if wait is not None:
+            return EmulatorResponse.json_body(
+                {"errors": ["Too Many Requests"]},
+                429,
+                {**headers, "x-rate-limit-retry-after": f"{max(wait, 0.01):.2f}"},
+            )
+        return None
+
+    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        self._local.rate_headers = {}
+        try:
+            with self.lock:
+                response = super().handle(request)
+        except _Refused as refused:
+            response = self._errors(refused.status, refused.messages)
+        for name, value in self._local.rate_headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    def _body(self, request: EmulatorRequest) -> dict[str, Any]:
+        if not request.body:
+            return {}
+        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
+        if content_type != "application/json":
+            raise _Refused(415, "Content-Type must be application/json")
+        body = request.json()
+        if not isinstance(body, dict):
+            raise BadRequest("the request body must be a JSON object")
+        return body
+
+    def _find(self, pass_id: str) -> StoredPass | None:
+        found = self.passes.get(pass_id)
+        if found is not None:
+            return found
+        by_ext = [p for p in self.passes.values() if p.ext_id == pass_id]
+        live = [p for p in by_ext if p.live]
+        if live:
+            return live[0]
+        return by_ext[-1] if by_ext else None
+
+    def _pass(self, pass_id: str) -> StoredPass:
+        found = self._find(pass_id)
+        if found is None:
+            raise _Refused(404, "Pass not found")
+        self._expire(found)
+        return found
+
+    def _expire(self, stored: StoredPass) -> None:
+        """PassEntry deactivates a pass when its expiry time comes."""
+        if (
+            stored.expires_at is not None
+            and not stored.expiry_applied
+            and stored.expires_at <= self._clock()
+            and stored.status in (VendorStatus.ISSUED, VendorStatus.ACTIVE, VendorStatus.REMOVED)
+        ):
+            stored.before_deactivation = stored.status
+            stored.status = VendorStatus.DEACTIVATED
+            stored.deactivated_at = stored.expires_at
+            stored.expiry_applied = True
+
+    # -- body validation ----------------------------------------------------------------------
+
+    def _check(self, template: EmulatedTemplate, body: Mapping[str, Any], *, update: bool) -> None:
+        problems: list[str] = []
+        if "passAction" in body:
+            if not update:
+                problems.append("passAction is only available when updating a pass")
+            elif body["passAction"] not in {a.value for a in PassAction}:
+                problems.append("passAction must be deactivate or reactivate")
+        for key, kind in (("message", str), ("groupTag", str), ("pass", dict)):
+            if key in body and not isinstance(body[key], kind):
+                problems.append(f"{key} must be a {'string' if kind is str else 'object'}")
+        inner = body.get("pass")
+        if isinstance(inner, dict):
+            problems += self._check_pass(template, inner)
+        event = template.pass_type is PassType.EVENT_TICKET
+        problems += _check_list(
+            body, "locations", MAX_LOCATIONS, lambda i, v: _location(i, v, event)
+        )
+        problems += _check_list(body, "beacons", MAX_BEACONS, _beacon)
+        if problems:
+            raise _Refused(422, *problems)
+
+    def _check_pass(self, template: EmulatedTemplate, inner: Mapping[str, Any]) -> list[str]:
+        problems: list[str] = []
+        for key, value in inner.items():
+            if key in PASS_RESERVED_KEYS:
+                continue
+            if key not in template.fields:
+                problems.append(f"pass.{key} is not a field of template {template.uuid}")
+            raw = (
+                value.get("value") if isinstance(value, dict) and set(value) == {"value"} else value
+            )
+            if not isinstance(raw, str):
+                problems.append(f'pass.{key} must be a string or {{"value": string}}')
+        if "barcode" in inner:
+            problems += _barcode_problems(inner["barcode"])
+        if "nfc" in inner:
+            problems += _nfc_problems(inner["nfc"])
+        if "nfcEnabled" in inner and not isinstance(inner["nfcEnabled"], bool):
+            problems.append("pass.nfcEnabled must be a boolean")
+        if "expiresAt" in inner:
+            try:
+                if parse_datetime(inner["expiresAt"]) is None:
+                    raise ValueError
+            except ValueError:
+                problems.append("pass.expiresAt must be an ISO 8601 UTC timestamp")
+        if "templateOverride" in inner:
+            problems += _override_problems(inner["templateOverride"], template.pass_type)
+        for legacy in ("beacons", "beaconActions", "locations", "locationActions"):
+            if legacy in inner:
+                problems.append(
+                    f"pass.{legacy} (the legacy per-pass form) is not emulated: use the "
+                    "top-level locations / beacons"
+                )
+        return problems
+
+    def _apply(self, stored: StoredPass, body: Mapping[str, Any]) -> None:
+        inner = body.get("pass") or {}
+        for key, value in inner.items():
+            if key == "barcode":
+                stored.barcode = None if not value.get("enabled", True) else copy.deepcopy(value)
+            elif key == "nfc":
+                stored.nfc = None if not value.get("enabled", True) else copy.deepcopy(value)
+            elif key == "nfcEnabled":
+                stored.nfc = {"enabled": True} if value else None
+            elif key == "expiresAt":
+                stored.expires_at = parse_datetime(value)
+                stored.expiry_applied = False
+            elif key == "templateOverride":
+                stored.override.update(value)
+            else:
+                stored.content[key] = copy.deepcopy(value)
+        if "locations" in body:
+            stored.locations = copy.deepcopy(body["locations"])
+        if "beacons" in body:
+            stored.beacons = copy.deepcopy(body["beacons"])
+        if "groupTag" in body:
+            stored.group_tag = body["groupTag"]
+
+    # -- answers ------------------------------------------------------------------------------
+
+    def _resource(self, stored: StoredPass, request: EmulatorRequest) -> dict[str, Any]:
+        def stamp(value: datetime | None) -> str | None:
+            return format_datetime(value) if value is not None else None
+
+        attributes: dict[str, Any] = {
+            "downloadUrl": DOWNLOAD_URL.format(uuid=stored.uuid),
+            "passType": stored.template.pass_type.value,
+            "deviceType": stored.device_type,
+            "status": stored.status.value,
+            "extId": stored.ext_id,
+            "groupTag": stored.group_tag,
+            "createdAt": stamp(stored.created_at),
+            "addedAt": stamp(stored.added_at),
+            "removedAt": stamp(stored.removed_at),
+            "deactivatedAt": stamp(stored.deactivated_at),
+            "expiresAt": stamp(stored.expires_at),
+            "passTemplateUuid": stored.template.uuid,
+            "passTemplateName": stored.template.name,
+            "nfc": self._nfc_message(stored),
+            "barcode": self._barcode(stored),
+            "latestMessage": stored.latest_message,
+            "passContent": copy.deepcopy(stored.content),
+        }
+        if stored.nullified_at is not None:
+            attributes["nullifiedAt"] = stamp(stored.nullified_at)
+        if request.arg("includeLocations") == "true":
+            attributes["locations"] = copy.deepcopy(stored.locations)
+        if request.arg("includeBeacons") == "true":
+            attributes["beacons"] = copy.deepcopy(stored.beacons)
+        if request.arg("includePassDesign") == "true" or stored.override:
+            attributes["passDesign"] = copy.deepcopy(stored.override)
+        source = request.arg("includePassSource")
+        if source is not None and stored.status is not VendorStatus.ACTIVE and stored.live:
+            attributes["passSource"] = self._pass_source(stored, PassSource(source))
+        return {"id": stored.uuid, "type": "pass", "attributes": attributes}
+
+    @staticmethod
+    def _nfc_message(stored: StoredPass) -> str | None:
+        if stored.nfc is None:
+            return None
+        source = stored.nfc.get("source", "uuid")
+        if source == "custom":
+            value = stored.nfc.get("customValue")
+            return value if isinstance(value, str) else None
+        return stored.ext_id if source == "extId" else stored.uuid
+
+    @staticmethod
+    def _barcode(stored: StoredPass) -> dict[str, Any]:
+        if stored.barcode is None:
+            return {}
+        barcode = {"enabled": True, "type": "qr", "source": "uuid", "displayText": False}
+        barcode.update(stored.barcode)
+        if barcode["source"] != "custom":
+            barcode.pop("value", None)
+        return barcode
+
+    def _pass_source(self, stored: StoredPass, source: PassSource) -> dict[str, Any]:
+        if source is PassSource.GOOGLE:
+            return {GOOGLE_PASS_SOURCE_KEY: GOOGLE_SAVE_URL.format(uuid=stored.uuid)}
+        pass_json = {
+            "formatVersion": 1,
+            "serialNumber": stored.uuid,
+            "description": stored.template.name,
+            "passEntry": {"passContent": stored.content, "barcode": self._barcode(stored)},
+        }
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            archive.writestr("pass.json", json.dumps(pass_json))
+        return {APPLE_PASS_SOURCE_KEY: base64.b64encode(buffer.getvalue()).decode()}
+
+    def _answer(
+        self,
+        stored: StoredPass,
+        request: EmulatorRequest,
+        *,
+        meta: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> EmulatorResponse:
+        payload: dict[str, Any] = {"data": self._resource(stored, request)}
+        if meta:
+            payload["meta"] = meta
+        return EmulatorResponse.json_body(payload, 200, headers)
+
+    def _source_arg(self, request: EmulatorRequest) -> None:
+        source = request.arg("includePassSource")
+        if source is not None and source not in {s.value for s in PassSource}:
+            raise _Refused(400, "includePassSource must be apple or google")
+
+    # -- routes -------------------------------------------------------------------------------
+
+    @route("POST", "/api/v1/passes")
+    def create_pass(self, request: EmulatorRequest) -> EmulatorResponse:
+        template_id = request.arg("passTemplate")
+        if not template_id:
+            raise _Refused(400, "passTemplate is required")
+        template = self.templates.get(template_id)
+        if template is None:
+            raise _Refused(404, "Pass template not found")
+        self._source_arg(request)
+        body = self._body(request)
+        ext_id = request.arg("extId")
+        if ext_id is not None:
+            why = id_problem(ext_id)
+            if why is not None:
+                raise _Refused(422, f"extId {why}")
+            if any(p.ext_id == ext_id and p.live for p in self.passes.values()):
+                raise _Refused(409, "Ext ID has already been taken")
+        self._check(template, body, update=False)
+        stored = StoredPass(str(uuid.uuid4()), template, ext_id, self._clock())
+        self._apply(stored, body)
+        self.passes[stored.uuid] = stored
+        return self._answer(stored, request)
+
+    @route("GET", "/api/v1/passes/{id}")
+    def show_pass(self, request: EmulatorRequest) -> EmulatorResponse:
+        self._source_arg(request)
+        return self._answer(self._pass(request.params["id"]), request)
+
+    @route("PATCH", "/api/v1/passes/{id}")
+    def update_pass(self, request: EmulatorRequest) -> EmulatorResponse:
+        stored = self._pass(request.params["id"])
+        body = self._body(request)
+        if not stored.live:
+            raise _Refused(422, "Pass has been nullified and can no longer be updated")
+        self._check(stored.template, body, update=True)
+        self._apply(stored, body)
+        action = body.get("passAction")
+        now = self._clock()
+        if action == PassAction.DEACTIVATE and stored.status is not VendorStatus.DEACTIVATED:
+            stored.before_deactivation = stored.status
+            stored.status = VendorStatus.DEACTIVATED
+            stored.deactivated_at = now
+        elif action == PassAction.REACTIVATE and stored.status is VendorStatus.DEACTIVATED:
+            stored.status = stored.before_deactivation
+            stored.deactivated_at = None
+        self._expire(stored)
+        message = body.get("message")
+        if not isinstance(message, str):
+            return self._answer(stored, request)
+        stored.latest_message = message
+        if stored.status is VendorStatus.ACTIVE:
+            status, text = "delivered", "Notification sent to the wallet"
+        elif stored.status is VendorStatus.DEACTIVATED:
+            status, text = "notDelivered", "Pass is deactivated"
+        else:
+            status, text = "notDelivered", "Pass has not been added to the wallet"
+        return self._answer(
+            stored,
+            request,
+            meta={"notifications": {"status": status, "message": text}},
+            headers={"X-Notification-Status": status},
+        )
+
+    @route("GET", "/api/v1/passes")
+    def list_passes(self, request: EmulatorRequest) -> EmulatorResponse:
+        try:
+            page = int(request.arg("page") or "1")
+        except ValueError:
+            raise _Refused(400, "page must be a number") from None
+        if page < 1:
+            raise _Refused(400, "page must be 1 or more")
+        everything = list(self.passes.values())
+        start = (page - 1) * self.page_size
+        chunk = everything[start : start + self.page_size]
+        for stored in chunk:
+            self._expire(stored)
+        payload: dict[str, Any] = {"data": [self._resource(p, request) for p in chunk]}
+        base = f"http://{request.header('host') or 'localhost'}{request.path}"
+        links = {"self": f"{base}?page={page}"}
+        if start + self.page_size < len(everything):
+            links["next"] = f"{base}?page={page + 1}"
+        payload["links"] = links
+        return EmulatorResponse.json_body(payload)
+
+    @route("POST", "/api/v1/passes/{id}/nullify")
+    def nullify_pass(self, request: EmulatorRequest) -> EmulatorResponse:
+        stored = self._pass(request.params["id"])
+        if stored.live:
+            now = self._clock()
+            stored.status = VendorStatus.NULLIFIED
+            stored.nullified_at = now
+            stored.expires_at = stored.expires_at or now
+            stored.content = {}
+            stored.barcode = None
+            stored.nfc = None
+            stored.override = {}
+            stored.locations = []
+            stored.beacons = []
+        return self._answer(stored, request)
+
+    @route("POST", "/api/v1/scans/log")
+    def log_scan(self, request: EmulatorRequest) -> EmulatorResponse:
+        body = self._body(request)
+        scan = body.get("scan")
+        if not isinstance(scan, dict):
+            raise _Refused(422, "scan must be an object")
+        problems = [
+            f"scan.{key} is required"
+            for key in ("readerId", "scanType", "status")
+            if not isinstance(scan.get(key), str) or not scan.get(key)
+        ]
+        if scan.get("status") not in (None, "successful", "failed"):
+            problems.append("scan.status must be successful or failed")
+        if problems:
+            raise _Refused(422, *problems)
+        target = scan.get("passId") or scan.get("scanValue")
+        stored = self._pass(str(target)) if target else None
+        info = {
+            "scanId": str(uuid.uuid4()),
+            "scanType": scan["scanType"],
+            "scanValue": scan.get("scanValue", target),
+            "validationType": "externalValidation",
+            "status": scan["status"],
+            "statusDetail": scan.get("statusDetail", ""),
+            "scannedAt": format_datetime(self._clock()),
+            "passId": stored.uuid if stored else None,
+            "passExtId": stored.ext_id if stored else None,
+            "readerId": scan["readerId"],
+        }
+        self.scans.append(info)
+        return EmulatorResponse.json_body({"scanInfo": info})
+
+
+# -- body checks (vendor JSON) -----------------------------------------------------------------
+
+
+def _check_list(
+    body: Mapping[str, Any], key: str, limit: int, check: Callable[[int, Any], list[str]]
+) -> list[str]:
+    if key not in body:
+        return []
+    items = body[key]
+    if not isinstance(items, list):
+        return [f"{key} must be an array"]
+    problems = [f"{key}: maximum of {limit}, got {len(items)}"] if len(items) > limit else []
+    for i, item in enumerate(items):
+        problems += check(i, item)
+    return problems
+
+
+def _number(value: Any) -> TypeGuard[int | float]:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _location(i: int, item: Any, event: bool) -> list[str]:
+    where = f"locations[{i}]"
+    if not isinstance(item, dict):
+        return [f"{where} must be an object"]
+    problems = []
+    lat, lng = item.get("latitude"), item.get("longitude")
+    if not _number(lat) or not -90 <= lat <= 90:
+        problems.append(f"{where}.latitude must be a number from -90 to 90")
+    if not _number(lng) or not -180 <= lng <= 180:
+        problems.append(f"{where}.longitude must be a number from -180 to 180")
+    if "radius" in item:
+        radius = item["radius"]
+        why = (
+            radius_problem(float(radius), event_ticket=event)
+            if _number(radius)
+            else "must be a number"
+        )
+        if why is not None:
+            problems.append(f"{where}.radius {why}")
+    problems += _strings(item, where, ("name", "message"))
+    return problems
+
+
+def _beacon(i: int, item: Any) -> list[str]:
+    where = f"beacons[{i}]"
+    if not isinstance(item, dict):
+        return [f"{where} must be an object"]
+    problems = []
+    try:
+        uuid.UUID(str(item.get("proximityUuid")))
+    except ValueError:
+        problems.append(f"{where}.proximityUuid must be a UUID")
+    for key in ("major", "minor"):
+        value = item.get(key)
+        if key in item and (
+            not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 65535
+        ):
+            problems.append(f"{where}.{key} must be an integer from 0 to 65535")
+    problems += _strings(item, where, ("name", "message"))
+    return problems
+
+
+def _strings(item: Mapping[str, Any], where: str, keys: tuple[str, ...]) -> list[str]:
+    return [
+        f"{where}.{k} must be a string" for k in keys if k in item and not isinstance(item[k], str)
+    ]
+
+
+def _barcode_problems(barcode: Any) -> list[str]:
+    if not isinstance(barcode, dict):
+        return ["pass.barcode must be an object"]
+    problems = []
+    if not isinstance(barcode.get("enabled", True), bool):
+        problems.append("pass.barcode.enabled must be a boolean")
+    if not barcode.get("enabled", True):
+        return problems
+    if barcode.get("type", "qr") not in BARCODE_TYPES:
+        problems.append(f"pass.barcode.type must be one of {', '.join(sorted(BARCODE_TYPES))}")
+    source = barcode.get("source", "uuid")
+    if source not in BARCODE_SOURCES:
+        problems.append(f"pass.barcode.source must be one of {', '.join(sorted(BARCODE_SOURCES))}")
+    value = barcode.get("value")
+    if source == "custom" and (not isinstance(value, str) or not value):
+        problems.append("pass.barcode.value is required when the source is custom")
+    if not isinstance(barcode.get("displayText", False), bool):
+        problems.append("pass.barcode.displayText must be a boolean")
+    return problems
+
+
+def _nfc_problems(nfc: Any) -> list[str]:
+    if not isinstance(nfc, dict) or not isinstance(nfc.get("enabled"), bool):
+        return ['pass.nfc must be an object with a boolean "enabled"']
+    source = nfc.get("source", "uuid")
+    if source not in NFC_SOURCES:
+        return [f"pass.nfc.source must be one of {', '.join(sorted(NFC_SOURCES))}"]
+    value = nfc.get("customValue")
+    if nfc["enabled"] and source == "custom" and (not isinstance(value, str) or not value):
+        return ["pass.nfc.customValue is required when the source is custom"]
+    return []
+
+
+def _override_problems(override: Any, pass_type: PassType) -> list[str]:
+    if not isinstance(override, dict):
+        return ["pass.templateOverride must be an object"]
+    problems = []
+    for key, value in override.items():
+        where = f"pass.templateOverride.{key}"
+        if key in _COLOR_KEYS:
+            why = hex_color_problem(value)
+        elif key in _IMAGE_KEYS:
+            why = image_url_problem(value)
+        else:
+            why = "is not a template override"
+        if why is not None:
+            problems.append(f"{where} {why}")
+    thumbnail = TEMPLATE_OVERRIDE_KEYS["thumbnail"]
+    if thumbnail in override and pass_type is not PassType.GENERIC:
+        problems.append(f"pass.templateOverride.{thumbnail} is only available on generic passes")
+    return problems

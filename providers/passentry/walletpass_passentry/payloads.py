@@ -1,0 +1,514 @@
+"""Pure translation between the neutral model and PassEntry's JSON, both ways.
+
+Requests are plain objects (``pass``, ``locations``, ``beacons``, ``groupTag``, ``message``,
+``passAction``); answers are JSON:API-like resources (``data.id``, ``data.attributes``). Nothing
+here sends anything or reads settings: the provider passes in what it needs (the holder field and
+the template field value format), so hypothesis can round-trip every function without HTTP.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+from walletpass.model import (
+    Barcode,
+    BarcodeFormat,
+    Beacon,
+    Holder,
+    ImageRole,
+    IssuedPass,
+    Location,
+    Nfc,
+    Pass,
+    PassField,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    PassUrls,
+)
+from walletpass_passentry.limits import (
+    GOOGLE_PASS_SOURCE_KEY,
+    PASS_RESERVED_KEYS,
+    TEMPLATE_OVERRIDE_KEYS,
+    PassType,
+    VendorStatus,
+)
+
+__all__ = [
+    "IMAGE_ROLES",
+    "KIND_PASS_TYPES",
+    "ValueFormat",
+    "beacon_from_json",
+    "beacon_json",
+    "create_body",
+    "create_query",
+    "deep_merge",
+    "field_value",
+    "format_datetime",
+    "issued_from_list_item",
+    "issued_from_resource",
+    "location_from_json",
+    "location_json",
+    "notification_of",
+    "parse_datetime",
+    "pass_source",
+    "resource_of",
+    "status_of",
+    "unwrap_value",
+    "update_body",
+]
+
+
+class ValueFormat(StrEnum):
+    """How a template field value is written inside ``pass``.
+
+    The reference shows both: ``"fullName": "Jane Roberts"`` (older examples) and
+    ``"fullName": {"value": "Jane Roberts"}`` (the newer update and pass-binding examples).
+    """
+
+    OBJECT = "object"
+    PLAIN = "plain"
+
+
+#: The PassEntry template type a neutral kind is issued from (the template decides; the kind
+#: only tells walletpass which radius rule applies).
+KIND_PASS_TYPES: dict[PassKind, PassType] = {
+    PassKind.GENERIC: PassType.GENERIC,
+    PassKind.EVENT_TICKET: PassType.EVENT_TICKET,
+    PassKind.LOYALTY: PassType.STORE_CARD,
+    PassKind.GIFT_CARD: PassType.STORE_CARD,
+    PassKind.COUPON: PassType.GENERIC,
+    PassKind.MEMBERSHIP: PassType.GENERIC,
+    PassKind.RESERVATION: PassType.GENERIC,
+    PassKind.APPOINTMENT: PassType.GENERIC,
+    PassKind.BOARDING_PASS: PassType.TRANSIT,
+}
+
+_TYPE_KINDS: dict[str, PassKind] = {
+    PassType.GENERIC: PassKind.GENERIC,
+    PassType.EVENT_TICKET: PassKind.EVENT_TICKET,
+    PassType.STORE_CARD: PassKind.LOYALTY,
+    PassType.TRANSIT: PassKind.BOARDING_PASS,
+}
+
+#: Neutral image roles a pass can override, and the override slot each one fills.
+IMAGE_ROLES: dict[ImageRole, str] = {
+    ImageRole.LOGO: "logo",
+    ImageRole.STRIP: "banner",
+    ImageRole.HERO: "banner",
+    ImageRole.THUMBNAIL: "thumbnail",
+}
+
+_STATUSES: dict[str, PassStatus] = {
+    VendorStatus.ISSUED: PassStatus.ISSUED,
+    VendorStatus.ACTIVE: PassStatus.INSTALLED,
+    # The holder deleted it from the wallet; it is still valid and can be added again.
+    VendorStatus.REMOVED: PassStatus.ISSUED,
+    VendorStatus.DEACTIVATED: PassStatus.VOIDED,
+    VendorStatus.NULLIFIED: PassStatus.DELETED,
+}
+
+
+# ------------------------------------------------------------------------------------------
+# Scalars
+# ------------------------------------------------------------------------------------------
+
+
+def format_datetime(value: datetime) -> str:
+    """ISO 8601 in UTC with a ``Z``, to the second, as every PassEntry timestamp is written."""
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def field_value(value: Any, value_format: ValueFormat) -> Any:
+    """A neutral field value as PassEntry text (numbers exactly, datetimes in UTC)."""
+    if isinstance(value, PassField):
+        value = value.value
+    if isinstance(value, bool):
+        raise ValueError("booleans have no PassEntry text form: send the words to show")
+    if isinstance(value, datetime):
+        text = format_datetime(value)
+    elif isinstance(value, date):
+        text = value.isoformat()
+    elif isinstance(value, Decimal):
+        text = format(value, "f")
+    elif isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        text = repr(value)
+    else:
+        text = str(value)
+    return {"value": text} if value_format is ValueFormat.OBJECT else text
+
+
+def unwrap_value(value: Any) -> Any:
+    """A stored template field value, whichever of the two documented shapes it has."""
+    if isinstance(value, Mapping) and set(value) == {"value"}:
+        return value["value"]
+    return value
+
+
+def _number(value: float) -> int | float:
+    return int(value) if float(value).is_integer() else value
+
+
+# ------------------------------------------------------------------------------------------
+# Parts of a body
+# ------------------------------------------------------------------------------------------
+
+
+def location_json(location: Location) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if location.name is not None:
+        body["name"] = location.name
+    body["latitude"] = location.latitude
+    body["longitude"] = location.longitude
+    if location.radius is not None:
+        body["radius"] = _number(location.radius)
+    if location.relevant_text is not None:
+        body["message"] = location.relevant_text
+    return body
+
+
+def location_from_json(data: Mapping[str, Any]) -> Location:
+    radius = data.get("radius")
+    return Location(
+        latitude=float(data["latitude"]),
+        longitude=float(data["longitude"]),
+        radius=float(radius) if radius is not None else None,
+        relevant_text=data.get("message"),
+        name=data.get("name"),
+    )
+
+
+def beacon_json(beacon: Beacon) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if beacon.name is not None:
+        body["name"] = beacon.name
+    body["proximityUuid"] = str(beacon.proximity_uuid)
+    if beacon.major is not None:
+        body["major"] = beacon.major
+    if beacon.minor is not None:
+        body["minor"] = beacon.minor
+    if beacon.relevant_text is not None:
+        body["message"] = beacon.relevant_text
+    return body
+
+
+def beacon_from_json(data: Mapping[str, Any]) -> Beacon:
+    return Beacon(
+        proximity_uuid=data["proximityUuid"],
+        major=data.get("major"),
+        minor=data.get("minor"),
+        relevant_text=data.get("message"),
+        name=data.get("name"),
+    )
+
+
+def _barcode_json(barcode: Barcode, external_id: str | None) -> dict[str, Any]:
+    body: dict[str, Any] = {"enabled": True, "type": barcode.format.value}
+    if external_id is not None and barcode.message == external_id:
+        body["source"] = "extId"  # PassEntry fills in the extId: the value is not sent twice
+    else:
+        body["source"] = "custom"
+        body["value"] = barcode.message
+    return body
+
+
+def _nfc_json(nfc: Nfc) -> dict[str, Any]:
+    if nfc.message is None:
+        return {"enabled": True}  # PassEntry uses the pass UUID as the NFC message
+    return {"enabled": True, "source": "custom", "customValue": nfc.message}
+
+
+def _template_override(content: Pass | PassUpdate) -> dict[str, Any]:
+    override: dict[str, Any] = {}
+    if content.colors is not None:
+        for name in ("background", "foreground", "label"):
+            color = getattr(content.colors, name)
+            if color is not None:
+                override[TEMPLATE_OVERRIDE_KEYS[name]] = color.hex
+    for role, image in (content.images or {}).items():
+        slot = IMAGE_ROLES.get(ImageRole(role))
+        if slot is not None and image.url is not None:
+            override[TEMPLATE_OVERRIDE_KEYS[slot]] = image.url
+    return override
+
+
+def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra`` merged into a copy of ``base``: mappings recursively, anything else replaced."""
+    merged = copy.deepcopy(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def _pass_object(
+    content: Pass | PassUpdate,
+    *,
+    external_id: str | None,
+    holder_field: str | None,
+    value_format: ValueFormat,
+    set_fields: frozenset[str],
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    if content.holder is not None and holder_field is not None:
+        name = content.holder.display_name
+        if name is not None:
+            body[holder_field] = field_value(name, value_format)
+    for key, value in (content.fields or {}).items():
+        body[key] = field_value(value, value_format)
+    if content.barcode is not None:
+        body["barcode"] = _barcode_json(content.barcode, external_id)
+    elif "barcode" in set_fields:
+        body["barcode"] = {"enabled": False}
+    if content.nfc is not None:
+        body["nfc"] = _nfc_json(content.nfc)
+    elif "nfc" in set_fields:
+        body["nfc"] = {"enabled": False}
+    if content.expires_at is not None:
+        body["expiresAt"] = format_datetime(content.expires_at)
+    override = _template_override(content)
+    if override:
+        body["templateOverride"] = override
+    return body
+
+
+def _body(
+    content: Pass | PassUpdate,
+    *,
+    external_id: str | None,
+    holder_field: str | None,
+    value_format: ValueFormat,
+    set_fields: frozenset[str],
+) -> dict[str, Any]:
+    body: dict[str, Any] = {}
+    inner = _pass_object(
+        content,
+        external_id=external_id,
+        holder_field=holder_field,
+        value_format=value_format,
+        set_fields=set_fields,
+    )
+    if inner:
+        body["pass"] = inner
+    if content.locations is not None:
+        body["locations"] = [location_json(loc) for loc in content.locations]
+    elif "locations" in set_fields:
+        body["locations"] = []
+    if content.beacons is not None:
+        body["beacons"] = [beacon_json(b) for b in content.beacons]
+    elif "beacons" in set_fields:
+        body["beacons"] = []
+    if content.group is not None:
+        body["groupTag"] = content.group
+    return body
+
+
+def create_query(new_pass: Pass) -> dict[str, str]:
+    query = {"passTemplate": new_pass.template}
+    if new_pass.external_id is not None:
+        query["extId"] = new_pass.external_id
+    return query
+
+
+def create_body(
+    new_pass: Pass, *, holder_field: str | None, value_format: ValueFormat
+) -> dict[str, Any]:
+    """The POST ``/api/v1/passes`` body; ``Pass.extra`` is deep-merged last."""
+    body = _body(
+        new_pass,
+        external_id=new_pass.external_id,
+        holder_field=holder_field,
+        value_format=value_format,
+        set_fields=frozenset(),
+    )
+    return deep_merge(body, new_pass.extra) if new_pass.extra else body
+
+
+def update_body(
+    change: PassUpdate, *, holder_field: str | None, value_format: ValueFormat
+) -> dict[str, Any]:
+    """The PATCH body: only what the update sets. ``None`` turns NFC / barcode off and empties
+    locations / beacons (the only things PassEntry can clear); ``message`` is the push text."""
+    body = _body(
+        change,
+        external_id=None,
+        holder_field=holder_field,
+        value_format=value_format,
+        set_fields=frozenset(change.model_fields_set),
+    )
+    if change.message is not None:
+        body["message"] = change.message
+    return deep_merge(body, change.extra) if change.extra else body
+
+
+# ------------------------------------------------------------------------------------------
+# Answers
+# ------------------------------------------------------------------------------------------
+
+
+def resource_of(answer: Any) -> Mapping[str, Any]:
+    """``data`` of a single-resource answer, checked to be a pass."""
+    data = answer["data"]
+    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+        raise ValueError("the answer's data is not a resource with an id")
+    if not isinstance(data.get("attributes"), Mapping):
+        raise ValueError("the answer's data has no attributes")
+    return data
+
+
+def status_of(attributes: Mapping[str, Any]) -> PassStatus:
+    """The neutral status; a pass deactivated by its expiry time is ``expired``."""
+    vendor = attributes.get("status")
+    status = _STATUSES.get(vendor, PassStatus.UNKNOWN) if isinstance(vendor, str) else None
+    if status is PassStatus.VOIDED:
+        expires = parse_datetime(attributes.get("expiresAt"))
+        deactivated = parse_datetime(attributes.get("deactivatedAt"))
+        if expires is not None and deactivated is not None and deactivated >= expires:
+            return PassStatus.EXPIRED
+    return status or PassStatus.UNKNOWN
+
+
+def pass_source(attributes: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    source = attributes.get("passSource")
+    return source if isinstance(source, Mapping) else None
+
+
+def _barcode_of(pass_id: str, attributes: Mapping[str, Any]) -> Barcode | None:
+    data = attributes.get("barcode")
+    if not isinstance(data, Mapping) or not data.get("enabled"):
+        return None
+    source = data.get("source", "custom")
+    message = {"extId": attributes.get("extId"), "uuid": pass_id}.get(source, data.get("value"))
+    if not isinstance(message, str) or not message:
+        return None
+    try:
+        fmt = BarcodeFormat(data.get("type", "qr"))
+    except ValueError:
+        return None
+    alt_text = message if data.get("displayText") else None
+    return Barcode(message=message, format=fmt, alt_text=alt_text)
+
+
+def notification_of(headers: Mapping[str, str], answer: Mapping[str, Any]) -> dict[str, Any] | None:
+    """What PassEntry said about the push message: the header and ``meta.notifications``."""
+    meta = answer.get("meta")
+    notifications = meta.get("notifications") if isinstance(meta, Mapping) else None
+    header = headers.get("x-notification-status")
+    if header is None and not isinstance(notifications, Mapping):
+        return None
+    result: dict[str, Any] = {}
+    if isinstance(notifications, Mapping):
+        result.update({k: v for k, v in notifications.items() if k in ("status", "message")})
+    if header is not None:
+        result["header"] = header
+        result.setdefault("status", header)
+    return result
+
+
+_META_KEYS = {
+    "status": "vendor_status",
+    "passType": "pass_type",
+    "passTemplateName": "template_name",
+    "deviceType": "device_type",
+    "groupTag": "group_tag",
+    "latestMessage": "latest_message",
+    "nfc": "nfc",
+    "addedAt": "added_at",
+    "removedAt": "removed_at",
+    "deactivatedAt": "deactivated_at",
+    "nullifiedAt": "nullified_at",
+}
+
+
+def issued_from_resource(
+    answer: Any,
+    *,
+    provider: str,
+    holder_field: str | None,
+    kind: PassKind | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> IssuedPass:
+    """An ``IssuedPass`` from a pass resource answer (create, show, update, nullify)."""
+    data = resource_of(answer)
+    return _issued(data, answer, provider, holder_field, kind=kind, headers=headers or {})
+
+
+def _issued(
+    data: Mapping[str, Any],
+    answer: Any,
+    provider: str,
+    holder_field: str | None,
+    *,
+    kind: PassKind | None,
+    headers: Mapping[str, str],
+) -> IssuedPass:
+    pass_id: str = data["id"]
+    attributes: Mapping[str, Any] = data["attributes"]
+    content = attributes.get("passContent")
+    fields: dict[str, Any] = {}
+    holder: Holder | None = None
+    if isinstance(content, Mapping):
+        for key, raw_value in content.items():
+            value = unwrap_value(raw_value)
+            if key == holder_field and isinstance(value, str) and value:
+                holder = Holder(name=value)
+            elif key not in PASS_RESERVED_KEYS:
+                fields[key] = value
+    source = pass_source(attributes) or {}
+    google = source.get(GOOGLE_PASS_SOURCE_KEY)
+    pass_type = attributes.get("passType")
+    meta = {
+        name: attributes[key] for key, name in _META_KEYS.items() if attributes.get(key) is not None
+    }
+    notification = notification_of(headers, answer) if isinstance(answer, Mapping) else None
+    if notification is not None:
+        meta["notification"] = notification
+    for name in ("locations", "beacons", "passDesign"):
+        if attributes.get(name) is not None:
+            meta[name] = attributes[name]
+    return IssuedPass(
+        id=pass_id,
+        vendor_id=pass_id,
+        provider=provider,
+        template=attributes.get("passTemplateUuid"),
+        kind=kind or (_TYPE_KINDS.get(pass_type) if isinstance(pass_type, str) else None),
+        external_id=attributes.get("extId"),
+        status=status_of(attributes),
+        urls=PassUrls(
+            download=attributes.get("downloadUrl"),
+            google=google if isinstance(google, str) else None,
+        ),
+        created_at=parse_datetime(attributes.get("createdAt")),
+        expires_at=parse_datetime(attributes.get("expiresAt")),
+        holder=holder,
+        fields=fields,
+        barcode=_barcode_of(pass_id, attributes),
+        meta=meta,
+        raw=answer,
+    )
+
+
+def issued_from_list_item(
+    data: Mapping[str, Any], *, provider: str, holder_field: str | None
+) -> IssuedPass:
+    """One element of a list answer's ``data`` array."""
+    if not isinstance(data.get("id"), str) or not isinstance(data.get("attributes"), Mapping):
+        raise ValueError("a listed pass is not a resource with an id and attributes")
+    return _issued(data, data, provider, holder_field, kind=None, headers={})

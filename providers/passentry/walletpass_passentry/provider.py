@@ -1,0 +1,691 @@
+"""The PassEntry provider: declarations, pure request/response hooks and PassEntry-only operations.
+
+PassEntry (API v1) issues Apple and Google Wallet passes from templates designed in its dashboard,
+addressable by its UUID or by the caller's own ``extId``. Creates with an external id are
+RECOVERABLE: after an ambiguous failure walletpass looks the pass up by ``extId`` before sending
+again, so no duplicate is issued. ``redeem`` is emulated with ``passAction: deactivate``;
+``delete`` is PassEntry's irreversible *nullify*.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator, Mapping, Sequence
+from decimal import Decimal
+from typing import Any, ClassVar, cast
+from urllib.parse import quote, urlsplit
+
+from pydantic import Field
+
+from walletpass.capabilities import Capabilities, Capability, emulated, native, none
+from walletpass.errors import (
+    AlreadyRedeemed,
+    AuthenticationError,
+    BusinessRuleError,
+    ConfigurationError,
+    Conflict,
+    FieldProblem,
+    InvalidResponse,
+    NotFound,
+    PassExpired,
+    PermissionDenied,
+    ProviderUnavailable,
+    RateLimited,
+    ValidationError,
+)
+from walletpass.model import (
+    Beacon,
+    IssuedPass,
+    Location,
+    Pass,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    Redemption,
+)
+from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, Provider
+from walletpass.retry import Safety, parse_retry_after
+from walletpass.settings import ProviderSettings
+from walletpass.transport import VendorRequest, VendorResponse
+from walletpass_passentry import checks, limits, payloads
+from walletpass_passentry.limits import PassAction, PassSource, VendorStatus
+from walletpass_passentry.payloads import ValueFormat
+
+__all__ = ["PassEntryProvider", "PassEntrySettings"]
+
+PKPASS_MAGIC = b"PK\x03\x04"
+
+
+class PassEntrySettings(ProviderSettings):
+    """PassEntry settings: the common ones plus how template fields and scans are written."""
+
+    holder_name_field: str | None = Field(
+        default="fullName",
+        min_length=1,
+        description="the templates' field id that carries holder.name (None: holder unsupported)",
+    )
+    field_value_format: ValueFormat = Field(
+        default=ValueFormat.OBJECT,
+        description='template field values as {"value": ...} objects (newer docs) or plain text',
+    )
+    reader_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="a PassEntry reader id: redeem() also logs a scan (POST /api/v1/scans/log)",
+    )
+
+
+_KIND_NOTE = "the template's type decides; the kind only selects the geofence radius rule"
+
+
+def _kind_declarations() -> dict[str, Any]:
+    declared: dict[str, Any] = {}
+    for kind, pass_type in payloads.KIND_PASS_TYPES.items():
+        if kind in (
+            PassKind.GENERIC,
+            PassKind.EVENT_TICKET,
+            PassKind.LOYALTY,
+            PassKind.BOARDING_PASS,
+        ):
+            declared[f"kind.{kind.value}"] = native(f"a {pass_type.value} template; {_KIND_NOTE}")
+        else:
+            declared[f"kind.{kind.value}"] = emulated(
+                f"PassEntry has no {kind.value} type: issued from a {pass_type.value} template"
+            )
+    return declared
+
+
+_BARCODE_NOTE = (
+    "pass.barcode {enabled, type, source: custom, value}; source extId when the message is the "
+    "external id"
+)
+_RADIUS_NOTE = (
+    "locations[].radius in metres: more than 10 and less than 1000, at most 100 unless the pass "
+    "is an event ticket"
+)
+_OVERRIDE_NOTE = "pass.templateOverride (per-pass design; template changes stop applying)"
+
+CAPABILITIES = Capabilities(
+    {
+        # operations
+        Capability.CREATE: native(
+            "POST /api/v1/passes?passTemplate=...; with external_id (extId) RECOVERABLE: after an "
+            "ambiguous failure it is looked up by extId before any retry"
+        ),
+        Capability.GET: native("GET /api/v1/passes/{uuid or extId}"),
+        Capability.UPDATE: native("PATCH /api/v1/passes/{id} (partial)"),
+        Capability.REDEEM: emulated(
+            "reads the pass, refuses a deactivated one (AlreadyRedeemed; PassExpired after its "
+            'expiry), then PATCH {"passAction": "deactivate"} (reversible with reactivate()); '
+            "with the reader_id setting also logs a scan (POST /api/v1/scans/log)"
+        ),
+        Capability.DELETE: native(
+            "POST /api/v1/passes/{id}/nullify: IRREVERSIBLE wipe of the pass's data, a tombstone "
+            "stays (status deleted) and the extId becomes reusable; idempotent"
+        ),
+        Capability.LIST: emulated(
+            "GET /api/v1/passes, following links.next while the answer has one (PassEntry "
+            "documents no paging parameters); template and status are filtered client-side; "
+            "page_size is refused"
+        ),
+        Capability.CREATE_MANY: emulated(
+            "one create per pass, run concurrently under PassEntry's 10 requests/second per "
+            "endpoint and method (the client-side limiter sends at most 9/s per endpoint); the "
+            "CSV batch endpoint is not used"
+        ),
+        # kinds
+        **_kind_declarations(),
+        # fields
+        Capability.EXTERNAL_ID: native(
+            "?extId= on create; unique among passes that are not nullified"
+        ),
+        Capability.HOLDER_NAME: emulated(
+            "sent as the template field named by the holder_name_field setting (default fullName)"
+        ),
+        Capability.HOLDER_EMAIL: none("PassEntry passes have no holder contact data: use a field"),
+        Capability.HOLDER_PHONE: none("PassEntry passes have no holder contact data: use a field"),
+        Capability.HOLDER_LANGUAGE: none(
+            "the language is the template's (defaultLanguage and localisations)"
+        ),
+        Capability.FIELDS: native("pass.<templateFieldId>, as text"),
+        Capability.FIELD_LABELS: none("labels are part of the template: design them there"),
+        Capability.BARCODE_QR: native(_BARCODE_NOTE),
+        Capability.BARCODE_PDF417: native(_BARCODE_NOTE),
+        Capability.BARCODE_AZTEC: native(_BARCODE_NOTE),
+        Capability.BARCODE_CODE128: native(_BARCODE_NOTE),
+        Capability.BARCODE_ALT_TEXT: none(
+            "PassEntry can print only the barcode's own value under it: use "
+            'extra={"pass": {"barcode": {"displayText": true}}}'
+        ),
+        Capability.LOCATIONS: native(
+            "locations[] (Apple Wallet only); an update replaces them all",
+            limit=limits.MAX_LOCATIONS,
+        ),
+        Capability.LOCATION_RADIUS: native(_RADIUS_NOTE),
+        Capability.LOCATION_RELEVANT_TEXT: native("locations[].message"),
+        Capability.LOCATION_NAME: native("locations[].name (display only)"),
+        Capability.LOCATION_ALTITUDE: none("PassEntry locations have no altitude"),
+        Capability.LOCATION_ADDRESS: none(
+            "PassEntry geocodes the address from latitude/longitude itself"
+        ),
+        Capability.LOCATION_URL: none("PassEntry locations have no URL"),
+        Capability.BEACONS: native(
+            "beacons[] {proximityUuid, major, minor} (Apple Wallet only); an update replaces them",
+            limit=limits.MAX_BEACONS,
+        ),
+        Capability.BEACON_RELEVANT_TEXT: native("beacons[].message"),
+        Capability.BEACON_NAME: native("beacons[].name (display only)"),
+        Capability.RELEVANT_AT: none("PassEntry has no relevant date: use locations or beacons"),
+        Capability.EXPIRES_AT: native(
+            "pass.expiresAt (UTC): PassEntry deactivates the pass then (Google may lag 24 h)"
+        ),
+        Capability.COLOR_BACKGROUND: native(f"backgroundColor (hex) in {_OVERRIDE_NOTE}"),
+        Capability.COLOR_FOREGROUND: native(f"textColor (hex, iPhone only) in {_OVERRIDE_NOTE}"),
+        Capability.COLOR_LABEL: native(f"labelColor (hex, iPhone only) in {_OVERRIDE_NOTE}"),
+        Capability.LOGO_TEXT: none("the logo text is part of the template"),
+        Capability.DESCRIPTION: none("the description is part of the template"),
+        Capability.ORGANIZATION_NAME: none("the organisation name is part of the template"),
+        Capability.IMAGES: native(
+            f"logo, strip/hero (banner) and thumbnail (generic passes) as direct PNG/JPEG URLs in "
+            f"{_OVERRIDE_NOTE}; PassEntry has no image upload"
+        ),
+        Capability.GROUP: native("groupTag"),
+        Capability.NFC: native(
+            'pass.nfc {"enabled": true} (the pass UUID is the NFC message); a custom message '
+            "as source custom + customValue"
+        ),
+        Capability.BALANCE: none(
+            "no balance attribute: use a template field (loyalty balances move with scans)"
+        ),
+        Capability.TIER: none("no tier attribute: use a template field"),
+        Capability.EVENT_TITLE: none("event details are template fields: use fields"),
+        Capability.EVENT_STARTS_AT: none("event details are template fields: use fields"),
+        Capability.EVENT_DURATION: none("event details are template fields: use fields"),
+        Capability.EVENT_URL: none("event details are template fields: use fields"),
+        Capability.EXTRA: native(
+            "deep-merged last into the request body (e.g. pass options walletpass does not map)"
+        ),
+        # updates
+        Capability.UPDATE_MESSAGE: native(
+            "message: pushed to the holder; the result's meta.notification reports "
+            "X-Notification-Status and meta.notifications"
+        ),
+        Capability.UPDATE_NOTIFY: none(
+            "PassEntry notifies exactly when the update carries a message: set message, or "
+            "leave it out for a silent update"
+        ),
+        Capability.UPDATE_CLEAR: emulated(
+            'nfc / barcode set to None are switched off ({"enabled": false}), locations / '
+            "beacons set to None are emptied; nothing else can be cleared"
+        ),
+        # PassEntry-only operations
+        "deactivate": native('PATCH {"passAction": "deactivate"} (shown as expired; reversible)'),
+        "reactivate": native('PATCH {"passAction": "reactivate"}'),
+        "download_pkpass": native(
+            "GET /api/v1/passes/{id}?includePassSource=apple, base64-decoded; only while the "
+            "pass is not active (installed)"
+        ),
+        "google_save_url": native(
+            "GET /api/v1/passes/{id}?includePassSource=google -> googleDownloadUrl; only while "
+            "the pass is not active"
+        ),
+        "replace_locations": native("PATCH with locations[]: replaces all the pass's locations"),
+        "replace_beacons": native("PATCH with beacons[]: replaces all the pass's beacons"),
+    }
+)
+
+
+def _passes_path(pass_id: str | None = None, action: str | None = None) -> tuple[str, str]:
+    """A pass URL path and the template logged (and rate-limited) instead of it."""
+    path = f"{limits.API_PREFIX}/passes"
+    template = path
+    if pass_id is not None:
+        path += f"/{quote(pass_id, safe='')}"
+        template += "/{id}"
+    if action is not None:
+        path += f"/{action}"
+        template += f"/{action}"
+    return path, template
+
+
+def _request(
+    method: str,
+    path: tuple[str, str],
+    safety: Safety,
+    *,
+    query: Mapping[str, Any] | None = None,
+    body: Any = None,
+) -> VendorRequest:
+    """A request rate-limited per endpoint and method, as PassEntry counts them."""
+    url, template = path
+    extra: dict[str, Any] = {} if body is None else {"json": body}
+    return VendorRequest(
+        method,
+        url,
+        safety,
+        query=dict(query) if query else None,
+        path_template=template,
+        rate_key=f"{method} {template}",
+        **extra,
+    )
+
+
+class PassEntryProvider(Provider):
+    """PassEntry API v1 (https://passentry.com): Apple and Google Wallet passes from templates."""
+
+    name: ClassVar[str] = "passentry"
+    Settings: ClassVar[type[ProviderSettings]] = PassEntrySettings
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
+    default_rate_limit: ClassVar[float | None] = float(limits.CLIENT_RATE_PER_SECOND)
+    summary: ClassVar[str] = (
+        "PassEntry API v1: Apple and Google Wallet passes from templates, by UUID or extId"
+    )
+    extra_operations: ClassVar[tuple[str, ...]] = (
+        "deactivate",
+        "reactivate",
+        "download_pkpass",
+        "google_save_url",
+        "replace_locations",
+        "replace_beacons",
+    )
+    error_table: ClassVar[Sequence[ErrorRule]] = (
+        ErrorRule(ValidationError, status=400),
+        ErrorRule(AuthenticationError, status=401),
+        ErrorRule(PermissionDenied, status=403),
+        ErrorRule(NotFound, status=404),
+        ErrorRule(Conflict, status=409),
+        ErrorRule(ValidationError, status=415),
+        ErrorRule(ValidationError, status=422),
+        ErrorRule(RateLimited, status=429, retryable=True),
+        ErrorRule(ProviderUnavailable, status=range(500, 600), retryable=True),
+    )
+
+    @property
+    def _settings(self) -> PassEntrySettings:
+        return cast("PassEntrySettings", self.settings)
+
+    # -- credentials, errors, retries --------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.settings.api_key is None:
+            raise ConfigurationError(
+                "provider 'passentry' needs an api_key (e.g. set WALLETPASS_PASSENTRY_API_KEY)",
+                provider=self.name,
+            )
+        return {"Authorization": f"Bearer {self.settings.api_key.get_secret_value()}"}
+
+    @staticmethod
+    def retry_after(headers: Mapping[str, str]) -> float | None:
+        """PassEntry's 429 says how long to wait in ``x-rate-limit-retry-after``, decimal seconds
+        (``0.35``), not in the standard ``Retry-After``; a gateway may still send the latter."""
+        hint = parse_retry_after(headers.get("x-rate-limit-retry-after"))
+        return hint if hint is not None else parse_retry_after(headers.get("retry-after"))
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        """PassEntry errors are ``{"errors": ["..."]}``; JSON:API error objects are read too."""
+        try:
+            body = response.json()
+        except InvalidResponse:
+            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        errors = body.get("errors") if isinstance(body, Mapping) else None
+        if not isinstance(errors, list) or not errors:
+            return super().parse_error(response)
+        messages: list[str] = []
+        code: str | None = None
+        for error in errors:
+            if isinstance(error, Mapping):
+                text = error.get("detail") or error.get("title") or error.get("message")
+                messages.append(str(text) if text else str(dict(error)))
+                if code is None and error.get("code") is not None:
+                    code = str(error["code"])
+            else:
+                messages.append(str(error))
+        return ErrorInfo(message="; ".join(messages), code=code, details=body)
+
+    # -- ids --------------------------------------------------------------------------------
+
+    def decode_id(self, pass_id: str) -> str:
+        """A pass UUID or extId: opaque, but it must fit the ``/passes/{id}`` path slot."""
+        why = limits.id_problem(pass_id)
+        if why is not None:
+            raise ValidationError.from_problems([FieldProblem("pass_id", why)], provider=self.name)
+        return pass_id
+
+    @classmethod
+    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
+        return checks.pass_problems(new_pass)
+
+    @classmethod
+    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
+        return checks.update_problems(change)
+
+    def _settings_problems(self, content: Pass | PassUpdate) -> list[FieldProblem]:
+        """Checks that depend on this instance's settings (the holder field)."""
+        holder_field = self._settings.holder_name_field
+        if content.holder is None or content.holder.display_name is None:
+            return []
+        if holder_field is None:
+            return [
+                FieldProblem(
+                    "holder.name",
+                    "the holder_name_field setting is None: put the name in a template field",
+                )
+            ]
+        if content.fields and holder_field in content.fields:
+            return [
+                FieldProblem(
+                    f"fields.{holder_field}",
+                    "is also set by holder.name (holder_name_field): give only one of them",
+                )
+            ]
+        return []
+
+    def _refuse(self, problems: list[FieldProblem], operation: str) -> None:
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation=operation)
+
+    # -- create ------------------------------------------------------------------------------
+
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        self._refuse(self._settings_problems(new_pass), "create")
+        body = payloads.create_body(
+            new_pass,
+            holder_field=self._settings.holder_name_field,
+            value_format=self._settings.field_value_format,
+        )
+        safety = Safety.RECOVERABLE if new_pass.external_id is not None else Safety.UNSAFE
+        return _request(
+            "POST", _passes_path(), safety, query=payloads.create_query(new_pass), body=body
+        )
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        return self._issued(response, kind=new_pass.kind)
+
+    def _issued(self, response: VendorResponse, kind: PassKind | None = None) -> IssuedPass:
+        return payloads.issued_from_resource(
+            response.json(),
+            provider=self.name,
+            holder_field=self._settings.holder_name_field,
+            kind=kind,
+            headers=response.headers,
+        )
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        """The live pass with this extId from this template, or ``None`` (then it was not made).
+
+        A nullified pass, or one from another template, is not the one being created.
+        """
+        if new_pass.external_id is None:
+            return None
+        try:
+            found = self.parse(
+                self.parse_get, self.send(self.build_get(new_pass.external_id), "create"), ""
+            )
+        except NotFound:
+            return None
+        if found.status is PassStatus.DELETED or found.template != new_pass.template:
+            return None
+        return found.model_copy(update={"kind": new_pass.kind})
+
+    # -- get ---------------------------------------------------------------------------------
+
+    def build_get(self, pass_id: str, source: PassSource | None = None) -> VendorRequest:
+        query = {"includePassSource": source.value} if source is not None else None
+        return _request("GET", _passes_path(pass_id), Safety.SAFE, query=query)
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        return self._issued(response)
+
+    # -- update ------------------------------------------------------------------------------
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        self._refuse(self._settings_problems(change), "update")
+        body = payloads.update_body(
+            change,
+            holder_field=self._settings.holder_name_field,
+            value_format=self._settings.field_value_format,
+        )
+        # A repeated PATCH changes nothing more, but would push its message a second time.
+        safety = Safety.UNSAFE if change.message is not None else Safety.IDEMPOTENT
+        return _request("PATCH", _passes_path(pass_id), safety, body=body)
+
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
+        return self._issued(response)
+
+    # -- redeem (emulated) and delete ---------------------------------------------------------
+
+    def build_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> VendorRequest:
+        problems: list[FieldProblem] = []
+        if amount is not None:
+            problems.append(
+                FieldProblem(
+                    "amount",
+                    "PassEntry redeems by deactivating the pass and takes no amount: keep "
+                    "balances in a template field with update()",
+                )
+            )
+        unknown = sorted(set(options) - {"reader_id"})
+        if unknown:
+            problems.append(
+                FieldProblem("options", f"only 'reader_id' is accepted, got {', '.join(unknown)}")
+            )
+        reader = options.get("reader_id")
+        if reader is not None and (not isinstance(reader, str) or not reader):
+            problems.append(FieldProblem("options.reader_id", "must be a non-empty string"))
+        self._refuse(problems, "redeem")
+        return self._action_request(pass_id, PassAction.DEACTIVATE)
+
+    def _action_request(self, pass_id: str, action: PassAction) -> VendorRequest:
+        return _request(
+            "PATCH", _passes_path(pass_id), Safety.IDEMPOTENT, body={"passAction": action.value}
+        )
+
+    def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
+        issued = self._issued(response)
+        deactivated = issued.meta.get("deactivated_at")
+        return Redemption(
+            pass_id=pass_id,
+            provider=self.name,
+            status=PassStatus.VOIDED,
+            redeemed_at=payloads.parse_datetime(deactivated),
+            method="deactivate",
+            raw=issued.raw,
+        )
+
+    def build_scan_log(self, issued: IssuedPass, reader_id: str) -> VendorRequest:
+        """The logged (externally validated) scan that records a redeem at a reader."""
+        scan = {
+            "readerId": reader_id,
+            "scanType": "barcode",
+            "status": "successful",
+            "statusDetail": "",
+            "scanValue": issued.vendor_id,
+            "passId": issued.vendor_id,
+        }
+        path = f"{limits.API_PREFIX}/scans/log"
+        return _request("POST", (path, path), Safety.UNSAFE, body={"scan": scan})
+
+    def execute_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Redemption:
+        request = self.build_redeem(pass_id, amount, options)
+        current = self.execute_get(pass_id)
+        if current.status is PassStatus.DELETED:
+            raise NotFound(f"pass {pass_id!r} was nullified", provider=self.name)
+        if current.status is PassStatus.EXPIRED:
+            raise PassExpired(
+                f"pass {pass_id!r} expired at {current.expires_at}", provider=self.name
+            )
+        if current.status is PassStatus.VOIDED:
+            raise AlreadyRedeemed(
+                f"pass {pass_id!r} is already deactivated (redeemed)", provider=self.name
+            )
+        redemption = self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
+        reader = options.get("reader_id") or self._settings.reader_id
+        if reader is None:
+            return redemption
+        scan = self.send(self.build_scan_log(current, reader), "redeem").json()
+        return redemption.model_copy(update={"raw": {"pass": redemption.raw, "scan": scan}})
+
+    def build_delete(self, pass_id: str) -> VendorRequest:
+        return _request("POST", _passes_path(pass_id, "nullify"), Safety.IDEMPOTENT)
+
+    # -- list --------------------------------------------------------------------------------
+
+    def build_list(self, filters: ListFilters) -> VendorRequest:
+        if filters.page_size is not None:
+            self._refuse(
+                [
+                    FieldProblem(
+                        "page_size",
+                        "PassEntry documents no paging parameters: pages follow links.next",
+                    )
+                ],
+                "list",
+            )
+        return _request("GET", _passes_path(), Safety.SAFE, query=filters.extra or None)
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        answer = response.json()
+        data = answer["data"]
+        if not isinstance(data, list):
+            raise ValueError("the list answer's data is not an array")
+        items = [
+            payloads.issued_from_list_item(
+                item, provider=self.name, holder_field=self._settings.holder_name_field
+            )
+            for item in data
+        ]
+        items = [
+            item
+            for item in items
+            if (filters.template is None or item.template == filters.template)
+            and (filters.status is None or item.status is filters.status)
+        ]
+        links = answer.get("links")
+        link = links.get("next") if isinstance(links, Mapping) else None
+        return Page(items, self._next_request(link, response) if link else None)
+
+    def _next_request(self, link: Any, response: VendorResponse) -> VendorRequest:
+        if not isinstance(link, str):
+            raise ValueError("links.next is not a URL")
+        target = urlsplit(link)
+        base = urlsplit(self.settings.base_url or self.default_base_url or "")
+        if target.netloc and (target.scheme, target.netloc) != (base.scheme, base.netloc):
+            raise InvalidResponse(
+                f"links.next points at another host ({target.scheme}://{target.netloc}); "
+                "walletpass does not send the API key there",
+                provider=self.name,
+                status=response.status,
+                request_id=response.request_id,
+            )
+        return _request("GET", (link, _passes_path()[1]), Safety.SAFE)
+
+    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+        """Pages through ``links.next``; the first request is built (and checked) at once."""
+        return self._pages(self.build_list(filters), filters)
+
+    def _pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
+        request: VendorRequest | None = first
+        seen: set[str] = set()
+        while request is not None:
+            page = self.parse(self.parse_list, self.send(request, "list"), filters)
+            yield from page.items
+            request = page.next
+            if request is not None:
+                if request.path in seen:
+                    raise InvalidResponse(
+                        "PassEntry's links.next repeats a page already read", provider=self.name
+                    )
+                seen.add(request.path)
+
+    # -- PassEntry-only operations ------------------------------------------------------------
+
+    def deactivate(self, pass_id: str) -> IssuedPass:
+        """Deactivate the pass: wallets show it as expired; ``reactivate()`` undoes it."""
+        return self._pass_action(pass_id, PassAction.DEACTIVATE)
+
+    def reactivate(self, pass_id: str) -> IssuedPass:
+        """Undo ``deactivate()`` (Apple users may have to unhide the pass in Wallet)."""
+        return self._pass_action(pass_id, PassAction.REACTIVATE)
+
+    def _pass_action(self, pass_id: str, action: PassAction) -> IssuedPass:
+        with self._guard(action.value):
+            checked = self._check_id(pass_id)
+            response = self.send(self._action_request(checked, action), action.value)
+            return self.parse(self._issued, response)
+
+    def download_pkpass(self, pass_id: str) -> bytes:
+        """The Apple ``.pkpass`` file, to deliver without PassEntry's download page.
+
+        PassEntry returns it only while the pass is not active (not installed in a wallet).
+        """
+        with self._guard("download_pkpass"):
+            source = self._pass_source(pass_id, PassSource.APPLE, "download_pkpass")
+            for value in source.values():
+                data = _decode_pkpass(value)
+                if data is not None:
+                    return data
+            raise InvalidResponse(
+                "PassEntry's passSource holds no base64 .pkpass", provider=self.name
+            )
+
+    def google_save_url(self, pass_id: str) -> str:
+        """The Add-to-Google-Wallet URL (``googleDownloadUrl``), while the pass is not active."""
+        with self._guard("google_save_url"):
+            source = self._pass_source(pass_id, PassSource.GOOGLE, "google_save_url")
+            url = source.get(limits.GOOGLE_PASS_SOURCE_KEY)
+            if not isinstance(url, str) or not url:
+                raise InvalidResponse(
+                    "PassEntry's passSource has no googleDownloadUrl", provider=self.name
+                )
+            return url
+
+    def _pass_source(self, pass_id: str, source: PassSource, operation: str) -> Mapping[str, Any]:
+        checked = self._check_id(pass_id)
+        response = self.send(self.build_get(checked, source), operation)
+        attributes = self.parse(lambda r: payloads.resource_of(r.json())["attributes"], response)
+        found = payloads.pass_source(attributes)
+        if found is not None:
+            return found
+        if attributes.get("status") == VendorStatus.ACTIVE:
+            raise BusinessRuleError(
+                f"pass {checked!r} is active (installed in a wallet): PassEntry returns its "
+                f"{source.value} pass source only while it is not; share urls.download instead",
+                provider=self.name,
+                operation=operation,
+                code="PASS_ACTIVE",
+            )
+        raise InvalidResponse(
+            f"PassEntry returned no passSource for includePassSource={source.value}",
+            provider=self.name,
+        )
+
+    def replace_locations(self, pass_id: str, locations: Sequence[Location]) -> IssuedPass:
+        """Replace all the pass's locations (an empty list removes them)."""
+        return self._replace(pass_id, "replace_locations", locations=list(locations))
+
+    def replace_beacons(self, pass_id: str, beacons: Sequence[Beacon]) -> IssuedPass:
+        """Replace all the pass's beacons (an empty list removes them)."""
+        return self._replace(pass_id, "replace_beacons", beacons=list(beacons))
+
+    def _replace(self, pass_id: str, operation: str, **change: Any) -> IssuedPass:
+        with self._guard(operation):
+            checked, prepared = self.prepare_update(pass_id, PassUpdate(**change))
+            return self.execute_update(checked, prepared)
+
+
+def _decode_pkpass(value: Any) -> bytes | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        data = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return data if data.startswith(PKPASS_MAGIC) else None
