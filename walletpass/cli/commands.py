@@ -1,0 +1,379 @@
+"""What each subcommand does. Every function takes the parsed arguments and returns an exit status.
+
+Commands go through the public API only (``connect``-style resolution, ``Provider`` methods), so
+the command line behaves exactly like application code would, errors included.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from walletpass.cli import content, render
+from walletpass.cli.parser import UsageError
+from walletpass.cli.session import Selection, describe_config_search, select_provider
+from walletpass.config import env_prefix
+from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.matrix import ProviderMatrix
+from walletpass.matrix import render as render_matrix
+from walletpass.provider import Provider
+from walletpass.redaction import MASK, is_secret_key
+from walletpass.registry import available_providers, load_provider_class, provider_info
+from walletpass.settings import secret_setting_names
+
+__all__ = ["COMMANDS"]
+
+
+def _out(text: str) -> None:
+    sys.stdout.write(text)
+
+
+def _warn(text: str) -> None:
+    sys.stderr.write(f"walletpass: warning: {render.clean(text)}\n")
+
+
+def _json_wanted(args: argparse.Namespace) -> bool:
+    return bool(getattr(args, "json", False))
+
+
+@contextmanager
+def _connected(args: argparse.Namespace) -> Iterator[Provider]:
+    provider = select_provider(args).resolved.connect()
+    try:
+        yield provider
+    finally:
+        provider.close()
+
+
+# ------------------------------------------------------------------------------------------
+# Providers and their declarations
+# ------------------------------------------------------------------------------------------
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from walletpass.testing.emulators import available_emulators
+
+    emulators = set(available_emulators())
+    found: list[dict[str, Any]] = []
+    for name in available_providers():
+        info = provider_info(name)
+        try:
+            summary = load_provider_class(name).summary
+            loads = True
+        except WalletPassError as exc:
+            summary, loads = f"cannot be loaded: {exc}", False
+        found.append(
+            {
+                "name": name,
+                "package": info.distribution
+                or ("registered in this process" if info.registered_in_process else None),
+                "version": info.version,
+                "target": info.target,
+                "emulator": name in emulators,
+                "loads": loads,
+                "summary": summary,
+            }
+        )
+    if _json_wanted(args):
+        _out(render.dump_json(found))
+        return 0
+    _out(
+        render.table(
+            ["NAME", "PACKAGE", "VERSION", "EMULATOR", "SUMMARY"],
+            (
+                [
+                    p["name"],
+                    p["package"] or "",
+                    p["version"] or "",
+                    "yes" if p["emulator"] else "no",
+                    p["summary"],
+                ]
+                for p in found
+            ),
+        )
+    )
+    return 0
+
+
+def _matrix_of(name: str) -> ProviderMatrix:
+    provider_cls = load_provider_class(name)
+    info = provider_info(name)
+    return ProviderMatrix.of(provider_cls, package=info.distribution, version=info.version)
+
+
+def cmd_capabilities(args: argparse.Namespace) -> int:
+    fmt = args.format or ("json" if _json_wanted(args) else "table")
+    status = 0
+    matrices: list[ProviderMatrix] = []
+    if args.providers:
+        matrices = [_matrix_of(name) for name in dict.fromkeys(args.providers)]
+    else:
+        for name in available_providers():
+            try:
+                matrices.append(_matrix_of(name))
+            except WalletPassError as exc:
+                _warn(f"left out {name!r}: {exc}")
+                status = 1
+    _out(render_matrix(matrices, fmt))
+    return status
+
+
+# ------------------------------------------------------------------------------------------
+# Pass operations
+# ------------------------------------------------------------------------------------------
+
+
+def _show_pass(args: argparse.Namespace, issued: Any) -> None:
+    raw = bool(getattr(args, "raw", False))
+    if _json_wanted(args):
+        _out(render.dump_json(render.pass_data(issued, raw=raw)))
+    else:
+        _out(render.pass_table(issued, raw=raw))
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    new_pass = content.build_pass(args)
+    with _connected(args) as wallet:
+        _show_pass(args, wallet.create(new_pass))
+    return 0
+
+
+def cmd_get(args: argparse.Namespace) -> int:
+    with _connected(args) as wallet:
+        _show_pass(args, wallet.get(args.pass_id))
+    return 0
+
+
+def cmd_update(args: argparse.Namespace) -> int:
+    change = content.build_update(args)
+    with _connected(args) as wallet:
+        _show_pass(args, wallet.update(args.pass_id, change))
+    return 0
+
+
+def cmd_redeem(args: argparse.Namespace) -> int:
+    with _connected(args) as wallet:
+        redemption = wallet.redeem(
+            args.pass_id, amount=args.amount, options=dict(args.options or ())
+        )
+    if _json_wanted(args):
+        _out(render.dump_json(redemption.model_dump(mode="json", exclude={"raw"})))
+    else:
+        _out(render.redemption_table(redemption))
+    return 0
+
+
+def cmd_delete(args: argparse.Namespace) -> int:
+    with _connected(args) as wallet:
+        wallet.delete(args.pass_id)
+    if _json_wanted(args):
+        _out(render.dump_json({"id": args.pass_id, "deleted": True}))
+    else:
+        _out(f"deleted {render.clean(args.pass_id)}\n")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    with _connected(args) as wallet:
+        found = wallet.list(template=args.template, status=args.status, page_size=args.page_size)
+        passes = list(itertools.islice(found, args.limit or None))
+    if _json_wanted(args):
+        _out(render.dump_json([render.pass_data(p) for p in passes]))
+    elif passes:
+        _out(render.passes_table(passes))
+    else:
+        _out("no passes\n")
+    return 0
+
+
+# ------------------------------------------------------------------------------------------
+# Configuration
+# ------------------------------------------------------------------------------------------
+
+
+def _uses_http(provider: Provider) -> bool:
+    """Whether the provider talks HTTP through the build hooks (the fake does not)."""
+    hooks = ("build_create", "build_get", "build_update", "build_redeem", "build_list")
+    return any(getattr(type(provider), hook) is not getattr(Provider, hook) for hook in hooks)
+
+
+def _missing(selection: Selection) -> tuple[Provider | None, list[str]]:
+    try:
+        provider = selection.resolved.connect()
+    except ConfigurationError as exc:
+        return None, [exc.message]
+    if not _uses_http(provider):
+        return provider, []
+    try:
+        provider.make_transport().close()
+    except ConfigurationError as exc:
+        return provider, [exc.message]
+    return provider, []
+
+
+def _shown(name: str, value: Any, secret: bool) -> Any:
+    if value is None:
+        return None
+    if secret or is_secret_key(name):
+        return MASK
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    if isinstance(value, dict):
+        return {k: _shown(k, v, False) for k, v in value.items()}
+    return value
+
+
+def cmd_config_check(args: argparse.Namespace) -> int:
+    selection = select_provider(args)
+    resolved = selection.resolved
+    settings_cls = load_provider_class(resolved.provider).Settings
+    secrets = secret_setting_names(settings_cls)
+    provider, missing = _missing(selection)
+    try:
+        values: dict[str, Any] = (
+            dict(provider.settings) if provider is not None else dict(resolved.values)
+        )
+    finally:
+        if provider is not None:
+            provider.close()
+    prefix = env_prefix(resolved.provider)
+    provider_cls = load_provider_class(resolved.provider)
+    if values.get("base_url") is None and provider_cls.default_base_url:
+        values["base_url"] = provider_cls.default_base_url
+    settings = {
+        name: {
+            "value": _shown(
+                name,
+                values[name] if name in values else field.get_default(call_default_factory=True),
+                name in secrets,
+            ),
+            "source": resolved.sources.get(name, "default"),
+            "secret": name in secrets,
+            "env": prefix + name.upper(),
+        }
+        for name, field in settings_cls.model_fields.items()
+    }
+    report = {
+        "provider": resolved.provider,
+        "provider_source": selection.provider_source,
+        "config_file": str(resolved.file) if resolved.file else None,
+        "settings": settings,
+        "missing": missing,
+        "ok": not missing,
+    }
+    if _json_wanted(args):
+        _out(render.dump_json(report))
+    else:
+        _out(
+            render.pairs(
+                [
+                    ("provider", f"{resolved.provider}  ({selection.provider_source})"),
+                    ("config file", resolved.file or describe_config_search()),
+                ]
+            )
+            + "\n"
+        )
+        _out(
+            render.table(
+                ["SETTING", "VALUE", "SOURCE", "ENVIRONMENT VARIABLE"],
+                (
+                    [
+                        name,
+                        _display(entry["value"]),
+                        entry["source"],
+                        entry["env"],
+                    ]
+                    for name, entry in settings.items()
+                ),
+            )
+        )
+        _out("\n" + ("ready: nothing is missing (nothing was sent)\n" if not missing else ""))
+    if missing:
+        raise ConfigurationError(
+            "configuration incomplete: " + "; ".join(missing), provider=resolved.provider
+        )
+    return 0
+
+
+def _display(value: Any) -> str:
+    if value is None:
+        return "not set"
+    if isinstance(value, str):
+        return value
+    return render.dump_json(value).replace("\n", " ").replace("  ", "").strip()
+
+
+# ------------------------------------------------------------------------------------------
+# Emulators
+# ------------------------------------------------------------------------------------------
+
+
+def cmd_emulate(args: argparse.Namespace) -> int:
+    from walletpass.testing import emulator as harness
+    from walletpass.testing.emulators import load_emulator
+
+    app = load_emulator(args.vendor, **dict(args.options or ()))
+    api_key = getattr(app, "api_key", None)
+    prefix = env_prefix(args.vendor)
+
+    def ready(url: str) -> None:
+        lines = [f"serving the {args.vendor} emulator at {url} (Ctrl-C to stop)"]
+        settings = f"{prefix}BASE_URL={url}"
+        if isinstance(api_key, str):
+            lines.append(f"test API key: {api_key}")
+            settings += f" {prefix}API_KEY={api_key}"
+        lines.append(f"point walletpass at it with: {settings}")
+        print("\n".join(lines), flush=True)
+
+    try:
+        with _stop_on_sigterm():
+            harness.serve(app, host=args.host, port=args.port, ready=ready)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+            "choose another --port (0 picks a free one)"
+        ) from exc
+    return 0
+
+
+@contextmanager
+def _stop_on_sigterm() -> Iterator[None]:
+    """``kill`` (or a test harness terminating us) stops the server as Ctrl-C does."""
+    import signal
+
+    def stop(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    try:
+        previous = signal.signal(signal.SIGTERM, stop)
+    except ValueError:  # not the main thread (main() called from a thread): leave it alone
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    if args.config_command == "check":
+        return cmd_config_check(args)
+    raise UsageError("config needs an action: walletpass config check")
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "providers": cmd_providers,
+    "capabilities": cmd_capabilities,
+    "create": cmd_create,
+    "get": cmd_get,
+    "update": cmd_update,
+    "redeem": cmd_redeem,
+    "delete": cmd_delete,
+    "list": cmd_list,
+    "config": cmd_config,
+    "emulate": cmd_emulate,
+}
