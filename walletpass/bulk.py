@@ -301,7 +301,9 @@ class _Runner:
         self, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally
     ) -> None:
         window: deque[Future[BulkItem] | BulkItem] = deque()
-        max_window = concurrency * 2
+        # Outcomes leave in input order, so a slow item (a retry backing off) holds back those
+        # behind it; a deep window keeps every worker busy meanwhile, in bounded memory.
+        max_window = concurrency * 16
 
         def settle_oldest() -> None:
             pending = window.popleft()

@@ -158,7 +158,11 @@ def _put(data: dict[str, Any], path: list[str], value: Any) -> None:
 
 
 def read_rows(path: str | Path, source: RowSource) -> Iterator[Pass | WalletPassError]:
-    """Stream a ``.csv`` or ``.jsonl`` file as passes (or the row's error), in file order."""
+    """Stream a ``.csv`` or ``.jsonl`` file as passes (or the row's error), in file order.
+
+    The file's type and readability are checked now, before the first row is asked for, so a
+    caller learns of a wrong path before it has set anything else in motion.
+    """
     file = Path(path)
     suffix = file.suffix.lower()
     if suffix not in (".csv", ".jsonl", ".ndjson"):
@@ -171,6 +175,10 @@ def read_rows(path: str | Path, source: RowSource) -> Iterator[Pass | WalletPass
         raise ValidationError.from_problems(
             [FieldProblem("file", f"cannot read {file}: {exc.strerror}")]
         ) from None
+    return _passes(handle, suffix, source)
+
+
+def _passes(handle: IO[str], suffix: str, source: RowSource) -> Iterator[Pass | WalletPassError]:
     with handle:
         rows = _csv_rows(handle) if suffix == ".csv" else _jsonl_rows(handle)
         for number, row in rows:

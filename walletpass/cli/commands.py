@@ -365,6 +365,12 @@ def cmd_config(args: argparse.Namespace) -> int:
     raise UsageError("config needs an action: walletpass config check")
 
 
+def cmd_issue(args: argparse.Namespace) -> int:
+    from walletpass.cli.issue import cmd_issue as run_issue
+
+    return run_issue(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "providers": cmd_providers,
     "capabilities": cmd_capabilities,
@@ -374,6 +380,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "redeem": cmd_redeem,
     "delete": cmd_delete,
     "list": cmd_list,
+    "issue": cmd_issue,
     "config": cmd_config,
     "emulate": cmd_emulate,
 }

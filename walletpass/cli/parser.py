@@ -23,6 +23,7 @@ __all__ = [
     "UsageError",
     "assignment",
     "build_parser",
+    "column_mapping",
     "location",
 ]
 
@@ -65,6 +66,7 @@ examples:
   walletpass get fp_0123456789abcdef
   walletpass redeem fp_0123456789abcdef
   walletpass list --status redeemed --json
+  walletpass issue members.csv --template loyalty --map "Member No=external_id" --journal run.db
   walletpass capabilities pass2u --format md
   WALLETPASS_PROVIDER=pass2u WALLETPASS_PASS2U_API_KEY=... walletpass config check
 """
@@ -99,6 +101,14 @@ def assignment(text: str, *, what: str = "KEY=VALUE") -> tuple[str, Any]:
         raise argparse.ArgumentTypeError(
             f"{text!r}: the value after ':=' must be JSON (e.g. points:=120, vip:=true)"
         ) from None
+
+
+def column_mapping(text: str) -> tuple[str, str]:
+    """``Column Name=target``: split at the first ``=``; column names may contain spaces."""
+    column, sep, target = text.partition("=")
+    if not sep or not column.strip():
+        raise argparse.ArgumentTypeError(f"expected COLUMN=FIELD, got {text!r}")
+    return column.strip(), target.strip()
 
 
 def location(text: str) -> dict[str, float]:
@@ -394,6 +404,55 @@ def build_parser() -> CliParser:
     )
     listing.add_argument(
         "--page-size", metavar="N", type=_positive_int, help="passes per vendor request"
+    )
+
+    issue = command(
+        "issue",
+        "issue a pass for every row of a CSV or JSON Lines file",
+        "Issue a pass for every row of a CSV or JSON Lines file, with a progress bar, a results "
+        "file (row, pass id, urls, status, error) and, with --journal, safe resumption after a "
+        "crash or Ctrl-C: rerun the same command and nothing is issued twice. A column named "
+        "like a field (external_id, holder.name, holder.email, barcode, expires_at, ...) goes "
+        "there; any other column becomes a template field of the same name. Exit status 0 only "
+        "when every row has its pass.",
+    )
+    issue.add_argument("file", metavar="FILE", help="a .csv (with a header row) or .jsonl file")
+    issue.add_argument(
+        "--template",
+        metavar="NAME",
+        help="template for every row (default: the file's template column)",
+    )
+    issue.add_argument(
+        "--map",
+        metavar="COLUMN=FIELD",
+        dest="mapping",
+        action="append",
+        type=column_mapping,
+        help="send COLUMN to FIELD (e.g. 'Member No=external_id', 'Points=fields.points'); "
+        "an empty FIELD drops the column (repeatable)",
+    )
+    issue.add_argument(
+        "--tz", metavar="ZONE", help="timezone for dates in the file that carry none"
+    )
+    issue.add_argument(
+        "--journal",
+        metavar="FILE",
+        help="SQLite journal that makes the run resumable without duplicates",
+    )
+    issue.add_argument(
+        "--results",
+        metavar="FILE",
+        help="where to write per-row results, .csv or .jsonl (default: FILE.results.csv or "
+        ".jsonl next to the input)",
+    )
+    issue.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_positive_int,
+        help="requests in flight at once (default: the provider's setting)",
+    )
+    issue.add_argument(
+        "--no-progress", action="store_true", help="no progress bar (e.g. in CI logs)"
     )
 
     config = command("config", "inspect the configuration", "Inspect the configuration.")

@@ -15,6 +15,7 @@ Only the standard library is used, so serving an emulator needs nothing beyond w
 from __future__ import annotations
 
 import json
+import random
 import re
 import socket
 import struct
@@ -270,6 +271,20 @@ class _PendingFault:
         )
 
 
+@dataclass
+class _RandomFaults:
+    faults: tuple[Fault, ...]
+    rate: float
+    method: str | None
+    path: re.Pattern[str] | None
+    rng: random.Random
+
+    def matches(self, method: str, path: str) -> bool:
+        return (self.method is None or self.method == method) and (
+            self.path is None or bool(self.path.fullmatch(path))
+        )
+
+
 class _ConnectionDropped(Exception):
     pass
 
@@ -342,6 +357,9 @@ class EmulatorApp:
     def __init__(self) -> None:
         self.journal = Journal()
         self._faults: list[_PendingFault] = []
+        self._random_faults: list[_RandomFaults] = []
+        #: How many requests a fault was applied to (queued or random).
+        self.faults_applied = 0
         self._faults_lock = threading.Lock()
         self.lock = threading.RLock()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
@@ -367,9 +385,37 @@ class EmulatorApp:
                 _PendingFault(fault, method.upper() if method else None, pattern, times)
             )
 
+    def inject_randomly(
+        self,
+        faults: Iterable[Fault],
+        *,
+        rate: float,
+        method: str | None = None,
+        path: str | None = None,
+        seed: int | None = None,
+    ) -> None:
+        """Apply one of ``faults``, picked at random, to a ``rate`` share of matching requests.
+
+        What a flaky vendor looks like over a long run (soak tests). A seed makes the sequence
+        of decisions repeatable; which request gets which fault still depends on arrival order.
+        Faults queued with :meth:`inject` take precedence.
+        """
+        chosen = tuple(faults)
+        if not chosen:
+            raise ValueError("inject_randomly needs at least one fault")
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError("rate is a share of requests, between 0 and 1")
+        pattern = re.compile(path) if path is not None else None
+        rule = _RandomFaults(
+            chosen, rate, method.upper() if method else None, pattern, random.Random(seed)
+        )
+        with self._faults_lock:
+            self._random_faults.append(rule)
+
     def clear_faults(self) -> None:
         with self._faults_lock:
             self._faults.clear()
+            self._random_faults.clear()
 
     def _take_fault(self, method: str, path: str) -> Fault | None:
         with self._faults_lock:
@@ -378,7 +424,12 @@ class EmulatorApp:
                     pending.remaining -= 1
                     if pending.remaining <= 0:
                         self._faults.remove(pending)
+                    self.faults_applied += 1
                     return pending.fault
+            for rule in self._random_faults:
+                if rule.matches(method, path) and rule.rng.random() < rule.rate:
+                    self.faults_applied += 1
+                    return rule.rng.choice(rule.faults)
         return None
 
     # -- hooks ---------------------------------------------------------------------------
@@ -516,6 +567,10 @@ def _request_from_environ(environ: dict[str, Any]) -> EmulatorRequest:
 class _ThreadingServer(ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
+    # socketserver's default backlog of 5 overflows under a concurrent client: the kernel then
+    # drops handshakes (a one-second SYN retry) or connections that already carry a request,
+    # which a client must treat as "maybe processed". A real vendor's load balancer does not.
+    request_queue_size = 1024
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Dropped connections are injected on purpose; anything else is the emulator's own bug

@@ -1,0 +1,296 @@
+"""``walletpass issue FILE``: a pass for every row of a CSV or JSON Lines export.
+
+The run streams: rows are read, sent and written to the results file one at a time, so a
+million-row export costs no more memory than a hundred rows. With ``--journal`` the run can be
+killed at any moment and started again with the same command: what succeeded is skipped, what
+failed retryably is retried, and what was in flight is looked up at the vendor before anything is
+sent again (see :mod:`walletpass.journal`). A bad row is reported with its number and reason and
+the run goes on; the exit status is 0 only when every row has its pass.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, Any, Protocol
+
+from walletpass.cli import render
+from walletpass.cli.parser import UsageError
+from walletpass.cli.session import select_provider
+from walletpass.errors import OutcomeUnknown, ValidationError
+from walletpass.model import BulkItem, BulkResult
+from walletpass.rows import TARGETS, RowError, RowSource, read_rows, timezone_named
+
+__all__ = ["RESULT_COLUMNS", "cmd_issue", "count_rows", "results_path_for"]
+
+RESULT_COLUMNS = (
+    "row",
+    "external_id",
+    "status",
+    "pass_id",
+    "vendor_id",
+    "download_url",
+    "apple_url",
+    "google_url",
+    "error_type",
+    "error",
+)
+
+#: How many failing rows are named on the terminal before the rest are left to the results file.
+SHOWN_FAILURES = 20
+
+
+def results_path_for(source: Path) -> Path:
+    """``members.csv`` -> ``members.results.csv``; JSON Lines inputs get JSON Lines results."""
+    suffix = ".csv" if source.suffix.lower() == ".csv" else ".jsonl"
+    return source.with_name(f"{source.stem}.results{suffix}")
+
+
+def count_rows(path: Path) -> int | None:
+    """Data rows in the file (one cheap pass, constant memory), for the progress bar's ETA."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            if path.suffix.lower() == ".csv":
+                return max(0, sum(1 for _ in csv.reader(handle)) - 1)
+            return sum(1 for line in handle if line.strip())
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None  # read_rows reports the problem properly
+
+
+def _mapping(pairs: list[tuple[str, str]] | None) -> dict[str, str]:
+    mapping: dict[str, str] = {}
+    for column, target in pairs or ():
+        if target and target not in TARGETS and not target.startswith("fields."):
+            known = ", ".join(sorted(TARGETS))
+            raise UsageError(
+                f"--map {column}={target}: unknown target {target!r}; use fields.<key> for a "
+                f"template field, an empty target to drop the column, or one of: {known}"
+            )
+        mapping[column] = target
+    return mapping
+
+
+def _row_source(args: argparse.Namespace) -> RowSource:
+    try:
+        zone = timezone_named(args.tz) if args.tz else None
+    except ValueError as exc:
+        raise UsageError(f"--tz: {exc}") from None
+    return RowSource(template=args.template, mapping=_mapping(args.mapping), default_tz=zone)
+
+
+# ------------------------------------------------------------------------------------------
+# The results file
+# ------------------------------------------------------------------------------------------
+
+
+def _status(item: BulkItem) -> str:
+    if item.error is None:
+        return "skipped" if item.skipped else "issued"
+    if isinstance(item.error, OutcomeUnknown) or getattr(item.error, "outcome_unknown", False):
+        return "unknown"
+    if isinstance(item.error, RowError):
+        return "invalid"
+    return "failed"
+
+
+def result_record(item: BulkItem) -> dict[str, Any]:
+    issued = item.issued
+    error = item.error
+    return {
+        "row": item.index + 1,
+        "external_id": item.external_id,
+        "status": _status(item),
+        "pass_id": issued.id if issued else None,
+        "vendor_id": issued.vendor_id if issued else None,
+        "download_url": issued.urls.download if issued else None,
+        "apple_url": issued.urls.apple if issued else None,
+        "google_url": issued.urls.google if issued else None,
+        "error_type": type(error).__name__ if error is not None else None,
+        "error": str(error) if error is not None else None,
+    }
+
+
+class _ResultsWriter:
+    """Appends one record per settled row and flushes it, so a killed run leaves a usable file."""
+
+    def __init__(self, handle: IO[str], as_csv: bool) -> None:
+        self._handle = handle
+        self._csv = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS) if as_csv else None
+        if self._csv is not None:
+            self._csv.writeheader()
+
+    def write(self, record: dict[str, Any]) -> None:
+        if self._csv is not None:
+            self._csv.writerow({k: "" if v is None else v for k, v in record.items()})
+        else:
+            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self._handle.flush()
+
+
+@contextmanager
+def _results_file(path: Path) -> Iterator[_ResultsWriter]:
+    try:
+        handle = path.open("w", newline="", encoding="utf-8")
+    except OSError as exc:
+        raise ValidationError(
+            f"cannot write the results file {path}: {exc.strerror}; choose one with --results"
+        ) from None
+    with handle:
+        yield _ResultsWriter(handle, path.suffix.lower() == ".csv")
+
+
+# ------------------------------------------------------------------------------------------
+# Progress
+# ------------------------------------------------------------------------------------------
+
+
+class _Progress(Protocol):
+    def advance(self, item: BulkItem, succeeded: int, failed: int) -> None: ...
+    def say(self, text: str) -> None: ...
+    def close(self) -> None: ...
+
+
+class _BarProgress:
+    """A live bar (rate, ETA, successes, failures) drawn by tqdm on stderr."""
+
+    def __init__(self, total: int | None) -> None:
+        from tqdm import tqdm
+
+        self._bar = tqdm(
+            total=total,
+            unit="pass",
+            file=sys.stderr,
+            mininterval=0.25,
+            dynamic_ncols=True,
+            desc="issuing",
+        )
+
+    def advance(self, item: BulkItem, succeeded: int, failed: int) -> None:
+        self._bar.set_postfix_str(f"ok={succeeded} failed={failed}", refresh=False)
+        self._bar.update(1)
+
+    def say(self, text: str) -> None:
+        self._bar.write(text, file=sys.stderr)
+
+    def close(self) -> None:
+        self._bar.close()
+
+
+class _LineProgress:
+    """Without tqdm (or with ``--no-progress``): a line now and then, readable in logs."""
+
+    def __init__(self, total: int | None, every: float | None) -> None:
+        self._total = total
+        self._every = every
+        self._started = time.monotonic()
+        self._last = self._started
+        self._done = 0
+
+    def advance(self, item: BulkItem, succeeded: int, failed: int) -> None:
+        self._done += 1
+        now = time.monotonic()
+        if self._every is None or now - self._last < self._every:
+            return
+        self._last = now
+        rate = self._done / max(now - self._started, 1e-9)
+        of = f"/{self._total}" if self._total is not None else ""
+        sys.stderr.write(
+            f"issuing: {self._done}{of} rows, {succeeded} ok, {failed} failed, {rate:.1f} pass/s\n"
+        )
+
+    def say(self, text: str) -> None:
+        sys.stderr.write(text + "\n")
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(total: int | None, enabled: bool) -> _Progress:
+    if not enabled:
+        return _LineProgress(total, every=None)
+    try:
+        return _BarProgress(total)
+    except ImportError:
+        return _LineProgress(total, every=5.0)
+
+
+# ------------------------------------------------------------------------------------------
+# The command
+# ------------------------------------------------------------------------------------------
+
+
+def cmd_issue(args: argparse.Namespace) -> int:
+    source_path = Path(args.file)
+    rows = _row_source(args)
+    results_path = Path(args.results) if args.results else results_path_for(source_path)
+    if results_path.resolve() == source_path.resolve():
+        raise UsageError("--results must not be the input file")
+    if args.concurrency is not None and args.concurrency < 1:
+        raise UsageError("--concurrency must be at least 1")
+    passes = read_rows(source_path, rows)  # checks the file's type and that it can be read
+    total = count_rows(source_path)
+    provider = select_provider(args).resolved.connect()
+    shown = 0
+    try:
+        with _results_file(results_path) as results:
+            progress = _progress(total, enabled=not args.no_progress)
+            succeeded = failed = 0
+
+            def on_item(item: BulkItem) -> None:
+                nonlocal succeeded, failed, shown
+                results.write(result_record(item))
+                if item.ok:
+                    succeeded += 1
+                else:
+                    failed += 1
+                    if shown < SHOWN_FAILURES:
+                        shown += 1
+                        progress.say(
+                            f"row {item.index + 1}: {type(item.error).__name__}: "
+                            f"{render.clean(item.error)}"
+                        )
+                progress.advance(item, succeeded, failed)
+
+            try:
+                result = provider.create_many(
+                    passes,
+                    concurrency=args.concurrency,
+                    journal=args.journal,
+                    on_item=on_item,
+                    keep_items=False,
+                )
+            finally:
+                progress.close()
+    finally:
+        provider.close()
+    if result.failed > shown:
+        sys.stderr.write(f"... and {result.failed - shown} more failed rows: see {results_path}\n")
+    _summary(args, result, results_path)
+    return 0 if result.failed == 0 else 1
+
+
+def _summary(args: argparse.Namespace, result: BulkResult, results_path: Path) -> None:
+    summary = {
+        "rows": result.total,
+        "succeeded": result.succeeded,
+        "failed": result.failed,
+        "skipped": result.skipped,
+        "results": str(results_path),
+        "journal": args.journal,
+    }
+    if getattr(args, "json", False):
+        sys.stdout.write(render.dump_json(summary))
+        return
+    earlier = f" ({result.skipped} settled by an earlier run)" if result.skipped else ""
+    sys.stdout.write(
+        f"{result.succeeded} of {result.total} rows issued{earlier}; {result.failed} failed\n"
+        f"results: {results_path}\n"
+    )
+    if result.failed and not args.journal:
+        sys.stdout.write("tip: rerun with --journal FILE to retry only what failed\n")
