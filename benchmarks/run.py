@@ -1,0 +1,327 @@
+"""Side-by-side benchmarks: what walletpass costs on top of the alternatives, as ratios.
+
+    .venv/bin/python benchmarks/run.py            # the full run (about two minutes)
+    .venv/bin/python benchmarks/run.py --quick    # a smaller run that checks everything works
+
+Every comparison runs both sides in the same process, interleaved in rounds against the same
+emulator (served from a separate process, as a vendor would be), so machine noise hits both sides
+alike; we report medians. Nothing here is a pass/fail test: the targets are printed next to the
+figures, and docs/performance.md records a run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+import walletpass
+from walletpass import Barcode, Pass
+from walletpass.provider import Provider
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from sdk_comparison import livepasses_rows  # noqa: E402
+
+
+@dataclass
+class Row:
+    section: str
+    name: str
+    walletpass: str
+    baseline: str
+    ratio: float | None
+    target: str
+    met: bool | None
+
+    def cells(self) -> list[str]:
+        ratio = "n/a" if self.ratio is None else f"{self.ratio:.3f}x"
+        verdict = {True: "yes", False: "NO", None: "-"}[self.met]
+        return [
+            self.section,
+            self.name,
+            self.walletpass,
+            self.baseline,
+            ratio,
+            self.target,
+            verdict,
+        ]
+
+
+# ------------------------------------------------------------------------------------------
+# Emulators in their own process
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Emulator:
+    url: str
+    api_key: str
+
+
+@contextmanager
+def emulator(vendor: str, *, latency: float = 0.0, **options: Any) -> Iterator[Emulator]:
+    args = [sys.executable, str(HERE / "emulator_process.py"), vendor, "--latency", str(latency)]
+    for key, value in options.items():
+        args += ["--option", f"{key}={json.dumps(value)}"]
+    process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {vendor} emulator did not start")
+        info = json.loads(line)
+        yield Emulator(info["url"], info["api_key"])
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=10)
+
+
+# ------------------------------------------------------------------------------------------
+# Vendors compared (any provider with an emulator could be added here)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Vendor:
+    name: str
+    documented_rate: float
+    sample: Callable[[str, int], Pass]
+
+
+VENDORS = [
+    Vendor(
+        "pass2u",
+        100.0,
+        lambda run, i: Pass(
+            template="1919", barcode=Barcode(message=f"{run}-{i}"), fields={"name": f"Member {i}"}
+        ),
+    ),
+    Vendor(
+        "passentry",
+        10.0,
+        lambda run, i: Pass(
+            template="2e2d7ee8c306e8f0223dbdc1",
+            external_id=f"{run}-{i}",
+            fields={"fullName": f"Member {i}"},
+        ),
+    ),
+]
+
+
+# ------------------------------------------------------------------------------------------
+# 1. Per-call overhead: walletpass vs requests.Session sending the identical request
+# ------------------------------------------------------------------------------------------
+
+
+def _raw_call(session: requests.Session, provider: Provider, base: str, request: Any) -> Any:
+    headers = {**provider.auth_headers(), **provider.default_headers(), **request.headers}
+    response = session.request(
+        request.method,
+        base.rstrip("/") + "/" + request.path.lstrip("/"),
+        params=request.query,
+        json=request.json if request.has_json else None,
+        headers=headers,
+        timeout=30,
+    )
+    response.raise_for_status()
+    return response.json() if response.content and request.expect == "json" else response.content
+
+
+def per_call_rows(vendor: Vendor, rounds: int, per_round: int) -> list[Row]:
+    unlimited = {"rate_limit": 1_000_000}
+    with emulator(vendor.name, **unlimited) as emu:
+        wallet = walletpass.connect(
+            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
+        )
+        session = requests.Session()
+        counter = iter(range(10**9))
+        # Warm both paths (connection pools, imports, pydantic validators).
+        for _ in range(20):
+            wallet.create(vendor.sample("warm-w", next(counter)))
+            request = wallet.build_create(
+                wallet.prepare_create(vendor.sample("warm-r", next(counter)))
+            )
+            _raw_call(session, wallet, emu.url, request)
+        times: dict[str, list[float]] = {
+            "wp create": [],
+            "raw create": [],
+            "wp get": [],
+            "raw get": [],
+        }
+        ids: list[str] = []
+        for _ in range(rounds):
+            passes = [vendor.sample("w", next(counter)) for _ in range(per_round)]
+            raw_requests = [
+                wallet.build_create(wallet.prepare_create(vendor.sample("r", next(counter))))
+                for _ in range(per_round)
+            ]
+            started = time.perf_counter()
+            for new_pass in passes:
+                ids.append(wallet.create(new_pass).id)
+            times["wp create"].append((time.perf_counter() - started) / per_round)
+            started = time.perf_counter()
+            for request in raw_requests:
+                _raw_call(session, wallet, emu.url, request)
+            times["raw create"].append((time.perf_counter() - started) / per_round)
+
+            chosen = ids[-per_round:]
+            get_requests = [wallet.build_get(pass_id) for pass_id in chosen]
+            started = time.perf_counter()
+            for pass_id in chosen:
+                wallet.get(pass_id)
+            times["wp get"].append((time.perf_counter() - started) / per_round)
+            started = time.perf_counter()
+            for request in get_requests:
+                _raw_call(session, wallet, emu.url, request)
+            times["raw get"].append((time.perf_counter() - started) / per_round)
+        wallet.close()
+        session.close()
+    rows = []
+    for op in ("create", "get"):
+        ours = statistics.median(times[f"wp {op}"])
+        theirs = statistics.median(times[f"raw {op}"])
+        ratio = ours / theirs
+        rows.append(
+            Row(
+                "per-call overhead",
+                f"{vendor.name} {op}",
+                f"{ours * 1000:.3f} ms",
+                f"{theirs * 1000:.3f} ms (raw requests)",
+                ratio,
+                "<= 1.15x",
+                ratio <= 1.15,
+            )
+        )
+    return rows
+
+
+# ------------------------------------------------------------------------------------------
+# 3. create_many throughput vs the ideal the vendor's rate limit and latency allow
+# ------------------------------------------------------------------------------------------
+
+
+def throughput_row(vendor: Vendor, count: int, latency: float) -> Row:
+    with emulator(vendor.name, latency=latency) as emu:
+        wallet = walletpass.connect(vendor.name, base_url=emu.url, api_key=emu.api_key)
+        # One call alone measures the round trip a worker cannot beat.
+        started = time.perf_counter()
+        wallet.create(vendor.sample("probe", 0))
+        round_trip = time.perf_counter() - started
+        time.sleep(1.5)  # let the vendor's one-second window forget the probe
+        concurrency = wallet.settings.concurrency
+        passes = (vendor.sample("bulk", i) for i in range(count))
+        started = time.perf_counter()
+        result = wallet.create_many(passes)
+        elapsed = time.perf_counter() - started
+        wallet.close()
+    if result.failed:
+        raise RuntimeError(f"{vendor.name}: {result.failed} creates failed in the throughput run")
+    ideal_rate = min(vendor.documented_rate, concurrency / round_trip)
+    # The last request still takes a round trip after the limiter lets it go.
+    ideal = (count - 1) / ideal_rate + round_trip
+    measured_rate = count / elapsed
+    efficiency = ideal / elapsed
+    return Row(
+        "create_many throughput",
+        f"{vendor.name}: {count} passes, {latency * 1000:.0f} ms latency",
+        f"{measured_rate:.1f} passes/s ({elapsed:.2f} s)",
+        f"ideal {ideal_rate:.1f}/s ({ideal:.2f} s)",
+        efficiency,
+        ">= 0.90 of ideal",
+        efficiency >= 0.90,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# 4. Start-up: import time and `walletpass --help`
+# ------------------------------------------------------------------------------------------
+
+
+def _best_wall_time(args: list[str], repeat: int) -> float:
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run(args, check=True, stdout=subprocess.DEVNULL)
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def startup_rows(repeat: int) -> list[Row]:
+    python = sys.executable
+    deps = "import requests, pydantic, stevedore, dateutil.parser, dateutil.tz"
+    bare = _best_wall_time([python, "-c", "pass"], repeat)
+    ours = _best_wall_time([python, "-c", "import walletpass"], repeat)
+    theirs = _best_wall_time([python, "-c", deps], repeat)
+    cli = Path(python).with_name("walletpass")
+    helped = _best_wall_time([str(cli), "--help"], repeat)
+    return [
+        Row(
+            "start-up",
+            "import walletpass (beyond bare python)",
+            f"{(ours - bare) * 1000:.0f} ms",
+            f"{(theirs - bare) * 1000:.0f} ms (its dependencies alone)",
+            (ours - bare) / (theirs - bare),
+            "close to 1x",
+            None,
+        ),
+        Row(
+            "start-up",
+            "walletpass --help (wall time)",
+            f"{helped * 1000:.0f} ms",
+            f"{bare * 1000:.0f} ms (bare python)",
+            helped / bare,
+            "-",
+            None,
+        ),
+    ]
+
+
+# ------------------------------------------------------------------------------------------
+
+
+def render(rows: list[Row]) -> str:
+    headers = ["section", "benchmark", "walletpass", "baseline", "ratio", "target", "met"]
+    table = [headers, *[row.cells() for row in rows]]
+    widths = [max(len(line[i]) for line in table) for i in range(len(headers))]
+    lines = ["  ".join(cell.ljust(widths[i]) for i, cell in enumerate(line)) for line in table]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
+    parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    args = parser.parse_args(argv)
+    quick = args.quick
+    rows: list[Row] = []
+    for vendor in VENDORS:
+        rows += per_call_rows(vendor, rounds=3 if quick else 15, per_round=10 if quick else 40)
+    rows += livepasses_rows(quick=quick)
+    for vendor in VENDORS:
+        count = int(vendor.documented_rate * (1 if quick else 10))
+        rows.append(throughput_row(vendor, count=max(count, 10), latency=0.02))
+    rows += startup_rows(repeat=3 if quick else 10)
+    print(render(rows))
+    if args.json:
+        Path(args.json).write_text(
+            json.dumps([row.__dict__ for row in rows], indent=2, default=str), encoding="utf-8"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
