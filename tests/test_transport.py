@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
+import requests
 
 from walletpass import IssuedPass, Pass
 from walletpass.capabilities import Capabilities, Capability, native
@@ -917,3 +918,17 @@ def test_closed_provider_refuses_to_send(app: ItemsApp, server: EmulatorServer) 
     assert len(errors) == 1
     assert isinstance(errors[0], ConfigurationError)
     assert len(app.journal) == 1
+
+
+def test_emulator_journal_shows_the_content_type_the_client_sent(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    # The journal is what emulators check headers against: a header the client left out must
+    # stay absent, not appear as the HTTP default "text/plain".
+    with requests.Session() as session:
+        session.get(f"{server.url}/items/a1", timeout=5)
+        session.post(f"{server.url}/items", json={"id": "a2"}, timeout=5)
+
+    first, second = app.journal.entries
+    assert first.headers.get("Content-Type") is None
+    assert second.headers.get("Content-Type") == "application/json"

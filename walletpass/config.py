@@ -20,6 +20,7 @@ from typing import Any
 
 from walletpass.errors import ConfigurationError
 from walletpass.provider import Provider
+from walletpass.redaction import MASK, is_secret_key
 from walletpass.registry import load_provider_class
 from walletpass.settings import ProviderSettings, secret_setting_names
 
@@ -70,11 +71,18 @@ def _env_value(raw: str, settings_cls: type[ProviderSettings], setting: str) -> 
     ):
         try:
             return json.loads(raw)
-        except ValueError:
+        except (TypeError, ValueError):
             raise ConfigurationError(
                 f"setting {setting!r} from the environment must be JSON"
             ) from None
     return raw
+
+
+def _is_file(path: Path) -> bool:
+    try:
+        return path.is_file()
+    except (OSError, ValueError):  # a name too long for the file system, a NUL byte
+        return False
 
 
 def find_config_file(env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Path | None:
@@ -82,16 +90,18 @@ def find_config_file(env: Mapping[str, str] | None = None, cwd: Path | None = No
     explicit = env.get(CONFIG_ENV)
     if explicit:
         path = Path(explicit).expanduser()
-        if not path.is_file():
+        if not _is_file(path):
             raise ConfigurationError(f"{CONFIG_ENV} points to {path}, which is not a file")
         return path
     base = cwd or Path.cwd()
     for candidate in (base / CONFIG_FILE_NAME, base / "pyproject.toml"):
-        if candidate.is_file():
-            if candidate.name == "pyproject.toml" and "walletpass" not in _read_toml(candidate).get(
-                "tool", {}
-            ):
-                continue
+        if _is_file(candidate):
+            if candidate.name == "pyproject.toml":
+                tool = _read_toml(candidate).get("tool", {})
+                if not isinstance(tool, dict):
+                    raise ConfigurationError(f"{candidate}: [tool] must be a table")
+                if "walletpass" not in tool:
+                    continue
             return candidate
     return None
 
@@ -127,6 +137,18 @@ class ResolvedConfig:
     values: dict[str, Any]
     sources: dict[str, str] = field(default_factory=dict)
     file: Path | None = None
+    #: Names of the settings that hold secrets (masked in the repr).
+    secrets: frozenset[str] = frozenset()
+
+    def __repr__(self) -> str:
+        shown = {
+            key: MASK if key in self.secrets or is_secret_key(key) else value
+            for key, value in self.values.items()
+        }
+        return (
+            f"ResolvedConfig(provider={self.provider!r}, values={shown!r}, "
+            f"sources={self.sources!r}, file={self.file!r})"
+        )
 
     def connect(self) -> Provider:
         return load_provider_class(self.provider)(self.values)
@@ -143,10 +165,16 @@ def resolve_config(
 ) -> ResolvedConfig:
     """Work out the provider and its settings without connecting (``walletpass config check``)."""
     env = os.environ if env is None else env
+    if not isinstance(env, Mapping):
+        raise ConfigurationError("env must be a mapping of environment variable names to values")
     config_path: Path | None
     if path is not None:
+        if not isinstance(path, str | os.PathLike):
+            raise ConfigurationError(
+                f"the configuration path must be a file path, not {type(path).__name__}"
+            )
         config_path = Path(path)
-        if not config_path.is_file():
+        if not _is_file(config_path):
             raise ConfigurationError(f"configuration file {config_path} does not exist")
     else:
         config_path = find_config_file(env) if use_file else None
@@ -162,7 +190,15 @@ def resolve_config(
         raise ConfigurationError("the configured provider name must be a string")
     settings_cls = load_provider_class(name).Settings
 
-    file_values = dict((section.get("providers") or {}).get(name) or {})
+    providers = section.get("providers") or {}
+    if not isinstance(providers, dict):
+        raise ConfigurationError(f"{config_path}: providers must be a table of provider tables")
+    file_values = providers.get(name) or {}
+    if not isinstance(file_values, dict):
+        raise ConfigurationError(
+            f"{config_path}: providers.{name} must be a table of settings", provider=name
+        )
+    file_values = dict(file_values)
     secrets = secret_setting_names(settings_cls)
     leaked = sorted(secrets & set(file_values))
     if leaked:
@@ -183,7 +219,9 @@ def resolve_config(
         for key, value in layer.items():
             values[key] = value
             sources[key] = origin
-    return ResolvedConfig(provider=name, values=values, sources=sources, file=config_path)
+    return ResolvedConfig(
+        provider=name, values=values, sources=sources, file=config_path, secrets=secrets
+    )
 
 
 def connect(name: str, /, **settings: Any) -> Provider:

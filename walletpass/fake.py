@@ -27,6 +27,7 @@ from pydantic import Field
 from walletpass.capabilities import Capabilities, Capability, native
 from walletpass.errors import (
     AlreadyRedeemed,
+    ConfigurationError,
     Conflict,
     FieldProblem,
     NotFound,
@@ -115,19 +116,30 @@ class _Store:
     """Passes as JSON rows in SQLite; one connection guarded by a lock (thread-safe)."""
 
     def __init__(self, path: str | None) -> None:
+        try:
+            self._conn = self._open(path)
+        except (OSError, ValueError, sqlite3.Error) as exc:
+            raise ConfigurationError(
+                f"the fake provider cannot keep passes in path {path!r}: {exc}", provider="fake"
+            ) from None
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def _open(path: str | None) -> sqlite3.Connection:
         target = ":memory:"
         if path:
             file = Path(path).expanduser()
             file.parent.mkdir(parents=True, exist_ok=True)
             target = str(file)
-        self._conn = sqlite3.connect(
-            target, check_same_thread=False, timeout=30, isolation_level=None
-        )
-        self._lock = threading.Lock()
-        with self._lock:
+        conn = sqlite3.connect(target, check_same_thread=False, timeout=30, isolation_level=None)
+        try:
             if path:
-                self._conn.execute("PRAGMA journal_mode=WAL")
-            self._conn.executescript(_SCHEMA)
+                conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+        except BaseException:
+            conn.close()
+            raise
+        return conn
 
     def close(self) -> None:
         with self._lock:
@@ -272,10 +284,16 @@ class FakeProvider(Provider):
         The fault strikes after every check has passed, where a real provider would talk to its
         vendor, so validation still comes first, exactly as in production.
         """
-        valid = {c.value for c in Capability if c.is_operation} | {"*"}
-        if operation not in valid:
+        # create_many issues each pass through create: a create fault strikes per item.
+        valid = {c.value for c in Capability if c.is_operation} - {"create_many"} | {"*"}
+        if not isinstance(operation, str) or operation not in valid:
+            hint = (
+                "; create_many fails per item: inject 'create' faults"
+                if operation == "create_many"
+                else ""
+            )
             raise ValidationError.from_problems(
-                [FieldProblem("operation", f"must be one of {', '.join(sorted(valid))}")]
+                [FieldProblem("operation", f"must be one of {', '.join(sorted(valid))}{hint}")]
             )
         if not (
             isinstance(error, WalletPassError)
@@ -324,6 +342,11 @@ class FakeProvider(Provider):
                 ]
             )
         return pass_id
+
+    def template_of(self, pass_id: str) -> str | None:
+        # Fake ids do not carry the template, the store does: updates rename alias fields too.
+        issued = self._store.get(pass_id)
+        return issued.template if issued is not None else None
 
     def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
         return self._store.find_external(new_pass.external_id) if new_pass.external_id else None

@@ -9,6 +9,7 @@ live in that vendor's ``limits`` module.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Iterator, Mapping
@@ -25,11 +26,13 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    ValidatorFunctionWrapHandler,
+    WrapValidator,
     field_validator,
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
-from pydantic_core import CoreSchema, core_schema
+from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from walletpass.errors import FieldProblem, ValidationError
 
@@ -177,6 +180,11 @@ def _require_aware(value: datetime) -> datetime:
 
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
 
+
+def _color_error(message: str) -> ValidationError:
+    return ValidationError.from_problems([FieldProblem("color", message)])
+
+
 _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 _RGB = re.compile(r"^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$", re.IGNORECASE)
 
@@ -192,12 +200,16 @@ class Color:
 
     def __init__(self, red: int, green: int, blue: int) -> None:
         for name, component in (("red", red), ("green", green), ("blue", blue)):
+            if isinstance(component, bool) or not isinstance(component, int):
+                raise _color_error(f"colour component {name} must be an integer")
             if not 0 <= component <= 255:
-                raise ValueError(f"colour component {name}={component} is outside 0..255")
+                raise _color_error(f"colour component {name}={component} is outside 0..255")
         self.red, self.green, self.blue = red, green, blue
 
     @classmethod
     def parse(cls, text: str) -> Color:
+        if not isinstance(text, str):
+            raise _color_error("colour must be a string '#RRGGBB' or 'rgb(r, g, b)'")
         text = text.strip()
         if match := _HEX.match(text):
             value = int(match.group(1), 16)
@@ -205,7 +217,7 @@ class Color:
         if match := _RGB.match(text):
             r, g, b = (int(part) for part in match.groups())
             return cls(r, g, b)
-        raise ValueError(f"colour {text!r} must be written #RRGGBB or rgb(r, g, b)")
+        raise _color_error(f"colour {text!r} must be written #RRGGBB or rgb(r, g, b)")
 
     @property
     def hex(self) -> str:
@@ -236,10 +248,13 @@ class Color:
         def validate(value: Any) -> Color:
             if isinstance(value, Color):
                 return value
-            if isinstance(value, str):
-                return cls.parse(value)
-            if isinstance(value, tuple | list) and len(value) == 3:
-                return cls(*(int(v) for v in value))
+            try:
+                if isinstance(value, str):
+                    return cls.parse(value)
+                if isinstance(value, tuple | list) and len(value) == 3:
+                    return cls(*value)
+            except ValidationError as exc:  # pydantic reports it under the field's own path
+                raise ValueError(exc.problems[0].message) from None
             raise ValueError("colour must be a string '#RRGGBB' or 'rgb(r, g, b)'")
 
         return core_schema.no_info_plain_validator_function(
@@ -414,13 +429,48 @@ class PassField(NeutralModel):
     label: str | None = Field(default=None, max_length=255)
 
 
-FieldValue = FieldScalar | PassField
+_FIELD_VALUE_HINT = "must be text, a number, a boolean, a date or datetime, or {value, label}"
+
+
+def _one_field_problem(value: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """Report a bad field value once, under its key, instead of once per union member.
+
+    Pydantic explains the failure against every member of the union, under locations named after
+    its internal schemas; the caller only needs to know what is wrong with the value they gave.
+    """
+    try:
+        return handler(value)
+    except PydanticValidationError as exc:
+        errors = exc.errors(include_url=False, include_input=False)
+    if isinstance(value, Mapping | PassField):  # a labelled field: say which part is wrong
+        labelled = [e for e in errors if e["loc"][:1] == ("PassField",)]
+        if labelled:
+            first = labelled[0]
+            where = ".".join(str(part) for part in first["loc"][1:2])
+            message = first["msg"].removeprefix("Value error, ")
+            reason = f"{where}: {message}" if where else message
+            raise PydanticCustomError("field_value", "{reason}", {"reason": reason})
+    own = [e["msg"].removeprefix("Value error, ") for e in errors if e["type"] == "value_error"]
+    reason = own[0] if own else _FIELD_VALUE_HINT
+    raise PydanticCustomError("field_value", "{reason}", {"reason": reason})
+
+
+FieldValue = Annotated[FieldScalar | PassField, WrapValidator(_one_field_problem)]
 FieldKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s]+$")]
 
 
 # --------------------------------------------------------------------------------------------
 # Pass, PassUpdate
 # --------------------------------------------------------------------------------------------
+
+
+def _plain_json(value: dict[str, Any]) -> dict[str, Any]:
+    """``extra`` ends up verbatim in a vendor's JSON body, so it must be plain JSON data."""
+    try:
+        json.dumps(value, allow_nan=False, ensure_ascii=False).encode("utf-8")
+    except (TypeError, ValueError) as exc:  # UnicodeEncodeError is a ValueError
+        raise ValueError(f"must be plain JSON data: {exc}") from None
+    return value
 
 
 class _PassContent(NeutralModel):
@@ -445,7 +495,7 @@ class _PassContent(NeutralModel):
     balance: Balance | None = None
     tier: str | None = Field(default=None, min_length=1, max_length=100)
     event: Event | None = None
-    extra: dict[str, Any] | None = None
+    extra: Annotated[dict[str, Any], AfterValidator(_plain_json)] | None = None
 
 
 class Pass(_PassContent):

@@ -584,6 +584,10 @@ class Provider:
         with self._guard("create_many"):
             self.require(Capability.CREATE_MANY)
             self.require(Capability.CREATE)
+            if isinstance(passes, str | bytes | Mapping | Pass) or not isinstance(passes, Iterable):
+                raise ValidationError.from_problems(
+                    [FieldProblem("passes", "must be an iterable of passes, e.g. a list")]
+                )
             return run_create_many(
                 self,
                 passes,
@@ -675,7 +679,9 @@ class Provider:
 
     def _list_filters(self, template: Any, status: Any, page_size: Any, extra: Any) -> ListFilters:
         problems = []
-        if template is not None and (not isinstance(template, str) or not template):
+        if template is not None and (
+            not isinstance(template, str) or not template or not _is_unicode(template)
+        ):
             problems.append(FieldProblem("template", "must be a non-empty string"))
         if status is not None:
             try:
@@ -792,6 +798,15 @@ class Provider:
     def _guarded_iter(self, operation: str, items: Iterator[IssuedPass]) -> Iterator[IssuedPass]:
         with self._guard(operation):
             yield from items
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogates), as the model requires of strings."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _rename(fields: Mapping[str, Any], alias: TemplateAlias) -> dict[str, Any]:

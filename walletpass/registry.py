@@ -165,9 +165,21 @@ def load_provider_class(name: str) -> type[Provider]:
     return provider_cls
 
 
+def _distribution_name(name: str, target: str) -> str | None:
+    """The distribution that declares this entry point (stevedore's cached ones lack ``dist``)."""
+    for ep in _entry_points():
+        if ep.name == name and ep.value == target and ep.dist is not None:
+            return str(ep.dist.metadata["Name"])
+    return None
+
+
 def _load_failed(name: str, entry_point: Any, error: BaseException) -> ProviderNotFound:
     dist = getattr(entry_point, "dist", None)
-    package = dist.metadata["Name"] if dist is not None else entry_point.value.split(":")[0]
+    package = (
+        (dist.metadata["Name"] if dist is not None else None)
+        or _distribution_name(name, entry_point.value)
+        or entry_point.value.split(":")[0]
+    )
     return ProviderNotFound(
         f"the provider {name!r} from package {package!r} failed to import: "
         f"{type(error).__name__}: {error}; "

@@ -7,6 +7,7 @@ ones, because a typo in a setting name should not silently fall back to a defaul
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -106,7 +107,8 @@ def load_settings(
                 problems.append(f"{where}: {error['msg']}")
         parts = []
         if missing:
-            env_hint = ", ".join(f"WALLETPASS_{provider.upper()}_{m.upper()}" for m in missing)
+            prefix = "WALLETPASS_" + re.sub(r"[^A-Za-z0-9]", "_", provider).upper() + "_"
+            env_hint = ", ".join(f"{prefix}{m.upper()}" for m in missing)
             parts.append(f"missing setting(s) {', '.join(missing)} (e.g. set {env_hint})")
         if problems:
             parts.append("invalid setting(s): " + "; ".join(problems))

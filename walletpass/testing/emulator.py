@@ -599,6 +599,10 @@ class _QuietHandler(WSGIRequestHandler):
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
         environ[_SOCKET_KEY] = self.connection
+        if self.headers.get("content-type") is None:
+            # wsgiref fills in "text/plain" for a request that sent none; the journal must show
+            # what the client really sent, so an emulator can refuse a missing Content-Type.
+            environ.pop("CONTENT_TYPE", None)
         return environ
 
     def log_message(self, format: str, *args: Any) -> None:
