@@ -1,0 +1,122 @@
+"""Done when (limits as data): ``connect("fake", profile="livepass")`` refuses what LivePass would
+refuse — more than one location, beacons, a PDF417 barcode, redeem, delete, list — before any
+call is recorded, and accepts what LivePass takes."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from walletpass_livepass import LivePassProvider
+
+import walletpass
+from walletpass import Barcode, Beacon, Holder, Location, Pass, PassKind, PassUpdate
+from walletpass.errors import UnsupportedFeature, UnsupportedOperation, ValidationError
+from walletpass.fake import FakeProvider
+from walletpass.model import Balance, BarcodeFormat, Event
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeProvider]:
+    wallet = walletpass.connect("fake", profile="livepass")
+    assert isinstance(wallet, FakeProvider)
+    yield wallet
+    wallet.close()
+
+
+BOOKING = Pass(template="reservation", holder=Holder(name="Ada"), event=Event(title="Visit"))
+
+
+def test_fake_livepass_refuses_a_second_location(fake) -> None:
+    two = [Location(latitude=1, longitude=2), Location(latitude=3, longitude=4)]
+    with pytest.raises(ValidationError, match="at most 1") as caught:
+        fake.create(BOOKING.model_copy(update={"locations": two}))
+    assert "locations" in caught.value.fields
+    assert fake.calls == []
+
+
+def test_fake_livepass_refuses_beacons_and_pdf417(fake) -> None:
+    beacon = Beacon(proximity_uuid=uuid.uuid4(), major=1)
+    with pytest.raises(UnsupportedFeature) as caught:
+        fake.create(
+            BOOKING.model_copy(
+                update={
+                    "beacons": [beacon],
+                    "barcode": Barcode(message="A", format=BarcodeFormat.PDF417),
+                }
+            )
+        )
+    assert set(caught.value.features) == {"beacons", "barcode.pdf417"}
+    assert "only barcode_type qr" in str(caught.value)
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize("operation", ["redeem", "delete"])
+def test_fake_livepass_refuses_redeem_and_delete(fake, operation: str) -> None:
+    issued = fake.create(BOOKING)
+    fake.reset_calls()
+    with pytest.raises(UnsupportedOperation, match="your own system"):
+        getattr(fake, operation)(issued.id)
+    with pytest.raises(UnsupportedOperation):
+        fake.list()
+    assert fake.calls == []
+
+
+@pytest.mark.parametrize(
+    ("new_pass", "where"),
+    [
+        (Pass(template="vip"), "template"),
+        (Pass(template="reservation", fields={"seat": "12B"}), "fields.seat"),
+        (Pass(template="reservation", balance=Balance(amount=Decimal(1))), "balance"),
+        (Pass(template="membership-card", event=Event(title="x")), "event"),
+        (Pass(template="reservation", external_id="order/1"), "external_id"),
+        (
+            Pass(template="reservation", event=Event(duration=timedelta(seconds=30))),
+            "event.duration",
+        ),
+    ],
+)
+def test_fake_livepass_applies_the_vendor_rules(fake, new_pass: Pass, where: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        fake.create(new_pass)
+    assert where in caught.value.fields
+    assert fake.calls == []
+
+
+def test_fake_livepass_and_the_provider_agree(fake) -> None:
+    vendor = LivePassProvider(api_key="k", base_url="http://127.0.0.1:9")
+    candidates = [
+        BOOKING,
+        Pass(template="points", kind=PassKind.LOYALTY, tier="Gold"),
+        Pass(template="reservation", fields={"seat": "1"}),
+        Pass(template="reservation", tier="Gold"),
+    ]
+    for candidate in candidates:
+        verdicts = []
+        for wallet in (fake, vendor):
+            try:
+                wallet.prepare_create(candidate)
+                verdicts.append("accepted")
+            except ValidationError as exc:
+                verdicts.append(sorted(exc.fields))
+        assert verdicts[0] == verdicts[1], candidate
+
+
+def test_fake_livepass_accepts_what_livepass_takes(fake) -> None:
+    card = fake.create(
+        Pass(
+            template="membership-card",
+            kind=PassKind.MEMBERSHIP,
+            external_id="GYM-0042",
+            holder=Holder(name="Ines Duarte", email="ines@example.net"),
+            balance=Balance(amount=Decimal("120"), currency="credits"),
+            tier="Silver",
+        )
+    )
+    updated = fake.update(card.id, PassUpdate(tier="Gold", notify=True))
+    assert updated.version == 2
+    with pytest.raises(UnsupportedFeature, match="notify=True"):
+        fake.update(card.id, PassUpdate(tier="Gold", message="You are gold now"))

@@ -1,0 +1,222 @@
+"""What LivePass would refuse, checked locally before anything is sent.
+
+Pure functions over neutral input, shared by the provider's ``validate_pass`` /
+``validate_update`` (and so by the fake provider's ``livepass`` profile) and its typed update
+checks. Every problem names the neutral field (``fields.date``, ``balance.amount``), never only the
+vendor key, so callers know what to change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import timedelta
+from decimal import Decimal
+from typing import Any
+
+from walletpass.errors import FieldProblem
+from walletpass.model import Pass, PassField, PassUpdate
+from walletpass_livepass.limits import (
+    BODY_KEYS,
+    BOOKING_KEYS,
+    CONTENT_KEYS,
+    COORDINATE_KEYS,
+    IGNORED_KEYS,
+    MEMBERSHIP_KEYS,
+    NUMBER_DIGITS,
+    PassType,
+    body_problems,
+    coordinate_problem,
+    id_problem,
+)
+from walletpass_livepass.payloads import (
+    create_body,
+    field_text,
+    neutral_values,
+    pass_type_of,
+)
+
+__all__ = [
+    "neutral_path",
+    "pass_problems",
+    "type_problems",
+    "typed_update_problems",
+    "update_problems",
+    "vendor_problems",
+]
+
+#: Vendor key -> the neutral path that feeds it, for error messages.
+_NEUTRAL_PATHS: dict[str, str] = {
+    "full_name": "holder.name",
+    "email": "holder.email",
+    "phone_number": "holder.phone",
+    "barcode_type": "barcode.format",
+    "barcode_data": "barcode.message",
+    "balance_amount": "balance.amount",
+    "balance_currency": "balance.currency",
+    "membership_tier": "tier",
+    "title": "event.title",
+    "date": "event.starts_at",
+    "time": "event.starts_at",
+    "duration": "event.duration",
+    "url": "event.url",
+    "location_name": "locations.0.name",
+    "location_address": "locations.0.address",
+    "location_url": "locations.0.url",
+    "location_lat": "locations.0.latitude",
+    "location_lng": "locations.0.longitude",
+    "silent": "notify",
+}
+
+
+def _digits_problem(value: Decimal | int | float) -> str | None:
+    decimal = value if isinstance(value, Decimal) else Decimal(repr(value))
+    if not decimal.is_finite():
+        return "must be a finite number"
+    digits = len(decimal.normalize().as_tuple().digits)
+    if digits > NUMBER_DIGITS:
+        return (
+            f"has {digits} significant digits; LivePass takes a JSON number, which keeps "
+            f"{NUMBER_DIGITS} exactly"
+        )
+    return None
+
+
+def _field_problems(
+    fields: Mapping[str, Any] | None, pass_type: PassType | None
+) -> list[FieldProblem]:
+    allowed = CONTENT_KEYS[pass_type] if pass_type else (*BOOKING_KEYS, *MEMBERSHIP_KEYS)
+    problems: list[FieldProblem] = []
+    for key, raw in (fields or {}).items():
+        where = f"fields.{key}"
+        if key not in allowed:
+            kind = f"a LivePass {pass_type.value}" if pass_type else "a LivePass pass"
+            problems.append(
+                FieldProblem(where, f"is not a key of {kind}; use one of {', '.join(allowed)}")
+            )
+            continue
+        value = raw.value if isinstance(raw, PassField) else raw
+        if key == "balance_amount":
+            if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+                problems.append(FieldProblem(where, "must be a number (LivePass refuses text)"))
+            elif (why := _digits_problem(value)) is not None:
+                problems.append(FieldProblem(where, why))
+            continue
+        try:
+            text = field_text(key, value)
+        except ValueError as exc:
+            problems.append(FieldProblem(where, str(exc)))
+            continue
+        if key in COORDINATE_KEYS and (why := coordinate_problem(key, text)) is not None:
+            problems.append(FieldProblem(where, why))
+    return problems
+
+
+def _conflicts(content: Pass | PassUpdate) -> list[FieldProblem]:
+    """A vendor key set both by a neutral attribute and by ``fields``: give only one."""
+    if not content.fields:
+        return []
+    neutral = neutral_values(content, replace=False)
+    return [
+        FieldProblem(f"fields.{key}", f"is also set by {neutral_path(key)}: give only one")
+        for key in content.fields
+        if neutral.get(key) not in (None, "")
+    ]
+
+
+def _content_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> list[FieldProblem]:
+    problems = _field_problems(content.fields, pass_type)
+    problems += _conflicts(content)
+    if content.balance is not None and (why := _digits_problem(content.balance.amount)):
+        problems.append(FieldProblem("balance.amount", why))
+    event = content.event
+    if event is not None and event.duration is not None and event.duration % timedelta(minutes=1):
+        problems.append(
+            FieldProblem(
+                "event.duration",
+                "LivePass shows durations as whole minutes ('60min'): round it, or send "
+                "fields['duration'] as text",
+            )
+        )
+    if pass_type is not None:
+        problems += type_problems(content, pass_type)
+    return problems
+
+
+_WRONG_FOR_TYPE: dict[PassType, dict[str, str]] = {
+    PassType.MEMBERSHIP_CARD: {
+        "event": "has no title, date, time, duration or booking url: event details belong on "
+        "reservation and appointment passes",
+        "locations": "has no location: locations belong on reservation and appointment passes",
+    },
+    PassType.RESERVATION: {
+        "balance": "has no balance: balances belong on membership-card passes",
+        "tier": "has no membership tier: tiers belong on membership-card passes",
+    },
+    PassType.APPOINTMENT: {
+        "balance": "has no balance: balances belong on membership-card passes",
+        "tier": "has no membership tier: tiers belong on membership-card passes",
+    },
+}
+
+
+def type_problems(content: Pass | PassUpdate, pass_type: PassType) -> list[FieldProblem]:
+    """Neutral attributes the pass's type has no keys for (bookings: no balance; cards: no date)."""
+    return [
+        FieldProblem(name, f"a LivePass {pass_type.value} {why}")
+        for name, why in _WRONG_FOR_TYPE[pass_type].items()
+        if getattr(content, name)
+    ]
+
+
+def typed_update_problems(change: PassUpdate, pass_type: PassType) -> list[FieldProblem]:
+    """What an update cannot carry once the pass's type is known (from its id)."""
+    return type_problems(change, pass_type) + _field_problems(change.fields, pass_type)
+
+
+def pass_problems(new_pass: Pass) -> list[FieldProblem]:
+    """Everything LivePass would refuse in a new pass, checked locally (nothing is sent)."""
+    problems: list[FieldProblem] = []
+    pass_type: PassType | None = None
+    try:
+        pass_type = pass_type_of(new_pass.template, new_pass.kind)
+    except ValueError as exc:
+        where = "kind" if new_pass.template in PassType._value2member_map_ else "template"
+        problems.append(FieldProblem(where, str(exc)))
+    if new_pass.external_id is not None and (why := id_problem(new_pass.external_id)):
+        problems.append(FieldProblem("external_id", why))
+    problems += _content_problems(new_pass, pass_type)
+    if problems or pass_type is None:
+        return problems
+    body = create_body(new_pass, pass_type, new_pass.external_id or "x", silent=True)
+    return vendor_problems(pass_type, body, new_pass.extra)
+
+
+def update_problems(change: PassUpdate) -> list[FieldProblem]:
+    """What LivePass would refuse in any update, whatever the pass's type."""
+    problems = _content_problems(change, None)
+    if "extra" in change.cleared():
+        problems.append(FieldProblem("extra", "is not stored by LivePass: nothing to clear"))
+    return problems
+
+
+def vendor_problems(
+    pass_type: PassType, body: Mapping[str, Any], extra: Mapping[str, Any] | None
+) -> list[FieldProblem]:
+    """LivePass's own body rules applied to a built body, named by neutral path.
+
+    Keys that only ``extra`` adds are passed through: whether LivePass accepts undocumented keys
+    is not documented, so walletpass neither refuses nor invents them.
+    """
+    passed_through = set(extra or ()) - set(BODY_KEYS[pass_type]) - set(IGNORED_KEYS[pass_type])
+    return [
+        FieldProblem(neutral_path(p.key, extra), p.message)
+        for p in body_problems(pass_type, body)
+        if not (p.type == "object.unknown" and p.key in passed_through)
+    ]
+
+
+def neutral_path(key: str, extra: Mapping[str, Any] | None = None) -> str:
+    """The neutral path to name in an error about vendor key ``key``."""
+    if extra and key in extra:
+        return f"extra.{key}"
+    return _NEUTRAL_PATHS.get(key, key)

@@ -1,0 +1,443 @@
+"""Pure translation between the neutral model and LivePass's snake_case JSON, both ways.
+
+LivePass has no templates and no partial update: a pass is one flat object of documented keys,
+written whole by an upsert. So this module turns neutral content into *vendor key -> value* maps,
+lays them over a complete set of the type's keys (empty strings where there is no value, as the
+documentation's own examples do), and reads answers back into ``IssuedPass``. Nothing here sends
+anything or reads settings, so hypothesis can round-trip every function without HTTP.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import Decimal
+from typing import Any
+
+from walletpass.model import (
+    Barcode,
+    BarcodeFormat,
+    Holder,
+    IssuedPass,
+    Pass,
+    PassField,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    PassUrls,
+)
+from walletpass.redaction import redact
+from walletpass_livepass.limits import (
+    BARCODE_KEYS,
+    BARCODE_TYPES,
+    BODY_KEYS,
+    CONTENT_KEYS,
+    COORDINATE_KEYS,
+    HOLDER_KEYS,
+    IGNORED_KEYS,
+    LOCATION_KEYS,
+    PassType,
+    id_problem,
+)
+
+__all__ = [
+    "KIND_TYPES",
+    "OWNED_BY",
+    "TYPE_KINDS",
+    "create_body",
+    "current_content",
+    "decode_id",
+    "deep_merge",
+    "encode_id",
+    "field_text",
+    "field_values",
+    "issued_from_answer",
+    "json_number",
+    "merged_body",
+    "neutral_values",
+    "pass_type_of",
+    "render_date",
+    "render_duration",
+    "render_time",
+]
+
+#: The LivePass type a neutral kind is issued as (kinds not listed have no LivePass type).
+KIND_TYPES: dict[PassKind, PassType] = {
+    PassKind.RESERVATION: PassType.RESERVATION,
+    PassKind.APPOINTMENT: PassType.APPOINTMENT,
+    PassKind.MEMBERSHIP: PassType.MEMBERSHIP_CARD,
+    PassKind.LOYALTY: PassType.MEMBERSHIP_CARD,
+}
+
+#: The kind a pass read back from LivePass reports.
+TYPE_KINDS: dict[PassType, PassKind] = {
+    PassType.RESERVATION: PassKind.RESERVATION,
+    PassType.APPOINTMENT: PassKind.APPOINTMENT,
+    PassType.MEMBERSHIP_CARD: PassKind.MEMBERSHIP,
+}
+
+_TYPE_NAMES = ", ".join(t.value for t in PassType)
+_KIND_NAMES = ", ".join(k.value for k in KIND_TYPES)
+
+#: Which neutral attribute writes which vendor keys (for conflicts with ``fields`` and clears).
+_EVENT_KEYS = ("title", "date", "time", "duration", "url")
+_BALANCE_KEYS = ("balance_amount", "balance_currency")
+OWNED_BY: dict[str, tuple[str, ...]] = {
+    "holder": HOLDER_KEYS,
+    "balance": _BALANCE_KEYS,
+    "tier": ("membership_tier",),
+    "event": _EVENT_KEYS,
+    "locations": LOCATION_KEYS,
+}
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+# ------------------------------------------------------------------------------------------
+# Ids and types
+# ------------------------------------------------------------------------------------------
+
+
+def encode_id(pass_type: PassType, vendor_id: str) -> str:
+    """The opaque walletpass id: LivePass needs the type as well as your id to find a pass."""
+    return f"{pass_type.value}.{vendor_id}"
+
+
+def decode_id(pass_id: str) -> tuple[PassType, str]:
+    """``(type, LivePass id)`` from an opaque id; ``ValueError`` saying what is wrong."""
+    pass_type, dot, vendor_id = pass_id.partition(".")
+    if not dot:
+        raise ValueError(
+            f"is not a livepass pass id ('<type>.<id>', e.g. 'reservation.1003'), got {pass_id!r}"
+        )
+    try:
+        kind = PassType(pass_type)
+    except ValueError:
+        raise ValueError(
+            f"names no LivePass pass type ({_TYPE_NAMES}), got {pass_type!r}"
+        ) from None
+    why = id_problem(vendor_id)
+    if why is not None:
+        raise ValueError(f"has a LivePass id that {why}")
+    return kind, vendor_id
+
+
+def pass_type_of(template: str, kind: PassKind) -> PassType:
+    """The type a pass is issued as: named by the template, or chosen by the kind.
+
+    ``ValueError`` when neither decides, or when they disagree.
+    """
+    named = PassType(template) if template in PassType._value2member_map_ else None
+    chosen = KIND_TYPES.get(kind)
+    if named is not None and chosen is not None and named is not chosen:
+        raise ValueError(
+            f"a {kind.value} pass is a LivePass {chosen.value}, but the template names "
+            f"{named.value}"
+        )
+    result = named or chosen
+    if result is None:
+        raise ValueError(
+            f"must name a LivePass pass type ({_TYPE_NAMES}), directly or through a template "
+            f"alias, unless kind is one of {_KIND_NAMES}; got {template!r}"
+        )
+    return result
+
+
+# ------------------------------------------------------------------------------------------
+# Scalars: the documentation's free-text forms
+# ------------------------------------------------------------------------------------------
+
+
+def render_date(value: date) -> str:
+    """``Nov 6, 2024``: the form of the documentation's examples."""
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def render_time(value: datetime | time) -> str:
+    """``10:00am``: twelve-hour clock, lower-case suffix, as in the documentation."""
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+
+
+def render_duration(value: timedelta) -> str:
+    """``60min``: whole minutes, as in the documentation."""
+    return f"{int(value.total_seconds()) // 60}min"
+
+
+def json_number(value: Decimal | int | float) -> int | float:
+    """A number for JSON: integral values as integers, others as the nearest double."""
+    decimal = value if isinstance(value, Decimal) else Decimal(repr(value))
+    if decimal == decimal.to_integral_value():
+        return int(decimal)
+    return float(decimal)
+
+
+def _plain(value: float | Decimal) -> str:
+    """A number as decimal text without an exponent (``0.00001``, not ``1e-05``).
+
+    Floats use their shortest exact form, so the text reads back as the same float; decimals
+    keep the precision they were given (``12.50``).
+    """
+    decimal = value if isinstance(value, Decimal) else Decimal(repr(value))
+    return format(decimal, "f")
+
+
+def field_text(key: str, value: Any) -> str:
+    """A neutral field value as the free text LivePass stores for ``key``."""
+    if isinstance(value, bool):
+        raise ValueError("booleans have no LivePass text form: send the words to show")
+    if isinstance(value, datetime):
+        if key == "time":
+            return render_time(value)
+        if key == "date":
+            return render_date(value)
+        return f"{render_date(value)} {render_time(value)}"
+    if isinstance(value, date):
+        return render_date(value)
+    if isinstance(value, Decimal | float):
+        if not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return _plain(value)
+    return str(value)
+
+
+# ------------------------------------------------------------------------------------------
+# Neutral -> vendor key maps
+# ------------------------------------------------------------------------------------------
+
+
+def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, Any]:
+    """The vendor keys the neutral attributes of ``content`` write (``fields`` aside).
+
+    With ``replace`` (updates) a given object writes every key it owns, ``""`` where its own
+    attribute is unset, so the object replaces the previous one as the neutral contract says;
+    for a new pass only what is set is written.
+    """
+    values: dict[str, Any] = {}
+
+    def put(key: str, value: Any) -> None:
+        if value is not None:
+            values[key] = value
+        elif replace:
+            values[key] = ""
+
+    if content.holder is not None:
+        put("full_name", content.holder.display_name)
+        put("email", content.holder.email)
+        put("phone_number", content.holder.phone)
+    if content.barcode is not None:
+        values["barcode_type"] = content.barcode.format.value
+        values["barcode_data"] = content.barcode.message
+    if content.balance is not None:
+        values["balance_amount"] = json_number(content.balance.amount)
+        put("balance_currency", content.balance.currency)
+    if content.tier is not None:
+        values["membership_tier"] = content.tier
+    if content.event is not None:
+        event = content.event
+        put("title", event.title)
+        put("date", render_date(event.starts_at) if event.starts_at else None)
+        put("time", render_time(event.starts_at) if event.starts_at else None)
+        put("duration", render_duration(event.duration) if event.duration else None)
+        put("url", event.url)
+    if content.locations:
+        location = content.locations[0]
+        put("location_name", location.name)
+        put("location_address", location.address)
+        put("location_url", location.url)
+        values["location_lat"] = _plain(location.latitude)
+        values["location_lng"] = _plain(location.longitude)
+    elif replace and content.locations is not None:  # an explicit [] removes the location
+        values.update(dict.fromkeys(LOCATION_KEYS, ""))
+    return values
+
+
+def field_values(fields: Mapping[str, Any] | None) -> dict[str, Any]:
+    """``Pass.fields`` as vendor values (the keys are LivePass's own)."""
+    values: dict[str, Any] = {}
+    for key, raw in (fields or {}).items():
+        value = raw.value if isinstance(raw, PassField) else raw
+        if key == "balance_amount" and isinstance(value, Decimal | int | float):
+            values[key] = json_number(value)
+        else:
+            values[key] = field_text(key, value)
+    return values
+
+
+def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra`` merged into a copy of ``base``, objects recursively, everything else replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = deep_merge(dict(merged[key]), value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The documented keys first, in the documentation's order, then anything else."""
+    order = [
+        *HOLDER_KEYS,
+        *BARCODE_KEYS,
+        "silent",
+        *IGNORED_KEYS[pass_type],
+        *CONTENT_KEYS[pass_type],
+    ]
+    body = {key: values[key] for key in order if key in values}
+    body.update({key: value for key, value in values.items() if key not in body})
+    return body
+
+
+def _skeleton(pass_type: PassType, vendor_id: str, *, coordinates: bool) -> dict[str, Any]:
+    """Every documented key of the type at its empty value; the pass id as the QR code."""
+    values: dict[str, Any] = dict.fromkeys(BODY_KEYS[pass_type], "")
+    values.update(dict.fromkeys(IGNORED_KEYS[pass_type], ""))
+    values.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id, silent=True)
+    if not coordinates:
+        for key in COORDINATE_KEYS:
+            values.pop(key, None)
+    return values
+
+
+def create_body(
+    new_pass: Pass, pass_type: PassType, vendor_id: str, *, silent: bool
+) -> dict[str, Any]:
+    """The complete POST body for a new pass.
+
+    Every documented key is sent, empty where there is no value, as the documentation's examples
+    do; the coordinates only with a location (the examples leave them out); without a barcode the
+    QR code encodes the pass id, as the documentation suggests. ``extra`` is merged last.
+    """
+    values = {**neutral_values(new_pass, replace=False), **field_values(new_pass.fields)}
+    coordinates = any(values.get(key) not in (None, "") for key in COORDINATE_KEYS)
+    body = _skeleton(pass_type, vendor_id, coordinates=coordinates)
+    body.update(values)
+    body["silent"] = silent
+    if new_pass.extra:
+        body = deep_merge(body, new_pass.extra)
+    return _ordered(pass_type, body)
+
+
+def current_content(pass_type: PassType, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The documented keys of a GET answer's body: what an update starts from."""
+    return {key: body[key] for key in BODY_KEYS[pass_type] if key in body}
+
+
+def merged_body(
+    pass_type: PassType,
+    vendor_id: str,
+    current: Mapping[str, Any],
+    change: PassUpdate,
+    *,
+    silent: bool,
+) -> dict[str, Any]:
+    """The complete POST body of an update: the current pass with ``change`` laid over it.
+
+    LivePass documents no partial update, so every documented key is sent (coordinates too, so
+    a removed location is really removed). Keys the change clears (``None``) are sent empty; a
+    cleared barcode goes back to the pass id.
+    """
+    body = _skeleton(pass_type, vendor_id, coordinates=True)
+    body.update(current_content(pass_type, current))
+    for name in change.cleared():
+        if name == "barcode":
+            body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)
+        elif name == "fields":
+            body.update(dict.fromkeys(CONTENT_KEYS[pass_type], ""))
+        else:
+            body.update(dict.fromkeys(OWNED_BY.get(name, ()), ""))
+    body.update(neutral_values(change, replace=True))
+    body.update(field_values(change.fields))
+    if body.get("barcode_data") in (None, ""):
+        body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)
+    body["silent"] = silent
+    if change.extra:
+        body = deep_merge(body, change.extra)
+    return _ordered(pass_type, body)
+
+
+# ------------------------------------------------------------------------------------------
+# Vendor -> neutral
+# ------------------------------------------------------------------------------------------
+
+
+def _text_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _timestamp(value: Any) -> datetime | None:
+    """Unix seconds (LivePass's ``created_at`` / ``last_updated_at``) as an aware datetime."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        return None
+    try:
+        return datetime.fromtimestamp(value, UTC)
+    except (OverflowError, OSError, ValueError):  # out of the platform's range: not a time
+        return None
+
+
+def _holder(body: Mapping[str, Any]) -> Holder | None:
+    name = _text_or_none(body.get("full_name"))
+    email = _text_or_none(body.get("email"))
+    phone = _text_or_none(body.get("phone_number"))
+    if name is None and email is None and phone is None:
+        return None
+    # Kept as LivePass stores them: it accepts addresses walletpass would not (and mails none).
+    return Holder.model_construct(name=name, email=email, phone=phone)
+
+
+def _barcode(body: Mapping[str, Any]) -> Barcode | None:
+    message = _text_or_none(body.get("barcode_data"))
+    if message is None:
+        return None
+    return Barcode.model_construct(message=message, format=BarcodeFormat.QR)
+
+
+def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
+    """An ``IssuedPass`` from either documented answer.
+
+    POST answers ``{type, id, body, message}`` (``body`` echoes what was sent); GET answers
+    ``{message, body, links, id, type}`` with ``version`` and Unix timestamps in ``body`` and
+    ``links.web`` / ``links.apple``. The ``token`` in a GET body is masked in ``raw``: its purpose
+    is not documented, so it is treated as a secret.
+    """
+    if not isinstance(answer, Mapping):
+        raise ValueError("the answer is not a JSON object")
+    pass_type = PassType(answer["type"])
+    vendor_id = answer["id"]
+    if isinstance(vendor_id, bool) or not isinstance(vendor_id, str | int):
+        raise ValueError(f"id {vendor_id!r} is not a pass id")
+    vendor_id = str(vendor_id)
+    body = answer["body"]
+    if not isinstance(body, Mapping):
+        raise ValueError("body is not a JSON object")
+    links = answer.get("links")
+    links = links if isinstance(links, Mapping) else {}
+    urls = PassUrls(web=_text_or_none(links.get("web")), apple=_text_or_none(links.get("apple")))
+    version = body.get("version")
+    meta: dict[str, Any] = {"message": answer.get("message")}
+    if isinstance(body.get("silent"), bool):
+        meta["silent"] = body["silent"]
+    return IssuedPass(
+        id=encode_id(pass_type, vendor_id),
+        vendor_id=vendor_id,
+        provider=provider,
+        template=pass_type.value,
+        kind=kind or TYPE_KINDS[pass_type],
+        external_id=vendor_id,
+        status=PassStatus.ISSUED,
+        urls=urls,
+        created_at=_timestamp(body.get("created_at")),
+        updated_at=_timestamp(body.get("last_updated_at")),
+        holder=_holder(body),
+        fields={
+            key: body[key]
+            for key in CONTENT_KEYS[pass_type]
+            if key in body and body[key] not in (None, "")
+        },
+        barcode=_barcode(body),
+        version=version if isinstance(version, int) and not isinstance(version, bool) else None,
+        meta=meta,
+        raw=redact(answer),
+    )

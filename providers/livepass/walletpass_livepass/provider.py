@@ -1,0 +1,386 @@
+"""The LivePass provider: declarations, pure request/response hooks and the update merge.
+
+LivePass (getlivepass.com) keys every pass by *your* id and offers one upsert (``POST
+/{type}/{id}``) and one read (``GET /{type}/{id}``) per pass type. So a create is IDEMPOTENT and
+retried safely; an update reads the pass, merges the change and writes the full field set back,
+because LivePass does not say whether a POST replaces or merges; redeem, delete and list do not
+exist and are declared NONE with the alternative, so they fail before any request.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from typing import Any, ClassVar, cast
+
+from pydantic import Field
+
+from walletpass.capabilities import Capabilities, Capability, emulated, native, none
+from walletpass.errors import (
+    AuthenticationError,
+    ConfigurationError,
+    Conflict,
+    FieldProblem,
+    InvalidResponse,
+    NotFound,
+    PermissionDenied,
+    ProviderUnavailable,
+    RateLimited,
+    ValidationError,
+)
+from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
+from walletpass.provider import ErrorInfo, ErrorRule, Provider
+from walletpass.retry import Safety
+from walletpass.settings import ProviderSettings
+from walletpass.transport import VendorRequest, VendorResponse
+from walletpass_livepass import checks, limits, payloads
+from walletpass_livepass.limits import PassType
+
+__all__ = ["CAPABILITIES", "LivePassProvider", "LivePassSettings"]
+
+
+class LivePassSettings(ProviderSettings):
+    """LivePass settings: the common ones plus who gets told about creates and updates."""
+
+    notify_on_create: bool = Field(
+        default=False,
+        description="create with silent=false, so LivePass emails the pass to a valid holder "
+        "email (a retried create may email again)",
+    )
+    notify_on_update: bool = Field(
+        default=False,
+        description="updates that do not set PassUpdate.notify push changes to the holder",
+    )
+
+
+_DESIGN = "the pass design is set in LivePass, not per pass"
+_BOOKINGS = "reservation and appointment passes"
+
+CAPABILITIES = Capabilities(
+    {
+        # operations
+        Capability.CREATE: native(
+            "POST /{type}/{id}: an upsert keyed by your id (external_id, or one walletpass "
+            "generates), so it is IDEMPOTENT and retried safely after an ambiguous failure"
+        ),
+        Capability.GET: native(
+            "GET /{type}/{id}: the fields, version, timestamps and the links.web / links.apple "
+            "pass links"
+        ),
+        Capability.UPDATE: emulated(
+            "GET /{type}/{id}, merge the change into the current fields, then POST the full "
+            "field set (LivePass documents no partial update)"
+        ),
+        Capability.REDEEM: none(
+            "LivePass has no redeem or check-in: keep redemption state in your own system and, "
+            "to show it on the pass, update() a visible field such as the title"
+        ),
+        Capability.DELETE: none(
+            "LivePass cannot delete, void or expire a pass: stop honouring it in your own system "
+            "and update() it to say so (its url field can point at your cancel page)"
+        ),
+        Capability.LIST: none(
+            "LivePass has no listing: the ids are yours, so keep IssuedPass.id in your own store"
+        ),
+        Capability.CREATE_MANY: emulated(
+            "one upsert per pass, run concurrently (LivePass has no batch endpoint); a retried "
+            "upsert makes no duplicate"
+        ),
+        # kinds
+        Capability.KIND_GENERIC: emulated(
+            "the template names the LivePass type: reservation, membership-card or appointment "
+            "(directly or through a template alias)"
+        ),
+        Capability.KIND_RESERVATION: native(
+            "the reservation type: title, date, time, duration, url and one location"
+        ),
+        Capability.KIND_APPOINTMENT: native(
+            "the appointment type (the same fields as a reservation)"
+        ),
+        Capability.KIND_MEMBERSHIP: native("the membership-card type: balance and tier"),
+        Capability.KIND_LOYALTY: emulated(
+            "issued as a membership-card: balance_amount (points or money) and membership_tier"
+        ),
+        Capability.KIND_EVENT_TICKET: none(
+            "LivePass has no ticket type: issue it as kind reservation (title, date, time, "
+            "location)"
+        ),
+        Capability.KIND_COUPON: none("LivePass has no coupon type"),
+        Capability.KIND_GIFT_CARD: none(
+            "LivePass has no gift card type: a membership card carries a balance"
+        ),
+        Capability.KIND_BOARDING_PASS: none("LivePass has no boarding pass type"),
+        # fields
+        Capability.EXTERNAL_ID: native(
+            "the id in the URL path: letters, digits, '_' and '-', at most 128 (walletpass's "
+            "rule; LivePass documents none); without one walletpass generates an id"
+        ),
+        Capability.HOLDER_NAME: native("full_name (a first and last name are joined)"),
+        Capability.HOLDER_EMAIL: native(
+            "email: LivePass emails the pass when it is valid and the create is not silent "
+            "(notify_on_create)"
+        ),
+        Capability.HOLDER_PHONE: native("phone_number (international format)"),
+        Capability.HOLDER_LANGUAGE: none("LivePass has no per-pass language"),
+        Capability.FIELDS: native(
+            "the type's own keys as text: title, date, time, duration, url and location_* "
+            "(reservation, appointment); balance_amount, balance_currency and membership_tier "
+            "(membership-card)"
+        ),
+        Capability.FIELD_LABELS: none("the labels are LivePass's own: send plain values"),
+        Capability.BARCODE_QR: native(
+            "barcode_type qr, barcode_data = the message; without a barcode the QR code "
+            "encodes the pass id, as LivePass suggests"
+        ),
+        Capability.BARCODE_PDF417: none("LivePass accepts only barcode_type qr"),
+        Capability.BARCODE_AZTEC: none("LivePass accepts only barcode_type qr"),
+        Capability.BARCODE_CODE128: none("LivePass accepts only barcode_type qr"),
+        Capability.BARCODE_ALT_TEXT: none("LivePass prints no text under the code"),
+        Capability.LOCATIONS: native(
+            f"location_lat / location_lng (sent as text), {_BOOKINGS} only; the pass shows "
+            "when the phone is near it",
+            limit=limits.MAX_LOCATIONS,
+        ),
+        Capability.LOCATION_NAME: native("location_name"),
+        Capability.LOCATION_ADDRESS: native("location_address"),
+        Capability.LOCATION_URL: native("location_url (e.g. a maps link)"),
+        Capability.LOCATION_ALTITUDE: none("LivePass locations have no altitude"),
+        Capability.LOCATION_RADIUS: none("LivePass chooses the relevance radius itself"),
+        Capability.LOCATION_RELEVANT_TEXT: none(
+            "LivePass shows no text near the location: use its name"
+        ),
+        Capability.BEACONS: none("LivePass passes have no beacons: use the one location"),
+        Capability.BEACON_RELEVANT_TEXT: none("LivePass passes have no beacons"),
+        Capability.BEACON_NAME: none("LivePass passes have no beacons"),
+        Capability.RELEVANT_AT: none(
+            "LivePass has no relevant date: the booking's own date is event.starts_at"
+        ),
+        Capability.EXPIRES_AT: none(
+            "LivePass passes do not expire: stop honouring the pass in your own system"
+        ),
+        Capability.COLOR_BACKGROUND: none(_DESIGN),
+        Capability.COLOR_FOREGROUND: none(_DESIGN),
+        Capability.COLOR_LABEL: none(_DESIGN),
+        Capability.LOGO_TEXT: none(_DESIGN),
+        Capability.DESCRIPTION: none(_DESIGN),
+        Capability.ORGANIZATION_NAME: none(_DESIGN),
+        Capability.IMAGES: none(f"{_DESIGN}; LivePass has no image upload"),
+        Capability.GROUP: none("LivePass passes are not grouped"),
+        Capability.NFC: none("LivePass passes have no NFC payload"),
+        Capability.BALANCE: native(
+            "balance_amount (a JSON number) and balance_currency (money or e.g. points), "
+            "membership-card passes only"
+        ),
+        Capability.TIER: native("membership_tier, membership-card passes only"),
+        Capability.EVENT_TITLE: native(f"title, {_BOOKINGS}"),
+        Capability.EVENT_STARTS_AT: emulated(
+            "rendered as LivePass's free text: date 'Nov 6, 2024' and time '10:00am', in the "
+            "datetime's own time zone; other forms go as fields['date'] / fields['time']"
+        ),
+        Capability.EVENT_DURATION: emulated(
+            "rendered as whole minutes ('60min'); other forms go as fields['duration']"
+        ),
+        Capability.EVENT_URL: native("url: your page to view, change or cancel the booking"),
+        Capability.EXTRA: native(
+            "deep-merged last into the request body; whether LivePass accepts undocumented keys "
+            "is unknown (the emulator refuses them)"
+        ),
+        # updates
+        Capability.UPDATE_MESSAGE: none(
+            "LivePass sends no text of yours: changes to title, date, time, duration, location, "
+            "balance or tier are pushed when the update notifies (notify=True)"
+        ),
+        Capability.UPDATE_NOTIFY: native(
+            "silent = not notify (default: the notify_on_update setting, off), so a retried "
+            "update never notifies unless asked"
+        ),
+        Capability.UPDATE_CLEAR: emulated(
+            "a value set to None is sent as an empty string in the full field set; a cleared "
+            "barcode goes back to the pass id"
+        ),
+    }
+)
+
+
+class LivePassProvider(Provider):
+    """LivePass (https://getlivepass.com): reservation, membership and appointment passes."""
+
+    name: ClassVar[str] = "livepass"
+    Settings: ClassVar[type[ProviderSettings]] = LivePassSettings
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
+    summary: ClassVar[str] = (
+        "LivePass (getlivepass.com): reservation, membership-card and appointment passes keyed "
+        "by your own id"
+    )
+    # LivePass documents no status codes: these are the HTTP meanings, stated here explicitly.
+    error_table: ClassVar[Sequence[ErrorRule]] = (
+        ErrorRule(ValidationError, status=400),
+        ErrorRule(AuthenticationError, status=401),
+        ErrorRule(PermissionDenied, status=403),
+        ErrorRule(NotFound, status=404),
+        ErrorRule(Conflict, status=409),
+        ErrorRule(ValidationError, status=415),
+        ErrorRule(ValidationError, status=422),
+        ErrorRule(RateLimited, status=429, retryable=True),
+        ErrorRule(ProviderUnavailable, status=range(500, 600), retryable=True),
+    )
+
+    @property
+    def _settings(self) -> LivePassSettings:
+        return cast("LivePassSettings", self.settings)
+
+    # -- credentials and errors ---------------------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.settings.api_key is None:
+            raise ConfigurationError(
+                "provider 'livepass' needs an api_key (e.g. set WALLETPASS_LIVEPASS_API_KEY)",
+                provider=self.name,
+            )
+        key = self.settings.api_key.get_secret_value()
+        return {limits.AUTH_HEADER: f"{limits.AUTH_SCHEME} {key}"}
+
+    def default_headers(self) -> dict[str, str]:
+        # Listed as required on GET too, although a GET has no body.
+        return {"Content-Type": limits.CONTENT_TYPE}
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        """LivePass errors carry ``message``: a string, or a validation object.
+
+        The one documented example is an object starting with ``_original`` (an echo of the
+        request, with the holder's personal data) and, as Joi validation errors do, a
+        ``details`` list. The echo is left out of the error's details.
+        """
+        try:
+            body = response.json()
+        except InvalidResponse:
+            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        if not isinstance(body, Mapping):
+            return ErrorInfo(details=body)
+        message = body.get("message")
+        if isinstance(message, str):
+            return ErrorInfo(message=message, details=dict(body))
+        if not isinstance(message, Mapping):
+            return ErrorInfo(details=dict(body))
+        kept = {k: v for k, v in message.items() if k != "_original"}
+        texts: list[str] = []
+        fields: dict[str, list[str]] = {}
+        details = kept.get("details")
+        for item in details if isinstance(details, list) else ():
+            if not isinstance(item, Mapping) or not isinstance(item.get("message"), str):
+                continue
+            texts.append(item["message"])
+            path = item.get("path")
+            key = ".".join(str(p) for p in path) if isinstance(path, list) and path else "body"
+            fields.setdefault(checks.neutral_path(key), []).append(item["message"])
+        return ErrorInfo(
+            message="; ".join(texts) or "the request was refused",
+            details={**{k: v for k, v in body.items() if k != "message"}, "message": kept},
+            fields=fields or None,
+        )
+
+    # -- validation (pure; reused by the fake provider's "livepass" profile) ----------------
+
+    @classmethod
+    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
+        return checks.pass_problems(new_pass)
+
+    @classmethod
+    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
+        return checks.update_problems(change)
+
+    def decode_id(self, pass_id: str) -> tuple[PassType, str]:
+        try:
+            return payloads.decode_id(pass_id)
+        except ValueError as exc:
+            raise ValidationError.from_problems(
+                [FieldProblem("pass_id", str(exc))], provider=self.name
+            ) from None
+
+    def template_of(self, pass_id: str) -> str | None:
+        return self.decode_id(pass_id)[0].value
+
+    def new_id(self) -> str:
+        """A LivePass id for a pass created without ``external_id`` (random, path-safe)."""
+        return f"wp-{secrets.token_hex(10)}"
+
+    @staticmethod
+    def _request(
+        method: str, pass_type: PassType, vendor_id: str, safety: Safety, body: Any = None
+    ) -> VendorRequest:
+        extra: dict[str, Any] = {} if body is None else {"json": body}
+        return VendorRequest(
+            method,
+            f"{pass_type.value}/{vendor_id}",
+            safety,
+            path_template=f"{pass_type.value}/{{id}}",
+            **extra,
+        )
+
+    def _refuse(self, problems: list[FieldProblem], operation: str) -> None:
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name, operation=operation)
+
+    # -- create ------------------------------------------------------------------------------
+
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        pass_type = payloads.pass_type_of(new_pass.template, new_pass.kind)
+        vendor_id = new_pass.external_id or self.new_id()
+        body = payloads.create_body(
+            new_pass, pass_type, vendor_id, silent=not self._settings.notify_on_create
+        )
+        # An upsert keyed by the id in the path: sending it twice leaves one pass.
+        return self._request("POST", pass_type, vendor_id, Safety.IDEMPOTENT, body)
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
+        return payloads.issued_from_answer(response.json(), provider=self.name, kind=kind)
+
+    # -- get ---------------------------------------------------------------------------------
+
+    def build_get(self, pass_id: str) -> VendorRequest:
+        pass_type, vendor_id = self.decode_id(pass_id)
+        return self._request("GET", pass_type, vendor_id, Safety.SAFE)
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        issued = payloads.issued_from_answer(response.json(), provider=self.name)
+        if issued.id != pass_id:
+            raise ValueError(f"the answer is about {issued.id!r}, not {pass_id!r}")
+        return issued
+
+    # -- update: read, merge, write the full field set -----------------------------------------
+
+    def build_merge(
+        self, pass_id: str, change: PassUpdate, current: Mapping[str, Any]
+    ) -> VendorRequest:
+        """The POST that writes ``change`` over ``current`` (the body of a GET answer)."""
+        pass_type, vendor_id = self.decode_id(pass_id)
+        notify = change.notify if change.notify is not None else self._settings.notify_on_update
+        body = payloads.merged_body(pass_type, vendor_id, current, change, silent=not notify)
+        return self._request("POST", pass_type, vendor_id, Safety.IDEMPOTENT, body)
+
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
+        return payloads.issued_from_answer(response.json(), provider=self.name)
+
+    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        pass_type, _ = self.decode_id(pass_id)
+        # The type is in the id: what it cannot carry is refused before the first request.
+        self._refuse(checks.typed_update_problems(change, pass_type), "update")
+        # NotFound here: an update never creates a pass.
+        response = self.send(self.build_get(pass_id), "update")
+        current = self.parse(self.parse_get, response, pass_id)
+        request = self.build_merge(pass_id, change, self.parse(_answer_body, response))
+        updated = self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
+        # The POST answer has no links or timestamps; they do not change with an update.
+        return updated.model_copy(update={"urls": current.urls, "created_at": current.created_at})
+
+
+def _answer_body(response: VendorResponse) -> Mapping[str, Any]:
+    """The ``body`` object of a GET answer, unredacted: what an update merges into."""
+    body = response.json()["body"]
+    if not isinstance(body, Mapping):
+        raise ValueError("body is not a JSON object")
+    return body
