@@ -1,0 +1,535 @@
+"""Livepasses' wire contract as data: request shapes, enumerations, error codes and limits.
+
+One module so the provider (checking before it sends), the emulator (refusing like the vendor) and
+the fake provider's ``livepasses`` profile refuse exactly the same things. Livepasses publishes no
+API reference; everything here is read from its official SDK (0.3.0, the newest; 0.1.0 where it
+differs), as summarised in the vendor notes. Where the SDK is silent (string lengths, most value
+sets, the maximum recipients per call) no rule is invented.
+
+The request shapes matter because the API refuses with 400 any body field its request DTO does not
+declare: :func:`shape_problems` checks a JSON value against a :class:`Shape`, and is what both the
+provider (for ``Pass.extra`` and redeem options) and the emulator (for every body) use.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import Any
+
+from walletpass.model import PassKind
+
+__all__ = [
+    "AUTH_CODES",
+    "BUSINESS_CODES",
+    "BUSINESS_CONTEXT",
+    "BUSINESS_DATA",
+    "BUSINESS_DATA_INTEGERS",
+    "BUSINESS_DATA_NUMBERS",
+    "CUSTOMER",
+    "DEFAULT_BASE_URL",
+    "DEFAULT_PAGE_SIZE",
+    "DELIVERY_METHODS",
+    "ENDPOINT_BODIES",
+    "EXTERNAL_CODES",
+    "FAILED_STATUS",
+    "FEATURE_BLOCKS",
+    "FORBIDDEN_CODES",
+    "GENERAL_CODES",
+    "GENERATE",
+    "GENERATION_OPTIONS",
+    "KIND_TEMPLATE_TYPES",
+    "LEGACY_WEBHOOK_EVENTS",
+    "LOCATION",
+    "MAX_MESSAGE_BODY",
+    "MAX_MESSAGE_HEADER",
+    "MAX_REASON",
+    "NOT_FOUND_CODES",
+    "PASS_ID_PATTERN",
+    "PERSONALIZATIONS",
+    "PER_PASS_CODES",
+    "PUSH_TEMPLATE",
+    "QUOTA_CODES",
+    "RATE_CODES",
+    "RECIPIENT",
+    "RECIPIENT_KEYS",
+    "REDEEM_BY_SCAN",
+    "REQUEST_LEVEL_KEYS",
+    "SDK_POLL_ATTEMPTS",
+    "SDK_POLL_INTERVAL",
+    "TEMPLATE_CREATE",
+    "TEMPLATE_UPDATE",
+    "TYPE_ENDPOINTS",
+    "UPDATE_PASS",
+    "VALIDATION_CODES",
+    "WEBHOOK_CREATE",
+    "WEBHOOK_EVENTS",
+    "BatchState",
+    "Endpoint",
+    "ListOf",
+    "Shape",
+    "Spec",
+    "TemplateStatus",
+    "TemplateType",
+    "TransactionType",
+    "Value",
+    "VendorStatus",
+    "id_problem",
+    "shape_problems",
+    "template_type_of",
+]
+
+DEFAULT_BASE_URL = "https://api.livepasses.com"
+#: What the API assumes when a list request names no page size (the SDK's fallback too).
+DEFAULT_PAGE_SIZE = 20
+#: The SDK's ``generate_and_wait`` polling: every 2 s, 150 polls (about five minutes).
+SDK_POLL_INTERVAL = 2.0
+SDK_POLL_ATTEMPTS = 150
+
+#: ``PUT /api/passes/{id}`` length limits (the only lengths the SDK documents).
+MAX_REASON = 500
+MAX_MESSAGE_HEADER = 80
+MAX_MESSAGE_BODY = 2000
+
+#: Server-assigned ids go into URL paths; their format is not documented, so walletpass only
+#: insists that they fit a path segment.
+PASS_ID_PATTERN = re.compile(r"^[A-Za-z0-9._~:@-]{1,200}$")
+
+
+def id_problem(value: Any) -> str | None:
+    """Why ``value`` cannot be a Livepasses id in a URL path, or ``None``."""
+    if not isinstance(value, str) or not PASS_ID_PATTERN.match(value):
+        return "must be a Livepasses id: 1-200 letters, digits or . _ ~ : @ - (no / or spaces)"
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Enumerations (values PascalCase, as in the SDK's fixtures; the full sets are not published)
+# ---------------------------------------------------------------------------------------------
+
+
+class VendorStatus(StrEnum):
+    """A pass's ``status``. Active and Redeemed appear in the SDK; Expired and Cancelled are read
+    from the ``PASS_EXPIRED`` code and the ``pass.expired`` / ``pass.cancelled`` events."""
+
+    ACTIVE = "Active"
+    REDEEMED = "Redeemed"
+    EXPIRED = "Expired"
+    CANCELLED = "Cancelled"
+
+
+#: A recipient that could not be generated (inside a 200 answer).
+FAILED_STATUS = "failed"
+
+
+class BatchState(StrEnum):
+    PROCESSING = "Processing"
+    COMPLETED = "Completed"
+
+
+class TemplateType(StrEnum):
+    """A template's ``type`` (and a pass's ``passType``): one per documented verb family."""
+
+    EVENT_TICKET = "EventTicket"
+    LOYALTY = "Loyalty"
+    COUPON = "Coupon"
+    MEMBERSHIP = "Membership"
+    GIFT_CARD = "GiftCard"
+
+
+class TemplateStatus(StrEnum):
+    ACTIVE = "Active"
+    INACTIVE = "Inactive"
+
+
+class TransactionType(StrEnum):
+    EARN = "earn"
+    SPEND = "spend"
+
+
+class Endpoint(StrEnum):
+    """The redemption family: the path tail under ``/api/passes/{passId}/``."""
+
+    REDEEM = "redeem"
+    CHECK_IN = "check-in"
+    REDEEM_COUPON = "redeem-coupon"
+    LOYALTY = "loyalty/transact"
+    STAMP = "stamp"
+    UNSTAMP = "unstamp"
+    MEMBERSHIP = "membership/check-in"
+    GIFT_CARD = "giftcard/redeem"
+
+
+#: What a neutral ``redeem()`` calls for a pass of each template type (anything else: ``redeem``).
+TYPE_ENDPOINTS: Mapping[TemplateType, Endpoint] = {
+    TemplateType.EVENT_TICKET: Endpoint.CHECK_IN,
+    TemplateType.COUPON: Endpoint.REDEEM_COUPON,
+    TemplateType.LOYALTY: Endpoint.STAMP,
+    TemplateType.MEMBERSHIP: Endpoint.MEMBERSHIP,
+    TemplateType.GIFT_CARD: Endpoint.GIFT_CARD,
+}
+
+#: The template type a neutral pass kind stands for (generic: none, the template decides).
+KIND_TEMPLATE_TYPES: Mapping[PassKind, TemplateType] = {
+    PassKind.EVENT_TICKET: TemplateType.EVENT_TICKET,
+    PassKind.LOYALTY: TemplateType.LOYALTY,
+    PassKind.COUPON: TemplateType.COUPON,
+    PassKind.MEMBERSHIP: TemplateType.MEMBERSHIP,
+    PassKind.GIFT_CARD: TemplateType.GIFT_CARD,
+}
+
+#: The ``businessFeatures`` block that makes a template of each type (0.3.0 README: "the block you
+#: send decides the template type"), and the 0.1.0 ``passType`` words for the same types.
+FEATURE_BLOCKS: Mapping[str, TemplateType] = {
+    "event": TemplateType.EVENT_TICKET,
+    "loyalty": TemplateType.LOYALTY,
+    "coupon": TemplateType.COUPON,
+    "membership": TemplateType.MEMBERSHIP,
+    "giftCard": TemplateType.GIFT_CARD,
+}
+
+
+def template_type_of(business_features: Mapping[str, Any]) -> TemplateType | None:
+    """The type a ``businessFeatures`` object asks for: a type block, or 0.1.0's ``passType``."""
+    blocks = [FEATURE_BLOCKS[key] for key in business_features if key in FEATURE_BLOCKS]
+    if len(blocks) == 1:
+        return blocks[0]
+    legacy = business_features.get("passType")
+    if not blocks and isinstance(legacy, str) and legacy in FEATURE_BLOCKS:
+        return FEATURE_BLOCKS[legacy]
+    return None
+
+
+#: ``options.deliveryMethod`` values listed in the SDK.
+DELIVERY_METHODS = frozenset({"auto", "email", "sms", "whatsapp", "webhook", "return_urls"})
+
+#: Webhook events the API accepts (0.3.0; anything else is a 400). ``*`` means all of them.
+WEBHOOK_EVENTS = frozenset(
+    {
+        "pass.generated",
+        "pass.installed",
+        "pass.removed",
+        "pass.redeemed",
+        "pass.updated",
+        "pass.cancelled",
+        "pass.expired",
+        "loyalty.transacted",
+        "coupon.applied",
+        "membership.checked_in",
+        "transfer.initiated",
+        "transfer.accepted",
+        "transfer.declined",
+        "transfer.revoked",
+        "transfer.expired",
+        "pass.sharing_suspected",
+        "*",
+    }
+)
+#: Events of 0.1.0 (and the seed README) that the current API refuses.
+LEGACY_WEBHOOK_EVENTS = frozenset({"pass.checked_in", "batch.completed", "batch.failed"})
+
+# ---------------------------------------------------------------------------------------------
+# Error codes (``error.code``), grouped as the SDK maps them
+# ---------------------------------------------------------------------------------------------
+
+GENERAL_CODES = frozenset({"GENERAL_ERROR", "INTERNAL_SERVER_ERROR", "SERVICE_UNAVAILABLE"})
+AUTH_CODES = frozenset({"UNAUTHORIZED", "INVALID_API_KEY", "API_KEY_EXPIRED", "API_KEY_REVOKED"})
+FORBIDDEN_CODES = frozenset({"FORBIDDEN", "INSUFFICIENT_PERMISSIONS"})
+VALIDATION_CODES = frozenset(
+    {
+        "VALIDATION_ERROR",
+        "REQUIRED_FIELD_MISSING",
+        "INVALID_FIELD_FORMAT",
+        "FIELD_TOO_LONG",
+        "FIELD_TOO_SHORT",
+        "INVALID_FIELD_VALUE",
+    }
+)
+NOT_FOUND_CODES = frozenset(
+    {
+        "NOT_FOUND",
+        "PASS_NOT_FOUND",
+        "TEMPLATE_NOT_FOUND",
+        "TENANT_NOT_FOUND",
+        "PARTNERSHIP_NOT_FOUND",
+    }
+)
+BUSINESS_CODES = frozenset(
+    {
+        "BUSINESS_RULE_VIOLATION",
+        "OPERATION_NOT_ALLOWED",
+        "PASS_EXPIRED",
+        "PASS_ALREADY_USED",
+        "TEMPLATE_INACTIVE",
+        "RESOURCE_LOCKED",
+        "RESOURCE_EXPIRED",
+    }
+)
+RATE_CODES = frozenset({"RATE_LIMIT_EXCEEDED", "TOO_MANY_REQUESTS"})
+QUOTA_CODES = frozenset(
+    {"QUOTA_EXCEEDED", "API_QUOTA_EXCEEDED", "SUBSCRIPTION_REQUIRED", "FEATURE_NOT_AVAILABLE"}
+)
+EXTERNAL_CODES = frozenset({"EXTERNAL_SERVICE_ERROR", "APPLE_WALLET_ERROR", "GOOGLE_WALLET_ERROR"})
+#: Codes that come inside a 200 generate answer, on one recipient.
+PER_PASS_CODES = frozenset({"MEMBERSHIP_NUMBER_CONFLICT"})
+
+# ---------------------------------------------------------------------------------------------
+# Request shapes
+# ---------------------------------------------------------------------------------------------
+
+
+class Value(StrEnum):
+    """A JSON value's expected type."""
+
+    TEXT = "text"
+    NUMBER = "number"
+    INTEGER = "integer"
+    BOOLEAN = "boolean"
+    TEXT_LIST = "list of text"
+    TEXT_MAP = "object of text values"
+    #: Caller-owned data sent verbatim (``updatedFields``, ``businessFeatures``).
+    OBJECT = "object"
+
+
+@dataclass(frozen=True)
+class ListOf:
+    item: Shape
+    min_items: int = 0
+
+
+@dataclass(frozen=True)
+class Shape:
+    """A request DTO: the members it declares and the ones it requires."""
+
+    members: Mapping[str, Value | Shape | ListOf]
+    required: frozenset[str] = field(default_factory=frozenset)
+
+
+Spec = Value | Shape | ListOf
+
+_TEXT = Value.TEXT
+
+CUSTOMER = Shape(
+    {
+        "firstName": _TEXT,
+        "lastName": _TEXT,
+        "email": _TEXT,
+        "phone": _TEXT,
+        "preferredLanguage": _TEXT,
+    },
+    frozenset({"firstName", "lastName"}),
+)
+
+#: ``businessData``: the union of the event, loyalty and coupon fields.
+BUSINESS_DATA_NUMBERS = frozenset({"price", "accountBalance"})
+BUSINESS_DATA_INTEGERS = frozenset({"currentPoints", "lifetimePoints", "maxUsageCount"})
+BUSINESS_DATA = Shape(
+    {
+        # event
+        "sectionInfo": _TEXT,
+        "rowInfo": _TEXT,
+        "seatNumber": _TEXT,
+        "gateInfo": _TEXT,
+        "confirmationCode": _TEXT,
+        "ticketType": _TEXT,
+        "price": Value.NUMBER,
+        "currency": _TEXT,
+        # loyalty
+        "membershipNumber": _TEXT,
+        "currentPoints": Value.INTEGER,
+        "memberTier": _TEXT,
+        "lifetimePoints": Value.INTEGER,
+        "accountBalance": Value.NUMBER,
+        "memberSince": _TEXT,
+        "favoriteStore": _TEXT,
+        # coupon
+        "promoCode": _TEXT,
+        "campaignId": _TEXT,
+        "customerSegment": _TEXT,
+        "maxUsageCount": Value.INTEGER,
+        "sourceChannel": _TEXT,
+    }
+)
+PERSONALIZATIONS = Shape(
+    {"dietaryRestrictions": _TEXT, "accessibilityNeeds": _TEXT, "customFields": Value.TEXT_MAP}
+)
+RECIPIENT = Shape(
+    {"customer": CUSTOMER, "businessData": BUSINESS_DATA, "personalizations": PERSONALIZATIONS},
+    frozenset({"customer", "businessData"}),
+)
+#: Keys of a recipient entry, and the request-level keys a pass's ``extra`` may also set.
+RECIPIENT_KEYS = frozenset(RECIPIENT.members)
+REQUEST_LEVEL_KEYS = frozenset({"businessContext", "options"})
+
+BUSINESS_CONTEXT = Shape(
+    {
+        "event": Shape(
+            {
+                "eventName": _TEXT,
+                "eventDate": _TEXT,
+                "doorsOpen": _TEXT,
+                "specialAnnouncement": _TEXT,
+            }
+        ),
+        "loyalty": Shape({"programUpdate": _TEXT, "seasonalMessage": _TEXT}),
+        "coupon": Shape(
+            {
+                "campaignName": _TEXT,
+                "specialMessage": _TEXT,
+                "promotionStartDate": _TEXT,
+                "promotionEndDate": _TEXT,
+            }
+        ),
+    }
+)
+GENERATION_OPTIONS = Shape({"deliveryMethod": _TEXT, "generateForAllPlatforms": Value.BOOLEAN})
+GENERATE = Shape(
+    {
+        "templateId": _TEXT,
+        "passes": ListOf(RECIPIENT, min_items=1),
+        "businessContext": BUSINESS_CONTEXT,
+        "options": GENERATION_OPTIONS,
+    },
+    frozenset({"templateId", "passes"}),
+)
+
+LOCATION = Shape({"name": _TEXT, "latitude": Value.NUMBER, "longitude": Value.NUMBER})
+_TYPES = Value.TEXT_LIST
+ENDPOINT_BODIES: Mapping[Endpoint, Shape] = {
+    Endpoint.REDEEM: Shape(
+        {
+            "acceptedTypes": _TYPES,
+            "redemptionMethod": _TEXT,
+            "redemptionChannel": _TEXT,
+            "location": LOCATION,
+            "confirmationCode": _TEXT,
+            "metadata": Value.TEXT_MAP,
+        }
+    ),
+    Endpoint.CHECK_IN: Shape(
+        {
+            "acceptedTypes": _TYPES,
+            "gate": _TEXT,
+            "section": _TEXT,
+            "redemptionMethod": _TEXT,
+            "location": LOCATION,
+            "metadata": Value.TEXT_MAP,
+        }
+    ),
+    Endpoint.REDEEM_COUPON: Shape(
+        {
+            "acceptedTypes": _TYPES,
+            "redemptionChannel": _TEXT,
+            "location": LOCATION,
+            "locationId": _TEXT,
+            "transactionAmount": Value.NUMBER,
+            "transactionCurrency": _TEXT,
+            "promoCode": _TEXT,
+            "redemptionMethod": _TEXT,
+            "metadata": Value.TEXT_MAP,
+        }
+    ),
+    Endpoint.LOYALTY: Shape(
+        {"transactionType": _TEXT, "points": Value.INTEGER, "description": _TEXT},
+        frozenset({"transactionType", "points"}),
+    ),
+    Endpoint.GIFT_CARD: Shape(
+        {"amount": Value.NUMBER, "reason": _TEXT, "redemptionChannel": _TEXT},
+        frozenset({"amount"}),
+    ),
+    Endpoint.MEMBERSHIP: Shape({"gate": _TEXT, "redemptionMethod": _TEXT}),
+    Endpoint.STAMP: Shape({}),
+    Endpoint.UNSTAMP: Shape({}),
+}
+REDEEM_BY_SCAN = Shape(
+    {
+        "scannedValue": _TEXT,
+        "redemptionMethod": _TEXT,
+        "redemptionChannel": _TEXT,
+        "latitude": Value.NUMBER,
+        "longitude": Value.NUMBER,
+    },
+    frozenset({"scannedValue"}),
+)
+UPDATE_PASS = Shape(
+    {
+        "updatedFields": Value.OBJECT,
+        "reason": _TEXT,
+        "messageHeader": _TEXT,
+        "messageBody": _TEXT,
+        "notify": Value.BOOLEAN,
+    }
+)
+PUSH_TEMPLATE = Shape(
+    {"updatedFields": Value.OBJECT, "reason": _TEXT}, frozenset({"updatedFields"})
+)
+TEMPLATE_CREATE = Shape(
+    {
+        "name": _TEXT,
+        "businessFeatures": Value.OBJECT,
+        "description": _TEXT,
+        "requiredMedia": _TYPES,
+    },
+    frozenset({"name", "businessFeatures"}),
+)
+TEMPLATE_UPDATE = Shape({"name": _TEXT, "description": _TEXT, "businessFeatures": Value.OBJECT})
+WEBHOOK_CREATE = Shape({"url": _TEXT, "events": _TYPES}, frozenset({"url", "events"}))
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _value_ok(value: Any, kind: Value) -> bool:
+    if kind is Value.TEXT:
+        return isinstance(value, str)
+    if kind is Value.NUMBER:
+        return _is_number(value)
+    if kind is Value.INTEGER:
+        return _is_number(value) and float(value).is_integer()
+    if kind is Value.BOOLEAN:
+        return isinstance(value, bool)
+    if kind is Value.TEXT_LIST:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    if kind is Value.TEXT_MAP:
+        return isinstance(value, Mapping) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+        )
+    return isinstance(value, Mapping)
+
+
+def shape_problems(value: Any, spec: Spec, path: str = "") -> list[tuple[str, str]]:
+    """Every way ``value`` breaks ``spec``, as (wire path, message) pairs; nulls count as absent.
+
+    Paths are the API's own (``passes[0].customer.firstName``), the keys of its ``fields``.
+    """
+    if isinstance(spec, Value):
+        return [] if _value_ok(value, spec) else [(path, f"must be {_a(spec)}")]
+    if isinstance(spec, ListOf):
+        if not isinstance(value, list):
+            return [(path, "must be an array")]
+        found: list[tuple[str, str]] = []
+        if len(value) < spec.min_items:
+            found.append((path, f"must hold at least {spec.min_items} item(s)"))
+        for index, item in enumerate(value):
+            found += shape_problems(item, spec.item, f"{path}[{index}]")
+        return found
+    if not isinstance(value, Mapping):
+        return [(path, "must be an object")]
+    found = []
+    for key, member in value.items():
+        where = f"{path}.{key}" if path else str(key)
+        if key not in spec.members:
+            found.append((where, "is not a field of this request"))
+        elif member is not None:
+            found += shape_problems(member, spec.members[key], where)
+    for key in sorted(spec.required):
+        if value.get(key) is None or value.get(key) == "":
+            found.append((f"{path}.{key}" if path else key, "is required"))
+    return found
+
+
+def _a(kind: Value) -> str:
+    return f"an {kind.value}" if kind.value[0] in "aeiou" else f"a {kind.value}"

@@ -1,0 +1,759 @@
+"""Livepasses-only operations: lookups, the redemption family, template pushes, templates, webhooks.
+
+Each is an ordinary public method that checks its input before sending (``ValidationError``),
+goes through the shared transport and error table, and lets only walletpass errors out. Names
+follow the official SDK's so migrating code reads the same (see the migration table in
+``docs/providers/livepasses.md``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlsplit
+
+from walletpass.errors import AlreadyRedeemed, FieldProblem, WalletPassError
+from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpdate, Redemption
+from walletpass.retry import Safety
+from walletpass.transport import VendorRequest, VendorResponse
+from walletpass_livepasses import limits, payloads, wire
+from walletpass_livepasses.base import LivepassesBase
+from walletpass_livepasses.limits import Endpoint, TemplateType, TransactionType
+from walletpass_livepasses.records import BatchStatus, Template, Validation, Webhook
+
+__all__ = ["VENDOR_OPERATIONS", "VendorOperations"]
+
+#: The vendor-only methods, as listed by ``walletpass capabilities``.
+VENDOR_OPERATIONS: tuple[str, ...] = (
+    "lookup",
+    "validate",
+    "check_in",
+    "redeem_coupon",
+    "loyalty_transact",
+    "stamp",
+    "unstamp",
+    "membership_check_in",
+    "redeem_gift_card",
+    "redeem_by_scan",
+    "generate_and_wait",
+    "get_batch_status",
+    "push_template_update",
+    "bulk_update",
+    "list_templates",
+    "get_template",
+    "create_template",
+    "update_template",
+    "activate_template",
+    "deactivate_template",
+    "create_webhook",
+    "list_webhooks",
+    "delete_webhook",
+)
+
+LocationLike = Location | Mapping[str, Any]
+
+
+def _options(**values: Any) -> dict[str, Any]:
+    return {key: value for key, value in values.items() if value is not None}
+
+
+class VendorOperations(LivepassesBase):
+    """The Livepasses-only half of the provider (the neutral half is in ``provider.py``)."""
+
+    def __init__(self, settings: Any = None, /, **values: Any) -> None:
+        super().__init__(settings, **values)
+        self._template_types: dict[str, TemplateType | None] = {}
+        self._template_types_lock = threading.Lock()
+
+    # -- lookup and validation ---------------------------------------------------------------
+
+    def build_lookup(
+        self,
+        pass_id: str | None = None,
+        *,
+        confirmation_code: str | None = None,
+        holder_email: str | None = None,
+    ) -> VendorRequest:
+        given = _options(
+            passId=pass_id, confirmationCode=confirmation_code, holderEmail=holder_email
+        )
+        if len(given) != 1:
+            self._refuse(
+                [
+                    FieldProblem(
+                        "lookup", "give exactly one of pass_id, confirmation_code, holder_email"
+                    )
+                ],
+                "lookup",
+            )
+        for key, value in given.items():
+            if not isinstance(value, str) or not value.strip():
+                self._refuse([FieldProblem(key, "must be a non-empty string")], "lookup")
+        if pass_id is not None:
+            self.decode_id(pass_id)
+        return wire.request("GET", f"{wire.PASSES}/lookup", Safety.SAFE, query=given)
+
+    def lookup(
+        self,
+        pass_id: str | None = None,
+        *,
+        confirmation_code: str | None = None,
+        holder_email: str | None = None,
+    ) -> IssuedPass:
+        """Find one pass by its id, its confirmation code or its holder's email.
+
+        The answer has status and holder only: wallet URLs and business data are returned by
+        generation alone. Several passes of one email: which one Livepasses picks is undocumented.
+        """
+        with self._guard("lookup"):
+            request = self.build_lookup(
+                pass_id, confirmation_code=confirmation_code, holder_email=holder_email
+            )
+            return self._fetch(
+                request,
+                "lookup",
+                lambda data: payloads.issued_from_lookup(data, provider=self.name),
+            )
+
+    def build_validate(self, pass_id: str) -> VendorRequest:
+        self.decode_id(pass_id)
+        return wire.request(
+            "GET", wire.PASSES, Safety.SAFE, ids=(("passId", pass_id),), tail="validate"
+        )
+
+    def validate(self, pass_id: str) -> Validation:
+        """Whether the pass can be redeemed now, and how it may be verified (read-only)."""
+        with self._guard("validate"):
+            return self._fetch(
+                self.build_validate(pass_id),
+                "validate",
+                lambda data: payloads.validation_from(pass_id, data),
+            )
+
+    # -- the redemption family ---------------------------------------------------------------
+
+    def build_redemption(
+        self, pass_id: str, endpoint: Endpoint, body: Mapping[str, Any]
+    ) -> VendorRequest:
+        self.decode_id(pass_id)
+        return wire.request(
+            "POST",
+            wire.PASSES,
+            Safety.UNSAFE,
+            ids=(("passId", pass_id),),
+            tail=endpoint.value,
+            body=dict(body),
+        )
+
+    def _redeem_at(
+        self,
+        pass_id: str,
+        endpoint: Endpoint,
+        body: Mapping[str, Any],
+        operation: str,
+        amount: Decimal | None = None,
+    ) -> Redemption:
+        def convert(data: Any) -> Redemption:
+            if data.get("alreadyRedeemed") is True:
+                raise AlreadyRedeemed(
+                    f"pass {pass_id!r} was already redeemed ({endpoint.value})",
+                    provider=self.name,
+                    operation=operation,
+                    details=dict(data),
+                )
+            return payloads.redemption_from(
+                data, pass_id=pass_id, provider=self.name, method=endpoint.value, amount=amount
+            )
+
+        return self._fetch(self.build_redemption(pass_id, endpoint, body), operation, convert)
+
+    def _family(
+        self, pass_id: str, endpoint: Endpoint, operation: str, options: Mapping[str, Any]
+    ) -> Redemption:
+        with self._guard(operation):
+            self.decode_id(pass_id)
+            built = payloads.redemption_body(endpoint, options, where=operation)
+            self._refuse(built.problems, operation)
+            return self._redeem_at(pass_id, endpoint, built.body, operation)
+
+    def check_in(
+        self,
+        pass_id: str,
+        *,
+        gate: str | None = None,
+        section: str | None = None,
+        location: LocationLike | None = None,
+        accepted_types: Sequence[str] | None = None,
+        redemption_method: str | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Redemption:
+        """Event check-in (``/check-in``); a ticket is consumed, a second scan is refused."""
+        return self._family(
+            pass_id,
+            Endpoint.CHECK_IN,
+            "check_in",
+            _options(
+                gate=gate,
+                section=section,
+                location=location,
+                accepted_types=list(accepted_types) if accepted_types is not None else None,
+                redemption_method=redemption_method,
+                metadata=metadata,
+            ),
+        )
+
+    def redeem_coupon(
+        self,
+        pass_id: str,
+        *,
+        location: LocationLike | None = None,
+        location_id: str | None = None,
+        transaction_amount: Decimal | float | int | None = None,
+        transaction_currency: str | None = None,
+        promo_code: str | None = None,
+        redemption_channel: str | None = None,
+        redemption_method: str | None = None,
+        accepted_types: Sequence[str] | None = None,
+        metadata: Mapping[str, str] | None = None,
+    ) -> Redemption:
+        """Apply a coupon (``/redeem-coupon``); multi-use coupons count their uses."""
+        return self._family(
+            pass_id,
+            Endpoint.REDEEM_COUPON,
+            "redeem_coupon",
+            _options(
+                location=location,
+                location_id=location_id,
+                transaction_amount=transaction_amount,
+                transaction_currency=transaction_currency,
+                promo_code=promo_code,
+                redemption_channel=redemption_channel,
+                redemption_method=redemption_method,
+                accepted_types=list(accepted_types) if accepted_types is not None else None,
+                metadata=metadata,
+            ),
+        )
+
+    def loyalty_transact(
+        self,
+        pass_id: str,
+        transaction_type: TransactionType | str,
+        points: int,
+        *,
+        description: str | None = None,
+    ) -> Redemption:
+        """Earn or spend loyalty points (``/loyalty/transact``); ``remaining`` is the balance."""
+        with self._guard("loyalty_transact"):
+            self.decode_id(pass_id)
+            problems = []
+            if transaction_type not in {t.value for t in TransactionType}:
+                problems.append(FieldProblem("transaction_type", "must be 'earn' or 'spend'"))
+            if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+                problems.append(FieldProblem("points", "must be a positive whole number"))
+            if description is not None and not isinstance(description, str):
+                problems.append(FieldProblem("description", "must be text"))
+            self._refuse(problems, "loyalty_transact")
+            body = {"transactionType": str(transaction_type), "points": points}
+            if description is not None:
+                body["description"] = description
+            return self._redeem_at(
+                pass_id, Endpoint.LOYALTY, body, "loyalty_transact", Decimal(points)
+            )
+
+    def stamp(self, pass_id: str) -> Redemption:
+        """Add one stamp; a repeat inside Livepasses' anti-double-scan cooldown is refused."""
+        return self._family(pass_id, Endpoint.STAMP, "stamp", {})
+
+    def unstamp(self, pass_id: str) -> Redemption:
+        """Take back the latest stamp (refused when there is none to undo)."""
+        return self._family(pass_id, Endpoint.UNSTAMP, "unstamp", {})
+
+    def membership_check_in(
+        self, pass_id: str, *, gate: str | None = None, redemption_method: str | None = None
+    ) -> Redemption:
+        """A membership door scan: the pass stays valid; quota memberships count down."""
+        with self._guard("membership_check_in"):
+            self.decode_id(pass_id)
+            problems = [
+                FieldProblem(name, "must be text")
+                for name, value in (("gate", gate), ("redemption_method", redemption_method))
+                if value is not None and not isinstance(value, str)
+            ]
+            self._refuse(problems, "membership_check_in")
+            body = _options(gate=gate, redemptionMethod=redemption_method)
+            return self._redeem_at(pass_id, Endpoint.MEMBERSHIP, body, "membership_check_in")
+
+    def redeem_gift_card(
+        self,
+        pass_id: str,
+        amount: Decimal | float | int | str,
+        *,
+        reason: str | None = None,
+        redemption_channel: str | None = None,
+    ) -> Redemption:
+        """Take ``amount`` off a gift card; more than the balance is refused, balance untouched."""
+        with self._guard("redeem_gift_card"):
+            self.decode_id(pass_id)
+            value = self._check_amount(amount)
+            if value is None:
+                self._refuse([FieldProblem("amount", "is required")], "redeem_gift_card")
+            body = {"amount": payloads.wire_value(value)}
+            extra = payloads.redemption_body(
+                Endpoint.GIFT_CARD,
+                _options(reason=reason, redemption_channel=redemption_channel),
+                where="redeem_gift_card",
+            )
+            self._refuse(extra.problems, "redeem_gift_card")
+            body.update(extra.body)
+            return self._redeem_at(pass_id, Endpoint.GIFT_CARD, body, "redeem_gift_card", value)
+
+    def build_redeem_by_scan(
+        self,
+        scanned_value: str,
+        *,
+        redemption_method: str | None = None,
+        redemption_channel: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> VendorRequest:
+        body = _options(
+            scannedValue=scanned_value,
+            redemptionMethod=redemption_method,
+            redemptionChannel=redemption_channel,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        problems = [
+            FieldProblem(where, message)
+            for where, message in limits.shape_problems(body, limits.REDEEM_BY_SCAN)
+        ]
+        for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+            if isinstance(value, int | float) and not -bound <= value <= bound:
+                problems.append(FieldProblem(name, f"must be between -{bound} and {bound}"))
+        self._refuse(problems, "redeem_by_scan")
+        return wire.request("POST", f"{wire.PASSES}/redeem-by-scan", Safety.UNSAFE, body=body)
+
+    def redeem_by_scan(
+        self,
+        scanned_value: str,
+        *,
+        redemption_method: str | None = None,
+        redemption_channel: str | None = None,
+        latitude: float | None = None,
+        longitude: float | None = None,
+    ) -> Redemption:
+        """Resolve a scanned barcode or NFC value to its pass and redeem it in one call."""
+        with self._guard("redeem_by_scan"):
+            request = self.build_redeem_by_scan(
+                scanned_value,
+                redemption_method=redemption_method,
+                redemption_channel=redemption_channel,
+                latitude=latitude,
+                longitude=longitude,
+            )
+            return self._fetch(
+                request,
+                "redeem_by_scan",
+                lambda data: payloads.redemption_from(
+                    data, pass_id=str(data["passId"]), provider=self.name, method="redeem-by-scan"
+                ),
+            )
+
+    # -- batches -------------------------------------------------------------------------------
+
+    def build_batch_status(self, batch_id: str) -> VendorRequest:
+        self._checked_id(batch_id, "batch_id", "get_batch_status")
+        return wire.request(
+            "GET", f"{wire.PASSES}/batch", Safety.SAFE, ids=(("batchId", batch_id),), tail="status"
+        )
+
+    def _batch_status(self, batch_id: str, operation: str) -> BatchStatus:
+        return self._fetch(self.build_batch_status(batch_id), operation, payloads.batch_status_from)
+
+    def get_batch_status(self, batch_id: str) -> BatchStatus:
+        """Progress and results of an asynchronous generation batch."""
+        with self._guard("get_batch_status"):
+            return self._batch_status(batch_id, "get_batch_status")
+
+    # -- updates beyond one pass ----------------------------------------------------------------
+
+    def build_push_template(
+        self, template: str, fields: Mapping[str, Any], reason: str | None = None
+    ) -> VendorRequest:
+        template_id = self._template_id(template, "push_template_update")
+        problems = []
+        if not isinstance(fields, Mapping) or not fields:
+            problems.append(FieldProblem("fields", "must be a non-empty mapping"))
+        if reason is not None and (not isinstance(reason, str) or len(reason) > limits.MAX_REASON):
+            problems.append(FieldProblem("reason", f"must be text of at most {limits.MAX_REASON}"))
+        self._refuse(problems, "push_template_update")
+        body: dict[str, Any] = {
+            "updatedFields": {str(k): payloads.wire_value(v) for k, v in fields.items()}
+        }
+        if reason is not None:
+            body["reason"] = reason
+        return wire.request(
+            "POST",
+            f"{wire.PASSES}/template",
+            Safety.IDEMPOTENT,
+            ids=(("templateId", template_id),),
+            tail="push",
+            body=body,
+        )
+
+    def push_template_update(
+        self, template: str, fields: Mapping[str, Any], *, reason: str | None = None
+    ) -> dict[str, Any]:
+        """Apply ``fields`` to every eligible pass of a template (the current bulk update).
+
+        Livepasses does not document which passes are eligible, nor the answer: it is returned
+        as sent (``{}`` when empty).
+        """
+        with self._guard("push_template_update"):
+            return self._fetch(
+                self.build_push_template(template, fields, reason),
+                "push_template_update",
+                lambda data: dict(data) if isinstance(data, Mapping) else {},
+            )
+
+    def bulk_update(
+        self,
+        pass_ids: Sequence[str],
+        change: PassUpdate | Mapping[str, Any],
+        *,
+        concurrency: int | None = None,
+    ) -> BulkResult:
+        """The same change on many passes: one PUT per pass, sent concurrently.
+
+        Livepasses 0.2+ has no per-pass bulk endpoint (the old ``/bulk-update`` is gone); this
+        is the replacement the seed README's ``bulk_update`` calls for. Outcomes are in input
+        order; one failing pass does not stop the others.
+        """
+        with self._guard("bulk_update"):
+            if isinstance(pass_ids, str) or not isinstance(pass_ids, Sequence):
+                self._refuse([FieldProblem("pass_ids", "must be a list of ids")], "bulk_update")
+            workers = concurrency or self.settings.concurrency
+            if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+                self._refuse(
+                    [FieldProblem("concurrency", "must be a positive integer")], "bulk_update"
+                )
+            # Check the change once, before any request: a bad change fails the call, not items.
+            self.prepare_update("validation-only", change)
+
+        def one(pass_id: str) -> IssuedPass | WalletPassError:
+            try:
+                return self.update(pass_id, change)
+            except WalletPassError as exc:
+                return exc
+
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="livepasses-bulk") as pool:
+            outcomes = list(pool.map(one, pass_ids))
+        items = [
+            BulkItem(index=i, issued=o) if isinstance(o, IssuedPass) else BulkItem(index=i, error=o)
+            for i, o in enumerate(outcomes)
+        ]
+        return BulkResult(items=items)
+
+    # -- templates -----------------------------------------------------------------------------
+
+    def template_type(self, template: str, operation: str = "redeem") -> TemplateType | None:
+        """A template's type, read once per provider instance (types do not change)."""
+        with self._template_types_lock:
+            if template in self._template_types:
+                return self._template_types[template]
+        detail = self._get_template(template, operation)
+        try:
+            found: TemplateType | None = TemplateType(detail.type)
+        except ValueError:
+            found = None
+        with self._template_types_lock:
+            self._template_types[template] = found
+        return found
+
+    def build_list_templates(
+        self,
+        page: int = 1,
+        *,
+        status: str | None = None,
+        type: str | None = None,
+        search: str | None = None,
+        sort_by: str | None = None,
+        descending: bool | None = None,
+        page_size: int | None = None,
+    ) -> VendorRequest:
+        problems = [
+            FieldProblem(name, "must be text")
+            for name, value in (
+                ("status", status),
+                ("type", type),
+                ("search", search),
+                ("sort_by", sort_by),
+            )
+            if value is not None and not isinstance(value, str)
+        ]
+        if descending is not None and not isinstance(descending, bool):
+            problems.append(FieldProblem("descending", "must be true or false"))
+        if page_size is not None and (
+            isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
+        ):
+            problems.append(FieldProblem("page_size", "must be a positive integer"))
+        self._refuse(problems, "list_templates")
+        query = _options(
+            page=page if page > 1 else None,  # the first page as the SDK asks for it: unnamed
+            pageSize=page_size,
+            searchTerm=search,
+            sortBy=sort_by,
+            sortDescending=descending,
+            type=type,
+            status=status,
+        )
+        return wire.request("GET", wire.TEMPLATES, Safety.SAFE, query=query)
+
+    def list_templates(
+        self,
+        *,
+        status: str | None = None,
+        type: str | None = None,
+        search: str | None = None,
+        sort_by: str | None = None,
+        descending: bool | None = None,
+        page_size: int | None = None,
+    ) -> Iterator[Template]:
+        """Every template matching the filters, fetching pages as the iteration needs them."""
+        filters: dict[str, Any] = {
+            "status": status,
+            "type": type,
+            "search": search,
+            "sort_by": sort_by,
+            "descending": descending,
+            "page_size": page_size,
+        }
+        with self._guard("list_templates"):
+            first = self.build_list_templates(1, **filters)
+        return self._template_pages(first, filters)
+
+    def _template_pages(self, first: VendorRequest, filters: dict[str, Any]) -> Iterator[Template]:
+        with self._guard("list_templates"):
+            request: VendorRequest | None = first
+            page = 1
+            while request is not None:
+                response = self.send(request, "list_templates")
+                body, items = self.parse(self._template_page, response)
+                yield from items
+                total_pages = _total_pages(body)
+                page += 1
+                request = (
+                    self.build_list_templates(page, **filters)
+                    if items and page <= total_pages
+                    else None
+                )
+
+    def _template_page(self, response: VendorResponse) -> tuple[Mapping[str, Any], list[Template]]:
+        body = self.envelope_of(response, "list_templates")
+        return body, [payloads.template_from(item) for item in body.get("items") or ()]
+
+    def build_get_template(self, template: str) -> VendorRequest:
+        template_id = self._template_id(template, "get_template")
+        return wire.request("GET", wire.TEMPLATES, Safety.SAFE, ids=(("templateId", template_id),))
+
+    def _get_template(self, template: str, operation: str) -> Template:
+        return self._fetch(self.build_get_template(template), operation, payloads.template_from)
+
+    def get_template(self, template: str) -> Template:
+        """A template with its business features, platform support and media configuration."""
+        with self._guard("get_template"):
+            return self._get_template(template, "get_template")
+
+    def build_create_template(
+        self,
+        name: str,
+        business_features: Mapping[str, Any],
+        *,
+        description: str | None = None,
+        required_media: Sequence[str] | None = None,
+    ) -> VendorRequest:
+        body = _options(
+            name=name,
+            businessFeatures=dict(business_features)
+            if isinstance(business_features, Mapping)
+            else business_features,
+            description=description,
+            requiredMedia=list(required_media) if required_media is not None else None,
+        )
+        problems = [
+            FieldProblem(_python_name(where), message)
+            for where, message in limits.shape_problems(body, limits.TEMPLATE_CREATE)
+        ]
+        if isinstance(business_features, Mapping) and (
+            limits.template_type_of(business_features) is None
+        ):
+            blocks = ", ".join(sorted(limits.FEATURE_BLOCKS))
+            problems.append(
+                FieldProblem(
+                    "business_features",
+                    f"must hold exactly one type block ({blocks}), e.g. {{'event': {{...}}}}",
+                )
+            )
+        self._refuse(problems, "create_template")
+        return wire.request("POST", wire.TEMPLATES, Safety.UNSAFE, body=body)
+
+    def create_template(
+        self,
+        name: str,
+        business_features: Mapping[str, Any],
+        *,
+        description: str | None = None,
+        required_media: Sequence[str] | None = None,
+    ) -> Template:
+        """Create a template; the block inside ``business_features`` decides its type."""
+        with self._guard("create_template"):
+            request = self.build_create_template(
+                name, business_features, description=description, required_media=required_media
+            )
+            return self._fetch(request, "create_template", payloads.template_from)
+
+    def build_update_template(
+        self,
+        template: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        business_features: Mapping[str, Any] | None = None,
+    ) -> VendorRequest:
+        template_id = self._template_id(template, "update_template")
+        body = _options(
+            name=name,
+            description=description,
+            businessFeatures=dict(business_features)
+            if isinstance(business_features, Mapping)
+            else business_features,
+        )
+        problems = [
+            FieldProblem(_python_name(where), message)
+            for where, message in limits.shape_problems(body, limits.TEMPLATE_UPDATE)
+        ]
+        if not body:
+            problems.append(FieldProblem("template", "the update changes nothing"))
+        self._refuse(problems, "update_template")
+        return wire.request(
+            "PUT", wire.TEMPLATES, Safety.IDEMPOTENT, ids=(("templateId", template_id),), body=body
+        )
+
+    def update_template(
+        self,
+        template: str,
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        business_features: Mapping[str, Any] | None = None,
+    ) -> Template:
+        with self._guard("update_template"):
+            request = self.build_update_template(
+                template, name=name, description=description, business_features=business_features
+            )
+            updated = self._fetch(request, "update_template", payloads.template_from)
+            with self._template_types_lock:
+                self._template_types.pop(updated.id, None)
+            return updated
+
+    def build_template_state(self, template: str, action: str) -> VendorRequest:
+        template_id = self._template_id(template, f"{action}_template")
+        return wire.request(
+            "POST",
+            wire.TEMPLATES,
+            Safety.IDEMPOTENT,
+            ids=(("templateId", template_id),),
+            tail=action,
+        )
+
+    def activate_template(self, template: str) -> None:
+        """Let the template's passes be generated and used again."""
+        with self._guard("activate_template"):
+            self.send(self.build_template_state(template, "activate"), "activate_template")
+
+    def deactivate_template(self, template: str) -> None:
+        """Stop the template: every one of its passes then fails with ``TEMPLATE_INACTIVE``."""
+        with self._guard("deactivate_template"):
+            self.send(self.build_template_state(template, "deactivate"), "deactivate_template")
+
+    # -- webhooks -----------------------------------------------------------------------------
+
+    def build_create_webhook(self, url: str, events: Sequence[str]) -> VendorRequest:
+        problems = []
+        parts = urlsplit(url) if isinstance(url, str) else None
+        if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
+            problems.append(FieldProblem("url", "must be an absolute http(s) URL"))
+        if isinstance(events, str) or not isinstance(events, Sequence) or not events:
+            problems.append(FieldProblem("events", "must be a non-empty list of event names"))
+        else:
+            for index, event in enumerate(events):
+                if event in limits.WEBHOOK_EVENTS:
+                    continue
+                hint = (
+                    " (a 0.1.0 event the current API refuses)"
+                    if event in limits.LEGACY_WEBHOOK_EVENTS
+                    else ""
+                )
+                problems.append(
+                    FieldProblem(
+                        f"events.{index}",
+                        f"{event!r} is not a Livepasses event{hint}; known: "
+                        + ", ".join(sorted(limits.WEBHOOK_EVENTS)),
+                    )
+                )
+        self._refuse(problems, "create_webhook")
+        return wire.request(
+            "POST", wire.WEBHOOKS, Safety.UNSAFE, body={"url": url, "events": list(events)}
+        )
+
+    def create_webhook(self, url: str, events: Sequence[str]) -> Webhook:
+        """Subscribe ``url`` to ``events``; the answer's ``secret`` is only shown now.
+
+        Livepasses does not document how deliveries are signed, so walletpass offers no
+        verification helper: keep the secret for when it does.
+        """
+        with self._guard("create_webhook"):
+            return self._fetch(
+                self.build_create_webhook(url, events), "create_webhook", payloads.webhook_from
+            )
+
+    def list_webhooks(self) -> list[Webhook]:
+        """Every webhook of the account (one answer, not paged)."""
+        with self._guard("list_webhooks"):
+            return self._fetch(
+                wire.request("GET", wire.WEBHOOKS, Safety.SAFE), "list_webhooks", _webhooks
+            )
+
+    def delete_webhook(self, webhook_id: str) -> None:
+        with self._guard("delete_webhook"):
+            checked = self._checked_id(webhook_id, "webhook_id", "delete_webhook")
+            request = wire.request(
+                "DELETE", wire.WEBHOOKS, Safety.IDEMPOTENT, ids=(("webhookId", checked),)
+            )
+            self.send(request, "delete_webhook")
+
+
+def _webhooks(data: Any) -> list[Webhook]:
+    if not isinstance(data, list):
+        raise ValueError("the webhook list is not an array")
+    return [payloads.webhook_from(item) for item in data]
+
+
+def _total_pages(body: Mapping[str, Any]) -> int:
+    pagination = body.get("pagination")
+    if not isinstance(pagination, Mapping):
+        return 1
+    value = pagination.get("totalPages")
+    return int(value) if isinstance(value, int) and not isinstance(value, bool) else 1
+
+
+def _python_name(wire_path: str) -> str:
+    names = {
+        "businessFeatures": "business_features",
+        "requiredMedia": "required_media",
+    }
+    head, dot, rest = wire_path.partition(".")
+    return names.get(head, head) + dot + rest

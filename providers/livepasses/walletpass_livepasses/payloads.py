@@ -1,0 +1,876 @@
+"""Pure translation between walletpass's neutral model and Livepasses' camelCase JSON.
+
+Requests: a :class:`~walletpass.Pass` becomes one recipient of ``POST /api/passes/generate``
+(holder -> ``customer``, the documented business-data names in ``fields`` -> ``businessData``,
+every other field -> ``personalizations.customFields``, the event -> ``businessContext.event``),
+and a :class:`~walletpass.PassUpdate` becomes the ``PUT /api/passes/{id}`` body. Caller-owned maps
+(custom field names, ``updatedFields``, ``metadata``) are sent verbatim: the official SDK
+camel-cases custom field names, which silently renames them; walletpass does not.
+
+Answers: generated passes, lookups, list items and redemption results become ``IssuedPass`` /
+``Redemption``. No function here does I/O, so all of them are unit- and property-tested directly.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping, Sequence
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+
+from walletpass.errors import FieldProblem
+from walletpass.model import (
+    Balance,
+    Barcode,
+    Holder,
+    IssuedPass,
+    Location,
+    Pass,
+    PassField,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    PassUrls,
+    Redemption,
+)
+from walletpass_livepasses import limits
+from walletpass_livepasses.limits import (
+    BUSINESS_CONTEXT,
+    BUSINESS_DATA,
+    DELIVERY_METHODS,
+    ENDPOINT_BODIES,
+    GENERATION_OPTIONS,
+    RECIPIENT_KEYS,
+    REQUEST_LEVEL_KEYS,
+    Endpoint,
+    Shape,
+    TemplateType,
+    Value,
+    VendorStatus,
+    shape_problems,
+)
+from walletpass_livepasses.records import BatchPass, BatchStatus, Template, Validation, Webhook
+
+__all__ = [
+    "POINT_CURRENCIES",
+    "RedeemRequest",
+    "batch_pass_from",
+    "batch_status_from",
+    "deep_merge",
+    "format_datetime",
+    "generate_body",
+    "group_key",
+    "issued_from_generated",
+    "issued_from_list_item",
+    "issued_from_lookup",
+    "issued_from_summary",
+    "kind_of",
+    "parse_datetime",
+    "pass_problems",
+    "recipient",
+    "redeem_option_problems",
+    "redemption_body",
+    "redemption_from",
+    "request_context",
+    "status_of",
+    "template_from",
+    "update_body",
+    "update_problems",
+    "validation_from",
+    "vendor_status_for",
+    "webhook_from",
+    "wire_value",
+]
+
+#: Balance currencies meaning loyalty points (-> ``currentPoints``); any other is money.
+POINT_CURRENCIES = frozenset({"points", "pts", "point"})
+
+_STATUSES = {
+    VendorStatus.ACTIVE: PassStatus.ACTIVE,
+    VendorStatus.REDEEMED: PassStatus.REDEEMED,
+    VendorStatus.EXPIRED: PassStatus.EXPIRED,
+    VendorStatus.CANCELLED: PassStatus.VOIDED,
+}
+_VENDOR_STATUSES = {neutral: vendor for vendor, neutral in _STATUSES.items()}
+
+_TYPE_KINDS = {vendor_type: kind for kind, vendor_type in limits.KIND_TEMPLATE_TYPES.items()}
+
+
+# ---------------------------------------------------------------------------------------------
+# Values
+# ---------------------------------------------------------------------------------------------
+
+
+def format_datetime(value: datetime) -> str:
+    """UTC with a ``Z``, whole seconds: the form of every timestamp in the SDK's fixtures."""
+    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_datetime(value: Any) -> datetime | None:
+    """An ISO 8601 timestamp or date from an answer (``None`` when absent or unreadable)."""
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        try:
+            parsed = datetime.combine(date.fromisoformat(value), time())
+        except ValueError:
+            return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+def wire_value(value: Any) -> Any:
+    """A neutral field value as JSON: numbers stay numbers, times become ISO text."""
+    if isinstance(value, PassField):
+        return wire_value(value.value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return format_datetime(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+def _text(value: Any) -> str:
+    rendered = wire_value(value)
+    return rendered if isinstance(rendered, str) else json.dumps(rendered)
+
+
+def _plain(value: Any) -> Any:
+    return value.value if isinstance(value, PassField) else value
+
+
+def _text_problem(value: Any) -> str | None:
+    if isinstance(value, bool):
+        return "is sent as text; send the words to show instead of a boolean"
+    return None
+
+
+def _number_problem(value: Any, kind: Value) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return f"Livepasses expects {'an integer' if kind is Value.INTEGER else 'a number'}"
+    if kind is Value.INTEGER and Decimal(str(value)) != Decimal(str(value)).to_integral_value():
+        return "Livepasses expects a whole number"
+    return None
+
+
+def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
+    """``extra`` merged into ``base``: objects recursively, everything else replaced."""
+    merged = dict(base)
+    for key, value in extra.items():
+        current = merged.get(key)
+        if isinstance(current, Mapping) and isinstance(value, Mapping):
+            merged[key] = deep_merge(current, value)
+        else:
+            merged[key] = value
+    return merged
+
+
+# ---------------------------------------------------------------------------------------------
+# Create
+# ---------------------------------------------------------------------------------------------
+
+
+def _balance_fields(balance: Balance, *, for_update: bool) -> dict[str, Any]:
+    if balance.currency is None or balance.currency.lower() in POINT_CURRENCIES:
+        # The SDK's update example names the points ``points``; generation calls them currentPoints.
+        return {("points" if for_update else "currentPoints"): int(balance.amount)}
+    return {"accountBalance": wire_value(balance.amount), "currency": balance.currency}
+
+
+def _business_field(key: str, value: Any) -> Any:
+    spec = BUSINESS_DATA.members[key]
+    if spec is Value.INTEGER:
+        return int(Decimal(str(value)))
+    if spec is Value.NUMBER:
+        return wire_value(Decimal(str(value)) if isinstance(value, float) else value)
+    return _text(value)
+
+
+def recipient(new_pass: Pass) -> dict[str, Any]:
+    """The pass as one entry of ``passes[]`` (``Pass.extra`` minus its request-level keys)."""
+    holder = new_pass.holder or Holder()
+    first, last = holder.split_name()
+    customer: dict[str, Any] = {"firstName": first, "lastName": last}
+    for key, value in (
+        ("email", holder.email),
+        ("phone", holder.phone),
+        ("preferredLanguage", holder.language),
+    ):
+        if value is not None:
+            customer[key] = value
+    business: dict[str, Any] = {}
+    custom: dict[str, str] = {}
+    for key, raw in (new_pass.fields or {}).items():
+        value = _plain(raw)
+        if key in BUSINESS_DATA.members:
+            business[key] = _business_field(key, value)
+        else:
+            custom[key] = _text(value)
+    if new_pass.external_id is not None:
+        business["confirmationCode"] = new_pass.external_id
+    if new_pass.tier is not None:
+        business["memberTier"] = new_pass.tier
+    if new_pass.balance is not None:
+        business.update(_balance_fields(new_pass.balance, for_update=False))
+    entry: dict[str, Any] = {"customer": customer, "businessData": business}
+    if custom:
+        entry["personalizations"] = {"customFields": custom}
+    extra = {k: v for k, v in (new_pass.extra or {}).items() if k in RECIPIENT_KEYS}
+    return deep_merge(entry, extra)
+
+
+def request_context(new_pass: Pass) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
+    """The request-level ``businessContext`` and ``options`` this pass asks for.
+
+    They apply to every recipient of a generate call, so passes that differ here are sent in
+    separate calls.
+    """
+    context: dict[str, Any] = {}
+    if new_pass.event is not None:
+        event: dict[str, Any] = {}
+        if new_pass.event.title is not None:
+            event["eventName"] = new_pass.event.title
+        if new_pass.event.starts_at is not None:
+            event["eventDate"] = format_datetime(new_pass.event.starts_at)
+        if event:
+            context["event"] = event
+    extra = new_pass.extra or {}
+    if isinstance(extra.get("businessContext"), Mapping):
+        context = deep_merge(context, extra["businessContext"])
+    options = extra.get("options")
+    return (context or None), (dict(options) if isinstance(options, Mapping) and options else None)
+
+
+def group_key(new_pass: Pass) -> tuple[str, str]:
+    """Passes with equal keys can share one generate call."""
+    context, options = request_context(new_pass)
+    shared = json.dumps([context, options], sort_keys=True, default=str)
+    return new_pass.template, shared
+
+
+def generate_body(
+    template: str,
+    recipients: Sequence[Mapping[str, Any]],
+    context: Mapping[str, Any] | None = None,
+    options: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    body: dict[str, Any] = {"templateId": template, "passes": list(recipients)}
+    if context:
+        body["businessContext"] = dict(context)
+    if options:
+        body["options"] = dict(options)
+    return body
+
+
+def _partial(shape: Shape) -> Shape:
+    return Shape(shape.members)
+
+
+def _extra_problems(extra: Mapping[str, Any]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    specs: dict[str, Shape] = {
+        "customer": _partial(limits.CUSTOMER),
+        "businessData": BUSINESS_DATA,
+        "personalizations": limits.PERSONALIZATIONS,
+        "businessContext": BUSINESS_CONTEXT,
+        "options": GENERATION_OPTIONS,
+    }
+    for key, value in extra.items():
+        if key not in specs:
+            allowed = ", ".join(sorted(RECIPIENT_KEYS | REQUEST_LEVEL_KEYS))
+            problems.append(
+                FieldProblem(
+                    f"extra.{key}", f"Livepasses refuses undeclared fields; extra takes {allowed}"
+                )
+            )
+            continue
+        for where, message in shape_problems(value, specs[key], key):
+            problems.append(FieldProblem(f"extra.{where}", message))
+    method = (extra.get("options") or {}).get("deliveryMethod")
+    if isinstance(method, str) and method not in DELIVERY_METHODS:
+        problems.append(
+            FieldProblem(
+                "extra.options.deliveryMethod",
+                f"must be one of {', '.join(sorted(DELIVERY_METHODS))}",
+            )
+        )
+    return problems
+
+
+def _field_problems(fields: Mapping[str, Any]) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    for key, raw in fields.items():
+        value = _plain(raw)
+        spec = BUSINESS_DATA.members.get(key)
+        if spec is Value.NUMBER or spec is Value.INTEGER:
+            message = _number_problem(value, spec)
+        else:
+            message = _text_problem(value)
+        if message is not None:
+            problems.append(FieldProblem(f"fields.{key}", message))
+    return problems
+
+
+def _balance_problem(balance: Balance | None) -> FieldProblem | None:
+    if balance is None:
+        return None
+    points = balance.currency is None or balance.currency.lower() in POINT_CURRENCIES
+    if points and balance.amount != balance.amount.to_integral_value():
+        return FieldProblem("balance.amount", "loyalty points are whole numbers on Livepasses")
+    return None
+
+
+def _conflicts(
+    fields: Mapping[str, Any], owners: Mapping[str, tuple[bool, Sequence[str]]]
+) -> list[FieldProblem]:
+    problems = []
+    for neutral, (used, keys) in owners.items():
+        if not used:
+            continue
+        for key in keys:
+            if key in fields:
+                problems.append(
+                    FieldProblem(f"fields.{key}", f"is also set by {neutral}: give only one")
+                )
+    return problems
+
+
+def pass_problems(new_pass: Pass) -> list[FieldProblem]:
+    """Everything Livepasses would refuse in this pass, before anything is sent."""
+    problems: list[FieldProblem] = []
+    first, last = (new_pass.holder or Holder()).split_name()
+    if not first or not last:
+        problems.append(
+            FieldProblem(
+                "holder",
+                "Livepasses needs the holder's first and last name (customer.firstName and "
+                "lastName are required): give holder.name as 'First Last', or first_name and "
+                "last_name",
+            )
+        )
+    fields = new_pass.fields or {}
+    problems += _field_problems(fields)
+    money = new_pass.balance is not None and not (
+        new_pass.balance.currency is None or new_pass.balance.currency.lower() in POINT_CURRENCIES
+    )
+    problems += _conflicts(
+        fields,
+        {
+            "external_id": (new_pass.external_id is not None, ["confirmationCode"]),
+            "tier": (new_pass.tier is not None, ["memberTier"]),
+            "balance": (
+                new_pass.balance is not None,
+                ["accountBalance", "currency"] if money else ["currentPoints"],
+            ),
+        },
+    )
+    balance = _balance_problem(new_pass.balance)
+    if balance is not None:
+        problems.append(balance)
+    if new_pass.extra:
+        problems += _extra_problems(new_pass.extra)
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Update
+# ---------------------------------------------------------------------------------------------
+
+_UPDATE_EXTRA = {"reason": limits.MAX_REASON, "messageHeader": limits.MAX_MESSAGE_HEADER}
+
+
+def _updated_fields(change: PassUpdate) -> dict[str, Any]:
+    updated = {key: wire_value(value) for key, value in (change.fields or {}).items()}
+    if change.tier is not None:
+        updated["memberTier"] = change.tier
+    if change.balance is not None:
+        updated.update(_balance_fields(change.balance, for_update=True))
+    return updated
+
+
+def update_body(change: PassUpdate) -> dict[str, Any]:
+    """``PUT /api/passes/{id}``: ``updatedFields`` verbatim, the message and ``notify``."""
+    body: dict[str, Any] = {}
+    updated = _updated_fields(change)
+    if updated:
+        body["updatedFields"] = updated
+    extra = change.extra or {}
+    if "reason" in extra:
+        body["reason"] = extra["reason"]
+    if "messageHeader" in extra:
+        body["messageHeader"] = extra["messageHeader"]
+    if change.message is not None:
+        body["messageBody"] = change.message
+    if change.notify is not None:
+        body["notify"] = change.notify
+    return body
+
+
+def update_problems(change: PassUpdate) -> list[FieldProblem]:
+    problems: list[FieldProblem] = []
+    set_fields = change.model_fields_set
+    if "holder" in set_fields and change.holder is not None:
+        problems.append(
+            FieldProblem("holder", "Livepasses cannot change the holder of an issued pass")
+        )
+    if "event" in set_fields and change.event is not None:
+        problems.append(
+            FieldProblem(
+                "event",
+                "the event context is fixed at generation; change updatable event fields "
+                "through fields (updatedFields), or push_template_update() for all passes",
+            )
+        )
+    for key, value in (change.extra or {}).items():
+        if key not in _UPDATE_EXTRA:
+            problems.append(
+                FieldProblem(
+                    f"extra.{key}", "an update's extra takes only reason and messageHeader"
+                )
+            )
+        elif not isinstance(value, str):
+            problems.append(FieldProblem(f"extra.{key}", "must be text"))
+        elif len(value) > _UPDATE_EXTRA[key]:
+            problems.append(
+                FieldProblem(f"extra.{key}", f"Livepasses allows at most {_UPDATE_EXTRA[key]}")
+            )
+    if change.message is not None and len(change.message) > limits.MAX_MESSAGE_BODY:
+        problems.append(
+            FieldProblem("message", f"Livepasses allows at most {limits.MAX_MESSAGE_BODY}")
+        )
+    fields = change.fields or {}
+    problems += [p for p in _field_problems(fields) if not p.message.startswith("is sent as")]
+    problems += _conflicts(
+        fields,
+        {
+            "tier": (change.tier is not None, ["memberTier"]),
+            "balance": (change.balance is not None, ["points", "accountBalance", "currency"]),
+        },
+    )
+    balance = _balance_problem(change.balance)
+    if balance is not None:
+        problems.append(balance)
+    if not _updated_fields(change) and change.message is None:
+        problems.append(
+            FieldProblem(
+                "change",
+                "Livepasses needs updated fields (fields, tier, balance) or a message",
+            )
+        )
+    return problems
+
+
+# ---------------------------------------------------------------------------------------------
+# Answers -> neutral
+# ---------------------------------------------------------------------------------------------
+
+
+def status_of(vendor: Any) -> PassStatus:
+    try:
+        return _STATUSES[VendorStatus(vendor)]
+    except ValueError:
+        return PassStatus.UNKNOWN
+
+
+def vendor_status_for(status: PassStatus) -> str | None:
+    """The ``status`` list filter for a neutral status (``None``: Livepasses has no such one)."""
+    vendor = _VENDOR_STATUSES.get(status)
+    return vendor.value if vendor is not None else None
+
+
+def kind_of(pass_type: Any) -> PassKind | None:
+    try:
+        return _TYPE_KINDS.get(TemplateType(pass_type))
+    except ValueError:
+        return None
+
+
+def _holder(name: Any = None, email: Any = None) -> Holder | None:
+    values = {
+        key: value
+        for key, value in (("name", name), ("email", email))
+        if isinstance(value, str) and value
+    }
+    if not values:
+        return None
+    try:
+        return Holder(**values)
+    except ValueError:  # a value the neutral model refuses: keep it in raw only
+        return None
+
+
+def _barcode(qr_code: Any) -> Barcode | None:
+    if not isinstance(qr_code, str) or not qr_code or qr_code.startswith("data:"):
+        return None
+    if len(qr_code) > 2048:
+        return None
+    return Barcode(message=qr_code)
+
+
+def _business_data(data: Any) -> dict[str, Any]:
+    if not isinstance(data, Mapping):
+        return {}
+    return {str(k): v for k, v in data.items() if v is not None}
+
+
+def issued_from_generated(
+    entry: Mapping[str, Any],
+    *,
+    provider: str,
+    template: str,
+    kind: PassKind | None,
+    holder: Holder | None,
+    batch_id: str | None = None,
+    generated_at: Any = None,
+) -> IssuedPass:
+    """A pass from the ``passes[]`` of a synchronous generate answer, with its wallet links."""
+    platforms = entry.get("platforms") or {}
+    apple = platforms.get("apple") or {}
+    google = platforms.get("google") or {}
+    analytics = entry.get("analytics") or {}
+    pass_id = str(entry["id"])
+    meta: dict[str, Any] = {
+        "vendor_status": entry.get("status"),
+        "batch_id": batch_id,
+        "has_apple_pass": bool(apple.get("available")),
+        "has_google_pass": bool(google.get("available")),
+    }
+    if analytics.get("trackingId"):
+        meta["tracking_id"] = analytics["trackingId"]
+    if analytics.get("engagementUrl"):
+        meta["engagement_url"] = analytics["engagementUrl"]
+    return IssuedPass(
+        id=pass_id,
+        vendor_id=pass_id,
+        provider=provider,
+        template=template,
+        kind=kind,
+        external_id=entry.get("confirmationCode"),
+        status=status_of(entry.get("status")),
+        urls=PassUrls(
+            download=apple.get("passUrl"),
+            apple=apple.get("addToWalletUrl"),
+            google=google.get("addToWalletUrl"),
+        ),
+        created_at=parse_datetime(generated_at),
+        holder=holder,
+        fields=_business_data(entry.get("businessData")),
+        barcode=_barcode(entry.get("qrCode")),
+        meta={k: v for k, v in meta.items() if v is not None},
+        raw=dict(entry),
+    )
+
+
+def batch_pass_from(entry: Mapping[str, Any]) -> BatchPass:
+    """A ``generatedPasses[]`` line (the C# SDK's ``id`` / ``holderEmail`` spellings too)."""
+    pass_id = entry.get("passId", entry.get("id"))
+    return BatchPass(
+        pass_id=str(pass_id) if pass_id not in (None, "") else None,
+        email=entry.get("customerEmail", entry.get("holderEmail")),
+        confirmation_code=entry.get("confirmationCode"),
+        vendor_status=entry.get("status"),
+        has_apple_pass=bool(entry.get("hasApplePass")),
+        has_google_pass=bool(entry.get("hasGooglePass")),
+        error_code=entry.get("errorCode"),
+        error_message=entry.get("errorMessage"),
+    )
+
+
+def issued_from_summary(
+    line: BatchPass,
+    *,
+    provider: str,
+    template: str,
+    kind: PassKind | None,
+    holder: Holder | None,
+    batch_id: str,
+) -> IssuedPass:
+    """A pass generated by an asynchronous batch: the batch answer carries no wallet URLs."""
+    if line.pass_id is None:
+        raise ValueError("a generated pass in the batch status has no passId")
+    return IssuedPass(
+        id=line.pass_id,
+        vendor_id=line.pass_id,
+        provider=provider,
+        template=template,
+        kind=kind,
+        external_id=line.confirmation_code,
+        status=status_of(line.vendor_status),
+        holder=holder,
+        meta={
+            "vendor_status": line.vendor_status,
+            "batch_id": batch_id,
+            "has_apple_pass": line.has_apple_pass,
+            "has_google_pass": line.has_google_pass,
+        },
+        raw={
+            "passId": line.pass_id,
+            "customerEmail": line.email,
+            "confirmationCode": line.confirmation_code,
+            "status": line.vendor_status,
+        },
+    )
+
+
+def batch_status_from(data: Mapping[str, Any]) -> BatchStatus:
+    statistics = data.get("statistics") or {}
+    lines = tuple(
+        batch_pass_from(e) for e in data.get("generatedPasses") or () if isinstance(e, Mapping)
+    )
+    total = int(statistics.get("totalRecipients") or 0)
+    generated = int(statistics.get("passesGenerated") or 0)
+    failed = int(statistics.get("generationFailures") or 0)
+    return BatchStatus(
+        batch_id=str(data.get("batchId") or ""),
+        state=str(data.get("status") or ""),
+        is_completed=bool(data.get("isCompleted")),
+        progress=float(data.get("progressPercentage") or 0.0),
+        total=total,
+        generated=generated,
+        failed=failed,
+        passes=lines,
+        completed_at=parse_datetime(data.get("completedAt")),
+        estimated_completion=parse_datetime(data.get("estimatedCompletion")),
+        raw=dict(data),
+    )
+
+
+def validation_from(pass_id: str, data: Mapping[str, Any]) -> Validation:
+    return Validation(
+        pass_id=pass_id,
+        is_valid=bool(data.get("isValid")),
+        can_be_redeemed=bool(data.get("canBeRedeemed")),
+        status=status_of(data.get("status")),
+        vendor_status=data.get("status"),
+        verification_methods=tuple(str(m) for m in data.get("verificationMethods") or ()),
+        message=data.get("message"),
+        raw=dict(data),
+    )
+
+
+def issued_from_lookup(
+    data: Mapping[str, Any], *, provider: str, validation: Validation | None = None
+) -> IssuedPass:
+    """The neutral ``get``: the lookup answer (no business data, no wallet links) + validation."""
+    pass_id = str(data["passId"])
+    meta: dict[str, Any] = {"vendor_status": data.get("status"), "is_valid": data.get("isValid")}
+    status = status_of(data.get("status"))
+    if validation is not None:
+        meta["can_be_redeemed"] = validation.can_be_redeemed
+        meta["verification_methods"] = list(validation.verification_methods)
+        if validation.message:
+            meta["validation_message"] = validation.message
+        if validation.status is not PassStatus.UNKNOWN:
+            status = validation.status
+    return IssuedPass(
+        id=pass_id,
+        vendor_id=pass_id,
+        provider=provider,
+        template=data.get("templateId"),
+        external_id=data.get("confirmationCode"),
+        status=status,
+        created_at=parse_datetime(data.get("createdAt")),
+        holder=_holder(data.get("holderName"), data.get("holderEmail")),
+        meta={k: v for k, v in meta.items() if v is not None},
+        raw={"lookup": dict(data), "validation": validation.raw if validation else None},
+    )
+
+
+def issued_from_list_item(item: Mapping[str, Any], *, provider: str) -> IssuedPass:
+    pass_id = str(item["id"])
+    meta = {
+        "vendor_status": item.get("status"),
+        "template_name": item.get("templateName"),
+        "pass_type": item.get("passType"),
+        "has_apple_pass": item.get("hasApplePass"),
+        "has_google_pass": item.get("hasGooglePass"),
+    }
+    return IssuedPass(
+        id=pass_id,
+        vendor_id=pass_id,
+        provider=provider,
+        template=item.get("templateId"),
+        kind=kind_of(item.get("passType")),
+        external_id=item.get("confirmationCode"),
+        status=status_of(item.get("status")),
+        created_at=parse_datetime(item.get("createdAt")),
+        updated_at=parse_datetime(item.get("updatedAt")),
+        holder=_holder(item.get("holderName"), item.get("holderEmail")),
+        meta={k: v for k, v in meta.items() if v is not None},
+        raw=dict(item),
+    )
+
+
+def redemption_from(
+    data: Mapping[str, Any],
+    *,
+    pass_id: str,
+    provider: str,
+    method: str,
+    amount: Decimal | None = None,
+) -> Redemption:
+    """Any member of the redemption family answers with the same result object."""
+    earned = data.get("pointsEarned")
+    balance = data.get("newBalance")
+    if amount is None and isinstance(earned, int | float) and not isinstance(earned, bool):
+        amount = Decimal(str(earned))
+    remaining = (
+        Decimal(str(balance))
+        if isinstance(balance, int | float) and not isinstance(balance, bool)
+        else None
+    )
+    return Redemption(
+        pass_id=pass_id,
+        provider=provider,
+        status=status_of(data.get("newStatus")),
+        redeemed_at=parse_datetime(data.get("redeemedAt")),
+        amount=amount,
+        remaining=remaining,
+        method=method,
+        raw=dict(data),
+    )
+
+
+def template_from(data: Mapping[str, Any]) -> Template:
+    def obj(key: str) -> Mapping[str, Any] | None:
+        value = data.get(key)
+        return dict(value) if isinstance(value, Mapping) else None
+
+    return Template(
+        id=str(data["id"]),
+        name=str(data.get("name") or ""),
+        type=str(data.get("type") or ""),
+        status=str(data.get("status") or ""),
+        pass_count=int(data.get("passCount") or 0),
+        created_at=parse_datetime(data.get("createdAt")),
+        updated_at=parse_datetime(data.get("updatedAt")),
+        description=data.get("description"),
+        business_features=obj("businessFeatures"),
+        platform_support=obj("platformSupport"),
+        media_configuration=obj("mediaConfiguration"),
+        raw=dict(data),
+    )
+
+
+def webhook_from(data: Mapping[str, Any]) -> Webhook:
+    from pydantic import SecretStr
+
+    secret = data.get("secret")
+    return Webhook(
+        id=str(data["id"]),
+        url=str(data.get("url") or ""),
+        events=tuple(str(e) for e in data.get("events") or ()),
+        is_active=bool(data.get("isActive")),
+        created_at=parse_datetime(data.get("createdAt")),
+        secret=SecretStr(secret) if isinstance(secret, str) and secret else None,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Redemption requests
+# ---------------------------------------------------------------------------------------------
+
+#: Python-style option names (what ``redeem(options=...)`` and the vendor methods take) -> wire.
+OPTION_NAMES: Mapping[str, str] = {
+    "accepted_types": "acceptedTypes",
+    "redemption_method": "redemptionMethod",
+    "redemption_channel": "redemptionChannel",
+    "location": "location",
+    "confirmation_code": "confirmationCode",
+    "metadata": "metadata",
+    "gate": "gate",
+    "section": "section",
+    "location_id": "locationId",
+    "transaction_amount": "transactionAmount",
+    "transaction_currency": "transactionCurrency",
+    "promo_code": "promoCode",
+    "reason": "reason",
+    "description": "description",
+}
+
+
+class RedeemRequest:
+    """A redemption body for one endpoint, from Python-style options (``gate="North"``)."""
+
+    __slots__ = ("body", "problems")
+
+    def __init__(self, body: dict[str, Any], problems: list[FieldProblem]) -> None:
+        self.body = body
+        self.problems = problems
+
+
+def _location(value: Any) -> Any:
+    if isinstance(value, Location):
+        result: dict[str, Any] = {"latitude": value.latitude, "longitude": value.longitude}
+        if value.name is not None:
+            result["name"] = value.name
+        return result
+    return dict(value) if isinstance(value, Mapping) else value
+
+
+def _option_value(wire: str, value: Any, spec: Any) -> Any:
+    if wire == "location":
+        return _location(value)
+    if spec is Value.TEXT_LIST and isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    if spec is Value.NUMBER and isinstance(value, str | Decimal) and not isinstance(value, bool):
+        try:
+            return wire_value(Decimal(str(value)))
+        except ArithmeticError:
+            return value
+    if isinstance(value, Decimal):
+        return wire_value(value)
+    return value
+
+
+def redeem_option_problems(
+    options: Mapping[str, Any], where: str = "options"
+) -> list[FieldProblem]:
+    """Problems any endpoint would have with these options (unknown names, wrong types)."""
+    problems: list[FieldProblem] = []
+    union: dict[str, Any] = {}
+    for shape in ENDPOINT_BODIES.values():
+        union.update(shape.members)
+    for key, value in options.items():
+        wire = OPTION_NAMES.get(key)
+        if wire is None:
+            known = ", ".join(sorted(OPTION_NAMES))
+            problems.append(
+                FieldProblem(f"{where}.{key}", f"is not a redeem option; known: {known}")
+            )
+            continue
+        for path, message in shape_problems(
+            _option_value(wire, value, union[wire]), union[wire], wire
+        ):
+            problems.append(FieldProblem(f"{where}.{key}{path[len(wire) :]}", message))
+    return problems
+
+
+def redemption_body(
+    endpoint: Endpoint, options: Mapping[str, Any], where: str = "options"
+) -> RedeemRequest:
+    """The body ``endpoint`` takes for these options; options it does not declare are problems."""
+    shape = ENDPOINT_BODIES[endpoint]
+    body: dict[str, Any] = {}
+    problems = redeem_option_problems(options, where)
+    for key, value in options.items():
+        wire = OPTION_NAMES.get(key)
+        if wire is None or value is None:
+            continue
+        if wire not in shape.members:
+            takes = ", ".join(sorted(k for k, w in OPTION_NAMES.items() if w in shape.members))
+            problems.append(
+                FieldProblem(
+                    f"{where}.{key}",
+                    f"/{endpoint.value} does not take it (it takes: {takes or 'nothing'})",
+                )
+            )
+            continue
+        body[wire] = _option_value(wire, value, shape.members[wire])
+    return RedeemRequest(body, problems)

@@ -1,0 +1,811 @@
+"""The Livepasses provider: declarations and the neutral operations.
+
+Livepasses generates Apple and Google Wallet passes from templates, one or many recipients per
+``POST /api/passes/generate``; large requests become asynchronous batches that are followed by
+polling. There is no pass read by id except a lookup, no deletion, and redemption is a family of
+verbs chosen by the template's type. The Livepasses-only operations live in ``operations.py``.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any, ClassVar
+
+from walletpass.capabilities import Capabilities, Capability, emulated, native, none
+from walletpass.errors import (
+    BusinessRuleError,
+    ConfigurationError,
+    FieldProblem,
+    NotFound,
+    ProviderUnavailable,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.model import (
+    BulkItem,
+    BulkResult,
+    IssuedPass,
+    Pass,
+    PassKind,
+    PassUpdate,
+    Redemption,
+)
+from walletpass.provider import ListFilters, Page
+from walletpass.retry import Safety
+from walletpass.transport import VendorRequest, VendorResponse
+from walletpass_livepasses import limits, payloads, wire
+from walletpass_livepasses.base import LivepassesSettings
+from walletpass_livepasses.batches import RecipientKey, match_lines
+from walletpass_livepasses.limits import Endpoint, TemplateType
+from walletpass_livepasses.operations import VENDOR_OPERATIONS, VendorOperations
+from walletpass_livepasses.records import BatchPass, BatchStatus
+
+__all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
+
+_TEMPLATE_LEVEL = "design is template-level on Livepasses (set it in the template)"
+_KIND_NOTE = (
+    "the template's type decides; redeem() uses the kind given in options, else looks the "
+    "template's type up"
+)
+
+CAPABILITIES = Capabilities(
+    {
+        # operations
+        Capability.CREATE: native(
+            "POST /api/passes/generate with one recipient; wallet links in urls (apple, google, "
+            "download = Apple passUrl); a failed recipient raises with its code; followed by "
+            "polling if Livepasses answers with an asynchronous batch. With external_id "
+            "RECOVERABLE (looked up by confirmation code before any resend)"
+        ),
+        Capability.GET: native(
+            "GET /api/passes/lookup?passId= then GET /api/passes/{id}/validate: status, holder, "
+            "confirmation code and redeemability only (Livepasses returns no business data or "
+            "wallet links after generation)"
+        ),
+        Capability.UPDATE: native(
+            "PUT /api/passes/{id} {updatedFields (verbatim keys), messageBody, notify}"
+        ),
+        Capability.REDEEM: native(
+            "the verb of the pass's template type: event ticket -> /check-in, coupon -> "
+            "/redeem-coupon, loyalty -> /stamp (with amount: /loyalty/transact spend), "
+            "membership -> /membership/check-in, gift card -> /giftcard/redeem (amount "
+            "required), other -> /redeem; the type comes from options kind/endpoint or a "
+            "lookup of the pass and its template"
+        ),
+        Capability.DELETE: none(
+            "Livepasses documents no deletion: expire the pass with "
+            "update(fields={'validUntil': <past date>}), or deactivate_template() (stops every "
+            "pass of the template)"
+        ),
+        Capability.LIST: native(
+            "GET /api/passes?page=&pageSize= (templateId, status, searchTerm filters), pages "
+            "fetched lazily until totalPages"
+        ),
+        Capability.CREATE_MANY: native(
+            "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
+            "template and event context); asynchronous batches are polled every poll_interval "
+            "until batch_timeout; outcomes in input order (async passes have no wallet links)"
+        ),
+        # kinds
+        Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),
+        Capability.KIND_EVENT_TICKET: native(f"an EventTicket template; {_KIND_NOTE}"),
+        Capability.KIND_LOYALTY: native(f"a Loyalty template; {_KIND_NOTE}"),
+        Capability.KIND_COUPON: native(f"a Coupon template; {_KIND_NOTE}"),
+        Capability.KIND_MEMBERSHIP: native(f"a Membership template; {_KIND_NOTE}"),
+        Capability.KIND_GIFT_CARD: native(f"a GiftCard template; {_KIND_NOTE}"),
+        Capability.KIND_RESERVATION: none(
+            "Livepasses has no reservation type: use an event ticket"
+        ),
+        Capability.KIND_APPOINTMENT: none(
+            "Livepasses has no appointment type: use an event ticket"
+        ),
+        Capability.KIND_BOARDING_PASS: none("Livepasses has no boarding-pass type"),
+        # fields
+        Capability.EXTERNAL_ID: native(
+            "businessData.confirmationCode (the client-supplied business key; "
+            "lookup(confirmation_code=) finds the pass again)"
+        ),
+        Capability.HOLDER_NAME: native(
+            "customer.firstName + lastName, both required (holder.name is split at the last space)"
+        ),
+        Capability.HOLDER_EMAIL: native("customer.email"),
+        Capability.HOLDER_PHONE: native("customer.phone"),
+        Capability.HOLDER_LANGUAGE: native("customer.preferredLanguage"),
+        Capability.FIELDS: native(
+            "documented businessData names (sectionInfo, seatNumber, memberTier, promoCode, ...) "
+            "go to businessData, typed; any other key to personalizations.customFields as text, "
+            "verbatim; on update: updatedFields, verbatim"
+        ),
+        Capability.FIELD_LABELS: none("labels belong to the template: design them there"),
+        Capability.BARCODE_QR: none(
+            "Livepasses draws the pass's QR code itself (IssuedPass.barcode / qrCode)"
+        ),
+        Capability.BARCODE_PDF417: none("Livepasses draws the pass's barcode itself"),
+        Capability.BARCODE_AZTEC: none("Livepasses draws the pass's barcode itself"),
+        Capability.BARCODE_CODE128: none("Livepasses draws the pass's barcode itself"),
+        Capability.BARCODE_ALT_TEXT: none("Livepasses draws the pass's barcode itself"),
+        Capability.LOCATIONS: none(
+            "no relevance locations on Livepasses passes (a redemption's location is a redeem "
+            "option)"
+        ),
+        Capability.LOCATION_ALTITUDE: none("no relevance locations on Livepasses passes"),
+        Capability.LOCATION_RADIUS: none("no relevance locations on Livepasses passes"),
+        Capability.LOCATION_RELEVANT_TEXT: none("no relevance locations on Livepasses passes"),
+        Capability.LOCATION_NAME: none("no relevance locations on Livepasses passes"),
+        Capability.LOCATION_ADDRESS: none("no relevance locations on Livepasses passes"),
+        Capability.LOCATION_URL: none("no relevance locations on Livepasses passes"),
+        Capability.BEACONS: none("no beacons on Livepasses passes"),
+        Capability.BEACON_RELEVANT_TEXT: none("no beacons on Livepasses passes"),
+        Capability.BEACON_NAME: none("no beacons on Livepasses passes"),
+        Capability.RELEVANT_AT: none("no relevant date: use the event context (event.starts_at)"),
+        Capability.EXPIRES_AT: none(
+            "generation takes no expiry: set it afterwards with "
+            "update(fields={'validUntil': '2027-12-31'})"
+        ),
+        Capability.COLOR_BACKGROUND: none(_TEMPLATE_LEVEL),
+        Capability.COLOR_FOREGROUND: none(_TEMPLATE_LEVEL),
+        Capability.COLOR_LABEL: none(_TEMPLATE_LEVEL),
+        Capability.LOGO_TEXT: none(_TEMPLATE_LEVEL),
+        Capability.DESCRIPTION: none(_TEMPLATE_LEVEL),
+        Capability.ORGANIZATION_NAME: none(_TEMPLATE_LEVEL),
+        Capability.IMAGES: none(
+            "no image upload: media are template-level (requiredMedia / mediaConfiguration)"
+        ),
+        Capability.GROUP: none("no pass groups on Livepasses"),
+        Capability.NFC: none(
+            "NFC is configured per template; redeem_by_scan() resolves NFC tap values"
+        ),
+        Capability.BALANCE: native(
+            "points (no currency, or 'points') -> businessData.currentPoints (update: "
+            "updatedFields.points); money -> accountBalance + currency"
+        ),
+        Capability.TIER: native("businessData.memberTier (update: updatedFields.memberTier)"),
+        Capability.EVENT_TITLE: native(
+            "businessContext.event.eventName (create only; shared by a generate call)"
+        ),
+        Capability.EVENT_STARTS_AT: native(
+            "businessContext.event.eventDate, UTC (create only; shared by a generate call)"
+        ),
+        Capability.EVENT_DURATION: none(
+            "no event duration: put doorsOpen in extra.businessContext"
+        ),
+        Capability.EVENT_URL: none("no event URL on Livepasses passes: use a custom field"),
+        Capability.EXTRA: native(
+            "create: deep-merged into the recipient (customer, businessData, personalizations) "
+            "and the request (businessContext, options); update: reason, messageHeader"
+        ),
+        # updates
+        Capability.UPDATE_MESSAGE: native("messageBody (at most 2000 characters)"),
+        Capability.UPDATE_NOTIFY: native("notify (False: no holder-visible banner)"),
+        Capability.UPDATE_CLEAR: none("Livepasses cannot clear a field: send a new value"),
+        # Livepasses-only operations
+        "lookup": native("GET /api/passes/lookup by passId, confirmationCode or holderEmail"),
+        "validate": native("GET /api/passes/{id}/validate"),
+        "check_in": native("POST /api/passes/{id}/check-in (gate, section, location)"),
+        "redeem_coupon": native("POST /api/passes/{id}/redeem-coupon"),
+        "loyalty_transact": native("POST /api/passes/{id}/loyalty/transact (earn or spend)"),
+        "stamp": native("POST /api/passes/{id}/stamp with {} (cooldown against double scans)"),
+        "unstamp": native("POST /api/passes/{id}/unstamp with {}"),
+        "membership_check_in": native(
+            "POST /api/passes/{id}/membership/check-in (does not consume the pass)"
+        ),
+        "redeem_gift_card": native("POST /api/passes/{id}/giftcard/redeem with an amount"),
+        "redeem_by_scan": native("POST /api/passes/redeem-by-scan (barcode or NFC value)"),
+        "generate_and_wait": native(
+            "create_many with a progress callback fed by the batch status polls"
+        ),
+        "get_batch_status": native("GET /api/passes/batch/{id}/status"),
+        "push_template_update": native(
+            "POST /api/passes/template/{id}/push {updatedFields, reason} (all eligible passes)"
+        ),
+        "bulk_update": emulated(
+            "one PUT /api/passes/{id} per pass, sent concurrently (0.1.0's /bulk-update is gone)"
+        ),
+        "list_templates": native("GET /api/templates, paged lazily"),
+        "get_template": native("GET /api/templates/{id}"),
+        "create_template": native("POST /api/templates (the businessFeatures block sets the type)"),
+        "update_template": native("PUT /api/templates/{id}"),
+        "activate_template": native("POST /api/templates/{id}/activate"),
+        "deactivate_template": native("POST /api/templates/{id}/deactivate"),
+        "create_webhook": native("POST /api/webhooks (events checked against the documented set)"),
+        "list_webhooks": native("GET /api/webhooks"),
+        "delete_webhook": native("DELETE /api/webhooks/{id}"),
+    }
+)
+
+#: Recipients per generate call. Livepasses publishes no maximum; the SDK's docs speak of
+#: "hundreds" per call, and 100 keeps progress reports frequent.
+BATCH_SIZE = 100
+
+_KINDS = {kind.value: kind for kind in PassKind}
+_ENDPOINTS = {e.value: e for e in Endpoint if e is not Endpoint.UNSTAMP}
+
+
+@dataclass
+class _Job:
+    """One generate call of a bulk run that Livepasses turned into an asynchronous batch."""
+
+    batch_id: str
+    positions: list[int]
+    passes: list[Pass]
+    keys: list[RecipientKey]
+    status: BatchStatus | None = None
+    settled: bool = False
+    outcomes: dict[int, IssuedPass | WalletPassError] = field(default_factory=dict)
+
+
+def _key(new_pass: Pass) -> RecipientKey:
+    holder = new_pass.holder
+    code = new_pass.external_id or _text_field(new_pass, "confirmationCode")
+    return RecipientKey(email=holder.email if holder else None, confirmation_code=code)
+
+
+def _text_field(new_pass: Pass, key: str) -> str | None:
+    value = (new_pass.fields or {}).get(key)
+    value = getattr(value, "value", value)
+    return value if isinstance(value, str) else None
+
+
+class LivepassesProvider(VendorOperations):
+    """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
+
+    name: ClassVar[str] = "livepasses"
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    summary: ClassVar[str] = (
+        "Livepasses: wallet passes from templates, async batches, redemption verbs, loyalty"
+    )
+    extra_operations: ClassVar[tuple[str, ...]] = VENDOR_OPERATIONS
+    native_batch_size: ClassVar[int | None] = BATCH_SIZE
+
+    # -- vendor limits (shared with the fake's ``livepasses`` profile) ---------------------------
+
+    @classmethod
+    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
+        problems = payloads.pass_problems(new_pass)
+        template_problem = limits.id_problem(new_pass.template)
+        if template_problem is not None:
+            problems.insert(0, FieldProblem("template", template_problem))
+        return problems
+
+    @classmethod
+    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
+        return payloads.update_problems(change)
+
+    # -- create --------------------------------------------------------------------------------
+
+    def build_generate(self, passes: Sequence[Pass]) -> VendorRequest:
+        """One generate call for passes sharing a template, event context and options."""
+        first = passes[0]
+        context, options = payloads.request_context(first)
+        body = payloads.generate_body(
+            first.template, [payloads.recipient(p) for p in passes], context, options
+        )
+        every_one_findable = all(p.external_id is not None for p in passes)
+        safety = Safety.RECOVERABLE if every_one_findable else Safety.UNSAFE
+        return wire.request("POST", f"{wire.PASSES}/generate", safety, body=body)
+
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        return self.build_generate([new_pass])
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        """A synchronous answer's one pass (asynchronous answers are followed by ``create``)."""
+        data = self.data_of(response, "create")
+        if data.get("isAsyncProcessing"):
+            raise ValueError("an asynchronous generation answer has no passes to parse")
+        outcome = self._settle_sync(data, [new_pass])[0]
+        if isinstance(outcome, WalletPassError):
+            raise outcome
+        return outcome
+
+    def execute_create(self, new_pass: Pass) -> IssuedPass:
+        request = self.build_create(new_pass)
+        sent = self._send_generate(request, new_pass)
+        if isinstance(sent, IssuedPass):
+            return sent
+        read = self._read_generation(sent, [0], [new_pass], "create")
+        if isinstance(read, _Job):
+            self._follow([read], None, 1, 0, "create")
+            outcome = read.outcomes[0]
+        else:
+            outcome = read[0]
+        if isinstance(outcome, WalletPassError):
+            raise outcome
+        return outcome
+
+    def _send_generate(self, request: VendorRequest, new_pass: Pass) -> VendorResponse | IssuedPass:
+        """Send a one-pass generate; after an ambiguous failure, look before sending again."""
+        attempts = self.settings.max_retries + 1
+        for attempt in range(1, attempts + 1):
+            try:
+                return self.send(request, "create")
+            except WalletPassError as exc:
+                recoverable = exc.outcome_unknown and request.safety is Safety.RECOVERABLE
+                if not recoverable:
+                    raise
+                found = self.find_by_external_id(new_pass)
+                if found is not None:
+                    return found
+                if attempt == attempts:
+                    raise
+        raise ConfigurationError("max_retries must not be negative", provider=self.name)
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        """The pass whose confirmation code is this external id, if it is from this template."""
+        if new_pass.external_id is None:
+            return None
+        try:
+            found = self._fetch(
+                self.build_lookup(confirmation_code=new_pass.external_id),
+                "create",
+                lambda data: payloads.issued_from_lookup(data, provider=self.name),
+            )
+        except NotFound:
+            return None
+        if found.template not in (None, new_pass.template):
+            return None
+        return found.model_copy(update={"kind": new_pass.kind})
+
+    # -- create_many: the native batch path ------------------------------------------------------
+
+    def execute_create_batch(
+        self,
+        passes: Sequence[Pass],
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> list[IssuedPass | WalletPassError]:
+        """One generate call per group of passes that can share one; batches followed together.
+
+        ``on_progress(done, total)`` is called after each round of batch status polls.
+        """
+        groups: dict[tuple[str, str], list[int]] = {}
+        for index, new_pass in enumerate(passes):
+            groups.setdefault(payloads.group_key(new_pass), []).append(index)
+        outcomes: dict[int, IssuedPass | WalletPassError] = {}
+        jobs: list[_Job] = []
+        for positions in groups.values():
+            members = [passes[i] for i in positions]
+            try:
+                response = self.send(self.build_generate(members), "create_many")
+            except WalletPassError as exc:
+                outcomes.update(dict.fromkeys(positions, exc))
+                continue
+            read = self._read_generation(response, positions, members, "create_many")
+            if isinstance(read, _Job):
+                jobs.append(read)
+            else:
+                outcomes.update(zip(positions, read, strict=True))
+        if jobs:
+            done_sync = len(outcomes)
+            self._follow(jobs, on_progress, len(passes), done_sync, "create_many")
+            for job in jobs:
+                outcomes.update(job.outcomes)
+        return [outcomes[i] for i in range(len(passes))]
+
+    def _read_generation(
+        self,
+        response: VendorResponse,
+        positions: list[int],
+        members: list[Pass],
+        operation: str,
+    ) -> list[IssuedPass | WalletPassError] | _Job:
+        """Outcomes of a synchronous generate answer, or the batch job of an asynchronous one."""
+        try:
+            data = self.parse(lambda r: _mapping(self.data_of(r, operation)), response)
+            if not data.get("isAsyncProcessing"):
+                return self.parse(lambda _: self._settle_sync(data, members), response)
+            batch_id = self.parse(lambda _: _batch_id(data), response)
+        except WalletPassError as exc:
+            return [exc] * len(members)
+        return _Job(batch_id, positions, members, [_key(p) for p in members])
+
+    def _settle_sync(
+        self, data: Mapping[str, Any], members: Sequence[Pass]
+    ) -> list[IssuedPass | WalletPassError]:
+        entries = [e for e in data.get("passes") or () if isinstance(e, Mapping)]
+        lines = [payloads.batch_pass_from(e) for e in entries]
+        matched = match_lines([_key(p) for p in members], lines, in_order=True)
+        entry_of = {id(line): entry for line, entry in zip(lines, entries, strict=True)}
+        outcomes: list[IssuedPass | WalletPassError] = []
+        batch_id = data.get("batchId")
+        for new_pass, line in zip(members, matched, strict=True):
+            if line is None or (line.pass_id is None and not line.failed):
+                outcomes.append(
+                    ProviderUnavailable(
+                        f"Livepasses' answer (batch {batch_id}) has no pass id for this recipient",
+                        provider=self.name,
+                        operation="create",
+                        outcome_unknown=True,
+                    )
+                )
+                continue
+            if line.failed:
+                outcomes.append(self._recipient_error(line, batch_id))
+                continue
+            entry = entry_of[id(line)]
+            outcomes.append(
+                payloads.issued_from_generated(
+                    entry,
+                    provider=self.name,
+                    template=new_pass.template,
+                    kind=new_pass.kind,
+                    holder=new_pass.holder,
+                    batch_id=str(batch_id) if batch_id else None,
+                    generated_at=data.get("generatedAt"),
+                )
+            )
+        return outcomes
+
+    def _recipient_error(self, line: BatchPass, batch_id: Any) -> WalletPassError:
+        message = line.error_message or "Livepasses could not generate this pass"
+        return self.error_from_code(line.error_code, f"{message} (batch {batch_id})", "create")
+
+    def _follow(
+        self,
+        jobs: list[_Job],
+        on_progress: Callable[[int, int], None] | None,
+        total: int,
+        already_done: int,
+        operation: str,
+    ) -> None:
+        """Poll every job's batch until all are complete or ``batch_timeout`` has passed."""
+        deadline = time.monotonic() + self._settings.batch_timeout
+        while True:
+            for job in jobs:
+                if job.settled:
+                    continue
+                try:
+                    job.status = self._batch_status(job.batch_id, operation)
+                except WalletPassError as exc:
+                    exc.outcome_unknown = True  # the batch may still generate these passes
+                    job.outcomes = dict.fromkeys(job.positions, exc)
+                    job.settled = True
+                    continue
+                if job.status.is_completed:
+                    self._settle_job(job, complete=True)
+            if on_progress is not None:
+                done = already_done + sum(
+                    len(j.positions) if j.settled else (j.status.done if j.status else 0)
+                    for j in jobs
+                )
+                on_progress(min(done, total), total)
+            if all(job.settled for job in jobs):
+                return
+            if time.monotonic() + self._settings.poll_interval > deadline:
+                for job in jobs:
+                    if not job.settled:
+                        self._settle_job(job, complete=False)
+                return
+            time.sleep(self._settings.poll_interval)
+
+    def _settle_job(self, job: _Job, *, complete: bool) -> None:
+        status = job.status
+        lines = list(status.passes) if status else []
+        in_order = status is not None and len(lines) == status.done
+        matched = match_lines(job.keys, lines, in_order=in_order)
+        unmatched = [i for i, line in enumerate(matched) if line is None]
+        listed_failures = sum(1 for line in lines if line.failed)
+        silent_failures = (status.failed - listed_failures) if status else 0
+        for position, new_pass, line in zip(job.positions, job.passes, matched, strict=True):
+            if line is not None and line.failed:
+                job.outcomes[position] = self._recipient_error(line, job.batch_id)
+            elif line is not None and line.pass_id is None:
+                job.outcomes[position] = self._unknown(job, "its batch status line has no passId")
+            elif line is not None:
+                job.outcomes[position] = payloads.issued_from_summary(
+                    line,
+                    provider=self.name,
+                    template=new_pass.template,
+                    kind=new_pass.kind,
+                    holder=new_pass.holder,
+                    batch_id=job.batch_id,
+                )
+            elif complete and len(unmatched) == silent_failures:
+                job.outcomes[position] = BusinessRuleError(
+                    f"Livepasses did not generate this pass (batch {job.batch_id} reports "
+                    f"{status.failed if status else 0} failure(s) without saying whose)",
+                    provider=self.name,
+                    operation="create",
+                )
+            elif complete:
+                job.outcomes[position] = self._unknown(
+                    job, "the batch status does not tell which pass is this recipient's"
+                )
+            else:
+                job.outcomes[position] = self._unknown(
+                    job,
+                    f"the batch was still processing after {self._settings.batch_timeout:g}s; "
+                    f"follow it with get_batch_status({job.batch_id!r})",
+                )
+        job.settled = True
+
+    def _unknown(self, job: _Job, why: str) -> WalletPassError:
+        return ProviderUnavailable(
+            f"batch {job.batch_id}: {why}",
+            provider=self.name,
+            operation="create",
+            outcome_unknown=True,
+            details={"batch_id": job.batch_id},
+        )
+
+    def generate_and_wait(
+        self,
+        passes: Sequence[Pass | Mapping[str, Any]],
+        *,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> BulkResult:
+        """``create_many`` with live progress: ``on_progress(done, total)`` after each poll.
+
+        Every input gets an outcome in input order; invalid ones fail before anything is sent.
+        """
+        with self._guard("generate_and_wait"):
+            self.require(Capability.CREATE_MANY)
+            prepared: list[Pass | WalletPassError] = []
+            for raw in passes:
+                try:
+                    prepared.append(self.prepare_create(raw))
+                except WalletPassError as exc:
+                    prepared.append(exc.with_context(provider=self.name, operation="create"))
+            valid = [(i, p) for i, p in enumerate(prepared) if isinstance(p, Pass)]
+            outcomes: dict[int, IssuedPass | WalletPassError] = {}
+            total = len(prepared)
+            done = total - len(valid)
+            for start in range(0, len(valid), BATCH_SIZE):
+                chunk = valid[start : start + BATCH_SIZE]
+                offset = done
+
+                def report(finished: int, _total: int, offset: int = offset) -> None:
+                    if on_progress is not None:
+                        on_progress(offset + finished, total)
+
+                results = self.execute_create_batch([p for _, p in chunk], report)
+                outcomes.update((i, r) for (i, _), r in zip(chunk, results, strict=True))
+                done += len(chunk)
+            items = []
+            for index, item in enumerate(prepared):
+                outcome = outcomes.get(index, item)
+                if isinstance(outcome, IssuedPass):
+                    items.append(BulkItem(index=index, issued=outcome))
+                else:
+                    items.append(BulkItem(index=index, error=outcome))
+            if on_progress is not None:
+                on_progress(total, total)
+            return BulkResult(items=items)
+
+    # -- get -----------------------------------------------------------------------------------
+
+    def build_get(self, pass_id: str) -> VendorRequest:
+        return self.build_lookup(pass_id)
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        return payloads.issued_from_lookup(self.data_of(response, "get"), provider=self.name)
+
+    def execute_get(self, pass_id: str) -> IssuedPass:
+        """The lookup, completed by the validation answer (redeemability, current status)."""
+        looked_up = self.send(self.build_get(pass_id), "get")
+        self.parse(self.parse_get, looked_up, pass_id)
+        validation = self._fetch(
+            self.build_validate(pass_id),
+            "get",
+            lambda data: payloads.validation_from(pass_id, data),
+        )
+        return self.parse(
+            lambda r: payloads.issued_from_lookup(
+                self.data_of(r, "get"), provider=self.name, validation=validation
+            ),
+            looked_up,
+        )
+
+    # -- update --------------------------------------------------------------------------------
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        body = payloads.update_body(change)
+        # Repeating the PUT writes the same values again, but would show a message twice.
+        safety = Safety.UNSAFE if "messageBody" in body else Safety.IDEMPOTENT
+        return wire.request("PUT", wire.PASSES, safety, ids=(("passId", pass_id),), body=body)
+
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
+        data = self.data_of(response, "update")
+        sent = payloads.update_body(change)
+        meta: dict[str, Any] = {}
+        if "messageBody" in sent:
+            meta["notified"] = sent.get("notify", True)
+        return IssuedPass(
+            id=pass_id,
+            vendor_id=pass_id,
+            provider=self.name,
+            fields=dict(sent.get("updatedFields") or {}),
+            meta=meta,
+            raw=data,
+        )
+
+    # -- redeem --------------------------------------------------------------------------------
+
+    def build_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> VendorRequest:
+        """The redemption request once the endpoint is known (``options['endpoint']``)."""
+        opts = dict(options)
+        endpoint = _ENDPOINTS.get(str(opts.pop("endpoint", "")))
+        opts.pop("kind", None)
+        if endpoint is None:
+            raise ValidationError.from_problems(
+                [FieldProblem("options.endpoint", _ENDPOINT_HELP)], provider=self.name
+            )
+        built = payloads.redemption_body(endpoint, opts)
+        body = dict(built.body)
+        problems = list(built.problems)
+        if endpoint is Endpoint.GIFT_CARD:
+            if amount is None:
+                problems.append(FieldProblem("amount", "a gift card redemption needs the amount"))
+            else:
+                body = {"amount": payloads.wire_value(amount), **body}
+        elif endpoint is Endpoint.LOYALTY:
+            if amount is None or amount != amount.to_integral_value():
+                problems.append(
+                    FieldProblem("amount", "spending loyalty points needs a whole number of points")
+                )
+            else:
+                body = {"transactionType": "spend", "points": int(amount), **body}
+        elif amount is not None:
+            problems.append(
+                FieldProblem(
+                    "amount",
+                    f"/{endpoint.value} takes no amount (gift cards and loyalty points do; a "
+                    "coupon's purchase is options transaction_amount)",
+                )
+            )
+        self._refuse(problems, "redeem")
+        return self.build_redemption(pass_id, endpoint, body)
+
+    def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
+        data = self.data_of(response, "redeem")
+        method = response.path.rsplit("{passId}/", 1)[-1]
+        return payloads.redemption_from(data, pass_id=pass_id, provider=self.name, method=method)
+
+    def execute_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Redemption:
+        opts = dict(options)
+        endpoint_name = opts.pop("endpoint", None)
+        kind_name = opts.pop("kind", None)
+        problems = payloads.redeem_option_problems(opts)
+        if endpoint_name is not None and endpoint_name not in _ENDPOINTS:
+            problems.append(FieldProblem("options.endpoint", _ENDPOINT_HELP))
+        if kind_name is not None and kind_name not in _KINDS:
+            problems.append(
+                FieldProblem("options.kind", f"must be one of {', '.join(sorted(_KINDS))}")
+            )
+        self._refuse(problems, "redeem")
+        endpoint = (
+            _ENDPOINTS[endpoint_name]
+            if endpoint_name is not None
+            else self._endpoint_for(pass_id, amount, _KINDS.get(kind_name or ""))
+        )
+        request = self.build_redeem(pass_id, amount, {**opts, "endpoint": endpoint.value})
+        response = self.send(request, "redeem")
+        redemption = self.parse(self.parse_redeem, response, pass_id)
+        raw = redemption.raw if isinstance(redemption.raw, Mapping) else {}
+        if raw.get("alreadyRedeemed") is True:
+            from walletpass.errors import AlreadyRedeemed
+
+            raise AlreadyRedeemed(
+                f"pass {pass_id!r} was already redeemed ({endpoint.value})",
+                provider=self.name,
+                operation="redeem",
+                details=dict(raw),
+            )
+        if amount is not None:  # what was taken off, whatever sign the vendor reports
+            redemption = redemption.model_copy(update={"amount": amount})
+        return redemption
+
+    def _endpoint_for(
+        self, pass_id: str, amount: Decimal | None, kind: PassKind | None
+    ) -> Endpoint:
+        """The redemption verb for this pass: from the kind given, else its template's type."""
+        if kind is not None:
+            template_type = limits.KIND_TEMPLATE_TYPES.get(kind)
+        else:
+            found = self._fetch(
+                self.build_lookup(pass_id),
+                "redeem",
+                lambda data: payloads.issued_from_lookup(data, provider=self.name),
+            )
+            template_type = self.template_type(found.template) if found.template else None
+        if template_type is TemplateType.LOYALTY and amount is not None:
+            return Endpoint.LOYALTY
+        if template_type is None:
+            return Endpoint.REDEEM
+        return limits.TYPE_ENDPOINTS.get(template_type, Endpoint.REDEEM)
+
+    # -- list ----------------------------------------------------------------------------------
+
+    def build_list(self, filters: ListFilters, page: int = 1) -> VendorRequest:
+        problems: list[FieldProblem] = []
+        status = None
+        if filters.status is not None:
+            status = payloads.vendor_status_for(filters.status)
+            if status is None:
+                problems.append(
+                    FieldProblem(
+                        "status",
+                        "Livepasses lists by active, redeemed, expired or voided (Cancelled)",
+                    )
+                )
+        if filters.template is not None:
+            problem = limits.id_problem(filters.template)
+            if problem:
+                problems.append(FieldProblem("template", problem))
+        unknown = sorted(set(filters.extra) - set(_LIST_EXTRA))
+        if unknown:
+            problems.append(
+                FieldProblem(
+                    "extra",
+                    f"unknown filter(s) {', '.join(unknown)}; known: {', '.join(_LIST_EXTRA)}",
+                )
+            )
+        for key, value in filters.extra.items():
+            kind = _LIST_EXTRA.get(key)
+            if kind is bool and not isinstance(value, bool):
+                problems.append(FieldProblem(f"extra.{key}", "must be true or false"))
+            elif kind is str and not isinstance(value, str):
+                problems.append(FieldProblem(f"extra.{key}", "must be text"))
+        self._refuse(problems, "list")
+        query: dict[str, Any] = {"page": page}
+        if filters.page_size is not None:
+            query["pageSize"] = filters.page_size
+        query.update(
+            {
+                "searchTerm": filters.extra.get("search_term"),
+                "sortBy": filters.extra.get("sort_by"),
+                "sortDescending": filters.extra.get("sort_descending"),
+                "templateId": filters.template,
+                "status": status,
+            }
+        )
+        return wire.request("GET", wire.PASSES, Safety.SAFE, query=query)
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        body = self.envelope_of(response, "list")
+        items = [
+            payloads.issued_from_list_item(item, provider=self.name)
+            for item in body.get("items") or ()
+        ]
+        pagination = body.get("pagination") or {}
+        current = int(pagination.get("currentPage") or 1)
+        pages = int(pagination.get("totalPages") or 1)
+        following = self.build_list(filters, current + 1) if items and current < pages else None
+        return Page(items, following)
+
+    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+        """Pages through ``pagination.totalPages``; the first request is checked at once."""
+        return self._pages(self.build_list(filters), filters)
+
+    def _pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
+        request: VendorRequest | None = first
+        while request is not None:
+            page = self.parse(self.parse_list, self.send(request, "list"), filters)
+            yield from page.items
+            request = page.next
+
+
+_ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))
+_LIST_EXTRA: dict[str, type] = {"search_term": str, "sort_by": str, "sort_descending": bool}
+
+
+def _batch_id(data: Mapping[str, Any]) -> str:
+    operation = data.get("batchOperation")
+    batch_id = operation.get("id") if isinstance(operation, Mapping) else None
+    batch_id = batch_id or data.get("batchId")
+    if not isinstance(batch_id, str) or not batch_id:
+        raise ValueError("an asynchronous generation answer names no batch")
+    return batch_id
+
+
+def _mapping(data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValueError("the answer's data is not an object")
+    return data

@@ -1,0 +1,80 @@
+"""Livepasses request construction and the answer envelope, shared by every operation.
+
+Paths are built here with their ids URL-quoted, and each request carries a ``path_template`` (ids
+replaced by placeholders) so logs never show pass ids. Every POST and PUT carries a JSON body,
+``{}`` when there is nothing to say: the API's framework answers 415 to a DTO-binding POST without
+one, and the SDK itself sends ``{}`` to ``/stamp`` and ``/unstamp`` for that reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import quote
+
+from walletpass.retry import Safety
+from walletpass.transport import VendorRequest
+
+__all__ = [
+    "PASSES",
+    "TEMPLATES",
+    "WEBHOOKS",
+    "envelope",
+    "query_value",
+    "request",
+]
+
+PASSES = "/api/passes"
+TEMPLATES = "/api/templates"
+WEBHOOKS = "/api/webhooks"
+
+
+def query_value(value: Any) -> str:
+    """Query parameters as the SDK sends them: booleans in lower case, the rest as text."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def request(
+    method: str,
+    base: str,
+    safety: Safety,
+    *,
+    ids: tuple[tuple[str, str], ...] = (),
+    tail: str = "",
+    query: Mapping[str, Any] | None = None,
+    body: Any = None,
+) -> VendorRequest:
+    """``base`` + ``/{id}`` segments + ``tail``; POST/PUT always get a body (``{}`` at least).
+
+    ``ids`` are (placeholder, value) pairs, e.g. ``(("passId", "p-0193"),)``.
+    """
+    path = base
+    template = base
+    for placeholder, value in ids:
+        path += "/" + quote(value, safe="")
+        template += "/{" + placeholder + "}"
+    if tail:
+        path += "/" + tail
+        template += "/" + tail
+    params = (
+        {key: query_value(value) for key, value in query.items() if value is not None}
+        if query
+        else None
+    )
+    extra: dict[str, Any] = {}
+    if method in ("POST", "PUT"):
+        extra["json"] = {} if body is None else body
+    elif body is not None:
+        extra["json"] = body
+    return VendorRequest(
+        method, path, safety, query=params or None, path_template=template, **extra
+    )
+
+
+def envelope(body: Any) -> Mapping[str, Any]:
+    """The ``{success, data | items, ...}`` object every answer is wrapped in."""
+    if not isinstance(body, Mapping):
+        raise ValueError("the answer is not a Livepasses envelope (a JSON object)")
+    return body
