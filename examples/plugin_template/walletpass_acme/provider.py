@@ -1,0 +1,281 @@
+"""The Acme provider: declarations as class data, and pure request/response hooks.
+
+Everything walletpass needs to know about Acme without a network call is a class attribute
+(``name``, ``Settings``, ``capabilities``, ``error_table``, the rate limit), so the CLI, the
+capability matrix and the fake provider's ``acme`` profile read it straight from the class. The
+hooks only translate: the base class runs the checks, sends, retries and maps errors.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from typing import Any, ClassVar
+from urllib.parse import quote
+
+from walletpass.capabilities import Capabilities, Capability, emulated, native, none
+from walletpass.errors import (
+    AlreadyRedeemed,
+    ConfigurationError,
+    Conflict,
+    FieldProblem,
+    PassExpired,
+    ValidationError,
+)
+from walletpass.model import IssuedPass, Pass, PassUpdate, Redemption
+from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, Provider
+from walletpass.retry import Safety
+from walletpass.settings import ProviderSettings
+from walletpass.transport import VendorRequest, VendorResponse
+from walletpass_acme import limits, payloads
+
+__all__ = ["AcmeProvider", "AcmeSettings"]
+
+_NO_HOLDER_DATA = "Acme passes carry only a holder name: put contact data in a template field"
+
+
+class AcmeSettings(ProviderSettings):
+    """Acme takes only the settings every provider shares; ``api_key`` is required to send.
+
+    A vendor setting would be declared here as a pydantic field with a default and a
+    ``description`` (``walletpass config check`` lists it, ``WALLETPASS_ACME_<NAME>`` sets it).
+    """
+
+
+CAPABILITIES = Capabilities(
+    {
+        # operations
+        Capability.CREATE: native(
+            "POST /v1/passes; with external_id RECOVERABLE (looked up by externalRef before a "
+            "retry)"
+        ),
+        Capability.GET: native("GET /v1/passes/{id}"),
+        Capability.UPDATE: native("PATCH /v1/passes/{id}: only the parts given change"),
+        Capability.REDEEM: native("POST /v1/passes/{id}/redeem (whole pass, no amount)"),
+        Capability.DELETE: native("DELETE /v1/passes/{id}: the pass is gone (NotFound after)"),
+        Capability.LIST: native("GET /v1/passes, cursor paging, at most 100 per page"),
+        Capability.CREATE_MANY: emulated(
+            "one create per pass, run concurrently under Acme's 50 requests/second"
+        ),
+        # kinds
+        Capability.KIND_GENERIC: native('kind "generic"'),
+        Capability.KIND_EVENT_TICKET: native('kind "event"'),
+        Capability.KIND_LOYALTY: native('kind "loyalty"'),
+        Capability.KIND_COUPON: none("Acme has no coupon template: use kind generic"),
+        Capability.KIND_MEMBERSHIP: none("Acme has no membership template: use kind loyalty"),
+        # fields
+        Capability.EXTERNAL_ID: native("externalRef, unique among passes that are not deleted"),
+        Capability.HOLDER_NAME: native("holderName (first and last name joined)"),
+        Capability.HOLDER_EMAIL: none(_NO_HOLDER_DATA),
+        Capability.HOLDER_PHONE: none(_NO_HOLDER_DATA),
+        Capability.FIELDS: native("fields {key: text}", limit=limits.MAX_FIELDS),
+        Capability.FIELD_LABELS: none("labels belong to the Acme template: design them there"),
+        Capability.BARCODE_QR: native('barcode {"format": "QR"}'),
+        Capability.BARCODE_CODE128: native('barcode {"format": "CODE128"}'),
+        Capability.BARCODE_PDF417: none("Acme prints QR and Code 128 only: use qr"),
+        Capability.BARCODE_AZTEC: none("Acme prints QR and Code 128 only: use qr"),
+        Capability.EXPIRES_AT: native("expiresAt (UTC): Acme marks the pass expired then"),
+        Capability.UPDATE_MESSAGE: native("notification: pushed to the holder with the change"),
+        Capability.UPDATE_NOTIFY: none(
+            "Acme notifies exactly when a notification text is given: set message or leave it out"
+        ),
+    }
+)
+
+
+class AcmeProvider(Provider):
+    """walletpass provider for the (fictional) Acme Passes API v1."""
+
+    name: ClassVar[str] = "acme"
+    summary: ClassVar[str] = "Acme Passes API v1 (template provider for plugin authors)"
+    Settings: ClassVar[type[ProviderSettings]] = AcmeSettings
+    capabilities: ClassVar[Capabilities] = CAPABILITIES
+    default_base_url: ClassVar[str | None] = "https://api.acme-passes.example"
+    #: 40/s with bursts of 10 never exceeds Acme's 50 in any one-second window.
+    default_rate_limit: ClassVar[float | None] = 40.0
+    rate_limit_burst: ClassVar[int] = 10
+    error_table: ClassVar[tuple[ErrorRule, ...]] = (
+        ErrorRule(AlreadyRedeemed, status=409, code="already_redeemed"),
+        ErrorRule(PassExpired, status=409, code="pass_expired"),
+        ErrorRule(Conflict, status=409, code="duplicate_external_ref"),
+    )
+
+    # -- credentials and error bodies ----------------------------------------------------
+
+    def auth_headers(self) -> dict[str, str]:
+        if self.settings.api_key is None:
+            raise ConfigurationError(
+                "provider 'acme' needs an api_key (e.g. set WALLETPASS_ACME_API_KEY)",
+                provider=self.name,
+            )
+        return {"Authorization": f"Bearer {self.settings.api_key.get_secret_value()}"}
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        """Acme errors: ``{"error": {"code", "message", "fields"?}}``."""
+        body = response.json()
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping):
+            return super().parse_error(response)
+        fields = error.get("fields")
+        return ErrorInfo(
+            message=str(error.get("message") or f"HTTP {response.status}"),
+            code=str(error["code"]) if error.get("code") else None,
+            details=body,
+            fields=fields if isinstance(fields, Mapping) else None,
+        )
+
+    # -- vendor limits (the fake's "acme" profile runs these too) ------------------------
+
+    @classmethod
+    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
+        return _content_problems(new_pass)
+
+    @classmethod
+    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
+        problems = _content_problems(change)
+        if change.message is not None and (text := limits.notification_problem(change.message)):
+            problems.append(FieldProblem("message", text))
+        return problems
+
+    def decode_id(self, pass_id: str) -> str:
+        if not limits.PASS_ID.match(pass_id):
+            raise ValidationError.from_problems(
+                [FieldProblem("pass_id", "is not an Acme pass id (acp_ and 16 hex digits)")]
+            )
+        return pass_id
+
+    # -- hooks ---------------------------------------------------------------------------
+
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        return VendorRequest(
+            "POST",
+            "v1/passes",
+            Safety.RECOVERABLE if new_pass.external_id else Safety.UNSAFE,
+            json=payloads.create_body(new_pass),
+        )
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        return payloads.issued_from(response.json(), self.name)
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        request = VendorRequest(
+            "GET",
+            "v1/passes",
+            Safety.SAFE,
+            query={"externalRef": new_pass.external_id, "limit": 1},
+        )
+        found = self.send(request, "create").json()["data"]
+        return payloads.issued_from(found[0], self.name) if found else None
+
+    def build_get(self, pass_id: str) -> VendorRequest:
+        return VendorRequest("GET", _path(pass_id), Safety.SAFE, path_template="v1/passes/{id}")
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        return payloads.issued_from(response.json(), self.name)
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        return VendorRequest(
+            "PATCH",
+            _path(pass_id),
+            Safety.IDEMPOTENT,
+            json=payloads.update_body(change),
+            path_template="v1/passes/{id}",
+        )
+
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
+        return payloads.issued_from(response.json(), self.name)
+
+    def build_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> VendorRequest:
+        problems = []
+        if amount is not None:
+            problems.append(FieldProblem("amount", "Acme redeems whole passes and takes no amount"))
+        if options:
+            problems.append(FieldProblem("options", "Acme takes no redeem options"))
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.name)
+        return VendorRequest(
+            "POST",
+            f"{_path(pass_id)}/redeem",
+            Safety.UNSAFE,
+            json={},
+            path_template="v1/passes/{id}/redeem",
+        )
+
+    def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
+        issued = payloads.issued_from(response.json(), self.name)
+        return Redemption(
+            pass_id=pass_id,
+            provider=self.name,
+            status=issued.status,
+            redeemed_at=issued.updated_at,
+            method="redeem",
+            raw=issued.raw,
+        )
+
+    def build_delete(self, pass_id: str) -> VendorRequest:
+        return VendorRequest(
+            "DELETE", _path(pass_id), Safety.IDEMPOTENT, path_template="v1/passes/{id}"
+        )
+
+    def build_list(self, filters: ListFilters) -> VendorRequest:
+        return VendorRequest("GET", "v1/passes", Safety.SAFE, query=_list_query(filters))
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        body = response.json()
+        items = [payloads.issued_from(item, self.name) for item in body["data"]]
+        cursor = body.get("nextCursor")
+        if not cursor:
+            return Page(items)
+        query = {**_list_query(filters), "cursor": cursor}
+        return Page(items, VendorRequest("GET", "v1/passes", Safety.SAFE, query=query))
+
+
+def _path(pass_id: str) -> str:
+    return f"v1/passes/{quote(pass_id, safe='')}"
+
+
+def _list_query(filters: ListFilters) -> dict[str, Any]:
+    problems = []
+    query: dict[str, Any] = {"limit": filters.page_size or limits.DEFAULT_PAGE_SIZE}
+    if filters.page_size is not None and filters.page_size > limits.MAX_PAGE_SIZE:
+        problems.append(
+            FieldProblem("page_size", f"Acme pages hold at most {limits.MAX_PAGE_SIZE} passes")
+        )
+    if filters.template is not None:
+        query["template"] = filters.template
+    if filters.status is not None:
+        vendor = {neutral: vendor for vendor, neutral in payloads.STATUSES.items()}
+        if filters.status not in vendor:
+            known = ", ".join(sorted(s.value for s in vendor))
+            problems.append(FieldProblem("status", f"Acme lists passes by {known} only"))
+        else:
+            query["status"] = vendor[filters.status]
+    if filters.extra:
+        problems.append(FieldProblem("extra", "Acme takes no other list filters"))
+    if problems:
+        raise ValidationError.from_problems(problems, provider="acme", operation="list")
+    return query
+
+
+def _content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
+    problems = []
+    for key, value in (content.fields or {}).items():
+        if text := limits.field_key_problem(key):
+            problems.append(FieldProblem(f"fields.{key}", text))
+        raw = getattr(value, "value", value)
+        if isinstance(raw, bool):
+            problems.append(
+                FieldProblem(f"fields.{key}", "Acme fields are text: send the words to show")
+            )
+        elif text := limits.field_value_problem(payloads.field_text(value)):
+            problems.append(FieldProblem(f"fields.{key}", text))
+    name = payloads.holder_name(content.holder)
+    if name is not None and (text := limits.holder_name_problem(name)):
+        problems.append(FieldProblem("holder.name", text))
+    if content.barcode is not None and (text := limits.barcode_problem(content.barcode.message)):
+        problems.append(FieldProblem("barcode.message", text))
+    return problems

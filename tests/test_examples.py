@@ -1,0 +1,161 @@
+"""Every example runs, as a new user would run it.
+
+Each ``examples/*.py`` script runs in its own process and must exit 0 printing what it promises;
+``examples/test_my_app.py`` runs under pytest; and ``examples/plugin_template`` is built, installed
+into a throwaway directory (offline: no build isolation, no dependencies) and its own test suite —
+the conformance suite through its emulator — runs against the installed copy, not the source.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+TEMPLATE = EXAMPLES / "plugin_template"
+
+#: What each script must print (scripts not listed must exit 0 and print something).
+EXPECTED: dict[str, list[str]] = {
+    "quickstart.py": [
+        "2. issued   fp_",
+        "4. redeemed",
+        "6. a second redeem is refused:",
+        "status=deleted",
+    ],
+    "switch_vendor.py": [
+        "[fake] redeemed status=redeemed",
+        "[fake] second scan refused: AlreadyRedeemed",
+        "[passentry] template 19cb334f9696e64e10e7759f (logical name: vip-ticket)",
+        "[passentry] updated  seat=14C",
+        "[passentry] redeemed status=voided",
+        "[passentry] second scan refused: AlreadyRedeemed",
+        "'passTemplate': '19cb334f9696e64e10e7759f', 'extId': 'order-1003'",
+        "['barcode', 'fullName', 'gate', 'seat']",
+    ],
+}
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The caller's environment without walletpass settings, which would change what runs."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env.update(extra)
+    return env
+
+
+def _run(args: list[str], cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *args],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+        cwd=cwd,
+        env=env,
+    )
+
+
+SCRIPTS = sorted(p.name for p in EXAMPLES.glob("*.py") if not p.name.startswith("test_"))
+
+
+def test_the_documented_examples_exist() -> None:
+    assert set(EXPECTED) <= set(SCRIPTS)
+    assert (EXAMPLES / "test_my_app.py").is_file()
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_example_script_runs(script: str, tmp_path: Path) -> None:
+    done = _run([str(EXAMPLES / script)], cwd=tmp_path, env=_clean_env(HOME=str(tmp_path)))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip(), f"{script} printed nothing"
+    assert "Traceback" not in done.stderr
+    for line in EXPECTED.get(script, []):
+        assert line in done.stdout, f"{script} did not print {line!r}:\n{done.stdout}"
+
+
+def test_users_unit_tests_pass_with_fake_wallet(tmp_path: Path) -> None:
+    done = _run(
+        ["-m", "pytest", str(EXAMPLES / "test_my_app.py"), "-q", "-p", "no:cacheprovider"],
+        cwd=ROOT,
+        env=_clean_env(),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "5 passed" in done.stdout
+
+
+@pytest.fixture(scope="module")
+def installed_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """Build and install the template from a scratch copy; return (tests dir, install dir)."""
+    work = tmp_path_factory.mktemp("plugin")
+    source = work / "src"
+    shutil.copytree(
+        TEMPLATE,
+        source,
+        ignore=shutil.ignore_patterns("__pycache__", "build", "*.egg-info", ".*"),
+    )
+    target = work / "site"
+    install = _run(
+        [
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--no-build-isolation",
+            "--no-index",
+            "--disable-pip-version-check",
+            "--target",
+            str(target),
+            str(source),
+        ],
+        cwd=work,
+        env=_clean_env(),
+    )
+    assert install.returncode == 0, install.stdout + install.stderr
+    # Only the installed copy may be importable from here on.
+    shutil.rmtree(source / "walletpass_acme")
+    return source / "tests", target
+
+
+def _with_plugin(target: Path) -> dict[str, str]:
+    path = os.pathsep.join(p for p in (str(target), os.environ.get("PYTHONPATH", "")) if p)
+    return _clean_env(PYTHONPATH=path)
+
+
+def test_plugin_template_passes_its_tests_when_installed(
+    installed_template: tuple[Path, Path],
+) -> None:
+    tests, target = installed_template
+    done = _run(
+        ["-m", "pytest", str(tests), "-q", "-p", "no:cacheprovider"],
+        cwd=tests.parent.parent,
+        env=_with_plugin(target),
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    passed = re.search(r"(\d+) passed", done.stdout)
+    # the conformance suite (twice: emulator and fake profile) plus the template's own tests
+    assert passed is not None and int(passed.group(1)) >= 30, done.stdout
+
+
+def test_installed_plugin_is_found_by_the_cli(installed_template: tuple[Path, Path]) -> None:
+    _, target = installed_template
+    env = _with_plugin(target)
+    providers = _run(["-m", "walletpass.cli", "providers"], cwd=target.parent, env=env)
+    assert providers.returncode == 0, providers.stderr
+    row = next(line for line in providers.stdout.splitlines() if line.startswith("acme "))
+    assert row.split()[1:4] == ["walletpass-acme", "0.1.0", "yes"]
+
+    capabilities = _run(
+        ["-m", "walletpass.cli", "capabilities", "acme", "--format", "csv"],
+        cwd=target.parent,
+        env=env,
+    )
+    assert capabilities.returncode == 0, capabilities.stderr
+    assert "kind.coupon" in capabilities.stdout
+    assert "Acme has no coupon template: use kind generic" in capabilities.stdout
