@@ -83,7 +83,7 @@ def validation_error_from_pydantic(
 class NeutralModel(BaseModel):
     """Base of the public models: invalid input raises walletpass's ``ValidationError``."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     def __init__(self, /, **data: Any) -> None:
         try:
@@ -267,7 +267,7 @@ class Color:
 # Parts of a pass
 # --------------------------------------------------------------------------------------------
 
-_STRICT = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+_STRICT = ConfigDict(defer_build=True, extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
 class Holder(NeutralModel):
@@ -476,7 +476,7 @@ def _plain_json(value: dict[str, Any]) -> dict[str, Any]:
 class _PassContent(NeutralModel):
     """Fields shared by a new pass and by an update."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     holder: Holder | None = None
     fields: dict[FieldKey, FieldValue] | None = None
@@ -551,7 +551,7 @@ class PassUpdate(_PassContent):
 
 
 class PassUrls(NeutralModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     download: str | None = None
     apple: str | None = None
@@ -571,7 +571,7 @@ class IssuedPass(NeutralModel):
     the vendor's answer for anything the neutral model does not cover.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     id: str
     vendor_id: str
@@ -580,7 +580,7 @@ class IssuedPass(NeutralModel):
     kind: PassKind | None = None
     external_id: str | None = None
     status: PassStatus = PassStatus.UNKNOWN
-    urls: PassUrls = PassUrls()
+    urls: PassUrls = Field(default_factory=PassUrls)
     created_at: datetime | None = None
     updated_at: datetime | None = None
     expires_at: datetime | None = None
@@ -595,7 +595,7 @@ class IssuedPass(NeutralModel):
 class Redemption(NeutralModel):
     """The result of redeeming (using, checking in, voiding) a pass."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     pass_id: str
     provider: str
@@ -610,7 +610,7 @@ class Redemption(NeutralModel):
 class BulkItem(NeutralModel):
     """One input item's outcome in a bulk run."""
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
 
     index: int
     external_id: str | None = None
@@ -631,7 +631,7 @@ class BulkResult(NeutralModel):
     empty and only the counts are kept.
     """
 
-    model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
 
     items: list[BulkItem]
     #: (total, succeeded, failed, skipped) as counted by the run; computed from items if absent.

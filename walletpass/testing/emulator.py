@@ -14,6 +14,7 @@ Only the standard library is used, so serving an emulator needs nothing beyond w
 
 from __future__ import annotations
 
+import contextlib
 import json
 import random
 import re
@@ -572,6 +573,28 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
     # which a client must treat as "maybe processed". A real vendor's load balancer does not.
     request_queue_size = 1024
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._open: set[socket.socket] = set()
+        self._open_lock = threading.Lock()
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        with self._open_lock:
+            self._open.add(request)
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self._open_lock:
+                self._open.discard(request)
+
+    def close_connections(self) -> None:
+        """End every kept-alive connection: a stopped emulator answers nothing, as a dead host."""
+        with self._open_lock:
+            open_now = list(self._open)
+        for sock in open_now:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Dropped connections are injected on purpose; anything else is the emulator's own bug
         # and is printed by the base class for the developer to see.
@@ -581,6 +604,16 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
 
 
 class _ServerHandler(ServerHandler):
+    http_version = "1.1"
+
+    def cleanup_headers(self) -> None:
+        super().cleanup_headers()
+        headers = self.headers  # type: ignore[attr-defined]  # set by BaseHandler.start_response
+        if headers is not None and "Content-Length" not in headers:
+            # Without a length the body ends when the connection does: say so, then close.
+            headers["Connection"] = "close"
+            self.request_handler.close_connection = True  # type: ignore[attr-defined]
+
     def handle_error(self) -> None:
         if isinstance(sys.exc_info()[1], _ConnectionDropped):
             raise _ConnectionDropped
@@ -595,6 +628,10 @@ class _ServerHandler(ServerHandler):
 
 class _QuietHandler(WSGIRequestHandler):
     quiet = True
+    protocol_version = "HTTP/1.1"
+    # wsgiref writes the head and the body separately: with Nagle on, a kept-alive connection
+    # would wait out the client's delayed ACK (40 ms) on every answer.
+    disable_nagle_algorithm = True
 
     def get_environ(self) -> dict[str, Any]:
         environ: dict[str, Any] = super().get_environ()
@@ -610,12 +647,32 @@ class _QuietHandler(WSGIRequestHandler):
             super().log_message(format, *args)
 
     def handle(self) -> None:
-        # WSGIRequestHandler.handle, with a server handler that lets an injected drop through.
-        self.raw_requestline = self.rfile.readline(65537)
+        # HTTP/1.1 with keep-alive, as every vendor's front end speaks: a client's pooled
+        # connection serves request after request, so per-call timings are not inflated by a
+        # TCP handshake each time. A request that says "Connection: close", an answer without a
+        # length, or an injected drop ends the connection.
+        self.close_connection = True
+        self.handle_one_request()
+        while not self.close_connection:
+            self.handle_one_request()
+
+    def handle_one_request(self) -> None:
+        # WSGIRequestHandler.handle for one request, with a server handler that lets an
+        # injected drop through.
+        try:
+            self.raw_requestline = self.rfile.readline(65537)
+        except OSError:
+            self.close_connection = True
+            return
+        if not self.raw_requestline:
+            self.close_connection = True
+            return
         if len(self.raw_requestline) > 65536:
             self.send_error(414)
+            self.close_connection = True
             return
         if not self.parse_request():
+            self.close_connection = True
             return
         handler = _ServerHandler(
             self.rfile,
@@ -629,9 +686,11 @@ class _QuietHandler(WSGIRequestHandler):
             handler.run(self.server.get_app())  # type: ignore[attr-defined]
         except _ConnectionDropped:
             # Close for real now (SO_LINGER 0 was set), so the peer gets a reset, not a reply.
+            self.close_connection = True
             self.wfile.close()
             self.rfile.close()
             self.connection.close()
+            return
 
 
 class _LoudHandler(_QuietHandler):
@@ -674,6 +733,7 @@ class EmulatorServer:
             self._server.shutdown()
             self._thread.join(timeout=5)
             self._thread = None
+        self._server.close_connections()
         self._server.server_close()
 
     def __enter__(self) -> EmulatorServer:

@@ -84,6 +84,22 @@ def test_generate_and_wait_reports_batch_progress_as_it_polls(connect, emulator)
     assert len(seen) >= 3  # one report per poll round at least, plus the final one
 
 
+def test_a_finished_batch_is_noticed_without_waiting_out_the_poll_interval(
+    connect, emulator
+) -> None:
+    # With the SDK's fixed 2 s interval, five batches of 100 at 400/s would take about 10 s
+    # (one whole interval each); polls aimed at each batch's predicted end take about 1.25 s.
+    emulator.batch_rate = 400.0
+    wallet = connect(poll_interval=2.0)
+    started = time.monotonic()
+    result = wallet.create_many([guest(i) for i in range(500)])
+    elapsed = time.monotonic() - started
+    assert result.succeeded == 500
+    assert elapsed < 4.0
+    polls = emulator.journal.find("GET", STATUS_PATH)
+    assert len(polls) <= 5 * 5  # a handful of status reads per batch, not a busy loop
+
+
 def test_a_batch_still_running_at_the_deadline_gives_unknown_outcomes(connect, emulator) -> None:
     emulator.batch_rate = 4.0
     wallet = connect(poll_interval=0.05, batch_timeout=0.3)

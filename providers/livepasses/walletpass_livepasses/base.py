@@ -48,7 +48,10 @@ class LivepassesSettings(ProviderSettings):
         default=limits.SDK_POLL_INTERVAL,
         gt=0,
         le=60,
-        description="seconds between batch status polls (the SDK polls every 2 s)",
+        description=(
+            "the longest wait between batch status polls (the SDK polls every 2 s); polls come "
+            "sooner when a batch's progress says it is about to finish"
+        ),
     )
     batch_timeout: float = Field(
         default=limits.SDK_POLL_INTERVAL * limits.SDK_POLL_ATTEMPTS,

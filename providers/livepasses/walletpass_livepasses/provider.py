@@ -33,6 +33,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
+from walletpass.polling import PollSchedule
 from walletpass.provider import ListFilters, Page
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
@@ -86,8 +87,8 @@ CAPABILITIES = Capabilities(
         ),
         Capability.CREATE_MANY: native(
             "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
-            "template and event context); asynchronous batches are polled every poll_interval "
-            "until batch_timeout; outcomes in input order (async passes have no wallet links)"
+            "template and event context); asynchronous batches are polled (aimed at each batch's "
+            "predicted end, at most poll_interval apart) until batch_timeout; outcomes in input order (async passes have no wallet links)"
         ),
         # kinds
         Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),
@@ -449,8 +450,15 @@ class LivepassesProvider(VendorOperations):
         already_done: int,
         operation: str,
     ) -> None:
-        """Poll every job's batch until all are complete or ``batch_timeout`` has passed."""
-        deadline = time.monotonic() + self._settings.batch_timeout
+        """Poll every job's batch until all are complete or ``batch_timeout`` has passed.
+
+        Polls are spaced by :class:`PollSchedule`: quickly at first, then as the batch's own
+        progress predicts its end, never further apart than ``poll_interval`` — a batch is
+        noticed finished within moments instead of up to a whole fixed interval late.
+        """
+        started = time.monotonic()
+        deadline = started + self._settings.batch_timeout
+        schedule = PollSchedule(self._settings.poll_interval, started)
         while True:
             for job in jobs:
                 if job.settled:
@@ -472,12 +480,18 @@ class LivepassesProvider(VendorOperations):
                 on_progress(min(done, total), total)
             if all(job.settled for job in jobs):
                 return
-            if time.monotonic() + self._settings.poll_interval > deadline:
+            pending = [
+                (j.status.done, j.status.total) if j.status else (0, len(j.positions))
+                for j in jobs
+                if not j.settled
+            ]
+            pause = schedule.next_pause(pending, time.monotonic())
+            if time.monotonic() + pause > deadline:
                 for job in jobs:
                     if not job.settled:
                         self._settle_job(job, complete=False)
                 return
-            time.sleep(self._settings.poll_interval)
+            time.sleep(pause)
 
     def _settle_job(self, job: _Job, *, complete: bool) -> None:
         status = job.status

@@ -1,0 +1,68 @@
+"""What every benchmark shares: the result row and emulators served from their own process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+
+
+@dataclass
+class Row:
+    section: str
+    name: str
+    walletpass: str
+    baseline: str
+    ratio: float | None
+    target: str
+    met: bool | None
+
+    def cells(self) -> list[str]:
+        ratio = "n/a" if self.ratio is None else f"{self.ratio:.3f}x"
+        verdict = {True: "yes", False: "NO", None: "-"}[self.met]
+        return [
+            self.section,
+            self.name,
+            self.walletpass,
+            self.baseline,
+            ratio,
+            self.target,
+            verdict,
+        ]
+
+
+# ------------------------------------------------------------------------------------------
+# Emulators in their own process
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Emulator:
+    url: str
+    api_key: str
+
+
+@contextmanager
+def emulator(vendor: str, *, latency: float = 0.0, **options: Any) -> Iterator[Emulator]:
+    args = [sys.executable, str(HERE / "emulator_process.py"), vendor, "--latency", str(latency)]
+    for key, value in options.items():
+        args += ["--option", f"{key}={json.dumps(value)}"]
+    process = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        assert process.stdout is not None
+        line = process.stdout.readline()
+        if not line:
+            raise RuntimeError(f"the {vendor} emulator did not start")
+        info = json.loads(line)
+        yield Emulator(info["url"], info["api_key"])
+    finally:
+        assert process.stdin is not None
+        process.stdin.close()
+        process.wait(timeout=10)
