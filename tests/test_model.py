@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import re
 from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from typing import Any
 from uuid import uuid4
@@ -343,6 +344,20 @@ def test_valid_colours_round_trip(red: int, green: int, blue: int, upper: bool, 
     assert again == colors
     assert colors.label is not None
     assert Color.parse(colors.label.css_rgb) == Color.parse(colors.label.hex) == colors.label
+
+
+@given(_COMPONENT, _COMPONENT, _COMPONENT, st.booleans(), st.booleans())
+def test_the_published_json_schema_accepts_what_the_model_accepts(
+    red: int, green: int, blue: int, upper: bool, css: bool
+) -> None:
+    written = f"rgb({red}, {green}, {blue})" if css else f"#{red:02x}{green:02x}{blue:02x}"
+    written = written.upper() if upper else written
+    schema = Pass.model_json_schema()
+    colour = Colors.model_json_schema()["properties"]["label"]["anyOf"][0]
+    assert colour["type"] == "string"
+    assert re.fullmatch(colour["pattern"], written)
+    assert not re.fullmatch(colour["pattern"], "red")
+    assert "colors" in schema["properties"]
 
 
 @given(

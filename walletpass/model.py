@@ -26,12 +26,14 @@ from pydantic import (
     ConfigDict,
     Field,
     GetCoreSchemaHandler,
+    GetJsonSchemaHandler,
     ValidatorFunctionWrapHandler,
     WrapValidator,
     field_validator,
     model_validator,
 )
 from pydantic import ValidationError as PydanticValidationError
+from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from walletpass.errors import FieldProblem, ValidationError
@@ -189,6 +191,13 @@ _HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
 _RGB = re.compile(r"^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$", re.IGNORECASE)
 
 
+#: The same two spellings for JSON Schema, which has no case-insensitive flag.
+_COLOR_PATTERN = (
+    r"^\s*(#?[0-9a-fA-F]{6}"
+    r"|[rR][gG][bB]\(\s*\d{1,3}\s*,\s*\d{1,3}\s*,\s*\d{1,3}\s*\))\s*$"
+)
+
+
 class Color:
     """An sRGB colour, written by users as ``#RRGGBB`` or ``rgb(r, g, b)``.
 
@@ -261,6 +270,18 @@ class Color:
             validate,
             serialization=core_schema.plain_serializer_function_ser_schema(lambda c: c.hex),
         )
+
+    @classmethod
+    def __get_pydantic_json_schema__(
+        cls, schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        # Published schemas (API docs, form builders) describe the text users write.
+        return {
+            "type": "string",
+            "description": "an sRGB colour: #RRGGBB or rgb(r, g, b)",
+            "pattern": _COLOR_PATTERN,
+            "examples": ["#1a2b3c", "rgb(26, 43, 60)"],
+        }
 
 
 # --------------------------------------------------------------------------------------------
