@@ -167,3 +167,22 @@ def test_a_vendor_that_cannot_carry_what_the_app_sends_says_so_before_sending(
     with walletpass.from_config() as wallet:
         ticket = wallet.create(Pass(template="vip-ticket", holder=Holder(email="ada@example.com")))
     assert ticket.holder == Holder(email="ada@example.com")
+
+
+@pytest.mark.parametrize("provider", ["pass2u", "passentry"])
+def test_updates_use_the_same_logical_field_names(
+    vendors: dict[str, Any], monkeypatch: pytest.MonkeyPatch, provider: str
+) -> None:
+    """An update renames alias fields too, even where the pass id does not name the template
+    (PassEntry): walletpass reads the pass's template back instead of sending "seat" as is."""
+    monkeypatch.setenv("WALLETPASS_PROVIDER", provider)
+    ticket, _ = issue_vip_ticket("Ada Lovelace", "12B", "VIP-7")
+    with walletpass.from_config() as wallet:
+        wallet.update(ticket.id, {"fields": {"seat": "14C"}})
+        after = wallet.get(ticket.id)
+    vendor_key = {"pass2u": "seat_no", "passentry": "seatNumber"}[provider]
+    assert after.fields[vendor_key] == "14C"
+    assert "seat" not in after.fields
+    sent = [e for e in vendors[provider].journal.entries if e.method in ("PUT", "PATCH")]
+    assert len(sent) == 1
+    assert vendor_key in sent[0].body.decode() and '"seat"' not in sent[0].body.decode()

@@ -436,8 +436,8 @@ class Provider:
             return hook(response, *args)
         except WalletPassError:
             raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-            problem = exc
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
+            problem = exc  # (OverflowError: a JSON number like 1e999 turned into an int)
         # Raised outside the handler so the hook's exception (whose text may quote a vendor echo
         # of the credentials) is reachable only through its scrubbed stand-in.
         raise InvalidResponse(
@@ -724,15 +724,36 @@ class Provider:
     def _rename_update_fields(self, pass_id: str, change: PassUpdate) -> PassUpdate:
         if not change.fields:
             return change
+        renaming = [
+            a for a in self.settings.templates.values() if set(a.fields) & set(change.fields)
+        ]
+        if not renaming:
+            return change
         template = self.template_of(pass_id)
-        alias = next(
-            (a for a in self.settings.templates.values() if a.fields and a.id == template), None
-        )
+        if template is None:
+            # The id does not say which template the pass uses, and an alias would rename
+            # these fields: ask the vendor rather than send the neutral names unrenamed.
+            template = self._template_from_vendor(pass_id)
+        alias = next((a for a in renaming if a.id == template), None)
         if alias is None:
             return change
         data = {k: getattr(change, k) for k in change.model_fields_set}
         data["fields"] = _rename(change.fields, alias)
         return PassUpdate.model_construct(_fields_set=set(data), **data)
+
+    def _template_from_vendor(self, pass_id: str) -> str | None:
+        if self.capabilities[Capability.GET].support is Support.NONE:
+            raise ValidationError.from_problems(
+                [
+                    FieldProblem(
+                        "fields",
+                        f"{self.name} pass ids do not name their template and {self.name} "
+                        "cannot read a pass back, so template-alias field names cannot be "
+                        "translated here: use the vendor's field names in this update",
+                    )
+                ]
+            )
+        return self.execute_get(pass_id).template
 
     def _check_features(self, content: _C, operation: str) -> _C:
         used = features_in_use(content)
