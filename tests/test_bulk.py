@@ -136,6 +136,51 @@ def test_in_flight_item_without_external_id_is_reported_not_resent(tmp_path: Pat
     assert wallet.create_many([item], journal=journal_path).succeeded == 1
 
 
+def test_in_flight_batch_item_not_found_yet_is_reported_not_resent(tmp_path: Path) -> None:
+    # A vendor batch may still be generating an item after the run died: "not found" then
+    # means "not yet", so sending it again could make a second pass once the batch ends.
+    wallet = FakeProvider()
+    journal_path = tmp_path / "run.db"
+    [done, pending] = _passes(2)
+    wallet.create(done)
+    with BulkJournal(journal_path, provider="fake") as journal:
+        for index, item in enumerate((done, pending)):
+            journal.begin(item_key(index, item.external_id), index, fingerprint(item), batched=True)
+    first = wallet.create_many([done, pending], journal=journal_path)
+    assert first.items[0].ok and first.items[0].skipped
+    assert isinstance(first.items[1].error, OutcomeUnknown)
+    assert "may still be generating it" in str(first.items[1].error)
+    assert wallet.pass_count == 1  # nothing sent
+
+    wallet.create(pending)  # the vendor's batch finished in the meantime
+    second = wallet.create_many([done, pending], journal=journal_path)
+    assert second.succeeded == 2 and all(item.skipped for item in second.items)
+    assert wallet.pass_count == 2
+
+
+def test_a_journal_written_before_the_batched_column_still_opens(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "old.db"
+    with sqlite3.connect(path) as db:
+        db.executescript(
+            """
+            CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+            INSERT INTO meta VALUES ('provider', 'fake');
+            CREATE TABLE items (key TEXT PRIMARY KEY, position INTEGER NOT NULL,
+                state TEXT NOT NULL, fingerprint TEXT NOT NULL, pass_id TEXT, issued TEXT,
+                error_type TEXT, error_message TEXT, retryable INTEGER NOT NULL DEFAULT 0,
+                attempts INTEGER NOT NULL DEFAULT 0, updated REAL NOT NULL);
+            INSERT INTO items VALUES ('ext:a', 0, 'in_flight', 'f', NULL, NULL, NULL, NULL,
+                0, 1, 0);
+            """
+        )
+    with BulkJournal(path, provider="fake") as journal:
+        entry = journal.get("ext:a")
+        assert entry is not None and entry.state is JournalState.IN_FLIGHT
+        assert not entry.batched
+
+
 def test_journal_belongs_to_one_provider(tmp_path: Path) -> None:
     journal = tmp_path / "run.db"
     BulkJournal(journal, provider="fake").close()

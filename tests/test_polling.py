@@ -23,9 +23,7 @@ def test_with_progress_the_pause_lasts_until_the_predicted_end() -> None:
 
 def test_the_soonest_of_several_jobs_decides() -> None:
     schedule = PollSchedule(longest=2.0, started=0.0)
-    assert schedule.next_pause([(10, 100), (90, 100)], now=1.0) == pytest.approx(
-        (10 / 90) * 1.05
-    )
+    assert schedule.next_pause([(10, 100), (90, 100)], now=1.0) == pytest.approx((10 / 90) * 1.05)
 
 
 def test_a_slow_job_is_still_polled_every_longest_interval() -> None:

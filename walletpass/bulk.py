@@ -213,8 +213,19 @@ class _Runner:
             except WalletPassError as exc:
                 return BulkItem(index=index, external_id=ext, error=_as_error(exc, self.provider))
             else:
-                if found is None:
+                if found is None and not entry.batched:
                     return None
+                if found is None:
+                    error = OutcomeUnknown(
+                        f"item {key} {why}, inside a {self.provider.name} batch that may "
+                        "still be generating it: it was not found yet, and was not sent again "
+                        "to avoid a duplicate; run again once the vendor's batches have "
+                        "finished, or record the answer with BulkJournal.resolve()",
+                        provider=self.provider.name,
+                        operation="create",
+                        outcome_unknown=True,
+                    )
+                    return BulkItem(index=index, external_id=ext, error=error)
                 assert self.journal is not None
                 self.journal.record_found(key, index, fingerprint(new_pass), found)
                 return BulkItem(index=index, external_id=ext, issued=found, skipped=True)
@@ -229,9 +240,10 @@ class _Runner:
         )
         return BulkItem(index=index, external_id=ext, error=error)
 
-    def begin(self, index: int, new_pass: Pass) -> None:
+    def begin(self, index: int, new_pass: Pass, *, batched: bool = False) -> None:
         if self.journal is not None:
-            self.journal.begin(item_key(index, new_pass.external_id), index, fingerprint(new_pass))
+            key = item_key(index, new_pass.external_id)
+            self.journal.begin(key, index, fingerprint(new_pass), batched=batched)
 
     def finish(self, index: int, new_pass: Pass, outcome: IssuedPass | WalletPassError) -> BulkItem:
         if self.journal is not None:
@@ -275,7 +287,7 @@ class _Runner:
                 else:
                     to_send.append((index, prepared))
             for index, new_pass in to_send:
-                self.begin(index, new_pass)
+                self.begin(index, new_pass, batched=True)
             outcomes = self._send_batch([p for _, p in to_send])
             for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
                 settled[index] = self.finish(index, new_pass, outcome)
@@ -293,9 +305,10 @@ class _Runner:
                     provider=self.provider.name,
                     operation="create_many",
                 )
-            return list(outcomes)
         except Exception as exc:
             return [_as_error(exc, self.provider)] * len(passes)
+        # Errors returned, not raised, still get their provider and operation, as in issue_one.
+        return [o if isinstance(o, IssuedPass) else _as_error(o, self.provider) for o in outcomes]
 
     def run_concurrent(
         self, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally

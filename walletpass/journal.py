@@ -44,9 +44,15 @@ CREATE TABLE IF NOT EXISTS items (
     error_message TEXT,
     retryable INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
-    updated REAL NOT NULL
+    updated REAL NOT NULL,
+    batched INTEGER NOT NULL DEFAULT 0
 );
 """
+
+_COLUMNS = (
+    "key, position, state, fingerprint, pass_id, issued, error_type, error_message, retryable, "
+    "attempts, batched"
+)
 
 
 class JournalState(StrEnum):
@@ -68,6 +74,9 @@ class JournalEntry:
     error_message: str | None
     retryable: bool
     attempts: int
+    #: Sent in a vendor batch that may finish in the background after the run stopped: the
+    #: vendor not having the pass yet does not mean it never will.
+    batched: bool = False
 
 
 def item_key(position: int, external_id: str | None) -> str:
@@ -93,6 +102,9 @@ class BulkJournal:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
+            columns = {row[1] for row in self._db.execute("PRAGMA table_info(items)")}
+            if "batched" not in columns:  # a journal written before the column existed
+                self._db.execute("ALTER TABLE items ADD COLUMN batched INTEGER NOT NULL DEFAULT 0")
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot open bulk journal {self.path}: {exc}") from None
         self._lock = threading.Lock()
@@ -101,10 +113,11 @@ class BulkJournal:
 
     def _bind(self, provider: str) -> None:
         with self._lock:
+            # Another process (a resumed run, a watcher) may open the file at the same moment:
+            # the first to write the provider wins and everyone checks against it.
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('provider', ?)", (provider,))
             row = self._db.execute("SELECT value FROM meta WHERE key = 'provider'").fetchone()
-            if row is None:
-                self._db.execute("INSERT INTO meta VALUES ('provider', ?)", (provider,))
-            elif row[0] != provider:
+            if row[0] != provider:
                 raise ConfigurationError(
                     f"bulk journal {self.path} belongs to a run on provider {row[0]!r}, "
                     f"not {provider!r}; use another journal file",
@@ -125,11 +138,7 @@ class BulkJournal:
 
     def get(self, key: str) -> JournalEntry | None:
         with self._lock:
-            row = self._db.execute(
-                "SELECT key, position, state, fingerprint, pass_id, issued, error_type, "
-                "error_message, retryable, attempts FROM items WHERE key = ?",
-                (key,),
-            ).fetchone()
+            row = self._db.execute(f"SELECT {_COLUMNS} FROM items WHERE key = ?", (key,)).fetchone()
         return _entry(row) if row is not None else None
 
     def counts(self) -> dict[JournalState, int]:
@@ -142,23 +151,25 @@ class BulkJournal:
         """Items whose outcome is unknown and need a human decision (or a reconciling re-run)."""
         with self._lock:
             rows = self._db.execute(
-                "SELECT key, position, state, fingerprint, pass_id, issued, error_type, "
-                "error_message, retryable, attempts FROM items WHERE state IN (?, ?) "
-                "ORDER BY position",
+                f"SELECT {_COLUMNS} FROM items WHERE state IN (?, ?) ORDER BY position",
                 (JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
             ).fetchall()
         return [_entry(row) for row in rows]
 
     # -- writing -------------------------------------------------------------------------
 
-    def begin(self, key: str, position: int, print_: str) -> None:
-        """Record that the item is about to be sent (committed before the request goes out)."""
+    def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
+        """Record that the item is about to be sent (committed before the request goes out).
+
+        ``batched``: it goes in a vendor batch that may complete after this process is gone.
+        """
         self._write(
-            "INSERT INTO items (key, position, state, fingerprint, attempts, updated) "
-            "VALUES (?, ?, ?, ?, 1, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
+            "INSERT INTO items (key, position, state, fingerprint, attempts, updated, batched) "
+            "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
             "position = excluded.position, fingerprint = excluded.fingerprint, "
-            "attempts = items.attempts + 1, updated = excluded.updated",
-            (key, position, JournalState.IN_FLIGHT.value, print_, time.time()),
+            "attempts = items.attempts + 1, updated = excluded.updated, "
+            "batched = excluded.batched",
+            (key, position, JournalState.IN_FLIGHT.value, print_, time.time(), int(batched)),
         )
 
     def succeed(self, key: str, issued: IssuedPass) -> None:
@@ -220,4 +231,5 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         error_message=row[7],
         retryable=bool(row[8]),
         attempts=row[9],
+        batched=bool(row[10]),
     )

@@ -432,8 +432,15 @@ class Provider:
 
     def parse(self, hook: Callable[..., _T], response: VendorResponse, *args: Any) -> _T:
         """Run a parse hook; a response missing what the hook expects is ``InvalidResponse``."""
+        # A success we cannot read, to a request that changes something, means the change was
+        # made but we cannot tell its result (the new pass's id...): an unknown outcome, for
+        # the caller (and a bulk journal) to reconcile rather than to treat as "not done".
+        acted = response.ok and response.method.upper() not in ("GET", "HEAD", "OPTIONS")
         try:
             return hook(response, *args)
+        except InvalidResponse as exc:
+            exc.outcome_unknown = exc.outcome_unknown or acted
+            raise
         except WalletPassError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
@@ -446,6 +453,7 @@ class Provider:
             provider=self.name,
             status=response.status,
             request_id=response.request_id,
+            outcome_unknown=acted,
         ) from scrub_exception(problem)
 
     def error_for(self, response: VendorResponse, operation: str | None) -> WalletPassError:
@@ -607,8 +615,9 @@ class Provider:
         self.require(Capability.CREATE)
         checked = self._coerce(new_pass, Pass, "pass")
         checked = self._resolve_template(checked)
-        checked = self._check_features(checked, "create")
-        self._check_limits(checked, self.validate_pass(checked), "create")
+        used = features_in_use(checked)
+        checked = self._check_features(checked, used, "create")
+        self._check_limits(used, self.validate_pass(checked), "create")
         return checked
 
     def prepare_update(
@@ -622,8 +631,9 @@ class Provider:
                 [FieldProblem("change", "the update changes nothing")], provider=self.name
             )
         checked = self._rename_update_fields(checked_id, checked)
-        checked = self._check_features(checked, "update")
-        self._check_limits(checked, self.validate_update(checked), "update")
+        used = features_in_use(checked)
+        checked = self._check_features(checked, used, "update")
+        self._check_limits(used, self.validate_update(checked), "update")
         return checked_id, checked
 
     def require(self, operation: Capability | str) -> None:
@@ -755,8 +765,7 @@ class Provider:
             )
         return self.execute_get(pass_id).template
 
-    def _check_features(self, content: _C, operation: str) -> _C:
-        used = features_in_use(content)
+    def _check_features(self, content: _C, used: Mapping[Capability, int], operation: str) -> _C:
         unsupported = sorted(
             (cap for cap in used if self.capabilities[cap].support is Support.NONE),
             key=lambda c: c.value,
@@ -789,11 +798,17 @@ class Provider:
         )
 
     def _check_limits(
-        self, content: Any, vendor_problems: builtins.list[FieldProblem], operation: str
+        self,
+        used: Mapping[Capability, int],
+        vendor_problems: builtins.list[FieldProblem],
+        operation: str,
     ) -> None:
         problems = list(vendor_problems)
-        for cap, count in features_in_use(content).items():
-            limit = self.capabilities[cap].limit
+        for cap, count in used.items():
+            declaration = self.capabilities[cap]
+            if declaration.support is Support.NONE:  # refused or dropped by _check_features
+                continue
+            limit = declaration.limit
             if limit is not None and count > limit:
                 problems.append(
                     FieldProblem(cap.value, f"{self.name} allows at most {limit}, got {count}")

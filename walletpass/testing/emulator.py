@@ -587,13 +587,23 @@ class _ThreadingServer(ThreadingMixIn, WSGIServer):
             with self._open_lock:
                 self._open.discard(request)
 
-    def close_connections(self) -> None:
-        """End every kept-alive connection: a stopped emulator answers nothing, as a dead host."""
+    def close_connections(self, wait: float = 2.0) -> None:
+        """End every kept-alive connection: a stopped emulator answers nothing, as a dead host.
+
+        Reading is shut first, so idle connections end at once while an answer being written
+        still reaches its client; then up to ``wait`` seconds for those answers to finish.
+        """
         with self._open_lock:
             open_now = list(self._open)
         for sock in open_now:
             with contextlib.suppress(OSError):
-                sock.shutdown(socket.SHUT_RDWR)
+                sock.shutdown(socket.SHUT_RD)
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            with self._open_lock:
+                if not self._open:
+                    return
+            time.sleep(0.01)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # Dropped connections are injected on purpose; anything else is the emulator's own bug
@@ -760,4 +770,5 @@ def serve(
     except KeyboardInterrupt:
         pass
     finally:
+        server.close_connections()  # answers in progress finish (and are logged) first
         server.server_close()
