@@ -337,6 +337,24 @@ class LivePassProvider(Provider):
         kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
         return payloads.issued_from_answer(response.json(), provider=self.name, kind=kind)
 
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        """The pass at ``/{type}/{external_id}``, or ``None`` when LivePass has none.
+
+        The ids are the caller's, so a resumed bulk run settles an item that was in flight by
+        reading it; when it is absent (or not generated yet) the upsert is sent again, safely.
+        """
+        if new_pass.external_id is None:
+            return None
+        pass_type = payloads.pass_type_of(new_pass.template, new_pass.kind)
+        pass_id = payloads.encode_id(pass_type, new_pass.external_id)
+        try:
+            response = self.send(self.build_get(pass_id), "create")
+        except NotFound:
+            return None
+        found = self.parse(self.parse_get, response, pass_id)
+        kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
+        return found if kind is None else found.model_copy(update={"kind": kind})
+
     # -- get ---------------------------------------------------------------------------------
 
     def build_get(self, pass_id: str) -> VendorRequest:

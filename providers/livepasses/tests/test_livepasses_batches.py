@@ -17,6 +17,7 @@ from walletpass.errors import (
     BusinessRuleError,
     Conflict,
     NotFound,
+    OutcomeUnknown,
     ProviderUnavailable,
     ValidationError,
 )
@@ -118,6 +119,32 @@ def test_a_batch_still_running_at_the_deadline_gives_unknown_outcomes(connect, e
     finished = [item for item in result.items if item.issued is not None]
     for item in finished:
         assert item.issued.id == status.passes[item.index].pass_id
+
+
+def test_a_rerun_never_resends_what_a_batch_may_still_generate(
+    connect, emulator: LivepassesEmulator, tmp_path
+) -> None:
+    # Passes with external ids (sent as confirmation codes) can be looked up; but a pass still
+    # queued in an accepted batch is not found *yet*: re-sending it would make a duplicate.
+    emulator.batch_rate = 20.0
+    wallet = connect(poll_interval=0.05, batch_timeout=0.3)
+    journal = tmp_path / "run.db"
+    passes = [guest(i).model_copy(update={"external_id": f"T-{i:03d}"}) for i in range(40)]
+
+    first = wallet.create_many(passes, journal=journal)
+    assert 0 < first.succeeded < 40  # the deadline passed with the batch half done
+    rerun = wallet.create_many(passes, journal=journal)
+    pending = [item for item in rerun.items if not item.ok]
+    assert pending and all(isinstance(item.error, OutcomeUnknown) for item in pending)
+    assert "may still be generating it" in str(pending[0].error)
+    assert len(emulator.journal.find("POST", "/api/passes/generate")) == 1  # nothing re-sent
+
+    emulator.finish_batches()
+    last = wallet.create_many(passes, journal=journal)
+    assert last.succeeded == 40
+    stored = [emulator.stored(item.issued.id) for item in last.items if item.issued]
+    assert sorted(p.email for p in stored) == sorted(f"guest{i}@example.com" for i in range(40))
+    assert len(emulator.journal.find("POST", "/api/passes/generate")) == 1
 
 
 def test_passes_that_cannot_share_a_call_are_sent_separately(wallet, emulator) -> None:

@@ -567,18 +567,29 @@ def issued_from_generated(
     )
 
 
+def _line_text(entry: Mapping[str, Any], *names: str) -> str | None:
+    """A text member of an answer line (the first of ``names`` present); anything else is an
+    answer walletpass cannot read (``ValueError``, so ``InvalidResponse``), never a later crash."""
+    value = next((entry[name] for name in names if name in entry), None)
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{names[0]} is {type(value).__name__}, not text")
+
+
 def batch_pass_from(entry: Mapping[str, Any]) -> BatchPass:
     """A ``generatedPasses[]`` line (the C# SDK's ``id`` / ``holderEmail`` spellings too)."""
     pass_id = entry.get("passId", entry.get("id"))
+    if pass_id is not None and (isinstance(pass_id, bool) or not isinstance(pass_id, str | int)):
+        raise ValueError(f"passId is {type(pass_id).__name__}, not an id")
     return BatchPass(
         pass_id=str(pass_id) if pass_id not in (None, "") else None,
-        email=entry.get("customerEmail", entry.get("holderEmail")),
-        confirmation_code=entry.get("confirmationCode"),
-        vendor_status=entry.get("status"),
+        email=_line_text(entry, "customerEmail", "holderEmail"),
+        confirmation_code=_line_text(entry, "confirmationCode"),
+        vendor_status=_line_text(entry, "status"),
         has_apple_pass=bool(entry.get("hasApplePass")),
         has_google_pass=bool(entry.get("hasGooglePass")),
-        error_code=entry.get("errorCode"),
-        error_message=entry.get("errorMessage"),
+        error_code=_line_text(entry, "errorCode"),
+        error_message=_line_text(entry, "errorMessage"),
     )
 
 

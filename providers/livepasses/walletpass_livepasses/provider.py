@@ -88,7 +88,8 @@ CAPABILITIES = Capabilities(
         Capability.CREATE_MANY: native(
             "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
             "template and event context); asynchronous batches are polled (aimed at each batch's "
-            "predicted end, at most poll_interval apart) until batch_timeout; outcomes in input order (async passes have no wallet links)"
+            "predicted end, at most poll_interval apart) until batch_timeout; outcomes in input "
+            "order (async passes have no wallet links)"
         ),
         # kinds
         Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),

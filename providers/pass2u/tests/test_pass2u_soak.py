@@ -9,12 +9,10 @@ safe, and on creates to show that they are reported rather than duplicated.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,8 +23,9 @@ from walletpass_pass2u import Pass2UProvider
 from walletpass_pass2u.emulator import Pass2UEmulator
 
 from walletpass import Barcode, OutcomeUnknown, Pass
-from walletpass.journal import BulkJournal, JournalState
+from walletpass.journal import BulkJournal
 from walletpass.testing.emulator import EmulatorServer, Fault
+from walletpass.testing.soak import kill_when_journal_shows
 
 THROTTLED = Fault.respond(
     429, {"message": "Too Many Requests: the limit is 100 requests per second per API key"}
@@ -114,23 +113,6 @@ _KILLED_RUN = textwrap.dedent(
 )
 
 
-def _kill_when(journal: Path, done: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("the run finished before it could be killed")
-        if journal.exists():
-            try:
-                with BulkJournal(journal, provider="pass2u") as book:
-                    if book.counts()[JournalState.SUCCEEDED] >= done:
-                        break
-            except Exception:  # the writer holds the database for a moment
-                pass
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 def test_a_run_killed_mid_way_resumes_without_duplicates(
     connect: Callable[..., Pass2UProvider],
     emulator: Pass2UEmulator,
@@ -147,7 +129,7 @@ def test_a_run_killed_mid_way_resumes_without_duplicates(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    _kill_when(journal, 40, process)
+    kill_when_journal_shows(process, journal, provider="pass2u", succeeded=40)
     assert process.returncode == -signal.SIGKILL
     emulator.clear_faults()
     before = len(emulator.passes)

@@ -7,12 +7,10 @@ the runs below end with exactly one pass per input and no item left undecided.
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
 import textwrap
-import time
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -23,8 +21,9 @@ from walletpass_passentry import PassEntryProvider
 from walletpass_passentry.emulator import PassEntryEmulator
 
 from walletpass import Pass
-from walletpass.journal import BulkJournal, JournalState
+from walletpass.journal import BulkJournal
 from walletpass.testing.emulator import EmulatorServer, Fault
+from walletpass.testing.soak import kill_when_journal_shows
 
 GENERIC = "2e2d7ee8c306e8f0223dbdc1"
 
@@ -94,23 +93,6 @@ _KILLED_RUN = textwrap.dedent(
 )
 
 
-def _kill_when(journal: Path, done: int, process: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise AssertionError("the run finished before it could be killed")
-        if journal.exists():
-            try:
-                with BulkJournal(journal, provider="passentry") as book:
-                    if book.counts()[JournalState.SUCCEEDED] >= done:
-                        break
-            except Exception:  # the writer holds the database for a moment
-                pass
-        time.sleep(0.05)
-    os.kill(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     connect: Callable[..., PassEntryProvider],
     emulator: PassEntryEmulator,
@@ -127,7 +109,7 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    _kill_when(journal, 40, process)
+    kill_when_journal_shows(process, journal, provider="passentry", succeeded=40)
     assert process.returncode == -signal.SIGKILL
     emulator.clear_faults()
     assert 40 <= len(emulator.passes) < count
