@@ -52,6 +52,44 @@ def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
     return time.perf_counter() - started, answer
 
 
+def _http_client_floor(url: str, api_key: str, *, ids: list[str], rounds: int) -> Row:
+    """The same GET through bare requests (walletpass's HTTP client) and bare httpx (the SDK's):
+    what each client library costs before any code on top of it runs."""
+    import httpx
+    import requests
+
+    headers = {"X-API-Key": api_key, "Accept": "application/json"}
+    lookup = f"{url}/api/passes/lookup"
+    times: dict[str, list[float]] = {"requests": [], "httpx": []}
+    with requests.Session() as session, httpx.Client() as client:
+        calls: dict[str, Callable[[str], Any]] = {
+            "requests": lambda pass_id: session.get(
+                lookup, params={"passId": pass_id}, headers=headers, timeout=30
+            ).json(),
+            "httpx": lambda pass_id: client.get(
+                lookup, params={"passId": pass_id}, headers=headers
+            ).json(),
+        }
+        for round_no in range(rounds + 1):
+            for name in sorted(calls, reverse=bool(round_no % 2)):
+                started = time.perf_counter()
+                for pass_id in ids:
+                    calls[name](pass_id)
+                if round_no:  # the first round warms both
+                    times[name].append((time.perf_counter() - started) / len(ids))
+    ours = statistics.median(times["requests"])
+    theirs = statistics.median(times["httpx"])
+    return Row(
+        "vs official SDK",
+        "HTTP client floor: bare requests vs bare httpx, one GET",
+        f"{ours * 1000:.3f} ms (requests)",
+        f"{theirs * 1000:.3f} ms (httpx)",
+        ours / theirs,
+        "- (explains the rows below)",
+        None,
+    )
+
+
 def livepasses_rows(*, quick: bool) -> list[Row]:
     try:
         import livepasses
@@ -120,7 +158,13 @@ def livepasses_rows(*, quick: bool) -> list[Row]:
                         call(pass_id)
                     times[f"{side} {op}"].append((time.perf_counter() - started) / per_round)
 
-        rows = []
+        floor = _http_client_floor(
+            emu.url,
+            emu.api_key,
+            ids=[wallet.create(_ours("f", i)).id for i in range(40)],
+            rounds=rounds,
+        )
+        rows = [floor]
         names = {
             "create": "create (one-recipient generate)",
             "lookup": "lookup (one GET)",

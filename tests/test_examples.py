@@ -29,6 +29,12 @@ EXPECTED: dict[str, list[str]] = {
         "6. a second redeem is refused:",
         "status=deleted",
     ],
+    "bulk_issue.py": [
+        "60 of 61 rows issued",
+        "exit status 1",
+        "row 1 refused: [passentry.create] row 1: Valid until: not a date: '31/02/2027'",
+        "PassEntry holds 60 passes for 60 valid members; duplicates: 0",
+    ],
     "switch_vendor.py": [
         "[fake] redeemed status=redeemed",
         "[fake] second scan refused: AlreadyRedeemed",
