@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -248,3 +249,30 @@ def test_killed_run_resumes_with_no_duplicates_and_no_losses(tmp_path: Path) -> 
     assert wallet.pass_count == total
     external_ids = {p.external_id for p in wallet.list()}
     assert external_ids == {f"row-{i}" for i in range(total)}
+
+
+def test_a_provider_bug_while_sending_is_an_unknown_outcome_not_a_failure(tmp_path: Path) -> None:
+    # A plugin that crashes after its request went out: the pass may exist. Recording it as a
+    # plain failure would make the re-run send it again; unknown makes the re-run look first.
+    class CrashesAfterSending(FakeProvider):
+        crash = True
+
+        def execute_create(self, new_pass: Pass) -> Any:
+            issued = super().execute_create(new_pass)
+            if self.crash and new_pass.external_id == "row-1":
+                raise KeyError("parsing bug")
+            return issued
+
+    wallet = CrashesAfterSending()
+    journal = tmp_path / "run.db"
+    first = wallet.create_many(_passes(3), journal=journal)
+    error = first.items[1].error
+    assert error is not None and error.outcome_unknown
+    assert "may have been sent" in str(error)
+    with BulkJournal(journal, provider="fake") as book:
+        assert [e.key for e in book.unresolved()] == ["ext:row-1"]
+
+    wallet.crash = False  # the bug fixed; the vendor still has what it had
+    rerun = wallet.create_many(_passes(3), journal=journal)
+    assert rerun.succeeded == 3 and all(item.skipped for item in rerun.items)
+    assert wallet.pass_count == 3

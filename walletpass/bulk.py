@@ -78,12 +78,19 @@ class _Tally:
             self._on_progress(BulkProgress(self.done, self.succeeded, self.failed, self.skipped))
 
 
-def _as_error(exc: BaseException, provider: Provider) -> WalletPassError:
+def _as_error(exc: BaseException, provider: Provider, *, sending: bool = False) -> WalletPassError:
+    """``exc`` as a walletpass error; ``sending``: it came from code that may have sent it."""
     if isinstance(exc, WalletPassError):
         return exc.with_context(provider=provider.name, operation="create")  # type: ignore[no-any-return]
-    # A plugin bug: keep its story, but only through a stand-in whose text is redacted.
+    # A plugin bug: keep its story, but only through a stand-in whose text is redacted. Raised
+    # while sending, nobody can say how far it got: the journal must treat it as unknown and
+    # reconcile, never as "not done" (which a re-run would send again).
     wrapped = WalletPassError(
-        f"unexpected {type(exc).__name__}: {exc}", provider=provider.name, operation="create"
+        f"unexpected {type(exc).__name__}: {exc}"
+        + ("; the request may have been sent" if sending else ""),
+        provider=provider.name,
+        operation="create",
+        outcome_unknown=sending,
     )
     wrapped.__cause__ = scrub_exception(exc)
     return wrapped
@@ -267,7 +274,7 @@ class _Runner:
         try:
             outcome: IssuedPass | WalletPassError = self.provider.execute_create(new_pass)
         except Exception as exc:
-            outcome = _as_error(exc, self.provider)
+            outcome = _as_error(exc, self.provider, sending=True)
         return self.finish(index, new_pass, outcome)
 
     # -- execution paths -------------------------------------------------------------------
@@ -306,7 +313,7 @@ class _Runner:
                     operation="create_many",
                 )
         except Exception as exc:
-            return [_as_error(exc, self.provider)] * len(passes)
+            return [_as_error(exc, self.provider, sending=True)] * len(passes)
         # Errors returned, not raised, still get their provider and operation, as in issue_one.
         return [o if isinstance(o, IssuedPass) else _as_error(o, self.provider) for o in outcomes]
 

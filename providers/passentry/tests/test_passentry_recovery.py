@@ -11,7 +11,7 @@ import time
 import pytest
 
 from walletpass import Pass
-from walletpass.errors import ProviderUnavailable
+from walletpass.errors import InvalidResponse, ProviderUnavailable
 from walletpass.testing.emulator import Fault
 
 READ_TIMEOUT = 0.5
@@ -86,3 +86,22 @@ def test_create_without_extid_times_out_with_outcome_unknown(connect, emulator, 
     assert len(emulator.live_passes()) == 1, "the pass was stored; walletpass did not duplicate it"
     assert emulator.journal.find("GET") == [], "no extId: nothing to look up"
     assert len(_wait_for_posts(emulator, 1)) == 1
+
+
+def test_extid_create_recovers_from_an_unreadable_success(connect, emulator, tpl) -> None:
+    # The pass was stored, then the answer came back garbled: walletpass reads it back by extId
+    # instead of failing (the caller would retry and meet a duplicate extId) or resending.
+    wallet = connect(max_retries=2)
+    emulator.inject(Fault.malformed(200, b"<html>cached page</html>"), method="POST")
+    issued = wallet.create(Pass(template=tpl["generic"], external_id="order-1005"))
+    assert [p.uuid for p in emulator.live_passes()] == [issued.id]
+    assert len(emulator.journal.find("POST", "/api/v1/passes")) == 1
+
+
+def test_unreadable_success_without_extid_is_an_unknown_outcome(connect, emulator, tpl) -> None:
+    wallet = connect(max_retries=2)
+    emulator.inject(Fault.malformed(200, b"<html>cached page</html>"), method="POST")
+    with pytest.raises(InvalidResponse) as caught:
+        wallet.create(Pass(template=tpl["generic"]))
+    assert caught.value.outcome_unknown
+    assert len(emulator.live_passes()) == 1  # it was made; only a human can match it now
