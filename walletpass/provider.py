@@ -281,6 +281,17 @@ class Provider:
         """Headers carrying the credentials (masked in every log and error)."""
         return {}
 
+    def require_api_key(self) -> str:
+        """The configured API key, for :meth:`auth_headers`; a clear error naming the setting
+        (and its environment variable) when there is none."""
+        if self.settings.api_key is None:
+            raise ConfigurationError(
+                f"provider {self.name!r} needs an api_key "
+                f"(e.g. set WALLETPASS_{self.name.upper().replace('-', '_')}_API_KEY)",
+                provider=self.name,
+            )
+        return self.settings.api_key.get_secret_value()
+
     def default_headers(self) -> dict[str, str]:
         return {}
 

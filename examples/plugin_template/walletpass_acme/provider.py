@@ -16,7 +16,6 @@ from urllib.parse import quote
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AlreadyRedeemed,
-    ConfigurationError,
     Conflict,
     FieldProblem,
     PassExpired,
@@ -103,12 +102,7 @@ class AcmeProvider(Provider):
     # -- credentials and error bodies ----------------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        if self.settings.api_key is None:
-            raise ConfigurationError(
-                "provider 'acme' needs an api_key (e.g. set WALLETPASS_ACME_API_KEY)",
-                provider=self.name,
-            )
-        return {"Authorization": f"Bearer {self.settings.api_key.get_secret_value()}"}
+        return {"Authorization": f"Bearer {self.require_api_key()}"}
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """Acme errors: ``{"error": {"code", "message", "fields"?}}``."""

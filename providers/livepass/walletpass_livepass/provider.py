@@ -18,7 +18,6 @@ from pydantic import Field
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AuthenticationError,
-    ConfigurationError,
     Conflict,
     FieldProblem,
     InvalidResponse,
@@ -233,13 +232,7 @@ class LivePassProvider(Provider):
     # -- credentials and errors ---------------------------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        if self.settings.api_key is None:
-            raise ConfigurationError(
-                "provider 'livepass' needs an api_key (e.g. set WALLETPASS_LIVEPASS_API_KEY)",
-                provider=self.name,
-            )
-        key = self.settings.api_key.get_secret_value()
-        return {limits.AUTH_HEADER: f"{limits.AUTH_SCHEME} {key}"}
+        return {limits.AUTH_HEADER: f"{limits.AUTH_SCHEME} {self.require_api_key()}"}
 
     def default_headers(self) -> dict[str, str]:
         # Listed as required on GET too, although a GET has no body.

@@ -18,7 +18,6 @@ from walletpass.errors import (
     AlreadyRedeemed,
     AuthenticationError,
     BusinessRuleError,
-    ConfigurationError,
     Conflict,
     FieldProblem,
     InvalidResponse,
@@ -103,12 +102,7 @@ class LivepassesBase(Provider):
         return cast("LivepassesSettings", self.settings)
 
     def auth_headers(self) -> dict[str, str]:
-        if self.settings.api_key is None:
-            raise ConfigurationError(
-                "provider 'livepasses' needs an api_key (e.g. set WALLETPASS_LIVEPASSES_API_KEY)",
-                provider=self.name,
-            )
-        return {"X-API-Key": self.settings.api_key.get_secret_value()}
+        return {"X-API-Key": self.require_api_key()}
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """``{success: false, error: {code, message, details, traceId, fields}}``; an empty or

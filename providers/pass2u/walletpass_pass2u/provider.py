@@ -21,7 +21,6 @@ from walletpass.capabilities import Capabilities, Capability, emulated, native, 
 from walletpass.errors import (
     AlreadyRedeemed,
     AuthenticationError,
-    ConfigurationError,
     Conflict,
     FieldProblem,
     InvalidResponse,
@@ -266,12 +265,7 @@ class Pass2UProvider(Provider):
     # -- credentials and errors ---------------------------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        if self.settings.api_key is None:
-            raise ConfigurationError(
-                "provider 'pass2u' needs an api_key (e.g. set WALLETPASS_PASS2U_API_KEY)",
-                provider=self.name,
-            )
-        return {limits.API_KEY_HEADER: self.settings.api_key.get_secret_value()}
+        return {limits.API_KEY_HEADER: self.require_api_key()}
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """Pass2U errors are ``{"message": "..."}``; gateways may answer with anything else."""

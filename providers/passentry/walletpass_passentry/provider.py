@@ -23,7 +23,6 @@ from walletpass.errors import (
     AlreadyRedeemed,
     AuthenticationError,
     BusinessRuleError,
-    ConfigurationError,
     Conflict,
     FieldProblem,
     InvalidResponse,
@@ -309,12 +308,7 @@ class PassEntryProvider(Provider):
     # -- credentials, errors, retries --------------------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        if self.settings.api_key is None:
-            raise ConfigurationError(
-                "provider 'passentry' needs an api_key (e.g. set WALLETPASS_PASSENTRY_API_KEY)",
-                provider=self.name,
-            )
-        return {"Authorization": f"Bearer {self.settings.api_key.get_secret_value()}"}
+        return {"Authorization": f"Bearer {self.require_api_key()}"}
 
     @staticmethod
     def retry_after(headers: Mapping[str, str]) -> float | None:
