@@ -15,6 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from walletpass.extra import merge_extra
 from walletpass.model import (
     Barcode,
     BarcodeFormat,
@@ -48,7 +49,6 @@ __all__ = [
     "create_body",
     "current_content",
     "decode_id",
-    "deep_merge",
     "encode_id",
     "field_text",
     "field_values",
@@ -265,17 +265,6 @@ def field_values(fields: Mapping[str, Any] | None) -> dict[str, Any]:
     return values
 
 
-def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """``extra`` merged into a copy of ``base``, objects recursively, everything else replaced."""
-    merged = dict(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
-            merged[key] = deep_merge(dict(merged[key]), value)
-        else:
-            merged[key] = value
-    return merged
-
-
 def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
     """The documented keys first, in the documentation's order, then anything else."""
     order = [
@@ -316,7 +305,7 @@ def create_body(
     body.update(values)
     body["silent"] = silent
     if new_pass.extra:
-        body = deep_merge(body, new_pass.extra)
+        body = merge_extra(body, new_pass.extra)
     return _ordered(pass_type, body)
 
 
@@ -354,7 +343,7 @@ def merged_body(
         body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)
     body["silent"] = silent
     if change.extra:
-        body = deep_merge(body, change.extra)
+        body = merge_extra(body, change.extra)
     return _ordered(pass_type, body)
 
 

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from walletpass.errors import FieldProblem
+from walletpass.extra import merge_extra
 from walletpass.model import (
     Balance,
     Barcode,
@@ -57,7 +58,6 @@ __all__ = [
     "RedeemRequest",
     "batch_pass_from",
     "batch_status_from",
-    "deep_merge",
     "format_datetime",
     "generate_body",
     "group_key",
@@ -159,18 +159,6 @@ def _number_problem(value: Any, kind: Value) -> str | None:
     return None
 
 
-def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """``extra`` merged into ``base``: objects recursively, everything else replaced."""
-    merged = dict(base)
-    for key, value in extra.items():
-        current = merged.get(key)
-        if isinstance(current, Mapping) and isinstance(value, Mapping):
-            merged[key] = deep_merge(current, value)
-        else:
-            merged[key] = value
-    return merged
-
-
 # ---------------------------------------------------------------------------------------------
 # Create
 # ---------------------------------------------------------------------------------------------
@@ -222,7 +210,7 @@ def recipient(new_pass: Pass) -> dict[str, Any]:
     if custom:
         entry["personalizations"] = {"customFields": custom}
     extra = {k: v for k, v in (new_pass.extra or {}).items() if k in RECIPIENT_KEYS}
-    return deep_merge(entry, extra)
+    return merge_extra(entry, extra)
 
 
 def request_context(new_pass: Pass) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:
@@ -242,7 +230,7 @@ def request_context(new_pass: Pass) -> tuple[dict[str, Any] | None, dict[str, An
             context["event"] = event
     extra = new_pass.extra or {}
     if isinstance(extra.get("businessContext"), Mapping):
-        context = deep_merge(context, extra["businessContext"])
+        context = merge_extra(context, extra["businessContext"])
     options = extra.get("options")
     return (context or None), (dict(options) if isinstance(options, Mapping) and options else None)
 

@@ -10,7 +10,6 @@ guide's membership-card example). Reading a pass back means reading the ``pass.j
 
 from __future__ import annotations
 
-import copy
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
@@ -19,6 +18,7 @@ from typing import Any
 from uuid import UUID
 
 from walletpass.errors import FieldProblem
+from walletpass.extra import merge_extra
 from walletpass.model import (
     Barcode,
     BarcodeFormat,
@@ -45,7 +45,6 @@ __all__ = [
     "content_problems",
     "create_body",
     "decode_id",
-    "deep_merge",
     "encode_id",
     "field_value",
     "format_datetime",
@@ -182,18 +181,6 @@ def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassS
     if voided:
         return PassStatus.VOIDED
     return PassStatus.ISSUED
-
-
-def deep_merge(base: Mapping[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """``extra`` laid over ``base``: objects merge key by key, anything else is replaced."""
-    merged = dict(base)
-    for key, value in extra.items():
-        current = merged.get(key)
-        if isinstance(value, Mapping) and isinstance(current, Mapping):
-            merged[key] = deep_merge(current, value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 # -- neutral -> Pass2U ---------------------------------------------------------------------------
@@ -369,7 +356,7 @@ def create_body(
     body = _content_body(new_pass, names, holder_field)
     extra = dict(new_pass.extra or {})
     tag = extra.pop("utm_source", None)
-    return deep_merge(body, extra), tag if isinstance(tag, str) else None
+    return merge_extra(body, extra), tag if isinstance(tag, str) else None
 
 
 def update_body(
@@ -383,7 +370,7 @@ def update_body(
     }
     body = _content_body(change, names, holder_field, change.message)
     if "extra" in change.model_fields_set and change.extra:
-        body = deep_merge(body, change.extra)
+        body = merge_extra(body, change.extra)
     return body
 
 

@@ -8,7 +8,6 @@ the template field value format), so hypothesis can round-trip every function wi
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
@@ -16,6 +15,7 @@ from decimal import Decimal
 from enum import StrEnum
 from typing import Any
 
+from walletpass.extra import merge_extra
 from walletpass.model import (
     Barcode,
     BarcodeFormat,
@@ -48,7 +48,6 @@ __all__ = [
     "beacon_json",
     "create_body",
     "create_query",
-    "deep_merge",
     "field_value",
     "format_datetime",
     "issued_from_list_item",
@@ -247,17 +246,6 @@ def _template_override(content: Pass | PassUpdate) -> dict[str, Any]:
     return override
 
 
-def deep_merge(base: dict[str, Any], extra: Mapping[str, Any]) -> dict[str, Any]:
-    """``extra`` merged into a copy of ``base``: mappings recursively, anything else replaced."""
-    merged = copy.deepcopy(base)
-    for key, value in extra.items():
-        if isinstance(value, Mapping) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
-
-
 def _pass_object(
     content: Pass | PassUpdate,
     *,
@@ -338,7 +326,7 @@ def create_body(
         value_format=value_format,
         set_fields=frozenset(),
     )
-    return deep_merge(body, new_pass.extra) if new_pass.extra else body
+    return merge_extra(body, new_pass.extra) if new_pass.extra else body
 
 
 def update_body(
@@ -355,7 +343,7 @@ def update_body(
     )
     if change.message is not None:
         body["message"] = change.message
-    return deep_merge(body, change.extra) if change.extra else body
+    return merge_extra(body, change.extra) if change.extra else body
 
 
 # ------------------------------------------------------------------------------------------
