@@ -344,11 +344,12 @@ class Transport:
                 self._sleep(decision.delay)
                 continue
             if response is not None:
+                lowered = {k.lower(): v for k, v in response.headers.items()}
                 return VendorResponse(
                     status=response.status_code,
-                    headers={k.lower(): v for k, v in response.headers.items()},
+                    headers=lowered,
                     body=response.content,
-                    request_id=self._request_id(response.headers),
+                    request_id=self._request_id(lowered),
                     elapsed=self._clock() - started,
                     attempts=attempt,
                     method=request.method,
@@ -385,15 +386,19 @@ class Transport:
         if request.has_json:
             body = json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
         try:
-            response = self._session().request(
-                request.method,
-                url,
-                params=request.query,
+            session = self._session()
+            # Prepared here rather than by Session.request: nothing of the session's state is
+            # wanted (no cookies, auth or environment settings: trust_env is off), and skipping
+            # its merging is a tenth of a millisecond per call.
+            prepared = requests.PreparedRequest()
+            prepared.prepare(
+                method=request.method,
+                url=url,
+                headers={**session.headers, **headers},
                 data=body,
-                headers=dict(headers),
-                timeout=timeout,
-                allow_redirects=False,
+                params=request.query,
             )
+            response = session.send(prepared, timeout=timeout, allow_redirects=False)
             # Read the body inside the try: a reset while streaming it is still ambiguous.
             _ = response.content
         except requests.exceptions.SSLError as exc:
@@ -420,8 +425,8 @@ class Transport:
             retry_after = self._retry_after({k.lower(): v for k, v in response.headers.items()})
         return response, GotResponse(response.status_code, retry_after), None
 
-    def _request_id(self, headers: Mapping[str, str]) -> str | None:
-        lowered = {k.lower(): v for k, v in headers.items()}
+    def _request_id(self, lowered: Mapping[str, str]) -> str | None:
+        """The vendor's request id from response headers whose names are lower-cased."""
         for name in self._request_id_headers:
             if lowered.get(name):
                 return lowered[name]
@@ -445,7 +450,7 @@ class Transport:
                 response.status_code,
                 latency * 1000,
                 attempt,
-                self._request_id(response.headers) or "-",
+                self._request_id({k.lower(): v for k, v in response.headers.items()}) or "-",
             )
         else:
             log.info(
