@@ -72,7 +72,9 @@ from walletpass.transport import (
     Transport,
     VendorRequest,
     VendorResponse,
+    ca_bundle_from_environment,
     default_user_agent,
+    network_proxy,
 )
 
 if TYPE_CHECKING:
@@ -252,6 +254,8 @@ class Provider:
             retry_after=self.retry_after,
             request_id_headers=self.request_id_headers,
             pool_size=max(10, self.settings.concurrency),
+            proxy=network_proxy(base_url, self.settings.proxy),
+            verify=self.settings.ca_bundle or ca_bundle_from_environment() or True,
         )
 
     def close(self) -> None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
@@ -55,6 +57,37 @@ class ProviderSettings(BaseModel):
     concurrency: int = Field(default=8, ge=1, le=256, description="workers for create_many")
     templates: dict[str, TemplateAlias] = Field(default_factory=dict)
     app_info: str | None = Field(default=None, description="appended to the User-Agent")
+    proxy: SecretStr | None = Field(
+        default=None,
+        description=(
+            "HTTP(S) proxy for every request to the vendor, e.g. http://user:pass@proxy:3128 "
+            "(default: HTTPS_PROXY / HTTP_PROXY / NO_PROXY from the environment)"
+        ),
+    )
+    ca_bundle: str | None = Field(
+        default=None,
+        description=(
+            "CA certificates (a file or directory) to verify the vendor's certificate with "
+            "(default: REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else the bundled certifi store)"
+        ),
+    )
+
+    @field_validator("ca_bundle")
+    @classmethod
+    def _existing_ca_bundle(cls, value: str | None) -> str | None:
+        if value is not None and not Path(value).exists():
+            raise ValueError(f"no such file or directory: {value}")
+        return value
+
+    @field_validator("proxy")
+    @classmethod
+    def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            parts = urlsplit(value.get_secret_value())
+            if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
+                # The URL may carry a password: name its parts, never echo it.
+                raise ValueError("must be a URL like http://[user:password@]host:port")
+        return value
 
     @field_validator("templates", mode="before")
     @classmethod

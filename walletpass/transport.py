@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import os
 import platform
 import random
 import threading
@@ -24,6 +25,8 @@ from urllib.parse import urljoin, urlsplit
 
 import requests
 import requests.adapters
+import requests.utils
+from pydantic import SecretStr
 from urllib3.exceptions import NewConnectionError
 
 from walletpass._version import __version__
@@ -54,8 +57,10 @@ __all__ = [
     "Transport",
     "VendorRequest",
     "VendorResponse",
+    "ca_bundle_from_environment",
     "check_url_security",
     "is_loopback_host",
+    "network_proxy",
 ]
 
 log = logging.getLogger("walletpass.http")
@@ -172,6 +177,27 @@ def check_url_security(url: str) -> None:
     raise ConfigurationError(f"URL {url!r} must start with https:// (or http:// to loopback)")
 
 
+def network_proxy(base_url: str, configured: SecretStr | None) -> str | None:
+    """The proxy for requests to ``base_url``: the setting, else the standard environment
+    variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, honouring ``NO_PROXY``).
+
+    Loopback addresses (emulators) are never proxied, whatever the environment says.
+    """
+    host = urlsplit(base_url).hostname
+    if is_loopback_host(host):
+        return None
+    if configured is not None:
+        return configured.get_secret_value()
+    found = requests.utils.get_environ_proxies(base_url)
+    scheme = urlsplit(base_url).scheme
+    return found.get(scheme) or found.get("all") or None
+
+
+def ca_bundle_from_environment() -> str | None:
+    """``REQUESTS_CA_BUNDLE`` or ``CURL_CA_BUNDLE``, as requests itself would read them."""
+    return os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE") or None
+
+
 def default_user_agent(
     provider_dist: str | None, provider_version: str | None, app_info: str | None
 ) -> str:
@@ -205,6 +231,8 @@ class Transport:
         retry_after: Callable[[Mapping[str, str]], float | None] | None = None,
         request_id_headers: Sequence[str] = DEFAULT_REQUEST_ID_HEADERS,
         pool_size: int = 10,
+        proxy: str | None = None,
+        verify: bool | str = True,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
@@ -218,6 +246,13 @@ class Transport:
             # "Bearer xyz" style: also mask the bare token
             register_secret(value.split(" ", 1)[-1])
         self._default_headers = dict(default_headers or {})
+        self._proxies = {"http": proxy, "https": proxy} if proxy else {}
+        if proxy:
+            register_secret(proxy)  # it may carry user:password
+            password = urlsplit(proxy).password
+            if password:
+                register_secret(password)
+        self._verify = verify
         self.timeouts = timeouts or Timeouts()
         self.policy = policy or RetryPolicy()
         self.rate_limiter = rate_limiter
@@ -246,7 +281,10 @@ class Transport:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # The environment (proxies, CA bundle) was read once, when the provider was set up.
             session.trust_env = False
+            session.proxies = dict(self._proxies)
+            session.verify = self._verify
             adapter = requests.adapters.HTTPAdapter(
                 pool_connections=1, pool_maxsize=self._pool_size, max_retries=0
             )
