@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -94,6 +94,16 @@ def _as_error(exc: BaseException, provider: Provider, *, sending: bool = False) 
     )
     wrapped.__cause__ = scrub_exception(exc)
     return wrapped
+
+
+def _unknown_in(ticket: str, provider: Provider) -> WalletPassError:
+    return OutcomeUnknown(
+        f"sent in {provider.name} batch {ticket}, which this provider cannot follow: check the "
+        "vendor, then record the answer with BulkJournal.resolve()",
+        provider=provider.name,
+        operation="create",
+        outcome_unknown=True,
+    )
 
 
 def _external_id(raw: Any) -> str | None:
@@ -283,29 +293,87 @@ class _Runner:
         while chunk := list(itertools.islice(source, size)):
             settled: dict[int, BulkItem] = {}
             to_send: list[tuple[int, Pass]] = []
+            to_follow: dict[str, list[tuple[int, Pass]]] = {}
             for index, raw in chunk:
                 prepared = _prepare(self.provider, raw)
                 if not isinstance(prepared, Pass):
                     settled[index] = _item(index, _external_id(raw), prepared)
+                    continue
+                ticket = self._open_ticket(index, prepared)
+                if ticket is not None:
+                    to_follow.setdefault(ticket, []).append((index, prepared))
                     continue
                 earlier = self.settled_earlier(index, prepared)
                 if earlier is not None:
                     settled[index] = earlier
                 else:
                     to_send.append((index, prepared))
+            for ticket, items in to_follow.items():
+                settled.update(self._follow(ticket, items))
             for index, new_pass in to_send:
                 self.begin(index, new_pass, batched=True)
-            outcomes = self._send_batch([p for _, p in to_send])
+            outcomes = self._send_batch(to_send)
             for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
                 settled[index] = self.finish(index, new_pass, outcome)
             for index, _ in chunk:
                 tally.record(settled[index])
 
-    def _send_batch(self, passes: list[Pass]) -> list[IssuedPass | WalletPassError]:
-        if not passes:
-            return []
+    def _open_ticket(self, index: int, new_pass: Pass) -> str | None:
+        """The vendor job an earlier run saw this item accepted into, if still unsettled."""
+        if self.journal is None:
+            return None
+        entry = self.journal.get(item_key(index, new_pass.external_id))
+        if entry is None or entry.ticket is None:
+            return None
+        if entry.state not in (JournalState.IN_FLIGHT, JournalState.UNKNOWN):
+            return None
+        if entry.fingerprint != fingerprint(new_pass):
+            return None  # the input changed since: what the job made is not this item
+        return entry.ticket
+
+    def _follow(self, ticket: str, items: list[tuple[int, Pass]]) -> dict[int, BulkItem]:
+        """Collect from the vendor's job what an earlier run left in flight inside it."""
+        passes = [p for _, p in items]
         try:
-            outcomes = self.provider.execute_create_batch(passes)
+            outcomes = list(self.provider.follow_batch(ticket, passes))
+            if len(outcomes) != len(passes):
+                raise WalletPassError(
+                    f"batch {ticket} gave {len(outcomes)} outcomes for {len(passes)} passes",
+                    provider=self.provider.name,
+                    operation="create_many",
+                )
+        except UnsupportedOperation:
+            # The provider reported tickets but cannot follow them: settle as without one.
+            return {
+                index: self.settled_earlier(index, new_pass)
+                or self.finish(index, new_pass, _unknown_in(ticket, self.provider))
+                for index, new_pass in items
+            }
+        except Exception as exc:
+            error = _as_error(exc, self.provider)
+            error.outcome_unknown = True  # the job may still make these passes
+            outcomes = [error] * len(passes)
+        followed: dict[int, BulkItem] = {}
+        for (index, new_pass), outcome in zip(items, outcomes, strict=True):
+            settled = (
+                outcome if isinstance(outcome, IssuedPass) else _as_error(outcome, self.provider)
+            )
+            followed[index] = self.finish(index, new_pass, settled)
+        return followed
+
+    def _send_batch(self, items: list[tuple[int, Pass]]) -> list[IssuedPass | WalletPassError]:
+        if not items:
+            return []
+        passes = [p for _, p in items]
+
+        def accepted(positions: Sequence[int], ticket: str) -> None:
+            if self.journal is not None:
+                for position in positions:
+                    index, new_pass = items[position]
+                    self.journal.accepted(item_key(index, new_pass.external_id), ticket)
+
+        try:
+            outcomes = self.provider.execute_create_batch(passes, on_accepted=accepted)
             if len(outcomes) != len(passes):
                 raise WalletPassError(
                     f"batch returned {len(outcomes)} outcomes for {len(passes)} passes",

@@ -45,13 +45,14 @@ CREATE TABLE IF NOT EXISTS items (
     retryable INTEGER NOT NULL DEFAULT 0,
     attempts INTEGER NOT NULL DEFAULT 0,
     updated REAL NOT NULL,
-    batched INTEGER NOT NULL DEFAULT 0
+    batched INTEGER NOT NULL DEFAULT 0,
+    ticket TEXT
 );
 """
 
 _COLUMNS = (
     "key, position, state, fingerprint, pass_id, issued, error_type, error_message, retryable, "
-    "attempts, batched"
+    "attempts, batched, ticket"
 )
 
 
@@ -77,6 +78,8 @@ class JournalEntry:
     #: Sent in a vendor batch that may finish in the background after the run stopped: the
     #: vendor not having the pass yet does not mean it never will.
     batched: bool = False
+    #: The vendor's background job (batch id) that accepted the item, when it reported one.
+    ticket: str | None = None
 
 
 def item_key(position: int, external_id: str | None) -> str:
@@ -103,8 +106,11 @@ class BulkJournal:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.executescript(_SCHEMA)
             columns = {row[1] for row in self._db.execute("PRAGMA table_info(items)")}
-            if "batched" not in columns:  # a journal written before the column existed
+            # Journals written before these columns existed gain them, empty.
+            if "batched" not in columns:
                 self._db.execute("ALTER TABLE items ADD COLUMN batched INTEGER NOT NULL DEFAULT 0")
+            if "ticket" not in columns:
+                self._db.execute("ALTER TABLE items ADD COLUMN ticket TEXT")
         except sqlite3.Error as exc:
             raise ConfigurationError(f"cannot open bulk journal {self.path}: {exc}") from None
         self._lock = threading.Lock()
@@ -168,8 +174,14 @@ class BulkJournal:
             "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
             "position = excluded.position, fingerprint = excluded.fingerprint, "
             "attempts = items.attempts + 1, updated = excluded.updated, "
-            "batched = excluded.batched",
+            "batched = excluded.batched, ticket = NULL",
             (key, position, JournalState.IN_FLIGHT.value, print_, time.time(), int(batched)),
+        )
+
+    def accepted(self, key: str, ticket: str) -> None:
+        """The vendor took the item into its background job ``ticket`` (committed at once)."""
+        self._write(
+            "UPDATE items SET ticket = ?, updated = ? WHERE key = ?", (ticket, time.time(), key)
         )
 
     def succeed(self, key: str, issued: IssuedPass) -> None:
@@ -232,4 +244,5 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         retryable=bool(row[8]),
         attempts=row[9],
         batched=bool(row[10]),
+        ticket=row[11],
     )

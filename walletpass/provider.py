@@ -425,9 +425,30 @@ class Provider:
         self,
         passes: Sequence[Pass],
         on_progress: Callable[[int, int], None] | None = None,
+        on_accepted: Callable[[Sequence[int], str], None] | None = None,
     ) -> list[IssuedPass | WalletPassError]:
-        """Create several passes in one vendor batch; one outcome per input, in order."""
+        """Create several passes in one vendor batch; one outcome per input, in order.
+
+        ``on_accepted(positions, ticket)``: call it as soon as the vendor has taken the passes
+        at ``positions`` into a job that runs in the background, named by ``ticket`` (a batch
+        id). A bulk journal records it, so a run that dies while the job runs can collect its
+        outcomes later through :meth:`follow_batch` instead of guessing.
+        """
         raise self._missing_hook("execute_create_batch")
+
+    def follow_batch(
+        self, ticket: str, passes: Sequence[Pass]
+    ) -> list[IssuedPass | WalletPassError]:
+        """The outcomes of ``passes``, which an earlier run saw accepted into job ``ticket``.
+
+        One outcome per pass, in order; a job still running past the provider's deadline gives
+        errors with ``outcome_unknown``. Providers that report tickets implement it.
+        """
+        raise UnsupportedOperation(
+            f"{self.name} does not follow background batches",
+            provider=self.name,
+            operation="follow_batch",
+        )
 
     # ------------------------------------------------------------------------------------
     # Shared machinery for hooks

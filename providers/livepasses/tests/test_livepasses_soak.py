@@ -273,30 +273,41 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     passes = [guest(i, "k") for i in range(count)]
     with BulkJournal(journal, provider="livepasses") as book:
         counts = book.counts()
-        in_flight = [entry.position for entry in book.unresolved()]
+        unresolved = book.unresolved()
         first = book.get("pos:0")
+    in_flight = [entry.position for entry in unresolved]
+    # Accepted into a batch (Livepasses answered with its id) vs sent and still unanswered.
+    in_batch = [entry.position for entry in unresolved if entry.ticket]
+    unanswered = [entry.position for entry in unresolved if not entry.ticket]
     assert first is not None and first.fingerprint == fingerprint(passes[0])  # same inputs
     done_before = counts[JournalState.SUCCEEDED]
     assert 100 <= done_before < count
-    assert in_flight, "the kill landed while a chunk was in flight"
+    assert in_batch, "the kill landed while a batch was generating"
     emulator.finish_batches()  # the batch accepted before the kill goes on generating
 
     wallet = connect(rate_limit=0)
     resumed = wallet.create_many(passes, journal=journal)
 
-    # What succeeded is skipped; what was in flight is reported, not re-sent (Livepasses cannot
-    # be asked whether a pass exists for an input); what was never sent is created now.
+    # What succeeded is skipped; what was in a batch is collected from that batch; what was
+    # sent but never answered is reported, not re-sent (these inputs have no external id, so
+    # Livepasses cannot be asked); what was never sent is created now.
     assert resumed.skipped == done_before
+    by_index = {item.index: item for item in resumed}
+    assert all(by_index[i].ok and not by_index[i].skipped for i in in_batch)
+    followed_ids = {by_index[i].issued.id for i in in_batch}
+    assert followed_ids <= set(emulator.passes)
     unknown = [item for item in resumed if not item.ok]
-    assert [item.index for item in unknown] == in_flight
+    assert [item.index for item in unknown] == unanswered
     assert all(isinstance(item.error, OutcomeUnknown) for item in unknown)
-    created = [item for item in resumed if item.ok and not item.skipped]
+    created = [
+        item for item in resumed if item.ok and not item.skipped and item.index not in in_batch
+    ]
     assert len(created) == count - done_before - len(in_flight) > 0
     assert max(_sent(emulator).values()) == 1
     held = _held(emulator)
     assert max(held.values()) == 1
-    generated_in_flight = [i for i in in_flight if held[_email("k", i)]]
-    assert len(emulator.passes) == resumed.succeeded + len(generated_in_flight)
+    generated_unanswered = [i for i in unanswered if held[_email("k", i)]]
+    assert len(emulator.passes) == resumed.succeeded + len(generated_unanswered)
 
     # The human decision: look at the vendor, record what is there, run again.
     present = {stored.email: stored for stored in emulator.passes.values()}

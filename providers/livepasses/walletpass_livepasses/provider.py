@@ -356,10 +356,13 @@ class LivepassesProvider(VendorOperations):
         self,
         passes: Sequence[Pass],
         on_progress: Callable[[int, int], None] | None = None,
+        on_accepted: Callable[[Sequence[int], str], None] | None = None,
     ) -> list[IssuedPass | WalletPassError]:
         """One generate call per group of passes that can share one; batches followed together.
 
-        ``on_progress(done, total)`` is called after each round of batch status polls.
+        ``on_progress(done, total)`` is called after each round of batch status polls;
+        ``on_accepted(positions, batch_id)`` as soon as Livepasses answers with an asynchronous
+        batch, so a journal can follow that batch after a crash (:meth:`follow_batch`).
         """
         groups: dict[tuple[str, str], list[int]] = {}
         for index, new_pass in enumerate(passes):
@@ -375,6 +378,8 @@ class LivepassesProvider(VendorOperations):
                 continue
             read = self._read_generation(response, positions, members, "create_many")
             if isinstance(read, _Job):
+                if on_accepted is not None:
+                    on_accepted(positions, read.batch_id)
                 jobs.append(read)
             else:
                 outcomes.update(zip(positions, read, strict=True))
@@ -384,6 +389,20 @@ class LivepassesProvider(VendorOperations):
             for job in jobs:
                 outcomes.update(job.outcomes)
         return [outcomes[i] for i in range(len(passes))]
+
+    def follow_batch(
+        self, ticket: str, passes: Sequence[Pass]
+    ) -> list[IssuedPass | WalletPassError]:
+        """Outcomes of ``passes`` from batch ``ticket``, which an earlier run saw accepted.
+
+        The batch is polled as :meth:`create_many` polls it (until ``batch_timeout``); its lines
+        are matched to ``passes`` by confirmation code (the external id), then by unique email.
+        """
+        with self._guard("create_many"):
+            self.decode_id(ticket)  # a batch id has the shape of any Livepasses id
+            job = _Job(ticket, list(range(len(passes))), list(passes), [_key(p) for p in passes])
+            self._follow([job], None, len(passes), 0, "create_many")
+            return [job.outcomes[i] for i in range(len(passes))]
 
     def _read_generation(
         self,
