@@ -20,8 +20,10 @@ The fault seeds are chosen so that every kind of fault lands on each route.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
@@ -122,6 +124,8 @@ def _sent(emulator: LivepassesEmulator, statuses: tuple[int, ...] | None = None)
         try:
             body = entry.json()
         except ValueError:  # a body cut short by the kill: the emulator refused it
+            continue
+        if not isinstance(body, dict):  # the kill landed before any of the body was sent
             continue
         sent.update(recipient["customer"]["email"] for recipient in body["passes"])
     return sent
@@ -243,14 +247,23 @@ _KILLED_RUN = textwrap.dedent(
 def _kill_mid_batch(
     journal: Path, done: int, emulator: LivepassesEmulator, process: subprocess.Popen[bytes]
 ) -> None:
-    """SIGKILL once ``done`` items succeeded and a later chunk's batch is still generating."""
+    """SIGKILL once ``done`` items succeeded and a later chunk's batch is still generating,
+    its id already in the journal (the run saw Livepasses accept it)."""
 
-    def generating() -> bool:
+    def generating_and_journaled() -> bool:
         with emulator.lock:
-            return any(not batch.completed for batch in emulator.batches.values())
+            running = [batch.id for batch in emulator.batches.values() if not batch.completed]
+        if not running:
+            return False
+        try:
+            with contextlib.closing(sqlite3.connect(f"{journal.as_uri()}?mode=ro", uri=True)) as db:
+                tickets = {row[0] for row in db.execute("SELECT DISTINCT ticket FROM items")}
+        except sqlite3.Error:
+            return False
+        return bool(tickets & set(running))
 
     kill_when_journal_shows(
-        process, journal, provider="livepasses", succeeded=done, also=generating
+        process, journal, provider="livepasses", succeeded=done, also=generating_and_journaled
     )
 
 
