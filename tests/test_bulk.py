@@ -276,3 +276,77 @@ def test_a_provider_bug_while_sending_is_an_unknown_outcome_not_a_failure(tmp_pa
     rerun = wallet.create_many(_passes(3), journal=journal)
     assert rerun.succeeded == 3 and all(item.skipped for item in rerun.items)
     assert wallet.pass_count == 3
+
+
+class _BatchingFake(FakeProvider):
+    """A fake with a native batch endpoint whose batches a journal can follow (or not)."""
+
+    native_batch_size = 5
+    followed: list[str]
+
+    def execute_create_batch(
+        self, passes: Any, on_progress: Any = None, on_accepted: Any = None
+    ) -> list[Any]:
+        if on_accepted is not None:
+            on_accepted(list(range(len(passes))), "batch-1")
+        return [self.execute_create(p) for p in passes]
+
+
+class _FollowingFake(_BatchingFake):
+    def follow_batch(self, ticket: str, passes: Any) -> list[Any]:
+        self.followed = [*getattr(self, "followed", []), ticket]
+        return [self.find_by_external_id(p) or self.execute_create(p) for p in passes]
+
+
+def _accepted_then_killed(journal: Path, passes: list[Pass], ticket: str = "batch-1") -> None:
+    with BulkJournal(journal, provider="fake") as book:
+        for index, item in enumerate(passes):
+            key = item_key(index, item.external_id)
+            book.begin(key, index, fingerprint(item), batched=True)
+            book.accepted(key, ticket)
+
+
+def test_items_accepted_into_a_batch_are_collected_by_following_it(tmp_path: Path) -> None:
+    wallet = _FollowingFake()
+    journal = tmp_path / "run.db"
+    passes = _passes(3)
+    _accepted_then_killed(journal, passes)
+    result = wallet.create_many(passes, journal=journal)
+    assert result.succeeded == 3 and wallet.followed == ["batch-1"]  # one follow for the batch
+    with BulkJournal(journal, provider="fake") as book:
+        assert book.counts()[JournalState.SUCCEEDED] == 3
+
+
+def test_a_batch_that_cannot_be_followed_falls_back_to_looking_items_up(tmp_path: Path) -> None:
+    wallet = _BatchingFake()
+    journal = tmp_path / "run.db"
+    passes = _passes(2)
+    wallet.create(passes[0])  # the batch made the first one before the run died
+    _accepted_then_killed(journal, passes)
+    result = wallet.create_many(passes, journal=journal)
+    assert result.items[0].ok and result.items[0].skipped
+    assert isinstance(result.items[1].error, OutcomeUnknown)  # not found yet: never re-sent
+    assert wallet.pass_count == 1
+
+
+def test_a_follow_that_fails_leaves_the_items_unknown_for_the_next_run(tmp_path: Path) -> None:
+    class Broken(_BatchingFake):
+        def follow_batch(self, ticket: str, passes: Any) -> list[Any]:
+            raise RuntimeError("status endpoint down")
+
+    journal = tmp_path / "run.db"
+    passes = _passes(2)
+    _accepted_then_killed(journal, passes)
+    result = Broken().create_many(passes, journal=journal)
+    assert all(item.error is not None and item.error.outcome_unknown for item in result.items)
+    with BulkJournal(journal, provider="fake") as book:
+        assert {entry.ticket for entry in book.unresolved()} == {"batch-1"}  # kept for next time
+    assert _FollowingFake().create_many(passes, journal=journal).succeeded == 2
+
+
+def test_a_run_records_the_batch_each_item_was_accepted_into(tmp_path: Path) -> None:
+    journal = tmp_path / "run.db"
+    assert _BatchingFake().create_many(_passes(7), journal=journal).succeeded == 7
+    with BulkJournal(journal, provider="fake") as book:
+        entries = [book.get(item_key(i, f"row-{i}")) for i in range(7)]
+    assert all(e is not None and e.ticket == "batch-1" and e.batched for e in entries)
