@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from walletpass_livepass import LivePassProvider
 from walletpass_livepass.emulator import DEFAULT_API_KEY, LivePassEmulator
 
-import walletpass
+from walletpass.testing.connections import Connections
 from walletpass.testing.emulator import EmulatorServer
 
 
@@ -30,21 +29,10 @@ def server(emulator: LivePassEmulator) -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def connect(server: EmulatorServer, api_key: str) -> Iterator[Callable[..., LivePassProvider]]:
+def connect(server: EmulatorServer, api_key: str) -> Iterator[Connections[LivePassProvider]]:
     """``connect(**settings)``: a livepass provider on the emulator, closed after the test."""
-    made: list[LivePassProvider] = []
-
-    def make(**settings: Any) -> LivePassProvider:
-        values: dict[str, Any] = {"base_url": server.url, "api_key": api_key}
-        values.update(settings)
-        wallet = walletpass.connect("livepass", **values)
-        assert isinstance(wallet, LivePassProvider)
-        made.append(wallet)
-        return wallet
-
-    yield make
-    for wallet in made:
-        wallet.close()
+    with Connections(LivePassProvider, "livepass", server.url, api_key=api_key) as connections:
+        yield connections
 
 
 @pytest.fixture

@@ -9,8 +9,8 @@ import pytest
 from walletpass_livepasses import LivepassesProvider
 from walletpass_livepasses.emulator import DEFAULT_API_KEY, LivepassesEmulator
 
-import walletpass
 from walletpass import Holder, Pass, PassKind
+from walletpass.testing.connections import Connections
 from walletpass.testing.emulator import EmulatorServer
 
 EVENT = "tmpl-001"
@@ -48,21 +48,12 @@ def server(emulator: LivepassesEmulator) -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def connect(server: EmulatorServer, api_key: str) -> Iterator[Callable[..., LivepassesProvider]]:
+def connect(server: EmulatorServer, api_key: str) -> Iterator[Connections[LivepassesProvider]]:
     """``connect(**settings)``: a livepasses provider on the emulator, closed after the test."""
-    made: list[LivepassesProvider] = []
-
-    def make(**settings: Any) -> LivepassesProvider:
-        values: dict[str, Any] = {"base_url": server.url, "api_key": api_key, **FAST}
-        values.update(settings)
-        wallet = walletpass.connect("livepasses", **values)
-        assert isinstance(wallet, LivepassesProvider)
-        made.append(wallet)
-        return wallet
-
-    yield make
-    for wallet in made:
-        wallet.close()
+    with Connections(
+        LivepassesProvider, "livepasses", server.url, api_key=api_key, **FAST
+    ) as connections:
+        yield connections
 
 
 @pytest.fixture

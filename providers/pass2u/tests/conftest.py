@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Any
 
 import pytest
 from walletpass_pass2u import Pass2UProvider
@@ -17,7 +16,7 @@ from walletpass_pass2u.emulator import (
 from walletpass_pass2u.limits import PassStyle
 from walletpass_pass2u.png import encode_png
 
-import walletpass
+from walletpass.testing.connections import Connections
 from walletpass.testing.emulator import EmulatorServer
 
 #: Field keys every test model accepts (the conformance suite adds "conformance").
@@ -66,21 +65,12 @@ def server(emulator: Pass2UEmulator) -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def connect(server: EmulatorServer, api_key: str) -> Iterator[Callable[..., Pass2UProvider]]:
+def connect(server: EmulatorServer, api_key: str) -> Iterator[Connections[Pass2UProvider]]:
     """``connect(**settings)``: a pass2u provider on the emulator, closed after the test."""
-    made: list[Pass2UProvider] = []
-
-    def make(**settings: Any) -> Pass2UProvider:
-        values: dict[str, Any] = {"base_url": server.url, "api_key": api_key, "max_retries": 2}
-        values.update(settings)
-        wallet = walletpass.connect("pass2u", **values)
-        assert isinstance(wallet, Pass2UProvider)
-        made.append(wallet)
-        return wallet
-
-    yield make
-    for wallet in made:
-        wallet.close()
+    with Connections(
+        Pass2UProvider, "pass2u", server.url, api_key=api_key, max_retries=2
+    ) as connections:
+        yield connections
 
 
 @pytest.fixture

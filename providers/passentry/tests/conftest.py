@@ -10,7 +10,7 @@ from walletpass_passentry import PassEntryProvider
 from walletpass_passentry.emulator import DEFAULT_API_KEY, EmulatedTemplate, PassEntryEmulator
 from walletpass_passentry.limits import PassType
 
-import walletpass
+from walletpass.testing.connections import Connections
 from walletpass.testing.emulator import EmulatorServer
 
 #: Template field ids every test template has (the conformance suite adds "conformance").
@@ -52,21 +52,10 @@ def server(emulator: PassEntryEmulator) -> Iterator[EmulatorServer]:
 
 
 @pytest.fixture
-def connect(server: EmulatorServer, api_key: str) -> Iterator[Callable[..., PassEntryProvider]]:
+def connect(server: EmulatorServer, api_key: str) -> Iterator[Connections[PassEntryProvider]]:
     """``connect(**settings)``: a passentry provider on the emulator, closed after the test."""
-    made: list[PassEntryProvider] = []
-
-    def make(**settings: Any) -> PassEntryProvider:
-        values: dict[str, Any] = {"base_url": server.url, "api_key": api_key}
-        values.update(settings)
-        wallet = walletpass.connect("passentry", **values)
-        assert isinstance(wallet, PassEntryProvider)
-        made.append(wallet)
-        return wallet
-
-    yield make
-    for wallet in made:
-        wallet.close()
+    with Connections(PassEntryProvider, "passentry", server.url, api_key=api_key) as connections:
+        yield connections
 
 
 @pytest.fixture
