@@ -151,7 +151,8 @@ def test_unknown_and_malformed_ids(wallet: FakeProvider) -> None:
 def test_an_expired_pass_reads_expired_and_cannot_be_redeemed(wallet: FakeProvider) -> None:
     past = datetime.now(UTC) - timedelta(minutes=1)
     issued = wallet.create(ticket(expires_at=past))
-    assert issued.status is PassStatus.ISSUED
+    # Field report 6: create reports what a get() right after reports, not "issued".
+    assert issued.status is PassStatus.EXPIRED
     assert wallet.get(issued.id).status is PassStatus.EXPIRED
     with pytest.raises(PassExpired):
         wallet.redeem(issued.id)
@@ -512,7 +513,7 @@ def test_a_profile_refuses_what_that_vendor_would_and_stores_the_rest(tiny: str)
                 )
             )
         assert [(p.location, p.message) for p in limit.value.problems] == [
-            ("locations", "fake allows at most 2, got 3")
+            ("locations", "fake allows at most 2 items, got 3 items")
         ]
         with pytest.raises(ValidationError, match="template ids are numbers"):
             wallet.create(Pass(template="vip-ticket"))

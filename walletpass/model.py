@@ -36,7 +36,10 @@ from pydantic import ValidationError as PydanticValidationError
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
+from walletpass.barcodes import LARGEST_MESSAGE, barcode_problem
 from walletpass.errors import FieldProblem, ValidationError
+from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
+from walletpass.nfc import public_key_problem
 
 __all__ = [
     "Balance",
@@ -322,13 +325,24 @@ class Holder(NeutralModel):
 
 
 class Barcode(NeutralModel):
-    """What the scanner reads; ``alt_text`` is printed under the code."""
+    """What the scanner reads; ``alt_text`` is printed under the code.
+
+    The message must be drawable in ``format`` (what each symbology can encode and how much:
+    :mod:`walletpass.barcodes`); how long a message a vendor takes is that vendor's limit.
+    """
 
     model_config = _STRICT
 
-    message: str = Field(min_length=1, max_length=2048)
+    message: str = Field(min_length=1, max_length=LARGEST_MESSAGE)
     format: BarcodeFormat = BarcodeFormat.QR
     alt_text: str | None = Field(default=None, max_length=255)
+
+    @model_validator(mode="after")
+    def _encodable(self) -> Self:
+        problem = barcode_problem(self.message, self.format.value)
+        if problem is not None:
+            raise PydanticCustomError("barcode_message", "{reason}", {"reason": problem})
+        return self
 
 
 class Location(NeutralModel):
@@ -395,9 +409,30 @@ class Nfc(NeutralModel):
 
     model_config = _STRICT
 
-    message: str | None = Field(default=None, min_length=1, max_length=64)
-    encryption_public_key: str | None = None
+    message: str | None = Field(default=None, min_length=1)
+    #: A Base64-encoded X.509 SubjectPublicKeyInfo of a P-256 ECDH key (Apple VAS).
+    encryption_public_key: str | None = Field(default=None, min_length=1)
     requires_authentication: bool = False
+
+    @field_validator("message")
+    @classmethod
+    def _message_bytes(cls, value: str | None) -> str | None:
+        # Apple counts the NFC message in bytes (and truncates past 64), not characters.
+        if value is not None:
+            size = len(value.encode("utf-8", "surrogatepass"))
+            if size > MAX_NFC_MESSAGE_BYTES:
+                raise ValueError(
+                    f"must be at most {MAX_NFC_MESSAGE_BYTES} bytes in UTF-8; this message is "
+                    f"{size} bytes ({len(value)} characters)"
+                )
+        return value
+
+    @field_validator("encryption_public_key")
+    @classmethod
+    def _p256_key(cls, value: str | None) -> str | None:
+        if value is not None and (problem := public_key_problem(value)) is not None:
+            raise ValueError(problem)
+        return value
 
 
 class Balance(NeutralModel):

@@ -66,6 +66,7 @@ from walletpass.ratelimit import RateLimiter
 from walletpass.redaction import scrub_exception
 from walletpass.retry import GATEWAY_STATUSES, RetryPolicy, Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, TemplateAlias, load_settings
+from walletpass.status import with_current_status
 from walletpass.transport import (
     DEFAULT_REQUEST_ID_HEADERS,
     Timeouts,
@@ -552,7 +553,8 @@ class Provider:
         """Issue a pass."""
         with self._guard("create"):
             prepared = self.prepare_create(new_pass)
-            return self.execute_create(prepared)
+            issued = self.execute_create(prepared)
+            return with_current_status(issued, expires_at=prepared.expires_at)
 
     def get(self, pass_id: str) -> IssuedPass:
         """Read a pass back."""
@@ -847,7 +849,9 @@ class Provider:
             limit = declaration.limit
             if limit is not None and count > limit:
                 problems.append(
-                    FieldProblem(cap.value, f"{self.name} allows at most {limit}, got {count}")
+                    FieldProblem(
+                        cap.value, f"{self.name} allows at most {limit} items, got {count} items"
+                    )
                 )
         if problems:
             raise ValidationError.from_problems(problems, provider=self.name, operation=operation)

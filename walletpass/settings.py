@@ -75,8 +75,13 @@ class ProviderSettings(BaseModel):
     @field_validator("ca_bundle")
     @classmethod
     def _existing_ca_bundle(cls, value: str | None) -> str | None:
-        if value is not None and not Path(value).exists():
-            raise ValueError(f"no such file or directory: {value}")
+        if value is not None:
+            try:
+                found = Path(value).exists()
+            except (OSError, ValueError):  # a name too long, or with a NUL, names no file
+                found = False
+            if not found:
+                raise ValueError(f"no such file or directory: {value}")
         return value
 
     @field_validator("proxy")

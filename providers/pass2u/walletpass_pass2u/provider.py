@@ -225,6 +225,29 @@ def _problems_from(
     ]
 
 
+def _change_message_problems(message: str) -> list[FieldProblem]:
+    """The change-message limit, measured on what is sent and explained in the caller's terms."""
+    limit = limits.FIELD_LIMITS["changeMessage"]
+    sent = payloads.change_message(message)
+    if len(sent) <= limit:
+        return []
+    added = len(sent) - len(message)
+    detail = (
+        f"; walletpass adds {sent[len(message.rstrip()) :]!r} ({added} characters) for the new "
+        f"value, so at most {limit - added} characters without %@"
+        if added > 0
+        else ""
+    )
+    return [
+        FieldProblem(
+            "message",
+            f"Pass2U allows at most {limit} characters in a change message (fields[]."
+            f"changeMessage); this message is {len(message)} characters, {len(sent)} as sent"
+            f"{detail}",
+        )
+    ]
+
+
 class Pass2UProvider(Provider):
     """Pass2U Pass API 2.0 (https://www.pass2u.net): Apple Wallet passes from dashboard models."""
 
@@ -310,6 +333,8 @@ class Pass2UProvider(Provider):
                     "change at least one field with it",
                 )
             )
+        if change.message is not None:
+            problems += _change_message_problems(change.message)
         if problems:
             return problems
         body = payloads.update_body(change, None)

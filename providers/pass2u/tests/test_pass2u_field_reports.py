@@ -1,0 +1,51 @@
+"""Field reports (issue 16) on Pass2U, through its emulator over HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from walletpass import Barcode, Pass, PassStatus, PassUpdate, ValidationError
+
+HEALTH_CARD = ("shc:/" + "5676290952432060346029243740446031222959532654603460292540772804" * 38)[
+    :2395
+]
+
+
+def test_1_a_long_qr_goes_by_pass2us_documented_limit_not_a_general_cap(wallet, emulator) -> None:
+    issued = wallet.create(Pass(template="1919", barcode=Barcode(message=HEALTH_CARD)))
+    sent = emulator.journal.find("POST", r"/models/1919/passes")[-1].json()
+    assert sent["barcode"]["message"] == HEALTH_CARD
+    assert wallet.get(issued.id).barcode.message == HEALTH_CARD
+
+
+def test_1_code128_of_japanese_text_is_refused_before_sending(wallet, emulator) -> None:
+    with pytest.raises(ValidationError) as caught:
+        wallet.create(
+            {"template": "1919", "barcode": {"message": "入場券-0042", "format": "code128"}}
+        )
+    assert "Code 128 cannot encode" in str(caught.value)
+    assert len(emulator.journal) == 0
+
+
+def test_5_a_change_message_limit_says_what_was_counted(wallet, emulator) -> None:
+    issued = wallet.create(Pass(template="1919", fields={"level": "GOLD"}))
+    before = len(emulator.journal)
+    with pytest.raises(ValidationError) as caught:
+        wallet.update(issued.id, PassUpdate(fields={"level": "PLATINUM"}, message="x" * 77))
+    (problem,) = caught.value.problems
+    assert problem.location == "message"
+    assert "77 characters, 81 as sent" in problem.message
+    assert "': %@'" in problem.message and "at most 76 characters" in problem.message
+    assert len(emulator.journal) == before
+    # 76 characters fit once ': %@' is added; 80 fit when the caller writes %@ themselves.
+    wallet.update(issued.id, PassUpdate(fields={"level": "PLATINUM"}, message="x" * 76))
+    wallet.update(issued.id, PassUpdate(fields={"level": "GOLD"}, message="y" * 78 + "%@"))
+
+
+def test_6_create_with_a_past_expiry_reports_what_get_reports(wallet) -> None:
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    issued = wallet.create(Pass(template="1919", expires_at=past))
+    assert issued.status is PassStatus.EXPIRED
+    assert wallet.get(issued.id).status is issued.status

@@ -1,0 +1,174 @@
+"""Barcode content vs symbology, and NFC payload rules: refused before any vendor sees them.
+
+Field report 1 (a Code 128 barcode of Japanese text was sent as is; a 2,395-character QR was
+refused by a general cap) and 3 (the NFC limit counted characters, not bytes; a key that is not a
+P-256 public key was accepted). Each kind is tested over whole classes of input, not only the
+reported member.
+"""
+
+from __future__ import annotations
+
+import base64
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from walletpass import Barcode, Nfc, Pass, ValidationError
+from walletpass import nfc as nfc_rules
+from walletpass.barcodes import barcode_problem
+
+ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
+serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
+
+
+def refused(**barcode: Any) -> str:
+    with pytest.raises(ValidationError) as caught:
+        Pass(template="t", barcode=barcode)
+    assert [p.location for p in caught.value.problems] == ["barcode"]
+    return caught.value.problems[0].message
+
+
+# -- Code 128: ASCII plus Latin-1 through FNC4, nothing else --------------------------------
+
+
+def test_code128_refuses_the_reported_japanese_ticket_naming_the_character() -> None:
+    message = refused(message="入場券-0042", format="code128")
+    assert "character 1 ('入', U+5165)" in message
+    assert "Latin-1" in message and "qr" in message
+
+
+@given(st.text(st.characters(max_codepoint=0xFF, exclude_categories=["Cs"]), min_size=1))
+def test_code128_takes_every_latin1_text(text: str) -> None:
+    assert Barcode(message=text, format="code128").message == text
+
+
+@given(
+    st.text(st.characters(max_codepoint=0xFF), max_size=20),
+    st.characters(min_codepoint=0x100, exclude_categories=["Cs"]),
+    st.text(st.characters(exclude_categories=["Cs"]), max_size=20),
+)
+def test_code128_refuses_any_character_above_latin1(head: str, bad: str, tail: str) -> None:
+    message = refused(message=head + bad + tail, format="code128")
+    assert f"character {len(head) + 1} " in message and f"U+{ord(bad):04X}" in message
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=200))
+def test_other_symbologies_take_any_short_unicode_text(text: str) -> None:
+    for symbology in ("qr", "pdf417", "aztec"):
+        assert Barcode(message=text, format=symbology).format.value == symbology
+
+
+# -- capacity: what the largest symbol holds, by character class ---------------------------
+
+CAPACITIES = {
+    # symbology: (digits, text characters, bytes)
+    "qr": (7089, 4296, 2953),
+    "pdf417": (2710, 1850, 1108),
+    "aztec": (3832, 3067, 1914),
+}
+TEXT = {"qr": "A", "pdf417": "a", "aztec": "a"}
+
+
+@pytest.mark.parametrize("symbology", sorted(CAPACITIES))
+def test_each_class_fills_the_largest_symbol_exactly(symbology: str) -> None:
+    digits, text, octets = CAPACITIES[symbology]
+    for unit, capacity in (("7", digits), (TEXT[symbology], text), ("\x01", octets)):
+        assert barcode_problem(unit * capacity, symbology) is None
+        problem = barcode_problem(unit * (capacity + 1), symbology)
+        assert problem is not None and "too long for" in problem
+    # Bytes are UTF-8 bytes: a three-byte character takes three.
+    assert barcode_problem("€" * (octets // 3), symbology) is None
+    assert barcode_problem("€" * (octets // 3 + 1), symbology) is not None
+
+
+def test_a_health_card_qr_longer_than_the_old_general_cap_is_accepted() -> None:
+    # SMART Health Card style: a short prefix, then thousands of digits (QR numeric mode).
+    payload = "shc:/" + "5676290952432060346029243740446031222959532654603460292540772804" * 38
+    payload = payload[:2395]
+    assert len(payload) == 2395
+    assert Barcode(message=payload, format="qr").message == payload
+
+
+def test_a_measured_size_says_what_was_measured() -> None:
+    message = refused(message="é" * 1000, format="pdf417")
+    assert "1,000 characters, 2,000 UTF-8 bytes" in message and "1,108 bytes" in message
+
+
+# -- NFC --------------------------------------------------------------------------------------
+
+
+def test_nfc_message_limit_is_64_utf8_bytes_not_characters() -> None:
+    assert Nfc(message="a" * 64).message
+    assert Nfc(message="é" * 32).message  # 64 bytes
+    for text in ("a" * 65, "é" * 33, "入" * 22, "a" * 48 + "é" * 8 + "b"):  # 65, 66, 66, 65 bytes
+        with pytest.raises(ValidationError) as caught:
+            Nfc(message=text)
+        problem = caught.value.problems[0]
+        assert problem.location == "message"
+        size = len(text.encode())
+        assert f"{size} bytes ({len(text)} characters)" in problem.message
+
+
+@given(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=80))
+def test_nfc_message_accepted_exactly_when_it_fits_64_bytes(text: str) -> None:
+    fits = len(text.encode()) <= 64
+    try:
+        Nfc(message=text)
+    except ValidationError:
+        assert not fits
+    else:
+        assert fits
+
+
+def _spki(curve: Any, *, compressed: bool = False) -> str:
+    key = ec.generate_private_key(curve).public_key()
+    if compressed:
+        point = key.public_bytes(
+            serialization.Encoding.X962, serialization.PublicFormat.CompressedPoint
+        )
+        key = ec.EllipticCurvePublicKey.from_encoded_point(curve, point)
+    der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    return base64.b64encode(der).decode()
+
+
+P256 = _spki(ec.SECP256R1())
+WRONG_KEYS = {
+    "not base64": "not a key!",
+    "base64 of text": base64.b64encode(b"hello world").decode(),
+    "P-384": _spki(ec.SECP384R1()),
+    "P-256 SPKI with a point off the curve": base64.b64encode(
+        base64.b64decode(P256)[:-1] + bytes([base64.b64decode(P256)[-1] ^ 1])
+    ).decode(),
+}
+
+
+def test_a_p256_public_key_is_accepted() -> None:
+    assert Nfc(message="m", encryption_public_key=P256).encryption_public_key == P256
+
+
+@pytest.mark.parametrize("what", sorted(WRONG_KEYS))
+def test_other_keys_are_refused(what: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Nfc(message="m", encryption_public_key=WRONG_KEYS[what])
+    assert [p.location for p in caught.value.problems] == ["encryption_public_key"]
+
+
+def test_without_cryptography_the_check_is_structural(monkeypatch: pytest.MonkeyPatch) -> None:
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_cryptography(name: str, *args: Any, **kwargs: Any) -> Any:
+        if name == "cryptography" or name.startswith("cryptography."):
+            raise ImportError(name)
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_cryptography)
+    assert nfc_rules.public_key_problem(P256) is None
+    assert nfc_rules.public_key_problem(_spki(ec.SECP256R1(), compressed=True)) is None
+    for what in ("not base64", "base64 of text", "P-384"):
+        assert nfc_rules.public_key_problem(WRONG_KEYS[what]) is not None
