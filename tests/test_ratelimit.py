@@ -25,6 +25,7 @@ from walletpass.testing.emulator import (
     EmulatorRequest,
     EmulatorResponse,
     EmulatorServer,
+    Fault,
     RateWindow,
     route,
 )
@@ -272,3 +273,27 @@ def test_provider_builds_the_limiter_from_settings(
     else:
         assert limit is not None
         assert (limit.rate, limit.burst) == expected
+
+
+def test_pause_holds_the_bucket_for_the_vendors_retry_after() -> None:
+    bucket, clock = limiter(rate=10.0, burst=5)
+
+    bucket.pause("", 2.0)
+
+    assert bucket.reserve("") == pytest.approx(2.0)
+    assert bucket.reserve("other") == 0.0  # another endpoint's bucket is not paused
+    clock.sleep(3.0)
+    assert bucket.reserve("") == 0.0
+
+
+def test_a_429_with_retry_after_pauses_every_thread_of_the_provider(
+    app: LimitedApp, server: EmulatorServer
+) -> None:
+    clock = FakeClock()
+    shared = RateLimiter(1000.0, burst=1, clock=clock, sleep=clock.sleep)
+    sender = make_transport(server.url, shared)
+    app.inject(Fault.respond(429, headers={"Retry-After": "4"}))
+
+    assert sender.send(VendorRequest("GET", "ping", Safety.SAFE)).status == 429
+    # the next caller, whichever thread, waits out the vendor's four seconds
+    assert shared.reserve("") == pytest.approx(4.0, abs=0.01)

@@ -62,7 +62,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.ratelimit import RateLimiter
+from walletpass.ratelimit import build_limiter
 from walletpass.redaction import scrub_exception
 from walletpass.retry import GATEWAY_STATUSES, RetryPolicy, Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, TemplateAlias, load_settings
@@ -238,11 +238,20 @@ class Provider:
         rate = self.settings.rate_limit
         if rate is None:
             rate = self.default_rate_limit
-        limiter = RateLimiter(rate, burst=self.rate_limit_burst) if rate else None
+        auth_headers = self.auth_headers()
+        backend = self.settings.rate_limit_backend
+        limiter = build_limiter(
+            provider=self.name,
+            rate=rate,
+            burst=self.rate_limit_burst,
+            backend=backend.get_secret_value() if backend is not None else None,
+            credentials=list(auth_headers.values()),
+            fallback_workers=self.settings.rate_limit_workers,
+        )
         return Transport(
             provider=self.name,
             base_url=base_url,
-            auth_headers=self.auth_headers(),
+            auth_headers=auth_headers,
             default_headers=self.default_headers(),
             timeouts=Timeouts(
                 connect=self.settings.connect_timeout,

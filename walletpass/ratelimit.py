@@ -1,21 +1,52 @@
-"""A client-side token bucket, so we stay under a vendor's documented rate instead of hitting 429s.
+"""Client-side rate limiting, so we stay under a vendor's documented rate instead of hitting 429s.
 
-One limiter belongs to one provider instance and is shared by all its threads (``create_many``
-workers included). Vendors that limit per endpoint and method (PassEntry) get one bucket per key.
-Waiting is bounded: a caller with a deadline is told how long it would have to wait instead of
-being parked forever.
+:class:`Limiter` is the interface the transport uses; :class:`RateLimiter` (a token bucket in this
+process) is the default implementation. One limiter belongs to one provider instance and is shared
+by all its threads (``create_many`` workers included). Vendors that limit per endpoint and method
+(PassEntry) get one bucket per key. Waiting is bounded: a caller with a deadline is told how long
+it would have to wait instead of being parked forever. A limiter shared by several processes
+(:mod:`walletpass.redis_limiter`) implements the same interface.
 """
 
 from __future__ import annotations
 
+import hashlib
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
 
-from walletpass.errors import RateLimited
+from walletpass.errors import ConfigurationError, RateLimited
 
-__all__ = ["RateLimiter"]
+__all__ = ["Limiter", "RateLimiter", "build_limiter", "check_rate"]
+
+
+@runtime_checkable
+class Limiter(Protocol):
+    """What the transport needs from a rate limiter; thread-safe.
+
+    ``key`` names one of the vendor's limits (``VendorRequest.rate_key``; ``""``: the only one).
+    """
+
+    def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+        """Block until a request may be sent under the rate.
+
+        Raises ``RateLimited`` (taking nothing) when the wait would exceed ``max_wait`` seconds,
+        ``ProviderUnavailable`` when a shared limiter cannot be reached and fails closed.
+        """
+
+    def pause(self, key: str, seconds: float) -> None:
+        """The vendor asked us (``Retry-After``) to send nothing under ``key`` for ``seconds``:
+        hold every caller sharing this limiter until then."""
+
+
+def check_rate(rate: float, burst: int) -> None:
+    """``ValueError`` unless ``rate`` (requests/second) is positive and ``burst`` at least 1."""
+    if rate <= 0:
+        raise ValueError("rate must be positive")
+    if burst < 1:
+        raise ValueError("burst must be at least 1")
 
 
 @dataclass
@@ -35,10 +66,7 @@ class RateLimiter:
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        if rate <= 0:
-            raise ValueError("rate must be positive")
-        if burst < 1:
-            raise ValueError("burst must be at least 1")
+        check_rate(rate, burst)
         self.rate = float(rate)
         self.burst = burst
         self._clock = clock
@@ -46,20 +74,23 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
 
+    def _refilled(self, key: str) -> _Bucket:
+        """The bucket of ``key`` with the tokens earned since it was last used (lock held)."""
+        now = self._clock()
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            bucket = self._buckets[key] = _Bucket(float(self.burst), now)
+        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+        bucket.updated = now
+        return bucket
+
     def reserve(self, key: str = "", *, max_wait: float | None = None) -> float:
         """Take a token now and return how long the caller must wait before using it.
 
         Raises ``RateLimited`` (taking nothing) when the wait would exceed ``max_wait``.
         """
         with self._lock:
-            now = self._clock()
-            bucket = self._buckets.get(key)
-            if bucket is None:
-                bucket = self._buckets[key] = _Bucket(float(self.burst), now)
-            bucket.tokens = min(
-                float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate
-            )
-            bucket.updated = now
+            bucket = self._refilled(key)
             wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self.rate
             if max_wait is not None and wait > max_wait:
                 raise RateLimited(
@@ -75,5 +106,61 @@ class RateLimiter:
         if wait > 0:
             self._sleep(wait)
 
+    def pause(self, key: str, seconds: float) -> None:
+        """Hold the bucket ``key`` empty for ``seconds`` (the vendor's ``Retry-After``)."""
+        if seconds <= 0:
+            return
+        with self._lock:
+            bucket = self._refilled(key)
+            # reserve() waits (1 - tokens) / rate: at least ``seconds`` from now.
+            bucket.tokens = min(bucket.tokens, 1 - seconds * self.rate)
+
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"
+
+
+def build_limiter(
+    *,
+    provider: str,
+    rate: float | None,
+    burst: int,
+    backend: str | None = None,
+    credentials: Sequence[str] = (),
+    fallback_workers: int | None = None,
+) -> Limiter | None:
+    """The limiter a provider's settings ask for: ``None`` without a rate, an in-process
+    :class:`RateLimiter` without ``backend``, else a limiter shared through ``backend``.
+
+    ``credentials``: the values of the provider's auth headers; a shared limiter is keyed by a
+    digest of them (one vendor account, one budget), never by the values. Raises
+    ``ConfigurationError`` for an unknown backend scheme or one whose extra is not installed.
+    """
+    if not rate:
+        return None
+    if backend is None:
+        return RateLimiter(rate, burst=burst)
+    scheme = backend.split(":", 1)[0].lower()
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ConfigurationError(
+            "rate_limit_backend must be a Redis URL (redis://, rediss:// or unix://)",
+            provider=provider,
+        )
+    try:
+        from walletpass.redis_limiter import RedisLimiter
+    except ImportError:
+        raise ConfigurationError(
+            "rate_limit_backend needs the Redis client: pip install 'walletpass[redis]'",
+            provider=provider,
+        ) from None
+    digest = hashlib.sha256("\0".join(sorted(credentials)).encode()).hexdigest()[:32]
+    try:
+        return RedisLimiter(
+            backend,
+            rate=rate,
+            burst=burst,
+            namespace=f"walletpass:ratelimit:{provider}:{digest}",
+            provider=provider,
+            fallback_workers=fallback_workers,
+        )
+    except ConfigurationError as exc:
+        raise exc.with_context(provider=provider) from None

@@ -54,6 +54,21 @@ class ProviderSettings(BaseModel):
         ge=0,
         description="client-side requests/second (None: the vendor's documented rate; 0: off)",
     )
+    rate_limit_backend: SecretStr | None = Field(
+        default=None,
+        description=(
+            "share the rate limit with every process using the same API key: a Redis URL, "
+            "redis://[:password@]host:port/db (needs walletpass[redis]; default: this process only)"
+        ),
+    )
+    rate_limit_workers: int | None = Field(
+        default=None,
+        ge=1,
+        description=(
+            "when the shared rate limiter is unreachable, each process sends at rate_limit / "
+            "rate_limit_workers (default: fail closed, nothing is sent)"
+        ),
+    )
     concurrency: int = Field(default=8, ge=1, le=256, description="workers for create_many")
     templates: dict[str, TemplateAlias] = Field(default_factory=dict)
     app_info: str | None = Field(default=None, description="appended to the User-Agent")

@@ -37,7 +37,7 @@ from walletpass.errors import (
     RateLimited,
     WalletPassError,
 )
-from walletpass.ratelimit import RateLimiter
+from walletpass.ratelimit import Limiter
 from walletpass.redaction import redact_text, register_secret
 from walletpass.retry import (
     Ambiguous,
@@ -226,7 +226,7 @@ class Transport:
         default_headers: Mapping[str, str] | None = None,
         timeouts: Timeouts | None = None,
         policy: RetryPolicy | None = None,
-        rate_limiter: RateLimiter | None = None,
+        rate_limiter: Limiter | None = None,
         user_agent: str | None = None,
         retry_after: Callable[[Mapping[str, str]], float | None] | None = None,
         request_id_headers: Sequence[str] = DEFAULT_REQUEST_ID_HEADERS,
@@ -361,6 +361,13 @@ class Transport:
             )
             latency = self._clock() - sent_at
             self._log(request, attempt, response, outcome, latency)
+            if self.rate_limiter is not None and isinstance(outcome, GotResponse):
+                hint = outcome.retry_after
+                if hint is not None and hint > 0:
+                    # Everyone sharing the limiter (other threads, other processes) holds off too;
+                    # capped like the retry delay, so a hostile answer cannot park us for days.
+                    pause = min(hint, self.policy.retry_after_cap)
+                    self.rate_limiter.pause(request.rate_key or "", pause)
             time_left = None if deadline is None else deadline - self._clock()
             decision = decide(
                 attempt=attempt,

@@ -1,0 +1,299 @@
+"""A rate limiter shared by every process that uses one vendor API key, kept in Redis.
+
+Install with ``pip install walletpass[redis]`` and set the provider's ``rate_limit_backend`` to a
+Redis URL (``redis://[:password@]host:port/db``, ``rediss://`` for TLS, ``unix:///path``). Every
+walletpass process (gunicorn workers, Celery workers, several machines) configured with the same
+backend and the same API key then shares one budget of the vendor's documented rate.
+
+The algorithm is GCRA (the generic cell rate algorithm, a token bucket kept as one timestamp, the
+"theoretical arrival time"), run atomically on the server by one Lua script with the server's
+clock, so no two processes can take the same slot and clock skew between machines does not
+matter. Each caller is given its own slot and sleeps until it; a vendor's ``Retry-After`` moves
+the shared timestamp forward, so every process holds off, not only the one that was told.
+
+The Redis key is ``walletpass:ratelimit:<provider>:<digest>:<rate key>``, where the digest is a
+SHA-256 of the provider's credentials: never the API key itself.
+
+When Redis cannot be reached (or answers with an error), the limiter never sends more than it may:
+
+* with ``rate_limit_workers = N`` it falls back to an in-process limit of ``rate / N`` (so N
+  processes together stay under the vendor's rate), logs a warning once per outage, and tries
+  Redis again every few seconds;
+* without it, it fails closed: the call raises :class:`~walletpass.errors.ProviderUnavailable`
+  (``retryable``, nothing was sent).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+import redis
+from redis.backoff import NoBackoff
+from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
+from redis.retry import Retry
+
+from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
+from walletpass.ratelimit import RateLimiter, check_rate
+from walletpass.redaction import register_secret
+from walletpass.transport import is_loopback_host
+
+__all__ = ["RedisLimiter"]
+
+log = logging.getLogger("walletpass.ratelimit")
+
+# KEYS[1]: the theoretical arrival time (TAT, microseconds of the server clock) of the next request.
+# ARGV: emission interval (µs), burst, largest acceptable wait (µs; negative: unbounded).
+# Returns {taken (0/1), wait in µs until the caller's slot}.
+_ACQUIRE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local interval = tonumber(ARGV[1])
+local tolerance = (tonumber(ARGV[2]) - 1) * interval
+local max_wait = tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
+if tat < now then tat = now end
+local wait = tat - tolerance - now
+if wait < 0 then wait = 0 end
+if max_wait >= 0 and wait > max_wait then return {0, math.floor(wait)} end
+local new_tat = tat + interval
+redis.call('SET', KEYS[1], string.format('%d', new_tat),
+           'PX', math.ceil((new_tat - now) / 1000) + 1000)
+return {1, math.floor(wait)}
+"""
+
+# KEYS[1]: as above. ARGV: pause (µs), emission interval (µs), burst. Nobody's slot comes before
+# now + pause.
+_PAUSE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local target = now + tonumber(ARGV[1]) + (tonumber(ARGV[3]) - 1) * tonumber(ARGV[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
+if target > tat then
+  redis.call('SET', KEYS[1], string.format('%d', target),
+             'PX', math.ceil((target - now) / 1000) + 1000)
+end
+return 1
+"""
+
+# KEYS[1]: as above. ARGV: lateness (µs). A caller woke up this late for its slot: everyone's
+# next slot moves as far, so no second of actual sends holds more than the rate allows.
+_LATE = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
+if tat < now then tat = now end
+local target = tat + tonumber(ARGV[1])
+redis.call('SET', KEYS[1], string.format('%d', target),
+           'PX', math.ceil((target - now) / 1000) + 1000)
+return 1
+"""
+
+#: A caller that wakes up later than this for its slot (a busy machine, a paused process) charges
+#: its lateness to the shared schedule: otherwise its request would arrive bunched with the
+#: on-time ones after it, and the vendor's one-second window would count one too many.
+LATENESS_TOLERANCE = 0.002
+
+#: Seconds between attempts to reach Redis again while falling back.
+RECONNECT_INTERVAL = 5.0
+
+
+def _connection_options(url: str) -> tuple[dict[str, Any], str]:
+    """redis-py's own reading of ``url`` (the one it connects with) and a description without
+    credentials. Refuses a password sent in clear to a host that is not on this machine."""
+    try:
+        options: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # untyped there
+    except ValueError:
+        # redis-py's message may quote the URL, password included.
+        raise ConfigurationError(
+            "rate_limit_backend must be a URL like redis://[:password@]host:port/db, "
+            "rediss://... (TLS) or unix:///path/to/socket"
+        ) from None
+    for secret in (url, options.get("password")):
+        register_secret(secret)
+    connection = options.get("connection_class")
+    if connection is UnixDomainSocketConnection:
+        return options, f"unix://{options.get('path')}"
+    host = options.get("host", "localhost")
+    where = f"{host}:{options.get('port', 6379)}/{options.get('db', 0)}"
+    tls = connection is SSLConnection
+    if options.get("password") and not tls and not is_loopback_host(host):
+        raise ConfigurationError(
+            f"refusing to send the Redis password in clear to {host!r}: use rediss:// (TLS) for a "
+            "Redis server on another machine (redis:// is allowed to loopback addresses)"
+        )
+    return options, ("rediss://" if tls else "redis://") + where
+
+
+class RedisLimiter:
+    """At most ``rate`` requests per second per key across every process sharing ``namespace``.
+
+    ``url``: the Redis server (see the module doc); ``namespace``: the key prefix naming the vendor
+    account (``walletpass:ratelimit:<provider>:<credential digest>``); ``fallback_workers``: when
+    Redis is unreachable, send at ``rate / fallback_workers`` in this process (``None``: fail
+    closed with ``ProviderUnavailable``); ``timeout``: seconds for connecting to and hearing from
+    Redis. Raises ``ConfigurationError`` for a malformed URL or a clear-text password to a remote
+    host.
+    """
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        rate: float,
+        burst: int = 1,
+        namespace: str,
+        provider: str,
+        fallback_workers: int | None = None,
+        timeout: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        check_rate(rate, burst)
+        if fallback_workers is not None and fallback_workers < 1:
+            raise ValueError("fallback_workers must be at least 1")
+        options, self.where = _connection_options(url)
+        self.rate = float(rate)
+        self.burst = burst
+        self.namespace = namespace
+        self.provider = provider
+        self.fallback_workers = fallback_workers
+        pool = redis.ConnectionPool(
+            **options,
+            socket_timeout=timeout,
+            socket_connect_timeout=timeout,
+            retry=Retry(NoBackoff(), 0),  # a failure falls back at once; callers retry
+        )
+        self._client = redis.Redis(connection_pool=pool)
+        self._acquire_script = self._client.register_script(_ACQUIRE)
+        self._pause_script = self._client.register_script(_PAUSE)
+        self._late_script = self._client.register_script(_LATE)
+        self._clock = clock
+        self._sleep = sleep
+        self._fallback = (
+            RateLimiter(self.rate / fallback_workers, burst=1, clock=clock, sleep=sleep)
+            if fallback_workers
+            else None
+        )
+        self._lock = threading.Lock()
+        self._down_until = 0.0
+        self._down_reason: str | None = None
+
+    # -- the Limiter interface -------------------------------------------------------------
+
+    def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+        """Block until this process's request may be sent (see ``walletpass.ratelimit.Limiter``).
+
+        Raises ``RateLimited`` when the shared next slot is more than ``max_wait`` seconds away
+        (nothing taken), ``ProviderUnavailable`` when Redis is unreachable and there is no
+        fallback (nothing sent, retryable).
+        """
+        if not self._reachable():
+            self._acquire_fallback(key, max_wait)
+            return
+        interval = 1_000_000 / self.rate
+        limit = -1 if max_wait is None else int(max_wait * 1_000_000)
+        try:
+            taken, wait_us = self._acquire_script(
+                keys=[self._key(key)], args=[repr(interval), self.burst, limit]
+            )
+        except redis.RedisError as exc:
+            self._went_down(exc)
+            self._acquire_fallback(key, max_wait)
+            return
+        slot = self._clock() + int(wait_us) / 1_000_000
+        self._came_back()
+        wait = int(wait_us) / 1_000_000
+        if not int(taken):
+            raise RateLimited(
+                f"shared rate limit: the next slot is {wait:.2f}s away, past the deadline",
+                provider=self.provider,
+                retry_after=wait,
+            )
+        if wait > 0:
+            self._sleep(wait)
+        late = self._clock() - slot
+        if late > LATENESS_TOLERANCE:
+            try:
+                self._late_script(keys=[self._key(key)], args=[int(late * 1_000_000)])
+            except redis.RedisError as exc:
+                self._went_down(exc)
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Hold every process sharing the key for ``seconds`` (the vendor's ``Retry-After``).
+
+        Never raises: with Redis unreachable, only this process's fallback is paused.
+        """
+        if seconds <= 0:
+            return
+        if self._fallback is not None:
+            self._fallback.pause(key, seconds)
+        if not self._reachable():
+            return
+        try:
+            self._pause_script(
+                keys=[self._key(key)],
+                args=[int(seconds * 1_000_000), repr(1_000_000 / self.rate), self.burst],
+            )
+        except redis.RedisError as exc:
+            self._went_down(exc)
+
+    def close(self) -> None:
+        self._client.close()
+
+    def __repr__(self) -> str:
+        return f"RedisLimiter({self.where}, rate={self.rate:g}/s, burst={self.burst})"
+
+    # -- outages ---------------------------------------------------------------------------
+
+    def _key(self, key: str) -> str:
+        return f"{self.namespace}:{key}"
+
+    def _reachable(self) -> bool:
+        with self._lock:
+            return self._clock() >= self._down_until
+
+    def _went_down(self, exc: BaseException) -> None:
+        # The exception text may quote the URL; its type says enough.
+        reason = type(exc).__name__
+        with self._lock:
+            first = self._down_reason is None
+            self._down_until = self._clock() + RECONNECT_INTERVAL
+            self._down_reason = reason
+        if first:
+            fallback = (
+                f"each process now sends at most {self.rate / self.fallback_workers:g}/s "
+                f"(rate_limit / rate_limit_workers = {self.rate:g} / {self.fallback_workers})"
+                if self.fallback_workers
+                else "calls fail (ProviderUnavailable) until it is back: set rate_limit_workers "
+                "to fall back to a per-process share of the rate instead"
+            )
+            log.warning(
+                "%s: the shared rate limiter at %s is unreachable (%s); %s",
+                self.provider,
+                self.where,
+                reason,
+                fallback,
+            )
+
+    def _came_back(self) -> None:
+        if self._down_reason is None:
+            return
+        with self._lock:
+            was, self._down_reason = self._down_reason, None
+        if was is not None:
+            log.warning("%s: the shared rate limiter at %s is back", self.provider, self.where)
+
+    def _acquire_fallback(self, key: str, max_wait: float | None) -> None:
+        if self._fallback is None:
+            raise ProviderUnavailable(
+                f"the shared rate limiter at {self.where} is unreachable "
+                f"({self._down_reason or 'error'}); nothing was sent. Start Redis, or set "
+                "rate_limit_workers to fall back to a per-process share of the rate",
+                provider=self.provider,
+                retryable=True,
+            )
+        self._fallback.acquire(key, max_wait=max_wait)
