@@ -39,6 +39,11 @@ SEED_REQUEST_BODY = {
     "location_url": "https://example.com/address/mainland-hospital",
 }
 
+#: What walletpass sends for it: the seed's keys in the seed's order, without the ones the seed
+#: sends as ``""`` for values the pass does not have. ``balance_amount`` is a number where LivePass
+#: documents it, so ``""`` is never sent for it; no key goes without a value (issue 16).
+EXPECTED_BODY = {key: value for key, value in SEED_REQUEST_BODY.items() if value != ""}
+
 #: The seed's POST response.
 SEED_POST_ANSWER = {
     "type": "reservation",
@@ -145,8 +150,8 @@ def test_seed_reservation_builds_the_seed_request(reservation: Pass, offline) ->
     request = offline.build_create(offline.prepare_create(reservation))
     assert (request.method, request.path) == ("POST", "reservation/1003")
     assert request.safety is Safety.IDEMPOTENT
-    assert list(request.json) == list(SEED_REQUEST_BODY)
-    assert request.json == SEED_REQUEST_BODY
+    assert list(request.json) == list(EXPECTED_BODY)
+    assert request.json == EXPECTED_BODY
 
 
 def test_seed_reservation_request_path_headers_and_body_keys(connect, emulator, api_key) -> None:
@@ -157,8 +162,8 @@ def test_seed_reservation_request_path_headers_and_body_keys(connect, emulator, 
     assert sent.headers["authorization"] == f"API_KEY {api_key}"
     assert sent.headers["content-type"] == "application/json"
     body = json.loads(sent.body)
-    assert list(body) == list(SEED_REQUEST_BODY)
-    assert body == SEED_REQUEST_BODY
+    assert list(body) == list(EXPECTED_BODY)
+    assert body == EXPECTED_BODY
     assert sent.status == 200
 
 

@@ -196,6 +196,16 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
     problems = _content_problems(change, None)
     if "extra" in change.cleared():
         problems.append(FieldProblem("extra", "is not stored by LivePass: nothing to clear"))
+    if "balance" in change.cleared():
+        # balance_amount is a JSON number: "" is not one, and leaving it out of an upsert whose
+        # merge rule is undocumented may keep the old balance.
+        problems.append(
+            FieldProblem(
+                "balance",
+                "LivePass types balance_amount as a number and documents no empty value: "
+                "set the balance to 0 instead of clearing it",
+            )
+        )
     return problems
 
 

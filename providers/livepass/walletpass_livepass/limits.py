@@ -28,6 +28,7 @@ __all__ = [
     "COORDINATE_KEYS",
     "CREATE_MESSAGE",
     "DEFAULT_BASE_URL",
+    "EMPTIABLE_KEYS",
     "GET_MESSAGE",
     "HOLDER_KEYS",
     "IGNORED_KEYS",
@@ -148,6 +149,12 @@ STRING_KEYS = frozenset(
     {*HOLDER_KEYS, "barcode_data", "balance_currency", "membership_tier", *BOOKING_KEYS}
 )
 
+#: String keys an update may send as ``""`` to empty them (the documentation's examples show
+#: ``""`` for values a pass does not have, e.g. ``phone_number``). Never ``email`` (``""`` is no
+#: address, and LivePass emails a valid one) nor ``balance_amount`` (a JSON number: ``""`` is not
+#: one). A key with no value is otherwise left out of the body.
+EMPTIABLE_KEYS = frozenset(STRING_KEYS - {"email", "barcode_data"})
+
 _COORDINATE_RANGES = {"location_lat": 90.0, "location_lng": 180.0}
 
 
@@ -199,8 +206,10 @@ def body_problems(pass_type: PassType, body: Mapping[str, Any]) -> list[BodyProb
     """Every problem of a POST body for ``pass_type``, as the emulator reports them.
 
     Types follow the documentation (strings, a boolean ``silent``, a numeric ``balance_amount``,
-    ``barcode_type`` only ``qr``). Empty strings are accepted everywhere, because the
-    documentation's own examples send them for values they do not have. Keys LivePass does not
+    ``barcode_type`` only ``qr``): a ``""`` where the documentation types a number is refused
+    (its membership-card page types ``balance_amount`` as a number). Empty strings are accepted
+    for string keys, because the documentation's own examples send them for values they do not
+    have. Keys LivePass does not
     document for the type are reported as ``object.unknown`` (Joi's default); callers that pass
     undocumented keys through on purpose filter those out.
     """
@@ -217,7 +226,7 @@ def body_problems(pass_type: PassType, body: Mapping[str, Any]) -> list[BodyProb
             if not isinstance(value, bool):
                 problems.append(BodyProblem(key, f'"{key}" must be a boolean', "boolean.base"))
         elif key == "balance_amount":
-            if value != "" and (
+            if (
                 isinstance(value, bool)
                 or not isinstance(value, int | float)
                 or not math.isfinite(value)

@@ -34,7 +34,7 @@ from walletpass_livepass.limits import (
     BARCODE_TYPES,
     BODY_KEYS,
     CONTENT_KEYS,
-    COORDINATE_KEYS,
+    EMPTIABLE_KEYS,
     HOLDER_KEYS,
     IGNORED_KEYS,
     LOCATION_KEYS,
@@ -219,7 +219,7 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
     def put(key: str, value: Any) -> None:
         if value is not None:
             values[key] = value
-        elif replace:
+        elif replace and key in EMPTIABLE_KEYS:
             values[key] = ""
 
     if content.holder is not None:
@@ -253,6 +253,11 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
     return values
 
 
+def _empty(keys: tuple[str, ...] | frozenset[str]) -> dict[str, str]:
+    """``""`` for the string keys of ``keys`` an update may empty; the others are left out."""
+    return {key: "" for key in keys if key in EMPTIABLE_KEYS}
+
+
 def field_values(fields: Mapping[str, Any] | None) -> dict[str, Any]:
     """``Pass.fields`` as vendor values (the keys are LivePass's own)."""
     values: dict[str, Any] = {}
@@ -279,14 +284,11 @@ def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _skeleton(pass_type: PassType, vendor_id: str, *, coordinates: bool) -> dict[str, Any]:
-    """Every documented key of the type at its empty value; the pass id as the QR code."""
-    values: dict[str, Any] = dict.fromkeys(BODY_KEYS[pass_type], "")
-    values.update(dict.fromkeys(IGNORED_KEYS[pass_type], ""))
+def _skeleton(pass_type: PassType, vendor_id: str, *, empty: bool) -> dict[str, Any]:
+    """The pass id as the QR code and, with ``empty`` (updates, which LivePass documents only as a
+    whole upsert), ``""`` for every documented string key an update may empty."""
+    values: dict[str, Any] = _empty(BODY_KEYS[pass_type]) if empty else {}
     values.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id, silent=True)
-    if not coordinates:
-        for key in COORDINATE_KEYS:
-            values.pop(key, None)
     return values
 
 
@@ -295,13 +297,12 @@ def create_body(
 ) -> dict[str, Any]:
     """The complete POST body for a new pass.
 
-    Every documented key is sent, empty where there is no value, as the documentation's examples
-    do; the coordinates only with a location (the examples leave them out); without a barcode the
-    QR code encodes the pass id, as the documentation suggests. ``extra`` is merged last.
+    Each key with a value is sent in its documented JSON type; a key without one is left out
+    (``""`` is not a number, nor an email address). Without a barcode the QR code encodes the
+    pass id, as the documentation suggests. ``extra`` is merged last.
     """
     values = {**neutral_values(new_pass, replace=False), **field_values(new_pass.fields)}
-    coordinates = any(values.get(key) not in (None, "") for key in COORDINATE_KEYS)
-    body = _skeleton(pass_type, vendor_id, coordinates=coordinates)
+    body = _skeleton(pass_type, vendor_id, empty=False)
     body.update(values)
     body["silent"] = silent
     if new_pass.extra:
@@ -324,20 +325,31 @@ def merged_body(
 ) -> dict[str, Any]:
     """The complete POST body of an update: the current pass with ``change`` laid over it.
 
-    LivePass documents no partial update, so every documented key is sent (coordinates too, so
-    a removed location is really removed). Keys the change clears (``None``) are sent empty; a
-    cleared barcode goes back to the pass id.
+    LivePass documents no partial update, so every documented string key is sent (coordinates
+    too, so a removed location is really removed). Keys the change clears (``None``) are sent
+    as ``""`` where they are strings and left out where ``""`` is not of their documented type
+    (``balance_amount``, ``email``); a cleared barcode goes back to the pass id.
     """
-    body = _skeleton(pass_type, vendor_id, coordinates=True)
+    body = _skeleton(pass_type, vendor_id, empty=True)
     body.update(current_content(pass_type, current))
     for name in change.cleared():
         if name == "barcode":
             body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)
         elif name == "fields":
-            body.update(dict.fromkeys(CONTENT_KEYS[pass_type], ""))
+            owned: tuple[str, ...] = CONTENT_KEYS[pass_type]
         else:
-            body.update(dict.fromkeys(OWNED_BY.get(name, ()), ""))
-    body.update(neutral_values(change, replace=True))
+            owned = OWNED_BY.get(name, ())
+        if name != "barcode":
+            for key in owned:
+                body.pop(key, None)
+            body.update(_empty(owned))
+    values = neutral_values(change, replace=True)
+    for name, value in change.changed().items():
+        if value is not None:  # a given object replaces the old one: its unset keys go
+            for key in OWNED_BY.get(name, ()):
+                if key not in values:
+                    body.pop(key, None)
+    body.update(values)
     body.update(field_values(change.fields))
     if body.get("barcode_data") in (None, ""):
         body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)

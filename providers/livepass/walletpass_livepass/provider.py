@@ -194,8 +194,10 @@ CAPABILITIES = Capabilities(
             "update never notifies unless asked"
         ),
         Capability.UPDATE_CLEAR: emulated(
-            "a value set to None is sent as an empty string in the full field set; a cleared "
-            "barcode goes back to the pass id"
+            "a string value set to None is sent as an empty string in the full field set (the "
+            'documented examples send "" for absent text); a cleared barcode goes back to the '
+            "pass id; a cleared email is left out and a balance cannot be cleared (a number: set "
+            "it to 0)"
         ),
     }
 )
