@@ -189,7 +189,7 @@ def test_walletpass_config_names_the_file_and_an_explicit_path_beats_it(
         ("provider = \n", "not valid TOML"),
         (
             'provider = "fake"\nprofile = "x"\n',
-            "unknown key(s) profile; valid: provider, providers",
+            "unknown key(s) profile",
         ),
         ("provider = 5\n", "provider name must be a string"),
         ('provider = "fake"\nproviders = 3\n', "providers"),
@@ -344,11 +344,11 @@ def test_environment_variable_names_follow_the_provider_name() -> None:
     assert env_prefix("account-vendor") == "WALLETPASS_ACCOUNT_VENDOR_"
 
 
-def test_an_unknown_provider_is_provider_not_found_with_a_pip_hint() -> None:
+def test_an_unknown_provider_is_provider_not_found_without_an_invented_package() -> None:
     with pytest.raises(ProviderNotFound) as caught:
         walletpass.connect("acme-pay", api_key=SECRET)
     assert isinstance(caught.value, ConfigurationError)
-    assert "pip install walletpass-acme-pay" in str(caught.value)
+    assert "pip install" not in str(caught.value)
     assert "fake" in str(caught.value)  # what is installed
 
 

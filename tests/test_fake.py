@@ -546,5 +546,5 @@ def test_a_shipped_vendor_profile() -> None:
 
 
 def test_an_unknown_profile_is_provider_not_found() -> None:
-    with pytest.raises(ProviderNotFound, match="pip install walletpass-nosuchvendor"):
+    with pytest.raises(ProviderNotFound, match="no walletpass provider named 'nosuchvendor'"):
         walletpass.connect("fake", profile="nosuchvendor")

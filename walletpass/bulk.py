@@ -112,7 +112,9 @@ def _external_id(raw: Any) -> str | None:
     if isinstance(raw, Mapping):
         value = raw.get("external_id")
         return value if isinstance(value, str) else None
-    return None
+    # an input row that could not become a pass may still know its id (walletpass.rows.RowError)
+    value = getattr(raw, "external_id", None)
+    return value if isinstance(value, str) else None
 
 
 def _prepare(provider: Provider, raw: Any) -> Pass | WalletPassError:

@@ -13,16 +13,19 @@ import json
 import os
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from walletpass.errors import ConfigurationError
+from walletpass import config_lint
+from walletpass.errors import ConfigurationError, ConfigurationWarning
 from walletpass.provider import Provider
 from walletpass.redaction import MASK, is_secret_key
-from walletpass.registry import load_provider_class
-from walletpass.settings import ProviderSettings, secret_setting_names
+from walletpass.registry import available_providers, load_provider_class
+from walletpass.settings import ProviderSettings, path_setting_names, secret_setting_names
+from walletpass.suggest import did_you_mean
 
 __all__ = [
     "ResolvedConfig",
@@ -54,9 +57,12 @@ def _settings_from_env(
             continue
         setting = known.get(key[len(prefix) :])
         if setting is None:
+            valid = [prefix + k for k in sorted(known)]
+            hint = did_you_mean(key, valid)
             raise ConfigurationError(
-                f"environment variable {key} names no setting of provider {provider!r}; "
-                f"valid: {', '.join(prefix + k for k in sorted(known))}",
+                f"environment variable {key} names no setting of provider {provider!r}"
+                + (f" ({hint})" if hint else "")
+                + f"; valid: {', '.join(valid)}",
                 provider=provider,
             )
         values[setting] = _env_value(raw, settings_cls, setting)
@@ -108,12 +114,19 @@ def find_config_file(env: Mapping[str, str] | None = None, cwd: Path | None = No
 
 def _read_toml(path: Path) -> dict[str, Any]:
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        raw = path.read_bytes()
     except OSError as exc:
-        raise ConfigurationError(f"cannot read configuration file {path}: {exc}") from None
+        raise ConfigurationError(
+            f"cannot read configuration file {path}: {exc.strerror or exc}"
+        ) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise ConfigurationError(f"configuration file {path} is not UTF-8 text") from None
+    try:
+        return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"configuration file {path} is not valid TOML: {exc}") from None
+        raise ConfigurationError(config_lint.toml_problem(path, exc, text)) from None
 
 
 def _file_section(path: Path) -> dict[str, Any]:
@@ -121,11 +134,9 @@ def _file_section(path: Path) -> dict[str, Any]:
     section = data.get("tool", {}).get("walletpass", {}) if path.name == "pyproject.toml" else data
     if not isinstance(section, dict):
         raise ConfigurationError(f"{path}: the walletpass section must be a table")
-    unknown = set(section) - {"provider", "providers"}
+    unknown = config_lint.unknown_top_level(path, section)
     if unknown:
-        raise ConfigurationError(
-            f"{path}: unknown key(s) {', '.join(sorted(unknown))}; valid: provider, providers"
-        )
+        raise ConfigurationError(unknown)
     return section
 
 
@@ -198,6 +209,16 @@ def resolve_config(
         raise ConfigurationError(
             f"{config_path}: providers.{name} must be a table of settings", provider=name
         )
+    installed = available_providers()
+    found = config_lint.variable_warnings(env, installed)
+    if config_path is not None:
+        found[:0] = config_lint.provider_table_warnings(config_path, providers, installed)
+        # A path in the file means a place next to the file, wherever the program runs.
+        file_values = config_lint.relative_to(
+            config_path.resolve().parent, file_values, path_setting_names(settings_cls)
+        )
+    for message in found:
+        warnings.warn(message, ConfigurationWarning, stacklevel=3)
     file_values = dict(file_values)
     secrets = secret_setting_names(settings_cls)
     leaked = sorted(secrets & set(file_values))

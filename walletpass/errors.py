@@ -19,6 +19,7 @@ __all__ = [
     "AuthenticationError",
     "BusinessRuleError",
     "ConfigurationError",
+    "ConfigurationWarning",
     "Conflict",
     "FieldProblem",
     "InvalidResponse",
@@ -104,6 +105,12 @@ class WalletPassError(Exception):
 
 class ConfigurationError(WalletPassError):
     """Settings are missing, unknown or inconsistent; fix the configuration, not the call."""
+
+
+class ConfigurationWarning(UserWarning):
+    """Configuration that is probably a mistake but may be meant for another installation: a
+    ``[providers.NAME]`` table or a ``WALLETPASS_...`` variable naming no installed provider.
+    ``walletpass config check`` reports these as problems."""
 
 
 class ProviderNotFound(ConfigurationError):

@@ -46,7 +46,7 @@ from walletpass.model import (
     fields_as_plain,
 )
 from walletpass.provider import ListFilters, Provider
-from walletpass.settings import ProviderSettings
+from walletpass.settings import PATH_SETTING, ProviderSettings
 
 __all__ = ["FakeProvider", "FakeSettings", "RecordedCall"]
 
@@ -56,7 +56,9 @@ _DOWNLOAD_BASE = "https://fake.walletpass.invalid/p/"
 
 class FakeSettings(ProviderSettings):
     path: str | None = Field(
-        default=None, description="SQLite file to keep passes in (None: in memory, per instance)"
+        default=None,
+        description="SQLite file to keep passes in (None: in memory, per instance)",
+        json_schema_extra=PATH_SETTING,
     )
     profile: str | None = Field(
         default=None, description="behave like this vendor: its declarations and limits"

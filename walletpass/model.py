@@ -38,6 +38,7 @@ from pydantic_core import CoreSchema, PydanticCustomError, core_schema
 
 from walletpass.barcodes import LARGEST_MESSAGE, barcode_problem
 from walletpass.errors import FieldProblem, ValidationError
+from walletpass.messages import describe, pattern, problems_from_pydantic
 from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
 from walletpass.nfc import public_key_problem
 
@@ -72,17 +73,10 @@ MAX_BEACONS = 10
 
 
 def validation_error_from_pydantic(
-    exc: PydanticValidationError, *, prefix: str = ""
+    exc: PydanticValidationError, *, prefix: str = "", model: type[BaseModel] | None = None
 ) -> ValidationError:
-    """Translate pydantic's report into walletpass's, one problem per field path."""
-    problems = []
-    for error in exc.errors(include_url=False, include_input=False):
-        location = ".".join(str(part) for part in error["loc"])
-        if prefix:
-            location = f"{prefix}.{location}" if location else prefix
-        message = error["msg"].removeprefix("Value error, ")
-        problems.append(FieldProblem(location, message))
-    return ValidationError.from_problems(problems)
+    """Translate pydantic's report into walletpass's, one problem per field path, in words."""
+    return ValidationError.from_problems(problems_from_pydantic(exc, model=model, prefix=prefix))
 
 
 class NeutralModel(BaseModel):
@@ -94,7 +88,7 @@ class NeutralModel(BaseModel):
         try:
             super().__init__(**data)
         except PydanticValidationError as exc:
-            raise validation_error_from_pydantic(exc) from None
+            raise validation_error_from_pydantic(exc, model=type(self)) from None
 
     # Our __init__ only translates errors; tell pydantic it need not route validation through it.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
@@ -104,7 +98,7 @@ class NeutralModel(BaseModel):
         try:
             return super().model_validate(obj, *args, **kwargs)
         except PydanticValidationError as exc:
-            raise validation_error_from_pydantic(exc) from None
+            raise validation_error_from_pydantic(exc, model=cls) from None
 
     @classmethod
     def model_validate_json(
@@ -113,7 +107,7 @@ class NeutralModel(BaseModel):
         try:
             return super().model_validate_json(json_data, *args, **kwargs)
         except PydanticValidationError as exc:
-            raise validation_error_from_pydantic(exc) from None
+            raise validation_error_from_pydantic(exc, model=cls) from None
 
 
 class PassKind(StrEnum):
@@ -294,6 +288,16 @@ class Color:
 _STRICT = ConfigDict(defer_build=True, extra="forbid", frozen=True, str_strip_whitespace=False)
 
 
+_EMAIL = pattern(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "not an email address")
+_PHONE = pattern(
+    r"^\+?[0-9 ()./-]{4,32}$",
+    "not a phone number (4 to 32 digits, spaces and ( ) . / -, optionally after a +)",
+)
+_LANGUAGE = pattern(
+    r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$", "not a language tag (e.g. en, fr-CA, zh-Hant)"
+)
+
+
 class Holder(NeutralModel):
     """The person the pass belongs to."""
 
@@ -302,9 +306,9 @@ class Holder(NeutralModel):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     first_name: str | None = Field(default=None, min_length=1, max_length=100)
     last_name: str | None = Field(default=None, min_length=1, max_length=100)
-    email: str | None = Field(default=None, max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-    phone: str | None = Field(default=None, pattern=r"^\+?[0-9 ()./-]{4,32}$")
-    language: str | None = Field(default=None, pattern=r"^[A-Za-z]{2,3}([-_][A-Za-z0-9]{2,8})*$")
+    email: str | None = Field(default=None, max_length=254, pattern=_EMAIL)
+    phone: str | None = Field(default=None, pattern=_PHONE)
+    language: str | None = Field(default=None, pattern=_LANGUAGE)
 
     @property
     def display_name(self) -> str | None:
@@ -380,13 +384,16 @@ class Colors(NeutralModel):
     label: Color | None = None
 
 
+_WEB_URL = pattern(r"^https?://\S+$", "not a web address (http:// or https://, no spaces)")
+
+
 class ImageRef(NeutralModel):
     """An image: either an id the vendor gave back from an upload, or a public URL it can fetch."""
 
     model_config = _STRICT
 
     id: str | None = Field(default=None, min_length=1, max_length=200)
-    url: str | None = Field(default=None, pattern=r"^https?://\S+$", max_length=2048)
+    url: str | None = Field(default=None, pattern=_WEB_URL, max_length=2048)
 
     @model_validator(mode="after")
     def _exactly_one(self) -> Self:
@@ -497,22 +504,29 @@ def _one_field_problem(value: Any, handler: ValidatorFunctionWrapHandler) -> Any
     try:
         return handler(value)
     except PydanticValidationError as exc:
-        errors = exc.errors(include_url=False, include_input=False)
+        errors = exc.errors(include_url=False)
     if isinstance(value, Mapping | PassField):  # a labelled field: say which part is wrong
         labelled = [e for e in errors if e["loc"][:1] == ("PassField",)]
         if labelled:
             first = labelled[0]
             where = ".".join(str(part) for part in first["loc"][1:2])
-            message = first["msg"].removeprefix("Value error, ")
+            message = describe(first)
             reason = f"{where}: {message}" if where else message
             raise PydanticCustomError("field_value", "{reason}", {"reason": reason})
-    own = [e["msg"].removeprefix("Value error, ") for e in errors if e["type"] == "value_error"]
+    own = [describe(e) for e in errors if e["type"] == "value_error"]
     reason = own[0] if own else _FIELD_VALUE_HINT
     raise PydanticCustomError("field_value", "{reason}", {"reason": reason})
 
 
 FieldValue = Annotated[FieldScalar | PassField, WrapValidator(_one_field_problem)]
-FieldKey = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[^\s]+$")]
+FieldKey = Annotated[
+    str,
+    Field(
+        min_length=1,
+        max_length=128,
+        pattern=pattern(r"^[^\s]+$", "must contain no spaces or other whitespace"),
+    ),
+]
 
 
 # --------------------------------------------------------------------------------------------

@@ -7,8 +7,10 @@ broken plugin cannot break the others, and listing names imports nothing at all.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
+from functools import cache
 from importlib import metadata
 from typing import Any
 
@@ -17,6 +19,7 @@ from stevedore.exception import MultipleMatches, NoMatches
 
 from walletpass.errors import ConfigurationError, ProviderNotFound
 from walletpass.provider import PROVIDER_API_VERSION, Provider
+from walletpass.suggest import did_you_mean
 
 __all__ = [
     "NAMESPACE",
@@ -25,6 +28,7 @@ __all__ = [
     "clear_cache",
     "load_provider_class",
     "provider_info",
+    "published_providers",
     "register_provider",
     "unregister_provider",
 ]
@@ -107,11 +111,39 @@ def provider_info(name: str) -> ProviderInfo:
     raise _not_found(name)
 
 
+# "walletpass-pass2u; extra == \"pass2u\"": the provider named like the extra that installs it
+_EXTRA_REQUIREMENT = re.compile(r'^(walletpass-([A-Za-z0-9_.-]+?))\s*;\s*extra\s*==\s*"([^"]+)"')
+
+
+@cache
+def published_providers() -> dict[str, str]:
+    """Provider name -> the distribution that publishes it, for the providers walletpass itself
+    names as extras (``pip install walletpass[pass2u]``): the only packages an install hint may
+    name, because they are known to exist. Read from walletpass's own metadata."""
+    try:
+        requirements = metadata.requires("walletpass") or []
+    except metadata.PackageNotFoundError:
+        return {}
+    found: dict[str, str] = {}
+    for requirement in requirements:
+        matched = _EXTRA_REQUIREMENT.match(requirement)
+        if matched and matched.group(2) == matched.group(3):
+            found[matched.group(3)] = matched.group(1)
+    return found
+
+
 def _not_found(name: str) -> ProviderNotFound:
-    known = ", ".join(available_providers()) or "none"
+    installed = available_providers()
+    known = ", ".join(installed) or "none"
+    advice = [did_you_mean(name, installed)]
+    package = published_providers().get(name)
+    if package is not None:
+        advice.append(f"install it with: pip install {package}")
+    elif not advice[0]:
+        advice.append("a third-party provider is installed from its own package")
     return ProviderNotFound(
         f"no walletpass provider named {name!r} (installed: {known}); "
-        f"install it with: pip install walletpass-{name}",
+        + "; ".join(part for part in advice if part),
         provider=name,
     )
 

@@ -29,6 +29,7 @@ __all__ = [
     "TARGETS",
     "RowError",
     "RowSource",
+    "flatten_row",
     "parse_when",
     "read_rows",
     "row_to_pass",
@@ -69,10 +70,14 @@ _DATES = {"expires_at", "relevant_at"}
 class RowError(ValidationError):
     """A row that could not become a pass; ``row`` is its 1-based number among data rows."""
 
-    def __init__(self, row: int, problems: list[FieldProblem]) -> None:
+    def __init__(
+        self, row: int, problems: list[FieldProblem], *, external_id: str | None = None
+    ) -> None:
         reasons = "; ".join(f"{p.location}: {p.message}" for p in problems)
         super().__init__(f"row {row}: {reasons}", problems=problems)
         self.row = row
+        #: the row's external id as written in the file, so a refused row can be matched back
+        self.external_id = external_id
 
 
 @dataclass(frozen=True)
@@ -140,14 +145,20 @@ def row_to_pass(number: int, row: Mapping[str, Any], source: RowSource) -> Pass:
         if target == "barcode":
             target = "barcode.message"
         _put(data, target.split(".", 1) if "." in target else [target], value)
+    external_id = data.get("external_id")
+    external_id = str(external_id) if isinstance(external_id, str | int) else None
     if problems:
-        raise RowError(number, problems)
+        raise RowError(number, problems, external_id=external_id)
     if "template" not in data:
-        raise RowError(number, [FieldProblem("template", "no template column and no --template")])
+        raise RowError(
+            number,
+            [FieldProblem("template", "no template column and no --template")],
+            external_id=external_id,
+        )
     try:
         return Pass.model_validate(data)
     except ValidationError as exc:
-        raise RowError(number, list(exc.problems)) from None
+        raise RowError(number, list(exc.problems), external_id=external_id) from None
 
 
 def _put(data: dict[str, Any], path: list[str], value: Any) -> None:
@@ -214,16 +225,16 @@ def _jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowE
         if not isinstance(row, dict):
             yield number, RowError(number, [FieldProblem("row", "must be a JSON object")])
         else:
-            yield number, _flatten(row)
+            yield number, flatten_row(row)
 
 
-def _flatten(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
+def flatten_row(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:
     """``{"holder": {"name": "Ada"}}`` -> ``{"holder.name": "Ada"}`` (fields kept as a map)."""
     flat: dict[str, Any] = {}
     for key, value in row.items():
         name = f"{prefix}{key}"
         if isinstance(value, Mapping) and name in ("holder", "barcode", "colors", "fields"):
-            flat.update(_flatten(value, f"{name}."))
+            flat.update(flatten_row(value, f"{name}."))
         else:
             flat[name] = value
     return flat

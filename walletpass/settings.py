@@ -17,9 +17,23 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from walletpass.errors import ConfigurationError
+from walletpass.messages import problems_from_pydantic
 from walletpass.model import PassKind
+from walletpass.suggest import did_you_mean
 
-__all__ = ["ProviderSettings", "TemplateAlias", "load_settings", "secret_setting_names"]
+__all__ = [
+    "PATH_SETTING",
+    "ProviderSettings",
+    "TemplateAlias",
+    "load_settings",
+    "path_setting_names",
+    "secret_setting_names",
+]
+
+#: ``Field(json_schema_extra=PATH_SETTING)`` marks a setting that names a file or directory: a
+#: relative value in a configuration file is taken relative to that file, not to the directory
+#: the program happens to run in.
+PATH_SETTING: dict[str, Any] = {"format": "path"}
 
 
 class TemplateAlias(BaseModel):
@@ -81,6 +95,7 @@ class ProviderSettings(BaseModel):
     )
     ca_bundle: str | None = Field(
         default=None,
+        json_schema_extra=PATH_SETTING,
         description=(
             "CA certificates (a file or directory) to verify the vendor's certificate with "
             "(default: REQUESTS_CA_BUNDLE or CURL_CA_BUNDLE, else the bundled certifi store)"
@@ -135,6 +150,16 @@ def secret_setting_names(settings_cls: type[ProviderSettings]) -> frozenset[str]
     return frozenset(names)
 
 
+def path_setting_names(settings_cls: type[ProviderSettings]) -> frozenset[str]:
+    """Names of the settings declared with :data:`PATH_SETTING` (files and directories)."""
+    return frozenset(
+        name
+        for name, info in settings_cls.model_fields.items()
+        if isinstance(info.json_schema_extra, Mapping)
+        and info.json_schema_extra.get("format") == PATH_SETTING["format"]
+    )
+
+
 def load_settings(
     settings_cls: type[ProviderSettings], values: Mapping[str, Any], *, provider: str
 ) -> ProviderSettings:
@@ -142,22 +167,20 @@ def load_settings(
     valid = sorted(settings_cls.model_fields)
     unknown = sorted(set(values) - set(valid))
     if unknown:
+        described = ", ".join(
+            f"{name} ({hint})" if (hint := did_you_mean(name, valid)) else name for name in unknown
+        )
         raise ConfigurationError(
-            f"unknown setting(s) {', '.join(unknown)} for provider {provider!r}; "
+            f"unknown setting(s) {described} for provider {provider!r}; "
             f"valid settings: {', '.join(valid)}",
             provider=provider,
         )
     try:
         return settings_cls.model_validate(dict(values))
     except PydanticValidationError as exc:
-        problems = []
-        missing = []
-        for error in exc.errors(include_url=False, include_input=False):
-            where = ".".join(str(p) for p in error["loc"])
-            if error["type"] == "missing":
-                missing.append(where)
-            else:
-                problems.append(f"{where}: {error['msg']}")
+        found = problems_from_pydantic(exc, model=settings_cls, with_input=False)
+        missing = [p.location for p in found if p.message == "is required"]
+        problems = [f"{p.location}: {p.message}" for p in found if p.message != "is required"]
         parts = []
         if missing:
             prefix = "WALLETPASS_" + re.sub(r"[^A-Za-z0-9]", "_", provider).upper() + "_"
@@ -165,7 +188,12 @@ def load_settings(
             parts.append(f"missing setting(s) {', '.join(missing)} (e.g. set {env_hint})")
         if problems:
             parts.append("invalid setting(s): " + "; ".join(problems))
+        # Only a problem at the top names a setting; one inside templates is about alias keys.
+        tail = (
+            f"; valid settings: {', '.join(valid)}"
+            if any("." not in p.location for p in found)
+            else ""
+        )
         raise ConfigurationError(
-            f"provider {provider!r}: " + "; ".join(parts) + f"; valid settings: {', '.join(valid)}",
-            provider=provider,
+            f"provider {provider!r}: " + "; ".join(parts) + tail, provider=provider
         ) from None

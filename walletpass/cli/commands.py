@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
+import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -227,12 +228,36 @@ def _shown(name: str, value: Any, secret: bool) -> Any:
     return value
 
 
+def _effective_default(provider_cls: type[Provider], name: str, field: Any) -> tuple[Any, str]:
+    """The value an unset setting really has, and where that comes from."""
+    if name == "base_url" and provider_cls.default_base_url:
+        return provider_cls.default_base_url, "default: the vendor's API"
+    if name == "rate_limit":
+        rate = provider_cls.default_rate_limit
+        if rate:
+            return rate, "default: the vendor's documented rate"
+        return 0, "default: off (the vendor documents no rate)"
+    described = str(field.description or "")
+    if "(default: " in described:
+        return None, described[described.index("(default: ") + 1 :].rstrip(")")
+    return None, "default"
+
+
 def cmd_config_check(args: argparse.Namespace) -> int:
-    selection = select_provider(args)
+    from walletpass.errors import ConfigurationWarning
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", ConfigurationWarning)
+        selection = select_provider(args)
+        provider, missing = _missing(selection)
+    problems = [str(w.message) for w in caught if issubclass(w.category, ConfigurationWarning)]
+    for other in caught:
+        if not issubclass(other.category, ConfigurationWarning):
+            warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
     resolved = selection.resolved
-    settings_cls = load_provider_class(resolved.provider).Settings
+    provider_cls = load_provider_class(resolved.provider)
+    settings_cls = provider_cls.Settings
     secrets = secret_setting_names(settings_cls)
-    provider, missing = _missing(selection)
     try:
         values: dict[str, Any] = (
             dict(provider.settings) if provider is not None else dict(resolved.values)
@@ -241,29 +266,26 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         if provider is not None:
             provider.close()
     prefix = env_prefix(resolved.provider)
-    provider_cls = load_provider_class(resolved.provider)
-    if values.get("base_url") is None and provider_cls.default_base_url:
-        values["base_url"] = provider_cls.default_base_url
-    settings = {
-        name: {
-            "value": _shown(
-                name,
-                values[name] if name in values else field.get_default(call_default_factory=True),
-                name in secrets,
-            ),
-            "source": resolved.sources.get(name, "default"),
+    settings = {}
+    for name, field in settings_cls.model_fields.items():
+        value = values[name] if name in values else field.get_default(call_default_factory=True)
+        source = resolved.sources.get(name, "default")
+        if value is None and name not in resolved.sources:
+            value, source = _effective_default(provider_cls, name, field)
+        settings[name] = {
+            "value": _shown(name, value, name in secrets),
+            "source": source,
             "secret": name in secrets,
             "env": prefix + name.upper(),
         }
-        for name, field in settings_cls.model_fields.items()
-    }
     report = {
         "provider": resolved.provider,
         "provider_source": selection.provider_source,
         "config_file": str(resolved.file) if resolved.file else None,
         "settings": settings,
         "missing": missing,
-        "ok": not missing,
+        "problems": problems,
+        "ok": not missing and not problems,
     }
     if _json_wanted(args):
         _out(render.dump_json(report))
@@ -291,10 +313,17 @@ def cmd_config_check(args: argparse.Namespace) -> int:
                 ),
             )
         )
-        _out("\n" + ("ready: nothing is missing (nothing was sent)\n" if not missing else ""))
+        _out("\n" + ("ready: nothing is missing (nothing was sent)\n" if report["ok"] else ""))
+        for problem in problems:
+            _out(f"problem: {render.clean(problem)}\n")
     if missing:
         raise ConfigurationError(
             "configuration incomplete: " + "; ".join(missing), provider=resolved.provider
+        )
+    if problems:
+        raise ConfigurationError(
+            f"configuration has {len(problems)} problem(s): " + "; ".join(problems),
+            provider=resolved.provider,
         )
     return 0
 

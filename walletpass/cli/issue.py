@@ -23,9 +23,11 @@ from typing import IO, Any, Protocol
 from walletpass.cli import render
 from walletpass.cli.parser import UsageError
 from walletpass.cli.session import select_provider
+from walletpass.cli.survey import DuplicateRow, survey
 from walletpass.errors import OutcomeUnknown, ValidationError
 from walletpass.model import BulkItem, BulkResult
 from walletpass.rows import TARGETS, RowError, RowSource, read_rows, timezone_named
+from walletpass.suggest import did_you_mean
 
 __all__ = ["RESULT_COLUMNS", "cmd_issue", "count_rows", "results_path_for"]
 
@@ -68,9 +70,12 @@ def _mapping(pairs: list[tuple[str, str]] | None) -> dict[str, str]:
     for column, target in pairs or ():
         if target and target not in TARGETS and not target.startswith("fields."):
             known = ", ".join(sorted(TARGETS))
+            hint = did_you_mean(target, TARGETS)
             raise UsageError(
-                f"--map {column}={target}: unknown target {target!r}; use fields.<key> for a "
-                f"template field, an empty target to drop the column, or one of: {known}"
+                f"--map {column}={target}: unknown target {target!r}"
+                + (f" ({hint})" if hint else "")
+                + "; use fields.<key> for a template field, an empty target to drop the column, "
+                f"or one of: {known}"
             )
         mapping[column] = target
     return mapping
@@ -94,17 +99,23 @@ def _status(item: BulkItem) -> str:
         return "skipped" if item.skipped else "issued"
     if isinstance(item.error, OutcomeUnknown) or getattr(item.error, "outcome_unknown", False):
         return "unknown"
+    if isinstance(item.error, DuplicateRow):
+        return "duplicate"
     if isinstance(item.error, RowError):
         return "invalid"
     return "failed"
 
 
 def result_record(item: BulkItem) -> dict[str, Any]:
+    """One results line. Every outcome carries the input's row number and external id (a row
+    refused before it became a pass included), so each line can be matched back."""
     issued = item.issued
     error = item.error
+    row = getattr(error, "row", None)
+    external_id = item.external_id or getattr(error, "external_id", None)
     return {
-        "row": item.index + 1,
-        "external_id": item.external_id,
+        "row": row if isinstance(row, int) else item.index + 1,
+        "external_id": external_id if isinstance(external_id, str) else None,
         "status": _status(item),
         "pass_id": issued.id if issued else None,
         "vendor_id": issued.vendor_id if issued else None,
@@ -234,7 +245,10 @@ def cmd_issue(args: argparse.Namespace) -> int:
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     passes = read_rows(source_path, rows)  # checks the file's type and that it can be read
-    total = count_rows(source_path)
+    found = survey(source_path, rows)  # everything decided before anything is sent
+    total = found.rows
+    if found.duplicates:
+        passes = _without_duplicates(passes, found.duplicates)
     provider = select_provider(args).resolved.connect()
     shown = 0
     try:
@@ -273,6 +287,18 @@ def cmd_issue(args: argparse.Namespace) -> int:
         sys.stderr.write(f"... and {result.failed - shown} more failed rows: see {results_path}\n")
     _summary(args, result, results_path)
     return 0 if result.failed == 0 else 1
+
+
+def _without_duplicates(
+    passes: Iterator[Any], duplicates: dict[int, tuple[int, str]]
+) -> Iterator[Any]:
+    """The rows in order, each later row of a repeated external id replaced by its refusal."""
+    for number, item in enumerate(passes, start=1):
+        if number in duplicates:
+            first, external_id = duplicates[number]
+            yield DuplicateRow(number, first, external_id)
+        else:
+            yield item
 
 
 def _summary(args: argparse.Namespace, result: BulkResult, results_path: Path) -> None:

@@ -181,6 +181,13 @@ def _common_options() -> CliParser:
         help="print JSON for scripts instead of tables",
     )
     group.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        default=argparse.SUPPRESS,
+        help="no notices on stderr (errors and warnings are still shown)",
+    )
+    group.add_argument(
         "--debug",
         action="store_true",
         default=argparse.SUPPRESS,

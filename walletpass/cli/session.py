@@ -41,6 +41,7 @@ __all__ = [
 DEFAULT_PROVIDER = "fake"
 FAKE_FILE_NAME = "fake.sqlite3"
 PATH_DEFAULT_SOURCE = "default: the user data directory"
+NOTHING_CONFIGURED = "default: nothing configured"
 
 
 def user_data_dir(
@@ -91,7 +92,7 @@ def _provider_source(args: argparse.Namespace, env: Mapping[str, str], file: Pat
         return f"environment ({PROVIDER_ENV})"
     if file is not None and _file_names_provider(file):
         return str(file)
-    return "default: nothing configured"
+    return NOTHING_CONFIGURED
 
 
 def _file_names_provider(file: Path) -> bool:
@@ -133,7 +134,16 @@ def select_provider(args: argparse.Namespace, env: Mapping[str, str] | None = No
     if resolved.provider == DEFAULT_PROVIDER and not resolved.values.get("path"):
         resolved.values["path"] = str(default_fake_path(env))
         resolved.sources["path"] = PATH_DEFAULT_SOURCE
-    return Selection(resolved, _provider_source(args, env, resolved.file))
+    selection = Selection(resolved, _provider_source(args, env, resolved.file))
+    if selection.provider_source == NOTHING_CONFIGURED and not getattr(args, "quiet", False):
+        # A typo in WALLETPASS_PROVIDER or a file in another directory looks exactly like this:
+        # say once which provider is used and why, before anything else is printed.
+        sys.stderr.write(
+            f"walletpass: note: using the built-in {resolved.provider} provider (passes kept in "
+            f"{resolved.values.get('path')}) because no provider is configured: give "
+            f"--provider, set {PROVIDER_ENV}, or add {CONFIG_FILE_NAME} (--quiet hides this)\n"
+        )
+    return selection
 
 
 def describe_config_search() -> str:

@@ -26,12 +26,7 @@ def load_emulator(vendor: str, **options: Any) -> Any:
     """Build the emulator WSGI app of ``vendor`` with ``options`` (e.g. seeded models)."""
     found = [ep for ep in entry_points(group=EMULATOR_NAMESPACE) if ep.name == vendor]
     if not found:
-        names = ", ".join(available_emulators()) or "none installed"
-        raise ProviderNotFound(
-            f"no emulator for {vendor!r} (emulators available: {names}); "
-            f"install its provider package, e.g. pip install walletpass-{vendor}",
-            provider=vendor,
-        )
+        raise _no_emulator(vendor)
     if len({ep.value for ep in found}) > 1:
         raise ConfigurationError(
             f"two installed packages ship an emulator named {vendor!r}: "
@@ -52,3 +47,23 @@ def load_emulator(vendor: str, **options: Any) -> Any:
         raise ConfigurationError(
             f"the emulator for {vendor!r} does not accept these options: {exc}", provider=vendor
         ) from exc
+
+
+def _no_emulator(vendor: str) -> ProviderNotFound:
+    from walletpass.registry import available_providers, published_providers
+    from walletpass.suggest import did_you_mean
+
+    emulators = available_emulators()
+    names = ", ".join(emulators) or "none installed"
+    if vendor in available_providers():
+        advice = f"the {vendor!r} provider is installed but ships no emulator"
+    else:
+        advice = did_you_mean(vendor, emulators)
+        package = published_providers().get(vendor)
+        if not advice and package is not None:
+            advice = f"install its provider package: pip install {package}"
+    return ProviderNotFound(
+        f"no emulator for {vendor!r} (emulators available: {names})"
+        + (f"; {advice}" if advice else ""),
+        provider=vendor,
+    )

@@ -1,0 +1,244 @@
+"""What ``walletpass issue`` decides about an input file before it sends anything.
+
+One read of the file, in constant memory apart from an on-disk index of external ids, answers
+everything that depends on the command rather than on one row's data:
+
+- every ``--map`` column exists in the file (else exit 2, with "did you mean");
+- every column that will be sent somewhere can become that field: a column that would become a
+  template field under a name the model refuses (``Member No.``) is refused up front, never row
+  by row depending on whether its cell happens to be empty (exit 2, naming the ``--map`` that
+  fixes it);
+- no two columns go to the same place, and no column is named twice (exit 2);
+- there is a template: ``--template`` or a column that goes to ``template`` (exit 2);
+- external ids are unique: the **first row with an external id is issued; every later row with
+  the same id is not sent** and is reported with both row numbers (a deterministic rule, where
+  sending both made the winner depend on thread timing).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import sqlite3
+import tempfile
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from walletpass.cli.parser import UsageError
+from walletpass.errors import FieldProblem, ValidationError
+from walletpass.rows import RowError, RowSource, flatten_row
+from walletpass.suggest import did_you_mean
+
+__all__ = ["DuplicateRow", "Survey", "survey"]
+
+#: Distinct keys tracked in a JSON Lines file; a file with more is not a table.
+MAX_COLUMNS = 10_000
+
+
+class DuplicateRow(RowError):
+    """A row whose external id an earlier row already has; it is not sent."""
+
+    def __init__(self, row: int, first: int, external_id: str) -> None:
+        super().__init__(
+            row,
+            [
+                FieldProblem(
+                    "external_id",
+                    f"{external_id!r} is also the external id of row {first}: row {first} is "
+                    f"issued and row {row} is not sent (each external id once per file)",
+                )
+            ],
+        )
+        self.first = first
+        self.external_id = external_id
+
+
+@dataclass
+class Survey:
+    """What one read of the input found."""
+
+    rows: int = 0
+    columns: list[str] = field(default_factory=list)
+    #: later row number -> (first row number, external id)
+    duplicates: dict[int, tuple[int, str]] = field(default_factory=dict)
+
+
+def survey(path: Path, source: RowSource) -> Survey:
+    """Read ``path`` once and refuse (``UsageError``) what no row could get right."""
+    found = Survey()
+    with _IdIndex() as ids:
+        rows = _csv(path, found) if path.suffix.lower() == ".csv" else _jsonl(path, found)
+        for number, row in rows:
+            found.rows = number
+            value = next(
+                (
+                    cell
+                    for column, cell in row.items()
+                    if cell not in (None, "") and source.target_of(column) == "external_id"
+                ),
+                None,
+            )
+            if isinstance(value, str | int) and not isinstance(value, bool):
+                first = ids.first_row(str(value), number)
+                if first != number:
+                    found.duplicates[number] = (first, str(value))
+    _check_columns(found.columns, source)
+    return found
+
+
+def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            reader = csv.reader(handle)
+            header = next(reader, None)
+            if header is None:
+                raise UsageError(f"{path}: the file is empty (a CSV needs a header row)")
+            _check_header(header)
+            found.columns = header
+            for number, cells in enumerate(reader, start=1):
+                yield number, dict(zip(header, cells, strict=False))
+    except UnicodeDecodeError:
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"{path.name} is not UTF-8 text")]
+        ) from None
+    except csv.Error as exc:
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"{path.name} is not a readable CSV file: {exc}")]
+        ) from None
+    except OSError as exc:
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"cannot read {path}: {exc.strerror}")]
+        ) from None
+
+
+def _jsonl(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    seen: dict[str, None] = {}
+    try:
+        with path.open(encoding="utf-8-sig") as handle:
+            number = 0
+            for line in handle:
+                if not line.strip():
+                    continue
+                number += 1
+                try:
+                    row = json.loads(line)
+                except ValueError:
+                    row = None
+                if not isinstance(row, dict):
+                    yield number, {}  # the row reports itself when it is read for sending
+                    continue
+                flat = flatten_row(row)
+                if len(seen) < MAX_COLUMNS:
+                    seen.update(dict.fromkeys(flat))
+                yield number, flat
+    except UnicodeDecodeError:
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"{path.name} is not UTF-8 text")]
+        ) from None
+    except OSError as exc:
+        raise ValidationError.from_problems(
+            [FieldProblem("file", f"cannot read {path}: {exc.strerror}")]
+        ) from None
+    found.columns = list(seen)
+
+
+def _check_header(header: list[str]) -> None:
+    positions: dict[str, int] = {}
+    for position, name in enumerate(header, start=1):
+        if name in positions:
+            raise UsageError(
+                f"the header names column {name!r} twice (columns {positions[name]} and "
+                f"{position}): one would silently replace the other; rename one"
+            )
+        positions[name] = position
+
+
+def _check_columns(columns: list[str], source: RowSource) -> None:
+    """Every problem of the command against this header, in one usage error."""
+    from walletpass.model import Pass
+
+    problems: list[str] = []
+    present = set(columns)
+    for column in source.mapping:
+        if column not in present:
+            hint = did_you_mean(column, columns)
+            listed = ", ".join(repr(c) for c in columns[:20]) or "none"
+            problems.append(
+                f"--map {column}=...: the file has no column {column!r}"
+                + (f" ({hint})" if hint else "")
+                + f"; its columns: {listed}"
+            )
+    where: dict[str, str] = {}
+    for position, column in enumerate(columns, start=1):
+        target = source.target_of(column)
+        if target is None:
+            continue
+        if target in where:
+            problems.append(
+                f"columns {where[target]!r} and {column!r} both go to {target}: one would "
+                f"silently replace the other; drop one with --map '{column}='"
+            )
+            continue
+        where[target] = column
+        if not target.startswith("fields."):
+            continue
+        key = target.removeprefix("fields.")
+        try:
+            Pass.model_validate({"template": "t", "fields": {key: "x"}})
+        except ValidationError as exc:
+            reason = "; ".join(p.message for p in exc.problems)
+            name = f"column {column!r}" if column else f"column {position} (no name)"
+            mapped = column in source.mapping
+            advice = (
+                f"map it to a valid key (--map '{column}=fields.{_suggested_key(key)}') or drop "
+                f"it (--map '{column}=')"
+                if column
+                else "name it in the header row or remove it"
+            )
+            problems.append(
+                f"{name} {'is mapped to' if mapped else 'would become'} template field "
+                f"{key!r}, which cannot be a field key ({reason}): {advice}"
+            )
+    if source.template is None and "template" not in where:
+        problems.insert(
+            0,
+            "no template: give --template NAME, or a column that goes to template "
+            "(a 'template' column or --map 'COLUMN=template')",
+        )
+    if problems:
+        raise UsageError("; ".join(problems))
+
+
+def _suggested_key(key: str) -> str:
+    cleaned = "_".join(key.split()).strip("._") or "field"
+    return cleaned[:128]
+
+
+class _IdIndex:
+    """External id -> the first row that has it, kept in a temporary SQLite file so that a
+    million-row export costs disk, not memory."""
+
+    def __enter__(self) -> _IdIndex:
+        self._dir = tempfile.TemporaryDirectory(prefix="walletpass-ids-")
+        self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite3")
+        self._db.execute("PRAGMA journal_mode=OFF")
+        self._db.execute("PRAGMA synchronous=OFF")
+        self._db.execute(
+            "CREATE TABLE ids (external_id TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID"
+        )
+        return self
+
+    def first_row(self, external_id: str, row: int) -> int:
+        self._db.execute(
+            "INSERT OR IGNORE INTO ids (external_id, row) VALUES (?, ?)", (external_id, row)
+        )
+        found = self._db.execute(
+            "SELECT row FROM ids WHERE external_id = ?", (external_id,)
+        ).fetchone()
+        return int(found[0])
+
+    def __exit__(self, *exc: object) -> None:
+        self._db.close()
+        self._dir.cleanup()
