@@ -265,6 +265,10 @@ class FakeProvider(Provider):
         self._calls: list[RecordedCall] = []
         self._calls_lock = threading.Lock()
 
+    @property
+    def label(self) -> str:
+        return f"fake(profile={self.profile})" if self.profile else self.name
+
     def __repr__(self) -> str:
         profile = f" profile={self.profile!r}" if self.profile else ""
         return f"<FakeProvider{profile} passes={self._store.count()}>"

@@ -279,6 +279,12 @@ class Provider:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def label(self) -> str:
+        """How errors and warnings name this provider (``ProviderError.provider``): its name, or
+        for a provider imitating another, both (the fake: ``fake(profile=pass2u)``)."""
+        return self.name
+
     def __repr__(self) -> str:
         base = self.settings.base_url or self.default_base_url
         return f"<{type(self).__name__} name={self.name!r} base_url={base!r}>"
@@ -348,7 +354,7 @@ class Provider:
     def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
         """Look a pass up by its external id (RECOVERABLE creates); ``None`` when absent."""
         raise UnsupportedOperation(
-            f"{self.name} cannot look passes up by external id", provider=self.name
+            f"{self.label} cannot look passes up by external id", provider=self.label
         )
 
     # build/parse hooks: implemented by providers for the operations they declare
@@ -392,7 +398,7 @@ class Provider:
     def _missing_hook(self, hook: str) -> WalletPassError:
         return UnsupportedOperation(
             f"{type(self).__name__} declares this operation but does not implement {hook}()",
-            provider=self.name,
+            provider=self.label,
         )
 
     # ------------------------------------------------------------------------------------
@@ -455,8 +461,8 @@ class Provider:
         errors with ``outcome_unknown``. Providers that report tickets implement it.
         """
         raise UnsupportedOperation(
-            f"{self.name} does not follow background batches",
-            provider=self.name,
+            f"{self.label} does not follow background batches",
+            provider=self.label,
             operation="follow_batch",
         )
 
@@ -496,7 +502,7 @@ class Provider:
         raise InvalidResponse(
             f"unexpected response to {response.method} {response.path}: "
             f"{type(problem).__name__}: {problem}",
-            provider=self.name,
+            provider=self.label,
             status=response.status,
             request_id=response.request_id,
             outcome_unknown=acted,
@@ -535,7 +541,7 @@ class Provider:
                 for text in (texts if isinstance(texts, list | tuple) else [str(texts)])
             ]
             return error_cls(
-                f"{self.name} refused the request: {message}", problems=problems, **kwargs
+                f"{self.label} refused the request: {message}", problems=problems, **kwargs
             )
         return error_cls(message, **kwargs)
 
@@ -675,7 +681,7 @@ class Provider:
         checked = self._coerce(change, PassUpdate, "change")
         if checked.is_empty():
             raise ValidationError.from_problems(
-                [FieldProblem("change", "the update changes nothing")], provider=self.name
+                [FieldProblem("change", "the update changes nothing")], provider=self.label
             )
         checked = self._rename_update_fields(checked_id, checked)
         used = features_in_use(checked)
@@ -689,8 +695,8 @@ class Provider:
         if declaration.support is Support.NONE:
             op = str(operation)
             raise UnsupportedOperation(
-                f"{self.name} does not support {op}: {declaration.note}",
-                provider=self.name,
+                f"{self.label} does not support {op}: {declaration.note}",
+                provider=self.label,
                 operation=op,
                 alternative=declaration.note,
             )
@@ -804,7 +810,7 @@ class Provider:
                 [
                     FieldProblem(
                         "fields",
-                        f"{self.name} pass ids do not name their template and {self.name} "
+                        f"{self.label} pass ids do not name their template and {self.label} "
                         "cannot read a pass back, so template-alias field names cannot be "
                         "translated here: use the vendor's field names in this update",
                     )
@@ -823,9 +829,9 @@ class Provider:
         if refused:
             described = "; ".join(f"{c.value} ({self.capabilities[c].note})" for c in refused)
             raise UnsupportedFeature(
-                f"{self.name} cannot carry: {described}",
+                f"{self.label} cannot carry: {described}",
                 features=[c.value for c in refused],
-                provider=self.name,
+                provider=self.label,
                 operation=operation,
             )
         for cap in unsupported:
@@ -838,7 +844,7 @@ class Provider:
                 return
             self._warned.add(cap.value)
         warnings.warn(
-            f"{self.name} cannot carry {cap.value!r}; it was dropped "
+            f"{self.label} cannot carry {cap.value!r}; it was dropped "
             f"(lenient mode): {self.capabilities[cap].note}",
             UnsupportedFeatureWarning,
             stacklevel=5,
@@ -859,11 +865,11 @@ class Provider:
             if limit is not None and count > limit:
                 problems.append(
                     FieldProblem(
-                        cap.value, f"{self.name} allows at most {limit} items, got {count} items"
+                        cap.value, f"{self.label} allows at most {limit} items, got {count} items"
                     )
                 )
         if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation=operation)
+            raise ValidationError.from_problems(problems, provider=self.label, operation=operation)
 
     @contextlib.contextmanager
     def _guard(self, operation: str) -> Iterator[None]:
@@ -871,12 +877,12 @@ class Provider:
         try:
             yield
         except WalletPassError as exc:
-            exc.with_context(provider=self.name, operation=operation)
+            exc.with_context(provider=self.label, operation=operation)
             raise
         except Exception as exc:
             raise WalletPassError(
-                f"unexpected {type(exc).__name__} in {self.name}.{operation}: {exc}",
-                provider=self.name,
+                f"unexpected {type(exc).__name__} in {self.label}.{operation}: {exc}",
+                provider=self.label,
                 operation=operation,
             ) from scrub_exception(exc)
 

@@ -132,7 +132,9 @@ def _hint(exc: Exception) -> str:
     from walletpass.errors import AuthenticationError, ProviderUnavailable, RateLimited
 
     if isinstance(exc, AuthenticationError) and exc.provider:
-        return f" (check the API key in {env_prefix(exc.provider)}API_KEY)"
+        # an imitation is labelled "fake(profile=...)": its settings are the fake's
+        name = exc.provider.split("(", 1)[0]
+        return f" (check the API key in {env_prefix(name)}API_KEY)"
     if isinstance(exc, RateLimited):
         return " (the vendor's rate limit was reached; try again shortly)"
     if isinstance(exc, ProviderUnavailable):

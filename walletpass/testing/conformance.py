@@ -358,7 +358,7 @@ class ProviderConformance:
             return
         with pytest.raises(NotFound) as caught:
             provider.get(conformance.missing_id)
-        assert caught.value.provider == provider.name
+        assert caught.value.provider == provider.label
 
     def test_unsupported_operations_raise_before_sending(
         self, conformance: ConformanceSetup
