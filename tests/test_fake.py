@@ -513,7 +513,7 @@ def test_a_profile_refuses_what_that_vendor_would_and_stores_the_rest(tiny: str)
                 )
             )
         assert [(p.location, p.message) for p in limit.value.problems] == [
-            ("locations", "fake allows at most 2 items, got 3 items")
+            ("locations", "fake(profile=tinyvendor) allows at most 2 items, got 3 items")
         ]
         with pytest.raises(ValidationError, match="template ids are numbers"):
             wallet.create(Pass(template="vip-ticket"))
