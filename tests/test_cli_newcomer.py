@@ -431,9 +431,11 @@ def test_config_check_shows_the_effective_default_rate(
     assert report["settings"]["rate_limit"]["value"] == 100.0
     assert report["settings"]["rate_limit"]["source"] == "default: the vendor's documented rate"
     table = cli("-p", "pass2u", "config", "check").out
-    assert not [
-        line for line in table.splitlines() if line.startswith("rate_limit") and "not set" in line
-    ]
+    [row] = [line for line in table.splitlines() if line.split()[:1] == ["rate_limit"]]
+    assert row.split()[1] == "100.0"
+    # a setting left unset says what that means instead of a bare "not set"
+    [proxy] = [line for line in table.splitlines() if line.split()[:1] == ["proxy"]]
+    assert "default: HTTPS_PROXY" in proxy
 
 
 def test_a_newcomer_sees_one_notice_across_processes(tmp_path: Path) -> None:

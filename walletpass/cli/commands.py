@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import re
 import sys
 import warnings
 from collections.abc import Callable, Iterator
@@ -237,10 +238,9 @@ def _effective_default(provider_cls: type[Provider], name: str, field: Any) -> t
         if rate:
             return rate, "default: the vendor's documented rate"
         return 0, "default: off (the vendor documents no rate)"
-    described = str(field.description or "")
-    if "(default: " in described:
-        return None, described[described.index("(default: ") + 1 :].rstrip(")")
-    return None, "default"
+    # a description says what an unset value means as "(...; default: what happens)"
+    said = re.search(r"\bdefault: ([^)]*)", str(field.description or ""))
+    return None, f"default: {said.group(1).strip()}" if said else "default"
 
 
 def cmd_config_check(args: argparse.Namespace) -> int:
