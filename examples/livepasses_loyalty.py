@@ -23,7 +23,19 @@ PRIYA = Holder(first_name="Priya", last_name="Shah", email="priya@example.com")
 
 def main() -> None:
     with EmulatorServer(LivepassesEmulator(stamp_cooldown=60)) as server:
-        wallet = walletpass.connect("livepasses", base_url=server.url, api_key=DEFAULT_API_KEY)
+        wallet = walletpass.connect(
+            "livepasses",
+            base_url=server.url,
+            api_key=DEFAULT_API_KEY,
+            # Livepasses documents no template type but EventTicket: say which kind each
+            # template is, so redeem() picks the right verb (stamp, gift card, gym check-in).
+            templates={
+                "tmpl-loyalty": {"id": "tmpl-loyalty", "kind": "loyalty"},
+                "tmpl-coupon": {"id": "tmpl-coupon", "kind": "coupon"},
+                "tmpl-giftcard": {"id": "tmpl-giftcard", "kind": "gift_card"},
+                "tmpl-membership": {"id": "tmpl-membership", "kind": "membership"},
+            },
+        )
         print(f"1. connected to {wallet.name!r} at {server.url} (Livepasses emulator)")
         for template in wallet.list_templates(status="Active"):
             print(f"   template {template.id:<16} {template.type:<12} {template.name}")

@@ -56,9 +56,19 @@ def connect(server: EmulatorServer, api_key: str) -> Iterator[Connections[Livepa
         yield connections
 
 
+#: Template aliases stating the kind of each seeded template: Livepasses attests no template type
+#: but EventTicket, so redeem() learns the verb of the others from configuration (issue 16).
+SEEDED_KINDS = {
+    "tmpl-loyalty": {"id": "tmpl-loyalty", "kind": "loyalty"},
+    "tmpl-coupon": {"id": "tmpl-coupon", "kind": "coupon"},
+    "tmpl-membership": {"id": "tmpl-membership", "kind": "membership"},
+    "tmpl-giftcard": {"id": "tmpl-giftcard", "kind": "gift_card"},
+}
+
+
 @pytest.fixture
 def wallet(connect: Callable[..., LivepassesProvider]) -> LivepassesProvider:
-    return connect()
+    return connect(templates=SEEDED_KINDS)
 
 
 @pytest.fixture

@@ -176,7 +176,12 @@ def test_seeded_templates_serve_a_provider() -> None:
         "lp_test_custom", [EmulatedTemplate("gym-1", "Gym", TemplateType.MEMBERSHIP)]
     )
     with EmulatorServer(emulator) as server:
-        wallet = LivepassesProvider(api_key="lp_test_custom", base_url=server.url)
-        issued = wallet.create(Pass(template="gym-1", holder=Holder(name="Ada Lovelace")))
+        # The template alias states the kind: Livepasses documents no type name but EventTicket.
+        wallet = LivepassesProvider(
+            api_key="lp_test_custom",
+            base_url=server.url,
+            templates={"gym": {"id": "gym-1", "kind": "membership"}},
+        )
+        issued = wallet.create(Pass(template="gym", holder=Holder(name="Ada Lovelace")))
         assert wallet.redeem(issued.id).method == "membership/check-in"
         wallet.close()

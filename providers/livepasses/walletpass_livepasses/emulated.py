@@ -30,11 +30,17 @@ def new_id(prefix: str, size: int = 12) -> str:
 
 @dataclass
 class EmulatedTemplate:
-    """A template as designed in the dashboard (or created through the API)."""
+    """A template as designed in the dashboard (or created through the API).
+
+    ``type``: only ``EventTicket`` is a value the vendor's SDKs attest; the other
+    :class:`TemplateType` names are inferences walletpass shares with the emulator. Any other text
+    (e.g. ``"Generic"``) is served as given, and its passes behave as multi-use passes of no
+    known family: ``/redeem`` refuses them with 422 ``OPERATION_NOT_ALLOWED``, as the vendor does.
+    """
 
     id: str
     name: str
-    type: TemplateType
+    type: TemplateType | str
     status: TemplateStatus = TemplateStatus.ACTIVE
     description: str | None = None
     business_features: dict[str, Any] = field(default_factory=dict)
@@ -105,7 +111,7 @@ class StoredPass:
 
     id: str
     template_id: str
-    template_type: TemplateType
+    template_type: TemplateType | str
     customer: dict[str, Any]
     business_data: dict[str, Any]
     personalizations: dict[str, Any]

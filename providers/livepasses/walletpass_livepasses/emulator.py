@@ -413,7 +413,7 @@ class LivepassesEmulator(EmulatorApp):
             businessMetrics={
                 "totalRevenue": _json_number(revenue),
                 "revenueByType": {},
-                "distributionByType": {template.type.value: len(entries)},
+                "distributionByType": {str(template.type): len(entries)},
             },
         )
         return self.ok(answer)
@@ -566,7 +566,7 @@ class LivepassesEmulator(EmulatorApp):
             "holderName": stored.holder_name,
             "holderEmail": stored.email,
             "confirmationCode": stored.confirmation_code,
-            "passType": stored.template_type.value,
+            "passType": str(stored.template_type),
             "hasApplePass": True,
             "hasGooglePass": True,
             "createdAt": _timestamp(stored.created_at),
@@ -774,18 +774,18 @@ class LivepassesEmulator(EmulatorApp):
         if stored.status is VendorStatus.CANCELLED:
             raise _Refused(422, "OPERATION_NOT_ALLOWED", f"Pass {stored.id} was cancelled.")
         accepted = body.get("acceptedTypes")
-        if accepted and stored.template_type.value not in accepted:
+        if accepted and str(stored.template_type) not in accepted:
             raise _Refused(
                 422,
                 "OPERATION_NOT_ALLOWED",
-                f"Pass {stored.id} is a {stored.template_type.value}, not one of {accepted}.",
+                f"Pass {stored.id} is a {stored.template_type!s}, not one of {accepted}.",
             )
 
     def _wrong_verb(self, stored: StoredPass, verb: str) -> _Refused:
         return _Refused(
             422,
             "OPERATION_NOT_ALLOWED",
-            f"A {stored.template_type.value} pass cannot be used with {verb}.",
+            f"A {stored.template_type!s} pass cannot be used with {verb}.",
         )
 
     def _result(
@@ -1001,7 +1001,7 @@ class LivepassesEmulator(EmulatorApp):
             raise _Refused(404, "PASS_NOT_FOUND", "The scanned value matches no pass.")
         self._refresh(stored)
         self._redeemable(stored, {})
-        handlers: dict[TemplateType, Callable[[StoredPass, Mapping[str, Any]], dict[str, Any]]] = {
+        handlers: dict[str, Callable[[StoredPass, Mapping[str, Any]], dict[str, Any]]] = {
             TemplateType.EVENT_TICKET: self._check_in,
             TemplateType.COUPON: self._coupon,
             TemplateType.MEMBERSHIP: self._membership,
@@ -1018,7 +1018,7 @@ class LivepassesEmulator(EmulatorApp):
         return {
             "id": template.id,
             "name": template.name,
-            "type": template.type.value,
+            "type": str(template.type),
             "status": template.status.value,
             "passCount": sum(1 for p in self.passes.values() if p.template_id == template.id),
             "createdAt": _timestamp(template.created_at),
@@ -1044,7 +1044,7 @@ class LivepassesEmulator(EmulatorApp):
             t
             for t in self.templates.values()
             if (status is None or t.status.value.casefold() == status.casefold())
-            and (kind is None or t.type.value.casefold() == kind.casefold())
+            and (kind is None or str(t.type).casefold() == kind.casefold())
             and (not term or term in t.name.casefold())
         ]
         sort_by = request.arg("sortBy") or "createdAt"

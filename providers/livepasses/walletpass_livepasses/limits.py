@@ -130,7 +130,12 @@ class BatchState(StrEnum):
 
 
 class TemplateType(StrEnum):
-    """A template's ``type`` (and a pass's ``passType``): one per documented verb family."""
+    """A template's ``type`` (and a pass's ``passType``): one per documented verb family.
+
+    Only ``EventTicket`` is attested (the SDKs' fixtures); the other names are *inferred* from the
+    verb families and shared with the emulator. The provider never routes a redemption on an
+    inferred name: the kind must be stated (``options``, or the template alias).
+    """
 
     EVENT_TICKET = "EventTicket"
     LOYALTY = "Loyalty"

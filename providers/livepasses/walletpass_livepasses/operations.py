@@ -398,7 +398,7 @@ class VendorOperations(LivepassesBase):
         return wire.request(
             "POST",
             f"{wire.PASSES}/template",
-            Safety.IDEMPOTENT,
+            Safety.UNSAFE,
             ids=(("templateId", template_id),),
             tail="push",
             body=body,

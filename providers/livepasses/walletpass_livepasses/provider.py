@@ -48,8 +48,9 @@ __all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
 
 _TEMPLATE_LEVEL = "design is template-level on Livepasses (set it in the template)"
 _KIND_NOTE = (
-    "the template's type decides; redeem() uses the kind given in options, else looks the "
-    "template's type up"
+    "the template's type decides; redeem() uses the kind given in options, else the template "
+    "alias's kind, else the template's type if it is EventTicket (type names other than "
+    "EventTicket are inferred)"
 )
 
 CAPABILITIES = Capabilities(
@@ -70,11 +71,13 @@ CAPABILITIES = Capabilities(
             "PUT /api/passes/{id} {updatedFields (verbatim keys), messageBody, notify}"
         ),
         Capability.REDEEM: native(
-            "the verb of the pass's template type: event ticket -> /check-in, coupon -> "
-            "/redeem-coupon, loyalty -> /stamp (with amount: /loyalty/transact spend), "
-            "membership -> /membership/check-in, gift card -> /giftcard/redeem (amount "
-            "required), other -> /redeem; the type comes from options kind/endpoint or a "
-            "lookup of the pass and its template"
+            "the verb of the pass's kind: event ticket -> /check-in, coupon -> /redeem-coupon, "
+            "loyalty -> /stamp (with amount: /loyalty/transact spend), membership -> "
+            "/membership/check-in, gift card -> /giftcard/redeem (amount required), other "
+            "kinds -> /redeem; the kind comes from options kind (or endpoint), else the "
+            "template alias of the pass's template, else the template's type when it is "
+            "EventTicket (the only type value Livepasses attests); any other template is "
+            "refused before sending, naming these options"
         ),
         Capability.DELETE: none(
             "Livepasses documents no deletion: expire the pass with "
@@ -201,7 +204,8 @@ CAPABILITIES = Capabilities(
         ),
         "get_batch_status": native("GET /api/passes/batch/{id}/status"),
         "push_template_update": native(
-            "POST /api/passes/template/{id}/push {updatedFields, reason} (all eligible passes)"
+            "POST /api/passes/template/{id}/push {updatedFields, reason} (all eligible passes); "
+            "it notifies holders, so it is never repeated once it may have been received"
         ),
         "bulk_update": emulated(
             "one PUT /api/passes/{id} per pass, sent concurrently (0.1.0's /bulk-update is gone)"
@@ -739,21 +743,45 @@ class LivepassesProvider(VendorOperations):
     def _endpoint_for(
         self, pass_id: str, amount: Decimal | None, kind: PassKind | None
     ) -> Endpoint:
-        """The redemption verb for this pass: from the kind given, else its template's type."""
-        if kind is not None:
-            template_type = limits.KIND_TEMPLATE_TYPES.get(kind)
-        else:
+        """The redemption verb for this pass, from attested facts only.
+
+        In order: the kind given (``options['kind']``); the kind the template alias of the pass's
+        template states; the template's type when it is ``EventTicket``, the one type value the
+        vendor's SDKs attest. Livepasses publishes no other type names (``Loyalty``, ``Coupon``...
+        are inferences), and ``/redeem`` refuses multi-use passes, so any other template is
+        refused here, before a redemption is sent, naming the ways to say which verb applies.
+        """
+        if kind is None:
             found = self._fetch(
                 self.build_lookup(pass_id),
                 "redeem",
                 lambda data: payloads.issued_from_lookup(data, provider=self.name),
             )
-            template_type = self.template_type(found.template) if found.template else None
+            kind = self._alias_kind(found.template)
+            if kind is None:
+                found_type = self.template_type(found.template) if found.template else None
+                if found_type is not TemplateType.EVENT_TICKET:
+                    raise ValidationError.from_problems(
+                        [FieldProblem("options", _unattested_type(found.template, found_type))],
+                        provider=self.name,
+                        operation="redeem",
+                    )
+                kind = PassKind.EVENT_TICKET
+        template_type = limits.KIND_TEMPLATE_TYPES.get(kind)
         if template_type is TemplateType.LOYALTY and amount is not None:
             return Endpoint.LOYALTY
         if template_type is None:
             return Endpoint.REDEEM
         return limits.TYPE_ENDPOINTS.get(template_type, Endpoint.REDEEM)
+
+    def _alias_kind(self, template: str | None) -> PassKind | None:
+        """The kind a configured template alias states for vendor template ``template``."""
+        kinds = {
+            alias.kind
+            for alias in self.settings.templates.values()
+            if alias.id == template and alias.kind is not None
+        }
+        return kinds.pop() if len(kinds) == 1 else None
 
     # -- list ----------------------------------------------------------------------------------
 
@@ -827,6 +855,20 @@ class LivepassesProvider(VendorOperations):
 
 
 _ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))
+
+
+def _unattested_type(template: str | None, found: TemplateType | None) -> str:
+    shown = repr(found.value) if found else "not a name walletpass knows"
+    return (
+        f"walletpass cannot tell which verb redeems a pass of template {template!r} (type "
+        f"{shown}): Livepasses documents no template type but EventTicket (-> /check-in), and "
+        "/redeem refuses multi-use passes. Say which verb applies with "
+        f"options={{'kind': ...}} ({', '.join(sorted(k.value for k in limits.KIND_TEMPLATE_TYPES))}"
+        f"), options={{'endpoint': ...}} ({', '.join(sorted(_ENDPOINTS))}), or kind in the "
+        "template alias of this template"
+    )
+
+
 _LIST_EXTRA: dict[str, type] = {"search_term": str, "sort_by": str, "sort_descending": bool}
 
 

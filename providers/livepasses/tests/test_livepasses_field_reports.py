@@ -1,0 +1,96 @@
+"""Field reports (issue 16) on Livepasses, through its emulator over HTTP on 127.0.0.1:
+redemption routing rests only on attested facts (9), and a notification push is never repeated
+once it may have been received (10)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from walletpass_livepasses import LivepassesProvider
+from walletpass_livepasses.emulated import EmulatedTemplate, default_templates
+from walletpass_livepasses.emulator import DEFAULT_API_KEY, LivepassesEmulator
+
+from walletpass import Balance, Holder, Pass, PassKind, PassStatus, ValidationError
+from walletpass.errors import WalletPassError
+from walletpass.testing.emulator import EmulatorServer, Fault
+
+HOLDER = Holder(name="Mara Okafor", email="mara@example.org")
+
+
+@pytest.fixture
+def generic_emulator() -> LivepassesEmulator:
+    # A template whose type is a name Livepasses never documented ("Generic"), beside the seeds.
+    generic = EmulatedTemplate("tmpl-generic", "Members lounge", "Generic")
+    return LivepassesEmulator(DEFAULT_API_KEY, [*default_templates(), generic])
+
+
+def _redemptions(emulator: LivepassesEmulator) -> list[str]:
+    return [e.path for e in emulator.journal.find("POST", r"/api/passes/[^/]+/.+")]
+
+
+def test_9_a_generic_template_is_never_sent_to_redeem(generic_emulator) -> None:
+    with EmulatorServer(generic_emulator) as server:
+        wallet = LivepassesProvider(api_key=DEFAULT_API_KEY, base_url=server.url, max_retries=0)
+        try:
+            issued = wallet.create(Pass(template="tmpl-generic", holder=HOLDER))
+            with pytest.raises(ValidationError) as caught:
+                wallet.redeem(issued.id)
+            message = str(caught.value)
+            assert "'tmpl-generic'" in message and "options={'kind': ...}" in message
+            assert "template alias" in message
+            assert _redemptions(generic_emulator) == []
+        finally:
+            wallet.close()
+
+
+def test_9_an_inferred_type_name_routes_nothing_without_a_stated_kind(connect, emulator) -> None:
+    wallet = connect()  # no template aliases
+    card = wallet.create(
+        Pass(
+            template="tmpl-loyalty",
+            kind=PassKind.LOYALTY,
+            holder=HOLDER,
+            balance=Balance(amount=Decimal(10)),
+        )
+    )
+    with pytest.raises(ValidationError) as caught:
+        wallet.redeem(card.id)
+    assert "'Loyalty'" in str(caught.value)
+    assert _redemptions(emulator) == []
+    # The verb given by the kind, or by the template alias, is used.
+    assert wallet.redeem(card.id, options={"kind": "loyalty"}).method == "stamp"
+    aliased = connect(templates={"club": {"id": "tmpl-loyalty", "kind": "loyalty"}})
+    assert aliased.redeem(card.id, amount=1).method == "loyalty/transact"
+
+
+def test_9_event_tickets_are_routed_by_their_attested_type(connect, emulator) -> None:
+    wallet = connect()
+    ticket = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    assert wallet.redeem(ticket.id).method == "check-in"
+
+
+# 502/504: a gateway answered, the backend may have acted (walletpass.retry.GATEWAY_STATUSES).
+@pytest.mark.parametrize("status", [502, 504])
+def test_10_a_notification_push_is_not_repeated_after_a_gateway_error(
+    connect, emulator, status: int
+) -> None:
+    wallet = connect(max_retries=3)
+    wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    emulator.inject(Fault.respond(status), method="POST", path=r".*/push", times=3)
+    with pytest.raises(WalletPassError) as caught:
+        wallet.push_template_update("tmpl-001", {"gate": "Gate C"})
+    assert caught.value.outcome_unknown is True
+    assert len(emulator.journal.find("POST", r".*/push")) == 1
+
+
+def test_10_a_push_whose_answer_is_lost_is_not_repeated(connect, emulator) -> None:
+    wallet = connect(max_retries=3)
+    issued = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    emulator.inject(Fault.reset_after(), method="POST", path=r".*/push")
+    with pytest.raises(Exception) as caught:
+        wallet.push_template_update("tmpl-001", {"gate": "Gate C"})
+    assert getattr(caught.value, "outcome_unknown", False) is True
+    assert len(emulator.journal.find("POST", r".*/push")) == 1
+    assert emulator.stored(issued.id).updated_fields == {"gate": "Gate C"}
+    assert wallet.get(issued.id).status is not PassStatus.REDEEMED
