@@ -56,7 +56,8 @@ def sell_ticket(order: Order) -> None:
             )
         )
         print(f"   [{wallet.name}] issued   {ticket.id} status={ticket.status}")
-        print(f"   [{wallet.name}] template {ticket.template} (logical name: vip-ticket)")
+        vendor_template, logical = ticket.vendor_template, ticket.template
+        print(f"   [{wallet.name}] template {vendor_template} (logical name: {logical})")
 
         moved = wallet.update(
             ticket.id, PassUpdate(fields={"seat": "14C"}, message="Your seat changed")

@@ -109,7 +109,7 @@ def test_card_fits_pass2u(fake_wallet) -> None:
     """Pass2U has no external ids; configuration maps the logical template to its model id."""
     card = issue_card(fake_wallet, ADA)
 
-    assert card is not None and card.template == "1919"
+    assert card is not None and card.vendor_template == "1919"
     assert "external_id" not in fake_wallet.calls[0].params
     with pytest.raises(walletpass.UnsupportedOperation, match="Pass2U has no listing"):
         fake_wallet.list()

@@ -248,13 +248,17 @@ def test_aliases_map_logical_templates_and_rename_field_keys(isolated: Path) -> 
     ticket = wallet.create(
         Pass(template="vip-ticket", fields={"seat": "12B", "gate": "4", "row": 7})
     )
-    assert ticket.template == "tpl-42"
+    # Read back in the application's terms; the vendor's template id stays available.
+    assert (ticket.template, ticket.vendor_template) == ("vip-ticket", "tpl-42")
     assert ticket.kind is PassKind.EVENT_TICKET
-    assert ticket.fields == {"seat_no": "12B", "entrance": "4", "row": 7}
+    assert ticket.fields == {"seat": "12B", "gate": "4", "row": 7}
     sent = wallet.calls[-1].params  # type: ignore[attr-defined]
     assert sent["template"] == "tpl-42" and sent["fields"]["seat_no"] == "12B"
+    assert sent["fields"] == {"seat_no": "12B", "entrance": "4", "row": 7}
+    assert wallet.get(ticket.id).fields == ticket.fields
     member = wallet.create(Pass(template="member", kind="loyalty"))
-    assert member.template == "1919"  # a TOML integer id becomes the vendor's string id
+    # a TOML integer id becomes the vendor's string id
+    assert (member.template, member.vendor_template) == ("member", "1919")
     assert member.kind is PassKind.LOYALTY  # an explicit kind is never overridden
     assert [p.id for p in wallet.list(template="vip-ticket")] == [ticket.id]
 
@@ -264,14 +268,16 @@ def test_field_renames_apply_to_updates_too(isolated: Path) -> None:
     wallet = walletpass.from_config()
     ticket = wallet.create(Pass(template="vip-ticket", fields={"seat": "12B"}))
     moved = wallet.update(ticket.id, PassUpdate(fields={"seat": "14C"}))
-    assert moved.fields == {"seat_no": "14C"}
+    assert moved.fields == {"seat": "14C"}
+    assert wallet.calls[-1].params["change"]["fields"] == {"seat_no": "14C"}  # type: ignore[attr-defined]
 
 
 def test_an_unaliased_template_is_the_vendors_own_id(isolated: Path) -> None:
     write(isolated / "walletpass.toml", ALIASES)
     wallet = walletpass.from_config()
     issued = wallet.create(Pass(template="3001", fields={"seat": "12B"}))
-    assert issued.template == "3001" and issued.fields == {"seat": "12B"}
+    assert issued.template == issued.vendor_template == "3001"
+    assert issued.fields == {"seat": "12B"}
     assert walletpass.connect("fake").create(Pass(template="vip-ticket")).template == "vip-ticket"
 
 
@@ -281,9 +287,10 @@ def test_aliases_from_the_environment_and_from_code(monkeypatch: pytest.MonkeyPa
     )
     wallet = walletpass.connect("fake")
     issued = wallet.create(Pass(template="vip", fields={"seat": "1A"}))
-    assert (issued.template, issued.fields) == ("env-7", {"s": "1A"})
+    assert (issued.vendor_template, issued.fields) == ("env-7", {"seat": "1A"})
+    assert wallet.calls[-1].params["fields"] == {"s": "1A"}  # type: ignore[attr-defined]
     coded = walletpass.connect("fake", templates={"vip": "code-9"})
-    assert coded.create(Pass(template="vip")).template == "code-9"
+    assert coded.create(Pass(template="vip")).vendor_template == "code-9"
     monkeypatch.setenv("WALLETPASS_FAKE_TEMPLATES", "vip=env-7")
     with pytest.raises(ConfigurationError, match="must be JSON"):
         walletpass.connect("fake")
@@ -407,6 +414,6 @@ def test_secrets_never_show_in_reprs_strings_or_errors(
 def test_several_configurations_coexist_in_one_process() -> None:
     first = walletpass.connect("fake", templates={"vip": "one"})
     second = walletpass.connect("fake", templates={"vip": "two"})
-    assert first.create(Pass(template="vip")).template == "one"
-    assert second.create(Pass(template="vip")).template == "two"
+    assert first.create(Pass(template="vip")).vendor_template == "one"
+    assert second.create(Pass(template="vip")).vendor_template == "two"
     assert first.settings.templates["vip"].id == "one"

@@ -40,7 +40,7 @@ EXPECTED: dict[str, list[str]] = {
         "[fake] second scan refused: AlreadyRedeemed",
         "[passentry] template 19cb334f9696e64e10e7759f (logical name: vip-ticket)",
         "[passentry] updated  seat=14C",
-        "[passentry] redeemed status=voided",
+        "[passentry] redeemed status=redeemed",
         "[passentry] second scan refused: AlreadyRedeemed",
         "'passTemplate': '19cb334f9696e64e10e7759f', 'extId': 'order-1003'",
         "['barcode', 'fullName', 'gate', 'seat']",

@@ -102,7 +102,7 @@ class TestOnPass2U:
 
 def test_two_accounts(fake_wallet, fake_wallet_factory):
     other = fake_wallet_factory(templates={"vip-ticket": "tpl-2"})
-    assert issue_ticket(other, ORDER).template == "tpl-2"
+    assert issue_ticket(other, ORDER).vendor_template == "tpl-2"
     assert issue_ticket(fake_wallet, ORDER).template == "vip-ticket"
 
 

@@ -370,7 +370,7 @@ def test_a_plugin_is_chosen_by_configuration_alone(plugin_site: Path, tmp_path: 
     out = run_python(
         plugin_site, script, WALLETPASS_PROVIDER="acme", WALLETPASS_ACME_API_KEY=ACME_KEY
     )
-    assert out == ["acme", "gold", {"tier": 3}]
+    assert out == ["acme", "member-card", {"level": 3}]  # read back in the app's terms
 
 
 def test_without_the_install_the_plugin_is_unknown(plugin_site: Path) -> None:

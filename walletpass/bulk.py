@@ -52,8 +52,10 @@ class _Tally:
         on_progress: Callable[[BulkProgress], None] | None,
         on_item: Callable[[BulkItem], None] | None,
         keep: bool,
+        present: Callable[[IssuedPass], IssuedPass] | None = None,
     ) -> None:
         self.items: list[BulkItem] = []
+        self._present = present
         self.done = 0
         self.succeeded = 0
         self.failed = 0
@@ -63,6 +65,12 @@ class _Tally:
         self._keep = keep
 
     def record(self, item: BulkItem) -> None:
+        if item.issued is not None and self._present is not None:
+            # Every outcome leaves in the application's terms (logical template and fields).
+            try:
+                item = item.model_copy(update={"issued": self._present(item.issued)})
+            except WalletPassError as exc:
+                item = item.model_copy(update={"issued": None, "error": exc})
         if self._keep:
             self.items.append(item)
         self.done += 1
@@ -148,7 +156,7 @@ def run_create_many(
     book = (
         BulkJournal(journal, provider=provider.name) if isinstance(journal, str | Path) else journal
     )
-    tally = _Tally(on_progress, on_item, keep_items)
+    tally = _Tally(on_progress, on_item, keep_items, present=provider.present)
     runner = _Runner(provider, book)
     try:
         source = enumerate(passes)

@@ -27,6 +27,7 @@ from pydantic import Field
 from walletpass.capabilities import Capabilities, Capability, native
 from walletpass.errors import (
     AlreadyRedeemed,
+    BusinessRuleError,
     ConfigurationError,
     Conflict,
     FieldProblem,
@@ -389,6 +390,7 @@ class FakeProvider(Provider):
             holder=new_pass.holder,
             fields={k: _json_value(v) for k, v in fields_as_plain(new_pass.fields).items()},
             barcode=new_pass.barcode,
+            balance=new_pass.balance,
             version=1,
             raw=params,
         )
@@ -425,7 +427,7 @@ class FakeProvider(Provider):
                 changes["fields"] = merged
                 raw["fields"] = merged
                 continue
-            if name in ("holder", "barcode", "expires_at"):
+            if name in ("holder", "barcode", "expires_at", "balance"):
                 changes[name] = value
             dumped = change.model_dump(mode="json", include={name}).get(name)
             if dumped is None:
@@ -463,6 +465,8 @@ class FakeProvider(Provider):
         if current.status is PassStatus.EXPIRED:
             raise PassExpired(f"pass {pass_id!r} has expired", code="EXPIRED")
         now = _now()
+        if amount is not None:
+            return self._spend(current, amount, now, params)
         self._store.replace(
             current.model_copy(update={"status": PassStatus.REDEEMED, "updated_at": now})
         )
@@ -473,6 +477,44 @@ class FakeProvider(Provider):
             redeemed_at=now,
             amount=amount,
             method="redeem",
+            raw=params,
+        )
+
+    def _spend(
+        self, current: IssuedPass, amount: Decimal, now: datetime, params: dict[str, Any]
+    ) -> Redemption:
+        """Deduct ``amount`` from the pass's balance; the pass stays usable."""
+        balance = current.balance
+        if balance is None:
+            raise BusinessRuleError(
+                f"pass {current.id!r} has no balance to deduct from; redeem it without an "
+                "amount to use it up",
+                code="NO_BALANCE",
+            )
+        if amount > balance.amount:
+            raise BusinessRuleError(
+                f"pass {current.id!r} has a balance of {balance.amount}, less than {amount}",
+                code="INSUFFICIENT_BALANCE",
+            )
+        remaining = balance.amount - amount
+        status = PassStatus.ACTIVE
+        self._store.replace(
+            current.model_copy(
+                update={
+                    "balance": balance.model_copy(update={"amount": remaining}),
+                    "status": status,
+                    "updated_at": now,
+                }
+            )
+        )
+        return Redemption(
+            pass_id=current.id,
+            provider=self.name,
+            status=status,
+            redeemed_at=now,
+            amount=amount,
+            remaining=remaining,
+            method="spend",
             raw=params,
         )
 

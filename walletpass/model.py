@@ -646,7 +646,11 @@ class IssuedPass(NeutralModel):
     id: str
     vendor_id: str
     provider: str
+    #: The application's logical template name where configuration maps one (otherwise the
+    #: vendor's template id, as the pass was created with).
     template: str | None = None
+    #: The vendor's own template / model / pass-type id.
+    vendor_template: str | None = None
     kind: PassKind | None = None
     external_id: str | None = None
     status: PassStatus = PassStatus.UNKNOWN
@@ -657,6 +661,8 @@ class IssuedPass(NeutralModel):
     holder: Holder | None = None
     fields: dict[str, Any] = Field(default_factory=dict)
     barcode: Barcode | None = None
+    #: The stored value (points, credit) where the vendor reports one.
+    balance: Balance | None = None
     version: int | None = None
     meta: dict[str, Any] = Field(default_factory=dict)
     raw: Any = None
@@ -674,6 +680,8 @@ class Redemption(NeutralModel):
     amount: Decimal | None = None
     remaining: Decimal | None = None
     method: str | None = Field(default=None, description="the vendor verb used, e.g. check-in")
+    #: How the vendor did it, in its own terms (e.g. ``vendor_status``: ``"voided"``).
+    meta: dict[str, Any] = Field(default_factory=dict)
     raw: Any = None
 
 

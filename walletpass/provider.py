@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from walletpass.capabilities import Capabilities, Capability, Support
+from walletpass.change_message import substitute_placeholder
 from walletpass.errors import (
     AuthenticationError,
     ConfigurationError,
@@ -65,7 +66,15 @@ from walletpass.model import (
 from walletpass.ratelimit import build_limiter
 from walletpass.redaction import scrub_exception
 from walletpass.retry import GATEWAY_STATUSES, RetryPolicy, Safety, parse_retry_after
-from walletpass.settings import ProviderSettings, TemplateAlias, load_settings
+from walletpass.roundtrip import (
+    TemplateMapping,
+    attribute_value,
+    change_to_vendor,
+    issued_from_vendor,
+    pass_to_vendor,
+    without_attributes,
+)
+from walletpass.settings import ProviderSettings, load_settings
 from walletpass.status import with_current_status
 from walletpass.transport import (
     DEFAULT_REQUEST_ID_HEADERS,
@@ -338,6 +347,59 @@ class Provider:
         """The vendor template id an opaque pass id belongs to, when the id tells."""
         return None
 
+    #: Neutral attributes (``external_id``, ``holder.name``, ``holder.email``, ``holder.phone``)
+    #: this vendor can carry only in a template field: a template alias's ``attributes`` (or
+    #: :meth:`default_attribute_fields`) must name the field, or the attribute is refused.
+    #: Declare them EMULATED in ``capabilities``.
+    field_held_attributes: ClassVar[frozenset[str]] = frozenset()
+
+    #: Whether the vendor shows ``PassUpdate.message`` as free text (``%@`` is then filled in by
+    #: walletpass, see :mod:`walletpass.messages`) rather than as a per-field change message.
+    free_text_messages: ClassVar[bool] = True
+
+    def default_attribute_fields(self) -> Mapping[str, str]:
+        """Attribute -> template field used where a template alias names none (from settings)."""
+        return {}
+
+    # ------------------------------------------------------------------------------------
+    # The round trip (see walletpass.roundtrip)
+    # ------------------------------------------------------------------------------------
+
+    def template_mapping(self, template: str | None) -> TemplateMapping:
+        """The mapping for a pass created with ``template`` (a logical name or a vendor id)."""
+        alias = self.settings.templates.get(template) if template else None
+        attributes = {
+            **{k: v for k, v in self.default_attribute_fields().items() if v},
+            **(alias.attributes if alias else {}),
+        }
+        return TemplateMapping(template if alias else None, alias, attributes)
+
+    def mapping_for_vendor_template(self, vendor_template: str | None) -> TemplateMapping:
+        """The mapping for a pass the vendor says belongs to ``vendor_template``.
+
+        Where several logical names map to one vendor template, the first declared wins.
+        """
+        if vendor_template is not None:
+            for logical, alias in self.settings.templates.items():
+                if alias.id == vendor_template:
+                    return self.template_mapping(logical)
+        return self.template_mapping(None)
+
+    def present(self, issued: IssuedPass, mapping: TemplateMapping | None = None) -> IssuedPass:
+        """``issued`` in the application's terms (logical template, fields and attributes).
+
+        ``mapping`` is the one the call used, where known; otherwise it is found from the
+        vendor template the pass reports. Raises ``InvalidResponse`` for a value that is not of
+        its field's declared type.
+        """
+        if mapping is None or (
+            issued.template is not None
+            and mapping.alias is not None
+            and mapping.alias.id != issued.template
+        ):
+            mapping = self.mapping_for_vendor_template(issued.template)
+        return issued_from_vendor(issued, mapping)
+
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """Extract code/message/details from a vendor error body (default: common shapes)."""
         try:
@@ -567,22 +629,23 @@ class Provider:
     def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
         """Issue a pass."""
         with self._guard("create"):
-            prepared = self.prepare_create(new_pass)
+            prepared, mapping = self._prepare_create(new_pass)
             issued = self.execute_create(prepared)
-            return with_current_status(issued, expires_at=prepared.expires_at)
+            issued = with_current_status(issued, expires_at=prepared.expires_at)
+            return self._present_written(issued, mapping)
 
     def get(self, pass_id: str) -> IssuedPass:
         """Read a pass back."""
         with self._guard("get"):
             self.require(Capability.GET)
             checked = self._check_id(pass_id)
-            return self.execute_get(checked)
+            return self.present(self.execute_get(checked))
 
     def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
         """Change an issued pass; fields left out stay as they are."""
         with self._guard("update"):
-            checked, prepared = self.prepare_update(pass_id, change)
-            return self.execute_update(checked, prepared)
+            checked, prepared, mapping = self._prepare_update(pass_id, change)
+            return self._present_written(self.execute_update(checked, prepared), mapping)
 
     def redeem(
         self,
@@ -591,14 +654,41 @@ class Provider:
         amount: Decimal | int | float | str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> Redemption:
-        """Use the pass once (a ticket scanned, a coupon applied); see each provider's page."""
+        """Redeem a pass: consume it, or spend ``amount`` from its balance.
+
+        Without ``amount`` the pass is used up (a ticket scanned at the door, a coupon applied):
+        the answer's ``status`` is ``REDEEMED`` on every provider (how the vendor did it, e.g. by
+        voiding the pass, is in ``meta["vendor_status"]``), a ``get()`` afterwards reports a
+        final status, and redeeming again raises ``AlreadyRedeemed``.
+
+        With ``amount`` (a positive number, in the balance's unit: points, or the currency's
+        main unit) it is deducted from the pass's balance (points, gift card); the pass stays
+        ``ACTIVE`` and ``remaining`` reports the balance left where the vendor tells it.
+
+        Raises:
+            UnsupportedOperation: the provider cannot redeem at all.
+            UnsupportedFeature: ``amount`` on a provider whose passes have no balance.
+            ValidationError: a malformed id, amount or options (nothing sent).
+            AlreadyRedeemed, PassExpired: the vendor refused to use the pass again.
+            NotFound, ProviderUnavailable, ...: as every call.
+        """
         with self._guard("redeem"):
             self.require(Capability.REDEEM)
             checked = self._check_id(pass_id)
             value = self._check_amount(amount)
+            if value is not None and self.capabilities[Capability.BALANCE].support is Support.NONE:
+                raise UnsupportedFeature(
+                    f"{self.name} passes have no balance to deduct an amount from "
+                    f"({self.capabilities[Capability.BALANCE].note}); redeem(pass_id) without "
+                    "amount uses the pass up",
+                    features=[Capability.BALANCE.value],
+                    provider=self.name,
+                    operation="redeem",
+                )
             if options is not None and not isinstance(options, Mapping):
                 raise ValidationError.from_problems([FieldProblem("options", "must be a mapping")])
-            return self.execute_redeem(checked, value, dict(options or {}))
+            result = self.execute_redeem(checked, value, dict(options or {}))
+            return neutral_redemption(result, value)
 
     def delete(self, pass_id: str) -> None:
         """Remove or permanently invalidate a pass (what that means is declared per provider)."""
@@ -619,7 +709,7 @@ class Provider:
         with self._guard("list"):
             self.require(Capability.LIST)
             filters = self._list_filters(template, status, page_size, extra)
-        return self._guarded_iter("list", self.execute_list(filters))
+        return self._guarded_iter("list", map(self.present, self.execute_list(filters)))
 
     def create_many(
         self,
@@ -665,17 +755,28 @@ class Provider:
 
     def prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> Pass:
         """Every check of ``create`` short of sending: the pass the build hook will see."""
+        return self._prepare_create(new_pass)[0]
+
+    def _prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> tuple[Pass, TemplateMapping]:
         self.require(Capability.CREATE)
         checked = self._coerce(new_pass, Pass, "pass")
-        checked = self._resolve_template(checked)
+        mapping = self.template_mapping(checked.template)
+        checked = self._to_vendor(checked, mapping, "create")
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "create")
         self._check_limits(used, self.validate_pass(checked), "create")
-        return checked
+        return checked, mapping
 
     def prepare_update(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
     ) -> tuple[str, PassUpdate]:
+        """Every check of ``update`` short of sending: the id and the change the hook will see."""
+        checked_id, checked, _ = self._prepare_update(pass_id, change)
+        return checked_id, checked
+
+    def _prepare_update(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> tuple[str, PassUpdate, TemplateMapping | None]:
         self.require(Capability.UPDATE)
         checked_id = self._check_id(pass_id)
         checked = self._coerce(change, PassUpdate, "change")
@@ -683,11 +784,23 @@ class Provider:
             raise ValidationError.from_problems(
                 [FieldProblem("change", "the update changes nothing")], provider=self.label
             )
-        checked = self._rename_update_fields(checked_id, checked)
+        mapping = self._update_mapping(checked_id, checked)
+        if mapping is not None:
+            checked = self._to_vendor(checked, mapping, "update")
+        checked = self._with_change_message(checked)
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "update")
         self._check_limits(used, self.validate_update(checked), "update")
-        return checked_id, checked
+        return checked_id, checked, mapping
+
+    def _present_written(self, issued: IssuedPass, mapping: TemplateMapping | None) -> IssuedPass:
+        """``present`` for the answer to a write: the change was made, so a value we cannot
+        read back makes the outcome unknown rather than failed."""
+        try:
+            return self.present(issued, mapping)
+        except InvalidResponse as exc:
+            exc.outcome_unknown = True
+            raise
 
     def require(self, operation: Capability | str) -> None:
         """Raise ``UnsupportedOperation`` unless ``operation`` is declared NATIVE or EMULATED."""
@@ -773,36 +886,60 @@ class Provider:
             extra=dict(extra or {}),
         )
 
-    def _resolve_template(self, new_pass: Pass) -> Pass:
-        alias = self.settings.templates.get(new_pass.template)
-        if alias is None:
-            return new_pass
-        update: dict[str, Any] = {"template": alias.id}
-        if alias.kind is not None and new_pass.kind.value == "generic":
-            update["kind"] = alias.kind
-        if alias.fields and new_pass.fields:
-            update["fields"] = _rename(new_pass.fields, alias)
-        return new_pass.model_copy(update=update)
+    def _to_vendor(self, content: _C, mapping: TemplateMapping, operation: str) -> _C:
+        """Apply the template mapping, refusing attributes the vendor has nowhere to keep."""
+        homeless = sorted(
+            a
+            for a in self.field_held_attributes
+            if a not in mapping.attributes and attribute_value(content, a) is not None
+        )
+        if homeless:
+            where = (
+                f"template alias {mapping.logical!r}"
+                if mapping.logical
+                else "a template alias for this template"
+            )
+            described = ", ".join(homeless)
+            if self.strict:
+                raise UnsupportedFeature(
+                    f"{self.name} can keep {described} only in a template field: name the field "
+                    f'in {where}, e.g. attributes = {{ {homeless[0]!r} = "<field key>" }}',
+                    features=homeless,
+                    provider=self.name,
+                    operation=operation,
+                )
+            for attribute in homeless:
+                self._warn_once(Capability(attribute))
+            content = content.model_copy(update=without_attributes(content, set(homeless)))
+        if isinstance(content, Pass):
+            return pass_to_vendor(content, mapping, self.field_held_attributes)
+        return change_to_vendor(content, mapping, self.field_held_attributes)
 
-    def _rename_update_fields(self, pass_id: str, change: PassUpdate) -> PassUpdate:
-        if not change.fields:
-            return change
-        renaming = [
-            a for a in self.settings.templates.values() if set(a.fields) & set(change.fields)
-        ]
-        if not renaming:
-            return change
+    def _update_mapping(self, pass_id: str, change: PassUpdate) -> TemplateMapping | None:
+        """The template mapping an update goes through; ``None`` when nothing would change.
+
+        Learning the template may cost one read of the pass from the vendor, only where the id
+        does not tell the template and an alias or attribute could change this update.
+        """
+        touches = change.fields is not None or change.holder is not None
+        relevant = [a for a in self.settings.templates.values() if a.fields or a.attributes]
+        defaults = {k: v for k, v in self.default_attribute_fields().items() if v}
+        if not touches or not (relevant or defaults):
+            return None
+        if not relevant:
+            return TemplateMapping(None, None, defaults)
         template = self.template_of(pass_id)
         if template is None:
             # The id does not say which template the pass uses, and an alias would rename
             # these fields: ask the vendor rather than send the neutral names unrenamed.
             template = self._template_from_vendor(pass_id)
-        alias = next((a for a in renaming if a.id == template), None)
-        if alias is None:
+        return self.mapping_for_vendor_template(template)
+
+    def _with_change_message(self, change: PassUpdate) -> PassUpdate:
+        """Resolve ``%@`` in ``message`` for vendors that send it as free text."""
+        if not self.free_text_messages:
             return change
-        data = {k: getattr(change, k) for k in change.model_fields_set}
-        data["fields"] = _rename(change.fields, alias)
-        return PassUpdate.model_construct(_fields_set=set(data), **data)
+        return substitute_placeholder(change, provider=self.name)
 
     def _template_from_vendor(self, pass_id: str) -> str | None:
         if self.capabilities[Capability.GET].support is Support.NONE:
@@ -900,8 +1037,26 @@ def _is_unicode(text: str) -> bool:
     return True
 
 
-def _rename(fields: Mapping[str, Any], alias: TemplateAlias) -> dict[str, Any]:
-    return {alias.fields.get(key, key): value for key, value in fields.items()}
+def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption:
+    """The one meaning of a successful redemption (see ``Provider.redeem``)."""
+    if amount is None:
+        # Used up, whichever way the vendor did it (PassEntry and Pass2U void the pass); a
+        # multi-use pass the vendor keeps active (a membership check-in) stays active.
+        status = (
+            PassStatus.REDEEMED
+            if result.status in (PassStatus.VOIDED, PassStatus.UNKNOWN, PassStatus.REDEEMED)
+            else result.status
+        )
+    elif result.status in (PassStatus.UNKNOWN, PassStatus.ISSUED, PassStatus.INSTALLED):
+        status = PassStatus.ACTIVE
+    else:
+        status = result.status
+    if status is result.status:
+        return result
+    meta = dict(result.meta)
+    if result.status is not PassStatus.UNKNOWN:
+        meta.setdefault("vendor_status", result.status.value)
+    return result.model_copy(update={"status": status, "meta": meta})
 
 
 @functools.cache

@@ -9,20 +9,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 from pydantic import ValidationError as PydanticValidationError
 
 from walletpass.errors import ConfigurationError
-from walletpass.messages import problems_from_pydantic
+from walletpass.messages import pattern, problems_from_pydantic
 from walletpass.model import PassKind
 from walletpass.suggest import did_you_mean
 
 __all__ = [
+    "ATTRIBUTE_NAMES",
     "PATH_SETTING",
+    "AliasField",
+    "FieldType",
     "ProviderSettings",
     "TemplateAlias",
     "load_settings",
@@ -36,16 +40,104 @@ __all__ = [
 PATH_SETTING: dict[str, Any] = {"format": "path"}
 
 
+class FieldType(StrEnum):
+    """The type a template field's value has in the application (``type`` of an alias field)."""
+
+    TEXT = "text"
+    INT = "int"
+    DECIMAL = "decimal"
+    BOOL = "bool"
+    DATE = "date"
+    DATETIME = "datetime"
+
+
+#: Neutral attributes a template alias can keep in one of the template's fields.
+ATTRIBUTE_NAMES = ("external_id", "holder.name", "holder.email", "holder.phone")
+
+
+class AliasField(BaseModel):
+    """One logical field of a template alias: the vendor's key for it and, optionally, its type.
+
+    Written in configuration either as the vendor key alone (``seat = "seat_no"``) or as a table
+    (``points = { key = "stamps", type = "int" }``). With a ``type``, values are checked and
+    normalised to that type before sending and read back as that type on every vendor.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=pattern(r"^[^\s]+$", "must contain no spaces or other whitespace"),
+    )
+    type: FieldType | None = None
+
+
 class TemplateAlias(BaseModel):
-    """How a logical template name maps to one vendor's template, with optional field renames."""
+    """How a logical template name maps to one vendor's template.
+
+    ``fields`` maps the application's field names to the vendor template's keys (with an optional
+    type); ``attributes`` keeps neutral attributes the vendor has no home for (``external_id``,
+    ``holder.name``, ``holder.email``, ``holder.phone``) in one of the template's fields. Reads
+    map everything back: see :mod:`walletpass.roundtrip`.
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
-    #: neutral field key -> the vendor template's field key
-    fields: dict[str, str] = Field(default_factory=dict)
+    #: logical field name -> the vendor template's field key (and type)
+    fields: dict[str, AliasField] = Field(default_factory=dict)
+    #: neutral attribute -> the vendor template field that holds it
+    attributes: dict[str, str] = Field(default_factory=dict)
     #: the pass kind to use when the application leaves it generic
     kind: PassKind | None = None
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _shorthand_fields(cls, value: Any) -> Any:
+        if not isinstance(value, Mapping):
+            return value
+        return {
+            name: {"key": entry} if isinstance(entry, str) else entry
+            for name, entry in value.items()
+        }
+
+    @field_validator("attributes")
+    @classmethod
+    def _known_attributes(cls, value: dict[str, str]) -> dict[str, str]:
+        unknown = sorted(set(value) - set(ATTRIBUTE_NAMES))
+        if unknown:
+            raise ValueError(
+                f"unknown attribute(s) {', '.join(unknown)}; valid: {', '.join(ATTRIBUTE_NAMES)}"
+            )
+        for name, key in value.items():
+            if not key or any(c.isspace() for c in key):
+                raise ValueError(f"attributes.{name} must name a template field (no spaces)")
+        return value
+
+    @model_validator(mode="after")
+    def _one_owner_per_vendor_key(self) -> Self:
+        owners: dict[str, list[str]] = {}
+        for name, entry in self.fields.items():
+            owners.setdefault(entry.key, []).append(f"fields.{name}")
+        for name, key in self.attributes.items():
+            owners.setdefault(key, []).append(f"attributes.{name}")
+        shared = {key: names for key, names in owners.items() if len(names) > 1}
+        if shared:
+            described = "; ".join(f"{key!r} by {', '.join(n)}" for key, n in sorted(shared.items()))
+            raise ValueError(
+                "each template field can hold one value, but these are claimed twice: " + described
+            )
+        return self
+
+    def vendor_key(self, name: str) -> str:
+        """The vendor template's key for logical field ``name`` (``name`` itself if unmapped)."""
+        entry = self.fields.get(name)
+        return entry.key if entry is not None else name
+
+    def field_type(self, name: str) -> FieldType | None:
+        entry = self.fields.get(name)
+        return entry.type if entry is not None else None
 
 
 class ProviderSettings(BaseModel):

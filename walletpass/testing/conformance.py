@@ -217,7 +217,7 @@ FEATURE_EXAMPLES: dict[Capability, Example] = {
 #: Updates that use an update-only capability.
 UPDATE_EXAMPLES: dict[Capability, Callable[[PassUpdate], PassUpdate]] = {
     Capability.UPDATE_MESSAGE: lambda base: base.model_copy(
-        update={"message": "Changed: %@"}, deep=True
+        update={"message": "Your pass changed"}, deep=True
     ),
     Capability.UPDATE_NOTIFY: lambda base: base.model_copy(update={"notify": True}, deep=True),
 }

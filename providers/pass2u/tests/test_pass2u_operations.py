@@ -20,6 +20,7 @@ from walletpass.errors import (
     InvalidResponse,
     NotFound,
     PassExpired,
+    UnsupportedFeature,
     UnsupportedOperation,
     ValidationError,
 )
@@ -183,7 +184,8 @@ def test_redeem_voids_then_refuses_a_second_time(wallet, emulator) -> None:
     issued = wallet.create(SAMPLE)
     emulator.journal.clear()
     redemption = wallet.redeem(issued.id)
-    assert (redemption.status, redemption.method) == (PassStatus.VOIDED, "void")
+    assert (redemption.status, redemption.method) == (PassStatus.REDEEMED, "void")
+    assert redemption.meta == {"vendor_status": "voided"}
     assert [(e.method, e.json() if e.method == "PUT" else None) for e in emulator.journal] == [
         ("GET", None),
         ("PUT", {"voided": True}),
@@ -204,7 +206,7 @@ def test_redeem_of_an_expired_pass(wallet) -> None:
 
 
 def test_redeem_takes_no_amount_or_options(wallet, emulator) -> None:
-    with pytest.raises(ValidationError, match="amount"):
+    with pytest.raises(UnsupportedFeature, match="balance"):
         wallet.redeem("1919.X-1", amount=5)
     with pytest.raises(ValidationError, match="options"):
         wallet.redeem("1919.X-1", options={"reader": "door"})

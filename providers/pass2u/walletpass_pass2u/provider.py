@@ -257,6 +257,9 @@ class Pass2UProvider(Provider):
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     default_rate_limit: ClassVar[float | None] = float(limits.RATE_LIMIT_PER_SECOND)
     summary: ClassVar[str] = "Pass2U Pass API 2.0: Apple Wallet passes from dashboard models"
+    #: The update message becomes each changed field's Apple changeMessage, whose %@ the wallet
+    #: fills in (Pass2U Pass API 2.0, "Update a pass": changeMessage).
+    free_text_messages: ClassVar[bool] = False
     extra_operations: ClassVar[tuple[str, ...]] = (
         "upload_image",
         "download_pkpass",

@@ -27,7 +27,8 @@ from walletpass.testing.emulator import Fault
 def test_redeem_deactivates_and_a_second_redeem_is_refused(wallet, emulator, tpl) -> None:
     issued = wallet.create(Pass(template=tpl["generic"], external_id="tkt-1"))
     redemption = wallet.redeem(issued.id)
-    assert redemption.status is PassStatus.VOIDED
+    assert redemption.status is PassStatus.REDEEMED
+    assert redemption.meta == {"vendor_status": "voided"}
     assert redemption.method == "deactivate"
     assert redemption.redeemed_at is not None
     patch = emulator.journal.find("PATCH")[-1]
@@ -44,7 +45,7 @@ def test_redeem_by_extid_and_again_after_reactivate(wallet, tpl) -> None:
     wallet.redeem("tkt-2")
     back = wallet.reactivate(issued.id)
     assert back.status is PassStatus.ISSUED
-    assert wallet.redeem(issued.id).status is PassStatus.VOIDED
+    assert wallet.redeem(issued.id).status is PassStatus.REDEEMED
 
 
 def test_redeem_an_expired_pass(wallet, tpl) -> None:
@@ -85,7 +86,6 @@ def test_redeem_with_a_reader_logs_a_scan(connect, emulator, tpl) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "where"),
     [
-        ({"amount": 5}, "amount"),
         ({"options": {"reader": "x"}}, "options"),
         ({"options": {"reader_id": ""}}, "options.reader_id"),
     ],

@@ -1,0 +1,71 @@
+"""What ``PassUpdate.message`` means, once for every provider.
+
+``message`` is the notification text shown to the holder when the update reaches their wallet.
+``%@`` in it stands for the new value of the one field the update changes, as in Apple's
+``changeMessage``. Vendors that take a per-field change message (Pass2U) receive ``%@`` as it is
+and their wallets fill it in. Vendors that send the message as free text (PassEntry, Livepasses,
+the fake) would show a literal ``%@``, so walletpass fills it in before sending: with the new
+value where exactly one value changes, and refuses the update where ``%@`` could mean several
+values or none (write the text out in full instead).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from walletpass.errors import FieldProblem, ValidationError
+from walletpass.model import PassField, PassUpdate
+
+__all__ = ["PLACEHOLDER", "display_value", "substitute_placeholder"]
+
+#: Apple's placeholder for a changed field's new value in a change message.
+PLACEHOLDER = "%@"
+
+
+def display_value(value: Any) -> str:
+    """How a field value reads in a notification (dates ISO 8601, booleans yes/no)."""
+    if isinstance(value, PassField):
+        value = value.value
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def substitute_placeholder(change: PassUpdate, *, provider: str | None = None) -> PassUpdate:
+    """``change`` with ``%@`` in its message replaced by the one changed value.
+
+    Raises:
+        ValidationError: (``message``) the message has ``%@`` but the update changes no field
+            value, or more than one value, so ``%@`` would be ambiguous.
+    """
+    message = change.message
+    if message is None or PLACEHOLDER not in message:
+        return change
+    values: list[tuple[str, Any]] = [
+        (f"fields.{key}", value) for key, value in (change.fields or {}).items()
+    ]
+    others = sorted(name for name in change.changed() if name != "fields")
+    if len(values) != 1 or others:
+        changed = [name for name, _ in values] + others
+        described = ", ".join(changed) if changed else "no field value"
+        raise ValidationError.from_problems(
+            [
+                FieldProblem(
+                    "message",
+                    f"{PLACEHOLDER} stands for the new value of the one field an update "
+                    f"changes, but this update changes {described}: write the message out "
+                    "in full",
+                )
+            ],
+            provider=provider,
+        )
+    text = message.replace(PLACEHOLDER, display_value(values[0][1]))
+    data = {name: getattr(change, name) for name in change.model_fields_set}
+    data["message"] = text
+    return PassUpdate.model_construct(_fields_set=set(data), **data)

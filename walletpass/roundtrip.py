@@ -1,0 +1,427 @@
+"""The round trip: what an application writes under its logical names it reads back under them.
+
+A template alias (see :class:`walletpass.settings.TemplateAlias`) maps a logical template name to a
+vendor's template, logical field names to the template's keys (optionally typed), and neutral
+attributes the vendor has no home for (``external_id``, ``holder.name``...) to template fields.
+This module applies an alias both ways, once, for every provider:
+
+- :func:`pass_to_vendor` / :func:`change_to_vendor` turn the application's pass or update into the
+  vendor's terms before the provider's checks and build hook see it: typed values are checked and
+  normalised, attributes are moved into their fields, field names are renamed.
+- :func:`issued_from_vendor` turns whatever a provider parsed back into the application's terms:
+  the logical template name (the vendor's id stays in ``vendor_template``), logical field names,
+  values of the declared types, attributes restored from their fields.
+
+Fields the alias does not name keep the vendor's key, and their values keep the JSON type the
+vendor answered with (vendors differ: PassEntry answers text, Livepasses numbers): declare a
+``type`` for every field an application reads back, so every vendor reads back the same value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from dateutil.parser import isoparse
+
+from walletpass.errors import FieldProblem, InvalidResponse, ValidationError
+from walletpass.model import Holder, IssuedPass, Pass, PassField, PassUpdate
+from walletpass.settings import FieldType, TemplateAlias
+
+__all__ = [
+    "TemplateMapping",
+    "attribute_value",
+    "change_to_vendor",
+    "convert_read",
+    "convert_write",
+    "issued_from_vendor",
+    "pass_to_vendor",
+    "without_attributes",
+]
+
+_HOLDER_PARTS = {"holder.name": "name", "holder.email": "email", "holder.phone": "phone"}
+_INTEGER = re.compile(r"^[+-]?\d{1,64}$")
+_DECIMAL = re.compile(r"^[+-]?(\d{1,64}(\.\d{0,64})?|\.\d{1,64})$")
+_TRUE = frozenset({"true", "1", "yes"})
+_FALSE = frozenset({"false", "0", "no"})
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateMapping:
+    """The alias in force for one pass, with the provider's default attribute homes merged in.
+
+    ``logical`` is the application's template name (``None`` when the pass names a vendor
+    template directly); ``attributes`` maps neutral attributes to template field keys.
+    """
+
+    logical: str | None
+    alias: TemplateAlias | None
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def vendor_key(self, name: str) -> str:
+        return self.alias.vendor_key(name) if self.alias is not None else name
+
+    def field_type(self, name: str) -> FieldType | None:
+        return self.alias.field_type(name) if self.alias is not None else None
+
+    def logical_names(self) -> dict[str, str]:
+        """Vendor key -> logical field name, for the fields the alias renames."""
+        if self.alias is None:
+            return {}
+        return {entry.key: name for name, entry in self.alias.fields.items()}
+
+
+# --------------------------------------------------------------------------------------------
+# Typed values
+# --------------------------------------------------------------------------------------------
+
+
+def convert_write(value: Any, kind: FieldType) -> Any:
+    """The application's ``value`` as ``kind``; raises ``ValueError`` saying what is wrong."""
+    if isinstance(value, PassField):
+        return value.model_copy(update={"value": convert_write(value.value, kind)})
+    converted = _convert(value, kind)
+    if converted is _INVALID:
+        raise ValueError(f"must be {_DESCRIPTION[kind]}, got {_show(value)}")
+    return converted
+
+
+def convert_read(value: Any, kind: FieldType) -> Any:
+    """A vendor's answer ``value`` as ``kind``; raises ``ValueError`` quoting the vendor's text."""
+    converted = _convert(value, kind)
+    if converted is _INVALID:
+        raise ValueError(f"the vendor answered {_show(value)}, which is not {_DESCRIPTION[kind]}")
+    return converted
+
+
+_INVALID = object()
+
+_DESCRIPTION = {
+    FieldType.TEXT: "text",
+    FieldType.INT: "a whole number",
+    FieldType.DECIMAL: "a number",
+    FieldType.BOOL: "true or false",
+    FieldType.DATE: "a date (YYYY-MM-DD)",
+    FieldType.DATETIME: "a date and time with a UTC offset",
+}
+
+
+def _show(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+def _convert(value: Any, kind: FieldType) -> Any:
+    if kind is FieldType.TEXT:
+        if isinstance(value, str):
+            return value
+        if isinstance(value, bool):
+            return "true" if value else "false"
+        if isinstance(value, int | Decimal):
+            return str(value)
+        return _INVALID
+    if kind is FieldType.BOOL:
+        if isinstance(value, bool):
+            return value
+        if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            return value.strip().lower() in _TRUE
+        return _INVALID
+    if kind is FieldType.INT:
+        return _to_int(value)
+    if kind is FieldType.DECIMAL:
+        return _to_decimal(value)
+    if kind is FieldType.DATE:
+        return _to_date(value)
+    return _to_datetime(value)
+
+
+def _to_int(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _INVALID
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and abs(value) < 2**63 else _INVALID
+    if isinstance(value, Decimal):
+        if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 64:
+            return int(value)
+        return _INVALID
+    if isinstance(value, str) and _INTEGER.match(value.strip()):
+        return int(value.strip())
+    return _INVALID
+
+
+def _to_decimal(value: Any) -> Any:
+    if isinstance(value, bool):
+        return _INVALID
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value)) if math.isfinite(value) else _INVALID
+    if isinstance(value, Decimal):
+        return value if value.is_finite() and -64 <= value.adjusted() <= 64 else _INVALID
+    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+        try:
+            return Decimal(value.strip())
+        except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+            return _INVALID
+    return _INVALID
+
+
+def _to_date(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _INVALID
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return _INVALID
+    return _INVALID
+
+
+def _to_datetime(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value if value.utcoffset() is not None else _INVALID
+    if isinstance(value, str) and 10 < len(value.strip()) <= 64:
+        try:
+            parsed = isoparse(value.strip())
+        except (ValueError, OverflowError):
+            return _INVALID
+        return parsed if parsed.utcoffset() is not None else _INVALID
+    return _INVALID
+
+
+# --------------------------------------------------------------------------------------------
+# The way out: application -> vendor
+# --------------------------------------------------------------------------------------------
+
+
+def _typed_fields(
+    fields: Mapping[str, Any], mapping: TemplateMapping, problems: list[FieldProblem]
+) -> dict[str, Any]:
+    typed: dict[str, Any] = {}
+    for name, value in fields.items():
+        kind = mapping.field_type(name)
+        if kind is None:
+            typed[name] = value
+            continue
+        try:
+            typed[name] = convert_write(value, kind)
+        except ValueError as exc:
+            problems.append(FieldProblem(f"fields.{name}", str(exc)))
+    return typed
+
+
+def attribute_value(content: Pass | PassUpdate, attribute: str) -> Any:
+    if attribute == "external_id":
+        return getattr(content, "external_id", None)
+    holder = content.holder
+    if holder is None:
+        return None
+    if attribute == "holder.name":
+        return holder.display_name
+    return getattr(holder, _HOLDER_PARTS[attribute])
+
+
+def without_attributes(content: Pass | PassUpdate, attributes: set[str]) -> dict[str, Any]:
+    """The model updates that remove ``attributes`` from ``content``."""
+    update: dict[str, Any] = {}
+    if "external_id" in attributes:
+        update["external_id"] = None
+    parts = {_HOLDER_PARTS[a] for a in attributes if a in _HOLDER_PARTS}
+    if parts and content.holder is not None:
+        if "name" in parts:
+            parts |= {"first_name", "last_name"}
+        kept = {
+            key: value
+            for key, value in content.holder.model_dump(exclude_none=True).items()
+            if key not in parts
+        }
+        update["holder"] = Holder(**kept) if kept else None
+    return update
+
+
+def _move_attributes(
+    content: Pass | PassUpdate,
+    fields: dict[str, Any],
+    mapping: TemplateMapping,
+    field_held: frozenset[str],
+    problems: list[FieldProblem],
+) -> set[str]:
+    """Put each mapped attribute's value in its field; the attributes the vendor cannot keep."""
+    moved: set[str] = set()
+    renamed = {mapping.vendor_key(name): name for name in fields}
+    for attribute, key in mapping.attributes.items():
+        value = attribute_value(content, attribute)
+        if value is None:
+            continue
+        if key in renamed:
+            problems.append(
+                FieldProblem(
+                    f"fields.{renamed[key]}",
+                    f"template field {key!r} holds {attribute} (template alias attributes), "
+                    f"and this pass sets both: give only {attribute}",
+                )
+            )
+            continue
+        fields[key] = value
+        if attribute in field_held:
+            moved.add(attribute)
+    return moved
+
+
+def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozenset[str]) -> Pass:
+    """``new_pass`` in the vendor's terms: typed values, attributes in fields, vendor keys.
+
+    ``field_held``: the attributes the provider can carry only in a template field; they are
+    removed from the pass once moved (the others travel natively as well).
+
+    Raises:
+        ValidationError: a value that is not of its field's declared type, or a field set both
+            directly and through the attribute it holds (every problem named, nothing sent).
+    """
+    problems: list[FieldProblem] = []
+    fields = _typed_fields(new_pass.fields or {}, mapping, problems)
+    moved = _move_attributes(new_pass, fields, mapping, field_held, problems)
+    if problems:
+        raise ValidationError.from_problems(problems)
+    update: dict[str, Any] = without_attributes(new_pass, moved)
+    if mapping.alias is not None:
+        update["template"] = mapping.alias.id
+        if mapping.alias.kind is not None and new_pass.kind.value == "generic":
+            update["kind"] = mapping.alias.kind
+    if fields or new_pass.fields is not None:
+        vendor_fields = {}
+        for name, value in fields.items():
+            key = name if name in mapping.attributes.values() else mapping.vendor_key(name)
+            vendor_fields[key] = value
+        update["fields"] = vendor_fields
+    if not update:
+        return new_pass
+    data = {name: getattr(new_pass, name) for name in new_pass.model_fields_set}
+    data.update(update)
+    return Pass.model_construct(_fields_set=set(new_pass.model_fields_set) | set(update), **data)
+
+
+def change_to_vendor(
+    change: PassUpdate, mapping: TemplateMapping, field_held: frozenset[str]
+) -> PassUpdate:
+    """``change`` in the vendor's terms, like :func:`pass_to_vendor`.
+
+    Raises:
+        ValidationError: as :func:`pass_to_vendor`; also clearing an attribute the vendor keeps
+            only in a template field (the field would keep the old value).
+    """
+    problems: list[FieldProblem] = []
+    set_fields = "fields" in change.model_fields_set and change.fields is not None
+    fields = _typed_fields(change.fields or {}, mapping, problems)
+    moved = _move_attributes(change, fields, mapping, field_held, problems)
+    if "holder" in change.cleared() and any(
+        a in field_held and a.startswith("holder.") for a in mapping.attributes
+    ):
+        problems.append(
+            FieldProblem(
+                "holder",
+                "the holder is kept in a template field here and cannot be cleared; "
+                "set the field to a new value instead",
+            )
+        )
+    if problems:
+        raise ValidationError.from_problems(problems)
+    update: dict[str, Any] = without_attributes(change, moved)
+    if fields or set_fields:
+        update["fields"] = {
+            (name if name in mapping.attributes.values() else mapping.vendor_key(name)): value
+            for name, value in fields.items()
+        }
+    if not update:
+        return change
+    if moved and update.get("holder", change.holder) is None and "holder" not in (change.cleared()):
+        # The holder moved into a field entirely: "omitted", not "cleared".
+        update.pop("holder", None)
+        data = {name: getattr(change, name) for name in change.model_fields_set if name != "holder"}
+        data.update(update)
+        return PassUpdate.model_construct(_fields_set=set(data), **data)
+    data = {name: getattr(change, name) for name in change.model_fields_set}
+    data.update(update)
+    return PassUpdate.model_construct(_fields_set=set(data), **data)
+
+
+# --------------------------------------------------------------------------------------------
+# The way back: vendor -> application
+# --------------------------------------------------------------------------------------------
+
+
+def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPass:
+    """``issued`` (as a provider parsed it, in the vendor's terms) in the application's terms.
+
+    Returns a copy with the logical template name (``vendor_template`` keeps the vendor's id),
+    fields under their logical names and of their declared types, and each attribute the alias
+    keeps in a field restored from it (a natively carried value wins).
+
+    Raises:
+        InvalidResponse: a value the vendor answered that is not of its declared type (the field
+            and the vendor's text are named).
+    """
+    names = mapping.logical_names()
+    homes = {key: attribute for attribute, key in mapping.attributes.items()}
+    fields: dict[str, Any] = {}
+    attributes: dict[str, Any] = {}
+    problems: list[str] = []
+    for key, value in issued.fields.items():
+        if key in homes:
+            attributes[homes[key]] = value
+            continue
+        name = names.get(key, key)
+        kind = mapping.field_type(name)
+        if kind is None or value is None:
+            fields[name] = value
+            continue
+        try:
+            fields[name] = convert_read(value, kind)
+        except ValueError as exc:
+            problems.append(f"fields.{name}: {exc}")
+    if problems:
+        raise InvalidResponse(
+            f"{issued.provider} answered values of the wrong type: " + "; ".join(problems),
+            provider=issued.provider,
+        )
+    update: dict[str, Any] = {"fields": fields}
+    if mapping.logical is not None and mapping.alias is not None:
+        update["template"] = mapping.logical
+        update["vendor_template"] = issued.template or mapping.alias.id
+    elif issued.vendor_template is None:
+        update["vendor_template"] = issued.template
+    update.update(_restored(issued, attributes))
+    return issued.model_copy(update=update)
+
+
+def _restored(issued: IssuedPass, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    update: dict[str, Any] = {}
+    external = attributes.get("external_id")
+    if external is not None and issued.external_id is None:
+        update["external_id"] = str(external)
+    holder = issued.holder.model_dump(exclude_none=True) if issued.holder else {}
+    for attribute, part in _HOLDER_PARTS.items():
+        value = attributes.get(attribute)
+        if value is None or holder.get(part) is not None:
+            continue
+        if part == "name" and (holder.get("first_name") or holder.get("last_name")):
+            continue
+        holder[part] = str(value)
+    if holder and (issued.holder is None or holder != issued.holder.model_dump(exclude_none=True)):
+        try:
+            update["holder"] = Holder(**holder)
+        except ValidationError as exc:
+            raise InvalidResponse(
+                f"{issued.provider} answered a holder that is not valid: {exc}",
+                provider=issued.provider,
+            ) from None
+    return update
