@@ -1039,6 +1039,7 @@ def _is_unicode(text: str) -> bool:
 
 def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption:
     """The one meaning of a successful redemption (see ``Provider.redeem``)."""
+    status: PassStatus
     if amount is None:
         # Used up, whichever way the vendor did it (PassEntry and Pass2U void the pass); a
         # multi-use pass the vendor keeps active (a membership check-in) stays active.
