@@ -354,7 +354,7 @@ class Provider:
     field_held_attributes: ClassVar[frozenset[str]] = frozenset()
 
     #: Whether the vendor shows ``PassUpdate.message`` as free text (``%@`` is then filled in by
-    #: walletpass, see :mod:`walletpass.messages`) rather than as a per-field change message.
+    #: walletpass, see :mod:`walletpass.change_message`) rather than as a per-field change message.
     free_text_messages: ClassVar[bool] = True
 
     def default_attribute_fields(self) -> Mapping[str, str]:
