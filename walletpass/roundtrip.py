@@ -287,6 +287,8 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
         ValidationError: a value that is not of its field's declared type, or a field set both
             directly and through the attribute it holds (every problem named, nothing sent).
     """
+    if mapping.alias is None and not mapping.attributes:
+        return new_pass  # nothing to map: the common case of a vendor template id
     problems: list[FieldProblem] = []
     fields = _typed_fields(new_pass.fields or {}, mapping, problems)
     moved = _move_attributes(new_pass, fields, mapping, field_held, problems)
@@ -319,6 +321,8 @@ def change_to_vendor(
         ValidationError: as :func:`pass_to_vendor`; also clearing an attribute the vendor keeps
             only in a template field (the field would keep the old value).
     """
+    if mapping.alias is None and not mapping.attributes:
+        return change
     problems: list[FieldProblem] = []
     set_fields = "fields" in change.model_fields_set and change.fields is not None
     fields = _typed_fields(change.fields or {}, mapping, problems)
@@ -370,6 +374,10 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
         InvalidResponse: a value the vendor answered that is not of its declared type (the field
             and the vendor's text are named).
     """
+    if mapping.alias is None and not mapping.attributes:
+        if issued.vendor_template is not None or issued.template is None:
+            return issued
+        return issued.model_copy(update={"vendor_template": issued.template})
     names = mapping.logical_names()
     homes = {key: attribute for attribute, key in mapping.attributes.items()}
     fields: dict[str, Any] = {}
