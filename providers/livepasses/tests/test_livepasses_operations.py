@@ -31,16 +31,19 @@ def ticket(**values: Any) -> Pass:
 def test_create_returns_wallet_links_and_get_reads_status_and_holder(wallet, emulator) -> None:
     issued = wallet.create(ticket(external_id="HL-4410", fields={"seatNumber": "7", "table": "12"}))
     assert issued.urls.apple and issued.urls.google and issued.urls.download
-    assert issued.fields == {"seatNumber": "7", "confirmationCode": "HL-4410"}
+    # The answer's businessData; the confirmation code is the external id, not a field.
+    assert issued.fields == {"seatNumber": "7"} and issued.external_id == "HL-4410"
     assert emulator.stored(issued.id).personalizations == {"customFields": {"table": "12"}}
     fetched = wallet.get(issued.id)
     assert (fetched.id, fetched.template, fetched.external_id, fetched.status) == (
         issued.id,
         "tmpl-001",
         "HL-4410",
-        PassStatus.ACTIVE,
+        PassStatus.ISSUED,
     )
     assert fetched.holder == Holder(name="Mara Okafor", email="mara@example.org")
+    # The lookup carries no business data: get() leaves every field out, never some of them.
+    assert fetched.fields == {} and fetched.balance is None
     assert fetched.meta["can_be_redeemed"] is True
     assert [e.path for e in emulator.journal.entries[-2:]] == [
         "/api/passes/lookup",
@@ -98,7 +101,13 @@ def test_update_sends_updated_fields_and_the_message(wallet, emulator) -> None:
         ),
     )
     assert updated.fields == {"validUntil": "2099-12-31", "memberTier": "Platinum"}
-    assert updated.meta == {"notified": True}
+    assert updated.meta["notified"] is True
+    # The pass after the change, from a lookup: its template, holder and status.
+    assert (updated.template, updated.status) == ("tmpl-loyalty", PassStatus.ISSUED)
+    assert updated.holder == Holder(name="Mara Okafor", email="mara@example.org")
+    assert emulator.journal.entries[-1].path == "/api/passes/lookup"
+    expired = wallet.update(issued.id, PassUpdate(fields={"validUntil": "2020-01-01"}))
+    assert expired.status is PassStatus.EXPIRED
     stored = emulator.stored(issued.id)
     assert stored.business_data["memberTier"] == "Platinum"
     assert stored.messages == [
@@ -149,7 +158,7 @@ def test_lookup_by_each_key_and_validate(wallet) -> None:
     assert (validation.is_valid, validation.can_be_redeemed, validation.status) == (
         True,
         True,
-        PassStatus.ACTIVE,
+        PassStatus.ISSUED,
     )
     assert validation.verification_methods == ("qr", "confirmation_code")
     for bad in ({}, {"pass_id": "p-1", "holder_email": "a@b.c"}, {"confirmation_code": " "}):

@@ -351,7 +351,7 @@ def test_parse_create_reads_the_documented_answer(offline: LivepassesProvider) -
         "tpl_evt_42",
         "HL-4410",
     )
-    assert issued.status is PassStatus.ACTIVE
+    assert issued.status is PassStatus.ISSUED
     assert (issued.urls.apple, issued.urls.google, issued.urls.download) == (
         "https://a.example/add",
         "https://g.example/save",

@@ -14,6 +14,7 @@ Answers: generated passes, lookups, list items and redemption results become ``I
 from __future__ import annotations
 
 import json
+import math
 from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
@@ -56,6 +57,7 @@ from walletpass_livepasses.records import BatchPass, BatchStatus, Template, Vali
 __all__ = [
     "POINT_CURRENCIES",
     "RedeemRequest",
+    "balance_from",
     "batch_pass_from",
     "batch_status_from",
     "format_datetime",
@@ -72,6 +74,7 @@ __all__ = [
     "redeem_option_problems",
     "redemption_body",
     "redemption_from",
+    "redemption_status_of",
     "request_context",
     "status_of",
     "template_from",
@@ -86,13 +89,20 @@ __all__ = [
 #: Balance currencies meaning loyalty points (-> ``currentPoints``); any other is money.
 POINT_CURRENCIES = frozenset({"points", "pts", "point"})
 
+#: A pass's state as a read (generate, batch status, lookup, validate, list) reports it. Livepasses'
+#: ``Active`` says the pass is valid, not that it is in a wallet or was ever used: the neutral
+#: ``issued`` (docs/concepts.md, "One meaning per operation and status").
 _STATUSES = {
-    VendorStatus.ACTIVE: PassStatus.ACTIVE,
+    VendorStatus.ACTIVE: PassStatus.ISSUED,
     VendorStatus.REDEEMED: PassStatus.REDEEMED,
     VendorStatus.EXPIRED: PassStatus.EXPIRED,
     VendorStatus.CANCELLED: PassStatus.VOIDED,
 }
-_VENDOR_STATUSES = {neutral: vendor for vendor, neutral in _STATUSES.items()}
+#: The list filter for each neutral status (``issued`` and ``active`` are both ``Active`` there).
+_VENDOR_STATUSES = {
+    **{neutral: vendor for vendor, neutral in _STATUSES.items()},
+    PassStatus.ACTIVE: VendorStatus.ACTIVE,
+}
 
 _TYPE_KINDS = {vendor_type: kind for kind, vendor_type in limits.KIND_TEMPLATE_TYPES.items()}
 
@@ -460,10 +470,22 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
 
 
 def status_of(vendor: Any) -> PassStatus:
+    """The neutral status of a pass state read from Livepasses (``unknown`` for other words)."""
     try:
         return _STATUSES[VendorStatus(vendor)]
     except ValueError:
         return PassStatus.UNKNOWN
+
+
+def redemption_status_of(vendor: Any) -> PassStatus:
+    """The neutral status a redemption verb's ``newStatus`` reports.
+
+    ``Active`` after a stamp, a points spend, a gift-card deduction, a multi-use coupon or a
+    membership check-in means the pass was just used and stays usable: the neutral ``active``.
+    """
+    if vendor == VendorStatus.ACTIVE.value:
+        return PassStatus.ACTIVE
+    return status_of(vendor)
 
 
 def vendor_status_for(status: PassStatus) -> str | None:
@@ -502,9 +524,40 @@ def _barcode(qr_code: Any) -> Barcode | None:
 
 
 def _business_data(data: Any) -> dict[str, Any]:
+    """The pass's business data as fields; the confirmation code is ``external_id`` instead."""
     if not isinstance(data, Mapping):
         return {}
-    return {str(k): v for k, v in data.items() if v is not None}
+    return {str(k): v for k, v in data.items() if v is not None and k != "confirmationCode"}
+
+
+def _number(value: Any) -> Decimal | None:
+    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+        return None
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return Decimal(str(value))
+
+
+def balance_from(data: Any, kind: PassKind | None = None) -> Balance | None:
+    """The balance business data reports: loyalty points (``currentPoints``, or the update
+    name ``points``) or money (``accountBalance`` in ``currency``); a gift card's is its money.
+
+    A value that is not a JSON number is not reported as a balance (it stays in ``fields``).
+    """
+    if not isinstance(data, Mapping):
+        return None
+    points = _number(data.get("currentPoints", data.get("points")))
+    money = _number(data.get("accountBalance"))
+    currency = data.get("currency")
+    try:
+        if kind is not PassKind.GIFT_CARD and points is not None:
+            return Balance(amount=points)
+        if money is None:
+            return None
+        named = isinstance(currency, str) and 0 < len(currency) <= 32
+        return Balance(amount=money, currency=currency if named else None)
+    except ValueError:  # beyond what the neutral model holds: the raw answer keeps it
+        return None
 
 
 def issued_from_generated(
@@ -549,6 +602,7 @@ def issued_from_generated(
         created_at=parse_datetime(generated_at),
         holder=holder,
         fields=_business_data(entry.get("businessData")),
+        balance=balance_from(entry.get("businessData"), kind),
         barcode=_barcode(entry.get("qrCode")),
         meta={k: v for k, v in meta.items() if v is not None},
         raw=dict(entry),
@@ -727,7 +781,7 @@ def redemption_from(
     return Redemption(
         pass_id=pass_id,
         provider=provider,
-        status=status_of(data.get("newStatus")),
+        status=redemption_status_of(data.get("newStatus")),
         redeemed_at=parse_datetime(data.get("redeemedAt")),
         amount=amount,
         remaining=remaining,

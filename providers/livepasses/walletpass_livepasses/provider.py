@@ -47,6 +47,13 @@ from walletpass_livepasses.records import BatchPass, BatchStatus
 __all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
 
 _TEMPLATE_LEVEL = "design is template-level on Livepasses (set it in the template)"
+#: What no Livepasses read returns (its lookup and list items carry no business data).
+_NOT_READ_BACK = (
+    "fields, balance, tier, holder phone and language, wallet links and barcode are not "
+    "returned (Livepasses' lookup carries no business data; get() leaves them out rather than "
+    "return some): keep what create() and update() answer"
+)
+_WRITE_ONLY = "get() and list() cannot read it back (Livepasses' lookup carries no business data)"
 _KIND_NOTE = (
     "the template's type decides; redeem() uses the kind given in options, else the template "
     "alias's kind, else the template's type if it is EventTicket (type names other than "
@@ -63,12 +70,14 @@ CAPABILITIES = Capabilities(
             "RECOVERABLE (looked up by confirmation code before any resend)"
         ),
         Capability.GET: native(
-            "GET /api/passes/lookup?passId= then GET /api/passes/{id}/validate: status, holder, "
-            "confirmation code and redeemability only (Livepasses returns no business data or "
-            "wallet links after generation)"
+            "GET /api/passes/lookup?passId= then GET /api/passes/{id}/validate: template, "
+            "status, holder name and email, confirmation code (external_id) and redeemability "
+            f"only; {_NOT_READ_BACK}"
         ),
         Capability.UPDATE: native(
-            "PUT /api/passes/{id} {updatedFields (verbatim keys), messageBody, notify}"
+            "PUT /api/passes/{id} {updatedFields (verbatim keys), messageBody, notify}, then "
+            "GET /api/passes/lookup for the pass's template and status after the change; the "
+            "answer's fields are the updatedFields Livepasses accepted"
         ),
         Capability.REDEEM: native(
             "the verb of the pass's kind: event ticket -> /check-in, coupon -> /redeem-coupon, "
@@ -86,7 +95,7 @@ CAPABILITIES = Capabilities(
         ),
         Capability.LIST: native(
             "GET /api/passes?page=&pageSize= (templateId, status, searchTerm filters), pages "
-            "fetched lazily until totalPages"
+            "fetched lazily until totalPages; like get(), no fields or balance"
         ),
         Capability.CREATE_MANY: native(
             "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
@@ -117,12 +126,18 @@ CAPABILITIES = Capabilities(
             "customer.firstName + lastName, both required (holder.name is split at the last space)"
         ),
         Capability.HOLDER_EMAIL: native("customer.email"),
-        Capability.HOLDER_PHONE: native("customer.phone"),
-        Capability.HOLDER_LANGUAGE: native("customer.preferredLanguage"),
-        Capability.FIELDS: native(
+        Capability.HOLDER_PHONE: emulated(
+            f"sent as customer.phone; {_WRITE_ONLY}: no answer returns it"
+        ),
+        Capability.HOLDER_LANGUAGE: emulated(
+            f"sent as customer.preferredLanguage; {_WRITE_ONLY}: no answer returns it"
+        ),
+        Capability.FIELDS: emulated(
             "documented businessData names (sectionInfo, seatNumber, memberTier, promoCode, ...) "
             "go to businessData, typed; any other key to personalizations.customFields as text, "
-            "verbatim; on update: updatedFields, verbatim"
+            f"verbatim; on update: updatedFields, verbatim. {_WRITE_ONLY}: create() reports the "
+            "businessData Livepasses answers (custom fields are not in it), update() the "
+            "updatedFields it accepted"
         ),
         Capability.FIELD_LABELS: none("labels belong to the template: design them there"),
         Capability.BARCODE_QR: none(
@@ -163,11 +178,16 @@ CAPABILITIES = Capabilities(
         Capability.NFC: none(
             "NFC is configured per template; redeem_by_scan() resolves NFC tap values"
         ),
-        Capability.BALANCE: native(
+        Capability.BALANCE: emulated(
             "points (no currency, or 'points') -> businessData.currentPoints (update: "
-            "updatedFields.points); money -> accountBalance + currency"
+            "updatedFields.points); money -> accountBalance + currency. "
+            f"{_WRITE_ONLY}: create() and update() report it in IssuedPass.balance, "
+            "redeem(amount=) in Redemption.remaining"
         ),
-        Capability.TIER: native("businessData.memberTier (update: updatedFields.memberTier)"),
+        Capability.TIER: emulated(
+            "businessData.memberTier (update: updatedFields.memberTier); "
+            f"{_WRITE_ONLY}: create() and update() report it as fields['memberTier']"
+        ),
         Capability.EVENT_TITLE: native(
             "businessContext.event.eventName (create only; shared by a generate call)"
         ),
@@ -646,8 +666,14 @@ class LivepassesProvider(VendorOperations):
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
     ) -> IssuedPass:
+        """The update as Livepasses took it: ``fields`` are the ``updatedFields`` it accepted.
+
+        The answer's shape is undocumented (the SDK discards it), so nothing is read from it;
+        :meth:`execute_update` adds the pass's template and status from a lookup.
+        """
         data = self.data_of(response, "update")
         sent = payloads.update_body(change)
+        updated = dict(sent.get("updatedFields") or {})
         meta: dict[str, Any] = {}
         if "messageBody" in sent:
             meta["notified"] = sent.get("notify", True)
@@ -655,9 +681,39 @@ class LivepassesProvider(VendorOperations):
             id=pass_id,
             vendor_id=pass_id,
             provider=self.name,
-            fields=dict(sent.get("updatedFields") or {}),
+            fields=updated,
+            balance=payloads.balance_from(updated),
             meta=meta,
             raw=data,
+        )
+
+    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        """The PUT, then a lookup: the PUT's answer says nothing about the pass, and the lookup
+        tells its template (to read the fields back under their logical names) and its status
+        after the change (a ``validUntil`` in the past expires it)."""
+        response = self.send(self.build_update(pass_id, change), "update")
+        updated = self.parse(self.parse_update, response, pass_id, change)
+        try:
+            found = self._fetch(
+                self.build_lookup(pass_id),
+                "update",
+                lambda data: payloads.issued_from_lookup(data, provider=self.name),
+            )
+        except WalletPassError as exc:
+            # The change was made: report it, with the status the failed lookup could not tell.
+            meta = {**updated.meta, "status_lookup_failed": type(exc).__name__}
+            return updated.model_copy(update={"meta": meta})
+        meta = {**found.meta, **updated.meta}
+        return updated.model_copy(
+            update={
+                "template": found.template,
+                "external_id": found.external_id,
+                "status": found.status,
+                "holder": found.holder,
+                "created_at": found.created_at,
+                "meta": meta,
+                "raw": {"update": updated.raw, "lookup": found.raw},
+            }
         )
 
     # -- redeem --------------------------------------------------------------------------------
