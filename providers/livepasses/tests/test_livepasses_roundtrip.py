@@ -45,6 +45,7 @@ TEMPLATES: dict[str, Any] = {
         "kind": "event_ticket",
         "fields": {"seat": "seatNumber", "gate": "gateInfo"},
     },
+    "gym": {"id": "tmpl-membership", "kind": "membership", "fields": {"visits": "maxUsageCount"}},
 }
 
 ADA = Holder(name="Ada Lovelace", email="ada@example.org")
@@ -183,7 +184,7 @@ def test_a_vendor_value_not_of_its_declared_type_is_a_typed_error(connect, emula
 
 
 def test_redeem_without_amount_on_multi_use_passes_keeps_them_usable(shop, emulator) -> None:
-    member = shop.create(Pass(template="tmpl-membership", holder=ADA, fields={"maxUsageCount": 3}))
+    member = shop.create(Pass(template="gym", holder=ADA, fields={"visits": 3}))
     visit = shop.redeem(member.id)
     assert (visit.status, visit.method, visit.remaining) == (
         PassStatus.ACTIVE,
