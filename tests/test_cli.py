@@ -157,7 +157,9 @@ def test_a_pass_moves_through_its_states_across_processes(tmp_path: Path) -> Non
     )
     assert created.returncode == 0, created.stderr
     [notice] = created.stderr.splitlines()  # says once that the fake is used, and why
-    assert notice.startswith(NOTICE) and "no provider is configured" in notice
+    note = json.loads(notice)  # with --json, a JSON line like everything on stderr
+    assert note["level"] == "note" and "no provider is configured" in note["message"]
+    assert note["message"].startswith("using the built-in fake provider")
     issued = json.loads(created.stdout)
     pass_id = issued["id"]
     assert issued["status"] == "issued" and issued["fields"] == {"seat": "12B"}

@@ -19,12 +19,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import walletpass
-from walletpass import ConfigurationError, ConfigurationWarning, Pass, ProviderNotFound
+from walletpass import (
+    ConfigurationError,
+    ConfigurationWarning,
+    Pass,
+    ProviderNotFound,
+    ProviderUnavailable,
+)
 from walletpass.cli import main
+from walletpass.cli.stderr import ERROR_KEYS
 from walletpass.config import resolve_config
 from walletpass.errors import ValidationError
 from walletpass.fake import FakeProvider
 from walletpass.suggest import close_matches, did_you_mean
+from walletpass.testing.emulator import local_url_host
 
 NOTICE = "walletpass: note: using the built-in fake provider"
 
@@ -458,3 +466,109 @@ def test_warnings_from_configuration_are_a_public_category(home: Path) -> None:
         warnings.simplefilter("always")
         walletpass.connect("fake").close()
     assert not [w for w in caught if issubclass(w.category, ConfigurationWarning)]
+
+
+# --------------------------------------------------------------------------------------------
+# --json errors, emulate's address
+# --------------------------------------------------------------------------------------------
+
+
+class DownProvider(FakeProvider):
+    """The fake, except that its vendor is down: reads fail retryably."""
+
+    name = "down-vendor"
+
+    def execute_get(self, pass_id: str) -> Any:
+        raise ProviderUnavailable("the vendor answered 503", retryable=True)
+
+
+@pytest.fixture
+def down() -> Iterator[str]:
+    walletpass.register_provider(DownProvider.name, DownProvider)
+    yield DownProvider.name
+    walletpass.unregister_provider(DownProvider.name)
+
+
+def _json_error(result: Run) -> dict[str, Any]:
+    lines = result.err.splitlines()
+    objects = [json.loads(line) for line in lines]  # every stderr line is JSON with --json
+    assert [o["level"] for o in objects].count("error") == 1
+    assert objects[-1]["level"] == "error"
+    error: dict[str, Any] = objects[-1]
+    assert tuple(error) == ERROR_KEYS
+    assert error["exit_status"] == result.code
+    return error
+
+
+def test_json_errors_are_one_object_with_a_stable_shape(cli: Any, down: str) -> None:
+    invalid = cli("create", "--template", "t", "--holder-email", "ada@", "--json")
+    assert invalid.code == 1
+    error = _json_error(invalid)
+    assert error["type"] == "ValidationError" and error["retryable"] is False
+    assert error["problems"] == [
+        {"field": "--holder-email (holder.email)", "message": "not an email address"}
+    ]
+    usage = cli("create", "--json", "--bogus")
+    assert usage.code == 2
+    assert _json_error(usage)["type"] == "UsageError"
+    unavailable = cli("-p", down, "get", "fp_00000000000000ff", "--json")
+    assert unavailable.code == 1
+    error = _json_error(unavailable)
+    assert (error["type"], error["provider"], error["operation"]) == (
+        "ProviderUnavailable",
+        down,
+        "get",
+    )
+    assert error["retryable"] is True and error["message"].startswith("the vendor answered 503")
+    # without --json: the same error as one line of text
+    assert (
+        cli("-p", down, "get", "fp_00000000000000ff")
+        .errors[0]
+        .startswith(f"walletpass: error: [{down}.get] the vendor answered 503")
+    )
+
+
+def test_json_issue_reports_rows_and_notes_as_json_lines(cli: Any, home: Path) -> None:
+    source = _csv(home / "m.csv", ["external_id", "holder.email"], [["A1", "x"], ["A2", "a@b.co"]])
+    result = cli("issue", str(source), "--template", "t", "--json")
+    assert result.code == 1
+    reports = [json.loads(line) for line in result.err.splitlines()]
+    rows = [r for r in reports if r["level"] == "row"]
+    assert [(r["row"], r["external_id"], r["status"]) for r in rows] == [(1, "A1", "invalid")]
+    assert json.loads(result.out)["failed"] == 1
+
+
+def test_emulate_on_every_interface_prints_an_address_walletpass_uses(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "walletpass.cli", "emulate", "passentry", "--host", "0.0.0.0"],
+        env=env, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        url = first.split(" at ")[1].split()[0]
+        assert url.startswith("http://127.0.0.1:"), first
+        lines = [process.stdout.readline() for _ in range(3)]
+        key = lines[1].removeprefix("test API key: ").strip()
+        wallet = walletpass.connect("passentry", base_url=url, api_key=key, max_retries=0)
+        with pytest.raises(walletpass.NotFound):  # a real round trip, not a refused URL
+            wallet.get("no-such-pass-0000")
+        wallet.close()
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def test_emulate_refuses_an_address_walletpass_would_refuse(cli: Any) -> None:
+    result = cli("emulate", "passentry", "--host", "192.0.2.7")
+    assert result.code == 2
+    assert "plain HTTP to loopback addresses only" in result.errors[0]
+
+
+@pytest.mark.parametrize(
+    ("host", "shown"),
+    [("0.0.0.0", "127.0.0.1"), ("::", "[::1]"), ("127.0.0.1", "127.0.0.1"), ("::1", "[::1]")],
+)
+def test_the_printed_host_reaches_the_server_from_this_machine(host: str, shown: str) -> None:
+    assert local_url_host(host) == shown

@@ -181,9 +181,14 @@ def test_updates_use_the_same_logical_field_names(
     (PassEntry): walletpass reads the pass's template back instead of sending "seat" as is."""
     monkeypatch.setenv("WALLETPASS_PROVIDER", provider)
     ticket, _ = issue_vip_ticket("Ada Lovelace", "12B", "VIP-7")
+    before = len(vendors[provider].journal.entries)
     with walletpass.from_config() as wallet:
         wallet.update(ticket.id, {"fields": {"seat": "14C"}})
+        updating = vendors[provider].journal.entries[before:]
         after = wallet.get(ticket.id)
+    # what docs/concepts.md states: Pass2U's id names the template, PassEntry's is read back
+    reads = [e.method for e in updating[:-1]]
+    assert reads == {"pass2u": [], "passentry": ["GET"]}[provider]
     vendor_key = {"pass2u": "seat_no", "passentry": "seatNumber"}[provider]
     assert after.fields["seat"] == "14C"
     assert vendor_key not in after.fields

@@ -29,23 +29,22 @@ EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 
 
-def _one_line(text: str) -> str:
-    from walletpass.cli.render import clean
-    from walletpass.redaction import redact_text
+def _error(
+    message: str, exc: BaseException | None, exit_status: int, plain: str | None = None
+) -> int:
+    from walletpass.cli import stderr
 
-    return clean(" ".join(part.strip() for part in redact_text(text).splitlines() if part.strip()))
-
-
-def _error(message: str) -> None:
-    sys.stderr.write(f"walletpass: error: {_one_line(message)}\n")
+    stderr.error(message, exc, exit_status, plain=plain)
+    return exit_status
 
 
 @contextmanager
 def _cli_warnings() -> Iterator[None]:
     """Warnings (e.g. a field dropped in lenient mode) as one line each, without source lines."""
+    from walletpass.cli import stderr
 
     def show(message: Warning | str, *where: object, **more: object) -> None:
-        sys.stderr.write(f"walletpass: warning: {_one_line(str(message))}\n")
+        stderr.report("warning", str(message))
 
     with warnings.catch_warnings():
         warnings.showwarning = show
@@ -74,19 +73,23 @@ def _debug_logging(enabled: bool) -> Iterator[None]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ``walletpass`` with ``argv`` (default: the process's arguments); the exit status."""
+    from walletpass.cli.stderr import json_mode
+
     parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(words)
     except UsageError as exc:
-        _error(str(exc))
-        return EXIT_USAGE
+        # the command line did not parse, so --json is looked for among the words as typed
+        with json_mode("--json" in words):
+            return _error(str(exc), exc, EXIT_USAGE)
     except SystemExit as exc:  # --help and --version
         return exc.code if isinstance(exc.code, int) else EXIT_OK
     if args.command is None:
         parser.print_help()
         return EXIT_USAGE
     debug = bool(getattr(args, "debug", False))
-    with _debug_logging(debug):
+    with _debug_logging(debug), json_mode(bool(getattr(args, "json", False))):
         return _run(args, debug)
 
 
@@ -102,16 +105,14 @@ def _run(args: Any, debug: bool) -> int:
         command = " ".join(
             part for part in (args.command, getattr(args, "config_command", None)) if part
         )
-        _error(f"{exc} (see 'walletpass {command} --help')")
-        return EXIT_USAGE
+        return _error(f"{exc} (see 'walletpass {command} --help')", exc, EXIT_USAGE)
     except WalletPassError as exc:
         if debug:
             traceback.print_exc()
-        _error(str(exc) + _hint(exc))
-        return EXIT_ERROR
-    except KeyboardInterrupt:
-        _error("interrupted")
-        return EXIT_INTERRUPTED
+        hint = _hint(exc)
+        return _error(str(exc) + hint, exc, EXIT_ERROR, plain=exc.message + hint)
+    except KeyboardInterrupt as exc:
+        return _error("interrupted", exc, EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (``walletpass list | head``); nothing left worth saying.
         _silence_stdout()
@@ -119,11 +120,12 @@ def _run(args: Any, debug: bool) -> int:
     except Exception as exc:
         if debug:
             traceback.print_exc()
-        _error(
+        return _error(
             f"unexpected {type(exc).__name__}: {exc} — this is a bug in walletpass or a provider "
-            "plugin; rerun with --debug for the traceback and report it"
+            "plugin; rerun with --debug for the traceback and report it",
+            exc,
+            EXIT_ERROR,
         )
-        return EXIT_ERROR
 
 
 def _hint(exc: Exception) -> str:

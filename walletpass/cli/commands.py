@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from walletpass.cli import content, render
+from walletpass.cli import content, render, stderr
 from walletpass.cli.parser import UsageError
 from walletpass.cli.session import Selection, describe_config_search, select_provider
 from walletpass.config import env_prefix
@@ -35,7 +35,7 @@ def _out(text: str) -> None:
 
 
 def _warn(text: str) -> None:
-    sys.stderr.write(f"walletpass: warning: {render.clean(text)}\n")
+    stderr.report("warning", text)
 
 
 def _json_wanted(args: argparse.Namespace) -> bool:
@@ -344,13 +344,28 @@ def _display(value: Any) -> str:
 def cmd_emulate(args: argparse.Namespace) -> int:
     from walletpass.testing import emulator as harness
     from walletpass.testing.emulators import load_emulator
+    from walletpass.transport import is_loopback_host
 
+    if args.host.strip("[]") not in harness.WILDCARD_HOSTS and not is_loopback_host(
+        args.host.strip("[]")
+    ):
+        raise UsageError(
+            f"--host {args.host}: walletpass sends credentials over plain HTTP to loopback "
+            "addresses only, so it could not use an emulator there; use 127.0.0.1 (the "
+            "default) or 0.0.0.0 to listen on every interface (then 127.0.0.1 reaches it "
+            "from this machine)"
+        )
     app = load_emulator(args.vendor, **dict(args.options or ()))
     api_key = getattr(app, "api_key", None)
     prefix = env_prefix(args.vendor)
 
     def ready(url: str) -> None:
         lines = [f"serving the {args.vendor} emulator at {url} (Ctrl-C to stop)"]
+        if args.host.strip("[]") in harness.WILDCARD_HOSTS:
+            lines.append(
+                f"listening on every interface ({args.host}); the address above reaches it "
+                "from this machine"
+            )
         settings = f"{prefix}BASE_URL={url}"
         if isinstance(api_key, str):
             lines.append(f"test API key: {api_key}")

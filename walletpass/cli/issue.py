@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
-from walletpass.cli import render
+from walletpass.cli import render, stderr
 from walletpass.cli.parser import UsageError
 from walletpass.cli.session import select_provider
 from walletpass.cli.survey import DuplicateRow, survey
@@ -253,7 +253,9 @@ def cmd_issue(args: argparse.Namespace) -> int:
     shown = 0
     try:
         with _results_file(results_path) as results:
-            progress = _progress(total, enabled=not args.no_progress)
+            as_json = bool(getattr(args, "json", False))
+            # with --json stderr carries JSON Lines only, so no bar is drawn there
+            progress = _progress(total, enabled=not args.no_progress and not as_json)
             succeeded = failed = 0
 
             def on_item(item: BulkItem) -> None:
@@ -265,10 +267,21 @@ def cmd_issue(args: argparse.Namespace) -> int:
                     failed += 1
                     if shown < SHOWN_FAILURES:
                         shown += 1
-                        progress.say(
-                            f"row {item.index + 1}: {type(item.error).__name__}: "
-                            f"{render.clean(item.error)}"
-                        )
+                        record = result_record(item)
+                        if as_json:
+                            stderr.report(
+                                "row",
+                                str(item.error),
+                                row=record["row"],
+                                external_id=record["external_id"],
+                                status=record["status"],
+                                type=record["error_type"],
+                            )
+                        else:
+                            progress.say(
+                                f"row {record['row']}: {record['error_type']}: "
+                                f"{render.clean(item.error)}"
+                            )
                 progress.advance(item, succeeded, failed)
 
             try:
@@ -284,7 +297,9 @@ def cmd_issue(args: argparse.Namespace) -> int:
     finally:
         provider.close()
     if result.failed > shown:
-        sys.stderr.write(f"... and {result.failed - shown} more failed rows: see {results_path}\n")
+        stderr.report(
+            "note", f"... and {result.failed - shown} more failed rows: see {results_path}"
+        )
     _summary(args, result, results_path)
     return 0 if result.failed == 0 else 1
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from walletpass.cli import stderr
 from walletpass.cli.parser import UsageError
 from walletpass.config import (
     CONFIG_FILE_NAME,
@@ -138,10 +139,11 @@ def select_provider(args: argparse.Namespace, env: Mapping[str, str] | None = No
     if selection.provider_source == NOTHING_CONFIGURED and not getattr(args, "quiet", False):
         # A typo in WALLETPASS_PROVIDER or a file in another directory looks exactly like this:
         # say once which provider is used and why, before anything else is printed.
-        sys.stderr.write(
-            f"walletpass: note: using the built-in {resolved.provider} provider (passes kept in "
+        stderr.report(
+            "note",
+            f"using the built-in {resolved.provider} provider (passes kept in "
             f"{resolved.values.get('path')}) because no provider is configured: give "
-            f"--provider, set {PROVIDER_ENV}, or add {CONFIG_FILE_NAME} (--quiet hides this)\n"
+            f"--provider, set {PROVIDER_ENV}, or add {CONFIG_FILE_NAME} (--quiet hides this)",
         )
     return selection
 

@@ -36,6 +36,7 @@ from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer,
 from walletpass.redaction import redact_headers
 
 __all__ = [
+    "WILDCARD_HOSTS",
     "BadRequest",
     "EmulatorApp",
     "EmulatorRequest",
@@ -45,6 +46,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "RateWindow",
+    "local_url_host",
     "route",
     "serve",
 ]
@@ -753,6 +755,18 @@ class EmulatorServer:
         self.stop()
 
 
+WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
+
+
+def local_url_host(host: str) -> str:
+    """The host part of a URL that reaches a server bound to ``host`` from this machine:
+    loopback for a wildcard bind, IPv6 addresses in brackets."""
+    bare = host.strip("[]")
+    if bare in WILDCARD_HOSTS:
+        return "[::1]" if bare == "::" else "127.0.0.1"
+    return f"[{bare}]" if ":" in bare else bare
+
+
 def serve(
     app: Callable[..., Any],
     *,
@@ -760,9 +774,11 @@ def serve(
     port: int = 0,
     ready: Callable[[str], None] | None = None,
 ) -> None:
-    """Serve ``app`` in the foreground until interrupted (``walletpass emulate``)."""
+    """Serve ``app`` in the foreground until interrupted (``walletpass emulate``); ``ready``
+    gets the base URL a client on this machine uses (a loopback address when ``host`` is a
+    wildcard such as ``0.0.0.0``)."""
     server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_LoudHandler)
-    url = f"http://{host}:{server.server_address[1]}"
+    url = f"http://{local_url_host(host)}:{server.server_address[1]}"
     if ready is not None:
         ready(url)
     try:

@@ -142,3 +142,25 @@ def test_the_emulator_records_the_events_it_would_deliver(wallet, emulator) -> N
     emulator.cancel(issued.id)
     assert emulator.events[-1]["event"] == "pass.cancelled"
     assert wallet.get(issued.id).status.value == "voided"
+
+
+def test_an_update_renaming_alias_fields_reads_the_template_back_first(connect, emulator) -> None:
+    """Livepasses ids do not name their template: an update whose fields a template alias
+    renames costs a read-back first, a lookup and a validate (docs/concepts.md says so)."""
+    from walletpass import Holder, Pass
+
+    wallet = connect(templates={"gala": {"id": "tmpl-001", "fields": {"seat": "seatNumber"}}})
+    issued = wallet.create(
+        Pass(template="gala", holder=Holder(name="Ada Lovelace"), fields={"seat": "1A"})
+    )
+    before = len(emulator.journal.entries)
+    wallet.update(issued.id, {"fields": {"seat": "2B"}})
+    sent = [(e.method, e.path) for e in emulator.journal.entries[before:]]
+    assert sent == [
+        ("GET", "/api/passes/lookup"),
+        ("GET", f"/api/passes/{issued.id}/validate"),
+        ("PUT", f"/api/passes/{issued.id}"),
+    ]
+    before = len(emulator.journal.entries)
+    wallet.update(issued.id, {"fields": {"gate": "C"}})  # no alias renames it: no read-back
+    assert [e.method for e in emulator.journal.entries[before:]] == ["PUT"]
