@@ -572,3 +572,16 @@ def test_emulate_refuses_an_address_walletpass_would_refuse(cli: Any) -> None:
 )
 def test_the_printed_host_reaches_the_server_from_this_machine(host: str, shown: str) -> None:
     assert local_url_host(host) == shown
+
+
+def test_every_refusal_of_an_imitation_names_the_profile() -> None:
+    wallet = walletpass.connect("fake", profile="pass2u")
+    issued = wallet.create(Pass(template="1919"))
+    with pytest.raises(walletpass.UnsupportedFeature) as caught:
+        wallet.redeem(issued.id, amount="5")
+    assert caught.value.provider == "fake(profile=pass2u)"
+    assert str(caught.value).startswith("[fake(profile=pass2u).redeem] fake(profile=pass2u) ")
+    with pytest.raises(walletpass.UnsupportedOperation) as refused:
+        wallet.list()
+    assert "fake(profile=pass2u)" in str(refused.value)
+    wallet.close()

@@ -678,11 +678,11 @@ class Provider:
             value = self._check_amount(amount)
             if value is not None and self.capabilities[Capability.BALANCE].support is Support.NONE:
                 raise UnsupportedFeature(
-                    f"{self.name} passes have no balance to deduct an amount from "
+                    f"{self.label} passes have no balance to deduct an amount from "
                     f"({self.capabilities[Capability.BALANCE].note}); redeem(pass_id) without "
                     "amount uses the pass up",
                     features=[Capability.BALANCE.value],
-                    provider=self.name,
+                    provider=self.label,
                     operation="redeem",
                 )
             if options is not None and not isinstance(options, Mapping):
@@ -902,10 +902,10 @@ class Provider:
             described = ", ".join(homeless)
             if self.strict:
                 raise UnsupportedFeature(
-                    f"{self.name} can keep {described} only in a template field: name the field "
+                    f"{self.label} can keep {described} only in a template field: name the field "
                     f'in {where}, e.g. attributes = {{ {homeless[0]!r} = "<field key>" }}',
                     features=homeless,
-                    provider=self.name,
+                    provider=self.label,
                     operation=operation,
                 )
             for attribute in homeless:
@@ -939,7 +939,7 @@ class Provider:
         """Resolve ``%@`` in ``message`` for vendors that send it as free text."""
         if not self.free_text_messages:
             return change
-        return substitute_placeholder(change, provider=self.name)
+        return substitute_placeholder(change, provider=self.label)
 
     def _template_from_vendor(self, pass_id: str) -> str | None:
         if self.capabilities[Capability.GET].support is Support.NONE:
