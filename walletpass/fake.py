@@ -64,6 +64,14 @@ class FakeSettings(ProviderSettings):
     profile: str | None = Field(
         default=None, description="behave like this vendor: its declarations and limits"
     )
+    balance_field: str | None = Field(
+        default=None,
+        min_length=1,
+        description=(
+            "the template field that holds a pass's balance where the pass has no balance "
+            "attribute (e.g. a loyalty card's points), spent by redeem(amount=...)"
+        ),
+    )
 
 
 @dataclass(frozen=True)
@@ -253,6 +261,7 @@ class FakeProvider(Provider):
         super().__init__(settings, **values)
         fake_settings: FakeSettings = self.settings  # type: ignore[assignment]
         self.profile: str | None = fake_settings.profile
+        self._balance_field: str | None = fake_settings.balance_field
         if self.profile:
             from walletpass.registry import load_provider_class
 
@@ -485,6 +494,8 @@ class FakeProvider(Provider):
     ) -> Redemption:
         """Deduct ``amount`` from the pass's balance; the pass stays usable."""
         balance = current.balance
+        if balance is None and self._balance_field in current.fields:
+            return self._spend_field(current, amount, now, params)
         if balance is None:
             raise BusinessRuleError(
                 f"pass {current.id!r} has no balance to deduct from; redeem it without an "
@@ -511,6 +522,54 @@ class FakeProvider(Provider):
             pass_id=current.id,
             provider=self.name,
             status=status,
+            redeemed_at=now,
+            amount=amount,
+            remaining=remaining,
+            method="spend",
+            raw=params,
+        )
+
+    def _spend_field(
+        self, current: IssuedPass, amount: Decimal, now: datetime, params: dict[str, Any]
+    ) -> Redemption:
+        """Deduct ``amount`` from the balance kept in the balance field (see the setting)."""
+        key = self._balance_field
+        assert key is not None
+        value = current.fields[key]
+        try:
+            held = Decimal(str(value))
+        except ArithmeticError:
+            held = Decimal("NaN")
+        if isinstance(value, bool) or not held.is_finite():
+            raise BusinessRuleError(
+                f"pass {current.id!r} keeps its balance in field {key!r}, which holds "
+                f"{value!r}, not a number",
+                code="NO_BALANCE",
+            )
+        if amount > held:
+            raise BusinessRuleError(
+                f"pass {current.id!r} has a balance of {held}, less than {amount}",
+                code="INSUFFICIENT_BALANCE",
+            )
+        remaining = held - amount
+        # Kept in the JSON type the field had: whole points stay whole numbers.
+        kept: Any = str(remaining)
+        if isinstance(value, int | float):
+            whole = isinstance(value, int) and remaining == remaining.to_integral_value()
+            kept = int(remaining) if whole else float(remaining)
+        self._store.replace(
+            current.model_copy(
+                update={
+                    "fields": {**current.fields, key: kept},
+                    "status": PassStatus.ACTIVE,
+                    "updated_at": now,
+                }
+            )
+        )
+        return Redemption(
+            pass_id=current.id,
+            provider=self.name,
+            status=PassStatus.ACTIVE,
             redeemed_at=now,
             amount=amount,
             remaining=remaining,
