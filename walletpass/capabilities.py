@@ -129,11 +129,17 @@ CORE_OPERATIONS: frozenset[Capability] = frozenset(
 
 @dataclass(frozen=True, slots=True)
 class Declaration:
-    """One entry of the matrix: the level of support, why, and the limit that applies."""
+    """One entry of the matrix: the level of support, why, and the limit that applies.
+
+    ``inferred`` lists the wire details this entry rests on that the vendor's documentation does
+    not show (a key, path or value walletpass sends on inference): the matrix marks such entries,
+    so a reader knows which promises have not been confirmed against the vendor.
+    """
 
     support: Support
     note: str = ""
     limit: int | None = None
+    inferred: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.support is Support.EMULATED and not self.note:
@@ -142,6 +148,10 @@ class Declaration:
             raise ValueError("a NONE declaration needs a note naming the alternative")
         if self.limit is not None and self.limit < 0:
             raise ValueError("a limit cannot be negative")
+        if isinstance(self.inferred, str) or not all(
+            isinstance(item, str) and item for item in self.inferred
+        ):
+            raise ValueError("inferred must be a tuple of non-empty texts")
 
     @property
     def available(self) -> bool:
@@ -153,15 +163,19 @@ class Declaration:
             text += f" (max {self.limit})"
         if self.note:
             text += f": {self.note}"
+        if self.inferred:
+            text += f" [inferred: {'; '.join(self.inferred)}]"
         return text
 
 
-def native(note: str = "", *, limit: int | None = None) -> Declaration:
-    return Declaration(Support.NATIVE, note, limit)
+def native(
+    note: str = "", *, limit: int | None = None, inferred: tuple[str, ...] = ()
+) -> Declaration:
+    return Declaration(Support.NATIVE, note, limit, tuple(inferred))
 
 
-def emulated(note: str, *, limit: int | None = None) -> Declaration:
-    return Declaration(Support.EMULATED, note, limit)
+def emulated(note: str, *, limit: int | None = None, inferred: tuple[str, ...] = ()) -> Declaration:
+    return Declaration(Support.EMULATED, note, limit, tuple(inferred))
 
 
 def none(alternative: str) -> Declaration:

@@ -2,15 +2,30 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 from walletpass_passentry import PassEntryProvider
 
 import walletpass
-from walletpass import Barcode, Holder, Pass, PassKind, PassUpdate
+from walletpass import Balance, Barcode, Holder, Pass, PassKind, PassUpdate
+from walletpass.capabilities import Capability
 from walletpass.fake import FakeProvider
 from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
 
 GENERIC = "2e2d7ee8c306e8f0223dbdc1"
+STORE_CARD = "a91c0e7d55f2b3c4d6e7f809"
+
+#: PassEntry balances are whole loyalty points on store-card templates (no currency).
+EXAMPLES = {
+    Capability.BALANCE: lambda p: p.model_copy(
+        update={
+            "template": STORE_CARD,
+            "kind": PassKind.LOYALTY,
+            "balance": Balance(amount=Decimal(10)),
+        }
+    )
+}
 
 SAMPLE = Pass(
     template=GENERIC,
@@ -32,6 +47,7 @@ class TestPassEntryConformance(ProviderConformance):
             sent=lambda: len(emulator.journal),
             update=PassUpdate(fields={"level": "DIAMOND"}),
             missing_id="00000000-0000-4000-8000-000000000000",
+            examples=EXAMPLES,
         )
 
 
@@ -49,4 +65,5 @@ class TestPassEntryFakeProfileConformance(ProviderConformance):
             sent=lambda: len(wallet.calls),
             update=PassUpdate(fields={"level": "DIAMOND"}),
             missing_id="fp_0000000000000000",
+            examples=EXAMPLES,
         )

@@ -86,6 +86,7 @@ def test_redeem_with_a_reader_logs_a_scan(connect, emulator, tpl) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "where"),
     [
+        ({"amount": "5.5"}, "amount"),  # loyalty points are whole
         ({"options": {"reader": "x"}}, "options"),
         ({"options": {"reader_id": ""}}, "options.reader_id"),
     ],

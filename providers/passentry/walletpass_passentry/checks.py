@@ -52,7 +52,7 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
 
 def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list[FieldProblem]:
     pass_type = KIND_PASS_TYPES[kind] if kind is not None else None
-    problems: list[FieldProblem] = []
+    problems: list[FieldProblem] = balance_problems(content)
     for key, value in (content.fields or {}).items():
         where = f"fields.{key}"
         if key in PASS_RESERVED_KEYS:
@@ -118,5 +118,29 @@ def _image_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> l
     if ImageRole.THUMBNAIL in roles and pass_type not in (None, PassType.GENERIC):
         problems.append(
             FieldProblem("images.thumbnail", "PassEntry shows a thumbnail on generic passes only")
+        )
+    return problems
+
+
+def balance_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
+    """A PassEntry loyalty balance is a whole number of points (a signed integer), no currency."""
+    if content.balance is None:
+        return []
+    problems = []
+    if content.balance.amount != content.balance.amount.to_integral_value():
+        problems.append(
+            FieldProblem(
+                "balance.amount",
+                "PassEntry loyalty balances are whole points (an integer); got "
+                f"{content.balance.amount}",
+            )
+        )
+    if content.balance.currency is not None:
+        problems.append(
+            FieldProblem(
+                "balance.currency",
+                "PassEntry loyalty balances are points with no currency: leave it out (show a "
+                "unit in a template field)",
+            )
         )
     return problems

@@ -7,7 +7,15 @@ extId uniqueness among passes that are not nullified, the deactivate / reactivat
 machine, expiry, location and beacon counts and geofence radius rules (checked against the
 template's type), ``passSource`` only while the pass is not active, the push-message header and
 ``meta.notifications``, and 10 requests per second per endpoint and method with PassEntry's
-``x-rate-limit-*`` headers and its decimal ``x-rate-limit-retry-after`` on 429.
+``x-rate-limit-*`` headers and its decimal ``x-rate-limit-retry-after`` on 429, and the loyalty
+balance endpoints (``GET`` / ``PATCH /api/v1/loyalty/{id}``: ``balance`` delta, ``overrideBalance``,
+``message``, ``meta.loyalty.balance``).
+
+Inferences shared with the provider, accepted here because the provider sends them (each is marked
+*inferred* in the provider's declarations and page): the loyalty path id is the pass UUID or extId,
+the loyalty keys are top-level, ``overrideBalance`` takes the new balance, only store-card passes
+have one; ``pass.expiresAt`` as the expiry key, ``source``/``customValue`` in ``pass.nfc`` for a
+custom NFC message, the ``templateOverride`` sub-keys, and ``links.next`` paging of the list.
 
 Where the reference is silent the emulator chooses, and ``docs/providers/passentry.md`` lists the
 choices (status codes of validation errors and duplicate extIds, list paging, the Apple
@@ -49,6 +57,10 @@ from walletpass_passentry.limits import (
     BARCODE_SOURCES,
     BARCODE_TYPES,
     GOOGLE_PASS_SOURCE_KEY,
+    LOYALTY_BODY_KEYS,
+    LOYALTY_DELTA_KEY,
+    LOYALTY_MESSAGE_KEY,
+    LOYALTY_OVERRIDE_KEY,
     MAX_BEACONS,
     MAX_LOCATIONS,
     NFC_SOURCES,
@@ -157,6 +169,8 @@ class StoredPass:
     nullified_at: datetime | None = None
     #: The status to go back to on reactivate.
     before_deactivation: VendorStatus = VendorStatus.ISSUED
+    #: Loyalty points (store-card passes; ``/api/v1/loyalty/{id}``).
+    loyalty_balance: int = 0
 
     @property
     def live(self) -> bool:
@@ -610,6 +624,69 @@ class PassEntryEmulator(EmulatorApp):
             stored.locations = []
             stored.beacons = []
         return self._answer(stored, request)
+
+    # -- loyalty balance (docs.passentry.com, later findings) ----------------------------------
+    #
+    # Documented: GET and PATCH /api/v1/loyalty/{id}; PATCH takes ``balance`` (a signed integer
+    # delta), ``overrideBalance`` (set outright) and ``message``; the answer has
+    # meta.loyalty.balance. Inferences shared with the provider (marked so in its declarations):
+    # {id} is the pass UUID or extId, the keys are top-level, overrideBalance takes the new balance,
+    # only store-card passes have a balance (422 otherwise), sending both balance and
+    # overrideBalance is refused, and the GET answer is shaped like the PATCH answer. Whether
+    # PassEntry lets a balance go below zero is not documented: the emulator does not refuse it.
+
+    def _loyalty_pass(self, pass_id: str) -> StoredPass:
+        stored = self._pass(pass_id)
+        if not stored.live:
+            raise _Refused(422, "Pass has been nullified")
+        if stored.template.pass_type is not PassType.STORE_CARD:
+            raise _Refused(422, "Pass is not a loyalty pass")
+        return stored
+
+    def _loyalty_answer(
+        self, stored: StoredPass, request: EmulatorRequest, meta: dict[str, Any] | None = None
+    ) -> EmulatorResponse:
+        return self._answer(
+            stored, request, meta={**(meta or {}), "loyalty": {"balance": stored.loyalty_balance}}
+        )
+
+    @route("GET", "/api/v1/loyalty/{id}")
+    def show_loyalty(self, request: EmulatorRequest) -> EmulatorResponse:
+        return self._loyalty_answer(self._loyalty_pass(request.params["id"]), request)
+
+    @route("PATCH", "/api/v1/loyalty/{id}")
+    def update_loyalty(self, request: EmulatorRequest) -> EmulatorResponse:
+        stored = self._loyalty_pass(request.params["id"])
+        body = self._body(request)
+        problems = [
+            f"{key} is not a loyalty attribute" for key in body if key not in (LOYALTY_BODY_KEYS)
+        ]
+        for key in (LOYALTY_DELTA_KEY, LOYALTY_OVERRIDE_KEY):
+            value = body.get(key)
+            if key in body and (isinstance(value, bool) or not isinstance(value, int)):
+                problems.append(f"{key} must be an integer")
+        if LOYALTY_DELTA_KEY in body and LOYALTY_OVERRIDE_KEY in body:
+            problems.append(f"send either {LOYALTY_DELTA_KEY} or {LOYALTY_OVERRIDE_KEY}")
+        if not (LOYALTY_DELTA_KEY in body or LOYALTY_OVERRIDE_KEY in body):
+            problems.append(f"{LOYALTY_DELTA_KEY} or {LOYALTY_OVERRIDE_KEY} is required")
+        message = body.get(LOYALTY_MESSAGE_KEY)
+        if LOYALTY_MESSAGE_KEY in body and not isinstance(message, str):
+            problems.append(f"{LOYALTY_MESSAGE_KEY} must be a string")
+        if problems:
+            raise _Refused(422, *problems)
+        if LOYALTY_OVERRIDE_KEY in body:
+            stored.loyalty_balance = body[LOYALTY_OVERRIDE_KEY]
+        else:
+            stored.loyalty_balance += body[LOYALTY_DELTA_KEY]
+        if not isinstance(message, str):
+            return self._loyalty_answer(stored, request)
+        stored.latest_message = message
+        delivered = stored.status is VendorStatus.ACTIVE
+        status = "delivered" if delivered else "notDelivered"
+        text = "Notification sent to the wallet" if delivered else "Pass has not been added"
+        return self._loyalty_answer(
+            stored, request, {"notifications": {"status": status, "message": text}}
+        )
 
     @route("POST", "/api/v1/scans/log")
     def log_scan(self, request: EmulatorRequest) -> EmulatorResponse:

@@ -25,6 +25,11 @@ __all__ = [
     "EVENT_RADIUS_MAX",
     "GOOGLE_PASS_SOURCE_KEY",
     "IMAGE_EXTENSIONS",
+    "LOYALTY_BODY_KEYS",
+    "LOYALTY_DELTA_KEY",
+    "LOYALTY_MESSAGE_KEY",
+    "LOYALTY_OVERRIDE_KEY",
+    "LOYALTY_PATH",
     "MAX_BEACONS",
     "MAX_LOCATIONS",
     "NFC_SOURCES",
@@ -47,6 +52,19 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.passentry.com"
 #: Every documented path starts with it.
 API_PREFIX = "api/v1"
+
+#: Loyalty balance endpoints (docs.passentry.com, later findings): ``GET`` / ``PATCH
+#: /api/v1/loyalty/{id}``; the PATCH body takes ``balance`` (a signed integer *delta*),
+#: ``overrideBalance`` (set the balance outright) and ``message`` (notification text); the answer
+#: carries ``meta.loyalty.balance``. Inferred, not documented: that ``{id}`` is the pass's UUID or
+#: extId, that the keys sit at the top level of the body, that ``overrideBalance`` takes the new
+#: balance (an integer), that only a store-card (loyalty) pass has a balance, and the GET answer's
+#: shape (read the same way as the PATCH answer).
+LOYALTY_PATH = "loyalty"
+LOYALTY_DELTA_KEY = "balance"
+LOYALTY_OVERRIDE_KEY = "overrideBalance"  # inferred: takes the new balance
+LOYALTY_MESSAGE_KEY = "message"
+LOYALTY_BODY_KEYS = frozenset({LOYALTY_DELTA_KEY, LOYALTY_OVERRIDE_KEY, LOYALTY_MESSAGE_KEY})
 
 #: "10 requests per second per endpoint and HTTP method" (sliding window).
 RATE_LIMIT_PER_SECOND = 10

@@ -32,6 +32,7 @@ from walletpass.errors import (
     ProviderUnavailable,
     RateLimited,
     ValidationError,
+    WalletPassError,
 )
 from walletpass.model import (
     Beacon,
@@ -47,7 +48,7 @@ from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, Provide
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings
 from walletpass.transport import VendorRequest, VendorResponse
-from walletpass_passentry import checks, limits, payloads
+from walletpass_passentry import checks, limits, loyalty, payloads
 from walletpass_passentry.limits import PassAction, PassSource, VendorStatus
 from walletpass_passentry.payloads import ValueFormat
 
@@ -117,7 +118,11 @@ CAPABILITIES = Capabilities(
         Capability.REDEEM: emulated(
             "reads the pass, refuses a deactivated one (AlreadyRedeemed; PassExpired after its "
             'expiry), then PATCH {"passAction": "deactivate"} (reversible with reactivate()); '
-            "with the reader_id setting also logs a scan (POST /api/v1/scans/log)"
+            "with the reader_id setting also logs a scan (POST /api/v1/scans/log). With an "
+            "amount (whole points): reads the loyalty balance, refuses more than it holds, then "
+            "PATCH /api/v1/loyalty/{id} {balance: -amount}; the pass stays active and "
+            "Redemption.remaining is the new balance",
+            inferred=loyalty.INFERRED,
         ),
         Capability.DELETE: native(
             "POST /api/v1/passes/{id}/nullify: IRREVERSIBLE wipe of the pass's data, a tombstone "
@@ -194,8 +199,12 @@ CAPABILITIES = Capabilities(
             'pass.nfc {"enabled": true} (the pass UUID is the NFC message); a custom message '
             "as source custom + customValue"
         ),
-        Capability.BALANCE: none(
-            "no balance attribute: use a template field (loyalty balances move with scans)"
+        Capability.BALANCE: native(
+            "whole loyalty points, no currency, on store-card (loyalty) templates: PATCH "
+            "/api/v1/loyalty/{id} {overrideBalance} right after the create (a failure nullifies "
+            "the new pass, so none is left without its balance) and on update; "
+            "loyalty_balance() reads it",
+            inferred=loyalty.INFERRED,
         ),
         Capability.TIER: none("no tier attribute: use a template field"),
         Capability.EVENT_TITLE: none("event details are template fields: use fields"),
@@ -231,6 +240,10 @@ CAPABILITIES = Capabilities(
         ),
         "replace_locations": native("PATCH with locations[]: replaces all the pass's locations"),
         "replace_beacons": native("PATCH with beacons[]: replaces all the pass's beacons"),
+        "loyalty_balance": native(
+            "GET /api/v1/loyalty/{id} -> meta.loyalty.balance (whole points)",
+            inferred=loyalty.INFERRED,
+        ),
     }
 )
 
@@ -288,6 +301,7 @@ class PassEntryProvider(Provider):
         "google_save_url",
         "replace_locations",
         "replace_beacons",
+        "loyalty_balance",
     )
     error_table: ClassVar[Sequence[ErrorRule]] = (
         ErrorRule(ValidationError, status=400),
@@ -397,6 +411,26 @@ class PassEntryProvider(Provider):
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         return self._issued(response, kind=new_pass.kind)
 
+    def execute_create(self, new_pass: Pass) -> IssuedPass:
+        issued = super().execute_create(new_pass)
+        if new_pass.balance is None:
+            return issued
+        points = int(new_pass.balance.amount)
+        try:
+            balance = self.parse(
+                loyalty.balance_of,
+                self.send(loyalty.write_request(issued.vendor_id, set_to=points), "create"),
+            )
+        except WalletPassError as exc:
+            # The pass exists without the balance asked for. Nullify it (idempotent, frees the
+            # extId) so nothing is left half-written; if even that fails, a pass may remain.
+            try:
+                self.send(self.build_delete(issued.vendor_id), "create")
+            except WalletPassError:
+                exc.outcome_unknown = True
+            raise
+        return issued.model_copy(update={"meta": {**issued.meta, "balance": balance}})
+
     def _issued(self, response: VendorResponse, kind: PassKind | None = None) -> IssuedPass:
         return payloads.issued_from_resource(
             response.json(),
@@ -450,18 +484,32 @@ class PassEntryProvider(Provider):
     ) -> IssuedPass:
         return self._issued(response)
 
+    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        if change.balance is None:
+            return super().execute_update(pass_id, change)
+        rest = {k: getattr(change, k) for k in change.model_fields_set if k != "balance"}
+        others = PassUpdate.model_construct(_fields_set=set(rest), **rest)
+        # The message goes with the pass's own update when there is one, else with the balance.
+        message = None if others.changed() else change.message
+        issued = super().execute_update(pass_id, others) if others.changed() else None
+        request = loyalty.write_request(pass_id, set_to=int(change.balance.amount), message=message)
+        response = self.send(request, "update")
+        balance = self.parse(loyalty.balance_of, response)
+        if issued is None:
+            issued = self._issued(response)
+        return issued.model_copy(update={"meta": {**issued.meta, "balance": balance}})
+
     # -- redeem (emulated) and delete ---------------------------------------------------------
 
     def build_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> VendorRequest:
         problems: list[FieldProblem] = []
-        if amount is not None:
+        if amount is not None and amount != amount.to_integral_value():
             problems.append(
                 FieldProblem(
                     "amount",
-                    "PassEntry redeems by deactivating the pass and takes no amount: keep "
-                    "balances in a template field with update()",
+                    f"PassEntry loyalty balances are whole points (an integer); got {amount}",
                 )
             )
         unknown = sorted(set(options) - {"reader_id"})
@@ -473,6 +521,8 @@ class PassEntryProvider(Provider):
         if reader is not None and (not isinstance(reader, str) or not reader):
             problems.append(FieldProblem("options.reader_id", "must be a non-empty string"))
         self._refuse(problems, "redeem")
+        if amount is not None:
+            return loyalty.write_request(pass_id, delta=-int(amount))
         return self._action_request(pass_id, PassAction.DEACTIVATE)
 
     def _action_request(self, pass_id: str, action: PassAction) -> VendorRequest:
@@ -520,12 +570,52 @@ class PassEntryProvider(Provider):
             raise AlreadyRedeemed(
                 f"pass {pass_id!r} is already deactivated (redeemed)", provider=self.name
             )
-        redemption = self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
+        if amount is not None:
+            redemption = self._spend_points(pass_id, amount, request, current)
+        else:
+            redemption = self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
         reader = options.get("reader_id") or self._settings.reader_id
         if reader is None:
             return redemption
         scan = self.send(self.build_scan_log(current, reader), "redeem").json()
         return redemption.model_copy(update={"raw": {"pass": redemption.raw, "scan": scan}})
+
+    def _spend_points(
+        self, pass_id: str, amount: Decimal, request: VendorRequest, current: IssuedPass
+    ) -> Redemption:
+        """Take ``amount`` points off the loyalty balance; the pass stays as it is."""
+        balance = self.loyalty_balance(pass_id)
+        if amount > balance:
+            raise BusinessRuleError(
+                f"pass {pass_id!r} holds {balance} points, fewer than the {amount} to redeem; "
+                "nothing was deducted",
+                provider=self.name,
+                operation="redeem",
+                code="INSUFFICIENT_BALANCE",
+            )
+        response = self.send(request, "redeem")
+        remaining = self.parse(loyalty.balance_of, response)
+        return Redemption(
+            pass_id=pass_id,
+            provider=self.name,
+            status=current.status,
+            amount=amount,
+            remaining=remaining,
+            method="loyalty",
+            raw=response.json(),
+        )
+
+    def loyalty_balance(self, pass_id: str) -> Decimal:
+        """The pass's loyalty balance in whole points (``GET /api/v1/loyalty/{id}``).
+
+        Raises ``ValidationError`` for a malformed id, ``NotFound`` for an unknown pass, and the
+        vendor's refusal (``ValidationError``, 422 on the emulator) for a pass with no balance
+        (not a store card). Inferred details: see :data:`walletpass_passentry.loyalty.INFERRED`.
+        """
+        with self._guard("loyalty_balance"):
+            checked = self._check_id(pass_id)
+            response = self.send(loyalty.read_request(checked), "loyalty_balance")
+            return self.parse(loyalty.balance_of, response)
 
     def build_delete(self, pass_id: str) -> VendorRequest:
         return _request("POST", _passes_path(pass_id, "nullify"), Safety.IDEMPOTENT)

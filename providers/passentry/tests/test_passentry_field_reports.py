@@ -1,0 +1,124 @@
+"""Field reports (issue 16) on PassEntry, through its emulator over HTTP on 127.0.0.1: the loyalty
+balance PassEntry documents (11), status on create (6), barcode symbology (1)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+
+from walletpass import Balance, Holder, Pass, PassKind, PassStatus, PassUpdate, ValidationError
+from walletpass.capabilities import Support
+from walletpass.errors import BusinessRuleError
+
+from .conftest import STORE_CARD
+
+GENERIC = "2e2d7ee8c306e8f0223dbdc1"
+
+
+def card(**values) -> Pass:
+    data = {
+        "template": STORE_CARD,
+        "kind": PassKind.LOYALTY,
+        "holder": Holder(name="Priya Shah"),
+        "balance": Balance(amount=Decimal(500)),
+    }
+    data.update(values)
+    return Pass(**data)
+
+
+def _loyalty_calls(emulator) -> list[tuple[str, object]]:
+    return [(e.method, e.json()) for e in emulator.journal.find(None, r"/api/v1/loyalty/.+")]
+
+
+def test_11_balance_is_declared_native_and_rests_on_marked_inferences(wallet) -> None:
+    declaration = wallet.capabilities["balance"]
+    assert declaration.support is Support.NATIVE
+    assert any("overrideBalance" in item for item in declaration.inferred)
+
+
+def test_11_a_new_loyalty_card_gets_its_balance(wallet, emulator) -> None:
+    issued = wallet.create(card())
+    assert issued.meta["balance"] == Decimal(500)
+    assert _loyalty_calls(emulator) == [("PATCH", {"overrideBalance": 500})]
+    assert wallet.loyalty_balance(issued.id) == Decimal(500)
+    assert emulator.passes[issued.vendor_id].loyalty_balance == 500
+
+
+def test_11_redeem_with_an_amount_deducts_and_leaves_the_pass_active(wallet, emulator) -> None:
+    issued = wallet.create(card())
+    emulator.install(issued.vendor_id)
+    spent = wallet.redeem(issued.id, amount=120)
+    assert (spent.amount, spent.remaining, spent.method) == (Decimal(120), Decimal(380), "loyalty")
+    # The pass stays live (installed), and the status reported is the one get() reports.
+    assert not spent.status.is_final
+    assert spent.status is wallet.get(issued.id).status is PassStatus.INSTALLED
+    assert _loyalty_calls(emulator)[-1] == ("PATCH", {"balance": -120})
+    assert wallet.loyalty_balance(issued.id) == Decimal(380)
+
+
+def test_11_redeeming_more_than_the_balance_is_refused_before_deducting(wallet, emulator) -> None:
+    issued = wallet.create(card(balance=Balance(amount=Decimal(10))))
+    with pytest.raises(BusinessRuleError) as caught:
+        wallet.redeem(issued.id, amount=11)
+    assert caught.value.code == "INSUFFICIENT_BALANCE"
+    assert [m for m, _ in _loyalty_calls(emulator)] == ["PATCH", "GET"]
+    assert emulator.passes[issued.vendor_id].loyalty_balance == 10
+
+
+def test_11_redeem_without_an_amount_still_consumes_the_pass(wallet) -> None:
+    issued = wallet.create(card())
+    assert wallet.redeem(issued.id).status is PassStatus.VOIDED
+
+
+def test_11_update_sets_the_balance_and_carries_the_message(wallet, emulator) -> None:
+    issued = wallet.create(card())
+    updated = wallet.update(
+        issued.id, PassUpdate(balance=Balance(amount=Decimal(42)), message="Hi")
+    )
+    assert updated.meta["balance"] == Decimal(42)
+    assert _loyalty_calls(emulator)[-1] == ("PATCH", {"overrideBalance": 42, "message": "Hi"})
+    assert not emulator.journal.find("PATCH", r"/api/v1/passes/.+")
+    wallet.update(issued.id, PassUpdate(balance=Balance(amount=Decimal(7)), fields={"stamps": "1"}))
+    assert _loyalty_calls(emulator)[-1] == ("PATCH", {"overrideBalance": 7})
+    assert emulator.passes[issued.vendor_id].loyalty_balance == 7
+
+
+@pytest.mark.parametrize(
+    ("balance", "where"),
+    [
+        (Balance(amount=Decimal("2.5")), "balance.amount"),
+        (Balance(amount=Decimal(5), currency="EUR"), "balance.currency"),
+    ],
+)
+def test_11_points_are_whole_and_have_no_currency(wallet, emulator, balance, where) -> None:
+    with pytest.raises(ValidationError) as caught:
+        wallet.create(card(balance=balance))
+    assert [p.location for p in caught.value.problems] == [where]
+    assert len(emulator.journal) == 0
+    with pytest.raises(ValidationError):
+        wallet.redeem("crm-1", amount="2.5")
+
+
+def test_11_a_balance_on_a_template_without_one_leaves_no_pass_behind(wallet, emulator) -> None:
+    with pytest.raises(ValidationError):
+        wallet.create(card(template=GENERIC, kind=PassKind.GENERIC, external_id="crm-9"))
+    (made,) = emulator.passes.values()
+    assert made.status.value == "nullified"  # taken back: the extId is free again
+    assert wallet.create(card(external_id="crm-9")).external_id == "crm-9"
+
+
+def test_6_create_with_a_past_expiry_reports_what_get_reports(wallet) -> None:
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=1)
+    issued = wallet.create(Pass(template=GENERIC, expires_at=past))
+    assert issued.status is wallet.get(issued.id).status
+
+
+def test_1_code128_of_japanese_text_is_refused_before_sending(wallet, emulator) -> None:
+    with pytest.raises(ValidationError) as caught:
+        wallet.create(
+            {"template": GENERIC, "barcode": {"message": "入場券-0042", "format": "code128"}}
+        )
+    assert "Code 128 cannot encode" in str(caught.value)
+    assert len(emulator.journal) == 0
