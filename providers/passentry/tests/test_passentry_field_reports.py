@@ -51,9 +51,9 @@ def test_11_redeem_with_an_amount_deducts_and_leaves_the_pass_active(wallet, emu
     emulator.install(issued.vendor_id)
     spent = wallet.redeem(issued.id, amount=120)
     assert (spent.amount, spent.remaining, spent.method) == (Decimal(120), Decimal(380), "loyalty")
-    # The pass stays live (installed), and the status reported is the one get() reports.
-    assert not spent.status.is_final
-    assert spent.status is wallet.get(issued.id).status is PassStatus.INSTALLED
+    # The pass stays live: not deactivated (the neutral answer says ACTIVE, issue 14).
+    assert spent.status is PassStatus.ACTIVE
+    assert not wallet.get(issued.id).status.is_final
     assert _loyalty_calls(emulator)[-1] == ("PATCH", {"balance": -120})
     assert wallet.loyalty_balance(issued.id) == Decimal(380)
 
@@ -69,7 +69,8 @@ def test_11_redeeming_more_than_the_balance_is_refused_before_deducting(wallet, 
 
 def test_11_redeem_without_an_amount_still_consumes_the_pass(wallet) -> None:
     issued = wallet.create(card())
-    assert wallet.redeem(issued.id).status is PassStatus.VOIDED
+    assert wallet.redeem(issued.id).status is PassStatus.REDEEMED
+    assert wallet.get(issued.id).status.is_final
 
 
 def test_11_update_sets_the_balance_and_carries_the_message(wallet, emulator) -> None:
