@@ -585,3 +585,16 @@ def test_every_refusal_of_an_imitation_names_the_profile() -> None:
         wallet.list()
     assert "fake(profile=pass2u)" in str(refused.value)
     wallet.close()
+
+
+def test_parser_messages_are_said_in_words(cli: Any, home: Path) -> None:
+    bad = home / "pass.json"
+    bad.write_text('{"template": ')
+    line = cli("create", "--from-json", str(bad)).errors[0]
+    assert "is not valid JSON: expecting a value at line 1, column 14" in line
+    assert "char" not in line
+    line = cli("create", "--template", "t", "--expires", "next tuesday-ish").errors[0]
+    assert "not a date: 'next tuesday-ish' (write it like 2030-06-01 23:00 +02:00)" in line
+    assert "Unknown string format" not in line
+    line = cli("create", "--template", "t", "--expires", "2027-02-30 10:00 +01:00").errors[0]
+    assert "day is out of range for month" in line

@@ -20,7 +20,7 @@ from pydantic import ValidationError as PydanticValidationError
 from walletpass.errors import FieldProblem
 from walletpass.suggest import did_you_mean
 
-__all__ = ["describe", "keys_at", "pattern", "problems_from_pydantic"]
+__all__ = ["describe", "json_problem", "keys_at", "pattern", "problems_from_pydantic"]
 
 _PATTERN_WORDS: dict[str, str] = {}
 
@@ -33,6 +33,17 @@ def pattern(regex: str, words: str) -> str:
     ``pattern(r"^[^@\\s]+@[^@\\s]+$", "not an email address")``; returns ``regex``."""
     _PATTERN_WORDS[regex] = words
     return regex
+
+
+def json_problem(exc: ValueError) -> str:
+    """Why text is not JSON, by line and column: ``expecting a value at line 1, column 5``
+    (the parser's character offset and class name left out)."""
+    line, column = getattr(exc, "lineno", None), getattr(exc, "colno", None)
+    reason = str(getattr(exc, "msg", "") or "not JSON")
+    reason = reason[:1].lower() + reason[1:]
+    if reason.startswith("expecting value"):
+        reason = "expecting a value" + reason.removeprefix("expecting value")
+    return f"{reason} at line {line}, column {column}" if line and column else reason
 
 
 def problems_from_pydantic(

@@ -23,6 +23,7 @@ from dateutil import parser as date_parser
 from dateutil import tz as date_tz
 
 from walletpass.errors import FieldProblem, ValidationError, WalletPassError
+from walletpass.messages import json_problem
 from walletpass.model import Pass
 
 __all__ = [
@@ -98,10 +99,21 @@ class RowSource:
 
 def parse_when(text: str, default_tz: tzinfo | None = None) -> datetime:
     """A date a person typed, which must say its timezone unless ``default_tz`` is given."""
+    example = "write it like 2030-06-01 23:00 +02:00"
     try:
         value = date_parser.parse(text)
-    except (ValueError, OverflowError) as exc:
-        raise ValueError(f"not a date: {text!r} ({exc})") from None
+    except date_parser.ParserError as exc:
+        # dateutil wraps the calendar's reason ("day is out of range for month: %s"); its own
+        # "Unknown string format" says nothing a person can act on
+        reason = str(exc.args[0]) if exc.args else ""
+        reason = reason.removesuffix(": %s") if reason.endswith(": %s") else ""
+        if not reason or reason.startswith(("Unknown string format", "String does not contain")):
+            raise ValueError(f"not a date: {text!r} ({example})") from None
+        raise ValueError(f"not a date: {text!r} ({reason}; {example})") from None
+    except OverflowError:
+        raise ValueError(f"not a date: {text!r} (a number in it is far too large)") from None
+    except ValueError as exc:  # the calendar's: "day is out of range for month"
+        raise ValueError(f"not a date: {text!r} ({exc}; {example})") from None
     if value.tzinfo is None:
         if default_tz is None:
             raise ValueError(f"{text!r} has no timezone: add one (e.g. +02:00) or give --tz")
@@ -220,7 +232,10 @@ def _jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowE
         try:
             row = json.loads(line)
         except ValueError as exc:
-            yield number, RowError(number, [FieldProblem("row", f"not valid JSON: {exc}")])
+            yield (
+                number,
+                RowError(number, [FieldProblem("row", f"not valid JSON: {json_problem(exc)}")]),
+            )
             continue
         if not isinstance(row, dict):
             yield number, RowError(number, [FieldProblem("row", "must be a JSON object")])

@@ -17,6 +17,7 @@ from typing import Any
 
 from walletpass.cli.parser import UsageError
 from walletpass.errors import FieldProblem, ValidationError
+from walletpass.messages import json_problem
 from walletpass.model import Pass, PassUpdate
 from walletpass.rows import parse_when, timezone_named
 
@@ -107,7 +108,7 @@ def read_json_object(source: str) -> dict[str, Any]:
         data = json.loads(text)
     except ValueError as exc:
         raise ValidationError.from_problems(
-            [FieldProblem("--from-json", f"{where} is not valid JSON: {exc}")]
+            [FieldProblem("--from-json", f"{where} is not valid JSON: {json_problem(exc)}")]
         ) from None
     if not isinstance(data, dict):
         raise ValidationError.from_problems(
