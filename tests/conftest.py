@@ -2,12 +2,75 @@
 
 from __future__ import annotations
 
+import json
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from walletpass import registry
+
+
+@pytest.fixture
+def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """No walletpass configuration is visible (variables, files); the command line's default
+    fake store lives under tmp_path, which is also the working directory."""
+    for key in list(os.environ):
+        if key.startswith("WALLETPASS_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "data"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+#: The line saying the command line fell back to the fake because nothing is configured.
+FALLBACK_NOTICE = "walletpass: note: using the built-in fake provider"
+
+
+class CliRun:
+    """One in-process ``walletpass`` run: exit status, stdout, stderr."""
+
+    def __init__(self, code: int, out: str, err: str) -> None:
+        self.code, self.out, self.err = code, out, err
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+    @property
+    def errors(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("walletpass: error: ")]
+
+    @property
+    def warnings(self) -> list[str]:
+        return [line for line in self.err.splitlines() if line.startswith("walletpass: warning: ")]
+
+    def one_error_line(self) -> str:
+        """The run failed with exactly one line on stderr (besides the notice that the fake is
+        used because nothing is configured) and no traceback."""
+        assert self.code in (1, 2), (self.code, self.out, self.err)
+        lines = [line for line in self.err.splitlines() if not line.startswith(FALLBACK_NOTICE)]
+        assert len(lines) == 1, self.err
+        assert lines[0].startswith("walletpass: error: "), self.err
+        assert "Traceback" not in self.err
+        assert self.out == ""
+        return lines[0]
+
+
+@pytest.fixture
+def cli(isolated: Path, capsys: pytest.CaptureFixture[str]) -> Callable[..., CliRun]:
+    """``cli("list", "--json")``: run the command line in this process, isolated."""
+    from walletpass.cli import main
+
+    def run(*argv: str) -> CliRun:
+        code = main(list(argv))
+        captured = capsys.readouterr()
+        return CliRun(code, captured.out, captured.err)
+
+    return run
 
 
 @pytest.fixture(autouse=True)

@@ -35,7 +35,7 @@ from walletpass import (
     register_provider,
     unregister_provider,
 )
-from walletpass.cli import commands, main
+from walletpass.cli import commands
 from walletpass.cli.parser import (
     BARCODE_FORMATS,
     PASS_KINDS,
@@ -71,48 +71,6 @@ def _clean_env(tmp_path: Path) -> dict[str, str]:
         }
     )
     return env
-
-
-@pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """In-process runs see no walletpass configuration; the fake lives under tmp_path."""
-    for key in list(os.environ):
-        if key.startswith("WALLETPASS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    def json(self) -> Any:
-        return json.loads(self.out)
-
-    def one_error_line(self) -> str:
-        """The run failed with exactly one line on stderr (besides the notice that the fake is
-        used because nothing is configured) and no traceback."""
-        assert self.code in (1, 2), (self.code, self.out, self.err)
-        lines = [line for line in self.err.splitlines() if not line.startswith(NOTICE)]
-        assert len(lines) == 1, self.err
-        assert lines[0].startswith("walletpass: error: "), self.err
-        assert "Traceback" not in self.err
-        assert self.out == ""
-        return lines[0]
-
-
-@pytest.fixture
-def cli(isolated: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
-    def run(*argv: str) -> Run:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    yield run
 
 
 def _create(cli: Any, *extra: str) -> dict[str, Any]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import os
 from pathlib import Path
 
 import pytest
@@ -14,17 +13,6 @@ from walletpass.cli.issue import RESULT_COLUMNS, count_rows, results_path_for
 from walletpass.fake import FakeProvider
 
 HEADER = ["Member No", "Name", "Email", "Points", "expires_at"]
-
-
-@pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    for key in list(os.environ):
-        if key.startswith("WALLETPASS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
 
 
 def _members(path: Path, rows: list[list[str]]) -> Path:

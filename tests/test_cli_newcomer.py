@@ -26,7 +26,6 @@ from walletpass import (
     ProviderNotFound,
     ProviderUnavailable,
 )
-from walletpass.cli import main
 from walletpass.cli.stderr import ERROR_KEYS
 from walletpass.config import resolve_config
 from walletpass.errors import ValidationError
@@ -37,44 +36,8 @@ from walletpass.testing.emulator import local_url_host
 NOTICE = "walletpass: note: using the built-in fake provider"
 
 
-@pytest.fixture
-def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """No walletpass configuration anywhere; the default fake store lives under tmp_path."""
-    for key in list(os.environ):
-        if key.startswith("WALLETPASS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path
-
-
-class Run:
-    def __init__(self, code: int, out: str, err: str) -> None:
-        self.code, self.out, self.err = code, out, err
-
-    @property
-    def errors(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("walletpass: error: ")]
-
-    @property
-    def warnings(self) -> list[str]:
-        return [line for line in self.err.splitlines() if line.startswith("walletpass: warning: ")]
-
-
-@pytest.fixture
-def cli(home: Path, capsys: pytest.CaptureFixture[str]) -> Iterator[Any]:
-    def run(*argv: str) -> Run:
-        code = main(list(argv))
-        captured = capsys.readouterr()
-        return Run(code, captured.out, captured.err)
-
-    yield run
-
-
-def _default_store(home: Path) -> FakeProvider:
-    return FakeProvider(path=str(home / "data" / "walletpass" / "fake.sqlite3"))
+def _default_store(isolated: Path) -> FakeProvider:
+    return FakeProvider(path=str(isolated / "data" / "walletpass" / "fake.sqlite3"))
 
 
 # --------------------------------------------------------------------------------------------
@@ -107,7 +70,7 @@ MAPPED = [
 
 
 def test_a_repeated_external_id_is_decided_by_row_order_not_thread_timing(
-    cli: Any, home: Path
+    cli: Any, isolated: Path
 ) -> None:
     rows = [
         ["M1", "Ada", "ada@example.com"],
@@ -117,17 +80,17 @@ def test_a_repeated_external_id_is_decided_by_row_order_not_thread_timing(
         ["M2", "Bobby", "bobby@example.com"],
         ["M2", "Robert", "robert@example.com"],
     ]
-    source = _csv(home / "members.csv", MEMBERS, rows)
+    source = _csv(isolated / "members.csv", MEMBERS, rows)
     outcomes = []
     for attempt in range(3):
-        store = home / f"run{attempt}.sqlite3"
+        store = isolated / f"run{attempt}.sqlite3"
         result = cli(
             "issue", str(source), "--template", "loyalty", *MAPPED, "--no-progress",
             "--concurrency", "8", "--set", f"path={store}",
         )  # fmt: skip
         assert result.code == 1
         assert "4 of 6 rows issued; 2 failed" in result.out
-        results = _results(home / "members.results.csv")
+        results = _results(isolated / "members.results.csv")
         outcomes.append([(r["row"], r["external_id"], r["status"]) for r in results])
         assert "row 5: DuplicateRow" in result.err and "row 2 is issued" in result.err
         wallet = FakeProvider(path=str(store))
@@ -136,74 +99,76 @@ def test_a_repeated_external_id_is_decided_by_row_order_not_thread_timing(
         wallet.close()
     assert outcomes[0] == outcomes[1] == outcomes[2]
     assert [o[2] for o in outcomes[0]] == ["issued"] * 4 + ["duplicate"] * 2
-    duplicate = _results(home / "members.results.csv")[5]
+    duplicate = _results(isolated / "members.results.csv")[5]
     assert "row 2" in duplicate["error"] and "row 6" in duplicate["error"]
 
 
-def test_a_map_naming_no_column_stops_the_run_before_anything_is_sent(cli: Any, home: Path) -> None:
-    source = _csv(home / "members.csv", MEMBERS, [["M1", "Ada", "ada@example.com"]])
+def test_a_map_naming_no_column_stops_the_run_before_anything_is_sent(
+    cli: Any, isolated: Path
+) -> None:
+    source = _csv(isolated / "members.csv", MEMBERS, [["M1", "Ada", "ada@example.com"]])
     result = cli("issue", str(source), "--template", "t", "--map", "Nmae=holder.name")
     assert result.code == 2
     [line] = result.errors
     assert "the file has no column 'Nmae' (did you mean 'Name'?)" in line
-    assert not (home / "members.results.csv").exists()
-    assert list(_default_store(home).list()) == []
+    assert not (isolated / "members.results.csv").exists()
+    assert list(_default_store(isolated).list()) == []
 
 
 @pytest.mark.parametrize("cell", ["", "1002"])
 def test_a_column_that_cannot_be_a_field_is_refused_whatever_the_cells_hold(
-    cli: Any, home: Path, cell: str
+    cli: Any, isolated: Path, cell: str
 ) -> None:
-    source = _csv(home / "m.csv", ["external_id", "Member No."], [["A1", cell], ["A2", ""]])
+    source = _csv(isolated / "m.csv", ["external_id", "Member No."], [["A1", cell], ["A2", ""]])
     result = cli("issue", str(source), "--template", "t", "--no-progress")
     assert result.code == 2
     [line] = result.errors
     assert "column 'Member No.' would become template field 'Member No.'" in line
     assert "no spaces" in line and "--map 'Member No.=fields.Member_No'" in line
     assert "pattern" not in line and "^" not in line
-    assert list(_default_store(home).list()) == []
+    assert list(_default_store(isolated).list()) == []
     # the fix the message names works
     fixed = cli("issue", str(source), "--template", "t", "--map", "Member No.=fields.member_no")
     assert fixed.code == 0, fixed.err
 
 
 def test_two_columns_for_one_field_and_a_column_named_twice_are_refused(
-    cli: Any, home: Path
+    cli: Any, isolated: Path
 ) -> None:
-    source = _csv(home / "m.csv", ["external_id", "Member No"], [["A1", "B1"]])
+    source = _csv(isolated / "m.csv", ["external_id", "Member No"], [["A1", "B1"]])
     result = cli("issue", str(source), "--template", "t", "--map", "Member No=external_id")
     assert result.code == 2
     assert "columns 'external_id' and 'Member No' both go to external_id" in result.errors[0]
-    twice = _csv(home / "t.csv", ["name", "seat", "name"], [["a", "1", "b"]])
+    twice = _csv(isolated / "t.csv", ["name", "seat", "name"], [["a", "1", "b"]])
     result = cli("issue", str(twice), "--template", "t")
     assert result.code == 2
     assert "names column 'name' twice (columns 1 and 3)" in result.errors[0]
 
 
-def test_no_template_is_a_usage_error_as_documented(cli: Any, home: Path) -> None:
-    source = _csv(home / "members.csv", MEMBERS, [["M1", "Ada", "ada@example.com"]] * 7)
+def test_no_template_is_a_usage_error_as_documented(cli: Any, isolated: Path) -> None:
+    source = _csv(isolated / "members.csv", MEMBERS, [["M1", "Ada", "ada@example.com"]] * 7)
     result = cli("issue", str(source), *MAPPED)
     assert result.code == 2
     assert result.errors[0].startswith("walletpass: error: no template: give --template NAME")
-    assert not (home / "members.results.csv").exists()
-    lines = home / "t.jsonl"
+    assert not (isolated / "members.results.csv").exists()
+    lines = isolated / "t.jsonl"
     lines.write_text(json.dumps({"external_id": "T1"}) + "\n")
     assert cli("issue", str(lines)).code == 2
     lines.write_text(json.dumps({"external_id": "T1", "template": "show"}) + "\n")
     assert cli("issue", str(lines), "--no-progress").code == 0
 
 
-def test_every_results_row_carries_its_row_number_and_external_id(cli: Any, home: Path) -> None:
+def test_every_results_row_carries_its_row_number_and_external_id(cli: Any, isolated: Path) -> None:
     rows = [
         ["M1", "Ada", "ada@example.com"],
         ["M2", "Bob", "not-an-email"],
         ["M3", "", "cy@example"],
         ["M1", "Ada again", "ada@example.com"],
     ]
-    source = _csv(home / "members.csv", MEMBERS, rows)
+    source = _csv(isolated / "members.csv", MEMBERS, rows)
     result = cli("issue", str(source), "--template", "t", *MAPPED, "--no-progress")
     assert result.code == 1
-    results = _results(home / "members.results.csv")
+    results = _results(isolated / "members.results.csv")
     assert [(r["row"], r["external_id"], r["status"]) for r in results] == [
         ("1", "M1", "issued"),
         ("2", "M2", "invalid"),
@@ -211,10 +176,10 @@ def test_every_results_row_carries_its_row_number_and_external_id(cli: Any, home
         ("4", "M1", "duplicate"),
     ]
     assert "holder.email: not an email address" in results[1]["error"]
-    lines = home / "t.jsonl"
+    lines = isolated / "t.jsonl"
     lines.write_text(json.dumps({"external_id": "T1", "holder": {"email": "x"}}) + "\nnot json\n")
     assert cli("issue", str(lines), "--template", "t", "--no-progress").code == 1
-    got = [json.loads(x) for x in (home / "t.results.jsonl").read_text().splitlines()]
+    got = [json.loads(x) for x in (isolated / "t.results.jsonl").read_text().splitlines()]
     assert [(r["row"], r["external_id"], r["status"]) for r in got] == [
         (1, "T1", "invalid"),
         (2, None, "invalid"),
@@ -281,14 +246,14 @@ def test_misspelt_keys_are_answered_with_the_valid_ones(cli: Any) -> None:
 
 
 def test_a_relative_path_is_relative_to_the_file_that_holds_it(
-    cli: Any, home: Path, monkeypatch: pytest.MonkeyPatch
+    cli: Any, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    app = home / "app"
+    app = isolated / "app"
     app.mkdir()
     (app / "walletpass.toml").write_text(
         'provider = "fake"\n[providers.fake]\npath = "passes.sqlite3"\n'
     )
-    elsewhere = home / "elsewhere"
+    elsewhere = isolated / "elsewhere"
     elsewhere.mkdir()
     monkeypatch.chdir(elsewhere)
     monkeypatch.setenv("WALLETPASS_CONFIG", str(app / "walletpass.toml"))
@@ -301,8 +266,8 @@ def test_a_relative_path_is_relative_to_the_file_that_holds_it(
     assert check["settings"]["path"]["value"] == str(app / "passes.sqlite3")
 
 
-def test_a_provider_table_for_no_installed_provider_is_reported(cli: Any, home: Path) -> None:
-    (home / "walletpass.toml").write_text(
+def test_a_provider_table_for_no_installed_provider_is_reported(cli: Any, isolated: Path) -> None:
+    (isolated / "walletpass.toml").write_text(
         'provider = "fake"\n[providers.pass2uu]\nutm_source = "x"\n'
     )
     check = cli("config", "check")
@@ -318,8 +283,10 @@ def test_a_provider_table_for_no_installed_provider_is_reported(cli: Any, home: 
     assert listed.code == 0 and "did you mean 'pass2u'" in listed.warnings[0]
 
 
-def test_provider_written_as_a_table_is_explained(cli: Any, home: Path) -> None:
-    (home / "walletpass.toml").write_text('provider = "pass2u"\n[provider.pass2u]\ntimeout = 3\n')
+def test_provider_written_as_a_table_is_explained(cli: Any, isolated: Path) -> None:
+    (isolated / "walletpass.toml").write_text(
+        'provider = "pass2u"\n[provider.pass2u]\ntimeout = 3\n'
+    )
     result = cli("config", "check")
     assert result.code == 1
     [line] = result.errors
@@ -328,8 +295,8 @@ def test_provider_written_as_a_table_is_explained(cli: Any, home: Path) -> None:
     assert "Cannot overwrite" not in line
 
 
-def test_a_misspelt_alias_key_lists_the_alias_keys(cli: Any, home: Path) -> None:
-    (home / "walletpass.toml").write_text(
+def test_a_misspelt_alias_key_lists_the_alias_keys(cli: Any, isolated: Path) -> None:
+    (isolated / "walletpass.toml").write_text(
         'provider = "fake"\n[providers.fake.templates.vip]\nid = "1"\nfeilds = { a = "b" }\n'
     )
     result = cli("config", "check")
@@ -345,8 +312,8 @@ def test_a_misspelt_alias_key_lists_the_alias_keys(cli: Any, home: Path) -> None
         walletpass.from_config()
 
 
-def test_an_unknown_top_level_key_suggests_the_right_one(home: Path) -> None:
-    (home / "walletpass.toml").write_text('providr = "fake"\n')
+def test_an_unknown_top_level_key_suggests_the_right_one(isolated: Path) -> None:
+    (isolated / "walletpass.toml").write_text('providr = "fake"\n')
     with pytest.raises(ConfigurationError, match=r"providr \(did you mean 'provider'"):
         walletpass.from_config()
 
@@ -460,7 +427,7 @@ def test_a_newcomer_sees_one_notice_across_processes(tmp_path: Path) -> None:
     assert "WALLETPASS_PROVIDR" in lines[0] and lines[1].startswith(NOTICE)
 
 
-def test_warnings_from_configuration_are_a_public_category(home: Path) -> None:
+def test_warnings_from_configuration_are_a_public_category(isolated: Path) -> None:
     assert issubclass(ConfigurationWarning, UserWarning)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
@@ -489,7 +456,7 @@ def down() -> Iterator[str]:
     walletpass.unregister_provider(DownProvider.name)
 
 
-def _json_error(result: Run) -> dict[str, Any]:
+def _json_error(result: Any) -> dict[str, Any]:
     lines = result.err.splitlines()
     objects = [json.loads(line) for line in lines]  # every stderr line is JSON with --json
     assert [o["level"] for o in objects].count("error") == 1
@@ -528,8 +495,10 @@ def test_json_errors_are_one_object_with_a_stable_shape(cli: Any, down: str) -> 
     )
 
 
-def test_json_issue_reports_rows_and_notes_as_json_lines(cli: Any, home: Path) -> None:
-    source = _csv(home / "m.csv", ["external_id", "holder.email"], [["A1", "x"], ["A2", "a@b.co"]])
+def test_json_issue_reports_rows_and_notes_as_json_lines(cli: Any, isolated: Path) -> None:
+    source = _csv(
+        isolated / "m.csv", ["external_id", "holder.email"], [["A1", "x"], ["A2", "a@b.co"]]
+    )
     result = cli("issue", str(source), "--template", "t", "--json")
     assert result.code == 1
     reports = [json.loads(line) for line in result.err.splitlines()]
@@ -587,8 +556,8 @@ def test_every_refusal_of_an_imitation_names_the_profile() -> None:
     wallet.close()
 
 
-def test_parser_messages_are_said_in_words(cli: Any, home: Path) -> None:
-    bad = home / "pass.json"
+def test_parser_messages_are_said_in_words(cli: Any, isolated: Path) -> None:
+    bad = isolated / "pass.json"
     bad.write_text('{"template": ')
     line = cli("create", "--from-json", str(bad)).errors[0]
     assert "is not valid JSON: expecting a value at line 1, column 14" in line

@@ -31,6 +31,7 @@ __all__ = [
     "RowError",
     "RowSource",
     "flatten_row",
+    "jsonl_rows",
     "parse_when",
     "read_rows",
     "row_to_pass",
@@ -203,7 +204,7 @@ def read_rows(path: str | Path, source: RowSource) -> Iterator[Pass | WalletPass
 
 def _passes(handle: IO[str], suffix: str, source: RowSource) -> Iterator[Pass | WalletPassError]:
     with handle:
-        rows = _csv_rows(handle) if suffix == ".csv" else _jsonl_rows(handle)
+        rows = _csv_rows(handle) if suffix == ".csv" else jsonl_rows(handle)
         for number, row in rows:
             if isinstance(row, RowError):
                 yield row
@@ -223,7 +224,8 @@ def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowErr
             yield number, row
 
 
-def _jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
+def jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
+    """``(row number, flattened object)`` per non-blank line, or the line's ``RowError``."""
     number = 0
     for line in handle:
         if not line.strip():

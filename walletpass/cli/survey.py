@@ -18,17 +18,17 @@ everything that depends on the command rather than on one row's data:
 from __future__ import annotations
 
 import csv
-import json
 import sqlite3
 import tempfile
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from walletpass.cli.parser import UsageError
 from walletpass.errors import FieldProblem, ValidationError
-from walletpass.rows import RowError, RowSource, flatten_row
+from walletpass.rows import RowError, RowSource, jsonl_rows
 from walletpass.suggest import did_you_mean
 
 __all__ = ["DuplicateRow", "Survey", "survey"]
@@ -88,17 +88,11 @@ def survey(path: Path, source: RowSource) -> Survey:
     return found
 
 
-def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
+@contextmanager
+def _reading(path: Path) -> Iterator[None]:
+    """A file that cannot be read is a ``ValidationError`` naming it, as in read_rows."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                raise UsageError(f"{path}: the file is empty (a CSV needs a header row)")
-            _check_header(header)
-            found.columns = header
-            for number, cells in enumerate(reader, start=1):
-                yield number, dict(zip(header, cells, strict=False))
+        yield
     except UnicodeDecodeError:
         raise ValidationError.from_problems(
             [FieldProblem("file", f"{path.name} is not UTF-8 text")]
@@ -113,34 +107,28 @@ def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
         ) from None
 
 
+def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
+    with _reading(path), path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = next(reader, None)
+        if header is None:
+            raise UsageError(f"{path}: the file is empty (a CSV needs a header row)")
+        _check_header(header)
+        found.columns = header
+        for number, cells in enumerate(reader, start=1):
+            yield number, dict(zip(header, cells, strict=False))
+
+
 def _jsonl(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
     seen: dict[str, None] = {}
-    try:
-        with path.open(encoding="utf-8-sig") as handle:
-            number = 0
-            for line in handle:
-                if not line.strip():
-                    continue
-                number += 1
-                try:
-                    row = json.loads(line)
-                except ValueError:
-                    row = None
-                if not isinstance(row, dict):
-                    yield number, {}  # the row reports itself when it is read for sending
-                    continue
-                flat = flatten_row(row)
-                if len(seen) < MAX_COLUMNS:
-                    seen.update(dict.fromkeys(flat))
-                yield number, flat
-    except UnicodeDecodeError:
-        raise ValidationError.from_problems(
-            [FieldProblem("file", f"{path.name} is not UTF-8 text")]
-        ) from None
-    except OSError as exc:
-        raise ValidationError.from_problems(
-            [FieldProblem("file", f"cannot read {path}: {exc.strerror}")]
-        ) from None
+    with _reading(path), path.open(encoding="utf-8-sig") as handle:
+        for number, row in jsonl_rows(handle):
+            if isinstance(row, RowError):
+                yield number, {}  # the row reports itself when it is read for sending
+                continue
+            if len(seen) < MAX_COLUMNS:
+                seen.update(dict.fromkeys(row))
+            yield number, row
     found.columns = list(seen)
 
 
