@@ -16,7 +16,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -261,19 +261,40 @@ class FakeProvider(Provider):
         super().__init__(settings, **values)
         fake_settings: FakeSettings = self.settings  # type: ignore[assignment]
         self.profile: str | None = fake_settings.profile
-        self._balance_field: str | None = fake_settings.balance_field
+        self._vendor: Provider | None = None
         if self.profile:
-            from walletpass.registry import load_provider_class
-
-            vendor = load_provider_class(self.profile)
-            # A profile swaps in the vendor's declarations and validators for this instance only.
-            vars(self)["capabilities"] = vendor.capabilities
-            vars(self)["validate_pass"] = vendor.validate_pass
-            vars(self)["validate_update"] = vendor.validate_update
+            self._wear(self.profile)
+        if fake_settings.balance_field is not None:
+            vars(self)["behaviour"] = replace(
+                self.behaviour,
+                balance_fields=(fake_settings.balance_field, *self.behaviour.balance_fields),
+            )
         self._store = _Store(fake_settings.path)
         self._faults = _Faults()
         self._calls: list[RecordedCall] = []
         self._calls_lock = threading.Lock()
+
+    def _wear(self, profile: str) -> None:
+        """Take the vendor's declarations, checks and behaviour, for this instance only.
+
+        Everything comes from the vendor's own class (and, for settings-dependent defaults, an
+        instance with the vendor's default settings that never sends), so a profile follows its
+        vendor as the vendor's provider changes.
+        """
+        from walletpass.registry import load_provider_class
+
+        vendor = load_provider_class(profile)
+        self._vendor = vendor()
+        for name in (
+            "capabilities",
+            "validate_pass",
+            "validate_update",
+            "field_held_attributes",
+            "free_text_messages",
+            "behaviour",
+        ):
+            vars(self)[name] = getattr(vendor, name)
+        vars(self)["default_attribute_fields"] = self._vendor.default_attribute_fields
 
     @property
     def label(self) -> str:
@@ -285,6 +306,8 @@ class FakeProvider(Provider):
 
     def close(self) -> None:
         self._store.close()
+        if self._vendor is not None:
+            self._vendor.close()
 
     # -- testing helpers ----------------------------------------------------------------
 
@@ -404,11 +427,11 @@ class FakeProvider(Provider):
             raw=params,
         )
         self._store.insert(issued)
-        return issued
+        return self.behaviour.answer(issued, read=False)
 
     def execute_get(self, pass_id: str) -> IssuedPass:
         self._enter("get", {"pass_id": pass_id})
-        return self._with_expiry(self._load(pass_id))
+        return self.behaviour.answer(self._with_expiry(self._load(pass_id)), read=True)
 
     def _with_expiry(self, issued: IssuedPass) -> IssuedPass:
         if (
@@ -457,7 +480,7 @@ class FakeProvider(Provider):
             }
         )
         self._store.replace(updated)
-        return updated
+        return self.behaviour.answer(updated, read=False)
 
     def execute_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
@@ -469,20 +492,28 @@ class FakeProvider(Provider):
             params["options"] = dict(options)
         self._enter("redeem", params)
         current = self._with_expiry(self._load_live(pass_id))
-        if current.status in (PassStatus.REDEEMED, PassStatus.VOIDED):
+        if current.status in (
+            PassStatus.REDEEMED,
+            PassStatus.VOIDED,
+            self.behaviour.redeemed_status,
+        ):
             raise AlreadyRedeemed(f"pass {pass_id!r} was already redeemed", code="ALREADY_REDEEMED")
         if current.status is PassStatus.EXPIRED:
             raise PassExpired(f"pass {pass_id!r} has expired", code="EXPIRED")
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)
-        self._store.replace(
-            current.model_copy(update={"status": PassStatus.REDEEMED, "updated_at": now})
-        )
+        if current.kind in self.behaviour.reusable_kinds:
+            # A use recorded (a stamp, a check-in): the pass stays usable.
+            status = PassStatus.ACTIVE
+            stored = self.behaviour.after_use(current.status)
+        else:
+            status = stored = self.behaviour.redeemed_status
+        self._store.replace(current.model_copy(update={"status": stored, "updated_at": now}))
         return Redemption(
             pass_id=pass_id,
             provider=self.name,
-            status=PassStatus.REDEEMED,
+            status=status,
             redeemed_at=now,
             amount=amount,
             method="redeem",
@@ -494,8 +525,9 @@ class FakeProvider(Provider):
     ) -> Redemption:
         """Deduct ``amount`` from the pass's balance; the pass stays usable."""
         balance = current.balance
-        if balance is None and self._balance_field in current.fields:
-            return self._spend_field(current, amount, now, params)
+        key = self.behaviour.balance_field(current.fields)
+        if balance is None and key is not None:
+            return self._spend_field(current, key, amount, now, params)
         if balance is None:
             raise BusinessRuleError(
                 f"pass {current.id!r} has no balance to deduct from; redeem it without an "
@@ -513,7 +545,7 @@ class FakeProvider(Provider):
             current.model_copy(
                 update={
                     "balance": balance.model_copy(update={"amount": remaining}),
-                    "status": status,
+                    "status": self.behaviour.after_use(current.status),
                     "updated_at": now,
                 }
             )
@@ -530,11 +562,9 @@ class FakeProvider(Provider):
         )
 
     def _spend_field(
-        self, current: IssuedPass, amount: Decimal, now: datetime, params: dict[str, Any]
+        self, current: IssuedPass, key: str, amount: Decimal, now: datetime, params: dict[str, Any]
     ) -> Redemption:
-        """Deduct ``amount`` from the balance kept in the balance field (see the setting)."""
-        key = self._balance_field
-        assert key is not None
+        """Deduct ``amount`` from the balance kept in field ``key`` (a behaviour balance field)."""
         value = current.fields[key]
         try:
             held = Decimal(str(value))
@@ -561,7 +591,7 @@ class FakeProvider(Provider):
             current.model_copy(
                 update={
                     "fields": {**current.fields, key: kept},
-                    "status": PassStatus.ACTIVE,
+                    "status": self.behaviour.after_use(current.status),
                     "updated_at": now,
                 }
             )
@@ -603,6 +633,6 @@ class FakeProvider(Provider):
             rows = self._store.page(after, size, filters.template, status)
             for seq, issued in rows:
                 after = seq
-                yield issued
+                yield self.behaviour.answer(issued, read=True)
             if len(rows) < size:
                 return

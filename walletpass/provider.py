@@ -34,6 +34,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
+from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, Support
 from walletpass.change_message import substitute_placeholder
 from walletpass.errors import (
@@ -356,6 +357,11 @@ class Provider:
     #: Whether the vendor shows ``PassUpdate.message`` as free text (``%@`` is then filled in by
     #: walletpass, see :mod:`walletpass.change_message`) rather than as a per-field change message.
     free_text_messages: ClassVar[bool] = True
+
+    #: How the vendor behaves where the declarations do not say (the status a redeemed pass is
+    #: left in, reusable kinds, balance fields, text values, what a read cannot return): see
+    #: :mod:`walletpass.behaviour`. The fake's vendor profile reproduces it.
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour()
 
     def default_attribute_fields(self) -> Mapping[str, str]:
         """Attribute -> template field used where a template alias names none (from settings)."""

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     BusinessRuleError,
@@ -279,6 +280,16 @@ class LivepassesProvider(VendorOperations):
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "livepasses"
+    #: A loyalty redeem stamps and a membership redeem checks in (neither uses the pass up, nor
+    #: changes what a read reports);
+    #: points and money live in businessData.currentPoints / accountBalance; the lookup a get()
+    #: makes returns no business data (SDK 0.3.0: PassLookupResult).
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
+        reusable_kinds=frozenset({PassKind.LOYALTY, PassKind.MEMBERSHIP}),
+        used_status=None,
+        balance_fields=("currentPoints", "accountBalance"),
+        unread_on_get=frozenset({"fields", "balance"}),
+    )
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     summary: ClassVar[str] = (
         "Livepasses: wallet passes from templates, async batches, redemption verbs, loyalty"

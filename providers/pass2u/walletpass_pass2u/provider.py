@@ -17,6 +17,7 @@ from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
+from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AlreadyRedeemed,
@@ -252,6 +253,8 @@ class Pass2UProvider(Provider):
     """Pass2U Pass API 2.0 (https://www.pass2u.net): Apple Wallet passes from dashboard models."""
 
     name: ClassVar[str] = "pass2u"
+    #: Redeeming voids the pass (Pass2U has no redeem: PUT {"voided": true}).
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(redeemed_status=PassStatus.VOIDED)
     Settings: ClassVar[type[ProviderSettings]] = Pass2USettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL

@@ -18,6 +18,7 @@ from urllib.parse import quote, urlsplit
 
 from pydantic import Field
 
+from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AlreadyRedeemed,
@@ -287,6 +288,11 @@ class PassEntryProvider(Provider):
     """PassEntry API v1 (https://passentry.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "passentry"
+    #: Redeeming deactivates the pass (read back as voided); template field values are text
+    #: (PassEntry API: pass content values are strings).
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
+        redeemed_status=PassStatus.VOIDED, text_values=True
+    )
     Settings: ClassVar[type[ProviderSettings]] = PassEntrySettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL

@@ -1,0 +1,297 @@
+"""A vendor profile behaves like its vendor: the same calls, the same outcomes.
+
+``connect("fake", profile=vendor)`` is what an application's tests use in place of the vendor.
+For each vendor, one scenario runs on the profile and on the vendor's emulator (over HTTP on
+127.0.0.1), with the same template aliases (the portability suite's ``walletpass.toml``), and every
+observation must be equal: what each call returns (statuses, typed fields, attributes, amounts,
+the redemption's vendor status), and every error, by type and message, the provider's name aside
+(the profile is named ``fake(profile=<vendor>)``). Refusals must come before sending on both.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import walletpass
+from walletpass import (
+    Holder,
+    IssuedPass,
+    Pass,
+    PassUpdate,
+    Provider,
+    Redemption,
+    WalletPassError,
+)
+from walletpass.testing.emulator import EmulatorServer
+from walletpass.testing.emulators import load_emulator
+
+HERE = Path(__file__).with_name("portability")
+CONFIG = tomllib.loads((HERE / "walletpass.toml").read_text(encoding="utf-8"))
+DASHBOARDS = tomllib.loads((HERE / "vendors.toml").read_text(encoding="utf-8"))["dashboards"]
+VENDORS = tuple(DASHBOARDS)
+
+#: (vendor, step) -> what the profile still does differently from its vendor (strict xfail).
+GAPS: dict[tuple[str, str], str] = {
+    ("pass2u", "ambiguous_message"): (
+        "Pass2U update answers status unknown with no kind or holder for a pass whose state the "
+        "call tells"
+    ),
+    ("livepasses", "get_card"): "Livepasses get reports no kind",
+    ("livepasses", "top_up"): "Livepasses update reports no kind",
+    ("livepasses", "top_up_quietly"): "Livepasses update reports no kind",
+    ("livepasses", "get_topped_up"): "Livepasses get reports no kind",
+    ("livepasses", "get_spent"): "Livepasses get reports no kind",
+    ("livepasses", "get_used_card"): "Livepasses get reports no kind",
+    ("livepasses", "use_card"): (
+        "the profile does not count loyalty stamps: Livepasses answers a stamp with amount 1 and "
+        "the stamp count as remaining"
+    ),
+    ("livepasses", "create_ticket"): (
+        "the profile does not generate Livepasses' confirmation code, which Livepasses reports "
+        "as external_id"
+    ),
+    ("livepasses", "get_ticket"): (
+        "Livepasses get reports no kind; the profile does not generate Livepasses' confirmation "
+        "code (external_id)"
+    ),
+    ("livepasses", "spend_on_ticket"): (
+        "the profile refuses an amount on a used ticket with AlreadyRedeemed; Livepasses refuses "
+        "any amount on a check-in pass first (ValidationError)"
+    ),
+    ("livepass", "get_card"): "LivePass reads a loyalty card back as kind membership",
+    ("livepass", "top_up_quietly"): "LivePass reads a loyalty card back as kind membership",
+    ("livepass", "get_topped_up"): "LivePass reads a loyalty card back as kind membership",
+    ("livepass", "get_spent"): "LivePass reads a loyalty card back as kind membership",
+    ("livepass", "get_used_card"): "LivePass reads a loyalty card back as kind membership",
+    ("livepass", "holder_email"): (
+        "the profile does not make up an id for a pass without external_id as the LivePass "
+        "provider does (wp-...), reported as external_id"
+    ),
+}
+
+
+def seen_pass(issued: IssuedPass) -> dict[str, Any]:
+    return {
+        "template": issued.template,
+        "vendor_template": issued.vendor_template,
+        "kind": issued.kind and issued.kind.value,
+        "status": issued.status.value,
+        "external_id": issued.external_id,
+        "holder": issued.holder and issued.holder.model_dump(exclude_none=True),
+        "fields": issued.fields,
+        "balance": issued.balance and issued.balance.model_dump(exclude_none=True),
+    }
+
+
+def seen_redemption(used: Redemption) -> dict[str, Any]:
+    return {
+        "status": used.status.value,
+        "amount": used.amount,
+        "remaining": used.remaining,
+        "vendor_status": used.meta.get("vendor_status"),
+    }
+
+
+@dataclass
+class Run:
+    """One side of the comparison: a provider and how to count what reached the vendor."""
+
+    wallet: Provider
+    sent: Callable[[], int]
+    card: str | None = None
+    ticket: str | None = None
+
+
+def _card(run: Run) -> Any:
+    issued = run.wallet.create(
+        Pass(
+            template="coffee-card",
+            kind="loyalty",
+            external_id="M-1001",
+            holder=Holder(name="Ada Lovelace"),
+            fields={"points": 90},
+        )
+    )
+    run.card = issued.id
+    return seen_pass(issued)
+
+
+def _ticket(run: Run) -> Any:
+    issued = run.wallet.create(
+        Pass(
+            template="tasting",
+            kind="event_ticket",
+            holder=Holder(name="Ada Lovelace"),
+            fields={"seat": "12B", "gate": "C"},
+        )
+    )
+    run.ticket = issued.id
+    return seen_pass(issued)
+
+
+STEPS: dict[str, Callable[[Run], Any]] = {
+    "create_card": _card,
+    "get_card": lambda run: seen_pass(run.wallet.get(run.card)),
+    "top_up": lambda run: seen_pass(
+        run.wallet.update(
+            run.card, PassUpdate(fields={"points": 95}, message="You now have %@ points")
+        )
+    ),
+    "top_up_quietly": lambda run: seen_pass(
+        run.wallet.update(run.card, PassUpdate(fields={"points": 95}))
+    ),
+    "get_topped_up": lambda run: seen_pass(run.wallet.get(run.card)),
+    "spend_points": lambda run: seen_redemption(run.wallet.redeem(run.card, amount=5)),
+    "get_spent": lambda run: seen_pass(run.wallet.get(run.card)),
+    "overspend": lambda run: seen_redemption(run.wallet.redeem(run.card, amount=10_000)),
+    "use_card": lambda run: seen_redemption(run.wallet.redeem(run.card)),
+    "get_used_card": lambda run: seen_pass(run.wallet.get(run.card)),
+    "create_ticket": _ticket,
+    "scan_ticket": lambda run: seen_redemption(run.wallet.redeem(run.ticket)),
+    "scan_again": lambda run: seen_redemption(run.wallet.redeem(run.ticket)),
+    "get_ticket": lambda run: seen_pass(run.wallet.get(run.ticket)),
+    "spend_on_ticket": lambda run: seen_redemption(run.wallet.redeem(run.ticket, amount=1)),
+    "holder_email": lambda run: seen_pass(
+        run.wallet.create(
+            Pass(template="coffee-card", kind="loyalty", holder=Holder(email="ada@example.com"))
+        )
+    ),
+    "ambiguous_message": lambda run: seen_pass(
+        run.wallet.update(
+            run.ticket, PassUpdate(fields={"seat": "14C", "gate": "D"}, message="Now %@")
+        )
+    ),
+    "list": lambda run: [seen_pass(p) for p in run.wallet.list(template="coffee-card")],
+    "delete_ticket": lambda run: run.wallet.delete(run.ticket),
+}
+
+
+@dataclass(frozen=True)
+class Seen:
+    """A step's outcome: its value, or its error's type and message (provider name aside).
+
+    The message is compared for walletpass's own refusals and input errors; an error about the
+    pass's state (``AlreadyRedeemed``, ``NotFound``, a balance too low) carries the vendor's
+    own words, which a profile cannot know: only its type is compared.
+    """
+
+    value: Any = None
+    error: tuple[str, str] | None = None
+    sent_before_refusal: bool = False
+
+
+#: Steps that need the card or the ticket.
+NEEDS = {
+    **dict.fromkeys(
+        ("get_card", "top_up", "top_up_quietly", "get_topped_up", "spend_points", "get_spent"),
+        "card",
+    ),
+    **dict.fromkeys(("overspend", "use_card", "get_used_card"), "card"),
+    **dict.fromkeys(
+        ("scan_ticket", "scan_again", "get_ticket", "spend_on_ticket", "ambiguous_message"),
+        "ticket",
+    ),
+    "delete_ticket": "ticket",
+}
+
+
+#: Errors whose message walletpass writes itself, whichever side raises them.
+OWN_WORDS = (
+    walletpass.UnsupportedFeature,
+    walletpass.UnsupportedOperation,
+    walletpass.ValidationError,
+)
+
+
+def observe(run: Run, label: str) -> dict[str, Seen]:
+    """Every step on ``run``, named ``label`` in its messages."""
+    seen: dict[str, Seen] = {}
+    for step, action in STEPS.items():
+        needed = NEEDS.get(step)
+        if needed and getattr(run, needed) is None:
+            seen[step] = Seen(value=f"not reached: no {needed}")
+            continue
+        before = run.sent()
+        try:
+            seen[step] = Seen(value=action(run))
+        except WalletPassError as exc:
+            refused = isinstance(
+                exc, walletpass.UnsupportedFeature | walletpass.UnsupportedOperation
+            )
+            own = isinstance(exc, OWN_WORDS) and exc.status is None
+            message = str(exc).replace(label, "<provider>") if own else "<the vendor's words>"
+            seen[step] = Seen(
+                error=(type(exc).__name__, message),
+                sent_before_refusal=refused and run.sent() > before,
+            )
+    return seen
+
+
+def _normalised(value: Any, run: Run) -> Any:
+    """Ids differ between the two sides by nature: compare them as roles."""
+    if isinstance(value, str):
+        for role, pass_id in (("<card id>", run.card), ("<ticket id>", run.ticket)):
+            if pass_id is not None:
+                value = value.replace(pass_id, role)
+        return value
+    if isinstance(value, dict):
+        return {k: _normalised(v, run) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(_normalised(v, run) for v in value)
+    return value
+
+
+@pytest.fixture(scope="module")
+def outcomes() -> Iterator[dict[str, dict[str, tuple[Seen, Seen]]]]:
+    """Per vendor and step: (what the profile did, what the emulator did)."""
+    found: dict[str, dict[str, tuple[Seen, Seen]]] = {}
+    for vendor, dashboard in DASHBOARDS.items():
+        aliases = CONFIG["providers"][vendor]
+        settings = {k: v for k, v in aliases.items() if k == "templates"}
+        app = load_emulator(vendor, **dashboard)
+        with EmulatorServer(app) as server:
+            with walletpass.connect(
+                vendor, base_url=server.url, api_key=app.api_key, **aliases
+            ) as real:
+                real_run = Run(real, lambda app=app: len(app.journal))
+                real_seen = observe(real_run, vendor)
+            with walletpass.connect("fake", profile=vendor, **settings) as fake:
+                fake_run = Run(fake, lambda fake=fake: len(fake.calls))
+                fake_seen = observe(fake_run, f"fake(profile={vendor})")
+        found[vendor] = {
+            step: (
+                _normalised_seen(fake_seen[step], fake_run),
+                _normalised_seen(real_seen[step], real_run),
+            )
+            for step in STEPS
+        }
+    yield found
+
+
+def _normalised_seen(seen: Seen, run: Run) -> Seen:
+    return Seen(
+        _normalised(seen.value, run), _normalised(seen.error, run), seen.sent_before_refusal
+    )
+
+
+def _cases() -> Iterator[Any]:
+    for vendor in VENDORS:
+        for step in STEPS:
+            gap = GAPS.get((vendor, step))
+            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+            yield pytest.param(vendor, step, id=f"{vendor}-{step}", marks=marks)
+
+
+@pytest.mark.parametrize(("vendor", "step"), list(_cases()))
+def test_the_profile_does_what_its_vendor_does(
+    outcomes: dict[str, dict[str, tuple[Seen, Seen]]], vendor: str, step: str
+) -> None:
+    profile, emulator = outcomes[vendor][step]
+    assert not emulator.sent_before_refusal, f"{vendor} sent a request before refusing {step}"
+    assert profile == emulator

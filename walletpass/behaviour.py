@@ -1,0 +1,101 @@
+"""How a vendor behaves where its capability declarations do not say.
+
+The declarations (:mod:`walletpass.capabilities`) say *what* a vendor can carry and do. Some of
+what an application observes depends on *how* the vendor does it: the status a redeemed pass is
+left in, which passes a redeem does not use up, where a balance lives, what a read cannot return,
+whether values come back as text. A provider states these facts once, as its
+:attr:`Provider.behaviour <walletpass.provider.Provider.behaviour>`; the fake wearing the vendor's
+profile (``connect("fake", profile=...)``) behaves accordingly, so an application's tests see what
+the vendor would show. The profile-parity tests hold each statement against the vendor's
+emulator.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from walletpass.model import Balance, IssuedPass, PassKind, PassStatus
+
+__all__ = ["READABLE_PARTS", "VendorBehaviour"]
+
+#: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return.
+READABLE_PARTS = frozenset({"fields", "balance", "kind"})
+
+
+@dataclass(frozen=True)
+class VendorBehaviour:
+    """Facts about a vendor's behaviour that a vendor profile reproduces.
+
+    Attributes:
+        redeemed_status: the status a ``get()`` reports after ``redeem(id)`` used a pass up
+            (``VOIDED`` where the vendor redeems by voiding, e.g. Pass2U and PassEntry).
+        reusable_kinds: kinds whose ``redeem(id)`` records a use without using the pass up (a
+            loyalty stamp, a membership check-in): the pass stays usable.
+        used_status: the status a ``get()`` reports after a use that leaves the pass usable (a
+            spend from its balance, a stamp); ``None``: the status it had before.
+        balance_fields: template field keys in which the vendor keeps a pass's balance (e.g.
+            loyalty points): ``redeem(id, amount=...)`` spends the first one the pass has, and
+            the answers to create and update report it as ``IssuedPass.balance``.
+        text_values: the vendor answers every template field value as text.
+        unread_on_get: parts of a pass (:data:`READABLE_PARTS`) that ``get()`` and ``list()``
+            cannot return: they are left out of those reads.
+    """
+
+    redeemed_status: PassStatus = PassStatus.REDEEMED
+    reusable_kinds: frozenset[PassKind] = frozenset()
+    used_status: PassStatus | None = PassStatus.ACTIVE
+    balance_fields: tuple[str, ...] = ()
+    text_values: bool = False
+    unread_on_get: frozenset[str] = frozenset()
+
+    def __post_init__(self) -> None:
+        unknown = set(self.unread_on_get) - READABLE_PARTS
+        if unknown:
+            raise ValueError(f"unread_on_get: unknown parts {sorted(unknown)}")
+        if not self.redeemed_status.is_final:
+            raise ValueError("redeemed_status must be a final status")
+
+    def after_use(self, current: PassStatus) -> PassStatus:
+        """The status a pass in ``current`` has after a use that leaves it usable."""
+        return current if self.used_status is None else self.used_status
+
+    def balance_field(self, fields: dict[str, Any]) -> str | None:
+        """The field of ``fields`` that holds the balance, if any."""
+        return next((key for key in self.balance_fields if key in fields), None)
+
+    def answer(self, issued: IssuedPass, *, read: bool) -> IssuedPass:
+        """``issued`` as the vendor would answer it (``read``: to a ``get()`` or ``list()``)."""
+        update: dict[str, Any] = {}
+        fields = issued.fields
+        if self.text_values:
+            fields = {key: _as_text(value) for key, value in fields.items()}
+            update["fields"] = fields
+        key = self.balance_field(issued.fields)
+        if key is not None and issued.balance is None:
+            amount = _amount(issued.fields[key])
+            if amount is not None:
+                update["balance"] = Balance(amount=amount)
+        if read:
+            for part in self.unread_on_get:
+                update[part] = {} if part == "fields" else None
+        return issued.model_copy(update=update) if update else issued
+
+
+def _as_text(value: Any) -> Any:
+    if value is None or isinstance(value, str | dict | list):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def _amount(value: Any) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    try:
+        amount = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return amount if amount.is_finite() else None
