@@ -10,6 +10,7 @@ an interrupted job skips what was issued and never issues a pass twice.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -26,7 +27,14 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
-from walletpass.journal import BulkJournal, JournalEntry, JournalState, fingerprint, item_key
+from walletpass.journal import (
+    BulkJournal,
+    Journal,
+    JournalEntry,
+    JournalState,
+    fingerprint,
+    item_key,
+)
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.redaction import scrub_exception
 
@@ -140,7 +148,7 @@ def run_create_many(
     *,
     concurrency: int,
     on_progress: Callable[[BulkProgress], None] | None = None,
-    journal: str | Path | BulkJournal | None = None,
+    journal: str | Path | Journal | None = None,
     on_item: Callable[[BulkItem], None] | None = None,
     keep_items: bool = True,
 ) -> BulkResult:
@@ -148,9 +156,9 @@ def run_create_many(
         raise ValidationError.from_problems(
             [FieldProblem("concurrency", "must be a positive integer")]
         )
-    if journal is not None and not isinstance(journal, str | Path | BulkJournal):
+    if journal is not None and not isinstance(journal, str | Path | Journal):
         raise ValidationError.from_problems(
-            [FieldProblem("journal", "must be a file path or a BulkJournal")]
+            [FieldProblem("journal", "must be a file path, a BulkJournal or a PostgresJournal")]
         )
     owned = isinstance(journal, str | Path)
     book = (
@@ -199,7 +207,7 @@ def _stored_error(entry: JournalEntry, provider: str) -> WalletPassError:
 class _Runner:
     """One bulk run: the per-item protocol with the journal, shared by both execution paths."""
 
-    def __init__(self, provider: Provider, journal: BulkJournal | None) -> None:
+    def __init__(self, provider: Provider, journal: Journal | None) -> None:
         self.provider = provider
         self.journal = journal
 
@@ -286,7 +294,20 @@ class _Runner:
                 )
         return _item(index, new_pass.external_id, outcome)
 
+    def claim(self, index: int, new_pass: Pass) -> contextlib.AbstractContextManager[None]:
+        """Hold the item against other workers sharing the journal, until its outcome is written."""
+        if self.journal is None:
+            return contextlib.nullcontext()
+        return self.journal.claim(item_key(index, new_pass.external_id))
+
     def issue_one(self, index: int, new_pass: Pass) -> BulkItem:
+        try:
+            with self.claim(index, new_pass):
+                return self._issue_claimed(index, new_pass)
+        except WalletPassError as exc:  # the claim could not be had: nothing was sent
+            return _item(index, new_pass.external_id, _as_error(exc, self.provider))
+
+    def _issue_claimed(self, index: int, new_pass: Pass) -> BulkItem:
         earlier = self.settled_earlier(index, new_pass)
         if earlier is not None:
             return earlier
@@ -301,32 +322,43 @@ class _Runner:
 
     def run_batches(self, source: Iterator[tuple[int, Any]], size: int, tally: _Tally) -> None:
         while chunk := list(itertools.islice(source, size)):
-            settled: dict[int, BulkItem] = {}
-            to_send: list[tuple[int, Pass]] = []
-            to_follow: dict[str, list[tuple[int, Pass]]] = {}
-            for index, raw in chunk:
-                prepared = _prepare(self.provider, raw)
-                if not isinstance(prepared, Pass):
-                    settled[index] = _item(index, _external_id(raw), prepared)
-                    continue
-                ticket = self._open_ticket(index, prepared)
-                if ticket is not None:
-                    to_follow.setdefault(ticket, []).append((index, prepared))
-                    continue
-                earlier = self.settled_earlier(index, prepared)
-                if earlier is not None:
-                    settled[index] = earlier
-                else:
-                    to_send.append((index, prepared))
-            for ticket, items in to_follow.items():
-                settled.update(self._follow(ticket, items))
-            for index, new_pass in to_send:
-                self.begin(index, new_pass, batched=True)
-            outcomes = self._send_batch(to_send)
-            for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
-                settled[index] = self.finish(index, new_pass, outcome)
-            for index, _ in chunk:
-                tally.record(settled[index])
+            with contextlib.ExitStack() as claims:
+                self._run_chunk(chunk, claims, tally)
+
+    def _run_chunk(
+        self, chunk: list[tuple[int, Any]], claims: contextlib.ExitStack, tally: _Tally
+    ) -> None:
+        settled: dict[int, BulkItem] = {}
+        to_send: list[tuple[int, Pass]] = []
+        to_follow: dict[str, list[tuple[int, Pass]]] = {}
+        for index, raw in chunk:
+            prepared = _prepare(self.provider, raw)
+            if not isinstance(prepared, Pass):
+                settled[index] = _item(index, _external_id(raw), prepared)
+                continue
+            try:
+                claims.enter_context(self.claim(index, prepared))
+            except WalletPassError as exc:  # held elsewhere too long: nothing was sent
+                settled[index] = _item(index, prepared.external_id, _as_error(exc, self.provider))
+                continue
+            ticket = self._open_ticket(index, prepared)
+            if ticket is not None:
+                to_follow.setdefault(ticket, []).append((index, prepared))
+                continue
+            earlier = self.settled_earlier(index, prepared)
+            if earlier is not None:
+                settled[index] = earlier
+            else:
+                to_send.append((index, prepared))
+        for ticket, items in to_follow.items():
+            settled.update(self._follow(ticket, items))
+        for index, new_pass in to_send:
+            self.begin(index, new_pass, batched=True)
+        outcomes = self._send_batch(to_send)
+        for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
+            settled[index] = self.finish(index, new_pass, outcome)
+        for index, _ in chunk:
+            tally.record(settled[index])
 
     def _open_ticket(self, index: int, new_pass: Pass) -> str | None:
         """The vendor job an earlier run saw this item accepted into, if still unsettled."""

@@ -16,20 +16,31 @@ Each state change is committed before the next step, so what the file says is wh
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import sqlite3
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from walletpass.errors import ConfigurationError
 from walletpass.model import IssuedPass, Pass
 
-__all__ = ["BulkJournal", "JournalEntry", "JournalState", "fingerprint", "item_key"]
+__all__ = [
+    "ENTRY_COLUMNS",
+    "BulkJournal",
+    "Journal",
+    "JournalEntry",
+    "JournalState",
+    "entry_from_row",
+    "fingerprint",
+    "item_key",
+]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -133,6 +144,11 @@ class BulkJournal:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+
+    @contextlib.contextmanager
+    def claim(self, key: str) -> Iterator[None]:
+        """Nothing to hold: one run at a time owns an SQLite journal (see :class:`Journal`)."""
+        yield
 
     def __enter__(self) -> BulkJournal:
         return self
@@ -246,3 +262,38 @@ def _entry(row: tuple[Any, ...]) -> JournalEntry:
         batched=bool(row[10]),
         ticket=row[11],
     )
+
+
+#: The columns :func:`entry_from_row` reads, in order; other journal stores select the same.
+ENTRY_COLUMNS = _COLUMNS
+#: One stored row (``ENTRY_COLUMNS``) as a :class:`JournalEntry`.
+entry_from_row = _entry
+
+
+@runtime_checkable
+class Journal(Protocol):
+    """What ``create_many`` needs from a journal: :class:`BulkJournal` (SQLite, one machine) and
+    :class:`walletpass.pgjournal.PostgresJournal` (PostgreSQL, shared by workers) implement it.
+
+    Keys are :func:`item_key` strings, ``print_`` a :func:`fingerprint`. Each write is durable
+    before it returns. ``claim(key)`` holds the item against other workers for the duration of a
+    ``with`` block: the runner claims an item before reading its entry and keeps the claim until
+    the outcome is written, so a journal shared by several workers never lets two of them send
+    one item; a journal used by one run at a time can hold nothing.
+    """
+
+    provider: str
+
+    def claim(self, key: str) -> contextlib.AbstractContextManager[None]: ...
+    def get(self, key: str) -> JournalEntry | None: ...
+    def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None: ...
+    def accepted(self, key: str, ticket: str) -> None: ...
+    def succeed(self, key: str, issued: IssuedPass) -> None: ...
+    def fail(
+        self, key: str, error: BaseException, *, retryable: bool, outcome_unknown: bool
+    ) -> None: ...
+    def record_found(self, key: str, position: int, print_: str, issued: IssuedPass) -> None: ...
+    def counts(self) -> dict[JournalState, int]: ...
+    def unresolved(self) -> list[JournalEntry]: ...
+    def resolve(self, key: str, *, issued: bool, pass_id: str | None = None) -> None: ...
+    def close(self) -> None: ...

@@ -90,7 +90,7 @@ from walletpass.transport import (
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
-    from walletpass.journal import BulkJournal
+    from walletpass.journal import Journal
 
 __all__ = [
     "PROVIDER_API_VERSION",
@@ -722,7 +722,7 @@ class Provider:
         passes: Iterable[Pass | Mapping[str, Any] | WalletPassError],
         *,
         concurrency: int | None = None,
-        journal: str | os.PathLike[str] | BulkJournal | None = None,
+        journal: str | os.PathLike[str] | Journal | None = None,
         on_progress: Callable[[BulkProgress], None] | None = None,
         on_item: Callable[[BulkItem], None] | None = None,
         keep_items: bool = True,
@@ -730,7 +730,8 @@ class Provider:
         """Issue many passes; one outcome per input, in input order, never aborting half-way.
 
         ``journal`` (a file path) makes the run resumable without duplicates: see
-        :mod:`walletpass.journal`. ``on_item`` receives each outcome in input order as it is
+        :mod:`walletpass.journal`; a :class:`~walletpass.pgjournal.PostgresJournal` shares the run
+        with other workers. ``on_item`` receives each outcome in input order as it is
         settled; with ``keep_items=False`` the result keeps counts only (constant memory).
         An item may also be a ``WalletPassError`` saying why an input record could not become a
         pass (see :mod:`walletpass.rows`): it is reported as that item's failure, so positions

@@ -1,0 +1,208 @@
+"""The PostgreSQL bulk journal against a real server (scripts/services starts it): the SQLite
+journal's exactly-once semantics, plus claims that keep two workers off one item and leases that
+hand a killed worker's items to another."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from walletpass_passentry.emulator import PassEntryEmulator
+
+import walletpass
+from walletpass import Pass
+from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.journal import JournalState
+from walletpass.pgjournal import PostgresJournal
+from walletpass.testing.emulator import EmulatorServer, Fault
+
+pytestmark = pytest.mark.services
+
+TEMPLATE = "2e2d7ee8c306e8f0223dbdc1"
+
+
+def sample(run: str, count: int) -> list[Pass]:
+    return [
+        Pass(template=TEMPLATE, external_id=f"{run}-{i}", fields={"fullName": f"Member {i}"})
+        for i in range(count)
+    ]
+
+
+@pytest.fixture
+def passentry() -> Iterator[tuple[PassEntryEmulator, str]]:
+    app = PassEntryEmulator(rate_limit=1000)
+    with EmulatorServer(app) as server:
+        yield app, server.url
+
+
+def connect(url: str) -> walletpass.Provider:
+    return walletpass.connect(
+        "passentry", base_url=url, api_key=PassEntryEmulator().api_key, rate_limit=0
+    )
+
+
+def created(app: PassEntryEmulator) -> list[int]:
+    """Statuses of every create the emulator received."""
+    return [e.status for e in app.journal if e.method == "POST" and e.path == "/api/v1/passes"]
+
+
+def run_name() -> str:
+    return f"run-{uuid.uuid4().hex[:12]}"
+
+
+def test_a_rerun_skips_what_the_first_run_issued(
+    passentry: tuple[PassEntryEmulator, str], postgres_url: str
+) -> None:
+    app, url = passentry
+    run, passes = run_name(), sample("again", 20)
+    wallet = connect(url)
+
+    with PostgresJournal(postgres_url, run=run, provider="passentry") as journal:
+        first = wallet.create_many(passes, journal=journal)
+    with PostgresJournal(postgres_url, run=run, provider="passentry") as journal:
+        second = wallet.create_many(passes, journal=journal)
+        counts = journal.counts()
+    wallet.close()
+
+    assert first.succeeded == 20 and not any(item.skipped for item in first.items)
+    assert second.succeeded == 20 and all(item.skipped for item in second.items)
+    assert [i.issued.id for i in second.items] == [i.issued.id for i in first.items]  # type: ignore[union-attr]
+    assert counts[JournalState.SUCCEEDED] == 20
+    assert len(created(app)) == 20
+
+
+def test_two_workers_given_the_same_items_issue_each_once(
+    passentry: tuple[PassEntryEmulator, str], postgres_url: str
+) -> None:
+    app, url = passentry
+    app.inject_randomly([Fault.latency(0.02)], rate=1.0, seed=1)
+    run, passes = run_name(), sample("twice", 40)
+    results = {}
+
+    def worker(name: str) -> None:
+        wallet = connect(url)
+        with PostgresJournal(postgres_url, run=run, provider="passentry") as journal:
+            results[name] = wallet.create_many(passes, journal=journal)
+        wallet.close()
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in ("a", "b")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len(created(app)) == 40
+    assert all(200 <= status < 300 for status in created(app))
+    for result in results.values():
+        assert result.succeeded == 40
+    ids_a = [item.issued.id for item in results["a"].items]  # type: ignore[union-attr]
+    ids_b = [item.issued.id for item in results["b"].items]  # type: ignore[union-attr]
+    assert ids_a == ids_b
+    # every item was sent by exactly one worker and found settled by the other
+    sent = [not a.skipped for a in results["a"].items]
+    assert [not b.skipped for b in results["b"].items] == [not s for s in sent]
+
+
+WORKER = r"""
+import sys
+import walletpass
+from walletpass import Pass
+from walletpass.pgjournal import PostgresJournal
+
+url, key, dsn, run, count = sys.argv[1:6]
+wallet = walletpass.connect("passentry", base_url=url, api_key=key, rate_limit=0, concurrency=4)
+passes = [
+    Pass(template="2e2d7ee8c306e8f0223dbdc1", external_id=f"killed-{i}", fields={"fullName": "M"})
+    for i in range(int(count))
+]
+with PostgresJournal(dsn, run=run, provider="passentry", lease=1.0) as journal:
+    wallet.create_many(passes, journal=journal)
+"""
+
+
+def succeeded_in(postgres_url: str, run: str) -> int:
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        row = db.execute(
+            "SELECT COUNT(*) FROM walletpass_items WHERE run = %s AND state = 'succeeded'", (run,)
+        ).fetchone()
+    return int(row[0]) if row else 0
+
+
+def test_a_killed_workers_claims_pass_to_another_after_the_lease(
+    passentry: tuple[PassEntryEmulator, str], postgres_url: str
+) -> None:
+    app, url = passentry
+    # slow answers, so that requests are in flight (sent, not answered) when the kill comes
+    app.inject_randomly([Fault.latency(0.15)], rate=1.0, seed=2)
+    run, count = run_name(), 60
+    process = subprocess.Popen(
+        [sys.executable, "-c", WORKER, url, PassEntryEmulator().api_key, postgres_url, run, "60"],
+        stderr=subprocess.PIPE,
+    )
+    deadline = time.monotonic() + 60
+    while succeeded_in(postgres_url, run) < 10:
+        assert process.poll() is None, process.stderr.read() if process.stderr else ""
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    os.kill(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
+    if process.stderr is not None:
+        process.stderr.close()
+
+    with PostgresJournal(postgres_url, run=run, provider="passentry", lease=1.0) as journal:
+        in_flight = journal.counts()[JournalState.IN_FLIGHT]
+        wallet = connect(url)
+        result = wallet.create_many(sample("killed", count), journal=journal)
+        wallet.close()
+
+    assert in_flight >= 1  # the kill did catch requests in flight
+    assert result.succeeded == count, [str(i.error) for i in result.items if not i.ok]
+    live = [p for p in app.passes.values() if p.live]
+    assert sorted(p.ext_id for p in live) == sorted(f"killed-{i}" for i in range(count))
+    assert 409 not in created(app) and 422 not in created(app)  # nothing was sent twice
+
+
+def test_an_item_held_by_a_live_worker_is_waited_for_then_found_settled(
+    postgres_url: str,
+) -> None:
+    run = run_name()
+    with (
+        PostgresJournal(postgres_url, run=run, provider="fake", lease=5.0) as holder,
+        PostgresJournal(
+            postgres_url, run=run, provider="fake", lease=5.0, claim_timeout=0.3
+        ) as other,
+    ):
+        with (
+            holder.claim("ext:a"),
+            pytest.raises(WalletPassError) as caught,
+            other.claim("ext:a"),
+        ):
+            pass
+        assert caught.value.retryable
+        assert "held by another worker" in str(caught.value)
+        with other.claim("ext:a"):  # released: free again at once
+            pass
+
+
+def test_a_run_belongs_to_one_provider(postgres_url: str) -> None:
+    run = run_name()
+    with PostgresJournal(postgres_url, run=run, provider="pass2u"):
+        pass
+    with pytest.raises(ConfigurationError, match="belongs to a run on provider 'pass2u'"):
+        PostgresJournal(postgres_url, run=run, provider="passentry")
+
+
+def test_an_unreachable_database_is_a_configuration_error_without_the_password() -> None:
+    dsn = "postgresql://walletpass:pg-secret-pw-42@127.0.0.1:1/walletpass"
+    with pytest.raises(ConfigurationError) as caught:
+        PostgresJournal(dsn, run="x", provider="fake")
+    assert "pg-secret-pw-42" not in str(caught.value)
+    assert "127.0.0.1:1/walletpass" in str(caught.value)

@@ -1,0 +1,387 @@
+"""A bulk journal in PostgreSQL, shared by workers on any number of machines.
+
+Install with ``pip install walletpass[postgres]``. It keeps the same record as the SQLite
+:class:`~walletpass.journal.BulkJournal` (one row per item: in flight, succeeded, failed, unknown)
+with the same meaning, so ``create_many`` gives the same exactly-once guarantee; what it adds is
+**claims**: before a worker looks at an item it claims it, so two workers given the same item (a
+task delivered twice, two overlapping runs) never both send it. The second waits until the first
+is done, then finds the item settled.
+
+A claim is a lease. The worker holding it renews it every ``lease / 3`` seconds from a background
+thread; a worker that dies (SIGKILL, a lost machine) stops renewing, and after ``lease`` seconds
+its claims pass to whoever asks next. That worker finds the item *in flight* and reconciles it
+exactly as a resumed SQLite run would: it asks the vendor by external id whether the pass exists
+and records it, or reports it as unknown; it never sends it blindly again.
+
+Tables (created on first use, shared by every run in the database): ``walletpass_runs`` (one row
+per run: its provider), ``walletpass_items`` (the journal rows, keyed by run and item key) and
+``walletpass_claims`` (who holds which item until when, by the database's clock).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+from psycopg.conninfo import conninfo_to_dict
+
+from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.journal import ENTRY_COLUMNS, JournalEntry, JournalState, entry_from_row
+from walletpass.model import IssuedPass
+from walletpass.redaction import register_secret
+
+__all__ = ["PostgresJournal"]
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS walletpass_runs (
+    run TEXT PRIMARY KEY,
+    provider TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS walletpass_items (
+    run TEXT NOT NULL,
+    key TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    state TEXT NOT NULL,
+    fingerprint TEXT NOT NULL,
+    pass_id TEXT,
+    issued TEXT,
+    error_type TEXT,
+    error_message TEXT,
+    retryable INTEGER NOT NULL DEFAULT 0,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    updated DOUBLE PRECISION NOT NULL,
+    batched INTEGER NOT NULL DEFAULT 0,
+    ticket TEXT,
+    PRIMARY KEY (run, key)
+);
+CREATE TABLE IF NOT EXISTS walletpass_claims (
+    run TEXT NOT NULL,
+    key TEXT NOT NULL,
+    owner TEXT NOT NULL,
+    lease_until TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (run, key)
+);
+"""
+
+#: Any constant: serialises the schema creation of workers starting together.
+_SCHEMA_LOCK = 0x77616C6C
+
+
+def _describe(dsn: str) -> str:
+    """Where the database is, without credentials; the password is registered as a secret."""
+    try:
+        parts = conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        raise ConfigurationError(
+            "the journal's database must be a PostgreSQL URL such as "
+            "postgresql://user:password@host:5432/dbname, or a key=value connection string"
+        ) from None
+    register_secret(dsn)
+    register_secret(str(parts.get("password") or ""))
+    host = parts.get("host") or "localhost"
+    return f"postgresql://{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
+
+
+class PostgresJournal:
+    """The journal of run ``run`` in the PostgreSQL database ``dsn``; thread-safe; a context
+    manager. Pass it as ``create_many(..., journal=...)`` in every worker of the run.
+
+    ``dsn``: ``postgresql://user:password@host:port/dbname`` (or a libpq key=value string; the
+    password is masked everywhere); ``run``: the run's name, the same in every worker and on every
+    re-run; ``provider``: the provider name the run belongs to; ``lease``: seconds after which a
+    silent worker's claims pass to another worker; ``claim_timeout``: the longest a worker waits
+    for an item another worker holds (default: two leases).
+
+    Raises ``ConfigurationError`` when the database cannot be reached or the run belongs to
+    another provider; a database failure later in the run is a retryable ``WalletPassError``.
+    """
+
+    def __init__(
+        self,
+        dsn: str,
+        *,
+        run: str,
+        provider: str,
+        lease: float = 30.0,
+        claim_timeout: float | None = None,
+    ) -> None:
+        if not run:
+            raise ConfigurationError("a shared journal needs a run name")
+        if lease <= 0:
+            raise ConfigurationError("lease must be a positive number of seconds")
+        self.where = _describe(dsn)
+        self.path = f"{self.where} run {run!r}"  # what error messages call the journal
+        self.run = run
+        self.provider = provider
+        self.lease = lease
+        self.claim_timeout = 2 * lease if claim_timeout is None else claim_timeout
+        self.owner = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._dsn = dsn
+        self._lock = threading.Lock()
+        self._held: set[str] = set()
+        try:
+            self._db = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+            with self._db.transaction():
+                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                self._db.execute(_SCHEMA)
+        except psycopg.Error as exc:
+            raise ConfigurationError(
+                f"cannot open the bulk journal at {self.where}: {type(exc).__name__}"
+            ) from None
+        self._bind(provider)
+        self._stop = threading.Event()
+        self._renewer = threading.Thread(
+            target=self._renew_leases, name="walletpass-journal-lease", daemon=True
+        )
+        self._renewer.start()
+
+    def _bind(self, provider: str) -> None:
+        self._execute(
+            "INSERT INTO walletpass_runs (run, provider) VALUES (%s, %s) ON CONFLICT DO NOTHING",
+            (self.run, provider),
+        )
+        row = self._fetchone("SELECT provider FROM walletpass_runs WHERE run = %s", (self.run,))
+        if row is None or row[0] != provider:
+            raise ConfigurationError(
+                f"bulk journal {self.path} belongs to a run on provider "
+                f"{row[0] if row else None!r}, not {provider!r}; use another run name",
+                provider=provider,
+            )
+
+    def close(self) -> None:
+        self._stop.set()
+        self._renewer.join(timeout=5)
+        with self._lock:
+            with contextlib.suppress(psycopg.Error):
+                self._db.execute(
+                    "DELETE FROM walletpass_claims WHERE run = %s AND owner = %s",
+                    (self.run, self.owner),
+                )
+            self._db.close()
+
+    def __enter__(self) -> PostgresJournal:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"PostgresJournal({self.where}, run={self.run!r})"
+
+    # -- claims ----------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def claim(self, key: str) -> Iterator[None]:
+        """Hold ``key`` against every other worker while the block runs.
+
+        Waits while another live worker holds it (up to ``claim_timeout`` seconds; then raises a
+        retryable ``WalletPassError``), takes it over once that worker's lease has run out.
+        """
+        waited_until = time.monotonic() + self.claim_timeout
+        pause = 0.05
+        while not self._try_claim(key):
+            if time.monotonic() > waited_until:
+                raise WalletPassError(
+                    f"item {key} of bulk journal {self.path} is still held by another worker "
+                    f"after {self.claim_timeout:g}s; run again later",
+                    operation="create",
+                    retryable=True,
+                )
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
+        with self._lock:
+            self._held.add(key)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._held.discard(key)
+            self._execute(
+                "DELETE FROM walletpass_claims WHERE run = %s AND key = %s AND owner = %s",
+                (self.run, key, self.owner),
+            )
+
+    def _try_claim(self, key: str) -> bool:
+        row = self._fetchone(
+            "INSERT INTO walletpass_claims (run, key, owner, lease_until) "
+            "VALUES (%s, %s, %s, now() + make_interval(secs => %s)) "
+            "ON CONFLICT (run, key) DO UPDATE SET owner = excluded.owner, "
+            "lease_until = excluded.lease_until "
+            "WHERE walletpass_claims.lease_until < now() "
+            "OR walletpass_claims.owner = excluded.owner "
+            "RETURNING owner",
+            (self.run, key, self.owner, self.lease),
+        )
+        return row is not None
+
+    def _renew_leases(self) -> None:
+        # Its own connection: a renewal never waits behind the workers' statements.
+        connection: psycopg.Connection[Any] | None = None
+        while not self._stop.wait(self.lease / 3):
+            with self._lock:
+                if not self._held:
+                    continue
+            try:
+                if connection is None or connection.closed:
+                    connection = psycopg.connect(self._dsn, autocommit=True, connect_timeout=5)
+                connection.execute(
+                    "UPDATE walletpass_claims SET lease_until = now() + make_interval(secs => %s) "
+                    "WHERE run = %s AND owner = %s",
+                    (self.lease, self.run, self.owner),
+                )
+            except psycopg.Error:
+                # The next round tries again; if the database stays away the leases run out and
+                # another worker reconciles these items, which is safe.
+                connection = None
+        if connection is not None:
+            connection.close()
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def get(self, key: str) -> JournalEntry | None:
+        row = self._fetchone(
+            f"SELECT {ENTRY_COLUMNS} FROM walletpass_items WHERE run = %s AND key = %s",
+            (self.run, key),
+        )
+        return entry_from_row(row) if row is not None else None
+
+    def counts(self) -> dict[JournalState, int]:
+        rows = self._fetchall(
+            "SELECT state, COUNT(*) FROM walletpass_items WHERE run = %s GROUP BY state",
+            (self.run,),
+        )
+        found = {JournalState(state): count for state, count in rows}
+        return {state: found.get(state, 0) for state in JournalState}
+
+    def unresolved(self) -> list[JournalEntry]:
+        """Items whose outcome is unknown and need a human decision (or a reconciling re-run)."""
+        rows = self._fetchall(
+            f"SELECT {ENTRY_COLUMNS} FROM walletpass_items WHERE run = %s AND state IN (%s, %s) "
+            "ORDER BY position",
+            (self.run, JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
+        )
+        return [entry_from_row(row) for row in rows]
+
+    def entries(self) -> list[JournalEntry]:
+        """Every item of the run, in input order (for collecting a distributed run's results)."""
+        rows = self._fetchall(
+            f"SELECT {ENTRY_COLUMNS} FROM walletpass_items WHERE run = %s ORDER BY position",
+            (self.run,),
+        )
+        return [entry_from_row(row) for row in rows]
+
+    # -- writing (the same statements as the SQLite journal, per run) ------------------------
+
+    def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
+        self._execute(
+            "INSERT INTO walletpass_items (run, key, position, state, fingerprint, attempts, "
+            "updated, batched) VALUES (%s, %s, %s, %s, %s, 1, %s, %s) ON CONFLICT (run, key) DO "
+            "UPDATE SET state = excluded.state, position = excluded.position, "
+            "fingerprint = excluded.fingerprint, attempts = walletpass_items.attempts + 1, "
+            "updated = excluded.updated, batched = excluded.batched, ticket = NULL",
+            (
+                self.run,
+                key,
+                position,
+                JournalState.IN_FLIGHT.value,
+                print_,
+                time.time(),
+                int(batched),
+            ),
+        )
+
+    def accepted(self, key: str, ticket: str) -> None:
+        self._execute(
+            "UPDATE walletpass_items SET ticket = %s, updated = %s WHERE run = %s AND key = %s",
+            (ticket, time.time(), self.run, key),
+        )
+
+    def succeed(self, key: str, issued: IssuedPass) -> None:
+        self._execute(
+            "UPDATE walletpass_items SET state = %s, pass_id = %s, issued = %s, "
+            "error_type = NULL, error_message = NULL, retryable = 0, updated = %s "
+            "WHERE run = %s AND key = %s",
+            (
+                JournalState.SUCCEEDED.value,
+                issued.id,
+                issued.model_dump_json(exclude={"raw"}),
+                time.time(),
+                self.run,
+                key,
+            ),
+        )
+
+    def fail(
+        self, key: str, error: BaseException, *, retryable: bool, outcome_unknown: bool
+    ) -> None:
+        state = JournalState.UNKNOWN if outcome_unknown else JournalState.FAILED
+        self._execute(
+            "UPDATE walletpass_items SET state = %s, error_type = %s, error_message = %s, "
+            "retryable = %s, updated = %s WHERE run = %s AND key = %s",
+            (
+                state.value,
+                type(error).__name__,
+                str(error),
+                int(retryable),
+                time.time(),
+                self.run,
+                key,
+            ),
+        )
+
+    def record_found(self, key: str, position: int, print_: str, issued: IssuedPass) -> None:
+        """An unknown item turned out to exist at the vendor: it succeeded after all."""
+        self.begin(key, position, print_)
+        self.succeed(key, issued)
+
+    def resolve(self, key: str, *, issued: bool, pass_id: str | None = None) -> None:
+        """A human's decision on an unknown item: it was issued (skip it) or not (send again)."""
+        if self.get(key) is None:
+            raise ConfigurationError(f"bulk journal {self.path} has no item {key!r}")
+        if issued:
+            self._execute(
+                "UPDATE walletpass_items SET state = %s, pass_id = %s, updated = %s "
+                "WHERE run = %s AND key = %s",
+                (JournalState.SUCCEEDED.value, pass_id, time.time(), self.run, key),
+            )
+        else:
+            self._execute(
+                "DELETE FROM walletpass_items WHERE run = %s AND key = %s", (self.run, key)
+            )
+
+    # -- the connection --------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _cursor(self) -> Iterator[psycopg.Cursor[Any]]:
+        with self._lock:
+            try:
+                with self._db.cursor() as cursor:
+                    yield cursor
+            except psycopg.Error as exc:
+                # The driver's text may quote the connection string.
+                raise WalletPassError(
+                    f"bulk journal {self.path}: the database failed ({type(exc).__name__})",
+                    operation="create",
+                    retryable=True,
+                ) from None
+
+    def _execute(self, sql: str, params: tuple[Any, ...]) -> None:
+        with self._cursor() as cursor:
+            cursor.execute(sql, params)
+
+    def _fetchone(self, sql: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        with self._cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchone()
+
+    def _fetchall(self, sql: str, params: tuple[Any, ...]) -> list[tuple[Any, ...]]:
+        with self._cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.fetchall()
