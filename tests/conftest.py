@@ -119,3 +119,20 @@ def postgres_url() -> str:
     except psycopg.Error as exc:
         _missing(f"PostgreSQL at {POSTGRES_URL}", exc)
     return POSTGRES_URL
+
+
+@pytest.fixture
+def succeeded_in(postgres_url: str) -> Callable[[str], int]:
+    """``succeeded_in(run)``: how many items of a shared-journal run have succeeded so far, read
+    straight from the database (as a watcher would, without opening the journal)."""
+    import psycopg
+
+    def count(run: str) -> int:
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            row = db.execute(
+                "SELECT COUNT(*) FROM walletpass_items WHERE run = %s AND state = 'succeeded'",
+                (run,),
+            ).fetchone()
+        return int(row[0]) if row else 0
+
+    return count

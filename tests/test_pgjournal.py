@@ -11,9 +11,8 @@ import sys
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
-import psycopg
 import pytest
 from walletpass_passentry.emulator import PassEntryEmulator
 
@@ -128,16 +127,10 @@ with PostgresJournal(dsn, run=run, provider="passentry", lease=1.0) as journal:
 """
 
 
-def succeeded_in(postgres_url: str, run: str) -> int:
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        row = db.execute(
-            "SELECT COUNT(*) FROM walletpass_items WHERE run = %s AND state = 'succeeded'", (run,)
-        ).fetchone()
-    return int(row[0]) if row else 0
-
-
 def test_a_killed_workers_claims_pass_to_another_after_the_lease(
-    passentry: tuple[PassEntryEmulator, str], postgres_url: str
+    passentry: tuple[PassEntryEmulator, str],
+    postgres_url: str,
+    succeeded_in: Callable[[str], int],
 ) -> None:
     app, url = passentry
     # slow answers, so that requests are in flight (sent, not answered) when the kill comes
@@ -148,7 +141,7 @@ def test_a_killed_workers_claims_pass_to_another_after_the_lease(
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while succeeded_in(postgres_url, run) < 10:
+    while succeeded_in(run) < 10:
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
         assert time.monotonic() < deadline
         time.sleep(0.02)

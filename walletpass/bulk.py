@@ -151,7 +151,10 @@ def run_create_many(
     journal: str | Path | Journal | None = None,
     on_item: Callable[[BulkItem], None] | None = None,
     keep_items: bool = True,
+    first_index: int = 0,
 ) -> BulkResult:
+    """``first_index``: the position of the first pass in the whole input, when ``passes`` is one
+    chunk of it (item indexes and journal keys count from there)."""
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError.from_problems(
             [FieldProblem("concurrency", "must be a positive integer")]
@@ -167,7 +170,7 @@ def run_create_many(
     tally = _Tally(on_progress, on_item, keep_items, present=provider.present)
     runner = _Runner(provider, book)
     try:
-        source = enumerate(passes)
+        source = enumerate(passes, first_index)
         if provider.native_batch_size:
             runner.run_batches(source, provider.native_batch_size, tally)
         else:

@@ -1,0 +1,259 @@
+"""Issuing a large input across Celery workers (``pip install walletpass[celery]``).
+
+The input is cut into chunks; each chunk is one Celery task that a worker runs with
+``create_many`` against the run's shared :class:`~walletpass.pgjournal.PostgresJournal`, under the
+provider's rate limit (shared through Redis when ``rate_limit_backend`` is set, as it should be
+with more than one worker). Results come back per item, in input order. Because the journal is
+shared and claims every item:
+
+* a task delivered twice (a worker lost mid-task, a visibility timeout) never issues an item twice:
+  the second delivery finds it settled or reconciles it by external id;
+* re-submitting the same input under the same run name resumes it: what was issued is skipped.
+
+One module, imported by the producer and by every worker, binds walletpass to your Celery app::
+
+    # issuing.py
+    app = Celery("issuing", broker=REDIS_URL, backend=REDIS_URL)
+    issuer = CeleryIssuer(
+        app,
+        connect=lambda: walletpass.connect("passentry"),  # settings from the worker's environment
+        database=os.environ["JOURNAL_DATABASE_URL"],
+    )
+
+    # the producer
+    job = issuer.issue_many(passes, run="season-2027")
+    result = job.collect(timeout=3600)  # a BulkResult, as create_many returns
+
+Credentials never travel through the broker: each worker connects with its own settings and
+reaches the journal with its own database URL; a task carries the run name and the passes.
+"""
+
+from __future__ import annotations
+
+import itertools
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from celery import Celery
+from celery.result import AsyncResult
+
+from walletpass import errors as _errors
+from walletpass.bulk import run_create_many
+from walletpass.errors import ValidationError, WalletPassError
+from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
+from walletpass.pgjournal import PostgresJournal
+from walletpass.provider import Provider
+
+__all__ = ["TASK_NAME", "CeleryIssuer", "IssueJob"]
+
+#: The name the chunk task is registered under in the Celery app.
+TASK_NAME = "walletpass.issue_chunk"
+
+
+class CeleryIssuer:
+    """Registers walletpass's chunk task on ``app`` and submits runs to it.
+
+    ``connect``: called once in each worker process to build the provider (so its credentials
+    come from the worker's environment or code, never through the broker); ``database``: the
+    PostgreSQL URL of the shared journal, as seen by the workers; ``lease``: the journal's claim
+    lease in seconds (how soon a dead worker's items pass to another); ``chunk_size``: passes per
+    task; ``concurrency``: threads per task (default: the provider's ``concurrency`` setting).
+
+    The task is registered with ``acks_late`` and ``reject_on_worker_lost``, so a chunk whose
+    worker dies is delivered again; configure the broker's redelivery (for Redis, the
+    ``visibility_timeout`` transport option) to be longer than a chunk takes.
+    """
+
+    def __init__(
+        self,
+        app: Celery,
+        *,
+        connect: Callable[[], Provider],
+        database: str,
+        lease: float = 30.0,
+        chunk_size: int = 100,
+        concurrency: int | None = None,
+    ) -> None:
+        if chunk_size < 1:
+            raise ValueError("chunk_size must be at least 1")
+        self.app = app
+        self.chunk_size = chunk_size
+        self._connect = connect
+        self._database = database
+        self._lease = lease
+        self._concurrency = concurrency
+        self._lock = threading.Lock()
+        self._provider: Provider | None = None
+        self._journals: dict[str, PostgresJournal] = {}
+
+        # A plain function: Celery reads the task's signature from it (a bound method's would
+        # count ``self``).
+        def issue_chunk(run: str, first: int, payload: list[dict[str, Any]]) -> list[Any]:
+            return self._issue_chunk(run, first, payload)
+
+        self.task = app.task(
+            name=TASK_NAME, acks_late=True, reject_on_worker_lost=True, ignore_result=False
+        )(issue_chunk)
+
+    # -- the producer ----------------------------------------------------------------------
+
+    def issue_many(
+        self, passes: Iterable[Pass | Mapping[str, Any]], *, run: str, chunk_size: int | None = None
+    ) -> IssueJob:
+        """Submit ``passes`` as chunk tasks of the run named ``run``; returns at once.
+
+        Submitting the same input under the same run name again resumes the run (what was issued
+        is reported ``skipped``). Give the passes external ids: they identify items across
+        re-submissions and let a lost worker's items be looked up at the vendor. Raises
+        ``ValidationError`` for an empty run name.
+        """
+        if not run:
+            raise ValidationError.from_problems([_errors.FieldProblem("run", "must not be empty")])
+        size = chunk_size or self.chunk_size
+        results: list[tuple[int, int, AsyncResult[Any]]] = []
+        source = iter(passes)
+        first = 0
+        while chunk := list(itertools.islice(source, size)):
+            payload = [_as_payload(p) for p in chunk]
+            results.append((first, len(chunk), self.task.delay(run, first, payload)))
+            first += len(chunk)
+        return IssueJob(run, results)
+
+    # -- the worker ------------------------------------------------------------------------
+
+    def _issue_chunk(self, run: str, first: int, payload: list[dict[str, Any]]) -> list[Any]:
+        provider = self._worker_provider()
+        journal = self._worker_journal(run, provider.name)
+        result = run_create_many(
+            provider,
+            payload,
+            concurrency=self._concurrency or provider.settings.concurrency,
+            journal=journal,
+            first_index=first,
+        )
+        return [_item_payload(item) for item in result.items]
+
+    def _worker_provider(self) -> Provider:
+        with self._lock:
+            if self._provider is None:
+                self._provider = self._connect()
+            return self._provider
+
+    def _worker_journal(self, run: str, provider: str) -> PostgresJournal:
+        with self._lock:
+            journal = self._journals.get(run)
+            if journal is None:
+                journal = PostgresJournal(
+                    self._database, run=run, provider=provider, lease=self._lease
+                )
+                self._journals[run] = journal
+            return journal
+
+
+class IssueJob:
+    """A submitted run: its chunk tasks, and their items once the workers are done."""
+
+    def __init__(self, run: str, chunks: Sequence[tuple[int, int, AsyncResult[Any]]]) -> None:
+        self.run = run
+        self.chunks = list(chunks)
+
+    @property
+    def total(self) -> int:
+        return sum(count for _, count, _ in self.chunks)
+
+    def ready(self) -> bool:
+        """Whether every chunk has finished (successfully or not)."""
+        return all(result.ready() for _, _, result in self.chunks)
+
+    def collect(self, timeout: float | None = None) -> BulkResult:
+        """Wait for every chunk and return the outcomes in input order.
+
+        ``timeout``: seconds for the whole wait; past it, raises a retryable ``WalletPassError``
+        (the run goes on in the workers: collect again, or re-submit to resume). A chunk that
+        failed as a whole (its worker could not open the journal, say) gives each of its items a
+        retryable ``WalletPassError`` naming the cause; re-submitting the run retries them.
+        """
+        deadline = None if timeout is None else time.monotonic() + timeout
+        items: list[BulkItem] = []
+        for first, count, result in self.chunks:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            try:
+                value = result.get(timeout=left, propagate=False)
+            except Exception as exc:  # celery's TimeoutError, a lost result backend
+                raise WalletPassError(
+                    f"run {self.run!r}: chunk at item {first} not finished or not readable "
+                    f"({type(exc).__name__}); the workers go on, collect again later",
+                    operation="create_many",
+                    retryable=True,
+                ) from None
+            if result.failed() or not isinstance(value, list) or len(value) != count:
+                cause = type(value).__name__ if isinstance(value, BaseException) else "no result"
+                error = WalletPassError(
+                    f"run {self.run!r}: the chunk at item {first} failed in its worker ({cause}); "
+                    "submit the run again to retry its items",
+                    operation="create_many",
+                    retryable=True,
+                )
+                items.extend(BulkItem(index=first + i, error=error) for i in range(count))
+                continue
+            items.extend(_item_from_payload(entry) for entry in value)
+        return BulkResult(items=items)
+
+
+def _as_payload(item: Pass | Mapping[str, Any]) -> dict[str, Any]:
+    if isinstance(item, Pass):
+        return item.model_dump(mode="json", exclude_none=True)
+    return dict(item)
+
+
+def _item_payload(item: BulkItem) -> dict[str, Any]:
+    payload: dict[str, Any] = {
+        "index": item.index,
+        "external_id": item.external_id,
+        "skipped": item.skipped,
+    }
+    if item.issued is not None:
+        payload["issued"] = item.issued.model_dump(mode="json", exclude={"raw"})
+    if item.error is not None:
+        error: WalletPassError = item.error
+        payload["error"] = {
+            "type": type(error).__name__,
+            "message": error.message,
+            "retryable": error.retryable,
+            "outcome_unknown": error.outcome_unknown,
+            "provider": error.provider,
+        }
+    return payload
+
+
+def _item_from_payload(payload: Mapping[str, Any]) -> BulkItem:
+    issued = payload.get("issued")
+    error = payload.get("error")
+    return BulkItem(
+        index=payload["index"],
+        external_id=payload.get("external_id"),
+        issued=IssuedPass.model_validate(issued) if issued is not None else None,
+        error=_error_from_payload(error) if error is not None else None,
+        skipped=bool(payload.get("skipped")),
+    )
+
+
+def _error_from_payload(payload: Mapping[str, Any]) -> WalletPassError:
+    """The worker's error as the same walletpass class (plain ``WalletPassError`` if unknown)."""
+    cls = getattr(_errors, str(payload.get("type")), None)
+    if not (isinstance(cls, type) and issubclass(cls, WalletPassError)):
+        cls = WalletPassError
+    error = cls.__new__(cls)
+    WalletPassError.__init__(
+        error,
+        str(payload.get("message")),
+        provider=payload.get("provider"),
+        operation="create",
+        retryable=bool(payload.get("retryable")),
+        outcome_unknown=bool(payload.get("outcome_unknown")),
+    )
+    if isinstance(error, ValidationError):
+        error.problems = ()
+    return error
