@@ -33,6 +33,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from common import Row, emulator  # noqa: E402
+from multiprocess import killed_worker_row, shared_limiter_rows  # noqa: E402
 from sdk_comparison import livepasses_rows  # noqa: E402
 
 # ------------------------------------------------------------------------------------------
@@ -299,9 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="small sizes: a smoke run")
     parser.add_argument("--json", metavar="FILE", help="also write the rows as JSON")
+    parser.add_argument(
+        "--only", choices=["scale"], help="only the rows beyond one process (needs the services)"
+    )
     args = parser.parse_args(argv)
     quick = args.quick
     rows: list[Row] = []
+    if args.only == "scale":
+        rows += shared_limiter_rows(count=200 if quick else 2000)
+        rows.append(killed_worker_row(count=120 if quick else 2000))
+        print(render(rows))
+        return 0
     for vendor in VENDORS:
         rows += per_call_rows(vendor, rounds=3 if quick else 15, per_round=10 if quick else 40)
     rows += livepasses_rows(quick=quick)
@@ -310,6 +319,8 @@ def main(argv: list[str] | None = None) -> int:
             continue
         count = int(vendor.documented_rate * (1 if quick else 10))
         rows.append(throughput_row(vendor, count=max(count, 10), latency=0.02))
+    rows += shared_limiter_rows(count=200 if quick else 2000)
+    rows.append(killed_worker_row(count=120 if quick else 2000))
     rows += startup_rows(repeat=3 if quick else 20)
     print(render(rows))
     if args.json:

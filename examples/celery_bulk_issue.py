@@ -2,7 +2,7 @@
 
 This file is both the module your producer and workers import (the Celery app and the
 ``CeleryIssuer`` below) and a demo (``main``) that starts the PassEntry emulator, two Celery
-workers, submits 45 passes, collects the outcomes, and re-submits the run to show it resumes.
+workers, submits 27 passes, collects the outcomes, and re-submits the run to show it resumes.
 
 It needs Redis and PostgreSQL; the project's ``scripts/services start`` runs both on loopback
 (set ``REDIS_URL`` / ``JOURNAL_DATABASE_URL`` to use your own).
@@ -49,7 +49,7 @@ issuer = CeleryIssuer(
         rate_limit_backend=REDIS_URL,
     ),
     database=DATABASE_URL,
-    chunk_size=15,
+    chunk_size=9,
 )
 
 
@@ -78,7 +78,7 @@ def main() -> None:
     run = f"season-{uuid.uuid4().hex[:6]}"
     passes = [
         Pass(template=CONCERT, external_id=f"{run}-{i}", fields={"fullName": f"Guest {i}"})
-        for i in range(45)
+        for i in range(27)
     ]
     with EmulatorServer(PassEntryEmulator()) as vendor:
         env = {
@@ -102,8 +102,10 @@ def main() -> None:
             again = issuer.issue_many(passes, run=run).collect(timeout=120)
             skipped = sum(item.skipped for item in again.items)
             print(f"re-submitted: {skipped} skipped as already issued")
-            creates = vendor.app.journal.find("POST", "/api/v1/passes")
-            print(f"PassEntry received {len(creates)} creates for {len(passes)} passes")
+            held = [p.ext_id for p in vendor.app.passes.values()]
+            twice = len(held) - len(set(held))
+            print(f"PassEntry holds {len(held)} passes for {len(passes)} inputs", end="; ")
+            print(f"duplicates: {twice}")
         finally:
             for worker in workers:
                 worker.terminate()

@@ -52,9 +52,9 @@ EXPECTED: dict[str, list[str]] = {
 NEEDS_SERVICES = {"celery_bulk_issue.py"}
 
 EXPECTED["celery_bulk_issue.py"] = [
-    "45 of 45 passes issued by 2 workers",
-    "re-submitted: 45 skipped as already issued",
-    "PassEntry received 45 creates for 45 passes",
+    "27 of 27 passes issued by 2 workers",
+    "re-submitted: 27 skipped as already issued",
+    "PassEntry holds 27 passes for 27 inputs; duplicates: 0",
 ]
 
 

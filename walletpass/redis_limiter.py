@@ -79,8 +79,9 @@ end
 return 1
 """
 
-# KEYS[1]: as above. ARGV: lateness (µs). A caller woke up this late for its slot: everyone's
-# next slot moves as far, so no second of actual sends holds more than the rate allows.
+# KEYS[1]: as above. ARGV: emission interval (µs). A caller woke up late for its slot: its request
+# now lands among later slots, so it takes one more slot from the schedule (a second of actual
+# sends then still holds no more than the rate allows).
 _LATE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -92,9 +93,9 @@ redis.call('SET', KEYS[1], string.format('%d', target),
 return 1
 """
 
-#: A caller that wakes up later than this for its slot (a busy machine, a paused process) charges
-#: its lateness to the shared schedule: otherwise its request would arrive bunched with the
-#: on-time ones after it, and the vendor's one-second window would count one too many.
+#: A caller that wakes up later than this for its slot (a busy machine, a paused process) would
+#: send among the callers of later slots, and the vendor's one-second window would count one too
+#: many: it takes one more slot from the shared schedule.
 LATENESS_TOLERANCE = 0.002
 
 #: Seconds between attempts to reach Redis again while falling back.
@@ -218,7 +219,7 @@ class RedisLimiter:
         late = self._clock() - slot
         if late > LATENESS_TOLERANCE:
             try:
-                self._late_script(keys=[self._key(key)], args=[int(late * 1_000_000)])
+                self._late_script(keys=[self._key(key)], args=[repr(interval)])
             except redis.RedisError as exc:
                 self._went_down(exc)
 
