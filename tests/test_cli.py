@@ -556,7 +556,12 @@ def test_capabilities_json_is_exactly_the_declarations(cli: Any, noredeem: str) 
     for name in shown:
         provider_cls = load_provider_class(name)
         expected = {
-            key: {"support": d.support.value, "note": d.note, "limit": d.limit}
+            key: {
+                "support": d.support.value,
+                "note": d.note,
+                "limit": d.limit,
+                **({"inferred": list(d.inferred)} if d.inferred else {}),
+            }
             for key, d in provider_cls.capabilities.items()
         }
         assert shown[name]["capabilities"] == expected, name
@@ -575,7 +580,9 @@ def test_capabilities_in_other_formats(cli: Any, noredeem: str) -> None:
     assert overview[0].split() == ["CAPABILITY", "fake", "noredeem"]
     assert "redeem" in overview[4] and overview[4].split()[1:] == ["native", "none"]
     csv_text = cli("capabilities", noredeem, "--format", "csv").out
-    assert csv_text.splitlines()[0] == "provider,group,capability,support,limit,note,declared"
+    assert (
+        csv_text.splitlines()[0] == "provider,group,capability,support,limit,note,declared,inferred"
+    )
     assert "noredeem,operations,redeem,none,,set the pass to voided" in csv_text
     markdown = cli("capabilities", noredeem, "--format", "md").out
     assert markdown.startswith("# Capability matrix")

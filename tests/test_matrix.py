@@ -269,3 +269,20 @@ def test_the_cli_reference_lists_every_command() -> None:
     assert "| `--json` |" in reference
     # options every command takes are documented once, not under each command
     assert reference.count("| `--json` |") == 1
+
+
+def test_entries_resting_on_inference_are_marked_in_every_rendering() -> None:
+    from walletpass.capabilities import Capabilities, native
+    from walletpass.matrix import ProviderMatrix, render
+
+    guessed = native("POST /guess", inferred=("the key guessKey",))
+    matrix = ProviderMatrix("guesser", Capabilities({"create": guessed, "get": native("GET")}))
+    markdown = render([matrix], "md")
+    assert "| `create` | native\\* |  | POST /guess | the key guessKey |" in markdown
+    assert "| `get` | native |  | GET |  |" in markdown
+    assert "\\***: the entry rests on wire details" in markdown
+    text = render([matrix], "table")
+    assert "native*" in text and "[inferred: the key guessKey]" in text
+    assert '"inferred": [\n            "the key guessKey"' in render([matrix], "json")
+    assert render([matrix], "csv").splitlines()[1].endswith(",yes,the key guessKey")
+    assert guessed.describe() == "NATIVE: POST /guess [inferred: the key guessKey]"

@@ -49,8 +49,13 @@ LEGEND = (
     "**—** (none): refused before any request with `UnsupportedOperation` or "
     "`UnsupportedFeature` (strict) or dropped with a warning (lenient); the note names the "
     "alternative. **max N**: the most items the vendor takes. "
+    "**\\***: the entry rests on wire details the vendor's documentation does not show "
+    "(*inferred*, listed in the provider's table). "
     "Anything a provider does not declare is none."
 )
+
+#: The mark of an entry that rests on inference, in every rendering.
+INFERRED_MARK = "*"
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,11 +123,14 @@ class ProviderMatrix:
 
 
 def declaration_data(declaration: Declaration) -> dict[str, Any]:
-    return {
+    data: dict[str, Any] = {
         "support": declaration.support.value,
         "note": declaration.note,
         "limit": declaration.limit,
     }
+    if declaration.inferred:  # only entries that rest on inference carry the list
+        data["inferred"] = list(declaration.inferred)
+    return data
 
 
 def matrix_data(matrices: Iterable[ProviderMatrix]) -> dict[str, Any]:
@@ -153,7 +161,9 @@ def render_csv(matrices: Iterable[ProviderMatrix]) -> str:
     """One row per provider and capability, undeclared neutral ones included (``declared``)."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["provider", "group", "capability", "support", "limit", "note", "declared"])
+    writer.writerow(
+        ["provider", "group", "capability", "support", "limit", "note", "declared", "inferred"]
+    )
     for m in matrices:
         for row in m.rows():
             d = row.declaration
@@ -166,6 +176,7 @@ def render_csv(matrices: Iterable[ProviderMatrix]) -> str:
                     "" if d.limit is None else d.limit,
                     d.note,
                     "yes" if row.declared else "no",
+                    "; ".join(d.inferred),
                 ]
             )
     return out.getvalue()
@@ -176,8 +187,15 @@ def render_csv(matrices: Iterable[ProviderMatrix]) -> str:
 # ------------------------------------------------------------------------------------------
 
 
-def _cell(declaration: Declaration) -> str:
+def _support(declaration: Declaration, *, escape: bool = True) -> str:
     text = "—" if declaration.support is Support.NONE else declaration.support.value
+    if declaration.inferred:
+        text += "\\" + INFERRED_MARK if escape else INFERRED_MARK
+    return text
+
+
+def _cell(declaration: Declaration, *, escape: bool = True) -> str:
+    text = _support(declaration, escape=escape)
     if declaration.limit is not None:
         text += f" (max {declaration.limit})"
     return text
@@ -221,13 +239,14 @@ def _provider_section(m: ProviderMatrix) -> list[str]:
     if m.package:
         lines += [f"Package: `{m.package}`.", ""]
     lines += _md_table(
-        ["Capability", "Support", "Limit", "Note"],
+        ["Capability", "Support", "Limit", "Note", "Inferred (not in the vendor's docs)"],
         (
             [
                 f"`{row.key}`",
-                "—" if row.declaration.support is Support.NONE else row.declaration.support.value,
+                _support(row.declaration),
                 "" if row.declaration.limit is None else str(row.declaration.limit),
                 markdown_cell(row.declaration.note),
+                markdown_cell("; ".join(row.declaration.inferred)),
             ]
             for row in m.rows()
         ),
@@ -282,19 +301,32 @@ def render_text(matrices: Sequence[ProviderMatrix]) -> str:
         rows = [
             [
                 row.key,
-                row.declaration.support.value,
+                row.declaration.support.value + (INFERRED_MARK if row.declaration.inferred else ""),
                 "" if row.declaration.limit is None else str(row.declaration.limit),
-                " ".join(row.declaration.note.split()),
+                " ".join(row.declaration.note.split())
+                + (
+                    f" [inferred: {'; '.join(row.declaration.inferred)}]"
+                    if row.declaration.inferred
+                    else ""
+                ),
             ]
             for row in m.rows()
         ]
         head = f"{m.name}: {m.summary}\n\n" if m.summary else ""
         return head + text_table(["CAPABILITY", "SUPPORT", "LIMIT", "NOTE"], rows)
     rows = [
-        [c.value, *(_cell(m.capabilities[c.value]).replace("—", "none") for m in matrices)]
+        [
+            c.value,
+            *(_cell(m.capabilities[c.value], escape=False).replace("—", "none") for m in matrices),
+        ]
         for c in Capability
     ]
-    return text_table(["CAPABILITY", *(m.name for m in matrices)], rows)
+    table = text_table(["CAPABILITY", *(m.name for m in matrices)], rows)
+    if any(d.inferred for m in matrices for d in m.capabilities.values()):
+        table += (
+            f"\n{INFERRED_MARK} rests on wire details the vendor's documentation does not show\n"
+        )
+    return table
 
 
 def render(matrices: Sequence[ProviderMatrix], fmt: str) -> str:

@@ -11,7 +11,7 @@ from walletpass_livepasses import LivepassesProvider
 from walletpass_livepasses.emulated import EmulatedTemplate, default_templates
 from walletpass_livepasses.emulator import DEFAULT_API_KEY, LivepassesEmulator
 
-from walletpass import Balance, Holder, Pass, PassKind, PassStatus, ValidationError
+from walletpass import Balance, Holder, Pass, PassKind, PassStatus, PassUpdate, ValidationError
 from walletpass.errors import WalletPassError
 from walletpass.testing.emulator import EmulatorServer, Fault
 
@@ -94,3 +94,24 @@ def test_10_a_push_whose_answer_is_lost_is_not_repeated(connect, emulator) -> No
     assert len(emulator.journal.find("POST", r".*/push")) == 1
     assert emulator.stored(issued.id).updated_fields == {"gate": "Gate C"}
     assert wallet.get(issued.id).status is not PassStatus.REDEEMED
+
+
+def test_12_updated_fields_take_only_documented_camel_case_names(connect, emulator) -> None:
+    import requests
+
+    wallet = connect()
+    ticket = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    before = len(emulator.journal)
+    with pytest.raises(ValidationError) as caught:
+        wallet.update(ticket.id, PassUpdate(fields={"gate_no": "C"}))
+    assert [p.location for p in caught.value.problems] == ["fields.gate_no"]
+    assert len(emulator.journal) == before
+    answer = requests.put(
+        f"{connect.defaults['base_url']}/api/passes/{ticket.id}",
+        json={"updatedFields": {"gate_no": "C"}},
+        headers={"X-API-Key": DEFAULT_API_KEY},
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "INVALID_FIELD_FORMAT"
+    wallet.update(ticket.id, PassUpdate(fields={"gateInfo": "C"}))

@@ -536,7 +536,8 @@ def test_round_trip_through_the_emulators_generation(new_pass: Pass) -> None:
 @settings(max_examples=100, deadline=None)
 @given(
     fields=st.dictionaries(
-        st.text(alphabet=string.ascii_letters, min_size=1, max_size=10).filter(
+        # updatedFields names are camelCase (the documented form; issue 16)
+        st.from_regex(r"[a-z][A-Za-z0-9]{0,9}", fullmatch=True).filter(
             lambda k: k not in BUSINESS_DATA.members
         ),
         st.one_of(_text, st.integers(-1000, 1000), st.booleans(), st.dates()),

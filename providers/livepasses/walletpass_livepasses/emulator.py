@@ -687,6 +687,13 @@ class LivepassesEmulator(EmulatorApp):
                 [("updatedFields", "send non-empty updatedFields or a messageBody")],
                 "REQUIRED_FIELD_MISSING",
             )
+        named = [
+            (f"updatedFields.{key}", problem)
+            for key in body.get("updatedFields") or {}
+            if (problem := limits.updated_field_problem(str(key))) is not None
+        ]
+        if named:
+            raise _invalid(named, "INVALID_FIELD_FORMAT")
         stored = self._pass(request.params["passId"])
         self._usable_template(stored)
         self._apply_fields(stored, body.get("updatedFields") or {})

@@ -62,6 +62,7 @@ __all__ = [
     "TEMPLATE_CREATE",
     "TEMPLATE_UPDATE",
     "TYPE_ENDPOINTS",
+    "UPDATED_FIELD_NAME",
     "UPDATE_PASS",
     "VALIDATION_CODES",
     "WEBHOOK_CREATE",
@@ -458,6 +459,19 @@ REDEEM_BY_SCAN = Shape(
     },
     frozenset({"scannedValue"}),
 )
+#: ``updatedFields`` keys are "the pass type's updatable field names in camelCase" (0.3.0 README:
+#: ``memberTier``, ``points``, ``validUntil``, ``gate``); the full list is not published, so only
+#: the documented form is checked.
+UPDATED_FIELD_NAME = re.compile(r"^[a-z][A-Za-z0-9]*$")
+
+
+def updated_field_problem(key: str) -> str | None:
+    """Why ``key`` cannot be an ``updatedFields`` name, or ``None``."""
+    if UPDATED_FIELD_NAME.match(key):
+        return None
+    return "must be an updatable field name in camelCase (e.g. memberTier, validUntil)"
+
+
 UPDATE_PASS = Shape(
     {
         "updatedFields": Value.OBJECT,

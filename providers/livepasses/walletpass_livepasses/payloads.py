@@ -425,6 +425,9 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
                 "through fields (updatedFields), or push_template_update() for all passes",
             )
         )
+    for key in change.fields or {}:
+        if (problem := limits.updated_field_problem(key)) is not None:
+            problems.append(FieldProblem(f"fields.{key}", problem))
     for key, value in (change.extra or {}).items():
         if key not in _UPDATE_EXTRA:
             problems.append(

@@ -107,10 +107,22 @@ CAPABILITIES = Capabilities(
         # kinds
         Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),
         Capability.KIND_EVENT_TICKET: native(f"an EventTicket template; {_KIND_NOTE}"),
-        Capability.KIND_LOYALTY: native(f"a Loyalty template; {_KIND_NOTE}"),
-        Capability.KIND_COUPON: native(f"a Coupon template; {_KIND_NOTE}"),
-        Capability.KIND_MEMBERSHIP: native(f"a Membership template; {_KIND_NOTE}"),
-        Capability.KIND_GIFT_CARD: native(f"a GiftCard template; {_KIND_NOTE}"),
+        Capability.KIND_LOYALTY: native(
+            f"a Loyalty template; {_KIND_NOTE}",
+            inferred=("the template type name Loyalty (only EventTicket is attested)",),
+        ),
+        Capability.KIND_COUPON: native(
+            f"a Coupon template; {_KIND_NOTE}",
+            inferred=("the template type name Coupon (only EventTicket is attested)",),
+        ),
+        Capability.KIND_MEMBERSHIP: native(
+            f"a Membership template; {_KIND_NOTE}",
+            inferred=("the template type name Membership (only EventTicket is attested)",),
+        ),
+        Capability.KIND_GIFT_CARD: native(
+            f"a GiftCard template; {_KIND_NOTE}",
+            inferred=("the template type name GiftCard (only EventTicket is attested)",),
+        ),
         Capability.KIND_RESERVATION: none(
             "Livepasses has no reservation type: use an event ticket"
         ),

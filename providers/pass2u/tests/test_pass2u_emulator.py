@@ -59,7 +59,17 @@ def test_create_answers_the_documented_shape(server) -> None:
     [
         ({}, 403, "Forbidden"),
         ({"x-api-key": "wrong"}, 403, "Forbidden"),
-        ({"x-api-key": DEFAULT_API_KEY, "Content-Type": "text/plain"}, 415, "Unsupported"),
+        (
+            {"x-api-key": DEFAULT_API_KEY, "Content-Type": "text/plain", "Accept": "*/*"},
+            415,
+            "Unsupported",
+        ),
+        # The guide's JSON headers include Accept: a request without it is not a documented one.
+        (
+            {"x-api-key": DEFAULT_API_KEY, "Content-Type": "application/json"},
+            405,
+            "Not Acceptable",
+        ),
         (
             {
                 "x-api-key": DEFAULT_API_KEY,

@@ -49,3 +49,31 @@ def test_6_create_with_a_past_expiry_reports_what_get_reports(wallet) -> None:
     issued = wallet.create(Pass(template="1919", expires_at=past))
     assert issued.status is PassStatus.EXPIRED
     assert wallet.get(issued.id).status is issued.status
+
+
+def test_12_the_emulator_refuses_what_the_guide_never_shows(server) -> None:
+    import requests
+    from walletpass_pass2u.emulator import DEFAULT_API_KEY
+
+    url = f"{server.url}/models/1919/passes"
+    key = {"x-api-key": DEFAULT_API_KEY}
+    # No Accept header: the guide lists Accept: application/json on every JSON call.
+    no_accept = requests.post(url, json={}, headers={**key, "Accept": None}, timeout=5)
+    assert no_accept.status_code == 405
+    # Fractional seconds appear in no example date (seconds and an offset, nothing more).
+    micro = requests.post(
+        url,
+        json={"expirationDate": "2031-01-01T00:00:00.123456+00:00"},
+        headers={**key, "Accept": "application/json"},
+        timeout=5,
+    )
+    assert micro.status_code == 400 and "expirationDate" in micro.json()["message"]
+
+
+def test_12_a_microsecond_date_in_extra_is_refused_before_sending(wallet, emulator) -> None:
+    with pytest.raises(ValidationError) as caught:
+        wallet.create(
+            Pass(template="1919", extra={"expirationDate": "2031-01-01T00:00:00.5+00:00"})
+        )
+    assert [p.location for p in caught.value.problems] == ["extra.expirationDate"]
+    assert len(emulator.journal) == 0

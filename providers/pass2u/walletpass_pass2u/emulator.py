@@ -261,8 +261,10 @@ def render_pass(
 
 
 def _accepts(header: str | None, media_type: str) -> bool:
+    # The guide lists Accept: application/json among the headers of every JSON call: a request
+    # without it is not one the documentation shows, so it is refused rather than guessed at.
     if not header:
-        return True
+        return False
     accepted = {part.split(";")[0].strip().lower() for part in header.split(",")}
     return bool(accepted & {media_type, "*/*", media_type.split("/", maxsplit=1)[0] + "/*"})
 

@@ -194,7 +194,13 @@ CAPABILITIES = Capabilities(
             ".../attributes/{name} (or .../fields/{key} for the holder field), one request each"
         ),
         # Pass2U-only operations
-        "upload_image": native("POST /images: PNG only, max 4 MB and 1024 x 1024 px"),
+        "upload_image": native(
+            "POST /images: PNG only, max 4 MB and 1024 x 1024 px",
+            inferred=(
+                "the PNG is sent as the raw request body (Content-Type: image/png); the guide "
+                "does not say whether it wants a raw body or a multipart form part",
+            ),
+        ),
         "download_pkpass": native("GET /models/{modelId}/passes/{passId} as a .pkpass"),
         "reset_attribute": native("DELETE .../passes/{passId}/attributes/{attributeName}"),
         "reset_field": native("DELETE .../passes/{passId}/fields/{fieldKey}"),

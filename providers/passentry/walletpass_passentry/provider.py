@@ -106,6 +106,12 @@ _RADIUS_NOTE = (
     "is an event ticket"
 )
 _OVERRIDE_NOTE = "pass.templateOverride (per-pass design; template changes stop applying)"
+#: Wire details PassEntry's documentation does not show (its later findings list them as still
+#: undocumented); each declaration that rests on one says so.
+_INFERRED_OVERRIDE = ("the templateOverride sub-key names",)
+_INFERRED_EXPIRY = ("the expiry request key pass.expiresAt (mirrors the expiresAt attribute)",)
+_INFERRED_NFC = ("the custom NFC message keys pass.nfc.source / customValue",)
+_INFERRED_PAGING = ("list paging by following links.next",)
 
 CAPABILITIES = Capabilities(
     {
@@ -132,7 +138,8 @@ CAPABILITIES = Capabilities(
         Capability.LIST: emulated(
             "GET /api/v1/passes, following links.next while the answer has one (PassEntry "
             "documents no paging parameters); template and status are filtered client-side; "
-            "page_size is refused"
+            "page_size is refused",
+            inferred=_INFERRED_PAGING,
         ),
         Capability.CREATE_MANY: emulated(
             "one create per pass, run concurrently under PassEntry's 10 requests/second per "
@@ -183,22 +190,31 @@ CAPABILITIES = Capabilities(
         Capability.BEACON_NAME: native("beacons[].name (display only)"),
         Capability.RELEVANT_AT: none("PassEntry has no relevant date: use locations or beacons"),
         Capability.EXPIRES_AT: native(
-            "pass.expiresAt (UTC): PassEntry deactivates the pass then (Google may lag 24 h)"
+            "pass.expiresAt (UTC): PassEntry deactivates the pass then (Google may lag 24 h)",
+            inferred=_INFERRED_EXPIRY,
         ),
-        Capability.COLOR_BACKGROUND: native(f"backgroundColor (hex) in {_OVERRIDE_NOTE}"),
-        Capability.COLOR_FOREGROUND: native(f"textColor (hex, iPhone only) in {_OVERRIDE_NOTE}"),
-        Capability.COLOR_LABEL: native(f"labelColor (hex, iPhone only) in {_OVERRIDE_NOTE}"),
+        Capability.COLOR_BACKGROUND: native(
+            f"backgroundColor (hex) in {_OVERRIDE_NOTE}", inferred=_INFERRED_OVERRIDE
+        ),
+        Capability.COLOR_FOREGROUND: native(
+            f"textColor (hex, iPhone only) in {_OVERRIDE_NOTE}", inferred=_INFERRED_OVERRIDE
+        ),
+        Capability.COLOR_LABEL: native(
+            f"labelColor (hex, iPhone only) in {_OVERRIDE_NOTE}", inferred=_INFERRED_OVERRIDE
+        ),
         Capability.LOGO_TEXT: none("the logo text is part of the template"),
         Capability.DESCRIPTION: none("the description is part of the template"),
         Capability.ORGANIZATION_NAME: none("the organisation name is part of the template"),
         Capability.IMAGES: native(
             f"logo, strip/hero (banner) and thumbnail (generic passes) as direct PNG/JPEG URLs in "
-            f"{_OVERRIDE_NOTE}; PassEntry has no image upload"
+            f"{_OVERRIDE_NOTE}; PassEntry has no image upload",
+            inferred=_INFERRED_OVERRIDE,
         ),
         Capability.GROUP: native("groupTag"),
         Capability.NFC: native(
             'pass.nfc {"enabled": true} (the pass UUID is the NFC message); a custom message '
-            "as source custom + customValue"
+            "as source custom + customValue",
+            inferred=_INFERRED_NFC,
         ),
         Capability.BALANCE: native(
             "whole loyalty points, no currency, on store-card (loyalty) templates: PATCH "
