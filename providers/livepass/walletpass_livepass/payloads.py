@@ -17,6 +17,7 @@ from typing import Any
 
 from walletpass.extra import merge_extra
 from walletpass.model import (
+    Balance,
     Barcode,
     BarcodeFormat,
     Holder,
@@ -395,6 +396,25 @@ def _barcode(body: Mapping[str, Any]) -> Barcode | None:
     return Barcode.model_construct(message=message, format=BarcodeFormat.QR)
 
 
+def _balance(body: Mapping[str, Any]) -> Balance | None:
+    """``balance_amount`` (a JSON number, as the membership-card page types it) in
+    ``balance_currency`` (money, or e.g. ``points``). Anything else is no balance: the value
+    stays in ``fields`` as LivePass answered it."""
+    amount = body.get("balance_amount")
+    if isinstance(amount, bool) or not isinstance(amount, int | float):
+        return None
+    if isinstance(amount, float) and not math.isfinite(amount):
+        return None
+    currency = _text_or_none(body.get("balance_currency"))
+    try:
+        return Balance(
+            amount=Decimal(repr(amount)),
+            currency=currency if currency is not None and len(currency) <= 32 else None,
+        )
+    except ValueError:  # beyond what the neutral model holds: raw keeps it
+        return None
+
+
 def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
     """An ``IssuedPass`` from either documented answer.
 
@@ -438,6 +458,7 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
             if key in body and body[key] not in (None, "")
         },
         barcode=_barcode(body),
+        balance=_balance(body),
         version=version if isinstance(version, int) and not isinstance(version, bool) else None,
         meta=meta,
         raw=redact(answer),

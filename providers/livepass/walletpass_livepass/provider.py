@@ -63,16 +63,18 @@ CAPABILITIES = Capabilities(
             "generates), so it is IDEMPOTENT and retried safely after an ambiguous failure"
         ),
         Capability.GET: native(
-            "GET /{type}/{id}: the fields, version, timestamps and the links.web / links.apple "
-            "pass links"
+            "GET /{type}/{id}: the fields (balance_amount also as IssuedPass.balance), version, "
+            "timestamps and the links.web / links.apple pass links"
         ),
         Capability.UPDATE: emulated(
             "GET /{type}/{id}, merge the change into the current fields, then POST the full "
             "field set (LivePass documents no partial update)"
         ),
         Capability.REDEEM: none(
-            "LivePass has no redeem or check-in: keep redemption state in your own system and, "
-            "to show it on the pass, update() a visible field such as the title"
+            "LivePass has no redeem, check-in or balance spend: keep redemption state in your "
+            "own system and, to show it on the pass, update() a visible field such as the title; "
+            "spend a membership card's balance by updating it to what is left, "
+            "update(id, PassUpdate(balance=...))"
         ),
         Capability.DELETE: none(
             "LivePass cannot delete, void or expire a pass: stop honouring it in your own system "
