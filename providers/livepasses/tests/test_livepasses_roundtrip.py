@@ -208,3 +208,20 @@ def test_the_declarations_say_what_get_cannot_return() -> None:
         assert "cannot read it back" in caps[cap].note, cap
     for cap in (Capability.EXTERNAL_ID, Capability.HOLDER_NAME, Capability.HOLDER_EMAIL):
         assert caps[cap].support is Support.NATIVE, cap  # the lookup returns these
+
+
+def test_an_update_learns_the_template_once(shop, connect, emulator) -> None:
+    """Livepasses ids do not carry the template; a pass never changes template, so a pass this
+    provider created or read is updated through its alias without a lookup first."""
+    card = enrol(shop)
+    before = len(emulator.journal)
+    shop.update(card.id, PassUpdate(fields={"points": 91}))
+    assert [(e.method, e.path) for e in emulator.journal.entries[before:]] == [
+        ("PUT", f"/api/passes/{card.id}"),
+        ("GET", "/api/passes/lookup"),
+    ]
+    other = connect(templates=TEMPLATES)  # knows nothing of the pass: reads it first
+    before = len(emulator.journal)
+    assert other.update(card.id, PassUpdate(fields={"points": 92})).fields == {"points": 92}
+    assert [e.method for e in emulator.journal.entries[before:]] == ["GET", "GET", "PUT", "GET"]
+    assert emulator.stored(card.id).business_data["currentPoints"] == 92

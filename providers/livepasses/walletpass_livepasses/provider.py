@@ -8,7 +8,9 @@ verbs chosen by the template's type. The Livepasses-only operations live in ``op
 
 from __future__ import annotations
 
+import threading
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -37,6 +39,7 @@ from walletpass.model import (
 from walletpass.polling import PollSchedule
 from walletpass.provider import ListFilters, Page
 from walletpass.retry import Safety
+from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepasses import limits, payloads, wire
 from walletpass_livepasses.base import LivepassesSettings
@@ -288,6 +291,10 @@ def _text_field(new_pass: Pass, key: str) -> str | None:
     return value if isinstance(value, str) else None
 
 
+#: How many pass -> template pairs a provider remembers (about 100 bytes each).
+TEMPLATE_MEMORY = 10_000
+
+
 class LivepassesProvider(VendorOperations):
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
@@ -308,6 +315,35 @@ class LivepassesProvider(VendorOperations):
     )
     extra_operations: ClassVar[tuple[str, ...]] = VENDOR_OPERATIONS
     native_batch_size: ClassVar[int | None] = BATCH_SIZE
+
+    def __init__(self, settings: Any = None, /, **values: Any) -> None:
+        super().__init__(settings, **values)
+        self._templates_seen: OrderedDict[str, str] = OrderedDict()
+        self._templates_seen_lock = threading.Lock()
+
+    # -- the template of a pass ------------------------------------------------------------------
+
+    def template_of(self, pass_id: str) -> str | None:
+        """The template of a pass this provider has created or read, else ``None``.
+
+        Livepasses ids do not carry the template, but a pass never changes template (no endpoint
+        moves one), so what an answer said stays true: an update through a template alias then
+        needs no lookup first. The most recent :data:`TEMPLATE_MEMORY` passes are remembered.
+        """
+        with self._templates_seen_lock:
+            template = self._templates_seen.get(pass_id)
+            if template is not None:
+                self._templates_seen.move_to_end(pass_id)
+            return template
+
+    def present(self, issued: IssuedPass, mapping: TemplateMapping | None = None) -> IssuedPass:
+        if issued.template:
+            with self._templates_seen_lock:
+                self._templates_seen[issued.id] = issued.template
+                self._templates_seen.move_to_end(issued.id)
+                if len(self._templates_seen) > TEMPLATE_MEMORY:
+                    self._templates_seen.popitem(last=False)
+        return super().present(issued, mapping)
 
     # -- vendor limits (shared with the fake's ``livepasses`` profile) ---------------------------
 
