@@ -21,6 +21,7 @@ from walletpass import (
     Holder,
     InvalidResponse,
     Pass,
+    PassKind,
     PassStatus,
     PassUpdate,
     UnsupportedFeature,
@@ -81,6 +82,8 @@ def test_the_coffee_shop_scenario(shop, emulator) -> None:
         PassStatus.ISSUED,
     )
     assert read.fields == {"points": 90} and read.balance == Balance(amount=Decimal(90))
+    # A membership-card reads back as the kind its alias states (a loyalty card issued as one).
+    assert (card.kind, read.kind) == (PassKind.MEMBERSHIP, PassKind.MEMBERSHIP)
     assert read.urls.apple and read.urls.web
 
     # Top the points up. LivePass shows no text of the caller's: a message is refused (strict).
@@ -157,3 +160,15 @@ def test_money_balances_read_back_with_their_currency(wallet) -> None:
     )
     assert wallet.get(card.id).balance == Balance(amount=Decimal("12.5"), currency="EUR")
     assert wallet.get(card.id).fields["balance_amount"] == 12.5  # no alias: the vendor's JSON
+
+
+def test_a_card_reads_back_as_the_kind_its_alias_states(connect) -> None:
+    aliases = {"loyal": {"id": "membership-card", "kind": "loyalty"}}
+    shop = connect(templates=aliases)
+    card = shop.create(Pass(template="loyal", external_id="L-1", holder=ADA))
+    assert card.kind is PassKind.LOYALTY
+    assert shop.get(card.id).kind is PassKind.LOYALTY
+    assert shop.update(card.id, PassUpdate(tier="Gold")).kind is PassKind.LOYALTY
+    # Two aliases of one type stating different kinds: the type's own kind.
+    both = connect(templates={**aliases, "gym": {"id": "membership-card", "kind": "membership"}})
+    assert both.get(card.id).kind is PassKind.MEMBERSHIP

@@ -362,7 +362,21 @@ class LivePassProvider(Provider):
         issued = payloads.issued_from_answer(response.json(), provider=self.name)
         if issued.id != pass_id:
             raise ValueError(f"the answer is about {issued.id!r}, not {pass_id!r}")
-        return issued
+        kind = self._alias_kind(issued.template)
+        return issued if kind is None else issued.model_copy(update={"kind": kind})
+
+    def _alias_kind(self, pass_type: str | None) -> PassKind | None:
+        """The kind the template aliases of ``pass_type`` state, when they agree and the type
+        carries it: a loyalty card is issued as a membership-card, which reads back as one."""
+        kinds = {
+            alias.kind
+            for alias in self.settings.templates.values()
+            if alias.id == pass_type and alias.kind is not None
+        }
+        if len(kinds) != 1:
+            return None
+        kind = kinds.pop()
+        return kind if payloads.KIND_TYPES.get(kind) == pass_type else None
 
     # -- update: read, merge, write the full field set -----------------------------------------
 
@@ -378,7 +392,9 @@ class LivePassProvider(Provider):
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
     ) -> IssuedPass:
-        return payloads.issued_from_answer(response.json(), provider=self.name)
+        issued = payloads.issued_from_answer(response.json(), provider=self.name)
+        kind = self._alias_kind(issued.template)
+        return issued if kind is None else issued.model_copy(update={"kind": kind})
 
     def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
         pass_type, _ = self.decode_id(pass_id)

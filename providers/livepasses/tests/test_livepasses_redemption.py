@@ -38,8 +38,9 @@ def verbs(emulator, pass_id: str) -> list[str]:
     ]
 
 
-def test_event_ticket_redeem_is_a_check_in_found_by_lookup(wallet, emulator) -> None:
-    ticket = issue(wallet, "tmpl-001", PassKind.EVENT_TICKET)
+def test_event_ticket_redeem_is_a_check_in_found_by_lookup(connect, emulator) -> None:
+    ticket = issue(connect(), "tmpl-001", PassKind.EVENT_TICKET)
+    wallet = connect()  # has not seen the pass: looks it up for its template
     emulator.journal.clear()
     redemption = wallet.redeem(ticket.id, options={"gate": "North", "location": {"name": "N"}})
     assert (redemption.status, redemption.method) == (PassStatus.REDEEMED, "check-in")
@@ -52,8 +53,9 @@ def test_event_ticket_redeem_is_a_check_in_found_by_lookup(wallet, emulator) -> 
     with pytest.raises(AlreadyRedeemed) as caught:
         wallet.redeem(ticket.id)
     assert caught.value.code == "PASS_ALREADY_USED" and caught.value.status == 422
-    # the template's type was read once: the second redeem looked the pass up only
+    # the template's type was read once, the pass's template remembered: no second lookup
     assert len(emulator.journal.find("GET", "/api/templates/tmpl-001")) == 1
+    assert len(emulator.journal.find("GET", "/api/passes/lookup")) == 1
 
 
 def test_the_kind_or_endpoint_option_skips_the_lookup(wallet, emulator) -> None:

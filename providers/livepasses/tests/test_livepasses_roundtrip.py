@@ -25,6 +25,7 @@ from walletpass import (
     Holder,
     InvalidResponse,
     Pass,
+    PassKind,
     PassStatus,
     PassUpdate,
     Support,
@@ -89,6 +90,7 @@ def test_the_coffee_shop_scenario(shop, emulator) -> None:
         "tmpl-loyalty",
         "M-1001",
     )
+    assert read.kind is PassKind.LOYALTY  # the lookup names no type: the alias states it
     assert (read.holder, read.status, read.fields, read.balance) == (
         ADA,
         PassStatus.ISSUED,
@@ -105,7 +107,7 @@ def test_the_coffee_shop_scenario(shop, emulator) -> None:
         {"points": 95},
         PassStatus.ISSUED,
     )
-    assert topped.balance == Balance(amount=Decimal(95))
+    assert topped.balance == Balance(amount=Decimal(95)) and topped.kind is PassKind.LOYALTY
     stored = emulator.stored(card.id)
     assert stored.points == 95
     assert stored.messages[-1]["body"] == "You now have 95 points"
@@ -124,6 +126,7 @@ def test_the_coffee_shop_scenario(shop, emulator) -> None:
     assert again.value.code == "PASS_ALREADY_USED"
     final = shop.get(ticket.id)
     assert (final.template, final.status, final.fields) == ("tasting", PassStatus.REDEEMED, {})
+    assert final.kind is PassKind.EVENT_TICKET
 
     # Spend points: a repeatable deduction from the balance, the card stays usable.
     spent = shop.redeem(card.id, amount=5)

@@ -336,13 +336,17 @@ class LivepassesProvider(VendorOperations):
                 self._templates_seen.move_to_end(pass_id)
             return template
 
+    def _remember_template(self, pass_id: str, template: str | None) -> None:
+        if not template:
+            return
+        with self._templates_seen_lock:
+            self._templates_seen[pass_id] = template
+            self._templates_seen.move_to_end(pass_id)
+            if len(self._templates_seen) > TEMPLATE_MEMORY:
+                self._templates_seen.popitem(last=False)
+
     def present(self, issued: IssuedPass, mapping: TemplateMapping | None = None) -> IssuedPass:
-        if issued.template:
-            with self._templates_seen_lock:
-                self._templates_seen[issued.id] = issued.template
-                self._templates_seen.move_to_end(issued.id)
-                if len(self._templates_seen) > TEMPLATE_MEMORY:
-                    self._templates_seen.popitem(last=False)
+        self._remember_template(issued.id, issued.template)
         return super().present(issued, mapping)
 
     # -- vendor limits (shared with the fake's ``livepasses`` profile) ---------------------------
@@ -707,12 +711,20 @@ class LivepassesProvider(VendorOperations):
             "get",
             lambda data: payloads.validation_from(pass_id, data),
         )
-        return self.parse(
+        found = self.parse(
             lambda r: payloads.issued_from_lookup(
                 self.data_of(r, "get"), provider=self.name, validation=validation
             ),
             looked_up,
         )
+        return self._with_alias_kind(found)
+
+    def _with_alias_kind(self, issued: IssuedPass) -> IssuedPass:
+        """``issued`` with the kind its template alias states: the lookup names no type, and
+        reading the template's type would be a further request (and, but for EventTicket, an
+        inferred name)."""
+        kind = self._alias_kind(issued.template) if issued.kind is None else None
+        return issued if kind is None else issued.model_copy(update={"kind": kind})
 
     # -- update --------------------------------------------------------------------------------
 
@@ -766,6 +778,7 @@ class LivepassesProvider(VendorOperations):
         return updated.model_copy(
             update={
                 "template": found.template,
+                "kind": self._alias_kind(found.template),
                 "external_id": found.external_id,
                 "status": found.status,
                 "holder": found.holder,
@@ -867,17 +880,21 @@ class LivepassesProvider(VendorOperations):
         refused here, before a redemption is sent, naming the ways to say which verb applies.
         """
         if kind is None:
-            found = self._fetch(
-                self.build_lookup(pass_id),
-                "redeem",
-                lambda data: payloads.issued_from_lookup(data, provider=self.name),
-            )
-            kind = self._alias_kind(found.template)
+            # A pass never changes template: one this provider has seen needs no lookup.
+            template = self.template_of(pass_id)
+            if template is None:
+                template = self._fetch(
+                    self.build_lookup(pass_id),
+                    "redeem",
+                    lambda data: payloads.issued_from_lookup(data, provider=self.name),
+                ).template
+                self._remember_template(pass_id, template)
+            kind = self._alias_kind(template)
             if kind is None:
-                found_type = self.template_type(found.template) if found.template else None
+                found_type = self.template_type(template) if template else None
                 if found_type is not TemplateType.EVENT_TICKET:
                     raise ValidationError.from_problems(
-                        [FieldProblem("options", _unattested_type(found.template, found_type))],
+                        [FieldProblem("options", _unattested_type(template, found_type))],
                         provider=self.name,
                         operation="redeem",
                     )
