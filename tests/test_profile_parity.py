@@ -42,12 +42,6 @@ GAPS: dict[tuple[str, str], str] = {
         "Pass2U update answers status unknown with no kind or holder for a pass whose state the "
         "call tells"
     ),
-    ("livepasses", "get_card"): "Livepasses get reports no kind",
-    ("livepasses", "top_up"): "Livepasses update reports no kind",
-    ("livepasses", "top_up_quietly"): "Livepasses update reports no kind",
-    ("livepasses", "get_topped_up"): "Livepasses get reports no kind",
-    ("livepasses", "get_spent"): "Livepasses get reports no kind",
-    ("livepasses", "get_used_card"): "Livepasses get reports no kind",
     ("livepasses", "use_card"): (
         "the profile does not count loyalty stamps: Livepasses answers a stamp with amount 1 and "
         "the stamp count as remaining"
@@ -64,11 +58,6 @@ GAPS: dict[tuple[str, str], str] = {
         "the profile refuses an amount on a used ticket with AlreadyRedeemed; Livepasses refuses "
         "any amount on a check-in pass first (ValidationError)"
     ),
-    ("livepass", "get_card"): "LivePass reads a loyalty card back as kind membership",
-    ("livepass", "top_up_quietly"): "LivePass reads a loyalty card back as kind membership",
-    ("livepass", "get_topped_up"): "LivePass reads a loyalty card back as kind membership",
-    ("livepass", "get_spent"): "LivePass reads a loyalty card back as kind membership",
-    ("livepass", "get_used_card"): "LivePass reads a loyalty card back as kind membership",
     ("livepass", "holder_email"): (
         "the profile does not make up an id for a pass without external_id as the LivePass "
         "provider does (wp-...), reported as external_id"

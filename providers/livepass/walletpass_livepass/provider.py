@@ -15,6 +15,7 @@ from typing import Any, ClassVar, cast
 
 from pydantic import Field
 
+from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AuthenticationError,
@@ -211,6 +212,8 @@ class LivePassProvider(Provider):
     name: ClassVar[str] = "livepass"
     Settings: ClassVar[type[ProviderSettings]] = LivePassSettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
+    # A membership card's balance_amount is its balance (IssuedPass.balance on every answer).
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(balance_fields=("balance_amount",))
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     summary: ClassVar[str] = (
         "LivePass (getlivepass.com): reservation, membership-card and appointment passes keyed "
