@@ -92,7 +92,7 @@ def test_a_repeated_external_id_is_decided_by_row_order_not_thread_timing(
         assert "4 of 6 rows issued; 2 failed" in result.out
         results = _results(isolated / "members.results.csv")
         outcomes.append([(r["row"], r["external_id"], r["status"]) for r in results])
-        assert "row 5: DuplicateRow" in result.err and "row 2 is issued" in result.err
+        assert "row 5: DuplicateRow" in result.err and "row 2, the row sent" in result.err
         wallet = FakeProvider(path=str(store))
         [kept] = [p for p in wallet.list() if p.external_id == "M2"]
         assert kept.holder is not None and kept.holder.name == "Bob"  # the first row wins
@@ -310,6 +310,15 @@ def test_a_misspelt_alias_key_lists_the_alias_keys(cli: Any, isolated: Path) -> 
     assert "valid settings" not in line
     with pytest.raises(ConfigurationError, match="did you mean 'fields'"):
         walletpass.from_config()
+    # keys of nested alias entries too (a typed field alias)
+    with pytest.raises(ConfigurationError) as caught:
+        walletpass.connect(
+            "fake",
+            templates={"vip": {"id": "1", "fields": {"points": {"key": "s", "tpye": "int"}}}},
+        )
+    assert "templates.vip.fields.points.tpye: unknown key (did you mean 'type'?)" in str(
+        caught.value
+    )
 
 
 def test_an_unknown_top_level_key_suggests_the_right_one(isolated: Path) -> None:

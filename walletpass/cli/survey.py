@@ -46,8 +46,9 @@ class DuplicateRow(RowError):
             [
                 FieldProblem(
                     "external_id",
-                    f"{external_id!r} is also the external id of row {first}: row {first} is "
-                    f"issued and row {row} is not sent (each external id once per file)",
+                    f"{external_id!r} is also the external id of row {first}, the row sent "
+                    f"for it; row {row} is not sent (each external id once per file, the "
+                    "first row wins)",
                 )
             ],
         )
