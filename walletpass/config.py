@@ -209,10 +209,23 @@ def resolve_config(
         raise ConfigurationError(
             f"{config_path}: providers.{name} must be a table of settings", provider=name
         )
-    installed = available_providers()
-    found = config_lint.variable_warnings(env, installed)
+    found: list[str] = []
+    # Listing installed providers reads every distribution's metadata (tens of milliseconds):
+    # only when a table or a variable belongs to some other provider than this one.
+    other_tables = [table for table in providers if table != name]
+    other_variables = {
+        key: value
+        for key, value in env.items()
+        if key.startswith("WALLETPASS_")
+        and key not in config_lint.GLOBAL_VARIABLES
+        and not key.startswith(env_prefix(name))
+    }
+    if other_tables or other_variables:
+        installed = available_providers()
+        found = config_lint.variable_warnings(other_variables, installed)
+        if config_path is not None:
+            found[:0] = config_lint.provider_table_warnings(config_path, providers, installed)
     if config_path is not None:
-        found[:0] = config_lint.provider_table_warnings(config_path, providers, installed)
         # A path in the file means a place next to the file, wherever the program runs.
         file_values = config_lint.relative_to(
             config_path.resolve().parent, file_values, path_setting_names(settings_cls)
