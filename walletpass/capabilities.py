@@ -102,6 +102,10 @@ class Capability(StrEnum):
     UPDATE_NOTIFY = "update.notify"
     UPDATE_CLEAR = "update.clear"
 
+    # pass events (webhooks)
+    EVENTS_RECEIVE = "events.receive"
+    EVENTS_SUBSCRIBE = "events.subscribe"
+
     @property
     def is_operation(self) -> bool:
         return self in CORE_OPERATIONS
@@ -111,7 +115,13 @@ class Capability(StrEnum):
         """A heading for tables: operations, kinds, fields or update behaviour."""
         if self.is_operation:
             return "operations"
-        return {"kind": "pass kinds", "update": "updates"}.get(self.value.split(".")[0], "fields")
+        groups = {"kind": "pass kinds", "update": "updates", "events": "events"}
+        return groups.get(self.value.split(".")[0], "fields")
+
+    @property
+    def is_event(self) -> bool:
+        """Whether this names pass-event (webhook) support rather than an operation or field."""
+        return self.value.startswith("events.")
 
 
 CORE_OPERATIONS: frozenset[Capability] = frozenset(

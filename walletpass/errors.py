@@ -36,6 +36,7 @@ __all__ = [
     "UnsupportedOperation",
     "ValidationError",
     "WalletPassError",
+    "WebhookError",
     "WebhookVerificationError",
 ]
 
@@ -244,5 +245,18 @@ class InvalidResponse(WalletPassError):
     """The vendor answered with something walletpass could not understand."""
 
 
-class WebhookVerificationError(WalletPassError):
-    """A webhook request failed signature or freshness verification."""
+class WebhookError(WalletPassError):
+    """A webhook delivery that walletpass will not turn into events.
+
+    ``reason`` says why: ``"missing_signature"``, ``"bad_signature"``, ``"stale"`` (outside the
+    replay window), ``"unreadable"`` (not the vendor's payload) or ``"unverifiable"`` (the vendor
+    publishes no way to verify it and verification was not explicitly turned off).
+    """
+
+    def __init__(self, message: str, *, reason: str = "unreadable", **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.reason = reason
+
+
+class WebhookVerificationError(WebhookError):
+    """A webhook delivery failed signature or freshness verification."""

@@ -15,7 +15,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -24,7 +24,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from walletpass.capabilities import Capabilities, Capability, native
+from walletpass.capabilities import Capabilities, Capability, native, none
 from walletpass.errors import (
     AlreadyRedeemed,
     BusinessRuleError,
@@ -36,6 +36,7 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
+from walletpass.events import PassEvent, PassEventType
 from walletpass.model import (
     IssuedPass,
     Pass,
@@ -229,7 +230,25 @@ class _Store:
             return int(self._conn.execute("SELECT COUNT(*) FROM passes").fetchone()[0])
 
 
-_ALL_NATIVE = Capabilities({cap.value: native("stored by the fake provider") for cap in Capability})
+#: The fake has no webhooks: it hands events to in-process handlers instead.
+_EVENTS = {
+    Capability.EVENTS_RECEIVE.value: none(
+        "the fake calls in-process handlers: add_event_handler(handler), no HTTP"
+    ),
+    Capability.EVENTS_SUBSCRIBE.value: none(
+        "the fake calls in-process handlers: add_event_handler(handler), no HTTP"
+    ),
+}
+
+_ALL_NATIVE = Capabilities(
+    {
+        **{cap.value: native("stored by the fake provider") for cap in Capability},
+        **_EVENTS,
+        "add_event_handler": native("handler(event) for every event the fake's passes go through"),
+        "install": native("the holder adds the pass to a wallet: status installed, event"),
+        "remove": native("the holder removes the pass from a wallet: event removed"),
+    }
+)
 
 
 def _json_value(value: Any) -> Any:
@@ -255,7 +274,14 @@ class FakeProvider(Provider):
     Settings: ClassVar[type[ProviderSettings]] = FakeSettings
     capabilities: ClassVar[Capabilities] = _ALL_NATIVE
     summary: ClassVar[str] = "in-process fake for tests and local development (SQLite, no network)"
-    extra_operations: ClassVar[tuple[str, ...]] = ("fail_next", "calls", "reset_calls")
+    extra_operations: ClassVar[tuple[str, ...]] = (
+        "fail_next",
+        "calls",
+        "reset_calls",
+        "add_event_handler",
+        "install",
+        "remove",
+    )
 
     def __init__(self, settings: Any = None, /, **values: Any) -> None:
         super().__init__(settings, **values)
@@ -272,6 +298,7 @@ class FakeProvider(Provider):
         self._store = _Store(fake_settings.path)
         self._faults = _Faults()
         self._calls: list[RecordedCall] = []
+        self._event_handlers: list[Callable[[PassEvent], Any]] = []
         self._calls_lock = threading.Lock()
 
     def _wear(self, profile: str) -> None:
@@ -295,6 +322,10 @@ class FakeProvider(Provider):
         ):
             vars(self)[name] = getattr(vendor, name)
         vars(self)["default_attribute_fields"] = self._vendor.default_attribute_fields
+        # Events stay the fake's own: it delivers them in-process, never over HTTP.
+        vars(self)["capabilities"] = Capabilities(
+            {**{k: vendor.capabilities[k] for k in vendor.capabilities}, **_EVENTS}
+        )
 
     @property
     def label(self) -> str:
@@ -303,6 +334,85 @@ class FakeProvider(Provider):
     def __repr__(self) -> str:
         profile = f" profile={self.profile!r}" if self.profile else ""
         return f"<FakeProvider{profile} passes={self._store.count()}>"
+
+    # -- pass events, in-process ------------------------------------------------------------
+
+    def add_event_handler(self, handler: Callable[[PassEvent], Any]) -> None:
+        """Call ``handler(event)`` for every event of this fake's passes, as it happens.
+
+        What a vendor would deliver by webhook, without HTTP: ``issued`` on create, ``updated``,
+        ``redeemed`` (or ``updated`` for a balance spend), ``deleted``, and ``installed`` /
+        ``removed`` when a test plays the holder with :meth:`install` / :meth:`remove`. Events
+        are in the application's terms (logical template). A handler that raises does not undo
+        the operation; the error propagates to the caller, as a failing receiver would show.
+        """
+        if not callable(handler):
+            raise ValidationError.from_problems([FieldProblem("handler", "must be callable")])
+        self._event_handlers.append(handler)
+
+    def _emit(self, kind: PassEventType, issued: IssuedPass, **meta: Any) -> None:
+        if not self._event_handlers:
+            return
+        event = PassEvent(
+            type=kind,
+            provider=self.name,
+            pass_id=issued.id,
+            external_id=issued.external_id,
+            template=issued.template,
+            occurred_at=_now(),
+            event_id=f"fe_{secrets.token_hex(8)}",
+            vendor_event=kind.value,
+            meta=meta,
+        )
+        for handler in list(self._event_handlers):
+            handler(event)
+
+    def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
+        issued = super().create(new_pass)
+        self._emit(PassEventType.ISSUED, issued)
+        return issued
+
+    def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
+        updated = super().update(pass_id, change)
+        self._emit(PassEventType.UPDATED, updated)
+        return updated
+
+    def redeem(
+        self,
+        pass_id: str,
+        *,
+        amount: Decimal | int | float | str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Redemption:
+        result = super().redeem(pass_id, amount=amount, options=options)
+        if self._event_handlers:
+            kind = PassEventType.REDEEMED if amount is None else PassEventType.UPDATED
+            meta = {} if result.amount is None else {"amount": str(result.amount)}
+            self._emit(kind, self.present(self._load(pass_id)), **meta)
+        return result
+
+    def delete(self, pass_id: str) -> None:
+        super().delete(pass_id)
+        if self._event_handlers:
+            self._emit(PassEventType.DELETED, self.present(self._load(pass_id)))
+
+    def install(self, pass_id: str) -> None:
+        """Play the holder adding the pass to a wallet: status ``installed``, an event."""
+        with self._guard("install"):
+            current = self._load_live(self._check_id(pass_id))
+            if current.status.is_final:
+                raise BusinessRuleError(
+                    f"a {current.status.value} pass cannot be added to a wallet", code="FINAL"
+                )
+            installed = current.model_copy(update={"status": PassStatus.INSTALLED})
+            self._store.replace(installed)
+            self._emit(PassEventType.INSTALLED, self.present(installed))
+
+    def remove(self, pass_id: str) -> None:
+        """Play the holder removing the pass from their wallet: an event (status unchanged)."""
+        with self._guard("remove"):
+            current = self._load_live(self._check_id(pass_id))
+            self._emit(PassEventType.REMOVED, self.present(current))
 
     def close(self) -> None:
         self._store.close()

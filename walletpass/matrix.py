@@ -37,7 +37,14 @@ __all__ = [
 
 #: Row groups, in the order tables show them.
 VENDOR_GROUP = "vendor-only operations"
-GROUPS: tuple[str, ...] = ("operations", "pass kinds", "fields", "updates", VENDOR_GROUP)
+GROUPS: tuple[str, ...] = (
+    "operations",
+    "pass kinds",
+    "fields",
+    "updates",
+    "events",
+    VENDOR_GROUP,
+)
 
 FORMATS = ("table", "md", "json", "csv")
 

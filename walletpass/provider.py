@@ -53,6 +53,7 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
+from walletpass.event_contract import EventOperations
 from walletpass.features import NEVER_LENIENT, features_in_use, strip_features
 from walletpass.model import (
     BulkItem,
@@ -176,7 +177,7 @@ class Page:
     next: VendorRequest | None = None
 
 
-class Provider:
+class Provider(EventOperations):
     """Base class of every walletpass provider (vendor backends, the fake, third-party plugins)."""
 
     #: Registered name, e.g. ``"pass2u"``.

@@ -222,7 +222,11 @@ UPDATE_EXAMPLES: dict[Capability, Callable[[PassUpdate], PassUpdate]] = {
     Capability.UPDATE_NOTIFY: lambda base: base.model_copy(update={"notify": True}, deep=True),
 }
 
-_FIELD_CAPS = [c for c in Capability if not c.is_operation and c not in (Capability.UPDATE_CLEAR,)]
+_FIELD_CAPS = [
+    c
+    for c in Capability
+    if not c.is_operation and not c.is_event and c not in (Capability.UPDATE_CLEAR,)
+]
 
 
 def _operation_call(provider: Provider, operation: Capability, sample: Pass) -> Any:

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import base64
 import copy
+import hashlib
+import hmac
 import io
 import json
 import math
@@ -52,6 +54,7 @@ from walletpass.testing.emulator import (
     RateWindow,
     route,
 )
+from walletpass.testing.webhooks import WebhookSender, is_loopback_url
 from walletpass_passentry.limits import (
     APPLE_PASS_SOURCE_KEY,
     BARCODE_SOURCES,
@@ -88,6 +91,10 @@ __all__ = [
 
 #: The emulator's default API key (PassEntry keys are opaque bearer tokens).
 DEFAULT_API_KEY = "pe_test_walletpass_emulator_key"
+
+#: The documented webhook events and the subscription cap (Webhook subscriptions reference).
+WEBHOOK_EVENTS = ("passCreated", "passInstalled", "passRemoved", "passScanned")
+MAX_SUBSCRIPTIONS = 10
 
 DOWNLOAD_URL = "https://download.passentry.com?pass={uuid}"
 GOOGLE_SAVE_URL = "https://pay.google.com/gp/v/save/{uuid}"
@@ -221,6 +228,9 @@ class PassEntryEmulator(EmulatorApp):
         self.page_size = page_size
         self._clock = clock or (lambda: datetime.now(UTC))
         self._local = threading.local()
+        #: Webhook subscriptions by id, and the sender that delivers their events.
+        self.subscriptions: dict[str, dict[str, Any]] = {}
+        self.webhooks = WebhookSender()
 
     # -- seeding and holder actions ---------------------------------------------------------
 
@@ -252,6 +262,7 @@ class PassEntryEmulator(EmulatorApp):
             stored.status = VendorStatus.ACTIVE
             stored.device_type = device
             stored.added_at = self._clock()
+            self._emit("passInstalled", stored)
 
     def remove(self, pass_id: str) -> None:
         """The holder deletes the pass from the wallet: ``active`` -> ``removed``."""
@@ -261,6 +272,7 @@ class PassEntryEmulator(EmulatorApp):
                 raise ValueError(f"a {stored.status} pass is not in a wallet")
             stored.status = VendorStatus.REMOVED
             stored.removed_at = self._clock()
+            self._emit("passRemoved", stored)
 
     def live_passes(self) -> list[StoredPass]:
         with self.lock:
@@ -546,6 +558,7 @@ class PassEntryEmulator(EmulatorApp):
         stored = StoredPass(str(uuid.uuid4()), template, ext_id, self._clock())
         self._apply(stored, body)
         self.passes[stored.uuid] = stored
+        self._emit("passCreated", stored)
         return self._answer(stored, request)
 
     @route("GET", "/api/v1/passes/{id}")
@@ -718,7 +731,162 @@ class PassEntryEmulator(EmulatorApp):
             "readerId": scan["readerId"],
         }
         self.scans.append(info)
+        if stored is not None:
+            scan_resource = {"id": info["scanId"], "type": "scan", "attributes": dict(info)}
+            reader = {
+                "id": info["readerId"],
+                "type": "reader",
+                "attributes": {"name": info["readerId"], "readerType": "api"},
+            }
+            self._emit("passScanned", stored, (scan_resource, reader))
         return EmulatorResponse.json_body({"scanInfo": info})
+
+    # -- webhooks (Webhooks guide, Webhook subscriptions reference) ------------------------------
+    #
+    # Documented: the routes below, HTTPS-only URLs, at most 10 organisation subscriptions, no
+    # duplicate URL, the four event names, the JSON:API delivery, HMAC-SHA256 keyed by secretKey
+    # in X-Webhook-Signature. Deviations, said here because the provider shares them: plain
+    # http:// is accepted for loopback receivers (tests cannot serve TLS), the signature is hex
+    # (the encoding is not published: an inference the provider tolerates either way), list
+    # answers leave secretKey out (whether PassEntry shows it there is not published; the
+    # provider never relies on it), and each event is delivered once (the retry schedule is not
+    # published).
+
+    def _emit(
+        self,
+        webhook_type: str,
+        stored: StoredPass,
+        related: Iterable[dict[str, Any]] = (),
+    ) -> None:
+        fake_request = EmulatorRequest("GET", "/", {}, {}, b"", {})
+        included = [self._resource(stored, fake_request), *related]
+        for subscription in list(self.subscriptions.values()):
+            if not subscription["enabled"] or webhook_type not in subscription["subscribedEvents"]:
+                continue
+            payload = {
+                "data": {
+                    "id": str(uuid.uuid4()),
+                    "type": "webhook",
+                    "attributes": {
+                        "timeStamp": format_datetime(self._clock()),
+                        "webhookType": webhook_type,
+                    },
+                    "relationships": {"pass": {"data": {"id": stored.uuid, "type": "pass"}}},
+                },
+                "included": included,
+            }
+            body = json.dumps(payload, separators=(",", ":")).encode()
+            signature = hmac.new(
+                subscription["secretKey"].encode(), body, hashlib.sha256
+            ).hexdigest()
+            self.webhooks.send(
+                subscription["url"],
+                body,
+                {"Content-Type": "application/json", "X-Webhook-Signature": signature},
+            )
+
+    def _subscription_view(self, sub: Mapping[str, Any], *, secret: bool) -> dict[str, Any]:
+        attributes = {k: v for k, v in sub.items() if k != "id" and (secret or k != "secretKey")}
+        return {"id": sub["id"], "type": "webhookSubscription", "attributes": attributes}
+
+    def _subscription(self, request: EmulatorRequest) -> dict[str, Any]:
+        found = self.subscriptions.get(request.params["id"])
+        if found is None:
+            raise _Refused(404, "Webhook subscription not found")
+        return found
+
+    def _subscription_problems(self, inner: Mapping[str, Any], *, creating: bool) -> list[str]:
+        problems = []
+        url = inner.get("url")
+        if creating or "url" in inner:
+            if not isinstance(url, str) or not (url.startswith("https://") or is_loopback_url(url)):
+                problems.append("url must be an HTTPS URL")
+            elif any(s["url"] == url for s in self.subscriptions.values()):
+                problems.append("url has already been taken")
+        events = inner.get("subscribedEvents")
+        if (creating or "subscribedEvents" in inner) and (
+            not isinstance(events, list)
+            or not events
+            or any(e not in WEBHOOK_EVENTS for e in events)
+        ):
+            problems.append(
+                "subscribedEvents must be a non-empty list of " + ", ".join(WEBHOOK_EVENTS)
+            )
+        if "enabled" in inner and not isinstance(inner["enabled"], bool):
+            problems.append("enabled must be a boolean")
+        return problems
+
+    @route("POST", "/api/v1/webhook-subscriptions")
+    def create_subscription(self, request: EmulatorRequest) -> EmulatorResponse:
+        inner = self._body(request).get("webhookSubscription")
+        if not isinstance(inner, dict):
+            raise _Refused(422, "webhookSubscription must be an object")
+        problems = self._subscription_problems(inner, creating=True)
+        if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
+            problems.append(f"at most {MAX_SUBSCRIPTIONS} subscriptions per organisation")
+        if problems:
+            raise _Refused(422, *problems)
+        sub = {
+            "id": str(uuid.uuid4()),
+            "url": inner["url"],
+            "secretKey": secrets.token_hex(32),
+            "enabled": inner.get("enabled", True),
+            "scopeType": "organisation",
+            "scopeName": "Emulated organisation",
+            "subscribedEvents": list(inner["subscribedEvents"]),
+        }
+        self.subscriptions[sub["id"]] = sub
+        return EmulatorResponse.json_body({"data": self._subscription_view(sub, secret=True)}, 201)
+
+    @route("GET", "/api/v1/webhook-subscriptions")
+    def list_subscriptions(self, request: EmulatorRequest) -> EmulatorResponse:
+        try:
+            page = int(request.arg("page") or 1)
+            per_page = int(request.arg("perPage") or 5)
+        except ValueError:
+            raise _Refused(400, "page and perPage must be integers") from None
+        if page < 1 or not 1 <= per_page <= 100:
+            raise _Refused(400, "page must be >= 1 and perPage from 1 to 100")
+        subs = list(self.subscriptions.values())
+        total_pages = max(1, -(-len(subs) // per_page))
+        chunk = subs[(page - 1) * per_page : page * per_page]
+        return EmulatorResponse.json_body(
+            {
+                "data": [self._subscription_view(s, secret=False) for s in chunk],
+                "meta": {
+                    "totalCount": len(subs),
+                    "resultsPerPage": per_page,
+                    "currentPage": page,
+                    "totalPages": total_pages,
+                },
+                "links": {},
+            }
+        )
+
+    @route("GET", "/api/v1/webhook-subscriptions/{id}")
+    def show_subscription(self, request: EmulatorRequest) -> EmulatorResponse:
+        sub = self._subscription(request)
+        return EmulatorResponse.json_body({"data": self._subscription_view(sub, secret=False)})
+
+    @route("PATCH", "/api/v1/webhook-subscriptions/{id}")
+    def update_subscription(self, request: EmulatorRequest) -> EmulatorResponse:
+        sub = self._subscription(request)
+        inner = self._body(request).get("webhookSubscription")
+        if not isinstance(inner, dict):
+            raise _Refused(422, "webhookSubscription must be an object")
+        problems = self._subscription_problems(inner, creating=False)
+        if problems:
+            raise _Refused(422, *problems)
+        for key in ("url", "enabled", "subscribedEvents"):
+            if key in inner:
+                sub[key] = inner[key]
+        return EmulatorResponse.json_body({"data": self._subscription_view(sub, secret=False)})
+
+    @route("PATCH", "/api/v1/webhook-subscriptions/{id}/rotate-secret")
+    def rotate_subscription_secret(self, request: EmulatorRequest) -> EmulatorResponse:
+        sub = self._subscription(request)
+        sub["secretKey"] = secrets.token_hex(32)  # the old key stops working at once
+        return EmulatorResponse.json_body({"data": self._subscription_view(sub, secret=True)})
 
 
 # -- body checks (vendor JSON) -----------------------------------------------------------------

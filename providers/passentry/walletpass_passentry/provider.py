@@ -45,11 +45,12 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, Provider
+from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_passentry import checks, limits, loyalty, payloads
+from walletpass_passentry.events import PassEntryEvents
 from walletpass_passentry.limits import PassAction, PassSource, VendorStatus
 from walletpass_passentry.payloads import ValueFormat
 
@@ -261,6 +262,20 @@ CAPABILITIES = Capabilities(
             "GET /api/v1/loyalty/{id} -> meta.loyalty.balance (whole points)",
             inferred=loyalty.INFERRED,
         ),
+        "disable_event_subscription": native(
+            "PATCH /api/v1/webhook-subscriptions/{id} with enabled=false"
+        ),
+        # Pass events (webhooks): see walletpass_passentry.events
+        Capability.EVENTS_RECEIVE: native(
+            "passCreated, passInstalled, passRemoved, passScanned; HMAC-SHA256 of the body in "
+            "X-Webhook-Signature keyed by the subscription's secretKey (hex or base64 accepted: "
+            "the encoding is not published, inferred); replay window from data.timeStamp",
+            inferred=("signed bytes: the raw body", "signature encoding: hex or base64"),
+        ),
+        Capability.EVENTS_SUBSCRIBE: native(
+            "create, list (page/perPage), rotate secret (the old key dies at once); no documented "
+            "delete: delete_event_subscription is refused, disable_event_subscription() instead"
+        ),
     }
 )
 
@@ -300,7 +315,7 @@ def _request(
     )
 
 
-class PassEntryProvider(Provider):
+class PassEntryProvider(PassEntryEvents):
     """PassEntry API v1 (https://passentry.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "passentry"
@@ -324,6 +339,7 @@ class PassEntryProvider(Provider):
         "replace_locations",
         "replace_beacons",
         "loyalty_balance",
+        "disable_event_subscription",
     )
     error_table: ClassVar[Sequence[ErrorRule]] = (
         ErrorRule(ValidationError, status=400),

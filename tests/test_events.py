@@ -1,0 +1,254 @@
+"""Pass events: the neutral model, verification, receivers, and the fake's in-process events."""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import hmac
+import json
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import walletpass
+from walletpass import Pass, PassEvent, PassEventType, WebhookError
+from walletpass.capabilities import Capability
+from walletpass.errors import UnsupportedOperation, WebhookVerificationError
+from walletpass.receivers import asgi_receiver
+from walletpass.registry import load_provider_class
+from walletpass.webhooks import check_fresh, verify_hmac_sha256
+
+# --------------------------------------------------------------------------------------------
+# Verification helpers
+# --------------------------------------------------------------------------------------------
+
+
+def test_hmac_accepts_hex_base64_and_a_sha256_prefix_only_with_the_key() -> None:
+    import base64
+
+    body = b'{"a":1}'
+    digest = hmac.new(b"key", body, hashlib.sha256).digest()
+    for form in (digest.hex(), digest.hex().upper(), base64.b64encode(digest).decode()):
+        verify_hmac_sha256("key", body, form, header_name="X-Sig")
+        verify_hmac_sha256("key", body, "sha256=" + form, header_name="X-Sig")
+    for wrong in ("", "00" * 32, digest.hex()[:-2], "key"):
+        with pytest.raises(WebhookVerificationError) as caught:
+            verify_hmac_sha256("key", body, wrong, header_name="X-Sig")
+        assert caught.value.reason == "bad_signature"
+    with pytest.raises(WebhookVerificationError, match="no signing secret"):
+        verify_hmac_sha256("", body, digest.hex(), header_name="X-Sig")
+    with pytest.raises(WebhookVerificationError) as caught:
+        verify_hmac_sha256("key", body, None, header_name="X-Sig")
+    assert caught.value.reason == "missing_signature"
+
+
+def test_freshness_window() -> None:
+    now = datetime(2026, 11, 30, 12, 0, tzinfo=UTC)
+    check_fresh(now - timedelta(seconds=299), tolerance=300, now=lambda: now)
+    for off in (timedelta(seconds=301), timedelta(seconds=-301)):
+        with pytest.raises(WebhookVerificationError) as caught:
+            check_fresh(now - off, tolerance=300, now=lambda: now)
+        assert caught.value.reason == "stale"
+    with pytest.raises(WebhookVerificationError, match="no timestamp"):
+        check_fresh(None, tolerance=300)
+    check_fresh(None, tolerance=None)
+
+
+# --------------------------------------------------------------------------------------------
+# Every provider that receives events: only WebhookError or verified events come out
+# --------------------------------------------------------------------------------------------
+
+RECEIVERS = [
+    name
+    for name in walletpass.available_providers()
+    if load_provider_class(name).capabilities.supports(Capability.EVENTS_RECEIVE)
+]
+
+_json = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+
+
+def _bodies() -> st.SearchStrategy[bytes]:
+    webhookish = st.fixed_dictionaries(
+        {
+            "data": st.fixed_dictionaries(
+                {
+                    "id": _json,
+                    "attributes": st.fixed_dictionaries(
+                        {
+                            "timeStamp": _json | st.just(datetime.now(UTC).isoformat()),
+                            "webhookType": _json
+                            | st.sampled_from(["passInstalled", "passScanned"]),
+                        }
+                    ),
+                    "relationships": _json,
+                }
+            ),
+            "included": _json,
+        }
+    )
+    return st.one_of(
+        st.binary(max_size=200),
+        _json.map(lambda v: json.dumps(v).encode()),
+        webhookish.map(lambda v: json.dumps(v).encode()),
+    )
+
+
+def test_some_vendor_receives_events() -> None:
+    assert "passentry" in RECEIVERS
+
+
+@pytest.mark.parametrize("name", RECEIVERS)
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    body=_bodies(),
+    headers=st.dictionaries(st.text(max_size=30), st.text(max_size=80), max_size=4),
+    sign=st.booleans(),
+    verify=st.booleans(),
+)
+def test_parse_events_lets_only_webhook_errors_or_events_out(
+    name: str, body: bytes, headers: dict[str, str], sign: bool, verify: bool
+) -> None:
+    provider = walletpass.connect(name, api_key="k" * 24, base_url="http://127.0.0.1:9")
+    try:
+        if sign:
+            signature = hmac.new(b"s3cret", body, hashlib.sha256).hexdigest()
+            headers = {**headers, "X-Webhook-Signature": signature}
+        try:
+            with pytest.warns() if not verify else _nothing():
+                events = provider.parse_events(headers, body, secret="s3cret", verify=verify)
+        except WebhookError as exc:
+            assert exc.reason in {
+                "missing_signature",
+                "bad_signature",
+                "stale",
+                "unreadable",
+                "unverifiable",
+            }
+            assert "s3cret" not in str(exc)
+            return
+        assert all(isinstance(e, PassEvent) and e.verified is verify for e in events)
+        if verify:
+            assert sign  # nothing unsigned is ever verified
+    finally:
+        provider.close()
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *args: Any) -> None:
+        return None
+
+
+def test_providers_without_webhooks_say_so() -> None:
+    fake = walletpass.connect("fake")
+    with pytest.raises(UnsupportedOperation, match="add_event_handler"):
+        fake.parse_events({}, b"{}", secret="x")
+    with pytest.raises(UnsupportedOperation, match="add_event_handler"):
+        fake.subscribe_events("https://example.com/hook")
+    profiled = walletpass.connect("fake", profile="passentry")
+    with pytest.raises(UnsupportedOperation):
+        profiled.parse_events({}, b"{}", secret="x")
+
+
+# --------------------------------------------------------------------------------------------
+# The ASGI receiver, driven as an ASGI server would
+# --------------------------------------------------------------------------------------------
+
+
+def _signed(secret: str, kind: str = "passInstalled") -> tuple[list[tuple[bytes, bytes]], bytes]:
+    payload = {
+        "data": {
+            "id": "evt",
+            "type": "webhook",
+            "attributes": {
+                "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "webhookType": kind,
+            },
+            "relationships": {"pass": {"data": {"id": "p-1", "type": "pass"}}},
+        },
+        "included": [],
+    }
+    body = json.dumps(payload).encode()
+    signature = hmac.new(secret.encode(), body, hashlib.sha256).hexdigest().encode()
+    return [(b"x-webhook-signature", signature), (b"content-type", b"application/json")], body
+
+
+def _call_asgi(
+    app: Any, headers: list[tuple[bytes, bytes]], body: bytes, method: str = "POST"
+) -> int:
+    sent: list[dict[str, Any]] = []
+    chunks = [body[: len(body) // 2], body[len(body) // 2 :]]
+
+    async def receive() -> dict[str, Any]:
+        chunk = chunks.pop(0)
+        return {"type": "http.request", "body": chunk, "more_body": bool(chunks)}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": method, "path": "/hook", "headers": headers}
+    asyncio.run(app(scope, receive, send))
+    return int(sent[0]["status"])
+
+
+def test_asgi_receiver_verifies_and_hands_events_to_an_async_handler() -> None:
+    wallet = walletpass.connect("passentry", api_key="k" * 24, base_url="http://127.0.0.1:9")
+    got: list[PassEvent] = []
+
+    async def handler(events: Sequence[PassEvent]) -> None:
+        got.extend(events)
+
+    app = asgi_receiver(wallet, secret="s3cret", handler=handler)
+    headers, body = _signed("s3cret")
+    assert _call_asgi(app, headers, body) == 200
+    assert [e.type for e in got] == [PassEventType.INSTALLED]
+    headers, body = _signed("wrong")
+    assert _call_asgi(app, headers, body) == 403
+    assert _call_asgi(app, headers, body, method="GET") == 405
+    assert len(got) == 1
+    wallet.close()
+
+
+# --------------------------------------------------------------------------------------------
+# The fake: events in-process, in the application's terms
+# --------------------------------------------------------------------------------------------
+
+
+def test_the_fake_emits_events_to_in_process_handlers() -> None:
+    fake = walletpass.connect("fake", templates={"tasting": "tpl-7"})
+    events: list[PassEvent] = []
+    fake.add_event_handler(events.append)  # type: ignore[attr-defined]
+    ticket = fake.create(Pass(template="tasting", external_id="T-1"))
+    fake.install(ticket.id)  # type: ignore[attr-defined]
+    fake.update(ticket.id, {"fields": {"seat": "2B"}})
+    fake.redeem(ticket.id)
+    card = fake.create(Pass(template="tasting", balance={"amount": 10}))
+    fake.redeem(card.id, amount=3)
+    fake.remove(card.id)  # type: ignore[attr-defined]
+    fake.delete(card.id)
+    assert [e.type for e in events] == [
+        PassEventType.ISSUED,
+        PassEventType.INSTALLED,
+        PassEventType.UPDATED,
+        PassEventType.REDEEMED,
+        PassEventType.ISSUED,
+        PassEventType.UPDATED,
+        PassEventType.REMOVED,
+        PassEventType.DELETED,
+    ]
+    assert {e.template for e in events} == {"tasting"}
+    assert events[0].external_id == "T-1" and events[0].pass_id == ticket.id
+    assert events[5].meta == {"amount": "3"}
+    assert fake.get(ticket.id).status.value == "redeemed"

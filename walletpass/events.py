@@ -1,0 +1,90 @@
+"""Pass events: what happens to a pass after it is issued, in one neutral shape.
+
+Vendors push events (a pass installed in a wallet, removed, scanned, redeemed...) as signed
+webhooks, each in its own shape and with its own signing secret. A provider that receives them
+turns a delivery into :class:`PassEvent` objects with :meth:`walletpass.Provider.parse_events`,
+after verifying it (:mod:`walletpass.webhooks`); the vendor's own event stays in ``raw``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import ConfigDict, Field, SecretStr
+
+from walletpass.model import NeutralModel
+
+__all__ = ["EventSubscription", "PassEvent", "PassEventType"]
+
+
+class PassEventType(StrEnum):
+    """The closed set of neutral event types (the union of what the vendors report)."""
+
+    #: The pass was created (PassEntry ``passCreated``, Livepasses ``pass.created``).
+    ISSUED = "issued"
+    #: The holder added the pass to a wallet.
+    INSTALLED = "installed"
+    #: The holder removed the pass from a wallet.
+    REMOVED = "removed"
+    #: The pass's content changed.
+    UPDATED = "updated"
+    #: A reader scanned the pass (whether or not it was accepted).
+    SCANNED = "scanned"
+    #: The pass was used up (a ticket checked in, a coupon redeemed).
+    REDEEMED = "redeemed"
+    #: The pass passed its expiry.
+    EXPIRED = "expired"
+    #: The pass was invalidated (voided, cancelled, deactivated).
+    VOIDED = "voided"
+    #: The pass was deleted.
+    DELETED = "deleted"
+    #: Something the vendor reports that has no neutral meaning; see ``vendor_event``.
+    OTHER = "other"
+
+
+class PassEvent(NeutralModel):
+    """One thing that happened to one pass, as a vendor reported it.
+
+    ``pass_id`` is in the form walletpass's API accepts (``wallet.get(event.pass_id)`` works);
+    ``template`` is the logical template name where configuration maps the vendor's template;
+    ``occurred_at`` is when the vendor says it happened (timezone-aware); ``vendor_event`` is the
+    vendor's own event name and ``raw`` the vendor's event as delivered.
+    """
+
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
+
+    type: PassEventType
+    provider: str
+    pass_id: str | None = None
+    external_id: str | None = None
+    template: str | None = None
+    occurred_at: datetime | None = None
+    #: The vendor's id of this delivery/event, where it gives one (for de-duplication).
+    event_id: str | None = None
+    vendor_event: str
+    #: Verified against the vendor's signature (False only when verification was turned off).
+    verified: bool = True
+    meta: dict[str, Any] = Field(default_factory=dict)
+    raw: Any = None
+
+
+class EventSubscription(NeutralModel):
+    """A webhook subscription at the vendor: where events go and which ones.
+
+    ``secret`` is the signing secret to pass to ``parse_events`` (a ``SecretStr``: never shown in
+    reprs or logs; ``secret.get_secret_value()`` to store it). It is present only in the answers
+    that reveal it (creation, rotation).
+    """
+
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
+
+    id: str
+    provider: str
+    url: str
+    events: tuple[PassEventType, ...] = ()
+    vendor_events: tuple[str, ...] = ()
+    enabled: bool = True
+    secret: SecretStr | None = None
+    raw: Any = None

@@ -1,0 +1,195 @@
+"""Thin webhook receivers: a WSGI app and an ASGI app that hand verified events to your code.
+
+Both do the same four things, in the framework-agnostic way every Python web stack can mount:
+read the body (refusing more than :data:`walletpass.webhooks.MAX_WEBHOOK_BYTES`), call
+``provider.parse_events`` with the subscription's secret, call ``handler`` with the events, and
+answer. A delivery that fails verification is answered 403 (400 for an unreadable one) and
+logged by reason only — never the secret, the signature or the body.
+
+Flask / Django (WSGI)::
+
+    app = wsgi_receiver(wallet, secret=os.environ["PASSENTRY_WEBHOOK_SECRET"], handler=on_events)
+
+FastAPI / Starlette (ASGI)::
+
+    app.mount("/webhooks/passentry", asgi_receiver(wallet, secret=..., handler=on_events))
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import logging
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from pydantic import SecretStr
+
+from walletpass.errors import WebhookError
+from walletpass.events import PassEvent
+from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES
+
+if TYPE_CHECKING:
+    from walletpass.provider import Provider
+
+__all__ = ["asgi_receiver", "wsgi_receiver"]
+
+logger = logging.getLogger("walletpass.webhooks")
+
+Handler = Callable[[Sequence[PassEvent]], Any]
+
+
+def _status_for(error: WebhookError) -> int:
+    return 400 if error.reason == "unreadable" else 403
+
+
+def _answer(status: int, reason: str | None = None) -> tuple[str, bytes]:
+    phrases = {
+        200: "200 OK",
+        400: "400 Bad Request",
+        403: "403 Forbidden",
+        405: "405 Method Not Allowed",
+        413: "413 Content Too Large",
+    }
+    body = {"status": "ok"} if status == 200 else {"error": reason or "refused"}
+    return phrases[status], json.dumps(body).encode()
+
+
+Secret = str | bytes | SecretStr | Callable[[], str | bytes | SecretStr]
+
+
+def _receive(
+    provider: Provider,
+    headers: Iterable[tuple[str, str]],
+    body: bytes,
+    secret: Secret,
+    tolerance: float | None,
+) -> tuple[int, list[PassEvent], str | None]:
+    try:
+        key = secret() if callable(secret) else secret
+        events = provider.parse_events(dict(headers), body, secret=key, tolerance=tolerance)
+    except WebhookError as exc:
+        logger.warning(
+            "refused a %s webhook delivery: %s", provider.name, exc.reason
+        )  # the reason only: never the body, the signature or the secret
+        return _status_for(exc), [], exc.reason
+    return 200, events, None
+
+
+def wsgi_receiver(
+    provider: Provider,
+    *,
+    secret: Secret,
+    handler: Handler,
+    tolerance: float | None = DEFAULT_TOLERANCE,
+) -> Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]:
+    """A WSGI app receiving ``provider``'s webhook deliveries at any path it is mounted on.
+
+    ``secret`` is the subscription's signing secret, or a function returning the current one
+    (so a rotation needs no restart).
+
+    ``handler(events)`` runs before the answer is sent; if it raises, the delivery is answered
+    500 so the vendor retries it (where it retries). Returns the WSGI callable.
+    """
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
+            status, body = _answer(405, "POST only")
+            start_response(status, [("Content-Type", "application/json"), ("Allow", "POST")])
+            return [body]
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0 or length > MAX_WEBHOOK_BYTES:
+            status, body = _answer(413, "too large")
+            start_response(status, [("Content-Type", "application/json")])
+            return [body]
+        raw = environ["wsgi.input"].read(length) if length else b""
+        headers = [
+            (key[5:].replace("_", "-").lower(), str(value))
+            for key, value in environ.items()
+            if key.startswith("HTTP_")
+        ]
+        if environ.get("CONTENT_TYPE"):
+            headers.append(("content-type", str(environ["CONTENT_TYPE"])))
+        code, events, reason = _receive(provider, headers, raw, secret, tolerance)
+        if code == 200:
+            handler(events)
+        status, body = _answer(code, reason)
+        start_response(status, [("Content-Type", "application/json")])
+        return [body]
+
+    return app
+
+
+def asgi_receiver(
+    provider: Provider,
+    *,
+    secret: Secret,
+    handler: Callable[[Sequence[PassEvent]], Awaitable[Any] | Any],
+    tolerance: float | None = DEFAULT_TOLERANCE,
+) -> Callable[..., Awaitable[None]]:
+    """An ASGI app receiving ``provider``'s webhook deliveries (``handler`` may be async).
+
+    Verification is CPU-only (an HMAC over a small body), so it runs on the event loop.
+    """
+
+    async def app(
+        scope: dict[str, Any],
+        receive: Callable[[], Awaitable[dict[str, Any]]],
+        send: Callable[[dict[str, Any]], Awaitable[None]],
+    ) -> None:
+        if scope["type"] == "lifespan":
+            while True:
+                message = await receive()
+                if message["type"] == "lifespan.startup":
+                    await send({"type": "lifespan.startup.complete"})
+                elif message["type"] == "lifespan.shutdown":
+                    await send({"type": "lifespan.shutdown.complete"})
+                    return
+        if scope["type"] != "http":
+            return
+        if scope.get("method", "GET").upper() != "POST":
+            await _send(send, 405, "POST only")
+            return
+        chunks: list[bytes] = []
+        size = 0
+        more = True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > MAX_WEBHOOK_BYTES:
+                await _send(send, 413, "too large")
+                return
+            chunks.append(chunk)
+            more = bool(message.get("more_body"))
+        headers = [
+            (bytes(k).decode("latin-1"), bytes(v).decode("latin-1"))
+            for k, v in scope.get("headers", [])
+        ]
+        code, events, reason = _receive(provider, headers, b"".join(chunks), secret, tolerance)
+        if code == 200:
+            outcome = handler(events)
+            if inspect.isawaitable(outcome):
+                await outcome
+        await _send(send, code, reason)
+
+    return app
+
+
+async def _send(
+    send: Callable[[dict[str, Any]], Awaitable[None]], code: int, reason: str | None
+) -> None:
+    _, body = _answer(code, reason)
+    await send(
+        {
+            "type": "http.response.start",
+            "status": code,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
+    await send({"type": "http.response.body", "body": body})

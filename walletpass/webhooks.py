@@ -1,0 +1,210 @@
+"""Verifying webhook deliveries, once for every provider.
+
+Every check a provider needs to trust a delivery lives here: the signature (an HMAC compared in
+constant time), the replay window (the payload's own timestamp against the receiver's clock) and
+the bounds on what is read. Providers say *which* header, key and encoding their vendor uses;
+they never compare signatures themselves.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import contextlib
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from dateutil.parser import isoparse
+from pydantic import SecretStr
+
+from walletpass.errors import WebhookError, WebhookVerificationError
+
+__all__ = [
+    "DEFAULT_TOLERANCE",
+    "MAX_WEBHOOK_BYTES",
+    "check_fresh",
+    "header",
+    "hmac_sha256",
+    "lower_headers",
+    "read_json",
+    "secret_bytes",
+    "timestamp",
+    "verify_hmac_sha256",
+]
+
+#: The replay window: a delivery whose payload timestamp is further than this from now (in
+#: either direction) is refused as stale. Seconds; configurable per call.
+DEFAULT_TOLERANCE = 300.0
+
+#: Deliveries larger than this are refused unread (a pass event is a few kilobytes).
+MAX_WEBHOOK_BYTES = 1 << 20
+
+
+def lower_headers(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, str]:
+    """Header names lower-cased (HTTP names are case-insensitive); values as text.
+
+    Raises:
+        WebhookError: headers that are not name/value text pairs.
+    """
+    try:
+        items = headers.items() if isinstance(headers, Mapping) else iter(headers)
+        result: dict[str, str] = {}
+        for name, value in items:
+            text = value.decode("latin-1") if isinstance(value, bytes) else value
+            if not isinstance(name, str) or not isinstance(text, str):
+                raise TypeError("header names and values must be text")
+            result[name.lower()] = text
+        return result
+    except (TypeError, ValueError, AttributeError) as exc:
+        raise WebhookError(f"unreadable headers: {exc}", reason="unreadable") from None
+
+
+def header(headers: Mapping[str, str], name: str) -> str | None:
+    """A header's value from :func:`lower_headers` output, ``None`` if absent or empty."""
+    value = headers.get(name.lower())
+    return value.strip() if value and value.strip() else None
+
+
+def secret_bytes(secret: str | bytes | SecretStr | None) -> bytes:
+    """The signing key as bytes.
+
+    Raises:
+        WebhookVerificationError: no secret given (verification cannot run without one).
+    """
+    if isinstance(secret, SecretStr):
+        secret = secret.get_secret_value()
+    if isinstance(secret, str):
+        secret = secret.encode("utf-8", "surrogatepass")
+    if not isinstance(secret, bytes) or not secret:
+        raise WebhookVerificationError(
+            "no signing secret given: pass the subscription's secret to verify deliveries",
+            reason="bad_signature",
+        )
+    return secret
+
+
+def hmac_sha256(secret: str | bytes | SecretStr, body: bytes) -> bytes:
+    """The raw HMAC-SHA256 digest of ``body`` keyed with ``secret``."""
+    return hmac.new(secret_bytes(secret), body, hashlib.sha256).digest()
+
+
+def _decoded_signatures(signature: str) -> list[bytes]:
+    """The byte strings a signature header may stand for: hex and/or base64 of a digest."""
+    text = signature.strip()
+    for prefix in ("sha256=", "v1="):
+        if text.lower().startswith(prefix):
+            text = text[len(prefix) :]
+    decoded: list[bytes] = []
+    with contextlib.suppress(ValueError):
+        decoded.append(bytes.fromhex(text))
+    with contextlib.suppress(binascii.Error, ValueError):
+        decoded.append(base64.b64decode(text, validate=True))
+    return [d for d in decoded if len(d) == hashlib.sha256().digest_size]
+
+
+def verify_hmac_sha256(
+    secret: str | bytes | SecretStr | None,
+    body: bytes,
+    signature: str | None,
+    *,
+    header_name: str,
+) -> None:
+    """Check that ``signature`` is the HMAC-SHA256 of ``body`` under ``secret``.
+
+    The signature may be hex or base64 (with an optional ``sha256=`` prefix): both encode the
+    same 32-byte digest, so accepting either costs no strength (a forger still needs the key).
+    The comparison is constant-time.
+
+    Raises:
+        WebhookVerificationError: no secret, no signature (``missing_signature``) or a signature
+            that does not match (``bad_signature``).
+    """
+    key = secret_bytes(secret)
+    if signature is None:
+        raise WebhookVerificationError(
+            f"the delivery has no {header_name} header", reason="missing_signature"
+        )
+    expected = hmac.new(key, body, hashlib.sha256).digest()
+    # Compare against every decoding without stopping early, so timing says nothing.
+    matched = False
+    for candidate in _decoded_signatures(signature) or [b""]:
+        matched |= hmac.compare_digest(candidate, expected)
+    if not matched:
+        raise WebhookVerificationError(
+            f"the {header_name} signature does not match the body: a wrong secret, a changed "
+            "body, or not a delivery from the vendor",
+            reason="bad_signature",
+        )
+
+
+def read_json(body: bytes | str | bytearray) -> Any:
+    """The delivery's JSON payload.
+
+    Raises:
+        WebhookError: (``unreadable``) too large, not UTF-8, or not JSON.
+    """
+    if isinstance(body, str):
+        body = body.encode("utf-8", "surrogatepass")
+    if not isinstance(body, bytes | bytearray):
+        raise WebhookError("the delivery body must be bytes", reason="unreadable")
+    if len(body) > MAX_WEBHOOK_BYTES:
+        raise WebhookError(
+            f"the delivery body is {len(body)} bytes, more than {MAX_WEBHOOK_BYTES} "
+            "(a pass event is a few kilobytes)",
+            reason="unreadable",
+        )
+    try:
+        return json.loads(bytes(body).decode("utf-8"))
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        raise WebhookError(
+            f"the delivery body is not JSON: {type(exc).__name__}", reason="unreadable"
+        ) from None
+
+
+def check_fresh(
+    occurred_at: datetime | None,
+    *,
+    tolerance: float | None,
+    now: Callable[[], datetime] | None = None,
+) -> None:
+    """Refuse a delivery whose own timestamp is outside the replay window.
+
+    ``tolerance`` is in seconds; ``None`` turns the check off (document why where you do).
+
+    Raises:
+        WebhookVerificationError: (``stale``) no timestamp to check, or one too far from now.
+    """
+    if tolerance is None:
+        return
+    if occurred_at is None:
+        raise WebhookVerificationError(
+            "the delivery carries no timestamp, so a replay cannot be ruled out",
+            reason="stale",
+        )
+    current = (now or (lambda: datetime.now(UTC)))()
+    drift = abs(current - occurred_at)
+    if drift > timedelta(seconds=tolerance):
+        raise WebhookVerificationError(
+            f"the delivery is {drift.total_seconds():.0f} s away from now, outside the "
+            f"{tolerance:.0f} s replay window: a replayed or delayed delivery",
+            reason="stale",
+        )
+
+
+def timestamp(value: Any) -> datetime | None:
+    """A vendor timestamp (ISO 8601 text) as an aware datetime, ``None`` if unreadable.
+
+    A timestamp without an offset is taken as UTC: the vendors that sign deliveries document
+    their timestamps as UTC (PassEntry: "ISO 8601 UTC strings").
+    """
+    if not isinstance(value, str) or not 10 <= len(value) <= 64:
+        return None
+    try:
+        parsed = isoparse(value)
+    except (ValueError, OverflowError, TypeError):
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
