@@ -252,3 +252,88 @@ def test_the_fake_emits_events_to_in_process_handlers() -> None:
     assert events[0].external_id == "T-1" and events[0].pass_id == ticket.id
     assert events[5].meta == {"amount": "3"}
     assert fake.get(ticket.id).status.value == "redeemed"
+
+
+# --------------------------------------------------------------------------------------------
+# walletpass events listen
+# --------------------------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_events_listen_prints_verified_events_and_refuses_forged_ones(as_json: bool) -> None:
+    import os
+    import subprocess
+    import sys
+
+    import requests
+
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env.update(
+        WALLETPASS_PASSENTRY_API_KEY="k" * 24,
+        WALLETPASS_PASSENTRY_BASE_URL="http://127.0.0.1:9",
+        WALLETPASS_WEBHOOK_SECRET="s3cret",
+    )
+    args = [sys.executable, "-m", "walletpass.cli", "-p", "passentry", "events", "listen"]
+    args += ["--port", str(port), *(["--json"] if as_json else [])]
+    with subprocess.Popen(
+        args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    ) as process:
+        try:
+            url = f"http://127.0.0.1:{port}/"
+            assert process.stderr is not None
+            ready = process.stderr.readline()  # printed once the receiver listens
+            assert "listening for passentry webhooks" in ready
+            forged_headers, forged = _signed("guess")
+            assert (
+                requests.post(
+                    url,
+                    data=forged,
+                    headers={k.decode(): v.decode() for k, v in forged_headers},
+                    timeout=5,
+                ).status_code
+                == 403
+            )
+            headers, body = _signed("s3cret", "passScanned")
+            answer = requests.post(
+                url, data=body, headers={k.decode(): v.decode() for k, v in headers}, timeout=5
+            )
+            assert answer.status_code == 200
+        finally:
+            process.terminate()
+            out, err = process.communicate(timeout=10)
+    lines = [line for line in out.splitlines() if line.strip()]
+    assert len(lines) == 1, (out, err)
+    if as_json:
+        shown = json.loads(lines[0])
+        assert (shown["type"], shown["pass_id"], shown["verified"]) == ("scanned", "p-1", True)
+    else:
+        assert "scanned" in lines[0] and "pass p-1" in lines[0] and "[passScanned]" in lines[0]
+    assert "s3cret" not in out + err + ready
+
+
+def test_events_listen_needs_the_secret_in_the_environment() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env.update(WALLETPASS_PASSENTRY_API_KEY="k" * 24)
+    done = subprocess.run(
+        [sys.executable, "-m", "walletpass.cli", "-p", "passentry", "events", "listen"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "WALLETPASS_WEBHOOK_SECRET" in done.stderr

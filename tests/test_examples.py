@@ -35,6 +35,13 @@ EXPECTED: dict[str, list[str]] = {
         "row 1 refused: [passentry.create] row 1: Valid until: not a date: '31/02/2027'",
         "PassEntry holds 60 passes for 60 valid members; duplicates: 0",
     ],
+    "events_receiver.py": [
+        "subscribed to issued, installed, removed, scanned",
+        "event issued    pass T-42 template tasting verified=True",
+        "event installed pass T-42 template tasting verified=True",
+        "event scanned   pass T-42 template tasting verified=True",
+        "forged delivery answered 403",
+    ],
     "switch_vendor.py": [
         "[fake] redeemed status=redeemed",
         "[fake] second scan refused: AlreadyRedeemed",

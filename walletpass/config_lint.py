@@ -28,7 +28,8 @@ __all__ = [
 
 TOP_LEVEL_KEYS = ("provider", "providers")
 #: Environment variables walletpass reads that belong to no provider.
-GLOBAL_VARIABLES = ("WALLETPASS_CONFIG", "WALLETPASS_PROVIDER")
+#: ``WALLETPASS_WEBHOOK_SECRET`` is read by ``walletpass events listen`` (its default source).
+GLOBAL_VARIABLES = ("WALLETPASS_CONFIG", "WALLETPASS_PROVIDER", "WALLETPASS_WEBHOOK_SECRET")
 
 _WHERE = re.compile(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 _HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]+?)\s*\]\]?")

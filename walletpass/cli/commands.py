@@ -409,6 +409,12 @@ def cmd_config(args: argparse.Namespace) -> int:
     raise UsageError("config needs an action: walletpass config check")
 
 
+def cmd_events(args: argparse.Namespace) -> int:
+    from walletpass.cli.events import cmd_events as run_events
+
+    return run_events(args)
+
+
 def cmd_issue(args: argparse.Namespace) -> int:
     from walletpass.cli.issue import cmd_issue as run_issue
 
@@ -427,4 +433,5 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "issue": cmd_issue,
     "config": cmd_config,
     "emulate": cmd_emulate,
+    "events": cmd_events,
 }

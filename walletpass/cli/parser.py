@@ -474,6 +474,39 @@ def build_parser() -> CliParser:
         allow_abbrev=False,
     )
 
+    events = command(
+        "events",
+        "receive and print verified pass events (webhooks)",
+        "Pass events. 'listen' runs a local webhook receiver that verifies each delivery with "
+        "the subscription's secret (read from an environment variable) and prints its events.",
+    )
+    events_commands = events.add_subparsers(dest="events_command", metavar="ACTION")
+    listen = events_commands.add_parser(
+        "listen",
+        help="run a local receiver and print verified events",
+        description="Run a webhook receiver on this machine until Ctrl-C; print each verified "
+        "event (--json: one JSON object per line). Refused deliveries are answered 403/400 and "
+        "reported by reason only.",
+        parents=[common],
+        allow_abbrev=False,
+    )
+    listen.add_argument("--port", type=_port, default=0, help="port (default: any free port)")
+    listen.add_argument("--host", default="127.0.0.1", help="address (default: 127.0.0.1)")
+    listen.add_argument("--path", default="/", help="path shown in the printed URL")
+    listen.add_argument(
+        "--secret-env",
+        default="WALLETPASS_WEBHOOK_SECRET",
+        metavar="VAR",
+        help="environment variable holding the signing secret (default: WALLETPASS_WEBHOOK_SECRET)",
+    )
+    listen.add_argument(
+        "--tolerance",
+        type=float,
+        default=300.0,
+        metavar="SECONDS",
+        help="replay window checked against each delivery's timestamp (default: 300)",
+    )
+
     emulate = command(
         "emulate",
         "serve a vendor emulator for integration tests",
