@@ -58,7 +58,10 @@ def cmd_events(args: argparse.Namespace) -> int:
     with _connected(args) as provider:
         provider.require("events.receive")
         app = wsgi_receiver(
-            provider, secret=secret, handler=_printer(bool(getattr(args, "json", False))), tolerance=args.tolerance
+            provider,
+            secret=secret,
+            handler=_printer(bool(getattr(args, "json", False))),
+            tolerance=args.tolerance,
         )
 
         def ready(url: str) -> None:
