@@ -44,6 +44,7 @@ from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepasses import limits, payloads, wire
 from walletpass_livepasses.base import LivepassesSettings
 from walletpass_livepasses.batches import RecipientKey, match_lines
+from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
 from walletpass_livepasses.operations import VENDOR_OPERATIONS, VendorOperations
 from walletpass_livepasses.records import BatchPass, BatchStatus
@@ -255,6 +256,17 @@ CAPABILITIES = Capabilities(
         "create_webhook": native("POST /api/webhooks (events checked against the documented set)"),
         "list_webhooks": native("GET /api/webhooks"),
         "delete_webhook": native("DELETE /api/webhooks/{id}"),
+        # Pass events: see walletpass_livepasses.events
+        Capability.EVENTS_SUBSCRIBE: native(
+            "subscribe_events -> POST /api/webhooks (issued=pass.generated, installed, removed, "
+            "redeemed, updated, voided=pass.cancelled, expired), list, delete; no documented "
+            "secret rotation"
+        ),
+        Capability.EVENTS_RECEIVE: none(
+            "Livepasses publishes neither how deliveries are signed nor what they contain, so "
+            "walletpass cannot verify or parse them: check deliveries with your own "
+            "authentication and read the JSON yourself"
+        ),
     }
 )
 
@@ -295,7 +307,7 @@ def _text_field(new_pass: Pass, key: str) -> str | None:
 TEMPLATE_MEMORY = 10_000
 
 
-class LivepassesProvider(VendorOperations):
+class LivepassesProvider(VendorOperations, LivepassesEvents):
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "livepasses"
