@@ -244,9 +244,6 @@ _ALL_NATIVE = Capabilities(
     {
         **{cap.value: native("stored by the fake provider") for cap in Capability},
         **_EVENTS,
-        "add_event_handler": native("handler(event) for every event the fake's passes go through"),
-        "install": native("the holder adds the pass to a wallet: status installed, event"),
-        "remove": native("the holder removes the pass from a wallet: event removed"),
     }
 )
 
