@@ -158,6 +158,14 @@ STEPS: dict[str, Callable[[Run], Any]] = {
     ),
     "list": lambda run: [seen_pass(p) for p in run.wallet.list(template="coffee-card")],
     "delete_ticket": lambda run: run.wallet.delete(run.ticket),
+    # An untyped value reads back as the vendor answers it (PassEntry: text).
+    "untyped_value": lambda run: seen_pass(
+        run.wallet.get(
+            run.wallet.create(
+                Pass(template="tasting", kind="event_ticket", fields={"seat": 14, "gate": "D"})
+            ).id
+        )
+    ),
 }
 
 
