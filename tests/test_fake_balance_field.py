@@ -15,6 +15,7 @@ CARD = {"card": {"id": "tpl-card", "fields": {"points": {"key": "stamps", "type"
 def test_redeem_with_an_amount_spends_the_balance_field_and_reads_back_what_is_left() -> None:
     fake = walletpass.connect("fake", templates=CARD, balance_field="stamps")
     card = fake.create(Pass(template="card", kind="loyalty", fields={"points": 95}))
+    assert card.balance is not None and card.balance.amount == 95
     spent = fake.redeem(card.id, amount=5)
     assert (spent.status, spent.amount, spent.remaining) == (
         PassStatus.ACTIVE,
