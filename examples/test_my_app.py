@@ -94,8 +94,9 @@ def test_card_fits_passentry(fake_wallet) -> None:
     """PassEntry passes carry no holder email: the app must leave it out, and it does."""
     card = issue_card(fake_wallet, ADA)
 
-    assert card is not None
-    assert fake_wallet.calls[0].params["holder"] == {"name": "Ada Lovelace"}
+    assert card is not None and card.holder == Holder(name="Ada Lovelace")
+    # PassEntry keeps the name in the template's fullName field (holder_name_field).
+    assert fake_wallet.calls[0].params["fields"]["fullName"] == "Ada Lovelace"
     # What would happen to code that did not check: refused before anything is sent.
     with pytest.raises(walletpass.UnsupportedFeature) as refused:
         fake_wallet.create(
@@ -104,13 +105,18 @@ def test_card_fits_passentry(fake_wallet) -> None:
     assert refused.value.features == ("holder.email",)
 
 
-@pytest.mark.walletpass(profile="pass2u", templates={"member-card": "1919"})
+MEMBER_MODEL = {"id": "1919", "attributes": {"external_id": "member_no"}}
+
+
+@pytest.mark.walletpass(profile="pass2u", templates={"member-card": MEMBER_MODEL})
 def test_card_fits_pass2u(fake_wallet) -> None:
-    """Pass2U has no external ids; configuration maps the logical template to its model id."""
+    """Pass2U has no external ids: configuration keeps the member number in a model field."""
     card = issue_card(fake_wallet, ADA)
 
     assert card is not None and card.vendor_template == "1919"
-    assert "external_id" not in fake_wallet.calls[0].params
+    assert card.external_id == "M-1815"  # read back from the field
+    sent = fake_wallet.calls[0].params
+    assert "external_id" not in sent and sent["fields"]["member_no"] == "M-1815"
     with pytest.raises(walletpass.UnsupportedOperation, match="Pass2U has no listing"):
         fake_wallet.list()
 

@@ -129,8 +129,8 @@ def test_only_the_configured_provider_name_changes(
     assert p2u_create.json() == {
         "barcode": {"message": "VIP-1003"},
         "fields": [
-            {"key": "name", "value": "Ada Lovelace"},
             {"key": "seat_no", "value": "12B"},
+            {"key": "name", "value": "Ada Lovelace"},  # holder.name, kept in the "name" field
         ],
     }
     assert p2u_get.method == "GET" and p2u_get.path.startswith(f"/models/{PASS2U_MODEL}/passes/")

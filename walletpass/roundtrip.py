@@ -263,11 +263,16 @@ def _move_attributes(
         if value is None:
             continue
         if key in renamed:
+            origin = (
+                "the template alias's attributes"
+                if mapping.alias is not None and attribute in mapping.alias.attributes
+                else "the provider's default for it, e.g. the holder_name_field setting"
+            )
             problems.append(
                 FieldProblem(
                     f"fields.{renamed[key]}",
-                    f"template field {key!r} holds {attribute} (template alias attributes), "
-                    f"and this pass sets both: give only {attribute}",
+                    f"template field {key!r} holds {attribute} ({origin}), and this pass sets "
+                    f"both: give only {attribute}",
                 )
             )
             continue
@@ -385,12 +390,20 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
     problems: list[str] = []
     for key, value in issued.fields.items():
         if key in homes:
-            attributes[homes[key]] = value
+            # An empty field (the template's default, e.g. a Pass2U model field never set)
+            # holds no attribute.
+            if not _blank(value):
+                attributes[homes[key]] = value
             continue
         name = names.get(key, key)
         kind = mapping.field_type(name)
         if kind is None or value is None:
             fields[name] = value
+            continue
+        if kind is not FieldType.TEXT and _blank(value):
+            # A field the pass never set shows the template's default, often empty (Pass2U
+            # models): no value, rather than a number or date that is not there.
+            fields[name] = None
             continue
         try:
             fields[name] = convert_read(value, kind)
@@ -405,10 +418,18 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
     if mapping.logical is not None and mapping.alias is not None:
         update["template"] = mapping.logical
         update["vendor_template"] = issued.template or mapping.alias.id
+        if issued.kind is None and mapping.alias.kind is not None:
+            # The vendor's answer does not tell (e.g. a Pass2U store card is a loyalty card or a
+            # gift card): the kind the alias declares for its template.
+            update["kind"] = mapping.alias.kind
     elif issued.vendor_template is None:
         update["vendor_template"] = issued.template
     update.update(_restored(issued, attributes))
     return issued.model_copy(update=update)
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
 
 
 def _restored(issued: IssuedPass, attributes: Mapping[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ __all__ = [
     "ProviderSettings",
     "TemplateAlias",
     "load_settings",
+    "none_word",
     "path_setting_names",
     "secret_setting_names",
 ]
@@ -231,6 +232,17 @@ class ProviderSettings(BaseModel):
             else:
                 fixed[key] = alias
         return fixed
+
+
+def none_word(value: Any) -> Any:
+    """``None`` for the text ``"none"`` (any case), else ``value`` unchanged.
+
+    TOML and environment variables have no null: an optional setting that accepts ``None`` takes
+    this as a ``mode="before"`` validator so ``"none"`` can be written there.
+    """
+    if isinstance(value, str) and value.strip().lower() == "none":
+        return None
+    return value
 
 
 def secret_setting_names(settings_cls: type[ProviderSettings]) -> frozenset[str]:

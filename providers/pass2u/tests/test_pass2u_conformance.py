@@ -23,6 +23,10 @@ SAMPLE = Pass(
 )
 
 
+#: Pass2U has no external id: the model's "birth" field keeps it (an alias of the model's own id).
+TEMPLATES = {"1919": {"id": "1919", "attributes": {"external_id": "birth"}}}
+
+
 def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
     """Replacements for the suite's generic examples where Pass2U needs its own."""
     return {
@@ -49,7 +53,7 @@ def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
 class TestPass2UConformance(ProviderConformance):
     @pytest.fixture
     def conformance(self, connect, emulator, png) -> ConformanceSetup:
-        wallet = connect()
+        wallet = connect(templates=TEMPLATES)
         image = wallet.upload_image(png(180, 180))
         return ConformanceSetup(
             wallet,
@@ -66,7 +70,7 @@ class TestPass2UFakeProfileConformance(ProviderConformance):
 
     @pytest.fixture
     def conformance(self) -> ConformanceSetup:
-        wallet = walletpass.connect("fake", profile="pass2u")
+        wallet = walletpass.connect("fake", profile="pass2u", templates=TEMPLATES)
         assert isinstance(wallet, FakeProvider)
         # The vendor's declarations, except events (the fake delivers those in-process).
         assert {

@@ -66,16 +66,19 @@ def test_fake_pass2u_applies_the_vendor_limits(fake, new_pass: Pass, where: str)
 
 
 def test_fake_pass2u_refuses_fields_pass2u_cannot_carry(fake) -> None:
+    # Pass2U keeps an external id only in a field a template alias names: none here.
+    with pytest.raises(UnsupportedFeature, match="external_id only in a template field") as caught:
+        fake.create(Pass(template="1919", external_id="order-1"))
+    assert list(caught.value.features) == ["external_id"]
     with pytest.raises(UnsupportedFeature) as caught:
         fake.create(
             Pass(
                 template="1919",
-                external_id="order-1",
                 holder=Holder(name="Ada", email="ada@example.com"),
                 locations=[Location(latitude=1, longitude=2, radius=50)],
             )
         )
-    assert set(caught.value.features) == {"external_id", "holder.email", "locations.radius"}
+    assert set(caught.value.features) == {"holder.email", "locations.radius"}
     with pytest.raises(UnsupportedFeature, match=r"update\.notify"):
         fake.update("fp_0000000000000000", PassUpdate(fields={"a": "b"}, notify=True))
     with pytest.raises(ValidationError, match="message"):

@@ -130,15 +130,23 @@ def test_holder_field_conflicts_are_checked_with_the_instance_setting(connect, e
     assert validate(clash) == []  # the class cannot know which field carries the holder
     with pytest.raises(ValidationError) as caught:
         connect().create(clash)
-    assert "fields also sets" in caught.value.fields["holder.name"][0]
+    [message] = caught.value.fields["fields.name"]
+    assert "template field 'name' holds holder.name" in message
+    assert "holder_name_field" in message and "give only holder.name" in message
     assert len(emulator.journal) == 0
     renamed = connect(holder_name_field="level")
     issued = renamed.create(clash)
     assert issued.holder is not None and issued.holder.name == "A"
+    assert issued.fields == {"name": "B"}
     assert emulator.journal.last().json()["fields"] == [
-        {"key": "level", "value": "A"},
         {"key": "name", "value": "B"},
+        {"key": "level", "value": "A"},
     ]
+    # Through an alias the message names the alias.
+    aliased = connect(templates={"card": {"id": "1919", "attributes": {"holder.name": "level"}}})
+    with pytest.raises(ValidationError, match="template alias's attributes"):
+        aliased.create(Pass(template="card", holder=Holder(name="A"), fields={"level": "B"}))
+    assert len(emulator.journal) == 1
 
 
 def test_limits_are_refused_before_sending(wallet, emulator) -> None:

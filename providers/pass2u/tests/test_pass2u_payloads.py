@@ -21,7 +21,7 @@ from walletpass_pass2u.limits import PassStyle, check_body
 from walletpass_pass2u.pkpass import build_pkpass
 
 from walletpass import Barcode, Beacon, Colors, Holder, Location, Pass, PassKind, PassUpdate
-from walletpass.errors import ValidationError
+from walletpass.errors import UnsupportedFeature, ValidationError
 from walletpass.model import Color, ImageRef, PassField, PassStatus
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
@@ -100,7 +100,9 @@ def _expected_value(value: object) -> object:
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(new_pass=passes)
 def test_round_trip_neutral_to_pass2u_to_pass_json_to_issued_pass(new_pass: Pass) -> None:
-    body, tag = payloads.create_body(new_pass)
+    # The core keeps the holder in the model's "name" field (holder_name_field) both ways.
+    provider = Pass2UProvider(api_key="test-key")
+    body, tag = payloads.create_body(provider.prepare_create(new_pass))
     assert tag is None
     assert check_body(body) == []
 
@@ -120,9 +122,10 @@ def test_round_trip_neutral_to_pass2u_to_pass_json_to_issued_pass(new_pass: Pass
         )
     )
     assert pkpass.status == 200
-    provider = Pass2UProvider(api_key="test-key")
-    issued = provider.parse_get(
-        VendorResponse(200, {}, pkpass.body), payloads.encode_id("9000", pass_id)
+    issued = provider.present(
+        provider.parse_get(
+            VendorResponse(200, {}, pkpass.body), payloads.encode_id("9000", pass_id)
+        )
     )
 
     assert issued.id == f"9000.{pass_id}"
@@ -130,6 +133,7 @@ def test_round_trip_neutral_to_pass2u_to_pass_json_to_issued_pass(new_pass: Pass
         assert issued.fields[key] == _expected_value(value)
     for key in set(KEYS) - set(new_pass.fields or {}):
         assert issued.fields[key] == ""  # the model's default
+    assert "name" not in issued.fields
     name = new_pass.holder.name if new_pass.holder else None
     assert (issued.holder.name if issued.holder else None) == name
     if new_pass.barcode is None:
@@ -224,11 +228,11 @@ def test_build_create_exact_request(offline) -> None:
         "organizationName": "Bistro",
         "barcode": {"message": "M-1", "altText": "x"},
         "fields": [
-            {"key": "name", "value": "Ada Lovelace"},
             {"key": "level", "label": "Tier", "value": "GOLD"},
             {"key": "points", "value": 120},
             {"key": "balance", "value": "12.50"},
             {"key": "since", "value": "2027-01-02T03:04:05+00:00"},
+            {"key": "name", "value": "Ada Lovelace"},
         ],
         "images": [{"type": "logo", "hex": "ab12"}],
         "beacons": [
@@ -254,9 +258,19 @@ def test_holder_field_setting_renames_the_holder_field(connect) -> None:
         wallet.prepare_create(Pass(template="1", holder=Holder(name="Ada")))
     )
     assert request.json == {"fields": [{"key": "member", "value": "Ada"}]}
-    none = connect(holder_name_field=None)
-    with pytest.raises(ValidationError, match="holder_name_field"):
-        none.create(Pass(template="1919", holder=Holder(name="Ada")))
+    for off in (None, "none", "None", "NONE"):
+        none = connect(holder_name_field=off)
+        with pytest.raises(UnsupportedFeature, match=r"holder\.name only in a template field"):
+            none.create(Pass(template="1919", holder=Holder(name="Ada")))
+    # A template alias names the field where the setting names none.
+    aliased = connect(
+        holder_name_field="none",
+        templates={"card": {"id": "1", "attributes": {"holder.name": "n"}}},
+    )
+    request = aliased.build_create(
+        aliased.prepare_create(Pass(template="card", holder=Holder(name="Ada")))
+    )
+    assert request.json == {"fields": [{"key": "n", "value": "Ada"}]}
 
 
 def test_build_get_downloads_the_pkpass(offline) -> None:
@@ -284,8 +298,8 @@ def test_build_update_message_becomes_change_message(offline) -> None:
     )
     assert request.json == {
         "fields": [
-            {"key": "name", "value": "Ada", "changeMessage": "Your seat changed: %@"},
             {"key": "seat", "value": "14C", "changeMessage": "Your seat changed: %@"},
+            {"key": "name", "value": "Ada", "changeMessage": "Your seat changed: %@"},
         ]
     }
 
@@ -304,8 +318,14 @@ def test_change_message_gets_the_escape_when_missing(message: str, expected: str
 
 
 def test_build_resets_for_cleared_values(offline) -> None:
+    # The holder lives in a dynamic field: clearing it is refused (reset_field() resets it).
+    with pytest.raises(ValidationError, match="cannot be cleared") as caught:
+        offline.prepare_update("1919.P-1", PassUpdate(holder=None, fields={"a": "b"}))
+    assert "holder" in caught.value.fields
+    with pytest.raises(ValidationError, match="reset_field") as caught:
+        offline.prepare_update("1919.P-1", PassUpdate(holder=None))
     pass_id, change = offline.prepare_update(
-        "1919.P-1", PassUpdate(logo_text=None, colors=None, holder=None, fields={"a": "b"})
+        "1919.P-1", PassUpdate(logo_text=None, colors=None, fields={"a": "b"})
     )
     assert offline.build_update(pass_id, change).json == {"fields": [{"key": "a", "value": "b"}]}
     resets = offline.build_resets(pass_id, change)
@@ -313,10 +333,11 @@ def test_build_resets_for_cleared_values(offline) -> None:
         ("DELETE", "models/1919/passes/P-1/attributes/backgroundColor", Safety.IDEMPOTENT),
         ("DELETE", "models/1919/passes/P-1/attributes/foregroundColor", Safety.IDEMPOTENT),
         ("DELETE", "models/1919/passes/P-1/attributes/labelColor", Safety.IDEMPOTENT),
-        ("DELETE", "models/1919/passes/P-1/fields/name", Safety.IDEMPOTENT),
         ("DELETE", "models/1919/passes/P-1/attributes/logoText", Safety.IDEMPOTENT),
     ]
-    assert resets[3].path_template == "models/{modelId}/passes/{passId}/fields/{fieldKey}"
+    assert resets[3].path_template == (
+        "models/{modelId}/passes/{passId}/attributes/{attributeName}"
+    )
 
 
 def test_build_redeem_and_delete(offline) -> None:
@@ -353,7 +374,12 @@ def test_parse_pass_json_reads_every_area_and_state(offline) -> None:
             "backFields": [{"key": "terms", "value": 3}],
         },
     }
-    issued = offline.parse_get(VendorResponse(200, {}, build_pkpass(pass_json)), "3001.X-1")
+    parsed = offline.parse_get(VendorResponse(200, {}, build_pkpass(pass_json)), "3001.X-1")
+    # The hook answers in Pass2U's terms: the holder's field is a plain field...
+    assert parsed.fields == {"gate": "C", "name": "Ada", "terms": 3}
+    assert parsed.holder is None and parsed.template == "3001"
+    # ...and the core restores it (holder_name_field "name").
+    issued = offline.present(parsed)
     assert issued.status is PassStatus.VOIDED
     assert issued.kind is PassKind.EVENT_TICKET
     assert issued.fields == {"gate": "C", "terms": 3}
@@ -386,7 +412,7 @@ def test_error_paths_name_neutral_fields() -> None:
     }
     path = payloads.neutral_path
     assert path("logoText", body) == "logo_text"
-    assert path("fields[0].value", body, holder_field="name") == "holder.name"
+    assert path("fields[0].value", body) == "fields.name"
     assert path("fields[1].label", body) == "fields.seat.label"
     assert path("fields[1].changeMessage", body) == "message"
     assert path("locations[0].relevantText", body) == "locations.0.relevant_text"

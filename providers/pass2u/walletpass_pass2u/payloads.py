@@ -2,10 +2,12 @@
 
 Pass2U bodies mirror Apple's ``pass.json`` names (camelCase), colours are CSS ``rgb(r, g, b)``,
 dates are ISO 8601 with seconds and an offset, and a pass's data lives in the model's *dynamic
-fields* (``fields[]``: key / value / label / changeMessage). The holder's name has no key of its
-own: it travels as the dynamic field named by the ``holder_name_field`` setting ("name" in the
-guide's membership-card example). Reading a pass back means reading the ``pass.json`` inside its
-``.pkpass``; :func:`issued_from_pass_json` turns that into an :class:`IssuedPass`.
+fields* (``fields[]``: key / value / label / changeMessage). Pass2U has no holder name and no
+external id of its own: the core keeps them in dynamic fields named by the template alias's
+``attributes`` (the holder's default is the ``holder_name_field`` setting, "name" as in the
+guide's membership-card example), so here they are plain fields both ways. Reading a pass back
+means reading the ``pass.json`` inside its ``.pkpass``; :func:`issued_from_pass_json` turns that
+into an :class:`IssuedPass`.
 """
 
 from __future__ import annotations
@@ -22,7 +24,6 @@ from walletpass.extra import merge_extra
 from walletpass.model import (
     Barcode,
     BarcodeFormat,
-    Holder,
     IssuedPass,
     Pass,
     PassField,
@@ -186,14 +187,8 @@ def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassS
 # -- neutral -> Pass2U ---------------------------------------------------------------------------
 
 
-def content_problems(
-    content: Pass | PassUpdate, holder_field: str | None, *, check_holder: bool = True
-) -> list[FieldProblem]:
-    """What the neutral content asks for that no Pass2U body can express.
-
-    ``check_holder=False`` leaves out the holder checks, which depend on an instance's
-    ``holder_name_field`` setting (class-level validation cannot know it).
-    """
+def content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
+    """What the neutral content asks for that no Pass2U body can express."""
     problems: list[FieldProblem] = []
     for role, ref in (content.images or {}).items():
         if str(role) not in IMAGE_TYPES:
@@ -216,23 +211,6 @@ def content_problems(
             field_value(value)
         except ValueError as exc:
             problems.append(FieldProblem(f"fields.{key}", str(exc)))
-    name = content.holder.display_name if content.holder else None
-    if name is not None and check_holder:
-        if holder_field is None:
-            problems.append(
-                FieldProblem(
-                    "holder.name",
-                    "Pass2U has no holder name of its own: set the holder_name_field setting to "
-                    "the model's dynamic field for it, or send the name in fields",
-                )
-            )
-        elif content.fields and holder_field in content.fields:
-            problems.append(
-                FieldProblem(
-                    "holder.name",
-                    f"is sent as the dynamic field {holder_field!r}, which fields also sets",
-                )
-            )
     extra = content.extra or {}
     if "utm_source" in extra:
         tag = extra["utm_source"]
@@ -246,12 +224,9 @@ def content_problems(
 
 
 def _fields(
-    content: Pass | PassUpdate, names: set[str], holder_field: str | None, message: str | None
+    content: Pass | PassUpdate, names: set[str], message: str | None
 ) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
-    name = content.holder.display_name if content.holder else None
-    if "holder" in names and name is not None and holder_field is not None:
-        entries.append({"key": holder_field, "value": name})
     if "fields" in names:
         for key, value in (content.fields or {}).items():
             entry: dict[str, Any] = {"key": key}
@@ -266,10 +241,7 @@ def _fields(
 
 
 def _content_body(
-    content: Pass | PassUpdate,
-    names: set[str],
-    holder_field: str | None,
-    message: str | None = None,
+    content: Pass | PassUpdate, names: set[str], message: str | None = None
 ) -> dict[str, Any]:
     """The body for the neutral attributes in ``names``, in the order of the guide's examples."""
     body: dict[str, Any] = {}
@@ -300,7 +272,7 @@ def _content_body(
         if content.barcode.alt_text is not None:
             barcode["altText"] = content.barcode.alt_text
         body["barcode"] = barcode
-    fields = _fields(content, names, holder_field, message)
+    fields = _fields(content, names, message)
     if fields:
         body["fields"] = fields
     if "images" in names and content.images is not None:
@@ -332,7 +304,6 @@ def _beacon(uuid: UUID, beacon: Any) -> dict[str, Any]:
 
 
 _CONTENT_NAMES = (
-    "holder",
     "fields",
     "barcode",
     "locations",
@@ -348,27 +319,23 @@ _CONTENT_NAMES = (
 )
 
 
-def create_body(
-    new_pass: Pass, holder_field: str | None = DEFAULT_HOLDER_FIELD
-) -> tuple[dict[str, Any], str | None]:
+def create_body(new_pass: Pass) -> tuple[dict[str, Any], str | None]:
     """The create body and the ``utm_source`` tag ``extra`` asks for (``None``: the setting's)."""
     names = {name for name in _CONTENT_NAMES if getattr(new_pass, name) is not None}
-    body = _content_body(new_pass, names, holder_field)
+    body = _content_body(new_pass, names)
     extra = dict(new_pass.extra or {})
     tag = extra.pop("utm_source", None)
     return merge_extra(body, extra), tag if isinstance(tag, str) else None
 
 
-def update_body(
-    change: PassUpdate, holder_field: str | None = DEFAULT_HOLDER_FIELD
-) -> dict[str, Any]:
+def update_body(change: PassUpdate) -> dict[str, Any]:
     """The partial PUT body: only what the update sets to a value (cleared names are resets)."""
     names = {
         name
         for name in change.model_fields_set
         if name in _CONTENT_NAMES and getattr(change, name) is not None
     }
-    body = _content_body(change, names, holder_field, change.message)
+    body = _content_body(change, names, change.message)
     if "extra" in change.model_fields_set and change.extra:
         body = merge_extra(body, change.extra)
     return body
@@ -391,23 +358,20 @@ CLEARABLE: dict[str, tuple[str, ...]] = {
 }
 
 
-def reset_paths(
-    change: PassUpdate, holder_field: str | None = DEFAULT_HOLDER_FIELD
-) -> tuple[list[str], list[FieldProblem]]:
+def reset_paths(change: PassUpdate) -> tuple[list[str], list[FieldProblem]]:
     """The reset endpoints (``attributes/<name>``, ``fields/<key>``) a clearing update needs."""
     paths: list[str] = []
     problems: list[FieldProblem] = []
     for name in sorted(change.cleared()):
         if name in CLEARABLE:
             paths += [f"attributes/{attribute}" for attribute in CLEARABLE[name]]
-        elif name == "holder" and holder_field is not None:
-            paths.append(f"fields/{holder_field}")
         else:
-            hint = (
-                "use reset_attribute() with the Pass2U attribute name"
-                if name == "extra"
-                else "Pass2U has no such attribute to reset"
-            )
+            hint = {
+                "extra": "use reset_attribute() with the Pass2U attribute name",
+                # The holder lives in a dynamic field (template alias attributes).
+                "holder": "the holder is kept in a dynamic field: reset it with reset_field() or "
+                "set it to a new value",
+            }.get(name, "Pass2U has no such attribute to reset")
             problems.append(FieldProblem(name, f"cannot be cleared on Pass2U: {hint}"))
     return paths, problems
 
@@ -437,12 +401,7 @@ def _snake(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "_", name).lower().replace("u_u_i_d", "uuid")
 
 
-def neutral_path(
-    path: str,
-    body: Mapping[str, Any],
-    extra: Mapping[str, Any] | None = None,
-    holder_field: str | None = None,
-) -> str:
+def neutral_path(path: str, body: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str:
     """The neutral field a problem at Pass2U key ``path`` of ``body`` comes from."""
     match = _PATH.match(path)
     if match is None:
@@ -463,8 +422,6 @@ def neutral_path(
         key = item.get("key")
         if sub == "changeMessage":
             return "message"
-        if key is not None and key == holder_field:
-            return "holder.name"
         where = f"fields.{key}" if key is not None else f"fields.{index}"
         return f"{where}.label" if sub == "label" else where
     if top == "images":
@@ -488,14 +445,13 @@ def issued_from_answer(
     now: datetime,
     sent: Mapping[str, Any],
     kind: PassKind | None = None,
-    holder: Holder | None = None,
     barcode_format: BarcodeFormat | None = None,
-    holder_field: str | None = DEFAULT_HOLDER_FIELD,
 ) -> IssuedPass:
     """An :class:`IssuedPass` from a create/update answer and the body that was sent.
 
     The answer carries ids, the barcode message, a timestamp and the expiration date; the rest is
-    what Pass2U stored from ``sent`` (it answers an error otherwise).
+    what Pass2U stored from ``sent`` (it answers an error otherwise): the fields as sent, under
+    the model's keys (the core maps them back to the application's names and types).
     """
     pass_id = answer["passId"]
     if not isinstance(pass_id, str) or not _PASS_ID.match(pass_id):
@@ -503,11 +459,7 @@ def issued_from_answer(
     created = parse_datetime(answer.get("createdTime"))
     updated = parse_datetime(answer.get("updatedTime")) or created
     expires = parse_datetime(answer.get("expirationDate"))
-    fields = {
-        entry["key"]: entry.get("value")
-        for entry in sent.get("fields", ())
-        if entry.get("key") != holder_field or holder is None
-    }
+    fields = {entry["key"]: entry.get("value") for entry in sent.get("fields", ())}
     barcode = None
     message = answer.get("barcodeMessage")
     if isinstance(message, str) and message:
@@ -516,29 +468,39 @@ def issued_from_answer(
             message=message, format=barcode_format or BarcodeFormat.QR, alt_text=alt
         )
     voided = sent.get("voided") is True
-    name = holder.display_name if holder else None
+    if created:
+        status = status_of(voided, expires, now)
+    else:
+        status = _update_status(sent.get("voided"), expires, now)
     return IssuedPass(
         id=encode_id(model_id, pass_id),
         vendor_id=pass_id,
         provider=provider,
         template=model_id,
         kind=kind,
-        status=status_of(voided, expires, now) if created else _update_status(voided, expires, now),
+        status=status,
         urls=public_urls(pass_id),
         created_at=created,
         updated_at=updated,
         expires_at=expires,
-        holder=Holder.model_construct(name=name) if name else None,
         fields=fields,
         barcode=barcode,
         raw=dict(answer),
     )
 
 
-def _update_status(voided: bool, expires: datetime | None, now: datetime) -> PassStatus:
-    # An update answer does not say whether the pass was voided earlier: only what is certain.
-    status = status_of(voided, expires, now)
-    return PassStatus.UNKNOWN if status is PassStatus.ISSUED else status
+def _update_status(voided: Any, expires: datetime | None, now: datetime) -> PassStatus:
+    """What an update answer tells of the pass's status.
+
+    Pass2U's update answer (Pass API 2.0, "Update a pass") carries the expiration date but not
+    ``voided``, and Pass2U documents no refusal to update a voided pass: unless the update itself
+    set ``voided`` (through ``extra``), whether the pass was voided earlier (redeemed) is not told,
+    so the status is ``unknown`` rather than a guess; ``get()`` reads it.
+    """
+    status = status_of(voided is True, expires, now)
+    if status is PassStatus.ISSUED and voided is not False:
+        return PassStatus.UNKNOWN
+    return status
 
 
 def _style_of(pass_json: Mapping[str, Any]) -> str | None:
@@ -577,9 +539,9 @@ def issued_from_pass_json(
     model_id: str,
     pass_id: str,
     now: datetime,
-    holder_field: str | None = DEFAULT_HOLDER_FIELD,
 ) -> IssuedPass:
-    """The pass as its ``pass.json`` shows it: fields, holder, barcode, expiry and status."""
+    """The pass as its ``pass.json`` shows it: fields (values as stored), barcode, expiry and
+    status."""
     style = _style_of(pass_json)
     fields: dict[str, Any] = {}
     labels: dict[str, str] = {}
@@ -587,11 +549,6 @@ def issued_from_pass_json(
         fields[entry["key"]] = entry.get("value")
         if isinstance(entry.get("label"), str):
             labels[entry["key"]] = entry["label"]
-    holder = None
-    if holder_field is not None and holder_field in fields:
-        name = fields.pop(holder_field)
-        if isinstance(name, str) and name:
-            holder = Holder.model_construct(name=name)
     expires = parse_datetime(pass_json.get("expirationDate"))
     voided = pass_json.get("voided") is True
     meta: dict[str, Any] = {"style": style, "voided": voided, "labels": labels}
@@ -606,7 +563,6 @@ def issued_from_pass_json(
         status=status_of(voided, expires, now),
         urls=public_urls(pass_id),
         expires_at=expires,
-        holder=holder,
         fields=fields,
         barcode=_barcode(pass_json),
         meta=meta,

@@ -44,7 +44,7 @@ from walletpass.model import (
 )
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
-from walletpass.settings import ProviderSettings
+from walletpass.settings import ProviderSettings, none_word
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_pass2u import limits, payloads
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
@@ -67,8 +67,13 @@ class Pass2USettings(ProviderSettings):
         default=payloads.DEFAULT_HOLDER_FIELD,
         min_length=1,
         max_length=limits.FIELD_LIMITS["key"],
-        description="the models' dynamic field that carries holder.name (None: holder unsupported)",
+        description=(
+            "the models' dynamic field that keeps holder.name where a template alias's "
+            'attributes name none ("none": no default, the holder needs an alias)'
+        ),
     )
+
+    _none_word = field_validator("holder_name_field", mode="before")(none_word)
 
     @field_validator("holder_name_field")
     @classmethod
@@ -119,13 +124,13 @@ CAPABILITIES = Capabilities(
         # kinds
         **_kind_declarations(),
         # fields
-        Capability.EXTERNAL_ID: none(
-            "Pass2U has no external id: map your id to IssuedPass.id yourself, or put it in a "
-            "dynamic field"
+        Capability.EXTERNAL_ID: emulated(
+            "Pass2U has no external id: kept in the dynamic field named by the template alias's "
+            "attributes (no default; refused where no alias names one), read back from it"
         ),
         Capability.HOLDER_NAME: emulated(
-            "sent as the model's dynamic field named by the holder_name_field setting "
-            "(default 'name')"
+            "Pass2U has no holder name: kept in the dynamic field named by the template alias's "
+            "attributes (default: the holder_name_field setting, 'name'), read back from it"
         ),
         Capability.HOLDER_EMAIL: none("Pass2U passes have no holder contact data: use a field"),
         Capability.HOLDER_PHONE: none("Pass2U passes have no holder contact data: use a field"),
@@ -191,7 +196,7 @@ CAPABILITIES = Capabilities(
         ),
         Capability.UPDATE_CLEAR: emulated(
             "a value set to None is reset to the model's default with DELETE "
-            ".../attributes/{name} (or .../fields/{key} for the holder field), one request each"
+            ".../attributes/{name}, one request each; reset_field() resets one dynamic field"
         ),
         # Pass2U-only operations
         "upload_image": native(
@@ -221,15 +226,9 @@ _NEUTRAL_ATTRIBUTES = {
 
 
 def _problems_from(
-    vendor: Sequence[FieldProblem],
-    body: Mapping[str, Any],
-    extra: Mapping[str, Any] | None,
-    holder_field: str | None,
+    vendor: Sequence[FieldProblem], body: Mapping[str, Any], extra: Mapping[str, Any] | None
 ) -> list[FieldProblem]:
-    return [
-        FieldProblem(payloads.neutral_path(p.location, body, extra, holder_field), p.message)
-        for p in vendor
-    ]
+    return [FieldProblem(payloads.neutral_path(p.location, body, extra), p.message) for p in vendor]
 
 
 def _change_message_problems(message: str) -> list[FieldProblem]:
@@ -269,6 +268,9 @@ class Pass2UProvider(Provider):
     #: The update message becomes each changed field's Apple changeMessage, whose %@ the wallet
     #: fills in (Pass2U Pass API 2.0, "Update a pass": changeMessage).
     free_text_messages: ClassVar[bool] = False
+    #: Pass API 2.0 has neither an external id nor a holder: a pass's data is the model's dynamic
+    #: fields ("Pass attributes": fields[]), so the core keeps both in a field.
+    field_held_attributes: ClassVar[frozenset[str]] = frozenset({"external_id", "holder.name"})
     extra_operations: ClassVar[tuple[str, ...]] = (
         "upload_image",
         "download_pkpass",
@@ -288,10 +290,11 @@ class Pass2UProvider(Provider):
         ErrorRule(ProviderUnavailable, status=504, retryable=True),
     )
 
-    @property
-    def holder_field(self) -> str | None:
+    def default_attribute_fields(self) -> Mapping[str, str]:
+        """``holder.name`` -> the ``holder_name_field`` setting (none when it is ``None``)."""
         settings: Pass2USettings = self.settings  # type: ignore[assignment]
-        return settings.holder_name_field
+        field = settings.holder_name_field
+        return {"holder.name": field} if field is not None else {}
 
     def now(self) -> datetime:
         """The current time (a method so tests can pin it)."""
@@ -320,20 +323,18 @@ class Pass2UProvider(Provider):
         model_problem = payloads.model_id_problem(new_pass.template)
         if model_problem:
             problems.append(FieldProblem("template", model_problem))
-        # The holder's field key is an instance setting: build_create checks the holder.
-        problems += payloads.content_problems(new_pass, None, check_holder=False)
+        problems += payloads.content_problems(new_pass)
         if problems:
             return problems
-        body, _ = payloads.create_body(new_pass, None)
+        body, _ = payloads.create_body(new_pass)
         vendor = limits.check_body(body)
         vendor += limits.check_style(body, payloads.KIND_STYLES[new_pass.kind])
-        return _problems_from(vendor, body, new_pass.extra, None)
+        return _problems_from(vendor, body, new_pass.extra)
 
     @classmethod
     def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        holder_field = payloads.DEFAULT_HOLDER_FIELD  # only decides which reset path is used
-        problems = payloads.content_problems(change, None, check_holder=False)
-        _, reset_problems = payloads.reset_paths(change, holder_field)
+        problems = payloads.content_problems(change)
+        _, reset_problems = payloads.reset_paths(change)
         problems += reset_problems
         if change.message is not None and not (
             change.fields or (change.holder and change.holder.display_name)
@@ -349,8 +350,8 @@ class Pass2UProvider(Provider):
             problems += _change_message_problems(change.message)
         if problems:
             return problems
-        body = payloads.update_body(change, None)
-        return _problems_from(limits.check_body(body), body, change.extra, None)
+        body = payloads.update_body(change)
+        return _problems_from(limits.check_body(body), body, change.extra)
 
     def decode_id(self, pass_id: str) -> tuple[str, str]:
         try:
@@ -378,10 +379,10 @@ class Pass2UProvider(Provider):
     # -- create --------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        problems = payloads.content_problems(new_pass, self.holder_field)
+        problems = payloads.content_problems(new_pass)
         if problems:
             raise ValidationError.from_problems(problems, provider=self.name, operation="create")
-        body, tag = payloads.create_body(new_pass, self.holder_field)
+        body, tag = payloads.create_body(new_pass)
         settings: Pass2USettings = self.settings  # type: ignore[assignment]
         tag = tag or settings.utm_source
         return VendorRequest(
@@ -396,7 +397,7 @@ class Pass2UProvider(Provider):
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         answer = response.json()
-        body, _ = payloads.create_body(new_pass, self.holder_field)
+        body, _ = payloads.create_body(new_pass)
         return payloads.issued_from_answer(
             answer,
             provider=self.name,
@@ -404,9 +405,7 @@ class Pass2UProvider(Provider):
             now=self.now(),
             sent=body,
             kind=new_pass.kind,
-            holder=new_pass.holder,
             barcode_format=new_pass.barcode.format if new_pass.barcode else None,
-            holder_field=self.holder_field,
         )
 
     # -- get -------------------------------------------------------------------------------------
@@ -433,16 +432,15 @@ class Pass2UProvider(Provider):
             model_id=model_id,
             pass_id=vendor_id,
             now=self.now(),
-            holder_field=self.holder_field,
         )
 
     # -- update ----------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        problems = payloads.content_problems(change, self.holder_field)
+        problems = payloads.content_problems(change)
         if problems:
             raise ValidationError.from_problems(problems, provider=self.name, operation="update")
-        return self._put(pass_id, payloads.update_body(change, self.holder_field))
+        return self._put(pass_id, payloads.update_body(change))
 
     def _put(self, pass_id: str, body: dict[str, Any]) -> VendorRequest:
         path, template = self._pass_path(pass_id)
@@ -457,7 +455,7 @@ class Pass2UProvider(Provider):
 
     def build_resets(self, pass_id: str, change: PassUpdate) -> list[VendorRequest]:
         """The DELETE requests that reset what ``change`` clears (``None`` values)."""
-        paths, problems = payloads.reset_paths(change, self.holder_field)
+        paths, problems = payloads.reset_paths(change)
         if problems:
             raise ValidationError.from_problems(problems, provider=self.name, operation="update")
         requests = []
@@ -487,10 +485,8 @@ class Pass2UProvider(Provider):
             provider=self.name,
             model_id=model_id,
             now=self.now(),
-            sent=payloads.update_body(change, self.holder_field),
-            holder=change.holder,
+            sent=payloads.update_body(change),
             barcode_format=change.barcode.format if change.barcode else None,
-            holder_field=self.holder_field,
         )
 
     def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
@@ -518,21 +514,14 @@ class Pass2UProvider(Provider):
     def build_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> VendorRequest:
-        problems = []
-        if amount is not None:
-            problems.append(
-                FieldProblem(
-                    "amount",
-                    "Pass2U redeems by voiding the pass and takes no amount: keep counters in a "
-                    "dynamic field with update()",
-                )
-            )
+        # An amount never reaches here: Pass2U has no balance (BALANCE is NONE), so the core
+        # refuses redeem(amount=...) with UnsupportedFeature before anything is sent.
         if options:
-            problems.append(
-                FieldProblem("options", f"Pass2U redeem takes no options, got {sorted(options)}")
+            raise ValidationError.from_problems(
+                [FieldProblem("options", f"Pass2U redeem takes no options, got {sorted(options)}")],
+                provider=self.name,
+                operation="redeem",
             )
-        if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation="redeem")
         return self._put(pass_id, {"voided": True})
 
     def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:

@@ -2,8 +2,10 @@
 
 Requests are plain objects (``pass``, ``locations``, ``beacons``, ``groupTag``, ``message``,
 ``passAction``); answers are JSON:API-like resources (``data.id``, ``data.attributes``). Nothing
-here sends anything or reads settings: the provider passes in what it needs (the holder field and
-the template field value format), so hypothesis can round-trip every function without HTTP.
+here sends anything or reads settings: the provider passes in what it needs (the template field
+value format), so hypothesis can round-trip every function without HTTP. The holder's name is a
+plain template field here both ways: the core puts it in the field the template alias's
+``attributes`` name (default: the ``holder_name_field`` setting) and restores it on read.
 """
 
 from __future__ import annotations
@@ -20,7 +22,6 @@ from walletpass.model import (
     Barcode,
     BarcodeFormat,
     Beacon,
-    Holder,
     ImageRole,
     IssuedPass,
     Location,
@@ -250,15 +251,10 @@ def _pass_object(
     content: Pass | PassUpdate,
     *,
     external_id: str | None,
-    holder_field: str | None,
     value_format: ValueFormat,
     set_fields: frozenset[str],
 ) -> dict[str, Any]:
     body: dict[str, Any] = {}
-    if content.holder is not None and holder_field is not None:
-        name = content.holder.display_name
-        if name is not None:
-            body[holder_field] = field_value(name, value_format)
     for key, value in (content.fields or {}).items():
         body[key] = field_value(value, value_format)
     if content.barcode is not None:
@@ -281,7 +277,6 @@ def _body(
     content: Pass | PassUpdate,
     *,
     external_id: str | None,
-    holder_field: str | None,
     value_format: ValueFormat,
     set_fields: frozenset[str],
 ) -> dict[str, Any]:
@@ -289,7 +284,6 @@ def _body(
     inner = _pass_object(
         content,
         external_id=external_id,
-        holder_field=holder_field,
         value_format=value_format,
         set_fields=set_fields,
     )
@@ -315,29 +309,23 @@ def create_query(new_pass: Pass) -> dict[str, str]:
     return query
 
 
-def create_body(
-    new_pass: Pass, *, holder_field: str | None, value_format: ValueFormat
-) -> dict[str, Any]:
+def create_body(new_pass: Pass, *, value_format: ValueFormat) -> dict[str, Any]:
     """The POST ``/api/v1/passes`` body; ``Pass.extra`` is deep-merged last."""
     body = _body(
         new_pass,
         external_id=new_pass.external_id,
-        holder_field=holder_field,
         value_format=value_format,
         set_fields=frozenset(),
     )
     return merge_extra(body, new_pass.extra) if new_pass.extra else body
 
 
-def update_body(
-    change: PassUpdate, *, holder_field: str | None, value_format: ValueFormat
-) -> dict[str, Any]:
+def update_body(change: PassUpdate, *, value_format: ValueFormat) -> dict[str, Any]:
     """The PATCH body: only what the update sets. ``None`` turns NFC / barcode off and empties
     locations / beacons (the only things PassEntry can clear); ``message`` is the push text."""
     body = _body(
         change,
         external_id=None,
-        holder_field=holder_field,
         value_format=value_format,
         set_fields=frozenset(change.model_fields_set),
     )
@@ -429,20 +417,23 @@ def issued_from_resource(
     answer: Any,
     *,
     provider: str,
-    holder_field: str | None,
     kind: PassKind | None = None,
     headers: Mapping[str, str] | None = None,
 ) -> IssuedPass:
-    """An ``IssuedPass`` from a pass resource answer (create, show, update, nullify)."""
+    """An ``IssuedPass`` from a pass resource answer (create, show, update, nullify).
+
+    ``template`` is the answer's ``passTemplateUuid`` (a pass id does not carry it) and
+    ``fields`` are ``passContent`` under the template's field ids, as text as PassEntry stores
+    them: the core maps them back to the application's names and declared types.
+    """
     data = resource_of(answer)
-    return _issued(data, answer, provider, holder_field, kind=kind, headers=headers or {})
+    return _issued(data, answer, provider, kind=kind, headers=headers or {})
 
 
 def _issued(
     data: Mapping[str, Any],
     answer: Any,
     provider: str,
-    holder_field: str | None,
     *,
     kind: PassKind | None,
     headers: Mapping[str, str],
@@ -451,14 +442,10 @@ def _issued(
     attributes: Mapping[str, Any] = data["attributes"]
     content = attributes.get("passContent")
     fields: dict[str, Any] = {}
-    holder: Holder | None = None
     if isinstance(content, Mapping):
         for key, raw_value in content.items():
-            value = unwrap_value(raw_value)
-            if key == holder_field and isinstance(value, str) and value:
-                holder = Holder(name=value)
-            elif key not in PASS_RESERVED_KEYS:
-                fields[key] = value
+            if key not in PASS_RESERVED_KEYS:
+                fields[key] = unwrap_value(raw_value)
     source = pass_source(attributes) or {}
     google = source.get(GOOGLE_PASS_SOURCE_KEY)
     pass_type = attributes.get("passType")
@@ -485,7 +472,6 @@ def _issued(
         ),
         created_at=parse_datetime(attributes.get("createdAt")),
         expires_at=parse_datetime(attributes.get("expiresAt")),
-        holder=holder,
         fields=fields,
         barcode=_barcode_of(pass_id, attributes),
         meta=meta,
@@ -493,10 +479,8 @@ def _issued(
     )
 
 
-def issued_from_list_item(
-    data: Mapping[str, Any], *, provider: str, holder_field: str | None
-) -> IssuedPass:
+def issued_from_list_item(data: Mapping[str, Any], *, provider: str) -> IssuedPass:
     """One element of a list answer's ``data`` array."""
     if not isinstance(data.get("id"), str) or not isinstance(data.get("attributes"), Mapping):
         raise ValueError("a listed pass is not a resource with an id and attributes")
-    return _issued(data, data, provider, holder_field, kind=None, headers={})
+    return _issued(data, data, provider, kind=None, headers={})

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, ClassVar, cast
 from urllib.parse import quote, urlsplit
 
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
@@ -47,7 +47,7 @@ from walletpass.model import (
 )
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page
 from walletpass.retry import Safety, parse_retry_after
-from walletpass.settings import ProviderSettings
+from walletpass.settings import ProviderSettings, none_word
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_passentry import checks, limits, loyalty, payloads
 from walletpass_passentry.events import PassEntryEvents
@@ -65,7 +65,10 @@ class PassEntrySettings(ProviderSettings):
     holder_name_field: str | None = Field(
         default="fullName",
         min_length=1,
-        description="the templates' field id that carries holder.name (None: holder unsupported)",
+        description=(
+            "the templates' field id that keeps holder.name where a template alias's attributes "
+            'name none ("none": no default, the holder needs an alias)'
+        ),
     )
     field_value_format: ValueFormat = Field(
         default=ValueFormat.OBJECT,
@@ -76,6 +79,8 @@ class PassEntrySettings(ProviderSettings):
         min_length=1,
         description="a PassEntry reader id: redeem() also logs a scan (POST /api/v1/scans/log)",
     )
+
+    _none_word = field_validator("holder_name_field", mode="before")(none_word)
 
 
 _KIND_NOTE = "the template's type decides; the kind only selects the geofence radius rule"
@@ -154,7 +159,9 @@ CAPABILITIES = Capabilities(
             "?extId= on create; unique among passes that are not nullified"
         ),
         Capability.HOLDER_NAME: emulated(
-            "sent as the template field named by the holder_name_field setting (default fullName)"
+            "PassEntry has no holder name: kept in the template field named by the template "
+            "alias's attributes (default: the holder_name_field setting, fullName), read back "
+            "from it"
         ),
         Capability.HOLDER_EMAIL: none("PassEntry passes have no holder contact data: use a field"),
         Capability.HOLDER_PHONE: none("PassEntry passes have no holder contact data: use a field"),
@@ -331,6 +338,9 @@ class PassEntryProvider(PassEntryEvents):
     summary: ClassVar[str] = (
         "PassEntry API v1: Apple and Google Wallet passes from templates, by UUID or extId"
     )
+    #: A PassEntry pass has no holder: "Template field values go inside the pass object, keyed by
+    #: the template field id (e.g. fullName)" (API v1, Create pass), so the core keeps it there.
+    field_held_attributes: ClassVar[frozenset[str]] = frozenset({"holder.name"})
     extra_operations: ClassVar[tuple[str, ...]] = (
         "deactivate",
         "reactivate",
@@ -407,26 +417,10 @@ class PassEntryProvider(PassEntryEvents):
     def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
         return checks.update_problems(change)
 
-    def _settings_problems(self, content: Pass | PassUpdate) -> list[FieldProblem]:
-        """Checks that depend on this instance's settings (the holder field)."""
-        holder_field = self._settings.holder_name_field
-        if content.holder is None or content.holder.display_name is None:
-            return []
-        if holder_field is None:
-            return [
-                FieldProblem(
-                    "holder.name",
-                    "the holder_name_field setting is None: put the name in a template field",
-                )
-            ]
-        if content.fields and holder_field in content.fields:
-            return [
-                FieldProblem(
-                    f"fields.{holder_field}",
-                    "is also set by holder.name (holder_name_field): give only one of them",
-                )
-            ]
-        return []
+    def default_attribute_fields(self) -> Mapping[str, str]:
+        """``holder.name`` -> the ``holder_name_field`` setting (none when it is ``None``)."""
+        field = self._settings.holder_name_field
+        return {"holder.name": field} if field is not None else {}
 
     def _refuse(self, problems: list[FieldProblem], operation: str) -> None:
         if problems:
@@ -435,12 +429,7 @@ class PassEntryProvider(PassEntryEvents):
     # -- create ------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        self._refuse(self._settings_problems(new_pass), "create")
-        body = payloads.create_body(
-            new_pass,
-            holder_field=self._settings.holder_name_field,
-            value_format=self._settings.field_value_format,
-        )
+        body = payloads.create_body(new_pass, value_format=self._settings.field_value_format)
         safety = Safety.RECOVERABLE if new_pass.external_id is not None else Safety.UNSAFE
         return _request(
             "POST", _passes_path(), safety, query=payloads.create_query(new_pass), body=body
@@ -473,7 +462,6 @@ class PassEntryProvider(PassEntryEvents):
         return payloads.issued_from_resource(
             response.json(),
             provider=self.name,
-            holder_field=self._settings.holder_name_field,
             kind=kind,
             headers=response.headers,
         )
@@ -507,12 +495,7 @@ class PassEntryProvider(PassEntryEvents):
     # -- update ------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        self._refuse(self._settings_problems(change), "update")
-        body = payloads.update_body(
-            change,
-            holder_field=self._settings.holder_name_field,
-            value_format=self._settings.field_value_format,
-        )
+        body = payloads.update_body(change, value_format=self._settings.field_value_format)
         # A repeated PATCH changes nothing more, but would push its message a second time.
         safety = Safety.UNSAFE if change.message is not None else Safety.IDEMPOTENT
         return _request("PATCH", _passes_path(pass_id), safety, body=body)
@@ -678,12 +661,7 @@ class PassEntryProvider(PassEntryEvents):
         data = answer["data"]
         if not isinstance(data, list):
             raise ValueError("the list answer's data is not an array")
-        items = [
-            payloads.issued_from_list_item(
-                item, provider=self.name, holder_field=self._settings.holder_name_field
-            )
-            for item in data
-        ]
+        items = [payloads.issued_from_list_item(item, provider=self.name) for item in data]
         items = [
             item
             for item in items
