@@ -245,3 +245,23 @@ def test_holder_name_field_none_needs_an_alias(tmp_path: Path) -> None:
     (tmp_path / "walletpass.toml").write_text('provider = "passentry"\n')
     with walletpass.from_config(tmp_path / "walletpass.toml", env=env) as wallet:
         assert wallet.default_attribute_fields() == {}
+
+
+def test_passentry_only_operations_answer_in_the_applications_terms(
+    shop: tuple[Provider, PassEntryEmulator],
+) -> None:
+    wallet, _ = shop
+    issued = wallet.create(card())
+    deactivated = wallet.deactivate(issued.id)  # type: ignore[attr-defined]
+    assert deactivated.status is PassStatus.VOIDED
+    for seen in (
+        deactivated,
+        wallet.reactivate(issued.id),  # type: ignore[attr-defined]
+        wallet.replace_locations(issued.id, []),  # type: ignore[attr-defined]
+    ):
+        assert (seen.template, seen.external_id, seen.fields) == (
+            "coffee-card",
+            "M-1001",
+            {"points": 90, "joined": date(2026, 1, 2)},
+        )
+        assert seen.holder is not None and seen.holder.name == "Ada Lovelace"

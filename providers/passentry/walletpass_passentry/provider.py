@@ -719,7 +719,7 @@ class PassEntryProvider(PassEntryEvents):
         with self._guard(action.value):
             checked = self._check_id(pass_id)
             response = self.send(self._action_request(checked, action), action.value)
-            return self.parse(self._issued, response)
+            return self.present(self.parse(self._issued, response))
 
     def download_pkpass(self, pass_id: str) -> bytes:
         """The Apple ``.pkpass`` file, to deliver without PassEntry's download page.
@@ -778,7 +778,7 @@ class PassEntryProvider(PassEntryEvents):
     def _replace(self, pass_id: str, operation: str, **change: Any) -> IssuedPass:
         with self._guard(operation):
             checked, prepared = self.prepare_update(pass_id, PassUpdate(**change))
-            return self.execute_update(checked, prepared)
+            return self.present(self.execute_update(checked, prepared))
 
 
 def _decode_pkpass(value: Any) -> bytes | None:
