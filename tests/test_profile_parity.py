@@ -42,6 +42,16 @@ GAPS: dict[tuple[str, str], str] = {
         "Pass2U update answers status unknown with no kind or holder for a pass whose state the "
         "call tells"
     ),
+    ("pass2u", "top_up"): (
+        "Pass2U's update answer carries neither voided nor the fields the update did not set: "
+        "status unknown, no member number or holder (get() reads them); the profile answers the "
+        "whole pass"
+    ),
+    ("pass2u", "top_up_quietly"): (
+        "Pass2U's update answer carries neither voided nor the fields the update did not set: "
+        "status unknown, no member number or holder (get() reads them); the profile answers the "
+        "whole pass"
+    ),
     ("livepasses", "use_card"): (
         "the profile does not count loyalty stamps: Livepasses answers a stamp with amount 1 and "
         "the stamp count as remaining"
@@ -51,8 +61,7 @@ GAPS: dict[tuple[str, str], str] = {
         "as external_id"
     ),
     ("livepasses", "get_ticket"): (
-        "Livepasses get reports no kind; the profile does not generate Livepasses' confirmation "
-        "code (external_id)"
+        "the profile does not generate Livepasses' confirmation code (external_id)"
     ),
     ("livepasses", "spend_on_ticket"): (
         "the profile refuses an amount on a used ticket with AlreadyRedeemed; Livepasses refuses "

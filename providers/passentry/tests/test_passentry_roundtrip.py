@@ -22,6 +22,8 @@ from walletpass_passentry.limits import PassType
 import walletpass
 from walletpass import (
     AlreadyRedeemed,
+    Balance,
+    BusinessRuleError,
     Holder,
     InvalidResponse,
     Pass,
@@ -184,11 +186,8 @@ def test_the_ticket_is_scanned_once(shop: tuple[Provider, PassEntryEmulator]) ->
 
 def test_refusals_come_before_anything_is_sent(shop: tuple[Provider, PassEntryEmulator]) -> None:
     wallet, emulator = shop
-    issued = wallet.create(card())
+    wallet.create(card())
     before = len(emulator.journal)
-    with pytest.raises(UnsupportedFeature, match="balance") as caught:
-        wallet.redeem(issued.id, amount=5)
-    assert list(caught.value.features) == ["balance"]
     with pytest.raises(ValidationError) as invalid:
         wallet.create(card().model_copy(update={"fields": {"points": "ninety"}}))
     assert "fields.points" in invalid.value.fields
@@ -197,6 +196,30 @@ def test_refusals_come_before_anything_is_sent(shop: tuple[Provider, PassEntryEm
         wallet.create(card().model_copy(update={"fields": {"fullName": "Someone Else"}}))
     assert "holder_name_field" in str(both.value)
     assert len(emulator.journal) == before
+
+
+def test_points_are_spent_from_the_loyalty_balance(
+    shop: tuple[Provider, PassEntryEmulator],
+) -> None:
+    wallet, emulator = shop
+    issued = wallet.create(card().model_copy(update={"balance": Balance(amount=90)}))
+    assert issued.balance == Balance(amount=90)
+    spent = wallet.redeem(issued.id, amount=5)
+    assert (spent.status, spent.amount, spent.remaining) == (
+        PassStatus.ACTIVE,
+        Decimal(5),
+        Decimal(85),
+    )
+    assert emulator.journal.last().json() == {"balance": -5}
+    read = wallet.get(issued.id)
+    # The pass stays as it was; its resource carries no balance (loyalty_balance() reads it).
+    assert (read.status, read.balance) == (PassStatus.ISSUED, None)
+    assert wallet.loyalty_balance(issued.id) == 85  # type: ignore[attr-defined]
+    # Points kept only in a template field are not the loyalty balance: nothing to spend.
+    plain = wallet.create(card("M-2"))
+    with pytest.raises(BusinessRuleError, match="holds 0 points") as caught:
+        wallet.redeem(plain.id, amount=5)
+    assert caught.value.code == "INSUFFICIENT_BALANCE"
 
 
 def test_two_templates_naming_the_holder_field_differently(

@@ -36,6 +36,7 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.model import (
+    Balance,
     Beacon,
     IssuedPass,
     Location,
@@ -227,8 +228,9 @@ CAPABILITIES = Capabilities(
         Capability.BALANCE: native(
             "whole loyalty points, no currency, on store-card (loyalty) templates: PATCH "
             "/api/v1/loyalty/{id} {overrideBalance} right after the create (a failure nullifies "
-            "the new pass, so none is left without its balance) and on update; "
-            "loyalty_balance() reads it",
+            "the new pass, so none is left without its balance) and on update; create and "
+            "update report it in IssuedPass.balance; get() and list() leave it out (the pass "
+            "resource carries no balance): loyalty_balance() reads it",
             inferred=loyalty.INFERRED,
         ),
         Capability.TIER: none("no tier attribute: use a template field"),
@@ -328,8 +330,13 @@ class PassEntryProvider(PassEntryEvents):
     name: ClassVar[str] = "passentry"
     #: Redeeming deactivates the pass (read back as voided); template field values are text
     #: (PassEntry API: pass content values are strings).
+    #: Spending points leaves the pass's status as it was, and a pass resource carries no loyalty
+    #: balance (API v1, Show pass: no balance attribute; GET /api/v1/loyalty/{id} has it).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
-        redeemed_status=PassStatus.VOIDED, text_values=True
+        redeemed_status=PassStatus.VOIDED,
+        text_values=True,
+        used_status=None,
+        unread_on_get=frozenset({"balance"}),
     )
     Settings: ClassVar[type[ProviderSettings]] = PassEntrySettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -456,7 +463,7 @@ class PassEntryProvider(PassEntryEvents):
             except WalletPassError:
                 exc.outcome_unknown = True
             raise
-        return issued.model_copy(update={"meta": {**issued.meta, "balance": balance}})
+        return _with_balance(issued, balance)
 
     def _issued(self, response: VendorResponse, kind: PassKind | None = None) -> IssuedPass:
         return payloads.issued_from_resource(
@@ -518,7 +525,7 @@ class PassEntryProvider(PassEntryEvents):
         balance = self.parse(loyalty.balance_of, response)
         if issued is None:
             issued = self._issued(response)
-        return issued.model_copy(update={"meta": {**issued.meta, "balance": balance}})
+        return _with_balance(issued, balance)
 
     # -- redeem (emulated) and delete ---------------------------------------------------------
 
@@ -779,6 +786,13 @@ class PassEntryProvider(PassEntryEvents):
         with self._guard(operation):
             checked, prepared = self.prepare_update(pass_id, PassUpdate(**change))
             return self.present(self.execute_update(checked, prepared))
+
+
+def _with_balance(issued: IssuedPass, points: Decimal) -> IssuedPass:
+    """``issued`` with the loyalty balance PassEntry just answered (``meta.loyalty.balance``)."""
+    return issued.model_copy(
+        update={"balance": Balance(amount=points), "meta": {**issued.meta, "balance": points}}
+    )
 
 
 def _decode_pkpass(value: Any) -> bytes | None:
