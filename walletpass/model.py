@@ -10,13 +10,12 @@ live in that vendor's ``limits`` module.
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterator, Mapping
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, ClassVar, Self
 from uuid import UUID
 
 from pydantic import (
@@ -41,6 +40,7 @@ from walletpass.errors import FieldProblem, ValidationError
 from walletpass.messages import describe, pattern, problems_from_pydantic
 from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
 from walletpass.nfc import public_key_problem
+from walletpass.values import check_wire_value
 
 __all__ = [
     "Balance",
@@ -84,30 +84,47 @@ class NeutralModel(BaseModel):
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
+    #: Content that is sent to vendors: every value is checked for what their JSON can carry
+    #: (see :mod:`walletpass.values`), before conversion and again after it.
+    _sent_to_vendors: ClassVar[bool] = False
+
     def __init__(self, /, **data: Any) -> None:
+        if self._sent_to_vendors:
+            check_wire_value(data, "")
         try:
             super().__init__(**data)
         except PydanticValidationError as exc:
             raise validation_error_from_pydantic(exc, model=type(self)) from None
+        if self._sent_to_vendors:
+            check_wire_value(self, "")
 
     # Our __init__ only translates errors; tell pydantic it need not route validation through it.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:
+        if cls._sent_to_vendors and isinstance(obj, Mapping | BaseModel):
+            # Before pydantic sees it: a union member may try to expand a huge decimal to an int.
+            check_wire_value(obj, "")
         try:
-            return super().model_validate(obj, *args, **kwargs)
+            validated = super().model_validate(obj, *args, **kwargs)
         except PydanticValidationError as exc:
             raise validation_error_from_pydantic(exc, model=cls) from None
+        if cls._sent_to_vendors:
+            check_wire_value(validated, "")  # text converted to numbers or dates by the model
+        return validated
 
     @classmethod
     def model_validate_json(
         cls, json_data: str | bytes | bytearray, *args: Any, **kwargs: Any
     ) -> Self:
         try:
-            return super().model_validate_json(json_data, *args, **kwargs)
+            validated = super().model_validate_json(json_data, *args, **kwargs)
         except PydanticValidationError as exc:
             raise validation_error_from_pydantic(exc, model=cls) from None
+        if cls._sent_to_vendors:
+            check_wire_value(validated, "")
+        return validated
 
 
 class PassKind(StrEnum):
@@ -468,12 +485,20 @@ class Event(NeutralModel):
             raise ValueError("duration must be positive")
         return value
 
+    @model_validator(mode="after")
+    def _ends(self) -> Self:
+        # Vendors given a start and a duration compute (or are sent) the end: it must exist.
+        if self.starts_at is not None and self.duration is not None:
+            try:
+                self.starts_at.astimezone(UTC) + self.duration
+            except OverflowError:
+                raise ValueError("the event would end after the year 9999") from None
+        return self
+
 
 def _field_scalar_check(value: Any) -> Any:
     if isinstance(value, datetime):
         _require_aware(value)
-    if isinstance(value, float) and math.isnan(value):  # NaN never round-trips through JSON
-        raise ValueError("NaN is not a valid field value")
     return value
 
 
@@ -547,6 +572,7 @@ class _PassContent(NeutralModel):
     """Fields shared by a new pass and by an update."""
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
+    _sent_to_vendors: ClassVar[bool] = True
 
     holder: Holder | None = None
     fields: dict[FieldKey, FieldValue] | None = None

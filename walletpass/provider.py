@@ -88,6 +88,7 @@ from walletpass.transport import (
     default_user_agent,
     network_proxy,
 )
+from walletpass.values import check_wire_value, number_problem, wire_problems
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
@@ -694,6 +695,7 @@ class Provider(EventOperations):
                 )
             if options is not None and not isinstance(options, Mapping):
                 raise ValidationError.from_problems([FieldProblem("options", "must be a mapping")])
+            check_wire_value(options, "options")
             result = self.execute_redeem(checked, value, dict(options or {}))
             return neutral_redemption(result, value)
 
@@ -855,7 +857,11 @@ class Provider(EventOperations):
             raise ValidationError.from_problems(
                 [FieldProblem("amount", "must be a number")]
             ) from None
-        if not value.is_finite() or value <= 0:
+        # The size first: comparing or converting a decimal like 1e999999999 can take minutes.
+        too_big = number_problem(amount if isinstance(amount, int) else value)
+        if too_big is not None:
+            raise ValidationError.from_problems([FieldProblem("amount", too_big)])
+        if value <= 0:
             raise ValidationError.from_problems(
                 [FieldProblem("amount", "must be a positive number")]
             )
@@ -884,6 +890,8 @@ class Provider(EventOperations):
             problems.append(FieldProblem("page_size", "must be an integer from 1 to 1000"))
         if extra is not None and not isinstance(extra, Mapping):
             problems.append(FieldProblem("extra", "must be a mapping"))
+        elif extra is not None:
+            problems.extend(wire_problems(extra, "extra"))
         if problems:
             raise ValidationError.from_problems(problems)
         alias = self.settings.templates.get(template) if template else None

@@ -1,0 +1,171 @@
+"""What a vendor's JSON body can carry: the one check every outgoing value goes through.
+
+The model's field rules say what a value *means*; this module says whether it can be *sent*.
+Every vendor speaks UTF-8 JSON, so:
+
+* text must be valid Unicode: a lone surrogate (``"A\\ud800"``, which Python strings allow but
+  UTF-8 cannot encode) is refused;
+* numbers must be finite and fit the JSON number the vendors parse: an IEEE-754 double (Pass2U
+  documents its numbers as ``double``), so a magnitude beyond about 1.8e308, or a non-zero one
+  below about 4.9e-324, cannot travel; integers must fit in a signed 64-bit integer, the widest
+  integer JSON parsers read as an integer (*inferred*: no vendor documents its integer width);
+* a decimal's size is judged from its exponent alone, before any conversion, so
+  ``Decimal("1e999999999")`` is refused at once instead of being expanded to a billion digits;
+* a datetime must still be a datetime once converted to UTC (Livepasses and PassEntry take UTC
+  timestamps): ``9999-12-31T23:00-05:00`` is after the last instant Python can represent;
+* nesting is at most :data:`MAX_DEPTH` levels, and a container that contains itself is refused
+  (*inferred*: .NET's JSON reader stops at 64 levels by default).
+
+:func:`wire_problems` walks a value once (linear in its size), and names each bad part by its
+dotted path (``fields.memberName``, ``extra.lines.3``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator, Mapping
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from pydantic import BaseModel
+
+from walletpass.errors import FieldProblem, ValidationError
+
+__all__ = [
+    "MAX_DEPTH",
+    "MAX_INTEGER",
+    "check_wire_value",
+    "number_problem",
+    "text_problem",
+    "wire_problems",
+]
+
+#: Deepest nesting of mappings and lists in a value (the ``extra`` escape hatch, field maps).
+MAX_DEPTH = 64
+#: Integers are sent as JSON integers; vendors read at most signed 64 bits.
+MAX_INTEGER = 2**63 - 1
+#: The largest and smallest positive magnitudes an IEEE-754 double holds.
+_MAX_DOUBLE = Decimal("1.7976931348623157e308")
+_MIN_DOUBLE = Decimal("4.9406564584124654e-324")
+#: Exponents outside this window are refused before any comparison that could expand them.
+_MAX_EXPONENT = 309
+_MIN_EXPONENT = -325
+
+
+def text_problem(text: str) -> str | None:
+    """Why ``text`` cannot be sent as UTF-8, or ``None``."""
+    if text.isascii():
+        return None
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        return (
+            f"contains an unpaired surrogate (U+{ord(text[exc.start]):04X}) at position "
+            f"{exc.start}, which cannot be sent as UTF-8"
+        )
+    return None
+
+
+def number_problem(value: int | float | Decimal) -> str | None:
+    """Why ``value`` cannot be sent as a JSON number, or ``None`` (never expands ``value``)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        # bit_length() reads the size without converting a huge integer to text.
+        if value.bit_length() > 63 and value != -(2**63):
+            return f"is outside the signed 64-bit range (±{MAX_INTEGER}) a JSON integer can carry"
+        return None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "must be a finite number"
+    if not value.is_finite():
+        return "must be a finite number"
+    if value.is_zero():
+        return None
+    # adjusted() is the exponent of the leading digit: computed from the exponent and the digit
+    # count, with no arithmetic on the value itself.
+    exponent = value.adjusted()
+    if exponent > _MAX_EXPONENT or exponent < _MIN_EXPONENT:
+        return "is too large or too small for the JSON number (a double) vendors read"
+    magnitude = abs(value)
+    if magnitude > _MAX_DOUBLE or magnitude < _MIN_DOUBLE:
+        return "is too large or too small for the JSON number (a double) vendors read"
+    return None
+
+
+def _datetime_problem(value: datetime) -> str | None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        return None  # the model's own rule (timezone-aware) reports it
+    try:
+        value.astimezone(UTC)
+    except OverflowError:
+        return "is outside the datetimes that can be written in UTC (year 1 to 9999)"
+    return None
+
+
+def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
+    if isinstance(value, BaseModel):
+        return ((name, getattr(value, name)) for name in type(value).model_fields)
+    if isinstance(value, Mapping):
+        return iter(value.items())
+    if isinstance(value, list | tuple):
+        return ((str(i), item) for i, item in enumerate(value))
+    return None
+
+
+def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
+    """Every part of ``value`` a vendor's JSON body cannot carry, each under its dotted path.
+
+    ``value`` may be a mapping, a list, a walletpass model or a scalar; other objects are left
+    to the model's type rules. Runs in time linear in the size of ``value``.
+    """
+    problems: list[FieldProblem] = []
+    # An explicit stack instead of recursion: a hostile, deeply nested value cannot exhaust
+    # Python's recursion limit here. Each entry: (path, value, depth, ids of its ancestors).
+    stack: list[tuple[str, Any, int, frozenset[int]]] = [(location, value, 0, frozenset())]
+    while stack:
+        where, item, depth, ancestors = stack.pop()
+        problem = _scalar_problem(item)
+        if problem is not None:
+            problems.append(FieldProblem(where or "value", problem))
+            continue
+        children = _children(item)
+        if children is None:
+            continue
+        if id(item) in ancestors:
+            problems.append(FieldProblem(where or "value", "contains itself"))
+            continue
+        if depth >= MAX_DEPTH:
+            problems.append(FieldProblem(where or "value", f"nests deeper than {MAX_DEPTH} levels"))
+            continue
+        inner = ancestors | {id(item)}
+        pending = []
+        for key, child in children:
+            if isinstance(key, str) and (why := text_problem(key)) is not None:
+                problems.append(FieldProblem(f"{where}.{key!a}" if where else ascii(key), why))
+                continue
+            path = f"{where}.{key}" if where else str(key)
+            pending.append((path, child, depth + 1, inner))
+        stack.extend(reversed(pending))
+    return problems
+
+
+def _scalar_problem(item: Any) -> str | None:
+    if isinstance(item, str):
+        return text_problem(item)
+    if isinstance(item, int | float | Decimal):
+        return number_problem(item)
+    if isinstance(item, datetime):
+        return _datetime_problem(item)
+    if isinstance(item, date | timedelta):
+        return None
+    return None
+
+
+def check_wire_value(value: Any, location: str, **context: Any) -> None:
+    """Raise :class:`~walletpass.errors.ValidationError` naming every unsendable part of
+    ``value`` (see :func:`wire_problems`); ``context`` (``provider``, ``operation``) is passed
+    to the error."""
+    problems = wire_problems(value, location)
+    if problems:
+        raise ValidationError.from_problems(problems, **context)
