@@ -11,6 +11,7 @@ an application's tests fail where that vendor would.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import secrets
 import sqlite3
@@ -134,7 +135,9 @@ class _Store:
             raise ConfigurationError(
                 f"the fake provider cannot keep passes in path {path!r}: {exc}", provider="fake"
             ) from None
-        self._lock = threading.Lock()
+        # Reentrant: a state change holds it across its read and its write (see atomic()).
+        self._lock = threading.RLock()
+        self._in_transaction = False
 
     @staticmethod
     def _open(path: str | None) -> sqlite3.Connection:
@@ -157,36 +160,52 @@ class _Store:
         with self._lock:
             self._conn.close()
 
-    def insert(self, issued: IssuedPass) -> None:
+    @contextlib.contextmanager
+    def atomic(self) -> Iterator[None]:
+        """One transaction around a read-decide-write: what is read inside cannot change
+        before what is written inside, in this process (the lock) or another sharing the file
+        (``BEGIN IMMEDIATE`` takes SQLite's write lock before the read). An exception writes
+        nothing. So two concurrent redeems of one pass make one redemption, as at a vendor."""
         with self._lock:
+            if self._in_transaction:  # already inside one: part of it
+                yield
+                return
             self._conn.execute("BEGIN IMMEDIATE")
+            self._in_transaction = True
             try:
-                if issued.external_id is not None:
-                    row = self._conn.execute(
-                        "SELECT id FROM passes WHERE external_id = ? AND status != ?",
-                        (issued.external_id, PassStatus.DELETED.value),
-                    ).fetchone()
-                    if row is not None:
-                        raise Conflict(
-                            f"a live pass with external id {issued.external_id!r} already exists "
-                            f"({row[0]})",
-                            code="DUPLICATE_EXTERNAL_ID",
-                        )
-                self._conn.execute(
-                    "INSERT INTO passes (id, template, status, external_id, data)"
-                    " VALUES (?, ?, ?, ?, ?)",
-                    (
-                        issued.id,
-                        issued.template or "",
-                        issued.status.value,
-                        issued.external_id,
-                        issued.model_dump_json(),
-                    ),
-                )
-                self._conn.execute("COMMIT")
+                yield
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._in_transaction = False
+
+    def insert(self, issued: IssuedPass) -> None:
+        with self.atomic():
+            if issued.external_id is not None:
+                row = self._conn.execute(
+                    "SELECT id FROM passes WHERE external_id = ? AND status != ?",
+                    (issued.external_id, PassStatus.DELETED.value),
+                ).fetchone()
+                if row is not None:
+                    raise Conflict(
+                        f"a live pass with external id {issued.external_id!r} already exists "
+                        f"({row[0]})",
+                        code="DUPLICATE_EXTERNAL_ID",
+                    )
+            self._conn.execute(
+                "INSERT INTO passes (id, template, status, external_id, data)"
+                " VALUES (?, ?, ?, ?, ?)",
+                (
+                    issued.id,
+                    issued.template or "",
+                    issued.status.value,
+                    issued.external_id,
+                    issued.model_dump_json(),
+                ),
+            )
 
     def get(self, pass_id: str) -> IssuedPass | None:
         with self._lock:
@@ -538,7 +557,9 @@ class FakeProvider(Provider):
 
     def execute_get(self, pass_id: str) -> IssuedPass:
         self._enter("get", {"pass_id": pass_id})
-        return self.behaviour.answer(self._with_expiry(self._load(pass_id)), read=True)
+        with self._store.atomic():  # the expiry it records never overwrites a redemption
+            issued = self._with_expiry(self._load(pass_id))
+        return self.behaviour.answer(issued, read=True)
 
     def _with_expiry(self, issued: IssuedPass) -> IssuedPass:
         if (
@@ -553,7 +574,13 @@ class FakeProvider(Provider):
     def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
         params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
         self._enter("update", params)
-        current = self._load_live(pass_id)
+        with self._store.atomic():  # no concurrent update is lost between read and write
+            updated = self._updated(self._load_live(pass_id), change)
+            self._store.replace(updated)
+        return self.behaviour.answer(updated, read=False)
+
+    @staticmethod
+    def _updated(current: IssuedPass, change: PassUpdate) -> IssuedPass:
         raw = dict(current.raw or {})
         changes: dict[str, Any] = {}
         for name, value in change.changed().items():
@@ -577,7 +604,7 @@ class FakeProvider(Provider):
         if change.message is not None:
             meta["last_message"] = change.message
             meta["notified"] = change.notify is not False
-        updated = current.model_copy(
+        return current.model_copy(
             update={
                 **changes,
                 "updated_at": _now(),
@@ -586,8 +613,6 @@ class FakeProvider(Provider):
                 "raw": raw,
             }
         )
-        self._store.replace(updated)
-        return self.behaviour.answer(updated, read=False)
 
     def execute_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
@@ -598,6 +623,10 @@ class FakeProvider(Provider):
         if options:
             params["options"] = dict(options)
         self._enter("redeem", params)
+        with self._store.atomic():  # the status (or balance) read is the one written over
+            return self._redeemed(pass_id, amount, params)
+
+    def _redeemed(self, pass_id: str, amount: Decimal | None, params: dict[str, Any]) -> Redemption:
         current = self._with_expiry(self._load_live(pass_id))
         if current.status in (
             PassStatus.REDEEMED,
@@ -716,11 +745,12 @@ class FakeProvider(Provider):
 
     def execute_delete(self, pass_id: str) -> None:
         self._enter("delete", {"pass_id": pass_id})
-        current = self._load(pass_id)
-        if current.status is not PassStatus.DELETED:
-            self._store.replace(
-                current.model_copy(update={"status": PassStatus.DELETED, "updated_at": _now()})
-            )
+        with self._store.atomic():
+            current = self._load(pass_id)
+            if current.status is not PassStatus.DELETED:
+                self._store.replace(
+                    current.model_copy(update={"status": PassStatus.DELETED, "updated_at": _now()})
+                )
 
     def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
         params = {
