@@ -36,6 +36,7 @@ from walletpass.journal import (
     item_key,
 )
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
+from walletpass.outcomes import unreconciled
 from walletpass.redaction import scrub_exception
 
 if TYPE_CHECKING:
@@ -248,8 +249,11 @@ class _Runner:
                 found = self.provider.find_by_external_id(new_pass)
             except UnsupportedOperation:
                 pass
-            except WalletPassError as exc:
-                return BulkItem(index=index, external_id=ext, error=_as_error(exc, self.provider))
+            except Exception as exc:
+                # The journal keeps the item unknown (nothing is written): the next run asks again.
+                error = unreconciled(why, exc, provider=self.provider.name, subject=new_pass)
+                error.__cause__ = exc if isinstance(exc, WalletPassError) else scrub_exception(exc)
+                return BulkItem(index=index, external_id=ext, error=error)
             else:
                 if found is None and not entry.batched:
                     return None

@@ -76,6 +76,20 @@ class WalletPassError(Exception):
         self.retry_after = retry_after
         self.outcome_unknown = outcome_unknown
 
+    @property
+    def retryable(self) -> bool:
+        """Whether the same call may succeed if repeated later.
+
+        Never true while ``outcome_unknown`` is: the first attempt may have taken effect, so a
+        blind repeat could act twice (issue a second pass). Reconcile first (a bulk journal
+        re-run looks the pass up), then decide.
+        """
+        return self._retryable and not self.outcome_unknown
+
+    @retryable.setter
+    def retryable(self, value: bool) -> None:
+        self._retryable = bool(value)
+
     def __str__(self) -> str:
         prefix = f"request {self.request_id}: " if self.request_id else ""
         where = ""

@@ -65,6 +65,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
+from walletpass.outcomes import unreconciled
 from walletpass.ratelimit import build_limiter
 from walletpass.redaction import scrub_exception
 from walletpass.retry import GATEWAY_STATUSES, RetryPolicy, Safety, parse_retry_after
@@ -616,6 +617,13 @@ class Provider(EventOperations):
         return error_cls(message, **kwargs)
 
     def _send_recoverable(self, request: VendorRequest, new_pass: Pass) -> IssuedPass:
+        """Send a create that may be repeated once the vendor says it does not have the pass.
+
+        After an answer that leaves the outcome unknown the pass is looked up by external id:
+        found, it is the result; absent, the create is sent again. A lookup that fails leaves
+        the outcome unknown: :class:`OutcomeUnknown` (never retryable), so neither the caller
+        nor a bulk journal treats a pass the vendor may hold as "not sent".
+        """
         last: WalletPassError | None = None
         for _ in range(self.settings.max_retries + 1):
             try:
@@ -624,9 +632,14 @@ class Provider(EventOperations):
                 if not exc.outcome_unknown:
                     raise
                 last = exc
+            try:
                 found = self.find_by_external_id(new_pass)
-                if found is not None:
-                    return found
+            except Exception as lookup:
+                raise unreconciled(last, lookup, provider=self.name, subject=new_pass) from (
+                    lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
+                )
+            if found is not None:
+                return found
         assert last is not None
         raise last
 

@@ -11,7 +11,8 @@ import time
 import pytest
 
 from walletpass import Pass
-from walletpass.errors import InvalidResponse, ProviderUnavailable
+from walletpass.errors import InvalidResponse, OutcomeUnknown, ProviderUnavailable
+from walletpass.journal import BulkJournal, JournalState
 from walletpass.testing.emulator import Fault
 
 READ_TIMEOUT = 0.5
@@ -105,3 +106,39 @@ def test_unreadable_success_without_extid_is_an_unknown_outcome(connect, emulato
         wallet.create(Pass(template=tpl["generic"]))
     assert caught.value.outcome_unknown
     assert len(emulator.live_passes()) == 1  # it was made; only a human can match it now
+
+
+def test_a_failed_lookup_after_a_lost_answer_is_outcome_unknown_and_a_rerun_reconciles(
+    connect, emulator, tpl, tmp_path
+) -> None:
+    """Issue 15, case 6: the answer is lost after the pass was stored and the lookup gets 503.
+
+    The call says the outcome is unknown (never "retryable"), the journal records it as unknown,
+    and a re-run finds the pass instead of ending on the vendor's duplicate-extId refusal.
+    """
+    wallet = connect(max_retries=0)
+    emulator.inject(Fault.reset_after(), method="POST", path="/api/v1/passes")
+    emulator.inject(Fault.respond(503, {"errors": ["busy"]}), method="GET", times=5)
+    with pytest.raises(OutcomeUnknown) as caught:
+        wallet.create(Pass(template=tpl["generic"], external_id="order-2001"))
+    assert (caught.value.outcome_unknown, caught.value.retryable) == (True, False)
+    assert len(emulator.live_passes()) == 1
+
+    journal = tmp_path / "run.db"
+    emulator.clear_faults()
+    emulator.inject(Fault.reset_after(), method="POST", path="/api/v1/passes")
+    emulator.inject(Fault.respond(503, {"errors": ["busy"]}), method="GET", times=5)
+    first = wallet.create_many(
+        [Pass(template=tpl["generic"], external_id="order-2002")], journal=journal
+    )
+    assert first.items[0].error.outcome_unknown and not first.items[0].error.retryable
+    with BulkJournal(journal, provider="passentry") as book:
+        assert book.counts()[JournalState.UNKNOWN] == 1
+
+    emulator.clear_faults()
+    second = wallet.create_many(
+        [Pass(template=tpl["generic"], external_id="order-2002")], journal=journal
+    )
+    assert second.items[0].ok and second.items[0].skipped
+    assert len(emulator.live_passes()) == 2
+    assert len(emulator.journal.find("POST", "/api/v1/passes")) == 2  # never sent again

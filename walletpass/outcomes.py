@@ -1,0 +1,55 @@
+"""When a write may have taken effect and walletpass could not find out: one error for it.
+
+A create whose answer was lost (a connection reset after the vendor acted, a gateway error, an
+unreadable success) is reconciled by looking the pass up. When that lookup itself fails, nobody
+knows whether the pass exists. Reporting the lookup's own error (a retryable
+``ProviderUnavailable``, say) would invite a blind retry that issues the pass twice, so both the
+single-call path (:meth:`walletpass.provider.Provider.create`) and a bulk journal's reconciling
+re-run raise :class:`~walletpass.errors.OutcomeUnknown` instead: ``outcome_unknown`` true,
+``retryable`` false, the lookup's error chained as its cause.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from walletpass.errors import OutcomeUnknown, WalletPassError
+
+__all__ = ["unreconciled"]
+
+
+def _describe(error: BaseException) -> str:
+    if isinstance(error, WalletPassError):
+        return f"{type(error).__name__}: {error.message}"
+    return f"unexpected {type(error).__name__}"
+
+
+def unreconciled(
+    sent: BaseException | str,
+    lookup: BaseException,
+    *,
+    provider: str,
+    subject: Any = None,
+    operation: str = "create",
+) -> OutcomeUnknown:
+    """The error for a write that may have taken effect when the lookup meant to tell failed.
+
+    ``sent``: the send's error (or a description of why its outcome is unknown); ``lookup``:
+    what the lookup raised; ``subject``: the pass (its external id is named).
+    """
+    what = sent if isinstance(sent, str) else _describe(sent)
+    ext = getattr(subject, "external_id", None)
+    named = f" with external id {ext!r}" if ext else ""
+    status = getattr(sent, "status", None)
+    request_id = getattr(sent, "request_id", None)
+    return OutcomeUnknown(
+        f"the {operation} of a pass{named} may have taken effect ({what}), and looking it up "
+        f"failed ({_describe(lookup)}): it was not sent again, to avoid a duplicate; check the "
+        "vendor (a bulk journal re-run looks it up again) before sending it again",
+        provider=provider,
+        operation=operation,
+        status=status,
+        request_id=request_id,
+        outcome_unknown=True,
+        retryable=False,
+    )
