@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -22,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from walletpass import errors as _errors
 from walletpass.errors import (
     FieldProblem,
+    JournalError,
     OutcomeUnknown,
     UnsupportedOperation,
     ValidationError,
@@ -43,6 +45,9 @@ if TYPE_CHECKING:
     from walletpass.provider import Provider
 
 __all__ = ["BulkProgress", "run_create_many"]
+
+#: Marks a stop caused by failing to deliver results (their later outcomes go to ``unrecorded``).
+_DELIVERY_FAILED: tuple[Any, ...] = ("delivery failed",)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +77,11 @@ class _Tally:
         self._on_progress = on_progress
         self._on_item = on_item
         self._keep = keep
+
+    def result(self) -> BulkResult:
+        return BulkResult(
+            items=self.items, counts=(self.done, self.succeeded, self.failed, self.skipped)
+        )
 
     def record(self, item: BulkItem) -> None:
         if item.issued is not None and self._present is not None:
@@ -171,18 +181,40 @@ def run_create_many(
     tally = _Tally(on_progress, on_item, keep_items, present=provider.present)
     runner = _Runner(provider, book)
     try:
-        source = enumerate(passes, first_index)
-        if provider.native_batch_size:
-            runner.run_batches(source, provider.native_batch_size, tally)
-        else:
-            runner.run_concurrent(source, concurrency, tally)
+        # A journal offering claim_run() (BulkJournal) is held by this run alone; one shared by
+        # several workers on purpose (the PostgreSQL journal) has none and claims per item.
+        claim_run = getattr(book, "claim_run", None)
+        with claim_run() if claim_run is not None else contextlib.nullcontext():
+            source = enumerate(passes, first_index)
+            if provider.native_batch_size:
+                runner.run_batches(source, provider.native_batch_size, tally)
+            else:
+                runner.run_concurrent(source, concurrency, tally)
+            if runner.stopped is not None:
+                raise runner.stop_error(source, tally)
     finally:
         if owned and book is not None:
             book.close()
-    return BulkResult(
-        items=tally.items,
-        counts=(tally.done, tally.succeeded, tally.failed, tally.skipped),
-    )
+    return tally.result()
+
+
+def describe_positions(
+    positions: Sequence[int], rest_from: int | None, noun: str, *, base: int = 0
+) -> str:
+    """``[4, 6, 7, 8]`` + ``9`` -> ``"4, every item from 6 on"`` (numbers shifted by ``base``)."""
+    spans: list[list[int]] = []
+    for position in sorted(positions):
+        if spans and position == spans[-1][1] + 1:
+            spans[-1][1] = position
+        else:
+            spans.append([position, position])
+    tail = rest_from
+    if tail is not None and spans and spans[-1][1] + 1 == tail:
+        tail = spans.pop()[0]
+    parts = [f"{a + base}" if a == b else f"{a + base}-{b + base}" for a, b in spans]
+    if tail is not None:
+        parts.append(f"every {noun} from {tail + base} on")
+    return ", ".join(parts)
 
 
 def _item(index: int, external_id: str | None, outcome: IssuedPass | WalletPassError) -> BulkItem:
@@ -214,6 +246,53 @@ class _Runner:
     def __init__(self, provider: Provider, journal: Journal | None) -> None:
         self.provider = provider
         self.journal = journal
+        #: Set when recording outcomes failed (journal or results I/O): nothing more is sent.
+        self.stopped: JournalError | None = None
+        self.not_attempted: list[int] = []
+        self.unrecorded: list[BulkItem] = []
+        self._stop_lock = threading.Lock()
+
+    # -- stopping --------------------------------------------------------------------------
+
+    def halt(self, error: JournalError) -> None:
+        with self._stop_lock:
+            if self.stopped is None:
+                self.stopped = error
+
+    def deliver(self, tally: _Tally, item: BulkItem | None, index: int) -> None:
+        """Hand a settled item on, in input order; ``None``: it was never sent."""
+        if item is None:
+            self.not_attempted.append(index)
+            return
+        if self.stopped is not None and self.stopped.unrecorded is _DELIVERY_FAILED:
+            self.unrecorded.append(item)
+            return
+        try:
+            tally.record(item)
+        except JournalError as exc:  # the results could not be written (e.g. a full disk)
+            exc.unrecorded = _DELIVERY_FAILED
+            self.halt(exc)
+            if self.stopped is not exc:  # an earlier journal error stopped the run first
+                self.stopped.unrecorded = _DELIVERY_FAILED  # type: ignore[union-attr]
+            self.unrecorded.append(item)
+
+    def stop_error(self, source: Iterator[tuple[int, Any]], tally: _Tally) -> JournalError:
+        """The error that stopped the run, saying which items were not attempted."""
+        error = self.stopped
+        assert error is not None
+        unread = next(source, None)
+        error.not_attempted = tuple(self.not_attempted)
+        error.not_attempted_from = unread[0] if unread is not None else None
+        error.unrecorded = tuple(self.unrecorded)
+        error.result = tally.result()
+        listed = describe_positions(self.not_attempted, error.not_attempted_from, "item")
+        error.message += (
+            f"; the run stopped: not attempted (input positions from 0): {listed}"
+            if listed
+            else "; the run stopped after its last item"
+        )
+        error.args = (error.message,)
+        return error
 
     # -- journal protocol ------------------------------------------------------------------
 
@@ -290,15 +369,20 @@ class _Runner:
     def finish(self, index: int, new_pass: Pass, outcome: IssuedPass | WalletPassError) -> BulkItem:
         if self.journal is not None:
             key = item_key(index, new_pass.external_id)
-            if isinstance(outcome, IssuedPass):
-                self.journal.succeed(key, outcome)
-            else:
-                self.journal.fail(
-                    key,
-                    outcome,
-                    retryable=outcome.retryable,
-                    outcome_unknown=outcome.outcome_unknown,
-                )
+            try:
+                if isinstance(outcome, IssuedPass):
+                    self.journal.succeed(key, outcome)
+                else:
+                    self.journal.fail(
+                        key,
+                        outcome,
+                        retryable=outcome.retryable,
+                        outcome_unknown=outcome.outcome_unknown,
+                    )
+            except JournalError as exc:
+                # The outcome happened; it is still reported. The journal keeps the item in
+                # flight, so a re-run looks it up instead of sending it again.
+                self.halt(exc)
         return _item(index, new_pass.external_id, outcome)
 
     def claim(self, index: int, new_pass: Pass) -> contextlib.AbstractContextManager[None]:
@@ -307,10 +391,16 @@ class _Runner:
             return contextlib.nullcontext()
         return self.journal.claim(item_key(index, new_pass.external_id))
 
-    def issue_one(self, index: int, new_pass: Pass) -> BulkItem:
+    def issue_one(self, index: int, new_pass: Pass) -> BulkItem | None:
+        """The item's outcome; ``None`` when it was not sent because the run is stopping."""
+        if self.stopped is not None:
+            return None
         try:
             with self.claim(index, new_pass):
                 return self._issue_claimed(index, new_pass)
+        except JournalError as exc:  # before sending: the journal could not be read or written
+            self.halt(exc)
+            return None
         except WalletPassError as exc:  # the claim could not be had: nothing was sent
             return _item(index, new_pass.external_id, _as_error(exc, self.provider))
 
@@ -328,13 +418,19 @@ class _Runner:
     # -- execution paths -------------------------------------------------------------------
 
     def run_batches(self, source: Iterator[tuple[int, Any]], size: int, tally: _Tally) -> None:
-        while chunk := list(itertools.islice(source, size)):
+        while self.stopped is None and (chunk := list(itertools.islice(source, size))):
             with contextlib.ExitStack() as claims:
-                self._run_chunk(chunk, claims, tally)
+                try:
+                    settled = self._run_chunk(chunk, claims)
+                except JournalError as exc:  # before the batch went out: none of it was sent
+                    self.halt(exc)
+                    settled = {}
+                for index, _ in chunk:
+                    self.deliver(tally, settled.get(index), index)
 
     def _run_chunk(
-        self, chunk: list[tuple[int, Any]], claims: contextlib.ExitStack, tally: _Tally
-    ) -> None:
+        self, chunk: list[tuple[int, Any]], claims: contextlib.ExitStack
+    ) -> dict[int, BulkItem]:
         settled: dict[int, BulkItem] = {}
         to_send: list[tuple[int, Pass]] = []
         to_follow: dict[str, list[tuple[int, Pass]]] = {}
@@ -345,6 +441,8 @@ class _Runner:
                 continue
             try:
                 claims.enter_context(self.claim(index, prepared))
+            except JournalError:
+                raise
             except WalletPassError as exc:  # held elsewhere too long: nothing was sent
                 settled[index] = _item(index, prepared.external_id, _as_error(exc, self.provider))
                 continue
@@ -364,8 +462,7 @@ class _Runner:
         outcomes = self._send_batch(to_send)
         for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
             settled[index] = self.finish(index, new_pass, outcome)
-        for index, _ in chunk:
-            tally.record(settled[index])
+        return settled
 
     def _open_ticket(self, index: int, new_pass: Pass) -> str | None:
         """The vendor job an earlier run saw this item accepted into, if still unsettled."""
@@ -437,31 +534,33 @@ class _Runner:
     def run_concurrent(
         self, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally
     ) -> None:
-        window: deque[Future[BulkItem] | BulkItem] = deque()
+        window: deque[tuple[int, Future[BulkItem | None] | BulkItem]] = deque()
         # Outcomes leave in input order, so a slow item (a retry backing off) holds back those
         # behind it; a deep window keeps every worker busy meanwhile, in bounded memory.
         max_window = concurrency * 16
 
         def settle_oldest() -> None:
-            pending = window.popleft()
-            tally.record(pending.result() if isinstance(pending, Future) else pending)
+            index, pending = window.popleft()
+            self.deliver(tally, pending.result() if isinstance(pending, Future) else pending, index)
 
         with ThreadPoolExecutor(
             max_workers=concurrency, thread_name_prefix="walletpass-bulk"
         ) as pool:
             try:
-                for index, raw in source:
+                # A stopped run reads no further input; what is in the window still settles.
+                while self.stopped is None and (next_item := next(source, None)) is not None:
+                    index, raw = next_item
                     prepared = _prepare(self.provider, raw)
                     if isinstance(prepared, Pass):
-                        window.append(pool.submit(self.issue_one, index, prepared))
+                        window.append((index, pool.submit(self.issue_one, index, prepared)))
                     else:
-                        window.append(_item(index, _external_id(raw), prepared))
+                        window.append((index, _item(index, _external_id(raw), prepared)))
                     while len(window) >= max_window:
                         settle_oldest()
                 while window:
                     settle_oldest()
             except BaseException:
-                for pending in window:
+                for _, pending in window:
                     if isinstance(pending, Future):
                         pending.cancel()
                 raise

@@ -23,6 +23,8 @@ __all__ = [
     "Conflict",
     "FieldProblem",
     "InvalidResponse",
+    "JournalError",
+    "JournalInUse",
     "NotFound",
     "OutcomeUnknown",
     "PassExpired",
@@ -257,6 +259,38 @@ class OutcomeUnknown(WalletPassError):
 
 class InvalidResponse(WalletPassError):
     """The vendor answered with something walletpass could not understand."""
+
+
+class JournalError(WalletPassError):
+    """A bulk journal or results file could not be read or written (full disk, I/O error...).
+
+    The message says what to do. A bulk run stops at it, because what it would send next could
+    not be recorded. Then ``not_attempted`` lists the input positions (0-based) that were not
+    sent, ``not_attempted_from`` is the position from which no item was even read (``None``: the
+    input was used up), ``unrecorded`` holds outcomes (``BulkItem``) settled after the results
+    could no longer be delivered (their pass ids are nowhere else when there is no journal),
+    and ``result`` is the run's ``BulkResult`` up to the error.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        not_attempted: Sequence[int] = (),
+        not_attempted_from: int | None = None,
+        unrecorded: Sequence[Any] = (),
+        result: Any = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(message, **kwargs)
+        self.not_attempted = tuple(not_attempted)
+        self.not_attempted_from = not_attempted_from
+        self.unrecorded = tuple(unrecorded)
+        self.result = result
+
+
+class JournalInUse(JournalError):
+    """Another run is using this bulk journal right now; two at once would issue passes twice."""
 
 
 class WebhookError(WalletPassError):

@@ -12,6 +12,14 @@ same journal after a crash, a Ctrl-C or a SIGKILL:
   instead of risking a duplicate pass.
 
 Each state change is committed before the next step, so what the file says is what happened.
+
+One run at a time: a run claims the journal (:meth:`BulkJournal.claim_run`, an exclusive lock on
+``<journal>.lock`` that the operating system releases when the process ends, even by SIGKILL), and
+a second concurrent run on the same file is refused at once with
+:class:`~walletpass.errors.JournalInUse`. Reading the journal, or :meth:`BulkJournal.resolve`,
+needs no claim. A journal shared by several workers on purpose (the scale-out journal) opts out
+with ``single_run=False``. A journal that cannot be read or written (a full disk, an I/O error)
+raises :class:`~walletpass.errors.JournalError` saying what to do.
 """
 
 from __future__ import annotations
@@ -19,7 +27,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -28,7 +38,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
-from walletpass.errors import ConfigurationError
+from walletpass.errors import ConfigurationError, JournalError, JournalInUse
 from walletpass.model import IssuedPass, Pass
 
 __all__ = [
@@ -105,10 +115,17 @@ def fingerprint(new_pass: Pass) -> str:
 
 
 class BulkJournal:
-    """The SQLite-backed journal of one bulk job; thread-safe; a context manager."""
+    """The SQLite-backed journal of one bulk job; thread-safe; a context manager.
 
-    def __init__(self, path: str | Path, *, provider: str) -> None:
+    ``single_run``: refuse a second concurrent run on the same file (see :meth:`claim_run`).
+    Raises :class:`~walletpass.errors.JournalError` when the file cannot be opened and
+    :class:`~walletpass.errors.ConfigurationError` when it belongs to another provider.
+    """
+
+    def __init__(self, path: str | Path, *, provider: str, single_run: bool = True) -> None:
         self.path = Path(path)
+        self.single_run = single_run
+        self._run_lock: _RunLock | None = None
         try:
             self._db = sqlite3.connect(
                 str(self.path), check_same_thread=False, isolation_level=None
@@ -123,7 +140,10 @@ class BulkJournal:
             if "ticket" not in columns:
                 self._db.execute("ALTER TABLE items ADD COLUMN ticket TEXT")
         except sqlite3.Error as exc:
-            raise ConfigurationError(f"cannot open bulk journal {self.path}: {exc}") from None
+            raise JournalError(
+                f"cannot open bulk journal {self.path}: {exc}; check that its folder exists, is "
+                "writable and has free space, or choose another journal file"
+            ) from None
         self._lock = threading.Lock()
         self.provider = provider
         self._bind(provider)
@@ -144,6 +164,25 @@ class BulkJournal:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+        if self._run_lock is not None:
+            self._run_lock.release()
+            self._run_lock = None
+
+    @contextlib.contextmanager
+    def claim_run(self) -> Iterator[None]:
+        """Hold the journal for one run; :class:`~walletpass.errors.JournalInUse` at once if
+        another run (in this or another process) holds it. A no-op with ``single_run=False``."""
+        if not self.single_run:
+            yield
+            return
+        lock = _RunLock(self.path.with_name(self.path.name + ".lock"))
+        lock.acquire()
+        self._run_lock = lock
+        try:
+            yield
+        finally:
+            lock.release()
+            self._run_lock = None
 
     @contextlib.contextmanager
     def claim(self, key: str) -> Iterator[None]:
@@ -159,23 +198,20 @@ class BulkJournal:
     # -- reading -------------------------------------------------------------------------
 
     def get(self, key: str) -> JournalEntry | None:
-        with self._lock:
-            row = self._db.execute(f"SELECT {_COLUMNS} FROM items WHERE key = ?", (key,)).fetchone()
-        return _entry(row) if row is not None else None
+        rows = self._read(f"SELECT {_COLUMNS} FROM items WHERE key = ?", (key,))
+        return _entry(rows[0]) if rows else None
 
     def counts(self) -> dict[JournalState, int]:
-        with self._lock:
-            rows = self._db.execute("SELECT state, COUNT(*) FROM items GROUP BY state").fetchall()
+        rows = self._read("SELECT state, COUNT(*) FROM items GROUP BY state")
         found = {JournalState(state): count for state, count in rows}
         return {state: found.get(state, 0) for state in JournalState}
 
     def unresolved(self) -> list[JournalEntry]:
         """Items whose outcome is unknown and need a human decision (or a reconciling re-run)."""
-        with self._lock:
-            rows = self._db.execute(
-                f"SELECT {_COLUMNS} FROM items WHERE state IN (?, ?) ORDER BY position",
-                (JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
-            ).fetchall()
+        rows = self._read(
+            f"SELECT {_COLUMNS} FROM items WHERE state IN (?, ?) ORDER BY position",
+            (JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
+        )
         return [_entry(row) for row in rows]
 
     # -- writing -------------------------------------------------------------------------
@@ -243,7 +279,86 @@ class BulkJournal:
 
     def _write(self, sql: str, params: tuple[Any, ...]) -> None:
         with self._lock:
-            self._db.execute(sql, params)
+            try:
+                self._db.execute(sql, params)
+            except sqlite3.Error as exc:
+                raise self._io_error(exc, "write") from None
+
+    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            try:
+                return self._db.execute(sql, params).fetchall()
+            except sqlite3.Error as exc:
+                raise self._io_error(exc, "read") from None
+
+    def _io_error(self, exc: sqlite3.Error, verb: str) -> JournalError:
+        return JournalError(
+            f"cannot {verb} bulk journal {self.path}: {exc}; free space on its disk (or fix the "
+            "file's permissions), then run the same job again with the same journal: what it "
+            "recorded is skipped and an item in flight is looked up before anything is re-sent"
+        )
+
+
+class _RunLock:
+    """An exclusive advisory lock on a small file, released by the OS if the process dies."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        try:
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise JournalError(
+                f"cannot create the run lock {self.path}: {exc.strerror}; the journal's folder "
+                "must be writable"
+            ) from None
+        try:
+            _lock_file(fd)
+        except BlockingIOError:
+            holder = _read_holder(fd)
+            os.close(fd)
+            raise JournalInUse(
+                f"bulk journal {self.path.with_suffix('')} is in use by another run{holder}; "
+                "two runs on one journal would send the same items twice: wait for that run to "
+                "finish (or stop it), or give this run its own journal file"
+            ) from None
+        except OSError as exc:
+            os.close(fd)
+            raise JournalError(f"cannot lock {self.path}: {exc.strerror}") from None
+        with contextlib.suppress(OSError):  # who holds it: only a courtesy for the message
+            os.ftruncate(fd, 0)
+            os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+        self._fd = fd
+
+    def release(self) -> None:
+        if self._fd is not None:
+            fd, self._fd = self._fd, None
+            os.close(fd)  # closing drops the lock
+
+
+def _read_holder(fd: int) -> str:
+    try:
+        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
+    except OSError:
+        return ""
+    return f" ({text})" if text.startswith("pid ") else ""
+
+
+def _lock_file(fd: int) -> None:
+    """Lock ``fd`` without waiting; ``BlockingIOError`` if someone else holds it."""
+    if sys.platform == "win32":
+        import msvcrt
+
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError as exc:
+            raise BlockingIOError(str(exc)) from None
+    else:
+        import fcntl
+
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:

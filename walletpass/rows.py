@@ -194,7 +194,9 @@ def read_rows(path: str | Path, source: RowSource) -> Iterator[Pass | WalletPass
             [FieldProblem("file", f"{file.name}: expected a .csv or .jsonl file")]
         )
     try:
-        handle = file.open(newline="", encoding="utf-8-sig")
+        # Bytes that are not UTF-8 are kept as escapes and reported for their own row; decoding
+        # strictly would end the whole file at the first bad byte.
+        handle = file.open(newline="", encoding="utf-8-sig", errors="surrogateescape")
     except OSError as exc:
         raise ValidationError.from_problems(
             [FieldProblem("file", f"cannot read {file}: {exc.strerror}")]
@@ -215,19 +217,67 @@ def _passes(handle: IO[str], suffix: str, source: RowSource) -> Iterator[Pass | 
                 yield exc
 
 
+def _undecodable(number: int, row: Mapping[str, Any]) -> RowError | None:
+    """A row error naming each cell (or column name) holding bytes that were not UTF-8."""
+    problems = []
+    for column, value in row.items():
+        for where, text in ((column, column), (column, value)):
+            if isinstance(text, str) and (bad := _escaped_bytes(text)):
+                problems.append(
+                    FieldProblem(
+                        str(where).encode("utf-8", "replace").decode("utf-8"),
+                        f"holds bytes that are not UTF-8 ({bad}): save the file as UTF-8",
+                    )
+                )
+                break
+    return RowError(number, problems) if problems else None
+
+
+def _escaped_bytes(text: str) -> str:
+    if text.isascii():
+        return ""
+    found = [f"0x{ord(c) - 0xDC00:02X}" for c in text if 0xDC80 <= ord(c) <= 0xDCFF]
+    return " ".join(found[:4]) + (" ..." if len(found) > 4 else "")
+
+
 def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
     reader = csv.DictReader(handle)
-    for number, row in enumerate(reader, start=1):
+    number = 0
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as exc:  # a cell over the size limit, a malformed quote...
+            number += 1
+            yield number, RowError(number, [FieldProblem("row", f"cannot be read as CSV: {exc}")])
+            continue
+        number += 1
         if None in row:
             yield number, RowError(number, [FieldProblem("row", "more cells than header columns")])
         else:
-            yield number, row
+            yield number, _undecodable(number, row) or row
+
+
+#: The longest JSON Lines row read (bytes of text); a longer line is that row's error.
+MAX_JSONL_LINE = 1024 * 1024
 
 
 def jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
     """``(row number, flattened object)`` per non-blank line, or the line's ``RowError``."""
     number = 0
-    for line in handle:
+    while line := handle.readline(MAX_JSONL_LINE + 1):
+        if len(line) > MAX_JSONL_LINE and not line.endswith("\n"):
+            while (rest := handle.readline(MAX_JSONL_LINE)) and not rest.endswith("\n"):
+                pass  # skip the rest of the oversized line, a bounded piece at a time
+            number += 1
+            yield (
+                number,
+                RowError(
+                    number, [FieldProblem("row", f"is longer than {MAX_JSONL_LINE} characters")]
+                ),
+            )
+            continue
         if not line.strip():
             continue
         number += 1
@@ -239,10 +289,14 @@ def jsonl_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowEr
                 RowError(number, [FieldProblem("row", f"not valid JSON: {json_problem(exc)}")]),
             )
             continue
+        except RecursionError:  # nested deeper than the parser goes
+            yield number, RowError(number, [FieldProblem("row", "not valid JSON: nested too deep")])
+            continue
         if not isinstance(row, dict):
             yield number, RowError(number, [FieldProblem("row", "must be a JSON object")])
         else:
-            yield number, flatten_row(row)
+            flat = flatten_row(row)
+            yield number, _undecodable(number, flat) or flat
 
 
 def flatten_row(row: Mapping[str, Any], prefix: str = "") -> dict[str, Any]:

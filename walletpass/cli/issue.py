@@ -11,20 +11,22 @@ the run goes on; the exit status is 0 only when every row has its pass.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Protocol
 
+from walletpass.bulk import describe_positions
 from walletpass.cli import render, stderr
 from walletpass.cli.parser import UsageError
 from walletpass.cli.session import select_provider
 from walletpass.cli.survey import DuplicateRow, survey
-from walletpass.errors import OutcomeUnknown, ValidationError
+from walletpass.errors import JournalError, OutcomeUnknown, ValidationError
 from walletpass.model import BulkItem, BulkResult
 from walletpass.rows import TARGETS, RowError, RowSource, read_rows, timezone_named
 from walletpass.suggest import did_you_mean
@@ -57,7 +59,7 @@ def results_path_for(source: Path) -> Path:
 def count_rows(path: Path) -> int | None:
     """Data rows in the file (one cheap pass, constant memory), for the progress bar's ETA."""
     try:
-        with path.open(newline="", encoding="utf-8-sig") as handle:
+        with path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle:
             if path.suffix.lower() == ".csv":
                 return max(0, sum(1 for _ in csv.reader(handle)) - 1)
             return sum(1 for line in handle if line.strip())
@@ -128,20 +130,36 @@ def result_record(item: BulkItem) -> dict[str, Any]:
 
 
 class _ResultsWriter:
-    """Appends one record per settled row and flushes it, so a killed run leaves a usable file."""
+    """Appends one record per settled row and flushes it, so a killed run leaves a usable file.
 
-    def __init__(self, handle: IO[str], as_csv: bool) -> None:
+    A write that fails (a full disk, a quota) is a :class:`JournalError`: the bulk run stops
+    sending, since what it issued next could not be recorded.
+    """
+
+    def __init__(self, handle: IO[str], as_csv: bool, path: Path) -> None:
         self._handle = handle
+        self._path = path
         self._csv = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS) if as_csv else None
         if self._csv is not None:
-            self._csv.writeheader()
+            self._guarded(self._csv.writeheader)
 
     def write(self, record: dict[str, Any]) -> None:
         if self._csv is not None:
-            self._csv.writerow({k: "" if v is None else v for k, v in record.items()})
+            row = {k: "" if v is None else v for k, v in record.items()}
+            self._guarded(lambda: self._csv.writerow(row) if self._csv else None)
         else:
-            self._handle.write(json.dumps(record, ensure_ascii=False) + "\n")
-        self._handle.flush()
+            self._guarded(lambda: self._handle.write(json.dumps(record, ensure_ascii=False) + "\n"))
+        self._guarded(self._handle.flush)
+
+    def _guarded(self, step: Callable[[], object]) -> None:
+        try:
+            step()
+        except OSError as exc:
+            raise JournalError(
+                f"cannot write the results file {self._path}: {exc.strerror or exc}; free "
+                "space on its disk (or choose another file with --results), then run the same "
+                "command again with --journal to skip what was issued"
+            ) from None
 
 
 @contextmanager
@@ -152,8 +170,19 @@ def _results_file(path: Path) -> Iterator[_ResultsWriter]:
         raise ValidationError(
             f"cannot write the results file {path}: {exc.strerror}; choose one with --results"
         ) from None
-    with handle:
-        yield _ResultsWriter(handle, path.suffix.lower() == ".csv")
+    try:
+        yield _ResultsWriter(handle, path.suffix.lower() == ".csv", path)
+    except BaseException:
+        with contextlib.suppress(OSError):  # the error in flight says more than this one
+            handle.close()
+        raise
+    try:
+        handle.close()
+    except OSError as exc:  # closing flushes what the last write buffered
+        raise JournalError(
+            f"cannot finish the results file {path}: {exc.strerror or exc}; free space on its "
+            "disk, then run the same command again with --journal to skip what was issued"
+        ) from None
 
 
 # ------------------------------------------------------------------------------------------
@@ -292,6 +321,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
                     on_item=on_item,
                     keep_items=False,
                 )
+            except JournalError as exc:
+                raise _stopped(exc, results_path) from None
             finally:
                 progress.close()
     finally:
@@ -314,6 +345,27 @@ def _without_duplicates(
             yield DuplicateRow(number, first, external_id)
         else:
             yield item
+
+
+def _stopped(error: JournalError, results_path: Path) -> JournalError:
+    """The stopping error in rows (1-based), after listing passes the results file lacks."""
+    for item in error.unrecorded:
+        if item.issued is not None:  # issued after the results file failed: say it somewhere
+            stderr.report(
+                "issued",
+                f"row {item.index + 1}: issued pass {item.issued.id} "
+                f"(external id {item.external_id}), not in {results_path}",
+                row=item.index + 1,
+                pass_id=item.issued.id,
+                external_id=item.external_id,
+            )
+    rows = describe_positions(error.not_attempted, error.not_attempted_from, "row", base=1)
+    base = error.message.split("; the run stopped", 1)[0]
+    if rows:
+        base += f"; the run stopped: rows not attempted: {rows}"
+    error.message = base
+    error.args = (base,)
+    return error
 
 
 def _summary(args: argparse.Namespace, result: BulkResult, results_path: Path) -> None:

@@ -109,20 +109,35 @@ def _reading(path: Path) -> Iterator[None]:
 
 
 def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
-    with _reading(path), path.open(newline="", encoding="utf-8-sig") as handle:
+    # Bytes that are not UTF-8, or a cell over the CSV reader's limit, are one row's problem
+    # (walletpass.rows reports it for that row when it is read for sending), not the file's.
+    with (
+        _reading(path),
+        path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle,
+    ):
         reader = csv.reader(handle)
         header = next(reader, None)
         if header is None:
             raise UsageError(f"{path}: the file is empty (a CSV needs a header row)")
         _check_header(header)
         found.columns = header
-        for number, cells in enumerate(reader, start=1):
+        number = 0
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error:
+                number += 1
+                yield number, {}
+                continue
+            number += 1
             yield number, dict(zip(header, cells, strict=False))
 
 
 def _jsonl(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
     seen: dict[str, None] = {}
-    with _reading(path), path.open(encoding="utf-8-sig") as handle:
+    with _reading(path), path.open(encoding="utf-8-sig", errors="surrogateescape") as handle:
         for number, row in jsonl_rows(handle):
             if isinstance(row, RowError):
                 yield number, {}  # the row reports itself when it is read for sending
