@@ -29,6 +29,7 @@ from walletpass import IssuedPass, OutcomeUnknown, Pass, ProviderUnavailable, Wa
 from walletpass.capabilities import Capabilities, native
 from walletpass.errors import InvalidResponse, ValidationError
 from walletpass.journal import BulkJournal, JournalState
+from walletpass.outcomes import note_dispatch
 from walletpass.provider import Provider
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
@@ -89,6 +90,7 @@ class Scripted(Provider):
         return issued
 
     def send(self, request: VendorRequest, operation: str) -> VendorResponse:
+        note_dispatch()  # this "vendor" is reached without the transport
         kind = self.world.next_send()
         ext = request.json["ext"]
         new_pass = Pass(template="t", external_id=ext)
@@ -213,3 +215,31 @@ def test_an_unknown_outcome_is_never_retryable() -> None:
     assert not InvalidResponse("x", retryable=True, outcome_unknown=True).retryable
     error.outcome_unknown = False
     assert error.retryable
+
+
+def test_a_crash_before_any_request_is_a_plain_failure_after_one_unknown(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    """Item 4: a failure while building the request is never journaled as 'may have been sent'."""
+
+    class Fragile(Scripted):
+        def build_create(self, new_pass: Pass) -> VendorRequest:
+            if new_pass.external_id == "order-1":
+                raise ValueError("the payload builder choked")
+            return super().build_create(new_pass)
+
+        def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+            if new_pass.external_id == "order-2":
+                raise RuntimeError("crashed after the vendor acted")
+            return super().parse_create(response, new_pass)
+
+    provider = Fragile(max_retries=0, concurrency=1)
+    provider.world = World([], [])
+    journal = tmp_path / "run.db"
+    passes = [Pass(template="t", external_id=f"order-{i}") for i in range(3)]
+    result = provider.create_many(passes, journal=journal)
+    before, after = result.items[1].error, result.items[2].error
+    assert result.items[0].ok
+    assert not before.outcome_unknown and "may have been sent" not in str(before)
+    assert after.outcome_unknown and not after.retryable
+    with BulkJournal(journal, provider="scripted") as book:
+        assert book.get("ext:order-1").state is JournalState.FAILED
+        assert book.get("ext:order-2").state is JournalState.UNKNOWN

@@ -309,3 +309,42 @@ def test_walletpass_issue_reports_unsendable_rows_and_issues_the_rest(
     assert "expires_at" in results[4]["error"]
     assert not any("unexpected" in (r["error"] or "") for r in results)
     assert "Traceback" not in capsys.readouterr().err
+
+
+#: The JSON a person's export could hold for each kind (JSON spells surrogates as escapes).
+json_unsendable = st.one_of(
+    unencodable_text.map(lambda text: ("fields.name", {"fields": {"name": text}})),
+    unencodable_text.map(lambda text: ("holder.name", {"holder": {"name": text}})),
+    unencodable_text.map(lambda text: ("barcode.message", {"barcode": {"message": text}})),
+    out_of_range_int.map(lambda number: ("fields.points", {"fields": {"points": number}})),
+    st.sampled_from(["1e400", "-1e999999999", "NaN", "Infinity"]).map(
+        lambda text: ("fields.points", {"fields": {"points": json.loads(text)}})
+    ),
+    overflowing_datetime.map(lambda when: ("expires_at", {"expires_at": when.isoformat()})),
+)
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(json_unsendable)
+def test_walletpass_issue_reports_every_kind_for_its_row(
+    tmp_path_factory: pytest.TempPathFactory, case: tuple[str, dict[str, Any]]
+) -> None:
+    where, content = case
+    folder = tmp_path_factory.mktemp("issue")
+    source = folder / "rows.jsonl"
+    rows = [{"external_id": "a"}, {"external_id": "b", **content}, {"external_id": "c"}]
+    source.write_text("\n".join(json.dumps(row) for row in rows) + "\n", encoding="utf-8")
+    environ = {"XDG_DATA_HOME": str(folder / "data")}
+    with pytest.MonkeyPatch.context() as patch:
+        for key in list(os.environ):
+            if key.startswith("WALLETPASS_"):
+                patch.delenv(key)
+        for key, value in environ.items():
+            patch.setenv(key, value)
+        assert main(["issue", str(source), "--template", "t", "--no-progress"]) == 1
+    results = [
+        json.loads(line)
+        for line in (folder / "rows.results.jsonl").read_text(encoding="utf-8").splitlines()
+    ]
+    assert [r["status"] for r in results] == ["issued", "invalid", "issued"]
+    assert where in results[1]["error"] and "unexpected" not in results[1]["error"]

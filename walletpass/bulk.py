@@ -38,7 +38,7 @@ from walletpass.journal import (
     item_key,
 )
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
-from walletpass.outcomes import unreconciled
+from walletpass.outcomes import dispatch_count, unreconciled
 from walletpass.redaction import scrub_exception
 
 if TYPE_CHECKING:
@@ -409,10 +409,13 @@ class _Runner:
         if earlier is not None:
             return earlier
         self.begin(index, new_pass)
+        sent_before = dispatch_count()
         try:
             outcome: IssuedPass | WalletPassError = self.provider.execute_create(new_pass)
         except Exception as exc:
-            outcome = _as_error(exc, self.provider, sending=True)
+            # A crash before any request left (in a build hook, say) sent nothing: a plain
+            # failure. After one left, nobody can say how far it got.
+            outcome = _as_error(exc, self.provider, sending=dispatch_count() != sent_before)
         return self.finish(index, new_pass, outcome)
 
     # -- execution paths -------------------------------------------------------------------
@@ -527,6 +530,7 @@ class _Runner:
                     operation="create_many",
                 )
         except Exception as exc:
+            # Batch implementations may send from helper threads: assume the worst.
             return [_as_error(exc, self.provider, sending=True)] * len(passes)
         # Errors returned, not raised, still get their provider and operation, as in issue_one.
         return [o if isinstance(o, IssuedPass) else _as_error(o, self.provider) for o in outcomes]

@@ -48,6 +48,7 @@ from walletpass.model import (
     Redemption,
     fields_as_plain,
 )
+from walletpass.outcomes import note_dispatch
 from walletpass.provider import ListFilters, Provider
 from walletpass.settings import PATH_SETTING, ProviderSettings
 
@@ -489,6 +490,7 @@ class FakeProvider(Provider):
         return self._store.count()
 
     def _enter(self, operation: str, params: dict[str, Any]) -> None:
+        note_dispatch()  # the fake's "vendor" acts from here on
         error = self._faults.take(operation)
         with self._calls_lock:
             self._calls.append(RecordedCall(operation, params, error))

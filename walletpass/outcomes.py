@@ -11,11 +11,35 @@ re-run raise :class:`~walletpass.errors.OutcomeUnknown` instead: ``outcome_unkno
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 from walletpass.errors import OutcomeUnknown, WalletPassError
 
-__all__ = ["unreconciled"]
+__all__ = ["dispatch_count", "note_dispatch", "unreconciled"]
+
+_local = threading.local()
+
+
+def note_dispatch() -> None:
+    """Record that the calling thread is about to hand a request to the vendor.
+
+    :meth:`walletpass.provider.Provider.send` calls it, so providers that send through it (the
+    contract) need do nothing. A provider whose vendor is reached another way (the fake, a
+    plugin with its own client) calls it just before that, from the thread running the
+    operation.
+    """
+    _local.count = getattr(_local, "count", 0) + 1
+
+
+def dispatch_count() -> int:
+    """How many requests the calling thread has handed to vendors (see :func:`note_dispatch`).
+
+    A bulk run compares it before and after an item's create: an unexpected exception with no
+    dispatch in between happened before anything was sent, so it is a plain failure, not an
+    unknown outcome a re-run would have to reconcile.
+    """
+    return int(getattr(_local, "count", 0))
 
 
 def _describe(error: BaseException) -> str:

@@ -65,7 +65,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.outcomes import unreconciled
+from walletpass.outcomes import note_dispatch, unreconciled
 from walletpass.ratelimit import build_limiter
 from walletpass.redaction import scrub_exception
 from walletpass.retry import GATEWAY_STATUSES, RetryPolicy, Safety, parse_retry_after
@@ -543,7 +543,9 @@ class Provider(EventOperations):
 
     def send(self, request: VendorRequest, operation: str) -> VendorResponse:
         """Send through the shared transport; a non-2xx answer raises through the error table."""
-        response = self.transport.send(request, operation=operation)
+        transport = self.transport
+        note_dispatch()  # from here on the vendor may act on it
+        response = transport.send(request, operation=operation)
         if not 200 <= response.status < 300:
             error = self.error_for(response, operation)
             # A gateway error means the backend may have acted: for a request that must not be

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -163,3 +164,120 @@ def test_ten_thousand_rows_with_a_progress_bar_in_flat_memory(
         f"for 10,000 rows (growth {growth_mib:.1f} MiB)"
     )
     assert growth_mib < 50
+
+
+def _limited(limit: int) -> Callable[[], None]:
+    """A child's file-size limit (RLIMIT_FSIZE): writes past it fail, like a full disk."""
+
+    def apply() -> None:
+        import resource
+
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # EFBIG instead of being killed
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    return apply
+
+
+def _stderr_passes(stderr: str) -> set[str]:
+    """Pass ids the run printed because its results file could not take them."""
+    return {
+        line.split("issued pass ", 1)[1].split()[0]
+        for line in stderr.splitlines()
+        if "issued pass " in line
+    }
+
+
+def test_a_results_file_on_a_full_disk_stops_the_run_and_loses_no_pass_id(
+    emulator: PassEntryEmulator, server: EmulatorServer, api_key: str, tmp_path: Path
+) -> None:
+    """Issue 15, case 9: the results file filled up: "unexpected OSError ... this is a bug"."""
+    source, results = tmp_path / "m.csv", tmp_path / "r.csv"
+    _write_csv(source, 60)
+    args = _issue_args(source, tmp_path / "unused.db", results)
+    args = [*args[: args.index("--journal")], "--results", str(results), "--no-progress"]
+    done = subprocess.run(
+        args,
+        check=False,
+        env=_env(server, api_key, tmp_path),
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited(3000),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "cannot write the results file" in done.stderr and "free space" in done.stderr
+    assert "rows not attempted" in done.stderr
+    assert "unexpected" not in done.stderr and "Traceback" not in done.stderr
+    recorded = {row["pass_id"] for row in _results(results) if row["pass_id"]}
+    vendor = {stored.uuid for stored in emulator.passes.values()}
+    assert 0 < len(vendor) < 60
+    # Every pass the vendor issued is in the results file or named on stderr.
+    assert vendor <= recorded | _stderr_passes(done.stderr)
+
+
+def test_a_journal_on_a_full_disk_keeps_the_results_file_complete_and_resumes(
+    emulator: PassEntryEmulator, server: EmulatorServer, api_key: str, tmp_path: Path
+) -> None:
+    """Issue 15, case 9: a journal on a full disk gave "unexpected OperationalError"."""
+    source, journal = tmp_path / "m.csv", tmp_path / "run.db"
+    results = tmp_path / "r.csv"
+    _write_csv(source, 120)
+    env = _env(server, api_key, tmp_path)
+    args = [*_issue_args(source, journal, results), "--no-progress"]
+    done = subprocess.run(
+        args,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited(80 * 1024),
+    )
+    assert done.returncode == 1, done.stderr
+    assert "cannot write bulk journal" in done.stderr and "same journal" in done.stderr
+    assert "rows not attempted" in done.stderr
+    assert "unexpected" not in done.stderr
+    issued = {stored.uuid for stored in emulator.passes.values()}
+    assert 0 < len(issued) < 120
+    assert issued <= {row["pass_id"] for row in _results(results)}  # complete up to the error
+
+    rerun = subprocess.run(args, check=False, env=env, capture_output=True, text=True, timeout=120)
+    assert rerun.returncode == 0, rerun.stderr
+    ext_ids = Counter(stored.ext_id for stored in emulator.passes.values())
+    assert len(ext_ids) == 120 and max(ext_ids.values()) == 1  # no loss, no duplicate
+
+
+def test_a_second_concurrent_run_on_one_journal_is_refused(
+    emulator: PassEntryEmulator, server: EmulatorServer, api_key: str, tmp_path: Path
+) -> None:
+    """Issue 15, case 8: two runs on one journal issued rows twice, each reporting "ok"."""
+    source, journal = tmp_path / "m.csv", tmp_path / "run.db"
+    _write_csv(source, 40)
+    env = _env(server, api_key, tmp_path)
+    emulator.inject_randomly([Fault.latency(0.05)], rate=1.0, seed=3)
+    first = subprocess.Popen(
+        [*_issue_args(source, journal, tmp_path / "a.csv"), "--no-progress", "--concurrency", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while not emulator.passes and time.monotonic() < deadline:
+            time.sleep(0.02)
+        second = subprocess.run(
+            [*_issue_args(source, journal, tmp_path / "b.csv"), "--no-progress"],
+            check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert second.returncode == 1
+        assert "in use by another run" in second.stderr and f"pid {first.pid}" in second.stderr
+        assert first.poll() is None  # refused at once, while the first run still works
+    finally:
+        first.wait(timeout=120)
+    emulator.clear_faults()
+    ext_ids = Counter(stored.ext_id for stored in emulator.passes.values())
+    assert len(ext_ids) == 40 and max(ext_ids.values()) == 1
