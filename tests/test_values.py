@@ -269,13 +269,9 @@ def test_create_many_isolates_each_bad_item_and_journals_nothing_unknown(
 
 
 def test_walletpass_issue_reports_unsendable_rows_and_issues_the_rest(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    isolated: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for key in list(os.environ):
-        if key.startswith("WALLETPASS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.chdir(tmp_path)
+    tmp_path = isolated
     # JSON can spell all of these: a lone surrogate escape, a huge number, a far-future offset.
     lines = [
         '{"external_id": "ok-1", "fields": {"name": "Ada"}}',
