@@ -45,6 +45,10 @@ def test_a_second_run_on_a_journal_in_use_is_refused_at_once(tmp_path: Path) -> 
         first.start()
         try:
             assert started.wait(10)
+            # The first run's worker issues its whole window while on_item holds delivery.
+            deadline = time.monotonic() + 10
+            while fake.pass_count < len(PASSES) and time.monotonic() < deadline:
+                time.sleep(0.01)
             sent_before = fake.pass_count
             began = time.monotonic()
             with pytest.raises(JournalInUse) as caught:
