@@ -4,9 +4,10 @@ Issue 15, case 7: 16 threads redeeming the same pass on one file-backed fake red
 passes more than once (9 of 100 in memory, 5 of 150 across 4 processes): redeem read the status
 and wrote it in separate steps. The single fix is ``_Store.change`` in :mod:`walletpass.fake`:
 every read-decide-write (redeem, update, delete, the expiry a read records) is one transaction
-under the store's lock and SQLite's write lock. Covered beyond redeem: concurrent updates lose no
-change (the version counts every one), a redeem racing a delete either redeems before it or is
-refused after it, and expiry written by a read never overwrites a concurrent redemption.
+under the store's lock and SQLite's write lock. Covered beyond redeem: concurrent spends of a
+balance never overdraw it, concurrent updates lose no change (the version counts every one), a
+redeem racing a delete either redeems before it or is refused after it, and expiry written by a
+read never overwrites a concurrent redemption.
 """
 
 from __future__ import annotations
@@ -60,6 +61,19 @@ def test_concurrent_redeems_of_one_pass_succeed_once(wallet: FakeProvider) -> No
         outcomes = _together(THREADS, lambda _, p=pass_id: wallet.redeem(p))
         kinds = Counter(type(o).__name__ for o in outcomes)
         assert kinds == {"Redemption": 1, "AlreadyRedeemed": THREADS - 1}
+
+
+def test_concurrent_spends_never_overdraw_a_balance(wallet: FakeProvider) -> None:
+    pass_id = wallet.create(
+        {"template": "t", "kind": "gift_card", "balance": {"amount": "50", "currency": "EUR"}}
+    ).id
+    outcomes = _together(THREADS, lambda _: wallet.redeem(pass_id, amount=10))
+    kinds = Counter(type(o).__name__ for o in outcomes)
+    assert kinds == {"Redemption": 5, "BusinessRuleError": THREADS - 5}
+    remaining = sorted(o.remaining for o in outcomes if not isinstance(o, WalletPassError))
+    assert [str(r) for r in remaining] == ["0", "10", "20", "30", "40"]
+    balance = wallet.get(pass_id).balance
+    assert balance is not None and balance.amount == 0
 
 
 def test_concurrent_updates_lose_no_change(wallet: FakeProvider) -> None:
