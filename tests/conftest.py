@@ -136,16 +136,3 @@ def succeeded_in(postgres_url: str) -> Callable[[str], int]:
         return int(row[0]) if row else 0
 
     return count
-
-
-@pytest.fixture
-def isolated(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """In-process CLI runs see no walletpass configuration; the fake lives under tmp_path."""
-    for key in list(os.environ):
-        if key.startswith("WALLETPASS_"):
-            monkeypatch.delenv(key)
-    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "data"))
-    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "data"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
-    return tmp_path

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from walletpass.cli.parser import UsageError
-from walletpass.errors import FieldProblem, ValidationError
+from walletpass.errors import FieldProblem, JournalError, ValidationError
 from walletpass.rows import RowError, RowSource, jsonl_rows
 from walletpass.suggest import did_you_mean
 
@@ -226,22 +226,36 @@ class _IdIndex:
 
     def __enter__(self) -> _IdIndex:
         self._dir = tempfile.TemporaryDirectory(prefix="walletpass-ids-")
-        self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite3")
-        self._db.execute("PRAGMA journal_mode=OFF")
-        self._db.execute("PRAGMA synchronous=OFF")
-        self._db.execute(
-            "CREATE TABLE ids (external_id TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID"
-        )
+        try:
+            self._db = sqlite3.connect(Path(self._dir.name) / "ids.sqlite3")
+            self._db.execute("PRAGMA journal_mode=OFF")
+            self._db.execute("PRAGMA synchronous=OFF")
+            self._db.execute(
+                "CREATE TABLE ids (external_id TEXT PRIMARY KEY, row INTEGER) WITHOUT ROWID"
+            )
+        except sqlite3.Error as exc:
+            self._dir.cleanup()
+            raise self._io_error(exc) from None
         return self
 
     def first_row(self, external_id: str, row: int) -> int:
-        self._db.execute(
-            "INSERT OR IGNORE INTO ids (external_id, row) VALUES (?, ?)", (external_id, row)
-        )
-        found = self._db.execute(
-            "SELECT row FROM ids WHERE external_id = ?", (external_id,)
-        ).fetchone()
+        try:
+            self._db.execute(
+                "INSERT OR IGNORE INTO ids (external_id, row) VALUES (?, ?)", (external_id, row)
+            )
+            found = self._db.execute(
+                "SELECT row FROM ids WHERE external_id = ?", (external_id,)
+            ).fetchone()
+        except sqlite3.Error as exc:
+            raise self._io_error(exc) from None
         return int(found[0])
+
+    def _io_error(self, exc: sqlite3.Error) -> JournalError:
+        # Nothing has been sent yet: the run can simply be started again once there is room.
+        return JournalError(
+            f"cannot index the file's external ids in {self._dir.name}: {exc}; free space in "
+            "the temporary folder (or point TMPDIR elsewhere) and run the command again"
+        )
 
     def __exit__(self, *exc: object) -> None:
         self._db.close()

@@ -38,7 +38,8 @@ SAMPLE = Pass(template="1919", fields={"level": "GOLD"})
         (415, ValidationError, False),
         (429, RateLimited, True),
         (503, ProviderUnavailable, True),
-        (504, ProviderUnavailable, True),
+        # A 504 to a create leaves its outcome unknown: never retryable (reconcile first).
+        (504, ProviderUnavailable, False),
     ],
 )
 def test_error_table(connect, emulator, status: int, error: type, retryable: bool) -> None:
