@@ -198,26 +198,6 @@ def server(app: ItemsApp) -> Iterator[EmulatorServer]:
         yield running
 
 
-@pytest.fixture
-def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
-    """Every name resolution and socket connect made in the test process, as it happens."""
-    seen: list[tuple[str, object]] = []
-    real_connect = socket.socket.connect
-    real_getaddrinfo = socket.getaddrinfo
-
-    def connect(self: socket.socket, address: Any) -> None:
-        seen.append(("connect", address))
-        real_connect(self, address)
-
-    def getaddrinfo(host: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(("resolve", host))
-        return real_getaddrinfo(host, *args, **kwargs)
-
-    monkeypatch.setattr(socket.socket, "connect", connect)
-    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
-    return seen
-
-
 def closed_port() -> int:
     """A loopback port nobody listens on: connecting is refused at once."""
     with socket.socket() as probe:

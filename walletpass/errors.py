@@ -33,6 +33,7 @@ __all__ = [
     "ProviderUnavailable",
     "QuotaExceeded",
     "RateLimited",
+    "RedirectNotFollowed",
     "UnsupportedFeature",
     "UnsupportedFeatureWarning",
     "UnsupportedOperation",
@@ -259,6 +260,20 @@ class OutcomeUnknown(WalletPassError):
 
 class InvalidResponse(WalletPassError):
     """The vendor answered with something walletpass could not understand."""
+
+
+class RedirectNotFollowed(WalletPassError):
+    """The vendor answered with a redirect (3xx), which walletpass never follows: the credentials
+    would travel with the request to wherever the answer points.
+
+    ``location`` is where the vendor pointed (resolved against the request's URL, redacted and
+    shortened), or ``None`` when the answer named no place. A redirect usually means the vendor
+    moved its API: set ``base_url`` to the new address once it is confirmed to be the vendor's.
+    """
+
+    def __init__(self, message: str, *, location: str | None = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.location = None if location is None else redact_text(location)
 
 
 class JournalError(WalletPassError):

@@ -40,6 +40,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from walletpass.errors import ConfigurationError, JournalError, JournalInUse
 from walletpass.model import IssuedPass, Pass
+from walletpass.redaction import redact_text
 
 __all__ = [
     "ENTRY_COLUMNS",
@@ -256,7 +257,14 @@ class BulkJournal:
         self._write(
             "UPDATE items SET state = ?, error_type = ?, error_message = ?, retryable = ?, "
             "updated = ? WHERE key = ?",
-            (state.value, type(error).__name__, str(error), int(retryable), time.time(), key),
+            (
+                state.value,
+                type(error).__name__,
+                redact_text(str(error)),
+                int(retryable),
+                time.time(),
+                key,
+            ),
         )
 
     def record_found(self, key: str, position: int, print_: str, issued: IssuedPass) -> None:

@@ -279,6 +279,7 @@ class Provider(EventOperations):
             pool_size=max(10, self.settings.concurrency),
             proxy=network_proxy(base_url, self.settings.proxy),
             verify=self.settings.ca_bundle or ca_bundle_from_environment() or True,
+            max_answer_bytes=self.settings.max_answer_size,
         )
 
     def close(self) -> None:

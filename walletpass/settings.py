@@ -12,15 +12,25 @@ from collections.abc import Mapping
 from enum import StrEnum
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic import ValidationError as PydanticValidationError
 
+from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError
 from walletpass.messages import pattern, problems_from_pydantic
 from walletpass.model import PassKind
+from walletpass.redaction import unfit_for_secret
 from walletpass.suggest import did_you_mean
+from walletpass.urls import UrlError, parse_url
 
 __all__ = [
     "ATTRIBUTE_NAMES",
@@ -152,6 +162,14 @@ class ProviderSettings(BaseModel):
     connect_timeout: float = Field(default=5.0, gt=0, description="connect timeout, seconds")
     deadline: float | None = Field(default=90.0, gt=0, description="total time per call, seconds")
     max_retries: int = Field(default=2, ge=0, le=10)
+    max_answer_size: int = Field(
+        default=DEFAULT_MAX_ANSWER_BYTES,
+        ge=1024,
+        description=(
+            "largest vendor answer accepted, in bytes after decompression (default 64 MiB, "
+            "room for any .pkpass download); a larger one is an InvalidResponse"
+        ),
+    )
     strict: bool = Field(
         default=True,
         description="refuse fields the vendor cannot carry (False: drop them with a warning)",
@@ -195,6 +213,27 @@ class ProviderSettings(BaseModel):
         ),
     )
 
+    @field_validator("*")
+    @classmethod
+    def _clean_secret(cls, value: Any, info: ValidationInfo) -> Any:
+        """Every secret setting, this class's or a vendor subclass's: no whitespace or control
+        characters (the message names the setting; pydantic prefixes its name, never the value)."""
+        if isinstance(value, SecretStr):
+            problem = unfit_for_secret(value.get_secret_value())
+            if problem:
+                raise ValueError(problem)
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _unambiguous_base_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                parse_url(value, base=True)
+            except UrlError as exc:
+                raise ValueError(str(exc)) from None
+        return value
+
     @field_validator("ca_bundle")
     @classmethod
     def _existing_ca_bundle(cls, value: str | None) -> str | None:
@@ -211,10 +250,13 @@ class ProviderSettings(BaseModel):
     @classmethod
     def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
-            parts = urlsplit(value.get_secret_value())
-            if parts.scheme not in ("http", "https", "socks5", "socks5h") or not parts.hostname:
-                # The URL may carry a password: name its parts, never echo it.
-                raise ValueError("must be a URL like http://[user:password@]host:port")
+            try:
+                parse_url(value.get_secret_value(), proxy=True)
+            except UrlError as exc:
+                # The URL may carry a password: say what is wrong, never echo it.
+                raise ValueError(
+                    f"{exc}; expected a URL like http://[user:password@]host:port"
+                ) from None
         return value
 
     @field_validator("templates", mode="before")
@@ -298,6 +340,9 @@ def load_settings(
             if any("." not in p.location for p in found)
             else ""
         )
-        raise ConfigurationError(
+        failure = ConfigurationError(
             f"provider {provider!r}: " + "; ".join(parts) + tail, provider=provider
-        ) from None
+        )
+    # Raised outside the handler: pydantic's error quotes the input (a secret, perhaps), and
+    # even ``from None`` would leave it reachable as ``__context__``.
+    raise failure

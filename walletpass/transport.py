@@ -10,7 +10,6 @@ transport can replace this module without touching them.
 
 from __future__ import annotations
 
-import ipaddress
 import json
 import logging
 import os
@@ -21,25 +20,34 @@ import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import unquote, urljoin
 
 import requests
-import requests.adapters
 import requests.utils
+import urllib3.exceptions
 from pydantic import SecretStr
 from urllib3.exceptions import NewConnectionError
 
 from walletpass._version import __version__
+from walletpass.bounds import (
+    DEFAULT_MAX_ANSWER_BYTES,
+    AnswerTooLarge,
+    BoundedAdapter,
+    deadline_scope,
+    read_bounded,
+)
 from walletpass.errors import (
     ConfigurationError,
     InvalidResponse,
     ProviderUnavailable,
     RateLimited,
+    RedirectNotFollowed,
     WalletPassError,
 )
 from walletpass.ratelimit import Limiter
-from walletpass.redaction import redact_text, register_secret
+from walletpass.redaction import redact_text, register_secret, scrub_exception, unfit_for_secret
 from walletpass.retry import (
+    GATEWAY_STATUSES,
     Ambiguous,
     Decision,
     Fatal,
@@ -51,6 +59,7 @@ from walletpass.retry import (
     decide,
     parse_retry_after,
 )
+from walletpass.urls import Endpoint, UrlError, is_loopback_host, parse_url
 
 __all__ = [
     "Timeouts",
@@ -94,7 +103,7 @@ class VendorRequest:
         return f"{self.method} {self.path_template or self.path}"
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, repr=False)
 class VendorResponse:
     """The vendor's answer: status, headers (lower-case names), raw body, and what we measured."""
 
@@ -106,6 +115,13 @@ class VendorResponse:
     attempts: int = 1
     method: str = ""
     path: str = ""
+
+    def __repr__(self) -> str:
+        # Vendors echo credentials in bodies and headers: a repr shows neither, only their size.
+        return (
+            f"VendorResponse(status={self.status}, {self.method} {redact_text(self.path)}, "
+            f"request_id={self.request_id!r}, {len(self.body)} bytes)"
+        )
 
     @property
     def ok(self) -> bool:
@@ -121,13 +137,15 @@ class VendorResponse:
         try:
             return json.loads(self.body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested
-            excerpt = redact_text(self.body[:200].decode("utf-8", "replace"))
-            raise InvalidResponse(
-                f"expected JSON from {self.method} {self.path} (HTTP {self.status}), "
-                f"got: {excerpt!r}",
-                status=self.status,
-                request_id=self.request_id,
-            ) from exc
+            problem = exc
+        excerpt = redact_text(self.body[:200].decode("utf-8", "replace"))
+        # Raised outside the handler, from a scrubbed cause: the decoder's error keeps the
+        # whole body, which may echo the credentials.
+        raise InvalidResponse(
+            f"expected JSON from {self.method} {self.path} (HTTP {self.status}), got: {excerpt!r}",
+            status=self.status,
+            request_id=self.request_id,
+        ) from scrub_exception(problem)
 
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
@@ -149,48 +167,49 @@ class Timeouts:
             raise ValueError("total deadline must be positive")
 
 
-def is_loopback_host(host: str | None) -> bool:
-    if not host:
-        return False
-    if host.lower() in ("localhost", "localhost.localdomain"):
-        return True
+def check_url_security(url: str, *, base: bool = False) -> Endpoint:
+    """Parse ``url`` with the one URL parser (:func:`walletpass.urls.parse_url`) and apply the
+    rule: credentials travel only over HTTPS; plain HTTP goes to loopback (emulators) only.
+
+    Returns the parsed :class:`~walletpass.urls.Endpoint`, whose ``url`` is the only form
+    walletpass connects to. Raises ``ConfigurationError`` for an ambiguous or malformed URL and
+    for plain HTTP elsewhere; the message never quotes the URL (it may hold a password).
+    """
     try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def check_url_security(url: str) -> None:
-    """Credentials travel only over HTTPS; plain HTTP is allowed to loopback (emulators) only."""
-    parts = urlsplit(url)
-    if parts.scheme == "https":
-        if not parts.hostname:
-            raise ConfigurationError(f"URL {url!r} has no host")
-        return
-    if parts.scheme == "http":
-        if is_loopback_host(parts.hostname):
-            return
+        endpoint = parse_url(url, base=base)
+    except UrlError as exc:
+        raise ConfigurationError(f"refusing the URL: it {exc}") from None
+    if endpoint.scheme == "http" and not endpoint.is_loopback:
         raise ConfigurationError(
-            f"refusing plain http:// to {parts.hostname!r}: credentials are only sent over https "
+            f"refusing plain http:// to {endpoint.host!r}: credentials are only sent over https "
             "(http is allowed to loopback addresses such as 127.0.0.1, for emulators)"
         )
-    raise ConfigurationError(f"URL {url!r} must start with https:// (or http:// to loopback)")
+    return endpoint
 
 
 def network_proxy(base_url: str, configured: SecretStr | None) -> str | None:
     """The proxy for requests to ``base_url``: the setting, else the standard environment
     variables (``HTTPS_PROXY``, ``HTTP_PROXY``, ``ALL_PROXY``, honouring ``NO_PROXY``).
 
-    Loopback addresses (emulators) are never proxied, whatever the environment says.
+    Loopback addresses (emulators) are never proxied, whatever the environment says. A proxy
+    URL is read by the same parser as every other URL; a malformed one is a ``ConfigurationError``.
     """
-    host = urlsplit(base_url).hostname
-    if is_loopback_host(host):
+    endpoint = check_url_security(base_url, base=True)
+    if endpoint.is_loopback:
         return None
+    proxy: str | None
     if configured is not None:
-        return configured.get_secret_value()
-    found = requests.utils.get_environ_proxies(base_url)
-    scheme = urlsplit(base_url).scheme
-    return found.get(scheme) or found.get("all") or None
+        proxy = configured.get_secret_value()
+    else:
+        found = requests.utils.get_environ_proxies(endpoint.url)
+        proxy = found.get(endpoint.scheme) or found.get("all") or None
+    if proxy is None:
+        return None
+    try:
+        return parse_url(proxy, proxy=True).url
+    except UrlError as exc:
+        where = "the proxy setting" if configured is not None else "the environment's proxy"
+        raise ConfigurationError(f"refusing {where}: it {exc}") from None
 
 
 def ca_bundle_from_environment() -> str | None:
@@ -233,26 +252,39 @@ class Transport:
         pool_size: int = 10,
         proxy: str | None = None,
         verify: bool | str = True,
+        max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
         sleep: Callable[[float], None] = time.sleep,
         rng: Callable[[], float] = random.random,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        check_url_security(base_url)
+        self.endpoint = check_url_security(base_url, base=True)
         self.provider = provider
-        self.base_url = base_url.rstrip("/") + "/"
+        # The URL rebuilt from the one parse: what the HTTP stack sees can't be read otherwise.
+        self.base_url = self.endpoint.url.rstrip("/") + "/"
         self._auth_headers = dict(auth_headers or {})
-        for value in self._auth_headers.values():
+        for name, value in self._auth_headers.items():
             register_secret(value)
             # "Bearer xyz" style: also mask the bare token
             register_secret(value.split(" ", 1)[-1])
+            problem = unfit_for_secret(value.split(" ", 1)[-1]) or _unfit_for_header(value)
+            if problem:
+                # Refused here, not by the HTTP stack, whose error would quote the value.
+                raise ConfigurationError(
+                    f"the {name} credential header of {provider!r} {problem}", provider=provider
+                )
         self._default_headers = dict(default_headers or {})
         self._proxies = {"http": proxy, "https": proxy} if proxy else {}
         if proxy:
             register_secret(proxy)  # it may carry user:password
-            password = urlsplit(proxy).password
-            if password:
-                register_secret(password)
+            userinfo = parse_url(proxy, proxy=True).userinfo
+            if userinfo:
+                password = userinfo.partition(":")[2]
+                for secret in (userinfo, password, unquote(userinfo), unquote(password)):
+                    register_secret(secret)
         self._verify = verify
+        if max_answer_bytes < 1:
+            raise ConfigurationError("max_answer_size must be at least 1 byte", provider=provider)
+        self.max_answer_bytes = max_answer_bytes
         self.timeouts = timeouts or Timeouts()
         self.policy = policy or RetryPolicy()
         self.rate_limiter = rate_limiter
@@ -285,7 +317,7 @@ class Transport:
             session.trust_env = False
             session.proxies = dict(self._proxies)
             session.verify = self._verify
-            adapter = requests.adapters.HTTPAdapter(
+            adapter = BoundedAdapter(
                 pool_connections=1, pool_maxsize=self._pool_size, max_retries=0
             )
             session.mount("https://", adapter)
@@ -308,8 +340,10 @@ class Transport:
     # -- sending ----------------------------------------------------------------------------
 
     def url_for(self, path: str) -> str:
+        """The URL for a request path: relative to the base URL, or an absolute URL (a vendor's
+        next-page link) checked and rebuilt by the one parser like the base URL was."""
         if path.startswith(("http://", "https://")):
-            return path
+            return check_url_security(path).url
         relative = path.lstrip("/")
         segments = relative.split("?", 1)[0].split("/")
         if "." not in segments and ".." not in segments:  # no dot segments: a plain append
@@ -324,8 +358,6 @@ class Transport:
         fit the request before the deadline, ``ConfigurationError`` for a forbidden URL.
         """
         url = self.url_for(request.path)
-        if not url.startswith(self.base_url):  # the base URL was checked once, up front
-            check_url_security(url)
         started = self._clock()
         deadline = None if self.timeouts.total is None else started + self.timeouts.total
         headers = self._headers_for(request)
@@ -356,11 +388,16 @@ class Transport:
                 else max(0.001, min(self.timeouts.connect, time_left))
             )
             sent_at = self._clock()
-            response, outcome, cause = self._attempt(
-                request, url, headers, (connect_timeout, read_timeout)
+            # The socket-level deadline runs on the real monotonic clock (``_clock`` may be a
+            # test's): the same instant, expressed in it.
+            wire_deadline = None if time_left is None else time.monotonic() + time_left
+            answer, outcome, cause = self._attempt(
+                request, url, headers, (connect_timeout, read_timeout), wire_deadline
             )
+            if isinstance(outcome, _Unreadable):  # nothing a repeat could fix
+                raise self._unreadable(request, outcome, operation)
             latency = self._clock() - sent_at
-            self._log(request, attempt, response, outcome, latency)
+            self._log(request, attempt, answer, outcome, latency)
             if self.rate_limiter is not None and isinstance(outcome, GotResponse):
                 hint = outcome.retry_after
                 if hint is not None and hint > 0:
@@ -388,18 +425,20 @@ class Transport:
                 )
                 self._sleep(decision.delay)
                 continue
-            if response is not None:
-                lowered = {k.lower(): v for k, v in response.headers.items()}
-                return VendorResponse(
-                    status=response.status_code,
-                    headers=lowered,
-                    body=response.content,
-                    request_id=self._request_id(lowered),
+            if answer is not None:
+                vendor_response = VendorResponse(
+                    status=answer.status,
+                    headers=answer.headers,
+                    body=answer.body,
+                    request_id=self._request_id(answer.headers),
                     elapsed=self._clock() - started,
                     attempts=attempt,
                     method=request.method,
                     path=request.path_template or request.path,
                 )
+                if 300 <= answer.status < 400:
+                    raise self._redirect(request, url, vendor_response, operation)
+                return vendor_response
             raise self._failure(
                 request,
                 outcome,
@@ -426,10 +465,12 @@ class Transport:
         url: str,
         headers: Mapping[str, str],
         timeout: tuple[float, float],
-    ) -> tuple[requests.Response | None, Outcome, BaseException | None]:
+        deadline: float | None,
+    ) -> tuple[_Answer | None, Outcome | _Unreadable, BaseException | None]:
         body: bytes | None = request.data
         if request.has_json:
             body = json.dumps(request.json, separators=(",", ":"), ensure_ascii=False).encode()
+        response: requests.Response | None = None
         try:
             session = self._session()
             # Prepared here rather than by Session.request: nothing of the session's state is
@@ -443,15 +484,27 @@ class Transport:
                 data=body,
                 params=request.query,
             )
-            response = session.send(prepared, timeout=timeout, allow_redirects=False)
-            # Read the body inside the try: a reset while streaming it is still ambiguous.
-            _ = response.content
+            with deadline_scope(deadline):
+                response = session.send(
+                    prepared, timeout=timeout, allow_redirects=False, stream=True
+                )
+                # Read the body inside the try: a reset while streaming it is still ambiguous.
+                content = read_bounded(response.raw, self.max_answer_bytes)
+            response.raw.release_conn()  # read to its end: the connection serves the next call
+        except AnswerTooLarge as exc:
+            assert response is not None
+            response.close()  # the rest is never read: the connection cannot be reused
+            size = f"{exc.declared} bytes" if exc.declared else "more"
+            why = f"the answer is larger than max_answer_size ({exc.limit} bytes; it has {size})"
+            return None, _Unreadable(response.status_code, why), None
         except requests.exceptions.SSLError as exc:
             return None, Fatal(f"TLS error: {type(exc).__name__}"), exc
         except requests.exceptions.ConnectTimeout as exc:
-            return None, NotSent("connect timeout"), exc
-        except requests.exceptions.ReadTimeout as exc:
-            return None, Ambiguous("read timeout"), exc
+            return None, NotSent(self._late("connect timeout", deadline)), exc
+        except (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError) as exc:
+            if response is not None:
+                response.close()
+            return None, Ambiguous(self._late("read timeout", deadline)), exc
         except (
             requests.exceptions.InvalidURL,
             requests.exceptions.MissingSchema,
@@ -461,47 +514,103 @@ class Transport:
             return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
-                return None, NotSent("connection failed"), exc
-            return None, Ambiguous("connection lost after sending"), exc
-        except requests.exceptions.RequestException as exc:
-            return None, Ambiguous(f"transport error: {type(exc).__name__}"), exc
+                return None, NotSent(self._late("connection failed", deadline)), exc
+            return None, Ambiguous(self._late("connection lost after sending", deadline)), exc
+        except urllib3.exceptions.DecodeError as exc:
+            assert response is not None
+            response.close()
+            return None, _Unreadable(response.status_code, "its compressed body is corrupt"), exc
+        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
+            # (urllib3's own errors come from reading the body: a reset or a truncated answer.)
+            if response is not None:
+                response.close()
+            why = self._late(f"transport error: {type(exc).__name__}", deadline)
+            return None, Ambiguous(why), exc
+        lowered = {k.lower(): v for k, v in response.headers.items()}
         retry_after = None
         if response.status_code in (429, 503):
-            retry_after = self._retry_after({k.lower(): v for k, v in response.headers.items()})
-        return response, GotResponse(response.status_code, retry_after), None
+            retry_after = self._retry_after(lowered)
+        answer = _Answer(response.status_code, lowered, content)
+        return answer, GotResponse(response.status_code, retry_after), None
+
+    def _late(self, reason: str, deadline: float | None) -> str:
+        """``reason``, or that the call's deadline cut the attempt short when it did."""
+        if deadline is not None and time.monotonic() >= deadline:
+            return f"the call's deadline of {self.timeouts.total}s passed ({reason})"
+        return reason
 
     def _request_id(self, lowered: Mapping[str, str]) -> str | None:
-        """The vendor's request id from response headers whose names are lower-cased."""
+        """The vendor's request id from response headers whose names are lower-cased (shown
+        in messages, so redacted, printable and short whatever the server sent)."""
         for name in self._request_id_headers:
             if lowered.get(name):
-                return lowered[name]
+                return shown(lowered[name], 128)
         return None
+
+    def _redirect(
+        self, request: VendorRequest, url: str, response: VendorResponse, operation: str | None
+    ) -> RedirectNotFollowed:
+        target = response.header("location")
+        location = shown(urljoin(url, target.strip()), 300) if target else None
+        where = f"to {location}" if location else "without a Location"
+        # 302/303 answer a request that was processed (post/redirect/get); the others say the
+        # request belongs elsewhere, so it was not acted on.
+        acted = response.status in (302, 303) and not request.safety.repeatable
+        return RedirectNotFollowed(
+            f"{request.describe()}: the vendor answered HTTP {response.status}, a redirect "
+            f"{where}; walletpass does not follow redirects (the credentials would go along). "
+            "If the vendor has moved its API, set base_url to the new address",
+            location=location,
+            provider=self.provider,
+            operation=operation,
+            status=response.status,
+            request_id=response.request_id,
+            outcome_unknown=acted,
+        )
+
+    def _unreadable(
+        self, request: VendorRequest, outcome: _Unreadable, operation: str | None
+    ) -> InvalidResponse:
+        # Like an unreadable success: a write the vendor answered (2xx, or a gateway error) may
+        # have been made; an error answer says it was not.
+        acted = not request.safety.repeatable and (
+            outcome.status < 400 or outcome.status in GATEWAY_STATUSES
+        )
+        what = "may have taken effect" if acted else "did not take effect"
+        return InvalidResponse(
+            f"{request.describe()}: HTTP {outcome.status}, but {outcome.reason} "
+            f"(the request {what})",
+            provider=self.provider,
+            operation=operation,
+            status=outcome.status,
+            outcome_unknown=acted,
+        )
 
     def _log(
         self,
         request: VendorRequest,
         attempt: int,
-        response: requests.Response | None,
-        outcome: Outcome,
+        answer: _Answer | None,
+        outcome: Outcome | _Unreadable,
         latency: float,
     ) -> None:
         if not log.isEnabledFor(logging.INFO):
             return
-        if response is not None:
+        if answer is not None:
             log.info(
                 "%s %s -> %d in %.0fms (attempt %d, request id %s)",
                 self.provider,
-                request.describe(),
-                response.status_code,
+                redact_text(request.describe()),
+                answer.status,
                 latency * 1000,
                 attempt,
-                self._request_id({k.lower(): v for k, v in response.headers.items()}) or "-",
+                self._request_id(answer.headers) or "-",
             )
         else:
             log.info(
                 "%s %s -> no answer: %s after %.0fms (attempt %d)",
                 self.provider,
-                request.describe(),
+                redact_text(request.describe()),
                 getattr(outcome, "reason", outcome),
                 latency * 1000,
                 attempt,
@@ -536,6 +645,35 @@ class Transport:
         if cause is not None:
             error.__cause__ = _scrubbed(cause)
         return error
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    status: int
+    #: lower-case names
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class _Unreadable:
+    """An answer that arrived but cannot be used (too large, corrupt compression)."""
+
+    status: int
+    reason: str
+
+
+def shown(text: str, limit: int) -> str:
+    """A server-supplied ``text`` fit for a message: redacted, control characters replaced,
+    at most ``limit`` characters."""
+    cleaned = "".join(char if char.isprintable() else "?" for char in redact_text(text))
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _unfit_for_header(value: str) -> str | None:
+    if not all(" " <= char <= "~" for char in value):
+        return "contains a character HTTP headers cannot carry (non-ASCII or control)"
+    return None
 
 
 def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:

@@ -28,6 +28,7 @@ from walletpass.cli.session import select_provider
 from walletpass.cli.survey import DuplicateRow, survey
 from walletpass.errors import JournalError, OutcomeUnknown, ValidationError
 from walletpass.model import BulkItem, BulkResult
+from walletpass.redaction import redact
 from walletpass.rows import TARGETS, RowError, RowSource, read_rows, timezone_named
 from walletpass.suggest import did_you_mean
 
@@ -144,6 +145,8 @@ class _ResultsWriter:
             self._guarded(self._csv.writeheader)
 
     def write(self, record: dict[str, Any]) -> None:
+        # Values may come from the vendor, which may echo a credential: masked like messages.
+        record = redact(record)
         if self._csv is not None:
             row = {k: "" if v is None else v for k, v in record.items()}
             self._guarded(lambda: self._csv.writerow(row) if self._csv else None)

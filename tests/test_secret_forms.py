@@ -1,0 +1,297 @@
+"""A key is never printed, in any form (issue 15, case 1, and its kind).
+
+Case 1 was a key with a trailing newline: the HTTP stack refused the header and quoted it,
+*escaped*, in the chained cause, and masking compared the raw key only. Two fixes, each in one
+place: credentials with whitespace or control characters are refused when settings are read
+(and when a transport is built, for plugins composing headers), naming the setting, never the
+value; and masking covers every printed form of a secret (escaped, JSON-escaped, URL-encoded in
+either case, HTML-escaped, Latin-1-decoded, bytes reprs). Then a hostile server echoes a key in
+those forms, in bodies, in response headers and in a redirect, and the key must be absent from
+every message, repr, chained cause, traceback and log line.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import socket
+import traceback
+from collections.abc import Callable, Iterator
+from typing import Any, ClassVar
+from urllib.parse import quote, quote_plus
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from pydantic import SecretStr
+
+import walletpass
+from walletpass.cli import main
+from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.redaction import MASK, redact_text, register_secret, secret_forms
+from walletpass.settings import ProviderSettings
+from walletpass.transport import Transport
+
+from .hostile_server import HostileServer, head
+from .test_transport import HttpTestProvider
+
+# With characters every escaping scheme changes: " \ + / = & % < (headers carry ASCII only;
+# non-ASCII secrets are covered by the forms test below).
+KEY = 'sk_hostile_"q\\b+/=&%<_7f3a9c'
+
+
+def every_text(error: BaseException) -> list[str]:
+    """What a person could be shown of ``error``: str, repr, its whole chain and traceback."""
+    texts = ["".join(traceback.format_exception(error))]
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        texts += [str(current), repr(current), repr(current.args)]
+        texts += [repr(vars(current))] if hasattr(current, "__dict__") else []
+        current = current.__cause__ or current.__context__
+    return texts
+
+
+def leaked(texts: list[str], secret: str = KEY) -> list[str]:
+    forms = secret_forms(secret)
+    return [text for text in texts if any(form in text for form in forms)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Refused at configuration
+# ---------------------------------------------------------------------------------------------
+
+UNFIT = {
+    "case-1-newline": "\n",
+    "carriage-return": "\r",
+    "tab": "\t",
+    "space": " ",
+    "nul": "\x00",
+    "delete": "\x7f",
+    "no-break-space": "\u00a0",
+    "zero-width-space": "\u200b",
+    "line-separator": "\u2028",
+    "bom": "\ufeff",
+}
+
+
+@pytest.mark.parametrize("where", ["end", "start", "middle"])
+@pytest.mark.parametrize("char", list(UNFIT.values()), ids=list(UNFIT))
+def test_case_1_a_key_with_whitespace_or_control_characters_is_refused_by_name(
+    char: str, where: str
+) -> None:
+    key = {"end": "sk_case1_4b1d9e" + char, "start": char + "sk_case1_4b1d9e"}.get(
+        where, "sk_case1_" + char + "4b1d9e"
+    )
+
+    with pytest.raises(ConfigurationError) as caught:
+        walletpass.connect("passentry", api_key=key)
+
+    assert "api_key" in str(caught.value)
+    assert leaked(every_text(caught.value), key.strip()) == []
+    assert "sk_case1" not in "".join(every_text(caught.value))
+
+
+def test_every_secret_setting_of_a_vendor_subclass_is_checked() -> None:
+    class SigningSettings(ProviderSettings):
+        webhook_secret: SecretStr | None = None
+
+    class SigningProvider(HttpTestProvider):
+        name = "test-signing"
+        Settings: ClassVar[type[ProviderSettings]] = SigningSettings
+
+    with pytest.raises(ConfigurationError) as caught:
+        SigningProvider(api_key="fine-key-1234", webhook_secret="whsec_9f\n")
+
+    assert "webhook_secret" in str(caught.value)
+    assert "whsec_9f" not in str(caught.value)
+
+
+def test_a_proxy_url_with_whitespace_is_refused_without_echoing_it() -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        HttpTestProvider(api_key="fine-key-1234", proxy="http://user:pa ss@proxy.corp:3128")
+
+    assert "proxy" in str(caught.value)
+    assert "pa ss" not in str(caught.value)
+
+
+def test_a_credential_header_a_plugin_composes_badly_is_refused_by_name() -> None:
+    # The setting was fine; the plugin's header is not. Refused before the HTTP stack can
+    # quote it in an InvalidHeader error.
+    for value in ("Bearer sk_plugin_77\n", "Token sk_plugin_77\x00", "Bearer sk_plugin_é77"):
+        with pytest.raises(ConfigurationError) as caught:
+            Transport(provider="p", base_url="https://api.vendor.test", auth_headers={"X-K": value})
+        assert "X-K" in str(caught.value)
+        assert "sk_plugin" not in "".join(every_text(caught.value))
+
+
+def test_the_cli_with_debug_never_prints_such_a_key(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("WALLETPASS_PASSENTRY_API_KEY", "sk_cli_debug_5e2a\n")
+
+    status = main(["--debug", "get", "--provider", "passentry", "p1"])
+
+    out = capsys.readouterr()
+    assert status != 0
+    assert "api_key" in out.err
+    assert "sk_cli_debug_5e2a" not in out.out + out.err
+
+
+# ---------------------------------------------------------------------------------------------
+# Every printed form is masked
+# ---------------------------------------------------------------------------------------------
+
+FORMS: dict[str, Callable[[str], str]] = {
+    "raw": lambda s: s,
+    "repr": repr,
+    "ascii": ascii,
+    "json": json.dumps,
+    "json-unicode": lambda s: json.dumps(s, ensure_ascii=False),
+    "json-of-repr": lambda s: json.dumps(repr(s)),
+    "repr-of-repr": lambda s: repr(repr(s)),
+    "bytes-repr": lambda s: repr(s.encode()),
+    "url-encoded": lambda s: quote(s, safe=""),
+    "url-encoded-lower": lambda s: quote(s, safe="").replace("%2B", "%2b").replace("%3D", "%3d"),
+    "url-path": quote,
+    "form-encoded": quote_plus,
+    "html": html.escape,
+    "latin-1-header": lambda s: s.encode().decode("latin-1"),
+    "bearer-header-repr": lambda s: repr({"Authorization": f"Bearer {s}"}),
+}
+
+_SECRET_CHARS = st.characters(
+    blacklist_categories=("Cc", "Cf", "Cs", "Co", "Cn", "Zs", "Zl", "Zp"), blacklist_characters="*"
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(tail=st.text(_SECRET_CHARS, min_size=4, max_size=20), form=st.sampled_from(list(FORMS)))
+def test_a_registered_secret_is_masked_in_every_printed_form(tail: str, form: str) -> None:
+    secret = "sk_forms_" + tail
+    register_secret(secret)
+    printed = FORMS[form](secret)
+
+    masked = redact_text(f"vendor said: {printed}; done")
+
+    assert MASK in masked
+    assert leaked([masked], secret) == []
+    assert secret not in masked
+
+
+def test_the_proxy_password_is_masked_raw_and_percent_encoded() -> None:
+    Transport(
+        provider="p",
+        base_url="https://api.vendor.test",
+        proxy="http://corp:p%40ss-w0rd-81c@proxy.corp:3128",
+    )
+
+    assert redact_text("auth p%40ss-w0rd-81c") == f"auth {MASK}"
+    assert redact_text("auth p@ss-w0rd-81c") == f"auth {MASK}"
+
+
+# ---------------------------------------------------------------------------------------------
+# A hostile vendor echoes the key everywhere it can
+# ---------------------------------------------------------------------------------------------
+
+
+def echo_everywhere(status: str, body: bytes, **headers: Any) -> Any:
+    def behave(conn: socket.socket, server: HostileServer) -> None:
+        conn.sendall(head(status, Content_Length=len(body), Connection="close", **headers) + body)
+
+    return behave
+
+
+def _latin1(text: str) -> str:
+    return text.encode().decode("latin-1")  # what a header carrying UTF-8 reads as
+
+
+ECHOES = {
+    "json-escaped-body": echo_everywhere(
+        "401 Unauthorized",
+        json.dumps({"message": f"bad key {KEY}", "key": KEY}).encode(),
+        Content_Type="application/json",
+    ),
+    "url-encoded-body": echo_everywhere(
+        "400 Bad Request", f"error=bad&key={quote_plus(KEY)}".encode(), Content_Type="text/plain"
+    ),
+    "html-body": echo_everywhere(
+        "500 Internal Server Error", f"<p>{html.escape(KEY)}</p>".encode(), Content_Type="text/html"
+    ),
+    "request-id-header": echo_everywhere(
+        "403 Forbidden", b"{}", Content_Type="application/json", X_Request_Id=_latin1(KEY)
+    ),
+    "www-authenticate-header": echo_everywhere(
+        "401 Unauthorized",
+        b"{}",
+        Content_Type="application/json",
+        WWW_Authenticate=f'Bearer error="invalid_token", token="{quote(KEY)}"',
+    ),
+    "redirect-location": echo_everywhere(
+        "302 Found", b"", Location=f"https://login.vendor.test/?key={quote(KEY)}"
+    ),
+    "unreadable-success": echo_everywhere(
+        "200 OK", f"{{'id': {KEY!r}".encode(), Content_Type="application/json"
+    ),
+}
+
+
+@pytest.fixture
+def echoes() -> Iterator[dict[str, HostileServer]]:
+    servers = {name: HostileServer(behaviour) for name, behaviour in ECHOES.items()}
+    yield servers
+    for server in servers.values():
+        server.close()
+
+
+def test_a_key_echoed_in_any_form_is_never_shown(
+    echoes: dict[str, HostileServer], caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="walletpass")
+    texts: list[str] = []
+    for name, server in echoes.items():
+        wallet = HttpTestProvider(base_url=f"{server.url}/v1", api_key=KEY, max_retries=0)
+        with pytest.raises(WalletPassError) as caught:
+            wallet.get("a1")
+        texts += every_text(caught.value)
+        texts += [repr(caught.value.details), repr(wallet), repr(wallet.transport), name]
+        if name != "redirect-location":
+            texts.append(repr(wallet.transport.send(wallet.build_get("a2"))))
+
+    texts += [record.getMessage() for record in caplog.records] + [caplog.text]
+    assert [server.heads for server in echoes.values()] and all(
+        KEY.encode().decode("latin-1") in "".join(server.heads) for server in echoes.values()
+    )  # control: the key really went out, so the vendor had it to echo
+    assert leaked(texts) == []
+
+
+def test_journals_and_results_files_mask_what_they_store(tmp_path: Any) -> None:
+    # Errors that are not walletpass's own (a plugin's crash) keep their raw text: the journal
+    # and the results writer mask it themselves, in every form.
+    from io import StringIO
+
+    from walletpass.cli.issue import RESULT_COLUMNS, _ResultsWriter
+    from walletpass.journal import BulkJournal
+
+    secret = "sk_stored_3c9e/+="
+    register_secret(secret)
+    with BulkJournal(tmp_path / "journal.sqlite3", provider="test-http") as journal:
+        journal.begin("row-1", 0, "print")
+        journal.fail(
+            "row-1",
+            RuntimeError(f"echo {secret!r} {quote(secret)}"),
+            retryable=False,
+            outcome_unknown=False,
+        )
+        entry = journal.get("row-1")
+    assert entry is not None and entry.error_message is not None
+    assert leaked([entry.error_message], secret) == [] and MASK in entry.error_message
+
+    for as_csv in (True, False):
+        out = StringIO()
+        record = dict.fromkeys(RESULT_COLUMNS)
+        record.update(row=1, status="ok", download_url=f"https://v.test/d?k={quote(secret)}")
+        _ResultsWriter(out, as_csv).write(record)
+        assert leaked([out.getvalue()], secret) == [] and MASK in out.getvalue()

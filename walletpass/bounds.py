@@ -1,0 +1,217 @@
+"""Bounded calls: a call's deadline reaches every socket operation, and answers have a size limit.
+
+A per-attempt read timeout does not bound a call: it limits each wait for the *next* bytes, so a
+server that sends one byte a second (in its headers or its body) holds a call for as long as it
+likes. Here every receive and send on a connection waits at most the time left before the
+deadline of the call in progress on that thread (:func:`deadline_scope`), so the call ends at
+its deadline whatever the server does. Answers are read in pieces, decompressed piece by piece
+(urllib3 bounds each piece's decompressed size), and refused once the decompressed total passes
+the limit: memory stays bounded by the limit, however large or compressed the answer is.
+
+Used by :mod:`walletpass.transport` only; ``requests`` and urllib3 stay behind it.
+"""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests.adapters
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.poolmanager import PoolManager
+from urllib3.response import BaseHTTPResponse
+
+__all__ = [
+    "AnswerTooLarge",
+    "BoundedAdapter",
+    "DeadlinePassed",
+    "deadline_passed",
+    "deadline_scope",
+    "read_bounded",
+]
+
+#: The default for ``max_answer_size``: far above any JSON answer and any ``.pkpass`` download
+#: (Wallet passes are typically well under 10 MB), far below what would strain a worker.
+DEFAULT_MAX_ANSWER_BYTES = 64 * 1024 * 1024
+
+_CHUNK = 64 * 1024
+_local = threading.local()
+
+
+class DeadlinePassed(TimeoutError):
+    """A socket operation was refused because the call's deadline had passed."""
+
+
+class AnswerTooLarge(Exception):
+    """The answer (after decompression) passed the size limit; ``declared`` when its
+    ``Content-Length`` said so before anything was read."""
+
+    def __init__(self, limit: int, *, declared: int | None = None) -> None:
+        super().__init__(limit)
+        self.limit = limit
+        self.declared = declared
+
+
+@contextmanager
+def deadline_scope(deadline: float | None) -> Iterator[None]:
+    """Within the block, socket operations on this thread end by ``deadline`` (a
+    :func:`time.monotonic` instant; ``None``: only the per-attempt timeouts apply)."""
+    previous = getattr(_local, "deadline", None)
+    _local.deadline = deadline
+    try:
+        yield
+    finally:
+        _local.deadline = previous
+
+
+def deadline_passed() -> bool:
+    """Whether the deadline of this thread's call in progress has passed."""
+    deadline: float | None = getattr(_local, "deadline", None)
+    return deadline is not None and time.monotonic() >= deadline
+
+
+def _wait_limit(timeout: float | None) -> float | None:
+    deadline: float | None = getattr(_local, "deadline", None)
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise DeadlinePassed("the call's deadline passed")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineSocket:
+    """A connected socket whose every receive and send waits no longer than the deadline allows.
+
+    The socket's own timeout (the per-attempt read timeout urllib3 sets) still applies; the
+    deadline only shortens it. Everything else is the wrapped socket's.
+    """
+
+    def __init__(self, sock: Any) -> None:
+        self._sock = sock
+        self._timeout: float | None = sock.gettimeout()
+
+    def settimeout(self, value: float | None) -> None:
+        self._timeout = value
+        self._sock.settimeout(value)
+
+    def gettimeout(self) -> float | None:
+        return self._timeout
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self._sock.settimeout(_wait_limit(self._timeout))
+        received: int = self._sock.recv_into(buffer, nbytes, flags)
+        return received
+
+    def recv(self, size: int, flags: int = 0) -> bytes:
+        self._sock.settimeout(_wait_limit(self._timeout))
+        received: bytes = self._sock.recv(size, flags)
+        return received
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self._sock.settimeout(_wait_limit(self._timeout))
+        self._sock.sendall(data, flags)
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        self._sock.settimeout(_wait_limit(self._timeout))
+        sent: int = self._sock.send(data, flags)
+        return sent
+
+    def makefile(self, mode: str = "r", buffering: int | None = None, **kwargs: Any) -> Any:
+        if mode != "rb":
+            return self._sock.makefile(mode, buffering, **kwargs)
+        # http.client reads the status line, headers and body through this file: each refill
+        # of its buffer is one bounded receive. The socket's own file is opened (and closed with
+        # ours) only so the socket stays open while the answer is read, as with any makefile().
+        keeper = self._sock.makefile("rb", buffering=0)
+        return io.BufferedReader(_Reader(self, keeper), buffering or io.DEFAULT_BUFFER_SIZE)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._sock, name)
+
+
+class _Reader(io.RawIOBase):
+    def __init__(self, sock: _DeadlineSocket, keeper: Any) -> None:
+        super().__init__()
+        self._sock = sock
+        self._keeper = keeper
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        return self._sock.recv_into(buffer)
+
+    def close(self) -> None:
+        if not self.closed:
+            self._keeper.close()
+        super().close()
+
+
+class _HTTPConnection(HTTPConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _HTTPSConnection(HTTPSConnection):
+    def connect(self) -> None:
+        super().connect()
+        self.sock = _DeadlineSocket(self.sock)
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+
+_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
+
+
+class BoundedAdapter(requests.adapters.HTTPAdapter):
+    """requests' adapter with connections whose socket operations honour :func:`deadline_scope`
+    (direct and through HTTP(S) proxies; SOCKS proxies keep only the per-attempt timeouts)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = _POOLS
+
+    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
+        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
+        if type(manager).__name__ == "ProxyManager":  # not urllib3.contrib.socks
+            manager.pool_classes_by_scheme = _POOLS
+        return manager
+
+
+def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
+    """The whole decompressed body of ``raw``; :class:`AnswerTooLarge` once it passes ``limit``
+    bytes (checked against ``Content-Length`` first, then counted while reading)."""
+    declared = raw.headers.get("content-length")
+    encoded = (raw.headers.get("content-encoding") or "identity").strip().lower()
+    # (A compressed answer's Content-Length says nothing of its decompressed size.)
+    if (
+        declared is not None
+        and declared.isdigit()
+        and encoded == "identity"
+        and int(declared) > limit
+    ):
+        raise AnswerTooLarge(limit, declared=int(declared))
+    pieces: list[bytes] = []
+    total = 0
+    while True:
+        # One byte past the limit is enough to know; urllib3 decompresses at most what is asked.
+        piece = raw.read(min(_CHUNK, limit + 1 - total), decode_content=True)
+        if not piece:
+            return b"".join(pieces)
+        total += len(piece)
+        if total > limit:
+            raise AnswerTooLarge(limit)
+        pieces.append(piece)
