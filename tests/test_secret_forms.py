@@ -29,9 +29,10 @@ from pydantic import SecretStr
 import walletpass
 from walletpass.cli import main
 from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.provider import ErrorInfo
 from walletpass.redaction import MASK, redact_text, register_secret, secret_forms
 from walletpass.settings import ProviderSettings
-from walletpass.transport import Transport
+from walletpass.transport import Transport, VendorResponse
 
 from .hostile_server import HostileServer, head
 from .test_transport import HttpTestProvider
@@ -211,7 +212,7 @@ def _latin1(text: str) -> str:
 ECHOES = {
     "json-escaped-body": echo_everywhere(
         "401 Unauthorized",
-        json.dumps({"message": f"bad key {KEY}", "key": KEY}).encode(),
+        json.dumps({"message": f"bad key {KEY}", "code": KEY, "request_id": KEY}).encode(),
         Content_Type="application/json",
     ),
     "url-encoded-body": echo_everywhere(
@@ -238,6 +239,22 @@ ECHOES = {
 }
 
 
+class CodedProvider(HttpTestProvider):
+    """Reads the vendor's error code and request id from the body, as many providers do."""
+
+    name = "test-http-coded-echo"
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        info = super().parse_error(response)
+        body = info.details if isinstance(info.details, dict) else {}
+        return ErrorInfo(
+            message=info.message,
+            code=body.get("code"),
+            request_id=body.get("request_id"),
+            details=info.details,
+        )
+
+
 @pytest.fixture
 def echoes() -> Iterator[dict[str, HostileServer]]:
     servers = {name: HostileServer(behaviour) for name, behaviour in ECHOES.items()}
@@ -252,7 +269,7 @@ def test_a_key_echoed_in_any_form_is_never_shown(
     caplog.set_level(logging.DEBUG, logger="walletpass")
     texts: list[str] = []
     for name, server in echoes.items():
-        wallet = HttpTestProvider(base_url=f"{server.url}/v1", api_key=KEY, max_retries=0)
+        wallet = CodedProvider(base_url=f"{server.url}/v1", api_key=KEY, max_retries=0)
         with pytest.raises(WalletPassError) as caught:
             wallet.get("a1")
         texts += every_text(caught.value)

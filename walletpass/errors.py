@@ -72,8 +72,9 @@ class WalletPassError(Exception):
         self.provider = provider
         self.operation = operation
         self.status = status
-        self.code = code
-        self.request_id = request_id
+        # Vendor-supplied too (error bodies, response headers): redacted like the message.
+        self.code = None if code is None else redact_text(code)
+        self.request_id = None if request_id is None else redact_text(request_id)
         self.details = redact(details)
         self.retryable = self.default_retryable if retryable is None else retryable
         self.retry_after = retry_after
