@@ -1,9 +1,12 @@
-"""Shared HTTP for every provider: the only module that imports ``requests``.
+"""Shared HTTP for every provider: with :mod:`walletpass.bounds` (its socket-level helpers), the
+only module that imports ``requests``.
 
 It owns one session (and connection pool) per provider instance, timeouts and a total deadline per
-call, the retry loop driven by :func:`walletpass.retry.decide`, the client-side rate limit, the
-HTTPS rule, honest logging without credentials or bodies, and the translation of every
-``requests`` failure into a walletpass error. Providers describe requests (:class:`VendorRequest`)
+call (bounding every socket operation), the maximum answer size, the retry loop driven by
+:func:`walletpass.retry.decide`, the client-side rate limit, the HTTPS rule (on the address
+:mod:`walletpass.urls` parsed, which is the address connected to), redirects refused, honest
+logging without credentials or bodies, and the translation of every ``requests`` failure into a
+walletpass error. Providers describe requests (:class:`VendorRequest`)
 and read answers (:class:`VendorResponse`); they never see ``requests`` types, so an async
 transport can replace this module without touching them.
 """
