@@ -199,3 +199,22 @@ def test_an_unreachable_database_is_a_configuration_error_without_the_password()
         PostgresJournal(dsn, run="x", provider="fake")
     assert "pg-secret-pw-42" not in str(caught.value)
     assert "127.0.0.1:1/walletpass" in str(caught.value)
+
+
+def test_a_stored_error_never_holds_a_credential(postgres_url: str) -> None:
+    # A plugin's own error (not walletpass's, whose messages are masked already) may quote the
+    # vendor's echo of the key, in any printed form: the journal masks what it stores.
+    from urllib.parse import quote
+
+    from walletpass.redaction import MASK, register_secret, secret_forms
+
+    secret = "sk_pgjournal_8d1f/+="
+    register_secret(secret)
+    with PostgresJournal(postgres_url, run=run_name(), provider="fake") as journal:
+        journal.begin("row-1", 0, "print")
+        error = RuntimeError(f"vendor said {secret!r} {quote(secret)}")
+        journal.fail("row-1", error, retryable=False, outcome_unknown=False)
+        entry = journal.get("row-1")
+    assert entry is not None and entry.error_message is not None
+    assert MASK in entry.error_message
+    assert not any(form in entry.error_message for form in secret_forms(secret))

@@ -35,7 +35,7 @@ from psycopg.conninfo import conninfo_to_dict
 from walletpass.errors import ConfigurationError, WalletPassError
 from walletpass.journal import ENTRY_COLUMNS, JournalEntry, JournalState, entry_from_row
 from walletpass.model import IssuedPass
-from walletpass.redaction import register_secret
+from walletpass.redaction import redact_text, register_secret
 
 __all__ = ["PostgresJournal"]
 
@@ -328,7 +328,7 @@ class PostgresJournal:
             (
                 state.value,
                 type(error).__name__,
-                str(error),
+                redact_text(str(error)),  # a plugin's own error may quote a vendor's echo
                 int(retryable),
                 time.time(),
                 self.run,
