@@ -310,5 +310,5 @@ def test_journals_and_results_files_mask_what_they_store(tmp_path: Any) -> None:
         out = StringIO()
         record = dict.fromkeys(RESULT_COLUMNS)
         record.update(row=1, status="ok", download_url=f"https://v.test/d?k={quote(secret)}")
-        _ResultsWriter(out, as_csv).write(record)
+        _ResultsWriter(out, as_csv, tmp_path / "results").write(record)
         assert leaked([out.getvalue()], secret) == [] and MASK in out.getvalue()
