@@ -65,7 +65,8 @@ GAPS: dict[tuple[str, str], str] = {
     ),
     ("livepasses", "spend_on_ticket"): (
         "the profile refuses an amount on a used ticket with AlreadyRedeemed; Livepasses refuses "
-        "any amount on a check-in pass first (ValidationError)"
+        "an amount on a pass without a balance first (BusinessRuleError), without knowing it "
+        "was used"
     ),
     ("livepass", "holder_email"): (
         "the profile does not make up an id for a pass without external_id as the LivePass "

@@ -228,3 +228,13 @@ def test_an_update_learns_the_template_once(shop, connect, emulator) -> None:
     assert other.update(card.id, PassUpdate(fields={"points": 92})).fields == {"points": 92}
     assert [e.method for e in emulator.journal.entries[before:]] == ["GET", "GET", "PUT", "GET"]
     assert emulator.stored(card.id).business_data["currentPoints"] == 92
+
+
+def test_an_amount_on_a_pass_without_a_balance_is_a_business_rule_error(shop, emulator) -> None:
+    """As on every provider: the ticket has no balance to deduct from (nothing is sent)."""
+    ticket = shop.create(Pass(template="tasting", holder=ADA, fields={"seat": "1A"}))
+    with pytest.raises(BusinessRuleError, match="no balance") as caught:
+        shop.redeem(ticket.id, amount=1)
+    assert caught.value.outcome_unknown is False
+    assert not emulator.journal.find("POST", r"/api/passes/[^/]+/check-in")
+    assert shop.redeem(ticket.id).status is PassStatus.REDEEMED  # still usable: nothing was used

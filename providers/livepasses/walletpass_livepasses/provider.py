@@ -863,6 +863,16 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
             if endpoint_name is not None
             else self._endpoint_for(pass_id, amount, _KINDS.get(kind_name or ""))
         )
+        if amount is not None and endpoint_name is None and endpoint not in _BALANCE_VERBS:
+            # The pass's kind chose a verb without a balance (a ticket, coupon, membership): the
+            # pass has none to deduct from, as on every provider (docs/concepts.md).
+            raise BusinessRuleError(
+                f"pass {pass_id!r} has no balance to deduct an amount from (its verb is "
+                f"/{endpoint.value}; loyalty points and gift cards have balances): redeem it "
+                "without an amount to use it",
+                provider=self.name,
+                operation="redeem",
+            )
         request = self.build_redeem(pass_id, amount, {**opts, "endpoint": endpoint.value})
         response = self.send(request, "redeem")
         redemption = self.parse(self.parse_redeem, response, pass_id)
@@ -999,6 +1009,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
 
 
 _ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))
+#: The verbs that deduct an amount from a balance.
+_BALANCE_VERBS = frozenset({Endpoint.LOYALTY, Endpoint.GIFT_CARD})
 
 
 def _unattested_type(template: str | None, found: TemplateType | None) -> str:
