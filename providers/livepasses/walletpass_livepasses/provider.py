@@ -106,7 +106,7 @@ CAPABILITIES = Capabilities(
             "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
             "template and event context); asynchronous batches are polled (aimed at each batch's "
             "predicted end, at most poll_interval apart) until batch_timeout; outcomes in input "
-            "order (async passes have no wallet links)"
+            "order (async passes have no wallet links or fields: the batch status carries none)"
         ),
         # kinds
         Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),
