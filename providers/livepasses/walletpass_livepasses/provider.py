@@ -723,20 +723,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
             "get",
             lambda data: payloads.validation_from(pass_id, data),
         )
-        found = self.parse(
+        # The lookup names no type: the core reports the kind the template alias states.
+        return self.parse(
             lambda r: payloads.issued_from_lookup(
                 self.data_of(r, "get"), provider=self.name, validation=validation
             ),
             looked_up,
         )
-        return self._with_alias_kind(found)
-
-    def _with_alias_kind(self, issued: IssuedPass) -> IssuedPass:
-        """``issued`` with the kind its template alias states: the lookup names no type, and
-        reading the template's type would be a further request (and, but for EventTicket, an
-        inferred name)."""
-        kind = self._alias_kind(issued.template) if issued.kind is None else None
-        return issued if kind is None else issued.model_copy(update={"kind": kind})
 
     # -- update --------------------------------------------------------------------------------
 
@@ -790,7 +783,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         return updated.model_copy(
             update={
                 "template": found.template,
-                "kind": self._alias_kind(found.template),
                 "external_id": found.external_id,
                 "status": found.status,
                 "holder": found.holder,
