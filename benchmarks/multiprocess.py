@@ -84,11 +84,15 @@ def _round_trip(url: str, key: str) -> float:
     from walletpass import Barcode, Pass
 
     wallet = walletpass.connect("pass2u", base_url=url, api_key=key)
-    started = time.perf_counter()
-    wallet.create(Pass(template="1919", barcode=Barcode(message="probe"), fields={"name": "P"}))
-    elapsed = time.perf_counter() - started
+    best = float("inf")
+    for n in range(5):  # the best of five: one call alone is at the mercy of the machine
+        started = time.perf_counter()
+        wallet.create(
+            Pass(template="1919", barcode=Barcode(message=f"probe-{n}"), fields={"name": "P"})
+        )
+        best = min(best, time.perf_counter() - started)
     wallet.close()
-    return elapsed
+    return best
 
 
 def shared_limiter_rows(count: int) -> list[Row]:

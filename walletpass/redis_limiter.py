@@ -11,8 +11,17 @@ clock, so no two processes can take the same slot and clock skew between machine
 matter. Each caller is given its own slot and sleeps until it; a vendor's ``Retry-After`` moves
 the shared timestamp forward, so every process holds off, not only the one that was told.
 
-The Redis key is ``walletpass:ratelimit:<provider>:<digest>:<rate key>``, where the digest is a
-SHA-256 of the provider's credentials: never the API key itself.
+The schedule spaces requests; a second script is the guarantee. Right before sending, a caller
+records its send in a shared log (a sorted set, by the server's clock) and waits while the last
+``SEND_WINDOW`` seconds already hold the vendor's per-second number of sends. Without it, a
+caller that woke up late for its slot (a busy machine, a paused process) would send among the
+callers of later slots, and the vendor's window would count one too many. What the log cannot
+see is a request that *arrives* at the vendor later than one sent after it: ``SEND_WINDOW`` has a
+small margin for that; a busy machine needs a larger one (a ``rate_limit`` a few percent under the
+vendor's figure).
+
+The Redis keys are ``walletpass:ratelimit:<provider>:<digest>:<rate key>`` (and ``...:sent``, the
+log), where the digest is a SHA-256 of the provider's credentials: never the API key itself.
 
 When Redis cannot be reached (or answers with an error), the limiter never sends more than it may:
 
@@ -28,6 +37,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -79,24 +89,26 @@ end
 return 1
 """
 
-# KEYS[1]: as above. ARGV: emission interval (µs). A caller woke up late for its slot: its request
-# now lands among later slots, so it takes one more slot from the schedule (a second of actual
-# sends then still holds no more than the rate allows).
-_LATE = """
+# KEYS[1]: the log of actual sends (a sorted set scored by the server clock, µs). ARGV: how many
+# sends a window may hold, the window (µs), this send's unique name. Returns 0 when the send was
+# recorded, else the µs until the oldest send leaves the window.
+_COMMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
-if tat < now then tat = now end
-local target = tat + tonumber(ARGV[1])
-redis.call('SET', KEYS[1], string.format('%d', target),
-           'PX', math.ceil((target - now) / 1000) + 1000)
-return 1
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
+  redis.call('ZADD', KEYS[1], now, ARGV[3])
+  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
+  return 0
+end
+local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
+return math.max(1, math.floor(oldest + window - now))
 """
 
-#: A caller that wakes up later than this for its slot (a busy machine, a paused process) would
-#: send among the callers of later slots, and the vendor's one-second window would count one too
-#: many: it takes one more slot from the shared schedule.
-LATENESS_TOLERANCE = 0.002
+#: The window the log of actual sends is kept over, seconds: a vendor's "N per second" plus a
+#: margin for requests that arrive at the vendor later than others sent after them.
+SEND_WINDOW = 1.02
 
 #: Seconds between attempts to reach Redis again while falling back.
 RECONNECT_INTERVAL = 5.0
@@ -171,7 +183,9 @@ class RedisLimiter:
         self._client = redis.Redis(connection_pool=pool)
         self._acquire_script = self._client.register_script(_ACQUIRE)
         self._pause_script = self._client.register_script(_PAUSE)
-        self._late_script = self._client.register_script(_LATE)
+        self._commit_script = self._client.register_script(_COMMIT)
+        # The most sends one window may hold: the vendor's per-second figure (or the burst).
+        self._per_window = max(burst, int(rate))
         self._clock = clock
         self._sleep = sleep
         self._fallback = (
@@ -205,7 +219,6 @@ class RedisLimiter:
             self._went_down(exc)
             self._acquire_fallback(key, max_wait)
             return
-        slot = self._clock() + int(wait_us) / 1_000_000
         self._came_back()
         wait = int(wait_us) / 1_000_000
         if not int(taken):
@@ -216,12 +229,37 @@ class RedisLimiter:
             )
         if wait > 0:
             self._sleep(wait)
-        late = self._clock() - slot
-        if late > LATENESS_TOLERANCE:
+        self._commit(key, None if max_wait is None else self._clock() + max_wait - wait)
+
+    def _commit(self, key: str, deadline: float | None) -> None:
+        """Record the send in the shared log, waiting while the last window is full.
+
+        The schedule spaces the slots; the log is the guarantee. A caller that woke up late for
+        its slot (a busy machine, a paused process) would otherwise send among the callers of
+        later slots, and the vendor's window, which counts arrivals, would hold one too many.
+        """
+        name = f"{uuid.uuid4().hex}"
+        while True:
             try:
-                self._late_script(keys=[self._key(key)], args=[repr(interval)])
+                wait_us = self._commit_script(
+                    keys=[self._key(key) + ":sent"],
+                    args=[self._per_window, int(SEND_WINDOW * 1_000_000), name],
+                )
             except redis.RedisError as exc:
+                # The slot was taken under the shared schedule: send on it rather than fail.
                 self._went_down(exc)
+                return
+            wait = int(wait_us) / 1_000_000
+            if wait <= 0:
+                return
+            if deadline is not None and self._clock() + wait > deadline:
+                raise RateLimited(
+                    f"shared rate limit: the last second's sends leave no room for {wait:.2f}s, "
+                    "past the deadline",
+                    provider=self.provider,
+                    retry_after=wait,
+                )
+            self._sleep(wait)
 
     def pause(self, key: str, seconds: float) -> None:
         """Hold every process sharing the key for ``seconds`` (the vendor's ``Retry-After``).
