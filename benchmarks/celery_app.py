@@ -35,7 +35,6 @@ issuer = CeleryIssuer(
         base_url=os.environ["BENCH_VENDOR_URL"],
         api_key=os.environ["BENCH_VENDOR_KEY"],
         rate_limit_backend=broker,
-        max_retries=0,
     ),
     database=os.environ["BENCH_POSTGRES_URL"],
     lease=3.0,

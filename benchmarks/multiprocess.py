@@ -8,7 +8,8 @@ Against the Pass2U emulator (100 requests/s per key enforced, 20 ms added to eve
 * **shared limiter** (``rate_limit_backend`` on Redis): the same four processes, one budget;
   the row reports the rate against the ideal (``(count - 1) / 100 + round trip``) and the 429s;
 * **killed worker**: the same input issued by four Celery workers (PostgreSQL journal, shared
-  limiter), one SIGKILLed a quarter of the way in; the row reports what the vendor holds.
+  limiter, the transport's default retries), one SIGKILLed a quarter of the way in; the row
+  reports what the vendor holds and the 429 answers it gave.
 
 They need the Redis and PostgreSQL servers of ``scripts/services start``; without them the rows
 say so instead of a figure.
