@@ -7,6 +7,7 @@ never mean an overrun.
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import subprocess
@@ -132,7 +133,7 @@ def namespaced(redis_url: str, **options: object) -> RedisLimiter:
     )
 
 
-def twin(limiter: RedisLimiter, redis_url: str, sleep: list[float]) -> RedisLimiter:
+def twin(limiter: RedisLimiter, redis_url: str, sleep: Callable[[float], None]) -> RedisLimiter:
     """Another process's limiter for the same vendor account."""
     return RedisLimiter(
         redis_url,
@@ -140,32 +141,50 @@ def twin(limiter: RedisLimiter, redis_url: str, sleep: list[float]) -> RedisLimi
         burst=limiter.burst,
         namespace=limiter.namespace,
         provider="test",
-        sleep=sleep.append,
+        sleep=sleep,
     )
 
 
+class Slots:
+    """A sleep that does not sleep but records the moment the caller was told to send at
+    (this clock), so that what is checked is the schedule, not how busy the machine is."""
+
+    def __init__(self) -> None:
+        self.at: list[float] = []
+
+    def __call__(self, seconds: float) -> None:
+        self.at.append(time.monotonic() + seconds)
+
+
 def test_limiters_sharing_a_namespace_hand_out_distinct_slots(redis_url: str) -> None:
-    waits: list[float] = []
-    first = namespaced(redis_url, rate=10.0, sleep=waits.append)
-    second = twin(first, redis_url, waits)
+    slots = Slots()
+    first = namespaced(redis_url, rate=10.0, sleep=slots)
+    second = twin(first, redis_url, slots)
+    started = time.monotonic()
 
     for _ in range(3):
         first.acquire()
         second.acquire()
 
-    # six requests at 10/s: slots 0, 0.1, ..., 0.5 s from the first, whichever process asks
-    assert sorted(waits) == pytest.approx([0.1, 0.2, 0.3, 0.4, 0.5], abs=0.03)
+    # six requests at 10/s: the first at once, then one slot every 0.1 s, whichever process asks
+    # (each moment can only be late by the Redis round trip it was read after)
+    assert len(slots.at) == 5
+    times = [started, *slots.at]
+    assert all(later - earlier >= 0.07 for earlier, later in itertools.pairwise(times))
+    assert times[-1] - started == pytest.approx(0.5, abs=0.08)
     assert isinstance(first, Limiter)
 
 
 def test_burst_lets_that_many_through_at_once(redis_url: str) -> None:
-    waits: list[float] = []
-    limiter = namespaced(redis_url, rate=5.0, burst=3, sleep=waits.append)
+    slots = Slots()
+    limiter = namespaced(redis_url, rate=5.0, burst=3, sleep=slots)
+    started = time.monotonic()
 
     for _ in range(4):
         limiter.acquire("endpoint")
 
-    assert waits == [pytest.approx(0.2, abs=0.03)]
+    assert len(slots.at) == 1  # three went at once
+    assert slots.at[0] - started == pytest.approx(0.2, abs=0.08)
 
 
 def sleeping(waits: list[float]) -> Callable[[float], None]:
@@ -186,9 +205,9 @@ def test_a_slot_past_the_deadline_is_refused_and_not_taken(redis_url: str) -> No
     with pytest.raises(RateLimited) as caught:
         limiter.acquire(max_wait=0.5)
 
-    assert caught.value.retry_after == pytest.approx(1.0, abs=0.05)
+    assert caught.value.retry_after == pytest.approx(1.0, abs=0.1)
     limiter.acquire(max_wait=2.0)  # the refused call took nothing: the next slot is still 1 s
-    assert waits[0] == pytest.approx(1.0, abs=0.05)
+    assert waits[0] == pytest.approx(1.0, abs=0.1)
     assert sum(waits) < 1.1
 
 
@@ -205,21 +224,21 @@ def test_no_window_holds_more_sends_than_the_rate_whatever_the_schedule_said(
     for _ in range(6):
         limiter.acquire()
 
-    assert waits[0] == pytest.approx(0.2, abs=0.05)
+    assert 0 < waits[0] <= 0.2  # the schedule's slot
+    assert len(waits) == 2  # then the wait for the window
     assert time.monotonic() - started >= 1.0
-    assert sum(waits) == pytest.approx(1.02, abs=0.1)
 
 
 def test_retry_after_seen_by_one_process_holds_the_others(redis_url: str) -> None:
     waits: list[float] = []
     told = namespaced(redis_url, rate=50.0, burst=5)
-    other = twin(told, redis_url, waits)
+    other = twin(told, redis_url, waits.append)
 
     told.pause("", 2.0)
     other.acquire()
     other.acquire("another-endpoint")
 
-    assert waits == [pytest.approx(2.0, abs=0.05)]  # only the paused key waits
+    assert waits == [pytest.approx(2.0, abs=0.1)]  # only the paused key waits
 
 
 def test_the_transport_shares_the_vendors_retry_after(redis_url: str) -> None:
@@ -240,8 +259,8 @@ def test_the_transport_shares_the_vendors_retry_after(redis_url: str) -> None:
         sender.close()
 
     assert answer.status == 429
-    twin(limiter, redis_url, waits).acquire()
-    assert waits == [pytest.approx(3.0, abs=0.1)]
+    twin(limiter, redis_url, waits.append).acquire()
+    assert waits == [pytest.approx(3.0, abs=0.3)]
 
 
 def test_the_redis_key_is_a_digest_of_the_credentials_never_the_key(redis_url: str) -> None:

@@ -135,7 +135,11 @@ class PostgresJournal:
             raise ConfigurationError(
                 f"cannot open the bulk journal at {self.where}: {type(exc).__name__}"
             ) from None
-        self._bind(provider)
+        try:
+            self._bind(provider)
+        except WalletPassError:
+            self._db.close()
+            raise
         self._stop = threading.Event()
         self._renewer = threading.Thread(
             target=self._renew_leases, name="walletpass-journal-lease", daemon=True
