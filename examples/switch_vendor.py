@@ -1,10 +1,17 @@
-"""Switching vendors by configuration: one application function, two providers, no code change.
+"""Switching vendors by configuration: one coffee-shop application, three providers, no code change.
 
-``sell_ticket()`` below is application code: it names a *logical* template ("vip-ticket") and its
-own field keys, and never a vendor. A ``walletpass.toml`` maps the template per provider, and the
-environment says which provider to use and holds the secret. The script runs the same function
-twice: on the built-in fake provider, then on PassEntry (its emulator, served on 127.0.0.1 here,
-stands in for the real API, so no key and no network are needed).
+``coffee_shop()`` below is application code: it enrols a member on a loyalty card (member number,
+name, points), tops the points up, reads the card back, issues a tasting ticket, scans it twice,
+reads it back and spends points. It names *logical* templates ("coffee-card", "tasting") and its
+own field names ("points", "seat", "gate"), never a vendor. ``walletpass.toml`` maps them per
+provider; the environment says which provider to use and holds the secret. The script runs the
+same function on the built-in fake, on PassEntry and on Pass2U (their emulators, served on
+127.0.0.1 here, stand in for the real APIs, so no key and no network are needed) and prints what
+the application reads back: the same lines on every provider. Spending points is the one step
+that differs: the fake keeps the card's points as its balance (``balance_field``); Pass2U has no
+balances, so it refuses before sending; PassEntry keeps loyalty points in its own loyalty
+balance, which the card's ``stamps`` field does not feed, so it refuses a spend the balance
+cannot cover.
 
     python examples/switch_vendor.py
 """
@@ -13,11 +20,10 @@ from __future__ import annotations
 
 import os
 import tempfile
-from dataclasses import dataclass
 from pathlib import Path
 
 import walletpass
-from walletpass import Barcode, Holder, Pass, PassUpdate
+from walletpass import Holder, IssuedPass, Pass, PassUpdate
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
 
@@ -27,52 +33,122 @@ provider = "fake"
 
 [providers.fake]
 path = "{fake_path}"
+balance_field = "points"          # the fake keeps a card's points as its balance
 
-[providers.passentry.templates.vip-ticket]
-id = "19cb334f9696e64e10e7759f"   # the PassEntry template (UUID) of our event tickets
+[providers.fake.templates.coffee-card]
+id = "coffee-card"
+kind = "loyalty"
+fields = {{ points = {{ key = "points", type = "int" }} }}
+
+[providers.fake.templates.tasting]
+id = "tasting"
 kind = "event_ticket"
-fields = {{ entrance = "gate" }}    # our key "entrance" is the template's field "gate"
+
+# PassEntry: our templates' UUIDs; the holder's name goes to fullName (the default).
+[providers.passentry.templates.coffee-card]
+id = "5f0e9c1d2b3a4f5e6d7c8b9a"
+kind = "loyalty"
+fields = {{ points = {{ key = "stamps", type = "int" }} }}  # PassEntry answers text: typed
+
+[providers.passentry.templates.tasting]
+id = "19cb334f9696e64e10e7759f"
+kind = "event_ticket"
+
+# Pass2U: our models; Pass2U has no external id, so the member number lives in a model field.
+[providers.pass2u.templates.coffee-card]
+id = "7001"
+kind = "loyalty"
+fields = {{ points = {{ key = "stamps", type = "int" }} }}
+attributes = {{ external_id = "member_no", "holder.name" = "name" }}
+
+[providers.pass2u.templates.tasting]
+id = "7002"
+kind = "event_ticket"
+fields = {{ seat = "seat_no" }}
 """
 
+#: The templates as we designed them in each vendor's dashboard (seeded into the emulators).
+DASHBOARDS = {
+    "passentry": {
+        "templates": [
+            {
+                "uuid": "5f0e9c1d2b3a4f5e6d7c8b9a",
+                "pass_type": "storeCard",
+                "fields": ["fullName", "stamps"],
+            },
+            {
+                "uuid": "19cb334f9696e64e10e7759f",
+                "pass_type": "eventTicket",
+                "fields": ["fullName", "seat", "gate"],
+            },
+        ]
+    },
+    "pass2u": {
+        "models": [
+            {"id": "7001", "style": "storeCard", "fields": ["name", "member_no", "stamps"]},
+            {"id": "7002", "style": "eventTicket", "fields": ["name", "seat_no", "gate"]},
+        ]
+    },
+}
 
-@dataclass(frozen=True)
-class Order:
-    number: str
-    customer: str
-    seat: str
-    entrance: str
+
+def card_line(card: IssuedPass) -> str:
+    holder = card.holder.display_name if card.holder else None
+    points = card.fields.get("points")
+    return f"{card.template} {card.external_id} {holder}: {points!r} points ({card.status})"
 
 
-def sell_ticket(order: Order) -> None:
-    """The application: issue a ticket, move the seat, scan it at the door. No vendor named."""
+def ticket_line(ticket: IssuedPass) -> str:
+    seat, gate = ticket.fields.get("seat"), ticket.fields.get("gate")
+    used = "used" if ticket.status.is_final else "valid"
+    return f"{ticket.template} seat {seat} gate {gate}: {used}"
+
+
+def coffee_shop() -> None:
+    """The application. No vendor named, no vendor id, no vendor field key."""
     with walletpass.from_config() as wallet:
-        ticket = wallet.create(
+
+        def say(step: str, text: str) -> None:
+            print(f"   [{wallet.name}] {step:<10} {text}")
+
+        card = wallet.create(
             Pass(
-                template="vip-ticket",
-                external_id=order.number,
-                holder=Holder(name=order.customer),
-                barcode=Barcode(message=order.number),
-                fields={"seat": order.seat, "entrance": order.entrance},
+                template="coffee-card",
+                kind="loyalty",
+                external_id="M-1001",
+                holder=Holder(name="Ada Lovelace"),
+                fields={"points": 90},
             )
         )
-        print(f"   [{wallet.name}] issued   {ticket.id} status={ticket.status}")
-        vendor_template, logical = ticket.vendor_template, ticket.template
-        print(f"   [{wallet.name}] template {vendor_template} (logical name: {logical})")
+        say("enrolled", card_line(card))
+        change = PassUpdate(fields={"points": 95}, message="You now have %@ points")
+        say("topped up", f"{wallet.update(card.id, change).fields['points']!r} points")
+        say("read back", card_line(wallet.get(card.id)))
 
-        moved = wallet.update(
-            ticket.id, PassUpdate(fields={"seat": "14C"}, message="Your seat changed")
+        ticket = wallet.create(
+            Pass(
+                template="tasting",
+                kind="event_ticket",
+                holder=Holder(name="Ada Lovelace"),
+                fields={"seat": "12B", "gate": "C"},
+            )
         )
-        print(f"   [{wallet.name}] updated  seat={moved.fields.get('seat')}")
-
-        redemption = wallet.redeem(ticket.id)
-        print(f"   [{wallet.name}] redeemed status={redemption.status}")
-
-        final = wallet.get(ticket.id)
-        print(f"   [{wallet.name}] read     status={final.status} seat={final.fields['seat']}")
+        say("ticket", ticket_line(ticket))
+        say("scanned", str(wallet.redeem(ticket.id).status))
         try:
             wallet.redeem(ticket.id)
         except walletpass.AlreadyRedeemed as exc:
-            print(f"   [{wallet.name}] second scan refused: {type(exc).__name__}")
+            say("rescanned", f"refused: {type(exc).__name__}")
+        say("read back", ticket_line(wallet.get(ticket.id)))
+
+        try:
+            spent = wallet.redeem(card.id, amount=5)
+        except walletpass.UnsupportedFeature as exc:
+            say("spend 5", f"refused before sending: {type(exc).__name__} ({exc.features[0]})")
+        except walletpass.BusinessRuleError as exc:
+            say("spend 5", f"refused by the vendor: {type(exc).__name__}")
+        else:
+            say("spend 5", f"{spent.status}, {spent.remaining} points left")
 
 
 def main() -> None:
@@ -84,24 +160,21 @@ def run(workdir: Path) -> None:
     config = workdir / "walletpass.toml"
     config.write_text(CONFIG.format(fake_path=(workdir / "passes.sqlite3").as_posix()))
     os.environ["WALLETPASS_CONFIG"] = str(config)
-    order = Order(number="order-1003", customer="Ada Lovelace", seat="12B", entrance="C")
 
     print("1. walletpass.toml says provider = 'fake'")
-    sell_ticket(order)
+    coffee_shop()
 
-    # Going live with PassEntry is a deployment change: the provider name and the secret come
-    # from the environment. Here the base URL points at the PassEntry emulator.
-    app = load_emulator("passentry")
-    with EmulatorServer(app) as server:
-        os.environ["WALLETPASS_PROVIDER"] = "passentry"
-        os.environ["WALLETPASS_PASSENTRY_API_KEY"] = app.api_key
-        os.environ["WALLETPASS_PASSENTRY_BASE_URL"] = server.url
-        print(f"2. WALLETPASS_PROVIDER=passentry (PassEntry emulator at {server.url})")
-        sell_ticket(order)
-        created = app.journal.find("POST", "/api/v1/passes")[0]
-        query = {key: values[0] for key, values in created.query.items()}
-        print(f"3. PassEntry received POST {created.path} {query}")
-        print(f"   with the template's field ids: {sorted(created.json()['pass'])}")
+    # Going live is a deployment change: the provider name and the secret come from the
+    # environment. Here each vendor's base URL points at its emulator.
+    for step, vendor in enumerate(DASHBOARDS, start=2):
+        app = load_emulator(vendor, **DASHBOARDS[vendor])
+        with EmulatorServer(app) as server:
+            prefix = f"WALLETPASS_{vendor.upper()}_"
+            os.environ["WALLETPASS_PROVIDER"] = vendor
+            os.environ[prefix + "API_KEY"] = app.api_key
+            os.environ[prefix + "BASE_URL"] = server.url
+            print(f"{step}. WALLETPASS_PROVIDER={vendor} (the {vendor} emulator at {server.url})")
+            coffee_shop()
 
 
 if __name__ == "__main__":
