@@ -490,3 +490,37 @@ def test_vendor_rules_refuse_before_sending(offline, new_pass: Pass, where: str)
 def test_clearing_extra_is_refused(offline) -> None:
     with pytest.raises(ValidationError, match="nothing to clear"):
         offline.prepare_update("reservation.R-1", PassUpdate(extra=None))
+
+
+def _membership_answer(**body: object) -> dict[str, object]:
+    return {"type": "membership-card", "id": "M-1", "message": "Pass retrieved", "body": body}
+
+
+@given(
+    amount=st.one_of(
+        st.integers(min_value=-(10**15), max_value=10**15),
+        st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15),
+    ),
+    currency=st.one_of(st.none(), st.just(""), st.text(min_size=1, max_size=40)),
+)
+def test_a_membership_cards_balance_reads_back_with_its_currency(amount, currency) -> None:
+    issued = payloads.issued_from_answer(
+        _membership_answer(balance_amount=amount, balance_currency=currency), provider="livepass"
+    )
+    assert issued.balance is not None
+    assert issued.balance.amount == Decimal(repr(amount))
+    named = isinstance(currency, str) and 0 < len(currency) <= 32
+    assert issued.balance.currency == (currency if named else None)
+    assert issued.fields["balance_amount"] == amount  # the vendor's value stays in fields
+
+
+@given(
+    amount=st.one_of(
+        st.none(), st.booleans(), st.text(max_size=6), st.just(float("nan")), st.just(float("inf"))
+    )
+)
+def test_a_balance_amount_that_is_no_json_number_is_no_balance(amount) -> None:
+    issued = payloads.issued_from_answer(
+        _membership_answer(balance_amount=amount), provider="livepass"
+    )
+    assert issued.balance is None

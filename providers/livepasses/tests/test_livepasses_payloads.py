@@ -590,3 +590,62 @@ def test_field_values_render_as_the_api_expects() -> None:
         )
         == "2027-01-02T05:04:05Z"
     )
+
+
+_JSON_NUMBERS = st.one_of(
+    st.integers(min_value=-(10**12), max_value=10**12),
+    st.floats(allow_nan=False, allow_infinity=False, min_value=-1e12, max_value=1e12),
+)
+_NOT_NUMBERS = st.one_of(
+    st.none(), st.booleans(), st.text(max_size=8), st.lists(st.integers(), max_size=2)
+)
+
+
+@given(
+    points=_JSON_NUMBERS,
+    money=_JSON_NUMBERS,
+    currency=st.one_of(st.none(), st.text(max_size=40)),
+    kind=st.sampled_from([None, *PassKind]),
+)
+def test_the_balance_an_answer_reports_is_its_points_or_its_money(
+    points, money, currency, kind
+) -> None:
+    data = {"currentPoints": points, "accountBalance": money, "currency": currency}
+    balance = payloads.balance_from(data, kind)
+    assert balance is not None
+    if kind is PassKind.GIFT_CARD:
+        assert balance.amount == Decimal(str(money))
+        named = isinstance(currency, str) and 0 < len(currency) <= 32
+        assert balance.currency == (currency if named else None)
+    else:
+        assert (balance.amount, balance.currency) == (Decimal(str(points)), None)
+
+
+@given(points=_NOT_NUMBERS, money=_NOT_NUMBERS, kind=st.sampled_from([None, *PassKind]))
+def test_what_is_not_a_json_number_is_no_balance(points, money, kind) -> None:
+    data = {"currentPoints": points, "accountBalance": money, "points": points}
+    assert payloads.balance_from(data, kind) is None
+    assert payloads.balance_from(points, kind) is None
+
+
+@pytest.mark.parametrize(
+    ("vendor", "read", "redemption"),
+    [
+        ("Active", PassStatus.ISSUED, PassStatus.ACTIVE),
+        ("Redeemed", PassStatus.REDEEMED, PassStatus.REDEEMED),
+        ("Expired", PassStatus.EXPIRED, PassStatus.EXPIRED),
+        ("Cancelled", PassStatus.VOIDED, PassStatus.VOIDED),
+        ("Installed", PassStatus.UNKNOWN, PassStatus.UNKNOWN),
+        (None, PassStatus.UNKNOWN, PassStatus.UNKNOWN),
+    ],
+)
+def test_statuses_read_and_after_a_redemption(vendor, read, redemption) -> None:
+    assert payloads.status_of(vendor) is read
+    assert payloads.redemption_status_of(vendor) is redemption
+
+
+def test_list_filters_issued_and_active_alike() -> None:
+    assert payloads.vendor_status_for(PassStatus.ISSUED) == "Active"
+    assert payloads.vendor_status_for(PassStatus.ACTIVE) == "Active"
+    assert payloads.vendor_status_for(PassStatus.VOIDED) == "Cancelled"
+    assert payloads.vendor_status_for(PassStatus.INSTALLED) is None
