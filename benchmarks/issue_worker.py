@@ -1,6 +1,6 @@
 """One benchmark worker process: issue Pass2U passes with create_many, started on a signal.
 
-Usage: python benchmarks/issue_worker.py URL API_KEY COUNT TAG BACKEND|-
+Usage: python benchmarks/issue_worker.py URL API_KEY COUNT TAG BACKEND|- [RATE_LIMIT]
 
 Prints ``ready`` once connected, waits for a line on standard input (so that every worker starts
 at the same moment), then prints one JSON line: ``{"ok": n, "failed": n, "errors": {...}}``.
@@ -19,7 +19,14 @@ from walletpass import Barcode, Pass
 
 def main() -> None:
     url, key, count, tag, backend = sys.argv[1:6]
-    settings = {"base_url": url, "api_key": key, "max_retries": 0, "concurrency": 8}
+    settings: dict[str, object] = {
+        "base_url": url,
+        "api_key": key,
+        "max_retries": 0,
+        "concurrency": 8,
+    }
+    if len(sys.argv) > 6:
+        settings["rate_limit"] = float(sys.argv[6])
     if backend != "-":
         settings["rate_limit_backend"] = backend
     wallet = walletpass.connect("pass2u", **settings)

@@ -307,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     quick = args.quick
     rows: list[Row] = []
     if args.only == "scale":
-        rows += shared_limiter_rows(count=200 if quick else 2000)
+        rows += shared_limiter_rows(count=200 if quick else 2000, with_margin=not quick)
         rows.append(killed_worker_row(count=120 if quick else 2000))
         print(render(rows))
         return 0
@@ -319,7 +319,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         count = int(vendor.documented_rate * (1 if quick else 10))
         rows.append(throughput_row(vendor, count=max(count, 10), latency=0.02))
-    rows += shared_limiter_rows(count=200 if quick else 2000)
+    rows += shared_limiter_rows(count=200 if quick else 2000, with_margin=not quick)
     rows.append(killed_worker_row(count=120 if quick else 2000))
     rows += startup_rows(repeat=3 if quick else 20)
     print(render(rows))
