@@ -39,8 +39,9 @@ VENDORS = tuple(DASHBOARDS)
 #: (vendor, step) -> what the profile still does differently from its vendor (strict xfail).
 GAPS: dict[tuple[str, str], str] = {
     ("pass2u", "ambiguous_message"): (
-        "Pass2U update answers status unknown with no kind or holder for a pass whose state the "
-        "call tells"
+        "Pass2U's update answer carries neither voided nor the fields the update did not set: "
+        "status unknown and no holder for a used ticket (Pass2U documents no refusal to update a "
+        "voided pass, so the call does not tell); the profile answers the whole pass"
     ),
     ("pass2u", "top_up"): (
         "Pass2U's update answer carries neither voided nor the fields the update did not set: "
