@@ -178,6 +178,21 @@ def _limited(limit: int) -> Callable[[], None]:
     return apply
 
 
+def _run(
+    args: list[str], env: dict[str, str], *, file_limit: int | None = None
+) -> subprocess.CompletedProcess[str]:
+    """The command in a child process, its files limited to ``file_limit`` bytes if given."""
+    return subprocess.run(
+        args,
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        preexec_fn=_limited(file_limit) if file_limit is not None else None,
+    )
+
+
 def _stderr_passes(stderr: str) -> set[str]:
     """Pass ids the run printed because its results file could not take them."""
     return {
@@ -195,16 +210,8 @@ def test_a_results_file_on_a_full_disk_stops_the_run_and_loses_no_pass_id(
     _write_csv(source, 300)
     args = _issue_args(source, tmp_path / "unused.db", results)
     args = [*args[: args.index("--journal")], "--results", str(results), "--no-progress"]
-    done = subprocess.run(
-        args,
-        check=False,
-        env=_env(server, api_key, tmp_path),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        # Room for the up-front index of external ids (~12 KiB), not for 300 results rows.
-        preexec_fn=_limited(32 * 1024),
-    )
+    # Room for the up-front index of external ids (~12 KiB), not for 300 results rows.
+    done = _run(args, _env(server, api_key, tmp_path), file_limit=32 * 1024)
     assert done.returncode == 1, done.stderr
     assert "cannot write the results file" in done.stderr and "free space" in done.stderr
     assert "rows not attempted" in done.stderr
@@ -225,15 +232,7 @@ def test_a_journal_on_a_full_disk_keeps_the_results_file_complete_and_resumes(
     _write_csv(source, 120)
     env = _env(server, api_key, tmp_path)
     args = [*_issue_args(source, journal, results), "--no-progress"]
-    done = subprocess.run(
-        args,
-        check=False,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        preexec_fn=_limited(80 * 1024),
-    )
+    done = _run(args, env, file_limit=80 * 1024)
     assert done.returncode == 1, done.stderr
     assert "cannot write bulk journal" in done.stderr and "same journal" in done.stderr
     assert "rows not attempted" in done.stderr
@@ -242,7 +241,7 @@ def test_a_journal_on_a_full_disk_keeps_the_results_file_complete_and_resumes(
     assert 0 < len(issued) < 120
     assert issued <= {row["pass_id"] for row in _results(results)}  # complete up to the error
 
-    rerun = subprocess.run(args, check=False, env=env, capture_output=True, text=True, timeout=120)
+    rerun = _run(args, env)
     assert rerun.returncode == 0, rerun.stderr
     ext_ids = Counter(stored.ext_id for stored in emulator.passes.values())
     assert len(ext_ids) == 120 and max(ext_ids.values()) == 1  # no loss, no duplicate
