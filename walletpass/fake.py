@@ -328,7 +328,12 @@ class FakeProvider(Provider):
         from walletpass.registry import load_provider_class
 
         vendor = load_provider_class(profile)
-        self._vendor = vendor()
+        try:
+            self._vendor = vendor()
+        except WalletPassError:
+            # A vendor whose settings have required values cannot be built without them: its
+            # settings-dependent defaults (default attribute fields) are then the fake's own.
+            self._vendor = None
         for name in (
             "capabilities",
             "validate_pass",
@@ -338,7 +343,8 @@ class FakeProvider(Provider):
             "behaviour",
         ):
             vars(self)[name] = getattr(vendor, name)
-        vars(self)["default_attribute_fields"] = self._vendor.default_attribute_fields
+        if self._vendor is not None:
+            vars(self)["default_attribute_fields"] = self._vendor.default_attribute_fields
         # Events stay the fake's own: it delivers them in-process, never over HTTP.
         vars(self)["capabilities"] = Capabilities(
             {**{k: vendor.capabilities[k] for k in vendor.capabilities}, **_EVENTS}
