@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import socket
+import ssl
 import threading
 import time
 import zlib
@@ -22,14 +23,17 @@ Behaviour = Callable[[socket.socket, "HostileServer"], None]
 
 
 class HostileServer:
-    def __init__(self, behaviour: Behaviour, *, read_request: bool = True) -> None:
+    def __init__(
+        self, behaviour: Behaviour, *, read_request: bool = True, tls: ssl.SSLContext | None = None
+    ) -> None:
         self.behaviour = behaviour
         self.read_request = read_request
+        self.tls = tls
         self.heads: list[str] = []
         self.stopped = threading.Event()
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.port: int = self._sock.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
+        self.url = f"{'https' if tls else 'http'}://127.0.0.1:{self.port}"
         self._threads: list[threading.Thread] = []
         self._accepting = threading.Thread(target=self._accept, daemon=True)
         self._accepting.start()
@@ -59,6 +63,8 @@ class HostileServer:
     def _serve(self, conn: socket.socket) -> None:
         with conn:
             try:
+                if self.tls is not None:
+                    conn = self.tls.wrap_socket(conn, server_side=True)
                 if self.read_request:
                     self._read_request(conn)
                 self.behaviour(conn, self)
