@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from walletpass import IssuedPass
 from walletpass.errors import InvalidResponse, ProviderUnavailable
 
 from .hostile_server import HostileServer, bomb, drip_body, drip_headers, elapsed, head
@@ -81,6 +82,12 @@ def tls_server(certificate: tuple[Path, Path]) -> Iterator[Any]:
         server.close()
 
 
+@pytest.fixture(autouse=True, scope="module")
+def _models_built() -> None:
+    """The pass models build on first use: not inside a timed call."""
+    IssuedPass(id="warm", vendor_id="warm", provider="warm")
+
+
 def wallet(server: HostileServer, certificate: tuple[Path, Path], **settings: Any) -> Any:
     values: dict[str, Any] = {
         "base_url": f"{server.url}/v1",
@@ -116,7 +123,8 @@ def test_dripping_over_tls_ends_at_the_deadline(
 ) -> None:
     server = tls_server(behaviour)
 
-    took, error = elapsed(lambda: wallet(server, certificate).get("a1"))
+    client = wallet(server, certificate)
+    took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
     assert "deadline" in str(error)
@@ -133,7 +141,8 @@ def test_a_bomb_over_tls_is_refused_by_its_inflated_size(
 
     server = tls_server(send)
 
-    _, error = elapsed(lambda: wallet(server, certificate, max_answer_size=256 * 1024).get("a1"))
+    client = wallet(server, certificate, max_answer_size=256 * 1024)
+    _, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, InvalidResponse)
     assert "max_answer_size" in str(error)

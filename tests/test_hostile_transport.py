@@ -19,6 +19,7 @@ from typing import Any
 
 import pytest
 
+from walletpass import IssuedPass
 from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import (
     ConfigurationError,
@@ -45,6 +46,13 @@ from .test_transport import API_KEY, HttpTestProvider, transport
 
 #: How far past its deadline a call may end on a loaded two-core machine.
 SLACK = 1.0
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _models_built() -> None:
+    """The pass models build on first use (about a second on a loaded machine): not inside a
+    timed call."""
+    IssuedPass(id="warm", vendor_id="warm", provider="warm")
 
 
 def wallet(server: HostileServer, **settings: Any) -> Any:
@@ -84,7 +92,8 @@ def test_case_3_a_dripping_body_is_cut_off_at_the_deadline(hostile: list[Hostile
     # deadline=3. Each byte comes well within the read timeout; only the deadline can stop it.
     server = serve(hostile, drip_body(10_000, every=0.05))
 
-    took, error = elapsed(lambda: wallet(server, timeout=0.5, deadline=1.0).get("a1"))
+    client = wallet(server, timeout=0.5, deadline=1.0)
+    took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
     assert took < 1.0 + SLACK
@@ -97,7 +106,8 @@ def test_a_dripping_answer_to_a_write_may_have_taken_effect(
 ) -> None:
     server = serve(hostile, drip_body(10_000, every=0.05))
 
-    took, error = elapsed(lambda: wallet(server).create({"template": "gold"}))
+    client = wallet(server)
+    took, error = elapsed(lambda: client.create({"template": "gold"}))
 
     assert isinstance(error, ProviderUnavailable)
     assert took < 1.0 + SLACK
@@ -110,7 +120,8 @@ def test_headers_dripped_forever_are_cut_off_at_the_deadline(
 ) -> None:
     server = serve(hostile, drip_headers(every=0.02))
 
-    took, error = elapsed(lambda: wallet(server, deadline=0.8).get("a1"))
+    client = wallet(server, deadline=0.8)
+    took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
     assert took < 0.8 + SLACK
@@ -136,9 +147,9 @@ def test_retries_never_run_past_the_deadline(hostile: list[HostileServer]) -> No
     # deadline still ends the whole call.
     server = serve(hostile, silent)
 
-    took, error = elapsed(
-        lambda: wallet(server, timeout=0.3, deadline=1.0, max_retries=10).get("a1")
-    )
+    client = wallet(server, timeout=0.3, deadline=1.0, max_retries=10)
+
+    took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
     assert took < 1.0 + SLACK
@@ -206,7 +217,8 @@ def test_case_4_an_oversized_answer_is_refused_with_bounded_memory(
     # 256 KiB limit: memory stays near the limit, never near the answer.
     server = serve(hostile, flood(16 * 1024 * 1024, declare=declare))
 
-    peak, error = peak_while(lambda: wallet(server, max_answer_size=LIMIT).get("a1"))
+    client = wallet(server, max_answer_size=LIMIT)
+    peak, error = peak_while(lambda: client.get("a1"))
 
     assert isinstance(error, InvalidResponse)
     assert "max_answer_size" in str(error) and str(LIMIT) in str(error)
@@ -223,7 +235,8 @@ def test_a_declared_oversized_answer_is_refused_before_reading_it(
 
     server = serve(hostile, promise)
 
-    took, error = elapsed(lambda: wallet(server, max_answer_size=LIMIT, deadline=20).get("a1"))
+    client = wallet(server, max_answer_size=LIMIT, deadline=20)
+    took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, InvalidResponse)
     assert took < SLACK
@@ -235,7 +248,8 @@ def test_an_oversized_success_to_a_write_may_have_taken_effect(
 ) -> None:
     server = serve(hostile, flood(4 * LIMIT, declare=True))
 
-    _, error = elapsed(lambda: wallet(server, max_answer_size=LIMIT).create({"template": "g"}))
+    client = wallet(server, max_answer_size=LIMIT)
+    _, error = elapsed(lambda: client.create({"template": "g"}))
 
     assert isinstance(error, InvalidResponse)
     assert error.outcome_unknown is True
@@ -250,7 +264,8 @@ def test_decompression_bombs_are_counted_after_decompression(
     assert len(payload) < LIMIT / 10  # small on the wire: only the inflated size can tell
     server = serve(hostile, answer(payload, Content_Encoding=coding))
 
-    peak, error = peak_while(lambda: wallet(server, max_answer_size=LIMIT).get("a1"))
+    client = wallet(server, max_answer_size=LIMIT)
+    peak, error = peak_while(lambda: client.get("a1"))
 
     assert isinstance(error, InvalidResponse)
     assert "max_answer_size" in str(error)
@@ -274,7 +289,8 @@ def test_a_corrupt_compressed_answer_is_an_invalid_response(
 ) -> None:
     server = serve(hostile, answer(b"this is not gzip at all", Content_Encoding="gzip"))
 
-    _, error = elapsed(lambda: wallet(server).get("a1"))
+    client = wallet(server)
+    _, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, InvalidResponse)
     assert "corrupt" in str(error)
@@ -337,8 +353,10 @@ def test_a_relative_or_missing_location_is_reported_as_such(
     relative = serve(hostile, answer(b"", "301 Moved Permanently", Location="../v2/items/a1"))
     nowhere = serve(hostile, answer(b"", "302 Found"))
 
-    _, pointed = elapsed(lambda: wallet(relative).get("a1"))
-    _, unnamed = elapsed(lambda: wallet(nowhere).get("a1"))
+    client = wallet(relative)
+    _, pointed = elapsed(lambda: client.get("a1"))
+    client = wallet(nowhere)
+    _, unnamed = elapsed(lambda: client.get("a1"))
 
     assert isinstance(pointed, RedirectNotFollowed)
     assert pointed.location == f"{relative.url}/v1/v2/items/a1"  # resolved against /v1/items/a1
@@ -353,7 +371,8 @@ def test_a_hostile_location_is_redacted_cleaned_and_shortened(
     location = f"https://evil.test/?k={API_KEY}&\x1b[31m" + "a" * 5000
     server = serve(hostile, answer(b"", "307 Temporary Redirect", Location=location))
 
-    _, error = elapsed(lambda: wallet(server).get("a1"))
+    client = wallet(server)
+    _, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, RedirectNotFollowed)
     assert error.location is not None

@@ -95,30 +95,38 @@ class _DeadlineSocket:
     def __init__(self, sock: Any) -> None:
         self._sock = sock
         self._timeout: float | None = sock.gettimeout()
+        self._applied = self._timeout  # what the wrapped socket has now
 
     def settimeout(self, value: float | None) -> None:
-        self._timeout = value
+        self._timeout = self._applied = value
         self._sock.settimeout(value)
 
     def gettimeout(self) -> float | None:
         return self._timeout
 
+    def _bound(self) -> None:
+        # Far from the deadline the limit is the socket's own timeout, already set: no syscall.
+        limit = _wait_limit(self._timeout)
+        if limit != self._applied:
+            self._sock.settimeout(limit)
+            self._applied = limit
+
     def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        self._sock.settimeout(_wait_limit(self._timeout))
+        self._bound()
         received: int = self._sock.recv_into(buffer, nbytes, flags)
         return received
 
     def recv(self, size: int, flags: int = 0) -> bytes:
-        self._sock.settimeout(_wait_limit(self._timeout))
+        self._bound()
         received: bytes = self._sock.recv(size, flags)
         return received
 
     def sendall(self, data: Any, flags: int = 0) -> None:
-        self._sock.settimeout(_wait_limit(self._timeout))
+        self._bound()
         self._sock.sendall(data, flags)
 
     def send(self, data: Any, flags: int = 0) -> int:
-        self._sock.settimeout(_wait_limit(self._timeout))
+        self._bound()
         sent: int = self._sock.send(data, flags)
         return sent
 
@@ -197,13 +205,9 @@ def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
     declared = raw.headers.get("content-length")
     encoded = (raw.headers.get("content-encoding") or "identity").strip().lower()
     # (A compressed answer's Content-Length says nothing of its decompressed size.)
-    if (
-        declared is not None
-        and declared.isdigit()
-        and encoded == "identity"
-        and int(declared) > limit
-    ):
-        raise AnswerTooLarge(limit, declared=int(declared))
+    expected = int(declared) if declared and declared.isdigit() and encoded == "identity" else None
+    if expected is not None and expected > limit:
+        raise AnswerTooLarge(limit, declared=expected)
     pieces: list[bytes] = []
     total = 0
     while True:
@@ -215,3 +219,5 @@ def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
         if total > limit:
             raise AnswerTooLarge(limit)
         pieces.append(piece)
+        if total == expected:  # all there: no further read just to see the end
+            return b"".join(pieces)
