@@ -98,8 +98,10 @@ class _DeadlineSocket:
         self._applied = self._timeout  # what the wrapped socket has now
 
     def settimeout(self, value: float | None) -> None:
-        self._timeout = self._applied = value
-        self._sock.settimeout(value)
+        self._timeout = value
+        if value != self._applied:  # urllib3 sets the same timeout before every request
+            self._sock.settimeout(value)
+            self._applied = value
 
     def gettimeout(self) -> float | None:
         return self._timeout
