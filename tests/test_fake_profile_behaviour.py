@@ -45,6 +45,7 @@ class _Vendor(Provider):
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         redeemed_status=PassStatus.VOIDED,
         reusable_kinds=frozenset({PassKind.LOYALTY}),
+        counted_kinds=frozenset({PassKind.LOYALTY}),
         used_status=None,
         balance_fields=("pts",),
         text_values=True,
@@ -90,8 +91,11 @@ def test_redeem_voids_a_single_use_pass_and_keeps_a_reusable_one(
     with pytest.raises(walletpass.AlreadyRedeemed):
         profile.redeem(ticket.id)
     card = profile.create(Pass(template="t", kind="loyalty", holder=Holder(name="Ada")))
-    assert profile.redeem(card.id).status is PassStatus.ACTIVE
-    assert profile.redeem(card.id).status is PassStatus.ACTIVE
+    stamps = [profile.redeem(card.id) for _ in range(2)]
+    assert [(u.status, u.amount, u.remaining) for u in stamps] == [
+        (PassStatus.ACTIVE, 1, 1),
+        (PassStatus.ACTIVE, 1, 2),
+    ]
     assert profile.get(card.id).status is PassStatus.ISSUED  # used_status=None: unchanged
 
 

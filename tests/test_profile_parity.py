@@ -53,10 +53,6 @@ GAPS: dict[tuple[str, str], str] = {
         "status unknown, no member number or holder (get() reads them); the profile answers the "
         "whole pass"
     ),
-    ("livepasses", "use_card"): (
-        "the profile does not count loyalty stamps: Livepasses answers a stamp with amount 1 and "
-        "the stamp count as remaining"
-    ),
     ("livepasses", "create_ticket"): (
         "the profile does not generate Livepasses' confirmation code, which Livepasses reports "
         "as external_id"

@@ -33,6 +33,8 @@ class VendorBehaviour:
             (``VOIDED`` where the vendor redeems by voiding, e.g. Pass2U and PassEntry).
         reusable_kinds: kinds whose ``redeem(id)`` records a use without using the pass up (a
             loyalty stamp, a membership check-in): the pass stays usable.
+        counted_kinds: reusable kinds whose uses the vendor counts (loyalty stamps): a redeem
+            answers ``amount`` 1 and the uses so far as ``remaining``.
         used_status: the status a ``get()`` reports after a use that leaves the pass usable (a
             spend from its balance, a stamp); ``None``: the status it had before.
         balance_fields: template field keys in which the vendor keeps a pass's balance (e.g.
@@ -45,6 +47,7 @@ class VendorBehaviour:
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
     reusable_kinds: frozenset[PassKind] = frozenset()
+    counted_kinds: frozenset[PassKind] = frozenset()
     used_status: PassStatus | None = PassStatus.ACTIVE
     balance_fields: tuple[str, ...] = ()
     text_values: bool = False

@@ -647,19 +647,27 @@ class FakeProvider(Provider):
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)
+        meta = current.meta
+        used: Decimal | None = None
         if current.kind in self.behaviour.reusable_kinds:
             # A use recorded (a stamp, a check-in): the pass stays usable.
             status = PassStatus.ACTIVE
             stored = self.behaviour.after_use(current.status)
+            if current.kind in self.behaviour.counted_kinds:
+                meta = {**meta, "uses": int(meta.get("uses", 0)) + 1}
+                used = Decimal(meta["uses"])
         else:
             status = stored = self.behaviour.redeemed_status
-        self._store.replace(current.model_copy(update={"status": stored, "updated_at": now}))
+        self._store.replace(
+            current.model_copy(update={"status": stored, "updated_at": now, "meta": meta})
+        )
         return Redemption(
             pass_id=pass_id,
             provider=self.name,
             status=status,
             redeemed_at=now,
-            amount=amount,
+            amount=Decimal(1) if used is not None else None,
+            remaining=used,
             method="redeem",
             raw=params,
         )

@@ -311,12 +311,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "livepasses"
-    #: A loyalty redeem stamps and a membership redeem checks in (neither uses the pass up, nor
-    #: changes what a read reports);
+    #: A loyalty redeem stamps (answering 1 and the stamps so far) and a membership redeem checks
+    #: in (neither uses the pass up, nor changes what a read reports);
     #: points and money live in businessData.currentPoints / accountBalance; the lookup a get()
     #: makes returns no business data (SDK 0.3.0: PassLookupResult).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         reusable_kinds=frozenset({PassKind.LOYALTY, PassKind.MEMBERSHIP}),
+        counted_kinds=frozenset({PassKind.LOYALTY}),
         used_status=None,
         balance_fields=("currentPoints", "accountBalance"),
         unread_on_get=frozenset({"fields", "balance"}),
