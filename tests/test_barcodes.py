@@ -172,3 +172,24 @@ def test_without_cryptography_the_check_is_structural(monkeypatch: pytest.Monkey
     assert nfc_rules.public_key_problem(_spki(ec.SECP256R1(), compressed=True)) is None
     for what in ("not base64", "base64 of text", "P-384"):
         assert nfc_rules.public_key_problem(WRONG_KEYS[what]) is not None
+
+
+# -- lenient mode drops the smallest unsupported part (field report 4) -----------------------
+
+
+def test_a_lenient_update_keeps_the_message_in_a_format_the_provider_has() -> None:
+    from walletpass import PassUpdate
+    from walletpass.capabilities import Capability
+    from walletpass.features import barcode_fallback, strip_features
+
+    change = PassUpdate(barcode=Barcode(message="入場券-0042", format="aztec"), logo_text="x")
+    # Code 128 cannot draw it, so the fallback skips it for the next supported format.
+    supported = {Capability.BARCODE_CODE128, Capability.BARCODE_PDF417}
+    fallback = barcode_fallback(change.barcode, supported.__contains__)
+    assert fallback is not None and fallback.value == "pdf417"
+    stripped = strip_features(change, {Capability.BARCODE_AZTEC}, barcode_format=fallback)
+    assert stripped.barcode == Barcode(message="入場券-0042", format="pdf417")
+    assert stripped.model_fields_set == {"barcode", "logo_text"}
+    assert barcode_fallback(change.barcode, {Capability.BARCODE_CODE128}.__contains__) is None
+    dropped = strip_features(change, {Capability.BARCODE_AZTEC})
+    assert "barcode" not in dropped.model_fields_set  # unchanged, not cleared

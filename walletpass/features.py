@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+from walletpass.barcodes import barcode_problem
 from walletpass.capabilities import Capability
-from walletpass.model import Pass, PassUpdate, _PassContent
+from walletpass.model import Barcode, BarcodeFormat, Pass, PassUpdate, _PassContent
 
-__all__ = ["features_in_use", "strip_features"]
+__all__ = ["barcode_fallback", "features_in_use", "strip_features"]
 
 C = TypeVar("C", bound=_PassContent)
 
@@ -191,8 +192,41 @@ NEVER_LENIENT = frozenset(c for c in Capability if c.value.startswith("kind.")) 
 }
 
 
-def strip_features(content: C, features: set[Capability]) -> C:
-    """A copy of ``content`` without the given features (lenient mode)."""
+#: The barcode formats, each under its capability, in the order a fallback is chosen.
+BARCODE_FORMATS: tuple[tuple[Capability, BarcodeFormat], ...] = (
+    (Capability.BARCODE_QR, BarcodeFormat.QR),
+    (Capability.BARCODE_AZTEC, BarcodeFormat.AZTEC),
+    (Capability.BARCODE_PDF417, BarcodeFormat.PDF417),
+    (Capability.BARCODE_CODE128, BarcodeFormat.CODE128),
+)
+
+
+def barcode_fallback(
+    barcode: Barcode, supported: Callable[[Capability], bool]
+) -> BarcodeFormat | None:
+    """The format a barcode whose own format the provider lacks is sent in (lenient mode): the
+    first supported one that can draw its message, or ``None`` when there is none."""
+    for cap, fmt in BARCODE_FORMATS:
+        if supported(cap) and barcode_problem(barcode.message, fmt.value) is None:
+            return fmt
+    return None
+
+
+def strip_features(
+    content: C, features: set[Capability], *, barcode_format: BarcodeFormat | None = None
+) -> C:
+    """A copy of ``content`` without the given features (lenient mode).
+
+    Each feature goes with the smallest part that carries it: an unsupported barcode *format*
+    takes only the format, and the message is kept in ``barcode_format`` (see
+    :func:`barcode_fallback`); only without one is the barcode dropped.
+    """
+    if barcode_format is not None and content.barcode is not None:
+        own = Capability(f"barcode.{content.barcode.format.value}")
+        if own in features:
+            features = features - {own}
+            switched = content.barcode.model_copy(update={"format": barcode_format})
+            content = _replace(content, {"barcode": switched})
     result = content
     for cap in sorted(features, key=lambda c: c.value):
         stripper = _STRIPPERS.get(cap)
@@ -201,15 +235,18 @@ def strip_features(content: C, features: set[Capability]) -> C:
         update = stripper(result)
         if not update:
             continue
-        if isinstance(result, PassUpdate):
-            # Dropping a feature from an update means "leave it unchanged", not "clear it".
-            data = {k: getattr(result, k) for k in result.model_fields_set}
-            for key, value in update.items():
-                if value is None:
-                    data.pop(key, None)
-                else:
-                    data[key] = value
-            result = type(result).model_construct(_fields_set=set(data), **data)  # type: ignore[assignment]  # narrowed: C is PassUpdate here
-        else:
-            result = result.model_copy(update=update)
+        result = _replace(result, update)
     return result
+
+
+def _replace(result: C, update: dict[str, Any]) -> C:
+    if isinstance(result, PassUpdate):
+        # Dropping a feature from an update means "leave it unchanged", not "clear it".
+        data = {k: getattr(result, k) for k in result.model_fields_set}
+        for key, value in update.items():
+            if value is None:
+                data.pop(key, None)
+            else:
+                data[key] = value
+        return type(result).model_construct(_fields_set=set(data), **data)  # type: ignore[return-value]  # C is PassUpdate here
+    return result.model_copy(update=update)

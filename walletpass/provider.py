@@ -54,8 +54,14 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.event_contract import EventOperations
-from walletpass.features import NEVER_LENIENT, features_in_use, strip_features
+from walletpass.features import (
+    NEVER_LENIENT,
+    barcode_fallback,
+    features_in_use,
+    strip_features,
+)
 from walletpass.model import (
+    BarcodeFormat,
     BulkItem,
     BulkResult,
     IssuedPass,
@@ -1003,18 +1009,23 @@ class Provider(EventOperations):
                 provider=self.label,
                 operation=operation,
             )
+        fallback = None
+        if content.barcode is not None and Capability(
+            f"barcode.{content.barcode.format.value}"
+        ) in set(unsupported):
+            fallback = barcode_fallback(content.barcode, self.capabilities.supports)
         for cap in unsupported:
-            self._warn_once(cap)
-        return strip_features(content, set(unsupported))
+            self._warn_once(cap, _dropped_part(cap, content, fallback))
+        return strip_features(content, set(unsupported), barcode_format=fallback)
 
-    def _warn_once(self, cap: Capability) -> None:
+    def _warn_once(self, cap: Capability, dropped: str | None = None) -> None:
+        what = dropped or f"{cap.value!r}; it was dropped"
         with self._warned_lock:
-            if cap.value in self._warned:
+            if what in self._warned:
                 return
-            self._warned.add(cap.value)
+            self._warned.add(what)
         warnings.warn(
-            f"{self.label} cannot carry {cap.value!r}; it was dropped "
-            f"(lenient mode): {self.capabilities[cap].note}",
+            f"{self.label} cannot carry {what} (lenient mode): {self.capabilities[cap].note}",
             UnsupportedFeatureWarning,
             stacklevel=5,
         )
@@ -1058,6 +1069,22 @@ class Provider(EventOperations):
     def _guarded_iter(self, operation: str, items: Iterator[IssuedPass]) -> Iterator[IssuedPass]:
         with self._guard(operation):
             yield from items
+
+
+def _dropped_part(cap: Capability, content: Any, fallback: BarcodeFormat | None) -> str | None:
+    """Exactly what lenient mode leaves out for ``cap``, when it is less than the whole field."""
+    barcode = content.barcode
+    if barcode is None or cap.value != f"barcode.{barcode.format.value}":
+        return None
+    if fallback is not None:
+        return (
+            f"{cap.value!r} (the barcode's format); only the format was dropped: the message "
+            f"is kept and sent as {fallback.value}"
+        )
+    return (
+        f"{cap.value!r} (the barcode's format) nor another format that can draw this message; "
+        "the whole barcode (message included) was dropped"
+    )
 
 
 def _is_unicode(text: str) -> bool:

@@ -144,3 +144,31 @@ def test_8_every_body_key_has_its_documented_json_type(offline, card: Pass, chan
     )
     assert_documented_types(merged)
     assert limits.body_problems(limits.PassType.MEMBERSHIP_CARD, merged) == []
+
+
+def test_4_lenient_mode_drops_only_the_barcode_format(connect, emulator) -> None:
+    import warnings
+
+    import walletpass
+    from walletpass import Barcode
+    from walletpass.errors import UnsupportedFeatureWarning
+
+    card = Pass(
+        template="membership-card",
+        external_id="GYM-7",
+        barcode=Barcode(message="MEMBER-7", format="pdf417"),
+    )
+    for wallet in (
+        connect(strict=False),
+        walletpass.connect("fake", profile="livepass", strict=False),
+    ):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            issued = wallet.create(card)
+        (warning,) = [w for w in caught if issubclass(w.category, UnsupportedFeatureWarning)]
+        text = str(warning.message)
+        assert "'barcode.pdf417'" in text and "only the format was dropped" in text
+        assert "message is kept and sent as qr" in text
+        assert issued.barcode is not None and issued.barcode.message == "MEMBER-7"
+    body = _posts(emulator)[-1]
+    assert (body["barcode_type"], body["barcode_data"]) == ("qr", "MEMBER-7")
