@@ -341,6 +341,7 @@ class FakeProvider(Provider):
             "field_held_attributes",
             "free_text_messages",
             "behaviour",
+            "template_fixed",
         ):
             vars(self)[name] = getattr(vendor, name)
         if self._vendor is not None:

@@ -85,6 +85,7 @@ from walletpass.roundtrip import (
 )
 from walletpass.settings import ProviderSettings, load_settings
 from walletpass.status import with_current_status
+from walletpass.template_facts import apply_template_facts
 from walletpass.transport import (
     DEFAULT_REQUEST_ID_HEADERS,
     Timeouts,
@@ -205,6 +206,10 @@ class Provider(EventOperations):
     request_id_headers: ClassVar[Sequence[str]] = DEFAULT_REQUEST_ID_HEADERS
     #: The provider contract version this class was written for.
     provider_api_version: ClassVar[int] = PROVIDER_API_VERSION
+    #: Parts of a pass the vendor takes from the template, not the request (e.g.
+    #: ``"barcode.format"`` for Pass2U models): stated in the template alias and checked before
+    #: sending (:mod:`walletpass.template_facts`).
+    template_fixed: ClassVar[frozenset[str]] = frozenset()
     #: Names of vendor-only methods, listed by ``walletpass capabilities`` (e.g. ``upload_image``).
     extra_operations: ClassVar[tuple[str, ...]] = ()
     #: One line about the vendor, shown by ``walletpass providers``.
@@ -794,6 +799,13 @@ class Provider(EventOperations):
         checked = self._coerce(new_pass, Pass, "pass")
         mapping = self.template_mapping(checked.template)
         checked = self._to_vendor(checked, mapping, "create")
+        checked = apply_template_facts(
+            checked,
+            mapping.alias,
+            template=checked.template,
+            fixed=self.template_fixed,
+            provider=self.label,
+        )
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "create")
         self._check_limits(used, self.validate_pass(checked), "create")
@@ -819,6 +831,13 @@ class Provider(EventOperations):
         mapping = self._update_mapping(checked_id, checked)
         if mapping is not None:
             checked = self._to_vendor(checked, mapping, "update")
+        checked = apply_template_facts(
+            checked,
+            mapping.alias if mapping is not None else None,
+            template=self.template_of(checked_id),
+            fixed=self.template_fixed,
+            provider=self.label,
+        )
         checked = self._with_change_message(checked)
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "update")

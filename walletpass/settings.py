@@ -27,7 +27,7 @@ from pydantic import ValidationError as PydanticValidationError
 from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError
 from walletpass.messages import pattern, problems_from_pydantic
-from walletpass.model import PassKind
+from walletpass.model import BarcodeFormat, PassKind
 from walletpass.redaction import unfit_for_secret
 from walletpass.suggest import did_you_mean
 from walletpass.urls import UrlError, parse_url
@@ -102,6 +102,9 @@ class TemplateAlias(BaseModel):
     attributes: dict[str, str] = Field(default_factory=dict)
     #: the pass kind to use when the application leaves it generic
     kind: PassKind | None = None
+    #: the barcode symbology the vendor template fixes (e.g. a Pass2U model's): a pass asking
+    #: for another is refused, one leaving it out takes it (walletpass.template_facts)
+    barcode_format: BarcodeFormat | None = None
 
     @field_validator("fields", mode="before")
     @classmethod

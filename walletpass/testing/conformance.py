@@ -138,8 +138,14 @@ def _with_barcode(fmt: BarcodeFormat, alt_text: str | None = None) -> Example:
 
 
 def _alt_text(base: Pass) -> Pass:
-    fmt = base.barcode.format if base.barcode else BarcodeFormat.QR
-    return _with_barcode(fmt, "CONFORMANCE")(base)
+    # Only the alt text is added: a format the sample leaves to its template stays unnamed.
+    if base.barcode is not None:
+        return base.model_copy(
+            update={"barcode": base.barcode.model_copy(update={"alt_text": "CONFORMANCE"})}
+        )
+    return base.model_copy(
+        update={"barcode": Barcode(message="CONFORMANCE-1", alt_text="CONFORMANCE")}
+    )
 
 
 def _location(**values: Any) -> Example:

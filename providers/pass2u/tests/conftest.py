@@ -40,7 +40,28 @@ def seeded_models() -> list[EmulatedModel]:
             BarcodeMode.NON_REPLICABLE,
             "PKBarcodeFormatPDF417",
         ),
+        EmulatedModel(
+            "4001",
+            PassStyle.GENERIC,
+            _fields(*COMMON_FIELDS),
+            barcode_format="PKBarcodeFormatAztec",
+        ),
+        EmulatedModel(
+            "4002",
+            PassStyle.GENERIC,
+            _fields(*COMMON_FIELDS),
+            barcode_format="PKBarcodeFormatCode128",
+        ),
     ]
+
+
+#: Template aliases stating each seeded model's barcode symbology (Pass2U fixes it per model).
+MODEL_ALIASES = {
+    "qr-model": {"id": "1919", "barcode_format": "qr"},
+    "pdf417-model": {"id": "2040", "barcode_format": "pdf417"},
+    "aztec-model": {"id": "4001", "barcode_format": "aztec"},
+    "code128-model": {"id": "4002", "barcode_format": "code128"},
+}
 
 
 @pytest.fixture

@@ -14,6 +14,8 @@ from walletpass.fake import FakeProvider
 from walletpass.model import ImageRole
 from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
 
+from .conftest import MODEL_ALIASES
+
 SAMPLE = Pass(
     template="1919",
     kind=PassKind.MEMBERSHIP,
@@ -43,6 +45,18 @@ def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
                 "barcode": None,
             }
         ),
+        # The symbology is the model's: each format on a model whose alias states it.
+        **{
+            Capability(f"barcode.{fmt}"): (
+                lambda p, fmt=fmt: p.model_copy(
+                    update={
+                        "template": f"{fmt}-model",
+                        "barcode": Barcode(message="CONFORMANCE-1", format=fmt),
+                    }
+                )
+            )
+            for fmt in ("qr", "pdf417", "aztec", "code128")
+        },
         # extra carries Pass2U's own attributes; unknown keys are refused like typos.
         Capability.EXTRA: lambda p: p.model_copy(
             update={"extra": {"sharingProhibited": True, "passcode": "1234", "maxDistance": 50}}
@@ -53,7 +67,7 @@ def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
 class TestPass2UConformance(ProviderConformance):
     @pytest.fixture
     def conformance(self, connect, emulator, png) -> ConformanceSetup:
-        wallet = connect(templates=TEMPLATES)
+        wallet = connect(templates={**TEMPLATES, **MODEL_ALIASES})
         image = wallet.upload_image(png(180, 180))
         return ConformanceSetup(
             wallet,
@@ -70,7 +84,9 @@ class TestPass2UFakeProfileConformance(ProviderConformance):
 
     @pytest.fixture
     def conformance(self) -> ConformanceSetup:
-        wallet = walletpass.connect("fake", profile="pass2u", templates=TEMPLATES)
+        wallet = walletpass.connect(
+            "fake", profile="pass2u", templates={**TEMPLATES, **MODEL_ALIASES}
+        )
         assert isinstance(wallet, FakeProvider)
         # The vendor's declarations, except events (the fake delivers those in-process).
         assert {

@@ -77,3 +77,38 @@ def test_12_a_microsecond_date_in_extra_is_refused_before_sending(wallet, emulat
         )
     assert [p.location for p in caught.value.problems] == ["extra.expirationDate"]
     assert len(emulator.journal) == 0
+
+
+def test_2_a_format_the_model_does_not_draw_is_refused_before_sending(connect, emulator) -> None:
+    from .conftest import MODEL_ALIASES
+
+    wallet = connect(templates=MODEL_ALIASES)
+    asked = Barcode(message="A-1", format="pdf417")
+    for template in ("qr-model", "1919"):  # an alias stating qr; a model no alias describes
+        with pytest.raises(ValidationError) as caught:
+            wallet.create(Pass(template=template, barcode=asked))
+        assert [p.location for p in caught.value.problems] == ["barcode.format"]
+    assert len(emulator.journal) == 0
+
+
+def test_2_a_barcode_leaving_the_format_out_takes_the_models(connect, emulator) -> None:
+    from .conftest import MODEL_ALIASES
+
+    wallet = connect(templates=MODEL_ALIASES)
+    issued = wallet.create(Pass(template="aztec-model", barcode=Barcode(message="A-2")))
+    assert issued.barcode is not None and issued.barcode.format.value == "aztec"
+    assert wallet.get(issued.id).barcode.format.value == "aztec"
+    sent = emulator.journal.find("POST", r"/models/4001/passes")[-1].json()
+    assert sent["barcode"] == {"message": "A-2"}  # the symbology is never sent per pass
+    # The model's symbology still has to draw the message.
+    with pytest.raises(ValidationError):
+        wallet.create(Pass(template="code128-model", barcode=Barcode(message="入場券")))
+    # Without an alias, a barcode that names no format is the model's business.
+    wallet.create(Pass(template="1919", barcode=Barcode(message="A-3")))
+
+
+def test_2_barcode_formats_are_declared_emulated_not_native(wallet) -> None:
+    for fmt in ("qr", "pdf417", "aztec", "code128"):
+        declaration = wallet.capabilities[f"barcode.{fmt}"]
+        assert declaration.support.value == "emulated"
+        assert "barcode_format" in declaration.note

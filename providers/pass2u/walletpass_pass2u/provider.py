@@ -93,8 +93,10 @@ def _kind_declarations() -> dict[str, Any]:
 
 
 _BARCODE_NOTE = (
-    "barcode.message; the symbology is set on the model (Model Designer) and must match, "
-    "it is not sent per pass"
+    "barcode.message only: the symbology is set on the model (Model Designer), not per pass. "
+    "State it as barcode_format in the template alias: a pass asking for another symbology is "
+    "refused before sending, one leaving it out takes the alias's; a pass naming a symbology "
+    "for a model no alias describes is refused (nothing could check it)"
 )
 
 CAPABILITIES = Capabilities(
@@ -137,10 +139,10 @@ CAPABILITIES = Capabilities(
         Capability.HOLDER_LANGUAGE: none("Pass2U has no per-pass language: design it in the model"),
         Capability.FIELDS: native("fields[] of the model's dynamic fields (key / value)"),
         Capability.FIELD_LABELS: native("fields[].label (max 150 characters)"),
-        Capability.BARCODE_QR: native(_BARCODE_NOTE),
-        Capability.BARCODE_PDF417: native(_BARCODE_NOTE),
-        Capability.BARCODE_AZTEC: native(_BARCODE_NOTE),
-        Capability.BARCODE_CODE128: native(_BARCODE_NOTE),
+        Capability.BARCODE_QR: emulated(_BARCODE_NOTE),
+        Capability.BARCODE_PDF417: emulated(_BARCODE_NOTE),
+        Capability.BARCODE_AZTEC: emulated(_BARCODE_NOTE),
+        Capability.BARCODE_CODE128: emulated(_BARCODE_NOTE),
         Capability.BARCODE_ALT_TEXT: native("barcode.altText (max 35 characters)"),
         Capability.LOCATIONS: native("locations[]", limit=limits.MAX_LOCATIONS),
         Capability.LOCATION_ALTITUDE: native("locations[].altitude"),
@@ -271,6 +273,7 @@ class Pass2UProvider(Provider):
     #: Pass API 2.0 has neither an external id nor a holder: a pass's data is the model's dynamic
     #: fields ("Pass attributes": fields[]), so the core keeps both in a field.
     field_held_attributes: ClassVar[frozenset[str]] = frozenset({"external_id", "holder.name"})
+    template_fixed: ClassVar[frozenset[str]] = frozenset({"barcode.format"})
     extra_operations: ClassVar[tuple[str, ...]] = (
         "upload_image",
         "download_pkpass",
