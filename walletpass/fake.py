@@ -342,6 +342,7 @@ class FakeProvider(Provider):
             "free_text_messages",
             "behaviour",
             "template_fixed",
+            "extra_keys",
         ):
             vars(self)[name] = getattr(vendor, name)
         if self._vendor is not None:

@@ -54,6 +54,7 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.event_contract import EventOperations
+from walletpass.extra_keys import undocumented_extra_keys, unknown_key_problem
 from walletpass.features import (
     NEVER_LENIENT,
     barcode_fallback,
@@ -210,6 +211,10 @@ class Provider(EventOperations):
     #: ``"barcode.format"`` for Pass2U models): stated in the template alias and checked before
     #: sending (:mod:`walletpass.template_facts`).
     template_fixed: ClassVar[frozenset[str]] = frozenset()
+    #: The top-level request keys the vendor documents, per operation (``"create"``,
+    #: ``"update"``), that ``extra`` may carry; any other key is a typo: refused in strict mode,
+    #: dropped with a warning in lenient mode (:mod:`walletpass.extra_keys`). ``None``: unchecked.
+    extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = None
     #: Names of vendor-only methods, listed by ``walletpass capabilities`` (e.g. ``upload_image``).
     extra_operations: ClassVar[tuple[str, ...]] = ()
     #: One line about the vendor, shown by ``walletpass providers``.
@@ -806,6 +811,7 @@ class Provider(EventOperations):
             fixed=self.template_fixed,
             provider=self.label,
         )
+        checked = self._check_extra_keys(checked, "create")
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "create")
         self._check_limits(used, self.validate_pass(checked), "create")
@@ -839,6 +845,7 @@ class Provider(EventOperations):
             provider=self.label,
         )
         checked = self._with_change_message(checked)
+        checked = self._check_extra_keys(checked, "update")
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "update")
         self._check_limits(used, self.validate_update(checked), "update")
@@ -1036,6 +1043,36 @@ class Provider(EventOperations):
         for cap in unsupported:
             self._warn_once(cap, _dropped_part(cap, content, fallback))
         return strip_features(content, set(unsupported), barcode_format=fallback)
+
+    def _check_extra_keys(self, content: _C, operation: str) -> _C:
+        """The one ``extra`` rule: undocumented keys are typos (strict: refused; lenient: the
+        key alone is dropped, with a warning naming it)."""
+        documented = (self.extra_keys or {}).get(operation)
+        unknown = undocumented_extra_keys(content.extra, documented or ())
+        if documented is None or not unknown:
+            return content
+        if self.strict:
+            raise ValidationError.from_problems(
+                [unknown_key_problem(key, documented, self.label) for key in unknown],
+                provider=self.label,
+                operation=operation,
+            )
+        for key in unknown:
+            warnings.warn(
+                f"{self.label} documents no request key {key!r}: extra.{key} was dropped "
+                "(lenient mode)",
+                UnsupportedFeatureWarning,
+                stacklevel=5,
+            )
+        kept = {k: v for k, v in (content.extra or {}).items() if k not in unknown}
+        if isinstance(content, PassUpdate):
+            data = {k: getattr(content, k) for k in content.model_fields_set}
+            if kept:
+                data["extra"] = kept
+            else:
+                data.pop("extra", None)
+            return PassUpdate.model_construct(_fields_set=set(data), **data)
+        return content.model_copy(update={"extra": kept or None})
 
     def _warn_once(self, cap: Capability, dropped: str | None = None) -> None:
         what = dropped or f"{cap.value!r}; it was dropped"

@@ -17,6 +17,7 @@ from enum import StrEnum
 from typing import Any
 
 __all__ = [
+    "ALL_BODY_KEYS",
     "AUTH_HEADER",
     "AUTH_SCHEME",
     "BARCODE_KEYS",
@@ -87,6 +88,9 @@ BODY_KEYS: dict[PassType, tuple[str, ...]] = {
     PassType.RESERVATION: (*HOLDER_KEYS, *BARCODE_KEYS, "silent", *BOOKING_KEYS),
     PassType.APPOINTMENT: (*HOLDER_KEYS, *BARCODE_KEYS, "silent", *BOOKING_KEYS),
 }
+
+#: Every key documented for any type (what ``extra`` may name).
+ALL_BODY_KEYS = frozenset(key for keys in BODY_KEYS.values() for key in keys)
 
 #: The keys that hold a pass's own content (what ``Pass.fields`` may carry, per type).
 CONTENT_KEYS: dict[PassType, tuple[str, ...]] = {

@@ -215,6 +215,11 @@ class LivePassProvider(Provider):
     # A membership card's balance_amount is its balance (IssuedPass.balance on every answer).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(balance_fields=("balance_amount",))
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
+    #: Every key LivePass's three pages document (each type's keys are checked by the body rules).
+    extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {
+        "create": limits.ALL_BODY_KEYS,
+        "update": limits.ALL_BODY_KEYS,
+    }
     summary: ClassVar[str] = (
         "LivePass (getlivepass.com): reservation, membership-card and appointment passes keyed "
         "by your own id"

@@ -59,6 +59,13 @@ _NOT_READ_BACK = (
     "return some): keep what create() and update() answer"
 )
 _WRITE_ONLY = "get() and list() cannot read it back (Livepasses' lookup carries no business data)"
+#: What extra may carry: a recipient's and the generate request's declared keys (create); an
+#: update's reason and messageHeader.
+_EXTRA_KEYS: Mapping[str, frozenset[str]] = {
+    "create": frozenset(limits.RECIPIENT_KEYS | limits.REQUEST_LEVEL_KEYS),
+    "update": frozenset({"reason", "messageHeader"}),
+}
+
 _KIND_NOTE = (
     "the template's type decides; redeem() uses the kind given in options, else the template "
     "alias's kind, else the template's type if it is EventTicket (type names other than "
@@ -323,6 +330,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         unread_on_get=frozenset({"fields", "balance"}),
     )
     capabilities: ClassVar[Capabilities] = CAPABILITIES
+    extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = _EXTRA_KEYS
     summary: ClassVar[str] = (
         "Livepasses: wallet passes from templates, async batches, redemption verbs, loyalty"
     )

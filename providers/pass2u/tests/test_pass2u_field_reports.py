@@ -112,3 +112,21 @@ def test_2_barcode_formats_are_declared_emulated_not_native(wallet) -> None:
         declaration = wallet.capabilities[f"barcode.{fmt}"]
         assert declaration.support.value == "emulated"
         assert "barcode_format" in declaration.note
+
+
+def test_7_the_same_extra_rule_as_every_provider(connect, emulator) -> None:
+    import warnings
+
+    with pytest.raises(ValidationError) as caught:
+        connect().create(Pass(template="1919", extra={"passCode": "1234"}))
+    assert list(caught.value.fields) == ["extra.passCode"]
+    assert "did you mean 'passcode'?" in str(caught.value)
+    assert len(emulator.journal) == 0
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        connect(strict=False).create(
+            Pass(template="1919", extra={"passCode": "1234", "sharingProhibited": True})
+        )
+    assert any("extra.passCode was dropped" in str(w.message) for w in seen)
+    body = emulator.journal.find("POST", r"/models/1919/passes")[-1].json()
+    assert body["sharingProhibited"] is True and "passCode" not in body

@@ -274,6 +274,11 @@ class Pass2UProvider(Provider):
     #: fields ("Pass attributes": fields[]), so the core keeps both in a field.
     field_held_attributes: ClassVar[frozenset[str]] = frozenset({"external_id", "holder.name"})
     template_fixed: ClassVar[frozenset[str]] = frozenset({"barcode.format"})
+    #: The guide's pass attributes (section 3), plus the create query's utm_source.
+    extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {
+        "create": limits.BODY_KEYS | {"utm_source"},
+        "update": limits.BODY_KEYS,
+    }
     extra_operations: ClassVar[tuple[str, ...]] = (
         "upload_image",
         "download_pkpass",

@@ -18,13 +18,15 @@ STORE_CARD = "a91c0e7d55f2b3c4d6e7f809"
 
 #: PassEntry balances are whole loyalty points on store-card templates (no currency).
 EXAMPLES = {
+    # extra takes the body keys PassEntry documents (anything else is refused as a typo).
+    Capability.EXTRA: lambda p: p.model_copy(update={"extra": {"tags": ["conformance"]}}),
     Capability.BALANCE: lambda p: p.model_copy(
         update={
             "template": STORE_CARD,
             "kind": PassKind.LOYALTY,
             "balance": Balance(amount=Decimal(10)),
         }
-    )
+    ),
 }
 
 SAMPLE = Pass(

@@ -123,3 +123,24 @@ def test_1_code128_of_japanese_text_is_refused_before_sending(wallet, emulator) 
         )
     assert "Code 128 cannot encode" in str(caught.value)
     assert len(emulator.journal) == 0
+
+
+def test_7_an_undocumented_extra_key_is_a_typo_on_passentry_too(connect, emulator) -> None:
+    import warnings
+
+    from walletpass.errors import UnsupportedFeatureWarning
+
+    strict = connect()
+    with pytest.raises(ValidationError) as caught:
+        strict.create(Pass(template=GENERIC, extra={"sharingProhibited": True, "tag": ["x"]}))
+    assert sorted(caught.value.fields) == ["extra.sharingProhibited", "extra.tag"]
+    assert "did you mean 'tags'?" in str(caught.value)
+    assert len(emulator.journal) == 0
+    lenient = connect(strict=False)
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        lenient.create(Pass(template=GENERIC, extra={"sharingProhibited": True, "groupTag": "G"}))
+    (warning,) = [w for w in seen if issubclass(w.category, UnsupportedFeatureWarning)]
+    assert "extra.sharingProhibited was dropped" in str(warning.message)
+    body = emulator.journal.find("POST", r"/api/v1/passes")[-1].json()
+    assert body.get("groupTag") == "G" and "sharingProhibited" not in body

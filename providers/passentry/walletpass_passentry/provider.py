@@ -348,6 +348,13 @@ class PassEntryProvider(PassEntryEvents):
     #: A PassEntry pass has no holder: "Template field values go inside the pass object, keyed by
     #: the template field id (e.g. fullName)" (API v1, Create pass), so the core keeps it there.
     field_held_attributes: ClassVar[frozenset[str]] = frozenset({"holder.name"})
+    #: The body keys PassEntry's reference shows (create / update pages, later findings).
+    extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {
+        "create": frozenset({"pass", "message", "locations", "beacons", "groupTag", "tags"}),
+        "update": frozenset(
+            {"pass", "message", "locations", "beacons", "groupTag", "tags", "passAction"}
+        ),
+    }
     extra_operations: ClassVar[tuple[str, ...]] = (
         "deactivate",
         "reactivate",
