@@ -30,13 +30,14 @@ def undocumented_extra_keys(
     return [key for key in (extra or {}) if key not in documented]
 
 
-def unknown_key_problem(key: str, documented: Collection[str], vendor: str) -> FieldProblem:
-    """The refusal of one undocumented key, with a "did you mean" when one is close."""
+def unknown_key_problem(key: str, documented: Collection[str]) -> FieldProblem:
+    """The refusal of one undocumented key, with a "did you mean" when one is close (worded the
+    same for a vendor and for the fake wearing its profile)."""
     close = difflib.get_close_matches(key, sorted(documented), n=1, cutoff=0.6)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
     listed = ", ".join(sorted(documented)) or "none"
     return FieldProblem(
         f"extra.{key}",
-        f"is not a request key {vendor} documents{hint}: a typo would be ignored or refused by "
-        f"the vendor. Documented keys: {listed}",
+        f"is not a request key the vendor documents{hint}: a typo would be ignored or refused "
+        f"by the vendor. Documented keys: {listed}",
     )

@@ -1053,7 +1053,7 @@ class Provider(EventOperations):
             return content
         if self.strict:
             raise ValidationError.from_problems(
-                [unknown_key_problem(key, documented, self.label) for key in unknown],
+                [unknown_key_problem(key, documented) for key in unknown],
                 provider=self.label,
                 operation=operation,
             )
