@@ -14,11 +14,11 @@ What a documented key *holds* is checked by the provider's own validators, as an
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Collection, Mapping
 from typing import Any
 
 from walletpass.errors import FieldProblem
+from walletpass.suggest import did_you_mean
 
 __all__ = ["undocumented_extra_keys", "unknown_key_problem"]
 
@@ -33,8 +33,8 @@ def undocumented_extra_keys(
 def unknown_key_problem(key: str, documented: Collection[str]) -> FieldProblem:
     """The refusal of one undocumented key, with a "did you mean" when one is close (worded the
     same for a vendor and for the fake wearing its profile)."""
-    close = difflib.get_close_matches(key, sorted(documented), n=1, cutoff=0.6)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    suggestion = did_you_mean(key, sorted(documented))
+    hint = f" ({suggestion})" if suggestion else ""
     listed = ", ".join(sorted(documented)) or "none"
     return FieldProblem(
         f"extra.{key}",
