@@ -91,3 +91,70 @@ def test_every_key_sent_is_documented_and_the_upload_shape_is_declared_inferred(
     assert set(json_keys(create.json())) <= DOCUMENTED
     assert create.headers["accept"] == "application/json"
     assert create.headers["x-api-key"] == "e6a45207817bb8e9b1f3e67bb696067c"
+
+
+#: The JSON type the guide gives each key sent above (section 3 tables).
+TYPES: dict[str, type | tuple[type, ...]] = {
+    **dict.fromkeys(
+        [
+            "expirationDate",
+            "backgroundColor",
+            "foregroundColor",
+            "labelColor",
+            "logoText",
+            "images[].type",
+            "images[].hex",
+            "barcode.message",
+            "barcode.altText",
+            "fields[].key",
+            "fields[].label",
+            "beacons[].proximityUUID",
+            "locations[].relevantText",
+        ],
+        str,
+    ),
+    # "String, ISO 8601 date string, or number"
+    "fields[].value": (str, int, float),
+    **dict.fromkeys(["beacons[].major", "beacons[].minor"], int),
+    **dict.fromkeys(["locations[].latitude", "locations[].longitude"], (int, float)),
+}
+
+
+def _values(value: object, prefix: str = "") -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = []
+    if isinstance(value, dict):
+        for key, item in value.items():
+            path = f"{prefix}.{key}" if prefix else key
+            found += _values(item, path) if isinstance(item, dict | list) else [(path, item)]
+    elif isinstance(value, list):
+        for item in value:
+            found += _values(item, f"{prefix}[]")
+    return found
+
+
+def test_every_value_sent_has_its_documented_json_type(png) -> None:
+    routes = [
+        DocumentedRoute("POST", r"/models/[^/]+/passes", CREATED),
+        DocumentedRoute("POST", r"/images", UPLOADED),
+    ]
+    with RecordingServer(routes) as server:
+        wallet = Pass2UProvider(api_key="e6a45207817bb8e9b1f3e67bb696067c", base_url=server.url)
+        try:
+            wallet.create(
+                Pass(
+                    template="2040",
+                    barcode=Barcode(message="M-1", alt_text="M-1"),
+                    fields={"tier": PassField(value=3, label="Tier"), "since": "2027"},
+                    expires_at=datetime.now(UTC).replace(microsecond=0) + timedelta(days=9),
+                    colors={"background": "#123456"},
+                    locations=[Location(latitude=35, longitude=139.7005)],
+                    beacons=[Beacon(proximity_uuid=UUID(int=7), major=1, minor=2)],
+                )
+            )
+        finally:
+            wallet.close()
+    (create,) = server.requests
+    for path, value in _values(create.json()):
+        expected = TYPES[path]
+        boolean_for_number = isinstance(value, bool) and expected is not bool
+        assert isinstance(value, expected) and not boolean_for_number, (path, value)
