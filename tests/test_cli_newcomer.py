@@ -92,7 +92,8 @@ def test_a_repeated_external_id_is_decided_by_row_order_not_thread_timing(
         assert "4 of 6 rows issued; 2 failed" in result.out
         results = _results(isolated / "members.results.csv")
         outcomes.append([(r["row"], r["external_id"], r["status"]) for r in results])
-        assert "row 5: DuplicateRow" in result.err and "row 2, the row sent" in result.err
+        assert "row 5: DuplicateRow" in result.err
+        assert "already the external id of row 2; row 5 is not sent" in result.err
         wallet = FakeProvider(path=str(store))
         [kept] = [p for p in wallet.list() if p.external_id == "M2"]
         assert kept.holder is not None and kept.holder.name == "Bob"  # the first row wins

@@ -606,6 +606,18 @@ class Pass(_PassContent):
     kind: PassKind = PassKind.GENERIC
     external_id: str | None = Field(default=None, min_length=1, max_length=200)
 
+    @field_validator("external_id")
+    @classmethod
+    def _exact_external_id(cls, value: str | None) -> str | None:
+        # Ids are compared exactly (duplicate checks, journals, vendor look-ups): " C1 " kept
+        # beside "C1" would be a second pass for one member, and trimming would change the id.
+        if value is not None and value != value.strip():
+            raise ValueError(
+                f"must not begin or end with spaces, tabs or line breaks ({value!r}): ids are "
+                "compared exactly, so remove them"
+            )
+        return value
+
 
 _UPDATE_CONTROL = frozenset({"message", "notify"})
 

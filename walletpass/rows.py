@@ -12,6 +12,7 @@ and the reason, and reading goes on.
 from __future__ import annotations
 
 import csv
+import itertools
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -30,6 +31,9 @@ __all__ = [
     "TARGETS",
     "RowError",
     "RowSource",
+    "UnclosedQuote",
+    "csv_table",
+    "external_id_of",
     "flatten_row",
     "jsonl_rows",
     "parse_when",
@@ -155,11 +159,13 @@ def row_to_pass(number: int, row: Mapping[str, Any], source: RowSource) -> Pass:
             except ValueError as exc:
                 problems.append(FieldProblem(column, str(exc)))
                 continue
+        if target == "external_id" and isinstance(raw, int) and not isinstance(raw, bool):
+            # a JSON Lines export may write a member number as a number: its digits are the id
+            value = str(raw)
         if target == "barcode":
             target = "barcode.message"
         _put(data, target.split(".", 1) if "." in target else [target], value)
-    external_id = data.get("external_id")
-    external_id = str(external_id) if isinstance(external_id, str | int) else None
+    external_id = external_id_of(row, source)
     if problems:
         raise RowError(number, problems, external_id=external_id)
     if "template" not in data:
@@ -206,7 +212,7 @@ def read_rows(path: str | Path, source: RowSource) -> Iterator[Pass | WalletPass
 
 def _passes(handle: IO[str], suffix: str, source: RowSource) -> Iterator[Pass | WalletPassError]:
     with handle:
-        rows = _csv_rows(handle) if suffix == ".csv" else jsonl_rows(handle)
+        rows = _csv_rows(handle, source) if suffix == ".csv" else jsonl_rows(handle)
         for number, row in rows:
             if isinstance(row, RowError):
                 yield row
@@ -240,23 +246,133 @@ def _escaped_bytes(text: str) -> str:
     return " ".join(found[:4]) + (" ..." if len(found) > 4 else "")
 
 
-def _csv_rows(handle: IO[str]) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
-    reader = csv.DictReader(handle)
+class UnclosedQuote(RowError):
+    """A quoted cell that is never closed: the rest of the file would be read as that one cell,
+    silently swallowing every later row, so the whole file is refused."""
+
+
+def _delimiter(first_line: str) -> str:
+    """``,`` unless the header is one column whose name holds ``;`` or a tab (a European Excel
+    export, or a TSV): then that character separates the columns of every row."""
+    cells = next(csv.reader([first_line]), [])
+    if len(cells) == 1:
+        found = [d for d in (";", "\t") if d in cells[0]]
+        if len(found) == 1:
+            return found[0]
+    return ","
+
+
+def _csv_problem(exc: csv.Error, line: int) -> str:
+    """The CSV reader's complaint in words a person can act on, with the file's line number."""
+    text = str(exc)
+    if text.startswith("field larger than field limit"):
+        return (
+            f"a cell is longer than {csv.field_size_limit()} characters (line {line}); "
+            "shorten it or split it over columns"
+        )
+    if "expected after" in text:
+        return (
+            f"text follows a closing quote in the same cell (line {line}); quote the whole "
+            'cell and write a quote inside it as ""'
+        )
+    return f"cannot be read as CSV (line {line}): {text}"
+
+
+def csv_table(
+    handle: IO[str],
+) -> tuple[list[str] | None, Iterator[tuple[int, list[str] | RowError]]]:
+    """The header (``None`` for an empty file) and ``(row number, cells or the row's error)``.
+
+    The one CSV reader of the library, used both to survey a file and to send it. Cells are
+    separated by ``,`` or, when the header says so, ``;`` or a tab (see :func:`_delimiter`). The
+    reader is strict: a cell that is quoted and then continued (``"x"y``) is that row's error,
+    not silently joined, and a quote never closed is an :class:`UnclosedQuote`.
+    """
+    first = handle.readline()
+    if not first:
+        return None, iter(())
+    delimiter = _delimiter(first)
+    reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
+    try:
+        header = next(reader)
+    except csv.Error as exc:
+        raise ValidationError.from_problems(
+            [FieldProblem("header", _csv_problem(exc, reader.line_num))]
+        ) from None
+    return header, _csv_cells(reader)
+
+
+def _csv_cells(reader: Any) -> Iterator[tuple[int, list[str] | RowError]]:
     number = 0
     while True:
+        start = reader.line_num + 1
         try:
-            row = next(reader)
+            cells = next(reader)
         except StopIteration:
             return
-        except csv.Error as exc:  # a cell over the size limit, a malformed quote...
+        except csv.Error as exc:
             number += 1
-            yield number, RowError(number, [FieldProblem("row", f"cannot be read as CSV: {exc}")])
+            if str(exc) == "unexpected end of data":
+                yield (
+                    number,
+                    UnclosedQuote(
+                        number,
+                        [
+                            FieldProblem(
+                                f"line {start}",
+                                "a quoted cell starts on this row and is never closed, so "
+                                "every later row would be read into it; close the quote "
+                                '(a quote inside a quoted cell is written "")',
+                            )
+                        ],
+                    ),
+                )
+                return
+            yield number, RowError(number, [FieldProblem("row", _csv_problem(exc, start))])
             continue
         number += 1
-        if None in row:
-            yield number, RowError(number, [FieldProblem("row", "more cells than header columns")])
+        yield number, cells
+
+
+def _csv_rows(
+    handle: IO[str], source: RowSource
+) -> Iterator[tuple[int, Mapping[str, Any] | RowError]]:
+    header, rows = csv_table(handle)
+    for number, cells in rows:
+        if isinstance(cells, RowError):
+            yield number, cells
+        elif len(cells) > len(header or ()):
+            row = dict(zip(header or (), cells, strict=False))
+            yield (
+                number,
+                RowError(
+                    number,
+                    [
+                        FieldProblem(
+                            "row",
+                            f"has {len(cells)} cells but the header names "
+                            f"{len(header or ())} columns; quote cells that contain "
+                            "the separator",
+                        )
+                    ],
+                    external_id=external_id_of(row, source),
+                ),
+            )
         else:
+            row = dict(zip(header or (), cells, strict=False))
             yield number, _undecodable(number, row) or row
+
+
+def external_id_of(row: Mapping[str, Any], source: RowSource) -> str | None:
+    """The row's external id as written (text, or a JSON whole number as its digits)."""
+    for column, cell in row.items():
+        if cell in (None, "") or source.target_of(column) != "external_id":
+            continue
+        if isinstance(cell, str):
+            return cell
+        if isinstance(cell, int) and not isinstance(cell, bool):
+            return str(cell)
+    return None
 
 
 #: The longest JSON Lines row read (bytes of text); a longer line is that row's error.

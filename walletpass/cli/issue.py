@@ -80,6 +80,13 @@ def _mapping(pairs: list[tuple[str, str]] | None) -> dict[str, str]:
                 + "; use fields.<key> for a template field, an empty target to drop the column, "
                 f"or one of: {known}"
             )
+        if column in mapping and mapping[column] != target:
+            # one column is one cell per row: a second --map would silently replace the first
+            raise UsageError(
+                f"--map {column}={mapping[column]} and --map {column}={target}: column "
+                f"{column!r} is mapped twice and only one target can be kept; map it once "
+                "(copy the column in the file to send it to two fields)"
+            )
         mapping[column] = target
     return mapping
 
@@ -272,8 +279,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     source_path = Path(args.file)
     rows = _row_source(args)
     results_path = Path(args.results) if args.results else results_path_for(source_path)
-    if results_path.resolve() == source_path.resolve():
-        raise UsageError("--results must not be the input file")
+    _distinct_files(source_path, results_path, args.journal)
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     passes = read_rows(source_path, rows)  # checks the file's type and that it can be read
@@ -336,6 +342,18 @@ def cmd_issue(args: argparse.Namespace) -> int:
         )
     _summary(args, result, results_path)
     return 0 if result.failed == 0 else 1
+
+
+def _distinct_files(source: Path, results: Path, journal: str | None) -> None:
+    """The input, results and journal are three different files: writing one over another
+    would destroy the input or break both records (refused before anything is read or sent)."""
+    roles = [("the input file", source), ("--results", results)]
+    if journal:
+        roles.append(("--journal", Path(journal)))
+    for i, (role, path) in enumerate(roles):
+        for other, other_path in roles[i + 1 :]:
+            if path.resolve() == other_path.resolve():
+                raise UsageError(f"{other} must not be {role} ({path}): each needs its own file")
 
 
 def _without_duplicates(

@@ -420,14 +420,21 @@ def build_parser() -> CliParser:
         "file (row, pass id, urls, status, error) and, with --journal, safe resumption after a "
         "crash or Ctrl-C: rerun the same command and nothing is issued twice. A column named "
         "like a field (external_id, holder.name, holder.email, barcode, expires_at, ...) goes "
-        "there; any other column becomes a template field of the same name. Exit status 0 only "
+        "there (written exactly so: 'External_ID' is refused with a hint, map it explicitly); "
+        "any other column becomes a template field of the same name. Exit status 0 only "
         "when every row has its pass.",
     )
-    issue.add_argument("file", metavar="FILE", help="a .csv (with a header row) or .jsonl file")
+    issue.add_argument(
+        "file",
+        metavar="FILE",
+        help="a .csv with a header row (cells separated by ',', or by ';' or a tab when "
+        "the header is), or a .jsonl file",
+    )
     issue.add_argument(
         "--template",
         metavar="NAME",
-        help="template for every row (default: the file's template column)",
+        help="template for every row of a file without a template column (giving both is "
+        "refused: drop the column with --map 'template=')",
     )
     issue.add_argument(
         "--map",

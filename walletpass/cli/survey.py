@@ -28,7 +28,15 @@ from typing import Any
 
 from walletpass.cli.parser import UsageError
 from walletpass.errors import FieldProblem, JournalError, ValidationError
-from walletpass.rows import RowError, RowSource, jsonl_rows
+from walletpass.rows import (
+    TARGETS,
+    RowError,
+    RowSource,
+    UnclosedQuote,
+    csv_table,
+    external_id_of,
+    jsonl_rows,
+)
 from walletpass.suggest import did_you_mean
 
 __all__ = ["DuplicateRow", "Survey", "survey"]
@@ -46,9 +54,9 @@ class DuplicateRow(RowError):
             [
                 FieldProblem(
                     "external_id",
-                    f"{external_id!r} is also the external id of row {first}, the row sent "
-                    f"for it; row {row} is not sent (each external id once per file, the "
-                    "first row wins)",
+                    f"{external_id!r} is already the external id of row {first}; row {row} "
+                    "is not sent (each external id once per file: only its first row is "
+                    "considered)",
                 )
             ],
         )
@@ -73,18 +81,11 @@ def survey(path: Path, source: RowSource) -> Survey:
         rows = _csv(path, found) if path.suffix.lower() == ".csv" else _jsonl(path, found)
         for number, row in rows:
             found.rows = number
-            value = next(
-                (
-                    cell
-                    for column, cell in row.items()
-                    if cell not in (None, "") and source.target_of(column) == "external_id"
-                ),
-                None,
-            )
-            if isinstance(value, str | int) and not isinstance(value, bool):
-                first = ids.first_row(str(value), number)
+            value = external_id_of(row, source)
+            if value is not None:
+                first = ids.first_row(value, number)
                 if first != number:
-                    found.duplicates[number] = (first, str(value))
+                    found.duplicates[number] = (first, value)
     _check_columns(found.columns, source)
     return found
 
@@ -115,24 +116,18 @@ def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
         _reading(path),
         path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle,
     ):
-        reader = csv.reader(handle)
-        header = next(reader, None)
+        header, rows = csv_table(handle)
         if header is None:
             raise UsageError(f"{path}: the file is empty (a CSV needs a header row)")
         _check_header(header)
         found.columns = header
-        number = 0
-        while True:
-            try:
-                cells = next(reader)
-            except StopIteration:
-                return
-            except csv.Error:
-                number += 1
-                yield number, {}
-                continue
-            number += 1
-            yield number, dict(zip(header, cells, strict=False))
+        for number, cells in rows:
+            if isinstance(cells, UnclosedQuote):
+                raise UsageError(f"{path.name}: {cells}; nothing was sent")
+            yield (
+                number,
+                {} if isinstance(cells, RowError) else dict(zip(header, cells, strict=False)),
+            )
 
 
 def _jsonl(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
@@ -188,6 +183,14 @@ def _check_columns(columns: list[str], source: RowSource) -> None:
         where[target] = column
         if not target.startswith("fields."):
             continue
+        if column not in source.mapping and (near := _neutral_spelling(column)) is not None:
+            # "External_ID" becoming a template field would silently lose the member's id
+            problems.append(
+                f"column {column!r} would become template field {column!r} (did you mean "
+                f"{near}?): map it explicitly: --map '{column}={near}', or keep it as a "
+                f"template field with --map '{column}=fields.{column}'"
+            )
+            continue
         key = target.removeprefix("fields.")
         try:
             Pass.model_validate({"template": "t", "fields": {key: "x"}})
@@ -205,6 +208,12 @@ def _check_columns(columns: list[str], source: RowSource) -> None:
                 f"{name} {'is mapped to' if mapped else 'would become'} template field "
                 f"{key!r}, which cannot be a field key ({reason}): {advice}"
             )
+    if source.template is not None and "template" in where:
+        problems.append(
+            f"--template {source.template} and column {where['template']!r} both give the "
+            "template and only one can be kept: leave out --template, or drop the column "
+            f"with --map '{where['template']}='"
+        )
     if source.template is None and "template" not in where:
         problems.insert(
             0,
@@ -213,6 +222,17 @@ def _check_columns(columns: list[str], source: RowSource) -> None:
         )
     if problems:
         raise UsageError("; ".join(problems))
+
+
+def _neutral_spelling(column: str) -> str | None:
+    """The neutral target a column is named like, apart from case and separators
+    (``External_ID``, ``Holder Name``, ``expires-at``), or ``None``."""
+    squashed = _squash(column)
+    return next((t for t in sorted(TARGETS) if _squash(t) == squashed), None)
+
+
+def _squash(name: str) -> str:
+    return "".join(c for c in name.casefold() if c.isalnum())
 
 
 def _suggested_key(key: str) -> str:
