@@ -7,6 +7,7 @@ the command line behaves exactly like application code would, errors included.
 from __future__ import annotations
 
 import argparse
+import errno
 import itertools
 import re
 import sys
@@ -377,9 +378,16 @@ def cmd_emulate(args: argparse.Namespace) -> int:
         with _stop_on_sigterm():
             harness.serve(app, host=args.host, port=args.port, ready=ready)
     except OSError as exc:
-        raise ConfigurationError(
-            f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}; "
+        # only a taken port is fixed by another --port; anything else is about the address
+        bare = args.host.strip("[]")
+        shown = f"[{bare}]" if ":" in bare else bare
+        fix = (
             "choose another --port (0 picks a free one)"
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES)
+            else "choose another --host (127.0.0.1, ::1, 0.0.0.0 or ::)"
+        )
+        raise ConfigurationError(
+            f"cannot listen on {shown}:{args.port}: {exc.strerror or exc}; {fix}"
         ) from exc
     return 0
 

@@ -719,7 +719,11 @@ class EmulatorServer:
     def __init__(self, app: Callable[..., Any], *, host: str = "127.0.0.1", port: int = 0) -> None:
         self.app = app
         self._server = make_server(
-            host, port, app, server_class=_ThreadingServer, handler_class=_QuietHandler
+            host.strip("[]"),
+            port,
+            app,
+            server_class=_server_class(host.strip("[]")),
+            handler_class=_QuietHandler,
         )
         self.host = host
         self.port: int = self._server.server_address[1]
@@ -727,7 +731,7 @@ class EmulatorServer:
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"http://{local_url_host(self.host)}:{self.port}"
 
     def start(self) -> EmulatorServer:
         if self._thread is None:
@@ -758,6 +762,15 @@ class EmulatorServer:
 WILDCARD_HOSTS = frozenset({"", "0.0.0.0", "::"})
 
 
+class _ThreadingServer6(_ThreadingServer):
+    address_family = socket.AF_INET6
+
+
+def _server_class(host: str) -> type[_ThreadingServer]:
+    """An IPv6 listener for an IPv6 address (``::``, ``::1``): socketserver binds IPv4 only."""
+    return _ThreadingServer6 if ":" in host else _ThreadingServer
+
+
 def local_url_host(host: str) -> str:
     """The host part of a URL that reaches a server bound to ``host`` from this machine:
     loopback for a wildcard bind, IPv6 addresses in brackets."""
@@ -777,7 +790,10 @@ def serve(
     """Serve ``app`` in the foreground until interrupted (``walletpass emulate``); ``ready``
     gets the base URL a client on this machine uses (a loopback address when ``host`` is a
     wildcard such as ``0.0.0.0``)."""
-    server = make_server(host, port, app, server_class=_ThreadingServer, handler_class=_LoudHandler)
+    bare = host.strip("[]")
+    server = make_server(
+        bare, port, app, server_class=_server_class(bare), handler_class=_LoudHandler
+    )
     url = f"http://{local_url_host(host)}:{server.server_address[1]}"
     if ready is not None:
         ready(url)
