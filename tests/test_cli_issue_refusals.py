@@ -308,3 +308,94 @@ def test_a_duplicate_of_a_refused_row_does_not_claim_the_first_was_sent(
     assert [r["status"] for r in rows] == ["invalid", "duplicate"]
     assert "already the external id of row 1; row 2 is not sent" in rows[1]["error"]
     assert "the row sent" not in rows[1]["error"]
+
+
+# -- columns the provider cannot carry -----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("profile", "text", "column", "said"),
+    [
+        # the column is empty on the first row: the outcome must not depend on that
+        (
+            "passentry",
+            "external_id,holder.email\nP1,\nP2,ada@example.com\n",
+            "holder.email",
+            "cannot carry: holder.email",
+        ),
+        (
+            "passentry",
+            "external_id,holder.phone\nP1,\nP2,+15555550100\n",
+            "holder.phone",
+            "cannot carry: holder.phone",
+        ),
+        (
+            "pass2u",
+            "n,external_id\nx,\ny,P2\n",
+            "external_id",
+            "can keep external_id only in a template",
+        ),
+    ],
+)
+def test_a_column_the_vendor_cannot_carry_is_refused_before_sending_whatever_the_data(
+    cli: Any, isolated: Path, profile: str, text: str, column: str, said: str
+) -> None:
+    source = isolated / "p.csv"
+    source.write_text(text)
+
+    result = cli(
+        "-p", "fake", "--set", f"profile={profile}", "--set", "path=p.sqlite3",
+        "issue", str(source), "--template", "t", "--no-progress",
+    )  # fmt: skip
+
+    assert result.code == 2, result.err
+    assert f"column {column!r}" in result.err and said in result.err
+    assert f"--map '{column}='" in result.err and "nothing was sent" in result.err
+    assert not (isolated / "p.results.csv").exists()
+
+
+def test_a_template_alias_that_keeps_the_attribute_lets_the_column_through(
+    cli: Any, isolated: Path
+) -> None:
+    (isolated / "walletpass.toml").write_text(
+        'provider = "fake"\n[providers.fake]\nprofile = "pass2u"\npath = "p.sqlite3"\n'
+        '[providers.fake.templates.loyalty]\nid = "m1"\n'
+        'attributes = { external_id = "member_no" }\n'
+    )
+    source = isolated / "p.csv"
+    source.write_text("external_id,holder.name\nP1,Ada\n")
+
+    result = cli("issue", str(source), "--template", "loyalty", "--no-progress")
+
+    assert result.code == 0, result.err
+    assert _results(isolated / "p.results.csv")[0]["status"] == "issued"
+
+
+def test_lenient_mode_warns_once_up_front_and_issues(cli: Any, isolated: Path) -> None:
+    source = isolated / "p.csv"
+    source.write_text("external_id,holder.email\nP1,a@example.com\nP2,b@example.com\n")
+
+    result = cli(
+        "-p", "fake", "--set", "profile=passentry", "--set", "strict=false",
+        "--set", "path=p.sqlite3", "issue", str(source), "--template", "t", "--no-progress",
+    )  # fmt: skip
+
+    assert result.code == 0, result.err
+    assert result.err.count("cannot carry 'holder.email'") == 1
+
+
+def test_a_value_refused_before_sending_is_invalid_not_failed(cli: Any, isolated: Path) -> None:
+    (isolated / "walletpass.toml").write_text(
+        'provider = "fake"\n[providers.fake]\npath = "p.sqlite3"\n'
+        '[providers.fake.templates.loyalty]\nid = "m1"\n'
+        'fields = { points = { key = "stamps", type = "int" } }\n'
+    )
+    source = isolated / "p.csv"
+    source.write_text("external_id,points\nP1,12\nP2,twelve\n")
+
+    result = cli("issue", str(source), "--template", "loyalty", "--no-progress")
+
+    assert result.code == 1
+    rows = _results(isolated / "p.results.csv")
+    assert [(r["external_id"], r["status"]) for r in rows] == [("P1", "issued"), ("P2", "invalid")]
+    assert "fields.points" in rows[1]["error"]

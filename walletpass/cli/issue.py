@@ -23,10 +23,11 @@ from typing import IO, Any, Protocol
 
 from walletpass.bulk import describe_positions
 from walletpass.cli import render, stderr
+from walletpass.cli.carry import check_carried
 from walletpass.cli.parser import UsageError
 from walletpass.cli.session import select_provider
 from walletpass.cli.survey import DuplicateRow, survey
-from walletpass.errors import JournalError, OutcomeUnknown, ValidationError
+from walletpass.errors import JournalError, OutcomeUnknown, UnsupportedFeature, ValidationError
 from walletpass.model import BulkItem, BulkResult
 from walletpass.redaction import redact
 from walletpass.rows import TARGETS, RowError, RowSource, read_rows, timezone_named
@@ -113,6 +114,8 @@ def _status(item: BulkItem) -> str:
         return "duplicate"
     if isinstance(item.error, RowError):
         return "invalid"
+    if isinstance(item.error, ValidationError | UnsupportedFeature) and item.error.status is None:
+        return "invalid"  # refused by a check before sending: no vendor answer involved
     return "failed"
 
 
@@ -290,6 +293,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     provider = select_provider(args).resolved.connect()
     shown = 0
     try:
+        check_carried(provider, found.columns, rows)  # before the first row is sent
         with _results_file(results_path) as results:
             as_json = bool(getattr(args, "json", False))
             # with --json stderr carries JSON Lines only, so no bar is drawn there
