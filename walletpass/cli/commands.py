@@ -252,6 +252,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
         selection = select_provider(args)
         provider, missing = _missing(selection)
     problems = [str(w.message) for w in caught if issubclass(w.category, ConfigurationWarning)]
+    problems += _other_tables(selection)
     for other in caught:
         if not issubclass(other.category, ConfigurationWarning):
             warnings.warn_explicit(other.message, other.category, other.filename, other.lineno)
@@ -327,6 +328,41 @@ def cmd_config_check(args: argparse.Namespace) -> int:
             provider=resolved.provider,
         )
     return 0
+
+
+def _other_tables(selection: Selection) -> list[str]:
+    """Problems of the file's tables for installed providers other than the selected one.
+
+    A file often holds a table per vendor while only one is in use; a typo in another table
+    (``timeot``, ``feilds``, a secret stored in the file) should surface now, not on the day the
+    provider is switched. Each table is resolved as if its provider were selected, with the same
+    code that would then read it; nothing is sent.
+    """
+    import tomllib
+
+    from walletpass.config import resolve_config
+
+    file = selection.resolved.file
+    if file is None:
+        return []
+    try:
+        tables = tomllib.loads(file.read_text(encoding="utf-8")).get("providers")
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
+        return []  # the selected provider's resolution already reported the file
+    if not isinstance(tables, dict):
+        return []
+    installed = set(available_providers())
+    found = []
+    for name in sorted(tables):
+        if name == selection.resolved.provider or name not in installed:
+            continue  # the selected one is checked above; unknown names are warned about
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # file-wide warnings are reported once above
+                resolve_config(name, path=file).connect().close()
+        except ConfigurationError as exc:
+            found.append(f"[providers.{name}]: {exc.message}")
+    return found
 
 
 def _display(value: Any) -> str:
