@@ -60,3 +60,16 @@ def test_clean_tables_for_other_providers_stay_ready(cli: Any, isolated: Path) -
 
     assert result.code == 0, result.err
     assert "ready: nothing is missing" in result.out
+
+
+def test_a_config_path_with_a_tilde_is_expanded_like_walletpass_config(
+    cli: Any, isolated: Path
+) -> None:
+    home = isolated / "home"
+    home.mkdir()
+    (home / "w.toml").write_text('provider = "fake"\n[providers.fake]\npath = "p.sqlite3"\n')
+
+    result = cli("--config", "~/w.toml", "config", "check", "--json")
+
+    assert result.code == 0, result.err
+    assert result.json()["config_file"] == str(home / "w.toml")

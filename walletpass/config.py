@@ -184,7 +184,7 @@ def resolve_config(
             raise ConfigurationError(
                 f"the configuration path must be a file path, not {type(path).__name__}"
             )
-        config_path = Path(path)
+        config_path = Path(path).expanduser()  # as WALLETPASS_CONFIG is
         if not _is_file(config_path):
             raise ConfigurationError(f"configuration file {config_path} does not exist")
     else:
