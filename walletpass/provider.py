@@ -651,16 +651,28 @@ class Provider(EventOperations):
                 if not exc.outcome_unknown:
                     raise
                 last = exc
-            try:
-                found = self.find_by_external_id(new_pass)
-            except Exception as lookup:
-                raise unreconciled(last, lookup, provider=self.name, subject=new_pass) from (
-                    lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
-                )
+            found = self.reconcile_create(last, new_pass)
             if found is not None:
                 return found
         assert last is not None
         raise last
+
+    def reconcile_create(self, sent: WalletPassError, new_pass: Pass) -> IssuedPass | None:
+        """Look up a create whose outcome ``sent`` left unknown: the one reconciliation path.
+
+        Returns the pass the vendor holds, or ``None`` when it holds none (sending again is
+        safe). A provider with its own create loop calls this after an ambiguous failure.
+
+        Raises:
+            OutcomeUnknown: the lookup itself failed (``outcome_unknown`` true, never
+                retryable), so nobody knows whether the pass exists.
+        """
+        try:
+            return self.find_by_external_id(new_pass)
+        except Exception as lookup:
+            raise unreconciled(sent, lookup, provider=self.name, subject=new_pass) from (
+                lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
+            )
 
     # ------------------------------------------------------------------------------------
     # The public API

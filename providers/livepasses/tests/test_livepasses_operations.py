@@ -10,6 +10,7 @@ import pytest
 from walletpass import Holder, Pass, PassKind, PassUpdate
 from walletpass.errors import (
     NotFound,
+    OutcomeUnknown,
     ProviderUnavailable,
     UnsupportedOperation,
     ValidationError,
@@ -72,6 +73,20 @@ def test_an_ambiguous_create_with_an_external_id_is_looked_up_not_repeated(
         "POST /api/passes/generate 0",
         "GET /api/passes/lookup 200",
     ]
+
+
+def test_an_ambiguous_create_whose_lookup_fails_is_outcome_unknown_not_retryable(
+    wallet, emulator
+) -> None:
+    # Issue 15 case 6: the lookup's own 503 must not be reported (retryable, "not done").
+    emulator.inject(Fault.reset_after(), method="POST", path="/api/passes/generate")
+    emulator.inject(Fault.respond(503, {"error": "down"}), method="GET", times=50)
+    with pytest.raises(OutcomeUnknown) as caught:
+        wallet.create(ticket(external_id="ORDER-79"))
+    assert (caught.value.outcome_unknown, caught.value.retryable) == (True, False)
+    assert "ORDER-79" in str(caught.value)
+    assert len(emulator.passes) == 1
+    assert [e.method for e in emulator.journal.entries].count("POST") == 1
 
 
 def test_an_ambiguous_create_with_an_external_id_not_found_is_sent_again(wallet, emulator) -> None:

@@ -435,7 +435,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
                 recoverable = exc.outcome_unknown and request.safety is Safety.RECOVERABLE
                 if not recoverable:
                     raise
-                found = self.find_by_external_id(new_pass)
+                found = self.reconcile_create(exc, new_pass)
                 if found is not None:
                     return found
                 if attempt == attempts:
