@@ -399,3 +399,21 @@ def test_a_value_refused_before_sending_is_invalid_not_failed(cli: Any, isolated
     rows = _results(isolated / "p.results.csv")
     assert [(r["external_id"], r["status"]) for r in rows] == [("P1", "issued"), ("P2", "invalid")]
     assert "fields.points" in rows[1]["error"]
+
+
+# -- files that are not UTF-8 --------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-16-be"])
+def test_a_utf16_file_is_refused_with_how_to_save_it(
+    cli: Any, isolated: Path, encoding: str
+) -> None:
+    source = isolated / "u16.csv"
+    source.write_text("external_id,name\nU1,Ada\n", encoding=encoding)
+
+    result = cli("issue", str(source), "--template", "t")
+
+    assert result.code == 2
+    assert "u16.csv is UTF-16 text" in result.err and "CSV UTF-8" in result.err
+    assert "\\x00" not in result.err and "\\udc" not in result.err
+    assert _issued_ids(cli) == []

@@ -71,7 +71,7 @@ def test_a_latin1_name_and_an_oversized_cell_are_their_rows_errors(
     assert set(bad) == {100, 250}
     assert bad[250]["status"] == "invalid" and "Name" in bad[250]["error"]
     assert "not UTF-8" in bad[250]["error"] and "0xE9" in bad[250]["error"]
-    assert "field larger than field limit" in bad[100]["error"]
+    assert "a cell is longer than 131072 characters" in bad[100]["error"]
     issued = FakeProvider(path=str(isolated / "data" / "walletpass" / "fake.sqlite3"))
     assert issued.pass_count == rows - 2
 

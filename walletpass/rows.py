@@ -262,6 +262,14 @@ def _delimiter(first_line: str) -> str:
     return ","
 
 
+def _encoding_problem(first_line: str) -> str | None:
+    """A header showing the file is UTF-16 text (Excel's "Unicode Text"): one message for the
+    file instead of garbled column names (Latin-1 bytes are reported where they are)."""
+    if first_line.startswith(("\udcff\udcfe", "\udcfe\udcff")) or "\x00" in first_line:
+        return "is UTF-16 text (Excel's 'Unicode Text'): save it as 'CSV UTF-8'"
+    return None
+
+
 def _csv_problem(exc: csv.Error, line: int) -> str:
     """The CSV reader's complaint in words a person can act on, with the file's line number."""
     text = str(exc)
@@ -291,6 +299,8 @@ def csv_table(
     first = handle.readline()
     if not first:
         return None, iter(())
+    if (problem := _encoding_problem(first)) is not None:
+        raise ValidationError.from_problems([FieldProblem("file", problem)])
     delimiter = _delimiter(first)
     reader = csv.reader(itertools.chain([first], handle), delimiter=delimiter, strict=True)
     try:

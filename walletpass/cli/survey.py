@@ -116,7 +116,11 @@ def _csv(path: Path, found: Survey) -> Iterator[tuple[int, Mapping[str, Any]]]:
         _reading(path),
         path.open(newline="", encoding="utf-8-sig", errors="surrogateescape") as handle,
     ):
-        header, rows = csv_table(handle)
+        try:
+            header, rows = csv_table(handle)
+        except ValidationError as exc:  # not UTF-8 text: nothing in it can be read
+            said = "; ".join(problem.message for problem in exc.problems)
+            raise UsageError(f"{path.name} {said}; nothing was sent") from None
         if header is None:
             raise UsageError(f"{path}: the file is empty (a CSV needs a header row)")
         _check_header(header)
