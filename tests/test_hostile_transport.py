@@ -399,3 +399,52 @@ def test_every_hostile_failure_is_a_walletpass_error(hostile: list[HostileServer
         server = serve(hostile, behave)
         _, error = elapsed(lambda server=server: wallet(server, max_retries=0).get("a1"))
         assert isinstance(error, WalletPassError), (raw[:40], error)
+
+
+# ---------------------------------------------------------------------------------------------
+# A malformed answer came after the request was sent: never "invalid request", never "not done"
+# ---------------------------------------------------------------------------------------------
+
+
+def raw(data: bytes) -> Any:
+    def behave(conn: socket.socket, server: HostileServer) -> None:
+        conn.sendall(data)
+
+    return behave
+
+
+MALFORMED = {
+    "conflicting content-length": b"HTTP/1.1 201 Created\r\nContent-Length: 2\r\n"
+    b"Content-Length: 100\r\n\r\n{}",
+    "negative content-length": b"HTTP/1.1 201 Created\r\nContent-Length: -5\r\n\r\n{}",
+    "non-numeric content-length": b"HTTP/1.1 201 Created\r\nContent-Length: 2x\r\n\r\n{}",
+    "final 1xx": b"HTTP/1.1 102 Processing\r\n\r\n",
+    "final 1xx with a body": b"HTTP/1.1 103 Early Hints\r\nContent-Length: 2\r\n\r\n{}",
+}
+
+
+@pytest.mark.parametrize("data", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_answer_to_a_write_may_have_taken_effect(
+    hostile: list[HostileServer], data: bytes
+) -> None:
+    server = serve(hostile, raw(data))
+
+    _, error = elapsed(lambda: wallet(server).create({"template": "g"}))
+
+    assert isinstance(error, InvalidResponse | ProviderUnavailable), repr(error)
+    assert (error.outcome_unknown, error.retryable) == (True, False)
+    assert "invalid request" not in str(error)
+    assert len(server.heads) == 1  # never sent twice
+
+
+@pytest.mark.parametrize("data", MALFORMED.values(), ids=MALFORMED.keys())
+def test_a_malformed_answer_to_a_read_is_a_typed_answer_error(
+    hostile: list[HostileServer], data: bytes
+) -> None:
+    server = serve(hostile, raw(data))
+
+    _, error = elapsed(lambda: wallet(server, max_retries=0).get("a1"))
+
+    assert isinstance(error, InvalidResponse | ProviderUnavailable), repr(error)
+    assert not error.outcome_unknown
+    assert "invalid request" not in str(error)

@@ -30,6 +30,7 @@ __all__ = [
     "AnswerTooLarge",
     "BoundedAdapter",
     "DeadlinePassed",
+    "MalformedAnswer",
     "deadline_passed",
     "deadline_scope",
     "read_bounded",
@@ -55,6 +56,15 @@ class AnswerTooLarge(Exception):
         super().__init__(limit)
         self.limit = limit
         self.declared = declared
+
+
+class MalformedAnswer(Exception):
+    """The answer's framing cannot be trusted (``reason`` says how); it arrived after the
+    request was sent, so a write it answers may have taken effect."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 @contextmanager
@@ -204,10 +214,17 @@ class BoundedAdapter(requests.adapters.HTTPAdapter):
 def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
     """The whole decompressed body of ``raw``; :class:`AnswerTooLarge` once it passes ``limit``
     bytes (checked against ``Content-Length`` first, then counted while reading)."""
+    if raw.status < 200:
+        # An informational answer (1xx) is never the last: one left as final says nothing.
+        raise MalformedAnswer(f"HTTP {raw.status} is an informational answer, not a final one")
     declared = raw.headers.get("content-length")
+    counts = [part.strip() for part in declared.split(",")] if declared is not None else []
+    if not all(count.isascii() and count.isdigit() for count in counts):
+        # (urllib3 refuses differing values; a negative or non-numeric one it ignores.)
+        raise MalformedAnswer("its Content-Length is not a byte count")
     encoded = (raw.headers.get("content-encoding") or "identity").strip().lower()
     # (A compressed answer's Content-Length says nothing of its decompressed size.)
-    expected = int(declared) if declared and declared.isdigit() and encoded == "identity" else None
+    expected = int(counts[0]) if counts and encoded == "identity" else None
     if expected is not None and expected > limit:
         raise AnswerTooLarge(limit, declared=expected)
     pieces: list[bytes] = []

@@ -36,6 +36,7 @@ from walletpass.bounds import (
     DEFAULT_MAX_ANSWER_BYTES,
     AnswerTooLarge,
     BoundedAdapter,
+    MalformedAnswer,
     deadline_scope,
     read_bounded,
 )
@@ -487,6 +488,11 @@ class Transport:
                 data=body,
                 params=request.query,
             )
+        except (requests.exceptions.RequestException, ValueError) as exc:
+            # Only here is an invalid URL or header ours: nothing was sent. (The same error
+            # types raised once sending began describe the vendor's answer: see below.)
+            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
+        try:
             with deadline_scope(deadline):
                 response = session.send(
                     prepared, timeout=timeout, allow_redirects=False, stream=True
@@ -508,13 +514,18 @@ class Transport:
             if response is not None:
                 response.close()
             return None, Ambiguous(self._late("read timeout", deadline)), exc
-        except (
-            requests.exceptions.InvalidURL,
-            requests.exceptions.MissingSchema,
-            requests.exceptions.InvalidSchema,
-            requests.exceptions.InvalidHeader,
-        ) as exc:
+        except MalformedAnswer as exc:
+            assert response is not None
+            response.close()
+            return None, _Unreadable(response.status_code, exc.reason), None
+        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
+            # Raised choosing a connection for the prepared URL, before anything is sent.
             return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
+        except requests.exceptions.InvalidHeader as exc:
+            # Headers were checked when preparing: this one is the answer's (conflicting
+            # Content-Length values, say), which came after the request was sent.
+            why = self._late(f"malformed answer: {type(exc).__name__}", deadline)
+            return None, Ambiguous(why), exc
         except requests.exceptions.ConnectionError as exc:
             if _never_connected(exc):
                 return None, NotSent(self._late("connection failed", deadline)), exc
