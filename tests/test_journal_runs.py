@@ -182,3 +182,26 @@ def test_journal_errors_are_walletpass_errors_with_a_remedy(tmp_path: Path) -> N
     with pytest.raises(JournalError) as caught:
         BulkJournal(folder / "run.db", provider="fake")
     assert "folder exists" in str(caught.value)
+
+
+@pytest.mark.parametrize("link", ["symlink", "hardlink"])
+def test_another_name_for_the_journal_meets_the_same_lock(tmp_path: Path, link: str) -> None:
+    # The lock is the journal file's own: a symlinked or hard-linked name cannot bypass it.
+    journal = tmp_path / "run.db"
+    other = tmp_path / "elsewhere" / "alias.db"
+    other.parent.mkdir()
+    with BulkJournal(journal, provider="fake") as book, book.claim_run():
+        getattr(other, "symlink_to" if link == "symlink" else "hardlink_to")(journal)
+        # (SQLite may already refuse to open a hard link to a journal open in WAL mode: that
+        # is a refusal too. What must never happen is a second run's claim succeeding.)
+        with (
+            pytest.raises((JournalInUse, JournalError)) as caught,
+            BulkJournal(other, provider="fake") as alias,
+            alias.claim_run(),
+        ):
+            pass
+        if isinstance(caught.value, JournalInUse):
+            assert f"pid {__import__('os').getpid()}" in str(caught.value)
+    if link == "symlink":
+        with BulkJournal(other, provider="fake") as alias, alias.claim_run():
+            pass  # released with the first run: usable again under either name

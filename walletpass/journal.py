@@ -14,7 +14,8 @@ same journal after a crash, a Ctrl-C or a SIGKILL:
 Each state change is committed before the next step, so what the file says is what happened.
 
 One run at a time: a run claims the journal (:meth:`BulkJournal.claim_run`, an exclusive lock on
-``<journal>.lock`` that the operating system releases when the process ends, even by SIGKILL), and
+the journal file itself, so every name of it (a symlink, a hard link) meets the same lock, which
+the operating system releases when the process ends, even by SIGKILL), and
 a second concurrent run on the same file is refused at once with
 :class:`~walletpass.errors.JournalInUse`. Reading the journal, or :meth:`BulkJournal.resolve`,
 needs no claim. A journal shared by several workers on purpose (the scale-out journal) opts out
@@ -32,7 +33,7 @@ import sqlite3
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -176,14 +177,26 @@ class BulkJournal:
         if not self.single_run:
             yield
             return
-        lock = _RunLock(self.path.with_name(self.path.name + ".lock"))
-        lock.acquire()
+        lock = _RunLock(self.path)
+        lock.acquire(holder=self._holder)
         self._run_lock = lock
+        with contextlib.suppress(sqlite3.Error), self._lock:  # who holds it: for that message
+            self._db.execute(
+                "INSERT OR REPLACE INTO meta VALUES ('run_holder', ?)", (f"pid {os.getpid()}",)
+            )
         try:
             yield
         finally:
             lock.release()
             self._run_lock = None
+
+    def _holder(self) -> str:
+        try:
+            with self._lock:
+                row = self._db.execute("SELECT value FROM meta WHERE key = 'run_holder'").fetchone()
+        except sqlite3.Error:
+            return ""
+        return str(row[0]) if row and str(row[0]).startswith("pid ") else ""
 
     @contextlib.contextmanager
     def claim(self, key: str) -> Iterator[None]:
@@ -308,50 +321,53 @@ class BulkJournal:
 
 
 class _RunLock:
-    """An exclusive advisory lock on a small file, released by the OS if the process dies."""
+    """An exclusive advisory lock on a journal, released by the OS if the process dies.
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
+    It is taken on the journal's file itself (its inode), not on a name derived from the path
+    as given: a symlink or a hard link to the journal is the same file, so the same lock.
+    (SQLite's own locks are POSIX record locks, independent of ``flock``.) On Windows, where
+    locks are mandatory and would stop SQLite reading, a ``.lock`` file beside the journal's
+    resolved path is locked instead.
+    """
+
+    def __init__(self, journal: Path) -> None:
+        self.journal = journal
         self._fd: int | None = None
 
-    def acquire(self) -> None:
+    def acquire(self, holder: Callable[[], str]) -> None:
+        """Take the lock, or raise :class:`JournalInUse` naming ``holder()`` when it says."""
+        if sys.platform == "win32":
+            target = Path(os.path.realpath(self.journal))
+            target = target.with_name(target.name + ".lock")
+            flags = os.O_RDWR | os.O_CREAT
+        else:
+            target, flags = self.journal, os.O_RDONLY
         try:
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(target, flags, 0o644)
         except OSError as exc:
             raise JournalError(
-                f"cannot create the run lock {self.path}: {exc.strerror}; the journal's folder "
-                "must be writable"
+                f"cannot open {target} to lock the journal for this run: {exc.strerror}"
             ) from None
         try:
             _lock_file(fd)
         except BlockingIOError:
-            holder = _read_holder(fd)
             os.close(fd)
+            held = holder()
             raise JournalInUse(
-                f"bulk journal {self.path.with_suffix('')} is in use by another run{holder}; "
-                "two runs on one journal would send the same items twice: wait for that run to "
-                "finish (or stop it), or give this run its own journal file"
+                f"bulk journal {self.journal} is in use by another run"
+                f"{f' ({held})' if held else ''}; two runs on one "
+                "journal would send the same items twice: wait for that run to finish (or "
+                "stop it), or give this run its own journal file"
             ) from None
         except OSError as exc:
             os.close(fd)
-            raise JournalError(f"cannot lock {self.path}: {exc.strerror}") from None
-        with contextlib.suppress(OSError):  # who holds it: only a courtesy for the message
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, f"pid {os.getpid()}\n".encode(), 0)
+            raise JournalError(f"cannot lock {target}: {exc.strerror}") from None
         self._fd = fd
 
     def release(self) -> None:
         if self._fd is not None:
             fd, self._fd = self._fd, None
             os.close(fd)  # closing drops the lock
-
-
-def _read_holder(fd: int) -> str:
-    try:
-        text = os.pread(fd, 64, 0).decode("ascii", "replace").strip()
-    except OSError:
-        return ""
-    return f" ({text})" if text.startswith("pid ") else ""
 
 
 def _lock_file(fd: int) -> None:
