@@ -197,6 +197,22 @@ def _require_aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
 
 
+def _plain_id(value: str) -> str:
+    # A pass id comes from the vendor's answer and goes to results files, terminals, journals
+    # and URLs: a control or format character (a terminal escape, a bidi override) or a lone
+    # surrogate (not Unicode: it cannot be written as UTF-8) is a hostile or broken answer.
+    if not value:
+        raise ValueError("a pass id must not be empty")
+    bad = next((char for char in value if not char.isprintable()), None)
+    if bad is not None:
+        raise ValueError(f"a pass id must be printable text; it has the character U+{ord(bad):04X}")
+    return value
+
+
+#: A pass id as a vendor reports it (see :func:`_plain_id`).
+PassId = Annotated[str, AfterValidator(_plain_id)]
+
+
 def _color_error(message: str) -> ValidationError:
     return ValidationError.from_problems([FieldProblem("color", message)])
 
@@ -681,8 +697,8 @@ class IssuedPass(NeutralModel):
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
-    id: str
-    vendor_id: str
+    id: PassId
+    vendor_id: PassId
     provider: str
     #: The application's logical template name where configuration maps one (otherwise the
     #: vendor's template id, as the pass was created with).

@@ -583,6 +583,10 @@ class Provider(EventOperations):
         except InvalidResponse as exc:
             exc.outcome_unknown = exc.outcome_unknown or acted
             raise
+        except ValidationError as exc:
+            # A model built from the answer refused it (a pass id with a terminal escape...):
+            # the vendor's answer is invalid, not the caller's input.
+            problem: BaseException = exc
         except WalletPassError:
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
