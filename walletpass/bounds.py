@@ -31,6 +31,8 @@ __all__ = [
     "BoundedAdapter",
     "DeadlinePassed",
     "MalformedAnswer",
+    "call_deadline",
+    "call_time_left",
     "deadline_passed",
     "deadline_scope",
     "read_bounded",
@@ -65,6 +67,28 @@ class MalformedAnswer(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+@contextmanager
+def call_deadline(seconds: float | None) -> Iterator[None]:
+    """Within the block, every request this thread sends ends ``seconds`` from now at the latest
+    (``None``: no bound). One operation that sends several requests (a create, then the lookup
+    that reconciles it) stays within one deadline. An enclosing block's earlier end wins."""
+    previous: float | None = getattr(_local, "call_end", None)
+    end = None if seconds is None else time.monotonic() + seconds
+    if previous is not None and (end is None or previous < end):
+        end = previous
+    _local.call_end = end
+    try:
+        yield
+    finally:
+        _local.call_end = previous
+
+
+def call_time_left() -> float | None:
+    """Seconds left of this thread's :func:`call_deadline` (``None``: none is set)."""
+    end: float | None = getattr(_local, "call_end", None)
+    return None if end is None else end - time.monotonic()
 
 
 @contextmanager

@@ -42,6 +42,11 @@ def dispatch_count() -> int:
     return int(getattr(_local, "count", 0))
 
 
+#: How a failed request says it had no effect: about the lookup, not the write it reconciles,
+#: so left out of the unknown outcome's message, which would otherwise seem to contradict it.
+_NOT_DONE = " (the request did not take effect)"
+
+
 def _describe(error: BaseException) -> str:
     if isinstance(error, WalletPassError):
         return f"{type(error).__name__}: {error.message}"
@@ -62,13 +67,14 @@ def unreconciled(
     what the lookup raised; ``subject``: the pass (its external id is named).
     """
     what = sent if isinstance(sent, str) else _describe(sent)
+    looked = _describe(lookup).replace(_NOT_DONE, "")
     ext = getattr(subject, "external_id", None)
     named = f" with external id {ext!r}" if ext else ""
     status = getattr(sent, "status", None)
     request_id = getattr(sent, "request_id", None)
     return OutcomeUnknown(
         f"the {operation} of a pass{named} may have taken effect ({what}), and looking it up "
-        f"failed ({_describe(lookup)}): it was not sent again, to avoid a duplicate; check the "
+        f"failed ({looked}): it was not sent again, to avoid a duplicate; check the "
         "vendor (a bulk journal re-run looks it up again) before sending it again",
         provider=provider,
         operation=operation,

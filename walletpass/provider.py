@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from walletpass.behaviour import VendorBehaviour
+from walletpass.bounds import call_deadline
 from walletpass.capabilities import Capabilities, Capability, Support
 from walletpass.change_message import substitute_placeholder
 from walletpass.errors import (
@@ -686,7 +687,9 @@ class Provider(EventOperations):
         """Issue a pass."""
         with self._guard("create"):
             prepared, mapping = self._prepare_create(new_pass)
-            issued = self.execute_create(prepared)
+            # The deadline bounds the whole create, a reconciling lookup included.
+            with call_deadline(self.settings.deadline):
+                issued = self.execute_create(prepared)
             issued = with_current_status(issued, expires_at=prepared.expires_at)
             return self._present_written(issued, mapping)
 

@@ -37,6 +37,7 @@ from walletpass.bounds import (
     AnswerTooLarge,
     BoundedAdapter,
     MalformedAnswer,
+    call_time_left,
     deadline_scope,
     read_bounded,
 )
@@ -364,6 +365,9 @@ class Transport:
         url = self.url_for(request.path)
         started = self._clock()
         deadline = None if self.timeouts.total is None else started + self.timeouts.total
+        outer = call_time_left()  # the operation's own deadline, when it sends several requests
+        if outer is not None and (deadline is None or started + outer < deadline):
+            deadline = started + outer
         headers = self._headers_for(request)
         attempt = 0
         while True:

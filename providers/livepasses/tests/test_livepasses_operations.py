@@ -3,6 +3,7 @@ operations (lookup, validate, push_template_update, bulk_update, get_batch_statu
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
@@ -17,6 +18,8 @@ from walletpass.errors import (
 )
 from walletpass.model import PassStatus
 from walletpass.testing.emulator import Fault
+
+from .conftest import SEEDED_KINDS
 
 
 def ticket(**values: Any) -> Pass:
@@ -87,6 +90,19 @@ def test_an_ambiguous_create_whose_lookup_fails_is_outcome_unknown_not_retryable
     assert "ORDER-79" in str(caught.value)
     assert len(emulator.passes) == 1
     assert [e.method for e in emulator.journal.entries].count("POST") == 1
+
+
+def test_the_deadline_bounds_a_create_and_its_reconciling_lookup(connect, emulator) -> None:
+    # Issue 15: timeout=2, deadline=3 took 6 s once the lookup ran with a deadline of its own.
+    wallet = connect(templates=SEEDED_KINDS, timeout=0.5, deadline=1.0, max_retries=0)
+    emulator.inject(Fault.delay_after(5), method="POST", path="/api/passes/generate")
+    emulator.inject(Fault.latency(5), method="GET", times=50)
+    began = time.monotonic()
+    with pytest.raises(OutcomeUnknown) as caught:
+        wallet.create(ticket(external_id="ORDER-80"))
+    assert time.monotonic() - began < 1.0 + 1.0  # the deadline, plus slack for a busy machine
+    assert "did not take effect" not in str(caught.value)
+    assert caught.value.outcome_unknown and not caught.value.retryable
 
 
 def test_an_ambiguous_create_with_an_external_id_not_found_is_sent_again(wallet, emulator) -> None:
