@@ -12,6 +12,7 @@ every message, repr, chained cause, traceback and log line.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import logging
@@ -312,3 +313,38 @@ def test_journals_and_results_files_mask_what_they_store(tmp_path: Any) -> None:
         record.update(row=1, status="ok", download_url=f"https://v.test/d?k={quote(secret)}")
         _ResultsWriter(out, as_csv, tmp_path / "results").write(record)
         assert leaked([out.getvalue()], secret) == [] and MASK in out.getvalue()
+
+
+ENCODED_SECRET = "Sk-Live_9f3Qz2Rt8Wm4Xb7N"
+
+
+@pytest.mark.parametrize(
+    "spell",
+    [
+        str.upper,
+        str.lower,
+        lambda key: key.encode().hex(),
+        lambda key: key.encode().hex().upper(),
+        lambda key: base64.b64encode(key.encode()).decode(),
+        lambda key: base64.urlsafe_b64encode(key.encode()).decode().rstrip("="),
+        lambda key: base64.b64encode(f"Bearer {key}".encode()).decode(),
+        lambda key: base64.b64encode(f"user:{key}".encode()).decode(),
+        lambda key: base64.b64encode(f'{{"token": "{key}"}}'.encode()).decode(),
+    ],
+    ids=["upper", "lower", "hex", "HEX", "base64", "base64url", "bearer", "basic", "json"],
+)
+def test_encoded_spellings_of_a_key_are_masked(spell: Callable[[str], str]) -> None:
+    # Issue 15: a vendor error body echoed the key as base64 (of "Bearer <key>" too), hex and
+    # upper case; the masking knew none of them.
+    register_secret(ENCODED_SECRET)
+    text = f"error: bad credential {spell(ENCODED_SECRET)} (see docs)"
+    redacted = redact_text(text)
+    assert spell(ENCODED_SECRET) not in redacted
+    assert MASK in redacted and redacted.startswith("error: bad credential ")
+
+
+@given(st.binary(min_size=0, max_size=5), st.binary(min_size=0, max_size=5))
+def test_base64_of_a_key_inside_other_bytes_is_masked(before: bytes, after: bytes) -> None:
+    register_secret(ENCODED_SECRET)
+    blob = base64.b64encode(before + ENCODED_SECRET.encode() + after).decode()
+    assert MASK in redact_text(blob)

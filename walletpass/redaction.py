@@ -6,6 +6,7 @@ that leaves walletpass in text form passes through here first.
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import re
@@ -68,7 +69,34 @@ def secret_forms(secret: str) -> set[str]:
     forms |= {quote(secret, safe=""), quote(secret), quote_plus(secret, safe="")}
     forms.add(html.escape(secret))
     forms.add(html.escape(secret, quote=False))
+    # Vendors echo a key in other spellings too: upper or lower case, hex, and base64 (a
+    # decoded Basic/Bearer header, a token dump), standard or URL-safe, within longer data.
+    forms |= {secret.upper(), secret.lower(), raw.hex(), raw.hex().upper()}
+    forms |= _base64_forms(raw)
     return {form for form in forms if form}
+
+
+#: Shortest base64 run taken as a key's: shorter runs could match unrelated text.
+_MIN_BASE64 = 8
+
+
+def _base64_forms(raw: bytes) -> set[str]:
+    """``raw`` in base64, alone and inside longer data: at each of the three byte alignments
+    the characters that depend on ``raw``'s bytes only (the groups shared with the bytes
+    around it vary, so they are left out), standard and URL-safe."""
+    forms = {base64.b64encode(raw).decode("ascii")}
+    for shift in range(3):
+        data = b"\0" * shift + raw
+        encoded = base64.b64encode(data).decode("ascii")
+        core = encoded[4 if shift else 0 : (len(data) // 3) * 4]
+        if len(core) >= _MIN_BASE64:
+            forms.add(core)
+    forms |= {form.rstrip("=") for form in forms}
+    forms |= {form.translate(_URLSAFE) for form in forms}
+    return {form for form in forms if len(form) >= _MIN_BASE64}
+
+
+_URLSAFE = str.maketrans("+/", "-_")
 
 
 def register_secret(value: str | None) -> None:
