@@ -212,3 +212,27 @@ def test_progress_bar_reports_successes_and_failures(
 
     err = capsys.readouterr().err
     assert "3/3" in err and "ok=2 failed=1" in err
+
+
+@pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full (a full disk)")
+@pytest.mark.parametrize("journaled", [False, True])
+def test_a_full_results_disk_names_the_issued_rows_and_the_safe_remedy(
+    isolated: Path, capsys: pytest.CaptureFixture[str], journaled: bool
+) -> None:
+    # Issue 15: without a journal, the message recommended "run again with --journal", which
+    # issues every row again on a vendor that does not deduplicate.
+    source = _members(isolated / "members.csv", [_row(i) for i in range(3)])
+    journal = ["--journal", str(isolated / "run.db")] if journaled else []
+
+    code = _issue(str(source), "--results", "/dev/full", *journal)
+
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "cannot write the results file /dev/full" in err
+    if journaled:
+        assert "same --journal" in err
+    else:
+        assert "already issued" in err and "would issue them again" in err
+        issued = _fake(isolated).list()
+        assert any(p.id in err for p in issued)
+        assert "run the same command again with --journal" not in err

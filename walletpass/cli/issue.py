@@ -147,9 +147,13 @@ class _ResultsWriter:
     sending, since what it issued next could not be recorded.
     """
 
-    def __init__(self, handle: IO[str], as_csv: bool, path: Path) -> None:
+    def __init__(self, handle: IO[str], as_csv: bool, path: Path, journaled: bool = False) -> None:
         self._handle = handle
         self._path = path
+        self._journaled = journaled
+        #: How many rows were issued, and the first few (row, pass id): for the remedy.
+        self.issued = 0
+        self._first_issued: list[str] = []
         self._csv = csv.DictWriter(handle, fieldnames=RESULT_COLUMNS) if as_csv else None
         if self._csv is not None:
             self._guarded(self._csv.writeheader)
@@ -157,6 +161,10 @@ class _ResultsWriter:
     def write(self, record: dict[str, Any]) -> None:
         # Values may come from the vendor, which may echo a credential: masked like messages.
         record = redact(record)
+        if record.get("pass_id"):
+            self.issued += 1
+            if len(self._first_issued) < 10:
+                self._first_issued.append(f"row {record.get('row')}: {record['pass_id']}")
         if self._csv is not None:
             row = {k: "" if v is None else v for k, v in record.items()}
             self._guarded(lambda: self._csv.writerow(row) if self._csv else None)
@@ -170,13 +178,28 @@ class _ResultsWriter:
         except OSError as exc:
             raise JournalError(
                 f"cannot write the results file {self._path}: {exc.strerror or exc}; free "
-                "space on its disk (or choose another file with --results), then run the same "
-                "command again with --journal to skip what was issued"
+                f"space on its disk (or choose another file with --results); {self.remedy()}"
             ) from None
+
+    def remedy(self) -> str:
+        """What to do about the rows already issued when the results cannot be written."""
+        if self._journaled:
+            return (
+                "then run the same command again with the same --journal: what was issued is "
+                "skipped"
+            )
+        if not self.issued:
+            return "nothing was issued yet, so the same command can be run again"
+        shown = "; ".join(self._first_issued) + ("; ..." if self.issued > 10 else "")
+        return (
+            f"{self.issued} row(s) were already issued ({shown}). This run had no --journal, so "
+            "running it again would issue them again on a vendor that does not deduplicate by "
+            "external id: remove those rows from the input first"
+        )
 
 
 @contextmanager
-def _results_file(path: Path) -> Iterator[_ResultsWriter]:
+def _results_file(path: Path, journaled: bool = False) -> Iterator[_ResultsWriter]:
     try:
         handle = path.open("w", newline="", encoding="utf-8")
     except OSError as exc:
@@ -184,7 +207,8 @@ def _results_file(path: Path) -> Iterator[_ResultsWriter]:
             f"cannot write the results file {path}: {exc.strerror}; choose one with --results"
         ) from None
     try:
-        yield _ResultsWriter(handle, path.suffix.lower() == ".csv", path)
+        writer = _ResultsWriter(handle, path.suffix.lower() == ".csv", path, journaled)
+        yield writer
     except BaseException:
         with contextlib.suppress(OSError):  # the error in flight says more than this one
             handle.close()
@@ -194,7 +218,7 @@ def _results_file(path: Path) -> Iterator[_ResultsWriter]:
     except OSError as exc:  # closing flushes what the last write buffered
         raise JournalError(
             f"cannot finish the results file {path}: {exc.strerror or exc}; free space on its "
-            "disk, then run the same command again with --journal to skip what was issued"
+            f"disk; {writer.remedy()}"
         ) from None
 
 
@@ -294,7 +318,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
     shown = 0
     try:
         check_carried(provider, found.columns, rows)  # before the first row is sent
-        with _results_file(results_path) as results:
+        with _results_file(results_path, journaled=bool(args.journal)) as results:
             as_json = bool(getattr(args, "json", False))
             # with --json stderr carries JSON Lines only, so no bar is drawn there
             progress = _progress(total, enabled=not args.no_progress and not as_json)
