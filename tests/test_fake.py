@@ -557,3 +557,19 @@ def test_a_shipped_vendor_profile() -> None:
 def test_an_unknown_profile_is_provider_not_found() -> None:
     with pytest.raises(ProviderNotFound, match="no walletpass provider named 'nosuchvendor'"):
         walletpass.connect("fake", profile="nosuchvendor")
+
+
+def test_the_fakes_own_storage_failure_is_a_typed_error(tmp_path: Path) -> None:
+    # Issue 15: an I/O failure of the fake's SQLite file escaped as "unexpected OperationalError".
+    path = tmp_path / "fake.sqlite3"
+    fake = FakeProvider(path=str(path))
+    fake.create(Pass(template="t", external_id="a"))
+    for name in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if name.exists():
+            name.write_bytes(b"not a database " * 400)
+    with pytest.raises(ProviderUnavailable) as caught:
+        fake.create(Pass(template="t", external_id="b"))
+    assert str(path) in str(caught.value) and "passes file" in str(caught.value)
+    assert not caught.value.retryable
+    with pytest.raises(ProviderUnavailable):
+        fake.get("fp_0123456789abcdef")

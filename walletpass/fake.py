@@ -16,7 +16,7 @@ import re
 import secrets
 import sqlite3
 import threading
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -34,6 +34,7 @@ from walletpass.errors import (
     FieldProblem,
     NotFound,
     PassExpired,
+    ProviderUnavailable,
     ValidationError,
     WalletPassError,
 )
@@ -126,12 +127,39 @@ CREATE INDEX IF NOT EXISTS passes_external_id ON passes (external_id);
 """
 
 
+class _Connection:
+    """The store's SQLite connection, whose failures (a full disk, an I/O error, a file
+    locked too long) are :class:`ProviderUnavailable` naming the file, not SQLite's error."""
+
+    def __init__(self, conn: sqlite3.Connection, path: str | None) -> None:
+        self._conn = conn
+        self._path = path
+
+    def execute(self, sql: str, args: Sequence[Any] = ()) -> sqlite3.Cursor:
+        try:
+            return self._conn.execute(sql, args)
+        except sqlite3.Error as exc:
+            # A failed COMMIT may have reached the file: the change's outcome is unknown.
+            committing = sql.lstrip().upper().startswith("COMMIT")
+            raise ProviderUnavailable(
+                f"the fake provider cannot read or write its passes file {self._path!r}: "
+                f"{exc}; check that its disk has free space and the file is readable and "
+                "writable",
+                provider="fake",
+                retryable=False,
+                outcome_unknown=committing,
+            ) from None
+
+    def close(self) -> None:
+        self._conn.close()
+
+
 class _Store:
     """Passes as JSON rows in SQLite; one connection guarded by a lock (thread-safe)."""
 
     def __init__(self, path: str | None) -> None:
         try:
-            self._conn = self._open(path)
+            self._conn = _Connection(self._open(path), path)
         except (OSError, ValueError, sqlite3.Error) as exc:
             raise ConfigurationError(
                 f"the fake provider cannot keep passes in path {path!r}: {exc}", provider="fake"
