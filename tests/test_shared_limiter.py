@@ -367,3 +367,21 @@ def test_without_a_backend_the_limiter_is_this_process_only() -> None:
     assert isinstance(build_limiter(provider="x", rate=5.0, burst=2), RateLimiter)
     assert build_limiter(provider="x", rate=None, burst=1) is None
     assert build_limiter(provider="x", rate=0, burst=1, backend="redis://127.0.0.1/0") is None
+
+
+@pytest.mark.parametrize(
+    "backend",
+    [
+        "memcached://127.0.0.1",
+        "redis://:pw-bad-123@127.0.0.1:notaport/0",
+        "redis://:pw-bad-123@redis.example.com:6379/0",
+    ],
+)
+def test_a_malformed_backend_is_refused_when_configured_not_at_the_first_call(
+    backend: str,
+) -> None:
+    # Issue 15: a malformed rate_limit_backend was refused only when the first request ran.
+    with pytest.raises(ConfigurationError) as caught:
+        walletpass.connect("fake", rate_limit_backend=backend)
+    assert "rate_limit_backend" in str(caught.value)
+    assert "pw-bad-123" not in str(caught.value)

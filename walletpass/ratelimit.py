@@ -19,7 +19,7 @@ from typing import Protocol, runtime_checkable
 
 from walletpass.errors import ConfigurationError, RateLimited
 
-__all__ = ["Limiter", "RateLimiter", "build_limiter", "check_rate"]
+__all__ = ["Limiter", "RateLimiter", "build_limiter", "check_backend_url", "check_rate"]
 
 
 @runtime_checkable
@@ -139,12 +139,10 @@ def build_limiter(
         return None
     if backend is None:
         return RateLimiter(rate, burst=burst)
-    scheme = backend.split(":", 1)[0].lower()
-    if scheme not in ("redis", "rediss", "unix"):
-        raise ConfigurationError(
-            "rate_limit_backend must be a Redis URL (redis://, rediss:// or unix://)",
-            provider=provider,
-        )
+    try:
+        check_backend_url(backend)
+    except ConfigurationError as exc:
+        raise exc.with_context(provider=provider) from None
     try:
         from walletpass.redis_limiter import RedisLimiter
     except ImportError:
@@ -164,3 +162,19 @@ def build_limiter(
         )
     except ConfigurationError as exc:
         raise exc.with_context(provider=provider) from None
+
+
+def check_backend_url(backend: str) -> None:
+    """Refuse a ``rate_limit_backend`` that is not a Redis URL the Redis client can read, when
+    the provider is configured rather than at its first call (the URL is never quoted: it may
+    hold a password). ``ConfigurationError`` says what is expected."""
+    scheme = backend.split(":", 1)[0].lower()
+    if scheme not in ("redis", "rediss", "unix"):
+        raise ConfigurationError(
+            "rate_limit_backend must be a Redis URL (redis://, rediss:// or unix://)"
+        )
+    try:
+        from walletpass.redis_limiter import check_url
+    except ImportError:
+        return  # without the Redis client, building the limiter says to install it
+    check_url(backend)

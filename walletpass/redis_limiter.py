@@ -51,7 +51,7 @@ from walletpass.ratelimit import RateLimiter, check_rate
 from walletpass.redaction import register_secret
 from walletpass.transport import is_loopback_host
 
-__all__ = ["RedisLimiter"]
+__all__ = ["RedisLimiter", "check_url"]
 
 log = logging.getLogger("walletpass.ratelimit")
 
@@ -112,6 +112,11 @@ SEND_WINDOW = 1.02
 
 #: Seconds between attempts to reach Redis again while falling back.
 RECONNECT_INTERVAL = 5.0
+
+
+def check_url(url: str) -> None:
+    """``ConfigurationError`` unless redis-py can read ``url`` (see :func:`_connection_options`)."""
+    _connection_options(url)
 
 
 def _connection_options(url: str) -> tuple[dict[str, Any], str]:

@@ -28,6 +28,7 @@ from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError
 from walletpass.messages import pattern, problems_from_pydantic
 from walletpass.model import BarcodeFormat, PassKind
+from walletpass.ratelimit import check_backend_url
 from walletpass.redaction import unfit_for_secret
 from walletpass.suggest import did_you_mean
 from walletpass.urls import UrlError, parse_url
@@ -235,6 +236,16 @@ class ProviderSettings(BaseModel):
                 parse_url(value, base=True)
             except UrlError as exc:
                 raise ValueError(str(exc)) from None
+        return value
+
+    @field_validator("rate_limit_backend")
+    @classmethod
+    def _readable_backend(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None:
+            try:
+                check_backend_url(value.get_secret_value())
+            except ConfigurationError as exc:
+                raise ValueError(exc.message) from None
         return value
 
     @field_validator("ca_bundle")
