@@ -27,13 +27,17 @@ ERROR_TYPES = [
 ]
 
 texts = st.text(min_size=1, max_size=40)
+#: Pass ids as the model accepts them: no control, format or surrogate characters.
+ids = st.text(
+    st.characters(exclude_categories=["Cc", "Cf", "Cs", "Zl", "Zp"]), min_size=1, max_size=40
+)
 
 
 @st.composite
 def issued(draw: st.DrawFn) -> IssuedPass:
     return IssuedPass(
-        id=draw(texts),
-        vendor_id=draw(texts),
+        id=draw(ids),
+        vendor_id=draw(ids),
         provider="pass2u",
         external_id=draw(st.none() | texts),
         status=draw(st.sampled_from(list(PassStatus))),

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -197,13 +198,18 @@ def _require_aware(value: datetime) -> datetime:
 AwareDatetime = Annotated[datetime, AfterValidator(_require_aware)]
 
 
+#: Control, format, surrogate and line/paragraph separator characters (not unassigned ones,
+#: which a newer Unicode may assign).
+_UNSHOWABLE = frozenset({"Cc", "Cf", "Cs", "Zl", "Zp"})
+
+
 def _plain_id(value: str) -> str:
     # A pass id comes from the vendor's answer and goes to results files, terminals, journals
     # and URLs: a control or format character (a terminal escape, a bidi override) or a lone
     # surrogate (not Unicode: it cannot be written as UTF-8) is a hostile or broken answer.
     if not value:
         raise ValueError("a pass id must not be empty")
-    bad = next((char for char in value if not char.isprintable()), None)
+    bad = next((char for char in value if unicodedata.category(char) in _UNSHOWABLE), None)
     if bad is not None:
         raise ValueError(f"a pass id must be printable text; it has the character U+{ord(bad):04X}")
     return value
