@@ -58,14 +58,21 @@ class SymbologyRule:
         """The fraction of the largest symbol ``message`` needs at least (1 = full)."""
         if self.bytes_capacity is None:
             return Fraction(0)
-        total = Fraction(0)
+        # Count per class first and divide once: exact, and linear in plain integer steps (a
+        # Fraction per character made every create with a barcode ~0.3 ms slower).
+        counts = [0] * len(self.classes)
+        other_bytes = 0
         for char in message:
-            for _, members, capacity in self.classes:
+            for index, (_, members, _) in enumerate(self.classes):
                 if char in members:
-                    total += Fraction(1, capacity)
+                    counts[index] += 1
                     break
             else:
-                total += Fraction(len(char.encode("utf-8", "surrogatepass")), self.bytes_capacity)
+                other_bytes += len(char.encode("utf-8", "surrogatepass"))
+        total = Fraction(other_bytes, self.bytes_capacity)
+        for count, (_, _, capacity) in zip(counts, self.classes, strict=True):
+            if count:
+                total += Fraction(count, capacity)
         return total
 
     def capacity_text(self) -> str:
