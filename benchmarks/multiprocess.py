@@ -150,6 +150,11 @@ def _shared_row(
     )
 
 
+#: How long the killed-worker run may take to issue its first quarter before it is reported as
+#: not started (seconds).
+START_TIMEOUT = 90.0
+
+
 def killed_worker_row(count: int) -> Row:
     missing = services_missing()
     name = f"pass2u: {count} passes over {WORKERS} Celery workers, one SIGKILLed"
@@ -197,8 +202,23 @@ def killed_worker_row(count: int) -> Row:
             ]
             started = time.perf_counter()
             job = celery_app.issuer.issue_many(passes, run=run)
-            while len(vendor.passes) < count // 4:
+            # Bounded: a run whose workers never start issuing must report that, not hang the
+            # benchmark (and the smoke test running it).
+            give_up = time.monotonic() + START_TIMEOUT
+            while len(vendor.passes) < count // 4 and time.monotonic() < give_up:
                 time.sleep(0.01)
+            if len(vendor.passes) < count // 4:
+                issued = len(vendor.passes)
+                return Row(
+                    SECTION,
+                    name,
+                    f"workers issued {issued} of {count} passes in {START_TIMEOUT:.0f} s: "
+                    "the run did not start",
+                    f"{count} passes",
+                    issued / count,
+                    "no duplicate, none lost",
+                    False,
+                )
             workers[0].send_signal(signal.SIGKILL)
             result = job.collect(timeout=600)
             elapsed = time.perf_counter() - started
