@@ -417,8 +417,10 @@ class Provider(EventOperations):
 
         ``mapping`` is the one the call used, where known; otherwise it is found from the
         vendor template the pass reports. Raises ``InvalidResponse`` for a value that is not of
-        its field's declared type.
+        its field's declared type. Its status is the one a ``get()`` right now would report
+        (:mod:`walletpass.status`): every pass an operation returns leaves through here.
         """
+        issued = with_current_status(issued)
         if mapping is None or (
             issued.template is not None
             and mapping.alias is not None
@@ -704,7 +706,10 @@ class Provider(EventOperations):
         """Change an issued pass; fields left out stay as they are."""
         with self._guard("update"):
             checked, prepared, mapping = self._prepare_update(pass_id, change)
-            return self._present_written(self.execute_update(checked, prepared), mapping)
+            issued = self.execute_update(checked, prepared)
+            # The expiry this update sets, where the vendor's answer does not echo it.
+            issued = with_current_status(issued, expires_at=prepared.expires_at)
+            return self._present_written(issued, mapping)
 
     def redeem(
         self,
