@@ -111,3 +111,73 @@ def test_balance_fields_text_values_and_what_a_read_leaves_out(
     assert read.fields == {"pts": "6", "tier": "2"}
     assert read.balance is None
     assert read.status is PassStatus.ISSUED
+
+
+_CODES = iter(f"CV-{n:04d}" for n in range(1, 10_000))
+
+
+class _CodeMaker(_Vendor):
+    """A vendor that makes up a code for a pass without one and checks the balance first."""
+
+    name: ClassVar[str] = "code-vendor"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        {
+            **{k: _Vendor.capabilities[k] for k in _Vendor.capabilities},
+            Capability.EXTERNAL_ID.value: native("the vendor's code; made up when not given"),
+        }
+    )
+    field_held_attributes: ClassVar[frozenset[str]] = frozenset()
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
+        new_external_id=lambda: next(_CODES), spend_checks=("balance", "state")
+    )
+
+
+@pytest.fixture
+def maker() -> Iterator[walletpass.Provider]:
+    register_provider("code-vendor", _CodeMaker)
+    with walletpass.connect("fake", profile="code-vendor") as fake:
+        yield fake
+    unregister_provider("code-vendor")
+
+
+def test_the_profile_makes_up_an_external_id_as_its_vendor_does(
+    maker: walletpass.Provider,
+) -> None:
+    made = [maker.create(Pass(template="t", kind="event_ticket")) for _ in range(2)]
+    codes = [ticket.external_id for ticket in made]
+    assert all(code is not None and code.startswith("CV-") for code in codes)
+    assert len(set(codes)) == 2
+    # The code is the pass's: read back, and not made up again.
+    assert [maker.get(ticket.id).external_id for ticket in made] == codes
+    # A pass given one keeps it.
+    assert maker.create(Pass(template="t", kind="loyalty", external_id="M-7")).external_id == "M-7"
+
+
+def test_a_vendor_without_made_up_ids_leaves_them_out(profile: walletpass.Provider) -> None:
+    assert profile.create(Pass(template="t", kind="event_ticket")).external_id is None
+
+
+def test_spend_refusals_come_in_the_vendors_order(
+    maker: walletpass.Provider, profile: walletpass.Provider
+) -> None:
+    # Both used tickets have no balance: the balance-first vendor says so, the other says used.
+    for wallet, refused in (
+        (maker, walletpass.BusinessRuleError),
+        (profile, walletpass.AlreadyRedeemed),
+    ):
+        ticket = wallet.create(Pass(template="t", kind="event_ticket"))
+        wallet.redeem(ticket.id)
+        with pytest.raises(refused) as caught:
+            wallet.redeem(ticket.id, amount=1)
+        assert type(caught.value) is refused
+    # A used pass that has a balance is refused for its state on either order.
+    card = maker.create(Pass(template="t", kind="loyalty", balance=walletpass.Balance(amount=5)))
+    maker.redeem(card.id)
+    with pytest.raises(walletpass.AlreadyRedeemed):
+        maker.redeem(card.id, amount=1)
+
+
+@pytest.mark.parametrize("order", [(), ("state",), ("state", "state"), ("balance", "stamp")])
+def test_spend_checks_must_order_both_checks_once(order: tuple[str, ...]) -> None:
+    with pytest.raises(ValueError, match="spend_checks"):
+        VendorBehaviour(spend_checks=order)

@@ -12,16 +12,22 @@ emulator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from walletpass.model import Balance, IssuedPass, PassKind, PassStatus
 
-__all__ = ["READABLE_PARTS", "VendorBehaviour"]
+__all__ = ["READABLE_PARTS", "SPEND_CHECKS", "VendorBehaviour"]
 
 #: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return.
 READABLE_PARTS = frozenset({"fields", "balance", "kind"})
+
+#: What ``redeem(id, amount=...)`` is refused for: ``"state"`` (a pass used up, voided or expired:
+#: ``AlreadyRedeemed`` / ``PassExpired``) and ``"balance"`` (a pass with no balance:
+#: ``BusinessRuleError``). A vendor checks them in its own order (``spend_checks``).
+SPEND_CHECKS = frozenset({"state", "balance"})
 
 
 @dataclass(frozen=True)
@@ -43,6 +49,11 @@ class VendorBehaviour:
         text_values: the vendor answers every template field value as text.
         unread_on_get: parts of a pass (:data:`READABLE_PARTS`) that ``get()`` and ``list()``
             cannot return: they are left out of those reads.
+        new_external_id: makes up the external id the vendor (or its provider) gives a pass
+            created without one, in the vendor's form; ``None``: such a pass has none.
+        spend_checks: the order in which ``redeem(id, amount=...)`` is refused for the pass's
+            state and for having no balance (:data:`SPEND_CHECKS`): the first failing check
+            names the error.
     """
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
@@ -52,11 +63,15 @@ class VendorBehaviour:
     balance_fields: tuple[str, ...] = ()
     text_values: bool = False
     unread_on_get: frozenset[str] = frozenset()
+    new_external_id: Callable[[], str] | None = None
+    spend_checks: tuple[str, ...] = ("state", "balance")
 
     def __post_init__(self) -> None:
         unknown = set(self.unread_on_get) - READABLE_PARTS
         if unknown:
             raise ValueError(f"unread_on_get: unknown parts {sorted(unknown)}")
+        if sorted(self.spend_checks) != sorted(SPEND_CHECKS):
+            raise ValueError(f"spend_checks must order {sorted(SPEND_CHECKS)}, each once")
         if not self.redeemed_status.is_final:
             raise ValueError("redeemed_status must be a final status")
 

@@ -571,13 +571,16 @@ class FakeProvider(Provider):
         self._enter("create", params)
         pass_id = f"fp_{secrets.token_hex(8)}"
         now = _now()
+        external_id = new_pass.external_id
+        if external_id is None and self.behaviour.new_external_id is not None:
+            external_id = self.behaviour.new_external_id()  # as the profile's vendor does
         issued = IssuedPass(
             id=pass_id,
             vendor_id=pass_id,
             provider=self.name,
             template=new_pass.template,
             kind=new_pass.kind,
-            external_id=new_pass.external_id,
+            external_id=external_id,
             status=PassStatus.ISSUED,
             urls=PassUrls(download=f"{_DOWNLOAD_BASE}{pass_id}.pkpass"),
             created_at=now,
@@ -666,14 +669,14 @@ class FakeProvider(Provider):
 
     def _redeemed(self, pass_id: str, amount: Decimal | None, params: dict[str, Any]) -> Redemption:
         current = self._with_expiry(self._load_live(pass_id))
-        if current.status in (
-            PassStatus.REDEEMED,
-            PassStatus.VOIDED,
-            self.behaviour.redeemed_status,
-        ):
-            raise AlreadyRedeemed(f"pass {pass_id!r} was already redeemed", code="ALREADY_REDEEMED")
-        if current.status is PassStatus.EXPIRED:
-            raise PassExpired(f"pass {pass_id!r} has expired", code="EXPIRED")
+        # In the vendor's order: e.g. Livepasses refuses an amount for a pass without a balance
+        # before it knows the pass was used.
+        checks = self.behaviour.spend_checks if amount is not None else ("state",)
+        for check in checks:
+            if check == "state":
+                self._check_usable(current)
+            elif self._balance_key(current) is None and current.balance is None:
+                raise self._no_balance(current)
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)
@@ -702,20 +705,41 @@ class FakeProvider(Provider):
             raw=params,
         )
 
+    def _check_usable(self, current: IssuedPass) -> None:
+        """Refuse a pass already used up or expired (``AlreadyRedeemed`` / ``PassExpired``)."""
+        if current.status in (
+            PassStatus.REDEEMED,
+            PassStatus.VOIDED,
+            self.behaviour.redeemed_status,
+        ):
+            raise AlreadyRedeemed(
+                f"pass {current.id!r} was already redeemed", code="ALREADY_REDEEMED"
+            )
+        if current.status is PassStatus.EXPIRED:
+            raise PassExpired(f"pass {current.id!r} has expired", code="EXPIRED")
+
+    def _balance_key(self, current: IssuedPass) -> str | None:
+        """The field that keeps the pass's balance, where it has no balance attribute."""
+        return self.behaviour.balance_field(current.fields)
+
+    @staticmethod
+    def _no_balance(current: IssuedPass) -> BusinessRuleError:
+        return BusinessRuleError(
+            f"pass {current.id!r} has no balance to deduct from; redeem it without an "
+            "amount to use it up",
+            code="NO_BALANCE",
+        )
+
     def _spend(
         self, current: IssuedPass, amount: Decimal, now: datetime, params: dict[str, Any]
     ) -> Redemption:
         """Deduct ``amount`` from the pass's balance; the pass stays usable."""
         balance = current.balance
-        key = self.behaviour.balance_field(current.fields)
+        key = self._balance_key(current)
         if balance is None and key is not None:
             return self._spend_field(current, key, amount, now, params)
         if balance is None:
-            raise BusinessRuleError(
-                f"pass {current.id!r} has no balance to deduct from; redeem it without an "
-                "amount to use it up",
-                code="NO_BALANCE",
-            )
+            raise self._no_balance(current)
         if amount > balance.amount:
             raise BusinessRuleError(
                 f"pass {current.id!r} has a balance of {balance.amount}, less than {amount}",

@@ -36,6 +36,13 @@ from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepass import checks, limits, payloads
 from walletpass_livepass.limits import PassType
 
+
+def made_up_id() -> str:
+    """The id this provider gives a pass created without ``external_id``: LivePass keys every
+    pass by the caller's own id (``POST /{type}/{id}``), so one is made up (random, path-safe)."""
+    return f"wp-{secrets.token_hex(10)}"
+
+
 __all__ = ["CAPABILITIES", "LivePassProvider", "LivePassSettings"]
 
 
@@ -212,8 +219,11 @@ class LivePassProvider(Provider):
     name: ClassVar[str] = "livepass"
     Settings: ClassVar[type[ProviderSettings]] = LivePassSettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
-    # A membership card's balance_amount is its balance (IssuedPass.balance on every answer).
-    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(balance_fields=("balance_amount",))
+    # A membership card's balance_amount is its balance (IssuedPass.balance on every answer);
+    # a pass created without external_id gets an id this provider makes up (new_id()).
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
+        balance_fields=("balance_amount",), new_external_id=made_up_id
+    )
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     #: Every key LivePass's three pages document (each type's keys are checked by the body rules).
     extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {
@@ -308,7 +318,7 @@ class LivePassProvider(Provider):
 
     def new_id(self) -> str:
         """A LivePass id for a pass created without ``external_id`` (random, path-safe)."""
-        return f"wp-{secrets.token_hex(10)}"
+        return made_up_id()
 
     @staticmethod
     def _request(

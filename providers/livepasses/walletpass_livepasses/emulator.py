@@ -441,7 +441,7 @@ class LivepassesEmulator(EmulatorApp):
                 "errorMessage": f"Membership number {member} is already in use.",
             }
         pass_id = new_id("p-")
-        code = str(data.get("confirmationCode") or "LP-" + secrets.token_hex(3).upper())
+        code = str(data.get("confirmationCode") or limits.made_up_confirmation_code())
         data["confirmationCode"] = code
         stored = StoredPass(
             id=pass_id,

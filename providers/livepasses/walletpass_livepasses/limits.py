@@ -14,6 +14,7 @@ provider (for ``Pass.extra`` and redeem options) and the emulator (for every bod
 from __future__ import annotations
 
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -78,6 +79,7 @@ __all__ = [
     "Value",
     "VendorStatus",
     "id_problem",
+    "made_up_confirmation_code",
     "shape_problems",
     "template_type_of",
 ]
@@ -552,3 +554,13 @@ def shape_problems(value: Any, spec: Spec, path: str = "") -> list[tuple[str, st
 
 def _a(kind: Value) -> str:
     return f"an {kind.value}" if kind.value[0] in "aeiou" else f"a {kind.value}"
+
+
+def made_up_confirmation_code() -> str:
+    """A confirmation code as Livepasses makes one up for a pass generated without one.
+
+    Documented by example only: a generate request without ``businessData.confirmationCode``
+    is answered with one (``"HL-4410"``, vendor notes 3.1). Its form is *inferred*: letters, a
+    dash, then uppercase hex; the emulator and the fake's ``livepasses`` profile both use this.
+    """
+    return "LP-" + secrets.token_hex(3).upper()
