@@ -1,10 +1,13 @@
-"""What a Celery chunk task returns survives the broker: each item's outcome, rebuilt by the
-producer, says what the worker's said (no services needed: this is the JSON round trip)."""
+"""What crosses the broker survives it: a pass a chunk task carries is rebuilt by the worker as
+the producer made it (what was set and what was left to defaults), and each item's outcome,
+rebuilt by the producer, says what the worker's said (no services needed: this is the JSON round
+trip)."""
 
 from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -13,8 +16,18 @@ from hypothesis import strategies as st
 pytest.importorskip("celery")
 
 from walletpass import errors
-from walletpass.celery import _item_from_payload, _item_payload
-from walletpass.model import BulkItem, IssuedPass, PassStatus
+from walletpass.celery import _as_payload, _item_from_payload, _item_payload
+from walletpass.model import (
+    Barcode,
+    BarcodeFormat,
+    BulkItem,
+    Colors,
+    Holder,
+    IssuedPass,
+    Pass,
+    PassKind,
+    PassStatus,
+)
 
 ERROR_TYPES = [
     errors.WalletPassError,
@@ -51,6 +64,60 @@ def issued(draw: st.DrawFn) -> IssuedPass:
         ),
         fields=draw(st.dictionaries(texts, st.integers() | texts, max_size=3)),
     )
+
+
+def maybe(
+    draw: st.DrawFn, name: str, strategy: st.SearchStrategy[Any], into: dict[str, Any]
+) -> None:
+    """Sets ``into[name]`` or leaves it out (so the model's default applies), at random."""
+    if draw(st.booleans()):
+        into[name] = draw(strategy)
+
+
+@st.composite
+def passes(draw: st.DrawFn) -> Pass:
+    """Passes whose defaulted parts (kind, barcode format, colors) are set or left out."""
+    data: dict[str, Any] = {"template": draw(ids)}
+    maybe(draw, "kind", st.sampled_from(list(PassKind)), data)
+    maybe(draw, "external_id", ids.map(str.strip).filter(bool), data)
+    if draw(st.booleans()):
+        barcode: dict[str, Any] = {"message": draw(st.text("ABC123-", min_size=1, max_size=20))}
+        maybe(draw, "format", st.sampled_from(list(BarcodeFormat)), barcode)
+        maybe(draw, "alt_text", st.none() | texts, barcode)
+        data["barcode"] = Barcode(**barcode)
+    if draw(st.booleans()):
+        holder: dict[str, Any] = {}
+        maybe(draw, "name", st.none() | texts.map(str.strip).filter(bool), holder)
+        maybe(draw, "language", st.none() | st.sampled_from(["en", "fr-CA"]), holder)
+        data["holder"] = Holder(**holder)
+    if draw(st.booleans()):
+        data["colors"] = Colors()
+    maybe(
+        draw,
+        "fields",
+        st.none() | st.dictionaries(st.sampled_from("abc"), st.integers(-(2**63) + 1, 2**63 - 1)),
+        data,
+    )
+    return Pass(**data)
+
+
+@settings(deadline=None)
+@given(passes())
+def test_a_pass_crosses_the_broker_as_it_was_made(new_pass: Pass) -> None:
+    wire = json.loads(json.dumps(_as_payload(new_pass)))  # Celery's JSON serializer
+
+    back = Pass.model_validate(wire)  # as the worker's create_many reads it
+
+    assert back == new_pass
+    # what was set stays set and what was left to a default stays left (a Barcode format left
+    # out means "the template's symbology"; written out it would ask for QR)
+    assert back.model_dump(exclude_unset=True) == new_pass.model_dump(exclude_unset=True)
+
+
+def test_a_barcode_format_left_out_stays_left_out() -> None:
+    new_pass = Pass(template="1919", barcode=Barcode(message="M-1"))
+
+    assert _as_payload(new_pass) == {"template": "1919", "barcode": {"message": "M-1"}}
 
 
 @st.composite

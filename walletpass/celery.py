@@ -203,8 +203,12 @@ class IssueJob:
 
 
 def _as_payload(item: Pass | Mapping[str, Any]) -> dict[str, Any]:
+    """The pass as the worker must rebuild it: only what the caller set. A default written out
+    would arrive as a choice the caller never made (``Barcode.format`` left out takes the
+    symbology the vendor's template fixes; written out as ``"qr"`` it asks for QR, which a Pass2U
+    template refuses)."""
     if isinstance(item, Pass):
-        return item.model_dump(mode="json", exclude_none=True)
+        return item.model_dump(mode="json", exclude_unset=True)
     return dict(item)
 
 
