@@ -27,6 +27,7 @@ from walletpass.testing.emulator import (
     RateWindow,
     route,
 )
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_acme import limits
 from walletpass_acme.limits import VendorBarcode, VendorKind, VendorStatus
 
@@ -303,7 +304,7 @@ class AcmeEmulator(EmulatorApp):
 
 
 def _format(value: datetime | None) -> str | None:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+    return format_timestamp(value, limits.TIMESTAMPS) if value else None
 
 
 def _object(request: EmulatorRequest, allowed: frozenset[str]) -> dict[str, Any]:
@@ -367,7 +368,7 @@ def _content(body: Mapping[str, Any]) -> dict[str, Any]:
         try:
             if not isinstance(raw, str) or not raw.endswith("Z"):
                 raise ValueError(raw)
-            content["expiresAt"] = datetime.fromisoformat(raw)
+            content["expiresAt"] = parse_timestamp(raw)
         except ValueError:
             problems["expiresAt"] = ["must be UTC date and time like 2030-01-31T18:00:00Z"]
     if problems:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from enum import StrEnum
 
+from walletpass.timestamps import UTC_SECONDS, TimestampForm
+
 __all__ = [
     "API_KEY_PREFIX",
     "DEFAULT_PAGE_SIZE",
@@ -23,6 +25,7 @@ __all__ = [
     "MAX_PAGE_SIZE",
     "PASS_ID",
     "RATE_LIMIT_PER_SECOND",
+    "TIMESTAMPS",
     "VendorBarcode",
     "VendorKind",
     "VendorStatus",
@@ -35,6 +38,8 @@ __all__ = [
 
 #: Requests per second Acme accepts per API key (429 with ``Retry-After`` beyond).
 RATE_LIMIT_PER_SECOND = 50
+#: How Acme writes timestamps: UTC with a ``Z``, whole seconds (``2026-02-25T12:00:00Z``).
+TIMESTAMPS: TimestampForm = UTC_SECONDS
 #: Template fields per pass.
 MAX_FIELDS = 20
 #: Field keys: lower-case, start with a letter, at most 32 characters.

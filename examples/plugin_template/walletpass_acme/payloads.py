@@ -8,7 +8,7 @@ refused (strict) or dropped (lenient) everything else before these functions run
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,8 @@ from walletpass.model import (
     PassUpdate,
     PassUrls,
 )
-from walletpass_acme.limits import VendorBarcode, VendorKind, VendorStatus
+from walletpass.timestamps import format_timestamp, parse_timestamp
+from walletpass_acme.limits import TIMESTAMPS, VendorBarcode, VendorKind, VendorStatus
 
 __all__ = [
     "BARCODES",
@@ -32,10 +33,8 @@ __all__ = [
     "STATUSES",
     "create_body",
     "field_text",
-    "format_datetime",
     "holder_name",
     "issued_from",
-    "parse_datetime",
     "update_body",
 ]
 
@@ -57,21 +56,12 @@ STATUSES: dict[str, PassStatus] = {
 }
 
 
-def format_datetime(value: datetime) -> str:
-    """Acme wants UTC with a ``Z`` and whole seconds."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_datetime(text: str | None) -> datetime | None:
-    return datetime.fromisoformat(text) if text else None
-
-
 def field_text(value: Any) -> str:
     """Acme stores field values as text: numbers exactly, dates in ISO 8601."""
     if isinstance(value, PassField):
         value = value.value
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return format_timestamp(value, TIMESTAMPS)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -105,7 +95,7 @@ def create_body(new_pass: Pass) -> dict[str, Any]:
     if new_pass.barcode is not None:
         body["barcode"] = _barcode(new_pass.barcode)
     if new_pass.expires_at is not None:
-        body["expiresAt"] = format_datetime(new_pass.expires_at)
+        body["expiresAt"] = format_timestamp(new_pass.expires_at, TIMESTAMPS)
     return body
 
 
@@ -120,7 +110,7 @@ def update_body(change: PassUpdate) -> dict[str, Any]:
     if change.barcode is not None:
         body["barcode"] = _barcode(change.barcode)
     if change.expires_at is not None:
-        body["expiresAt"] = format_datetime(change.expires_at)
+        body["expiresAt"] = format_timestamp(change.expires_at, TIMESTAMPS)
     if change.message is not None:
         body["notification"] = change.message
     return body
@@ -141,9 +131,9 @@ def issued_from(data: Mapping[str, Any], provider: str) -> IssuedPass:
         external_id=data.get("externalRef"),
         status=STATUSES.get(str(data["status"]), PassStatus.UNKNOWN),
         urls=PassUrls(download=data.get("downloadUrl")),
-        created_at=parse_datetime(data.get("createdAt")),
-        updated_at=parse_datetime(data.get("updatedAt")),
-        expires_at=parse_datetime(data.get("expiresAt")),
+        created_at=parse_timestamp(data.get("createdAt")),
+        updated_at=parse_timestamp(data.get("updatedAt")),
+        expires_at=parse_timestamp(data.get("expiresAt")),
         holder=Holder(name=name) if name else None,
         fields=dict(data.get("fields") or {}),
         barcode=(

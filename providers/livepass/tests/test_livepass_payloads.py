@@ -19,7 +19,7 @@ from walletpass_livepass.emulator import DEFAULT_API_KEY, LivePassEmulator
 from walletpass_livepass.limits import PassType
 
 from walletpass import Barcode, Holder, Location, Pass, PassKind, PassUpdate
-from walletpass.errors import ValidationError
+from walletpass.errors import InvalidResponse, ValidationError
 from walletpass.model import Balance, BarcodeFormat, Event
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
@@ -194,8 +194,7 @@ def test_get_answer_with_odd_values_parses_leniently(offline) -> None:
         "message": "Pass retrieved",
         "body": {
             "version": True,
-            "created_at": "yesterday",
-            "last_updated_at": 10**30,
+            "created_at": None,
             "email": "not-an-address",
             "membership_tier": "",
             "balance_amount": 0,
@@ -211,6 +210,18 @@ def test_get_answer_with_odd_values_parses_leniently(offline) -> None:
     assert issued.fields == {"balance_amount": 0}
     assert issued.urls.web is None and issued.barcode is None
     assert "s3cr3t-token" not in repr(issued)
+
+
+@pytest.mark.parametrize("stamp", ["yesterday", 10**30, float("nan"), True, [1700000000]])
+@pytest.mark.parametrize("key", ["created_at", "last_updated_at"])
+def test_an_unreadable_timestamp_is_an_invalid_response_not_a_dropped_one(
+    offline, key: str, stamp: object
+) -> None:
+    # One rule for every vendor (walletpass.timestamps): absent is None, unreadable is an error.
+    answer = {"message": "Pass retrieved", "body": {key: stamp}, "id": "42"}
+    response = _answer({**answer, "type": "membership-card"})
+    with pytest.raises(InvalidResponse, match=r"Unix timestamp|outside the dates"):
+        offline.parse(offline.parse_get, response, "membership-card.42")
 
 
 # ------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -30,6 +30,7 @@ from walletpass.model import (
     PassUrls,
 )
 from walletpass.redaction import redact
+from walletpass.timestamps import parse_unix_seconds
 from walletpass_livepass.limits import (
     BARCODE_KEYS,
     BARCODE_TYPES,
@@ -369,16 +370,6 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """Unix seconds (LivePass's ``created_at`` / ``last_updated_at``) as an aware datetime."""
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        return None
-    try:
-        return datetime.fromtimestamp(value, UTC)
-    except (OverflowError, OSError, ValueError):  # out of the platform's range: not a time
-        return None
-
-
 def _holder(body: Mapping[str, Any]) -> Holder | None:
     name = _text_or_none(body.get("full_name"))
     email = _text_or_none(body.get("email"))
@@ -449,8 +440,9 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
         external_id=vendor_id,
         status=PassStatus.ISSUED,
         urls=urls,
-        created_at=_timestamp(body.get("created_at")),
-        updated_at=_timestamp(body.get("last_updated_at")),
+        # Unix seconds (API reference: created_at / last_updated_at).
+        created_at=parse_unix_seconds(body.get("created_at")),
+        updated_at=parse_unix_seconds(body.get("last_updated_at")),
         holder=_holder(body),
         fields={
             key: body[key]

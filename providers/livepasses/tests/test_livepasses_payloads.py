@@ -25,6 +25,7 @@ from walletpass.errors import ValidationError
 from walletpass.model import PassStatus
 from walletpass.provider import ListFilters
 from walletpass.retry import Safety
+from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorResponse
 
 
@@ -441,8 +442,9 @@ def test_lookup_list_and_redemption_answers() -> None:
         Decimal(600),
     )
     assert payloads.status_of("Processing") is PassStatus.UNKNOWN
-    assert payloads.parse_datetime("2026-12-31") == datetime(2026, 12, 31, tzinfo=UTC)
-    assert payloads.parse_datetime("soon") is None
+    assert parse_timestamp("2026-12-31") == datetime(2026, 12, 31, tzinfo=UTC)
+    with pytest.raises(ValueError, match="not an ISO 8601 timestamp"):
+        parse_timestamp("soon")
 
 
 # ------------------------------------------------------------------------------------------

@@ -24,12 +24,13 @@ signature are undocumented): the events that would fire are recorded in :attr:`e
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import math
 import secrets
 import time
 from collections.abc import Callable, Iterable, Mapping
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +42,7 @@ from walletpass.testing.emulator import (
     RateWindow,
     route,
 )
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_livepasses import limits
 from walletpass_livepasses.emulated import (
     EmulatedBatch,
@@ -113,9 +115,7 @@ def _number(value: Any, cast: Callable[[str], Any]) -> Any:
 
 
 def _timestamp(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return None if value is None else format_timestamp(value, limits.TIMESTAMPS)
 
 
 def _json_number(value: Decimal) -> int | float:
@@ -731,18 +731,12 @@ class LivepassesEmulator(EmulatorApp):
     def _valid_until(self, value: Any) -> datetime | None:
         if value is None:
             return None
-        if isinstance(value, str):
-            try:
-                parsed = datetime.fromisoformat(value)
-            except ValueError:
-                try:
-                    # A bare date is valid through that whole day (UTC).
-                    day = date.fromisoformat(value)
-                    parsed = datetime(day.year, day.month, day.day, tzinfo=UTC) + timedelta(days=1)
-                except ValueError:
-                    parsed = None
+        # What a bare date means (the SDK README's only example) is not documented: read as the
+        # start of that day in UTC, the one rule the provider reads answers by.
+        with contextlib.suppress(ValueError):
+            parsed = parse_timestamp(value)
             if parsed is not None:
-                return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+                return parsed
         raise _invalid(
             [("updatedFields.validUntil", "must be an ISO 8601 date or timestamp")],
             "INVALID_FIELD_FORMAT",

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from walletpass.model import PassKind
+from walletpass.timestamps import UTC_SECONDS, TimestampForm
 
 __all__ = [
     "AUTH_CODES",
@@ -62,6 +63,7 @@ __all__ = [
     "SDK_POLL_INTERVAL",
     "TEMPLATE_CREATE",
     "TEMPLATE_UPDATE",
+    "TIMESTAMPS",
     "TYPE_ENDPOINTS",
     "UPDATED_FIELD_NAME",
     "UPDATE_PASS",
@@ -85,6 +87,9 @@ __all__ = [
 ]
 
 DEFAULT_BASE_URL = "https://api.livepasses.com"
+#: UTC with a ``Z``, whole seconds: the form of every timestamp in the SDK 0.3.0 fixtures
+#: (``2026-02-25T12:00:00Z``).
+TIMESTAMPS: TimestampForm = UTC_SECONDS
 #: What the API assumes when a list request names no page size (the SDK's fallback too).
 DEFAULT_PAGE_SIZE = 20
 #: The SDK's ``generate_and_wait`` polling: every 2 s, 150 polls (about five minutes).

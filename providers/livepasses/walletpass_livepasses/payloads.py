@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
-from datetime import UTC, date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -36,6 +36,7 @@ from walletpass.model import (
     PassUrls,
     Redemption,
 )
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_livepasses import limits
 from walletpass_livepasses.limits import (
     BUSINESS_CONTEXT,
@@ -60,7 +61,6 @@ __all__ = [
     "balance_from",
     "batch_pass_from",
     "batch_status_from",
-    "format_datetime",
     "generate_body",
     "group_key",
     "issued_from_generated",
@@ -68,7 +68,6 @@ __all__ = [
     "issued_from_lookup",
     "issued_from_summary",
     "kind_of",
-    "parse_datetime",
     "pass_problems",
     "recipient",
     "redeem_option_problems",
@@ -112,25 +111,6 @@ _TYPE_KINDS = {vendor_type: kind for kind, vendor_type in limits.KIND_TEMPLATE_T
 # ---------------------------------------------------------------------------------------------
 
 
-def format_datetime(value: datetime) -> str:
-    """UTC with a ``Z``, whole seconds: the form of every timestamp in the SDK's fixtures."""
-    return value.astimezone(UTC).replace(microsecond=0).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """An ISO 8601 timestamp or date from an answer (``None`` when absent or unreadable)."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value)
-    except ValueError:
-        try:
-            parsed = datetime.combine(date.fromisoformat(value), time())
-        except ValueError:
-            return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 def wire_value(value: Any) -> Any:
     """A neutral field value as JSON: numbers stay numbers, times become ISO text."""
     if isinstance(value, PassField):
@@ -140,7 +120,7 @@ def wire_value(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return format_timestamp(value, limits.TIMESTAMPS)
     if isinstance(value, date):
         return value.isoformat()
     return value
@@ -235,7 +215,7 @@ def request_context(new_pass: Pass) -> tuple[dict[str, Any] | None, dict[str, An
         if new_pass.event.title is not None:
             event["eventName"] = new_pass.event.title
         if new_pass.event.starts_at is not None:
-            event["eventDate"] = format_datetime(new_pass.event.starts_at)
+            event["eventDate"] = format_timestamp(new_pass.event.starts_at, limits.TIMESTAMPS)
         if event:
             context["event"] = event
     extra = new_pass.extra or {}
@@ -602,7 +582,7 @@ def issued_from_generated(
             apple=apple.get("addToWalletUrl"),
             google=google.get("addToWalletUrl"),
         ),
-        created_at=parse_datetime(generated_at),
+        created_at=parse_timestamp(generated_at),
         holder=holder,
         fields=_business_data(entry.get("businessData")),
         balance=balance_from(entry.get("businessData"), kind),
@@ -691,8 +671,8 @@ def batch_status_from(data: Mapping[str, Any]) -> BatchStatus:
         generated=generated,
         failed=failed,
         passes=lines,
-        completed_at=parse_datetime(data.get("completedAt")),
-        estimated_completion=parse_datetime(data.get("estimatedCompletion")),
+        completed_at=parse_timestamp(data.get("completedAt")),
+        estimated_completion=parse_timestamp(data.get("estimatedCompletion")),
         raw=dict(data),
     )
 
@@ -731,7 +711,7 @@ def issued_from_lookup(
         template=data.get("templateId"),
         external_id=data.get("confirmationCode"),
         status=status,
-        created_at=parse_datetime(data.get("createdAt")),
+        created_at=parse_timestamp(data.get("createdAt")),
         holder=_holder(data.get("holderName"), data.get("holderEmail")),
         meta={k: v for k, v in meta.items() if v is not None},
         raw={"lookup": dict(data), "validation": validation.raw if validation else None},
@@ -755,8 +735,8 @@ def issued_from_list_item(item: Mapping[str, Any], *, provider: str) -> IssuedPa
         kind=kind_of(item.get("passType")),
         external_id=item.get("confirmationCode"),
         status=status_of(item.get("status")),
-        created_at=parse_datetime(item.get("createdAt")),
-        updated_at=parse_datetime(item.get("updatedAt")),
+        created_at=parse_timestamp(item.get("createdAt")),
+        updated_at=parse_timestamp(item.get("updatedAt")),
         holder=_holder(item.get("holderName"), item.get("holderEmail")),
         meta={k: v for k, v in meta.items() if v is not None},
         raw=dict(item),
@@ -785,7 +765,7 @@ def redemption_from(
         pass_id=pass_id,
         provider=provider,
         status=redemption_status_of(data.get("newStatus")),
-        redeemed_at=parse_datetime(data.get("redeemedAt")),
+        redeemed_at=parse_timestamp(data.get("redeemedAt")),
         amount=amount,
         remaining=remaining,
         method=method,
@@ -804,8 +784,8 @@ def template_from(data: Mapping[str, Any]) -> Template:
         type=str(data.get("type") or ""),
         status=str(data.get("status") or ""),
         pass_count=int(data.get("passCount") or 0),
-        created_at=parse_datetime(data.get("createdAt")),
-        updated_at=parse_datetime(data.get("updatedAt")),
+        created_at=parse_timestamp(data.get("createdAt")),
+        updated_at=parse_timestamp(data.get("updatedAt")),
         description=data.get("description"),
         business_features=obj("businessFeatures"),
         platform_support=obj("platformSupport"),
@@ -823,7 +803,7 @@ def webhook_from(data: Mapping[str, Any]) -> Webhook:
         url=str(data.get("url") or ""),
         events=tuple(str(e) for e in data.get("events") or ()),
         is_active=bool(data.get("isActive")),
-        created_at=parse_datetime(data.get("createdAt")),
+        created_at=parse_timestamp(data.get("createdAt")),
         secret=SecretStr(secret) if isinstance(secret, str) and secret else None,
     )
 

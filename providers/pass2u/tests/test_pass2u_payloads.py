@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from walletpass_pass2u import Pass2UProvider, payloads
 from walletpass_pass2u.emulator import EmulatedModel, ModelField, Pass2UEmulator
-from walletpass_pass2u.limits import PassStyle, check_body
+from walletpass_pass2u.limits import TIMESTAMPS, PassStyle, check_body
 from walletpass_pass2u.pkpass import build_pkpass
 
 from walletpass import Barcode, Beacon, Colors, Holder, Location, Pass, PassKind, PassUpdate
@@ -25,6 +25,7 @@ from walletpass.errors import UnsupportedFeature, ValidationError
 from walletpass.model import Color, ImageRef, PassField, PassStatus
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass.transport import VendorResponse
 
 KEYS = ("k0", "k1", "k2", "k3")
@@ -154,14 +155,14 @@ def test_round_trip_neutral_to_pass2u_to_pass_json_to_issued_pass(new_pass: Pass
     if new_pass.locations is not None:
         assert len(issued.raw.get("locations", [])) == len(new_pass.locations)
     if new_pass.relevant_at is not None:
-        assert issued.meta["relevant_at"] == payloads.format_datetime(new_pass.relevant_at)
+        assert issued.meta["relevant_at"] == format_timestamp(new_pass.relevant_at, TIMESTAMPS)
 
 
 @given(value=aware)
 def test_dates_have_seconds_and_offset(value: datetime) -> None:
-    rendered = payloads.format_datetime(value)
+    rendered = format_timestamp(value, TIMESTAMPS)
     assert check_body({"expirationDate": rendered}) == []
-    assert payloads.parse_datetime(rendered) == value.replace(microsecond=0)
+    assert parse_timestamp(rendered) == value.replace(microsecond=0)
 
 
 @given(color=colors)

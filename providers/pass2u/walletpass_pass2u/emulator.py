@@ -35,6 +35,7 @@ from walletpass.testing.emulator import (
     RateWindow,
     route,
 )
+from walletpass.timestamps import TimestampForm, format_timestamp, parse_timestamp
 from walletpass_pass2u.limits import (
     ACCEPT_JSON,
     ACCEPT_PKPASS,
@@ -46,7 +47,6 @@ from walletpass_pass2u.limits import (
     check_body,
     check_style,
 )
-from walletpass_pass2u.payloads import parse_datetime
 from walletpass_pass2u.pkpass import build_pkpass
 from walletpass_pass2u.png import check_upload, encode_png
 
@@ -66,6 +66,7 @@ DEFAULT_API_KEY = "e6a45207817bb8e9b1f3e67bb696067c"
 
 #: Pass2U answers with timestamps in its own offset (+08:00 in every example).
 SERVER_TZ = timezone(timedelta(hours=8))
+_SERVER_TIMESTAMPS = TimestampForm(zone=SERVER_TZ, utc_as_z=False)
 
 _PASS_ID_ALPHABET = string.ascii_letters + string.digits
 
@@ -223,7 +224,7 @@ def render_pass(
     ):
         if key in attrs:
             pass_json[key] = copy.deepcopy(attrs[key])
-    expires = parse_datetime(attrs.get("expirationDate"))
+    expires = parse_timestamp(attrs.get("expirationDate"))
     pass_json["voided"] = attrs.get("voided") is True or (expires is not None and expires <= now)
     message = stored.barcode_message()
     if message:
@@ -562,7 +563,7 @@ class _Refused(Exception):
 
 
 def _timestamp(value: datetime) -> str:
-    return value.astimezone(SERVER_TZ).replace(microsecond=0).isoformat()
+    return format_timestamp(value, _SERVER_TIMESTAMPS)
 
 
 def _empty_ok() -> EmulatorResponse:

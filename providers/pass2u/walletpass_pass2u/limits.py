@@ -11,11 +11,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from walletpass.errors import FieldProblem
+from walletpass.timestamps import TimestampForm, parse_timestamp
 
 __all__ = [
     "ACCEPT_JSON",
@@ -39,6 +39,7 @@ __all__ = [
     "RATE_LIMIT_PER_SECOND",
     "RESETTABLE_ATTRIBUTES",
     "STRING_LIMITS",
+    "TIMESTAMPS",
     "PassStyle",
     "check_body",
     "check_style",
@@ -51,6 +52,10 @@ API_KEY_HEADER = "x-api-key"
 ACCEPT_JSON = "application/json"
 ACCEPT_PKPASS = "application/vnd.apple.pkpass"
 PUBLIC_DOWNLOAD_URL = "https://www.pass2u.net/d/{pass_id}"
+
+#: "ISO 8601 strings that must include seconds and a UTC offset, e.g.
+#: ``2027-06-30T23:59:59+02:00``" (Pass API 2.2.3 guide): the value's own offset, never ``Z``.
+TIMESTAMPS = TimestampForm(zone=None, utc_as_z=False)
 
 #: "100 requests per second per API for each API key"; excess gets HTTP 429.
 RATE_LIMIT_PER_SECOND = 100
@@ -166,7 +171,7 @@ def is_pass2u_date(text: str) -> bool:
     if not _DATE.match(text):
         return False
     try:
-        datetime.fromisoformat(text.replace("Z", "+00:00"))
+        parse_timestamp(text)
     except ValueError:
         return False
     return True

@@ -32,10 +32,12 @@ from walletpass.model import (
     PassUpdate,
     PassUrls,
 )
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_pass2u.limits import (
     CHANGE_MESSAGE_ESCAPE,
     IMAGE_TYPES,
     PUBLIC_DOWNLOAD_URL,
+    TIMESTAMPS,
     PassStyle,
 )
 
@@ -48,12 +50,10 @@ __all__ = [
     "decode_id",
     "encode_id",
     "field_value",
-    "format_datetime",
     "issued_from_answer",
     "issued_from_pass_json",
     "model_id_problem",
     "neutral_path",
-    "parse_datetime",
     "public_urls",
     "reset_paths",
     "status_of",
@@ -127,24 +127,6 @@ def decode_id(opaque: str) -> tuple[str, str]:
 # -- scalars -----------------------------------------------------------------------------------
 
 
-def format_datetime(value: datetime) -> str:
-    """ISO 8601 with seconds and the value's own offset, e.g. ``2018-12-31T23:00:15+08:00``."""
-    if value.tzinfo is None or value.utcoffset() is None:
-        raise ValueError("Pass2U dates need a time zone")
-    return value.replace(microsecond=0).isoformat()
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    """A Pass2U / pass.json date string as an aware datetime; ``None`` when absent or unusable."""
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else None
-
-
 def field_value(value: Any) -> str | int | float:
     """A neutral field value as Pass2U takes it: a string, a number or an ISO 8601 date string.
 
@@ -159,7 +141,7 @@ def field_value(value: Any) -> str | int | float:
     if isinstance(value, Decimal):
         return str(value)
     if isinstance(value, datetime):
-        return format_datetime(value)
+        return format_timestamp(value, TIMESTAMPS)
     if isinstance(value, date):
         return value.isoformat()
     raise ValueError(f"Pass2U cannot carry a field value of type {type(value).__name__}")
@@ -246,9 +228,9 @@ def _content_body(
     """The body for the neutral attributes in ``names``, in the order of the guide's examples."""
     body: dict[str, Any] = {}
     if "expires_at" in names and content.expires_at is not None:
-        body["expirationDate"] = format_datetime(content.expires_at)
+        body["expirationDate"] = format_timestamp(content.expires_at, TIMESTAMPS)
     if "relevant_at" in names and content.relevant_at is not None:
-        body["relevantDate"] = format_datetime(content.relevant_at)
+        body["relevantDate"] = format_timestamp(content.relevant_at, TIMESTAMPS)
     if "colors" in names and content.colors is not None:
         for attr, key in (
             ("foreground", "foregroundColor"),
@@ -456,9 +438,9 @@ def issued_from_answer(
     pass_id = answer["passId"]
     if not isinstance(pass_id, str) or not _PASS_ID.match(pass_id):
         raise ValueError(f"passId {pass_id!r} is not a usable Pass2U pass id")
-    created = parse_datetime(answer.get("createdTime"))
-    updated = parse_datetime(answer.get("updatedTime")) or created
-    expires = parse_datetime(answer.get("expirationDate"))
+    created = parse_timestamp(answer.get("createdTime"))
+    updated = parse_timestamp(answer.get("updatedTime")) or created
+    expires = parse_timestamp(answer.get("expirationDate"))
     fields = {entry["key"]: entry.get("value") for entry in sent.get("fields", ())}
     barcode = None
     message = answer.get("barcodeMessage")
@@ -549,7 +531,7 @@ def issued_from_pass_json(
         fields[entry["key"]] = entry.get("value")
         if isinstance(entry.get("label"), str):
             labels[entry["key"]] = entry["label"]
-    expires = parse_datetime(pass_json.get("expirationDate"))
+    expires = parse_timestamp(pass_json.get("expirationDate"))
     voided = pass_json.get("voided") is True
     meta: dict[str, Any] = {"style": style, "voided": voided, "labels": labels}
     if isinstance(pass_json.get("relevantDate"), str):

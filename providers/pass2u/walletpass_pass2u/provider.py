@@ -45,6 +45,7 @@ from walletpass.model import (
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_pass2u import limits, payloads
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
@@ -538,7 +539,7 @@ class Pass2UProvider(Provider):
             pass_id=pass_id,
             provider=self.name,
             status=PassStatus.VOIDED,
-            redeemed_at=payloads.parse_datetime(answer.get("updatedTime")) or self.now(),
+            redeemed_at=parse_timestamp(answer.get("updatedTime")) or self.now(),
             method="void",
             raw=answer,
         )
@@ -560,7 +561,8 @@ class Pass2UProvider(Provider):
 
     def build_delete(self, pass_id: str) -> VendorRequest:
         return self._put(
-            pass_id, {"voided": True, "expirationDate": payloads.format_datetime(self.now())}
+            pass_id,
+            {"voided": True, "expirationDate": format_timestamp(self.now(), limits.TIMESTAMPS)},
         )
 
     # -- Pass2U-only operations -------------------------------------------------------------------

@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from walletpass_passentry import PassEntryProvider, payloads
 from walletpass_passentry.emulator import EmulatedTemplate, PassEntryEmulator
-from walletpass_passentry.limits import PASS_RESERVED_KEYS, PassType
+from walletpass_passentry.limits import PASS_RESERVED_KEYS, TIMESTAMPS, PassType
 from walletpass_passentry.payloads import ValueFormat
 
 from walletpass import Barcode, Beacon, Colors, Holder, Location, Nfc, Pass, PassKind, PassUpdate
@@ -26,6 +26,7 @@ from walletpass.model import BarcodeFormat, PassStatus
 from walletpass.provider import ListFilters
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass.transport import VendorResponse
 
 TEMPLATE = "a91c0e7d55f2b3c4d6e7f809"
@@ -508,9 +509,9 @@ def test_beacon_round_trip(beacon: Beacon) -> None:
 
 @given(value=aware)
 def test_datetimes_round_trip_in_utc_to_the_second(value: datetime) -> None:
-    text_value = payloads.format_datetime(value)
+    text_value = format_timestamp(value, TIMESTAMPS)
     assert text_value.endswith("Z") and len(text_value) == 20
-    assert payloads.parse_datetime(text_value) == value.replace(microsecond=0)
+    assert parse_timestamp(text_value) == value.replace(microsecond=0)
 
 
 @given(value=field_values, value_format=st.sampled_from(ValueFormat))
@@ -523,7 +524,7 @@ def test_field_values_round_trip(value, value_format: ValueFormat) -> None:
     elif isinstance(value, int):
         assert int(unwrapped) == value
     elif isinstance(value, datetime):
-        assert payloads.parse_datetime(unwrapped) == value.replace(microsecond=0)
+        assert parse_timestamp(unwrapped) == value.replace(microsecond=0)
     else:
         assert unwrapped == value
 

@@ -55,6 +55,7 @@ from walletpass.testing.emulator import (
     route,
 )
 from walletpass.testing.webhooks import WebhookSender, is_loopback_url
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_passentry.limits import (
     APPLE_PASS_SOURCE_KEY,
     BARCODE_SOURCES,
@@ -70,6 +71,7 @@ from walletpass_passentry.limits import (
     PASS_RESERVED_KEYS,
     RATE_LIMIT_PER_SECOND,
     TEMPLATE_OVERRIDE_KEYS,
+    TIMESTAMPS,
     PassAction,
     PassSource,
     PassType,
@@ -79,7 +81,6 @@ from walletpass_passentry.limits import (
     image_url_problem,
     radius_problem,
 )
-from walletpass_passentry.payloads import format_datetime, parse_datetime
 
 __all__ = [
     "DEFAULT_API_KEY",
@@ -408,7 +409,7 @@ class PassEntryEmulator(EmulatorApp):
             problems.append("pass.nfcEnabled must be a boolean")
         if "expiresAt" in inner:
             try:
-                if parse_datetime(inner["expiresAt"]) is None:
+                if parse_timestamp(inner["expiresAt"]) is None:
                     raise ValueError
             except ValueError:
                 problems.append("pass.expiresAt must be an ISO 8601 UTC timestamp")
@@ -432,7 +433,7 @@ class PassEntryEmulator(EmulatorApp):
             elif key == "nfcEnabled":
                 stored.nfc = {"enabled": True} if value else None
             elif key == "expiresAt":
-                stored.expires_at = parse_datetime(value)
+                stored.expires_at = parse_timestamp(value)
                 stored.expiry_applied = False
             elif key == "templateOverride":
                 stored.override.update(value)
@@ -449,7 +450,7 @@ class PassEntryEmulator(EmulatorApp):
 
     def _resource(self, stored: StoredPass, request: EmulatorRequest) -> dict[str, Any]:
         def stamp(value: datetime | None) -> str | None:
-            return format_datetime(value) if value is not None else None
+            return format_timestamp(value, TIMESTAMPS) if value is not None else None
 
         attributes: dict[str, Any] = {
             "downloadUrl": DOWNLOAD_URL.format(uuid=stored.uuid),
@@ -725,7 +726,7 @@ class PassEntryEmulator(EmulatorApp):
             "validationType": "externalValidation",
             "status": scan["status"],
             "statusDetail": scan.get("statusDetail", ""),
-            "scannedAt": format_datetime(self._clock()),
+            "scannedAt": format_timestamp(self._clock(), TIMESTAMPS),
             "passId": stored.uuid if stored else None,
             "passExtId": stored.ext_id if stored else None,
             "readerId": scan["readerId"],
@@ -768,7 +769,7 @@ class PassEntryEmulator(EmulatorApp):
                     "id": str(uuid.uuid4()),
                     "type": "webhook",
                     "attributes": {
-                        "timeStamp": format_datetime(self._clock()),
+                        "timeStamp": format_timestamp(self._clock(), TIMESTAMPS),
                         "webhookType": webhook_type,
                     },
                     "relationships": {"pass": {"data": {"id": stored.uuid, "type": "pass"}}},

@@ -15,6 +15,8 @@ import re
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from walletpass.timestamps import UTC_SECONDS, TimestampForm
+
 __all__ = [
     "API_PREFIX",
     "APPLE_PASS_SOURCE_KEY",
@@ -39,6 +41,7 @@ __all__ = [
     "RADIUS_MIN_EXCLUSIVE",
     "RATE_LIMIT_PER_SECOND",
     "TEMPLATE_OVERRIDE_KEYS",
+    "TIMESTAMPS",
     "PassAction",
     "PassSource",
     "PassType",
@@ -52,6 +55,8 @@ __all__ = [
 DEFAULT_BASE_URL = "https://api.passentry.com"
 #: Every documented path starts with it.
 API_PREFIX = "api/v1"
+#: "Timestamps: ISO 8601 UTC strings (``2022-06-05T10:06:53Z``)" (API v1, conventions).
+TIMESTAMPS: TimestampForm = UTC_SECONDS
 
 #: Loyalty balance endpoints (docs.passentry.com, later findings): ``GET`` / ``PATCH
 #: /api/v1/loyalty/{id}``; the PATCH body takes ``balance`` (a signed integer *delta*),

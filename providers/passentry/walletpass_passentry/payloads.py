@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
 from typing import Any
@@ -33,10 +33,12 @@ from walletpass.model import (
     PassUpdate,
     PassUrls,
 )
+from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_passentry.limits import (
     GOOGLE_PASS_SOURCE_KEY,
     PASS_RESERVED_KEYS,
     TEMPLATE_OVERRIDE_KEYS,
+    TIMESTAMPS,
     PassType,
     VendorStatus,
 )
@@ -50,13 +52,11 @@ __all__ = [
     "create_body",
     "create_query",
     "field_value",
-    "format_datetime",
     "issued_from_list_item",
     "issued_from_resource",
     "location_from_json",
     "location_json",
     "notification_of",
-    "parse_datetime",
     "pass_source",
     "resource_of",
     "status_of",
@@ -120,18 +120,6 @@ _STATUSES: dict[str, PassStatus] = {
 # ------------------------------------------------------------------------------------------
 
 
-def format_datetime(value: datetime) -> str:
-    """ISO 8601 in UTC with a ``Z``, to the second, as every PassEntry timestamp is written."""
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
 def field_value(value: Any, value_format: ValueFormat) -> Any:
     """A neutral field value as PassEntry text (numbers exactly, datetimes in UTC)."""
     if isinstance(value, PassField):
@@ -139,7 +127,7 @@ def field_value(value: Any, value_format: ValueFormat) -> Any:
     if isinstance(value, bool):
         raise ValueError("booleans have no PassEntry text form: send the words to show")
     if isinstance(value, datetime):
-        text = format_datetime(value)
+        text = format_timestamp(value, TIMESTAMPS)
     elif isinstance(value, date):
         text = value.isoformat()
     elif isinstance(value, Decimal):
@@ -266,7 +254,7 @@ def _pass_object(
     elif "nfc" in set_fields:
         body["nfc"] = {"enabled": False}
     if content.expires_at is not None:
-        body["expiresAt"] = format_datetime(content.expires_at)
+        body["expiresAt"] = format_timestamp(content.expires_at, TIMESTAMPS)
     override = _template_override(content)
     if override:
         body["templateOverride"] = override
@@ -354,8 +342,8 @@ def status_of(attributes: Mapping[str, Any]) -> PassStatus:
     vendor = attributes.get("status")
     status = _STATUSES.get(vendor, PassStatus.UNKNOWN) if isinstance(vendor, str) else None
     if status is PassStatus.VOIDED:
-        expires = parse_datetime(attributes.get("expiresAt"))
-        deactivated = parse_datetime(attributes.get("deactivatedAt"))
+        expires = parse_timestamp(attributes.get("expiresAt"))
+        deactivated = parse_timestamp(attributes.get("deactivatedAt"))
         if expires is not None and deactivated is not None and deactivated >= expires:
             return PassStatus.EXPIRED
     return status or PassStatus.UNKNOWN
@@ -470,8 +458,8 @@ def _issued(
             download=attributes.get("downloadUrl"),
             google=google if isinstance(google, str) else None,
         ),
-        created_at=parse_datetime(attributes.get("createdAt")),
-        expires_at=parse_datetime(attributes.get("expiresAt")),
+        created_at=parse_timestamp(attributes.get("createdAt")),
+        expires_at=parse_timestamp(attributes.get("expiresAt")),
         fields=fields,
         barcode=_barcode_of(pass_id, attributes),
         meta=meta,

@@ -49,6 +49,7 @@ from walletpass.model import (
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
+from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_passentry import checks, limits, loyalty, payloads
 from walletpass_passentry.events import PassEntryEvents
@@ -572,7 +573,7 @@ class PassEntryProvider(PassEntryEvents):
             pass_id=pass_id,
             provider=self.name,
             status=PassStatus.VOIDED,
-            redeemed_at=payloads.parse_datetime(deactivated),
+            redeemed_at=parse_timestamp(deactivated),
             method="deactivate",
             raw=issued.raw,
         )
