@@ -49,6 +49,10 @@ class VendorBehaviour:
         text_values: the vendor answers every template field value as text.
         unread_on_get: parts of a pass (:data:`READABLE_PARTS`) that ``get()`` and ``list()``
             cannot return: they are left out of those reads.
+        update_reads_back: the provider completes an update's answer by reading the pass back
+            (one more request, :mod:`walletpass.readback`): the answer reports what a read
+            reports, and of the parts a read cannot return (``unread_on_get``) only what the
+            update itself set.
         new_external_id: makes up the external id the vendor (or its provider) gives a pass
             created without one, in the vendor's form; ``None``: such a pass has none.
         spend_checks: the order in which ``redeem(id, amount=...)`` is refused for the pass's
@@ -63,6 +67,7 @@ class VendorBehaviour:
     balance_fields: tuple[str, ...] = ()
     text_values: bool = False
     unread_on_get: frozenset[str] = frozenset()
+    update_reads_back: bool = False
     new_external_id: Callable[[], str] | None = None
     spend_checks: tuple[str, ...] = ("state", "balance")
 

@@ -51,6 +51,7 @@ from walletpass.model import (
 )
 from walletpass.outcomes import note_dispatch
 from walletpass.provider import ListFilters, Provider
+from walletpass.readback import completed_by_read
 from walletpass.settings import PATH_SETTING, ProviderSettings
 
 __all__ = ["FakeProvider", "FakeSettings", "RecordedCall"]
@@ -618,7 +619,21 @@ class FakeProvider(Provider):
         with self._store.atomic():  # no concurrent update is lost between read and write
             updated = self._updated(self._load_live(pass_id), change)
             self._store.replace(updated)
-        return self.behaviour.answer(updated, read=False)
+        if not self.behaviour.update_reads_back:
+            return self.behaviour.answer(updated, read=False)
+        # As the profile's vendor: the update's own answer (what it set) completed by a read.
+        changed = change.changed()
+        written = updated.model_copy(
+            update={
+                "fields": {k: v for k, v in updated.fields.items() if k in (change.fields or {})},
+                "balance": updated.balance if "balance" in changed else None,
+            }
+        )
+        return completed_by_read(
+            self.behaviour.answer(written, read=False),
+            self.behaviour.answer(updated, read=True),
+            unread=self.behaviour.unread_on_get,
+        )
 
     @staticmethod
     def _updated(current: IssuedPass, change: PassUpdate) -> IssuedPass:

@@ -38,6 +38,7 @@ from walletpass.model import (
 )
 from walletpass.polling import PollSchedule
 from walletpass.provider import ListFilters, Page
+from walletpass.readback import read_back
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
@@ -331,6 +332,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         used_status=None,
         balance_fields=("currentPoints", "accountBalance"),
         unread_on_get=frozenset({"fields", "balance"}),
+        update_reads_back=True,
         new_external_id=limits.made_up_confirmation_code,
         spend_checks=("balance", "state"),
     )
@@ -783,27 +785,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         after the change (a ``validUntil`` in the past expires it)."""
         response = self.send(self.build_update(pass_id, change), "update")
         updated = self.parse(self.parse_update, response, pass_id, change)
-        try:
-            found = self._fetch(
+        return read_back(
+            updated,
+            lambda: self._fetch(
                 self.build_lookup(pass_id),
                 "update",
                 lambda data: payloads.issued_from_lookup(data, provider=self.name),
-            )
-        except WalletPassError as exc:
-            # The change was made: report it, with the status the failed lookup could not tell.
-            meta = {**updated.meta, "status_lookup_failed": type(exc).__name__}
-            return updated.model_copy(update={"meta": meta})
-        meta = {**found.meta, **updated.meta}
-        return updated.model_copy(
-            update={
-                "template": found.template,
-                "external_id": found.external_id,
-                "status": found.status,
-                "holder": found.holder,
-                "created_at": found.created_at,
-                "meta": meta,
-                "raw": {"update": updated.raw, "lookup": found.raw},
-            }
+            ),
+            unread=self.behaviour.unread_on_get,
         )
 
     # -- redeem --------------------------------------------------------------------------------

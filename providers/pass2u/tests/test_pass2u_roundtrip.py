@@ -119,13 +119,16 @@ def test_enrol_read_and_top_up_a_member_card(shop: tuple[Provider, Pass2UEmulato
     updated = wallet.update(
         issued.id, PassUpdate(fields={"points": "95"}, message="You now have %@ points")
     )
+    put, read = emulator.journal.entries[-2:]
     # Pass2U's change message keeps %@: the wallet fills in the new value on the phone.
-    assert emulator.journal.last().json() == {
+    assert put.json() == {
         "fields": [{"key": "stamps", "value": 95, "changeMessage": "You now have %@ points"}]
     }
-    assert (updated.template, updated.fields) == ("coffee-card", {"points": 95})
-    # Pass2U's update answer does not say whether the pass was voided earlier.
-    assert updated.status is PassStatus.UNKNOWN
+    # Its answer has neither voided nor the fields not set: the pass is read back.
+    assert (read.method, read.path) == ("GET", put.path)
+    assert (updated.template, updated.status) == ("coffee-card", PassStatus.ISSUED)
+    assert updated.fields == {"points": 95, "joined": date(2026, 1, 2)}
+    assert updated.external_id == "M-1001" and updated.holder == issued.holder
     again = wallet.get(issued.id)
     assert again.fields == {"points": 95, "joined": date(2026, 1, 2)}
     assert (again.external_id, again.status) == ("M-1001", PassStatus.ISSUED)

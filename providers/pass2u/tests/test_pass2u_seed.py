@@ -144,8 +144,9 @@ def test_seed_bodies_go_over_the_wire_unchanged(wallet, emulator, api_key) -> No
     assert _by_key(json.loads(sent.body)) == _by_key(SEED_CREATE_BODY)
 
     wallet.update(issued.id, LEVEL_UPGRADE)
-    sent = emulator.journal.last()
+    sent, read = emulator.journal.entries[-2:]
     assert (sent.method, sent.path) == ("PUT", f"/models/1919/passes/{issued.vendor_id}")
+    assert (read.method, read.path) == ("GET", sent.path)  # the update's read-back
     assert json.loads(sent.body) == SEED_UPDATE_BODY
 
     card = wallet.get(issued.id)

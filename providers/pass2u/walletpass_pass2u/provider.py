@@ -43,6 +43,7 @@ from walletpass.model import (
     Redemption,
 )
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
+from walletpass.readback import read_back
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -108,7 +109,10 @@ CAPABILITIES = Capabilities(
             "downloads the .pkpass (GET /models/{modelId}/passes/{passId}, Accept: "
             "application/vnd.apple.pkpass) and reads its pass.json; Pass2U has no JSON read"
         ),
-        Capability.UPDATE: native("PUT /models/{modelId}/passes/{passId} (partial)"),
+        Capability.UPDATE: native(
+            "PUT /models/{modelId}/passes/{passId} (partial), then the pass is read back as get "
+            "does (its answer has neither voided nor the fields not set): two requests"
+        ),
         Capability.REDEEM: emulated(
             "reads the pass (as get), refuses a voided one with AlreadyRedeemed and an expired "
             'one with PassExpired, then PUT {"voided": true}; Pass2U has no redeem'
@@ -261,8 +265,11 @@ class Pass2UProvider(Provider):
     """Pass2U Pass API 2.0 (https://www.pass2u.net): Apple Wallet passes from dashboard models."""
 
     name: ClassVar[str] = "pass2u"
-    #: Redeeming voids the pass (Pass2U has no redeem: PUT {"voided": true}).
-    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(redeemed_status=PassStatus.VOIDED)
+    #: Redeeming voids the pass (Pass2U has no redeem: PUT {"voided": true}); an update reads
+    #: the pass back, its answer being partial (execute_update).
+    behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
+        redeemed_status=PassStatus.VOIDED, update_reads_back=True
+    )
     Settings: ClassVar[type[ProviderSettings]] = Pass2USettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
@@ -506,16 +513,20 @@ class Pass2UProvider(Provider):
             issued = self.parse(self.parse_update, self.send(put, "update"), pass_id, change)
         for reset in resets:
             self.send(reset, "update")
-        if issued is not None:
-            return issued
-        model_id, vendor_id = self.decode_id(pass_id)
-        return IssuedPass(
-            id=pass_id,
-            vendor_id=vendor_id,
-            provider=self.name,
-            template=model_id,
-            urls=payloads.public_urls(vendor_id),
-            updated_at=self.now(),
+        if issued is None:
+            model_id, vendor_id = self.decode_id(pass_id)
+            issued = IssuedPass(
+                id=pass_id,
+                vendor_id=vendor_id,
+                provider=self.name,
+                template=model_id,
+                urls=payloads.public_urls(vendor_id),
+                updated_at=self.now(),
+            )
+        # The PUT's answer carries neither voided nor the fields this update did not set (Pass
+        # API 2.0, "Update a pass"): the answer is the pass as read right after (.pkpass GET).
+        return read_back(
+            issued, lambda: self.execute_get(pass_id), unread=self.behaviour.unread_on_get
         )
 
     # -- redeem and delete (emulated) -----------------------------------------------------------
