@@ -4,11 +4,13 @@ reference documents (section 3.1), in the JSON type it gives (issue 16)."""
 
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from walletpass_livepasses import LivepassesProvider
 
-from walletpass import Balance, Holder, Pass, PassKind
+from walletpass import Balance, Holder, Location, Pass, PassKind, PassUpdate
 from walletpass.testing.recording import DocumentedRoute, RecordingServer
 
 #: Section 3.1: the synchronous generate answer (the envelope of section 2.1).
@@ -101,3 +103,202 @@ def test_a_create_sends_only_documented_keys_in_their_documented_types() -> None
         expected = DOCUMENTED[path]
         boolean_for_number = isinstance(value, bool) and expected is not bool
         assert isinstance(value, expected) and not boolean_for_number, (path, value)
+
+
+# -- update, template push and the redemption family: keys and JSON types of every body -------
+
+PASS_ID = "p-0193"
+#: Section 3.4: the lookup answer (the provider reads the pass back after a PUT).
+LOOKUP = {
+    "success": True,
+    "data": {
+        "passId": PASS_ID,
+        "templateId": "tmpl-loyalty",
+        "status": "Active",
+        "isValid": True,
+        "holderName": "Priya Shah",
+        "holderEmail": "priya@example.com",
+        "confirmationCode": "HL-4410",
+        "createdAt": "2027-01-05T10:00:00Z",
+    },
+}
+#: Section 3.8: the common redemption result.
+REDEEMED = {
+    "success": True,
+    "data": {
+        "passId": PASS_ID,
+        "newStatus": "Redeemed",
+        "redeemedAt": "2027-03-12T19:41:07Z",
+        "alreadyRedeemed": False,
+        "location": {"name": "North Gate", "latitude": 51.5072, "longitude": -0.1276},
+        "pointsEarned": None,
+        "newBalance": None,
+        "transactionType": None,
+    },
+}
+STRINGS = list
+LOCATION = {"name": TEXT, "latitude": NUMBER, "longitude": NUMBER}
+#: Sections 3.6-3.8: each body's documented keys and JSON types (``dict`` of str -> str for
+#: ``metadata``; ``updatedFields`` values are the caller's, as JSON scalars).
+BODIES: dict[str, dict[str, Any]] = {
+    f"PUT /api/passes/{PASS_ID}": {
+        "updatedFields": "scalars",
+        "reason": TEXT,
+        "messageHeader": TEXT,
+        "messageBody": TEXT,
+        "notify": bool,
+    },
+    "POST /api/passes/template/tmpl-loyalty/push": {"updatedFields": "scalars", "reason": TEXT},
+    f"POST /api/passes/{PASS_ID}/redeem": {
+        "acceptedTypes": STRINGS,
+        "redemptionMethod": TEXT,
+        "redemptionChannel": TEXT,
+        "location": LOCATION,
+        "confirmationCode": TEXT,
+        "metadata": "text map",
+    },
+    f"POST /api/passes/{PASS_ID}/check-in": {
+        "acceptedTypes": STRINGS,
+        "gate": TEXT,
+        "section": TEXT,
+        "redemptionMethod": TEXT,
+        "location": LOCATION,
+        "metadata": "text map",
+    },
+    f"POST /api/passes/{PASS_ID}/redeem-coupon": {
+        "acceptedTypes": STRINGS,
+        "redemptionChannel": TEXT,
+        "location": LOCATION,
+        "locationId": TEXT,
+        "transactionAmount": NUMBER,
+        "transactionCurrency": TEXT,
+        "promoCode": TEXT,
+        "redemptionMethod": TEXT,
+        "metadata": "text map",
+    },
+    f"POST /api/passes/{PASS_ID}/loyalty/transact": {
+        "transactionType": TEXT,
+        "points": int,
+        "description": TEXT,
+    },
+    f"POST /api/passes/{PASS_ID}/giftcard/redeem": {
+        "amount": NUMBER,
+        "reason": TEXT,
+        "redemptionChannel": TEXT,
+    },
+    f"POST /api/passes/{PASS_ID}/membership/check-in": {"gate": TEXT, "redemptionMethod": TEXT},
+    f"POST /api/passes/{PASS_ID}/stamp": {},  # "must be an empty JSON object"
+    "POST /api/passes/redeem-by-scan": {
+        "scannedValue": TEXT,
+        "redemptionMethod": TEXT,
+        "redemptionChannel": TEXT,
+        "latitude": NUMBER,
+        "longitude": NUMBER,
+    },
+}
+REQUIRED = {
+    "POST /api/passes/template/tmpl-loyalty/push": {"updatedFields"},
+    f"POST /api/passes/{PASS_ID}/loyalty/transact": {"transactionType", "points"},
+    f"POST /api/passes/{PASS_ID}/giftcard/redeem": {"amount"},
+    "POST /api/passes/redeem-by-scan": {"scannedValue"},
+}
+
+
+def _is(value: object, expected: Any) -> bool:
+    if expected == "scalars":
+        return isinstance(value, dict) and all(
+            isinstance(v, str | int | float | bool) for v in value.values()
+        )
+    if expected == "text map":
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    if isinstance(expected, dict):
+        return isinstance(value, dict) and all(
+            key in expected and _is(item, expected[key]) for key, item in value.items()
+        )
+    if expected is STRINGS:
+        return isinstance(value, list) and all(isinstance(v, str) for v in value)
+    boolean_for_number = isinstance(value, bool) and expected is not bool
+    return isinstance(value, expected) and not boolean_for_number
+
+
+def test_update_push_and_redemption_bodies_send_documented_keys_in_documented_types() -> None:
+    routes = [
+        DocumentedRoute("PUT", rf"/api/passes/{PASS_ID}", {"success": True, "data": {}}),
+        DocumentedRoute("GET", r"/api/passes/lookup", LOOKUP),
+        DocumentedRoute("POST", r"/api/passes/template/[^/]+/push", {"success": True, "data": {}}),
+        DocumentedRoute("POST", r"/api/passes/redeem-by-scan", REDEEMED),
+        DocumentedRoute("POST", rf"/api/passes/{PASS_ID}/.+", REDEEMED),
+    ]
+    gate = Location(latitude=51.5072, longitude=-0.1276, name="North Gate")
+    with RecordingServer(routes) as server:
+        wallet = LivepassesProvider(api_key="lp_live_example", base_url=server.url, max_retries=0)
+        try:
+            wallet.update(
+                PASS_ID,
+                PassUpdate(
+                    fields={
+                        "memberTier": "Platinum",
+                        "points": 1250,
+                        "validUntil": date(2026, 12, 31),
+                    },
+                    message="Welcome to Platinum",
+                    notify=False,
+                    extra={"reason": "Tier review", "messageHeader": "Your tier"},
+                ),
+            )
+            wallet.update(PASS_ID, PassUpdate(balance=Balance(amount=Decimal(300))))
+            wallet.push_template_update("tmpl-loyalty", {"gate": "Gate C"}, reason="Gate change")
+            verbs = {
+                "redeem": {
+                    "accepted_types": ["EventTicket"],
+                    "redemption_method": "manual",
+                    "redemption_channel": "in_store",
+                    "location": gate,
+                    "confirmation_code": "HL-4410",
+                    "metadata": {"till": "3"},
+                },
+                "check-in": {"gate": "North", "section": "B", "location": gate},
+                "redeem-coupon": {
+                    "transaction_amount": Decimal("19.99"),
+                    "transaction_currency": "EUR",
+                    "promo_code": "SUMMER",
+                    "location_id": "store-7",
+                },
+                "membership/check-in": {"gate": "Door 1"},
+                "stamp": {},
+            }
+            for endpoint, options in verbs.items():
+                wallet.redeem(PASS_ID, options={"endpoint": endpoint, **options})
+            wallet.redeem(PASS_ID, amount=Decimal(40), options={"endpoint": "loyalty/transact"})
+            wallet.redeem(
+                PASS_ID,
+                amount=Decimal("7.25"),
+                options={"endpoint": "giftcard/redeem", "reason": "Lunch"},
+            )
+            wallet.redeem_by_scan("LP1:p-0193", latitude=51.5, longitude=-0.12)
+        finally:
+            wallet.close()
+    sent = [r for r in server.requests if r.method != "GET"]
+    seen = set()
+    for request in sent:
+        route = f"{request.method} {request.path}"
+        assert route in BODIES, f"{route} is not a documented request"
+        body = request.json()
+        documented = BODIES[route]
+        for key, value in body.items():
+            assert key in documented, f"{route} sends undocumented {key!r}"
+            assert _is(value, documented[key]), (route, key, value)
+        assert REQUIRED.get(route, set()) <= set(body), (route, body)
+        assert request.headers["content-type"].split(";")[0] == "application/json"
+        seen.add(route)
+    assert seen == set(BODIES), f"not exercised: {set(BODIES) - seen}"
+    put = sent[0].json()
+    assert put["updatedFields"] == {
+        "memberTier": "Platinum",
+        "points": 1250,
+        "validUntil": "2026-12-31",
+    }
+    assert put["notify"] is False and put["messageBody"] == "Welcome to Platinum"
+    transact = next(r.json() for r in sent if r.path.endswith("/loyalty/transact"))
+    assert transact == {"transactionType": "spend", "points": 40}
+    assert next(r.json() for r in sent if r.path.endswith("/stamp")) == {}
