@@ -115,3 +115,25 @@ def test_12_updated_fields_take_only_documented_camel_case_names(connect, emulat
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "INVALID_FIELD_FORMAT"
     wallet.update(ticket.id, PassUpdate(fields={"gateInfo": "C"}))
+
+
+@pytest.mark.parametrize("name", ["gate_no", "Gate", "gate-no", "gate no", ""])
+def test_12_a_template_push_takes_only_camel_case_names_too(connect, emulator, name) -> None:
+    """The push carries ``updatedFields`` as the PUT does: the same documented name rule, checked
+    before sending and by the emulator (not only on the PUT)."""
+    import requests
+
+    wallet = connect()
+    before = len(emulator.journal)
+    with pytest.raises(ValidationError) as caught:
+        wallet.push_template_update("tmpl-001", {name: "C"})
+    assert [p.location for p in caught.value.problems] == [f"fields.{name}"]
+    assert len(emulator.journal) == before
+    answer = requests.post(
+        f"{connect.defaults['base_url']}/api/passes/template/tmpl-001/push",
+        json={"updatedFields": {name: "C"}},
+        headers={"X-API-Key": DEFAULT_API_KEY},
+        timeout=5,
+    )
+    assert answer.status_code == 400
+    assert answer.json()["error"]["code"] == "INVALID_FIELD_FORMAT"

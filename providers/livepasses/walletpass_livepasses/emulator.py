@@ -687,13 +687,7 @@ class LivepassesEmulator(EmulatorApp):
                 [("updatedFields", "send non-empty updatedFields or a messageBody")],
                 "REQUIRED_FIELD_MISSING",
             )
-        named = [
-            (f"updatedFields.{key}", problem)
-            for key in body.get("updatedFields") or {}
-            if (problem := limits.updated_field_problem(str(key))) is not None
-        ]
-        if named:
-            raise _invalid(named, "INVALID_FIELD_FORMAT")
+        self._check_updated_names(body.get("updatedFields") or {})
         stored = self._pass(request.params["passId"])
         self._usable_template(stored)
         self._apply_fields(stored, body.get("updatedFields") or {})
@@ -742,11 +736,24 @@ class LivepassesEmulator(EmulatorApp):
             "INVALID_FIELD_FORMAT",
         )
 
+    @staticmethod
+    def _check_updated_names(updated: Mapping[str, Any]) -> None:
+        """``updatedFields`` names are the pass type's field names in camelCase (section 3.6),
+        on a PUT and on a template push alike."""
+        named = [
+            (f"updatedFields.{key}", problem)
+            for key in updated
+            if (problem := limits.updated_field_problem(str(key))) is not None
+        ]
+        if named:
+            raise _invalid(named, "INVALID_FIELD_FORMAT")
+
     @route("POST", "/api/passes/template/{templateId}/push")
     def push(self, request: EmulatorRequest) -> EmulatorResponse:
         body = self._body(request, limits.PUSH_TEMPLATE)
         if not body["updatedFields"]:
             raise _invalid([("updatedFields", "must not be empty")], "REQUIRED_FIELD_MISSING")
+        self._check_updated_names(body["updatedFields"])
         template = self._template(request.params["templateId"])
         if template.status is not TemplateStatus.ACTIVE:
             raise _Refused(422, "TEMPLATE_INACTIVE", f"Template {template.id} is inactive.")

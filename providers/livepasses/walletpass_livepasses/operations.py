@@ -387,6 +387,12 @@ class VendorOperations(LivepassesBase):
         problems = []
         if not isinstance(fields, Mapping) or not fields:
             problems.append(FieldProblem("fields", "must be a non-empty mapping"))
+        else:  # the same updatedFields as a PUT's: the same documented name rule
+            problems += [
+                FieldProblem(f"fields.{key}", problem)
+                for key in fields
+                if (problem := limits.updated_field_problem(str(key))) is not None
+            ]
         if reason is not None and (not isinstance(reason, str) or len(reason) > limits.MAX_REASON):
             problems.append(FieldProblem("reason", f"must be text of at most {limits.MAX_REASON}"))
         self._refuse(problems, "push_template_update")
