@@ -157,6 +157,56 @@ def test_other_keys_are_refused(what: str) -> None:
     assert [p.location for p in caught.value.problems] == ["encryption_public_key"]
 
 
+def _with_plus_or_slash() -> str:
+    """A fixed P-256 key whose Base64 has a ``+`` or ``/`` (URL-safe Base64 spells them apart)."""
+    for secret in range(1, 1000):
+        key = ec.derive_private_key(secret, ec.SECP256R1()).public_key()
+        der = key.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        text = base64.b64encode(der).decode()
+        if "+" in text or "/" in text:
+            return text.replace("+", "-").replace("/", "_")
+    raise AssertionError("no key with + or / in its Base64")
+
+
+URL_SAFE_ONLY = _with_plus_or_slash()
+
+
+def _pem(key_b64: str) -> str:
+    body = "\n".join(key_b64[i : i + 64] for i in range(0, len(key_b64), 64))
+    return f"-----BEGIN PUBLIC KEY-----\n{body}\n-----END PUBLIC KEY-----\n"
+
+
+#: Spellings of a good P-256 key that are not the one Base64 line Apple's pass format takes, and
+#: what the refusal must say so the user can fix it.
+MISSPELT_KEYS = {
+    "PEM": (_pem(P256), "PEM"),
+    "PEM body on several lines": ("\n".join((P256[:40], P256[40:])), "line"),
+    "URL-safe alphabet": (URL_SAFE_ONLY, "URL-safe"),
+    "padding removed": (
+        _spki(ec.SECP256R1(), compressed=True).rstrip("="),
+        "padding",
+    ),
+    "hex of the DER": (base64.b64decode(P256).hex(), "hexadecimal"),
+}
+
+
+@pytest.mark.parametrize("what", sorted(MISSPELT_KEYS))
+def test_a_misspelt_key_is_refused_saying_how_to_write_it(what: str) -> None:
+    text, hint = MISSPELT_KEYS[what]
+    with pytest.raises(ValidationError) as caught:
+        Nfc(message="m", encryption_public_key=text)
+    (problem,) = caught.value.problems
+    assert problem.location == "encryption_public_key"
+    assert hint in problem.message, problem.message
+
+
+def test_surrounding_whitespace_is_not_sent() -> None:
+    # A key read from a file ends with a newline: it is the same key, sent as one clean line.
+    assert Nfc(encryption_public_key=f" {P256}\n").encryption_public_key == P256
+
+
 def test_without_cryptography_the_check_is_structural(monkeypatch: pytest.MonkeyPatch) -> None:
     import builtins
 

@@ -40,7 +40,7 @@ from walletpass.barcodes import LARGEST_MESSAGE, barcode_problem
 from walletpass.errors import FieldProblem, ValidationError
 from walletpass.messages import describe, pattern, problems_from_pydantic
 from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
-from walletpass.nfc import public_key_problem
+from walletpass.nfc import normalized_key, public_key_problem
 from walletpass.values import check_wire_value
 
 __all__ = [
@@ -478,7 +478,7 @@ class Nfc(NeutralModel):
     def _p256_key(cls, value: str | None) -> str | None:
         if value is not None and (problem := public_key_problem(value)) is not None:
             raise ValueError(problem)
-        return value
+        return None if value is None else normalized_key(value)
 
 
 class Balance(NeutralModel):

@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import binascii
 
-__all__ = ["MAX_MESSAGE_BYTES", "public_key_problem"]
+__all__ = ["MAX_MESSAGE_BYTES", "normalized_key", "public_key_problem"]
 
 MAX_MESSAGE_BYTES = 64
 
@@ -54,14 +54,47 @@ def _library_problem(der: bytes) -> str | None:
     return None
 
 
+_NOT_BASE64 = "must be Base64 (the DER bytes of an X.509 SubjectPublicKeyInfo)"
+
+
+def _spelling_problem(text: str) -> str | None:
+    """Why ``text`` is not one line of standard Base64, said so that it can be fixed: a PEM file,
+    a key wrapped on several lines, the URL-safe alphabet or missing padding are common copies
+    of a right key in a form the pass format does not take."""
+    if "-----BEGIN" in text:
+        return (
+            "is PEM: give only the Base64 between the BEGIN and END lines, joined into one line "
+            "(the DER of the SubjectPublicKeyInfo)"
+        )
+    if any(char.isspace() for char in text):
+        return "must be one line of Base64: remove the line breaks and spaces inside it"
+    if ("-" in text or "_" in text) and not ("+" in text or "/" in text):
+        return "uses the URL-safe Base64 alphabet (- and _): write it in standard Base64 (+ and /)"
+    if len(text) % 2 == 0 and all(char in "0123456789abcdefABCDEF" for char in text):
+        return "is hexadecimal: encode the key's DER bytes in Base64 instead"
+    if len(text) % 4 and not text.endswith("="):
+        return "has lost its Base64 padding: add '=' until its length is a multiple of 4"
+    return None
+
+
 def public_key_problem(text: str) -> str | None:
-    """Why ``text`` is not a Base64-encoded P-256 public key, or ``None`` when it is one."""
+    """Why ``text`` is not a Base64-encoded P-256 public key, or ``None`` when it is one.
+
+    Surrounding whitespace is not part of the key (see :func:`normalized_key`); anything else
+    must be exactly one line of standard Base64.
+    """
+    text = text.strip()
     try:
-        der = base64.b64decode(text.strip(), validate=True)
+        der = base64.b64decode(text, validate=True)
     except (binascii.Error, ValueError):
-        return "must be Base64 (the DER bytes of an X.509 SubjectPublicKeyInfo)"
+        return _spelling_problem(text) or _NOT_BASE64
     try:
         import cryptography  # noqa: F401  # optional: the nfc extra
     except ImportError:
         return _structural_problem(der)
     return _library_problem(der)
+
+
+def normalized_key(text: str) -> str:
+    """The key as it is sent: without the surrounding whitespace a file or a paste adds."""
+    return text.strip()
