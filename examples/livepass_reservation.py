@@ -69,14 +69,17 @@ def main() -> None:
         moved = wallet.update(issued.id, PassUpdate(event=later, notify=True))
         print(f"4. moved to {moved.fields['time']}; place kept: {moved.fields['location_name']}")
 
-        # The answer to the next write is lost after LivePass stored it: walletpass sends it
-        # again, which is safe because a create is an upsert keyed by your id.
+        # The answer to the next write is lost after LivePass stored it. This client e-mails on
+        # create, and LivePass does not say whether a repeat e-mails again, so walletpass reads
+        # the pass by your id instead of sending it again: it holds the write, so that is the
+        # answer (a silent create, the default, is simply sent again: an upsert keyed by your id).
         emulator.inject(Fault.reset_after(), method="POST")
         again = wallet.create(booking.model_copy(update={"event": later}))
         stored = emulator.stored("reservation", "1003")
         print(
-            f"5. connection lost, create retried: still {again.id}, "
-            f"{len(emulator.passes)} pass, version {stored.version}"
+            f"5. connection lost, create read back (not re-sent): still {again.id}, "
+            f"{len(emulator.passes)} pass, version {stored.version}, "
+            f"{len(emulator.journal.find('POST', '/reservation/1003'))} writes"
         )
 
         for operation in (wallet.redeem, wallet.delete):

@@ -23,7 +23,8 @@ def test_reservation_example_runs() -> None:
     assert "booked   reservation.1003: Nov 6, 2030 at 10:00am" in out
     assert "Apple Wallet link https://app.getlivepass.com/apple/" in out
     assert "moved to 11:30am; place kept: Mainland Hospital" in out
-    assert "create retried: still reservation.1003, 1 pass, version 4" in out
+    read_back = "create read back (not re-sent): still reservation.1003, 1 pass, version 3"
+    assert f"{read_back}, 3 writes" in out
     assert "redeem refused before any request" in out
     assert "delete refused before any request" in out
     assert "card membership-card.GYM-0042: balance 150 credits" in out

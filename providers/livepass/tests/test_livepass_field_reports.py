@@ -172,3 +172,98 @@ def test_4_lenient_mode_drops_only_the_barcode_format(connect, emulator) -> None
         assert issued.barcode is not None and issued.barcode.message == "MEMBER-7"
     body = _posts(emulator)[-1]
     assert (body["barcode_type"], body["barcode_data"]) == ("qr", "MEMBER-7")
+
+
+# -- 10, the same kind on LivePass: a write that notifies the holder is never repeated blindly ----
+#
+# LivePass does not say whether a repeated identical write e-mails or pushes again (livepass.md,
+# section 5), so a notifying write (silent: false) that may have been received is settled by
+# reading the pass (a create with the caller's id) or reported with outcome_unknown, never sent
+# again. A silent write stays an idempotent upsert, retried as before.
+
+
+def _notifying_card(external_id: str | None) -> Pass:
+    return Pass(
+        template="membership-card",
+        kind=PassKind.MEMBERSHIP,
+        external_id=external_id,
+        holder=Holder(name="Ines Duarte", email="ines@example.net"),
+    )
+
+
+def test_10_a_notifying_create_that_took_effect_is_read_back_not_resent(connect, emulator) -> None:
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(notify_on_create=True, max_retries=3)
+    emulator.inject(Fault.reset_after(), method="POST", path=r"/membership-card/.*", times=1)
+    issued = wallet.create(_notifying_card("GYM-10"))
+    assert issued.id == "membership-card.GYM-10"
+    assert len(emulator.journal.find("POST")) == 1  # looked up (GET), never re-sent
+    assert [n.to for n in emulator.notifications] == ["ines@example.net"]
+
+
+def test_10_a_notifying_create_that_did_not_arrive_is_sent_after_the_lookup(
+    connect, emulator
+) -> None:
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(notify_on_create=True, max_retries=3)
+    emulator.inject(Fault.respond(502), method="POST", path=r"/membership-card/.*", times=1)
+    wallet.create(_notifying_card("GYM-11"))
+    assert len(emulator.journal.find("POST")) == 2
+    assert len(emulator.journal.find("GET")) == 1  # absent: safe to send
+    assert [n.to for n in emulator.notifications] == ["ines@example.net"]
+
+
+def test_10_a_notifying_create_without_an_id_of_yours_is_not_repeated(connect, emulator) -> None:
+    from walletpass.errors import WalletPassError
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(notify_on_create=True, max_retries=3)
+    emulator.inject(Fault.reset_after(), method="POST", path=r"/membership-card/.*", times=1)
+    with pytest.raises(WalletPassError) as caught:
+        wallet.create(_notifying_card(None))
+    assert caught.value.outcome_unknown is True
+    assert len(emulator.journal.find("POST")) == 1
+    assert len(emulator.notifications) == 1
+
+
+@pytest.mark.parametrize("fault", ["reset_after", "gateway"])
+def test_10_a_notifying_update_is_not_repeated(connect, emulator, fault: str) -> None:
+    from walletpass.errors import WalletPassError
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(max_retries=3)
+    card = wallet.create(_notifying_card("GYM-12").model_copy(update={"tier": "Silver"}))
+    posts = len(emulator.journal.find("POST"))
+    injected = Fault.reset_after() if fault == "reset_after" else Fault.respond(502)
+    emulator.inject(injected, method="POST", path=r"/membership-card/.*", times=3)
+    with pytest.raises(WalletPassError) as caught:
+        wallet.update(card.id, PassUpdate(tier="Gold", notify=True))
+    assert caught.value.outcome_unknown is True
+    assert len(emulator.journal.find("POST")) == posts + 1
+
+
+def test_10_silent_writes_stay_idempotent_and_are_retried(connect, emulator) -> None:
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(max_retries=3)
+    emulator.inject(Fault.reset_after(), method="POST", path=r"/membership-card/.*", times=1)
+    card = wallet.create(_notifying_card(None))
+    assert len(emulator.journal.find("POST")) == 2  # the upsert again: still one pass
+    assert emulator.passes[("membership-card", card.vendor_id)].version == 2  # type: ignore[index]
+    assert emulator.notifications == []
+
+
+def test_10_an_older_pass_at_the_id_is_not_taken_for_the_lost_write(connect, emulator) -> None:
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(notify_on_create=True, max_retries=3)
+    wallet.create(_notifying_card("GYM-13").model_copy(update={"tier": "Silver"}))
+    # The connection drops before LivePass processes the next upsert of the same id: the pass
+    # found there is the old one, so the write is sent (it never arrived).
+    emulator.inject(Fault.reset(), method="POST", path=r"/membership-card/.*", times=1)
+    again = wallet.create(_notifying_card("GYM-13").model_copy(update={"tier": "Gold"}))
+    assert again.fields["membership_tier"] == "Gold"
+    assert emulator.stored("membership-card", "GYM-13").body["membership_tier"] == "Gold"
+    assert len(emulator.journal.find("POST")) == 3

@@ -52,7 +52,8 @@ class LivePassSettings(ProviderSettings):
     notify_on_create: bool = Field(
         default=False,
         description="create with silent=false, so LivePass emails the pass to a valid holder "
-        "email (a retried create may email again)",
+        "email (such a create is never sent twice: after an ambiguous failure it is read back "
+        "by external_id, or reported with outcome_unknown)",
     )
     notify_on_update: bool = Field(
         default=False,
@@ -68,7 +69,9 @@ CAPABILITIES = Capabilities(
         # operations
         Capability.CREATE: native(
             "POST /{type}/{id}: an upsert keyed by your id (external_id, or one walletpass "
-            "generates), so it is IDEMPOTENT and retried safely after an ambiguous failure"
+            "generates): a silent one is IDEMPOTENT and retried after an ambiguous failure; one "
+            "that e-mails the holder (notify_on_create) is read back by external_id instead, "
+            "never sent twice"
         ),
         Capability.GET: native(
             "GET /{type}/{id}: the fields (balance_amount also as IssuedPass.balance), version, "
@@ -200,8 +203,8 @@ CAPABILITIES = Capabilities(
             "balance or tier are pushed when the update notifies (notify=True)"
         ),
         Capability.UPDATE_NOTIFY: native(
-            "silent = not notify (default: the notify_on_update setting, off), so a retried "
-            "update never notifies unless asked"
+            "silent = not notify (default: the notify_on_update setting, off); a notifying "
+            "update is never sent twice (an ambiguous failure is outcome_unknown)"
         ),
         Capability.UPDATE_CLEAR: emulated(
             "a string value set to None is sent as an empty string in the full field set (the "
@@ -342,21 +345,22 @@ class LivePassProvider(Provider):
     def build_create(self, new_pass: Pass) -> VendorRequest:
         pass_type = payloads.pass_type_of(new_pass.template, new_pass.kind)
         vendor_id = new_pass.external_id or self.new_id()
-        body = payloads.create_body(
-            new_pass, pass_type, vendor_id, silent=not self._settings.notify_on_create
-        )
-        # An upsert keyed by the id in the path: sending it twice leaves one pass.
-        return self._request("POST", pass_type, vendor_id, Safety.IDEMPOTENT, body)
+        silent = not self._settings.notify_on_create
+        body = payloads.create_body(new_pass, pass_type, vendor_id, silent=silent)
+        return self._request("POST", pass_type, vendor_id, _write_safety(silent, new_pass), body)
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
         return payloads.issued_from_answer(response.json(), provider=self.name, kind=kind)
 
     def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
-        """The pass at ``/{type}/{external_id}``, or ``None`` when LivePass has none.
+        """The pass at ``/{type}/{external_id}`` holding what ``new_pass`` writes, else ``None``.
 
-        The ids are the caller's, so a resumed bulk run settles an item that was in flight by
-        reading it; when it is absent (or not generated yet) the upsert is sent again, safely.
+        The ids are the caller's, so a create whose outcome is unknown (or a resumed bulk run's
+        item that was in flight) is settled by reading it. A create is an upsert, so a pass may
+        have been at that id before: it counts as this create's only when every key the create
+        sends holds the value it sends (else the write did not land, and sending it is what the
+        caller asked for). When it is absent (or not generated yet) the upsert is sent again.
         """
         if new_pass.external_id is None:
             return None
@@ -365,6 +369,10 @@ class LivePassProvider(Provider):
         try:
             response = self.send(self.build_get(pass_id), "create")
         except NotFound:
+            return None
+        sent = self.build_create(new_pass).json or {}
+        stored = self.parse(_answer_body, response)
+        if any(stored.get(key) != value for key, value in sent.items() if key != "silent"):
             return None
         found = self.parse(self.parse_get, response, pass_id)
         kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
@@ -405,7 +413,7 @@ class LivePassProvider(Provider):
         pass_type, vendor_id = self.decode_id(pass_id)
         notify = change.notify if change.notify is not None else self._settings.notify_on_update
         body = payloads.merged_body(pass_type, vendor_id, current, change, silent=not notify)
-        return self._request("POST", pass_type, vendor_id, Safety.IDEMPOTENT, body)
+        return self._request("POST", pass_type, vendor_id, _write_safety(not notify), body)
 
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
@@ -425,6 +433,23 @@ class LivePassProvider(Provider):
         updated = self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
         # The POST answer has no links or timestamps; they do not change with an update.
         return updated.model_copy(update={"urls": current.urls, "created_at": current.created_at})
+
+
+def _write_safety(silent: bool, new_pass: Pass | None = None) -> Safety:
+    """How safe an upsert is to send twice.
+
+    A silent one is IDEMPOTENT: keyed by the id in the path, a repeat leaves one pass. One that
+    notifies the holder (``silent: false``) may e-mail or push again when repeated - LivePass
+    does not say (livepass.md, section 5) - so it is never repeated once it may have been
+    received: a create with the caller's id is RECOVERABLE (looked up by that id, sent again only
+    when LivePass has no such pass), anything else UNSAFE (an ambiguous failure is reported with
+    ``outcome_unknown``).
+    """
+    if silent:
+        return Safety.IDEMPOTENT
+    if new_pass is not None and new_pass.external_id is not None:
+        return Safety.RECOVERABLE
+    return Safety.UNSAFE
 
 
 def _answer_body(response: VendorResponse) -> Mapping[str, Any]:
