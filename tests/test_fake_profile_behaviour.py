@@ -181,3 +181,16 @@ def test_spend_refusals_come_in_the_vendors_order(
 def test_spend_checks_must_order_both_checks_once(order: tuple[str, ...]) -> None:
     with pytest.raises(ValueError, match="spend_checks"):
         VendorBehaviour(spend_checks=order)
+
+
+def test_a_holder_part_the_read_cannot_return_is_left_out_of_it_alone() -> None:
+    behaviour = VendorBehaviour(unread_on_get=frozenset({"holder.phone", "holder.language"}))
+    holder = Holder(name="Ada Lovelace", email="ada@example.com", phone="+44 20 7946 0018")
+    issued = walletpass.IssuedPass(
+        id="p1", vendor_id="p1", provider="v", holder=holder.model_copy(update={"language": "en"})
+    )
+    assert behaviour.answer(issued, read=False).holder == issued.holder
+    read = behaviour.answer(issued, read=True).holder
+    assert read == Holder(name="Ada Lovelace", email="ada@example.com")
+    with pytest.raises(ValueError, match=r"holder\.address"):
+        VendorBehaviour(unread_on_get=frozenset({"holder.address"}))

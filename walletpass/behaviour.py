@@ -21,8 +21,11 @@ from walletpass.model import Balance, IssuedPass, PassKind, PassStatus
 
 __all__ = ["READABLE_PARTS", "SPEND_CHECKS", "VendorBehaviour"]
 
-#: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return.
-READABLE_PARTS = frozenset({"fields", "balance", "kind"})
+#: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return
+#: (``holder.*``: one attribute of the holder).
+READABLE_PARTS = frozenset(
+    {"fields", "balance", "kind", "holder.email", "holder.phone", "holder.language"}
+)
 
 #: What ``redeem(id, amount=...)`` is refused for: ``"state"`` (a pass used up, voided or expired:
 #: ``AlreadyRedeemed`` / ``PassExpired``) and ``"balance"`` (a pass with no balance:
@@ -101,8 +104,14 @@ class VendorBehaviour:
             if amount is not None:
                 update["balance"] = Balance(amount=amount)
         if read:
+            holder_parts: dict[str, None] = {}
             for part in self.unread_on_get:
-                update[part] = {} if part == "fields" else None
+                if part.startswith("holder."):
+                    holder_parts[part.split(".", 1)[1]] = None
+                else:
+                    update[part] = {} if part == "fields" else None
+            if holder_parts and issued.holder is not None:
+                update["holder"] = issued.holder.model_copy(update=holder_parts)
         return issued.model_copy(update=update) if update else issued
 
 

@@ -7,6 +7,10 @@ The suite then checks the provider's declarations against its behaviour:
 
 * every NATIVE or EMULATED operation works end to end (create, get, update, redeem, delete, list,
   create_many), and every supported field is accepted;
+* every field declared NATIVE or EMULATED reaches the vendor: the kit records the requests of a
+  create that uses it and finds the value on the wire, in any form vendors use
+  (:mod:`walletpass.testing.carriage`); fields the neutral read models come back on ``get()``,
+  except those the provider's behaviour declares unread on get, which must be left out entirely;
 * every NONE operation raises ``UnsupportedOperation`` naming the provider, and every NONE field
   raises ``UnsupportedFeature`` (strict) or warns and is dropped (lenient) — before any request;
 * declared limits and neutral validation refuse bad input before any request.
@@ -62,6 +66,7 @@ from walletpass.model import (
 )
 from walletpass.provider import Provider
 from walletpass.settings import ProviderSettings
+from walletpass.testing.carriage import expectations, recording
 
 __all__ = ["FEATURE_EXAMPLES", "ConformanceSetup", "ProviderConformance"]
 
@@ -170,6 +175,7 @@ def _event(**values: Any) -> Example:
 
 
 #: For every neutral field capability, a way to make a pass that uses it (and nothing else new).
+#: The values are distinctive, so that finding one on the wire means it was sent for that field.
 FEATURE_EXAMPLES: dict[Capability, Example] = {
     **{
         Capability(f"kind.{kind.value}"): _with(kind=kind)
@@ -179,8 +185,8 @@ FEATURE_EXAMPLES: dict[Capability, Example] = {
     Capability.EXTERNAL_ID: lambda base: base.model_copy(
         update={"external_id": f"conformance-{uuid.uuid4().hex[:12]}"}
     ),
-    Capability.HOLDER_NAME: _with_holder(name="Ada Lovelace"),
-    Capability.HOLDER_EMAIL: _with_holder(email="ada@example.com"),
+    Capability.HOLDER_NAME: _with_holder(name="Grace Hopper"),
+    Capability.HOLDER_EMAIL: _with_holder(email="grace.hopper@example.com"),
     Capability.HOLDER_PHONE: _with_holder(phone="+44 20 7946 0018"),
     Capability.HOLDER_LANGUAGE: _with_holder(language="en"),
     Capability.FIELDS: _with_fields("1"),
@@ -212,7 +218,7 @@ FEATURE_EXAMPLES: dict[Capability, Example] = {
     Capability.GROUP: _with(group="conformance-group"),
     Capability.NFC: _with(nfc=Nfc(message="conformance")),
     Capability.BALANCE: _with(balance=Balance(amount=Decimal("10.00"), currency="EUR")),
-    Capability.TIER: _with(tier="gold"),
+    Capability.TIER: _with(tier="Platinum Conformance"),
     Capability.EVENT_TITLE: _event(title="Conformance Live"),
     Capability.EVENT_STARTS_AT: _event(starts_at=_later(7)),
     Capability.EVENT_DURATION: _event(duration=timedelta(hours=2)),
@@ -226,6 +232,59 @@ UPDATE_EXAMPLES: dict[Capability, Callable[[PassUpdate], PassUpdate]] = {
         update={"message": "Your pass changed"}, deep=True
     ),
     Capability.UPDATE_NOTIFY: lambda base: base.model_copy(update={"notify": True}, deep=True),
+}
+
+
+def _fields_of(read: Pass | IssuedPass) -> dict[str, str] | None:
+    fields = read.fields or {}
+    plain = {
+        key: str(value.value if isinstance(value, PassField) else value)
+        for key, value in fields.items()
+    }
+    return plain or None
+
+
+def _barcode_message(read: Pass | IssuedPass) -> str | None:
+    return read.barcode.message if read.barcode else None
+
+
+def _same(wrote: Any, back: Any) -> bool:
+    if isinstance(wrote, dict):
+        # the read may carry more fields (template defaults, attribute homes): the written ones
+        # must be among them, with the same text
+        return isinstance(back, dict) and all(
+            str(back.get(key)) == value for key, value in wrote.items()
+        )
+    if isinstance(wrote, datetime) and isinstance(back, datetime):
+        return wrote == back
+    if isinstance(wrote, str) and isinstance(back, str):
+        return wrote.casefold() == back.casefold()
+    return bool(wrote == back)
+
+
+#: The part of :data:`walletpass.behaviour.READABLE_PARTS` a field capability is read back as.
+_READ_PART: dict[Capability, str] = {
+    Capability(f"barcode.{fmt.value}"): "barcode"
+    for fmt in BarcodeFormat
+    if f"barcode.{fmt.value}" in Capability._value2member_map_
+}
+
+#: The fields the neutral read (:class:`~walletpass.model.IssuedPass`) models, and how to take
+#: each from a pass written or read.
+READ_BACK: dict[Capability, Callable[[Pass | IssuedPass], Any]] = {
+    Capability.EXTERNAL_ID: lambda p: p.external_id,
+    Capability.HOLDER_NAME: lambda p: p.holder.name if p.holder else None,
+    Capability.HOLDER_EMAIL: lambda p: p.holder.email if p.holder else None,
+    Capability.HOLDER_PHONE: lambda p: p.holder.phone if p.holder else None,
+    Capability.HOLDER_LANGUAGE: lambda p: p.holder.language if p.holder else None,
+    Capability.FIELDS: _fields_of,
+    **{
+        Capability(f"barcode.{fmt.value}"): _barcode_message
+        for fmt in BarcodeFormat
+        if f"barcode.{fmt.value}" in Capability._value2member_map_
+    },
+    Capability.BALANCE: lambda p: p.balance.amount if p.balance else None,
+    Capability.EXPIRES_AT: lambda p: p.expires_at,
 }
 
 _FIELD_CAPS = [
@@ -392,6 +451,67 @@ class ProviderConformance:
             except WalletPassError as exc:
                 failures.append(f"{cap.value}: {type(exc).__name__}: {exc}")
         assert not failures, "declared features refused:\n" + "\n".join(failures)
+
+    def test_declared_fields_reach_the_wire(self, conformance: ConformanceSetup) -> None:
+        """Carriage, not acceptance: each NATIVE or EMULATED field's value is in what was sent."""
+        provider = conformance.provider
+        fixed = sorted(type(provider).template_fixed)
+        failures: list[str] = []
+        for cap in _FIELD_CAPS:
+            example = conformance.example(cap)
+            if (
+                cap.group_name != "fields"
+                or example is None
+                or not provider.capabilities.supports(cap)
+            ):
+                continue
+            new_pass = example(conformance.sample)
+            mapping = provider.template_mapping(new_pass.template)
+            wanted = expectations(
+                cap, new_pass, vendor_key=mapping.vendor_key, template_fixed=fixed
+            )
+            if not wanted:
+                failures.append(f"{cap.value}: the example sets nothing the kit can look for")
+                continue
+            with recording(provider) as wire:
+                provider.create(new_pass)
+            missing = [e.what for e in wanted if not e.found(wire)]
+            support = provider.capabilities.support(cap).value.upper()
+            if not wire.requests:
+                failures.append(f"{cap.value}: declared {support}, but create sent nothing")
+            elif missing:
+                failures.append(
+                    f"{cap.value}: declared {support}, but never sent: {', '.join(missing)}"
+                )
+        assert not failures, "declared fields that never reach the vendor:\n" + "\n".join(failures)
+
+    def test_readable_fields_come_back(self, conformance: ConformanceSetup) -> None:
+        """What the neutral read models comes back on ``get()``; what the provider's behaviour
+        declares unread on get (``behaviour.unread_on_get``) is left out entirely instead."""
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.GET):
+            return
+        failures: list[str] = []
+        for cap, read in READ_BACK.items():
+            example = conformance.example(cap)
+            if example is None or not provider.capabilities.supports(cap):
+                continue
+            new_pass = example(conformance.sample)
+            wrote = read(new_pass)
+            if wrote is None:
+                continue
+            back = read(provider.get(provider.create(new_pass).id))
+            if _READ_PART.get(cap, cap.value) in provider.behaviour.unread_on_get:
+                if back is not None:
+                    failures.append(
+                        f"{cap.value}: declared unread on get (behaviour.unread_on_get), but "
+                        f"get() gave {back!r}"
+                    )
+            elif back is None:
+                failures.append(f"{cap.value}: sent {wrote!r}, get() left it out")
+            elif not _same(wrote, back):
+                failures.append(f"{cap.value}: sent {wrote!r}, get() gave {back!r}")
+        assert not failures, "declared fields that do not come back:\n" + "\n".join(failures)
 
     def test_unsupported_features_refused_before_sending(
         self, conformance: ConformanceSetup

@@ -322,7 +322,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
     #: A loyalty redeem stamps (answering 1 and the stamps so far) and a membership redeem checks
     #: in (neither uses the pass up, nor changes what a read reports);
     #: points and money live in businessData.currentPoints / accountBalance; the lookup a get()
-    #: makes returns no business data (SDK 0.3.0: PassLookupResult); a pass generated without a
+    #: makes returns no business data (SDK 0.3.0: PassLookupResult) and of the
+    #: customer only the name and email; a pass generated without a
     #: confirmation code gets one from Livepasses (vendor notes 3.1's example answer); an amount
     #: for a pass whose verb has no balance is refused before anything is sent, so before the
     #: vendor could say the pass was used (execute_redeem).
@@ -331,7 +332,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         counted_kinds=frozenset({PassKind.LOYALTY}),
         used_status=None,
         balance_fields=("currentPoints", "accountBalance"),
-        unread_on_get=frozenset({"fields", "balance"}),
+        unread_on_get=frozenset({"fields", "balance", "holder.phone", "holder.language"}),
         update_reads_back=True,
         new_external_id=limits.made_up_confirmation_code,
         spend_checks=("balance", "state"),

@@ -1,0 +1,239 @@
+"""The conformance kit checks carriage, not just acceptance.
+
+A plugin that declares ``holder.email``, ``expires_at`` and ``tier`` NATIVE and never sends them
+is accepted by every "is it refused?" check; the kit must still fail it, naming each field. Its
+honest twin, which sends them (in forms vendors use: split names, epoch seconds, other cases),
+passes. Both talk to a recording server over real HTTP on 127.0.0.1.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any, ClassVar
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from walletpass import Holder, Pass
+from walletpass.capabilities import Capabilities, Capability, native, none
+from walletpass.model import Color, IssuedPass
+from walletpass.provider import Provider
+from walletpass.retry import Safety
+from walletpass.testing.carriage import (
+    Wire,
+    has_amount,
+    has_color,
+    has_duration,
+    has_instant,
+    has_name,
+    has_text,
+    recording,
+)
+from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
+from walletpass.testing.recording import DocumentedRoute, RecordingServer
+from walletpass.transport import VendorRequest, VendorResponse
+
+_IDS = itertools.count(1)
+
+_DECLARED = {
+    Capability.CREATE: native("POST /v1/passes"),
+    Capability.KIND_GENERIC: native("every pass"),
+    Capability.GET: none("no read: keep the id"),
+    Capability.HOLDER_NAME: native("name"),
+    Capability.HOLDER_EMAIL: native("email"),
+    Capability.EXPIRES_AT: native("expiry"),
+    Capability.TIER: native("tier"),
+    Capability.FIELDS: native("fields"),
+}
+
+
+class LeakyProvider(Provider):
+    """Declares email, expiry and tier NATIVE; sends only the template, name and fields."""
+
+    name: ClassVar[str] = "leaky"
+    capabilities: ClassVar[Capabilities] = Capabilities(_DECLARED)
+
+    def body(self, new_pass: Pass) -> dict[str, Any]:
+        holder = new_pass.holder or Holder()
+        return {"template": new_pass.template, "name": holder.name, "fields": new_pass.fields}
+
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        return VendorRequest("POST", "/v1/passes", Safety.UNSAFE, json=self.body(new_pass))
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        number = next(_IDS)
+        return IssuedPass(id=f"lk_{number}", vendor_id=f"lk_{number}", provider=self.name)
+
+
+class HonestProvider(LeakyProvider):
+    """The same declarations, and it sends everything, in its own spellings."""
+
+    name: ClassVar[str] = "honest"
+
+    def body(self, new_pass: Pass) -> dict[str, Any]:
+        holder = new_pass.holder or Holder()
+        first, _, last = (holder.name or "").rpartition(" ")
+        body: dict[str, Any] = {
+            "template": new_pass.template,
+            "customer": {"firstName": first, "lastName": last, "contact": holder.email},
+            "fields": new_pass.fields,
+            "level": new_pass.tier.upper() if new_pass.tier else None,
+        }
+        if new_pass.expires_at is not None:
+            body["validUntil"] = int(new_pass.expires_at.timestamp())
+        return body
+
+
+SAMPLE = Pass(template="t1", holder=Holder(name="Ada Lovelace"), fields={"seat": "12B"})
+
+
+@pytest.fixture
+def server() -> Iterator[RecordingServer]:
+    with RecordingServer([DocumentedRoute("POST", "/v1/passes", {"id": "x"}, 201)]) as running:
+        yield running
+
+
+def _setup(cls: type[Provider], server: RecordingServer) -> ConformanceSetup:
+    provider = cls(base_url=server.url, api_key="carriage-key")
+    return ConformanceSetup(provider, SAMPLE, sent=lambda: len(server.requests))
+
+
+def test_a_plugin_that_drops_declared_fields_fails_the_kit(server: RecordingServer) -> None:
+    setup = _setup(LeakyProvider, server)
+    kit = ProviderConformance()
+    kit.test_supported_features_are_accepted(setup)  # acceptance alone cannot tell
+    with pytest.raises(AssertionError) as caught:
+        kit.test_declared_fields_reach_the_wire(setup)
+    report = str(caught.value)
+    for dropped in ("holder.email", "expires_at", "tier"):
+        assert f"{dropped}: declared NATIVE, but never sent" in report, report
+    for carried in ("holder.name:", "fields:"):
+        assert carried not in report, report
+    assert server.requests, "the kit looked at real requests"
+
+
+def test_the_same_plugin_sending_them_passes(server: RecordingServer) -> None:
+    setup = _setup(HonestProvider, server)
+    ProviderConformance().test_declared_fields_reach_the_wire(setup)
+
+
+def test_a_template_fixed_part_is_not_looked_for(server: RecordingServer) -> None:
+    """A part the vendor takes from the template (declared ``template_fixed``) need not be sent;
+    any other barcode format must be."""
+
+    class Fixed(LeakyProvider):
+        name: ClassVar[str] = "fixed"
+        capabilities: ClassVar[Capabilities] = Capabilities(
+            {
+                Capability.CREATE: native("POST"),
+                Capability.KIND_GENERIC: native("every pass"),
+                Capability.BARCODE_PDF417: native("message only"),
+            }
+        )
+
+        def body(self, new_pass: Pass) -> dict[str, Any]:
+            return {"message": new_pass.barcode.message if new_pass.barcode else None}
+
+    setup = _setup(Fixed, server)
+    setup.sample = Pass(template="t1")
+    with pytest.raises(AssertionError, match=r"barcode.pdf417: .*barcode format 'pdf417'"):
+        ProviderConformance().test_declared_fields_reach_the_wire(setup)
+
+    class FixedByTemplate(Fixed):
+        name: ClassVar[str] = "fixed-by-template"
+        template_fixed: ClassVar[frozenset[str]] = frozenset({"barcode.format"})
+
+    setup.provider = FixedByTemplate(
+        base_url=server.url,
+        api_key="carriage-key",
+        templates={"t1": {"id": "t1", "barcode_format": "pdf417"}},
+    )
+    ProviderConformance().test_declared_fields_reach_the_wire(setup)
+
+
+def test_recording_sees_what_the_transport_sends(server: RecordingServer) -> None:
+    provider = HonestProvider(base_url=server.url, api_key="carriage-key")
+    with recording(provider) as wire:
+        provider.create(SAMPLE.model_copy(update={"tier": "gold"}))
+    assert wire.requests == 1 == len(server.requests)
+    assert has_text(wire, "gold") and has_name(wire, "Ada Lovelace")
+    assert "firstName" in wire.keys
+    with recording(provider) as again:
+        pass
+    assert again.requests == 0
+    assert "send" not in vars(provider.transport), "the transport is left as it was"
+
+
+# --------------------------------------------------------------------------------------------
+# The forms a value may take on the wire
+# --------------------------------------------------------------------------------------------
+
+
+def _wire(*leaves: Any) -> Wire:
+    wire = Wire()
+    wire.add_json(list(leaves))
+    return wire
+
+
+moments = st.datetimes(
+    min_value=datetime(2001, 1, 1), max_value=datetime(2099, 1, 1), timezones=st.just(UTC)
+).map(lambda d: d.replace(microsecond=0))
+
+
+@given(moments)
+def test_an_instant_is_found_in_every_common_form(moment: datetime) -> None:
+    paris = moment.astimezone(datetime.now().astimezone().tzinfo)
+    for leaf in (
+        moment.isoformat(),
+        moment.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        paris.isoformat(),
+        int(moment.timestamp()),
+        int(moment.timestamp()) * 1000,
+        moment.strftime("%Y-%m-%d %H:%M:%S"),
+    ):
+        assert has_instant(_wire(leaf), moment), leaf
+
+
+@given(moments, st.integers(min_value=1, max_value=10_000))
+def test_another_instant_is_not_found(moment: datetime, minutes: int) -> None:
+    other = moment + timedelta(minutes=minutes)
+    assert not has_instant(_wire(other.isoformat(), int(other.timestamp())), moment)
+
+
+def test_a_date_and_time_sent_apart_count_once_both_are_there() -> None:
+    moment = datetime(2026, 11, 6, 10, 0, tzinfo=UTC)
+    assert has_instant(_wire("Nov 6, 2026", "10:00am"), moment)
+    assert not has_instant(_wire("Nov 6, 2026"), moment)
+    assert not has_instant(_wire("10:00am"), moment)
+
+
+@given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))
+def test_an_amount_is_found_as_number_text_or_minor_units(amount: Decimal) -> None:
+    for leaf in (float(amount), str(amount), int(amount * 100)):
+        assert has_amount(_wire(leaf), amount)
+
+
+@given(st.tuples(*[st.integers(0, 255)] * 3))
+def test_a_colour_is_found_in_hex_or_css(rgb: tuple[int, int, int]) -> None:
+    color = Color(*rgb)
+    for leaf in (color.hex, color.hex.upper(), color.hex[1:], color.css_rgb):
+        assert has_color(_wire(leaf), color)
+    other = Color(*((c + 1) % 256 for c in rgb))
+    assert not has_color(_wire(other.hex, other.css_rgb), color)
+
+
+def test_short_codes_must_be_whole_values() -> None:
+    assert has_text(_wire("en"), "en") and has_text(_wire("en-GB"), "en")
+    assert not has_text(_wire("generic event"), "en")
+    assert has_text(_wire("EUR"), "eur") and not has_text(_wire("EURO-zone"), "EUR")
+
+
+def test_a_duration_is_found_in_seconds_minutes_or_text() -> None:
+    two_hours = timedelta(hours=2)
+    for leaf in (7200, 120, "120min", "PT2H"):
+        assert has_duration(_wire(leaf), two_hours), leaf
+    assert not has_duration(_wire(60, "1200min"), two_hours)
