@@ -52,6 +52,32 @@ def test_the_read_wins_except_for_what_it_cannot_return() -> None:
     assert partial.status is PassStatus.VOIDED
 
 
+@pytest.mark.parametrize(
+    ("written", "read", "expected"),
+    [
+        # the read's name, the write's phone and language (the read cannot return them)
+        (
+            Holder(name="Ada", phone="+44 20 7946 0018", language="en"),
+            Holder(name="Ada Lovelace"),
+            Holder(name="Ada Lovelace", phone="+44 20 7946 0018", language="en"),
+        ),
+        # what the write did not carry stays unset, even where the read has a value
+        (Holder(name="Ada"), Holder(name="Ada", phone="+1 555 0100"), Holder(name="Ada")),
+        # a read without a holder: the write's holder with its unread parts
+        (Holder(name="Ada", language="fr"), None, Holder(name="Ada", language="fr")),
+    ],
+)
+def test_a_holder_part_the_read_cannot_return_comes_from_the_write(
+    written: Holder, read: Holder | None, expected: Holder
+) -> None:
+    whole = completed_by_read(
+        WRITTEN.model_copy(update={"holder": written}),
+        READ.model_copy(update={"holder": read}),
+        unread={"holder.phone", "holder.language"},
+    )
+    assert whole.holder == expected
+
+
 @pytest.mark.parametrize("error", [NotFound("gone"), ProviderUnavailable("down")])
 def test_a_read_that_fails_leaves_the_write_answer_with_its_error_named(error: Exception) -> None:
     def failing() -> IssuedPass:

@@ -35,14 +35,25 @@ def completed_by_read(
         written: what the provider parsed from the write's answer.
         read: what a read of the same pass returned right after.
         unread: parts of a pass the read cannot return (``"fields"``, ``"balance"``,
-            ``"kind"``): taken from ``written``.
+            ``"kind"``, ``"holder.phone"``...: :data:`walletpass.behaviour.READABLE_PARTS`):
+            taken from ``written``.
 
     Returns:
         The pass as read, with the write's id, the parts the read cannot return, the write's
         ``updated_at`` where the read has none, both ``meta`` (the write's wins) and both raw
         answers (``raw = {"write": ..., "read": ...}``).
     """
-    update: dict[str, Any] = {part: getattr(written, part) for part in unread}
+    update: dict[str, Any] = {}
+    holder: dict[str, Any] = {}
+    for part in unread:
+        whole, _, attribute = part.partition(".")
+        if attribute:  # "holder.phone": one attribute of the holder
+            holder[attribute] = getattr(written.holder, attribute) if written.holder else None
+        else:
+            update[whole] = getattr(written, whole)
+    base = read.holder or written.holder
+    if holder and base is not None:
+        update["holder"] = base.model_copy(update=holder)
     update["id"] = written.id
     update["updated_at"] = read.updated_at or written.updated_at
     update["meta"] = {**read.meta, **written.meta}
