@@ -17,12 +17,15 @@ from walletpass import (
     AlreadyRedeemed,
     AuthenticationError,
     Barcode,
+    Conflict,
     Holder,
     Pass,
     PassKind,
     PassUpdate,
+    NotFound,
     ProviderUnavailable,
     ValidationError,
+    WalletPassError,
 )
 from walletpass.fake import FakeProvider
 from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
@@ -148,3 +151,43 @@ def test_gives_up_after_max_retries(server: EmulatorServer, emulator: AcmeEmulat
         with pytest.raises(ProviderUnavailable) as caught:
             wallet.get(issued.id)
     assert caught.value.status == 503 and caught.value.code == "maintenance"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "expected"),
+    [
+        (
+            502,
+            b"<html><body><h1>502 Bad Gateway</h1></body></html>",
+            "text/html",
+            ProviderUnavailable,
+        ),
+        (503, b"Service Unavailable", "text/plain", ProviderUnavailable),
+        (504, b"", "text/html", ProviderUnavailable),
+        (401, b"<html>Unauthorized</html>", "text/html", AuthenticationError),
+        (404, b"not found", "text/plain", NotFound),
+        (409, b"\xff\xfe not UTF-8", "application/octet-stream", Conflict),
+        (502, b'["a", "list"]', "application/json", ProviderUnavailable),
+        (502, b'{"error": "a string, not an object"}', "application/json", ProviderUnavailable),
+    ],
+)
+def test_an_error_body_that_is_not_acmes_is_mapped_by_its_status(
+    server: EmulatorServer,
+    emulator: AcmeEmulator,
+    status: int,
+    body: bytes,
+    content_type: str,
+    expected: type[WalletPassError],
+) -> None:
+    """A proxy or load balancer in front of Acme answers in its own format: the status decides."""
+    with walletpass.connect(
+        "acme", base_url=server.url, api_key=DEFAULT_API_KEY, max_retries=0
+    ) as wallet:
+        issued = wallet.create(SAMPLE)
+        emulator.inject(
+            Fault.respond(status, body=body, headers={"Content-Type": content_type}), times=1
+        )
+        with pytest.raises(expected) as caught:
+            wallet.get(issued.id)
+    assert type(caught.value) is expected
+    assert caught.value.status == status

@@ -18,6 +18,7 @@ from walletpass.errors import (
     AlreadyRedeemed,
     Conflict,
     FieldProblem,
+    InvalidResponse,
     PassExpired,
     ValidationError,
 )
@@ -105,8 +106,15 @@ class AcmeProvider(Provider):
         return {"Authorization": f"Bearer {self.require_api_key()}"}
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
-        """Acme errors: ``{"error": {"code", "message", "fields"?}}``."""
-        body = response.json()
+        """Acme errors: ``{"error": {"code", "message", "fields"?}}``.
+
+        Any other body (a proxy's HTML 502 page, plain text, no body at all) is read by the
+        base class, so the HTTP status alone decides the error (502 -> ``ProviderUnavailable``).
+        """
+        try:
+            body = response.json()
+        except InvalidResponse:
+            return super().parse_error(response)
         error = body.get("error") if isinstance(body, Mapping) else None
         if not isinstance(error, Mapping):
             return super().parse_error(response)
