@@ -10,12 +10,10 @@ application's terms. Providers implement the hooks.
 
 from __future__ import annotations
 
-import ipaddress
 import warnings
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any, ClassVar
-from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -28,7 +26,14 @@ from walletpass.errors import (
     WebhookError,
 )
 from walletpass.events import EventSubscription, PassEvent, PassEventType
-from walletpass.webhooks import DEFAULT_TOLERANCE, check_fresh, lower_headers, read_json
+from walletpass.urls import UrlError, parse_url
+from walletpass.webhooks import (
+    DEFAULT_TOLERANCE,
+    check_fresh,
+    check_tolerance,
+    lower_headers,
+    read_json,
+)
 
 if TYPE_CHECKING:
     from walletpass.roundtrip import TemplateMapping
@@ -40,44 +45,35 @@ class UnverifiedWebhookWarning(UserWarning):
     """Events were parsed from a delivery whose signature was not checked (``verify=False``)."""
 
 
-_LOOPBACK_NAMES = frozenset({"localhost"})
+#: What reading a payload of the wrong shape raises (a list where a mapping was documented, a
+#: missing key, a number where text was): the delivery is unreadable, not the hook broken.
+_WRONG_SHAPE = (LookupError, TypeError, ValueError, AttributeError, ArithmeticError, RecursionError)
 
 
 def check_subscription_url(url: Any) -> str:
     """``url`` if it is an HTTPS address (plain HTTP only to this machine, for tests).
 
+    Read by :func:`walletpass.urls.parse_url`, the parser walletpass connects with, so what is
+    judged loopback here is where a connection to it would go; the canonical form is returned.
+
     Raises:
-        ValidationError: (``url``) not an absolute URL, another scheme, credentials or
-            backslashes in it, or plain HTTP to a host other than loopback.
+        ValidationError: (``url``) not an absolute http(s) URL that parser accepts (no
+            credentials, backslashes, spaces or control characters), or plain HTTP to a host
+            other than loopback.
     """
-    problem = None
-    if not isinstance(url, str) or not url or len(url) > 2048:
-        problem = "must be an https:// URL"
-    elif "\\" in url or any(c.isspace() or ord(c) < 32 for c in url):
-        problem = "must not contain backslashes, spaces or control characters"
-    else:
-        parts = urlsplit(url)
-        host = parts.hostname or ""
-        if parts.username is not None or parts.password is not None:
-            problem = "must not carry credentials (user:password@)"
-        elif not host:
-            problem = "must be an absolute URL with a host"
-        elif parts.scheme == "http" and not _is_loopback(host):
-            problem = "must use https:// (plain http:// only to this machine, for tests)"
-        elif parts.scheme not in ("http", "https"):
-            problem = "must be an https:// URL"
-    if problem:
-        raise ValidationError.from_problems([FieldProblem("url", problem)])
-    return str(url)
-
-
-def _is_loopback(host: str) -> bool:
-    if host.lower() in _LOOPBACK_NAMES:
-        return True
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+        endpoint = parse_url(url)
+    except UrlError as exc:
+        raise ValidationError.from_problems([FieldProblem("url", str(exc))]) from None
+    if endpoint.scheme == "http" and not endpoint.is_loopback:
+        raise ValidationError.from_problems(
+            [
+                FieldProblem(
+                    "url", "must use https:// (plain http:// only to this machine, for tests)"
+                )
+            ]
+        )
+    return endpoint.url
 
 
 def _event_types(events: Iterable[PassEventType | str] | None) -> tuple[PassEventType, ...]:
@@ -139,63 +135,68 @@ class EventOperations:
             verify: ``False`` skips the signature check, with an ``UnverifiedWebhookWarning``
                 and ``PassEvent.verified`` false: only for vendors or set-ups that cannot sign.
             tolerance: the replay window in seconds, checked against the payload's timestamp
-                (``None``: no freshness check).
+                (``None``: no freshness check; at most a year).
 
         Returns:
-            One ``PassEvent`` per vendor event, in delivery order, in the application's terms.
+            One ``PassEvent`` per vendor event, in delivery order, in the application's terms;
+            each ``pass_id`` passes the same check as an id given to ``get()``.
 
         Raises:
             UnsupportedOperation: the provider's vendor has no webhooks.
-            WebhookError: a missing or wrong signature, a stale delivery, an unreadable body,
-                or a vendor whose signing scheme is unpublished while ``verify`` is true
-                (``reason`` says which); nothing else escapes.
+            ValidationError: (``tolerance``) not a finite number of seconds above 0 and at most
+                a year: the caller's mistake, raised before the delivery is looked at.
+            WebhookError: a missing or wrong signature, a stale delivery, an unreadable body
+                (including a pass id walletpass's API would refuse), or a vendor whose signing
+                scheme is unpublished while ``verify`` is true (``reason`` says which); nothing
+                else comes from the delivery.
         """
         with self._guard("parse_events"):
             self.require(Capability.EVENTS_RECEIVE)
-        try:
-            if tolerance is not None and (
-                isinstance(tolerance, bool)
-                or not isinstance(tolerance, int | float)
-                or not tolerance > 0
-            ):
-                raise WebhookError("tolerance must be a positive number of seconds")
-            lowered = lower_headers(headers)
-            raw_body = bytes(body) if isinstance(body, bytes | bytearray | memoryview) else body
-            if not isinstance(raw_body, bytes):
-                raise WebhookError("the delivery body must be the raw bytes received")
-            if verify:
-                self.verify_event_delivery(lowered, raw_body, secret)
-            else:
-                warnings.warn(
-                    f"{self.name} events parsed without verifying the delivery's signature",
-                    UnverifiedWebhookWarning,
-                    stacklevel=2,
-                )
-            payload = read_json(raw_body)
-            events = self.events_from_delivery(lowered, payload)
-            if verify:
-                for event in events:
-                    check_fresh(event.occurred_at, tolerance=tolerance)
-            return [self._event_in_app_terms(e, verified=verify) for e in events]
-        except WebhookError as exc:
-            exc.with_context(provider=self.name, operation="parse_events")
-            raise
-        except (WalletPassError, KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise WebhookError(
-                f"{self.name} delivery not understood: {type(exc).__name__}",
-                reason="unreadable",
-                provider=self.name,
-                operation="parse_events",
-            ) from None
-        except RecursionError:
-            raise WebhookError(
-                f"{self.name} delivery nested too deeply",
-                reason="unreadable",
-                provider=self.name,
-                operation="parse_events",
-            ) from None
+            window = check_tolerance(tolerance)
+            try:
+                return self._parse_delivery(headers, body, secret, verify=verify, window=window)
+            except WebhookError:
+                raise
+            except (WalletPassError, *_WRONG_SHAPE) as exc:
+                # What a payload of the wrong shape raises in a hook that reads it as documented.
+                raise WebhookError(
+                    f"{self.name} delivery not understood: {type(exc).__name__}",
+                    reason="unreadable",
+                ) from None
+
+    def _parse_delivery(
+        self, headers: Any, body: Any, secret: Any, *, verify: bool, window: float | None
+    ) -> list[PassEvent]:
+        lowered = lower_headers(headers)
+        raw_body = bytes(body) if isinstance(body, bytes | bytearray | memoryview) else body
+        if not isinstance(raw_body, bytes):
+            raise WebhookError("the delivery body must be the raw bytes received")
+        if verify:
+            self.verify_event_delivery(lowered, raw_body, secret)
+        else:
+            warnings.warn(
+                f"{self.name} events parsed without verifying the delivery's signature",
+                UnverifiedWebhookWarning,
+                stacklevel=4,
+            )
+        payload = read_json(raw_body)
+        events = self.events_from_delivery(lowered, payload)
+        if verify:
+            for event in events:
+                check_fresh(event.occurred_at, tolerance=window)
+        return [self._event_in_app_terms(e, verified=verify) for e in events]
 
     def _event_in_app_terms(self, event: PassEvent, *, verified: bool) -> PassEvent:
+        if event.pass_id is not None:
+            try:
+                self._check_id(event.pass_id)
+            except ValidationError:
+                # The event promises an id the API accepts: one it would refuse is no pass of
+                # this account, whoever signed it.
+                raise WebhookError(
+                    f"{self.name} delivery names a pass id walletpass's API would refuse",
+                    reason="unreadable",
+                ) from None
         update: dict[str, Any] = {"verified": verified}
         mapping = self.mapping_for_vendor_template(event.template)
         if mapping.logical is not None:

@@ -4,7 +4,9 @@ Both do the same four things, in the framework-agnostic way every Python web sta
 read the body (refusing more than :data:`walletpass.webhooks.MAX_WEBHOOK_BYTES`), call
 ``provider.parse_events`` with the subscription's secret, call ``handler`` with the events, and
 answer. A delivery that fails verification is answered 403 (400 for an unreadable one) and
-logged by reason only — never the secret, the signature or the body.
+logged by reason only — never the secret, the signature or the body. A handler that raises, or a
+secret function that fails, is answered 500 (so a vendor that retries delivers again) and logged
+with its traceback, which is your code's.
 
 Flask / Django (WSGI)::
 
@@ -27,7 +29,7 @@ from pydantic import SecretStr
 
 from walletpass.errors import WebhookError
 from walletpass.events import PassEvent
-from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES
+from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES, check_tolerance
 
 if TYPE_CHECKING:
     from walletpass.provider import Provider
@@ -50,6 +52,7 @@ def _answer(status: int, reason: str | None = None) -> tuple[str, bytes]:
         403: "403 Forbidden",
         405: "405 Method Not Allowed",
         413: "413 Content Too Large",
+        500: "500 Internal Server Error",
     }
     body = {"status": "ok"} if status == 200 else {"error": reason or "refused"}
     return phrases[status], json.dumps(body).encode()
@@ -67,13 +70,23 @@ def _receive(
 ) -> tuple[int, list[PassEvent], str | None]:
     try:
         key = secret() if callable(secret) else secret
-        events = provider.parse_events(dict(headers), body, secret=key, tolerance=tolerance)
+    except Exception:
+        logger.exception("the %s webhook secret function failed", provider.name)
+        return 500, [], "no secret"
+    try:
+        # The header pairs as received: a repeated header stays visible to the verification.
+        events = provider.parse_events(list(headers), body, secret=key, tolerance=tolerance)
     except WebhookError as exc:
         logger.warning(
             "refused a %s webhook delivery: %s", provider.name, exc.reason
         )  # the reason only: never the body, the signature or the secret
         return _status_for(exc), [], exc.reason
     return 200, events, None
+
+
+def _handler_failed(provider: Provider) -> tuple[int, str]:
+    logger.exception("the %s webhook handler raised: answered 500", provider.name)
+    return 500, "handler failed"
 
 
 def wsgi_receiver(
@@ -89,23 +102,25 @@ def wsgi_receiver(
     (so a rotation needs no restart).
 
     ``handler(events)`` runs before the answer is sent; if it raises, the delivery is answered
-    500 so the vendor retries it (where it retries). Returns the WSGI callable.
+    500 so the vendor retries it (where it retries). A body sent without ``Content-Length``
+    (chunked) is read where the server marks its end (``wsgi.input_terminated``), still at most
+    :data:`~walletpass.webhooks.MAX_WEBHOOK_BYTES`. Returns the WSGI callable.
+
+    Raises:
+        ValidationError: (``tolerance``) not a number of seconds above 0 and at most a year.
     """
+    tolerance = check_tolerance(tolerance)
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
             status, body = _answer(405, "POST only")
             start_response(status, [("Content-Type", "application/json"), ("Allow", "POST")])
             return [body]
-        try:
-            length = int(environ.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = -1
-        if length < 0 or length > MAX_WEBHOOK_BYTES:
+        raw = _wsgi_body(environ)
+        if raw is None:
             status, body = _answer(413, "too large")
             start_response(status, [("Content-Type", "application/json")])
             return [body]
-        raw = environ["wsgi.input"].read(length) if length else b""
         headers = [
             (key[5:].replace("_", "-").lower(), str(value))
             for key, value in environ.items()
@@ -115,12 +130,31 @@ def wsgi_receiver(
             headers.append(("content-type", str(environ["CONTENT_TYPE"])))
         code, events, reason = _receive(provider, headers, raw, secret, tolerance)
         if code == 200:
-            handler(events)
+            try:
+                handler(events)
+            except Exception:
+                code, reason = _handler_failed(provider)
         status, body = _answer(code, reason)
         start_response(status, [("Content-Type", "application/json")])
         return [body]
 
     return app
+
+
+def _wsgi_body(environ: dict[str, Any]) -> bytes | None:
+    """The request body, ``None`` if it is (or claims to be) larger than the cap."""
+    stream = environ.get("wsgi.input")
+    text = str(environ.get("CONTENT_LENGTH") or "").strip()
+    if not text:
+        # No length: only a server that marks the end of the input (chunked bodies) can be
+        # read to its end; otherwise reading could wait for bytes that never come.
+        if stream is None or not environ.get("wsgi.input_terminated"):
+            return b""
+        raw = bytes(stream.read(MAX_WEBHOOK_BYTES + 1))
+        return None if len(raw) > MAX_WEBHOOK_BYTES else raw
+    if not (text.isascii() and text.isdigit()) or len(text) > 12 or int(text) > MAX_WEBHOOK_BYTES:
+        return None  # a length that is not a plain number is refused like an oversized one
+    return bytes(stream.read(int(text))) if stream is not None and int(text) else b""
 
 
 def asgi_receiver(
@@ -132,8 +166,13 @@ def asgi_receiver(
 ) -> Callable[..., Awaitable[None]]:
     """An ASGI app receiving ``provider``'s webhook deliveries (``handler`` may be async).
 
-    Verification is CPU-only (an HMAC over a small body), so it runs on the event loop.
+    Verification is CPU-only (an HMAC over a small body), so it runs on the event loop. A
+    handler that raises is answered 500.
+
+    Raises:
+        ValidationError: (``tolerance``) not a number of seconds above 0 and at most a year.
     """
+    tolerance = check_tolerance(tolerance)
 
     async def app(
         scope: dict[str, Any],
@@ -173,9 +212,12 @@ def asgi_receiver(
         ]
         code, events, reason = _receive(provider, headers, b"".join(chunks), secret, tolerance)
         if code == 200:
-            outcome = handler(events)
-            if inspect.isawaitable(outcome):
-                await outcome
+            try:
+                outcome = handler(events)
+                if inspect.isawaitable(outcome):
+                    await outcome
+            except Exception:
+                code, reason = _handler_failed(provider)
         await _send(send, code, reason)
 
     return app

@@ -21,15 +21,20 @@ from typing import Any
 from dateutil.parser import isoparse
 from pydantic import SecretStr
 
-from walletpass.errors import WebhookError, WebhookVerificationError
+from walletpass.errors import FieldProblem, ValidationError, WebhookError, WebhookVerificationError
 
 __all__ = [
     "DEFAULT_TOLERANCE",
+    "MAX_TOLERANCE",
     "MAX_WEBHOOK_BYTES",
     "check_fresh",
+    "check_tolerance",
     "header",
     "hmac_sha256",
     "lower_headers",
+    "payload_list",
+    "payload_object",
+    "payload_text",
     "read_json",
     "secret_bytes",
     "timestamp",
@@ -40,12 +45,21 @@ __all__ = [
 #: either direction) is refused as stale. Seconds; configurable per call.
 DEFAULT_TOLERANCE = 300.0
 
+#: The widest replay window accepted (a year, in seconds): a wider one rules out no replay that
+#: matters, so turn the check off explicitly (``tolerance=None``) instead.
+MAX_TOLERANCE = 365 * 24 * 3600.0
+
 #: Deliveries larger than this are refused unread (a pass event is a few kilobytes).
 MAX_WEBHOOK_BYTES = 1 << 20
 
 
 def lower_headers(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, str]:
     """Header names lower-cased (HTTP names are case-insensitive); values as text.
+
+    A name given more than once (in any case) keeps every value, joined with ``", "`` in the
+    order received, as HTTP combines repeated fields (RFC 9110 §5.3): a signature header sent
+    twice is then one value that matches no signature, whichever copy came first, instead of
+    whichever copy a dict happened to keep.
 
     Raises:
         WebhookError: headers that are not name/value text pairs.
@@ -57,7 +71,8 @@ def lower_headers(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dic
             text = value.decode("latin-1") if isinstance(value, bytes) else value
             if not isinstance(name, str) or not isinstance(text, str):
                 raise TypeError("header names and values must be text")
-            result[name.lower()] = text
+            key = name.lower()
+            result[key] = f"{result[key]}, {text}" if key in result else text
         return result
     except (TypeError, ValueError, AttributeError) as exc:
         raise WebhookError(f"unreadable headers: {exc}", reason="unreadable") from None
@@ -165,6 +180,32 @@ def read_json(body: bytes | str | bytearray) -> Any:
         ) from None
 
 
+def check_tolerance(tolerance: Any) -> float | None:
+    """``tolerance`` as a replay window in seconds, or ``None`` (no freshness check).
+
+    Raises:
+        ValidationError: (``tolerance``) not a number, not finite, not above zero, or more than
+            :data:`MAX_TOLERANCE` (a window that wide protects nothing: pass ``None``).
+    """
+    if tolerance is None:
+        return None
+    if (
+        isinstance(tolerance, bool)
+        or not isinstance(tolerance, int | float)
+        or not 0 < tolerance <= MAX_TOLERANCE  # also false for NaN; no float() of a huge int
+    ):
+        raise ValidationError.from_problems(
+            [
+                FieldProblem(
+                    "tolerance",
+                    f"must be a number of seconds above 0 and at most {MAX_TOLERANCE:.0f} "
+                    "(None turns the replay check off)",
+                )
+            ]
+        )
+    return float(tolerance)
+
+
 def check_fresh(
     occurred_at: datetime | None,
     *,
@@ -176,21 +217,23 @@ def check_fresh(
     ``tolerance`` is in seconds; ``None`` turns the check off (document why where you do).
 
     Raises:
+        ValidationError: a ``tolerance`` :func:`check_tolerance` refuses.
         WebhookVerificationError: (``stale``) no timestamp to check, or one too far from now.
     """
-    if tolerance is None:
+    window = check_tolerance(tolerance)
+    if window is None:
         return
     if occurred_at is None:
         raise WebhookVerificationError(
-            "the delivery carries no timestamp, so a replay cannot be ruled out",
+            "the delivery carries no readable timestamp, so a replay cannot be ruled out",
             reason="stale",
         )
     current = (now or (lambda: datetime.now(UTC)))()
     drift = abs(current - occurred_at)
-    if drift > timedelta(seconds=tolerance):
+    if drift > timedelta(seconds=window):
         raise WebhookVerificationError(
-            f"the delivery is {drift.total_seconds():.0f} s away from now, outside the "
-            f"{tolerance:.0f} s replay window: a replayed or delayed delivery",
+            f"the delivery is {drift.total_seconds():.1f} s away from now, outside the "
+            f"{window:g} s replay window: a replayed or delayed delivery",
             reason="stale",
         )
 
@@ -208,3 +251,77 @@ def timestamp(value: Any) -> datetime | None:
     except (ValueError, OverflowError, TypeError):
         return None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+# -- reading a verified payload: its documented shape or a clear refusal ----------------------
+
+
+def payload_object(value: Any, where: str, *, required: bool = False) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object; ``{}`` for an absent (``None``) optional one.
+
+    ``where`` names the member in the vendor's terms (``data.relationships``) for the message.
+
+    Raises:
+        WebhookError: (``unreadable``) another JSON type, or absent when ``required``.
+    """
+    if value is None and not required:
+        return {}
+    if not isinstance(value, Mapping):
+        raise WebhookError(
+            f"the delivery's {where} must be an object, not {_json_type(value)}",
+            reason="unreadable",
+        )
+    return value
+
+
+def payload_list(value: Any, where: str) -> list[Any]:
+    """``value`` if it is a JSON array; ``[]`` for an absent (``None``) one.
+
+    Raises:
+        WebhookError: (``unreadable``) another JSON type.
+    """
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise WebhookError(
+            f"the delivery's {where} must be an array, not {_json_type(value)}",
+            reason="unreadable",
+        )
+    return value
+
+
+def payload_text(value: Any, where: str, *, required: bool = False) -> str | None:
+    """``value`` if it is non-empty text; ``None`` for an absent, null or empty optional one.
+
+    A number where the vendor documents text (an id as ``12``) is refused, not converted: the
+    payload is then not the documented one, and a guess at what it meant could name another pass.
+
+    Raises:
+        WebhookError: (``unreadable``) another JSON type, or absent/empty when ``required``.
+    """
+    if value is None or value == "":
+        if required:
+            raise WebhookError(f"the delivery has no {where}", reason="unreadable")
+        return None
+    if not isinstance(value, str):
+        raise WebhookError(
+            f"the delivery's {where} must be text, not {_json_type(value)}",
+            reason="unreadable",
+        )
+    return value
+
+
+def _json_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "text"
+    if isinstance(value, list):
+        return "an array"
+    if isinstance(value, Mapping):
+        return "an object"
+    return type(value).__name__

@@ -2,36 +2,33 @@
 
 An emulator with a registered subscription hands each event to a :class:`WebhookSender`, which
 POSTs it from a background thread, in order, to the subscription's URL. Only loopback addresses
-are ever contacted (tests run receivers on 127.0.0.1; anything else is refused when the
-subscription is made). Each attempt is recorded in :attr:`WebhookSender.deliveries` so tests can
-assert what was sent, and :meth:`WebhookSender.wait` lets a test wait for the queue to drain.
+are ever contacted (tests run receivers on 127.0.0.1): a delivery to any other address is
+recorded as not sent (``Delivery.error``), as a vendor's delivery to an unreachable receiver
+fails, without failing the API call that caused the event. Each attempt is recorded in
+:attr:`WebhookSender.deliveries` so tests can assert what was sent, and
+:meth:`WebhookSender.wait` lets a test wait for the queue to drain.
 """
 
 from __future__ import annotations
 
-import ipaddress
 import queue
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 import requests
+
+from walletpass.urls import UrlError, parse_url
 
 __all__ = ["Delivery", "WebhookSender", "is_loopback_url"]
 
 
 def is_loopback_url(url: str) -> bool:
-    """Whether ``url`` is an http(s) URL whose host is this machine."""
-    parts = urlsplit(url)
-    host = parts.hostname or ""
-    if parts.scheme not in ("http", "https") or "\\" in url or parts.username is not None:
-        return False
-    if host == "localhost":
-        return True
+    """Whether ``url`` is an http(s) URL whose host is this machine, as
+    :func:`walletpass.urls.parse_url` (the parser walletpass connects with) reads it."""
     try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
+        return parse_url(url).is_loopback
+    except UrlError:
         return False
 
 
@@ -73,12 +70,27 @@ class WebhookSender:
     on_delivered: Callable[[Delivery], None] | None = None
 
     def send(self, url: str, body: bytes, headers: Mapping[str, str], *, attempts: int = 1) -> None:
-        """Queue one delivery (never blocks on the receiver)."""
-        if not is_loopback_url(url):
-            raise ValueError(f"emulators deliver webhooks to this machine only, not {url!r}")
+        """Queue one delivery (never blocks on the receiver, never raises).
+
+        ``url`` is connected to in the form :func:`walletpass.urls.parse_url` reads it; a URL
+        that is not loopback is never contacted: the delivery is recorded with an ``error``.
+        """
+        try:
+            endpoint = parse_url(url)
+        except UrlError:
+            endpoint = None
+        if endpoint is None or not endpoint.is_loopback:
+            refused = Delivery(
+                url, body, dict(headers), error="not sent: emulators deliver to this machine only"
+            )
+            with self._lock:
+                self.deliveries.append(refused)
+            if self.on_delivered is not None:
+                self.on_delivered(refused)
+            return
         with self._idle:
             self._pending += 1
-        self._queue.put(_Job(url, body, dict(headers), max(1, attempts)))
+        self._queue.put(_Job(endpoint.url, body, dict(headers), max(1, attempts)))
         with self._lock:
             if self._thread is None:
                 self._thread = threading.Thread(

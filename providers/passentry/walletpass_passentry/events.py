@@ -29,7 +29,14 @@ from pydantic import SecretStr
 from walletpass import Provider, UnsupportedOperation, VendorRequest, VendorResponse
 from walletpass.events import EventSubscription, PassEvent, PassEventType
 from walletpass.retry import Safety
-from walletpass.webhooks import header, timestamp, verify_hmac_sha256
+from walletpass.webhooks import (
+    header,
+    payload_list,
+    payload_object,
+    payload_text,
+    timestamp,
+    verify_hmac_sha256,
+)
 
 __all__ = ["EVENT_NAMES", "SIGNATURE_HEADER", "PassEntryEvents"]
 
@@ -77,46 +84,54 @@ class PassEntryEvents(Provider):
         )
 
     def events_from_delivery(self, headers: Mapping[str, str], payload: Any) -> list[PassEvent]:
-        data = payload["data"]
-        attributes = data["attributes"]
-        name = attributes["webhookType"]
-        if not isinstance(name, str):
-            raise TypeError("webhookType must be text")
-        relationships = data.get("relationships") or {}
-        linked = (relationships.get("pass") or {}).get("data") or {}
-        pass_id = linked.get("id") if isinstance(linked, Mapping) else None
-        included = payload.get("included") or []
+        document = payload_object(payload, "body", required=True)
+        data = payload_object(document.get("data"), "data", required=True)
+        attributes = payload_object(data.get("attributes"), "data.attributes", required=True)
+        name = payload_text(attributes.get("webhookType"), "webhookType", required=True)
+        assert name is not None  # required
+        # Every documented event is about one pass (Webhooks guide): without it the event says
+        # nothing an application can act on. An event name PassEntry adds later may have none.
+        link = payload_object(
+            payload_object(data.get("relationships"), "data.relationships").get("pass"),
+            "data.relationships.pass",
+        )
+        pass_id = payload_text(
+            payload_object(link.get("data"), "data.relationships.pass.data").get("id"),
+            "pass id (data.relationships.pass.data.id)",
+            required=name in EVENT_NAMES,
+        )
+        included = [
+            payload_object(item, f"included[{i}]", required=True)
+            for i, item in enumerate(payload_list(document.get("included"), "included"))
+        ]
         resource = next(
             (
                 item
                 for item in included
-                if isinstance(item, Mapping)
-                and item.get("type") == "pass"
-                and (pass_id is None or item.get("id") == pass_id)
+                if item.get("type") == "pass" and (pass_id is None or item.get("id") == pass_id)
             ),
-            None,
+            {},
         )
-        pass_attributes = (resource or {}).get("attributes") or {}
-        ext_id = pass_attributes.get("extId")
-        template = pass_attributes.get("passTemplateUuid")
+        pass_attributes = payload_object(resource.get("attributes"), "included pass attributes")
         meta: dict[str, Any] = {}
-        if isinstance(pass_attributes.get("status"), str):
-            meta["vendor_status"] = pass_attributes["status"]
+        status = payload_text(pass_attributes.get("status"), "included pass status")
+        if status is not None:
+            meta["vendor_status"] = status
         for rel in ("scan", "reader"):
-            related = next(
-                (i for i in included if isinstance(i, Mapping) and i.get("type") == rel), None
-            )
+            related = next((i for i in included if i.get("type") == rel), None)
             if related is not None:
-                meta[rel] = related.get("attributes")
+                meta[rel] = dict(payload_object(related.get("attributes"), f"included {rel}"))
         return [
             PassEvent(
                 type=EVENT_NAMES.get(name, PassEventType.OTHER),
                 provider=self.name,
-                pass_id=str(pass_id) if pass_id is not None else None,
-                external_id=ext_id if isinstance(ext_id, str) and ext_id else None,
-                template=template if isinstance(template, str) else None,
+                pass_id=pass_id,
+                external_id=payload_text(pass_attributes.get("extId"), "included pass extId"),
+                template=payload_text(
+                    pass_attributes.get("passTemplateUuid"), "included pass passTemplateUuid"
+                ),
                 occurred_at=timestamp(attributes.get("timeStamp")),
-                event_id=str(data["id"]) if data.get("id") is not None else None,
+                event_id=payload_text(data.get("id"), "data.id"),
                 vendor_event=name,
                 meta=meta,
                 raw=payload,
