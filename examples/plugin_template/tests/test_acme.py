@@ -19,10 +19,10 @@ from walletpass import (
     Barcode,
     Conflict,
     Holder,
+    NotFound,
     Pass,
     PassKind,
     PassUpdate,
-    NotFound,
     ProviderUnavailable,
     ValidationError,
     WalletPassError,
@@ -154,7 +154,7 @@ def test_gives_up_after_max_retries(server: EmulatorServer, emulator: AcmeEmulat
 
 
 @pytest.mark.parametrize(
-    ("status", "body", "content_type", "expected"),
+    "answer",
     [
         (
             502,
@@ -174,12 +174,10 @@ def test_gives_up_after_max_retries(server: EmulatorServer, emulator: AcmeEmulat
 def test_an_error_body_that_is_not_acmes_is_mapped_by_its_status(
     server: EmulatorServer,
     emulator: AcmeEmulator,
-    status: int,
-    body: bytes,
-    content_type: str,
-    expected: type[WalletPassError],
+    answer: tuple[int, bytes, str, type[WalletPassError]],
 ) -> None:
     """A proxy or load balancer in front of Acme answers in its own format: the status decides."""
+    status, body, content_type, expected = answer
     with walletpass.connect(
         "acme", base_url=server.url, api_key=DEFAULT_API_KEY, max_retries=0
     ) as wallet:
