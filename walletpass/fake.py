@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
+from types import MethodType
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -376,10 +377,19 @@ class FakeProvider(Provider):
             vars(self)[name] = getattr(vendor, name)
         if self._vendor is not None:
             vars(self)["default_attribute_fields"] = self._vendor.default_attribute_fields
-        # Events stay the fake's own: it delivers them in-process, never over HTTP.
+        # Receiving is the vendor's: the profile verifies and reads a delivery with the vendor's
+        # own hooks and declaration, so an application tests its webhook endpoint against the
+        # fake and meets the vendor's refusals. Subscribing stays the fake's (in-process
+        # handlers, never HTTP).
+        subscribe = Capability.EVENTS_SUBSCRIBE.value
         vars(self)["capabilities"] = Capabilities(
-            {**{k: vendor.capabilities[k] for k in vendor.capabilities}, **_EVENTS}
+            {
+                **{k: vendor.capabilities[k] for k in vendor.capabilities},
+                subscribe: _EVENTS[subscribe],
+            }
         )
+        for hook in ("verify_event_delivery", "events_from_delivery"):
+            vars(self)[hook] = MethodType(getattr(vendor, hook), self)
 
     @property
     def label(self) -> str:

@@ -1,0 +1,220 @@
+"""A vendor profile receives webhooks as its vendor does: the same verification, the same
+refusals and the same ``PassEvent``s (the provider's name aside), since applications test their
+webhook endpoint against ``connect("fake", profile=...)``. A profile whose vendor cannot receive
+refuses exactly as that vendor does."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+import walletpass
+from walletpass import PassEventType, Provider, WalletPassError, WebhookError
+from walletpass.capabilities import Capability
+from walletpass.receivers import wsgi_receiver
+from walletpass.registry import load_provider_class
+from walletpass.testing.emulator import EmulatorServer
+
+SECRET = "whsec-profile"
+TEMPLATE = "19cb334f9696e64e10e7759f"
+#: An id of the fake's form, which PassEntry accepts too (a UUID or extId is opaque to it).
+PASS_ID = "fp_0123456789abcdef"
+TEMPLATES = {"tasting": {"id": TEMPLATE}}
+
+
+@pytest.fixture
+def pair() -> Iterator[tuple[Provider, Provider]]:
+    vendor = walletpass.connect(
+        "passentry",
+        api_key="k" * 24,
+        base_url="http://127.0.0.1:9",
+        templates=TEMPLATES,
+    )
+    profile = walletpass.connect("fake", profile="passentry", templates=TEMPLATES)
+    yield vendor, profile
+    vendor.close()
+    profile.close()
+
+
+def _payload(kind: str = "passScanned", when: datetime | None = None) -> dict[str, Any]:
+    return {
+        "data": {
+            "id": "0196-evt",
+            "type": "webhook",
+            "attributes": {
+                "timeStamp": (when or datetime.now(UTC)).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                "webhookType": kind,
+            },
+            "relationships": {"pass": {"data": {"id": PASS_ID, "type": "pass"}}},
+        },
+        "included": [
+            {
+                "id": PASS_ID,
+                "type": "pass",
+                "attributes": {"extId": "T-1", "passTemplateUuid": TEMPLATE, "status": "active"},
+            },
+            {"id": "s-1", "type": "scan", "attributes": {"status": "successful"}},
+            {"id": "r-1", "type": "reader", "attributes": {"name": "door-1"}},
+        ],
+    }
+
+
+def _delivery(
+    payload: Any = None, secret: str = SECRET, encode: Callable[[bytes], str] | None = None
+) -> tuple[dict[str, str], bytes]:
+    body = json.dumps(_payload() if payload is None else payload).encode()
+    digest = hmac.new(secret.encode(), body, hashlib.sha256).digest()
+    return {"X-Webhook-Signature": (encode or bytes.hex)(digest)}, body
+
+
+def _outcome(provider: Provider, headers: Any, body: bytes, **options: Any) -> Any:
+    try:
+        events = provider.parse_events(headers, body, **options)
+    except WalletPassError as exc:
+        message = str(exc).replace(provider.label, "<provider>").replace(provider.name, "<p>")
+        return (type(exc).__name__, getattr(exc, "reason", None), message)
+    return [e.model_dump(exclude={"provider"}) for e in events]
+
+
+def _tampered() -> tuple[dict[str, str], bytes]:
+    headers, body = _delivery()
+    return headers, body.replace(b"T-1", b"T-2")
+
+
+def _stale(offset: timedelta) -> Callable[[], tuple[dict[str, str], bytes]]:
+    return lambda: _delivery(_payload(when=datetime.now(UTC) + offset))
+
+
+CASES: dict[str, Callable[[], tuple[Any, bytes]]] = {
+    "valid (hex)": _delivery,
+    "valid (base64)": lambda: _delivery(encode=lambda d: base64.b64encode(d).decode()),
+    "valid, other event": lambda: _delivery(_payload("passRemoved")),
+    "unknown event name": lambda: _delivery(_payload("passExploded")),
+    "tampered body": _tampered,
+    "wrong secret": lambda: _delivery(secret="guessed"),
+    "missing signature": lambda: ({}, _delivery()[1]),
+    "empty signature": lambda: ({"X-Webhook-Signature": " "}, _delivery()[1]),
+    "signature not hex": lambda: ({"X-Webhook-Signature": "zz" * 32}, _delivery()[1]),
+    "repeated signature": lambda: (
+        [("X-Webhook-Signature", _delivery()[0]["X-Webhook-Signature"])] * 2,
+        _delivery()[1],
+    ),
+    "stale": _stale(timedelta(minutes=-6)),
+    "from the future": _stale(timedelta(minutes=6)),
+    "no timestamp": lambda: _delivery(
+        {**_payload(), "data": {**_payload()["data"], "attributes": {"webhookType": "passScanned"}}}
+    ),
+    "not JSON": lambda: _signed_raw(b"{not json"),
+    "not UTF-8": lambda: _signed_raw(b'{"a": "\xff"}'),
+    "too large": lambda: _signed_raw(b" " * (1 << 20) + b"{}"),
+    "an array": lambda: _delivery([_payload()]),
+    "pass id a number": lambda: _delivery(
+        {
+            **_payload(),
+            "data": {**_payload()["data"], "relationships": {"pass": {"data": {"id": 7}}}},
+        }
+    ),
+}
+
+
+def _signed_raw(body: bytes) -> tuple[dict[str, str], bytes]:
+    return {
+        "X-Webhook-Signature": hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
+    }, body
+
+
+@pytest.mark.parametrize("case", CASES.values(), ids=CASES.keys())
+def test_the_passentry_profile_verifies_and_refuses_as_passentry_does(
+    pair: tuple[Provider, Provider], case: Callable[[], tuple[Any, bytes]]
+) -> None:
+    vendor, profile = pair
+    headers, body = case()
+    seen = _outcome(vendor, headers, body, secret=SECRET)
+    assert _outcome(profile, headers, body, secret=SECRET) == seen
+    # A wider window, or none, changes both alike.
+    assert _outcome(profile, headers, body, secret=SECRET, tolerance=None) == _outcome(
+        vendor, headers, body, secret=SECRET, tolerance=None
+    )
+
+
+def test_the_profile_hands_the_application_the_vendors_events(
+    pair: tuple[Provider, Provider],
+) -> None:
+    _, profile = pair
+    [event] = profile.parse_events(*_delivery(), secret=SECRET)
+    assert (event.type, event.pass_id, event.external_id, event.template) == (
+        PassEventType.SCANNED,
+        PASS_ID,
+        "T-1",
+        "tasting",  # logical, as configured
+    )
+    assert event.meta["reader"] == {"name": "door-1"} and event.verified
+    assert event.provider == "fake"
+    with pytest.warns(UserWarning, match="without verifying"):
+        [unverified] = profile.parse_events({}, _delivery()[1], verify=False)
+    assert not unverified.verified
+
+
+def test_an_application_endpoint_tested_against_the_profile(
+    pair: tuple[Provider, Provider],
+) -> None:
+    """What an application's own test does: mount its receiver on the profile, post a
+    PassEntry-shaped delivery, see its handler get the event; a forged one is answered 403."""
+    import requests
+
+    _, profile = pair
+    got: list[Any] = []
+    with EmulatorServer(wsgi_receiver(profile, secret=SECRET, handler=got.extend)) as server:
+        headers, body = _delivery(_payload("passInstalled"))
+        assert requests.post(server.url, data=body, headers=headers, timeout=5).status_code == 200
+        forged, body = _delivery(secret="guessed")
+        assert requests.post(server.url, data=body, headers=forged, timeout=5).status_code == 403
+    assert [e.type for e in got] == [PassEventType.INSTALLED]
+
+
+@pytest.mark.parametrize(
+    "vendor",
+    [
+        name
+        for name in walletpass.available_providers()
+        if name != "fake"
+        and not load_provider_class(name).capabilities.supports(Capability.EVENTS_RECEIVE)
+    ],
+)
+@pytest.mark.parametrize("verify", [True, False])
+def test_a_profile_whose_vendor_cannot_receive_refuses_as_the_vendor_does(
+    vendor: str, verify: bool
+) -> None:
+    real = walletpass.connect(vendor, api_key="k" * 24, base_url="http://127.0.0.1:9")
+    profile = walletpass.connect("fake", profile=vendor)
+    headers, body = _delivery()
+    try:
+        seen = _outcome(real, headers, body, secret=SECRET, verify=verify)
+        assert seen[0] == "UnsupportedOperation"
+        assert _outcome(profile, headers, body, secret=SECRET, verify=verify) == seen
+    finally:
+        real.close()
+        profile.close()
+
+
+def test_livepasses_profile_names_the_unpublished_signing_scheme() -> None:
+    profile = walletpass.connect("fake", profile="livepasses")
+    with pytest.raises(WalletPassError, match="publishes neither how deliveries are signed"):
+        profile.parse_events({"X-Signature": "x"}, b"{}", secret="s")
+    profile.close()
+
+
+def test_a_profile_leaves_the_fake_itself_unchanged() -> None:
+    fake = walletpass.connect("fake")
+    with pytest.raises(WalletPassError, match="add_event_handler"):
+        fake.parse_events(*_delivery(), secret=SECRET)
+    fake.close()
+    with pytest.raises(WebhookError):
+        walletpass.connect("fake", profile="passentry").parse_events({}, b"{}", secret=SECRET)
