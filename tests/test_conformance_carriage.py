@@ -19,7 +19,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from walletpass import Holder, Pass
-from walletpass.capabilities import Capabilities, Capability, native, none
+from walletpass.capabilities import Capabilities, Capability, Declaration, native, none
 from walletpass.model import Color, IssuedPass
 from walletpass.provider import Provider
 from walletpass.retry import Safety
@@ -39,7 +39,7 @@ from walletpass.transport import VendorRequest, VendorResponse
 
 _IDS = itertools.count(1)
 
-_DECLARED = {
+_DECLARED: dict[str, Declaration] = {
     Capability.CREATE: native("POST /v1/passes"),
     Capability.KIND_GENERIC: native("every pass"),
     Capability.GET: none("no read: keep the id"),

@@ -69,6 +69,12 @@ EXPECTED: dict[str, list[str]] = {
         "[passentry] spend 5    refused by the vendor: BusinessRuleError",
         "[pass2u] spend 5    refused before sending: UnsupportedFeature (balance)",
     ],
+    "minimal_plugin.py": [
+        "issued st_1 (issued); Stamp received {'template': 'coffee', 'holder': 'Ada Lovelace', "
+        "'fields': {'stamps': '3'}}",
+        "get refused before sending: [stamp.get] stamp does not support get: Stamp has no read",
+        "requests sent: 1",
+    ],
 }
 
 
