@@ -198,6 +198,15 @@ class ValidationError(WalletPassError, ValueError):
         )
         return cls(f"invalid input: {listed}", problems=problems, **kwargs)
 
+    @classmethod
+    def refuse(cls, problems: Sequence[FieldProblem], **kwargs: Any) -> None:
+        """Raise :meth:`from_problems` when there is any problem; return when there is none.
+
+        ``kwargs`` are the error's context (``provider``, ``operation``).
+        """
+        if problems:
+            raise cls.from_problems(problems, **kwargs)
+
     @property
     def fields(self) -> Mapping[str, list[str]]:
         """Problems grouped by field path."""

@@ -24,7 +24,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
@@ -46,6 +46,7 @@ __all__ = [
     "Journal",
     "JournalEntry",
     "RateWindow",
+    "Refused",
     "local_url_host",
     "route",
     "serve",
@@ -61,6 +62,68 @@ _SOCKET_KEY = "walletpass.emulator.socket"
 
 class BadRequest(Exception):
     """Raised by :meth:`EmulatorRequest.json` when the body is not the JSON the route needs."""
+
+
+class Refused(Exception):
+    """A documented error answer, raised from anywhere inside a route handler.
+
+    :meth:`EmulatorApp.handle` catches it and answers with :meth:`EmulatorApp.refusal_response`,
+    which writes it in the vendor's error shape, so a handler can refuse from deep inside a check
+    without threading a response back up.
+
+    :param status: the HTTP status of the answer.
+    :param messages: the error texts, in the order the vendor lists them.
+    :param code: the vendor's error code, where it has codes.
+    :param details: the vendor's free-text details, where it has them.
+    :param fields: request path -> messages, for vendors that name the fields they refuse.
+    """
+
+    def __init__(
+        self,
+        status: int,
+        *messages: str,
+        code: str | None = None,
+        details: str | None = None,
+        fields: Mapping[str, Sequence[str]] | None = None,
+    ) -> None:
+        super().__init__("; ".join(messages))
+        self.status = status
+        self.messages = list(messages)
+        self.code = code
+        self.details = details
+        self.fields = {key: list(texts) for key, texts in fields.items()} if fields else None
+
+    @property
+    def message(self) -> str:
+        """The messages as one text."""
+        return "; ".join(self.messages)
+
+    @classmethod
+    def for_fields(
+        cls,
+        status: int,
+        problems: Iterable[tuple[str, str]],
+        message: str | None = None,
+        *,
+        code: str | None = None,
+    ) -> Refused:
+        """A refusal of named fields: ``problems`` are ``(path, text)`` pairs, grouped by path.
+
+        ``message`` defaults to the problems as ``"path: text"``; ``details`` is the first
+        problem as ``"path text"``.
+        """
+        pairs = list(problems)
+        fields: dict[str, list[str]] = {}
+        for where, text in pairs:
+            fields.setdefault(where, []).append(text)
+        listed = "; ".join(f"{where}: {text}" for where, text in pairs)
+        return cls(
+            status,
+            listed if message is None else message,
+            code=code,
+            details=" ".join(pairs[0]).strip() if pairs else None,
+            fields=fields,
+        )
 
 
 class _Headers(Mapping[str, str]):
@@ -441,6 +504,14 @@ class EmulatorApp:
         """The vendor's error body; the default is ``{"message": ...}``."""
         return EmulatorResponse.json_body({"message": message}, status)
 
+    def refusal_response(self, refused: Refused) -> EmulatorResponse:
+        """The answer to a :class:`Refused` raised by a handler (default: :meth:`error_response`).
+
+        Override it where the vendor's error body has more than one message (codes, details,
+        per-field lists).
+        """
+        return self.error_response(refused.status, refused.message)
+
     def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
         """Checks shared by every route (auth, rate limit); return a response to short-circuit."""
         return None
@@ -464,13 +535,15 @@ class EmulatorApp:
                 request.body,
                 {k: unquote(v) for k, v in match.groupdict().items()},
             )
-            early = self.before_route(routed)
-            if early is not None:
-                return early
             try:
+                early = self.before_route(routed)
+                if early is not None:
+                    return early
                 return handler(routed)
             except BadRequest as exc:
                 return self.error_response(400, str(exc))
+            except Refused as refused:
+                return self.refusal_response(refused)
         if allowed:
             response = self.error_response(405, f"method {request.method} not allowed")
             response.headers["Allow"] = ", ".join(sorted(set(allowed)))

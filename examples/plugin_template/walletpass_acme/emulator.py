@@ -25,6 +25,7 @@ from walletpass.testing.emulator import (
     EmulatorRequest,
     EmulatorResponse,
     RateWindow,
+    Refused,
     route,
 )
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -80,12 +81,10 @@ class StoredPass:
         }
 
 
-class _Invalid(Exception):
-    """A 422 answer: field path -> messages."""
-
-    def __init__(self, problems: Mapping[str, list[str]]) -> None:
-        super().__init__("; ".join(f"{k}: {', '.join(v)}" for k, v in problems.items()))
-        self.problems = dict(problems)
+def _invalid(problems: Mapping[str, list[str]]) -> Refused:
+    """A 422 answer: field path -> messages (raised anywhere in a handler)."""
+    message = "; ".join(f"{k}: {', '.join(v)}" for k, v in problems.items())
+    return Refused(422, message, code="invalid_request", fields=problems)
 
 
 class AcmeEmulator(EmulatorApp):
@@ -135,11 +134,12 @@ class AcmeEmulator(EmulatorApp):
             return response
         return None
 
+    def refusal_response(self, refused: Refused) -> EmulatorResponse:
+        code = refused.code or "invalid_request"
+        return self._error(refused.status, code, refused.message, refused.fields)
+
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        try:
-            response = super().handle(request)
-        except _Invalid as exc:
-            response = self._error(422, "invalid_request", str(exc), exc.problems)
+        response = super().handle(request)
         response.headers.setdefault("X-Request-Id", f"req_{secrets.token_hex(8)}")
         return response
 
@@ -150,13 +150,13 @@ class AcmeEmulator(EmulatorApp):
         body = _object(request, _CREATE_KEYS)
         template = body.get("template")
         if not isinstance(template, str) or template not in self.templates:
-            raise _Invalid({"template": [f"no template {template!r} in this account"]})
+            raise _invalid({"template": [f"no template {template!r} in this account"]})
         kind = body.get("kind", VendorKind.GENERIC.value)
         if kind not in {k.value for k in VendorKind}:
-            raise _Invalid({"kind": [f"must be one of {', '.join(k.value for k in VendorKind)}"]})
+            raise _invalid({"kind": [f"must be one of {', '.join(k.value for k in VendorKind)}"]})
         ref = body.get("externalRef")
         if ref is not None and (not isinstance(ref, str) or not 1 <= len(ref) <= 200):
-            raise _Invalid({"externalRef": ["must be text of 1 to 200 characters"]})
+            raise _invalid({"externalRef": ["must be text of 1 to 200 characters"]})
         content = _content(body)
         now = self._clock()
         with self.lock:
@@ -193,20 +193,20 @@ class AcmeEmulator(EmulatorApp):
     def update(self, request: EmulatorRequest) -> EmulatorResponse:
         body = _object(request, _UPDATE_KEYS)
         if not body:
-            raise _Invalid({"body": ["nothing to change"]})
+            raise _invalid({"body": ["nothing to change"]})
         content = _content(body)
         note = body.get("notification")
         if note is not None and (
             not isinstance(note, str) or not note or limits.notification_problem(note)
         ):
-            raise _Invalid({"notification": [f"text of 1 to {limits.MAX_NOTIFICATION} characters"]})
+            raise _invalid({"notification": [f"text of 1 to {limits.MAX_NOTIFICATION} characters"]})
         with self.lock:
             stored = self._find(request.params["pass_id"])
             if stored is None:
                 return self._missing(request.params["pass_id"])
             merged = {**stored.fields, **content.get("fields", {})}
             if len(merged) > limits.MAX_FIELDS:
-                raise _Invalid({"fields": [f"at most {limits.MAX_FIELDS} fields per pass"]})
+                raise _invalid({"fields": [f"at most {limits.MAX_FIELDS} fields per pass"]})
             stored.fields = merged
             for key, attr in (
                 ("holderName", "holder_name"),
@@ -247,9 +247,9 @@ class AcmeEmulator(EmulatorApp):
             size = int(request.arg("limit") or limits.DEFAULT_PAGE_SIZE)
             after = int(request.arg("cursor") or 0)
         except ValueError:
-            raise _Invalid({"limit": ["limit and cursor are whole numbers"]}) from None
+            raise _invalid({"limit": ["limit and cursor are whole numbers"]}) from None
         if not 1 <= size <= limits.MAX_PAGE_SIZE:
-            raise _Invalid({"limit": [f"from 1 to {limits.MAX_PAGE_SIZE}"]})
+            raise _invalid({"limit": [f"from 1 to {limits.MAX_PAGE_SIZE}"]})
         wanted = {
             "template": request.arg("template"),
             "status": request.arg("status"),
@@ -311,12 +311,12 @@ def _object(request: EmulatorRequest, allowed: frozenset[str]) -> dict[str, Any]
     try:
         body = request.json()
     except BadRequest as exc:
-        raise _Invalid({"body": [str(exc)]}) from None
+        raise _invalid({"body": [str(exc)]}) from None
     if not isinstance(body, dict):
-        raise _Invalid({"body": ["must be a JSON object"]})
+        raise _invalid({"body": ["must be a JSON object"]})
     unknown = sorted(set(body) - allowed)
     if unknown:
-        raise _Invalid({key: ["unknown key"] for key in unknown})
+        raise _invalid({key: ["unknown key"] for key in unknown})
     return body
 
 
@@ -372,5 +372,5 @@ def _content(body: Mapping[str, Any]) -> dict[str, Any]:
         except ValueError:
             problems["expiresAt"] = ["must be UTC date and time like 2030-01-31T18:00:00Z"]
     if problems:
-        raise _Invalid(problems)
+        raise _invalid(problems)
     return content

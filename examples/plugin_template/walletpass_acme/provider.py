@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
@@ -23,6 +22,7 @@ from walletpass.errors import (
     ValidationError,
 )
 from walletpass.model import IssuedPass, Pass, PassUpdate, Redemption
+from walletpass.paths import fill_path
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, Provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings
@@ -237,7 +237,7 @@ class AcmeProvider(Provider):
 
 
 def _path(pass_id: str) -> str:
-    return f"v1/passes/{quote(pass_id, safe='')}"
+    return fill_path("v1/passes/{id}", id=pass_id).path
 
 
 def _list_query(filters: ListFilters) -> dict[str, Any]:

@@ -29,6 +29,8 @@ from walletpass.errors import (
     ValidationError,
 )
 from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
+from walletpass.pass_ids import decode_pass_id
+from walletpass.paths import fill_path
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings
@@ -309,12 +311,7 @@ class LivePassProvider(Provider):
         return checks.update_problems(change)
 
     def decode_id(self, pass_id: str) -> tuple[PassType, str]:
-        try:
-            return payloads.decode_id(pass_id)
-        except ValueError as exc:
-            raise ValidationError.from_problems(
-                [FieldProblem("pass_id", str(exc))], provider=self.name
-            ) from None
+        return decode_pass_id(pass_id, payloads.decode_id, provider=self.name)
 
     def template_of(self, pass_id: str) -> str | None:
         return self.decode_id(pass_id)[0].value
@@ -328,17 +325,8 @@ class LivePassProvider(Provider):
         method: str, pass_type: PassType, vendor_id: str, safety: Safety, body: Any = None
     ) -> VendorRequest:
         extra: dict[str, Any] = {} if body is None else {"json": body}
-        return VendorRequest(
-            method,
-            f"{pass_type.value}/{vendor_id}",
-            safety,
-            path_template=f"{pass_type.value}/{{id}}",
-            **extra,
-        )
-
-    def _refuse(self, problems: list[FieldProblem], operation: str) -> None:
-        if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation=operation)
+        path = fill_path(f"{pass_type.value}/{{id}}", id=vendor_id)
+        return VendorRequest(method, path.path, safety, path_template=path.template, **extra)
 
     # -- create ------------------------------------------------------------------------------
 
@@ -425,7 +413,9 @@ class LivePassProvider(Provider):
     def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
         pass_type, _ = self.decode_id(pass_id)
         # The type is in the id: what it cannot carry is refused before the first request.
-        self._refuse(checks.typed_update_problems(change, pass_type), "update")
+        ValidationError.refuse(
+            checks.typed_update_problems(change, pass_type), provider=self.name, operation="update"
+        )
         # NotFound here: an update never creates a pass.
         response = self.send(self.build_get(pass_id), "update")
         current = self.parse(self.parse_get, response, pass_id)

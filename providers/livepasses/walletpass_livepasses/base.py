@@ -30,6 +30,7 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
+from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.settings import ProviderSettings
 from walletpass.transport import VendorRequest, VendorResponse
@@ -133,20 +134,12 @@ class LivepassesBase(Provider):
         )
 
     def decode_id(self, pass_id: str) -> str:
-        problem = limits.id_problem(pass_id)
-        if problem is not None:
-            raise ValidationError.from_problems(
-                [FieldProblem("pass_id", problem)], provider=self.name
-            )
-        return pass_id
+        return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
 
     # -- helpers for hooks and operations -----------------------------------------------------
 
     def _refuse(self, problems: Sequence[FieldProblem], operation: str) -> None:
-        if problems:
-            raise ValidationError.from_problems(
-                list(problems), provider=self.name, operation=operation
-            )
+        ValidationError.refuse(problems, provider=self.name, operation=operation)
 
     def _checked_id(self, value: Any, what: str, operation: str) -> str:
         problem = limits.id_problem(value)

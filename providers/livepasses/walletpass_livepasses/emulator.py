@@ -40,6 +40,7 @@ from walletpass.testing.emulator import (
     EmulatorRequest,
     EmulatorResponse,
     RateWindow,
+    Refused,
     route,
 )
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -76,38 +77,20 @@ DEFAULT_API_KEY = "lp_test_walletpass_emulator_key"
 WALLET_HOST = "https://wallet.livepasses.com"
 
 
-class _Refused(Exception):
-    """A documented error answer raised from deep inside a handler."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *,
-        details: str | None = None,
-        fields: Mapping[str, list[str]] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
-        self.details = details
-        self.fields = dict(fields) if fields else None
+def _refused(status: int, code: str, message: str) -> Refused:
+    return Refused(status, message, code=code)
 
 
-def _invalid(problems: list[tuple[str, str]], code: str = "VALIDATION_ERROR") -> _Refused:
-    fields: dict[str, list[str]] = {}
-    for where, message in problems:
-        fields.setdefault(where or "body", []).append(message)
-    first_where, first_message = problems[0]
-    return _Refused(
+def _invalid(problems: list[tuple[str, str]], code: str = "VALIDATION_ERROR") -> Refused:
+    refused = Refused.for_fields(
         400,
-        code,
+        [(where or "body", text) for where, text in problems],
         "One or more fields are invalid.",
-        details=f"{first_where} {first_message}".strip(),
-        fields=fields,
+        code=code,
     )
+    # The details name the first problem as it was found (an empty path stays empty).
+    refused.details = " ".join(problems[0]).strip()
+    return refused
 
 
 def _number(value: Any, cast: Callable[[str], Any]) -> Any:
@@ -273,19 +256,19 @@ class LivepassesEmulator(EmulatorApp):
         return None
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        try:
-            with self.lock:
-                for batch in self.batches.values():
-                    self._advance(batch)
-                return super().handle(request)
-        except _Refused as refused:
-            return self.refuse(
-                refused.status,
-                refused.code,
-                refused.message,
-                details=refused.details,
-                fields=refused.fields,
-            )
+        with self.lock:
+            for batch in self.batches.values():
+                self._advance(batch)
+            return super().handle(request)
+
+    def refusal_response(self, refused: Refused) -> EmulatorResponse:
+        return self.refuse(
+            refused.status,
+            refused.code or "GENERAL_ERROR",
+            refused.message,
+            details=refused.details,
+            fields=refused.fields,
+        )
 
     def _body(self, request: EmulatorRequest, shape: Shape, *, optional: bool = False) -> Any:
         """The request DTO: 415 without a JSON body (unless optional), 400 for any bad member."""
@@ -293,9 +276,9 @@ class LivepassesEmulator(EmulatorApp):
         if not request.body:
             if optional:
                 return {}
-            raise _Refused(415, "GENERAL_ERROR", "A JSON request body is required.")
+            raise _refused(415, "GENERAL_ERROR", "A JSON request body is required.")
         if content_type != "application/json":
-            raise _Refused(415, "GENERAL_ERROR", "Content-Type must be application/json.")
+            raise _refused(415, "GENERAL_ERROR", "Content-Type must be application/json.")
         try:
             body = json.loads(request.body)
         except (ValueError, UnicodeDecodeError):
@@ -324,13 +307,13 @@ class LivepassesEmulator(EmulatorApp):
     def _template(self, template_id: str) -> EmulatedTemplate:
         template = self.templates.get(template_id)
         if template is None:
-            raise _Refused(404, "TEMPLATE_NOT_FOUND", f"Template {template_id} was not found.")
+            raise _refused(404, "TEMPLATE_NOT_FOUND", f"Template {template_id} was not found.")
         return template
 
     def _pass(self, pass_id: str) -> StoredPass:
         stored = self.passes.get(pass_id)
         if stored is None:
-            raise _Refused(404, "PASS_NOT_FOUND", f"Pass {pass_id} was not found.")
+            raise _refused(404, "PASS_NOT_FOUND", f"Pass {pass_id} was not found.")
         self._refresh(stored)
         return stored
 
@@ -353,13 +336,13 @@ class LivepassesEmulator(EmulatorApp):
         body = self._body(request, limits.GENERATE)
         template = self._template(body["templateId"])
         if template.status is not TemplateStatus.ACTIVE:
-            raise _Refused(422, "TEMPLATE_INACTIVE", f"Template {template.id} is inactive.")
+            raise _refused(422, "TEMPLATE_INACTIVE", f"Template {template.id} is inactive.")
         method = (body.get("options") or {}).get("deliveryMethod")
         if method is not None and method not in limits.DELIVERY_METHODS:
             raise _invalid([("options.deliveryMethod", "is not a delivery method")])
         recipients: list[dict[str, Any]] = body["passes"]
         if self.quota is not None and self.generated + len(recipients) > self.quota:
-            raise _Refused(
+            raise _refused(
                 422,
                 "QUOTA_EXCEEDED",
                 f"Generating {len(recipients)} passes would exceed the plan's quota "
@@ -524,7 +507,7 @@ class LivepassesEmulator(EmulatorApp):
     def batch_status(self, request: EmulatorRequest) -> EmulatorResponse:
         batch = self.batches.get(request.params["batchId"])
         if batch is None:
-            raise _Refused(404, "NOT_FOUND", f"Batch {request.params['batchId']} was not found.")
+            raise _refused(404, "NOT_FOUND", f"Batch {request.params['batchId']} was not found.")
         failures = sum(1 for line in batch.lines if line["status"] == limits.FAILED_STATUS)
         generated = batch.done - failures
         remaining = batch.total - batch.done
@@ -628,7 +611,7 @@ class LivepassesEmulator(EmulatorApp):
                 p for p in self.passes.values() if (p.email or "").casefold() == value.casefold()
             ]
         if not matches:
-            raise _Refused(404, "PASS_NOT_FOUND", "No pass matches the lookup.")
+            raise _refused(404, "PASS_NOT_FOUND", "No pass matches the lookup.")
         stored = max(matches, key=lambda p: p.created_at)
         self._refresh(stored)
         return self.ok(
@@ -756,7 +739,7 @@ class LivepassesEmulator(EmulatorApp):
         self._check_updated_names(body["updatedFields"])
         template = self._template(request.params["templateId"])
         if template.status is not TemplateStatus.ACTIVE:
-            raise _Refused(422, "TEMPLATE_INACTIVE", f"Template {template.id} is inactive.")
+            raise _refused(422, "TEMPLATE_INACTIVE", f"Template {template.id} is inactive.")
         touched = 0
         for stored in self.passes.values():
             self._refresh(stored)
@@ -771,26 +754,26 @@ class LivepassesEmulator(EmulatorApp):
 
     def _usable_template(self, stored: StoredPass) -> None:
         if self.templates[stored.template_id].status is not TemplateStatus.ACTIVE:
-            raise _Refused(
+            raise _refused(
                 422, "TEMPLATE_INACTIVE", f"The template of pass {stored.id} is inactive."
             )
 
     def _redeemable(self, stored: StoredPass, body: Mapping[str, Any]) -> None:
         self._usable_template(stored)
         if stored.status is VendorStatus.EXPIRED:
-            raise _Refused(422, "PASS_EXPIRED", f"Pass {stored.id} has expired.")
+            raise _refused(422, "PASS_EXPIRED", f"Pass {stored.id} has expired.")
         if stored.status is VendorStatus.CANCELLED:
-            raise _Refused(422, "OPERATION_NOT_ALLOWED", f"Pass {stored.id} was cancelled.")
+            raise _refused(422, "OPERATION_NOT_ALLOWED", f"Pass {stored.id} was cancelled.")
         accepted = body.get("acceptedTypes")
         if accepted and str(stored.template_type) not in accepted:
-            raise _Refused(
+            raise _refused(
                 422,
                 "OPERATION_NOT_ALLOWED",
                 f"Pass {stored.id} is a {stored.template_type!s}, not one of {accepted}.",
             )
 
-    def _wrong_verb(self, stored: StoredPass, verb: str) -> _Refused:
-        return _Refused(
+    def _wrong_verb(self, stored: StoredPass, verb: str) -> Refused:
+        return _refused(
             422,
             "OPERATION_NOT_ALLOWED",
             f"A {stored.template_type!s} pass cannot be used with {verb}.",
@@ -816,7 +799,7 @@ class LivepassesEmulator(EmulatorApp):
 
     def _consume(self, stored: StoredPass) -> None:
         if stored.status is VendorStatus.REDEEMED:
-            raise _Refused(422, "PASS_ALREADY_USED", f"Pass {stored.id} was already used.")
+            raise _refused(422, "PASS_ALREADY_USED", f"Pass {stored.id} was already used.")
         stored.status = VendorStatus.REDEEMED
         stored.updated_at = self._clock()
         self._fire("pass.redeemed", stored.id)
@@ -837,7 +820,7 @@ class LivepassesEmulator(EmulatorApp):
             raise self._wrong_verb(stored, "redeem (it is not single-use)")
         code = body.get("confirmationCode")
         if code is not None and code != stored.confirmation_code:
-            raise _Refused(422, "BUSINESS_RULE_VIOLATION", "The confirmation code does not match.")
+            raise _refused(422, "BUSINESS_RULE_VIOLATION", "The confirmation code does not match.")
         self._consume(stored)
         if stored.template_type is TemplateType.COUPON:
             stored.uses += 1
@@ -860,9 +843,9 @@ class LivepassesEmulator(EmulatorApp):
         promo = body.get("promoCode")
         expected = stored.business_data.get("promoCode")
         if promo is not None and expected is not None and promo != expected:
-            raise _Refused(422, "BUSINESS_RULE_VIOLATION", "The promo code does not match.")
+            raise _refused(422, "BUSINESS_RULE_VIOLATION", "The promo code does not match.")
         if stored.uses >= stored.max_uses:
-            raise _Refused(
+            raise _refused(
                 422, "PASS_ALREADY_USED", f"Coupon {stored.id} was used {stored.uses} time(s)."
             )
         stored.uses += 1
@@ -890,7 +873,7 @@ class LivepassesEmulator(EmulatorApp):
         if points <= 0:
             raise _invalid([("points", "must be positive")], "INVALID_FIELD_VALUE")
         if kind == "spend" and points > stored.points:
-            raise _Refused(
+            raise _refused(
                 422,
                 "BUSINESS_RULE_VIOLATION",
                 f"Insufficient points: the balance is {stored.points}.",
@@ -916,7 +899,7 @@ class LivepassesEmulator(EmulatorApp):
             raise self._wrong_verb(stored, "stamp")
         now = time.monotonic()
         if stored.stamps and now - stored.stamps[-1] < self.stamp_cooldown:
-            raise _Refused(
+            raise _refused(
                 422,
                 "RESOURCE_LOCKED",
                 "This card was stamped moments ago (anti double-scan cooldown).",
@@ -939,7 +922,7 @@ class LivepassesEmulator(EmulatorApp):
         if stored.template_type is not TemplateType.LOYALTY:
             raise self._wrong_verb(stored, "unstamp")
         if not stored.stamps:
-            raise _Refused(422, "OPERATION_NOT_ALLOWED", "There is no stamp to undo.")
+            raise _refused(422, "OPERATION_NOT_ALLOWED", "There is no stamp to undo.")
         stored.stamps.pop()
         stored.updated_at = self._clock()
         return self.ok(
@@ -957,7 +940,7 @@ class LivepassesEmulator(EmulatorApp):
             raise self._wrong_verb(stored, "membership/check-in")
         if stored.visits_left is not None:
             if stored.visits_left <= 0:
-                raise _Refused(
+                raise _refused(
                     422, "BUSINESS_RULE_VIOLATION", "No visits are left on this membership."
                 )
             stored.visits_left -= 1
@@ -982,7 +965,7 @@ class LivepassesEmulator(EmulatorApp):
         if amount <= 0:
             raise _invalid([("amount", "must be positive")], "INVALID_FIELD_VALUE")
         if amount > stored.balance:
-            raise _Refused(
+            raise _refused(
                 422,
                 "BUSINESS_RULE_VIOLATION",
                 f"The amount exceeds the card's balance of {stored.balance}.",
@@ -1006,7 +989,7 @@ class LivepassesEmulator(EmulatorApp):
             None,
         )
         if stored is None:
-            raise _Refused(404, "PASS_NOT_FOUND", "The scanned value matches no pass.")
+            raise _refused(404, "PASS_NOT_FOUND", "The scanned value matches no pass.")
         self._refresh(stored)
         self._redeemable(stored, {})
         handlers: dict[str, Callable[[StoredPass, Mapping[str, Any]], dict[str, Any]]] = {
@@ -1098,7 +1081,7 @@ class LivepassesEmulator(EmulatorApp):
         if features is not None:
             kind = limits.template_type_of(features)
             if kind is not None and kind is not template.type:
-                raise _Refused(
+                raise _refused(
                     422, "OPERATION_NOT_ALLOWED", "A template's pass type cannot change."
                 )
             template.business_features = dict(features)
@@ -1163,5 +1146,5 @@ class LivepassesEmulator(EmulatorApp):
     @route("DELETE", "/api/webhooks/{webhookId}")
     def delete_webhook(self, request: EmulatorRequest) -> EmulatorResponse:
         if self.webhooks.pop(request.params["webhookId"], None) is None:
-            raise _Refused(404, "NOT_FOUND", "The webhook was not found.")
+            raise _refused(404, "NOT_FOUND", "The webhook was not found.")
         return self.ok(None, message="Deleted")

@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 from walletpass.model import PassKind
+from walletpass.paths import segment_problem
 from walletpass.timestamps import UTC_SECONDS, TimestampForm
 
 __all__ = [
@@ -110,7 +111,7 @@ def id_problem(value: Any) -> str | None:
     """Why ``value`` cannot be a Livepasses id in a URL path, or ``None``."""
     if not isinstance(value, str) or not PASS_ID_PATTERN.match(value):
         return "must be a Livepasses id: 1-200 letters, digits or . _ ~ : @ - (no / or spaces)"
-    return None
+    return segment_problem(value)
 
 
 # ---------------------------------------------------------------------------------------------

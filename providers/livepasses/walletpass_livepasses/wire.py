@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import quote
 
+from walletpass.paths import fill_path
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest
 
@@ -50,14 +50,8 @@ def request(
 
     ``ids`` are (placeholder, value) pairs, e.g. ``(("passId", "p-0193"),)``.
     """
-    path = base
-    template = base
-    for placeholder, value in ids:
-        path += "/" + quote(value, safe="")
-        template += "/{" + placeholder + "}"
-    if tail:
-        path += "/" + tail
-        template += "/" + tail
+    template = base + "".join("/{" + placeholder + "}" for placeholder, _ in ids)
+    path = fill_path(template + (f"/{tail}" if tail else ""), **dict(ids))
     params = (
         {key: query_value(value) for key, value in query.items() if value is not None}
         if query
@@ -69,7 +63,7 @@ def request(
     elif body is not None:
         extra["json"] = body
     return VendorRequest(
-        method, path, safety, query=params or None, path_template=template, **extra
+        method, path.path, safety, query=params or None, path_template=path.template, **extra
     )
 
 

@@ -33,6 +33,7 @@ from walletpass.testing.emulator import (
     EmulatorRequest,
     EmulatorResponse,
     RateWindow,
+    Refused,
     route,
 )
 from walletpass.timestamps import TimestampForm, format_timestamp, parse_timestamp
@@ -326,7 +327,7 @@ class Pass2UEmulator(EmulatorApp):
     def _json_body(self, request: EmulatorRequest) -> Any:
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         if content_type != ACCEPT_JSON:
-            raise _Refused(415, "HTTP Unsupported Type: send Content-Type: application/json")
+            raise Refused(415, "HTTP Unsupported Type: send Content-Type: application/json")
         body = request.json()
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object")
@@ -335,14 +336,14 @@ class Pass2UEmulator(EmulatorApp):
     def _model(self, model_id: str) -> EmulatedModel:
         model = self.models.get(model_id)
         if model is None:
-            raise _Refused(404, f"Not Found: model {model_id} does not exist")
+            raise Refused(404, f"Not Found: model {model_id} does not exist")
         return model
 
     def _pass(self, model_id: str, pass_id: str) -> tuple[EmulatedModel, StoredPass]:
         model = self._model(model_id)
         stored = self.passes.get((model_id, pass_id))
         if stored is None:
-            raise _Refused(404, f"Not Found: pass {pass_id} of model {model_id} does not exist")
+            raise Refused(404, f"Not Found: pass {pass_id} of model {model_id} does not exist")
         return model, stored
 
     def _check(
@@ -375,7 +376,7 @@ class Pass2UEmulator(EmulatorApp):
                 )
             )
         if problems:
-            raise _Refused(
+            raise Refused(
                 400, "Bad Request: " + "; ".join(f"{p.location}: {p.message}" for p in problems)
             )
         if isinstance(message, str) and model.barcode is BarcodeMode.NON_REPLICABLE:
@@ -385,7 +386,7 @@ class Pass2UEmulator(EmulatorApp):
                     and other is not current
                     and other.barcode_message() == message
                 ):
-                    raise _Refused(
+                    raise Refused(
                         409,
                         f"Conflict: barcode message already used by pass {pass_id} of this "
                         "non-replicable model",
@@ -422,11 +423,8 @@ class Pass2UEmulator(EmulatorApp):
         return EmulatorResponse.json_body(answer)
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        try:
-            with self.lock:
-                return super().handle(request)
-        except _Refused as refused:
-            return self.error_response(refused.status, refused.message)
+        with self.lock:
+            return super().handle(request)
 
     # -- routes --------------------------------------------------------------------------------
 
@@ -533,7 +531,7 @@ class Pass2UEmulator(EmulatorApp):
     @staticmethod
     def _field_key(model: EmulatedModel, key: str) -> str:
         if model.field(key) is None:
-            raise _Refused(404, f"Not Found: model {model.id} has no field {key!r}")
+            raise Refused(404, f"Not Found: model {model.id} has no field {key!r}")
         return key
 
     def _new_pass_id(self) -> str:
@@ -551,15 +549,6 @@ class Pass2UEmulator(EmulatorApp):
             if (model.id, number) not in self._generated:
                 self._generated.add((model.id, number))
                 return number
-
-
-class _Refused(Exception):
-    """A documented error answer, raised from deep inside a handler."""
-
-    def __init__(self, status: int, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.message = message
 
 
 def _timestamp(value: datetime) -> str:

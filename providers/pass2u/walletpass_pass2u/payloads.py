@@ -32,6 +32,7 @@ from walletpass.model import (
     PassUpdate,
     PassUrls,
 )
+from walletpass.paths import segment_problem
 from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_pass2u.limits import (
     CHANGE_MESSAGE_ESCAPE,
@@ -116,7 +117,12 @@ def encode_id(model_id: str, pass_id: str) -> str:
 def decode_id(opaque: str) -> tuple[str, str]:
     """``(modelId, passId)`` from an opaque id; ``ValueError`` when it is not one."""
     model_id, dot, pass_id = opaque.partition(".")
-    if not dot or not _MODEL_ID.match(model_id) or not _PASS_ID.match(pass_id):
+    if (
+        not dot
+        or not _MODEL_ID.match(model_id)
+        or not _PASS_ID.match(pass_id)
+        or segment_problem(pass_id) is not None
+    ):
         raise ValueError(
             "is not a Pass2U pass id: expected '<modelId>.<passId>' as returned by create(), "
             "e.g. '1919.VT-2I77F5ADz'"

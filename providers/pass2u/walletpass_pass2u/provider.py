@@ -13,20 +13,17 @@ from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, ClassVar
-from urllib.parse import quote
 
 from pydantic import Field, field_validator
 
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
-    AlreadyRedeemed,
     AuthenticationError,
     Conflict,
     FieldProblem,
     InvalidResponse,
     NotFound,
-    PassExpired,
     ProviderUnavailable,
     RateLimited,
     UnsupportedOperation,
@@ -42,8 +39,11 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
+from walletpass.pass_ids import decode_pass_id
+from walletpass.paths import FilledPath, fill_path
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.readback import read_back
+from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -370,40 +370,36 @@ class Pass2UProvider(Provider):
         return _problems_from(limits.check_body(body), body, change.extra)
 
     def decode_id(self, pass_id: str) -> tuple[str, str]:
-        try:
-            return payloads.decode_id(pass_id)
-        except ValueError as exc:
-            raise ValidationError.from_problems(
-                [FieldProblem("pass_id", str(exc))], provider=self.name
-            ) from None
+        return decode_pass_id(pass_id, payloads.decode_id, provider=self.name)
 
     def template_of(self, pass_id: str) -> str | None:
         return self.decode_id(pass_id)[0]
 
     # -- paths ---------------------------------------------------------------------------------
 
-    def _pass_path(self, pass_id: str, *segments: tuple[str, str | None]) -> tuple[str, str]:
-        """The pass's URL path and its loggable template; ``segments`` are (value, placeholder)."""
+    def _pass_path(self, pass_id: str, *segments: tuple[str, str | None]) -> FilledPath:
+        """The pass's URL path and its loggable template; ``segments`` are (value, placeholder):
+        a literal segment has no placeholder, an id has one (``"{fieldKey}"``)."""
         model_id, vendor_id = self.decode_id(pass_id)
-        path = f"models/{quote(model_id, safe='')}/passes/{quote(vendor_id, safe='')}"
         template = "models/{modelId}/passes/{passId}"
+        ids = {"modelId": model_id, "passId": vendor_id}
         for value, placeholder in segments:
-            path += f"/{quote(value, safe='')}"
             template += f"/{placeholder or value}"
-        return path, template
+            if placeholder is not None:
+                ids[placeholder.strip("{}")] = value
+        return fill_path(template, **ids)
 
     # -- create --------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
         problems = payloads.content_problems(new_pass)
-        if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation="create")
+        ValidationError.refuse(problems, provider=self.name, operation="create")
         body, tag = payloads.create_body(new_pass)
         settings: Pass2USettings = self.settings  # type: ignore[assignment]
         tag = tag or settings.utm_source
         return VendorRequest(
             "POST",
-            f"models/{quote(new_pass.template, safe='')}/passes",
+            fill_path("models/{modelId}/passes", modelId=new_pass.template).path,
             Safety.UNSAFE,
             query={"utm_source": tag} if tag else None,
             json=body,
@@ -454,8 +450,7 @@ class Pass2UProvider(Provider):
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
         problems = payloads.content_problems(change)
-        if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation="update")
+        ValidationError.refuse(problems, provider=self.name, operation="update")
         return self._put(pass_id, payloads.update_body(change))
 
     def _put(self, pass_id: str, body: dict[str, Any]) -> VendorRequest:
@@ -472,8 +467,7 @@ class Pass2UProvider(Provider):
     def build_resets(self, pass_id: str, change: PassUpdate) -> list[VendorRequest]:
         """The DELETE requests that reset what ``change`` clears (``None`` values)."""
         paths, problems = payloads.reset_paths(change)
-        if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation="update")
+        ValidationError.refuse(problems, provider=self.name, operation="update")
         requests = []
         for reset in paths:
             collection, name = reset.split("/", 1)
@@ -559,15 +553,7 @@ class Pass2UProvider(Provider):
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Redemption:
         request = self.build_redeem(pass_id, amount, options)
-        current = self.execute_get(pass_id)
-        if current.status is PassStatus.EXPIRED:
-            raise PassExpired(
-                f"pass {pass_id!r} expired at {current.expires_at}", provider=self.name
-            )
-        if current.status is PassStatus.VOIDED:
-            raise AlreadyRedeemed(
-                f"pass {pass_id!r} is already void (redeemed)", provider=self.name
-            )
+        refuse_unredeemable(self.execute_get(pass_id), provider=self.name)
         return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
 
     def build_delete(self, pass_id: str) -> VendorRequest:
@@ -593,8 +579,7 @@ class Pass2UProvider(Provider):
         with self._guard("upload_image"):
             _, problems = check_upload(png)
             problems += self._role_problems(role, kind)
-            if problems:
-                raise ValidationError.from_problems(problems, provider=self.name)
+            ValidationError.refuse(problems, provider=self.name)
             request = self.build_upload_image(bytes(png))
             return self.parse(self.parse_upload_image, self.send(request, "upload_image"))
 

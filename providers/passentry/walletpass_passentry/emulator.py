@@ -52,6 +52,7 @@ from walletpass.testing.emulator import (
     EmulatorRequest,
     EmulatorResponse,
     RateWindow,
+    Refused,
     route,
 )
 from walletpass.testing.webhooks import WebhookSender, is_loopback_url
@@ -185,15 +186,6 @@ class StoredPass:
         return self.status is not VendorStatus.NULLIFIED
 
 
-class _Refused(Exception):
-    """A documented error answer raised from deep inside a handler."""
-
-    def __init__(self, status: int, *messages: str) -> None:
-        super().__init__("; ".join(messages))
-        self.status = status
-        self.messages = list(messages)
-
-
 class _EndpointWindow(RateWindow):
     """PassEntry's sliding window per key, also telling how many requests remain."""
 
@@ -284,8 +276,8 @@ class PassEntryEmulator(EmulatorApp):
     def error_response(self, status: int, message: str) -> EmulatorResponse:
         return EmulatorResponse.json_body({"errors": [message]}, status)
 
-    def _errors(self, status: int, messages: list[str]) -> EmulatorResponse:
-        return EmulatorResponse.json_body({"errors": messages}, status)
+    def refusal_response(self, refused: Refused) -> EmulatorResponse:
+        return EmulatorResponse.json_body({"errors": refused.messages}, refused.status)
 
     def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
         header = request.header("authorization") or ""
@@ -316,11 +308,8 @@ class PassEntryEmulator(EmulatorApp):
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         self._local.rate_headers = {}
-        try:
-            with self.lock:
-                response = super().handle(request)
-        except _Refused as refused:
-            response = self._errors(refused.status, refused.messages)
+        with self.lock:
+            response = super().handle(request)
         for name, value in self._local.rate_headers.items():
             response.headers.setdefault(name, value)
         return response
@@ -330,7 +319,7 @@ class PassEntryEmulator(EmulatorApp):
             return {}
         content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         if content_type != "application/json":
-            raise _Refused(415, "Content-Type must be application/json")
+            raise Refused(415, "Content-Type must be application/json")
         body = request.json()
         if not isinstance(body, dict):
             raise BadRequest("the request body must be a JSON object")
@@ -349,7 +338,7 @@ class PassEntryEmulator(EmulatorApp):
     def _pass(self, pass_id: str) -> StoredPass:
         found = self._find(pass_id)
         if found is None:
-            raise _Refused(404, "Pass not found")
+            raise Refused(404, "Pass not found")
         self._expire(found)
         return found
 
@@ -387,7 +376,7 @@ class PassEntryEmulator(EmulatorApp):
         )
         problems += _check_list(body, "beacons", MAX_BEACONS, _beacon)
         if problems:
-            raise _Refused(422, *problems)
+            raise Refused(422, *problems)
 
     def _check_pass(self, template: EmulatedTemplate, inner: Mapping[str, Any]) -> list[str]:
         problems: list[str] = []
@@ -534,7 +523,7 @@ class PassEntryEmulator(EmulatorApp):
     def _source_arg(self, request: EmulatorRequest) -> None:
         source = request.arg("includePassSource")
         if source is not None and source not in {s.value for s in PassSource}:
-            raise _Refused(400, "includePassSource must be apple or google")
+            raise Refused(400, "includePassSource must be apple or google")
 
     # -- routes -------------------------------------------------------------------------------
 
@@ -542,19 +531,19 @@ class PassEntryEmulator(EmulatorApp):
     def create_pass(self, request: EmulatorRequest) -> EmulatorResponse:
         template_id = request.arg("passTemplate")
         if not template_id:
-            raise _Refused(400, "passTemplate is required")
+            raise Refused(400, "passTemplate is required")
         template = self.templates.get(template_id)
         if template is None:
-            raise _Refused(404, "Pass template not found")
+            raise Refused(404, "Pass template not found")
         self._source_arg(request)
         body = self._body(request)
         ext_id = request.arg("extId")
         if ext_id is not None:
             why = id_problem(ext_id)
             if why is not None:
-                raise _Refused(422, f"extId {why}")
+                raise Refused(422, f"extId {why}")
             if any(p.ext_id == ext_id and p.live for p in self.passes.values()):
-                raise _Refused(409, "Ext ID has already been taken")
+                raise Refused(409, "Ext ID has already been taken")
         self._check(template, body, update=False)
         stored = StoredPass(str(uuid.uuid4()), template, ext_id, self._clock())
         self._apply(stored, body)
@@ -572,7 +561,7 @@ class PassEntryEmulator(EmulatorApp):
         stored = self._pass(request.params["id"])
         body = self._body(request)
         if not stored.live:
-            raise _Refused(422, "Pass has been nullified and can no longer be updated")
+            raise Refused(422, "Pass has been nullified and can no longer be updated")
         self._check(stored.template, body, update=True)
         self._apply(stored, body)
         action = body.get("passAction")
@@ -607,9 +596,9 @@ class PassEntryEmulator(EmulatorApp):
         try:
             page = int(request.arg("page") or "1")
         except ValueError:
-            raise _Refused(400, "page must be a number") from None
+            raise Refused(400, "page must be a number") from None
         if page < 1:
-            raise _Refused(400, "page must be 1 or more")
+            raise Refused(400, "page must be 1 or more")
         everything = list(self.passes.values())
         start = (page - 1) * self.page_size
         chunk = everything[start : start + self.page_size]
@@ -652,9 +641,9 @@ class PassEntryEmulator(EmulatorApp):
     def _loyalty_pass(self, pass_id: str) -> StoredPass:
         stored = self._pass(pass_id)
         if not stored.live:
-            raise _Refused(422, "Pass has been nullified")
+            raise Refused(422, "Pass has been nullified")
         if stored.template.pass_type is not PassType.STORE_CARD:
-            raise _Refused(422, "Pass is not a loyalty pass")
+            raise Refused(422, "Pass is not a loyalty pass")
         return stored
 
     def _loyalty_answer(
@@ -687,7 +676,7 @@ class PassEntryEmulator(EmulatorApp):
         if LOYALTY_MESSAGE_KEY in body and not isinstance(message, str):
             problems.append(f"{LOYALTY_MESSAGE_KEY} must be a string")
         if problems:
-            raise _Refused(422, *problems)
+            raise Refused(422, *problems)
         if LOYALTY_OVERRIDE_KEY in body:
             stored.loyalty_balance = body[LOYALTY_OVERRIDE_KEY]
         else:
@@ -707,7 +696,7 @@ class PassEntryEmulator(EmulatorApp):
         body = self._body(request)
         scan = body.get("scan")
         if not isinstance(scan, dict):
-            raise _Refused(422, "scan must be an object")
+            raise Refused(422, "scan must be an object")
         problems = [
             f"scan.{key} is required"
             for key in ("readerId", "scanType", "status")
@@ -716,7 +705,7 @@ class PassEntryEmulator(EmulatorApp):
         if scan.get("status") not in (None, "successful", "failed"):
             problems.append("scan.status must be successful or failed")
         if problems:
-            raise _Refused(422, *problems)
+            raise Refused(422, *problems)
         target = scan.get("passId") or scan.get("scanValue")
         stored = self._pass(str(target)) if target else None
         info = {
@@ -793,7 +782,7 @@ class PassEntryEmulator(EmulatorApp):
     def _subscription(self, request: EmulatorRequest) -> dict[str, Any]:
         found = self.subscriptions.get(request.params["id"])
         if found is None:
-            raise _Refused(404, "Webhook subscription not found")
+            raise Refused(404, "Webhook subscription not found")
         return found
 
     def _subscription_problems(self, inner: Mapping[str, Any], *, creating: bool) -> list[str]:
@@ -821,12 +810,12 @@ class PassEntryEmulator(EmulatorApp):
     def create_subscription(self, request: EmulatorRequest) -> EmulatorResponse:
         inner = self._body(request).get("webhookSubscription")
         if not isinstance(inner, dict):
-            raise _Refused(422, "webhookSubscription must be an object")
+            raise Refused(422, "webhookSubscription must be an object")
         problems = self._subscription_problems(inner, creating=True)
         if len(self.subscriptions) >= MAX_SUBSCRIPTIONS:
             problems.append(f"at most {MAX_SUBSCRIPTIONS} subscriptions per organisation")
         if problems:
-            raise _Refused(422, *problems)
+            raise Refused(422, *problems)
         sub = {
             "id": str(uuid.uuid4()),
             "url": inner["url"],
@@ -845,9 +834,9 @@ class PassEntryEmulator(EmulatorApp):
             page = int(request.arg("page") or 1)
             per_page = int(request.arg("perPage") or 5)
         except ValueError:
-            raise _Refused(400, "page and perPage must be integers") from None
+            raise Refused(400, "page and perPage must be integers") from None
         if page < 1 or not 1 <= per_page <= 100:
-            raise _Refused(400, "page must be >= 1 and perPage from 1 to 100")
+            raise Refused(400, "page must be >= 1 and perPage from 1 to 100")
         subs = list(self.subscriptions.values())
         total_pages = max(1, -(-len(subs) // per_page))
         chunk = subs[(page - 1) * per_page : page * per_page]
@@ -874,10 +863,10 @@ class PassEntryEmulator(EmulatorApp):
         sub = self._subscription(request)
         inner = self._body(request).get("webhookSubscription")
         if not isinstance(inner, dict):
-            raise _Refused(422, "webhookSubscription must be an object")
+            raise Refused(422, "webhookSubscription must be an object")
         problems = self._subscription_problems(inner, creating=False)
         if problems:
-            raise _Refused(422, *problems)
+            raise Refused(422, *problems)
         for key in ("url", "enabled", "subscribedEvents"):
             if key in inner:
                 sub[key] = inner[key]

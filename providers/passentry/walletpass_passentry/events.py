@@ -22,12 +22,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from typing import Any
-from urllib.parse import quote
 
 from pydantic import SecretStr
 
 from walletpass import Provider, UnsupportedOperation, VendorRequest, VendorResponse
 from walletpass.events import EventSubscription, PassEvent, PassEventType
+from walletpass.paths import FilledPath, fill_path
 from walletpass.retry import Safety
 from walletpass.webhooks import (
     header,
@@ -56,18 +56,23 @@ _VENDOR_NAMES = {neutral: name for name, neutral in EVENT_NAMES.items()}
 _PAGE_SIZE = 100
 
 
-def _subscriptions_path(subscription_id: str | None = None, action: str | None = None) -> str:
-    path = _SUBSCRIPTIONS
-    if subscription_id is not None:
-        path += f"/{quote(subscription_id, safe='')}"
-    if action is not None:
-        path += f"/{action}"
-    return path
+def _subscriptions_path(
+    subscription_id: str | None = None, action: str | None = None
+) -> FilledPath:
+    if subscription_id is None:
+        return fill_path(_SUBSCRIPTIONS)
+    tail = f"/{action}" if action is not None else ""
+    return fill_path(f"{_SUBSCRIPTIONS}/{{id}}{tail}", id=subscription_id)
 
 
-def _request(method: str, path: str, template: str, safety: Safety, **kwargs: Any) -> VendorRequest:
+def _request(method: str, path: FilledPath, safety: Safety, **kwargs: Any) -> VendorRequest:
     return VendorRequest(
-        method, path, safety, path_template=template, rate_key=f"{method} {template}", **kwargs
+        method,
+        path.path,
+        safety,
+        path_template=path.template,
+        rate_key=f"{method} {path.template}",
+        **kwargs,
     )
 
 
@@ -159,7 +164,7 @@ class PassEntryEvents(Provider):
                 "subscribedEvents": [_VENDOR_NAMES[e] for e in chosen],
             }
         }
-        request = _request("POST", _SUBSCRIPTIONS, _SUBSCRIPTIONS, Safety.UNSAFE, json=body)
+        request = _request("POST", _subscriptions_path(), Safety.UNSAFE, json=body)
         return self.parse(self.parse_subscription, self.send(request, "subscribe_events"))
 
     def execute_list_event_subscriptions(self) -> list[EventSubscription]:
@@ -168,8 +173,7 @@ class PassEntryEvents(Provider):
         while True:
             request = _request(
                 "GET",
-                _SUBSCRIPTIONS,
-                _SUBSCRIPTIONS,
+                _subscriptions_path(),
                 Safety.SAFE,
                 query={"page": page, "perPage": _PAGE_SIZE},
             )
@@ -181,11 +185,9 @@ class PassEntryEvents(Provider):
             page += 1
 
     def execute_rotate_event_secret(self, subscription_id: str) -> EventSubscription:
-        template = f"{_SUBSCRIPTIONS}/{{id}}/rotate-secret"
         request = _request(
             "PATCH",
             _subscriptions_path(subscription_id, "rotate-secret"),
-            template,
             Safety.UNSAFE,  # each call issues another key: never repeated blindly
         )
         return self.parse(self.parse_subscription, self.send(request, "rotate_event_secret"))
@@ -206,7 +208,6 @@ class PassEntryEvents(Provider):
             request = _request(
                 "PATCH",
                 _subscriptions_path(checked),
-                f"{_SUBSCRIPTIONS}/{{id}}",
                 Safety.IDEMPOTENT,
                 json={"webhookSubscription": {"enabled": False}},
             )

@@ -15,6 +15,7 @@ import re
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from walletpass.paths import segment_problem
 from walletpass.timestamps import UTC_SECONDS, TimestampForm
 
 __all__ = [
@@ -202,6 +203,6 @@ def id_problem(value: object) -> str | None:
     """Why a pass id or extId cannot sit in the ``/passes/{id}`` path slot, or ``None``."""
     if not isinstance(value, str) or not value:
         return "must be a non-empty string"
-    if "/" in value or value in (".", "..") or not value.isprintable() or " " in value:
-        return "must be printable, without spaces or '/', and not '.' or '..'"
-    return None
+    if "/" in value or not value.isprintable() or " " in value:
+        return "must be printable, without spaces or '/'"
+    return segment_problem(value)

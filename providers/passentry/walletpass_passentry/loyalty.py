@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import quote
 
+from walletpass.paths import FilledPath, fill_path
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_passentry import limits
@@ -33,9 +33,8 @@ INFERRED = (
 )
 
 
-def _path(pass_id: str) -> tuple[str, str]:
-    base = f"{limits.API_PREFIX}/{limits.LOYALTY_PATH}"
-    return f"{base}/{quote(pass_id, safe='')}", f"{base}/{{id}}"
+def _path(pass_id: str) -> FilledPath:
+    return fill_path(f"{limits.API_PREFIX}/{limits.LOYALTY_PATH}/{{id}}", id=pass_id)
 
 
 def _request(method: str, pass_id: str, safety: Safety, body: Any = None) -> VendorRequest:

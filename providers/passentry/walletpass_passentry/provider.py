@@ -14,21 +14,19 @@ import binascii
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, cast
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
-    AlreadyRedeemed,
     AuthenticationError,
     BusinessRuleError,
     Conflict,
     FieldProblem,
     InvalidResponse,
     NotFound,
-    PassExpired,
     PermissionDenied,
     ProviderUnavailable,
     RateLimited,
@@ -46,7 +44,10 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
+from walletpass.pass_ids import checked_by, decode_pass_id
+from walletpass.paths import FilledPath, fill_path
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page
+from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
@@ -290,17 +291,12 @@ CAPABILITIES = Capabilities(
 )
 
 
-def _passes_path(pass_id: str | None = None, action: str | None = None) -> tuple[str, str]:
+def _passes_path(pass_id: str | None = None, action: str | None = None) -> FilledPath:
     """A pass URL path and the template logged (and rate-limited) instead of it."""
-    path = f"{limits.API_PREFIX}/passes"
-    template = path
-    if pass_id is not None:
-        path += f"/{quote(pass_id, safe='')}"
-        template += "/{id}"
-    if action is not None:
-        path += f"/{action}"
-        template += f"/{action}"
-    return path, template
+    if pass_id is None:
+        return fill_path(f"{limits.API_PREFIX}/passes")
+    tail = f"/{action}" if action is not None else ""
+    return fill_path(f"{limits.API_PREFIX}/passes/{{id}}{tail}", id=pass_id)
 
 
 def _request(
@@ -419,10 +415,7 @@ class PassEntryProvider(PassEntryEvents):
 
     def decode_id(self, pass_id: str) -> str:
         """A pass UUID or extId: opaque, but it must fit the ``/passes/{id}`` path slot."""
-        why = limits.id_problem(pass_id)
-        if why is not None:
-            raise ValidationError.from_problems([FieldProblem("pass_id", why)], provider=self.name)
-        return pass_id
+        return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
 
     @classmethod
     def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
@@ -436,10 +429,6 @@ class PassEntryProvider(PassEntryEvents):
         """``holder.name`` -> the ``holder_name_field`` setting (none when it is ``None``)."""
         field = self._settings.holder_name_field
         return {"holder.name": field} if field is not None else {}
-
-    def _refuse(self, problems: list[FieldProblem], operation: str) -> None:
-        if problems:
-            raise ValidationError.from_problems(problems, provider=self.name, operation=operation)
 
     # -- create ------------------------------------------------------------------------------
 
@@ -556,7 +545,7 @@ class PassEntryProvider(PassEntryEvents):
         reader = options.get("reader_id")
         if reader is not None and (not isinstance(reader, str) or not reader):
             problems.append(FieldProblem("options.reader_id", "must be a non-empty string"))
-        self._refuse(problems, "redeem")
+        ValidationError.refuse(problems, provider=self.name, operation="redeem")
         if amount is not None:
             return loyalty.write_request(pass_id, delta=-int(amount))
         return self._action_request(pass_id, PassAction.DEACTIVATE)
@@ -596,16 +585,7 @@ class PassEntryProvider(PassEntryEvents):
     ) -> Redemption:
         request = self.build_redeem(pass_id, amount, options)
         current = self.execute_get(pass_id)
-        if current.status is PassStatus.DELETED:
-            raise NotFound(f"pass {pass_id!r} was nullified", provider=self.name)
-        if current.status is PassStatus.EXPIRED:
-            raise PassExpired(
-                f"pass {pass_id!r} expired at {current.expires_at}", provider=self.name
-            )
-        if current.status is PassStatus.VOIDED:
-            raise AlreadyRedeemed(
-                f"pass {pass_id!r} is already deactivated (redeemed)", provider=self.name
-            )
+        refuse_unredeemable(current, provider=self.name)
         if amount is not None:
             redemption = self._spend_points(pass_id, amount, request, current)
         else:
@@ -660,14 +640,9 @@ class PassEntryProvider(PassEntryEvents):
 
     def build_list(self, filters: ListFilters) -> VendorRequest:
         if filters.page_size is not None:
-            self._refuse(
-                [
-                    FieldProblem(
-                        "page_size",
-                        "PassEntry documents no paging parameters: pages follow links.next",
-                    )
-                ],
-                "list",
+            problem = "PassEntry documents no paging parameters: pages follow links.next"
+            ValidationError.refuse(
+                [FieldProblem("page_size", problem)], provider=self.name, operation="list"
             )
         return _request("GET", _passes_path(), Safety.SAFE, query=filters.extra or None)
 

@@ -1,0 +1,113 @@
+"""The core helpers providers share: id decoding, refusing problems, the emulated-redeem check."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import walletpass
+from walletpass.errors import (
+    AlreadyRedeemed,
+    FieldProblem,
+    NotFound,
+    PassExpired,
+    ValidationError,
+)
+from walletpass.model import IssuedPass, PassStatus
+from walletpass.pass_ids import checked_by, decode_pass_id
+from walletpass.redemption import refuse_unredeemable
+
+
+def _pair(text: str) -> tuple[str, str]:
+    left, dot, right = text.partition(".")
+    if not dot or not left or not right:
+        raise ValueError("is not '<a>.<b>'")
+    return left, right
+
+
+@given(text=st.text(max_size=20))
+def test_decode_pass_id_reports_a_decoder_refusal_at_pass_id(text: str) -> None:
+    try:
+        expected = _pair(text)
+    except ValueError:
+        with pytest.raises(ValidationError) as caught:
+            decode_pass_id(text, _pair, provider="acme")
+        assert caught.value.fields == {"pass_id": ["is not '<a>.<b>'"]}
+        assert caught.value.provider == "acme"
+    else:
+        assert decode_pass_id(text, _pair, provider="acme") == expected
+
+
+def test_checked_by_turns_a_why_not_check_into_a_decoder() -> None:
+    def problem(value: str) -> str | None:
+        return "must be short" if len(value) > 3 else None
+
+    assert decode_pass_id("abc", checked_by(problem), provider="x") == "abc"
+    with pytest.raises(ValidationError, match="pass_id: must be short"):
+        decode_pass_id("abcd", checked_by(problem), provider="x")
+
+
+@pytest.mark.parametrize(
+    ("provider", "pass_id", "why"),
+    [
+        ("pass2u", "no-dot", "is not a Pass2U pass id"),
+        ("livepass", "cruise.1", "names no LivePass pass type"),
+        ("passentry", "a/b", "must be printable, without spaces or '/'"),
+        ("livepasses", "a|b", "must be a Livepasses id"),
+    ],
+)
+def test_every_provider_refuses_a_malformed_id_the_same_way(
+    provider: str, pass_id: str, why: str
+) -> None:
+    wallet = walletpass.connect(provider, api_key="k" * 32, base_url="http://127.0.0.1:9")
+    with pytest.raises(ValidationError) as caught:
+        wallet.get(pass_id)
+    assert list(caught.value.fields) == ["pass_id"]
+    assert why in caught.value.fields["pass_id"][0]
+    assert caught.value.provider == provider
+
+
+def test_refuse_raises_only_for_problems() -> None:
+    ValidationError.refuse([], provider="x", operation="create")
+    with pytest.raises(ValidationError) as caught:
+        ValidationError.refuse([FieldProblem("a", "b")], provider="x", operation="create")
+    assert (caught.value.provider, caught.value.operation) == ("x", "create")
+    assert caught.value.fields == {"a": ["b"]}
+
+
+def _issued(status: PassStatus) -> IssuedPass:
+    return IssuedPass(
+        id="p-1",
+        vendor_id="p-1",
+        provider="x",
+        status=status,
+        expires_at=datetime(2020, 1, 1, tzinfo=UTC),
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "error"),
+    [
+        (PassStatus.DELETED, NotFound),
+        (PassStatus.EXPIRED, PassExpired),
+        (PassStatus.VOIDED, AlreadyRedeemed),
+        (PassStatus.REDEEMED, AlreadyRedeemed),
+    ],
+)
+def test_a_pass_that_cannot_be_redeemed_is_refused(
+    status: PassStatus, error: type[Exception]
+) -> None:
+    with pytest.raises(error) as caught:
+        refuse_unredeemable(_issued(status), provider="x")
+    assert "p-1" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "status",
+    [s for s in PassStatus if s not in {"deleted", "expired", "voided", "redeemed"}],
+)
+def test_any_other_pass_may_be_redeemed(status: PassStatus) -> None:
+    refuse_unredeemable(_issued(status), provider="x")

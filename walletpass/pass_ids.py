@@ -1,0 +1,49 @@
+"""Opaque pass ids: the one way a provider's ``decode_id`` hook refuses a malformed id.
+
+A provider knows what its ids look like; the core decides how a wrong one is reported: a
+``ValidationError`` located at ``pass_id``, raised before any request. A vendor rule comes in
+either of two forms, and :func:`decode_pass_id` takes both:
+
+* a decoder that unpacks the id and raises ``ValueError`` saying what is wrong (Pass2U's
+  ``<modelId>.<passId>``, LivePass's ``<type>.<id>``);
+* a ``why not`` check, ``problem(value) -> str | None``, for ids used as they are (PassEntry's
+  UUID or extId, Livepasses' pass id), wrapped by :func:`checked_by`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TypeVar
+
+from walletpass.errors import FieldProblem, ValidationError
+
+__all__ = ["checked_by", "decode_pass_id"]
+
+T = TypeVar("T")
+
+
+def checked_by(problem: Callable[[str], str | None]) -> Callable[[str], str]:
+    """A decoder returning the id unchanged, raising ``ValueError(problem(id))`` when it is set."""
+
+    def decode(pass_id: str) -> str:
+        why = problem(pass_id)
+        if why is not None:
+            raise ValueError(why)
+        return pass_id
+
+    return decode
+
+
+def decode_pass_id(pass_id: str, decode: Callable[[str], T], *, provider: str) -> T:
+    """``decode(pass_id)``, its ``ValueError`` reported as the caller's invalid ``pass_id``.
+
+    :param decode: the vendor's decoder (or :func:`checked_by` of its id check).
+    :param provider: the provider name the error carries.
+    :raises ValidationError: located at ``pass_id``, with the decoder's reason.
+    """
+    try:
+        return decode(pass_id)
+    except ValueError as exc:
+        raise ValidationError.from_problems(
+            [FieldProblem("pass_id", str(exc))], provider=provider
+        ) from None

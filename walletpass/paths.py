@@ -1,0 +1,75 @@
+"""Request paths with ids in them: the one place an id becomes part of a URL.
+
+A provider writes each endpoint as a template, ``"models/{modelId}/passes/{passId}"``, and
+:func:`fill_path` puts the ids in, each percent-quoted as exactly one path segment, so an id can
+never add a segment, a query or a fragment (``a/b``, ``x?y``, ``#``). The template, with its
+placeholders, is what logs, metrics and rate-limit keys show (``VendorRequest.path_template``):
+ids never reach them.
+
+``.`` and ``..`` cannot be quoted away: URL parsers (urllib3 among them) remove them as dot
+segments, so ``passes/..`` would be sent as a request for the parent resource. They are refused
+here, and :func:`segment_problem` lets a provider's id check refuse them (and empty ids) before
+any request is built.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+from urllib.parse import quote
+
+from walletpass.errors import FieldProblem, ValidationError
+
+__all__ = ["FilledPath", "fill_path", "segment_problem"]
+
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
+class FilledPath(NamedTuple):
+    """A request path and the template it was filled from.
+
+    :ivar path: the relative URL path, every id quoted (``models/1919/passes/VT%2F2``).
+    :ivar template: the template with its placeholders (``models/{modelId}/passes/{passId}``).
+    """
+
+    path: str
+    template: str
+
+
+def segment_problem(value: object) -> str | None:
+    """Why ``value`` cannot be one URL path segment (an id in a path), or ``None``.
+
+    Any non-empty text can be quoted into a segment except ``.`` and ``..``, which URL parsers
+    resolve away (RFC 3986, section 5.2.4).
+    """
+    if not isinstance(value, str) or not value:
+        return "must be a non-empty string"
+    if value in (".", ".."):
+        return "cannot be '.' or '..' (a URL path would drop it)"
+    return None
+
+
+def fill_path(template: str, /, **ids: str) -> FilledPath:
+    """``template`` with each ``{name}`` replaced by ``ids[name]``, quoted as one path segment.
+
+    :param template: a relative path with placeholders, e.g. ``"api/v1/passes/{id}/nullify"``.
+    :param ids: the value for every placeholder of ``template``.
+    :returns: the filled path and ``template``.
+    :raises ValidationError: an id is empty, ``.`` or ``..`` (:func:`segment_problem`); the
+        problem is located at the placeholder's name.
+    :raises ValueError: a placeholder has no id, or an id has no placeholder (a provider bug).
+    """
+    names = _PLACEHOLDER.findall(template)
+    if set(names) != set(ids):
+        raise ValueError(
+            f"path template {template!r} takes ids {sorted(set(names))}, got {sorted(ids)}"
+        )
+    problems = [
+        FieldProblem(name, problem)
+        for name in names
+        if (problem := segment_problem(ids[name])) is not None
+    ]
+    if problems:
+        raise ValidationError.from_problems(problems)
+    path = _PLACEHOLDER.sub(lambda match: quote(ids[match.group(1)], safe=""), template)
+    return FilledPath(path, template)
