@@ -32,4 +32,7 @@ def refuse_unredeemable(current: IssuedPass, *, provider: str, operation: str = 
         error, why = AlreadyRedeemed, "was already redeemed (voided)"
     else:
         return
-    raise error(f"pass {current.id!r} {why}", provider=provider, operation=operation)
+    # The vendor's own word for the state ("nullified", "deactivated"), where the read kept it.
+    vendor = current.meta.get("vendor_status")
+    said = f" (the vendor's status: {vendor})" if isinstance(vendor, str) and vendor else ""
+    raise error(f"pass {current.id!r} {why}{said}", provider=provider, operation=operation)
