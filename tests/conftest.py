@@ -140,6 +140,23 @@ def succeeded_in(postgres_url: str) -> Callable[[str], int]:
 
 
 @pytest.fixture
+def held_by(postgres_url: str) -> Callable[[str, int], list[str]]:
+    """``held_by(run, pid)``: keys of a shared-journal run's items claimed right now by the
+    worker process ``pid`` (read straight from the database)."""
+    import psycopg
+
+    def keys(run: str, pid: int) -> list[str]:
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            rows = db.execute(
+                "SELECT key FROM walletpass_claims WHERE run = %s AND owner LIKE %s",
+                (run, f"%:{pid}:%"),
+            ).fetchall()
+        return [row[0] for row in rows]
+
+    return keys
+
+
+@pytest.fixture
 def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
     """Every name resolution and socket connect made in the test process, as it happens."""
     seen: list[tuple[str, object]] = []

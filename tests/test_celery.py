@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 from walletpass_passentry.emulator import PassEntryEmulator
 
@@ -117,22 +116,13 @@ def start_worker(name: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[
     )
 
 
-def held_by(postgres_url: str, run: str, pid: int) -> list[str]:
-    """Keys of the run's items claimed by the worker process ``pid``."""
-    with psycopg.connect(postgres_url, autocommit=True) as db:
-        rows = db.execute(
-            "SELECT key FROM walletpass_claims WHERE run = %s AND owner LIKE %s",
-            (run, f"%:{pid}:%"),
-        ).fetchall()
-    return [row[0] for row in rows]
-
-
 def test_a_run_spread_over_workers_survives_one_being_killed(
     environment: dict[str, str],
     tmp_path: Path,
     passentry: tuple[PassEntryEmulator, str],
     postgres_url: str,
     succeeded_in: Callable[[str], int],
+    held_by: Callable[[str, int], list[str]],
 ) -> None:
     import issuing  # the module written by the fixture, as the producer imports it
 
@@ -148,13 +138,13 @@ def test_a_run_spread_over_workers_survives_one_being_killed(
         victim = workers[0]
         deadline = time.monotonic() + 60
         # kill a worker a fifth of the way in, while it holds items (requests in flight)
-        while succeeded_in(run) < 60 or not held_by(postgres_url, run, victim.pid):
+        while succeeded_in(run) < 60 or not held_by(run, victim.pid):
             assert time.monotonic() < deadline, "the workers never got going"
             assert all(w.poll() is None for w in workers)
             time.sleep(0.01)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
-        orphaned = held_by(postgres_url, run, victim.pid)
+        orphaned = held_by(run, victim.pid)
 
         result = job.collect(timeout=120)
         # re-submitting the run resumes it: everything is already issued

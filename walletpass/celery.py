@@ -46,10 +46,24 @@ from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.pgjournal import PostgresJournal
 from walletpass.provider import Provider
 
-__all__ = ["TASK_NAME", "CeleryIssuer", "IssueJob"]
+__all__ = ["TASK_NAME", "CeleryIssuer", "IssueJob", "chunk_items", "submit_chunk"]
 
 #: The name the chunk task is registered under in the Celery app.
 TASK_NAME = "walletpass.issue_chunk"
+
+
+def submit_chunk(
+    app: Celery,
+    run: str,
+    first: int,
+    passes: Sequence[Pass | Mapping[str, Any]],
+    *,
+    queue: str | None = None,
+) -> AsyncResult[Any]:
+    """Send one chunk task by name (the producer needs no worker code): the passes of run ``run``
+    from input position ``first`` on, to ``queue`` (default: the app's default queue)."""
+    payload = [_as_payload(p) for p in passes]
+    return app.send_task(TASK_NAME, args=(run, first, payload), queue=queue)
 
 
 class CeleryIssuer:
@@ -116,8 +130,7 @@ class CeleryIssuer:
         source = iter(passes)
         first = 0
         while chunk := list(itertools.islice(source, size)):
-            payload = [_as_payload(p) for p in chunk]
-            results.append((first, len(chunk), self.task.delay(run, first, payload)))
+            results.append((first, len(chunk), submit_chunk(self.app, run, first, chunk)))
             first += len(chunk)
         return IssueJob(run, results)
 
@@ -179,27 +192,39 @@ class IssueJob:
         items: list[BulkItem] = []
         for first, count, result in self.chunks:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            try:
-                value = result.get(timeout=left, propagate=False)
-            except Exception as exc:  # celery's TimeoutError, a lost result backend
-                raise WalletPassError(
-                    f"run {self.run!r}: chunk at item {first} not finished or not readable "
-                    f"({type(exc).__name__}); the workers go on, collect again later",
-                    operation="create_many",
-                    retryable=True,
-                ) from None
-            if result.failed() or not isinstance(value, list) or len(value) != count:
-                cause = type(value).__name__ if isinstance(value, BaseException) else "no result"
-                error = WalletPassError(
-                    f"run {self.run!r}: the chunk at item {first} failed in its worker ({cause}); "
-                    "submit the run again to retry its items",
-                    operation="create_many",
-                    retryable=True,
-                )
-                items.extend(BulkItem(index=first + i, error=error) for i in range(count))
-                continue
-            items.extend(_item_from_payload(entry) for entry in value)
+            items.extend(chunk_items(self.run, first, count, result, timeout=left))
         return BulkResult(items=items)
+
+
+def chunk_items(
+    run: str, first: int, count: int, result: AsyncResult[Any], *, timeout: float | None
+) -> list[BulkItem]:
+    """The ``count`` outcomes of chunk task ``result`` (positions ``first``...) once it is done.
+
+    Waits at most ``timeout`` seconds (``None``: as long as it takes); past it, raises a retryable
+    ``WalletPassError`` (the chunk goes on in its worker). A chunk that failed as a whole (its
+    worker could not open the journal, say) gives each of its items a retryable
+    ``WalletPassError`` naming the cause; submitting the run again retries them.
+    """
+    try:
+        value = result.get(timeout=timeout, propagate=False)
+    except Exception as exc:  # celery's TimeoutError, a lost result backend
+        raise WalletPassError(
+            f"run {run!r}: chunk at item {first} not finished or not readable "
+            f"({type(exc).__name__}); the workers go on, collect again later",
+            operation="create_many",
+            retryable=True,
+        ) from None
+    if result.failed() or not isinstance(value, list) or len(value) != count:
+        cause = type(value).__name__ if isinstance(value, BaseException) else "no result"
+        error = WalletPassError(
+            f"run {run!r}: the chunk at item {first} failed in its worker ({cause}); "
+            "submit the run again to retry its items",
+            operation="create_many",
+            retryable=True,
+        )
+        return [BulkItem(index=first + i, error=error) for i in range(count)]
+    return [_item_from_payload(entry) for entry in value]
 
 
 def _as_payload(item: Pass | Mapping[str, Any]) -> dict[str, Any]:
@@ -228,6 +253,7 @@ def _item_payload(item: BulkItem) -> dict[str, Any]:
             "retryable": error.retryable,
             "outcome_unknown": error.outcome_unknown,
             "provider": error.provider,
+            "status": error.status,
         }
     return payload
 
@@ -257,6 +283,7 @@ def _error_from_payload(payload: Mapping[str, Any]) -> WalletPassError:
         operation="create",
         retryable=bool(payload.get("retryable")),
         outcome_unknown=bool(payload.get("outcome_unknown")),
+        status=status if isinstance(status := payload.get("status"), int) else None,
     )
     if isinstance(error, ValidationError):
         error.problems = ()

@@ -37,7 +37,7 @@ from walletpass.journal import ENTRY_COLUMNS, JournalEntry, JournalState, entry_
 from walletpass.model import IssuedPass
 from walletpass.redaction import redact_text, register_secret
 
-__all__ = ["PostgresJournal"]
+__all__ = ["PostgresJournal", "describe_database"]
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS walletpass_runs (
@@ -74,7 +74,7 @@ CREATE TABLE IF NOT EXISTS walletpass_claims (
 _SCHEMA_LOCK = 0x77616C6C
 
 
-def _describe(dsn: str) -> str:
+def describe_database(dsn: str) -> str:
     """Where the database is, without credentials; the password is registered as a secret."""
     try:
         parts = conninfo_to_dict(dsn)
@@ -116,7 +116,7 @@ class PostgresJournal:
             raise ConfigurationError("a shared journal needs a run name")
         if lease <= 0:
             raise ConfigurationError("lease must be a positive number of seconds")
-        self.where = _describe(dsn)
+        self.where = describe_database(dsn)
         self.path = f"{self.where} run {run!r}"  # what error messages call the journal
         self.run = run
         self.provider = provider

@@ -119,6 +119,12 @@ def check_url(url: str) -> None:
     _connection_options(url)
 
 
+def describe_url(url: str) -> str:
+    """``url`` without credentials (``redis://host:port/db``); its password is registered as a
+    secret. ``ConfigurationError`` as :func:`check_url`."""
+    return _connection_options(url)[1]
+
+
 def _connection_options(url: str) -> tuple[dict[str, Any], str]:
     """redis-py's own reading of ``url`` (the one it connects with) and a description without
     credentials. Refuses a password sent in clear to a host that is not on this machine."""
@@ -130,8 +136,9 @@ def _connection_options(url: str) -> tuple[dict[str, Any], str]:
             "rate_limit_backend must be a URL like redis://[:password@]host:port/db, "
             "rediss://... (TLS) or unix:///path/to/socket"
         ) from None
-    for secret in (url, options.get("password")):
-        register_secret(secret)
+    if options.get("password"):  # a URL without one holds nothing to hide (and says where)
+        register_secret(url)
+        register_secret(options["password"])
     connection = options.get("connection_class")
     if connection is UnixDomainSocketConnection:
         return options, f"unix://{options.get('path')}"

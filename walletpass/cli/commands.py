@@ -465,6 +465,12 @@ def cmd_issue(args: argparse.Namespace) -> int:
     return run_issue(args)
 
 
+def cmd_worker(args: argparse.Namespace) -> int:
+    from walletpass.cli.distributed import cmd_worker as run_worker
+
+    return run_worker(args)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "providers": cmd_providers,
     "capabilities": cmd_capabilities,
@@ -475,6 +481,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "delete": cmd_delete,
     "list": cmd_list,
     "issue": cmd_issue,
+    "worker": cmd_worker,
     "config": cmd_config,
     "emulate": cmd_emulate,
     "events": cmd_events,

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import IO, Any, Protocol
 
 from walletpass.bulk import describe_positions
-from walletpass.cli import render, stderr
+from walletpass.cli import distributed, render, stderr
 from walletpass.cli.carry import check_carried
 from walletpass.cli.parser import UsageError
 from walletpass.cli.session import select_provider
@@ -306,7 +306,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     source_path = Path(args.file)
     rows = _row_source(args)
     results_path = Path(args.results) if args.results else results_path_for(source_path)
-    _distinct_files(source_path, results_path, args.journal)
+    target = _workers_target(args)
+    _distinct_files(source_path, results_path, None if target else args.journal)
     if args.concurrency is not None and args.concurrency < 1:
         raise UsageError("--concurrency must be at least 1")
     passes = read_rows(source_path, rows)  # checks the file's type and that it can be read
@@ -318,6 +319,8 @@ def cmd_issue(args: argparse.Namespace) -> int:
     shown = 0
     try:
         check_carried(provider, found.columns, rows)  # before the first row is sent
+        if target is not None:
+            distributed.check_target(target, provider)
         with _results_file(results_path, journaled=bool(args.journal)) as results:
             as_json = bool(getattr(args, "json", False))
             # with --json stderr carries JSON Lines only, so no bar is drawn there
@@ -351,13 +354,24 @@ def cmd_issue(args: argparse.Namespace) -> int:
                 progress.advance(item, succeeded, failed)
 
             try:
-                result = provider.create_many(
-                    passes,
-                    concurrency=args.concurrency,
-                    journal=args.journal,
-                    on_item=on_item,
-                    keep_items=False,
-                )
+                if target is None:
+                    result = provider.create_many(
+                        passes,
+                        concurrency=args.concurrency,
+                        journal=args.journal,
+                        on_item=on_item,
+                        keep_items=False,
+                    )
+                else:
+                    result = distributed.issue_on_workers(
+                        target,
+                        provider,
+                        passes,
+                        on_item=on_item,
+                        chunk_size=args.chunk_size,
+                        wait=args.wait,
+                        say=lambda text: stderr.report("note", text),
+                    )
             except JournalError as exc:
                 raise _stopped(exc, results_path) from None
             finally:
@@ -370,6 +384,26 @@ def cmd_issue(args: argparse.Namespace) -> int:
         )
     _summary(args, result, results_path)
     return 0 if result.failed == 0 else 1
+
+
+def _workers_target(args: argparse.Namespace) -> distributed.Target | None:
+    """The ``--workers`` run's target, every option checked; ``None`` for a run in this process
+    (whose options must not include the workers' own)."""
+    if args.workers:
+        return distributed.target_from_args(args)
+    given = [
+        option
+        for option, value, default in (
+            ("--run", args.run, None),
+            ("--queue", args.queue, "walletpass"),
+            ("--chunk-size", args.chunk_size, 100),
+            ("--wait", args.wait, 600.0),
+        )
+        if value != default
+    ]
+    if given:
+        raise UsageError(f"{', '.join(given)}: only with --workers (a run across Celery workers)")
+    return None
 
 
 def _distinct_files(source: Path, results: Path, journal: str | None) -> None:

@@ -285,6 +285,15 @@ def _content_options(parser: argparse.ArgumentParser, *, new: bool) -> None:
     )
 
 
+def _worker_queue(parser: argparse._ActionsContainer) -> None:
+    parser.add_argument(
+        "--queue",
+        metavar="NAME",
+        default="walletpass",
+        help="the Celery queue the run's tasks go through (default: walletpass)",
+    )
+
+
 def build_parser() -> CliParser:
     common = _common_options()
     parser = CliParser(
@@ -451,7 +460,8 @@ def build_parser() -> CliParser:
     issue.add_argument(
         "--journal",
         metavar="FILE",
-        help="SQLite journal that makes the run resumable without duplicates",
+        help="SQLite journal that makes the run resumable without duplicates (with --workers: "
+        "the workers' PostgreSQL database, postgresql://user@host:port/dbname)",
     )
     issue.add_argument(
         "--results",
@@ -468,6 +478,79 @@ def build_parser() -> CliParser:
     issue.add_argument(
         "--no-progress", action="store_true", help="no progress bar (e.g. in CI logs)"
     )
+    spread = issue.add_argument_group("across Celery workers (pip install 'walletpass[celery]')")
+    spread.add_argument(
+        "--workers",
+        metavar="celery://HOST[:PORT][/DB]",
+        help="send the rows to the walletpass workers on this Redis broker (or 'celery': the "
+        "broker URL, password included, from WALLETPASS_CELERY_BROKER_URL); needs --journal "
+        "postgresql://... and --run",
+    )
+    spread.add_argument(
+        "--run",
+        metavar="NAME",
+        help="the run's name in the shared journal; the same name again resumes the run",
+    )
+    _worker_queue(spread)
+    spread.add_argument(
+        "--chunk-size",
+        metavar="N",
+        type=_positive_int,
+        default=100,
+        help="rows per task (default: 100)",
+    )
+    spread.add_argument(
+        "--wait",
+        metavar="SECONDS",
+        type=float,
+        default=600.0,
+        help="longest wait for the next chunk's results before stopping (default: 600; the "
+        "workers go on, the same command again collects)",
+    )
+
+    worker = command(
+        "worker",
+        "issue the rows that walletpass issue --workers sends (a Celery worker)",
+        "Run one Celery worker process that issues the chunks 'walletpass issue --workers' "
+        "sends, with this machine's provider settings (credentials never travel through the "
+        "broker) and the shared PostgreSQL journal. Start as many as you like, on any "
+        "machine; stop with Ctrl-C (the chunk in hand is finished first).",
+    )
+    worker.add_argument(
+        "broker",
+        metavar="celery://HOST[:PORT][/DB]",
+        help="the Redis broker (or 'celery': the URL from WALLETPASS_CELERY_BROKER_URL)",
+    )
+    worker.add_argument(
+        "--journal",
+        metavar="URL",
+        required=True,
+        help="the shared journal's PostgreSQL database: postgresql://user@host:port/dbname "
+        "(password from PGPASSWORD or ~/.pgpass)",
+    )
+    _worker_queue(worker)
+    worker.add_argument(
+        "--concurrency",
+        metavar="N",
+        type=_positive_int,
+        help="requests in flight at once within a chunk (default: the provider's setting)",
+    )
+    worker.add_argument(
+        "--lease",
+        metavar="SECONDS",
+        type=float,
+        default=30.0,
+        help="how long a silent worker keeps its items before another takes them (default: 30)",
+    )
+    worker.add_argument(
+        "--visibility-timeout",
+        metavar="SECONDS",
+        type=float,
+        default=600.0,
+        help="after how long a chunk whose worker vanished is delivered again; longer than a "
+        "chunk takes (default: 600)",
+    )
+    worker.add_argument("--name", metavar="NAME", help="the worker's name (default: celery)")
 
     config = command("config", "inspect the configuration", "Inspect the configuration.")
     config_commands = config.add_subparsers(dest="config_command", metavar="ACTION")
