@@ -7,11 +7,10 @@ own field names ("points", "seat", "gate"), never a vendor. ``walletpass.toml`` 
 provider; the environment says which provider to use and holds the secret. The script runs the
 same function on the built-in fake, on PassEntry and on Pass2U (their emulators, served on
 127.0.0.1 here, stand in for the real APIs, so no key and no network are needed) and prints what
-the application reads back: the same lines on every provider. Spending points is the one step
-that differs: the fake keeps the card's points as its balance (``balance_field``); Pass2U has no
-balances, so it refuses before sending; PassEntry keeps loyalty points in its own loyalty
-balance, which the card's ``stamps`` field does not feed, so it refuses a spend the balance
-cannot cover.
+the application reads back: the same lines on every provider. The card's points are its balance
+where the vendor keeps balances (the alias's ``balance_field``: the fake, and PassEntry's loyalty
+balance), so spending points works there; Pass2U has no balances (its points are a model field),
+so it refuses the spend before sending.
 
     python examples/switch_vendor.py
 """
@@ -33,22 +32,22 @@ provider = "fake"
 
 [providers.fake]
 path = "{fake_path}"
-balance_field = "points"          # the fake keeps a card's points as its balance
 
 [providers.fake.templates.coffee-card]
 id = "coffee-card"
 kind = "loyalty"
-fields = {{ points = {{ key = "points", type = "int" }} }}
+balance_field = {{ name = "points", type = "int" }}  # the points are the card's balance
 
 [providers.fake.templates.tasting]
 id = "tasting"
 kind = "event_ticket"
 
-# PassEntry: our templates' UUIDs; the holder's name goes to fullName (the default).
+# PassEntry: our templates' UUIDs; the holder's name goes to fullName (the default); the points
+# are the pass's loyalty balance.
 [providers.passentry.templates.coffee-card]
 id = "5f0e9c1d2b3a4f5e6d7c8b9a"
 kind = "loyalty"
-fields = {{ points = {{ key = "stamps", type = "int" }} }}  # PassEntry answers text: typed
+balance_field = {{ name = "points", type = "int" }}
 
 [providers.passentry.templates.tasting]
 id = "19cb334f9696e64e10e7759f"

@@ -46,12 +46,19 @@ class VendorBehaviour:
             answers ``amount`` 1 and the uses so far as ``remaining``.
         used_status: the status a ``get()`` reports after a use that leaves the pass usable (a
             spend from its balance, a stamp); ``None``: the status it had before.
+        spend_status: the status the answer to ``redeem(id, amount=...)`` reports (the
+            vendor's, kept in ``Redemption.meta["vendor_status"]`` where it is not ``ACTIVE``);
+            ``None``: the pass's own status after the spend (PassEntry answers a spend with the
+            pass resource).
         balance_fields: template field keys in which the vendor keeps a pass's balance (e.g.
             loyalty points): ``redeem(id, amount=...)`` spends the first one the pass has, and
             the answers to create and update report it as ``IssuedPass.balance``.
         text_values: the vendor answers every template field value as text.
         unread_on_get: parts of a pass (:data:`READABLE_PARTS`) that ``get()`` and ``list()``
             cannot return: they are left out of those reads.
+        balance_read_when_aliased: ``get()`` and ``list()`` do return the balance (one more
+            request per pass) of a pass whose template alias names a ``balance_field``, though
+            ``"balance"`` is in ``unread_on_get`` (PassEntry: its loyalty endpoint).
         update_reads_back: the provider completes an update's answer by reading the pass back
             (one more request, :mod:`walletpass.readback`): the answer reports what a read
             reports, and of the parts a read cannot return (``unread_on_get``) only what the
@@ -67,9 +74,11 @@ class VendorBehaviour:
     reusable_kinds: frozenset[PassKind] = frozenset()
     counted_kinds: frozenset[PassKind] = frozenset()
     used_status: PassStatus | None = PassStatus.ACTIVE
+    spend_status: PassStatus | None = PassStatus.ACTIVE
     balance_fields: tuple[str, ...] = ()
     text_values: bool = False
     unread_on_get: frozenset[str] = frozenset()
+    balance_read_when_aliased: bool = False
     update_reads_back: bool = False
     new_external_id: Callable[[], str] | None = None
     spend_checks: tuple[str, ...] = ("state", "balance")
@@ -91,8 +100,11 @@ class VendorBehaviour:
         """The field of ``fields`` that holds the balance, if any."""
         return next((key for key in self.balance_fields if key in fields), None)
 
-    def answer(self, issued: IssuedPass, *, read: bool) -> IssuedPass:
-        """``issued`` as the vendor would answer it (``read``: to a ``get()`` or ``list()``)."""
+    def answer(
+        self, issued: IssuedPass, *, read: bool, balance_aliased: bool = False
+    ) -> IssuedPass:
+        """``issued`` as the vendor would answer it (``read``: to a ``get()`` or ``list()``;
+        ``balance_aliased``: the pass's template alias names a ``balance_field``)."""
         update: dict[str, Any] = {}
         fields = issued.fields
         if self.text_values:
@@ -106,6 +118,8 @@ class VendorBehaviour:
         if read:
             holder_parts: dict[str, None] = {}
             for part in self.unread_on_get:
+                if part == "balance" and balance_aliased and self.balance_read_when_aliased:
+                    continue
                 if part.startswith("holder."):
                     holder_parts[part.split(".", 1)[1]] = None
                 else:

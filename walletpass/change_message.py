@@ -1,12 +1,13 @@
 """What ``PassUpdate.message`` means, once for every provider.
 
 ``message`` is the notification text shown to the holder when the update reaches their wallet.
-``%@`` in it stands for the new value of the one field the update changes, as in Apple's
-``changeMessage``. Vendors that take a per-field change message (Pass2U) receive ``%@`` as it is
-and their wallets fill it in. Vendors that send the message as free text (PassEntry, Livepasses,
-the fake) would show a literal ``%@``, so walletpass fills it in before sending: with the new
-value where exactly one value changes, and refuses the update where ``%@`` could mean several
-values or none (write the text out in full instead).
+``%@`` in it stands for the new value of the one field the update changes (or of its balance,
+where that is the one value it changes), as in Apple's ``changeMessage``. Vendors that take a
+per-field change message (Pass2U) receive ``%@`` as it is and their wallets fill it in. Vendors
+that send the message as free text (PassEntry, Livepasses, the fake) would show a literal ``%@``,
+so walletpass fills it in before sending: with the new value where exactly one value changes, and
+refuses the update where ``%@`` could mean several values or none (write the text out in full
+instead).
 """
 
 from __future__ import annotations
@@ -50,7 +51,12 @@ def substitute_placeholder(change: PassUpdate, *, provider: str | None = None) -
     values: list[tuple[str, Any]] = [
         (f"fields.{key}", value) for key, value in (change.fields or {}).items()
     ]
-    others = sorted(name for name in change.changed() if name != "fields")
+    if change.balance is not None:
+        # A balance is one value too (e.g. the points a template alias's balance_field holds).
+        values.append(("balance", change.balance.amount))
+    others = sorted(name for name in change.changed() if name not in ("fields", "balance"))
+    if "balance" in change.changed() and change.balance is None:
+        others.append("balance")
     if len(values) != 1 or others:
         changed = [name for name, _ in values] + others
         described = ", ".join(changed) if changed else "no field value"

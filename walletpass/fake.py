@@ -611,7 +611,13 @@ class FakeProvider(Provider):
         self._enter("get", {"pass_id": pass_id})
         with self._store.atomic():  # the expiry it records never overwrites a redemption
             issued = self._with_expiry(self._load(pass_id))
-        return self.behaviour.answer(issued, read=True)
+        return self._read_answer(issued)
+
+    def _read_answer(self, issued: IssuedPass) -> IssuedPass:
+        """``issued`` as its vendor answers a read (the balance too where an alias asks)."""
+        alias = self.mapping_for_vendor_template(issued.template).alias
+        aliased = alias is not None and alias.balance_field is not None
+        return self.behaviour.answer(issued, read=True, balance_aliased=aliased)
 
     def _with_expiry(self, issued: IssuedPass) -> IssuedPass:
         if (
@@ -641,7 +647,7 @@ class FakeProvider(Provider):
         )
         return completed_by_read(
             self.behaviour.answer(written, read=False),
-            self.behaviour.answer(updated, read=True),
+            self._read_answer(updated),
             unread=self.behaviour.unread_on_get,
         )
 
@@ -771,12 +777,12 @@ class FakeProvider(Provider):
                 code="INSUFFICIENT_BALANCE",
             )
         remaining = balance.amount - amount
-        status = PassStatus.ACTIVE
+        after = self.behaviour.after_use(current.status)
         self._store.replace(
             current.model_copy(
                 update={
                     "balance": balance.model_copy(update={"amount": remaining}),
-                    "status": self.behaviour.after_use(current.status),
+                    "status": after,
                     "updated_at": now,
                 }
             )
@@ -784,7 +790,7 @@ class FakeProvider(Provider):
         return Redemption(
             pass_id=current.id,
             provider=self.name,
-            status=status,
+            status=self.behaviour.spend_status or after,
             redeemed_at=now,
             amount=amount,
             remaining=remaining,
@@ -818,19 +824,16 @@ class FakeProvider(Provider):
         if isinstance(value, int | float):
             whole = isinstance(value, int) and remaining == remaining.to_integral_value()
             kept = int(remaining) if whole else float(remaining)
+        after = self.behaviour.after_use(current.status)
         self._store.replace(
             current.model_copy(
-                update={
-                    "fields": {**current.fields, key: kept},
-                    "status": self.behaviour.after_use(current.status),
-                    "updated_at": now,
-                }
+                update={"fields": {**current.fields, key: kept}, "status": after, "updated_at": now}
             )
         )
         return Redemption(
             pass_id=current.id,
             provider=self.name,
-            status=PassStatus.ACTIVE,
+            status=self.behaviour.spend_status or after,
             redeemed_at=now,
             amount=amount,
             remaining=remaining,
@@ -865,6 +868,6 @@ class FakeProvider(Provider):
             rows = self._store.page(after, size, filters.template, status)
             for seq, issued in rows:
                 after = seq
-                yield self.behaviour.answer(issued, read=True)
+                yield self._read_answer(issued)
             if len(rows) < size:
                 return

@@ -399,7 +399,14 @@ class Provider(EventOperations):
             **{k: v for k, v in self.default_attribute_fields().items() if v},
             **(alias.attributes if alias else {}),
         }
-        return TemplateMapping(template if alias else None, alias, attributes)
+        balance = self.capabilities[Capability.BALANCE]
+        return TemplateMapping(
+            template if alias else None,
+            alias,
+            attributes,
+            balance_keys=self.behaviour.balance_fields,
+            no_balance=balance.note if balance.support is Support.NONE else None,
+        )
 
     def mapping_for_vendor_template(self, vendor_template: str | None) -> TemplateMapping:
         """The mapping for a pass the vendor says belongs to ``vendor_template``.
@@ -1010,7 +1017,11 @@ class Provider(EventOperations):
         does not tell the template and an alias or attribute could change this update.
         """
         touches = change.fields is not None or change.holder is not None
-        relevant = [a for a in self.settings.templates.values() if a.fields or a.attributes]
+        relevant = [
+            a
+            for a in self.settings.templates.values()
+            if a.fields or a.attributes or a.balance_field
+        ]
         defaults = {k: v for k, v in self.default_attribute_fields().items() if v}
         if not touches or not (relevant or defaults):
             return None

@@ -12,6 +12,12 @@ This module applies an alias both ways, once, for every provider:
   the logical template name (the vendor's id stays in ``vendor_template``), logical field names,
   values of the declared types, attributes restored from their fields.
 
+An alias's ``balance_field`` names the logical field that is the pass's balance: written, its
+value travels as ``Pass.balance`` (``PassUpdate.balance``), which each vendor keeps where its
+balances live (a loyalty endpoint, a balance attribute, a business-data key); read back, the
+balance fills that field again, and the vendor's own balance keys are not repeated as fields. A
+vendor without balances refuses such a field clearly, before anything is sent.
+
 Fields the alias does not name keep the vendor's key, and their values keep the JSON type the
 vendor answered with (vendors differ: PassEntry answers text, Livepasses numbers): declare a
 ``type`` for every field an application reads back, so every vendor reads back the same value.
@@ -29,9 +35,9 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
-from walletpass.errors import FieldProblem, InvalidResponse, ValidationError
-from walletpass.model import Holder, IssuedPass, Pass, PassField, PassUpdate
-from walletpass.settings import FieldType, TemplateAlias
+from walletpass.errors import FieldProblem, InvalidResponse, UnsupportedFeature, ValidationError
+from walletpass.model import Balance, Holder, IssuedPass, Pass, PassField, PassUpdate
+from walletpass.settings import BalanceAlias, FieldType, TemplateAlias
 
 __all__ = [
     "TemplateMapping",
@@ -56,12 +62,22 @@ class TemplateMapping:
     """The alias in force for one pass, with the provider's default attribute homes merged in.
 
     ``logical`` is the application's template name (``None`` when the pass names a vendor
-    template directly); ``attributes`` maps neutral attributes to template field keys.
+    template directly); ``attributes`` maps neutral attributes to template field keys;
+    ``balance_keys`` are the template keys in which the vendor answers a balance (its
+    ``behaviour.balance_fields``); ``no_balance`` is why the vendor has no balance (its
+    declaration's note), ``None`` where it has one.
     """
 
     logical: str | None
     alias: TemplateAlias | None
     attributes: Mapping[str, str] = field(default_factory=dict)
+    balance_keys: tuple[str, ...] = ()
+    no_balance: str | None = None
+
+    @property
+    def balance(self) -> BalanceAlias | None:
+        """The alias's ``balance_field``, if it names one."""
+        return self.alias.balance_field if self.alias is not None else None
 
     def vendor_key(self, name: str) -> str:
         return self.alias.vendor_key(name) if self.alias is not None else name
@@ -282,6 +298,52 @@ def _move_attributes(
     return moved
 
 
+def _move_balance(
+    content: Pass | PassUpdate,
+    fields: dict[str, Any],
+    mapping: TemplateMapping,
+    problems: list[FieldProblem],
+) -> dict[str, Any]:
+    """Take the alias's balance field out of ``fields``: the model update that makes it the
+    pass's balance (``{}`` when the content does not set it; ``balance: None`` clears it).
+
+    Raises:
+        UnsupportedFeature: the vendor has no balance (its declaration's note quoted).
+    """
+    spec = mapping.balance
+    if spec is None or spec.name not in fields:
+        return {}
+    if mapping.no_balance is not None:
+        raise UnsupportedFeature(
+            f"template alias {mapping.logical!r} keeps fields.{spec.name} in the pass's balance "
+            f"(balance_field), but this provider's passes have no balance ({mapping.no_balance})"
+            f": map {spec.name!r} to a template field in the alias's fields instead",
+            features=["balance"],
+        )
+    value = fields.pop(spec.name)
+    where = f"fields.{spec.name}"
+    if value is None:
+        return {"balance": None}
+    if content.balance is not None:
+        problems.append(
+            FieldProblem(
+                where,
+                f"is the pass's balance (the template alias's balance_field), and this pass "
+                f"sets balance too: give only fields.{spec.name}",
+            )
+        )
+        return {}
+    if isinstance(value, PassField):
+        problems.append(FieldProblem(where, "is the pass's balance: give a number, no label"))
+        return {}
+    try:
+        amount = convert_write(value, spec.type)
+    except ValueError as exc:
+        problems.append(FieldProblem(where, str(exc)))
+        return {}
+    return {"balance": Balance(amount=Decimal(amount), currency=spec.currency)}
+
+
 def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozenset[str]) -> Pass:
     """``new_pass`` in the vendor's terms: typed values, attributes in fields, vendor keys.
 
@@ -296,20 +358,24 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
         return new_pass  # nothing to map: the common case of a vendor template id
     problems: list[FieldProblem] = []
     fields = _typed_fields(new_pass.fields or {}, mapping, problems)
+    balance = _move_balance(new_pass, fields, mapping, problems)
     moved = _move_attributes(new_pass, fields, mapping, field_held, problems)
     if problems:
         raise ValidationError.from_problems(problems)
     update: dict[str, Any] = without_attributes(new_pass, moved)
+    update.update(balance)
     if mapping.alias is not None:
         update["template"] = mapping.alias.id
         if mapping.alias.kind is not None and new_pass.kind.value == "generic":
             update["kind"] = mapping.alias.kind
-    if fields or new_pass.fields is not None:
+    if fields or (new_pass.fields is not None and not balance):
         vendor_fields = {}
         for name, value in fields.items():
             key = name if name in mapping.attributes.values() else mapping.vendor_key(name)
             vendor_fields[key] = value
         update["fields"] = vendor_fields
+    elif balance:
+        update["fields"] = None  # the balance was its only field
     if not update:
         return new_pass
     data = {name: getattr(new_pass, name) for name in new_pass.model_fields_set}
@@ -331,6 +397,8 @@ def change_to_vendor(
     problems: list[FieldProblem] = []
     set_fields = "fields" in change.model_fields_set and change.fields is not None
     fields = _typed_fields(change.fields or {}, mapping, problems)
+    balance = _move_balance(change, fields, mapping, problems)
+    set_fields = set_fields and bool(fields or not balance)
     moved = _move_attributes(change, fields, mapping, field_held, problems)
     if "holder" in change.cleared() and any(
         a in field_held and a.startswith("holder.") for a in mapping.attributes
@@ -345,6 +413,7 @@ def change_to_vendor(
     if problems:
         raise ValidationError.from_problems(problems)
     update: dict[str, Any] = without_attributes(change, moved)
+    update.update(balance)
     if fields or set_fields:
         update["fields"] = {
             (name if name in mapping.attributes.values() else mapping.vendor_key(name)): value
@@ -352,13 +421,13 @@ def change_to_vendor(
         }
     if not update:
         return change
+    # The balance as the only field it set: the update no longer changes fields.
+    omitted = {"fields"} if balance and not (fields or set_fields) else set()
     if moved and update.get("holder", change.holder) is None and "holder" not in (change.cleared()):
         # The holder moved into a field entirely: "omitted", not "cleared".
         update.pop("holder", None)
-        data = {name: getattr(change, name) for name in change.model_fields_set if name != "holder"}
-        data.update(update)
-        return PassUpdate.model_construct(_fields_set=set(data), **data)
-    data = {name: getattr(change, name) for name in change.model_fields_set}
+        omitted.add("holder")
+    data = {name: getattr(change, name) for name in change.model_fields_set - omitted}
     data.update(update)
     return PassUpdate.model_construct(_fields_set=set(data), **data)
 
@@ -388,7 +457,12 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
     fields: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     problems: list[str] = []
+    spec = mapping.balance
+    # The vendor's balance keys say what the balance field says: not repeated as fields.
+    repeated = set(mapping.balance_keys) - set(names) if spec is not None else set()
     for key, value in issued.fields.items():
+        if key in repeated:
+            continue
         if key in homes:
             # An empty field (the template's default, e.g. a Pass2U model field never set)
             # holds no attribute.
@@ -409,6 +483,11 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
             fields[name] = convert_read(value, kind)
         except ValueError as exc:
             problems.append(f"fields.{name}: {exc}")
+    if spec is not None and issued.balance is not None:
+        try:
+            fields[spec.name] = convert_read(issued.balance.amount, spec.type)
+        except ValueError as exc:
+            problems.append(f"fields.{spec.name} (the balance): {exc}")
     if problems:
         raise InvalidResponse(
             f"{issued.provider} answered values of the wrong type: " + "; ".join(problems),

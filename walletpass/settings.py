@@ -37,6 +37,7 @@ __all__ = [
     "ATTRIBUTE_NAMES",
     "PATH_SETTING",
     "AliasField",
+    "BalanceAlias",
     "FieldType",
     "ProviderSettings",
     "TemplateAlias",
@@ -85,6 +86,36 @@ class AliasField(BaseModel):
     type: FieldType | None = None
 
 
+class BalanceAlias(BaseModel):
+    """The logical field whose value is the pass's balance (``balance_field`` of a template alias).
+
+    Written in configuration as the field's name alone (``balance_field = "points"``) or as a
+    table (``balance_field = { name = "points", type = "int" }``). The application writes and
+    reads the field under ``name``; walletpass sends it as the pass's balance
+    (``Pass.balance``, where the vendor keeps balances: PassEntry's loyalty balance, LivePass's
+    ``balance_amount``, Livepasses' ``currentPoints``...) and reads the balance back into it.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    name: str = Field(
+        min_length=1,
+        max_length=128,
+        pattern=pattern(r"^[^\s]+$", "must contain no spaces or other whitespace"),
+    )
+    #: whole points (``int``) or an amount with decimals (``decimal``, the default)
+    type: FieldType = FieldType.DECIMAL
+    #: the balance's currency (an ISO 4217 code, or e.g. ``points``); none by default
+    currency: str | None = Field(default=None, min_length=1, max_length=32)
+
+    @field_validator("type")
+    @classmethod
+    def _a_number(cls, value: FieldType) -> FieldType:
+        if value not in (FieldType.INT, FieldType.DECIMAL):
+            raise ValueError("a balance is a number: int (whole points) or decimal")
+        return value
+
+
 class TemplateAlias(BaseModel):
     """How a logical template name maps to one vendor's template.
 
@@ -106,6 +137,13 @@ class TemplateAlias(BaseModel):
     #: the barcode symbology the vendor template fixes (e.g. a Pass2U model's): a pass asking
     #: for another is refused, one leaving it out takes it (walletpass.template_facts)
     barcode_format: BarcodeFormat | None = None
+    #: the logical field that is the pass's balance (walletpass.roundtrip)
+    balance_field: BalanceAlias | None = None
+
+    @field_validator("balance_field", mode="before")
+    @classmethod
+    def _shorthand_balance(cls, value: Any) -> Any:
+        return {"name": value} if isinstance(value, str) else value
 
     @field_validator("fields", mode="before")
     @classmethod
@@ -137,6 +175,11 @@ class TemplateAlias(BaseModel):
             owners.setdefault(entry.key, []).append(f"fields.{name}")
         for name, key in self.attributes.items():
             owners.setdefault(key, []).append(f"attributes.{name}")
+        if self.balance_field is not None and self.balance_field.name in self.fields:
+            raise ValueError(
+                f"field {self.balance_field.name!r} is the balance (balance_field), so it cannot "
+                "also map to a template field: remove it from fields"
+            )
         shared = {key: names for key, names in owners.items() if len(names) > 1}
         if shared:
             described = "; ".join(f"{key!r} by {', '.join(n)}" for key, n in sorted(shared.items()))

@@ -144,3 +144,32 @@ def test_7_an_undocumented_extra_key_is_a_typo_on_passentry_too(connect, emulato
     assert "extra.sharingProhibited was dropped" in str(warning.message)
     body = emulator.journal.find("POST", r"/api/v1/passes")[-1].json()
     assert body.get("groupTag") == "G" and "sharingProhibited" not in body
+
+
+def test_11_a_balance_field_alias_reads_the_balance_back_on_get_and_list(connect, emulator) -> None:
+    """The points as a logical field (balance_field): written as the loyalty balance, read back
+    from it; get() and list() read it (one more request per pass) only for such an alias."""
+    aliases = {
+        "card": {
+            "id": STORE_CARD,
+            "kind": "loyalty",
+            "balance_field": {"name": "points", "type": "int"},
+        }
+    }
+    wallet = connect(templates=aliases)
+    issued = wallet.create(Pass(template="card", holder=Holder(name="Ada"), fields={"points": 90}))
+    assert _loyalty_calls(emulator) == [("PATCH", {"overrideBalance": 90})]
+    assert issued.fields["points"] == 90
+    wallet.redeem(issued.id, amount=5)
+    emulator.journal.clear()
+    assert wallet.get(issued.id).fields["points"] == 85
+    assert [(e.method, e.path.split("/")[3]) for e in emulator.journal] == [
+        ("GET", "passes"),
+        ("GET", "loyalty"),
+    ]
+    assert [p.fields["points"] for p in wallet.list(template="card")] == [85]
+    # Without the alias the pass resource alone is read: no balance, no extra request.
+    plain = connect()
+    emulator.journal.clear()
+    assert plain.get(issued.id).balance is None
+    assert [e.method for e in emulator.journal] == ["GET"]

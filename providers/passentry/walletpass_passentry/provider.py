@@ -232,7 +232,9 @@ CAPABILITIES = Capabilities(
             "/api/v1/loyalty/{id} {overrideBalance} right after the create (a failure nullifies "
             "the new pass, so none is left without its balance) and on update; create and "
             "update report it in IssuedPass.balance; get() and list() leave it out (the pass "
-            "resource carries no balance): loyalty_balance() reads it",
+            "resource carries no balance) unless the template alias names a balance_field: then "
+            "they read it (GET /api/v1/loyalty/{id}, one more request per pass); "
+            "loyalty_balance() reads it",
             inferred=loyalty.INFERRED,
         ),
         Capability.TIER: none("no tier attribute: use a template field"),
@@ -327,13 +329,16 @@ class PassEntryProvider(PassEntryEvents):
     name: ClassVar[str] = "passentry"
     #: Redeeming deactivates the pass (read back as voided); template field values are text
     #: (PassEntry API: pass content values are strings).
-    #: Spending points leaves the pass's status as it was, and a pass resource carries no loyalty
-    #: balance (API v1, Show pass: no balance attribute; GET /api/v1/loyalty/{id} has it).
+    #: Spending points leaves the pass's status as it was (the spend's answer is the pass
+    #: resource, with that status), and a pass resource carries no loyalty balance (API v1, Show
+    #: pass: no balance attribute; GET /api/v1/loyalty/{id} has it, read where an alias asks).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         redeemed_status=PassStatus.VOIDED,
         text_values=True,
         used_status=None,
+        spend_status=None,
         unread_on_get=frozenset({"balance"}),
+        balance_read_when_aliased=True,
     )
     Settings: ClassVar[type[ProviderSettings]] = PassEntrySettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -495,6 +500,29 @@ class PassEntryProvider(PassEntryEvents):
 
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
         return self._issued(response)
+
+    def execute_get(self, pass_id: str) -> IssuedPass:
+        return self._with_aliased_balance(super().execute_get(pass_id))
+
+    def _with_aliased_balance(self, issued: IssuedPass) -> IssuedPass:
+        """``issued`` with its loyalty balance, where its template alias names a balance_field.
+
+        A pass resource carries no balance (API v1, Show pass); the application asked to read
+        it under a logical name, so it is read: ``GET /api/v1/loyalty/{id}``, one more request.
+        A pass PassEntry keeps no balance for (refused: ``ValidationError``) reads back without.
+        """
+        if issued.balance is not None:
+            return issued
+        alias = self.mapping_for_vendor_template(issued.template).alias
+        if alias is None or alias.balance_field is None:
+            return issued
+        try:
+            points = self.parse(
+                loyalty.balance_of, self.send(loyalty.read_request(issued.vendor_id), "get")
+            )
+        except ValidationError:
+            return issued
+        return _with_balance(issued, points)
 
     # -- update ------------------------------------------------------------------------------
 
@@ -678,8 +706,9 @@ class PassEntryProvider(PassEntryEvents):
         return _request("GET", (link, _passes_path()[1]), Safety.SAFE)
 
     def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
-        """Pages through ``links.next``; the first request is built (and checked) at once."""
-        return self._pages(self.build_list(filters), filters)
+        """Pages through ``links.next``; the first request is built (and checked) at once.
+        Each pass's balance is read as ``get()`` reads it (where its alias asks)."""
+        return map(self._with_aliased_balance, self._pages(self.build_list(filters), filters))
 
     def _pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
         request: VendorRequest | None = first
