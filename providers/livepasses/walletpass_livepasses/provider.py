@@ -266,14 +266,21 @@ CAPABILITIES = Capabilities(
         "delete_webhook": native("DELETE /api/webhooks/{id}"),
         # Pass events: see walletpass_livepasses.events
         Capability.EVENTS_SUBSCRIBE: native(
-            "subscribe_events -> POST /api/webhooks (issued=pass.generated, installed, removed, "
-            "redeemed, updated, voided=pass.cancelled, expired), list, delete; no documented "
-            "secret rotation"
+            "documented (SDK 0.3.0): subscribe_events -> POST /api/webhooks {url, events} "
+            "answering the secret, list (GET, not paged), delete (DELETE /api/webhooks/{id}); "
+            "an event outside the server's allow-list is a 400; no secret rotation: delete and "
+            "subscribe again; the default subscribes the seven mapped events, not '*'",
+            inferred=(
+                "the neutral meaning of pass.generated (issued) and pass.cancelled (voided), "
+                "from their names",
+                "pass.expired: allowed by 0.3.0, refused with 400 per the unreleased changelog "
+                "(server-version dependent)",
+            ),
         ),
         Capability.EVENTS_RECEIVE: none(
-            "Livepasses publishes neither how deliveries are signed nor what they contain, so "
-            "walletpass cannot verify or parse them: check deliveries with your own "
-            "authentication and read the JSON yourself"
+            "Livepasses publishes neither how deliveries are signed (header, algorithm, signed "
+            "bytes, encoding) nor what they contain, so walletpass cannot verify or parse them: "
+            "check deliveries with your own authentication and read the JSON yourself"
         ),
     }
 )

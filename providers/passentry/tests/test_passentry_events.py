@@ -258,3 +258,105 @@ def test_a_disabled_subscription_gets_nothing(
     wallet.create(Pass(template=GENERIC))
     assert emulator.webhooks.wait(2)
     assert emulator.webhooks.deliveries == []
+
+
+# --------------------------------------------------------------------------------------------
+# Every refusal, end to end: real deliveries from the emulator to a receiver over HTTP
+# --------------------------------------------------------------------------------------------
+
+
+class Receiver:
+    """A WSGI receiver on 127.0.0.1 with a switchable secret; what it got and answered."""
+
+    def __init__(self, wallet: PassEntryProvider) -> None:
+        self.secret: Any = None
+        self.inbox = Inbox()
+        self.app = wsgi_receiver(wallet, secret=lambda: self.secret, handler=self.inbox)
+
+    def post(self, url: str, headers: Any, body: bytes) -> int:
+        import requests
+
+        return requests.post(url, data=body, headers=headers, timeout=5).status_code
+
+
+def test_every_refusal_end_to_end(
+    connect: Callable[..., PassEntryProvider], emulator: PassEntryEmulator
+) -> None:
+    wallet = connect()
+    receiver = Receiver(wallet)
+    with EmulatorServer(receiver.app) as hooks:
+        url = hooks.url + "/webhooks/passentry"
+        subscription = wallet.subscribe_events(url, ["issued", "installed"])
+        assert subscription.secret is not None
+        receiver.secret = subscription.secret
+
+        ticket = wallet.create(Pass(template=GENERIC, external_id="R-1"))
+        assert emulator.webhooks.wait(5)
+        delivered = emulator.webhooks.deliveries[-1]
+        assert delivered.status == 200
+        headers, body = delivered.headers, delivered.body
+
+        # A replay inside the window is authentic: it is accepted, with the same event id (the
+        # application de-duplicates by event_id, as the vendor may deliver twice).
+        assert receiver.post(url, headers, body) == 200
+        first, again = receiver.inbox.events
+        assert first.event_id == again.event_id and first.pass_id == ticket.id
+
+        tampered = body.replace(b"R-1", b"R-2")
+        assert receiver.post(url, headers, tampered) == 403
+        unsigned = {k: v for k, v in headers.items() if k != "X-Webhook-Signature"}
+        assert receiver.post(url, unsigned, body) == 403
+        guessed = hmac.new(b"guessed", body, hashlib.sha256).hexdigest()
+        assert receiver.post(url, {**unsigned, "X-Webhook-Signature": guessed}, body) == 403
+        garbage = b'{"data": []}'
+        signed_garbage = hmac.new(
+            subscription.secret.get_secret_value().encode(), garbage, hashlib.sha256
+        ).hexdigest()
+        assert receiver.post(url, {"X-Webhook-Signature": signed_garbage}, garbage) == 400
+        assert receiver.post(url, headers, b" " * (1 << 20) + body) == 413
+
+        # Rotation: the vendor signs with the new key at once; a receiver still on the old one
+        # refuses (403) until it switches, and a delivery signed with the old key is refused
+        # after the switch.
+        rotated = wallet.rotate_event_secret(subscription.id)
+        emulator.install(ticket.id)
+        assert emulator.webhooks.wait(5)
+        assert emulator.webhooks.deliveries[-1].status == 403
+        receiver.secret = rotated.secret
+        assert receiver.post(url, headers, body) == 403  # signed with the retired key
+        emulator.remove(ticket.id)  # not subscribed: nothing is sent
+        wallet.create(Pass(template=GENERIC, external_id="R-2"))
+        assert emulator.webhooks.wait(5)
+        assert emulator.webhooks.deliveries[-1].status == 200
+    assert [e.external_id for e in receiver.inbox.events] == ["R-1", "R-1", "R-2"]
+    assert all(e.verified for e in receiver.inbox.events)
+
+
+@pytest.mark.parametrize("skew", [timedelta(minutes=-6), timedelta(minutes=6)])
+def test_a_delivery_stamped_outside_the_window_is_refused_end_to_end(
+    skew: timedelta, api_key: str
+) -> None:
+    """The vendor's clock 6 minutes off (a delayed or replayed delivery, or one from the
+    future): the receiver answers 403, and accepts it with a wider window."""
+    from .conftest import seeded_templates
+
+    emulator = PassEntryEmulator(
+        templates=seeded_templates(), clock=lambda: datetime.now(UTC) + skew
+    )
+    with EmulatorServer(emulator) as vendor:
+        wallet = PassEntryProvider(api_key=api_key, base_url=vendor.url)
+        inbox = Inbox()
+        secrets: dict[str, Any] = {}
+        strict = wsgi_receiver(wallet, secret=lambda: secrets["key"], handler=inbox)
+        wide = wsgi_receiver(wallet, secret=lambda: secrets["key"], handler=inbox, tolerance=600)
+        with EmulatorServer(strict) as strict_hooks, EmulatorServer(wide) as wide_hooks:
+            # One subscription at a time, each with its own key.
+            for hooks in (strict_hooks, wide_hooks):
+                subscription = wallet.subscribe_events(hooks.url + "/hook", ["issued"])
+                secrets["key"] = subscription.secret
+                wallet.create(Pass(template=GENERIC))
+                assert emulator.webhooks.wait(5)
+                wallet.disable_event_subscription(subscription.id)
+        wallet.close()
+    assert [d.status for d in emulator.webhooks.deliveries] == [403, 200]
+    assert len(inbox.events) == 1

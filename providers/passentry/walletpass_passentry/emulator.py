@@ -15,7 +15,9 @@ Inferences shared with the provider, accepted here because the provider sends th
 *inferred* in the provider's declarations and page): the loyalty path id is the pass UUID or extId,
 the loyalty keys are top-level, ``overrideBalance`` takes the new balance, only store-card passes
 have one; ``pass.expiresAt`` as the expiry key, ``source``/``customValue`` in ``pass.nfc`` for a
-custom NFC message, the ``templateOverride`` sub-keys, and ``links.next`` paging of the list.
+custom NFC message, the ``templateOverride`` sub-keys, ``links.next`` paging of the list, and
+the webhook subscription update body (``{"webhookSubscription": {...}}`` as in the create) that
+disables a subscription.
 
 Where the reference is silent the emulator chooses, and ``docs/providers/passentry.md`` lists the
 choices (status codes of validation errors and duplicate extIds, list paging, the Apple
@@ -739,8 +741,10 @@ class PassEntryEmulator(EmulatorApp):
     # http:// is accepted for loopback receivers (tests cannot serve TLS), the signature is hex
     # (the encoding is not published: an inference the provider tolerates either way), list
     # answers leave secretKey out (whether PassEntry shows it there is not published; the
-    # provider never relies on it), and each event is delivered once (the retry schedule is not
-    # published).
+    # provider never relies on it), each event is delivered once (the retry schedule is not
+    # published), and the included pass carries the pass resource's attributes (the guide's
+    # example shows only status; inferred, as in the provider). Deliveries go to receivers on
+    # this machine only (walletpass.testing.webhooks).
 
     def _emit(
         self,

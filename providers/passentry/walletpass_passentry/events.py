@@ -14,8 +14,11 @@ Documented (PassEntry API v1, "Webhooks" guide and "Webhook subscriptions" refer
 
 *Inferred* (not published; see the provider page): the signature's output encoding (hex or
 base64 — both are accepted, which costs no strength: both need the key), that the signed bytes
-are the raw body, and the delete path (none is documented: ``delete_event_subscription`` is
-refused, ``disable_event_subscription`` sends the documented update with ``enabled: false``).
+are the raw body, that the included pass carries the pass resource's attributes (``extId``,
+``passTemplateUuid``: the guide's example shows only ``status``), and the update body that
+disables a subscription (``{"webhookSubscription": {"enabled": false}}``: the update's keys are
+not published, so the create body's are used). No delete is documented:
+``delete_event_subscription`` is refused, ``disable_event_subscription`` sends the update.
 """
 
 from __future__ import annotations
@@ -209,6 +212,7 @@ class PassEntryEvents(Provider):
                 "PATCH",
                 _subscriptions_path(checked),
                 Safety.IDEMPOTENT,
+                # inferred: the update's keys are not published; the create body's are used
                 json={"webhookSubscription": {"enabled": False}},
             )
             return self.parse(

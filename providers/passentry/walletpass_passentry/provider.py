@@ -276,18 +276,32 @@ CAPABILITIES = Capabilities(
             inferred=loyalty.INFERRED,
         ),
         "disable_event_subscription": native(
-            "PATCH /api/v1/webhook-subscriptions/{id} with enabled=false"
+            "PATCH /api/v1/webhook-subscriptions/{id} (documented) with enabled=false",
+            inferred=(
+                "the update body {'webhookSubscription': {'enabled': false}}: the update's keys "
+                "are not published, taken from the create body",
+            ),
         ),
         # Pass events (webhooks): see walletpass_passentry.events
         Capability.EVENTS_RECEIVE: native(
-            "passCreated, passInstalled, passRemoved, passScanned; HMAC-SHA256 of the body in "
-            "X-Webhook-Signature keyed by the subscription's secretKey (hex or base64 accepted: "
-            "the encoding is not published, inferred); replay window from data.timeStamp",
-            inferred=("signed bytes: the raw body", "signature encoding: hex or base64"),
+            "documented: the events passCreated (issued), passInstalled (installed), "
+            "passRemoved (removed), passScanned (scanned, with scan and reader); the JSON:API "
+            "delivery (data.id, data.attributes.webhookType and .timeStamp in ISO 8601 UTC, "
+            "data.relationships.pass, the pass in included); HMAC-SHA256 in "
+            "X-Webhook-Signature keyed by the subscription's secretKey; timeStamp for replay "
+            "protection (the window, 300 s by default, is walletpass's: PassEntry states none)",
+            inferred=(
+                "signed bytes: the raw body",
+                "signature encoding: hex or base64, both accepted",
+                "the included pass carries the pass resource's attributes (extId, "
+                "passTemplateUuid): the example shows only status",
+            ),
         ),
         Capability.EVENTS_SUBSCRIBE: native(
-            "create, list (page/perPage), rotate secret (the old key dies at once); no documented "
-            "delete: delete_event_subscription is refused, disable_event_subscription() instead"
+            "documented: create (HTTPS URL, the four events), list (page/perPage up to 100, "
+            "meta.totalPages), rotate secret (the old key dies at once); no delete is "
+            "documented: delete_event_subscription is refused, disable_event_subscription() "
+            "instead; the retry schedule is not published"
         ),
     }
 )
