@@ -9,7 +9,7 @@ passes. Both talk to a recording server over real HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -119,6 +119,23 @@ def test_a_plugin_that_drops_declared_fields_fails_the_kit(server: RecordingServ
 def test_the_same_plugin_sending_them_passes(server: RecordingServer) -> None:
     setup = _setup(HonestProvider, server)
     ProviderConformance().test_declared_fields_reach_the_wire(setup)
+
+
+def test_a_meta_key_the_plugin_does_not_declare_fails_the_kit(server: RecordingServer) -> None:
+    class Chatty(HonestProvider):
+        name: ClassVar[str] = "chatty"
+        meta_keys: ClassVar[Mapping[str, str]] = {"queue": "the vendor's queue name"}
+
+        def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+            issued = super().parse_create(response, new_pass)
+            return issued.model_copy(update={"meta": {"queue": "q1", "shard": 7}})
+
+    with pytest.raises(
+        AssertionError, match=r"does not declare in meta_keys: 'shard' \(from create\)"
+    ):
+        ProviderConformance().test_meta_keys_are_declared(_setup(Chatty, server))
+    Chatty.meta_keys = {**Chatty.meta_keys, "shard": "the vendor's shard number"}
+    ProviderConformance().test_meta_keys_are_declared(_setup(Chatty, server))
 
 
 def test_a_template_fixed_part_is_not_looked_for(server: RecordingServer) -> None:

@@ -39,6 +39,7 @@ from walletpass.matrix import (
     render_markdown,
     render_overview_markdown,
 )
+from walletpass.registry import load_provider_class
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -183,7 +184,8 @@ def test_the_docs_page_is_the_capabilities_command_output() -> None:
 
 
 def _copy_repo_docs(tmp_path: Path) -> Path:
-    for path in (docgen.README, docgen.CAPABILITIES_PAGE, docgen.CLI_PAGE):
+    pages = [docgen.provider_page(name) for name in docgen.shipped_providers(ROOT)]
+    for path in (docgen.README, docgen.CAPABILITIES_PAGE, docgen.CLI_PAGE, *pages):
         (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(ROOT / path, tmp_path / path)
     for project in (ROOT / "providers").glob("*/pyproject.toml"):
@@ -212,6 +214,20 @@ def test_drift_is_reported_per_file(tmp_path: Path) -> None:
     )
     assert result.returncode == 1
     assert "run scripts/render-matrix" in result.stderr
+
+
+def test_a_provider_page_whose_meta_table_drifted_is_reported(tmp_path: Path) -> None:
+    root = _copy_repo_docs(tmp_path)
+    names = [name for name in docgen.shipped_providers(ROOT) if name in available_providers()]
+    for name in names:
+        page = root / docgen.provider_page(name)
+        key = next(iter(load_provider_class(name).meta_keys))
+        page.write_text(page.read_text().replace(f"| `{key}` |", "| `renamed` |", 1))
+    problems, _ = docgen.check(root)
+    assert sorted(p.split(" differs")[0] for p in problems) == sorted(
+        str(docgen.provider_page(name)) for name in names
+    )
+    assert all("`renamed`" in problem for problem in problems)
 
 
 def test_render_writes_only_between_the_readme_markers(tmp_path: Path) -> None:

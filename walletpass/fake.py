@@ -321,6 +321,12 @@ class FakeProvider(Provider):
     Settings: ClassVar[type[ProviderSettings]] = FakeSettings
     capabilities: ClassVar[Capabilities] = _ALL_NATIVE
     summary: ClassVar[str] = "in-process fake for tests and local development (SQLite, no network)"
+    #: The fake's own, in every profile (a profile does not make up its vendor's meta).
+    meta_keys: ClassVar[Mapping[str, str]] = {
+        "last_message": "the message of the last update that had one",
+        "notified": "whether that update notified the holder (bool)",
+        "uses": "how many times a reusable pass (a loyalty card...) was redeemed",
+    }
     extra_operations: ClassVar[tuple[str, ...]] = (
         "fail_next",
         "calls",

@@ -384,6 +384,11 @@ class Provider(EventOperations):
     #: :mod:`walletpass.behaviour`. The fake's vendor profile reproduces it.
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour()
 
+    #: The ``IssuedPass.meta`` keys this provider may report, each with what it holds (its
+    #: documentation page lists them; the conformance kit fails a key that is not declared here
+    #: or by the core, ``read_back_failed``).
+    meta_keys: ClassVar[Mapping[str, str]] = {}
+
     def default_attribute_fields(self) -> Mapping[str, str]:
         """Attribute -> template field used where a template alias names none (from settings)."""
         return {}

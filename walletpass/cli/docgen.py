@@ -3,7 +3,9 @@
 ``scripts/render-matrix`` runs this module: it rewrites ``docs/capabilities.md`` (the output of
 ``walletpass capabilities --format md`` for every provider shipped in the repository), the
 capability table between the markers in ``README.md`` and the reference part of ``docs/cli.md``
-(rendered from the argument parser itself). ``--check`` changes nothing and fails when a
+(rendered from the argument parser itself), and the ``IssuedPass.meta`` table between the
+markers in each provider's page (``docs/providers/<name>.md``; the fake's in ``docs/testing.md``),
+rendered from its ``meta_keys``. ``--check`` changes nothing and fails when a
 committed copy differs from what the code renders, which is how CI catches a declaration changed
 without its documentation.
 
@@ -38,6 +40,8 @@ __all__ = [
     "check",
     "cli_reference",
     "main",
+    "meta_table",
+    "provider_page",
     "readme_block",
     "render_files",
     "replace_between",
@@ -50,6 +54,7 @@ CLI_PAGE = Path("docs/cli.md")
 README = Path("README.md")
 README_MARKERS = ("<!-- capabilities:start -->", "<!-- capabilities:end -->")
 CLI_MARKERS = ("<!-- cli-reference:start -->", "<!-- cli-reference:end -->")
+META_MARKERS = ("<!-- meta-keys:start -->", "<!-- meta-keys:end -->")
 ENTRY_POINT_GROUP = "walletpass.providers"
 
 
@@ -178,16 +183,35 @@ def cli_reference() -> str:
 # ------------------------------------------------------------------------------------------
 
 
+def meta_table(name: str) -> str:
+    """The ``IssuedPass.meta`` keys provider ``name`` declares, as a Markdown table."""
+    keys = load_provider_class(name).meta_keys
+    if not keys:
+        return f"`{name}` reports no `IssuedPass.meta` keys of its own.\n"
+    rows = [f"| `{key}` | {markdown_cell(text)} |" for key, text in keys.items()]
+    return "| Key | What it holds |\n|---|---|\n" + "\n".join(rows) + "\n"
+
+
+def provider_page(name: str) -> Path:
+    """Where provider ``name`` is documented (the fake: the testing guide)."""
+    return Path("docs/testing.md") if name == "fake" else Path(f"docs/providers/{name}.md")
+
+
 def render_files(root: Path, names: Sequence[str]) -> dict[Path, str]:
     """The expected content of every generated file, for providers ``names``."""
     ms = matrices(names)
     readme = (root / README).read_text(encoding="utf-8")
     cli_page = (root / CLI_PAGE).read_text(encoding="utf-8")
-    return {
+    files = {
         CAPABILITIES_PAGE: render_markdown(ms),
         README: replace_between(readme, README_MARKERS, readme_block(ms), where=str(README)),
         CLI_PAGE: replace_between(cli_page, CLI_MARKERS, cli_reference(), where=str(CLI_PAGE)),
     }
+    for name in names:
+        page = provider_page(name)
+        text = (root / page).read_text(encoding="utf-8") if (root / page).is_file() else ""
+        files[page] = replace_between(text, META_MARKERS, meta_table(name), where=str(page))
+    return files
 
 
 _SEPARATOR = re.compile(r"\|(?:-+\|)+")

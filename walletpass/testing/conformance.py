@@ -65,6 +65,7 @@ from walletpass.model import (
     PassUpdate,
 )
 from walletpass.provider import Provider
+from walletpass.readback import READ_BACK_FAILED
 from walletpass.settings import ProviderSettings
 from walletpass.testing.carriage import expectations, recording
 
@@ -261,6 +262,9 @@ def _same(wrote: Any, back: Any) -> bool:
         return wrote.casefold() == back.casefold()
     return bool(wrote == back)
 
+
+#: ``IssuedPass.meta`` keys the core adds for any provider.
+CORE_META_KEYS = frozenset({READ_BACK_FAILED})
 
 #: The part of :data:`walletpass.behaviour.READABLE_PARTS` a field capability is read back as.
 _READ_PART: dict[Capability, str] = {
@@ -512,6 +516,37 @@ class ProviderConformance:
             elif not _same(wrote, back):
                 failures.append(f"{cap.value}: sent {wrote!r}, get() gave {back!r}")
         assert not failures, "declared fields that do not come back:\n" + "\n".join(failures)
+
+    def test_meta_keys_are_declared(self, conformance: ConformanceSetup) -> None:
+        """Every ``IssuedPass.meta`` key the operations report is declared in ``meta_keys``."""
+        provider = conformance.provider
+        declared = set(provider.meta_keys) | CORE_META_KEYS
+        seen: dict[str, str] = {}
+
+        def note(operation: str, issued: IssuedPass) -> IssuedPass:
+            for key in issued.meta:
+                seen.setdefault(key, operation)
+            return issued
+
+        issued = note("create", provider.create(conformance.sample))
+        for cap in _FIELD_CAPS:
+            example = conformance.example(cap)
+            if example is not None and provider.capabilities.supports(cap):
+                note(f"create with {cap.value}", provider.create(example(conformance.sample)))
+        if provider.capabilities.supports(Capability.GET):
+            note("get", provider.get(issued.id))
+        if provider.capabilities.supports(Capability.UPDATE):
+            note("update", provider.update(issued.id, conformance.make_update()))
+        if provider.capabilities.supports(Capability.LIST):
+            for listed in provider.list():
+                note("list", listed)
+        undeclared = sorted(f"{key!r} (from {seen[key]})" for key in set(seen) - declared)
+        assert not undeclared, f"{provider.name} reports meta keys it does not declare in " + (
+            f"meta_keys: {', '.join(undeclared)}"
+        )
+        assert all(isinstance(text, str) and text for text in provider.meta_keys.values()), (
+            "every declared meta key says what it holds"
+        )
 
     def test_unsupported_features_refused_before_sending(
         self, conformance: ConformanceSetup

@@ -46,6 +46,7 @@ from walletpass_livepass.limits import (
 
 __all__ = [
     "KIND_TYPES",
+    "META_KEYS",
     "OWNED_BY",
     "TYPE_KINDS",
     "create_body",
@@ -406,6 +407,13 @@ def _balance(body: Mapping[str, Any]) -> Balance | None:
         return None
 
 
+#: ``IssuedPass.meta`` keys a LivePass pass may carry (the provider declares them).
+META_KEYS: dict[str, str] = {
+    "message": "the answer's message, e.g. 'Pass requested' or 'Pass retrieved' (text)",
+    "silent": "whether the pass was written silently, as the answer echoes it (bool)",
+}
+
+
 def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
     """An ``IssuedPass`` from either documented answer.
 
@@ -428,7 +436,7 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
     links = links if isinstance(links, Mapping) else {}
     urls = PassUrls(web=_text_or_none(links.get("web")), apple=_text_or_none(links.get("apple")))
     version = body.get("version")
-    meta: dict[str, Any] = {"message": answer.get("message")}
+    meta: dict[str, Any] = {"message": answer.get("message")}  # keys: META_KEYS
     if isinstance(body.get("silent"), bool):
         meta["silent"] = body["silent"]
     return IssuedPass(

@@ -229,6 +229,7 @@ class LivePassProvider(Provider):
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         balance_fields=("balance_amount",), new_external_id=made_up_id
     )
+    meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     #: Every key LivePass's three pages document (each type's keys are checked by the body rules).
     extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {

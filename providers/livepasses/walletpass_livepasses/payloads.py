@@ -56,6 +56,7 @@ from walletpass_livepasses.limits import (
 from walletpass_livepasses.records import BatchPass, BatchStatus, Template, Validation, Webhook
 
 __all__ = [
+    "META_KEYS",
     "POINT_CURRENCIES",
     "RedeemRequest",
     "balance_from",
@@ -541,6 +542,24 @@ def balance_from(data: Any, kind: PassKind | None = None) -> Balance | None:
         return Balance(amount=money, currency=currency if named else None)
     except ValueError:  # beyond what the neutral model holds: the raw answer keeps it
         return None
+
+
+#: ``IssuedPass.meta`` keys a Livepasses pass may carry (the provider declares them).
+META_KEYS: dict[str, str] = {
+    "vendor_status": "Livepasses' own status of the pass, e.g. 'Active' (text)",
+    "batch_id": "the generate batch that issued the pass (create and create_many)",
+    "has_apple_pass": "whether an Apple Wallet pass was generated (bool)",
+    "has_google_pass": "whether a Google Wallet pass was generated (bool)",
+    "tracking_id": "the analytics trackingId of a generated pass",
+    "engagement_url": "the analytics engagementUrl of a generated pass",
+    "is_valid": "the lookup's isValid (get, update)",
+    "can_be_redeemed": "the validation's canBeRedeemed (get)",
+    "verification_methods": "the validation's verification methods (get; a list of text)",
+    "validation_message": "the validation's message, where it gives one (get)",
+    "template_name": "the pass's template name (list)",
+    "pass_type": "the pass's type as Livepasses names it, e.g. 'EventTicket' (list)",
+    "notified": "whether the update's message was pushed to the holder (update, bool)",
+}
 
 
 def issued_from_generated(

@@ -344,6 +344,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         new_external_id=limits.made_up_confirmation_code,
         spend_checks=("balance", "state"),
     )
+    meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = _EXTRA_KEYS
     summary: ClassVar[str] = (

@@ -45,6 +45,7 @@ from walletpass_pass2u.limits import (
 __all__ = [
     "DEFAULT_HOLDER_FIELD",
     "KIND_STYLES",
+    "META_KEYS",
     "change_message",
     "content_problems",
     "create_body",
@@ -518,6 +519,15 @@ def _barcode(pass_json: Mapping[str, Any]) -> Barcode | None:
         format=_BARCODE_FORMATS.get(str(raw.get("format")), BarcodeFormat.QR),
         alt_text=alt if isinstance(alt, str) else None,
     )
+
+
+#: ``IssuedPass.meta`` keys a Pass2U pass may carry (the provider declares them).
+META_KEYS: dict[str, str] = {
+    "style": "the pass style of the model, e.g. 'storeCard' (text)",
+    "voided": "whether the pass is voided (bool)",
+    "labels": "field key -> the label pass.json shows for it",
+    "relevant_at": "the pass's relevantDate as pass.json writes it (text)",
+}
 
 
 def issued_from_pass_json(

@@ -270,6 +270,7 @@ class Pass2UProvider(Provider):
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         redeemed_status=PassStatus.VOIDED, update_reads_back=True
     )
+    meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     Settings: ClassVar[type[ProviderSettings]] = Pass2USettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL

@@ -46,6 +46,7 @@ from walletpass_passentry.limits import (
 __all__ = [
     "IMAGE_ROLES",
     "KIND_PASS_TYPES",
+    "META_KEYS",
     "ValueFormat",
     "beacon_from_json",
     "beacon_json",
@@ -398,6 +399,27 @@ _META_KEYS = {
     "removedAt": "removed_at",
     "deactivatedAt": "deactivated_at",
     "nullifiedAt": "nullified_at",
+}
+
+#: ``IssuedPass.meta`` keys a PassEntry pass may carry (the provider declares them).
+META_KEYS: dict[str, str] = {
+    "vendor_status": "PassEntry's own status of the pass, e.g. 'active' (text)",
+    "pass_type": "the template's pass type, e.g. 'storeCard' (text)",
+    "template_name": "the name of the pass's template (text)",
+    "device_type": "the device the pass is installed on: 'iphone' or 'android' (text)",
+    "group_tag": "the pass's groupTag (text)",
+    "latest_message": "the last message pushed to the holder (text)",
+    "nfc": "the pass's NFC settings as PassEntry answers them",
+    "added_at": "when the holder added the pass to a wallet (ISO 8601 text)",
+    "removed_at": "when the holder removed it (ISO 8601 text)",
+    "deactivated_at": "when it was deactivated (ISO 8601 text)",
+    "nullified_at": "when it was nullified, i.e. deleted (ISO 8601 text)",
+    "notification": "what PassEntry said about an update's message: status, message and the "
+    "X-Notification-Status header",
+    "locations": "the pass's locations as PassEntry answers them",
+    "beacons": "the pass's beacons as PassEntry answers them",
+    "passDesign": "the per-pass design overrides (colours, images) as PassEntry answers them",
+    "balance": "the loyalty balance in whole points after a create or update that set it",
 }
 
 

@@ -354,6 +354,7 @@ class PassEntryProvider(PassEntryEvents):
         unread_on_get=frozenset({"balance"}),
         balance_read_when_aliased=True,
     )
+    meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     Settings: ClassVar[type[ProviderSettings]] = PassEntrySettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
