@@ -169,3 +169,30 @@ def test_an_unknown_error_type_comes_back_as_the_root_error() -> None:
 
     assert type(back.error) is errors.WalletPassError
     assert back.error.retryable and back.error.message == "boom"
+
+
+def test_a_chunk_whose_journal_failed_reports_what_happened_and_what_was_not_attempted() -> None:
+    from walletpass.celery import stopped_chunk_items
+    from walletpass.model import BulkResult
+
+    issued_pass = IssuedPass(id="p-1", vendor_id="p-1", provider="passentry")
+    done = [BulkItem(index=10, external_id="a", issued=issued_pass)]
+    late = BulkItem(index=11, external_id="b", issued=issued_pass.model_copy(update={"id": "p-2"}))
+    error = errors.JournalError(
+        "bulk journal x: the database failed (OperationalError); run again",
+        provider="passentry",
+        result=BulkResult(items=done),
+        unrecorded=[late],
+    )
+
+    items = stopped_chunk_items(10, 4, error)
+
+    assert [item.index for item in items] == [10, 11, 12, 13]
+    assert items[0].issued is not None and items[0].issued.id == "p-1"
+    assert items[1].issued is not None and items[1].issued.id == "p-2"
+    for item in items[2:]:
+        assert isinstance(item.error, errors.JournalError)
+        assert item.error.retryable and not item.error.outcome_unknown
+        assert "not attempted" in str(item.error) and "database failed" in str(item.error)
+    # and each crosses the broker as it is
+    assert _item_from_payload(json.loads(json.dumps(_item_payload(items[2])))).error is not None

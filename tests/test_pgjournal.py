@@ -218,3 +218,51 @@ def test_a_stored_error_never_holds_a_credential(postgres_url: str) -> None:
     assert entry is not None and entry.error_message is not None
     assert MASK in entry.error_message
     assert not any(form in entry.error_message for form in secret_forms(secret))
+
+
+def test_a_database_lost_mid_run_stops_it_typed_and_the_rerun_issues_each_pass_once(
+    postgres_url: str, succeeded_in: Callable[[str], int]
+) -> None:
+    import psycopg
+
+    from walletpass.errors import JournalError
+
+    app = PassEntryEmulator(rate_limit=1000)
+    app.inject_randomly([Fault.latency(0.05)], rate=1.0, seed=4)
+    run, passes = run_name(), sample("lost", 40)
+    with EmulatorServer(app) as server:
+        wallet = connect(server.url)
+
+        def cut_when_under_way() -> None:
+            deadline = time.monotonic() + 30
+            while succeeded_in(run) < 8 and time.monotonic() < deadline:
+                time.sleep(0.005)
+            with psycopg.connect(postgres_url, autocommit=True) as db:  # as a failover would
+                db.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                    "WHERE application_name = %s",
+                    (f"walletpass journal {run}",),
+                )
+
+        cutter = threading.Thread(target=cut_when_under_way)
+        journal = PostgresJournal(postgres_url, run=run, provider="passentry")
+        cutter.start()
+        try:
+            with pytest.raises(JournalError) as caught:
+                wallet.create_many(passes, journal=journal, concurrency=4)
+        finally:
+            cutter.join()
+            journal.close()
+        stopped = caught.value
+        # the same run again, on a fresh connection: what was sent is looked up, not resent
+        with PostgresJournal(postgres_url, run=run, provider="passentry") as journal:
+            again = wallet.create_many(passes, journal=journal, concurrency=4)
+        wallet.close()
+
+    assert "the database failed" in str(stopped) and stopped.not_attempted
+    settled = stopped.result.items
+    assert settled and all(item.ok for item in settled)  # every outcome reported is true
+    assert again.succeeded == 40, [str(i.error) for i in again.items if not i.ok][:3]
+    live = [p.ext_id for p in app.passes.values() if p.live]
+    assert sorted(live) == sorted(p.external_id for p in passes)  # each once: none lost, none twice
+    assert len(created(app)) == 40

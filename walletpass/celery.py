@@ -41,12 +41,19 @@ from celery.result import AsyncResult
 
 from walletpass import errors as _errors
 from walletpass.bulk import run_create_many
-from walletpass.errors import ValidationError, WalletPassError
+from walletpass.errors import JournalError, ValidationError, WalletPassError
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.pgjournal import PostgresJournal
 from walletpass.provider import Provider
 
-__all__ = ["TASK_NAME", "CeleryIssuer", "IssueJob", "chunk_items", "submit_chunk"]
+__all__ = [
+    "TASK_NAME",
+    "CeleryIssuer",
+    "IssueJob",
+    "chunk_items",
+    "stopped_chunk_items",
+    "submit_chunk",
+]
 
 #: The name the chunk task is registered under in the Celery app.
 TASK_NAME = "walletpass.issue_chunk"
@@ -139,13 +146,16 @@ class CeleryIssuer:
     def _issue_chunk(self, run: str, first: int, payload: list[dict[str, Any]]) -> list[Any]:
         provider = self._worker_provider()
         journal = self._worker_journal(run, provider.name)
-        result = run_create_many(
-            provider,
-            payload,
-            concurrency=self._concurrency or provider.settings.concurrency,
-            journal=journal,
-            first_index=first,
-        )
+        try:
+            result = run_create_many(
+                provider,
+                payload,
+                concurrency=self._concurrency or provider.settings.concurrency,
+                journal=journal,
+                first_index=first,
+            )
+        except JournalError as exc:  # the database failed mid-chunk
+            return [_item_payload(item) for item in stopped_chunk_items(first, len(payload), exc)]
         return [_item_payload(item) for item in result.items]
 
     def _worker_provider(self) -> Provider:
@@ -227,6 +237,26 @@ def chunk_items(
     return [_item_from_payload(entry) for entry in value]
 
 
+def stopped_chunk_items(first: int, count: int, error: JournalError) -> list[BulkItem]:
+    """The chunk's items when its journal failed part-way: each outcome the run had (an issued
+    pass is reported as issued), and for the items it did not attempt, a retryable error saying
+    so (submitting the run again sends them; the journal keeps what was sent in flight, so it is
+    looked up, not sent twice)."""
+    known = {item.index: item for item in (error.result.items if error.result else ())}
+    known.update((item.index, item) for item in error.unrecorded if isinstance(item, BulkItem))
+    cause = error.message.split("; the run stopped", 1)[0]
+    not_attempted = JournalError(
+        f"{cause}; this item was not attempted: submit the run again",
+        provider=error.provider,
+        operation="create",
+        retryable=True,
+    )
+    return [
+        known.get(index) or BulkItem(index=index, error=not_attempted)
+        for index in range(first, first + count)
+    ]
+
+
 def _as_payload(item: Pass | Mapping[str, Any]) -> dict[str, Any]:
     """The pass as the worker must rebuild it: only what the caller set. A default written out
     would arrive as a choice the caller never made (``Barcode.format`` left out takes the
@@ -287,4 +317,7 @@ def _error_from_payload(payload: Mapping[str, Any]) -> WalletPassError:
     )
     if isinstance(error, ValidationError):
         error.problems = ()
+    if isinstance(error, JournalError):
+        error.not_attempted, error.not_attempted_from = (), None
+        error.unrecorded, error.result = (), None
     return error

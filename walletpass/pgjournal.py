@@ -32,7 +32,7 @@ from typing import Any
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.errors import ConfigurationError, JournalError, WalletPassError
 from walletpass.journal import ENTRY_COLUMNS, JournalEntry, JournalState, entry_from_row
 from walletpass.model import IssuedPass
 from walletpass.redaction import redact_text, register_secret
@@ -100,7 +100,8 @@ class PostgresJournal:
     for an item another worker holds (default: two leases).
 
     Raises ``ConfigurationError`` when the database cannot be reached or the run belongs to
-    another provider; a database failure later in the run is a retryable ``WalletPassError``.
+    another provider; a database failure later in the run is a ``JournalError`` (the run stops
+    sending and reports what it did; the next statement connects again).
     """
 
     def __init__(
@@ -127,7 +128,7 @@ class PostgresJournal:
         self._lock = threading.Lock()
         self._held: set[str] = set()
         try:
-            self._db = psycopg.connect(dsn, autocommit=True, connect_timeout=10)
+            self._db = self._connect(timeout=10)
             with self._db.transaction():
                 self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
                 self._db.execute(_SCHEMA)
@@ -145,6 +146,13 @@ class PostgresJournal:
             target=self._renew_leases, name="walletpass-journal-lease", daemon=True
         )
         self._renewer.start()
+
+    def _connect(self, *, timeout: int) -> psycopg.Connection[Any]:
+        # named, so that a database administrator sees whose connection it is
+        name = f"walletpass journal {self.run}"[:63]
+        return psycopg.connect(
+            self._dsn, autocommit=True, connect_timeout=timeout, application_name=name
+        )
 
     def _bind(self, provider: str) -> None:
         self._execute(
@@ -207,10 +215,13 @@ class PostgresJournal:
         finally:
             with self._lock:
                 self._held.discard(key)
-            self._execute(
-                "DELETE FROM walletpass_claims WHERE run = %s AND key = %s AND owner = %s",
-                (self.run, key, self.owner),
-            )
+            # A release that fails must not hide the item's outcome: the claim then simply
+            # runs out with its lease.
+            with contextlib.suppress(JournalError):
+                self._execute(
+                    "DELETE FROM walletpass_claims WHERE run = %s AND key = %s AND owner = %s",
+                    (self.run, key, self.owner),
+                )
 
     def _try_claim(self, key: str) -> bool:
         row = self._fetchone(
@@ -234,7 +245,7 @@ class PostgresJournal:
                     continue
             try:
                 if connection is None or connection.closed:
-                    connection = psycopg.connect(self._dsn, autocommit=True, connect_timeout=5)
+                    connection = self._connect(timeout=5)
                 connection.execute(
                     "UPDATE walletpass_claims SET lease_until = now() + make_interval(secs => %s) "
                     "WHERE run = %s AND owner = %s",
@@ -364,14 +375,23 @@ class PostgresJournal:
 
     @contextlib.contextmanager
     def _cursor(self) -> Iterator[psycopg.Cursor[Any]]:
+        """A cursor on the journal's connection, connecting again first when the last one was
+        lost. A database failure is a ``JournalError``: the bulk run stops sending (what it sent
+        next could not be recorded) and reports every outcome it had; an item whose outcome
+        could not be written stays *in flight*, so the next run looks it up instead of sending
+        it again."""
         with self._lock:
             try:
+                if self._db.closed or self._db.broken:
+                    self._db = self._connect(timeout=10)
                 with self._db.cursor() as cursor:
                     yield cursor
             except psycopg.Error as exc:
                 # The driver's text may quote the connection string.
-                raise WalletPassError(
-                    f"bulk journal {self.path}: the database failed ({type(exc).__name__})",
+                raise JournalError(
+                    f"bulk journal {self.path}: the database failed ({type(exc).__name__}); "
+                    "run again with the same journal when it is back: what was sent is looked "
+                    "up, not sent again",
                     operation="create",
                     retryable=True,
                 ) from None
