@@ -32,9 +32,10 @@ def _loyalty_calls(emulator) -> list[tuple[str, object]]:
     return [(e.method, e.json()) for e in emulator.journal.find(None, r"/api/v1/loyalty/.+")]
 
 
-def test_11_balance_is_declared_native_and_rests_on_marked_inferences(wallet) -> None:
+def test_11_balance_is_declared_and_rests_on_marked_inferences(wallet) -> None:
     declaration = wallet.capabilities["balance"]
-    assert declaration.support is Support.NATIVE
+    # EMULATED, not NATIVE: a get() of the pass resource cannot return it (issue 14).
+    assert declaration.support is Support.EMULATED
     assert any("overrideBalance" in item for item in declaration.inferred)
 
 

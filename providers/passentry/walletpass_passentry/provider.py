@@ -227,14 +227,15 @@ CAPABILITIES = Capabilities(
             "as source custom + customValue",
             inferred=_INFERRED_NFC,
         ),
-        Capability.BALANCE: native(
-            "whole loyalty points, no currency, on store-card (loyalty) templates: PATCH "
-            "/api/v1/loyalty/{id} {overrideBalance} right after the create (a failure nullifies "
-            "the new pass, so none is left without its balance) and on update; create and "
-            "update report it in IssuedPass.balance; get() and list() leave it out (the pass "
-            "resource carries no balance) unless the template alias names a balance_field: then "
-            "they read it (GET /api/v1/loyalty/{id}, one more request per pass); "
-            "loyalty_balance() reads it",
+        # EMULATED: the pass resource has no balance, so a plain get() cannot return it.
+        Capability.BALANCE: emulated(
+            "whole loyalty points, no currency, on store-card (loyalty) templates, kept in the "
+            "loyalty endpoint: PATCH /api/v1/loyalty/{id} {overrideBalance} right after the "
+            "create (a failure nullifies the new pass, so none is left without its balance) and "
+            "on update; create and update report it in IssuedPass.balance; get() and list() "
+            "leave it out (the pass resource carries no balance) unless the template alias names "
+            "a balance_field: then they read it (GET /api/v1/loyalty/{id}, one more request per "
+            "pass); loyalty_balance() reads it",
             inferred=loyalty.INFERRED,
         ),
         Capability.TIER: none("no tier attribute: use a template field"),
