@@ -379,3 +379,39 @@ def test_an_unreachable_broker_stops_the_run_before_anything_is_sent(
     assert done.code == 1
     assert f"cannot reach the Celery broker at redis://127.0.0.1:{port}/0" in line
     assert "nothing was sent" in line
+
+
+def test_a_worker_checks_its_broker_and_never_shows_its_password(
+    tmp_path: Path, postgres_url: str
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env["WALLETPASS_CELERY_BROKER_URL"] = f"redis://walletpass:{SECRET}@127.0.0.1:{port}/0"
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [*WALLETPASS, "worker", "celery", "-p", "fake", "--journal", postgres_url],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert f"cannot reach the Celery broker at redis://127.0.0.1:{port}/0" in done.stderr
+    no_secret_in(done.stdout, done.stderr)
+
+
+def test_reprs_of_a_distributed_run_show_where_not_the_password(postgres_url: str) -> None:
+    from walletpass.cli.distributed import Target, describe_broker
+    from walletpass.pgjournal import PostgresJournal
+
+    broker = f"redis://walletpass:{SECRET}@127.0.0.1:6390/0"
+    target = Target(broker, describe_broker(broker), "q", postgres_url, "run-1")
+    dsn = postgres_url.replace("postgres@", f"postgres:{SECRET}@", 1)  # trust: not checked
+    with PostgresJournal(dsn, run=f"repr-{uuid.uuid4().hex[:6]}", provider="fake") as journal:
+        shown = [repr(target), str(target), repr(journal), journal.path]
+    assert "redis://127.0.0.1:6390/0" in repr(target)
+    no_secret_in(*shown)

@@ -10,11 +10,13 @@ from __future__ import annotations
 import itertools
 import json
 import logging
+import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from pathlib import Path
 
 import pytest
 import redis
@@ -385,3 +387,92 @@ def test_a_malformed_backend_is_refused_when_configured_not_at_the_first_call(
         walletpass.connect("fake", rate_limit_backend=backend)
     assert "rate_limit_backend" in str(caught.value)
     assert "pw-bad-123" not in str(caught.value)
+
+
+#: A throwaway server: loopback only, nothing kept on disk.
+REDIS_SERVER = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Callable[[bool], str]]:
+    """A Redis server of this test alone (the shared one must stay up for the others):
+    ``own_redis(True)`` starts it (again, on the same port), ``own_redis(False)`` SIGKILLs it;
+    each returns its URL."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    server: list[subprocess.Popen[bytes]] = []
+
+    def switch(up: bool) -> str:
+        if not up:
+            server.pop().kill()
+            return url
+        server.append(
+            subprocess.Popen(
+                [*REDIS_SERVER, "--port", str(port), "--dir", str(tmp_path)],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with redis.Redis.from_url(url, socket_connect_timeout=0.2) as client:
+                    client.ping()
+                return url
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    yield switch
+    for proc in server:
+        proc.kill()
+        proc.wait()
+
+
+@pytest.mark.parametrize("fallback_workers", [4, None])
+def test_redis_lost_mid_run_falls_back_or_fails_closed_and_is_used_again_when_back(
+    own_redis: Callable[[bool], str],
+    fallback_workers: int | None,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    waits: list[float] = []
+    now = [1000.0]
+
+    def sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    url = own_redis(True)
+    limiter = RedisLimiter(
+        url,
+        rate=100.0,
+        namespace=f"walletpass:test:{uuid.uuid4().hex[:8]}",
+        provider="test",
+        fallback_workers=fallback_workers,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+    with caplog.at_level(logging.WARNING, logger="walletpass"):
+        limiter.acquire()  # shared, through Redis
+        own_redis(False)  # the server dies with the limiter's connection open
+        waits.clear()
+        if fallback_workers is None:
+            for _ in range(2):  # fail closed, each call, nothing sent
+                with pytest.raises(ProviderUnavailable) as caught:
+                    limiter.acquire()
+                assert caught.value.retryable and not caught.value.outcome_unknown
+        else:
+            for _ in range(3):
+                limiter.acquire()
+            # never more than this process's share while Redis is away: 100/s over 4 workers
+            assert waits == pytest.approx([0.04, 0.04], abs=0.005)
+        own_redis(True)
+        now[0] += 5.0  # the limiter tries Redis again 5 s after it went away
+        limiter.acquire()
+    limiter.close()
+
+    messages = [r.getMessage() for r in caplog.records]
+    assert len([m for m in messages if "unreachable" in m]) == 1, messages
+    assert len([m for m in messages if m.endswith("is back")]) == 1, messages
+    assert all("127.0.0.1" in m for m in messages)

@@ -186,12 +186,20 @@ def check_target(target: Target, provider: Provider) -> None:
     PostgresJournal(target.database, run=target.run, provider=provider.name).close()
     app = celery_app(target.broker, target.queue)
     try:
+        _broker_answers(app, target.where, "nothing was sent: start it, or check --workers")
+    finally:
+        _close(app)
+
+
+def _broker_answers(app: Celery, where: str, remedy: str) -> None:
+    """A retryable ``WalletPassError`` (the address without credentials, then ``remedy``) unless
+    the broker answers within a few seconds."""
+    try:
         with app.connection_for_write() as connection:
             connection.ensure_connection(max_retries=1, timeout=5)
-    except Exception as exc:
+    except Exception as exc:  # kombu's and redis-py's errors; their text may quote the URL
         raise WalletPassError(
-            f"cannot reach the Celery broker at {target.where} ({type(exc).__name__}); nothing "
-            "was sent: start it, or check --workers",
+            f"cannot reach the Celery broker at {where} ({type(exc).__name__}); {remedy}",
             retryable=True,
         ) from None
 
@@ -346,6 +354,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     provider = select_provider(args).resolved.connect()  # settings checked before consuming
     _database_answers(database)
     app = celery_app(broker, args.queue, visibility_timeout=args.visibility_timeout)
+    _broker_answers(app, where, "start it, or check the broker argument")
     CeleryIssuer(
         app,
         connect=lambda: provider,
