@@ -459,3 +459,70 @@ def test_a_subscription_off_this_machine_does_not_break_the_emulated_api() -> No
         assert delivery.status is None and delivery.error is not None
         wallet.close()
     emulator.webhooks.close()
+
+
+# --------------------------------------------------------------------------------------------
+# walletpass events listen: a bad window is a usage error; vendor text cannot drive the terminal
+# --------------------------------------------------------------------------------------------
+
+
+def _cli_env() -> dict[str, str]:
+    import os
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env.update(
+        WALLETPASS_PASSENTRY_API_KEY="k" * 24,
+        WALLETPASS_PASSENTRY_BASE_URL="http://127.0.0.1:9",
+        WALLETPASS_WEBHOOK_SECRET=SECRET,
+    )
+    return env
+
+
+@pytest.mark.parametrize("window", ["nan", "inf", "0", "-5", "1e300", "soon"])
+def test_events_listen_refuses_a_bad_window_as_a_usage_error(window: str) -> None:
+    import subprocess
+    import sys
+
+    listen = [sys.executable, "-m", "walletpass.cli", "-p", "passentry", "events", "listen"]
+    done = subprocess.run(
+        [*listen, "--tolerance", window],
+        env=_cli_env(),
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+    assert done.returncode == 2 and "--tolerance" in done.stderr
+    assert SECRET not in done.stdout + done.stderr
+
+
+def test_events_listen_shows_vendor_text_escaped() -> None:
+    import socket
+    import subprocess
+    import sys
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = int(sock.getsockname()[1])
+    payload = _payload()
+    payload["included"][0]["attributes"]["extId"] = "E-1\x1b[2J\x1b[31mPWNED\r"
+    headers, body = _signed(payload)
+    args = [sys.executable, "-m", "walletpass.cli", "-p", "passentry", "events", "listen"]
+    with subprocess.Popen(
+        [*args, "--port", str(port)],
+        env=_cli_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as process:
+        try:
+            assert process.stderr is not None
+            assert "listening" in process.stderr.readline()
+            assert _post(f"http://127.0.0.1:{port}/", headers, body) == 200
+        finally:
+            process.terminate()
+            out, err = process.communicate(timeout=10)
+    [line] = out.splitlines()
+    assert "\x1b" not in out and "\r" not in out
+    assert "(E-1\\x1b[2J\\x1b[31mPWNED\\r)" in line
+    assert SECRET not in out + err

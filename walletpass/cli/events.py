@@ -16,6 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from walletpass.cli.parser import UsageError
+from walletpass.cli.render import clean
 from walletpass.events import PassEvent
 
 __all__ = ["DEFAULT_SECRET_ENV", "cmd_events"]
@@ -30,12 +31,14 @@ def _printer(as_json: bool) -> Callable[[Sequence[PassEvent]], None]:
             if as_json:
                 line = json.dumps(event.model_dump(mode="json", exclude={"raw"}), sort_keys=True)
             else:
+                # Vendor text is shown escaped: an escape sequence in an external id must not
+                # rewrite the terminal (JSON output escapes control characters itself).
                 line = (
                     f"{event.occurred_at.isoformat() if event.occurred_at else '-'} "
-                    f"{event.type.value:<9} pass {event.pass_id or '-'}"
-                    + (f" ({event.external_id})" if event.external_id else "")
-                    + (f" template {event.template}" if event.template else "")
-                    + f" [{event.vendor_event}]"
+                    f"{event.type.value:<9} pass {clean(event.pass_id or '-')}"
+                    + (f" ({clean(event.external_id)})" if event.external_id else "")
+                    + (f" template {clean(event.template)}" if event.template else "")
+                    + f" [{clean(event.vendor_event)}]"
                 )
             print(line, flush=True)
 

@@ -145,6 +145,21 @@ def _port(text: str) -> int:
     return value
 
 
+def _tolerance(text: str) -> float:
+    from walletpass.errors import ValidationError
+    from walletpass.webhooks import MAX_TOLERANCE, check_tolerance
+
+    try:
+        window = check_tolerance(float(text))
+    except (ValueError, ValidationError):
+        window = None
+    if window is None:
+        raise argparse.ArgumentTypeError(
+            f"seconds above 0 and at most {MAX_TOLERANCE:.0f}, got {text!r}"
+        )
+    return window
+
+
 def _common_options() -> CliParser:
     # SUPPRESS defaults let these be given before or after the subcommand without the
     # subcommand's defaults overwriting what was given before it.
@@ -591,7 +606,7 @@ def build_parser() -> CliParser:
     )
     listen.add_argument(
         "--tolerance",
-        type=float,
+        type=_tolerance,
         default=300.0,
         metavar="SECONDS",
         help="replay window checked against each delivery's timestamp (default: 300)",
