@@ -698,7 +698,41 @@ class Provider(EventOperations):
     # ------------------------------------------------------------------------------------
 
     def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
-        """Issue a pass."""
+        """Issue a pass.
+
+        Every check (neutral validation, the declarations, the vendor's limits, the template
+        alias) runs before anything is sent; a create the vendor may or may not have received is
+        looked up by ``external_id`` before any resend where the provider declares it
+        RECOVERABLE, so a pass is never issued twice.
+
+        :param new_pass: the pass, or a mapping with the same keys (validated into a ``Pass``).
+        :returns: the issued pass: its opaque ``id`` (pass it to every other call), the
+            vendor's ``vendor_id``, ``status`` as a ``get()`` right now would report it,
+            wallet links in ``urls`` where the vendor gives them, the fields and holder under
+            the application's logical names, and vendor details in ``meta`` (keys listed on each
+            provider's page).
+        :raises ValidationError: the pass is malformed or breaks a vendor limit (every problem
+            at once, by field path; nothing sent).
+        :raises UnsupportedFeature: the pass uses a field the provider declares NONE (strict
+            mode; lenient mode warns with ``UnsupportedFeatureWarning`` and drops only that
+            part); nothing sent.
+        :raises Conflict: the vendor already has a pass with this ``external_id``.
+        :raises OutcomeUnknown: an earlier attempt may have issued it and the vendor cannot be
+            asked (nothing is re-sent).
+        :raises BusinessRuleError: the vendor refused it for a business reason.
+        :raises NotFound: the template does not exist at the vendor.
+        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
+        :raises PermissionDenied: the credentials may not do this (HTTP 403).
+        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
+            the client-side limiter could not fit the request before it.
+        :raises QuotaExceeded: the account's quota or plan limit is used up.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
+            passed; ``outcome_unknown`` is true where the request may have taken effect.
+        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
+            write the vendor accepted).
+        :raises RedirectNotFollowed: the vendor answered with a redirect.
+        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        """
         with self._guard("create"):
             prepared, mapping = self._prepare_create(new_pass)
             # The deadline bounds the whole create, a reconciling lookup included.
@@ -708,14 +742,67 @@ class Provider(EventOperations):
             return self._present_written(issued, mapping)
 
     def get(self, pass_id: str) -> IssuedPass:
-        """Read a pass back."""
+        """Read a pass back as the vendor reports it now.
+
+        :param pass_id: the ``IssuedPass.id`` a create returned (checked locally first).
+        :returns: the pass, as :meth:`create` returns one; parts the vendor's read cannot return
+            (its ``behaviour.unread_on_get``: fields, balance or holder contact data) are left out
+            entirely, never guessed.
+        :raises UnsupportedOperation: the provider cannot read passes (the message names the
+            alternative); nothing sent.
+        :raises ValidationError: a malformed id; nothing sent.
+        :raises NotFound: no such pass (``NotFound.provider`` names the provider).
+        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
+        :raises PermissionDenied: the credentials may not do this (HTTP 403).
+        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
+            the client-side limiter could not fit the request before it.
+        :raises QuotaExceeded: the account's quota or plan limit is used up.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
+            passed; ``outcome_unknown`` is true where the request may have taken effect.
+        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
+            write the vendor accepted).
+        :raises RedirectNotFollowed: the vendor answered with a redirect.
+        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        """
         with self._guard("get"):
             self.require(Capability.GET)
             checked = self._check_id(pass_id)
             return self.present(self.execute_get(checked))
 
     def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
-        """Change an issued pass; fields left out stay as they are."""
+        """Change an issued pass; fields left out stay as they are.
+
+        Only the parts set on ``change`` are sent (``None`` clears a part where the provider
+        declares ``update.clear``); ``message`` is pushed to the holder where the vendor can,
+        ``notify`` asks for (or against) a notification. The change is checked before it is
+        sent.
+
+        :param pass_id: the ``IssuedPass.id`` a create returned.
+        :param change: a ``PassUpdate``, or a mapping with the same keys.
+        :returns: the pass after the change, as :meth:`create` returns one, with the status a
+            ``get()`` right after would report.
+        :raises UnsupportedOperation: the provider cannot update passes; nothing sent.
+        :raises ValidationError: a malformed id or change, or one breaking a vendor limit;
+            nothing sent.
+        :raises UnsupportedFeature: the change uses a field or behaviour (message, notify,
+            clearing) declared NONE; nothing sent.
+        :raises NotFound: no such pass.
+        :raises AlreadyRedeemed: the vendor refuses to change a used or voided pass.
+        :raises PassExpired: the vendor refuses to change an expired pass.
+        :raises BusinessRuleError: any other business refusal by the vendor.
+        :raises Conflict: a concurrent change the vendor refused.
+        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
+        :raises PermissionDenied: the credentials may not do this (HTTP 403).
+        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
+            the client-side limiter could not fit the request before it.
+        :raises QuotaExceeded: the account's quota or plan limit is used up.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
+            passed; ``outcome_unknown`` is true where the request may have taken effect.
+        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
+            write the vendor accepted).
+        :raises RedirectNotFollowed: the vendor answered with a redirect.
+        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        """
         with self._guard("update"):
             checked, prepared, mapping = self._prepare_update(pass_id, change)
             issued = self.execute_update(checked, prepared)
@@ -741,12 +828,39 @@ class Provider(EventOperations):
         main unit) it is deducted from the pass's balance (points, gift card); the pass stays
         ``ACTIVE`` and ``remaining`` reports the balance left where the vendor tells it.
 
-        Raises:
-            UnsupportedOperation: the provider cannot redeem at all.
-            UnsupportedFeature: ``amount`` on a provider whose passes have no balance.
-            ValidationError: a malformed id, amount or options (nothing sent).
-            AlreadyRedeemed, PassExpired: the vendor refused to use the pass again.
-            NotFound, ProviderUnavailable, ...: as every call.
+        :param pass_id: the ``IssuedPass.id`` a create returned.
+        :param amount: how much to spend, in the balance's unit: points, or the currency's main
+            unit (``Decimal("2.50")`` is two and a half euros, not cents); a positive number
+            (``Decimal``, ``int``, ``float`` or numeric text). A vendor that counts whole points
+            refuses a fraction.
+        :param options: vendor-specific redemption options (each provider's page lists them),
+            checked before sending.
+        :returns: a ``Redemption``: ``status`` (``REDEEMED`` for a use-up; ``ACTIVE`` after a
+            spend, or a use that leaves a multi-use pass usable), ``amount`` (what was spent, in
+            the balance's unit, or ``None``), ``remaining`` (the balance left, same unit, where
+            the vendor tells it, else ``None``), ``redeemed_at``, ``method`` (the vendor's
+            verb, e.g. ``check-in``) and ``meta`` (``vendor_status``: the vendor's own word for
+            the result where it differs from ``status``).
+        :raises UnsupportedOperation: the provider cannot redeem at all (the message names the
+            alternative); nothing sent.
+        :raises UnsupportedFeature: ``amount`` on a provider whose passes have no balance;
+            nothing sent.
+        :raises ValidationError: a malformed id, amount or options; nothing sent.
+        :raises AlreadyRedeemed: the pass was used up or voided already.
+        :raises PassExpired: the pass has expired.
+        :raises BusinessRuleError: any other refusal, e.g. an amount larger than the balance.
+        :raises NotFound: no such pass.
+        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
+        :raises PermissionDenied: the credentials may not do this (HTTP 403).
+        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
+            the client-side limiter could not fit the request before it.
+        :raises QuotaExceeded: the account's quota or plan limit is used up.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
+            passed; ``outcome_unknown`` is true where the request may have taken effect.
+        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
+            write the vendor accepted).
+        :raises RedirectNotFollowed: the vendor answered with a redirect.
+        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
         """
         with self._guard("redeem"):
             self.require(Capability.REDEEM)
@@ -768,7 +882,28 @@ class Provider(EventOperations):
             return neutral_redemption(result, value)
 
     def delete(self, pass_id: str) -> None:
-        """Remove or permanently invalidate a pass (what that means is declared per provider)."""
+        """Remove or permanently invalidate a pass (what that means is declared per provider, in
+        its ``delete`` note; a ``get()`` afterwards raises ``NotFound`` or reports ``DELETED``,
+        ``VOIDED`` or ``EXPIRED``).
+
+        :param pass_id: the ``IssuedPass.id`` a create returned.
+        :returns: ``None``.
+        :raises UnsupportedOperation: the provider cannot delete passes (the message names the
+            alternative, e.g. expiring it by update); nothing sent.
+        :raises ValidationError: a malformed id; nothing sent.
+        :raises NotFound: no such pass.
+        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
+        :raises PermissionDenied: the credentials may not do this (HTTP 403).
+        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
+            the client-side limiter could not fit the request before it.
+        :raises QuotaExceeded: the account's quota or plan limit is used up.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
+            passed; ``outcome_unknown`` is true where the request may have taken effect.
+        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
+            write the vendor accepted).
+        :raises RedirectNotFollowed: the vendor answered with a redirect.
+        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        """
         with self._guard("delete"):
             self.require(Capability.DELETE)
             checked = self._check_id(pass_id)
@@ -782,7 +917,33 @@ class Provider(EventOperations):
         page_size: int | None = None,
         extra: Mapping[str, Any] | None = None,
     ) -> Iterator[IssuedPass]:
-        """Iterate over passes, fetching pages lazily. Checks happen now; requests on iteration."""
+        """Iterate over passes, fetching pages lazily. Checks happen now; requests on iteration.
+
+        The errors of a request are raised while iterating, by the ``next()`` that needed its
+        page.
+
+        :param template: only passes of this template (a logical name or the vendor's id).
+        :param status: only passes in this status (a ``PassStatus`` or its value).
+        :param page_size: passes per request, within the vendor's limits (``None``: the
+            vendor's default).
+        :param extra: vendor-specific filters (each provider's page lists them).
+        :returns: an iterator of ``IssuedPass``, as :meth:`get` reports each; the next page is
+            requested when the previous one is used up.
+        :raises UnsupportedOperation: the provider cannot list passes; raised at the call.
+        :raises ValidationError: a malformed filter, or one the vendor cannot apply; nothing
+            sent.
+        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
+        :raises PermissionDenied: the credentials may not do this (HTTP 403).
+        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
+            the client-side limiter could not fit the request before it.
+        :raises QuotaExceeded: the account's quota or plan limit is used up.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
+            passed; ``outcome_unknown`` is true where the request may have taken effect.
+        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
+            write the vendor accepted).
+        :raises RedirectNotFollowed: the vendor answered with a redirect.
+        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        """
         with self._guard("list"):
             self.require(Capability.LIST)
             filters = self._list_filters(template, status, page_size, extra)
@@ -807,6 +968,29 @@ class Provider(EventOperations):
         An item may also be a ``WalletPassError`` saying why an input record could not become a
         pass (see :mod:`walletpass.rows`): it is reported as that item's failure, so positions
         stay aligned with the input.
+
+        :param passes: an iterable of passes (or mappings), read lazily.
+        :param concurrency: requests in flight at once (default: the ``concurrency`` setting);
+            the provider's rate limit still applies.
+        :param journal: a file path or a ``Journal``: what was settled is recorded, and a rerun
+            with the same journal skips it.
+        :param on_progress: called with a ``BulkProgress`` as items settle.
+        :param on_item: called with each ``BulkItem`` in input order.
+        :param keep_items: ``False`` keeps counts only (constant memory).
+        :returns: a ``BulkResult``: ``items`` (one ``BulkItem`` per input, in order: ``issued``
+            or ``error`` — a ``WalletPassError`` of the kinds :meth:`create` raises, with
+            ``outcome_unknown`` where the vendor may have issued it — or ``skipped``) and the
+            counts ``total``, ``succeeded``, ``failed``, ``skipped``. A failed item never stops
+            the run.
+        :raises UnsupportedOperation: the provider cannot create passes in bulk.
+        :raises ValidationError: ``passes`` is not an iterable of passes.
+        :raises ValidationError: ``concurrency`` is not a positive integer, or ``journal`` is
+            neither a path nor a journal.
+        :raises JournalInUse: another run holds the journal file.
+        :raises JournalError: the journal cannot be read or written; the run stops, and the
+            error names the items not attempted (``not_attempted``) and carries the
+            ``BulkResult`` so far (``result``).
+        :raises ConfigurationError: no ``base_url`` or credentials.
         """
         from walletpass.bulk import run_create_many
 
