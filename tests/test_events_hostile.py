@@ -526,3 +526,12 @@ def test_events_listen_shows_vendor_text_escaped() -> None:
     assert "\x1b" not in out and "\r" not in out
     assert "(E-1\\x1b[2J\\x1b[31mPWNED\\r)" in line
     assert SECRET not in out + err
+
+
+def test_an_oversized_body_is_refused_before_its_signature_is_computed(passentry: Any) -> None:
+    """Hashing a huge body is work a forger could make the receiver do: the size comes first."""
+    body = b" " * (MAX_WEBHOOK_BYTES + 1)
+    for headers in ({}, {"X-Webhook-Signature": "00" * 32}):
+        with pytest.raises(WebhookError, match="more than") as caught:
+            passentry.parse_events(headers, body, secret=SECRET)
+        assert caught.value.reason == "unreadable"

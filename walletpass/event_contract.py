@@ -29,6 +29,7 @@ from walletpass.events import EventSubscription, PassEvent, PassEventType
 from walletpass.urls import UrlError, parse_url
 from walletpass.webhooks import (
     DEFAULT_TOLERANCE,
+    MAX_WEBHOOK_BYTES,
     check_fresh,
     check_tolerance,
     lower_headers,
@@ -171,6 +172,12 @@ class EventOperations:
         raw_body = bytes(body) if isinstance(body, bytes | bytearray | memoryview) else body
         if not isinstance(raw_body, bytes):
             raise WebhookError("the delivery body must be the raw bytes received")
+        if len(raw_body) > MAX_WEBHOOK_BYTES:
+            # Before the signature: hashing an oversized body is work a forger could make us do.
+            raise WebhookError(
+                f"the delivery body is {len(raw_body)} bytes, more than {MAX_WEBHOOK_BYTES} "
+                "(a pass event is a few kilobytes)"
+            )
         if verify:
             self.verify_event_delivery(lowered, raw_body, secret)
         else:
