@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from walletpass import Holder, Pass
+from walletpass import Holder, Pass, PassUpdate
 from walletpass.capabilities import Capabilities, Capability, Declaration, native, none
 from walletpass.model import Color, IssuedPass
 from walletpass.provider import Provider
@@ -136,6 +136,42 @@ def test_a_meta_key_the_plugin_does_not_declare_fails_the_kit(server: RecordingS
         ProviderConformance().test_meta_keys_are_declared(_setup(Chatty, server))
     Chatty.meta_keys = {**Chatty.meta_keys, "shard": "the vendor's shard number"}
     ProviderConformance().test_meta_keys_are_declared(_setup(Chatty, server))
+
+
+class MuteUpdater(HonestProvider):
+    """Declares update messages NATIVE, and sends only the fields of an update."""
+
+    name: ClassVar[str] = "mute"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        {
+            **_DECLARED,
+            Capability.UPDATE: native("PATCH /v1/passes/{id}"),
+            Capability.UPDATE_MESSAGE: native("message"),
+        }
+    )
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        return VendorRequest(
+            "PATCH", f"/v1/passes/{pass_id}", Safety.IDEMPOTENT, json={"fields": change.fields}
+        )
+
+    def parse_update(
+        self, response: VendorResponse, pass_id: str, change: PassUpdate
+    ) -> IssuedPass:
+        return IssuedPass(id=pass_id, vendor_id=pass_id, provider=self.name)
+
+
+def test_an_update_that_drops_its_message_fails_the_kit() -> None:
+    routes = [
+        DocumentedRoute("POST", "/v1/passes", {"id": "x"}, 201),
+        DocumentedRoute("PATCH", "/v1/passes/.+", {}, 200),
+    ]
+    with RecordingServer(routes) as server:
+        setup = _setup(MuteUpdater, server)
+        setup.update = PassUpdate(fields={"seat": "14C"})
+        with pytest.raises(AssertionError, match="never sent: update message 'Your pass changed'"):
+            ProviderConformance().test_update_reaches_the_wire(setup)
+        assert server.requests[-1].json() == {"fields": {"seat": "14C"}}
 
 
 def test_a_template_fixed_part_is_not_looked_for(server: RecordingServer) -> None:

@@ -33,7 +33,7 @@ from dateutil.parser import ParserError
 from dateutil.parser import parse as parse_date
 
 from walletpass.capabilities import Capability
-from walletpass.model import Color, Pass, PassField
+from walletpass.model import Color, Pass, PassField, PassUpdate
 from walletpass.provider import Provider
 from walletpass.transport import VendorRequest
 
@@ -52,6 +52,7 @@ __all__ = [
     "has_symbology",
     "has_text",
     "recording",
+    "update_expectations",
 ]
 
 # The fake's "vendor" is its own store: what it received is the recorded call's parameters.
@@ -316,7 +317,7 @@ def _text(what: str, value: str | None) -> list[Expectation]:
 
 
 def _field_expectations(
-    new_pass: Pass, vendor_key: Callable[[str], str], labels: bool
+    new_pass: Pass | PassUpdate, vendor_key: Callable[[str], str], labels: bool
 ) -> list[Expectation]:
     found: list[Expectation] = []
     for name, value in (new_pass.fields or {}).items():
@@ -454,3 +455,15 @@ def expectations(
     if capability is cap.EXTRA and p.extra:
         return _extra_expectations(p.extra)
     return []
+
+
+def update_expectations(
+    change: PassUpdate, *, vendor_key: Callable[[str], str] = str
+) -> list[Expectation]:
+    """What an update must put on the wire: each changed field's key and value, and the
+    message to the holder (as given, or inside the vendor's wording: ``"Gate moved: %@"``)."""
+    found = _field_expectations(change, vendor_key, labels=False)
+    if change.message is not None:
+        message = change.message.replace("%@", "").strip(" :")
+        found += _text("update message", message)
+    return found

@@ -67,7 +67,7 @@ from walletpass.model import (
 from walletpass.provider import Provider
 from walletpass.readback import READ_BACK_FAILED
 from walletpass.settings import ProviderSettings
-from walletpass.testing.carriage import expectations, recording
+from walletpass.testing.carriage import expectations, recording, update_expectations
 
 __all__ = ["FEATURE_EXAMPLES", "ConformanceSetup", "ProviderConformance"]
 
@@ -602,6 +602,22 @@ class ProviderConformance:
         finally:
             if lenient is not provider:
                 lenient.close()
+
+    def test_update_reaches_the_wire(self, conformance: ConformanceSetup) -> None:
+        """An update's changed fields, and its message where declared, are in what was sent."""
+        provider = conformance.provider
+        if not provider.capabilities.supports(Capability.UPDATE):
+            return
+        issued = provider.create(conformance.sample)
+        change = conformance.make_update()
+        if provider.capabilities.supports(Capability.UPDATE_MESSAGE) and change.message is None:
+            change = UPDATE_EXAMPLES[Capability.UPDATE_MESSAGE](change)
+        mapping = provider.template_mapping(conformance.sample.template)
+        wanted = update_expectations(change, vendor_key=mapping.vendor_key)
+        with recording(provider) as wire:
+            provider.update(issued.id, change)
+        missing = [e.what for e in wanted if not e.found(wire)]
+        assert not missing, f"update accepted, but never sent: {', '.join(missing)}"
 
     def test_update_only_features(self, conformance: ConformanceSetup) -> None:
         provider = conformance.provider
