@@ -26,7 +26,7 @@ from typing import Any
 import requests
 
 import walletpass
-from walletpass import Barcode, Event, Holder, Pass, PassKind
+from walletpass import Barcode, Event, Holder, Pass, PassKind, PassUpdate
 from walletpass.provider import Provider
 
 HERE = Path(__file__).resolve().parent
@@ -51,6 +51,30 @@ class Vendor:
     get_requests: Callable[[Any, str], list[Any]] = lambda wallet, pass_id: [
         wallet.build_get(pass_id)
     ]
+    #: A change for ``update`` (the i-th), and the requests that update sends, for the raw side
+    #: (default: build_update's one, on the change as walletpass prepares it).
+    change: Callable[[int], PassUpdate] = lambda i: PassUpdate(fields={"name": f"Renamed {i}"})
+    update_requests: Callable[[Any, str, PassUpdate], list[Any]] = lambda wallet, pass_id, change: [
+        wallet.build_update(*wallet.prepare_update(pass_id, change))
+    ]
+
+
+def _pass2u_update(wallet: Any, pass_id: str, change: PassUpdate) -> list[Any]:
+    # The PUT, then the read-back Pass2U's partial answer needs (the .pkpass download).
+    return [wallet.build_update(*wallet.prepare_update(pass_id, change)), wallet.build_get(pass_id)]
+
+
+def _livepasses_update(wallet: Any, pass_id: str, change: PassUpdate) -> list[Any]:
+    # The PUT, then the lookup that tells the pass's status (its answer says nothing).
+    prepared = wallet.build_update(*wallet.prepare_update(pass_id, change))
+    return [prepared, wallet.build_lookup(pass_id)]
+
+
+def _livepass_update(wallet: Any, pass_id: str, change: PassUpdate) -> list[Any]:
+    # LivePass writes the whole pass: the GET of what is there, then the POST of the merge.
+    checked_id, checked = wallet.prepare_update(pass_id, change)
+    current = wallet.send(wallet.build_get(checked_id), "get").json()["body"]
+    return [wallet.build_get(checked_id), wallet.build_merge(checked_id, checked, current)]
 
 
 VENDORS = [
@@ -60,6 +84,7 @@ VENDORS = [
         lambda run, i: Pass(
             template="1919", barcode=Barcode(message=f"{run}-{i}"), fields={"name": f"Member {i}"}
         ),
+        update_requests=_pass2u_update,
     ),
     Vendor(
         "passentry",
@@ -69,6 +94,7 @@ VENDORS = [
             external_id=f"{run}-{i}",
             fields={"fullName": f"Member {i}"},
         ),
+        change=lambda i: PassUpdate(fields={"fullName": f"Renamed {i}"}),
     ),
     Vendor(
         "livepasses",
@@ -81,6 +107,8 @@ VENDORS = [
         ),
         # get is the lookup completed by the validation: two GETs on both sides.
         lambda wallet, pass_id: [wallet.build_lookup(pass_id), wallet.build_validate(pass_id)],
+        change=lambda i: PassUpdate(fields={"seatNumber": f"R{i}"}),
+        update_requests=_livepasses_update,
     ),
     Vendor(
         "livepass",
@@ -92,6 +120,8 @@ VENDORS = [
             holder=Holder(name=f"Guest {i}"),
             event=Event(title="Dinner", starts_at=datetime(2027, 3, 1, 19, 30, tzinfo=UTC)),
         ),
+        change=lambda i: PassUpdate(holder=Holder(name=f"Renamed {i}")),
+        update_requests=_livepass_update,
     ),
 ]
 
@@ -136,6 +166,8 @@ def per_call_rows(vendor: Vendor, rounds: int, per_round: int) -> list[Row]:
             "raw create": [],
             "wp get": [],
             "raw get": [],
+            "wp update": [],
+            "raw update": [],
         }
         ids: list[str] = []
         for _ in range(rounds):
@@ -163,10 +195,25 @@ def per_call_rows(vendor: Vendor, rounds: int, per_round: int) -> list[Row]:
             for request in get_requests:
                 _raw_call(session, wallet, emu.url, request)
             times["raw get"].append((time.perf_counter() - started) / per_round)
+
+            changes = [(pass_id, vendor.change(next(counter))) for pass_id in chosen]
+            update_requests = [
+                request
+                for pass_id in chosen
+                for request in vendor.update_requests(wallet, pass_id, vendor.change(next(counter)))
+            ]
+            started = time.perf_counter()
+            for pass_id, change in changes:
+                wallet.update(pass_id, change)
+            times["wp update"].append((time.perf_counter() - started) / per_round)
+            started = time.perf_counter()
+            for request in update_requests:
+                _raw_call(session, wallet, emu.url, request)
+            times["raw update"].append((time.perf_counter() - started) / per_round)
         wallet.close()
         session.close()
     rows = []
-    for op in ("create", "get"):
+    for op in ("create", "get", "update"):
         ours = statistics.median(times[f"wp {op}"])
         theirs = statistics.median(times[f"raw {op}"])
         ratio = ours / theirs
