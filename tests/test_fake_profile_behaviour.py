@@ -114,6 +114,12 @@ def test_balance_fields_text_values_and_what_a_read_leaves_out(
 
 
 _CODES = iter(f"CV-{n:04d}" for n in range(1, 10_000))
+#: Codes the vendor makes up next, before the running ones (a test queues a colliding one).
+_UPCOMING: list[str] = []
+
+
+def _made_up() -> str:
+    return _UPCOMING.pop(0) if _UPCOMING else next(_CODES)
 
 
 class _CodeMaker(_Vendor):
@@ -128,7 +134,7 @@ class _CodeMaker(_Vendor):
     )
     field_held_attributes: ClassVar[frozenset[str]] = frozenset()
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
-        new_external_id=lambda: next(_CODES), spend_checks=("balance", "state")
+        new_external_id=_made_up, spend_checks=("balance", "state")
     )
 
 
@@ -151,6 +157,13 @@ def test_the_profile_makes_up_an_external_id_as_its_vendor_does(
     assert [maker.get(ticket.id).external_id for ticket in made] == codes
     # A pass given one keeps it.
     assert maker.create(Pass(template="t", kind="loyalty", external_id="M-7")).external_id == "M-7"
+
+
+def test_a_made_up_id_already_taken_is_made_up_again(maker: walletpass.Provider) -> None:
+    maker.create(Pass(template="t", kind="loyalty", external_id="CV-TAKEN"))
+    # The code the vendor makes up next is a live pass's: a fresh one is made up instead.
+    _UPCOMING.extend(["CV-TAKEN", "CV-FRESH"])
+    assert maker.create(Pass(template="t", kind="event_ticket")).external_id == "CV-FRESH"
 
 
 def test_a_vendor_without_made_up_ids_leaves_them_out(profile: walletpass.Provider) -> None:

@@ -58,6 +58,8 @@ from walletpass.settings import PATH_SETTING, ProviderSettings
 __all__ = ["FakeProvider", "FakeSettings", "RecordedCall"]
 
 _FAKE_ID = re.compile(r"^fp_[0-9a-f]{16}$")
+#: How often a profile makes up another external id when the one it made up is taken.
+_MADE_UP_TRIES = 20
 _DOWNLOAD_BASE = "https://fake.walletpass.invalid/p/"
 
 
@@ -610,7 +612,21 @@ class FakeProvider(Provider):
             version=1,
             raw=params,
         )
-        self._store.insert(issued)
+        made_up = external_id is not None and new_pass.external_id is None
+        for _ in range(_MADE_UP_TRIES if made_up else 1):
+            try:
+                self._store.insert(issued)
+                break
+            except Conflict:
+                if not made_up or self.behaviour.new_external_id is None:
+                    raise
+                # A made-up code already taken (a vendor makes up a fresh one): another one.
+                issued = issued.model_copy(update={"external_id": self.behaviour.new_external_id()})
+        else:
+            raise ProviderUnavailable(
+                f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
+                provider=self.name,
+            )
         return self.behaviour.answer(issued, read=False)
 
     def execute_get(self, pass_id: str) -> IssuedPass:
