@@ -79,12 +79,23 @@ EXPECTED: dict[str, list[str]] = {
 
 
 #: Scripts that need the real Redis and PostgreSQL servers (scripts/services).
-NEEDS_SERVICES = {"celery_bulk_issue.py"}
+NEEDS_SERVICES = {"celery_bulk_issue.py", "cli_workers.py"}
 
 EXPECTED["celery_bulk_issue.py"] = [
     "27 of 27 passes issued by 2 workers",
     "re-submitted: 27 skipped as already issued",
     "PassEntry holds 27 passes for 27 inputs; duplicates: 0",
+]
+
+
+EXPECTED["cli_workers.py"] = [
+    "2 workers ready",
+    "first run: exit status 0",
+    "40 of 40 rows issued; 0 failed",
+    "same command again: exit status 0",
+    "40 of 40 rows issued (40 settled by an earlier run); 0 failed",
+    "results file statuses after the re-run: skipped",
+    "PassEntry holds 40 passes for 40 guests; duplicates: 0",
 ]
 
 
