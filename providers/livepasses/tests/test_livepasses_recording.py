@@ -247,6 +247,8 @@ def test_update_push_and_redemption_bodies_send_documented_keys_in_documented_ty
                 ),
             )
             wallet.update(PASS_ID, PassUpdate(balance=Balance(amount=Decimal(300))))
+            wallet.update(PASS_ID, PassUpdate(balance=Balance(amount=Decimal(25), currency="EUR")))
+            wallet.update(PASS_ID, PassUpdate(tier="Gold"))
             wallet.push_template_update("tmpl-loyalty", {"gate": "Gate C"}, reason="Gate change")
             verbs = {
                 "redeem": {
@@ -302,3 +304,35 @@ def test_update_push_and_redemption_bodies_send_documented_keys_in_documented_ty
     transact = next(r.json() for r in sent if r.path.endswith("/loyalty/transact"))
     assert transact == {"transactionType": "spend", "points": 40}
     assert next(r.json() for r in sent if r.path.endswith("/stamp")) == {}
+
+
+#: Section 3.6: the updatable names the reference shows ("full list ... UNKNOWN").
+ATTESTED_UPDATE_NAMES = {"memberTier", "points", "validUntil", "gate"}
+
+
+def test_updated_field_names_walletpass_chooses_are_attested_or_declared_inferred() -> None:
+    """Names walletpass picks for neutral attributes (tier, balance) in ``updatedFields``: each is
+    one the reference shows, or the capability declares it inferred (the matrix marks it)."""
+    routes = [
+        DocumentedRoute("PUT", rf"/api/passes/{PASS_ID}", {"success": True, "data": {}}),
+        DocumentedRoute("GET", r"/api/passes/lookup", LOOKUP),
+    ]
+    changes = {
+        "tier": PassUpdate(tier="Gold"),
+        "balance": PassUpdate(balance=Balance(amount=Decimal(300))),
+        "balance ": PassUpdate(balance=Balance(amount=Decimal(25), currency="EUR")),
+    }
+    with RecordingServer(routes) as server:
+        wallet = LivepassesProvider(api_key="lp_live_example", base_url=server.url, max_retries=0)
+        try:
+            for change in changes.values():
+                wallet.update(PASS_ID, change)
+        finally:
+            wallet.close()
+    puts = [r.json() for r in server.requests if r.method == "PUT"]
+    for capability, body in zip(changes, puts, strict=True):
+        declared = LivepassesProvider.capabilities[capability.strip()]
+        for name in body["updatedFields"]:
+            assert name in ATTESTED_UPDATE_NAMES or any(
+                name in item for item in declared.inferred
+            ), f"updatedFields.{name} ({capability.strip()}) is neither attested nor inferred"

@@ -17,6 +17,13 @@ template push reaches) the emulator chooses, and ``docs/providers/livepasses.md`
 choices; the provider never depends on them. Webhook deliveries are not sent (their payload and
 signature are undocumented): the events that would fire are recorded in :attr:`events`.
 
+Inferences it shares with the provider (the capability matrix marks them): the template type
+names other than ``EventTicket`` (served as given, see :mod:`walletpass_livepasses.emulated`), and
+``updatedFields`` names beyond the ones the SDK shows (``memberTier``, ``points``, ``validUntil``,
+``gate``), such as ``accountBalance`` and ``currency`` for a money balance: any camelCase name is
+taken, since the updatable names are not published; other spellings are refused (400
+``INVALID_FIELD_FORMAT``).
+
 ``LivepassesEmulator()`` with no arguments is what ``walletpass emulate livepasses`` serves: API key
 :data:`DEFAULT_API_KEY` and the templates of :func:`default_templates`.
 """

@@ -207,7 +207,12 @@ CAPABILITIES = Capabilities(
             "points (no currency, or 'points') -> businessData.currentPoints (update: "
             "updatedFields.points); money -> accountBalance + currency. "
             f"{_WRITE_ONLY}: create() and update() report it in IssuedPass.balance, "
-            "redeem(amount=) in Redemption.remaining"
+            "redeem(amount=) in Redemption.remaining",
+            inferred=(
+                "a money balance on update as updatedFields.accountBalance and currency (the "
+                "generate names; updatable names are not published beyond memberTier, points, "
+                "validUntil, gate)",
+            ),
         ),
         Capability.TIER: emulated(
             "businessData.memberTier (update: updatedFields.memberTier); "
