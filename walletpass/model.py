@@ -652,7 +652,9 @@ class PassUpdate(_PassContent):
     the holder; ``notify`` says whether the holder should be told at all.
     """
 
-    message: str | None = Field(default=None, min_length=1, max_length=1000)
+    # A bound on memory, not a vendor rule: each vendor's documented limit is its own (Livepasses
+    # 2,000 characters, Pass2U 80 per change message), checked by its provider.
+    message: str | None = Field(default=None, min_length=1, max_length=10_000)
     notify: bool | None = None
 
     def changed(self) -> dict[str, Any]:

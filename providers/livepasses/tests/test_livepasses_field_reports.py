@@ -137,3 +137,33 @@ def test_12_a_template_push_takes_only_camel_case_names_too(connect, emulator, n
     )
     assert answer.status_code == 400
     assert answer.json()["error"]["code"] == "INVALID_FIELD_FORMAT"
+
+
+# -- 1 and 5, the same kinds for messages: the vendor's documented limit, in words -----------------
+
+
+def test_1_a_message_goes_by_livepasses_documented_2000_not_a_general_cap(
+    connect, emulator
+) -> None:
+    wallet = connect()
+    ticket = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    wallet.update(ticket.id, PassUpdate(message="m" * 2000))
+    (put,) = emulator.journal.find("PUT")
+    assert len(put.json()["messageBody"]) == 2000
+    with pytest.raises(ValidationError) as caught:
+        wallet.update(ticket.id, PassUpdate(message="m" * 2001))
+    (problem,) = caught.value.problems
+    assert problem.location == "message"
+    assert "2,000 characters in messageBody" in problem.message
+    assert "2,001 characters" in problem.message
+    assert len(emulator.journal.find("PUT")) == 1
+
+
+def test_5_an_update_extra_over_its_limit_says_what_was_counted(connect, emulator) -> None:
+    wallet = connect()
+    ticket = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    with pytest.raises(ValidationError) as caught:
+        wallet.update(ticket.id, PassUpdate(message="m", extra={"messageHeader": "h" * 81}))
+    (problem,) = caught.value.problems
+    assert "80 characters in messageHeader" in problem.message
+    assert "81 characters" in problem.message

@@ -420,11 +420,19 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
             problems.append(FieldProblem(f"extra.{key}", "must be text"))
         elif len(value) > _UPDATE_EXTRA[key]:
             problems.append(
-                FieldProblem(f"extra.{key}", f"Livepasses allows at most {_UPDATE_EXTRA[key]}")
+                FieldProblem(
+                    f"extra.{key}",
+                    f"Livepasses allows at most {_UPDATE_EXTRA[key]:,} characters in {key}; "
+                    f"this one is {len(value):,} characters",
+                )
             )
     if change.message is not None and len(change.message) > limits.MAX_MESSAGE_BODY:
         problems.append(
-            FieldProblem("message", f"Livepasses allows at most {limits.MAX_MESSAGE_BODY}")
+            FieldProblem(
+                "message",
+                f"Livepasses allows at most {limits.MAX_MESSAGE_BODY:,} characters in "
+                f"messageBody; this message is {len(change.message):,} characters as sent",
+            )
         )
     fields = change.fields or {}
     problems += [p for p in _field_problems(fields) if not p.message.startswith("is sent as")]
