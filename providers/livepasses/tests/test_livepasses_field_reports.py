@@ -167,3 +167,13 @@ def test_5_an_update_extra_over_its_limit_says_what_was_counted(connect, emulato
     (problem,) = caught.value.problems
     assert "80 characters in messageHeader" in problem.message
     assert "81 characters" in problem.message
+
+
+def test_5_a_push_reason_over_its_limit_says_what_was_counted(connect, emulator) -> None:
+    wallet = connect()
+    with pytest.raises(ValidationError) as caught:
+        wallet.push_template_update("tmpl-001", {"gate": "C"}, reason="r" * 501)
+    (problem,) = caught.value.problems
+    assert "500 characters in reason" in problem.message
+    assert "501 characters" in problem.message
+    assert emulator.journal.find("POST", r".*/push") == []

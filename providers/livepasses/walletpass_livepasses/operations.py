@@ -393,8 +393,16 @@ class VendorOperations(LivepassesBase):
                 for key in fields
                 if (problem := limits.updated_field_problem(str(key))) is not None
             ]
-        if reason is not None and (not isinstance(reason, str) or len(reason) > limits.MAX_REASON):
-            problems.append(FieldProblem("reason", f"must be text of at most {limits.MAX_REASON}"))
+        if reason is not None and not isinstance(reason, str):
+            problems.append(FieldProblem("reason", "must be text"))
+        elif reason is not None and len(reason) > limits.MAX_REASON:
+            problems.append(
+                FieldProblem(
+                    "reason",
+                    f"Livepasses allows at most {limits.MAX_REASON:,} characters in reason; this "
+                    f"one is {len(reason):,} characters",
+                )
+            )
         self._refuse(problems, "push_template_update")
         body: dict[str, Any] = {
             "updatedFields": {str(k): payloads.wire_value(v) for k, v in fields.items()}
