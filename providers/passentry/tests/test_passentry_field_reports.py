@@ -174,3 +174,38 @@ def test_11_a_balance_field_alias_reads_the_balance_back_on_get_and_list(connect
     emulator.journal.clear()
     assert plain.get(issued.id).balance is None
     assert [e.method for e in emulator.journal] == ["GET"]
+
+
+# -- 10, the same kind on PassEntry: a PATCH carrying a push message is never repeated ----------
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        PassUpdate(fields={"memberName": "B"}, message="Your card changed"),
+        PassUpdate(fields={"memberName": "B"}, extra={"message": "Your card changed"}),
+        PassUpdate(extra={"message": "Double stamps today!"}),
+    ],
+    ids=["message", "message through extra", "only a message through extra"],
+)
+def test_10_an_update_that_pushes_a_message_is_not_repeated(connect, emulator, change) -> None:
+    from walletpass.errors import WalletPassError
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(max_retries=3)
+    issued = wallet.create(Pass(template=STORE_CARD, fields={"memberName": "A"}))
+    emulator.inject(Fault.respond(502), method="PATCH", path=r"/api/v1/passes/.*", times=3)
+    with pytest.raises(WalletPassError) as caught:
+        wallet.update(issued.id, change)
+    assert caught.value.outcome_unknown is True
+    assert len(emulator.journal.find("PATCH")) == 1
+
+
+def test_10_an_update_without_a_message_is_retried(connect, emulator) -> None:
+    from walletpass.testing.emulator import Fault
+
+    wallet = connect(max_retries=3)
+    issued = wallet.create(Pass(template=STORE_CARD, fields={"memberName": "A"}))
+    emulator.inject(Fault.respond(502), method="PATCH", path=r"/api/v1/passes/.*", times=1)
+    assert wallet.update(issued.id, PassUpdate(fields={"memberName": "B"})).fields
+    assert len(emulator.journal.find("PATCH")) == 2

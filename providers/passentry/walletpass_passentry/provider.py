@@ -544,8 +544,9 @@ class PassEntryProvider(PassEntryEvents):
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
         body = payloads.update_body(change, value_format=self._settings.field_value_format)
-        # A repeated PATCH changes nothing more, but would push its message a second time.
-        safety = Safety.UNSAFE if change.message is not None else Safety.IDEMPOTENT
+        # A repeated PATCH changes nothing more, but would push its message a second time: judged
+        # on the body sent, so a message given through extra counts too.
+        safety = Safety.UNSAFE if "message" in body else Safety.IDEMPOTENT
         return _request("PATCH", _passes_path(pass_id), safety, body=body)
 
     def parse_update(
