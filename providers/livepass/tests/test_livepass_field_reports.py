@@ -215,14 +215,20 @@ def test_10_a_notifying_create_that_did_not_arrive_is_sent_after_the_lookup(
     assert [n.to for n in emulator.notifications] == ["ines@example.net"]
 
 
-def test_10_a_notifying_create_without_an_id_of_yours_is_not_repeated(connect, emulator) -> None:
+@pytest.mark.parametrize("how", ["setting", "extra"])
+def test_10_a_notifying_create_without_an_id_of_yours_is_not_repeated(
+    connect, emulator, how: str
+) -> None:
     from walletpass.errors import WalletPassError
     from walletpass.testing.emulator import Fault
 
-    wallet = connect(notify_on_create=True, max_retries=3)
+    wallet = connect(notify_on_create=how == "setting", max_retries=3)
+    card = _notifying_card(None)
+    if how == "extra":  # silent: false given through extra notifies just the same
+        card = card.model_copy(update={"extra": {"silent": False}})
     emulator.inject(Fault.reset_after(), method="POST", path=r"/membership-card/.*", times=1)
     with pytest.raises(WalletPassError) as caught:
-        wallet.create(_notifying_card(None))
+        wallet.create(card)
     assert caught.value.outcome_unknown is True
     assert len(emulator.journal.find("POST")) == 1
     assert len(emulator.notifications) == 1

@@ -336,7 +336,7 @@ class LivePassProvider(Provider):
         vendor_id = new_pass.external_id or self.new_id()
         silent = not self._settings.notify_on_create
         body = payloads.create_body(new_pass, pass_type, vendor_id, silent=silent)
-        return self._request("POST", pass_type, vendor_id, _write_safety(silent, new_pass), body)
+        return self._request("POST", pass_type, vendor_id, _write_safety(body, new_pass), body)
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
@@ -402,7 +402,7 @@ class LivePassProvider(Provider):
         pass_type, vendor_id = self.decode_id(pass_id)
         notify = change.notify if change.notify is not None else self._settings.notify_on_update
         body = payloads.merged_body(pass_type, vendor_id, current, change, silent=not notify)
-        return self._request("POST", pass_type, vendor_id, _write_safety(not notify), body)
+        return self._request("POST", pass_type, vendor_id, _write_safety(body), body)
 
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
@@ -426,8 +426,8 @@ class LivePassProvider(Provider):
         return updated.model_copy(update={"urls": current.urls, "created_at": current.created_at})
 
 
-def _write_safety(silent: bool, new_pass: Pass | None = None) -> Safety:
-    """How safe an upsert is to send twice.
+def _write_safety(body: Mapping[str, Any], new_pass: Pass | None = None) -> Safety:
+    """How safe the upsert ``body`` is to send twice (judged on what is sent, ``extra`` included).
 
     A silent one is IDEMPOTENT: keyed by the id in the path, a repeat leaves one pass. One that
     notifies the holder (``silent: false``) may e-mail or push again when repeated - LivePass
@@ -436,7 +436,7 @@ def _write_safety(silent: bool, new_pass: Pass | None = None) -> Safety:
     when LivePass has no such pass), anything else UNSAFE (an ambiguous failure is reported with
     ``outcome_unknown``).
     """
-    if silent:
+    if body.get("silent") is True:
         return Safety.IDEMPOTENT
     if new_pass is not None and new_pass.external_id is not None:
         return Safety.RECOVERABLE
