@@ -36,5 +36,9 @@ def test_docs_capability_table_matches_the_declarations() -> None:
         support = declaration.support.value.upper()
         if declaration.limit is not None:
             support += f" (max {declaration.limit})"
-        assert rows.pop(key) == (support, declaration.note), key
+        note = declaration.note
+        if declaration.inferred:  # marked as in the capability matrix, and listed
+            support += "\\*"
+            note += f" [inferred: {'; '.join(declaration.inferred)}]"
+        assert rows.pop(key) == (support, note), key
     assert rows == {}, "the docs list capabilities the provider does not declare"
