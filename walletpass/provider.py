@@ -164,6 +164,7 @@ DEFAULT_ERROR_TABLE: tuple[ErrorRule, ...] = (
     ErrorRule(NotFound, status=410),
     ErrorRule(Conflict, status=409),
     ErrorRule(ValidationError, status=400),
+    ErrorRule(ValidationError, status=415),
     ErrorRule(ValidationError, status=422),
     ErrorRule(RateLimited, status=429),
     ErrorRule(ProviderUnavailable, status=range(500, 600)),
@@ -442,11 +443,12 @@ class Provider(EventOperations):
         return issued_from_vendor(issued, mapping)
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
-        """Extract code/message/details from a vendor error body (default: common shapes)."""
-        try:
-            body = response.json()
-        except InvalidResponse:
-            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        """Extract code/message/details from a vendor error body (default: common shapes).
+
+        Only JSON reaches a hook's reading of it: a body that is not JSON, or that the hook cannot
+        read (``InvalidResponse``, ``KeyError``, ``TypeError``...), is mapped by its status alone.
+        """
+        body = response.json()
         if isinstance(body, Mapping):
             message = body.get("message") or body.get("error") or body.get("detail")
             if isinstance(message, Mapping):
@@ -619,7 +621,15 @@ class Provider(EventOperations):
 
     def error_for(self, response: VendorResponse, operation: str | None) -> WalletPassError:
         """Build the walletpass error for a vendor error response."""
-        info = self.parse_error(response)
+        try:
+            info = self.parse_error(response)
+        except InvalidResponse:  # a proxy's HTML page, a challenge's text: not the vendor's JSON
+            info = ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError):
+            # JSON of a shape the hook was not written for: the status alone decides.
+            info = ErrorInfo(
+                message=f"HTTP {response.status} with an error body that could not be read"
+            )
         request_id = info.request_id or response.request_id
         rule = next(
             (

@@ -17,7 +17,6 @@ from walletpass.errors import (
     AlreadyRedeemed,
     Conflict,
     FieldProblem,
-    InvalidResponse,
     PassExpired,
     ValidationError,
 )
@@ -108,13 +107,11 @@ class AcmeProvider(Provider):
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """Acme errors: ``{"error": {"code", "message", "fields"?}}``.
 
-        Any other body (a proxy's HTML 502 page, plain text, no body at all) is read by the
-        base class, so the HTTP status alone decides the error (502 -> ``ProviderUnavailable``).
+        Other JSON is read by the base class's common shapes. A body that is not JSON (a proxy's
+        HTML 502 page, plain text) makes ``response.json()`` raise, and the core then maps the
+        answer by its HTTP status alone (502 -> ``ProviderUnavailable``).
         """
-        try:
-            body = response.json()
-        except InvalidResponse:
-            return super().parse_error(response)
+        body = response.json()
         error = body.get("error") if isinstance(body, Mapping) else None
         if not isinstance(error, Mapping):
             return super().parse_error(response)

@@ -18,14 +18,8 @@ from pydantic import Field
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
-    AuthenticationError,
-    Conflict,
     FieldProblem,
-    InvalidResponse,
     NotFound,
-    PermissionDenied,
-    ProviderUnavailable,
-    RateLimited,
     ValidationError,
 )
 from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
@@ -240,18 +234,9 @@ class LivePassProvider(Provider):
         "LivePass (getlivepass.com): reservation, membership-card and appointment passes keyed "
         "by your own id"
     )
-    # LivePass documents no status codes: these are the HTTP meanings, stated here explicitly.
-    error_table: ClassVar[Sequence[ErrorRule]] = (
-        ErrorRule(ValidationError, status=400),
-        ErrorRule(AuthenticationError, status=401),
-        ErrorRule(PermissionDenied, status=403),
-        ErrorRule(NotFound, status=404),
-        ErrorRule(Conflict, status=409),
-        ErrorRule(ValidationError, status=415),
-        ErrorRule(ValidationError, status=422),
-        ErrorRule(RateLimited, status=429, retryable=True),
-        ErrorRule(ProviderUnavailable, status=range(500, 600), retryable=True),
-    )
+    #: LivePass documents no status codes: the HTTP meanings (the core's DEFAULT_ERROR_TABLE)
+    #: decide, so the provider adds no rows of its own.
+    error_table: ClassVar[Sequence[ErrorRule]] = ()
 
     @property
     def _settings(self) -> LivePassSettings:
@@ -273,10 +258,7 @@ class LivePassProvider(Provider):
         request, with the holder's personal data) and, as Joi validation errors do, a
         ``details`` list. The echo is left out of the error's details.
         """
-        try:
-            body = response.json()
-        except InvalidResponse:
-            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        body = response.json()
         if not isinstance(body, Mapping):
             return ErrorInfo(details=body)
         message = body.get("message")

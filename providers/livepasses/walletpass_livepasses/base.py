@@ -20,7 +20,6 @@ from walletpass.errors import (
     BusinessRuleError,
     Conflict,
     FieldProblem,
-    InvalidResponse,
     NotFound,
     PassExpired,
     PermissionDenied,
@@ -81,13 +80,9 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     *_codes(limits.PER_PASS_CODES, Conflict),
     *_codes(limits.EXTERNAL_CODES, ProviderUnavailable, retryable=True),
     *_codes(limits.GENERAL_CODES - {"GENERAL_ERROR"}, ProviderUnavailable, retryable=True),
-    ErrorRule(ValidationError, status=400),
-    ErrorRule(NotFound, status=404),
-    ErrorRule(Conflict, status=409),
-    ErrorRule(ValidationError, status=415),
+    # The SDK reads 422 as a business rule; every other status keeps its HTTP meaning (the
+    # core's DEFAULT_ERROR_TABLE, tried after this table).
     ErrorRule(BusinessRuleError, status=422),
-    ErrorRule(RateLimited, status=429, retryable=True),
-    ErrorRule(ProviderUnavailable, status=range(500, 600), retryable=True),
 )
 
 
@@ -108,10 +103,7 @@ class LivepassesBase(Provider):
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """``{success: false, error: {code, message, details, traceId, fields}}``; an empty or
         non-JSON body (a challenge 401, a proxy page) is mapped by its status alone."""
-        try:
-            body = response.json()
-        except InvalidResponse:
-            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        body = response.json()
         error = body.get("error") if isinstance(body, Mapping) else None
         if not isinstance(error, Mapping):
             return ErrorInfo(

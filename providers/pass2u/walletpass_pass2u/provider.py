@@ -20,12 +20,8 @@ from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AuthenticationError,
-    Conflict,
     FieldProblem,
     InvalidResponse,
-    NotFound,
-    ProviderUnavailable,
-    RateLimited,
     UnsupportedOperation,
     ValidationError,
 )
@@ -295,16 +291,12 @@ class Pass2UProvider(Provider):
         "reset_field",
         "reset_field_attribute",
     )
+    #: Where Pass2U's statuses differ from their HTTP meaning; every other status (400, 404,
+    #: 409, 415, 429, 503, 504...) is mapped by the core's DEFAULT_ERROR_TABLE.
     error_table: ClassVar[Sequence[ErrorRule]] = (
-        ErrorRule(ValidationError, status=400),
+        # "403 Access Denied Exception"; no 401 is listed, so a bad key gets 403 (inferred).
         ErrorRule(AuthenticationError, status=403),
-        ErrorRule(NotFound, status=404),
-        ErrorRule(UnsupportedOperation, status=405, retryable=False),
-        ErrorRule(Conflict, status=409),
-        ErrorRule(ValidationError, status=415),
-        ErrorRule(RateLimited, status=429, retryable=True),
-        ErrorRule(ProviderUnavailable, status=503, retryable=True),
-        ErrorRule(ProviderUnavailable, status=504, retryable=True),
+        ErrorRule(UnsupportedOperation, status=405),
     )
 
     def default_attribute_fields(self) -> Mapping[str, str]:
@@ -324,10 +316,7 @@ class Pass2UProvider(Provider):
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """Pass2U errors are ``{"message": "..."}``; gateways may answer with anything else."""
-        try:
-            body = response.json()
-        except InvalidResponse:
-            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        body = response.json()
         if isinstance(body, Mapping) and isinstance(body.get("message"), str):
             return ErrorInfo(message=body["message"], details=dict(body))
         return ErrorInfo(details=body)

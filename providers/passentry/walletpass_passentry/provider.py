@@ -21,15 +21,10 @@ from pydantic import Field, field_validator
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
-    AuthenticationError,
     BusinessRuleError,
-    Conflict,
     FieldProblem,
     InvalidResponse,
     NotFound,
-    PermissionDenied,
-    ProviderUnavailable,
-    RateLimited,
     ValidationError,
     WalletPassError,
 )
@@ -383,17 +378,9 @@ class PassEntryProvider(PassEntryEvents):
         "loyalty_balance",
         "disable_event_subscription",
     )
-    error_table: ClassVar[Sequence[ErrorRule]] = (
-        ErrorRule(ValidationError, status=400),
-        ErrorRule(AuthenticationError, status=401),
-        ErrorRule(PermissionDenied, status=403),
-        ErrorRule(NotFound, status=404),
-        ErrorRule(Conflict, status=409),
-        ErrorRule(ValidationError, status=415),
-        ErrorRule(ValidationError, status=422),
-        ErrorRule(RateLimited, status=429, retryable=True),
-        ErrorRule(ProviderUnavailable, status=range(500, 600), retryable=True),
-    )
+    #: PassEntry's statuses mean what HTTP says (400, 401, 403, 404, 409, 415, 422, 429, 5xx):
+    #: the core's DEFAULT_ERROR_TABLE maps them, so the provider adds no rows of its own.
+    error_table: ClassVar[Sequence[ErrorRule]] = ()
 
     @property
     def _settings(self) -> PassEntrySettings:
@@ -413,10 +400,7 @@ class PassEntryProvider(PassEntryEvents):
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
         """PassEntry errors are ``{"errors": ["..."]}``; JSON:API error objects are read too."""
-        try:
-            body = response.json()
-        except InvalidResponse:
-            return ErrorInfo(message=f"HTTP {response.status} with a non-JSON body")
+        body = response.json()
         errors = body.get("errors") if isinstance(body, Mapping) else None
         if not isinstance(errors, list) or not errors:
             return super().parse_error(response)
