@@ -18,10 +18,10 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from dateutil.parser import isoparse
 from pydantic import SecretStr
 
 from walletpass.errors import FieldProblem, ValidationError, WebhookError, WebhookVerificationError
+from walletpass.timestamps import parse_timestamp
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -241,16 +241,17 @@ def check_fresh(
 def timestamp(value: Any) -> datetime | None:
     """A vendor timestamp (ISO 8601 text) as an aware datetime, ``None`` if unreadable.
 
-    A timestamp without an offset is taken as UTC: the vendors that sign deliveries document
-    their timestamps as UTC (PassEntry: "ISO 8601 UTC strings").
+    Read by :func:`walletpass.timestamps.parse_timestamp`, under its one rule: a timestamp
+    without an offset is UTC (the vendors that sign deliveries document their timestamps as UTC,
+    PassEntry: "ISO 8601 UTC strings"). A delivery's time only informs, so an unreadable one is
+    ``None`` here rather than a refused delivery.
     """
-    if not isinstance(value, str) or not 10 <= len(value) <= 64:
+    if not isinstance(value, str) or len(value) < 10:
         return None
     try:
-        parsed = isoparse(value)
-    except (ValueError, OverflowError, TypeError):
+        return parse_timestamp(value)
+    except ValueError:
         return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 # -- reading a verified payload: its documented shape or a clear refusal ----------------------
