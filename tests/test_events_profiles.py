@@ -6,6 +6,7 @@ refuses exactly as that vendor does."""
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import json
@@ -218,3 +219,113 @@ def test_a_profile_leaves_the_fake_itself_unchanged() -> None:
     fake.close()
     with pytest.raises(WebhookError):
         walletpass.connect("fake", profile="passentry").parse_events({}, b"{}", secret=SECRET)
+
+
+# --------------------------------------------------------------------------------------------
+# In-process handlers: a profile hands them what its vendor delivers, and a failing handler
+# never fails the operation (a vendor's call does not fail when its receiver does)
+# --------------------------------------------------------------------------------------------
+
+
+#: Per profile: template aliases, a pass its vendor takes, an update it takes.
+PLAYS: dict[str | None, tuple[dict[str, Any], dict[str, Any], dict[str, Any]]] = {
+    None: ({"tasting": TEMPLATE}, {"template": "tasting", "external_id": "H-1"}, {}),
+    "passentry": ({"tasting": TEMPLATE}, {"template": "tasting", "external_id": "H-1"}, {}),
+    "pass2u": (
+        {"tasting": "1919"},
+        {"template": "tasting", "holder": {"name": "Ada Lovelace"}},
+        {},
+    ),
+    "livepass": (
+        {},
+        {"template": "reservation", "external_id": "H-1", "fields": {"title": "Table"}},
+        {"fields": {"title": "Table 2"}},
+    ),
+    "livepasses": (
+        {"tasting": {"id": "tmpl-001", "kind": "event_ticket"}},
+        {"template": "tasting", "holder": {"name": "Ada Lovelace"}},
+        {"fields": {"seatNumber": "2"}},
+    ),
+}
+
+
+def _holder_plays(profile: str | None) -> list[str]:
+    """Every operation that makes an event, as far as the profile's vendor supports it."""
+    from walletpass.errors import UnsupportedOperation
+
+    templates, new_pass, change = PLAYS[profile]
+    settings: dict[str, Any] = {"templates": templates}
+    if profile is not None:
+        settings["profile"] = profile
+    fake: Any = walletpass.connect("fake", **settings)
+    seen: list[str] = []
+    fake.add_event_handler(lambda event: seen.append(event.type.value))
+    try:
+        issued = fake.create(new_pass)
+        fake.install(issued.id)
+        fake.update(issued.id, change or {"fields": {"seat": "2"}})
+        fake.remove(issued.id)
+        for operation in (fake.redeem, fake.delete):
+            # LivePass has no redeem; neither LivePass nor Livepasses has a delete
+            with contextlib.suppress(UnsupportedOperation):
+                operation(issued.id)
+    finally:
+        fake.close()
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("profile", "expected"),
+    [
+        (None, ["issued", "installed", "updated", "removed", "redeemed", "deleted"]),
+        ("passentry", ["issued", "installed", "removed"]),  # passCreated/Installed/Removed
+        ("livepasses", ["issued", "installed", "updated", "removed", "redeemed"]),
+        ("pass2u", []),  # no webhooks documented
+        ("livepass", []),  # no webhooks
+    ],
+)
+def test_a_profiles_handlers_get_only_what_its_vendor_delivers(
+    profile: str | None, expected: list[str]
+) -> None:
+    assert _holder_plays(profile) == expected
+
+
+def test_a_failing_handler_does_not_fail_the_operation() -> None:
+    from walletpass import Pass
+    from walletpass.fake import EventHandlerWarning
+
+    fake = walletpass.connect("fake", templates={"tasting": TEMPLATE})
+    later: list[Any] = []
+
+    def broken(event: Any) -> None:
+        raise RuntimeError("the application's handler failed")
+
+    fake.add_event_handler(broken)
+    fake.add_event_handler(later.append)
+    with pytest.warns(EventHandlerWarning, match="RuntimeError.*issued.*succeeded"):
+        issued = fake.create(Pass(template="tasting", external_id="W-1"))
+    assert fake.get(issued.id).external_id == "W-1"  # created once, and said so
+    assert [e.pass_id for e in later] == [issued.id]  # the other handler still got it
+    fake.close()
+
+
+def test_subscribing_asks_only_for_what_the_vendor_delivers() -> None:
+    from walletpass.errors import UnsupportedOperation
+
+    passentry = load_provider_class("passentry")
+    livepasses = load_provider_class("livepasses")
+    assert [t.value for t in passentry.event_types] == ["issued", "installed", "removed", "scanned"]
+    assert [t.value for t in livepasses.event_types] == [
+        "issued",
+        "installed",
+        "removed",
+        "redeemed",
+        "updated",
+        "voided",
+        "expired",
+    ]
+    wallet = walletpass.connect("passentry", api_key="k" * 24, base_url="http://127.0.0.1:9")
+    with pytest.raises(UnsupportedOperation, match="no webhook event for deleted, voided") as c:
+        wallet.subscribe_events("https://shop.example/h", ["issued", "deleted", "voided"])
+    assert "issued, installed, removed, scanned" in str(c.value)
+    wallet.close()

@@ -105,6 +105,11 @@ def _event_types(events: Iterable[PassEventType | str] | None) -> tuple[PassEven
 class EventOperations:
     """Pass-event operations every provider has; NONE unless the provider declares them."""
 
+    #: The neutral event types the vendor delivers, in the vendor's documented order: what
+    #: ``subscribe_events`` may ask for (all of them by default), and the only events the fake
+    #: wearing this vendor's profile hands its in-process handlers. Empty: none.
+    event_types: ClassVar[tuple[PassEventType, ...]] = ()
+
     if TYPE_CHECKING:
         name: ClassVar[str]
 
@@ -240,7 +245,8 @@ class EventOperations:
             The subscription, with its signing ``secret`` (keep it: ``parse_events`` needs it).
 
         Raises:
-            UnsupportedOperation: the vendor has no subscription API (or no such event).
+            UnsupportedOperation: the vendor has no subscription API, or delivers no event of a
+                type asked for (``event_types`` lists those it does); nothing is sent.
             ValidationError: a URL that is not https:// (plain http:// only to loopback), or an
                 unknown event type; nothing is sent.
             WalletPassError: the vendor's refusal, as for every call.
@@ -248,7 +254,17 @@ class EventOperations:
         with self._guard("subscribe_events"):
             self.require(Capability.EVENTS_SUBSCRIBE)
             checked = check_subscription_url(url)
-            return self.execute_subscribe_events(checked, _event_types(events))
+            chosen = _event_types(events) or self.event_types
+            missing = [e.value for e in chosen if e not in self.event_types]
+            if missing or not chosen:
+                offered = ", ".join(e.value for e in self.event_types) or "none"
+                raise UnsupportedOperation(
+                    f"{self.name} delivers no webhook event for {', '.join(missing) or 'any type'}"
+                    f"; its events: {offered}",
+                    operation="subscribe_events",
+                    alternative=f"subscribe to some of: {offered}",
+                )
+            return self.execute_subscribe_events(checked, chosen)
 
     def list_event_subscriptions(self) -> list[EventSubscription]:
         """Every webhook subscription of the account (secrets are not revealed here)."""
@@ -271,6 +287,8 @@ class EventOperations:
     def execute_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
     ) -> EventSubscription:
+        """Hook: subscribe ``url`` (checked, canonical) to ``events`` (never empty, each one
+        of :attr:`event_types`)."""
         raise self._no_event_hook("subscribe_events")
 
     def execute_list_event_subscriptions(self) -> list[EventSubscription]:

@@ -16,6 +16,7 @@ import re
 import secrets
 import sqlite3
 import threading
+import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
@@ -55,7 +56,7 @@ from walletpass.provider import ListFilters, Provider
 from walletpass.readback import completed_by_read
 from walletpass.settings import PATH_SETTING, ProviderSettings
 
-__all__ = ["FakeProvider", "FakeSettings", "RecordedCall"]
+__all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
 
 _FAKE_ID = re.compile(r"^fp_[0-9a-f]{16}$")
 #: How often a profile makes up another external id when the one it made up is taken.
@@ -80,6 +81,10 @@ class FakeSettings(ProviderSettings):
             "attribute (e.g. a loyalty card's points), spent by redeem(amount=...)"
         ),
     )
+
+
+class EventHandlerWarning(UserWarning):
+    """A handler given to :meth:`FakeProvider.add_event_handler` raised; the operation stood."""
 
 
 @dataclass(frozen=True)
@@ -329,6 +334,10 @@ class FakeProvider(Provider):
         "notified": "whether that update notified the holder (bool)",
         "uses": "how many times a reusable pass (a loyalty card...) was redeemed",
     }
+    #: Every event the fake's operations make (a profile: only its vendor's).
+    event_types: ClassVar[tuple[PassEventType, ...]] = tuple(
+        kind for kind in PassEventType if kind is not PassEventType.OTHER
+    )
     extra_operations: ClassVar[tuple[str, ...]] = (
         "fail_next",
         "calls",
@@ -398,6 +407,9 @@ class FakeProvider(Provider):
         )
         for hook in ("verify_event_delivery", "events_from_delivery"):
             vars(self)[hook] = MethodType(getattr(vendor, hook), self)
+        # In-process handlers see only what the vendor would deliver (none for a vendor
+        # without webhooks).
+        vars(self)["event_types"] = vendor.event_types
 
     @property
     def label(self) -> str:
@@ -414,16 +426,20 @@ class FakeProvider(Provider):
 
         What a vendor would deliver by webhook, without HTTP: ``issued`` on create, ``updated``,
         ``redeemed`` (or ``updated`` for a balance spend), ``deleted``, and ``installed`` /
-        ``removed`` when a test plays the holder with :meth:`install` / :meth:`remove`. Events
-        are in the application's terms (logical template). A handler that raises does not undo
-        the operation; the error propagates to the caller, as a failing receiver would show.
+        ``removed`` when a test plays the holder with :meth:`install` / :meth:`remove`; a
+        profile only those its vendor delivers (:attr:`event_types`: PassEntry's issued,
+        installed, removed, scanned; none for Pass2U and LivePass). Events are in the
+        application's terms (logical template). A handler that raises does not fail
+        the operation, as a vendor's call does not fail when its receiver does: the error is an
+        :class:`EventHandlerWarning` (``-W error::walletpass.fake.EventHandlerWarning`` makes
+        it fail a test run), and the other handlers still get the event.
         """
         if not callable(handler):
             raise ValidationError.from_problems([FieldProblem("handler", "must be callable")])
         self._event_handlers.append(handler)
 
     def _emit(self, kind: PassEventType, issued: IssuedPass, **meta: Any) -> None:
-        if not self._event_handlers:
+        if not self._event_handlers or kind not in self.event_types:
             return
         event = PassEvent(
             type=kind,
@@ -437,7 +453,17 @@ class FakeProvider(Provider):
             meta=meta,
         )
         for handler in list(self._event_handlers):
-            handler(event)
+            try:
+                handler(event)
+            except Exception as exc:
+                # As at a vendor, whose call never fails because its webhook receiver did: the
+                # operation stands (failing it would invite a retry that issues twice).
+                warnings.warn(
+                    f"an event handler raised {type(exc).__name__} on the {kind.value} event of "
+                    f"{issued.id}: {exc}; the {kind.value} operation itself succeeded",
+                    EventHandlerWarning,
+                    stacklevel=3,
+                )
 
     def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
         issued = super().create(new_pass)

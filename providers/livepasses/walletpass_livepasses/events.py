@@ -41,6 +41,8 @@ _NEUTRAL = {name: neutral for neutral, name in EVENT_NAMES.items()}
 class LivepassesEvents(Provider):
     """The subscription half of the Livepasses provider (mixed into ``LivepassesProvider``)."""
 
+    event_types = tuple(EVENT_NAMES)
+
     if TYPE_CHECKING:  # the vendor-only webhook operations (walletpass_livepasses.operations)
 
         def create_webhook(self, url: str, events: Sequence[str]) -> Webhook: ...
@@ -52,16 +54,7 @@ class LivepassesEvents(Provider):
     def execute_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
     ) -> EventSubscription:
-        chosen = events or tuple(EVENT_NAMES)
-        missing = [e.value for e in chosen if e not in EVENT_NAMES]
-        if missing:
-            raise UnsupportedOperation(
-                f"Livepasses has no webhook event for {', '.join(missing)}; its events: "
-                + ", ".join(e.value for e in EVENT_NAMES),
-                provider=self.name,
-                operation="subscribe_events",
-            )
-        return self._subscription(self.create_webhook(url, [EVENT_NAMES[e] for e in chosen]))
+        return self._subscription(self.create_webhook(url, [EVENT_NAMES[e] for e in events]))
 
     def execute_list_event_subscriptions(self) -> list[EventSubscription]:
         return [self._subscription(hook) for hook in self.list_webhooks()]

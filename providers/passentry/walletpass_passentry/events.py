@@ -82,6 +82,8 @@ def _request(method: str, path: FilledPath, safety: Safety, **kwargs: Any) -> Ve
 class PassEntryEvents(Provider):
     """The webhook half of the PassEntry provider (mixed into :class:`PassEntryProvider`)."""
 
+    event_types = tuple(EVENT_NAMES.values())
+
     # -- receiving ---------------------------------------------------------------------------
 
     def verify_event_delivery(
@@ -151,20 +153,11 @@ class PassEntryEvents(Provider):
     def execute_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
     ) -> EventSubscription:
-        chosen = events or tuple(EVENT_NAMES.values())
-        unknown = [e.value for e in chosen if e not in _VENDOR_NAMES]
-        if unknown:
-            raise UnsupportedOperation(
-                f"PassEntry has no webhook for {', '.join(unknown)}; its events: "
-                + ", ".join(sorted(e.value for e in _VENDOR_NAMES)),
-                provider=self.name,
-                operation="subscribe_events",
-            )
         body = {
             "webhookSubscription": {
                 "url": url,
                 "enabled": True,
-                "subscribedEvents": [_VENDOR_NAMES[e] for e in chosen],
+                "subscribedEvents": [_VENDOR_NAMES[e] for e in events],
             }
         }
         request = _request("POST", _subscriptions_path(), Safety.UNSAFE, json=body)
