@@ -271,7 +271,13 @@ def issue_on_workers(
             settle_oldest()
 
     try:
-        _produce(rows, provider, chunk_size, submit, pending)
+
+        def refuse(item: BulkItem) -> None:
+            pending.append(item)
+            while len(pending) > WINDOW * 2:  # refused rows held behind a chunk: bounded too
+                settle_oldest()
+
+        _produce(rows, provider, chunk_size, submit, refuse)
         while pending:
             settle_oldest()
     finally:
@@ -288,7 +294,7 @@ def _produce(
     provider: Provider,
     chunk_size: int,
     submit: Callable[[list[tuple[int, Pass | dict[str, Any]]]], None],
-    pending: deque[Any],
+    refuse: Callable[[BulkItem], None],
 ) -> None:
     """Cuts ``rows`` into chunks of contiguous good rows; a refused row is queued as its item."""
     chunk: list[tuple[int, Pass | dict[str, Any]]] = []
@@ -299,7 +305,7 @@ def _produce(
             if chunk:
                 submit(chunk)
             error = row.with_context(provider=provider.name, operation="create")
-            pending.append(
+            refuse(
                 BulkItem(index=index, external_id=getattr(row, "external_id", None), error=error)
             )
             continue

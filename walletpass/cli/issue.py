@@ -397,7 +397,7 @@ def _workers_target(args: argparse.Namespace) -> distributed.Target | None:
             ("--run", args.run, None),
             ("--queue", args.queue, "walletpass"),
             ("--chunk-size", args.chunk_size, 100),
-            ("--wait", args.wait, 600.0),
+            ("--wait", args.wait, 1200.0),
         )
         if value != default
     ]

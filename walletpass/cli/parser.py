@@ -518,9 +518,10 @@ def build_parser() -> CliParser:
         "--wait",
         metavar="SECONDS",
         type=float,
-        default=600.0,
-        help="longest wait for the next chunk's results before stopping (default: 600; the "
-        "workers go on, the same command again collects)",
+        default=1200.0,
+        help="longest wait for the next chunk's results before stopping (default: 1200, longer "
+        "than a lost worker's chunk takes to be delivered again; the workers go on, the same "
+        "command again collects)",
     )
 
     worker = command(
