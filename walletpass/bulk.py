@@ -40,6 +40,7 @@ from walletpass.journal import (
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.outcomes import dispatch_count, unreconciled
 from walletpass.redaction import scrub_exception
+from walletpass.status import with_current_status
 
 if TYPE_CHECKING:
     from walletpass.provider import Provider
@@ -367,6 +368,9 @@ class _Runner:
             self.journal.begin(key, index, fingerprint(new_pass), batched=batched)
 
     def finish(self, index: int, new_pass: Pass, outcome: IssuedPass | WalletPassError) -> BulkItem:
+        if isinstance(outcome, IssuedPass):
+            # What a get() right after reports, as create() answers (walletpass.status).
+            outcome = with_current_status(outcome, expires_at=new_pass.expires_at)
         if self.journal is not None:
             key = item_key(index, new_pass.external_id)
             try:

@@ -430,10 +430,8 @@ class Provider(EventOperations):
 
         ``mapping`` is the one the call used, where known; otherwise it is found from the
         vendor template the pass reports. Raises ``InvalidResponse`` for a value that is not of
-        its field's declared type. Its status is the one a ``get()`` right now would report
-        (:mod:`walletpass.status`): every pass an operation returns leaves through here.
+        its field's declared type.
         """
-        issued = with_current_status(issued)
         if mapping is None or (
             issued.template is not None
             and mapping.alias is not None
@@ -816,8 +814,10 @@ class Provider(EventOperations):
         with self._guard("update"):
             checked, prepared, mapping = self._prepare_update(pass_id, change)
             issued = self.execute_update(checked, prepared)
-            # The expiry this update sets, where the vendor's answer does not echo it.
-            issued = with_current_status(issued, expires_at=prepared.expires_at)
+            if prepared.expires_at is not None:
+                # An expiry this update sets that has passed makes the pass expired, as a get()
+                # right after reports (the vendor's answer may predate looking at it).
+                issued = with_current_status(issued, expires_at=prepared.expires_at)
             return self._present_written(issued, mapping)
 
     def redeem(

@@ -209,3 +209,16 @@ def test_10_an_update_without_a_message_is_retried(connect, emulator) -> None:
     emulator.inject(Fault.respond(502), method="PATCH", path=r"/api/v1/passes/.*", times=1)
     assert wallet.update(issued.id, PassUpdate(fields={"memberName": "B"})).fields
     assert len(emulator.journal.find("PATCH")) == 2
+
+
+def test_6_a_pass_reactivated_after_its_expiry_reports_what_get_reports(wallet) -> None:
+    # PassEntry deactivates a pass at its expiry once; reactivate() brings it back although the
+    # expiry has passed. Every answer then says what get() says: not expired.
+    past = datetime.now(UTC).replace(microsecond=0) - timedelta(seconds=1)
+    issued = wallet.create(Pass(template=STORE_CARD, fields={"memberName": "A"}, expires_at=past))
+    assert issued.status is PassStatus.EXPIRED is wallet.get(issued.id).status
+    assert wallet.reactivate(issued.id).status is PassStatus.ISSUED
+    assert wallet.get(issued.id).status is PassStatus.ISSUED
+    updated = wallet.update(issued.id, PassUpdate(fields={"memberName": "B"}))
+    assert updated.status is wallet.get(issued.id).status is PassStatus.ISSUED
+    assert [p.status for p in wallet.list() if p.id == issued.id] == [PassStatus.ISSUED]
