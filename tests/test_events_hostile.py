@@ -358,6 +358,23 @@ def test_a_failing_handler_or_secret_function_is_answered_500_and_logged(
     assert SECRET not in caplog.text
 
 
+@pytest.mark.parametrize("secret", [None, "", b"", lambda: None, lambda: ""])
+def test_a_receiver_without_a_secret_answers_500_not_a_refusal(
+    passentry: Any, caplog: pytest.LogCaptureFixture, secret: Any
+) -> None:
+    """No secret configured is the receiver's fault, not the sender's: 500 (a vendor that
+    retries comes back once it is configured), never a 403 blaming the delivery."""
+    headers, body = _signed(_payload())
+    got: list[PassEvent] = []
+    with EmulatorServer(wsgi_receiver(passentry, secret=secret, handler=got.extend)) as server:
+        assert _post(server.url + "/h", headers, body) == 500
+    assert (
+        _call_asgi(asgi_receiver(passentry, secret=secret, handler=got.extend), headers, body)
+        == 500
+    )
+    assert got == [] and "no passentry webhook secret" in caplog.text
+
+
 def _call_asgi(app: Any, headers: dict[str, str], body: bytes) -> int:
     sent: list[dict[str, Any]] = []
 

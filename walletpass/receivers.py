@@ -5,8 +5,8 @@ read the body (refusing more than :data:`walletpass.webhooks.MAX_WEBHOOK_BYTES`)
 ``provider.parse_events`` with the subscription's secret, call ``handler`` with the events, and
 answer. A delivery that fails verification is answered 403 (400 for an unreadable one) and
 logged by reason only — never the secret, the signature or the body. A handler that raises, or a
-secret function that fails, is answered 500 (so a vendor that retries delivers again) and logged
-with its traceback, which is your code's.
+secret function that fails or gives no secret, is answered 500 (so a vendor that retries
+delivers again) and logged (with the traceback of your code's error).
 
 Flask / Django (WSGI)::
 
@@ -72,6 +72,10 @@ def _receive(
         key = secret() if callable(secret) else secret
     except Exception:
         logger.exception("the %s webhook secret function failed", provider.name)
+        return 500, [], "no secret"
+    if key is None or (isinstance(key, str | bytes) and not key):
+        # Our configuration, not the sender's fault: 500, so a vendor that retries comes back.
+        logger.error("no %s webhook secret is configured: answered 500", provider.name)
         return 500, [], "no secret"
     try:
         # The header pairs as received: a repeated header stays visible to the verification.
