@@ -212,17 +212,32 @@ def chunk_items(
     """The ``count`` outcomes of chunk task ``result`` (positions ``first``...) once it is done.
 
     Waits at most ``timeout`` seconds (``None``: as long as it takes); past it, raises a retryable
-    ``WalletPassError`` (the chunk goes on in its worker). A chunk that failed as a whole (its
+    ``WalletPassError`` with ``code`` ``"chunk_pending"`` (the chunk goes on in its worker), or
+    ``"result_backend_failed"`` when the result backend cannot be read (``details["cause"]``:
+    the failure's type). A chunk that failed as a whole (its
     worker could not open the journal, say) gives each of its items a retryable
     ``WalletPassError`` naming the cause; submitting the run again retries them.
     """
+    from celery.exceptions import TimeoutError as NotYet
+
     try:
         value = result.get(timeout=timeout, propagate=False)
-    except Exception as exc:  # celery's TimeoutError, a lost result backend
+    except NotYet:
         raise WalletPassError(
-            f"run {run!r}: chunk at item {first} not finished or not readable "
-            f"({type(exc).__name__}); the workers go on, collect again later",
+            f"run {run!r}: no result for the chunk at item {first} within {timeout:g}s; the "
+            "workers go on, collect again later",
             operation="create_many",
+            code="chunk_pending",
+            retryable=True,
+        ) from None
+    except Exception as exc:  # the result backend failed (its text may quote its URL)
+        raise WalletPassError(
+            f"run {run!r}: the result of the chunk at item {first} could not be read (the "
+            f"result backend failed: {type(exc).__name__}); the workers go on, collect again "
+            "later",
+            operation="create_many",
+            code="result_backend_failed",
+            details={"cause": type(exc).__name__},
             retryable=True,
         ) from None
     if result.failed() or not isinstance(value, list) or len(value) != count:

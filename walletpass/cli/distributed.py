@@ -245,13 +245,19 @@ def issue_on_workers(
         first, count, result = entry
         try:
             items = chunk_items(target.run, first, count, result, timeout=wait)
-        except WalletPassError:
+        except WalletPassError as exc:
             _release(app, result)
+            why = (
+                f"no result for rows {first + 1}-{first + count} in {wait:g}s from the workers "
+                f"on queue {target.queue!r} at {target.where}; check that workers run "
+                "(walletpass worker)"
+                if exc.code == "chunk_pending"
+                else f"the results of rows {first + 1}-{first + count} could not be read from "
+                f"{target.where} ({(exc.details or {}).get('cause', 'error')})"
+            )
             raise WalletPassError(
-                f"run {target.run!r}: no result for rows {first + 1}-{first + count} in "
-                f"{wait:g}s from the workers on queue {target.queue!r} at {target.where}; "
-                "check that workers run (walletpass worker), then run the same command again: "
-                "what was issued is skipped",
+                f"run {target.run!r}: {why}, then run the same command again: what was issued "
+                "is skipped",
                 operation="create_many",
                 retryable=True,
             ) from None
