@@ -266,3 +266,31 @@ def test_a_database_lost_mid_run_stops_it_typed_and_the_rerun_issues_each_pass_o
     live = [p.ext_id for p in app.passes.values() if p.live]
     assert sorted(live) == sorted(p.external_id for p in passes)  # each once: none lost, none twice
     assert len(created(app)) == 40
+
+
+def test_a_worker_that_stalled_past_its_lease_sends_nothing_more(postgres_url: str) -> None:
+    import psycopg
+
+    from walletpass.errors import JournalError
+
+    run = run_name()
+    with (
+        PostgresJournal(postgres_url, run=run, provider="fake", lease=30.0) as stalled,
+        PostgresJournal(postgres_url, run=run, provider="fake", lease=30.0) as other,
+        stalled.claim("ext:a"),
+    ):
+        # the first worker stalls (a GC pause, a suspended VM) until its lease has run out...
+        with psycopg.connect(postgres_url, autocommit=True) as db:
+            db.execute(
+                "UPDATE walletpass_claims SET lease_until = now() - interval '1 second' "
+                "WHERE run = %s AND owner = %s",
+                (run, stalled.owner),
+            )
+        with other.claim("ext:a"):  # ...and another worker takes the item over
+            other.begin("ext:a", 0, "print")
+        # waking up, the first one is stopped before it would send
+        with pytest.raises(JournalError) as caught:
+            stalled.begin("ext:a", 0, "print")
+        assert "taken over by another worker" in str(caught.value)
+        entry = stalled.get("ext:a")
+    assert entry is not None and entry.attempts == 1  # only the other worker's attempt

@@ -295,6 +295,31 @@ class PostgresJournal:
     # -- writing (the same statements as the SQLite journal, per run) ------------------------
 
     def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
+        """Record the item as in flight: the last step before its request is sent.
+
+        For an item claimed through :meth:`claim`, the claim is renewed in the same breath; a
+        worker that stalled past its lease (a long pause, a suspended VM) and lost the item to
+        another raises ``JournalError`` here, before sending, rather than send what the other
+        worker may already have issued (the run stops: its other claims are as stale).
+        """
+        with self._lock:
+            claimed = key in self._held
+        if (
+            claimed
+            and self._fetchone(
+                "UPDATE walletpass_claims SET lease_until = now() + make_interval(secs => %s) "
+                "WHERE run = %s AND key = %s AND owner = %s RETURNING owner",
+                (self.lease, self.run, key, self.owner),
+            )
+            is None
+        ):
+            raise JournalError(
+                f"item {key} of bulk journal {self.path} was taken over by another worker: this "
+                f"one stalled past its {self.lease:g}s lease, so it sends nothing more (the "
+                "other worker settles the item)",
+                operation="create",
+                retryable=True,
+            )
         self._execute(
             "INSERT INTO walletpass_items (run, key, position, state, fingerprint, attempts, "
             "updated, batched) VALUES (%s, %s, %s, %s, %s, 1, %s, %s) ON CONFLICT (run, key) DO "
