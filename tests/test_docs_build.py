@@ -8,6 +8,7 @@ fails the build.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import shutil
@@ -47,6 +48,23 @@ def test_api_reference_is_generated_from_docstrings(site: Path) -> None:
     assert "prepare_create" in provider
     model = (site / "reference" / "model" / "index.html").read_text(encoding="utf-8")
     assert "A pass to issue." in model
+
+
+def test_the_api_reference_documents_every_hook(site: Path) -> None:
+    spec = importlib.util.spec_from_file_location("hook_docs", ROOT / "tests" / "test_hook_docs.py")
+    assert spec is not None and spec.loader is not None
+    hook_docs = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(hook_docs)
+    pages = "".join(
+        (site / "reference" / page / "index.html").read_text(encoding="utf-8")
+        for page in ("provider", "events")
+    )
+    missing = [
+        name
+        for name in hook_docs.hook_names()
+        if not re.search(rf'id="walletpass\.[\w.]+\.{name}"', pages)
+    ]
+    assert not missing, f"hooks missing from the API reference: {missing}"
 
 
 def test_every_provider_page_is_in_the_navigation(site: Path) -> None:

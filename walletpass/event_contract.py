@@ -223,6 +223,14 @@ class EventOperations:
 
         Use :func:`walletpass.webhooks.verify_hmac_sha256` and friends; the default refuses,
         because a provider that cannot verify must say so rather than accept anything.
+
+        :param headers: the delivery's headers, names in lower case.
+        :param body: the raw body, exactly as received.
+        :param secret: the subscription's signing secret, as the caller gave it.
+        :returns: ``None`` when the delivery is authentic.
+        :raises WebhookVerificationError: a missing or wrong signature.
+        :raises WebhookError: the vendor publishes no way to verify (default,
+            ``reason="unverifiable"``).
         """
         raise WebhookError(
             f"{self.name} publishes no way to verify webhook deliveries; pass verify=False to "
@@ -231,7 +239,15 @@ class EventOperations:
         )
 
     def events_from_delivery(self, headers: Mapping[str, str], payload: Any) -> list[PassEvent]:
-        """Hook: the vendor's delivery payload as ``PassEvent``s (vendor template ids)."""
+        """Hook: the vendor's delivery payload as ``PassEvent``s (vendor template ids).
+
+        :param headers: the delivery's headers, names in lower case.
+        :param payload: the parsed JSON body (already verified).
+        :returns: one ``PassEvent`` per vendor event, in delivery order; the core checks each
+            pass id and timestamp and maps templates to logical names.
+        :raises WebhookError: a payload not in the vendor's shape (``reason="unreadable"``;
+            a ``KeyError`` or ``TypeError`` raised here is reported the same way).
+        """
         raise WebhookError(f"{self.name} does not read webhook deliveries", reason="unreadable")
 
     # -- subscriptions -----------------------------------------------------------------------
@@ -287,17 +303,39 @@ class EventOperations:
     def execute_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
     ) -> EventSubscription:
-        """Hook: subscribe ``url`` (checked, canonical) to ``events`` (never empty, each one
-        of :attr:`event_types`)."""
+        """Hook: ask the vendor to deliver ``events`` to ``url``.
+
+        :param url: the checked, canonical HTTPS (or loopback) URL.
+        :param events: the event types, never empty, each one of :attr:`event_types`.
+        :returns: the new ``EventSubscription``, with its signing ``secret``.
+        :raises WalletPassError: the vendor's refusal, mapped like every answer.
+        """
         raise self._no_event_hook("subscribe_events")
 
     def execute_list_event_subscriptions(self) -> list[EventSubscription]:
+        """Hook: every subscription of the account, following the vendor's pages.
+
+        :returns: the subscriptions (no secrets).
+        :raises WalletPassError: the vendor's refusal, mapped like every answer.
+        """
         raise self._no_event_hook("list_event_subscriptions")
 
     def execute_rotate_event_secret(self, subscription_id: str) -> EventSubscription:
+        """Hook: a new signing secret for a subscription.
+
+        :param subscription_id: the checked subscription id.
+        :returns: the subscription with its new ``secret``.
+        :raises WalletPassError: the vendor's refusal (``NotFound``...).
+        """
         raise self._no_event_hook("rotate_event_secret")
 
     def execute_delete_event_subscription(self, subscription_id: str) -> None:
+        """Hook: stop deliveries to a subscription.
+
+        :param subscription_id: the checked subscription id.
+        :returns: ``None``.
+        :raises WalletPassError: the vendor's refusal (``NotFound``...).
+        """
         raise self._no_event_hook("delete_event_subscription")
 
     def _no_event_hook(self, operation: str) -> UnsupportedOperation:

@@ -330,7 +330,14 @@ class Provider(EventOperations):
     # ------------------------------------------------------------------------------------
 
     def auth_headers(self) -> dict[str, str]:
-        """Headers carrying the credentials (masked in every log and error)."""
+        """Headers carrying the credentials, e.g. ``{"Authorization": "Bearer ..."}``.
+
+        Every value (and the token after ``Bearer``) is masked in every log, repr and error.
+
+        :returns: header name -> value.
+        :raises ConfigurationError: a credential is missing (:meth:`require_api_key` says
+            which setting and environment variable to set).
+        """
         return {}
 
     def require_api_key(self) -> str:
@@ -349,25 +356,52 @@ class Provider(EventOperations):
 
     @staticmethod
     def retry_after(headers: Mapping[str, str]) -> float | None:
-        """Seconds the vendor asks us to wait, from response headers (lower-case names)."""
+        """Seconds the vendor asks us to wait, from response headers (lower-case names).
+
+        :param headers: the answer's headers.
+        :returns: seconds to wait, or ``None`` when the answer does not say (default: the
+            standard ``Retry-After`` header, in seconds or as an HTTP date).
+        """
         return parse_retry_after(headers.get("retry-after"))
 
     @classmethod
     def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        """Vendor limits for a new pass (lengths, ranges, per-kind rules)."""
+        """The vendor's limits for a new pass (lengths, ranges, per-kind rules), checked
+        before anything is sent; the fake's profile of this vendor runs them too.
+
+        :param new_pass: the pass, already valid for the neutral model.
+        :returns: every problem found (``FieldProblem(location, message)``, by neutral field
+            path); empty when the vendor would take it. The core raises them together as one
+            ``ValidationError``.
+        """
         return []
 
     @classmethod
     def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        """Vendor limits for an update."""
+        """The vendor's limits for an update, like :meth:`validate_pass`.
+
+        :param change: the update, already valid for the neutral model.
+        :returns: every problem found; empty when the vendor would take it.
+        """
         return []
 
     def decode_id(self, pass_id: str) -> Any:
-        """Check an opaque pass id locally and unpack it (``ValidationError`` if malformed)."""
+        """Check an opaque pass id locally and unpack it.
+
+        :param pass_id: an ``IssuedPass.id`` (already non-empty text without spaces or control
+            characters).
+        :returns: whatever the build hooks need (default: the id unchanged).
+        :raises ValidationError: the id cannot be one of this vendor's; nothing is sent.
+        """
         return pass_id
 
     def template_of(self, pass_id: str) -> str | None:
-        """The vendor template id an opaque pass id belongs to, when the id tells."""
+        """The vendor template an opaque pass id belongs to, when the id tells (so an
+        update can rename fields by the template's alias without reading the pass first).
+
+        :param pass_id: a checked ``IssuedPass.id``.
+        :returns: the vendor's template id, or ``None`` (default) when the id does not say.
+        """
         return None
 
     #: Neutral attributes (``external_id``, ``holder.name``, ``holder.email``, ``holder.phone``)
@@ -441,10 +475,19 @@ class Provider(EventOperations):
         return issued_from_vendor(issued, mapping)
 
     def parse_error(self, response: VendorResponse) -> ErrorInfo:
-        """Extract code/message/details from a vendor error body (default: common shapes).
+        """What a vendor error answer says, for the core to pick the error to raise.
 
-        Only JSON reaches a hook's reading of it: a body that is not JSON, or that the hook cannot
-        read (``InvalidResponse``, ``KeyError``, ``TypeError``...), is mapped by its status alone.
+        Called for every non-2xx answer. Read the vendor's documented error shape and leave the
+        rest to the core: a body that is not JSON (a proxy's HTML page, plain text, nothing)
+        makes ``response.json()`` raise ``InvalidResponse``, and JSON of an unknown shape a
+        ``KeyError`` or ``TypeError``; the core then maps the answer by its HTTP status alone
+        (502 -> ``ProviderUnavailable``). ``super().parse_error(response)`` reads common
+        shapes (``message``, ``error``, ``detail``).
+
+        :param response: the vendor's error answer.
+        :returns: an ``ErrorInfo``: the vendor's ``code`` and ``message``, field problems
+            (``fields``: vendor field -> messages), ``request_id`` and the raw ``details``; the
+            core matches ``(status, code)`` against ``error_table``, then the HTTP defaults.
         """
         body = response.json()
         if isinstance(body, Mapping):
@@ -455,47 +498,197 @@ class Provider(EventOperations):
         return ErrorInfo(details=body)
 
     def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
-        """Look a pass up by its external id (RECOVERABLE creates); ``None`` when absent."""
+        """Look a pass up by its external id, for a RECOVERABLE create whose
+        outcome is unknown (the core calls it before any resend, so no pass is issued twice).
+
+        :param new_pass: the pass that was sent (its ``external_id`` is set).
+        :returns: the pass the vendor holds under that id, or ``None`` when it has none.
+        :raises UnsupportedOperation: the vendor cannot look passes up (default); the create then
+            raises ``OutcomeUnknown`` instead of being sent again.
+        """
         raise UnsupportedOperation(
             f"{self.label} cannot look passes up by external id", provider=self.label
         )
 
     # build/parse hooks: implemented by providers for the operations they declare
     def build_create(self, new_pass: Pass) -> VendorRequest:
+        """The request that issues ``new_pass`` (pure: no I/O, no state).
+
+        Called once per create, after every check passed, with the pass in the vendor's terms
+        (the template alias applied: vendor template id and field keys, attributes moved into
+        their template fields).
+
+        :param new_pass: the pass to issue.
+        :returns: a ``VendorRequest``: ``method``, ``path`` (relative to ``base_url``; ids
+            quoted), ``query``, ``json`` or ``data``, ``headers``, and its ``Safety`` (``SAFE``
+            reads, ``IDEMPOTENT``, ``RECOVERABLE``, ``UNSAFE``), which decides what the core may
+            retry. ``RECOVERABLE`` with an ``external_id`` makes the core look the pass
+            up with :meth:`find_by_external_id` before resending after an ambiguous failure.
+        :raises ValidationError: a value the vendor cannot take, named by its neutral field
+            path (``FieldProblem``); nothing is sent.
+        :raises UnsupportedFeature: a part the vendor cannot express, where sending would drop
+            it; nothing is sent.
+        """
         raise self._missing_hook("build_create")
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        """The issued pass, from the vendor's answer to the create (pure).
+
+        :param response: the vendor's 2xx answer: ``status``, ``headers`` (lower-case
+            names), ``body`` (bytes); ``response.json()`` parses it or raises
+            ``InvalidResponse``.
+        :param new_pass: the pass as it was sent.
+        :returns: an ``IssuedPass`` with at least ``id`` (opaque: everything needed to address
+            the pass again), ``vendor_id`` and ``provider`` (``self.name``); the core then sets
+            the status a ``get()`` would report and presents it in the application's terms.
+        :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
+            ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
+            becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request
+            changed something (the vendor acted, but its result cannot be read).
+        """
         raise self._missing_hook("parse_create")
 
     def build_get(self, pass_id: str) -> VendorRequest:
+        """The request that reads a pass (pure).
+
+        :param pass_id: the checked id (see :meth:`decode_id`).
+        :returns: a ``VendorRequest``: ``method``, ``path`` (relative to ``base_url``; ids
+            quoted), ``query``, ``json`` or ``data``, ``headers``, and its ``Safety`` (``SAFE``
+            reads, ``IDEMPOTENT``, ``RECOVERABLE``, ``UNSAFE``), which decides what the core may
+            retry.
+        :raises ValidationError: an id the vendor's read cannot address; nothing is sent.
+        """
         raise self._missing_hook("build_get")
 
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        """The pass, from the vendor's answer to the read (pure).
+
+        :param response: the vendor's 2xx answer: ``status``, ``headers`` (lower-case
+            names), ``body`` (bytes); ``response.json()`` parses it or raises
+            ``InvalidResponse``.
+        :param pass_id: the id that was read.
+        :returns: an ``IssuedPass`` as :meth:`parse_create` returns one; parts the vendor's read
+            does not return are left out (``None`` / empty) and declared in
+            ``behaviour.unread_on_get``, never guessed.
+        :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
+            ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
+            becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request
+            changed something (the vendor acted, but its result cannot be read).
+        """
         raise self._missing_hook("parse_get")
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        """The request that changes a pass (pure).
+
+        :param pass_id: the checked id.
+        :param change: only what the caller set (``change.changed()``; ``change.cleared()``
+            names the parts set to ``None``), in the vendor's terms; ``message`` and ``notify``
+            as given.
+        :returns: a ``VendorRequest``: ``method``, ``path`` (relative to ``base_url``; ids
+            quoted), ``query``, ``json`` or ``data``, ``headers``, and its ``Safety`` (``SAFE``
+            reads, ``IDEMPOTENT``, ``RECOVERABLE``, ``UNSAFE``), which decides what the core may
+            retry.
+        :raises ValidationError: a value the vendor cannot take, named by its neutral field
+            path (``FieldProblem``); nothing is sent.
+        :raises UnsupportedFeature: a part the vendor cannot express, where sending would drop
+            it; nothing is sent.
+        """
         raise self._missing_hook("build_update")
 
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
     ) -> IssuedPass:
+        """The pass after the change, from the vendor's answer (pure).
+
+        :param response: the vendor's 2xx answer: ``status``, ``headers`` (lower-case
+            names), ``body`` (bytes); ``response.json()`` parses it or raises
+            ``InvalidResponse``.
+        :param pass_id: the id that was changed.
+        :param change: the change as it was sent.
+        :returns: an ``IssuedPass`` as :meth:`parse_create` returns one.
+        :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
+            ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
+            becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request
+            changed something (the vendor acted, but its result cannot be read).
+        """
         raise self._missing_hook("parse_update")
 
     def build_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> VendorRequest:
+        """The request that redeems a pass (pure).
+
+        :param pass_id: the checked id.
+        :param amount: ``None`` to use the pass up, or a positive ``Decimal`` to spend from its
+            balance, in the balance's unit (points, or the currency's main unit).
+        :param options: the caller's vendor-specific options (refuse unknown ones).
+        :returns: a ``VendorRequest``: ``method``, ``path`` (relative to ``base_url``; ids
+            quoted), ``query``, ``json`` or ``data``, ``headers``, and its ``Safety`` (``SAFE``
+            reads, ``IDEMPOTENT``, ``RECOVERABLE``, ``UNSAFE``), which decides what the core may
+            retry.
+        :raises ValidationError: an amount or option the vendor cannot take; nothing is sent.
+        """
         raise self._missing_hook("build_redeem")
 
     def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
+        """The redemption, from the vendor's answer (pure).
+
+        :param response: the vendor's 2xx answer: ``status``, ``headers`` (lower-case
+            names), ``body`` (bytes); ``response.json()`` parses it or raises
+            ``InvalidResponse``.
+        :param pass_id: the id that was redeemed.
+        :returns: a ``Redemption`` (``pass_id``, ``provider``, the ``status`` the vendor
+            reports, ``amount`` and ``remaining`` in the balance's unit where it says them,
+            ``redeemed_at``, ``method``); the core gives ``status`` its one meaning (REDEEMED
+            for a use-up, ACTIVE after a spend).
+        :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
+            ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
+            becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request
+            changed something (the vendor acted, but its result cannot be read).
+        """
         raise self._missing_hook("parse_redeem")
 
     def build_delete(self, pass_id: str) -> VendorRequest:
+        """The request that deletes (or permanently invalidates) a pass (pure). Any
+        2xx answer means done: there is no parse hook.
+
+        :param pass_id: the checked id.
+        :returns: a ``VendorRequest``: ``method``, ``path`` (relative to ``base_url``; ids
+            quoted), ``query``, ``json`` or ``data``, ``headers``, and its ``Safety`` (``SAFE``
+            reads, ``IDEMPOTENT``, ``RECOVERABLE``, ``UNSAFE``), which decides what the core may
+            retry.
+        :raises ValidationError: an id the vendor cannot address; nothing is sent.
+        """
         raise self._missing_hook("build_delete")
 
     def build_list(self, filters: ListFilters) -> VendorRequest:
+        """The request for the first page of a listing (pure).
+
+        :param filters: ``ListFilters`` (``template``, ``status``, ``page_size``, ``extra``),
+            already checked for shape by the core.
+        :returns: a ``VendorRequest``: ``method``, ``path`` (relative to ``base_url``; ids
+            quoted), ``query``, ``json`` or ``data``, ``headers``, and its ``Safety`` (``SAFE``
+            reads, ``IDEMPOTENT``, ``RECOVERABLE``, ``UNSAFE``), which decides what the core may
+            retry.
+        :raises ValidationError: a filter the vendor cannot apply; nothing is sent.
+        """
         raise self._missing_hook("build_list")
 
     def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        """One page of a listing, from the vendor's answer (pure).
+
+        :param response: the vendor's 2xx answer: ``status``, ``headers`` (lower-case
+            names), ``body`` (bytes); ``response.json()`` parses it or raises
+            ``InvalidResponse``.
+        :param filters: the listing's filters.
+        :returns: a ``Page``: ``items`` (``IssuedPass`` as :meth:`parse_get` returns them) and
+            ``next``, the request for the next page (a vendor's absolute link may be its path),
+            or ``None`` at the end.
+        :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
+            ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
+            becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request
+            changed something (the vendor acted, but its result cannot be read).
+        """
         raise self._missing_hook("parse_list")
 
     def _missing_hook(self, hook: str) -> WalletPassError:
@@ -509,28 +702,118 @@ class Provider(EventOperations):
     # ------------------------------------------------------------------------------------
 
     def execute_create(self, new_pass: Pass) -> IssuedPass:
+        """Run a create: :meth:`build_create`, send, :meth:`parse_create` (a
+        RECOVERABLE request with an ``external_id`` is looked up before any resend).
+
+        Override only where the operation needs several requests; send each with
+        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
+        answer raises the error its ``error_table`` maps) and read each answer with
+        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+
+        :param new_pass: the checked pass, in the vendor's terms.
+        :returns: the issued pass (the core presents it).
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
+            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
+            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
+            ``outcome_unknown`` is set wherever the request may have taken effect.
+        """
         request = self.build_create(new_pass)
         if request.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
             return self._send_recoverable(request, new_pass)
         return self.parse(self.parse_create, self.send(request, "create"), new_pass)
 
     def execute_get(self, pass_id: str) -> IssuedPass:
+        """Run a read: :meth:`build_get`, send, :meth:`parse_get`.
+
+        Override only where the operation needs several requests; send each with
+        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
+        answer raises the error its ``error_table`` maps) and read each answer with
+        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+
+        :param pass_id: the checked id.
+        :returns: the pass (the core presents it).
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
+            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
+            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
+            ``outcome_unknown`` is set wherever the request may have taken effect.
+        """
         return self.parse(self.parse_get, self.send(self.build_get(pass_id), "get"), pass_id)
 
     def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+        """Run an update: :meth:`build_update`, send, :meth:`parse_update`.
+
+        Override only where the operation needs several requests; send each with
+        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
+        answer raises the error its ``error_table`` maps) and read each answer with
+        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+
+        :param pass_id: the checked id.
+        :param change: the checked change, in the vendor's terms.
+        :returns: the pass after the change (the core presents it).
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
+            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
+            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
+            ``outcome_unknown`` is set wherever the request may have taken effect.
+        """
         request = self.build_update(pass_id, change)
         return self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
 
     def execute_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Redemption:
+        """Run a redemption: :meth:`build_redeem`, send, :meth:`parse_redeem`.
+
+        Override only where the operation needs several requests; send each with
+        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
+        answer raises the error its ``error_table`` maps) and read each answer with
+        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+
+        :param pass_id: the checked id.
+        :param amount: ``None``, or the checked positive amount in the balance's unit.
+        :param options: the caller's options.
+        :returns: the vendor's ``Redemption`` (the core gives its status the one meaning).
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
+            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
+            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
+            ``outcome_unknown`` is set wherever the request may have taken effect.
+        """
         request = self.build_redeem(pass_id, amount, options)
         return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
 
     def execute_delete(self, pass_id: str) -> None:
+        """Run a deletion: :meth:`build_delete`, send.
+
+        Override only where the operation needs several requests; send each with
+        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
+        answer raises the error its ``error_table`` maps) and read each answer with
+        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+
+        :param pass_id: the checked id.
+        :returns: ``None``.
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
+            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
+            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
+            ``outcome_unknown`` is set wherever the request may have taken effect.
+        """
         self.send(self.build_delete(pass_id), "delete")
 
     def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+        """Run a listing: :meth:`build_list`, then :meth:`parse_list` page after
+        page while ``Page.next`` is set; pages are requested as the caller iterates, so a
+        request's error is raised by the ``next()`` that needed its page.
+
+        Override only where the operation needs several requests; send each with
+        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
+        answer raises the error its ``error_table`` maps) and read each answer with
+        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+
+        :param filters: the checked filters.
+        :returns: an iterator of passes (the core presents each).
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
+            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
+            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
+            ``outcome_unknown`` is set wherever the request may have taken effect.
+        """
         request: VendorRequest | None = self.build_list(filters)
         while request is not None:
             page = self.parse(self.parse_list, self.send(request, "list"), filters)
@@ -552,6 +835,14 @@ class Provider(EventOperations):
         at ``positions`` into a job that runs in the background, named by ``ticket`` (a batch
         id). A bulk journal records it, so a run that dies while the job runs can collect its
         outcomes later through :meth:`follow_batch` instead of guessing.
+
+        :param passes: the checked passes, in the vendor's terms (at most
+            ``native_batch_size``).
+        :param on_progress: ``on_progress(done, total)`` as the vendor reports progress.
+        :param on_accepted: see above.
+        :returns: one ``IssuedPass`` or ``WalletPassError`` per input, in input order (an error
+            with ``outcome_unknown`` where the vendor may have issued that pass).
+        :raises WalletPassError: a failure of the whole batch before the vendor took it.
         """
         raise self._missing_hook("execute_create_batch")
 
@@ -562,6 +853,12 @@ class Provider(EventOperations):
 
         One outcome per pass, in order; a job still running past the provider's deadline gives
         errors with ``outcome_unknown``. Providers that report tickets implement it.
+
+        :param ticket: the batch id ``on_accepted`` reported.
+        :param passes: the passes of that batch, in the order they were sent.
+        :returns: one ``IssuedPass`` or ``WalletPassError`` per pass, in order.
+        :raises UnsupportedOperation: the provider does not follow background batches
+            (default).
         """
         raise UnsupportedOperation(
             f"{self.label} does not follow background batches",
