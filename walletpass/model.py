@@ -737,9 +737,16 @@ class Redemption(NeutralModel):
 
     pass_id: str
     provider: str
+    #: ``REDEEMED`` when the pass was used up; ``ACTIVE`` after a spend from its balance or a
+    #: use that leaves a multi-use pass usable.
     status: PassStatus
     redeemed_at: datetime | None = None
+    #: What was spent, in the balance's unit (points, or the currency's main unit: ``2.50`` is
+    #: two and a half euros). A redeem without an amount: ``None``, or ``1`` where the vendor
+    #: counts uses (a loyalty stamp).
     amount: Decimal | None = None
+    #: The balance left after the spend, in the same unit, where the vendor reports it; after a
+    #: counted use, the uses so far.
     remaining: Decimal | None = None
     method: str | None = Field(default=None, description="the vendor verb used, e.g. check-in")
     #: How the vendor did it, in its own terms (e.g. ``vendor_status``: ``"voided"``).
