@@ -163,21 +163,37 @@ def test_the_profile_hands_the_application_the_vendors_events(
     assert not unverified.verified
 
 
-def test_an_application_endpoint_tested_against_the_profile(
-    pair: tuple[Provider, Provider],
-) -> None:
-    """What an application's own test does: mount its receiver on the profile, post a
-    PassEntry-shaped delivery, see its handler get the event; a forged one is answered 403."""
+def test_an_application_endpoint_tested_against_the_profile() -> None:
+    """What an application's own test does: create a pass on the profile, mount its receiver on
+    it, post the delivery PassEntry would send (built by the provider package, as its emulator
+    builds it), see its handler get the event in its own terms; a forged one is answered 403."""
     import requests
+    from walletpass_passentry.deliveries import delivery_payload, signed_delivery
 
-    _, profile = pair
+    from walletpass import Pass
+
+    wallet = walletpass.connect("fake", profile="passentry", templates=TEMPLATES)
+    ticket = wallet.create(Pass(template="tasting", external_id="T-9"))
     got: list[Any] = []
-    with EmulatorServer(wsgi_receiver(profile, secret=SECRET, handler=got.extend)) as server:
-        headers, body = _delivery(_payload("passInstalled"))
+    payload = delivery_payload(
+        "passInstalled",
+        ticket.id,
+        pass_attributes={"extId": "T-9", "passTemplateUuid": TEMPLATE, "status": "active"},
+    )
+    with EmulatorServer(wsgi_receiver(wallet, secret=SECRET, handler=got.extend)) as server:
+        headers, body = signed_delivery(payload, SECRET)
         assert requests.post(server.url, data=body, headers=headers, timeout=5).status_code == 200
-        forged, body = _delivery(secret="guessed")
+        forged, body = signed_delivery(payload, "guessed")
         assert requests.post(server.url, data=body, headers=forged, timeout=5).status_code == 403
-    assert [e.type for e in got] == [PassEventType.INSTALLED]
+    [event] = got
+    assert (event.type, event.pass_id, event.external_id, event.template) == (
+        PassEventType.INSTALLED,
+        ticket.id,
+        "T-9",
+        "tasting",
+    )
+    assert wallet.get(event.pass_id or "").external_id == "T-9"
+    wallet.close()
 
 
 @pytest.mark.parametrize(

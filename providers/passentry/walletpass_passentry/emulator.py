@@ -33,8 +33,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
-import hmac
 import io
 import json
 import math
@@ -59,6 +57,7 @@ from walletpass.testing.emulator import (
 )
 from walletpass.testing.webhooks import WebhookSender, is_loopback_url
 from walletpass.timestamps import format_timestamp, parse_timestamp
+from walletpass_passentry.deliveries import delivery_payload, signed_delivery
 from walletpass_passentry.limits import (
     APPLE_PASS_SOURCE_KEY,
     BARCODE_SOURCES,
@@ -753,31 +752,19 @@ class PassEntryEmulator(EmulatorApp):
         related: Iterable[dict[str, Any]] = (),
     ) -> None:
         fake_request = EmulatorRequest("GET", "/", {}, {}, b"", {})
-        included = [self._resource(stored, fake_request), *related]
+        resource = self._resource(stored, fake_request)
         for subscription in list(self.subscriptions.values()):
             if not subscription["enabled"] or webhook_type not in subscription["subscribedEvents"]:
                 continue
-            payload = {
-                "data": {
-                    "id": str(uuid.uuid4()),
-                    "type": "webhook",
-                    "attributes": {
-                        "timeStamp": format_timestamp(self._clock(), TIMESTAMPS),
-                        "webhookType": webhook_type,
-                    },
-                    "relationships": {"pass": {"data": {"id": stored.uuid, "type": "pass"}}},
-                },
-                "included": included,
-            }
-            body = json.dumps(payload, separators=(",", ":")).encode()
-            signature = hmac.new(
-                subscription["secretKey"].encode(), body, hashlib.sha256
-            ).hexdigest()
-            self.webhooks.send(
-                subscription["url"],
-                body,
-                {"Content-Type": "application/json", "X-Webhook-Signature": signature},
+            payload = delivery_payload(
+                webhook_type,
+                stored.uuid,
+                pass_attributes=resource["attributes"],
+                related=related,
+                when=self._clock(),
             )
+            headers, body = signed_delivery(payload, subscription["secretKey"])
+            self.webhooks.send(subscription["url"], body, headers)
 
     def _subscription_view(self, sub: Mapping[str, Any], *, secret: bool) -> dict[str, Any]:
         attributes = {k: v for k, v in sub.items() if k != "id" and (secret or k != "secretKey")}
