@@ -415,3 +415,29 @@ def test_reprs_of_a_distributed_run_show_where_not_the_password(postgres_url: st
         shown = [repr(target), str(target), repr(journal), journal.path]
     assert "redis://127.0.0.1:6390/0" in repr(target)
     no_secret_in(*shown)
+
+
+def test_a_worker_checks_its_journal_database_before_consuming(
+    tmp_path: Path, redis_url: str
+) -> None:
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env["HOME"] = str(tmp_path)
+    env["PGPASSWORD"] = SECRET  # where a password goes; never shown
+    journal = f"postgresql://walletpass@127.0.0.1:{port}/walletpass"
+    done = subprocess.run(
+        [*WALLETPASS, "worker", broker_of(redis_url), "-p", "fake", "--journal", journal],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1, done.stderr
+    assert f"cannot reach the journal's database at postgresql://127.0.0.1:{port}/walletpass" in (
+        done.stderr
+    )
+    no_secret_in(done.stdout, done.stderr)
