@@ -1026,17 +1026,11 @@ class Provider(EventOperations):
             asked (nothing is re-sent).
         :raises BusinessRuleError: the vendor refused it for a business reason.
         :raises NotFound: the template does not exist at the vendor.
-        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
-        :raises PermissionDenied: the credentials may not do this (HTTP 403).
-        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
-            the client-side limiter could not fit the request before it.
-        :raises QuotaExceeded: the account's quota or plan limit is used up.
-        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
-            passed; ``outcome_unknown`` is true where the request may have taken effect.
-        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
-            write the vendor accepted).
-        :raises RedirectNotFollowed: the vendor answered with a redirect.
-        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
+            (``outcome_unknown`` where the request may have taken effect).
+        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
+            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("create"):
             prepared, mapping = self._prepare_create(new_pass)
@@ -1057,17 +1051,11 @@ class Provider(EventOperations):
             alternative); nothing sent.
         :raises ValidationError: a malformed id; nothing sent.
         :raises NotFound: no such pass (``NotFound.provider`` names the provider).
-        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
-        :raises PermissionDenied: the credentials may not do this (HTTP 403).
-        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
-            the client-side limiter could not fit the request before it.
-        :raises QuotaExceeded: the account's quota or plan limit is used up.
-        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
-            passed; ``outcome_unknown`` is true where the request may have taken effect.
-        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
-            write the vendor accepted).
-        :raises RedirectNotFollowed: the vendor answered with a redirect.
-        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
+            (``outcome_unknown`` where the request may have taken effect).
+        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
+            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("get"):
             self.require(Capability.GET)
@@ -1096,17 +1084,11 @@ class Provider(EventOperations):
         :raises PassExpired: the vendor refuses to change an expired pass.
         :raises BusinessRuleError: any other business refusal by the vendor.
         :raises Conflict: a concurrent change the vendor refused.
-        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
-        :raises PermissionDenied: the credentials may not do this (HTTP 403).
-        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
-            the client-side limiter could not fit the request before it.
-        :raises QuotaExceeded: the account's quota or plan limit is used up.
-        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
-            passed; ``outcome_unknown`` is true where the request may have taken effect.
-        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
-            write the vendor accepted).
-        :raises RedirectNotFollowed: the vendor answered with a redirect.
-        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
+            (``outcome_unknown`` where the request may have taken effect).
+        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
+            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("update"):
             checked, prepared, mapping = self._prepare_update(pass_id, change)
@@ -1158,17 +1140,11 @@ class Provider(EventOperations):
         :raises PassExpired: the pass has expired.
         :raises BusinessRuleError: any other refusal, e.g. an amount larger than the balance.
         :raises NotFound: no such pass.
-        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
-        :raises PermissionDenied: the credentials may not do this (HTTP 403).
-        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
-            the client-side limiter could not fit the request before it.
-        :raises QuotaExceeded: the account's quota or plan limit is used up.
-        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
-            passed; ``outcome_unknown`` is true where the request may have taken effect.
-        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
-            write the vendor accepted).
-        :raises RedirectNotFollowed: the vendor answered with a redirect.
-        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
+            (``outcome_unknown`` where the request may have taken effect).
+        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
+            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("redeem"):
             self.require(Capability.REDEEM)
@@ -1198,19 +1174,13 @@ class Provider(EventOperations):
         :returns: ``None``.
         :raises UnsupportedOperation: the provider cannot delete passes (the message names the
             alternative, e.g. expiring it by update); nothing sent.
-        :raises ValidationError: a malformed id; nothing sent.
         :raises NotFound: no such pass.
-        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
-        :raises PermissionDenied: the credentials may not do this (HTTP 403).
-        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
-            the client-side limiter could not fit the request before it.
-        :raises QuotaExceeded: the account's quota or plan limit is used up.
-        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
-            passed; ``outcome_unknown`` is true where the request may have taken effect.
-        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
-            write the vendor accepted).
-        :raises RedirectNotFollowed: the vendor answered with a redirect.
-        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        :raises ValidationError: a malformed id; nothing sent.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
+            (``outcome_unknown`` where the request may have taken effect).
+        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
+            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("delete"):
             self.require(Capability.DELETE)
@@ -1240,17 +1210,11 @@ class Provider(EventOperations):
         :raises UnsupportedOperation: the provider cannot list passes; raised at the call.
         :raises ValidationError: a malformed filter, or one the vendor cannot apply; nothing
             sent.
-        :raises AuthenticationError: the vendor refused the credentials (HTTP 401).
-        :raises PermissionDenied: the credentials may not do this (HTTP 403).
-        :raises RateLimited: the vendor asked to slow down longer than the deadline allows, or
-            the client-side limiter could not fit the request before it.
-        :raises QuotaExceeded: the account's quota or plan limit is used up.
-        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` setting
-            passed; ``outcome_unknown`` is true where the request may have taken effect.
-        :raises InvalidResponse: an answer walletpass cannot read (``outcome_unknown`` after a
-            write the vendor accepted).
-        :raises RedirectNotFollowed: the vendor answered with a redirect.
-        :raises ConfigurationError: no ``base_url`` or credentials, or a forbidden URL.
+        :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
+            (``outcome_unknown`` where the request may have taken effect).
+        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
+            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("list"):
             self.require(Capability.LIST)
