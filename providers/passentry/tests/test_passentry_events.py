@@ -360,3 +360,33 @@ def test_a_delivery_stamped_outside_the_window_is_refused_end_to_end(
         wallet.close()
     assert [d.status for d in emulator.webhooks.deliveries] == [403, 200]
     assert len(inbox.events) == 1
+
+
+def test_a_subscription_list_that_repeats_itself_ends(api_key: str) -> None:
+    """A hostile or broken answer: the same page over and over, claiming a billion pages. The
+    listing ends at the first page with nothing new, without losing a subscription."""
+    from walletpass.testing.emulator import EmulatorServer
+
+    requests_seen: list[str] = []
+    page = {
+        "data": [
+            {
+                "id": f"sub-{n}",
+                "type": "webhookSubscription",
+                "attributes": {"url": f"https://shop.example/{n}", "subscribedEvents": []},
+            }
+            for n in range(2)
+        ],
+        "meta": {"totalPages": 10**9},
+    }
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        requests_seen.append(environ.get("QUERY_STRING", ""))
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(page).encode()]
+
+    with EmulatorServer(app) as server:
+        wallet = PassEntryProvider(api_key=api_key, base_url=server.url)
+        assert [s.id for s in wallet.list_event_subscriptions()] == ["sub-0", "sub-1"]
+        wallet.close()
+    assert len(requests_seen) == 2

@@ -175,8 +175,13 @@ class PassEntryEvents(Provider):
             )
             answer = self.send(request, "list_event_subscriptions")
             items, pages = self.parse(self.parse_subscription_page, answer)
-            found.extend(items)
-            if page >= pages or not items:
+            known = {s.id for s in found}
+            fresh = [item for item in items if item.id not in known]
+            found.extend(fresh)
+            # A page with nothing new ends the listing: an answer that repeats a page while
+            # claiming ever more pages would otherwise never end (PassEntry caps subscriptions
+            # at 10 per organisation and entity, so real lists are a few pages).
+            if page >= pages or not fresh:
                 return found
             page += 1
 
