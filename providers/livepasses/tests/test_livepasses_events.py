@@ -131,3 +131,29 @@ def test_a_server_that_refuses_an_event_answers_with_a_typed_400(
     assert emulator.webhooks == {}
     subscription = wallet.subscribe_events("https://shop.example/hooks", ["installed"])
     assert [s.id for s in wallet.list_event_subscriptions()] == [subscription.id]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("isActive", "false"),
+        ("isActive", None),
+        ("events", "pass.redeemed"),
+        ("events", [1]),
+        ("url", None),
+        ("id", 7),
+    ],
+)
+def test_a_webhook_answer_of_the_wrong_shape_is_refused_not_coerced(
+    wallet: LivepassesProvider, emulator: LivepassesEmulator, key: str, value: Any
+) -> None:
+    """'false' as text is not an active webhook, a missing isActive not an inactive one."""
+    from walletpass.errors import InvalidResponse
+
+    subscription = wallet.subscribe_events("https://shop.example/hooks", ["redeemed"])
+    if value is None:
+        del emulator.webhooks[subscription.id][key]
+    else:
+        emulator.webhooks[subscription.id][key] = value
+    with pytest.raises(InvalidResponse):
+        wallet.list_event_subscriptions()

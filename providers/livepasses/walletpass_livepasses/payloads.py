@@ -825,11 +825,25 @@ def webhook_from(data: Mapping[str, Any]) -> Webhook:
     from pydantic import SecretStr
 
     secret = data.get("secret")
+    events = data["events"]
+    # The documented webhook (SDK 0.3.0: id, url, events, isActive, createdAt, secret), read as
+    # documented and never coerced: "false" as text is not an active webhook, nor is a missing
+    # isActive an inactive one, and one string is not a list of one-letter events.
+    if (
+        not isinstance(data["id"], str)
+        or not isinstance(data["url"], str)
+        or not isinstance(events, list)
+        or not all(isinstance(e, str) for e in events)
+        or not isinstance(data["isActive"], bool)
+    ):
+        raise ValueError(
+            "a webhook needs a text id and url, events as a list of names and isActive as a boolean"
+        )
     return Webhook(
-        id=str(data["id"]),
-        url=str(data.get("url") or ""),
-        events=tuple(str(e) for e in data.get("events") or ()),
-        is_active=bool(data.get("isActive")),
+        id=data["id"],
+        url=data["url"],
+        events=tuple(events),
+        is_active=data["isActive"],
         created_at=parse_timestamp(data.get("createdAt")),
         secret=SecretStr(secret) if isinstance(secret, str) and secret else None,
     )

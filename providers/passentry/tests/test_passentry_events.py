@@ -390,3 +390,34 @@ def test_a_subscription_list_that_repeats_itself_ends(api_key: str) -> None:
         assert [s.id for s in wallet.list_event_subscriptions()] == ["sub-0", "sub-1"]
         wallet.close()
     assert len(requests_seen) == 2
+
+
+@pytest.mark.parametrize(
+    "attributes",
+    [
+        {"url": "https://shop.example/h", "enabled": "false", "subscribedEvents": []},
+        {"url": "https://shop.example/h", "enabled": 0, "subscribedEvents": []},
+        {"url": "https://shop.example/h", "subscribedEvents": "passCreated"},
+        {"url": "https://shop.example/h", "subscribedEvents": [1]},
+        {"url": {"href": "https://shop.example/h"}, "subscribedEvents": []},
+        {"url": None, "subscribedEvents": []},
+    ],
+)
+def test_a_subscription_answer_of_the_wrong_shape_is_refused_not_coerced(
+    api_key: str, attributes: dict[str, Any]
+) -> None:
+    """'false' as text is not enabled=True, a string is not a list of one-letter events."""
+    from walletpass.errors import InvalidResponse
+    from walletpass.testing.emulator import EmulatorServer
+
+    answer = {"data": [{"id": "sub-1", "type": "webhookSubscription", "attributes": attributes}]}
+
+    def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        start_response("200 OK", [("Content-Type", "application/json")])
+        return [json.dumps(answer).encode()]
+
+    with EmulatorServer(app) as server:
+        wallet = PassEntryProvider(api_key=api_key, base_url=server.url)
+        with pytest.raises(InvalidResponse):
+            wallet.list_event_subscriptions()
+        wallet.close()

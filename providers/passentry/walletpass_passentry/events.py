@@ -234,13 +234,27 @@ class PassEntryEvents(Provider):
         attributes = data["attributes"]
         names: Sequence[str] = attributes.get("subscribedEvents") or []
         secret = attributes.get("secretKey")
+        enabled = attributes.get("enabled", True)
+        # Read as documented, never coerced: "false" as text is not a disabled subscription's
+        # enabled=True, and a name given as one string is not a list of one-letter events.
+        if (
+            not isinstance(data["id"], str)
+            or not isinstance(attributes["url"], str)
+            or not isinstance(names, list)
+            or not all(isinstance(n, str) for n in names)
+            or not isinstance(enabled, bool)
+        ):
+            raise ValueError(
+                "a webhook subscription needs a text id and url, subscribedEvents as a list of "
+                "names and enabled as a boolean"
+            )
         return EventSubscription(
-            id=str(data["id"]),
+            id=data["id"],
             provider=self.name,
-            url=str(attributes["url"]),
+            url=attributes["url"],
             events=tuple(EVENT_NAMES[n] for n in names if n in EVENT_NAMES),
-            vendor_events=tuple(str(n) for n in names),
-            enabled=bool(attributes.get("enabled", True)),
+            vendor_events=tuple(names),
+            enabled=enabled,
             secret=SecretStr(secret) if isinstance(secret, str) and secret else None,
             raw={k: v for k, v in attributes.items() if k != "secretKey"},
         )
