@@ -209,3 +209,27 @@ def test_quota_and_permissions_from_the_emulator(connect, emulator, api_key) -> 
     with pytest.raises(AuthenticationError) as revoked:
         connect(api_key="lp_test_old").list_webhooks()
     assert revoked.value.code == "API_KEY_REVOKED"
+
+
+@pytest.mark.parametrize(
+    ("stamp", "read"),
+    [
+        ("2026-02-25T12:00:00Z", "2026-02-25T12:00:00+00:00"),
+        ("2026-02-25T12:00:00", "2026-02-25T12:00:00+00:00"),  # no offset: UTC, the one rule
+        ("2026-02-25", "2026-02-25T00:00:00+00:00"),
+        (None, None),
+    ],
+)
+def test_answer_timestamps_are_read_by_the_one_rule(wallet, emulator, stamp, read) -> None:
+    data = {"passId": "p-1", "status": "Active", "createdAt": stamp}
+    emulator.inject(Fault.respond(200, {"success": True, "data": data}))
+    issued = wallet.lookup("p-1")
+    assert (issued.created_at.isoformat() if issued.created_at else None) == read
+
+
+@pytest.mark.parametrize("stamp", ["soon", "2026-13-01T00:00:00Z", 1772020800, {"at": 1}])
+def test_an_unreadable_answer_timestamp_is_invalid_response(wallet, emulator, stamp) -> None:
+    data = {"passId": "p-1", "status": "Active", "createdAt": stamp}
+    emulator.inject(Fault.respond(200, {"success": True, "data": data}))
+    with pytest.raises(InvalidResponse, match="timestamp"):
+        wallet.lookup("p-1")

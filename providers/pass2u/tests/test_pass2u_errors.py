@@ -186,3 +186,16 @@ def test_only_walletpass_errors_escape(connect, emulator) -> None:
     emulator.inject(Fault.reset(), method="GET")
     with pytest.raises(WalletPassError):
         wallet.download_pkpass("1919.X-1")
+
+
+@pytest.mark.parametrize("stamp", ["soon", "2026-02-30T00:00:00+08:00", 1772020800])
+@pytest.mark.parametrize("key", ["createdTime", "expirationDate"])
+def test_an_unreadable_answer_timestamp_is_invalid_response(connect, emulator, key, stamp):
+    # One rule for every vendor (walletpass.timestamps): never a silently dropped time. The
+    # create was made, so its outcome is unknown.
+    wallet = connect()
+    answer = wallet.create(SAMPLE).raw
+    emulator.inject(Fault.respond(200, {**answer, key: stamp}), method="POST")
+    with pytest.raises(InvalidResponse, match="timestamp") as caught:
+        wallet.create(SAMPLE)
+    assert caught.value.outcome_unknown

@@ -539,3 +539,29 @@ def test_reserved_pass_keys_are_refused_as_fields(key: str, value: str) -> None:
 def test_booleans_are_refused_as_field_values(flag: bool) -> None:
     problems = PassEntryProvider.validate_pass(Pass(template=TEMPLATE, fields={"k0": flag}))
     assert [p.location for p in problems] == ["fields.k0"]
+
+
+@pytest.mark.parametrize(
+    ("key", "stamp"),
+    [("createdAt", "soon"), ("expiresAt", "2026-02-30T00:00:00Z"), ("createdAt", 1772020800)],
+)
+def test_an_unreadable_answer_timestamp_is_invalid_response(wallet, emulator, tpl, key, stamp):
+    from walletpass.errors import InvalidResponse
+    from walletpass.testing.emulator import Fault
+
+    issued = wallet.create(Pass(template=tpl["generic"]))
+    answer = wallet.get(issued.id).raw
+    answer["data"]["attributes"][key] = stamp
+    emulator.inject(Fault.respond(200, answer), method="GET")
+    with pytest.raises(InvalidResponse, match="timestamp"):
+        wallet.get(issued.id)
+
+
+def test_an_answer_timestamp_without_an_offset_is_utc(wallet, emulator, tpl) -> None:
+    from walletpass.testing.emulator import Fault
+
+    issued = wallet.create(Pass(template=tpl["generic"]))
+    answer = wallet.get(issued.id).raw
+    answer["data"]["attributes"]["createdAt"] = "2026-02-25T12:00:00"
+    emulator.inject(Fault.respond(200, answer), method="GET")
+    assert wallet.get(issued.id).created_at == datetime(2026, 2, 25, 12, tzinfo=UTC)
