@@ -222,3 +222,20 @@ def test_6_a_pass_reactivated_after_its_expiry_reports_what_get_reports(wallet) 
     updated = wallet.update(issued.id, PassUpdate(fields={"memberName": "B"}))
     assert updated.status is wallet.get(issued.id).status is PassStatus.ISSUED
     assert [p.status for p in wallet.list() if p.id == issued.id] == [PassStatus.ISSUED]
+
+
+@pytest.mark.parametrize("status", [404, 422])
+def test_11_a_pass_without_a_loyalty_record_reads_back_without_a_balance(
+    connect, emulator, status
+) -> None:
+    from walletpass.testing.emulator import Fault
+
+    aliases = {"card": {"id": STORE_CARD, "kind": "loyalty", "balance_field": "points"}}
+    wallet = connect(templates=aliases)
+    issued = wallet.create(Pass(template="card", holder=Holder(name="Ada"), fields={"points": 3}))
+    emulator.inject(
+        Fault.respond(status, {"message": "no loyalty"}), method="GET", path=r"/api/v1/loyalty/.+"
+    )
+    read = wallet.get(issued.id)
+    assert read.balance is None and "points" not in read.fields
+    assert read.holder == Holder(name="Ada")

@@ -509,7 +509,8 @@ class PassEntryProvider(PassEntryEvents):
 
         A pass resource carries no balance (API v1, Show pass); the application asked to read
         it under a logical name, so it is read: ``GET /api/v1/loyalty/{id}``, one more request.
-        A pass PassEntry keeps no balance for (refused: ``ValidationError``) reads back without.
+        A pass PassEntry keeps no balance for (refused: ``ValidationError``, or no loyalty record:
+        ``NotFound``, though the pass was just read) reads back without.
         """
         if issued.balance is not None:
             return issued
@@ -520,7 +521,7 @@ class PassEntryProvider(PassEntryEvents):
             points = self.parse(
                 loyalty.balance_of, self.send(loyalty.read_request(issued.vendor_id), "get")
             )
-        except ValidationError:
+        except (ValidationError, NotFound):
             return issued
         return _with_balance(issued, points)
 
