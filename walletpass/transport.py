@@ -82,6 +82,23 @@ log = logging.getLogger("walletpass.http")
 _NO_BODY = object()
 
 
+def _query(
+    query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+) -> Mapping[str, Any] | Sequence[tuple[str, Any]] | None:
+    """Query values as vendors read them: a boolean is ``true`` / ``false`` (the JSON spelling),
+    not Python's ``True``; other values are left to ``requests`` (text as given, ``None``
+    left out)."""
+    if not query:
+        return query
+    items = query.items() if isinstance(query, Mapping) else query
+    if not any(isinstance(value, bool) for _, value in items):
+        return query
+    return [
+        (key, ("true" if value else "false") if isinstance(value, bool) else value)
+        for key, value in items
+    ]
+
+
 @dataclass(frozen=True, slots=True)
 class VendorRequest:
     """One HTTP request a provider wants sent, built by a pure ``build_*`` hook."""
@@ -490,7 +507,7 @@ class Transport:
                 url=url,
                 headers={**session.headers, **headers},
                 data=body,
-                params=request.query,
+                params=_query(request.query),
             )
         except (requests.exceptions.RequestException, ValueError) as exc:
             # Only here is an invalid URL or header ours: nothing was sent. (The same error
