@@ -122,7 +122,11 @@ def test_the_same_processes_limited_one_by_one_overrun_the_vendor(
 
     results = run_workers(url, key, None, workers=4, each=60)
 
-    assert statuses(app).count(429) >= 240 * 0.25
+    # Each alone stays under the vendor's window, so every 429 is the four together overrunning
+    # it. How many depends on how far their runs overlap, which a loaded machine decides (a
+    # quarter or more when idle, 74% in the benchmark's longer run, 8% seen at load average 12):
+    # timing is the benchmark's to report, so only the overrun itself is asserted here.
+    assert statuses(app).count(429) >= 1
     assert sum(r["failed"] for r in results) == statuses(app).count(429)
 
 
