@@ -53,6 +53,8 @@ from walletpass import (
     unregister_provider,
 )
 from walletpass.fake import FakeProvider
+from walletpass.retry import Safety
+from walletpass.transport import VendorRequest
 
 FAKE_ID = re.compile(r"^fp_[0-9a-f]{16}$")
 MISSING = "fp_0000000000000000"
@@ -475,9 +477,15 @@ class TinyVendor(Provider):
         }
     )
 
-    @classmethod
-    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        if not new_pass.template.isdigit():
+    def build_create(self, new_pass: Pass) -> VendorRequest:
+        return VendorRequest("POST", "passes", Safety.UNSAFE, json={"template": new_pass.template})
+
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        if not isinstance(subject, Pass) or request is None:
+            return []
+        if not str(request.json["template"]).isdigit():
             return [FieldProblem("template", "tinyvendor template ids are numbers")]
         return []
 

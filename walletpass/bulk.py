@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from walletpass import errors as _errors
 from walletpass.errors import (
@@ -42,10 +42,7 @@ from walletpass.outcomes import dispatch_count, unreconciled
 from walletpass.redaction import scrub_exception
 from walletpass.status import with_current_status
 
-if TYPE_CHECKING:
-    from walletpass.provider import Provider
-
-__all__ = ["BulkProgress", "run_create_many"]
+__all__ = ["BulkProgress", "BulkProvider", "run_create_many"]
 
 #: Marks a stop caused by failing to deliver results (their later outcomes go to ``unrecorded``).
 _DELIVERY_FAILED: tuple[Any, ...] = ("delivery failed",)
@@ -59,6 +56,39 @@ class BulkProgress:
     succeeded: int
     failed: int
     skipped: int = 0
+
+
+class BulkProvider(Protocol):
+    """What a bulk run needs of a provider (every :class:`walletpass.Provider` has it).
+
+    A protocol rather than the class, so this module does not depend on the provider module
+    that calls it.
+    """
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def native_batch_size(self) -> int | None: ...
+
+    def prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> Pass: ...
+
+    def present(self, issued: IssuedPass) -> IssuedPass: ...
+
+    def execute_create(self, new_pass: Pass) -> IssuedPass: ...
+
+    def execute_create_batch(
+        self,
+        passes: Sequence[Pass],
+        on_progress: Callable[[int, int], None] | None = None,
+        on_accepted: Callable[[Sequence[int], str], None] | None = None,
+    ) -> list[IssuedPass | WalletPassError]: ...
+
+    def follow_batch(
+        self, ticket: str, passes: Sequence[Pass]
+    ) -> list[IssuedPass | WalletPassError]: ...
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None: ...
 
 
 class _Tally:
@@ -106,7 +136,9 @@ class _Tally:
             self._on_progress(BulkProgress(self.done, self.succeeded, self.failed, self.skipped))
 
 
-def _as_error(exc: BaseException, provider: Provider, *, sending: bool = False) -> WalletPassError:
+def _as_error(
+    exc: BaseException, provider: BulkProvider, *, sending: bool = False
+) -> WalletPassError:
     """``exc`` as a walletpass error; ``sending``: it came from code that may have sent it."""
     if isinstance(exc, WalletPassError):
         return exc.with_context(provider=provider.name, operation="create")  # type: ignore[no-any-return]
@@ -124,7 +156,7 @@ def _as_error(exc: BaseException, provider: Provider, *, sending: bool = False) 
     return wrapped
 
 
-def _unknown_in(ticket: str, provider: Provider) -> WalletPassError:
+def _unknown_in(ticket: str, provider: BulkProvider) -> WalletPassError:
     return OutcomeUnknown(
         f"sent in {provider.name} batch {ticket}, which this provider cannot follow: check the "
         "vendor, then record the answer with BulkJournal.resolve()",
@@ -145,7 +177,7 @@ def _external_id(raw: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _prepare(provider: Provider, raw: Any) -> Pass | WalletPassError:
+def _prepare(provider: BulkProvider, raw: Any) -> Pass | WalletPassError:
     if isinstance(raw, WalletPassError):  # an input row that could not become a pass
         return _as_error(raw, provider)
     try:
@@ -155,7 +187,7 @@ def _prepare(provider: Provider, raw: Any) -> Pass | WalletPassError:
 
 
 def run_create_many(
-    provider: Provider,
+    provider: BulkProvider,
     passes: Iterable[Pass | Mapping[str, Any] | WalletPassError],
     *,
     concurrency: int,
@@ -244,7 +276,7 @@ def _stored_error(entry: JournalEntry, provider: str) -> WalletPassError:
 class _Runner:
     """One bulk run: the per-item protocol with the journal, shared by both execution paths."""
 
-    def __init__(self, provider: Provider, journal: Journal | None) -> None:
+    def __init__(self, provider: BulkProvider, journal: Journal | None) -> None:
         self.provider = provider
         self.journal = journal
         #: Set when recording outcomes failed (journal or results I/O): nothing more is sent.

@@ -52,9 +52,10 @@ from walletpass.model import (
     fields_as_plain,
 )
 from walletpass.outcomes import note_dispatch
-from walletpass.provider import ListFilters, Provider
+from walletpass.provider import ListFilters, Provider, ProviderContract
 from walletpass.readback import completed_by_read
 from walletpass.settings import PATH_SETTING, ProviderSettings
+from walletpass.transport import VendorRequest
 
 __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
 
@@ -321,11 +322,10 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class FakeProvider(Provider):
+class FakeProvider(Provider[FakeSettings]):
     """An in-process provider for tests and local development; see the module docstring."""
 
     name: ClassVar[str] = "fake"
-    Settings: ClassVar[type[ProviderSettings]] = FakeSettings
     capabilities: ClassVar[Capabilities] = _ALL_NATIVE
     summary: ClassVar[str] = "in-process fake for tests and local development (SQLite, no network)"
     #: The fake's own, in every profile (a profile does not make up its vendor's meta).
@@ -349,7 +349,7 @@ class FakeProvider(Provider):
 
     def __init__(self, settings: Any = None, /, **values: Any) -> None:
         super().__init__(settings, **values)
-        fake_settings: FakeSettings = self.settings  # type: ignore[assignment]
+        fake_settings = self.settings
         self.profile: str | None = fake_settings.profile
         self._vendor: Provider | None = None
         if self.profile:
@@ -368,9 +368,9 @@ class FakeProvider(Provider):
     def _wear(self, profile: str) -> None:
         """Take the vendor's declarations, checks and behaviour, for this instance only.
 
-        Everything comes from the vendor's own class (and, for settings-dependent defaults, an
-        instance with the vendor's default settings that never sends), so a profile follows its
-        vendor as the vendor's provider changes.
+        Everything comes from the vendor's own class and an instance of it with default
+        settings that never sends: its build hooks and ``check`` vet every create and update
+        (:attr:`vendor_rules`), so a profile follows its vendor as the vendor's provider changes.
         """
         from walletpass.registry import load_provider_class
 
@@ -379,12 +379,11 @@ class FakeProvider(Provider):
             self._vendor = vendor()
         except WalletPassError:
             # A vendor whose settings have required values cannot be built without them: its
-            # settings-dependent defaults (default attribute fields) are then the fake's own.
+            # settings-dependent defaults (default attribute fields) are then the fake's own,
+            # and only its declarations vet a call.
             self._vendor = None
         for name in (
             "capabilities",
-            "validate_pass",
-            "validate_update",
             "field_held_attributes",
             "free_text_messages",
             "behaviour",
@@ -410,6 +409,13 @@ class FakeProvider(Provider):
         # In-process handlers see only what the vendor would deliver (none for a vendor
         # without webhooks).
         vars(self)["event_types"] = vendor.event_types
+
+    @property
+    def vendor_rules(self) -> ProviderContract[Any] | None:
+        """Wearing a profile, the vendor's own provider (default settings, never sends) builds
+        and checks every create and update, so the profile refuses what the vendor refuses;
+        the plain fake has no vendor rules."""
+        return self._vendor
 
     @property
     def label(self) -> str:
@@ -611,7 +617,7 @@ class FakeProvider(Provider):
             raise NotFound(f"pass {pass_id!r} was deleted", code="DELETED")
         return issued
 
-    def execute_create(self, new_pass: Pass) -> IssuedPass:
+    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
         params = new_pass.model_dump(mode="json", exclude_none=True)
         self._enter("create", params)
         pass_id = f"fp_{secrets.token_hex(8)}"
@@ -677,7 +683,9 @@ class FakeProvider(Provider):
             self._store.replace(issued)
         return issued
 
-    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+    def execute_update(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
+    ) -> IssuedPass:
         params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
         self._enter("update", params)
         with self._store.atomic():  # no concurrent update is lost between read and write

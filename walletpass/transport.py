@@ -137,6 +137,9 @@ class VendorResponse:
     attempts: int = 1
     method: str = ""
     path: str = ""
+    #: The request this answers, as it was sent: parse hooks read what they sent from here
+    #: (``response.request.json``) instead of building the body again.
+    request: VendorRequest | None = None
 
     def __repr__(self) -> str:
         # Vendors echo credentials in bodies and headers: a repr shows neither, only their size.
@@ -148,6 +151,17 @@ class VendorResponse:
     @property
     def ok(self) -> bool:
         return 200 <= self.status < 300
+
+    def sent(self) -> VendorRequest:
+        """The request this answers, as it was sent (parse hooks read their body from here).
+
+        Raises:
+            ValueError: a response made without its request (the parse step reports it as
+                ``InvalidResponse``).
+        """
+        if self.request is None:
+            raise ValueError("the response does not carry the request it answers")
+        return self.request
 
     def header(self, name: str) -> str | None:
         return self.headers.get(name.lower())
@@ -460,6 +474,7 @@ class Transport:
                     attempts=attempt,
                     method=request.method,
                     path=request.path_template or request.path,
+                    request=request,
                 )
                 if 300 <= answer.status < 400:
                     raise self._redirect(request, url, vendor_response, operation)

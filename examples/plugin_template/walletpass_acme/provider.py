@@ -82,12 +82,11 @@ CAPABILITIES = Capabilities(
 )
 
 
-class AcmeProvider(Provider):
+class AcmeProvider(Provider[AcmeSettings]):
     """walletpass provider for the (fictional) Acme Passes API v1."""
 
     name: ClassVar[str] = "acme"
     summary: ClassVar[str] = "Acme Passes API v1 (template provider for plugin authors)"
-    Settings: ClassVar[type[ProviderSettings]] = AcmeSettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = "https://api.acme-passes.example"
     #: 40/s with bursts of 10 never exceeds Acme's 50 in any one-second window.
@@ -123,18 +122,20 @@ class AcmeProvider(Provider):
             fields=fields if isinstance(fields, Mapping) else None,
         )
 
-    # -- vendor limits (the fake's "acme" profile runs these too) ------------------------
+    # -- vendor rules (the fake's "acme" profile runs these too) -------------------------
 
-    @classmethod
-    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        return _content_problems(new_pass)
-
-    @classmethod
-    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        problems = _content_problems(change)
-        if change.message is not None and (text := limits.notification_problem(change.message)):
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        """Acme's limits for the pass or change ``request`` was built from, by neutral path."""
+        problems = _content_problems(subject)
+        message = subject.message if isinstance(subject, PassUpdate) else None
+        if message is not None and (text := limits.notification_problem(message)):
             problems.append(FieldProblem("message", text))
         return problems
+
+    def sample_pass_id(self, template: str | None) -> str:
+        return "acp_0000000000000000"
 
     def decode_id(self, pass_id: str) -> str:
         if not limits.PASS_ID.match(pass_id):

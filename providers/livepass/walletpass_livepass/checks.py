@@ -1,7 +1,7 @@
 """What LivePass would refuse, checked locally before anything is sent.
 
-Pure functions over neutral input, shared by the provider's ``validate_pass`` /
-``validate_update`` (and so by the fake provider's ``livepass`` profile) and its typed update
+Pure functions over neutral input, run by the provider's ``build_create`` and ``check`` (and so by
+the fake provider's ``livepass`` profile) and its typed update
 checks. Every problem names the neutral field (``fields.date``, ``balance.amount``), never only the
 vendor key, so callers know what to change.
 """

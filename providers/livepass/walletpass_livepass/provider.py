@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 
 from pydantic import Field
 
@@ -212,11 +212,10 @@ CAPABILITIES = Capabilities(
 )
 
 
-class LivePassProvider(Provider):
+class LivePassProvider(Provider[LivePassSettings]):
     """LivePass (https://getlivepass.com): reservation, membership and appointment passes."""
 
     name: ClassVar[str] = "livepass"
-    Settings: ClassVar[type[ProviderSettings]] = LivePassSettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     # A membership card's balance_amount is its balance (IssuedPass.balance on every answer);
     # a pass created without external_id gets an id this provider makes up (new_id()).
@@ -237,10 +236,6 @@ class LivePassProvider(Provider):
     #: LivePass documents no status codes: the HTTP meanings (the core's DEFAULT_ERROR_TABLE)
     #: decide, so the provider adds no rows of its own.
     error_table: ClassVar[Sequence[ErrorRule]] = ()
-
-    @property
-    def _settings(self) -> LivePassSettings:
-        return cast("LivePassSettings", self.settings)
 
     # -- credentials and errors ---------------------------------------------------------------
 
@@ -285,13 +280,15 @@ class LivePassProvider(Provider):
 
     # -- validation (pure; reused by the fake provider's "livepass" profile) ----------------
 
-    @classmethod
-    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        return checks.pass_problems(new_pass)
-
-    @classmethod
-    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        return checks.update_problems(change)
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        """LivePass's rules (``checks``) for an update, which has no request yet (it is merged
+        into the pass read first; what its pass type cannot carry is refused from the id before
+        that read). A new pass meets them in ``build_create``. The fake's profile runs both."""
+        if isinstance(subject, Pass):
+            return []
+        return checks.update_problems(subject)
 
     def decode_id(self, pass_id: str) -> tuple[PassType, str]:
         return decode_pass_id(pass_id, payloads.decode_id, provider=self.name)
@@ -314,9 +311,14 @@ class LivePassProvider(Provider):
     # -- create ------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
+        """The upsert for ``new_pass``, after LivePass's rules (``checks``) refused what it
+        cannot carry (``ValidationError``)."""
+        ValidationError.refuse(
+            checks.pass_problems(new_pass), provider=self.name, operation="create"
+        )
         pass_type = payloads.pass_type_of(new_pass.template, new_pass.kind)
         vendor_id = new_pass.external_id or self.new_id()
-        silent = not self._settings.notify_on_create
+        silent = not self.settings.notify_on_create
         body = payloads.create_body(new_pass, pass_type, vendor_id, silent=silent)
         return self._request("POST", pass_type, vendor_id, _write_safety(body, new_pass), body)
 
@@ -382,7 +384,7 @@ class LivePassProvider(Provider):
     ) -> VendorRequest:
         """The POST that writes ``change`` over ``current`` (the body of a GET answer)."""
         pass_type, vendor_id = self.decode_id(pass_id)
-        notify = change.notify if change.notify is not None else self._settings.notify_on_update
+        notify = change.notify if change.notify is not None else self.settings.notify_on_update
         body = payloads.merged_body(pass_type, vendor_id, current, change, silent=not notify)
         return self._request("POST", pass_type, vendor_id, _write_safety(body), body)
 
@@ -393,7 +395,10 @@ class LivePassProvider(Provider):
         kind = self._alias_kind(issued.template)
         return issued if kind is None else issued.model_copy(update={"kind": kind})
 
-    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+    def execute_update(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
+    ) -> IssuedPass:
+        # No one-request build (request is None): the write is merged into the pass read first.
         pass_type, _ = self.decode_id(pass_id)
         # The type is in the id: what it cannot carry is refused before the first request.
         ValidationError.refuse(

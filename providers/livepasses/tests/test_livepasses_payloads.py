@@ -25,6 +25,7 @@ from walletpass.errors import ValidationError
 from walletpass.model import PassStatus
 from walletpass.provider import ListFilters
 from walletpass.retry import Safety
+from walletpass.testing.rules import vendor_problems
 from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorResponse
 
@@ -499,7 +500,7 @@ _passes = st.builds(
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(new_pass=_passes)
 def test_round_trip_through_the_emulators_generation(new_pass: Pass) -> None:
-    assert LivepassesProvider.validate_pass(new_pass) == []
+    assert vendor_problems(LivepassesProvider(), new_pass) == []
     context, options = payloads.request_context(new_pass)
     body = payloads.generate_body(
         new_pass.template, [payloads.recipient(new_pass)], context, options
@@ -550,7 +551,7 @@ def test_round_trip_through_the_emulators_generation(new_pass: Pass) -> None:
 )
 def test_update_round_trip_sends_caller_keys_verbatim(fields: dict[str, Any], message) -> None:
     change = PassUpdate(fields=fields, message=message)
-    assert LivepassesProvider.validate_update(change) == []
+    assert vendor_problems(LivepassesProvider(), change) == []
     body = payloads.update_body(change)
     assert limits.shape_problems(body, limits.UPDATE_PASS) == []
     assert set(body["updatedFields"]) == set(fields)
@@ -578,7 +579,7 @@ def test_unknown_redeem_options_are_refused_before_sending(key: str) -> None:
 )
 def test_unknown_extra_keys_are_refused_like_the_api_would(key: str) -> None:
     new_pass = Pass(template="t", holder=Holder(name="Ada Lovelace"), extra={key: "x"})
-    problems = LivepassesProvider.validate_pass(new_pass)
+    problems = vendor_problems(LivepassesProvider(), new_pass)
     assert [p.location for p in problems] == [f"extra.{key}"]
 
 

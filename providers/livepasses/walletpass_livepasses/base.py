@@ -86,16 +86,11 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
 )
 
 
-class LivepassesBase(Provider):
+class LivepassesBase(Provider[LivepassesSettings]):
     """Credentials, envelope reading and id checks for the Livepasses provider."""
 
-    Settings: ClassVar[type[ProviderSettings]] = LivepassesSettings
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     error_table: ClassVar[Sequence[ErrorRule]] = ERROR_TABLE
-
-    @property
-    def _settings(self) -> LivepassesSettings:
-        return cast("LivepassesSettings", self.settings)
 
     def auth_headers(self) -> dict[str, str]:
         return {"X-API-Key": self.require_api_key()}

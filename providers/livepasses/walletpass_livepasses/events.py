@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from walletpass import Provider, UnsupportedOperation
 from walletpass.events import EventSubscription, PassEventType
+from walletpass.provider import SettingsT
 from walletpass_livepasses.records import Webhook
 
 __all__ = ["EVENT_NAMES", "LivepassesEvents"]
@@ -38,7 +39,7 @@ EVENT_NAMES: Mapping[PassEventType, str] = {
 _NEUTRAL = {name: neutral for neutral, name in EVENT_NAMES.items()}
 
 
-class LivepassesEvents(Provider):
+class LivepassesEvents(Provider[SettingsT]):
     """The subscription half of the Livepasses provider (mixed into ``LivepassesProvider``)."""
 
     event_types = tuple(EVENT_NAMES)

@@ -327,7 +327,7 @@ def _text_field(new_pass: Pass, key: str) -> str | None:
 TEMPLATE_MEMORY = 10_000
 
 
-class LivepassesProvider(VendorOperations, LivepassesEvents):
+class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings]):
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "livepasses"
@@ -391,20 +391,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         self._remember_template(issued.id, issued.template)
         return super().present(issued, mapping)
 
-    # -- vendor limits (shared with the fake's ``livepasses`` profile) ---------------------------
-
-    @classmethod
-    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        problems = payloads.pass_problems(new_pass)
-        template_problem = limits.id_problem(new_pass.template)
-        if template_problem is not None:
-            problems.insert(0, FieldProblem("template", template_problem))
-        return problems
-
-    @classmethod
-    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        return payloads.update_problems(change)
-
     # -- create --------------------------------------------------------------------------------
 
     def build_generate(self, passes: Sequence[Pass]) -> VendorRequest:
@@ -419,6 +405,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         return wire.request("POST", f"{wire.PASSES}/generate", safety, body=body)
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
+        """The one-pass generate call; Livepasses' rules (``payloads``: lengths, per-kind
+        context, the template id) refuse what it cannot carry first (``ValidationError``)."""
+        problems = payloads.pass_problems(new_pass)
+        template_problem = limits.id_problem(new_pass.template)
+        if template_problem is not None:
+            problems.insert(0, FieldProblem("template", template_problem))
+        self._refuse(problems, "create")
         return self.build_generate([new_pass])
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
@@ -431,8 +424,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
             raise outcome
         return outcome
 
-    def execute_create(self, new_pass: Pass) -> IssuedPass:
-        request = self.build_create(new_pass)
+    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
+        if request is None:
+            request = self.build_create(new_pass)
         sent = self._send_generate(request, new_pass)
         if isinstance(sent, IssuedPass):
             return sent
@@ -606,8 +600,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
         noticed finished within moments instead of up to a whole fixed interval late.
         """
         started = time.monotonic()
-        deadline = started + self._settings.batch_timeout
-        schedule = PollSchedule(self._settings.poll_interval, started)
+        deadline = started + self.settings.batch_timeout
+        schedule = PollSchedule(self.settings.poll_interval, started)
         while True:
             for job in jobs:
                 if job.settled:
@@ -678,7 +672,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
             else:
                 job.outcomes[position] = self._unknown(
                     job,
-                    f"the batch was still processing after {self._settings.batch_timeout:g}s; "
+                    f"the batch was still processing after {self.settings.batch_timeout:g}s; "
                     f"follow it with get_batch_status({job.batch_id!r})",
                 )
         job.settled = True
@@ -764,6 +758,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
     # -- update --------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        """The PUT for ``change``, after Livepasses' rules refused what it cannot carry."""
+        self._refuse(payloads.update_problems(change), "update")
         body = payloads.update_body(change)
         # Repeating the PUT writes the same values again, but would show a message twice.
         safety = Safety.UNSAFE if "messageBody" in body else Safety.IDEMPOTENT
@@ -793,11 +789,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents):
             raw=data,
         )
 
-    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+    def execute_update(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
+    ) -> IssuedPass:
         """The PUT, then a lookup: the PUT's answer says nothing about the pass, and the lookup
         tells its template (to read the fields back under their logical names) and its status
         after the change (a ``validUntil`` in the past expires it)."""
-        response = self.send(self.build_update(pass_id, change), "update")
+        put = request if request is not None else self.build_update(pass_id, change)
+        response = self.send(put, "update")
         updated = self.parse(self.parse_update, response, pass_id, change)
         return read_back(
             updated,

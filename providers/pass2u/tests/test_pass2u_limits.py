@@ -21,8 +21,13 @@ from walletpass_pass2u.png import check_upload, encode_png, read_png_header
 from walletpass import Barcode, Holder, Location, Pass, PassKind, PassUpdate
 from walletpass.errors import ValidationError
 from walletpass.model import ImageRef, PassField
+from walletpass.testing.rules import vendor_problems
 
-validate = Pass2UProvider.validate_pass
+_RULES = Pass2UProvider()
+
+
+def validate(subject: Pass | PassUpdate) -> list:
+    return vendor_problems(_RULES, subject)
 
 
 def _where(problems) -> dict[str, str]:
@@ -48,7 +53,7 @@ def test_field_label_limit_is_150(length: int) -> None:
 @given(length=st.integers(min_value=1, max_value=120))
 def test_change_message_limit_is_80_including_the_added_escape(length: int) -> None:
     change = PassUpdate(fields={"f": "v"}, message="m" * length)
-    problems = _where(Pass2UProvider.validate_update(change))
+    problems = _where(validate(change))
     # "mmm…" becomes "mmm…: %@" (4 more characters)
     assert ("message" in problems) is (length + 4 > 80)
 
@@ -117,7 +122,7 @@ def test_a_valid_pass_has_no_problems() -> None:
 
 
 def test_update_rules() -> None:
-    check = Pass2UProvider.validate_update
+    check = validate
     assert _where(check(PassUpdate(message="hello")))["message"].startswith("Pass2U shows")
     assert "extra" in _where(check(PassUpdate(extra=None)))
     assert "extra.utm_source" in _where(check(PassUpdate(extra={"utm_source": "x"})))

@@ -158,7 +158,12 @@ def test_seed_bodies_go_over_the_wire_unchanged(wallet, emulator, api_key) -> No
 
 def test_seed_create_answer_parses_into_an_issued_pass(offline) -> None:
     prepared = offline.prepare_create(MEMBERSHIP_CARD)
-    response = VendorResponse(200, {}, json.dumps(SEED_CREATE_ANSWER).encode())
+    response = VendorResponse(
+        200,
+        {},
+        json.dumps(SEED_CREATE_ANSWER).encode(),
+        request=offline.build_create(prepared),  # the parse hook reads what was sent from it
+    )
     issued = offline.present(offline.parse_create(response, prepared))
     assert issued.id == "1919.VT-2I77F5ADz"
     assert issued.vendor_id == "VT-2I77F5ADz"

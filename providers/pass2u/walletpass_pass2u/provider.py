@@ -257,7 +257,7 @@ def _change_message_problems(message: str) -> list[FieldProblem]:
     ]
 
 
-class Pass2UProvider(Provider):
+class Pass2UProvider(Provider[Pass2USettings]):
     """Pass2U Pass API 2.0 (https://www.pass2u.net): Apple Wallet passes from dashboard models."""
 
     name: ClassVar[str] = "pass2u"
@@ -267,7 +267,6 @@ class Pass2UProvider(Provider):
         redeemed_status=PassStatus.VOIDED, update_reads_back=True
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
-    Settings: ClassVar[type[ProviderSettings]] = Pass2USettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     default_rate_limit: ClassVar[float | None] = float(limits.RATE_LIMIT_PER_SECOND)
@@ -301,8 +300,7 @@ class Pass2UProvider(Provider):
 
     def default_attribute_fields(self) -> Mapping[str, str]:
         """``holder.name`` -> the ``holder_name_field`` setting (none when it is ``None``)."""
-        settings: Pass2USettings = self.settings  # type: ignore[assignment]
-        field = settings.holder_name_field
+        field = self.settings.holder_name_field
         return {"holder.name": field} if field is not None else {}
 
     def now(self) -> datetime:
@@ -321,29 +319,22 @@ class Pass2UProvider(Provider):
             return ErrorInfo(message=body["message"], details=dict(body))
         return ErrorInfo(details=body)
 
-    # -- validation (pure; reused by the fake provider's "pass2u" profile) --------------------
+    # -- the vendor's rules over a built request (the fake's "pass2u" profile runs them too) --
 
-    @classmethod
-    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        problems: list[FieldProblem] = []
-        model_problem = payloads.model_id_problem(new_pass.template)
-        if model_problem:
-            problems.append(FieldProblem("template", model_problem))
-        problems += payloads.content_problems(new_pass)
-        if problems:
-            return problems
-        body, _ = payloads.create_body(new_pass)
-        vendor = limits.check_body(body)
-        vendor += limits.check_style(body, payloads.KIND_STYLES[new_pass.kind])
-        return _problems_from(vendor, body, new_pass.extra)
-
-    @classmethod
-    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        problems = payloads.content_problems(change)
-        _, reset_problems = payloads.reset_paths(change)
-        problems += reset_problems
-        if change.message is not None and not (
-            change.fields or (change.holder and change.holder.display_name)
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        """Pass2U's rules over the body ``build_create``/``build_update`` made from ``subject``
+        (guide, section 3 "Pass attributes" lengths and per-style rules; "Update a pass" for
+        change messages and resets), each problem under its neutral field path."""
+        body = request.json if request is not None and isinstance(request.json, dict) else {}
+        if isinstance(subject, Pass):
+            vendor = limits.check_body(body)
+            vendor += limits.check_style(body, payloads.KIND_STYLES[subject.kind])
+            return _problems_from(vendor, body, subject.extra)
+        _, problems = payloads.reset_paths(subject)
+        if subject.message is not None and not (
+            subject.fields or (subject.holder and subject.holder.display_name)
         ):
             problems.append(
                 FieldProblem(
@@ -352,12 +343,15 @@ class Pass2UProvider(Provider):
                     "change at least one field with it",
                 )
             )
-        if change.message is not None:
-            problems += _change_message_problems(change.message)
+        if subject.message is not None:
+            problems += _change_message_problems(subject.message)
         if problems:
             return problems
-        body = payloads.update_body(change)
-        return _problems_from(limits.check_body(body), body, change.extra)
+        return _problems_from(limits.check_body(body), body, subject.extra)
+
+    def sample_pass_id(self, template: str | None) -> str:
+        model = template if template and payloads.model_id_problem(template) is None else "1"
+        return payloads.encode_id(model, "sample")
 
     def decode_id(self, pass_id: str) -> tuple[str, str]:
         return decode_pass_id(pass_id, payloads.decode_id, provider=self.name)
@@ -382,11 +376,14 @@ class Pass2UProvider(Provider):
     # -- create --------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        problems = payloads.content_problems(new_pass)
+        problems = []
+        model_problem = payloads.model_id_problem(new_pass.template)
+        if model_problem:
+            problems.append(FieldProblem("template", model_problem))
+        problems += payloads.content_problems(new_pass)
         ValidationError.refuse(problems, provider=self.name, operation="create")
         body, tag = payloads.create_body(new_pass)
-        settings: Pass2USettings = self.settings  # type: ignore[assignment]
-        tag = tag or settings.utm_source
+        tag = tag or self.settings.utm_source
         return VendorRequest(
             "POST",
             fill_path("models/{modelId}/passes", modelId=new_pass.template).path,
@@ -399,13 +396,12 @@ class Pass2UProvider(Provider):
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         answer = response.json()
-        body, _ = payloads.create_body(new_pass)
         return payloads.issued_from_answer(
             answer,
             provider=self.name,
             model_id=new_pass.template,
             now=self.now(),
-            sent=body,
+            sent=response.sent().json,
             kind=new_pass.kind,
             barcode_format=new_pass.barcode.format if new_pass.barcode else None,
         )
@@ -485,12 +481,14 @@ class Pass2UProvider(Provider):
             provider=self.name,
             model_id=model_id,
             now=self.now(),
-            sent=payloads.update_body(change),
+            sent=response.sent().json,
             barcode_format=change.barcode.format if change.barcode else None,
         )
 
-    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
-        put = self.build_update(pass_id, change)
+    def execute_update(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
+    ) -> IssuedPass:
+        put = request if request is not None else self.build_update(pass_id, change)
         resets = self.build_resets(pass_id, change)
         issued: IssuedPass | None = None
         if put.json:

@@ -14,6 +14,7 @@ import walletpass
 from walletpass import Location, Pass, PassKind, PassUpdate
 from walletpass.errors import ValidationError
 from walletpass.fake import FakeProvider
+from walletpass.testing.rules import vendor_problems
 
 GENERIC = "2e2d7ee8c306e8f0223dbdc1"
 
@@ -92,7 +93,7 @@ def test_update_radius_is_checked_against_the_absolute_range(wallet, emulator, t
     kind=st.sampled_from(PassKind),
 )
 def test_radius_rule_property(radius: float, kind: PassKind) -> None:
-    problems = PassEntryProvider.validate_pass(_with_radius(radius, kind))
+    problems = vendor_problems(PassEntryProvider(), _with_radius(radius, kind))
     allowed = 10 < radius < 1000 and (radius <= 100 or kind is PassKind.EVENT_TICKET)
     assert (problems == []) is allowed
     assert all(p.location == "locations.0.radius" for p in problems)

@@ -1,6 +1,6 @@
 """Neutral passes and updates checked against PassEntry's limits, before anything is sent.
 
-These are the provider's ``validate_pass`` / ``validate_update``, and so also what the fake
+These are what the provider's build hooks refuse (``ValidationError``), and so also what the fake
 provider's ``passentry`` profile refuses. They only depend on the content (never on settings), and
 speak in neutral field paths (``locations.2.radius``) so errors point at the caller's input.
 """

@@ -31,6 +31,7 @@ from pydantic import SecretStr
 from walletpass import Provider, UnsupportedOperation, VendorRequest, VendorResponse
 from walletpass.events import EventSubscription, PassEvent, PassEventType
 from walletpass.paths import FilledPath, fill_path
+from walletpass.provider import SettingsT
 from walletpass.retry import Safety
 from walletpass.webhooks import (
     header,
@@ -79,7 +80,7 @@ def _request(method: str, path: FilledPath, safety: Safety, **kwargs: Any) -> Ve
     )
 
 
-class PassEntryEvents(Provider):
+class PassEntryEvents(Provider[SettingsT]):
     """The webhook half of the PassEntry provider (mixed into :class:`PassEntryProvider`)."""
 
     event_types = tuple(EVENT_NAMES.values())

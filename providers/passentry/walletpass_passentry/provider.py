@@ -13,7 +13,7 @@ import base64
 import binascii
 from collections.abc import Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, cast
+from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
@@ -333,7 +333,7 @@ def _request(
     )
 
 
-class PassEntryProvider(PassEntryEvents):
+class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     """PassEntry API v1 (https://passentry.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "passentry"
@@ -351,7 +351,6 @@ class PassEntryProvider(PassEntryEvents):
         balance_read_when_aliased=True,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
-    Settings: ClassVar[type[ProviderSettings]] = PassEntrySettings
     capabilities: ClassVar[Capabilities] = CAPABILITIES
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
     default_rate_limit: ClassVar[float | None] = float(limits.CLIENT_RATE_PER_SECOND)
@@ -381,10 +380,6 @@ class PassEntryProvider(PassEntryEvents):
     #: PassEntry's statuses mean what HTTP says (400, 401, 403, 404, 409, 415, 422, 429, 5xx):
     #: the core's DEFAULT_ERROR_TABLE maps them, so the provider adds no rows of its own.
     error_table: ClassVar[Sequence[ErrorRule]] = ()
-
-    @property
-    def _settings(self) -> PassEntrySettings:
-        return cast("PassEntrySettings", self.settings)
 
     # -- credentials, errors, retries --------------------------------------------------------
 
@@ -422,23 +417,23 @@ class PassEntryProvider(PassEntryEvents):
         """A pass UUID or extId: opaque, but it must fit the ``/passes/{id}`` path slot."""
         return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
 
-    @classmethod
-    def validate_pass(cls, new_pass: Pass) -> list[FieldProblem]:
-        return checks.pass_problems(new_pass)
-
-    @classmethod
-    def validate_update(cls, change: PassUpdate) -> list[FieldProblem]:
-        return checks.update_problems(change)
+    def sample_pass_id(self, template: str | None) -> str:
+        return "00000000-0000-4000-8000-000000000000"
 
     def default_attribute_fields(self) -> Mapping[str, str]:
         """``holder.name`` -> the ``holder_name_field`` setting (none when it is ``None``)."""
-        field = self._settings.holder_name_field
+        field = self.settings.holder_name_field
         return {"holder.name": field} if field is not None else {}
 
     # -- create ------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        body = payloads.create_body(new_pass, value_format=self._settings.field_value_format)
+        """The POST for ``new_pass``; PassEntry's rules (``checks``: field values, lengths,
+        reserved keys, radius) refuse what it cannot carry first (``ValidationError``)."""
+        ValidationError.refuse(
+            checks.pass_problems(new_pass), provider=self.name, operation="create"
+        )
+        body = payloads.create_body(new_pass, value_format=self.settings.field_value_format)
         safety = Safety.RECOVERABLE if new_pass.external_id is not None else Safety.UNSAFE
         return _request(
             "POST", _passes_path(), safety, query=payloads.create_query(new_pass), body=body
@@ -447,8 +442,8 @@ class PassEntryProvider(PassEntryEvents):
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         return self._issued(response, kind=new_pass.kind)
 
-    def execute_create(self, new_pass: Pass) -> IssuedPass:
-        issued = super().execute_create(new_pass)
+    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
+        issued = super().execute_create(new_pass, request)
         if new_pass.balance is None:
             return issued
         points = int(new_pass.balance.amount)
@@ -528,7 +523,12 @@ class PassEntryProvider(PassEntryEvents):
     # -- update ------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        body = payloads.update_body(change, value_format=self._settings.field_value_format)
+        """The PATCH for ``change``, after PassEntry's rules (``checks``, including what an update
+        may clear) refused what it cannot carry (``ValidationError``)."""
+        ValidationError.refuse(
+            checks.update_problems(change), provider=self.name, operation="update"
+        )
+        body = payloads.update_body(change, value_format=self.settings.field_value_format)
         # A repeated PATCH changes nothing more, but would push its message a second time: judged
         # on the body sent, so a message given through extra counts too.
         safety = Safety.UNSAFE if "message" in body else Safety.IDEMPOTENT
@@ -539,16 +539,19 @@ class PassEntryProvider(PassEntryEvents):
     ) -> IssuedPass:
         return self._issued(response)
 
-    def execute_update(self, pass_id: str, change: PassUpdate) -> IssuedPass:
+    def execute_update(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
+    ) -> IssuedPass:
         if change.balance is None:
-            return super().execute_update(pass_id, change)
+            return super().execute_update(pass_id, change, request)
         rest = {k: getattr(change, k) for k in change.model_fields_set if k != "balance"}
         others = PassUpdate.model_construct(_fields_set=set(rest), **rest)
         # The message goes with the pass's own update when there is one, else with the balance.
         message = None if others.changed() else change.message
-        issued = super().execute_update(pass_id, others) if others.changed() else None
-        request = loyalty.write_request(pass_id, set_to=int(change.balance.amount), message=message)
-        response = self.send(request, "update")
+        # The balance is not part of the pass's own body: the request checked is this one's.
+        issued = super().execute_update(pass_id, others, request) if others.changed() else None
+        write = loyalty.write_request(pass_id, set_to=int(change.balance.amount), message=message)
+        response = self.send(write, "update")
         balance = self.parse(loyalty.balance_of, response)
         if issued is None:
             issued = self._issued(response)
@@ -620,7 +623,7 @@ class PassEntryProvider(PassEntryEvents):
             redemption = self._spend_points(pass_id, amount, request, current)
         else:
             redemption = self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
-        reader = options.get("reader_id") or self._settings.reader_id
+        reader = options.get("reader_id") or self.settings.reader_id
         if reader is None:
             return redemption
         scan = self.send(self.build_scan_log(current, reader), "redeem").json()

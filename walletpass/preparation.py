@@ -1,0 +1,468 @@
+"""Preparation: every check a call runs before anything is sent.
+
+In order: the capability, neutral validation, the template mapping, template facts, ``extra``
+keys, fields in use vs declarations (strict: ``UnsupportedFeature`` naming every field; lenient:
+one ``UnsupportedFeatureWarning`` per field, and the field is dropped), then vendor limits.
+"""
+
+from __future__ import annotations
+
+import builtins
+import re
+import warnings
+from collections.abc import Callable, Mapping
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from walletpass.capabilities import Capability, Support
+from walletpass.change_message import substitute_placeholder
+from walletpass.contract import ListFilters, ProviderContract, SettingsT, quiet_checks
+from walletpass.errors import (
+    FieldProblem,
+    UnsupportedFeature,
+    UnsupportedFeatureWarning,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.extra_keys import undocumented_extra_keys, unknown_key_problem
+from walletpass.features import (
+    NEVER_LENIENT,
+    barcode_fallback,
+    features_in_use,
+    strip_features,
+)
+from walletpass.model import (
+    BarcodeFormat,
+    NeutralModel,
+    Pass,
+    PassStatus,
+    PassUpdate,
+)
+from walletpass.presentation import Presentation
+from walletpass.roundtrip import (
+    TemplateMapping,
+    attribute_value,
+    change_to_vendor,
+    pass_to_vendor,
+    without_attributes,
+)
+from walletpass.template_facts import apply_template_facts
+from walletpass.transport import VendorRequest
+from walletpass.values import number_problem, wire_problems
+
+__all__ = ["Preparation", "builds_in_one_request"]
+
+M = TypeVar("M", bound=NeutralModel)
+_C = TypeVar("_C", Pass, PassUpdate)
+
+_ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,512}$")
+
+
+class Preparation(Presentation[SettingsT]):
+    """The checks of ``create``/``update``/``get``/``redeem``/``list`` arguments."""
+
+    if TYPE_CHECKING:
+
+        def _template_from_vendor(self, pass_id: str) -> str | None: ...
+
+    def prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> Pass:
+        """Every check of ``create`` short of sending: the pass the build hook will see.
+
+        The same checks ``create`` runs, the vendor's build and :meth:`check` included, so a
+        pass this accepts is one ``create`` sends. Raises what ``create`` raises before sending.
+        """
+        return self._prepare_create(new_pass)[0]
+
+    def _prepare_create(
+        self, new_pass: Pass | Mapping[str, Any]
+    ) -> tuple[Pass, TemplateMapping, VendorRequest | None]:
+        """The checked pass, its mapping and the request built from it (``None`` when this
+        provider does not send it: the fake)."""
+        self.require(Capability.CREATE)
+        checked = self._coerce(new_pass, Pass, "pass")
+        mapping = self.template_mapping(checked.template)
+        checked = self._to_vendor(checked, mapping, "create")
+        checked = apply_template_facts(
+            checked,
+            mapping.alias,
+            template=checked.template,
+            fixed=self.template_fixed,
+            provider=self.label,
+        )
+        checked = self._check_extra_keys(checked, "create")
+        used = features_in_use(checked)
+        checked = self._check_features(checked, used, "create")
+        subject = checked
+        request = self._vet(used, subject, "create", lambda rules: rules.build_create(subject))
+        return checked, mapping, request
+
+    def prepare_update(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> tuple[str, PassUpdate]:
+        """Every check of ``update`` short of sending: the id and the change the hook will see.
+
+        Where the template must be read from the vendor (an alias renames fields and the id
+        does not name its template), that read is the one request this may send, and only
+        after the change passed every check under at least one template it could belong to.
+        """
+        checked_id, checked, _, _ = self._prepare_update(pass_id, change)
+        return checked_id, checked
+
+    def _prepare_update(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> tuple[str, PassUpdate, TemplateMapping | None, VendorRequest | None]:
+        self.require(Capability.UPDATE)
+        checked_id = self._check_id(pass_id)
+        checked = self._coerce(change, PassUpdate, "change")
+        if checked.is_empty():
+            raise ValidationError.from_problems(
+                [FieldProblem("change", "the update changes nothing")], provider=self.label
+            )
+        candidates = self._update_mappings(checked_id, checked)
+        if len(candidates) == 1:
+            vetted, request = self._vet_update(checked_id, checked, candidates[0])
+            return checked_id, vetted, candidates[0], request
+        # The pass's template decides the renames and only the vendor knows it: first every
+        # check under each template the pass could belong to, without a word, so a change no
+        # template accepts is refused before any request is sent.
+        passed: dict[str | None, tuple[PassUpdate, VendorRequest | None]] = {}
+        refusals: builtins.list[WalletPassError] = []
+        with quiet_checks():
+            for candidate in candidates:
+                try:
+                    passed[_logical(candidate)] = self._vet_update(checked_id, checked, candidate)
+                except (ValidationError, UnsupportedFeature) as exc:
+                    refusals.append(exc)
+        if not passed:
+            raise refusals[0]
+        self._require_template_read()
+        mapping = self.mapping_for_vendor_template(self._template_from_vendor(checked_id))
+        known = passed.get(_logical(mapping))
+        if known is not None and self.strict:
+            # Strict mode warns of nothing: the quiet run's change and request are the real ones.
+            vetted, request = known
+        else:
+            vetted, request = self._vet_update(checked_id, checked, mapping)
+        return checked_id, vetted, mapping, request
+
+    def _vet_update(
+        self, pass_id: str, change: PassUpdate, mapping: TemplateMapping | None
+    ) -> tuple[PassUpdate, VendorRequest | None]:
+        """Every check of an update under ``mapping``; the change and its one built request."""
+        if mapping is not None:
+            change = self._to_vendor(change, mapping, "update")
+        change = apply_template_facts(
+            change,
+            mapping.alias if mapping is not None else None,
+            template=self.template_of(pass_id),
+            fixed=self.template_fixed,
+            provider=self.label,
+        )
+        change = self._with_change_message(change)
+        change = self._check_extra_keys(change, "update")
+        used = features_in_use(change)
+        change = self._check_features(change, used, "update")
+        subject = change
+
+        def build(rules: ProviderContract[Any]) -> VendorRequest:
+            # A vendor vetting for the fake's profile gets an id of its own shape.
+            vendor_id = (
+                pass_id if rules is self else rules.sample_pass_id(self.template_of(pass_id))
+            )
+            return rules.build_update(vendor_id, subject)
+
+        return change, self._vet(used, subject, "update", build)
+
+    def _vet(
+        self,
+        used: Mapping[Capability, int],
+        subject: Pass | PassUpdate,
+        operation: str,
+        build: Callable[[ProviderContract[Any]], VendorRequest],
+    ) -> VendorRequest | None:
+        """The declared counts, then the one build and the vendor's :meth:`check` of what it
+        built; every problem raised together as one ``ValidationError``.
+
+        Returns the request to send, or ``None`` where the rules are another provider's (the
+        fake's profile: it vets with its vendor's provider and sends nothing).
+        """
+        problems = self._count_problems(used)
+        rules = self.vendor_rules
+        request = None
+        if rules is not None:
+            try:
+                # An operation the provider writes as several requests (read, then merge and
+                # write) has no one-request build hook: its rules see the subject alone.
+                request = build(rules) if builds_in_one_request(rules, operation) else None
+            except ValidationError as exc:  # what the vendor cannot express at all
+                problems.extend(exc.problems)
+            else:
+                problems.extend(rules.check(request, subject))
+        if problems:
+            raise ValidationError.from_problems(problems, provider=self.label, operation=operation)
+        return request if rules is self else None
+
+    def _coerce(self, value: Any, model: type[M], what: str) -> M:
+        if isinstance(value, model):
+            return value
+        if isinstance(value, Mapping):
+            return model.model_validate(dict(value))
+        raise ValidationError.from_problems(
+            [
+                FieldProblem(
+                    what, f"expected a {model.__name__} or a mapping, got {type(value).__name__}"
+                )
+            ]
+        )
+
+    def _check_id(self, pass_id: Any) -> str:
+        if not isinstance(pass_id, str) or not _ID_PATTERN.match(pass_id):
+            raise ValidationError.from_problems(
+                [FieldProblem("pass_id", "must be a non-empty printable id without spaces")]
+            )
+        self.decode_id(pass_id)
+        return pass_id
+
+    @staticmethod
+    def _check_amount(amount: Any) -> Decimal | None:
+        if amount is None:
+            return None
+        if isinstance(amount, bool) or not isinstance(amount, Decimal | int | float | str):
+            raise ValidationError.from_problems([FieldProblem("amount", "must be a number")])
+        try:
+            value = Decimal(str(amount))
+        except (InvalidOperation, ValueError):
+            raise ValidationError.from_problems(
+                [FieldProblem("amount", "must be a number")]
+            ) from None
+        # The size first: comparing or converting a decimal like 1e999999999 can take minutes.
+        too_big = number_problem(amount if isinstance(amount, int) else value)
+        if too_big is not None:
+            raise ValidationError.from_problems([FieldProblem("amount", too_big)])
+        if value <= 0:
+            raise ValidationError.from_problems(
+                [FieldProblem("amount", "must be a positive number")]
+            )
+        return value
+
+    def _list_filters(self, template: Any, status: Any, page_size: Any, extra: Any) -> ListFilters:
+        problems = []
+        if template is not None and (
+            not isinstance(template, str) or not template or not _is_unicode(template)
+        ):
+            problems.append(FieldProblem("template", "must be a non-empty string"))
+        if status is not None:
+            try:
+                status = PassStatus(status)
+            except ValueError:
+                problems.append(
+                    FieldProblem(
+                        "status", f"must be one of {', '.join(s.value for s in PassStatus)}"
+                    )
+                )
+        if page_size is not None and (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= 1000
+        ):
+            problems.append(FieldProblem("page_size", "must be an integer from 1 to 1000"))
+        if extra is not None and not isinstance(extra, Mapping):
+            problems.append(FieldProblem("extra", "must be a mapping"))
+        elif extra is not None:
+            problems.extend(wire_problems(extra, "extra"))
+        if problems:
+            raise ValidationError.from_problems(problems)
+        alias = self.settings.templates.get(template) if template else None
+        return ListFilters(
+            template=alias.id if alias else template,
+            status=status,
+            page_size=page_size,
+            extra=dict(extra or {}),
+        )
+
+    def _to_vendor(self, content: _C, mapping: TemplateMapping, operation: str) -> _C:
+        """Apply the template mapping, refusing attributes the vendor has nowhere to keep."""
+        homeless = sorted(
+            a
+            for a in self.field_held_attributes
+            if a not in mapping.attributes and attribute_value(content, a) is not None
+        )
+        if homeless:
+            where = (
+                f"template alias {mapping.logical!r}"
+                if mapping.logical
+                else "a template alias for this template"
+            )
+            described = ", ".join(homeless)
+            if self.strict:
+                raise UnsupportedFeature(
+                    f"{self.label} can keep {described} only in a template field: name the field "
+                    f'in {where}, e.g. attributes = {{ {homeless[0]!r} = "<field key>" }}',
+                    features=homeless,
+                    provider=self.label,
+                    operation=operation,
+                )
+            for attribute in homeless:
+                self._warn_once(Capability(attribute))
+            content = content.model_copy(update=without_attributes(content, set(homeless)))
+        if isinstance(content, Pass):
+            return pass_to_vendor(content, mapping, self.field_held_attributes)
+        return change_to_vendor(content, mapping, self.field_held_attributes)
+
+    def _update_mappings(
+        self, pass_id: str, change: PassUpdate
+    ) -> builtins.list[TemplateMapping | None]:
+        """The template mapping an update goes through (``None``: nothing would change it), or,
+        where only the vendor can tell the pass's template, every mapping it could be.
+
+        Checked before the vendor is asked: a provider that cannot read a pass back refuses
+        alias field names it could not translate (``ValidationError``).
+        """
+        touches = change.fields is not None or change.holder is not None
+        relevant = [
+            a
+            for a in self.settings.templates.values()
+            if a.fields or a.attributes or a.balance_field
+        ]
+        defaults = {k: v for k, v in self.default_attribute_fields().items() if v}
+        if not touches or not (relevant or defaults):
+            return [None]
+        if not relevant:
+            return [TemplateMapping(None, None, defaults)]
+        template = self.template_of(pass_id)
+        if template is not None:
+            return [self.mapping_for_vendor_template(template)]
+        # The id does not say which template the pass uses, and an alias would rename these
+        # fields: the vendor will be asked rather than the neutral names sent unrenamed.
+        self._require_template_read()
+        candidates: dict[str | None, TemplateMapping | None] = {}
+        for alias in relevant:
+            mapping = self.mapping_for_vendor_template(alias.id)
+            candidates.setdefault(mapping.logical, mapping)
+        candidates.setdefault(None, self.template_mapping(None))
+        return list(candidates.values())
+
+    def _with_change_message(self, change: PassUpdate) -> PassUpdate:
+        """Resolve ``%@`` in ``message`` for vendors that send it as free text."""
+        if not self.free_text_messages:
+            return change
+        return substitute_placeholder(change, provider=self.label)
+
+    def _require_template_read(self) -> None:
+        if self.capabilities[Capability.GET].support is Support.NONE:
+            raise ValidationError.from_problems(
+                [
+                    FieldProblem(
+                        "fields",
+                        f"{self.label} pass ids do not name their template and {self.label} "
+                        "cannot read a pass back, so template-alias field names cannot be "
+                        "translated here: use the vendor's field names in this update",
+                    )
+                ]
+            )
+
+    def _check_features(self, content: _C, used: Mapping[Capability, int], operation: str) -> _C:
+        unsupported = sorted(
+            (cap for cap in used if self.capabilities[cap].support is Support.NONE),
+            key=lambda c: c.value,
+        )
+        if not unsupported:
+            return content
+        refused = [c for c in unsupported if self.strict or c in NEVER_LENIENT]
+        if refused:
+            described = "; ".join(f"{c.value} ({self.capabilities[c].note})" for c in refused)
+            raise UnsupportedFeature(
+                f"{self.label} cannot carry: {described}",
+                features=[c.value for c in refused],
+                provider=self.label,
+                operation=operation,
+            )
+        fallback = None
+        if content.barcode is not None and Capability(
+            f"barcode.{content.barcode.format.value}"
+        ) in set(unsupported):
+            fallback = barcode_fallback(content.barcode, self.capabilities.supports)
+        for cap in unsupported:
+            self._warn_once(cap, _dropped_part(cap, content, fallback))
+        return strip_features(content, set(unsupported), barcode_format=fallback)
+
+    def _check_extra_keys(self, content: _C, operation: str) -> _C:
+        """The one ``extra`` rule: undocumented keys are typos (strict: refused; lenient: the
+        key alone is dropped, with a warning naming it)."""
+        documented = (self.extra_keys or {}).get(operation)
+        unknown = undocumented_extra_keys(content.extra, documented or ())
+        if documented is None or not unknown:
+            return content
+        if self.strict:
+            raise ValidationError.from_problems(
+                [unknown_key_problem(key, documented) for key in unknown],
+                provider=self.label,
+                operation=operation,
+            )
+        for key in () if quiet_checks.active() else unknown:
+            warnings.warn(
+                f"{self.label} documents no request key {key!r}: extra.{key} was dropped "
+                "(lenient mode)",
+                UnsupportedFeatureWarning,
+                stacklevel=5,
+            )
+        kept = {k: v for k, v in (content.extra or {}).items() if k not in unknown}
+        if isinstance(content, PassUpdate):
+            data = {k: getattr(content, k) for k in content.model_fields_set}
+            if kept:
+                data["extra"] = kept
+            else:
+                data.pop("extra", None)
+            return PassUpdate.model_construct(_fields_set=set(data), **data)
+        return content.model_copy(update={"extra": kept or None})
+
+    def _count_problems(self, used: Mapping[Capability, int]) -> builtins.list[FieldProblem]:
+        """The declared count limits (locations, beacons...) ``used`` goes over."""
+        problems: builtins.list[FieldProblem] = []
+        for cap, count in used.items():
+            declaration = self.capabilities[cap]
+            if declaration.support is Support.NONE:  # refused or dropped by _check_features
+                continue
+            limit = declaration.limit
+            if limit is not None and count > limit:
+                problems.append(
+                    FieldProblem(
+                        cap.value, f"{self.label} allows at most {limit} items, got {count} items"
+                    )
+                )
+        return problems
+
+
+def _logical(mapping: TemplateMapping | None) -> str | None:
+    return mapping.logical if mapping is not None else None
+
+
+def builds_in_one_request(rules: ProviderContract[Any], operation: str) -> bool:
+    """Whether ``rules`` implements the one-request build hook of ``operation``."""
+    hook = f"build_{operation}"
+    return getattr(type(rules), hook) is not getattr(ProviderContract, hook)
+
+
+def _dropped_part(cap: Capability, content: Any, fallback: BarcodeFormat | None) -> str | None:
+    """Exactly what lenient mode leaves out for ``cap``, when it is less than the whole field."""
+    barcode = content.barcode
+    if barcode is None or cap.value != f"barcode.{barcode.format.value}":
+        return None
+    if fallback is not None:
+        return (
+            f"{cap.value!r} (the barcode's format); only the format was dropped: the message "
+            f"is kept and sent as {fallback.value}"
+        )
+    return (
+        f"{cap.value!r} (the barcode's format) nor another format that can draw this message; "
+        "the whole barcode (message included) was dropped"
+    )
+
+
+def _is_unicode(text: str) -> bool:
+    """Whether ``text`` is valid Unicode (no lone surrogates), as the model requires of strings."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -1,0 +1,101 @@
+"""Presentation: a vendor's answer in the application's terms (logical template, field names,
+attributes), and the one meaning of a successful redemption."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from walletpass.capabilities import Capability, Support
+from walletpass.contract import ProviderContract, SettingsT
+from walletpass.errors import (
+    InvalidResponse,
+)
+from walletpass.model import (
+    IssuedPass,
+    PassStatus,
+    Redemption,
+)
+from walletpass.roundtrip import (
+    TemplateMapping,
+    issued_from_vendor,
+)
+
+__all__ = ["Presentation", "neutral_redemption"]
+
+
+class Presentation(ProviderContract[SettingsT]):
+    """Template mappings and :meth:`present`, shared by every provider."""
+
+    def template_mapping(self, template: str | None) -> TemplateMapping:
+        """The mapping for a pass created with ``template`` (a logical name or a vendor id)."""
+        alias = self.settings.templates.get(template) if template else None
+        attributes = {
+            **{k: v for k, v in self.default_attribute_fields().items() if v},
+            **(alias.attributes if alias else {}),
+        }
+        balance = self.capabilities[Capability.BALANCE]
+        return TemplateMapping(
+            template if alias else None,
+            alias,
+            attributes,
+            balance_keys=self.behaviour.balance_fields,
+            no_balance=balance.note if balance.support is Support.NONE else None,
+        )
+
+    def mapping_for_vendor_template(self, vendor_template: str | None) -> TemplateMapping:
+        """The mapping for a pass the vendor says belongs to ``vendor_template``.
+
+        Where several logical names map to one vendor template, the first declared wins.
+        """
+        if vendor_template is not None:
+            for logical, alias in self.settings.templates.items():
+                if alias.id == vendor_template:
+                    return self.template_mapping(logical)
+        return self.template_mapping(None)
+
+    def present(self, issued: IssuedPass, mapping: TemplateMapping | None = None) -> IssuedPass:
+        """``issued`` in the application's terms (logical template, fields and attributes).
+
+        ``mapping`` is the one the call used, where known; otherwise it is found from the
+        vendor template the pass reports. Raises ``InvalidResponse`` for a value that is not of
+        its field's declared type.
+        """
+        if mapping is None or (
+            issued.template is not None
+            and mapping.alias is not None
+            and mapping.alias.id != issued.template
+        ):
+            mapping = self.mapping_for_vendor_template(issued.template)
+        return issued_from_vendor(issued, mapping)
+
+    def _present_written(self, issued: IssuedPass, mapping: TemplateMapping | None) -> IssuedPass:
+        """``present`` for the answer to a write: the change was made, so a value we cannot
+        read back makes the outcome unknown rather than failed."""
+        try:
+            return self.present(issued, mapping)
+        except InvalidResponse as exc:
+            exc.outcome_unknown = True
+            raise
+
+
+def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption:
+    """The one meaning of a successful redemption (see ``Provider.redeem``)."""
+    status: PassStatus
+    if amount is None:
+        # Used up, whichever way the vendor did it (PassEntry and Pass2U void the pass); a
+        # multi-use pass the vendor keeps active (a membership check-in) stays active.
+        status = (
+            PassStatus.REDEEMED
+            if result.status in (PassStatus.VOIDED, PassStatus.UNKNOWN, PassStatus.REDEEMED)
+            else result.status
+        )
+    elif result.status in (PassStatus.UNKNOWN, PassStatus.ISSUED, PassStatus.INSTALLED):
+        status = PassStatus.ACTIVE
+    else:
+        status = result.status
+    if status is result.status:
+        return result
+    meta = dict(result.meta)
+    if result.status is not PassStatus.UNKNOWN:
+        meta.setdefault("vendor_status", result.status.value)
+    return result.model_copy(update={"status": status, "meta": meta})
