@@ -13,6 +13,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -120,6 +121,10 @@ STEPS: dict[str, Callable[[Run], Any]] = {
     ),
     "get_topped_up": lambda run: seen_pass(run.wallet.get(run.card)),
     "spend_points": lambda run: seen_redemption(run.wallet.redeem(run.card, amount=5)),
+    # Half a point from whole points: refused with the vendor's words, nothing spent (get_spent).
+    "spend_fraction": lambda run: seen_redemption(
+        run.wallet.redeem(run.card, amount=Decimal("2.5"))
+    ),
     "get_spent": lambda run: seen_pass(run.wallet.get(run.card)),
     "overspend": lambda run: seen_redemption(run.wallet.redeem(run.card, amount=10_000)),
     "use_card": lambda run: seen_redemption(run.wallet.redeem(run.card)),
@@ -173,7 +178,15 @@ class Seen:
 #: Steps that need the card or the ticket.
 NEEDS = {
     **dict.fromkeys(
-        ("get_card", "top_up", "top_up_quietly", "get_topped_up", "spend_points", "get_spent"),
+        (
+            "get_card",
+            "top_up",
+            "top_up_quietly",
+            "get_topped_up",
+            "spend_points",
+            "spend_fraction",
+            "get_spent",
+        ),
         "card",
     ),
     **dict.fromkeys(("overspend", "use_card", "get_used_card"), "card"),

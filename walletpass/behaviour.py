@@ -68,6 +68,12 @@ class VendorBehaviour:
         spend_checks: the order in which ``redeem(id, amount=...)`` is refused for the pass's
             state and for having no balance (:data:`SPEND_CHECKS`): the first failing check
             names the error.
+        fractional_spend: the vendor's words (a ``ValidationError`` on ``amount``, nothing
+            spent; ``{amount}`` stands for the amount) refusing a spend that is not a whole
+            number, where its balances are whole points; ``None``: fractions are spent.
+        whole_spend_kinds: the kinds whose balance is whole points, refused after the pass is
+            looked up (Livepasses: loyalty points, not gift cards); empty: every pass's, refused
+            before anything is looked up (PassEntry).
     """
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
@@ -82,6 +88,8 @@ class VendorBehaviour:
     update_reads_back: bool = False
     new_external_id: Callable[[], str] | None = None
     spend_checks: tuple[str, ...] = ("state", "balance")
+    fractional_spend: str | None = None
+    whole_spend_kinds: frozenset[PassKind] = frozenset()
 
     def __post_init__(self) -> None:
         unknown = set(self.unread_on_get) - READABLE_PARTS
@@ -95,6 +103,13 @@ class VendorBehaviour:
     def after_use(self, current: PassStatus) -> PassStatus:
         """The status a pass in ``current`` has after a use that leaves it usable."""
         return current if self.used_status is None else self.used_status
+
+    def fraction_refusal(self, amount: Decimal) -> str | None:
+        """The vendor's refusal of spending ``amount`` from a whole-point balance, if it is a
+        fraction and the vendor refuses fractions (see ``whole_spend_kinds`` for which passes)."""
+        if self.fractional_spend is None or amount == amount.to_integral_value():
+            return None
+        return self.fractional_spend.format(amount=amount)
 
     def balance_field(self, fields: dict[str, Any]) -> str | None:
         """The field of ``fields`` that holds the balance, if any."""

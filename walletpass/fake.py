@@ -54,7 +54,7 @@ from walletpass.model import (
 from walletpass.outcomes import note_dispatch
 from walletpass.provider import ListFilters, Provider, ProviderContract
 from walletpass.readback import completed_by_read
-from walletpass.settings import PATH_SETTING, ProviderSettings
+from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
 from walletpass.transport import VendorRequest
 
 __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
@@ -745,6 +745,9 @@ class FakeProvider(Provider[FakeSettings]):
     def execute_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Redemption:
+        if amount is not None and not self.behaviour.whole_spend_kinds:
+            # A vendor whose every balance is whole points refuses a fraction before it looks.
+            self._refuse_fraction(self.behaviour.fraction_refusal(amount))
         params: dict[str, Any] = {"pass_id": pass_id}
         if amount is not None:
             params["amount"] = str(amount)
@@ -764,6 +767,8 @@ class FakeProvider(Provider[FakeSettings]):
                 self._check_usable(current)
             elif self._balance_key(current) is None and current.balance is None:
                 raise self._no_balance(current)
+            elif amount is not None:
+                self._refuse_fraction(self._fraction_refusal(current, amount))
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)
@@ -791,6 +796,31 @@ class FakeProvider(Provider[FakeSettings]):
             method="redeem",
             raw=params,
         )
+
+    def _fraction_refusal(self, current: IssuedPass, amount: Decimal) -> str | None:
+        """Why ``amount`` cannot be spent from ``current``'s whole-point balance, if it cannot:
+        the profile's vendor's rule for the pass's kind, or, on the fake itself, the pass's
+        template alias keeping the balance as whole points (``balance_field`` of type int),
+        which a fraction would leave unreadable."""
+        if self.behaviour.whole_spend_kinds:
+            if current.kind in self.behaviour.whole_spend_kinds:
+                return self.behaviour.fraction_refusal(amount)
+            return None
+        if self.profile or amount == amount.to_integral_value():
+            return None
+        for name, alias in self.settings.templates.items():
+            spec = alias.balance_field
+            if alias.id == current.template and spec is not None and spec.type is FieldType.INT:
+                return (
+                    f"template alias {name!r} keeps fields.{spec.name} as whole points (its "
+                    f"balance_field's type is int); got {amount}"
+                )
+        return None
+
+    @staticmethod
+    def _refuse_fraction(refusal: str | None) -> None:
+        if refusal is not None:
+            raise ValidationError.from_problems([FieldProblem("amount", refusal)])
 
     def _check_usable(self, current: IssuedPass) -> None:
         """Refuse a pass already used up or expired (``AlreadyRedeemed`` / ``PassExpired``)."""

@@ -298,6 +298,10 @@ _KINDS = {kind.value: kind for kind in PassKind}
 _ENDPOINTS = {e.value: e for e in Endpoint if e is not Endpoint.UNSTAMP}
 
 
+#: Livepasses' /loyalty/transact takes "points (int, required)" (its API table).
+_WHOLE_POINTS = "spending loyalty points needs a whole number of points"
+
+
 @dataclass
 class _Job:
     """One generate call of a bulk run that Livepasses turned into an asynchronous batch."""
@@ -348,6 +352,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         update_reads_back=True,
         new_external_id=limits.made_up_confirmation_code,
         spend_checks=("balance", "state"),
+        # /loyalty/transact takes whole points; a gift card's amount keeps its decimals.
+        fractional_spend=_WHOLE_POINTS,
+        whole_spend_kinds=frozenset({PassKind.LOYALTY}),
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -830,10 +837,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             else:
                 body = {"amount": payloads.wire_value(amount), **body}
         elif endpoint is Endpoint.LOYALTY:
-            if amount is None or amount != amount.to_integral_value():
-                problems.append(
-                    FieldProblem("amount", "spending loyalty points needs a whole number of points")
-                )
+            fraction = None if amount is None else self.behaviour.fraction_refusal(amount)
+            if amount is None or fraction is not None:
+                problems.append(FieldProblem("amount", fraction or _WHOLE_POINTS))
             else:
                 body = {"transactionType": "spend", "points": int(amount), **body}
         elif amount is not None:

@@ -349,6 +349,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         spend_status=None,
         unread_on_get=frozenset({"balance"}),
         balance_read_when_aliased=True,
+        # The loyalty PATCH takes "balance (a signed integer delta)": whole points only.
+        fractional_spend="PassEntry loyalty balances are whole points (an integer); got {amount}",
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -563,13 +565,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> VendorRequest:
         problems: list[FieldProblem] = []
-        if amount is not None and amount != amount.to_integral_value():
-            problems.append(
-                FieldProblem(
-                    "amount",
-                    f"PassEntry loyalty balances are whole points (an integer); got {amount}",
-                )
-            )
+        fraction = None if amount is None else self.behaviour.fraction_refusal(amount)
+        if fraction is not None:
+            problems.append(FieldProblem("amount", fraction))
         unknown = sorted(set(options) - {"reader_id"})
         if unknown:
             problems.append(
