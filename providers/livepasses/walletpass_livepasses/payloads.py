@@ -159,6 +159,8 @@ def _balance_fields(balance: Balance, *, for_update: bool) -> dict[str, Any]:
     if balance.currency is None or balance.currency.lower() in POINT_CURRENCIES:
         # The SDK's update example names the points ``points``; generation calls them currentPoints.
         return {("points" if for_update else "currentPoints"): int(balance.amount)}
+    # On update these names are inferred (declared on balance): Livepasses publishes no list of
+    # updatable names, and shows none for money.
     return {"accountBalance": wire_value(balance.amount), "currency": balance.currency}
 
 

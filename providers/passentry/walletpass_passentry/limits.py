@@ -147,7 +147,7 @@ PASS_RESERVED_KEYS = frozenset(
 
 #: ``templateOverride`` sub-keys, by neutral name. The reference describes each value (hex
 #: colours, direct image URLs) but its stored copies do not show the key names: these are
-#: walletpass's reading, kept in one place.
+#: walletpass's reading, kept in one place: *inferred* (declared on colors.* and images).
 TEMPLATE_OVERRIDE_KEYS: dict[str, str] = {
     "background": "backgroundColor",
     "foreground": "textColor",

@@ -219,6 +219,7 @@ def _barcode_json(barcode: Barcode, external_id: str | None) -> dict[str, Any]:
 def _nfc_json(nfc: Nfc) -> dict[str, Any]:
     if nfc.message is None:
         return {"enabled": True}  # PassEntry uses the pass UUID as the NFC message
+    # Inferred (declared on nfc): the batch CSV's nfc_source / nfc_custom_value, as JSON keys.
     return {"enabled": True, "source": "custom", "customValue": nfc.message}
 
 
@@ -255,6 +256,7 @@ def _pass_object(
     elif "nfc" in set_fields:
         body["nfc"] = {"enabled": False}
     if content.expires_at is not None:
+        # Inferred (declared on expires_at): the request key mirrors the expiresAt attribute.
         body["expiresAt"] = format_timestamp(content.expires_at, TIMESTAMPS)
     override = _template_override(content)
     if override:
