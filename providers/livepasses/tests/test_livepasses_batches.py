@@ -16,6 +16,7 @@ from walletpass.bulk import BulkProgress
 from walletpass.errors import (
     BusinessRuleError,
     Conflict,
+    InvalidResponse,
     NotFound,
     OutcomeUnknown,
     ProviderUnavailable,
@@ -297,3 +298,18 @@ def test_a_synchronous_line_without_a_pass_id_is_an_unknown_outcome(wallet, emul
     assert result.items[0].issued.id == "p-ok"
     error = result.items[1].error
     assert isinstance(error, ProviderUnavailable) and error.outcome_unknown
+
+
+@pytest.mark.parametrize("batch_id", ["..", "a/b", "b?x=1"])
+def test_a_batch_id_that_cannot_be_a_path_segment_is_an_invalid_answer(
+    wallet, emulator: LivepassesEmulator, batch_id: str
+) -> None:
+    # Every status poll puts the id in its path: '..' would poll another endpoint.
+    answer = {"success": True, "data": {"isAsyncProcessing": True, "batchId": batch_id}}
+    emulator.inject(Fault.respond(202, answer), method="POST", path="/api/passes/generate")
+    result = wallet.create_many([guest(i) for i in range(11)])
+    assert result.failed == 11
+    for item in result.items:
+        assert isinstance(item.error, InvalidResponse) and item.error.outcome_unknown
+        assert "batch id" in str(item.error)
+    assert not emulator.journal.find("GET", r"/api/passes/.*")

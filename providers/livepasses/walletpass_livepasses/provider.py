@@ -1048,6 +1048,11 @@ def _batch_id(data: Mapping[str, Any]) -> str:
     batch_id = batch_id or data.get("batchId")
     if not isinstance(batch_id, str) or not batch_id:
         raise ValueError("an asynchronous generation answer names no batch")
+    # The id goes into every status poll's path: one that cannot be a path segment ('..', '/')
+    # is refused at the answer, not sent to another endpoint.
+    problem = limits.id_problem(batch_id)
+    if problem is not None:
+        raise ValueError(f"the answer's batch id {problem}")
     return batch_id
 
 
