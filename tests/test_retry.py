@@ -51,8 +51,15 @@ TABLE: dict[str, tuple[Outcome, set[Safety], set[Safety]]] = {
     "429": (GotResponse(429), EVERY, set()),
     "429-retry-after": (GotResponse(429, 3.0), EVERY, set()),
     "429-retry-after-over-cap": (GotResponse(429, 600.0), set(), set()),
-    "500": (GotResponse(500), set(), set()),
+    # A server error may come after the backend acted (a 500 thrown after the write, a CDN's
+    # 524 while the origin works): final, and unknown for a request that must not repeat.
+    "500": (GotResponse(500), set(), EVERY - REPEATABLE),
     "501": (GotResponse(501), set(), set()),
+    "505": (GotResponse(505), set(), set()),
+    "507": (GotResponse(507), set(), EVERY - REPEATABLE),
+    "511": (GotResponse(511), set(), set()),
+    "520": (GotResponse(520), set(), EVERY - REPEATABLE),
+    "524": (GotResponse(524), set(), EVERY - REPEATABLE),
     "502": (GotResponse(502), REPEATABLE, EVERY - REPEATABLE),
     "503": (GotResponse(503), EVERY, set()),
     "503-retry-after": (GotResponse(503, 2.0), EVERY, set()),
@@ -213,8 +220,11 @@ def test_decide_invariants(
         pytest.fail(f"should have retried: {decision}")
 
     # the request may have taken effect only if it was not repeatable and possibly processed
+    # (a server error other than 501/503/505/511 may come after the backend acted)
     possibly_processed = isinstance(outcome, Ambiguous) or (
-        isinstance(outcome, GotResponse) and outcome.status in (502, 504)
+        isinstance(outcome, GotResponse)
+        and outcome.status >= 500
+        and outcome.status not in (501, 503, 505, 511)
     )
     assert decision.outcome_unknown is (
         not decision.retry and possibly_processed and not safety.repeatable
@@ -246,7 +256,8 @@ def test_statuses_outside_the_retry_set_are_final(
     decision = decide(attempt=attempt, outcome=GotResponse(status), safety=safety, policy=policy)
     if status not in (429, 502, 503, 504):
         assert decision.retry is False
-        assert decision.outcome_unknown is False
+        server_error_after_acting = status >= 500 and status not in (501, 503, 505, 511)
+        assert decision.outcome_unknown is (server_error_after_acting and not safety.repeatable)
 
 
 @given(policy=policies(), attempt=st.integers(min_value=1, max_value=60), jitter=jitters)

@@ -26,7 +26,7 @@ from walletpass.model import (
 )
 from walletpass.outcomes import note_dispatch, unreconciled
 from walletpass.redaction import scrub_exception
-from walletpass.retry import GATEWAY_STATUSES, Safety
+from walletpass.retry import Safety, may_have_acted
 from walletpass.transport import (
     VendorRequest,
     VendorResponse,
@@ -191,9 +191,10 @@ class Driver(ProviderContract[SettingsT]):
         response = transport.send(request, operation=operation)
         if not 200 <= response.status < 300:
             error = self.error_for(response, operation)
-            # A gateway error means the backend may have acted: for a request that must not be
-            # repeated blindly the caller has to reconcile (RECOVERABLE creates look it up).
-            if response.status in GATEWAY_STATUSES and not request.safety.repeatable:
+            # A server error (a 500 after the write, a gateway's 502) means the backend may have
+            # acted: for a request that must not be repeated blindly the caller has to
+            # reconcile (RECOVERABLE creates look it up).
+            if may_have_acted(response.status) and not request.safety.repeatable:
                 error.outcome_unknown = True
             raise error
         return response

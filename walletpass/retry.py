@@ -110,6 +110,27 @@ class Decision:
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 #: Gateway errors: the backend may or may not have processed the request.
 GATEWAY_STATUSES = frozenset({502, 504})
+#: Server errors that say the request was not acted on: not implemented, HTTP version not
+#: supported, network authentication required (a captive proxy), and 503 (asks us to come back).
+_NOT_ACTED_SERVER_STATUSES = frozenset({501, 503, 505, 511})
+
+
+def may_have_acted(status: int) -> bool:
+    """Whether an error answer with ``status`` leaves open that the request took effect.
+
+    A server error other than those that say the request was not handled (501, 503, 505, 511)
+    may come after the backend acted: a 500 thrown after the row was written, a gateway's
+    502/504, a CDN's 520-524 while the origin was still working. For a request that must not
+    be repeated blindly this means ``outcome_unknown``: the caller reconciles instead of
+    treating the request as not done. 4xx answers say the request was refused.
+
+    Args:
+        status: the HTTP status of the answer.
+
+    Returns:
+        ``True`` for 5xx statuses (and anything above) other than 501, 503, 505 and 511.
+    """
+    return status >= 500 and status not in _NOT_ACTED_SERVER_STATUSES
 
 
 def backoff_delay(
@@ -174,7 +195,11 @@ def decide(
             delay = backoff_delay(attempt, policy, rng)
         reason = f"gateway error ({outcome.status})"
     else:
-        return Decision(False, reason=f"status {outcome.status} is not retryable")
+        return Decision(
+            False,
+            reason=f"status {outcome.status} is not retryable",
+            outcome_unknown=may_have_acted(outcome.status) and not safety.repeatable,
+        )
 
     if not retries_left:
         unknown = isinstance(outcome, Ambiguous) or (

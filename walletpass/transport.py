@@ -52,7 +52,6 @@ from walletpass.errors import (
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import redact_text, register_secret, scrub_exception, unfit_for_secret
 from walletpass.retry import (
-    GATEWAY_STATUSES,
     Ambiguous,
     Decision,
     Fatal,
@@ -62,6 +61,7 @@ from walletpass.retry import (
     RetryPolicy,
     Safety,
     decide,
+    may_have_acted,
     parse_retry_after,
 )
 from walletpass.urls import Endpoint, UrlError, is_loopback_host, parse_url
@@ -624,7 +624,7 @@ class Transport:
         # Like an unreadable success: a write the vendor answered (2xx, or a gateway error) may
         # have been made; an error answer says it was not.
         acted = not request.safety.repeatable and (
-            outcome.status < 400 or outcome.status in GATEWAY_STATUSES
+            outcome.status < 400 or may_have_acted(outcome.status)
         )
         what = "may have taken effect" if acted else "did not take effect"
         return InvalidResponse(

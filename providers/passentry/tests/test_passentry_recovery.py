@@ -142,3 +142,45 @@ def test_a_failed_lookup_after_a_lost_answer_is_outcome_unknown_and_a_rerun_reco
     assert second.items[0].ok and second.items[0].skipped
     assert len(emulator.live_passes()) == 2
     assert len(emulator.journal.find("POST", "/api/v1/passes")) == 2  # never sent again
+
+
+# A server error thrown after the write (the emulator stores the pass, then answers 500) is the
+# same ambiguity as a lost answer: the kind covers 500 and a CDN's 52x, not only 502/504.
+@pytest.mark.parametrize("status", [500, 520, 524])
+def test_extid_create_answered_a_server_error_after_storing_is_looked_up(
+    connect, emulator, tpl, status: int
+) -> None:
+    wallet = connect(max_retries=2)
+    emulator.inject(
+        Fault.malformed(status, b'{"errors": ["Internal Server Error"]}'),
+        method="POST",
+        path="/api/v1/passes",
+    )
+    issued = wallet.create(Pass(template=tpl["generic"], external_id=f"order-5{status}"))
+    assert [p.uuid for p in emulator.live_passes()] == [issued.id]
+    assert len(emulator.journal.find("POST", "/api/v1/passes")) == 1, "not sent twice"
+
+
+def test_create_without_extid_answered_500_after_storing_is_outcome_unknown(
+    connect, emulator, tpl
+) -> None:
+    wallet = connect(max_retries=2)
+    emulator.inject(
+        Fault.malformed(500, b'{"errors": ["Internal Server Error"]}'),
+        method="POST",
+        path="/api/v1/passes",
+    )
+    with pytest.raises(ProviderUnavailable) as caught:
+        wallet.create(Pass(template=tpl["generic"]))
+    assert caught.value.outcome_unknown is True
+    assert caught.value.retryable is False
+    assert len(emulator.live_passes()) == 1
+    assert len(emulator.journal.find("POST", "/api/v1/passes")) == 1
+
+
+def test_a_refusal_leaves_the_outcome_known(connect, emulator, tpl) -> None:
+    wallet = connect(max_retries=2)
+    emulator.inject(Fault.respond(501, {"errors": ["Not Implemented"]}), method="POST")
+    with pytest.raises(ProviderUnavailable) as caught:
+        wallet.create(Pass(template=tpl["generic"]))
+    assert caught.value.outcome_unknown is False
