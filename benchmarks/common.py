@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import statistics
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -36,6 +37,16 @@ class Row:
             self.target,
             verdict,
         ]
+
+
+def spread(seconds: list[float]) -> str:
+    """min / median / max of per-call times over the rounds, in milliseconds."""
+    ms = sorted(t * 1000 for t in seconds)
+    return f"{ms[0]:.3f} / {statistics.median(ms):.3f} / {ms[-1]:.3f} ms"
+
+
+def ratio_of_medians(ours: list[float], theirs: list[float]) -> float:
+    return statistics.median(ours) / statistics.median(theirs)
 
 
 # ------------------------------------------------------------------------------------------
