@@ -52,7 +52,9 @@ __all__ = [
 
 _HOLDER_PARTS = {"holder.name": "name", "holder.email": "email", "holder.phone": "phone"}
 _INTEGER = re.compile(r"^[+-]?\d{1,64}$")
-_DECIMAL = re.compile(r"^[+-]?(\d{1,64}(\.\d{0,64})?|\.\d{1,64})$")
+#: A decimal as text: digits, an optional point, an optional exponent (JSON's number grammar,
+#: bounded); the value's own bounds are checked once parsed.
+_DECIMAL = re.compile(r"^[+-]?(\d{1,130}(\.\d{0,130})?|\.\d{1,130})([eE][+-]?\d{1,3})?$")
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -98,12 +100,24 @@ class TemplateMapping:
 
 
 def convert_write(value: Any, kind: FieldType) -> Any:
-    """The application's ``value`` as ``kind``; raises ``ValueError`` saying what is wrong."""
+    """The application's ``value`` as ``kind``, in the form it travels in; raises ``ValueError``
+    saying what is wrong.
+
+    The form is one every vendor's fields take and :func:`convert_read` reads back as ``kind``:
+    a ``decimal`` is written out in digits (``Decimal("1E+3")`` travels as ``1000``: a vendor
+    keeping it as text would answer ``1E+3``, which is no amount on a pass), and a ``bool`` as
+    the text ``true`` / ``false`` (no vendor's template fields hold a JSON boolean: Pass2U,
+    PassEntry and Livepasses refuse one, as the holder would read it as text anyway).
+    """
     if isinstance(value, PassField):
         return value.model_copy(update={"value": convert_write(value.value, kind)})
     converted = _convert(value, kind)
     if converted is _INVALID:
         raise ValueError(f"must be {_DESCRIPTION[kind]}, got {_show(value)}")
+    if kind is FieldType.DECIMAL:
+        return Decimal(format(converted, "f"))
+    if kind is FieldType.BOOL:
+        return "true" if converted else "false"
     return converted
 
 
@@ -120,7 +134,7 @@ _INVALID = object()
 _DESCRIPTION = {
     FieldType.TEXT: "text",
     FieldType.INT: "a whole number",
-    FieldType.DECIMAL: "a number",
+    FieldType.DECIMAL: "a number (at most 64 significant digits, 10^±64)",
     FieldType.BOOL: "true or false",
     FieldType.DATE: "a date (YYYY-MM-DD)",
     FieldType.DATETIME: "a date and time with a UTC offset",
@@ -180,10 +194,12 @@ def _to_decimal(value: Any) -> Any:
     if isinstance(value, float):
         return Decimal(repr(value)) if math.isfinite(value) else _INVALID
     if isinstance(value, Decimal):
-        return value if value.is_finite() and -64 <= value.adjusted() <= 64 else _INVALID
+        # Bounded both ways, so its digits (written out by convert_write) read back.
+        bounded = -64 <= value.adjusted() <= 64 and len(value.as_tuple().digits) <= 64
+        return value if value.is_finite() and bounded else _INVALID
     if isinstance(value, str) and _DECIMAL.match(value.strip()):
         try:
-            return Decimal(value.strip())
+            return _to_decimal(Decimal(value.strip()))
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
             return _INVALID
     return _INVALID

@@ -1,0 +1,87 @@
+"""Typed alias values reach each vendor in a form it keeps and come back as their type.
+
+A ``bool`` field travels as the text ``true`` / ``false`` (Pass2U, PassEntry and Livepasses
+refuse a JSON boolean in a template field); a ``decimal`` in digits, so ``Decimal("1E+30")`` is
+not kept as the text ``1E+30``; and an answer in exponent form reads back as the same amount.
+Run over HTTP on each vendor's emulator and on its fake profile, whose answers must be equal.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+import walletpass
+from walletpass import Holder, Pass, PassUpdate, Provider
+from walletpass.testing.emulator import EmulatorServer
+from walletpass.testing.emulators import load_emulator
+
+FIELDS = ["name", "seat", "vip", "price", "day", "doors"]
+TYPED = {
+    "vip": {"key": "vip", "type": "bool"},
+    "price": {"key": "price", "type": "decimal"},
+    "day": {"key": "day", "type": "date"},
+    "doors": {"key": "doors", "type": "datetime"},
+}
+VENDORS: dict[str, tuple[dict[str, Any], str]] = {
+    "pass2u": ({"models": [{"id": "7002", "style": "eventTicket", "fields": FIELDS}]}, "7002"),
+    "passentry": (
+        {
+            "templates": [
+                {
+                    "uuid": "19cb334f9696e64e10e7759f",
+                    "pass_type": "eventTicket",
+                    "fields": ["fullName", *FIELDS],
+                }
+            ]
+        },
+        "19cb334f9696e64e10e7759f",
+    ),
+}
+VALUES = {
+    "vip": True,
+    "price": Decimal("1E+30"),
+    "day": date(2026, 12, 24),
+    "doors": datetime(2026, 12, 24, 19, 30, tzinfo=UTC),
+}
+
+
+@pytest.fixture(params=[(v, side) for v in VENDORS for side in ("emulator", "profile")], ids=str)
+def wallet(request: pytest.FixtureRequest) -> Iterator[Provider]:
+    vendor, side = request.param
+    dashboard, template = VENDORS[vendor]
+    templates = {"tasting": {"id": template, "kind": "event_ticket", "fields": TYPED}}
+    if side == "profile":
+        with walletpass.connect("fake", profile=vendor, templates=templates) as fake:
+            yield fake
+        return
+    app = load_emulator(vendor, **dashboard)
+    with (
+        EmulatorServer(app) as server,
+        walletpass.connect(
+            vendor, base_url=server.url, api_key=app.api_key, templates=templates
+        ) as real,
+    ):
+        yield real
+
+
+def test_typed_values_round_trip(wallet: Provider) -> None:
+    created = wallet.create(
+        Pass(
+            template="tasting",
+            kind="event_ticket",
+            holder=Holder(name="Ada Lovelace"),
+            fields={"seat": "12B", **VALUES},
+        )
+    )
+    for issued in (created, wallet.get(created.id)):
+        for name, value in VALUES.items():
+            assert issued.fields[name] == value and type(issued.fields[name]) is type(value)
+    assert str(wallet.get(created.id).fields["price"]) == "1" + "0" * 30
+    updated = wallet.update(created.id, PassUpdate(fields={"vip": False}))
+    assert updated.fields["vip"] is False
+    assert wallet.get(created.id).fields["vip"] is False
