@@ -46,6 +46,7 @@ from walletpass.transport import (
     VendorResponse,
 )
 from walletpass.transport_setup import build_transport, user_agent_for
+from walletpass.vendor_operations import declared_operations
 
 __all__ = ["PROVIDER_API_VERSION", "ListFilters", "Page", "ProviderContract", "SettingsT"]
 
@@ -60,6 +61,8 @@ else:
     from typing import TypeVar
 
     SettingsT = TypeVar("SettingsT", bound=ProviderSettings)
+
+_I = TypeVar("_I")
 
 #: Bumped when the provider contract changes incompatibly; plugins state the version they target.
 PROVIDER_API_VERSION = 1
@@ -135,6 +138,7 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
                 f"{cls.__name__} defines {', '.join(retired)}: vendor rules now live in "
                 "check(request, subject), which sees the request build_create/build_update made"
             )
+        _register_operations(cls)
         declared = _settings_argument(cls)
         if declared is None:
             return
@@ -646,7 +650,7 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
                 operation=operation,
             ) from scrub_exception(exc)
 
-    def _guarded_iter(self, operation: str, items: Iterator[IssuedPass]) -> Iterator[IssuedPass]:
+    def _guarded_iter(self, operation: str, items: Iterator[_I]) -> Iterator[_I]:
         with self._guard(operation):
             yield from items
 
@@ -673,6 +677,28 @@ quiet_checks = _QuietChecks()
 
 #: Hooks of an earlier contract whose job :meth:`ProviderContract.check` does now.
 _RETIRED_HOOKS = frozenset({"validate_pass", "validate_update"})
+
+
+def _register_operations(cls: type[ProviderContract[Any]]) -> None:
+    """Add the vendor operations marked in ``cls`` and its bases (:func:`vendor_operation`) to
+    its ``capabilities`` and ``extra_operations``: the mark is the one place a name is written."""
+    operations = {
+        op.name: op for klass in reversed(cls.__mro__) for op in declared_operations(vars(klass))
+    }
+    if not operations:
+        return
+    neutral = sorted(name for name in operations if name in _NEUTRAL)
+    if neutral:
+        raise TypeError(
+            f"{cls.__name__}: {', '.join(neutral)} is a neutral capability, not a vendor operation"
+        )
+    cls.capabilities = cls.capabilities.merged(
+        {name: op.declaration for name, op in operations.items()}
+    )
+    cls.extra_operations = tuple(dict.fromkeys((*cls.extra_operations, *operations)))
+
+
+_NEUTRAL = frozenset(c.value for c in Capability)
 
 
 def _settings_argument(cls: type) -> type[ProviderSettings] | None:

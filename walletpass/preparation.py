@@ -215,6 +215,15 @@ class Preparation(Presentation[SettingsT]):
             ]
         )
 
+    def check_pass_id(self, pass_id: Any) -> str:
+        """``pass_id`` if it can be one of this provider's pass ids (for the arguments of
+        vendor operations, which the core does not check): printable, without spaces, at most
+        512 characters, and accepted by ``decode_id``.
+
+        :raises ValidationError: (``pass_id``) a malformed id; nothing is sent.
+        """
+        return self._check_id(pass_id)
+
     def _check_id(self, pass_id: Any) -> str:
         if not isinstance(pass_id, str) or not _ID_PATTERN.match(pass_id):
             raise ValidationError.from_problems(

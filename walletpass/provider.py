@@ -63,6 +63,7 @@ from walletpass.preparation import Preparation
 from walletpass.presentation import neutral_redemption
 from walletpass.status import with_current_status
 from walletpass.values import check_wire_value
+from walletpass.vendor_operations import vendor_operation
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
@@ -78,6 +79,7 @@ __all__ = [
     "Provider",
     "ProviderContract",
     "SettingsT",
+    "vendor_operation",
 ]
 
 

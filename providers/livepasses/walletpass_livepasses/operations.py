@@ -15,8 +15,10 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
+from walletpass.capabilities import emulated, native
 from walletpass.errors import AlreadyRedeemed, FieldProblem, WalletPassError
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpdate, Redemption
+from walletpass.provider import vendor_operation
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepasses import limits, payloads, wire
@@ -24,34 +26,7 @@ from walletpass_livepasses.base import LivepassesBase
 from walletpass_livepasses.limits import Endpoint, TemplateType, TransactionType
 from walletpass_livepasses.records import BatchStatus, Template, Validation, Webhook
 
-__all__ = ["VENDOR_OPERATIONS", "VendorOperations"]
-
-#: The vendor-only methods, as listed by ``walletpass capabilities``.
-VENDOR_OPERATIONS: tuple[str, ...] = (
-    "lookup",
-    "validate",
-    "check_in",
-    "redeem_coupon",
-    "loyalty_transact",
-    "stamp",
-    "unstamp",
-    "membership_check_in",
-    "redeem_gift_card",
-    "redeem_by_scan",
-    "generate_and_wait",
-    "get_batch_status",
-    "push_template_update",
-    "bulk_update",
-    "list_templates",
-    "get_template",
-    "create_template",
-    "update_template",
-    "activate_template",
-    "deactivate_template",
-    "create_webhook",
-    "list_webhooks",
-    "delete_webhook",
-)
+__all__ = ["VendorOperations"]
 
 LocationLike = Location | Mapping[str, Any]
 
@@ -96,6 +71,7 @@ class VendorOperations(LivepassesBase):
             self.decode_id(pass_id)
         return wire.request("GET", f"{wire.PASSES}/lookup", Safety.SAFE, query=given)
 
+    @vendor_operation(native("GET /api/passes/lookup by passId, confirmationCode or holderEmail"))
     def lookup(
         self,
         pass_id: str | None = None,
@@ -108,15 +84,14 @@ class VendorOperations(LivepassesBase):
         The answer has status and holder only: wallet URLs and business data are returned by
         generation alone. Several passes of one email: which one Livepasses picks is undocumented.
         """
-        with self._guard("lookup"):
-            request = self.build_lookup(
-                pass_id, confirmation_code=confirmation_code, holder_email=holder_email
-            )
-            return self._fetch(
-                request,
-                "lookup",
-                lambda data: payloads.issued_from_lookup(data, provider=self.name),
-            )
+        request = self.build_lookup(
+            pass_id, confirmation_code=confirmation_code, holder_email=holder_email
+        )
+        return self._fetch(
+            request,
+            "lookup",
+            lambda data: payloads.issued_from_lookup(data, provider=self.name),
+        )
 
     def build_validate(self, pass_id: str) -> VendorRequest:
         self.decode_id(pass_id)
@@ -124,14 +99,14 @@ class VendorOperations(LivepassesBase):
             "GET", wire.PASSES, Safety.SAFE, ids=(("passId", pass_id),), tail="validate"
         )
 
+    @vendor_operation(native("GET /api/passes/{id}/validate"))
     def validate(self, pass_id: str) -> Validation:
         """Whether the pass can be redeemed now, and how it may be verified (read-only)."""
-        with self._guard("validate"):
-            return self._fetch(
-                self.build_validate(pass_id),
-                "validate",
-                lambda data: payloads.validation_from(pass_id, data),
-            )
+        return self._fetch(
+            self.build_validate(pass_id),
+            "validate",
+            lambda data: payloads.validation_from(pass_id, data),
+        )
 
     # -- the redemption family ---------------------------------------------------------------
 
@@ -173,12 +148,12 @@ class VendorOperations(LivepassesBase):
     def _family(
         self, pass_id: str, endpoint: Endpoint, operation: str, options: Mapping[str, Any]
     ) -> Redemption:
-        with self._guard(operation):
-            self.decode_id(pass_id)
-            built = payloads.redemption_body(endpoint, options, where=operation)
-            self._refuse(built.problems, operation)
-            return self._redeem_at(pass_id, endpoint, built.body, operation)
+        self.decode_id(pass_id)
+        built = payloads.redemption_body(endpoint, options, where=operation)
+        self._refuse(built.problems, operation)
+        return self._redeem_at(pass_id, endpoint, built.body, operation)
 
+    @vendor_operation(native("POST /api/passes/{id}/check-in (gate, section, location)"))
     def check_in(
         self,
         pass_id: str,
@@ -205,6 +180,7 @@ class VendorOperations(LivepassesBase):
             ),
         )
 
+    @vendor_operation(native("POST /api/passes/{id}/redeem-coupon"))
     def redeem_coupon(
         self,
         pass_id: str,
@@ -237,6 +213,7 @@ class VendorOperations(LivepassesBase):
             ),
         )
 
+    @vendor_operation(native("POST /api/passes/{id}/loyalty/transact (earn or spend)"))
     def loyalty_transact(
         self,
         pass_id: str,
@@ -246,46 +223,48 @@ class VendorOperations(LivepassesBase):
         description: str | None = None,
     ) -> Redemption:
         """Earn or spend loyalty points (``/loyalty/transact``); ``remaining`` is the balance."""
-        with self._guard("loyalty_transact"):
-            self.decode_id(pass_id)
-            problems = []
-            if transaction_type not in {t.value for t in TransactionType}:
-                problems.append(FieldProblem("transaction_type", "must be 'earn' or 'spend'"))
-            if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
-                problems.append(FieldProblem("points", "must be a positive whole number"))
-            if description is not None and not isinstance(description, str):
-                problems.append(FieldProblem("description", "must be text"))
-            self._refuse(problems, "loyalty_transact")
-            body = {"transactionType": str(transaction_type), "points": points}
-            if description is not None:
-                body["description"] = description
-            return self._redeem_at(
-                pass_id, Endpoint.LOYALTY, body, "loyalty_transact", Decimal(points)
-            )
+        self.decode_id(pass_id)
+        problems = []
+        if transaction_type not in {t.value for t in TransactionType}:
+            problems.append(FieldProblem("transaction_type", "must be 'earn' or 'spend'"))
+        if isinstance(points, bool) or not isinstance(points, int) or points <= 0:
+            problems.append(FieldProblem("points", "must be a positive whole number"))
+        if description is not None and not isinstance(description, str):
+            problems.append(FieldProblem("description", "must be text"))
+        self._refuse(problems, "loyalty_transact")
+        body = {"transactionType": str(transaction_type), "points": points}
+        if description is not None:
+            body["description"] = description
+        return self._redeem_at(pass_id, Endpoint.LOYALTY, body, "loyalty_transact", Decimal(points))
 
+    @vendor_operation(native("POST /api/passes/{id}/stamp with {} (cooldown against double scans)"))
     def stamp(self, pass_id: str) -> Redemption:
         """Add one stamp; a repeat inside Livepasses' anti-double-scan cooldown is refused."""
         return self._family(pass_id, Endpoint.STAMP, "stamp", {})
 
+    @vendor_operation(native("POST /api/passes/{id}/unstamp with {}"))
     def unstamp(self, pass_id: str) -> Redemption:
         """Take back the latest stamp (refused when there is none to undo)."""
         return self._family(pass_id, Endpoint.UNSTAMP, "unstamp", {})
 
+    @vendor_operation(
+        native("POST /api/passes/{id}/membership/check-in (does not consume the pass)")
+    )
     def membership_check_in(
         self, pass_id: str, *, gate: str | None = None, redemption_method: str | None = None
     ) -> Redemption:
         """A membership door scan: the pass stays valid; quota memberships count down."""
-        with self._guard("membership_check_in"):
-            self.decode_id(pass_id)
-            problems = [
-                FieldProblem(name, "must be text")
-                for name, value in (("gate", gate), ("redemption_method", redemption_method))
-                if value is not None and not isinstance(value, str)
-            ]
-            self._refuse(problems, "membership_check_in")
-            body = _options(gate=gate, redemptionMethod=redemption_method)
-            return self._redeem_at(pass_id, Endpoint.MEMBERSHIP, body, "membership_check_in")
+        self.decode_id(pass_id)
+        problems = [
+            FieldProblem(name, "must be text")
+            for name, value in (("gate", gate), ("redemption_method", redemption_method))
+            if value is not None and not isinstance(value, str)
+        ]
+        self._refuse(problems, "membership_check_in")
+        body = _options(gate=gate, redemptionMethod=redemption_method)
+        return self._redeem_at(pass_id, Endpoint.MEMBERSHIP, body, "membership_check_in")
 
+    @vendor_operation(native("POST /api/passes/{id}/giftcard/redeem with an amount"))
     def redeem_gift_card(
         self,
         pass_id: str,
@@ -295,20 +274,19 @@ class VendorOperations(LivepassesBase):
         redemption_channel: str | None = None,
     ) -> Redemption:
         """Take ``amount`` off a gift card; more than the balance is refused, balance untouched."""
-        with self._guard("redeem_gift_card"):
-            self.decode_id(pass_id)
-            value = self._check_amount(amount)
-            if value is None:
-                self._refuse([FieldProblem("amount", "is required")], "redeem_gift_card")
-            body = {"amount": payloads.wire_value(value)}
-            extra = payloads.redemption_body(
-                Endpoint.GIFT_CARD,
-                _options(reason=reason, redemption_channel=redemption_channel),
-                where="redeem_gift_card",
-            )
-            self._refuse(extra.problems, "redeem_gift_card")
-            body.update(extra.body)
-            return self._redeem_at(pass_id, Endpoint.GIFT_CARD, body, "redeem_gift_card", value)
+        self.decode_id(pass_id)
+        value = self._check_amount(amount)
+        if value is None:
+            self._refuse([FieldProblem("amount", "is required")], "redeem_gift_card")
+        body = {"amount": payloads.wire_value(value)}
+        extra = payloads.redemption_body(
+            Endpoint.GIFT_CARD,
+            _options(reason=reason, redemption_channel=redemption_channel),
+            where="redeem_gift_card",
+        )
+        self._refuse(extra.problems, "redeem_gift_card")
+        body.update(extra.body)
+        return self._redeem_at(pass_id, Endpoint.GIFT_CARD, body, "redeem_gift_card", value)
 
     def build_redeem_by_scan(
         self,
@@ -336,6 +314,7 @@ class VendorOperations(LivepassesBase):
         self._refuse(problems, "redeem_by_scan")
         return wire.request("POST", f"{wire.PASSES}/redeem-by-scan", Safety.UNSAFE, body=body)
 
+    @vendor_operation(native("POST /api/passes/redeem-by-scan (barcode or NFC value)"))
     def redeem_by_scan(
         self,
         scanned_value: str,
@@ -346,21 +325,20 @@ class VendorOperations(LivepassesBase):
         longitude: float | None = None,
     ) -> Redemption:
         """Resolve a scanned barcode or NFC value to its pass and redeem it in one call."""
-        with self._guard("redeem_by_scan"):
-            request = self.build_redeem_by_scan(
-                scanned_value,
-                redemption_method=redemption_method,
-                redemption_channel=redemption_channel,
-                latitude=latitude,
-                longitude=longitude,
-            )
-            return self._fetch(
-                request,
-                "redeem_by_scan",
-                lambda data: payloads.redemption_from(
-                    data, pass_id=str(data["passId"]), provider=self.name, method="redeem-by-scan"
-                ),
-            )
+        request = self.build_redeem_by_scan(
+            scanned_value,
+            redemption_method=redemption_method,
+            redemption_channel=redemption_channel,
+            latitude=latitude,
+            longitude=longitude,
+        )
+        return self._fetch(
+            request,
+            "redeem_by_scan",
+            lambda data: payloads.redemption_from(
+                data, pass_id=str(data["passId"]), provider=self.name, method="redeem-by-scan"
+            ),
+        )
 
     # -- batches -------------------------------------------------------------------------------
 
@@ -373,10 +351,10 @@ class VendorOperations(LivepassesBase):
     def _batch_status(self, batch_id: str, operation: str) -> BatchStatus:
         return self._fetch(self.build_batch_status(batch_id), operation, payloads.batch_status_from)
 
+    @vendor_operation(native("GET /api/passes/batch/{id}/status"))
     def get_batch_status(self, batch_id: str) -> BatchStatus:
         """Progress and results of an asynchronous generation batch."""
-        with self._guard("get_batch_status"):
-            return self._batch_status(batch_id, "get_batch_status")
+        return self._batch_status(batch_id, "get_batch_status")
 
     # -- updates beyond one pass ----------------------------------------------------------------
 
@@ -418,6 +396,12 @@ class VendorOperations(LivepassesBase):
             body=body,
         )
 
+    @vendor_operation(
+        native(
+            "POST /api/passes/template/{id}/push {updatedFields, reason} (all eligible passes); "
+            "it notifies holders, so it is never repeated once it may have been received"
+        )
+    )
     def push_template_update(
         self, template: str, fields: Mapping[str, Any], *, reason: str | None = None
     ) -> dict[str, Any]:
@@ -426,13 +410,17 @@ class VendorOperations(LivepassesBase):
         Livepasses does not document which passes are eligible, nor the answer: it is returned
         as sent (``{}`` when empty).
         """
-        with self._guard("push_template_update"):
-            return self._fetch(
-                self.build_push_template(template, fields, reason),
-                "push_template_update",
-                lambda data: dict(data) if isinstance(data, Mapping) else {},
-            )
+        return self._fetch(
+            self.build_push_template(template, fields, reason),
+            "push_template_update",
+            lambda data: dict(data) if isinstance(data, Mapping) else {},
+        )
 
+    @vendor_operation(
+        emulated(
+            "one PUT /api/passes/{id} per pass, sent concurrently (0.1.0's /bulk-update is gone)"
+        )
+    )
     def bulk_update(
         self,
         pass_ids: Sequence[str],
@@ -446,16 +434,13 @@ class VendorOperations(LivepassesBase):
         is the replacement the seed README's ``bulk_update`` calls for. Outcomes are in input
         order; one failing pass does not stop the others.
         """
-        with self._guard("bulk_update"):
-            if isinstance(pass_ids, str) or not isinstance(pass_ids, Sequence):
-                self._refuse([FieldProblem("pass_ids", "must be a list of ids")], "bulk_update")
-            workers = concurrency or self.settings.concurrency
-            if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-                self._refuse(
-                    [FieldProblem("concurrency", "must be a positive integer")], "bulk_update"
-                )
-            # Check the change once, before any request: a bad change fails the call, not items.
-            self.prepare_update("validation-only", change)
+        if isinstance(pass_ids, str) or not isinstance(pass_ids, Sequence):
+            self._refuse([FieldProblem("pass_ids", "must be a list of ids")], "bulk_update")
+        workers = concurrency or self.settings.concurrency
+        if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+            self._refuse([FieldProblem("concurrency", "must be a positive integer")], "bulk_update")
+        # Check the change once, before any request: a bad change fails the call, not items.
+        self.prepare_update("validation-only", change)
 
         def one(pass_id: str) -> IssuedPass | WalletPassError:
             try:
@@ -526,6 +511,7 @@ class VendorOperations(LivepassesBase):
         )
         return wire.request("GET", wire.TEMPLATES, Safety.SAFE, query=query)
 
+    @vendor_operation(native("GET /api/templates, paged lazily"))
     def list_templates(
         self,
         *,
@@ -545,25 +531,23 @@ class VendorOperations(LivepassesBase):
             "descending": descending,
             "page_size": page_size,
         }
-        with self._guard("list_templates"):
-            first = self.build_list_templates(1, **filters)
+        first = self.build_list_templates(1, **filters)
         return self._template_pages(first, filters)
 
     def _template_pages(self, first: VendorRequest, filters: dict[str, Any]) -> Iterator[Template]:
-        with self._guard("list_templates"):
-            request: VendorRequest | None = first
-            page = 1
-            while request is not None:
-                response = self.send(request, "list_templates")
-                body, items = self.parse(self._template_page, response)
-                yield from items
-                total_pages = _total_pages(body)
-                page += 1
-                request = (
-                    self.build_list_templates(page, **filters)
-                    if items and page <= total_pages
-                    else None
-                )
+        request: VendorRequest | None = first
+        page = 1
+        while request is not None:
+            response = self.send(request, "list_templates")
+            body, items = self.parse(self._template_page, response)
+            yield from items
+            total_pages = _total_pages(body)
+            page += 1
+            request = (
+                self.build_list_templates(page, **filters)
+                if items and page <= total_pages
+                else None
+            )
 
     def _template_page(self, response: VendorResponse) -> tuple[Mapping[str, Any], list[Template]]:
         body = self.envelope_of(response, "list_templates")
@@ -576,10 +560,10 @@ class VendorOperations(LivepassesBase):
     def _get_template(self, template: str, operation: str) -> Template:
         return self._fetch(self.build_get_template(template), operation, payloads.template_from)
 
+    @vendor_operation(native("GET /api/templates/{id}"))
     def get_template(self, template: str) -> Template:
         """A template with its business features, platform support and media configuration."""
-        with self._guard("get_template"):
-            return self._get_template(template, "get_template")
+        return self._get_template(template, "get_template")
 
     def build_create_template(
         self,
@@ -614,6 +598,7 @@ class VendorOperations(LivepassesBase):
         self._refuse(problems, "create_template")
         return wire.request("POST", wire.TEMPLATES, Safety.UNSAFE, body=body)
 
+    @vendor_operation(native("POST /api/templates (the businessFeatures block sets the type)"))
     def create_template(
         self,
         name: str,
@@ -623,11 +608,10 @@ class VendorOperations(LivepassesBase):
         required_media: Sequence[str] | None = None,
     ) -> Template:
         """Create a template; the block inside ``business_features`` decides its type."""
-        with self._guard("create_template"):
-            request = self.build_create_template(
-                name, business_features, description=description, required_media=required_media
-            )
-            return self._fetch(request, "create_template", payloads.template_from)
+        request = self.build_create_template(
+            name, business_features, description=description, required_media=required_media
+        )
+        return self._fetch(request, "create_template", payloads.template_from)
 
     def build_update_template(
         self,
@@ -656,6 +640,7 @@ class VendorOperations(LivepassesBase):
             "PUT", wire.TEMPLATES, Safety.IDEMPOTENT, ids=(("templateId", template_id),), body=body
         )
 
+    @vendor_operation(native("PUT /api/templates/{id}"))
     def update_template(
         self,
         template: str,
@@ -664,14 +649,13 @@ class VendorOperations(LivepassesBase):
         description: str | None = None,
         business_features: Mapping[str, Any] | None = None,
     ) -> Template:
-        with self._guard("update_template"):
-            request = self.build_update_template(
-                template, name=name, description=description, business_features=business_features
-            )
-            updated = self._fetch(request, "update_template", payloads.template_from)
-            with self._template_types_lock:
-                self._template_types.pop(updated.id, None)
-            return updated
+        request = self.build_update_template(
+            template, name=name, description=description, business_features=business_features
+        )
+        updated = self._fetch(request, "update_template", payloads.template_from)
+        with self._template_types_lock:
+            self._template_types.pop(updated.id, None)
+        return updated
 
     def build_template_state(self, template: str, action: str) -> VendorRequest:
         template_id = self._template_id(template, f"{action}_template")
@@ -683,15 +667,15 @@ class VendorOperations(LivepassesBase):
             tail=action,
         )
 
+    @vendor_operation(native("POST /api/templates/{id}/activate"))
     def activate_template(self, template: str) -> None:
         """Let the template's passes be generated and used again."""
-        with self._guard("activate_template"):
-            self.send(self.build_template_state(template, "activate"), "activate_template")
+        self.send(self.build_template_state(template, "activate"), "activate_template")
 
+    @vendor_operation(native("POST /api/templates/{id}/deactivate"))
     def deactivate_template(self, template: str) -> None:
         """Stop the template: every one of its passes then fails with ``TEMPLATE_INACTIVE``."""
-        with self._guard("deactivate_template"):
-            self.send(self.build_template_state(template, "deactivate"), "deactivate_template")
+        self.send(self.build_template_state(template, "deactivate"), "deactivate_template")
 
     # -- webhooks -----------------------------------------------------------------------------
 
@@ -723,31 +707,31 @@ class VendorOperations(LivepassesBase):
             "POST", wire.WEBHOOKS, Safety.UNSAFE, body={"url": url, "events": list(events)}
         )
 
+    @vendor_operation(native("POST /api/webhooks (events checked against the documented set)"))
     def create_webhook(self, url: str, events: Sequence[str]) -> Webhook:
         """Subscribe ``url`` to ``events``; the answer's ``secret`` is only shown now.
 
         Livepasses does not document how deliveries are signed, so walletpass offers no
         verification helper: keep the secret for when it does.
         """
-        with self._guard("create_webhook"):
-            return self._fetch(
-                self.build_create_webhook(url, events), "create_webhook", payloads.webhook_from
-            )
+        return self._fetch(
+            self.build_create_webhook(url, events), "create_webhook", payloads.webhook_from
+        )
 
+    @vendor_operation(native("GET /api/webhooks"))
     def list_webhooks(self) -> list[Webhook]:
         """Every webhook of the account (one answer, not paged)."""
-        with self._guard("list_webhooks"):
-            return self._fetch(
-                wire.request("GET", wire.WEBHOOKS, Safety.SAFE), "list_webhooks", _webhooks
-            )
+        return self._fetch(
+            wire.request("GET", wire.WEBHOOKS, Safety.SAFE), "list_webhooks", _webhooks
+        )
 
+    @vendor_operation(native("DELETE /api/webhooks/{id}"))
     def delete_webhook(self, webhook_id: str) -> None:
-        with self._guard("delete_webhook"):
-            checked = self._checked_id(webhook_id, "webhook_id", "delete_webhook")
-            request = wire.request(
-                "DELETE", wire.WEBHOOKS, Safety.IDEMPOTENT, ids=(("webhookId", checked),)
-            )
-            self.send(request, "delete_webhook")
+        checked = self._checked_id(webhook_id, "webhook_id", "delete_webhook")
+        request = wire.request(
+            "DELETE", wire.WEBHOOKS, Safety.IDEMPOTENT, ids=(("webhookId", checked),)
+        )
+        self.send(request, "delete_webhook")
 
 
 def _webhooks(data: Any) -> list[Webhook]:

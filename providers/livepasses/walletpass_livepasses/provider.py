@@ -37,7 +37,7 @@ from walletpass.model import (
     Redemption,
 )
 from walletpass.polling import PollSchedule
-from walletpass.provider import ListFilters, Page
+from walletpass.provider import ListFilters, Page, vendor_operation
 from walletpass.readback import read_back
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
@@ -47,7 +47,7 @@ from walletpass_livepasses.base import LivepassesSettings
 from walletpass_livepasses.batches import RecipientKey, match_lines
 from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
-from walletpass_livepasses.operations import VENDOR_OPERATIONS, VendorOperations
+from walletpass_livepasses.operations import VendorOperations
 from walletpass_livepasses.records import BatchPass, BatchStatus
 
 __all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
@@ -237,38 +237,6 @@ CAPABILITIES = Capabilities(
         Capability.UPDATE_NOTIFY: native("notify (False: no holder-visible banner)"),
         Capability.UPDATE_CLEAR: none("Livepasses cannot clear a field: send a new value"),
         # Livepasses-only operations
-        "lookup": native("GET /api/passes/lookup by passId, confirmationCode or holderEmail"),
-        "validate": native("GET /api/passes/{id}/validate"),
-        "check_in": native("POST /api/passes/{id}/check-in (gate, section, location)"),
-        "redeem_coupon": native("POST /api/passes/{id}/redeem-coupon"),
-        "loyalty_transact": native("POST /api/passes/{id}/loyalty/transact (earn or spend)"),
-        "stamp": native("POST /api/passes/{id}/stamp with {} (cooldown against double scans)"),
-        "unstamp": native("POST /api/passes/{id}/unstamp with {}"),
-        "membership_check_in": native(
-            "POST /api/passes/{id}/membership/check-in (does not consume the pass)"
-        ),
-        "redeem_gift_card": native("POST /api/passes/{id}/giftcard/redeem with an amount"),
-        "redeem_by_scan": native("POST /api/passes/redeem-by-scan (barcode or NFC value)"),
-        "generate_and_wait": native(
-            "create_many with a progress callback fed by the batch status polls"
-        ),
-        "get_batch_status": native("GET /api/passes/batch/{id}/status"),
-        "push_template_update": native(
-            "POST /api/passes/template/{id}/push {updatedFields, reason} (all eligible passes); "
-            "it notifies holders, so it is never repeated once it may have been received"
-        ),
-        "bulk_update": emulated(
-            "one PUT /api/passes/{id} per pass, sent concurrently (0.1.0's /bulk-update is gone)"
-        ),
-        "list_templates": native("GET /api/templates, paged lazily"),
-        "get_template": native("GET /api/templates/{id}"),
-        "create_template": native("POST /api/templates (the businessFeatures block sets the type)"),
-        "update_template": native("PUT /api/templates/{id}"),
-        "activate_template": native("POST /api/templates/{id}/activate"),
-        "deactivate_template": native("POST /api/templates/{id}/deactivate"),
-        "create_webhook": native("POST /api/webhooks (events checked against the documented set)"),
-        "list_webhooks": native("GET /api/webhooks"),
-        "delete_webhook": native("DELETE /api/webhooks/{id}"),
         # Pass events: see walletpass_livepasses.events
         Capability.EVENTS_SUBSCRIBE: native(
             "documented (SDK 0.3.0): subscribe_events -> POST /api/webhooks {url, events} "
@@ -362,7 +330,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     summary: ClassVar[str] = (
         "Livepasses: wallet passes from templates, async batches, redemption verbs, loyalty"
     )
-    extra_operations: ClassVar[tuple[str, ...]] = VENDOR_OPERATIONS
     native_batch_size: ClassVar[int | None] = BATCH_SIZE
 
     def __init__(self, settings: Any = None, /, **values: Any) -> None:
@@ -693,6 +660,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             details={"batch_id": job.batch_id},
         )
 
+    @vendor_operation(native("create_many with a progress callback fed by the batch status polls"))
     def generate_and_wait(
         self,
         passes: Sequence[Pass | Mapping[str, Any]],
@@ -703,39 +671,38 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
         Every input gets an outcome in input order; invalid ones fail before anything is sent.
         """
-        with self._guard("generate_and_wait"):
-            self.require(Capability.CREATE_MANY)
-            prepared: list[Pass | WalletPassError] = []
-            for raw in passes:
-                try:
-                    prepared.append(self.prepare_create(raw))
-                except WalletPassError as exc:
-                    prepared.append(exc.with_context(provider=self.name, operation="create"))
-            valid = [(i, p) for i, p in enumerate(prepared) if isinstance(p, Pass)]
-            outcomes: dict[int, IssuedPass | WalletPassError] = {}
-            total = len(prepared)
-            done = total - len(valid)
-            for start in range(0, len(valid), BATCH_SIZE):
-                chunk = valid[start : start + BATCH_SIZE]
-                offset = done
+        self.require(Capability.CREATE_MANY)
+        prepared: list[Pass | WalletPassError] = []
+        for raw in passes:
+            try:
+                prepared.append(self.prepare_create(raw))
+            except WalletPassError as exc:
+                prepared.append(exc.with_context(provider=self.name, operation="create"))
+        valid = [(i, p) for i, p in enumerate(prepared) if isinstance(p, Pass)]
+        outcomes: dict[int, IssuedPass | WalletPassError] = {}
+        total = len(prepared)
+        done = total - len(valid)
+        for start in range(0, len(valid), BATCH_SIZE):
+            chunk = valid[start : start + BATCH_SIZE]
+            offset = done
 
-                def report(finished: int, _total: int, offset: int = offset) -> None:
-                    if on_progress is not None:
-                        on_progress(offset + finished, total)
+            def report(finished: int, _total: int, offset: int = offset) -> None:
+                if on_progress is not None:
+                    on_progress(offset + finished, total)
 
-                results = self.execute_create_batch([p for _, p in chunk], report)
-                outcomes.update((i, r) for (i, _), r in zip(chunk, results, strict=True))
-                done += len(chunk)
-            items = []
-            for index, item in enumerate(prepared):
-                outcome = outcomes.get(index, item)
-                if isinstance(outcome, IssuedPass):
-                    items.append(BulkItem(index=index, issued=outcome))
-                else:
-                    items.append(BulkItem(index=index, error=outcome))
-            if on_progress is not None:
-                on_progress(total, total)
-            return BulkResult(items=items)
+            results = self.execute_create_batch([p for _, p in chunk], report)
+            outcomes.update((i, r) for (i, _), r in zip(chunk, results, strict=True))
+            done += len(chunk)
+        items = []
+        for index, item in enumerate(prepared):
+            outcome = outcomes.get(index, item)
+            if isinstance(outcome, IssuedPass):
+                items.append(BulkItem(index=index, issued=outcome))
+            else:
+                items.append(BulkItem(index=index, error=outcome))
+        if on_progress is not None:
+            on_progress(total, total)
+        return BulkResult(items=items)
 
     # -- get -----------------------------------------------------------------------------------
 

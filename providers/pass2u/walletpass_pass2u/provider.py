@@ -37,7 +37,7 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import decode_pass_id
 from walletpass.paths import FilledPath, fill_path
-from walletpass.provider import ErrorInfo, ErrorRule, Provider
+from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
 from walletpass.readback import read_back
 from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety
@@ -201,20 +201,6 @@ CAPABILITIES = Capabilities(
             "a value set to None is reset to the model's default with DELETE "
             ".../attributes/{name}, one request each; reset_field() resets one dynamic field"
         ),
-        # Pass2U-only operations
-        "upload_image": native(
-            "POST /images: PNG only, max 4 MB and 1024 x 1024 px",
-            inferred=(
-                "the PNG is sent as the raw request body (Content-Type: image/png); the guide "
-                "does not say whether it wants a raw body or a multipart form part",
-            ),
-        ),
-        "download_pkpass": native("GET /models/{modelId}/passes/{passId} as a .pkpass"),
-        "reset_attribute": native("DELETE .../passes/{passId}/attributes/{attributeName}"),
-        "reset_field": native("DELETE .../passes/{passId}/fields/{fieldKey}"),
-        "reset_field_attribute": native(
-            "DELETE .../passes/{passId}/fields/{fieldKey}/attributes/{attributeName}"
-        ),
     }
 )
 
@@ -283,13 +269,6 @@ class Pass2UProvider(Provider[Pass2USettings]):
         "create": limits.BODY_KEYS | {"utm_source"},
         "update": limits.BODY_KEYS,
     }
-    extra_operations: ClassVar[tuple[str, ...]] = (
-        "upload_image",
-        "download_pkpass",
-        "reset_attribute",
-        "reset_field",
-        "reset_field_attribute",
-    )
     #: Where Pass2U's statuses differ from their HTTP meaning; every other status (400, 404,
     #: 409, 415, 429, 503, 504...) is mapped by the core's DEFAULT_ERROR_TABLE.
     error_table: ClassVar[Sequence[ErrorRule]] = (
@@ -552,6 +531,15 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
     # -- Pass2U-only operations -------------------------------------------------------------------
 
+    @vendor_operation(
+        native(
+            "POST /images: PNG only, max 4 MB and 1024 x 1024 px",
+            inferred=(
+                "the PNG is sent as the raw request body (Content-Type: image/png); the guide "
+                "does not say whether it wants a raw body or a multipart form part",
+            ),
+        )
+    )
     def upload_image(
         self,
         png: bytes,
@@ -564,12 +552,11 @@ class Pass2UProvider(Provider[Pass2USettings]):
         Every rule is checked locally from the PNG header before anything is sent. With ``role``
         and ``kind``, the image type must also be one that kind's pass style shows.
         """
-        with self._guard("upload_image"):
-            _, problems = check_upload(png)
-            problems += self._role_problems(role, kind)
-            ValidationError.refuse(problems, provider=self.name)
-            request = self.build_upload_image(bytes(png))
-            return self.parse(self.parse_upload_image, self.send(request, "upload_image"))
+        _, problems = check_upload(png)
+        problems += self._role_problems(role, kind)
+        ValidationError.refuse(problems, provider=self.name)
+        request = self.build_upload_image(bytes(png))
+        return self.parse(self.parse_upload_image, self.send(request, "upload_image"))
 
     @staticmethod
     def _role_problems(role: Any, kind: Any) -> list[FieldProblem]:
@@ -608,78 +595,78 @@ class Pass2UProvider(Provider[Pass2USettings]):
             raise ValueError(f"hex {hex_id!r} is not an image hash")
         return ImageRef(id=hex_id)
 
+    @vendor_operation(native("GET /models/{modelId}/passes/{passId} as a .pkpass"))
     def download_pkpass(self, pass_id: str) -> bytes:
         """The pass's ``.pkpass`` file (to serve from your own site or app)."""
-        with self._guard("download_pkpass"):
-            checked = self._check_id(pass_id)
-            response = self.send(self._pkpass_request(checked), "download_pkpass")
-            if not response.body.startswith(PKPASS_MAGIC):
-                raise InvalidResponse(
-                    "Pass2U answered the .pkpass download with something that is not a zip file",
-                    provider=self.name,
-                    status=response.status,
-                    request_id=response.request_id,
-                )
-            return response.body
+        checked = self.check_pass_id(pass_id)
+        response = self.send(self._pkpass_request(checked), "download_pkpass")
+        if not response.body.startswith(PKPASS_MAGIC):
+            raise InvalidResponse(
+                "Pass2U answered the .pkpass download with something that is not a zip file",
+                provider=self.name,
+                status=response.status,
+                request_id=response.request_id,
+            )
+        return response.body
 
+    @vendor_operation(native("DELETE .../passes/{passId}/attributes/{attributeName}"))
     def reset_attribute(self, pass_id: str, attribute: str) -> None:
         """Reset one pass attribute (``logoText``, ``images``, ...) to the model's default.
 
         Pass2U's attribute names are taken as they are; the neutral names of the top-level
         attributes (``logo_text``, ``expires_at``, ...) are accepted too.
         """
-        with self._guard("reset_attribute"):
-            checked = self._check_id(pass_id)
-            name = (
-                _NEUTRAL_ATTRIBUTES.get(attribute, attribute) if isinstance(attribute, str) else ""
+        checked = self.check_pass_id(pass_id)
+        name = _NEUTRAL_ATTRIBUTES.get(attribute, attribute) if isinstance(attribute, str) else ""
+        if name not in limits.RESETTABLE_ATTRIBUTES:
+            raise ValidationError.from_problems(
+                [
+                    FieldProblem(
+                        "attribute",
+                        "must be a Pass2U pass attribute: "
+                        + ", ".join(sorted(limits.RESETTABLE_ATTRIBUTES)),
+                    )
+                ],
+                provider=self.name,
             )
-            if name not in limits.RESETTABLE_ATTRIBUTES:
-                raise ValidationError.from_problems(
-                    [
-                        FieldProblem(
-                            "attribute",
-                            "must be a Pass2U pass attribute: "
-                            + ", ".join(sorted(limits.RESETTABLE_ATTRIBUTES)),
-                        )
-                    ],
-                    provider=self.name,
-                )
-            request = self._reset_request(
-                checked, ("attributes", None), (name, _PLACEHOLDERS["attributes"])
-            )
-            self.send(request, "reset_attribute")
+        request = self._reset_request(
+            checked, ("attributes", None), (name, _PLACEHOLDERS["attributes"])
+        )
+        self.send(request, "reset_attribute")
 
+    @vendor_operation(native("DELETE .../passes/{passId}/fields/{fieldKey}"))
     def reset_field(self, pass_id: str, key: str) -> None:
         """Reset one dynamic field (value, label, change message) to the model's default."""
-        with self._guard("reset_field"):
-            checked = self._check_id(pass_id)
-            self._check_field_key(key)
-            request = self._reset_request(checked, ("fields", None), (key, _PLACEHOLDERS["fields"]))
-            self.send(request, "reset_field")
+        checked = self.check_pass_id(pass_id)
+        self._check_field_key(key)
+        request = self._reset_request(checked, ("fields", None), (key, _PLACEHOLDERS["fields"]))
+        self.send(request, "reset_field")
 
+    @vendor_operation(
+        native("DELETE .../passes/{passId}/fields/{fieldKey}/attributes/{attributeName}")
+    )
     def reset_field_attribute(self, pass_id: str, key: str, attribute: str) -> None:
         """Reset one attribute (``label``, ``value`` or ``changeMessage``) of a dynamic field."""
-        with self._guard("reset_field_attribute"):
-            checked = self._check_id(pass_id)
-            self._check_field_key(key)
-            if attribute not in limits.FIELD_ATTRIBUTES:
-                raise ValidationError.from_problems(
-                    [
-                        FieldProblem(
-                            "attribute",
-                            f"must be one of {', '.join(sorted(limits.FIELD_ATTRIBUTES))}",
-                        )
-                    ],
-                    provider=self.name,
-                )
-            request = self._reset_request(
-                checked,
-                ("fields", None),
-                (key, _PLACEHOLDERS["fields"]),
-                ("attributes", None),
-                (attribute, _PLACEHOLDERS["attributes"]),
+        checked = self.check_pass_id(pass_id)
+        self._check_field_key(key)
+        if attribute not in limits.FIELD_ATTRIBUTES:
+            raise ValidationError.from_problems(
+                [
+                    FieldProblem(
+                        "attribute",
+                        f"must be one of {', '.join(sorted(limits.FIELD_ATTRIBUTES))}",
+                    )
+                ],
+                provider=self.name,
             )
-            self.send(request, "reset_field_attribute")
+        request = self._reset_request(
+            checked,
+            ("fields", None),
+            (key, _PLACEHOLDERS["fields"]),
+            ("attributes", None),
+            (attribute, _PLACEHOLDERS["attributes"]),
+        )
+        self.send(request, "reset_field_attribute")
 
     def _check_field_key(self, key: Any) -> None:
         limit = limits.FIELD_LIMITS["key"]

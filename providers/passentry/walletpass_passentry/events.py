@@ -29,9 +29,10 @@ from typing import Any
 from pydantic import SecretStr
 
 from walletpass import Provider, UnsupportedOperation, VendorRequest, VendorResponse
+from walletpass.capabilities import native
 from walletpass.events import EventSubscription, PassEvent, PassEventType
 from walletpass.paths import FilledPath, fill_path
-from walletpass.provider import SettingsT
+from walletpass.provider import SettingsT, vendor_operation
 from walletpass.retry import Safety
 from walletpass.webhooks import (
     header,
@@ -203,20 +204,26 @@ class PassEntryEvents(Provider[SettingsT]):
             alternative="disable_event_subscription()",
         )
 
+    @vendor_operation(
+        native(
+            "PATCH /api/v1/webhook-subscriptions/{id} (documented) with enabled=false",
+            inferred=(
+                "the update body {'webhookSubscription': {'enabled': false}}: the update's keys "
+                "are not published, taken from the create body",
+            ),
+        )
+    )
     def disable_event_subscription(self, subscription_id: str) -> EventSubscription:
         """Stop deliveries to a subscription (``PATCH .../{id}`` with ``enabled: false``)."""
-        with self._guard("disable_event_subscription"):
-            checked = self._check_id(subscription_id)
-            request = _request(
-                "PATCH",
-                _subscriptions_path(checked),
-                Safety.IDEMPOTENT,
-                # inferred: the update's keys are not published; the create body's are used
-                json={"webhookSubscription": {"enabled": False}},
-            )
-            return self.parse(
-                self.parse_subscription, self.send(request, "disable_event_subscription")
-            )
+        checked = self.check_pass_id(subscription_id)
+        request = _request(
+            "PATCH",
+            _subscriptions_path(checked),
+            Safety.IDEMPOTENT,
+            # inferred: the update's keys are not published; the create body's are used
+            json={"webhookSubscription": {"enabled": False}},
+        )
+        return self.parse(self.parse_subscription, self.send(request, "disable_event_subscription"))
 
     # -- parse hooks ---------------------------------------------------------------------------
 

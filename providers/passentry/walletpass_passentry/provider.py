@@ -41,7 +41,7 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.paths import FilledPath, fill_path
-from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page
+from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
@@ -255,29 +255,6 @@ CAPABILITIES = Capabilities(
             "beacons set to None are emptied; nothing else can be cleared"
         ),
         # PassEntry-only operations
-        "deactivate": native('PATCH {"passAction": "deactivate"} (shown as expired; reversible)'),
-        "reactivate": native('PATCH {"passAction": "reactivate"}'),
-        "download_pkpass": native(
-            "GET /api/v1/passes/{id}?includePassSource=apple, base64-decoded; only while the "
-            "pass is not active (installed)"
-        ),
-        "google_save_url": native(
-            "GET /api/v1/passes/{id}?includePassSource=google -> googleDownloadUrl; only while "
-            "the pass is not active"
-        ),
-        "replace_locations": native("PATCH with locations[]: replaces all the pass's locations"),
-        "replace_beacons": native("PATCH with beacons[]: replaces all the pass's beacons"),
-        "loyalty_balance": native(
-            "GET /api/v1/loyalty/{id} -> meta.loyalty.balance (whole points)",
-            inferred=loyalty.INFERRED,
-        ),
-        "disable_event_subscription": native(
-            "PATCH /api/v1/webhook-subscriptions/{id} (documented) with enabled=false",
-            inferred=(
-                "the update body {'webhookSubscription': {'enabled': false}}: the update's keys "
-                "are not published, taken from the create body",
-            ),
-        ),
         # Pass events (webhooks): see walletpass_passentry.events
         Capability.EVENTS_RECEIVE: native(
             "documented: the events passCreated (issued), passInstalled (installed), "
@@ -369,16 +346,6 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             {"pass", "message", "locations", "beacons", "groupTag", "tags", "passAction"}
         ),
     }
-    extra_operations: ClassVar[tuple[str, ...]] = (
-        "deactivate",
-        "reactivate",
-        "download_pkpass",
-        "google_save_url",
-        "replace_locations",
-        "replace_beacons",
-        "loyalty_balance",
-        "disable_event_subscription",
-    )
     #: PassEntry's statuses mean what HTTP says (400, 401, 403, 404, 409, 415, 422, 429, 5xx):
     #: the core's DEFAULT_ERROR_TABLE maps them, so the provider adds no rows of its own.
     error_table: ClassVar[Sequence[ErrorRule]] = ()
@@ -652,6 +619,12 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             raw=response.json(),
         )
 
+    @vendor_operation(
+        native(
+            "GET /api/v1/loyalty/{id} -> meta.loyalty.balance (whole points)",
+            inferred=loyalty.INFERRED,
+        )
+    )
     def loyalty_balance(self, pass_id: str) -> Decimal:
         """The pass's loyalty balance in whole points (``GET /api/v1/loyalty/{id}``).
 
@@ -659,10 +632,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         vendor's refusal (``ValidationError``, 422 on the emulator) for a pass with no balance
         (not a store card). Inferred details: see :data:`walletpass_passentry.loyalty.INFERRED`.
         """
-        with self._guard("loyalty_balance"):
-            checked = self._check_id(pass_id)
-            response = self.send(loyalty.read_request(checked), "loyalty_balance")
-            return self.parse(loyalty.balance_of, response)
+        checked = self.check_pass_id(pass_id)
+        response = self.send(loyalty.read_request(checked), "loyalty_balance")
+        return self.parse(loyalty.balance_of, response)
 
     def build_delete(self, pass_id: str) -> VendorRequest:
         return _request("POST", _passes_path(pass_id, "nullify"), Safety.IDEMPOTENT)
@@ -729,48 +701,57 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
 
     # -- PassEntry-only operations ------------------------------------------------------------
 
+    @vendor_operation(native('PATCH {"passAction": "deactivate"} (shown as expired; reversible)'))
     def deactivate(self, pass_id: str) -> IssuedPass:
         """Deactivate the pass: wallets show it as expired; ``reactivate()`` undoes it."""
         return self._pass_action(pass_id, PassAction.DEACTIVATE)
 
+    @vendor_operation(native('PATCH {"passAction": "reactivate"}'))
     def reactivate(self, pass_id: str) -> IssuedPass:
         """Undo ``deactivate()`` (Apple users may have to unhide the pass in Wallet)."""
         return self._pass_action(pass_id, PassAction.REACTIVATE)
 
     def _pass_action(self, pass_id: str, action: PassAction) -> IssuedPass:
-        with self._guard(action.value):
-            checked = self._check_id(pass_id)
-            response = self.send(self._action_request(checked, action), action.value)
-            return self.present(self.parse(self._issued, response))
+        checked = self.check_pass_id(pass_id)
+        response = self.send(self._action_request(checked, action), action.value)
+        return self.present(self.parse(self._issued, response))
 
+    @vendor_operation(
+        native(
+            "GET /api/v1/passes/{id}?includePassSource=apple, base64-decoded; only while the "
+            "pass is not active (installed)"
+        )
+    )
     def download_pkpass(self, pass_id: str) -> bytes:
         """The Apple ``.pkpass`` file, to deliver without PassEntry's download page.
 
         PassEntry returns it only while the pass is not active (not installed in a wallet).
         """
-        with self._guard("download_pkpass"):
-            source = self._pass_source(pass_id, PassSource.APPLE, "download_pkpass")
-            for value in source.values():
-                data = _decode_pkpass(value)
-                if data is not None:
-                    return data
-            raise InvalidResponse(
-                "PassEntry's passSource holds no base64 .pkpass", provider=self.name
-            )
+        source = self._pass_source(pass_id, PassSource.APPLE, "download_pkpass")
+        for value in source.values():
+            data = _decode_pkpass(value)
+            if data is not None:
+                return data
+        raise InvalidResponse("PassEntry's passSource holds no base64 .pkpass", provider=self.name)
 
+    @vendor_operation(
+        native(
+            "GET /api/v1/passes/{id}?includePassSource=google -> googleDownloadUrl; only while "
+            "the pass is not active"
+        )
+    )
     def google_save_url(self, pass_id: str) -> str:
         """The Add-to-Google-Wallet URL (``googleDownloadUrl``), while the pass is not active."""
-        with self._guard("google_save_url"):
-            source = self._pass_source(pass_id, PassSource.GOOGLE, "google_save_url")
-            url = source.get(limits.GOOGLE_PASS_SOURCE_KEY)
-            if not isinstance(url, str) or not url:
-                raise InvalidResponse(
-                    "PassEntry's passSource has no googleDownloadUrl", provider=self.name
-                )
-            return url
+        source = self._pass_source(pass_id, PassSource.GOOGLE, "google_save_url")
+        url = source.get(limits.GOOGLE_PASS_SOURCE_KEY)
+        if not isinstance(url, str) or not url:
+            raise InvalidResponse(
+                "PassEntry's passSource has no googleDownloadUrl", provider=self.name
+            )
+        return url
 
     def _pass_source(self, pass_id: str, source: PassSource, operation: str) -> Mapping[str, Any]:
-        checked = self._check_id(pass_id)
+        checked = self.check_pass_id(pass_id)
         response = self.send(self.build_get(checked, source), operation)
         attributes = self.parse(lambda r: payloads.resource_of(r.json())["attributes"], response)
         found = payloads.pass_source(attributes)
@@ -789,18 +770,19 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             provider=self.name,
         )
 
+    @vendor_operation(native("PATCH with locations[]: replaces all the pass's locations"))
     def replace_locations(self, pass_id: str, locations: Sequence[Location]) -> IssuedPass:
         """Replace all the pass's locations (an empty list removes them)."""
         return self._replace(pass_id, "replace_locations", locations=list(locations))
 
+    @vendor_operation(native("PATCH with beacons[]: replaces all the pass's beacons"))
     def replace_beacons(self, pass_id: str, beacons: Sequence[Beacon]) -> IssuedPass:
         """Replace all the pass's beacons (an empty list removes them)."""
         return self._replace(pass_id, "replace_beacons", beacons=list(beacons))
 
     def _replace(self, pass_id: str, operation: str, **change: Any) -> IssuedPass:
-        with self._guard(operation):
-            checked, prepared = self.prepare_update(pass_id, PassUpdate(**change))
-            return self.present(self.execute_update(checked, prepared))
+        checked, prepared = self.prepare_update(pass_id, PassUpdate(**change))
+        return self.present(self.execute_update(checked, prepared))
 
 
 def _with_balance(issued: IssuedPass, points: Decimal) -> IssuedPass:
