@@ -7,23 +7,32 @@ shop (``tests/portability``): a logical template whose fields the alias renames.
 from __future__ import annotations
 
 import itertools
+import json
 import tomllib
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 
 import walletpass
 from walletpass import (
+    Capabilities,
+    Capability,
+    FieldProblem,
     Holder,
+    InvalidResponse,
+    IssuedPass,
     Pass,
     PassUpdate,
     Provider,
     UnsupportedFeature,
     ValidationError,
     WalletPassError,
+    native,
 )
+from walletpass.provider import ListFilters, Page
+from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
 from walletpass.transport import VendorRequest, VendorResponse
@@ -214,3 +223,51 @@ def test_profile_prepare_and_provider_refuse_alike(
     assert refused["provider"], refused
     assert refused["provider"] == refused["prepare_create"] == refused["profile"]
     assert profile.pass_count == 0
+
+
+class Pages(Provider):
+    """A plugin written with build_list/parse_list only: the core drives its paging."""
+
+    name: ClassVar[str] = "pages"
+    capabilities: ClassVar[Capabilities] = Capabilities({Capability.LIST: native("GET /passes")})
+
+    def build_list(self, filters: ListFilters) -> VendorRequest:
+        if filters.page_size is not None and filters.page_size > 50:
+            raise ValidationError.from_problems([FieldProblem("page_size", "at most 50")])
+        return VendorRequest("GET", "passes", Safety.SAFE, query={"page": "1"})
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        body = response.json()
+        items = [IssuedPass(id=i, vendor_id=i, provider=self.name) for i in body["ids"]]
+        following = body.get("next")
+        next_request = (
+            VendorRequest("GET", "passes", Safety.SAFE, query={"page": following})
+            if following
+            else None
+        )
+        return Page(items, next_request)
+
+
+def _looping_vendor(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Page 1 says page 2 follows; page 2 says page 1 follows (a vendor's paging loop)."""
+    requests_seen.append(environ.get("QUERY_STRING", ""))
+    page = environ.get("QUERY_STRING", "").removeprefix("page=")
+    body = {"ids": [f"p-{page}"], "next": "2" if page == "1" else "1"}
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [json.dumps(body).encode()]
+
+
+requests_seen: list[str] = []
+
+
+def test_list_checks_run_at_the_call_and_a_paging_loop_ends() -> None:
+    requests_seen.clear()
+    with EmulatorServer(_looping_vendor) as server, Pages(base_url=server.url) as wallet:
+        with pytest.raises(ValidationError):
+            wallet.list(page_size=60)  # refused at the call, before any iteration
+        assert requests_seen == []
+        listed = wallet.list()
+        assert [next(listed).id, next(listed).id] == ["p-1", "p-2"]
+        with pytest.raises(InvalidResponse, match="repeats a page already read"):
+            next(listed)
+        assert requests_seen == ["page=1", "page=2"]

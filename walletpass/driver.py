@@ -147,9 +147,10 @@ class Driver(ProviderContract[SettingsT]):
         self.send(self.build_delete(pass_id), "delete")
 
     def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
-        """Run a listing: :meth:`build_list`, then :meth:`parse_list` page after
-        page while ``Page.next`` is set; pages are requested as the caller iterates, so a
-        request's error is raised by the ``next()`` that needed its page.
+        """Run a listing: :meth:`build_list` now (so its checks of the filters run at the
+        call), then :meth:`parse_list` page after page while ``Page.next`` is set (:meth:`pages`);
+        pages are requested as the caller iterates, so a request's error is raised by the
+        ``next()`` that needed its page.
 
         Override only where the operation needs several requests; send each with
         ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
@@ -163,11 +164,22 @@ class Driver(ProviderContract[SettingsT]):
             the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
             ``outcome_unknown`` is set wherever the request may have taken effect.
         """
-        request: VendorRequest | None = self.build_list(filters)
+        return self.pages(self.build_list(filters), filters)
+
+    def pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
+        """Follow ``Page.next`` from ``first``: the one paging loop. A next page that repeats a
+        page already read is ``InvalidResponse`` (a vendor's loop would never end)."""
+        request: VendorRequest | None = first
+        seen: set[str] = set()
         while request is not None:
             page = self.parse(self.parse_list, self.send(request, "list"), filters)
             yield from page.items
+            seen.add(_page_key(request))
             request = page.next
+            if request is not None and _page_key(request) in seen:
+                raise InvalidResponse(
+                    f"{self.label}'s next page repeats a page already read", provider=self.label
+                )
 
     def _template_from_vendor(self, pass_id: str) -> str | None:
         """The template the vendor says the pass belongs to (one read, as ``get``)."""
@@ -300,3 +312,8 @@ def _takes_request(cls: type, hook: str) -> bool:
         known = "request" in inspect.signature(getattr(cls, hook)).parameters
         _TAKES_REQUEST[(cls, hook)] = known
     return known
+
+
+def _page_key(request: VendorRequest) -> str:
+    """What makes a page request the same page: its path and query."""
+    return f"{request.path}?{request.query!r}"

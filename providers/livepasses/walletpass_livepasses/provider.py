@@ -11,7 +11,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -976,17 +976,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         pages = int(pagination.get("totalPages") or 1)
         following = self.build_list(filters, current + 1) if items and current < pages else None
         return Page(items, following)
-
-    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
-        """Pages through ``pagination.totalPages``; the first request is checked at once."""
-        return self._pages(self.build_list(filters), filters)
-
-    def _pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
-        request: VendorRequest | None = first
-        while request is not None:
-            page = self.parse(self.parse_list, self.send(request, "list"), filters)
-            yield from page.items
-            request = page.next
 
 
 _ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))

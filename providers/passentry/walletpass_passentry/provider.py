@@ -683,21 +683,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
         """Pages through ``links.next``; the first request is built (and checked) at once.
         Each pass's balance is read as ``get()`` reads it (where its alias asks)."""
-        return map(self._with_aliased_balance, self._pages(self.build_list(filters), filters))
-
-    def _pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
-        request: VendorRequest | None = first
-        seen: set[str] = set()
-        while request is not None:
-            page = self.parse(self.parse_list, self.send(request, "list"), filters)
-            yield from page.items
-            request = page.next
-            if request is not None:
-                if request.path in seen:
-                    raise InvalidResponse(
-                        "PassEntry's links.next repeats a page already read", provider=self.name
-                    )
-                seen.add(request.path)
+        return map(self._with_aliased_balance, super().execute_list(filters))
 
     # -- PassEntry-only operations ------------------------------------------------------------
 
