@@ -12,6 +12,7 @@ instead).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -38,8 +39,14 @@ def display_value(value: Any) -> str:
     return str(value)
 
 
-def substitute_placeholder(change: PassUpdate, *, provider: str | None = None) -> PassUpdate:
+def substitute_placeholder(
+    change: PassUpdate, *, provider: str | None = None, names: Mapping[str, str] | None = None
+) -> PassUpdate:
     """``change`` with ``%@`` in its message replaced by the one changed value.
+
+    ``names``: what the application calls the parts ``change`` sets (``"fields.stamps"`` ->
+    ``"fields.points"``, ``"balance"`` -> ``"fields.points"``), where a template alias renamed
+    them, so a refusal names what the application wrote.
 
     Raises:
         ValidationError: (``message``) the message has ``%@`` but the update changes no field
@@ -58,7 +65,11 @@ def substitute_placeholder(change: PassUpdate, *, provider: str | None = None) -
     if "balance" in change.changed() and change.balance is None:
         others.append("balance")
     if len(values) != 1 or others:
-        changed = [name for name, _ in values] + others
+        renamed = names or {}
+        named = {renamed.get(name, name) for name, _ in values} | set(others)
+        # A part named within a whole (holder.name kept in a field) says it: not the whole too.
+        named -= {whole for whole in set(named) if any(n.startswith(f"{whole}.") for n in named)}
+        changed = sorted(named)
         described = ", ".join(changed) if changed else "no field value"
         raise ValidationError.from_problems(
             [

@@ -158,7 +158,7 @@ class Preparation(Presentation[SettingsT]):
             fixed=self.template_fixed,
             provider=self.label,
         )
-        change = self._with_change_message(change)
+        change = self._with_change_message(change, mapping)
         change = self._check_extra_keys(change, "update")
         used = features_in_use(change)
         change = self._check_features(change, used, "update")
@@ -351,11 +351,20 @@ class Preparation(Presentation[SettingsT]):
         candidates.setdefault(None, self.template_mapping(None))
         return list(candidates.values())
 
-    def _with_change_message(self, change: PassUpdate) -> PassUpdate:
-        """Resolve ``%@`` in ``message`` for vendors that send it as free text."""
+    def _with_change_message(
+        self, change: PassUpdate, mapping: TemplateMapping | None
+    ) -> PassUpdate:
+        """Resolve ``%@`` in ``message`` for vendors that send it as free text (``change`` is in
+        the vendor's terms; a refusal names the parts as the application wrote them)."""
         if not self.free_text_messages:
             return change
-        return substitute_placeholder(change, provider=self.label)
+        names: dict[str, str] = {}
+        if mapping is not None:
+            names = {f"fields.{key}": f"fields.{n}" for key, n in mapping.logical_names().items()}
+            names.update({f"fields.{key}": a for a, key in mapping.attributes.items()})
+            if mapping.balance is not None:
+                names["balance"] = f"fields.{mapping.balance.name}"
+        return substitute_placeholder(change, provider=self.label, names=names)
 
     def _require_template_read(self) -> None:
         if self.capabilities[Capability.GET].support is Support.NONE:
