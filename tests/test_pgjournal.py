@@ -133,22 +133,37 @@ def test_a_killed_workers_claims_pass_to_another_after_the_lease(
     succeeded_in: Callable[[str], int],
 ) -> None:
     app, url = passentry
-    # slow answers, so that requests are in flight (sent, not answered) when the kill comes
+    # slow answers, so that requests are in flight (sent, not answered) when the kill comes; and
+    # enough of them that the worker is still running (about 4.5 s) when a test process starved by
+    # a loaded machine sees the first ten settle and kills it
     app.inject_randomly([Fault.latency(0.15)], rate=1.0, seed=2)
-    run, count = run_name(), 60
+    run, count = run_name(), 120
     process = subprocess.Popen(
-        [sys.executable, "-c", WORKER, url, PassEntryEmulator().api_key, postgres_url, run, "60"],
+        [
+            sys.executable,
+            "-c",
+            WORKER,
+            url,
+            PassEntryEmulator().api_key,
+            postgres_url,
+            run,
+            str(count),
+        ],
         stderr=subprocess.PIPE,
     )
     deadline = time.monotonic() + 60
-    while succeeded_in(run) < 10:
+    # The kill comes while the emulator holds a request it has not answered (the worker journals
+    # an item in flight before sending it), not at a moment a busy machine happens to pick, when
+    # the worker may be between items.
+    while succeeded_in(run) < 10 or app.faults_applied <= len(app.journal):
         assert process.poll() is None, process.stderr.read() if process.stderr else ""
         assert time.monotonic() < deadline
-        time.sleep(0.02)
+        time.sleep(0.01)
     os.kill(process.pid, signal.SIGKILL)
     process.wait(timeout=10)
     if process.stderr is not None:
         process.stderr.close()
+    app.clear_faults()  # the rest is issued at full speed; the lease is what is waited for
 
     with PostgresJournal(postgres_url, run=run, provider="passentry", lease=1.0) as journal:
         in_flight = journal.counts()[JournalState.IN_FLIGHT]

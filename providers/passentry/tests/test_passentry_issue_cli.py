@@ -254,7 +254,9 @@ def test_a_second_concurrent_run_on_one_journal_is_refused(
     source, journal = tmp_path / "m.csv", tmp_path / "run.db"
     _write_csv(source, 40)
     env = _env(server, api_key, tmp_path)
-    emulator.inject_randomly([Fault.latency(0.05)], rate=1.0, seed=3)
+    # Slow answers keep the first run going (40 x 0.5 s) for as long as the second needs to start
+    # on a loaded machine; once the second is refused they are cleared and the first finishes.
+    emulator.inject_randomly([Fault.latency(0.5)], rate=1.0, seed=3)
     first = subprocess.Popen(
         [*_issue_args(source, journal, tmp_path / "a.csv"), "--no-progress", "--concurrency", "1"],
         env=env,
@@ -277,7 +279,7 @@ def test_a_second_concurrent_run_on_one_journal_is_refused(
         assert "in use by another run" in second.stderr and f"pid {first.pid}" in second.stderr
         assert first.poll() is None  # refused at once, while the first run still works
     finally:
+        emulator.clear_faults()
         first.wait(timeout=120)
-    emulator.clear_faults()
     ext_ids = Counter(stored.ext_id for stored in emulator.passes.values())
     assert len(ext_ids) == 40 and max(ext_ids.values()) == 1
