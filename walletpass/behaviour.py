@@ -68,6 +68,9 @@ class VendorBehaviour:
         spend_checks: the order in which ``redeem(id, amount=...)`` is refused for the pass's
             state and for having no balance (:data:`SPEND_CHECKS`): the first failing check
             names the error.
+        created_fields: the template field keys the answer to a create reports (Livepasses:
+            its documented businessData names; a custom field is sent but not answered);
+            ``None``: every field the pass was created with.
         fractional_spend: the vendor's words (a ``ValidationError`` on ``amount``, nothing
             spent; ``{amount}`` stands for the amount) refusing a spend that is not a whole
             number, where its balances are whole points; ``None``: fractions are spent.
@@ -88,6 +91,7 @@ class VendorBehaviour:
     update_reads_back: bool = False
     new_external_id: Callable[[], str] | None = None
     spend_checks: tuple[str, ...] = ("state", "balance")
+    created_fields: frozenset[str] | None = None
     fractional_spend: str | None = None
     whole_spend_kinds: frozenset[PassKind] = frozenset()
 
@@ -116,12 +120,21 @@ class VendorBehaviour:
         return next((key for key in self.balance_fields if key in fields), None)
 
     def answer(
-        self, issued: IssuedPass, *, read: bool, balance_aliased: bool = False
+        self,
+        issued: IssuedPass,
+        *,
+        read: bool,
+        balance_aliased: bool = False,
+        created: bool = False,
     ) -> IssuedPass:
         """``issued`` as the vendor would answer it (``read``: to a ``get()`` or ``list()``;
-        ``balance_aliased``: the pass's template alias names a ``balance_field``)."""
+        ``balance_aliased``: the pass's template alias names a ``balance_field``; ``created``:
+        to the create that issued it)."""
         update: dict[str, Any] = {}
         fields = issued.fields
+        if created and self.created_fields is not None:
+            fields = {key: value for key, value in fields.items() if key in self.created_fields}
+            update["fields"] = fields
         if self.text_values:
             fields = {key: _as_text(value) for key, value in fields.items()}
             update["fields"] = fields

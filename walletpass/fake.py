@@ -659,7 +659,7 @@ class FakeProvider(Provider[FakeSettings]):
                 f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
                 provider=self.name,
             )
-        return self.behaviour.answer(issued, read=False)
+        return self.behaviour.answer(issued, read=False, created=True)
 
     def execute_get(self, pass_id: str) -> IssuedPass:
         self._enter("get", {"pass_id": pass_id})

@@ -322,6 +322,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         spend_checks=("balance", "state"),
         # /loyalty/transact takes whole points; a gift card's amount keeps its decimals.
         fractional_spend=_WHOLE_POINTS,
+        # The create answer's businessData: its documented names, not personalizations.
+        created_fields=frozenset(limits.BUSINESS_DATA.members),
         whole_spend_kinds=frozenset({PassKind.LOYALTY}),
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
