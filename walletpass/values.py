@@ -144,10 +144,18 @@ def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
             if isinstance(key, str) and (why := text_problem(key)) is not None:
                 problems.append(FieldProblem(f"{where}.{key!a}" if where else ascii(key), why))
                 continue
+            if not isinstance(child, _CONTAINERS) and _scalar_problem(child) is None:
+                # Most parts are sendable scalars: nothing to report and nothing beneath, so
+                # neither a path nor a stack entry is built for them. (Parts with a problem
+                # still go through the stack, so problems keep their depth-first order.)
+                continue
             path = f"{where}.{key}" if where else str(key)
             pending.append((path, child, depth + 1, inner))
         stack.extend(reversed(pending))
     return problems
+
+
+_CONTAINERS = (BaseModel, Mapping, list, tuple)
 
 
 def _scalar_problem(item: Any) -> str | None:
