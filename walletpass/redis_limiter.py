@@ -35,20 +35,22 @@ When Redis cannot be reached (or answers with an error), the limiter never sends
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import redis
 from redis.backoff import NoBackoff
-from redis.connection import SSLConnection, UnixDomainSocketConnection, parse_url
+from redis.connection import Connection, SSLConnection, UnixDomainSocketConnection, parse_url
 from redis.retry import Retry
 
 from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
 from walletpass.ratelimit import RateLimiter, check_rate
-from walletpass.redaction import register_secret
+from walletpass.redaction import redact_text, register_secret
 from walletpass.transport import is_loopback_host
 
 __all__ = ["RedisLimiter", "check_url"]
@@ -140,6 +142,7 @@ def _connection_options(url: str) -> tuple[dict[str, Any], str]:
         register_secret(url)
         register_secret(options["password"])
     connection = options.get("connection_class")
+    _check_reading(url, options, connection or Connection)
     if connection is UnixDomainSocketConnection:
         return options, f"unix://{options.get('path')}"
     host = options.get("host", "localhost")
@@ -151,6 +154,34 @@ def _connection_options(url: str) -> tuple[dict[str, Any], str]:
             "Redis server on another machine (redis:// is allowed to loopback addresses)"
         )
     return options, ("rediss://" if tls else "redis://") + where
+
+
+def _check_reading(url: str, options: dict[str, Any], connection: type[Any]) -> None:
+    """Refuse what redis-py would read loosely or only refuse at the first call: a path that is
+    not a database number (``/1/2`` is read as db 12, ``/abc`` and ``/0/x`` as db 0: another
+    account's budget, silently), and a query option its connection does not take (``?foo=1``,
+    ``?ssl_cert_reqs=`` on ``redis://``: a ``TypeError`` from the first request)."""
+    parsed = urlsplit(url)
+    if parsed.scheme.lower() != "unix":
+        db = unquote(parsed.path).removeprefix("/")
+        if db and not (db.isascii() and db.isdigit()):
+            raise ConfigurationError(
+                "rate_limit_backend: the path of a redis:// or rediss:// URL is the database "
+                "number (redis://host:port/0); it was not a number"
+            )
+    settings = {name: value for name, value in options.items() if name != "connection_class"}
+    try:
+        connection(**settings)  # builds the object only: no socket is opened
+    except TypeError as exc:
+        unknown = _UNKNOWN_OPTION.search(str(exc))
+        raise ConfigurationError(
+            "rate_limit_backend: the Redis client does not take the URL option "
+            f"{unknown.group(1) if unknown else '(unknown)'!r}"
+            + (" (TLS options need rediss://)" if connection is Connection else "")
+        ) from None
+
+
+_UNKNOWN_OPTION = re.compile(r"unexpected keyword argument '(\w+)'")
 
 
 class RedisLimiter:
@@ -313,8 +344,7 @@ class RedisLimiter:
             return self._clock() >= self._down_until
 
     def _went_down(self, exc: BaseException) -> None:
-        # The exception text may quote the URL; its type says enough.
-        reason = type(exc).__name__
+        reason = _failure(exc)
         with self._lock:
             first = self._down_reason is None
             self._down_until = self._clock() + RECONNECT_INTERVAL
@@ -328,7 +358,7 @@ class RedisLimiter:
                 "to fall back to a per-process share of the rate instead"
             )
             log.warning(
-                "%s: the shared rate limiter at %s is unreachable (%s); %s",
+                "%s: the shared rate limiter at %s %s; %s",
                 self.provider,
                 self.where,
                 reason,
@@ -345,11 +375,29 @@ class RedisLimiter:
 
     def _acquire_fallback(self, key: str, max_wait: float | None) -> None:
         if self._fallback is None:
+            reason = self._down_reason or "is unreachable"
+            remedy = (
+                "Start Redis" if reason.startswith("is unreachable") else "Fix rate_limit_backend"
+            )
             raise ProviderUnavailable(
-                f"the shared rate limiter at {self.where} is unreachable "
-                f"({self._down_reason or 'error'}); nothing was sent. Start Redis, or set "
-                "rate_limit_workers to fall back to a per-process share of the rate",
+                f"the shared rate limiter at {self.where} {reason}; nothing was sent. {remedy}, "
+                "or set rate_limit_workers to fall back to a per-process share of the rate",
                 provider=self.provider,
                 retryable=True,
             )
         self._fallback.acquire(key, max_wait=max_wait)
+
+
+def _failure(exc: BaseException) -> str:
+    """What went wrong with Redis, as the rest of a sentence: a server that cannot be reached
+    ("is unreachable (ConnectionError)") is told apart from one that refuses the limiter, which no
+    restart mends (a wrong password, a database number past the server's ``databases``). The
+    server's own words are kept for a refusal, masked: a connection error's text may quote the URL.
+    """
+    name = type(exc).__name__
+    if isinstance(exc, redis.AuthenticationError):
+        return f"refused the credentials of rate_limit_backend ({name})"
+    if isinstance(exc, redis.ResponseError):
+        said = " ".join(redact_text(str(exc)).split())[:160]
+        return f"refused the limiter's commands ({name}: {said})"
+    return f"is unreachable ({name})"
