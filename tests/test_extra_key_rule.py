@@ -134,3 +134,43 @@ def test_any_typo_of_a_documented_key_is_refused_strictly_and_dropped_alone_leni
     assert typo not in (prepared.extra or {})
     messages = [str(w.message) for w in caught_warnings if w.category is UnsupportedFeatureWarning]
     assert any(f"extra.{typo} was dropped" in m for m in messages), messages
+
+
+#: Per listing vendor: a filter it does not document, and the documented one it should suggest
+#: (PassEntry documents no list filter at all: passentry.md 4.4).
+LIST_TYPOS: dict[str, tuple[str, str | None]] = {
+    "passentry": ("perPage", None),
+    "livepasses": ("search_trem", "search_term"),
+}
+LIST_SETUPS = [(vendor, wearer) for vendor in LIST_TYPOS for wearer in ("vendor", "profile")]
+
+
+@pytest.mark.parametrize(
+    ("vendor", "wearer"), LIST_SETUPS, ids=[f"{v}-{w}" for v, w in LIST_SETUPS]
+)
+def test_list_filters_follow_the_same_rule(vendor: str, wearer: str, tmp_path: Path) -> None:
+    typo, meant = LIST_TYPOS[vendor]
+    strict = _connect(vendor, wearer, tmp_path, strict=True)
+    lenient = _connect(vendor, wearer, tmp_path, strict=False)
+    try:
+        # Refused at the call: list() sends nothing until iterated, and the port is closed.
+        with pytest.raises(ValidationError) as caught:
+            strict.list(extra={typo: "x"})
+        (problem,) = caught.value.problems
+        assert problem.location == f"extra.{typo}"
+        if meant is not None:
+            assert f"did you mean '{meant}'" in problem.message, problem.message
+        with pytest.warns(UnsupportedFeatureWarning, match=rf"list filter '{typo}'.*dropped"):
+            lenient.list(extra={typo: "x"})
+    finally:
+        strict.close()
+        lenient.close()
+
+
+@settings(max_examples=25, deadline=None)
+@given(key=st.text(min_size=1, max_size=20).filter(lambda k: k.isprintable()))
+def test_the_plain_fake_refuses_every_list_filter_it_would_ignore(key: str) -> None:
+    # The fake filters only by template, status and page size: any extra key would be ignored.
+    with walletpass.connect("fake") as wallet, pytest.raises(ValidationError) as caught:
+        wallet.list(extra={key: "x"})
+    assert [p.location for p in caught.value.problems] == [f"extra.{key}"]

@@ -529,7 +529,7 @@ def test_connection_refused_retried_then_unavailable(
     error = caught.value
     assert error.outcome_unknown is False
     assert error.retryable is True
-    assert "3 attempt(s)" in str(error)
+    assert "3 attempts" in str(error)
     assert "did not take effect" in str(error)
     assert len(sleeps) == 2
     retries = [r for r in caplog.records if "retrying" in r.getMessage()]
@@ -544,7 +544,7 @@ def test_connection_refused_through_a_provider() -> None:
 
     assert caught.value.outcome_unknown is False
     assert (caught.value.provider, caught.value.operation) == ("test-http", "create")
-    assert "2 attempt(s)" in str(caught.value)
+    assert "2 attempts" in str(caught.value)
     assert caught.value.__cause__ is not None
 
 

@@ -328,6 +328,9 @@ class FakeProvider(Provider[FakeSettings]):
     name: ClassVar[str] = "fake"
     capabilities: ClassVar[Capabilities] = _ALL_NATIVE
     summary: ClassVar[str] = "in-process fake for tests and local development (SQLite, no network)"
+    #: ``extra`` is stored as given on create/update; list filters beyond the neutral ones do
+    #: not exist in the fake, so a ``list(extra=...)`` key is refused rather than ignored.
+    extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {"list": frozenset()}
     #: The fake's own, in every profile (a profile does not make up its vendor's meta).
     meta_keys: ClassVar[Mapping[str, str]] = {
         "last_message": "the message of the last update that had one",

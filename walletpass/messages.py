@@ -20,7 +20,14 @@ from pydantic import ValidationError as PydanticValidationError
 from walletpass.errors import FieldProblem
 from walletpass.suggest import did_you_mean
 
-__all__ = ["describe", "json_problem", "keys_at", "pattern", "problems_from_pydantic"]
+__all__ = [
+    "describe",
+    "json_problem",
+    "keys_at",
+    "pattern",
+    "problems_from_pydantic",
+    "quantity",
+]
 
 _PATTERN_WORDS: dict[str, str] = {}
 
@@ -33,6 +40,15 @@ def pattern(regex: str, words: str) -> str:
     ``pattern(r"^[^@\\s]+@[^@\\s]+$", "not an email address")``; returns ``regex``."""
     _PATTERN_WORDS[regex] = words
     return regex
+
+
+def quantity(count: int, noun: str, plural: str | None = None) -> str:
+    """``count`` and ``noun`` in agreement: ``quantity(1, "item")`` is ``"1 item"``,
+    ``quantity(2, "item")`` is ``"2 items"`` (``plural`` for nouns not made with an ``s``).
+
+    Every message that states a count or a limit says it through this, so no message reads
+    "at most 1 items"."""
+    return f"{count} {noun if count == 1 else (plural or noun + 's')}"
 
 
 def json_problem(exc: ValueError) -> str:
@@ -87,16 +103,16 @@ def describe(error: Mapping[str, Any], *, model: type[BaseModel] | None = None) 
     if kind == "missing":
         return "is required"
     if kind == "string_too_long":
-        return _measured(f"must be at most {ctx.get('max_length')} characters", given)
+        return _measured(f"must be at most {_count(ctx.get('max_length'), 'character')}", given)
     if kind == "string_too_short":
         if ctx.get("min_length") == 1:
             return "must not be empty"
-        return _measured(f"must be at least {ctx.get('min_length')} characters", given)
+        return _measured(f"must be at least {_count(ctx.get('min_length'), 'character')}", given)
     if kind in ("too_long", "too_short"):
         bound = "at most" if kind == "too_long" else "at least"
         limit = ctx.get("max_length" if kind == "too_long" else "min_length")
         found = f", got {ctx['actual_length']}" if "actual_length" in ctx else ""
-        return f"must have {bound} {limit} items{found}"
+        return f"must have {bound} {_count(limit, 'item')}{found}"
     words = _SIMPLE.get(kind)
     if words is not None:
         return words.format(**ctx) if ctx else words
@@ -147,6 +163,10 @@ _SIMPLE = {
     "frozen_instance": "cannot be changed once set",
     "is_instance_of": "is not a value this field takes",
 }
+
+
+def _count(limit: Any, noun: str) -> str:
+    return quantity(limit, noun) if isinstance(limit, int) else f"{limit} {noun}s"
 
 
 def _measured(rule: str, given: Any) -> str:

@@ -31,6 +31,7 @@ from walletpass.features import (
     features_in_use,
     strip_features,
 )
+from walletpass.messages import quantity
 from walletpass.model import (
     BarcodeFormat,
     NeutralModel,
@@ -282,11 +283,12 @@ class Preparation(Presentation[SettingsT]):
         if problems:
             raise ValidationError.from_problems(problems)
         alias = self.settings.templates.get(template) if template else None
+        documented = self._documented_extra(extra, "list")
         return ListFilters(
             template=alias.id if alias else template,
             status=status,
             page_size=page_size,
-            extra=dict(extra or {}),
+            extra=dict(extra or {}) if documented is None else documented,
         )
 
     def _to_vendor(self, content: _C, mapping: TemplateMapping, operation: str) -> _C:
@@ -404,13 +406,16 @@ class Preparation(Presentation[SettingsT]):
             self._warn_once(cap, _dropped_part(cap, content, fallback))
         return strip_features(content, set(unsupported), barcode_format=fallback)
 
-    def _check_extra_keys(self, content: _C, operation: str) -> _C:
-        """The one ``extra`` rule: undocumented keys are typos (strict: refused; lenient: the
-        key alone is dropped, with a warning naming it)."""
+    def _documented_extra(
+        self, extra: Mapping[str, Any] | None, operation: str
+    ) -> dict[str, Any] | None:
+        """The one ``extra`` rule, for request keys and list filters alike: undocumented keys
+        are typos (strict: refused; lenient: the key alone is dropped, with a warning naming
+        it). Returns the documented keys, or ``None`` when nothing was dropped."""
         documented = (self.extra_keys or {}).get(operation)
-        unknown = undocumented_extra_keys(content.extra, documented or ())
+        unknown = undocumented_extra_keys(extra, documented or ())
         if documented is None or not unknown:
-            return content
+            return None
         if self.strict:
             raise ValidationError.from_problems(
                 [unknown_key_problem(key, documented) for key in unknown],
@@ -419,12 +424,18 @@ class Preparation(Presentation[SettingsT]):
             )
         for key in () if quiet_checks.active() else unknown:
             warnings.warn(
-                f"{self.label} documents no request key {key!r}: extra.{key} was dropped "
-                "(lenient mode)",
+                f"{self.label} documents no {_EXTRA_WORD.get(operation, 'request key')} {key!r}: "
+                f"extra.{key} was dropped (lenient mode)",
                 UnsupportedFeatureWarning,
-                stacklevel=5,
+                stacklevel=4 if operation == "list" else 6,
             )
-        kept = {k: v for k, v in (content.extra or {}).items() if k not in unknown}
+        return {k: v for k, v in (extra or {}).items() if k not in unknown}
+
+    def _check_extra_keys(self, content: _C, operation: str) -> _C:
+        """:meth:`_documented_extra` over ``content.extra``."""
+        kept = self._documented_extra(content.extra, operation)
+        if kept is None:
+            return content
         if isinstance(content, PassUpdate):
             data = {k: getattr(content, k) for k in content.model_fields_set}
             if kept:
@@ -445,10 +456,16 @@ class Preparation(Presentation[SettingsT]):
             if limit is not None and count > limit:
                 problems.append(
                     FieldProblem(
-                        cap.value, f"{self.label} allows at most {limit} items, got {count} items"
+                        cap.value,
+                        f"{self.label} allows at most {quantity(limit, 'item')}, "
+                        f"got {quantity(count, 'item')}",
                     )
                 )
         return problems
+
+
+#: What an ``extra`` key is, by operation, in the lenient warning.
+_EXTRA_WORD = {"list": "list filter"}
 
 
 def _logical(mapping: TemplateMapping | None) -> str | None:

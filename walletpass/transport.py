@@ -49,6 +49,7 @@ from walletpass.errors import (
     RedirectNotFollowed,
     WalletPassError,
 )
+from walletpass.messages import quantity
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import redact_text, register_secret, scrub_exception, unfit_for_secret
 from walletpass.retry import (
@@ -694,7 +695,8 @@ class Transport:
         else:
             what = "may have taken effect" if decision.outcome_unknown else "did not take effect"
             error = ProviderUnavailable(
-                f"{request.describe()} failed after {attempts} attempt(s): {decision.reason} "
+                f"{request.describe()} failed after {quantity(attempts, 'attempt')}: "
+                f"{decision.reason} "
                 f"(the request {what})",
                 provider=self.provider,
                 operation=operation,

@@ -96,6 +96,41 @@ def test_10_a_push_whose_answer_is_lost_is_not_repeated(connect, emulator) -> No
     assert wallet.get(issued.id).status is not PassStatus.REDEEMED
 
 
+@pytest.mark.parametrize("status", [502, 504])
+def test_10_a_silent_update_is_sent_with_notify_false_and_repeated(
+    connect, emulator, status: int
+) -> None:
+    wallet = connect(max_retries=3)
+    issued = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    emulator.inject(Fault.respond(status), method="PUT", path=r"/api/passes/.+", times=1)
+    wallet.update(issued.id, PassUpdate(fields={"gateInfo": "C"}))
+    puts = emulator.journal.find("PUT", r"/api/passes/.+")
+    # notify: false (livepasses.md 3.6: no holder-visible banner), so the repeat is harmless.
+    assert [e.json() for e in puts] == [{"updatedFields": {"gateInfo": "C"}, "notify": False}] * 2
+    assert emulator.stored(issued.id).updated_fields == {"gateInfo": "C"}
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        PassUpdate(fields={"gateInfo": "C"}, notify=True),
+        PassUpdate(fields={"gateInfo": "C"}, message="Gate changed"),
+        PassUpdate(message="Gate changed", notify=False),
+    ],
+    ids=["notify-without-message", "message", "message-without-banner"],
+)
+def test_10_an_update_that_may_tell_the_holder_is_not_repeated(
+    connect, emulator, change: PassUpdate
+) -> None:
+    wallet = connect(max_retries=3)
+    issued = wallet.create(Pass(template="tmpl-001", kind=PassKind.EVENT_TICKET, holder=HOLDER))
+    emulator.inject(Fault.respond(502), method="PUT", path=r"/api/passes/.+", times=3)
+    with pytest.raises(WalletPassError) as caught:
+        wallet.update(issued.id, change)
+    assert caught.value.outcome_unknown is True
+    assert len(emulator.journal.find("PUT", r"/api/passes/.+")) == 1
+
+
 def test_12_updated_fields_take_only_documented_camel_case_names(connect, emulator) -> None:
     import requests
 

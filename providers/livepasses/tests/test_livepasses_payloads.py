@@ -161,7 +161,14 @@ def test_update_request_is_exact(offline: LivepassesProvider) -> None:
     }
     silent = offline.build_update("p-0193", PassUpdate(tier="Gold", balance=Balance(amount=5)))
     assert silent.safety is Safety.IDEMPOTENT
-    assert silent.json == {"updatedFields": {"memberTier": "Gold", "points": 5}}
+    # No message: notify false is sent, so a repeat of the PUT cannot show a banner again.
+    assert silent.json == {"updatedFields": {"memberTier": "Gold", "points": 5}, "notify": False}
+    # Told to notify without a message: a repeat may show a banner again (UNKNOWN), so it is
+    # sent once; with a message, the same.
+    told = offline.build_update("p-0193", PassUpdate(tier="Gold", notify=True))
+    assert (told.json["notify"], told.safety) == (True, Safety.UNSAFE)
+    quiet_message = offline.build_update("p-0193", PassUpdate(message="Hi", notify=False))
+    assert quiet_message.safety is Safety.UNSAFE
 
 
 def test_get_list_and_redeem_requests(offline: LivepassesProvider) -> None:
@@ -186,11 +193,13 @@ def test_get_list_and_redeem_requests(offline: LivepassesProvider) -> None:
         ),
         page=3,
     )
+    # Typed values: the transport spells them on the wire (sortDescending=true), one rule for
+    # every vendor (tests/test_query_values.py).
     assert listing.query == {
-        "page": "3",
-        "pageSize": "50",
+        "page": 3,
+        "pageSize": 50,
         "searchTerm": "mara",
-        "sortDescending": "true",
+        "sortDescending": True,
         "templateId": "tmpl-001",
         "status": "Redeemed",
     }

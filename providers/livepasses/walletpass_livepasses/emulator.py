@@ -42,6 +42,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlsplit
 
+from walletpass.messages import quantity
 from walletpass.testing.emulator import (
     EmulatorApp,
     EmulatorRequest,
@@ -673,7 +674,7 @@ class LivepassesEmulator(EmulatorApp):
             ("messageBody", limits.MAX_MESSAGE_BODY),
         )
         too_long = [
-            (key, f"must be at most {size} characters")
+            (key, f"must be at most {quantity(size, 'character')}")
             for key, size in lengths
             if len(body.get(key) or "") > size
         ]

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from walletpass.messages import quantity
 from walletpass.model import PassKind
 from walletpass.paths import segment_problem
 from walletpass.timestamps import UTC_SECONDS, TimestampForm
@@ -539,7 +540,7 @@ def shape_problems(value: Any, spec: Spec, path: str = "") -> list[tuple[str, st
             return [(path, "must be an array")]
         found: list[tuple[str, str]] = []
         if len(value) < spec.min_items:
-            found.append((path, f"must hold at least {spec.min_items} item(s)"))
+            found.append((path, f"must hold at least {quantity(spec.min_items, 'item')}"))
         for index, item in enumerate(value):
             found += shape_problems(item, spec.item, f"{path}[{index}]")
         return found

@@ -36,6 +36,7 @@ from walletpass.model import (
     PassUrls,
     Redemption,
 )
+from walletpass.retry import Safety
 from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_livepasses import limits
 from walletpass_livepasses.limits import (
@@ -376,7 +377,14 @@ def _updated_fields(change: PassUpdate) -> dict[str, Any]:
 
 
 def update_body(change: PassUpdate) -> dict[str, Any]:
-    """``PUT /api/passes/{id}``: ``updatedFields`` verbatim, the message and ``notify``."""
+    """``PUT /api/passes/{id}``: ``updatedFields`` verbatim, the message and ``notify``.
+
+    With no message and ``notify`` unset, ``notify: false`` is sent: the vendor documents that
+    ``false`` suppresses the holder-visible banner (livepasses.md 3.6), and whether a PUT that
+    leaves ``notify`` out shows one (and shows it again when repeated) is UNKNOWN. Sent so, a
+    field change is silent and a repeat of the PUT writes the same values and nothing else, so
+    :func:`update_safety` may let the transport repeat it.
+    """
     body: dict[str, Any] = {}
     updated = _updated_fields(change)
     if updated:
@@ -390,7 +398,20 @@ def update_body(change: PassUpdate) -> dict[str, Any]:
         body["messageBody"] = change.message
     if change.notify is not None:
         body["notify"] = change.notify
+    elif change.message is None:
+        body["notify"] = False
     return body
+
+
+def update_safety(body: Mapping[str, Any]) -> Safety:
+    """Whether the PUT ``body`` may be repeated after it may have been received.
+
+    Only a silent one (``notify: false``, no ``messageBody``) is repeatable: livepasses.md 3.6
+    leaves UNKNOWN whether a repeated PUT shows its message or banner again, so a PUT that can
+    tell the holder anything is sent once (a gateway error then leaves the outcome unknown).
+    """
+    silent = body.get("notify") is False and "messageBody" not in body
+    return Safety.IDEMPOTENT if silent else Safety.UNSAFE
 
 
 def update_problems(change: PassUpdate) -> list[FieldProblem]:

@@ -65,6 +65,8 @@ _WRITE_ONLY = "get() and list() cannot read it back (Livepasses' lookup carries 
 _EXTRA_KEYS: Mapping[str, frozenset[str]] = {
     "create": frozenset(limits.RECIPIENT_KEYS | limits.REQUEST_LEVEL_KEYS),
     "update": frozenset({"reason", "messageHeader"}),
+    # list(extra=): searchTerm, sortBy and sortDescending under their neutral spellings.
+    "list": frozenset({"search_term", "sort_by", "sort_descending"}),
 }
 
 _KIND_NOTE = (
@@ -234,7 +236,9 @@ CAPABILITIES = Capabilities(
         ),
         # updates
         Capability.UPDATE_MESSAGE: native("messageBody (at most 2000 characters)"),
-        Capability.UPDATE_NOTIFY: native("notify (False: no holder-visible banner)"),
+        Capability.UPDATE_NOTIFY: native(
+            "notify (False: no holder-visible banner); sent false when no message is given"
+        ),
         Capability.UPDATE_CLEAR: none("Livepasses cannot clear a field: send a new value"),
         # Livepasses-only operations
         # Pass events: see walletpass_livepasses.events
@@ -737,9 +741,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         """The PUT for ``change``, after Livepasses' rules refused what it cannot carry."""
         self._refuse(payloads.update_problems(change), "update")
         body = payloads.update_body(change)
-        # Repeating the PUT writes the same values again, but would show a message twice.
-        safety = Safety.UNSAFE if "messageBody" in body else Safety.IDEMPOTENT
-        return wire.request("PUT", wire.PASSES, safety, ids=(("passId", pass_id),), body=body)
+        return wire.request(
+            "PUT",
+            wire.PASSES,
+            payloads.update_safety(body),
+            ids=(("passId", pass_id),),
+            body=body,
+        )
 
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
@@ -938,14 +946,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             problem = limits.id_problem(filters.template)
             if problem:
                 problems.append(FieldProblem("template", problem))
-        unknown = sorted(set(filters.extra) - set(_LIST_EXTRA))
-        if unknown:
-            problems.append(
-                FieldProblem(
-                    "extra",
-                    f"unknown filter(s) {', '.join(unknown)}; known: {', '.join(_LIST_EXTRA)}",
-                )
-            )
         for key, value in filters.extra.items():
             kind = _LIST_EXTRA.get(key)
             if kind is bool and not isinstance(value, bool):

@@ -20,20 +20,12 @@ __all__ = [
     "TEMPLATES",
     "WEBHOOKS",
     "envelope",
-    "query_value",
     "request",
 ]
 
 PASSES = "/api/passes"
 TEMPLATES = "/api/templates"
 WEBHOOKS = "/api/webhooks"
-
-
-def query_value(value: Any) -> str:
-    """Query parameters as the SDK sends them: booleans in lower case, the rest as text."""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
 
 
 def request(
@@ -52,11 +44,8 @@ def request(
     """
     template = base + "".join("/{" + placeholder + "}" for placeholder, _ in ids)
     path = fill_path(template + (f"/{tail}" if tail else ""), **dict(ids))
-    params = (
-        {key: query_value(value) for key, value in query.items() if value is not None}
-        if query
-        else None
-    )
+    # Booleans are spelled ``true``/``false`` by the transport, as the SDK sends them.
+    params = {key: value for key, value in query.items() if value is not None} if query else None
     extra: dict[str, Any] = {}
     if method in ("POST", "PUT"):
         extra["json"] = {} if body is None else body

@@ -93,7 +93,7 @@ def test_barcode_alt_text_limit_is_35(length: int) -> None:
         (
             Pass(template="1", extra={"associatedStoreIdentifiers": [1, 2]}),
             "extra.associatedStoreIdentifiers",
-            "1 items",
+            "at most 1 item, got 2",
         ),
         (
             Pass(template="1", extra={"associatedStoreIdentifiers": [123456789012]}),

@@ -15,6 +15,7 @@ from enum import StrEnum
 from typing import Any
 
 from walletpass.errors import FieldProblem
+from walletpass.messages import quantity
 from walletpass.timestamps import TimestampForm, parse_timestamp
 
 __all__ = [
@@ -198,7 +199,9 @@ class _Checker:
         if not isinstance(value, str):
             self.add(path, "must be a string")
         elif len(value) > limit:
-            self.add(path, f"Pass2U allows at most {limit} characters, got {len(value)}")
+            self.add(
+                path, f"Pass2U allows at most {quantity(limit, 'character')}, got {len(value)}"
+            )
 
     def obj(self, path: str, value: Any, allowed: Sequence[str]) -> Mapping[str, Any] | None:
         if not isinstance(value, Mapping):
@@ -214,7 +217,7 @@ class _Checker:
             self.add(path, "must be an array")
             return []
         if limit is not None and len(value) > limit:
-            self.add(path, f"Pass2U allows at most {limit} items, got {len(value)}")
+            self.add(path, f"Pass2U allows at most {quantity(limit, 'item')}, got {len(value)}")
         return value
 
 

@@ -243,12 +243,12 @@ def test_get_delete_redeem_list_requests(offline) -> None:
     )
     redeem = offline.build_redeem("6c1f9e2a", None, {})
     assert (redeem.method, redeem.json) == ("PATCH", {"passAction": "deactivate"})
-    listing = offline.build_list(ListFilters(extra={"groupTag": "A"}))
-    assert (listing.method, listing.path, listing.query) == (
-        "GET",
-        "api/v1/passes",
-        {"groupTag": "A"},
-    )
+    listing = offline.build_list(ListFilters())
+    assert (listing.method, listing.path, listing.query) == ("GET", "api/v1/passes", None)
+    # PassEntry documents no list filter (passentry.md 4.4): a key is refused before sending.
+    with pytest.raises(ValidationError) as caught:
+        offline.list(extra={"groupTag": "A"})
+    assert [p.location for p in caught.value.problems] == ["extra.groupTag"]
     with pytest.raises(ValidationError, match=r"links\.next"):
         offline.build_list(ListFilters(page_size=10))
 

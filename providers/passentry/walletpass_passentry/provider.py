@@ -345,6 +345,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         "update": frozenset(
             {"pass", "message", "locations", "beacons", "groupTag", "tags", "passAction"}
         ),
+        # passentry.md 4.4 documents no filter or paging parameter for GET /api/v1/passes.
+        "list": frozenset(),
     }
     #: PassEntry's statuses mean what HTTP says (400, 401, 403, 404, 409, 415, 422, 429, 5xx):
     #: the core's DEFAULT_ERROR_TABLE maps them, so the provider adds no rows of its own.
@@ -647,7 +649,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             ValidationError.refuse(
                 [FieldProblem("page_size", problem)], provider=self.name, operation="list"
             )
-        return _request("GET", _passes_path(), Safety.SAFE, query=filters.extra or None)
+        # No list filter is documented (extra_keys["list"] is empty), so no query is sent.
+        return _request("GET", _passes_path(), Safety.SAFE)
 
     def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
         answer = response.json()
