@@ -630,6 +630,7 @@ def build_parser() -> CliParser:
         dest="options",
         action="append",
         type=assignment,
-        help="an emulator constructor option (repeatable), e.g. api_key=test",
+        help="an emulator constructor option (repeatable), e.g. api_key=test; KEY:=JSON for a "
+        "number, list or table, e.g. models:='[...]' (the vendor's dashboard: its page lists them)",
     )
     return parser

@@ -43,9 +43,20 @@ def load_emulator(vendor: str, **options: Any) -> Any:
         ) from exc
     try:
         return factory(**options)
-    except TypeError as exc:
+    except (TypeError, ValueError, AttributeError, KeyError) as exc:
+        # Options of the wrong shape fail inside the emulator's constructor in any of these
+        # ways (a list of models given as text, from the command line's KEY=VALUE).
+        text = [k for k, v in options.items() if isinstance(v, str)]
+        hint = (
+            f"; {', '.join(sorted(text))} given as text: give a number, list or table as JSON "
+            "(on the command line KEY:=JSON, e.g. --option 'models:=[...]')"
+            if text
+            else ""
+        )
         raise ConfigurationError(
-            f"the emulator for {vendor!r} does not accept these options: {exc}", provider=vendor
+            f"the emulator for {vendor!r} does not accept these options "
+            f"({type(exc).__name__}: {exc}){hint}",
+            provider=vendor,
         ) from exc
 
 
