@@ -73,7 +73,9 @@ def test_500_recipients_complete_through_the_async_batch_path_in_input_order(
 
 
 def test_generate_and_wait_reports_batch_progress_as_it_polls(connect, emulator) -> None:
-    emulator.batch_rate = 600.0
+    # A batch of about a second (151 at 150/s) polled every 10 ms: a poll thread that a loaded
+    # machine starves for a few hundred ms still reads it mid-way (at 600/s it saw only the end).
+    emulator.batch_rate = 150.0
     wallet = connect(poll_interval=0.01)
     seen: list[tuple[int, int]] = []
     result = wallet.generate_and_wait(
