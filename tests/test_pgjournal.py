@@ -119,7 +119,11 @@ from walletpass.pgjournal import PostgresJournal
 url, key, dsn, run, count = sys.argv[1:6]
 wallet = walletpass.connect("passentry", base_url=url, api_key=key, rate_limit=0, concurrency=4)
 passes = [
-    Pass(template="2e2d7ee8c306e8f0223dbdc1", external_id=f"killed-{i}", fields={"fullName": "M"})
+    Pass(
+        template="2e2d7ee8c306e8f0223dbdc1",
+        external_id=f"killed-{i}",
+        fields={"fullName": f"Member {i}"},  # the content the resuming run gives (sample())
+    )
     for i in range(int(count))
 ]
 with PostgresJournal(dsn, run=run, provider="passentry", lease=1.0) as journal:

@@ -22,6 +22,7 @@ from typing import Any, Protocol
 
 from walletpass import errors as _errors
 from walletpass.errors import (
+    Conflict,
     FieldProblem,
     JournalError,
     OutcomeUnknown,
@@ -339,6 +340,9 @@ class _Runner:
             return None
         ext = new_pass.external_id
         if entry.state is JournalState.SUCCEEDED:
+            if entry.fingerprint != fingerprint(new_pass):
+                issued = entry.issued.id if entry.issued else entry.pass_id
+                return BulkItem(index=index, external_id=ext, error=self._changed(key, issued))
             return BulkItem(index=index, external_id=ext, issued=entry.issued, skipped=True)
         if entry.state is JournalState.FAILED:
             if not entry.retryable and entry.fingerprint == fingerprint(new_pass):
@@ -381,7 +385,12 @@ class _Runner:
                     )
                     return BulkItem(index=index, external_id=ext, error=error)
                 assert self.journal is not None
-                self.journal.record_found(key, index, fingerprint(new_pass), found)
+                # What the vendor holds was made from the content the earlier run sent.
+                self.journal.record_found(key, index, entry.fingerprint, found)
+                if entry.fingerprint != fingerprint(new_pass):
+                    return BulkItem(
+                        index=index, external_id=ext, error=self._changed(key, found.id)
+                    )
                 return BulkItem(index=index, external_id=ext, issued=found, skipped=True)
         error = OutcomeUnknown(
             f"item {key} {why}; {self.provider.name} cannot be asked whether the pass exists "
@@ -393,6 +402,18 @@ class _Runner:
             outcome_unknown=True,
         )
         return BulkItem(index=index, external_id=ext, error=error)
+
+    def _changed(self, key: str, pass_id: str | None) -> Conflict:
+        """An item the journal holds as issued from other content: reporting that pass as this
+        item's would hand one member another's pass (a position-keyed item of another input) or
+        drop the change unseen; sending again would issue a second pass for one external id."""
+        return Conflict(
+            f"item {key} was issued by an earlier run under this journal (pass {pass_id}) from "
+            "different content: the input changed since, and nothing was sent. Give a new input "
+            "its own journal (or run name), or change the issued pass with update()",
+            provider=self.provider.name,
+            operation="create",
+        )
 
     def begin(self, index: int, new_pass: Pass, *, batched: bool = False) -> None:
         if self.journal is not None:
