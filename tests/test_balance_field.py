@@ -57,7 +57,7 @@ def test_an_update_of_the_field_sets_the_balance_and_fills_in_the_message(fake) 
     assert change == {"balance": {"amount": "95", "currency": None}, "message": "Now 95 points"}
     assert updated.fields == {"points": 95}
     # With another field, %@ is ambiguous and refused, as for two fields: named as written.
-    with pytest.raises(walletpass.ValidationError, match="changes fields.points, fields.tier:"):
+    with pytest.raises(walletpass.ValidationError, match=r"changes fields\.points, fields\.tier:"):
         fake.update(card.id, PassUpdate(fields={"points": 1, "tier": "x"}, message="%@"))
 
 

@@ -360,6 +360,29 @@ def _move_balance(
     return {"balance": Balance(amount=Decimal(amount), currency=spec.currency)}
 
 
+def _to_vendor_key(name: str, mapping: TemplateMapping) -> str:
+    return name if name in mapping.attributes.values() else mapping.vendor_key(name)
+
+
+def _check_one_value_per_key(
+    fields: Mapping[str, Any], mapping: TemplateMapping, problems: list[FieldProblem]
+) -> None:
+    """A field named by the template key the alias gives another name (``seat`` renamed to
+    ``gate``, and ``fields.gate`` set) is refused: it would read back as ``seat``, and beside
+    ``seat`` one of the two values would be lost in the one template field."""
+    renamed = {key: name for key, name in mapping.logical_names().items() if key != name}
+    for name in fields:
+        logical = renamed.get(name)
+        if logical is not None and mapping.alias is not None and name not in mapping.alias.fields:
+            problems.append(
+                FieldProblem(
+                    f"fields.{name}",
+                    f"is template field {name!r}, which the template alias names "
+                    f"fields.{logical}: write fields.{logical}",
+                )
+            )
+
+
 def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozenset[str]) -> Pass:
     """``new_pass`` in the vendor's terms: typed values, attributes in fields, vendor keys.
 
@@ -376,6 +399,7 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
     fields = _typed_fields(new_pass.fields or {}, mapping, problems)
     balance = _move_balance(new_pass, fields, mapping, problems)
     moved = _move_attributes(new_pass, fields, mapping, field_held, problems)
+    _check_one_value_per_key(fields, mapping, problems)
     if problems:
         raise ValidationError.from_problems(problems)
     update: dict[str, Any] = without_attributes(new_pass, moved)
@@ -385,11 +409,7 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
         if mapping.alias.kind is not None and new_pass.kind.value == "generic":
             update["kind"] = mapping.alias.kind
     if fields or (new_pass.fields is not None and not balance):
-        vendor_fields = {}
-        for name, value in fields.items():
-            key = name if name in mapping.attributes.values() else mapping.vendor_key(name)
-            vendor_fields[key] = value
-        update["fields"] = vendor_fields
+        update["fields"] = {_to_vendor_key(name, mapping): value for name, value in fields.items()}
     elif balance:
         update["fields"] = None  # the balance was its only field
     if not update:
@@ -416,6 +436,7 @@ def change_to_vendor(
     balance = _move_balance(change, fields, mapping, problems)
     set_fields = set_fields and bool(fields or not balance)
     moved = _move_attributes(change, fields, mapping, field_held, problems)
+    _check_one_value_per_key(fields, mapping, problems)
     if "holder" in change.cleared() and any(
         a in field_held and a.startswith("holder.") for a in mapping.attributes
     ):
@@ -431,10 +452,7 @@ def change_to_vendor(
     update: dict[str, Any] = without_attributes(change, moved)
     update.update(balance)
     if fields or set_fields:
-        update["fields"] = {
-            (name if name in mapping.attributes.values() else mapping.vendor_key(name)): value
-            for name, value in fields.items()
-        }
+        update["fields"] = {_to_vendor_key(name, mapping): value for name, value in fields.items()}
     if not update:
         return change
     # The balance as the only field it set: the update no longer changes fields.
