@@ -22,6 +22,7 @@ OTHER_HOOKS = (
     "parse_error",
     "retry_after",
     "template_of",
+    "unsupported_here",
     "validate_pass",
     "validate_update",
     "verify_event_delivery",

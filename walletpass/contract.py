@@ -172,7 +172,7 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         self.settings = cast("SettingsT", loaded)
         self._transport: Transport | None = None
         self._transport_lock = threading.Lock()
-        self._warned: set[str] = set()
+        self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
 
     # ------------------------------------------------------------------------------------
@@ -290,6 +290,27 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
             ``ValidationError`` before anything is sent).
         """
         return []
+
+    def unsupported_here(
+        self, subject: Pass | PassUpdate, pass_id: str | None
+    ) -> Mapping[Capability, str]:
+        """Features declared supported that *this* pass cannot carry: support that depends on
+        the pass's kind or type, its template, or a value (a LivePass membership card has no
+        location; a reservation has no balance).
+
+        The core asks before building, for the features ``subject`` uses; strict mode refuses
+        them (``UnsupportedFeature`` naming each feature and why), lenient mode drops exactly
+        that part (the feature's smallest carrier, as for a feature declared NONE) with a
+        warning naming it and why. The fake's profile of this vendor asks the vendor's
+        provider, so the profile drops or refuses the same parts. Pure; nothing is sent.
+
+        :param subject: the ``Pass`` or ``PassUpdate`` after the template mapping.
+        :param pass_id: the id of the pass an update changes (of this vendor's shape: a
+            profile passes :meth:`sample_pass_id`), ``None`` on create.
+        :returns: each feature ``subject`` uses that this pass cannot carry, with why in the
+            vendor's terms (cite the vendor's document); empty by default.
+        """
+        return {}
 
     @property
     def vendor_rules(self) -> ProviderContract[Any] | None:
@@ -621,16 +642,19 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
                 alternative=declaration.note,
             )
 
-    def _warn_once(self, cap: Capability, dropped: str | None = None) -> None:
+    def _warn_once(
+        self, cap: Capability, dropped: str | None = None, why: str | None = None
+    ) -> None:
         if quiet_checks.active():
             return
         what = dropped or f"{cap.value!r}; it was dropped"
+        why = why or self.capabilities[cap].note
         with self._warned_lock:
-            if what in self._warned:
+            if (what, why) in self._warned:
                 return
-            self._warned.add(what)
+            self._warned.add((what, why))
         warnings.warn(
-            f"{self.label} cannot carry {what} (lenient mode): {self.capabilities[cap].note}",
+            f"{self.label} cannot carry {what} (lenient mode): {why}",
             UnsupportedFeatureWarning,
             stacklevel=5,
         )

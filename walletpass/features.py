@@ -139,6 +139,8 @@ def _clear_nested(attr: str, sub: str) -> Callable[[Any], dict[str, Any]]:
         if isinstance(value, list):
             return {attr: [item.model_copy(update={sub: None}) for item in value]}
         stripped = value.model_copy(update={sub: None})
+        if all(getattr(stripped, name) is None for name in type(stripped).model_fields):
+            return {attr: None}  # nothing left: an empty event or colors is no event or colors
         return {attr: stripped}
 
     return strip

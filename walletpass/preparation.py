@@ -93,6 +93,7 @@ class Preparation(Presentation[SettingsT]):
         checked = self._check_extra_keys(checked, "create")
         used = features_in_use(checked)
         checked = self._check_features(checked, used, "create")
+        used = features_in_use(checked)  # without what lenient mode dropped
         subject = checked
         request = self._vet(used, subject, "create", lambda rules: rules.build_create(subject))
         return checked, mapping, request
@@ -162,7 +163,8 @@ class Preparation(Presentation[SettingsT]):
         change = self._with_change_message(change, mapping)
         change = self._check_extra_keys(change, "update")
         used = features_in_use(change)
-        change = self._check_features(change, used, "update")
+        change = self._check_features(change, used, "update", pass_id)
+        used = features_in_use(change)  # without what lenient mode dropped
         subject = change
 
         def build(rules: ProviderContract[Any]) -> VendorRequest:
@@ -381,22 +383,37 @@ class Preparation(Presentation[SettingsT]):
                 ]
             )
 
-    def _check_features(self, content: _C, used: Mapping[Capability, int], operation: str) -> _C:
+    def _check_features(
+        self,
+        content: _C,
+        used: Mapping[Capability, int],
+        operation: str,
+        pass_id: str | None = None,
+    ) -> _C:
         unsupported = sorted(
             (cap for cap in used if self.capabilities[cap].support is Support.NONE),
             key=lambda c: c.value,
         )
-        if not unsupported:
+        here = self._unsupported_here(content, used, pass_id)
+        if not unsupported and not here:
             return content
-        refused = [c for c in unsupported if self.strict or c in NEVER_LENIENT]
+        why = {c: self.capabilities[c].note for c in unsupported} | here
+        refused = sorted(
+            (c for c in why if self.strict or c in NEVER_LENIENT), key=lambda c: c.value
+        )
         if refused:
-            described = "; ".join(f"{c.value} ({self.capabilities[c].note})" for c in refused)
+            described = "; ".join(f"{c.value} ({why[c]})" for c in refused)
             raise UnsupportedFeature(
                 f"{self.label} cannot carry: {described}",
                 features=[c.value for c in refused],
                 provider=self.label,
                 operation=operation,
             )
+        for cap in sorted(here, key=lambda c: c.value):
+            self._warn_once(cap, f"{cap.value!r} on this pass; it was dropped", here[cap])
+        content = strip_features(content, set(here))
+        if not unsupported:
+            return content
         fallback = None
         if content.barcode is not None and Capability(
             f"barcode.{content.barcode.format.value}"
@@ -405,6 +422,23 @@ class Preparation(Presentation[SettingsT]):
         for cap in unsupported:
             self._warn_once(cap, _dropped_part(cap, content, fallback))
         return strip_features(content, set(unsupported), barcode_format=fallback)
+
+    def _unsupported_here(
+        self, content: Pass | PassUpdate, used: Mapping[Capability, int], pass_id: str | None
+    ) -> dict[Capability, str]:
+        """The vendor's :meth:`~walletpass.contract.ProviderContract.unsupported_here` for the
+        features ``content`` uses that are declared supported in general."""
+        rules = self.vendor_rules
+        if rules is None:
+            return {}
+        if pass_id is not None and rules is not self:
+            # The fake's profile asks its vendor with an id of that vendor's shape.
+            pass_id = rules.sample_pass_id(self.template_of(pass_id))
+        return {
+            cap: why
+            for cap, why in rules.unsupported_here(content, pass_id).items()
+            if cap in used and self.capabilities[cap].support is not Support.NONE
+        }
 
     def _documented_extra(
         self, extra: Mapping[str, Any] | None, operation: str

@@ -483,11 +483,6 @@ def test_unknown_field_keys_are_refused_naming_the_key(offline, key: str) -> Non
             Pass(template="reservation", event=Event(title="A"), fields={"title": "B"}),
             "fields.title",
         ),
-        (Pass(template="reservation", balance=Balance(amount=Decimal(3))), "balance"),
-        (
-            Pass(template="membership-card", locations=[Location(latitude=1, longitude=2)]),
-            "locations",
-        ),
         (Pass(template="reservation", extra={"silent": "no"}), "extra.silent"),
         (Pass(template="reservation", external_id="a.b"), "external_id"),
         (Pass(template="reservation", external_id="x" * 129), "external_id"),

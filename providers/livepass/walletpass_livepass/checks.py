@@ -13,7 +13,9 @@ from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
+from walletpass.capabilities import Capability
 from walletpass.errors import FieldProblem
+from walletpass.features import features_in_use
 from walletpass.model import Pass, PassField, PassUpdate
 from walletpass_livepass.limits import (
     BODY_KEYS,
@@ -38,8 +40,8 @@ from walletpass_livepass.payloads import (
 __all__ = [
     "neutral_path",
     "pass_problems",
-    "type_problems",
     "typed_update_problems",
+    "unsupported_for_type",
     "update_problems",
     "vendor_problems",
 ]
@@ -137,11 +139,12 @@ def _content_problems(content: Pass | PassUpdate, pass_type: PassType | None) ->
                 "fields['duration'] as text",
             )
         )
-    if pass_type is not None:
-        problems += type_problems(content, pass_type)
     return problems
 
 
+#: What each pass type has no keys for (livepass.md, the body keys per type), by neutral
+#: attribute: refused in strict mode and dropped in lenient mode by the core, through
+#: ``LivePassProvider.unsupported_here``.
 _WRONG_FOR_TYPE: dict[PassType, dict[str, str]] = {
     PassType.MEMBERSHIP_CARD: {
         "event": "has no title, date, time, duration or booking url: event details belong on "
@@ -159,18 +162,35 @@ _WRONG_FOR_TYPE: dict[PassType, dict[str, str]] = {
 }
 
 
-def type_problems(content: Pass | PassUpdate, pass_type: PassType) -> list[FieldProblem]:
-    """Neutral attributes the pass's type has no keys for (bookings: no balance; cards: no date)."""
-    return [
-        FieldProblem(name, f"a LivePass {pass_type.value} {why}")
-        for name, why in _WRONG_FOR_TYPE[pass_type].items()
-        if getattr(content, name)
-    ]
+def unsupported_for_type(content: Pass | PassUpdate, pass_type: PassType) -> dict[Capability, str]:
+    """The features ``content`` uses that ``pass_type`` has no keys for (bookings: no balance;
+    cards: no date, no location), each with why: every capability of the attribute in use."""
+    found: dict[Capability, str] = {}
+    used = features_in_use(content)
+    for name, why in _WRONG_FOR_TYPE[pass_type].items():
+        for cap in _ATTRIBUTE_CAPS[name]:
+            if cap in used:
+                found[cap] = f"a LivePass {pass_type.value} {why}"
+    return found
+
+
+#: The capabilities each attribute of ``_WRONG_FOR_TYPE`` is used through.
+_ATTRIBUTE_CAPS: dict[str, tuple[Capability, ...]] = {
+    "event": (
+        Capability.EVENT_TITLE,
+        Capability.EVENT_STARTS_AT,
+        Capability.EVENT_DURATION,
+        Capability.EVENT_URL,
+    ),
+    "locations": (Capability.LOCATIONS,),
+    "balance": (Capability.BALANCE,),
+    "tier": (Capability.TIER,),
+}
 
 
 def typed_update_problems(change: PassUpdate, pass_type: PassType) -> list[FieldProblem]:
-    """What an update cannot carry once the pass's type is known (from its id)."""
-    return type_problems(change, pass_type) + _field_problems(change.fields, pass_type)
+    """What an update's fields cannot carry once the pass's type is known (from its id)."""
+    return _field_problems(change.fields, pass_type)
 
 
 def pass_problems(new_pass: Pass) -> list[FieldProblem]:

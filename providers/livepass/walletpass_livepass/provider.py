@@ -296,6 +296,35 @@ class LivePassProvider(Provider[LivePassSettings]):
     def template_of(self, pass_id: str) -> str | None:
         return self.decode_id(pass_id)[0].value
 
+    def sample_pass_id(self, template: str | None) -> str:
+        """An id of ``template``'s pass type (the type is the template), for the fake's profile."""
+        if template is not None and template in PassType._value2member_map_:
+            return payloads.encode_id(PassType(template), "sample")
+        return super().sample_pass_id(template)
+
+    def unsupported_here(
+        self, subject: Pass | PassUpdate, pass_id: str | None
+    ) -> Mapping[Capability, str]:
+        """What the pass's LivePass type has no keys for (livepass.md: each type's body keys):
+        a membership card has no event details or location, a reservation or appointment no
+        balance or tier. The type is the template's (or the kind's) on create, the id's on
+        update; where neither tells it, nothing here (``check`` refuses the template).
+
+        :param subject: the ``Pass`` or ``PassUpdate``.
+        :param pass_id: the id of the updated pass (``None`` on create).
+        :returns: each such feature in use, with why.
+        """
+        if isinstance(subject, Pass):
+            try:
+                pass_type = payloads.pass_type_of(subject.template, subject.kind)
+            except ValueError:
+                return {}
+        elif pass_id is not None and (decoded := _decoded(pass_id)) is not None:
+            pass_type = decoded
+        else:
+            return {}
+        return checks.unsupported_for_type(subject, pass_type)
+
     def new_id(self) -> str:
         """A LivePass id for a pass created without ``external_id`` (random, path-safe)."""
         return made_up_id()
@@ -428,6 +457,14 @@ def _write_safety(body: Mapping[str, Any], new_pass: Pass | None = None) -> Safe
     if new_pass is not None and new_pass.external_id is not None:
         return Safety.RECOVERABLE
     return Safety.UNSAFE
+
+
+def _decoded(pass_id: str) -> PassType | None:
+    """The type a pass id names, or ``None`` for an id of another shape (refused elsewhere)."""
+    try:
+        return payloads.decode_id(pass_id)[0]
+    except ValueError:
+        return None
 
 
 def _answer_body(response: VendorResponse) -> Mapping[str, Any]:
