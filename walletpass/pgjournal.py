@@ -70,6 +70,11 @@ CREATE TABLE IF NOT EXISTS walletpass_claims (
 );
 """
 
+_TABLES_EXIST = (
+    "SELECT to_regclass('walletpass_runs') IS NOT NULL AND to_regclass('walletpass_items') IS NOT "
+    "NULL AND to_regclass('walletpass_claims') IS NOT NULL"
+)
+
 #: Any constant: serialises the schema creation of workers starting together.
 _SCHEMA_LOCK = 0x77616C6C
 
@@ -127,14 +132,33 @@ class PostgresJournal:
         self._dsn = dsn
         self._lock = threading.Lock()
         self._held: set[str] = set()
+        db: psycopg.Connection[Any] | None = None
         try:
-            self._db = self._connect(timeout=10)
-            with self._db.transaction():
-                self._db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                self._db.execute(_SCHEMA)
+            self._db = db = self._connect(timeout=10)
+            # Only a missing table is created: a role that may use the tables but not create
+            # any (the usual grant where an owner runs the migrations) opens an existing journal.
+            if db.execute(_TABLES_EXIST).fetchone() != (True,):
+                with db.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                    db.execute(_SCHEMA)
+            # The run's row is written here, so that a role that may only read fails now, as a
+            # configuration error, not as a database outage at the first item.
+            db.execute(
+                "INSERT INTO walletpass_runs (run, provider) VALUES (%s, %s) "
+                "ON CONFLICT DO NOTHING",
+                (run, provider),
+            )
         except psycopg.Error as exc:
+            if db is not None:
+                db.close()
+            hint = (
+                "; the journal's role needs to create its tables once (or find them made) and "
+                "to select, insert, update and delete in them"
+                if isinstance(exc, psycopg.errors.InsufficientPrivilege)
+                else ""
+            )
             raise ConfigurationError(
-                f"cannot open the bulk journal at {self.where}: {type(exc).__name__}"
+                f"cannot open the bulk journal at {self.where}: {_reason(exc)}{hint}"
             ) from None
         try:
             self._bind(provider)
@@ -155,10 +179,6 @@ class PostgresJournal:
         )
 
     def _bind(self, provider: str) -> None:
-        self._execute(
-            "INSERT INTO walletpass_runs (run, provider) VALUES (%s, %s) ON CONFLICT DO NOTHING",
-            (self.run, provider),
-        )
         row = self._fetchone("SELECT provider FROM walletpass_runs WHERE run = %s", (self.run,))
         if row is None or row[0] != provider:
             raise ConfigurationError(
@@ -412,9 +432,8 @@ class PostgresJournal:
                 with self._db.cursor() as cursor:
                     yield cursor
             except psycopg.Error as exc:
-                # The driver's text may quote the connection string.
                 raise JournalError(
-                    f"bulk journal {self.path}: the database failed ({type(exc).__name__}); "
+                    f"bulk journal {self.path}: the database failed ({_reason(exc)}); "
                     "run again with the same journal when it is back: what was sent is looked "
                     "up, not sent again",
                     operation="create",
@@ -434,3 +453,13 @@ class PostgresJournal:
         with self._cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+def _reason(exc: BaseException) -> str:
+    """The failure's type and the server's or libpq's first line ("connection to server at
+    ... failed: Connection refused", "permission denied for table walletpass_runs"): the type
+    alone does not tell a stopped server from a missing database or a read-only role. Masked:
+    the driver's text may quote the connection string."""
+    lines = redact_text(str(exc)).strip().splitlines()
+    said = " ".join(lines[0].split())[:200] if lines else ""
+    return f"{type(exc).__name__}: {said}" if said else type(exc).__name__
