@@ -123,13 +123,16 @@ def check_url(url: str) -> None:
 
 def describe_url(url: str) -> str:
     """``url`` without credentials (``redis://host:port/db``); its password is registered as a
-    secret. ``ConfigurationError`` as :func:`check_url`."""
-    return _connection_options(url)[1]
+    secret. ``ConfigurationError`` for a URL redis-py cannot read or a password in clear to
+    another machine; the URL's options are not checked against redis-py's connection (a Celery
+    broker's URL carries kombu's options, which kombu reads)."""
+    return _connection_options(url, check_options=False)[1]
 
 
-def _connection_options(url: str) -> tuple[dict[str, Any], str]:
+def _connection_options(url: str, *, check_options: bool = True) -> tuple[dict[str, Any], str]:
     """redis-py's own reading of ``url`` (the one it connects with) and a description without
-    credentials. Refuses a password sent in clear to a host that is not on this machine."""
+    credentials. Refuses a password sent in clear to a host that is not on this machine and, with
+    ``check_options``, what :func:`_check_reading` refuses."""
     try:
         options: dict[str, Any] = parse_url(url)  # type: ignore[no-untyped-call]  # untyped there
     except ValueError:
@@ -142,7 +145,8 @@ def _connection_options(url: str) -> tuple[dict[str, Any], str]:
         register_secret(url)
         register_secret(options["password"])
     connection = options.get("connection_class")
-    _check_reading(url, options, connection or Connection)
+    if check_options:
+        _check_reading(url, options, connection or Connection)
     if connection is UnixDomainSocketConnection:
         return options, f"unix://{options.get('path')}"
     host = options.get("host", "localhost")
