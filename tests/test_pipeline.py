@@ -143,6 +143,19 @@ def test_one_body_build_per_create_and_update(
 _MEMBERS = itertools.count()
 
 
+@pytest.mark.parametrize("vendor", ["pass2u", "passentry", "livepass"])
+def test_one_body_build_per_pass_in_create_many(
+    servers: dict[str, tuple[Any, dict[str, str]]], vendor: str
+) -> None:
+    """A bulk run checks each pass as it reads it and sends the request built then."""
+    _, env = servers[vendor]
+    with walletpass.from_config(CONFIG, env=env) as wallet:
+        builds = Builds(wallet)
+        result = wallet.create_many([card(f"M-{vendor}-{i}") for i in range(3)], concurrency=2)
+        assert result.succeeded == 3, result
+        assert len(builds.built) == 3, f"{vendor} built {len(builds.built)} bodies for 3 passes"
+
+
 def _stored(app: Any) -> int:
     return len(app.journal)
 

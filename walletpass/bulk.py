@@ -42,6 +42,7 @@ from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.outcomes import dispatch_count, unreconciled
 from walletpass.redaction import scrub_exception
 from walletpass.status import with_current_status
+from walletpass.transport import VendorRequest
 
 __all__ = ["BulkProgress", "BulkProvider", "run_create_many"]
 
@@ -72,7 +73,11 @@ class BulkProvider(Protocol):
     @property
     def native_batch_size(self) -> int | None: ...
 
-    def prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> Pass: ...
+    def prepare_create_request(
+        self, new_pass: Pass | Mapping[str, Any]
+    ) -> tuple[Pass, VendorRequest | None]: ...
+
+    def send_prepared(self, operation: str, *args: Any, request: VendorRequest | None) -> Any: ...
 
     def present(self, issued: IssuedPass) -> IssuedPass: ...
 
@@ -178,11 +183,13 @@ def _external_id(raw: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
-def _prepare(provider: BulkProvider, raw: Any) -> Pass | WalletPassError:
+def _prepare(
+    provider: BulkProvider, raw: Any
+) -> tuple[Pass, VendorRequest | None] | WalletPassError:
     if isinstance(raw, WalletPassError):  # an input row that could not become a pass
         return _as_error(raw, provider)
     try:
-        return provider.prepare_create(raw)
+        return provider.prepare_create_request(raw)
     except Exception as exc:
         return _as_error(exc, provider)
 
@@ -448,27 +455,34 @@ class _Runner:
             return contextlib.nullcontext()
         return self.journal.claim(item_key(index, new_pass.external_id))
 
-    def issue_one(self, index: int, new_pass: Pass) -> BulkItem | None:
+    def issue_one(
+        self, index: int, new_pass: Pass, request: VendorRequest | None = None
+    ) -> BulkItem | None:
         """The item's outcome; ``None`` when it was not sent because the run is stopping."""
         if self.stopped is not None:
             return None
         try:
             with self.claim(index, new_pass):
-                return self._issue_claimed(index, new_pass)
+                return self._issue_claimed(index, new_pass, request)
         except JournalError as exc:  # before sending: the journal could not be read or written
             self.halt(exc)
             return None
         except WalletPassError as exc:  # the claim could not be had: nothing was sent
             return _item(index, new_pass.external_id, _as_error(exc, self.provider))
 
-    def _issue_claimed(self, index: int, new_pass: Pass) -> BulkItem:
+    def _issue_claimed(
+        self, index: int, new_pass: Pass, request: VendorRequest | None = None
+    ) -> BulkItem:
         earlier = self.settled_earlier(index, new_pass)
         if earlier is not None:
             return earlier
         self.begin(index, new_pass)
         sent_before = dispatch_count()
         try:
-            outcome: IssuedPass | WalletPassError = self.provider.execute_create(new_pass)
+            # The request built while the pass was checked: its body is not built again.
+            outcome: IssuedPass | WalletPassError = self.provider.send_prepared(
+                "create", new_pass, request=request
+            )
         except Exception as exc:
             # A crash before any request left (in a build hook, say) sent nothing: a plain
             # failure. After one left, nobody can say how far it got.
@@ -495,10 +509,11 @@ class _Runner:
         to_send: list[tuple[int, Pass]] = []
         to_follow: dict[str, list[tuple[int, Pass]]] = {}
         for index, raw in chunk:
-            prepared = _prepare(self.provider, raw)
-            if not isinstance(prepared, Pass):
-                settled[index] = _item(index, _external_id(raw), prepared)
+            checked = _prepare(self.provider, raw)
+            if isinstance(checked, WalletPassError):
+                settled[index] = _item(index, _external_id(raw), checked)
                 continue
+            prepared = checked[0]  # a batch is built as one request: the pass's own is unused
             try:
                 claims.enter_context(self.claim(index, prepared))
             except JournalError:
@@ -612,8 +627,8 @@ class _Runner:
                 while self.stopped is None and (next_item := next(source, None)) is not None:
                     index, raw = next_item
                     prepared = _prepare(self.provider, raw)
-                    if isinstance(prepared, Pass):
-                        window.append((index, pool.submit(self.issue_one, index, prepared)))
+                    if not isinstance(prepared, WalletPassError):
+                        window.append((index, pool.submit(self.issue_one, index, *prepared)))
                     else:
                         window.append((index, _item(index, _external_id(raw), prepared)))
                     while len(window) >= max_window:

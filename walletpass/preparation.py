@@ -74,6 +74,22 @@ class Preparation(Presentation[SettingsT]):
         """
         return self._prepare_create(new_pass)[0]
 
+    def prepare_create_request(
+        self, new_pass: Pass | Mapping[str, Any]
+    ) -> tuple[Pass, VendorRequest | None]:
+        """:meth:`prepare_create` and the request it built, to send with
+        ``send_prepared("create", pass, request=request)`` without building it again (a bulk
+        run checks each pass when it reads it and sends it later).
+
+        :param new_pass: the pass, or a mapping with the same keys.
+        :returns: the checked pass and its request (``None`` where this provider sends none:
+            the fake).
+        :raises ValidationError: as :meth:`prepare_create`.
+        :raises UnsupportedFeature: as :meth:`prepare_create`.
+        """
+        checked, _, request = self._prepare_create(new_pass)
+        return checked, request
+
     def _prepare_create(
         self, new_pass: Pass | Mapping[str, Any]
     ) -> tuple[Pass, TemplateMapping, VendorRequest | None]:
