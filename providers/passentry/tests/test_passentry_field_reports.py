@@ -239,3 +239,21 @@ def test_11_a_pass_without_a_loyalty_record_reads_back_without_a_balance(
     read = wallet.get(issued.id)
     assert read.balance is None and "points" not in read.fields
     assert read.holder == Holder(name="Ada")
+
+
+@pytest.mark.parametrize("source", ["custom", "extId"])
+def test_a_barcode_read_back_is_written_back_as_is(wallet, emulator, source: str) -> None:
+    # PassEntry holds a displayText flag, not a text (passentry.md 4.1): get() reports no
+    # alt_text it could not write, and the flag stays in raw.
+    message = "crm-barcode-1" if source == "extId" else "M-0042"
+    shown = {"pass": {"barcode": {"displayText": True}}}
+    issued = wallet.create(
+        card(external_id="crm-barcode-1", barcode={"message": message}, extra=shown)
+    )
+    got = wallet.get(issued.id)
+    assert got.barcode is not None and got.barcode.message == message
+    assert got.barcode.alt_text is None
+    assert got.raw["data"]["attributes"]["barcode"]["displayText"] is True
+    updated = wallet.update(issued.id, PassUpdate(barcode=got.barcode))
+    assert updated.barcode == got.barcode
+    assert wallet.get(issued.id).barcode == got.barcode

@@ -369,8 +369,9 @@ def _barcode_of(pass_id: str, attributes: Mapping[str, Any]) -> Barcode | None:
         fmt = BarcodeFormat(data.get("type", "qr"))
     except ValueError:
         return None
-    alt_text = message if data.get("displayText") else None
-    return Barcode(message=message, format=fmt, alt_text=alt_text)
+    # No alt_text: PassEntry holds a displayText flag (passentry.md 4.1), not a text, and
+    # BARCODE_ALT_TEXT is NONE, so a pass read back is written back as is (the flag is in raw).
+    return Barcode(message=message, format=fmt)
 
 
 def notification_of(headers: Mapping[str, str], answer: Mapping[str, Any]) -> dict[str, Any] | None:

@@ -110,11 +110,18 @@ _RADIUS_NOTE = (
     "is an event ticket"
 )
 _OVERRIDE_NOTE = "pass.templateOverride (per-pass design; template changes stop applying)"
+
+
 #: Wire details PassEntry's documentation does not show (its later findings list them as still
 #: undocumented); each declaration that rests on one says so.
-_INFERRED_OVERRIDE = ("the templateOverride sub-key names",)
+def _inferred_override(*roles: str) -> tuple[str]:
+    """The inference behind ``roles``' templateOverride keys, naming each key exactly."""
+    keys = ", ".join(f"pass.templateOverride.{limits.TEMPLATE_OVERRIDE_KEYS[r]}" for r in roles)
+    return (f"the templateOverride sub-key names {keys}",)
+
+
 _INFERRED_EXPIRY = ("the expiry request key pass.expiresAt (mirrors the expiresAt attribute)",)
-_INFERRED_NFC = ("the custom NFC message keys pass.nfc.source / customValue",)
+_INFERRED_NFC = ("the custom NFC message keys pass.nfc.source / pass.nfc.customValue",)
 _INFERRED_PAGING = ("list paging by following links.next",)
 
 CAPABILITIES = Capabilities(
@@ -200,13 +207,16 @@ CAPABILITIES = Capabilities(
             inferred=_INFERRED_EXPIRY,
         ),
         Capability.COLOR_BACKGROUND: native(
-            f"backgroundColor (hex) in {_OVERRIDE_NOTE}", inferred=_INFERRED_OVERRIDE
+            f"backgroundColor (hex) in {_OVERRIDE_NOTE}",
+            inferred=_inferred_override("background"),
         ),
         Capability.COLOR_FOREGROUND: native(
-            f"textColor (hex, iPhone only) in {_OVERRIDE_NOTE}", inferred=_INFERRED_OVERRIDE
+            f"textColor (hex, iPhone only) in {_OVERRIDE_NOTE}",
+            inferred=_inferred_override("foreground"),
         ),
         Capability.COLOR_LABEL: native(
-            f"labelColor (hex, iPhone only) in {_OVERRIDE_NOTE}", inferred=_INFERRED_OVERRIDE
+            f"labelColor (hex, iPhone only) in {_OVERRIDE_NOTE}",
+            inferred=_inferred_override("label"),
         ),
         Capability.LOGO_TEXT: none("the logo text is part of the template"),
         Capability.DESCRIPTION: none("the description is part of the template"),
@@ -214,7 +224,7 @@ CAPABILITIES = Capabilities(
         Capability.IMAGES: native(
             f"logo, strip/hero (banner) and thumbnail (generic passes) as direct PNG/JPEG URLs in "
             f"{_OVERRIDE_NOTE}; PassEntry has no image upload",
-            inferred=_INFERRED_OVERRIDE,
+            inferred=_inferred_override("banner", "logo", "thumbnail"),
         ),
         Capability.GROUP: native("groupTag"),
         Capability.NFC: native(
