@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/run.py            # the full run (about two minutes)
     .venv/bin/python benchmarks/run.py --quick    # a smaller run that checks everything works
 
-Every comparison runs both sides in the same process, interleaved in rounds against the same
-emulator (served from a separate process, as a vendor would be), so machine noise hits both sides
-alike; we report medians. Nothing here is a pass/fail test: the targets are printed next to the
+Every comparison runs both sides in the same process against the same emulator (served from a
+separate process, as a vendor would be), taking turns call by call in rounds whose order
+alternates, so machine noise hits both sides alike; each side's per-call time is printed as
+min / median / max over the rounds, and the ratio is of the medians. Nothing here is a pass/fail test: the targets are printed next to the
 figures, and docs/performance.md records a run.
 """
 
@@ -162,17 +163,21 @@ def _interleaved(
     op: str,
     sides: dict[str, tuple[list[Any], Callable[[Any], Any]]],
     round_no: int,
-    per_round: int,
 ) -> None:
-    """Times each side's batch of calls in turn, the order alternating round by round, so load
-    on the machine falls on every side alike."""
+    """One round of ``op``: the sides take turns call by call (the order alternating round by
+    round), so a busy spell on the machine falls on every side alike; each side's mean per call
+    in the round is recorded."""
     order = sorted(sides, reverse=bool(round_no % 2))
+    spent = dict.fromkeys(order, 0.0)
+    count = len(sides[order[0]][0])
+    for index in range(count):
+        for side in order:
+            items, call = sides[side]
+            started = time.perf_counter()
+            call(items[index])
+            spent[side] += time.perf_counter() - started
     for side in order:
-        items, call = sides[side]
-        started = time.perf_counter()
-        for item in items:
-            call(item)
-        times[f"{side} {op}"].append((time.perf_counter() - started) / per_round)
+        times[f"{side} {op}"].append(spent[side] / count)
 
 
 def per_call_rows(vendor: Vendor, rounds: int, per_round: int) -> list[Row]:
@@ -199,6 +204,10 @@ def per_call_rows(vendor: Vendor, rounds: int, per_round: int) -> list[Row]:
         def raw(request: Any) -> Any:
             return _raw_call(session, wallet, emu.url, request)
 
+        def raw_all(requests_of_one_call: list[Any]) -> None:
+            for request in requests_of_one_call:
+                raw(request)
+
         for round_no in range(rounds):
             passes = [vendor.sample("w", next(counter)) for _ in range(per_round)]
             raw_requests = [
@@ -213,32 +222,28 @@ def per_call_rows(vendor: Vendor, rounds: int, per_round: int) -> list[Row]:
                     "raw": (raw_requests, raw),
                 },
                 round_no,
-                per_round,
             )
             chosen = ids[-per_round:]
-            get_requests = [r for pass_id in chosen for r in vendor.get_requests(wallet, pass_id)]
+            get_requests = [vendor.get_requests(wallet, pass_id) for pass_id in chosen]
             _interleaved(
                 times,
                 "get",
-                {"wp": (chosen, wallet.get), "raw": (get_requests, raw)},
+                {"wp": (chosen, wallet.get), "raw": (get_requests, raw_all)},
                 round_no,
-                per_round,
             )
             changes = [(pass_id, vendor.change(next(counter))) for pass_id in chosen]
             update_requests = [
-                request
+                vendor.update_requests(wallet, pass_id, vendor.change(next(counter)))
                 for pass_id in chosen
-                for request in vendor.update_requests(wallet, pass_id, vendor.change(next(counter)))
             ]
             _interleaved(
                 times,
                 "update",
                 {
                     "wp": (changes, lambda change: wallet.update(*change)),
-                    "raw": (update_requests, raw),
+                    "raw": (update_requests, raw_all),
                 },
                 round_no,
-                per_round,
             )
         wallet.close()
         session.close()

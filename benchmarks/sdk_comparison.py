@@ -133,30 +133,32 @@ def livepasses_rows(*, quick: bool) -> list[Row]:
             f"{side} {op}": [] for side in ("wp", "sdk") for op in ("create", "lookup", "get")
         }
         for round_no in range(rounds):
-            ours: list[str] = []
-            theirs: list[str] = []
-            sides = [("wp", ours), ("sdk", theirs)]
-            if round_no % 2:
-                sides.reverse()
-            for side, ids in sides:
-                started = time.perf_counter()
-                for _ in range(per_round):
+            # The sides take turns call by call (the order alternating round by round), so a
+            # busy spell on the machine falls on both alike.
+            order = ["wp", "sdk"] if round_no % 2 == 0 else ["sdk", "wp"]
+            ids: dict[str, list[str]] = {"wp": [], "sdk": []}
+            spent = {f"{side} {op}": 0.0 for side in order for op in ("create", "lookup", "get")}
+            for _ in range(per_round):
+                for side in order:
                     i = next(counter)
+                    started = time.perf_counter()
                     if side == "wp":
-                        ids.append(wallet.create(_ours("w", i)).id)
+                        ids[side].append(wallet.create(_ours("w", i)).id)
                     else:
-                        ids.append(sdk_create("s", i))
-                times[f"{side} create"].append((time.perf_counter() - started) / per_round)
+                        ids[side].append(sdk_create("s", i))
+                    spent[f"{side} create"] += time.perf_counter() - started
             for op, ours_op, theirs_op in (
                 ("lookup", wallet.lookup, sdk_lookup),
                 ("get", wallet.get, sdk_get),
             ):
-                for side, ids in sides:
-                    call = ours_op if side == "wp" else theirs_op
-                    started = time.perf_counter()
-                    for pass_id in ids:
-                        call(pass_id)
-                    times[f"{side} {op}"].append((time.perf_counter() - started) / per_round)
+                for index in range(per_round):
+                    for side in order:
+                        call = ours_op if side == "wp" else theirs_op
+                        started = time.perf_counter()
+                        call(ids[side][index])
+                        spent[f"{side} {op}"] += time.perf_counter() - started
+            for name, total in spent.items():
+                times[name].append(total / per_round)
 
         floor = _http_client_floor(
             emu.url,
