@@ -6,8 +6,9 @@
 Every comparison runs both sides in the same process against the same emulator (served from a
 separate process, as a vendor would be), taking turns call by call in rounds whose order
 alternates, so machine noise hits both sides alike; each side's per-call time is printed as
-min / median / max over the rounds, and the ratio is of the medians. Nothing here is a pass/fail test: the targets are printed next to the
-figures, and docs/performance.md records a run.
+min / median / max over the rounds, and the ratio is of the medians. Nothing here is a
+pass/fail test: the targets are printed next to the figures, and docs/performance.md records
+runs.
 """
 
 from __future__ import annotations
