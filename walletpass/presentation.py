@@ -9,6 +9,7 @@ from walletpass.capabilities import Capability, Support
 from walletpass.contract import ProviderContract, SettingsT
 from walletpass.errors import (
     InvalidResponse,
+    ValidationError,
 )
 from walletpass.model import (
     IssuedPass,
@@ -58,8 +59,19 @@ class Presentation(ProviderContract[SettingsT]):
 
         ``mapping`` is the one the call used, where known; otherwise it is found from the
         vendor template the pass reports. Raises ``InvalidResponse`` for a value that is not of
-        its field's declared type.
+        its field's declared type, and for a pass id this provider would refuse when given it
+        back (``decode_id``: a Pass2U id ``1919..``, a path segment ``..``): an answer the
+        application could not use again is the vendor's fault, reported here, not later as a
+        caller's ``ValidationError``.
         """
+        try:
+            self.decode_id(issued.id)
+        except ValidationError as exc:
+            raise InvalidResponse(
+                f"{self.label} answered a pass id walletpass cannot use again ({issued.id!r}): "
+                f"{'; '.join(p.message for p in exc.problems) or exc}",
+                provider=self.name,
+            ) from None
         if mapping is None or (
             issued.template is not None
             and mapping.alias is not None

@@ -199,3 +199,15 @@ def test_an_unreadable_answer_timestamp_is_invalid_response(connect, emulator, k
     with pytest.raises(InvalidResponse, match="timestamp") as caught:
         wallet.create(SAMPLE)
     assert caught.value.outcome_unknown
+
+
+@pytest.mark.parametrize("vendor_id", [".", ".."])
+def test_a_pass_id_the_provider_would_refuse_is_refused_at_the_answer(connect, emulator, vendor_id):
+    # '1919..' would later be refused as the caller's ValidationError (a path segment '..'):
+    # the vendor's answer is at fault, and the create was made, so its outcome is unknown.
+    wallet = connect()
+    answer = wallet.create(SAMPLE).raw
+    emulator.inject(Fault.respond(200, {**answer, "passId": vendor_id}), method="POST")
+    with pytest.raises(InvalidResponse, match="cannot use again") as caught:
+        wallet.create(SAMPLE)
+    assert caught.value.outcome_unknown
