@@ -409,7 +409,13 @@ def test_parse_pass_json_reads_every_area_and_state(offline) -> None:
     assert issued.meta["style"] == "eventTicket"
 
 
-@pytest.mark.parametrize("body", [b"not a zip", b"PK\x03\x04broken", build_pkpass({"a": 1})[:40]])
+# Named ids: the cut archive's bytes hold its build time, and test ids must not change between
+# two collections (pytest-xdist collects once per process and refuses ids that differ).
+@pytest.mark.parametrize(
+    "body",
+    [b"not a zip", b"PK\x03\x04broken", build_pkpass({"a": 1})[:40]],
+    ids=["not-a-zip", "broken-header", "truncated-archive"],
+)
 def test_unreadable_pkpass_is_invalid_response(offline, body: bytes) -> None:
     from walletpass.errors import InvalidResponse
 
