@@ -261,9 +261,16 @@ def test_a_partial_run_is_finished_by_running_the_same_command_again(
         command += ["--chunk-size", "5", "--no-progress", "--map", "name=fields.name"]
         try:
             workers.start(2)
-            producer = subprocess.Popen(
-                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-            )
+            # A suite started in the background (`nohup ... &`, a CI step) has SIGINT ignored,
+            # and children inherit an ignored signal (a handled one is reset to the default):
+            # give the producer the terminal's Ctrl-C, which is what this test is about.
+            ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
+            try:
+                producer = subprocess.Popen(
+                    command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+                )
+            finally:
+                signal.signal(signal.SIGINT, ignored)
             deadline = time.monotonic() + 60
             while succeeded_in(run) < 20:
                 assert time.monotonic() < deadline, "the workers never got going"
