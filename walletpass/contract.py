@@ -659,12 +659,22 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
             stacklevel=5,
         )
 
+    def _own_names(self) -> tuple[str, ...]:
+        """The names this provider's own parts put on errors: its name and, for the fake
+        wearing a profile, its vendor's (whose rules vet its calls)."""
+        rules = self.vendor_rules
+        return (self.name,) if rules is None or rules is self else (self.name, rules.name)
+
     @contextlib.contextmanager
     def _guard(self, operation: str) -> Iterator[None]:
         """Let only walletpass errors out, each knowing the provider and operation."""
         try:
             yield
         except WalletPassError as exc:
+            if exc.provider != self.label and exc.provider in self._own_names():
+                # A profile's errors name the profile, whichever part raised them: the fake's
+                # own (``fake``) or its vendor's rules (``pass2u``).
+                exc.provider = self.label
             exc.with_context(provider=self.label, operation=operation)
             raise
         except Exception as exc:

@@ -660,7 +660,7 @@ class FakeProvider(Provider[FakeSettings]):
         else:
             raise ProviderUnavailable(
                 f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
-                provider=self.name,
+                provider=self.label,
             )
         return self.behaviour.answer(issued, read=False, created=True)
 

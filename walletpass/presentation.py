@@ -70,7 +70,7 @@ class Presentation(ProviderContract[SettingsT]):
             raise InvalidResponse(
                 f"{self.label} answered a pass id walletpass cannot use again ({issued.id!r}): "
                 f"{'; '.join(p.message for p in exc.problems) or exc}",
-                provider=self.name,
+                provider=self.label,
             ) from None
         if mapping is None or (
             issued.template is not None
@@ -78,7 +78,7 @@ class Presentation(ProviderContract[SettingsT]):
             and mapping.alias.id != issued.template
         ):
             mapping = self.mapping_for_vendor_template(issued.template)
-        return issued_from_vendor(issued, mapping)
+        return issued_from_vendor(issued, mapping, label=self.label)
 
     def _present_written(self, issued: IssuedPass, mapping: TemplateMapping | None) -> IssuedPass:
         """``present`` for the answer to a write: the change was made, so a value we cannot

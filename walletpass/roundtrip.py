@@ -471,8 +471,14 @@ def change_to_vendor(
 # --------------------------------------------------------------------------------------------
 
 
-def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPass:
+def issued_from_vendor(
+    issued: IssuedPass, mapping: TemplateMapping, *, label: str | None = None
+) -> IssuedPass:
     """``issued`` (as a provider parsed it, in the vendor's terms) in the application's terms.
+
+    ``label`` names the provider in errors (the fake wearing a profile is
+    ``fake(profile=<vendor>)``, not the ``fake`` its passes carry); ``issued.provider`` when
+    ``None``.
 
     Returns a copy with the logical template name (``vendor_template`` keeps the vendor's id),
     fields under their logical names and of their declared types, and each attribute the alias
@@ -522,10 +528,10 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
             fields[spec.name] = convert_read(issued.balance.amount, spec.type)
         except ValueError as exc:
             problems.append(f"fields.{spec.name} (the balance): {exc}")
+    who = label or issued.provider
     if problems:
         raise InvalidResponse(
-            f"{issued.provider} answered values of the wrong type: " + "; ".join(problems),
-            provider=issued.provider,
+            f"{who} answered values of the wrong type: " + "; ".join(problems), provider=who
         )
     update: dict[str, Any] = {"fields": fields}
     if mapping.logical is not None and mapping.alias is not None:
@@ -537,7 +543,7 @@ def issued_from_vendor(issued: IssuedPass, mapping: TemplateMapping) -> IssuedPa
             update["kind"] = mapping.alias.kind
     elif issued.vendor_template is None:
         update["vendor_template"] = issued.template
-    update.update(_restored(issued, attributes))
+    update.update(_restored(issued, attributes, who))
     return issued.model_copy(update=update)
 
 
@@ -545,7 +551,7 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _restored(issued: IssuedPass, attributes: Mapping[str, Any]) -> dict[str, Any]:
+def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> dict[str, Any]:
     update: dict[str, Any] = {}
     external = attributes.get("external_id")
     if external is not None and issued.external_id is None:
@@ -563,7 +569,6 @@ def _restored(issued: IssuedPass, attributes: Mapping[str, Any]) -> dict[str, An
             update["holder"] = Holder(**holder)
         except ValidationError as exc:
             raise InvalidResponse(
-                f"{issued.provider} answered a holder that is not valid: {exc}",
-                provider=issued.provider,
+                f"{who} answered a holder that is not valid: {exc}", provider=who
             ) from None
     return update
