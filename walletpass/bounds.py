@@ -18,6 +18,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import requests.adapters
@@ -69,25 +70,31 @@ class MalformedAnswer(Exception):
         self.reason = reason
 
 
+#: The end (a :func:`time.monotonic` instant) of the operation in progress: a context variable,
+#: so it is the calling thread's, or the asyncio task's when several share a thread.
+_call_end: ContextVar[float | None] = ContextVar("walletpass_call_end", default=None)
+
+
 @contextmanager
 def call_deadline(seconds: float | None) -> Iterator[None]:
-    """Within the block, every request this thread sends ends ``seconds`` from now at the latest
-    (``None``: no bound). One operation that sends several requests (a create, then the lookup
-    that reconciles it) stays within one deadline. An enclosing block's earlier end wins."""
-    previous: float | None = getattr(_local, "call_end", None)
+    """Within the block, every request this thread (or asyncio task) sends ends ``seconds`` from
+    now at the latest (``None``: no bound). One operation that sends several requests (a create,
+    then the lookup that reconciles it) stays within one deadline. An enclosing block's earlier
+    end wins."""
+    previous = _call_end.get()
     end = None if seconds is None else time.monotonic() + seconds
     if previous is not None and (end is None or previous < end):
         end = previous
-    _local.call_end = end
+    token = _call_end.set(end)
     try:
         yield
     finally:
-        _local.call_end = previous
+        _call_end.reset(token)
 
 
 def call_time_left() -> float | None:
-    """Seconds left of this thread's :func:`call_deadline` (``None``: none is set)."""
-    end: float | None = getattr(_local, "call_end", None)
+    """Seconds left of the :func:`call_deadline` in force (``None``: none is set)."""
+    end = _call_end.get()
     return None if end is None else end - time.monotonic()
 
 

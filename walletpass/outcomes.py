@@ -11,25 +11,27 @@ re-run raise :class:`~walletpass.errors.OutcomeUnknown` instead: ``outcome_unkno
 
 from __future__ import annotations
 
-import threading
+from contextvars import ContextVar
 from typing import Any
 
 from walletpass.errors import OutcomeUnknown, WalletPassError
 
 __all__ = ["dispatch_count", "note_dispatch", "unreconciled"]
 
-_local = threading.local()
+#: Requests handed to vendors so far: the calling thread's, or the asyncio task's (a context
+#: variable: each task of an async bulk run counts its own).
+_count: ContextVar[int] = ContextVar("walletpass_dispatches", default=0)
 
 
 def note_dispatch() -> None:
-    """Record that the calling thread is about to hand a request to the vendor.
+    """Record that the calling thread (or asyncio task) is about to hand a request to the vendor.
 
     :meth:`walletpass.provider.Provider.send` calls it, so providers that send through it (the
     contract) need do nothing. A provider whose vendor is reached another way (the fake, a
     plugin with its own client) calls it just before that, from the thread running the
     operation.
     """
-    _local.count = getattr(_local, "count", 0) + 1
+    _count.set(_count.get() + 1)
 
 
 def dispatch_count() -> int:
@@ -39,7 +41,7 @@ def dispatch_count() -> int:
     dispatch in between happened before anything was sent, so it is a plain failure, not an
     unknown outcome a re-run would have to reconcile.
     """
-    return int(getattr(_local, "count", 0))
+    return _count.get()
 
 
 #: How a failed request says it had no effect: about the lookup, not the write it reconciles,

@@ -1,0 +1,604 @@
+"""What sending one :class:`VendorRequest` means, decided once for every HTTP stack.
+
+A transport (:class:`walletpass.transport.Transport` on ``requests``, and
+``walletpass.aio.AsyncTransport`` on ``httpx``) does only the input and output: it connects,
+sends, reads the answer within the size limit, waits and takes rate-limit slots. Everything it
+decides is here and is pure: the URL (by the one URL parser, :mod:`walletpass.urls`), the headers,
+the request body's bytes, the call's deadline and each attempt's timeouts, whether to try again
+(:func:`walletpass.retry.decide`), how long the vendor asked everyone to hold off, what the
+answer is, and the walletpass error for every failure (with ``outcome_unknown`` wherever the
+request may have taken effect). So both transports send the same requests and raise the same
+errors, with credentials and bodies kept out of logs and messages.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from walletpass.bounds import call_time_left
+from walletpass.errors import (
+    ConfigurationError,
+    InvalidResponse,
+    ProviderUnavailable,
+    RateLimited,
+    RedirectNotFollowed,
+    WalletPassError,
+)
+from walletpass.messages import quantity
+from walletpass.redaction import redact_text, register_secret, scrub_exception, unfit_for_secret
+from walletpass.retry import (
+    Decision,
+    Fatal,
+    GotResponse,
+    Outcome,
+    RetryPolicy,
+    Safety,
+    decide,
+    may_have_acted,
+    parse_retry_after,
+)
+from walletpass.urls import Endpoint, UrlError, parse_url
+
+__all__ = [
+    "DEFAULT_REQUEST_ID_HEADERS",
+    "Answer",
+    "BaseTransport",
+    "Call",
+    "Timeouts",
+    "Unreadable",
+    "VendorRequest",
+    "VendorResponse",
+    "check_url_security",
+    "query_values",
+    "shown",
+]
+
+log = logging.getLogger("walletpass.http")
+
+_NO_BODY = object()
+
+DEFAULT_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-trace-id")
+
+
+def query_values(
+    query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
+) -> Mapping[str, Any] | Sequence[tuple[str, Any]] | None:
+    """Query values as vendors read them: a boolean is ``true`` / ``false`` (the JSON spelling),
+    not Python's ``True``; other values are left to the URL encoder (``requests``'): text as
+    given, ``None`` left out."""
+    if not query:
+        return query
+    items = query.items() if isinstance(query, Mapping) else query
+    if not any(isinstance(value, bool) for _, value in items):
+        return query
+    return [
+        (key, ("true" if value else "false") if isinstance(value, bool) else value)
+        for key, value in items
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class VendorRequest:
+    """One HTTP request a provider wants sent, built by a pure ``build_*`` hook."""
+
+    method: str
+    path: str
+    safety: Safety
+    query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None
+    json: Any = _NO_BODY
+    data: bytes | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    #: ``"json"`` parses the answer as JSON, ``"bytes"`` keeps it raw (file downloads).
+    expect: str = "json"
+    #: The path with ids replaced by placeholders: logged instead of ``path`` (ids can be personal).
+    path_template: str | None = None
+    #: Rate-limit bucket key, for vendors that limit per endpoint (``None``: one bucket).
+    rate_key: str | None = None
+
+    @property
+    def has_json(self) -> bool:
+        return self.json is not _NO_BODY
+
+    def describe(self) -> str:
+        return f"{self.method} {self.path_template or self.path}"
+
+    def body(self) -> bytes | None:
+        """The bytes sent as the body: the JSON compactly encoded (UTF-8), else ``data``."""
+        if self.has_json:
+            return json.dumps(self.json, separators=(",", ":"), ensure_ascii=False).encode()
+        return self.data
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class VendorResponse:
+    """The vendor's answer: status, headers (lower-case names), raw body, and what we measured."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+    request_id: str | None = None
+    elapsed: float = 0.0
+    attempts: int = 1
+    method: str = ""
+    path: str = ""
+    #: The request this answers, as it was sent: parse hooks read what they sent from here
+    #: (``response.request.json``) instead of building the body again.
+    request: VendorRequest | None = None
+
+    def __repr__(self) -> str:
+        # Vendors echo credentials in bodies and headers: a repr shows neither, only their size.
+        return (
+            f"VendorResponse(status={self.status}, {self.method} {redact_text(self.path)}, "
+            f"request_id={self.request_id!r}, {len(self.body)} bytes)"
+        )
+
+    @property
+    def ok(self) -> bool:
+        return 200 <= self.status < 300
+
+    def sent(self) -> VendorRequest:
+        """The request this answers, as it was sent (parse hooks read their body from here).
+
+        Raises:
+            ValueError: a response made without its request (the parse step reports it as
+                ``InvalidResponse``).
+        """
+        if self.request is None:
+            raise ValueError("the response does not carry the request it answers")
+        return self.request
+
+    def header(self, name: str) -> str | None:
+        return self.headers.get(name.lower())
+
+    def json(self) -> Any:
+        """The body parsed as JSON; ``InvalidResponse`` (with a redacted excerpt) when it is not."""
+        if not self.body.strip():
+            return None
+        try:
+            return json.loads(self.body)
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested
+            problem = exc
+        excerpt = redact_text(self.body[:200].decode("utf-8", "replace"))
+        # Raised outside the handler, from a scrubbed cause: the decoder's error keeps the
+        # whole body, which may echo the credentials.
+        raise InvalidResponse(
+            f"expected JSON from {self.method} {self.path} (HTTP {self.status}), got: {excerpt!r}",
+            status=self.status,
+            request_id=self.request_id,
+        ) from scrub_exception(problem)
+
+    def text(self) -> str:
+        return self.body.decode("utf-8", "replace")
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Connect and read timeouts per attempt, and a total deadline per call (all in seconds)."""
+
+    connect: float = 5.0
+    read: float = 30.0
+    total: float | None = 90.0
+
+    def __post_init__(self) -> None:
+        for name in ("connect", "read"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} timeout must be positive")
+        if self.total is not None and self.total <= 0:
+            raise ValueError("total deadline must be positive")
+
+
+def check_url_security(url: str, *, base: bool = False) -> Endpoint:
+    """Parse ``url`` with the one URL parser (:func:`walletpass.urls.parse_url`) and apply the
+    rule: credentials travel only over HTTPS; plain HTTP goes to loopback (emulators) only.
+
+    Returns the parsed :class:`~walletpass.urls.Endpoint`, whose ``url`` is the only form
+    walletpass connects to. Raises ``ConfigurationError`` for an ambiguous or malformed URL and
+    for plain HTTP elsewhere; the message never quotes the URL (it may hold a password).
+    """
+    try:
+        endpoint = parse_url(url, base=base)
+    except UrlError as exc:
+        raise ConfigurationError(f"refusing the URL: it {exc}") from None
+    if endpoint.scheme == "http" and not endpoint.is_loopback:
+        raise ConfigurationError(
+            f"refusing plain http:// to {endpoint.host!r}: credentials are only sent over https "
+            "(http is allowed to loopback addresses such as 127.0.0.1, for emulators)"
+        )
+    return endpoint
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """An answer as a transport read it: status, headers (lower-case names), whole body."""
+
+    status: int
+    headers: Mapping[str, str]
+    body: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """An answer that arrived but cannot be used (too large, corrupt compression)."""
+
+    status: int
+    reason: str
+
+
+#: What one attempt came to: the answer (when one was read), what happened, and the HTTP
+#: stack's exception (kept only as a scrubbed cause of the final error).
+Attempted = tuple[Answer | None, Outcome | Unreadable, BaseException | None]
+
+
+class BaseTransport:
+    """The HTTP-stack-independent half of a transport: its settings and every decision.
+
+    Subclasses connect and send (``send`` drives a :class:`Call`). Raises ``ConfigurationError``
+    for a base URL the HTTPS rule refuses, a credential header that cannot be sent safely, or a
+    ``max_answer_bytes`` below 1.
+    """
+
+    def __init__(
+        self,
+        *,
+        provider: str,
+        base_url: str,
+        auth_headers: Mapping[str, str] | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        timeouts: Timeouts | None = None,
+        policy: RetryPolicy | None = None,
+        user_agent: str,
+        retry_after: Callable[[Mapping[str, str]], float | None] | None = None,
+        request_id_headers: Sequence[str] = DEFAULT_REQUEST_ID_HEADERS,
+        max_answer_bytes: int,
+        rng: Callable[[], float] = random.random,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.endpoint = check_url_security(base_url, base=True)
+        self.provider = provider
+        # The URL rebuilt from the one parse: what the HTTP stack sees can't be read otherwise.
+        self.base_url = self.endpoint.url.rstrip("/") + "/"
+        self._auth_headers = dict(auth_headers or {})
+        for name, value in self._auth_headers.items():
+            register_secret(value)
+            # "Bearer xyz" style: also mask the bare token
+            register_secret(value.split(" ", 1)[-1])
+            problem = unfit_for_secret(value.split(" ", 1)[-1]) or _unfit_for_header(value)
+            if problem:
+                # Refused here, not by the HTTP stack, whose error would quote the value.
+                raise ConfigurationError(
+                    f"the {name} credential header of {provider!r} {problem}", provider=provider
+                )
+        self._default_headers = dict(default_headers or {})
+        if max_answer_bytes < 1:
+            raise ConfigurationError("max_answer_size must be at least 1 byte", provider=provider)
+        self.max_answer_bytes = max_answer_bytes
+        self.timeouts = timeouts or Timeouts()
+        self.policy = policy or RetryPolicy()
+        self.user_agent = user_agent
+        self._retry_after = retry_after or (
+            lambda headers: parse_retry_after(headers.get("retry-after"))
+        )
+        self._request_id_headers = tuple(h.lower() for h in request_id_headers)
+        self._rng = rng
+        self._clock = clock
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(provider={self.provider!r}, base_url={self.base_url!r})"
+
+    def url_for(self, path: str) -> str:
+        """The URL for a request path: relative to the base URL, or an absolute URL (a vendor's
+        next-page link) checked and rebuilt by the one parser like the base URL was."""
+        if path.startswith(("http://", "https://")):
+            return check_url_security(path).url
+        relative = path.lstrip("/")
+        segments = relative.split("?", 1)[0].split("/")
+        if "." not in segments and ".." not in segments:  # no dot segments: a plain append
+            return self.base_url + relative
+        return urljoin(self.base_url, relative)
+
+    def headers_for(self, request: VendorRequest) -> dict[str, str]:
+        """The request's headers: ours, the provider's defaults, the request's own, and the
+        credentials last (nothing a request sets can replace them)."""
+        headers = {"User-Agent": self.user_agent}
+        if request.expect == "json":
+            headers["Accept"] = "application/json"
+        headers.update(self._default_headers)
+        if request.has_json:
+            headers["Content-Type"] = "application/json"
+        headers.update(request.headers)
+        headers.update(self._auth_headers)
+        return headers
+
+    def answer_of(self, status: int, headers: Mapping[str, str], body: bytes) -> Attempted:
+        """What an attempt that read an answer came to (``headers`` with lower-case names)."""
+        retry_after = self._retry_after(headers) if status in (429, 503) else None
+        return Answer(status, headers, body), GotResponse(status, retry_after), None
+
+    def late(self, reason: str, deadline: float | None) -> str:
+        """``reason``, or that the call's deadline (a :func:`time.monotonic` instant) cut the
+        attempt short when it did."""
+        if deadline is not None and time.monotonic() >= deadline:
+            return f"the call's deadline of {self.timeouts.total}s passed ({reason})"
+        return reason
+
+    def request_id(self, lowered: Mapping[str, str]) -> str | None:
+        """The vendor's request id from response headers whose names are lower-cased (shown
+        in messages, so redacted, printable and short whatever the server sent)."""
+        for name in self._request_id_headers:
+            if lowered.get(name):
+                return shown(lowered[name], 128)
+        return None
+
+    def begin(self, request: VendorRequest, operation: str | None) -> Call:
+        """The decisions of one call sending ``request`` (``ConfigurationError`` for a URL the
+        HTTPS rule refuses: nothing sent)."""
+        return Call(self, request, operation)
+
+
+class Call:
+    """One call: the request's URL and headers, its deadline, and after each attempt whether to
+    try again, return the answer or raise.
+
+    A transport's ``send`` is this loop (with its own waiting, rate limiter and attempt)::
+
+        call = transport.begin(request, operation)
+        while True:
+            time_left = call.next_attempt()          # raises once the deadline has passed
+            ...take a rate-limit slot within time_left (call.limited(exc) if refused)...
+            attempted = ...one attempt, within call.timeouts() and call.wire_deadline()...
+            pause = call.pause_for(attempted)       # the vendor asked everyone to hold off
+            ...pause the rate limiter...
+            delay = call.settle(attempted)          # a VendorResponse is returned, errors raised
+            ...wait delay seconds...
+    """
+
+    __slots__ = (
+        "attempt",
+        "deadline",
+        "headers",
+        "operation",
+        "request",
+        "sent_at",
+        "started",
+        "transport",
+        "url",
+    )
+
+    def __init__(
+        self, transport: BaseTransport, request: VendorRequest, operation: str | None
+    ) -> None:
+        self.transport = transport
+        self.request = request
+        self.operation = operation
+        self.url = transport.url_for(request.path)
+        clock = transport._clock
+        self.started = clock()
+        total = transport.timeouts.total
+        self.deadline = None if total is None else self.started + total
+        # The operation's own deadline, when it sends several requests (a create and the
+        # lookup that reconciles it): the earlier end wins.
+        outer = call_time_left()
+        if outer is not None and (self.deadline is None or self.started + outer < self.deadline):
+            self.deadline = self.started + outer
+        self.headers = transport.headers_for(request)
+        self.attempt = 0
+        self.sent_at = self.started
+
+    @property
+    def rate_key(self) -> str:
+        return self.request.rate_key or ""
+
+    def time_left(self) -> float | None:
+        """Seconds left before the deadline (``None``: no deadline)."""
+        return None if self.deadline is None else self.deadline - self.transport._clock()
+
+    def next_attempt(self) -> float | None:
+        """Count an attempt; the seconds left for it. ``ProviderUnavailable`` (nothing sent)
+        once the deadline has passed."""
+        self.attempt += 1
+        time_left = self.time_left()
+        if time_left is not None and time_left <= 0:
+            raise ProviderUnavailable(
+                f"{self.request.describe()}: total deadline of "
+                f"{self.transport.timeouts.total}s passed",
+                provider=self.transport.provider,
+                operation=self.operation,
+            )
+        return time_left
+
+    def limited(self, exc: RateLimited) -> RateLimited:
+        """The rate limiter's refusal, naming the provider and operation."""
+        limited: RateLimited = exc.with_context(
+            provider=self.transport.provider, operation=self.operation
+        )
+        return limited
+
+    def timeouts(self) -> tuple[float, float]:
+        """``(connect, read)`` timeouts of the attempt about to start, shortened to the time
+        left; marks the attempt as sent now."""
+        self.sent_at = self.transport._clock()
+        configured = self.transport.timeouts
+        time_left = self.time_left()
+        if time_left is None:
+            return configured.connect, configured.read
+        return (
+            max(0.001, min(configured.connect, time_left)),
+            max(0.001, min(configured.read, time_left)),
+        )
+
+    def wire_deadline(self) -> float | None:
+        """The deadline on the real monotonic clock (the transport's clock may be a test's):
+        what socket operations are bounded by."""
+        time_left = self.time_left()
+        return None if time_left is None else time.monotonic() + time_left
+
+    def pause_for(self, attempted: Attempted) -> float | None:
+        """Seconds everyone sharing the rate limiter must hold off because the vendor said so
+        (``Retry-After`` on an answer), capped like the retry delay, so a hostile answer cannot
+        park every caller for days; ``None`` when it did not say."""
+        outcome = attempted[1]
+        if isinstance(outcome, GotResponse) and outcome.retry_after and outcome.retry_after > 0:
+            return min(outcome.retry_after, self.transport.policy.retry_after_cap)
+        return None
+
+    def settle(self, attempted: Attempted) -> float | VendorResponse:
+        """After an attempt: the seconds to wait before the next one, or the answer (any status
+        but a redirect's). Raises the walletpass error the attempt came to when no attempt is
+        left to try: ``ProviderUnavailable`` (``outcome_unknown`` where the request may have
+        taken effect), ``InvalidResponse`` (an answer too large or unreadable),
+        ``RedirectNotFollowed``, ``ConfigurationError`` (a request the HTTP stack refused to
+        send)."""
+        answer, outcome, cause = attempted
+        transport = self.transport
+        if isinstance(outcome, Unreadable):  # nothing a repeat could fix
+            raise self._unreadable(outcome)
+        self._log(answer, outcome, transport._clock() - self.sent_at)
+        time_left = self.time_left()
+        decision = decide(
+            attempt=self.attempt,
+            outcome=outcome,
+            safety=self.request.safety,
+            policy=transport.policy,
+            time_left=time_left,
+            rng=transport._rng,
+        )
+        if decision.retry:
+            log.info(
+                "%s %s: retrying in %.2fs (attempt %d, %s)",
+                transport.provider,
+                self.request.describe(),
+                decision.delay,
+                self.attempt,
+                decision.reason,
+            )
+            return decision.delay
+        if answer is not None:
+            response = VendorResponse(
+                status=answer.status,
+                headers=answer.headers,
+                body=answer.body,
+                request_id=transport.request_id(answer.headers),
+                elapsed=transport._clock() - self.started,
+                attempts=self.attempt,
+                method=self.request.method,
+                path=self.request.path_template or self.request.path,
+                request=self.request,
+            )
+            if 300 <= answer.status < 400:
+                raise self._redirect(response)
+            return response
+        raise self._failure(outcome, decision, cause)
+
+    def _redirect(self, response: VendorResponse) -> RedirectNotFollowed:
+        target = response.header("location")
+        location = shown(urljoin(self.url, target.strip()), 300) if target else None
+        where = f"to {location}" if location else "without a Location"
+        # 302/303 answer a request that was processed (post/redirect/get); the others say the
+        # request belongs elsewhere, so it was not acted on.
+        acted = response.status in (302, 303) and not self.request.safety.repeatable
+        return RedirectNotFollowed(
+            f"{self.request.describe()}: the vendor answered HTTP {response.status}, a redirect "
+            f"{where}; walletpass does not follow redirects (the credentials would go along). "
+            "If the vendor has moved its API, set base_url to the new address",
+            location=location,
+            provider=self.transport.provider,
+            operation=self.operation,
+            status=response.status,
+            request_id=response.request_id,
+            outcome_unknown=acted,
+        )
+
+    def _unreadable(self, outcome: Unreadable) -> InvalidResponse:
+        # Like an unreadable success: a write the vendor answered (2xx, or a gateway error) may
+        # have been made; an error answer says it was not.
+        acted = not self.request.safety.repeatable and (
+            outcome.status < 400 or may_have_acted(outcome.status)
+        )
+        what = "may have taken effect" if acted else "did not take effect"
+        return InvalidResponse(
+            f"{self.request.describe()}: HTTP {outcome.status}, but {outcome.reason} "
+            f"(the request {what})",
+            provider=self.transport.provider,
+            operation=self.operation,
+            status=outcome.status,
+            outcome_unknown=acted,
+        )
+
+    def _log(self, answer: Answer | None, outcome: Outcome, latency: float) -> None:
+        if not log.isEnabledFor(logging.INFO):
+            return
+        transport = self.transport
+        if answer is not None:
+            log.info(
+                "%s %s -> %d in %.0fms (attempt %d, request id %s)",
+                transport.provider,
+                redact_text(self.request.describe()),
+                answer.status,
+                latency * 1000,
+                self.attempt,
+                transport.request_id(answer.headers) or "-",
+            )
+        else:
+            log.info(
+                "%s %s -> no answer: %s after %.0fms (attempt %d)",
+                transport.provider,
+                redact_text(self.request.describe()),
+                getattr(outcome, "reason", outcome),
+                latency * 1000,
+                self.attempt,
+            )
+
+    def _failure(
+        self, outcome: Outcome, decision: Decision, cause: BaseException | None
+    ) -> WalletPassError:
+        request = self.request
+        if isinstance(outcome, Fatal) and outcome.reason.startswith("invalid request"):
+            error: WalletPassError = ConfigurationError(
+                f"{request.describe()}: {outcome.reason}",
+                provider=self.transport.provider,
+                operation=self.operation,
+            )
+        else:
+            what = "may have taken effect" if decision.outcome_unknown else "did not take effect"
+            error = ProviderUnavailable(
+                f"{request.describe()} failed after {quantity(self.attempt, 'attempt')}: "
+                f"{decision.reason} "
+                f"(the request {what})",
+                provider=self.transport.provider,
+                operation=self.operation,
+                retryable=not isinstance(outcome, Fatal),
+                outcome_unknown=decision.outcome_unknown,
+            )
+        if cause is not None:
+            error.__cause__ = _scrubbed(cause)
+        return error
+
+
+def shown(text: str, limit: int) -> str:
+    """A server-supplied ``text`` fit for a message: redacted, control characters replaced,
+    at most ``limit`` characters."""
+    cleaned = "".join(char if char.isprintable() else "?" for char in redact_text(text))
+    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+
+
+def _unfit_for_header(value: str) -> str | None:
+    if not all(" " <= char <= "~" for char in value):
+        return "contains a character HTTP headers cannot carry (non-ASCII or control)"
+    return None
+
+
+class _TransportFailure(Exception):
+    """Carries a scrubbed description of an HTTP stack's failure as ``__cause__``."""
+
+
+def _scrubbed(cause: BaseException) -> BaseException:
+    # The HTTP stacks' exceptions hold the request (with our auth headers); keep only a
+    # redacted description so the credential can't be reached through __cause__.
+    return _TransportFailure(redact_text(f"{type(cause).__name__}: {cause}"))
