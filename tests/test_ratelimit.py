@@ -286,6 +286,42 @@ def test_pause_holds_the_bucket_for_the_vendors_retry_after() -> None:
     assert bucket.reserve("") == 0.0
 
 
+@given(
+    rate=st.floats(min_value=0.5, max_value=1000),
+    burst=st.integers(min_value=1, max_value=5),
+    told=st.lists(st.none() | st.floats(min_value=0.01, max_value=5), min_size=1, max_size=30),
+)
+def test_no_request_goes_inside_a_retry_after_even_on_a_slot_given_before_it(
+    rate: float, burst: int, told: list[float | None]
+) -> None:
+    """While a caller sleeps until its slot, another thread may be told Retry-After: the caller
+    must not wake and send inside that pause, nor may the callers behind it."""
+    clock = FakeClock()
+    pauses: list[tuple[int, float, float]] = []  # (sends before it, when, seconds)
+    script = iter(told)
+
+    def sleep(seconds: float) -> None:
+        seconds_told = next(script, None)
+        if seconds_told is not None:  # another thread's answer, while this one waits
+            bucket.pause("", seconds_told)
+            pauses.append((len(sends), clock.now, seconds_told))
+        clock.sleep(seconds)
+
+    bucket = RateLimiter(rate, burst=burst, clock=clock, sleep=sleep)
+    sends: list[float] = []
+    for _ in range(len(told) + burst + 1):
+        bucket.acquire("")
+        sends.append(clock.now)
+
+    inside = [
+        (t, at, seconds)
+        for before, at, seconds in pauses
+        for t in sends[before:]
+        if t < at + seconds - 1e-6
+    ]
+    assert inside == []
+
+
 def test_a_429_with_retry_after_pauses_every_thread_of_the_provider(
     app: LimitedApp, server: EmulatorServer
 ) -> None:

@@ -73,6 +73,8 @@ class RateLimiter:
         self._sleep = sleep
         self._lock = threading.Lock()
         self._buckets: dict[str, _Bucket] = {}
+        # key -> clock time until which the vendor asked for nothing (Retry-After)
+        self._held_until: dict[str, float] = {}
 
     def _refilled(self, key: str) -> _Bucket:
         """The bucket of ``key`` with the tokens earned since it was last used (lock held)."""
@@ -89,6 +91,10 @@ class RateLimiter:
 
         Raises ``RateLimited`` (taking nothing) when the wait would exceed ``max_wait``.
         """
+        return self._take(key, max_wait)[0]
+
+    def _take(self, key: str, max_wait: float | None) -> tuple[float, float]:
+        """:meth:`reserve`, also returning the slot's time on the clock."""
         with self._lock:
             bucket = self._refilled(key)
             wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self.rate
@@ -98,22 +104,40 @@ class RateLimiter:
                     retry_after=wait,
                 )
             bucket.tokens -= 1
-            return wait
+            return wait, bucket.updated + wait
 
     def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
-        """Block until a request may be sent under the rate."""
-        wait = self.reserve(key, max_wait=max_wait)
-        if wait > 0:
-            self._sleep(wait)
+        """Block until a request may be sent under the rate and outside a vendor's pause.
+
+        Raises ``RateLimited`` when that is more than ``max_wait`` seconds away.
+        """
+        deadline = None if max_wait is None else self._clock() + max_wait
+        while True:
+            wait, slot = self._take(
+                key, None if deadline is None else max(0.0, deadline - self._clock())
+            )
+            if wait > 0:
+                self._sleep(wait)
+            with self._lock:
+                # (a microsecond's slack: a slot taken right after pause() is the pause's end)
+                if slot + 1e-6 >= self._held_until.get(key, 0.0):
+                    return
+            # A Retry-After came while this caller slept: its slot lies inside the vendor's pause,
+            # so it takes a new one, which pause() moved past it (waking all at the pause's end
+            # would send them at once).
 
     def pause(self, key: str, seconds: float) -> None:
-        """Hold the bucket ``key`` empty for ``seconds`` (the vendor's ``Retry-After``)."""
+        """Send nothing under ``key`` for ``seconds`` (the vendor's ``Retry-After``), not even on
+        a slot handed out before."""
         if seconds <= 0:
             return
         with self._lock:
             bucket = self._refilled(key)
             # reserve() waits (1 - tokens) / rate: at least ``seconds`` from now.
             bucket.tokens = min(bucket.tokens, 1 - seconds * self.rate)
+            # Callers already given a slot inside the pause see this when they wake (acquire).
+            until = bucket.updated + seconds
+            self._held_until[key] = max(until, self._held_until.get(key, 0.0))
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"

@@ -21,7 +21,8 @@ small margin for that; a busy machine needs a larger one (a ``rate_limit`` a few
 vendor's figure).
 
 The Redis keys are ``walletpass:ratelimit:<provider>:<digest>:<rate key>`` (and ``...:sent``, the
-log), where the digest is a SHA-256 of the provider's credentials: never the API key itself.
+log, and ``...:hold``, the end of a vendor's pause), where the digest is a SHA-256 of the
+provider's credentials: never the API key itself.
 
 When Redis cannot be reached (or answers with an error), the limiter never sends more than it may:
 
@@ -59,7 +60,7 @@ log = logging.getLogger("walletpass.ratelimit")
 
 # KEYS[1]: the theoretical arrival time (TAT, microseconds of the server clock) of the next request.
 # ARGV: emission interval (µs), burst, largest acceptable wait (µs; negative: unbounded).
-# Returns {taken (0/1), wait in µs until the caller's slot}.
+# Returns {taken (0/1), wait in µs until the caller's slot, the slot (µs; when taken)}.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -74,11 +75,12 @@ if max_wait >= 0 and wait > max_wait then return {0, math.floor(wait)} end
 local new_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', new_tat),
            'PX', math.ceil((new_tat - now) / 1000) + 1000)
-return {1, math.floor(wait)}
+return {1, math.floor(wait), string.format('%d', now + wait)}
 """
 
-# KEYS[1]: as above. ARGV: pause (µs), emission interval (µs), burst. Nobody's slot comes before
-# now + pause.
+# KEYS[1]: as above; KEYS[2]: the end of the vendor's pause (µs). ARGV: pause (µs), emission
+# interval (µs), burst. Nobody's slot comes before now + pause, and a caller given an earlier slot
+# finds the pause when it wakes (_HELD).
 _PAUSE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -88,7 +90,19 @@ if target > tat then
   redis.call('SET', KEYS[1], string.format('%d', target),
              'PX', math.ceil((target - now) / 1000) + 1000)
 end
+local hold = now + tonumber(ARGV[1])
+if hold > (tonumber(redis.call('GET', KEYS[2]) or '') or 0) then
+  redis.call('SET', KEYS[2], string.format('%d', hold), 'PX', math.ceil(tonumber(ARGV[1]) / 1000))
+end
 return 1
+"""
+
+# KEYS[1]: the end of the vendor's pause (µs). ARGV: a slot (µs). Returns 1 when the slot lies
+# inside the pause.
+_HELD = """
+local hold = tonumber(redis.call('GET', KEYS[1]) or '')
+if hold and hold > tonumber(ARGV[1]) then return 1 end
+return 0
 """
 
 # KEYS[1]: the log of actual sends (a sorted set scored by the server clock, µs). ARGV: how many
@@ -230,6 +244,7 @@ class RedisLimiter:
         self._client = redis.Redis(connection_pool=pool)
         self._acquire_script = self._client.register_script(_ACQUIRE)
         self._pause_script = self._client.register_script(_PAUSE)
+        self._held_script = self._client.register_script(_HELD)
         self._commit_script = self._client.register_script(_COMMIT)
         # The most sends one window may hold: the vendor's per-second figure (or the burst).
         self._per_window = max(burst, int(rate))
@@ -258,30 +273,47 @@ class RedisLimiter:
         (nothing taken), ``ProviderUnavailable`` when Redis is unreachable and there is no
         fallback (nothing sent, retryable).
         """
-        if not self._reachable():
-            self._acquire_fallback(key, max_wait)
-            return
-        interval = self._interval_us
-        limit = -1 if max_wait is None else int(max_wait * 1_000_000)
+        deadline = None if max_wait is None else self._clock() + max_wait
+        while True:
+            if not self._reachable():
+                self._acquire_fallback(key, max_wait)
+                return
+            left = None if deadline is None else max(0.0, deadline - self._clock())
+            limit = -1 if left is None else int(left * 1_000_000)
+            try:
+                taken, wait_us, *slot = self._acquire_script(
+                    keys=[self._key(key)], args=[repr(self._interval_us), self.burst, limit]
+                )
+            except redis.RedisError as exc:
+                self._went_down(exc)
+                self._acquire_fallback(key, max_wait)
+                return
+            self._came_back()
+            wait = int(wait_us) / 1_000_000
+            if not int(taken):
+                raise RateLimited(
+                    f"shared rate limit: the next slot is {wait:.2f}s away, past the deadline",
+                    provider=self.provider,
+                    retry_after=wait,
+                )
+            if wait > 0:
+                self._sleep(wait)
+            if not self._inside_pause(key, slot[0]):
+                break
+            # A Retry-After reached some process while this caller slept: its slot lies inside
+            # the vendor's pause, so it takes a new one, which pause() moved past the pause
+            # (waking every such caller at the pause's end would send them all at once).
+        self._commit(key, deadline)
+
+    def _inside_pause(self, key: str, slot: bytes) -> bool:
+        """Whether the slot (the server's µs) lies inside a vendor's pause (``Retry-After``) for
+        ``key`` announced since it was given; ``False`` when Redis fails now: the slot was taken
+        under the shared schedule, as in :meth:`_commit`."""
         try:
-            taken, wait_us = self._acquire_script(
-                keys=[self._key(key)], args=[repr(interval), self.burst, limit]
-            )
+            return bool(self._held_script(keys=[self._key(key) + ":hold"], args=[slot]))
         except redis.RedisError as exc:
             self._went_down(exc)
-            self._acquire_fallback(key, max_wait)
-            return
-        self._came_back()
-        wait = int(wait_us) / 1_000_000
-        if not int(taken):
-            raise RateLimited(
-                f"shared rate limit: the next slot is {wait:.2f}s away, past the deadline",
-                provider=self.provider,
-                retry_after=wait,
-            )
-        if wait > 0:
-            self._sleep(wait)
-        self._commit(key, None if max_wait is None else self._clock() + max_wait - wait)
+            return False
 
     def _commit(self, key: str, deadline: float | None) -> None:
         """Record the send in the shared log, waiting while the last window is full.
@@ -326,7 +358,7 @@ class RedisLimiter:
             return
         try:
             self._pause_script(
-                keys=[self._key(key)],
+                keys=[self._key(key), self._key(key) + ":hold"],
                 args=[int(seconds * 1_000_000), repr(self._interval_us), self.burst],
             )
         except redis.RedisError as exc:

@@ -1,0 +1,136 @@
+"""Web-worker-like processes sharing vendor accounts through one real Redis (scripts/services).
+
+Each process is what a gunicorn worker is: a forked process that calls ``walletpass.connect``
+with ``rate_limit_backend`` and issues passes from several threads at once. The vendor is the
+Pass2U emulator over real HTTP; what it received (and when) is the evidence.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from collections.abc import Iterator
+from multiprocessing.synchronize import Event
+
+import pytest
+import redis
+from walletpass_pass2u.emulator import Pass2UEmulator
+
+import walletpass
+from walletpass import Barcode, Pass
+from walletpass.testing.emulator import EmulatorServer, Fault, JournalEntry
+
+pytestmark = pytest.mark.services
+
+FORK = multiprocessing.get_context("fork")  # how gunicorn makes its workers
+
+
+def web_worker(
+    settings: dict[str, object], count: int, tag: str, go: Event, out: multiprocessing.Queue
+) -> None:
+    """One web worker: connects on its own, then issues ``count`` passes from 8 threads."""
+    wallet = walletpass.connect("pass2u", **settings)  # type: ignore[arg-type]
+    passes = [
+        Pass(template="1919", barcode=Barcode(message=f"{tag}-{i}"), fields={"name": f"M {i}"})
+        for i in range(count)
+    ]
+    go.wait(30)
+    result = wallet.create_many(passes, concurrency=8)
+    out.put((tag, result.succeeded, result.failed))
+
+
+def run(jobs: list[tuple[dict[str, object], int, str]]) -> dict[str, tuple[int, int]]:
+    """Start one forked process per job, release them at once, and return tag -> (ok, failed)."""
+    go = FORK.Event()
+    out: multiprocessing.Queue = FORK.Queue()
+    procs = [
+        FORK.Process(target=web_worker, args=(settings, count, tag, go, out))
+        for settings, count, tag in jobs
+    ]
+    for proc in procs:
+        proc.start()
+    try:
+        go.set()
+        results = {}
+        for _ in procs:
+            tag, ok, failed = out.get(timeout=60)
+            results[tag] = (ok, failed)
+        return results
+    finally:
+        for proc in procs:
+            proc.join(5)
+            if proc.is_alive():
+                proc.kill()
+                proc.join()
+
+
+@pytest.fixture
+def account() -> Iterator[tuple[Pass2UEmulator, str, str]]:
+    """One Pass2U vendor account: its emulator, URL and API key."""
+    key = f"key-{uuid.uuid4().hex}"
+    app = Pass2UEmulator(api_key=key)
+    with EmulatorServer(app) as server:
+        yield app, server.url, key
+
+
+other_account = account
+
+
+def posts(app: Pass2UEmulator) -> list[JournalEntry]:
+    return sorted((e for e in app.journal if e.method == "POST"), key=lambda e: e.at)
+
+
+def test_a_retry_after_holds_every_process_on_the_key_even_those_already_given_a_slot(
+    account: tuple[Pass2UEmulator, str, str],
+    other_account: tuple[Pass2UEmulator, str, str],
+    redis_url: str,
+) -> None:
+    """The vendor's first answer is a 429 with Retry-After: 2. Four processes of 8 threads were
+    then waiting for slots of the shared schedule up to 1.6 s ahead (32 callers at 20/s): none of
+    them may send inside the vendor's pause. A fifth process on another vendor account, sharing
+    the same Redis, is not held at all."""
+    app, url, key = account
+    other, other_url, other_key = other_account
+    app.inject(Fault.respond(429, headers={"Retry-After": "2"}), method="POST", times=1)
+    shared = {"rate_limit": 20, "rate_limit_backend": redis_url, "max_retries": 2}
+
+    results = run(
+        [({"base_url": url, "api_key": key, **shared}, 8, f"a{n}") for n in range(4)]
+        + [({"base_url": other_url, "api_key": other_key, **shared}, 20, "b")]
+    )
+
+    assert all(failed == 0 for _, failed in results.values()), results
+    sent = posts(app)
+    told = next(e.at for e in sent if e.status == 429)
+    # A request already on its way when the 429 was answered may arrive just after it.
+    inside = [round(e.at - told, 2) for e in sent if told + 0.15 < e.at < told + 1.95]
+    assert inside == []
+    assert sum(e.status < 300 for e in sent) == 32
+    assert any(told < e.at < told + 1.9 for e in posts(other))  # another account: not held
+
+
+def test_two_api_keys_on_one_redis_keep_independent_budgets_and_no_key_in_clear(
+    account: tuple[Pass2UEmulator, str, str],
+    other_account: tuple[Pass2UEmulator, str, str],
+    redis_url: str,
+) -> None:
+    """Two vendor accounts, two processes each, one Redis: each account's passes are all issued
+    under its vendor's limit, and Redis holds neither API key in any key or value (that one
+    account's pause does not hold the other is shown above)."""
+    app, url, key = account
+    other, other_url, other_key = other_account
+    shared = {"rate_limit": 40, "rate_limit_backend": redis_url, "max_retries": 0}
+
+    results = run(
+        [({"base_url": url, "api_key": key, **shared}, 20, f"a{n}") for n in range(2)]
+        + [({"base_url": other_url, "api_key": other_key, **shared}, 20, f"b{n}") for n in range(2)]
+    )
+
+    assert all(failed == 0 for _, failed in results.values()), results
+    for vendor in (app, other):
+        assert [e.status < 300 for e in posts(vendor)] == [True] * 40
+    client = redis.Redis.from_url(redis_url)
+    for name in client.scan_iter("walletpass:ratelimit:pass2u:*"):
+        stored = name + b" " + (client.dump(name) or b"")
+        assert key.encode() not in stored
+        assert other_key.encode() not in stored
