@@ -8,7 +8,8 @@ its deadline whatever the server does. Answers are read in pieces, decompressed 
 (urllib3 bounds each piece's decompressed size), and refused once the decompressed total passes
 the limit: memory stays bounded by the limit, however large or compressed the answer is.
 
-Used by :mod:`walletpass.transport` only; ``requests`` and urllib3 stay behind it.
+Used by the transports only (:mod:`walletpass.transport`, and ``walletpass.aio``, which reads
+answers through :class:`BoundedBody`); ``requests`` and urllib3 stay behind them.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -25,17 +26,20 @@ import requests.adapters
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.poolmanager import PoolManager
-from urllib3.response import BaseHTTPResponse
+from urllib3.response import BaseHTTPResponse, ContentDecoder, HTTPResponse, MultiDecoder
 
 __all__ = [
     "AnswerTooLarge",
     "BoundedAdapter",
+    "BoundedBody",
+    "CorruptEncoding",
     "DeadlinePassed",
     "MalformedAnswer",
     "call_deadline",
     "call_time_left",
     "deadline_passed",
     "deadline_scope",
+    "expected_length",
     "read_bounded",
 ]
 
@@ -245,19 +249,7 @@ class BoundedAdapter(requests.adapters.HTTPAdapter):
 def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
     """The whole decompressed body of ``raw``; :class:`AnswerTooLarge` once it passes ``limit``
     bytes (checked against ``Content-Length`` first, then counted while reading)."""
-    if raw.status < 200:
-        # An informational answer (1xx) is never the last: one left as final says nothing.
-        raise MalformedAnswer(f"HTTP {raw.status} is an informational answer, not a final one")
-    declared = raw.headers.get("content-length")
-    counts = [part.strip() for part in declared.split(",")] if declared is not None else []
-    if not all(count.isascii() and count.isdigit() for count in counts):
-        # (urllib3 refuses differing values; a negative or non-numeric one it ignores.)
-        raise MalformedAnswer("its Content-Length is not a byte count")
-    encoded = (raw.headers.get("content-encoding") or "identity").strip().lower()
-    # (A compressed answer's Content-Length says nothing of its decompressed size.)
-    expected = int(counts[0]) if counts and encoded == "identity" else None
-    if expected is not None and expected > limit:
-        raise AnswerTooLarge(limit, declared=expected)
+    expected = expected_length(raw.status, raw.headers, limit)
     pieces: list[bytes] = []
     total = 0
     while True:
@@ -271,3 +263,92 @@ def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
         pieces.append(piece)
         if total == expected:  # all there: no further read just to see the end
             return b"".join(pieces)
+
+
+def expected_length(status: int, headers: Mapping[str, str], limit: int) -> int | None:
+    """The size an answer's headers promise for its body (``None``: not told, or compressed),
+    checked before anything of the body is read: :class:`MalformedAnswer` for an informational
+    (1xx) answer left as final or a ``Content-Length`` that is not a byte count,
+    :class:`AnswerTooLarge` for one past ``limit`` bytes. ``headers``: any case-insensitive
+    mapping (or one with lower-case names)."""
+    if status < 200:
+        # An informational answer (1xx) is never the last: one left as final says nothing.
+        raise MalformedAnswer(f"HTTP {status} is an informational answer, not a final one")
+    declared = headers.get("content-length")
+    counts = [part.strip() for part in declared.split(",")] if declared is not None else []
+    if not all(count.isascii() and count.isdigit() for count in counts):
+        # (urllib3 refuses differing values; a negative or non-numeric one it ignores.)
+        raise MalformedAnswer("its Content-Length is not a byte count")
+    encoded = (headers.get("content-encoding") or "identity").strip().lower()
+    # (A compressed answer's Content-Length says nothing of its decompressed size.)
+    expected = int(counts[0]) if counts and encoded == "identity" else None
+    if expected is not None and expected > limit:
+        raise AnswerTooLarge(limit, declared=expected)
+    return expected
+
+
+class CorruptEncoding(Exception):
+    """The answer's compressed body cannot be decompressed."""
+
+
+class BoundedBody:
+    """An answer's body put together from raw pieces as an HTTP stack that does not decompress
+    hands them over (the async transport's): decompressed by urllib3's decoders, as the
+    ``requests`` transport's answers are, a bounded piece at a time, and refused once the
+    decompressed total passes ``limit`` (:class:`AnswerTooLarge`), so memory stays bounded by
+    the limit however large or compressed the answer is. :class:`CorruptEncoding` when the
+    compressed body is corrupt.
+
+    ``content_encoding``: the answer's ``Content-Encoding`` header (``None``: not compressed).
+    """
+
+    def __init__(self, content_encoding: str | None, limit: int) -> None:
+        self._limit = limit
+        self._pieces: list[bytes] = []
+        self._total = 0
+        self._decoder = _decoder_for((content_encoding or "").strip().lower())
+
+    def feed(self, raw: bytes) -> None:
+        """Add the next raw piece of the body."""
+        if self._decoder is None:
+            self._keep(raw)
+            return
+        try:
+            piece = self._decoder.decompress(raw, max_length=self._room())
+            self._keep(piece)
+            while self._decoder.has_unconsumed_tail:
+                self._keep(self._decoder.decompress(b"", max_length=self._room()))
+        except HTTPResponse.DECODER_ERROR_CLASSES as exc:
+            raise CorruptEncoding(type(exc).__name__) from None
+
+    def body(self) -> bytes:
+        """The whole decompressed body, once every piece was fed."""
+        if self._decoder is not None:
+            try:
+                self._keep(self._decoder.flush())
+            except HTTPResponse.DECODER_ERROR_CLASSES as exc:
+                raise CorruptEncoding(type(exc).__name__) from None
+        return b"".join(self._pieces)
+
+    def _room(self) -> int:
+        # One byte past the limit is enough to know.
+        return self._limit + 1 - self._total
+
+    def _keep(self, piece: bytes) -> None:
+        if not piece:
+            return
+        self._total += len(piece)
+        if self._total > self._limit:
+            raise AnswerTooLarge(self._limit)
+        self._pieces.append(piece)
+
+
+def _decoder_for(encoding: str) -> ContentDecoder | None:
+    """urllib3's decoder for a ``Content-Encoding``, chosen as its responses choose it: a known
+    coding, or a list of codings of which at least one is known (else the body is kept as is)."""
+    known = HTTPResponse.CONTENT_DECODERS
+    if encoding in known or (
+        "," in encoding and any(part.strip() in known for part in encoding.split(","))
+    ):
+        return MultiDecoder(encoding)
+    return None

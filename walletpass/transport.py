@@ -157,6 +157,11 @@ class Transport(BaseTransport):
                 for secret in (userinfo, password, unquote(userinfo), unquote(password)):
                     register_secret(secret)
         self._verify = verify
+        #: The proxy URL (``None``: direct), the CA bundle (or ``True``: the default one) and
+        #: the connections kept alive: the async transport connects as this one does.
+        self.proxy = proxy
+        self.verify = verify
+        self.pool_size = pool_size
         self.rate_limiter = rate_limiter
         self._sleep = sleep
         self._pool_size = pool_size

@@ -1,0 +1,352 @@
+"""The async transport against real HTTP servers on 127.0.0.1: the same requests on the wire as
+the sync transport, the same retries, deadline, outcome and errors (both follow
+:mod:`walletpass.sending`), with its own input and output (httpx) bounded the same way."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import itertools
+import subprocess
+import sys
+import time
+from collections.abc import Coroutine, Iterator
+from typing import Any, TypeVar
+
+import pytest
+
+from walletpass.aio import AsyncRateLimiter, AsyncTransport, ThreadedLimiter
+from walletpass.aio.ratelimit import asyncio_limiter
+from walletpass.errors import (
+    ConfigurationError,
+    InvalidResponse,
+    ProviderUnavailable,
+    RateLimited,
+    RedirectNotFollowed,
+)
+from walletpass.ratelimit import RateLimiter
+from walletpass.retry import Safety
+from walletpass.testing.emulator import EmulatorServer, Fault
+from walletpass.transport import Timeouts, Transport, VendorRequest
+
+from .hostile_server import HostileServer, answer, bomb, drip_body, flood, head
+from .test_transport import GET, ItemsApp, closed_port, transport
+
+_T = TypeVar("_T")
+
+
+def run(coroutine: Coroutine[Any, Any, _T]) -> _T:
+    return asyncio.run(coroutine)
+
+
+async def send_once(rules: Transport, request: VendorRequest, **kwargs: Any) -> Any:
+    sender = AsyncTransport(rules, **kwargs)
+    try:
+        return await sender.send(request, operation="test")
+    finally:
+        await sender.aclose()
+
+
+def outcome(rules: Transport, request: VendorRequest) -> BaseException | Any:
+    try:
+        return run(send_once(rules, request))
+    except Exception as exc:
+        return exc
+
+
+@pytest.fixture
+def app() -> ItemsApp:
+    return ItemsApp()
+
+
+@pytest.fixture
+def server(app: ItemsApp) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as running:
+        yield running
+
+
+@pytest.fixture
+def hostile() -> Iterator[list[HostileServer]]:
+    started: list[HostileServer] = []
+    yield started
+    for server in started:
+        server.close()
+
+
+def serve(hostile: list[HostileServer], behaviour: Any) -> HostileServer:
+    server = HostileServer(behaviour)
+    hostile.append(server)
+    return server
+
+
+def test_import_walletpass_never_imports_the_async_package_or_httpx() -> None:
+    code = (
+        "import sys, walletpass\n"
+        "walletpass.connect('fake').create({'template': 't'})\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'httpx'"
+        " or m.startswith('walletpass.aio')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
+
+
+def test_the_same_request_reaches_the_wire_from_both_transports(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    request = VendorRequest(
+        "PUT",
+        "items/a1",
+        Safety.IDEMPOTENT,
+        query={"expand": "holder", "page": 2, "live": True, "skip": None, "tag": ["a", "b é"]},
+        json={"colour": "röd", "n": 1},
+        headers={"X-Extra": "1"},
+    )
+    rules = transport(server.url)
+    rules.send(request)
+    run(send_once(rules, request))
+
+    sync, async_ = app.journal.entries
+    assert (async_.method, async_.path, async_.query) == (sync.method, sync.path, sync.query)
+    assert async_.query["live"] == ["true"] and "skip" not in async_.query
+    assert async_.body == sync.body
+    differing = {"user-agent"}
+    assert {k.lower(): v for k, v in async_.headers.items() if k.lower() not in differing} == {
+        k.lower(): v for k, v in sync.headers.items() if k.lower() not in differing
+    }
+    assert " httpx/" in async_.headers["user-agent"]
+    assert async_.headers["user-agent"].split(" ")[0] == sync.headers["user-agent"].split(" ")[0]
+
+
+def test_429_retry_after_is_waited_for_then_answered(app: ItemsApp, server: EmulatorServer) -> None:
+    app.inject(Fault.respond(429, {}, headers={"Retry-After": "0.3"}))
+    started = time.monotonic()
+
+    response = run(send_once(transport(server.url), GET))
+
+    assert response.status == 200 and response.attempts == 2
+    assert time.monotonic() - started >= 0.3
+    assert len(app.journal) == 2
+
+
+def test_an_unsafe_post_is_not_repeated_after_a_lost_answer(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    app.inject(Fault.reset_after())
+    post = VendorRequest("POST", "items", Safety.UNSAFE, json={"template": "g"})
+
+    error = outcome(transport(server.url), post)
+
+    assert isinstance(error, ProviderUnavailable)
+    assert error.outcome_unknown is True
+    assert app.processed == ["POST /v1/items"]
+
+
+def test_a_read_is_retried_after_a_lost_answer(app: ItemsApp, server: EmulatorServer) -> None:
+    app.inject(Fault.reset_after())
+
+    response = run(send_once(transport(server.url), GET))
+
+    assert response.status == 200 and response.attempts == 2
+
+
+def test_a_refused_connection_is_retried_then_unavailable_and_not_sent() -> None:
+    rules = transport(f"http://127.0.0.1:{closed_port()}", max_retries=1)
+    post = VendorRequest("POST", "items", Safety.UNSAFE, json={})
+
+    error = outcome(rules, post)
+
+    assert isinstance(error, ProviderUnavailable)
+    assert error.outcome_unknown is False and error.retryable is True
+    assert "2 attempts" in str(error) and "connection failed" in str(error)
+
+
+def test_a_dripping_body_is_cut_off_at_the_deadline(hostile: list[HostileServer]) -> None:
+    server = serve(hostile, drip_body(10_000, every=0.05))
+    rules = transport(server.url, timeouts=Timeouts(connect=1, read=0.5, total=1.0))
+    started = time.monotonic()
+
+    error = outcome(rules, GET)
+
+    assert isinstance(error, ProviderUnavailable)
+    assert time.monotonic() - started < 2.0
+    assert "deadline of 1.0s passed" in str(error)
+
+
+@pytest.mark.parametrize("declare", [True, False], ids=["content-length", "until-close"])
+def test_an_oversized_answer_is_refused(hostile: list[HostileServer], declare: bool) -> None:
+    server = serve(hostile, flood(4 * 1024 * 1024, declare=declare))
+    rules = transport(server.url, max_answer_bytes=256 * 1024)
+
+    error = outcome(rules, GET)
+
+    assert isinstance(error, InvalidResponse)
+    assert "max_answer_size" in str(error) and error.outcome_unknown is False
+
+
+def test_a_decompression_bomb_is_counted_after_decompression(
+    hostile: list[HostileServer],
+) -> None:
+    server = serve(hostile, answer(bomb("gzip", 16 * 1024 * 1024), Content_Encoding="gzip"))
+    rules = transport(server.url, max_answer_bytes=256 * 1024)
+
+    error = outcome(rules, GET)
+
+    assert isinstance(error, InvalidResponse) and "max_answer_size" in str(error)
+
+
+def test_compressed_and_corrupt_answers(hostile: list[HostileServer]) -> None:
+    good = serve(hostile, answer(gzip.compress(b'{"id": "a1"}'), Content_Encoding="gzip"))
+    bad = serve(hostile, answer(b"not gzip at all", Content_Encoding="gzip"))
+
+    assert run(send_once(transport(good.url), GET)).json() == {"id": "a1"}
+    error = outcome(transport(bad.url), GET)
+    assert isinstance(error, InvalidResponse) and "corrupt" in str(error)
+
+
+def test_a_non_numeric_content_length_is_an_unreadable_answer(
+    hostile: list[HostileServer],
+) -> None:
+    def lie(conn: Any, server: HostileServer) -> None:
+        conn.sendall(head(Content_Length="-5") + b"{}")
+
+    server = serve(hostile, lie)
+    error = outcome(transport(server.url), GET)
+    assert isinstance(error, InvalidResponse | ProviderUnavailable)
+
+
+def test_a_redirect_is_not_followed(app: ItemsApp, server: EmulatorServer) -> None:
+    app.inject(Fault.respond(302, {}, headers={"Location": "https://elsewhere.test/v1"}))
+    post = VendorRequest("POST", "items", Safety.UNSAFE, json={})
+
+    error = outcome(transport(server.url), post)
+
+    assert isinstance(error, RedirectNotFollowed)
+    assert error.location == "https://elsewhere.test/v1" and error.outcome_unknown is True
+    assert len(app.journal) == 1
+
+
+def test_an_absolute_plain_http_url_elsewhere_is_refused_before_connecting(
+    server: EmulatorServer,
+) -> None:
+    request = VendorRequest("GET", "http://example.com/v1/items", Safety.SAFE)
+
+    error = outcome(transport(server.url), request)
+
+    assert isinstance(error, ConfigurationError) and "https" in str(error)
+
+
+def test_a_closed_transport_refuses_to_send(app: ItemsApp, server: EmulatorServer) -> None:
+    async def scenario() -> BaseException | None:
+        sender = AsyncTransport(transport(server.url))
+        await sender.send(GET)
+        await sender.aclose()
+        try:
+            await sender.send(GET)
+        except ConfigurationError as exc:
+            return exc
+        return None
+
+    assert isinstance(run(scenario()), ConfigurationError)
+    assert len(app.journal) == 1
+
+
+def test_concurrent_sends_share_one_client(app: ItemsApp, server: EmulatorServer) -> None:
+    async def scenario() -> list[int]:
+        sender = AsyncTransport(transport(server.url))
+        try:
+            answers = await asyncio.gather(*(sender.send(GET) for _ in range(20)))
+        finally:
+            await sender.aclose()
+        return [a.status for a in answers]
+
+    assert run(scenario()) == [200] * 20
+
+
+# -- the asyncio-aware limiters ---------------------------------------------------------------
+
+
+def test_the_async_limiter_spaces_requests_without_blocking_the_loop() -> None:
+    async def scenario() -> tuple[list[float], int]:
+        limiter = AsyncRateLimiter(20, burst=1)
+        ticks = 0
+        stop = False
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while not stop:
+                ticks += 1
+                await asyncio.sleep(0.005)
+
+        background = asyncio.create_task(ticker())
+        times = []
+        for _ in range(5):
+            await limiter.acquire()
+            times.append(time.monotonic())
+        stop = True
+        await background
+        return times, ticks
+
+    times, ticks = run(scenario())
+    gaps = [b - a for a, b in itertools.pairwise(times)]
+    assert all(gap >= 0.045 for gap in gaps)
+    assert ticks >= 10  # the loop kept running other tasks while the limiter waited
+
+
+def test_the_async_limiter_refuses_a_slot_past_max_wait_and_honours_pause() -> None:
+    async def scenario() -> None:
+        limiter = AsyncRateLimiter(1, burst=1)
+        await limiter.acquire()
+        with pytest.raises(RateLimited):
+            await limiter.acquire(max_wait=0.1)
+        await limiter.pause("", 5.0)
+        with pytest.raises(RateLimited):
+            await limiter.acquire(max_wait=4.0)
+
+    run(scenario())
+
+
+def test_an_in_process_limiter_is_shared_with_the_sync_side_others_run_in_threads() -> None:
+    bucket = RateLimiter(5, burst=1)
+    shared = asyncio_limiter(bucket)
+    assert isinstance(shared, AsyncRateLimiter) and shared.limiter is bucket
+    assert asyncio_limiter(None) is None
+
+    class Blocking:
+        def __init__(self) -> None:
+            self.calls: list[tuple[str, float | None]] = []
+
+        def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+            self.calls.append((key, max_wait))
+
+        def pause(self, key: str, seconds: float) -> None:
+            self.calls.append((key, seconds))
+
+    blocking = Blocking()
+    threaded = asyncio_limiter(blocking)
+    assert isinstance(threaded, ThreadedLimiter)
+
+    async def use() -> None:
+        await threaded.acquire("k", max_wait=3.0)
+        await threaded.pause("k", 2.0)
+
+    run(use())
+    (key, waited), paused = blocking.calls
+    assert key == "k" and waited is not None and 2.5 < waited <= 3.0
+    assert paused == ("k", 2.0)
+
+
+def test_retry_after_pauses_the_shared_limiter(app: ItemsApp, server: EmulatorServer) -> None:
+    app.inject(Fault.respond(429, {}, headers={"Retry-After": "0.2"}))
+
+    class Recording(AsyncRateLimiter):
+        paused: list[tuple[str, float]] = []
+
+        async def pause(self, key: str, seconds: float) -> None:
+            self.paused.append((key, seconds))
+            await super().pause(key, seconds)
+
+    limiter = Recording(100, burst=5)
+    response = run(send_once(transport(server.url), GET, limiter=limiter))
+
+    assert response.status == 200
+    assert limiter.paused == [("", 0.2)]

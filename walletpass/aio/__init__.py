@@ -1,0 +1,18 @@
+"""walletpass for asyncio applications: the same providers, operations, checks, errors, retries,
+rate limits and redaction as the sync API, sent through ``httpx.AsyncClient``.
+
+Install with ``pip install 'walletpass[async]'``. ``import walletpass`` never imports this package
+(nor httpx).
+"""
+
+from __future__ import annotations
+
+try:
+    import httpx  # noqa: F401  (the extra's one dependency: say so at import)
+except ImportError as exc:  # pragma: no cover - exercised by the packaging test
+    raise ImportError("walletpass.aio needs httpx: pip install 'walletpass[async]'") from exc
+
+from walletpass.aio.ratelimit import AsyncLimiter, AsyncRateLimiter, ThreadedLimiter
+from walletpass.aio.transport import AsyncTransport
+
+__all__ = ["AsyncLimiter", "AsyncRateLimiter", "AsyncTransport", "ThreadedLimiter"]

@@ -1,0 +1,107 @@
+"""Client-side rate limiting on the event loop: the limiters of :mod:`walletpass.ratelimit`,
+awaited instead of blocking.
+
+:class:`AsyncRateLimiter` is the in-process token bucket itself (a
+:class:`walletpass.ratelimit.RateLimiter`: the same algorithm, the same buckets, shared with sync
+calls of the same provider) whose waits are ``asyncio.sleep``: taking a slot never blocks the loop
+(the bucket's lock is held for microseconds), waiting for it lets other tasks run. Any other
+:class:`~walletpass.ratelimit.Limiter` (the Redis-shared one of :mod:`walletpass.redis_limiter`)
+is awaited in a worker thread (:class:`ThreadedLimiter`), so its network round trips and sleeps
+never block the loop either; its algorithm (one Lua script per slot, the shared send log, the
+fallback when Redis is down) stays written once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Protocol, runtime_checkable
+
+from walletpass.ratelimit import Limiter, RateLimiter
+
+__all__ = ["AsyncLimiter", "AsyncRateLimiter", "ThreadedLimiter", "asyncio_limiter"]
+
+
+@runtime_checkable
+class AsyncLimiter(Protocol):
+    """What the async transport needs from a rate limiter: :class:`walletpass.ratelimit.Limiter`
+    with awaitable methods. ``key`` names one of the vendor's limits (``""``: the only one)."""
+
+    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+        """Wait until a request may be sent under the rate.
+
+        Raises ``RateLimited`` (taking nothing) when the wait would exceed ``max_wait`` seconds,
+        ``ProviderUnavailable`` when a shared limiter cannot be reached and fails closed.
+        """
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """The vendor asked (``Retry-After``) that nothing be sent under ``key`` for
+        ``seconds``: hold every caller sharing this limiter until then."""
+
+
+class AsyncRateLimiter:
+    """At most ``rate`` acquisitions per second per key, with bursts of up to ``burst``, on the
+    event loop; or, given ``limiter``, that in-process limiter's own buckets.
+
+    Raises ``ValueError`` for a rate that is not positive or a burst below 1.
+    """
+
+    def __init__(
+        self, rate: float | None = None, *, burst: int = 1, limiter: RateLimiter | None = None
+    ) -> None:
+        if limiter is None:
+            if rate is None:
+                raise ValueError("give a rate or a RateLimiter")
+            limiter = RateLimiter(rate, burst=burst)
+        self.limiter = limiter
+
+    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+        """Take a slot now and sleep (without blocking the loop) until it comes; ``RateLimited``
+        (nothing taken) when it is more than ``max_wait`` seconds away."""
+        wait = self.limiter.reserve(key, max_wait=max_wait)
+        if wait > 0:
+            await asyncio.sleep(wait)
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """Hold the bucket ``key`` empty for ``seconds`` (the vendor's ``Retry-After``)."""
+        self.limiter.pause(key, seconds)
+
+    def __repr__(self) -> str:
+        return f"AsyncRateLimiter({self.limiter!r})"
+
+
+class ThreadedLimiter:
+    """A blocking :class:`~walletpass.ratelimit.Limiter` awaited in a worker thread (the
+    event loop's default executor). ``max_wait`` counts from the call, time spent waiting for a
+    free thread included."""
+
+    def __init__(self, limiter: Limiter) -> None:
+        self.limiter = limiter
+
+    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+        """As the wrapped limiter's ``acquire`` (its errors unchanged)."""
+        end = None if max_wait is None else time.monotonic() + max_wait
+
+        def take() -> None:
+            left = None if end is None else max(0.0, end - time.monotonic())
+            self.limiter.acquire(key, max_wait=left)
+
+        await asyncio.to_thread(take)
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """As the wrapped limiter's ``pause``."""
+        await asyncio.to_thread(self.limiter.pause, key, seconds)
+
+    def __repr__(self) -> str:
+        return f"ThreadedLimiter({self.limiter!r})"
+
+
+def asyncio_limiter(limiter: Limiter | None) -> AsyncLimiter | None:
+    """``limiter`` made awaitable: an in-process :class:`~walletpass.ratelimit.RateLimiter`
+    keeps its buckets (:class:`AsyncRateLimiter`), any other limiter runs in worker threads
+    (:class:`ThreadedLimiter`); ``None`` stays ``None``."""
+    if limiter is None:
+        return None
+    if isinstance(limiter, RateLimiter):
+        return AsyncRateLimiter(limiter=limiter)
+    return ThreadedLimiter(limiter)

@@ -1,0 +1,277 @@
+"""The async transport: the sync transport's calls, sent through ``httpx.AsyncClient``.
+
+Every decision is the one :mod:`walletpass.sending` makes for the ``requests`` transport: the URL
+(the one URL parser, plain HTTP to loopback only), the headers and body bytes, the call's deadline
+and each attempt's timeouts, retries and their delays, ``Retry-After``, the answer, and the
+walletpass error (``outcome_unknown`` wherever the request may have taken effect). Answers are
+read within ``max_answer_size`` and decompressed by the same decoders
+(:class:`walletpass.bounds.BoundedBody`); the query is encoded by the same encoder. What is left
+here is the input and output: connecting, sending, reading, waiting and the rate limiter, on the
+event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from collections.abc import Mapping
+from typing import Any
+
+import httpx
+import requests
+import requests.utils
+
+from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
+from walletpass.bounds import (
+    AnswerTooLarge,
+    BoundedBody,
+    CorruptEncoding,
+    MalformedAnswer,
+    expected_length,
+)
+from walletpass.errors import ConfigurationError, RateLimited
+from walletpass.retry import Ambiguous, Fatal, NotSent
+from walletpass.sending import (
+    Attempted,
+    BaseTransport,
+    Call,
+    Unreadable,
+    VendorRequest,
+    VendorResponse,
+    query_values,
+)
+from walletpass.transport import Transport
+
+__all__ = ["AsyncTransport"]
+
+#: The headers ``requests`` sends unless told otherwise (Accept-Encoding as urllib3 decodes):
+#: both transports send the same request.
+_STACK_HEADERS = dict(requests.utils.default_headers())
+
+_CHUNK = 64 * 1024
+
+
+class AsyncTransport:
+    """Sends :class:`~walletpass.sending.VendorRequest` objects on the running event loop.
+
+    ``rules``: the provider's sync :class:`~walletpass.transport.Transport`, whose settings and
+    decisions (base URL, credentials, timeouts, retry policy, proxy, CA bundle, answer size) this
+    transport follows; nothing is sent through it. ``limiter``: the rate limiter, awaited
+    (default: the sync transport's limiter made asyncio-aware, so both share one budget).
+    One ``httpx.AsyncClient`` (one connection pool) is opened at the first request, on the loop
+    that sends it; :meth:`aclose` closes it.
+    """
+
+    def __init__(self, rules: Transport, *, limiter: AsyncLimiter | None = None) -> None:
+        self.rules: BaseTransport = rules
+        self.provider = rules.provider
+        self.rate_limiter = limiter if limiter is not None else asyncio_limiter(rules.rate_limiter)
+        self._proxy = rules.proxy
+        self._verify = rules.verify
+        self._pool_size = rules.pool_size
+        # The User-Agent names the HTTP stack that sends.
+        stack = f"requests/{requests.__version__}"
+        self._user_agent = rules.user_agent.replace(stack, f"httpx/{httpx.__version__}")
+        self._client: httpx.AsyncClient | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._closed = False
+
+    def __repr__(self) -> str:
+        return f"AsyncTransport(provider={self.provider!r}, base_url={self.rules.base_url!r})"
+
+    def _client_for_loop(self) -> httpx.AsyncClient:
+        if self._closed:
+            raise ConfigurationError(f"the {self.provider} provider was closed")
+        loop = asyncio.get_running_loop()
+        if self._client is not None and self._loop is not loop:
+            # A pool's connections belong to the loop that opened them; another loop (a test's,
+            # asyncio.run per call) starts its own.
+            self._client = None
+        if self._client is None:
+            verify: ssl.SSLContext | bool = True
+            if isinstance(self._verify, str):
+                verify = ssl.create_default_context(cafile=self._verify)
+            elif self._verify is False:
+                verify = False
+            self._client = httpx.AsyncClient(
+                verify=verify,
+                proxy=self._proxy,
+                # The environment (proxies, CA bundle) was read once, when the provider was set
+                # up, by the same rules as the sync transport's.
+                trust_env=False,
+                follow_redirects=False,
+                limits=httpx.Limits(
+                    # As requests' pool: connections beyond the pool size are opened, not
+                    # waited for; only pool_size are kept alive.
+                    max_connections=None,
+                    max_keepalive_connections=self._pool_size,
+                ),
+            )
+            self._loop = loop
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the connection pool; later requests raise ``ConfigurationError``."""
+        self._closed = True
+        client, self._client = self._client, None
+        if client is not None:
+            await client.aclose()
+
+    async def send(self, request: VendorRequest, *, operation: str | None = None) -> VendorResponse:
+        """Send with retries; return the final answer (even an error status) or raise, exactly
+        as :meth:`walletpass.transport.Transport.send` does.
+
+        Raises ``ProviderUnavailable`` for failures without an answer (``outcome_unknown`` set when
+        the request may have taken effect), ``InvalidResponse`` for an answer too large or
+        unreadable, ``RedirectNotFollowed``, ``RateLimited`` when the client-side limiter cannot
+        fit the request before the deadline, ``ConfigurationError`` for a forbidden URL or a
+        closed provider.
+        """
+        call = self.rules.begin(request, operation)
+        while True:
+            time_left = call.next_attempt()
+            if self.rate_limiter is not None:
+                try:
+                    await self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
+                except RateLimited as exc:
+                    raise call.limited(exc) from None
+            attempted = await self._attempt(call)
+            pause = call.pause_for(attempted)
+            if pause is not None and self.rate_limiter is not None:
+                await self.rate_limiter.pause(call.rate_key, pause)
+            step = call.settle(attempted)
+            if isinstance(step, VendorResponse):
+                return step
+            await asyncio.sleep(step)
+
+    async def _attempt(self, call: Call) -> Attempted:
+        rules = self.rules
+        request = call.request
+        connect, read = call.timeouts()
+        deadline = call.wire_deadline()
+        sent = _Sent()
+        try:
+            client = self._client_for_loop()
+            headers = {**_STACK_HEADERS, **call.headers}
+            if headers.get("User-Agent") == rules.user_agent:
+                headers["User-Agent"] = self._user_agent
+            prepared = requests.PreparedRequest()
+            prepared.prepare_url(call.url, query_values(request.query))
+            outgoing = httpx.Request(
+                request.method,
+                prepared.url or call.url,
+                headers=headers,
+                content=request.body(),
+                extensions={
+                    "timeout": httpx.Timeout(
+                        connect=connect, read=read, write=read, pool=connect
+                    ).as_dict(),
+                    "trace": sent.trace,
+                },
+            )
+        except ConfigurationError:
+            raise
+        except (httpx.InvalidURL, requests.exceptions.RequestException, ValueError) as exc:
+            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
+        response: httpx.Response | None = None
+        try:
+            async with asyncio.timeout_at(_loop_instant(deadline)):
+                response = await client.send(outgoing, stream=True)
+                try:
+                    content = await self._read(response)
+                finally:
+                    await response.aclose()
+        except AnswerTooLarge as exc:
+            assert response is not None
+            size = f"{exc.declared} bytes" if exc.declared else "more"
+            why = f"the answer is larger than max_answer_size ({exc.limit} bytes; it has {size})"
+            return None, Unreadable(response.status_code, why), None
+        except MalformedAnswer as exc:
+            assert response is not None
+            return None, Unreadable(response.status_code, exc.reason), None
+        except CorruptEncoding:
+            assert response is not None
+            return None, Unreadable(response.status_code, "its compressed body is corrupt"), None
+        except TimeoutError as exc:  # the call's deadline, wherever the attempt was
+            if sent.headers:
+                return None, Ambiguous(rules.late("read timeout", deadline)), exc
+            return None, NotSent(rules.late("connect timeout", deadline)), exc
+        except httpx.ConnectTimeout as exc:
+            return None, NotSent(rules.late("connect timeout", deadline)), exc
+        except httpx.PoolTimeout as exc:
+            return None, NotSent(rules.late("no free connection", deadline)), exc
+        except httpx.TimeoutException as exc:  # read or write: the request was (partly) sent
+            return None, Ambiguous(rules.late("read timeout", deadline)), exc
+        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
+            # Refused by the HTTP stack before a valid request went out.
+            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
+        except httpx.ConnectError as exc:
+            tls = _tls_failure(exc)
+            if tls is not None:
+                return None, Fatal(f"TLS error: {type(tls).__name__}"), exc
+            return None, NotSent(rules.late("connection failed", deadline)), exc
+        except httpx.RemoteProtocolError as exc:
+            if response is not None:  # the head was read: its body broke the framing
+                why = rules.late(f"malformed answer: {type(exc).__name__}", deadline)
+                return None, Ambiguous(why), exc
+            if not sent.headers:
+                return None, NotSent(rules.late("connection failed", deadline)), exc
+            return None, Ambiguous(rules.late("connection lost after sending", deadline)), exc
+        except (httpx.TransportError, OSError) as exc:
+            if not sent.headers:
+                return None, NotSent(rules.late("connection failed", deadline)), exc
+            why = rules.late(f"transport error: {type(exc).__name__}", deadline)
+            return None, Ambiguous(why), exc
+        lowered = {name.lower(): value for name, value in response.headers.items()}
+        return rules.answer_of(response.status_code, lowered, content)
+
+    async def _read(self, response: httpx.Response) -> bytes:
+        """The whole decompressed body within ``max_answer_size`` (checked against the declared
+        length first, then counted as it is decompressed)."""
+        limit = self.rules.max_answer_bytes
+        headers = response.headers
+        # (The framing itself, a body shorter or longer than declared, h11 enforces.)
+        expected_length(response.status_code, headers, limit)
+        body = BoundedBody(headers.get("content-encoding"), limit)
+        async for raw in response.aiter_raw(_CHUNK):
+            body.feed(raw)
+        return body.body()
+
+
+class _Sent:
+    """Whether the request's head went out on the wire (httpcore's trace of the attempt): before
+    that, a failure left the vendor untouched."""
+
+    __slots__ = ("headers",)
+
+    def __init__(self) -> None:
+        self.headers = False
+
+    async def trace(self, event: str, info: Mapping[str, Any]) -> None:
+        if event.endswith("send_request_headers.started"):
+            self.headers = True
+
+
+def _loop_instant(deadline: float | None) -> float | None:
+    """A :func:`time.monotonic` instant on the running loop's clock."""
+    if deadline is None:
+        return None
+    loop = asyncio.get_running_loop()
+    return loop.time() + (deadline - time.monotonic())
+
+
+def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
+    """The TLS error behind a failed connection, if that is what it was."""
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, ssl.SSLError):
+            return current
+        pending.extend([current.__cause__, current.__context__])
+    return None
