@@ -350,3 +350,22 @@ def test_retry_after_pauses_the_shared_limiter(app: ItemsApp, server: EmulatorSe
 
     assert response.status == 200
     assert limiter.paused == [("", 0.2)]
+
+
+def test_a_pause_holds_tasks_already_given_a_slot_inside_it() -> None:
+    async def scenario() -> list[float]:
+        limiter = AsyncRateLimiter(10, burst=1)
+        await limiter.acquire()
+        started = time.monotonic()
+        waiting = [asyncio.create_task(limiter.acquire()) for _ in range(3)]
+        await asyncio.sleep(0.01)  # each has its slot (0.1 s apart) and sleeps on it
+        await limiter.pause("", 0.5)
+        released = []
+        for task in asyncio.as_completed(waiting):
+            await task
+            released.append(time.monotonic() - started)
+        return released
+
+    released = run(scenario())
+    assert all(at >= 0.49 for at in released)
+    assert released[-1] - released[0] >= 0.15  # still spaced after the pause, not all at once

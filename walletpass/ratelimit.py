@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -111,13 +111,23 @@ class RateLimiter:
 
         Raises ``RateLimited`` when that is more than ``max_wait`` seconds away.
         """
+        for wait in self.waits(key, max_wait=max_wait):
+            self._sleep(wait)
+
+    def waits(self, key: str = "", *, max_wait: float | None = None) -> Iterator[float]:
+        """:meth:`acquire` as the waits it takes, for the caller to sleep (``time.sleep``, or
+        ``await asyncio.sleep`` on an event loop): the slot is taken when the iterator ends.
+
+        Raises ``RateLimited`` (from the iterator) when the slot is more than ``max_wait``
+        seconds away.
+        """
         deadline = None if max_wait is None else self._clock() + max_wait
         while True:
             wait, slot = self._take(
                 key, None if deadline is None else max(0.0, deadline - self._clock())
             )
             if wait > 0:
-                self._sleep(wait)
+                yield wait
             with self._lock:
                 # (a microsecond's slack: a slot taken right after pause() is the pause's end)
                 if slot + 1e-6 >= self._held_until.get(key, 0.0):

@@ -56,14 +56,15 @@ class AsyncRateLimiter:
         self.limiter = limiter
 
     async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
-        """Take a slot now and sleep (without blocking the loop) until it comes; ``RateLimited``
-        (nothing taken) when it is more than ``max_wait`` seconds away."""
-        wait = self.limiter.reserve(key, max_wait=max_wait)
-        if wait > 0:
+        """Wait (without blocking the loop) for a slot under the rate and outside a vendor's
+        pause, as :meth:`walletpass.ratelimit.RateLimiter.acquire` does; ``RateLimited`` (nothing
+        taken) when it is more than ``max_wait`` seconds away."""
+        for wait in self.limiter.waits(key, max_wait=max_wait):
             await asyncio.sleep(wait)
 
     async def pause(self, key: str, seconds: float) -> None:
-        """Hold the bucket ``key`` empty for ``seconds`` (the vendor's ``Retry-After``)."""
+        """Send nothing under ``key`` for ``seconds`` (the vendor's ``Retry-After``), not even on
+        a slot handed out before."""
         self.limiter.pause(key, seconds)
 
     def __repr__(self) -> str:
