@@ -390,7 +390,8 @@ Handler = Callable[..., EmulatorResponse]
 
 
 def route(method: str, template: str) -> Callable[[Handler], Handler]:
-    """Mark an :class:`EmulatorApp` method as the handler of ``METHOD /path/{param}``."""
+    """Mark a method as the handler of ``METHOD /path/{param}``: a method of an
+    :class:`EmulatorApp`, or of a resource object the app mounts (:meth:`EmulatorApp.mount`)."""
 
     def mark(func: Handler) -> Handler:
         routes: list[tuple[str, str]] = list(getattr(func, "_emulator_routes", []))
@@ -429,10 +430,22 @@ class EmulatorApp:
         self._faults_lock = threading.Lock()
         self.lock = threading.RLock()
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
-        for name in dir(type(self)):
-            func = getattr(type(self), name, None)
-            for method, template in getattr(func, "_emulator_routes", ()):
-                self._routes.append((method, _compile(self.prefix + template), getattr(self, name)))
+        self.mount(self)
+
+    def mount(self, *resources: object) -> None:
+        """Serve the :func:`route`-marked methods of ``resources`` as well.
+
+        An emulator of a large API can keep one handler object per vendor resource (passes,
+        templates, webhooks...) over shared state and mount each in its app; routes keep the
+        app's :attr:`prefix`, hooks and journal.
+        """
+        for resource in resources:
+            for name in dir(type(resource)):
+                func = getattr(type(resource), name, None)
+                for method, template in getattr(func, "_emulator_routes", ()):
+                    self._routes.append(
+                        (method, _compile(self.prefix + template), getattr(resource, name))
+                    )
 
     # -- fault injection ---------------------------------------------------------------
 

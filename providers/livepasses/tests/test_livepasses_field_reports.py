@@ -8,8 +8,12 @@ from decimal import Decimal
 
 import pytest
 from walletpass_livepasses import LivepassesProvider
-from walletpass_livepasses.emulated import EmulatedTemplate, default_templates
-from walletpass_livepasses.emulator import DEFAULT_API_KEY, LivepassesEmulator
+from walletpass_livepasses.emulator import (
+    DEFAULT_API_KEY,
+    EmulatedTemplate,
+    LivepassesEmulator,
+    default_templates,
+)
 
 from walletpass import Balance, Holder, Pass, PassKind, PassStatus, PassUpdate, ValidationError
 from walletpass.errors import WalletPassError

@@ -517,7 +517,7 @@ def test_round_trip_through_the_emulators_generation(new_pass: Pass) -> None:
     assert limits.shape_problems(body, limits.GENERATE) == []
     emulator = LivepassesEmulator()
     template = emulator.templates["tmpl-001"]
-    entry = emulator._generate_one(template, body["passes"][0], context or {}, "b-1")
+    entry = emulator.generation.generate_one(template, body["passes"][0], context or {})
     issued = payloads.issued_from_generated(
         entry,
         provider="livepasses",

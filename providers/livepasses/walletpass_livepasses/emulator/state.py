@@ -1,26 +1,35 @@
-"""The Livepasses emulator's state: templates, passes with their per-type counters, batches.
+"""The Livepasses emulator's state: the account's records and the lookups every resource shares.
 
-Kept apart from the routes so the records (and the pre-seeded templates users of
-``walletpass emulate livepasses`` rely on) read on their own.
+The records (templates, passes with their per-type counters, batches) and the pre-seeded templates
+users of ``walletpass emulate livepasses`` rely on read here on their own; :class:`Store` holds
+them with the account's settings, and every resource module (generation, passes, redemptions,
+templates, webhooks) works on the one store its app was built with.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from walletpass.testing.emulator import Refused
+from walletpass.timestamps import format_timestamp
+from walletpass_livepasses import limits
 from walletpass_livepasses.limits import TemplateStatus, TemplateType, VendorStatus
 
 __all__ = [
     "EmulatedBatch",
     "EmulatedTemplate",
+    "Store",
     "StoredPass",
     "default_templates",
     "new_id",
+    "refused",
+    "timestamp",
 ]
 
 
@@ -171,3 +180,106 @@ class EmulatedBatch:
     @property
     def completed(self) -> bool:
         return self.done >= self.total
+
+
+def refused(status: int, code: str, message: str) -> Refused:
+    """A refusal in Livepasses' terms: an HTTP status and an ``error.code``."""
+    return Refused(status, message, code=code)
+
+
+def timestamp(value: datetime | None) -> str | None:
+    """A time as Livepasses writes it (UTC, whole seconds, ``Z``); ``None`` stays ``None``."""
+    return None if value is None else format_timestamp(value, limits.TIMESTAMPS)
+
+
+class Store:
+    """One emulated Livepasses account: its settings, its records, and the lookups and events
+    every resource shares.
+
+    The app's lock guards it; resources run under that lock (the app takes it for each request).
+    """
+
+    def __init__(
+        self,
+        lock: threading.RLock,
+        clock: Callable[[], datetime],
+        templates: Iterable[EmulatedTemplate | Mapping[str, Any]],
+        *,
+        async_threshold: int,
+        batch_rate: float,
+        stamp_cooldown: float,
+        quota: int | None,
+        webhook_events: frozenset[str],
+    ) -> None:
+        self.lock = lock
+        self.clock = clock
+        #: Generate requests above this many recipients become an asynchronous batch.
+        self.async_threshold = async_threshold
+        #: Passes a batch generates per second.
+        self.batch_rate = batch_rate
+        #: Seconds between two stamps of one card (the anti double-scan cooldown).
+        self.stamp_cooldown = stamp_cooldown
+        #: Passes the account may generate (``None``: no quota), and how many it has.
+        self.quota = quota
+        self.generated = 0
+        #: The webhook events this server version accepts (anything else is a 400).
+        self.webhook_events = webhook_events
+        self.templates: dict[str, EmulatedTemplate] = {}
+        self.passes: dict[str, StoredPass] = {}
+        self.batches: dict[str, EmulatedBatch] = {}
+        self.webhooks: dict[str, dict[str, Any]] = {}
+        #: Webhook events that would have been delivered: ``{"event", "passId", "at"}``.
+        self.events: list[dict[str, Any]] = []
+        for template in templates:
+            self.add_template(template)
+
+    def now(self) -> str:
+        """The current time as Livepasses writes it."""
+        return timestamp(self.clock()) or ""
+
+    def add_template(self, template: EmulatedTemplate | Mapping[str, Any]) -> EmulatedTemplate:
+        built = (
+            template
+            if isinstance(template, EmulatedTemplate)
+            else EmulatedTemplate.from_mapping(template)
+        )
+        built.created_at = built.created_at or self.clock()
+        with self.lock:
+            self.templates[built.id] = built
+        return built
+
+    def template(self, template_id: str) -> EmulatedTemplate:
+        """A template by id; 404 ``TEMPLATE_NOT_FOUND`` if there is none."""
+        template = self.templates.get(template_id)
+        if template is None:
+            raise refused(404, "TEMPLATE_NOT_FOUND", f"Template {template_id} was not found.")
+        return template
+
+    def pass_(self, pass_id: str) -> StoredPass:
+        """A pass by id, as the API sees it now; 404 ``PASS_NOT_FOUND`` if there is none."""
+        stored = self.passes.get(pass_id)
+        if stored is None:
+            raise refused(404, "PASS_NOT_FOUND", f"Pass {pass_id} was not found.")
+        self.refresh(stored)
+        return stored
+
+    def refresh(self, stored: StoredPass) -> None:
+        """Expire a pass whose ``validUntil`` has passed."""
+        if (
+            stored.status is VendorStatus.ACTIVE
+            and stored.valid_until is not None
+            and self.clock() > stored.valid_until
+        ):
+            stored.status = VendorStatus.EXPIRED
+            self.fire("pass.expired", stored.id)
+
+    def usable_template(self, stored: StoredPass) -> None:
+        """422 ``TEMPLATE_INACTIVE`` when the pass's template was deactivated."""
+        if self.templates[stored.template_id].status is not TemplateStatus.ACTIVE:
+            raise refused(
+                422, "TEMPLATE_INACTIVE", f"The template of pass {stored.id} is inactive."
+            )
+
+    def fire(self, event: str, pass_id: str) -> None:
+        """Record a webhook event that would have been delivered."""
+        self.events.append({"event": event, "passId": pass_id, "at": self.now()})
