@@ -26,6 +26,7 @@ import urllib3.exceptions
 from pydantic import SecretStr
 from urllib3.exceptions import NewConnectionError
 
+from walletpass import forks
 from walletpass._version import __version__
 from walletpass.bounds import (
     DEFAULT_MAX_ANSWER_BYTES,
@@ -165,12 +166,18 @@ class Transport(BaseTransport):
         self.rate_limiter = rate_limiter
         self._sleep = sleep
         self._pool_size = pool_size
+        self.after_fork_in_child()
+        self._closed = False
+        forks.register(self)
+
+    # -- session management ---------------------------------------------------------------
+
+    def after_fork_in_child(self) -> None:
+        """No sessions yet (and, in a forked child, none of the parent's: their pooled sockets
+        are the parent's connections; they are left open for it)."""
         self._local = threading.local()
         self._sessions: list[requests.Session] = []
         self._sessions_lock = threading.Lock()
-        self._closed = False
-
-    # -- session management ---------------------------------------------------------------
 
     def _session(self) -> requests.Session:
         # One session is shared; requests' Session is safe for concurrent requests through a
