@@ -389,13 +389,24 @@ class RateWindow:
 Handler = Callable[..., EmulatorResponse]
 
 
-def route(method: str, template: str) -> Callable[[Handler], Handler]:
+def route(
+    method: str, template: str, *, query: Iterable[str] | None = None
+) -> Callable[[Handler], Handler]:
     """Mark a method as the handler of ``METHOD /path/{param}``: a method of an
-    :class:`EmulatorApp`, or of a resource object the app mounts (:meth:`EmulatorApp.mount`)."""
+    :class:`EmulatorApp`, or of a resource object the app mounts (:meth:`EmulatorApp.mount`).
+
+    ``query`` names the query parameters the vendor documents for the route; any other is
+    refused (400, through :meth:`EmulatorApp.refusal_response`, naming it). ``None`` leaves the
+    query unchecked, unless the app sets :attr:`EmulatorApp.documented_query_only`: then a route
+    that names none takes none.
+    """
+    names = None if query is None else frozenset(query)
 
     def mark(func: Handler) -> Handler:
-        routes: list[tuple[str, str]] = list(getattr(func, "_emulator_routes", []))
-        routes.append((method.upper(), template))
+        routes: list[tuple[str, str, frozenset[str] | None]] = list(
+            getattr(func, "_emulator_routes", [])
+        )
+        routes.append((method.upper(), template, names))
         func._emulator_routes = routes  # type: ignore[attr-defined]
         return func
 
@@ -420,6 +431,9 @@ class EmulatorApp:
 
     #: Mount point every route sits under (e.g. ``"/v2"``).
     prefix: ClassVar[str] = ""
+    #: Refuse query parameters a route does not name in :func:`route` (``query=``), so a client
+    #: that guesses one learns it at once instead of seeing it ignored.
+    documented_query_only: ClassVar[bool] = False
 
     def __init__(self) -> None:
         self.journal = Journal()
@@ -429,7 +443,7 @@ class EmulatorApp:
         self.faults_applied = 0
         self._faults_lock = threading.Lock()
         self.lock = threading.RLock()
-        self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
+        self._routes: list[tuple[str, re.Pattern[str], Handler, frozenset[str] | None]] = []
         self.mount(self)
 
     def mount(self, *resources: object) -> None:
@@ -442,9 +456,10 @@ class EmulatorApp:
         for resource in resources:
             for name in dir(type(resource)):
                 func = getattr(type(resource), name, None)
-                for method, template in getattr(func, "_emulator_routes", ()):
+                for method, template, named in getattr(func, "_emulator_routes", ()):
+                    query = frozenset() if named is None and self.documented_query_only else named
                     self._routes.append(
-                        (method, _compile(self.prefix + template), getattr(resource, name))
+                        (method, _compile(self.prefix + template), getattr(resource, name), query)
                     )
 
     # -- fault injection ---------------------------------------------------------------
@@ -533,7 +548,7 @@ class EmulatorApp:
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         allowed: list[str] = []
-        for method, pattern, handler in self._routes:
+        for method, pattern, handler, query in self._routes:
             match = pattern.fullmatch(request.path)
             if match is None:
                 continue
@@ -552,6 +567,15 @@ class EmulatorApp:
                 early = self.before_route(routed)
                 if early is not None:
                     return early
+                if query is not None and not query.issuperset(routed.query):
+                    raise Refused.for_fields(
+                        400,
+                        [
+                            (name, "is not a query parameter of this request")
+                            for name in routed.query
+                            if name not in query
+                        ],
+                    )
                 return handler(routed)
             except BadRequest as exc:
                 return self.error_response(400, str(exc))

@@ -46,7 +46,10 @@ __all__ = [
     "GENERATION_OPTIONS",
     "KIND_TEMPLATE_TYPES",
     "LEGACY_WEBHOOK_EVENTS",
+    "LIST_PASSES_QUERY",
+    "LIST_TEMPLATES_QUERY",
     "LOCATION",
+    "LOOKUP_QUERY",
     "MAX_MESSAGE_BODY",
     "MAX_MESSAGE_HEADER",
     "MAX_REASON",
@@ -97,6 +100,17 @@ DEFAULT_PAGE_SIZE = 20
 #: The SDK's ``generate_and_wait`` polling: every 2 s, 150 polls (about five minutes).
 SDK_POLL_INTERVAL = 2.0
 SDK_POLL_ATTEMPTS = 150
+
+#: The query parameters of the routes that take any (SDK 0.3.0, vendor notes 3.3, 3.4, 3.9); no
+#: other route takes one. The C# SDK's ``platform`` list filter (values and meaning undocumented)
+#: and the 0.1-era ``passNumber`` lookup are not among them.
+LIST_PASSES_QUERY = frozenset(
+    {"page", "pageSize", "searchTerm", "sortBy", "sortDescending", "templateId", "status"}
+)
+LOOKUP_QUERY = frozenset({"passId", "confirmationCode", "holderEmail"})
+LIST_TEMPLATES_QUERY = frozenset(
+    {"page", "pageSize", "searchTerm", "sortBy", "sortDescending", "type", "status"}
+)
 
 #: ``PUT /api/passes/{id}`` length limits (the only lengths the SDK documents).
 MAX_REASON = 500

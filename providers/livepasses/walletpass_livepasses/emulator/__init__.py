@@ -3,14 +3,15 @@
 It reproduces what the official SDK (0.3.0) sends and expects: ``X-API-Key`` (401 without a valid
 key, 403 for a read-only key writing), the ``{success, data | items + pagination, error}``
 envelope, every documented route, 400 for any body field a request DTO does not declare (with the
-per-field ``fields`` map), 415 for a POST/PUT whose DTO needs a body and gets none (the SDK sends
-``{}`` to ``/stamp`` for that reason; routes whose SDK call may send no body accept none),
-generation that is synchronous for small requests and an asynchronous batch above
-``async_threshold`` recipients (generated over time at ``batch_rate`` per second, polled through
-the batch status), per-recipient failures (``MEMBERSHIP_NUMBER_CONFLICT``), the redemption state
-machine of each template type, loyalty points and stamps with an anti-double-scan cooldown, gift
-card balances, membership visit quotas, expiry through ``validUntil``, template activation, webhooks
-with their secret and the documented event set, a quota, and 429 with an integer ``Retry-After``.
+per-field ``fields`` map) and for any query parameter the SDK does not send, 415 for a POST/PUT
+whose DTO needs a body and gets none (the SDK sends ``{}`` to ``/stamp`` for that reason; routes
+whose SDK call may send no body accept none), generation that is synchronous for small requests and
+an asynchronous batch above ``async_threshold`` recipients (generated over time at ``batch_rate``
+per second, polled through the batch status), per-recipient failures
+(``MEMBERSHIP_NUMBER_CONFLICT``), the redemption state machine of each template type, loyalty
+points and stamps with an anti-double-scan cooldown, gift card balances, membership visit quotas,
+expiry through ``validUntil``, template activation, webhooks with their secret and the documented
+event set, a quota, and 429 with an integer ``Retry-After``.
 
 Where the SDK does not say (value sets, lengths, the response of some writes, which passes a
 template push reaches) the emulator chooses, and ``docs/providers/livepasses.md`` lists those
@@ -85,6 +86,11 @@ def _number(value: Any, cast: Callable[[str], Any]) -> Any:
     return cast(value) if isinstance(value, str) else value
 
 
+def _code_for(status: int) -> str:
+    """The ``error.code`` of a refusal the harness words (routing, query, malformed JSON)."""
+    return {400: "VALIDATION_ERROR", 404: "NOT_FOUND"}.get(status, "GENERAL_ERROR")
+
+
 class _OnStore(Generic[_T]):
     """An attribute of the app that is the store's: ``emulator.passes``, ``emulator.quota = 1``."""
 
@@ -112,6 +118,10 @@ class LivepassesEmulator(EmulatorApp):
     :class:`Store` (``store``), mounted here; the account's records and settings read and write
     through the app as before (``emulator.passes``, ``emulator.batch_rate = 0``).
     """
+
+    # Livepasses refuses any body member a request DTO does not declare (vendor notes 2.3); a
+    # query parameter the SDK never sends is refused the same way, so a guess cannot pass.
+    documented_query_only = True
 
     templates = _OnStore[dict[str, EmulatedTemplate]]()
     passes = _OnStore[dict[str, StoredPass]]()
@@ -197,14 +207,13 @@ class LivepassesEmulator(EmulatorApp):
     # -- what every route shares ----------------------------------------------------------------
 
     def error_response(self, status: int, message: str) -> EmulatorResponse:
-        codes = {400: "VALIDATION_ERROR", 404: "NOT_FOUND", 405: "GENERAL_ERROR"}
-        return error_answer(self.store, status, codes.get(status, "GENERAL_ERROR"), message)
+        return error_answer(self.store, status, _code_for(status), message)
 
     def refusal_response(self, refused: Refused) -> EmulatorResponse:
         return error_answer(
             self.store,
             refused.status,
-            refused.code or "GENERAL_ERROR",
+            refused.code or _code_for(refused.status),
             refused.message,
             details=refused.details,
             fields=refused.fields,

@@ -122,8 +122,11 @@ class Resource:
         sort_by = request.arg("sortBy") or "createdAt"
         if sort_by not in keys:
             raise invalid([("sortBy", f"must be one of {', '.join(keys)}")])
-        descending = (request.arg("sortDescending") or "false").lower() == "true"
-        ordered = sorted(found, key=keys[sort_by], reverse=descending)
+        descending = request.arg("sortDescending", "false")
+        if descending not in ("true", "false"):
+            # Query booleans are lowercase true/false (vendor notes 2.2).
+            raise invalid([("sortDescending", "must be true or false")])
+        ordered = sorted(found, key=keys[sort_by], reverse=descending == "true")
         return self.paged([view(record) for record in ordered], page, size)
 
     @staticmethod

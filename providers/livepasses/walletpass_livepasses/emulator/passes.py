@@ -45,7 +45,7 @@ class Passes(Resource):
             "updatedAt": timestamp(stored.updated_at),
         }
 
-    @route("GET", "/api/passes")
+    @route("GET", "/api/passes", query=limits.LIST_PASSES_QUERY)
     def list_passes(self, request: EmulatorRequest) -> EmulatorResponse:
         page, size = self.page(request)
         found = list(self.store.passes.values())
@@ -58,7 +58,7 @@ class Passes(Resource):
             p
             for p in found
             if (template is None or p.template_id == template)
-            and (status is None or p.status.value.casefold() == status.casefold())
+            and (status is None or p.status.value == status)
             and (
                 not term
                 or any(
@@ -74,7 +74,7 @@ class Passes(Resource):
         }
         return self.sorted_page(request, found, keys, self._list_item, page=page, size=size)
 
-    @route("GET", "/api/passes/lookup")
+    @route("GET", "/api/passes/lookup", query=limits.LOOKUP_QUERY)
     def lookup(self, request: EmulatorRequest) -> EmulatorResponse:
         given = {
             name: str(request.arg(name))
@@ -154,7 +154,7 @@ class Passes(Resource):
                 [("updatedFields", "send non-empty updatedFields or a messageBody")],
                 "REQUIRED_FIELD_MISSING",
             )
-        self._check_updated_names(body.get("updatedFields") or {})
+        self._check_updated(body.get("updatedFields") or {})
         stored = self.store.pass_(request.params["passId"])
         self.store.usable_template(stored)
         self._apply_fields(stored, body.get("updatedFields") or {})
@@ -172,41 +172,29 @@ class Passes(Resource):
         return self.ok({"passId": stored.id, "updatedAt": timestamp(stored.updated_at)})
 
     def _apply_fields(self, stored: StoredPass, fields: Mapping[str, Any]) -> None:
+        """Apply ``updatedFields`` already checked by :meth:`_check_updated`."""
         if "validUntil" in fields:
-            stored.valid_until = self._valid_until(fields["validUntil"])
+            stored.valid_until = _valid_until(fields["validUntil"])
             if stored.status is VendorStatus.EXPIRED and (
                 stored.valid_until is None or stored.valid_until > self.store.clock()
             ):
                 stored.status = VendorStatus.ACTIVE
         for name in ("points", "currentPoints"):
             if name in fields:
-                value = fields[name]
-                if isinstance(value, bool) or not isinstance(value, int):
-                    raise invalid([(f"updatedFields.{name}", "must be an integer")])
-                stored.points = value
+                stored.points = fields[name]
         for key, value in fields.items():
             stored.updated_fields[key] = value
             if key in BUSINESS_DATA.members:
                 stored.business_data[key] = value
 
-    def _valid_until(self, value: Any) -> datetime | None:
-        if value is None:
-            return None
-        # What a bare date means (the SDK README's only example) is not documented: read as the
-        # start of that day in UTC, the one rule the provider reads answers by.
-        with contextlib.suppress(ValueError):
-            parsed = parse_timestamp(value)
-            if parsed is not None:
-                return parsed
-        raise invalid(
-            [("updatedFields.validUntil", "must be an ISO 8601 date or timestamp")],
-            "INVALID_FIELD_FORMAT",
-        )
-
     @staticmethod
-    def _check_updated_names(updated: Mapping[str, Any]) -> None:
-        """``updatedFields`` names are the pass type's field names in camelCase (section 3.6),
-        on a PUT and on a template push alike."""
+    def _check_updated(updated: Mapping[str, Any]) -> None:
+        """Every ``updatedFields`` member, before any is applied (a refusal changes nothing).
+
+        Names are the pass type's field names in camelCase (section 3.6), on a PUT and on a
+        template push alike; whether a null clears a field is not documented, so none is taken
+        as a clear; points are integers and ``validUntil`` a date or timestamp.
+        """
         named = [
             (f"updatedFields.{key}", problem)
             for key in updated
@@ -214,13 +202,26 @@ class Passes(Resource):
         ]
         if named:
             raise invalid(named, "INVALID_FIELD_FORMAT")
+        nulls = [
+            (f"updatedFields.{key}", "must not be null: clearing a field is not documented")
+            for key, value in updated.items()
+            if value is None
+        ]
+        if nulls:
+            raise invalid(nulls, "INVALID_FIELD_VALUE")
+        for name in ("points", "currentPoints"):
+            value = updated.get(name)
+            if name in updated and (isinstance(value, bool) or not isinstance(value, int)):
+                raise invalid([(f"updatedFields.{name}", "must be an integer")])
+        if "validUntil" in updated:
+            _valid_until(updated["validUntil"])
 
     @route("POST", "/api/passes/template/{templateId}/push")
     def push(self, request: EmulatorRequest) -> EmulatorResponse:
         body = self.body(request, limits.PUSH_TEMPLATE)
         if not body["updatedFields"]:
             raise invalid([("updatedFields", "must not be empty")], "REQUIRED_FIELD_MISSING")
-        self._check_updated_names(body["updatedFields"])
+        self._check_updated(body["updatedFields"])
         template = self.store.template(request.params["templateId"])
         if template.status is not TemplateStatus.ACTIVE:
             raise refused(422, "TEMPLATE_INACTIVE", f"Template {template.id} is inactive.")
@@ -233,3 +234,17 @@ class Passes(Resource):
                 self.store.fire("pass.updated", stored.id)
                 touched += 1
         return self.ok({"templateId": template.id, "passesUpdated": touched})
+
+
+def _valid_until(value: Any) -> datetime:
+    """``updatedFields.validUntil`` as a time; 400 ``INVALID_FIELD_FORMAT`` if it is not one."""
+    # What a bare date means (the SDK README's only example) is not documented: read as the
+    # start of that day in UTC, the one rule the provider reads answers by.
+    with contextlib.suppress(ValueError):
+        parsed = parse_timestamp(value)
+        if parsed is not None:
+            return parsed
+    raise invalid(
+        [("updatedFields.validUntil", "must be an ISO 8601 date or timestamp")],
+        "INVALID_FIELD_FORMAT",
+    )

@@ -42,7 +42,7 @@ class Templates(Resource):
             "mediaConfiguration": {"requiredMedia": list(template.required_media)},
         }
 
-    @route("GET", "/api/templates")
+    @route("GET", "/api/templates", query=limits.LIST_TEMPLATES_QUERY)
     def list_templates(self, request: EmulatorRequest) -> EmulatorResponse:
         page, size = self.page(request)
         status = request.arg("status")
@@ -51,8 +51,8 @@ class Templates(Resource):
         found = [
             t
             for t in self.store.templates.values()
-            if (status is None or t.status.value.casefold() == status.casefold())
-            and (kind is None or str(t.type).casefold() == kind.casefold())
+            if (status is None or t.status.value == status)
+            and (kind is None or str(t.type) == kind)
             and (not term or term in t.name.casefold())
         ]
         keys: dict[str, Callable[[EmulatedTemplate], Any]] = {
