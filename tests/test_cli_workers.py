@@ -448,3 +448,43 @@ def test_a_worker_checks_its_journal_database_before_consuming(
         done.stderr
     )
     no_secret_in(done.stdout, done.stderr)
+
+
+def test_a_worker_holds_no_database_connection_for_runs_it_has_finished(
+    tmp_path: Path, redis_url: str, postgres_url: str, queue: str
+) -> None:
+    """A worker lives for many runs: once a run's chunks are done, it keeps none of that run's
+    journal connections (named ``walletpass journal <run>``) or threads; kept, each finished run
+    cost a connection and a thread for the worker's life, until the database refused more."""
+    import psycopg
+
+    vendor = Pass2UEmulator()
+    prefix = f"conn-{uuid.uuid4().hex[:8]}"
+    broker = broker_of(redis_url)
+    with EmulatorServer(vendor) as server:
+        env = environment(tmp_path, "pass2u", server.url, vendor.api_key, redis_url)
+        workers = Workers(env, [broker, "--journal", postgres_url, "--queue", queue])
+        try:
+            workers.start(1)
+            for n in range(3):
+                run = f"{prefix}-{n}"
+                rows = [[f"{run}-{i}", f"Member {i}"] for i in range(4)]
+                source = write_rows(tmp_path / f"{run}.csv", ["barcode", "name"], rows)
+                command = [*WALLETPASS, "issue", str(source), "--template", "1919"]
+                command += ["--workers", broker, "--journal", postgres_url, "--run", run]
+                command += ["--queue", queue, "--no-progress", "--map", "name=fields.name"]
+                done = subprocess.run(
+                    command, check=False, env=env, capture_output=True, text=True, timeout=120
+                )
+                assert done.returncode == 0, done.stderr
+            # (a chunk's journal is closed before its task returns its result)
+            with psycopg.connect(postgres_url, autocommit=True) as db:
+                held = db.execute(
+                    "SELECT application_name FROM pg_stat_activity WHERE application_name LIKE %s",
+                    (f"walletpass journal {prefix}%",),
+                ).fetchall()
+        finally:
+            workers.stop()
+
+    assert held == []
+    assert len(vendor.passes) == 12

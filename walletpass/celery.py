@@ -107,7 +107,6 @@ class CeleryIssuer:
         self._concurrency = concurrency
         self._lock = threading.Lock()
         self._provider: Provider | None = None
-        self._journals: dict[str, PostgresJournal] = {}
 
         # A plain function: Celery reads the task's signature from it (a bound method's would
         # count ``self``).
@@ -145,17 +144,22 @@ class CeleryIssuer:
 
     def _issue_chunk(self, run: str, first: int, payload: list[dict[str, Any]]) -> list[Any]:
         provider = self._worker_provider()
-        journal = self._worker_journal(run, provider.name)
-        try:
-            result = run_create_many(
-                provider,
-                payload,
-                concurrency=self._concurrency or provider.settings.concurrency,
-                journal=journal,
-                first_index=first,
-            )
-        except JournalError as exc:  # the database failed mid-chunk
-            return [_item_payload(item) for item in stopped_chunk_items(first, len(payload), exc)]
+        # One journal per chunk, closed with it: a worker lives for many runs, and a journal
+        # kept per run held two database connections and a thread each for the worker's life.
+        with PostgresJournal(
+            self._database, run=run, provider=provider.name, lease=self._lease
+        ) as journal:
+            try:
+                result = run_create_many(
+                    provider,
+                    payload,
+                    concurrency=self._concurrency or provider.settings.concurrency,
+                    journal=journal,
+                    first_index=first,
+                )
+            except JournalError as exc:  # the database failed mid-chunk
+                stopped = stopped_chunk_items(first, len(payload), exc)
+                return [_item_payload(item) for item in stopped]
         return [_item_payload(item) for item in result.items]
 
     def _worker_provider(self) -> Provider:
@@ -163,16 +167,6 @@ class CeleryIssuer:
             if self._provider is None:
                 self._provider = self._connect()
             return self._provider
-
-    def _worker_journal(self, run: str, provider: str) -> PostgresJournal:
-        with self._lock:
-            journal = self._journals.get(run)
-            if journal is None:
-                journal = PostgresJournal(
-                    self._database, run=run, provider=provider, lease=self._lease
-                )
-                self._journals[run] = journal
-            return journal
 
 
 class IssueJob:
