@@ -381,6 +381,31 @@ def test_a_misspelt_provider_variable_is_not_a_silent_fallback(
     assert check.code == 1 and "WALLETPASS_PROVIDR" in check.out
 
 
+@pytest.mark.parametrize(
+    "variable",
+    [
+        "WALLETPASS_CONFIG",
+        "WALLETPASS_PROVIDER",
+        "WALLETPASS_WEBHOOK_SECRET",  # walletpass events listen's default --secret-env
+        "WALLETPASS_CELERY_BROKER_URL",  # docs/scale.md: a broker URL with a password
+    ],
+)
+def test_a_variable_a_walletpass_command_reads_is_never_warned_as_unread(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path, variable: str
+) -> None:
+    (tmp_path / "walletpass.toml").write_text('provider = "fake"\n')
+    values = {
+        "WALLETPASS_CONFIG": str(tmp_path / "walletpass.toml"),
+        "WALLETPASS_PROVIDER": "fake",
+        "WALLETPASS_CELERY_BROKER_URL": "redis://127.0.0.1:6390/0",
+    }
+    monkeypatch.setenv(variable, values.get(variable, "a-secret"))
+    for result in (cli("list"), cli("config", "check")):
+        said = result.out + result.err + " ".join(result.warnings)
+        assert "not one walletpass reads" not in said
+        assert result.code == 0, said
+
+
 def test_close_matches_are_case_insensitive_and_spelt_as_registered() -> None:
     assert close_matches("PASS2U", ["pass2u", "passentry"]) == ["pass2u"]
     assert did_you_mean("timeot", ["timeout", "deadline"]) == "did you mean 'timeout'?"

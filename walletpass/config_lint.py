@@ -17,6 +17,7 @@ from typing import Any
 from walletpass.suggest import did_you_mean
 
 __all__ = [
+    "CELERY_BROKER_VARIABLE",
     "GLOBAL_VARIABLES",
     "TOP_LEVEL_KEYS",
     "provider_table_warnings",
@@ -27,9 +28,18 @@ __all__ = [
 ]
 
 TOP_LEVEL_KEYS = ("provider", "providers")
-#: Environment variables walletpass reads that belong to no provider.
+#: The Celery broker's URL, password included, for ``walletpass issue --workers celery`` and
+#: ``walletpass worker celery`` (the command line would keep it in shell history).
+CELERY_BROKER_VARIABLE = "WALLETPASS_CELERY_BROKER_URL"
+#: Environment variables walletpass reads that belong to no provider: every one, or the lint warns
+#: that a variable the docs tell users to set is never read.
 #: ``WALLETPASS_WEBHOOK_SECRET`` is read by ``walletpass events listen`` (its default source).
-GLOBAL_VARIABLES = ("WALLETPASS_CONFIG", "WALLETPASS_PROVIDER", "WALLETPASS_WEBHOOK_SECRET")
+GLOBAL_VARIABLES = (
+    "WALLETPASS_CONFIG",
+    "WALLETPASS_PROVIDER",
+    "WALLETPASS_WEBHOOK_SECRET",
+    CELERY_BROKER_VARIABLE,
+)
 
 _WHERE = re.compile(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
 _HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]+?)\s*\]\]?")

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from walletpass.cli.parser import UsageError
+from walletpass.config_lint import CELERY_BROKER_VARIABLE
 from walletpass.errors import ConfigurationError, WalletPassError
 from walletpass.model import BulkItem, BulkResult, Pass
 from walletpass.redaction import register_secret
@@ -36,7 +37,7 @@ __all__ = ["BROKER_ENV", "Target", "cmd_worker", "issue_on_workers", "target_fro
 
 #: Where ``--workers celery`` (and ``walletpass worker celery``) read a broker URL holding a
 #: password: the command line would keep it in shell history.
-BROKER_ENV = "WALLETPASS_CELERY_BROKER_URL"
+BROKER_ENV = CELERY_BROKER_VARIABLE
 
 #: Chunks submitted ahead of the oldest one not yet collected.
 WINDOW = 16
