@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 import re
 import socket
@@ -28,7 +29,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 from urllib.parse import parse_qs, unquote
 from wsgiref.handlers import BaseHandler
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
@@ -48,11 +49,14 @@ __all__ = [
     "RateWindow",
     "Refused",
     "local_url_host",
+    "page_of",
     "route",
     "serve",
 ]
 
 _SOCKET_KEY = "walletpass.emulator.socket"
+
+_Item = TypeVar("_Item")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -163,12 +167,56 @@ class EmulatorRequest:
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"request body is not valid JSON: {exc}") from None
 
+    @property
+    def media_type(self) -> str:
+        """The ``Content-Type`` without its parameters, lower-cased (``""`` when none was sent)."""
+        return (self.header("content-type") or "").split(";")[0].strip().lower()
+
+    def json_object(
+        self, unsupported: str, *, media_type: str = "application/json", optional: bool = False
+    ) -> dict[str, Any]:
+        """The body as a JSON object, read the way vendor APIs read one.
+
+        :param unsupported: the vendor's text for a body of another ``Content-Type``.
+        :param media_type: the media type the route takes.
+        :param optional: a request without a body is ``{}`` (whatever its ``Content-Type``).
+        :raises Refused: 415 with ``unsupported`` when the ``Content-Type`` is another.
+        :raises BadRequest: no body (unless ``optional``), malformed JSON, or JSON that is not an
+            object.
+        """
+        if optional and not self.body:
+            return {}
+        if self.media_type != media_type:
+            raise Refused(415, unsupported)
+        body = self.json()
+        if not isinstance(body, dict):
+            raise BadRequest("the request body must be a JSON object")
+        return body
+
     def arg(self, name: str, default: str | None = None) -> str | None:
         values = self.query.get(name)
         return values[0] if values else default
 
+    def int_arg(self, name: str, default: int) -> int | None:
+        """Query parameter ``name`` as an integer: ``default`` when absent, ``None`` when it is
+        not an integer (blank included), for the vendor to refuse in its own words."""
+        raw = self.arg(name)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+
     def header(self, name: str, default: str | None = None) -> str | None:
         return self.headers.get(name.lower(), default)
+
+
+def page_of(items: Sequence[_Item], number: int, size: int) -> tuple[list[_Item], int]:
+    """Page ``number`` (counted from 1) of ``items`` cut into pages of ``size``, and how many pages
+    there are: at least one, as an empty list is one empty page."""
+    start = (number - 1) * size
+    return list(items[start : start + size]), max(1, math.ceil(len(items) / size))
 
 
 @dataclass
@@ -427,6 +475,8 @@ class EmulatorApp:
 
     Override :meth:`error_response` to answer errors in the vendor's documented shape and
     :meth:`before_route` for checks every documented route shares (auth header, rate limit).
+    Requests are handled one at a time under :attr:`lock`; take it in methods a test calls
+    directly (seeding, holder actions) too.
     """
 
     #: Mount point every route sits under (e.g. ``"/v2"``).
@@ -547,6 +597,12 @@ class EmulatorApp:
     # -- dispatch ------------------------------------------------------------------------
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
+        """Answer ``request``: the hooks and its route's handler, one request at a time under
+        :attr:`lock` (a vendor's writes appear one after another; faults act outside it)."""
+        with self.lock:
+            return self._dispatch(request)
+
+    def _dispatch(self, request: EmulatorRequest) -> EmulatorResponse:
         allowed: list[str] = []
         for method, pattern, handler, query in self._routes:
             match = pattern.fullmatch(request.path)

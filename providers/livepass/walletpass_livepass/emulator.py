@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from walletpass.testing.emulator import (
-    BadRequest,
     EmulatorApp,
     EmulatorRequest,
     EmulatorResponse,
@@ -132,10 +131,6 @@ class LivePassEmulator(EmulatorApp):
             return self.error_response(401, "Unauthorized")
         return None
 
-    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        with self.lock:
-            return super().handle(request)
-
     @staticmethod
     def _pass_type(request: EmulatorRequest) -> PassType:
         return PassType(request.path.strip("/").split("/", 1)[0])
@@ -146,12 +141,7 @@ class LivePassEmulator(EmulatorApp):
     @route("POST", "/membership-card/{id}")
     @route("POST", "/appointment/{id}")
     def upsert(self, request: EmulatorRequest) -> EmulatorResponse:
-        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-        if content_type != CONTENT_TYPE:
-            return self.error_response(415, f"Content-Type must be {CONTENT_TYPE}")
-        body = request.json()
-        if not isinstance(body, dict):
-            raise BadRequest("the request body must be a JSON object")
+        body = request.json_object(f"Content-Type must be {CONTENT_TYPE}", media_type=CONTENT_TYPE)
         pass_type = self._pass_type(request)
         problems = body_problems(pass_type, body)
         if problems:

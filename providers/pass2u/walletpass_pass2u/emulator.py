@@ -28,7 +28,6 @@ from typing import Any
 
 from walletpass.errors import FieldProblem
 from walletpass.testing.emulator import (
-    BadRequest,
     EmulatorApp,
     EmulatorRequest,
     EmulatorResponse,
@@ -325,13 +324,9 @@ class Pass2UEmulator(EmulatorApp):
         return None
 
     def _json_body(self, request: EmulatorRequest) -> Any:
-        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-        if content_type != ACCEPT_JSON:
-            raise Refused(415, "HTTP Unsupported Type: send Content-Type: application/json")
-        body = request.json()
-        if not isinstance(body, dict):
-            raise BadRequest("the request body must be a JSON object")
-        return body
+        return request.json_object(
+            "HTTP Unsupported Type: send Content-Type: application/json", media_type=ACCEPT_JSON
+        )
 
     def _model(self, model_id: str) -> EmulatedModel:
         model = self.models.get(model_id)
@@ -422,10 +417,6 @@ class Pass2UEmulator(EmulatorApp):
             answer["expirationDate"] = expiration
         return EmulatorResponse.json_body(answer)
 
-    def handle(self, request: EmulatorRequest) -> EmulatorResponse:
-        with self.lock:
-            return super().handle(request)
-
     # -- routes --------------------------------------------------------------------------------
 
     @route("POST", "/models/{modelId}/passes")
@@ -512,8 +503,7 @@ class Pass2UEmulator(EmulatorApp):
 
     @route("POST", "/images")
     def upload_image(self, request: EmulatorRequest) -> EmulatorResponse:
-        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-        if content_type != "image/png":
+        if request.media_type != "image/png":
             return self.error_response(415, "HTTP Unsupported Type: send Content-Type: image/png")
         info, problems = check_upload(request.body)
         if info is None:

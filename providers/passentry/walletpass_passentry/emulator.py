@@ -47,12 +47,12 @@ from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
 from walletpass.testing.emulator import (
-    BadRequest,
     EmulatorApp,
     EmulatorRequest,
     EmulatorResponse,
     RateWindow,
     Refused,
+    page_of,
     route,
 )
 from walletpass.testing.webhooks import WebhookSender, is_loopback_url
@@ -309,22 +309,13 @@ class PassEntryEmulator(EmulatorApp):
 
     def handle(self, request: EmulatorRequest) -> EmulatorResponse:
         self._local.rate_headers = {}
-        with self.lock:
-            response = super().handle(request)
+        response = super().handle(request)
         for name, value in self._local.rate_headers.items():
             response.headers.setdefault(name, value)
         return response
 
     def _body(self, request: EmulatorRequest) -> dict[str, Any]:
-        if not request.body:
-            return {}
-        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
-        if content_type != "application/json":
-            raise Refused(415, "Content-Type must be application/json")
-        body = request.json()
-        if not isinstance(body, dict):
-            raise BadRequest("the request body must be a JSON object")
-        return body
+        return request.json_object("Content-Type must be application/json", optional=True)
 
     def _find(self, pass_id: str) -> StoredPass | None:
         found = self.passes.get(pass_id)
@@ -594,21 +585,18 @@ class PassEntryEmulator(EmulatorApp):
 
     @route("GET", "/api/v1/passes")
     def list_passes(self, request: EmulatorRequest) -> EmulatorResponse:
-        try:
-            page = int(request.arg("page") or "1")
-        except ValueError:
-            raise Refused(400, "page must be a number") from None
+        page = request.int_arg("page", 1)
+        if page is None:
+            raise Refused(400, "page must be a number")
         if page < 1:
             raise Refused(400, "page must be 1 or more")
-        everything = list(self.passes.values())
-        start = (page - 1) * self.page_size
-        chunk = everything[start : start + self.page_size]
+        chunk, pages = page_of(list(self.passes.values()), page, self.page_size)
         for stored in chunk:
             self._expire(stored)
         payload: dict[str, Any] = {"data": [self._resource(p, request) for p in chunk]}
         base = f"http://{request.header('host') or 'localhost'}{request.path}"
         links = {"self": f"{base}?page={page}"}
-        if start + self.page_size < len(everything):
+        if page < pages:
             links["next"] = f"{base}?page={page + 1}"
         payload["links"] = links
         return EmulatorResponse.json_body(payload)
@@ -821,16 +809,14 @@ class PassEntryEmulator(EmulatorApp):
 
     @route("GET", "/api/v1/webhook-subscriptions")
     def list_subscriptions(self, request: EmulatorRequest) -> EmulatorResponse:
-        try:
-            page = int(request.arg("page") or 1)
-            per_page = int(request.arg("perPage") or 5)
-        except ValueError:
-            raise Refused(400, "page and perPage must be integers") from None
+        page = request.int_arg("page", 1)
+        per_page = request.int_arg("perPage", 5)
+        if page is None or per_page is None:
+            raise Refused(400, "page and perPage must be integers")
         if page < 1 or not 1 <= per_page <= 100:
             raise Refused(400, "page must be >= 1 and perPage from 1 to 100")
         subs = list(self.subscriptions.values())
-        total_pages = max(1, -(-len(subs) // per_page))
-        chunk = subs[(page - 1) * per_page : page * per_page]
+        chunk, total_pages = page_of(subs, page, per_page)
         return EmulatorResponse.json_body(
             {
                 "data": [self._subscription_view(s, secret=False) for s in chunk],

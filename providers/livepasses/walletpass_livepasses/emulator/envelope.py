@@ -10,13 +10,12 @@ not declare (2.3).
 from __future__ import annotations
 
 import json
-import math
 import secrets
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from walletpass.testing.emulator import EmulatorRequest, EmulatorResponse, Refused
+from walletpass.testing.emulator import EmulatorRequest, EmulatorResponse, Refused, page_of
 from walletpass_livepasses import limits
 from walletpass_livepasses.emulator.state import Store, refused
 from walletpass_livepasses.limits import Shape, shape_problems
@@ -90,9 +89,7 @@ class Resource:
 
     def paged(self, items: list[Any], page: int, size: int) -> EmulatorResponse:
         """One page of a list: ``{success, items, pagination, meta}`` (the list at the top)."""
-        total = len(items)
-        pages = max(1, math.ceil(total / size))
-        chunk = items[(page - 1) * size : page * size]
+        chunk, pages = page_of(items, page, size)
         return EmulatorResponse.json_body(
             {
                 "success": True,
@@ -101,7 +98,7 @@ class Resource:
                     "currentPage": page,
                     "pageSize": size,
                     "totalPages": pages,
-                    "totalItems": total,
+                    "totalItems": len(items),
                 },
                 "meta": self._meta(),
             }
@@ -132,12 +129,11 @@ class Resource:
     @staticmethod
     def body(request: EmulatorRequest, shape: Shape, *, optional: bool = False) -> Any:
         """The request DTO: 415 without a JSON body (unless optional), 400 for any bad member."""
-        content_type = (request.header("content-type") or "").split(";")[0].strip().lower()
         if not request.body:
             if optional:
                 return {}
             raise refused(415, "GENERAL_ERROR", "A JSON request body is required.")
-        if content_type != "application/json":
+        if request.media_type != "application/json":
             raise refused(415, "GENERAL_ERROR", "Content-Type must be application/json.")
         try:
             body = json.loads(request.body)
@@ -151,17 +147,13 @@ class Resource:
     @staticmethod
     def page(request: EmulatorRequest) -> tuple[int, int]:
         """``page`` and ``pageSize`` of a list request (positive integers; 400 otherwise)."""
-        problems = []
-        values = []
-        for name, default in (("page", 1), ("pageSize", limits.DEFAULT_PAGE_SIZE)):
-            raw = request.arg(name)
-            try:
-                value = default if raw is None else int(raw)
-            except ValueError:
-                value = 0
-            if value < 1:
-                problems.append((name, "must be a positive integer"))
-            values.append(value)
-        if problems:
+        page = request.int_arg("page", 1)
+        size = request.int_arg("pageSize", limits.DEFAULT_PAGE_SIZE)
+        problems = [
+            (name, "must be a positive integer")
+            for name, value in (("page", page), ("pageSize", size))
+            if value is None or value < 1
+        ]
+        if problems or page is None or size is None:
             raise invalid(problems)
-        return values[0], values[1]
+        return page, size
