@@ -19,6 +19,7 @@ from walletpass.errors import (
 from walletpass.model import IssuedPass, PassStatus
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.redemption import refuse_unredeemable
+from walletpass.rendering import render_fields
 
 
 def _pair(text: str) -> tuple[str, str]:
@@ -111,3 +112,38 @@ def test_a_pass_that_cannot_be_redeemed_is_refused(
 )
 def test_any_other_pass_may_be_redeemed(status: PassStatus) -> None:
     refuse_unredeemable(_issued(status), provider="x")
+
+
+def _text_only(key: str, value: object) -> str:
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        raise ValueError(f"{type(value).__name__} has no text form")
+    return str(value)
+
+
+@given(
+    fields=st.dictionaries(
+        st.text(min_size=1, max_size=8),
+        st.one_of(st.text(max_size=5), st.integers(), st.booleans(), st.floats()),
+        max_size=6,
+    )
+)
+def test_render_fields_renders_every_value_or_names_every_refused_one(
+    fields: dict[str, object],
+) -> None:
+    refused = {
+        f"fields.{key}": [f"{type(value).__name__} has no text form"]
+        for key, value in fields.items()
+        if isinstance(value, bool) or not isinstance(value, str | int)
+    }
+    if refused:
+        with pytest.raises(ValidationError) as caught:
+            render_fields(fields, _text_only)
+        assert caught.value.fields == refused
+    else:
+        rendered = render_fields(fields, _text_only)
+        assert rendered == {key: str(value) for key, value in fields.items()}
+        assert list(rendered) == list(fields)
+
+
+def test_render_fields_of_no_fields_is_empty() -> None:
+    assert render_fields(None, _text_only) == {}

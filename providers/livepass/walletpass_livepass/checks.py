@@ -1,9 +1,10 @@
 """What LivePass would refuse, checked locally before anything is sent.
 
-Pure functions over neutral input, run by the provider's ``build_create`` and ``check`` (and so by
-the fake provider's ``livepass`` profile) and its typed update
-checks. Every problem names the neutral field (``fields.date``, ``balance.amount``), never only the
-vendor key, so callers know what to change.
+Pure functions over neutral input and the body built from it, run by the provider's ``check``
+(and so by the fake provider's ``livepass`` profile) and its typed update checks;
+``build_create`` refuses only a pass with no URL path (:func:`address_of`) and values LivePass
+has no form for. Every problem names the neutral field (``fields.date``, ``balance.amount``),
+never only the vendor key, so callers know what to change.
 """
 
 from __future__ import annotations
@@ -31,13 +32,13 @@ from walletpass_livepass.limits import (
     id_problem,
 )
 from walletpass_livepass.payloads import (
-    create_body,
     field_text,
     neutral_values,
     pass_type_of,
 )
 
 __all__ = [
+    "address_of",
     "neutral_path",
     "pass_problems",
     "typed_update_problems",
@@ -193,8 +194,9 @@ def typed_update_problems(change: PassUpdate, pass_type: PassType) -> list[Field
     return _field_problems(change.fields, pass_type)
 
 
-def pass_problems(new_pass: Pass) -> list[FieldProblem]:
-    """Everything LivePass would refuse in a new pass, checked locally (nothing is sent)."""
+def address_of(new_pass: Pass) -> tuple[PassType | None, list[FieldProblem]]:
+    """The pass type a new pass is written as (the first part of its URL path), or ``None``
+    with why; and why its ``external_id`` cannot be the id part of that path."""
     problems: list[FieldProblem] = []
     pass_type: PassType | None = None
     try:
@@ -204,10 +206,18 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
         problems.append(FieldProblem(where, str(exc)))
     if new_pass.external_id is not None and (why := id_problem(new_pass.external_id)):
         problems.append(FieldProblem("external_id", why))
-    problems += _content_problems(new_pass, pass_type)
-    if problems or pass_type is None:
+    return pass_type, problems
+
+
+def pass_problems(
+    new_pass: Pass, pass_type: PassType, body: Mapping[str, Any]
+) -> list[FieldProblem]:
+    """What LivePass would refuse in the create ``body`` built from ``new_pass`` as a
+    ``pass_type``, checked locally (nothing is sent)."""
+    problems = _content_problems(new_pass, pass_type)
+    if problems:
+        # The body carries these values as given: its rules would repeat them in LivePass's terms.
         return problems
-    body = create_body(new_pass, pass_type, new_pass.external_id or "x", silent=True)
     return vendor_problems(pass_type, body, new_pass.extra)
 
 

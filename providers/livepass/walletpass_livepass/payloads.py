@@ -30,6 +30,7 @@ from walletpass.model import (
     PassUrls,
 )
 from walletpass.redaction import redact
+from walletpass.rendering import render_fields
 from walletpass.timestamps import parse_unix_seconds
 from walletpass_livepass.limits import (
     BARCODE_KEYS,
@@ -262,15 +263,16 @@ def _empty(keys: tuple[str, ...] | frozenset[str]) -> dict[str, str]:
 
 
 def field_values(fields: Mapping[str, Any] | None) -> dict[str, Any]:
-    """``Pass.fields`` as vendor values (the keys are LivePass's own)."""
-    values: dict[str, Any] = {}
-    for key, raw in (fields or {}).items():
-        value = raw.value if isinstance(raw, PassField) else raw
-        if key == "balance_amount" and isinstance(value, Decimal | int | float):
-            values[key] = json_number(value)
-        else:
-            values[key] = field_text(key, value)
-    return values
+    """``Pass.fields`` as vendor values (the keys are LivePass's own); a value LivePass has no
+    form for is refused by its neutral path (``ValidationError``): not sent, not lost."""
+    return render_fields(fields, _field_value)
+
+
+def _field_value(key: str, raw: Any) -> Any:
+    value = raw.value if isinstance(raw, PassField) else raw
+    if key == "balance_amount" and isinstance(value, Decimal | int | float):
+        return json_number(value)
+    return field_text(key, value)
 
 
 def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:

@@ -283,12 +283,21 @@ class LivePassProvider(Provider[LivePassSettings]):
     def check(
         self, request: VendorRequest | None, subject: Pass | PassUpdate
     ) -> list[FieldProblem]:
-        """LivePass's rules (``checks``) for an update, which has no request yet (it is merged
-        into the pass read first; what its pass type cannot carry is refused from the id before
-        that read). A new pass meets them in ``build_create``. The fake's profile runs both."""
-        if isinstance(subject, Pass):
-            return []
-        return checks.update_problems(subject)
+        """LivePass's rules (:mod:`walletpass_livepass.checks`: keys per pass type, values,
+        the body rules of livepass.md) over the create body ``build_create`` made, each problem
+        under its neutral field path. An update has no request yet (``None``: it is merged into
+        the pass read first): the rules that hold whatever the pass's type; what its type
+        cannot carry is refused from the id before that read. The fake's profile runs both.
+
+        :param request: the create request built from ``subject``, or ``None`` for an update.
+        :param subject: the ``Pass`` or ``PassUpdate``.
+        :returns: the problems found; empty when LivePass would accept it.
+        """
+        if isinstance(subject, PassUpdate):
+            return checks.update_problems(subject)
+        pass_type = payloads.pass_type_of(subject.template, subject.kind)
+        body = request.json if request is not None and isinstance(request.json, dict) else {}
+        return checks.pass_problems(subject, pass_type, body)
 
     def decode_id(self, pass_id: str) -> tuple[PassType, str]:
         return decode_pass_id(pass_id, payloads.decode_id, provider=self.name)
@@ -340,12 +349,12 @@ class LivePassProvider(Provider[LivePassSettings]):
     # -- create ------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        """The upsert for ``new_pass``, after LivePass's rules (``checks``) refused what it
-        cannot carry (``ValidationError``)."""
-        ValidationError.refuse(
-            checks.pass_problems(new_pass), provider=self.name, operation="create"
-        )
-        pass_type = payloads.pass_type_of(new_pass.template, new_pass.kind)
+        """The upsert for ``new_pass`` at ``/{type}/{id}``: a pass with no such path (no type,
+        an id that cannot be a path segment) or a field value LivePass has no form for is
+        refused (``ValidationError``); LivePass's other rules are :meth:`check`'s."""
+        pass_type, problems = checks.address_of(new_pass)
+        if problems or pass_type is None:  # no type is always among the problems
+            raise ValidationError.from_problems(problems)
         vendor_id = new_pass.external_id or self.new_id()
         silent = not self.settings.notify_on_create
         body = payloads.create_body(new_pass, pass_type, vendor_id, silent=silent)

@@ -33,10 +33,10 @@ from walletpass.model import (
     PassUrls,
 )
 from walletpass.paths import segment_problem
+from walletpass.rendering import render_fields
 from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_pass2u.limits import (
     CHANGE_MESSAGE_ESCAPE,
-    IMAGE_TYPES,
     PUBLIC_DOWNLOAD_URL,
     TIMESTAMPS,
     PassStyle,
@@ -47,7 +47,6 @@ __all__ = [
     "KIND_STYLES",
     "META_KEYS",
     "change_message",
-    "content_problems",
     "create_body",
     "decode_id",
     "encode_id",
@@ -176,52 +175,18 @@ def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassS
 # -- neutral -> Pass2U ---------------------------------------------------------------------------
 
 
-def content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
-    """What the neutral content asks for that no Pass2U body can express."""
-    problems: list[FieldProblem] = []
-    for role, ref in (content.images or {}).items():
-        if str(role) not in IMAGE_TYPES:
-            problems.append(
-                FieldProblem(
-                    f"images.{role!s}",
-                    f"Pass2U has no {role!s} image (types: {', '.join(IMAGE_TYPES)})",
-                )
-            )
-        elif ref.id is None:
-            problems.append(
-                FieldProblem(
-                    f"images.{role!s}",
-                    "Pass2U references images by the id upload_image() returns, not by URL: "
-                    "upload the PNG first",
-                )
-            )
-    for key, value in (content.fields or {}).items():
-        try:
-            field_value(value)
-        except ValueError as exc:
-            problems.append(FieldProblem(f"fields.{key}", str(exc)))
-    extra = content.extra or {}
-    if "utm_source" in extra:
-        tag = extra["utm_source"]
-        if isinstance(content, PassUpdate):
-            problems.append(
-                FieldProblem("extra.utm_source", "is a create-only query parameter of Pass2U")
-            )
-        elif not isinstance(tag, str) or not tag:
-            problems.append(FieldProblem("extra.utm_source", "must be a non-empty string"))
-    return problems
-
-
 def _fields(
     content: Pass | PassUpdate, names: set[str], message: str | None
 ) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     if "fields" in names:
+        # A value Pass2U has no form for is refused here, by its neutral path: not sent, not lost.
+        values = render_fields(content.fields, lambda _key, value: field_value(value))
         for key, value in (content.fields or {}).items():
             entry: dict[str, Any] = {"key": key}
             if isinstance(value, PassField) and value.label is not None:
                 entry["label"] = value.label
-            entry["value"] = field_value(value)
+            entry["value"] = values[key]
             entries.append(entry)
     if message is not None:
         for entry in entries:

@@ -44,7 +44,7 @@ from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
-from walletpass_pass2u import limits, payloads
+from walletpass_pass2u import checks, limits, payloads
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
 from walletpass_pass2u.png import check_upload
 
@@ -214,35 +214,6 @@ _NEUTRAL_ATTRIBUTES = {
 }
 
 
-def _problems_from(
-    vendor: Sequence[FieldProblem], body: Mapping[str, Any], extra: Mapping[str, Any] | None
-) -> list[FieldProblem]:
-    return [FieldProblem(payloads.neutral_path(p.location, body, extra), p.message) for p in vendor]
-
-
-def _change_message_problems(message: str) -> list[FieldProblem]:
-    """The change-message limit, measured on what is sent and explained in the caller's terms."""
-    limit = limits.FIELD_LIMITS["changeMessage"]
-    sent = payloads.change_message(message)
-    if len(sent) <= limit:
-        return []
-    added = len(sent) - len(message)
-    detail = (
-        f"; walletpass adds {sent[len(message.rstrip()) :]!r} ({added} characters) for the new "
-        f"value, so at most {limit - added} characters without %@"
-        if added > 0
-        else ""
-    )
-    return [
-        FieldProblem(
-            "message",
-            f"Pass2U allows at most {limit} characters in a change message (fields[]."
-            f"changeMessage); this message is {len(message)} characters, {len(sent)} as sent"
-            f"{detail}",
-        )
-    ]
-
-
 class Pass2UProvider(Provider[Pass2USettings]):
     """Pass2U Pass API 2.0 (https://www.pass2u.net): Apple Wallet passes from dashboard models."""
 
@@ -303,30 +274,19 @@ class Pass2UProvider(Provider[Pass2USettings]):
     def check(
         self, request: VendorRequest | None, subject: Pass | PassUpdate
     ) -> list[FieldProblem]:
-        """Pass2U's rules over the body ``build_create``/``build_update`` made from ``subject``
-        (guide, section 3 "Pass attributes" lengths and per-style rules; "Update a pass" for
-        change messages and resets), each problem under its neutral field path."""
+        """Pass2U's rules (:mod:`walletpass_pass2u.checks`) over the body
+        ``build_create``/``build_update`` made from ``subject`` (guide, section 3 "Pass
+        attributes" lengths and per-style rules; "Update a pass" for change messages and
+        resets), each problem under its neutral field path.
+
+        :param request: the request built from ``subject``.
+        :param subject: the ``Pass`` or ``PassUpdate`` it was built from.
+        :returns: the problems found; empty when Pass2U would accept it.
+        """
         body = request.json if request is not None and isinstance(request.json, dict) else {}
         if isinstance(subject, Pass):
-            vendor = limits.check_body(body)
-            vendor += limits.check_style(body, payloads.KIND_STYLES[subject.kind])
-            return _problems_from(vendor, body, subject.extra)
-        _, problems = payloads.reset_paths(subject)
-        if subject.message is not None and not (
-            subject.fields or (subject.holder and subject.holder.display_name)
-        ):
-            problems.append(
-                FieldProblem(
-                    "message",
-                    "Pass2U shows a message only as the change message of changed fields: "
-                    "change at least one field with it",
-                )
-            )
-        if subject.message is not None:
-            problems += _change_message_problems(subject.message)
-        if problems:
-            return problems
-        return _problems_from(limits.check_body(body), body, subject.extra)
+            return checks.pass_problems(body, subject)
+        return checks.update_problems(body, subject)
 
     def sample_pass_id(self, template: str | None) -> str:
         model = template if template and payloads.model_id_problem(template) is None else "1"
@@ -355,12 +315,12 @@ class Pass2UProvider(Provider[Pass2USettings]):
     # -- create --------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        problems = []
+        """The POST for ``new_pass`` to its model's path: a template that cannot be a model id
+        (nothing to address) or a field value Pass2U has no form for is refused
+        (``ValidationError``); Pass2U's other rules are :meth:`check`'s."""
         model_problem = payloads.model_id_problem(new_pass.template)
         if model_problem:
-            problems.append(FieldProblem("template", model_problem))
-        problems += payloads.content_problems(new_pass)
-        ValidationError.refuse(problems, provider=self.name, operation="create")
+            raise ValidationError.from_problems([FieldProblem("template", model_problem)])
         body, tag = payloads.create_body(new_pass)
         tag = tag or self.settings.utm_source
         return VendorRequest(
@@ -414,8 +374,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
     # -- update ----------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        problems = payloads.content_problems(change)
-        ValidationError.refuse(problems, provider=self.name, operation="update")
+        """The partial PUT for ``change``; a field value Pass2U has no form for is refused
+        (``ValidationError``), Pass2U's other rules are :meth:`check`'s."""
         return self._put(pass_id, payloads.update_body(change))
 
     def _put(self, pass_id: str, body: dict[str, Any]) -> VendorRequest:

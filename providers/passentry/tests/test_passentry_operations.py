@@ -239,6 +239,25 @@ def test_replace_locations_and_beacons(wallet, emulator, tpl) -> None:
     assert len(emulator.journal) == before
 
 
+def test_replace_locations_and_beacons_build_their_body_once(wallet, emulator, tpl) -> None:
+    issued = wallet.create(Pass(template=tpl["generic"]))
+    built = []
+    build_update = wallet.build_update
+
+    def counting(*args):
+        built.append(build_update(*args))
+        return built[-1]
+
+    vars(wallet)["build_update"] = counting
+    wallet.replace_locations(issued.id, [Location(latitude=1, longitude=2)])
+    wallet.replace_beacons(issued.id, [])
+    assert [request.json for request in built] == [
+        {"locations": [{"latitude": 1, "longitude": 2}]},
+        {"beacons": []},
+    ]
+    assert [entry.json() for entry in emulator.journal.entries[-2:]] == [r.json for r in built]
+
+
 # -- list ---------------------------------------------------------------------------------------
 
 

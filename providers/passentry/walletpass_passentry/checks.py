@@ -1,17 +1,16 @@
 """Neutral passes and updates checked against PassEntry's limits, before anything is sent.
 
-These are what the provider's build hooks refuse (``ValidationError``), and so also what the fake
-provider's ``passentry`` profile refuses. They only depend on the content (never on settings), and
-speak in neutral field paths (``locations.2.radius``) so errors point at the caller's input.
+These are what the provider's ``check`` refuses (``ValidationError``), and so also what the fake
+provider's ``passentry`` profile refuses; a field value with no PassEntry text at all is refused
+earlier, by the body build (:func:`walletpass.rendering.render_fields`). They only depend on the
+content (never on settings), and speak in neutral field paths (``locations.2.radius``) so errors
+point at the caller's input.
 """
 
 from __future__ import annotations
 
-import math
-from decimal import Decimal
-
 from walletpass.errors import FieldProblem
-from walletpass.model import ImageRole, Pass, PassField, PassKind, PassUpdate
+from walletpass.model import ImageRole, Pass, PassKind, PassUpdate
 from walletpass_passentry.limits import (
     PASS_RESERVED_KEYS,
     PassType,
@@ -53,19 +52,11 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
 def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list[FieldProblem]:
     pass_type = KIND_PASS_TYPES[kind] if kind is not None else None
     problems: list[FieldProblem] = balance_problems(content)
-    for key, value in (content.fields or {}).items():
-        where = f"fields.{key}"
+    for key in content.fields or {}:
         if key in PASS_RESERVED_KEYS:
             problems.append(
-                FieldProblem(where, "is a PassEntry pass option, not a template field id")
+                FieldProblem(f"fields.{key}", "is a PassEntry pass option, not a template field id")
             )
-        raw = value.value if isinstance(value, PassField) else value
-        if isinstance(raw, bool):
-            problems.append(
-                FieldProblem(where, "PassEntry fields hold text: send the words to show")
-            )
-        elif isinstance(raw, float | Decimal) and not math.isfinite(raw):
-            problems.append(FieldProblem(where, "must be a finite number"))
     event = None if pass_type is None else pass_type is PassType.EVENT_TICKET
     for i, location in enumerate(content.locations or ()):
         if location.radius is not None:

@@ -33,6 +33,7 @@ from walletpass.model import (
     PassUpdate,
     PassUrls,
 )
+from walletpass.rendering import render_fields
 from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_passentry.limits import (
     GOOGLE_PASS_SOURCE_KEY,
@@ -244,9 +245,10 @@ def _pass_object(
     value_format: ValueFormat,
     set_fields: frozenset[str],
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    for key, value in (content.fields or {}).items():
-        body[key] = field_value(value, value_format)
+    # A value PassEntry has no text for is refused here, by its neutral path: not sent, not lost.
+    body: dict[str, Any] = render_fields(
+        content.fields, lambda _key, value: field_value(value, value_format)
+    )
     if content.barcode is not None:
         body["barcode"] = _barcode_json(content.barcode, external_id)
     elif "barcode" in set_fields:

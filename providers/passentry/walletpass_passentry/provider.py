@@ -392,6 +392,23 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
                 messages.append(str(error))
         return ErrorInfo(message="; ".join(messages), code=code, details=body)
 
+    # -- the vendor's rules (the fake's "passentry" profile runs them too) ------------------
+
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        """PassEntry's rules (:mod:`walletpass_passentry.checks`: reserved keys, radius by pass
+        type, image slots and URLs, NFC keys, whole-point balances, the extId in URL paths,
+        what an update may clear), each problem under its neutral field path.
+
+        :param request: the request ``build_create``/``build_update`` made from ``subject``.
+        :param subject: the ``Pass`` or ``PassUpdate`` it was built from.
+        :returns: the problems found; empty when PassEntry would accept it.
+        """
+        if isinstance(subject, Pass):
+            return checks.pass_problems(subject)
+        return checks.update_problems(subject)
+
     # -- ids --------------------------------------------------------------------------------
 
     def decode_id(self, pass_id: str) -> str:
@@ -409,11 +426,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     # -- create ------------------------------------------------------------------------------
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        """The POST for ``new_pass``; PassEntry's rules (``checks``: field values, lengths,
-        reserved keys, radius) refuse what it cannot carry first (``ValidationError``)."""
-        ValidationError.refuse(
-            checks.pass_problems(new_pass), provider=self.name, operation="create"
-        )
+        """The POST for ``new_pass``; a field value PassEntry has no text for is refused
+        (``ValidationError``), its other rules are :meth:`check`'s."""
         body = payloads.create_body(new_pass, value_format=self.settings.field_value_format)
         safety = Safety.RECOVERABLE if new_pass.external_id is not None else Safety.UNSAFE
         return _request(
@@ -504,11 +518,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     # -- update ------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        """The PATCH for ``change``, after PassEntry's rules (``checks``, including what an update
-        may clear) refused what it cannot carry (``ValidationError``)."""
-        ValidationError.refuse(
-            checks.update_problems(change), provider=self.name, operation="update"
-        )
+        """The PATCH for ``change``; a field value PassEntry has no text for is refused
+        (``ValidationError``), its other rules (what an update may clear among them) are
+        :meth:`check`'s."""
         body = payloads.update_body(change, value_format=self.settings.field_value_format)
         # A repeated PATCH changes nothing more, but would push its message a second time: judged
         # on the body sent, so a message given through extra counts too.
@@ -771,17 +783,30 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
 
     @vendor_operation(native("PATCH with locations[]: replaces all the pass's locations"))
     def replace_locations(self, pass_id: str, locations: Sequence[Location]) -> IssuedPass:
-        """Replace all the pass's locations (an empty list removes them)."""
-        return self._replace(pass_id, "replace_locations", locations=list(locations))
+        """Replace all the pass's locations (an empty list removes them): ``update()`` of
+        ``locations`` alone, so its arguments, answer and errors are ``update()``'s.
+
+        :param pass_id: the pass's ``IssuedPass.id``.
+        :param locations: at most 10 ``Location`` (radius in metres, PassEntry's rules apply).
+        :returns: the pass after the change.
+        :raises ValidationError: a malformed id or location; nothing sent.
+        :raises NotFound: no such pass.
+        """
+        # Exactly a neutral update of that one part: checked, built once and sent as update().
+        return self.update(pass_id, PassUpdate(locations=list(locations)))
 
     @vendor_operation(native("PATCH with beacons[]: replaces all the pass's beacons"))
     def replace_beacons(self, pass_id: str, beacons: Sequence[Beacon]) -> IssuedPass:
-        """Replace all the pass's beacons (an empty list removes them)."""
-        return self._replace(pass_id, "replace_beacons", beacons=list(beacons))
+        """Replace all the pass's beacons (an empty list removes them): ``update()`` of
+        ``beacons`` alone, so its arguments, answer and errors are ``update()``'s.
 
-    def _replace(self, pass_id: str, operation: str, **change: Any) -> IssuedPass:
-        checked, prepared = self.prepare_update(pass_id, PassUpdate(**change))
-        return self.present(self.execute_update(checked, prepared))
+        :param pass_id: the pass's ``IssuedPass.id``.
+        :param beacons: at most 10 ``Beacon``.
+        :returns: the pass after the change.
+        :raises ValidationError: a malformed id or beacon; nothing sent.
+        :raises NotFound: no such pass.
+        """
+        return self.update(pass_id, PassUpdate(beacons=list(beacons)))
 
 
 def _with_balance(issued: IssuedPass, points: Decimal) -> IssuedPass:

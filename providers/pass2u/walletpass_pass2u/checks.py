@@ -1,0 +1,115 @@
+"""Pass2U's rules over a built body and the content it was built from, before anything is sent.
+
+What :meth:`Pass2UProvider.check` refuses, and so also what the fake provider's ``pass2u``
+profile refuses: the body limits of :mod:`walletpass_pass2u.limits` (guide, section 3 "Pass
+attributes": lengths, per-style rules), image references, the create-only ``utm_source``, and
+for updates change messages and resets ("Update a pass"). Every problem is named by the neutral
+field path that fed the vendor key (``logo_text``, ``fields.seat``), never only by Pass2U's
+name. A field value Pass2U has no form for is refused earlier, by the body build
+(:func:`walletpass.rendering.render_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from walletpass.errors import FieldProblem
+from walletpass.model import Pass, PassUpdate
+from walletpass_pass2u import limits, payloads
+
+__all__ = ["pass_problems", "update_problems"]
+
+
+def pass_problems(body: Mapping[str, Any], new_pass: Pass) -> list[FieldProblem]:
+    """What Pass2U would refuse in the create ``body`` built from ``new_pass``."""
+    problems = _content_problems(new_pass)
+    if problems:
+        # The body carries these parts as given: its limits would repeat them in Pass2U's terms.
+        return problems
+    vendor = limits.check_body(body)
+    vendor += limits.check_style(body, payloads.KIND_STYLES[new_pass.kind])
+    return _neutral(vendor, body, new_pass.extra)
+
+
+def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldProblem]:
+    """What Pass2U would refuse in the update ``body`` built from ``change`` (and its resets)."""
+    problems = _content_problems(change)
+    problems += payloads.reset_paths(change)[1]
+    if change.message is not None and not (
+        change.fields or (change.holder and change.holder.display_name)
+    ):
+        problems.append(
+            FieldProblem(
+                "message",
+                "Pass2U shows a message only as the change message of changed fields: "
+                "change at least one field with it",
+            )
+        )
+    if change.message is not None:
+        problems += _change_message_problems(change.message)
+    if problems:
+        # The body's own limits would only repeat these in Pass2U's terms.
+        return problems
+    return _neutral(limits.check_body(body), body, change.extra)
+
+
+def _content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
+    """Image references and the ``utm_source`` tag, which the body carries as given."""
+    problems: list[FieldProblem] = []
+    for role, ref in (content.images or {}).items():
+        if str(role) not in limits.IMAGE_TYPES:
+            problems.append(
+                FieldProblem(
+                    f"images.{role!s}",
+                    f"Pass2U has no {role!s} image (types: {', '.join(limits.IMAGE_TYPES)})",
+                )
+            )
+        elif ref.id is None:
+            problems.append(
+                FieldProblem(
+                    f"images.{role!s}",
+                    "Pass2U references images by the id upload_image() returns, not by URL: "
+                    "upload the PNG first",
+                )
+            )
+    extra = content.extra or {}
+    if "utm_source" in extra:
+        tag = extra["utm_source"]
+        if isinstance(content, PassUpdate):
+            problems.append(
+                FieldProblem("extra.utm_source", "is a create-only query parameter of Pass2U")
+            )
+        elif not isinstance(tag, str) or not tag:
+            problems.append(FieldProblem("extra.utm_source", "must be a non-empty string"))
+    return problems
+
+
+def _neutral(
+    vendor: Sequence[FieldProblem], body: Mapping[str, Any], extra: Mapping[str, Any] | None
+) -> list[FieldProblem]:
+    """``vendor`` (problems at Pass2U paths of ``body``) at the neutral paths that fed them."""
+    return [FieldProblem(payloads.neutral_path(p.location, body, extra), p.message) for p in vendor]
+
+
+def _change_message_problems(message: str) -> list[FieldProblem]:
+    """The change-message limit, measured on what is sent and explained in the caller's terms."""
+    limit = limits.FIELD_LIMITS["changeMessage"]
+    sent = payloads.change_message(message)
+    if len(sent) <= limit:
+        return []
+    added = len(sent) - len(message)
+    detail = (
+        f"; walletpass adds {sent[len(message.rstrip()) :]!r} ({added} characters) for the new "
+        f"value, so at most {limit - added} characters without %@"
+        if added > 0
+        else ""
+    )
+    return [
+        FieldProblem(
+            "message",
+            f"Pass2U allows at most {limit} characters in a change message (fields[]."
+            f"changeMessage); this message is {len(message)} characters, {len(sent)} as sent"
+            f"{detail}",
+        )
+    ]
