@@ -17,8 +17,9 @@ from hypothesis import strategies as st
 
 import walletpass
 from walletpass import Pass, PassEvent, PassEventType, WebhookError
-from walletpass.capabilities import Capability
+from walletpass.capabilities import Capabilities, Capability, native
 from walletpass.errors import UnsupportedOperation, WebhookVerificationError
+from walletpass.event_contract import EventGap
 from walletpass.receivers import asgi_receiver
 from walletpass.registry import load_provider_class
 from walletpass.webhooks import check_fresh, verify_hmac_sha256
@@ -211,6 +212,34 @@ def test_providers_without_webhooks_say_so() -> None:
     profiled = walletpass.connect("fake", profile="passentry")
     with pytest.raises(UnsupportedOperation, match="add_event_handler"):
         profiled.subscribe_events("https://example.com/hook")
+
+
+class _GappyProvider(walletpass.Provider):
+    """Subscribes, but has no way to delete a subscription: a declared gap, no hook."""
+
+    name = "gappy"
+    capabilities = Capabilities({Capability.EVENTS_SUBSCRIBE: native("webhooks")})
+    event_gaps = {"delete_event_subscription": EventGap("no delete here", "disable()")}
+    sent: list[str] = []
+
+    def execute_delete_event_subscription(self, subscription_id: str) -> None:
+        self.sent.append(subscription_id)
+
+    def execute_rotate_event_secret(self, subscription_id: str) -> Any:
+        self.sent.append(subscription_id)
+        return None
+
+
+def test_a_declared_event_gap_is_refused_with_its_alternative_before_any_hook() -> None:
+    gappy = _GappyProvider()
+    with pytest.raises(UnsupportedOperation) as caught:
+        gappy.delete_event_subscription("sub-1")
+    assert caught.value.alternative == "disable()"
+    assert caught.value.operation == "delete_event_subscription"
+    assert str(caught.value).endswith("no delete here")
+    assert gappy.sent == []
+    gappy.rotate_event_secret("sub-2")  # not a gap: the hook runs
+    assert gappy.sent == ["sub-2"]
 
 
 # --------------------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import SecretStr
 
@@ -39,7 +39,12 @@ from walletpass.webhooks import (
 if TYPE_CHECKING:
     from walletpass.roundtrip import TemplateMapping
 
-__all__ = ["EventOperations", "UnverifiedWebhookWarning", "check_subscription_url"]
+__all__ = [
+    "EventGap",
+    "EventOperations",
+    "UnverifiedWebhookWarning",
+    "check_subscription_url",
+]
 
 
 class UnverifiedWebhookWarning(UserWarning):
@@ -102,8 +107,24 @@ def _event_types(events: Iterable[PassEventType | str] | None) -> tuple[PassEven
     return tuple(chosen)
 
 
+class EventGap(NamedTuple):
+    """A subscription operation a vendor with a subscription API does not offer.
+
+    :ivar why: what the vendor lacks, in its documentation's terms (the error's message).
+    :ivar alternative: what to call instead (``UnsupportedOperation.alternative``).
+    """
+
+    why: str
+    alternative: str
+
+
 class EventOperations:
     """Pass-event operations every provider has; NONE unless the provider declares them."""
+
+    #: Subscription operations (``rotate_event_secret``, ``delete_event_subscription``...) the
+    #: vendor does not offer although it declares ``events.subscribe``, each with why and what
+    #: to call instead: refused with ``UnsupportedOperation`` before anything is sent.
+    event_gaps: ClassVar[Mapping[str, EventGap]] = {}
 
     #: The neutral event types the vendor delivers, in the vendor's documented order: what
     #: ``subscribe_events`` may ask for (all of them by default), and the only events the fake
@@ -285,19 +306,19 @@ class EventOperations:
     def list_event_subscriptions(self) -> list[EventSubscription]:
         """Every webhook subscription of the account (secrets are not revealed here)."""
         with self._guard("list_event_subscriptions"):
-            self.require(Capability.EVENTS_SUBSCRIBE)
+            self._require_subscriptions("list_event_subscriptions")
             return self.execute_list_event_subscriptions()
 
     def rotate_event_secret(self, subscription_id: str) -> EventSubscription:
         """A new signing secret for a subscription (the vendor may retire the old one at once)."""
         with self._guard("rotate_event_secret"):
-            self.require(Capability.EVENTS_SUBSCRIBE)
+            self._require_subscriptions("rotate_event_secret")
             return self.execute_rotate_event_secret(self._check_id(subscription_id))
 
     def delete_event_subscription(self, subscription_id: str) -> None:
         """Stop deliveries to a subscription."""
         with self._guard("delete_event_subscription"):
-            self.require(Capability.EVENTS_SUBSCRIBE)
+            self._require_subscriptions("delete_event_subscription")
             self.execute_delete_event_subscription(self._check_id(subscription_id))
 
     def execute_subscribe_events(
@@ -337,6 +358,15 @@ class EventOperations:
         :raises WalletPassError: the vendor's refusal (``NotFound``...).
         """
         raise self._no_event_hook("delete_event_subscription")
+
+    def _require_subscriptions(self, operation: str) -> None:
+        """Refuse ``operation`` unless ``events.subscribe`` is declared and it is no gap."""
+        self.require(Capability.EVENTS_SUBSCRIBE)
+        gap = self.event_gaps.get(operation)
+        if gap is not None:
+            raise UnsupportedOperation(
+                gap.why, provider=self.name, operation=operation, alternative=gap.alternative
+            )
 
     def _no_event_hook(self, operation: str) -> UnsupportedOperation:
         return UnsupportedOperation(

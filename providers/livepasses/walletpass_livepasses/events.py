@@ -17,9 +17,10 @@ as the vendor's error.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, ClassVar
 
-from walletpass import Provider, UnsupportedOperation
+from walletpass import Provider
+from walletpass.event_contract import EventGap
 from walletpass.events import EventSubscription, PassEventType
 from walletpass.provider import SettingsT
 from walletpass_livepasses.records import Webhook
@@ -43,6 +44,13 @@ class LivepassesEvents(Provider[SettingsT]):
     """The subscription half of the Livepasses provider (mixed into ``LivepassesProvider``)."""
 
     event_types = tuple(EVENT_NAMES)
+    event_gaps: ClassVar[Mapping[str, EventGap]] = {
+        "rotate_event_secret": EventGap(
+            "Livepasses documents no secret rotation: delete_event_subscription() and "
+            "subscribe_events() again for a new secret",
+            alternative="delete_event_subscription() then subscribe_events()",
+        )
+    }
 
     if TYPE_CHECKING:  # the vendor-only webhook operations (walletpass_livepasses.operations)
 
@@ -59,15 +67,6 @@ class LivepassesEvents(Provider[SettingsT]):
 
     def execute_list_event_subscriptions(self) -> list[EventSubscription]:
         return [self._subscription(hook) for hook in self.list_webhooks()]
-
-    def execute_rotate_event_secret(self, subscription_id: str) -> EventSubscription:
-        raise UnsupportedOperation(
-            "Livepasses documents no secret rotation: delete_event_subscription() and "
-            "subscribe_events() again for a new secret",
-            provider=self.name,
-            operation="rotate_event_secret",
-            alternative="delete_event_subscription() then subscribe_events()",
-        )
 
     def execute_delete_event_subscription(self, subscription_id: str) -> None:
         self.delete_webhook(subscription_id)

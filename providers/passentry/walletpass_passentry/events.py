@@ -24,12 +24,13 @@ not published, so the create body's are used). No delete is documented:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import SecretStr
 
-from walletpass import Provider, UnsupportedOperation, VendorRequest, VendorResponse
+from walletpass import Provider, VendorRequest, VendorResponse
 from walletpass.capabilities import native
+from walletpass.event_contract import EventGap
 from walletpass.events import EventSubscription, PassEvent, PassEventType
 from walletpass.paths import FilledPath, fill_path
 from walletpass.provider import SettingsT, vendor_operation
@@ -85,6 +86,13 @@ class PassEntryEvents(Provider[SettingsT]):
     """The webhook half of the PassEntry provider (mixed into :class:`PassEntryProvider`)."""
 
     event_types = tuple(EVENT_NAMES.values())
+    event_gaps: ClassVar[Mapping[str, EventGap]] = {
+        "delete_event_subscription": EventGap(
+            "PassEntry documents no way to delete a webhook subscription: "
+            "disable_event_subscription() turns it off (PATCH enabled=false)",
+            alternative="disable_event_subscription()",
+        )
+    }
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -194,15 +202,6 @@ class PassEntryEvents(Provider[SettingsT]):
             Safety.UNSAFE,  # each call issues another key: never repeated blindly
         )
         return self.parse(self.parse_subscription, self.send(request, "rotate_event_secret"))
-
-    def execute_delete_event_subscription(self, subscription_id: str) -> None:
-        raise UnsupportedOperation(
-            "PassEntry documents no way to delete a webhook subscription: "
-            "disable_event_subscription() turns it off (PATCH enabled=false)",
-            provider=self.name,
-            operation="delete_event_subscription",
-            alternative="disable_event_subscription()",
-        )
 
     @vendor_operation(
         native(
