@@ -16,7 +16,8 @@ from walletpass.errors import (
     PassExpired,
     ValidationError,
 )
-from walletpass.model import IssuedPass, PassStatus
+from walletpass.kinds import APPLE_STYLES, KindTable
+from walletpass.model import IssuedPass, PassKind, PassStatus
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.redemption import refuse_unredeemable
 from walletpass.rendering import render_fields
@@ -147,3 +148,52 @@ def test_render_fields_renders_every_value_or_names_every_refused_one(
 
 def test_render_fields_of_no_fields_is_empty() -> None:
     assert render_fields(None, _text_only) == {}
+
+
+@given(
+    assignment=st.dictionaries(
+        st.sampled_from(list(PassKind)), st.sampled_from(["a", "b", "c", "d"]), min_size=1
+    ),
+    unread=st.sets(st.sampled_from(["a", "b", "c", "d"])),
+)
+def test_kind_table_reads_back_the_first_kind_of_each_type_unless_unread(
+    assignment: dict[PassKind, str], unread: set[str]
+) -> None:
+    issued_as: dict[str, list[PassKind]] = {}
+    for kind, vendor_type in assignment.items():
+        issued_as.setdefault(vendor_type, []).append(kind)
+    unread &= set(issued_as)
+    table = KindTable(issued_as, unread=unread)
+    for kind in PassKind:
+        assert table.get(kind) == assignment.get(kind)
+        assert (kind in table) == (kind in assignment)
+    assert dict(table.items()) == assignment
+    for vendor_type, kinds in issued_as.items():
+        expected = None if vendor_type in unread else kinds[0]
+        assert table.kind_of(vendor_type) == expected
+        if expected is not None:
+            assert table[expected] == vendor_type  # a kind read back is issued as that type
+    assert table.kind_of("not-a-type") is None
+    assert table.kind_of(None) is None
+
+
+def test_kind_table_refuses_a_kind_under_two_types_and_stray_unread_types() -> None:
+    with pytest.raises(ValueError, match="two vendor types"):
+        KindTable({"a": [PassKind.GENERIC], "b": [PassKind.GENERIC]})
+    with pytest.raises(ValueError, match="lists no kind"):
+        KindTable({"a": []})
+    with pytest.raises(ValueError, match="not declared"):
+        KindTable({"a": [PassKind.GENERIC]}, unread={"b"})
+
+
+def test_translated_kind_tables_merge_types_named_alike_in_order() -> None:
+    merged = APPLE_STYLES.translated(lambda style: "plain" if style == "coupon" else style.upper())
+    assert merged[PassKind.COUPON] == "plain"
+    assert merged[PassKind.EVENT_TICKET] == "EVENTTICKET"
+    assert merged.kind_of("GENERIC") is PassKind.GENERIC
+    assert merged.kind_of("plain") is PassKind.COUPON
+    # every kind keeps a type, none is lost in the translation
+    assert set(merged) == set(APPLE_STYLES) == set(PassKind)
+    unread = APPLE_STYLES.translated(str, unread={"storeCard"})
+    assert unread.kind_of("storeCard") is None
+    assert unread[PassKind.GIFT_CARD] == "storeCard"

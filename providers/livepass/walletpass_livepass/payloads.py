@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from walletpass.extra import merge_extra
+from walletpass.kinds import KindTable
 from walletpass.model import (
     Balance,
     Barcode,
@@ -49,7 +50,6 @@ __all__ = [
     "KIND_TYPES",
     "META_KEYS",
     "OWNED_BY",
-    "TYPE_KINDS",
     "create_body",
     "current_content",
     "decode_id",
@@ -66,20 +66,15 @@ __all__ = [
     "render_time",
 ]
 
-#: The LivePass type a neutral kind is issued as (kinds not listed have no LivePass type).
-KIND_TYPES: dict[PassKind, PassType] = {
-    PassKind.RESERVATION: PassType.RESERVATION,
-    PassKind.APPOINTMENT: PassType.APPOINTMENT,
-    PassKind.MEMBERSHIP: PassType.MEMBERSHIP_CARD,
-    PassKind.LOYALTY: PassType.MEMBERSHIP_CARD,
-}
-
-#: The kind a pass read back from LivePass reports.
-TYPE_KINDS: dict[PassType, PassKind] = {
-    PassType.RESERVATION: PassKind.RESERVATION,
-    PassType.APPOINTMENT: PassKind.APPOINTMENT,
-    PassType.MEMBERSHIP_CARD: PassKind.MEMBERSHIP,
-}
+#: The LivePass type a neutral kind is issued as (kinds not listed have no LivePass type), and
+#: the kind a pass read back from LivePass reports (a membership card: membership).
+KIND_TYPES: KindTable[PassType] = KindTable(
+    {
+        PassType.RESERVATION: "reservation",
+        PassType.APPOINTMENT: "appointment",
+        PassType.MEMBERSHIP_CARD: "membership loyalty",
+    }
+)
 
 _TYPE_NAMES = ", ".join(t.value for t in PassType)
 _KIND_NAMES = ", ".join(k.value for k in KIND_TYPES)
@@ -446,7 +441,7 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
         vendor_id=vendor_id,
         provider=provider,
         template=pass_type.value,
-        kind=kind or TYPE_KINDS[pass_type],
+        kind=kind or KIND_TYPES.kind_of(pass_type),
         external_id=vendor_id,
         status=PassStatus.ISSUED,
         urls=urls,

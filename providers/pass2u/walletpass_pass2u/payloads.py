@@ -21,6 +21,7 @@ from uuid import UUID
 
 from walletpass.errors import FieldProblem
 from walletpass.extra import merge_extra
+from walletpass.kinds import APPLE_STYLES, KindTable
 from walletpass.model import (
     Barcode,
     BarcodeFormat,
@@ -64,24 +65,12 @@ __all__ = [
 #: The dynamic field that carries ``holder.name`` unless the setting says otherwise.
 DEFAULT_HOLDER_FIELD = "name"
 
-#: The Apple style a neutral kind is issued with; used to check image types and grouping ids.
-KIND_STYLES: dict[PassKind, PassStyle] = {
-    PassKind.GENERIC: PassStyle.GENERIC,
-    PassKind.EVENT_TICKET: PassStyle.EVENT_TICKET,
-    PassKind.LOYALTY: PassStyle.STORE_CARD,
-    PassKind.COUPON: PassStyle.COUPON,
-    PassKind.MEMBERSHIP: PassStyle.GENERIC,
-    PassKind.RESERVATION: PassStyle.GENERIC,
-    PassKind.APPOINTMENT: PassStyle.GENERIC,
-    PassKind.GIFT_CARD: PassStyle.STORE_CARD,
-    PassKind.BOARDING_PASS: PassStyle.BOARDING_PASS,
-}
-
-_STYLE_KINDS: dict[str, PassKind] = {
-    PassStyle.BOARDING_PASS: PassKind.BOARDING_PASS,
-    PassStyle.COUPON: PassKind.COUPON,
-    PassStyle.EVENT_TICKET: PassKind.EVENT_TICKET,
-}
+#: The Apple style a neutral kind is issued with (used to check image types and grouping ids):
+#: Pass2U models are Apple styles. A pass's style reads back as its kind, except generic and
+#: storeCard, which several kinds share.
+KIND_STYLES: KindTable[PassStyle] = APPLE_STYLES.translated(
+    PassStyle, unread={PassStyle.GENERIC, PassStyle.STORE_CARD}
+)
 
 _BARCODE_FORMATS: dict[str, BarcodeFormat] = {
     "PKBarcodeFormatQR": BarcodeFormat.QR,
@@ -522,7 +511,7 @@ def issued_from_pass_json(
         vendor_id=pass_id,
         provider=provider,
         template=model_id,
-        kind=_STYLE_KINDS.get(style) if style else None,
+        kind=KIND_STYLES.kind_of(style),
         status=status_of(voided, expires, now),
         urls=public_urls(pass_id),
         expires_at=expires,

@@ -18,6 +18,7 @@ from enum import StrEnum
 from typing import Any
 
 from walletpass.extra import merge_extra
+from walletpass.kinds import APPLE_STYLES, KindTable
 from walletpass.model import (
     Barcode,
     BarcodeFormat,
@@ -67,6 +68,10 @@ __all__ = [
 ]
 
 
+#: The Apple styles PassEntry names otherwise.
+_NOT_APPLE = {"coupon": PassType.GENERIC, "boardingPass": PassType.TRANSIT}
+
+
 class ValueFormat(StrEnum):
     """How a template field value is written inside ``pass``.
 
@@ -79,25 +84,12 @@ class ValueFormat(StrEnum):
 
 
 #: The PassEntry template type a neutral kind is issued from (the template decides; the kind
-#: only tells walletpass which radius rule applies).
-KIND_PASS_TYPES: dict[PassKind, PassType] = {
-    PassKind.GENERIC: PassType.GENERIC,
-    PassKind.EVENT_TICKET: PassType.EVENT_TICKET,
-    PassKind.LOYALTY: PassType.STORE_CARD,
-    PassKind.GIFT_CARD: PassType.STORE_CARD,
-    PassKind.COUPON: PassType.GENERIC,
-    PassKind.MEMBERSHIP: PassType.GENERIC,
-    PassKind.RESERVATION: PassType.GENERIC,
-    PassKind.APPOINTMENT: PassType.GENERIC,
-    PassKind.BOARDING_PASS: PassType.TRANSIT,
-}
-
-_TYPE_KINDS: dict[str, PassKind] = {
-    PassType.GENERIC: PassKind.GENERIC,
-    PassType.EVENT_TICKET: PassKind.EVENT_TICKET,
-    PassType.STORE_CARD: PassKind.LOYALTY,
-    PassType.TRANSIT: PassKind.BOARDING_PASS,
-}
+#: only tells walletpass which radius rule applies), and the kind a pass's type reads back as.
+#: PassEntry's types are Apple's styles (API v1, passType), but for coupons, which are generic
+#: templates, and boarding passes, which are transit ones.
+KIND_PASS_TYPES: KindTable[PassType] = APPLE_STYLES.translated(
+    lambda style: _NOT_APPLE.get(style) or PassType(style)
+)
 
 #: Neutral image roles a pass can override, and the override slot each one fills.
 IMAGE_ROLES: dict[ImageRole, str] = {
@@ -478,7 +470,7 @@ def _issued(
         vendor_id=pass_id,
         provider=provider,
         template=attributes.get("passTemplateUuid"),
-        kind=kind or (_TYPE_KINDS.get(pass_type) if isinstance(pass_type, str) else None),
+        kind=kind or KIND_PASS_TYPES.kind_of(pass_type if isinstance(pass_type, str) else None),
         external_id=attributes.get("extId"),
         status=status_of(attributes),
         urls=PassUrls(
