@@ -27,8 +27,9 @@ from walletpass import Barcode, Pass
 from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
 from walletpass.ratelimit import Limiter, RateLimiter, build_limiter
 from walletpass.redis_limiter import SEND_WINDOW, RedisLimiter
+from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorServer, Fault
-from walletpass.transport import RetryPolicy, Safety, Timeouts, Transport, VendorRequest
+from walletpass.transport import RetryPolicy, Timeouts, Transport, VendorRequest
 
 pytestmark = pytest.mark.services
 
