@@ -39,7 +39,7 @@ from walletpass.bounds import (
 from walletpass.errors import ConfigurationError, RateLimited
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import register_secret
-from walletpass.retry import Ambiguous, Fatal, NotSent, RetryPolicy
+from walletpass.retry import Ambiguous, Fatal, NotSent, RetryPolicy, Safety
 from walletpass.sending import (
     DEFAULT_REQUEST_ID_HEADERS,
     Attempted,
@@ -56,6 +56,8 @@ from walletpass.urls import UrlError, is_loopback_host, parse_url
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADERS",
+    "RetryPolicy",
+    "Safety",
     "Timeouts",
     "Transport",
     "VendorRequest",
