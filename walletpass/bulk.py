@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from walletpass import errors as _errors
+from walletpass.accounts import account_of
 from walletpass.errors import (
     Conflict,
     FieldProblem,
@@ -72,6 +73,8 @@ class BulkProvider(Protocol):
 
     @property
     def native_batch_size(self) -> int | None: ...
+
+    def auth_headers(self) -> dict[str, str]: ...
 
     def prepare_create_request(
         self, new_pass: Pass | Mapping[str, Any]
@@ -222,6 +225,11 @@ def run_create_many(
     tally = _Tally(on_progress, on_item, keep_items, present=provider.present)
     runner = _Runner(provider, book)
     try:
+        # The passes a journal records live in one vendor account: a run with another API key
+        # must not take them for its own (BulkJournal and PostgresJournal record the account).
+        bind_account = getattr(book, "bind_account", None)
+        if bind_account is not None:
+            bind_account(account_of(provider))
         # A journal offering claim_run() (BulkJournal) is held by this run alone; one shared by
         # several workers on purpose (the PostgreSQL journal) has none and claims per item.
         claim_run = getattr(book, "claim_run", None)

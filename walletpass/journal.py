@@ -163,6 +163,24 @@ class BulkJournal:
                     provider=provider,
                 )
 
+    def bind_account(self, account: str) -> None:
+        """Tie the journal to one vendor account (:func:`walletpass.accounts.account_of`): the
+        first run's account is recorded, and a run with another API key is refused, since the
+        passes this journal records as issued live in the first account. A journal from before
+        accounts were recorded takes the first account that uses it.
+
+        Raises ``ConfigurationError`` for another account (nothing is sent)."""
+        with self._lock:
+            self._db.execute("INSERT OR IGNORE INTO meta VALUES ('account', ?)", (account,))
+            row = self._db.execute("SELECT value FROM meta WHERE key = 'account'").fetchone()
+        if row[0] != account:
+            raise ConfigurationError(
+                f"bulk journal {self.path} belongs to a run on another {self.provider} account "
+                "(another API key): the passes it records as issued are there, not in this "
+                "one; use another journal file",
+                provider=self.provider,
+            )
+
     def close(self) -> None:
         with self._lock:
             self._db.close()

@@ -180,11 +180,35 @@ class PostgresJournal:
 
     def _bind(self, provider: str) -> None:
         row = self._fetchone("SELECT provider FROM walletpass_runs WHERE run = %s", (self.run,))
-        if row is None or row[0] != provider:
+        # The column holds the provider, then its account once a run bound it (bind_account).
+        bound = str(row[0]).split(" ", 1)[0] if row else None
+        if bound != provider:
             raise ConfigurationError(
                 f"bulk journal {self.path} belongs to a run on provider "
-                f"{row[0] if row else None!r}, not {provider!r}; use another run name",
+                f"{bound!r}, not {provider!r}; use another run name",
                 provider=provider,
+            )
+
+    def bind_account(self, account: str) -> None:
+        """Tie the run to one vendor account (:func:`walletpass.accounts.account_of`): the first
+        worker's account is recorded with the run's provider, and a worker or a re-run with
+        another API key is refused, since the passes the run records as issued live in the first
+        account. A run from before accounts were recorded takes the first account that uses it.
+
+        Raises ``ConfigurationError`` for another account (nothing is sent), ``JournalError``
+        when the database fails."""
+        bound = f"{self.provider} {account}"
+        self._execute(
+            "UPDATE walletpass_runs SET provider = %s WHERE run = %s AND provider = %s",
+            (bound, self.run, self.provider),
+        )
+        row = self._fetchone("SELECT provider FROM walletpass_runs WHERE run = %s", (self.run,))
+        if row is None or row[0] != bound:
+            raise ConfigurationError(
+                f"bulk journal {self.path} belongs to a run on another {self.provider} account "
+                "(another API key): the passes it records as issued are there, not in this "
+                "one; use another run name",
+                provider=self.provider,
             )
 
     def close(self) -> None:

@@ -10,13 +10,13 @@ it would have to wait instead of being parked forever. A limiter shared by sever
 
 from __future__ import annotations
 
-import hashlib
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
+from walletpass.accounts import credentials_digest
 from walletpass.errors import ConfigurationError, RateLimited
 
 __all__ = ["Limiter", "RateLimiter", "build_limiter", "check_backend_url", "check_rate"]
@@ -184,7 +184,7 @@ def build_limiter(
             "rate_limit_backend needs the Redis client: pip install 'walletpass[redis]'",
             provider=provider,
         ) from None
-    digest = hashlib.sha256("\0".join(sorted(credentials)).encode()).hexdigest()[:32]
+    digest = credentials_digest(credentials)
     try:
         return RedisLimiter(
             backend,
