@@ -35,6 +35,7 @@ from psycopg.conninfo import conninfo_to_dict
 from walletpass.errors import ConfigurationError, JournalError, WalletPassError
 from walletpass.journal import ENTRY_COLUMNS, JournalEntry, JournalState, entry_from_row
 from walletpass.model import IssuedPass
+from walletpass.pgtls import refuse_clear_text_to_remote
 from walletpass.redaction import redact_text, register_secret
 
 __all__ = ["PostgresJournal", "describe_database"]
@@ -90,6 +91,7 @@ def describe_database(dsn: str) -> str:
         ) from None
     register_secret(dsn)
     register_secret(str(parts.get("password") or ""))
+    refuse_clear_text_to_remote(parts)
     host = parts.get("host") or "localhost"
     return f"postgresql://{host}:{parts.get('port') or 5432}/{parts.get('dbname') or ''}"
 
