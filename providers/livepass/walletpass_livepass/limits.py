@@ -107,27 +107,22 @@ IGNORED_KEYS: dict[PassType, tuple[str, ...]] = {
     PassType.APPOINTMENT: MEMBERSHIP_KEYS,
 }
 
+#: A change to one of these on a booking (reservation, appointment) is pushed to the holder.
+_BOOKING_NOTIFYING = (
+    "title",
+    "date",
+    "time",
+    "duration",
+    "location_name",
+    "location_address",
+    "location_url",
+)
+
 #: A change to one of these is pushed to the holder's wallet (when ``silent`` is false).
 NOTIFYING_KEYS: dict[PassType, tuple[str, ...]] = {
     PassType.MEMBERSHIP_CARD: MEMBERSHIP_KEYS,
-    PassType.RESERVATION: (
-        "title",
-        "date",
-        "time",
-        "duration",
-        "location_name",
-        "location_address",
-        "location_url",
-    ),
-    PassType.APPOINTMENT: (
-        "title",
-        "date",
-        "time",
-        "duration",
-        "location_name",
-        "location_address",
-        "location_url",
-    ),
+    PassType.RESERVATION: _BOOKING_NOTIFYING,
+    PassType.APPOINTMENT: _BOOKING_NOTIFYING,
 }
 
 #: Keys a GET answer's ``body`` adds to what was sent (never sent back).

@@ -27,6 +27,7 @@ from enum import StrEnum
 from typing import Any
 
 from walletpass.errors import FieldProblem
+from walletpass.testing.dashboard import Dashboard
 from walletpass.testing.emulator import (
     EmulatorApp,
     EmulatorRequest,
@@ -284,9 +285,12 @@ class Pass2UEmulator(EmulatorApp):
     ) -> None:
         super().__init__()
         self.api_key = api_key
-        self.models: dict[str, EmulatedModel] = {}
-        for model in default_models() if models is None else models:
-            self.add_model(model)
+        self.models: Dashboard[EmulatedModel] = Dashboard(
+            EmulatedModel.from_mapping,
+            lambda model: model.id,
+            self.lock,
+            default_models() if models is None else models,
+        )
         self.passes: dict[tuple[str, str], StoredPass] = {}
         self._pass_ids: set[str] = set()
         self._generated: set[tuple[str, str]] = set()
@@ -298,10 +302,7 @@ class Pass2UEmulator(EmulatorApp):
 
     def add_model(self, model: EmulatedModel | Mapping[str, Any]) -> EmulatedModel:
         """Seed a model, as issuing one in the dashboard would."""
-        built = model if isinstance(model, EmulatedModel) else EmulatedModel.from_mapping(model)
-        with self.lock:
-            self.models[built.id] = built
-        return built
+        return self.models.add(model)
 
     def stored(self, model_id: str, pass_id: str) -> StoredPass:
         with self.lock:

@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from walletpass.testing.dashboard import Dashboard
 from walletpass.testing.emulator import (
     EmulatorApp,
     EmulatorRequest,
@@ -212,9 +213,12 @@ class PassEntryEmulator(EmulatorApp):
     ) -> None:
         super().__init__()
         self.api_key = api_key
-        self.templates: dict[str, EmulatedTemplate] = {}
-        for template in default_templates() if templates is None else templates:
-            self.add_template(template)
+        self.templates: Dashboard[EmulatedTemplate] = Dashboard(
+            EmulatedTemplate.from_mapping,
+            lambda template: template.uuid,
+            self.lock,
+            default_templates() if templates is None else templates,
+        )
         self.passes: dict[str, StoredPass] = {}
         #: Logged scans, in order (``POST /api/v1/scans/log``).
         self.scans: list[dict[str, Any]] = []
@@ -229,14 +233,7 @@ class PassEntryEmulator(EmulatorApp):
     # -- seeding and holder actions ---------------------------------------------------------
 
     def add_template(self, template: EmulatedTemplate | Mapping[str, Any]) -> EmulatedTemplate:
-        built = (
-            template
-            if isinstance(template, EmulatedTemplate)
-            else EmulatedTemplate.from_mapping(template)
-        )
-        with self.lock:
-            self.templates[built.uuid] = built
-        return built
+        return self.templates.add(template)
 
     def stored(self, pass_id: str) -> StoredPass:
         """A pass by UUID or extId, as the API would find it (``KeyError`` if absent)."""
