@@ -53,19 +53,29 @@ def _timed(action: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def _http_client_floor(url: str, api_key: str, *, ids: list[str], rounds: int) -> Row:
-    """The same GET through bare requests (walletpass's HTTP client) and bare httpx (the SDK's):
-    what each client library costs before any code on top of it runs."""
+    """The same GET through a bare urllib3 connection pool (what walletpass sends through) and
+    bare httpx (the SDK's HTTP client): what each costs before any code on top of it runs."""
+    import json
+    from urllib.parse import urlencode
+
     import httpx
-    import requests
+    import urllib3
 
     headers = {"X-API-Key": api_key, "Accept": "application/json"}
     lookup = f"{url}/api/passes/lookup"
-    times: dict[str, list[float]] = {"requests": [], "httpx": []}
-    with requests.Session() as session, httpx.Client() as client:
+    times: dict[str, list[float]] = {"urllib3": [], "httpx": []}
+    with urllib3.connection_from_url(url, maxsize=1) as pool, httpx.Client() as client:
+        path = urllib3.util.parse_url(lookup).path
         calls: dict[str, Callable[[str], Any]] = {
-            "requests": lambda pass_id: session.get(
-                lookup, params={"passId": pass_id}, headers=headers, timeout=30
-            ).json(),
+            "urllib3": lambda pass_id: json.loads(
+                pool.urlopen(
+                    "GET",
+                    f"{path}?{urlencode({'passId': pass_id})}",
+                    headers=headers,
+                    retries=False,
+                    redirect=False,
+                ).data
+            ),
             "httpx": lambda pass_id: client.get(
                 lookup, params={"passId": pass_id}, headers=headers
             ).json(),
@@ -77,12 +87,12 @@ def _http_client_floor(url: str, api_key: str, *, ids: list[str], rounds: int) -
                     calls[name](pass_id)
                 if round_no:  # the first round warms both
                     times[name].append((time.perf_counter() - started) / len(ids))
-    ours = statistics.median(times["requests"])
+    ours = statistics.median(times["urllib3"])
     theirs = statistics.median(times["httpx"])
     return Row(
         "vs official SDK",
-        "HTTP client floor: bare requests vs bare httpx, one GET",
-        f"{ours * 1000:.3f} ms (requests)",
+        "HTTP client floor: bare urllib3 pool vs bare httpx, one GET",
+        f"{ours * 1000:.3f} ms (urllib3)",
         f"{theirs * 1000:.3f} ms (httpx)",
         ours / theirs,
         "- (explains the rows below)",

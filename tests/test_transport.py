@@ -852,7 +852,7 @@ def test_headers_body_and_user_agent_on_the_wire(app: ItemsApp, server: Emulator
     agent = entry.headers["user-agent"]
     assert agent.startswith("walletpass/")
     assert " python/" in agent
-    assert " requests/" in agent
+    assert " urllib3/" in agent
     assert agent.endswith(" shop-backend/4.2")
 
 

@@ -8,8 +8,9 @@ its deadline whatever the server does. Answers are read in pieces, decompressed 
 (urllib3 bounds each piece's decompressed size), and refused once the decompressed total passes
 the limit: memory stays bounded by the limit, however large or compressed the answer is.
 
-Used by the transports only (:mod:`walletpass.transport`, and ``walletpass.aio``, which reads
-answers through :class:`BoundedBody`); ``requests`` and urllib3 stay behind them.
+Used by the transports only (:mod:`walletpass.transport`, whose connections' sockets are
+:class:`DeadlineSocket` (:mod:`walletpass.pools`), and ``walletpass.aio``, which reads answers
+through :class:`BoundedBody`); urllib3 stays behind them.
 """
 
 from __future__ import annotations
@@ -20,20 +21,17 @@ import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests.adapters
-from urllib3.connection import HTTPConnection, HTTPSConnection
-from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
-from urllib3.poolmanager import PoolManager
-from urllib3.response import BaseHTTPResponse, ContentDecoder, HTTPResponse, MultiDecoder
+if TYPE_CHECKING:  # urllib3 is loaded with the transports (import walletpass does not load it)
+    from urllib3.response import BaseHTTPResponse, ContentDecoder
 
 __all__ = [
     "AnswerTooLarge",
-    "BoundedAdapter",
     "BoundedBody",
     "CorruptEncoding",
     "DeadlinePassed",
+    "DeadlineSocket",
     "MalformedAnswer",
     "call_deadline",
     "call_time_left",
@@ -130,7 +128,7 @@ def _wait_limit(timeout: float | None) -> float | None:
     return left if timeout is None else min(timeout, left)
 
 
-class _DeadlineSocket:
+class DeadlineSocket:
     """A connected socket whose every receive and send waits no longer than the deadline allows.
 
     The socket's own timeout (the per-attempt read timeout urllib3 sets) still applies; the
@@ -191,7 +189,7 @@ class _DeadlineSocket:
 
 
 class _Reader(io.RawIOBase):
-    def __init__(self, sock: _DeadlineSocket, keeper: Any) -> None:
+    def __init__(self, sock: DeadlineSocket, keeper: Any) -> None:
         super().__init__()
         self._sock = sock
         self._keeper = keeper
@@ -206,44 +204,6 @@ class _Reader(io.RawIOBase):
         if not self.closed:
             self._keeper.close()
         super().close()
-
-
-class _HTTPConnection(HTTPConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _DeadlineSocket(self.sock)
-
-
-class _HTTPSConnection(HTTPSConnection):
-    def connect(self) -> None:
-        super().connect()
-        self.sock = _DeadlineSocket(self.sock)
-
-
-class _HTTPPool(HTTPConnectionPool):
-    ConnectionCls = _HTTPConnection
-
-
-class _HTTPSPool(HTTPSConnectionPool):
-    ConnectionCls = _HTTPSConnection
-
-
-_POOLS: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
-
-
-class BoundedAdapter(requests.adapters.HTTPAdapter):
-    """requests' adapter with connections whose socket operations honour :func:`deadline_scope`
-    (direct and through HTTP(S) proxies; SOCKS proxies keep only the per-attempt timeouts)."""
-
-    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
-        super().init_poolmanager(*args, **kwargs)
-        self.poolmanager.pool_classes_by_scheme = _POOLS
-
-    def proxy_manager_for(self, proxy: str, **proxy_kwargs: Any) -> PoolManager:
-        manager: PoolManager = super().proxy_manager_for(proxy, **proxy_kwargs)
-        if type(manager).__name__ == "ProxyManager":  # not urllib3.contrib.socks
-            manager.pool_classes_by_scheme = _POOLS
-        return manager
 
 
 def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
@@ -303,6 +263,9 @@ class BoundedBody:
     """
 
     def __init__(self, content_encoding: str | None, limit: int) -> None:
+        from urllib3.response import HTTPResponse
+
+        self._errors = HTTPResponse.DECODER_ERROR_CLASSES
         self._limit = limit
         self._pieces: list[bytes] = []
         self._total = 0
@@ -318,7 +281,7 @@ class BoundedBody:
             self._keep(piece)
             while self._decoder.has_unconsumed_tail:
                 self._keep(self._decoder.decompress(b"", max_length=self._room()))
-        except HTTPResponse.DECODER_ERROR_CLASSES as exc:
+        except self._errors as exc:
             raise CorruptEncoding(type(exc).__name__) from None
 
     def body(self) -> bytes:
@@ -326,7 +289,7 @@ class BoundedBody:
         if self._decoder is not None:
             try:
                 self._keep(self._decoder.flush())
-            except HTTPResponse.DECODER_ERROR_CLASSES as exc:
+            except self._errors as exc:
                 raise CorruptEncoding(type(exc).__name__) from None
         return b"".join(self._pieces)
 
@@ -346,6 +309,8 @@ class BoundedBody:
 def _decoder_for(encoding: str) -> ContentDecoder | None:
     """urllib3's decoder for a ``Content-Encoding``, chosen as its responses choose it: a known
     coding, or a list of codings of which at least one is known (else the body is kept as is)."""
+    from urllib3.response import HTTPResponse, MultiDecoder
+
     known = HTTPResponse.CONTENT_DECODERS
     if encoding in known or (
         "," in encoding and any(part.strip() in known for part in encoding.split(","))

@@ -1,58 +1,57 @@
-"""Shared HTTP for every provider on ``requests``: with :mod:`walletpass.bounds` (its socket-level
-helpers), the only module that imports ``requests``.
+"""Shared HTTP for every provider, sent through urllib3's connection pools directly.
 
-It owns one session (and connection pool) per provider instance, bounds every socket operation by
-the call's deadline, reads answers within the maximum answer size, waits and takes rate-limit
-slots, and translates every ``requests`` failure into what the attempt came to. Every decision
-(the URL by the one URL parser, headers, deadline, retries, the answer or the walletpass error,
-redaction) is :mod:`walletpass.sending`'s, shared with the async transport
+It owns one set of keep-alive connection pools per provider instance, shared by its threads
+(:mod:`walletpass.pools`: TLS, proxies), bounds every socket operation by the call's deadline,
+reads answers within the maximum answer size, waits and takes rate-limit slots, and translates
+every urllib3 failure into what the attempt came to (:mod:`walletpass.exchange`). ``requests``'
+session and adapter cost more per call than all of walletpass's own work; what they decided (the
+headers they added, the query's encoding, TLS, proxies) is decided here the same way. Every
+other decision (the URL by the one URL parser, headers, deadline, retries, the answer or the
+walletpass error, redaction) is :mod:`walletpass.sending`'s, shared with the async transport
 (``walletpass.aio``). Providers describe requests (:class:`VendorRequest`) and read answers
-(:class:`VendorResponse`); they never see ``requests`` types.
+(:class:`VendorResponse`); they never see urllib3 types.
+
+urllib3 is loaded with the first transport, not by ``import walletpass``: a program that only
+uses the fake never loads the HTTP stack.
 """
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import random
-import threading
+import re
 import time
-from collections.abc import Callable, Mapping, Sequence
-from urllib.parse import unquote
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote, urlencode
 
-import requests
-import requests.utils
-import urllib3.exceptions
 from pydantic import SecretStr
-from urllib3.exceptions import NewConnectionError
 
 from walletpass import forks
 from walletpass._version import __version__
-from walletpass.bounds import (
-    DEFAULT_MAX_ANSWER_BYTES,
-    AnswerTooLarge,
-    BoundedAdapter,
-    MalformedAnswer,
-    deadline_scope,
-    read_bounded,
-)
+from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError, RateLimited
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import register_secret
-from walletpass.retry import Ambiguous, Fatal, NotSent, RetryPolicy, Safety
+from walletpass.retry import RetryPolicy, Safety
 from walletpass.sending import (
     DEFAULT_REQUEST_ID_HEADERS,
     Attempted,
     BaseTransport,
+    Call,
     Timeouts,
-    Unreadable,
     VendorRequest,
     VendorResponse,
     check_url_security,
-    query_values,
     shown,
 )
-from walletpass.urls import UrlError, is_loopback_host, parse_url
+from walletpass.urls import Endpoint, UrlError, is_loopback_host, parse_url
+
+if TYPE_CHECKING:
+    from walletpass.pools import Pools
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADERS",
@@ -84,6 +83,8 @@ def network_proxy(base_url: str, configured: SecretStr | None) -> str | None:
     if configured is not None:
         proxy = configured.get_secret_value()
     else:
+        import requests.utils  # its reading of NO_PROXY (CIDR, ports), once per provider
+
         found = requests.utils.get_environ_proxies(endpoint.url)
         proxy = found.get(endpoint.scheme) or found.get("all") or None
     if proxy is None:
@@ -107,10 +108,62 @@ def default_user_agent(
     if provider_dist:
         parts.append(f"{provider_dist}/{provider_version or 'unknown'}")
     parts.append(f"python/{platform.python_version()}")
-    parts.append(f"requests/{requests.__version__}")
+    parts.append(http_stack())
     if app_info:
         parts.append(app_info)
     return " ".join(parts)
+
+
+def http_stack() -> str:
+    """The HTTP stack that sends, as the User-Agent names it: ``urllib3/<version>``."""
+    from urllib3._version import __version__ as urllib3_version  # (built with a transport)
+
+    return f"urllib3/{urllib3_version}"
+
+
+def query_string(query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> str:
+    """The query as vendors read it, encoded as ``requests`` encoded ``params``: a boolean is
+    ``true`` / ``false`` (the JSON spelling, not Python's ``True``), a list or tuple gives the
+    name once per value, ``None`` is left out, other values are their text; form-encoded
+    (``+`` for a space)."""
+    if not query:
+        return ""
+    items = query.items() if isinstance(query, Mapping) else query
+    pairs: list[tuple[str | bytes, str | bytes]] = []
+    for key, value in items:
+        values: Iterable[Any] = value if _is_many(value) else (value,)
+        for one in values:
+            if one is None:
+                continue
+            if isinstance(one, bool):
+                pairs.append((key, "true" if one else "false"))
+            else:
+                pairs.append((key, one if isinstance(one, str | bytes) else str(one)))
+    return urlencode(pairs)
+
+
+def _is_many(value: Any) -> bool:
+    return hasattr(value, "__iter__") and not isinstance(value, str | bytes | Mapping)
+
+
+# Header fields as RFC 9110 defines them (a token for the name; visible ASCII, spaces and tabs
+# inside, for the value). Stricter than the HTTP stack, which would send a NUL, a character
+# beyond ASCII (read differently by different servers) or edge whitespace (dropped by the
+# server's parser): each would reach the vendor altered, or not at all.
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+_HEADER_VALUE = re.compile(r"(?:[!-~](?:[\t -~]*[!-~])?)?")
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A request as it goes on the wire: where to, and the target (path and query), headers
+    and body sent there."""
+
+    endpoint: Endpoint
+    method: str
+    target: str
+    headers: dict[str, str]
+    body: bytes | None
 
 
 class Transport(BaseTransport):
@@ -151,7 +204,6 @@ class Transport(BaseTransport):
             rng=rng,
             clock=clock,
         )
-        self._proxies = {"http": proxy, "https": proxy} if proxy else {}
         if proxy:
             register_secret(proxy)  # it may carry user:password
             userinfo = parse_url(proxy, proxy=True).userinfo
@@ -159,7 +211,6 @@ class Transport(BaseTransport):
                 password = userinfo.partition(":")[2]
                 for secret in (userinfo, password, unquote(userinfo), unquote(password)):
                     register_secret(secret)
-        self._verify = verify
         #: The proxy URL (``None``: direct), the CA bundle (or ``True``: the default one) and
         #: the connections kept alive: the async transport connects as this one does.
         self.proxy = proxy
@@ -167,49 +218,33 @@ class Transport(BaseTransport):
         self.pool_size = pool_size
         self.rate_limiter = rate_limiter
         self._sleep = sleep
-        self._pool_size = pool_size
+        # The HTTP stack, loaded with the first transport (see the module's docstring).
+        from walletpass import exchange, pools
+
+        self._exchange = exchange.exchange
+        #: What requests' session sent unless told otherwise (the User-Agent is ours).
+        self._stack_headers = {
+            "user-agent": ("User-Agent", self.user_agent),
+            "accept-encoding": ("Accept-Encoding", exchange.ACCEPT_ENCODING),
+            "accept": ("Accept", "*/*"),
+            "connection": ("Connection", "keep-alive"),
+        }
+        self._new_pools = functools.partial(pools.Pools, size=pool_size, proxy=proxy, verify=verify)
         self.after_fork_in_child()
         self._closed = False
         forks.register(self)
 
-    # -- session management ---------------------------------------------------------------
+    # -- connections ----------------------------------------------------------------------
 
     def after_fork_in_child(self) -> None:
-        """No sessions yet (and, in a forked child, none of the parent's: their pooled sockets
+        """No connections yet (and, in a forked child, none of the parent's: its pooled sockets
         are the parent's connections; they are left open for it)."""
-        self._local = threading.local()
-        self._sessions: list[requests.Session] = []
-        self._sessions_lock = threading.Lock()
-
-    def _session(self) -> requests.Session:
-        # One session is shared; requests' Session is safe for concurrent requests through a
-        # pooled adapter, but we keep one per thread to avoid sharing cookie jars mid-request.
-        if self._closed:
-            # A closed session would silently reopen its pool; refuse in every thread instead.
-            raise ConfigurationError(f"the {self.provider} provider was closed")
-        session: requests.Session | None = getattr(self._local, "session", None)
-        if session is None:
-            session = requests.Session()
-            # The environment (proxies, CA bundle) was read once, when the provider was set up.
-            session.trust_env = False
-            session.proxies = dict(self._proxies)
-            session.verify = self._verify
-            adapter = BoundedAdapter(
-                pool_connections=1, pool_maxsize=self._pool_size, max_retries=0
-            )
-            session.mount("https://", adapter)
-            session.mount("http://", adapter)
-            self._local.session = session
-            with self._sessions_lock:
-                self._sessions.append(session)
-        return session
+        self._pools: Pools = self._new_pools()
 
     def close(self) -> None:
+        """Close the connections; every later send, in any thread, is refused."""
         self._closed = True
-        with self._sessions_lock:
-            sessions, self._sessions = self._sessions, []
-        for session in sessions:
-            session.close()
+        self._pools.close()
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -221,17 +256,33 @@ class Transport(BaseTransport):
         fit the request before the deadline, ``ConfigurationError`` for a forbidden URL.
         """
         call = self.begin(request, operation)
+        prepared = self._prepare(call)
         while True:
             time_left = call.next_attempt()
+            if self._closed:
+                # Closed pools would silently reopen; refuse in every thread instead.
+                raise ConfigurationError(
+                    f"the {self.provider} provider was closed", provider=self.provider
+                )
             if self.rate_limiter is not None:
                 try:
                     self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:
                     raise call.limited(exc) from None
-            timeout = call.timeouts()
-            attempted = self._attempt(
-                request, call.url, call.headers, timeout, call.wire_deadline()
+            answer, failure, cause = self._exchange(
+                self._pools,
+                prepared,
+                timeouts=call.timeouts(),
+                deadline=call.wire_deadline(),
+                max_answer_bytes=self.max_answer_bytes,
+                late=self.late,
             )
+            attempted: Attempted
+            if answer is not None:
+                attempted = self.answer_of(answer.status, answer.headers, answer.body)
+            else:
+                assert failure is not None
+                attempted = None, failure, cause
             pause = call.pause_for(attempted)
             if pause is not None and self.rate_limiter is not None:
                 # Everyone sharing the limiter (other threads, other processes) holds off too.
@@ -241,107 +292,44 @@ class Transport(BaseTransport):
                 return step
             self._sleep(step)
 
-    def _attempt(
-        self,
-        request: VendorRequest,
-        url: str,
-        headers: Mapping[str, str],
-        timeout: tuple[float, float],
-        deadline: float | None,
-    ) -> Attempted:
-        body = request.body()
-        response: requests.Response | None = None
-        try:
-            session = self._session()
-            # Prepared here rather than by Session.request: nothing of the session's state is
-            # wanted (no cookies, auth or environment settings: trust_env is off), and skipping
-            # its merging is a tenth of a millisecond per call. The steps are PreparedRequest.
-            # prepare()'s, less the cookie jar it would build empty for every request (no jar
-            # is ever attached, so no Cookie header is ever sent either way).
-            prepared = requests.PreparedRequest()
-            prepared.prepare_method(request.method)
-            prepared.prepare_url(url, query_values(request.query))
-            prepared.prepare_headers({**session.headers, **headers})
-            prepared.prepare_body(body, None)
-            prepared.prepare_auth(None, url)  # credentials in the URL's userinfo, as prepare()
-            # Straight to the connection adapter: Session.send would add only what is never
-            # used here (response hooks, a cookie jar no request reads, a look for a redirect
-            # that is never followed).
-            adapter = session.get_adapter(prepared.url or url)
-        except (requests.exceptions.RequestException, ValueError) as exc:
-            # Only here is an invalid URL or header ours: nothing was sent. (The same error
-            # types raised once sending began describe the vendor's answer: see below.)
-            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
-        try:
-            with deadline_scope(deadline):
-                response = adapter.send(
-                    prepared,
-                    stream=True,
-                    timeout=timeout,
-                    verify=self._verify,
-                    cert=None,
-                    proxies=self._proxies,
+    def _prepare(self, call: Call) -> Prepared:
+        """The call's request as it goes on the wire, built once for all its attempts.
+
+        Raises:
+            ConfigurationError: a header the wire cannot carry (named, its value not quoted):
+                nothing is sent.
+        """
+        request = call.request
+        origin = self.endpoint.origin
+        if call.url.startswith(origin + "/"):  # the base URL's host: connect where it said
+            endpoint, target = self.endpoint, call.url[len(origin) :]
+        else:  # a vendor's absolute link, as the one parser read it
+            endpoint = check_url_security(call.url)
+            target = endpoint.target
+        query = query_string(request.query)
+        if query:
+            target += ("&" if "?" in target else "?") + query
+        # requests' session headers, then the call's (credentials last), names compared
+        # without case: the last value kept.
+        merged = dict(self._stack_headers)
+        for name, value in call.headers.items():
+            if (
+                not isinstance(name, str)
+                or not isinstance(value, str)
+                or (not _HEADER_NAME.fullmatch(name) or not _HEADER_VALUE.fullmatch(value))
+            ):
+                raise ConfigurationError(
+                    f"{request.describe()}: the {name!r} header cannot be sent: HTTP header "
+                    "values are visible ASCII, without line breaks or whitespace at either end",
+                    provider=self.provider,
+                    operation=call.operation,
                 )
-                # Read the body inside the try: a reset while streaming it is still ambiguous.
-                content = read_bounded(response.raw, self.max_answer_bytes)
-            response.raw.release_conn()  # read to its end: the connection serves the next call
-        except AnswerTooLarge as exc:
-            assert response is not None
-            response.close()  # the rest is never read: the connection cannot be reused
-            size = f"{exc.declared} bytes" if exc.declared else "more"
-            why = f"the answer is larger than max_answer_size ({exc.limit} bytes; it has {size})"
-            return None, Unreadable(response.status_code, why), None
-        except requests.exceptions.SSLError as exc:
-            return None, Fatal(f"TLS error: {type(exc).__name__}"), exc
-        except requests.exceptions.ConnectTimeout as exc:
-            return None, NotSent(self.late("connect timeout", deadline)), exc
-        except (requests.exceptions.ReadTimeout, urllib3.exceptions.ReadTimeoutError) as exc:
-            if response is not None:
-                response.close()
-            return None, Ambiguous(self.late("read timeout", deadline)), exc
-        except MalformedAnswer as exc:
-            assert response is not None
-            response.close()
-            return None, Unreadable(response.status_code, exc.reason), None
-        except (requests.exceptions.InvalidURL, requests.exceptions.InvalidSchema) as exc:
-            # Raised choosing a connection for the prepared URL, before anything is sent.
-            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
-        except requests.exceptions.InvalidHeader as exc:
-            # Headers were checked when preparing: this one is the answer's (conflicting
-            # Content-Length values, say), which came after the request was sent.
-            why = self.late(f"malformed answer: {type(exc).__name__}", deadline)
-            return None, Ambiguous(why), exc
-        except requests.exceptions.ConnectionError as exc:
-            if _never_connected(exc):
-                return None, NotSent(self.late("connection failed", deadline)), exc
-            return None, Ambiguous(self.late("connection lost after sending", deadline)), exc
-        except urllib3.exceptions.DecodeError as exc:
-            assert response is not None
-            response.close()
-            return None, Unreadable(response.status_code, "its compressed body is corrupt"), exc
-        except (requests.exceptions.RequestException, urllib3.exceptions.HTTPError) as exc:
-            # (urllib3's own errors come from reading the body: a reset or a truncated answer.)
-            if response is not None:
-                response.close()
-            why = self.late(f"transport error: {type(exc).__name__}", deadline)
-            return None, Ambiguous(why), exc
-        lowered = {k.lower(): v for k, v in response.headers.items()}
-        return self.answer_of(response.status_code, lowered, content)
-
-
-def _never_connected(exc: requests.exceptions.ConnectionError) -> bool:
-    """True when the failure happened before a connection existed (nothing was sent)."""
-    seen: set[int] = set()
-    pending: list[BaseException | None] = [exc]
-    while pending:
-        current = pending.pop()
-        if current is None or id(current) in seen:
-            continue
-        seen.add(id(current))
-        if isinstance(current, NewConnectionError | ConnectionRefusedError):
-            return True
-        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
-        pending.extend(
-            arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)
-        )
-    return False
+            merged[name.lower()] = (name, value)
+        headers = dict(merged.values())
+        body = request.body()
+        # As requests did: the body's length, and 0 for a method that could carry one.
+        if body is not None:
+            headers[merged.get("content-length", ("Content-Length",))[0]] = str(len(body))
+        elif request.method not in ("GET", "HEAD") and "content-length" not in merged:
+            headers["Content-Length"] = "0"
+        return Prepared(endpoint, request.method, target, headers, body)

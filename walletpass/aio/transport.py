@@ -41,7 +41,7 @@ from walletpass.sending import (
     VendorResponse,
     query_values,
 )
-from walletpass.transport import Transport
+from walletpass.transport import Transport, http_stack
 
 __all__ = ["AsyncTransport"]
 
@@ -71,8 +71,7 @@ class AsyncTransport:
         self._verify = rules.verify
         self._pool_size = rules.pool_size
         # The User-Agent names the HTTP stack that sends.
-        stack = f"requests/{requests.__version__}"
-        self._user_agent = rules.user_agent.replace(stack, f"httpx/{httpx.__version__}")
+        self._user_agent = rules.user_agent.replace(http_stack(), f"httpx/{httpx.__version__}")
         self._client: httpx.AsyncClient | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False

@@ -1,0 +1,167 @@
+"""One exchange over urllib3: a prepared request sent through a connection pool, its answer read
+within the size bound and the call's deadline, and every urllib3 failure translated into the
+outcome the retry policy reads (not sent, ambiguous, fatal) or an unreadable answer.
+
+:mod:`walletpass.transport` loads this module (and with it urllib3) when the first transport is
+built, so ``import walletpass`` and a program that only uses the fake never load the HTTP stack.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from urllib3.exceptions import (
+    ClosedPoolError,
+    ConnectTimeoutError,
+    DecodeError,
+    HTTPError,
+    InvalidHeader,
+    LocationValueError,
+    NewConnectionError,
+    ProtocolError,
+    ProxyError,
+    ReadTimeoutError,
+    SSLError,
+)
+from urllib3.response import BaseHTTPResponse
+from urllib3.util import Retry, Timeout, make_headers
+
+from walletpass.bounds import AnswerTooLarge, MalformedAnswer, deadline_scope, read_bounded
+from walletpass.pools import MissingProxySupport, Pools
+from walletpass.retry import Ambiguous, Fatal, NotSent, Outcome
+from walletpass.sending import Answer, Unreadable
+from walletpass.transport import Prepared
+
+__all__ = ["ACCEPT_ENCODING", "exchange"]
+
+#: What requests' session sent unless told otherwise: the encodings urllib3 can decode here.
+ACCEPT_ENCODING = ", ".join(
+    part.strip() for part in make_headers(accept_encoding=True)["accept-encoding"].split(",")
+)
+
+# urllib3 neither retries nor follows redirects: the retry policy decides, with what it knows.
+# (One shared object: urllib3 never changes a Retry, it makes a new one.)
+_NO_RETRIES = Retry(total=False, redirect=False)
+
+
+def exchange(
+    pools: Pools,
+    prepared: Prepared,
+    *,
+    timeouts: tuple[float, float],
+    deadline: float | None,
+    max_answer_bytes: int,
+    late: Callable[[str, float | None], str],
+) -> tuple[Answer | None, Outcome | Unreadable | None, BaseException | None]:
+    """Send ``prepared`` once and read the whole answer.
+
+    Args:
+        timeouts: connect and read timeouts of this attempt, in seconds.
+        deadline: the :func:`time.monotonic` instant by which every socket operation ends.
+        max_answer_bytes: the largest answer read (decompressed).
+        late: ``late(reason, deadline)``: the reason, or that the call's deadline cut the
+            attempt short when it did.
+
+    Returns:
+        ``(answer, None, None)`` when an answer (any status) was read whole; otherwise
+        ``(None, outcome, cause)``: what the retry policy reads (``NotSent``, ``Ambiguous``,
+        ``Fatal``) or :class:`~walletpass.sending.Unreadable` (an answer that arrived but
+        cannot be used), and the HTTP stack's exception when there was one. Never raises for
+        anything the network or the vendor does.
+    """
+    response: BaseHTTPResponse | None = None
+    try:
+        pool = pools.for_endpoint(prepared.endpoint)
+    except MissingProxySupport as exc:
+        return None, Fatal(f"invalid request: {exc}"), None
+    except OSError as exc:  # (ssl.SSLError is one) the CA bundle cannot be loaded
+        return None, Fatal(f"TLS error: the CA bundle cannot be used ({type(exc).__name__})"), exc
+    try:
+        with deadline_scope(deadline):
+            response = pool.urlopen(
+                prepared.method,
+                prepared.target,
+                body=prepared.body,
+                headers=prepared.headers,
+                retries=_NO_RETRIES,
+                redirect=False,
+                assert_same_host=False,
+                timeout=Timeout(connect=timeouts[0], read=timeouts[1]),
+                preload_content=False,
+                decode_content=False,
+                release_conn=False,
+            )
+            # Read the body inside the try: a reset while streaming it is still ambiguous.
+            content = read_bounded(response, max_answer_bytes)
+        response.release_conn()  # read to its end: the connection serves the next call
+    except AnswerTooLarge as exc:
+        assert response is not None
+        _discard(response)  # the rest is never read: the connection cannot be reused
+        size = f"{exc.declared} bytes" if exc.declared else "more"
+        why = f"the answer is larger than max_answer_size ({exc.limit} bytes; it has {size})"
+        return None, Unreadable(response.status, why), None
+    except MalformedAnswer as exc:
+        assert response is not None
+        _discard(response)
+        return None, Unreadable(response.status, exc.reason), None
+    except DecodeError as exc:
+        assert response is not None
+        _discard(response)
+        return None, Unreadable(response.status, "its compressed body is corrupt"), exc
+    except SSLError as exc:
+        return None, Fatal(f"TLS error: {type(exc).__name__}"), exc
+    except NewConnectionError as exc:  # (a ConnectTimeoutError: before that clause)
+        return None, NotSent(late("connection failed", deadline)), exc
+    except ConnectTimeoutError as exc:
+        return None, NotSent(late("connect timeout", deadline)), exc
+    except ReadTimeoutError as exc:
+        if response is not None:
+            _discard(response)
+        return None, Ambiguous(late("read timeout", deadline)), exc
+    except ClosedPoolError as exc:  # let go of while choosing a connection: nothing sent
+        return None, NotSent(late("connection pool closed", deadline)), exc
+    except LocationValueError as exc:
+        # Raised reading the request target, before a connection is chosen.
+        return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
+    except InvalidHeader as exc:
+        # Headers were checked when preparing: this one is the answer's (conflicting
+        # Content-Length values, say), which came after the request was sent.
+        return None, Ambiguous(late(f"malformed answer: {type(exc).__name__}", deadline)), exc
+    except (ProtocolError, ProxyError, OSError) as exc:
+        if response is not None:
+            _discard(response)
+        if _never_connected(exc):
+            return None, NotSent(late("connection failed", deadline)), exc
+        return None, Ambiguous(late("connection lost after sending", deadline)), exc
+    except (HTTPError, ValueError) as exc:
+        # (urllib3's own errors come from reading the body: a truncated answer, say.)
+        if response is not None:
+            _discard(response)
+        return None, Ambiguous(late(f"transport error: {type(exc).__name__}", deadline)), exc
+    # Repeated headers joined with ", ", as one value each (as requests read them).
+    lowered = {k.lower(): v for k, v in response.headers.itermerged()}
+    return Answer(response.status, lowered, content), None, None
+
+
+def _discard(response: BaseHTTPResponse) -> None:
+    """Close an answer that was not read to its end, and give its pool slot back."""
+    response.close()
+    response.release_conn()
+
+
+def _never_connected(exc: BaseException) -> bool:
+    """True when the failure happened before a connection existed (nothing was sent)."""
+    seen: set[int] = set()
+    pending: list[BaseException | None] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, NewConnectionError | ConnectionRefusedError):
+            return True
+        pending.extend([current.__cause__, current.__context__, getattr(current, "reason", None)])
+        pending.extend(
+            arg for arg in getattr(current, "args", ()) if isinstance(arg, BaseException)
+        )
+    return False
