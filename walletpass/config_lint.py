@@ -9,12 +9,14 @@ provider installed here); ``walletpass config check`` reports both.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Collection, Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from walletpass.suggest import did_you_mean
+
+if TYPE_CHECKING:
+    import tomllib
 
 __all__ = [
     "CELERY_BROKER_VARIABLE",

@@ -7,7 +7,6 @@ that leaves walletpass in text form passes through here first.
 from __future__ import annotations
 
 import base64
-import html
 import json
 import re
 import threading
@@ -67,6 +66,8 @@ def secret_forms(secret: str) -> set[str]:
     # (Percent escapes upper-case, \\x and \\u escapes lower-case: redact_text compares text
     # in that case, so a vendor's other spelling matches too.)
     forms |= {quote(secret, safe=""), quote(secret), quote_plus(secret, safe="")}
+    import html  # only when a secret is registered
+
     forms.add(html.escape(secret))
     forms.add(html.escape(secret, quote=False))
     # Vendors echo a key in other spellings too: upper or lower case, hex, and base64 (a

@@ -7,7 +7,6 @@ Matching is the standard library's :func:`difflib.get_close_matches`, compared c
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable
 
 __all__ = ["close_matches", "did_you_mean"]
@@ -25,6 +24,8 @@ def close_matches(word: str, candidates: Iterable[str], *, limit: int = 3) -> li
     for candidate in candidates:
         by_folded.setdefault(candidate.casefold(), candidate)
     folded = word.casefold()
+    import difflib  # only when a name is unknown
+
     found = difflib.get_close_matches(folded, list(by_folded), n=limit, cutoff=CUTOFF)
     if folded in by_folded and folded in found:
         found.remove(folded)
