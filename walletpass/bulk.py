@@ -42,6 +42,7 @@ from walletpass.journal import (
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.outcomes import dispatch_count, unreconciled
 from walletpass.redaction import scrub_exception
+from walletpass.send_checks import checked_before_sending
 from walletpass.status import with_current_status
 from walletpass.transport import VendorRequest
 
@@ -457,6 +458,17 @@ class _Runner:
                 self.halt(exc)
         return _item(index, new_pass.external_id, outcome)
 
+    def checked_before_sending(
+        self, index: int, new_pass: Pass
+    ) -> contextlib.AbstractContextManager[None]:
+        """Each attempt of the item's request confirms, after its rate-limit wait, that the item
+        is still this worker's (a journal shared by workers: ``confirm_claim``)."""
+        confirm = getattr(self.journal, "confirm_claim", None)
+        if confirm is None:
+            return contextlib.nullcontext()
+        key = item_key(index, new_pass.external_id)
+        return checked_before_sending(lambda: confirm(key))
+
     def claim(self, index: int, new_pass: Pass) -> contextlib.AbstractContextManager[None]:
         """Hold the item against other workers sharing the journal, until its outcome is written."""
         if self.journal is None:
@@ -488,9 +500,12 @@ class _Runner:
         sent_before = dispatch_count()
         try:
             # The request built while the pass was checked: its body is not built again.
-            outcome: IssuedPass | WalletPassError = self.provider.send_prepared(
-                "create", new_pass, request=request
-            )
+            with self.checked_before_sending(index, new_pass):
+                outcome: IssuedPass | WalletPassError = self.provider.send_prepared(
+                    "create", new_pass, request=request
+                )
+        except JournalError:
+            raise  # the claim was lost while the request waited: it was not sent
         except Exception as exc:
             # A crash before any request left (in a build hook, say) sent nothing: a plain
             # failure. After one left, nobody can say how far it got.

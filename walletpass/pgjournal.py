@@ -340,14 +340,13 @@ class PostgresJournal:
 
     # -- writing (the same statements as the SQLite journal, per run) ------------------------
 
-    def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
-        """Record the item as in flight: the last step before its request is sent.
+    def confirm_claim(self, key: str) -> None:
+        """Renew this worker's claim on ``key`` (if it holds one) and make sure it still does:
+        the bulk run calls it when it records the item in flight and again right before each
+        attempt leaves (after the rate limiter's wait, see :mod:`walletpass.send_checks`).
 
-        For an item claimed through :meth:`claim`, the claim is renewed in the same breath; a
-        worker that stalled past its lease (a long pause, a suspended VM) and lost the item to
-        another raises ``JournalError`` here, before sending, rather than send what the other
-        worker may already have issued (the run stops: its other claims are as stale).
-        """
+        Raises ``JournalError`` (retryable; nothing is sent) when the worker stalled past its
+        lease and another worker took the item over."""
         with self._lock:
             claimed = key in self._held
         if (
@@ -366,6 +365,16 @@ class PostgresJournal:
                 operation="create",
                 retryable=True,
             )
+
+    def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
+        """Record the item as in flight: the last step before its request is sent.
+
+        For an item claimed through :meth:`claim`, the claim is renewed in the same breath; a
+        worker that stalled past its lease (a long pause, a suspended VM) and lost the item to
+        another raises ``JournalError`` here, before sending, rather than send what the other
+        worker may already have issued (the run stops: its other claims are as stale).
+        """
+        self.confirm_claim(key)
         self._execute(
             "INSERT INTO walletpass_items (run, key, position, state, fingerprint, attempts, "
             "updated, batched) VALUES (%s, %s, %s, %s, %s, 1, %s, %s) ON CONFLICT (run, key) DO "

@@ -37,6 +37,7 @@ from walletpass.errors import ConfigurationError, RateLimited
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import register_secret
 from walletpass.retry import RetryPolicy, Safety
+from walletpass.send_checks import check_before_sending
 from walletpass.sending import (
     DEFAULT_REQUEST_ID_HEADERS,
     Attempted,
@@ -269,6 +270,7 @@ class Transport(BaseTransport):
                     self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:
                     raise call.limited(exc) from None
+            check_before_sending()
             answer, failure, cause = self._exchange(
                 self._pools,
                 prepared,

@@ -32,6 +32,7 @@ from walletpass.bounds import (
 )
 from walletpass.errors import ConfigurationError, RateLimited
 from walletpass.retry import Ambiguous, Fatal, NotSent
+from walletpass.send_checks import check_before_sending
 from walletpass.sending import (
     Attempted,
     BaseTransport,
@@ -135,6 +136,7 @@ class AsyncTransport:
                     await self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:
                     raise call.limited(exc) from None
+            check_before_sending()
             attempted = await self._attempt(call)
             pause = call.pause_for(attempted)
             if pause is not None and self.rate_limiter is not None:
