@@ -7,6 +7,7 @@ Pass2U emulator over real HTTP; what it received (and when) is the evidence.
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import uuid
 from collections.abc import Iterator
@@ -87,27 +88,32 @@ def test_a_retry_after_holds_every_process_on_the_key_even_those_already_given_a
     redis_url: str,
 ) -> None:
     """The vendor's first answer is a 429 with Retry-After: 2. Four processes of 8 threads were
-    then waiting for slots of the shared schedule up to 1.6 s ahead (32 callers at 20/s): none of
+    then waiting for slots of the shared schedule up to 3.2 s ahead (32 callers at 10/s): none of
     them may send inside the vendor's pause. A fifth process on another vendor account, sharing
     the same Redis, is not held at all."""
     app, url, key = account
     other, other_url, other_key = other_account
     app.inject(Fault.respond(429, headers={"Retry-After": "2"}), method="POST", times=1)
-    shared = {"rate_limit": 20, "rate_limit_backend": redis_url, "max_retries": 2}
+    shared = {"rate_limit": 10, "rate_limit_backend": redis_url, "max_retries": 2}
 
     results = run(
         [({"base_url": url, "api_key": key, **shared}, 8, f"a{n}") for n in range(4)]
-        + [({"base_url": other_url, "api_key": other_key, **shared}, 20, "b")]
+        + [({"base_url": other_url, "api_key": other_key, **shared}, 40, "b")]
     )
 
     assert all(failed == 0 for _, failed in results.values()), results
     sent = posts(app)
     told = next(e.at for e in sent if e.status == 429)
-    # A request already on its way when the 429 was answered may arrive just after it.
-    inside = [round(e.at - told, 2) for e in sent if told + 0.15 < e.at < told + 1.95]
+    # A request already on its way when the 429 was answered may arrive just after it (on this
+    # busy machine, a few hundred milliseconds).
+    inside = [round(e.at - told, 2) for e in sent if told + 0.3 < e.at < told + 1.9]
     assert inside == []
     assert sum(e.status < 300 for e in sent) == 32
-    assert any(told < e.at < told + 1.9 for e in posts(other))  # another account: not held
+    # Another account is not held: its 40 sends (four seconds at 10/s, beside the pause) never
+    # pause for the two seconds the first account waits.
+    theirs = [e.at for e in posts(other)]
+    assert theirs[0] < told + 1.9 and theirs[-1] > told
+    assert max(b - a for a, b in itertools.pairwise(theirs)) < 1.5
 
 
 def test_two_api_keys_on_one_redis_keep_independent_budgets_and_no_key_in_clear(
