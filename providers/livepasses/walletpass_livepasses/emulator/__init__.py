@@ -18,7 +18,8 @@ template push reaches) the emulator chooses, and ``docs/providers/livepasses.md`
 choices; the provider never depends on them. Webhook deliveries are not sent (their payload and
 signature are undocumented): the events that would fire are recorded in :attr:`events`.
 
-Inferences it shares with the provider (the capability matrix marks them): the template type
+Inferences it shares with the provider: the pass statuses ``Expired`` and ``Cancelled`` (only
+``Active`` and ``Redeemed`` are attested), served and filtered by; the template type
 names other than ``EventTicket`` (served as given, see
 :class:`~walletpass_livepasses.emulator.state.EmulatedTemplate`), and
 ``updatedFields`` names beyond the ones the SDK shows (``memberTier``, ``points``, ``validUntil``,
