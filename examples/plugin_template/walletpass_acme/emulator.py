@@ -159,35 +159,33 @@ class AcmeEmulator(EmulatorApp):
             raise _invalid({"externalRef": ["must be text of 1 to 200 characters"]})
         content = _content(body)
         now = self._clock()
-        with self.lock:
-            if ref is not None and any(p.external_ref == ref for p in self.passes.values()):
-                return self._error(
-                    409, "duplicate_external_ref", f"a pass with externalRef {ref!r} exists"
-                )
-            self._seq += 1
-            stored = StoredPass(
-                id=f"acp_{secrets.token_hex(8)}",
-                seq=self._seq,
-                template=template,
-                kind=kind,
-                created_at=now,
-                updated_at=now,
-                external_ref=ref,
-                holder_name=content.get("holderName"),
-                fields=content.get("fields", {}),
-                barcode=content.get("barcode"),
-                expires_at=content.get("expiresAt"),
+        if ref is not None and any(p.external_ref == ref for p in self.passes.values()):
+            return self._error(
+                409, "duplicate_external_ref", f"a pass with externalRef {ref!r} exists"
             )
-            self.passes[stored.id] = stored
-            return EmulatorResponse.json_body(stored.as_json(), 201)
+        self._seq += 1
+        stored = StoredPass(
+            id=f"acp_{secrets.token_hex(8)}",
+            seq=self._seq,
+            template=template,
+            kind=kind,
+            created_at=now,
+            updated_at=now,
+            external_ref=ref,
+            holder_name=content.get("holderName"),
+            fields=content.get("fields", {}),
+            barcode=content.get("barcode"),
+            expires_at=content.get("expiresAt"),
+        )
+        self.passes[stored.id] = stored
+        return EmulatorResponse.json_body(stored.as_json(), 201)
 
     @route("GET", "/passes/{pass_id}")
     def show(self, request: EmulatorRequest) -> EmulatorResponse:
-        with self.lock:
-            stored = self._find(request.params["pass_id"])
-            if stored is None:
-                return self._missing(request.params["pass_id"])
-            return EmulatorResponse.json_body(stored.as_json())
+        stored = self._find(request.params["pass_id"])
+        if stored is None:
+            return self._missing(request.params["pass_id"])
+        return EmulatorResponse.json_body(stored.as_json())
 
     @route("PATCH", "/passes/{pass_id}")
     def update(self, request: EmulatorRequest) -> EmulatorResponse:
@@ -200,46 +198,43 @@ class AcmeEmulator(EmulatorApp):
             not isinstance(note, str) or not note or limits.notification_problem(note)
         ):
             raise _invalid({"notification": [f"text of 1 to {limits.MAX_NOTIFICATION} characters"]})
-        with self.lock:
-            stored = self._find(request.params["pass_id"])
-            if stored is None:
-                return self._missing(request.params["pass_id"])
-            merged = {**stored.fields, **content.get("fields", {})}
-            if len(merged) > limits.MAX_FIELDS:
-                raise _invalid({"fields": [f"at most {limits.MAX_FIELDS} fields per pass"]})
-            stored.fields = merged
-            for key, attr in (
-                ("holderName", "holder_name"),
-                ("barcode", "barcode"),
-                ("expiresAt", "expires_at"),
-            ):
-                if key in content:
-                    setattr(stored, attr, content[key])
-            if note is not None:
-                stored.notifications.append(note)
-            stored.updated_at = self._clock()
-            return EmulatorResponse.json_body(stored.as_json())
+        stored = self._find(request.params["pass_id"])
+        if stored is None:
+            return self._missing(request.params["pass_id"])
+        merged = {**stored.fields, **content.get("fields", {})}
+        if len(merged) > limits.MAX_FIELDS:
+            raise _invalid({"fields": [f"at most {limits.MAX_FIELDS} fields per pass"]})
+        stored.fields = merged
+        for key, attr in (
+            ("holderName", "holder_name"),
+            ("barcode", "barcode"),
+            ("expiresAt", "expires_at"),
+        ):
+            if key in content:
+                setattr(stored, attr, content[key])
+        if note is not None:
+            stored.notifications.append(note)
+        stored.updated_at = self._clock()
+        return EmulatorResponse.json_body(stored.as_json())
 
     @route("POST", "/passes/{pass_id}/redeem")
     def redeem(self, request: EmulatorRequest) -> EmulatorResponse:
-        with self.lock:
-            stored = self._find(request.params["pass_id"])
-            if stored is None:
-                return self._missing(request.params["pass_id"])
-            if stored.status is VendorStatus.REDEEMED:
-                return self._error(409, "already_redeemed", f"pass {stored.id} was redeemed")
-            if stored.status is VendorStatus.EXPIRED:
-                return self._error(409, "pass_expired", f"pass {stored.id} has expired")
-            stored.status = VendorStatus.REDEEMED
-            stored.updated_at = self._clock()
-            return EmulatorResponse.json_body(stored.as_json())
+        stored = self._find(request.params["pass_id"])
+        if stored is None:
+            return self._missing(request.params["pass_id"])
+        if stored.status is VendorStatus.REDEEMED:
+            return self._error(409, "already_redeemed", f"pass {stored.id} was redeemed")
+        if stored.status is VendorStatus.EXPIRED:
+            return self._error(409, "pass_expired", f"pass {stored.id} has expired")
+        stored.status = VendorStatus.REDEEMED
+        stored.updated_at = self._clock()
+        return EmulatorResponse.json_body(stored.as_json())
 
     @route("DELETE", "/passes/{pass_id}")
     def delete(self, request: EmulatorRequest) -> EmulatorResponse:
-        with self.lock:
-            if self.passes.pop(request.params["pass_id"], None) is None:
-                return self._missing(request.params["pass_id"])
-            return EmulatorResponse.empty(204)
+        if self.passes.pop(request.params["pass_id"], None) is None:
+            return self._missing(request.params["pass_id"])
+        return EmulatorResponse.empty(204)
 
     @route("GET", "/passes")
     def list_passes(self, request: EmulatorRequest) -> EmulatorResponse:
@@ -255,15 +250,12 @@ class AcmeEmulator(EmulatorApp):
             "status": request.arg("status"),
             "externalRef": request.arg("externalRef"),
         }
-        with self.lock:
-            for stored in self.passes.values():
-                self._expire(stored)
-            matching = [
-                p.as_json()
-                for p in sorted(self.passes.values(), key=lambda p: p.seq)
-                if p.seq > after
-            ]
-            seqs = {p.id: p.seq for p in self.passes.values()}
+        for stored in self.passes.values():
+            self._expire(stored)
+        matching = [
+            p.as_json() for p in sorted(self.passes.values(), key=lambda p: p.seq) if p.seq > after
+        ]
+        seqs = {p.id: p.seq for p in self.passes.values()}
         matching = [
             item
             for item in matching
