@@ -37,7 +37,7 @@ def hook_names() -> list[str]:
     names = {
         name
         for name in dir(Provider)
-        if re.match(r"(build|parse|execute)_", name)
+        if re.match(r"(build|parse|execute|plan)_", name)
         and callable(getattr(Provider, name))
         and name not in OPERATIONS
     }
@@ -47,7 +47,13 @@ def hook_names() -> list[str]:
 
 def test_the_contract_has_the_hooks_plugin_authors_write() -> None:
     names = hook_names()
-    for expected in ("build_create", "parse_create", "execute_create", "parse_error"):
+    for expected in (
+        "build_create",
+        "parse_create",
+        "plan_create",
+        "execute_create",
+        "parse_error",
+    ):
         assert expected in names
 
 
@@ -62,5 +68,5 @@ def test_each_hook_documents_its_arguments_result_and_errors(name: str) -> None:
         f"{name}: the docstring documents {documented}, the signature has {parameters}"
     )
     assert re.search(r"^:returns:", doc, re.MULTILINE), f"{name}: no :returns:"
-    if re.match(r"(build|parse|execute)_", name) and name != "parse_error":
+    if re.match(r"(build|parse|execute|plan)_", name) and name != "parse_error":
         assert re.search(r"^:raises \w+:", doc, re.MULTILINE), f"{name}: no :raises:"

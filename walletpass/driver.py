@@ -1,9 +1,11 @@
-"""The pipeline driver: send a built request, map a vendor error, run a parse hook, and the
-default execution steps of every operation (build hook -> send -> parse hook)."""
+"""The pipeline driver: the one loop that drives every operation's plan
+(:mod:`walletpass.plans`), sending a built request, mapping a vendor error, running a parse hook;
+and the default plans of the neutral operations (build hook -> send -> parse hook)."""
 
 from __future__ import annotations
 
 import inspect
+import time
 from collections.abc import Callable, Iterator, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
@@ -15,6 +17,7 @@ from walletpass.error_mapping import (
 )
 from walletpass.errors import (
     InvalidResponse,
+    UnsupportedOperation,
     ValidationError,
     WalletPassError,
 )
@@ -25,7 +28,20 @@ from walletpass.model import (
     Redemption,
 )
 from walletpass.outcomes import note_dispatch, unreconciled
+from walletpass.plans import (
+    ListPlan,
+    Now,
+    Plan,
+    Send,
+    Step,
+    Wait,
+    drive,
+    drive_items,
+    paging,
+    recovering,
+)
 from walletpass.redaction import scrub_exception
+from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety, may_have_acted
 from walletpass.transport import (
     VendorRequest,
@@ -38,152 +54,352 @@ _T = TypeVar("_T")
 
 
 class Driver(ProviderContract[SettingsT]):
-    """The execution steps; providers override ``execute_<op>`` for multi-request operations."""
+    """The execution steps: every operation is a plan (:mod:`walletpass.plans`) that
+    :meth:`run` (or, for listings, :meth:`iterate`) drives.
 
-    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
-        """Run a create: send the request the checks built, :meth:`parse_create` (a
-        RECOVERABLE request with an ``external_id`` is looked up before any resend).
+    Providers override ``plan_<op>`` for operations that take several requests. A plugin
+    written for the version 1 contract may override ``execute_<op>`` instead (sending with
+    :meth:`send` itself): the public methods call ``execute_<op>``, whose default runs
+    ``plan_<op>``, so such an override keeps working on the sync API.
+    """
 
-        Override only where the operation needs several requests; send each with
-        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
-        answer raises the error its ``error_table`` maps) and read each answer with
+    # -- the one loop ---------------------------------------------------------------------------
+
+    def run(self, plan: Plan[_T]) -> _T:
+        """Drive ``plan`` to its end (:func:`walletpass.plans.drive`) and return its result.
+
+        ``Send`` goes through :meth:`send` (retries, the rate limit, the deadline, the error
+        table); its error is thrown into the plan. ``Wait`` sleeps; ``Now`` reads the monotonic
+        clock. A plan that emits items is a listing: drive it with :meth:`iterate`.
+
+        :param plan: the plan.
+        :returns: what the plan returns.
+        :raises WalletPassError: what the plan raises (an error thrown in and not caught).
+        """
+        return drive(plan, self.answer)
+
+    def iterate(self, plan: ListPlan) -> Iterator[Any]:
+        """Drive a listing's ``plan`` lazily (:func:`walletpass.plans.drive_items`): the items
+        of each ``Emit``, in order.
+
+        The plan runs at once up to its first step, so every check it makes before its first
+        request raises here, at the call; each later step runs when the caller needs the items
+        it leads to (a request's error is raised by the ``next()`` that needed its page).
+
+        :param plan: the listing's plan.
+        :returns: an iterator of the items it emits.
+        :raises WalletPassError: a check the plan makes before its first step.
+        """
+        return drive_items(plan, self.answer)
+
+    def answer(self, step: Step) -> Any:
+        """Carry out one step of a plan (not ``Emit``): a ``Send``'s 2xx response, or the
+        clock after a ``Wait`` or at a ``Now``.
+
+        :raises WalletPassError: the error a ``Send``'s answer maps to.
+        """
+        if isinstance(step, Send):
+            return self.send(step.request, step.operation)
+        if isinstance(step, Wait):
+            if step.seconds > 0:
+                time.sleep(step.seconds)
+            return time.monotonic()
+        if isinstance(step, Now):
+            return time.monotonic()
+        raise TypeError(f"not a step a plan may yield: {step!r}")
+
+    # -- the plans of the neutral operations -----------------------------------------------------
+
+    def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
+        """The plan of a create: send the request the checks built, :meth:`parse_create`; a
+        RECOVERABLE request with an ``external_id`` is looked up before any resend
+        (:meth:`plan_recoverable_create`).
+
+        Override (as every ``plan_<op>``) only where the operation needs several requests: yield
+        ``Send(request, operation)`` for each (the answer comes back; an error answer is thrown
+        in as the walletpass error it maps to) and read each answer with
         ``self.parse(hook, response, ...)``. Runs after every check has passed.
 
         :param new_pass: the checked pass, in the vendor's terms.
         :param request: the request :meth:`build_create` made while the pass was checked (sent
-            as it is, so the body is built once); ``None`` when the caller has none, and then
-            it is built here.
-        :returns: the issued pass (the core presents it).
+            as it is, so the body is built once); ``None``: it is built here.
+        :returns: a plan whose result is the issued pass (the core presents it).
         :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
             ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
             the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
             ``outcome_unknown`` is set wherever the request may have taken effect.
         """
-        if request is None:
-            request = self.build_create(new_pass)
-        if request.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
-            return self._send_recoverable(request, new_pass)
-        return self.parse(self.parse_create, self.send(request, "create"), new_pass)
+        built = request if request is not None else self.build_create(new_pass)
 
-    def execute_get(self, pass_id: str) -> IssuedPass:
-        """Run a read: :meth:`build_get`, send, :meth:`parse_get`.
+        def attempt() -> Plan[IssuedPass]:
+            response = yield Send(built, "create")
+            return self.parse(self.parse_create, response, new_pass)
 
-        Override only where the operation needs several requests; send each with
-        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
-        answer raises the error its ``error_table`` maps) and read each answer with
-        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+        if built.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
+            return self.plan_recoverable_create(new_pass, attempt)
+        return attempt()
+
+    def plan_recoverable_create(
+        self, new_pass: Pass, attempt: Callable[[], Plan[_T]]
+    ) -> Plan[_T | IssuedPass]:
+        """The recoverable create, the one loop every provider uses: ``attempt()`` (a plan that
+        sends the create and reads its answer), and after a failure that leaves the outcome
+        unknown, :meth:`plan_reconcile_create` before any resend; at most ``max_retries + 1``
+        attempts.
+
+        :param new_pass: the pass being created (its ``external_id`` is set).
+        :param attempt: makes the plan of one attempt.
+        :returns: a plan whose result is the attempt's, or the pass a look-up found.
+        :raises OutcomeUnknown: a look-up failed, so nobody knows whether the pass exists.
+        """
+        return recovering(
+            attempt,
+            lambda sent: self.plan_reconcile_create(sent, new_pass),
+            self.settings.max_retries + 1,
+        )
+
+    def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
+        """The plan of a read: :meth:`build_get`, send, :meth:`parse_get` (see
+        :meth:`plan_create` for how to override it).
 
         :param pass_id: the checked id.
-        :returns: the pass (the core presents it).
-        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
-            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
-            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
-            ``outcome_unknown`` is set wherever the request may have taken effect.
+        :returns: a plan whose result is the pass (the core presents it).
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``...).
         """
-        return self.parse(self.parse_get, self.send(self.build_get(pass_id), "get"), pass_id)
+        request = self.build_get(pass_id)
+        return self._single(request, "get", self.parse_get, pass_id)
 
-    def execute_update(
+    def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
-    ) -> IssuedPass:
-        """Run an update: send the request the checks built, :meth:`parse_update`.
-
-        Override only where the operation needs several requests; send each with
-        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
-        answer raises the error its ``error_table`` maps) and read each answer with
-        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+    ) -> Plan[IssuedPass]:
+        """The plan of an update: send the request the checks built, :meth:`parse_update`
+        (see :meth:`plan_create` for how to override it).
 
         :param pass_id: the checked id.
         :param change: the checked change, in the vendor's terms.
         :param request: the request :meth:`build_update` made while the change was checked
-            (sent as it is); ``None`` when the caller has none or the provider has no
-            one-request build, and then it is built here.
-        :returns: the pass after the change (the core presents it).
+            (sent as it is); ``None``: it is built here.
+        :returns: a plan whose result is the pass after the change (the core presents it).
         :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
-            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
-            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
-            ``outcome_unknown`` is set wherever the request may have taken effect.
+            ``AlreadyRedeemed``...).
         """
-        if request is None:
-            request = self.build_update(pass_id, change)
-        return self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
+        built = request if request is not None else self.build_update(pass_id, change)
+        return self._single(built, "update", self.parse_update, pass_id, change)
 
-    def execute_redeem(
+    def plan_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
-    ) -> Redemption:
-        """Run a redemption: :meth:`build_redeem`, send, :meth:`parse_redeem`.
-
-        Override only where the operation needs several requests; send each with
-        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
-        answer raises the error its ``error_table`` maps) and read each answer with
-        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+    ) -> Plan[Redemption]:
+        """The plan of a redemption: :meth:`build_redeem`, send, :meth:`parse_redeem` (see
+        :meth:`plan_create` for how to override it).
 
         :param pass_id: the checked id.
         :param amount: ``None``, or the checked positive amount in the balance's unit.
         :param options: the caller's options.
-        :returns: the vendor's ``Redemption`` (the core gives its status the one meaning).
-        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
-            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
-            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
-            ``outcome_unknown`` is set wherever the request may have taken effect.
+        :returns: a plan whose result is the vendor's ``Redemption`` (the core gives its
+            status the one meaning).
+        :raises WalletPassError: the error the vendor's answer maps to (``AlreadyRedeemed``...).
         """
         request = self.build_redeem(pass_id, amount, options)
-        return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
+        return self._single(request, "redeem", self.parse_redeem, pass_id)
+
+    def plan_delete(self, pass_id: str) -> Plan[None]:
+        """The plan of a deletion: :meth:`build_delete`, send (any 2xx means done).
+
+        :param pass_id: the checked id.
+        :returns: a plan whose result is ``None``.
+        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``...).
+        """
+        request = self.build_delete(pass_id)
+
+        def delete() -> Plan[None]:
+            yield Send(request, "delete")
+
+        return delete()
+
+    def plan_list(self, filters: ListFilters) -> ListPlan:
+        """The plan of a listing: :meth:`build_list`, then :meth:`parse_list` page after page
+        while ``Page.next`` is set (:meth:`plan_pages`), each page's items emitted.
+
+        :param filters: the checked filters.
+        :returns: a listing's plan (driven lazily by :meth:`iterate`).
+        :raises WalletPassError: the error a page's answer maps to, when that page is needed.
+        """
+        return self.plan_pages(self.build_list(filters), filters)
+
+    def plan_pages(self, first: VendorRequest, filters: ListFilters) -> ListPlan:
+        """Follow ``Page.next`` from ``first`` (:meth:`parse_list` reads each page): the one
+        paging loop (:func:`walletpass.plans.paging`).
+
+        :param first: the first page's request.
+        :param filters: the listing's filters.
+        :returns: a listing's plan emitting each page's items.
+        :raises InvalidResponse: a next page that repeats a page already read.
+        """
+        return paging(
+            first,
+            "list",
+            lambda response: self.parse(self.parse_list, response, filters),
+            label=self.label,
+        )
+
+    def plan_template_from_vendor(self, pass_id: str) -> Plan[str | None]:
+        """The template the vendor says the pass belongs to (one read, as ``get``): what an
+        update through a template alias needs when the id does not tell.
+
+        :param pass_id: the checked id.
+        :returns: a plan whose result is the vendor's template id, or ``None``.
+        :raises WalletPassError: what the read raises (``NotFound``...).
+        """
+        issued = yield from self.plan_get(pass_id)
+        return issued.template
+
+    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
+        """The plan of :meth:`find_by_external_id`: the pass the vendor holds under
+        ``new_pass.external_id``, or ``None``. Providers whose vendor can look passes up
+        override this (or, as version 1 of the contract did, ``find_by_external_id`` itself).
+
+        :param new_pass: the pass that was sent (its ``external_id`` is set).
+        :returns: a plan whose result is the pass the vendor holds, or ``None``.
+        :raises UnsupportedOperation: the vendor cannot look passes up (default).
+        """
+        if _overrides(type(self), "find_by_external_id"):
+            # A version 1 plugin's own look-up, which sends by itself (sync only).
+            return _done(self.find_by_external_id(new_pass))
+        return _failing(
+            UnsupportedOperation(
+                f"{self.label} cannot look passes up by external id", provider=self.label
+            )
+        )
+
+    def plan_reconcile_create(
+        self, sent: WalletPassError, new_pass: Pass
+    ) -> Plan[IssuedPass | None]:
+        """Look up a create whose outcome ``sent`` left unknown: the one reconciliation path.
+
+        :param sent: the failure that left the outcome unknown.
+        :param new_pass: the pass that was sent.
+        :returns: a plan whose result is the pass the vendor holds, or ``None`` when it holds
+            none (sending again is safe).
+        :raises OutcomeUnknown: the lookup itself failed (``outcome_unknown`` true, never
+            retryable), so nobody knows whether the pass exists.
+        """
+        try:
+            return (yield from self.plan_find_by_external_id(new_pass))
+        except Exception as lookup:
+            raise unreconciled(sent, lookup, provider=self.name, subject=new_pass) from (
+                lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
+            )
+
+    def plan_redeem_after_read(self, pass_id: str, request: VendorRequest) -> Plan[Redemption]:
+        """An emulated redemption (a vendor whose redeem is a plain write, e.g. voiding the
+        pass): read the pass (:meth:`plan_get`), refuse one that cannot be redeemed, then send
+        ``request`` and read its answer with :meth:`parse_redeem`.
+
+        :param pass_id: the checked id.
+        :param request: the built redemption request (built before the read, so its checks
+            come first).
+        :returns: a plan whose result is the vendor's ``Redemption``.
+        :raises NotFound: the pass was deleted.
+        :raises PassExpired: the pass has expired.
+        :raises AlreadyRedeemed: the pass was redeemed (voided) already.
+        """
+        current = yield from self.plan_get(pass_id)
+        refuse_unredeemable(current, provider=self.name)
+        response = yield Send(request, "redeem")
+        return self.parse(self.parse_redeem, response, pass_id)
+
+    def _single(
+        self, request: VendorRequest, operation: str, hook: Callable[..., _T], *args: Any
+    ) -> Plan[_T]:
+        response = yield Send(request, operation)
+        return self.parse(hook, response, *args)
+
+    # -- the sync entry points (version 1 of the contract: still overridable) ----------------------
+
+    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
+        """Run :meth:`plan_create` (the version 1 hook: override ``plan_create`` instead).
+
+        :param new_pass: the checked pass, in the vendor's terms.
+        :param request: the request built while the pass was checked, or ``None``.
+        :returns: the issued pass (the core presents it).
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_create(new_pass, request))
+
+    def execute_get(self, pass_id: str) -> IssuedPass:
+        """Run :meth:`plan_get` (the version 1 hook: override ``plan_get`` instead).
+
+        :param pass_id: the checked id.
+        :returns: the pass (the core presents it).
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_get(pass_id))
+
+    def execute_update(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
+    ) -> IssuedPass:
+        """Run :meth:`plan_update` (the version 1 hook: override ``plan_update`` instead).
+
+        :param pass_id: the checked id.
+        :param change: the checked change, in the vendor's terms.
+        :param request: the request built while the change was checked, or ``None``.
+        :returns: the pass after the change (the core presents it).
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_update(pass_id, change, request))
+
+    def execute_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Redemption:
+        """Run :meth:`plan_redeem` (the version 1 hook: override ``plan_redeem`` instead).
+
+        :param pass_id: the checked id.
+        :param amount: ``None``, or the checked positive amount in the balance's unit.
+        :param options: the caller's options.
+        :returns: the vendor's ``Redemption``.
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_redeem(pass_id, amount, options))
 
     def execute_delete(self, pass_id: str) -> None:
-        """Run a deletion: :meth:`build_delete`, send.
-
-        Override only where the operation needs several requests; send each with
-        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
-        answer raises the error its ``error_table`` maps) and read each answer with
-        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+        """Run :meth:`plan_delete` (the version 1 hook: override ``plan_delete`` instead).
 
         :param pass_id: the checked id.
         :returns: ``None``.
-        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
-            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
-            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
-            ``outcome_unknown`` is set wherever the request may have taken effect.
+        :raises WalletPassError: what the plan raises.
         """
-        self.send(self.build_delete(pass_id), "delete")
+        self.run(self.plan_delete(pass_id))
 
     def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
-        """Run a listing: :meth:`build_list` now (so its checks of the filters run at the
-        call), then :meth:`parse_list` page after page while ``Page.next`` is set (:meth:`pages`);
-        pages are requested as the caller iterates, so a request's error is raised by the
-        ``next()`` that needed its page.
-
-        Override only where the operation needs several requests; send each with
-        ``self.send(request, operation)`` (retries, the rate limit and the deadline; a non-2xx
-        answer raises the error its ``error_table`` maps) and read each answer with
-        ``self.parse(hook, response, ...)``. Runs after every check has passed.
+        """Drive :meth:`plan_list` lazily (the version 1 hook: override ``plan_list``
+        instead); its checks run now, pages are requested as the caller iterates.
 
         :param filters: the checked filters.
         :returns: an iterator of passes (the core presents each).
-        :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
-            ``AlreadyRedeemed``, ``BusinessRuleError``...: the provider's ``error_table``, then
-            the HTTP defaults), or ``ProviderUnavailable`` / ``RateLimited`` from the transport;
-            ``outcome_unknown`` is set wherever the request may have taken effect.
+        :raises WalletPassError: a check of the filters, at the call; a page's error, by the
+            ``next()`` that needed it.
         """
-        return self.pages(self.build_list(filters), filters)
+        return self.iterate(self.plan_list(filters))
 
     def pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
-        """Follow ``Page.next`` from ``first``: the one paging loop. A next page that repeats a
-        page already read is ``InvalidResponse`` (a vendor's loop would never end)."""
-        request: VendorRequest | None = first
-        seen: set[str] = set()
-        while request is not None:
-            page = self.parse(self.parse_list, self.send(request, "list"), filters)
-            yield from page.items
-            seen.add(_page_key(request))
-            request = page.next
-            if request is not None and _page_key(request) in seen:
-                raise InvalidResponse(
-                    f"{self.label}'s next page repeats a page already read", provider=self.label
-                )
+        """:meth:`plan_pages`, driven lazily."""
+        return self.iterate(self.plan_pages(first, filters))
 
     def _template_from_vendor(self, pass_id: str) -> str | None:
         """The template the vendor says the pass belongs to (one read, as ``get``)."""
-        return self.execute_get(pass_id).template
+        if _overrides(type(self), "execute_get"):  # a version 1 plugin's own read
+            return self.execute_get(pass_id).template
+        return self.run(self.plan_template_from_vendor(pass_id))
+
+    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+        """Look a pass up by its external id (runs :meth:`plan_find_by_external_id`; a
+        version 1 plugin may override this instead, sync only).
+
+        :param new_pass: the pass that was sent (its ``external_id`` is set).
+        :returns: the pass the vendor holds under that id, or ``None`` when it has none.
+        :raises UnsupportedOperation: the vendor cannot look passes up (default).
+        """
+        return self.run(self.plan_find_by_external_id(new_pass))
 
     def send_prepared(self, operation: str, *args: Any, request: VendorRequest | None) -> Any:
         """Run ``execute_<operation>(*args)`` with the request built while checking them.
@@ -200,7 +416,17 @@ class Driver(ProviderContract[SettingsT]):
         """Send through the shared transport; a non-2xx answer raises through the error table."""
         transport = self.transport
         note_dispatch()  # from here on the vendor may act on it
-        response = transport.send(request, operation=operation)
+        return self.accept(transport.send(request, operation=operation), request, operation)
+
+    def accept(
+        self, response: VendorResponse, request: VendorRequest, operation: str
+    ) -> VendorResponse:
+        """``response`` when it is a 2xx answer to ``request``; else its walletpass error
+        (through the error table; ``outcome_unknown`` where the request may have acted), raised.
+        Every driver of plans, sync or async, reads answers through this.
+
+        :raises WalletPassError: the error a non-2xx answer maps to.
+        """
         if not 200 <= response.status < 300:
             error = self.error_for(response, operation)
             # A server error (a 500 after the write, a gateway's 502) means the backend may have
@@ -262,44 +488,13 @@ class Driver(ProviderContract[SettingsT]):
             retry_after=self.retry_after,
         )
 
-    def _send_recoverable(self, request: VendorRequest, new_pass: Pass) -> IssuedPass:
-        """Send a create that may be repeated once the vendor says it does not have the pass.
-
-        After an answer that leaves the outcome unknown the pass is looked up by external id:
-        found, it is the result; absent, the create is sent again. A lookup that fails leaves
-        the outcome unknown: :class:`OutcomeUnknown` (never retryable), so neither the caller
-        nor a bulk journal treats a pass the vendor may hold as "not sent".
-        """
-        last: WalletPassError | None = None
-        for _ in range(self.settings.max_retries + 1):
-            try:
-                return self.parse(self.parse_create, self.send(request, "create"), new_pass)
-            except WalletPassError as exc:
-                if not exc.outcome_unknown:
-                    raise
-                last = exc
-            found = self.reconcile_create(last, new_pass)
-            if found is not None:
-                return found
-        assert last is not None
-        raise last
-
     def reconcile_create(self, sent: WalletPassError, new_pass: Pass) -> IssuedPass | None:
-        """Look up a create whose outcome ``sent`` left unknown: the one reconciliation path.
-
-        Returns the pass the vendor holds, or ``None`` when it holds none (sending again is
-        safe). A provider with its own create loop calls this after an ambiguous failure.
+        """Run :meth:`plan_reconcile_create`: the pass the vendor holds, or ``None``.
 
         Raises:
-            OutcomeUnknown: the lookup itself failed (``outcome_unknown`` true, never
-                retryable), so nobody knows whether the pass exists.
+            OutcomeUnknown: the lookup itself failed, so nobody knows whether the pass exists.
         """
-        try:
-            return self.find_by_external_id(new_pass)
-        except Exception as lookup:
-            raise unreconciled(sent, lookup, provider=self.name, subject=new_pass) from (
-                lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
-            )
+        return self.run(self.plan_reconcile_create(sent, new_pass))
 
 
 _TAKES_REQUEST: dict[tuple[type, str], bool] = {}
@@ -314,6 +509,18 @@ def _takes_request(cls: type, hook: str) -> bool:
     return known
 
 
-def _page_key(request: VendorRequest) -> str:
-    """What makes a page request the same page: its path and query."""
-    return f"{request.path}?{request.query!r}"
+def _overrides(cls: type, name: str) -> bool:
+    """Whether ``cls`` replaces the driver's ``name`` (a version 1 plugin's own step)."""
+    return getattr(cls, name) is not getattr(Driver, name)
+
+
+def _done(value: _T) -> Plan[_T]:
+    """A plan with no step: ``value`` at once."""
+    return value
+    yield  # a generator: never reached
+
+
+def _failing(error: WalletPassError) -> Plan[Any]:
+    """A plan with no step that raises ``error``."""
+    raise error
+    yield  # a generator: never reached

@@ -13,7 +13,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import SecretStr
 
@@ -36,7 +36,10 @@ from walletpass.webhooks import (
     read_json,
 )
 
+_T = TypeVar("_T")
+
 if TYPE_CHECKING:
+    from walletpass.plans import Plan
     from walletpass.roundtrip import TemplateMapping
 
 __all__ = [
@@ -141,6 +144,8 @@ class EventOperations:
         def _check_id(self, pass_id: Any) -> str: ...
 
         def _guard(self, operation: str) -> AbstractContextManager[None]: ...
+
+        def run(self, plan: Plan[_T]) -> _T: ...
 
     # -- receiving ---------------------------------------------------------------------------
 
@@ -324,37 +329,80 @@ class EventOperations:
     def execute_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
     ) -> EventSubscription:
-        """Hook: ask the vendor to deliver ``events`` to ``url``.
+        """Run :meth:`plan_subscribe_events` (the version 1 hook: override that instead).
+
+        :param url: the checked, canonical HTTPS (or loopback) URL.
+        :param events: the event types, never empty.
+        :returns: the new ``EventSubscription``.
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_subscribe_events(url, events))
+
+    def execute_list_event_subscriptions(self) -> list[EventSubscription]:
+        """Run :meth:`plan_list_event_subscriptions` (the version 1 hook: override that
+        instead).
+
+        :returns: the subscriptions (no secrets).
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_list_event_subscriptions())
+
+    def execute_rotate_event_secret(self, subscription_id: str) -> EventSubscription:
+        """Run :meth:`plan_rotate_event_secret` (the version 1 hook: override that instead).
+
+        :param subscription_id: the checked subscription id.
+        :returns: the subscription with its new ``secret``.
+        :raises WalletPassError: what the plan raises.
+        """
+        return self.run(self.plan_rotate_event_secret(subscription_id))
+
+    def execute_delete_event_subscription(self, subscription_id: str) -> None:
+        """Run :meth:`plan_delete_event_subscription` (the version 1 hook: override that
+        instead).
+
+        :param subscription_id: the checked subscription id.
+        :returns: ``None``.
+        :raises WalletPassError: what the plan raises.
+        """
+        self.run(self.plan_delete_event_subscription(subscription_id))
+
+    def plan_subscribe_events(
+        self, url: str, events: tuple[PassEventType, ...]
+    ) -> Plan[EventSubscription]:
+        """Hook: the plan (:mod:`walletpass.plans`) that asks the vendor to deliver ``events``
+        to ``url``.
 
         :param url: the checked, canonical HTTPS (or loopback) URL.
         :param events: the event types, never empty, each one of :attr:`event_types`.
-        :returns: the new ``EventSubscription``, with its signing ``secret``.
+        :returns: a plan whose result is the new ``EventSubscription``, with its signing
+            ``secret``.
         :raises WalletPassError: the vendor's refusal, mapped like every answer.
         """
         raise self._no_event_hook("subscribe_events")
 
-    def execute_list_event_subscriptions(self) -> list[EventSubscription]:
-        """Hook: every subscription of the account, following the vendor's pages.
+    def plan_list_event_subscriptions(self) -> Plan[list[EventSubscription]]:
+        """Hook: the plan that lists every subscription of the account, following the
+        vendor's pages.
 
-        :returns: the subscriptions (no secrets).
+        :returns: a plan whose result is the subscriptions (no secrets).
         :raises WalletPassError: the vendor's refusal, mapped like every answer.
         """
         raise self._no_event_hook("list_event_subscriptions")
 
-    def execute_rotate_event_secret(self, subscription_id: str) -> EventSubscription:
-        """Hook: a new signing secret for a subscription.
+    def plan_rotate_event_secret(self, subscription_id: str) -> Plan[EventSubscription]:
+        """Hook: the plan that gets a new signing secret for a subscription.
 
         :param subscription_id: the checked subscription id.
-        :returns: the subscription with its new ``secret``.
+        :returns: a plan whose result is the subscription with its new ``secret``.
         :raises WalletPassError: the vendor's refusal (``NotFound``...).
         """
         raise self._no_event_hook("rotate_event_secret")
 
-    def execute_delete_event_subscription(self, subscription_id: str) -> None:
-        """Hook: stop deliveries to a subscription.
+    def plan_delete_event_subscription(self, subscription_id: str) -> Plan[None]:
+        """Hook: the plan that stops deliveries to a subscription.
 
         :param subscription_id: the checked subscription id.
-        :returns: ``None``.
+        :returns: a plan whose result is ``None``.
         :raises WalletPassError: the vendor's refusal (``NotFound``...).
         """
         raise self._no_event_hook("delete_event_subscription")

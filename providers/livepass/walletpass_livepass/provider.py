@@ -25,6 +25,7 @@ from walletpass.errors import (
 from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
 from walletpass.pass_ids import decode_pass_id
 from walletpass.paths import fill_path
+from walletpass.plans import Plan, Send
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings
@@ -364,7 +365,7 @@ class LivePassProvider(Provider[LivePassSettings]):
         kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
         return payloads.issued_from_answer(response.json(), provider=self.name, kind=kind)
 
-    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
         """The pass at ``/{type}/{external_id}`` holding what ``new_pass`` writes, else ``None``.
 
         The ids are the caller's, so a create whose outcome is unknown (or a resumed bulk run's
@@ -378,7 +379,7 @@ class LivePassProvider(Provider[LivePassSettings]):
         pass_type = payloads.pass_type_of(new_pass.template, new_pass.kind)
         pass_id = payloads.encode_id(pass_type, new_pass.external_id)
         try:
-            response = self.send(self.build_get(pass_id), "create")
+            response = yield Send(self.build_get(pass_id), "create")
         except NotFound:
             return None
         sent = self.build_create(new_pass).json or {}
@@ -433,20 +434,25 @@ class LivePassProvider(Provider[LivePassSettings]):
         kind = self._alias_kind(issued.template)
         return issued if kind is None else issued.model_copy(update={"kind": kind})
 
-    def execute_update(
+    def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
-    ) -> IssuedPass:
-        # No one-request build (request is None): the write is merged into the pass read first.
+    ) -> Plan[IssuedPass]:
+        """Read the pass, merge ``change`` into its field set, write it whole (LivePass's write
+        replaces the pass): no one-request build, so ``request`` is always ``None``."""
         pass_type, _ = self.decode_id(pass_id)
         # The type is in the id: what it cannot carry is refused before the first request.
         ValidationError.refuse(
             checks.typed_update_problems(change, pass_type), provider=self.name, operation="update"
         )
+        return self._plan_merge(pass_id, change)
+
+    def _plan_merge(self, pass_id: str, change: PassUpdate) -> Plan[IssuedPass]:
         # NotFound here: an update never creates a pass.
-        response = self.send(self.build_get(pass_id), "update")
+        response = yield Send(self.build_get(pass_id), "update")
         current = self.parse(self.parse_get, response, pass_id)
         request = self.build_merge(pass_id, change, self.parse(_answer_body, response))
-        updated = self.parse(self.parse_update, self.send(request, "update"), pass_id, change)
+        written = yield Send(request, "update")
+        updated = self.parse(self.parse_update, written, pass_id, change)
         # The POST answer has no links or timestamps; they do not change with an update.
         return updated.model_copy(update={"urls": current.urls, "created_at": current.created_at})
 

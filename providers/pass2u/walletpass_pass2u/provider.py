@@ -37,9 +37,8 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import decode_pass_id
 from walletpass.paths import FilledPath, fill_path
+from walletpass.plans import Plan, Send, reading_back
 from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
-from walletpass.readback import read_back
-from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -219,7 +218,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
     name: ClassVar[str] = "pass2u"
     #: Redeeming voids the pass (Pass2U has no redeem: PUT {"voided": true}); an update reads
-    #: the pass back, its answer being partial (execute_update).
+    #: the pass back, its answer being partial (plan_update).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         redeemed_status=PassStatus.VOIDED, update_reads_back=True
     )
@@ -424,16 +423,24 @@ class Pass2UProvider(Provider[Pass2USettings]):
             barcode_format=change.barcode.format if change.barcode else None,
         )
 
-    def execute_update(
+    def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
-    ) -> IssuedPass:
+    ) -> Plan[IssuedPass]:
+        """The PUT (when the change sets something), the DELETEs that reset what it clears,
+        then a read: the PUT's answer carries neither voided nor the fields this update did not
+        set (Pass API 2.0, "Update a pass"), so the answer is the pass as read right after."""
         put = request if request is not None else self.build_update(pass_id, change)
-        resets = self.build_resets(pass_id, change)
+        return self._plan_update(pass_id, change, put, self.build_resets(pass_id, change))
+
+    def _plan_update(
+        self, pass_id: str, change: PassUpdate, put: VendorRequest, resets: list[VendorRequest]
+    ) -> Plan[IssuedPass]:
         issued: IssuedPass | None = None
         if put.json:
-            issued = self.parse(self.parse_update, self.send(put, "update"), pass_id, change)
+            response = yield Send(put, "update")
+            issued = self.parse(self.parse_update, response, pass_id, change)
         for reset in resets:
-            self.send(reset, "update")
+            yield Send(reset, "update")
         if issued is None:
             model_id, vendor_id = self.decode_id(pass_id)
             issued = IssuedPass(
@@ -444,10 +451,10 @@ class Pass2UProvider(Provider[Pass2USettings]):
                 urls=payloads.public_urls(vendor_id),
                 updated_at=self.now(),
             )
-        # The PUT's answer carries neither voided nor the fields this update did not set (Pass
-        # API 2.0, "Update a pass"): the answer is the pass as read right after (.pkpass GET).
-        return read_back(
-            issued, lambda: self.execute_get(pass_id), unread=self.behaviour.unread_on_get
+        return (
+            yield from reading_back(
+                issued, lambda: self.plan_get(pass_id), unread=self.behaviour.unread_on_get
+            )
         )
 
     # -- redeem and delete (emulated) -----------------------------------------------------------
@@ -476,12 +483,11 @@ class Pass2UProvider(Provider[Pass2USettings]):
             raw=answer,
         )
 
-    def execute_redeem(
+    def plan_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
-    ) -> Redemption:
-        request = self.build_redeem(pass_id, amount, options)
-        refuse_unredeemable(self.execute_get(pass_id), provider=self.name)
-        return self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
+    ) -> Plan[Redemption]:
+        """Emulated: the pass is read (one already voided or expired is refused), then voided."""
+        return self.plan_redeem_after_read(pass_id, self.build_redeem(pass_id, amount, options))
 
     def build_delete(self, pass_id: str) -> VendorRequest:
         return self._put(

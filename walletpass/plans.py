@@ -1,0 +1,333 @@
+"""Operations that take several requests, written once as sans-IO plans.
+
+A plan is a generator that yields *steps* and receives their answers; it never touches the
+network, a clock or a sleep itself, so the same plan runs under the sync driver
+(:meth:`walletpass.driver.Driver.run`, which sends through the provider's transport) and under
+an async driver (which awaits the same steps), and under a test that answers from a script.
+
+Steps:
+
+* :class:`Send` ``(request, operation)``: the driver sends ``request`` through the core's one send
+  path (retries, rate limit, deadline, error table). The plan receives the 2xx
+  :class:`~walletpass.transport.VendorResponse`; an error answer (or a transport failure) is
+  *thrown into* the plan as the walletpass error it maps to, so a plan writes
+  ``try: response = yield Send(...) except NotFound: ...``.
+* :class:`Wait` ``(seconds)``: a pause between polls (sync sleeps, async awaits); the plan
+  receives the clock (see :class:`Now`) after the pause.
+* :class:`Now` ``()``: the plan receives the driver's monotonic clock in seconds (deadlines of
+  polling loops are measured with it, so a scripted driver can run them without waiting).
+* :class:`Emit` ``(items)``: a listing hands ``items`` to the caller; the driver's lazy
+  :meth:`~walletpass.driver.Driver.iterate` yields them before it resumes the plan (which then
+  receives ``None``), so the next page is requested only when the caller needs it.
+
+The helpers below are the plans every provider composes: :func:`single` (one request, one
+parse), :func:`recovering` (the recoverable create: look up before any resend),
+:func:`paging` (follow ``Page.next``) and :func:`reading_back` (a write's answer completed by a
+read).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+
+from walletpass.errors import InvalidResponse, WalletPassError
+from walletpass.model import IssuedPass
+from walletpass.readback import READ_BACK_FAILED, completed_by_read
+from walletpass.transport import VendorRequest, VendorResponse
+
+if TYPE_CHECKING:
+    from walletpass.contract import Page
+
+__all__ = [
+    "Answer",
+    "Emit",
+    "ListPlan",
+    "Now",
+    "Plan",
+    "Send",
+    "Step",
+    "Wait",
+    "collected",
+    "drive",
+    "drive_items",
+    "each",
+    "paging",
+    "reading_back",
+    "recovering",
+    "single",
+]
+
+_T = TypeVar("_T")
+_U = TypeVar("_U")
+_I = TypeVar("_I")
+
+
+@dataclass(frozen=True, slots=True)
+class Send:
+    """Send ``request`` for ``operation`` (the name errors and the rate limiter see).
+
+    Answered with the 2xx ``VendorResponse``; any failure is thrown into the plan as the
+    walletpass error it maps to (``outcome_unknown`` set wherever the request may have acted).
+    """
+
+    request: VendorRequest
+    operation: str
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """Pause ``seconds`` (>= 0) before going on; answered with the clock after the pause."""
+
+    seconds: float
+
+
+@dataclass(frozen=True, slots=True)
+class Now:
+    """Answered with the driver's monotonic clock, in seconds."""
+
+
+@dataclass(frozen=True, slots=True)
+class Emit:
+    """Hand ``items`` of a listing to the caller (only in plans driven by ``iterate``)."""
+
+    items: Sequence[Any]
+
+
+Step: TypeAlias = Send | Wait | Now | Emit
+#: A plan: yields steps, receives their answers, returns the operation's result.
+Plan: TypeAlias = Generator[Step, Any, _T]
+#: A listing's plan: yields steps (``Emit`` among them) and returns nothing.
+ListPlan: TypeAlias = Generator[Step, Any, None]
+
+#: A parse wrapper: ``parse(hook, response, *args)`` (:meth:`walletpass.driver.Driver.parse`).
+Parse: TypeAlias = Callable[..., Any]
+
+
+#: Carries out one step (not ``Emit``) and returns its answer; raises a walletpass error.
+Answer: TypeAlias = Callable[[Step], Any]
+
+
+def drive(plan: Plan[_T], answer: Answer) -> _T:
+    """The sync loop: run ``plan`` to its end, ``answer`` carrying out each step.
+
+    Each step's answer is sent into the plan; a walletpass error ``answer`` raises is thrown into
+    it (``plan.throw``), where the plan may catch it. An async driver is this loop with
+    ``await answer(step)``.
+
+    :param plan: the plan.
+    :param answer: carries out a step (a ``Send``: the 2xx response, else raises the mapped
+        error; a ``Wait`` or ``Now``: the clock).
+    :returns: what the plan returns.
+    :raises WalletPassError: what the plan raises.
+    :raises TypeError: the plan emits items (a listing: :func:`drive_items`).
+    """
+    reply: Any = None
+    error: WalletPassError | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(reply)
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+        reply, error = None, None
+        if isinstance(step, Emit):
+            plan.close()
+            raise TypeError("a plan that emits items is driven by drive_items(), not drive()")
+        try:
+            reply = answer(step)
+        except WalletPassError as exc:
+            error = exc
+
+
+def drive_items(plan: ListPlan, answer: Answer) -> Iterator[Any]:
+    """The sync loop for a listing: the items of each ``Emit`` of ``plan``, lazily.
+
+    The plan runs at once up to its first step, so the checks it makes before its first request
+    raise at the call; every later step is carried out when the caller needs the items it leads
+    to.
+
+    :param plan: the listing's plan.
+    :param answer: as for :func:`drive`.
+    :returns: an iterator of the items emitted.
+    :raises WalletPassError: a check the plan makes before its first step (at the call); later
+        errors are raised by the ``next()`` that needed them.
+    """
+    try:
+        first = next(plan)
+    except StopIteration:
+        return iter(())
+    return _items(plan, first, answer)
+
+
+def _items(plan: ListPlan, step: Step, answer: Answer) -> Iterator[Any]:
+    while True:
+        reply: Any = None
+        error: WalletPassError | None = None
+        if isinstance(step, Emit):
+            yield from step.items
+        else:
+            try:
+                reply = answer(step)
+            except WalletPassError as exc:
+                error = exc
+        try:
+            step = plan.throw(error) if error is not None else plan.send(reply)
+        except StopIteration:
+            return
+
+
+def single(
+    request: VendorRequest,
+    operation: str,
+    parse: Parse,
+    hook: Callable[..., _T] | None,
+    *args: Any,
+) -> Plan[_T | None]:
+    """Send one request and read its answer with ``hook`` (through ``parse``).
+
+    :param request: the built request.
+    :param operation: the operation's name.
+    :param parse: the provider's parse wrapper (``InvalidResponse`` for an unreadable answer).
+    :param hook: the parse hook, called as ``hook(response, *args)``; ``None``: nothing to read
+        (the plan returns ``None``).
+    :returns: what ``hook`` returns.
+    :raises WalletPassError: the error the answer maps to.
+    """
+    response = yield Send(request, operation)
+    if hook is None:
+        return None
+    result: _T = parse(hook, response, *args)
+    return result
+
+
+def recovering(
+    attempt: Callable[[], Plan[_T]],
+    look_up: Callable[[WalletPassError], Plan[_U | None]],
+    attempts: int,
+) -> Plan[_T | _U]:
+    """Run ``attempt`` until it succeeds; after a failure whose outcome is unknown, look first.
+
+    The one recoverable-create loop: a failure with ``outcome_unknown`` (the request may have
+    acted) is followed by ``look_up(error)``; what it finds is the result, ``None`` means the
+    vendor holds nothing and the attempt is made again, at most ``attempts`` times in all.
+    Any other failure is raised at once.
+
+    :param attempt: makes the plan of one attempt (called afresh for each one).
+    :param look_up: makes the plan of the look-up after ``error``: the thing found, or
+        ``None``; it raises (``OutcomeUnknown``) when it cannot tell.
+    :param attempts: how many attempts at most (>= 1).
+    :returns: the result of an attempt, or what a look-up found.
+    :raises WalletPassError: the first failure that is not ambiguous, the look-up's, or the
+        last attempt's failure.
+    """
+    last: WalletPassError | None = None
+    for _ in range(max(attempts, 1)):
+        try:
+            return (yield from attempt())
+        except WalletPassError as exc:
+            if not exc.outcome_unknown:
+                raise
+            last = exc
+        found = yield from look_up(last)
+        if found is not None:
+            return found
+    assert last is not None
+    raise last
+
+
+def paging(
+    first: VendorRequest,
+    operation: str,
+    read_page: Callable[[VendorResponse], Page],
+    *,
+    label: str,
+) -> ListPlan:
+    """Follow ``Page.next`` from ``first``, emitting each page's items: the one paging loop.
+
+    :param first: the first page's request.
+    :param operation: the operation's name.
+    :param read_page: the page in an answer (a parse hook behind the parse wrapper).
+    :param label: how errors name the provider.
+    :raises InvalidResponse: a next page that repeats a page already read (a vendor's loop
+        would never end).
+    :raises WalletPassError: the error a page's answer maps to, when that page is needed.
+    """
+    request: VendorRequest | None = first
+    seen: set[str] = set()
+    while request is not None:
+        response = yield Send(request, operation)
+        page = read_page(response)
+        yield Emit(page.items)
+        seen.add(_page_key(request))
+        request = page.next
+        if request is not None and _page_key(request) in seen:
+            raise InvalidResponse(
+                f"{label}'s next page repeats a page already read", provider=label
+            )
+
+
+def collected(plan: ListPlan) -> Plan[list[Any]]:
+    """A listing's plan run to its end: every item it emits, in order (for operations that
+    answer a whole list at once, e.g. every webhook subscription of the account). Every other
+    step goes to the driver, and its answer or error back to ``plan``."""
+    items: list[Any] = []
+    answer: Any = None
+    error: WalletPassError | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(answer)
+        except StopIteration:
+            return items
+        answer, error = None, None
+        if isinstance(step, Emit):
+            items.extend(step.items)
+            continue
+        try:
+            answer = yield step
+        except WalletPassError as exc:
+            error = exc
+
+
+def each(listing: ListPlan, convert: Callable[[Any], Plan[Any]]) -> ListPlan:
+    """``listing`` with every item it emits replaced by what ``convert(item)``'s plan returns
+    (a listing whose items each need one more read), still emitted one at a time, lazily.
+    Every other step goes to the driver, and its answer or error back to the plan that asked."""
+    reply: Any = None
+    error: WalletPassError | None = None
+    while True:
+        try:
+            step = listing.throw(error) if error is not None else listing.send(reply)
+        except StopIteration:
+            return
+        reply, error = None, None
+        if isinstance(step, Emit):
+            for item in step.items:
+                converted = yield from convert(item)
+                yield Emit((converted,))
+            continue
+        try:
+            reply = yield step
+        except WalletPassError as exc:
+            error = exc
+
+
+def reading_back(
+    written: IssuedPass, read: Callable[[], Plan[IssuedPass]], *, unread: Collection[str] = ()
+) -> Plan[IssuedPass]:
+    """A write's answer completed by a read of the pass (:mod:`walletpass.readback`): the plan
+    ``read()`` makes, then :func:`~walletpass.readback.completed_by_read`; ``written`` (the
+    read's failure named in ``meta[READ_BACK_FAILED]``) when the read fails with a walletpass
+    error (the change was made: a failed read does not make the write a failure)."""
+    try:
+        found = yield from read()
+    except WalletPassError as exc:
+        meta = {**written.meta, READ_BACK_FAILED: type(exc).__name__}
+        return written.model_copy(update={"meta": meta})
+    return completed_by_read(written, found, unread=unread)
+
+
+def _page_key(request: VendorRequest) -> str:
+    """What makes a page request the same page: its path and query."""
+    return f"{request.path}?{request.query!r}"
