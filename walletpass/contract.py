@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import warnings
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -584,51 +584,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
             provider=self.label,
         )
 
-    #: Providers with a native batch endpoint set this and implement ``execute_create_batch``.
+    #: Providers with a native batch endpoint set this and implement ``plan_create_batch``.
     native_batch_size: ClassVar[int | None] = None
-
-    def execute_create_batch(
-        self,
-        passes: Sequence[Pass],
-        on_progress: Callable[[int, int], None] | None = None,
-        on_accepted: Callable[[Sequence[int], str], None] | None = None,
-    ) -> list[IssuedPass | WalletPassError]:
-        """Create several passes in one vendor batch; one outcome per input, in order.
-
-        ``on_accepted(positions, ticket)``: call it as soon as the vendor has taken the passes
-        at ``positions`` into a job that runs in the background, named by ``ticket`` (a batch
-        id). A bulk journal records it, so a run that dies while the job runs can collect its
-        outcomes later through :meth:`follow_batch` instead of guessing.
-
-        :param passes: the checked passes, in the vendor's terms (at most
-            ``native_batch_size``).
-        :param on_progress: ``on_progress(done, total)`` as the vendor reports progress.
-        :param on_accepted: see above.
-        :returns: one ``IssuedPass`` or ``WalletPassError`` per input, in input order (an error
-            with ``outcome_unknown`` where the vendor may have issued that pass).
-        :raises WalletPassError: a failure of the whole batch before the vendor took it.
-        """
-        raise self._missing_hook("execute_create_batch")
-
-    def follow_batch(
-        self, ticket: str, passes: Sequence[Pass]
-    ) -> list[IssuedPass | WalletPassError]:
-        """The outcomes of ``passes``, which an earlier run saw accepted into job ``ticket``.
-
-        One outcome per pass, in order; a job still running past the provider's deadline gives
-        errors with ``outcome_unknown``. Providers that report tickets implement it.
-
-        :param ticket: the batch id ``on_accepted`` reported.
-        :param passes: the passes of that batch, in the order they were sent.
-        :returns: one ``IssuedPass`` or ``WalletPassError`` per pass, in order.
-        :raises UnsupportedOperation: the provider does not follow background batches
-            (default).
-        """
-        raise UnsupportedOperation(
-            f"{self.label} does not follow background batches",
-            provider=self.label,
-            operation="follow_batch",
-        )
 
     def require(self, operation: Capability | str) -> None:
         """Raise ``UnsupportedOperation`` unless ``operation`` is declared NATIVE or EMULATED."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import inspect
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, TypeVar
 
@@ -314,6 +314,51 @@ class Driver(ProviderContract[SettingsT]):
         response = yield Send(request, operation)
         return self.parse(hook, response, *args)
 
+    def plan_create_batch(
+        self,
+        passes: Sequence[Pass],
+        on_progress: Callable[[int, int], None] | None = None,
+        on_accepted: Callable[[Sequence[int], str], None] | None = None,
+    ) -> Plan[list[IssuedPass | WalletPassError]]:
+        """The plan that creates several passes in one vendor batch (providers that set
+        ``native_batch_size``); one outcome per input, in order.
+
+        ``on_accepted(positions, ticket)``: call it as soon as the vendor has taken the passes
+        at ``positions`` into a job that runs in the background, named by ``ticket`` (a batch
+        id). A bulk journal records it, so a run that dies while the job runs can collect its
+        outcomes later through :meth:`follow_batch` instead of guessing.
+
+        :param passes: the checked passes, in the vendor's terms (at most
+            ``native_batch_size``).
+        :param on_progress: ``on_progress(done, total)`` as the vendor reports progress.
+        :param on_accepted: see above.
+        :returns: a plan whose result is one ``IssuedPass`` or ``WalletPassError`` per input, in
+            input order (an error with ``outcome_unknown`` where the vendor may have issued
+            that pass).
+        :raises WalletPassError: a failure of the whole batch before the vendor took it.
+        """
+        raise self._missing_hook("plan_create_batch")
+
+    def plan_follow_batch(
+        self, ticket: str, passes: Sequence[Pass]
+    ) -> Plan[list[IssuedPass | WalletPassError]]:
+        """The plan that collects the outcomes of ``passes``, which an earlier run saw accepted
+        into the vendor's background job ``ticket`` (providers that report tickets).
+
+        :param ticket: the batch id ``on_accepted`` reported (checked here, before any step).
+        :param passes: the passes of that batch, in the order they were sent.
+        :returns: a plan whose result is one ``IssuedPass`` or ``WalletPassError`` per pass, in
+            order; a job still running past the provider's deadline gives errors with
+            ``outcome_unknown``.
+        :raises UnsupportedOperation: the provider does not follow background batches
+            (default).
+        """
+        raise UnsupportedOperation(
+            f"{self.label} does not follow background batches",
+            provider=self.label,
+            operation="follow_batch",
+        )
+
     # -- the sync entry points (version 1 of the contract: still overridable) ----------------------
 
     def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
@@ -384,6 +429,38 @@ class Driver(ProviderContract[SettingsT]):
     def pages(self, first: VendorRequest, filters: ListFilters) -> Iterator[IssuedPass]:
         """:meth:`plan_pages`, driven lazily."""
         return self.iterate(self.plan_pages(first, filters))
+
+    def execute_create_batch(
+        self,
+        passes: Sequence[Pass],
+        on_progress: Callable[[int, int], None] | None = None,
+        on_accepted: Callable[[Sequence[int], str], None] | None = None,
+    ) -> list[IssuedPass | WalletPassError]:
+        """Run :meth:`plan_create_batch` (the version 1 hook: override that instead).
+
+        :param passes: the checked passes, in the vendor's terms.
+        :param on_progress: ``on_progress(done, total)`` as the vendor reports progress.
+        :param on_accepted: ``on_accepted(positions, ticket)`` when the vendor takes passes
+            into a background job.
+        :returns: one ``IssuedPass`` or ``WalletPassError`` per input, in input order.
+        :raises WalletPassError: a failure of the whole batch before the vendor took it.
+        """
+        return self.run(self.plan_create_batch(passes, on_progress, on_accepted))
+
+    def follow_batch(
+        self, ticket: str, passes: Sequence[Pass]
+    ) -> list[IssuedPass | WalletPassError]:
+        """The outcomes of ``passes``, which an earlier run saw accepted into job ``ticket``
+        (runs :meth:`plan_follow_batch`, guarded like every operation).
+
+        :param ticket: the batch id ``on_accepted`` reported.
+        :param passes: the passes of that batch, in the order they were sent.
+        :returns: one ``IssuedPass`` or ``WalletPassError`` per pass, in order.
+        :raises UnsupportedOperation: the provider does not follow background batches.
+        :raises ValidationError: ``ticket`` is not one of the vendor's batch ids.
+        """
+        with self._guard("create_many"):
+            return self.run(self.plan_follow_batch(ticket, passes))
 
     def _template_from_vendor(self, pass_id: str) -> str | None:
         """The template the vendor says the pass belongs to (one read, as ``get``)."""

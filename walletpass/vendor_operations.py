@@ -12,13 +12,14 @@ with :meth:`walletpass.Provider.check_pass_id`.
 from __future__ import annotations
 
 import functools
-from collections.abc import Callable, Iterator, Mapping
+import inspect
+from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar
+from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
 
 from walletpass.capabilities import Declaration
 
-__all__ = ["VendorOperation", "declared_operations", "vendor_operation"]
+__all__ = ["VendorOperation", "declared_operations", "operation_of", "vendor_operation"]
 
 P = ParamSpec("P")
 R = TypeVar("R")
@@ -28,16 +29,36 @@ _MARK = "__walletpass_operation__"
 
 @dataclass(frozen=True, slots=True)
 class VendorOperation:
-    """One vendor-only operation: its name (the method's) and its declaration."""
+    """One vendor-only operation: its name (the method's) and its declaration.
+
+    ``plan`` is the undecorated method when it is written as a plan (a generator function:
+    :mod:`walletpass.plans`): a driver other than the sync one calls ``plan(provider, *args)``
+    and drives what it returns.
+    """
 
     name: str
     declaration: Declaration
+    plan: Callable[..., Any] | None = None
 
 
-def vendor_operation(
-    declaration: Declaration,
-) -> Callable[[Callable[P, R]], Callable[P, R]]:
+class _Marking(Protocol):
+    """The decorator :func:`vendor_operation` returns: a plan's method is typed as returning
+    the plan's result (the driver runs it), any other method keeps its type."""
+
+    @overload
+    def __call__(self, method: Callable[P, Generator[Any, Any, R]]) -> Callable[P, R]: ...
+
+    @overload
+    def __call__(self, method: Callable[P, R]) -> Callable[P, R]: ...
+
+
+def vendor_operation(declaration: Declaration) -> _Marking:
     """Declare the decorated provider method a vendor-only operation.
+
+    The method is either plain (it returns its result) or a plan: a generator function that
+    yields :mod:`walletpass.plans` steps (``Send``, ``Wait``...) and returns its result, which
+    the provider's driver runs, so calling it returns that result. Write it as a plan when it
+    sends, so every driver (sync or async) runs the same steps.
 
     :param declaration: ``native(note)`` or ``emulated(note)`` (with ``inferred=`` where the
         vendor does not document a detail), as in ``capabilities``.
@@ -46,23 +67,26 @@ def vendor_operation(
         is a redacted stand-in. A method returning an iterator is guarded while it is iterated.
     """
 
-    def decorate(method: Callable[P, R]) -> Callable[P, R]:
+    def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
         name = method.__name__
+        is_plan = inspect.isgeneratorfunction(method)
 
         @functools.wraps(method)
-        def guarded(*args: P.args, **kwargs: P.kwargs) -> R:
+        def guarded(*args: Any, **kwargs: Any) -> Any:
             provider: Any = args[0]
             with provider._guard(name):
                 result = method(*args, **kwargs)
+                if is_plan:
+                    result = provider.run(result)
             if isinstance(result, Iterator):
                 # A lazy listing fails while it is iterated: guarded there too.
-                return provider._guarded_iter(name, result)  # type: ignore[no-any-return]
+                return provider._guarded_iter(name, result)
             return result
 
-        setattr(guarded, _MARK, VendorOperation(name, declaration))
+        setattr(guarded, _MARK, VendorOperation(name, declaration, method if is_plan else None))
         return guarded
 
-    return decorate
+    return cast("_Marking", decorate)
 
 
 def declared_operations(namespace: Mapping[str, Any]) -> list[VendorOperation]:
@@ -73,3 +97,10 @@ def declared_operations(namespace: Mapping[str, Any]) -> list[VendorOperation]:
         if isinstance(operation, VendorOperation):
             found.append(operation)
     return found
+
+
+def operation_of(provider_cls: type, name: str) -> VendorOperation | None:
+    """The vendor operation ``name`` of a provider class (``None``: it has none of that name);
+    its ``plan`` is what an async driver calls with ``(provider, *args)`` and drives."""
+    operation = getattr(getattr(provider_cls, name, None), _MARK, None)
+    return operation if isinstance(operation, VendorOperation) else None

@@ -106,7 +106,7 @@ def test_undeclared_body_fields_are_refused_by_the_emulator_per_field(wallet, em
     # Bypass walletpass's own checks to see what the API answers (the SDK README's `notes`).
     request = wallet.build_redemption("p-1", limits.Endpoint.REDEEM, {"notes": "Walk-in"})
     with pytest.raises(ValidationError) as caught:
-        wallet._fetch(request, "redeem", lambda data: data)
+        wallet.run(wallet._plan_fetch(request, "redeem", lambda data: data))
     assert caught.value.status == 400 and caught.value.code == "VALIDATION_ERROR"
     assert caught.value.fields == {"notes": ["is not a field of this request"]}
     bodyless = wallet.build_redemption("p-1", limits.Endpoint.STAMP, {})

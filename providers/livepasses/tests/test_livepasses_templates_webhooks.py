@@ -128,7 +128,7 @@ def test_the_emulator_refuses_unknown_events_too(wallet, emulator) -> None:
         json={"url": "https://x.example/h", "events": ["batch.failed"]},
     )
     with pytest.raises(ValidationError) as caught:
-        wallet._fetch(tampered, "create_webhook", lambda data: data)
+        wallet.run(wallet._plan_fetch(tampered, "create_webhook", lambda data: data))
     assert caught.value.fields == {"events[0]": ["'batch.failed' is not a supported event"]}
 
 

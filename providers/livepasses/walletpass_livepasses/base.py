@@ -30,6 +30,7 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.pass_ids import checked_by, decode_pass_id
+from walletpass.plans import Plan, Send
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.settings import ProviderSettings
 from walletpass.transport import VendorRequest, VendorResponse
@@ -148,9 +149,11 @@ class LivepassesBase(Provider[LivepassesSettings]):
     def data_of(self, response: VendorResponse, operation: str) -> Any:
         return self.envelope_of(response, operation).get("data")
 
-    def _fetch(self, request: VendorRequest, operation: str, convert: Callable[[Any], _T]) -> _T:
+    def _plan_fetch(
+        self, request: VendorRequest, operation: str, convert: Callable[[Any], _T]
+    ) -> Plan[_T]:
         """Send, then ``convert`` the envelope's ``data`` (a malformed answer: InvalidResponse)."""
-        response = self.send(request, operation)
+        response = yield Send(request, operation)
         return self.parse(lambda r: convert(self.data_of(r, operation)), response)
 
     def error_from_code(self, code: str | None, message: str, operation: str) -> WalletPassError:

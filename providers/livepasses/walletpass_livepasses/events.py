@@ -16,14 +16,19 @@ as the vendor's error.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, ClassVar
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from walletpass import Provider
 from walletpass.event_contract import EventGap
 from walletpass.events import EventSubscription, PassEventType
+from walletpass.plans import Plan, Send
 from walletpass.provider import SettingsT
+from walletpass.transport import VendorRequest
+from walletpass_livepasses import payloads
 from walletpass_livepasses.records import Webhook
+
+_T = TypeVar("_T")
 
 __all__ = ["EVENT_NAMES", "LivepassesEvents"]
 
@@ -52,24 +57,41 @@ class LivepassesEvents(Provider[SettingsT]):
         )
     }
 
-    if TYPE_CHECKING:  # the vendor-only webhook operations (walletpass_livepasses.operations)
+    if TYPE_CHECKING:  # the webhook requests (walletpass_livepasses.operations)
 
-        def create_webhook(self, url: str, events: Sequence[str]) -> Webhook: ...
+        def build_create_webhook(self, url: str, events: Sequence[str]) -> VendorRequest: ...
 
-        def list_webhooks(self) -> list[Webhook]: ...
+        def build_list_webhooks(self) -> VendorRequest: ...
 
-        def delete_webhook(self, webhook_id: str) -> None: ...
+        def build_delete_webhook(self, webhook_id: str) -> VendorRequest: ...
 
-    def execute_subscribe_events(
+        def _plan_fetch(
+            self, request: VendorRequest, operation: str, convert: Callable[[Any], _T]
+        ) -> Plan[_T]: ...
+
+    def plan_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
-    ) -> EventSubscription:
-        return self._subscription(self.create_webhook(url, [EVENT_NAMES[e] for e in events]))
+    ) -> Plan[EventSubscription]:
+        request = self.build_create_webhook(url, [EVENT_NAMES[e] for e in events])
+        return self._plan_subscribed(request)
 
-    def execute_list_event_subscriptions(self) -> list[EventSubscription]:
-        return [self._subscription(hook) for hook in self.list_webhooks()]
+    def _plan_subscribed(self, request: VendorRequest) -> Plan[EventSubscription]:
+        hook = yield from self._plan_fetch(request, "subscribe_events", payloads.webhook_from)
+        return self._subscription(hook)
 
-    def execute_delete_event_subscription(self, subscription_id: str) -> None:
-        self.delete_webhook(subscription_id)
+    def plan_list_event_subscriptions(self) -> Plan[list[EventSubscription]]:
+        hooks = yield from self._plan_fetch(
+            self.build_list_webhooks(), "list_event_subscriptions", payloads.webhooks_from
+        )
+        return [self._subscription(hook) for hook in hooks]
+
+    def plan_delete_event_subscription(self, subscription_id: str) -> Plan[None]:
+        request = self.build_delete_webhook(subscription_id)
+
+        def delete() -> Plan[None]:
+            yield Send(request, "delete_event_subscription")
+
+        return delete()
 
     def _subscription(self, hook: Webhook) -> EventSubscription:
         return EventSubscription(

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from walletpass.capabilities import emulated, native
 from walletpass.errors import AlreadyRedeemed, FieldProblem, WalletPassError
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpdate, Redemption
+from walletpass.plans import Emit, ListPlan, Plan, Send
 from walletpass.provider import vendor_operation
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
@@ -78,7 +79,7 @@ class VendorOperations(LivepassesBase):
         *,
         confirmation_code: str | None = None,
         holder_email: str | None = None,
-    ) -> IssuedPass:
+    ) -> Plan[IssuedPass]:
         """Find one pass by its id, its confirmation code or its holder's email.
 
         The answer has status and holder only: wallet URLs and business data are returned by
@@ -87,10 +88,12 @@ class VendorOperations(LivepassesBase):
         request = self.build_lookup(
             pass_id, confirmation_code=confirmation_code, holder_email=holder_email
         )
-        return self._fetch(
-            request,
-            "lookup",
-            lambda data: payloads.issued_from_lookup(data, provider=self.name),
+        return (
+            yield from self._plan_fetch(
+                request,
+                "lookup",
+                lambda data: payloads.issued_from_lookup(data, provider=self.name),
+            )
         )
 
     def build_validate(self, pass_id: str) -> VendorRequest:
@@ -100,12 +103,14 @@ class VendorOperations(LivepassesBase):
         )
 
     @vendor_operation(native("GET /api/passes/{id}/validate"))
-    def validate(self, pass_id: str) -> Validation:
+    def validate(self, pass_id: str) -> Plan[Validation]:
         """Whether the pass can be redeemed now, and how it may be verified (read-only)."""
-        return self._fetch(
-            self.build_validate(pass_id),
-            "validate",
-            lambda data: payloads.validation_from(pass_id, data),
+        return (
+            yield from self._plan_fetch(
+                self.build_validate(pass_id),
+                "validate",
+                lambda data: payloads.validation_from(pass_id, data),
+            )
         )
 
     # -- the redemption family ---------------------------------------------------------------
@@ -130,7 +135,7 @@ class VendorOperations(LivepassesBase):
         body: Mapping[str, Any],
         operation: str,
         amount: Decimal | None = None,
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         def convert(data: Any) -> Redemption:
             if data.get("alreadyRedeemed") is True:
                 raise AlreadyRedeemed(
@@ -143,15 +148,19 @@ class VendorOperations(LivepassesBase):
                 data, pass_id=pass_id, provider=self.name, method=endpoint.value, amount=amount
             )
 
-        return self._fetch(self.build_redemption(pass_id, endpoint, body), operation, convert)
+        return (
+            yield from self._plan_fetch(
+                self.build_redemption(pass_id, endpoint, body), operation, convert
+            )
+        )
 
     def _family(
         self, pass_id: str, endpoint: Endpoint, operation: str, options: Mapping[str, Any]
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         self.decode_id(pass_id)
         built = payloads.redemption_body(endpoint, options, where=operation)
         self._refuse(built.problems, operation)
-        return self._redeem_at(pass_id, endpoint, built.body, operation)
+        return (yield from self._redeem_at(pass_id, endpoint, built.body, operation))
 
     @vendor_operation(native("POST /api/passes/{id}/check-in (gate, section, location)"))
     def check_in(
@@ -164,20 +173,22 @@ class VendorOperations(LivepassesBase):
         accepted_types: Sequence[str] | None = None,
         redemption_method: str | None = None,
         metadata: Mapping[str, str] | None = None,
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """Event check-in (``/check-in``); a ticket is consumed, a second scan is refused."""
-        return self._family(
-            pass_id,
-            Endpoint.CHECK_IN,
-            "check_in",
-            _options(
-                gate=gate,
-                section=section,
-                location=location,
-                accepted_types=list(accepted_types) if accepted_types is not None else None,
-                redemption_method=redemption_method,
-                metadata=metadata,
-            ),
+        return (
+            yield from self._family(
+                pass_id,
+                Endpoint.CHECK_IN,
+                "check_in",
+                _options(
+                    gate=gate,
+                    section=section,
+                    location=location,
+                    accepted_types=list(accepted_types) if accepted_types is not None else None,
+                    redemption_method=redemption_method,
+                    metadata=metadata,
+                ),
+            )
         )
 
     @vendor_operation(native("POST /api/passes/{id}/redeem-coupon"))
@@ -194,23 +205,25 @@ class VendorOperations(LivepassesBase):
         redemption_method: str | None = None,
         accepted_types: Sequence[str] | None = None,
         metadata: Mapping[str, str] | None = None,
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """Apply a coupon (``/redeem-coupon``); multi-use coupons count their uses."""
-        return self._family(
-            pass_id,
-            Endpoint.REDEEM_COUPON,
-            "redeem_coupon",
-            _options(
-                location=location,
-                location_id=location_id,
-                transaction_amount=transaction_amount,
-                transaction_currency=transaction_currency,
-                promo_code=promo_code,
-                redemption_channel=redemption_channel,
-                redemption_method=redemption_method,
-                accepted_types=list(accepted_types) if accepted_types is not None else None,
-                metadata=metadata,
-            ),
+        return (
+            yield from self._family(
+                pass_id,
+                Endpoint.REDEEM_COUPON,
+                "redeem_coupon",
+                _options(
+                    location=location,
+                    location_id=location_id,
+                    transaction_amount=transaction_amount,
+                    transaction_currency=transaction_currency,
+                    promo_code=promo_code,
+                    redemption_channel=redemption_channel,
+                    redemption_method=redemption_method,
+                    accepted_types=list(accepted_types) if accepted_types is not None else None,
+                    metadata=metadata,
+                ),
+            )
         )
 
     @vendor_operation(native("POST /api/passes/{id}/loyalty/transact (earn or spend)"))
@@ -221,7 +234,7 @@ class VendorOperations(LivepassesBase):
         points: int,
         *,
         description: str | None = None,
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """Earn or spend loyalty points (``/loyalty/transact``); ``remaining`` is the balance."""
         self.decode_id(pass_id)
         problems = []
@@ -235,24 +248,28 @@ class VendorOperations(LivepassesBase):
         body = {"transactionType": str(transaction_type), "points": points}
         if description is not None:
             body["description"] = description
-        return self._redeem_at(pass_id, Endpoint.LOYALTY, body, "loyalty_transact", Decimal(points))
+        return (
+            yield from self._redeem_at(
+                pass_id, Endpoint.LOYALTY, body, "loyalty_transact", Decimal(points)
+            )
+        )
 
     @vendor_operation(native("POST /api/passes/{id}/stamp with {} (cooldown against double scans)"))
-    def stamp(self, pass_id: str) -> Redemption:
+    def stamp(self, pass_id: str) -> Plan[Redemption]:
         """Add one stamp; a repeat inside Livepasses' anti-double-scan cooldown is refused."""
-        return self._family(pass_id, Endpoint.STAMP, "stamp", {})
+        return (yield from self._family(pass_id, Endpoint.STAMP, "stamp", {}))
 
     @vendor_operation(native("POST /api/passes/{id}/unstamp with {}"))
-    def unstamp(self, pass_id: str) -> Redemption:
+    def unstamp(self, pass_id: str) -> Plan[Redemption]:
         """Take back the latest stamp (refused when there is none to undo)."""
-        return self._family(pass_id, Endpoint.UNSTAMP, "unstamp", {})
+        return (yield from self._family(pass_id, Endpoint.UNSTAMP, "unstamp", {}))
 
     @vendor_operation(
         native("POST /api/passes/{id}/membership/check-in (does not consume the pass)")
     )
     def membership_check_in(
         self, pass_id: str, *, gate: str | None = None, redemption_method: str | None = None
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """A membership door scan: the pass stays valid; quota memberships count down."""
         self.decode_id(pass_id)
         problems = [
@@ -262,7 +279,9 @@ class VendorOperations(LivepassesBase):
         ]
         self._refuse(problems, "membership_check_in")
         body = _options(gate=gate, redemptionMethod=redemption_method)
-        return self._redeem_at(pass_id, Endpoint.MEMBERSHIP, body, "membership_check_in")
+        return (
+            yield from self._redeem_at(pass_id, Endpoint.MEMBERSHIP, body, "membership_check_in")
+        )
 
     @vendor_operation(native("POST /api/passes/{id}/giftcard/redeem with an amount"))
     def redeem_gift_card(
@@ -272,7 +291,7 @@ class VendorOperations(LivepassesBase):
         *,
         reason: str | None = None,
         redemption_channel: str | None = None,
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """Take ``amount`` off a gift card; more than the balance is refused, balance untouched."""
         self.decode_id(pass_id)
         value = self._check_amount(amount)
@@ -286,7 +305,9 @@ class VendorOperations(LivepassesBase):
         )
         self._refuse(extra.problems, "redeem_gift_card")
         body.update(extra.body)
-        return self._redeem_at(pass_id, Endpoint.GIFT_CARD, body, "redeem_gift_card", value)
+        return (
+            yield from self._redeem_at(pass_id, Endpoint.GIFT_CARD, body, "redeem_gift_card", value)
+        )
 
     def build_redeem_by_scan(
         self,
@@ -323,7 +344,7 @@ class VendorOperations(LivepassesBase):
         redemption_channel: str | None = None,
         latitude: float | None = None,
         longitude: float | None = None,
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """Resolve a scanned barcode or NFC value to its pass and redeem it in one call."""
         request = self.build_redeem_by_scan(
             scanned_value,
@@ -332,12 +353,14 @@ class VendorOperations(LivepassesBase):
             latitude=latitude,
             longitude=longitude,
         )
-        return self._fetch(
-            request,
-            "redeem_by_scan",
-            lambda data: payloads.redemption_from(
-                data, pass_id=str(data["passId"]), provider=self.name, method="redeem-by-scan"
-            ),
+        return (
+            yield from self._plan_fetch(
+                request,
+                "redeem_by_scan",
+                lambda data: payloads.redemption_from(
+                    data, pass_id=str(data["passId"]), provider=self.name, method="redeem-by-scan"
+                ),
+            )
         )
 
     # -- batches -------------------------------------------------------------------------------
@@ -348,13 +371,17 @@ class VendorOperations(LivepassesBase):
             "GET", f"{wire.PASSES}/batch", Safety.SAFE, ids=(("batchId", batch_id),), tail="status"
         )
 
-    def _batch_status(self, batch_id: str, operation: str) -> BatchStatus:
-        return self._fetch(self.build_batch_status(batch_id), operation, payloads.batch_status_from)
+    def _batch_status(self, batch_id: str, operation: str) -> Plan[BatchStatus]:
+        return (
+            yield from self._plan_fetch(
+                self.build_batch_status(batch_id), operation, payloads.batch_status_from
+            )
+        )
 
     @vendor_operation(native("GET /api/passes/batch/{id}/status"))
-    def get_batch_status(self, batch_id: str) -> BatchStatus:
+    def get_batch_status(self, batch_id: str) -> Plan[BatchStatus]:
         """Progress and results of an asynchronous generation batch."""
-        return self._batch_status(batch_id, "get_batch_status")
+        return (yield from self._batch_status(batch_id, "get_batch_status"))
 
     # -- updates beyond one pass ----------------------------------------------------------------
 
@@ -404,16 +431,18 @@ class VendorOperations(LivepassesBase):
     )
     def push_template_update(
         self, template: str, fields: Mapping[str, Any], *, reason: str | None = None
-    ) -> dict[str, Any]:
+    ) -> Plan[dict[str, Any]]:
         """Apply ``fields`` to every eligible pass of a template (the current bulk update).
 
         Livepasses does not document which passes are eligible, nor the answer: it is returned
         as sent (``{}`` when empty).
         """
-        return self._fetch(
-            self.build_push_template(template, fields, reason),
-            "push_template_update",
-            lambda data: dict(data) if isinstance(data, Mapping) else {},
+        return (
+            yield from self._plan_fetch(
+                self.build_push_template(template, fields, reason),
+                "push_template_update",
+                lambda data: dict(data) if isinstance(data, Mapping) else {},
+            )
         )
 
     @vendor_operation(
@@ -460,10 +489,16 @@ class VendorOperations(LivepassesBase):
 
     def template_type(self, template: str, operation: str = "redeem") -> TemplateType | None:
         """A template's type, read once per provider instance (types do not change)."""
+        return self.run(self.plan_template_type(template, operation))
+
+    def plan_template_type(
+        self, template: str, operation: str = "redeem"
+    ) -> Plan[TemplateType | None]:
+        """The plan of :meth:`template_type`: no request when the type is known already."""
         with self._template_types_lock:
             if template in self._template_types:
                 return self._template_types[template]
-        detail = self._get_template(template, operation)
+        detail = yield from self._get_template(template, operation)
         try:
             found: TemplateType | None = TemplateType(detail.type)
         except ValueError:
@@ -532,15 +567,15 @@ class VendorOperations(LivepassesBase):
             "page_size": page_size,
         }
         first = self.build_list_templates(1, **filters)
-        return self._template_pages(first, filters)
+        return self.iterate(self._template_pages(first, filters))
 
-    def _template_pages(self, first: VendorRequest, filters: dict[str, Any]) -> Iterator[Template]:
+    def _template_pages(self, first: VendorRequest, filters: dict[str, Any]) -> ListPlan:
         request: VendorRequest | None = first
         page = 1
         while request is not None:
-            response = self.send(request, "list_templates")
+            response = yield Send(request, "list_templates")
             body, items = self.parse(self._template_page, response)
-            yield from items
+            yield Emit(items)
             total_pages = _total_pages(body)
             page += 1
             request = (
@@ -557,13 +592,17 @@ class VendorOperations(LivepassesBase):
         template_id = self._template_id(template, "get_template")
         return wire.request("GET", wire.TEMPLATES, Safety.SAFE, ids=(("templateId", template_id),))
 
-    def _get_template(self, template: str, operation: str) -> Template:
-        return self._fetch(self.build_get_template(template), operation, payloads.template_from)
+    def _get_template(self, template: str, operation: str) -> Plan[Template]:
+        return (
+            yield from self._plan_fetch(
+                self.build_get_template(template), operation, payloads.template_from
+            )
+        )
 
     @vendor_operation(native("GET /api/templates/{id}"))
-    def get_template(self, template: str) -> Template:
+    def get_template(self, template: str) -> Plan[Template]:
         """A template with its business features, platform support and media configuration."""
-        return self._get_template(template, "get_template")
+        return (yield from self._get_template(template, "get_template"))
 
     def build_create_template(
         self,
@@ -606,12 +645,12 @@ class VendorOperations(LivepassesBase):
         *,
         description: str | None = None,
         required_media: Sequence[str] | None = None,
-    ) -> Template:
+    ) -> Plan[Template]:
         """Create a template; the block inside ``business_features`` decides its type."""
         request = self.build_create_template(
             name, business_features, description=description, required_media=required_media
         )
-        return self._fetch(request, "create_template", payloads.template_from)
+        return (yield from self._plan_fetch(request, "create_template", payloads.template_from))
 
     def build_update_template(
         self,
@@ -648,11 +687,11 @@ class VendorOperations(LivepassesBase):
         name: str | None = None,
         description: str | None = None,
         business_features: Mapping[str, Any] | None = None,
-    ) -> Template:
+    ) -> Plan[Template]:
         request = self.build_update_template(
             template, name=name, description=description, business_features=business_features
         )
-        updated = self._fetch(request, "update_template", payloads.template_from)
+        updated = yield from self._plan_fetch(request, "update_template", payloads.template_from)
         with self._template_types_lock:
             self._template_types.pop(updated.id, None)
         return updated
@@ -668,14 +707,14 @@ class VendorOperations(LivepassesBase):
         )
 
     @vendor_operation(native("POST /api/templates/{id}/activate"))
-    def activate_template(self, template: str) -> None:
+    def activate_template(self, template: str) -> Plan[None]:
         """Let the template's passes be generated and used again."""
-        self.send(self.build_template_state(template, "activate"), "activate_template")
+        yield Send(self.build_template_state(template, "activate"), "activate_template")
 
     @vendor_operation(native("POST /api/templates/{id}/deactivate"))
-    def deactivate_template(self, template: str) -> None:
+    def deactivate_template(self, template: str) -> Plan[None]:
         """Stop the template: every one of its passes then fails with ``TEMPLATE_INACTIVE``."""
-        self.send(self.build_template_state(template, "deactivate"), "deactivate_template")
+        yield Send(self.build_template_state(template, "deactivate"), "deactivate_template")
 
     # -- webhooks -----------------------------------------------------------------------------
 
@@ -708,36 +747,39 @@ class VendorOperations(LivepassesBase):
         )
 
     @vendor_operation(native("POST /api/webhooks (events checked against the documented set)"))
-    def create_webhook(self, url: str, events: Sequence[str]) -> Webhook:
+    def create_webhook(self, url: str, events: Sequence[str]) -> Plan[Webhook]:
         """Subscribe ``url`` to ``events``; the answer's ``secret`` is only shown now.
 
         Livepasses does not document how deliveries are signed, so walletpass offers no
         verification helper: keep the secret for when it does.
         """
-        return self._fetch(
-            self.build_create_webhook(url, events), "create_webhook", payloads.webhook_from
+        return (
+            yield from self._plan_fetch(
+                self.build_create_webhook(url, events), "create_webhook", payloads.webhook_from
+            )
         )
 
     @vendor_operation(native("GET /api/webhooks"))
-    def list_webhooks(self) -> list[Webhook]:
+    def list_webhooks(self) -> Plan[list[Webhook]]:
         """Every webhook of the account (one answer, not paged)."""
-        return self._fetch(
-            wire.request("GET", wire.WEBHOOKS, Safety.SAFE), "list_webhooks", _webhooks
+        return (
+            yield from self._plan_fetch(
+                self.build_list_webhooks(), "list_webhooks", payloads.webhooks_from
+            )
+        )
+
+    def build_list_webhooks(self) -> VendorRequest:
+        return wire.request("GET", wire.WEBHOOKS, Safety.SAFE)
+
+    def build_delete_webhook(self, webhook_id: str) -> VendorRequest:
+        checked = self._checked_id(webhook_id, "webhook_id", "delete_webhook")
+        return wire.request(
+            "DELETE", wire.WEBHOOKS, Safety.IDEMPOTENT, ids=(("webhookId", checked),)
         )
 
     @vendor_operation(native("DELETE /api/webhooks/{id}"))
-    def delete_webhook(self, webhook_id: str) -> None:
-        checked = self._checked_id(webhook_id, "webhook_id", "delete_webhook")
-        request = wire.request(
-            "DELETE", wire.WEBHOOKS, Safety.IDEMPOTENT, ids=(("webhookId", checked),)
-        )
-        self.send(request, "delete_webhook")
-
-
-def _webhooks(data: Any) -> list[Webhook]:
-    if not isinstance(data, list):
-        raise ValueError("the webhook list is not an array")
-    return [payloads.webhook_from(item) for item in data]
+    def delete_webhook(self, webhook_id: str) -> Plan[None]:
+        yield Send(self.build_delete_webhook(webhook_id), "delete_webhook")
 
 
 def _total_pages(body: Mapping[str, Any]) -> int:

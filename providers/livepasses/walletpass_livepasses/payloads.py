@@ -844,6 +844,13 @@ def template_from(data: Mapping[str, Any]) -> Template:
     )
 
 
+def webhooks_from(data: Any) -> list[Webhook]:
+    """Every webhook in the list answer's ``data`` (an array)."""
+    if not isinstance(data, list):
+        raise ValueError("the webhook list is not an array")
+    return [webhook_from(item) for item in data]
+
+
 def webhook_from(data: Mapping[str, Any]) -> Webhook:
     from pydantic import SecretStr
 

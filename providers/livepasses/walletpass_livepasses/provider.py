@@ -9,7 +9,6 @@ verbs chosen by the template's type. The Livepasses-only operations live in ``op
 from __future__ import annotations
 
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -20,7 +19,6 @@ from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     BusinessRuleError,
-    ConfigurationError,
     FieldProblem,
     NotFound,
     ProviderUnavailable,
@@ -36,9 +34,9 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
+from walletpass.plans import Now, Plan, Send, Wait, reading_back
 from walletpass.polling import PollSchedule
 from walletpass.provider import ListFilters, Page, vendor_operation
-from walletpass.readback import read_back
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
@@ -404,15 +402,27 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             raise outcome
         return outcome
 
-    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
-        if request is None:
-            request = self.build_create(new_pass)
-        sent = self._send_generate(request, new_pass)
-        if isinstance(sent, IssuedPass):
-            return sent
-        read = self._read_generation(sent, [0], [new_pass], "create")
+    def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
+        """The one-recipient generate call (with an external id, recoverable: the core's
+        look-up by confirmation code before any resend); an asynchronous answer is followed by
+        polling its batch, which is never sent again."""
+        built = request if request is not None else self.build_create(new_pass)
+        return self._plan_create(built, new_pass)
+
+    def _plan_create(self, request: VendorRequest, new_pass: Pass) -> Plan[IssuedPass]:
+        def attempt() -> Plan[list[IssuedPass | WalletPassError] | _Job]:
+            response = yield Send(request, "create")
+            return self._read_generation(response, [0], [new_pass], "create")
+
+        read: IssuedPass | list[IssuedPass | WalletPassError] | _Job
+        if request.safety is Safety.RECOVERABLE:
+            read = yield from self.plan_recoverable_create(new_pass, attempt)
+        else:
+            read = yield from attempt()
+        if isinstance(read, IssuedPass):  # found by the look-up after an ambiguous failure
+            return read
         if isinstance(read, _Job):
-            self._follow([read], None, 1, 0, "create")
+            yield from self._follow([read], None, 1, 0, "create")
             outcome = read.outcomes[0]
         else:
             outcome = read[0]
@@ -420,29 +430,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             raise outcome
         return outcome
 
-    def _send_generate(self, request: VendorRequest, new_pass: Pass) -> VendorResponse | IssuedPass:
-        """Send a one-pass generate; after an ambiguous failure, look before sending again."""
-        attempts = self.settings.max_retries + 1
-        for attempt in range(1, attempts + 1):
-            try:
-                return self.send(request, "create")
-            except WalletPassError as exc:
-                recoverable = exc.outcome_unknown and request.safety is Safety.RECOVERABLE
-                if not recoverable:
-                    raise
-                found = self.reconcile_create(exc, new_pass)
-                if found is not None:
-                    return found
-                if attempt == attempts:
-                    raise
-        raise ConfigurationError("max_retries must not be negative", provider=self.name)
-
-    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
         """The pass whose confirmation code is this external id, if it is from this template."""
         if new_pass.external_id is None:
             return None
         try:
-            found = self._fetch(
+            found = yield from self._plan_fetch(
                 self.build_lookup(confirmation_code=new_pass.external_id),
                 "create",
                 lambda data: payloads.issued_from_lookup(data, provider=self.name),
@@ -455,12 +448,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
     # -- create_many: the native batch path ------------------------------------------------------
 
-    def execute_create_batch(
+    def plan_create_batch(
         self,
         passes: Sequence[Pass],
         on_progress: Callable[[int, int], None] | None = None,
         on_accepted: Callable[[Sequence[int], str], None] | None = None,
-    ) -> list[IssuedPass | WalletPassError]:
+    ) -> Plan[list[IssuedPass | WalletPassError]]:
         """One generate call per group of passes that can share one; batches followed together.
 
         ``on_progress(done, total)`` is called after each round of batch status polls;
@@ -475,7 +468,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         for positions in groups.values():
             members = [passes[i] for i in positions]
             try:
-                response = self.send(self.build_generate(members), "create_many")
+                response = yield Send(self.build_generate(members), "create_many")
             except WalletPassError as exc:
                 outcomes.update(dict.fromkeys(positions, exc))
                 continue
@@ -488,24 +481,26 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 outcomes.update(zip(positions, read, strict=True))
         if jobs:
             done_sync = len(outcomes)
-            self._follow(jobs, on_progress, len(passes), done_sync, "create_many")
+            yield from self._follow(jobs, on_progress, len(passes), done_sync, "create_many")
             for job in jobs:
                 outcomes.update(job.outcomes)
         return [outcomes[i] for i in range(len(passes))]
 
-    def follow_batch(
+    def plan_follow_batch(
         self, ticket: str, passes: Sequence[Pass]
-    ) -> list[IssuedPass | WalletPassError]:
+    ) -> Plan[list[IssuedPass | WalletPassError]]:
         """Outcomes of ``passes`` from batch ``ticket``, which an earlier run saw accepted.
 
         The batch is polled as :meth:`create_many` polls it (until ``batch_timeout``); its lines
         are matched to ``passes`` by confirmation code (the external id), then by unique email.
         """
-        with self._guard("create_many"):
-            self.decode_id(ticket)  # a batch id has the shape of any Livepasses id
-            job = _Job(ticket, list(range(len(passes))), list(passes), [_key(p) for p in passes])
-            self._follow([job], None, len(passes), 0, "create_many")
-            return [job.outcomes[i] for i in range(len(passes))]
+        self.decode_id(ticket)  # a batch id has the shape of any Livepasses id
+        job = _Job(ticket, list(range(len(passes))), list(passes), [_key(p) for p in passes])
+        return self._plan_followed(job)
+
+    def _plan_followed(self, job: _Job) -> Plan[list[IssuedPass | WalletPassError]]:
+        yield from self._follow([job], None, len(job.passes), 0, "create_many")
+        return [job.outcomes[i] for i in range(len(job.passes))]
 
     def _read_generation(
         self,
@@ -572,14 +567,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         total: int,
         already_done: int,
         operation: str,
-    ) -> None:
+    ) -> Plan[None]:
         """Poll every job's batch until all are complete or ``batch_timeout`` has passed.
 
         Polls are spaced by :class:`PollSchedule`: quickly at first, then as the batch's own
         progress predicts its end, never further apart than ``poll_interval`` — a batch is
         noticed finished within moments instead of up to a whole fixed interval late.
         """
-        started = time.monotonic()
+        started = yield Now()
         deadline = started + self.settings.batch_timeout
         schedule = PollSchedule(self.settings.poll_interval, started)
         while True:
@@ -587,7 +582,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 if job.settled:
                     continue
                 try:
-                    job.status = self._batch_status(job.batch_id, operation)
+                    job.status = yield from self._batch_status(job.batch_id, operation)
                 except WalletPassError as exc:
                     exc.outcome_unknown = True  # the batch may still generate these passes
                     job.outcomes = dict.fromkeys(job.positions, exc)
@@ -608,13 +603,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 for j in jobs
                 if not j.settled
             ]
-            pause = schedule.next_pause(pending, time.monotonic())
-            if time.monotonic() + pause > deadline:
+            now = yield Now()
+            pause = schedule.next_pause(pending, now)
+            if now + pause > deadline:
                 for job in jobs:
                     if not job.settled:
                         self._settle_job(job, complete=False)
                 return
-            time.sleep(pause)
+            yield Wait(pause)
 
     def _settle_job(self, job: _Job, *, complete: bool) -> None:
         status = job.status
@@ -696,7 +692,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 if on_progress is not None:
                     on_progress(offset + finished, total)
 
-            results = self.execute_create_batch([p for _, p in chunk], report)
+            results = self.run(self.plan_create_batch([p for _, p in chunk], report))
             outcomes.update((i, r) for (i, _), r in zip(chunk, results, strict=True))
             done += len(chunk)
         items = []
@@ -718,14 +714,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
         return payloads.issued_from_lookup(self.data_of(response, "get"), provider=self.name)
 
-    def execute_get(self, pass_id: str) -> IssuedPass:
+    def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         """The lookup, completed by the validation answer (redeemability, current status)."""
-        looked_up = self.send(self.build_get(pass_id), "get")
+        return self._plan_get(self.build_get(pass_id), self.build_validate(pass_id), pass_id)
+
+    def _plan_get(
+        self, lookup: VendorRequest, validate: VendorRequest, pass_id: str
+    ) -> Plan[IssuedPass]:
+        looked_up = yield Send(lookup, "get")
         self.parse(self.parse_get, looked_up, pass_id)
-        validation = self._fetch(
-            self.build_validate(pass_id),
-            "get",
-            lambda data: payloads.validation_from(pass_id, data),
+        validation = yield from self._plan_fetch(
+            validate, "get", lambda data: payloads.validation_from(pass_id, data)
         )
         # The lookup names no type: the core reports the kind the template alias states.
         return self.parse(
@@ -773,23 +772,30 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             raw=data,
         )
 
-    def execute_update(
+    def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
-    ) -> IssuedPass:
+    ) -> Plan[IssuedPass]:
         """The PUT, then a lookup: the PUT's answer says nothing about the pass, and the lookup
         tells its template (to read the fields back under their logical names) and its status
         after the change (a ``validUntil`` in the past expires it)."""
         put = request if request is not None else self.build_update(pass_id, change)
-        response = self.send(put, "update")
+        return self._plan_update(pass_id, change, put)
+
+    def _plan_update(
+        self, pass_id: str, change: PassUpdate, put: VendorRequest
+    ) -> Plan[IssuedPass]:
+        response = yield Send(put, "update")
         updated = self.parse(self.parse_update, response, pass_id, change)
-        return read_back(
-            updated,
-            lambda: self._fetch(
-                self.build_lookup(pass_id),
-                "update",
-                lambda data: payloads.issued_from_lookup(data, provider=self.name),
-            ),
-            unread=self.behaviour.unread_on_get,
+        return (
+            yield from reading_back(
+                updated,
+                lambda: self._plan_fetch(
+                    self.build_lookup(pass_id),
+                    "update",
+                    lambda data: payloads.issued_from_lookup(data, provider=self.name),
+                ),
+                unread=self.behaviour.unread_on_get,
+            )
         )
 
     # -- redeem --------------------------------------------------------------------------------
@@ -835,9 +841,11 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         method = response.path.rsplit("{passId}/", 1)[-1]
         return payloads.redemption_from(data, pass_id=pass_id, provider=self.name, method=method)
 
-    def execute_redeem(
+    def plan_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
+        """The verb of the pass's kind (read from options, the template alias, or the
+        template's type, which may take a lookup and a template read first)."""
         opts = dict(options)
         endpoint_name = opts.pop("endpoint", None)
         kind_name = opts.pop("kind", None)
@@ -849,10 +857,20 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 FieldProblem("options.kind", f"must be one of {', '.join(sorted(_KINDS))}")
             )
         self._refuse(problems, "redeem")
+        return self._plan_redeem(pass_id, amount, opts, endpoint_name, _KINDS.get(kind_name or ""))
+
+    def _plan_redeem(
+        self,
+        pass_id: str,
+        amount: Decimal | None,
+        opts: dict[str, Any],
+        endpoint_name: str | None,
+        kind: PassKind | None,
+    ) -> Plan[Redemption]:
         endpoint = (
             _ENDPOINTS[endpoint_name]
             if endpoint_name is not None
-            else self._endpoint_for(pass_id, amount, _KINDS.get(kind_name or ""))
+            else (yield from self._endpoint_for(pass_id, amount, kind))
         )
         if amount is not None and endpoint_name is None and endpoint not in _BALANCE_VERBS:
             # The pass's kind chose a verb without a balance (a ticket, coupon, membership): the
@@ -865,7 +883,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 operation="redeem",
             )
         request = self.build_redeem(pass_id, amount, {**opts, "endpoint": endpoint.value})
-        response = self.send(request, "redeem")
+        response = yield Send(request, "redeem")
         redemption = self.parse(self.parse_redeem, response, pass_id)
         raw = redemption.raw if isinstance(redemption.raw, Mapping) else {}
         if raw.get("alreadyRedeemed") is True:
@@ -883,7 +901,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
     def _endpoint_for(
         self, pass_id: str, amount: Decimal | None, kind: PassKind | None
-    ) -> Endpoint:
+    ) -> Plan[Endpoint]:
         """The redemption verb for this pass, from attested facts only.
 
         In order: the kind given (``options['kind']``); the kind the template alias of the pass's
@@ -896,15 +914,16 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             # A pass never changes template: one this provider has seen needs no lookup.
             template = self.template_of(pass_id)
             if template is None:
-                template = self._fetch(
+                found = yield from self._plan_fetch(
                     self.build_lookup(pass_id),
                     "redeem",
                     lambda data: payloads.issued_from_lookup(data, provider=self.name),
-                ).template
+                )
+                template = found.template
                 self._remember_template(pass_id, template)
             kind = self._alias_kind(template)
             if kind is None:
-                found_type = self.template_type(template) if template else None
+                found_type = (yield from self.plan_template_type(template)) if template else None
                 if found_type is not TemplateType.EVENT_TICKET:
                     raise ValidationError.from_problems(
                         [FieldProblem("options", _unattested_type(template, found_type))],

@@ -512,7 +512,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         *,
         role: ImageRole | str | None = None,
         kind: PassKind | str | None = None,
-    ) -> ImageRef:
+    ) -> Plan[ImageRef]:
         """Upload a PNG (max 4 MB, 1024 x 1024 px) and get the reference to use in ``images``.
 
         Every rule is checked locally from the PNG header before anything is sent. With ``role``
@@ -522,7 +522,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
         problems += self._role_problems(role, kind)
         ValidationError.refuse(problems, provider=self.name)
         request = self.build_upload_image(bytes(png))
-        return self.parse(self.parse_upload_image, self.send(request, "upload_image"))
+        response = yield Send(request, "upload_image")
+        return self.parse(self.parse_upload_image, response)
 
     @staticmethod
     def _role_problems(role: Any, kind: Any) -> list[FieldProblem]:
@@ -562,10 +563,10 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return ImageRef(id=hex_id)
 
     @vendor_operation(native("GET /models/{modelId}/passes/{passId} as a .pkpass"))
-    def download_pkpass(self, pass_id: str) -> bytes:
+    def download_pkpass(self, pass_id: str) -> Plan[bytes]:
         """The pass's ``.pkpass`` file (to serve from your own site or app)."""
         checked = self.check_pass_id(pass_id)
-        response = self.send(self._pkpass_request(checked), "download_pkpass")
+        response: VendorResponse = yield Send(self._pkpass_request(checked), "download_pkpass")
         if not response.body.startswith(PKPASS_MAGIC):
             raise InvalidResponse(
                 "Pass2U answered the .pkpass download with something that is not a zip file",
@@ -576,7 +577,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return response.body
 
     @vendor_operation(native("DELETE .../passes/{passId}/attributes/{attributeName}"))
-    def reset_attribute(self, pass_id: str, attribute: str) -> None:
+    def reset_attribute(self, pass_id: str, attribute: str) -> Plan[None]:
         """Reset one pass attribute (``logoText``, ``images``, ...) to the model's default.
 
         Pass2U's attribute names are taken as they are; the neutral names of the top-level
@@ -598,20 +599,20 @@ class Pass2UProvider(Provider[Pass2USettings]):
         request = self._reset_request(
             checked, ("attributes", None), (name, _PLACEHOLDERS["attributes"])
         )
-        self.send(request, "reset_attribute")
+        yield Send(request, "reset_attribute")
 
     @vendor_operation(native("DELETE .../passes/{passId}/fields/{fieldKey}"))
-    def reset_field(self, pass_id: str, key: str) -> None:
+    def reset_field(self, pass_id: str, key: str) -> Plan[None]:
         """Reset one dynamic field (value, label, change message) to the model's default."""
         checked = self.check_pass_id(pass_id)
         self._check_field_key(key)
         request = self._reset_request(checked, ("fields", None), (key, _PLACEHOLDERS["fields"]))
-        self.send(request, "reset_field")
+        yield Send(request, "reset_field")
 
     @vendor_operation(
         native("DELETE .../passes/{passId}/fields/{fieldKey}/attributes/{attributeName}")
     )
-    def reset_field_attribute(self, pass_id: str, key: str, attribute: str) -> None:
+    def reset_field_attribute(self, pass_id: str, key: str, attribute: str) -> Plan[None]:
         """Reset one attribute (``label``, ``value`` or ``changeMessage``) of a dynamic field."""
         checked = self.check_pass_id(pass_id)
         self._check_field_key(key)
@@ -632,7 +633,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             ("attributes", None),
             (attribute, _PLACEHOLDERS["attributes"]),
         )
-        self.send(request, "reset_field_attribute")
+        yield Send(request, "reset_field_attribute")
 
     def _check_field_key(self, key: Any) -> None:
         limit = limits.FIELD_LIMITS["key"]

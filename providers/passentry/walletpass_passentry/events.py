@@ -33,6 +33,7 @@ from walletpass.capabilities import native
 from walletpass.event_contract import EventGap
 from walletpass.events import EventSubscription, PassEvent, PassEventType
 from walletpass.paths import FilledPath, fill_path
+from walletpass.plans import Plan, Send
 from walletpass.provider import SettingsT, vendor_operation
 from walletpass.retry import Safety
 from walletpass.webhooks import (
@@ -160,9 +161,9 @@ class PassEntryEvents(Provider[SettingsT]):
 
     # -- subscriptions -----------------------------------------------------------------------
 
-    def execute_subscribe_events(
+    def plan_subscribe_events(
         self, url: str, events: tuple[PassEventType, ...]
-    ) -> EventSubscription:
+    ) -> Plan[EventSubscription]:
         body = {
             "webhookSubscription": {
                 "url": url,
@@ -171,9 +172,13 @@ class PassEntryEvents(Provider[SettingsT]):
             }
         }
         request = _request("POST", _subscriptions_path(), Safety.UNSAFE, json=body)
-        return self.parse(self.parse_subscription, self.send(request, "subscribe_events"))
+        return self._plan_subscription(request, "subscribe_events")
 
-    def execute_list_event_subscriptions(self) -> list[EventSubscription]:
+    def _plan_subscription(self, request: VendorRequest, operation: str) -> Plan[EventSubscription]:
+        response = yield Send(request, operation)
+        return self.parse(self.parse_subscription, response)
+
+    def plan_list_event_subscriptions(self) -> Plan[list[EventSubscription]]:
         found: list[EventSubscription] = []
         page = 1
         while True:
@@ -183,7 +188,7 @@ class PassEntryEvents(Provider[SettingsT]):
                 Safety.SAFE,
                 query={"page": page, "perPage": _PAGE_SIZE},
             )
-            answer = self.send(request, "list_event_subscriptions")
+            answer = yield Send(request, "list_event_subscriptions")
             items, pages = self.parse(self.parse_subscription_page, answer)
             known = {s.id for s in found}
             fresh = [item for item in items if item.id not in known]
@@ -195,13 +200,13 @@ class PassEntryEvents(Provider[SettingsT]):
                 return found
             page += 1
 
-    def execute_rotate_event_secret(self, subscription_id: str) -> EventSubscription:
+    def plan_rotate_event_secret(self, subscription_id: str) -> Plan[EventSubscription]:
         request = _request(
             "PATCH",
             _subscriptions_path(subscription_id, "rotate-secret"),
             Safety.UNSAFE,  # each call issues another key: never repeated blindly
         )
-        return self.parse(self.parse_subscription, self.send(request, "rotate_event_secret"))
+        return self._plan_subscription(request, "rotate_event_secret")
 
     @vendor_operation(
         native(
@@ -212,7 +217,7 @@ class PassEntryEvents(Provider[SettingsT]):
             ),
         )
     )
-    def disable_event_subscription(self, subscription_id: str) -> EventSubscription:
+    def disable_event_subscription(self, subscription_id: str) -> Plan[EventSubscription]:
         """Stop deliveries to a subscription (``PATCH .../{id}`` with ``enabled: false``)."""
         checked = self.check_pass_id(subscription_id)
         request = _request(
@@ -222,7 +227,7 @@ class PassEntryEvents(Provider[SettingsT]):
             # inferred: the update's keys are not published; the create body's are used
             json={"webhookSubscription": {"enabled": False}},
         )
-        return self.parse(self.parse_subscription, self.send(request, "disable_event_subscription"))
+        return (yield from self._plan_subscription(request, "disable_event_subscription"))
 
     # -- parse hooks ---------------------------------------------------------------------------
 

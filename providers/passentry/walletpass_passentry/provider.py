@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -41,6 +41,7 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.paths import FilledPath, fill_path
+from walletpass.plans import ListPlan, Plan, Send, each
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety, parse_retry_after
@@ -437,21 +438,24 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         return self._issued(response, kind=new_pass.kind)
 
-    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
-        issued = super().execute_create(new_pass, request)
+    def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
+        """The POST (recoverable by extId), then the loyalty balance where the pass has one: a
+        pass resource carries none (API v1, Create pass)."""
+        created = super().plan_create(new_pass, request)
         if new_pass.balance is None:
-            return issued
-        points = int(new_pass.balance.amount)
+            return created
+        return self._plan_with_balance(created, int(new_pass.balance.amount))
+
+    def _plan_with_balance(self, created: Plan[IssuedPass], points: int) -> Plan[IssuedPass]:
+        issued = yield from created
         try:
-            balance = self.parse(
-                loyalty.balance_of,
-                self.send(loyalty.write_request(issued.vendor_id, set_to=points), "create"),
-            )
+            response = yield Send(loyalty.write_request(issued.vendor_id, set_to=points), "create")
+            balance = self.parse(loyalty.balance_of, response)
         except WalletPassError as exc:
             # The pass exists without the balance asked for. Nullify it (idempotent, frees the
             # extId) so nothing is left half-written; if even that fails, a pass may remain.
             try:
-                self.send(self.build_delete(issued.vendor_id), "create")
+                yield Send(self.build_delete(issued.vendor_id), "create")
             except WalletPassError:
                 exc.outcome_unknown = True
             raise
@@ -465,7 +469,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             headers=response.headers,
         )
 
-    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
         """The live pass with this extId from this template, or ``None`` (then it was not made).
 
         A nullified pass, or one from another template, is not the one being created.
@@ -473,11 +477,10 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         if new_pass.external_id is None:
             return None
         try:
-            found = self.parse(
-                self.parse_get, self.send(self.build_get(new_pass.external_id), "create"), ""
-            )
+            response = yield Send(self.build_get(new_pass.external_id), "create")
         except NotFound:
             return None
+        found = self.parse(self.parse_get, response, "")
         if found.status is PassStatus.DELETED or found.template != new_pass.template:
             return None
         return found.model_copy(update={"kind": new_pass.kind})
@@ -491,10 +494,15 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
         return self._issued(response)
 
-    def execute_get(self, pass_id: str) -> IssuedPass:
-        return self._with_aliased_balance(super().execute_get(pass_id))
+    def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
+        """The pass, and its balance where its template alias asks for one."""
+        return self._plan_aliased(super().plan_get(pass_id))
 
-    def _with_aliased_balance(self, issued: IssuedPass) -> IssuedPass:
+    def _plan_aliased(self, read: Plan[IssuedPass]) -> Plan[IssuedPass]:
+        issued = yield from read
+        return (yield from self._plan_aliased_balance(issued))
+
+    def _plan_aliased_balance(self, issued: IssuedPass) -> Plan[IssuedPass]:
         """``issued`` with its loyalty balance, where its template alias names a balance_field.
 
         A pass resource carries no balance (API v1, Show pass); the application asked to read
@@ -508,9 +516,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         if alias is None or alias.balance_field is None:
             return issued
         try:
-            points = self.parse(
-                loyalty.balance_of, self.send(loyalty.read_request(issued.vendor_id), "get")
-            )
+            response = yield Send(loyalty.read_request(issued.vendor_id), "get")
+            points = self.parse(loyalty.balance_of, response)
         except (ValidationError, NotFound):
             return issued
         return _with_balance(issued, points)
@@ -532,22 +539,30 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     ) -> IssuedPass:
         return self._issued(response)
 
-    def execute_update(
+    def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
-    ) -> IssuedPass:
+    ) -> Plan[IssuedPass]:
+        """The PATCH; a balance is written to the pass's loyalty record (not part of the pass's
+        own body), after the PATCH when there is one."""
         if change.balance is None:
-            return super().execute_update(pass_id, change, request)
+            return super().plan_update(pass_id, change, request)
         rest = {k: getattr(change, k) for k in change.model_fields_set if k != "balance"}
         others = PassUpdate.model_construct(_fields_set=set(rest), **rest)
         # The message goes with the pass's own update when there is one, else with the balance.
         message = None if others.changed() else change.message
         # The balance is not part of the pass's own body: the request checked is this one's.
-        issued = super().execute_update(pass_id, others, request) if others.changed() else None
+        own = super().plan_update(pass_id, others, request) if others.changed() else None
         write = loyalty.write_request(pass_id, set_to=int(change.balance.amount), message=message)
-        response = self.send(write, "update")
+        return self._plan_balance_update(own, write)
+
+    def _plan_balance_update(
+        self, own: Plan[IssuedPass] | None, write: VendorRequest
+    ) -> Plan[IssuedPass]:
+        issued = (yield from own) if own is not None else None
+        response = yield Send(write, "update")
         balance = self.parse(loyalty.balance_of, response)
         if issued is None:
-            issued = self._issued(response)
+            issued = self.parse(self._issued, response)
         return _with_balance(issued, balance)
 
     # -- redeem (emulated) and delete ---------------------------------------------------------
@@ -602,27 +617,37 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         path = f"{limits.API_PREFIX}/scans/log"
         return _request("POST", (path, path), Safety.UNSAFE, body={"scan": scan})
 
-    def execute_redeem(
+    def plan_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
+        """Emulated: the pass is read (one already deactivated, nullified or expired is
+        refused), then deactivated, or points are taken off its loyalty balance; a reader id
+        logs the scan."""
         request = self.build_redeem(pass_id, amount, options)
-        current = self.execute_get(pass_id)
+        reader = options.get("reader_id") or self.settings.reader_id
+        return self._plan_redeem(pass_id, amount, request, reader)
+
+    def _plan_redeem(
+        self, pass_id: str, amount: Decimal | None, request: VendorRequest, reader: str | None
+    ) -> Plan[Redemption]:
+        current = yield from self.plan_get(pass_id)
         refuse_unredeemable(current, provider=self.name)
         if amount is not None:
-            redemption = self._spend_points(pass_id, amount, request, current)
+            redemption = yield from self._plan_spend_points(pass_id, amount, request, current)
         else:
-            redemption = self.parse(self.parse_redeem, self.send(request, "redeem"), pass_id)
-        reader = options.get("reader_id") or self.settings.reader_id
+            response = yield Send(request, "redeem")
+            redemption = self.parse(self.parse_redeem, response, pass_id)
         if reader is None:
             return redemption
-        scan = self.send(self.build_scan_log(current, reader), "redeem").json()
+        logged = yield Send(self.build_scan_log(current, reader), "redeem")
+        scan = self.parse(VendorResponse.json, logged)
         return redemption.model_copy(update={"raw": {"pass": redemption.raw, "scan": scan}})
 
-    def _spend_points(
+    def _plan_spend_points(
         self, pass_id: str, amount: Decimal, request: VendorRequest, current: IssuedPass
-    ) -> Redemption:
+    ) -> Plan[Redemption]:
         """Take ``amount`` points off the loyalty balance; the pass stays as it is."""
-        balance = self.loyalty_balance(pass_id)
+        balance = yield from self._plan_loyalty_balance(pass_id, "redeem")
         if amount > balance:
             raise BusinessRuleError(
                 f"pass {pass_id!r} holds {balance} points, fewer than the {amount} to redeem; "
@@ -631,7 +656,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
                 operation="redeem",
                 code="INSUFFICIENT_BALANCE",
             )
-        response = self.send(request, "redeem")
+        response = yield Send(request, "redeem")
         remaining = self.parse(loyalty.balance_of, response)
         return Redemption(
             pass_id=pass_id,
@@ -640,8 +665,12 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             amount=amount,
             remaining=remaining,
             method="loyalty",
-            raw=response.json(),
+            raw=self.parse(VendorResponse.json, response),
         )
+
+    def _plan_loyalty_balance(self, pass_id: str, operation: str) -> Plan[Decimal]:
+        response = yield Send(loyalty.read_request(pass_id), operation)
+        return self.parse(loyalty.balance_of, response)
 
     @vendor_operation(
         native(
@@ -649,7 +678,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             inferred=loyalty.INFERRED,
         )
     )
-    def loyalty_balance(self, pass_id: str) -> Decimal:
+    def loyalty_balance(self, pass_id: str) -> Plan[Decimal]:
         """The pass's loyalty balance in whole points (``GET /api/v1/loyalty/{id}``).
 
         Raises ``ValidationError`` for a malformed id, ``NotFound`` for an unknown pass, and the
@@ -657,8 +686,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         (not a store card). Inferred details: see :data:`walletpass_passentry.loyalty.INFERRED`.
         """
         checked = self.check_pass_id(pass_id)
-        response = self.send(loyalty.read_request(checked), "loyalty_balance")
-        return self.parse(loyalty.balance_of, response)
+        return (yield from self._plan_loyalty_balance(checked, "loyalty_balance"))
 
     def build_delete(self, pass_id: str) -> VendorRequest:
         return _request("POST", _passes_path(pass_id, "nullify"), Safety.IDEMPOTENT)
@@ -705,26 +733,26 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             )
         return _request("GET", (link, _passes_path()[1]), Safety.SAFE)
 
-    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+    def plan_list(self, filters: ListFilters) -> ListPlan:
         """Pages through ``links.next``; the first request is built (and checked) at once.
         Each pass's balance is read as ``get()`` reads it (where its alias asks)."""
-        return map(self._with_aliased_balance, super().execute_list(filters))
+        return each(super().plan_list(filters), self._plan_aliased_balance)
 
     # -- PassEntry-only operations ------------------------------------------------------------
 
     @vendor_operation(native('PATCH {"passAction": "deactivate"} (shown as expired; reversible)'))
-    def deactivate(self, pass_id: str) -> IssuedPass:
+    def deactivate(self, pass_id: str) -> Plan[IssuedPass]:
         """Deactivate the pass: wallets show it as expired; ``reactivate()`` undoes it."""
-        return self._pass_action(pass_id, PassAction.DEACTIVATE)
+        return (yield from self._pass_action(pass_id, PassAction.DEACTIVATE))
 
     @vendor_operation(native('PATCH {"passAction": "reactivate"}'))
-    def reactivate(self, pass_id: str) -> IssuedPass:
+    def reactivate(self, pass_id: str) -> Plan[IssuedPass]:
         """Undo ``deactivate()`` (Apple users may have to unhide the pass in Wallet)."""
-        return self._pass_action(pass_id, PassAction.REACTIVATE)
+        return (yield from self._pass_action(pass_id, PassAction.REACTIVATE))
 
-    def _pass_action(self, pass_id: str, action: PassAction) -> IssuedPass:
+    def _pass_action(self, pass_id: str, action: PassAction) -> Plan[IssuedPass]:
         checked = self.check_pass_id(pass_id)
-        response = self.send(self._action_request(checked, action), action.value)
+        response = yield Send(self._action_request(checked, action), action.value)
         return self.present(self.parse(self._issued, response))
 
     @vendor_operation(
@@ -733,12 +761,12 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             "pass is not active (installed)"
         )
     )
-    def download_pkpass(self, pass_id: str) -> bytes:
+    def download_pkpass(self, pass_id: str) -> Plan[bytes]:
         """The Apple ``.pkpass`` file, to deliver without PassEntry's download page.
 
         PassEntry returns it only while the pass is not active (not installed in a wallet).
         """
-        source = self._pass_source(pass_id, PassSource.APPLE, "download_pkpass")
+        source = yield from self._pass_source(pass_id, PassSource.APPLE, "download_pkpass")
         for value in source.values():
             data = _decode_pkpass(value)
             if data is not None:
@@ -751,9 +779,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             "the pass is not active"
         )
     )
-    def google_save_url(self, pass_id: str) -> str:
+    def google_save_url(self, pass_id: str) -> Plan[str]:
         """The Add-to-Google-Wallet URL (``googleDownloadUrl``), while the pass is not active."""
-        source = self._pass_source(pass_id, PassSource.GOOGLE, "google_save_url")
+        source = yield from self._pass_source(pass_id, PassSource.GOOGLE, "google_save_url")
         url = source.get(limits.GOOGLE_PASS_SOURCE_KEY)
         if not isinstance(url, str) or not url:
             raise InvalidResponse(
@@ -761,9 +789,11 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             )
         return url
 
-    def _pass_source(self, pass_id: str, source: PassSource, operation: str) -> Mapping[str, Any]:
+    def _pass_source(
+        self, pass_id: str, source: PassSource, operation: str
+    ) -> Plan[Mapping[str, Any]]:
         checked = self.check_pass_id(pass_id)
-        response = self.send(self.build_get(checked, source), operation)
+        response = yield Send(self.build_get(checked, source), operation)
         attributes = self.parse(lambda r: payloads.resource_of(r.json())["attributes"], response)
         found = payloads.pass_source(attributes)
         if found is not None:
