@@ -26,6 +26,7 @@ from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
 from walletpass.testing.scripted import Recorder, ScriptedDriver, answer_with
 from walletpass.transport import VendorRequest
+from walletpass.vendor_operations import operation_of, vendor_operation
 
 from .test_portability import CONFIG, DASHBOARDS
 
@@ -286,3 +287,67 @@ def test_a_spend_replayed_without_http_gives_what_it_gave_over_http(
 def _version_1(wallet: walletpass.Provider, operation: str) -> bool:
     name = f"execute_{operation}"
     return getattr(type(wallet), name) is not getattr(Driver, name)
+
+
+# -- version 1 of the contract ------------------------------------------------------------------
+
+
+class _Version1(walletpass.Provider):
+    """A plugin written for version 1: it sends by itself in execute_create."""
+
+    name = "version-one"
+    provider_api_version = 1
+    capabilities = walletpass.Capabilities(
+        {
+            walletpass.Capability.CREATE: walletpass.native("x"),
+            walletpass.Capability.KIND_GENERIC: walletpass.native("x"),
+        }
+    )
+
+    def execute_create(self, new_pass: Pass) -> IssuedPass:
+        return IssuedPass(id="made-by-v1", vendor_id="made-by-v1", provider=self.name)
+
+
+def test_a_version_1_plugin_still_loads_and_its_execute_override_runs() -> None:
+    walletpass.register_provider("version-one", _Version1)
+    try:
+        wallet = walletpass.connect("version-one")
+        assert wallet.create(Pass(template="t")).id == "made-by-v1"
+    finally:
+        walletpass.unregister_provider("version-one")
+
+
+# -- vendor-only operations written as plans ------------------------------------------------------
+
+
+class _PlanOperation(walletpass.Provider):
+    name = "plan-operation"
+
+    @vendor_operation(walletpass.native("GET /things/{key}"))
+    def look(self, key: str) -> Plan[str]:
+        response = yield Send(VendorRequest("GET", f"things/{key}", Safety.SAFE), "look")
+        return str(response.json()["value"])
+
+    @vendor_operation(walletpass.native("GET /things, paged"))
+    def keys(self) -> Iterator[str]:  # a generator of items: a lazy listing, not a plan
+        yield "a"
+        yield "b"
+
+
+def test_a_vendor_operation_written_as_a_plan_is_run_by_the_driver_and_exposes_its_plan() -> (
+    None
+):
+    provider = _PlanOperation()
+    scripted = ScriptedDriver(provider, lambda r: answer_with(r, 200, {"value": r.path}))
+    provider.run = scripted.run  # type: ignore[method-assign]  # the loop, without HTTP
+    assert provider.look("k1") == "things/k1"
+    operation = operation_of(_PlanOperation, "look")
+    assert operation is not None and operation.plan is not None
+    assert scripted.run(operation.plan(provider, "k2")) == "things/k2"
+    assert [r.path for r in scripted.sent] == ["things/k1", "things/k2"]
+
+
+def test_a_generator_of_items_stays_a_lazy_listing() -> None:
+    assert list(_PlanOperation().keys()) == ["a", "b"]
+    operation = operation_of(_PlanOperation, "keys")
+    assert operation is not None and operation.plan is None

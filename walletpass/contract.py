@@ -48,7 +48,14 @@ from walletpass.transport import (
 from walletpass.transport_setup import build_transport, user_agent_for
 from walletpass.vendor_operations import declared_operations
 
-__all__ = ["PROVIDER_API_VERSION", "ListFilters", "Page", "ProviderContract", "SettingsT"]
+__all__ = [
+    "PROVIDER_API_VERSION",
+    "SUPPORTED_PROVIDER_API_VERSIONS",
+    "ListFilters",
+    "Page",
+    "ProviderContract",
+    "SettingsT",
+]
 
 if TYPE_CHECKING:
     from typing_extensions import TypeVar
@@ -64,8 +71,12 @@ else:
 
 _I = TypeVar("_I")
 
-#: Bumped when the provider contract changes incompatibly; plugins state the version they target.
-PROVIDER_API_VERSION = 1
+#: Bumped when the provider contract changes; plugins state the version they target. Version 2:
+#: multi-request operations are plans (``plan_<op>``, :mod:`walletpass.plans`).
+PROVIDER_API_VERSION = 2
+#: The versions a provider may declare: a version 1 provider (``execute_<op>`` overrides that
+#: send by themselves) still runs on the sync API.
+SUPPORTED_PROVIDER_API_VERSIONS = frozenset({1, 2})
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,8 +17,9 @@ from typing import Any
 from stevedore import DriverManager
 from stevedore.exception import MultipleMatches, NoMatches
 
+from walletpass.contract import SUPPORTED_PROVIDER_API_VERSIONS
 from walletpass.errors import ConfigurationError, ProviderNotFound
-from walletpass.provider import PROVIDER_API_VERSION, Provider
+from walletpass.provider import Provider
 from walletpass.suggest import did_you_mean
 
 __all__ = [
@@ -233,10 +234,11 @@ def _check_provider_class(name: str, provider_cls: Any, *, origin: str) -> type[
             f"not {name!r}",
             provider=name,
         )
-    if provider_cls.provider_api_version != PROVIDER_API_VERSION:
+    if provider_cls.provider_api_version not in SUPPORTED_PROVIDER_API_VERSIONS:
         raise ConfigurationError(
             f"provider {name!r} was written for provider API version "
-            f"{provider_cls.provider_api_version}, this walletpass speaks {PROVIDER_API_VERSION}; "
+            f"{provider_cls.provider_api_version}, this walletpass speaks "
+            f"{', '.join(map(str, sorted(SUPPORTED_PROVIDER_API_VERSIONS)))}; "
             "upgrade the plugin or walletpass",
             provider=name,
         )

@@ -55,10 +55,11 @@ class _Marking(Protocol):
 def vendor_operation(declaration: Declaration) -> _Marking:
     """Declare the decorated provider method a vendor-only operation.
 
-    The method is either plain (it returns its result) or a plan: a generator function that
-    yields :mod:`walletpass.plans` steps (``Send``, ``Wait``...) and returns its result, which
-    the provider's driver runs, so calling it returns that result. Write it as a plan when it
-    sends, so every driver (sync or async) runs the same steps.
+    The method is either plain (it returns its result; a generator of items is a lazy listing)
+    or a plan: a generator function annotated ``-> Plan[...]`` that yields
+    :mod:`walletpass.plans` steps (``Send``, ``Wait``...) and returns its result, which the
+    provider's driver runs, so calling it returns that result. Write it as a plan when it sends,
+    so every driver (sync or async) runs the same steps.
 
     :param declaration: ``native(note)`` or ``emulated(note)`` (with ``inferred=`` where the
         vendor does not document a detail), as in ``capabilities``.
@@ -69,7 +70,7 @@ def vendor_operation(declaration: Declaration) -> _Marking:
 
     def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
         name = method.__name__
-        is_plan = inspect.isgeneratorfunction(method)
+        is_plan = _is_plan(method)
 
         @functools.wraps(method)
         def guarded(*args: Any, **kwargs: Any) -> Any:
@@ -104,3 +105,13 @@ def operation_of(provider_cls: type, name: str) -> VendorOperation | None:
     its ``plan`` is what an async driver calls with ``(provider, *args)`` and drives."""
     operation = getattr(getattr(provider_cls, name, None), _MARK, None)
     return operation if isinstance(operation, VendorOperation) else None
+
+
+def _is_plan(method: Callable[..., Any]) -> bool:
+    """Whether ``method`` is written as a plan: a generator function annotated ``Plan[...]``
+    (a generator of items, annotated ``Iterator[...]``, is a lazy listing)."""
+    if not inspect.isgeneratorfunction(method):
+        return False
+    # The annotation as written (a string under postponed evaluation), or the alias's expansion.
+    returns = str(inspect.get_annotations(method).get("return", ""))
+    return returns.startswith("Plan[") or "walletpass.plans.Send" in returns

@@ -22,6 +22,7 @@ from walletpass.errors import (
 )
 from walletpass.model import IssuedPass, Pass, PassUpdate, Redemption
 from walletpass.paths import fill_path
+from walletpass.plans import Plan, Send
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, Provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings
@@ -157,15 +158,17 @@ class AcmeProvider(Provider[AcmeSettings]):
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         return payloads.issued_from(response.json(), self.name)
 
-    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
+        # A plan (walletpass.plans): the core sends each yielded request and hands the answer
+        # back, so the same steps run on the sync and the async API.
         request = VendorRequest(
             "GET",
             "v1/passes",
             Safety.SAFE,
             query={"externalRef": new_pass.external_id, "limit": 1},
         )
-        found = self.send(request, "create").json()["data"]
-        return payloads.issued_from(found[0], self.name) if found else None
+        response = yield Send(request, "create")
+        return self.parse(_first_found, response, self.name)
 
     def build_get(self, pass_id: str) -> VendorRequest:
         return VendorRequest("GET", _path(pass_id), Safety.SAFE, path_template="v1/passes/{id}")
@@ -279,3 +282,8 @@ def _content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
     if content.barcode is not None and (text := limits.barcode_problem(content.barcode.message)):
         problems.append(FieldProblem("barcode.message", text))
     return problems
+
+
+def _first_found(response: VendorResponse, provider: str) -> IssuedPass | None:
+    found = response.json()["data"]
+    return payloads.issued_from(found[0], provider) if found else None
