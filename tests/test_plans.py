@@ -334,9 +334,7 @@ class _PlanOperation(walletpass.Provider):
         yield "b"
 
 
-def test_a_vendor_operation_written_as_a_plan_is_run_by_the_driver_and_exposes_its_plan() -> (
-    None
-):
+def test_a_vendor_operation_written_as_a_plan_is_run_by_the_driver_and_exposes_its_plan() -> None:
     provider = _PlanOperation()
     scripted = ScriptedDriver(provider, lambda r: answer_with(r, 200, {"value": r.path}))
     provider.run = scripted.run  # type: ignore[method-assign]  # the loop, without HTTP
