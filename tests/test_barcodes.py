@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from walletpass import Barcode, Nfc, Pass, ValidationError
 from walletpass import nfc as nfc_rules
-from walletpass.barcodes import barcode_problem
+from walletpass.barcodes import RULES, barcode_problem
 
 ec = pytest.importorskip("cryptography.hazmat.primitives.asymmetric.ec")
 serialization = pytest.importorskip("cryptography.hazmat.primitives.serialization")
@@ -81,6 +81,25 @@ def test_each_class_fills_the_largest_symbol_exactly(symbology: str) -> None:
     # Bytes are UTF-8 bytes: a three-byte character takes three.
     assert barcode_problem("€" * (octets // 3), symbology) is None
     assert barcode_problem("€" * (octets // 3 + 1), symbology) is not None
+
+
+@given(
+    message=st.text(
+        st.one_of(
+            st.characters(exclude_categories=["Cs"]),
+            st.sampled_from("0123456789ABC $%*+-./:abc\x01é€"),
+        ),
+        min_size=1,
+        max_size=4000,
+    ),
+    symbology=st.sampled_from(["qr", "pdf417", "aztec", "code128"]),
+)
+def test_the_quick_byte_count_decides_as_the_exact_count(message: str, symbology: str) -> None:
+    # A message whose UTF-8 bytes fit is accepted without counting characters by class; the
+    # answer must be the exact count's, whatever the message.
+    rule = RULES[symbology]
+    encodable = rule.encodable is None or all(rule.encodable(char) for char in message)
+    assert (barcode_problem(message, symbology) is None) == (encodable and rule.share(message) <= 1)
 
 
 def test_a_health_card_qr_longer_than_the_old_general_cap_is_accepted() -> None:

@@ -75,6 +75,16 @@ class SymbologyRule:
                 total += Fraction(count, capacity)
         return total
 
+    def fits_as_bytes(self, message: str) -> bool:
+        """Whether ``message`` fits counted as bytes alone: every character class holds more
+        characters than the symbol holds bytes, so a message whose UTF-8 bytes fit fits however
+        its characters fall into classes (:meth:`share` counts them exactly, far slower)."""
+        if self.bytes_capacity is None:
+            return True
+        if any(capacity < self.bytes_capacity for _, _, capacity in self.classes):
+            return False  # a class costs more than a byte: only the exact count can tell
+        return len(message.encode("utf-8", "surrogatepass")) <= self.bytes_capacity
+
     def capacity_text(self) -> str:
         parts = [f"{capacity:,} {label}" for label, _, capacity in self.classes]
         if self.bytes_capacity is not None:
@@ -131,6 +141,8 @@ def barcode_problem(message: str, symbology: str) -> str | None:
                     f"U+{ord(char):04X}): it encodes only {rule.encodable_text}; "
                     "use format qr, aztec or pdf417 for other text"
                 )
+    if rule.fits_as_bytes(message):
+        return None
     share = rule.share(message)
     if share > 1:
         utf8 = len(message.encode("utf-8", "surrogatepass"))

@@ -108,8 +108,10 @@ class Preparation(Presentation[SettingsT]):
         )
         checked = self._check_extra_keys(checked, "create")
         used = features_in_use(checked)
-        checked = self._check_features(checked, used, "create")
-        used = features_in_use(checked)  # without what lenient mode dropped
+        kept = self._check_features(checked, used, "create")
+        if kept is not checked:
+            used = features_in_use(kept)  # without what lenient mode dropped
+        checked = kept
         subject = checked
         request = self._vet(used, subject, "create", lambda rules: rules.build_create(subject))
         return checked, mapping, request
@@ -179,8 +181,10 @@ class Preparation(Presentation[SettingsT]):
         change = self._with_change_message(change, mapping)
         change = self._check_extra_keys(change, "update")
         used = features_in_use(change)
-        change = self._check_features(change, used, "update", pass_id)
-        used = features_in_use(change)  # without what lenient mode dropped
+        kept = self._check_features(change, used, "update", pass_id)
+        if kept is not change:
+            used = features_in_use(kept)  # without what lenient mode dropped
+        change = kept
         subject = change
 
         def build(rules: ProviderContract[Any]) -> VendorRequest:

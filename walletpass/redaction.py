@@ -7,6 +7,7 @@ that leaves walletpass in text form passes through here first.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 import threading
@@ -133,6 +134,7 @@ def unfit_for_secret(value: str) -> str | None:
     return None
 
 
+@functools.lru_cache(maxsize=4096)  # answers repeat the same few keys: decided once each
 def is_secret_key(key: str) -> bool:
     normalised = re.sub(r"[-_\s]", "", key).lower()
     return any(marker in normalised for marker in SECRET_KEY_MARKERS)

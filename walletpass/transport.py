@@ -230,6 +230,9 @@ class Transport(BaseTransport):
             "accept": ("Accept", "*/*"),
             "connection": ("Connection", "keep-alive"),
         }
+        # Header fields already found sendable (bounded: a value that differs on every call,
+        # an idempotency key say, is checked every time once the bound is reached).
+        self._sendable_headers: set[tuple[str, str]] = set()
         self._new_pools = functools.partial(pools.Pools, size=pool_size, proxy=proxy, verify=verify)
         self.after_fork_in_child()
         self._closed = False
@@ -314,7 +317,11 @@ class Transport(BaseTransport):
         # requests' session headers, then the call's (credentials last), names compared
         # without case: the last value kept.
         merged = dict(self._stack_headers)
+        sendable = self._sendable_headers
         for name, value in call.headers.items():
+            if (name, value) in sendable:  # (most headers are the same on every call)
+                merged[name.lower()] = (name, value)
+                continue
             if (
                 not isinstance(name, str)
                 or not isinstance(value, str)
@@ -327,6 +334,8 @@ class Transport(BaseTransport):
                     operation=call.operation,
                 )
             merged[name.lower()] = (name, value)
+            if len(sendable) < 256:
+                sendable.add((name, value))
         headers = dict(merged.values())
         body = request.body()
         # As requests did: the body's length, and 0 for a method that could carry one.

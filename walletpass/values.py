@@ -144,7 +144,10 @@ def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
             if isinstance(key, str) and (why := text_problem(key)) is not None:
                 problems.append(FieldProblem(f"{where}.{key!a}" if where else ascii(key), why))
                 continue
-            if not isinstance(child, _CONTAINERS) and _scalar_problem(child) is None:
+            if type(child) is str:  # the commonest part, told apart without the ABC checks
+                if child.isascii() or text_problem(child) is None:
+                    continue
+            elif not isinstance(child, _CONTAINERS) and _scalar_problem(child) is None:
                 # Most parts are sendable scalars: nothing to report and nothing beneath, so
                 # neither a path nor a stack entry is built for them. (Parts with a problem
                 # still go through the stack, so problems keep their depth-first order.)
