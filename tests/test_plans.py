@@ -20,7 +20,7 @@ import walletpass
 from walletpass import Holder, IssuedPass, NotFound, OutcomeUnknown, Pass, PassUpdate
 from walletpass.driver import Driver
 from walletpass.errors import ProviderUnavailable, WalletPassError
-from walletpass.plans import Emit, Now, Plan, Send, Wait, collected, drive, drive_items, recovering
+from walletpass.plans import Emit, Now, Plan, Send, Wait, drive, drive_items, each, recovering
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
@@ -98,16 +98,24 @@ def test_run_refuses_a_plan_that_emits_items() -> None:
         drive(listing(), _answer_404)
 
 
-def test_collected_hands_the_driver_every_step_and_the_listing_every_error() -> None:
+def test_each_runs_one_more_plan_per_item_and_hands_errors_to_the_plan_that_asked() -> None:
     def listing() -> Iterator[Any]:
-        yield Emit([1])
+        yield Emit([1, 2])
         try:
             yield Send(GET, "list")
         except NotFound:
-            yield Emit([2])
-        yield Emit([3])
+            yield Emit([3])
 
-    assert drive(collected(listing()), _answer_404) == [1, 2, 3]  # type: ignore[arg-type]
+    def doubled(item: int) -> Plan[int]:
+        yield Now()
+        return item * 2
+
+    def answer(step: Any) -> Any:
+        if isinstance(step, Send):
+            raise NotFound("no page 2")
+        return 0.0
+
+    assert list(drive_items(each(listing(), doubled), answer)) == [2, 4, 6]  # type: ignore[arg-type]
 
 
 def test_waits_and_the_clock_are_the_drivers() -> None:

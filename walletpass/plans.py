@@ -22,8 +22,8 @@ Steps:
 
 The helpers below are the plans every provider composes: :func:`single` (one request, one
 parse), :func:`recovering` (the recoverable create: look up before any resend),
-:func:`paging` (follow ``Page.next``) and :func:`reading_back` (a write's answer completed by a
-read).
+:func:`paging` (follow ``Page.next``), :func:`each` (one more plan per listed item) and
+:func:`reading_back` (a write's answer completed by a read).
 """
 
 from __future__ import annotations
@@ -49,7 +49,6 @@ __all__ = [
     "Send",
     "Step",
     "Wait",
-    "collected",
     "drive",
     "drive_items",
     "each",
@@ -266,28 +265,6 @@ def paging(
             raise InvalidResponse(
                 f"{label}'s next page repeats a page already read", provider=label
             )
-
-
-def collected(plan: ListPlan) -> Plan[list[Any]]:
-    """A listing's plan run to its end: every item it emits, in order (for operations that
-    answer a whole list at once, e.g. every webhook subscription of the account). Every other
-    step goes to the driver, and its answer or error back to ``plan``."""
-    items: list[Any] = []
-    answer: Any = None
-    error: WalletPassError | None = None
-    while True:
-        try:
-            step = plan.throw(error) if error is not None else plan.send(answer)
-        except StopIteration:
-            return items
-        answer, error = None, None
-        if isinstance(step, Emit):
-            items.extend(step.items)
-            continue
-        try:
-            answer = yield step
-        except WalletPassError as exc:
-            error = exc
 
 
 def each(listing: ListPlan, convert: Callable[[Any], Plan[Any]]) -> ListPlan:

@@ -1,4 +1,4 @@
-"""What every Livepasses operation shares: settings, credentials, the envelope and the error table.
+"""The Livepasses settings and error table (envelopes and ids are read in ``operations``).
 
 Errors map as the official SDK 0.3.0 maps them, onto walletpass's hierarchy: HTTP 401 and 403
 decide first (a quota code on a 403 is a permission refusal), then ``error.code``
@@ -9,9 +9,6 @@ decide first (a quota code on a 403 is a permission refusal), then ``error.code`
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, ClassVar, TypeVar, cast
-
 from pydantic import Field
 
 from walletpass.errors import (
@@ -19,7 +16,6 @@ from walletpass.errors import (
     AuthenticationError,
     BusinessRuleError,
     Conflict,
-    FieldProblem,
     NotFound,
     PassExpired,
     PermissionDenied,
@@ -29,16 +25,11 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
-from walletpass.pass_ids import checked_by, decode_pass_id
-from walletpass.plans import Plan, Send
-from walletpass.provider import ErrorInfo, ErrorRule, Provider
+from walletpass.provider import ErrorRule
 from walletpass.settings import ProviderSettings
-from walletpass.transport import VendorRequest, VendorResponse
-from walletpass_livepasses import limits, wire
+from walletpass_livepasses import limits
 
-__all__ = ["ERROR_TABLE", "LivepassesBase", "LivepassesSettings"]
-
-_T = TypeVar("_T")
+__all__ = ["ERROR_TABLE", "LivepassesSettings"]
 
 
 class LivepassesSettings(ProviderSettings):
@@ -85,81 +76,3 @@ ERROR_TABLE: tuple[ErrorRule, ...] = (
     # core's DEFAULT_ERROR_TABLE, tried after this table).
     ErrorRule(BusinessRuleError, status=422),
 )
-
-
-class LivepassesBase(Provider[LivepassesSettings]):
-    """Credentials, envelope reading and id checks for the Livepasses provider."""
-
-    default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
-    error_table: ClassVar[Sequence[ErrorRule]] = ERROR_TABLE
-
-    def auth_headers(self) -> dict[str, str]:
-        return {"X-API-Key": self.require_api_key()}
-
-    def parse_error(self, response: VendorResponse) -> ErrorInfo:
-        """``{success: false, error: {code, message, details, traceId, fields}}``; an empty or
-        non-JSON body (a challenge 401, a proxy page) is mapped by its status alone."""
-        body = response.json()
-        error = body.get("error") if isinstance(body, Mapping) else None
-        if not isinstance(error, Mapping):
-            return ErrorInfo(
-                message=f"HTTP {response.status}" + (" with an empty body" if body is None else ""),
-                details=body,
-            )
-        message = str(error.get("message") or f"HTTP {response.status}")
-        details = error.get("details")
-        if isinstance(details, str) and details and details not in message:
-            message = f"{message} ({details})"
-        fields = error.get("fields")
-        trace = error.get("traceId")
-        code = error.get("code")
-        return ErrorInfo(
-            message=message,
-            code=str(code) if code else None,
-            request_id=str(trace) if trace else None,
-            details=dict(error),
-            fields=fields if isinstance(fields, Mapping) else None,
-        )
-
-    def decode_id(self, pass_id: str) -> str:
-        return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
-
-    # -- helpers for hooks and operations -----------------------------------------------------
-
-    def _refuse(self, problems: Sequence[FieldProblem], operation: str) -> None:
-        ValidationError.refuse(problems, provider=self.name, operation=operation)
-
-    def _checked_id(self, value: Any, what: str, operation: str) -> str:
-        problem = limits.id_problem(value)
-        self._refuse([FieldProblem(what, problem)] if problem else [], operation)
-        return cast("str", value)
-
-    def _template_id(self, template: Any, operation: str) -> str:
-        """A template id, or a logical template name configured for this provider."""
-        alias = self.settings.templates.get(template) if isinstance(template, str) else None
-        return self._checked_id(alias.id if alias else template, "template", operation)
-
-    def envelope_of(self, response: VendorResponse, operation: str) -> Mapping[str, Any]:
-        """The answer's envelope; a 2xx with ``success: false`` is an error, as for the SDK."""
-        body = wire.envelope(response.json())
-        if body.get("success") is not True:
-            raise self.error_for(response, operation)
-        return body
-
-    def data_of(self, response: VendorResponse, operation: str) -> Any:
-        return self.envelope_of(response, operation).get("data")
-
-    def _plan_fetch(
-        self, request: VendorRequest, operation: str, convert: Callable[[Any], _T]
-    ) -> Plan[_T]:
-        """Send, then ``convert`` the envelope's ``data`` (a malformed answer: InvalidResponse)."""
-        response = yield Send(request, operation)
-        return self.parse(lambda r: convert(self.data_of(r, operation)), response)
-
-    def error_from_code(self, code: str | None, message: str, operation: str) -> WalletPassError:
-        """The walletpass error for a vendor code met outside an HTTP error (a failed recipient)."""
-        rule = next(
-            (r for r in self.error_table if r.status is None and code and r.code == code), None
-        )
-        error_cls = rule.error if rule is not None else BusinessRuleError
-        return error_cls(message, provider=self.name, operation=operation, code=code)

@@ -1,4 +1,12 @@
-"""Which generated pass belongs to which recipient.
+"""Livepasses' generation batches, in one place: the generate calls of a bulk run, the
+asynchronous batches they become and the polling that follows them (plans: the core's loop
+sends and waits), and which generated pass belongs to which recipient.
+
+Polls are spaced by :class:`walletpass.polling.PollSchedule` (``Now``/``Wait`` steps), until
+every batch is complete or ``batch_timeout`` has passed; a batch still running then leaves its
+recipients' outcomes unknown, never guessed.
+
+Matching lines to recipients:
 
 A generate answer (``passes[]``) and a batch status (``generatedPasses[]``) list passes without
 saying which input recipient each one is. The SDK just hands the list over; walletpass must put
@@ -12,12 +20,32 @@ every outcome at its input's position, so it matches explicitly and refuses to g
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
-from walletpass_livepasses.records import BatchPass
+from walletpass.errors import BusinessRuleError, ProviderUnavailable, WalletPassError
+from walletpass.model import IssuedPass, Pass
+from walletpass.plans import Now, Plan, Send, Wait
+from walletpass.polling import PollSchedule
+from walletpass.transport import VendorResponse
+from walletpass_livepasses import limits, payloads
+from walletpass_livepasses.records import BatchPass, BatchStatus
 
-__all__ = ["RecipientKey", "match_lines"]
+if TYPE_CHECKING:
+    from walletpass_livepasses.provider import LivepassesProvider
+
+__all__ = [
+    "Job",
+    "RecipientKey",
+    "create_batch",
+    "follow",
+    "followed",
+    "match_lines",
+    "read_generation",
+    "recipient_key",
+    "settle_sync",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,3 +105,268 @@ def match_lines(
             matched[index] = lines[at]
             used.add(at)
     return matched
+
+
+@dataclass
+class Job:
+    """One generate call of a bulk run that Livepasses turned into an asynchronous batch."""
+
+    batch_id: str
+    positions: list[int]
+    passes: list[Pass]
+    keys: list[RecipientKey]
+    status: BatchStatus | None = None
+    settled: bool = False
+    outcomes: dict[int, IssuedPass | WalletPassError] = field(default_factory=dict)
+
+
+def recipient_key(new_pass: Pass) -> RecipientKey:
+    holder = new_pass.holder
+    code = new_pass.external_id or _text_field(new_pass, "confirmationCode")
+    return RecipientKey(email=holder.email if holder else None, confirmation_code=code)
+
+
+def _text_field(new_pass: Pass, key: str) -> str | None:
+    value = (new_pass.fields or {}).get(key)
+    value = getattr(value, "value", value)
+    return value if isinstance(value, str) else None
+
+
+def batch_id_of(data: Mapping[str, Any]) -> str:
+    operation = data.get("batchOperation")
+    batch_id = operation.get("id") if isinstance(operation, Mapping) else None
+    batch_id = batch_id or data.get("batchId")
+    if not isinstance(batch_id, str) or not batch_id:
+        raise ValueError("an asynchronous generation answer names no batch")
+    # The id goes into every status poll's path: one that cannot be a path segment ('..', '/')
+    # is refused at the answer, not sent to another endpoint.
+    problem = limits.id_problem(batch_id)
+    if problem is not None:
+        raise ValueError(f"the answer's batch id {problem}")
+    return batch_id
+
+
+def data_object(data: Any) -> Mapping[str, Any]:
+    if not isinstance(data, Mapping):
+        raise ValueError("the answer's data is not an object")
+    return data
+
+
+def create_batch(
+    lp: LivepassesProvider,
+    passes: Sequence[Pass],
+    on_progress: Callable[[int, int], None] | None = None,
+    on_accepted: Callable[[Sequence[int], str], None] | None = None,
+) -> Plan[list[IssuedPass | WalletPassError]]:
+    """One generate call per group of passes that can share one; batches followed together.
+
+    ``on_progress(done, total)`` is called after each round of batch status polls;
+    ``on_accepted(positions, batch_id)`` as soon as Livepasses answers with an asynchronous
+    batch, so a journal can follow that batch after a crash (:meth:`follow_batch`).
+    """
+    groups: dict[tuple[str, str], list[int]] = {}
+    for index, new_pass in enumerate(passes):
+        groups.setdefault(payloads.group_key(new_pass), []).append(index)
+    outcomes: dict[int, IssuedPass | WalletPassError] = {}
+    jobs: list[Job] = []
+    for positions in groups.values():
+        members = [passes[i] for i in positions]
+        try:
+            response = yield Send(lp.build_generate(members), "create_many")
+        except WalletPassError as exc:
+            outcomes.update(dict.fromkeys(positions, exc))
+            continue
+        read = read_generation(lp, response, positions, members, "create_many")
+        if isinstance(read, Job):
+            if on_accepted is not None:
+                on_accepted(positions, read.batch_id)
+            jobs.append(read)
+        else:
+            outcomes.update(zip(positions, read, strict=True))
+    if jobs:
+        done_sync = len(outcomes)
+        yield from follow(
+            lp,
+            jobs,
+            on_progress,
+            total=len(passes),
+            already_done=done_sync,
+            operation="create_many",
+        )
+        for job in jobs:
+            outcomes.update(job.outcomes)
+    return [outcomes[i] for i in range(len(passes))]
+
+
+def read_generation(
+    lp: LivepassesProvider,
+    response: VendorResponse,
+    positions: list[int],
+    members: list[Pass],
+    operation: str,
+) -> list[IssuedPass | WalletPassError] | Job:
+    """Outcomes of a synchronous generate answer, or the batch job of an asynchronous one."""
+    try:
+        data = lp.parse(lambda r: data_object(lp.data_of(r, operation)), response)
+        if not data.get("isAsyncProcessing"):
+            return lp.parse(lambda _: settle_sync(lp, data, members), response)
+        batch_id = lp.parse(lambda _: batch_id_of(data), response)
+    except WalletPassError as exc:
+        return [exc] * len(members)
+    return Job(batch_id, positions, members, [recipient_key(p) for p in members])
+
+
+def settle_sync(
+    lp: LivepassesProvider, data: Mapping[str, Any], members: Sequence[Pass]
+) -> list[IssuedPass | WalletPassError]:
+    entries = [e for e in data.get("passes") or () if isinstance(e, Mapping)]
+    lines = [payloads.batch_pass_from(e) for e in entries]
+    matched = match_lines([recipient_key(p) for p in members], lines, in_order=True)
+    entry_of = {id(line): entry for line, entry in zip(lines, entries, strict=True)}
+    outcomes: list[IssuedPass | WalletPassError] = []
+    batch_id = data.get("batchId")
+    for new_pass, line in zip(members, matched, strict=True):
+        if line is None or (line.pass_id is None and not line.failed):
+            outcomes.append(
+                ProviderUnavailable(
+                    f"Livepasses' answer (batch {batch_id}) has no pass id for this recipient",
+                    provider=lp.name,
+                    operation="create",
+                    outcome_unknown=True,
+                )
+            )
+            continue
+        if line.failed:
+            outcomes.append(recipient_error(lp, line, batch_id))
+            continue
+        entry = entry_of[id(line)]
+        outcomes.append(
+            payloads.issued_from_generated(
+                entry,
+                provider=lp.name,
+                template=new_pass.template,
+                kind=new_pass.kind,
+                holder=new_pass.holder,
+                batch_id=str(batch_id) if batch_id else None,
+                generated_at=data.get("generatedAt"),
+            )
+        )
+    return outcomes
+
+
+def recipient_error(lp: LivepassesProvider, line: BatchPass, batch_id: Any) -> WalletPassError:
+    message = line.error_message or "Livepasses could not generate this pass"
+    return lp.error_from_code(line.error_code, f"{message} (batch {batch_id})", "create")
+
+
+def follow(
+    lp: LivepassesProvider,
+    jobs: list[Job],
+    on_progress: Callable[[int, int], None] | None,
+    *,
+    total: int,
+    already_done: int,
+    operation: str,
+) -> Plan[None]:
+    """Poll every job's batch until all are complete or ``batch_timeout`` has passed.
+
+    Polls are spaced by :class:`PollSchedule`: quickly at first, then as the batch's own
+    progress predicts its end, never further apart than ``poll_interval`` — a batch is
+    noticed finished within moments instead of up to a whole fixed interval late.
+    """
+    started = yield Now()
+    deadline = started + lp.settings.batch_timeout
+    schedule = PollSchedule(lp.settings.poll_interval, started)
+    while True:
+        for job in jobs:
+            if job.settled:
+                continue
+            try:
+                job.status = yield from lp._batch_status(job.batch_id, operation)
+            except WalletPassError as exc:
+                exc.outcome_unknown = True  # the batch may still generate these passes
+                job.outcomes = dict.fromkeys(job.positions, exc)
+                job.settled = True
+                continue
+            if job.status.is_completed:
+                settle_job(lp, job, complete=True)
+        if on_progress is not None:
+            done = already_done + sum(
+                len(j.positions) if j.settled else (j.status.done if j.status else 0) for j in jobs
+            )
+            on_progress(min(done, total), total)
+        if all(job.settled for job in jobs):
+            return
+        pending = [
+            (j.status.done, j.status.total) if j.status else (0, len(j.positions))
+            for j in jobs
+            if not j.settled
+        ]
+        now = yield Now()
+        pause = schedule.next_pause(pending, now)
+        if now + pause > deadline:
+            for job in jobs:
+                if not job.settled:
+                    settle_job(lp, job, complete=False)
+            return
+        yield Wait(pause)
+
+
+def settle_job(lp: LivepassesProvider, job: Job, *, complete: bool) -> None:
+    status = job.status
+    lines = list(status.passes) if status else []
+    in_order = status is not None and len(lines) == status.done
+    matched = match_lines(job.keys, lines, in_order=in_order)
+    unmatched = [i for i, line in enumerate(matched) if line is None]
+    listed_failures = sum(1 for line in lines if line.failed)
+    silent_failures = (status.failed - listed_failures) if status else 0
+    for position, new_pass, line in zip(job.positions, job.passes, matched, strict=True):
+        if line is not None and line.failed:
+            job.outcomes[position] = recipient_error(lp, line, job.batch_id)
+        elif line is not None and line.pass_id is None:
+            job.outcomes[position] = unknown(lp, job, "its batch status line has no passId")
+        elif line is not None:
+            job.outcomes[position] = payloads.issued_from_summary(
+                line,
+                provider=lp.name,
+                template=new_pass.template,
+                kind=new_pass.kind,
+                holder=new_pass.holder,
+                batch_id=job.batch_id,
+            )
+        elif complete and len(unmatched) == silent_failures:
+            job.outcomes[position] = BusinessRuleError(
+                f"Livepasses did not generate this pass (batch {job.batch_id} reports "
+                f"{status.failed if status else 0} failure(s) without saying whose)",
+                provider=lp.name,
+                operation="create",
+            )
+        elif complete:
+            job.outcomes[position] = unknown(
+                lp, job, "the batch status does not tell which pass is this recipient's"
+            )
+        else:
+            job.outcomes[position] = unknown(
+                lp,
+                job,
+                f"the batch was still processing after {lp.settings.batch_timeout:g}s; "
+                f"follow it with get_batch_status({job.batch_id!r})",
+            )
+    job.settled = True
+
+
+def unknown(lp: LivepassesProvider, job: Job, why: str) -> WalletPassError:
+    return ProviderUnavailable(
+        f"batch {job.batch_id}: {why}",
+        provider=lp.name,
+        operation="create",
+        outcome_unknown=True,
+        details={"batch_id": job.batch_id},
+    )
+
+
+def followed(lp: LivepassesProvider, job: Job) -> Plan[list[IssuedPass | WalletPassError]]:
+    yield from follow(
+        lp, [job], None, total=len(job.passes), already_done=0, operation="create_many"
+    )
+    return [job.outcomes[i] for i in range(len(job.passes))]

@@ -1,33 +1,43 @@
-"""Livepasses-only operations: lookups, the redemption family, template pushes, templates, webhooks.
+"""What every Livepasses request shares (credentials, the answer envelope, id checks) and the
+Livepasses-only operations: lookups, the redemption family, template pushes, templates, webhooks.
 
-Each is an ordinary public method that checks its input before sending (``ValidationError``),
-goes through the shared transport and error table, and lets only walletpass errors out. Names
-follow the official SDK's so migrating code reads the same (see the migration table in
-``docs/providers/livepasses.md``).
+Each operation is a public method (a plan where it sends) that checks its input before sending
+(``ValidationError``), goes through the shared transport and error table, and lets only
+walletpass errors out. Names follow the official SDK's so migrating code reads the same (see the
+migration table in ``docs/providers/livepasses.md``).
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any
+from typing import Any, ClassVar, TypeVar, cast
 from urllib.parse import urlsplit
 
 from walletpass.capabilities import emulated, native
-from walletpass.errors import AlreadyRedeemed, FieldProblem, WalletPassError
+from walletpass.errors import (
+    AlreadyRedeemed,
+    BusinessRuleError,
+    FieldProblem,
+    ValidationError,
+    WalletPassError,
+)
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpdate, Redemption
+from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.plans import Emit, ListPlan, Plan, Send
-from walletpass.provider import vendor_operation
+from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepasses import limits, payloads, wire
-from walletpass_livepasses.base import LivepassesBase
+from walletpass_livepasses.base import ERROR_TABLE, LivepassesSettings
 from walletpass_livepasses.limits import Endpoint, TemplateType, TransactionType
 from walletpass_livepasses.records import BatchStatus, Template, Validation, Webhook
 
 __all__ = ["VendorOperations"]
+
+_T = TypeVar("_T")
 
 LocationLike = Location | Mapping[str, Any]
 
@@ -36,8 +46,83 @@ def _options(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
 
 
-class VendorOperations(LivepassesBase):
-    """The Livepasses-only half of the provider (the neutral half is in ``provider.py``)."""
+class VendorOperations(Provider[LivepassesSettings]):
+    """What every Livepasses operation shares (credentials, the envelope, id checks) and the
+    Livepasses-only operations; the neutral operations are in ``provider.py``."""
+
+    default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
+    error_table: ClassVar[Sequence[ErrorRule]] = ERROR_TABLE
+
+    def auth_headers(self) -> dict[str, str]:
+        return {"X-API-Key": self.require_api_key()}
+
+    def parse_error(self, response: VendorResponse) -> ErrorInfo:
+        """``{success: false, error: {code, message, details, traceId, fields}}``; an empty or
+        non-JSON body (a challenge 401, a proxy page) is mapped by its status alone."""
+        body = response.json()
+        error = body.get("error") if isinstance(body, Mapping) else None
+        if not isinstance(error, Mapping):
+            return ErrorInfo(
+                message=f"HTTP {response.status}" + (" with an empty body" if body is None else ""),
+                details=body,
+            )
+        message = str(error.get("message") or f"HTTP {response.status}")
+        details = error.get("details")
+        if isinstance(details, str) and details and details not in message:
+            message = f"{message} ({details})"
+        fields = error.get("fields")
+        trace = error.get("traceId")
+        code = error.get("code")
+        return ErrorInfo(
+            message=message,
+            code=str(code) if code else None,
+            request_id=str(trace) if trace else None,
+            details=dict(error),
+            fields=fields if isinstance(fields, Mapping) else None,
+        )
+
+    def decode_id(self, pass_id: str) -> str:
+        return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
+
+    # -- helpers for hooks and operations -----------------------------------------------------
+
+    def _refuse(self, problems: Sequence[FieldProblem], operation: str) -> None:
+        ValidationError.refuse(problems, provider=self.name, operation=operation)
+
+    def _checked_id(self, value: Any, what: str, operation: str) -> str:
+        problem = limits.id_problem(value)
+        self._refuse([FieldProblem(what, problem)] if problem else [], operation)
+        return cast("str", value)
+
+    def _template_id(self, template: Any, operation: str) -> str:
+        """A template id, or a logical template name configured for this provider."""
+        alias = self.settings.templates.get(template) if isinstance(template, str) else None
+        return self._checked_id(alias.id if alias else template, "template", operation)
+
+    def envelope_of(self, response: VendorResponse, operation: str) -> Mapping[str, Any]:
+        """The answer's envelope; a 2xx with ``success: false`` is an error, as for the SDK."""
+        body = wire.envelope(response.json())
+        if body.get("success") is not True:
+            raise self.error_for(response, operation)
+        return body
+
+    def data_of(self, response: VendorResponse, operation: str) -> Any:
+        return self.envelope_of(response, operation).get("data")
+
+    def _plan_fetch(
+        self, request: VendorRequest, operation: str, convert: Callable[[Any], _T]
+    ) -> Plan[_T]:
+        """Send, then ``convert`` the envelope's ``data`` (a malformed answer: InvalidResponse)."""
+        response = yield Send(request, operation)
+        return self.parse(lambda r: convert(self.data_of(r, operation)), response)
+
+    def error_from_code(self, code: str | None, message: str, operation: str) -> WalletPassError:
+        """The walletpass error for a vendor code met outside an HTTP error (a failed recipient)."""
+        rule = next(
+            (r for r in self.error_table if r.status is None and code and r.code == code), None
+        )
+        error_cls = rule.error if rule is not None else BusinessRuleError
+        return error_cls(message, provider=self.name, operation=operation, code=code)
 
     def __init__(self, settings: Any = None, /, **values: Any) -> None:
         super().__init__(settings, **values)

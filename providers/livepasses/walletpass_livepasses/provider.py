@@ -3,7 +3,13 @@
 Livepasses generates Apple and Google Wallet passes from templates, one or many recipients per
 ``POST /api/passes/generate``; large requests become asynchronous batches that are followed by
 polling. There is no pass read by id except a lookup, no deletion, and redemption is a family of
-verbs chosen by the template's type. The Livepasses-only operations live in ``operations.py``.
+verbs chosen by the template's type.
+
+The package, one job a module: ``capabilities`` (what walletpass can do on Livepasses),
+``payloads`` and ``limits`` (translation and the vendor's rules), this module (the neutral
+operations as plans, and :meth:`LivepassesProvider.check`), ``batches`` (generation batches and
+their polling), ``operations`` (the envelope, id checks and the Livepasses-only operations),
+``events`` (webhook subscriptions), ``base`` (settings, error table) and ``emulator``.
 """
 
 from __future__ import annotations
@@ -11,17 +17,15 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, ClassVar
 
 from walletpass.behaviour import VendorBehaviour
-from walletpass.capabilities import Capabilities, Capability, emulated, native, none
+from walletpass.capabilities import Capabilities, Capability, native
 from walletpass.errors import (
     BusinessRuleError,
     FieldProblem,
     NotFound,
-    ProviderUnavailable,
     ValidationError,
     WalletPassError,
 )
@@ -34,30 +38,20 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.plans import Now, Plan, Send, Wait, reading_back
-from walletpass.polling import PollSchedule
+from walletpass.plans import Plan, Send, reading_back
 from walletpass.provider import ListFilters, Page, vendor_operation
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
-from walletpass_livepasses import limits, payloads, wire
+from walletpass_livepasses import batches, limits, payloads, wire
 from walletpass_livepasses.base import LivepassesSettings
-from walletpass_livepasses.batches import RecipientKey, match_lines
+from walletpass_livepasses.capabilities import CAPABILITIES
 from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
 from walletpass_livepasses.operations import VendorOperations
-from walletpass_livepasses.records import BatchPass, BatchStatus
 
 __all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
 
-_TEMPLATE_LEVEL = "design is template-level on Livepasses (set it in the template)"
-#: What no Livepasses read returns (its lookup and list items carry no business data).
-_NOT_READ_BACK = (
-    "fields, balance, tier, holder phone and language, wallet links and barcode are not "
-    "returned (Livepasses' lookup carries no business data; get() leaves them out rather than "
-    "return some): keep what create() and update() answer"
-)
-_WRITE_ONLY = "get() and list() cannot read it back (Livepasses' lookup carries no business data)"
 #: What extra may carry: a recipient's and the generate request's declared keys (create); an
 #: update's reason and messageHeader.
 _EXTRA_KEYS: Mapping[str, frozenset[str]] = {
@@ -66,199 +60,6 @@ _EXTRA_KEYS: Mapping[str, frozenset[str]] = {
     # list(extra=): searchTerm, sortBy and sortDescending under their neutral spellings.
     "list": frozenset({"search_term", "sort_by", "sort_descending"}),
 }
-
-_KIND_NOTE = (
-    "the template's type decides; redeem() uses the kind given in options, else the template "
-    "alias's kind, else the template's type if it is EventTicket (type names other than "
-    "EventTicket are inferred)"
-)
-
-CAPABILITIES = Capabilities(
-    {
-        # operations
-        Capability.CREATE: native(
-            "POST /api/passes/generate with one recipient; wallet links in urls (apple, google, "
-            "download = Apple passUrl); a failed recipient raises with its code; followed by "
-            "polling if Livepasses answers with an asynchronous batch. With external_id "
-            "RECOVERABLE (looked up by confirmation code before any resend)"
-        ),
-        Capability.GET: native(
-            "GET /api/passes/lookup?passId= then GET /api/passes/{id}/validate: template, "
-            "status, holder name and email, confirmation code (external_id) and redeemability "
-            f"only; {_NOT_READ_BACK}"
-        ),
-        Capability.UPDATE: native(
-            "PUT /api/passes/{id} {updatedFields (verbatim keys), messageBody, notify}, then "
-            "GET /api/passes/lookup for the pass's template and status after the change; the "
-            "answer's fields are the updatedFields Livepasses accepted"
-        ),
-        Capability.REDEEM: native(
-            "the verb of the pass's kind: event ticket -> /check-in, coupon -> /redeem-coupon, "
-            "loyalty -> /stamp (with amount: /loyalty/transact spend), membership -> "
-            "/membership/check-in, gift card -> /giftcard/redeem (amount required), other "
-            "kinds -> /redeem; the kind comes from options kind (or endpoint), else the "
-            "template alias of the pass's template, else the template's type when it is "
-            "EventTicket (the only type value Livepasses attests); any other template is "
-            "refused before sending, naming these options"
-        ),
-        Capability.DELETE: none(
-            "Livepasses documents no deletion: expire the pass with "
-            "update(fields={'validUntil': <past date>}), or deactivate_template() (stops every "
-            "pass of the template)"
-        ),
-        Capability.LIST: native(
-            "GET /api/passes?page=&pageSize= (templateId, status, searchTerm filters), pages "
-            "fetched lazily until totalPages; like get(), no fields or balance"
-        ),
-        Capability.CREATE_MANY: native(
-            "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
-            "template and event context); asynchronous batches are polled (aimed at each batch's "
-            "predicted end, at most poll_interval apart) until batch_timeout; outcomes in input "
-            "order (async passes have no wallet links or fields: the batch status carries none)"
-        ),
-        # kinds
-        Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),
-        Capability.KIND_EVENT_TICKET: native(f"an EventTicket template; {_KIND_NOTE}"),
-        Capability.KIND_LOYALTY: native(
-            f"a Loyalty template; {_KIND_NOTE}",
-            inferred=("the template type name Loyalty (only EventTicket is attested)",),
-        ),
-        Capability.KIND_COUPON: native(
-            f"a Coupon template; {_KIND_NOTE}",
-            inferred=("the template type name Coupon (only EventTicket is attested)",),
-        ),
-        Capability.KIND_MEMBERSHIP: native(
-            f"a Membership template; {_KIND_NOTE}",
-            inferred=("the template type name Membership (only EventTicket is attested)",),
-        ),
-        Capability.KIND_GIFT_CARD: native(
-            f"a GiftCard template; {_KIND_NOTE}",
-            inferred=("the template type name GiftCard (only EventTicket is attested)",),
-        ),
-        Capability.KIND_RESERVATION: none(
-            "Livepasses has no reservation type: use an event ticket"
-        ),
-        Capability.KIND_APPOINTMENT: none(
-            "Livepasses has no appointment type: use an event ticket"
-        ),
-        Capability.KIND_BOARDING_PASS: none("Livepasses has no boarding-pass type"),
-        # fields
-        Capability.EXTERNAL_ID: native(
-            "businessData.confirmationCode (the client-supplied business key; "
-            "lookup(confirmation_code=) finds the pass again)"
-        ),
-        Capability.HOLDER_NAME: native(
-            "customer.firstName + lastName, both required (holder.name is split at the last space)"
-        ),
-        Capability.HOLDER_EMAIL: native("customer.email"),
-        Capability.HOLDER_PHONE: emulated(
-            f"sent as customer.phone; {_WRITE_ONLY}: no answer returns it"
-        ),
-        Capability.HOLDER_LANGUAGE: emulated(
-            f"sent as customer.preferredLanguage; {_WRITE_ONLY}: no answer returns it"
-        ),
-        Capability.FIELDS: emulated(
-            "documented businessData names (sectionInfo, seatNumber, memberTier, promoCode, ...) "
-            "go to businessData, typed; any other key to personalizations.customFields as text, "
-            f"verbatim; on update: updatedFields, verbatim. {_WRITE_ONLY}: create() reports the "
-            "businessData Livepasses answers (custom fields are not in it), update() the "
-            "updatedFields it accepted"
-        ),
-        Capability.FIELD_LABELS: none("labels belong to the template: design them there"),
-        Capability.BARCODE_QR: none(
-            "Livepasses draws the pass's QR code itself (IssuedPass.barcode / qrCode)"
-        ),
-        Capability.BARCODE_PDF417: none("Livepasses draws the pass's barcode itself"),
-        Capability.BARCODE_AZTEC: none("Livepasses draws the pass's barcode itself"),
-        Capability.BARCODE_CODE128: none("Livepasses draws the pass's barcode itself"),
-        Capability.BARCODE_ALT_TEXT: none("Livepasses draws the pass's barcode itself"),
-        Capability.LOCATIONS: none(
-            "no relevance locations on Livepasses passes (a redemption's location is a redeem "
-            "option)"
-        ),
-        Capability.LOCATION_ALTITUDE: none("no relevance locations on Livepasses passes"),
-        Capability.LOCATION_RADIUS: none("no relevance locations on Livepasses passes"),
-        Capability.LOCATION_RELEVANT_TEXT: none("no relevance locations on Livepasses passes"),
-        Capability.LOCATION_NAME: none("no relevance locations on Livepasses passes"),
-        Capability.LOCATION_ADDRESS: none("no relevance locations on Livepasses passes"),
-        Capability.LOCATION_URL: none("no relevance locations on Livepasses passes"),
-        Capability.BEACONS: none("no beacons on Livepasses passes"),
-        Capability.BEACON_RELEVANT_TEXT: none("no beacons on Livepasses passes"),
-        Capability.BEACON_NAME: none("no beacons on Livepasses passes"),
-        Capability.RELEVANT_AT: none("no relevant date: use the event context (event.starts_at)"),
-        Capability.EXPIRES_AT: none(
-            "generation takes no expiry: set it afterwards with "
-            "update(fields={'validUntil': '2027-12-31'})"
-        ),
-        Capability.COLOR_BACKGROUND: none(_TEMPLATE_LEVEL),
-        Capability.COLOR_FOREGROUND: none(_TEMPLATE_LEVEL),
-        Capability.COLOR_LABEL: none(_TEMPLATE_LEVEL),
-        Capability.LOGO_TEXT: none(_TEMPLATE_LEVEL),
-        Capability.DESCRIPTION: none(_TEMPLATE_LEVEL),
-        Capability.ORGANIZATION_NAME: none(_TEMPLATE_LEVEL),
-        Capability.IMAGES: none(
-            "no image upload: media are template-level (requiredMedia / mediaConfiguration)"
-        ),
-        Capability.GROUP: none("no pass groups on Livepasses"),
-        Capability.NFC: none(
-            "NFC is configured per template; redeem_by_scan() resolves NFC tap values"
-        ),
-        Capability.BALANCE: emulated(
-            "points (no currency, or 'points') -> businessData.currentPoints (update: "
-            "updatedFields.points); money -> accountBalance + currency. "
-            f"{_WRITE_ONLY}: create() and update() report it in IssuedPass.balance, "
-            "redeem(amount=) in Redemption.remaining",
-            inferred=(
-                "a money balance on update as updatedFields.accountBalance and currency (the "
-                "generate names; updatable names are not published beyond memberTier, points, "
-                "validUntil, gate)",
-            ),
-        ),
-        Capability.TIER: emulated(
-            "businessData.memberTier (update: updatedFields.memberTier); "
-            f"{_WRITE_ONLY}: create() and update() report it as fields['memberTier']"
-        ),
-        Capability.EVENT_TITLE: native(
-            "businessContext.event.eventName (create only; shared by a generate call)"
-        ),
-        Capability.EVENT_STARTS_AT: native(
-            "businessContext.event.eventDate, UTC (create only; shared by a generate call)"
-        ),
-        Capability.EVENT_DURATION: none(
-            "no event duration: put doorsOpen in extra.businessContext"
-        ),
-        Capability.EVENT_URL: none("no event URL on Livepasses passes: use a custom field"),
-        Capability.EXTRA: native(
-            "create: deep-merged into the recipient (customer, businessData, personalizations) "
-            "and the request (businessContext, options); update: reason, messageHeader"
-        ),
-        # updates
-        Capability.UPDATE_MESSAGE: native("messageBody (at most 2000 characters)"),
-        Capability.UPDATE_NOTIFY: native(
-            "notify (False: no holder-visible banner); sent false when no message is given"
-        ),
-        Capability.UPDATE_CLEAR: none("Livepasses cannot clear a field: send a new value"),
-        # Livepasses-only operations
-        # Pass events: see walletpass_livepasses.events
-        Capability.EVENTS_SUBSCRIBE: native(
-            "documented (SDK 0.3.0): subscribe_events -> POST /api/webhooks {url, events} "
-            "answering the secret, list (GET, not paged), delete (DELETE /api/webhooks/{id}); "
-            "an event outside the server's allow-list is a 400; no secret rotation: delete and "
-            "subscribe again; the default subscribes the seven mapped events, not '*'",
-            inferred=(
-                "the neutral meaning of pass.generated (issued) and pass.cancelled (voided), "
-                "from their names",
-                "pass.expired: allowed by 0.3.0, refused with 400 per the unreleased changelog "
-                "(server-version dependent)",
-            ),
-        ),
-        Capability.EVENTS_RECEIVE: none(
-            "Livepasses publishes neither how deliveries are signed (header, algorithm, signed "
-            "bytes, encoding) nor what they contain, so walletpass cannot verify or parse them: "
-            "check deliveries with your own authentication and read the JSON yourself"
-        ),
-    }
-)
 
 #: Recipients per generate call. Livepasses publishes no maximum; the SDK's docs speak of
 #: "hundreds" per call, and 100 keeps progress reports frequent.
@@ -270,31 +71,6 @@ _ENDPOINTS = {e.value: e for e in Endpoint if e is not Endpoint.UNSTAMP}
 
 #: Livepasses' /loyalty/transact takes "points (int, required)" (its API table).
 _WHOLE_POINTS = "spending loyalty points needs a whole number of points"
-
-
-@dataclass
-class _Job:
-    """One generate call of a bulk run that Livepasses turned into an asynchronous batch."""
-
-    batch_id: str
-    positions: list[int]
-    passes: list[Pass]
-    keys: list[RecipientKey]
-    status: BatchStatus | None = None
-    settled: bool = False
-    outcomes: dict[int, IssuedPass | WalletPassError] = field(default_factory=dict)
-
-
-def _key(new_pass: Pass) -> RecipientKey:
-    holder = new_pass.holder
-    code = new_pass.external_id or _text_field(new_pass, "confirmationCode")
-    return RecipientKey(email=holder.email if holder else None, confirmation_code=code)
-
-
-def _text_field(new_pass: Pass, key: str) -> str | None:
-    value = (new_pass.fields or {}).get(key)
-    value = getattr(value, "value", value)
-    return value if isinstance(value, str) else None
 
 
 #: How many pass -> template pairs a provider remembers (about 100 bytes each).
@@ -383,21 +159,38 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         return wire.request("POST", f"{wire.PASSES}/generate", safety, body=body)
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        """The one-pass generate call; Livepasses' rules (``payloads``: lengths, per-kind
-        context, the template id) refuse what it cannot carry first (``ValidationError``)."""
-        problems = payloads.pass_problems(new_pass)
-        template_problem = limits.id_problem(new_pass.template)
+        """The one-pass generate call (Livepasses' rules are :meth:`check`'s)."""
+        return self.build_generate([new_pass])
+
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        """Livepasses' rules, over the pass or change ``request`` was built from, each problem
+        at its neutral field: for a pass, the holder's first and last name, field values and
+        lengths, the per-kind context, a key set twice, whole points, the template id
+        (``payloads.pass_problems``); for a change, what an issued pass cannot change and the
+        ``updatedFields`` name rule (``payloads.update_problems``). Sources: livepasses.md
+        sections 3.1 and 3.6, the SDK 0.3.0 DTOs.
+
+        :param request: the built generate or PUT request (its body holds nothing these rules
+            do not see in ``subject``).
+        :param subject: the ``Pass`` or ``PassUpdate`` after the template mapping.
+        :returns: the problems found; empty when Livepasses would take it.
+        """
+        if isinstance(subject, PassUpdate):
+            return payloads.update_problems(subject)
+        problems = payloads.pass_problems(subject)
+        template_problem = limits.id_problem(subject.template)
         if template_problem is not None:
             problems.insert(0, FieldProblem("template", template_problem))
-        self._refuse(problems, "create")
-        return self.build_generate([new_pass])
+        return problems
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
         """A synchronous answer's one pass (asynchronous answers are followed by ``create``)."""
         data = self.data_of(response, "create")
         if data.get("isAsyncProcessing"):
             raise ValueError("an asynchronous generation answer has no passes to parse")
-        outcome = self._settle_sync(data, [new_pass])[0]
+        outcome = batches.settle_sync(self, data, [new_pass])[0]
         if isinstance(outcome, WalletPassError):
             raise outcome
         return outcome
@@ -410,19 +203,21 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         return self._plan_create(built, new_pass)
 
     def _plan_create(self, request: VendorRequest, new_pass: Pass) -> Plan[IssuedPass]:
-        def attempt() -> Plan[list[IssuedPass | WalletPassError] | _Job]:
+        def attempt() -> Plan[list[IssuedPass | WalletPassError] | batches.Job]:
             response = yield Send(request, "create")
-            return self._read_generation(response, [0], [new_pass], "create")
+            return batches.read_generation(self, response, [0], [new_pass], "create")
 
-        read: IssuedPass | list[IssuedPass | WalletPassError] | _Job
+        read: IssuedPass | list[IssuedPass | WalletPassError] | batches.Job
         if request.safety is Safety.RECOVERABLE:
             read = yield from self.plan_recoverable_create(new_pass, attempt)
         else:
             read = yield from attempt()
         if isinstance(read, IssuedPass):  # found by the look-up after an ambiguous failure
             return read
-        if isinstance(read, _Job):
-            yield from self._follow([read], None, 1, 0, "create")
+        if isinstance(read, batches.Job):
+            yield from batches.follow(
+                self, [read], None, total=1, already_done=0, operation="create"
+            )
             outcome = read.outcomes[0]
         else:
             outcome = read[0]
@@ -454,37 +249,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         on_progress: Callable[[int, int], None] | None = None,
         on_accepted: Callable[[Sequence[int], str], None] | None = None,
     ) -> Plan[list[IssuedPass | WalletPassError]]:
-        """One generate call per group of passes that can share one; batches followed together.
+        """One generate call per group of passes that can share one; batches followed together
+        (:func:`walletpass_livepasses.batches.create_batch`).
 
         ``on_progress(done, total)`` is called after each round of batch status polls;
         ``on_accepted(positions, batch_id)`` as soon as Livepasses answers with an asynchronous
         batch, so a journal can follow that batch after a crash (:meth:`follow_batch`).
         """
-        groups: dict[tuple[str, str], list[int]] = {}
-        for index, new_pass in enumerate(passes):
-            groups.setdefault(payloads.group_key(new_pass), []).append(index)
-        outcomes: dict[int, IssuedPass | WalletPassError] = {}
-        jobs: list[_Job] = []
-        for positions in groups.values():
-            members = [passes[i] for i in positions]
-            try:
-                response = yield Send(self.build_generate(members), "create_many")
-            except WalletPassError as exc:
-                outcomes.update(dict.fromkeys(positions, exc))
-                continue
-            read = self._read_generation(response, positions, members, "create_many")
-            if isinstance(read, _Job):
-                if on_accepted is not None:
-                    on_accepted(positions, read.batch_id)
-                jobs.append(read)
-            else:
-                outcomes.update(zip(positions, read, strict=True))
-        if jobs:
-            done_sync = len(outcomes)
-            yield from self._follow(jobs, on_progress, len(passes), done_sync, "create_many")
-            for job in jobs:
-                outcomes.update(job.outcomes)
-        return [outcomes[i] for i in range(len(passes))]
+        return batches.create_batch(self, passes, on_progress, on_accepted)
 
     def plan_follow_batch(
         self, ticket: str, passes: Sequence[Pass]
@@ -495,172 +267,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         are matched to ``passes`` by confirmation code (the external id), then by unique email.
         """
         self.decode_id(ticket)  # a batch id has the shape of any Livepasses id
-        job = _Job(ticket, list(range(len(passes))), list(passes), [_key(p) for p in passes])
-        return self._plan_followed(job)
-
-    def _plan_followed(self, job: _Job) -> Plan[list[IssuedPass | WalletPassError]]:
-        yield from self._follow([job], None, len(job.passes), 0, "create_many")
-        return [job.outcomes[i] for i in range(len(job.passes))]
-
-    def _read_generation(
-        self,
-        response: VendorResponse,
-        positions: list[int],
-        members: list[Pass],
-        operation: str,
-    ) -> list[IssuedPass | WalletPassError] | _Job:
-        """Outcomes of a synchronous generate answer, or the batch job of an asynchronous one."""
-        try:
-            data = self.parse(lambda r: _mapping(self.data_of(r, operation)), response)
-            if not data.get("isAsyncProcessing"):
-                return self.parse(lambda _: self._settle_sync(data, members), response)
-            batch_id = self.parse(lambda _: _batch_id(data), response)
-        except WalletPassError as exc:
-            return [exc] * len(members)
-        return _Job(batch_id, positions, members, [_key(p) for p in members])
-
-    def _settle_sync(
-        self, data: Mapping[str, Any], members: Sequence[Pass]
-    ) -> list[IssuedPass | WalletPassError]:
-        entries = [e for e in data.get("passes") or () if isinstance(e, Mapping)]
-        lines = [payloads.batch_pass_from(e) for e in entries]
-        matched = match_lines([_key(p) for p in members], lines, in_order=True)
-        entry_of = {id(line): entry for line, entry in zip(lines, entries, strict=True)}
-        outcomes: list[IssuedPass | WalletPassError] = []
-        batch_id = data.get("batchId")
-        for new_pass, line in zip(members, matched, strict=True):
-            if line is None or (line.pass_id is None and not line.failed):
-                outcomes.append(
-                    ProviderUnavailable(
-                        f"Livepasses' answer (batch {batch_id}) has no pass id for this recipient",
-                        provider=self.name,
-                        operation="create",
-                        outcome_unknown=True,
-                    )
-                )
-                continue
-            if line.failed:
-                outcomes.append(self._recipient_error(line, batch_id))
-                continue
-            entry = entry_of[id(line)]
-            outcomes.append(
-                payloads.issued_from_generated(
-                    entry,
-                    provider=self.name,
-                    template=new_pass.template,
-                    kind=new_pass.kind,
-                    holder=new_pass.holder,
-                    batch_id=str(batch_id) if batch_id else None,
-                    generated_at=data.get("generatedAt"),
-                )
-            )
-        return outcomes
-
-    def _recipient_error(self, line: BatchPass, batch_id: Any) -> WalletPassError:
-        message = line.error_message or "Livepasses could not generate this pass"
-        return self.error_from_code(line.error_code, f"{message} (batch {batch_id})", "create")
-
-    def _follow(
-        self,
-        jobs: list[_Job],
-        on_progress: Callable[[int, int], None] | None,
-        total: int,
-        already_done: int,
-        operation: str,
-    ) -> Plan[None]:
-        """Poll every job's batch until all are complete or ``batch_timeout`` has passed.
-
-        Polls are spaced by :class:`PollSchedule`: quickly at first, then as the batch's own
-        progress predicts its end, never further apart than ``poll_interval`` — a batch is
-        noticed finished within moments instead of up to a whole fixed interval late.
-        """
-        started = yield Now()
-        deadline = started + self.settings.batch_timeout
-        schedule = PollSchedule(self.settings.poll_interval, started)
-        while True:
-            for job in jobs:
-                if job.settled:
-                    continue
-                try:
-                    job.status = yield from self._batch_status(job.batch_id, operation)
-                except WalletPassError as exc:
-                    exc.outcome_unknown = True  # the batch may still generate these passes
-                    job.outcomes = dict.fromkeys(job.positions, exc)
-                    job.settled = True
-                    continue
-                if job.status.is_completed:
-                    self._settle_job(job, complete=True)
-            if on_progress is not None:
-                done = already_done + sum(
-                    len(j.positions) if j.settled else (j.status.done if j.status else 0)
-                    for j in jobs
-                )
-                on_progress(min(done, total), total)
-            if all(job.settled for job in jobs):
-                return
-            pending = [
-                (j.status.done, j.status.total) if j.status else (0, len(j.positions))
-                for j in jobs
-                if not j.settled
-            ]
-            now = yield Now()
-            pause = schedule.next_pause(pending, now)
-            if now + pause > deadline:
-                for job in jobs:
-                    if not job.settled:
-                        self._settle_job(job, complete=False)
-                return
-            yield Wait(pause)
-
-    def _settle_job(self, job: _Job, *, complete: bool) -> None:
-        status = job.status
-        lines = list(status.passes) if status else []
-        in_order = status is not None and len(lines) == status.done
-        matched = match_lines(job.keys, lines, in_order=in_order)
-        unmatched = [i for i, line in enumerate(matched) if line is None]
-        listed_failures = sum(1 for line in lines if line.failed)
-        silent_failures = (status.failed - listed_failures) if status else 0
-        for position, new_pass, line in zip(job.positions, job.passes, matched, strict=True):
-            if line is not None and line.failed:
-                job.outcomes[position] = self._recipient_error(line, job.batch_id)
-            elif line is not None and line.pass_id is None:
-                job.outcomes[position] = self._unknown(job, "its batch status line has no passId")
-            elif line is not None:
-                job.outcomes[position] = payloads.issued_from_summary(
-                    line,
-                    provider=self.name,
-                    template=new_pass.template,
-                    kind=new_pass.kind,
-                    holder=new_pass.holder,
-                    batch_id=job.batch_id,
-                )
-            elif complete and len(unmatched) == silent_failures:
-                job.outcomes[position] = BusinessRuleError(
-                    f"Livepasses did not generate this pass (batch {job.batch_id} reports "
-                    f"{status.failed if status else 0} failure(s) without saying whose)",
-                    provider=self.name,
-                    operation="create",
-                )
-            elif complete:
-                job.outcomes[position] = self._unknown(
-                    job, "the batch status does not tell which pass is this recipient's"
-                )
-            else:
-                job.outcomes[position] = self._unknown(
-                    job,
-                    f"the batch was still processing after {self.settings.batch_timeout:g}s; "
-                    f"follow it with get_batch_status({job.batch_id!r})",
-                )
-        job.settled = True
-
-    def _unknown(self, job: _Job, why: str) -> WalletPassError:
-        return ProviderUnavailable(
-            f"batch {job.batch_id}: {why}",
-            provider=self.name,
-            operation="create",
-            outcome_unknown=True,
-            details={"batch_id": job.batch_id},
-        )
+        keys = [batches.recipient_key(p) for p in passes]
+        job = batches.Job(ticket, list(range(len(passes))), list(passes), keys)
+        return batches.followed(self, job)
 
     @vendor_operation(native("create_many with a progress callback fed by the batch status polls"))
     def generate_and_wait(
@@ -737,8 +346,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     # -- update --------------------------------------------------------------------------------
 
     def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        """The PUT for ``change``, after Livepasses' rules refused what it cannot carry."""
-        self._refuse(payloads.update_problems(change), "update")
+        """The PUT for ``change`` (Livepasses' rules are :meth:`check`'s)."""
         body = payloads.update_body(change)
         return wire.request(
             "PUT",
@@ -1017,23 +625,3 @@ def _unattested_type(template: str | None, found: TemplateType | None) -> str:
 
 
 _LIST_EXTRA: dict[str, type] = {"search_term": str, "sort_by": str, "sort_descending": bool}
-
-
-def _batch_id(data: Mapping[str, Any]) -> str:
-    operation = data.get("batchOperation")
-    batch_id = operation.get("id") if isinstance(operation, Mapping) else None
-    batch_id = batch_id or data.get("batchId")
-    if not isinstance(batch_id, str) or not batch_id:
-        raise ValueError("an asynchronous generation answer names no batch")
-    # The id goes into every status poll's path: one that cannot be a path segment ('..', '/')
-    # is refused at the answer, not sent to another endpoint.
-    problem = limits.id_problem(batch_id)
-    if problem is not None:
-        raise ValueError(f"the answer's batch id {problem}")
-    return batch_id
-
-
-def _mapping(data: Any) -> Mapping[str, Any]:
-    if not isinstance(data, Mapping):
-        raise ValueError("the answer's data is not an object")
-    return data
