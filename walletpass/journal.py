@@ -29,6 +29,7 @@ import contextlib
 import hashlib
 import json
 import os
+import re
 import sqlite3
 import sys
 import threading
@@ -116,6 +117,10 @@ def fingerprint(new_pass: Pass) -> str:
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
 
+#: A URL's scheme, as a journal "path" that is really a database URL starts.
+_URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
+
+
 class BulkJournal:
     """The SQLite-backed journal of one bulk job; thread-safe; a context manager.
 
@@ -125,6 +130,18 @@ class BulkJournal:
     """
 
     def __init__(self, path: str | Path, *, provider: str, single_run: bool = True) -> None:
+        scheme = _URL_SCHEME.match(str(path))
+        if scheme:
+            # Read as a file name it would print a database password in every message (and
+            # create a file under a folder named "postgresql:").
+            raise ConfigurationError(
+                f"a bulk journal here is an SQLite file path, not a {scheme.group(1)}:// URL: "
+                "for the journal workers share in PostgreSQL, pass a "
+                "walletpass.pgjournal.PostgresJournal(url, run=..., provider=...) as journal= "
+                "(from the command line: --workers celery://... with --journal postgresql://... "
+                "and --run NAME)",
+                provider=provider,
+            )
         self.path = Path(path)
         self.single_run = single_run
         self._run_lock: _RunLock | None = None
