@@ -42,7 +42,9 @@ def main() -> None:
     sys.stdin.readline()
     result = wallet.create_many(passes)
     errors = Counter(type(item.error).__name__ for item in result.items if not item.ok)
-    print(json.dumps({"ok": result.succeeded, "failed": result.failed, "errors": errors}))
+    print(
+        json.dumps({"ok": result.succeeded, "failed": result.failed, "errors": errors}), flush=True
+    )
     wallet.close()
 
 

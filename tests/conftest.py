@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import socket
+import subprocess
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -174,3 +176,46 @@ def connections(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, object]]:
     monkeypatch.setattr(socket.socket, "connect", connect)
     monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
     return seen
+
+
+#: A throwaway server: loopback only, nothing kept on disk.
+REDIS_SERVER = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
+
+
+@pytest.fixture
+def own_redis(tmp_path: Path) -> Iterator[Callable[[bool], str]]:
+    """A Redis server of this test alone (the shared one must stay up for the others):
+    ``own_redis(True)`` starts it (again, on the same port), ``own_redis(False)`` SIGKILLs it;
+    each returns its URL."""
+    import redis
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"redis://127.0.0.1:{port}/0"
+    server: list[subprocess.Popen[bytes]] = []
+
+    def switch(up: bool) -> str:
+        if not up:
+            server.pop().kill()
+            return url
+        server.append(
+            subprocess.Popen(
+                [*REDIS_SERVER, "--port", str(port), "--dir", str(tmp_path)],
+                stdout=subprocess.DEVNULL,
+            )
+        )
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with redis.Redis.from_url(url, socket_connect_timeout=0.2) as client:
+                    client.ping()
+                return url
+            except redis.ConnectionError:
+                assert time.monotonic() < deadline, "redis-server did not start"
+                time.sleep(0.05)
+
+    yield switch
+    for proc in server:
+        proc.kill()
+        proc.wait()

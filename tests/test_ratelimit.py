@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from walletpass.errors import RateLimited
 from walletpass.provider import Provider
-from walletpass.ratelimit import RateLimiter
+from walletpass.ratelimit import RateLimiter, Release
 from walletpass.retry import RetryPolicy, Safety
 from walletpass.testing.emulator import (
     EmulatorApp,
@@ -333,3 +333,39 @@ def test_a_429_with_retry_after_pauses_every_thread_of_the_provider(
     assert sender.send(VendorRequest("GET", "ping", Safety.SAFE)).status == 429
     # the next caller, whichever thread, waits out the vendor's four seconds
     assert shared.reserve("") == pytest.approx(4.0, abs=0.01)
+
+
+class AnswerAwareLimiter:
+    """A limiter that wants to hear when each request it let through was answered or abandoned
+    (as the shared one does): records the moments."""
+
+    def __init__(self) -> None:
+        self.released: list[float] = []
+
+    def acquire(self, key: str = "", *, max_wait: float | None = None) -> Release | None:
+        return lambda: self.released.append(time.time())
+
+    def pause(self, key: str, seconds: float) -> None:
+        pass
+
+
+def test_the_transport_tells_the_limiter_once_each_attempt_is_answered_or_abandoned(
+    app: LimitedApp, server: EmulatorServer
+) -> None:
+    recorder = AnswerAwareLimiter()
+    sender = Transport(
+        provider="test-http",
+        base_url=server.url,
+        rate_limiter=recorder,
+        policy=RetryPolicy(max_retries=2, backoff_base=0.01, backoff_cap=0.05),
+        timeouts=Timeouts(connect=2.0, read=5.0, total=10.0),
+    )
+    app.inject(Fault.reset())  # the first attempt gets no answer; the retry is answered
+
+    assert sender.send(VendorRequest("GET", "ping", Safety.SAFE)).ok
+
+    assert len(recorder.released) == 2
+    answered = [entry.at for entry in app.journal]
+    assert len(answered) == 2
+    # each after the vendor saw the attempt it ends
+    assert all(r >= a for r, a in zip(recorder.released, answered, strict=True))

@@ -10,13 +10,12 @@ from __future__ import annotations
 import itertools
 import json
 import logging
-import socket
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 import redis
@@ -26,7 +25,7 @@ import walletpass
 from walletpass import Barcode, Pass
 from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
 from walletpass.ratelimit import Limiter, RateLimiter, build_limiter
-from walletpass.redis_limiter import SEND_WINDOW, RedisLimiter
+from walletpass.redis_limiter import RedisLimiter
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorServer, Fault
 from walletpass.transport import RetryPolicy, Timeouts, Transport, VendorRequest
@@ -101,18 +100,15 @@ def statuses(app: Pass2UEmulator) -> list[int]:
 def test_four_processes_sharing_one_key_stay_under_the_vendor_rate(
     pass2u: tuple[Pass2UEmulator, str, str], redis_url: str
 ) -> None:
-    """The vendor counts arrivals: on a machine this busy (two cores, this suite, five processes)
-    some requests arrive later than others sent after them, so a share of a percent or two may
-    still be refused where the vendor's window is exact; unshared, it is most of them (below).
-    docs/scale.md advises a margin (rate_limit 95 for Pass2U's 100/s) for that reason."""
+    """At the vendor's own figure (100/s), not a margin under it: the vendor counts arrivals,
+    and the shared window holds each request until it cannot arrive any more."""
     app, url, key = pass2u
 
-    results = run_workers(url, key, redis_url, workers=4, each=60, rate=95)
+    results = run_workers(url, key, redis_url, workers=4, each=60)
 
     assert len(statuses(app)) == 240
-    refused = statuses(app).count(429)
-    assert refused <= 240 * 0.05, refused
-    assert sum(r["ok"] for r in results) == 240 - refused
+    assert statuses(app).count(429) == 0
+    assert sum(r["ok"] for r in results) == 240
 
 
 def test_the_same_processes_limited_one_by_one_overrun_the_vendor(
@@ -129,6 +125,27 @@ def test_the_same_processes_limited_one_by_one_overrun_the_vendor(
     # timing is the benchmark's to report, so only the overrun itself is asserted here.
     assert statuses(app).count(429) >= 1
     assert sum(r["failed"] for r in results) == statuses(app).count(429)
+
+
+def test_requests_reaching_the_vendor_out_of_order_never_overrun_its_window(
+    redis_url: str,
+) -> None:
+    """The vendor counts *arrivals*. Here half the requests take 80 ms longer to reach its
+    counter than the others (what a busy machine, a slow network path or a paused thread does),
+    so sends spaced evenly arrive bunched: a limiter that only spaces or logs *sends* lets
+    more than the rate into one of the vendor's windows. A request's place in the shared window
+    lasts until it cannot reach the vendor any more (its answer, or its grant plus the measured
+    spread of grant-to-answer times), so none is refused (how close to the vendor's rate it
+    gets is the benchmark's to measure)."""
+    rate = 40
+    key = f"key-{uuid.uuid4().hex}"
+    app = Pass2UEmulator(api_key=key, rate_limit=rate)
+    app.inject_randomly([Fault.latency(0.0), Fault.latency(0.08)], rate=1.0, seed=21)
+    with EmulatorServer(app) as server:
+        results = run_workers(server.url, key, redis_url, workers=3, each=40, rate=rate)
+
+    assert statuses(app).count(429) == 0
+    assert sum(r["ok"] for r in results) == 120
 
 
 def namespaced(redis_url: str, **options: object) -> RedisLimiter:
@@ -207,7 +224,9 @@ def sleeping(waits: list[float]) -> Callable[[float], None]:
 def test_a_slot_past_the_deadline_is_refused_and_not_taken(redis_url: str) -> None:
     waits: list[float] = []
     limiter = namespaced(redis_url, rate=1.0, sleep=sleeping(waits))
-    limiter.acquire()
+    answered = limiter.acquire()
+    assert answered is not None
+    answered()
 
     with pytest.raises(RateLimited) as caught:
         limiter.acquire(max_wait=0.5)
@@ -218,26 +237,49 @@ def test_a_slot_past_the_deadline_is_refused_and_not_taken(redis_url: str) -> No
     assert sum(waits) < 1.1
 
 
-def test_no_window_holds_more_sends_than_the_rate_whatever_the_schedule_said(
+def test_no_window_holds_more_requests_than_the_rate_whatever_the_schedule_said(
     redis_url: str,
 ) -> None:
-    """Five requests go at once (burst 5 of 5/s); the schedule gives the sixth a slot 0.204 s
-    later (slots are spaced at the log's pace, five per 1.02 s), but the last second already
-    holds five actual sends: it waits until the oldest leaves the window (1.02 s: the vendor's
-    second and a margin for arrival order)."""
-    rate = 5.0
+    """Five requests go at once (burst 5 of 5/s) and are answered at once; the schedule gives
+    the sixth a slot about 0.2 s later, but the vendor's window (five per second) already holds
+    five: it waits until the oldest leaves it."""
     waits: list[float] = []
-    limiter = namespaced(redis_url, rate=rate, burst=5, sleep=sleeping(waits))
+    limiter = namespaced(redis_url, rate=5.0, burst=5, sleep=sleeping(waits))
     started = time.monotonic()
 
-    for _ in range(6):
-        limiter.acquire()
+    for _ in range(5):
+        answered = limiter.acquire()
+        assert answered is not None
+        answered()
+    limiter.acquire()
 
-    # the schedule's slot: one pace (the send window over the rate) after the five, less however
-    # long the machine took to get here, so only its upper bound is the schedule's
-    assert 0 < waits[0] <= SEND_WINDOW / rate
+    # the schedule's slot, less however long the machine took to get here
+    assert 0 < waits[0] <= 0.25
     assert len(waits) == 2  # then the wait for the window
     assert time.monotonic() - started >= 1.0
+
+
+def test_a_request_keeps_its_place_in_the_window_until_it_is_answered(redis_url: str) -> None:
+    """One request per second: the second may go a second after the first was *answered* (the
+    vendor may have counted it at any moment until then), not a second after it was sent."""
+    first = namespaced(redis_url, rate=1.0)
+    second = twin(first, redis_url, time.sleep)
+    answered = first.acquire()
+    assert answered is not None
+    answered_at: list[float] = []
+
+    def answer() -> None:
+        time.sleep(0.5)  # the request is slow to be answered
+        answered_at.append(time.monotonic())
+        answered()
+
+    thread = threading.Thread(target=answer)
+    thread.start()
+    second.acquire(max_wait=5.0)
+    sent_at = time.monotonic()
+    thread.join()
+
+    assert sent_at - answered_at[0] >= 0.98  # Redis's clock and this one: a little slack
 
 
 def test_retry_after_seen_by_one_process_holds_the_others(redis_url: str) -> None:
@@ -288,7 +330,7 @@ def test_the_redis_key_is_a_digest_of_the_credentials_never_the_key(redis_url: s
 
     client = redis.Redis.from_url(redis_url)
     keys = sorted(k.decode() for k in client.keys(f"{limiter.namespace}*"))
-    assert keys == [f"{limiter.namespace}:create", f"{limiter.namespace}:create:sent"]
+    assert keys == [f"{limiter.namespace}:create", f"{limiter.namespace}:create:window"]
     assert secret not in " ".join(k.decode() for k in client.keys("*"))
     assert other_account.namespace != limiter.namespace
 
@@ -396,47 +438,6 @@ def test_a_malformed_backend_is_refused_when_configured_not_at_the_first_call(
         walletpass.connect("fake", rate_limit_backend=backend)
     assert "rate_limit_backend" in str(caught.value)
     assert "pw-bad-123" not in str(caught.value)
-
-
-#: A throwaway server: loopback only, nothing kept on disk.
-REDIS_SERVER = ["redis-server", "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-
-
-@pytest.fixture
-def own_redis(tmp_path: Path) -> Iterator[Callable[[bool], str]]:
-    """A Redis server of this test alone (the shared one must stay up for the others):
-    ``own_redis(True)`` starts it (again, on the same port), ``own_redis(False)`` SIGKILLs it;
-    each returns its URL."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    url = f"redis://127.0.0.1:{port}/0"
-    server: list[subprocess.Popen[bytes]] = []
-
-    def switch(up: bool) -> str:
-        if not up:
-            server.pop().kill()
-            return url
-        server.append(
-            subprocess.Popen(
-                [*REDIS_SERVER, "--port", str(port), "--dir", str(tmp_path)],
-                stdout=subprocess.DEVNULL,
-            )
-        )
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                with redis.Redis.from_url(url, socket_connect_timeout=0.2) as client:
-                    client.ping()
-                return url
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
-
-    yield switch
-    for proc in server:
-        proc.kill()
-        proc.wait()
 
 
 @pytest.mark.parametrize("fallback_workers", [4, None])

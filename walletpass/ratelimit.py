@@ -19,7 +19,19 @@ from typing import Protocol, runtime_checkable
 from walletpass.accounts import credentials_digest
 from walletpass.errors import ConfigurationError, RateLimited
 
-__all__ = ["Limiter", "RateLimiter", "build_limiter", "check_backend_url", "check_rate"]
+__all__ = [
+    "Limiter",
+    "RateLimiter",
+    "Release",
+    "build_limiter",
+    "check_backend_url",
+    "check_rate",
+]
+
+#: What :meth:`Limiter.acquire` may return: the call the transport makes once the request it
+#: admitted is answered (or abandoned: a timeout, a reset), so a limiter counting requests until
+#: the vendor may have seen them (:mod:`walletpass.redis_limiter`) can stop counting it sooner.
+Release = Callable[[], None]
 
 
 @runtime_checkable
@@ -29,11 +41,13 @@ class Limiter(Protocol):
     ``key`` names one of the vendor's limits (``VendorRequest.rate_key``; ``""``: the only one).
     """
 
-    def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+    def acquire(self, key: str = "", *, max_wait: float | None = None) -> Release | None:
         """Block until a request may be sent under the rate.
 
-        Raises ``RateLimited`` (taking nothing) when the wait would exceed ``max_wait`` seconds,
-        ``ProviderUnavailable`` when a shared limiter cannot be reached and fails closed.
+        Returns ``None``, or a :data:`Release` the caller calls once, when the request has been
+        answered or abandoned. Raises ``RateLimited`` (taking nothing) when the wait would
+        exceed ``max_wait`` seconds, ``ProviderUnavailable`` when a shared limiter cannot be
+        reached and fails closed.
         """
 
     def pause(self, key: str, seconds: float) -> None:

@@ -5,24 +5,40 @@ Redis URL (``redis://[:password@]host:port/db``, ``rediss://`` for TLS, ``unix:/
 walletpass process (gunicorn workers, Celery workers, several machines) configured with the same
 backend and the same API key then shares one budget of the vendor's documented rate.
 
-The algorithm is GCRA (the generic cell rate algorithm, a token bucket kept as one timestamp, the
-"theoretical arrival time"), run atomically on the server by one Lua script with the server's
-clock, so no two processes can take the same slot and clock skew between machines does not
-matter. Each caller is given its own slot and sleeps until it; a vendor's ``Retry-After`` moves
-the shared timestamp forward, so every process holds off, not only the one that was told.
+Vendors count requests when they *arrive*; walletpass can only decide when to *send*, and on a
+busy machine (or network) a request can arrive later than one sent after it. So two rules, both
+run atomically on the Redis server by Lua scripts with the server's clock (no two processes take
+one place, and the clocks of the machines running walletpass do not matter):
 
-The schedule spaces requests; a second script is the guarantee. Right before sending, a caller
-records its send in a shared log (a sorted set, by the server's clock) and waits while the last
-``SEND_WINDOW`` seconds already hold the vendor's per-second number of sends. Without it, a
-caller that woke up late for its slot (a busy machine, a paused process) would send among the
-callers of later slots, and the vendor's window would count one too many. What the log cannot
-see is a request that *arrives* at the vendor later than one sent after it: ``SEND_WINDOW`` has a
-small margin for that; a busy machine needs a larger one (a ``rate_limit`` a few percent under the
-vendor's figure).
+* **The window is the guarantee.** The vendor's "N per second" is N requests per window of
+  ``N / rate`` seconds (1 s for Pass2U's 100/s). Every request takes a place in a shared window
+  before it is sent and keeps it until it can no longer reach the vendor: while in flight, and
+  after its answer (or after the transport gave up on it) until the earlier of that moment and
+  its grant plus the *spread*, K = 4 mean deviations of recent grant-to-answer times (RFC 6298's
+  estimator, kept in Redis by every process's answers); a request slower than the smoothed time
+  plus that spread keeps its place until its answer. A request may go only while fewer than N
+  places are held within the last window. Waiting callers queue first come, first served, each
+  told when its own place frees.
+* **The schedule paces.** GCRA (a token bucket kept as one timestamp) gives each caller a slot,
+  spaced at the pace the window lets requests out (the window plus the time a place is held past
+  its grant, over N), so that callers rarely wait on the window; a vendor's ``Retry-After``
+  moves the shared timestamp forward, so every process holds off, not only the one that was told.
 
-The Redis keys are ``walletpass:ratelimit:<provider>:<digest>:<rate key>`` (and ``...:sent``, the
-log, and ``...:hold``, the end of a vendor's pause), where the digest is a SHA-256 of the
-provider's credentials: never the API key itself.
+What this guarantees: no window of the vendor's length holds more than N arrivals, provided that
+(1) a request reaches the vendor, if at all, between its grant and its answer (or the moment the
+transport gave up on it), and (2) among requests answered in their usual time, none reaches the
+vendor more than the spread later, after its grant, than another does. (1) alone covers every
+request that was slow to be answered; (2) is what lets a place end before its answer plus a
+window, which is where the throughput comes from (with (1) alone a place lasts a whole round trip
+longer). A process that dies with requests in flight holds their places for ``IN_FLIGHT_LEASE``.
+The guarantee is for a per-second window, sliding or fixed (a fixed second is one such window);
+a vendor enforcing a token bucket with a smaller burst than its per-second figure would need the
+schedule alone to hold it, which arrival jitter can defeat (Pass2U documents only "100 requests
+per second per API key").
+
+The Redis keys are ``walletpass:ratelimit:<provider>:<digest>:<rate key>`` (the schedule) and
+``...:window``, ``...:queue``, ``...:latency`` and ``...:hold`` (the end of a vendor's pause)
+beside it, where the digest is a SHA-256 of the provider's credentials: never the API key itself.
 
 When Redis cannot be reached (or answers with an error), the limiter never sends more than it may:
 
@@ -50,7 +66,7 @@ from redis.connection import Connection, SSLConnection, UnixDomainSocketConnecti
 from redis.retry import Retry
 
 from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
-from walletpass.ratelimit import RateLimiter, check_rate
+from walletpass.ratelimit import RateLimiter, Release, check_rate
 from walletpass.redaction import redact_text, register_secret
 from walletpass.transport import is_loopback_host
 
@@ -58,15 +74,27 @@ __all__ = ["RedisLimiter", "check_url"]
 
 log = logging.getLogger("walletpass.ratelimit")
 
-# KEYS[1]: the theoretical arrival time (TAT, microseconds of the server clock) of the next request.
-# ARGV: emission interval (µs), burst, largest acceptable wait (µs; negative: unbounded).
-# Returns {taken (0/1), wait in µs until the caller's slot, the slot (µs; when taken)}.
+# The schedule (GCRA) spaces the slots; the window (a sorted set) is the guarantee. Both run in the
+# Redis server with its clock (microseconds), so no two processes take one slot and the clocks of
+# the machines running walletpass do not matter. See the module doc for the rule.
+
+# KEYS[1]: the theoretical arrival time (TAT) of the next request; KEYS[2]: the latency estimate.
+# ARGV: the vendor's window (µs), requests per window, burst, largest acceptable wait (µs;
+# negative: unbounded), K. Returns {taken (0/1), wait in µs until the caller's slot, the slot (µs;
+# when taken)}.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local interval = tonumber(ARGV[1])
-local tolerance = (tonumber(ARGV[2]) - 1) * interval
-local max_wait = tonumber(ARGV[3])
+local window = tonumber(ARGV[1])
+local per_window = tonumber(ARGV[2])
+local stats = redis.call('HMGET', KEYS[2], 'srtt', 'rttvar')
+local srtt = tonumber(stats[1]) or 0
+local spread = (tonumber(stats[2]) or 0) * tonumber(ARGV[5])
+-- slots at the pace the window lets requests out: each holds its place for the window plus
+-- the time it is counted past its grant (see _END)
+local interval = (window + math.min(srtt, spread)) / per_window
+local tolerance = (tonumber(ARGV[3]) - 1) * interval
+local max_wait = tonumber(ARGV[4])
 local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
 if tat < now then tat = now end
 local wait = tat - tolerance - now
@@ -105,26 +133,85 @@ if hold and hold > tonumber(ARGV[1]) then return 1 end
 return 0
 """
 
-# KEYS[1]: the log of actual sends (a sorted set scored by the server clock, µs). ARGV: how many
-# sends a window may hold, the window (µs), this send's unique name. Returns 0 when the send was
-# recorded, else the µs until the oldest send leaves the window.
-_COMMIT = """
+# KEYS[1]: the window: one member per request, scored by the latest moment it may reach the vendor
+# (in flight: its grant plus the lease). KEYS[2]: the callers waiting for a place, first come
+# first served (scored by when they first asked), so that each is told when *its* place frees
+# rather than all waking for the next one. ARGV: requests per window, the window (µs), the lease
+# (µs), the caller's unique name, the pace (µs). Returns {0, member} when the request may go now,
+# else {µs to wait, ''}.
+_BEGIN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local per_window = tonumber(ARGV[1])
 local window = tonumber(ARGV[2])
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
-  redis.call('ZADD', KEYS[1], now, ARGV[3])
-  redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000) + 1000)
-  return 0
+local lease = tonumber(ARGV[3])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - window))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - lease))
+local ahead = redis.call('ZRANK', KEYS[2], ARGV[4]) or redis.call('ZCARD', KEYS[2])
+local held = redis.call('ZCARD', KEYS[1])
+if held + ahead < per_window then
+  redis.call('ZREM', KEYS[2], ARGV[4])
+  local member = string.format('%d', now) .. ':' .. ARGV[4]
+  redis.call('ZADD', KEYS[1], now + lease, member)
+  redis.call('PEXPIRE', KEYS[1], math.ceil((window + lease) / 1000) + 1000)
+  return {0, member}
 end
-local oldest = tonumber(redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')[2])
-return math.max(1, math.floor(oldest + window - now))
+redis.call('ZADD', KEYS[2], 'NX', now, ARGV[4])
+redis.call('PEXPIRE', KEYS[2], math.ceil(lease / 1000) + 1000)
+-- this caller goes when the place of the (held + ahead - per_window)-th oldest request frees
+local index = held + ahead - per_window
+local frees = tonumber(redis.call('ZRANGE', KEYS[1], index, index, 'WITHSCORES')[2] or now)
+if frees > now then  -- that request is still in flight: ask again in one pace
+  return {math.max(1, tonumber(ARGV[5])), ''}
+end
+return {math.max(1, math.floor(frees + window - now)), ''}
 """
 
-#: The window the log of actual sends is kept over, seconds: a vendor's "N per second" plus a
-#: margin for requests that arrive at the vendor later than others sent after them.
-SEND_WINDOW = 1.02
+# KEYS[1]: the queue of _BEGIN. ARGV: the caller's name. A caller that gives up leaves it.
+_LEAVE = """
+redis.call('ZREM', KEYS[1], ARGV[1])
+return 1
+"""
+
+# KEYS[1]: the window; KEYS[2]: the latency estimate (RFC 6298's smoothed round trip and mean
+# deviation, of grant-to-answer times). ARGV: the member _BEGIN gave, K. The request's place in
+# the window ends at the earlier of its answer (it cannot reach the vendor after that) and its
+# grant plus the spread of grant-to-answer times (K mean deviations, this answer counted); a
+# request slower than usual (longer than the smoothed time plus that spread) keeps its place
+# until its answer.
+_END = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local granted = tonumber(string.match(ARGV[1], '^(%d+):'))
+local took = now - granted
+local stats = redis.call('HMGET', KEYS[2], 'srtt', 'rttvar')
+local srtt = tonumber(stats[1])
+local rttvar = tonumber(stats[2])
+local until_ = now
+if srtt == nil or rttvar == nil then
+  srtt = took
+  rttvar = took / 2
+else
+  rttvar = rttvar + (math.abs(srtt - took) - rttvar) / 4
+  local spread = tonumber(ARGV[2]) * rttvar
+  if took <= srtt + spread then until_ = math.min(now, granted + spread) end
+  srtt = srtt + (took - srtt) / 8
+end
+redis.call('HSET', KEYS[2], 'srtt', string.format('%d', srtt),
+           'rttvar', string.format('%d', rttvar))
+redis.call('PEXPIRE', KEYS[2], 600000)
+redis.call('ZADD', KEYS[1], 'XX', 'LT', string.format('%d', until_), ARGV[1])
+return 1
+"""
+
+#: How long a request with no answer yet keeps its place in the window, seconds: longer than an
+#: attempt may take (the default connect and read timeouts, 5 + 30 s). A process that dies with a
+#: request in flight holds that place this long.
+IN_FLIGHT_LEASE = 60.0
+
+#: How many mean deviations of the grant-to-answer time a request is assumed to reach the vendor
+#: within, relative to the others (RFC 6298's K, for the same estimate).
+SPREAD_DEVIATIONS = 4
 
 #: Seconds between attempts to reach Redis again while falling back.
 RECONNECT_INTERVAL = 5.0
@@ -244,15 +331,14 @@ class RedisLimiter:
         self._client = redis.Redis(connection_pool=pool)
         self._acquire_script = self._client.register_script(_ACQUIRE)
         self._pause_script = self._client.register_script(_PAUSE)
+        self._begin_script = self._client.register_script(_BEGIN)
+        self._end_script = self._client.register_script(_END)
+        self._leave_script = self._client.register_script(_LEAVE)
         self._held_script = self._client.register_script(_HELD)
-        self._commit_script = self._client.register_script(_COMMIT)
-        # The most sends one window may hold: the vendor's per-second figure (or the burst).
-        self._per_window = max(burst, int(rate))
-        # The schedule spaces slots at the pace the log allows (``per_window`` sends per
-        # SEND_WINDOW), not at 1/rate: a schedule even 2% faster than the log gets ahead of it
-        # by 20 ms a second, until every caller waits on the log and all of them wake together
-        # for each send that leaves it (measured: ~5 log round trips per send in one process).
-        self._interval_us = 1_000_000 * max(1 / self.rate, SEND_WINDOW / self._per_window)
+        # The vendor's "N per second" as N requests per window: the per-second figure (or the
+        # burst) over the window it fills at the rate (1 s for 100/s, 2 s for 0.5/s).
+        self._per_window = max(burst, int(rate), 1)
+        self._window_us = int(1_000_000 * self._per_window / self.rate)
         self._clock = clock
         self._sleep = sleep
         self._fallback = (
@@ -266,28 +352,31 @@ class RedisLimiter:
 
     # -- the Limiter interface -------------------------------------------------------------
 
-    def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+    def acquire(self, key: str = "", *, max_wait: float | None = None) -> Release | None:
         """Block until this process's request may be sent (see ``walletpass.ratelimit.Limiter``).
 
-        Raises ``RateLimited`` when the shared next slot is more than ``max_wait`` seconds away
-        (nothing taken), ``ProviderUnavailable`` when Redis is unreachable and there is no
-        fallback (nothing sent, retryable).
+        Returns the call to make once the request is answered or abandoned (its place in the
+        shared window then ends sooner than its lease), or ``None`` while Redis is unreachable.
+        Raises ``RateLimited`` when the shared next slot, or room in the window, is more than
+        ``max_wait`` seconds away (nothing taken), ``ProviderUnavailable`` when Redis is
+        unreachable and there is no fallback (nothing sent, retryable).
         """
         deadline = None if max_wait is None else self._clock() + max_wait
         while True:
             if not self._reachable():
                 self._acquire_fallback(key, max_wait)
-                return
+                return None
             left = None if deadline is None else max(0.0, deadline - self._clock())
             limit = -1 if left is None else int(left * 1_000_000)
             try:
                 taken, wait_us, *slot = self._acquire_script(
-                    keys=[self._key(key)], args=[repr(self._interval_us), self.burst, limit]
+                    keys=[self._key(key), self._key(key) + ":latency"],
+                    args=[self._window_us, self._per_window, self.burst, limit, SPREAD_DEVIATIONS],
                 )
             except redis.RedisError as exc:
                 self._went_down(exc)
                 self._acquire_fallback(key, max_wait)
-                return
+                return None
             self._came_back()
             wait = int(wait_us) / 1_000_000
             if not int(taken):
@@ -303,47 +392,67 @@ class RedisLimiter:
             # A Retry-After reached some process while this caller slept: its slot lies inside
             # the vendor's pause, so it takes a new one, which pause() moved past the pause
             # (waking every such caller at the pause's end would send them all at once).
-        self._commit(key, deadline)
+        return self._begin(key, deadline)
 
     def _inside_pause(self, key: str, slot: bytes) -> bool:
         """Whether the slot (the server's µs) lies inside a vendor's pause (``Retry-After``) for
         ``key`` announced since it was given; ``False`` when Redis fails now: the slot was taken
-        under the shared schedule, as in :meth:`_commit`."""
+        under the shared schedule, as in :meth:`_begin`."""
         try:
             return bool(self._held_script(keys=[self._key(key) + ":hold"], args=[slot]))
         except redis.RedisError as exc:
             self._went_down(exc)
             return False
 
-    def _commit(self, key: str, deadline: float | None) -> None:
-        """Record the send in the shared log, waiting while the last window is full.
+    def _begin(self, key: str, deadline: float | None) -> Release | None:
+        """Take a place in the shared window, waiting while it is full; the release to call.
 
-        The schedule spaces the slots; the log is the guarantee. A caller that woke up late for
-        its slot (a busy machine, a paused process) would otherwise send among the callers of
-        later slots, and the vendor's window, which counts arrivals, would hold one too many.
+        The schedule spaces the slots; the window is the guarantee. A caller that woke up late
+        for its slot (a busy machine, a paused process) would otherwise send among the callers
+        of later slots, and the vendor's window, which counts arrivals, would hold one too many.
         """
-        name = f"{uuid.uuid4().hex}"
+        window = self._key(key) + ":window"
+        queue = self._key(key) + ":queue"
+        name = uuid.uuid4().hex
+        pace = self._window_us // self._per_window
         while True:
             try:
-                wait_us = self._commit_script(
-                    keys=[self._key(key) + ":sent"],
-                    args=[self._per_window, int(SEND_WINDOW * 1_000_000), name],
+                wait_us, member = self._begin_script(
+                    keys=[window, queue],
+                    args=[
+                        self._per_window,
+                        self._window_us,
+                        int(IN_FLIGHT_LEASE * 1_000_000),
+                        name,
+                        pace,
+                    ],
                 )
             except redis.RedisError as exc:
                 # The slot was taken under the shared schedule: send on it rather than fail.
                 self._went_down(exc)
-                return
+                return None
             wait = int(wait_us) / 1_000_000
             if wait <= 0:
-                return
+                return _Release(self, window, self._key(key) + ":latency", member)
             if deadline is not None and self._clock() + wait > deadline:
+                try:
+                    self._leave_script(keys=[queue], args=[name])
+                except redis.RedisError as exc:
+                    self._went_down(exc)  # its place in the queue runs out with the lease
                 raise RateLimited(
-                    f"shared rate limit: the last second's sends leave no room for {wait:.2f}s, "
+                    f"shared rate limit: the vendor's window leaves no room for {wait:.2f}s, "
                     "past the deadline",
                     provider=self.provider,
                     retry_after=wait,
                 )
             self._sleep(wait)
+
+    def _end(self, window: str, latency: str, member: bytes | str) -> None:
+        try:
+            self._end_script(keys=[window, latency], args=[member, SPREAD_DEVIATIONS])
+        except redis.RedisError as exc:
+            # The place runs out with its lease: the window is only ever held longer.
+            self._went_down(exc)
 
     def pause(self, key: str, seconds: float) -> None:
         """Hold every process sharing the key for ``seconds`` (the vendor's ``Retry-After``).
@@ -359,7 +468,7 @@ class RedisLimiter:
         try:
             self._pause_script(
                 keys=[self._key(key), self._key(key) + ":hold"],
-                args=[int(seconds * 1_000_000), repr(self._interval_us), self.burst],
+                args=[int(seconds * 1_000_000), self._window_us // self._per_window, self.burst],
             )
         except redis.RedisError as exc:
             self._went_down(exc)
@@ -422,6 +531,19 @@ class RedisLimiter:
                 retryable=True,
             )
         self._fallback.acquire(key, max_wait=max_wait)
+
+
+class _Release:
+    """Ends one request's place in the shared window, once (calling it again does nothing)."""
+
+    def __init__(self, limiter: RedisLimiter, window: str, latency: str, member: Any) -> None:
+        self._limiter: RedisLimiter | None = limiter
+        self._keys = (window, latency, member)
+
+    def __call__(self) -> None:
+        limiter, self._limiter = self._limiter, None
+        if limiter is not None:
+            limiter._end(*self._keys)
 
 
 def _failure(exc: BaseException) -> str:

@@ -268,20 +268,25 @@ class Transport(BaseTransport):
                 raise ConfigurationError(
                     f"the {self.provider} provider was closed", provider=self.provider
                 )
+            release = None
             if self.rate_limiter is not None:
                 try:
-                    self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
+                    release = self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:
                     raise call.limited(exc) from None
-            check_before_sending()
-            answer, failure, cause = self._exchange(
-                self._pools,
-                prepared,
-                timeouts=call.timeouts(),
-                deadline=call.wire_deadline(),
-                max_answer_bytes=self.max_answer_bytes,
-                late=self.late,
-            )
+            try:
+                check_before_sending()
+                answer, failure, cause = self._exchange(
+                    self._pools,
+                    prepared,
+                    timeouts=call.timeouts(),
+                    deadline=call.wire_deadline(),
+                    max_answer_bytes=self.max_answer_bytes,
+                    late=self.late,
+                )
+            finally:
+                if release is not None:
+                    release()  # answered or abandoned: the vendor cannot count it any later
             attempted: Attempted
             if answer is not None:
                 attempted = self.answer_of(answer.status, answer.headers, answer.body)
