@@ -47,6 +47,7 @@ def test_a_role_that_may_use_but_not_create_tables_runs_a_journal(
 ) -> None:
     name, admin = role
     admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TABLES} TO {name}")
+    admin.execute(f"GRANT SELECT ON walletpass_schema TO {name}")  # the layout's version
     wallet = walletpass.connect("fake")
     with PostgresJournal(as_role(postgres_url, name), run=name, provider="fake") as journal:
         result = wallet.create_many([Pass(template="t", external_id="m-1")], journal=journal)
@@ -57,11 +58,23 @@ def test_a_role_that_may_only_read_is_refused_when_the_journal_opens(
     postgres_url: str, role: tuple[str, Any]
 ) -> None:
     name, admin = role
-    admin.execute(f"GRANT SELECT ON {TABLES} TO {name}")
+    admin.execute(f"GRANT SELECT ON {TABLES}, walletpass_schema TO {name}")
     with pytest.raises(ConfigurationError) as caught:
         PostgresJournal(as_role(postgres_url, name), run=name, provider="fake")
     message = str(caught.value)
     assert "permission denied" in message and "insert" in message
+
+
+def test_a_role_that_may_not_read_the_schema_version_is_told_which_grant_it_lacks(
+    postgres_url: str, role: tuple[str, Any]
+) -> None:
+    name, admin = role
+    admin.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {TABLES} TO {name}")
+    with pytest.raises(ConfigurationError) as caught:
+        PostgresJournal(as_role(postgres_url, name), run=name, provider="fake")
+    message = str(caught.value)
+    assert "permission denied for table walletpass_schema" in message
+    assert "select in walletpass_schema" in message
 
 
 @pytest.mark.parametrize(

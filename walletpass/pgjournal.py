@@ -14,8 +14,16 @@ exactly as a resumed SQLite run would: it asks the vendor by external id whether
 and records it, or reports it as unknown; it never sends it blindly again.
 
 Tables (created on first use, shared by every run in the database): ``walletpass_runs`` (one row
-per run: its provider), ``walletpass_items`` (the journal rows, keyed by run and item key) and
-``walletpass_claims`` (who holds which item until when, by the database's clock).
+per run: its provider), ``walletpass_items`` (the journal rows, keyed by run and item key),
+``walletpass_claims`` (who holds which item until when, by the database's clock) and
+``walletpass_schema`` (one row: the version of these tables' layout, :data:`SCHEMA_VERSION`).
+
+The version is checked when a journal opens: tables of another layout (written by an older or a
+newer walletpass) are refused with a ``ConfigurationError`` that says which version each side has
+and what to do, before anything is read or written, since a worker reading rows of a layout it
+does not know could report an issued pass as not issued and send it again. Tables made before
+the marker existed are the first layout, version 1: opening them records the marker (when the
+role may create a table; otherwise they are read as version 1).
 """
 
 from __future__ import annotations
@@ -38,7 +46,11 @@ from walletpass.model import IssuedPass
 from walletpass.pgtls import refuse_clear_text_to_remote
 from walletpass.redaction import redact_text, register_secret
 
-__all__ = ["PostgresJournal", "describe_database"]
+__all__ = ["SCHEMA_VERSION", "PostgresJournal", "describe_database", "run_entries"]
+
+#: The layout of the journal's tables this walletpass reads and writes. A change to the tables
+#: that an older walletpass would misread raises it (and ships with its migration).
+SCHEMA_VERSION = 1
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS walletpass_runs (
@@ -70,6 +82,17 @@ CREATE TABLE IF NOT EXISTS walletpass_claims (
     PRIMARY KEY (run, key)
 );
 """
+
+# The marker: one row. Created with the tables, or beside tables made before it (version 1).
+_MARKER = """
+CREATE TABLE IF NOT EXISTS walletpass_schema (
+    version INTEGER NOT NULL,
+    only_row BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (only_row)
+)
+"""
+_MARK = "INSERT INTO walletpass_schema (version) VALUES (%s) ON CONFLICT DO NOTHING"
+
+_MARKER_EXISTS = "SELECT to_regclass('walletpass_schema') IS NOT NULL"
 
 _TABLES_EXIST = (
     "SELECT to_regclass('walletpass_runs') IS NOT NULL AND to_regclass('walletpass_items') IS NOT "
@@ -137,12 +160,7 @@ class PostgresJournal:
         db: psycopg.Connection[Any] | None = None
         try:
             self._db = db = self._connect(timeout=10)
-            # Only a missing table is created: a role that may use the tables but not create
-            # any (the usual grant where an owner runs the migrations) opens an existing journal.
-            if db.execute(_TABLES_EXIST).fetchone() != (True,):
-                with db.transaction():
-                    db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
-                    db.execute(_SCHEMA)
+            self._prepare_tables(db)
             # The run's row is written here, so that a role that may only read fails now, as a
             # configuration error, not as a database outage at the first item.
             db.execute(
@@ -154,14 +172,19 @@ class PostgresJournal:
             if db is not None:
                 db.close()
             hint = (
-                "; the journal's role needs to create its tables once (or find them made) and "
-                "to select, insert, update and delete in them"
+                "; the journal's role needs to create its tables once (or find them made), "
+                "to select, insert, update and delete in walletpass_runs, walletpass_items and "
+                "walletpass_claims, and to select in walletpass_schema"
                 if isinstance(exc, psycopg.errors.InsufficientPrivilege)
                 else ""
             )
             raise ConfigurationError(
                 f"cannot open the bulk journal at {self.where}: {_reason(exc)}{hint}"
             ) from None
+        except WalletPassError:
+            if db is not None:
+                db.close()
+            raise
         try:
             self._bind(provider)
         except WalletPassError:
@@ -172,6 +195,37 @@ class PostgresJournal:
             target=self._renew_leases, name="walletpass-journal-lease", daemon=True
         )
         self._renewer.start()
+
+    def _prepare_tables(self, db: psycopg.Connection[Any]) -> None:
+        """Check the tables' layout, then create what is missing; ``ConfigurationError`` for
+        tables of another layout than :data:`SCHEMA_VERSION`, before anything is written."""
+        marked = db.execute(_MARKER_EXISTS).fetchone() == (True,)
+        if marked:
+            _refuse_other_versions(self.where, self._marked(db))
+        # Only a missing table is created: a role that may use the tables but not create any
+        # (the usual grant where an owner runs the migrations) opens an existing journal.
+        if db.execute(_TABLES_EXIST).fetchone() != (True,):
+            with db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                db.execute(_SCHEMA)
+                db.execute(_MARKER)
+                db.execute(_MARK, (SCHEMA_VERSION,))
+        elif not marked:
+            # Tables from before the marker: the first layout. Record it if this role may.
+            try:
+                with db.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                    db.execute(_MARKER)
+                    db.execute(_MARK, (1,))
+            except psycopg.errors.InsufficientPrivilege:
+                _refuse_other_versions(self.where, 1)
+                return
+        _refuse_other_versions(self.where, self._marked(db))
+
+    @staticmethod
+    def _marked(db: psycopg.Connection[Any]) -> int | None:
+        row = db.execute("SELECT version FROM walletpass_schema").fetchone()
+        return None if row is None else int(row[0])
 
     def _connect(self, *, timeout: int) -> psycopg.Connection[Any]:
         # named, so that a database administrator sees whose connection it is
@@ -488,6 +542,66 @@ class PostgresJournal:
         with self._cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+def _refuse_other_versions(where: str, found: int | None) -> None:
+    """``ConfigurationError`` unless ``found`` is :data:`SCHEMA_VERSION`."""
+    if found == SCHEMA_VERSION:
+        return
+    tables = "walletpass_runs, walletpass_items, walletpass_claims and walletpass_schema"
+    if found is None:
+        said = "its schema marker (table walletpass_schema) is empty"
+        todo = (
+            f"if the tables are walletpass's version {SCHEMA_VERSION}, insert the row "
+            f"(INSERT INTO walletpass_schema (version) VALUES ({SCHEMA_VERSION}))"
+        )
+    elif found > SCHEMA_VERSION:
+        said = (
+            f"its tables are schema version {found}, written by a newer walletpass; this "
+            f"one reads version {SCHEMA_VERSION}"
+        )
+        todo = (
+            "upgrade walletpass here (every worker of a run must run a walletpass of the "
+            "same schema version)"
+        )
+    else:
+        said = (
+            f"its tables are schema version {found}, from an older walletpass; this one "
+            f"reads version {SCHEMA_VERSION}"
+        )
+        todo = (
+            "run the runs still in it to the end with that walletpass, then drop "
+            f"{tables} (they are made again on first use), or use another database"
+        )
+    raise ConfigurationError(
+        f"cannot open the bulk journal at {where}: {said}; {todo}. Nothing was read or written."
+    )
+
+
+def run_entries(dsn: str, run: str) -> list[JournalEntry]:
+    """Every item of run ``run`` in the shared journal at ``dsn``, in input order, read without
+    claiming or writing anything (a producer finding out what the workers did).
+
+    Raises ``ConfigurationError`` when the database cannot be reached or read, or its tables are
+    of another layout than :data:`SCHEMA_VERSION`; a run the database does not hold has no
+    entries.
+    """
+    where = describe_database(dsn)
+    try:
+        with psycopg.connect(dsn, autocommit=True, connect_timeout=10) as db:
+            if db.execute(_TABLES_EXIST).fetchone() != (True,):
+                return []
+            marked = db.execute(_MARKER_EXISTS).fetchone() == (True,)
+            _refuse_other_versions(where, PostgresJournal._marked(db) if marked else 1)
+            rows = db.execute(
+                f"SELECT {ENTRY_COLUMNS} FROM walletpass_items WHERE run = %s ORDER BY position",
+                (run,),
+            ).fetchall()
+    except psycopg.Error as exc:
+        raise ConfigurationError(
+            f"cannot read the bulk journal at {where}: {_reason(exc)}"
+        ) from None
+    return [entry_from_row(row) for row in rows]
 
 
 def _reason(exc: BaseException) -> str:
