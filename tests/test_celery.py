@@ -1,25 +1,34 @@
 """Bulk issuance across real Celery worker processes (Redis as broker and result store, the
 shared journal in PostgreSQL, the rate limit shared through Redis), one of them SIGKILLed
-mid-run: the others finish the run with every pass issued exactly once."""
+mid-run: the others finish the run with every pass issued exactly once; and Redis lost while the
+producer collects the results."""
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from walletpass_passentry.emulator import PassEntryEmulator
 
 from walletpass import Pass
+from walletpass.errors import ResultsUnavailable
 from walletpass.testing.emulator import EmulatorServer, Fault
 
 pytestmark = pytest.mark.services
+
+pytest.importorskip("celery")
+
+from walletpass.celery import release_result  # noqa: E402
 
 TEMPLATE = "2e2d7ee8c306e8f0223dbdc1"
 
@@ -45,6 +54,9 @@ app.conf.update(
     },
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,
+    # how long the producer tries to reach a lost result store before it says so (Celery's
+    # default: 20 attempts a second apart)
+    result_backend_transport_options={"retry_policy": {"max_retries": 3}},
 )
 issuer = CeleryIssuer(
     app,
@@ -71,6 +83,25 @@ def passentry() -> Iterator[tuple[PassEntryEmulator, str]]:
         yield app, server.url
 
 
+def write_app(
+    folder: Path, module: str, broker: str, vendor_url: str, postgres_url: str, env: Any
+) -> dict[str, str]:
+    """Write the app module as ``module`` in ``folder``, importable here (``env``: the
+    monkeypatch that sets its environment); returns the workers' environment."""
+    (folder / f"{module}.py").write_text(APP_MODULE)
+    values = {
+        "TEST_REDIS_URL": broker,
+        "TEST_QUEUE": f"walletpass-test-{uuid.uuid4().hex[:8]}",
+        "TEST_VENDOR_URL": vendor_url,
+        "TEST_VENDOR_KEY": PassEntryEmulator().api_key,
+        "TEST_POSTGRES_URL": postgres_url,
+    }
+    for name, value in values.items():
+        env.setenv(name, value)
+    env.syspath_prepend(str(folder))
+    return {**os.environ, **values, "PYTHONPATH": str(folder)}
+
+
 @pytest.fixture
 def environment(
     tmp_path: Path,
@@ -79,28 +110,19 @@ def environment(
     postgres_url: str,
     monkeypatch: pytest.MonkeyPatch,
 ) -> dict[str, str]:
-    (tmp_path / "issuing.py").write_text(APP_MODULE)
-    values = {
-        "TEST_REDIS_URL": redis_url,
-        "TEST_QUEUE": f"walletpass-test-{uuid.uuid4().hex[:8]}",
-        "TEST_VENDOR_URL": passentry[1],
-        "TEST_VENDOR_KEY": PassEntryEmulator().api_key,
-        "TEST_POSTGRES_URL": postgres_url,
-    }
-    for name, value in values.items():
-        monkeypatch.setenv(name, value)
-    monkeypatch.syspath_prepend(str(tmp_path))
-    return {**os.environ, **values, "PYTHONPATH": str(tmp_path)}
+    return write_app(tmp_path, "issuing", redis_url, passentry[1], postgres_url, monkeypatch)
 
 
-def start_worker(name: str, env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+def start_worker(
+    name: str, env: dict[str, str], cwd: Path, module: str = "issuing"
+) -> subprocess.Popen[bytes]:
     return subprocess.Popen(
         [
             sys.executable,
             "-m",
             "celery",
             "-A",
-            "issuing",
+            module,
             "worker",
             "--pool=solo",
             f"--hostname={name}@%h",
@@ -170,3 +192,86 @@ def test_a_run_spread_over_workers_survives_one_being_killed(
     assert orphaned  # the killed worker died holding items, which the others then settled
     assert again.succeeded == count and all(item.skipped for item in again.items)
     assert len([e for e in app.journal if e.method == "POST"]) == len(creates)
+
+
+def stop(workers: list[subprocess.Popen[bytes]]) -> None:
+    for worker in workers:
+        if worker.poll() is None:
+            worker.kill()
+    for worker in workers:
+        worker.wait(timeout=10)
+
+
+def test_redis_lost_while_collecting_says_what_is_known_and_the_rerun_resumes(
+    tmp_path: Path,
+    own_redis: Callable[[bool], str],
+    passentry: tuple[PassEntryEmulator, str],
+    postgres_url: str,
+    succeeded_in: Callable[[str], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Redis (broker and result store; a server of this test alone, so the shared one stays up
+    for the other tests) dies while the producer collects: it gets a typed error that says what
+    is known, from the results it had and from the shared journal, once Celery gives up
+    reconnecting; nothing is lost, and submitting the run again once Redis is back issues the
+    rest, none twice."""
+    env = write_app(
+        tmp_path, "issuing_collect", own_redis(True), passentry[1], postgres_url, monkeypatch
+    )
+    import issuing_collect  # the module written above, as the producer imports it
+
+    vendor, _ = passentry
+    count, run = 120, f"collect-{uuid.uuid4().hex[:8]}"
+    passes = [
+        Pass(template=TEMPLATE, external_id=f"{run}-{i}", fields={"fullName": f"Member {i}"})
+        for i in range(count)
+    ]
+    workers = [start_worker(f"c{n}", env, tmp_path, "issuing_collect") for n in range(2)]
+    try:
+        job = issuing_collect.issuer.issue_many(passes, run=run)
+        deadline = time.monotonic() + 60
+        while not job.chunks[0][2].ready() or succeeded_in(run) < 40:
+            assert time.monotonic() < deadline, "the workers never got going"
+            time.sleep(0.01)
+        # Redis dies while the producer waits on a chunk still being issued
+        threading.Timer(0.3, own_redis, args=(False,)).start()
+        started = time.monotonic()
+        with pytest.raises(ResultsUnavailable) as caught:
+            job.collect(timeout=60)
+        waited = time.monotonic() - started
+        stop(workers)
+
+        error = caught.value
+        # What the error holds, without the traceback that keeps the job's pending results
+        # alive: they are let go below while Redis is up (Celery stops listening for each when
+        # it is garbage collected; with Redis away that prints an ignored exception).
+        told = (error.message, error.code, error.retryable, error.result)
+        journaled = succeeded_in(run)
+        own_redis(True)  # back, empty (the test server keeps nothing): the queue is gone
+        workers = [start_worker(f"d{n}", env, tmp_path, "issuing_collect") for n in range(2)]
+        again = issuing_collect.issuer.issue_many(passes, run=run).collect(timeout=60)
+        for _, _, pending in job.chunks:  # (Celery holds them until told)
+            release_result(pending)
+        del job, caught, error, pending
+        gc.collect()
+    finally:
+        stop(workers)
+
+    assert waited < 30  # told once Celery gave up reconnecting, not at the collect's timeout
+    message, code, retryable, result = told
+    assert retryable and code == "result_backend_failed"
+    assert result is not None
+    assert [item.index for item in result.items] == list(range(count))
+    known = [item for item in result.items if item.ok]
+    # what the results held, and what the journal says was issued: every issued pass is known
+    assert 40 <= len(known) <= journaled  # (requests in flight when Redis died may end later)
+    assert all(item.issued is not None for item in known)
+    assert f"{len(known)} of {count}" in message
+    unknown = [item for item in result.items if not item.ok]
+    assert all(item.error is not None and item.error.retryable for item in unknown)
+    assert "submit the run again" in message
+
+    assert again.succeeded == count, [str(i.error) for i in again.items if not i.ok][:3]
+    assert sum(item.skipped for item in again.items) >= len(known)
+    live = [p for p in vendor.passes.values() if p.live]
+    assert sorted(p.ext_id for p in live) == sorted(p.external_id for p in passes)  # type: ignore[misc]

@@ -30,6 +30,7 @@ reaches the journal with its own database URL; a task carries the run name and t
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import threading
 import time
@@ -41,9 +42,10 @@ from celery.result import AsyncResult
 
 from walletpass import errors as _errors
 from walletpass.bulk import run_create_many
-from walletpass.errors import JournalError, ValidationError, WalletPassError
+from walletpass.errors import JournalError, ResultsUnavailable, ValidationError, WalletPassError
+from walletpass.journal import JournalEntry, JournalState
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
-from walletpass.pgjournal import PostgresJournal
+from walletpass.pgjournal import PostgresJournal, run_entries
 from walletpass.provider import Provider
 
 __all__ = [
@@ -51,6 +53,7 @@ __all__ = [
     "CeleryIssuer",
     "IssueJob",
     "chunk_items",
+    "release_result",
     "stopped_chunk_items",
     "submit_chunk",
 ]
@@ -138,7 +141,7 @@ class CeleryIssuer:
         while chunk := list(itertools.islice(source, size)):
             results.append((first, len(chunk), submit_chunk(self.app, run, first, chunk)))
             first += len(chunk)
-        return IssueJob(run, results)
+        return IssueJob(run, results, journal=lambda: run_entries(self._database, run))
 
     # -- the worker ------------------------------------------------------------------------
 
@@ -172,9 +175,18 @@ class CeleryIssuer:
 class IssueJob:
     """A submitted run: its chunk tasks, and their items once the workers are done."""
 
-    def __init__(self, run: str, chunks: Sequence[tuple[int, int, AsyncResult[Any]]]) -> None:
+    def __init__(
+        self,
+        run: str,
+        chunks: Sequence[tuple[int, int, AsyncResult[Any]]],
+        *,
+        journal: Callable[[], Sequence[JournalEntry]] | None = None,
+    ) -> None:
+        """``journal``: reads the run's shared journal, for what is known when the results
+        cannot be read."""
         self.run = run
         self.chunks = list(chunks)
+        self._journal = journal
 
     @property
     def total(self) -> int:
@@ -191,13 +203,66 @@ class IssueJob:
         (the run goes on in the workers: collect again, or re-submit to resume). A chunk that
         failed as a whole (its worker could not open the journal, say) gives each of its items a
         retryable ``WalletPassError`` naming the cause; re-submitting the run retries them.
+        When the result store fails (Redis lost), raises ``ResultsUnavailable`` whose ``result``
+        holds every item: those collected, those the shared journal records as issued, the
+        rest a retryable error.
         """
         deadline = None if timeout is None else time.monotonic() + timeout
         items: list[BulkItem] = []
         for first, count, result in self.chunks:
             left = None if deadline is None else max(0.0, deadline - time.monotonic())
-            items.extend(chunk_items(self.run, first, count, result, timeout=left))
+            try:
+                items.extend(chunk_items(self.run, first, count, result, timeout=left))
+            except WalletPassError as exc:
+                if exc.code != "result_backend_failed":
+                    raise
+                raise self._unavailable(items, first, exc) from None
+            release_result(result)
         return BulkResult(items=items)
+
+    def _unavailable(
+        self, collected: list[BulkItem], first: int, failure: WalletPassError
+    ) -> ResultsUnavailable:
+        """What is known when the results stopped at the chunk at ``first``: the items
+        collected, then what the shared journal says about the rest."""
+        cause = (failure.details or {}).get("cause", "error")
+        found: dict[int, JournalEntry] = {}
+        journal_said = ""
+        if self._journal is not None:
+            try:
+                found = {entry.position: entry for entry in self._journal()}
+            except WalletPassError as exc:
+                journal_said = f" (the journal could not be read either: {exc.message})"
+        not_yet = WalletPassError(
+            f"run {self.run!r}: this item's outcome was not collected (the result store "
+            f"failed: {cause}) and the journal does not record it issued; collect again, or "
+            "submit the run again",
+            operation="create",
+            retryable=True,
+        )
+        items = list(collected)
+        from_journal = 0
+        for index in range(first, self.total):
+            entry = found.get(index)
+            if entry is not None and entry.state is JournalState.SUCCEEDED:
+                external_id = entry.key[4:] if entry.key.startswith("ext:") else None
+                items.append(BulkItem(index=index, external_id=external_id, issued=entry.issued))
+                from_journal += 1
+            else:
+                items.append(BulkItem(index=index, error=not_yet))
+        issued = sum(item.ok for item in items)
+        return ResultsUnavailable(
+            f"run {self.run!r}: the result store failed while collecting ({cause}); "
+            f"{issued} of {self.total} items are known issued ({issued - from_journal} from "
+            f"the results, {from_journal} from the shared journal){journal_said}, "
+            f"{self.total - issued} not known yet. The workers go on: collect again once the "
+            "result store is back, or submit the run again with the same name (what was "
+            "issued is skipped)",
+            operation="create_many",
+            code="result_backend_failed",
+            details={"cause": cause},
+            result=BulkResult(items=items),
+        )
 
 
 def chunk_items(
@@ -244,6 +309,15 @@ def chunk_items(
         )
         return [BulkItem(index=first + i, error=error) for i in range(count)]
     return [_item_from_payload(entry) for entry in value]
+
+
+def release_result(result: AsyncResult[Any]) -> None:
+    """Stop listening for a collected chunk's result now, while its store is there: left to
+    garbage collection, Celery unsubscribes whenever the object is collected, reconnecting to
+    Redis for it (and, with Redis gone by then, printing an ignored exception)."""
+    backend: Any = result.backend  # the Redis backend's listener is not in the type stubs
+    with contextlib.suppress(Exception):
+        backend.remove_pending_result(result)
 
 
 def stopped_chunk_items(first: int, count: int, error: JournalError) -> list[BulkItem]:

@@ -34,6 +34,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "RedirectNotFollowed",
+    "ResultsUnavailable",
     "UnsupportedFeature",
     "UnsupportedFeatureWarning",
     "UnsupportedOperation",
@@ -311,6 +312,23 @@ class JournalError(WalletPassError):
         self.not_attempted = tuple(not_attempted)
         self.not_attempted_from = not_attempted_from
         self.unrecorded = tuple(unrecorded)
+        self.result = result
+
+
+class ResultsUnavailable(WalletPassError):
+    """A distributed run's results could not be read (its result store, e.g. Redis, failed while
+    they were being collected). Retryable: the workers go on; collect again once the store is
+    back, or submit the run again (what was issued is skipped).
+
+    ``result`` is a ``BulkResult`` of every item of the run, in input order: the outcomes that
+    were collected, the passes the shared journal records as issued, and for every other item a
+    retryable error saying its outcome is not known yet.
+    """
+
+    default_retryable = True
+
+    def __init__(self, message: str, *, result: Any = None, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
         self.result = result
 
 

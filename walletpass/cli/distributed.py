@@ -219,7 +219,7 @@ def issue_on_workers(
     ``target.queue``; each item goes to ``on_item`` in input order. Raises a retryable
     ``WalletPassError`` when no chunk comes back for ``wait`` seconds (the workers go on with
     what they have; the same command again collects and resumes the run)."""
-    from walletpass.celery import chunk_items, submit_chunk
+    from walletpass.celery import chunk_items, release_result, submit_chunk
 
     app = celery_app(target.broker, target.queue)
     if not _consumers(app, target.queue):
@@ -247,7 +247,7 @@ def issue_on_workers(
         try:
             items = chunk_items(target.run, first, count, result, timeout=wait)
         except WalletPassError as exc:
-            _release(app, result)
+            release_result(result)
             why = (
                 f"no result for rows {first + 1}-{first + count} in {wait:g}s from the workers "
                 f"on queue {target.queue!r} at {target.where}; check that workers run "
@@ -263,7 +263,7 @@ def issue_on_workers(
                 retryable=True,
             ) from None
         in_flight -= 1
-        _release(app, result)
+        release_result(result)
         for item in items:
             deliver(item)
 
@@ -290,7 +290,7 @@ def issue_on_workers(
     finally:
         for entry in pending:  # stopped early: the chunks not collected
             if not isinstance(entry, BulkItem):
-                _release(app, entry[2])
+                release_result(entry[2])
         _close(app)
     done, succeeded, failed, skipped = counts
     return BulkResult(items=[], counts=(done, succeeded, failed, skipped))
@@ -321,15 +321,6 @@ def _produce(
             submit(chunk)
     if chunk:
         submit(chunk)
-
-
-def _release(app: Celery, result: AsyncResult[Any]) -> None:
-    """Stop listening for ``result`` now, while the broker is there: left to garbage collection,
-    Celery unsubscribes whenever the object is collected, reconnecting to Redis for it."""
-    backend: Any = app.backend  # the Redis backend's listener is not in the type stubs
-    with contextlib.suppress(Exception):
-        backend.remove_pending_result(result)
-    result.backend = None  # type: ignore[assignment]  # what AsyncResult.__del__ checks
 
 
 def _close(app: Celery) -> None:
