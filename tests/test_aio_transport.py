@@ -9,8 +9,9 @@ import gzip
 import itertools
 import subprocess
 import sys
+import threading
 import time
-from collections.abc import Coroutine, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
@@ -369,3 +370,31 @@ def test_a_pause_holds_tasks_already_given_a_slot_inside_it() -> None:
     released = run(scenario())
     assert all(at >= 0.49 for at in released)
     assert released[-1] - released[0] >= 0.15  # still spaced after the pause, not all at once
+
+
+def test_a_threaded_limiters_release_is_awaited_once_each_attempt_is_answered(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    """The shared limiter counts each request until it is answered: the async transport hands
+    the answer back too (in a worker thread, like the rest of a blocking limiter)."""
+    app.inject(Fault.reset())  # the first attempt gets no answer; the retry is answered
+    released: list[tuple[float, str]] = []
+
+    class AnswerAware:
+        def acquire(
+            self, key: str = "", *, max_wait: float | None = None
+        ) -> Callable[[], None] | None:
+            return lambda: released.append((time.time(), threading.current_thread().name))
+
+        def pause(self, key: str, seconds: float) -> None:
+            pass
+
+    limiter = ThreadedLimiter(AnswerAware())
+    rules = transport(server.url)
+    response = run(send_once(rules, GET, limiter=limiter))
+
+    assert response.status == 200
+    assert len(released) == 2
+    seen = [entry.at for entry in app.journal]
+    assert all(done >= at for (done, _), at in zip(released, seen, strict=True))
+    assert all(name != threading.main_thread().name for _, name in released)

@@ -15,11 +15,16 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Awaitable, Callable
 from typing import Protocol, runtime_checkable
 
-from walletpass.ratelimit import Limiter, RateLimiter
+from walletpass.ratelimit import Limiter, RateLimiter, Release
 
-__all__ = ["AsyncLimiter", "AsyncRateLimiter", "ThreadedLimiter", "asyncio_limiter"]
+__all__ = ["AsyncLimiter", "AsyncRateLimiter", "AsyncRelease", "ThreadedLimiter", "asyncio_limiter"]
+
+#: What :meth:`AsyncLimiter.acquire` may return: awaited by the transport once the request it
+#: admitted is answered or abandoned (see :data:`walletpass.ratelimit.Release`).
+AsyncRelease = Callable[[], Awaitable[None]]
 
 
 @runtime_checkable
@@ -27,11 +32,13 @@ class AsyncLimiter(Protocol):
     """What the async transport needs from a rate limiter: :class:`walletpass.ratelimit.Limiter`
     with awaitable methods. ``key`` names one of the vendor's limits (``""``: the only one)."""
 
-    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
+    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> AsyncRelease | None:
         """Wait until a request may be sent under the rate.
 
-        Raises ``RateLimited`` (taking nothing) when the wait would exceed ``max_wait`` seconds,
-        ``ProviderUnavailable`` when a shared limiter cannot be reached and fails closed.
+        Returns ``None``, or an :data:`AsyncRelease` the caller awaits once, when the request
+        has been answered or abandoned. Raises ``RateLimited`` (taking nothing) when the wait
+        would exceed ``max_wait`` seconds, ``ProviderUnavailable`` when a shared limiter cannot
+        be reached and fails closed.
         """
 
     async def pause(self, key: str, seconds: float) -> None:
@@ -79,15 +86,23 @@ class ThreadedLimiter:
     def __init__(self, limiter: Limiter) -> None:
         self.limiter = limiter
 
-    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
-        """As the wrapped limiter's ``acquire`` (its errors unchanged)."""
+    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> AsyncRelease | None:
+        """As the wrapped limiter's ``acquire`` (its errors unchanged); its release, if it
+        returns one, is run in a worker thread too."""
         end = None if max_wait is None else time.monotonic() + max_wait
 
-        def take() -> None:
+        def take() -> Release | None:
             left = None if end is None else max(0.0, end - time.monotonic())
-            self.limiter.acquire(key, max_wait=left)
+            return self.limiter.acquire(key, max_wait=left)
 
-        await asyncio.to_thread(take)
+        release = await asyncio.to_thread(take)
+        if release is None:
+            return None
+
+        async def done() -> None:
+            await asyncio.to_thread(release)
+
+        return done
 
     async def pause(self, key: str, seconds: float) -> None:
         """As the wrapped limiter's ``pause``."""

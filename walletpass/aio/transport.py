@@ -131,13 +131,18 @@ class AsyncTransport:
         call = self.rules.begin(request, operation)
         while True:
             time_left = call.next_attempt()
+            release = None
             if self.rate_limiter is not None:
                 try:
-                    await self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
+                    release = await self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:
                     raise call.limited(exc) from None
-            check_before_sending()
-            attempted = await self._attempt(call)
+            try:
+                check_before_sending()
+                attempted = await self._attempt(call)
+            finally:
+                if release is not None:
+                    await release()  # answered or abandoned: the vendor cannot count it any later
             pause = call.pause_for(attempted)
             if pause is not None and self.rate_limiter is not None:
                 await self.rate_limiter.pause(call.rate_key, pause)
