@@ -253,9 +253,9 @@ def test_no_window_holds_more_requests_than_the_rate_whatever_the_schedule_said(
         answered()
     limiter.acquire()
 
-    # the schedule's slot, less however long the machine took to get here
-    assert 0 < waits[0] <= 0.25
-    assert len(waits) == 2  # then the wait for the window
+    # whatever the schedule said (its slot about 0.2 s on, or past already on a busy machine),
+    # the sixth went only when the first's place left the window
+    assert waits and all(wait <= 1.0 for wait in waits)
     assert time.monotonic() - started >= 1.0
 
 
