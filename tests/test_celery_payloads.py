@@ -95,7 +95,7 @@ def passes(draw: st.DrawFn) -> Pass:
     maybe(
         draw,
         "fields",
-        st.none() | st.dictionaries(st.sampled_from("abc"), st.integers(-(2**63) + 1, 2**63 - 1)),
+        st.none() | st.dictionaries(st.sampled_from("abc"), st.integers(-(2**53) + 1, 2**53 - 1)),
         data,
     )
     return Pass(**data)

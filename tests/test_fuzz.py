@@ -179,7 +179,7 @@ def plausible_pass() -> st.SearchStrategy[Pass]:
         | st.dictionaries(
             st.text(min_size=1, max_size=20).filter(lambda k: not any(c.isspace() for c in k)),
             st.text()
-            | st.integers(min_value=-(2**63), max_value=2**63 - 1)
+            | st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
             | st.booleans()
             | st.floats(allow_nan=False, allow_infinity=False),
             max_size=3,

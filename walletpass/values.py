@@ -5,10 +5,15 @@ Every vendor speaks UTF-8 JSON, so:
 
 * text must be valid Unicode: a lone surrogate (``"A\\ud800"``, which Python strings allow but
   UTF-8 cannot encode) is refused;
-* numbers must be finite and fit the JSON number the vendors parse: an IEEE-754 double (Pass2U
-  documents its numbers as ``double``), so a magnitude beyond about 1.8e308, or a non-zero one
-  below about 4.9e-324, cannot travel; integers must fit in a signed 64-bit integer, the widest
-  integer JSON parsers read as an integer (*inferred*: no vendor documents its integer width);
+* numbers must arrive as the number that was written. No vendor documents the range or the
+  precision of its numbers (Pass2U calls some of them ``double``), so a number travels only
+  where an IEEE-754 double holds it exactly, the one form every JSON reader keeps (RFC 8259,
+  section 6): it is finite, its magnitude is at most about 1.8e308 and, unless zero, at least
+  about 4.9e-324; a decimal has no more digits than the double nearest to it shows
+  (``0.12345678901234567890`` would arrive as ``0.12345678901234568``: refused, not rounded);
+  an integer is within ±(2**53 - 1), beyond which doubles skip integers (*inferred*: a vendor
+  reading 64-bit integers would keep more; none documents it). A value that needs more is text;
+  each refusal says so, naming the field and the number it would have arrived as;
 * a decimal's size is judged from its exponent alone, before any conversion, so
   ``Decimal("1e999999999")`` is refused at once instead of being expanded to a billion digits;
 * a datetime must still be a datetime once converted to UTC (Livepasses and PassEntry take UTC
@@ -43,8 +48,9 @@ __all__ = [
 
 #: Deepest nesting of mappings and lists in a value (the ``extra`` escape hatch, field maps).
 MAX_DEPTH = 64
-#: Integers are sent as JSON integers; vendors read at most signed 64 bits.
-MAX_INTEGER = 2**63 - 1
+#: The largest integer every JSON reader keeps exactly: a double holds every integer up to
+#: 2**53, and 2**53 + 1 reads back as 2**53 (RFC 8259, section 6).
+MAX_INTEGER = 2**53 - 1
 #: The largest and smallest positive magnitudes an IEEE-754 double holds.
 _MAX_DOUBLE = Decimal("1.7976931348623157e308")
 _MIN_DOUBLE = Decimal("4.9406564584124654e-324")
@@ -73,8 +79,11 @@ def number_problem(value: int | float | Decimal) -> str | None:
         return None
     if isinstance(value, int):
         # bit_length() reads the size without converting a huge integer to text.
-        if value.bit_length() > 63 and value != -(2**63):
-            return f"is outside the signed 64-bit range (±{MAX_INTEGER}) a JSON integer can carry"
+        if value.bit_length() > 53:
+            return (
+                f"is outside ±{MAX_INTEGER} (2**53 - 1), the integers a JSON number (an IEEE-754 "
+                "double) keeps exactly: a vendor may read it as another number; send it as text"
+            )
         return None
     if isinstance(value, float):
         return None if math.isfinite(value) else "must be a finite number"
@@ -90,6 +99,14 @@ def number_problem(value: int | float | Decimal) -> str | None:
     magnitude = abs(value)
     if magnitude > _MAX_DOUBLE or magnitude < _MIN_DOUBLE:
         return "is too large or too small for the JSON number (a double) vendors read"
+    # Bounded above, so the conversion is cheap; the double's shortest text is what a vendor
+    # reading a double would keep and answer.
+    kept = repr(float(value))
+    if Decimal(kept) != value:
+        return (
+            f"has more digits than a JSON number (an IEEE-754 double) keeps: it would arrive "
+            f"as {kept.removesuffix('.0')}; round it, or send it as text"
+        )
     return None
 
 

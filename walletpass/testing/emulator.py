@@ -27,6 +27,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from decimal import Decimal
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
 from typing import Any, ClassVar, TypeVar
@@ -149,6 +150,36 @@ class _Headers(Mapping[str, str]):
         return repr(redact_headers(self._items))
 
 
+class InexactNumber(ValueError):
+    """A JSON number a double does not hold exactly (see :func:`_exact_float`)."""
+
+
+def _exact_float(text: str) -> float:
+    """A JSON number with a fraction or exponent, refused where a double would change it.
+
+    No vendor documents the precision of its numbers (*inferred*): an emulator reading them as
+    doubles, as most JSON readers do, would round ``0.12345678901234567890`` silently. It
+    refuses instead, so a test never passes with a number the vendor may keep differently.
+    """
+    value = float(text)
+    if not math.isfinite(value) or Decimal(repr(value)) != Decimal(text):
+        raise InexactNumber(
+            f"number {text[:40]} is not exactly an IEEE-754 double (inferred: the vendor's "
+            "number precision is not documented)"
+        )
+    return value
+
+
+def _exact_int(text: str) -> int:
+    """A JSON integer, refused beyond ±(2**53 - 1), where doubles skip integers (*inferred*)."""
+    if len(text.lstrip("-")) > 16 or abs(int(text)) > 2**53 - 1:
+        raise InexactNumber(
+            f"integer {text[:40]} is beyond 2**53 - 1, the integers a double holds exactly "
+            "(inferred: the vendor's integer range is not documented)"
+        )
+    return int(text)
+
+
 @dataclass(frozen=True)
 class EmulatorRequest:
     method: str
@@ -163,7 +194,9 @@ class EmulatorRequest:
         if not self.body:
             raise BadRequest("request body is empty")
         try:
-            return json.loads(self.body)
+            return json.loads(self.body, parse_float=_exact_float, parse_int=_exact_int)
+        except InexactNumber as exc:
+            raise BadRequest(str(exc)) from None
         except (ValueError, UnicodeDecodeError) as exc:
             raise BadRequest(f"request body is not valid JSON: {exc}") from None
 

@@ -310,6 +310,11 @@ def test_durations_in_whole_minutes(minutes: int) -> None:
 )
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 def test_balance_amounts_are_sent_exactly_or_refused(offline, amount: Decimal) -> None:
+    if Decimal(repr(float(amount))) != amount:
+        # A number a double would change is refused by the core for every vendor first.
+        with pytest.raises(ValidationError, match="would arrive as"):
+            Pass(template="membership-card", balance=Balance(amount=amount))
+        return
     card = Pass(template="membership-card", balance=Balance(amount=amount))
     problems = _refused(offline, card)
     if problems:
