@@ -150,6 +150,20 @@ STEPS: dict[str, Callable[[Run], Any]] = {
     ),
     "list": lambda run: [seen_pass(p) for p in run.wallet.list(template="coffee-card")],
     "delete_ticket": lambda run: run.wallet.delete(run.ticket),
+    # A field the pass never set is absent on both sides (a Pass2U model shows it empty).
+    "unset_field": lambda run: [
+        seen_pass(
+            issued := run.created(
+                Pass(
+                    template="tasting",
+                    kind="event_ticket",
+                    holder=Holder(name="Ada Lovelace"),
+                    fields={"seat": "1A"},
+                )
+            )
+        ),
+        seen_pass(run.wallet.get(issued.id)),
+    ],
     # An untyped value reads back as the vendor answers it (PassEntry: text).
     "untyped_value": lambda run: seen_pass(
         run.wallet.get(

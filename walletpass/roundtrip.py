@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import math
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -35,11 +36,19 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
-from walletpass.errors import FieldProblem, InvalidResponse, UnsupportedFeature, ValidationError
+from walletpass.errors import (
+    ConfigurationWarning,
+    FieldProblem,
+    InvalidResponse,
+    UnsupportedFeature,
+    ValidationError,
+)
 from walletpass.model import Balance, Holder, IssuedPass, Pass, PassField, PassUpdate
 from walletpass.settings import BalanceAlias, FieldType, TemplateAlias
+from walletpass.values import number_problem
 
 __all__ = [
+    "SHADOWED_FIELDS",
     "TemplateMapping",
     "attribute_value",
     "change_to_vendor",
@@ -49,6 +58,10 @@ __all__ = [
     "pass_to_vendor",
     "without_attributes",
 ]
+
+#: ``IssuedPass.meta`` key holding the vendor's fields whose keys are spelled like a logical
+#: field name the alias gives to another value (the logical field keeps its name).
+SHADOWED_FIELDS = "shadowed_fields"
 
 _HOLDER_PARTS = {"holder.name": "name", "holder.email": "email", "holder.phone": "phone"}
 _INTEGER = re.compile(r"^[+-]?\d{1,64}$")
@@ -114,6 +127,12 @@ def convert_write(value: Any, kind: FieldType) -> Any:
     converted = _convert(value, kind)
     if converted is _INVALID:
         raise ValueError(f"must be {_DESCRIPTION[kind]}, got {_show(value)}")
+    if kind in (FieldType.INT, FieldType.DECIMAL):
+        # Text that converts to a number is then a number on the wire: the one rule for what
+        # a number can carry (walletpass.values) holds for it too.
+        problem = number_problem(converted)
+        if problem is not None:
+            raise ValueError(problem)
     if kind is FieldType.DECIMAL:
         return Decimal(format(converted, "f"))
     if kind is FieldType.BOOL:
@@ -383,6 +402,27 @@ def _check_one_value_per_key(
             )
 
 
+def _check_kind(new_pass: Pass, mapping: TemplateMapping, problems: list[FieldProblem]) -> None:
+    """A pass asking for a kind other than the one its template alias declares is refused.
+
+    On every vendor the template decides the kind (a Pass2U model's style, a PassEntry or
+    Livepasses template's type, LivePass's fixed types): the vendor would make the alias's kind
+    whatever the pass asks, and the write's answer would then report a kind the next read
+    contradicts. A pass that leaves ``kind`` out takes the alias's.
+    """
+    declared = mapping.alias.kind if mapping.alias is not None else None
+    if declared is None or "kind" not in new_pass.model_fields_set or new_pass.kind is declared:
+        return
+    problems.append(
+        FieldProblem(
+            "kind",
+            f"is {new_pass.kind.value}, but template alias {mapping.logical!r} is a "
+            f"{declared.value} template (its kind), and the vendor's template decides the kind: "
+            f"leave kind out, or use a template alias of kind {new_pass.kind.value}",
+        )
+    )
+
+
 def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozenset[str]) -> Pass:
     """``new_pass`` in the vendor's terms: typed values, attributes in fields, vendor keys.
 
@@ -400,13 +440,14 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
     balance = _move_balance(new_pass, fields, mapping, problems)
     moved = _move_attributes(new_pass, fields, mapping, field_held, problems)
     _check_one_value_per_key(fields, mapping, problems)
+    _check_kind(new_pass, mapping, problems)
     if problems:
         raise ValidationError.from_problems(problems)
     update: dict[str, Any] = without_attributes(new_pass, moved)
     update.update(balance)
     if mapping.alias is not None:
         update["template"] = mapping.alias.id
-        if mapping.alias.kind is not None and new_pass.kind.value == "generic":
+        if mapping.alias.kind is not None:
             update["kind"] = mapping.alias.kind
     if fields or (new_pass.fields is not None and not balance):
         update["fields"] = {_to_vendor_key(name, mapping): value for name, value in fields.items()}
@@ -489,9 +530,12 @@ def issued_from_vendor(
             and the vendor's text are named).
     """
     if mapping.alias is None and not mapping.attributes:
-        if issued.vendor_template is not None or issued.template is None:
-            return issued
-        return issued.model_copy(update={"vendor_template": issued.template})
+        plain: dict[str, Any] = {}
+        if issued.vendor_template is None and issued.template is not None:
+            plain["vendor_template"] = issued.template
+        if any(_unset(value) for value in issued.fields.values()):
+            plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
+        return issued.model_copy(update=plain) if plain else issued
     names = mapping.logical_names()
     homes = {key: attribute for attribute, key in mapping.attributes.items()}
     fields: dict[str, Any] = {}
@@ -500,6 +544,12 @@ def issued_from_vendor(
     spec = mapping.balance
     # The vendor's balance keys say what the balance field says: not repeated as fields.
     repeated = set(mapping.balance_keys) - set(names) if spec is not None else set()
+    # Logical names the alias gives to something else: a vendor key spelled like one of them
+    # (points -> stamps, and the template also has a "points") must not take its place.
+    claimed = {name for key, name in names.items() if key != name}
+    if spec is not None:
+        claimed.add(spec.name)
+    shadowed: dict[str, Any] = {}
     for key, value in issued.fields.items():
         if key in repeated:
             continue
@@ -509,15 +559,18 @@ def issued_from_vendor(
             if not _blank(value):
                 attributes[homes[key]] = value
             continue
+        if _unset(value):
+            continue  # no value: absent, whoever answered it how (see _unset)
+        if key in claimed and key not in names:
+            shadowed[key] = value
+            continue
         name = names.get(key, key)
         kind = mapping.field_type(name)
-        if kind is None or value is None:
+        if kind is None:
             fields[name] = value
             continue
         if kind is not FieldType.TEXT and _blank(value):
-            # A field the pass never set shows the template's default, often empty (Pass2U
-            # models): no value, rather than a number or date that is not there.
-            fields[name] = None
+            # Blank text is no number or date: no value, rather than one that is not there.
             continue
         try:
             fields[name] = convert_read(value, kind)
@@ -534,6 +587,16 @@ def issued_from_vendor(
             f"{who} answered values of the wrong type: " + "; ".join(problems), provider=who
         )
     update: dict[str, Any] = {"fields": fields}
+    if shadowed:
+        update["meta"] = {**issued.meta, SHADOWED_FIELDS: shadowed}
+        warnings.warn(
+            f"{who} answered template field(s) {', '.join(map(repr, sorted(shadowed)))} spelled "
+            f"like field names the template alias {mapping.logical!r} gives to other values: "
+            f"fields keeps the alias's; the vendor's are in meta[{SHADOWED_FIELDS!r}]. "
+            "Name them in the alias's fields to read them under names of their own",
+            ConfigurationWarning,
+            stacklevel=2,
+        )
     if mapping.logical is not None and mapping.alias is not None:
         update["template"] = mapping.logical
         update["vendor_template"] = issued.template or mapping.alias.id
@@ -545,6 +608,17 @@ def issued_from_vendor(
         update["vendor_template"] = issued.template
     update.update(_restored(issued, attributes, who))
     return issued.model_copy(update=update)
+
+
+def _unset(value: Any) -> bool:
+    """A field with no value, read back as absent from ``fields`` on every provider.
+
+    Vendors answer "no value" differently: a missing key (PassEntry, the fake), ``null``, or
+    the template's empty default (a Pass2U model field the pass never set shows ``""`` in the
+    ``.pkpass``, indistinguishable from one set to ``""``). One rule, so a create's answer, the
+    next ``get`` and a vendor's profile report the same ``fields``: only values are in it.
+    """
+    return value is None or (isinstance(value, str) and not value)
 
 
 def _blank(value: Any) -> bool:

@@ -180,6 +180,24 @@ class TemplateAlias(BaseModel):
                 f"field {self.balance_field.name!r} is the balance (balance_field), so it cannot "
                 "also map to a template field: remove it from fields"
             )
+        # A logical name that is also a template key the alias gives something else names two
+        # things: written, it goes to one; read back, the other would answer under it.
+        twice = []
+        balance = self.balance_field.name if self.balance_field is not None else None
+        if balance is not None and balance in owners:
+            twice.append(
+                f"{balance!r} is the balance and the template field of {owners[balance][0]}"
+            )
+        for name, entry in self.fields.items():
+            held = [o for o in owners.get(name, ()) if o.startswith("attributes.")]
+            if entry.key != name and held:
+                twice.append(
+                    f"{name!r} is fields.{name} (key {entry.key!r}) and the field of {held[0]}"
+                )
+        if twice:
+            raise ValueError(
+                "a name here names two things: " + "; ".join(twice) + ": rename one of them"
+            )
         shared = {key: names for key, names in owners.items() if len(names) > 1}
         if shared:
             described = "; ".join(f"{key!r} by {', '.join(n)}" for key, n in sorted(shared.items()))

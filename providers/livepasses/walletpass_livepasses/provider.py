@@ -93,7 +93,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         reusable_kinds=frozenset({PassKind.LOYALTY, PassKind.MEMBERSHIP}),
         counted_kinds=frozenset({PassKind.LOYALTY}),
         used_status=None,
-        balance_fields=("currentPoints", "accountBalance"),
+        # "points": the key an update's businessData carries them in (the SDK's update example).
+        balance_fields=("currentPoints", "accountBalance", "points"),
         unread_on_get=frozenset({"fields", "balance", "holder.phone", "holder.language"}),
         update_reads_back=True,
         new_external_id=limits.made_up_confirmation_code,

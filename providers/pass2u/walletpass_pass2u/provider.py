@@ -49,7 +49,11 @@ from walletpass_pass2u.png import check_upload
 
 __all__ = ["Pass2UProvider", "Pass2USettings"]
 
-_STYLE_NOTE = "the pass style is the model's (chosen in the Pass2U dashboard)"
+_STYLE_NOTE = (
+    "the pass style is the model's (chosen in the Pass2U dashboard): a kind the template alias's "
+    "kind contradicts is refused before sending; create reports the alias's kind (its answer "
+    "does not say the style), get the style's (a store card or generic pass: the alias's)"
+)
 
 
 class Pass2USettings(ProviderSettings):
@@ -340,7 +344,10 @@ class Pass2UProvider(Provider[Pass2USettings]):
             model_id=new_pass.template,
             now=self.now(),
             sent=response.sent().json,
-            kind=new_pass.kind,
+            # The model's style decides the kind, and the answer does not say it: reported as
+            # the template alias's kind (the core fills it in) or not at all, never as the kind
+            # asked for; get() reads the style from the pass.
+            kind=None,
             barcode_format=new_pass.barcode.format if new_pass.barcode else None,
         )
 

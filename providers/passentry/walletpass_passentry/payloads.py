@@ -86,9 +86,13 @@ class ValueFormat(StrEnum):
 #: The PassEntry template type a neutral kind is issued from (the template decides; the kind
 #: only tells walletpass which radius rule applies), and the kind a pass's type reads back as.
 #: PassEntry's types are Apple's styles (API v1, passType), but for coupons, which are generic
-#: templates, and boarding passes, which are transit ones.
+#: templates, and boarding passes, which are transit ones. A storeCard is a loyalty card or a
+#: gift card, a generic pass one of five kinds: those types are unread, so such a pass reads
+#: back as its template alias's kind (the core fills it in), or none, never as a guess or as
+#: the kind a create asked for, which the template may not be.
 KIND_PASS_TYPES: KindTable[PassType] = APPLE_STYLES.translated(
-    lambda style: _NOT_APPLE.get(style) or PassType(style)
+    lambda style: _NOT_APPLE.get(style) or PassType(style),
+    unread={PassType.STORE_CARD, PassType.GENERIC},
 )
 
 #: Neutral image roles a pass can override, and the override slot each one fills.

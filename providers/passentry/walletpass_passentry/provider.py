@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import warnings
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -22,6 +23,7 @@ from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     BusinessRuleError,
+    ConfigurationWarning,
     FieldProblem,
     InvalidResponse,
     NotFound,
@@ -82,7 +84,11 @@ class PassEntrySettings(ProviderSettings):
     _none_word = field_validator("holder_name_field", mode="before")(none_word)
 
 
-_KIND_NOTE = "the template's type decides; the kind only selects the geofence radius rule"
+_KIND_NOTE = (
+    "the template's type decides (a kind the template alias's kind contradicts is refused "
+    "before sending); a storeCard or generic pass reads back as the alias's kind, an "
+    "eventTicket or transit one as its type says"
+)
 
 
 def _kind_declarations() -> dict[str, Any]:
@@ -436,7 +442,21 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         )
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
-        return self._issued(response, kind=new_pass.kind)
+        """The pass as PassEntry made it: its kind is the template's type, as ``get`` reports
+        it, never the kind asked for (the template decides; the type is in the answer)."""
+        issued = self._issued(response)
+        made = issued.meta.get("pass_type")
+        asked = payloads.KIND_PASS_TYPES[new_pass.kind]
+        if "kind" in new_pass.model_fields_set and isinstance(made, str) and made != asked.value:
+            warnings.warn(
+                f"{self.name}: template {issued.template!r} is a {made} template, so the pass is "
+                f"a {made} pass, not the {new_pass.kind.value} asked for (a {asked.value} "
+                "template's). Declare the template's kind in a template alias to have such a "
+                "pass refused before it is sent",
+                ConfigurationWarning,
+                stacklevel=2,
+            )
+        return issued
 
     def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
         """The POST (recoverable by extId), then the loyalty balance where the pass has one: a
@@ -461,12 +481,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             raise
         return _with_balance(issued, balance)
 
-    def _issued(self, response: VendorResponse, kind: PassKind | None = None) -> IssuedPass:
+    def _issued(self, response: VendorResponse) -> IssuedPass:
         return payloads.issued_from_resource(
-            response.json(),
-            provider=self.name,
-            kind=kind,
-            headers=response.headers,
+            response.json(), provider=self.name, headers=response.headers
         )
 
     def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
@@ -483,7 +500,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         found = self.parse(self.parse_get, response, "")
         if found.status is PassStatus.DELETED or found.template != new_pass.template:
             return None
-        return found.model_copy(update={"kind": new_pass.kind})
+        return found
 
     # -- get ---------------------------------------------------------------------------------
 
