@@ -164,6 +164,20 @@ STEPS: dict[str, Callable[[Run], Any]] = {
         ),
         seen_pass(run.wallet.get(issued.id)),
     ],
+    # A card created without its balance field: what the vendor gives it (PassEntry: 0), from
+    # the create's answer and from get alike.
+    "card_without_points": lambda run: [
+        seen_pass(
+            card := run.created(
+                Pass(
+                    template="coffee-card",
+                    external_id="M-2002",
+                    holder=Holder(name="Grace Hopper"),
+                )
+            )
+        ),
+        seen_pass(run.wallet.get(card.id)),
+    ],
     # An untyped value reads back as the vendor answers it (PassEntry: text).
     "untyped_value": lambda run: seen_pass(
         run.wallet.get(

@@ -58,7 +58,12 @@ class VendorBehaviour:
             cannot return: they are left out of those reads.
         balance_read_when_aliased: ``get()`` and ``list()`` do return the balance (one more
             request per pass) of a pass whose template alias names a ``balance_field``, though
-            ``"balance"`` is in ``unread_on_get`` (PassEntry: its loyalty endpoint).
+            ``"balance"`` is in ``unread_on_get`` (PassEntry: its loyalty endpoint); so does
+            ``create`` for such a pass created without a balance, so that it reports what the
+            next ``get()`` does.
+        opening_balance: the balance the vendor gives a new pass created without one, where
+            it keeps balances for it (PassEntry: 0, *inferred*); the fake's profile reports it
+            for a pass whose template alias names a ``balance_field``. ``None``: no balance.
         update_reads_back: the provider completes an update's answer by reading the pass back
             (one more request, :mod:`walletpass.readback`): the answer reports what a read
             reports, and of the parts a read cannot return (``unread_on_get``) only what the
@@ -88,6 +93,7 @@ class VendorBehaviour:
     text_values: bool = False
     unread_on_get: frozenset[str] = frozenset()
     balance_read_when_aliased: bool = False
+    opening_balance: Decimal | None = None
     update_reads_back: bool = False
     new_external_id: Callable[[], str] | None = None
     spend_checks: tuple[str, ...] = ("state", "balance")

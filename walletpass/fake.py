@@ -42,6 +42,7 @@ from walletpass.errors import (
 )
 from walletpass.events import PassEvent, PassEventType
 from walletpass.model import (
+    Balance,
     IssuedPass,
     Pass,
     PassField,
@@ -600,6 +601,15 @@ class FakeProvider(Provider[FakeSettings]):
             )
         return pass_id
 
+    def _opening_balance(self, new_pass: Pass) -> Balance | None:
+        """The balance the profile's vendor gives a new pass created without one
+        (``behaviour.opening_balance``), where its template alias reads a balance."""
+        opening = self.behaviour.opening_balance
+        if opening is None:
+            return None
+        spec = self.mapping_for_vendor_template(new_pass.template).balance
+        return Balance(amount=opening, currency=spec.currency) if spec is not None else None
+
     def template_of(self, pass_id: str) -> str | None:
         # Fake ids do not carry the template, the store does: updates rename alias fields too.
         issued = self._store.get(pass_id)
@@ -643,7 +653,7 @@ class FakeProvider(Provider[FakeSettings]):
             holder=new_pass.holder,
             fields={k: _json_value(v) for k, v in fields_as_plain(new_pass.fields).items()},
             barcode=new_pass.barcode,
-            balance=new_pass.balance,
+            balance=new_pass.balance or self._opening_balance(new_pass),
             version=1,
             raw=params,
         )

@@ -45,6 +45,7 @@ from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.paths import FilledPath, fill_path
 from walletpass.plans import ListPlan, Plan, Send, each
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
+from walletpass.readback import READ_BACK_FAILED
 from walletpass.redemption import refuse_unredeemable
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
@@ -247,7 +248,8 @@ CAPABILITIES = Capabilities(
             "on update; create and update report it in IssuedPass.balance; get() and list() "
             "leave it out (the pass resource carries no balance) unless the template alias names "
             "a balance_field: then they read it (GET /api/v1/loyalty/{id}, one more request per "
-            "pass); loyalty_balance() reads it",
+            "pass), and so does a create that sets none (what get() reports next: the new "
+            "pass's balance, 0 in the emulator); loyalty_balance() reads it",
             inferred=loyalty.INFERRED,
         ),
         Capability.TIER: none("no tier attribute: use a template field"),
@@ -343,6 +345,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         spend_status=None,
         unread_on_get=frozenset({"balance"}),
         balance_read_when_aliased=True,
+        # The emulator's, inferred: PassEntry does not say what a new store card's balance is.
+        opening_balance=Decimal(0),
         # The loyalty PATCH takes "balance (a signed integer delta)": whole points only.
         fractional_spend="PassEntry loyalty balances are whole points (an integer); got {amount}",
     )
@@ -463,8 +467,19 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         pass resource carries none (API v1, Create pass)."""
         created = super().plan_create(new_pass, request)
         if new_pass.balance is None:
-            return created
+            # What get() reports next: the balance PassEntry gave the new pass, where its
+            # template alias reads one (the create's answer carries none).
+            return self._plan_opening_balance(created)
         return self._plan_with_balance(created, int(new_pass.balance.amount))
+
+    def _plan_opening_balance(self, created: Plan[IssuedPass]) -> Plan[IssuedPass]:
+        issued = yield from created
+        try:
+            return (yield from self._plan_aliased_balance(issued, "create"))
+        except WalletPassError as exc:
+            # The pass was made: reported without its balance, the failed read named.
+            meta = {**issued.meta, READ_BACK_FAILED: type(exc).__name__}
+            return issued.model_copy(update={"meta": meta})
 
     def _plan_with_balance(self, created: Plan[IssuedPass], points: int) -> Plan[IssuedPass]:
         issued = yield from created
@@ -519,7 +534,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         issued = yield from read
         return (yield from self._plan_aliased_balance(issued))
 
-    def _plan_aliased_balance(self, issued: IssuedPass) -> Plan[IssuedPass]:
+    def _plan_aliased_balance(self, issued: IssuedPass, operation: str = "get") -> Plan[IssuedPass]:
         """``issued`` with its loyalty balance, where its template alias names a balance_field.
 
         A pass resource carries no balance (API v1, Show pass); the application asked to read
@@ -533,7 +548,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         if alias is None or alias.balance_field is None:
             return issued
         try:
-            response = yield Send(loyalty.read_request(issued.vendor_id), "get")
+            response = yield Send(loyalty.read_request(issued.vendor_id), operation)
             points = self.parse(loyalty.balance_of, response)
         except (ValidationError, NotFound):
             return issued
