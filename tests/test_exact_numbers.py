@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import requests
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -158,3 +159,49 @@ def test_an_exact_number_reads_back_unchanged(wallet: tuple[Provider, Any], pric
         assert read.fields.get("price", price) == price
     updated = provider.update(created.id, PassUpdate(fields={"price": price}))
     assert updated.fields.get("price", price) == price
+
+
+RAW = {
+    # vendor: (path, credential header, its value's form, body with a number a double rounds)
+    "livepasses": (
+        "/api/passes/generate",
+        "X-API-Key",
+        "{}",
+        b'{"templateId":"tmpl-coffee","passes":[{"customer":{"firstName":"A","lastName":"B"},'
+        b'"businessData":{"accountBalance":0.12345678901234567890}}]}',
+    ),
+    "passentry": (
+        "/api/v1/passes?passTemplate=5f0e9c1d2b3a4f5e6d7c8b9a",
+        "Authorization",
+        "Bearer {}",
+        b'{"pass":{"stamps":0.12345678901234567890}}',
+    ),
+    "pass2u": (
+        "/models/7001/passes",
+        "x-api-key",
+        "{}",
+        b'{"fields":[{"key":"stamps","value":9007199254740993}]}',
+    ),
+    "livepass": (
+        "/membership-card/M-1",
+        "Authorization",
+        "API_KEY {}",
+        b'{"full_name":"A B","balance_amount":1234567890.123456789012345678901234567890}',
+    ),
+}
+
+
+@pytest.mark.parametrize("vendor", sorted(RAW))
+def test_every_emulator_refuses_over_http_what_a_double_would_round(vendor: str) -> None:
+    """The reported fault: the Livepasses emulator kept a 40-digit decimal rounded."""
+    path, header, form, body = RAW[vendor]
+    app = load_emulator(vendor, **DASHBOARDS.get(vendor, {}))
+    with EmulatorServer(app) as server:
+        answer = requests.post(
+            server.url.rstrip("/") + path,
+            data=body,
+            headers={header: form.format(app.api_key), "Content-Type": "application/json"},
+            timeout=10,
+        )
+    assert answer.status_code == 400, answer.text
+    assert "inferred" in answer.text

@@ -45,10 +45,12 @@ __all__ = [
     "EmulatorResponse",
     "EmulatorServer",
     "Fault",
+    "InexactNumber",
     "Journal",
     "JournalEntry",
     "RateWindow",
     "Refused",
+    "exact_json",
     "local_url_host",
     "page_of",
     "route",
@@ -180,6 +182,12 @@ def _exact_int(text: str) -> int:
     return int(text)
 
 
+def exact_json(body: bytes | str) -> Any:
+    """``body`` parsed as JSON, as every emulator reads a request: :class:`InexactNumber` (a
+    ``ValueError``) for a number an IEEE-754 double would change, ``ValueError`` for bad JSON."""
+    return json.loads(body, parse_float=_exact_float, parse_int=_exact_int)
+
+
 @dataclass(frozen=True)
 class EmulatorRequest:
     method: str
@@ -194,7 +202,7 @@ class EmulatorRequest:
         if not self.body:
             raise BadRequest("request body is empty")
         try:
-            return json.loads(self.body, parse_float=_exact_float, parse_int=_exact_int)
+            return exact_json(self.body)
         except InexactNumber as exc:
             raise BadRequest(str(exc)) from None
         except (ValueError, UnicodeDecodeError) as exc:

@@ -9,13 +9,19 @@ not declare (2.3).
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from typing import Any, TypeVar
 
-from walletpass.testing.emulator import EmulatorRequest, EmulatorResponse, Refused, page_of
+from walletpass.testing.emulator import (
+    EmulatorRequest,
+    EmulatorResponse,
+    InexactNumber,
+    Refused,
+    exact_json,
+    page_of,
+)
 from walletpass_livepasses import limits
 from walletpass_livepasses.emulator.state import Store, refused
 from walletpass_livepasses.limits import Shape, shape_problems
@@ -136,7 +142,10 @@ class Resource:
         if request.media_type != "application/json":
             raise refused(415, "GENERAL_ERROR", "Content-Type must be application/json.")
         try:
-            body = json.loads(request.body)
+            body = exact_json(request.body)
+        except InexactNumber as exc:
+            # Read as a double, it would be rounded silently (inferred: precision undocumented).
+            raise invalid([("body", str(exc))]) from None
         except (ValueError, UnicodeDecodeError):
             raise invalid([("body", "is not valid JSON")]) from None
         problems = shape_problems(body, shape)
