@@ -36,7 +36,8 @@ def emulator_options() -> dict[str, Any]:
 def guest(i: int, template: str = "tmpl-001", **fields: Any) -> Pass:
     return Pass(
         template=template,
-        kind=PassKind.EVENT_TICKET,
+        # Each template's own kind: a kind its alias contradicts is refused before sending.
+        kind=PassKind.LOYALTY if template == "tmpl-loyalty" else PassKind.EVENT_TICKET,
         holder=Holder(first_name="Guest", last_name=f"N{i}", email=f"guest{i}@example.com"),
         fields=fields or None,
     )

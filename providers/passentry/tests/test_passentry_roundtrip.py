@@ -46,6 +46,7 @@ provider = "passentry"
 # The holder's name goes to fullName, the holder_name_field default.
 [providers.passentry.templates.coffee-card]
 id = "{CARD}"
+kind = "loyalty"
 fields.points = {{ key = "stamps", type = "int" }}
 fields.joined = {{ key = "since", type = "date" }}
 
