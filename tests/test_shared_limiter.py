@@ -111,17 +111,19 @@ def test_four_processes_sharing_one_key_stay_under_the_vendor_rate(
     assert sum(r["ok"] for r in results) == 240
 
 
-def test_the_same_processes_limited_one_by_one_overrun_the_vendor(
-    pass2u: tuple[Pass2UEmulator, str, str],
-) -> None:
-    """Why the shared limiter exists: each process alone keeps to 100/s, together they do not."""
-    app, url, key = pass2u
-
-    results = run_workers(url, key, None, workers=4, each=60)
+def test_the_same_processes_limited_one_by_one_overrun_the_vendor() -> None:
+    """Why the shared limiter exists: each process alone keeps to the vendor's rate, together
+    they do not."""
+    # The vendor's window and each process's limit at 20/s rather than Pass2U's 100/s: four
+    # processes starved of CPU on a loaded machine (load average 25-30, this suite in three
+    # processes) together reached less than 100/s and overran nothing; they reach 4 x 20/s.
+    key = f"key-{uuid.uuid4().hex}"
+    app = Pass2UEmulator(api_key=key, rate_limit=20)
+    with EmulatorServer(app) as server:
+        results = run_workers(server.url, key, None, workers=4, each=30, rate=20)
 
     # Each alone stays under the vendor's window, so every 429 is the four together overrunning
-    # it. How many depends on how far their runs overlap, which a loaded machine decides (a
-    # quarter or more when idle, 74% in the benchmark's longer run, 8% seen at load average 12):
+    # it. How many depends on how far their runs overlap, which a loaded machine decides:
     # timing is the benchmark's to report, so only the overrun itself is asserted here.
     assert statuses(app).count(429) >= 1
     assert sum(r["failed"] for r in results) == statuses(app).count(429)
