@@ -130,3 +130,17 @@ def test_without_an_alias_pass2u_does_not_make_up_the_kind() -> None:
         ticket = real.create(Pass(template="7002", kind="coupon", fields={"seat_no": "3"}))
         assert ticket.kind is None
         assert real.get(ticket.id).kind is PassKind.EVENT_TICKET  # the model's style says
+
+
+def test_without_an_alias_livepasses_does_not_make_up_the_kind() -> None:
+    app = load_emulator("livepasses", **DASHBOARDS["livepasses"])
+    with (
+        EmulatorServer(app) as server,
+        walletpass.connect("livepasses", base_url=server.url, api_key=app.api_key) as real,
+    ):
+        # Neither the generate answer nor the look-up names the template's type.
+        created = real.create(
+            Pass(template="tmpl-tasting", kind="coupon", holder=Holder(name="Ada Lovelace"))
+        )
+        assert created.kind is None
+        assert real.get(created.id).kind is None

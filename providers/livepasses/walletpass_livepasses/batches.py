@@ -245,7 +245,9 @@ def settle_sync(
                 entry,
                 provider=lp.name,
                 template=new_pass.template,
-                kind=new_pass.kind,
+                # The answer names no type (the template's decides): the template alias's kind
+                # (the core fills it in) or none, as get() reports, never the kind asked for.
+                kind=None,
                 holder=new_pass.holder,
                 batch_id=str(batch_id) if batch_id else None,
                 generated_at=data.get("generatedAt"),
@@ -330,7 +332,9 @@ def settle_job(lp: LivepassesProvider, job: Job, *, complete: bool) -> None:
                 line,
                 provider=lp.name,
                 template=new_pass.template,
-                kind=new_pass.kind,
+                # The answer names no type (the template's decides): the template alias's kind
+                # (the core fills it in) or none, as get() reports, never the kind asked for.
+                kind=None,
                 holder=new_pass.holder,
                 batch_id=job.batch_id,
             )

@@ -240,7 +240,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             return None
         if found.template not in (None, new_pass.template):
             return None
-        return found.model_copy(update={"kind": new_pass.kind})
+        return found
 
     # -- create_many: the native batch path ------------------------------------------------------
 
