@@ -75,6 +75,13 @@ EXPECTED: dict[str, list[str]] = {
         "get refused before sending: [stamp.get] stamp does not support get: Stamp has no read",
         "requests sent: 1",
     ],
+    "fastapi_app.py": [
+        "issued fp_",
+        "tickets: 2, seats 12B, 12C",
+        "scanned: HTTP 200 redeemed",
+        "scanned again: HTTP 409 AlreadyRedeemed",
+        "a malformed id: HTTP 422 ValidationError",
+    ],
 }
 
 

@@ -21,6 +21,7 @@ import pytest
 
 from walletpass import IssuedPass
 from walletpass.errors import InvalidResponse, ProviderUnavailable
+from walletpass.testing.aio import on_async_api
 
 from .hostile_server import HostileServer, bomb, drip_body, drip_headers, elapsed, head
 from .test_transport import API_KEY, HttpTestProvider
@@ -97,7 +98,25 @@ def wallet(server: HostileServer, certificate: tuple[Path, Path], **settings: An
         "deadline": 1.0,
     }
     values.update(settings)
-    return HttpTestProvider(**values)
+    client = HttpTestProvider(**values)
+    if _ON["api"] == "async":
+        client = on_async_api(client)
+        _ON["made"].append(client)
+    return client
+
+
+#: Every test runs on the sync API and on the async one (walletpass.aio; the CA bundle reaches
+#: httpx as an SSL context).
+_ON: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True, params=["sync", "async"])
+def _api(request: pytest.FixtureRequest) -> Iterator[None]:
+    made: list[Any] = []
+    _ON.update(api=request.param, made=made)
+    yield
+    for client in made:
+        client.close()
 
 
 def test_ordinary_answers_over_tls_reuse_one_connection(

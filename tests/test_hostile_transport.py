@@ -29,6 +29,7 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.retry import Safety
+from walletpass.testing.aio import on_async_api
 from walletpass.transport import Timeouts, VendorRequest
 
 from .hostile_server import (
@@ -55,6 +56,20 @@ def _models_built() -> None:
     IssuedPass(id="warm", vendor_id="warm", provider="warm")
 
 
+#: Every test of a provider's calls runs on the sync API and on the async one (walletpass.aio,
+#: each call awaited to completion): the same bounds, errors and outcomes.
+_ON: dict[str, Any] = {}
+
+
+@pytest.fixture(autouse=True, params=["sync", "async"])
+def _api(request: pytest.FixtureRequest) -> Iterator[None]:
+    made: list[Any] = []
+    _ON.update(api=request.param, made=made)
+    yield
+    for client in made:
+        client.close()
+
+
 def wallet(server: HostileServer, **settings: Any) -> Any:
     values: dict[str, Any] = {
         "base_url": f"{server.url}/v1",
@@ -64,7 +79,11 @@ def wallet(server: HostileServer, **settings: Any) -> Any:
         "deadline": 1.0,
     }
     values.update(settings)
-    return HttpTestProvider(**values)
+    client = HttpTestProvider(**values)
+    if _ON["api"] == "async":
+        client = on_async_api(client)
+        _ON["made"].append(client)
+    return client
 
 
 @pytest.fixture
@@ -374,11 +393,17 @@ def test_a_hostile_location_is_redacted_cleaned_and_shortened(
     client = wallet(server)
     _, error = elapsed(lambda: client.get("a1"))
 
+    assert isinstance(error, WalletPassError)
+    assert API_KEY not in str(error) and "\x1b" not in str(error)
+    assert len(str(error)) < 700
+    if _ON["api"] == "async":
+        # httpx's parser (h11) refuses a header holding a control character: a malformed
+        # answer (of a read: retried, then ProviderUnavailable), where http.client reads it.
+        assert isinstance(error, ProviderUnavailable) and not error.outcome_unknown
+        return
     assert isinstance(error, RedirectNotFollowed)
     assert error.location is not None
-    assert API_KEY not in str(error) and API_KEY not in error.location
-    assert "\x1b" not in str(error)
-    assert len(str(error)) < 700
+    assert API_KEY not in error.location
 
 
 def test_every_hostile_failure_is_a_walletpass_error(hostile: list[HostileServer]) -> None:

@@ -6,8 +6,9 @@ lists its cards, issues a tasting ticket (seat, gate), scans it at the door, sca
 reads it back, and spends points. It names no vendor, no vendor template id and no vendor field
 key: ``walletpass.toml`` maps its logical templates per provider, and the environment says which
 provider to use. The same run on the fake and on each vendor's emulator (over HTTP on
-127.0.0.1) must observe exactly :data:`EXPECTED`: logical template and field names, typed
-values, the same statuses, the same errors.
+127.0.0.1), on the sync API and on the async one (``walletpass.aio``), must observe exactly
+:data:`EXPECTED`: logical template and field names, typed values, the same statuses, the same
+errors.
 
 The vendor side lives in ``tests/portability/``: ``walletpass.toml`` (the shop's configuration)
 and ``vendors.toml`` (each vendor's dashboard, seeded into its emulator; the steps a vendor truly
@@ -18,8 +19,10 @@ the steps a provider still gets wrong, marked strict xfail naming what is missin
 
 from __future__ import annotations
 
+import asyncio
 import tomllib
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +31,7 @@ from typing import Any
 import pytest
 
 import walletpass
+import walletpass.aio
 from walletpass import (
     Holder,
     IssuedPass,
@@ -37,6 +41,7 @@ from walletpass import (
     UnsupportedOperation,
     WalletPassError,
 )
+from walletpass.testing.aio import BlockingProvider
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
 
@@ -255,7 +260,7 @@ class Backend:
         return len(self.emulator.journal) if self.emulator is not None else 0
 
 
-@pytest.fixture(scope="module")
+@contextmanager
 def backends() -> Iterator[dict[str, Backend]]:
     """Every provider; each vendor's emulator seeded with the shop's dashboard, on 127.0.0.1."""
     found = {"fake": Backend("fake", {"WALLETPASS_PROVIDER": "fake"})}
@@ -290,10 +295,18 @@ class Observation:
         return self.value
 
 
-def run(backend: Backend) -> dict[str, Observation]:
-    """The whole scenario on one provider, configured by the file and the environment only."""
+def connected(backend: Backend, api: str) -> Any:
+    """The shop's wallet on ``backend``, configured by the file and the environment only, on the
+    sync API or on the async one (``walletpass.aio``, each call awaited to completion)."""
+    if api == "sync":
+        return walletpass.from_config(CONFIG, env=backend.env)
+    return BlockingProvider(asyncio.run(walletpass.aio.from_config(CONFIG, env=backend.env)))
+
+
+def run(backend: Backend, api: str) -> dict[str, Observation]:
+    """The whole scenario on one provider and one API."""
     seen: dict[str, Observation] = {}
-    with walletpass.from_config(CONFIG, env=backend.env) as wallet:
+    with connected(backend, api) as wallet:
         shop = Shop(wallet)
         for step, action in STEPS.items():
             needed = NEEDS.get(step)
@@ -330,9 +343,17 @@ def _declared(wallet: Provider, exc: WalletPassError) -> dict[str, tuple[str, st
     return declared
 
 
+APIS = ("sync", "async")
+
+
 @pytest.fixture(scope="module")
-def observations(backends: dict[str, Backend]) -> dict[str, dict[str, Observation]]:
-    return {name: run(backend) for name, backend in backends.items()}
+def observations() -> dict[tuple[str, str], dict[str, Observation]]:
+    """Each API's run on every provider, each with emulators of its own (fresh dashboards)."""
+    seen = {}
+    for api in APIS:
+        with backends() as started:
+            seen.update({(api, name): run(backend, api) for name, backend in started.items()})
+    return seen
 
 
 def _expected(provider: str, step: str) -> Any:
@@ -352,18 +373,21 @@ def _left_out(value: Any, path: list[str]) -> Any:
 
 
 def _cases() -> Iterator[Any]:
-    for provider in PROVIDERS:
-        for step in STEPS:
-            gap = GAPS.get(provider, {}).get(step)
-            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
-            yield pytest.param(provider, step, id=f"{provider}-{step}", marks=marks)
+    for api in APIS:
+        for provider in PROVIDERS:
+            for step in STEPS:
+                gap = GAPS.get(provider, {}).get(step)
+                marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+                # (the sync ids stay as they were)
+                name = f"{provider}-{step}" if api == "sync" else f"async-{provider}-{step}"
+                yield pytest.param(api, provider, step, id=name, marks=marks)
 
 
-@pytest.mark.parametrize(("provider", "step"), list(_cases()))
+@pytest.mark.parametrize(("api", "provider", "step"), list(_cases()))
 def test_every_provider_observes_the_same(
-    observations: dict[str, dict[str, Observation]], provider: str, step: str
+    observations: dict[tuple[str, str], dict[str, Observation]], api: str, provider: str, step: str
 ) -> None:
-    seen = observations[provider][step]
+    seen = observations[api, provider][step]
     refusal = REFUSED.get(provider, {}).get(step)
     if refusal is None:
         assert seen.shown() == _expected(provider, step), seen.error

@@ -12,7 +12,7 @@ import re
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from walletpass.capabilities import Capability, Support
 from walletpass.change_message import substitute_placeholder
@@ -39,6 +39,7 @@ from walletpass.model import (
     PassStatus,
     PassUpdate,
 )
+from walletpass.plans import Plan
 from walletpass.presentation import Presentation
 from walletpass.roundtrip import (
     TemplateMapping,
@@ -49,12 +50,16 @@ from walletpass.roundtrip import (
 )
 from walletpass.template_facts import apply_template_facts
 from walletpass.transport import VendorRequest
-from walletpass.values import number_problem, wire_problems
+from walletpass.values import check_wire_value, number_problem, wire_problems
+
+if TYPE_CHECKING:
+    from walletpass.driver import Driver
 
 __all__ = ["Preparation", "builds_in_one_request"]
 
 M = TypeVar("M", bound=NeutralModel)
 _C = TypeVar("_C", Pass, PassUpdate)
+_R = TypeVar("_R")
 
 _ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,512}$")
 
@@ -65,6 +70,8 @@ class Preparation(Presentation[SettingsT]):
     if TYPE_CHECKING:
 
         def _template_from_vendor(self, pass_id: str) -> str | None: ...
+
+        def run(self, plan: Plan[_R]) -> _R: ...
 
     def prepare_create(self, new_pass: Pass | Mapping[str, Any]) -> Pass:
         """Every check of ``create`` short of sending: the pass the build hook will see.
@@ -131,6 +138,15 @@ class Preparation(Presentation[SettingsT]):
     def _prepare_update(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
     ) -> tuple[str, PassUpdate, TemplateMapping | None, VendorRequest | None]:
+        return self.run(self._prepare_update_plan(pass_id, change))
+
+    def _prepare_update_plan(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> Plan[tuple[str, PassUpdate, TemplateMapping | None, VendorRequest | None]]:
+        """Every check of ``update`` as a plan (the sync and the async API drive it): the id, the
+        change, its template mapping and its built request. Its only step is the read of the
+        pass's template, where an alias renames fields and the id does not name its template,
+        and only after the change passed every check under a template it could belong to."""
         self.require(Capability.UPDATE)
         checked_id = self._check_id(pass_id)
         checked = self._coerce(change, PassUpdate, "change")
@@ -156,7 +172,11 @@ class Preparation(Presentation[SettingsT]):
         if not passed:
             raise refusals[0]
         self._require_template_read()
-        mapping = self.mapping_for_vendor_template(self._template_from_vendor(checked_id))
+        if self._reads_by_itself():
+            template = self._template_from_vendor(checked_id)  # a version 1 plugin's own read
+        else:
+            template = yield from self._driver().plan_template_from_vendor(checked_id)
+        mapping = self.mapping_for_vendor_template(template)
         known = passed.get(_logical(mapping))
         if known is not None and self.strict:
             # Strict mode warns of nothing: the quiet run's change and request are the real ones.
@@ -164,6 +184,17 @@ class Preparation(Presentation[SettingsT]):
         else:
             vetted, request = self._vet_update(checked_id, checked, mapping)
         return checked_id, vetted, mapping, request
+
+    def _reads_by_itself(self) -> bool:
+        """Whether this provider overrides the sync-only ``execute_get`` (version 1 of the
+        contract), so its reads are not plans."""
+        from walletpass.driver import Driver
+
+        return type(self._driver()).execute_get is not Driver.execute_get
+
+    def _driver(self) -> Driver[Any]:
+        """This provider as the driver it also is (``Provider`` is both)."""
+        return cast("Driver[Any]", self)
 
     def _vet_update(
         self, pass_id: str, change: PassUpdate, mapping: TemplateMapping | None
@@ -276,6 +307,28 @@ class Preparation(Presentation[SettingsT]):
                 [FieldProblem("amount", "must be a positive number")]
             )
         return value
+
+    def _prepare_redeem(
+        self, pass_id: Any, amount: Any, options: Any
+    ) -> tuple[str, Decimal | None, dict[str, Any]]:
+        """Every check of ``redeem``: the id, the amount (``None``, or positive, and only where
+        passes have a balance) and the options (a mapping of wire values)."""
+        self.require(Capability.REDEEM)
+        checked = self._check_id(pass_id)
+        value = self._check_amount(amount)
+        if value is not None and self.capabilities[Capability.BALANCE].support is Support.NONE:
+            raise UnsupportedFeature(
+                f"{self.label} passes have no balance to deduct an amount from "
+                f"({self.capabilities[Capability.BALANCE].note}); redeem(pass_id) without "
+                "amount uses the pass up",
+                features=[Capability.BALANCE.value],
+                provider=self.label,
+                operation="redeem",
+            )
+        if options is not None and not isinstance(options, Mapping):
+            raise ValidationError.from_problems([FieldProblem("options", "must be a mapping")])
+        check_wire_value(options, "options")
+        return checked, value, dict(options or {})
 
     def _list_filters(self, template: Any, status: Any, page_size: Any, extra: Any) -> ListFilters:
         problems = []

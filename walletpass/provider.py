@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from walletpass.bounds import call_deadline
-from walletpass.capabilities import Capability, Support
+from walletpass.capabilities import Capability
 from walletpass.contract import PROVIDER_API_VERSION, ListFilters, Page, ProviderContract, SettingsT
 from walletpass.driver import Driver
 from walletpass.error_mapping import (
@@ -46,7 +46,6 @@ from walletpass.error_mapping import (
 )
 from walletpass.errors import (
     FieldProblem,
-    UnsupportedFeature,
     ValidationError,
     WalletPassError,
 )
@@ -62,7 +61,6 @@ from walletpass.model import (
 from walletpass.preparation import Preparation
 from walletpass.presentation import neutral_redemption
 from walletpass.status import with_current_status
-from walletpass.values import check_wire_value
 from walletpass.vendor_operations import vendor_operation
 
 if TYPE_CHECKING:
@@ -236,22 +234,8 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
         with self._guard("redeem"):
-            self.require(Capability.REDEEM)
-            checked = self._check_id(pass_id)
-            value = self._check_amount(amount)
-            if value is not None and self.capabilities[Capability.BALANCE].support is Support.NONE:
-                raise UnsupportedFeature(
-                    f"{self.label} passes have no balance to deduct an amount from "
-                    f"({self.capabilities[Capability.BALANCE].note}); redeem(pass_id) without "
-                    "amount uses the pass up",
-                    features=[Capability.BALANCE.value],
-                    provider=self.label,
-                    operation="redeem",
-                )
-            if options is not None and not isinstance(options, Mapping):
-                raise ValidationError.from_problems([FieldProblem("options", "must be a mapping")])
-            check_wire_value(options, "options")
-            result = self.execute_redeem(checked, value, dict(options or {}))
+            checked, value, checked_options = self._prepare_redeem(pass_id, amount, options)
+            result = self.execute_redeem(checked, value, checked_options)
             return neutral_redemption(result, value)
 
     def delete(self, pass_id: str) -> None:

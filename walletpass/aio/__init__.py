@@ -1,6 +1,11 @@
 """walletpass for asyncio applications: the same providers, operations, checks, errors, retries,
 rate limits and redaction as the sync API, sent through ``httpx.AsyncClient``.
 
+>>> async with await walletpass.aio.connect("fake") as wallet:
+...     issued = await wallet.create({"template": "vip"})
+...     async for found in wallet.list():
+...         ...
+
 Install with ``pip install 'walletpass[async]'``. ``import walletpass`` never imports this package
 (nor httpx).
 """
@@ -12,7 +17,17 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised by the packaging test
     raise ImportError("walletpass.aio needs httpx: pip install 'walletpass[async]'") from exc
 
+from walletpass.aio.connecting import connect, from_config
+from walletpass.aio.provider import AsyncProvider
 from walletpass.aio.ratelimit import AsyncLimiter, AsyncRateLimiter, ThreadedLimiter
 from walletpass.aio.transport import AsyncTransport
 
-__all__ = ["AsyncLimiter", "AsyncRateLimiter", "AsyncTransport", "ThreadedLimiter"]
+__all__ = [
+    "AsyncLimiter",
+    "AsyncProvider",
+    "AsyncRateLimiter",
+    "AsyncTransport",
+    "ThreadedLimiter",
+    "connect",
+    "from_config",
+]

@@ -153,18 +153,23 @@ def recording(provider: Provider) -> Iterator[Wire]:
                 wire.requests += 1
                 wire.add_json(getattr(call, "params", None))
         return
-    transport = provider.transport
-    original = transport.send
+    # The async API (walletpass.aio) sends through its own transport, and through the sync
+    # provider's where it runs code written for the sync contract only: both are recorded.
+    sync = getattr(provider, "sync", None)
+    transports = [provider.transport, *([sync.transport] if sync is not None else [])]
+    for transport in transports:
+        original = transport.send
 
-    def send(request: VendorRequest, **kwargs: Any) -> Any:
-        wire.add_request(request)
-        return original(request, **kwargs)
+        def send(request: VendorRequest, original: Any = original, **kwargs: Any) -> Any:
+            wire.add_request(request)
+            return original(request, **kwargs)
 
-    transport.send = send  # type: ignore[method-assign]  # one instance, for this block only
+        transport.send = send  # one instance, for this block only
     try:
         yield wire
     finally:
-        del transport.send  # back to the class's method
+        for transport in transports:
+            del transport.send  # back to the class's method
 
 
 # --------------------------------------------------------------------------------------------

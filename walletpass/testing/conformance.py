@@ -25,9 +25,10 @@ The suite then checks the provider's declarations against its behaviour:
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -313,8 +314,46 @@ def _operation_call(provider: Provider, operation: Capability, sample: Pass) -> 
     return calls[operation]()
 
 
+#: Tests of class-level declarations: the same on both APIs, run once.
+_DECLARATIONS_ONLY = frozenset({"test_declarations_are_well_formed", "test_meta_keys_are_declared"})
+
+
 class ProviderConformance:
-    """Subclass in a ``test_*.py`` module and define the ``conformance`` fixture."""
+    """Subclass in a ``test_*.py`` module and define the ``conformance`` fixture.
+
+    Every test runs twice: on the sync API (``[sync]``) and on the async API (``[async]``:
+    ``walletpass.aio``, the provider unchanged behind an :class:`~walletpass.aio.AsyncProvider`;
+    skipped where the async extra is not installed).
+    """
+
+    @pytest.fixture(autouse=True, params=["sync", "async"])
+    def _api(self, request: pytest.FixtureRequest, conformance: ConformanceSetup) -> Iterator[None]:
+        """On the async API, the setup's provider (and its lenient twin) is the async provider
+        composing it, called the sync way (:class:`walletpass.testing.aio.BlockingProvider`)."""
+        if request.param == "sync":
+            yield
+            return
+        if request.function.__name__ in _DECLARATIONS_ONLY:
+            pytest.skip("class-level declarations: the same on both APIs")
+        try:
+            from walletpass.testing.aio import on_async_api
+        except ImportError:
+            pytest.skip("the async API needs walletpass[async]")
+        on_sync = dataclasses.replace(conformance)
+        bridge = on_async_api(on_sync.provider)
+        made = [bridge]
+
+        def lenient() -> Any:
+            made.append(on_async_api(on_sync.make_lenient()))
+            return made[-1]
+
+        conformance.provider = bridge
+        conformance.lenient = lenient
+        try:
+            yield
+        finally:
+            for wallet in made:
+                wallet.close()
 
     # -- declarations ----------------------------------------------------------------------
 
@@ -459,7 +498,7 @@ class ProviderConformance:
     def test_declared_fields_reach_the_wire(self, conformance: ConformanceSetup) -> None:
         """Carriage, not acceptance: each NATIVE or EMULATED field's value is in what was sent."""
         provider = conformance.provider
-        fixed = sorted(type(provider).template_fixed)
+        fixed = sorted(provider.template_fixed)
         failures: list[str] = []
         for cap in _FIELD_CAPS:
             example = conformance.example(cap)

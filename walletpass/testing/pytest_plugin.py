@@ -11,6 +11,11 @@ Fixtures:
     a vendor's profile so the test fails where that vendor would.
 ``fake_wallet_factory``
     ``make(**settings)`` builds more fakes (several accounts, profiles) closed after the test.
+``async_fake_wallet``
+    ``fake_wallet`` behind the async API: a :class:`~walletpass.aio.AsyncProvider` (same marker,
+    ``await async_fake_wallet.create(...)``). A plain fixture, since the fake opens no
+    connection: async tests run by anyio's pytest plugin (``@pytest.mark.anyio``) or by
+    pytest-asyncio use it alike. Needs ``walletpass[async]``.
 ``walletpass_emulator``
     ``start("pass2u")`` serves an installed provider's vendor emulator on 127.0.0.1 for the test
     and returns the running :class:`~walletpass.testing.emulator.EmulatorServer`.
@@ -24,6 +29,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 if TYPE_CHECKING:
+    from walletpass.aio import AsyncProvider
     from walletpass.fake import FakeProvider
     from walletpass.testing.emulator import EmulatorServer
 
@@ -51,14 +57,27 @@ def fake_wallet_factory() -> Iterator[Callable[..., FakeProvider]]:
         wallet.close()
 
 
+def _marked_settings(request: pytest.FixtureRequest) -> dict[str, Any]:
+    settings: dict[str, Any] = {}
+    for marker in reversed(list(request.node.iter_markers("walletpass"))):
+        settings.update(marker.kwargs)
+    return settings
+
+
 @pytest.fixture
 def fake_wallet(
     request: pytest.FixtureRequest, fake_wallet_factory: Callable[..., FakeProvider]
 ) -> FakeProvider:
-    settings: dict[str, Any] = {}
-    for marker in reversed(list(request.node.iter_markers("walletpass"))):
-        settings.update(marker.kwargs)
-    return fake_wallet_factory(**settings)
+    return fake_wallet_factory(**_marked_settings(request))
+
+
+@pytest.fixture
+def async_fake_wallet(
+    request: pytest.FixtureRequest, fake_wallet_factory: Callable[..., FakeProvider]
+) -> AsyncProvider:
+    from walletpass.aio import AsyncProvider
+
+    return AsyncProvider(fake_wallet_factory(**_marked_settings(request)))
 
 
 @pytest.fixture

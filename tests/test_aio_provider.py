@@ -1,0 +1,201 @@
+"""The async provider (walletpass.aio): the sync provider's code, driven on the event loop.
+
+The conformance kit and the portability suite run on the async API too (each test twice); here
+is what only the async API has: plans sent by the async transport (httpx on the wire), many
+calls in flight on one loop, ``async with``, ``list`` as an async iterator, code written for the
+sync contract only run in worker threads, the ``async_fake_wallet`` fixture under anyio's pytest
+plugin, and ``connect``/``from_config``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+import walletpass
+import walletpass.aio
+from walletpass import IssuedPass, Pass
+from walletpass.aio import AsyncProvider
+from walletpass.errors import (
+    ConfigurationError,
+    NotFound,
+    ProviderUnavailable,
+    UnsupportedOperation,
+    ValidationError,
+    WalletPassError,
+)
+from walletpass.testing.emulator import EmulatorServer, Fault
+
+from .test_minimal_plugin import StampEmulator, StampProvider
+from .test_transport import API_KEY, HttpTestProvider, ItemsApp
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    return "asyncio"  # walletpass.aio is asyncio's (its limiter sleeps with asyncio.sleep)
+
+
+@pytest.fixture
+def app() -> ItemsApp:
+    return ItemsApp()
+
+
+@pytest.fixture
+def server(app: ItemsApp) -> Iterator[EmulatorServer]:
+    with EmulatorServer(app) as running:
+        yield running
+
+
+def items_wallet(server: EmulatorServer, **settings: Any) -> AsyncProvider:
+    values: dict[str, Any] = {"base_url": f"{server.url}/v1", "api_key": API_KEY}
+    values.update(settings)
+    return AsyncProvider(HttpTestProvider(**values))
+
+
+async def test_operations_are_sent_by_the_async_transport(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    async with items_wallet(server) as wallet:
+        issued = await wallet.create({"template": "gold"})
+        read = await wallet.get(issued.id)
+        await wallet.delete(issued.id)
+
+    assert read.id == issued.id
+    assert [(e.method, e.path) for e in app.journal.entries] == [
+        ("POST", "/v1/items"),
+        ("GET", f"/v1/items/{issued.id}"),
+        ("DELETE", f"/v1/items/{issued.id}"),
+    ]
+    assert all(" httpx/" in entry.headers["user-agent"] for entry in app.journal.entries)
+
+
+async def test_many_calls_are_in_flight_at_once_on_one_loop(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    for _ in range(40):
+        app.inject(Fault.latency(0.3))
+    async with items_wallet(server) as wallet:
+        started = time.monotonic()
+        found = await asyncio.gather(*(wallet.get(f"a{i}") for i in range(40)))
+        took = time.monotonic() - started
+
+    assert [p.id for p in found] == [f"a{i}" for i in range(40)]
+    assert took < 3.0  # 40 x 0.3 s one after another would take 12 s
+
+
+async def test_the_vendors_errors_and_the_transports_are_the_sync_apis(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    app.inject(Fault.respond(404, {"message": "no such item"}))
+    app.inject(Fault.reset_after())
+    async with items_wallet(server, max_retries=0) as wallet:
+        with pytest.raises(NotFound) as missing:
+            await wallet.get("a1")
+        with pytest.raises(ProviderUnavailable) as lost:
+            await wallet.create({"template": "gold"})
+
+    assert missing.value.provider == "test-http" and missing.value.operation == "get"
+    assert lost.value.outcome_unknown is True and lost.value.operation == "create"
+    assert API_KEY not in repr(lost.value) and API_KEY not in str(lost.value.__cause__)
+
+
+async def test_checks_run_before_anything_is_sent(app: ItemsApp, server: EmulatorServer) -> None:
+    async with items_wallet(server) as wallet:
+        with pytest.raises(ValidationError):
+            await wallet.get("has spaces\n")
+        with pytest.raises(UnsupportedOperation):
+            await wallet.update("a1", {"description": "x"})
+        with pytest.raises(ValidationError):
+            await wallet.create({"template": ""})
+
+    assert len(app.journal) == 0
+
+
+async def test_a_closed_provider_refuses_to_send(app: ItemsApp, server: EmulatorServer) -> None:
+    wallet = items_wallet(server)
+    async with wallet:
+        await wallet.get("a1")
+
+    with pytest.raises(ConfigurationError, match="closed"):
+        await wallet.get("a2")
+    assert len(app.journal) == 1
+
+
+async def test_list_is_an_async_iterator_whose_checks_run_at_the_call(
+    async_fake_wallet: AsyncProvider,
+) -> None:
+    for number in range(3):
+        await async_fake_wallet.create({"template": "t", "external_id": f"m-{number}"})
+
+    with pytest.raises(ValidationError):
+        async_fake_wallet.list(page_size=0)  # raised by the call, before any iteration
+    found = [p.external_id async for p in async_fake_wallet.list(template="t")]
+
+    assert sorted(found) == ["m-0", "m-1", "m-2"]
+
+
+async def test_the_async_fake_wallet_fixture_takes_the_marker(
+    async_fake_wallet: AsyncProvider,
+) -> None:
+    issued = await async_fake_wallet.create({"template": "t"})
+    assert isinstance(issued, IssuedPass)
+    assert [call.operation for call in async_fake_wallet.calls] == ["create"]
+
+
+@pytest.mark.walletpass(profile="pass2u")
+async def test_the_async_fake_wallet_wears_a_profile(async_fake_wallet: AsyncProvider) -> None:
+    assert async_fake_wallet.label == "fake(profile=pass2u)"
+    with pytest.raises(WalletPassError):
+        await async_fake_wallet.create({"template": "t", "kind": "coupon", "fields": {"": 1}})
+
+
+async def test_fake_vendor_operations_are_awaitable(async_fake_wallet: AsyncProvider) -> None:
+    await async_fake_wallet.fail_next("create", ProviderUnavailable)
+    with pytest.raises(ProviderUnavailable):
+        await async_fake_wallet.create({"template": "t"})
+    assert (await async_fake_wallet.create({"template": "t"})).template == "t"
+
+
+async def test_a_plugin_written_for_the_sync_contract_works_async_unchanged() -> None:
+    # examples/minimal_plugin.py, untouched: its create runs as a plan on the event loop.
+    vendor = StampEmulator()
+    with EmulatorServer(vendor) as server:
+        plugin = StampProvider(base_url=server.url, api_key=StampEmulator.api_key)
+        async with AsyncProvider(plugin) as wallet:
+            issued = await wallet.create(Pass(template="stamp", holder={"name": "Ada"}))
+            with pytest.raises(UnsupportedOperation):
+                await wallet.get(issued.id)
+
+    assert issued.id
+    assert " httpx/" in vendor.journal.last().headers["user-agent"]
+
+
+async def test_connect_and_from_config(tmp_path: Any) -> None:
+    async with await walletpass.aio.connect("fake", strict=False) as wallet:
+        assert wallet.name == "fake" and wallet.settings.strict is False
+        assert (await wallet.create({"template": "t"})).provider == "fake"
+    config = tmp_path / "walletpass.toml"
+    config.write_text('provider = "fake"\n[providers.fake]\nstrict = false\n', encoding="utf-8")
+    async with await walletpass.aio.from_config(config, env={}) as wallet:
+        assert wallet.name == "fake" and wallet.settings.strict is False
+    with pytest.raises(walletpass.ConfigurationError):
+        await walletpass.aio.connect("no-such-vendor")
+
+
+async def test_the_deadline_bounds_the_whole_async_call(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    app.inject(Fault.latency(3.0))
+    async with items_wallet(server, deadline=0.5, max_retries=0) as wallet:
+        started = time.monotonic()
+        with pytest.raises(ProviderUnavailable) as late:
+            await wallet.get("a1")
+
+    assert time.monotonic() - started < 2.0
+    assert "deadline" in str(late.value)

@@ -1,0 +1,44 @@
+"""Connecting an async provider: by name, or chosen and configured by file and environment."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from walletpass import config
+from walletpass.aio.provider import AsyncProvider
+
+__all__ = ["connect", "from_config"]
+
+
+async def connect(name: str, /, **settings: Any) -> AsyncProvider:
+    """An async provider by name: :func:`walletpass.connect`'s arguments, settings and errors
+    (``ConfigurationError``, ``ValidationError`` for a malformed setting).
+
+    :param name: the provider's registered name (``"pass2u"``, ``"fake"``...).
+    :param settings: its settings, then the environment's (``WALLETPASS_<PROVIDER>_<SETTING>``).
+    :returns: an :class:`~walletpass.aio.AsyncProvider`; use it as ``async with``.
+    """
+    # Finding the provider's distribution reads package metadata: off the event loop.
+    provider = await asyncio.to_thread(config.connect, name, **settings)
+    return AsyncProvider(provider)
+
+
+async def from_config(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    provider: str | None = None,
+    env: Mapping[str, str] | None = None,
+    **overrides: Any,
+) -> AsyncProvider:
+    """An async provider chosen and configured by file and environment:
+    :func:`walletpass.from_config`'s arguments, settings and errors.
+
+    :returns: an :class:`~walletpass.aio.AsyncProvider`; use it as ``async with``.
+    """
+    connected = await asyncio.to_thread(
+        config.from_config, path, provider=provider, env=env, **overrides
+    )
+    return AsyncProvider(connected)

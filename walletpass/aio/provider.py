@@ -1,0 +1,346 @@
+"""The async provider: a sync provider's operations, awaited.
+
+An :class:`AsyncProvider` composes one sync :class:`~walletpass.provider.Provider` and runs its
+code: every check before sending (the same ``_prepare_*`` the sync methods run), the build hooks,
+the vendor's ``check``, the parse hooks, the error table and the presentation of answers. Only the
+sending differs: an operation written as a plan (``plan_<op>``, :mod:`walletpass.plans`) is driven
+on the event loop, each request sent by the :class:`~walletpass.aio.transport.AsyncTransport`.
+Code written for the sync contract only (a plugin that overrides ``execute_<op>``, a vendor-only
+operation that sends by itself) runs unchanged in a worker thread, with the sync transport; the
+in-process fake, which sends nothing, runs on the loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import time
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from walletpass.aio.ratelimit import AsyncLimiter
+from walletpass.aio.transport import AsyncTransport
+from walletpass.bounds import call_deadline
+from walletpass.capabilities import Capabilities, Capability
+from walletpass.errors import WalletPassError
+from walletpass.fake import FakeProvider
+from walletpass.model import (
+    BulkItem,
+    BulkResult,
+    IssuedPass,
+    Pass,
+    PassStatus,
+    PassUpdate,
+    Redemption,
+)
+from walletpass.outcomes import note_dispatch
+from walletpass.plans import Emit, ListPlan, Now, Plan, Send, Step, Wait
+from walletpass.presentation import neutral_redemption
+from walletpass.provider import Provider
+from walletpass.status import with_current_status
+
+if TYPE_CHECKING:
+    from walletpass.bulk import BulkProgress
+    from walletpass.journal import Journal
+
+__all__ = ["AsyncProvider"]
+
+_T = TypeVar("_T")
+
+_DONE = object()
+
+
+class AsyncProvider:
+    """A provider for asyncio applications: the operations of ``provider`` as coroutines.
+
+    ``provider``: a connected sync provider (any: vendor packages, the fake, plugins); its
+    settings, declarations and code are used as they are. ``limiter``: the rate limiter awaited
+    before each request (default: the provider's own, made asyncio-aware, so sync and async
+    calls of one provider share one budget).
+
+    Use it as ``async with``: leaving closes its HTTP client (and the sync provider's).
+    """
+
+    def __init__(self, provider: Provider[Any], *, limiter: AsyncLimiter | None = None) -> None:
+        self.sync = provider
+        self._limiter = limiter
+        self._transport: AsyncTransport | None = None
+        # The fake keeps everything in memory: its calls take microseconds and never wait.
+        self._in_process = isinstance(provider, FakeProvider)
+
+    # -- what the provider is ---------------------------------------------------------------
+
+    @property
+    def name(self) -> str:
+        """The provider's registered name (``"pass2u"``, ``"fake"``...)."""
+        return self.sync.name
+
+    @property
+    def label(self) -> str:
+        """How errors name the provider (``fake(profile=pass2u)`` for a fake wearing a profile)."""
+        return self.sync.label
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What the vendor can do, as the sync provider declares it."""
+        return self.sync.capabilities
+
+    @property
+    def settings(self) -> Any:
+        """The provider's settings (secrets stay ``SecretStr``)."""
+        return self.sync.settings
+
+    @property
+    def extra_operations(self) -> tuple[str, ...]:
+        """The vendor-only operations, awaitable as attributes of this provider."""
+        return self.sync.extra_operations
+
+    def __repr__(self) -> str:
+        return f"AsyncProvider({self.sync!r})"
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    @property
+    def transport(self) -> AsyncTransport:
+        """The async transport, made on first use from the provider's own transport settings."""
+        if self._transport is None:
+            self._transport = AsyncTransport(self.sync.transport, limiter=self._limiter)
+        return self._transport
+
+    async def aclose(self) -> None:
+        """Close the HTTP clients; later calls raise ``ConfigurationError``."""
+        if self._transport is not None:
+            await self._transport.aclose()
+        self.sync.close()
+
+    async def __aenter__(self) -> AsyncProvider:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    # -- the neutral operations -------------------------------------------------------------
+
+    async def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
+        """Issue a pass: :meth:`walletpass.provider.Provider.create`, awaited (the same
+        arguments, result and errors)."""
+        sync = self.sync
+        if not self._planned("create"):
+            return await self._in_thread(sync.create, new_pass)
+        with sync._guard("create"):
+            prepared, mapping, request = sync._prepare_create(new_pass)
+            with call_deadline(sync.settings.deadline):
+                issued = await self._drive(sync.plan_create(prepared, request))
+            issued = with_current_status(issued, expires_at=prepared.expires_at)
+            return sync._present_written(issued, mapping)
+
+    async def get(self, pass_id: str) -> IssuedPass:
+        """Read a pass: :meth:`walletpass.provider.Provider.get`, awaited."""
+        sync = self.sync
+        if not self._planned("get"):
+            return await self._in_thread(sync.get, pass_id)
+        with sync._guard("get"):
+            sync.require(Capability.GET)
+            checked = sync._check_id(pass_id)
+            return sync.present(await self._drive(sync.plan_get(checked)))
+
+    async def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
+        """Change a pass: :meth:`walletpass.provider.Provider.update`, awaited."""
+        sync = self.sync
+        if not self._planned("update"):
+            return await self._in_thread(sync.update, pass_id, change)
+        with sync._guard("update"):
+            checked, prepared, mapping, request = await self._drive(
+                sync._prepare_update_plan(pass_id, change)
+            )
+            issued = await self._drive(sync.plan_update(checked, prepared, request))
+            if prepared.expires_at is not None:
+                issued = with_current_status(issued, expires_at=prepared.expires_at)
+            return sync._present_written(issued, mapping)
+
+    async def redeem(
+        self,
+        pass_id: str,
+        *,
+        amount: Decimal | int | float | str | None = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> Redemption:
+        """Redeem a pass: :meth:`walletpass.provider.Provider.redeem`, awaited."""
+        sync = self.sync
+        if not self._planned("redeem"):
+            return await self._in_thread(
+                functools.partial(sync.redeem, pass_id, amount=amount, options=options)
+            )
+        with sync._guard("redeem"):
+            checked, value, checked_options = sync._prepare_redeem(pass_id, amount, options)
+            result = await self._drive(sync.plan_redeem(checked, value, checked_options))
+            return neutral_redemption(result, value)
+
+    async def delete(self, pass_id: str) -> None:
+        """Delete or invalidate a pass: :meth:`walletpass.provider.Provider.delete`, awaited."""
+        sync = self.sync
+        if not self._planned("delete"):
+            await self._in_thread(sync.delete, pass_id)
+            return
+        with sync._guard("delete"):
+            sync.require(Capability.DELETE)
+            checked = sync._check_id(pass_id)
+            await self._drive(sync.plan_delete(checked))
+
+    def list(
+        self,
+        *,
+        template: str | None = None,
+        status: PassStatus | str | None = None,
+        page_size: int | None = None,
+        extra: Mapping[str, Any] | None = None,
+    ) -> AsyncIterator[IssuedPass]:
+        """Iterate over passes (``async for``), pages requested as they are needed:
+        :meth:`walletpass.provider.Provider.list`. The checks run at the call (raising
+        ``ValidationError``, ``UnsupportedOperation`` here); a request's error is raised by the
+        iteration step that needed its page."""
+        sync = self.sync
+        if not self._planned("list"):
+            items = sync.list(template=template, status=status, page_size=page_size, extra=extra)
+            return self._iterate_in_thread(items)
+        with sync._guard("list"):
+            sync.require(Capability.LIST)
+            filters = sync._list_filters(template, status, page_size, extra)
+            plan = sync.plan_list(filters)
+            first = _first_step(plan)  # the plan's own checks, before any request, raise here
+        return self._drive_items(plan, first)
+
+    async def create_many(
+        self,
+        passes: Iterable[Pass | Mapping[str, Any] | WalletPassError],
+        *,
+        concurrency: int | None = None,
+        journal: str | os.PathLike[str] | Journal | None = None,
+        on_progress: Callable[[BulkProgress], None] | None = None,
+        on_item: Callable[[BulkItem], None] | None = None,
+        keep_items: bool = True,
+    ) -> BulkResult:
+        """Issue many passes: :meth:`walletpass.provider.Provider.create_many` (the same
+        arguments, journal, resumption and result), run in a worker thread with the sync
+        provider's own worker pool, so the event loop is never blocked."""
+        return await self._in_thread(
+            functools.partial(
+                self.sync.create_many,
+                passes,
+                concurrency=concurrency,
+                journal=journal,
+                on_progress=on_progress,
+                on_item=on_item,
+                keep_items=keep_items,
+            )
+        )
+
+    def __getattr__(self, name: str) -> Any:
+        # Vendor-only operations (Pass2U's upload_image, PassEntry's reactivate...): written for
+        # the sync contract, they run unchanged in a worker thread.
+        if name.startswith("_") or name not in type(self.sync).extra_operations:
+            raise AttributeError(name)
+        operation = getattr(self.sync, name)
+        if not callable(operation):  # a property (the fake's recorded ``calls``)
+            return operation
+
+        async def vendor_operation(*args: Any, **kwargs: Any) -> Any:
+            result = await self._in_thread(functools.partial(operation, *args, **kwargs))
+            if isinstance(result, Iterator):
+                return self._iterate_in_thread(result)
+            return result
+
+        vendor_operation.__name__ = name
+        vendor_operation.__doc__ = operation.__doc__
+        return vendor_operation
+
+    # -- driving ------------------------------------------------------------------------------
+
+    def _planned(self, operation: str) -> bool:
+        """Whether the operation runs as a plan here: not on the in-process fake, nor where the
+        provider overrides a sync-only hook the operation runs (``execute_<op>``, and version 1's
+        ``find_by_external_id``)."""
+        if self._in_process:
+            return False
+        hooks = [f"execute_{operation}"]
+        if operation == "update":
+            hooks.append("execute_get")  # the template read an aliased update may need
+        if operation == "create":
+            hooks.append("find_by_external_id")  # the look-up before a recoverable resend
+        cls = type(self.sync)
+        return all(getattr(cls, hook) is getattr(Provider, hook) for hook in hooks)
+
+    async def _in_thread(self, call: Callable[..., _T], *args: Any) -> _T:
+        if self._in_process:
+            return call(*args)
+        return await asyncio.to_thread(call, *args)
+
+    async def _iterate_in_thread(self, items: Iterator[_T]) -> AsyncIterator[_T]:
+        while True:
+            item: Any = await self._in_thread(next, items, _DONE)
+            if item is _DONE:
+                return
+            yield item
+
+    async def _answer(self, step: Step) -> Any:
+        """Carry out one step of a plan, as :meth:`walletpass.driver.Driver.answer` does."""
+        if isinstance(step, Send):
+            note_dispatch()  # from here on the vendor may act on it
+            response = await self.transport.send(step.request, operation=step.operation)
+            return self.sync.accept(response, step.request, step.operation)
+        if isinstance(step, Wait):
+            if step.seconds > 0:
+                await asyncio.sleep(step.seconds)
+            return time.monotonic()
+        if isinstance(step, Now):
+            return time.monotonic()
+        raise TypeError(f"not a step a plan may yield: {step!r}")
+
+    async def _drive(self, plan: Plan[_T]) -> _T:
+        """The async loop: :func:`walletpass.plans.drive` with ``await``."""
+        reply: Any = None
+        error: WalletPassError | None = None
+        while True:
+            try:
+                step = plan.throw(error) if error is not None else plan.send(reply)
+            except StopIteration as done:
+                result: _T = done.value
+                return result
+            reply, error = None, None
+            if isinstance(step, Emit):
+                plan.close()
+                raise TypeError("a plan that emits items is driven by _drive_items()")
+            try:
+                reply = await self._answer(step)
+            except WalletPassError as exc:
+                error = exc
+
+    async def _drive_items(self, plan: ListPlan, step: Step | None) -> AsyncIterator[IssuedPass]:
+        """The async loop for a listing: :func:`walletpass.plans.drive_items` with ``await``,
+        each item presented as the sync ``list`` presents it."""
+        sync = self.sync
+        with sync._guard("list"):
+            while step is not None:
+                reply: Any = None
+                error: WalletPassError | None = None
+                if isinstance(step, Emit):
+                    for item in step.items:
+                        yield sync.present(item)
+                else:
+                    try:
+                        reply = await self._answer(step)
+                    except WalletPassError as exc:
+                        error = exc
+                try:
+                    step = plan.throw(error) if error is not None else plan.send(reply)
+                except StopIteration:
+                    return
+
+
+def _first_step(plan: ListPlan) -> Step | None:
+    try:
+        return next(plan)
+    except StopIteration:
+        return None
