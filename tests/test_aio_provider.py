@@ -20,6 +20,7 @@ import walletpass
 import walletpass.aio
 from walletpass import IssuedPass, Pass
 from walletpass.aio import AsyncProvider
+from walletpass.capabilities import Capabilities, Capability, emulated
 from walletpass.errors import (
     ConfigurationError,
     NotFound,
@@ -52,10 +53,22 @@ def server(app: ItemsApp) -> Iterator[EmulatorServer]:
         yield running
 
 
+class BulkItemsProvider(HttpTestProvider):
+    """The items vendor, with create_many emulated by concurrent creates."""
+
+    name = "test-http-bulk"
+    capabilities = Capabilities(
+        {
+            **HttpTestProvider.capabilities,
+            Capability.CREATE_MANY: emulated("concurrent creates"),
+        }
+    )
+
+
 def items_wallet(server: EmulatorServer, **settings: Any) -> AsyncProvider:
     values: dict[str, Any] = {"base_url": f"{server.url}/v1", "api_key": API_KEY}
     values.update(settings)
-    return AsyncProvider(HttpTestProvider(**values))
+    return AsyncProvider(BulkItemsProvider(**values))
 
 
 async def test_operations_are_sent_by_the_async_transport(
@@ -100,7 +113,7 @@ async def test_the_vendors_errors_and_the_transports_are_the_sync_apis(
         with pytest.raises(ProviderUnavailable) as lost:
             await wallet.create({"template": "gold"})
 
-    assert missing.value.provider == "test-http" and missing.value.operation == "get"
+    assert missing.value.provider == "test-http-bulk" and missing.value.operation == "get"
     assert lost.value.outcome_unknown is True and lost.value.operation == "create"
     assert API_KEY not in repr(lost.value) and API_KEY not in str(lost.value.__cause__)
 
@@ -199,3 +212,77 @@ async def test_the_deadline_bounds_the_whole_async_call(
 
     assert time.monotonic() - started < 2.0
     assert "deadline" in str(late.value)
+
+
+# -- create_many ------------------------------------------------------------------------------
+
+
+async def test_create_many_keeps_at_most_concurrency_creates_in_flight(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    for _ in range(20):
+        app.inject(Fault.latency(0.2))
+    async with items_wallet(server) as wallet:
+        started = time.monotonic()
+        result = await wallet.create_many([{"template": f"t{i}"} for i in range(20)], concurrency=5)
+        took = time.monotonic() - started
+
+    assert (result.total, result.succeeded) == (20, 20)
+    assert [item.issued.template for item in result if item.issued] == [f"t{i}" for i in range(20)]
+    assert 0.75 <= took < 3.0  # four rounds of five, not twenty one after another nor all at once
+
+
+async def test_create_many_reads_an_async_input_lazily_in_order(
+    async_fake_wallet: AsyncProvider,
+) -> None:
+    read = 0
+
+    async def members() -> Any:
+        nonlocal read
+        for number in range(500):
+            read += 1
+            yield {"template": "card", "external_id": f"m-{number:03d}"}
+
+    seen: list[tuple[int, int]] = []
+    result = await async_fake_wallet.create_many(
+        members(),
+        concurrency=2,
+        keep_items=False,
+        on_item=lambda item: seen.append((item.index, read)),
+    )
+
+    assert (result.total, result.succeeded, result.items) == (500, 500, [])
+    assert [index for index, _ in seen] == list(range(500))
+    # The first outcome was delivered with only a window of the input read (2 x 16 ahead).
+    assert seen[0][1] <= 2 * 16 + 1
+
+
+async def test_create_many_with_a_journal_resumes_without_sending_again(
+    app: ItemsApp, server: EmulatorServer, tmp_path: Any
+) -> None:
+    journal = tmp_path / "run.db"
+    passes = [{"template": f"t{i}"} for i in range(10)]
+    async with items_wallet(server) as wallet:
+        first = await wallet.create_many(passes, journal=journal)
+        again = await wallet.create_many(passes, journal=journal)
+
+    assert (first.succeeded, first.skipped) == (10, 0)
+    assert (again.succeeded, again.skipped) == (10, 10)
+    assert len(app.processed) == 10
+
+
+async def test_create_many_reports_each_failure_and_goes_on(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    app.inject(Fault.reset_after())  # the first create takes effect, its answer is lost
+    async with items_wallet(server, max_retries=0) as wallet:
+        result = await wallet.create_many(
+            [{"template": "a"}, {"template": ""}, {"template": "c"}], concurrency=1
+        )
+
+    first, invalid, third = result.items
+    assert first.error is not None and first.error.outcome_unknown is True
+    assert isinstance(invalid.error, ValidationError)
+    assert third.issued is not None and third.issued.template == "c"
+    with pytest.raises(ValidationError):
+        await items_wallet(server).create_many("not passes")  # type: ignore[arg-type]

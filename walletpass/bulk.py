@@ -211,14 +211,7 @@ def run_create_many(
 ) -> BulkResult:
     """``first_index``: the position of the first pass in the whole input, when ``passes`` is one
     chunk of it (item indexes and journal keys count from there)."""
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        raise ValidationError.from_problems(
-            [FieldProblem("concurrency", "must be a positive integer")]
-        )
-    if journal is not None and not isinstance(journal, str | Path | Journal):
-        raise ValidationError.from_problems(
-            [FieldProblem("journal", "must be a file path, a BulkJournal or a PostgresJournal")]
-        )
+    check_run_arguments(concurrency, journal)
     owned = isinstance(journal, str | Path)
     book = (
         BulkJournal(journal, provider=provider.name) if isinstance(journal, str | Path) else journal
@@ -246,6 +239,19 @@ def run_create_many(
         if owned and book is not None:
             book.close()
     return tally.result()
+
+
+def check_run_arguments(concurrency: Any, journal: Any) -> None:
+    """``ValidationError`` unless ``concurrency`` is a positive integer and ``journal`` is
+    ``None``, a file path or a journal."""
+    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+        raise ValidationError.from_problems(
+            [FieldProblem("concurrency", "must be a positive integer")]
+        )
+    if journal is not None and not isinstance(journal, str | Path | Journal):
+        raise ValidationError.from_problems(
+            [FieldProblem("journal", "must be a file path, a BulkJournal or a PostgresJournal")]
+        )
 
 
 def describe_positions(

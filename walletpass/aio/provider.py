@@ -16,15 +16,17 @@ import asyncio
 import functools
 import os
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from walletpass.aio.ratelimit import AsyncLimiter
 from walletpass.aio.transport import AsyncTransport
 from walletpass.bounds import call_deadline
+from walletpass.bulk import _as_error
 from walletpass.capabilities import Capabilities, Capability
-from walletpass.errors import WalletPassError
+from walletpass.errors import FieldProblem, ValidationError, WalletPassError
 from walletpass.fake import FakeProvider
 from walletpass.model import (
     BulkItem,
@@ -35,11 +37,12 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.outcomes import note_dispatch
+from walletpass.outcomes import dispatch_count, note_dispatch
 from walletpass.plans import Emit, ListPlan, Now, Plan, Send, Step, Wait
 from walletpass.presentation import neutral_redemption
 from walletpass.provider import Provider
 from walletpass.status import with_current_status
+from walletpass.transport import VendorRequest
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
@@ -214,7 +217,8 @@ class AsyncProvider:
 
     async def create_many(
         self,
-        passes: Iterable[Pass | Mapping[str, Any] | WalletPassError],
+        passes: Iterable[Pass | Mapping[str, Any] | WalletPassError]
+        | AsyncIterable[Pass | Mapping[str, Any] | WalletPassError],
         *,
         concurrency: int | None = None,
         journal: str | os.PathLike[str] | Journal | None = None,
@@ -222,20 +226,50 @@ class AsyncProvider:
         on_item: Callable[[BulkItem], None] | None = None,
         keep_items: bool = True,
     ) -> BulkResult:
-        """Issue many passes: :meth:`walletpass.provider.Provider.create_many` (the same
-        arguments, journal, resumption and result), run in a worker thread with the sync
-        provider's own worker pool, so the event loop is never blocked."""
-        return await self._in_thread(
-            functools.partial(
-                self.sync.create_many,
+        """Issue many passes: :meth:`walletpass.provider.Provider.create_many`'s arguments,
+        journal, resumption, result and errors, with asyncio tasks (at most ``concurrency``
+        creates in flight; the journal read and written in worker threads, never on the loop).
+
+        :param passes: an iterable or an async iterable of passes (or mappings, or the
+            ``WalletPassError`` of an input record), read lazily, in constant memory.
+        :raises ValidationError: ``passes`` is not an (async) iterable of passes, or an argument
+            is malformed.
+        """
+        from walletpass.aio.bulk import run_create_many_async
+
+        sync = self.sync
+        with sync._guard("create_many"):
+            sync.require(Capability.CREATE_MANY)
+            sync.require(Capability.CREATE)
+            if isinstance(passes, str | bytes | Mapping | Pass) or not isinstance(
+                passes, Iterable | AsyncIterable
+            ):
+                raise ValidationError.from_problems(
+                    [FieldProblem("passes", "must be an iterable of passes, e.g. a list")]
+                )
+            return await run_create_many_async(
+                self,
                 passes,
-                concurrency=concurrency,
-                journal=journal,
+                concurrency=concurrency or sync.settings.concurrency,
+                journal=Path(journal) if isinstance(journal, os.PathLike) else journal,
                 on_progress=on_progress,
                 on_item=on_item,
                 keep_items=keep_items,
             )
-        )
+
+    async def _send_create(
+        self, new_pass: Pass, request: VendorRequest | None
+    ) -> IssuedPass | WalletPassError:
+        """A checked pass's create, as a bulk run sends it (``send_prepared``): the issued pass,
+        or the error (``outcome_unknown`` where something may have been sent); never raises."""
+        sync = self.sync
+        if not self._planned("create"):
+            return await self._in_thread(_sent_or_error, sync, new_pass, request)
+        sent_before = dispatch_count()
+        try:
+            return await self._drive(sync.plan_create(new_pass, request))
+        except Exception as exc:
+            return _as_error(exc, sync, sending=dispatch_count() != sent_before)
 
     def __getattr__(self, name: str) -> Any:
         # Vendor-only operations (Pass2U's upload_image, PassEntry's reactivate...): written for
@@ -344,3 +378,16 @@ def _first_step(plan: ListPlan) -> Step | None:
         return next(plan)
     except StopIteration:
         return None
+
+
+def _sent_or_error(
+    sync: Provider[Any], new_pass: Pass, request: VendorRequest | None
+) -> IssuedPass | WalletPassError:
+    """``send_prepared("create")`` in the thread that runs it (its dispatch count is that
+    thread's): the issued pass or the error, as a bulk run records it."""
+    sent_before = dispatch_count()
+    try:
+        issued: IssuedPass = sync.send_prepared("create", new_pass, request=request)
+    except Exception as exc:
+        return _as_error(exc, sync, sending=dispatch_count() != sent_before)
+    return issued

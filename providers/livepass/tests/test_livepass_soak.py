@@ -29,6 +29,7 @@ from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from walletpass_livepass import LivePassProvider
 from walletpass_livepass.emulator import LivePassEmulator
 from walletpass_livepass.limits import PassType
@@ -41,6 +42,7 @@ from walletpass.errors import (
 )
 from walletpass.journal import BulkJournal, JournalState, fingerprint
 from walletpass.model import Balance, Event
+from walletpass.testing.aio import on_async_api
 from walletpass.testing.emulator import EmulatorServer, Fault
 from walletpass.testing.soak import kill_when_journal_shows
 
@@ -173,17 +175,42 @@ _KILLED_RUN = textwrap.dedent(
 )
 
 
+#: The same run on the async API (walletpass.aio): tasks on one event loop, the journal written
+#: from worker threads.
+_KILLED_RUN_ASYNC = textwrap.dedent(
+    """
+    import asyncio
+    import sys
+    import walletpass.aio
+    from test_livepass_soak import _passes
+
+    url, key, journal, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+
+    async def run():
+        async with await walletpass.aio.connect(
+            "livepass", base_url=url, api_key=key, rate_limit=0, concurrency=4
+        ) as wallet:
+            await wallet.create_many(iter(_passes(count, "K")), journal=journal, keep_items=False)
+
+    asyncio.run(run())
+    """
+)
+KILLED_RUNS = {"sync": _KILLED_RUN, "async": _KILLED_RUN_ASYNC}
+
+
 def _import_path() -> list[str]:
     """This directory first, so the killed run builds its passes with :func:`_passes`."""
     return [str(Path(__file__).parent), *filter(None, [os.environ.get("PYTHONPATH")])]
 
 
+@pytest.mark.parametrize("api", ["sync", "async"])
 def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     connect: Callable[..., LivePassProvider],
     emulator: LivePassEmulator,
     server: EmulatorServer,
     api_key: str,
     tmp_path: Path,
+    api: str,
 ) -> None:
     count = 200
     journal = tmp_path / "run.db"
@@ -191,7 +218,7 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     # flight whose passes exist.
     emulator.inject_randomly([Fault.delay_after(0.05)], rate=1.0, seed=1)
     process = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_RUN, server.url, api_key, str(journal), str(count)],
+        [sys.executable, "-c", KILLED_RUNS[api], server.url, api_key, str(journal), str(count)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(_import_path())},
@@ -209,6 +236,8 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     # The killed run's last requests are journalled when their delayed answers go out, possibly
     # after this point: the resumed run's own requests are told apart by their User-Agent.
     wallet = connect(rate_limit=0, app_info="resumed-run")
+    if api == "async":  # killed and resumed on the async API
+        wallet = on_async_api(wallet)
     resumed = wallet.create_many(_passes(count, "K"), journal=journal)
 
     assert [type(e).__name__ for _, e in resumed.errors] == []

@@ -22,6 +22,7 @@ from walletpass_passentry.emulator import PassEntryEmulator
 
 from walletpass import Pass
 from walletpass.journal import BulkJournal
+from walletpass.testing.aio import on_async_api
 from walletpass.testing.emulator import EmulatorServer, Fault
 from walletpass.testing.soak import kill_when_journal_shows
 
@@ -93,19 +94,57 @@ _KILLED_RUN = textwrap.dedent(
 )
 
 
+#: The same run on the async API (walletpass.aio): tasks on one event loop, the journal written
+#: from worker threads.
+_KILLED_RUN_ASYNC = textwrap.dedent(
+    """
+    import asyncio
+    import sys
+    import walletpass.aio
+    from walletpass import Pass
+
+    url, key, journal, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+    passes = (
+        Pass(template=sys.argv[5], external_id=f"K-{i:05d}", fields={"k0": str(i)})
+        for i in range(count)
+    )
+
+    async def run():
+        async with await walletpass.aio.connect(
+            "passentry", base_url=url, api_key=key, rate_limit=0, concurrency=4
+        ) as wallet:
+            await wallet.create_many(passes, journal=journal, keep_items=False)
+
+    asyncio.run(run())
+    """
+)
+KILLED_RUNS = {"sync": _KILLED_RUN, "async": _KILLED_RUN_ASYNC}
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
 def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     connect: Callable[..., PassEntryProvider],
     emulator: PassEntryEmulator,
     server: EmulatorServer,
     api_key: str,
     tmp_path: Path,
+    api: str,
 ) -> None:
     count = 200
     journal = tmp_path / "run.db"
     # Answers that come slowly, after the pass exists: the kill lands with requests in flight.
     emulator.inject_randomly([Fault.delay_after(0.05)], rate=1.0, seed=1)
     process = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_RUN, server.url, api_key, str(journal), str(count), GENERIC],
+        [
+            sys.executable,
+            "-c",
+            KILLED_RUNS[api],
+            server.url,
+            api_key,
+            str(journal),
+            str(count),
+            GENERIC,
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -117,6 +156,8 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
         in_flight = [entry.key for entry in book.unresolved()]
 
     wallet = connect(rate_limit=0)
+    if api == "async":  # killed and resumed on the async API
+        wallet = on_async_api(wallet)
     resumed = wallet.create_many(_passes(count, "K"), journal=journal)
 
     assert (resumed.succeeded, resumed.failed) == (count, 0)

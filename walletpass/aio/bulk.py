@@ -1,0 +1,200 @@
+"""``create_many`` on the event loop: asyncio tasks instead of a thread pool.
+
+The per-item protocol is the sync engine's own (:class:`walletpass.bulk._Runner`): the same checks
+of each input, the same journal entries (looked up, begun, settled), the same reconciliation of
+items an earlier run left in flight, the same outcomes in input order, so a run started with one
+API resumes with the other. What differs is where things run: at most ``concurrency`` creates are
+in flight as tasks on the loop (each sent by the async transport), the journal is read and
+written in worker threads (SQLite or PostgreSQL never block the loop), and the input, a sync or an
+async iterable, is read lazily, a bounded window ahead of the oldest unsettled item (constant
+memory, whatever its length).
+
+A provider with a native batch endpoint (a few large requests, each followed until the vendor
+finishes) keeps the sync engine, run in a worker thread, with an async input handed over item by
+item.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from walletpass.bulk import (
+    BulkProgress,
+    _as_error,
+    _external_id,
+    _item,
+    _prepare,
+    _Runner,
+    _Tally,
+    check_run_arguments,
+    run_create_many,
+)
+from walletpass.errors import JournalError, WalletPassError
+from walletpass.journal import BulkJournal, Journal
+from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
+from walletpass.transport import VendorRequest
+
+if TYPE_CHECKING:
+    from walletpass.aio.provider import AsyncProvider
+
+__all__ = ["run_create_many_async"]
+
+_DONE = object()
+
+
+async def run_create_many_async(
+    provider: AsyncProvider,
+    passes: Iterable[Any] | AsyncIterable[Any],
+    *,
+    concurrency: int,
+    journal: str | Path | Journal | None = None,
+    on_progress: Callable[[BulkProgress], None] | None = None,
+    on_item: Callable[[BulkItem], None] | None = None,
+    keep_items: bool = True,
+) -> BulkResult:
+    """The async run of :meth:`walletpass.aio.AsyncProvider.create_many` (its arguments, result
+    and errors)."""
+    check_run_arguments(concurrency, journal)
+    sync = provider.sync
+    if sync.native_batch_size:
+        inputs = passes if isinstance(passes, Iterable) else _handed_over(passes)
+        return await asyncio.to_thread(
+            run_create_many,
+            sync,
+            inputs,
+            concurrency=concurrency,
+            on_progress=on_progress,
+            journal=journal,
+            on_item=on_item,
+            keep_items=keep_items,
+        )
+    owned = isinstance(journal, str | Path)
+    book: Journal | None
+    if isinstance(journal, str | Path):
+        book = await asyncio.to_thread(BulkJournal, journal, provider=sync.name)
+    else:
+        book = journal
+    tally = _Tally(on_progress, on_item, keep_items, present=sync.present)
+    run = _AsyncRun(provider, _Runner(sync, book), concurrency)
+    try:
+        claim_run = getattr(book, "claim_run", None)
+        held = claim_run() if claim_run is not None else contextlib.nullcontext()
+        await asyncio.to_thread(held.__enter__)
+        try:
+            source = _numbered(passes)
+            await run.run(source, tally)
+            if run.runner.stopped is not None:
+                unread = await anext(source, None)
+                raise run.runner.stop_error(iter([unread] if unread else []), tally)
+        finally:
+            await asyncio.to_thread(held.__exit__, None, None, None)
+    finally:
+        if owned and book is not None:
+            await asyncio.to_thread(book.close)
+    return tally.result()
+
+
+class _AsyncRun:
+    """One run's tasks: a bounded window of items, at most ``concurrency`` of them sending."""
+
+    def __init__(self, provider: AsyncProvider, runner: _Runner, concurrency: int) -> None:
+        self.provider = provider
+        self.runner = runner
+        self.gate = asyncio.Semaphore(concurrency)
+        # Outcomes leave in input order, so a slow item holds back those behind it; a deep
+        # window keeps every slot busy meanwhile, in bounded memory (as the sync engine's).
+        self.max_window = concurrency * 16
+
+    async def run(self, source: AsyncIterator[tuple[int, Any]], tally: _Tally) -> None:
+        runner = self.runner
+        window: deque[tuple[int, asyncio.Task[BulkItem | None] | BulkItem]] = deque()
+
+        async def settle_oldest() -> None:
+            index, pending = window.popleft()
+            item = await pending if isinstance(pending, asyncio.Task) else pending
+            runner.deliver(tally, item, index)
+
+        try:
+            # A stopped run reads no further input; what is in the window still settles.
+            while runner.stopped is None and (next_item := await anext(source, None)) is not None:
+                index, raw = next_item
+                prepared = _prepare(runner.provider, raw)
+                if isinstance(prepared, WalletPassError):
+                    window.append((index, _item(index, _external_id(raw), prepared)))
+                else:
+                    window.append((index, asyncio.create_task(self.issue_one(index, *prepared))))
+                while len(window) >= self.max_window:
+                    await settle_oldest()
+            while window:
+                await settle_oldest()
+        except BaseException:
+            for _, pending in window:
+                if isinstance(pending, asyncio.Task):
+                    pending.cancel()
+            raise
+
+    async def issue_one(
+        self, index: int, new_pass: Pass, request: VendorRequest | None
+    ) -> BulkItem | None:
+        """:meth:`walletpass.bulk._Runner.issue_one`, awaited: the journal in worker threads,
+        the create on the loop. ``None`` when it was not sent because the run is stopping."""
+        runner = self.runner
+        async with self.gate:
+            if runner.stopped is not None:
+                return None
+            try:
+                claim = runner.claim(index, new_pass)
+                await asyncio.to_thread(claim.__enter__)
+                try:
+                    return await self._issue_claimed(index, new_pass, request)
+                finally:
+                    await asyncio.to_thread(claim.__exit__, None, None, None)
+            except JournalError as exc:  # before sending: the journal could not be used
+                runner.halt(exc)
+                return None
+            except WalletPassError as exc:  # the claim could not be had: nothing was sent
+                return _item(index, new_pass.external_id, _as_error(exc, runner.provider))
+
+    async def _issue_claimed(
+        self, index: int, new_pass: Pass, request: VendorRequest | None
+    ) -> BulkItem:
+        runner = self.runner
+        earlier = await asyncio.to_thread(runner.settled_earlier, index, new_pass)
+        if earlier is not None:
+            return earlier
+        await asyncio.to_thread(runner.begin, index, new_pass)
+        outcome: IssuedPass | WalletPassError = await self.provider._send_create(new_pass, request)
+        return await asyncio.to_thread(runner.finish, index, new_pass, outcome)
+
+
+async def _numbered(passes: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[tuple[int, Any]]:
+    """The input with its positions, read lazily (a sync iterable is read on the loop: give an
+    async iterable for input that has to wait)."""
+    if isinstance(passes, AsyncIterable):
+        index = 0
+        async for raw in passes:
+            yield index, raw
+            index += 1
+        return
+    for index, raw in enumerate(passes):
+        yield index, raw
+
+
+def _handed_over(passes: AsyncIterable[Any]) -> Iterator[Any]:
+    """An async iterable read from a worker thread, item by item, on the loop that owns it."""
+    loop = asyncio.get_running_loop()
+    items = aiter(passes)
+
+    def read() -> Iterator[Any]:
+        while True:
+            item = asyncio.run_coroutine_threadsafe(anext(items, _DONE), loop).result()
+            if item is _DONE:
+                return
+            yield item
+
+    return read()
