@@ -21,7 +21,7 @@ import contextlib
 from collections import deque
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from walletpass.bulk import (
     BulkProgress,
@@ -45,6 +45,7 @@ if TYPE_CHECKING:
 __all__ = ["run_create_many_async"]
 
 _DONE = object()
+_T = TypeVar("_T")
 
 
 async def run_create_many_async(
@@ -149,11 +150,11 @@ class _AsyncRun:
                 return None
             try:
                 claim = runner.claim(index, new_pass)
-                await asyncio.to_thread(claim.__enter__)
+                await self._journal(claim.__enter__)
                 try:
                     return await self._issue_claimed(index, new_pass, request)
                 finally:
-                    await asyncio.to_thread(claim.__exit__, None, None, None)
+                    await self._journal(claim.__exit__, None, None, None)
             except JournalError as exc:  # before sending: the journal could not be used
                 runner.halt(exc)
                 return None
@@ -164,12 +165,19 @@ class _AsyncRun:
         self, index: int, new_pass: Pass, request: VendorRequest | None
     ) -> BulkItem:
         runner = self.runner
-        earlier = await asyncio.to_thread(runner.settled_earlier, index, new_pass)
+        earlier = await self._journal(runner.settled_earlier, index, new_pass)
         if earlier is not None:
             return earlier
-        await asyncio.to_thread(runner.begin, index, new_pass)
+        await self._journal(runner.begin, index, new_pass)
         outcome: IssuedPass | WalletPassError = await self.provider._send_create(new_pass, request)
-        return await asyncio.to_thread(runner.finish, index, new_pass, outcome)
+        return await self._journal(runner.finish, index, new_pass, outcome)
+
+    async def _journal(self, step: Callable[..., _T], *args: Any) -> _T:
+        """A step of the per-item protocol: in a worker thread when it reads or writes a journal
+        (a database), at once when the run has none (then it does no input or output)."""
+        if self.runner.journal is None:
+            return step(*args)
+        return await asyncio.to_thread(step, *args)
 
 
 async def _numbered(passes: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[tuple[int, Any]]:

@@ -70,7 +70,6 @@ class AsyncTransport:
         self.rate_limiter = limiter if limiter is not None else asyncio_limiter(rules.rate_limiter)
         self._proxy = rules.proxy
         self._verify = rules.verify
-        self._pool_size = rules.pool_size
         # The User-Agent names the HTTP stack that sends.
         self._user_agent = rules.user_agent.replace(http_stack(), f"httpx/{httpx.__version__}")
         self._client: httpx.AsyncClient | None = None
@@ -102,10 +101,12 @@ class AsyncTransport:
                 trust_env=False,
                 follow_redirects=False,
                 limits=httpx.Limits(
-                    # As requests' pool: connections beyond the pool size are opened, not
-                    # waited for; only pool_size are kept alive.
+                    # Connections are opened as calls need them, never waited for, and kept
+                    # alive: the sync transport keeps a pool per thread, so its threads never
+                    # reconnect either; the caller bounds the calls in flight (create_many's
+                    # concurrency).
                     max_connections=None,
-                    max_keepalive_connections=self._pool_size,
+                    max_keepalive_connections=None,
                 ),
             )
             self._loop = loop

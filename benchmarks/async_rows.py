@@ -1,0 +1,312 @@
+"""The async API (walletpass.aio) side by side with its alternatives (issue 19).
+
+* per-call overhead: walletpass.aio's create and get vs a bare ``httpx.AsyncClient`` sending the
+  same requests (built by walletpass's hooks, prepared by hand), one call in flight, the sides
+  taking turns call by call on one event loop (target: at most 1.10x);
+* 1,000 creates with 100 in flight against an emulator answering after 20 ms: the async
+  ``create_many`` (tasks) vs the sync one (a thread pool of 100), each side in a fresh process
+  (so peak memory is its own), alternating (target: at least the same throughput with less peak
+  memory);
+* the Livepasses provider on the async API vs the official SDK (sync: it has no async client),
+  one call in flight, interleaved (target: faster).
+
+    .venv/bin/python benchmarks/async_rows.py [--quick]
+
+``benchmarks/run.py`` prints these rows with the others.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import Row, emulator, ratio_of_medians, spread  # noqa: E402
+
+import walletpass  # noqa: E402
+import walletpass.aio  # noqa: E402
+from walletpass import Barcode, Pass  # noqa: E402
+
+
+def _pass2u_pass(run: str, i: int) -> Pass:
+    return Pass(
+        template="1919", barcode=Barcode(message=f"{run}-{i:06d}"), fields={"name": f"Member {i}"}
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# 1. Per-call overhead: walletpass.aio vs a bare httpx.AsyncClient sending the same requests
+# ------------------------------------------------------------------------------------------
+
+
+async def _raw_send(client: Any, wallet: Any, base: str, request: Any) -> Any:
+    """The request as a bare httpx.AsyncClient user would send it: headers and body by hand,
+    the answer decoded."""
+    import httpx
+
+    headers = {
+        "Accept": "application/json",
+        **wallet.auth_headers(),
+        **wallet.default_headers(),
+        **request.headers,
+    }
+    body = None
+    if request.has_json:
+        headers["Content-Type"] = "application/json"
+        body = json.dumps(request.json, separators=(",", ":")).encode()
+    url = base.rstrip("/") + "/" + request.path.lstrip("/")
+    response = await client.request(
+        request.method, url, headers=headers, content=body, params=request.query or None
+    )
+    if not isinstance(response, httpx.Response) or response.status_code >= 400:
+        raise RuntimeError(f"raw {request.method} answered {response.status_code}")
+    return response.json() if response.content and request.expect == "json" else response.content
+
+
+async def _per_call(url: str, api_key: str, rounds: int, per_round: int) -> list[Row]:
+    import httpx
+
+    sync = walletpass.connect("pass2u", base_url=url, api_key=api_key, rate_limit=0)
+    times: dict[str, list[float]] = {f"{s} {op}": [] for s in ("wp", "raw") for op in ("c", "g")}
+    counter = iter(range(10**9))
+    async with walletpass.aio.AsyncProvider(sync) as wallet, httpx.AsyncClient() as client:
+        for _ in range(20):  # warm both: pools, imports, validators
+            await wallet.get((await wallet.create(_pass2u_pass("warm", next(counter)))).id)
+            built = sync.build_create(sync.prepare_create(_pass2u_pass("warm", next(counter))))
+            await _raw_send(client, sync, url, built)
+        for round_no in range(rounds):
+            order = ["wp", "raw"] if round_no % 2 == 0 else ["raw", "wp"]
+            spent = {name: 0.0 for name in times}
+            ids: list[str] = []
+            for _ in range(per_round):
+                mine = _pass2u_pass("w", next(counter))
+                theirs = sync.build_create(sync.prepare_create(_pass2u_pass("r", next(counter))))
+                for side in order:
+                    started = time.perf_counter()
+                    if side == "wp":
+                        ids.append((await wallet.create(mine)).id)
+                    else:
+                        await _raw_send(client, sync, url, theirs)
+                    spent[f"{side} c"] += time.perf_counter() - started
+            for pass_id in ids:
+                reads = [sync.build_get(sync.check_pass_id(pass_id))]
+                for side in order:
+                    started = time.perf_counter()
+                    if side == "wp":
+                        await wallet.get(pass_id)
+                    else:
+                        for request in reads:
+                            await _raw_send(client, sync, url, request)
+                    spent[f"{side} g"] += time.perf_counter() - started
+            for name, total in spent.items():
+                times[name].append(total / per_round)
+    rows = []
+    for op, name in (("c", "create"), ("g", "get")):
+        ratio = ratio_of_medians(times[f"wp {op}"], times[f"raw {op}"])
+        rows.append(
+            Row(
+                "async per-call overhead",
+                f"pass2u {name} (walletpass.aio)",
+                spread(times[f"wp {op}"]),
+                spread(times[f"raw {op}"]) + " (raw httpx.AsyncClient)",
+                ratio,
+                "<= 1.10x",
+                ratio <= 1.10,
+            )
+        )
+    return rows
+
+
+def async_per_call_rows(*, quick: bool) -> list[Row]:
+    rounds, per_round = (3, 10) if quick else (15, 40)
+    with emulator("pass2u", rate_limit=1_000_000) as emu:
+        return asyncio.run(_per_call(emu.url, emu.api_key, rounds, per_round))
+
+
+# ------------------------------------------------------------------------------------------
+# 2. 1,000 creates, 100 in flight, 20 ms latency: async tasks vs the sync thread pool
+# ------------------------------------------------------------------------------------------
+
+
+def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[str, float]:
+    """One side of the bulk row, run in this (fresh) process: its time and peak memory."""
+    passes = (_pass2u_pass(f"{api}{time.time_ns()}", i) for i in range(count))
+    settings: dict[str, Any] = {"base_url": url, "api_key": api_key, "rate_limit": 0}
+    tracemalloc.start()
+    started = time.perf_counter()
+    if api == "sync":
+        with walletpass.connect("pass2u", **settings) as wallet:
+            result = wallet.create_many(passes, concurrency=in_flight, keep_items=False)
+    else:
+
+        async def run() -> Any:
+            async with await walletpass.aio.connect("pass2u", **settings) as wallet:
+                return await wallet.create_many(passes, concurrency=in_flight, keep_items=False)
+
+        result = asyncio.run(run())
+    elapsed = time.perf_counter() - started
+    _, traced = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    if result.succeeded != count:
+        raise RuntimeError(f"{api}: {result.failed} of {count} creates failed")
+    rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"elapsed": elapsed, "traced_mib": traced / 2**20, "rss_mib": rss_kib / 1024}
+
+
+def async_bulk_row(*, quick: bool) -> Row:
+    count, in_flight, latency = (200, 50, 0.02) if quick else (1000, 100, 0.02)
+    repeat = 1 if quick else 3
+    measured: dict[str, list[dict[str, float]]] = {"sync": [], "async": []}
+    with emulator("pass2u", latency=latency, rate_limit=1_000_000) as emu:
+        for round_no in range(repeat):
+            for api in ("sync", "async") if round_no % 2 == 0 else ("async", "sync"):
+                done = subprocess.run(
+                    [sys.executable, __file__, "--side", api, emu.url, emu.api_key]
+                    + [str(count), str(in_flight)],
+                    capture_output=True,
+                    text=True,
+                    check=True,
+                )
+                measured[api].append(json.loads(done.stdout.strip().splitlines()[-1]))
+
+    def median(api: str, key: str) -> float:
+        return statistics.median(m[key] for m in measured[api])
+
+    rate = {api: count / median(api, "elapsed") for api in measured}
+    ours, theirs = median("async", "rss_mib"), median("sync", "rss_mib")
+    return Row(
+        "async create_many",
+        f"pass2u: {count} creates, {in_flight} in flight, {latency * 1000:.0f} ms latency",
+        f"{rate['async']:.0f}/s, peak RSS {ours:.0f} MiB"
+        f" (Python {median('async', 'traced_mib'):.1f} MiB)",
+        f"{rate['sync']:.0f}/s, peak RSS {theirs:.0f} MiB"
+        f" (Python {median('sync', 'traced_mib'):.1f} MiB) (sync, {in_flight} threads)",
+        rate["sync"] / rate["async"],
+        "time <= 1.00x, less peak memory",
+        rate["async"] >= rate["sync"] and ours < theirs,
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# 3. Livepasses on the async API vs the official SDK
+# ------------------------------------------------------------------------------------------
+
+
+async def _vs_sdk(url: str, api_key: str, rounds: int, per_round: int) -> list[Row]:
+    import livepasses
+    from sdk_comparison import TEMPLATE, _ours, _theirs
+
+    sdk = livepasses.Livepasses(api_key, base_url=url)
+
+    def sdk_create(run: str, i: int) -> str:
+        params = livepasses.GeneratePassesParams(
+            template_id=TEMPLATE, passes=[_theirs(livepasses, run, i)]
+        )
+        return str(sdk.passes.generate(params).passes[0].id)
+
+    def sdk_get(pass_id: str) -> Any:
+        lookup = sdk.passes.lookup(livepasses.LookupPassParams(pass_id=pass_id))
+        return lookup, sdk.passes.validate(pass_id)
+
+    counter = iter(range(10**9))
+    times: dict[str, list[float]] = {f"{s} {op}": [] for s in ("wp", "sdk") for op in ("c", "g")}
+    async with await walletpass.aio.connect("livepasses", base_url=url, api_key=api_key) as wallet:
+        for _ in range(20):
+            await wallet.get((await wallet.create(_ours("warm", next(counter)))).id)
+            sdk_get(sdk_create("warm", next(counter)))
+        for round_no in range(rounds):
+            order = ["wp", "sdk"] if round_no % 2 == 0 else ["sdk", "wp"]
+            spent = {name: 0.0 for name in times}
+            ids: dict[str, list[str]] = {"wp": [], "sdk": []}
+            for _ in range(per_round):
+                for side in order:
+                    i = next(counter)
+                    started = time.perf_counter()
+                    if side == "wp":
+                        ids[side].append((await wallet.create(_ours("w", i))).id)
+                    else:
+                        ids[side].append(sdk_create("s", i))
+                    spent[f"{side} c"] += time.perf_counter() - started
+            for index in range(per_round):
+                for side in order:
+                    started = time.perf_counter()
+                    if side == "wp":
+                        await wallet.get(ids[side][index])
+                    else:
+                        sdk_get(ids[side][index])
+                    spent[f"{side} g"] += time.perf_counter() - started
+            for name, total in spent.items():
+                times[name].append(total / per_round)
+    rows = []
+    for op, name in (("c", "create (one-recipient generate)"), ("g", "get (two GETs)")):
+        ratio = ratio_of_medians(times[f"wp {op}"], times[f"sdk {op}"])
+        rows.append(
+            Row(
+                "async vs official SDK",
+                f"livepasses {name} (walletpass.aio)",
+                spread(times[f"wp {op}"]),
+                spread(times[f"sdk {op}"]) + f" (livepasses {livepasses.__version__}, sync)",
+                ratio,
+                "< 1.00x",
+                ratio < 1.0,
+            )
+        )
+    return rows
+
+
+def async_sdk_rows(*, quick: bool) -> list[Row]:
+    try:
+        import livepasses  # noqa: F401
+    except ImportError:
+        return [
+            Row(
+                "async vs official SDK",
+                "livepasses (SDK not installed: pip install '.[vendor-sdks]')",
+                "-",
+                "-",
+                None,
+                "< 1.00x",
+                None,
+            )
+        ]
+    rounds, per_round = (3, 10) if quick else (15, 40)
+    with emulator("livepasses", rate_limit=None) as emu:
+        return asyncio.run(_vs_sdk(emu.url, emu.api_key, rounds, per_round))
+
+
+def async_rows(*, quick: bool) -> list[Row]:
+    return [
+        *async_per_call_rows(quick=quick),
+        async_bulk_row(quick=quick),
+        *async_sdk_rows(quick=quick),
+    ]
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--side", nargs=5, metavar=("API", "URL", "KEY", "COUNT", "IN_FLIGHT"))
+    args = parser.parse_args(argv)
+    if args.side:
+        api, url, key, count, in_flight = args.side
+        print(json.dumps(_side(api, url, key, int(count), int(in_flight))))
+        return 0
+    from run import render
+
+    print(render(async_rows(quick=args.quick)))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
