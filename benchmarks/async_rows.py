@@ -87,7 +87,7 @@ async def _per_call(url: str, api_key: str, rounds: int, per_round: int) -> list
             await _raw_send(client, sync, url, built)
         for round_no in range(rounds):
             order = ["wp", "raw"] if round_no % 2 == 0 else ["raw", "wp"]
-            spent = {name: 0.0 for name in times}
+            spent = dict.fromkeys(times, 0.0)
             ids: list[str] = []
             for _ in range(per_round):
                 mine = _pass2u_pass("w", next(counter))
@@ -172,8 +172,16 @@ def async_bulk_row(*, quick: bool) -> Row:
         for round_no in range(repeat):
             for api in ("sync", "async") if round_no % 2 == 0 else ("async", "sync"):
                 done = subprocess.run(
-                    [sys.executable, __file__, "--side", api, emu.url, emu.api_key]
-                    + [str(count), str(in_flight)],
+                    [
+                        sys.executable,
+                        __file__,
+                        "--side",
+                        api,
+                        emu.url,
+                        emu.api_key,
+                        str(count),
+                        str(in_flight),
+                    ],
                     capture_output=True,
                     text=True,
                     check=True,
@@ -227,7 +235,7 @@ async def _vs_sdk(url: str, api_key: str, rounds: int, per_round: int) -> list[R
             sdk_get(sdk_create("warm", next(counter)))
         for round_no in range(rounds):
             order = ["wp", "sdk"] if round_no % 2 == 0 else ["sdk", "wp"]
-            spent = {name: 0.0 for name in times}
+            spent = dict.fromkeys(times, 0.0)
             ids: dict[str, list[str]] = {"wp": [], "sdk": []}
             for _ in range(per_round):
                 for side in order:
