@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from walletpass import config
 from walletpass.aio.provider import AsyncProvider
+from walletpass.provider import Provider
 
 __all__ = ["connect", "from_config"]
 
@@ -21,9 +22,7 @@ async def connect(name: str, /, **settings: Any) -> AsyncProvider:
     :param settings: its settings, then the environment's (``WALLETPASS_<PROVIDER>_<SETTING>``).
     :returns: an :class:`~walletpass.aio.AsyncProvider`; use it as ``async with``.
     """
-    # Finding the provider's distribution reads package metadata: off the event loop.
-    provider = await asyncio.to_thread(config.connect, name, **settings)
-    return AsyncProvider(provider)
+    return AsyncProvider(await asyncio.to_thread(_ready, config.connect, name, **settings))
 
 
 async def from_config(
@@ -39,6 +38,15 @@ async def from_config(
     :returns: an :class:`~walletpass.aio.AsyncProvider`; use it as ``async with``.
     """
     connected = await asyncio.to_thread(
-        config.from_config, path, provider=provider, env=env, **overrides
+        _ready, config.from_config, path, provider=provider, env=env, **overrides
     )
     return AsyncProvider(connected)
+
+
+def _ready(connect: Callable[..., Provider[Any]], *args: Any, **kwargs: Any) -> Provider[Any]:
+    """A connected provider whose slow first-use work is done (in the calling worker thread,
+    not on the event loop): finding its distribution for the User-Agent reads every installed
+    package's metadata (seconds on a loaded machine, measured)."""
+    provider = connect(*args, **kwargs)
+    provider.user_agent()
+    return provider

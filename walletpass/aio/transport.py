@@ -13,6 +13,7 @@ event loop.
 from __future__ import annotations
 
 import asyncio
+import os
 import ssl
 import time
 from collections.abc import Mapping
@@ -89,8 +90,13 @@ class AsyncTransport:
             self._client = None
         if self._client is None:
             verify: ssl.SSLContext | bool = True
-            if isinstance(self._verify, str):
-                verify = ssl.create_default_context(cafile=self._verify)
+            if isinstance(self._verify, str):  # a CA bundle: a file, or a directory of them
+                bundle = self._verify
+                verify = (
+                    ssl.create_default_context(capath=bundle)
+                    if os.path.isdir(bundle)
+                    else ssl.create_default_context(cafile=bundle)
+                )
             elif self._verify is False:
                 verify = False
             self._client = httpx.AsyncClient(
