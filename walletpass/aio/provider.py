@@ -43,6 +43,7 @@ from walletpass.presentation import neutral_redemption
 from walletpass.provider import Provider
 from walletpass.status import with_current_status
 from walletpass.transport import VendorRequest
+from walletpass.vendor_operations import operation_of
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
@@ -272,15 +273,20 @@ class AsyncProvider:
             return _as_error(exc, sync, sending=dispatch_count() != sent_before)
 
     def __getattr__(self, name: str) -> Any:
-        # Vendor-only operations (Pass2U's upload_image, PassEntry's reactivate...): written for
-        # the sync contract, they run unchanged in a worker thread.
+        # Vendor-only operations (Pass2U's upload_image, PassEntry's reactivate...): one written
+        # as a plan is driven on the loop; any other runs unchanged in a worker thread.
         if name.startswith("_") or name not in type(self.sync).extra_operations:
             raise AttributeError(name)
         operation = getattr(self.sync, name)
         if not callable(operation):  # a property (the fake's recorded ``calls``)
             return operation
+        declared = operation_of(type(self.sync), name)
+        plan = declared.plan if declared is not None and not self._in_process else None
 
         async def vendor_operation(*args: Any, **kwargs: Any) -> Any:
+            if plan is not None:
+                with self.sync._guard(name):
+                    return await self._drive(plan(self.sync, *args, **kwargs))
             result = await self._in_thread(functools.partial(operation, *args, **kwargs))
             if isinstance(result, Iterator):
                 return self._iterate_in_thread(result)
