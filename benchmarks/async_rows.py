@@ -12,7 +12,7 @@
 
     .venv/bin/python benchmarks/async_rows.py [--quick]
 
-``benchmarks/run.py`` prints these rows with the others.
+``benchmarks/run.py`` prints these rows with the others (its ``async`` section).
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ async def _per_call(url: str, api_key: str, rounds: int, per_round: int) -> list
 
 
 def async_per_call_rows(*, quick: bool) -> list[Row]:
-    rounds, per_round = (3, 10) if quick else (15, 40)
+    rounds, per_round = (2, 5) if quick else (15, 40)
     with emulator("pass2u", rate_limit=1_000_000) as emu:
         return asyncio.run(_per_call(emu.url, emu.api_key, rounds, per_round))
 
@@ -165,7 +165,7 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
 
 
 def async_bulk_row(*, quick: bool) -> Row:
-    count, in_flight, latency = (200, 50, 0.02) if quick else (1000, 100, 0.02)
+    count, in_flight, latency = (100, 20, 0.02) if quick else (1000, 100, 0.02)
     repeat = 1 if quick else 3
     measured: dict[str, list[dict[str, float]]] = {"sync": [], "async": []}
     with emulator("pass2u", latency=latency, rate_limit=1_000_000) as emu:
@@ -288,7 +288,7 @@ def async_sdk_rows(*, quick: bool) -> list[Row]:
                 None,
             )
         ]
-    rounds, per_round = (3, 10) if quick else (15, 40)
+    rounds, per_round = (2, 5) if quick else (15, 40)
     with emulator("livepasses", rate_limit=None) as emu:
         return asyncio.run(_vs_sdk(emu.url, emu.api_key, rounds, per_round))
 

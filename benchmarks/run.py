@@ -408,7 +408,7 @@ def render(rows: list[Row]) -> str:
     return "\n".join(lines)
 
 
-SECTIONS = ("per-call", "sdk", "throughput", "scale", "startup")
+SECTIONS = ("per-call", "sdk", "throughput", "scale", "startup", "async")
 
 
 def _sections(text: str) -> tuple[str, ...]:
@@ -450,6 +450,10 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(killed_worker_row(count=120 if quick else 2000))
     if "startup" in only:
         rows += startup_rows(repeat=3 if quick else 20)
+    if "async" in only:
+        from async_rows import async_rows
+
+        rows += async_rows(quick=quick)
     print(render(rows))
     if args.json:
         Path(args.json).write_text(
