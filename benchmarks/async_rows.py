@@ -147,19 +147,20 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
     started = time.perf_counter()
     if api == "sync":
         with walletpass.connect("pass2u", **settings) as wallet:
-            result = wallet.create_many(passes, concurrency=in_flight, keep_items=False)
+            result = wallet.create_many(passes, concurrency=in_flight)
     else:
 
         async def run() -> Any:
             async with await walletpass.aio.connect("pass2u", **settings) as wallet:
-                return await wallet.create_many(passes, concurrency=in_flight, keep_items=False)
+                return await wallet.create_many(passes, concurrency=in_flight)
 
         result = asyncio.run(run())
     elapsed = time.perf_counter() - started
     _, traced = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     if result.succeeded != count:
-        raise RuntimeError(f"{api}: {result.failed} of {count} creates failed")
+        kinds = sorted({f"{type(error).__name__}: {error}"[:200] for _, error in result.errors})
+        raise RuntimeError(f"{api}: {result.failed} of {count} creates failed: {kinds}")
     rss_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"elapsed": elapsed, "traced_mib": traced / 2**20, "rss_mib": rss_kib / 1024}
 

@@ -22,7 +22,7 @@ def test_quick_benchmark_prints_all_ratio_rows(tmp_path: Path) -> None:
         check=False,
         capture_output=True,
         text=True,
-        timeout=600,
+        timeout=300,
     )
 
     assert done.returncode == 0, done.stderr[-3000:]
@@ -34,9 +34,6 @@ def test_quick_benchmark_prints_all_ratio_rows(tmp_path: Path) -> None:
         "create_many throughput",
         "beyond one process",
         "start-up",
-        "async per-call overhead",
-        "async create_many",
-        "async vs official SDK",
     }
     sdk_rows = [row["name"] for row in rows if row["section"] == "vs official SDK"]
     # The SDK is installed by the developer set-up, so the comparison really ran.

@@ -135,6 +135,9 @@ class AsyncTransport:
         fit the request before the deadline, ``ConfigurationError`` for a forbidden URL or a
         closed provider.
         """
+        # The client (its connection pool and TLS context) is made before the call's clock
+        # starts, as the sync transport's pool is made with the transport.
+        self._client_for_loop()
         call = self.rules.begin(request, operation)
         while True:
             time_left = call.next_attempt()
