@@ -96,6 +96,13 @@ def _package_distributions() -> Mapping[str, list[str]]:
 
 def _distribution_of(cls: type) -> tuple[str | None, str | None]:
     top = cls.__module__.split(".")[0]
+    # A package named like its distribution (walletpass_acme from walletpass-acme: the usual
+    # case) is found directly; scanning every installed distribution takes seconds on a busy
+    # machine and would fall inside the first call's deadline.
+    try:
+        return metadata.distribution(top).name, metadata.version(top)
+    except (metadata.PackageNotFoundError, ValueError):
+        pass
     dists = _package_distributions().get(top) or []
     if not dists:
         return None, None
