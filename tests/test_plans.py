@@ -357,3 +357,17 @@ def test_a_generator_of_items_stays_a_lazy_listing() -> None:
     assert list(_PlanOperation().keys()) == ["a", "b"]
     operation = operation_of(_PlanOperation, "keys")
     assert operation is not None and operation.plan is None
+
+
+def test_the_fakes_operations_are_plans_that_send_nothing() -> None:
+    wallet = walletpass.connect("fake")
+
+    def refuse(request: VendorRequest) -> Any:
+        raise AssertionError(f"the fake sent {request.describe()}")
+
+    driver = ScriptedDriver(wallet, refuse)
+    issued = driver.run(wallet.plan_create(wallet.prepare_create(Pass(template="t"))))
+    assert driver.run(wallet.plan_get(issued.id)).id == issued.id
+    listed = driver.items(wallet.plan_list(walletpass.ListFilters()))
+    assert [p.id for p in listed] == [issued.id]
+    assert driver.sent == []

@@ -395,19 +395,6 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         """
         return common_error_info(response)
 
-    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
-        """Look a pass up by its external id, for a RECOVERABLE create whose
-        outcome is unknown (the core calls it before any resend, so no pass is issued twice).
-
-        :param new_pass: the pass that was sent (its ``external_id`` is set).
-        :returns: the pass the vendor holds under that id, or ``None`` when it has none.
-        :raises UnsupportedOperation: the vendor cannot look passes up (default); the create then
-            raises ``OutcomeUnknown`` instead of being sent again.
-        """
-        raise UnsupportedOperation(
-            f"{self.label} cannot look passes up by external id", provider=self.label
-        )
-
     # build/parse hooks: implemented by providers for the operations they declare
     def build_create(self, new_pass: Pass) -> VendorRequest:
         """The request that issues ``new_pass`` (pure: no I/O, no state).

@@ -53,6 +53,7 @@ from walletpass.model import (
     fields_as_plain,
 )
 from walletpass.outcomes import note_dispatch
+from walletpass.plans import Emit, ListPlan, Plan, at_once
 from walletpass.provider import ListFilters, Provider, ProviderContract
 from walletpass.readback import completed_by_read
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
@@ -615,7 +616,13 @@ class FakeProvider(Provider[FakeSettings]):
         issued = self._store.get(pass_id)
         return issued.template if issued is not None else None
 
-    def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:
+    # The operations are plans with no step (walletpass.plans.at_once): the fake's "vendor" is
+    # in memory, so the sync and the async API run the same operations on it.
+
+    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
+        return at_once(self._find_now, new_pass)
+
+    def _find_now(self, new_pass: Pass) -> IssuedPass | None:
         return self._store.find_external(new_pass.external_id) if new_pass.external_id else None
 
     def _load(self, pass_id: str) -> IssuedPass:
@@ -630,7 +637,10 @@ class FakeProvider(Provider[FakeSettings]):
             raise NotFound(f"pass {pass_id!r} was deleted", code="DELETED")
         return issued
 
-    def execute_create(self, new_pass: Pass, request: VendorRequest | None = None) -> IssuedPass:
+    def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
+        return at_once(self._create_now, new_pass)
+
+    def _create_now(self, new_pass: Pass) -> IssuedPass:
         params = new_pass.model_dump(mode="json", exclude_none=True)
         self._enter("create", params)
         pass_id = f"fp_{secrets.token_hex(8)}"
@@ -674,7 +684,10 @@ class FakeProvider(Provider[FakeSettings]):
             )
         return self.behaviour.answer(issued, read=False, created=True)
 
-    def execute_get(self, pass_id: str) -> IssuedPass:
+    def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
+        return at_once(self._get_now, pass_id)
+
+    def _get_now(self, pass_id: str) -> IssuedPass:
         self._enter("get", {"pass_id": pass_id})
         with self._store.atomic():  # the expiry it records never overwrites a redemption
             issued = self._with_expiry(self._load(pass_id))
@@ -696,9 +709,12 @@ class FakeProvider(Provider[FakeSettings]):
             self._store.replace(issued)
         return issued
 
-    def execute_update(
+    def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
-    ) -> IssuedPass:
+    ) -> Plan[IssuedPass]:
+        return at_once(self._update_now, pass_id, change)
+
+    def _update_now(self, pass_id: str, change: PassUpdate) -> IssuedPass:
         params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
         self._enter("update", params)
         with self._store.atomic():  # no concurrent update is lost between read and write
@@ -755,7 +771,12 @@ class FakeProvider(Provider[FakeSettings]):
             }
         )
 
-    def execute_redeem(
+    def plan_redeem(
+        self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
+    ) -> Plan[Redemption]:
+        return at_once(self._redeem_now, pass_id, amount, options)
+
+    def _redeem_now(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Redemption:
         if amount is not None and not self.behaviour.whole_spend_kinds:
@@ -940,7 +961,10 @@ class FakeProvider(Provider[FakeSettings]):
             raw=params,
         )
 
-    def execute_delete(self, pass_id: str) -> None:
+    def plan_delete(self, pass_id: str) -> Plan[None]:
+        return at_once(self._delete_now, pass_id)
+
+    def _delete_now(self, pass_id: str) -> None:
         self._enter("delete", {"pass_id": pass_id})
         with self._store.atomic():
             current = self._load(pass_id)
@@ -949,7 +973,11 @@ class FakeProvider(Provider[FakeSettings]):
                     current.model_copy(update={"status": PassStatus.DELETED, "updated_at": _now()})
                 )
 
-    def execute_list(self, filters: ListFilters) -> Iterator[IssuedPass]:
+    def plan_list(self, filters: ListFilters) -> ListPlan:
+        return self._listing(filters)
+
+    def _listing(self, filters: ListFilters) -> ListPlan:
+        yield Emit(())  # nothing is read before the caller asks for the first pass
         params = {
             k: v
             for k, v in {
@@ -967,6 +995,6 @@ class FakeProvider(Provider[FakeSettings]):
             rows = self._store.page(after, size, filters.template, status)
             for seq, issued in rows:
                 after = seq
-                yield self._read_answer(issued)
+                yield Emit((self._read_answer(issued),))
             if len(rows) < size:
                 return

@@ -49,6 +49,7 @@ __all__ = [
     "Send",
     "Step",
     "Wait",
+    "at_once",
     "drive",
     "drive_items",
     "each",
@@ -199,6 +200,17 @@ def single(
         return None
     result: _T = parse(hook, response, *args)
     return result
+
+
+def at_once(work: Callable[..., _T], *args: Any) -> Plan[_T]:
+    """A plan with no step: ``work(*args)``, called when the plan is driven (an operation of an
+    in-memory backend, such as the fake provider's).
+
+    :returns: a plan whose result is what ``work`` returns.
+    :raises WalletPassError: what ``work`` raises.
+    """
+    return work(*args)
+    yield  # a generator: never reached
 
 
 def recovering(
