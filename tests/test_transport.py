@@ -322,7 +322,9 @@ def test_429_beyond_the_retry_after_cap_is_not_waited_for(
     with pytest.raises(RateLimited) as caught:
         wallet.get("a1")
 
-    assert time.monotonic() - started < 3.0
+    # Waiting would take the cap (60 s) or the 120 s asked; half the cap leaves a loaded machine
+    # room (7.4 s seen at load 28) and still tells refusing at once from any wait.
+    assert time.monotonic() - started < RetryPolicy().retry_after_cap / 2
     assert len(app.journal) == 1
     assert caught.value.retry_after == 120.0
     assert caught.value.retryable is True
