@@ -12,7 +12,7 @@ import json
 import re
 import threading
 import unicodedata
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 from urllib.parse import quote, quote_plus
 
@@ -34,48 +34,190 @@ SECRET_KEY_MARKERS = (
 
 _registry_lock = threading.Lock()
 _known_secrets: set[str] = set()
-# Every form of every registered secret, longest first (so a form inside a longer one never
-# leaves the rest of the longer one showing); rebuilt when a secret is registered.
-_forms_cache: dict[str, tuple[str, ...]] = {}
+# What redact_text looks for, rebuilt when a secret is registered: a finder per secret (its
+# nested escaped spellings) and its other spellings as plain text (hex, base64).
+_matchers_cache: dict[str, tuple[tuple[_NestedSecret, ...], tuple[str, ...]]] = {}
+
+
+#: How many printed forms may wrap one another around a secret and still be masked: a message
+#: holding a ``repr()`` (1), printed in an exception's ``repr()`` (2), written to a JSON log line
+#: (3). Each layer is one place text is printed into other text; three is the deepest chain
+#: walletpass or a typical log pipeline builds, and each further layer multiplies the spellings
+#: of an escaped character (a backslash doubles at every layer).
+NESTING_DEPTH = 3
+
+
+def _html_escape(char: str) -> str:
+    import html  # only when a secret is registered: html.entities is large
+
+    return html.escape(char)
+
+
+def _utf8(text: str) -> bytes:
+    return text.encode("utf-8", "surrogatepass")
+
+
+def _quotes_escaped(escape: Callable[[str], str]) -> Callable[[str], str]:
+    # repr() escapes a quote or not depending on the whole string around it, so both spellings.
+    return lambda char: escape(char).replace("'", "\\'").replace('"', '\\"')
+
+
+def _repr(char: str) -> str:
+    return repr(char)[1:-1]
+
+
+def _ascii(char: str) -> str:
+    return ascii(char)[1:-1]
+
+
+def _bytes_repr(char: str) -> str:
+    return "".join(repr(bytes([byte]))[2:-1] for byte in _utf8(char))
+
+
+#: The ways one piece of text is printed into another, each as what it makes of one character:
+#: every one maps each character on its own (a string homomorphism), so a nesting of them maps
+#: each character of a secret to a spelling of its own, whatever the characters around it.
+#: Python's ``repr()``/``ascii()``/bytes reprs and ``unicode_escape`` (tracebacks), JSON with and
+#: without ``ensure_ascii``, percent-encoding (a query string, a form body, a proxy URL), HTML
+#: escaping, and UTF-8 read as Latin-1 (an HTTP header).
+_LAYERS: tuple[Callable[[str], str], ...] = (
+    _repr,
+    _quotes_escaped(_repr),
+    _ascii,
+    _quotes_escaped(_ascii),
+    _bytes_repr,
+    _quotes_escaped(_bytes_repr),
+    lambda char: char.encode("unicode_escape").decode("ascii"),
+    lambda char: json.dumps(char)[1:-1],
+    lambda char: json.dumps(char, ensure_ascii=False)[1:-1],
+    lambda char: quote(char, safe="", errors="surrogatepass"),
+    lambda char: quote_plus(char, safe="", errors="surrogatepass"),
+    _html_escape,
+    lambda char: _utf8(char).decode("latin-1"),
+)
+
+
+class _LayerTable(dict[int, str]):
+    """One layer as a ``str.translate`` table, filled in as characters come (translate runs at
+    C speed; the characters of secrets and their spellings are few)."""
+
+    def __init__(self, layer: Callable[[str], str]) -> None:
+        super().__init__()
+        self.layer = layer
+
+    def __missing__(self, code: int) -> str:
+        printed = self[code] = self.layer(chr(code))
+        return printed
+
+
+_TABLES = tuple(_LayerTable(layer) for layer in _LAYERS)
+
+
+def _spellings(text: str, depth: int = NESTING_DEPTH) -> set[str]:
+    """``text`` as printed through up to ``depth`` of :data:`_LAYERS`, in any order."""
+    spellings = found = {text}
+    for _ in range(depth):
+        found = {spelling.translate(table) for spelling in found for table in _TABLES} - spellings
+        spellings |= found
+    return spellings
 
 
 def secret_forms(secret: str) -> set[str]:
-    """Every way ``secret`` can be printed by Python, JSON, HTTP or HTML.
+    """Every way ``secret`` can be printed by Python, JSON, HTTP or HTML, up to
+    :data:`NESTING_DEPTH` printings deep.
 
-    A key is rarely printed as itself: ``repr()`` and tracebacks escape it (``\\n``, ``\\xe9``),
-    JSON escapes it (``\\u00e9``, ``\\"``), a query string or a proxy URL percent-encodes it (in
-    either hex case), an HTML error page entity-escapes it, HTTP header values are decoded as
-    Latin-1, and ``repr(bytes)`` shows its UTF-8 bytes. Masking only the raw text would miss them.
+    A key is rarely printed as itself: ``repr()`` and tracebacks escape it (``\\n``,
+    ``\\xe9``), JSON escapes it (``\\u00e9``, ``\\"``), a query string or a proxy URL
+    percent-encodes it (in either hex case), an HTML error page entity-escapes it, HTTP header
+    values are decoded as Latin-1, and ``repr(bytes)`` shows its UTF-8 bytes; and a printed form
+    is printed again (the ``repr()`` of a message holding a ``repr()``, a JSON log of it).
+    Vendors also echo it upper or lower case, in hex and in base64.
+
+    :func:`redact_text` masks more than this list: any mixture, character by character, of the
+    nested spellings, in any letter case.
     """
-    forms = {secret}
-    escaped = {
-        repr(secret)[1:-1],
-        ascii(secret)[1:-1],
-        json.dumps(secret)[1:-1],
-        json.dumps(secret, ensure_ascii=False)[1:-1],
-        secret.encode("unicode_escape", "backslashreplace").decode("ascii"),
-    }
-    # repr() picks its quote by the whole string's content: inside a longer text, a quote in the
-    # secret may come out escaped.
-    escaped |= {form.replace(q, "\\" + q) for form in list(escaped) for q in "'\""}
-    forms |= escaped
-    # Escaped twice: a repr of a message that already held a repr (exception chains, JSON logs).
-    forms |= {repr(form)[1:-1] for form in escaped} | {json.dumps(form)[1:-1] for form in escaped}
-    raw = secret.encode("utf-8", "surrogatepass")
-    forms.add(repr(raw)[2:-1])
-    forms.add(raw.decode("latin-1"))
-    # (Percent escapes upper-case, \\x and \\u escapes lower-case: redact_text compares text
-    # in that case, so a vendor's other spelling matches too.)
-    forms |= {quote(secret, safe=""), quote(secret), quote_plus(secret, safe="")}
-    import html  # only when a secret is registered
-
-    forms.add(html.escape(secret))
-    forms.add(html.escape(secret, quote=False))
+    forms = _spellings(secret)
+    raw = _utf8(secret)
     # Vendors echo a key in other spellings too: upper or lower case, hex, and base64 (a
     # decoded Basic/Bearer header, a token dump), standard or URL-safe, within longer data.
     forms |= {secret.upper(), secret.lower(), raw.hex(), raw.hex().upper()}
     forms |= _base64_forms(raw)
     return {form for form in forms if form}
+
+
+@functools.lru_cache(maxsize=4096)
+def _char_spellings(char: str) -> tuple[str, ...]:
+    """``char``'s nested spellings in lower case (text is compared in lower case: escapes come in
+    either hex case, vendors echo keys in either letter case), longest first."""
+    spellings = {_lower(spelling) for spelling in _spellings(char)}
+    return tuple(sorted(spellings, key=lambda spelling: (-len(spelling), spelling)))
+
+
+class _NestedSecret:
+    """Finds one secret nested in printed forms, character by character.
+
+    The layers map each character on its own, so the nested forms of the secret are the
+    sequences of its characters' nested spellings: following the text one character's spellings
+    at a time covers every combination of layers, and any mixture of them, without listing the
+    combinations (their number grows as the number of layers to the power of the depth, and
+    again with each escaped character). The search starts from the secret's longest run of
+    characters that every layer leaves alone (a key is mostly letters and digits), found at C
+    speed.
+    """
+
+    def __init__(self, secret: str) -> None:
+        self.spellings = [_char_spellings(char) for char in secret]
+        plain = [len(spellings) == 1 and len(spellings[0]) == 1 for spellings in self.spellings]
+        best, run = (0, 0), 0
+        for index, is_plain in enumerate(plain):
+            run = run + 1 if is_plain else 0
+            best = max(best, (run, index + 1 - run))
+        self.anchor_length, self.anchor_start = best
+        anchor = self.spellings[self.anchor_start : self.anchor_start + self.anchor_length]
+        self.anchor = "".join(spellings[0] for spellings in anchor)
+
+    def spans(self, lowered: str) -> list[tuple[int, int]]:
+        """Where the secret is in ``lowered`` (a text in lower case), nested spellings included."""
+        found: list[tuple[int, int]] = []
+        if self.anchor:
+            before = self.spellings[: self.anchor_start][::-1]
+            after = self.spellings[self.anchor_start + self.anchor_length :]
+            at = lowered.find(self.anchor)
+            while at != -1:
+                starts = self._follow(lowered, {at}, before, backwards=True)
+                ends = self._follow(lowered, {at + len(self.anchor)}, after, backwards=False)
+                if starts and ends:
+                    found.append((min(starts), max(ends)))
+                at = lowered.find(self.anchor, at + 1)
+            return found
+        # No character is left alone by every layer: start at each spelling of the first one.
+        for spelling in self.spellings[0]:
+            at = lowered.find(spelling)
+            while at != -1:
+                ends = self._follow(lowered, {at + len(spelling)}, self.spellings[1:], False)
+                if ends:
+                    found.append((at, max(ends)))
+                at = lowered.find(spelling, at + 1)
+        return found
+
+    @staticmethod
+    def _follow(
+        lowered: str, positions: set[int], chars: list[tuple[str, ...]], backwards: bool
+    ) -> set[int]:
+        # Every position reachable by reading the characters' spellings one after another; the
+        # set stays small (a character has a few dozen spellings at most).
+        for spellings in chars:
+            if backwards:
+                positions = {
+                    at - len(s) for at in positions for s in spellings if lowered.endswith(s, 0, at)
+                }
+            else:
+                positions = {
+                    at + len(s) for at in positions for s in spellings if lowered.startswith(s, at)
+                }
+            if not positions:
+                break
+        return positions
 
 
 #: Shortest base64 run taken as a key's: shorter runs could match unrelated text.
@@ -107,18 +249,21 @@ def register_secret(value: str | None) -> None:
         with _registry_lock:
             if value not in _known_secrets:
                 _known_secrets.add(value)
-                _forms_cache.clear()
+                _matchers_cache.clear()
 
 
-def _all_forms() -> tuple[str, ...]:
+def _matchers() -> tuple[tuple[_NestedSecret, ...], tuple[str, ...]]:
     with _registry_lock:
-        forms = _forms_cache.get("all")
-        if forms is None:
-            every: set[str] = set()
-            for secret in _known_secrets:
-                every |= secret_forms(secret)
-            forms = _forms_cache["all"] = tuple(sorted(every, key=len, reverse=True))
-        return forms
+        matchers = _matchers_cache.get("all")
+        if matchers is None:
+            nested: list[_NestedSecret] = []
+            literals: set[str] = set()
+            for secret in sorted(_known_secrets, key=len, reverse=True):
+                nested.append(_nested_secret(secret))
+                literals |= _other_spellings(secret)
+            ordered = tuple(sorted(literals, key=len, reverse=True))
+            matchers = _matchers_cache["all"] = (tuple(nested), ordered)
+        return matchers
 
 
 def unfit_for_secret(value: str) -> str | None:
@@ -140,47 +285,56 @@ def is_secret_key(key: str) -> bool:
     return any(marker in normalised for marker in SECRET_KEY_MARKERS)
 
 
-# Escapes whose hex digits may come in either case; secret_forms gives the canonical case, and
-# text is compared in that case (same length, so positions carry over to the original text).
-_HEX_ESCAPES = re.compile(r"%[0-9A-Fa-f]{2}|\\(?:x[0-9A-Fa-f]{2}|u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})")
+@functools.lru_cache(maxsize=1024)
+def _nested_secret(secret: str) -> _NestedSecret:
+    return _NestedSecret(secret)
 
 
-def _canonical_case(match: re.Match[str]) -> str:
-    escape = match.group()
-    return escape.upper() if escape.startswith("%") else escape[:2] + escape[2:].lower()
+@functools.lru_cache(maxsize=1024)
+def _other_spellings(secret: str) -> frozenset[str]:
+    """The spellings :class:`_NestedSecret` does not follow: hex and base64 (whole-secret
+    encodings), and case changes that change the length ("ß" upper-cased is "SS")."""
+    raw = _utf8(secret)
+    spellings = {secret.upper(), secret.lower(), raw.hex(), raw.hex().upper()}
+    return frozenset(spellings | _base64_forms(raw))
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, each character still at its place."""
+    lowered = text.lower()
+    if len(lowered) == len(text):
+        return lowered
+    # A few characters lower to two ("İ"): those stay as they are.
+    return "".join(char if len(char.lower()) != 1 else char.lower() for char in text)
 
 
 def redact_text(text: str) -> str:
-    """Replace every registered secret, in any of its :func:`secret_forms`, in ``text``."""
-    forms = _all_forms()
-    if not forms:
+    """Replace every registered secret, in any of its :func:`secret_forms` (and any mixture of
+    its nested escaped spellings, in any case), in ``text``."""
+    nested, literals = _matchers()
+    if not literals:
         return text
-    canonical = _HEX_ESCAPES.sub(_canonical_case, text) if ("%" in text or "\\" in text) else text
-    if canonical == text:
-        # Substring tests run at C speed; a regex alternation of every form would not.
-        for form in forms:
-            if form in text:
-                text = text.replace(form, MASK)
-        return text
-    # Mixed-case escapes: find the forms in the canonical copy, mask those spans of the original.
-    hidden = bytearray(len(text))
-    for form in forms:
-        start = canonical.find(form)
+    spans: list[tuple[int, int]] = []
+    lowered = _lower(text)
+    for secret in nested:
+        spans += secret.spans(lowered)
+    for form in literals:
+        start = text.find(form)  # substring tests run at C speed
         while start != -1:
-            hidden[start : start + len(form)] = b"\x01" * len(form)
-            start = canonical.find(form, start + 1)
+            spans.append((start, start + len(form)))
+            start = text.find(form, start + 1)
+    if not spans:
+        return text
+    # Overlapping or adjacent spans become one mask: no part of either is left showing.
     shown: list[str] = []
     index = 0
-    while index < len(text):
-        if hidden[index]:
-            end = hidden.find(b"\x00", index)
-            index = len(text) if end == -1 else end
+    for start, end in sorted(spans):
+        if start > index:
+            shown += [text[index:start], MASK]
+        elif not shown:
             shown.append(MASK)
-        else:
-            end = hidden.find(b"\x01", index)
-            end = len(text) if end == -1 else end
-            shown.append(text[index:end])
-            index = end
+        index = max(index, end)
+    shown.append(text[index:])
     return "".join(shown)
 
 
