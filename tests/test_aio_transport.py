@@ -266,36 +266,45 @@ def test_concurrent_sends_share_one_client(app: ItemsApp, server: EmulatorServer
 
 
 def test_the_async_limiter_spaces_requests_without_blocking_the_loop() -> None:
-    async def scenario() -> tuple[list[float], list[int]]:
-        limiter = AsyncRateLimiter(20, burst=1)
+    rate = 20.0  # slots 50 ms apart
+    period = 1 / rate
+
+    async def scenario() -> tuple[float, list[float], list[int]]:
+        limiter = AsyncRateLimiter(rate, burst=1)
         ticks = 0
+        stop = False
 
         async def ticker() -> None:
+            # Runs once in every turn of the loop: whenever the limiter waits, it ticks.
             nonlocal ticks
-            while True:
+            while not stop:
                 ticks += 1
-                await asyncio.sleep(0.001)
+                await asyncio.sleep(0)
 
         background = asyncio.create_task(ticker())
-        times = [time.monotonic()]  # before the first slot, which is handed out at once
-        ran_meanwhile = []
+        await asyncio.sleep(0)
+        start = time.monotonic()  # before the first slot, which is handed out at once
+        times, ticks_at = [], []
         for _ in range(5):
-            before = ticks
             await limiter.acquire()
             times.append(time.monotonic())
-            ran_meanwhile.append(ticks - before)
-        background.cancel()
-        return times, ran_meanwhile
+            ticks_at.append(ticks)
+        stop = True
+        await background
+        return start, times, ticks_at
 
-    (start, *times), ran_meanwhile = run(scenario())
-    # Slots are 50 ms apart on the limiter's schedule: the n-th is never taken before n * 50 ms.
-    # (A waiter woken late on a loaded machine narrows the gap to the next one, whose slot was
-    # never moved, so gaps one by one prove nothing about the rate.)
-    assert all(at - start >= n * 0.05 - 0.001 for n, at in enumerate(times)), [
-        round(at - start, 3) for at in times
-    ]
-    # Every wait for a slot let another task run (a blocking sleep would let none).
-    assert all(count >= 1 for count in ran_meanwhile[1:])
+    start, times, ticks_at = run(scenario())
+    shown = [round(at - start, 3) for at in times]
+    # The n-th slot is never taken before n periods from the start: the rate, read from the
+    # limiter's schedule. (A waiter woken late on a loaded machine narrows the gap to the next
+    # one, whose slot was never moved, so gaps one by one prove nothing about the rate.)
+    assert all(at - start >= n * period - 0.001 for n, at in enumerate(times)), shown
+    # Whenever a slot was still ahead when the previous one was taken, the limiter waited for it
+    # on the loop: other tasks ran in between. (A slot already due when a late waiter woke is
+    # handed out at once, rightly without a wait; 5 ms of slack for being descheduled between.)
+    waited = [n for n in range(1, 5) if times[n - 1] - start < n * period - 0.005]
+    assert waited, shown  # the first slot is handed out at once, the second is 50 ms ahead
+    assert all(ticks_at[n] > ticks_at[n - 1] for n in waited), (shown, ticks_at)
 
 
 def test_the_async_limiter_refuses_a_slot_past_max_wait_and_honours_pause() -> None:
