@@ -85,3 +85,41 @@ def test_typed_values_round_trip(wallet: Provider) -> None:
     updated = wallet.update(created.id, PassUpdate(fields={"vip": False}))
     assert updated.fields["vip"] is False
     assert wallet.get(created.id).fields["vip"] is False
+
+
+@pytest.mark.parametrize(
+    "doors",
+    [
+        datetime(2026, 10, 25, 1, 30, 0, 123456, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 59, 59, 1, tzinfo=UTC),
+        "2026-10-25T01:30:00.5+05:30",
+    ],
+    ids=repr,
+)
+def test_a_fraction_of_a_second_is_refused_not_cut_off(wallet: Provider, doors: Any) -> None:
+    # The vendors' forms keep whole seconds: a fraction would read back as another instant.
+    change = PassUpdate(fields={"doors": doors})
+    new_pass = Pass(template="tasting", kind="event_ticket", fields={"doors": doors})
+    with pytest.raises(walletpass.ValidationError, match="fraction of a second") as raised:
+        wallet.create(new_pass)
+    assert "fields.doors" in str(raised.value)
+    issued = wallet.create(Pass(template="tasting", kind="event_ticket", fields={"seat": "1"}))
+    with pytest.raises(walletpass.ValidationError, match="fraction of a second"):
+        wallet.update(issued.id, change)
+    assert "doors" not in wallet.get(issued.id).fields
+
+
+def test_the_plain_fake_refuses_a_fraction_of_a_second_too() -> None:
+    templates = {"tasting": {"id": "tasting", "kind": "event_ticket", "fields": TYPED}}
+    doors = datetime(2026, 12, 24, 19, 30, 0, 500000, tzinfo=UTC)
+    with walletpass.connect("fake", templates=templates) as fake:
+        with pytest.raises(walletpass.ValidationError, match="fraction of a second"):
+            fake.create(Pass(template="tasting", kind="event_ticket", fields={"doors": doors}))
+        kept = fake.create(
+            Pass(
+                template="tasting",
+                kind="event_ticket",
+                fields={"doors": doors.replace(microsecond=0)},
+            )
+        )
+        assert fake.get(kept.id).fields["doors"] == doors.replace(microsecond=0)

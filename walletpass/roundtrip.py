@@ -137,6 +137,14 @@ def convert_write(value: Any, kind: FieldType) -> Any:
         return Decimal(format(converted, "f"))
     if kind is FieldType.BOOL:
         return "true" if converted else "false"
+    if kind is FieldType.DATETIME and converted.microsecond:
+        # Every vendor's documented form has whole seconds (PassEntry and Livepasses write UTC
+        # with a Z, Pass2U the value's own offset): a fraction would be cut off on the way out
+        # and read back as another instant, so it is refused here, not truncated.
+        raise ValueError(
+            f"has a fraction of a second ({_show(value)}): vendors keep whole seconds; "
+            "round it (value.replace(microsecond=0))"
+        )
     return converted
 
 
