@@ -49,3 +49,14 @@ def test_a_run_that_never_gets_there_is_killed_and_reported(tmp_path: Path) -> N
             process, tmp_path / "run.db", provider="fake", succeeded=5, timeout=0.5
         )
     assert process.returncode is not None
+
+
+def test_the_kill_waits_for_a_request_in_flight_when_asked(tmp_path: Path) -> None:
+    # The fake answers at once: successes pile up while nothing stays in flight long enough.
+    journal = tmp_path / "run.db"
+    process = subprocess.Popen([sys.executable, "-c", _RUN, str(journal)], stderr=subprocess.PIPE)
+    with pytest.raises(AssertionError, match="20 successes with 50 in flight"):
+        kill_when_journal_shows(
+            process, journal, provider="fake", succeeded=20, in_flight=50, timeout=2.0
+        )
+    assert process.returncode is not None

@@ -28,10 +28,14 @@ def kill_when_journal_shows(
     *,
     provider: str,
     succeeded: int,
+    in_flight: int = 0,
     also: Callable[[], bool] | None = None,
     timeout: float = 60.0,
 ) -> None:
-    """SIGKILL ``process`` once ``journal`` records ``succeeded`` successes (and ``also()``).
+    """SIGKILL ``process`` once ``journal`` records ``succeeded`` successes, at least
+    ``in_flight`` items sent without an answer yet, and ``also()``. A test about requests in
+    flight asks for one: the moment successes reach the count can fall between two items, with
+    nothing in flight.
 
     Raises ``AssertionError`` (with the run's stderr when it was captured) if the run ends by
     itself first, or if the point is not reached within ``timeout`` seconds (the run is killed).
@@ -45,8 +49,16 @@ def kill_when_journal_shows(
         if time.monotonic() > deadline:
             process.kill()
             process.wait(timeout=10)
-            raise AssertionError(f"the run never reached {succeeded} successes to be killed")
-        if path.exists() and (also is None or also()) and _succeeded(path, provider) >= succeeded:
+            raise AssertionError(
+                f"the run never reached {succeeded} successes with {in_flight} in flight"
+                " to be killed"
+            )
+        if (
+            path.exists()
+            and (also is None or also())
+            and _count(path, provider, JournalState.SUCCEEDED) >= succeeded
+            and _count(path, provider, JournalState.IN_FLIGHT) >= in_flight
+        ):
             break
         time.sleep(0.01)
     os.kill(process.pid, signal.SIGKILL)
@@ -55,7 +67,7 @@ def kill_when_journal_shows(
         process.stderr.close()
 
 
-def _succeeded(path: Path, provider: str) -> int:
+def _count(path: Path, provider: str, state: JournalState) -> int:
     # Read-only, so watching never creates, migrates or claims the journal the run writes.
     try:
         with contextlib.closing(sqlite3.connect(f"{path.as_uri()}?mode=ro", uri=True)) as db:
@@ -63,7 +75,7 @@ def _succeeded(path: Path, provider: str) -> int:
             if owner is None or owner[0] != provider:
                 return 0
             (count,) = db.execute(
-                "SELECT COUNT(*) FROM items WHERE state = ?", (JournalState.SUCCEEDED.value,)
+                "SELECT COUNT(*) FROM items WHERE state = ?", (state.value,)
             ).fetchone()
             return int(count)
     except sqlite3.Error:  # not created yet, or the writer holds the database for a moment

@@ -223,7 +223,7 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": os.pathsep.join(_import_path())},
     )
-    kill_when_journal_shows(process, journal, provider="livepass", succeeded=40)
+    kill_when_journal_shows(process, journal, provider="livepass", succeeded=40, in_flight=1)
     assert process.returncode == -signal.SIGKILL
     emulator.clear_faults()
     written = len(emulator.passes)

@@ -129,7 +129,7 @@ def test_a_run_killed_mid_way_resumes_without_duplicates(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    kill_when_journal_shows(process, journal, provider="pass2u", succeeded=40)
+    kill_when_journal_shows(process, journal, provider="pass2u", succeeded=40, in_flight=1)
     assert process.returncode == -signal.SIGKILL
     emulator.clear_faults()
     before = len(emulator.passes)

@@ -148,7 +148,7 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
-    kill_when_journal_shows(process, journal, provider="passentry", succeeded=40)
+    kill_when_journal_shows(process, journal, provider="passentry", succeeded=40, in_flight=1)
     assert process.returncode == -signal.SIGKILL
     emulator.clear_faults()
     assert 40 <= len(emulator.passes) < count
