@@ -25,7 +25,6 @@ from walletpass_livepass.limits import (
     COORDINATE_KEYS,
     IGNORED_KEYS,
     MEMBERSHIP_KEYS,
-    NUMBER_DIGITS,
     PassType,
     body_problems,
     coordinate_problem,
@@ -71,19 +70,6 @@ _NEUTRAL_PATHS: dict[str, str] = {
 }
 
 
-def _digits_problem(value: Decimal | int | float) -> str | None:
-    decimal = value if isinstance(value, Decimal) else Decimal(repr(value))
-    if not decimal.is_finite():
-        return "must be a finite number"
-    digits = len(decimal.normalize().as_tuple().digits)
-    if digits > NUMBER_DIGITS:
-        return (
-            f"has {digits} significant digits; LivePass takes a JSON number, which keeps "
-            f"{NUMBER_DIGITS} exactly"
-        )
-    return None
-
-
 def _field_problems(
     fields: Mapping[str, Any] | None, pass_type: PassType | None
 ) -> list[FieldProblem]:
@@ -99,10 +85,10 @@ def _field_problems(
             continue
         value = raw.value if isinstance(raw, PassField) else raw
         if key == "balance_amount":
+            # Its precision is the core's one rule for JSON numbers (walletpass.values): LivePass
+            # documents a number and no precision of its own.
             if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
                 problems.append(FieldProblem(where, "must be a number (LivePass refuses text)"))
-            elif (why := _digits_problem(value)) is not None:
-                problems.append(FieldProblem(where, why))
             continue
         try:
             text = field_text(key, value)
@@ -129,8 +115,6 @@ def _conflicts(content: Pass | PassUpdate) -> list[FieldProblem]:
 def _content_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> list[FieldProblem]:
     problems = _field_problems(content.fields, pass_type)
     problems += _conflicts(content)
-    if content.balance is not None and (why := _digits_problem(content.balance.amount)):
-        problems.append(FieldProblem("balance.amount", why))
     event = content.event
     if event is not None and event.duration is not None and event.duration % timedelta(minutes=1):
         problems.append(

@@ -38,7 +38,6 @@ __all__ = [
     "MAX_LOCATIONS",
     "MEMBERSHIP_KEYS",
     "NOTIFYING_KEYS",
-    "NUMBER_DIGITS",
     "READ_ONLY_KEYS",
     "STRING_KEYS",
     "BodyProblem",
@@ -139,9 +138,6 @@ MAX_LOCATIONS = 1
 #: reasonable system exceeds; ``.`` is excluded because walletpass's opaque ids use it.
 MAX_ID_LENGTH = 128
 _ID = re.compile(r"^[A-Za-z0-9_-]+$")
-
-#: ``balance_amount`` is a JSON number: a double holds 15 significant decimal digits exactly.
-NUMBER_DIGITS = 15
 
 #: Keys typed ``string`` by the documentation (``silent`` is bool, ``balance_amount`` a number).
 STRING_KEYS = frozenset(
