@@ -294,19 +294,25 @@ class EventOperations:
             WalletPassError: the vendor's refusal, as for every call.
         """
         with self._guard("subscribe_events"):
-            self.require(Capability.EVENTS_SUBSCRIBE)
-            checked = check_subscription_url(url)
-            chosen = _event_types(events) or self.event_types
-            missing = [e.value for e in chosen if e not in self.event_types]
-            if missing or not chosen:
-                offered = ", ".join(e.value for e in self.event_types) or "none"
-                raise UnsupportedOperation(
-                    f"{self.name} delivers no webhook event for {', '.join(missing) or 'any type'}"
-                    f"; its events: {offered}",
-                    operation="subscribe_events",
-                    alternative=f"subscribe to some of: {offered}",
-                )
+            checked, chosen = self._checked_subscription(url, events)
             return self.execute_subscribe_events(checked, chosen)
+
+    def _checked_subscription(self, url: Any, events: Any) -> tuple[str, tuple[PassEventType, ...]]:
+        """Every check of ``subscribe_events`` (both APIs run it): the canonical URL and the
+        event types to ask for."""
+        self.require(Capability.EVENTS_SUBSCRIBE)
+        checked = check_subscription_url(url)
+        chosen = _event_types(events) or self.event_types
+        missing = [e.value for e in chosen if e not in self.event_types]
+        if missing or not chosen:
+            offered = ", ".join(e.value for e in self.event_types) or "none"
+            raise UnsupportedOperation(
+                f"{self.name} delivers no webhook event for {', '.join(missing) or 'any type'}"
+                f"; its events: {offered}",
+                operation="subscribe_events",
+                alternative=f"subscribe to some of: {offered}",
+            )
+        return checked, chosen
 
     def list_event_subscriptions(self) -> list[EventSubscription]:
         """Every webhook subscription of the account (secrets are not revealed here)."""

@@ -32,6 +32,7 @@ from walletpass.events import PassEvent
 from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES, check_tolerance
 
 if TYPE_CHECKING:
+    from walletpass.aio.provider import AsyncProvider
     from walletpass.provider import Provider
 
 __all__ = ["asgi_receiver", "wsgi_receiver"]
@@ -62,7 +63,7 @@ Secret = str | bytes | SecretStr | Callable[[], str | bytes | SecretStr]
 
 
 def _receive(
-    provider: Provider,
+    provider: Provider | AsyncProvider,
     headers: Iterable[tuple[str, str]],
     body: bytes,
     secret: Secret,
@@ -88,7 +89,7 @@ def _receive(
     return 200, events, None
 
 
-def _handler_failed(provider: Provider) -> tuple[int, str]:
+def _handler_failed(provider: Provider | AsyncProvider) -> tuple[int, str]:
     logger.exception("the %s webhook handler raised: answered 500", provider.name)
     return 500, "handler failed"
 
@@ -162,13 +163,14 @@ def _wsgi_body(environ: dict[str, Any]) -> bytes | None:
 
 
 def asgi_receiver(
-    provider: Provider,
+    provider: Provider | AsyncProvider,
     *,
     secret: Secret,
     handler: Callable[[Sequence[PassEvent]], Awaitable[Any] | Any],
     tolerance: float | None = DEFAULT_TOLERANCE,
 ) -> Callable[..., Awaitable[None]]:
-    """An ASGI app receiving ``provider``'s webhook deliveries (``handler`` may be async).
+    """An ASGI app receiving ``provider``'s webhook deliveries (``handler`` may be async;
+    ``provider`` a sync provider or a :class:`walletpass.aio.AsyncProvider`).
 
     Verification is CPU-only (an HMAC over a small body), so it runs on the event loop. A
     handler that raises is answered 500.

@@ -21,6 +21,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from walletpass.aio.events import AsyncEventOperations
 from walletpass.aio.ratelimit import AsyncLimiter
 from walletpass.aio.transport import AsyncTransport
 from walletpass.bounds import call_deadline
@@ -56,7 +57,7 @@ _T = TypeVar("_T")
 _DONE = object()
 
 
-class AsyncProvider:
+class AsyncProvider(AsyncEventOperations):
     """A provider for asyncio applications: the operations of ``provider`` as coroutines.
 
     ``provider``: a connected sync provider (any: vendor packages, the fake, plugins); its

@@ -52,6 +52,18 @@ class BlockingProvider:
     def create_many(self, *args: Any, **kwargs: Any) -> Any:
         return self._run(self.async_provider.create_many(*args, **kwargs))
 
+    def subscribe_events(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run(self.async_provider.subscribe_events(*args, **kwargs))
+
+    def list_event_subscriptions(self) -> Any:
+        return self._run(self.async_provider.list_event_subscriptions())
+
+    def rotate_event_secret(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run(self.async_provider.rotate_event_secret(*args, **kwargs))
+
+    def delete_event_subscription(self, *args: Any, **kwargs: Any) -> Any:
+        return self._run(self.async_provider.delete_event_subscription(*args, **kwargs))
+
     def list(self, **filters: Any) -> Iterator[Any]:
         return self._blocking_iter(self.async_provider.list(**filters))
 

@@ -461,6 +461,46 @@ class ProviderConformance:
         ids = [item.issued.id for item in result.items if item.issued is not None]
         assert len(set(ids)) == 2
 
+    def test_event_subscriptions(self, conformance: ConformanceSetup) -> None:
+        """Subscribe, list, rotate and delete (each where declared and no ``event_gaps``
+        entry); an operation the vendor lacks is ``UnsupportedOperation`` before sending."""
+        provider = conformance.provider
+        url = "https://conformance.example/walletpass-hooks"
+        calls: dict[str, Callable[[str], Any]] = {
+            "rotate_event_secret": provider.rotate_event_secret,
+            "delete_event_subscription": provider.delete_event_subscription,
+        }
+        gaps = provider.event_gaps
+        if not provider.capabilities.supports(Capability.EVENTS_SUBSCRIBE):
+            before = conformance.sent()
+            with pytest.raises(UnsupportedOperation):
+                provider.subscribe_events(url)
+            with pytest.raises(UnsupportedOperation):
+                provider.list_event_subscriptions()
+            for call in calls.values():
+                with pytest.raises(UnsupportedOperation):
+                    call("conformance-subscription")
+            assert conformance.sent() == before, "a refused event operation must send nothing"
+            return
+        subscription = provider.subscribe_events(url)
+        assert subscription.url == url
+        assert subscription.events and set(subscription.events) <= set(provider.event_types)
+        assert subscription.id in {s.id for s in provider.list_event_subscriptions()}
+        for operation, call in calls.items():
+            if operation in gaps:
+                before = conformance.sent()
+                with pytest.raises(UnsupportedOperation) as refused:
+                    call(subscription.id)
+                assert refused.value.alternative == gaps[operation].alternative
+                assert conformance.sent() == before, f"{operation} is a gap: nothing sent"
+            elif operation == "rotate_event_secret":
+                rotated = provider.rotate_event_secret(subscription.id)
+                assert rotated.id == subscription.id
+            else:
+                provider.delete_event_subscription(subscription.id)
+                remaining = {s.id for s in provider.list_event_subscriptions()}
+                assert subscription.id not in remaining
+
     def test_unknown_pass_is_not_found(self, conformance: ConformanceSetup) -> None:
         provider = conformance.provider
         if conformance.missing_id is None or not provider.capabilities.supports(Capability.GET):
