@@ -47,6 +47,7 @@ __all__ = [
     "EventOperations",
     "UnverifiedWebhookWarning",
     "check_subscription_url",
+    "subscription_url_problem",
 ]
 
 
@@ -70,19 +71,27 @@ def check_subscription_url(url: Any) -> str:
             credentials, backslashes, spaces or control characters), or plain HTTP to a host
             other than loopback.
     """
+    problem = subscription_url_problem(url)
+    if problem is not None:
+        raise ValidationError.from_problems([FieldProblem("url", problem)])
+    return parse_url(url).url
+
+
+def subscription_url_problem(url: Any) -> str | None:
+    """Why ``url`` cannot receive webhook deliveries, or ``None``: the rule of
+    :func:`check_subscription_url` as a problem text, for a provider's own webhook operation
+    and for its emulator (which refuses what the provider refuses).
+
+    :param url: the address as given (or as an emulator received it).
+    :returns: ``None`` for an https:// URL (or plain http:// to loopback), else why not.
+    """
     try:
         endpoint = parse_url(url)
     except UrlError as exc:
-        raise ValidationError.from_problems([FieldProblem("url", str(exc))]) from None
+        return str(exc)
     if endpoint.scheme == "http" and not endpoint.is_loopback:
-        raise ValidationError.from_problems(
-            [
-                FieldProblem(
-                    "url", "must use https:// (plain http:// only to this machine, for tests)"
-                )
-            ]
-        )
-    return endpoint.url
+        return "must use https:// (plain http:// only to this machine, for tests)"
+    return None
 
 
 def _event_types(events: Iterable[PassEventType | str] | None) -> tuple[PassEventType, ...]:

@@ -41,6 +41,7 @@ __all__ = [
     "MAX_DEPTH",
     "MAX_INTEGER",
     "check_wire_value",
+    "integer_problem",
     "number_problem",
     "text_problem",
     "wire_problems",
@@ -71,6 +72,37 @@ def text_problem(text: str) -> str | None:
             f"{exc.start}, which cannot be sent as UTF-8"
         )
     return None
+
+
+def integer_problem(value: Any) -> str | None:
+    """Why ``value`` cannot fill a vendor's integer member (a count, points), or ``None``.
+
+    The one rule every provider and emulator applies to a member its vendor documents as an
+    integer: an ``int`` (not a ``bool``) or a whole ``Decimal`` (sent as the integer); a
+    ``float`` is refused whether or not it is whole. ``5.0`` goes on the wire as ``5.0``, a
+    number with a fraction part, which a typed server's integer member (the documented ``int``)
+    may refuse, and a float that is whole by accident of rounding is not a count the caller
+    meant; the message says what to pass instead.
+
+    :param value: the value as given (or as parsed from JSON, in an emulator).
+    :returns: ``None`` when it is an integer JSON keeps exactly, else why not.
+    """
+    if isinstance(value, bool):
+        return "must be a whole number, not a boolean"
+    if isinstance(value, int):
+        return number_problem(value)
+    if isinstance(value, Decimal):
+        # The double check first: it bounds the value, so int() below cannot expand it.
+        problem = number_problem(value)
+        if problem is None and value != value.to_integral_value():
+            problem = "must be a whole number"
+        return problem or number_problem(int(value))
+    if isinstance(value, float):
+        shown = repr(value)
+        whole = math.isfinite(value) and value.is_integer()
+        hint = f" (pass {int(value)}, an int)" if whole else ""
+        return f"must be a whole number given as an int, not the float {shown}{hint}"
+    return "must be a whole number"
 
 
 def number_problem(value: int | float | Decimal) -> str | None:

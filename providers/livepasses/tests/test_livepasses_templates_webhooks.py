@@ -107,7 +107,8 @@ def test_webhooks_create_list_delete(wallet, emulator) -> None:
         ("https://x.example/h", [], "events", "non-empty"),
         ("https://x.example/h", "pass.redeemed", "events", "list"),
         ("ftp://x.example/h", ["*"], "url", "http"),
-        ("/relative", ["*"], "url", "absolute"),
+        ("/relative", ["*"], "url", "http"),
+        ("http://x.example/h", ["*"], "url", "https://"),
     ],
 )
 def test_webhook_input_is_checked_against_the_documented_events(

@@ -60,7 +60,12 @@ CAPABILITIES = Capabilities(
         ),
         Capability.LIST: native(
             "GET /api/passes?page=&pageSize= (templateId, status, searchTerm filters), pages "
-            "fetched lazily until totalPages; like get(), no fields or balance"
+            "fetched lazily until totalPages; like get(), no fields or balance",
+            inferred=(
+                "the status filter values Expired and Cancelled (the documented value sets are "
+                "UNKNOWN: fixtures show Active and Redeemed; the others are read from the "
+                "PASS_EXPIRED code and the pass.expired / pass.cancelled events)",
+            ),
         ),
         Capability.CREATE_MANY: native(
             "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "

@@ -24,6 +24,7 @@ from walletpass.messages import quantity
 from walletpass.model import PassKind
 from walletpass.paths import segment_problem
 from walletpass.timestamps import UTC_SECONDS, TimestampForm
+from walletpass.values import integer_problem
 
 __all__ = [
     "AUTH_CODES",
@@ -71,6 +72,7 @@ __all__ = [
     "TIMESTAMPS",
     "TYPE_ENDPOINTS",
     "UPDATED_FIELD_NAME",
+    "UPDATED_INTEGERS",
     "UPDATE_PASS",
     "VALIDATION_CODES",
     "WEBHOOK_CREATE",
@@ -89,6 +91,7 @@ __all__ = [
     "made_up_confirmation_code",
     "shape_problems",
     "template_type_of",
+    "updated_value_problem",
 ]
 
 DEFAULT_BASE_URL = "https://api.livepasses.com"
@@ -495,6 +498,18 @@ def updated_field_problem(key: str) -> str | None:
     return "must be an updatable field name in camelCase (e.g. memberTier, validUntil)"
 
 
+#: ``updatedFields`` names holding counts: generation's int members (section 3.1) and
+#: ``points``, whose type is *inferred* from the update example (``"points": 1250``, 3.6).
+UPDATED_INTEGERS = BUSINESS_DATA_INTEGERS | {"points"}
+
+
+def updated_value_problem(key: str, value: Any) -> str | None:
+    """Why ``value`` cannot be the ``updatedFields`` member ``key``, or ``None``: counts are
+    integers (:func:`walletpass.values.integer_problem`); other values are verbatim (their types
+    are UNKNOWN). The provider's check and the emulator both ask this."""
+    return integer_problem(value) if key in UPDATED_INTEGERS else None
+
+
 UPDATE_PASS = Shape(
     {
         "updatedFields": Value.OBJECT,
@@ -530,7 +545,7 @@ def _value_ok(value: Any, kind: Value) -> bool:
     if kind is Value.NUMBER:
         return _is_number(value)
     if kind is Value.INTEGER:
-        return _is_number(value) and float(value).is_integer()
+        return integer_problem(value) is None
     if kind is Value.BOOLEAN:
         return isinstance(value, bool)
     if kind is Value.TEXT_LIST:
@@ -548,6 +563,8 @@ def shape_problems(value: Any, spec: Spec, path: str = "") -> list[tuple[str, st
     Paths are the API's own (``passes[0].customer.firstName``), the keys of its ``fields``.
     """
     if isinstance(spec, Value):
+        if spec is Value.INTEGER and (problem := integer_problem(value)) is not None:
+            return [(path, problem)]
         return [] if _value_ok(value, spec) else [(path, f"must be {_a(spec)}")]
     if isinstance(spec, ListOf):
         if not isinstance(value, list):

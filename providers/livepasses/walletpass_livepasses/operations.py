@@ -14,7 +14,6 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
 from typing import Any, ClassVar, TypeVar, cast
-from urllib.parse import urlsplit
 
 from walletpass.capabilities import emulated, native
 from walletpass.errors import (
@@ -24,6 +23,7 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
+from walletpass.event_contract import subscription_url_problem
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpdate, Redemption
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.plans import Emit, ListPlan, Plan, Send
@@ -805,9 +805,10 @@ class VendorOperations(Provider[LivepassesSettings]):
 
     def build_create_webhook(self, url: str, events: Sequence[str]) -> VendorRequest:
         problems = []
-        parts = urlsplit(url) if isinstance(url, str) else None
-        if parts is None or parts.scheme not in ("https", "http") or not parts.netloc:
-            problems.append(FieldProblem("url", "must be an absolute http(s) URL"))
+        # Livepasses states no scheme rule; its one example is https:// (livepasses.md 3.9):
+        # walletpass's rule for webhook URLs (https, plain http to loopback only) is *inferred*.
+        if (problem := subscription_url_problem(url)) is not None:
+            problems.append(FieldProblem("url", problem))
         if isinstance(events, str) or not isinstance(events, Sequence) or not events:
             problems.append(FieldProblem("events", "must be a non-empty list of event names"))
         else:
@@ -831,7 +832,15 @@ class VendorOperations(Provider[LivepassesSettings]):
             "POST", wire.WEBHOOKS, Safety.UNSAFE, body={"url": url, "events": list(events)}
         )
 
-    @vendor_operation(native("POST /api/webhooks (events checked against the documented set)"))
+    @vendor_operation(
+        native(
+            "POST /api/webhooks (events checked against the documented set)",
+            inferred=(
+                "the https:// rule for url (plain http:// only to loopback): Livepasses states "
+                "none; its one example is https://",
+            ),
+        )
+    )
     def create_webhook(self, url: str, events: Sequence[str]) -> Plan[Webhook]:
         """Subscribe ``url`` to ``events``; the answer's ``secret`` is only shown now.
 

@@ -38,6 +38,7 @@ from walletpass.model import (
 )
 from walletpass.retry import Safety
 from walletpass.timestamps import format_timestamp, parse_timestamp
+from walletpass.values import integer_problem
 from walletpass_livepasses import limits
 from walletpass_livepasses.limits import (
     BUSINESS_CONTEXT,
@@ -146,8 +147,9 @@ def _text_problem(value: Any) -> str | None:
 def _number_problem(value: Any, kind: Value) -> str | None:
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
         return f"Livepasses expects {'an integer' if kind is Value.INTEGER else 'a number'}"
-    if kind is Value.INTEGER and Decimal(str(value)) != Decimal(str(value)).to_integral_value():
-        return "Livepasses expects a whole number"
+    if kind is Value.INTEGER:
+        # livepasses.md 3.1: currentPoints, lifetimePoints and maxUsageCount are int.
+        return integer_problem(value)
     return None
 
 
@@ -429,8 +431,11 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
                 "through fields (updatedFields), or push_template_update() for all passes",
             )
         )
-    for key in change.fields or {}:
-        if (problem := limits.updated_field_problem(key)) is not None:
+    for key, raw in (change.fields or {}).items():
+        problem = limits.updated_field_problem(key) or limits.updated_value_problem(
+            key, _plain(raw)
+        )
+        if problem is not None:
             problems.append(FieldProblem(f"fields.{key}", problem))
     for key, value in (change.extra or {}).items():
         if key not in _UPDATE_EXTRA:

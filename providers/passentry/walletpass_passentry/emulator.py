@@ -46,6 +46,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeGuard
 
+from walletpass.event_contract import subscription_url_problem
 from walletpass.testing.dashboard import Dashboard
 from walletpass.testing.emulator import (
     EmulatorApp,
@@ -56,7 +57,7 @@ from walletpass.testing.emulator import (
     page_of,
     route,
 )
-from walletpass.testing.webhooks import WebhookSender, is_loopback_url
+from walletpass.testing.webhooks import WebhookSender
 from walletpass.timestamps import format_timestamp, parse_timestamp
 from walletpass_passentry.deliveries import delivery_payload, signed_delivery
 from walletpass_passentry.limits import (
@@ -765,7 +766,7 @@ class PassEntryEmulator(EmulatorApp):
         problems = []
         url = inner.get("url")
         if creating or "url" in inner:
-            if not isinstance(url, str) or not (url.startswith("https://") or is_loopback_url(url)):
+            if subscription_url_problem(url) is not None:
                 problems.append("url must be an HTTPS URL")
             elif any(s["url"] == url for s in self.subscriptions.values()):
                 problems.append("url has already been taken")

@@ -209,10 +209,13 @@ class Passes(Resource):
         ]
         if nulls:
             raise invalid(nulls, "INVALID_FIELD_VALUE")
-        for name in ("points", "currentPoints"):
-            value = updated.get(name)
-            if name in updated and (isinstance(value, bool) or not isinstance(value, int)):
-                raise invalid([(f"updatedFields.{name}", "must be an integer")])
+        counts = [
+            (f"updatedFields.{key}", problem)
+            for key, value in updated.items()
+            if (problem := limits.updated_value_problem(str(key), value)) is not None
+        ]
+        if counts:
+            raise invalid(counts)
         if "validUntil" in updated:
             _valid_until(updated["validUntil"])
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import urlsplit
 
+from walletpass.event_contract import subscription_url_problem
 from walletpass.testing.emulator import EmulatorRequest, EmulatorResponse, route
 from walletpass_livepasses import limits
 from walletpass_livepasses.emulator.envelope import Resource, invalid
@@ -30,9 +30,10 @@ class Webhooks(Resource):
     def create_webhook(self, request: EmulatorRequest) -> EmulatorResponse:
         body = self.body(request, limits.WEBHOOK_CREATE)
         problems = []
-        parts = urlsplit(body["url"])
-        if parts.scheme not in ("https", "http") or not parts.netloc:
-            problems.append(("url", "must be an absolute http(s) URL"))
+        # Inferred, as the provider's check (Livepasses states no scheme rule; its example is
+        # https://): the emulator refuses what the provider refuses.
+        if (problem := subscription_url_problem(body["url"])) is not None:
+            problems.append(("url", problem))
         if not body["events"]:
             problems.append(("events", "must name at least one event"))
         for index, event in enumerate(body["events"]):
