@@ -330,3 +330,105 @@ def test_the_profile_does_what_its_vendor_does(
     profile, emulator = outcomes[vendor][step]
     assert not emulator.sent_before_refusal, f"{vendor} sent a request before refusing {step}"
     assert profile == emulator
+
+
+# -- without template aliases ----------------------------------------------------------------
+#
+# An application may name the vendor's own templates and fields (no alias): the profile must
+# then report what the vendor reports, e.g. the kind its template's type reads back as (or none
+# where its answer does not say), not the kind the create asked for. The kind asked is the
+# template's own, as a user designing the template in the dashboard would ask.
+
+#: Per vendor: (template, kind, holder, fields) for a card and a ticket, and the card's update.
+PLAIN: dict[str, dict[str, Any]] = {
+    "pass2u": {
+        "card": ("7001", "loyalty", {"stamps": 3}),
+        "ticket": ("7002", "event_ticket", {"seat_no": "12B", "gate": "C"}),
+        "update": {"stamps": 4},
+    },
+    "passentry": {
+        "card": ("5f0e9c1d2b3a4f5e6d7c8b9a", "loyalty", {"stamps": "3"}),
+        "ticket": ("19cb334f9696e64e10e7759f", "event_ticket", {"seat": "12B", "gate": "C"}),
+        "update": {"stamps": "4"},
+    },
+    "livepasses": {
+        "card": ("tmpl-coffee", "loyalty", {"currentPoints": 3}),
+        "ticket": ("tmpl-tasting", "event_ticket", {"seatNumber": "12B"}),
+        "update": {"currentPoints": 4},
+    },
+    "livepass": {
+        "card": ("membership-card", "loyalty", {"membership_tier": "gold"}),
+        "ticket": ("reservation", "reservation", {"title": "Tasting"}),
+        "update": {"membership_tier": "silver"},
+    },
+}
+
+
+def _plain_create(run: Run, vendor: str, which: str) -> Any:
+    template, kind, fields = PLAIN[vendor][which]
+    issued = run.created(
+        Pass(template=template, kind=kind, holder=Holder(name="Ada Lovelace"), fields=fields)
+    )
+    setattr(run, which, issued.id)
+    return seen_pass(issued)
+
+
+PLAIN_STEPS: dict[str, Callable[[Run, str], Any]] = {
+    "create_card": lambda run, vendor: _plain_create(run, vendor, "card"),
+    "get_card": lambda run, vendor: seen_pass(run.wallet.get(run.card)),
+    "update_card": lambda run, vendor: seen_pass(
+        run.wallet.update(run.card, PassUpdate(fields=PLAIN[vendor]["update"]))
+    ),
+    "get_updated_card": lambda run, vendor: seen_pass(run.wallet.get(run.card)),
+    "create_ticket": lambda run, vendor: _plain_create(run, vendor, "ticket"),
+    "get_ticket": lambda run, vendor: seen_pass(run.wallet.get(run.ticket)),
+    "list": lambda run, vendor: [
+        seen_pass(p) for p in run.wallet.list(template=PLAIN[vendor]["card"][0])
+    ],
+}
+
+
+def _observe_plain(run: Run, vendor: str, label: str) -> dict[str, Seen]:
+    seen: dict[str, Seen] = {}
+    for step, action in PLAIN_STEPS.items():
+        try:
+            seen[step] = Seen(value=action(run, vendor))
+        except WalletPassError as exc:
+            own = isinstance(exc, OWN_WORDS) and exc.status is None
+            message = str(exc).replace(label, "<provider>") if own else "<the vendor's words>"
+            seen[step] = Seen(error=(type(exc).__name__, message))
+    return seen
+
+
+@pytest.fixture(scope="module")
+def plain_outcomes() -> dict[str, dict[str, tuple[Seen, Seen]]]:
+    """Per vendor and step, without aliases: (what the profile did, what the emulator did)."""
+    found: dict[str, dict[str, tuple[Seen, Seen]]] = {}
+    for vendor, dashboard in DASHBOARDS.items():
+        app = load_emulator(vendor, **dashboard)
+        with (
+            EmulatorServer(app) as server,
+            walletpass.connect(vendor, base_url=server.url, api_key=app.api_key) as real,
+        ):
+            real_run = Run(real, lambda app=app: len(app.journal))
+            real_seen = _observe_plain(real_run, vendor, vendor)
+        with walletpass.connect("fake", profile=vendor) as fake:
+            fake_run = Run(fake, lambda fake=fake: len(fake.calls))
+            fake_seen = _observe_plain(fake_run, vendor, f"fake(profile={vendor})")
+        found[vendor] = {
+            step: (
+                _normalised_seen(fake_seen[step], fake_run),
+                _normalised_seen(real_seen[step], real_run),
+            )
+            for step in PLAIN_STEPS
+        }
+    return found
+
+
+@pytest.mark.parametrize("step", list(PLAIN_STEPS))
+@pytest.mark.parametrize("vendor", VENDORS)
+def test_without_aliases_the_profile_reports_what_its_vendor_reports(
+    plain_outcomes: dict[str, dict[str, tuple[Seen, Seen]]], vendor: str, step: str
+) -> None:
+    profile, emulator = plain_outcomes[vendor][step]
+    assert profile == emulator

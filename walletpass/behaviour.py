@@ -17,9 +17,13 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from walletpass.kinds import KindTable
 from walletpass.model import Balance, IssuedPass, PassKind, PassStatus
 
-__all__ = ["READABLE_PARTS", "SPEND_CHECKS", "VendorBehaviour"]
+__all__ = ["ANSWERS", "READABLE_PARTS", "SPEND_CHECKS", "VendorBehaviour"]
+
+#: The answers that report a pass: to ``create``, ``update``, ``get`` and each row of ``list``.
+ANSWERS = frozenset({"create", "update", "get", "list"})
 
 #: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return
 #: (``holder.*``: one attribute of the holder).
@@ -82,6 +86,16 @@ class VendorBehaviour:
         whole_spend_kinds: the kinds whose balance is whole points, refused after the pass is
             looked up (Livepasses: loyalty points, not gift cards); empty: every pass's, refused
             before anything is looked up (PassEntry).
+        kinds: the vendor's pass types: a pass reports the kind its type reads back as
+            (:meth:`KindTable.kind_of` of the type its kind is issued as: LivePass reads a
+            loyalty card back as a membership card, PassEntry a store card as no kind), not the
+            kind its create asked for; ``None``: the kind asked. Without a template alias the
+            profile cannot see the dashboard, so it takes the template to be of the type the
+            kind asked is issued as; a template alias's kind is reported as it is (the core
+            and the vendor's provider report it too).
+        kind_answered_by: the answers (:data:`ANSWERS`) that say a pass's kind; the others
+            report none (Pass2U: only the ``.pkpass`` a read downloads; Livepasses: only the
+            rows of its list).
     """
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
@@ -100,6 +114,8 @@ class VendorBehaviour:
     created_fields: frozenset[str] | None = None
     fractional_spend: str | None = None
     whole_spend_kinds: frozenset[PassKind] = frozenset()
+    kinds: KindTable[Any] | None = None
+    kind_answered_by: frozenset[str] = ANSWERS
 
     def __post_init__(self) -> None:
         unknown = set(self.unread_on_get) - READABLE_PARTS
@@ -109,6 +125,8 @@ class VendorBehaviour:
             raise ValueError(f"spend_checks must order {sorted(SPEND_CHECKS)}, each once")
         if not self.redeemed_status.is_final:
             raise ValueError("redeemed_status must be a final status")
+        if stray := set(self.kind_answered_by) - ANSWERS:
+            raise ValueError(f"kind_answered_by: unknown answers {sorted(stray)}")
 
     def after_use(self, current: PassStatus) -> PassStatus:
         """The status a pass in ``current`` has after a use that leaves it usable."""
@@ -125,6 +143,15 @@ class VendorBehaviour:
         """The field of ``fields`` that holds the balance, if any."""
         return next((key for key in self.balance_fields if key in fields), None)
 
+    def reported_kind(self, kind: PassKind | None, answer: str) -> PassKind | None:
+        """The kind the vendor's ``answer`` (one of :data:`ANSWERS`) reports for a pass whose
+        template (without an alias kind) was asked to be of ``kind``."""
+        if answer not in self.kind_answered_by:
+            return None
+        if self.kinds is None or kind is None:
+            return kind
+        return self.kinds.kind_of(self.kinds.get(kind))
+
     def answer(
         self,
         issued: IssuedPass,
@@ -132,11 +159,19 @@ class VendorBehaviour:
         read: bool,
         balance_aliased: bool = False,
         created: bool = False,
+        listed: bool = False,
+        kind_aliased: bool = False,
     ) -> IssuedPass:
-        """``issued`` as the vendor would answer it (``read``: to a ``get()`` or ``list()``;
-        ``balance_aliased``: the pass's template alias names a ``balance_field``; ``created``:
-        to the create that issued it)."""
+        """``issued`` as the vendor would answer it (``read``: to a ``get()`` or, ``listed``, a
+        ``list()``; ``balance_aliased``: the pass's template alias names a ``balance_field``;
+        ``created``: to the create that issued it, else to an update; ``kind_aliased``: its
+        template alias declares the kind)."""
         update: dict[str, Any] = {}
+        if not kind_aliased:
+            answer = ("list" if listed else "get") if read else "create" if created else "update"
+            kind = self.reported_kind(issued.kind, answer)
+            if kind is not issued.kind:
+                update["kind"] = kind
         fields = issued.fields
         if created and self.created_fields is not None:
             fields = {key: value for key, value in fields.items() if key in self.created_fields}

@@ -682,7 +682,9 @@ class FakeProvider(Provider[FakeSettings]):
                 f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
                 provider=self.label,
             )
-        return self.behaviour.answer(issued, read=False, created=True)
+        return self.behaviour.answer(
+            issued, read=False, created=True, kind_aliased=self._kind_aliased(issued)
+        )
 
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         return at_once(self._get_now, pass_id)
@@ -693,11 +695,22 @@ class FakeProvider(Provider[FakeSettings]):
             issued = self._with_expiry(self._load(pass_id))
         return self._read_answer(issued)
 
-    def _read_answer(self, issued: IssuedPass) -> IssuedPass:
+    def _read_answer(self, issued: IssuedPass, *, listed: bool = False) -> IssuedPass:
         """``issued`` as its vendor answers a read (the balance too where an alias asks)."""
         alias = self.mapping_for_vendor_template(issued.template).alias
         aliased = alias is not None and alias.balance_field is not None
-        return self.behaviour.answer(issued, read=True, balance_aliased=aliased)
+        return self.behaviour.answer(
+            issued,
+            read=True,
+            balance_aliased=aliased,
+            listed=listed,
+            kind_aliased=self._kind_aliased(issued),
+        )
+
+    def _kind_aliased(self, issued: IssuedPass) -> bool:
+        """Whether the template alias of ``issued``'s template declares its kind."""
+        alias = self.mapping_for_vendor_template(issued.template).alias
+        return alias is not None and alias.kind is not None
 
     def _with_expiry(self, issued: IssuedPass) -> IssuedPass:
         if (
@@ -720,8 +733,9 @@ class FakeProvider(Provider[FakeSettings]):
         with self._store.atomic():  # no concurrent update is lost between read and write
             updated = self._updated(self._load_live(pass_id), change)
             self._store.replace(updated)
+        aliased = self._kind_aliased(updated)
         if not self.behaviour.update_reads_back:
-            return self.behaviour.answer(updated, read=False)
+            return self.behaviour.answer(updated, read=False, kind_aliased=aliased)
         # As the profile's vendor: the update's own answer (what it set) completed by a read.
         changed = change.changed()
         written = updated.model_copy(
@@ -731,7 +745,7 @@ class FakeProvider(Provider[FakeSettings]):
             }
         )
         return completed_by_read(
-            self.behaviour.answer(written, read=False),
+            self.behaviour.answer(written, read=False, kind_aliased=aliased),
             self._read_answer(updated),
             unread=self.behaviour.unread_on_get,
         )
@@ -995,6 +1009,6 @@ class FakeProvider(Provider[FakeSettings]):
             rows = self._store.page(after, size, filters.template, status)
             for seq, issued in rows:
                 after = seq
-                yield Emit((self._read_answer(issued),))
+                yield Emit((self._read_answer(issued, listed=True),))
             if len(rows) < size:
                 return

@@ -221,7 +221,10 @@ class LivePassProvider(Provider[LivePassSettings]):
     # A membership card's balance_amount is its balance (IssuedPass.balance on every answer);
     # a pass created without external_id gets an id this provider makes up (new_id()).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
-        balance_fields=("balance_amount",), new_external_id=made_up_id
+        balance_fields=("balance_amount",),
+        new_external_id=made_up_id,
+        # A loyalty card is issued as a membership-card, which reads back as a membership.
+        kinds=payloads.KIND_TYPES,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL
@@ -362,8 +365,10 @@ class LivePassProvider(Provider[LivePassSettings]):
         return self._request("POST", pass_type, vendor_id, _write_safety(body, new_pass), body)
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
-        kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
-        return payloads.issued_from_answer(response.json(), provider=self.name, kind=kind)
+        # The kind the type reads back as, as get() reports it: not the kind asked.
+        return self._with_alias_kind(
+            payloads.issued_from_answer(response.json(), provider=self.name)
+        )
 
     def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
         """The pass at ``/{type}/{external_id}`` holding what ``new_pass`` writes, else ``None``.
@@ -386,9 +391,7 @@ class LivePassProvider(Provider[LivePassSettings]):
         stored = self.parse(_answer_body, response)
         if any(stored.get(key) != value for key, value in sent.items() if key != "silent"):
             return None
-        found = self.parse(self.parse_get, response, pass_id)
-        kind = None if new_pass.kind is PassKind.GENERIC else new_pass.kind
-        return found if kind is None else found.model_copy(update={"kind": kind})
+        return self.parse(self.parse_get, response, pass_id)
 
     # -- get ---------------------------------------------------------------------------------
 
@@ -400,6 +403,9 @@ class LivePassProvider(Provider[LivePassSettings]):
         issued = payloads.issued_from_answer(response.json(), provider=self.name)
         if issued.id != pass_id:
             raise ValueError(f"the answer is about {issued.id!r}, not {pass_id!r}")
+        return self._with_alias_kind(issued)
+
+    def _with_alias_kind(self, issued: IssuedPass) -> IssuedPass:
         kind = self._alias_kind(issued.template)
         return issued if kind is None else issued.model_copy(update={"kind": kind})
 
@@ -430,9 +436,9 @@ class LivePassProvider(Provider[LivePassSettings]):
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
     ) -> IssuedPass:
-        issued = payloads.issued_from_answer(response.json(), provider=self.name)
-        kind = self._alias_kind(issued.template)
-        return issued if kind is None else issued.model_copy(update={"kind": kind})
+        return self._with_alias_kind(
+            payloads.issued_from_answer(response.json(), provider=self.name)
+        )
 
     def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None

@@ -104,6 +104,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         # The create answer's businessData: its documented names, not personalizations.
         created_fields=frozenset(limits.BUSINESS_DATA.members),
         whole_spend_kinds=frozenset({PassKind.LOYALTY}),
+        # The lookup and the create and update answers carry no pass type; the list rows do.
+        kind_answered_by=frozenset({"list"}),
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

@@ -224,7 +224,11 @@ class Pass2UProvider(Provider[Pass2USettings]):
     #: Redeeming voids the pass (Pass2U has no redeem: PUT {"voided": true}); an update reads
     #: the pass back, its answer being partial (plan_update).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
-        redeemed_status=PassStatus.VOIDED, update_reads_back=True
+        redeemed_status=PassStatus.VOIDED,
+        update_reads_back=True,
+        # Only the .pkpass a read downloads says the model's style; the JSON answers do not.
+        kinds=payloads.KIND_STYLES,
+        kind_answered_by=frozenset({"get"}),
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

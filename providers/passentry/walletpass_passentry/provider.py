@@ -349,6 +349,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         opening_balance=Decimal(0),
         # The loyalty PATCH takes "balance (a signed integer delta)": whole points only.
         fractional_spend="PassEntry loyalty balances are whole points (an integer); got {amount}",
+        kinds=payloads.KIND_PASS_TYPES,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
