@@ -291,8 +291,12 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         made from ``subject`` (the pass or change after the template mapping), before anything
         is sent; the problems are raised together as one ``ValidationError``. ``request`` is
         ``None`` for an operation the provider sends as several requests (no one-request build
-        hook: LivePass reads a pass before merging an update into it). The fake's profile of
-        this vendor runs this same method on an instance with default settings. Pure.
+        hook: LivePass reads a pass before merging an update into it). An override whose rules
+        depend on the pass an update changes (LivePass's ids name the pass's type) adds a
+        keyword parameter ``pass_id: str | None = None``: the core then passes the checked id
+        on update (the fake's profile, an id of :meth:`sample_pass_id` for the pass's
+        template). The fake's profile of this vendor runs this same method on an instance with
+        default settings. Pure.
 
         :param request: the request the build hook made from ``subject``, or ``None``.
         :param subject: the ``Pass`` or ``PassUpdate`` it was built from.

@@ -8,6 +8,7 @@ one ``UnsupportedFeatureWarning`` per field, and the field is dropped), then ven
 from __future__ import annotations
 
 import builtins
+import inspect
 import re
 import warnings
 from collections.abc import Callable, Mapping
@@ -217,15 +218,18 @@ class Preparation(Presentation[SettingsT]):
             used = features_in_use(kept)  # without what lenient mode dropped
         change = kept
         subject = change
+        rules = self.vendor_rules
+        # A vendor vetting for the fake's profile gets an id of its own shape.
+        vendor_id = (
+            pass_id
+            if rules is self or rules is None
+            else rules.sample_pass_id(self.template_of(pass_id))
+        )
 
         def build(rules: ProviderContract[Any]) -> VendorRequest:
-            # A vendor vetting for the fake's profile gets an id of its own shape.
-            vendor_id = (
-                pass_id if rules is self else rules.sample_pass_id(self.template_of(pass_id))
-            )
             return rules.build_update(vendor_id, subject)
 
-        return change, self._vet(used, subject, "update", build)
+        return change, self._vet(used, subject, "update", build, vendor_id)
 
     def _vet(
         self,
@@ -233,6 +237,7 @@ class Preparation(Presentation[SettingsT]):
         subject: Pass | PassUpdate,
         operation: str,
         build: Callable[[ProviderContract[Any]], VendorRequest],
+        pass_id: str | None = None,
     ) -> VendorRequest | None:
         """The declared counts, then the one build and the vendor's :meth:`check` of what it
         built; every problem raised together as one ``ValidationError``.
@@ -251,7 +256,7 @@ class Preparation(Presentation[SettingsT]):
             except ValidationError as exc:  # what the vendor cannot express at all
                 problems.extend(exc.problems)
             else:
-                problems.extend(rules.check(request, subject))
+                problems.extend(vendor_check(rules, request, subject, pass_id))
         if problems:
             raise ValidationError.from_problems(problems, provider=self.label, operation=operation)
         return request if rules is self else None
@@ -577,6 +582,31 @@ _EXTRA_WORD = {"list": "list filter"}
 
 def _logical(mapping: TemplateMapping | None) -> str | None:
     return mapping.logical if mapping is not None else None
+
+
+def vendor_check(
+    rules: ProviderContract[Any],
+    request: VendorRequest | None,
+    subject: Pass | PassUpdate,
+    pass_id: str | None,
+) -> list[FieldProblem]:
+    """``rules.check`` of ``subject``, with the pass id of an update where that ``check``
+    takes a ``pass_id`` keyword (:meth:`ProviderContract.check`)."""
+    if pass_id is not None and _check_takes_pass_id(type(rules)):
+        check: Callable[..., list[FieldProblem]] = rules.check
+        return list(check(request, subject, pass_id=pass_id))
+    return list(rules.check(request, subject))
+
+
+def _check_takes_pass_id(cls: type[ProviderContract[Any]]) -> bool:
+    takes = _TAKES_PASS_ID.get(cls)
+    if takes is None:
+        takes = _TAKES_PASS_ID[cls] = "pass_id" in inspect.signature(cls.check).parameters
+    return takes
+
+
+#: Per provider class: whether its ``check`` takes ``pass_id`` (read once; classes do not change).
+_TAKES_PASS_ID: dict[type, bool] = {}
 
 
 def builds_in_one_request(rules: ProviderContract[Any], operation: str) -> bool:

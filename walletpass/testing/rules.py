@@ -7,10 +7,12 @@ and no template mapping, capability or count check runs first (``prepare_create`
 
 from __future__ import annotations
 
+from typing import cast
+
 from walletpass.contract import ProviderContract
 from walletpass.errors import FieldProblem, ValidationError
 from walletpass.model import Pass, PassUpdate
-from walletpass.preparation import builds_in_one_request
+from walletpass.preparation import builds_in_one_request, vendor_check
 
 __all__ = ["vendor_problems"]
 
@@ -22,7 +24,8 @@ def vendor_problems(
 
     A ``Pass`` goes through ``build_create``, a ``PassUpdate`` through ``build_update`` (for
     ``pass_id``, or the provider's ``sample_pass_id`` when none is given), then ``check`` with
-    the request built (``None`` where the operation has no one-request build hook). A build
+    the request built (``None`` where the operation has no one-request build hook) and, for an
+    update, that pass id. A build
     that refuses (``ValidationError``) gives its problems. Returns ``[]`` when the rules accept
     ``subject``. Pure: nothing is sent.
     """
@@ -30,13 +33,14 @@ def vendor_problems(
     if rules is None:
         return []
     operation = "create" if isinstance(subject, Pass) else "update"
+    target = None if isinstance(subject, Pass) else pass_id or rules.sample_pass_id(None)
     try:
         if not builds_in_one_request(rules, operation):
             request = None
-        elif isinstance(subject, Pass):
-            request = rules.build_create(subject)
+        elif target is None:
+            request = rules.build_create(cast("Pass", subject))
         else:
-            request = rules.build_update(pass_id or rules.sample_pass_id(None), subject)
+            request = rules.build_update(target, cast("PassUpdate", subject))
     except ValidationError as exc:
         return list(exc.problems)
-    return list(rules.check(request, subject))
+    return vendor_check(rules, request, subject, target)

@@ -121,3 +121,42 @@ def test_fake_livepass_accepts_what_livepass_takes(fake) -> None:
     assert updated.version == 2
     with pytest.raises(UnsupportedFeature, match="notify=True"):
         fake.update(card.id, PassUpdate(tier="Gold", message="You are gold now"))
+
+
+@pytest.mark.parametrize(
+    ("template", "fields", "verdict"),
+    [
+        ("membership-card", {"title": "x"}, ["fields.title"]),
+        ("reservation", {"balance_amount": 3}, ["fields.balance_amount"]),
+        ("appointment", {"membership_tier": "Gold"}, ["fields.membership_tier"]),
+        ("membership-card", {"membership_tier": "Gold"}, "accepted"),
+        ("reservation", {"title": "Dinner"}, "accepted"),
+    ],
+)
+def test_an_update_key_is_judged_by_the_pass_type_alike_on_profile_and_provider(
+    fake, template: str, fields: dict[str, object], verdict: object
+) -> None:
+    # One check per provider: the type a LivePass id names reaches check(), so the profile (an
+    # id of its pass's template) and the provider (the pass's own id) refuse the same keys.
+    vendor = LivePassProvider(api_key="k", base_url="http://127.0.0.1:9")
+    issued = fake.create(Pass(template=template, holder=Holder(name="Ada")))
+    change = PassUpdate(fields=fields)
+    verdicts = []
+    for wallet, pass_id in ((fake, issued.id), (vendor, f"{template}.R-1")):
+        try:
+            wallet.prepare_update(pass_id, change)
+            verdicts.append("accepted")
+        except ValidationError as exc:
+            verdicts.append(sorted(exc.fields))
+    assert verdicts == [verdict, verdict]
+
+
+def test_vendor_problems_judge_an_update_by_the_pass_id_given() -> None:
+    from walletpass.testing.rules import vendor_problems
+
+    vendor = LivePassProvider(api_key="k", base_url="http://127.0.0.1:9")
+    change = PassUpdate(fields={"title": "x"})
+    assert [p.location for p in vendor_problems(vendor, change, "membership-card.C-1")] == [
+        "fields.title"
+    ]
+    assert vendor_problems(vendor, change, "reservation.R-1") == []

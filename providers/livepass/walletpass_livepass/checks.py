@@ -40,7 +40,6 @@ __all__ = [
     "address_of",
     "neutral_path",
     "pass_problems",
-    "typed_update_problems",
     "unsupported_for_type",
     "update_problems",
     "vendor_problems",
@@ -173,11 +172,6 @@ _ATTRIBUTE_CAPS: dict[str, tuple[Capability, ...]] = {
 }
 
 
-def typed_update_problems(change: PassUpdate, pass_type: PassType) -> list[FieldProblem]:
-    """What an update's fields cannot carry once the pass's type is known (from its id)."""
-    return _field_problems(change.fields, pass_type)
-
-
 def address_of(new_pass: Pass) -> tuple[PassType | None, list[FieldProblem]]:
     """The pass type a new pass is written as (the first part of its URL path), or ``None``
     with why; and why its ``external_id`` cannot be the id part of that path."""
@@ -205,9 +199,10 @@ def pass_problems(
     return vendor_problems(pass_type, body, new_pass.extra)
 
 
-def update_problems(change: PassUpdate) -> list[FieldProblem]:
-    """What LivePass would refuse in any update, whatever the pass's type."""
-    problems = _content_problems(change, None)
+def update_problems(change: PassUpdate, pass_type: PassType | None) -> list[FieldProblem]:
+    """What LivePass would refuse in an update of a pass of ``pass_type`` (its keys and
+    values); ``None``, a type the id does not tell: the rules of every type."""
+    problems = _content_problems(change, pass_type)
     if "extra" in change.cleared():
         problems.append(FieldProblem("extra", "is not stored by LivePass: nothing to clear"))
     if "balance" in change.cleared():

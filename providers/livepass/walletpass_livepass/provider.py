@@ -285,20 +285,27 @@ class LivePassProvider(Provider[LivePassSettings]):
     # -- validation (pure; reused by the fake provider's "livepass" profile) ----------------
 
     def check(
-        self, request: VendorRequest | None, subject: Pass | PassUpdate
+        self,
+        request: VendorRequest | None,
+        subject: Pass | PassUpdate,
+        *,
+        pass_id: str | None = None,
     ) -> list[FieldProblem]:
         """LivePass's rules (:mod:`walletpass_livepass.checks`: keys per pass type, values,
         the body rules of livepass.md) over the create body ``build_create`` made, each problem
         under its neutral field path. An update has no request yet (``None``: it is merged into
-        the pass read first): the rules that hold whatever the pass's type; what its type
-        cannot carry is refused from the id before that read. The fake's profile runs both.
+        the pass read first): its rules are the pass type's, which ``pass_id`` names
+        (``membership-card.C-1``), so a field key the type lacks is refused before that read.
+        The fake's profile runs this same check, with an id of its pass's template.
 
         :param request: the create request built from ``subject``, or ``None`` for an update.
         :param subject: the ``Pass`` or ``PassUpdate``.
+        :param pass_id: the updated pass's id (``None`` on create).
         :returns: the problems found; empty when LivePass would accept it.
         """
         if isinstance(subject, PassUpdate):
-            return checks.update_problems(subject)
+            pass_type = _decoded(pass_id) if pass_id is not None else None
+            return checks.update_problems(subject, pass_type)
         pass_type = payloads.pass_type_of(subject.template, subject.kind)
         body = request.json if request is not None and isinstance(request.json, dict) else {}
         return checks.pass_problems(subject, pass_type, body)
@@ -445,11 +452,7 @@ class LivePassProvider(Provider[LivePassSettings]):
     ) -> Plan[IssuedPass]:
         """Read the pass, merge ``change`` into its field set, write it whole (LivePass's write
         replaces the pass): no one-request build, so ``request`` is always ``None``."""
-        pass_type, _ = self.decode_id(pass_id)
-        # The type is in the id: what it cannot carry is refused before the first request.
-        ValidationError.refuse(
-            checks.typed_update_problems(change, pass_type), provider=self.name, operation="update"
-        )
+        # Every rule, the pass type's keys included, was check()'s, before this plan started.
         return self._plan_merge(pass_id, change)
 
     def _plan_merge(self, pass_id: str, change: PassUpdate) -> Plan[IssuedPass]:
