@@ -1,5 +1,5 @@
 """walletpass for asyncio applications: the same providers, operations, checks, errors, retries,
-rate limits and redaction as the sync API, sent through ``httpx.AsyncClient``.
+rate limits and redaction as the sync API, sent through httpx's async transport.
 
 >>> async with await walletpass.aio.connect("fake") as wallet:
 ...     issued = await wallet.create({"template": "vip"})

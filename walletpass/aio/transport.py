@@ -1,4 +1,5 @@
-"""The async transport: the sync transport's calls, sent through ``httpx.AsyncClient``.
+"""The async transport: the sync transport's calls, sent through httpx's async transport
+(``httpx.AsyncHTTPTransport``, one connection per request in flight: :mod:`.connections`).
 
 Every decision is the one :mod:`walletpass.sending` makes for the ``requests`` transport: the URL
 (the one URL parser, plain HTTP to loopback only), the headers and body bytes, the call's deadline
@@ -23,6 +24,7 @@ import httpx
 import requests
 import requests.utils
 
+from walletpass.aio.connections import LentConnections
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
 from walletpass.bounds import (
     AnswerTooLarge,
@@ -61,8 +63,11 @@ class AsyncTransport:
     decisions (base URL, credentials, timeouts, retry policy, proxy, CA bundle, answer size) this
     transport follows; nothing is sent through it. ``limiter``: the rate limiter, awaited
     (default: the sync transport's limiter made asyncio-aware, so both share one budget).
-    One ``httpx.AsyncClient`` (one connection pool) is opened at the first request, on the loop
-    that sends it; :meth:`aclose` closes it.
+    Connections (:class:`~walletpass.aio.connections.LentConnections`) are opened from the first
+    request on, on the loop that sends it; :meth:`aclose` closes them. Requests go to httpx's
+    transport directly: ``httpx.AsyncClient``'s per-request work (cookies, authentication and
+    redirect flows, event hooks) is none walletpass uses, as the sync transport skips
+    ``requests``' session.
     """
 
     def __init__(self, rules: Transport, *, limiter: AsyncLimiter | None = None) -> None:
@@ -73,22 +78,22 @@ class AsyncTransport:
         self._verify = rules.verify
         # The User-Agent names the HTTP stack that sends.
         self._user_agent = rules.user_agent.replace(http_stack(), f"httpx/{httpx.__version__}")
-        self._client: httpx.AsyncClient | None = None
+        self._connections: LentConnections | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     def __repr__(self) -> str:
         return f"AsyncTransport(provider={self.provider!r}, base_url={self.rules.base_url!r})"
 
-    def _client_for_loop(self) -> httpx.AsyncClient:
+    def _connections_for_loop(self) -> LentConnections:
         if self._closed:
             raise ConfigurationError(f"the {self.provider} provider was closed")
         loop = asyncio.get_running_loop()
-        if self._client is not None and self._loop is not loop:
-            # A pool's connections belong to the loop that opened them; another loop (a test's,
-            # asyncio.run per call) starts its own.
-            self._client = None
-        if self._client is None:
+        if self._connections is not None and self._loop is not loop:
+            # A connection belongs to the loop that opened it; another loop (a test's,
+            # asyncio.run per call) opens its own.
+            self._connections = None
+        if self._connections is None:
             verify: ssl.SSLContext | bool = True
             if isinstance(self._verify, str):  # a CA bundle: a file, or a directory of them
                 bundle = self._verify
@@ -99,31 +104,21 @@ class AsyncTransport:
                 )
             elif self._verify is False:
                 verify = False
-            self._client = httpx.AsyncClient(
-                verify=verify,
+            # The environment (proxies, CA bundle) was read once, when the provider was set up,
+            # by the same rules as the sync transport's.
+            self._connections = LentConnections(
+                ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
                 proxy=self._proxy,
-                # The environment (proxies, CA bundle) was read once, when the provider was set
-                # up, by the same rules as the sync transport's.
-                trust_env=False,
-                follow_redirects=False,
-                limits=httpx.Limits(
-                    # Connections are opened as calls need them, never waited for, and kept
-                    # alive: the sync transport keeps a pool per thread, so its threads never
-                    # reconnect either; the caller bounds the calls in flight (create_many's
-                    # concurrency).
-                    max_connections=None,
-                    max_keepalive_connections=None,
-                ),
             )
             self._loop = loop
-        return self._client
+        return self._connections
 
     async def aclose(self) -> None:
         """Close the connection pool; later requests raise ``ConfigurationError``."""
         self._closed = True
-        client, self._client = self._client, None
-        if client is not None:
-            await client.aclose()
+        connections, self._connections = self._connections, None
+        if connections is not None:
+            await connections.aclose()
 
     async def send(self, request: VendorRequest, *, operation: str | None = None) -> VendorResponse:
         """Send with retries; return the final answer (even an error status) or raise, exactly
@@ -135,9 +130,9 @@ class AsyncTransport:
         fit the request before the deadline, ``ConfigurationError`` for a forbidden URL or a
         closed provider.
         """
-        # The client (its connection pool and TLS context) is made before the call's clock
-        # starts, as the sync transport's pool is made with the transport.
-        self._client_for_loop()
+        # The TLS context is made before the call's clock starts, as the sync transport's pools
+        # are made with the transport.
+        self._connections_for_loop()
         call = self.rules.begin(request, operation)
         while True:
             time_left = call.next_attempt()
@@ -168,7 +163,7 @@ class AsyncTransport:
         deadline = call.wire_deadline()
         sent = _Sent()
         try:
-            client = self._client_for_loop()
+            connections = self._connections_for_loop()
             headers = {**_STACK_HEADERS, **call.headers}
             if headers.get("User-Agent") == rules.user_agent:
                 headers["User-Agent"] = self._user_agent
@@ -193,7 +188,7 @@ class AsyncTransport:
         response: httpx.Response | None = None
         try:
             async with asyncio.timeout_at(_loop_instant(deadline)):
-                response = await client.send(outgoing, stream=True)
+                response = await connections.send(outgoing)
                 try:
                     content = await self._read(response)
                 finally:
