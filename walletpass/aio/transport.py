@@ -21,8 +21,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import httpx
-import requests
-import requests.utils
 
 from walletpass.aio.connections import LentConnections
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
@@ -43,15 +41,10 @@ from walletpass.sending import (
     Unreadable,
     VendorRequest,
     VendorResponse,
-    query_values,
 )
-from walletpass.transport import Transport, http_stack
+from walletpass.transport import Prepared, Transport, http_stack
 
 __all__ = ["AsyncTransport"]
-
-#: The headers ``requests`` sends unless told otherwise (Accept-Encoding as urllib3 decodes):
-#: both transports send the same request.
-_STACK_HEADERS = dict(requests.utils.default_headers())
 
 _CHUNK = 64 * 1024
 
@@ -72,6 +65,7 @@ class AsyncTransport:
 
     def __init__(self, rules: Transport, *, limiter: AsyncLimiter | None = None) -> None:
         self.rules: BaseTransport = rules
+        self._wire = rules
         self.provider = rules.provider
         self.rate_limiter = limiter if limiter is not None else asyncio_limiter(rules.rate_limiter)
         self._proxy = rules.proxy
@@ -134,6 +128,7 @@ class AsyncTransport:
         # are made with the transport.
         self._connections_for_loop()
         call = self.rules.begin(request, operation)
+        prepared = self._wire._prepare(call)  # the sync transport's wire form, once per call
         while True:
             time_left = call.next_attempt()
             release = None
@@ -144,7 +139,7 @@ class AsyncTransport:
                     raise call.limited(exc) from None
             try:
                 check_before_sending()
-                attempted = await self._attempt(call)
+                attempted = await self._attempt(call, prepared)
             finally:
                 if release is not None:
                     await release()  # answered or abandoned: the vendor cannot count it any later
@@ -156,34 +151,29 @@ class AsyncTransport:
                 return step
             await asyncio.sleep(step)
 
-    async def _attempt(self, call: Call) -> Attempted:
+    async def _attempt(self, call: Call, prepared: Prepared) -> Attempted:
         rules = self.rules
-        request = call.request
         connect, read = call.timeouts()
         deadline = call.wire_deadline()
         sent = _Sent()
         try:
             connections = self._connections_for_loop()
-            headers = {**_STACK_HEADERS, **call.headers}
+            headers = prepared.headers
             if headers.get("User-Agent") == rules.user_agent:
-                headers["User-Agent"] = self._user_agent
-            prepared = requests.PreparedRequest()
-            prepared.prepare_url(call.url, query_values(request.query))
+                headers = {**headers, "User-Agent": self._user_agent}
             outgoing = httpx.Request(
-                request.method,
-                prepared.url or call.url,
+                prepared.method,
+                prepared.endpoint.origin + prepared.target,
                 headers=headers,
-                content=request.body(),
+                content=prepared.body,
                 extensions={
-                    "timeout": httpx.Timeout(
-                        connect=connect, read=read, write=read, pool=connect
-                    ).as_dict(),
+                    "timeout": {"connect": connect, "read": read, "write": read, "pool": connect},
                     "trace": sent.trace,
                 },
             )
         except ConfigurationError:
             raise
-        except (httpx.InvalidURL, requests.exceptions.RequestException, ValueError) as exc:
+        except (httpx.InvalidURL, ValueError) as exc:
             return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
         response: httpx.Response | None = None
         try:
