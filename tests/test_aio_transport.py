@@ -225,6 +225,32 @@ def test_a_redirect_is_not_followed(app: ItemsApp, server: EmulatorServer) -> No
     assert len(app.journal) == 1
 
 
+@pytest.mark.parametrize(
+    "header",
+    [
+        ("X-Note", "line\r\nX-Injected: 1"),
+        ("X-Note", "nul\x00"),
+        ("X-Note", "caf\u00e9"),
+        ("X-Note", " padded"),
+        ("X Note", "name with a space"),
+        ("X-Note:", "colon in the name"),
+    ],
+)
+def test_a_header_the_wire_cannot_carry_is_refused_before_sending_as_by_the_sync_api(
+    app: ItemsApp, server: EmulatorServer, header: tuple[str, str]
+) -> None:
+    request = VendorRequest("GET", "items", Safety.SAFE, headers=dict([header]))
+
+    error = outcome(transport(server.url), request)
+    try:
+        transport(server.url).send(request, operation="test")
+    except ConfigurationError as exc:
+        sync_error: BaseException = exc
+
+    assert isinstance(error, ConfigurationError) and str(error) == str(sync_error)
+    assert len(app.journal) == 0
+
+
 def test_an_absolute_plain_http_url_elsewhere_is_refused_before_connecting(
     server: EmulatorServer,
 ) -> None:
