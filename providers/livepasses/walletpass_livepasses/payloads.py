@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -61,6 +62,7 @@ __all__ = [
     "META_KEYS",
     "POINT_CURRENCIES",
     "RedeemRequest",
+    "Redeeming",
     "balance_from",
     "batch_pass_from",
     "batch_status_from",
@@ -905,6 +907,17 @@ OPTION_NAMES: Mapping[str, str] = {
     "reason": "reason",
     "description": "description",
 }
+
+
+@dataclass(frozen=True, slots=True)
+class Redeeming:
+    """A ``redeem()`` as :meth:`LivepassesProvider.check` judges it: the verb (``None`` while
+    the pass's kind is unknown), the amount to spend (``None``: use the pass), and the redeem
+    options without ``endpoint`` and ``kind``."""
+
+    endpoint: Endpoint | None
+    amount: Decimal | None
+    options: Mapping[str, Any]
 
 
 class RedeemRequest:

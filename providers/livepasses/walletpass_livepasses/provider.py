@@ -17,6 +17,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
@@ -38,7 +39,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.plans import Plan, Send, reading_back
+from walletpass.plans import ListPlan, Plan, Send, reading_back
 from walletpass.provider import ListFilters, Page, vendor_operation
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
@@ -49,6 +50,7 @@ from walletpass_livepasses.capabilities import CAPABILITIES
 from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
 from walletpass_livepasses.operations import VendorOperations
+from walletpass_livepasses.payloads import Redeeming
 
 __all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
 
@@ -166,20 +168,32 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         return self.build_generate([new_pass])
 
     def check(
-        self, request: VendorRequest | None, subject: Pass | PassUpdate
+        self,
+        request: VendorRequest | None,
+        subject: Pass | PassUpdate | ListFilters | Redeeming,
     ) -> list[FieldProblem]:
-        """Livepasses' rules, over the pass or change ``request`` was built from, each problem
-        at its neutral field: for a pass, the holder's first and last name, field values and
-        lengths, the per-kind context, a key set twice, whole points, the template id
+        """Livepasses' rules, over what ``request`` was built from, each problem at its neutral
+        field: for a pass, the holder's first and last name, field values and lengths, the
+        per-kind context, a key set twice, whole points, the template id
         (``payloads.pass_problems``); for a change, what an issued pass cannot change and the
-        ``updatedFields`` name rule (``payloads.update_problems``). Sources: livepasses.md
-        sections 3.1 and 3.6, the SDK 0.3.0 DTOs.
+        ``updatedFields`` rules (``payloads.update_problems``); for a listing's filters, the
+        status values, the template id and the ``extra`` filters' types; for a redemption, its
+        options and the amount its verb takes (gift cards: an amount; loyalty: whole points;
+        the others: none). ``create`` and ``update`` are checked by the core; ``list`` and
+        ``redeem`` by this provider's plans, before their first request. Sources: livepasses.md
+        sections 3.1, 3.3, 3.6 and 3.8, the SDK 0.3.0 DTOs.
 
-        :param request: the built generate or PUT request (its body holds nothing these rules
-            do not see in ``subject``).
-        :param subject: the ``Pass`` or ``PassUpdate`` after the template mapping.
+        :param request: the built request (its body holds nothing these rules do not see in
+            ``subject``), or ``None`` where it is not built yet (a redemption whose verb a
+            lookup decides).
+        :param subject: the ``Pass`` or ``PassUpdate`` after the template mapping, the
+            ``ListFilters``, or the :class:`~walletpass_livepasses.payloads.Redeeming`.
         :returns: the problems found; empty when Livepasses would take it.
         """
+        if isinstance(subject, ListFilters):
+            return self._list_problems(subject)
+        if isinstance(subject, Redeeming):
+            return self._redeem_problems(subject)
         if isinstance(subject, PassUpdate):
             return payloads.update_problems(subject)
         problems = payloads.pass_problems(subject)
@@ -414,38 +428,53 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     def build_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> VendorRequest:
-        """The redemption request once the endpoint is known (``options['endpoint']``)."""
+        """The redemption request once the verb is known (``options['endpoint']``), for a
+        redemption :meth:`check` passed. Raises ``ValidationError`` only for what no request
+        can carry: no verb, an amount on a verb without one, an option the verb does not take.
+        """
         opts = dict(options)
         endpoint = _ENDPOINTS.get(str(opts.pop("endpoint", "")))
         opts.pop("kind", None)
         if endpoint is None:
             raise ValidationError.from_problems(
-                [FieldProblem("options.endpoint", _ENDPOINT_HELP)], provider=self.name
+                [FieldProblem("options.endpoint", _ENDPOINT_HELP)],
+                provider=self.name,
+                operation="redeem",
             )
         built = payloads.redemption_body(endpoint, opts)
+        uncarried = list(built.problems)  # an option with no place (or form) in this body
+        if amount is not None and endpoint not in _BALANCE_VERBS:
+            uncarried.append(_no_amount(endpoint))
+        self._refuse(uncarried, "redeem")
         body = dict(built.body)
-        problems = list(built.problems)
-        if endpoint is Endpoint.GIFT_CARD:
+        if amount is not None and endpoint is Endpoint.GIFT_CARD:
+            body = {"amount": payloads.wire_value(amount), **body}
+        elif amount is not None and endpoint is Endpoint.LOYALTY:
+            body = {"transactionType": "spend", "points": payloads.wire_value(amount), **body}
+        return self.build_redemption(pass_id, endpoint, body)
+
+    def _redeem_problems(self, call: Redeeming) -> list[FieldProblem]:
+        """The rules of a redemption. Before its verb is known: nothing, if the verb of some
+        kind of pass would take it (that verb's rules run once a read has chosen it, before the
+        redemption is sent), else the problems of the verb that comes closest."""
+        if call.endpoint is None:
+            verbs = {_kind_endpoint(kind, call.amount) for kind in PassKind}
+            if call.amount is not None:  # a verb without a balance is the pass's refusal
+                verbs &= _BALANCE_VERBS
+            found = [self._redeem_problems(replace(call, endpoint=verb)) for verb in sorted(verbs)]
+            return [] if not all(found) else min(found, key=len)
+        problems = list(payloads.redemption_body(call.endpoint, call.options).problems)
+        amount = call.amount
+        if call.endpoint is Endpoint.GIFT_CARD:
             if amount is None:
                 problems.append(FieldProblem("amount", "a gift card redemption needs the amount"))
-            else:
-                body = {"amount": payloads.wire_value(amount), **body}
-        elif endpoint is Endpoint.LOYALTY:
+        elif call.endpoint is Endpoint.LOYALTY:
             fraction = None if amount is None else self.behaviour.fraction_refusal(amount)
             if amount is None or fraction is not None:
                 problems.append(FieldProblem("amount", fraction or _WHOLE_POINTS))
-            else:
-                body = {"transactionType": "spend", "points": int(amount), **body}
         elif amount is not None:
-            problems.append(
-                FieldProblem(
-                    "amount",
-                    f"/{endpoint.value} takes no amount (gift cards and loyalty points do; a "
-                    "coupon's purchase is options transaction_amount)",
-                )
-            )
-        self._refuse(problems, "redeem")
-        return self.build_redemption(pass_id, endpoint, body)
+            problems.append(_no_amount(call.endpoint))
+        return problems
 
     def parse_redeem(self, response: VendorResponse, pass_id: str) -> Redemption:
         data = self.data_of(response, "redeem")
@@ -456,11 +485,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Plan[Redemption]:
         """The verb of the pass's kind (read from options, the template alias, or the
-        template's type, which may take a lookup and a template read first)."""
+        template's type, which may take a lookup and a template read first).
+
+        Every rule runs before the first request where the verb is known without reading
+        (``options['endpoint']``, ``options['kind']``, or the alias kind of a pass this provider
+        has seen); else the options no verb takes are refused first, and the chosen verb's own
+        rules after the reads that chose it, before the redemption is sent.
+        """
         opts = dict(options)
         endpoint_name = opts.pop("endpoint", None)
         kind_name = opts.pop("kind", None)
-        problems = payloads.redeem_option_problems(opts)
+        problems = []
         if endpoint_name is not None and endpoint_name not in _ENDPOINTS:
             problems.append(FieldProblem("options.endpoint", _ENDPOINT_HELP))
         if kind_name is not None and kind_name not in _KINDS:
@@ -468,22 +503,39 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 FieldProblem("options.kind", f"must be one of {', '.join(sorted(_KINDS))}")
             )
         self._refuse(problems, "redeem")
-        return self._plan_redeem(pass_id, amount, opts, endpoint_name, _KINDS.get(kind_name or ""))
+        kind = _KINDS.get(kind_name or "")
+        explicit = _ENDPOINTS.get(endpoint_name) if endpoint_name is not None else None
+        endpoint = explicit or self._endpoint_known(pass_id, kind, amount)
+        self._vet_redemption(pass_id, endpoint, amount, opts, explicit=explicit is not None)
+        return self._plan_redeem(
+            pass_id, amount, opts, endpoint, explicit=explicit is not None, kind=kind
+        )
 
-    def _plan_redeem(
+    def _endpoint_known(
+        self, pass_id: str, kind: PassKind | None, amount: Decimal | None
+    ) -> Endpoint | None:
+        """The verb, where no read is needed to know it: the kind given, or the alias kind of
+        the template of a pass this provider has seen."""
+        if kind is None:
+            template = self.template_of(pass_id)
+            kind = self._alias_kind(template) if template is not None else None
+        return _kind_endpoint(kind, amount) if kind is not None else None
+
+    def _vet_redemption(
         self,
         pass_id: str,
+        endpoint: Endpoint | None,
         amount: Decimal | None,
-        opts: dict[str, Any],
-        endpoint_name: str | None,
-        kind: PassKind | None,
-    ) -> Plan[Redemption]:
-        endpoint = (
-            _ENDPOINTS[endpoint_name]
-            if endpoint_name is not None
-            else (yield from self._endpoint_for(pass_id, amount, kind))
-        )
-        if amount is not None and endpoint_name is None and endpoint not in _BALANCE_VERBS:
+        opts: Mapping[str, Any],
+        *,
+        explicit: bool,
+    ) -> None:
+        if (
+            amount is not None
+            and endpoint is not None
+            and not explicit
+            and endpoint not in _BALANCE_VERBS
+        ):
             # The pass's kind chose a verb without a balance (a ticket, coupon, membership): the
             # pass has none to deduct from, as on every provider (docs/concepts.md).
             raise BusinessRuleError(
@@ -493,6 +545,22 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 provider=self.name,
                 operation="redeem",
             )
+        self._refuse(self.check(None, Redeeming(endpoint, amount, opts)), "redeem")
+
+    def _plan_redeem(
+        self,
+        pass_id: str,
+        amount: Decimal | None,
+        opts: dict[str, Any],
+        known: Endpoint | None,
+        *,
+        explicit: bool,
+        kind: PassKind | None,
+    ) -> Plan[Redemption]:
+        endpoint = known
+        if endpoint is None:  # the verb a read chooses: its own rules, before the write
+            endpoint = yield from self._endpoint_for(pass_id, amount, kind)
+            self._vet_redemption(pass_id, endpoint, amount, opts, explicit=explicit)
         request = self.build_redeem(pass_id, amount, {**opts, "endpoint": endpoint.value})
         response = yield Send(request, "redeem")
         redemption = self.parse(self.parse_redeem, response, pass_id)
@@ -542,12 +610,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                         operation="redeem",
                     )
                 kind = PassKind.EVENT_TICKET
-        template_type = limits.KIND_TEMPLATE_TYPES.get(kind)
-        if template_type is TemplateType.LOYALTY and amount is not None:
-            return Endpoint.LOYALTY
-        if template_type is None:
-            return Endpoint.REDEEM
-        return limits.TYPE_ENDPOINTS.get(template_type, Endpoint.REDEEM)
+        return _kind_endpoint(kind, amount)
 
     def _alias_kind(self, template: str | None) -> PassKind | None:
         """The kind a configured template alias states for vendor template ``template``."""
@@ -560,18 +623,15 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
     # -- list ----------------------------------------------------------------------------------
 
-    def build_list(self, filters: ListFilters, page: int = 1) -> VendorRequest:
+    def plan_list(self, filters: ListFilters) -> ListPlan:
+        """:meth:`check` of the filters, then the core's paging from :meth:`build_list`."""
+        self._refuse(self.check(None, filters), "list")
+        return self.plan_pages(self.build_list(filters), filters)
+
+    def _list_problems(self, filters: ListFilters) -> list[FieldProblem]:
         problems: list[FieldProblem] = []
-        status = None
-        if filters.status is not None:
-            status = payloads.vendor_status_for(filters.status)
-            if status is None:
-                problems.append(
-                    FieldProblem(
-                        "status",
-                        "Livepasses lists by active, redeemed, expired or voided (Cancelled)",
-                    )
-                )
+        if filters.status is not None and payloads.vendor_status_for(filters.status) is None:
+            problems.append(FieldProblem("status", _LIST_STATUSES))
         if filters.template is not None:
             problem = limits.id_problem(filters.template)
             if problem:
@@ -582,7 +642,16 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 problems.append(FieldProblem(f"extra.{key}", "must be true or false"))
             elif kind is str and not isinstance(value, str):
                 problems.append(FieldProblem(f"extra.{key}", "must be text"))
-        self._refuse(problems, "list")
+        return problems
+
+    def build_list(self, filters: ListFilters, page: int = 1) -> VendorRequest:
+        """Page ``page`` of a listing whose filters :meth:`check` passed; a status Livepasses
+        has no value for is the one thing it refuses (no query could carry it)."""
+        status = None
+        if filters.status is not None:
+            status = payloads.vendor_status_for(filters.status)
+            if status is None:
+                self._refuse([FieldProblem("status", _LIST_STATUSES)], "list")
         query: dict[str, Any] = {"page": page}
         if filters.page_size is not None:
             query["pageSize"] = filters.page_size
@@ -611,8 +680,27 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
 
 _ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))
+_LIST_STATUSES = "Livepasses lists by active, redeemed, expired or voided (Cancelled)"
 #: The verbs that deduct an amount from a balance.
 _BALANCE_VERBS = frozenset({Endpoint.LOYALTY, Endpoint.GIFT_CARD})
+
+
+def _kind_endpoint(kind: PassKind, amount: Decimal | None) -> Endpoint:
+    """The verb that redeems a pass of ``kind`` (a loyalty spend: /loyalty/transact)."""
+    template_type = limits.KIND_TEMPLATE_TYPES.get(kind)
+    if template_type is TemplateType.LOYALTY and amount is not None:
+        return Endpoint.LOYALTY
+    if template_type is None:
+        return Endpoint.REDEEM
+    return limits.TYPE_ENDPOINTS.get(template_type, Endpoint.REDEEM)
+
+
+def _no_amount(endpoint: Endpoint) -> FieldProblem:
+    return FieldProblem(
+        "amount",
+        f"/{endpoint.value} takes no amount (gift cards and loyalty points do; a coupon's "
+        "purchase is options transaction_amount)",
+    )
 
 
 def _unattested_type(template: str | None, found: TemplateType | None) -> str:
