@@ -4,10 +4,10 @@ The per-item protocol is the sync engine's own (:class:`walletpass.bulk._Runner`
 of each input, the same journal entries (looked up, begun, settled), the same reconciliation of
 items an earlier run left in flight, the same outcomes in input order, so a run started with one
 API resumes with the other. What differs is where things run: at most ``concurrency`` creates are
-in flight as tasks on the loop (each sent by the async transport), the journal is read and
-written in worker threads (SQLite or PostgreSQL never block the loop), and the input, a sync or an
-async iterable, is read lazily, a bounded window ahead of the oldest unsettled item (constant
-memory, whatever its length).
+in flight, sent by as many worker tasks on the loop (each through the async transport), the
+journal is read and written in worker threads (SQLite or PostgreSQL never block the loop), and
+the input, a sync or an async iterable, is read lazily, a bounded window ahead of the oldest
+unsettled item (constant memory, whatever its length).
 
 A provider with a native batch endpoint (a few large requests, each followed until the vendor
 finishes) keeps the sync engine, run in a worker thread, with an async input handed over item by
@@ -46,6 +46,9 @@ __all__ = ["run_create_many_async"]
 
 _DONE = object()
 _T = TypeVar("_T")
+
+#: An item for a worker: its index, the checked pass, its built request, where its outcome goes.
+_Job = tuple[int, Pass, VendorRequest | None, "asyncio.Future[BulkItem | None]"]
 
 
 async def run_create_many_async(
@@ -101,23 +104,29 @@ async def run_create_many_async(
 
 
 class _AsyncRun:
-    """One run's tasks: a bounded window of items, at most ``concurrency`` of them sending."""
+    """One run's tasks: a bounded window of items, sent by at most ``concurrency`` worker tasks
+    that take the next item as each finishes one (no task per item: an item waiting its turn is
+    a future in the window, not a suspended coroutine, and the loop schedules ``concurrency``
+    tasks, not one per input)."""
 
     def __init__(self, provider: AsyncProvider, runner: _Runner, concurrency: int) -> None:
         self.provider = provider
         self.runner = runner
-        self.gate = asyncio.Semaphore(concurrency)
+        self.concurrency = concurrency
         # Outcomes leave in input order, so a slow item holds back those behind it; a deep
-        # window keeps every slot busy meanwhile, in bounded memory (as the sync engine's).
+        # window keeps every worker busy meanwhile, in bounded memory (as the sync engine's).
         self.max_window = concurrency * 16
 
     async def run(self, source: AsyncIterator[tuple[int, Any]], tally: _Tally) -> None:
         runner = self.runner
-        window: deque[tuple[int, asyncio.Task[BulkItem | None] | BulkItem]] = deque()
+        loop = asyncio.get_running_loop()
+        window: deque[tuple[int, asyncio.Future[BulkItem | None] | BulkItem]] = deque()
+        queue: asyncio.Queue[_Job] = asyncio.Queue()
+        workers: list[asyncio.Task[None]] = []
 
         async def settle_oldest() -> None:
             index, pending = window.popleft()
-            item = await pending if isinstance(pending, asyncio.Task) else pending
+            item = await pending if isinstance(pending, asyncio.Future) else pending
             runner.deliver(tally, item, index)
 
         try:
@@ -128,16 +137,40 @@ class _AsyncRun:
                 if isinstance(prepared, WalletPassError):
                     window.append((index, _item(index, _external_id(raw), prepared)))
                 else:
-                    window.append((index, asyncio.create_task(self.issue_one(index, *prepared))))
+                    outcome: asyncio.Future[BulkItem | None] = loop.create_future()
+                    window.append((index, outcome))
+                    queue.put_nowait((index, *prepared, outcome))
+                    if len(workers) < self.concurrency and queue.qsize() > 0:
+                        workers.append(asyncio.create_task(self.work(queue)))
                 while len(window) >= self.max_window:
                     await settle_oldest()
             while window:
                 await settle_oldest()
         except BaseException:
             for _, pending in window:
-                if isinstance(pending, asyncio.Task):
+                if isinstance(pending, asyncio.Future):
                     pending.cancel()
             raise
+        finally:
+            for worker in workers:  # idle now (or the run failed): none is sending
+                worker.cancel()
+            await asyncio.gather(*workers, return_exceptions=True)
+
+    async def work(self, queue: asyncio.Queue[_Job]) -> None:
+        """A worker: issue the next queued item, settle its future, take the next."""
+        while True:
+            index, new_pass, request, outcome = await queue.get()
+            if outcome.cancelled():
+                continue
+            try:
+                item = await self.issue_one(index, new_pass, request)
+            except asyncio.CancelledError:
+                outcome.cancel()
+                raise
+            except Exception as exc:  # a fault of walletpass's: the run stops with it
+                outcome.set_exception(exc)
+            else:
+                outcome.set_result(item)
 
     async def issue_one(
         self, index: int, new_pass: Pass, request: VendorRequest | None
@@ -145,21 +178,20 @@ class _AsyncRun:
         """:meth:`walletpass.bulk._Runner.issue_one`, awaited: the journal in worker threads,
         the create on the loop. ``None`` when it was not sent because the run is stopping."""
         runner = self.runner
-        async with self.gate:
-            if runner.stopped is not None:
-                return None
+        if runner.stopped is not None:
+            return None
+        try:
+            claim = runner.claim(index, new_pass)
+            await self._journal(claim.__enter__)
             try:
-                claim = runner.claim(index, new_pass)
-                await self._journal(claim.__enter__)
-                try:
-                    return await self._issue_claimed(index, new_pass, request)
-                finally:
-                    await self._journal(claim.__exit__, None, None, None)
-            except JournalError as exc:  # before sending: the journal could not be used
-                runner.halt(exc)
-                return None
-            except WalletPassError as exc:  # the claim could not be had: nothing was sent
-                return _item(index, new_pass.external_id, _as_error(exc, runner.provider))
+                return await self._issue_claimed(index, new_pass, request)
+            finally:
+                await self._journal(claim.__exit__, None, None, None)
+        except JournalError as exc:  # before sending: the journal could not be used
+            runner.halt(exc)
+            return None
+        except WalletPassError as exc:  # the claim could not be had: nothing was sent
+            return _item(index, new_pass.external_id, _as_error(exc, runner.provider))
 
     async def _issue_claimed(
         self, index: int, new_pass: Pass, request: VendorRequest | None
