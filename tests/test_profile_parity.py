@@ -364,26 +364,42 @@ PLAIN: dict[str, dict[str, Any]] = {
 }
 
 
+#: (vendor, step) -> what the profile still does differently from its vendor without aliases.
+PLAIN_GAPS: dict[tuple[str, str], str] = {
+    **dict.fromkeys(
+        (("livepasses", "create_card"), ("livepasses", "create_ticket")),
+        "Livepasses makes up the qrCode of a pass generated without one and its create answers "
+        "it; the docs show its content only as '…', so the profile makes up none",
+    )
+}
+
+
+def seen_plain(issued: IssuedPass) -> dict[str, Any]:
+    """``seen_pass`` and the barcode (a write may not know its format: Pass2U's)."""
+    barcode = issued.barcode and issued.barcode.model_dump(mode="json")
+    return {**seen_pass(issued), "barcode": barcode}
+
+
 def _plain_create(run: Run, vendor: str, which: str) -> Any:
     template, kind, fields = PLAIN[vendor][which]
     issued = run.created(
         Pass(template=template, kind=kind, holder=Holder(name="Ada Lovelace"), fields=fields)
     )
     setattr(run, which, issued.id)
-    return seen_pass(issued)
+    return seen_plain(issued)
 
 
 PLAIN_STEPS: dict[str, Callable[[Run, str], Any]] = {
     "create_card": lambda run, vendor: _plain_create(run, vendor, "card"),
-    "get_card": lambda run, vendor: seen_pass(run.wallet.get(run.card)),
-    "update_card": lambda run, vendor: seen_pass(
+    "get_card": lambda run, vendor: seen_plain(run.wallet.get(run.card)),
+    "update_card": lambda run, vendor: seen_plain(
         run.wallet.update(run.card, PassUpdate(fields=PLAIN[vendor]["update"]))
     ),
-    "get_updated_card": lambda run, vendor: seen_pass(run.wallet.get(run.card)),
+    "get_updated_card": lambda run, vendor: seen_plain(run.wallet.get(run.card)),
     "create_ticket": lambda run, vendor: _plain_create(run, vendor, "ticket"),
-    "get_ticket": lambda run, vendor: seen_pass(run.wallet.get(run.ticket)),
+    "get_ticket": lambda run, vendor: seen_plain(run.wallet.get(run.ticket)),
     "list": lambda run, vendor: [
-        seen_pass(p) for p in run.wallet.list(template=PLAIN[vendor]["card"][0])
+        seen_plain(p) for p in run.wallet.list(template=PLAIN[vendor]["card"][0])
     ],
 }
 
@@ -425,8 +441,15 @@ def plain_outcomes() -> dict[str, dict[str, tuple[Seen, Seen]]]:
     return found
 
 
-@pytest.mark.parametrize("step", list(PLAIN_STEPS))
-@pytest.mark.parametrize("vendor", VENDORS)
+def _plain_cases() -> Iterator[Any]:
+    for vendor in VENDORS:
+        for step in PLAIN_STEPS:
+            gap = PLAIN_GAPS.get((vendor, step))
+            marks = [pytest.mark.xfail(strict=True, reason=gap)] if gap else []
+            yield pytest.param(vendor, step, id=f"{vendor}-{step}", marks=marks)
+
+
+@pytest.mark.parametrize(("vendor", "step"), list(_plain_cases()))
 def test_without_aliases_the_profile_reports_what_its_vendor_reports(
     plain_outcomes: dict[str, dict[str, tuple[Seen, Seen]]], vendor: str, step: str
 ) -> None:

@@ -18,7 +18,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from walletpass.kinds import KindTable
-from walletpass.model import Balance, IssuedPass, PassKind, PassStatus
+from walletpass.model import Balance, Barcode, IssuedPass, PassKind, PassStatus
 
 __all__ = ["ANSWERS", "READABLE_PARTS", "SPEND_CHECKS", "VendorBehaviour"]
 
@@ -96,6 +96,12 @@ class VendorBehaviour:
         kind_answered_by: the answers (:data:`ANSWERS`) that say a pass's kind; the others
             report none (Pass2U: only the ``.pkpass`` a read downloads; Livepasses: only the
             rows of its list).
+        barcode_format_in_writes: the answers to create and update say the barcode's format;
+            ``False`` (Pass2U: the model's symbology, which they do not carry): they report it
+            as not known (``Barcode.format`` ``None``) unless the template alias states it
+            (``barcode_format``).
+        new_barcode: the barcode the vendor (or its provider) gives a pass that has none, from
+            the pass (LivePass's provider: its id as a QR code); ``None``: such a pass has none.
     """
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
@@ -116,6 +122,8 @@ class VendorBehaviour:
     whole_spend_kinds: frozenset[PassKind] = frozenset()
     kinds: KindTable[Any] | None = None
     kind_answered_by: frozenset[str] = ANSWERS
+    barcode_format_in_writes: bool = True
+    new_barcode: Callable[[IssuedPass], Barcode] | None = None
 
     def __post_init__(self) -> None:
         unknown = set(self.unread_on_get) - READABLE_PARTS
@@ -161,12 +169,16 @@ class VendorBehaviour:
         created: bool = False,
         listed: bool = False,
         kind_aliased: bool = False,
+        barcode_stated: bool = False,
     ) -> IssuedPass:
         """``issued`` as the vendor would answer it (``read``: to a ``get()`` or, ``listed``, a
         ``list()``; ``balance_aliased``: the pass's template alias names a ``balance_field``;
         ``created``: to the create that issued it, else to an update; ``kind_aliased``: its
-        template alias declares the kind)."""
+        template alias declares the kind; ``barcode_stated``: its barcode format)."""
         update: dict[str, Any] = {}
+        barcode = issued.barcode
+        if not (read or self.barcode_format_in_writes or barcode_stated) and barcode is not None:
+            update["barcode"] = barcode.model_copy(update={"format": None})
         if not kind_aliased:
             answer = ("list" if listed else "get") if read else "create" if created else "update"
             kind = self.reported_kind(issued.kind, answer)

@@ -669,6 +669,7 @@ class FakeProvider(Provider[FakeSettings]):
         )
         made_up = external_id is not None and new_pass.external_id is None
         for _ in range(_MADE_UP_TRIES if made_up else 1):
+            issued = self._with_own_barcode(issued)
             try:
                 self._store.insert(issued)
                 break
@@ -676,14 +677,20 @@ class FakeProvider(Provider[FakeSettings]):
                 if not made_up or self.behaviour.new_external_id is None:
                     raise
                 # A made-up code already taken (a vendor makes up a fresh one): another one.
-                issued = issued.model_copy(update={"external_id": self.behaviour.new_external_id()})
+                issued = issued.model_copy(
+                    update={"external_id": self.behaviour.new_external_id(), "barcode": None}
+                )
         else:
             raise ProviderUnavailable(
                 f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
                 provider=self.label,
             )
         return self.behaviour.answer(
-            issued, read=False, created=True, kind_aliased=self._kind_aliased(issued)
+            issued,
+            read=False,
+            created=True,
+            kind_aliased=self._kind_aliased(issued),
+            barcode_stated=self._barcode_stated(issued),
         )
 
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
@@ -706,6 +713,17 @@ class FakeProvider(Provider[FakeSettings]):
             listed=listed,
             kind_aliased=self._kind_aliased(issued),
         )
+
+    def _with_own_barcode(self, issued: IssuedPass) -> IssuedPass:
+        """``issued`` with the barcode its vendor gives a pass without one (``new_barcode``)."""
+        if issued.barcode is not None or self.behaviour.new_barcode is None:
+            return issued
+        return issued.model_copy(update={"barcode": self.behaviour.new_barcode(issued)})
+
+    def _barcode_stated(self, issued: IssuedPass) -> bool:
+        """Whether the template alias of ``issued``'s template states its barcode format."""
+        alias = self.mapping_for_vendor_template(issued.template).alias
+        return alias is not None and alias.barcode_format is not None
 
     def _kind_aliased(self, issued: IssuedPass) -> bool:
         """Whether the template alias of ``issued``'s template declares its kind."""
@@ -731,11 +749,14 @@ class FakeProvider(Provider[FakeSettings]):
         params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
         self._enter("update", params)
         with self._store.atomic():  # no concurrent update is lost between read and write
-            updated = self._updated(self._load_live(pass_id), change)
+            updated = self._with_own_barcode(self._updated(self._load_live(pass_id), change))
             self._store.replace(updated)
         aliased = self._kind_aliased(updated)
+        stated = self._barcode_stated(updated)
         if not self.behaviour.update_reads_back:
-            return self.behaviour.answer(updated, read=False, kind_aliased=aliased)
+            return self.behaviour.answer(
+                updated, read=False, kind_aliased=aliased, barcode_stated=stated
+            )
         # As the profile's vendor: the update's own answer (what it set) completed by a read.
         changed = change.changed()
         written = updated.model_copy(
@@ -745,7 +766,7 @@ class FakeProvider(Provider[FakeSettings]):
             }
         )
         return completed_by_read(
-            self.behaviour.answer(written, read=False, kind_aliased=aliased),
+            self.behaviour.answer(written, read=False, kind_aliased=aliased, barcode_stated=stated),
             self._read_answer(updated),
             unread=self.behaviour.unread_on_get,
         )

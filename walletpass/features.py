@@ -109,7 +109,7 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
             if getattr(content.holder, attr) is not None:
                 add(cap)
     if content.barcode is not None:
-        add(Capability(f"barcode.{content.barcode.format.value}"))
+        add(Capability(f"barcode.{content.barcode.symbology.value}"))
         if content.barcode.alt_text is not None:
             add(Capability.BARCODE_ALT_TEXT)
     for location in content.locations or ():
@@ -224,7 +224,7 @@ def strip_features(
     :func:`barcode_fallback`); only without one is the barcode dropped.
     """
     if barcode_format is not None and content.barcode is not None:
-        own = Capability(f"barcode.{content.barcode.format.value}")
+        own = Capability(f"barcode.{content.barcode.symbology.value}")
         if own in features:
             features = features - {own}
             switched = content.barcode.model_copy(update={"format": barcode_format})

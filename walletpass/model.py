@@ -372,16 +372,34 @@ class Barcode(NeutralModel):
 
     The message must be drawable in ``format`` (what each symbology can encode and how much:
     :mod:`walletpass.barcodes`); how long a message a vendor takes is that vendor's limit.
+
+    ``format`` is ``None`` only in a pass a vendor reports (``IssuedPass.barcode``) whose answer
+    does not say the symbology: Pass2U's create and update answers carry the barcode's message
+    but not the symbology, which its model sets (read it with ``get()``, or state it as the
+    template alias's ``barcode_format``). A pass to issue or an update names one (default
+    ``qr``): ``None`` there is refused (``ValidationError`` on ``barcode``).
     """
 
     model_config = _STRICT
 
     message: str = Field(min_length=1, max_length=LARGEST_MESSAGE)
-    format: BarcodeFormat = BarcodeFormat.QR
+    format: BarcodeFormat | None = BarcodeFormat.QR
     alt_text: str | None = Field(default=None, max_length=255)
+
+    @property
+    def symbology(self) -> BarcodeFormat:
+        """``format`` where it is named: always in a ``Pass`` or a ``PassUpdate``.
+
+        :raises ValueError: this barcode is a vendor's report that does not say its format.
+        """
+        if self.format is None:
+            raise ValueError("the barcode's format is not known from the vendor's answer")
+        return self.format
 
     @model_validator(mode="after")
     def _encodable(self) -> Self:
+        if self.format is None:
+            return self  # a vendor's report of a barcode in a symbology it does not name
         problem = barcode_problem(self.message, self.format.value)
         if problem is not None:
             raise PydanticCustomError("barcode_message", "{reason}", {"reason": problem})
@@ -614,6 +632,17 @@ class _PassContent(NeutralModel):
     tier: str | None = Field(default=None, min_length=1, max_length=100)
     event: Event | None = None
     extra: Annotated[dict[str, Any], AfterValidator(_plain_json)] | None = None
+
+    @field_validator("barcode")
+    @classmethod
+    def _named_symbology(cls, value: Barcode | None) -> Barcode | None:
+        if value is not None and value.format is None:
+            raise PydanticCustomError(
+                "barcode_format",
+                "format: name the symbology (qr, pdf417, aztec or code128; default qr): no "
+                "format is only how a vendor's answer reports one it does not say",
+            )
+        return value
 
 
 class Pass(_PassContent):

@@ -494,7 +494,7 @@ class Preparation(Presentation[SettingsT]):
             return content
         fallback = None
         if content.barcode is not None and Capability(
-            f"barcode.{content.barcode.format.value}"
+            f"barcode.{content.barcode.symbology.value}"
         ) in set(unsupported):
             fallback = barcode_fallback(content.barcode, self.capabilities.supports)
         for cap in unsupported:
@@ -618,7 +618,7 @@ def builds_in_one_request(rules: ProviderContract[Any], operation: str) -> bool:
 def _dropped_part(cap: Capability, content: Any, fallback: BarcodeFormat | None) -> str | None:
     """Exactly what lenient mode leaves out for ``cap``, when it is less than the whole field."""
     barcode = content.barcode
-    if barcode is None or cap.value != f"barcode.{barcode.format.value}":
+    if barcode is None or cap.value != f"barcode.{barcode.symbology.value}":
         return None
     if fallback is not None:
         return (

@@ -52,7 +52,7 @@ def apply_template_facts(
                         "the barcode is drawn in the symbology set on the vendor's template "
                         f"({template!r}), not per pass, and no template alias states it: add "
                         "barcode_format to the template alias (e.g. barcode_format = "
-                        f'"{barcode.format.value}") or leave the format out to use the '
+                        f'"{barcode.symbology.value}") or leave the format out to use the '
                         "template's",
                     )
                 ],
@@ -65,7 +65,7 @@ def apply_template_facts(
                 FieldProblem(
                     BARCODE_FORMAT,
                     f"template {template!r} draws barcodes as {stated.value} (its alias's "
-                    f"barcode_format); this pass asks for {barcode.format.value}",
+                    f"barcode_format); this pass asks for {barcode.symbology.value}",
                 )
             ],
             provider=provider,

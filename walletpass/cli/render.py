@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from walletpass.matrix import text_table
-from walletpass.model import IssuedPass, Redemption
+from walletpass.model import Barcode, IssuedPass, Redemption
 
 __all__ = [
     "clean",
@@ -57,6 +57,11 @@ def _holder(issued: IssuedPass) -> str | None:
     return name or email or issued.holder.phone
 
 
+def _barcode(barcode: Barcode) -> str:
+    symbology = barcode.format.value if barcode.format is not None else "format not known"
+    return f"{symbology}: {barcode.message}"
+
+
 def pass_table(issued: IssuedPass, *, raw: bool = False) -> str:
     barcode = issued.barcode
     lines: list[tuple[str, Any]] = [
@@ -68,7 +73,7 @@ def pass_table(issued: IssuedPass, *, raw: bool = False) -> str:
         ("kind", issued.kind.value if issued.kind else None),
         ("external id", issued.external_id),
         ("holder", _holder(issued)),
-        ("barcode", f"{barcode.format.value}: {barcode.message}" if barcode else None),
+        ("barcode", _barcode(barcode) if barcode else None),
         ("expires", issued.expires_at),
         ("created", issued.created_at),
         ("updated", issued.updated_at),

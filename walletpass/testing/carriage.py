@@ -382,14 +382,14 @@ def expectations(
     cap = Capability
     value = capability.value
     if value.startswith("barcode.") and capability is not cap.BARCODE_ALT_TEXT:
-        if barcode is None or barcode.format.value != value.split(".", 1)[1]:
+        if barcode is None or barcode.symbology.value != value.split(".", 1)[1]:
             return []
         found = _text("barcode message", barcode.message)
         if "barcode.format" not in template_fixed:
-            symbology = re.sub(r"[^a-z0-9]", "", barcode.format.value)
+            symbology = re.sub(r"[^a-z0-9]", "", barcode.symbology.value)
             found.append(
                 Expectation(
-                    f"barcode format {barcode.format.value!r}",
+                    f"barcode format {barcode.symbology.value!r}",
                     lambda w: has_symbology(w, symbology),
                 )
             )

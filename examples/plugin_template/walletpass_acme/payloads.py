@@ -80,7 +80,7 @@ def holder_name(holder: Holder | None) -> str | None:
 
 
 def _barcode(barcode: Barcode) -> dict[str, str]:
-    return {"format": BARCODES[barcode.format].value, "value": barcode.message}
+    return {"format": BARCODES[barcode.symbology].value, "value": barcode.message}
 
 
 def create_body(new_pass: Pass) -> dict[str, Any]:

@@ -60,6 +60,7 @@ __all__ = [
     "json_number",
     "merged_body",
     "neutral_values",
+    "own_barcode",
     "pass_type_of",
     "render_date",
     "render_duration",
@@ -226,7 +227,7 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
         put("email", content.holder.email)
         put("phone_number", content.holder.phone)
     if content.barcode is not None:
-        values["barcode_type"] = content.barcode.format.value
+        values["barcode_type"] = content.barcode.symbology.value
         values["barcode_data"] = content.barcode.message
     if content.balance is not None:
         values["balance_amount"] = json_number(content.balance.amount)
@@ -378,10 +379,16 @@ def _holder(body: Mapping[str, Any]) -> Holder | None:
     return Holder.model_construct(name=name, email=email, phone=phone)
 
 
+def own_barcode(issued: IssuedPass) -> Barcode:
+    """The barcode a pass written without one carries: its id (``barcode_data``) as a QR code."""
+    return Barcode(message=issued.external_id or issued.vendor_id, format=BarcodeFormat.QR)
+
+
 def _barcode(body: Mapping[str, Any]) -> Barcode | None:
     message = _text_or_none(body.get("barcode_data"))
     if message is None:
         return None
+    # Known, not guessed: barcode_type "Allowed values: qr" (LivePass's one symbology).
     return Barcode.model_construct(message=message, format=BarcodeFormat.QR)
 
 

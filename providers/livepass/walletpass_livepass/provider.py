@@ -225,6 +225,8 @@ class LivePassProvider(Provider[LivePassSettings]):
         new_external_id=made_up_id,
         # A loyalty card is issued as a membership-card, which reads back as a membership.
         kinds=payloads.KIND_TYPES,
+        # A pass without a barcode gets its id as its QR code (payloads: barcode_data).
+        new_barcode=payloads.own_barcode,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL

@@ -58,6 +58,7 @@ __all__ = [
     "neutral_path",
     "public_urls",
     "reset_paths",
+    "stated_format",
     "status_of",
     "update_body",
 ]
@@ -380,6 +381,15 @@ def public_urls(pass_id: str) -> PassUrls:
     return PassUrls(download=PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id))
 
 
+def stated_format(barcode: Barcode | None) -> BarcodeFormat | None:
+    """The symbology of a barcode sent to Pass2U where it is known: named (the core lets a pass
+    name one only where its template alias states the model's, ``template_fixed``), else
+    ``None``: a default ``qr`` is not what the model draws."""
+    if barcode is None or "format" not in barcode.model_fields_set:
+        return None
+    return barcode.format
+
+
 def issued_from_answer(
     answer: Mapping[str, Any],
     *,
@@ -407,9 +417,9 @@ def issued_from_answer(
     message = answer.get("barcodeMessage")
     if isinstance(message, str) and message:
         alt = sent.get("barcode", {}).get("altText")
-        barcode = Barcode.model_construct(
-            message=message, format=barcode_format or BarcodeFormat.QR, alt_text=alt
-        )
+        # The symbology is the model's (Model Designer) and the answer does not say it: known
+        # only where the template alias states it, else unknown (get() reads it from the pass).
+        barcode = Barcode.model_construct(message=message, format=barcode_format, alt_text=alt)
     voided = sent.get("voided") is True
     if created:
         status = status_of(voided, expires, now)
@@ -470,7 +480,8 @@ def _barcode(pass_json: Mapping[str, Any]) -> Barcode | None:
     alt = raw.get("altText")
     return Barcode.model_construct(
         message=raw["message"],
-        format=_BARCODE_FORMATS.get(str(raw.get("format")), BarcodeFormat.QR),
+        # PassKit requires the format; one it does not name is reported as not known.
+        format=_BARCODE_FORMATS.get(str(raw.get("format"))),
         alt_text=alt if isinstance(alt, str) else None,
     )
 

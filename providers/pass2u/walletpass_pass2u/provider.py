@@ -229,6 +229,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         # Only the .pkpass a read downloads says the model's style; the JSON answers do not.
         kinds=payloads.KIND_STYLES,
         kind_answered_by=frozenset({"get"}),
+        barcode_format_in_writes=False,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -352,7 +353,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             # the template alias's kind (the core fills it in) or not at all, never as the kind
             # asked for; get() reads the style from the pass.
             kind=None,
-            barcode_format=new_pass.barcode.format if new_pass.barcode else None,
+            barcode_format=payloads.stated_format(new_pass.barcode),
         )
 
     # -- get -------------------------------------------------------------------------------------
@@ -431,7 +432,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             model_id=model_id,
             now=self.now(),
             sent=response.sent().json,
-            barcode_format=change.barcode.format if change.barcode else None,
+            barcode_format=payloads.stated_format(change.barcode),
         )
 
     def plan_update(

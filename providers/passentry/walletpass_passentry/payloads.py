@@ -204,7 +204,7 @@ def beacon_from_json(data: Mapping[str, Any]) -> Beacon:
 
 
 def _barcode_json(barcode: Barcode, external_id: str | None) -> dict[str, Any]:
-    body: dict[str, Any] = {"enabled": True, "type": barcode.format.value}
+    body: dict[str, Any] = {"enabled": True, "type": barcode.symbology.value}
     if external_id is not None and barcode.message == external_id:
         body["source"] = "extId"  # PassEntry fills in the extId: the value is not sent twice
     else:
@@ -364,9 +364,10 @@ def _barcode_of(pass_id: str, attributes: Mapping[str, Any]) -> Barcode | None:
     if not isinstance(message, str) or not message:
         return None
     try:
-        fmt = BarcodeFormat(data.get("type", "qr"))
-    except ValueError:
-        return None
+        # A type the answer leaves out or PassEntry added since is not known, not guessed.
+        fmt: BarcodeFormat | None = BarcodeFormat(data["type"])
+    except (KeyError, ValueError, TypeError):
+        fmt = None
     # No alt_text: PassEntry holds a displayText flag (passentry.md 4.1), not a text, and
     # BARCODE_ALT_TEXT is NONE, so a pass read back is written back as is (the flag is in raw).
     return Barcode(message=message, format=fmt)
