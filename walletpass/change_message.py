@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from walletpass.copies import replaced
 from walletpass.errors import FieldProblem, ValidationError
 from walletpass.model import PassField, PassUpdate
 
@@ -83,6 +84,4 @@ def substitute_placeholder(
             provider=provider,
         )
     text = message.replace(PLACEHOLDER, display_value(values[0][1]))
-    data = {name: getattr(change, name) for name in change.model_fields_set}
-    data["message"] = text
-    return PassUpdate.model_construct(_fields_set=set(data), **data)
+    return replaced(change, {"message": text})

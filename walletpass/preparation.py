@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, cast
 from walletpass.capabilities import Capability, Support
 from walletpass.change_message import substitute_placeholder
 from walletpass.contract import ListFilters, ProviderContract, SettingsT, quiet_checks
+from walletpass.copies import replaced
 from walletpass.errors import (
     FieldProblem,
     UnsupportedFeature,
@@ -548,14 +549,9 @@ class Preparation(Presentation[SettingsT]):
         kept = self._documented_extra(content.extra, operation)
         if kept is None:
             return content
-        if isinstance(content, PassUpdate):
-            data = {k: getattr(content, k) for k in content.model_fields_set}
-            if kept:
-                data["extra"] = kept
-            else:
-                data.pop("extra", None)
-            return PassUpdate.model_construct(_fields_set=set(data), **data)
-        return content.model_copy(update={"extra": kept or None})
+        if isinstance(content, PassUpdate) and not kept:
+            return replaced(content, {}, unset=["extra"])  # the change no longer sets extra
+        return replaced(content, {"extra": kept or None})
 
     def _count_problems(self, used: Mapping[Capability, int]) -> builtins.list[FieldProblem]:
         """The declared count limits (locations, beacons...) ``used`` goes over."""

@@ -36,6 +36,7 @@ from typing import Any
 
 from dateutil.parser import isoparse
 
+from walletpass.copies import replaced
 from walletpass.errors import (
     ConfigurationWarning,
     FieldProblem,
@@ -463,9 +464,7 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
         update["fields"] = None  # the balance was its only field
     if not update:
         return new_pass
-    data = {name: getattr(new_pass, name) for name in new_pass.model_fields_set}
-    data.update(update)
-    return Pass.model_construct(_fields_set=set(new_pass.model_fields_set) | set(update), **data)
+    return replaced(new_pass, update)
 
 
 def change_to_vendor(
@@ -510,9 +509,7 @@ def change_to_vendor(
         # The holder moved into a field entirely: "omitted", not "cleared".
         update.pop("holder", None)
         omitted.add("holder")
-    data = {name: getattr(change, name) for name in change.model_fields_set - omitted}
-    data.update(update)
-    return PassUpdate.model_construct(_fields_set=set(data), **data)
+    return replaced(change, update, unset=omitted)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from typing import Any, TypeVar
 
+from walletpass.copies import replaced
 from walletpass.errors import FieldProblem, ValidationError
 from walletpass.model import Barcode, Pass, PassUpdate
 
@@ -73,8 +74,4 @@ def apply_template_facts(
     if barcode.format == stated:
         return content
     as_stated = Barcode(message=barcode.message, format=stated, alt_text=barcode.alt_text)
-    if isinstance(content, PassUpdate):
-        data = {k: getattr(content, k) for k in content.model_fields_set}
-        data["barcode"] = as_stated
-        return PassUpdate.model_construct(_fields_set=set(data), **data)
-    return content.model_copy(update={"barcode": as_stated})
+    return replaced(content, {"barcode": as_stated})
