@@ -15,7 +15,7 @@ from collections.abc import Callable
 from functools import partial
 from typing import Any
 
-from common import Row, emulator, ratio_of_medians, spread
+from common import Row, emulator, ratio_of_medians, ratio_of_minimums, spread
 
 import walletpass
 from walletpass import Holder, Pass, PassKind
@@ -193,6 +193,7 @@ def livepasses_rows(*, quick: bool) -> list[Row]:
                     ratio,
                     "<= 0.95x",
                     ratio <= 0.95,
+                    min_ratio=ratio_of_minimums(times[f"wp {op}"], times[f"sdk {op}"]),
                 )
             )
 

@@ -1,0 +1,182 @@
+"""Client CPU per call: walletpass vs the raw paths, in this process only.
+
+    .venv/bin/python benchmarks/cpu_per_call.py                 # every vendor, create/get/update
+    .venv/bin/python benchmarks/cpu_per_call.py pass2u --profile create   # cProfile one op
+    valgrind --tool=callgrind --instr-atstart=no \
+        .venv/bin/python benchmarks/cpu_per_call.py pass2u --instructions  # instructions per call
+
+On a machine shared with other work, wall-clock medians move by more than walletpass's own
+cost; the CPU time this process spends per call does not wait for the emulator (served from its
+own process) nor for other programs. Each side runs blocks of calls alternately, and the best
+block per side is reported (the least disturbed by caches and frequency changes): walletpass's
+own work per call is its CPU time minus the raw side's. Under callgrind (``--instructions``)
+the count of instructions executed per call is reported instead: it does not move with the
+load at all (one block per side; callgrind_control switches counting on around each block).
+Not a pass/fail test; a tool for seeing each cut.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import glob
+import os
+import pstats
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import requests
+import urllib3
+
+import walletpass
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from common import emulator  # noqa: E402
+from run import VENDORS, Vendor, _raw_call, requests_call  # noqa: E402
+
+
+def _cpu_per_call(calls: list[Callable[[], Any]]) -> float:
+    started = time.process_time()
+    for call in calls:
+        call()
+    return (time.process_time() - started) / len(calls)
+
+
+def _instructions_per_call(calls: list[Callable[[], Any]]) -> float:
+    """Instructions executed per call, counted by callgrind (this process must run under
+    ``valgrind --tool=callgrind --instr-atstart=no``)."""
+    pid = str(os.getpid())
+
+    def control(*args: str) -> None:
+        subprocess.run(["callgrind_control", *args, pid], check=True, stdout=subprocess.DEVNULL)
+
+    before = set(glob.glob(f"callgrind.out.{pid}.*"))
+    control("--instr=on")
+    control("--zero")
+    for call in calls:
+        call()
+    control("--dump")
+    control("--instr=off")
+    (dump,) = set(glob.glob(f"callgrind.out.{pid}.*")) - before
+    totals = next(line for line in Path(dump).read_text().splitlines() if line.startswith("totals"))
+    Path(dump).unlink()
+    return int(totals.split()[1]) / len(calls)
+
+
+def measure(
+    vendor: Vendor, *, blocks: int, size: int, profile: str | None, instructions: bool
+) -> None:
+    unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
+    with emulator(vendor.name, **unlimited) as emu:
+        wallet = walletpass.connect(
+            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
+        )
+        pool = urllib3.connection_from_url(emu.url, maxsize=1)
+        session = requests.Session()
+        counter = iter(range(10**9))
+
+        def raw_pool(request: Any) -> Any:
+            return _raw_call(pool, wallet, emu.url, request)
+
+        def raw_requests(request: Any) -> Any:
+            return requests_call(session, wallet, emu.url, request)
+
+        def new_id() -> str:
+            return str(wallet.create(vendor.sample("id", next(counter))).id)
+
+        for _ in range(30):
+            wallet.create(vendor.sample("warm", next(counter)))
+
+        # One side's calls for one op in one block: (op, side) -> factory of `size` calls.
+        def factory(op: str, side: str) -> list[Callable[[], Any]]:
+            ids = [new_id() for _ in range(size)] if op != "create" else []
+            if side == "wp":
+                if op == "create":
+                    passes = [vendor.sample("w", next(counter)) for _ in range(size)]
+                    return [lambda p=p: wallet.create(p) for p in passes]
+                if op == "get":
+                    return [lambda i=i: wallet.get(i) for i in ids]
+                changes = [vendor.change(next(counter)) for _ in ids]
+                pairs = zip(ids, changes, strict=True)
+                return [lambda i=i, c=c: wallet.update(i, c) for i, c in pairs]
+            send = raw_pool if side == "pool" else raw_requests
+            if op == "create":
+                reqs = [
+                    [wallet.build_create(wallet.prepare_create(vendor.sample("r", next(counter))))]
+                    for _ in range(size)
+                ]
+            elif op == "get":
+                reqs = [vendor.get_requests(wallet, i) for i in ids]
+            else:
+                reqs = [
+                    vendor.update_requests(wallet, i, vendor.change(next(counter))) for i in ids
+                ]
+            return [lambda rs=rs: [send(r) for r in rs] for rs in reqs]
+
+        ops = ("create", "get", "update") if profile is None else (profile,)
+        if profile is not None:
+            calls = factory(profile, "wp")
+            profiler = cProfile.Profile(time.process_time)
+            profiler.enable()
+            for call in calls:
+                call()
+            profiler.disable()
+            pstats.Stats(profiler).sort_stats("tottime").print_stats(35)
+            stats = pstats.Stats(profiler).sort_stats("cumulative")
+            stats.print_stats("walletpass|http/client|urllib3", 90)
+            return
+        for op in ops:
+            best = {"wp": float("inf"), "pool": float("inf"), "requests": float("inf")}
+            for block in range(1 if instructions else blocks):
+                order = ["wp", "pool", "requests"]
+                if block % 2:
+                    order.reverse()
+                for side in order:
+                    calls = factory(op, side)
+                    spent = _instructions_per_call(calls) if instructions else _cpu_per_call(calls)
+                    best[side] = min(best[side], spent)
+            if instructions:
+                unit, scale = "k instructions", 1e-3
+            else:
+                unit, scale = "us", 1e6
+            print(
+                f"{vendor.name:11} {op:7} wp {best['wp'] * scale:7.1f}  "
+                f"pool {best['pool'] * scale:7.1f}  requests {best['requests'] * scale:7.1f}  "
+                f"wp-pool {(best['wp'] - best['pool']) * scale:6.1f}  "
+                f"wp-requests {(best['wp'] - best['requests']) * scale:6.1f}  ({unit} per call)",
+                flush=True,
+            )
+        wallet.close()
+        pool.close()
+        session.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("vendors", nargs="*", default=[v.name for v in VENDORS])
+    parser.add_argument("--blocks", type=int, default=8)
+    parser.add_argument("--size", type=int, default=100)
+    parser.add_argument("--profile", choices=("create", "get", "update"))
+    parser.add_argument(
+        "--instructions", action="store_true", help="count instructions (under callgrind)"
+    )
+    args = parser.parse_args()
+    for vendor in VENDORS:
+        if vendor.name in args.vendors:
+            measure(
+                vendor,
+                blocks=args.blocks,
+                size=args.size,
+                profile=args.profile,
+                instructions=args.instructions,
+            )
+
+
+if __name__ == "__main__":
+    main()
