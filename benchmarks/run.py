@@ -490,7 +490,7 @@ def main(argv: list[str] | None = None) -> int:
     rows: list[Row] = []
     if "per-call" in only:
         for vendor in VENDORS:
-            rows += per_call_rows(vendor, rounds=3 if quick else 15, per_round=10 if quick else 40)
+            rows += per_call_rows(vendor, rounds=3 if quick else 15, per_round=7 if quick else 40)
     if "sdk" in only:
         rows += livepasses_rows(quick=quick)
     if "throughput" in only:
