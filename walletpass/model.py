@@ -209,6 +209,8 @@ def _plain_id(value: str) -> str:
     # surrogate (not Unicode: it cannot be written as UTF-8) is a hostile or broken answer.
     if not value:
         raise ValueError("a pass id must not be empty")
+    if value.isascii() and value.isprintable():
+        return value  # (the common case: no ASCII character but the controls is unshowable)
     bad = next((char for char in value if unicodedata.category(char) in _UNSHOWABLE), None)
     if bad is not None:
         raise ValueError(f"a pass id must be printable text; it has the character U+{ord(bad):04X}")

@@ -37,19 +37,16 @@ def build_pkpass(pass_json: Mapping[str, Any], files: Mapping[str, bytes] | None
 
 def read_pkpass(data: bytes) -> dict[str, bytes]:
     """Every file in a ``.pkpass``, by name; ``ValueError`` when it is not a readable zip."""
-    if not data.startswith(PKPASS_MAGIC):
-        raise ValueError("the answer is not a .pkpass (zip) file")
-    try:
-        with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            return {name: archive.read(name) for name in archive.namelist()}
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
-        raise ValueError(f"the .pkpass file is damaged: {exc}") from None
+    return _read(data, None)
 
 
 def read_pass_json(data: bytes) -> dict[str, Any]:
-    """``pass.json`` of a ``.pkpass``, parsed; ``ValueError`` when missing or not an object."""
-    files = read_pkpass(data)
-    raw = files.get("pass.json")
+    """``pass.json`` of a ``.pkpass``, parsed; ``ValueError`` when missing or not an object.
+
+    Only ``pass.json`` is decompressed (a read needs nothing else: the images are most of the
+    file, and none of them was used).
+    """
+    raw = _read(data, "pass.json").get("pass.json")
     if raw is None:
         raise ValueError("the .pkpass file has no pass.json")
     try:
@@ -59,3 +56,16 @@ def read_pass_json(data: bytes) -> dict[str, Any]:
     if not isinstance(parsed, dict):
         raise ValueError("pass.json is not a JSON object")
     return parsed
+
+
+def _read(data: bytes, only: str | None) -> dict[str, bytes]:
+    """The files of a ``.pkpass`` by name (``only``: that one file, when it is there)."""
+    if not data.startswith(PKPASS_MAGIC):
+        raise ValueError("the answer is not a .pkpass (zip) file")
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            names = archive.namelist()
+            wanted = names if only is None else [name for name in names if name == only][:1]
+            return {name: archive.read(name) for name in wanted}
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"the .pkpass file is damaged: {exc}") from None
