@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, get_args, get_or
 
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, Support
-from walletpass.error_mapping import ErrorInfo, ErrorRule, common_error_info
 from walletpass.errors import (
     ConfigurationError,
     FieldProblem,
@@ -37,15 +36,8 @@ from walletpass.model import (
     Redemption,
 )
 from walletpass.redaction import scrub_exception
-from walletpass.retry import parse_retry_after
+from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
 from walletpass.settings import ProviderSettings, load_settings
-from walletpass.transport import (
-    DEFAULT_REQUEST_ID_HEADERS,
-    Transport,
-    VendorRequest,
-    VendorResponse,
-)
-from walletpass.transport_setup import build_transport, user_agent_for
 from walletpass.vendor_operations import declared_operations
 
 __all__ = [
@@ -59,6 +51,11 @@ __all__ = [
 
 if TYPE_CHECKING:
     from typing_extensions import TypeVar
+
+    # The HTTP side loads with the first transport or error answer (below), not with the
+    # contract: the fake never sends, and importing it all costs the fake's first create.
+    from walletpass.error_mapping import ErrorInfo, ErrorRule
+    from walletpass.transport import Transport, VendorRequest, VendorResponse
 
     #: The settings model a provider class takes: ``Provider[Pass2USettings]``; a bare
     #: ``Provider`` means ``Provider[ProviderSettings]``.
@@ -226,6 +223,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
 
     def make_transport(self) -> Transport:
         """The HTTP transport this provider sends through (see :func:`build_transport`)."""
+        from walletpass.transport_setup import build_transport
+
         return build_transport(
             provider=self.name,
             settings=self.settings,
@@ -240,6 +239,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         )
 
     def user_agent(self) -> str:
+        from walletpass.transport_setup import user_agent_for
+
         return user_agent_for(type(self), self.settings.app_info)
 
     # ------------------------------------------------------------------------------------
@@ -279,6 +280,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         :returns: seconds to wait, or ``None`` when the answer does not say (default: the
             standard ``Retry-After`` header, in seconds or as an HTTP date).
         """
+        from walletpass.retry import parse_retry_after
+
         return parse_retry_after(headers.get("retry-after"))
 
     def check(
@@ -397,6 +400,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
             (``fields``: vendor field -> messages), ``request_id`` and the raw ``details``; the
             core matches ``(status, code)`` against ``error_table``, then the HTTP defaults.
         """
+        from walletpass.error_mapping import common_error_info
+
         return common_error_info(response)
 
     # build/parse hooks: implemented by providers for the operations they declare

@@ -8,13 +8,9 @@ import inspect
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from walletpass.contract import ListFilters, ProviderContract, SettingsT
-from walletpass.error_mapping import (
-    ErrorInfo,
-    error_from_response,
-)
 from walletpass.errors import (
     InvalidResponse,
     UnsupportedOperation,
@@ -42,11 +38,11 @@ from walletpass.plans import (
 )
 from walletpass.redaction import scrub_exception
 from walletpass.redemption import refuse_unredeemable
-from walletpass.retry import Safety, may_have_acted
-from walletpass.transport import (
-    VendorRequest,
-    VendorResponse,
-)
+
+if TYPE_CHECKING:
+    # Types only: the HTTP side loads with the first request sent or error answer read, so the
+    # fake (which sends none) never loads it.
+    from walletpass.transport import VendorRequest, VendorResponse
 
 __all__ = ["Driver"]
 
@@ -134,6 +130,8 @@ class Driver(ProviderContract[SettingsT]):
         def attempt() -> Plan[IssuedPass]:
             response = yield Send(built, "create")
             return self.parse(self.parse_create, response, new_pass)
+
+        from walletpass.retry import Safety
 
         if built.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
             return self.plan_recoverable_create(new_pass, attempt)
@@ -505,6 +503,8 @@ class Driver(ProviderContract[SettingsT]):
         :raises WalletPassError: the error a non-2xx answer maps to.
         """
         if not 200 <= response.status < 300:
+            from walletpass.retry import may_have_acted
+
             error = self.error_for(response, operation)
             # A server error (a 500 after the write, a gateway's 502) means the backend may have
             # acted: for a request that must not be repeated blindly the caller has to
@@ -546,6 +546,8 @@ class Driver(ProviderContract[SettingsT]):
 
     def error_for(self, response: VendorResponse, operation: str | None) -> WalletPassError:
         """Build the walletpass error for a vendor error response."""
+        from walletpass.error_mapping import ErrorInfo, error_from_response
+
         try:
             info = self.parse_error(response)
         except InvalidResponse:  # a proxy's HTML page, a challenge's text: not the vendor's JSON

@@ -26,7 +26,6 @@ from walletpass.errors import (
     WebhookError,
 )
 from walletpass.events import EventSubscription, PassEvent, PassEventType
-from walletpass.urls import UrlError, parse_url
 from walletpass.webhooks import (
     DEFAULT_TOLERANCE,
     MAX_WEBHOOK_BYTES,
@@ -71,6 +70,8 @@ def check_subscription_url(url: Any) -> str:
             credentials, backslashes, spaces or control characters), or plain HTTP to a host
             other than loopback.
     """
+    from walletpass.urls import parse_url  # with the first subscription, not at import
+
     problem = subscription_url_problem(url)
     if problem is not None:
         raise ValidationError.from_problems([FieldProblem("url", problem)])
@@ -85,6 +86,8 @@ def subscription_url_problem(url: Any) -> str | None:
     :param url: the address as given (or as an emulator received it).
     :returns: ``None`` for an https:// URL (or plain http:// to loopback), else why not.
     """
+    from walletpass.urls import UrlError, parse_url
+
     try:
         endpoint = parse_url(url)
     except UrlError as exc:

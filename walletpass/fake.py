@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import MethodType
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from pydantic import Field
 
@@ -57,7 +57,9 @@ from walletpass.plans import Emit, ListPlan, Plan, at_once
 from walletpass.provider import ListFilters, Provider, ProviderContract
 from walletpass.readback import completed_by_read
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
-from walletpass.transport import VendorRequest
+
+if TYPE_CHECKING:
+    from walletpass.transport import VendorRequest
 
 __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
 

@@ -35,10 +35,10 @@ from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 from walletpass.errors import InvalidResponse, WalletPassError
 from walletpass.model import IssuedPass
 from walletpass.readback import READ_BACK_FAILED, completed_by_read
-from walletpass.transport import VendorRequest, VendorResponse
 
 if TYPE_CHECKING:
     from walletpass.contract import Page
+    from walletpass.transport import VendorRequest, VendorResponse
 
 __all__ = [
     "Answer",

@@ -51,11 +51,11 @@ from walletpass.roundtrip import (
     without_attributes,
 )
 from walletpass.template_facts import apply_template_facts
-from walletpass.transport import VendorRequest
 from walletpass.values import check_wire_value, number_problem, wire_problems
 
 if TYPE_CHECKING:
     from walletpass.driver import Driver
+    from walletpass.transport import VendorRequest
 
 __all__ = ["Preparation", "builds_in_one_request"]
 

@@ -39,11 +39,6 @@ from walletpass.bounds import call_deadline
 from walletpass.capabilities import Capability
 from walletpass.contract import PROVIDER_API_VERSION, ListFilters, Page, ProviderContract, SettingsT
 from walletpass.driver import Driver
-from walletpass.error_mapping import (
-    DEFAULT_ERROR_TABLE,
-    ErrorInfo,
-    ErrorRule,
-)
 from walletpass.errors import (
     FieldProblem,
     ValidationError,
@@ -65,6 +60,7 @@ from walletpass.vendor_operations import vendor_operation
 
 if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
+    from walletpass.error_mapping import DEFAULT_ERROR_TABLE, ErrorInfo, ErrorRule
     from walletpass.journal import Journal
 
 __all__ = [
@@ -357,3 +353,18 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                 on_item=on_item,
                 keep_items=keep_items,
             )
+
+
+# Re-exported for plugins (``from walletpass.provider import ErrorRule``), loaded on first use:
+# the error mapping belongs to the HTTP side, which the fake never needs.
+_ERROR_MAPPING_NAMES = frozenset({"DEFAULT_ERROR_TABLE", "ErrorInfo", "ErrorRule"})
+
+
+def __getattr__(name: str) -> Any:
+    if name in _ERROR_MAPPING_NAMES:
+        from walletpass import error_mapping
+
+        value = getattr(error_mapping, name)
+        globals()[name] = value  # later look-ups skip this function
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -33,6 +33,7 @@ from walletpass.errors import (
 )
 from walletpass.messages import quantity
 from walletpass.redaction import redact_text, register_secret, scrub_exception, unfit_for_secret
+from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
 from walletpass.retry import (
     Decision,
     Fatal,
@@ -63,8 +64,6 @@ __all__ = [
 log = logging.getLogger("walletpass.http")
 
 _NO_BODY = object()
-
-DEFAULT_REQUEST_ID_HEADERS = ("x-request-id", "request-id", "x-correlation-id", "x-trace-id")
 
 
 def query_values(

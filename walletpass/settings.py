@@ -28,10 +28,8 @@ from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError
 from walletpass.messages import pattern, problems_from_pydantic
 from walletpass.model import BarcodeFormat, PassKind
-from walletpass.ratelimit import check_backend_url
 from walletpass.redaction import unfit_for_secret
 from walletpass.suggest import did_you_mean
-from walletpass.urls import UrlError, parse_url
 
 __all__ = [
     "ATTRIBUTE_NAMES",
@@ -76,7 +74,7 @@ class AliasField(BaseModel):
     normalised to that type before sending and read back as that type on every vendor.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     key: str = Field(
         min_length=1,
@@ -96,7 +94,7 @@ class BalanceAlias(BaseModel):
     ``balance_amount``, Livepasses' ``currentPoints``...) and reads the balance back into it.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     name: str = Field(
         min_length=1,
@@ -125,7 +123,7 @@ class TemplateAlias(BaseModel):
     map everything back: see :mod:`walletpass.roundtrip`.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
     id: str = Field(min_length=1)
     #: logical field name -> the vendor template's field key (and type)
@@ -219,7 +217,7 @@ class TemplateAlias(BaseModel):
 class ProviderSettings(BaseModel):
     """Settings every provider accepts. Vendor settings classes add their own."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True, validate_default=True)
 
     api_key: SecretStr | None = None
     base_url: str | None = Field(default=None, description="override the vendor's API address")
@@ -293,6 +291,8 @@ class ProviderSettings(BaseModel):
     @classmethod
     def _unambiguous_base_url(cls, value: str | None) -> str | None:
         if value is not None:
+            from walletpass.urls import UrlError, parse_url  # loaded when a URL is set
+
             try:
                 parse_url(value, base=True)
             except UrlError as exc:
@@ -303,6 +303,8 @@ class ProviderSettings(BaseModel):
     @classmethod
     def _readable_backend(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
+            from walletpass.ratelimit import check_backend_url  # loaded when a backend is set
+
             try:
                 check_backend_url(value.get_secret_value())
             except ConfigurationError as exc:
@@ -325,6 +327,8 @@ class ProviderSettings(BaseModel):
     @classmethod
     def _proxy_url(cls, value: SecretStr | None) -> SecretStr | None:
         if value is not None:
+            from walletpass.urls import UrlError, parse_url
+
             try:
                 parse_url(value.get_secret_value(), proxy=True)
             except UrlError as exc:

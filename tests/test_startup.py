@@ -1,0 +1,107 @@
+"""Start-up: what ``import walletpass``, ``connect('fake')`` and one ``create`` load.
+
+The start-up benchmark (``benchmarks/run.py --only startup``) measures this path against the
+import time of walletpass's dependencies; these tests keep what it does not need from creeping
+back onto it (each module below cost measurable start-up time when it was loaded there).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+FIRST_CREATE = (
+    "import walletpass\n"
+    "w = walletpass.connect('fake')\n"
+    "w.create(walletpass.Pass(template='t', fields={'name': 'Ada'}))\n"
+    "w.close()\n"
+)
+
+#: The HTTP side: loaded with the first transport, request sent or error answer read. The fake
+#: sends nothing, so its first create needs none of it.
+HTTP_SIDE = {
+    "walletpass.transport",
+    "walletpass.transport_setup",
+    "walletpass.sending",
+    "walletpass.send_checks",
+    "walletpass.retry",
+    "walletpass.error_mapping",
+    "walletpass.pools",
+    "walletpass.forks",
+    "walletpass.ratelimit",
+    "walletpass.accounts",
+    "walletpass.urls",
+    "requests",
+    "urllib3",
+    "http.client",
+    "ssl",
+    "httpx",
+}
+
+#: Loaded by the operations, files and features that need them, never by a first create.
+ELSEWHERE = {
+    "walletpass.bulk",
+    "walletpass.journal",
+    "walletpass.aio",
+    "walletpass.celery",
+    "walletpass.cli",
+    "walletpass.matrix",
+    "walletpass.redis_limiter",
+    "walletpass.pgjournal",
+    "tomllib",  # a configuration file to read
+    "difflib",  # an unknown name to match
+}
+
+
+def _modules_after(code: str) -> set[str]:
+    script = f"import sys, json\n{code}\nprint(json.dumps(sorted(sys.modules)))"
+    out = subprocess.run(
+        [sys.executable, "-c", script], check=True, capture_output=True, text=True
+    ).stdout
+    return set(json.loads(out))
+
+
+@pytest.fixture(scope="module")
+def after_first_create() -> set[str]:
+    return _modules_after(FIRST_CREATE)
+
+
+def _loaded(loaded: set[str], names: set[str]) -> list[str]:
+    return sorted(m for m in loaded if m in names or m.rsplit(".", 1)[0] in names)
+
+
+def test_the_fakes_first_create_loads_nothing_of_the_http_side(
+    after_first_create: set[str],
+) -> None:
+    assert "walletpass.fake" in after_first_create  # the path ran
+    assert _loaded(after_first_create, HTTP_SIDE) == []
+
+
+def test_the_fakes_first_create_loads_no_operation_it_does_not_run(
+    after_first_create: set[str],
+) -> None:
+    assert _loaded(after_first_create, ELSEWHERE) == []
+
+
+def test_the_http_side_loads_with_the_first_transport() -> None:
+    # The lazy imports are where the HTTP side is first needed: a provider's transport.
+    loaded = _modules_after(
+        FIRST_CREATE
+        + "from walletpass.provider import ErrorRule\n"
+        + "p = walletpass.connect('fake', base_url='https://vendor.example')\n"
+        + "p.transport\n"
+    )
+    assert {"walletpass.transport", "walletpass.error_mapping", "urllib3"} <= loaded
+
+
+def test_the_error_mapping_stays_importable_from_the_provider_module() -> None:
+    from walletpass import error_mapping, provider
+
+    assert provider.ErrorRule is error_mapping.ErrorRule
+    assert provider.ErrorInfo is error_mapping.ErrorInfo
+    assert provider.DEFAULT_ERROR_TABLE is error_mapping.DEFAULT_ERROR_TABLE
+    with pytest.raises(AttributeError, match="no attribute 'ErrorRules'"):
+        provider.ErrorRules  # noqa: B018
