@@ -8,8 +8,10 @@ back onto it (each module below cost measurable start-up time when it was loaded
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -53,6 +55,7 @@ ELSEWHERE = {
     "walletpass.pgjournal",
     "tomllib",  # a configuration file to read
     "difflib",  # an unknown name to match
+    "walletpass.timestamps",  # a webhook delivery to read
 }
 
 
@@ -105,3 +108,52 @@ def test_the_error_mapping_stays_importable_from_the_provider_module() -> None:
     assert provider.DEFAULT_ERROR_TABLE is error_mapping.DEFAULT_ERROR_TABLE
     with pytest.raises(AttributeError, match="no attribute 'ErrorRules'"):
         provider.ErrorRules  # noqa: B018
+
+
+def _run(code: str, *, path: str | None = None) -> str:
+    env = dict(os.environ)
+    env.pop("PYDANTIC_DISABLE_PLUGINS", None)
+    if path is not None:
+        env["PYTHONPATH"] = path
+    done = subprocess.run(
+        [sys.executable, "-c", code], check=True, capture_output=True, text=True, env=env
+    )
+    return done.stdout.strip()
+
+
+COUNT_PYDANTIC_SCANS = (
+    "import importlib.metadata as m\n"
+    "scans = []\n"
+    "real = m.entry_points\n"
+    "def counting(**kw):\n"
+    "    scans.append(kw.get('group'))\n"
+    "    return real(**kw)\n"
+    "m.entry_points = counting\n"
+)
+
+
+def test_pydantic_does_not_scan_again_for_plugins_when_none_is_installed() -> None:
+    # Finding the provider read every installed entry point; pydantic's own scan for its
+    # plugins (as long as importing walletpass's modules) is spared when it would find none.
+    out = _run(COUNT_PYDANTIC_SCANS + FIRST_CREATE + "print(scans.count('pydantic'))")
+    assert out == "0"
+
+
+def test_an_installed_pydantic_plugin_is_still_loaded_and_used(tmp_path: Path) -> None:
+    dist = tmp_path / "watching_plugin-1.0.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: watching-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[pydantic]\nwatching = watching_plugin:plugin\n")
+    (tmp_path / "watching_plugin.py").write_text(
+        "seen = []\n"
+        "class _Plugin:\n"
+        "    def new_schema_validator(self, schema, schema_type, path, kind, config, settings):\n"
+        "        seen.append(path.name)\n"
+        "        return None, None, None\n"
+        "plugin = _Plugin()\n"
+    )
+    out = _run(
+        FIRST_CREATE + "import watching_plugin; print(sorted(set(watching_plugin.seen)))",
+        path=str(tmp_path),
+    )
+    assert "Pass" in out and "FakeSettings" in out

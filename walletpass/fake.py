@@ -18,7 +18,7 @@ import sqlite3
 import threading
 import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -101,16 +101,22 @@ class RecordedCall:
     error: WalletPassError | None = None
 
 
-@dataclass
+# Plain classes, not dataclasses: every fake builds these, and a dataclass's generated methods
+# cost start-up time (tests/test_startup.py) that nothing here uses.
 class _Fault:
-    error: WalletPassError | type[WalletPassError]
-    times: int
+    __slots__ = ("error", "times")
+
+    def __init__(self, error: WalletPassError | type[WalletPassError], times: int) -> None:
+        self.error = error
+        self.times = times
 
 
-@dataclass
 class _Faults:
-    pending: dict[str, list[_Fault]] = field(default_factory=dict)
-    lock: threading.Lock = field(default_factory=threading.Lock)
+    __slots__ = ("lock", "pending")
+
+    def __init__(self) -> None:
+        self.pending: dict[str, list[_Fault]] = {}
+        self.lock = threading.Lock()
 
     def take(self, operation: str) -> WalletPassError | None:
         with self.lock:

@@ -20,6 +20,7 @@ from stevedore.exception import MultipleMatches, NoMatches
 from walletpass.contract import SUPPORTED_PROVIDER_API_VERSIONS
 from walletpass.errors import ConfigurationError, ProviderNotFound
 from walletpass.provider import Provider
+from walletpass.pydantic_plugins import skip_scan_when_none_installed
 from walletpass.suggest import did_you_mean
 
 __all__ = [
@@ -191,6 +192,8 @@ def load_provider_class(name: str) -> type[Provider]:
         ) from None
     except Exception as exc:  # stevedore itself failing must still be a walletpass error
         raise ProviderNotFound(f"could not load provider {name!r}: {exc}", provider=name) from exc
+    # stevedore has just read every installed entry point: spare pydantic the same scan.
+    skip_scan_when_none_installed()
     driver: Any = manager.driver
     provider_cls = _check_provider_class(name, driver, origin=f"entry point {name!r}")
     with _lock:

@@ -21,7 +21,6 @@ from typing import Any
 from pydantic import SecretStr
 
 from walletpass.errors import FieldProblem, ValidationError, WebhookError, WebhookVerificationError
-from walletpass.timestamps import parse_timestamp
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -248,6 +247,8 @@ def timestamp(value: Any) -> datetime | None:
     """
     if not isinstance(value, str) or len(value) < 10:
         return None
+    from walletpass.timestamps import parse_timestamp  # with the first delivery, not at import
+
     try:
         return parse_timestamp(value)
     except ValueError:
