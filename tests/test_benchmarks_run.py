@@ -54,3 +54,33 @@ def test_quick_benchmark_prints_all_ratio_rows(tmp_path: Path) -> None:
     assert all(row["ratio"] is None or row["ratio"] >= 0 for row in rows)
     for row in rows:
         assert row["name"] in done.stdout
+
+
+def test_quick_async_benchmark_prints_the_three_async_rows(tmp_path: Path) -> None:
+    out = tmp_path / "rows.json"
+    command = [sys.executable, str(ROOT / "benchmarks" / "run.py"), "--quick", "--only", "async"]
+    done = subprocess.run(
+        [*command, "--json", str(out)],
+        check=False,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    rows = json.loads(out.read_text())
+    by_section: dict[str, list[dict[str, object]]] = {}
+    for row in rows:
+        by_section.setdefault(str(row["section"]), []).append(row)
+    assert set(by_section) == {
+        "async per-call overhead",
+        "async create_many",
+        "async vs official SDK",
+    }
+    assert len(by_section["async per-call overhead"]) == 2  # create, get
+    assert len(by_section["async create_many"]) == 1
+    # The SDK is installed by the developer set-up: against it on the loop and in a thread.
+    assert len(by_section["async vs official SDK"]) == 4
+    assert all(row["ratio"] is not None and float(str(row["ratio"])) > 0 for row in rows)
+    for row in rows:
+        assert str(row["name"]) in done.stdout
