@@ -56,24 +56,17 @@ PASS_ID = re.compile(r"^acp_[0-9a-f]{16}$")
 API_KEY_PREFIX = "ak_"
 
 
-class VendorKind(StrEnum):
-    """The template families Acme offers."""
-
-    GENERIC = "generic"
-    EVENT = "event"
-    LOYALTY = "loyalty"
+#: The template families Acme offers.
+VendorKind = StrEnum("VendorKind", {"GENERIC": "generic", "EVENT": "event", "LOYALTY": "loyalty"})
 
 
-class VendorBarcode(StrEnum):
-    QR = "QR"
-    CODE128 = "CODE128"
+VendorBarcode = StrEnum("VendorBarcode", {"QR": "QR", "CODE128": "CODE128"})
 
 
-class VendorStatus(StrEnum):
-    ISSUED = "issued"
-    INSTALLED = "installed"
-    REDEEMED = "redeemed"
-    EXPIRED = "expired"
+VendorStatus = StrEnum(
+    "VendorStatus",
+    {"ISSUED": "issued", "INSTALLED": "installed", "REDEEMED": "redeemed", "EXPIRED": "expired"},
+)
 
 
 def field_key_problem(key: str) -> str | None:

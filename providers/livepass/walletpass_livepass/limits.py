@@ -60,12 +60,15 @@ CREATE_MESSAGE = "Pass requested"
 GET_MESSAGE = "Pass retrieved"
 
 
-class PassType(StrEnum):
-    """The three documented pass types; each is also the first path segment."""
-
-    RESERVATION = "reservation"
-    MEMBERSHIP_CARD = "membership-card"
-    APPOINTMENT = "appointment"
+#: The three documented pass types; each is also the first path segment.
+PassType = StrEnum(
+    "PassType",
+    {
+        "RESERVATION": "reservation",
+        "MEMBERSHIP_CARD": "membership-card",
+        "APPOINTMENT": "appointment",
+    },
+)
 
 
 HOLDER_KEYS = ("full_name", "email", "phone_number")

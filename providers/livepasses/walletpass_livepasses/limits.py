@@ -137,61 +137,57 @@ def id_problem(value: Any) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-class VendorStatus(StrEnum):
-    """A pass's ``status``. Active and Redeemed appear in the SDK; Expired and Cancelled are read
-    from the ``PASS_EXPIRED`` code and the ``pass.expired`` / ``pass.cancelled`` events."""
-
-    ACTIVE = "Active"
-    REDEEMED = "Redeemed"
-    EXPIRED = "Expired"
-    CANCELLED = "Cancelled"
+#: A pass's ``status``. Active and Redeemed appear in the SDK; Expired and Cancelled are read from
+#: the ``PASS_EXPIRED`` code and the ``pass.expired`` / ``pass.cancelled`` events.
+VendorStatus = StrEnum(
+    "VendorStatus",
+    {"ACTIVE": "Active", "REDEEMED": "Redeemed", "EXPIRED": "Expired", "CANCELLED": "Cancelled"},
+)
 
 
 #: A recipient that could not be generated (inside a 200 answer).
 FAILED_STATUS = "failed"
 
 
-class BatchState(StrEnum):
-    PROCESSING = "Processing"
-    COMPLETED = "Completed"
+BatchState = StrEnum("BatchState", {"PROCESSING": "Processing", "COMPLETED": "Completed"})
 
 
-class TemplateType(StrEnum):
-    """A template's ``type`` (and a pass's ``passType``): one per documented verb family.
-
-    Only ``EventTicket`` is attested (the SDKs' fixtures); the other names are *inferred* from the
-    verb families and shared with the emulator. The provider never routes a redemption on an
-    inferred name: the kind must be stated (``options``, or the template alias).
-    """
-
-    EVENT_TICKET = "EventTicket"
-    LOYALTY = "Loyalty"
-    COUPON = "Coupon"
-    MEMBERSHIP = "Membership"
-    GIFT_CARD = "GiftCard"
-
-
-class TemplateStatus(StrEnum):
-    ACTIVE = "Active"
-    INACTIVE = "Inactive"
+#: A template's ``type`` (and a pass's ``passType``): one per documented verb family. Only
+#: ``EventTicket`` is attested (the SDKs' fixtures); the other names are *inferred* from the verb
+#: families and shared with the emulator. The provider never routes a redemption on an inferred
+#: name: the kind must be stated (``options``, or the template alias).
+TemplateType = StrEnum(
+    "TemplateType",
+    {
+        "EVENT_TICKET": "EventTicket",
+        "LOYALTY": "Loyalty",
+        "COUPON": "Coupon",
+        "MEMBERSHIP": "Membership",
+        "GIFT_CARD": "GiftCard",
+    },
+)
 
 
-class TransactionType(StrEnum):
-    EARN = "earn"
-    SPEND = "spend"
+TemplateStatus = StrEnum("TemplateStatus", {"ACTIVE": "Active", "INACTIVE": "Inactive"})
 
 
-class Endpoint(StrEnum):
-    """The redemption family: the path tail under ``/api/passes/{passId}/``."""
+TransactionType = StrEnum("TransactionType", {"EARN": "earn", "SPEND": "spend"})
 
-    REDEEM = "redeem"
-    CHECK_IN = "check-in"
-    REDEEM_COUPON = "redeem-coupon"
-    LOYALTY = "loyalty/transact"
-    STAMP = "stamp"
-    UNSTAMP = "unstamp"
-    MEMBERSHIP = "membership/check-in"
-    GIFT_CARD = "giftcard/redeem"
+
+#: The redemption family: the path tail under ``/api/passes/{passId}/``.
+Endpoint = StrEnum(
+    "Endpoint",
+    {
+        "REDEEM": "redeem",
+        "CHECK_IN": "check-in",
+        "REDEEM_COUPON": "redeem-coupon",
+        "LOYALTY": "loyalty/transact",
+        "STAMP": "stamp",
+        "UNSTAMP": "unstamp",
+        "MEMBERSHIP": "membership/check-in",
+        "GIFT_CARD": "giftcard/redeem",
+    },
+)
 
 
 #: What a neutral ``redeem()`` calls for a pass of each template type (anything else: ``redeem``).

@@ -13,7 +13,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from decimal import Decimal
-from typing import Any, ClassVar, TypeVar, cast
+from typing import Any, ClassVar, TypedDict, TypeVar, Unpack, cast
 
 from walletpass.capabilities import emulated, native
 from walletpass.errors import (
@@ -35,7 +35,7 @@ from walletpass_livepasses.base import ERROR_TABLE, LivepassesSettings
 from walletpass_livepasses.limits import Endpoint, TemplateType, TransactionType
 from walletpass_livepasses.records import BatchStatus, Template, Validation, Webhook
 
-__all__ = ["VendorOperations"]
+__all__ = ["CheckInOptions", "CouponOptions", "ScanOptions", "VendorOperations"]
 
 _T = TypeVar("_T")
 
@@ -44,6 +44,49 @@ LocationLike = Location | Mapping[str, Any]
 
 def _options(**values: Any) -> dict[str, Any]:
     return {key: value for key, value in values.items() if value is not None}
+
+
+class CheckInOptions(TypedDict, total=False):
+    """What ``/check-in`` takes besides the pass (livepasses.md 3.8), in Python spelling."""
+
+    gate: str
+    section: str
+    location: LocationLike
+    accepted_types: Sequence[str]
+    redemption_method: str
+    metadata: Mapping[str, str]
+
+
+class CouponOptions(TypedDict, total=False):
+    """What ``/redeem-coupon`` takes besides the pass (livepasses.md 3.8)."""
+
+    location: LocationLike
+    location_id: str
+    transaction_amount: Decimal | float | int
+    transaction_currency: str
+    promo_code: str
+    redemption_channel: str
+    redemption_method: str
+    accepted_types: Sequence[str]
+    metadata: Mapping[str, str]
+
+
+class ScanOptions(TypedDict, total=False):
+    """What ``/redeem-by-scan`` takes besides the scanned value (livepasses.md 3.8)."""
+
+    redemption_method: str
+    redemption_channel: str
+    latitude: float
+    longitude: float
+
+
+#: The wire names of :class:`ScanOptions`.
+_SCAN_NAMES = {
+    "redemption_method": "redemptionMethod",
+    "redemption_channel": "redemptionChannel",
+    "latitude": "latitude",
+    "longitude": "longitude",
+}
 
 
 class VendorOperations(Provider[LivepassesSettings]):
@@ -243,73 +286,27 @@ class VendorOperations(Provider[LivepassesSettings]):
         self, pass_id: str, endpoint: Endpoint, operation: str, options: Mapping[str, Any]
     ) -> Plan[Redemption]:
         self.decode_id(pass_id)
-        built = payloads.redemption_body(endpoint, options, where=operation)
+        given = {key: value for key, value in options.items() if value is not None}
+        built = payloads.redemption_body(endpoint, given, where=operation)
         self._refuse(built.problems, operation)
         return (yield from self._redeem_at(pass_id, endpoint, built.body, operation))
 
     @vendor_operation(native("POST /api/passes/{id}/check-in (gate, section, location)"))
-    def check_in(
-        self,
-        pass_id: str,
-        *,
-        gate: str | None = None,
-        section: str | None = None,
-        location: LocationLike | None = None,
-        accepted_types: Sequence[str] | None = None,
-        redemption_method: str | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> Plan[Redemption]:
-        """Event check-in (``/check-in``); a ticket is consumed, a second scan is refused."""
-        return (
-            yield from self._family(
-                pass_id,
-                Endpoint.CHECK_IN,
-                "check_in",
-                _options(
-                    gate=gate,
-                    section=section,
-                    location=location,
-                    accepted_types=list(accepted_types) if accepted_types is not None else None,
-                    redemption_method=redemption_method,
-                    metadata=metadata,
-                ),
-            )
-        )
+    def check_in(self, pass_id: str, **options: Unpack[CheckInOptions]) -> Plan[Redemption]:
+        """Event check-in (``/check-in``); a ticket is consumed, a second scan is refused.
+
+        :param options: :class:`CheckInOptions` (``gate``, ``section``, ``location``,
+            ``accepted_types``, ``redemption_method``, ``metadata``), checked before sending.
+        """
+        return (yield from self._family(pass_id, Endpoint.CHECK_IN, "check_in", options))
 
     @vendor_operation(native("POST /api/passes/{id}/redeem-coupon"))
-    def redeem_coupon(
-        self,
-        pass_id: str,
-        *,
-        location: LocationLike | None = None,
-        location_id: str | None = None,
-        transaction_amount: Decimal | float | int | None = None,
-        transaction_currency: str | None = None,
-        promo_code: str | None = None,
-        redemption_channel: str | None = None,
-        redemption_method: str | None = None,
-        accepted_types: Sequence[str] | None = None,
-        metadata: Mapping[str, str] | None = None,
-    ) -> Plan[Redemption]:
-        """Apply a coupon (``/redeem-coupon``); multi-use coupons count their uses."""
-        return (
-            yield from self._family(
-                pass_id,
-                Endpoint.REDEEM_COUPON,
-                "redeem_coupon",
-                _options(
-                    location=location,
-                    location_id=location_id,
-                    transaction_amount=transaction_amount,
-                    transaction_currency=transaction_currency,
-                    promo_code=promo_code,
-                    redemption_channel=redemption_channel,
-                    redemption_method=redemption_method,
-                    accepted_types=list(accepted_types) if accepted_types is not None else None,
-                    metadata=metadata,
-                ),
-            )
-        )
+    def redeem_coupon(self, pass_id: str, **options: Unpack[CouponOptions]) -> Plan[Redemption]:
+        """Apply a coupon (``/redeem-coupon``); multi-use coupons count their uses.
+
+        :param options: :class:`CouponOptions`, checked before sending.
+        """
+        return (yield from self._family(pass_id, Endpoint.REDEEM_COUPON, "redeem_coupon", options))
 
     @vendor_operation(native("POST /api/passes/{id}/loyalty/transact (earn or spend)"))
     def loyalty_transact(
@@ -395,26 +392,19 @@ class VendorOperations(Provider[LivepassesSettings]):
         )
 
     def build_redeem_by_scan(
-        self,
-        scanned_value: str,
-        *,
-        redemption_method: str | None = None,
-        redemption_channel: str | None = None,
-        latitude: float | None = None,
-        longitude: float | None = None,
+        self, scanned_value: str, **options: Unpack[ScanOptions]
     ) -> VendorRequest:
-        body = _options(
-            scannedValue=scanned_value,
-            redemptionMethod=redemption_method,
-            redemptionChannel=redemption_channel,
-            latitude=latitude,
-            longitude=longitude,
-        )
+        body = {
+            "scannedValue": scanned_value,
+            **{_SCAN_NAMES.get(key, key): value for key, value in options.items()},
+        }
+        body = {key: value for key, value in body.items() if value is not None}
         problems = [
             FieldProblem(where, message)
             for where, message in limits.shape_problems(body, limits.REDEEM_BY_SCAN)
         ]
-        for name, value, bound in (("latitude", latitude, 90), ("longitude", longitude, 180)):
+        for name, bound in (("latitude", 90), ("longitude", 180)):
+            value = body.get(name)
             if isinstance(value, int | float) and not -bound <= value <= bound:
                 problems.append(FieldProblem(name, f"must be between -{bound} and {bound}"))
         self._refuse(problems, "redeem_by_scan")
@@ -422,25 +412,16 @@ class VendorOperations(Provider[LivepassesSettings]):
 
     @vendor_operation(native("POST /api/passes/redeem-by-scan (barcode or NFC value)"))
     def redeem_by_scan(
-        self,
-        scanned_value: str,
-        *,
-        redemption_method: str | None = None,
-        redemption_channel: str | None = None,
-        latitude: float | None = None,
-        longitude: float | None = None,
+        self, scanned_value: str, **options: Unpack[ScanOptions]
     ) -> Plan[Redemption]:
-        """Resolve a scanned barcode or NFC value to its pass and redeem it in one call."""
-        request = self.build_redeem_by_scan(
-            scanned_value,
-            redemption_method=redemption_method,
-            redemption_channel=redemption_channel,
-            latitude=latitude,
-            longitude=longitude,
-        )
+        """Resolve a scanned barcode or NFC value to its pass and redeem it in one call.
+
+        :param options: :class:`ScanOptions` (``redemption_method``, ``redemption_channel``,
+            ``latitude``, ``longitude``), checked before sending.
+        """
         return (
             yield from self._plan_fetch(
-                request,
+                self.build_redeem_by_scan(scanned_value, **options),
                 "redeem_by_scan",
                 lambda data: payloads.redemption_from(
                     data, pass_id=str(data["passId"]), provider=self.name, method="redeem-by-scan"

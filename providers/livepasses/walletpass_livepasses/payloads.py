@@ -944,6 +944,8 @@ def _option_value(wire: str, value: Any, spec: Any) -> Any:
         return _location(value)
     if spec is Value.TEXT_LIST and isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
+    if spec is Value.TEXT_LIST and isinstance(value, tuple):
+        return list(value)
     if spec is Value.NUMBER and isinstance(value, str | Decimal) and not isinstance(value, bool):
         try:
             return wire_value(Decimal(str(value)))

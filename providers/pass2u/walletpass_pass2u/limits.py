@@ -121,14 +121,17 @@ PLAY_ID_MAX = 255
 CHANGE_MESSAGE_ESCAPE = "%@"
 
 
-class PassStyle(StrEnum):
-    """The Apple pass style a Pass2U model is designed with (fixed per model, in the dashboard)."""
-
-    BOARDING_PASS = "boardingPass"
-    COUPON = "coupon"
-    EVENT_TICKET = "eventTicket"
-    STORE_CARD = "storeCard"
-    GENERIC = "generic"
+#: The Apple pass style a Pass2U model is designed with (fixed per model, in the dashboard).
+PassStyle = StrEnum(
+    "PassStyle",
+    {
+        "BOARDING_PASS": "boardingPass",
+        "COUPON": "coupon",
+        "EVENT_TICKET": "eventTicket",
+        "STORE_CARD": "storeCard",
+        "GENERIC": "generic",
+    },
+)
 
 
 IMAGE_TYPES: tuple[str, ...] = ("icon", "logo", "strip", "background", "thumbnail", "footer")

@@ -87,37 +87,35 @@ EVENT_RADIUS_MAX = 1000.0
 OTHER_RADIUS_MAX = 100.0
 
 
-class PassType(StrEnum):
-    """``passType`` of a pass (its template's type)."""
+# The vendor's words, declared as data (member name: vendor value).
 
-    GENERIC = "generic"
-    EVENT_TICKET = "eventTicket"
-    STORE_CARD = "storeCard"
-    TRANSIT = "transit"
-
-
-class VendorStatus(StrEnum):
-    """``status`` of a pass."""
-
-    ISSUED = "issued"  # created, not in a wallet
-    ACTIVE = "active"  # in a wallet
-    REMOVED = "removed"  # the holder removed it from the wallet
-    DEACTIVATED = "deactivated"  # passAction deactivate, or expired
-    NULLIFIED = "nullified"  # irreversibly wiped (the "delete")
-
-
-class PassAction(StrEnum):
-    """``passAction`` of an update."""
-
-    DEACTIVATE = "deactivate"
-    REACTIVATE = "reactivate"
-
-
-class PassSource(StrEnum):
-    """``includePassSource``: which wallet's direct pass to return (only while not active)."""
-
-    APPLE = "apple"
-    GOOGLE = "google"
+#: ``passType`` of a pass (its template's type).
+PassType = StrEnum(
+    "PassType",
+    {
+        "GENERIC": "generic",
+        "EVENT_TICKET": "eventTicket",
+        "STORE_CARD": "storeCard",
+        "TRANSIT": "transit",
+    },
+)
+#: ``status`` of a pass: ``issued`` (created, not in a wallet), ``active`` (in a wallet),
+#: ``removed`` (the holder removed it from the wallet), ``deactivated`` (passAction deactivate,
+#: or expired), ``nullified`` (irreversibly wiped: the "delete").
+VendorStatus = StrEnum(
+    "VendorStatus",
+    {
+        "ISSUED": "issued",
+        "ACTIVE": "active",
+        "REMOVED": "removed",
+        "DEACTIVATED": "deactivated",
+        "NULLIFIED": "nullified",
+    },
+)
+#: ``passAction`` of an update.
+PassAction = StrEnum("PassAction", {"DEACTIVATE": "deactivate", "REACTIVATE": "reactivate"})
+#: ``includePassSource``: which wallet's direct pass to return (only while not active).
+PassSource = StrEnum("PassSource", {"APPLE": "apple", "GOOGLE": "google"})
 
 
 BARCODE_TYPES = frozenset({"qr", "code128", "aztec", "pdf417"})

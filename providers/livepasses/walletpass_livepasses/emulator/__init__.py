@@ -163,7 +163,6 @@ class LivepassesEmulator(EmulatorApp):
         self.store = Store(
             self.lock,
             clock or (lambda: datetime.now(UTC)),
-            default_templates() if templates is None else templates,
             async_threshold=int(_number(async_threshold, int)),
             batch_rate=float(_number(batch_rate, float)),
             stamp_cooldown=float(_number(stamp_cooldown, float)),
@@ -172,6 +171,8 @@ class LivepassesEmulator(EmulatorApp):
                 limits.WEBHOOK_EVENTS if webhook_events is None else frozenset(webhook_events)
             ),
         )
+        for template in default_templates() if templates is None else templates:
+            self.store.add_template(template)
         self.generation = Generation(self.store)
         self.mount(
             self.generation,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import secrets
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -192,6 +192,7 @@ def timestamp(value: datetime | None) -> str | None:
     return None if value is None else format_timestamp(value, limits.TIMESTAMPS)
 
 
+@dataclass(eq=False)
 class Store:
     """One emulated Livepasses account: its settings, its records, and the lookups and events
     every resource shares.
@@ -199,39 +200,25 @@ class Store:
     The app's lock guards it; resources run under that lock (the app takes it for each request).
     """
 
-    def __init__(
-        self,
-        lock: threading.RLock,
-        clock: Callable[[], datetime],
-        templates: Iterable[EmulatedTemplate | Mapping[str, Any]],
-        *,
-        async_threshold: int,
-        batch_rate: float,
-        stamp_cooldown: float,
-        quota: int | None,
-        webhook_events: frozenset[str],
-    ) -> None:
-        self.lock = lock
-        self.clock = clock
-        #: Generate requests above this many recipients become an asynchronous batch.
-        self.async_threshold = async_threshold
-        #: Passes a batch generates per second.
-        self.batch_rate = batch_rate
-        #: Seconds between two stamps of one card (the anti double-scan cooldown).
-        self.stamp_cooldown = stamp_cooldown
-        #: Passes the account may generate (``None``: no quota), and how many it has.
-        self.quota = quota
-        self.generated = 0
-        #: The webhook events this server version accepts (anything else is a 400).
-        self.webhook_events = webhook_events
-        self.templates: dict[str, EmulatedTemplate] = {}
-        self.passes: dict[str, StoredPass] = {}
-        self.batches: dict[str, EmulatedBatch] = {}
-        self.webhooks: dict[str, dict[str, Any]] = {}
-        #: Webhook events that would have been delivered: ``{"event", "passId", "at"}``.
-        self.events: list[dict[str, Any]] = []
-        for template in templates:
-            self.add_template(template)
+    lock: threading.RLock
+    clock: Callable[[], datetime]
+    #: Generate requests above this many recipients become an asynchronous batch.
+    async_threshold: int
+    #: Passes a batch generates per second.
+    batch_rate: float
+    #: Seconds between two stamps of one card (the anti double-scan cooldown).
+    stamp_cooldown: float
+    #: Passes the account may generate (``None``: no quota), and how many it has.
+    quota: int | None
+    #: The webhook events this server version accepts (anything else is a 400).
+    webhook_events: frozenset[str]
+    generated: int = 0
+    templates: dict[str, EmulatedTemplate] = field(default_factory=dict)
+    passes: dict[str, StoredPass] = field(default_factory=dict)
+    batches: dict[str, EmulatedBatch] = field(default_factory=dict)
+    webhooks: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: Webhook events that would have been delivered: ``{"event", "passId", "at"}``.
+    events: list[dict[str, Any]] = field(default_factory=list)
 
     def now(self) -> str:
         """The current time as Livepasses writes it."""
