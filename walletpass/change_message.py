@@ -1,18 +1,32 @@
 """What ``PassUpdate.message`` means, once for every provider.
 
-``message`` is the notification text shown to the holder when the update reaches their wallet.
-``%@`` in it stands for the new value of the one field the update changes (or of its balance,
-where that is the one value it changes), as in Apple's ``changeMessage``. Vendors that take a
-per-field change message (Pass2U) receive ``%@`` as it is and their wallets fill it in. Vendors
-that send the message as free text (PassEntry, Livepasses, the fake) would show a literal ``%@``,
-so walletpass fills it in before sending: with the new value where exactly one value changes, and
-refuses the update where ``%@`` could mean several values or none (write the text out in full
-instead).
+``message`` is the notification text shown to the holder when the update reaches their wallet,
+written as Apple's ``changeMessage``: a format string (PassKit Package Format Reference,
+"changeMessage": "must include the %@ placeholder"; Foundation's String Format Specifiers):
+
+* ``%@`` stands for the new value of the one field the update changes (or of its balance, where
+  that is the one value it changes); ``%1$@`` is the same value named by its position, and may
+  appear several times (``%@`` may appear once: a second ``%@`` would stand for a second value);
+  ``%@`` and ``%1$@`` are not mixed in one message;
+* ``%%`` is a literal percent sign (``"50%% off"`` reads "50% off");
+* any other ``%`` begins a format specifier (``%d``, ``%s``, ``%2$@``, ``% o`` in ``"50% off"``)
+  that a wallet would fill with a value the message does not have: refused, before anything is
+  sent, on every provider alike (write ``%%`` for a percent sign).
+
+:func:`parse_change_message` reads a message once by these rules; every provider uses its parse.
+Vendors that send the message as free text (PassEntry, Livepasses, the fake) would show it as
+written, so walletpass renders it before sending: the placeholders filled in with the new value
+where exactly one value changes, ``%%`` as ``%``; an update whose placeholder could mean several
+values or none is refused (write the text out in full instead). Vendors that take a per-field
+change message (Pass2U) receive the message as an Apple format string (``%1$@`` written ``%@``),
+which their wallets render the same way.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -21,10 +35,126 @@ from walletpass.copies import replaced
 from walletpass.errors import FieldProblem, ValidationError
 from walletpass.model import PassField, PassUpdate
 
-__all__ = ["PLACEHOLDER", "display_value", "substitute_placeholder"]
+__all__ = [
+    "PLACEHOLDER",
+    "POSITIONAL_PLACEHOLDER",
+    "ChangeMessage",
+    "as_apple_format",
+    "display_value",
+    "parse_change_message",
+    "substitute_placeholder",
+]
 
 #: Apple's placeholder for a changed field's new value in a change message.
 PLACEHOLDER = "%@"
+#: The same value named by its position (the one argument a change message has).
+POSITIONAL_PLACEHOLDER = "%1$@"
+
+#: A format specifier as Foundation reads one after ``%`` (IEEE printf, plus ``@`` for an
+#: object): an optional ``n$`` position, flags, width, precision, length and the conversion.
+_SPECIFIER = re.compile(
+    r"(?P<position>[0-9]+\$)?[-+ #0']*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*)?)?"
+    r"(?:hh|h|ll|l|q|L|z|t|j)?(?P<conversion>[@dDiuUxXoOfFeEgGaAcCsSpn])?"
+)
+
+
+@dataclass(frozen=True)
+class ChangeMessage:
+    """A change message read by Apple's format rules.
+
+    ``parts``: the text between placeholders, with ``%%`` already read as ``%`` (one more
+    part than there are placeholders); ``positional``: the placeholders are ``%1$@``.
+    """
+
+    parts: tuple[str, ...]
+    positional: bool = False
+
+    @property
+    def placeholders(self) -> int:
+        """How many times the new value appears."""
+        return len(self.parts) - 1
+
+    def render(self, value: str = "") -> str:
+        """The text a holder reads: each placeholder as ``value``, ``%%`` as ``%``."""
+        return value.join(self.parts)
+
+    def apple_format(self) -> str:
+        """The message as an Apple format string: ``%`` written ``%%``, the placeholders ``%@``
+        (``%1$@`` where the value appears more than once)."""
+        mark = POSITIONAL_PLACEHOLDER if self.placeholders > 1 else PLACEHOLDER
+        return mark.join(part.replace("%", "%%") for part in self.parts)
+
+
+def parse_change_message(message: str) -> ChangeMessage:
+    """``message`` read by Apple's format rules (see the module's documentation).
+
+    :param message: a ``PassUpdate.message``.
+    :returns: its parse.
+    :raises ValidationError: (``message``) a ``%`` that begins a specifier other than ``%@``,
+        ``%1$@`` and ``%%`` (a wallet would fill it with a value the message does not have, or
+        garble it), a second ``%@``, or ``%@`` and ``%1$@`` mixed; the error names the first
+        and its position.
+    """
+    if "%" not in message:
+        return ChangeMessage((message,))
+    parts: list[str] = []
+    current: list[str] = []
+    kinds: set[str] = set()
+    at = 0
+    while (found := message.find("%", at)) >= 0:
+        current.append(message[at:found])
+        if message.startswith("%", found + 1):
+            current.append("%")
+            at = found + 2
+            continue
+        spec = _SPECIFIER.match(message, found + 1)
+        assert spec is not None  # every part of the pattern is optional
+        end = spec.end()
+        written = message[found:end] if spec.group("conversion") else message[found : end + 1]
+        if spec.group("conversion") != "@" or written not in (PLACEHOLDER, POSITIONAL_PLACEHOLDER):
+            raise _refusal(_unknown_specifier(written, found))
+        if written == PLACEHOLDER and PLACEHOLDER in kinds:
+            raise _refusal(
+                f"{PLACEHOLDER} appears twice (at {found}): a second {PLACEHOLDER} stands for a "
+                f"second value, and a change message has one, the new value; write "
+                f"{POSITIONAL_PLACEHOLDER} for each place it appears"
+            )
+        kinds.add(written)
+        if len(kinds) > 1:
+            raise _refusal(
+                f"{PLACEHOLDER} and {POSITIONAL_PLACEHOLDER} are mixed (at {found}): Apple's "
+                f"format rules leave the result undefined; write {POSITIONAL_PLACEHOLDER} "
+                "for each place the new value appears"
+            )
+        parts.append("".join(current))
+        current = []
+        at = end
+    current.append(message[at:])
+    parts.append("".join(current))
+    return ChangeMessage(tuple(parts), positional=POSITIONAL_PLACEHOLDER in kinds)
+
+
+def _unknown_specifier(written: str, at: int) -> str:
+    if written == "%":
+        return (
+            f"ends with a lone % (at {at}), which Apple's format rules read as the start of a "
+            "specifier: write %% for a percent sign"
+        )
+    if written.endswith("@") and "$" in written:
+        return (
+            f"{written!r} (at {at}) stands for value number {written[1:].partition('$')[0]}, but a "
+            f"change message has one value, the new one: write {PLACEHOLDER} or "
+            f"{POSITIONAL_PLACEHOLDER}"
+        )
+    return (
+        f"{written!r} (at {at}) is a format specifier a wallet would fill with a value this "
+        f"message does not have (only {PLACEHOLDER} and {POSITIONAL_PLACEHOLDER} stand for the "
+        "new value): write %% for a percent sign"
+    )
+
+
+def _refusal(reason: str) -> ValidationError:
+    return ValidationError.from_problems([FieldProblem("message", reason)])
 
 
 def display_value(value: Any) -> str:
@@ -43,19 +173,24 @@ def display_value(value: Any) -> str:
 def substitute_placeholder(
     change: PassUpdate, *, provider: str | None = None, names: Mapping[str, str] | None = None
 ) -> PassUpdate:
-    """``change`` with ``%@`` in its message replaced by the one changed value.
+    """``change`` with its message rendered as the holder reads it: the placeholders replaced
+    by the one changed value, ``%%`` by ``%``.
 
     ``names``: what the application calls the parts ``change`` sets (``"fields.stamps"`` ->
     ``"fields.points"``, ``"balance"`` -> ``"fields.points"``), where a template alias renamed
     them, so a refusal names what the application wrote.
 
     Raises:
-        ValidationError: (``message``) the message has ``%@`` but the update changes no field
-            value, or more than one value, so ``%@`` would be ambiguous.
+        ValidationError: (``message``) the message breaks Apple's format rules (see
+            :func:`parse_change_message`), or has a placeholder while the update changes no
+            field value, or more than one value, so the placeholder would be ambiguous.
     """
     message = change.message
-    if message is None or PLACEHOLDER not in message:
+    if message is None:
         return change
+    parsed = _parsed(message, provider)
+    if not parsed.placeholders:
+        return _with_message(change, parsed.render())
     values: list[tuple[str, Any]] = [
         (f"fields.{key}", value) for key, value in (change.fields or {}).items()
     ]
@@ -83,5 +218,28 @@ def substitute_placeholder(
             ],
             provider=provider,
         )
-    text = message.replace(PLACEHOLDER, display_value(values[0][1]))
-    return replaced(change, {"message": text})
+    return _with_message(change, parsed.render(display_value(values[0][1])))
+
+
+def as_apple_format(change: PassUpdate, *, provider: str | None = None) -> PassUpdate:
+    """``change`` with its message written as an Apple format string, for vendors whose wallets
+    fill the placeholder in (``%1$@`` alone written ``%@``; the text otherwise unchanged).
+
+    Raises:
+        ValidationError: (``message``) the message breaks Apple's format rules.
+    """
+    if change.message is None:
+        return change
+    written = _parsed(change.message, provider).apple_format()
+    return change if written == change.message else _with_message(change, written)
+
+
+def _parsed(message: str, provider: str | None) -> ChangeMessage:
+    try:
+        return parse_change_message(message)
+    except ValidationError as exc:
+        raise ValidationError.from_problems(exc.problems, provider=provider) from None
+
+
+def _with_message(change: PassUpdate, text: str) -> PassUpdate:
+    return change if text == change.message else replaced(change, {"message": text})

@@ -16,7 +16,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from walletpass.capabilities import Capability, Support
-from walletpass.change_message import substitute_placeholder
+from walletpass.change_message import as_apple_format, substitute_placeholder
 from walletpass.contract import ListFilters, ProviderContract, SettingsT, quiet_checks
 from walletpass.copies import replaced
 from walletpass.errors import (
@@ -437,10 +437,12 @@ class Preparation(Presentation[SettingsT]):
     def _with_change_message(
         self, change: PassUpdate, mapping: TemplateMapping | None
     ) -> PassUpdate:
-        """Resolve ``%@`` in ``message`` for vendors that send it as free text (``change`` is in
-        the vendor's terms; a refusal names the parts as the application wrote them)."""
+        """``message`` read once by Apple's format rules (:mod:`walletpass.change_message`):
+        rendered as the holder reads it for vendors that send it as free text, written as an
+        Apple format string for the others (``change`` is in the vendor's terms; a refusal names
+        the parts as the application wrote them)."""
         if not self.free_text_messages:
-            return change
+            return as_apple_format(change, provider=self.label)
         names: dict[str, str] = {}
         if mapping is not None:
             names = {f"fields.{key}": f"fields.{n}" for key, n in mapping.logical_names().items()}

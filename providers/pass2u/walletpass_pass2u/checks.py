@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from walletpass.change_message import parse_change_message
 from walletpass.errors import FieldProblem
 from walletpass.model import Pass, PassUpdate
 from walletpass_pass2u import limits, payloads
@@ -93,7 +94,19 @@ def _neutral(
 
 
 def _change_message_problems(message: str) -> list[FieldProblem]:
-    """The change-message limit, measured on what is sent and explained in the caller's terms."""
+    """The change-message rules, measured on what is sent and explained in the caller's terms:
+    one ``%@`` and the length limit."""
+    if parse_change_message(message).placeholders > 1:
+        # "Must contain %@ (replaced by the new value)": %1$@, the only way to repeat the
+        # value by Apple's rules, is not %@, so whether Pass2U alerts with it is unknown.
+        return [
+            FieldProblem(
+                "message",
+                "Pass2U's change message shows the new value once (fields[].changeMessage "
+                "must contain %@, and a second %@ would stand for a second value): write "
+                "%@ once",
+            )
+        ]
     limit = limits.FIELD_LIMITS["changeMessage"]
     sent = payloads.change_message(message)
     if len(sent) <= limit:

@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from walletpass.change_message import parse_change_message
 from walletpass.errors import FieldProblem
 from walletpass.extra import merge_extra
 from walletpass.kinds import APPLE_STYLES, KindTable
@@ -144,10 +145,18 @@ def field_value(value: Any) -> str | int | float:
 
 
 def change_message(message: str) -> str:
-    """The ``changeMessage`` for a neutral update message; Pass2U needs ``%@`` (the new value)."""
-    if CHANGE_MESSAGE_ESCAPE in message:
-        return message
-    text = message.rstrip()
+    """The ``changeMessage`` for a neutral update message, an Apple format string (read by
+    :func:`walletpass.change_message.parse_change_message`). Pass2U alerts the holder only with
+    ``%@`` in it ("Update a pass": changeMessage), so a message without a placeholder (``%%@``
+    is the text "%@", not one) gets the new value after it: ``": %@"`` (``" %@"`` after ``:``,
+    ``.``, ``!`` or ``?``).
+
+    :raises ValidationError: (``message``) the message breaks Apple's format rules.
+    """
+    parsed = parse_change_message(message)
+    if parsed.placeholders:
+        return parsed.apple_format()
+    text = parsed.apple_format().rstrip()
     if text.endswith((":", ".", "!", "?")):
         return f"{text} {CHANGE_MESSAGE_ESCAPE}"
     return f"{text}: {CHANGE_MESSAGE_ESCAPE}"
