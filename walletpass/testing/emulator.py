@@ -19,6 +19,7 @@ import json
 import math
 import random
 import re
+import secrets
 import socket
 import struct
 import sys
@@ -27,18 +28,21 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from decimal import Decimal
 from http import HTTPStatus
 from socketserver import ThreadingMixIn
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, TypedDict, TypeGuard, TypeVar
 from urllib.parse import parse_qs, unquote
 from wsgiref.handlers import BaseHandler
 from wsgiref.simple_server import ServerHandler, WSGIRequestHandler, WSGIServer, make_server
 
 from walletpass.redaction import redact_headers
+from walletpass.testing.dashboard import Dashboard
 
 __all__ = [
     "WILDCARD_HOSTS",
+    "AccountLimits",
     "BadRequest",
     "EmulatorApp",
     "EmulatorRequest",
@@ -60,6 +64,11 @@ __all__ = [
 _SOCKET_KEY = "walletpass.emulator.socket"
 
 _Item = TypeVar("_Item")
+_R = TypeVar("_R")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -511,6 +520,18 @@ def _compile(template: str) -> re.Pattern[str]:
     return re.compile(regex)
 
 
+class AccountLimits(TypedDict, total=False):
+    """The keyword arguments an emulated account's request budget and clock take (each
+    emulator documents its defaults)."""
+
+    #: Requests allowed per window.
+    rate_limit: int
+    #: The window's length in seconds.
+    rate_window: float
+    #: The vendor's clock (default: now, in UTC).
+    clock: Callable[[], datetime] | None
+
+
 class EmulatorApp:
     """Base WSGI app: routes, journal, faults. Subclasses add vendor routes with :func:`route`.
 
@@ -525,8 +546,17 @@ class EmulatorApp:
     #: Refuse query parameters a route does not name in :func:`route` (``query=``), so a client
     #: that guesses one learns it at once instead of seeing it ignored.
     documented_query_only: ClassVar[bool] = False
+    #: The account's API key (``None``: an emulator that checks credentials its own way);
+    #: :meth:`is_api_key` compares a request's key with it.
+    api_key: str | None = None
 
-    def __init__(self) -> None:
+    def __init__(
+        self, *, api_key: str | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
+        if api_key is not None:  # else the class's own (an emulator may declare it there)
+            self.api_key = api_key
+        #: The vendor's clock (default: now, in UTC); a test passes its own to move time.
+        self.clock: Callable[[], datetime] = clock or _utc_now
         self.journal = Journal()
         self._faults: list[_PendingFault] = []
         self._random_faults: list[_RandomFaults] = []
@@ -536,6 +566,24 @@ class EmulatorApp:
         self.lock = threading.RLock()
         self._routes: list[tuple[str, re.Pattern[str], Handler, frozenset[str] | None]] = []
         self.mount(self)
+
+    def is_api_key(self, given: str | None) -> TypeGuard[str]:
+        """Whether ``given`` is this account's API key (compared in constant time)."""
+        expected = self.api_key
+        if not given or expected is None:
+            return False
+        return secrets.compare_digest(given.encode(), expected.encode())
+
+    def catalogue(
+        self,
+        read: Callable[[Mapping[str, Any]], _R],
+        key: Callable[[_R], str],
+        given: Iterable[_R | Mapping[str, Any]] | None,
+        default: Callable[[], Iterable[_R | Mapping[str, Any]]],
+    ) -> Dashboard[_R]:
+        """The account's dashboard-made records (templates, models), seeded with ``given``,
+        or with ``default()`` when it is ``None``; guarded by :attr:`lock`."""
+        return Dashboard(read, key, self.lock, default() if given is None else given)
 
     def mount(self, *resources: object) -> None:
         """Serve the :func:`route`-marked methods of ``resources`` as well.

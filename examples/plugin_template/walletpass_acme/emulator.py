@@ -16,7 +16,7 @@ import math
 import secrets
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from walletpass.testing.emulator import (
@@ -100,16 +100,14 @@ class AcmeEmulator(EmulatorApp):
         rate_limit: int = limits.RATE_LIMIT_PER_SECOND,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
-        super().__init__()
         if not api_key.startswith(limits.API_KEY_PREFIX):
             raise ValueError(f"Acme API keys start with {limits.API_KEY_PREFIX!r}")
-        self.api_key = api_key
+        super().__init__(api_key=api_key, clock=clock)
         names = templates.split(",") if isinstance(templates, str) else templates
         self.templates = frozenset(t.strip() for t in names if t.strip())
         self.passes: dict[str, StoredPass] = {}
         self._seq = 0
         self._window = RateWindow(rate_limit)
-        self._clock = clock or (lambda: datetime.now(UTC))
 
     # -- what happens on phones, for tests -----------------------------------------------
 
@@ -125,9 +123,10 @@ class AcmeEmulator(EmulatorApp):
         return self._error(status, codes.get(status, "invalid_request"), message)
 
     def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
-        if request.header("authorization") != f"Bearer {self.api_key}":
+        scheme, _, token = (request.header("authorization") or "").partition(" ")
+        if scheme != "Bearer" or not self.is_api_key(token):
             return self._error(401, "unauthorized", "missing or invalid API key")
-        wait = self._window.hit(self.api_key)
+        wait = self._window.hit(token)
         if wait is not None:
             response = self._error(429, "rate_limited", "more than 50 requests in one second")
             response.headers["Retry-After"] = str(math.ceil(wait))
@@ -158,7 +157,7 @@ class AcmeEmulator(EmulatorApp):
         if ref is not None and (not isinstance(ref, str) or not 1 <= len(ref) <= 200):
             raise _invalid({"externalRef": ["must be text of 1 to 200 characters"]})
         content = _content(body)
-        now = self._clock()
+        now = self.clock()
         if ref is not None and any(p.external_ref == ref for p in self.passes.values()):
             return self._error(
                 409, "duplicate_external_ref", f"a pass with externalRef {ref!r} exists"
@@ -214,7 +213,7 @@ class AcmeEmulator(EmulatorApp):
                 setattr(stored, attr, content[key])
         if note is not None:
             stored.notifications.append(note)
-        stored.updated_at = self._clock()
+        stored.updated_at = self.clock()
         return EmulatorResponse.json_body(stored.as_json())
 
     @route("POST", "/passes/{pass_id}/redeem")
@@ -227,7 +226,7 @@ class AcmeEmulator(EmulatorApp):
         if stored.status is VendorStatus.EXPIRED:
             return self._error(409, "pass_expired", f"pass {stored.id} has expired")
         stored.status = VendorStatus.REDEEMED
-        stored.updated_at = self._clock()
+        stored.updated_at = self.clock()
         return EmulatorResponse.json_body(stored.as_json())
 
     @route("DELETE", "/passes/{pass_id}")
@@ -277,7 +276,7 @@ class AcmeEmulator(EmulatorApp):
     def _expire(self, stored: StoredPass) -> None:
         if (
             stored.expires_at is not None
-            and stored.expires_at <= self._clock()
+            and stored.expires_at <= self.clock()
             and stored.status in (VendorStatus.ISSUED, VendorStatus.INSTALLED)
         ):
             stored.status = VendorStatus.EXPIRED

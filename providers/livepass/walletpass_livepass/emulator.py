@@ -127,7 +127,7 @@ class LivePassEmulator(EmulatorApp):
     def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
         header = request.header("authorization") or ""
         scheme, _, key = header.partition(" ")
-        if scheme != AUTH_SCHEME or not secrets.compare_digest(key.encode(), self.api_key.encode()):
+        if scheme != AUTH_SCHEME or not self.is_api_key(key):
             return self.error_response(401, "Unauthorized")
         return None
 

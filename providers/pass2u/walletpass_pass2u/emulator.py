@@ -20,15 +20,15 @@ import copy
 import hashlib
 import secrets
 import string
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from enum import StrEnum
-from typing import Any
+from typing import Any, Unpack
 
 from walletpass.errors import FieldProblem
-from walletpass.testing.dashboard import Dashboard
 from walletpass.testing.emulator import (
+    AccountLimits,
     EmulatorApp,
     EmulatorRequest,
     EmulatorResponse,
@@ -279,18 +279,13 @@ class Pass2UEmulator(EmulatorApp):
         self,
         api_key: str = DEFAULT_API_KEY,
         models: Iterable[EmulatedModel | Mapping[str, Any]] | None = None,
-        *,
-        rate_limit: int = RATE_LIMIT_PER_SECOND,
-        rate_window: float = 1.0,
-        clock: Callable[[], datetime] | None = None,
+        **limits: Unpack[AccountLimits],
     ) -> None:
-        super().__init__()
-        self.api_key = api_key
-        self.models: Dashboard[EmulatedModel] = Dashboard(
-            EmulatedModel.from_mapping,
-            lambda model: model.id,
-            self.lock,
-            default_models() if models is None else models,
+        """:param limits: ``rate_limit`` (default :data:`RATE_LIMIT_PER_SECOND`) requests per
+        ``rate_window`` seconds (default 1), and the ``clock``."""
+        super().__init__(api_key=api_key, clock=limits.get("clock"))
+        self.models = self.catalogue(
+            EmulatedModel.from_mapping, lambda model: model.id, models, default_models
         )
         self.passes: dict[tuple[str, str], StoredPass] = {}
         self._pass_ids: set[str] = set()
@@ -298,8 +293,9 @@ class Pass2UEmulator(EmulatorApp):
         self.images: dict[str, bytes] = {}
         #: How many passes each ``utm_source`` tag issued, per model (the dashboard statistic).
         self.issued_by_channel: dict[tuple[str, str], int] = {}
-        self.rate = RateWindow(rate_limit, rate_window)
-        self._clock = clock or (lambda: datetime.now(UTC))
+        self.rate = RateWindow(
+            limits.get("rate_limit", RATE_LIMIT_PER_SECOND), limits.get("rate_window", 1.0)
+        )
 
     def add_model(self, model: EmulatedModel | Mapping[str, Any]) -> EmulatedModel:
         """Seed a model, as issuing one in the dashboard would."""
@@ -313,7 +309,7 @@ class Pass2UEmulator(EmulatorApp):
 
     def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
         key = request.header(API_KEY_HEADER)
-        if not key or not secrets.compare_digest(key.encode(), self.api_key.encode()):
+        if not self.is_api_key(key):
             return self.error_response(403, "Forbidden")
         if self.rate.hit(key) is not None:
             return self.error_response(
@@ -403,7 +399,7 @@ class Pass2UEmulator(EmulatorApp):
                 ]
             else:
                 stored.attributes[key] = copy.deepcopy(value)
-        stored.updated = self._clock()
+        stored.updated = self.clock()
 
     def _answer(self, stored: StoredPass, time_key: str) -> EmulatorResponse:
         model_id: int | str = int(stored.model_id) if stored.model_id.isdigit() else stored.model_id
@@ -426,7 +422,7 @@ class Pass2UEmulator(EmulatorApp):
         model = self._model(request.params["modelId"])
         body = self._json_body(request)
         self._check(model, body, None)
-        now = self._clock()
+        now = self.clock()
         stored = StoredPass(model.id, self._new_pass_id(), now, now)
         if model.barcode is BarcodeMode.RANDOM:
             stored.generated_barcode = self._random_barcode(model)
@@ -455,7 +451,7 @@ class Pass2UEmulator(EmulatorApp):
             return self.error_response(
                 405, f"HTTP Not Acceptable: this resource is served as {ACCEPT_PKPASS}"
             )
-        pass_json, files = render_pass(model, stored, self.images, self._clock())
+        pass_json, files = render_pass(model, stored, self.images, self.clock())
         return EmulatorResponse(
             200,
             build_pkpass(pass_json, files),
@@ -475,7 +471,7 @@ class Pass2UEmulator(EmulatorApp):
             stored.fields.clear()
         else:
             stored.attributes.pop(name, None)
-        stored.updated = self._clock()
+        stored.updated = self.clock()
         return _empty_ok()
 
     @route("DELETE", "/models/{modelId}/passes/{passId}/fields/{fieldKey}")
@@ -483,7 +479,7 @@ class Pass2UEmulator(EmulatorApp):
         model, stored = self._pass(request.params["modelId"], request.params["passId"])
         key = self._field_key(model, request.params["fieldKey"])
         stored.fields.pop(key, None)
-        stored.updated = self._clock()
+        stored.updated = self.clock()
         return _empty_ok()
 
     @route(
@@ -500,7 +496,7 @@ class Pass2UEmulator(EmulatorApp):
                 f"({', '.join(sorted(FIELD_ATTRIBUTES))})",
             )
         stored.fields.get(key, {}).pop(name, None)
-        stored.updated = self._clock()
+        stored.updated = self.clock()
         return _empty_ok()
 
     @route("POST", "/images")

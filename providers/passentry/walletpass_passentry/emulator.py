@@ -43,12 +43,12 @@ import uuid
 import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, TypeGuard
+from datetime import datetime
+from typing import Any, TypeGuard, Unpack
 
 from walletpass.event_contract import subscription_url_problem
-from walletpass.testing.dashboard import Dashboard
 from walletpass.testing.emulator import (
+    AccountLimits,
     EmulatorApp,
     EmulatorRequest,
     EmulatorResponse,
@@ -199,6 +199,10 @@ class _EndpointWindow(RateWindow):
         return wait, max(0, self.per_second - used)
 
 
+#: What an answer's ``meta`` holds (notifications, loyalty), if anything.
+Meta = dict[str, Any] | None
+
+
 class PassEntryEmulator(EmulatorApp):
     """PassEntry's passes API in a WSGI app; see the module docstring."""
 
@@ -207,25 +211,23 @@ class PassEntryEmulator(EmulatorApp):
         api_key: str = DEFAULT_API_KEY,
         templates: Iterable[EmulatedTemplate | Mapping[str, Any]] | None = None,
         *,
-        rate_limit: int = RATE_LIMIT_PER_SECOND,
-        rate_window: float = 1.0,
         page_size: int = 25,
-        clock: Callable[[], datetime] | None = None,
+        **limits: Unpack[AccountLimits],
     ) -> None:
-        super().__init__()
-        self.api_key = api_key
-        self.templates: Dashboard[EmulatedTemplate] = Dashboard(
-            EmulatedTemplate.from_mapping,
-            lambda template: template.uuid,
-            self.lock,
-            default_templates() if templates is None else templates,
+        """:param page_size: passes per list page; :param limits: ``rate_limit`` (default
+        :data:`RATE_LIMIT_PER_SECOND`) requests per endpoint per ``rate_window`` seconds
+        (default 1), and the ``clock``."""
+        super().__init__(api_key=api_key, clock=limits.get("clock"))
+        self.templates = self.catalogue(
+            EmulatedTemplate.from_mapping, lambda found: found.uuid, templates, default_templates
         )
         self.passes: dict[str, StoredPass] = {}
         #: Logged scans, in order (``POST /api/v1/scans/log``).
         self.scans: list[dict[str, Any]] = []
-        self.rate = _EndpointWindow(rate_limit, rate_window)
+        self.rate = _EndpointWindow(
+            limits.get("rate_limit", RATE_LIMIT_PER_SECOND), limits.get("rate_window", 1.0)
+        )
         self.page_size = page_size
-        self._clock = clock or (lambda: datetime.now(UTC))
         self._local = threading.local()
         #: Webhook subscriptions by id, and the sender that delivers their events.
         self.subscriptions: dict[str, dict[str, Any]] = {}
@@ -253,7 +255,7 @@ class PassEntryEmulator(EmulatorApp):
                 raise ValueError(f"a {stored.status} pass cannot be added to a wallet")
             stored.status = VendorStatus.ACTIVE
             stored.device_type = device
-            stored.added_at = self._clock()
+            stored.added_at = self.clock()
             self._emit("passInstalled", stored)
 
     def remove(self, pass_id: str) -> None:
@@ -263,7 +265,7 @@ class PassEntryEmulator(EmulatorApp):
             if stored.status is not VendorStatus.ACTIVE:
                 raise ValueError(f"a {stored.status} pass is not in a wallet")
             stored.status = VendorStatus.REMOVED
-            stored.removed_at = self._clock()
+            stored.removed_at = self.clock()
             self._emit("passRemoved", stored)
 
     def live_passes(self) -> list[StoredPass]:
@@ -281,9 +283,7 @@ class PassEntryEmulator(EmulatorApp):
     def before_route(self, request: EmulatorRequest) -> EmulatorResponse | None:
         header = request.header("authorization") or ""
         scheme, _, token = header.partition(" ")
-        if scheme.lower() != "bearer" or not secrets.compare_digest(
-            token.strip().encode(), self.api_key.encode()
-        ):
+        if scheme.lower() != "bearer" or not self.is_api_key(token.strip()):
             return self.error_response(401, "Unauthorized")
         endpoint = request.path
         for name, value in request.params.items():
@@ -337,7 +337,7 @@ class PassEntryEmulator(EmulatorApp):
         if (
             stored.expires_at is not None
             and not stored.expiry_applied
-            and stored.expires_at <= self._clock()
+            and stored.expires_at <= self.clock()
             and stored.status in (VendorStatus.ISSUED, VendorStatus.ACTIVE, VendorStatus.REMOVED)
         ):
             stored.before_deactivation = stored.status
@@ -498,17 +498,13 @@ class PassEntryEmulator(EmulatorApp):
         return {APPLE_PASS_SOURCE_KEY: base64.b64encode(buffer.getvalue()).decode()}
 
     def _answer(
-        self,
-        stored: StoredPass,
-        request: EmulatorRequest,
-        *,
-        meta: dict[str, Any] | None = None,
-        headers: dict[str, str] | None = None,
+        self, stored: StoredPass, request: EmulatorRequest, meta: Meta = None
     ) -> EmulatorResponse:
+        """The pass as a resource, with ``meta`` where there is any."""
         payload: dict[str, Any] = {"data": self._resource(stored, request)}
         if meta:
             payload["meta"] = meta
-        return EmulatorResponse.json_body(payload, 200, headers)
+        return EmulatorResponse.json_body(payload)
 
     def _source_arg(self, request: EmulatorRequest) -> None:
         source = request.arg("includePassSource")
@@ -535,7 +531,7 @@ class PassEntryEmulator(EmulatorApp):
             if any(p.ext_id == ext_id and p.live for p in self.passes.values()):
                 raise Refused(409, "Ext ID has already been taken")
         self._check(template, body, update=False)
-        stored = StoredPass(str(uuid.uuid4()), template, ext_id, self._clock())
+        stored = StoredPass(str(uuid.uuid4()), template, ext_id, self.clock())
         self._apply(stored, body)
         self.passes[stored.uuid] = stored
         self._emit("passCreated", stored)
@@ -555,7 +551,7 @@ class PassEntryEmulator(EmulatorApp):
         self._check(stored.template, body, update=True)
         self._apply(stored, body)
         action = body.get("passAction")
-        now = self._clock()
+        now = self.clock()
         if action == PassAction.DEACTIVATE and stored.status is not VendorStatus.DEACTIVATED:
             stored.before_deactivation = stored.status
             stored.status = VendorStatus.DEACTIVATED
@@ -574,12 +570,12 @@ class PassEntryEmulator(EmulatorApp):
             status, text = "notDelivered", "Pass is deactivated"
         else:
             status, text = "notDelivered", "Pass has not been added to the wallet"
-        return self._answer(
-            stored,
-            request,
-            meta={"notifications": {"status": status, "message": text}},
-            headers={"X-Notification-Status": status},
+        answer = self._answer(
+            stored, request, {"notifications": {"status": status, "message": text}}
         )
+        # The pass update's answer says the status in a header too (passentry.md, update).
+        answer.headers["X-Notification-Status"] = status
+        return answer
 
     @route("GET", "/api/v1/passes")
     def list_passes(self, request: EmulatorRequest) -> EmulatorResponse:
@@ -603,7 +599,7 @@ class PassEntryEmulator(EmulatorApp):
     def nullify_pass(self, request: EmulatorRequest) -> EmulatorResponse:
         stored = self._pass(request.params["id"])
         if stored.live:
-            now = self._clock()
+            now = self.clock()
             stored.status = VendorStatus.NULLIFIED
             stored.nullified_at = now
             stored.expires_at = stored.expires_at or now
@@ -634,11 +630,10 @@ class PassEntryEmulator(EmulatorApp):
         return stored
 
     def _loyalty_answer(
-        self, stored: StoredPass, request: EmulatorRequest, meta: dict[str, Any] | None = None
+        self, stored: StoredPass, request: EmulatorRequest, meta: Meta = None
     ) -> EmulatorResponse:
-        return self._answer(
-            stored, request, meta={**(meta or {}), "loyalty": {"balance": stored.loyalty_balance}}
-        )
+        loyalty = {"loyalty": {"balance": stored.loyalty_balance}}
+        return self._answer(stored, request, {**(meta or {}), **loyalty})
 
     @route("GET", "/api/v1/loyalty/{id}")
     def show_loyalty(self, request: EmulatorRequest) -> EmulatorResponse:
@@ -702,7 +697,7 @@ class PassEntryEmulator(EmulatorApp):
             "validationType": "externalValidation",
             "status": scan["status"],
             "statusDetail": scan.get("statusDetail", ""),
-            "scannedAt": format_timestamp(self._clock(), TIMESTAMPS),
+            "scannedAt": format_timestamp(self.clock(), TIMESTAMPS),
             "passId": stored.uuid if stored else None,
             "passExtId": stored.ext_id if stored else None,
             "readerId": scan["readerId"],
@@ -747,7 +742,7 @@ class PassEntryEmulator(EmulatorApp):
                 stored.uuid,
                 pass_attributes=resource["attributes"],
                 related=related,
-                when=self._clock(),
+                when=self.clock(),
             )
             headers, body = signed_delivery(payload, subscription["secretKey"])
             self.webhooks.send(subscription["url"], body, headers)

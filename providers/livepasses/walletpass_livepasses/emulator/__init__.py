@@ -40,7 +40,6 @@ verbs (:mod:`.redemptions`), templates (:mod:`.templates`) and webhooks (:mod:`.
 from __future__ import annotations
 
 import math
-import secrets
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar, overload
@@ -229,7 +228,7 @@ class LivepassesEmulator(EmulatorApp):
             )
         if key in self.revoked_keys:
             return error_answer(self.store, 401, "API_KEY_REVOKED", "The API key was revoked.")
-        known = secrets.compare_digest(key.encode(), self.api_key.encode())
+        known = self.is_api_key(key)
         if not known and key not in self.read_only_keys:
             return error_answer(self.store, 401, "INVALID_API_KEY", "The API key is not valid.")
         if self.rate is not None:
