@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from walletpass.callbacks import call_back
 from walletpass.contract import ListFilters, ProviderContract, SettingsT
 from walletpass.errors import (
     InvalidResponse,
@@ -25,11 +26,13 @@ from walletpass.model import (
 )
 from walletpass.outcomes import note_dispatch, unreconciled
 from walletpass.plans import (
+    Call,
     ListPlan,
     Now,
     Plan,
     Send,
     Step,
+    Together,
     Wait,
     drive,
     drive_items,
@@ -38,6 +41,7 @@ from walletpass.plans import (
 )
 from walletpass.redaction import scrub_exception
 from walletpass.redemption import refuse_unredeemable
+from walletpass.together import together_in_threads
 
 if TYPE_CHECKING:
     # Types only: the HTTP side loads with the first request sent or error answer read, so the
@@ -90,7 +94,8 @@ class Driver(ProviderContract[SettingsT]):
 
     def answer(self, step: Step) -> Any:
         """Carry out one step of a plan (not ``Emit``): a ``Send``'s 2xx response, or the
-        clock after a ``Wait`` or at a ``Now``.
+        clock after a ``Wait`` or at a ``Now``; a ``Call`` calls the caller's callback, a
+        ``Together`` runs its plans in threads (:mod:`walletpass.together`).
 
         :raises WalletPassError: the error a ``Send``'s answer maps to.
         """
@@ -102,6 +107,10 @@ class Driver(ProviderContract[SettingsT]):
             return time.monotonic()
         if isinstance(step, Now):
             return time.monotonic()
+        if isinstance(step, Call):
+            return call_back(step)
+        if isinstance(step, Together):
+            return together_in_threads(step, self.run)
         raise TypeError(f"not a step a plan may yield: {step!r}")
 
     # -- the plans of the neutral operations -----------------------------------------------------

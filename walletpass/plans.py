@@ -19,6 +19,12 @@ Steps:
 * :class:`Emit` ``(items)``: a listing hands ``items`` to the caller; the driver's lazy
   :meth:`~walletpass.driver.Driver.iterate` yields them before it resumes the plan (which then
   receives ``None``), so the next page is requested only when the caller needs it.
+* :class:`Call` ``(callback, args, name)``: hand the caller's callback (a progress report) its
+  arguments. The sync driver calls it; the async driver also awaits what it returns when that is
+  awaitable, so an asyncio caller may pass a coroutine function. Write it with :func:`report`.
+* :class:`Together` ``(plans, limit)``: run several plans at once, at most ``limit`` at a time
+  (the sync driver in threads, the async one in tasks); answered with one outcome per plan, in
+  order: its result, or the walletpass error it raised.
 
 The helpers below are the plans every provider composes: :func:`single` (one request, one
 parse), :func:`recovering` (the recoverable create: look up before any resend),
@@ -28,7 +34,15 @@ parse), :func:`recovering` (the recoverable create: look up before any resend),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection, Generator, Iterator, Sequence
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Collection,
+    Generator,
+    Iterator,
+    Sequence,
+)
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
@@ -42,20 +56,26 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Answer",
+    "Call",
     "Emit",
     "ListPlan",
     "Now",
     "Plan",
     "Send",
     "Step",
+    "Together",
     "Wait",
+    "adrive",
+    "adrive_items",
     "at_once",
     "drive",
     "drive_items",
     "each",
+    "first_step",
     "paging",
     "reading_back",
     "recovering",
+    "report",
     "single",
 ]
 
@@ -95,7 +115,30 @@ class Emit:
     items: Sequence[Any]
 
 
-Step: TypeAlias = Send | Wait | Now | Emit
+@dataclass(frozen=True, slots=True)
+class Call:
+    """Call ``callback(*args)``, the caller's callback named ``name`` (``"on_progress"``).
+
+    Answered with ``None``. A callback that raises stops the operation: the driver throws a
+    ``WalletPassError`` naming the callback into the plan (the callback's own walletpass error
+    as it is); :func:`report` marks it ``outcome_unknown`` where requests may have acted.
+    """
+
+    callback: Callable[..., Any]
+    args: tuple[Any, ...]
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class Together:
+    """Run ``plans`` at once, at most ``limit`` (>= 1) in flight; answered with one outcome per
+    plan, in order: what it returned, or the ``WalletPassError`` it raised."""
+
+    plans: Sequence[Plan[Any]]
+    limit: int
+
+
+Step: TypeAlias = Send | Wait | Now | Emit | Call | Together
 #: A plan: yields steps, receives their answers, returns the operation's result.
 Plan: TypeAlias = Generator[Step, Any, _T]
 #: A listing's plan: yields steps (``Emit`` among them) and returns nothing.
@@ -176,6 +219,65 @@ def _items(plan: ListPlan, step: Step, answer: Answer) -> Iterator[Any]:
             step = plan.throw(error) if error is not None else plan.send(reply)
         except StopIteration:
             return
+
+
+async def adrive(plan: Plan[_T], answer: Callable[[Step], Awaitable[Any]]) -> _T:
+    """The async loop: :func:`drive` with ``await answer(step)`` (the async provider's and the
+    scripted driver's, so both run one loop).
+
+    :raises WalletPassError: what the plan raises.
+    :raises TypeError: the plan emits items (a listing: :func:`adrive_items`).
+    """
+    reply: Any = None
+    error: WalletPassError | None = None
+    while True:
+        try:
+            step = plan.throw(error) if error is not None else plan.send(reply)
+        except StopIteration as done:
+            result: _T = done.value
+            return result
+        reply, error = None, None
+        if isinstance(step, Emit):
+            plan.close()
+            raise TypeError("a plan that emits items is driven by adrive_items(), not adrive()")
+        try:
+            reply = await answer(step)
+        except WalletPassError as exc:
+            error = exc
+
+
+async def adrive_items(
+    plan: ListPlan, step: Step | None, answer: Callable[[Step], Awaitable[Any]]
+) -> AsyncIterator[Any]:
+    """The async loop for a listing: :func:`drive_items` with ``await``, from ``step`` (the
+    plan's first step, taken at the call so its checks raised there; ``None``: no step).
+
+    :returns: an async iterator of the items emitted.
+    :raises WalletPassError: a later step's error, by the iteration that needed it.
+    """
+    while step is not None:
+        reply: Any = None
+        error: WalletPassError | None = None
+        if isinstance(step, Emit):
+            for item in step.items:
+                yield item
+        else:
+            try:
+                reply = await answer(step)
+            except WalletPassError as exc:
+                error = exc
+        try:
+            step = plan.throw(error) if error is not None else plan.send(reply)
+        except StopIteration:
+            return
+
+
+def first_step(plan: ListPlan) -> Step | None:
+    """Run a listing's plan to its first step (its checks raise here); ``None``: it has none."""
+    try:
+        return next(plan)
+    except StopIteration:
+        return None
 
 
 def single(
@@ -315,6 +417,24 @@ def reading_back(
         meta = {**written.meta, READ_BACK_FAILED: type(exc).__name__}
         return written.model_copy(update={"meta": meta})
     return completed_by_read(written, found, unread=unread)
+
+
+def report(callback: Callable[..., Any] | None, *args: Any, name: str, acted: bool) -> Plan[None]:
+    """Hand ``callback`` (the caller's, named ``name``) its arguments through a :class:`Call`
+    step: nothing when it is ``None``.
+
+    :param acted: whether requests sent before this point may have taken effect (a write was
+        sent): then a failing callback's error says ``outcome_unknown``.
+    :raises WalletPassError: the callback raised (its own walletpass error, or one naming it);
+        the operation stops there.
+    """
+    if callback is None:
+        return
+    try:
+        yield Call(callback, args, name)
+    except WalletPassError as exc:
+        exc.outcome_unknown = exc.outcome_unknown or acted
+        raise
 
 
 def _page_key(request: VendorRequest) -> str:

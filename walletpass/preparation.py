@@ -134,7 +134,19 @@ class Preparation(Presentation[SettingsT]):
         does not name its template), that read is the one request this may send, and only
         after the change passed every check under at least one template it could belong to.
         """
-        checked_id, checked, _, _ = self._prepare_update(pass_id, change)
+        return self.run(self.plan_prepare_update(pass_id, change))
+
+    def plan_prepare_update(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> Plan[tuple[str, PassUpdate]]:
+        """:meth:`prepare_update` as a plan, for a plan that checks a change before sending
+        anything (its one possible step, the template read, is driven by the caller's driver).
+
+        :returns: a plan whose result is the checked id and the change the hook will see.
+        :raises ValidationError: a malformed id or change; nothing sent.
+        :raises UnsupportedFeature: the change uses a field declared NONE; nothing sent.
+        """
+        checked_id, checked, _, _ = yield from self._prepare_update_plan(pass_id, change)
         return checked_id, checked
 
     def _prepare_update(

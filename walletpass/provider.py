@@ -53,6 +53,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
+from walletpass.plans import Plan
 from walletpass.preparation import Preparation
 from walletpass.presentation import neutral_redemption
 from walletpass.status import with_current_status
@@ -181,6 +182,27 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                 # right after reports (the vendor's answer may predate looking at it).
                 issued = with_current_status(issued, expires_at=prepared.expires_at)
             return self._present_written(issued, mapping)
+
+    def plan_checked_update(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> Plan[IssuedPass]:
+        """:meth:`update` as one plan: every check (and the template read an alias may need),
+        :meth:`plan_update`, the answer presented as ``update()`` presents it. What the async
+        API drives for ``update()``, and what a vendor-only operation that is an update of one
+        part (or of many passes) yields from, so every driver runs it.
+
+        :param pass_id: the ``IssuedPass.id`` a create returned.
+        :param change: a ``PassUpdate``, or a mapping with the same keys.
+        :returns: a plan whose result is the pass after the change, as :meth:`update` returns
+            it.
+        :raises WalletPassError: what :meth:`update` raises, without the provider and operation
+            filled in (the caller's guard adds them).
+        """
+        checked, prepared, mapping, request = yield from self._prepare_update_plan(pass_id, change)
+        issued = yield from self.plan_update(checked, prepared, request)
+        if prepared.expires_at is not None:
+            issued = with_current_status(issued, expires_at=prepared.expires_at)
+        return self._present_written(issued, mapping)
 
     def redeem(
         self,

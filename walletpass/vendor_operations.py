@@ -15,7 +15,7 @@ import functools
 import inspect
 from collections.abc import Callable, Generator, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any, ParamSpec, Protocol, TypeVar, cast, overload
+from typing import Any, Literal, ParamSpec, Protocol, TypeVar, overload
 
 from walletpass.capabilities import Declaration
 
@@ -39,6 +39,8 @@ class VendorOperation:
     name: str
     declaration: Declaration
     plan: Callable[..., Any] | None = None
+    #: The plan is a listing's (it emits items): drivers return its items lazily.
+    listing: bool = False
 
 
 class _Marking(Protocol):
@@ -52,7 +54,24 @@ class _Marking(Protocol):
     def __call__(self, method: Callable[P, R]) -> Callable[P, R]: ...
 
 
-def vendor_operation(declaration: Declaration) -> _Marking:
+class _ListingMarking(Protocol):
+    """The decorator ``vendor_operation(..., listing=True)`` returns: a listing's plan method
+    is typed as returning an iterator of the items it emits."""
+
+    def __call__(
+        self, method: Callable[P, Generator[Any, Any, None]]
+    ) -> Callable[P, Iterator[Any]]: ...
+
+
+@overload
+def vendor_operation(declaration: Declaration) -> _Marking: ...
+
+
+@overload
+def vendor_operation(declaration: Declaration, *, listing: Literal[True]) -> _ListingMarking: ...
+
+
+def vendor_operation(declaration: Declaration, *, listing: bool = False) -> Any:
     """Declare the decorated provider method a vendor-only operation.
 
     The method is either plain (it returns its result; a generator of items is a lazy listing)
@@ -61,8 +80,14 @@ def vendor_operation(declaration: Declaration) -> _Marking:
     provider's driver runs, so calling it returns that result. Write it as a plan when it sends,
     so every driver (sync or async) runs the same steps.
 
+    A listing that pages (or otherwise sends while it is iterated) is a plan too: a generator
+    function annotated ``-> ListPlan`` that yields ``Emit(items)`` among its steps, marked with
+    ``listing=True``; calling it runs its checks (the steps before its first request) at once
+    and returns the items lazily (an async iterator on the async API).
+
     :param declaration: ``native(note)`` or ``emulated(note)`` (with ``inferred=`` where the
         vendor does not document a detail), as in ``capabilities``.
+    :param listing: the method is a listing's plan (see above).
     :returns: the method, run inside the provider's guard: a walletpass error gets the provider
         and operation as context; any other exception becomes a ``WalletPassError`` whose cause
         is a redacted stand-in. A method returning an iterator is guarded while it is iterated.
@@ -70,24 +95,27 @@ def vendor_operation(declaration: Declaration) -> _Marking:
 
     def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
         name = method.__name__
-        is_plan = _is_plan(method)
+        is_plan = listing or _is_plan(method)
 
         @functools.wraps(method)
         def guarded(*args: Any, **kwargs: Any) -> Any:
             provider: Any = args[0]
             with provider._guard(name):
                 result = method(*args, **kwargs)
-                if is_plan:
+                if listing:
+                    result = provider.iterate(result)
+                elif is_plan:
                     result = provider.run(result)
             if isinstance(result, Iterator):
                 # A lazy listing fails while it is iterated: guarded there too.
                 return provider._guarded_iter(name, result)
             return result
 
-        setattr(guarded, _MARK, VendorOperation(name, declaration, method if is_plan else None))
+        marked = VendorOperation(name, declaration, method if is_plan else None, listing)
+        setattr(guarded, _MARK, marked)
         return guarded
 
-    return cast("_Marking", decorate)
+    return decorate
 
 
 def declared_operations(namespace: Mapping[str, Any]) -> list[VendorOperation]:

@@ -26,6 +26,7 @@ from walletpass.aio.ratelimit import AsyncLimiter
 from walletpass.aio.transport import AsyncTransport
 from walletpass.bounds import call_deadline
 from walletpass.bulk import _as_error
+from walletpass.callbacks import acall_back
 from walletpass.capabilities import Capabilities, Capability
 from walletpass.errors import FieldProblem, ValidationError, WalletPassError
 from walletpass.fake import FakeProvider
@@ -39,10 +40,23 @@ from walletpass.model import (
     Redemption,
 )
 from walletpass.outcomes import dispatch_count, note_dispatch
-from walletpass.plans import Emit, ListPlan, Now, Plan, Send, Step, Wait
+from walletpass.plans import (
+    Call,
+    ListPlan,
+    Now,
+    Plan,
+    Send,
+    Step,
+    Together,
+    Wait,
+    adrive,
+    adrive_items,
+    first_step,
+)
 from walletpass.presentation import neutral_redemption
 from walletpass.provider import Provider
 from walletpass.status import with_current_status
+from walletpass.together import together_in_tasks
 from walletpass.transport import VendorRequest
 from walletpass.vendor_operations import operation_of
 
@@ -157,13 +171,7 @@ class AsyncProvider(AsyncEventOperations):
         if not self._planned("update"):
             return await self._in_thread(sync.update, pass_id, change)
         with sync._guard("update"):
-            checked, prepared, mapping, request = await self._drive(
-                sync._prepare_update_plan(pass_id, change)
-            )
-            issued = await self._drive(sync.plan_update(checked, prepared, request))
-            if prepared.expires_at is not None:
-                issued = with_current_status(issued, expires_at=prepared.expires_at)
-            return sync._present_written(issued, mapping)
+            return await self._drive(sync.plan_checked_update(pass_id, change))
 
     async def redeem(
         self,
@@ -214,7 +222,7 @@ class AsyncProvider(AsyncEventOperations):
             sync.require(Capability.LIST)
             filters = sync._list_filters(template, status, page_size, extra)
             plan = sync.plan_list(filters)
-            first = _first_step(plan)  # the plan's own checks, before any request, raise here
+            first = first_step(plan)  # the plan's own checks, before any request, raise here
         return self._drive_items(plan, first)
 
     async def create_many(
@@ -283,6 +291,18 @@ class AsyncProvider(AsyncEventOperations):
             return operation
         declared = operation_of(type(self.sync), name)
         plan = declared.plan if declared is not None and not self._in_process else None
+        if plan is not None and declared is not None and declared.listing:
+
+            def listing(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+                # As list(): the checks run at the call, pages as the iteration needs them.
+                with self.sync._guard(name):
+                    items = plan(self.sync, *args, **kwargs)
+                    first = first_step(items)
+                return self._drive_items(items, first, name)
+
+            listing.__name__ = name
+            listing.__doc__ = operation.__doc__
+            return listing
 
         async def vendor_operation(*args: Any, **kwargs: Any) -> Any:
             if plan is not None:
@@ -337,54 +357,25 @@ class AsyncProvider(AsyncEventOperations):
             return time.monotonic()
         if isinstance(step, Now):
             return time.monotonic()
+        if isinstance(step, Call):
+            return await acall_back(step)
+        if isinstance(step, Together):
+            return await together_in_tasks(step, self._drive)
         raise TypeError(f"not a step a plan may yield: {step!r}")
 
     async def _drive(self, plan: Plan[_T]) -> _T:
-        """The async loop: :func:`walletpass.plans.drive` with ``await``."""
-        reply: Any = None
-        error: WalletPassError | None = None
-        while True:
-            try:
-                step = plan.throw(error) if error is not None else plan.send(reply)
-            except StopIteration as done:
-                result: _T = done.value
-                return result
-            reply, error = None, None
-            if isinstance(step, Emit):
-                plan.close()
-                raise TypeError("a plan that emits items is driven by _drive_items()")
-            try:
-                reply = await self._answer(step)
-            except WalletPassError as exc:
-                error = exc
+        """The async loop (:func:`walletpass.plans.adrive`), each step answered here."""
+        return await adrive(plan, self._answer)
 
-    async def _drive_items(self, plan: ListPlan, step: Step | None) -> AsyncIterator[IssuedPass]:
-        """The async loop for a listing: :func:`walletpass.plans.drive_items` with ``await``,
-        each item presented as the sync ``list`` presents it."""
+    async def _drive_items(
+        self, plan: ListPlan, step: Step | None, operation: str = "list"
+    ) -> AsyncIterator[Any]:
+        """A listing's items (:func:`walletpass.plans.adrive_items`), guarded as ``operation``;
+        the neutral ``list``'s presented as the sync ``list`` presents them."""
         sync = self.sync
-        with sync._guard("list"):
-            while step is not None:
-                reply: Any = None
-                error: WalletPassError | None = None
-                if isinstance(step, Emit):
-                    for item in step.items:
-                        yield sync.present(item)
-                else:
-                    try:
-                        reply = await self._answer(step)
-                    except WalletPassError as exc:
-                        error = exc
-                try:
-                    step = plan.throw(error) if error is not None else plan.send(reply)
-                except StopIteration:
-                    return
-
-
-def _first_step(plan: ListPlan) -> Step | None:
-    try:
-        return next(plan)
-    except StopIteration:
-        return None
+        with sync._guard(operation):
+            async for item in adrive_items(plan, step, self._answer):
+                yield sync.present(item) if operation == "list" else item
 
 
 def _sent_or_error(

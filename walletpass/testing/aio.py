@@ -12,6 +12,7 @@ Needs the async extra (``pip install 'walletpass[async]'``).
 from __future__ import annotations
 
 import asyncio
+import inspect
 from collections.abc import AsyncIterator, Callable, Iterator
 from typing import Any
 
@@ -105,7 +106,9 @@ class BlockingProvider:
 
     def _blocking(self, operation: Callable[..., Any]) -> Callable[..., Any]:
         def call(*args: Any, **kwargs: Any) -> Any:
-            result = self._run(operation(*args, **kwargs))
+            result = operation(*args, **kwargs)
+            if inspect.isawaitable(result):
+                result = self._run(result)
             if isinstance(result, AsyncIterator):
                 return self._blocking_iter(result)
             return result

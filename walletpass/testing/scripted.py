@@ -12,12 +12,28 @@ same plan can be replayed from them.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from walletpass.callbacks import acall_back, call_back
 from walletpass.driver import Driver
-from walletpass.plans import ListPlan, Now, Plan, Send, Step, Wait, drive, drive_items
+from walletpass.errors import WalletPassError
+from walletpass.plans import (
+    Call,
+    ListPlan,
+    Now,
+    Plan,
+    Send,
+    Step,
+    Together,
+    Wait,
+    adrive,
+    adrive_items,
+    drive,
+    drive_items,
+    first_step,
+)
 from walletpass.transport import Transport, VendorRequest, VendorResponse
 
 __all__ = ["Exchange", "Recorder", "ScriptedDriver", "answer_with"]
@@ -71,6 +87,8 @@ class ScriptedDriver:
     sent: list[VendorRequest] = field(default_factory=list)
     #: Every pause asked for, in seconds.
     waits: list[float] = field(default_factory=list)
+    #: Every callback called: its name and arguments.
+    calls: list[tuple[str, tuple[Any, ...]]] = field(default_factory=list)
 
     @classmethod
     def replaying(cls, provider: Driver[Any], exchanges: Iterable[Exchange]) -> ScriptedDriver:
@@ -96,6 +114,33 @@ class ScriptedDriver:
         """A listing's items, as :meth:`Driver.iterate` would give them."""
         return drive_items(plan, self.answer)
 
+    async def arun(self, plan: Plan[_T]) -> _T:
+        """The plan's result through the async loop (:func:`walletpass.plans.adrive`, the one
+        :class:`walletpass.aio.AsyncProvider` drives with): the same script and clock, a
+        coroutine callback awaited; so a test shows both APIs give one result."""
+        return await adrive(plan, self.aanswer)
+
+    async def aitems(self, plan: ListPlan) -> AsyncIterator[Any]:
+        """A listing's items through the async loop (:func:`walletpass.plans.adrive_items`)."""
+        async for item in adrive_items(plan, first_step(plan), self.aanswer):
+            yield item
+
+    async def aanswer(self, step: Step) -> Any:
+        """:meth:`answer` for the async loop: a ``Call``'s awaitable is awaited, a
+        ``Together``'s plans run one after the other through :meth:`arun`."""
+        if isinstance(step, Call):
+            self.calls.append((step.name, step.args))
+            return await acall_back(step)
+        if isinstance(step, Together):
+            outcomes: list[Any] = []
+            for plan in step.plans:
+                try:
+                    outcomes.append(await self.arun(plan))
+                except WalletPassError as exc:
+                    outcomes.append(exc)
+            return outcomes
+        return self.answer(step)
+
     def answer(self, step: Step) -> Any:
         if isinstance(step, Send):
             self.sent.append(step.request)
@@ -107,6 +152,18 @@ class ScriptedDriver:
             return self.clock
         if isinstance(step, Now):
             return self.clock
+        if isinstance(step, Call):
+            self.calls.append((step.name, step.args))
+            return call_back(step)
+        if isinstance(step, Together):
+            # One after the other, in order: a script answers in the order requests are sent.
+            outcomes: list[Any] = []
+            for plan in step.plans:
+                try:
+                    outcomes.append(self.run(plan))
+                except WalletPassError as exc:
+                    outcomes.append(exc)
+            return outcomes
         raise TypeError(f"not a step a plan may yield: {step!r}")
 
 

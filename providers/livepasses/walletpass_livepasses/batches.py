@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Any
 
 from walletpass.errors import BusinessRuleError, ProviderUnavailable, WalletPassError
 from walletpass.model import IssuedPass, Pass
-from walletpass.plans import Now, Plan, Send, Wait
+from walletpass.plans import Now, Plan, Send, Wait, report
 from walletpass.polling import PollSchedule
 from walletpass.transport import VendorResponse
 from walletpass_livepasses import limits, payloads
@@ -162,7 +162,8 @@ def create_batch(
 
     ``on_progress(done, total)`` is called after each round of batch status polls;
     ``on_accepted(positions, batch_id)`` as soon as Livepasses answers with an asynchronous
-    batch, so a journal can follow that batch after a crash (:meth:`follow_batch`).
+    batch, so a journal can follow that batch after a crash (:meth:`follow_batch`). Both go out
+    as :class:`~walletpass.plans.Call` steps (an async driver awaits a coroutine callback).
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for index, new_pass in enumerate(passes):
@@ -178,9 +179,8 @@ def create_batch(
             continue
         read = read_generation(lp, response, positions, members, "create_many")
         if isinstance(read, Job):
-            if on_accepted is not None:
-                on_accepted(positions, read.batch_id)
             jobs.append(read)
+            yield from report(on_accepted, positions, read.batch_id, name="on_accepted", acted=True)
         else:
             outcomes.update(zip(positions, read, strict=True))
     if jobs:
@@ -296,7 +296,8 @@ def follow(
             done = already_done + sum(
                 len(j.positions) if j.settled else (j.status.done if j.status else 0) for j in jobs
             )
-            on_progress(min(done, total), total)
+            # The batches were sent: a failing callback leaves their passes' outcome unknown.
+            yield from report(on_progress, min(done, total), total, name="on_progress", acted=True)
         if all(job.settled for job in jobs):
             return
         pending = [

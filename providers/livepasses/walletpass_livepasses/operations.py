@@ -10,8 +10,7 @@ migration table in ``docs/providers/livepasses.md``).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any, ClassVar, TypedDict, TypeVar, Unpack, cast
 
@@ -26,7 +25,7 @@ from walletpass.errors import (
 from walletpass.event_contract import subscription_url_problem
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpdate, Redemption
 from walletpass.pass_ids import checked_by, decode_pass_id
-from walletpass.plans import Emit, ListPlan, Plan, Send
+from walletpass.plans import Emit, ListPlan, Plan, Send, Together
 from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
@@ -522,12 +521,21 @@ class VendorOperations(Provider[LivepassesSettings]):
         change: PassUpdate | Mapping[str, Any],
         *,
         concurrency: int | None = None,
-    ) -> BulkResult:
-        """The same change on many passes: one PUT per pass, sent concurrently.
+    ) -> Plan[BulkResult]:
+        """The same change on many passes: one PUT per pass, at most ``concurrency`` at once.
 
         Livepasses 0.2+ has no per-pass bulk endpoint (the old ``/bulk-update`` is gone); this
-        is the replacement the seed README's ``bulk_update`` calls for. Outcomes are in input
-        order; one failing pass does not stop the others.
+        is the replacement the seed README's ``bulk_update`` calls for. Each pass's update is
+        ``update()``'s plan; the sync API runs them in threads, the async API in tasks.
+
+        :param pass_ids: the passes' ids (a list).
+        :param change: the change, as ``update()`` takes it; checked once before any request.
+        :param concurrency: updates in flight at once (default: the ``concurrency`` setting).
+        :returns: a ``BulkResult`` with one item per id, in input order: the pass after the
+            change, or the error ``update()`` would have raised (one failing pass does not
+            stop the others).
+        :raises ValidationError: ``pass_ids`` is not a list, ``concurrency`` not a positive
+            integer, or the change is malformed; nothing sent.
         """
         if isinstance(pass_ids, str) or not isinstance(pass_ids, Sequence):
             self._refuse([FieldProblem("pass_ids", "must be a list of ids")], "bulk_update")
@@ -535,18 +543,12 @@ class VendorOperations(Provider[LivepassesSettings]):
         if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
             self._refuse([FieldProblem("concurrency", "must be a positive integer")], "bulk_update")
         # Check the change once, before any request: a bad change fails the call, not items.
-        self.prepare_update("validation-only", change)
-
-        def one(pass_id: str) -> IssuedPass | WalletPassError:
-            try:
-                return self.update(pass_id, change)
-            except WalletPassError as exc:
-                return exc
-
-        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="livepasses-bulk") as pool:
-            outcomes = list(pool.map(one, pass_ids))
+        yield from self.plan_prepare_update("validation-only", change)
+        outcomes = yield Together([self.plan_checked_update(i, change) for i in pass_ids], workers)
         items = [
-            BulkItem(index=i, issued=o) if isinstance(o, IssuedPass) else BulkItem(index=i, error=o)
+            BulkItem(index=i, issued=o)
+            if isinstance(o, IssuedPass)
+            else BulkItem(index=i, error=o.with_context(provider=self.label, operation="update"))
             for i, o in enumerate(outcomes)
         ]
         return BulkResult(items=items)
@@ -612,7 +614,7 @@ class VendorOperations(Provider[LivepassesSettings]):
         )
         return wire.request("GET", wire.TEMPLATES, Safety.SAFE, query=query)
 
-    @vendor_operation(native("GET /api/templates, paged lazily"))
+    @vendor_operation(native("GET /api/templates, paged lazily"), listing=True)
     def list_templates(
         self,
         *,
@@ -622,8 +624,9 @@ class VendorOperations(Provider[LivepassesSettings]):
         sort_by: str | None = None,
         descending: bool | None = None,
         page_size: int | None = None,
-    ) -> Iterator[Template]:
-        """Every template matching the filters, fetching pages as the iteration needs them."""
+    ) -> ListPlan:
+        """Every template matching the filters (``Template`` items), fetching pages as the
+        iteration needs them; the filters are checked at the call (``ValidationError``)."""
         filters: dict[str, Any] = {
             "status": status,
             "type": type,
@@ -633,7 +636,7 @@ class VendorOperations(Provider[LivepassesSettings]):
             "page_size": page_size,
         }
         first = self.build_list_templates(1, **filters)
-        return self.iterate(self._template_pages(first, filters))
+        yield from self._template_pages(first, filters)
 
     def _template_pages(self, first: VendorRequest, filters: dict[str, Any]) -> ListPlan:
         request: VendorRequest | None = first

@@ -39,7 +39,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.plans import ListPlan, Plan, Send, reading_back
+from walletpass.plans import ListPlan, Plan, Send, reading_back, report
 from walletpass.provider import ListFilters, Page, vendor_operation
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
@@ -294,10 +294,20 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         passes: Sequence[Pass | Mapping[str, Any]],
         *,
         on_progress: Callable[[int, int], None] | None = None,
-    ) -> BulkResult:
+    ) -> Plan[BulkResult]:
         """``create_many`` with live progress: ``on_progress(done, total)`` after each poll.
 
         Every input gets an outcome in input order; invalid ones fail before anything is sent.
+        On ``walletpass.aio`` ``on_progress`` may be a coroutine function (it is awaited).
+
+        :param passes: the passes (or mappings), at most any number: sent in batches of
+            ``BATCH_SIZE``.
+        :param on_progress: ``on_progress(done, total)``, counts of passes.
+        :returns: a ``BulkResult``, one item per input in order.
+        :raises UnsupportedOperation: the provider cannot create passes in bulk.
+        :raises WalletPassError: ``on_progress`` raised: the run stops there, the error names
+            the callback (``code`` ``"callback_failed"``) and says ``outcome_unknown`` once a
+            batch was sent (Livepasses goes on generating it).
         """
         self.require(Capability.CREATE_MANY)
         prepared: list[Pass | WalletPassError] = []
@@ -314,11 +324,11 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             chunk = valid[start : start + BATCH_SIZE]
             offset = done
 
-            def report(finished: int, _total: int, offset: int = offset) -> None:
-                if on_progress is not None:
-                    on_progress(offset + finished, total)
+            def progress(finished: int, _total: int, offset: int = offset) -> Any:
+                # What on_progress returns goes back to the driver (an awaitable is awaited).
+                return on_progress(offset + finished, total) if on_progress else None
 
-            results = self.run(self.plan_create_batch([p for _, p in chunk], report))
+            results = yield from self.plan_create_batch([p for _, p in chunk], progress)
             outcomes.update((i, r) for (i, _), r in zip(chunk, results, strict=True))
             done += len(chunk)
         items = []
@@ -328,8 +338,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 items.append(BulkItem(index=index, issued=outcome))
             else:
                 items.append(BulkItem(index=index, error=outcome))
-        if on_progress is not None:
-            on_progress(total, total)
+        yield from report(on_progress, total, total, name="on_progress", acted=bool(valid))
         return BulkResult(items=items)
 
     # -- get -----------------------------------------------------------------------------------

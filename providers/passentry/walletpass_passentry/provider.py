@@ -845,7 +845,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         )
 
     @vendor_operation(native("PATCH with locations[]: replaces all the pass's locations"))
-    def replace_locations(self, pass_id: str, locations: Sequence[Location]) -> IssuedPass:
+    def replace_locations(self, pass_id: str, locations: Sequence[Location]) -> Plan[IssuedPass]:
         """Replace all the pass's locations (an empty list removes them): ``update()`` of
         ``locations`` alone, so its arguments, answer and errors are ``update()``'s.
 
@@ -856,10 +856,10 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         :raises NotFound: no such pass.
         """
         # Exactly a neutral update of that one part: checked, built once and sent as update().
-        return self.update(pass_id, PassUpdate(locations=list(locations)))
+        return (yield from self.plan_checked_update(pass_id, _replacing("locations", locations)))
 
     @vendor_operation(native("PATCH with beacons[]: replaces all the pass's beacons"))
-    def replace_beacons(self, pass_id: str, beacons: Sequence[Beacon]) -> IssuedPass:
+    def replace_beacons(self, pass_id: str, beacons: Sequence[Beacon]) -> Plan[IssuedPass]:
         """Replace all the pass's beacons (an empty list removes them): ``update()`` of
         ``beacons`` alone, so its arguments, answer and errors are ``update()``'s.
 
@@ -869,7 +869,15 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         :raises ValidationError: a malformed id or beacon; nothing sent.
         :raises NotFound: no such pass.
         """
-        return self.update(pass_id, PassUpdate(beacons=list(beacons)))
+        return (yield from self.plan_checked_update(pass_id, _replacing("beacons", beacons)))
+
+
+def _replacing(part: str, values: Sequence[Any]) -> dict[str, Any]:
+    """The change of ``part`` alone (checked as every change is); ``values`` that are not a
+    list are refused by field."""
+    if isinstance(values, str | bytes) or not isinstance(values, Sequence):
+        raise ValidationError.from_problems([FieldProblem(part, "must be a list")])
+    return {part: list(values)}
 
 
 def _with_balance(issued: IssuedPass, points: Decimal) -> IssuedPass:
