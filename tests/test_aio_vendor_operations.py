@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 
 from walletpass import native
-from walletpass.errors import ValidationError
+from walletpass.errors import UnsupportedOperation, ValidationError
 from walletpass.plans import Emit, ListPlan, Plan, Send
 from walletpass.provider import vendor_operation
 from walletpass.retry import Safety
@@ -93,4 +94,30 @@ async def test_a_plugins_plain_vendor_method_still_works_in_a_worker_thread(
     assert [k async for k, _ in await aw.read_plain_each(["p2", "p3"])] == ["p2", "p3"]
     agents = {e.headers["user-agent"] for e in app.journal.entries}
     assert not any(" httpx/" in agent for agent in agents)  # the sync transport, as written
+    await aw.aclose()
+
+
+async def test_event_operations_of_a_version_1_plugin_run_its_own_hooks_after_the_checks() -> None:
+    from .test_events import _GappyProvider
+
+    gappy = _GappyProvider()
+    gappy.sent.clear()
+    threads: list[int] = []
+    original = gappy.execute_rotate_event_secret
+
+    def rotate(subscription_id: str) -> Any:
+        threads.append(threading.get_ident())
+        return original(subscription_id)
+
+    gappy.execute_rotate_event_secret = rotate  # type: ignore[method-assign]
+    aw = AsyncProvider(gappy)
+    with pytest.raises(UnsupportedOperation) as gap:
+        await aw.delete_event_subscription("sub-1")  # a declared gap: refused before any hook
+    assert gap.value.alternative == "disable()"
+    with pytest.raises(ValidationError):
+        await aw.rotate_event_secret("bad id")  # the id is checked first
+    await aw.rotate_event_secret("sub-2")  # its own sync hook, in a worker thread
+    assert gappy.sent == ["sub-2"] and threads != [threading.get_ident()]
+    with pytest.raises(UnsupportedOperation):
+        await aw.subscribe_events("https://example.com/hook")  # no hook: says so
     await aw.aclose()
