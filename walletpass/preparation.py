@@ -142,6 +142,8 @@ class Preparation(Presentation[SettingsT]):
         """:meth:`prepare_update` as a plan, for a plan that checks a change before sending
         anything (its one possible step, the template read, is driven by the caller's driver).
 
+        :param pass_id: the ``IssuedPass.id`` a create returned.
+        :param change: a ``PassUpdate``, or a mapping with the same keys.
         :returns: a plan whose result is the checked id and the change the hook will see.
         :raises ValidationError: a malformed id or change; nothing sent.
         :raises UnsupportedFeature: the change uses a field declared NONE; nothing sent.
