@@ -1,5 +1,6 @@
-"""PassEntry webhook subscriptions on the async API: the provider's own plans driven on the
-event loop over the emulator's HTTP, giving what the sync API gives."""
+"""PassEntry on the async API: webhook subscriptions and replace_locations/replace_beacons, the
+provider's own plans driven on the event loop over the emulator's HTTP, giving what the sync API
+gives."""
 
 from __future__ import annotations
 
@@ -12,12 +13,12 @@ import pytest
 from walletpass_passentry import PassEntryProvider
 from walletpass_passentry.emulator import PassEntryEmulator
 
-from walletpass import Holder, Pass, PassEvent, PassEventType
+from walletpass import Holder, Location, Pass, PassEvent, PassEventType
 from walletpass.errors import UnsupportedOperation, ValidationError
 from walletpass.receivers import wsgi_receiver
 from walletpass.testing.emulator import EmulatorServer
 
-from .conftest import EVENT
+from .conftest import EVENT, GENERIC
 
 pytest.importorskip("httpx")
 
@@ -78,3 +79,28 @@ def test_subscriptions_and_deliveries_on_the_async_api(
     # subscribe, create, list (twice), rotate, disable: the refusals sent nothing
     assert len(emulator.journal) - sent_before == 6
     assert [e.type for e in received] == [PassEventType.ISSUED]
+
+
+def test_replace_locations_and_beacons_on_the_async_api(
+    connect: Callable[..., PassEntryProvider], emulator: PassEntryEmulator
+) -> None:
+    # update()'s one plan on the loop: the same body and answer as the sync API's.
+    wallet = connect()
+    issued = wallet.create(Pass(template=GENERIC))
+    spot = [Location(latitude=51.5, longitude=-0.1, radius=40, name="A")]
+    synced = wallet.replace_locations(issued.id, spot)
+    sync_body = emulator.journal.last().json()
+
+    async def scenario() -> Any:
+        async with AsyncProvider(connect()) as aw:
+            done = await aw.replace_locations(issued.id, spot)
+            with pytest.raises(ValidationError):
+                await aw.replace_beacons(issued.id, "not a list")  # type: ignore[arg-type]
+            return done
+
+    before = len(emulator.journal)
+    awaited = asyncio.run(scenario())
+    assert len(emulator.journal) - before == 1
+    assert emulator.journal.last().json() == sync_body
+    assert " httpx/" in emulator.journal.last().headers["user-agent"]
+    assert awaited.model_dump(exclude={"meta"}) == synced.model_dump(exclude={"meta"})
