@@ -37,7 +37,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Job",
-    "RecipientKey",
     "create_batch",
     "follow",
     "followed",
@@ -48,30 +47,23 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True, slots=True)
-class RecipientKey:
-    """What identifies a recipient in an answer: the email and confirmation code we sent."""
-
-    email: str | None = None
-    confirmation_code: str | None = None
-
-
 def _same(a: str | None, b: str | None, *, fold: bool = False) -> bool:
     if a is None or b is None:
         return True
     return a.casefold() == b.casefold() if fold else a == b
 
 
-def _agrees(key: RecipientKey, line: BatchPass) -> bool:
+def _agrees(key: BatchPass, line: BatchPass) -> bool:
     return _same(key.email, line.email, fold=True) and _same(
         key.confirmation_code, line.confirmation_code
     )
 
 
 def match_lines(
-    keys: Sequence[RecipientKey], lines: Sequence[BatchPass], *, in_order: bool
+    keys: Sequence[BatchPass], lines: Sequence[BatchPass], *, in_order: bool
 ) -> list[BatchPass | None]:
-    """One line (or ``None``) per recipient.
+    """One line (or ``None``) per recipient, from ``keys``, the lines we expect (each with the
+    email and confirmation code we sent, and no id yet: :func:`recipient_key`).
 
     ``in_order``: the answer lists every settled recipient, failures included, in input order
     (then the first ``len(lines)`` recipients are the settled ones).
@@ -114,16 +106,18 @@ class Job:
     batch_id: str
     positions: list[int]
     passes: list[Pass]
-    keys: list[RecipientKey]
+    keys: list[BatchPass]
     status: BatchStatus | None = None
     settled: bool = False
     outcomes: dict[int, IssuedPass | WalletPassError] = field(default_factory=dict)
 
 
-def recipient_key(new_pass: Pass) -> RecipientKey:
+def recipient_key(new_pass: Pass) -> BatchPass:
+    """The batch line we expect for ``new_pass``: what identifies a recipient in an answer (the
+    email and the confirmation code we sent), and no pass id yet."""
     holder = new_pass.holder
     code = new_pass.external_id or _text_field(new_pass, "confirmationCode")
-    return RecipientKey(email=holder.email if holder else None, confirmation_code=code)
+    return BatchPass(None, email=holder.email if holder else None, confirmation_code=code)
 
 
 def _text_field(new_pass: Pass, key: str) -> str | None:
