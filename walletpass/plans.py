@@ -228,22 +228,17 @@ async def adrive(plan: Plan[_T], answer: Callable[[Step], Awaitable[Any]]) -> _T
     :raises WalletPassError: what the plan raises.
     :raises TypeError: the plan emits items (a listing: :func:`adrive_items`).
     """
-    reply: Any = None
-    error: WalletPassError | None = None
+    outcome: tuple[Any, WalletPassError | None] = (None, None)
     while True:
         try:
-            step = plan.throw(error) if error is not None else plan.send(reply)
+            step = _resumed(plan, outcome)
         except StopIteration as done:
             result: _T = done.value
             return result
-        reply, error = None, None
         if isinstance(step, Emit):
             plan.close()
             raise TypeError("a plan that emits items is driven by adrive_items(), not adrive()")
-        try:
-            reply = await answer(step)
-        except WalletPassError as exc:
-            error = exc
+        outcome = await _aanswered(answer, step)
 
 
 async def adrive_items(
@@ -256,20 +251,32 @@ async def adrive_items(
     :raises WalletPassError: a later step's error, by the iteration that needed it.
     """
     while step is not None:
-        reply: Any = None
-        error: WalletPassError | None = None
+        outcome: tuple[Any, WalletPassError | None] = (None, None)
         if isinstance(step, Emit):
             for item in step.items:
                 yield item
         else:
-            try:
-                reply = await answer(step)
-            except WalletPassError as exc:
-                error = exc
+            outcome = await _aanswered(answer, step)
         try:
-            step = plan.throw(error) if error is not None else plan.send(reply)
+            step = _resumed(plan, outcome)
         except StopIteration:
             return
+
+
+def _resumed(plan: Plan[Any], outcome: tuple[Any, WalletPassError | None]) -> Step:
+    """The plan's next step, ``outcome``'s answer sent in (or its error thrown in)."""
+    reply, error = outcome
+    return plan.throw(error) if error is not None else plan.send(reply)
+
+
+async def _aanswered(
+    answer: Callable[[Step], Awaitable[Any]], step: Step
+) -> tuple[Any, WalletPassError | None]:
+    """``step``'s answer, or the walletpass error carrying it out raised."""
+    try:
+        return await answer(step), None
+    except WalletPassError as exc:
+        return None, exc
 
 
 def first_step(plan: ListPlan) -> Step | None:
