@@ -34,7 +34,13 @@ from walletpass_livepasses.base import ERROR_TABLE, LivepassesSettings
 from walletpass_livepasses.limits import Endpoint, TemplateType, TransactionType
 from walletpass_livepasses.records import BatchStatus, Template, Validation, Webhook
 
-__all__ = ["CheckInOptions", "CouponOptions", "ScanOptions", "VendorOperations"]
+__all__ = [
+    "CheckInOptions",
+    "CouponOptions",
+    "ScanOptions",
+    "TemplateFilters",
+    "VendorOperations",
+]
 
 _T = TypeVar("_T")
 
@@ -78,6 +84,27 @@ class ScanOptions(TypedDict, total=False):
     latitude: float
     longitude: float
 
+
+class TemplateFilters(TypedDict, total=False):
+    """What ``GET /api/templates`` filters by (livepasses.md 3.9), in Python spelling."""
+
+    status: str
+    type: str
+    search: str
+    sort_by: str
+    descending: bool
+    page_size: int
+
+
+#: The query names of :class:`TemplateFilters`, in the order the SDK sends them.
+_TEMPLATE_QUERY = {
+    "page_size": "pageSize",
+    "search": "searchTerm",
+    "sort_by": "sortBy",
+    "descending": "sortDescending",
+    "type": "type",
+    "status": "status",
+}
 
 #: The wire names of :class:`ScanOptions`.
 _SCAN_NAMES = {
@@ -576,69 +603,42 @@ class VendorOperations(Provider[LivepassesSettings]):
         return found
 
     def build_list_templates(
-        self,
-        page: int = 1,
-        *,
-        status: str | None = None,
-        type: str | None = None,
-        search: str | None = None,
-        sort_by: str | None = None,
-        descending: bool | None = None,
-        page_size: int | None = None,
+        self, page: int = 1, **filters: Unpack[TemplateFilters]
     ) -> VendorRequest:
+        given: dict[str, Any] = {key: value for key, value in filters.items() if value is not None}
         problems = [
-            FieldProblem(name, "must be text")
-            for name, value in (
-                ("status", status),
-                ("type", type),
-                ("search", search),
-                ("sort_by", sort_by),
-            )
-            if value is not None and not isinstance(value, str)
+            FieldProblem(name, f"is not a template filter; known: {', '.join(_TEMPLATE_QUERY)}")
+            for name in given
+            if name not in _TEMPLATE_QUERY
         ]
-        if descending is not None and not isinstance(descending, bool):
+        problems += [
+            FieldProblem(name, "must be text")
+            for name in ("status", "type", "search", "sort_by")
+            if name in given and not isinstance(given[name], str)
+        ]
+        if not isinstance(given.get("descending", False), bool):
             problems.append(FieldProblem("descending", "must be true or false"))
-        if page_size is not None and (
-            isinstance(page_size, bool) or not isinstance(page_size, int) or page_size < 1
-        ):
+        size = given.get("page_size", 1)
+        if isinstance(size, bool) or not isinstance(size, int) or size < 1:
             problems.append(FieldProblem("page_size", "must be a positive integer"))
         self._refuse(problems, "list_templates")
-        query = _options(
-            page=page if page > 1 else None,  # the first page as the SDK asks for it: unnamed
-            pageSize=page_size,
-            searchTerm=search,
-            sortBy=sort_by,
-            sortDescending=descending,
-            type=type,
-            status=status,
-        )
+        # The first page as the SDK asks for it: unnamed.
+        query: dict[str, Any] = {"page": page} if page > 1 else {}
+        query.update((key, given[name]) for name, key in _TEMPLATE_QUERY.items() if name in given)
         return wire.request("GET", wire.TEMPLATES, Safety.SAFE, query=query)
 
     @vendor_operation(native("GET /api/templates, paged lazily"), listing=True)
-    def list_templates(
-        self,
-        *,
-        status: str | None = None,
-        type: str | None = None,
-        search: str | None = None,
-        sort_by: str | None = None,
-        descending: bool | None = None,
-        page_size: int | None = None,
-    ) -> ListPlan:
+    def list_templates(self, **filters: Unpack[TemplateFilters]) -> ListPlan:
         """Every template matching the filters (``Template`` items), fetching pages as the
-        iteration needs them; the filters are checked at the call (``ValidationError``)."""
-        filters: dict[str, Any] = {
-            "status": status,
-            "type": type,
-            "search": search,
-            "sort_by": sort_by,
-            "descending": descending,
-            "page_size": page_size,
-        }
+        iteration needs them; the filters are checked at the call (``ValidationError``).
+
+        :param filters: :class:`TemplateFilters` (``status``, ``type``, ``search``,
+            ``sort_by``, ``descending``, ``page_size``).
+        """
         first = self.build_list_templates(1, **filters)
         yield from self._template_pages(first, filters)
 
-    def _template_pages(self, first: VendorRequest, filters: dict[str, Any]) -> ListPlan:
+    def _template_pages(self, first: VendorRequest, filters: TemplateFilters) -> ListPlan:
         request: VendorRequest | None = first
         page = 1
         while request is not None:
