@@ -28,7 +28,7 @@ ANSWERS = frozenset({"create", "update", "get", "list"})
 #: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return
 #: (``holder.*``: one attribute of the holder).
 READABLE_PARTS = frozenset(
-    {"fields", "balance", "kind", "holder.email", "holder.phone", "holder.language"}
+    {"fields", "balance", "kind", "barcode", "holder.email", "holder.phone", "holder.language"}
 )
 
 #: What ``redeem(id, amount=...)`` is refused for: ``"state"`` (a pass used up, voided or expired:

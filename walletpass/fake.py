@@ -771,6 +771,7 @@ class FakeProvider(Provider[FakeSettings]):
             update={
                 "fields": {k: v for k, v in updated.fields.items() if k in (change.fields or {})},
                 "balance": updated.balance if "balance" in changed else None,
+                "barcode": updated.barcode if "barcode" in changed else None,
             }
         )
         return completed_by_read(

@@ -89,6 +89,7 @@ __all__ = [
     "VendorStatus",
     "id_problem",
     "made_up_confirmation_code",
+    "made_up_qr_code",
     "shape_problems",
     "template_type_of",
     "updated_value_problem",
@@ -598,3 +599,15 @@ def made_up_confirmation_code() -> str:
     dash, then uppercase hex; the emulator and the fake's ``livepasses`` profile both use this.
     """
     return "LP-" + secrets.token_hex(3).upper()
+
+
+def made_up_qr_code(pass_id: str, confirmation_code: str) -> str:
+    """The ``qrCode`` Livepasses answers for a pass it generated (it draws every pass's QR code
+    itself; a generate request cannot carry one).
+
+    Documented by example only, with its content elided (``"qrCode": "…"``, vendor notes 3.1).
+    The form here is made up (*inferred*: nothing depends on it but that it names the pass);
+    the emulator and the fake's ``livepasses`` profile both use it, so a profile's create reports
+    a QR code where the vendor's does.
+    """
+    return f"LP1:{pass_id}:{confirmation_code}"

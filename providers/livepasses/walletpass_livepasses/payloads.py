@@ -537,6 +537,12 @@ def _holder(name: Any = None, email: Any = None) -> Holder | None:
         return None
 
 
+def made_up_barcode(issued: IssuedPass) -> Barcode:
+    """The QR code Livepasses gives every pass it generates (:func:`limits.made_up_qr_code`), for
+    the fake's ``livepasses`` profile."""
+    return Barcode(message=limits.made_up_qr_code(issued.vendor_id, issued.external_id or ""))
+
+
 def _barcode(qr_code: Any) -> Barcode | None:
     if not isinstance(qr_code, str) or not qr_code or qr_code.startswith("data:"):
         return None

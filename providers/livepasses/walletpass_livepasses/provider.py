@@ -97,9 +97,15 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         used_status=None,
         # "points": the key an update's businessData carries them in (the SDK's update example).
         balance_fields=("currentPoints", "accountBalance", "points"),
-        unread_on_get=frozenset({"fields", "balance", "holder.phone", "holder.language"}),
+        # The lookup carries no business data and no qrCode (vendor notes 3.4), only the
+        # create answer's pass line does.
+        unread_on_get=frozenset(
+            {"fields", "balance", "barcode", "holder.phone", "holder.language"}
+        ),
         update_reads_back=True,
         new_external_id=limits.made_up_confirmation_code,
+        # Livepasses draws every pass's QR code itself and its create answers it (qrCode).
+        new_barcode=payloads.made_up_barcode,
         spend_checks=("balance", "state"),
         # /loyalty/transact takes whole points; a gift card's amount keeps its decimals.
         fractional_spend=_WHOLE_POINTS,

@@ -144,7 +144,7 @@ class Generation(Resource):
             personalizations=dict(recipient.get("personalizations") or {}),
             context=dict(context),
             confirmation_code=code,
-            qr_code=f"LP1:{pass_id}:{code}",
+            qr_code=limits.made_up_qr_code(pass_id, code),
             created_at=store.clock(),
             points=int(data.get("currentPoints") or 0),
             lifetime_points=int(data.get("lifetimePoints") or data.get("currentPoints") or 0),
