@@ -163,6 +163,17 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
     the side that allocates more (measured: it changed the async side's time by about 10%)."""
     passes = (_pass2u_pass(f"{api}{time.time_ns()}", i) for i in range(count))
     settings: dict[str, Any] = {"base_url": url, "api_key": api_key, "rate_limit": 0}
+    # Each side's HTTP stack is loaded before "before": the growth is what the run holds (the
+    # peak, what the process as a whole needed, counts the stack's code too).
+    if api == "sync":
+        import urllib3  # noqa: F401
+
+        from walletpass import exchange, pools  # noqa: F401  (loaded with the first transport)
+    else:
+        import anyio._backends._asyncio  # noqa: F401  (httpcore loads it at the first request)
+        import httpcore._async.connection_pool  # noqa: F401
+
+        from walletpass import aio
     before = _rss_mib()
     cpu_started = time.process_time()
     started = time.perf_counter()
@@ -170,7 +181,6 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
         with walletpass.connect("pass2u", **settings) as wallet:
             result = wallet.create_many(passes, concurrency=in_flight)
     else:
-        from walletpass import aio
 
         async def run() -> Any:
             async with await aio.connect("pass2u", **settings) as wallet:
