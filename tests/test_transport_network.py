@@ -92,6 +92,37 @@ def test_the_proxy_setting_carries_every_request_with_its_credentials(
         assert "s3cret-pw" not in shown
 
 
+def test_the_async_api_goes_through_the_same_proxy_with_its_credentials(
+    proxy: RecordingProxy,
+) -> None:
+    import asyncio
+
+    from walletpass.aio import AsyncProvider
+
+    target = proxy.url.replace("http://", "http://ops:s3cret-pw@")
+    wallet = HttpTestProvider(base_url=VENDOR, api_key=API_KEY, max_retries=0, proxy=target)
+
+    async def scenario() -> list[WalletPassError]:
+        errors = []
+        async with AsyncProvider(wallet) as on_loop:
+            for _ in range(2):  # each request in flight has its own connection: both proxied
+                try:
+                    await on_loop.get("a1")
+                except WalletPassError as exc:
+                    errors.append(exc)
+        return errors
+
+    errors = asyncio.run(scenario())
+
+    assert len(errors) == 2 and len(proxy.heads) == 2
+    expected = base64.b64encode(b"ops:s3cret-pw").decode()
+    for head in proxy.heads:
+        assert head.startswith("CONNECT api.vendor.test:443 HTTP/1.")
+        assert f"Proxy-Authorization: Basic {expected}" in head
+    for shown in [str(e) for e in errors] + [repr(e) for e in errors]:
+        assert "s3cret-pw" not in shown
+
+
 def test_the_environment_proxy_is_used_unless_no_proxy_names_the_vendor(
     proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
