@@ -57,30 +57,12 @@ __all__ = [
     "VendorRequest",
     "VendorResponse",
     "check_url_security",
-    "query_values",
     "shown",
 ]
 
 log = logging.getLogger("walletpass.http")
 
 _NO_BODY = object()
-
-
-def query_values(
-    query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None,
-) -> Mapping[str, Any] | Sequence[tuple[str, Any]] | None:
-    """Query values as vendors read them: a boolean is ``true`` / ``false`` (the JSON spelling),
-    not Python's ``True``; other values are left to the URL encoder (``requests``'): text as
-    given, ``None`` left out."""
-    if not query:
-        return query
-    items = query.items() if isinstance(query, Mapping) else query
-    if not any(isinstance(value, bool) for _, value in items):
-        return query
-    return [
-        (key, ("true" if value else "false") if isinstance(value, bool) else value)
-        for key, value in items
-    ]
 
 
 @dataclass(frozen=True, slots=True)
