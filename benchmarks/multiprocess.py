@@ -252,12 +252,22 @@ def killed_worker_row(count: int) -> Row:
             for worker in workers:
                 worker.wait(timeout=30)
         held = Counter(p.barcode_message() for p in vendor.passes.values())
-        creates = [e.status for e in vendor.journal if e.method == "POST"]
+        posts = [e for e in vendor.journal if e.method == "POST"]
+        creates = [e.status for e in posts]
     wanted = {p.barcode.message for p in passes if p.barcode is not None}
     duplicated = sum(1 for n in held.values() if n > 1)
     missing_passes = len(wanted - set(held))
     errors = Counter(type(i.error).__name__ for i in result.items if not i.ok)
     unknown = errors.get("OutcomeUnknown", 0)
+    # Where the unknown items were when the worker died: a create the vendor received (on the
+    # wire, or answered before the answer was journaled) or one it never saw (still waiting for
+    # a rate-limit slot): the emulator's request log tells them apart.
+    unknown_messages = [
+        passes[i.index].barcode.message  # type: ignore[union-attr]
+        for i in result.items
+        if type(i.error).__name__ == "OutcomeUnknown"
+    ]
+    reached = sum(1 for m in unknown_messages if any(f'"{m}"'.encode() in e.body for e in posts))
     # An item the killed worker had in flight cannot be looked up at Pass2U (no external ids):
     # it is reported OutcomeUnknown, never sent again; "lost" counts passes neither at the vendor
     # nor reported.
@@ -270,7 +280,8 @@ def killed_worker_row(count: int) -> Row:
         SECTION,
         name,
         f"vendor holds {len(held)} ({duplicated} duplicated, {lost} lost); "
-        f"{result.succeeded} ok, {unknown} unknown; {creates.count(429)} x 429; {elapsed:.1f} s",
+        f"{result.succeeded} ok, {unknown} unknown ({reached} reached the vendor, "
+        f"{unknown - reached} never did); {creates.count(429)} x 429; {elapsed:.1f} s",
         f"{count} passes",
         len(held) / count,
         "no duplicate, none lost",

@@ -32,7 +32,8 @@ from walletpass.celery import release_result  # noqa: E402
 
 TEMPLATE = "2e2d7ee8c306e8f0223dbdc1"
 
-# The module producer and workers share, as an application would write it.
+# The module producer and workers share, as an application would write it (the vendor and the
+# shared rate from the environment: PassEntry at 90/s unless a test says otherwise).
 APP_MODULE = """
 import os
 
@@ -61,10 +62,10 @@ app.conf.update(
 issuer = CeleryIssuer(
     app,
     connect=lambda: walletpass.connect(
-        "passentry",
+        os.environ.get("TEST_PROVIDER", "passentry"),
         base_url=os.environ["TEST_VENDOR_URL"],
         api_key=os.environ["TEST_VENDOR_KEY"],
-        rate_limit=90,
+        rate_limit=float(os.environ.get("TEST_RATE", "90")),
         rate_limit_backend=broker,
         concurrency=4,
     ),
@@ -84,10 +85,17 @@ def passentry() -> Iterator[tuple[PassEntryEmulator, str]]:
 
 
 def write_app(
-    folder: Path, module: str, broker: str, vendor_url: str, postgres_url: str, env: Any
+    folder: Path,
+    module: str,
+    broker: str,
+    vendor_url: str,
+    postgres_url: str,
+    env: Any,
+    **settings: str,
 ) -> dict[str, str]:
     """Write the app module as ``module`` in ``folder``, importable here (``env``: the
-    monkeypatch that sets its environment); returns the workers' environment."""
+    monkeypatch that sets its environment; ``settings``: more of it, ``TEST_PROVIDER`` say);
+    returns the workers' environment."""
     (folder / f"{module}.py").write_text(APP_MODULE)
     values = {
         "TEST_REDIS_URL": broker,
@@ -95,6 +103,7 @@ def write_app(
         "TEST_VENDOR_URL": vendor_url,
         "TEST_VENDOR_KEY": PassEntryEmulator().api_key,
         "TEST_POSTGRES_URL": postgres_url,
+        **settings,
     }
     for name, value in values.items():
         env.setenv(name, value)

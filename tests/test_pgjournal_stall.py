@@ -24,8 +24,8 @@ pytestmark = pytest.mark.services
 
 TEMPLATE = "2e2d7ee8c306e8f0223dbdc1"
 
-# One slot every 4 seconds: after its first pass, the worker records the second in flight and
-# waits for its slot, where the test stops it.
+# One slot every 4 seconds: after its first pass, the worker claims the second and waits for its
+# slot (the item is recorded in flight only once the slot is granted), where the test stops it.
 WORKER = r"""
 import json, sys
 import walletpass
@@ -45,16 +45,17 @@ except walletpass.WalletPassError as exc:
 """
 
 
-def second_in_flight(database: str, run: str) -> bool:
-    """The first pass is recorded issued and the second in flight: the worker waits for the
-    second's rate-limit slot (four seconds)."""
+def waiting_for_second(database: str, run: str) -> bool:
+    """The first pass is recorded issued and the second claimed but not recorded: the worker
+    waits for the second's rate-limit slot (four seconds)."""
     import psycopg
 
     with psycopg.connect(database, autocommit=True) as db:
         rows = db.execute(
             "SELECT position, state FROM walletpass_items WHERE run = %s", (run,)
         ).fetchall()
-    return sorted(rows) == [(0, "succeeded"), (1, "in_flight")]
+        claims = db.execute("SELECT key FROM walletpass_claims WHERE run = %s", (run,)).fetchall()
+    return sorted(rows) == [(0, "succeeded")] and claims == [(f"ext:{run}-1",)]
 
 
 def test_a_worker_stalled_while_waiting_for_its_slot_does_not_send_what_another_issued(
@@ -71,7 +72,7 @@ def test_a_worker_stalled_while_waiting_for_its_slot_does_not_send_what_another_
         )
         try:
             deadline = time.monotonic() + 30
-            while not second_in_flight(postgres_url, run):
+            while not waiting_for_second(postgres_url, run):
                 assert worker.poll() is None, worker.communicate()
                 assert time.monotonic() < deadline, "the worker never reached its second pass"
                 time.sleep(0.05)

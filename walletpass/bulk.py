@@ -296,6 +296,42 @@ def _stored_error(entry: JournalEntry, provider: str) -> WalletPassError:
     return error
 
 
+class _Dispatch:
+    """One item's journal record at the last moment before its request leaves: the check a bulk
+    run sets for the item's create (:func:`walletpass.send_checks.checked_before_sending`), run
+    by the transport after the rate limiter granted the slot, before each attempt.
+
+    The first call records the item in flight (a journal shared by workers confirms the claim in
+    the same breath: ``PostgresJournal.begin``); each later one (a retry, a second request of the
+    same create) confirms the claim is still this worker's. What either raises
+    (``JournalError``) stops the request unsent. So an item a worker was killed holding, with no
+    request past this point, has no record of leaving, and is issued by whoever claims it next.
+    """
+
+    __slots__ = ("journal", "key", "marked", "new_pass", "position")
+
+    def __init__(self, journal: Journal, key: str, position: int, new_pass: Pass) -> None:
+        self.journal = journal
+        self.key = key
+        self.position = position
+        self.new_pass = new_pass
+        #: Whether the item is recorded in flight (a request reached its dispatch point).
+        self.marked = False
+
+    def mark(self) -> None:
+        """Record the item in flight (``JournalError`` when the journal cannot)."""
+        self.journal.begin(self.key, self.position, fingerprint(self.new_pass))
+        self.marked = True
+
+    def __call__(self) -> None:
+        if not self.marked:
+            self.mark()
+            return
+        confirm = getattr(self.journal, "confirm_claim", None)
+        if confirm is not None:
+            confirm(self.key)
+
+
 class _Runner:
     """One bulk run: the per-item protocol with the journal, shared by both execution paths."""
 
@@ -442,13 +478,31 @@ class _Runner:
             key = item_key(index, new_pass.external_id)
             self.journal.begin(key, index, fingerprint(new_pass), batched=batched)
 
-    def finish(self, index: int, new_pass: Pass, outcome: IssuedPass | WalletPassError) -> BulkItem:
+    def dispatch(self, index: int, new_pass: Pass) -> _Dispatch | None:
+        """The item's journal record at its request's dispatch point (``None``: no journal)."""
+        if self.journal is None:
+            return None
+        return _Dispatch(self.journal, item_key(index, new_pass.external_id), index, new_pass)
+
+    def finish(
+        self,
+        index: int,
+        new_pass: Pass,
+        outcome: IssuedPass | WalletPassError,
+        dispatch: _Dispatch | None = None,
+    ) -> BulkItem:
+        """Record ``outcome`` (``dispatch``: the item's record at its dispatch point, when the
+        journal is written there) and return the item."""
         if isinstance(outcome, IssuedPass):
             # What a get() right after reports, as create() answers (walletpass.status).
             outcome = with_current_status(outcome, expires_at=new_pass.expires_at)
         if self.journal is not None:
             key = item_key(index, new_pass.external_id)
             try:
+                if dispatch is not None and not dispatch.marked:
+                    # No request reached its dispatch point (refused by the limiter, a build
+                    # hook's crash): the outcome is recorded on a row of its own, as ever.
+                    dispatch.mark()
                 if isinstance(outcome, IssuedPass):
                     self.journal.succeed(key, outcome)
                 else:
@@ -463,17 +517,6 @@ class _Runner:
                 # flight, so a re-run looks it up instead of sending it again.
                 self.halt(exc)
         return _item(index, new_pass.external_id, outcome)
-
-    def checked_before_sending(
-        self, index: int, new_pass: Pass
-    ) -> contextlib.AbstractContextManager[None]:
-        """Each attempt of the item's request confirms, after its rate-limit wait, that the item
-        is still this worker's (a journal shared by workers: ``confirm_claim``)."""
-        confirm = getattr(self.journal, "confirm_claim", None)
-        if confirm is None:
-            return contextlib.nullcontext()
-        key = item_key(index, new_pass.external_id)
-        return checked_before_sending(lambda: confirm(key))
 
     def claim(self, index: int, new_pass: Pass) -> contextlib.AbstractContextManager[None]:
         """Hold the item against other workers sharing the journal, until its outcome is written."""
@@ -502,21 +545,29 @@ class _Runner:
         earlier = self.settled_earlier(index, new_pass)
         if earlier is not None:
             return earlier
-        self.begin(index, new_pass)
+        # Recorded in flight at the dispatch point, after the rate-limit wait, not before it
+        # (see walletpass.send_checks): a worker dying while it waits leaves the item unsent.
+        dispatch = self.dispatch(index, new_pass)
         sent_before = dispatch_count()
         try:
             # The request built while the pass was checked: its body is not built again.
-            with self.checked_before_sending(index, new_pass):
+            with (
+                checked_before_sending(dispatch)
+                if dispatch is not None
+                else contextlib.nullcontext()
+            ):
                 outcome: IssuedPass | WalletPassError = self.provider.send_prepared(
                     "create", new_pass, request=request
                 )
         except JournalError:
-            raise  # the claim was lost while the request waited: it was not sent
+            # The journal could not record the item, or the claim was lost while the request
+            # waited: it was not sent.
+            raise
         except Exception as exc:
             # A crash before any request left (in a build hook, say) sent nothing: a plain
             # failure. After one left, nobody can say how far it got.
             outcome = _as_error(exc, self.provider, sending=dispatch_count() != sent_before)
-        return self.finish(index, new_pass, outcome)
+        return self.finish(index, new_pass, outcome, dispatch)
 
     # -- execution paths -------------------------------------------------------------------
 

@@ -24,7 +24,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.outcomes import note_dispatch, unreconciled
+from walletpass.outcomes import unreconciled
 from walletpass.plans import (
     Call,
     ListPlan,
@@ -499,7 +499,7 @@ class Driver(ProviderContract[SettingsT]):
     def send(self, request: VendorRequest, operation: str) -> VendorResponse:
         """Send through the shared transport; a non-2xx answer raises through the error table."""
         transport = self.transport
-        note_dispatch()  # from here on the vendor may act on it
+        # (the transport counts the dispatch after its rate-limit wait: outcomes.note_dispatch)
         return self.accept(transport.send(request, operation=operation), request, operation)
 
     def accept(

@@ -11,7 +11,10 @@ same journal after a crash, a Ctrl-C or a SIGKILL:
   cannot be asked, reports it as :class:`~walletpass.errors.OutcomeUnknown` for a human to decide
   instead of risking a duplicate pass.
 
-Each state change is committed before the next step, so what the file says is what happened.
+Each state change is committed before the next step, so what the file says is what happened. An
+item is recorded *in flight* at the last moment before its request can leave, after the rate
+limiter granted the slot (:mod:`walletpass.send_checks`): one a run held while it waited is not
+recorded, known to be unsent, and the re-run sends it.
 
 One run at a time: a run claims the journal (:meth:`BulkJournal.claim_run`, an exclusive lock on
 the journal file itself, so every name of it (a symlink, a hard link) meets the same lock, which

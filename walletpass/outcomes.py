@@ -15,8 +15,9 @@ from contextvars import ContextVar
 from typing import Any
 
 from walletpass.errors import OutcomeUnknown, WalletPassError
+from walletpass.send_checks import check_before_sending, check_before_sending_async
 
-__all__ = ["dispatch_count", "note_dispatch", "unreconciled"]
+__all__ = ["dispatch_count", "note_dispatch", "note_dispatch_async", "unreconciled"]
 
 #: Requests handed to vendors so far: the calling thread's, or the asyncio task's (a context
 #: variable: each task of an async bulk run counts its own).
@@ -24,13 +25,25 @@ _count: ContextVar[int] = ContextVar("walletpass_dispatches", default=0)
 
 
 def note_dispatch() -> None:
-    """Record that the calling thread (or asyncio task) is about to hand a request to the vendor.
+    """Record that the calling thread (or asyncio task) is about to hand a request to the vendor,
+    after every wait (the rate limiter's included): the last moment before bytes can leave.
 
-    :meth:`walletpass.provider.Provider.send` calls it, so providers that send through it (the
-    contract) need do nothing. A provider whose vendor is reached another way (the fake, a
-    plugin with its own client) calls it just before that, from the thread running the
-    operation.
+    Runs the check a bulk run sets for the item's request first (:mod:`walletpass.send_checks`:
+    it records the item in flight in the journal, or confirms the item is still this worker's);
+    what that raises (``JournalError``) means the request must not be sent, and it is not
+    counted. The transports call it before each attempt, so providers that send through
+    :meth:`walletpass.provider.Provider.send` (the contract) need do nothing. A provider whose
+    vendor is reached another way (the fake, a plugin with its own client) calls it just before
+    that, from the thread running the operation.
     """
+    check_before_sending()
+    _count.set(_count.get() + 1)
+
+
+async def note_dispatch_async() -> None:
+    """:func:`note_dispatch` from the event loop (the async transport): the bulk run's check runs
+    in a worker thread; the dispatch is counted in the calling task."""
+    await check_before_sending_async()
     _count.set(_count.get() + 1)
 
 

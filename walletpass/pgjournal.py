@@ -9,9 +9,11 @@ is done, then finds the item settled.
 
 A claim is a lease. The worker holding it renews it every ``lease / 3`` seconds from a background
 thread; a worker that dies (SIGKILL, a lost machine) stops renewing, and after ``lease`` seconds
-its claims pass to whoever asks next. That worker finds the item *in flight* and reconciles it
-exactly as a resumed SQLite run would: it asks the vendor by external id whether the pass exists
-and records it, or reports it as unknown; it never sends it blindly again.
+its claims pass to whoever asks next. An item whose request had left (recorded *in flight* at
+its dispatch point, after the rate limiter's wait) is reconciled exactly as a resumed SQLite run
+would: the next worker asks the vendor by external id whether the pass exists and records it, or
+reports it as unknown; it never sends it blindly again. An item the dead worker held while it
+waited for its slot has no record of leaving, and is issued.
 
 Tables (created on first use, shared by every run in the database): ``walletpass_runs`` (one row
 per run: its provider), ``walletpass_items`` (the journal rows, keyed by run and item key),
@@ -396,8 +398,9 @@ class PostgresJournal:
 
     def confirm_claim(self, key: str) -> None:
         """Renew this worker's claim on ``key`` (if it holds one) and make sure it still does:
-        the bulk run calls it when it records the item in flight and again right before each
-        attempt leaves (after the rate limiter's wait, see :mod:`walletpass.send_checks`).
+        the bulk run calls it (through :meth:`begin`) when it records the item in flight, at the
+        request's dispatch point after the rate limiter's wait, and again right before each
+        further attempt (see :mod:`walletpass.send_checks`).
 
         Raises ``JournalError`` (retryable; nothing is sent) when the worker stalled past its
         lease and another worker took the item over."""
@@ -421,7 +424,8 @@ class PostgresJournal:
             )
 
     def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
-        """Record the item as in flight: the last step before its request is sent.
+        """Record the item as in flight: the last step before its request is sent (a bulk run
+        calls it at the dispatch point, after the rate limiter's wait).
 
         For an item claimed through :meth:`claim`, the claim is renewed in the same breath; a
         worker that stalled past its lease (a long pause, a suspended VM) and lost the item to

@@ -1,12 +1,19 @@
-"""A last check right before a request leaves, after every wait: the one a caller sets for it.
+"""The last step before a request leaves, after every wait: the check a caller sets for it.
 
-A bulk run sharing a journal with other workers marks an item *in flight* (renewing its claim on
-the item) before sending; the request then waits for its rate-limit slot, which may take seconds
-(many threads, a vendor's ``Retry-After``). A worker that stalls there (a paused VM, a stopped
-process) past its lease loses the item to another worker, which finds nothing at the vendor and
-issues it; the stalled worker, waking, would send it a second time. So the transports call
-:func:`check_before_sending` after the limiter and before each attempt, and the bulk run sets the
-check (its journal confirms the claim is still its own) for the item's request.
+A bulk run with a journal records an item *in flight* at the last moment before its request can
+leave this process: after the rate limiter granted the slot, which may take seconds (many threads,
+a vendor's ``Retry-After``). An item whose worker died before that moment is known to be unsent
+(the journal never saw it leave), so another worker issues it after the claim's lease, even on a
+vendor that cannot be asked whether a pass exists (Pass2U); only a request truly on the wire when
+a worker dies stays an unknown outcome. The same check stops a worker that stalled in that wait (a
+paused VM, a stopped process) past its lease: another worker has taken the item over, and the
+stalled one, waking, must not send it a second time (the journal's claim is confirmed as it is
+recorded, and again before every retry).
+
+So the transports call :func:`walletpass.outcomes.note_dispatch` after the limiter and before each
+attempt (it runs :func:`check_before_sending`, then counts the dispatch), a provider that reaches
+its vendor another way calls it just before, and the bulk run sets the check for the item's
+request with :func:`checked_before_sending`.
 """
 
 from __future__ import annotations
@@ -15,7 +22,7 @@ import contextlib
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 
-__all__ = ["check_before_sending", "checked_before_sending"]
+__all__ = ["check_before_sending", "check_before_sending_async", "checked_before_sending"]
 
 _check: ContextVar[Callable[[], None] | None] = ContextVar("walletpass_send_check", default=None)
 
@@ -32,8 +39,19 @@ def checked_before_sending(check: Callable[[], None]) -> Iterator[None]:
 
 
 def check_before_sending() -> None:
-    """The transports' call, after the rate limiter and before an attempt goes out. Raises what
-    the check set by :func:`checked_before_sending` raises (nothing when none is set)."""
+    """Run the check set by :func:`checked_before_sending` (nothing when none is set); what it
+    raises propagates, and the request must then not be sent."""
     check = _check.get()
     if check is not None:
         check()
+
+
+async def check_before_sending_async() -> None:
+    """:func:`check_before_sending` for a request about to leave from the event loop: the check
+    (a journal write: a database round trip) runs in a worker thread, so the loop never blocks
+    on it."""
+    check = _check.get()
+    if check is not None:
+        import asyncio  # (not at import time: the sync API never needs it)
+
+        await asyncio.to_thread(check)

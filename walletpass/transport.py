@@ -34,10 +34,10 @@ from walletpass import forks
 from walletpass._version import __version__
 from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError, RateLimited
+from walletpass.outcomes import note_dispatch
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import register_secret
 from walletpass.retry import RetryPolicy, Safety
-from walletpass.send_checks import check_before_sending
 from walletpass.sending import (
     DEFAULT_REQUEST_ID_HEADERS,
     Attempted,
@@ -275,7 +275,7 @@ class Transport(BaseTransport):
                 except RateLimited as exc:
                     raise call.limited(exc) from None
             try:
-                check_before_sending()
+                note_dispatch()  # after the limiter: a bulk run records the item in flight here
                 answer, failure, cause = self._exchange(
                     self._pools,
                     prepared,

@@ -37,6 +37,7 @@ from walletpass.bulk import (
 from walletpass.errors import JournalError, WalletPassError
 from walletpass.journal import BulkJournal, Journal
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
+from walletpass.send_checks import checked_before_sending
 from walletpass.transport import VendorRequest
 
 if TYPE_CHECKING:
@@ -200,9 +201,18 @@ class _AsyncRun:
         earlier = await self._journal(runner.settled_earlier, index, new_pass)
         if earlier is not None:
             return earlier
-        await self._journal(runner.begin, index, new_pass)
-        outcome: IssuedPass | WalletPassError = await self.provider._send_create(new_pass, request)
-        return await self._journal(runner.finish, index, new_pass, outcome)
+        # Recorded in flight at the dispatch point, after the rate-limit wait (the async
+        # transport runs the journal write in a worker thread: walletpass.send_checks).
+        dispatch = runner.dispatch(index, new_pass)
+        with checked_before_sending(dispatch) if dispatch is not None else contextlib.nullcontext():
+            outcome: IssuedPass | WalletPassError = await self.provider._send_create(
+                new_pass, request
+            )
+        if isinstance(outcome, JournalError):
+            # The journal could not record the item, or the claim was lost while the request
+            # waited: it was not sent (raised as before sending).
+            raise outcome
+        return await self._journal(runner.finish, index, new_pass, outcome, dispatch)
 
     async def _journal(self, step: Callable[..., _T], *args: Any) -> _T:
         """A step of the per-item protocol: in a worker thread when it reads or writes a journal

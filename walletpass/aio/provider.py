@@ -39,7 +39,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.outcomes import dispatch_count, note_dispatch
+from walletpass.outcomes import dispatch_count
 from walletpass.plans import (
     Call,
     ListPlan,
@@ -348,7 +348,6 @@ class AsyncProvider(AsyncEventOperations):
     async def _answer(self, step: Step) -> Any:
         """Carry out one step of a plan, as :meth:`walletpass.driver.Driver.answer` does."""
         if isinstance(step, Send):
-            note_dispatch()  # from here on the vendor may act on it
             response = await self.transport.send(step.request, operation=step.operation)
             return self.sync.accept(response, step.request, step.operation)
         if isinstance(step, Wait):

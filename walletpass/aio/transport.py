@@ -32,8 +32,8 @@ from walletpass.bounds import (
     expected_length,
 )
 from walletpass.errors import ConfigurationError, RateLimited
+from walletpass.outcomes import note_dispatch_async
 from walletpass.retry import Ambiguous, Fatal, NotSent
-from walletpass.send_checks import check_before_sending
 from walletpass.sending import (
     Attempted,
     BaseTransport,
@@ -138,7 +138,7 @@ class AsyncTransport:
                 except RateLimited as exc:
                     raise call.limited(exc) from None
             try:
-                check_before_sending()
+                await note_dispatch_async()  # after the limiter: see note_dispatch
                 attempted = await self._attempt(call, prepared)
             finally:
                 if release is not None:
