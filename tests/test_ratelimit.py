@@ -1,4 +1,5 @@
-"""The client-side token bucket: exact arithmetic on a fake clock, then a real burst on the wire.
+"""The client-side limiter (a token bucket pacing, a window of places by arrival as the
+guarantee): exact arithmetic on a fake clock, then a real burst on the wire.
 
 The wire test lets several threads fire a burst through one transport at an emulator that
 enforces a per-second window (answering 429 beyond it, as vendors do): with the limiter nothing is
@@ -59,11 +60,72 @@ def limiter(rate: float, burst: int = 1) -> tuple[RateLimiter, FakeClock]:
 def test_burst_is_free_then_requests_are_spaced_by_the_rate() -> None:
     bucket, clock = limiter(rate=4, burst=3)
     grants = []
-    for _ in range(7):
-        bucket.acquire()
+    for _ in range(5):
+        bucket.acquire()()  # answered at once
         grants.append(clock.now - 1000.0)
 
-    assert grants == pytest.approx([0, 0, 0, 0.25, 0.5, 0.75, 1.0])
+    # the bucket lets a burst of 3, then one per 0.25 s; the window holds the vendor's "4 per
+    # second" by arrival: the fifth waits until the first left the window (the bucket alone
+    # would have sent it at 0.5, the fifth request within a second)
+    assert grants == pytest.approx([0, 0, 0, 0.25, 1.0])
+
+
+def test_a_request_in_flight_keeps_its_place_until_its_answer() -> None:
+    bucket, clock = limiter(rate=2)  # 2 per 1 s window
+    first = bucket.acquire()
+    bucket.acquire()  # at 0.5, still unanswered (its place lasts the lease)
+    answered_at = 1003.0
+
+    def sleep(seconds: float) -> None:
+        clock.sleep(seconds)
+        if clock.now >= answered_at:
+            first()  # the first request's answer comes at 3.0 s
+
+    bucket._sleep = sleep
+    bucket.acquire()
+    # the first request could have reached the vendor as late as its answer: one window later
+    assert clock.now - 1000.0 == pytest.approx(4.0, abs=0.01)
+
+
+def test_a_place_answered_in_the_usual_time_ends_at_its_grant_plus_the_spread() -> None:
+    bucket, clock = limiter(rate=2)
+    for _ in range(20):  # answers 0.3 s after their grants, every time: the spread shrinks
+        release = bucket.acquire()
+        clock.now += 0.3
+        release()
+    granted = clock.now
+    release = bucket.acquire()
+    clock.now += 0.3
+    release()
+    bucket.acquire()
+    # held until its grant plus the (small) spread, not until its answer 0.3 s later
+    assert clock.now - granted < 1.0 + 0.05
+
+
+def test_a_request_slower_than_usual_keeps_its_place_longer() -> None:
+    bucket, clock = limiter(rate=1)
+    for _ in range(20):
+        release = bucket.acquire()
+        clock.now += 0.1
+        release()
+    release = bucket.acquire()
+    granted = clock.now
+    clock.now += 0.8  # eight times the usual: it may have reached the vendor that much later
+    release()
+    bucket.acquire()
+    # its answer widens the spread (this answer counted) to at least its lateness: the place is
+    # held until its answer less the usual time (0.7 s), then a window; the bucket alone: 1.0
+    assert clock.now - granted == pytest.approx(0.7 + 1.0, abs=0.01)
+
+
+def test_releasing_twice_ends_the_place_once() -> None:
+    bucket, clock = limiter(rate=1)
+    release = bucket.acquire()
+    clock.now += 0.2
+    release()
+    clock.now += 5
+    release()  # (no effect: the estimate learnt one answer)
+    assert bucket._windows[""].srtt == pytest.approx(0.2)
 
 
 def test_idle_time_refills_up_to_the_burst_only() -> None:
@@ -121,14 +183,19 @@ def test_no_window_ever_holds_more_than_burst_plus_rate_times_its_length(
     grants: list[float] = []
     for pause in arrivals:
         clock.now += pause
-        bucket.acquire()
+        bucket.acquire()()
         grants.append(clock.now)
 
     assert grants == sorted(grants)
+    per_window = max(burst, int(rate), 1)
+    window = per_window / rate
     for first in range(len(grants)):
         for last in range(first, len(grants)):
             in_window = last - first + 1
             assert in_window <= burst + rate * (grants[last] - grants[first]) + 1e-6
+            # and by the window: N per vendor window, however the bucket would allow more
+            if grants[last] - grants[first] < window - 1e-6:
+                assert in_window <= per_window
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,25 +1,53 @@
 """Client-side rate limiting, so we stay under a vendor's documented rate instead of hitting 429s.
 
-:class:`Limiter` is the interface the transport uses; :class:`RateLimiter` (a token bucket in this
-process) is the default implementation. One limiter belongs to one provider instance and is shared
-by all its threads (``create_many`` workers included). Vendors that limit per endpoint and method
-(PassEntry) get one bucket per key. Waiting is bounded: a caller with a deadline is told how long
-it would have to wait instead of being parked forever. A limiter shared by several processes
-(:mod:`walletpass.redis_limiter`) implements the same interface.
+:class:`Limiter` is the interface the transport uses; :class:`RateLimiter` (in this process) is the
+default implementation. One limiter belongs to one provider instance and is shared by all its
+threads (``create_many`` workers included). Vendors that limit per endpoint and method (PassEntry)
+get one budget per key. Waiting is bounded: a caller with a deadline is told how long it would
+have to wait instead of being parked forever. A limiter shared by several processes
+(:mod:`walletpass.redis_limiter`) implements the same interface and holds the same guarantee.
+
+Vendors count requests when they *arrive*; a limiter can only decide when to *send*, and a request
+can arrive later than one sent after it (a thread descheduled between its grant and the socket, a
+busy network). A token bucket alone spaces the sends, not the arrivals: one process at Pass2U's
+100/s, retries off, had 33 to 50 of 2,000 requests refused with 429 (docs/scale.md). So both
+limiters follow two rules:
+
+* **The window is the guarantee** (the *arrival rule*). The vendor's "N per second" is N requests
+  per window of ``N / rate`` seconds. Every request takes a place in the window when it is
+  granted and keeps it until it can no longer reach the vendor: while in flight, and after its
+  answer (or after the transport gave up on it) until the earlier of that moment and its grant
+  plus the *spread*, :data:`SPREAD_DEVIATIONS` mean deviations of recent grant-to-answer times
+  (RFC 6298's estimator); a request slower than the smoothed time plus that spread keeps its place
+  until its answer. A request may go only while fewer than N places are held within the last
+  window.
+* **The schedule paces**: a token bucket (bursts of ``burst``) spaces the grants at the pace the
+  window lets requests out (the window plus the time a place is held past its grant, over N), so
+  that callers rarely wait on the window; a vendor's ``Retry-After`` moves it past the pause for
+  every caller sharing the limiter.
+
+What this guarantees: no window of the vendor's length holds more than N arrivals, provided that
+(1) a request reaches the vendor, if at all, between its grant and its answer (or the moment the
+transport gave up on it), and (2) among requests answered in their usual time, none reaches the
+vendor more than the spread later, after its grant, than another does. A request with no answer
+keeps its place for :data:`IN_FLIGHT_LEASE` (a caller that never releases it, or a process that
+died with it in flight: the shared limiter).
 """
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Generator, Iterator, Sequence
+from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from walletpass.accounts import credentials_digest
 from walletpass.errors import ConfigurationError, RateLimited
 
 __all__ = [
+    "IN_FLIGHT_LEASE",
+    "SPREAD_DEVIATIONS",
     "Limiter",
     "RateLimiter",
     "Release",
@@ -32,6 +60,15 @@ __all__ = [
 #: admitted is answered (or abandoned: a timeout, a reset), so a limiter counting requests until
 #: the vendor may have seen them (:mod:`walletpass.redis_limiter`) can stop counting it sooner.
 Release = Callable[[], None]
+
+#: How long a request with no answer yet keeps its place in the window, seconds: longer than an
+#: attempt may take (the default connect and read timeouts, 5 + 30 s). A process that dies with a
+#: request in flight holds that place this long (the shared limiter).
+IN_FLIGHT_LEASE = 60.0
+
+#: How many mean deviations of the grant-to-answer time a request is assumed to reach the vendor
+#: within, relative to the others (RFC 6298's K, for the same estimate).
+SPREAD_DEVIATIONS = 4
 
 
 @runtime_checkable
@@ -69,8 +106,31 @@ class _Bucket:
     updated: float
 
 
+@dataclass(slots=True)
+class _Place:
+    """One request's place in the window."""
+
+    granted: float
+    #: The latest moment the request may reach the vendor (in flight: its grant plus the lease).
+    end: float
+
+
+@dataclass(slots=True)
+class _Window:
+    """The places held under one key, and the grant-to-answer estimate (RFC 6298)."""
+
+    places: list[_Place] = field(default_factory=list)
+    srtt: float | None = None
+    rttvar: float = 0.0
+
+
 class RateLimiter:
-    """At most ``rate`` acquisitions per second per key, with bursts of up to ``burst``."""
+    """At most ``rate`` requests per second per key, by arrival (see the module doc): no window
+    of ``max(burst, rate) / rate`` seconds holds more than ``max(burst, rate)`` of them, spaced by
+    a token bucket with bursts of up to ``burst``.
+
+    Raises ``ValueError`` for a rate that is not positive or a burst below 1.
+    """
 
     def __init__(
         self,
@@ -89,6 +149,11 @@ class RateLimiter:
         self._buckets: dict[str, _Bucket] = {}
         # key -> clock time until which the vendor asked for nothing (Retry-After)
         self._held_until: dict[str, float] = {}
+        # The vendor's "N per second" as N requests per window: the per-second figure (or the
+        # burst) over the window it fills at the rate (1 s for 100/s, 2 s for 0.5/s).
+        self._per_window = max(burst, int(rate), 1)
+        self._window = self._per_window / self.rate
+        self._windows: dict[str, _Window] = {}
 
     def _refilled(self, key: str) -> _Bucket:
         """The bucket of ``key`` with the tokens earned since it was last used (lock held)."""
@@ -96,9 +161,21 @@ class RateLimiter:
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(float(self.burst), now)
-        bucket.tokens = min(float(self.burst), bucket.tokens + (now - bucket.updated) * self.rate)
+        earned = (now - bucket.updated) * self._pace(key)
+        bucket.tokens = min(float(self.burst), bucket.tokens + earned)
         bucket.updated = now
         return bucket
+
+    def _pace(self, key: str) -> float:
+        """The bucket's rate for ``key`` (lock held): the pace the window lets requests out, each
+        place held for the window plus the time it is counted past its grant (the smaller of the
+        smoothed grant-to-answer time and the spread), over N; so that callers rarely wait on
+        the window. The rate itself until an answer is known."""
+        window = self._windows.get(key)
+        if window is None or window.srtt is None:
+            return self.rate
+        held = min(window.srtt, SPREAD_DEVIATIONS * window.rttvar)
+        return self._per_window / (self._window + held)
 
     def reserve(self, key: str = "", *, max_wait: float | None = None) -> float:
         """Take a token now and return how long the caller must wait before using it.
@@ -111,7 +188,7 @@ class RateLimiter:
         """:meth:`reserve`, also returning the slot's time on the clock."""
         with self._lock:
             bucket = self._refilled(key)
-            wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self.rate
+            wait = 0.0 if bucket.tokens >= 1 else (1 - bucket.tokens) / self._pace(key)
             if max_wait is not None and wait > max_wait:
                 raise RateLimited(
                     f"client-side rate limit: the next slot is {wait:.2f}s away, past the deadline",
@@ -120,17 +197,88 @@ class RateLimiter:
             bucket.tokens -= 1
             return wait, bucket.updated + wait
 
-    def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
-        """Block until a request may be sent under the rate and outside a vendor's pause.
+    def acquire(self, key: str = "", *, max_wait: float | None = None) -> Release:
+        """Block until a request may be sent under the rate, outside a vendor's pause, with a
+        place in the window; return the :data:`Release` to call once it is answered or
+        abandoned (its place then ends sooner than the lease).
 
         Raises ``RateLimited`` when that is more than ``max_wait`` seconds away.
         """
-        for wait in self.waits(key, max_wait=max_wait):
+        admission = self.admission(key, max_wait=max_wait)
+        while True:
+            try:
+                wait = next(admission)
+            except StopIteration as admitted:
+                release: Release = admitted.value
+                return release
             self._sleep(wait)
 
-    def waits(self, key: str = "", *, max_wait: float | None = None) -> Iterator[float]:
+    def admission(
+        self, key: str = "", *, max_wait: float | None = None
+    ) -> Generator[float, None, Release]:
         """:meth:`acquire` as the waits it takes, for the caller to sleep (``time.sleep``, or
-        ``await asyncio.sleep`` on an event loop): the slot is taken when the iterator ends.
+        ``await asyncio.sleep`` on an event loop); the generator's value is the release.
+
+        Raises ``RateLimited`` (from the generator) when the slot, or a place in the window, is
+        more than ``max_wait`` seconds away (a place refused leaves its slot unused).
+        """
+        deadline = None if max_wait is None else self._clock() + max_wait
+        yield from self.waits(key, max_wait=max_wait)
+        while True:
+            wait, place = self._enter_window(key)
+            if place is not None:
+                return _Release(self, key, place)
+            if deadline is not None and self._clock() + wait > deadline:
+                raise RateLimited(
+                    f"client-side rate limit: the vendor's window leaves no room for {wait:.2f}s,"
+                    " past the deadline",
+                    retry_after=wait,
+                )
+            yield wait
+
+    def _enter_window(self, key: str) -> tuple[float, _Place | None]:
+        """A place in ``key``'s window now, or how long to wait before asking again."""
+        with self._lock:
+            now = self._clock()
+            window = self._windows.get(key)
+            if window is None:
+                window = self._windows[key] = _Window()
+            places = window.places
+            if len(places) >= self._per_window:  # (bounded: forgotten once the window is full)
+                horizon = now - self._window
+                places[:] = [place for place in places if place.end >= horizon]
+            if len(places) < self._per_window:
+                place = _Place(now, now + IN_FLIGHT_LEASE)
+                places.append(place)
+                return 0.0, place
+            # this caller goes when the place of the (held - N)-th oldest end frees
+            frees = sorted(place.end for place in places)[len(places) - self._per_window]
+            if frees > now:  # that request is still in flight: ask again in one pace
+                return self._window / self._per_window, None
+            return max(frees + self._window - now, 1e-6), None
+
+    def _end(self, key: str, place: _Place) -> None:
+        """The request on ``place`` was answered or abandoned: its place ends at the earlier of
+        now and its grant plus the spread (this answer counted), unless it was slower than usual
+        (see the module doc); the estimate learns its grant-to-answer time."""
+        with self._lock:
+            now = self._clock()
+            window = self._windows[key]
+            took = now - place.granted
+            until = now
+            if window.srtt is None:
+                window.srtt, window.rttvar = took, took / 2
+            else:
+                window.rttvar += (abs(window.srtt - took) - window.rttvar) / 4
+                spread = SPREAD_DEVIATIONS * window.rttvar
+                if took <= window.srtt + spread:
+                    until = min(now, place.granted + spread)
+                window.srtt += (took - window.srtt) / 8
+            place.end = min(place.end, until)
+
+    def waits(self, key: str = "", *, max_wait: float | None = None) -> Iterator[float]:
+        """The schedule's waits alone (the token bucket and a vendor's pause, without the
+        window), for the caller to sleep: the slot is taken when the iterator ends.
 
         Raises ``RateLimited`` (from the iterator) when the slot is more than ``max_wait``
         seconds away.
@@ -158,13 +306,29 @@ class RateLimiter:
         with self._lock:
             bucket = self._refilled(key)
             # reserve() waits (1 - tokens) / rate: at least ``seconds`` from now.
-            bucket.tokens = min(bucket.tokens, 1 - seconds * self.rate)
+            bucket.tokens = min(bucket.tokens, 1 - seconds * self._pace(key))
             # Callers already given a slot inside the pause see this when they wake (acquire).
             until = bucket.updated + seconds
             self._held_until[key] = max(until, self._held_until.get(key, 0.0))
 
     def __repr__(self) -> str:
         return f"RateLimiter(rate={self.rate:g}/s, burst={self.burst})"
+
+
+class _Release:
+    """Ends one request's place in the window, once (calling it again does nothing)."""
+
+    __slots__ = ("_key", "_limiter", "_place")
+
+    def __init__(self, limiter: RateLimiter, key: str, place: _Place) -> None:
+        self._limiter: RateLimiter | None = limiter
+        self._key = key
+        self._place = place
+
+    def __call__(self) -> None:
+        limiter, self._limiter = self._limiter, None
+        if limiter is not None:
+            limiter._end(self._key, self._place)
 
 
 def build_limiter(

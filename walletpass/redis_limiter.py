@@ -6,9 +6,10 @@ walletpass process (gunicorn workers, Celery workers, several machines) configur
 backend and the same API key then shares one budget of the vendor's documented rate.
 
 Vendors count requests when they *arrive*; walletpass can only decide when to *send*, and on a
-busy machine (or network) a request can arrive later than one sent after it. So two rules, both
-run atomically on the Redis server by Lua scripts with the server's clock (no two processes take
-one place, and the clocks of the machines running walletpass do not matter):
+busy machine (or network) a request can arrive later than one sent after it. So the two rules of
+the in-process limiter (:mod:`walletpass.ratelimit`), here run atomically on the Redis server by
+Lua scripts with the server's clock (no two processes take one place, and the clocks of the
+machines running walletpass do not matter):
 
 * **The window is the guarantee.** The vendor's "N per second" is N requests per window of
   ``N / rate`` seconds (1 s for Pass2U's 100/s). Every request takes a place in a shared window
@@ -56,8 +57,9 @@ import re
 import threading
 import time
 import uuid
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -66,11 +68,17 @@ from redis.connection import Connection, SSLConnection, UnixDomainSocketConnecti
 from redis.retry import Retry
 
 from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
-from walletpass.ratelimit import RateLimiter, Release, check_rate
+from walletpass.ratelimit import (
+    IN_FLIGHT_LEASE,
+    SPREAD_DEVIATIONS,
+    RateLimiter,
+    Release,
+    check_rate,
+)
 from walletpass.redaction import redact_text, register_secret
 from walletpass.transport import is_loopback_host
 
-__all__ = ["RedisLimiter", "check_url"]
+__all__ = ["SCRIPTS", "Plan", "RedisLimiter", "Script", "check_url"]
 
 log = logging.getLogger("walletpass.ratelimit")
 
@@ -204,14 +212,33 @@ redis.call('ZADD', KEYS[1], 'XX', 'LT', string.format('%d', until_), ARGV[1])
 return 1
 """
 
-#: How long a request with no answer yet keeps its place in the window, seconds: longer than an
-#: attempt may take (the default connect and read timeouts, 5 + 30 s). A process that dies with a
-#: request in flight holds that place this long.
-IN_FLIGHT_LEASE = 60.0
+#: The scripts by the name a plan's :class:`Script` step gives: one source for the blocking and the
+#: asyncio clients (each registers them; Redis caches them by digest).
+SCRIPTS = {
+    "acquire": _ACQUIRE,
+    "pause": _PAUSE,
+    "held": _HELD,
+    "begin": _BEGIN,
+    "leave": _LEAVE,
+    "end": _END,
+}
 
-#: How many mean deviations of the grant-to-answer time a request is assumed to reach the vendor
-#: within, relative to the others (RFC 6298's K, for the same estimate).
-SPREAD_DEVIATIONS = 4
+
+@dataclass(frozen=True, slots=True)
+class Script:
+    """A plan's step: run the script ``script`` (a name in :data:`SCRIPTS`) on the server."""
+
+    script: str
+    keys: list[str]
+    args: list[Any]
+
+
+_T = TypeVar("_T")
+#: The limiter's algorithm as steps a driver carries out: a :class:`Script` to run (its answer
+#: sent back in, a ``redis.RedisError`` thrown back in) or a wait in seconds (``time.sleep``, or
+#: ``asyncio.sleep`` on a loop), as :meth:`walletpass.ratelimit.RateLimiter.admission` yields;
+#: the plan's value is the outcome.
+Plan = Generator[Script | float, Any, _T]
 
 #: Seconds between attempts to reach Redis again while falling back.
 RECONNECT_INTERVAL = 5.0
@@ -329,12 +356,7 @@ class RedisLimiter:
             retry=Retry(NoBackoff(), 0),  # a failure falls back at once; callers retry
         )
         self._client = redis.Redis(connection_pool=pool)
-        self._acquire_script = self._client.register_script(_ACQUIRE)
-        self._pause_script = self._client.register_script(_PAUSE)
-        self._begin_script = self._client.register_script(_BEGIN)
-        self._end_script = self._client.register_script(_END)
-        self._leave_script = self._client.register_script(_LEAVE)
-        self._held_script = self._client.register_script(_HELD)
+        self._scripts = {name: self._client.register_script(src) for name, src in SCRIPTS.items()}
         # The vendor's "N per second" as N requests per window: the per-second figure (or the
         # burst) over the window it fills at the rate (1 s for 100/s, 2 s for 0.5/s).
         self._per_window = max(burst, int(rate), 1)
@@ -349,6 +371,8 @@ class RedisLimiter:
         self._lock = threading.Lock()
         self._down_until = 0.0
         self._down_reason: str | None = None
+        self._url = url
+        self._timeout = timeout
 
     # -- the Limiter interface -------------------------------------------------------------
 
@@ -356,27 +380,78 @@ class RedisLimiter:
         """Block until this process's request may be sent (see ``walletpass.ratelimit.Limiter``).
 
         Returns the call to make once the request is answered or abandoned (its place in the
-        shared window then ends sooner than its lease), or ``None`` while Redis is unreachable.
+        shared window then ends sooner than its lease); while Redis is unreachable, the fallback's
+        release (the in-process window), or ``None`` when the slot was taken under the shared
+        schedule but Redis failed before its window place.
         Raises ``RateLimited`` when the shared next slot, or room in the window, is more than
         ``max_wait`` seconds away (nothing taken), ``ProviderUnavailable`` when Redis is
         unreachable and there is no fallback (nothing sent, retryable).
         """
+        taken = self._drive(self.acquire_plan(key, max_wait))
+        if taken is None or not isinstance(taken, _Place):
+            return taken
+        return lambda: self._drive(self.end_plan(taken))
+
+    def pause(self, key: str, seconds: float) -> None:
+        """Hold every process sharing the key for ``seconds`` (the vendor's ``Retry-After``).
+
+        Never raises: with Redis unreachable, only this process's fallback is paused.
+        """
+        self._drive(self.pause_plan(key, seconds))
+
+    def close(self) -> None:
+        self._client.close()
+
+    def for_asyncio(self) -> Any:
+        """This limiter on the event loop (:class:`walletpass.aio.redis_limiter.AsyncRedisLimiter`:
+        the same scripts, keys, fallback and outage state, over ``redis.asyncio``)."""
+        from walletpass.aio.redis_limiter import AsyncRedisLimiter
+
+        return AsyncRedisLimiter(self)
+
+    def __repr__(self) -> str:
+        return f"RedisLimiter({self.where}, rate={self.rate:g}/s, burst={self.burst})"
+
+    def _drive(self, plan: Plan[_T]) -> _T:
+        """Carry out ``plan`` with the blocking client: its scripts run, its waits slept."""
+        answer: Any = None
+        failure: redis.RedisError | None = None
+        while True:
+            try:
+                step = plan.throw(failure) if failure is not None else plan.send(answer)
+            except StopIteration as done:
+                result: _T = done.value
+                return result
+            answer, failure = None, None
+            if not isinstance(step, Script):
+                self._sleep(step)
+                continue
+            try:
+                answer = self._scripts[step.script](keys=step.keys, args=step.args)
+            except redis.RedisError as exc:
+                failure = exc
+
+    # -- the algorithm, as plans: steps a blocking or an asyncio client carries out -----------
+
+    def acquire_plan(self, key: str, max_wait: float | None) -> Plan[_Place | Release | None]:
+        """:meth:`acquire` as steps (:class:`Script` and waits); its value is the
+        window place to end (:meth:`end_plan`), the fallback's release, or ``None``. A driver
+        throws a ``redis.RedisError`` a script raised back into the plan."""
         deadline = None if max_wait is None else self._clock() + max_wait
         while True:
             if not self._reachable():
-                self._acquire_fallback(key, max_wait)
-                return None
+                return (yield from self._fallback_plan(key, max_wait))
             left = None if deadline is None else max(0.0, deadline - self._clock())
             limit = -1 if left is None else int(left * 1_000_000)
             try:
-                taken, wait_us, *slot = self._acquire_script(
-                    keys=[self._key(key), self._key(key) + ":latency"],
-                    args=[self._window_us, self._per_window, self.burst, limit, SPREAD_DEVIATIONS],
+                taken, wait_us, *slot = yield Script(
+                    "acquire",
+                    [self._key(key), self._key(key) + ":latency"],
+                    [self._window_us, self._per_window, self.burst, limit, SPREAD_DEVIATIONS],
                 )
             except redis.RedisError as exc:
                 self._went_down(exc)
-                self._acquire_fallback(key, max_wait)
-                return None
+                return (yield from self._fallback_plan(key, max_wait))
             self._came_back()
             wait = int(wait_us) / 1_000_000
             if not int(taken):
@@ -386,26 +461,26 @@ class RedisLimiter:
                     retry_after=wait,
                 )
             if wait > 0:
-                self._sleep(wait)
-            if not self._inside_pause(key, slot[0]):
+                yield wait
+            if not (yield from self._inside_pause(key, slot[0])):
                 break
             # A Retry-After reached some process while this caller slept: its slot lies inside
             # the vendor's pause, so it takes a new one, which pause() moved past the pause
             # (waking every such caller at the pause's end would send them all at once).
-        return self._begin(key, deadline)
+        return (yield from self._begin(key, deadline))
 
-    def _inside_pause(self, key: str, slot: bytes) -> bool:
+    def _inside_pause(self, key: str, slot: bytes) -> Plan[bool]:
         """Whether the slot (the server's µs) lies inside a vendor's pause (``Retry-After``) for
         ``key`` announced since it was given; ``False`` when Redis fails now: the slot was taken
         under the shared schedule, as in :meth:`_begin`."""
         try:
-            return bool(self._held_script(keys=[self._key(key) + ":hold"], args=[slot]))
+            return bool((yield Script("held", [self._key(key) + ":hold"], [slot])))
         except redis.RedisError as exc:
             self._went_down(exc)
             return False
 
-    def _begin(self, key: str, deadline: float | None) -> Release | None:
-        """Take a place in the shared window, waiting while it is full; the release to call.
+    def _begin(self, key: str, deadline: float | None) -> Plan[_Place | None]:
+        """Take a place in the shared window, waiting while it is full; the place to end.
 
         The schedule spaces the slots; the window is the guarantee. A caller that woke up late
         for its slot (a busy machine, a paused process) would otherwise send among the callers
@@ -415,17 +490,11 @@ class RedisLimiter:
         queue = self._key(key) + ":queue"
         name = uuid.uuid4().hex
         pace = self._window_us // self._per_window
+        lease = int(IN_FLIGHT_LEASE * 1_000_000)
         while True:
             try:
-                wait_us, member = self._begin_script(
-                    keys=[window, queue],
-                    args=[
-                        self._per_window,
-                        self._window_us,
-                        int(IN_FLIGHT_LEASE * 1_000_000),
-                        name,
-                        pace,
-                    ],
+                wait_us, member = yield Script(
+                    "begin", [window, queue], [self._per_window, self._window_us, lease, name, pace]
                 )
             except redis.RedisError as exc:
                 # The slot was taken under the shared schedule: send on it rather than fail.
@@ -433,10 +502,10 @@ class RedisLimiter:
                 return None
             wait = int(wait_us) / 1_000_000
             if wait <= 0:
-                return _Release(self, window, self._key(key) + ":latency", member)
+                return _Place(window, self._key(key) + ":latency", member)
             if deadline is not None and self._clock() + wait > deadline:
                 try:
-                    self._leave_script(keys=[queue], args=[name])
+                    yield Script("leave", [queue], [name])
                 except redis.RedisError as exc:
                     self._went_down(exc)  # its place in the queue runs out with the lease
                 raise RateLimited(
@@ -445,20 +514,21 @@ class RedisLimiter:
                     provider=self.provider,
                     retry_after=wait,
                 )
-            self._sleep(wait)
+            yield wait
 
-    def _end(self, window: str, latency: str, member: bytes | str) -> None:
+    def end_plan(self, place: _Place) -> Plan[None]:
+        """End one request's place in the window (once: a second call does nothing)."""
+        if place.ended:
+            return
+        place.ended = True
         try:
-            self._end_script(keys=[window, latency], args=[member, SPREAD_DEVIATIONS])
+            yield Script("end", [place.window, place.latency], [place.member, SPREAD_DEVIATIONS])
         except redis.RedisError as exc:
             # The place runs out with its lease: the window is only ever held longer.
             self._went_down(exc)
 
-    def pause(self, key: str, seconds: float) -> None:
-        """Hold every process sharing the key for ``seconds`` (the vendor's ``Retry-After``).
-
-        Never raises: with Redis unreachable, only this process's fallback is paused.
-        """
+    def pause_plan(self, key: str, seconds: float) -> Plan[None]:
+        """:meth:`pause` as steps."""
         if seconds <= 0:
             return
         if self._fallback is not None:
@@ -466,18 +536,27 @@ class RedisLimiter:
         if not self._reachable():
             return
         try:
-            self._pause_script(
-                keys=[self._key(key), self._key(key) + ":hold"],
-                args=[int(seconds * 1_000_000), self._window_us // self._per_window, self.burst],
+            yield Script(
+                "pause",
+                [self._key(key), self._key(key) + ":hold"],
+                [int(seconds * 1_000_000), self._window_us // self._per_window, self.burst],
             )
         except redis.RedisError as exc:
             self._went_down(exc)
 
-    def close(self) -> None:
-        self._client.close()
-
-    def __repr__(self) -> str:
-        return f"RedisLimiter({self.where}, rate={self.rate:g}/s, burst={self.burst})"
+    def _fallback_plan(self, key: str, max_wait: float | None) -> Plan[Release]:
+        if self._fallback is None:
+            reason = self._down_reason or "is unreachable"
+            remedy = (
+                "Start Redis" if reason.startswith("is unreachable") else "Fix rate_limit_backend"
+            )
+            raise ProviderUnavailable(
+                f"the shared rate limiter at {self.where} {reason}; nothing was sent. {remedy}, "
+                "or set rate_limit_workers to fall back to a per-process share of the rate",
+                provider=self.provider,
+                retryable=True,
+            )
+        return (yield from self._fallback.admission(key, max_wait=max_wait))
 
     # -- outages ---------------------------------------------------------------------------
 
@@ -518,32 +597,15 @@ class RedisLimiter:
         if was is not None:
             log.warning("%s: the shared rate limiter at %s is back", self.provider, self.where)
 
-    def _acquire_fallback(self, key: str, max_wait: float | None) -> None:
-        if self._fallback is None:
-            reason = self._down_reason or "is unreachable"
-            remedy = (
-                "Start Redis" if reason.startswith("is unreachable") else "Fix rate_limit_backend"
-            )
-            raise ProviderUnavailable(
-                f"the shared rate limiter at {self.where} {reason}; nothing was sent. {remedy}, "
-                "or set rate_limit_workers to fall back to a per-process share of the rate",
-                provider=self.provider,
-                retryable=True,
-            )
-        self._fallback.acquire(key, max_wait=max_wait)
 
+@dataclass(slots=True)
+class _Place:
+    """One request's place in the shared window (the member _BEGIN gave), to end once."""
 
-class _Release:
-    """Ends one request's place in the shared window, once (calling it again does nothing)."""
-
-    def __init__(self, limiter: RedisLimiter, window: str, latency: str, member: Any) -> None:
-        self._limiter: RedisLimiter | None = limiter
-        self._keys = (window, latency, member)
-
-    def __call__(self) -> None:
-        limiter, self._limiter = self._limiter, None
-        if limiter is not None:
-            limiter._end(*self._keys)
+    window: str
+    latency: str
+    member: Any
+    ended: bool = False
 
 
 def _failure(exc: BaseException) -> str:

@@ -4,11 +4,12 @@ awaited instead of blocking.
 :class:`AsyncRateLimiter` is the in-process token bucket itself (a
 :class:`walletpass.ratelimit.RateLimiter`: the same algorithm, the same buckets, shared with sync
 calls of the same provider) whose waits are ``asyncio.sleep``: taking a slot never blocks the loop
-(the bucket's lock is held for microseconds), waiting for it lets other tasks run. Any other
-:class:`~walletpass.ratelimit.Limiter` (the Redis-shared one of :mod:`walletpass.redis_limiter`)
-is awaited in a worker thread (:class:`ThreadedLimiter`), so its network round trips and sleeps
-never block the loop either; its algorithm (one Lua script per slot, the shared send log, the
-fallback when Redis is down) stays written once.
+(the bucket's lock is held for microseconds), waiting for it lets other tasks run. The
+Redis-shared limiter of :mod:`walletpass.redis_limiter` runs its own algorithm (written once, as
+plans of script calls and waits) on ``redis.asyncio``
+(:class:`walletpass.aio.redis_limiter.AsyncRedisLimiter`). Any other
+:class:`~walletpass.ratelimit.Limiter` is awaited in a worker thread (:class:`ThreadedLimiter`),
+so its network round trips and sleeps never block the loop either.
 """
 
 from __future__ import annotations
@@ -62,12 +63,24 @@ class AsyncRateLimiter:
             limiter = RateLimiter(rate, burst=burst)
         self.limiter = limiter
 
-    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> None:
-        """Wait (without blocking the loop) for a slot under the rate and outside a vendor's
-        pause, as :meth:`walletpass.ratelimit.RateLimiter.acquire` does; ``RateLimited`` (nothing
-        taken) when it is more than ``max_wait`` seconds away."""
-        for wait in self.limiter.waits(key, max_wait=max_wait):
+    async def acquire(self, key: str = "", *, max_wait: float | None = None) -> AsyncRelease:
+        """Wait (without blocking the loop) for a slot under the rate, outside a vendor's pause,
+        with a place in the window, as :meth:`walletpass.ratelimit.RateLimiter.acquire` does;
+        returns the release to await once the request is answered or abandoned.
+        ``RateLimited`` when that is more than ``max_wait`` seconds away."""
+        admission = self.limiter.admission(key, max_wait=max_wait)
+        while True:
+            try:
+                wait = next(admission)
+            except StopIteration as admitted:
+                release: Release = admitted.value
+                break
             await asyncio.sleep(wait)
+
+        async def done() -> None:
+            release()  # (a few microseconds under the limiter's lock)
+
+        return done
 
     async def pause(self, key: str, seconds: float) -> None:
         """Send nothing under ``key`` for ``seconds`` (the vendor's ``Retry-After``), not even on
@@ -114,10 +127,15 @@ class ThreadedLimiter:
 
 def asyncio_limiter(limiter: Limiter | None) -> AsyncLimiter | None:
     """``limiter`` made awaitable: an in-process :class:`~walletpass.ratelimit.RateLimiter`
-    keeps its buckets (:class:`AsyncRateLimiter`), any other limiter runs in worker threads
-    (:class:`ThreadedLimiter`); ``None`` stays ``None``."""
+    keeps its buckets (:class:`AsyncRateLimiter`), a limiter offering its own asyncio form
+    (``for_asyncio()``: the Redis-shared one, on ``redis.asyncio``) gives it, any other limiter
+    runs in worker threads (:class:`ThreadedLimiter`); ``None`` stays ``None``."""
     if limiter is None:
         return None
     if isinstance(limiter, RateLimiter):
         return AsyncRateLimiter(limiter=limiter)
+    for_asyncio = getattr(limiter, "for_asyncio", None)
+    if for_asyncio is not None:
+        native: AsyncLimiter = for_asyncio()
+        return native
     return ThreadedLimiter(limiter)

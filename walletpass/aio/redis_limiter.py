@@ -1,0 +1,111 @@
+"""The Redis-shared rate limiter on the event loop, over ``redis.asyncio``.
+
+:class:`AsyncRedisLimiter` carries out the very plans of
+:class:`walletpass.redis_limiter.RedisLimiter` (the same Lua scripts, from one source, under the
+same keys, with the same fallback and outage state): its script calls are awaited on an asyncio
+Redis connection and its waits are ``asyncio.sleep``, so an async provider sharing a vendor key
+with sync processes (or other loops) takes part in one budget without a worker thread per waiting
+request. Install with ``pip install walletpass[redis]``; built by
+:func:`walletpass.aio.ratelimit.asyncio_limiter` for a provider whose ``rate_limit_backend`` is
+set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import redis
+import redis.asyncio
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
+
+from walletpass.redis_limiter import SCRIPTS, Plan, RedisLimiter, Script, _Place
+
+__all__ = ["AsyncRedisLimiter"]
+
+_T = TypeVar("_T")
+
+
+class AsyncRedisLimiter:
+    """``limiter``'s algorithm and state, awaited: see the module doc. Its connections belong to
+    the event loop that first uses them; on another loop (a second ``asyncio.run``) it opens
+    its own."""
+
+    def __init__(self, limiter: RedisLimiter) -> None:
+        self.limiter = limiter
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._client: redis.asyncio.Redis | None = None
+        self._scripts: dict[str, Any] = {}
+
+    async def acquire(
+        self, key: str = "", *, max_wait: float | None = None
+    ) -> Callable[[], Awaitable[None]] | None:
+        """As :meth:`walletpass.redis_limiter.RedisLimiter.acquire` (the same errors), without
+        blocking the loop; the release it returns is awaited."""
+        taken = await self._drive(self.limiter.acquire_plan(key, max_wait))
+        if taken is None:
+            return None
+        if isinstance(taken, _Place):
+            place = taken
+
+            async def end() -> None:
+                await self._drive(self.limiter.end_plan(place))
+
+            return end
+        release = taken  # the in-process fallback's (microseconds under its lock)
+
+        async def done() -> None:
+            release()
+
+        return done
+
+    async def pause(self, key: str, seconds: float) -> None:
+        """As :meth:`walletpass.redis_limiter.RedisLimiter.pause`; never raises."""
+        await self._drive(self.limiter.pause_plan(key, seconds))
+
+    async def aclose(self) -> None:
+        """Close this loop's Redis connections."""
+        client, self._client, self._loop = self._client, None, None
+        if client is not None:
+            await client.aclose()
+
+    def __repr__(self) -> str:
+        return f"AsyncRedisLimiter({self.limiter!r})"
+
+    def _scripts_for_loop(self) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        if self._client is None or self._loop is not loop:
+            limiter = self.limiter
+            pool = redis.asyncio.ConnectionPool.from_url(
+                limiter._url,
+                socket_timeout=limiter._timeout,
+                socket_connect_timeout=limiter._timeout,
+                retry=Retry(NoBackoff(), 0),  # a failure falls back at once, as the sync client
+            )
+            self._client = redis.asyncio.Redis(connection_pool=pool)
+            self._loop = loop
+            self._scripts = {
+                name: self._client.register_script(source) for name, source in SCRIPTS.items()
+            }
+        return self._scripts
+
+    async def _drive(self, plan: Plan[_T]) -> _T:
+        """Carry out ``plan`` on the loop: its scripts awaited, its waits ``asyncio.sleep``."""
+        answer: Any = None
+        failure: redis.RedisError | None = None
+        while True:
+            try:
+                step = plan.throw(failure) if failure is not None else plan.send(answer)
+            except StopIteration as done:
+                result: _T = done.value
+                return result
+            answer, failure = None, None
+            if not isinstance(step, Script):
+                await asyncio.sleep(step)
+                continue
+            try:
+                answer = await self._scripts_for_loop()[step.script](keys=step.keys, args=step.args)
+            except redis.RedisError as exc:
+                failure = exc
