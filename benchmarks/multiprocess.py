@@ -2,6 +2,8 @@
 
 Against the Pass2U emulator (100 requests/s per key enforced, 20 ms added to every answer):
 
+* **one process** with the in-process limiter, retries off: the 429 answers it gets (the
+  arrival rule kept in memory, :mod:`walletpass.ratelimit`);
 * **per-process limits** (today's default): four processes, each keeping itself to 100/s, send
   about four times what the key allows; the row reports the send rate against the limit and the
   429 answers (retries are off, so none is hidden);
@@ -9,7 +11,10 @@ Against the Pass2U emulator (100 requests/s per key enforced, 20 ms added to eve
   the row reports the rate against the ideal (``(count - 1) / 100 + round trip``) and the 429s;
 * **killed worker**: the same input issued by four Celery workers (PostgreSQL journal, shared
   limiter, the transport's default retries), one SIGKILLed a quarter of the way in; the row
-  reports what the vendor holds and the 429 answers it gave.
+  reports what the vendor holds, what the killed worker held (items waiting for a rate-limit
+  slot, which the others issue; items in flight, which Pass2U cannot be asked about and so end
+  ``OutcomeUnknown``), the unknown items split by whether the vendor received them, and the 429
+  answers it gave.
 
 They need the Redis and PostgreSQL servers of ``scripts/services start``; without them the rows
 say so instead of a figure.
@@ -57,10 +62,16 @@ def services_missing() -> str | None:
 
 
 def _run_workers(
-    url: str, key: str, count: int, backend: str | None, rate: float | None = None
+    url: str,
+    key: str,
+    count: int,
+    backend: str | None,
+    rate: float | None = None,
+    *,
+    workers: int = WORKERS,
 ) -> tuple[float, list[Any]]:
-    """``WORKERS`` processes sharing ``count`` creates, started together; (elapsed, reports)."""
-    each = count // WORKERS
+    """``workers`` processes sharing ``count`` creates, started together; (elapsed, reports)."""
+    each = count // workers
     worker = [sys.executable, str(HERE / "issue_worker.py")]
     extra = [] if rate is None else [str(rate)]
     procs = [
@@ -70,7 +81,7 @@ def _run_workers(
             stdout=subprocess.PIPE,
             text=True,
         )
-        for n in range(WORKERS)
+        for n in range(workers)
     ]
     for proc in procs:
         assert proc.stdout is not None
@@ -116,6 +127,9 @@ def shared_limiter_rows(count: int, *, with_margin: bool = False) -> list[Row]:
     with emulator("pass2u", latency=LATENCY) as emu:
         round_trip = _round_trip(emu.url, emu.api_key)
         time.sleep(1.5)  # the vendor's one-second window forgets the probe
+        elapsed, reports = _run_workers(emu.url, emu.api_key, count, None, workers=1)
+        rows.append(_one_process_row(count, elapsed, reports, round_trip))
+        time.sleep(1.5)
         elapsed, reports = _run_workers(emu.url, emu.api_key, count, None)
         sent = sum(r["ok"] + r["failed"] for r in reports)
         limited = sum(r["errors"].get("RateLimited", 0) for r in reports)
@@ -136,6 +150,22 @@ def shared_limiter_rows(count: int, *, with_margin: bool = False) -> list[Row]:
             elapsed, reports = _run_workers(emu.url, emu.api_key, count, REDIS_URL, rate)
             rows.append(_shared_row(count, elapsed, reports, round_trip, rate))
     return rows
+
+
+def _one_process_row(count: int, elapsed: float, reports: list[Any], round_trip: float) -> Row:
+    """One process alone with the in-process limiter (the arrival rule kept in memory)."""
+    ok = sum(r["ok"] for r in reports)
+    limited = sum(r["errors"].get("RateLimited", 0) for r in reports)
+    ideal = (count - 1) / RATE + round_trip
+    return Row(
+        SECTION,
+        f"pass2u: 1 process x {count} passes, in-process limiter",
+        f"{ok / elapsed:.1f} passes/s ({elapsed:.2f} s); {limited} answered 429",
+        f"ideal {RATE:.0f}/s ({ideal:.2f} s)",
+        ideal / elapsed,
+        "0 x 429 (the arrival rule in one process)",
+        limited == 0 and ok == count,
+    )
 
 
 def _shared_row(
@@ -171,6 +201,21 @@ def _why_not_started(job: Any) -> str:
 #: How long the killed-worker run may take to issue its first quarter before it is reported as
 #: not started (seconds).
 START_TIMEOUT = 90.0
+
+
+def _held_at_kill(run: str, pid: int) -> tuple[int, int]:
+    """The items the killed worker held: (waiting for a rate-limit slot, with no journal record;
+    recorded in flight: their request had left)."""
+    import psycopg
+
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
+        rows = db.execute(
+            "SELECT i.state FROM walletpass_claims c LEFT JOIN walletpass_items i "
+            "ON i.run = c.run AND i.key = c.key WHERE c.run = %s AND c.owner LIKE %s",
+            (run, f"%:{pid}:%"),
+        ).fetchall()
+    states = [state for (state,) in rows]
+    return states.count(None), states.count("in_flight")
 
 
 def killed_worker_row(count: int) -> Row:
@@ -243,6 +288,8 @@ def killed_worker_row(count: int) -> Row:
                     False,
                 )
             workers[0].send_signal(signal.SIGKILL)
+            workers[0].wait(timeout=30)
+            waiting, sending = _held_at_kill(run, workers[0].pid)
             result = job.collect(timeout=600)
             elapsed = time.perf_counter() - started
         finally:
@@ -280,10 +327,11 @@ def killed_worker_row(count: int) -> Row:
         SECTION,
         name,
         f"vendor holds {len(held)} ({duplicated} duplicated, {lost} lost); "
+        f"killed holding {waiting} waiting for a slot, {sending} in flight; "
         f"{result.succeeded} ok, {unknown} unknown ({reached} reached the vendor, "
         f"{unknown - reached} never did); {creates.count(429)} x 429; {elapsed:.1f} s",
         f"{count} passes",
         len(held) / count,
-        "no duplicate, none lost",
-        duplicated == 0 and lost == 0,
+        "exactly the input: no duplicate, none lost, none unknown",
+        duplicated == 0 and lost == 0 and len(held) == count and unknown == 0,
     )

@@ -41,7 +41,7 @@ def test_quick_benchmark_prints_all_ratio_rows(tmp_path: Path) -> None:
     # The rows beyond one process need scripts/services (always there under CI).
     scale = [row for row in rows if row["section"] == "beyond one process"]
     if os.environ.get("CI") or not any("not run" in row["walletpass"] for row in scale):
-        assert len(scale) == 3, [row["walletpass"] for row in scale]
+        assert len(scale) == 4, [row["walletpass"] for row in scale]
         assert not any("not run" in row["walletpass"] for row in scale)
         # the killed-worker run completed (a run whose items all fail must say so, not hang)
         killed = [row for row in scale if "SIGKILLed" in row["name"]]

@@ -11,17 +11,60 @@ re-run raise :class:`~walletpass.errors.OutcomeUnknown` instead: ``outcome_unkno
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
 from walletpass.errors import OutcomeUnknown, WalletPassError
-from walletpass.send_checks import check_before_sending, check_before_sending_async
 
-__all__ = ["dispatch_count", "note_dispatch", "note_dispatch_async", "unreconciled"]
+__all__ = [
+    "check_before_sending",
+    "check_before_sending_async",
+    "checked_before_sending",
+    "dispatch_count",
+    "note_dispatch",
+    "note_dispatch_async",
+    "unreconciled",
+]
 
 #: Requests handed to vendors so far: the calling thread's, or the asyncio task's (a context
 #: variable: each task of an async bulk run counts its own).
 _count: ContextVar[int] = ContextVar("walletpass_dispatches", default=0)
+
+
+#: The check a bulk run sets for its item's request (see :mod:`walletpass.send_checks`).
+_check: ContextVar[Callable[[], None] | None] = ContextVar("walletpass_send_check", default=None)
+
+
+@contextlib.contextmanager
+def checked_before_sending(check: Callable[[], None]) -> Iterator[None]:
+    """Run ``check`` before every attempt the calling thread (or asyncio task) sends in the
+    block; what it raises stops the request unsent and propagates."""
+    token = _check.set(check)
+    try:
+        yield
+    finally:
+        _check.reset(token)
+
+
+def check_before_sending() -> None:
+    """Run the check set by :func:`checked_before_sending` (nothing when none is set); what it
+    raises propagates, and the request must then not be sent."""
+    check = _check.get()
+    if check is not None:
+        check()
+
+
+async def check_before_sending_async() -> None:
+    """:func:`check_before_sending` for a request about to leave from the event loop: the check
+    (a journal write: a database round trip) runs in a worker thread, so the loop never blocks
+    on it."""
+    check = _check.get()
+    if check is not None:
+        import asyncio  # (not at import time: the sync API never needs it)
+
+        await asyncio.to_thread(check)
 
 
 def note_dispatch() -> None:

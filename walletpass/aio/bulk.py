@@ -5,7 +5,9 @@ of each input, the same journal entries (looked up, begun, settled), the same re
 items an earlier run left in flight, the same outcomes in input order, so a run started with one
 API resumes with the other. What differs is where things run: at most ``concurrency`` creates are
 in flight, sent by as many worker tasks on the loop (each through the async transport), the
-journal is read and written in worker threads (SQLite or PostgreSQL never block the loop), and
+journal is read and written in worker threads (SQLite or PostgreSQL never block the loop; an
+item is recorded in flight when its request passes the rate limiter, :mod:`walletpass.send_checks`,
+except with the in-process fake, whose "vendor" is reached on the loop itself), and
 the input, a sync or an async iterable, is read lazily, a bounded window ahead of the oldest
 unsettled item (constant memory, whatever its length).
 
