@@ -233,10 +233,13 @@ def test_a_slot_past_the_deadline_is_refused_and_not_taken(redis_url: str) -> No
     with pytest.raises(RateLimited) as caught:
         limiter.acquire(max_wait=0.5)
 
-    assert caught.value.retry_after == pytest.approx(1.0, abs=0.1)
+    # The slots are timed by the Redis server's clock, which runs on between the calls (on a
+    # loaded machine, a tenth of a second and more): each wait is at most the one slot (1 s) and
+    # past the refused call's 0.5 s; had the refused call taken a slot, the next would be 2 s off.
+    assert 0.5 < caught.value.retry_after <= 1.0
     limiter.acquire(max_wait=2.0)  # the refused call took nothing: the next slot is still 1 s
-    assert waits[0] == pytest.approx(1.0, abs=0.1)
-    assert sum(waits) < 1.1
+    assert waits[0] <= 1.0
+    assert sum(waits) < 1.5  # and the window, its one place answered at once, held it no longer
 
 
 def test_no_window_holds_more_requests_than_the_rate_whatever_the_schedule_said(
