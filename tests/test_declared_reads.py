@@ -21,6 +21,7 @@ import pytest
 
 import walletpass
 from walletpass import Balance, Barcode, Holder, IssuedPass, Pass, Provider
+from walletpass.behaviour import READABLE_PARTS
 from walletpass.capabilities import Support
 from walletpass.registry import load_provider_class
 from walletpass.testing.emulator import EmulatorServer
@@ -86,10 +87,17 @@ UNREAD_CAPABILITIES = {
     "fields": ("fields",),
     "balance": ("balance",),
     "kind": (),  # the kind is never declared as a carried part
+    "barcode": ("barcode.qr", "barcode.pdf417", "barcode.aztec", "barcode.code128"),
     "holder.email": ("holder.email",),
     "holder.phone": ("holder.phone",),
     "holder.language": ("holder.language",),
 }
+
+
+def test_every_part_a_read_may_be_unable_to_return_names_its_capabilities() -> None:
+    # A part added to READABLE_PARTS must say which declarations carry it, or the check below
+    # could not hold a provider that leaves it out to its declarations.
+    assert set(UNREAD_CAPABILITIES) == set(READABLE_PARTS)
 
 
 @pytest.mark.parametrize("vendor", VENDORS)
