@@ -9,9 +9,10 @@ Run over HTTP on each vendor's emulator and on its fake profile, whose answers m
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -123,3 +124,38 @@ def test_the_plain_fake_refuses_a_fraction_of_a_second_too() -> None:
             )
         )
         assert fake.get(kept.id).fields["doors"] == doors.replace(microsecond=0)
+
+
+@pytest.mark.parametrize(
+    "doors",
+    [
+        datetime(1930, 5, 1, 19, 30, tzinfo=ZoneInfo("Europe/Amsterdam")),  # +00:19:32 (LMT)
+        datetime(2026, 12, 24, 19, 30, tzinfo=timezone(timedelta(hours=1, seconds=30))),
+        datetime(2026, 12, 24, 19, 30, tzinfo=timezone(-timedelta(hours=9, minutes=30, seconds=1))),
+    ],
+    ids=repr,
+)
+@pytest.mark.parametrize("where", ["fields.doors", "expires_at"])
+def test_an_offset_that_is_not_whole_minutes_is_refused_before_sending(
+    wallet: Provider, doors: datetime, where: str
+) -> None:
+    # Timestamps travel with +hh:mm offsets and pydantic's JSON cuts an offset's seconds: such
+    # a value was sent and then read back as another instant (the fake, its profiles) or made
+    # the create that had just issued the pass fail with InvalidResponse (Pass2U).
+    content: dict[str, Any] = {"template": "tasting", "kind": "event_ticket"}
+    content.update({"fields": {"doors": doors}} if where == "fields.doors" else {where: doors})
+    with pytest.raises(walletpass.ValidationError, match="not whole minutes") as raised:
+        wallet.create(content)
+    assert where in str(raised.value) and not raised.value.outcome_unknown
+    issued = wallet.create(Pass(template="tasting", kind="event_ticket", fields={"seat": "1"}))
+    change: dict[str, Any] = (
+        {"fields": {"doors": doors}} if where == "fields.doors" else {where: doors}
+    )
+    with pytest.raises(walletpass.ValidationError, match="not whole minutes"):
+        wallet.update(issued.id, change)
+    assert "doors" not in wallet.get(issued.id).fields
+    # The same instant in UTC is kept as written.
+    kept = wallet.create(
+        Pass(template="tasting", kind="event_ticket", fields={"doors": doors.astimezone(UTC)})
+    )
+    assert wallet.get(kept.id).fields["doors"] == doors

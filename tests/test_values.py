@@ -66,6 +66,16 @@ overflowing_datetime = st.one_of(
         lambda h: datetime(1, 1, 1, 0, 0, tzinfo=timezone(timedelta(hours=h)))
     ),
 )
+#: Aware datetimes whose UTC offset is not whole minutes (a local mean time, a made-up zone):
+#: timestamps travel with +hh:mm offsets, and pydantic's JSON cuts the seconds.
+odd_offset_datetime = st.builds(
+    lambda seconds, hours, sign: datetime(
+        2030, 6, 1, 12, tzinfo=timezone(sign * timedelta(hours=hours, seconds=seconds))
+    ),
+    st.integers(min_value=1, max_value=59),
+    st.integers(min_value=0, max_value=13),
+    st.sampled_from([1, -1]),
+)
 
 #: (where the bad value goes, the problem's location, a builder of pass content around it).
 PLACES_TEXT: list[tuple[str, Any]] = [
@@ -101,6 +111,7 @@ unsendable = st.one_of(
     _placed(PLACES_TEXT, unencodable_text),
     _placed(PLACES_NUMBER, numbers),
     _placed(PLACES_DATETIME, overflowing_datetime),
+    _placed(PLACES_DATETIME, odd_offset_datetime),
 )
 
 

@@ -18,6 +18,10 @@ Every vendor speaks UTF-8 JSON, so:
   ``Decimal("1e999999999")`` is refused at once instead of being expanded to a billion digits;
 * a datetime must still be a datetime once converted to UTC (Livepasses and PassEntry take UTC
   timestamps): ``9999-12-31T23:00-05:00`` is after the last instant Python can represent;
+* a datetime's UTC offset is whole minutes: timestamps on the wire (ISO 8601, RFC 3339) write
+  offsets as ``±hh:mm``, and JSON serialisers (pydantic's among them: the fake's store, bulk
+  journals) cut an offset's seconds, so a local mean time such as Amsterdam's ``+00:19:32``
+  before 1937 (``zoneinfo``) would arrive, or read back, as another instant;
 * nesting is at most :data:`MAX_DEPTH` levels, and a container that contains itself is refused
   (*inferred*: .NET's JSON reader stops at 64 levels by default).
 
@@ -143,13 +147,29 @@ def number_problem(value: int | float | Decimal) -> str | None:
 
 
 def _datetime_problem(value: datetime) -> str | None:
-    if value.tzinfo is None or value.utcoffset() is None:
+    offset = value.utcoffset()
+    if offset is None:
         return None  # the model's own rule (timezone-aware) reports it
+    if offset % timedelta(minutes=1):
+        return (
+            f"has the UTC offset {_offset_text(offset)}, which is not whole minutes: timestamps "
+            "are written with ±hh:mm offsets, so it would arrive as another instant; convert "
+            "it, e.g. value.astimezone(timezone.utc)"
+        )
     try:
         value.astimezone(UTC)
     except OverflowError:
         return "is outside the datetimes that can be written in UTC (year 1 to 9999)"
     return None
+
+
+def _offset_text(offset: timedelta) -> str:
+    sign = "-" if offset < timedelta(0) else "+"
+    seconds = abs(offset).total_seconds()
+    hours, rest = divmod(int(seconds), 3600)
+    text = f"{sign}{hours:02d}:{rest // 60:02d}:{rest % 60:02d}"
+    fraction = abs(offset).microseconds
+    return f"{text}.{fraction:06d}" if fraction else text
 
 
 def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
