@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import resource
 import subprocess
 import sys
 import time
@@ -362,16 +363,25 @@ def throughput_row(vendor: Vendor, count: int, latency: float) -> Row:
 # ------------------------------------------------------------------------------------------
 
 
-def _best_wall_times(commands: dict[str, list[str]], repeat: int) -> dict[str, float]:
-    """The best wall time of each command over ``repeat`` rounds, the commands interleaved
-    (their order alternating) so a busy spell on the machine hits them all alike."""
-    best = dict.fromkeys(commands, float("inf"))
+def _best_times(
+    commands: dict[str, list[str]], repeat: int
+) -> tuple[dict[str, float], dict[str, float]]:
+    """The best wall time and the best CPU time (user + system, from the child's resource
+    usage) of each command over ``repeat`` rounds, the commands interleaved (their order
+    alternating) so a busy spell on the machine hits them all alike. On a loaded machine the
+    CPU time moves much less than the wall time: waiting for a core is not counted."""
+    wall = dict.fromkeys(commands, float("inf"))
+    cpu = dict.fromkeys(commands, float("inf"))
     for round_no in range(repeat):
         for name in sorted(commands, reverse=bool(round_no % 2)):
+            before = resource.getrusage(resource.RUSAGE_CHILDREN)
             started = time.perf_counter()
             subprocess.run(commands[name], check=True, stdout=subprocess.DEVNULL)
-            best[name] = min(best[name], time.perf_counter() - started)
-    return best
+            wall[name] = min(wall[name], time.perf_counter() - started)
+            after = resource.getrusage(resource.RUSAGE_CHILDREN)
+            used = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+            cpu[name] = min(cpu[name], used)
+    return wall, cpu
 
 
 def startup_rows(repeat: int) -> list[Row]:
@@ -392,7 +402,7 @@ def startup_rows(repeat: int) -> list[Row]:
         "import walletpass; w = walletpass.connect('fake');"
         " w.create(walletpass.Pass(template='t', fields={'name': 'Ada'})); w.close()"
     )
-    best = _best_wall_times(
+    best, cpu = _best_times(
         {
             "bare": [python, "-c", "pass"],
             "ours": [python, "-c", "import walletpass"],
@@ -408,6 +418,8 @@ def startup_rows(repeat: int) -> list[Row]:
     baseline = f"{(theirs - bare) * 1000:.0f} ms (its dependencies alone)"
     # Best-of-N wall times: below a few milliseconds the difference to bare Python is noise.
     ours = max(ours, bare)
+    # The same first create in CPU time, which the machine's load disturbs far less.
+    used_cpu = (cpu["used"] - cpu["bare"]) / (cpu["theirs"] - cpu["bare"])
     return [
         Row(
             "start-up",
@@ -426,6 +438,15 @@ def startup_rows(repeat: int) -> list[Row]:
             (used - bare) / (theirs - bare),
             "<= 1.15x",
             (used - bare) / (theirs - bare) <= 1.15,
+        ),
+        Row(
+            "start-up",
+            "import walletpass + connect('fake') + one create (CPU time)",
+            f"{(cpu['used'] - cpu['bare']) * 1000:.0f} ms",
+            f"{(cpu['theirs'] - cpu['bare']) * 1000:.0f} ms (its dependencies alone)",
+            used_cpu,
+            "<= 1.15x",
+            used_cpu <= 1.15,
         ),
         Row(
             "start-up",
