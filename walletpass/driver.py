@@ -333,7 +333,10 @@ class Driver(ProviderContract[SettingsT]):
         ``on_accepted(positions, ticket)``: call it as soon as the vendor has taken the passes
         at ``positions`` into a job that runs in the background, named by ``ticket`` (a batch
         id). A bulk journal records it, so a run that dies while the job runs can collect its
-        outcomes later through :meth:`follow_batch` instead of guessing.
+        outcomes later through :meth:`follow_batch` instead of guessing. Call both callbacks
+        through steps, ``yield from walletpass.plans.report(on_accepted, positions, ticket,
+        name="on_accepted", acted=True)``, never directly: the async driver awaits a coroutine
+        callback, and a failing one stops the plan with an honest ``outcome_unknown``.
 
         :param passes: the checked passes, in the vendor's terms (at most
             ``native_batch_size``).

@@ -163,3 +163,33 @@ def test_a_failing_progress_callback_stops_the_run_with_an_honest_error(
     async_error = asyncio.run(on_async_api())
     assert async_error.code == "callback_failed" and async_error.outcome_unknown
     assert "LookupError" in str(async_error)
+
+
+def test_bulk_update_and_list_templates_replayed_give_one_result_on_both_loops(
+    connect: Callable[..., LivepassesProvider],
+) -> None:
+    wallet = connect()
+    ids = [wallet.create(guest(i)).id for i in range(2)] + ["p-000000000000"]
+    change = PassUpdate(fields={"seat": "C3"})
+    bulk_plan = operation_of(LivepassesProvider, "bulk_update").plan
+    list_plan = operation_of(LivepassesProvider, "list_templates").plan
+    assert bulk_plan is not None and list_plan is not None
+    with Recorder(wallet) as recorded:  # one at a time: the order a script replays
+        live = wallet.bulk_update(ids, change, concurrency=1)
+        live_templates = [t.id for t in wallet.list_templates(page_size=2)]
+
+    def sync_run() -> tuple[BulkResult, list[str]]:
+        driver = ScriptedDriver.replaying(wallet, recorded.exchanges)
+        result = driver.run(bulk_plan(wallet, ids, change, concurrency=1))
+        return result, [t.id for t in driver.items(list_plan(wallet, page_size=2))]
+
+    async def async_run() -> tuple[BulkResult, list[str]]:
+        driver = ScriptedDriver.replaying(wallet, recorded.exchanges)
+        result = await driver.arun(bulk_plan(wallet, ids, change, concurrency=1))
+        return result, [t.id async for t in driver.aitems(list_plan(wallet, page_size=2))]
+
+    (replayed, templates), (replayed_async, templates_async) = sync_run(), asyncio.run(async_run())
+    assert outcome_view(live) == outcome_view(replayed) == outcome_view(replayed_async)
+    assert outcome_view(live)[2] == (2, None, "NotFound")
+    assert [i.issued for i in replayed.items] == [i.issued for i in replayed_async.items]
+    assert live_templates == templates == templates_async and len(templates) >= 3
