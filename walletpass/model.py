@@ -97,7 +97,7 @@ class NeutralModel(BaseModel):
         except PydanticValidationError as exc:
             raise validation_error_from_pydantic(exc, model=type(self)) from None
         if self._sent_to_vendors:
-            check_wire_value(self, "")
+            _check_what_validation_made(self, data)
 
     # Our __init__ only translates errors; tell pydantic it need not route validation through it.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
@@ -112,7 +112,9 @@ class NeutralModel(BaseModel):
         except PydanticValidationError as exc:
             raise validation_error_from_pydantic(exc, model=cls) from None
         if cls._sent_to_vendors:
-            check_wire_value(validated, "")  # text converted to numbers or dates by the model
+            # Text converted to numbers or dates by the model, mappings made models.
+            given = obj if isinstance(obj, Mapping) else getattr(obj, "__dict__", {})
+            _check_what_validation_made(validated, given)
         return validated
 
     @classmethod
@@ -126,6 +128,22 @@ class NeutralModel(BaseModel):
         if cls._sent_to_vendors:
             check_wire_value(validated, "")
         return validated
+
+
+_NOT_GIVEN = object()
+
+
+def _check_what_validation_made(model: BaseModel, given: Mapping[str, Any]) -> None:
+    """The wire check of the values validation converted or built (text read as a number or a
+    date, a mapping made a model, a default): what it kept as given (the same object) passed
+    the check of the input already, so each part is checked once."""
+    made = {
+        name: value
+        for name, value in model.__dict__.items()
+        if value is not None and value is not given.get(name, _NOT_GIVEN)
+    }
+    if made:
+        check_wire_value(made, "")
 
 
 class PassKind(StrEnum):

@@ -172,13 +172,15 @@ def _offset_text(offset: timedelta) -> str:
     return f"{text}.{fraction:06d}" if fraction else text
 
 
-def _children(value: Any) -> Iterator[tuple[str, Any]] | None:
+def _children(value: Any) -> tuple[Iterator[tuple[str, Any]], bool] | None:
+    """The parts of a container, and whether their keys are the model's own field names
+    (which need no check: they are the code's, not data)."""
     if isinstance(value, BaseModel):
-        return ((name, getattr(value, name)) for name in type(value).model_fields)
+        return ((name, getattr(value, name)) for name in type(value).__pydantic_fields__), True
     if isinstance(value, Mapping):
-        return iter(value.items())
+        return iter(value.items()), False
     if isinstance(value, list | tuple):
-        return ((str(i), item) for i, item in enumerate(value))
+        return ((str(i), item) for i, item in enumerate(value)), True
     return None
 
 
@@ -198,9 +200,10 @@ def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
         if problem is not None:
             problems.append(FieldProblem(where or "value", problem))
             continue
-        children = _children(item)
-        if children is None:
+        found = _children(item)
+        if found is None:
             continue
+        children, named_by_code = found
         if id(item) in ancestors:
             problems.append(FieldProblem(where or "value", "contains itself"))
             continue
@@ -210,8 +213,14 @@ def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
         inner = ancestors | {id(item)}
         pending = []
         for key, child in children:
-            if isinstance(key, str) and (why := text_problem(key)) is not None:
+            if (
+                not named_by_code
+                and isinstance(key, str)
+                and (why := text_problem(key)) is not None
+            ):
                 problems.append(FieldProblem(f"{where}.{key!a}" if where else ascii(key), why))
+                continue
+            if child is None:  # (most of a model's fields: nothing to check, told at once)
                 continue
             if type(child) is str:  # the commonest part, told apart without the ABC checks
                 if child.isascii() or text_problem(child) is None:
