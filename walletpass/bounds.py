@@ -210,6 +210,11 @@ def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
     """The whole decompressed body of ``raw``; :class:`AnswerTooLarge` once it passes ``limit``
     bytes (checked against ``Content-Length`` first, then counted while reading)."""
     expected = expected_length(raw.status, raw.headers, limit)
+    if expected is not None:
+        # An uncompressed body of a declared length within the limit: one read, which stops at
+        # that length (the HTTP stack reads no further; a shorter body is an incomplete read).
+        whole: bytes = raw.read(decode_content=True)
+        return whole
     pieces: list[bytes] = []
     total = 0
     while True:
