@@ -248,8 +248,9 @@ CAPABILITIES = Capabilities(
             "on update; create and update report it in IssuedPass.balance; get() and list() "
             "leave it out (the pass resource carries no balance) unless the template alias names "
             "a balance_field: then they read it (GET /api/v1/loyalty/{id}, one more request per "
-            "pass), and so does a create that sets none (what get() reports next: the new "
-            "pass's balance, 0 in the emulator); loyalty_balance() reads it",
+            "pass), and so do a create that sets none (what get() reports next: the new "
+            "pass's balance, 0 in the emulator) and an update that changes none; "
+            "loyalty_balance() reads it",
             inferred=loyalty.INFERRED,
         ),
         Capability.TIER: none("no tier attribute: use a template field"),
@@ -470,15 +471,17 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         if new_pass.balance is None:
             # What get() reports next: the balance PassEntry gave the new pass, where its
             # template alias reads one (the create's answer carries none).
-            return self._plan_opening_balance(created)
+            return self._plan_balance_after(created, "create")
         return self._plan_with_balance(created, int(new_pass.balance.amount))
 
-    def _plan_opening_balance(self, created: Plan[IssuedPass]) -> Plan[IssuedPass]:
-        issued = yield from created
+    def _plan_balance_after(self, written: Plan[IssuedPass], operation: str) -> Plan[IssuedPass]:
+        """The pass a write made or changed, with the balance its template alias reads (the
+        write's answer carries none), so the write reports what the next get() does."""
+        issued = yield from written
         try:
-            return (yield from self._plan_aliased_balance(issued, "create"))
+            return (yield from self._plan_aliased_balance(issued, operation))
         except WalletPassError as exc:
-            # The pass was made: reported without its balance, the failed read named.
+            # The write took effect: reported without its balance, the failed read named.
             meta = {**issued.meta, READ_BACK_FAILED: type(exc).__name__}
             return issued.model_copy(update={"meta": meta})
 
@@ -578,7 +581,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         """The PATCH; a balance is written to the pass's loyalty record (not part of the pass's
         own body), after the PATCH when there is one."""
         if change.balance is None:
-            return super().plan_update(pass_id, change, request)
+            # What get() reports next: the balance the pass keeps, where its template alias
+            # reads one (the PATCH's answer carries none).
+            return self._plan_balance_after(super().plan_update(pass_id, change, request), "update")
         rest = {k: getattr(change, k) for k in change.model_fields_set if k != "balance"}
         others = PassUpdate.model_construct(_fields_set=set(rest), **rest)
         # The message goes with the pass's own update when there is one, else with the balance.
