@@ -389,6 +389,28 @@ def test_no_request_goes_inside_a_retry_after_even_on_a_slot_given_before_it(
     assert inside == []
 
 
+def test_a_retry_after_holds_a_caller_already_waiting_for_a_place_in_the_window() -> None:
+    """A caller past its slot, waiting for the window (full of answered requests), when the
+    vendor's Retry-After reaches another thread: it sends after the pause, not as the window
+    frees inside it."""
+    bucket, clock = limiter(rate=2, burst=2)  # 2 per 1 s window
+    for _ in range(2):
+        bucket.acquire()()  # answered at once: the window is full until 1.0
+    told: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        if len(told) == 0 and clock.now > 1000.0:  # waiting for the window, past its slot (0.5)
+            bucket.pause("", 3.0)
+            told.append(clock.now)
+        clock.sleep(seconds)
+
+    bucket._sleep = sleep
+    bucket.acquire()
+
+    assert told == [pytest.approx(1000.5)]
+    assert clock.now >= told[0] + 3.0 - 1e-6  # (the window alone would have let it go at 1.0)
+
+
 def test_a_429_with_retry_after_pauses_every_thread_of_the_provider(
     app: LimitedApp, server: EmulatorServer
 ) -> None:

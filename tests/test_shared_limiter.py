@@ -299,6 +299,42 @@ def test_retry_after_seen_by_one_process_holds_the_others(redis_url: str) -> Non
     assert waits == [pytest.approx(2.0, abs=0.1)]  # only the paused key waits
 
 
+def test_a_retry_after_holds_callers_already_waiting_for_a_place_in_the_window(
+    redis_url: str,
+) -> None:
+    """Callers past their slots, queued for the shared window (full of requests in flight), when
+    another process is told Retry-After: none is given a place inside the pause as the window
+    frees (only a lower bound is checked: a loaded machine can only make them later)."""
+    limiter = namespaced(redis_url, rate=10.0)
+    in_flight = [limiter.acquire() for _ in range(10)]  # the window: ten requests not answered
+    other = twin(limiter, redis_url, time.sleep)
+    sent: list[float] = []
+
+    def caller() -> None:
+        other.acquire()
+        sent.append(time.monotonic())
+
+    callers = [threading.Thread(target=caller) for _ in range(3)]
+    for thread in callers:
+        thread.start()
+    queue = limiter._client.zcard(limiter._key("") + ":queue")
+    deadline = time.monotonic() + 10
+    while queue < 3 and time.monotonic() < deadline:  # all three past the schedule, queued
+        time.sleep(0.05)
+        queue = limiter._client.zcard(limiter._key("") + ":queue")
+    assert queue == 3
+    told = time.monotonic()
+    limiter.pause("", 2.0)  # the vendor's Retry-After: 2, told to the first process
+    for release in in_flight:
+        assert release is not None
+        release()  # answered: the window frees one second after their grants
+    for thread in callers:
+        thread.join(30)
+
+    assert len(sent) == 3
+    assert min(sent) - told >= 2.0 - 0.01  # (the window alone let them go at once)
+
+
 def test_the_transport_shares_the_vendors_retry_after(redis_url: str) -> None:
     app = Pass2UEmulator(api_key="k-retry")
     app.inject(Fault.respond(429, headers={"Retry-After": "3"}), times=1)

@@ -240,6 +240,11 @@ class RateLimiter:
         """A place in ``key``'s window now, or how long to wait before asking again."""
         with self._lock:
             now = self._clock()
+            # No place inside a vendor's pause, even for a caller whose slot came before it was
+            # announced and who has waited for the window since.
+            held_until = self._held_until.get(key, 0.0)
+            if held_until > now:
+                return held_until - now, None
             window = self._windows.get(key)
             if window is None:
                 window = self._windows[key] = _Window()

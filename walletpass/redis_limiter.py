@@ -144,9 +144,11 @@ return 0
 # KEYS[1]: the window: one member per request, scored by the latest moment it may reach the vendor
 # (in flight: its grant plus the lease). KEYS[2]: the callers waiting for a place, first come
 # first served (scored by when they first asked), so that each is told when *its* place frees
-# rather than all waking for the next one. ARGV: requests per window, the window (µs), the lease
-# (µs), the caller's unique name, the pace (µs). Returns {0, member} when the request may go now,
-# else {µs to wait, ''}.
+# rather than all waking for the next one. KEYS[3]: the end of the vendor's pause (µs; _PAUSE):
+# no place is given inside it, even to a caller that passed the schedule before it was announced
+# (it keeps its turn in the queue). ARGV: requests per window, the window (µs), the lease (µs), the
+# caller's unique name, the pace (µs). Returns {0, member} when the request may go now, else {µs
+# to wait, ''}.
 _BEGIN = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -155,6 +157,12 @@ local window = tonumber(ARGV[2])
 local lease = tonumber(ARGV[3])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. string.format('%d', now - window))
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', '(' .. string.format('%d', now - lease))
+local hold = tonumber(redis.call('GET', KEYS[3]) or '')
+if hold and hold > now then
+  redis.call('ZADD', KEYS[2], 'NX', now, ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], math.ceil(lease / 1000) + 1000)
+  return {math.max(1, math.floor(hold - now)), ''}
+end
 local ahead = redis.call('ZRANK', KEYS[2], ARGV[4]) or redis.call('ZCARD', KEYS[2])
 local held = redis.call('ZCARD', KEYS[1])
 if held + ahead < per_window then
@@ -494,7 +502,9 @@ class RedisLimiter:
         while True:
             try:
                 wait_us, member = yield Script(
-                    "begin", [window, queue], [self._per_window, self._window_us, lease, name, pace]
+                    "begin",
+                    [window, queue, self._key(key) + ":hold"],
+                    [self._per_window, self._window_us, lease, name, pace],
                 )
             except redis.RedisError as exc:
                 # The slot was taken under the shared schedule: send on it rather than fail.
