@@ -354,3 +354,34 @@ def test_a_datetime_with_a_fraction_of_a_second_is_refused(value: datetime) -> N
 def test_template_alias_shorthand_field_is_untyped() -> None:
     alias = TemplateAlias.model_validate({"id": "t", "fields": {"seat": "seat_no"}})
     assert alias.vendor_key("seat") == "seat_no" and alias.field_type("seat") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [
+        ("\u0664\u0662", FieldType.INT),  # Arabic-Indic 4 2: int() reads them as 42
+        ("\uff14\uff12", FieldType.INT),  # fullwidth 4 2
+        ("\u0664\u0662.\u0665", FieldType.DECIMAL),
+        ("\uff11.\uff15", FieldType.DECIMAL),
+        ("20260329", FieldType.DATE),  # ISO 8601's basic form, not the YYYY-MM-DD named
+        ("2026-W13-7", FieldType.DATE),  # a week date
+        ("2026-089", FieldType.DATE),  # an ordinal date
+        ("\u0662\u0660\u0662\u0666-\u0660\u0663-\u0662\u0669", FieldType.DATE),
+    ],
+)
+def test_text_in_a_form_the_type_does_not_name_is_refused_both_ways(
+    text: str, kind: FieldType
+) -> None:
+    """Typed text is read in the one form its error names (ASCII digits, YYYY-MM-DD): anything
+    else another reader of the vendor's text would take differently is refused on the way out
+    and reported on the way in, never read as a value."""
+    with pytest.raises(ValueError):
+        convert_write(text, kind)
+    with pytest.raises(ValueError, match="vendor answered"):
+        convert_read(text, kind)
+
+
+@given(st.dates())
+def test_a_date_as_yyyy_mm_dd_text_reads_back(value: date) -> None:
+    assert convert_read(value.isoformat(), FieldType.DATE) == value
+    assert convert_write(value.isoformat(), FieldType.DATE) == value

@@ -65,10 +65,17 @@ __all__ = [
 SHADOWED_FIELDS = "shadowed_fields"
 
 _HOLDER_PARTS = {"holder.name": "name", "holder.email": "email", "holder.phone": "phone"}
-_INTEGER = re.compile(r"^[+-]?\d{1,64}$")
+# ASCII digits only (re.ASCII): str's \d also matches other scripts' digits (Arabic-Indic,
+# fullwidth), which int() reads but no vendor's JSON number or template text means (\Z: $ would
+# admit a final newline).
+_INTEGER = re.compile(r"^[+-]?\d{1,64}\Z", re.ASCII)
 #: A decimal as text: digits, an optional point, an optional exponent (JSON's number grammar,
 #: bounded); the value's own bounds are checked once parsed.
-_DECIMAL = re.compile(r"^[+-]?(\d{1,130}(\.\d{0,130})?|\.\d{1,130})([eE][+-]?\d{1,3})?$")
+_DECIMAL = re.compile(r"^[+-]?(\d{1,130}(\.\d{0,130})?|\.\d{1,130})([eE][+-]?\d{1,3})?\Z", re.ASCII)
+#: A date as text: the calendar date form YYYY-MM-DD the error names (ISO 8601's extended form,
+#: what every vendor's date fields show); date.fromisoformat alone also takes 20260329 and
+#: week dates (2026-W13-7), which a vendor would keep as text another app reads differently.
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
@@ -238,7 +245,7 @@ def _to_date(value: Any) -> Any:
         return _INVALID
     if isinstance(value, date):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and _DATE.match(value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:

@@ -151,10 +151,10 @@ IMAGE_LAYOUTS: dict[PassStyle, tuple[frozenset[str], ...]] = {
 #: groupingIdentifier: "For event tickets and boarding passes; otherwise not allowed."
 GROUPING_STYLES = frozenset({PassStyle.EVENT_TICKET, PassStyle.BOARDING_PASS})
 
-_RGB = re.compile(r"^rgb\((\d{1,3}), ?(\d{1,3}), ?(\d{1,3})\)$")
+_RGB = re.compile(r"^rgb\((\d{1,3}), ?(\d{1,3}), ?(\d{1,3})\)\Z", re.ASCII)
 #: Seconds and an offset, as every example shows; fractional seconds appear in none, so they are
 #: refused rather than assumed accepted.
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(Z|[+-]\d{2}:\d{2})\Z", re.ASCII)
 _HEX = re.compile(r"^[0-9a-fA-F]+$")
 _UINT16 = 65535
 
