@@ -33,7 +33,14 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import Row, emulator, ratio_of_medians, ratio_of_minimums, spread  # noqa: E402
+from common import (  # noqa: E402
+    Row,
+    emulator,
+    ratio_of_medians,
+    ratio_of_minimums,
+    raw_headers_and_body,
+    spread,
+)
 
 import walletpass  # noqa: E402
 from walletpass import Barcode, Pass  # noqa: E402
@@ -58,16 +65,7 @@ async def _raw_send(client: Any, wallet: Any, base: str, request: Any) -> Any:
     the answer decoded."""
     import httpx
 
-    headers = {
-        "Accept": "application/json",
-        **wallet.auth_headers(),
-        **wallet.default_headers(),
-        **request.headers,
-    }
-    body = None
-    if request.has_json:
-        headers["Content-Type"] = "application/json"
-        body = json.dumps(request.json, separators=(",", ":")).encode()
+    headers, body = raw_headers_and_body(wallet, request)
     url = base.rstrip("/") + "/" + request.path.lstrip("/")
     response = await client.request(
         request.method, url, headers=headers, content=body, params=request.query or None

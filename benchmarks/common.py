@@ -11,6 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 HERE = Path(__file__).resolve().parent
 
@@ -86,3 +87,33 @@ def emulator(vendor: str, *, latency: float = 0.0, **options: Any) -> Iterator[E
         assert process.stdin is not None
         process.stdin.close()
         process.wait(timeout=10)
+
+
+def raw_headers_and_body(provider: Any, request: Any) -> tuple[dict[str, str], bytes | None]:
+    """What every raw baseline sends for ``request`` (a provider's built ``VendorRequest``):
+    the headers and JSON body written by hand, as walletpass's build hooks mean them, with none
+    of walletpass's checks."""
+    headers = {
+        "Accept": "application/json",
+        **provider.auth_headers(),
+        **provider.default_headers(),
+        **request.headers,
+    }
+    body = None
+    if request.has_json:
+        headers["Content-Type"] = "application/json"
+        body = json.dumps(request.json, separators=(",", ":")).encode()
+    return headers, body
+
+
+def raw_query(query: Any) -> str:
+    """``query`` as a query string, booleans as vendors read them (``true``), as walletpass's
+    build hooks mean them."""
+    items = query.items() if isinstance(query, dict) else query
+    return urlencode(
+        [
+            (key, ("true" if value else "false") if isinstance(value, bool) else value)
+            for key, value in items
+        ],
+        doseq=True,
+    )

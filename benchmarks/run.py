@@ -25,7 +25,6 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 import requests
 import urllib3
@@ -37,7 +36,15 @@ from walletpass.provider import Provider
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import Row, emulator, ratio_of_medians, ratio_of_minimums, spread  # noqa: E402
+from common import (  # noqa: E402
+    Row,
+    emulator,
+    ratio_of_medians,
+    ratio_of_minimums,
+    raw_headers_and_body,
+    raw_query,
+    spread,
+)
 from multiprocess import killed_worker_row, shared_limiter_rows  # noqa: E402
 from sdk_comparison import livepasses_rows  # noqa: E402
 
@@ -140,20 +147,11 @@ def _raw_call(pool: urllib3.HTTPConnectionPool, provider: Provider, base: str, r
     """The fastest path through the HTTP stack walletpass sends through: the request written by
     hand (same method, target, headers and body) and handed to urllib3's connection pool, the
     one walletpass sends through, with none of walletpass's checks; the answer decoded."""
-    headers = {
-        "Accept": "application/json",
-        **provider.auth_headers(),
-        **provider.default_headers(),
-        **request.headers,
-    }
-    body = None
-    if request.has_json:
-        headers["Content-Type"] = "application/json"
-        body = json.dumps(request.json, separators=(",", ":")).encode()
+    headers, body = raw_headers_and_body(provider, request)
     target = urllib3.util.parse_url(base).path or ""
     target = target.rstrip("/") + "/" + request.path.lstrip("/")
     if request.query:
-        target += "?" + urlencode(_wire_query(request.query), doseq=True)
+        target += "?" + raw_query(request.query)
     response = pool.urlopen(
         request.method, target, body=body, headers=headers, retries=False, redirect=False
     )
@@ -167,34 +165,16 @@ def requests_call(session: requests.Session, provider: Provider, base: str, requ
     """Issue 14's baseline: the same request (method, URL, headers, JSON body) prepared once
     by hand and sent through ``requests``' ``Session.send`` (no ``Session.request`` merging,
     no checks); the answer decoded."""
-    headers = {
-        "Accept": "application/json",
-        **provider.auth_headers(),
-        **provider.default_headers(),
-        **request.headers,
-    }
-    body = None
-    if request.has_json:
-        headers["Content-Type"] = "application/json"
-        body = json.dumps(request.json, separators=(",", ":")).encode()
+    headers, body = raw_headers_and_body(provider, request)
     url = base.rstrip("/") + "/" + request.path.lstrip("/")
     if request.query:
-        url += "?" + urlencode(_wire_query(request.query), doseq=True)
+        url += "?" + raw_query(request.query)
     prepared = requests.Request(request.method, url, headers=headers, data=body).prepare()
     response = session.send(prepared, timeout=30, allow_redirects=False)
     if response.status_code >= 400:
         raise RuntimeError(f"the requests side got HTTP {response.status_code}")
     content = response.content
     return json.loads(content) if content and request.expect == "json" else content
-
-
-def _wire_query(query: Any) -> list[tuple[str, Any]]:
-    """Booleans as vendors read them (``true``), as walletpass's build hooks mean them."""
-    items = query.items() if isinstance(query, dict) else query
-    return [
-        (key, ("true" if value else "false") if isinstance(value, bool) else value)
-        for key, value in items
-    ]
 
 
 def _interleaved(
