@@ -96,9 +96,9 @@ def test_together_gives_one_outcome_per_plan_in_order_within_its_limit(
     plans = [_item(n, gate) for n in range(1, 10)]
     step = Together(plans, limit)
     if api == "threads":
-        outcomes = together_in_threads(step, lambda p: drive(p, _answer))
+        outcomes = together_in_threads(step, _answer)
     else:
-        outcomes = asyncio.run(together_in_tasks(step, lambda p: adrive(p, _aanswer)))
+        outcomes = asyncio.run(together_in_tasks(step, _aanswer))
     assert [o if isinstance(o, int) else type(o).__name__ for o in outcomes] == [
         10,
         20,

@@ -110,7 +110,7 @@ class Driver(ProviderContract[SettingsT]):
         if isinstance(step, Call):
             return call_back(step)
         if isinstance(step, Together):
-            return together_in_threads(step, self.run)
+            return together_in_threads(step, self.answer)
         raise TypeError(f"not a step a plan may yield: {step!r}")
 
     # -- the plans of the neutral operations -----------------------------------------------------

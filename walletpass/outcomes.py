@@ -22,6 +22,7 @@ __all__ = [
     "check_before_sending",
     "check_before_sending_async",
     "checked_before_sending",
+    "count_dispatches",
     "dispatch_count",
     "note_dispatch",
     "note_dispatch_async",
@@ -141,3 +142,11 @@ def unreconciled(
         outcome_unknown=True,
         retryable=False,
     )
+
+
+def count_dispatches(count: int) -> None:
+    """Add ``count`` requests handed to vendors by work done on the caller's behalf in other
+    threads or tasks (the plans of a :class:`walletpass.plans.Together` step) to the calling
+    thread's (or task's) :func:`dispatch_count`."""
+    if count:
+        _count.set(_count.get() + count)

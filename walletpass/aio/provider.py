@@ -359,7 +359,7 @@ class AsyncProvider(AsyncEventOperations):
         if isinstance(step, Call):
             return await acall_back(step)
         if isinstance(step, Together):
-            return await together_in_tasks(step, self._drive)
+            return await together_in_tasks(step, self._answer)
         raise TypeError(f"not a step a plan may yield: {step!r}")
 
     async def _drive(self, plan: Plan[_T]) -> _T:
