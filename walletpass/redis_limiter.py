@@ -43,9 +43,14 @@ beside it, where the digest is a SHA-256 of the provider's credentials: never th
 
 When Redis cannot be reached (or answers with an error), the limiter never sends more than it may:
 
-* with ``rate_limit_workers = N`` it falls back to an in-process limit of ``rate / N`` (so N
-  processes together stay under the vendor's rate), logs a warning once per outage, and tries
-  Redis again every few seconds;
+* with ``rate_limit_workers = N`` it falls back to an in-process share, ``per window // N``
+  requests in every window of the vendor's length (so N processes together stay under the
+  vendor's rate), after one window (the shared window's last places leave the vendor's), logs a
+  warning once per outage, and tries Redis again every few seconds. Processes return to Redis
+  one by one, so one back (or one finding Redis restarted, its mark gone) opens a *recovery
+  period* in which every process keeps to its share as well as to the shared window, until the
+  last one's share sends have left the vendor's window (docs/scale.md, "When Redis is
+  unreachable");
 * without it, it fails closed: the call raises :class:`~walletpass.errors.ProviderUnavailable`
   (``retryable``, nothing was sent).
 """
@@ -53,6 +58,7 @@ When Redis cannot be reached (or answers with an error), the limiter never sends
 from __future__ import annotations
 
 import logging
+import math
 import re
 import threading
 import time
@@ -86,13 +92,32 @@ log = logging.getLogger("walletpass.ratelimit")
 # Redis server with its clock (microseconds), so no two processes take one slot and the clocks of
 # the machines running walletpass do not matter. See the module doc for the rule.
 
-# KEYS[1]: the theoretical arrival time (TAT) of the next request; KEYS[2]: the latency estimate.
-# ARGV: the vendor's window (µs), requests per window, burst, largest acceptable wait (µs;
-# negative: unbounded), K. Returns {taken (0/1), wait in µs until the caller's slot, the slot (µs;
-# when taken)}.
+# KEYS[1]: the theoretical arrival time (TAT) of the next request; KEYS[2]: the latency estimate;
+# KEYS[3]: the server's mark for this key (absent: a server that restarted or was flushed, or the
+# key's first use); KEYS[4]: the end of a recovery period (µs): processes may still be sending on
+# their fallback share, unseen by the window. ARGV: the vendor's window (µs), requests per window,
+# burst, largest acceptable wait (µs; negative: unbounded), K, the recovery period (µs; 0: no
+# fallback, nothing to recover from), 1 when the caller is back from its own fallback. Returns
+# {taken (0/1), wait in µs until the caller's slot, the slot (µs; '' when not taken), µs of the
+# recovery period left (0: none)}.
 _ACQUIRE = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local recovery = tonumber(ARGV[6])
+local recovering = 0
+if recovery > 0 then
+  -- Sends made on a fallback share are in no window here: while some process may still be
+  -- making them (it tries Redis again on its own schedule), everyone keeps to its share too.
+  if ARGV[7] == '1' or redis.call('EXISTS', KEYS[3]) == 0 then
+    local until_ = now + recovery
+    if until_ > (tonumber(redis.call('GET', KEYS[4]) or '') or 0) then
+      redis.call('SET', KEYS[4], string.format('%d', until_), 'PX', math.ceil(recovery / 1000))
+    end
+  end
+  redis.call('SET', KEYS[3], '1', 'PX', 86400000)
+  local ends = tonumber(redis.call('GET', KEYS[4]) or '') or 0
+  if ends > now then recovering = ends - now end
+end
 local window = tonumber(ARGV[1])
 local per_window = tonumber(ARGV[2])
 local stats = redis.call('HMGET', KEYS[2], 'srtt', 'rttvar')
@@ -107,11 +132,11 @@ local tat = tonumber(redis.call('GET', KEYS[1]) or '') or now
 if tat < now then tat = now end
 local wait = tat - tolerance - now
 if wait < 0 then wait = 0 end
-if max_wait >= 0 and wait > max_wait then return {0, math.floor(wait)} end
+if max_wait >= 0 and wait > max_wait then return {0, math.floor(wait), '', recovering} end
 local new_tat = tat + interval
 redis.call('SET', KEYS[1], string.format('%d', new_tat),
            'PX', math.ceil((new_tat - now) / 1000) + 1000)
-return {1, math.floor(wait), string.format('%d', now + wait)}
+return {1, math.floor(wait), string.format('%d', now + wait), recovering}
 """
 
 # KEYS[1]: as above; KEYS[2]: the end of the vendor's pause (µs). ARGV: pause (µs), emission
@@ -219,6 +244,9 @@ redis.call('PEXPIRE', KEYS[2], 600000)
 redis.call('ZADD', KEYS[1], 'XX', 'LT', string.format('%d', until_), ARGV[1])
 return 1
 """
+
+#: The keys of _ACQUIRE, after the rate key's own name.
+_ACQUIRE_KEYS = ("", ":latency", ":epoch", ":recovering")
 
 #: The scripts by the name a plan's :class:`Script` step gives: one source for the blocking and the
 #: asyncio clients (each registers them; Redis caches them by digest).
@@ -351,6 +379,14 @@ class RedisLimiter:
         check_rate(rate, burst)
         if fallback_workers is not None and fallback_workers < 1:
             raise ValueError("fallback_workers must be at least 1")
+        if fallback_workers is not None and fallback_workers > max(burst, int(rate), 1):
+            raise ConfigurationError(
+                f"rate_limit_workers = {fallback_workers} is more processes than the vendor's "
+                f"window holds requests ({max(burst, int(rate), 1)}): their shares could not "
+                "add up to the vendor's rate; leave rate_limit_workers unset (fail closed while "
+                "Redis is unreachable)",
+                provider=provider,
+            )
         options, self.where = _connection_options(url)
         self.rate = float(rate)
         self.burst = burst
@@ -368,16 +404,33 @@ class RedisLimiter:
         # The vendor's "N per second" as N requests per window: the per-second figure (or the
         # burst) over the window it fills at the rate (1 s for 100/s, 2 s for 0.5/s).
         self._per_window = max(burst, int(rate), 1)
-        self._window_us = int(1_000_000 * self._per_window / self.rate)
+        # (rounded up: a window shorter than the vendor's, by even a microsecond, holds one more)
+        self._window_us = math.ceil(1_000_000 * self._per_window / self.rate)
         self._clock = clock
         self._sleep = sleep
         self._fallback = (
-            RateLimiter(self.rate / fallback_workers, burst=1, clock=clock, sleep=sleep)
+            fallback_limiter(
+                self._per_window,
+                self._window_us / 1_000_000,
+                fallback_workers,
+                clock=clock,
+                sleep=sleep,
+            )
             if fallback_workers
             else None
         )
+        #: How long after a process is back on Redis (or finds it restarted) every process keeps
+        #: to its fallback share as well (µs): until the last process still sending on its share
+        #: has tried Redis again (each does within RECONNECT_INTERVAL plus a timed-out call and
+        #: the call that finds it back) and its last sends on it have left the vendor's window.
+        self._recovery_us = (
+            int(1_000_000 * (RECONNECT_INTERVAL + 2 * timeout) + self._window_us)
+            if self._fallback is not None
+            else 0
+        )
         self._lock = threading.Lock()
         self._down_until = 0.0
+        self._down_since = 0.0
         self._down_reason: str | None = None
         self._url = url
         self._timeout = timeout
@@ -448,18 +501,22 @@ class RedisLimiter:
         deadline = None if max_wait is None else self._clock() + max_wait
         while True:
             if not self._reachable():
-                return (yield from self._fallback_plan(key, max_wait))
+                return (yield from self._fallback_plan(key, deadline))
             left = None if deadline is None else max(0.0, deadline - self._clock())
             limit = -1 if left is None else int(left * 1_000_000)
+            returning = self._down_reason is not None
             try:
-                taken, wait_us, *slot = yield Script(
+                taken, wait_us, slot, recovering = yield Script(
                     "acquire",
-                    [self._key(key), self._key(key) + ":latency"],
-                    [self._window_us, self._per_window, self.burst, limit, SPREAD_DEVIATIONS],
+                    [f"{self._key(key)}{part}" for part in _ACQUIRE_KEYS],
+                    [
+                        *(self._window_us, self._per_window, self.burst, limit),
+                        *(SPREAD_DEVIATIONS, self._recovery_us, int(returning)),
+                    ],
                 )
             except redis.RedisError as exc:
                 self._went_down(exc)
-                return (yield from self._fallback_plan(key, max_wait))
+                return (yield from self._fallback_plan(key, deadline))
             self._came_back()
             wait = int(wait_us) / 1_000_000
             if not int(taken):
@@ -470,12 +527,27 @@ class RedisLimiter:
                 )
             if wait > 0:
                 yield wait
-            if not (yield from self._inside_pause(key, slot[0])):
+            if not (yield from self._inside_pause(key, slot)):
                 break
             # A Retry-After reached some process while this caller slept: its slot lies inside
             # the vendor's pause, so it takes a new one, which pause() moved past the pause
             # (waking every such caller at the pause's end would send them all at once).
-        return (yield from self._begin(key, deadline))
+        share: Release | None = None
+        if int(recovering) and self._fallback is not None:
+            # Other processes may still be sending on their fallback shares, which no window
+            # here counts: this one keeps to its share as well (its own fallback sends, and
+            # those it makes now, are in that share's window).
+            share = yield from self._fallback.admission(key, max_wait=_left(deadline, self._clock))
+        try:
+            place = yield from self._begin(key, deadline)
+        except BaseException:
+            if share is not None:
+                share()
+            raise
+        if place is None:
+            return share
+        place.share = share
+        return place
 
     def _inside_pause(self, key: str, slot: bytes) -> Plan[bool]:
         """Whether the slot (the server's µs) lies inside a vendor's pause (``Retry-After``) for
@@ -527,10 +599,13 @@ class RedisLimiter:
             yield wait
 
     def end_plan(self, place: _Place) -> Plan[None]:
-        """End one request's place in the window (once: a second call does nothing)."""
+        """End one request's place in the window, and in this process's share when it took one
+        there too (once: a second call does nothing)."""
         if place.ended:
             return
         place.ended = True
+        if place.share is not None:
+            place.share()
         try:
             yield Script("end", [place.window, place.latency], [place.member, SPREAD_DEVIATIONS])
         except redis.RedisError as exc:
@@ -554,7 +629,10 @@ class RedisLimiter:
         except redis.RedisError as exc:
             self._went_down(exc)
 
-    def _fallback_plan(self, key: str, max_wait: float | None) -> Plan[Release]:
+    def _fallback_plan(self, key: str, deadline: float | None) -> Plan[Release]:
+        """This process's share of the rate, while Redis is unreachable: first one whole window
+        after Redis was lost (the shared window's last places, which nothing here counts, leave
+        the vendor's window meanwhile), then at ``rate / rate_limit_workers``."""
         if self._fallback is None:
             reason = self._down_reason or "is unreachable"
             remedy = (
@@ -566,7 +644,19 @@ class RedisLimiter:
                 provider=self.provider,
                 retryable=True,
             )
-        return (yield from self._fallback.admission(key, max_wait=max_wait))
+        with self._lock:
+            lost_at = self._down_since
+        wait = lost_at + self._window_us / 1_000_000 - self._clock()
+        if wait > 0:
+            if deadline is not None and self._clock() + wait > deadline:
+                raise RateLimited(
+                    f"shared rate limit: Redis is unreachable and this process may send on its "
+                    f"share of the rate only {wait:.2f}s from now, past the deadline",
+                    provider=self.provider,
+                    retry_after=wait,
+                )
+            yield wait
+        return (yield from self._fallback.admission(key, max_wait=_left(deadline, self._clock)))
 
     # -- outages ---------------------------------------------------------------------------
 
@@ -581,13 +671,17 @@ class RedisLimiter:
         reason = _failure(exc)
         with self._lock:
             first = self._down_reason is None
-            self._down_until = self._clock() + RECONNECT_INTERVAL
+            now = self._clock()
+            self._down_until = now + RECONNECT_INTERVAL
+            if first:
+                self._down_since = now
             self._down_reason = reason
         if first:
             fallback = (
-                f"each process now sends at most {self.rate / self.fallback_workers:g}/s "
-                f"(rate_limit / rate_limit_workers = {self.rate:g} / {self.fallback_workers})"
-                if self.fallback_workers
+                f"each process now sends at most {self._fallback.rate:g}/s "
+                f"(rate_limit / rate_limit_workers = {self.rate:g} / {self.fallback_workers}), "
+                "after one window of the vendor's"
+                if self._fallback is not None
                 else "calls fail (ProviderUnavailable) until it is back: set rate_limit_workers "
                 "to fall back to a per-process share of the rate instead"
             )
@@ -616,6 +710,33 @@ class _Place:
     latency: str
     member: Any
     ended: bool = False
+    #: Its place in this process's fallback share too, taken while processes may still be
+    #: sending on theirs (a recovery period).
+    share: Release | None = None
+
+
+def fallback_limiter(
+    per_window: int,
+    window: float,
+    workers: int,
+    *,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> RateLimiter:
+    """One process's share of a vendor window of ``per_window`` requests per ``window``
+    seconds among ``workers`` processes: ``per_window // workers`` requests in every window of
+    the vendor's own length, so that the shares add up to at most the vendor's figure in any of
+    its windows (``rate / workers`` over a window of another length would not: 10/s among 4
+    processes is 2 per 0.8 s each, up to 4 in one second). ``workers`` is at most
+    ``per_window`` (checked by :class:`RedisLimiter`)."""
+    share = max(1, per_window // workers)
+    rate = share / window
+    # (RateLimiter's window holds max(burst, int(rate)) requests: this share, over ``window``)
+    return RateLimiter(rate, burst=1 if int(rate) == share else share, clock=clock, sleep=sleep)
+
+
+def _left(deadline: float | None, clock: Callable[[], float]) -> float | None:
+    return None if deadline is None else max(0.0, deadline - clock())
 
 
 def _failure(exc: BaseException) -> str:
