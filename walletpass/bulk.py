@@ -11,14 +11,15 @@ an interrupted job skips what was issued and never issues a pass twice.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import threading
 from collections import deque
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeAlias, TypeVar
 
 from walletpass import errors as _errors
 from walletpass.accounts import account_of
@@ -47,6 +48,8 @@ from walletpass.status import with_current_status
 from walletpass.transport import VendorRequest
 
 __all__ = ["BulkProgress", "BulkProvider", "run_create_many"]
+
+_T = TypeVar("_T")
 
 #: Marks a stop caused by failing to deliver results (their later outcomes go to ``unrecorded``).
 _DELIVERY_FAILED: tuple[Any, ...] = ("delivery failed",)
@@ -332,6 +335,50 @@ class _Dispatch:
             confirm(self.key)
 
 
+#: The vendor questions of the protocol (the names of :class:`Ask`).
+FIND, FOLLOW, CREATE_BATCH = "find_by_external_id", "follow_batch", "create_batch"
+
+
+class Io:
+    """A need of the bulk protocol: read or write the journal, ``call(*args)`` (the async run
+    does it in a worker thread, so a database never blocks the loop)."""
+
+    __slots__ = ("args", "call")
+
+    def __init__(self, call: Callable[..., Any], *args: Any) -> None:
+        self.call = call
+        self.args = args
+
+
+class Claim:
+    """A need: hold ``claim`` (an item's journal claim) until the batch is settled."""
+
+    __slots__ = ("claim",)
+
+    def __init__(self, claim: contextlib.AbstractContextManager[None]) -> None:
+        self.claim = claim
+
+
+class Ask:
+    """A need: ask the vendor, through the provider's bulk hooks. ``FIND``
+    (``find_by_external_id(new_pass)``), ``FOLLOW`` (``follow_batch(ticket, passes)``) or
+    ``CREATE_BATCH`` (``execute_create_batch`` of ``items``, ``(index, pass)`` pairs, whose
+    acceptance into a vendor job is recorded with :meth:`_Runner.accepted`). The sync run calls
+    the provider's methods; the async run drives their plans on the loop."""
+
+    __slots__ = ("args", "operation")
+
+    def __init__(self, operation: str, *args: Any) -> None:
+        self.operation = operation
+        self.args = args
+
+
+Need: TypeAlias = Io | Claim | Ask
+#: The bulk run's protocol with the journal and the vendor, written once: a generator of needs,
+#: each answered (or its exception thrown in) by the sync or the async executor.
+Work: TypeAlias = Generator[Need, Any, _T]
+
+
 class _Runner:
     """One bulk run: the per-item protocol with the journal, shared by both execution paths."""
 
@@ -390,10 +437,14 @@ class _Runner:
 
     def settled_earlier(self, index: int, new_pass: Pass) -> BulkItem | None:
         """The item's outcome if the journal already decides it; ``None``: send it."""
+        return self.carry_out(self.decide_earlier(index, new_pass))
+
+    def decide_earlier(self, index: int, new_pass: Pass) -> Work[BulkItem | None]:
+        """:meth:`settled_earlier`'s protocol (what it needs of the journal and the vendor)."""
         if self.journal is None:
             return None
         key = item_key(index, new_pass.external_id)
-        entry = self.journal.get(key)
+        entry: JournalEntry | None = yield Io(self.journal.get, key)
         if entry is None:
             return None
         ext = new_pass.external_id
@@ -407,11 +458,11 @@ class _Runner:
                 error = _stored_error(entry, self.provider.name)
                 return BulkItem(index=index, external_id=ext, error=error, skipped=True)
             return None
-        return self._reconcile(index, key, new_pass, entry)
+        return (yield from self._reconcile(index, key, new_pass, entry))
 
     def _reconcile(
         self, index: int, key: str, new_pass: Pass, entry: JournalEntry
-    ) -> BulkItem | None:
+    ) -> Work[BulkItem | None]:
         ext = new_pass.external_id
         why = (
             "was in flight when an earlier run stopped"
@@ -420,7 +471,7 @@ class _Runner:
         )
         if ext is not None:
             try:
-                found = self.provider.find_by_external_id(new_pass)
+                found: IssuedPass | None = yield Ask(FIND, new_pass)
             except UnsupportedOperation:
                 pass
             except Exception as exc:
@@ -444,7 +495,7 @@ class _Runner:
                     return BulkItem(index=index, external_id=ext, error=error)
                 assert self.journal is not None
                 # What the vendor holds was made from the content the earlier run sent.
-                self.journal.record_found(key, index, entry.fingerprint, found)
+                yield Io(self.journal.record_found, key, index, entry.fingerprint, found)
                 if entry.fingerprint != fingerprint(new_pass):
                     return BulkItem(
                         index=index, external_id=ext, error=self._changed(key, found.id)
@@ -575,16 +626,19 @@ class _Runner:
         while self.stopped is None and (chunk := list(itertools.islice(source, size))):
             with contextlib.ExitStack() as claims:
                 try:
-                    settled = self._run_chunk(chunk, claims)
+                    settled = self.carry_out(self.run_chunk(chunk), claims)
                 except JournalError as exc:  # before the batch went out: none of it was sent
                     self.halt(exc)
                     settled = {}
                 for index, _ in chunk:
                     self.deliver(tally, settled.get(index), index)
 
-    def _run_chunk(
-        self, chunk: list[tuple[int, Any]], claims: contextlib.ExitStack
-    ) -> dict[int, BulkItem]:
+    def run_chunk(self, chunk: list[tuple[int, Any]]) -> Work[dict[int, BulkItem]]:
+        """One batch's protocol: each input checked and claimed, the journal's earlier outcomes
+        and open vendor jobs taken first, the rest sent in one batch and recorded.
+
+        :raises JournalError: before the batch went out (none of it was sent).
+        """
         settled: dict[int, BulkItem] = {}
         to_send: list[tuple[int, Pass]] = []
         to_follow: dict[str, list[tuple[int, Pass]]] = {}
@@ -595,28 +649,28 @@ class _Runner:
                 continue
             prepared = checked[0]  # a batch is built as one request: the pass's own is unused
             try:
-                claims.enter_context(self.claim(index, prepared))
+                yield Claim(self.claim(index, prepared))
             except JournalError:
                 raise
             except WalletPassError as exc:  # held elsewhere too long: nothing was sent
                 settled[index] = _item(index, prepared.external_id, _as_error(exc, self.provider))
                 continue
-            ticket = self._open_ticket(index, prepared)
+            ticket: str | None = yield Io(self._open_ticket, index, prepared)
             if ticket is not None:
                 to_follow.setdefault(ticket, []).append((index, prepared))
                 continue
-            earlier = self.settled_earlier(index, prepared)
+            earlier = yield from self.decide_earlier(index, prepared)
             if earlier is not None:
                 settled[index] = earlier
             else:
                 to_send.append((index, prepared))
         for ticket, items in to_follow.items():
-            settled.update(self._follow(ticket, items))
+            settled.update((yield from self._follow(ticket, items)))
         for index, new_pass in to_send:
-            self.begin(index, new_pass, batched=True)
-        outcomes = self._send_batch(to_send)
+            yield Io(functools.partial(self.begin, batched=True), index, new_pass)
+        outcomes = yield from self._send_batch(to_send)
         for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
-            settled[index] = self.finish(index, new_pass, outcome)
+            settled[index] = yield Io(self.finish, index, new_pass, outcome)
         return settled
 
     def _open_ticket(self, index: int, new_pass: Pass) -> str | None:
@@ -632,11 +686,12 @@ class _Runner:
             return None  # the input changed since: what the job made is not this item
         return entry.ticket
 
-    def _follow(self, ticket: str, items: list[tuple[int, Pass]]) -> dict[int, BulkItem]:
+    def _follow(self, ticket: str, items: list[tuple[int, Pass]]) -> Work[dict[int, BulkItem]]:
         """Collect from the vendor's job what an earlier run left in flight inside it."""
         passes = [p for _, p in items]
+        followed: dict[int, BulkItem] = {}
         try:
-            outcomes = list(self.provider.follow_batch(ticket, passes))
+            outcomes = list((yield Ask(FOLLOW, ticket, passes)))
             if len(outcomes) != len(passes):
                 raise WalletPassError(
                     f"batch {ticket} gave {len(outcomes)} outcomes for {len(passes)} passes",
@@ -645,36 +700,31 @@ class _Runner:
                 )
         except UnsupportedOperation:
             # The provider reported tickets but cannot follow them: settle as without one.
-            return {
-                index: self.settled_earlier(index, new_pass)
-                or self.finish(index, new_pass, _unknown_in(ticket, self.provider))
-                for index, new_pass in items
-            }
+            for index, new_pass in items:
+                earlier = yield from self.decide_earlier(index, new_pass)
+                followed[index] = earlier or (
+                    yield Io(self.finish, index, new_pass, _unknown_in(ticket, self.provider))
+                )
+            return followed
         except Exception as exc:
             error = _as_error(exc, self.provider)
             error.outcome_unknown = True  # the job may still make these passes
             outcomes = [error] * len(passes)
-        followed: dict[int, BulkItem] = {}
         for (index, new_pass), outcome in zip(items, outcomes, strict=True):
             settled = (
                 outcome if isinstance(outcome, IssuedPass) else _as_error(outcome, self.provider)
             )
-            followed[index] = self.finish(index, new_pass, settled)
+            followed[index] = yield Io(self.finish, index, new_pass, settled)
         return followed
 
-    def _send_batch(self, items: list[tuple[int, Pass]]) -> list[IssuedPass | WalletPassError]:
+    def _send_batch(
+        self, items: list[tuple[int, Pass]]
+    ) -> Work[list[IssuedPass | WalletPassError]]:
         if not items:
             return []
         passes = [p for _, p in items]
-
-        def accepted(positions: Sequence[int], ticket: str) -> None:
-            if self.journal is not None:
-                for position in positions:
-                    index, new_pass = items[position]
-                    self.journal.accepted(item_key(index, new_pass.external_id), ticket)
-
         try:
-            outcomes = self.provider.execute_create_batch(passes, on_accepted=accepted)
+            outcomes = yield Ask(CREATE_BATCH, items)
             if len(outcomes) != len(passes):
                 raise WalletPassError(
                     f"batch returned {len(outcomes)} outcomes for {len(passes)} passes",
@@ -686,6 +736,50 @@ class _Runner:
             return [_as_error(exc, self.provider, sending=True)] * len(passes)
         # Errors returned, not raised, still get their provider and operation, as in issue_one.
         return [o if isinstance(o, IssuedPass) else _as_error(o, self.provider) for o in outcomes]
+
+    def accepted(
+        self, items: list[tuple[int, Pass]], positions: Sequence[int], ticket: str
+    ) -> None:
+        """Record that the vendor took ``items`` at ``positions`` into its job ``ticket``."""
+        if self.journal is not None:
+            for position in positions:
+                index, new_pass = items[position]
+                self.journal.accepted(item_key(index, new_pass.external_id), ticket)
+
+    # -- the sync executor of the protocol -------------------------------------------------
+
+    def carry_out(self, protocol: Work[_T], claims: contextlib.ExitStack | None = None) -> _T:
+        """Run ``protocol`` here: the journal read and written, the vendor asked, in this
+        thread (the async run has its own executor: :mod:`walletpass.aio.bulk`)."""
+        reply: Any = None
+        error: Exception | None = None
+        while True:
+            try:
+                need = protocol.throw(error) if error is not None else protocol.send(reply)
+            except StopIteration as done:
+                result: _T = done.value
+                return result
+            reply, error = None, None
+            try:
+                reply = self._answer(need, claims)
+            except Exception as exc:
+                error = exc
+
+    def _answer(self, need: Need, claims: contextlib.ExitStack | None) -> Any:
+        if isinstance(need, Io):
+            return need.call(*need.args)
+        if isinstance(need, Claim):
+            assert claims is not None
+            return claims.enter_context(need.claim)
+        provider = self.provider
+        if need.operation == FIND:
+            return provider.find_by_external_id(*need.args)
+        if need.operation == FOLLOW:
+            return provider.follow_batch(*need.args)
+        (items,) = need.args
+        return provider.execute_create_batch(
+            [p for _, p in items], on_accepted=functools.partial(self.accepted, items)
+        )
 
     def run_concurrent(
         self, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally

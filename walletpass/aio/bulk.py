@@ -11,22 +11,41 @@ except with the in-process fake, whose "vendor" is reached on the loop itself), 
 the input, a sync or an async iterable, is read lazily, a bounded window ahead of the oldest
 unsettled item (constant memory, whatever its length).
 
-A provider with a native batch endpoint (a few large requests, each followed until the vendor
-finishes) keeps the sync engine, run in a worker thread, with an async input handed over item by
-item.
+A provider with a native batch endpoint (``native_batch_size``: a few large requests, each
+followed until the vendor finishes) is run the same way on the loop: the input read in chunks,
+each chunk through the sync engine's own protocol (:meth:`walletpass.bulk._Runner.run_chunk`:
+the journal's earlier outcomes, the vendor jobs an earlier run left open, one batch, the journal
+entries), the vendor asked by driving the provider's plans (``plan_create_batch``,
+``plan_follow_batch``, ``plan_find_by_external_id``) through the async transport, and the
+journal read and written in worker threads. Only code written for the sync contract alone (a
+plugin overriding ``execute_create_batch``, ``follow_batch`` or ``find_by_external_id``, which
+send by themselves) runs in a worker thread.
+
+No thread runs anything but journal access (and such sync-only plugin code): each journal
+call is one short database round trip in ``asyncio.to_thread``, awaited, so the loop goes on
+serving other tasks meanwhile.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
 from collections import deque
-from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from walletpass.accounts import account_of
 from walletpass.bulk import (
+    FIND,
+    FOLLOW,
+    Ask,
     BulkProgress,
+    Claim,
+    Io,
+    Need,
+    Work,
     _as_error,
     _external_id,
     _item,
@@ -34,7 +53,6 @@ from walletpass.bulk import (
     _Runner,
     _Tally,
     check_run_arguments,
-    run_create_many,
 )
 from walletpass.errors import JournalError, WalletPassError
 from walletpass.journal import BulkJournal, Journal
@@ -47,8 +65,8 @@ if TYPE_CHECKING:
 
 __all__ = ["run_create_many_async"]
 
-_DONE = object()
 _T = TypeVar("_T")
+_I = TypeVar("_I")
 
 #: An item for a worker: its index, the checked pass, its built request, where its outcome goes.
 _Job = tuple[int, Pass, VendorRequest | None, "asyncio.Future[BulkItem | None]"]
@@ -68,18 +86,6 @@ async def run_create_many_async(
     and errors)."""
     check_run_arguments(concurrency, journal)
     sync = provider.sync
-    if sync.native_batch_size:
-        inputs = passes if isinstance(passes, Iterable) else _handed_over(passes)
-        return await asyncio.to_thread(
-            run_create_many,
-            sync,
-            inputs,
-            concurrency=concurrency,
-            on_progress=on_progress,
-            journal=journal,
-            on_item=on_item,
-            keep_items=keep_items,
-        )
     owned = isinstance(journal, str | Path)
     book: Journal | None
     if isinstance(journal, str | Path):
@@ -89,17 +95,25 @@ async def run_create_many_async(
     tally = _Tally(on_progress, on_item, keep_items, present=sync.present)
     run = _AsyncRun(provider, _Runner(sync, book), concurrency)
     try:
+        # As the sync run: the journal's passes live in one vendor account (bind_account), and
+        # a journal offering claim_run() is held by this run alone.
+        bind_account = getattr(book, "bind_account", None)
+        if bind_account is not None:
+            await asyncio.to_thread(bind_account, account_of(sync))
         claim_run = getattr(book, "claim_run", None)
         held = claim_run() if claim_run is not None else contextlib.nullcontext()
-        await asyncio.to_thread(held.__enter__)
+        await run._journal(held.__enter__)
         try:
             source = _numbered(passes)
-            await run.run(source, tally)
+            if sync.native_batch_size:
+                await run.run_batches(source, sync.native_batch_size, tally)
+            else:
+                await run.run(source, tally)
             if run.runner.stopped is not None:
                 unread = await anext(source, None)
                 raise run.runner.stop_error(iter([unread] if unread else []), tally)
         finally:
-            await asyncio.to_thread(held.__exit__, None, None, None)
+            await run._journal(held.__exit__, None, None, None)
     finally:
         if owned and book is not None:
             await asyncio.to_thread(book.close)
@@ -200,7 +214,7 @@ class _AsyncRun:
         self, index: int, new_pass: Pass, request: VendorRequest | None
     ) -> BulkItem:
         runner = self.runner
-        earlier = await self._journal(runner.settled_earlier, index, new_pass)
+        earlier = await self.carry_out(runner.decide_earlier(index, new_pass))
         if earlier is not None:
             return earlier
         # Recorded in flight at the dispatch point, after the rate-limit wait (the async
@@ -215,6 +229,84 @@ class _AsyncRun:
             # waited: it was not sent (raised as before sending).
             raise outcome
         return await self._journal(runner.finish, index, new_pass, outcome, dispatch)
+
+    async def run_batches(
+        self, source: AsyncIterator[tuple[int, Any]], size: int, tally: _Tally
+    ) -> None:
+        """:meth:`walletpass.bulk._Runner.run_batches`, awaited: chunks of ``size`` read from
+        ``source``, each run through the one chunk protocol."""
+        runner = self.runner
+        while runner.stopped is None:
+            chunk = [item async for item in _taken(source, size)]
+            if not chunk:
+                return
+            async with contextlib.AsyncExitStack() as claims:
+                try:
+                    settled = await self.carry_out(runner.run_chunk(chunk), claims)
+                except JournalError as exc:  # before the batch went out: none of it was sent
+                    runner.halt(exc)
+                    settled = {}
+                for index, _ in chunk:
+                    runner.deliver(tally, settled.get(index), index)
+
+    async def carry_out(
+        self, work: Work[_T], claims: contextlib.AsyncExitStack | None = None
+    ) -> _T:
+        """The async executor of the bulk protocol (:meth:`walletpass.bulk._Runner.carry_out`
+        is the sync one): journal needs in worker threads, vendor needs on the loop."""
+        reply: Any = None
+        error: Exception | None = None
+        while True:
+            try:
+                need = work.throw(error) if error is not None else work.send(reply)
+            except StopIteration as done:
+                result: _T = done.value
+                return result
+            reply, error = None, None
+            try:
+                reply = await self._answer(need, claims)
+            except Exception as exc:
+                error = exc
+
+    async def _answer(self, need: Need, claims: contextlib.AsyncExitStack | None) -> Any:
+        if isinstance(need, Io):
+            return await self._journal(need.call, *need.args)
+        if isinstance(need, Claim):
+            assert claims is not None
+            claim = need.claim
+            await self._journal(claim.__enter__)
+            claims.push_async_callback(self._journal, claim.__exit__, None, None, None)
+            return None
+        return await self._ask(need)
+
+    async def _ask(self, need: Ask) -> Any:
+        """A vendor need, by the provider's plans on the loop (code written for the sync
+        contract alone, which sends by itself, in a worker thread)."""
+        provider, sync = self.provider, self.provider.sync
+        if need.operation == FIND:
+            if provider._sync_only("find_by_external_id"):
+                return await provider._in_thread(sync.find_by_external_id, *need.args)
+            return await provider._drive(sync.plan_find_by_external_id(*need.args))
+        if need.operation == FOLLOW:
+            if provider._sync_only("follow_batch"):
+                return await provider._in_thread(sync.follow_batch, *need.args)
+            with sync._guard("create_many"):  # as the sync follow_batch
+                return await provider._drive(sync.plan_follow_batch(*need.args))
+        (items,) = need.args
+        passes = [p for _, p in items]
+        if provider._sync_only("execute_create_batch"):
+            accept = functools.partial(self.runner.accepted, items)
+            return await provider._in_thread(
+                functools.partial(sync.execute_create_batch, passes, on_accepted=accept)
+            )
+
+        async def accepted(positions: Sequence[int], ticket: str) -> None:
+            await self._journal(self.runner.accepted, items, positions, ticket)
+
+        # The plan calls back through a Call step, which the async driver awaits (the
+        # contract's type names the sync callback).
+        plan = sync.plan_create_batch(passes, None, accepted)  # type: ignore[arg-type]
+        return await provider._drive(plan)
 
     async def _journal(self, step: Callable[..., _T], *args: Any) -> _T:
         """A step of the per-item protocol: in a worker thread when it reads or writes a journal
@@ -237,16 +329,10 @@ async def _numbered(passes: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator
         yield index, raw
 
 
-def _handed_over(passes: AsyncIterable[Any]) -> Iterator[Any]:
-    """An async iterable read from a worker thread, item by item, on the loop that owns it."""
-    loop = asyncio.get_running_loop()
-    items = aiter(passes)
-
-    def read() -> Iterator[Any]:
-        while True:
-            item = asyncio.run_coroutine_threadsafe(anext(items, _DONE), loop).result()
-            if item is _DONE:
-                return
-            yield item
-
-    return read()
+async def _taken(source: AsyncIterator[_I], size: int) -> AsyncIterator[_I]:
+    """The next ``size`` items of ``source`` (fewer at its end)."""
+    for _ in range(size):
+        item = await anext(source, None)
+        if item is None:
+            return
+        yield item

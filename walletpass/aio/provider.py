@@ -238,7 +238,8 @@ class AsyncProvider(AsyncEventOperations):
     ) -> BulkResult:
         """Issue many passes: :meth:`walletpass.provider.Provider.create_many`'s arguments,
         journal, resumption, result and errors, with asyncio tasks (at most ``concurrency``
-        creates in flight; the journal read and written in worker threads, never on the loop).
+        creates in flight; a provider with native batches sends them, and follows them, on the
+        loop too); only the journal is read and written in worker threads, never on the loop.
 
         :param passes: an iterable or an async iterable of passes (or mappings, or the
             ``WalletPassError`` of an input record), read lazily, in constant memory.

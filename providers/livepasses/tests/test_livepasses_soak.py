@@ -45,6 +45,7 @@ from walletpass.errors import (
 )
 from walletpass.journal import BulkJournal, JournalState, fingerprint
 from walletpass.model import BulkResult
+from walletpass.testing.aio import on_async_api
 from walletpass.testing.emulator import EmulatorServer, Fault
 from walletpass.testing.soak import kill_when_journal_shows
 
@@ -177,14 +178,20 @@ def test_a_thousand_passes_through_ten_percent_transient_faults(
 # -- 2. resets of generate calls: unknown outcomes, never sent again -----------------------------
 
 
+@pytest.mark.parametrize("api", ["sync", "async"])
 def test_resets_of_generate_calls_are_unknown_outcomes_never_sent_again(
-    connect: Callable[..., LivepassesProvider], emulator: LivepassesEmulator, tmp_path: Path
+    connect: Callable[..., LivepassesProvider],
+    emulator: LivepassesEmulator,
+    tmp_path: Path,
+    api: str,
 ) -> None:
     # Resets before the request took effect and after it did, which the client cannot tell apart.
     emulator.inject_randomly(
         [Fault.reset(), Fault.reset_after()], rate=0.2, method="POST", path=GENERATE, seed=5
     )
     wallet = connect(max_retries=4, rate_limit=0)
+    if api == "async":  # the same batches driven on an event loop (walletpass.aio)
+        wallet = on_async_api(wallet)
     journal = tmp_path / "resets.db"
     passes = [guest(i, "r") for i in range(300)]
 
@@ -215,20 +222,19 @@ def test_resets_of_generate_calls_are_unknown_outcomes_never_sent_again(
     assert [item.index for item in again if not item.ok] == [item.index for item in unknown]
     assert all(isinstance(item.error, OutcomeUnknown) for item in again if not item.ok)
     assert len(emulator.journal.find("POST", GENERATE)) == posts
+    if api == "async":
+        wallet.close()
 
 
 # -- 3. SIGKILL mid-way, then the same journal ---------------------------------------------------
 
-_KILLED_RUN = textwrap.dedent(
+_GUESTS = textwrap.dedent(
     """
     import sys
-    import walletpass
     from walletpass import Event, Holder, Pass, PassKind
 
     url, key, journal, count = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
-    wallet = walletpass.connect(
-        "livepasses", base_url=url, api_key=key, rate_limit=0, poll_interval=0.02
-    )
+    settings = {"base_url": url, "api_key": key, "rate_limit": 0, "poll_interval": 0.02}
 
     def guest(i):  # the soak module's guest(i, "k")
         title = f"Matinee {i // 4 % 5}" if i % 4 == 0 else f"Gala {i % 3}"
@@ -238,10 +244,36 @@ _KILLED_RUN = textwrap.dedent(
             holder=Holder(first_name="Guest", last_name=f"N{i}", email=f"k{i:05d}@example.com"),
             event=Event(title=title),
         )
-
-    wallet.create_many((guest(i) for i in range(count)), journal=journal, keep_items=False)
     """
 )
+
+#: The run that is killed, on each API: the async one runs the same batches on the event loop
+#: (walletpass.aio: plan_create_batch driven there, the journal written from worker threads).
+KILLED_RUNS = {
+    "sync": _GUESTS
+    + textwrap.dedent(
+        """
+        import walletpass
+
+        wallet = walletpass.connect("livepasses", **settings)
+        wallet.create_many((guest(i) for i in range(count)), journal=journal, keep_items=False)
+        """
+    ),
+    "async": _GUESTS
+    + textwrap.dedent(
+        """
+        import asyncio
+        import walletpass.aio
+
+        async def run():
+            async with await walletpass.aio.connect("livepasses", **settings) as wallet:
+                passes = (guest(i) for i in range(count))
+                await wallet.create_many(passes, journal=journal, keep_items=False)
+
+        asyncio.run(run())
+        """
+    ),
+}
 
 
 def _kill_mid_batch(
@@ -267,17 +299,19 @@ def _kill_mid_batch(
     )
 
 
+@pytest.mark.parametrize("api", ["sync", "async"])
 def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     connect: Callable[..., LivepassesProvider],
     emulator: LivepassesEmulator,
     server: EmulatorServer,
     api_key: str,
     tmp_path: Path,
+    api: str,
 ) -> None:
     count = 400
     journal = tmp_path / "run.db"
     process = subprocess.Popen(
-        [sys.executable, "-c", _KILLED_RUN, server.url, api_key, str(journal), str(count)],
+        [sys.executable, "-c", KILLED_RUNS[api], server.url, api_key, str(journal), str(count)],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
     )
@@ -298,7 +332,8 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     assert in_batch, "the kill landed while a batch was generating"
     emulator.finish_batches()  # the batch accepted before the kill goes on generating
 
-    wallet = connect(rate_limit=0)
+    # The re-runs on the same API as the killed run.
+    wallet = connect(rate_limit=0) if api == "sync" else on_async_api(connect(rate_limit=0))
     resumed = wallet.create_many(passes, journal=journal)
 
     # What succeeded is skipped; what was in a batch is collected from that batch; what was
@@ -340,6 +375,8 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     assert max(held.values()) == 1
     sent = _sent(emulator)  # across the killed run and both re-runs
     assert set(sent) == set(held) and max(sent.values()) == 1
+    if api == "async":
+        wallet.close()  # its event loop (the sync provider is the fixture's to close)
 
 
 # -- 4. HTML and malformed answers: typed errors, per item ---------------------------------------
