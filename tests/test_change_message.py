@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from walletpass_pass2u.payloads import change_message as pass2u_change_message
 
@@ -102,6 +102,7 @@ class Side:
     pass_id: str
     app: Any = None
     mark: int = 0
+    card_id: str = ""
 
     def update(self, message: str, value: str) -> None:
         self.mark = len(self.app.journal) if self.app is not None else len(self.wallet.calls)  # type: ignore[attr-defined]
@@ -182,7 +183,8 @@ def _connect(vendor: str, stack: ExitStack, emulated: bool) -> Side:
     else:
         new = Pass(template="tasting", holder=holder, fields={"seat": "12B", "gate": "C"})
     name = vendor if emulated else f"fake(profile={vendor})" if vendor != "fake" else "fake"
-    return Side(vendor, name, wallet, wallet.create(new).id, app)
+    card = Pass(template="coffee-card", holder=holder, fields={"points": 90}, external_id="M-1")
+    return Side(vendor, name, wallet, wallet.create(new).id, app, card_id=wallet.create(card).id)
 
 
 @pytest.fixture(scope="module")
@@ -241,12 +243,126 @@ MESSAGES = st.lists(
 VALUES = st.sampled_from(["14C", "50%", "%@", "A$1", "%%"])
 
 
-@settings(
+#: The property tests share the module's providers (a fixture hypothesis does not reset).
+ON_EVERY_SIDE = settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+
+
+def _seen_and_expected(
+    sides: list[Side], outcome: Any, expected: Any, *args: Any
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What each provider did with ``args``, beside what it should have done."""
+    return (
+        {side.name: outcome(side, *args) for side in sides},
+        {side.name: expected(side, *args) for side in sides},
+    )
+
+
+@ON_EVERY_SIDE
 @given(message=MESSAGES, value=VALUES)
 def test_a_holder_reads_the_same_on_every_provider_or_every_one_refuses(
     sides: list[Side], message: str, value: str
 ) -> None:
-    seen = {side.name: _outcome(side, message, value) for side in sides}
-    assert seen == {side.name: _expected(side, message, value) for side in sides}
+    seen, expected = _seen_and_expected(sides, _outcome, _expected, message, value)
+    assert seen == expected
+
+
+# -- random updates: which value %@ stands for is decided once, from the application's update ---
+
+
+@dataclass(frozen=True)
+class Change:
+    """An update as the application writes it, on the ticket or on the loyalty card."""
+
+    card: bool
+    fields: tuple[tuple[str, Any], ...]
+    holder_name: str | None
+
+    def update(self, message: str) -> PassUpdate:
+        parts: dict[str, Any] = {"message": message}
+        if self.fields:
+            parts["fields"] = dict(self.fields)
+        if self.holder_name is not None:
+            parts["holder"] = {"name": self.holder_name}
+        return PassUpdate(**parts)
+
+    def values(self) -> list[str]:
+        """The new values by what the holder sees, in any order."""
+        shown = [str(v) for _, v in self.fields]
+        return shown + ([self.holder_name] if self.holder_name is not None else [])
+
+
+NAMES = st.sampled_from(["Grace Hopper", "Ada Byron", "Alan Turing"])
+CHANGES = st.one_of(
+    st.builds(
+        Change,
+        card=st.just(False),
+        fields=st.dictionaries(st.sampled_from(["seat", "gate"]), VALUES, max_size=2).map(
+            lambda d: tuple(sorted(d.items()))
+        ),
+        holder_name=st.none() | NAMES,
+    ),
+    st.builds(
+        Change,
+        card=st.just(True),
+        fields=st.sampled_from([(), (("points", 95),), (("points", 7),)]),
+        holder_name=st.none() | NAMES,
+    ),
+).filter(lambda c: bool(c.fields or c.holder_name))
+CHANGE_MESSAGES = st.sampled_from(
+    ["Moved to %@", "Hi %@", "Now %1$@, yes %1$@", "All changed", "50%% off: %@", "Now %@ %@"]
+)
+
+
+def _card_outcome(side: Side, change: Change, message: str) -> Any:
+    pass_id = side.card_id if change.card else side.pass_id
+    side.mark = len(side.app.journal) if side.app is not None else len(side.wallet.calls)  # type: ignore[attr-defined]
+    try:
+        side.wallet.update(pass_id, change.update(message))
+    except walletpass.ValidationError as exc:
+        return ("refused", tuple(exc.fields))
+    except walletpass.UnsupportedFeature:
+        return ("unsupported",)
+    (value,) = change.values() if len(change.values()) == 1 else ("",)
+    return ("reads", side.holder_reads(value))
+
+
+def _card_expected(side: Side, change: Change, message: str) -> Any:
+    values = change.values()
+    reference = _reference(message, values[0] if len(values) == 1 else "")
+    if reference is None:
+        return ("refused", ("message",))
+    text, placeholders = reference
+    if placeholders and len(values) != 1:
+        return ("refused", ("message",))  # the same refusal on every provider
+    if side.vendor == "livepass":
+        return ("unsupported",)  # LivePass sends no text of the caller's
+    if side.vendor == "livepasses" and change.holder_name is not None:
+        return ("refused", ("holder",))  # its customer is set once, at issue
+    if side.vendor != "pass2u":
+        return ("reads", [text])
+    if len(values) != 1 or placeholders > 1:
+        return ("refused", ("message",))  # shown beside its one field, the value once
+    if placeholders == 0:
+        shown = text.rstrip()
+        text = (
+            f"{shown} {values[0]}"
+            if shown.endswith((":", ".", "!", "?"))
+            else f"{shown}: {values[0]}"
+        )
+    return ("reads", [text])
+
+
+# The verifier's findings, always run: several fields, a holder change, the card's points.
+@ON_EVERY_SIDE
+@example(change=Change(False, (("gate", "C4"), ("seat", "14C")), None), message="Moved to %@")
+@example(change=Change(False, (), "Grace Hopper"), message="Hi %@")
+@example(change=Change(True, (("points", 95),), None), message="You have %@ points")
+@example(change=Change(True, (("points", 95),), "Grace Hopper"), message="You have %@ points")
+@example(change=Change(False, (("seat", "14C"),), "Grace Hopper"), message="All changed")
+@given(change=CHANGES, message=CHANGE_MESSAGES)
+def test_random_updates_read_alike(sides: list[Side], change: Change, message: str) -> None:
+    """The holder reads the same, or every provider refuses alike, for any update."""
+    seen, expected = _seen_and_expected(sides, _card_outcome, _card_expected, change, message)
+    assert seen == expected

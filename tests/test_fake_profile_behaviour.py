@@ -77,8 +77,14 @@ def test_a_change_message_placeholder_is_passed_on_where_the_vendor_fills_it(
     profile: walletpass.Provider,
 ) -> None:
     ticket = profile.create(Pass(template="t", kind="event_ticket", fields={"seat": "1A"}))
-    profile.update(ticket.id, PassUpdate(fields={"seat": "2B", "gate": "C"}, message="Now %@"))
+    profile.update(ticket.id, PassUpdate(fields={"seat": "2B"}, message="Now %@"))
     assert profile.calls[-1].params["change"]["message"] == "Now %@"
+    # A message shown beside one field needs exactly one, with or without %@.
+    for message in ("Now %@", "Changed"):
+        with pytest.raises(walletpass.ValidationError, match=r"fields\.gate, fields\.seat"):
+            profile.update(
+                ticket.id, PassUpdate(fields={"seat": "2B", "gate": "C"}, message=message)
+            )
 
 
 def test_redeem_voids_a_single_use_pass_and_keeps_a_reusable_one(

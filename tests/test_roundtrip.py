@@ -249,6 +249,11 @@ def test_placeholder_is_filled_with_the_one_changed_value() -> None:
     )
     assert change.message == "Your seat changed to 14C"
     assert change.fields == {"seat": "14C"}
+    named = substitute_placeholder(PassUpdate(holder={"name": "Ada"}, message="Hi %@"))
+    assert named.message == "Hi Ada"
+    # A message is about a value a wallet shows: other attributes may change beside it.
+    moved = PassUpdate(fields={"gate": "C4"}, expires_at="2031-01-01T00:00:00Z", message="%@ now")
+    assert substitute_placeholder(moved).message == "C4 now"
 
 
 @pytest.mark.parametrize(
@@ -256,7 +261,10 @@ def test_placeholder_is_filled_with_the_one_changed_value() -> None:
     [
         {"fields": {"seat": "14C", "gate": "4"}, "message": "Now %@"},
         {"fields": {"seat": "14C"}, "holder": {"name": "A"}, "message": "Now %@"},
-        {"holder": {"name": "A"}, "message": "Now %@"},
+        {"holder": {"first_name": "A", "last_name": "B"}, "message": "Now %@"},
+        {"expires_at": "2031-01-01T00:00:00Z", "message": "Until %@"},
+        {"fields": {"seat": "14C"}, "balance": {"amount": 5}, "message": "Now %@"},
+        {"holder": {"name": "A", "email": None}, "message": "Now %@"},
         {"message": "Hello %@"},
     ],
 )

@@ -4,10 +4,11 @@
 written as Apple's ``changeMessage``: a format string (PassKit Package Format Reference,
 "changeMessage": "must include the %@ placeholder"; Foundation's String Format Specifiers):
 
-* ``%@`` stands for the new value of the one field the update changes (or of its balance, where
-  that is the one value it changes); ``%1$@`` is the same value named by its position, and may
-  appear several times (``%@`` may appear once: a second ``%@`` would stand for a second value);
-  ``%@`` and ``%1$@`` are not mixed in one message;
+* ``%@`` stands for the new value of the one value the update changes (a field, a part of the
+  holder, or its balance: :func:`message_values` names them by the application's names, from
+  the update as the application wrote it, so every provider picks the same one); ``%1$@`` is
+  the same value named by its position, and may appear several times (``%@`` may appear once:
+  a second ``%@`` would stand for a second value); ``%@`` and ``%1$@`` are not mixed in one message;
 * ``%%`` is a literal percent sign (``"50%% off"`` reads "50% off");
 * any other ``%`` begins a format specifier (``%d``, ``%s``, ``%2$@``, ``% o`` in ``"50% off"``)
   that a wallet would fill with a value the message does not have: refused, before anything is
@@ -18,14 +19,14 @@ Vendors that send the message as free text (PassEntry, Livepasses, the fake) wou
 written, so walletpass renders it before sending: the placeholders filled in with the new value
 where exactly one value changes, ``%%`` as ``%``; an update whose placeholder could mean several
 values or none is refused (write the text out in full instead). Vendors that take a per-field
-change message (Pass2U) receive the message as an Apple format string (``%1$@`` written ``%@``),
-which their wallets render the same way.
+change message (Pass2U) receive the message as an Apple format string (``%1$@`` written ``%@``)
+on the one field it is about, which their wallets render the same way; such a vendor needs the
+update to change exactly one value, with or without a placeholder (:func:`require_one_value`).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -41,7 +42,10 @@ __all__ = [
     "ChangeMessage",
     "as_apple_format",
     "display_value",
+    "message_values",
     "parse_change_message",
+    "placeholder_value",
+    "require_one_value",
     "substitute_placeholder",
 ]
 
@@ -170,20 +174,105 @@ def display_value(value: Any) -> str:
     return str(value)
 
 
+#: The parts of a holder a message can be about, each a value of its own.
+_HOLDER_PARTS = ("name", "first_name", "last_name", "email", "phone", "language")
+#: Paired with a value the update clears: it has no new value to show.
+_NOT_SHOWN = object()
+#: The parts of an update whose values a message can be about: what a wallet shows beside a
+#: notification (Apple's changeMessage belongs to a field). Other attributes (a barcode, dates,
+#: colours, ...) may change in the same update; a message is never about them.
+_VALUED = ("balance", "fields", "holder")
+
+
+def message_values(change: PassUpdate) -> list[tuple[str, Any]]:
+    """The values a message of ``change`` can be about, by the application's logical names.
+
+    ``change`` is the update as the application wrote it (before a template alias renames
+    anything), so the answer is the same on every provider: ``fields.<key>`` for each field
+    (a template alias's balance field is one of them), ``holder.<part>`` for each part of the
+    holder it sets, ``balance`` for a balance given as such. A value the update clears is
+    paired with a private marker: it has no new value to show.
+    """
+    values: list[tuple[str, Any]] = []
+    changed = change.changed()
+    for name in _VALUED:
+        if name not in changed:
+            continue
+        value = changed[name]
+        if value is None:
+            values.append((name, _NOT_SHOWN))
+        elif name == "fields":
+            values += [(f"fields.{key}", v) for key, v in value.items()]
+        elif name == "holder":
+            parts = [p for p in _HOLDER_PARTS if p in value.model_fields_set]
+            values += [
+                (f"holder.{p}", _NOT_SHOWN if getattr(value, p) is None else getattr(value, p))
+                for p in parts
+            ]
+        else:
+            values.append(("balance", value.amount))
+    return values
+
+
+def placeholder_value(change: PassUpdate, *, provider: str | None = None) -> str | None:
+    """The text ``%@`` stands for in ``change.message``: the one value the update changes,
+    decided from the update as the application wrote it (:func:`message_values`), the same on
+    every provider; ``None`` where the message has no placeholder (or there is no message).
+
+    :raises ValidationError: (``message``) the message breaks Apple's format rules, or it has
+        a placeholder while the update changes several of these values, none, or clears the
+        one it changes; the error names the values by the application's
+        names (``fields.points``, ``holder.name``).
+    """
+    if change.message is None or not _parsed(change.message, provider).placeholders:
+        return None
+    rule = f"{PLACEHOLDER} stands for the new value of"
+    return display_value(_the_one_value(change, provider, rule, "write the message out in full"))
+
+
+def require_one_value(change: PassUpdate, *, provider: str | None = None) -> None:
+    """For vendors that show a message beside the one field it is about (Pass2U's per-field
+    ``changeMessage``): ``change`` with a message must change exactly one value a wallet can
+    show, with or without ``%@``, or the vendor would alert once per field, or on none.
+
+    :raises ValidationError: (``message``) as :func:`placeholder_value`.
+    """
+    if change.message is not None:
+        rule = "this vendor shows a message beside the new value of"
+        _the_one_value(change, provider, rule, "send the other changes in an update of their own")
+
+
+def _the_one_value(change: PassUpdate, provider: str | None, rule: str, remedy: str) -> Any:
+    values = message_values(change)
+    if len(values) == 1 and values[0][1] is not _NOT_SHOWN:
+        return values[0][1]
+    if len(values) == 1:
+        described = f"only {values[0][0]}, which it clears (no new value to show)"
+    else:
+        described = ", ".join(sorted(name for name, _ in values)) if values else "no value"
+    raise ValidationError.from_problems(
+        [
+            FieldProblem(
+                "message",
+                f"{rule} the one field or holder detail an update changes, but this update "
+                f"changes {described}: {remedy}",
+            )
+        ],
+        provider=provider,
+    )
+
+
 def substitute_placeholder(
-    change: PassUpdate, *, provider: str | None = None, names: Mapping[str, str] | None = None
+    change: PassUpdate, *, provider: str | None = None, value: str | None = None
 ) -> PassUpdate:
     """``change`` with its message rendered as the holder reads it: the placeholders replaced
-    by the one changed value, ``%%`` by ``%``.
+    by ``value`` (default: :func:`placeholder_value` of ``change``), ``%%`` by ``%``.
 
-    ``names``: what the application calls the parts ``change`` sets (``"fields.stamps"`` ->
-    ``"fields.points"``, ``"balance"`` -> ``"fields.points"``), where a template alias renamed
-    them, so a refusal names what the application wrote.
+    ``value`` is for an update already renamed into a vendor's terms: the core decides it from
+    the application's update, once, so every provider shows the same text.
 
     Raises:
-        ValidationError: (``message``) the message breaks Apple's format rules (see
-            :func:`parse_change_message`), or has a placeholder while the update changes no
-            field value, or more than one value, so the placeholder would be ambiguous.
+        ValidationError: (``message``) as :func:`placeholder_value`.
     """
     message = change.message
     if message is None:
@@ -191,34 +280,10 @@ def substitute_placeholder(
     parsed = _parsed(message, provider)
     if not parsed.placeholders:
         return _with_message(change, parsed.render())
-    values: list[tuple[str, Any]] = [
-        (f"fields.{key}", value) for key, value in (change.fields or {}).items()
-    ]
-    if change.balance is not None:
-        # A balance is one value too (e.g. the points a template alias's balance_field holds).
-        values.append(("balance", change.balance.amount))
-    others = sorted(name for name in change.changed() if name not in ("fields", "balance"))
-    if "balance" in change.changed() and change.balance is None:
-        others.append("balance")
-    if len(values) != 1 or others:
-        renamed = names or {}
-        named = {renamed.get(name, name) for name, _ in values} | set(others)
-        # A part named within a whole (holder.name kept in a field) says it: not the whole too.
-        named -= {whole for whole in set(named) if any(n.startswith(f"{whole}.") for n in named)}
-        changed = sorted(named)
-        described = ", ".join(changed) if changed else "no field value"
-        raise ValidationError.from_problems(
-            [
-                FieldProblem(
-                    "message",
-                    f"{PLACEHOLDER} stands for the new value of the one field an update "
-                    f"changes, but this update changes {described}: write the message out "
-                    "in full",
-                )
-            ],
-            provider=provider,
-        )
-    return _with_message(change, parsed.render(display_value(values[0][1])))
+    if value is None:
+        value = placeholder_value(change, provider=provider)
+        assert value is not None  # the message has a placeholder
+    return _with_message(change, parsed.render(value))
 
 
 def as_apple_format(change: PassUpdate, *, provider: str | None = None) -> PassUpdate:

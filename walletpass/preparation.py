@@ -16,7 +16,12 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from walletpass.capabilities import Capability, Support
-from walletpass.change_message import as_apple_format, substitute_placeholder
+from walletpass.change_message import (
+    as_apple_format,
+    placeholder_value,
+    require_one_value,
+    substitute_placeholder,
+)
 from walletpass.contract import ListFilters, ProviderContract, SettingsT, quiet_checks
 from walletpass.copies import replaced
 from walletpass.errors import (
@@ -216,6 +221,9 @@ class Preparation(Presentation[SettingsT]):
         self, pass_id: str, change: PassUpdate, mapping: TemplateMapping | None
     ) -> tuple[PassUpdate, VendorRequest | None]:
         """Every check of an update under ``mapping``; the change and its one built request."""
+        # What the message is about is decided from the update as the application wrote it,
+        # before an alias renames or moves anything, so every provider shows the same text.
+        told = self._message_value(change)
         if mapping is not None:
             change = self._to_vendor(change, mapping, "update")
         change = apply_template_facts(
@@ -225,7 +233,7 @@ class Preparation(Presentation[SettingsT]):
             fixed=self.template_fixed,
             provider=self.label,
         )
-        change = self._with_change_message(change, mapping)
+        change = self._with_change_message(change, told)
         change = self._check_extra_keys(change, "update")
         used = features_in_use(change)
         kept = self._check_features(change, used, "update", pass_id)
@@ -448,22 +456,23 @@ class Preparation(Presentation[SettingsT]):
         candidates.setdefault(None, self.template_mapping(None))
         return list(candidates.values())
 
-    def _with_change_message(
-        self, change: PassUpdate, mapping: TemplateMapping | None
-    ) -> PassUpdate:
+    def _message_value(self, change: PassUpdate) -> str | None:
+        """What ``%@`` stands for in ``change`` (the application's update), or ``None``; for a
+        vendor that shows the message beside one field, also that there is exactly one."""
+        told = placeholder_value(change, provider=self.label)
+        if not self.free_text_messages:
+            require_one_value(change, provider=self.label)
+        return told
+
+    def _with_change_message(self, change: PassUpdate, value: str | None) -> PassUpdate:
         """``message`` read once by Apple's format rules (:mod:`walletpass.change_message`):
-        rendered as the holder reads it for vendors that send it as free text, written as an
-        Apple format string for the others (``change`` is in the vendor's terms; a refusal names
-        the parts as the application wrote them)."""
+        rendered as the holder reads it, ``%@`` as ``value``, for vendors that send it as free
+        text; written as an Apple format string for the others (whose wallets fill ``%@`` with
+        the one field's new value, the same value: :meth:`_message_value` made it the only
+        one)."""
         if not self.free_text_messages:
             return as_apple_format(change, provider=self.label)
-        names: dict[str, str] = {}
-        if mapping is not None:
-            names = {f"fields.{key}": f"fields.{n}" for key, n in mapping.logical_names().items()}
-            names.update({f"fields.{key}": a for a, key in mapping.attributes.items()})
-            if mapping.balance is not None:
-                names["balance"] = f"fields.{mapping.balance.name}"
-        return substitute_placeholder(change, provider=self.label, names=names)
+        return substitute_placeholder(change, provider=self.label, value=value)
 
     def _require_template_read(self) -> None:
         if self.capabilities[Capability.GET].support is Support.NONE:

@@ -305,8 +305,7 @@ def test_build_get_downloads_the_pkpass(offline) -> None:
 
 def test_build_update_message_becomes_change_message(offline) -> None:
     pass_id, change = offline.prepare_update(
-        "1919.P-1",
-        PassUpdate(fields={"seat": "14C"}, holder=Holder(name="Ada"), message="Your seat changed"),
+        "1919.P-1", PassUpdate(fields={"seat": "14C"}, message="Your seat changed")
     )
     request = offline.build_update(pass_id, change)
     assert (request.method, request.path, request.safety) == (
@@ -315,11 +314,24 @@ def test_build_update_message_becomes_change_message(offline) -> None:
         Safety.IDEMPOTENT,
     )
     assert request.json == {
-        "fields": [
-            {"key": "seat", "value": "14C", "changeMessage": "Your seat changed: %@"},
-            {"key": "name", "value": "Ada", "changeMessage": "Your seat changed: %@"},
-        ]
+        "fields": [{"key": "seat", "value": "14C", "changeMessage": "Your seat changed: %@"}]
     }
+    _, named = offline.prepare_update(
+        "1919.P-1", PassUpdate(holder=Holder(name="Ada"), message="Hi %@")
+    )
+    assert offline.build_update(pass_id, named).json == {
+        "fields": [{"key": "name", "value": "Ada", "changeMessage": "Hi %@"}]
+    }
+
+
+def test_a_message_beside_two_fields_is_refused_not_sent_twice(offline) -> None:
+    # One alert per changed field would be two notifications for one message.
+    for message in ("Your seat changed", "Now %@"):
+        with pytest.raises(ValidationError, match=r"fields\.seat, holder\.name"):
+            offline.prepare_update(
+                "1919.P-1",
+                PassUpdate(fields={"seat": "14C"}, holder=Holder(name="Ada"), message=message),
+            )
 
 
 @pytest.mark.parametrize(
