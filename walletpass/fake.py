@@ -16,7 +16,6 @@ import re
 import secrets
 import sqlite3
 import threading
-import warnings
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -40,6 +39,7 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
+from walletpass.event_handlers import EventHandlerWarning, call_handlers
 from walletpass.events import PassEvent, PassEventType
 from walletpass.model import (
     Balance,
@@ -86,10 +86,6 @@ class FakeSettings(ProviderSettings):
             "attribute (e.g. a loyalty card's points), spent by redeem(amount=...)"
         ),
     )
-
-
-class EventHandlerWarning(UserWarning):
-    """A handler given to :meth:`FakeProvider.add_event_handler` raised; the operation stood."""
 
 
 @dataclass(frozen=True)
@@ -443,7 +439,8 @@ class FakeProvider(Provider[FakeSettings]):
     def add_event_handler(self, handler: Callable[[PassEvent], Any]) -> None:
         """Call ``handler(event)`` for every event of this fake's passes, as it happens.
 
-        What a vendor would deliver by webhook, without HTTP: ``issued`` on create, ``updated``,
+        What a vendor would deliver by webhook, without HTTP: ``issued`` for each pass made
+        (``create`` and each item of ``create_many``), ``updated``,
         ``redeemed`` (or ``updated`` for a balance spend), ``deleted``, and ``installed`` /
         ``removed`` when a test plays the holder with :meth:`install` / :meth:`remove`; a
         profile only those its vendor delivers (:attr:`event_types`: PassEntry's issued,
@@ -452,6 +449,14 @@ class FakeProvider(Provider[FakeSettings]):
         the operation, as a vendor's call does not fail when its receiver does: the error is an
         :class:`EventHandlerWarning` (``-W error::walletpass.fake.EventHandlerWarning`` makes
         it fail a test run), and the other handlers still get the event.
+
+        ``handler`` may be a coroutine function on ``walletpass.aio``: what it returns is
+        awaited before the operation's ``await`` returns, its failure a warning too. The sync
+        API cannot await it: there it is not run, and an ``EventHandlerWarning`` says so
+        (:mod:`walletpass.event_handlers`).
+
+        :param handler: ``handler(event)``, ``event`` a :class:`walletpass.events.PassEvent`.
+        :raises ValidationError: ``handler`` is not callable.
         """
         if not callable(handler):
             raise ValidationError.from_problems([FieldProblem("handler", "must be callable")])
@@ -471,23 +476,9 @@ class FakeProvider(Provider[FakeSettings]):
             vendor_event=kind.value,
             meta=meta,
         )
-        for handler in list(self._event_handlers):
-            try:
-                handler(event)
-            except Exception as exc:
-                # As at a vendor, whose call never fails because its webhook receiver did: the
-                # operation stands (failing it would invite a retry that issues twice).
-                warnings.warn(
-                    f"an event handler raised {type(exc).__name__} on the {kind.value} event of "
-                    f"{issued.id}: {exc}; the {kind.value} operation itself succeeded",
-                    EventHandlerWarning,
-                    stacklevel=3,
-                )
-
-    def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
-        issued = super().create(new_pass)
-        self._emit(PassEventType.ISSUED, issued)
-        return issued
+        # (walletpass.event_handlers: a handler's failure is a warning; a coroutine handler is
+        # awaited on walletpass.aio)
+        call_handlers(self._event_handlers, event, f"the {kind.value} event of {issued.id}")
 
     def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
         updated = super().update(pass_id, change)
@@ -693,13 +684,18 @@ class FakeProvider(Provider[FakeSettings]):
                 f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
                 provider=self.label,
             )
-        return self.behaviour.answer(
+        answer = self.behaviour.answer(
             issued,
             read=False,
             created=True,
             kind_aliased=self._kind_aliased(issued),
             barcode_stated=self._barcode_stated(issued),
         )
+        # Where every pass is made (create() and each item of create_many), as a vendor
+        # delivers an issued event for each pass however it was made.
+        if self._event_handlers:
+            self._emit(PassEventType.ISSUED, self.present(answer))
+        return answer
 
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         return at_once(self._get_now, pass_id)

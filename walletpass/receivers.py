@@ -107,14 +107,29 @@ def wsgi_receiver(
     (so a rotation needs no restart).
 
     ``handler(events)`` runs before the answer is sent; if it raises, the delivery is answered
-    500 so the vendor retries it (where it retries). A body sent without ``Content-Length``
-    (chunked) is read where the server marks its end (``wsgi.input_terminated``), still at most
-    :data:`~walletpass.webhooks.MAX_WEBHOOK_BYTES`. Returns the WSGI callable.
+    500 so the vendor retries it (where it retries). WSGI cannot await: a handler that returns
+    an awaitable is answered 500 too (the awaitable closed unrun, never a 200 for events nobody
+    handled); mount :func:`asgi_receiver` for a coroutine handler. A body sent without
+    ``Content-Length`` (chunked) is read where the server marks its end
+    (``wsgi.input_terminated``), still at most :data:`~walletpass.webhooks.MAX_WEBHOOK_BYTES`.
+    Returns the WSGI callable.
 
     Raises:
-        ValidationError: (``tolerance``) not a number of seconds above 0 and at most a year.
+        ValidationError: (``tolerance``) not a number of seconds above 0 and at most a year;
+            (``handler``) a coroutine function.
     """
     tolerance = check_tolerance(tolerance)
+    if inspect.iscoroutinefunction(handler):
+        from walletpass.errors import FieldProblem, ValidationError
+
+        raise ValidationError.from_problems(
+            [
+                FieldProblem(
+                    "handler",
+                    "is a coroutine function, which a WSGI app cannot await: use asgi_receiver",
+                )
+            ]
+        )
 
     def app(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         if environ.get("REQUEST_METHOD", "GET").upper() != "POST":
@@ -136,9 +151,20 @@ def wsgi_receiver(
         code, events, reason = _receive(provider, headers, raw, secret, tolerance)
         if code == 200:
             try:
-                handler(events)
+                outcome = handler(events)
             except Exception:
                 code, reason = _handler_failed(provider)
+            else:
+                if inspect.isawaitable(outcome):
+                    close = getattr(outcome, "close", None)
+                    if callable(close):
+                        close()  # never run: no "coroutine was never awaited" warning either
+                    logger.error(
+                        "the %s webhook handler returned an awaitable, which a WSGI app cannot "
+                        "await: answered 500 (mount asgi_receiver for a coroutine handler)",
+                        provider.name,
+                    )
+                    code, reason = 500, "handler failed"
         status, body = _answer(code, reason)
         start_response(status, [("Content-Type", "application/json")])
         return [body]

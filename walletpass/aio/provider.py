@@ -7,7 +7,7 @@ sending differs: an operation written as a plan (``plan_<op>``, :mod:`walletpass
 on the event loop, each request sent by the :class:`~walletpass.aio.transport.AsyncTransport`.
 Code written for the sync contract only (a plugin that overrides ``execute_<op>``, a vendor-only
 operation that sends by itself) runs unchanged in a worker thread, with the sync transport; the
-in-process fake, which sends nothing, runs on the loop.
+in-process fake, which sends nothing, runs on the loop (its coroutine event handlers awaited).
 """
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ from walletpass.bulk import _as_error
 from walletpass.callbacks import acall_back
 from walletpass.capabilities import Capabilities, Capability
 from walletpass.errors import FieldProblem, ValidationError, WalletPassError
+from walletpass.event_handlers import awaiting
 from walletpass.fake import FakeProvider
 from walletpass.model import (
     BulkItem,
@@ -336,7 +337,8 @@ class AsyncProvider(AsyncEventOperations):
 
     async def _in_thread(self, call: Callable[..., _T], *args: Any) -> _T:
         if self._in_process:
-            return call(*args)
+            # On the loop; the fake's coroutine event handlers awaited after it.
+            return await awaiting(call, *args)
         return await asyncio.to_thread(call, *args)
 
     async def _iterate_in_thread(self, items: Iterator[_T]) -> AsyncIterator[_T]:
