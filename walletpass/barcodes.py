@@ -26,8 +26,8 @@ are the message's UTF-8 bytes, the encoding walletpass sends text in.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from fractions import Fraction
+from typing import NamedTuple
 
 __all__ = ["LARGEST_MESSAGE", "SymbologyRule", "barcode_problem", "rule_for"]
 
@@ -39,8 +39,7 @@ _PRINTABLE_ASCII = frozenset(chr(c) for c in range(0x20, 0x7F)) | {"\t", "\n", "
 LARGEST_MESSAGE = 7089
 
 
-@dataclass(frozen=True, slots=True)
-class SymbologyRule:
+class SymbologyRule(NamedTuple):
     """One symbology's capacity: how many characters of each class fill the largest symbol.
 
     ``classes`` are tried in order; a character takes the first class that contains it, else it

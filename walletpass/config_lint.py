@@ -43,8 +43,10 @@ GLOBAL_VARIABLES = (
     CELERY_BROKER_VARIABLE,
 )
 
-_WHERE = re.compile(r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$")
-_HEADER = re.compile(r"^\s*\[\[?\s*(?P<name>[^\]]+?)\s*\]\]?")
+# Patterns are compiled by ``re`` at their first use (and cached there), not at import: start-up
+# pays only for those a run uses.
+_WHERE = r"^(?P<what>.*?) \(at line (?P<line>\d+), column (?P<column>\d+)\)$"
+_HEADER = r"^\s*\[\[?\s*(?P<name>[^\]]+?)\s*\]\]?"
 
 
 def _prefix(provider: str) -> str:
@@ -57,13 +59,13 @@ def toml_problem(path: Path, exc: tomllib.TOMLDecodeError, text: str | None) -> 
     Only a table header is quoted from the file: any other line may hold a value someone
     should not see in a log.
     """
-    matched = _WHERE.match(str(exc))
+    matched = re.match(_WHERE, str(exc))
     if matched is None:
         return f"configuration file {path} is not valid TOML: {exc}"
     what, line = matched["what"], int(matched["line"])
     source = (text or "").splitlines()
     content = source[line - 1] if 0 < line <= len(source) else ""
-    header = _HEADER.match(content)
+    header = re.match(_HEADER, content)
     where = f"configuration file {path} is not valid TOML: line {line}"
     if what.startswith(("Cannot overwrite a value", "Cannot declare", "Cannot mutate")):
         if header is not None:

@@ -14,9 +14,18 @@ import threading
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, cast, get_args, get_origin
+from types import MappingProxyType
+from typing import (
+    TYPE_CHECKING,
+    Any,
+    ClassVar,
+    Generic,
+    NamedTuple,
+    cast,
+    get_args,
+    get_origin,
+)
 
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, Support
@@ -76,18 +85,16 @@ PROVIDER_API_VERSION = 2
 SUPPORTED_PROVIDER_API_VERSIONS = frozenset({1, 2})
 
 
-@dataclass(frozen=True, slots=True)
-class ListFilters:
+class ListFilters(NamedTuple):
     """Neutral filters for ``list()``; providers translate the ones their vendor understands."""
 
     template: str | None = None
     status: PassStatus | None = None
     page_size: int | None = None
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    extra: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Page:
+class Page(NamedTuple):
     """One page of a listing and the request for the next one (``None`` at the end)."""
 
     items: Sequence[IssuedPass]

@@ -17,12 +17,12 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import MethodType
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
@@ -63,7 +63,8 @@ if TYPE_CHECKING:
 
 __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
 
-_FAKE_ID = re.compile(r"^fp_[0-9a-f]{16}$")
+# Compiled by ``re`` at its first use, not at import (start-up).
+_FAKE_ID = r"^fp_[0-9a-f]{16}$"
 #: How often a profile makes up another external id when the one it made up is taken.
 _MADE_UP_TRIES = 20
 _DOWNLOAD_BASE = "https://fake.walletpass.invalid/p/"
@@ -88,8 +89,7 @@ class FakeSettings(ProviderSettings):
     )
 
 
-@dataclass(frozen=True)
-class RecordedCall:
+class RecordedCall(NamedTuple):
     """One call that passed every check, with the parameters the provider would have sent."""
 
     operation: str
@@ -591,7 +591,7 @@ class FakeProvider(Provider[FakeSettings]):
     # -- the contract -----------------------------------------------------------------
 
     def decode_id(self, pass_id: str) -> str:
-        if not _FAKE_ID.match(pass_id):
+        if not re.match(_FAKE_ID, pass_id):
             raise ValidationError.from_problems(
                 [
                     FieldProblem(

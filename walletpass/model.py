@@ -243,8 +243,10 @@ def _color_error(message: str) -> ValidationError:
     return ValidationError.from_problems([FieldProblem("color", message)])
 
 
-_HEX = re.compile(r"^#?([0-9a-fA-F]{6})$")
-_RGB = re.compile(r"^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$", re.IGNORECASE)
+# Patterns are compiled by ``re`` at their first use (and cached there), not at import: start-up
+# pays only for those a run uses.
+_HEX = r"^#?([0-9a-fA-F]{6})$"
+_RGB = r"(?i)^rgb\(\s*(\d{1,3})\s*,\s*(\d{1,3})\s*,\s*(\d{1,3})\s*\)$"
 
 
 #: The same two spellings for JSON Schema, which has no case-insensitive flag.
@@ -276,10 +278,10 @@ class Color:
         if not isinstance(text, str):
             raise _color_error("colour must be a string '#RRGGBB' or 'rgb(r, g, b)'")
         text = text.strip()
-        if match := _HEX.match(text):
+        if match := re.match(_HEX, text):
             value = int(match.group(1), 16)
             return cls((value >> 16) & 0xFF, (value >> 8) & 0xFF, value & 0xFF)
-        if match := _RGB.match(text):
+        if match := re.match(_RGB, text):
             r, g, b = (int(part) for part in match.groups())
             return cls(r, g, b)
         raise _color_error(f"colour {text!r} must be written #RRGGBB or rgb(r, g, b)")

@@ -43,8 +43,7 @@ from collections.abc import (
     Iterator,
     Sequence,
 )
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeAlias, TypeVar
 
 from walletpass.errors import InvalidResponse, WalletPassError
 from walletpass.model import IssuedPass
@@ -84,8 +83,7 @@ _U = TypeVar("_U")
 _I = TypeVar("_I")
 
 
-@dataclass(frozen=True, slots=True)
-class Send:
+class Send(NamedTuple):
     """Send ``request`` for ``operation`` (the name errors and the rate limiter see).
 
     Answered with the 2xx ``VendorResponse``; any failure is thrown into the plan as the
@@ -96,27 +94,23 @@ class Send:
     operation: str
 
 
-@dataclass(frozen=True, slots=True)
-class Wait:
+class Wait(NamedTuple):
     """Pause ``seconds`` (>= 0) before going on; answered with the clock after the pause."""
 
     seconds: float
 
 
-@dataclass(frozen=True, slots=True)
-class Now:
+class Now(NamedTuple):
     """Answered with the driver's monotonic clock, in seconds."""
 
 
-@dataclass(frozen=True, slots=True)
-class Emit:
+class Emit(NamedTuple):
     """Hand ``items`` of a listing to the caller (only in plans driven by ``iterate``)."""
 
     items: Sequence[Any]
 
 
-@dataclass(frozen=True, slots=True)
-class Call:
+class Call(NamedTuple):
     """Call ``callback(*args)``, the caller's callback named ``name`` (``"on_progress"``).
 
     Answered with ``None``. A callback that raises stops the operation: the driver throws a
@@ -129,8 +123,7 @@ class Call:
     name: str
 
 
-@dataclass(frozen=True, slots=True)
-class Together:
+class Together(NamedTuple):
     """Run ``plans`` at once, at most ``limit`` (>= 1) in flight; answered with one outcome per
     plan, in order: what it returned, or the ``WalletPassError`` it raised."""
 

@@ -68,7 +68,8 @@ M = TypeVar("M", bound=NeutralModel)
 _C = TypeVar("_C", Pass, PassUpdate)
 _R = TypeVar("_R")
 
-_ID_PATTERN = re.compile(r"^[\x21-\x7e]{1,512}$")
+# Compiled by ``re`` at its first use, not at import (start-up).
+_ID_PATTERN = r"^[\x21-\x7e]{1,512}$"
 
 
 class Preparation(Presentation[SettingsT]):
@@ -307,7 +308,7 @@ class Preparation(Presentation[SettingsT]):
         return self._check_id(pass_id)
 
     def _check_id(self, pass_id: Any) -> str:
-        if not isinstance(pass_id, str) or not _ID_PATTERN.match(pass_id):
+        if not isinstance(pass_id, str) or not re.match(_ID_PATTERN, pass_id):
             raise ValidationError.from_problems(
                 [FieldProblem("pass_id", "must be a non-empty printable id without spaces")]
             )

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import re
 import threading
-from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
-from typing import Any
+from typing import Any, NamedTuple
 
 from stevedore import DriverManager
 from stevedore.exception import MultipleMatches, NoMatches
@@ -42,8 +41,7 @@ _registered: dict[str, type[Provider]] = {}
 _loaded: dict[str, type[Provider]] = {}
 
 
-@dataclass(frozen=True, slots=True)
-class ProviderInfo:
+class ProviderInfo(NamedTuple):
     name: str
     distribution: str | None
     version: str | None
@@ -114,7 +112,8 @@ def provider_info(name: str) -> ProviderInfo:
 
 
 # "walletpass-pass2u; extra == \"pass2u\"": the provider named like the extra that installs it
-_EXTRA_REQUIREMENT = re.compile(r'^(walletpass-([A-Za-z0-9_.-]+?))\s*;\s*extra\s*==\s*"([^"]+)"')
+# Compiled by ``re`` at its first use, not at import (start-up).
+_EXTRA_REQUIREMENT = r'^(walletpass-([A-Za-z0-9_.-]+?))\s*;\s*extra\s*==\s*"([^"]+)"'
 
 
 @cache
@@ -128,7 +127,7 @@ def published_providers() -> dict[str, str]:
         return {}
     found: dict[str, str] = {}
     for requirement in requirements:
-        matched = _EXTRA_REQUIREMENT.match(requirement)
+        matched = re.match(_EXTRA_REQUIREMENT, requirement)
         if matched and matched.group(2) == matched.group(3):
             found[matched.group(3)] = matched.group(1)
     return found

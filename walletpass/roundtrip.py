@@ -29,10 +29,10 @@ import math
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from types import MappingProxyType
+from typing import Any, NamedTuple
 
 from dateutil.parser import isoparse
 
@@ -65,23 +65,23 @@ __all__ = [
 SHADOWED_FIELDS = "shadowed_fields"
 
 _HOLDER_PARTS = {"holder.name": "name", "holder.email": "email", "holder.phone": "phone"}
-# ASCII digits only (re.ASCII): str's \d also matches other scripts' digits (Arabic-Indic,
+# Compiled by ``re`` at their first use, not at import (start-up).
+# ASCII digits only ((?a), re.ASCII): str's \d also matches other scripts' digits (Arabic-Indic,
 # fullwidth), which int() reads but no vendor's JSON number or template text means (\Z: $ would
 # admit a final newline).
-_INTEGER = re.compile(r"^[+-]?\d{1,64}\Z", re.ASCII)
+_INTEGER = r"(?a)^[+-]?\d{1,64}\Z"
 #: A decimal as text: digits, an optional point, an optional exponent (JSON's number grammar,
 #: bounded); the value's own bounds are checked once parsed.
-_DECIMAL = re.compile(r"^[+-]?(\d{1,130}(\.\d{0,130})?|\.\d{1,130})([eE][+-]?\d{1,3})?\Z", re.ASCII)
+_DECIMAL = r"(?a)^[+-]?(\d{1,130}(\.\d{0,130})?|\.\d{1,130})([eE][+-]?\d{1,3})?\Z"
 #: A date as text: the calendar date form YYYY-MM-DD the error names (ISO 8601's extended form,
 #: what every vendor's date fields show); date.fromisoformat alone also takes 20260329 and
 #: week dates (2026-W13-7), which a vendor would keep as text another app reads differently.
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}\Z", re.ASCII)
+_DATE = r"(?a)^\d{4}-\d{2}-\d{2}\Z"
 _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
 
-@dataclass(frozen=True, slots=True)
-class TemplateMapping:
+class TemplateMapping(NamedTuple):
     """The alias in force for one pass, with the provider's default attribute homes merged in.
 
     ``logical`` is the application's template name (``None`` when the pass names a vendor
@@ -93,7 +93,7 @@ class TemplateMapping:
 
     logical: str | None
     alias: TemplateAlias | None
-    attributes: Mapping[str, str] = field(default_factory=dict)
+    attributes: Mapping[str, str] = MappingProxyType({})
     balance_keys: tuple[str, ...] = ()
     no_balance: str | None = None
 
@@ -216,7 +216,7 @@ def _to_int(value: Any) -> Any:
         if value.is_finite() and value == value.to_integral_value() and value.adjusted() < 64:
             return int(value)
         return _INVALID
-    if isinstance(value, str) and _INTEGER.match(value.strip()):
+    if isinstance(value, str) and re.match(_INTEGER, value.strip()):
         return int(value.strip())
     return _INVALID
 
@@ -232,7 +232,7 @@ def _to_decimal(value: Any) -> Any:
         # Bounded both ways, so its digits (written out by convert_write) read back.
         bounded = -64 <= value.adjusted() <= 64 and len(value.as_tuple().digits) <= 64
         return value if value.is_finite() and bounded else _INVALID
-    if isinstance(value, str) and _DECIMAL.match(value.strip()):
+    if isinstance(value, str) and re.match(_DECIMAL, value.strip()):
         try:
             return _to_decimal(Decimal(value.strip()))
         except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
@@ -245,7 +245,7 @@ def _to_date(value: Any) -> Any:
         return _INVALID
     if isinstance(value, date):
         return value
-    if isinstance(value, str) and _DATE.match(value.strip()):
+    if isinstance(value, str) and re.match(_DATE, value.strip()):
         try:
             return date.fromisoformat(value.strip())
         except ValueError:

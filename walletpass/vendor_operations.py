@@ -14,8 +14,7 @@ from __future__ import annotations
 import functools
 import inspect
 from collections.abc import Callable, Generator, Iterator, Mapping
-from dataclasses import dataclass
-from typing import Any, Literal, ParamSpec, Protocol, TypeVar, overload
+from typing import Any, Literal, NamedTuple, ParamSpec, Protocol, TypeVar, overload
 
 from walletpass.capabilities import Declaration
 
@@ -27,8 +26,7 @@ R = TypeVar("R")
 _MARK = "__walletpass_operation__"
 
 
-@dataclass(frozen=True, slots=True)
-class VendorOperation:
+class VendorOperation(NamedTuple):
     """One vendor-only operation: its name (the method's) and its declaration.
 
     ``plan`` is the undecorated method when it is written as a plan (a generator function:
