@@ -1,8 +1,10 @@
 """The async API (walletpass.aio) side by side with its alternatives (issue 19).
 
-* per-call overhead: walletpass.aio's create and get vs a bare ``httpx.AsyncClient`` sending the
-  same requests (built by walletpass's hooks, prepared by hand), one call in flight, the sides
-  taking turns call by call on one event loop (target: at most 1.10x);
+* per-call overhead: walletpass.aio's create and get vs a bare ``httpx.AsyncClient`` (the
+  issue's baseline) and a bare ``aiohttp.ClientSession`` (the stack walletpass.aio sends
+  through) sending the same requests (built by walletpass's hooks, prepared by hand), one call
+  in flight, the three taking turns call by call on one event loop; wall time and this
+  process's CPU time per call (target: at most 1.10x);
 * 1,000 creates with 100 in flight against an emulator answering after 20 ms: the async
   ``create_many`` (tasks) vs the sync one (a thread pool of 100), each side in a fresh process
   (so peak memory is its own), alternating (target: at least the same throughput with less peak
@@ -45,8 +47,8 @@ from common import (  # noqa: E402
 import walletpass  # noqa: E402
 from walletpass import Barcode, Pass  # noqa: E402
 
-# walletpass.aio (and httpx) are imported where used: the sync side of the bulk row, a process
-# of its own, holds only what the sync API loads.
+# walletpass.aio (and aiohttp, httpx) are imported where used: the sync side of the bulk row, a
+# process of its own, holds only what the sync API loads.
 
 
 def _pass2u_pass(run: str, i: int) -> Pass:
@@ -56,84 +58,125 @@ def _pass2u_pass(run: str, i: int) -> Pass:
 
 
 # ------------------------------------------------------------------------------------------
-# 1. Per-call overhead: walletpass.aio vs a bare httpx.AsyncClient sending the same requests
+# 1. Per-call overhead: walletpass.aio vs bare httpx.AsyncClient and bare aiohttp
 # ------------------------------------------------------------------------------------------
+
+#: The per-call sides: walletpass.aio, then its two baselines: a bare ``httpx.AsyncClient`` (the
+#: issue's) and a bare ``aiohttp.ClientSession``, the stack walletpass.aio sends through (issue
+#: 18's rule: the baseline is the fastest raw path of that stack).
+PER_CALL_SIDES = ("wp", "httpx", "aiohttp")
+_BASELINE_NAMES = {"httpx": "raw httpx.AsyncClient", "aiohttp": "raw aiohttp.ClientSession"}
 
 
 async def _raw_send(client: Any, wallet: Any, base: str, request: Any) -> Any:
-    """The request as a bare httpx.AsyncClient user would send it: headers and body by hand,
-    the answer decoded."""
-    import httpx
-
+    """The request as a bare client's user would send it (``client``: an ``httpx.AsyncClient``
+    or an ``aiohttp.ClientSession``): headers and body by hand, the answer decoded."""
     headers, body = raw_headers_and_body(wallet, request)
     url = base.rstrip("/") + "/" + request.path.lstrip("/")
-    response = await client.request(
-        request.method, url, headers=headers, content=body, params=request.query or None
-    )
-    if not isinstance(response, httpx.Response) or response.status_code >= 400:
-        raise RuntimeError(f"raw {request.method} answered {response.status_code}")
-    return response.json() if response.content and request.expect == "json" else response.content
+    if hasattr(client, "cookie_jar"):  # aiohttp
+        async with client.request(
+            request.method, url, headers=headers, data=body, params=request.query or None
+        ) as answer:
+            content = await answer.read()
+            status = answer.status
+    else:
+        response = await client.request(
+            request.method, url, headers=headers, content=body, params=request.query or None
+        )
+        content, status = response.content, response.status_code
+    if status >= 400:
+        raise RuntimeError(f"raw {request.method} answered {status}")
+    return json.loads(content) if content and request.expect == "json" else content
+
+
+def _cpu_cells(cpu: list[float]) -> str:
+    """The median CPU time per call over the rounds (this process's: the emulator runs in its
+    own), in milliseconds: what load does not change."""
+    return f"CPU {statistics.median(cpu) * 1000:.3f} ms"
 
 
 async def _per_call(url: str, api_key: str, rounds: int, per_round: int) -> list[Row]:
+    import aiohttp
     import httpx
 
     from walletpass import aio
 
     sync = walletpass.connect("pass2u", base_url=url, api_key=api_key, rate_limit=0)
-    times: dict[str, list[float]] = {f"{s} {op}": [] for s in ("wp", "raw") for op in ("c", "g")}
+    keys = [f"{side} {op}" for side in PER_CALL_SIDES for op in ("c", "g")]
+    times: dict[str, list[float]] = {key: [] for key in keys}
+    cpus: dict[str, list[float]] = {key: [] for key in keys}
     counter = iter(range(10**9))
-    async with aio.AsyncProvider(sync) as wallet, httpx.AsyncClient() as client:
-        for _ in range(min(20, rounds * per_round)):  # warm both: pools, imports, validators
+    load = [os.getloadavg()[0]]
+    async with (
+        aio.AsyncProvider(sync) as wallet,
+        httpx.AsyncClient() as httpx_client,
+        aiohttp.ClientSession() as aiohttp_client,
+    ):
+        clients = {"httpx": httpx_client, "aiohttp": aiohttp_client}
+        for _ in range(min(20, rounds * per_round)):  # warm all: pools, imports, validators
             await wallet.get((await wallet.create(_pass2u_pass("warm", next(counter)))).id)
-            built = sync.build_create(sync.prepare_create(_pass2u_pass("warm", next(counter))))
-            await _raw_send(client, sync, url, built)
+            for client in clients.values():
+                built = sync.build_create(sync.prepare_create(_pass2u_pass("warm", next(counter))))
+                await _raw_send(client, sync, url, built)
         for round_no in range(rounds):
-            order = ["wp", "raw"] if round_no % 2 == 0 else ["raw", "wp"]
-            spent = dict.fromkeys(times, 0.0)
+            shift = round_no % len(PER_CALL_SIDES)
+            order = PER_CALL_SIDES[shift:] + PER_CALL_SIDES[:shift]
+            spent = dict.fromkeys(keys, 0.0)
+            spent_cpu = dict.fromkeys(keys, 0.0)
             ids: list[str] = []
             for _ in range(per_round):
-                mine = _pass2u_pass("w", next(counter))
-                theirs = sync.build_create(sync.prepare_create(_pass2u_pass("r", next(counter))))
                 for side in order:
-                    started = time.perf_counter()
-                    if side == "wp":
-                        ids.append((await wallet.create(mine)).id)
+                    new_pass = _pass2u_pass(side, next(counter))
+                    theirs = None
+                    if side != "wp":
+                        theirs = sync.build_create(sync.prepare_create(new_pass))
+                    cpu_started, started = time.process_time(), time.perf_counter()
+                    if theirs is None:
+                        ids.append((await wallet.create(new_pass)).id)
                     else:
-                        await _raw_send(client, sync, url, theirs)
+                        await _raw_send(clients[side], sync, url, theirs)
                     spent[f"{side} c"] += time.perf_counter() - started
+                    spent_cpu[f"{side} c"] += time.process_time() - cpu_started
             for pass_id in ids:
-                reads = [sync.build_get(sync.check_pass_id(pass_id))]
+                read = sync.build_get(sync.check_pass_id(pass_id))
                 for side in order:
-                    started = time.perf_counter()
+                    cpu_started, started = time.process_time(), time.perf_counter()
                     if side == "wp":
                         await wallet.get(pass_id)
                     else:
-                        for request in reads:
-                            await _raw_send(client, sync, url, request)
+                        await _raw_send(clients[side], sync, url, read)
                     spent[f"{side} g"] += time.perf_counter() - started
-            for name, total in spent.items():
-                times[name].append(total / per_round)
+                    spent_cpu[f"{side} g"] += time.process_time() - cpu_started
+            for name in keys:
+                times[name].append(spent[name] / per_round)
+                cpus[name].append(spent_cpu[name] / per_round)
+    load.append(os.getloadavg()[0])
     rows = []
     for op, name in (("c", "create"), ("g", "get")):
-        ratio = ratio_of_medians(times[f"wp {op}"], times[f"raw {op}"])
-        rows.append(
-            Row(
-                "async per-call overhead",
-                f"pass2u {name} (walletpass.aio)",
-                spread(times[f"wp {op}"]),
-                spread(times[f"raw {op}"]) + " (raw httpx.AsyncClient)",
-                ratio,
-                "<= 1.10x",
-                ratio <= 1.10,
-                min_ratio=ratio_of_minimums(times[f"wp {op}"], times[f"raw {op}"]),
+        ours = f"wp {op}"
+        for baseline in ("httpx", "aiohttp"):
+            theirs = f"{baseline} {op}"
+            ratio = ratio_of_medians(times[ours], times[theirs])
+            cpu_ratio = statistics.median(cpus[ours]) / statistics.median(cpus[theirs])
+            rows.append(
+                Row(
+                    "async per-call overhead",
+                    f"pass2u {name}: walletpass.aio vs {_BASELINE_NAMES[baseline]}"
+                    f" (load {load[0]:.0f}-{load[1]:.0f}; CPU ratio {cpu_ratio:.3f}x)",
+                    f"{spread(times[ours])}, {_cpu_cells(cpus[ours])}",
+                    f"{spread(times[theirs])}, {_cpu_cells(cpus[theirs])}"
+                    f" ({_BASELINE_NAMES[baseline]})",
+                    ratio,
+                    "<= 1.10x",
+                    ratio <= 1.10,
+                    min_ratio=ratio_of_minimums(times[ours], times[theirs]),
+                )
             )
-        )
     return rows
 
 
 def async_per_call_rows(*, quick: bool) -> list[Row]:
-    rounds, per_round = (2, 5) if quick else (15, 40)
+    rounds, per_round = (3, 5) if quick else (15, 40)
     with emulator("pass2u", rate_limit=1_000_000) as emu:
         return asyncio.run(_per_call(emu.url, emu.api_key, rounds, per_round))
 
@@ -168,8 +211,7 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
 
         from walletpass import exchange, pools  # noqa: F401  (loaded with the first transport)
     else:
-        import anyio._backends._asyncio  # noqa: F401  (httpcore loads it at the first request)
-        import httpcore._async.connection_pool  # noqa: F401
+        import aiohttp  # noqa: F401
 
         from walletpass import aio
     before = _rss_mib()
@@ -284,6 +326,8 @@ async def _vs_sdk(url: str, api_key: str, rounds: int, per_round: int) -> list[R
     sides = ("wp", "sdk", "thread")
     counter = iter(range(10**9))
     times: dict[str, list[float]] = {f"{s} {op}": [] for s in sides for op in ("c", "g")}
+    cpus: dict[str, list[float]] = {name: [] for name in times}
+    load = [os.getloadavg()[0]]
     async with await aio.connect("livepasses", base_url=url, api_key=api_key) as wallet:
         for _ in range(min(20, rounds * per_round)):
             await wallet.get((await wallet.create(_ours("warm", next(counter)))).id)
@@ -292,11 +336,12 @@ async def _vs_sdk(url: str, api_key: str, rounds: int, per_round: int) -> list[R
         for round_no in range(rounds):
             order = sides[round_no % 3 :] + sides[: round_no % 3]
             spent = dict.fromkeys(times, 0.0)
+            spent_cpu = dict.fromkeys(times, 0.0)
             ids: dict[str, list[str]] = {side: [] for side in sides}
             for _ in range(per_round):
                 for side in order:
                     i = next(counter)
-                    started = time.perf_counter()
+                    cpu_started, started = time.process_time(), time.perf_counter()
                     if side == "wp":
                         ids[side].append((await wallet.create(_ours("w", i))).id)
                     elif side == "sdk":
@@ -304,9 +349,10 @@ async def _vs_sdk(url: str, api_key: str, rounds: int, per_round: int) -> list[R
                     else:
                         ids[side].append(await asyncio.to_thread(sdk_create, "t", i))
                     spent[f"{side} c"] += time.perf_counter() - started
+                    spent_cpu[f"{side} c"] += time.process_time() - cpu_started
             for index in range(per_round):
                 for side in order:
-                    started = time.perf_counter()
+                    cpu_started, started = time.process_time(), time.perf_counter()
                     if side == "wp":
                         await wallet.get(ids[side][index])
                     elif side == "sdk":
@@ -314,19 +360,26 @@ async def _vs_sdk(url: str, api_key: str, rounds: int, per_round: int) -> list[R
                     else:
                         await asyncio.to_thread(sdk_get, ids[side][index])
                     spent[f"{side} g"] += time.perf_counter() - started
+                    spent_cpu[f"{side} g"] += time.process_time() - cpu_started
             for name, total in spent.items():
                 times[name].append(total / per_round)
+                cpus[name].append(spent_cpu[name] / per_round)
+    load.append(os.getloadavg()[0])
     rows = []
     for op, name in (("c", "create (one-recipient generate)"), ("g", "get (two GETs)")):
         for baseline, how in (("sdk", "on the loop"), ("thread", "in asyncio.to_thread")):
             ratio = ratio_of_medians(times[f"wp {op}"], times[f"{baseline} {op}"])
+            cpu_ratio = statistics.median(cpus[f"wp {op}"]) / statistics.median(
+                cpus[f"{baseline} {op}"]
+            )
             rows.append(
                 Row(
                     "async vs official SDK",
-                    f"livepasses {name}: walletpass.aio vs the SDK {how}",
-                    spread(times[f"wp {op}"]),
-                    spread(times[f"{baseline} {op}"])
-                    + f" (livepasses {livepasses.__version__}, sync)",
+                    f"livepasses {name}: walletpass.aio vs the SDK {how}"
+                    f" (load {load[0]:.0f}-{load[1]:.0f}; CPU ratio {cpu_ratio:.3f}x)",
+                    f"{spread(times[f'wp {op}'])}, {_cpu_cells(cpus[f'wp {op}'])}",
+                    f"{spread(times[f'{baseline} {op}'])}, {_cpu_cells(cpus[f'{baseline} {op}'])}"
+                    f" (livepasses {livepasses.__version__}, sync)",
                     ratio,
                     "< 1.00x",
                     ratio < 1.0,

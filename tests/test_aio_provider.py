@@ -1,7 +1,7 @@
 """The async provider (walletpass.aio): the sync provider's code, driven on the event loop.
 
 The conformance kit and the portability suite run on the async API too (each test twice); here
-is what only the async API has: plans sent by the async transport (httpx on the wire), many
+is what only the async API has: plans sent by the async transport (aiohttp on the wire), many
 calls in flight on one loop, ``async with``, ``list`` as an async iterator, code written for the
 sync contract only run in worker threads, the ``async_fake_wallet`` fixture under anyio's pytest
 plugin, and ``connect``/``from_config``.
@@ -86,7 +86,7 @@ async def test_operations_are_sent_by_the_async_transport(
         ("GET", f"/v1/items/{issued.id}"),
         ("DELETE", f"/v1/items/{issued.id}"),
     ]
-    assert all(" httpx/" in entry.headers["user-agent"] for entry in app.journal.entries)
+    assert all(" aiohttp/" in entry.headers["user-agent"] for entry in app.journal.entries)
 
 
 async def test_many_calls_are_in_flight_at_once_on_one_loop(
@@ -187,7 +187,7 @@ async def test_a_plugin_written_for_the_sync_contract_works_async_unchanged() ->
                 await wallet.get(issued.id)
 
     assert issued.id
-    assert " httpx/" in vendor.journal.last().headers["user-agent"]
+    assert " aiohttp/" in vendor.journal.last().headers["user-agent"]
 
 
 async def test_connect_and_from_config(tmp_path: Any) -> None:

@@ -1,6 +1,6 @@
 """The async transport against real HTTP servers on 127.0.0.1: the same requests on the wire as
 the sync transport, the same retries, deadline, outcome and errors (both follow
-:mod:`walletpass.sending`), with its own input and output (httpx) bounded the same way."""
+:mod:`walletpass.sending`), with its own input and output (aiohttp) bounded the same way."""
 
 from __future__ import annotations
 
@@ -79,11 +79,11 @@ def serve(hostile: list[HostileServer], behaviour: Any) -> HostileServer:
     return server
 
 
-def test_import_walletpass_never_imports_the_async_package_or_httpx() -> None:
+def test_import_walletpass_never_imports_the_async_package_or_aiohttp() -> None:
     code = (
         "import sys, walletpass\n"
         "walletpass.connect('fake').create({'template': 't'})\n"
-        "print(sorted(m for m in sys.modules if m.split('.')[0] == 'httpx'"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in ('aiohttp', 'httpx')"
         " or m.startswith('walletpass.aio')))"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
@@ -113,7 +113,7 @@ def test_the_same_request_reaches_the_wire_from_both_transports(
     assert {k.lower(): v for k, v in async_.headers.items() if k.lower() not in differing} == {
         k.lower(): v for k, v in sync.headers.items() if k.lower() not in differing
     }
-    assert " httpx/" in async_.headers["user-agent"]
+    assert " aiohttp/" in async_.headers["user-agent"]
     assert async_.headers["user-agent"].split(" ")[0] == sync.headers["user-agent"].split(" ")[0]
 
 

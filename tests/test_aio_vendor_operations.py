@@ -20,7 +20,7 @@ from walletpass.transport import VendorRequest
 
 from .test_transport import API_KEY, HttpTestProvider, ItemsApp
 
-pytest.importorskip("httpx")
+pytest.importorskip("aiohttp")
 
 from walletpass.aio import AsyncProvider
 
@@ -78,7 +78,7 @@ async def test_a_listing_plan_is_an_async_iterator_driven_on_the_loop(
     assert len(app.journal) == 0  # nothing sent before the iteration needs it
     assert [item async for item in listing] == ["a1", "a2"]
     agents = {e.headers["user-agent"] for e in app.journal.entries}
-    assert all(" httpx/" in agent for agent in agents)  # sent by the async transport
+    assert all(" aiohttp/" in agent for agent in agents)  # sent by the async transport
     assert await aw.read_planned("a3") == "a3"
     assert list(aw.sync.read_each(["s1"])) == ["s1"]  # the same plan on the sync API
     await aw.aclose()
@@ -93,7 +93,7 @@ async def test_a_plugins_plain_vendor_method_still_works_in_a_worker_thread(
     assert key == "p1" and ran_in != loop_thread
     assert [k async for k, _ in await aw.read_plain_each(["p2", "p3"])] == ["p2", "p3"]
     agents = {e.headers["user-agent"] for e in app.journal.entries}
-    assert not any(" httpx/" in agent for agent in agents)  # the sync transport, as written
+    assert not any(" aiohttp/" in agent for agent in agents)  # the sync transport, as written
     await aw.aclose()
 
 

@@ -106,7 +106,7 @@ def wallet(server: HostileServer, certificate: tuple[Path, Path], **settings: An
 
 
 #: Every test runs on the sync API and on the async one (walletpass.aio; the CA bundle reaches
-#: httpx as an SSL context).
+#: aiohttp as an SSL context).
 _ON: dict[str, Any] = {}
 
 

@@ -41,6 +41,7 @@ HTTP_SIDE = {
     "http.client",
     "ssl",
     "httpx",
+    "aiohttp",
 }
 
 #: Loaded by the operations, files and features that need them, never by a first create.

@@ -1,7 +1,7 @@
 """What sending one :class:`VendorRequest` means, decided once for every HTTP stack.
 
 A transport (:class:`walletpass.transport.Transport` on ``requests``, and
-``walletpass.aio.AsyncTransport`` on ``httpx``) does only the input and output: it connects,
+``walletpass.aio.AsyncTransport`` on ``aiohttp``) does only the input and output: it connects,
 sends, reads the answer within the size limit, waits and takes rate-limit slots. Everything it
 decides is here and is pure: the URL (by the one URL parser, :mod:`walletpass.urls`), the headers,
 the request body's bytes, the call's deadline and each attempt's timeouts, whether to try again

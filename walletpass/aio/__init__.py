@@ -1,5 +1,5 @@
 """walletpass for asyncio applications: the same providers, operations, checks, errors, retries,
-rate limits and redaction as the sync API, sent through httpx's async transport.
+rate limits and redaction as the sync API, sent through aiohttp.
 
 >>> async with await walletpass.aio.connect("fake") as wallet:
 ...     issued = await wallet.create({"template": "vip"})
@@ -7,15 +7,15 @@ rate limits and redaction as the sync API, sent through httpx's async transport.
 ...         ...
 
 Install with ``pip install 'walletpass[async]'``. ``import walletpass`` never imports this package
-(nor httpx).
+(nor aiohttp).
 """
 
 from __future__ import annotations
 
 try:
-    import httpx  # noqa: F401  (the extra's one dependency: say so at import)
+    import aiohttp  # noqa: F401  (the extra's one dependency: say so at import)
 except ImportError as exc:  # pragma: no cover - exercised by the packaging test
-    raise ImportError("walletpass.aio needs httpx: pip install 'walletpass[async]'") from exc
+    raise ImportError("walletpass.aio needs aiohttp: pip install 'walletpass[async]'") from exc
 
 from walletpass.aio.connecting import connect, from_config
 from walletpass.aio.provider import AsyncProvider

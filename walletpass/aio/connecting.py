@@ -9,6 +9,7 @@ from typing import Any
 
 from walletpass import config
 from walletpass.aio.provider import AsyncProvider
+from walletpass.fake import FakeProvider
 from walletpass.provider import Provider
 
 __all__ = ["connect", "from_config"]
@@ -16,13 +17,16 @@ __all__ = ["connect", "from_config"]
 
 async def connect(name: str, /, **settings: Any) -> AsyncProvider:
     """An async provider by name: :func:`walletpass.connect`'s arguments, settings and errors
-    (``ConfigurationError``, ``ValidationError`` for a malformed setting).
+    (``ConfigurationError``, ``ValidationError`` for a malformed setting), and
+    ``ConfigurationError`` for a proxy the async transport cannot connect through (only
+    ``http://`` proxies: :func:`walletpass.aio.transport.check_proxy`).
 
     :param name: the provider's registered name (``"pass2u"``, ``"fake"``...).
     :param settings: its settings, then the environment's (``WALLETPASS_<PROVIDER>_<SETTING>``).
     :returns: an :class:`~walletpass.aio.AsyncProvider`; use it as ``async with``.
     """
-    return AsyncProvider(await asyncio.to_thread(_ready, config.connect, name, **settings))
+    connected = await asyncio.to_thread(_ready, config.connect, name, **settings)
+    return _sending(AsyncProvider(connected))
 
 
 async def from_config(
@@ -40,7 +44,21 @@ async def from_config(
     connected = await asyncio.to_thread(
         _ready, config.from_config, path, provider=provider, env=env, **overrides
     )
-    return AsyncProvider(connected)
+    return _sending(AsyncProvider(connected))
+
+
+def _sending(provider: AsyncProvider) -> AsyncProvider:
+    """``provider`` with its async transport made (not for the in-process fake, which sends
+    nothing): a setting the transport refuses (a proxy aiohttp cannot connect through, a CA
+    bundle that cannot be loaded) is a ``ConfigurationError`` here, not at the first call, and
+    the TLS settings are loaded before any call's deadline starts."""
+    if not isinstance(provider.sync, FakeProvider):
+        try:
+            provider.transport  # noqa: B018 - made for its checks
+        except BaseException:
+            provider.sync.close()
+            raise
+    return provider
 
 
 def _ready(connect: Callable[..., Provider[Any]], *args: Any, **kwargs: Any) -> Provider[Any]:

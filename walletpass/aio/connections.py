@@ -1,123 +1,143 @@
-"""The async transport's connections: httpx transports of one connection each, one lent to each
-request in flight.
+"""The async transport's connections: one ``aiohttp.ClientSession`` per event loop, set up so that
+aiohttp only connects, sends and reads, and every decision stays walletpass's.
 
-Why not one ``httpx.AsyncHTTPTransport`` for all of them: httpcore's connection pool (1.0) walks
-every connection it holds, and probes each idle one's socket, whenever a request enters or leaves
-it, so its cost per request grows with the number of connections; with 100 requests in flight it
-cost about 7 ms of CPU per request on the benchmark machine, against about 1.4 ms for the same
-requests lent one-connection transports (``benchmarks/async_rows.py``; encode/httpx issue 3215).
-A one-connection transport's pool walks one connection. This is how the sync transport already
-works (a urllib3 pool per thread, so a request never looks at another's connection).
+Why aiohttp: on the benchmark machine a request sent through it cost 0.40-0.56 ms of CPU, against
+1.2-1.5 ms through httpx's transport and 4.8-6.2 ms through ``httpx.AsyncClient`` (issue 19,
+``benchmarks/async_rows.py``); its connection pool does not walk every connection it holds on each
+request, as httpcore 1.0's does (encode/httpx issue 3215).
 
-Everything else about a connection is httpx's and httpcore's own: connecting (directly or through
-the proxy), TLS, HTTP/1.1, keep-alive and its expiry, noticing a connection the server closed,
-and the translation of httpcore's errors into httpx's.
+What is turned off, and why:
+
+- redirects are not followed and cookies are not kept (``DummyCookieJar``), as by the sync
+  transport: the answer is what the vendor said;
+- answers are not decompressed by aiohttp (``auto_decompress=False``): walletpass's
+  :class:`~walletpass.bounds.BoundedBody` decompresses within ``max_answer_size``;
+- aiohttp adds no header walletpass did not choose (the prepared request carries User-Agent,
+  Accept, Accept-Encoding and Content-Length; ``Content-Type`` is skipped when the request has
+  none);
+- the environment is not read (``trust_env=False``): the proxy and CA bundle were read once, by
+  the sync transport's rules;
+- aiohttp's own resending of an idempotent request whose connection broke (RFC 9112 9.3.1) is
+  refused by :func:`_no_hidden_resend`: walletpass's retry policy decides, counts the attempt and
+  takes its rate-limit slot.
+
+The connection pool has no limit (``limit=0``): callers bound the requests in flight
+(``create_many``'s ``concurrency``), so a request never waits for a connection; idle ones are
+kept for :data:`KEEPALIVE_EXPIRY` seconds. Answer heads are read with the sync transport's
+limits (``http.client``'s: lines of 64 KiB, 100 header fields), so an answer one API accepts the
+other does too.
 """
 
 from __future__ import annotations
 
 import ssl
-import time
-from collections import deque
-from collections.abc import AsyncIterator
+from collections.abc import Awaitable, Callable
+from contextvars import ContextVar
+from typing import Any
 
-import httpx
+import aiohttp
+from aiohttp.client_reqrep import ClientRequest, ClientResponse
 
-__all__ = ["LentConnections"]
+__all__ = [
+    "KEEPALIVE_EXPIRY",
+    "LostConnection",
+    "Sent",
+    "abandon_session",
+    "open_session",
+    "sent_marker",
+]
 
-#: How long an idle connection is kept open (httpx's default): a vendor's front end usually
-#: closes idle connections after 60 s or more, so reuse within this time is safe.
+#: How long an idle connection is kept open: a vendor's front end usually closes idle
+#: connections after 60 s or more, so reuse within this time is safe.
 KEEPALIVE_EXPIRY = 5.0
 
-
-class LentConnections:
-    """Sends ``httpx.Request`` objects, each on a connection no other request in flight uses.
-
-    ``ssl_context``: the TLS settings of every connection (made once: loading a CA bundle costs
-    milliseconds). ``proxy``: the proxy URL, or ``None`` to connect directly.
-
-    Connections are opened as requests need them and never waited for (the caller bounds the
-    requests in flight, as ``create_many``'s ``concurrency`` does); idle ones are reused most
-    recently used first, and closed once idle for :data:`KEEPALIVE_EXPIRY` seconds.
-    """
-
-    def __init__(self, *, ssl_context: ssl.SSLContext, proxy: str | None) -> None:
-        self._ssl_context = ssl_context
-        self._proxy = proxy
-        #: Idle transports with the instant each was given back, oldest on the left.
-        self._idle: deque[tuple[float, httpx.AsyncHTTPTransport]] = deque()
-        self._lent: set[httpx.AsyncHTTPTransport] = set()
-
-    def __len__(self) -> int:
-        """The connections open or being lent (idle ones included)."""
-        return len(self._idle) + len(self._lent)
-
-    async def send(self, request: httpx.Request) -> httpx.Response:
-        """Send ``request``; the answer's body is streamed (read it, then ``aclose()`` it: that
-        gives the connection back). Raises httpx's errors, as ``AsyncHTTPTransport`` does."""
-        await self._close_expired()
-        transport = self._idle.pop()[1] if self._idle else self._new()
-        self._lent.add(transport)
-        try:
-            response = await transport.handle_async_request(request)
-        except BaseException:
-            self._give_back(transport)  # httpcore dropped a broken connection already
-            raise
-        response.stream = _GivenBackOnClose(response.stream, self, transport)
-        return response
-
-    async def aclose(self) -> None:
-        """Close every connection, idle or lent."""
-        transports = [t for _, t in self._idle] + list(self._lent)
-        self._idle.clear()
-        self._lent.clear()
-        for transport in transports:
-            await transport.aclose()
-
-    def _new(self) -> httpx.AsyncHTTPTransport:
-        return httpx.AsyncHTTPTransport(
-            verify=self._ssl_context,
-            trust_env=False,
-            proxy=self._proxy,
-            limits=httpx.Limits(
-                max_connections=1, max_keepalive_connections=1, keepalive_expiry=KEEPALIVE_EXPIRY
-            ),
-        )
-
-    def _give_back(self, transport: httpx.AsyncHTTPTransport) -> None:
-        if transport in self._lent:
-            self._lent.discard(transport)
-            self._idle.append((time.monotonic(), transport))
-
-    async def _close_expired(self) -> None:
-        # The oldest idle transports are the least recently used: those unused for longer than
-        # the expiry would only reconnect anyway, and their sockets would stay open until then.
-        idle = self._idle
-        too_old = time.monotonic() - KEEPALIVE_EXPIRY
-        while idle and idle[0][0] < too_old:
-            await idle.popleft()[1].aclose()
+#: The answer head limits of ``http.client`` (which the sync transport reads through).
+MAX_LINE = 65536
+MAX_HEADERS = 100
 
 
-class _GivenBackOnClose(httpx.AsyncByteStream):
-    """An answer's body stream that gives its connection back when closed."""
+class Sent:
+    """Whether the attempt in progress got a connection: aiohttp writes the request head as soon
+    as it has one, so before that a failure left the vendor untouched."""
 
-    def __init__(
-        self,
-        stream: httpx.AsyncByteStream | object,
-        lender: LentConnections,
-        transport: httpx.AsyncHTTPTransport,
-    ) -> None:
-        assert isinstance(stream, httpx.AsyncByteStream)
-        self._stream = stream
-        self._lender = lender
-        self._transport = transport
+    __slots__ = ("connected",)
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
-        async for chunk in self._stream:
-            yield chunk
+    def __init__(self) -> None:
+        self.connected = False
 
-    async def aclose(self) -> None:
-        try:
-            await self._stream.aclose()
-        finally:
-            self._lender._give_back(self._transport)
+
+#: The attempt in progress in this task (set by the transport around each attempt).
+sent_marker: ContextVar[Sent | None] = ContextVar("walletpass_aio_sent", default=None)
+
+
+class LostConnection(Exception):
+    """The connection broke after it was made (aiohttp's ``ServerDisconnectedError`` or
+    ``ClientOSError``); ``cause`` is aiohttp's exception. Not an aiohttp error, so aiohttp does
+    not resend the request itself."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(type(cause).__name__)
+        self.cause = cause
+
+
+class _Connector(aiohttp.TCPConnector):
+    """aiohttp's TCP connector, noting in :data:`sent_marker` when the attempt has its
+    connection."""
+
+    async def connect(
+        self, req: ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
+    ) -> Any:
+        connection = await super().connect(req, traces, timeout)
+        marker = sent_marker.get()
+        if marker is not None:
+            marker.connected = True
+        return connection
+
+
+Handler = Callable[[ClientRequest], Awaitable[ClientResponse]]
+
+
+async def _no_hidden_resend(request: ClientRequest, handler: Handler) -> ClientResponse:
+    """A client middleware: a connection that broke after it was made is reported as
+    :class:`LostConnection`, which aiohttp does not answer by sending the request again."""
+    try:
+        return await handler(request)
+    except aiohttp.ClientConnectorError:  # (nothing was sent; aiohttp does not resend these)
+        raise
+    except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
+        raise LostConnection(exc) from exc
+
+
+def open_session(*, ssl_context: ssl.SSLContext) -> aiohttp.ClientSession:
+    """A session for the running event loop, its TLS settings ``ssl_context`` (made once: loading
+    a CA bundle costs milliseconds)."""
+    connector = _Connector(
+        ssl=ssl_context,
+        limit=0,
+        limit_per_host=0,
+        keepalive_timeout=KEEPALIVE_EXPIRY,
+    )
+    return aiohttp.ClientSession(
+        connector=connector,
+        cookie_jar=aiohttp.DummyCookieJar(),
+        auto_decompress=False,
+        trust_env=False,
+        skip_auto_headers=("Content-Type",),
+        max_line_size=MAX_LINE,
+        max_field_size=MAX_LINE,
+        max_headers=MAX_HEADERS,
+        middlewares=(_no_hidden_resend,),
+        raise_for_status=False,
+    )
+
+
+def abandon_session(session: aiohttp.ClientSession) -> None:
+    """Let go of a session made on another event loop, which cannot be awaited from this one:
+    its connections are closed as far as that loop allows (at once when it is closed; when it
+    runs next otherwise), and aiohttp is told so, rather than it reporting them unclosed when
+    the session is collected."""
+    connector = session.connector
+    session.detach()
+    if connector is not None:
+        # The synchronous half of ``close()`` (the rest would have to run on that loop).
+        connector._close()

@@ -1,14 +1,14 @@
-"""The async transport: the sync transport's calls, sent through httpx's async transport
-(``httpx.AsyncHTTPTransport``, one connection per request in flight: :mod:`.connections`).
+"""The async transport: the sync transport's calls, sent through aiohttp (one
+``aiohttp.ClientSession`` per event loop: :mod:`.connections`).
 
-Every decision is the one :mod:`walletpass.sending` makes for the ``requests`` transport: the URL
-(the one URL parser, plain HTTP to loopback only), the headers and body bytes, the call's deadline
-and each attempt's timeouts, retries and their delays, ``Retry-After``, the answer, and the
-walletpass error (``outcome_unknown`` wherever the request may have taken effect). Answers are
-read within ``max_answer_size`` and decompressed by the same decoders
-(:class:`walletpass.bounds.BoundedBody`); the query is encoded by the same encoder. What is left
-here is the input and output: connecting, sending, reading, waiting and the rate limiter, on the
-event loop.
+Every decision is the one :mod:`walletpass.sending` makes for the sync transport: the URL (the one
+URL parser, plain HTTP to loopback only), the headers and body bytes, the call's deadline and each
+attempt's timeouts, retries and their delays, ``Retry-After``, the answer, and the walletpass
+error (``outcome_unknown`` wherever the request may have taken effect). Answers are read within
+``max_answer_size`` and decompressed by the same decoders (:class:`walletpass.bounds.BoundedBody`);
+the query is encoded by the same encoder. What is left here is the input and output: connecting,
+sending, reading, waiting and the rate limiter, on the event loop; and turning every aiohttp
+failure into what the attempt came to (no aiohttp exception reaches the caller).
 """
 
 from __future__ import annotations
@@ -17,12 +17,18 @@ import asyncio
 import os
 import ssl
 import time
-from collections.abc import Mapping
 from typing import Any
 
-import httpx
+import aiohttp
+from yarl import URL
 
-from walletpass.aio.connections import LentConnections
+from walletpass.aio.connections import (
+    LostConnection,
+    Sent,
+    abandon_session,
+    open_session,
+    sent_marker,
+)
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
 from walletpass.bounds import (
     AnswerTooLarge,
@@ -44,9 +50,31 @@ from walletpass.sending import (
 )
 from walletpass.transport import Prepared, Transport, http_stack
 
-__all__ = ["AsyncTransport"]
+__all__ = ["AsyncTransport", "check_proxy"]
 
-_CHUNK = 64 * 1024
+#: The proxy forms aiohttp connects through: a plain HTTP proxy (``CONNECT`` for https://
+#: vendors), with ``user:password@`` sent as ``Proxy-Authorization: Basic``.
+PROXY_SCHEMES = ("http",)
+
+
+def check_proxy(proxy: str | None, provider: str) -> None:
+    """Refuse a proxy the async transport cannot connect through, before anything is sent.
+
+    Raises ``ConfigurationError`` for a ``socks5://``, ``socks5h://`` or ``https://`` proxy
+    (aiohttp connects through ``http://`` proxies only; its TLS-to-the-proxy support is not
+    tested here): the sync API connects through them. The message never quotes the proxy URL
+    (it may carry a password).
+    """
+    if proxy is None:
+        return
+    scheme = proxy.partition(":")[0].lower()
+    if scheme not in PROXY_SCHEMES:
+        raise ConfigurationError(
+            f"the async API (walletpass.aio, sending through aiohttp) connects through http:// "
+            f"proxies only, not {scheme}://; use an http:// proxy, or the sync API, which "
+            "supports this one",
+            provider=provider,
+        )
 
 
 class AsyncTransport:
@@ -56,11 +84,11 @@ class AsyncTransport:
     decisions (base URL, credentials, timeouts, retry policy, proxy, CA bundle, answer size) this
     transport follows; nothing is sent through it. ``limiter``: the rate limiter, awaited
     (default: the sync transport's limiter made asyncio-aware, so both share one budget).
-    Connections (:class:`~walletpass.aio.connections.LentConnections`) are opened from the first
-    request on, on the loop that sends it; :meth:`aclose` closes them. Requests go to httpx's
-    transport directly: ``httpx.AsyncClient``'s per-request work (cookies, authentication and
-    redirect flows, event hooks) is none walletpass uses, as the sync transport skips
-    ``requests``' session.
+
+    The TLS settings are made here, the aiohttp session (:func:`.connections.open_session`) on the
+    first request of each event loop, both before the call's deadline starts; :meth:`aclose`
+    closes the connections. Raises ``ConfigurationError`` for a proxy aiohttp cannot connect
+    through (:func:`check_proxy`) and for a CA bundle that cannot be loaded.
     """
 
     def __init__(self, rules: Transport, *, limiter: AsyncLimiter | None = None) -> None:
@@ -68,51 +96,43 @@ class AsyncTransport:
         self._wire = rules
         self.provider = rules.provider
         self.rate_limiter = limiter if limiter is not None else asyncio_limiter(rules.rate_limiter)
-        self._proxy = rules.proxy
-        self._verify = rules.verify
+        check_proxy(rules.proxy, rules.provider)
+        self._proxy = None if rules.proxy is None else URL(rules.proxy, encoded=True)
+        self._ssl_context = _tls_context(rules.verify, rules.provider)
         # The User-Agent names the HTTP stack that sends.
-        self._user_agent = rules.user_agent.replace(http_stack(), f"httpx/{httpx.__version__}")
-        self._connections: LentConnections | None = None
+        self._user_agent = rules.user_agent.replace(http_stack(), f"aiohttp/{aiohttp.__version__}")
+        self._session: aiohttp.ClientSession | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._closed = False
 
     def __repr__(self) -> str:
         return f"AsyncTransport(provider={self.provider!r}, base_url={self.rules.base_url!r})"
 
-    def _connections_for_loop(self) -> LentConnections:
+    def _session_for_loop(self) -> aiohttp.ClientSession:
         if self._closed:
             raise ConfigurationError(f"the {self.provider} provider was closed")
+        session = self._session
         loop = asyncio.get_running_loop()
-        if self._connections is not None and self._loop is not loop:
+        if session is not None and self._loop is loop:
+            return session
+        if session is not None:
             # A connection belongs to the loop that opened it; another loop (a test's,
-            # asyncio.run per call) opens its own.
-            self._connections = None
-        if self._connections is None:
-            verify: ssl.SSLContext | bool = True
-            if isinstance(self._verify, str):  # a CA bundle: a file, or a directory of them
-                bundle = self._verify
-                verify = (
-                    ssl.create_default_context(capath=bundle)
-                    if os.path.isdir(bundle)
-                    else ssl.create_default_context(cafile=bundle)
-                )
-            elif self._verify is False:
-                verify = False
-            # The environment (proxies, CA bundle) was read once, when the provider was set up,
-            # by the same rules as the sync transport's.
-            self._connections = LentConnections(
-                ssl_context=httpx.create_ssl_context(verify=verify, trust_env=False),
-                proxy=self._proxy,
-            )
-            self._loop = loop
-        return self._connections
+            # asyncio.run per call) opens its own; the old one's connections are closed
+            # as far as that loop allows (nothing can be awaited on it from here).
+            abandon_session(session)
+        self._session = open_session(ssl_context=self._ssl_context)
+        self._loop = loop
+        return self._session
 
     async def aclose(self) -> None:
-        """Close the connection pool; later requests raise ``ConfigurationError``."""
+        """Close the connections; later requests raise ``ConfigurationError``."""
         self._closed = True
-        connections, self._connections = self._connections, None
-        if connections is not None:
-            await connections.aclose()
+        session, self._session = self._session, None
+        if session is not None:
+            if self._loop is asyncio.get_running_loop():
+                await session.close()
+            else:
+                abandon_session(session)
 
     async def send(self, request: VendorRequest, *, operation: str | None = None) -> VendorResponse:
         """Send with retries; return the final answer (even an error status) or raise, exactly
@@ -124,9 +144,9 @@ class AsyncTransport:
         fit the request before the deadline, ``ConfigurationError`` for a forbidden URL or a
         closed provider.
         """
-        # The TLS context is made before the call's clock starts, as the sync transport's pools
+        # The session is made before the call's clock starts, as the sync transport's pools
         # are made with the transport.
-        self._connections_for_loop()
+        self._session_for_loop()
         call = self.rules.begin(request, operation)
         prepared = self._wire._prepare(call)  # the sync transport's wire form, once per call
         while True:
@@ -155,103 +175,131 @@ class AsyncTransport:
         rules = self.rules
         connect, read = call.timeouts()
         deadline = call.wire_deadline()
-        sent = _Sent()
-        try:
-            connections = self._connections_for_loop()
-            headers = prepared.headers
-            if headers.get("User-Agent") == rules.user_agent:
-                headers = {**headers, "User-Agent": self._user_agent}
-            outgoing = httpx.Request(
-                prepared.method,
-                prepared.endpoint.origin + prepared.target,
-                headers=headers,
-                content=prepared.body,
-                extensions={
-                    "timeout": {"connect": connect, "read": read, "write": read, "pool": connect},
-                    "trace": sent.trace,
-                },
-            )
-        except ConfigurationError:
-            raise
-        except (httpx.InvalidURL, ValueError) as exc:
-            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
-        response: httpx.Response | None = None
+        session = self._session_for_loop()
+        headers = prepared.headers
+        if headers.get("User-Agent") == rules.user_agent:
+            headers = {**headers, "User-Agent": self._user_agent}
+        sent = Sent()
+        marker = sent_marker.set(sent)
+        response: aiohttp.ClientResponse | None = None
         try:
             async with asyncio.timeout_at(_loop_instant(deadline)):
-                response = await connections.send(outgoing)
+                response = await session.request(
+                    prepared.method,
+                    URL(prepared.endpoint.origin + prepared.target, encoded=True),
+                    headers=headers,
+                    data=prepared.body,
+                    allow_redirects=False,
+                    proxy=self._proxy,
+                    timeout=aiohttp.ClientTimeout(
+                        total=None, connect=None, sock_connect=connect, sock_read=read
+                    ),
+                )
                 try:
                     content = await self._read(response)
-                finally:
-                    await response.aclose()
+                except BaseException:
+                    response.close()  # not read to its end: the connection cannot serve again
+                    raise
+                response.release()
         except AnswerTooLarge as exc:
             assert response is not None
             size = f"{exc.declared} bytes" if exc.declared else "more"
             why = f"the answer is larger than max_answer_size ({exc.limit} bytes; it has {size})"
-            return None, Unreadable(response.status_code, why), None
+            return None, Unreadable(response.status, why), None
         except MalformedAnswer as exc:
             assert response is not None
-            return None, Unreadable(response.status_code, exc.reason), None
+            return None, Unreadable(response.status, exc.reason), None
         except CorruptEncoding:
             assert response is not None
-            return None, Unreadable(response.status_code, "its compressed body is corrupt"), None
-        except TimeoutError as exc:  # the call's deadline, wherever the attempt was
-            if sent.headers:
-                return None, Ambiguous(rules.late("read timeout", deadline)), exc
-            return None, NotSent(rules.late("connect timeout", deadline)), exc
-        except httpx.ConnectTimeout as exc:
-            return None, NotSent(rules.late("connect timeout", deadline)), exc
-        except httpx.PoolTimeout as exc:
-            return None, NotSent(rules.late("no free connection", deadline)), exc
-        except httpx.TimeoutException as exc:  # read or write: the request was (partly) sent
-            return None, Ambiguous(rules.late("read timeout", deadline)), exc
-        except (httpx.UnsupportedProtocol, httpx.LocalProtocolError) as exc:
-            # Refused by the HTTP stack before a valid request went out.
-            return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
-        except httpx.ConnectError as exc:
-            tls = _tls_failure(exc)
-            if tls is not None:
-                return None, Fatal(f"TLS error: {type(tls).__name__}"), exc
-            return None, NotSent(rules.late("connection failed", deadline)), exc
-        except httpx.RemoteProtocolError as exc:
-            if response is not None:  # the head was read: its body broke the framing
-                why = rules.late(f"malformed answer: {type(exc).__name__}", deadline)
-                return None, Ambiguous(why), exc
-            if not sent.headers:
-                return None, NotSent(rules.late("connection failed", deadline)), exc
-            return None, Ambiguous(rules.late("connection lost after sending", deadline)), exc
-        except (httpx.TransportError, OSError) as exc:
-            if not sent.headers:
-                return None, NotSent(rules.late("connection failed", deadline)), exc
-            why = rules.late(f"transport error: {type(exc).__name__}", deadline)
-            return None, Ambiguous(why), exc
-        lowered = {name.lower(): value for name, value in response.headers.items()}
-        return rules.answer_of(response.status_code, lowered, content)
+            return None, Unreadable(response.status, "its compressed body is corrupt"), None
+        except (aiohttp.ClientError, LostConnection, OSError, ValueError) as exc:
+            # (OSError: TimeoutError is one, the call's deadline among them.)
+            return None, _failed(exc, sent, response, rules, deadline), exc
+        finally:
+            sent_marker.reset(marker)
+        return rules.answer_of(response.status, _merged(response.headers), content)
 
-    async def _read(self, response: httpx.Response) -> bytes:
+    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
         """The whole decompressed body within ``max_answer_size`` (checked against the declared
         length first, then counted as it is decompressed)."""
         limit = self.rules.max_answer_bytes
         headers = response.headers
-        # (The framing itself, a body shorter or longer than declared, h11 enforces.)
-        expected_length(response.status_code, headers, limit)
-        body = BoundedBody(headers.get("content-encoding"), limit)
-        async for raw in response.aiter_raw(_CHUNK):
+        # (The framing itself, a body shorter or longer than declared, aiohttp's parser enforces.)
+        expected_length(response.status, headers, limit)
+        body = BoundedBody(headers.get("Content-Encoding"), limit)
+        async for raw in response.content.iter_any():
             body.feed(raw)
         return body.body()
 
 
-class _Sent:
-    """Whether the request's head went out on the wire (httpcore's trace of the attempt): before
-    that, a failure left the vendor untouched."""
+def _failed(
+    exc: Exception,
+    sent: Sent,
+    response: aiohttp.ClientResponse | None,
+    rules: BaseTransport,
+    deadline: float | None,
+) -> Any:
+    """What an attempt that ended with ``exc`` came to (an outcome the retry policy reads): not
+    sent (no connection was made), ambiguous (the request may have reached the vendor) or fatal
+    (nothing a repeat could fix)."""
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return NotSent(rules.late("connect timeout", deadline))
+    if isinstance(exc, aiohttp.ClientSSLError) or (
+        isinstance(exc, aiohttp.ClientConnectorError) and _tls_failure(exc) is not None
+    ):
+        tls = _tls_failure(exc) or exc
+        return Fatal(f"TLS error: {type(tls).__name__}")
+    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ClientHttpProxyError):
+        # (A proxy that refused to connect to the vendor, 407 say, answered before anything was
+        # sent to the vendor.)
+        return NotSent(rules.late("connection failed", deadline))
+    if isinstance(exc, TimeoutError):  # the call's deadline, or aiohttp's read timeout
+        if sent.connected:
+            return Ambiguous(rules.late("read timeout", deadline))
+        return NotSent(rules.late("connect timeout", deadline))
+    if not sent.connected:
+        if isinstance(exc, ValueError):  # (aiohttp's InvalidURL is one) refused before sending
+            return Fatal(f"invalid request: {type(exc).__name__}")
+        return NotSent(rules.late("connection failed", deadline))
+    if response is not None or isinstance(exc, aiohttp.ClientResponseError):
+        # The head was read and its body broke the framing, or the head itself could not be
+        # read (a bad status line, a header past the size limits): the request was sent.
+        name = type(exc.cause if isinstance(exc, LostConnection) else exc).__name__
+        return Ambiguous(rules.late(f"malformed answer: {name}", deadline))
+    if isinstance(exc, LostConnection):
+        return Ambiguous(rules.late("connection lost after sending", deadline))
+    return Ambiguous(rules.late(f"transport error: {type(exc).__name__}", deadline))
 
-    __slots__ = ("headers",)
 
-    def __init__(self) -> None:
-        self.headers = False
+def _merged(headers: Any) -> dict[str, str]:
+    """The answer's headers with lower-case names, a repeated one joined with ", " (as the sync
+    transport reads them)."""
+    lowered: dict[str, str] = {}
+    for name, value in headers.items():
+        key = name.lower()
+        lowered[key] = f"{lowered[key]}, {value}" if key in lowered else value
+    return lowered
 
-    async def trace(self, event: str, info: Mapping[str, Any]) -> None:
-        if event.endswith("send_request_headers.started"):
-            self.headers = True
+
+def _tls_context(verify: bool | str, provider: str) -> ssl.SSLContext:
+    """The TLS settings of every connection, as the sync transport's (:mod:`walletpass.pools`):
+    certificates always verified, against the CA bundle setting (a file or a directory) or the
+    one ``requests`` uses (certifi's). ``ConfigurationError`` when the bundle cannot be loaded."""
+    if isinstance(verify, str):
+        location = verify
+    else:
+        import certifi  # a dependency of requests
+
+        location = certifi.where()
+    try:
+        if os.path.isdir(location):
+            return ssl.create_default_context(capath=location)
+        return ssl.create_default_context(cafile=location)
+    except OSError as exc:  # (ssl.SSLError is one)
+        raise ConfigurationError(
+            f"the CA bundle of {provider!r} cannot be used ({type(exc).__name__})",
+            provider=provider,
+        ) from None
 
 
 def _loop_instant(deadline: float | None) -> float | None:
@@ -265,7 +313,6 @@ def _loop_instant(deadline: float | None) -> float | None:
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
     """The TLS error behind a failed connection, if that is what it was."""
     seen: set[int] = set()
-    current: BaseException | None = exc
     pending: list[BaseException | None] = [exc]
     while pending:
         current = pending.pop()

@@ -19,7 +19,7 @@ from walletpass.model import BulkResult
 from walletpass.testing.scripted import Recorder, ScriptedDriver
 from walletpass.vendor_operations import operation_of
 
-pytest.importorskip("httpx")
+pytest.importorskip("aiohttp")
 
 from walletpass.aio import AsyncProvider
 

@@ -1,5 +1,5 @@
 """Pass2U on the async API (walletpass.aio): its vendor-only operations written as plans are
-driven on the event loop (sent by httpx), with the sync provider's checks and errors. The neutral
+driven on the event loop (sent by aiohttp), with the sync provider's checks and errors. The neutral
 operations are covered by the conformance suite and the portability suite on both APIs."""
 
 from __future__ import annotations
@@ -29,4 +29,4 @@ def test_a_vendor_operation_written_as_a_plan_is_driven_on_the_loop(
 
     assert archive.startswith(b"PK")
     download = emulator.journal.last()
-    assert download.method == "GET" and " httpx/" in download.headers["user-agent"]
+    assert download.method == "GET" and " aiohttp/" in download.headers["user-agent"]

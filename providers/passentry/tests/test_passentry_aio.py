@@ -20,7 +20,7 @@ from walletpass.testing.emulator import EmulatorServer
 
 from .conftest import EVENT, GENERIC
 
-pytest.importorskip("httpx")
+pytest.importorskip("aiohttp")
 
 from walletpass.aio import AsyncProvider
 
@@ -102,5 +102,5 @@ def test_replace_locations_and_beacons_on_the_async_api(
     awaited = asyncio.run(scenario())
     assert len(emulator.journal) - before == 1
     assert emulator.journal.last().json() == sync_body
-    assert " httpx/" in emulator.journal.last().headers["user-agent"]
+    assert " aiohttp/" in emulator.journal.last().headers["user-agent"]
     assert awaited.model_dump(exclude={"meta"}) == synced.model_dump(exclude={"meta"})
