@@ -77,7 +77,14 @@ def test_quick_async_benchmark_prints_the_three_async_rows(tmp_path: Path) -> No
         "async create_many",
         "async vs official SDK",
     }
-    assert len(by_section["async per-call overhead"]) == 2  # create, get
+    # create and get, each against raw httpx.AsyncClient and raw aiohttp, side by side
+    per_call = by_section["async per-call overhead"]
+    assert len(per_call) == 4
+    assert {str(row["baseline"]).rpartition("(")[2] for row in per_call} == {
+        "raw httpx.AsyncClient)",
+        "raw aiohttp.ClientSession)",
+    }
+    assert all("CPU " in str(row["walletpass"]) for row in rows)
     assert len(by_section["async create_many"]) == 1
     # The SDK is installed by the developer set-up: against it on the loop and in a thread.
     assert len(by_section["async vs official SDK"]) == 4
