@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from walletpass.aio import AsyncTransport, connections
+from walletpass.errors import ConfigurationError
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest
 
@@ -172,3 +173,21 @@ async def test_a_cancelled_request_gives_its_connection_up() -> None:
             assert (await sender.send(GET)).status == 200
         finally:
             await sender.aclose()
+
+
+def test_a_transport_used_from_another_event_loop_connects_again_there() -> None:
+    """Each ``asyncio.run`` is a loop of its own (a connection cannot outlive its loop): the
+    second opens its own connection, and closing from a third closes nothing twice."""
+
+    async def serve_and_send() -> tuple[int, int]:
+        async with counting_server() as seen:
+            sender = AsyncTransport(transport(seen.url))
+            statuses = await asyncio.to_thread(
+                lambda: [asyncio.run(sender.send(GET)).status for _ in range(2)]
+            )
+            await asyncio.to_thread(asyncio.run, sender.aclose())
+            with pytest.raises(ConfigurationError):
+                await sender.send(GET)
+            return len(statuses), seen.accepted
+
+    assert asyncio.run(serve_and_send()) == (2, 2)
