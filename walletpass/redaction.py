@@ -338,8 +338,61 @@ def redact_text(text: str) -> str:
     return "".join(shown)
 
 
+def _may_hold_secret(texts: list[str]) -> bool:
+    """Whether :func:`redact_text` could find anything in any of ``texts``; ``False`` only
+    where it would find nothing in each.
+
+    One pass over the texts joined (a NUL between them: a form that holds one can only match
+    more, and case mapping's context stops at it) instead of one search per text per secret: a
+    nested spelling is found only where its anchor is, and every other form only where it
+    occurs as written, so where neither occurs in the joined text none occurs in any one text.
+    """
+    nested, literals = _matchers()
+    if not literals or not texts:
+        return False
+    joined = "\0".join(texts)
+    if any(not secret.anchor for secret in nested):
+        return True  # a secret without an anchor: each text is searched on its own
+    lowered = joined.lower()  # per character: no context reaches across a NUL
+    if len(lowered) != len(joined):  # a character lowers to two: as redact_text lowers each
+        lowered = "\0".join(_lower(text) for text in texts)
+    return any(secret.anchor in lowered for secret in nested) or any(
+        form in joined for form in literals
+    )
+
+
+def _keys_masked(value: Any, texts: list[str]) -> Any:
+    """:func:`redact` without the search for registered secrets in the text it keeps: every
+    text of the copy (as :func:`redact` prints it) is appended to ``texts``."""
+    if value is None or isinstance(value, bool | int | float):
+        return value
+    if isinstance(value, str):
+        texts.append(value)
+        return value
+    if isinstance(value, Mapping):
+        return {
+            str(k): (
+                MASK if is_secret_key(str(k)) and v not in (None, "") else _keys_masked(v, texts)
+            )
+            for k, v in value.items()
+        }
+    if isinstance(value, list | tuple | set | frozenset):
+        return [_keys_masked(v, texts) for v in value]
+    text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
+    texts.append(text)
+    return text
+
+
 def redact(value: Any) -> Any:
     """A copy of ``value`` with secret keys masked and registered secrets removed from strings."""
+    texts: list[str] = []
+    copy = _keys_masked(value, texts)
+    if not _may_hold_secret(texts):
+        return copy  # the usual answer: no text of it holds a secret (one search, not one each)
+    return _redact_each(value)
+
+
+def _redact_each(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
@@ -348,11 +401,11 @@ def redact(value: Any) -> Any:
         return redact_text(value.decode("utf-8", "replace"))
     if isinstance(value, Mapping):
         return {
-            str(k): (MASK if is_secret_key(str(k)) and v not in (None, "") else redact(v))
+            str(k): (MASK if is_secret_key(str(k)) and v not in (None, "") else _redact_each(v))
             for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
-        return [redact(v) for v in value]
+        return [_redact_each(v) for v in value]
     return redact_text(str(value))
 
 
