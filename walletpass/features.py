@@ -12,7 +12,7 @@ from typing import Any, TypeVar
 
 from walletpass.barcodes import barcode_problem
 from walletpass.capabilities import Capability
-from walletpass.model import Barcode, BarcodeFormat, Pass, PassUpdate, _PassContent
+from walletpass.model import Barcode, BarcodeFormat, Pass, PassKind, PassUpdate, _PassContent
 
 __all__ = ["barcode_fallback", "features_in_use", "strip_features"]
 
@@ -69,65 +69,74 @@ _COLORS = {
 }
 
 
+#: Each kind's and each barcode format's capability, looked up once (not built from text per call).
+_KIND_CAPS = {kind: Capability(f"kind.{kind.value}") for kind in PassKind}
+_FORMAT_CAPS = {fmt: Capability(f"barcode.{fmt.value}") for fmt in BarcodeFormat}
+_SIMPLE_ITEMS = tuple(_SIMPLE.items())
+_HOLDER_ITEMS = tuple(_HOLDER.items())
+_NESTED = (("colors", tuple(_COLORS.items())), ("event", tuple(_EVENT.items())))
+_LOCATION_ITEMS = tuple(_LOCATION.items())
+_BEACON_ITEMS = tuple(_BEACON.items())
+
+
 def features_in_use(content: _PassContent) -> dict[Capability, int]:
     """Features used by a pass or update, each with a count (items) for limit checks."""
+    # (Runs for every create and update, so it is written for speed: the few capabilities two
+    # parts can both add keep the larger count; every other one is added once.)
     used: dict[Capability, int] = {}
-
-    def add(cap: Capability, count: int = 1) -> None:
-        used[cap] = max(used.get(cap, 0), count)
-
+    update = isinstance(content, PassUpdate)
+    set_fields: frozenset[str] | set[str] = frozenset()
     if isinstance(content, Pass):
-        add(Capability(f"kind.{content.kind.value}"))
+        used[_KIND_CAPS[content.kind]] = 1
         if content.external_id is not None:
-            add(Capability.EXTERNAL_ID)
-    if isinstance(content, PassUpdate):
+            used[Capability.EXTERNAL_ID] = 1
+    elif isinstance(content, PassUpdate):
         if content.message is not None:
-            add(Capability.UPDATE_MESSAGE)
+            used[Capability.UPDATE_MESSAGE] = 1
         if content.notify is not None:
-            add(Capability.UPDATE_NOTIFY)
+            used[Capability.UPDATE_NOTIFY] = 1
         for name in content.cleared():
-            add(Capability.UPDATE_CLEAR)
+            used[Capability.UPDATE_CLEAR] = 1
             if name in _SIMPLE:
-                add(_SIMPLE[name])
+                used[_SIMPLE[name]] = 1
+        set_fields = content.model_fields_set
 
-    for name, cap in _SIMPLE.items():
+    for name, cap in _SIMPLE_ITEMS:
         value = getattr(content, name)
         if value is None:
             continue
         if isinstance(value, list | dict):
-            explicit = isinstance(content, PassUpdate) and name in content.model_fields_set
-            if value or explicit:
-                add(cap, len(value))
-        else:
-            add(cap)
+            if value or (update and name in set_fields):
+                count = len(value)
+                if cap not in used or used[cap] < count:
+                    used[cap] = count
+        elif cap not in used:
+            used[cap] = 1
     if content.fields and any(
         getattr(v, "label", None) is not None for v in content.fields.values()
     ):
-        add(Capability.FIELD_LABELS)
-    if content.holder is not None:
-        for attr, cap in _HOLDER.items():
-            if getattr(content.holder, attr) is not None:
-                add(cap)
-    if content.barcode is not None:
-        add(Capability(f"barcode.{content.barcode.symbology.value}"))
-        if content.barcode.alt_text is not None:
-            add(Capability.BARCODE_ALT_TEXT)
-    for location in content.locations or ():
-        for attr, cap in _LOCATION.items():
-            if getattr(location, attr) is not None:
-                add(cap)
-    for beacon in content.beacons or ():
-        for attr, cap in _BEACON.items():
-            if getattr(beacon, attr) is not None:
-                add(cap)
-    if content.colors is not None:
-        for attr, cap in _COLORS.items():
-            if getattr(content.colors, attr) is not None:
-                add(cap)
-    if content.event is not None:
-        for attr, cap in _EVENT.items():
-            if getattr(content.event, attr) is not None:
-                add(cap)
+        used[Capability.FIELD_LABELS] = 1
+    holder = content.holder
+    if holder is not None:
+        for name, cap in _HOLDER_ITEMS:
+            if getattr(holder, name) is not None:
+                used[cap] = 1
+    barcode = content.barcode
+    if barcode is not None:
+        used[_FORMAT_CAPS[barcode.symbology]] = 1
+        if barcode.alt_text is not None:
+            used[Capability.BARCODE_ALT_TEXT] = 1
+    for items, parts in ((content.locations, _LOCATION_ITEMS), (content.beacons, _BEACON_ITEMS)):
+        for item in items or ():
+            for name, cap in parts:
+                if getattr(item, name) is not None:
+                    used[cap] = 1
+    for attr, parts in _NESTED:
+        part = getattr(content, attr)
+        if part is not None:
+            for name, cap in parts:
+                if getattr(part, name) is not None:
+                    used[cap] = 1
     return used
 
 
