@@ -159,3 +159,25 @@ def test_an_offset_that_is_not_whole_minutes_is_refused_before_sending(
         Pass(template="tasting", kind="event_ticket", fields={"doors": doors.astimezone(UTC)})
     )
     assert wallet.get(kept.id).fields["doors"] == doors
+
+
+def test_a_datetime_reads_back_as_its_instant_in_utc(wallet: Provider) -> None:
+    # The instant is the value; its offset is a way of writing it, kept by some vendors and not
+    # by others (PassEntry and Livepasses keep UTC): every read answers in UTC.
+    doors = datetime(2026, 12, 24, 19, 30, tzinfo=timezone(timedelta(hours=-5)))
+    created = wallet.create(
+        Pass(template="tasting", kind="event_ticket", holder=Holder(name="Ada Lovelace"))
+    )
+    updated = wallet.update(created.id, PassUpdate(fields={"doors": doors}))
+    for read in (updated, wallet.get(created.id)):
+        assert read.fields["doors"] == doors
+        assert read.fields["doors"].utcoffset() == timedelta(0)
+
+
+def test_the_plain_fake_reads_a_datetime_back_in_utc_too() -> None:
+    doors = datetime(2026, 12, 24, 19, 30, tzinfo=timezone(timedelta(hours=9)))
+    templates = {"tasting": {"id": "t", "kind": "event_ticket", "fields": TYPED}}
+    with walletpass.connect("fake", templates=templates) as fake:
+        created = fake.create(Pass(template="tasting", fields={"doors": doors}))
+        for read in (created, fake.get(created.id)):
+            assert (read.fields["doors"], read.fields["doors"].utcoffset()) == (doors, timedelta(0))

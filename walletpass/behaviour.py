@@ -102,6 +102,9 @@ class VendorBehaviour:
             (``barcode_format``).
         new_barcode: the barcode the vendor (or its provider) gives a pass that has none, from
             the pass (LivePass's provider: its id as a QR code); ``None``: such a pass has none.
+        spend_reports_time: the answer to ``redeem(id, amount=...)`` says when the spend was
+            made (``Redemption.redeemed_at``); ``False`` (PassEntry: its loyalty answer is the
+            balance alone): ``None``, a moment the profile does not invent either.
     """
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
@@ -124,6 +127,7 @@ class VendorBehaviour:
     kind_answered_by: frozenset[str] = ANSWERS
     barcode_format_in_writes: bool = True
     new_barcode: Callable[[IssuedPass], Barcode] | None = None
+    spend_reports_time: bool = True
 
     def __post_init__(self) -> None:
         unknown = set(self.unread_on_get) - READABLE_PARTS

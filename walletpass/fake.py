@@ -28,13 +28,11 @@ from pydantic import Field
 
 from walletpass.capabilities import Capabilities, Capability, native, none
 from walletpass.errors import (
-    AlreadyRedeemed,
     BusinessRuleError,
     ConfigurationError,
     Conflict,
     FieldProblem,
     NotFound,
-    PassExpired,
     ProviderUnavailable,
     ValidationError,
     WalletPassError,
@@ -56,6 +54,7 @@ from walletpass.outcomes import note_dispatch
 from walletpass.plans import Emit, ListPlan, Plan, at_once
 from walletpass.provider import ListFilters, Provider, ProviderContract
 from walletpass.readback import completed_by_read
+from walletpass.redemption import already_redeemed, has_expired, insufficient_balance, no_balance
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
 
 if TYPE_CHECKING:
@@ -903,11 +902,9 @@ class FakeProvider(Provider[FakeSettings]):
             PassStatus.VOIDED,
             self.behaviour.redeemed_status,
         ):
-            raise AlreadyRedeemed(
-                f"pass {current.id!r} was already redeemed", code="ALREADY_REDEEMED"
-            )
+            raise already_redeemed(current.id)
         if current.status is PassStatus.EXPIRED:
-            raise PassExpired(f"pass {current.id!r} has expired", code="EXPIRED")
+            raise has_expired(current.id)
 
     def _balance_key(self, current: IssuedPass) -> str | None:
         """The field that keeps the pass's balance, where it has no balance attribute."""
@@ -915,11 +912,7 @@ class FakeProvider(Provider[FakeSettings]):
 
     @staticmethod
     def _no_balance(current: IssuedPass) -> BusinessRuleError:
-        return BusinessRuleError(
-            f"pass {current.id!r} has no balance to deduct from; redeem it without an "
-            "amount to use it up",
-            code="NO_BALANCE",
-        )
+        return no_balance(current.id)
 
     def _spend(
         self, current: IssuedPass, amount: Decimal, now: datetime, params: dict[str, Any]
@@ -932,10 +925,7 @@ class FakeProvider(Provider[FakeSettings]):
         if balance is None:
             raise self._no_balance(current)
         if amount > balance.amount:
-            raise BusinessRuleError(
-                f"pass {current.id!r} has a balance of {balance.amount}, less than {amount}",
-                code="INSUFFICIENT_BALANCE",
-            )
+            raise insufficient_balance(current.id, balance.amount, amount)
         remaining = balance.amount - amount
         after = self.behaviour.after_use(current.status)
         self._store.replace(
@@ -951,7 +941,7 @@ class FakeProvider(Provider[FakeSettings]):
             pass_id=current.id,
             provider=self.name,
             status=self.behaviour.spend_status or after,
-            redeemed_at=now,
+            redeemed_at=now if self.behaviour.spend_reports_time else None,
             amount=amount,
             remaining=remaining,
             method="spend",
@@ -974,10 +964,7 @@ class FakeProvider(Provider[FakeSettings]):
                 code="NO_BALANCE",
             )
         if amount > held:
-            raise BusinessRuleError(
-                f"pass {current.id!r} has a balance of {held}, less than {amount}",
-                code="INSUFFICIENT_BALANCE",
-            )
+            raise insufficient_balance(current.id, held, amount)
         remaining = held - amount
         # Kept in the JSON type the field had: whole points stay whole numbers.
         kept: Any = str(remaining)
@@ -994,7 +981,7 @@ class FakeProvider(Provider[FakeSettings]):
             pass_id=current.id,
             provider=self.name,
             status=self.behaviour.spend_status or after,
-            redeemed_at=now,
+            redeemed_at=now if self.behaviour.spend_reports_time else None,
             amount=amount,
             remaining=remaining,
             method="spend",

@@ -29,7 +29,7 @@ import math
 import re
 import warnings
 from collections.abc import Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
 from typing import Any, NamedTuple
@@ -157,10 +157,17 @@ def convert_write(value: Any, kind: FieldType) -> Any:
 
 
 def convert_read(value: Any, kind: FieldType) -> Any:
-    """A vendor's answer ``value`` as ``kind``; raises ``ValueError`` quoting the vendor's text."""
+    """A vendor's answer ``value`` as ``kind``; raises ``ValueError`` quoting the vendor's text.
+
+    A ``datetime`` reads back in UTC: the instant is the value, and its offset only a way of
+    writing it that some vendors keep (Pass2U, the fake) and others do not (PassEntry and
+    Livepasses answer UTC), so one offset for every provider is the only one they all give.
+    """
     converted = _convert(value, kind)
     if converted is _INVALID:
         raise ValueError(f"the vendor answered {_show(value)}, which is not {_DESCRIPTION[kind]}")
+    if kind is FieldType.DATETIME:
+        return converted.astimezone(UTC)
     return converted
 
 

@@ -85,8 +85,10 @@ def parse_timestamp(value: Any) -> datetime | None:
     """An ISO 8601 timestamp (or date) from an answer, as an aware datetime.
 
     :param value: the JSON value of a timestamp member.
-    :returns: ``None`` for ``None`` or ``""``; otherwise the instant, with an offset-less value
-        read as UTC (the module's one rule).
+    :returns: ``None`` for ``None`` or ``""``; otherwise the instant in UTC, with an
+        offset-less value read as UTC (the module's one rule). The offset a vendor wrote is a
+        way of writing the instant (Pass2U writes its own zone's, PassEntry and Livepasses
+        UTC): every provider answers in UTC, so the same instant reads the same everywhere.
     :raises ValueError: ``value`` is not a string, longer than :data:`MAX_TIMESTAMP_LENGTH`, or
         not ISO 8601.
     """
@@ -100,7 +102,12 @@ def parse_timestamp(value: Any) -> datetime | None:
         parsed = datetime.fromisoformat(value)
     except ValueError:
         raise ValueError(f"{value!r} is not an ISO 8601 timestamp") from None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:  # year 1 or 9999 at an offset that moves it out of range
+        raise ValueError(f"{value!r} is outside the instants UTC can write") from None
 
 
 def parse_unix_seconds(value: Any) -> datetime | None:

@@ -16,7 +16,6 @@ from typing import Any, ClassVar, TypedDict, TypeVar, Unpack, cast
 
 from walletpass.capabilities import emulated, native
 from walletpass.errors import (
-    AlreadyRedeemed,
     BusinessRuleError,
     FieldProblem,
     ValidationError,
@@ -27,6 +26,7 @@ from walletpass.model import BulkItem, BulkResult, IssuedPass, Location, PassUpd
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.plans import Emit, ListPlan, Plan, Send, Together
 from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
+from walletpass.redemption import already_redeemed
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepasses import limits, payloads, wire
@@ -292,11 +292,8 @@ class VendorOperations(Provider[LivepassesSettings]):
     ) -> Plan[Redemption]:
         def convert(data: Any) -> Redemption:
             if data.get("alreadyRedeemed") is True:
-                raise AlreadyRedeemed(
-                    f"pass {pass_id!r} was already redeemed ({endpoint.value})",
-                    provider=self.name,
-                    operation=operation,
-                    details=dict(data),
+                raise already_redeemed(
+                    pass_id, provider=self.name, operation=operation, details=dict(data)
                 )
             return payloads.redemption_from(
                 data, pass_id=pass_id, provider=self.name, method=endpoint.value, amount=amount

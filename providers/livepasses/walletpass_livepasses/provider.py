@@ -24,7 +24,6 @@ from typing import Any, ClassVar
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, native
 from walletpass.errors import (
-    BusinessRuleError,
     FieldProblem,
     NotFound,
     ValidationError,
@@ -41,6 +40,7 @@ from walletpass.model import (
 )
 from walletpass.plans import ListPlan, Plan, Send, reading_back, report
 from walletpass.provider import ListFilters, Page, vendor_operation
+from walletpass.redemption import already_redeemed, no_balance
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
@@ -553,12 +553,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         ):
             # The pass's kind chose a verb without a balance (a ticket, coupon, membership): the
             # pass has none to deduct from, as on every provider (docs/concepts.md).
-            raise BusinessRuleError(
-                f"pass {pass_id!r} has no balance to deduct an amount from (its verb is "
-                f"/{endpoint.value}; loyalty points and gift cards have balances): redeem it "
-                "without an amount to use it",
-                provider=self.name,
-                operation="redeem",
+            raise no_balance(
+                pass_id, provider=self.name, operation="redeem", details={"verb": endpoint.value}
             )
         self._refuse(self.check(None, Redeeming(endpoint, amount, opts)), "redeem")
 
@@ -581,13 +577,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         redemption = self.parse(self.parse_redeem, response, pass_id)
         raw = redemption.raw if isinstance(redemption.raw, Mapping) else {}
         if raw.get("alreadyRedeemed") is True:
-            from walletpass.errors import AlreadyRedeemed
-
-            raise AlreadyRedeemed(
-                f"pass {pass_id!r} was already redeemed ({endpoint.value})",
-                provider=self.name,
-                operation="redeem",
-                details=dict(raw),
+            raise already_redeemed(
+                pass_id, provider=self.name, operation="redeem", details=dict(raw)
             )
         if amount is not None:  # what was taken off, whatever sign the vendor reports
             redemption = redemption.model_copy(update={"amount": amount})

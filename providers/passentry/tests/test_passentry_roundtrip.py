@@ -218,7 +218,7 @@ def test_points_are_spent_from_the_loyalty_balance(
     assert wallet.loyalty_balance(issued.id) == 85  # type: ignore[attr-defined]
     # Points kept only in a template field are not the loyalty balance: nothing to spend.
     plain = wallet.create(card("M-2"))
-    with pytest.raises(BusinessRuleError, match="holds 0 points") as caught:
+    with pytest.raises(BusinessRuleError, match="has a balance of 0, less than 5") as caught:
         wallet.redeem(plain.id, amount=5)
     assert caught.value.code == "INSUFFICIENT_BALANCE"
 

@@ -46,7 +46,7 @@ from walletpass.paths import FilledPath, fill_path
 from walletpass.plans import ListPlan, Plan, Send, each
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.readback import READ_BACK_FAILED
-from walletpass.redemption import refuse_unredeemable
+from walletpass.redemption import insufficient_balance, refuse_unredeemable
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
@@ -340,6 +340,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     #: resource, with that status), and a pass resource carries no loyalty balance (API v1, Show
     #: pass: no balance attribute; GET /api/v1/loyalty/{id} has it, read where an alias asks).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
+        # The loyalty endpoint answers a spend with the balance alone: no moment.
+        spend_reports_time=False,
         redeemed_status=PassStatus.VOIDED,
         text_values=True,
         used_status=None,
@@ -687,12 +689,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         """Take ``amount`` points off the loyalty balance; the pass stays as it is."""
         balance = yield from self._plan_loyalty_balance(pass_id, "redeem")
         if amount > balance:
-            raise BusinessRuleError(
-                f"pass {pass_id!r} holds {balance} points, fewer than the {amount} to redeem; "
-                "nothing was deducted",
-                provider=self.name,
-                operation="redeem",
-                code="INSUFFICIENT_BALANCE",
+            raise insufficient_balance(
+                pass_id, balance, amount, provider=self.name, operation="redeem"
             )
         response = yield Send(request, "redeem")
         remaining = self.parse(loyalty.balance_of, response)
