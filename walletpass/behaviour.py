@@ -13,9 +13,8 @@ emulator.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from walletpass.kinds import KindTable
 from walletpass.model import Balance, Barcode, IssuedPass, PassKind, PassStatus
@@ -37,8 +36,36 @@ READABLE_PARTS = frozenset(
 SPEND_CHECKS = frozenset({"state", "balance"})
 
 
-@dataclass(frozen=True)
-class VendorBehaviour:
+class _Facts(NamedTuple):
+    """The facts of :class:`VendorBehaviour` (documented there)."""
+
+    redeemed_status: PassStatus = PassStatus.REDEEMED
+    reusable_kinds: frozenset[PassKind] = frozenset()
+    counted_kinds: frozenset[PassKind] = frozenset()
+    used_status: PassStatus | None = PassStatus.ACTIVE
+    spend_status: PassStatus | None = PassStatus.ACTIVE
+    balance_fields: tuple[str, ...] = ()
+    text_values: bool = False
+    unread_on_get: frozenset[str] = frozenset()
+    balance_read_when_aliased: bool = False
+    opening_balance: Decimal | None = None
+    update_reads_back: bool = False
+    new_external_id: Callable[[], str] | None = None
+    spend_checks: tuple[str, ...] = ("state", "balance")
+    created_fields: frozenset[str] | None = None
+    fractional_spend: str | None = None
+    whole_spend_kinds: frozenset[PassKind] = frozenset()
+    kinds: KindTable[Any] | None = None
+    kind_answered_by: frozenset[str] = ANSWERS
+    barcode_format_in_writes: bool = True
+    new_barcode: Callable[[IssuedPass], Barcode] | None = None
+    spend_reports_time: bool = True
+
+
+# A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
+# dataclass of this many fields costs about 10 M instructions of start-up to generate its
+# methods (benchmarks/run.py --only startup); as a tuple it stays immutable and comparable.
+class VendorBehaviour(_Facts):
     """Facts about a vendor's behaviour that a vendor profile reproduces.
 
     Attributes:
@@ -107,29 +134,20 @@ class VendorBehaviour:
             balance alone): ``None``, a moment the profile does not invent either.
     """
 
-    redeemed_status: PassStatus = PassStatus.REDEEMED
-    reusable_kinds: frozenset[PassKind] = frozenset()
-    counted_kinds: frozenset[PassKind] = frozenset()
-    used_status: PassStatus | None = PassStatus.ACTIVE
-    spend_status: PassStatus | None = PassStatus.ACTIVE
-    balance_fields: tuple[str, ...] = ()
-    text_values: bool = False
-    unread_on_get: frozenset[str] = frozenset()
-    balance_read_when_aliased: bool = False
-    opening_balance: Decimal | None = None
-    update_reads_back: bool = False
-    new_external_id: Callable[[], str] | None = None
-    spend_checks: tuple[str, ...] = ("state", "balance")
-    created_fields: frozenset[str] | None = None
-    fractional_spend: str | None = None
-    whole_spend_kinds: frozenset[PassKind] = frozenset()
-    kinds: KindTable[Any] | None = None
-    kind_answered_by: frozenset[str] = ANSWERS
-    barcode_format_in_writes: bool = True
-    new_barcode: Callable[[IssuedPass], Barcode] | None = None
-    spend_reports_time: bool = True
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
+    if not TYPE_CHECKING:  # the type checker sees _Facts' constructor, field by field
+
+        def __new__(cls, *args, **kwargs):
+            behaviour = super().__new__(cls, *args, **kwargs)
+            behaviour._check()
+            return behaviour
+
+        def _replace(self, **changes):
+            # NamedTuple's own _replace skips __new__, and with it the checks.
+            return type(self)(**{**self._asdict(), **changes})
+
+    def _check(self) -> None:
         unknown = set(self.unread_on_get) - READABLE_PARTS
         if unknown:
             raise ValueError(f"unread_on_get: unknown parts {sorted(unknown)}")

@@ -11,8 +11,8 @@ documentation promises is exactly what the code enforces.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING, NamedTuple
 
 __all__ = [
     "CORE_OPERATIONS",
@@ -137,8 +137,18 @@ CORE_OPERATIONS: frozenset[Capability] = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class Declaration:
+class _Entry(NamedTuple):
+    """The parts of a :class:`Declaration` (documented there)."""
+
+    support: Support
+    note: str = ""
+    limit: int | None = None
+    inferred: tuple[str, ...] = ()
+
+
+# A NamedTuple, not a frozen dataclass: every provider class declares a table of these at
+# import, and a dataclass's generated methods cost start-up time (benchmarks/run.py).
+class Declaration(_Entry):
     """One entry of the matrix: the level of support, why, and the limit that applies.
 
     ``inferred`` lists the wire details this entry rests on that the vendor's documentation does
@@ -146,12 +156,20 @@ class Declaration:
     so a reader knows which promises have not been confirmed against the vendor.
     """
 
-    support: Support
-    note: str = ""
-    limit: int | None = None
-    inferred: tuple[str, ...] = ()
+    __slots__ = ()
 
-    def __post_init__(self) -> None:
+    if not TYPE_CHECKING:  # the type checker sees _Entry's constructor, part by part
+
+        def __new__(cls, *args, **kwargs):
+            declaration = super().__new__(cls, *args, **kwargs)
+            declaration._check()
+            return declaration
+
+        def _replace(self, **changes):
+            # NamedTuple's own _replace skips __new__, and with it the checks.
+            return type(self)(**{**self._asdict(), **changes})
+
+    def _check(self) -> None:
         if self.support is Support.EMULATED and not self.note:
             raise ValueError("an EMULATED declaration needs a note saying how it is emulated")
         if self.support is Support.NONE and not self.note:

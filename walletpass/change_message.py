@@ -27,10 +27,9 @@ update to change exactly one value, with or without a placeholder (:func:`requir
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from walletpass.copies import replaced
 from walletpass.errors import FieldProblem, ValidationError
@@ -56,14 +55,14 @@ POSITIONAL_PLACEHOLDER = "%1$@"
 
 #: A format specifier as Foundation reads one after ``%`` (IEEE printf, plus ``@`` for an
 #: object): an optional ``n$`` position, flags, width, precision, length and the conversion.
-_SPECIFIER = re.compile(
+#: Compiled by ``re`` at its first use (a message to read), not at import (start-up).
+_SPECIFIER = (
     r"(?P<position>[0-9]+\$)?[-+ #0']*(?:[0-9]+|\*)?(?:\.(?:[0-9]+|\*)?)?"
     r"(?:hh|h|ll|l|q|L|z|t|j)?(?P<conversion>[@dDiuUxXoOfFeEgGaAcCsSpn])?"
 )
 
 
-@dataclass(frozen=True)
-class ChangeMessage:
+class ChangeMessage(NamedTuple):
     """A change message read by Apple's format rules.
 
     ``parts``: the text between placeholders, with ``%%`` already read as ``%`` (one more
@@ -111,7 +110,7 @@ def parse_change_message(message: str) -> ChangeMessage:
             current.append("%")
             at = found + 2
             continue
-        spec = _SPECIFIER.match(message, found + 1)
+        spec = re.compile(_SPECIFIER).match(message, found + 1)
         assert spec is not None  # every part of the pattern is optional
         end = spec.end()
         written = message[found:end] if spec.group("conversion") else message[found : end + 1]

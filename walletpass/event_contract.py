@@ -25,7 +25,7 @@ from walletpass.errors import (
     WalletPassError,
     WebhookError,
 )
-from walletpass.events import EventSubscription, PassEvent, PassEventType
+from walletpass.event_types import PassEventType
 from walletpass.webhooks import (
     DEFAULT_TOLERANCE,
     MAX_WEBHOOK_BYTES,
@@ -38,6 +38,7 @@ from walletpass.webhooks import (
 _T = TypeVar("_T")
 
 if TYPE_CHECKING:
+    from walletpass.events import EventSubscription, PassEvent
     from walletpass.plans import Plan
     from walletpass.roundtrip import TemplateMapping
 

@@ -9,39 +9,14 @@ after verifying it (:mod:`walletpass.webhooks`); the vendor's own event stays in
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from pydantic import ConfigDict, Field, SecretStr
 
+from walletpass.event_types import PassEventType
 from walletpass.model import NeutralModel
 
 __all__ = ["EventSubscription", "PassEvent", "PassEventType"]
-
-
-class PassEventType(StrEnum):
-    """The closed set of neutral event types (the union of what the vendors report)."""
-
-    #: The pass was created (PassEntry ``passCreated``, Livepasses ``pass.created``).
-    ISSUED = "issued"
-    #: The holder added the pass to a wallet.
-    INSTALLED = "installed"
-    #: The holder removed the pass from a wallet.
-    REMOVED = "removed"
-    #: The pass's content changed.
-    UPDATED = "updated"
-    #: A reader scanned the pass (whether or not it was accepted).
-    SCANNED = "scanned"
-    #: The pass was used up (a ticket checked in, a coupon redeemed).
-    REDEEMED = "redeemed"
-    #: The pass passed its expiry.
-    EXPIRED = "expired"
-    #: The pass was invalidated (voided, cancelled, deactivated).
-    VOIDED = "voided"
-    #: The pass was deleted.
-    DELETED = "deleted"
-    #: Something the vendor reports that has no neutral meaning; see ``vendor_event``.
-    OTHER = "other"
 
 
 class PassEvent(NeutralModel):

@@ -17,7 +17,6 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -38,7 +37,7 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.event_handlers import EventHandlerWarning, call_handlers
-from walletpass.events import PassEvent, PassEventType
+from walletpass.event_types import PassEventType
 from walletpass.model import (
     Balance,
     IssuedPass,
@@ -58,6 +57,7 @@ from walletpass.redemption import already_redeemed, has_expired, insufficient_ba
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
 
 if TYPE_CHECKING:
+    from walletpass.events import PassEvent
     from walletpass.transport import VendorRequest
 
 __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
@@ -363,8 +363,7 @@ class FakeProvider(Provider[FakeSettings]):
         if self.profile:
             self._wear(self.profile)
         if fake_settings.balance_field is not None:
-            vars(self)["behaviour"] = replace(
-                self.behaviour,
+            vars(self)["behaviour"] = self.behaviour._replace(
                 balance_fields=(fake_settings.balance_field, *self.behaviour.balance_fields),
             )
         self._store = _Store(fake_settings.path)
@@ -464,6 +463,8 @@ class FakeProvider(Provider[FakeSettings]):
     def _emit(self, kind: PassEventType, issued: IssuedPass, **meta: Any) -> None:
         if not self._event_handlers or kind not in self.event_types:
             return
+        from walletpass.events import PassEvent  # built only when a handler is waiting
+
         event = PassEvent(
             type=kind,
             provider=self.name,
