@@ -46,6 +46,7 @@ from walletpass.together import together_in_threads
 if TYPE_CHECKING:
     # Types only: the HTTP side loads with the first request sent or error answer read, so the
     # fake (which sends none) never loads it.
+    from walletpass.batch_report import BatchReport
     from walletpass.transport import VendorRequest, VendorResponse
 
 __all__ = ["Driver"]
@@ -322,26 +323,20 @@ class Driver(ProviderContract[SettingsT]):
         return self.parse(hook, response, *args)
 
     def plan_create_batch(
-        self,
-        passes: Sequence[Pass],
-        on_progress: Callable[[int, int], None] | None = None,
-        on_accepted: Callable[[Sequence[int], str], None] | None = None,
+        self, passes: Sequence[Pass], report: BatchReport
     ) -> Plan[list[IssuedPass | WalletPassError]]:
         """The plan that creates several passes in one vendor batch (providers that set
         ``native_batch_size``); one outcome per input, in order.
 
-        ``on_accepted(positions, ticket)``: call it as soon as the vendor has taken the passes
-        at ``positions`` into a job that runs in the background, named by ``ticket`` (a batch
-        id). A bulk journal records it, so a run that dies while the job runs can collect its
-        outcomes later through :meth:`follow_batch` instead of guessing. Call both callbacks
-        through steps, ``yield from walletpass.plans.report(on_accepted, positions, ticket,
-        name="on_accepted", acted=True)``, never directly: the async driver awaits a coroutine
-        callback, and a failing one stops the plan with an honest ``outcome_unknown``.
+        Report to the caller through ``report``'s steps: ``yield from report.accepted(positions,
+        ticket)`` as soon as the vendor has taken the passes at ``positions`` into a job that
+        runs in the background, named by ``ticket`` (a batch id), so a bulk journal can collect
+        its outcomes through :meth:`follow_batch` after a crash; ``yield from
+        report.progress(done, total)`` as the vendor reports progress.
 
         :param passes: the checked passes, in the vendor's terms (at most
             ``native_batch_size``).
-        :param on_progress: ``on_progress(done, total)`` as the vendor reports progress.
-        :param on_accepted: see above.
+        :param report: the caller's callbacks (:class:`walletpass.batch_report.BatchReport`).
         :returns: a plan whose result is one ``IssuedPass`` or ``WalletPassError`` per input, in
             input order (an error with ``outcome_unknown`` where the vendor may have issued
             that pass).
@@ -455,7 +450,9 @@ class Driver(ProviderContract[SettingsT]):
         :returns: one ``IssuedPass`` or ``WalletPassError`` per input, in input order.
         :raises WalletPassError: a failure of the whole batch before the vendor took it.
         """
-        return self.run(self.plan_create_batch(passes, on_progress, on_accepted))
+        from walletpass.batch_report import BatchReport
+
+        return self.run(self.plan_create_batch(passes, BatchReport(on_progress, on_accepted)))
 
     def follow_batch(
         self, ticket: str, passes: Sequence[Pass]

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from walletpass.accounts import account_of
+from walletpass.batch_report import BatchReport
 from walletpass.bulk import (
     FIND,
     FOLLOW,
@@ -303,9 +304,8 @@ class _AsyncRun:
         async def accepted(positions: Sequence[int], ticket: str) -> None:
             await self._journal(self.runner.accepted, items, positions, ticket)
 
-        # The plan calls back through a Call step, which the async driver awaits (the
-        # contract's type names the sync callback).
-        plan = sync.plan_create_batch(passes, None, accepted)  # type: ignore[arg-type]
+        # The plan calls back through a Call step, which the async driver awaits.
+        plan = sync.plan_create_batch(passes, BatchReport(on_accepted=accepted))
         return await provider._drive(plan)
 
     async def _journal(self, step: Callable[..., _T], *args: Any) -> _T:

@@ -13,6 +13,7 @@ import pytest
 from walletpass_livepasses.emulator import LivepassesEmulator
 
 from walletpass import Holder, Pass, PassKind, WalletPassError
+from walletpass.batch_report import BatchReport
 from walletpass.errors import ProviderUnavailable
 from walletpass.testing.scripted import Recorder, ScriptedDriver, answer_with
 from walletpass.transport import VendorRequest, VendorResponse
@@ -57,7 +58,7 @@ def test_a_batch_followed_over_http_settles_the_same_when_replayed_without_it(
     assert all(not isinstance(o, WalletPassError) for o in over_http)
 
     replay = ScriptedDriver(wallet, _by_route(recorded.exchanges))
-    replayed = replay.run(wallet.plan_create_batch(passes))
+    replayed = replay.run(wallet.plan_create_batch(passes, BatchReport()))
 
     assert replayed == over_http
     assert replay.waits and all(0 < w <= wallet.settings.poll_interval for w in replay.waits)
@@ -80,7 +81,7 @@ def test_a_batch_still_running_at_the_deadline_is_an_unknown_outcome_without_wai
         return answer_with(request, 200, {"success": True, "data": running})
 
     replay = ScriptedDriver(wallet, respond)
-    outcomes = replay.run(wallet.plan_create_batch(passes))
+    outcomes = replay.run(wallet.plan_create_batch(passes, BatchReport()))
 
     for outcome in outcomes:
         assert isinstance(outcome, ProviderUnavailable) and outcome.outcome_unknown

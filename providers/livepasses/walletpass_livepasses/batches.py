@@ -33,6 +33,7 @@ from walletpass_livepasses import limits, payloads
 from walletpass_livepasses.records import BatchPass, BatchStatus
 
 if TYPE_CHECKING:
+    from walletpass.batch_report import BatchReport
     from walletpass_livepasses.provider import LivepassesProvider
 
 __all__ = [
@@ -149,15 +150,13 @@ def data_object(data: Any) -> Mapping[str, Any]:
 def create_batch(
     lp: LivepassesProvider,
     passes: Sequence[Pass],
-    on_progress: Callable[[int, int], None] | None = None,
-    on_accepted: Callable[[Sequence[int], str], None] | None = None,
+    report: BatchReport,
 ) -> Plan[list[IssuedPass | WalletPassError]]:
     """One generate call per group of passes that can share one; batches followed together.
 
-    ``on_progress(done, total)`` is called after each round of batch status polls;
-    ``on_accepted(positions, batch_id)`` as soon as Livepasses answers with an asynchronous
-    batch, so a journal can follow that batch after a crash (:meth:`follow_batch`). Both go out
-    as :class:`~walletpass.plans.Call` steps (an async driver awaits a coroutine callback).
+    ``report``: progress after each round of batch status polls; each asynchronous batch
+    reported accepted (its positions and batch id) as soon as Livepasses answers with it, so a
+    journal can follow that batch after a crash (:meth:`follow_batch`).
     """
     groups: dict[tuple[str, str], list[int]] = {}
     for index, new_pass in enumerate(passes):
@@ -174,7 +173,7 @@ def create_batch(
         read = read_generation(lp, response, positions, members, "create_many")
         if isinstance(read, Job):
             jobs.append(read)
-            yield from report(on_accepted, positions, read.batch_id, name="on_accepted", acted=True)
+            yield from report.accepted(positions, read.batch_id)
         else:
             outcomes.update(zip(positions, read, strict=True))
     if jobs:
@@ -182,7 +181,7 @@ def create_batch(
         yield from follow(
             lp,
             jobs,
-            on_progress,
+            report.on_progress,
             total=len(passes),
             already_done=done_sync,
             operation="create_many",

@@ -21,6 +21,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import Any, ClassVar
 
+from walletpass.batch_report import BatchReport
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, native
 from walletpass.errors import (
@@ -267,19 +268,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     # -- create_many: the native batch path ------------------------------------------------------
 
     def plan_create_batch(
-        self,
-        passes: Sequence[Pass],
-        on_progress: Callable[[int, int], None] | None = None,
-        on_accepted: Callable[[Sequence[int], str], None] | None = None,
+        self, passes: Sequence[Pass], report: BatchReport
     ) -> Plan[list[IssuedPass | WalletPassError]]:
         """One generate call per group of passes that can share one; batches followed together
-        (:func:`walletpass_livepasses.batches.create_batch`).
-
-        ``on_progress(done, total)`` is called after each round of batch status polls;
-        ``on_accepted(positions, batch_id)`` as soon as Livepasses answers with an asynchronous
-        batch, so a journal can follow that batch after a crash (:meth:`follow_batch`).
+        (:func:`walletpass_livepasses.batches.create_batch`): progress after each round of
+        batch status polls, each asynchronous batch reported accepted as soon as Livepasses
+        answers with it (a journal can follow it after a crash: :meth:`follow_batch`).
         """
-        return batches.create_batch(self, passes, on_progress, on_accepted)
+        return batches.create_batch(self, passes, report)
 
     def plan_follow_batch(
         self, ticket: str, passes: Sequence[Pass]
@@ -334,7 +330,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 # What on_progress returns goes back to the driver (an awaitable is awaited).
                 return on_progress(offset + finished, total) if on_progress else None
 
-            results = yield from self.plan_create_batch([p for _, p in chunk], progress)
+            results = yield from self.plan_create_batch(
+                [p for _, p in chunk], BatchReport(on_progress=progress)
+            )
             outcomes.update((i, r) for (i, _), r in zip(chunk, results, strict=True))
             done += len(chunk)
         items = []
