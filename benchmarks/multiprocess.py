@@ -207,15 +207,18 @@ START_TIMEOUT = 90.0
 
 
 def _held_at_kill(run: str, pid: int) -> tuple[int, int]:
-    """The items the killed worker held: (waiting for a rate-limit slot, with no journal record;
-    recorded in flight: their request had left)."""
+    """The items the killed worker held: (not sent: waiting for a rate-limit slot, or not
+    begun; recorded in flight: their create had begun and not waited for a slot since)."""
     import psycopg
+
+    from walletpass.journal import NOT_SENT
 
     with psycopg.connect(POSTGRES_URL, autocommit=True) as db:
         rows = db.execute(
-            "SELECT i.state FROM walletpass_claims c LEFT JOIN walletpass_items i "
+            "SELECT CASE WHEN i.error_type = %s THEN NULL ELSE i.state END "
+            "FROM walletpass_claims c LEFT JOIN walletpass_items i "
             "ON i.run = c.run AND i.key = c.key WHERE c.run = %s AND c.owner LIKE %s",
-            (run, f"%:{pid}:%"),
+            (NOT_SENT[0], run, f"%:{pid}:%"),
         ).fetchall()
     states = [state for (state,) in rows]
     return states.count(None), states.count("in_flight")

@@ -62,8 +62,11 @@ def _callee(fn: Any, args: tuple[Any, ...]) -> Any:
 
 def _journal_access(call: Any) -> bool:
     owner = getattr(call, "__self__", None)
-    # _Dispatch: the item recorded in flight at its request's dispatch point.
+    # _Dispatch: the item recorded in flight before its create (mark), not sent while it waits
+    # for a rate-limit slot (before_wait), in flight again at its request's dispatch point.
     if call is BulkJournal or isinstance(call, _Dispatch) or isinstance(owner, BulkJournal):
+        return True
+    if isinstance(owner, _Dispatch) and call.__name__ in ("mark", "before_wait"):
         return True
     if isinstance(owner, _Runner):
         return call.__name__ in JOURNAL_STEPS

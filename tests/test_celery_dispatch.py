@@ -3,9 +3,10 @@ worker is SIGKILLed there, the others issue them after the lease, exactly once, 
 which cannot be asked whether a pass exists. Real Celery worker processes, Redis (broker, results,
 the shared limiter) and PostgreSQL (the shared journal); the Pass2U emulator as the vendor.
 
-An item is recorded in flight only at its request's dispatch point, after the limiter granted the
-slot (walletpass.send_checks): before the fix the journal said "in flight" from before the wait,
-and each such item was reported OutcomeUnknown instead of being issued.
+An item waiting for its slot is recorded not sent, and in flight at its request's dispatch
+point, after the limiter granted the slot (walletpass.send_checks): before the fix the journal
+said "in flight" from before the wait, and each such item was reported OutcomeUnknown instead of
+being issued.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ pytest.importorskip("celery")
 from walletpass_pass2u.emulator import Pass2UEmulator  # noqa: E402
 
 from walletpass import Barcode, Pass  # noqa: E402
+from walletpass.journal import NOT_SENT  # noqa: E402
 from walletpass.testing.emulator import EmulatorServer, Fault  # noqa: E402
 
 from .test_celery import start_worker, write_app  # noqa: E402
@@ -33,16 +35,17 @@ from .test_celery import start_worker, write_app  # noqa: E402
 
 def held_in(postgres_url: str) -> Callable[[str, int], dict[str, str | None]]:
     """``held(run, pid)``: the items worker ``pid`` has claimed, each with its journal state:
-    ``None`` (no entry yet: it waits for its rate-limit slot) or ``"in_flight"`` (its request
-    reached the dispatch point)."""
+    ``None`` (not sent: no entry yet, or recorded waiting for its rate-limit slot) or
+    ``"in_flight"`` (its create began: past its slot, or about to wait for it)."""
     import psycopg
 
     def keys(run: str, pid: int) -> dict[str, str | None]:
         with psycopg.connect(postgres_url, autocommit=True) as db:
             rows = db.execute(
-                "SELECT c.key, i.state FROM walletpass_claims c LEFT JOIN walletpass_items i "
+                "SELECT c.key, CASE WHEN i.error_type = %s THEN NULL ELSE i.state END "
+                "FROM walletpass_claims c LEFT JOIN walletpass_items i "
                 "ON i.run = c.run AND i.key = c.key WHERE c.run = %s AND c.owner LIKE %s",
-                (run, f"%:{pid}:%"),
+                (NOT_SENT[0], run, f"%:{pid}:%"),
             ).fetchall()
         return dict(rows)
 
@@ -86,9 +89,9 @@ def test_items_waiting_for_their_slot_in_a_killed_worker_are_issued_by_the_other
             victim = workers[0]
             deadline = time.monotonic() + 60
             # Kill a worker, after some issuing, while it holds items that have waited for their
-            # slot a while (claimed, not recorded: a slot is 0.6 s away for each of the twelve
-            # threads; recording an item takes milliseconds, so before the fix, when items were
-            # recorded in flight before the wait, none stayed unrecorded this long).
+            # slot a while (claimed, not sent: a slot is 0.6 s away for each of the twelve
+            # threads; before the fix, when items were recorded in flight before the wait and
+            # stayed so through it, none was seen unsent this long).
             unrecorded_since: dict[str, float] = {}
             while True:
                 assert time.monotonic() < deadline, "no worker was seen waiting for a slot"

@@ -1,9 +1,10 @@
-"""A bulk run records an item in flight at its request's dispatch point, after the rate limiter
-granted the slot, not before the wait (walletpass.send_checks): a run that dies while items wait
-leaves them unrecorded, known to be unsent, and a re-run issues them, even on a vendor that
-cannot be asked whether a pass exists (Pass2U). The same rule for the SQLite journal, the sync
-and the async ``create_many``. (The shared PostgreSQL journal across Celery workers:
-test_celery_dispatch.py.)"""
+"""A bulk run records an item not sent while its request waits for the rate limiter's slot, and
+in flight at its dispatch point, after the slot was granted (walletpass.send_checks): a run that
+dies while items wait leaves them known to be unsent, and a re-run issues them, even on a vendor
+that cannot be asked whether a pass exists (Pass2U). The same rule for the SQLite journal, the
+sync and the async ``create_many``. (The shared PostgreSQL journal across Celery workers:
+test_celery_dispatch.py; a plugin sending on its own client, which the item stays in flight
+for: test_plugin_own_client.py.)"""
 
 from __future__ import annotations
 
@@ -91,7 +92,12 @@ def held(app: Pass2UEmulator) -> list[str | None]:
     return sorted(p.barcode_message() for p in app.passes.values())
 
 
-def test_an_item_waiting_for_its_slot_is_not_yet_recorded_in_flight(
+#: The journal's states each time one of three items (one at a time) waits for its slot: the
+#: earlier ones issued, the waiting one a retryable failure (not sent), none in flight.
+WHILE_WAITING = [{"failed": 1}, {"succeeded": 1, "failed": 1}, {"succeeded": 2, "failed": 1}]
+
+
+def test_an_item_waiting_for_its_slot_is_recorded_not_sent(
     pass2u: tuple[Pass2UEmulator, str], tmp_path: Path
 ) -> None:
     app, url = pass2u
@@ -101,8 +107,8 @@ def test_an_item_waiting_for_its_slot_is_not_yet_recorded_in_flight(
     wallet.transport.rate_limiter = probe
     result = wallet.create_many(passes(3), journal=journal, concurrency=1)
     assert result.succeeded == 3
-    # while each waited, the items before it were issued and it was not recorded at all
-    assert probe.seen == [{}, {"succeeded": 1}, {"succeeded": 2}]
+    # while each waited, the items before it were issued and it was recorded not sent
+    assert probe.seen == WHILE_WAITING
     assert states(journal) == {"succeeded": 3}
 
 
@@ -116,7 +122,7 @@ async def test_the_async_run_records_an_item_at_the_same_point(
         wallet.transport.rate_limiter = AsyncProbe(probe)
         result = await wallet.create_many(passes(3), journal=journal, concurrency=1)
     assert result.succeeded == 3
-    assert probe.seen == [{}, {"succeeded": 1}, {"succeeded": 2}]
+    assert probe.seen == WHILE_WAITING
     assert states(journal) == {"succeeded": 3}
 
 
@@ -151,3 +157,24 @@ async def test_an_item_refused_its_slot_is_a_plain_failure_a_rerun_sends(
     assert rerun.succeeded == 3
     assert [item.skipped for item in rerun.items] == [True, False, True]
     assert held(app) == ["m-0", "m-1", "m-2"]
+
+
+def test_not_sent_only_turns_the_items_own_in_flight_record_back(tmp_path: Path) -> None:
+    """A worker that waits for its slot records its item not sent; a record settled meanwhile
+    (issued by whoever took the item over, or failed) is never turned back into "not sent",
+    which would have a re-run issue it again."""
+    from walletpass import IssuedPass, PassStatus
+
+    with BulkJournal(tmp_path / "run.db", provider="pass2u") as book:
+        book.begin("pos:0", 0, "print")
+        book.not_sent("pos:0")
+        entry = book.get("pos:0")
+        assert entry is not None and entry.state is JournalState.FAILED and entry.retryable
+        assert entry.attempts == 0  # nothing may have reached the vendor
+
+        book.begin("pos:1", 1, "print")
+        issued = IssuedPass(id="p1", vendor_id="p1", provider="pass2u", status=PassStatus.ISSUED)
+        book.succeed("pos:1", issued)
+        book.not_sent("pos:1")
+        settled = book.get("pos:1")
+        assert settled is not None and settled.state is JournalState.SUCCEEDED

@@ -17,6 +17,7 @@ from walletpass_passentry.emulator import PassEntryEmulator
 
 import walletpass
 from walletpass import Pass
+from walletpass.journal import NOT_SENT
 from walletpass.pgjournal import PostgresJournal
 from walletpass.testing.emulator import EmulatorServer
 
@@ -25,7 +26,8 @@ pytestmark = pytest.mark.services
 TEMPLATE = "2e2d7ee8c306e8f0223dbdc1"
 
 # One slot every 4 seconds: after its first pass, the worker claims the second and waits for its
-# slot (the item is recorded in flight only once the slot is granted), where the test stops it.
+# slot (the item is recorded not sent while it waits, in flight once the slot is granted), where
+# the test stops it.
 WORKER = r"""
 import json, sys
 import walletpass
@@ -46,16 +48,17 @@ except walletpass.WalletPassError as exc:
 
 
 def waiting_for_second(database: str, run: str) -> bool:
-    """The first pass is recorded issued and the second claimed but not recorded: the worker
-    waits for the second's rate-limit slot (four seconds)."""
+    """The first pass is recorded issued and the second claimed and recorded not sent: the
+    worker waits for the second's rate-limit slot (four seconds)."""
     import psycopg
 
     with psycopg.connect(database, autocommit=True) as db:
         rows = db.execute(
-            "SELECT position, state FROM walletpass_items WHERE run = %s", (run,)
+            "SELECT position, state, error_type FROM walletpass_items WHERE run = %s", (run,)
         ).fetchall()
         claims = db.execute("SELECT key FROM walletpass_claims WHERE run = %s", (run,)).fetchall()
-    return sorted(rows) == [(0, "succeeded")] and claims == [(f"ext:{run}-1",)]
+    waiting = (1, "failed", NOT_SENT[0])
+    return sorted(rows) == [(0, "succeeded", None), waiting] and claims == [(f"ext:{run}-1",)]
 
 
 def test_a_worker_stalled_while_waiting_for_its_slot_does_not_send_what_another_issued(

@@ -41,7 +41,7 @@ from walletpass.journal import (
     item_key,
 )
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
-from walletpass.outcomes import dispatch_count, unreconciled
+from walletpass.outcomes import unreconciled
 from walletpass.redaction import scrub_exception
 from walletpass.send_checks import checked_before_sending
 from walletpass.status import with_current_status
@@ -300,39 +300,78 @@ def _stored_error(entry: JournalEntry, provider: str) -> WalletPassError:
 
 
 class _Dispatch:
-    """One item's journal record at the last moment before its request leaves: the check a bulk
-    run sets for the item's create (:func:`walletpass.send_checks.checked_before_sending`), run
-    by the transport after the rate limiter granted the slot, before each attempt.
+    """One item's journal record around its create: the check a bulk run sets for the item's
+    create (:func:`walletpass.send_checks.checked_before_sending`).
 
-    The first call records the item in flight (a journal shared by workers confirms the claim in
-    the same breath: ``PostgresJournal.begin``); each later one (a retry, a second request of the
-    same create) confirms the claim is still this worker's. What either raises
-    (``JournalError``) stops the request unsent. So an item a worker was killed holding, with no
-    request past this point, has no record of leaving, and is issued by whoever claims it next.
+    The item is recorded in flight before its create runs (:meth:`mark`): whatever runs it
+    may reach the vendor on a client of its own (a plugin's ``execute_create``, a plan hook),
+    which tells nobody, so until the core transport says otherwise a worker killed mid-create
+    leaves the item to be looked up, never to be sent again blind. The core transport says
+    otherwise precisely: before it waits for the rate limiter it calls :meth:`before_wait`,
+    which records the item as not sent while it waits (unless one of its requests was already
+    handed to the vendor), and at its dispatch point, after the wait, it calls the check
+    itself, which records the item in flight again (a journal shared by workers confirms the
+    claim in the same breath: ``PostgresJournal.begin``); each later dispatch (a retry, a second
+    request of the same create) confirms the claim is still this worker's. What any of these
+    raises (``JournalError``) stops the request unsent. So an item a worker was killed holding
+    while it waited for its slot is known unsent and issued by whoever claims it next.
+
+    Without a journal it only tracks whether the item is known unsent (:attr:`unsent`), which
+    tells a crash that sent nothing from one that may have.
     """
 
-    __slots__ = ("journal", "key", "marked", "new_pass", "position")
+    __slots__ = ("dispatched", "journal", "key", "marked", "new_pass", "position", "unsent")
 
-    def __init__(self, journal: Journal, key: str, position: int, new_pass: Pass) -> None:
+    def __init__(self, journal: Journal | None, key: str, position: int, new_pass: Pass) -> None:
         self.journal = journal
         self.key = key
         self.position = position
         self.new_pass = new_pass
-        #: Whether the item is recorded in flight (a request reached its dispatch point).
+        #: Whether the journal holds the item in flight.
         self.marked = False
+        #: Whether a request of the item was handed to the vendor (noted by note_dispatch).
+        self.dispatched = False
+        #: Whether the core transport vouches that nothing of the item has left yet.
+        self.unsent = False
 
     def mark(self) -> None:
         """Record the item in flight (``JournalError`` when the journal cannot)."""
-        self.journal.begin(self.key, self.position, fingerprint(self.new_pass))
+        if self.journal is not None:
+            self.journal.begin(self.key, self.position, fingerprint(self.new_pass))
         self.marked = True
 
+    @property
+    def does_io(self) -> bool:
+        """Whether it reads or writes a journal (the async transport then runs it in a worker
+        thread; without one it only keeps flags, on the loop)."""
+        return self.journal is not None
+
+    def before_wait(self) -> None:
+        """The core transport is about to wait for the rate limiter: nothing of this request
+        has left. Unless an earlier request of the item was handed to the vendor, the item is
+        known unsent (recorded so, when the journal can say it)."""
+        if self.dispatched:
+            return
+        not_sent = _not_sent(self.journal)
+        if not_sent is not None:
+            not_sent(self.key)
+            self.marked = False
+        self.unsent = True
+
     def __call__(self) -> None:
+        self.dispatched = True
+        self.unsent = False
         if not self.marked:
             self.mark()
             return
         confirm = getattr(self.journal, "confirm_claim", None)
         if confirm is not None:
             confirm(self.key)
+
+
+def _not_sent(journal: Journal | None) -> Callable[[str], None] | None:
+    """The journal's ``not_sent`` (a journal without one keeps a waiting item in flight)."""
+    return getattr(journal, "not_sent", None) if journal is not None else None
 
 
 #: The vendor questions of the protocol (the names of :class:`Ask`).
@@ -529,10 +568,9 @@ class _Runner:
             key = item_key(index, new_pass.external_id)
             self.journal.begin(key, index, fingerprint(new_pass), batched=batched)
 
-    def dispatch(self, index: int, new_pass: Pass) -> _Dispatch | None:
-        """The item's journal record at its request's dispatch point (``None``: no journal)."""
-        if self.journal is None:
-            return None
+    def dispatch(self, index: int, new_pass: Pass) -> _Dispatch:
+        """The item's record around its create (see :class:`_Dispatch`); call its ``mark()``
+        before the create runs."""
         return _Dispatch(self.journal, item_key(index, new_pass.external_id), index, new_pass)
 
     def finish(
@@ -550,10 +588,7 @@ class _Runner:
         if self.journal is not None:
             key = item_key(index, new_pass.external_id)
             try:
-                if dispatch is not None and not dispatch.marked:
-                    # No request reached its dispatch point (refused by the limiter, a build
-                    # hook's crash): the outcome is recorded on a row of its own, as ever.
-                    dispatch.mark()
+                # (the item's row exists: the create marked it in flight before it ran)
                 if isinstance(outcome, IssuedPass):
                     self.journal.succeed(key, outcome)
                 else:
@@ -596,17 +631,14 @@ class _Runner:
         earlier = self.settled_earlier(index, new_pass)
         if earlier is not None:
             return earlier
-        # Recorded in flight at the dispatch point, after the rate-limit wait, not before it
-        # (see walletpass.send_checks): a worker dying while it waits leaves the item unsent.
+        # In flight before the create runs, known unsent while the core transport waits for
+        # the rate limiter, in flight again at its dispatch point (see _Dispatch): a worker
+        # dying while it waits leaves the item unsent, one dying anywhere else in flight.
         dispatch = self.dispatch(index, new_pass)
-        sent_before = dispatch_count()
+        dispatch.mark()
         try:
             # The request built while the pass was checked: its body is not built again.
-            with (
-                checked_before_sending(dispatch)
-                if dispatch is not None
-                else contextlib.nullcontext()
-            ):
+            with checked_before_sending(dispatch):
                 outcome: IssuedPass | WalletPassError = self.provider.send_prepared(
                     "create", new_pass, request=request
                 )
@@ -615,9 +647,9 @@ class _Runner:
             # waited: it was not sent.
             raise
         except Exception as exc:
-            # A crash before any request left (in a build hook, say) sent nothing: a plain
-            # failure. After one left, nobody can say how far it got.
-            outcome = _as_error(exc, self.provider, sending=dispatch_count() != sent_before)
+            # Only the core transport can say nothing left (it was waiting for its slot): a
+            # crash anywhere else may have followed a request on a client of the provider's own.
+            outcome = _as_error(exc, self.provider, sending=not dispatch.unsent)
         return self.finish(index, new_pass, outcome, dispatch)
 
     # -- execution paths -------------------------------------------------------------------

@@ -12,9 +12,11 @@ same journal after a crash, a Ctrl-C or a SIGKILL:
   instead of risking a duplicate pass.
 
 Each state change is committed before the next step, so what the file says is what happened. An
-item is recorded *in flight* at the last moment before its request can leave, after the rate
-limiter granted the slot (:mod:`walletpass.send_checks`): one a run held while it waited is not
-recorded, known to be unsent, and the re-run sends it.
+item is recorded *in flight* before its create runs (a plugin may reach its vendor on a client
+of its own, which tells nobody); while the core transport waits for the rate limiter's slot it
+is recorded *not sent* (a retryable failure), and in flight again at the last moment before its
+request leaves (:mod:`walletpass.send_checks`): one a run held while it waited is known to be
+unsent, and the re-run sends it.
 
 One run at a time: a run claims the journal (:meth:`BulkJournal.claim_run`, an exclusive lock on
 the journal file itself, so every name of it (a symlink, a hard link) meets the same lock, which
@@ -49,6 +51,7 @@ from walletpass.redaction import redact_text
 
 __all__ = [
     "ENTRY_COLUMNS",
+    "NOT_SENT",
     "BulkJournal",
     "Journal",
     "JournalEntry",
@@ -119,6 +122,10 @@ def fingerprint(new_pass: Pass) -> str:
     payload = new_pass.model_dump_json(exclude_none=True)
     return hashlib.sha256(payload.encode()).hexdigest()[:32]
 
+
+#: What a journal records for an item waiting for its rate-limit slot (``not_sent``): its error
+#: type and message, a retryable failure (nothing left).
+NOT_SENT = ("NotSent", "waiting for a rate-limit slot when its run stopped: it was not sent")
 
 #: A URL's scheme, as a journal "path" that is really a database URL starts.
 _URL_SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -280,6 +287,18 @@ class BulkJournal:
             "attempts = items.attempts + 1, updated = excluded.updated, "
             "batched = excluded.batched, ticket = NULL",
             (key, position, JournalState.IN_FLIGHT.value, print_, time.time(), int(batched)),
+        )
+
+    def not_sent(self, key: str) -> None:
+        """The item, recorded in flight, is known not to have left: its request waits for the
+        rate limiter (:func:`walletpass.outcomes.note_waiting`). Recorded as a retryable
+        failure, so a run that finds it so (its worker died waiting) sends it; the attempt
+        counted when it was recorded in flight is taken back (``attempts`` counts the creates
+        that may have reached the vendor)."""
+        self._write(
+            "UPDATE items SET state = ?, error_type = ?, error_message = ?, retryable = 1, "
+            "attempts = attempts - 1, updated = ? WHERE key = ? AND state = ?",
+            (JournalState.FAILED.value, *NOT_SENT, time.time(), key, JournalState.IN_FLIGHT.value),
         )
 
     def accepted(self, key: str, ticket: str) -> None:
@@ -464,6 +483,8 @@ class Journal(Protocol):
     def claim(self, key: str) -> contextlib.AbstractContextManager[None]: ...
     def get(self, key: str) -> JournalEntry | None: ...
     def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None: ...
+    # (optional: ``not_sent(key)``, the item known unsent while it waits for its slot; a journal
+    # without it keeps such an item in flight, looked up before it is sent again)
     def accepted(self, key: str, ticket: str) -> None: ...
     def succeed(self, key: str, issued: IssuedPass) -> None: ...
     def fail(

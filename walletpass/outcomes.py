@@ -24,8 +24,11 @@ __all__ = [
     "checked_before_sending",
     "count_dispatches",
     "dispatch_count",
+    "known_unsent",
     "note_dispatch",
     "note_dispatch_async",
+    "note_waiting",
+    "note_waiting_async",
     "unreconciled",
 ]
 
@@ -60,12 +63,54 @@ def check_before_sending() -> None:
 async def check_before_sending_async() -> None:
     """:func:`check_before_sending` for a request about to leave from the event loop: the check
     (a journal write: a database round trip) runs in a worker thread, so the loop never blocks
-    on it."""
+    on it; a check that says it does no I/O (``does_io`` false) runs on the loop."""
     check = _check.get()
-    if check is not None:
-        import asyncio  # (not at import time: the sync API never needs it)
+    if check is None:
+        return
+    if not getattr(check, "does_io", True):
+        check()
+        return
+    import asyncio  # (not at import time: the sync API never needs it)
 
-        await asyncio.to_thread(check)
+    await asyncio.to_thread(check)
+
+
+def note_waiting() -> None:
+    """Record that the calling thread (or asyncio task) is about to wait for the rate limiter
+    before a request: the core transport calls it, where it knows that request has not left.
+
+    A bulk run records its item in flight before the item's create runs (a plugin may reach its
+    vendor on a client of its own, which tells nobody), and the check it sets
+    (:func:`checked_before_sending`) may offer ``before_wait``: then this records the item as
+    not sent while it waits, unless one of its requests was already handed to the vendor (noted
+    by :func:`note_dispatch`). What that raises (``JournalError``) propagates: nothing is sent.
+    """
+    before_wait = getattr(_check.get(), "before_wait", None)
+    if before_wait is not None:
+        before_wait()
+
+
+async def note_waiting_async() -> None:
+    """:func:`note_waiting` from the event loop: the journal write runs in a worker thread."""
+    check = _check.get()
+    before_wait = getattr(check, "before_wait", None)
+    if before_wait is None:
+        return
+    if not getattr(check, "does_io", True):
+        before_wait()  # (no journal: a flag, on the loop)
+        return
+    import asyncio
+
+    await asyncio.to_thread(before_wait)
+
+
+def known_unsent() -> bool:
+    """Whether the core transport vouches that no request of the calling thread's (or task's)
+    current item has left: it reached its wait for the rate limiter (:func:`note_waiting`) and
+    none was handed to the vendor since. ``False`` when no check offering that is set, or
+    nothing told: whatever else runs the item's create (a plugin's own HTTP client) may have
+    sent it."""
+    return bool(getattr(_check.get(), "unsent", False))
 
 
 def note_dispatch() -> None:
@@ -78,7 +123,9 @@ def note_dispatch() -> None:
     counted. The transports call it before each attempt, so providers that send through
     :meth:`walletpass.provider.Provider.send` (the contract) need do nothing. A provider whose
     vendor is reached another way (the fake, a plugin with its own client) calls it just before
-    that, from the thread running the operation.
+    that, from the thread running the operation: a bulk run's item is in flight from before its
+    create runs anyway, and this keeps a later request of the same create through the core
+    transport from recording it not sent while it waits (:func:`note_waiting`).
     """
     check_before_sending()
     _count.set(_count.get() + 1)

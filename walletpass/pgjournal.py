@@ -43,7 +43,13 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
 from walletpass.errors import ConfigurationError, JournalError, WalletPassError
-from walletpass.journal import ENTRY_COLUMNS, JournalEntry, JournalState, entry_from_row
+from walletpass.journal import (
+    ENTRY_COLUMNS,
+    NOT_SENT,
+    JournalEntry,
+    JournalState,
+    entry_from_row,
+)
 from walletpass.model import IssuedPass
 from walletpass.pgtls import refuse_clear_text_to_remote
 from walletpass.redaction import redact_text, register_secret
@@ -447,6 +453,28 @@ class PostgresJournal:
                 print_,
                 time.time(),
                 int(batched),
+            ),
+        )
+
+    def not_sent(self, key: str) -> None:
+        """As :meth:`walletpass.journal.BulkJournal.not_sent`: the item waits for its rate-limit
+        slot, known not to have left (a worker killed now leaves it to be sent by the next).
+
+        Only this worker's claim and its own in-flight record are changed: a worker that stalled
+        past its lease raises ``JournalError`` (nothing is sent), and the record another worker
+        settled meanwhile is never turned back into "not sent"."""
+        self.confirm_claim(key)
+        self._execute(
+            "UPDATE walletpass_items SET state = %s, error_type = %s, error_message = %s, "
+            "retryable = 1, attempts = attempts - 1, updated = %s "
+            "WHERE run = %s AND key = %s AND state = %s",
+            (
+                JournalState.FAILED.value,
+                *NOT_SENT,
+                time.time(),
+                self.run,
+                key,
+                JournalState.IN_FLIGHT.value,
             ),
         )
 

@@ -34,7 +34,7 @@ from walletpass import forks
 from walletpass._version import __version__
 from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
 from walletpass.errors import ConfigurationError, RateLimited
-from walletpass.outcomes import note_dispatch
+from walletpass.outcomes import note_dispatch, note_waiting
 from walletpass.ratelimit import Limiter
 from walletpass.redaction import register_secret
 from walletpass.retry import RetryPolicy, Safety
@@ -270,6 +270,7 @@ class Transport(BaseTransport):
                 )
             release = None
             if self.rate_limiter is not None:
+                note_waiting()  # a bulk run's item is known unsent while it waits here
                 try:
                     release = self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:

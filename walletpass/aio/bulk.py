@@ -218,10 +218,11 @@ class _AsyncRun:
         earlier = await self.carry_out(runner.decide_earlier(index, new_pass))
         if earlier is not None:
             return earlier
-        # Recorded in flight at the dispatch point, after the rate-limit wait (the async
-        # transport runs the journal write in a worker thread: walletpass.send_checks).
+        # In flight before the create runs, known unsent while the transport waits for the rate
+        # limiter (the async transport writes the journal in a worker thread): bulk._Dispatch.
         dispatch = runner.dispatch(index, new_pass)
-        with checked_before_sending(dispatch) if dispatch is not None else contextlib.nullcontext():
+        await self._journal(dispatch.mark)
+        with checked_before_sending(dispatch):
             outcome: IssuedPass | WalletPassError = await self.provider._send_create(
                 new_pass, request
             )

@@ -40,7 +40,7 @@ from walletpass.model import (
     PassUpdate,
     Redemption,
 )
-from walletpass.outcomes import dispatch_count
+from walletpass.outcomes import known_unsent
 from walletpass.plans import (
     Call,
     ListPlan,
@@ -277,11 +277,10 @@ class AsyncProvider(AsyncEventOperations):
         sync = self.sync
         if not self._planned("create"):
             return await self._in_thread(_sent_or_error, sync, new_pass, request)
-        sent_before = dispatch_count()
         try:
             return await self._drive(sync.plan_create(new_pass, request))
         except Exception as exc:
-            return _as_error(exc, sync, sending=dispatch_count() != sent_before)
+            return _as_error(exc, sync, sending=not known_unsent())
 
     def __getattr__(self, name: str) -> Any:
         # Vendor-only operations (Pass2U's upload_image, PassEntry's reactivate...): one written
@@ -383,11 +382,11 @@ class AsyncProvider(AsyncEventOperations):
 def _sent_or_error(
     sync: Provider[Any], new_pass: Pass, request: VendorRequest | None
 ) -> IssuedPass | WalletPassError:
-    """``send_prepared("create")`` in the thread that runs it (its dispatch count is that
-    thread's): the issued pass or the error, as a bulk run records it."""
-    sent_before = dispatch_count()
+    """``send_prepared("create")`` in the thread that runs it (with the task's send check,
+    copied into the thread's context): the issued pass or the error, as a bulk run records it."""
     try:
         issued: IssuedPass = sync.send_prepared("create", new_pass, request=request)
     except Exception as exc:
-        return _as_error(exc, sync, sending=dispatch_count() != sent_before)
+        # (only the core transport can vouch that nothing left: see walletpass.bulk._Dispatch)
+        return _as_error(exc, sync, sending=not known_unsent())
     return issued

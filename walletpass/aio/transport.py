@@ -38,7 +38,7 @@ from walletpass.bounds import (
     expected_length,
 )
 from walletpass.errors import ConfigurationError, RateLimited
-from walletpass.outcomes import note_dispatch_async
+from walletpass.outcomes import note_dispatch_async, note_waiting_async
 from walletpass.retry import Ambiguous, Fatal, NotSent
 from walletpass.sending import (
     Attempted,
@@ -153,6 +153,7 @@ class AsyncTransport:
             time_left = call.next_attempt()
             release = None
             if self.rate_limiter is not None:
+                await note_waiting_async()  # known unsent while it waits: see note_waiting
                 try:
                     release = await self.rate_limiter.acquire(call.rate_key, max_wait=time_left)
                 except RateLimited as exc:
