@@ -355,3 +355,71 @@ def test_walletpass_issue_reports_every_kind_for_its_row(
     ]
     assert [r["status"] for r in results] == ["issued", "invalid", "issued"]
     assert where in results[1]["error"] and "unexpected" not in results[1]["error"]
+
+
+# --------------------------------------------------------------------------------------------
+# Any shape: the check finds the one bad part wherever it sits, and nothing in clean content
+# --------------------------------------------------------------------------------------------
+
+sendable_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.text(max_size=8).filter(lambda t: text_problem(t) is None),
+    st.just(datetime(2030, 1, 1, tzinfo=UTC)),
+)
+unsendable_leaf = st.one_of(unencodable_text, numbers, overflowing_datetime, odd_offset_datetime)
+shapes = st.recursive(
+    sendable_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text("abc", max_size=3), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+def _plant(shape: Any, bad: Any, choice: int, path: str = "") -> tuple[Any, str]:
+    """``shape`` with ``bad`` put in place of one of its leaves (the ``choice``-th in order,
+    counting round), and that place's path."""
+    leaves: list[str] = []
+
+    def walk(value: Any, where: str) -> None:
+        if isinstance(value, dict):
+            for key, child in value.items():
+                walk(child, f"{where}.{key}" if where else key)
+        elif isinstance(value, list):
+            for index, child in enumerate(value):
+                walk(child, f"{where}.{index}" if where else str(index))
+        else:
+            leaves.append(where)
+
+    walk(shape, path)
+    target = leaves[choice % len(leaves)]
+
+    def put(value: Any, where: str) -> Any:
+        if where == target and not isinstance(value, dict | list):
+            return bad
+        if isinstance(value, dict):
+            return {k: put(v, f"{where}.{k}" if where else k) for k, v in value.items()}
+        if isinstance(value, list):
+            return [put(v, f"{where}.{i}" if where else str(i)) for i, v in enumerate(value)]
+        return value
+
+    return put(shape, path), target
+
+
+@QUICK
+@given(shape=shapes, bad=unsendable_leaf, choice=st.integers(min_value=0, max_value=50))
+def test_one_bad_part_is_found_wherever_it_sits(shape: Any, bad: Any, choice: int) -> None:
+    content = {"extra": shape, "tier": "gold"}  # (one leaf at least, whatever the shape)
+    assert wire_problems(content) == []
+    planted, where = _plant(content, bad, choice)
+    assert [p.location for p in wire_problems(planted)] == [where]
+
+
+@QUICK
+@given(shape=shapes, key=unencodable_text)
+def test_a_bad_key_is_found_at_any_depth(shape: Any, key: str) -> None:
+    nested = {"extra": [{"a": shape, key: 1}]}
+    assert len(wire_problems(nested)) == 1

@@ -190,6 +190,8 @@ def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
     ``value`` may be a mapping, a list, a walletpass model or a scalar; other objects are left
     to the model's type rules. Runs in time linear in the size of ``value``.
     """
+    if _plainly_sendable(value, 0):
+        return []  # the usual case, told without building a path or a stack entry per part
     problems: list[FieldProblem] = []
     # An explicit stack instead of recursion: a hostile, deeply nested value cannot exhaust
     # Python's recursion limit here. Each entry: (path, value, depth, ids of its ancestors).
@@ -237,6 +239,47 @@ def wire_problems(value: Any, location: str = "") -> list[FieldProblem]:
 
 
 _CONTAINERS = (BaseModel, Mapping, list, tuple)
+
+
+def _plainly_sendable(value: Any, depth: int) -> bool:
+    """``True`` only where :func:`wire_problems` would find nothing in ``value``; ``False``
+    where it might find something (then it walks ``value`` itself and names each problem).
+
+    Checks every part by the same rules, without paths: most content is ASCII text, small
+    integers and ``None``. Recursion stops at :data:`MAX_DEPTH` (``False``: the walk reports
+    the nesting, or the container that contains itself), so a hostile value cannot exhaust
+    the stack here.
+    """
+    kind = type(value)
+    if kind is str:
+        return bool(value.isascii()) or text_problem(value) is None
+    if value is None or kind is bool:
+        return True
+    if kind is int:
+        return bool(value.bit_length() <= 53)
+    if kind is float:
+        return bool(math.isfinite(value))
+    if kind is dict or kind is list or isinstance(value, _CONTAINERS):
+        if depth >= MAX_DEPTH:
+            return False
+        if isinstance(value, BaseModel):
+            children: Any = (getattr(value, name) for name in type(value).__pydantic_fields__)
+        elif isinstance(value, Mapping):
+            for key in value:
+                if isinstance(key, str) and not key.isascii() and text_problem(key) is not None:
+                    return False
+            children = value.values()
+        else:
+            children = value
+        depth += 1
+        for child in children:
+            # (None and ASCII text, most parts, told here without a call each)
+            if child is None or (type(child) is str and child.isascii()):
+                continue
+            if not _plainly_sendable(child, depth):
+                return False
+        return True
+    return _scalar_problem(value) is None
 
 
 def _scalar_problem(item: Any) -> str | None:
