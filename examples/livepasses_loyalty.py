@@ -28,7 +28,7 @@ def main() -> None:
             base_url=server.url,
             api_key=DEFAULT_API_KEY,
             # Livepasses documents no template type but EventTicket: say which kind each
-            # template is, so redeem() picks the right verb (stamp, gift card, gym check-in).
+            # template is, so redeem() picks the right verb (a points spend, a gift card's amount).
             templates={
                 "tmpl-loyalty": {"id": "tmpl-loyalty", "kind": "loyalty"},
                 "tmpl-coupon": {"id": "tmpl-coupon", "kind": "coupon"},
@@ -57,7 +57,9 @@ def main() -> None:
         spent = wallet.redeem(card.id, amount=50)  # a loyalty redeem with an amount spends points
         print(f"4. spent {spent.amount} via {spent.method} -> balance {spent.remaining}")
 
-        stamped = wallet.redeem(card.id)  # without an amount: one stamp
+        # A bare redeem(id) would not use the card up, so it is refused; a stamp is asked for
+        # by name (the vendor operation stamp, or redeem(id, options={"endpoint": "stamp"})).
+        stamped = wallet.stamp(card.id)
         print(f"5. stamped -> {stamped.remaining} stamp(s)")
         try:
             wallet.stamp(card.id)
@@ -111,7 +113,7 @@ def main() -> None:
                 fields={"maxUsageCount": 10},
             )
         )
-        visit = wallet.redeem(gym.id, options={"gate": "Door 2"})
+        visit = wallet.membership_check_in(gym.id, gate="Door 2")
         print(
             f"12. gym check-in ({visit.method}) -> {visit.remaining} visits left, "
             f"still {visit.status}"
@@ -119,7 +121,7 @@ def main() -> None:
 
         wallet.update(card.id, PassUpdate(fields={"validUntil": "2020-01-01"}))
         try:
-            wallet.redeem(card.id)
+            wallet.redeem(card.id, amount=1)
         except PassExpired as exc:
             print(f"13. expired card refused: {exc.code}; status now {wallet.get(card.id).status}")
         wallet.close()

@@ -17,7 +17,7 @@ from walletpass_pass2u.png import encode_png
 
 import walletpass
 from walletpass import Barcode, Colors, Holder, Location, Pass, PassKind, PassUpdate
-from walletpass.errors import AlreadyRedeemed
+from walletpass.errors import AlreadyRedeemed, UnsupportedOperation
 from walletpass.testing.emulator import EmulatorServer
 
 MODEL_ID = "1919"  # the emulator's membership-card model (generic style: name, birth, level)
@@ -80,8 +80,13 @@ def main() -> None:
         wallet.reset_field(card.id, "level")
         print(f"9. level reset to the model default: {wallet.get(card.id).fields['level']!r}")
 
-        wallet.delete(card.id)
-        print(f"10. retired (void + expired): status={wallet.get(card.id).status}")
+        try:
+            wallet.delete(card.id)
+        except UnsupportedOperation as exc:
+            # Pass2U has no delete: the refusal names the alternatives (expire it, or redeem).
+            print(f"10. delete refused before sending: {type(exc).__name__}")
+        wallet.update(card.id, PassUpdate(expires_at=datetime.now(UTC)))
+        print(f"11. retired by expiring it: status={wallet.get(card.id).status}")
         wallet.close()
 
 

@@ -14,7 +14,7 @@ import pytest
 from pydantic import Field
 
 import walletpass
-from walletpass import Holder, Pass, PassKind, PassStatus, PassUpdate, Provider
+from walletpass import Holder, Pass, PassStatus, PassUpdate, Provider
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native
 from walletpass.registry import register_provider, unregister_provider
@@ -44,8 +44,8 @@ class _Vendor(Provider):
     free_text_messages: ClassVar[bool] = False
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         redeemed_status=PassStatus.VOIDED,
-        reusable_kinds=frozenset({PassKind.LOYALTY}),
-        counted_kinds=frozenset({PassKind.LOYALTY}),
+        use_operations="the vendor operation punch(id)",
+        deleted_wipes=True,
         used_status=None,
         balance_fields=("pts",),
         text_values=True,
@@ -87,7 +87,7 @@ def test_a_change_message_placeholder_is_passed_on_where_the_vendor_fills_it(
             )
 
 
-def test_redeem_voids_a_single_use_pass_and_keeps_a_reusable_one(
+def test_redeem_voids_a_single_use_pass_and_refuses_a_card_naming_the_vendor_call(
     profile: walletpass.Provider,
 ) -> None:
     ticket = profile.create(Pass(template="t", kind="event_ticket"))
@@ -97,12 +97,27 @@ def test_redeem_voids_a_single_use_pass_and_keeps_a_reusable_one(
     with pytest.raises(walletpass.AlreadyRedeemed):
         profile.redeem(ticket.id)
     card = profile.create(Pass(template="t", kind="loyalty", holder=Holder(name="Ada")))
-    stamps = [profile.redeem(card.id) for _ in range(2)]
-    assert [(u.status, u.amount, u.remaining) for u in stamps] == [
-        (PassStatus.ACTIVE, 1, 1),
-        (PassStatus.ACTIVE, 1, 2),
-    ]
-    assert profile.get(card.id).status is PassStatus.ISSUED  # used_status=None: unchanged
+    with pytest.raises(walletpass.NotUsedUp, match=r"punch\(id\)"):
+        profile.redeem(card.id)
+    assert profile.get(card.id).status is PassStatus.ISSUED  # untouched
+
+
+def test_a_vendor_whose_delete_wipes_the_pass_reads_back_a_bare_tombstone(
+    profile: walletpass.Provider,
+) -> None:
+    card = profile.create(
+        Pass(template="t", kind="loyalty", holder=Holder(name="Ada"), fields={"pts": 3})
+    )
+    profile.delete(card.id)
+    read = profile.get(card.id)
+    assert (read.status, read.fields, read.holder, read.balance) == (
+        PassStatus.DELETED,
+        {},
+        None,
+        None,
+    )
+    with pytest.raises(walletpass.NotFound):
+        profile.update(card.id, PassUpdate(fields={"pts": 4}))
 
 
 def test_balance_fields_text_values_and_what_a_read_leaves_out(
@@ -189,11 +204,14 @@ def test_spend_refusals_come_in_the_vendors_order(
         with pytest.raises(refused) as caught:
             wallet.redeem(ticket.id, amount=1)
         assert type(caught.value) is refused
-    # A used pass that has a balance is refused for its state on either order.
-    card = maker.create(Pass(template="t", kind="loyalty", balance=walletpass.Balance(amount=5)))
-    maker.redeem(card.id)
+    # A used pass that has a balance (a ticket with credit on it) is refused for its state on
+    # either order.
+    used = maker.create(
+        Pass(template="t", kind="event_ticket", balance=walletpass.Balance(amount=5))
+    )
+    maker.redeem(used.id)
     with pytest.raises(walletpass.AlreadyRedeemed):
-        maker.redeem(card.id, amount=1)
+        maker.redeem(used.id, amount=1)
 
 
 @pytest.mark.parametrize("order", [(), ("state",), ("state", "state"), ("balance", "stamp")])

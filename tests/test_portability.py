@@ -161,6 +161,32 @@ class Shop:
             "read": {"usable": not after.status.is_final, "fields": card_seen(after)["fields"]},
         }
 
+    def use_card(self) -> Any:
+        """A bare redeem on the loyalty card: it would not use the card up, so it is refused."""
+        used = self.wallet.redeem(self._card())
+        return {"status": used.status.value}
+
+    def delete_ticket(self) -> Any:
+        self.wallet.delete(self._ticket())
+        return {"status": self.wallet.get(self._ticket()).status.value}
+
+    def after_delete(self) -> Any:
+        """What every write on the deleted ticket meets: one error everywhere."""
+        seen = {}
+        for name, write in (
+            (
+                "update",
+                lambda: self.wallet.update(self._ticket(), PassUpdate(fields={"seat": "1A"})),
+            ),
+            ("redeem", lambda: self.wallet.redeem(self._ticket())),
+        ):
+            try:
+                write()
+                seen[name] = "done"
+            except WalletPassError as exc:
+                seen[name] = type(exc).__name__
+        return seen
+
     # A step whose pass an earlier step could not issue still asks the vendor with a placeholder
     # id, so an operation the vendor lacks is refused as such rather than skipped.
     def _card(self) -> str:
@@ -181,6 +207,9 @@ STEPS: dict[str, Callable[[Shop], Any]] = {
     "scan_again": Shop.scan_again,
     "read_ticket": Shop.read_ticket,
     "spend_points": Shop.spend_points,
+    "use_card": Shop.use_card,
+    "delete_ticket": Shop.delete_ticket,
+    "after_delete": Shop.after_delete,
 }
 
 #: Steps that need the pass of an earlier step.
@@ -191,6 +220,9 @@ NEEDS = {
     "scan_again": "issue_ticket",
     "read_ticket": "issue_ticket",
     "spend_points": "enrol",
+    "use_card": "enrol",
+    "delete_ticket": "issue_ticket",
+    "after_delete": "delete_ticket",
 }
 
 
@@ -240,6 +272,9 @@ EXPECTED: dict[str, Any] = {
         "remaining": Decimal(90),
         "read": {"usable": True, "fields": {"points": 90}},
     },
+    "use_card": {"error": "NotUsedUp"},
+    "delete_ticket": {"status": "deleted"},
+    "after_delete": {"update": "NotFound", "redeem": "NotFound"},
 }
 
 # --------------------------------------------------------------------------------------------
@@ -324,7 +359,9 @@ def run(backend: Backend, api: str) -> dict[str, Observation]:
 
 
 #: Steps whose refusal does not depend on the pass (the operation itself is declared missing).
-_ID_FREE_REFUSALS = frozenset({"scan_ticket", "scan_again", "spend_points"})
+_ID_FREE_REFUSALS = frozenset(
+    {"scan_ticket", "scan_again", "spend_points", "use_card", "delete_ticket"}
+)
 
 
 def _declared(wallet: Provider, exc: WalletPassError) -> dict[str, tuple[str, str]]:

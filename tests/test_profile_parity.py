@@ -73,6 +73,8 @@ class Run:
     sent: Callable[[], int]
     card: str | None = None
     ticket: str | None = None
+    #: A pass the scenario deletes (where the provider can).
+    doomed: str | None = None
     #: External ids the vendor (or the profile) made up for passes created without one.
     made_up: list[str] = field(default_factory=list)
 
@@ -94,6 +96,20 @@ def _card(run: Run) -> Any:
         )
     )
     run.card = issued.id
+    return seen_pass(issued)
+
+
+def _doomed(run: Run) -> Any:
+    issued = run.wallet.create(
+        Pass(
+            template="coffee-card",
+            kind="loyalty",
+            external_id="M-9009",
+            holder=Holder(name="Grace Hopper"),
+            fields={"points": 7},
+        )
+    )
+    run.doomed = issued.id
     return seen_pass(issued)
 
 
@@ -152,6 +168,17 @@ STEPS: dict[str, Callable[[Run], Any]] = {
     ),
     "list": lambda run: [seen_pass(p) for p in run.wallet.list(template="coffee-card")],
     "delete_ticket": lambda run: run.wallet.delete(run.ticket),
+    # After delete(): one outcome on the vendor and its profile (DELETED, then NotFound for
+    # every write; or the same documented refusal where the vendor cannot delete).
+    "create_doomed": _doomed,
+    "delete_pass": lambda run: run.wallet.delete(run.doomed),
+    "get_deleted": lambda run: seen_pass(run.wallet.get(run.doomed)),
+    "update_deleted": lambda run: seen_pass(
+        run.wallet.update(run.doomed, PassUpdate(fields={"points": 8}))
+    ),
+    "redeem_deleted": lambda run: seen_redemption(run.wallet.redeem(run.doomed)),
+    "spend_deleted": lambda run: seen_redemption(run.wallet.redeem(run.doomed, amount=1)),
+    "delete_again": lambda run: run.wallet.delete(run.doomed),
     # A field the pass never set is absent on both sides (a Pass2U model shows it empty).
     "unset_field": lambda run: [
         seen_pass(
@@ -232,6 +259,17 @@ NEEDS = {
         "ticket",
     ),
     "delete_ticket": "ticket",
+    **dict.fromkeys(
+        (
+            "delete_pass",
+            "get_deleted",
+            "update_deleted",
+            "redeem_deleted",
+            "spend_deleted",
+            "delete_again",
+        ),
+        "doomed",
+    ),
 }
 
 
@@ -274,7 +312,7 @@ def _normalised(value: Any, run: Run) -> Any:
     """Ids differ between the two sides by nature: compare them as roles (a made-up external id
     by the order it was made up in, so a read must report the one its create did)."""
     if isinstance(value, str):
-        roles = [("<card id>", run.card), ("<ticket id>", run.ticket)]
+        roles = [("<card id>", run.card), ("<ticket id>", run.ticket), ("<doomed>", run.doomed)]
         roles += [(f"<made-up external id {n}>", made) for n, made in enumerate(run.made_up)]
         for role, pass_id in roles:
             if pass_id is not None:
@@ -385,6 +423,11 @@ PLAIN_GAPS: dict[tuple[str, str], str] = {
     "of 0, less than 1); a ticket: PassEntry answers 422 'not a loyalty pass'",
     ("livepasses", "spend"): "a template of type Loyalty with no kind in an alias: Livepasses' "
     "provider refuses to guess the verb (options), the profile spends from currentPoints",
+    ("livepasses", "use_card"): (
+        "without an alias Livepasses cannot tell the card's kind (only the EventTicket template "
+        "type is attested) and refuses with ValidationError naming options; the profile, which "
+        "cannot see the dashboard, judges by the kind the create asked and raises NotUsedUp"
+    ),
 }
 
 
@@ -416,6 +459,18 @@ PLAIN_STEPS: dict[str, Callable[[Run, str], Any]] = {
     "get_ticket": lambda run, vendor: seen_plain(run.wallet.get(run.ticket)),
     "list": lambda run, vendor: [
         seen_plain(p) for p in run.wallet.list(template=PLAIN[vendor]["card"][0])
+    ],
+    # redeem(id) on the card: refused alike (NotUsedUp, or the vendor's documented refusal).
+    "use_card": lambda run, vendor: seen_redemption(run.wallet.redeem(run.card)),
+    "delete_card": lambda run, vendor: run.wallet.delete(run.card),
+    "get_deleted_card": lambda run, vendor: seen_plain(run.wallet.get(run.card)),
+    "update_deleted_card": lambda run, vendor: seen_plain(
+        run.wallet.update(run.card, PassUpdate(fields=PLAIN[vendor]["update"]))
+    ),
+    "redeem_deleted_ticket": lambda run, vendor: [
+        run.wallet.delete(run.ticket),
+        seen_plain(run.wallet.get(run.ticket)),
+        seen_redemption(run.wallet.redeem(run.ticket)),
     ],
 }
 

@@ -2,7 +2,7 @@
 
 The declarations (:mod:`walletpass.capabilities`) say *what* a vendor can carry and do. Some of
 what an application observes depends on *how* the vendor does it: the status a redeemed pass is
-left in, which passes a redeem does not use up, where a balance lives, what a read cannot return,
+left in, what a read says of a deleted pass, where a balance lives, what a read cannot return,
 whether values come back as text. A provider states these facts once, as its
 :attr:`Provider.behaviour <walletpass.provider.Provider.behaviour>`; the fake wearing the vendor's
 profile (``connect("fake", profile=...)``) behaves accordingly, so an application's tests see what
@@ -40,8 +40,9 @@ class _Facts(NamedTuple):
     """The facts of :class:`VendorBehaviour` (documented there)."""
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
-    reusable_kinds: frozenset[PassKind] = frozenset()
-    counted_kinds: frozenset[PassKind] = frozenset()
+    use_operations: str | None = None
+    deleted_on_get: bool = True
+    deleted_wipes: bool = False
     used_status: PassStatus | None = PassStatus.ACTIVE
     spend_status: PassStatus | None = PassStatus.ACTIVE
     balance_fields: tuple[str, ...] = ()
@@ -71,10 +72,17 @@ class VendorBehaviour(_Facts):
     Attributes:
         redeemed_status: the status a ``get()`` reports after ``redeem(id)`` used a pass up
             (``VOIDED`` where the vendor redeems by voiding, e.g. Pass2U and PassEntry).
-        reusable_kinds: kinds whose ``redeem(id)`` records a use without using the pass up (a
-            loyalty stamp, a membership check-in): the pass stays usable.
-        counted_kinds: reusable kinds whose uses the vendor counts (loyalty stamps): a redeem
-            answers ``amount`` 1 and the uses so far as ``remaining``.
+        use_operations: the vendor's own calls that record a use of a pass ``redeem(id)`` does
+            not use up (:data:`walletpass.redemption.NOT_USED_UP_KINDS`: a loyalty stamp, a
+            membership check-in), named in the :class:`~walletpass.errors.NotUsedUp` refusal
+            (Livepasses: ``stamp(id)``, ``membership_check_in(id)``); ``None``: it has none.
+        deleted_on_get: after ``delete()``, ``get()`` reports the pass as ``DELETED`` (the vendor
+            keeps a tombstone: the fake, PassEntry's nullified pass); ``False``: ``NotFound``
+            (the vendor forgets it). Either way ``update`` and ``redeem`` of a deleted pass
+            raise ``NotFound`` (:func:`walletpass.redemption.deleted_error`).
+        deleted_wipes: ``delete()`` wipes the pass's data and keeps a tombstone (PassEntry's
+            nullify, passentry.md 4.5: fields, barcode, NFC, locations and images go, the pass
+            expires): a read of it reports no fields, holder, barcode or balance.
         used_status: the status a ``get()`` reports after a use that leaves the pass usable (a
             spend from its balance, a stamp); ``None``: the status it had before.
         spend_status: the status the answer to ``redeem(id, amount=...)`` reports (the

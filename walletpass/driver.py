@@ -11,8 +11,10 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from walletpass.callbacks import call_back
+from walletpass.capabilities import Capability, Support
 from walletpass.contract import ListFilters, ProviderContract, SettingsT
 from walletpass.errors import (
+    BusinessRuleError,
     InvalidResponse,
     UnsupportedOperation,
     ValidationError,
@@ -21,6 +23,7 @@ from walletpass.errors import (
 from walletpass.model import (
     IssuedPass,
     Pass,
+    PassStatus,
     PassUpdate,
     Redemption,
 )
@@ -40,7 +43,12 @@ from walletpass.plans import (
     recovering,
 )
 from walletpass.redaction import scrub_exception
-from walletpass.redemption import refuse_unredeemable
+from walletpass.redemption import (
+    deleted_error,
+    kind_to_judge,
+    refuse_not_used_up,
+    refuse_unredeemable,
+)
 from walletpass.together import together_in_threads
 
 if TYPE_CHECKING:
@@ -298,7 +306,13 @@ class Driver(ProviderContract[SettingsT]):
                 lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
             )
 
-    def plan_redeem_after_read(self, pass_id: str, request: VendorRequest) -> Plan[Redemption]:
+    def plan_redeem_after_read(
+        self,
+        pass_id: str,
+        request: VendorRequest,
+        *,
+        type_of: Callable[[IssuedPass], str | None] | None = None,
+    ) -> Plan[Redemption]:
         """An emulated redemption (a vendor whose redeem is a plain write, e.g. voiding the
         pass): read the pass (:meth:`plan_get`), refuse one that cannot be redeemed, then send
         ``request`` and read its answer with :meth:`parse_redeem`.
@@ -306,15 +320,84 @@ class Driver(ProviderContract[SettingsT]):
         :param pass_id: the checked id.
         :param request: the built redemption request (built before the read, so its checks
             come first).
+        :param type_of: the vendor's type of the read pass (:meth:`refuse_redeem`'s
+            ``vendor_type``).
         :returns: a plan whose result is the vendor's ``Redemption``.
         :raises NotFound: the pass was deleted.
         :raises PassExpired: the pass has expired.
         :raises AlreadyRedeemed: the pass was redeemed (voided) already.
+        :raises NotUsedUp: the pass is of a kind a redeem does not use up.
         """
         current = yield from self.plan_get(pass_id)
-        refuse_unredeemable(current, provider=self.name)
+        self.refuse_redeem(current, None, vendor_type=type_of(current) if type_of else None)
         response = yield Send(request, "redeem")
         return self.parse(self.parse_redeem, response, pass_id)
+
+    def plan_refused_if_deleted(self, write: Plan[_T], pass_id: str, operation: str) -> Plan[_T]:
+        """``write``, where a refusal may mean the pass was deleted: when the vendor refuses it
+        (its ``ValidationError`` or ``BusinessRuleError`` answer), the pass is read, and a
+        deleted one raises the one error every provider raises for a write on a deleted pass
+        (:func:`walletpass.redemption.deleted_error`) instead of the vendor's own word. For
+        vendors whose answer to a write on a deleted pass is undocumented (PassEntry).
+
+        :param write: the plan that writes.
+        :param pass_id: the checked id.
+        :param operation: the operation (``update``, ``redeem``).
+        :returns: a plan whose result is ``write``'s.
+        :raises NotFound: the pass was deleted.
+        """
+        try:
+            return (yield from write)
+        except (ValidationError, BusinessRuleError) as refused:
+            if refused.status is None:  # walletpass's own refusal: nothing was asked
+                raise
+            try:
+                current = yield from self.plan_get(pass_id)
+            except WalletPassError:
+                raise refused from None
+            if current.status is not PassStatus.DELETED:
+                raise
+            vendor = current.meta.get("vendor_status")
+            details = {"vendor_status": vendor} if isinstance(vendor, str) and vendor else None
+            raise deleted_error(
+                pass_id, provider=self.name, operation=operation, details=details
+            ) from refused
+
+    def refuse_redeem(
+        self, current: IssuedPass, amount: Decimal | None, *, vendor_type: str | None = None
+    ) -> None:
+        """What a redeem must refuse on the pass as just read, before it writes (the one rule
+        of :mod:`walletpass.redemption`, for a vendor whose redeem is a plain write).
+
+        :param current: the pass as a ``get`` right before the redeem reports it (the vendor's
+            terms: its template is the vendor's).
+        :param amount: the amount to spend, or ``None`` to use the pass up.
+        :param vendor_type: the vendor's type of the pass as read (its Apple style), judged by
+            where neither a template alias nor the read says the kind (:func:`kind_to_judge`
+            with ``behaviour.kinds``: a store card is refused).
+        :raises NotFound: the pass was deleted.
+        :raises PassExpired: the pass has expired.
+        :raises AlreadyRedeemed: the pass was redeemed (voided) already.
+        :raises NotUsedUp: ``amount`` is ``None`` and the pass is of a kind a redeem does not
+            use up (its kind as read, else its template alias's).
+        """
+        refuse_unredeemable(current, provider=self.name)
+        if amount is not None:
+            return
+        kinds = {
+            alias.kind
+            for alias in self.settings.templates.values()
+            if alias.id == current.template and alias.kind is not None
+        }
+        known = kinds.pop() if len(kinds) == 1 else current.kind
+        kind = kind_to_judge(known, vendor_type, self.behaviour.kinds)
+        refuse_not_used_up(
+            kind,
+            current.id,
+            provider=self.name,
+            use_operations=self.behaviour.use_operations,
+            balance=self.capabilities[Capability.BALANCE].support is not Support.NONE,
+        )
 
     def _single(
         self, request: VendorRequest, operation: str, hook: Callable[..., _T], *args: Any

@@ -255,6 +255,13 @@ class PassExpired(BusinessRuleError):
     """The pass has expired."""
 
 
+class NotUsedUp(BusinessRuleError):
+    """``redeem(id)`` without an amount on a pass a redeem does not use up (a loyalty or store
+    card, a membership card, a gift card): refused before any write. Spend from its balance with
+    ``redeem(id, amount=...)``; the message names the vendor's own operation for a stamp or a
+    check-in where it has one."""
+
+
 class ProviderUnavailable(WalletPassError):
     """The vendor could not be reached or failed (5xx, timeout, connection error)."""
 

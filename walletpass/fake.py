@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
-from walletpass.capabilities import Capabilities, Capability, native, none
+from walletpass.capabilities import Capabilities, Capability, Support, native, none
 from walletpass.errors import (
     BusinessRuleError,
     ConfigurationError,
@@ -43,6 +43,7 @@ from walletpass.model import (
     IssuedPass,
     Pass,
     PassField,
+    PassKind,
     PassStatus,
     PassUpdate,
     PassUrls,
@@ -53,7 +54,15 @@ from walletpass.outcomes import note_dispatch
 from walletpass.plans import Emit, ListPlan, Plan, at_once
 from walletpass.provider import ListFilters, Provider, ProviderContract
 from walletpass.readback import completed_by_read
-from walletpass.redemption import already_redeemed, has_expired, insufficient_balance, no_balance
+from walletpass.redemption import (
+    already_redeemed,
+    deleted_error,
+    has_expired,
+    insufficient_balance,
+    kind_to_judge,
+    no_balance,
+    refuse_not_used_up,
+)
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
 
 if TYPE_CHECKING:
@@ -340,7 +349,6 @@ class FakeProvider(Provider[FakeSettings]):
     meta_keys: ClassVar[Mapping[str, str]] = {
         "last_message": "the message of the last update that had one",
         "notified": "whether that update notified the holder (bool)",
-        "uses": "how many times a reusable pass (a loyalty card...) was redeemed",
     }
     #: Every event the fake's operations make (a profile: only its vendor's).
     event_types: ClassVar[tuple[PassEventType, ...]] = tuple(
@@ -507,7 +515,7 @@ class FakeProvider(Provider[FakeSettings]):
     def install(self, pass_id: str) -> None:
         """Play the holder adding the pass to a wallet: status ``installed``, an event."""
         with self._guard("install"):
-            current = self._load_live(self._check_id(pass_id))
+            current = self._load_live(self._check_id(pass_id), "install")
             if current.status.is_final:
                 raise BusinessRuleError(
                     f"a {current.status.value} pass cannot be added to a wallet", code="FINAL"
@@ -519,7 +527,7 @@ class FakeProvider(Provider[FakeSettings]):
     def remove(self, pass_id: str) -> None:
         """Play the holder removing the pass from their wallet: an event (status unchanged)."""
         with self._guard("remove"):
-            current = self._load_live(self._check_id(pass_id))
+            current = self._load_live(self._check_id(pass_id), "remove")
             self._emit(PassEventType.REMOVED, self.present(current))
 
     def close(self) -> None:
@@ -630,10 +638,10 @@ class FakeProvider(Provider[FakeSettings]):
             raise NotFound(f"no pass with id {pass_id!r}", code="NOT_FOUND")
         return issued
 
-    def _load_live(self, pass_id: str) -> IssuedPass:
+    def _load_live(self, pass_id: str, operation: str) -> IssuedPass:
         issued = self._load(pass_id)
         if issued.status is PassStatus.DELETED:
-            raise NotFound(f"pass {pass_id!r} was deleted", code="DELETED")
+            raise deleted_error(pass_id, provider=self.label, operation=operation)
         return issued
 
     def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
@@ -704,6 +712,8 @@ class FakeProvider(Provider[FakeSettings]):
         self._enter("get", {"pass_id": pass_id})
         with self._store.atomic():  # the expiry it records never overwrites a redemption
             issued = self._with_expiry(self._load(pass_id))
+        if issued.status is PassStatus.DELETED and not self.behaviour.deleted_on_get:
+            raise NotFound(f"no pass with id {pass_id!r}", code="NOT_FOUND")
         return self._read_answer(issued)
 
     def _read_answer(self, issued: IssuedPass, *, listed: bool = False) -> IssuedPass:
@@ -753,7 +763,9 @@ class FakeProvider(Provider[FakeSettings]):
         params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
         self._enter("update", params)
         with self._store.atomic():  # no concurrent update is lost between read and write
-            updated = self._with_own_barcode(self._updated(self._load_live(pass_id), change))
+            updated = self._with_own_barcode(
+                self._updated(self._load_live(pass_id, "update"), change)
+            )
             self._store.replace(updated)
         aliased = self._kind_aliased(updated)
         stated = self._barcode_stated(updated)
@@ -832,7 +844,7 @@ class FakeProvider(Provider[FakeSettings]):
             return self._redeemed(pass_id, amount, params)
 
     def _redeemed(self, pass_id: str, amount: Decimal | None, params: dict[str, Any]) -> Redemption:
-        current = self._with_expiry(self._load_live(pass_id))
+        current = self._with_expiry(self._load_live(pass_id, "redeem"))
         # In the vendor's order: e.g. Livepasses refuses an amount for a pass without a balance
         # before it knows the pass was used.
         checks = self.behaviour.spend_checks if amount is not None else ("state",)
@@ -846,30 +858,32 @@ class FakeProvider(Provider[FakeSettings]):
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)
-        meta = current.meta
-        used: Decimal | None = None
-        if current.kind in self.behaviour.reusable_kinds:
-            # A use recorded (a stamp, a check-in): the pass stays usable.
-            status = PassStatus.ACTIVE
-            stored = self.behaviour.after_use(current.status)
-            if current.kind in self.behaviour.counted_kinds:
-                meta = {**meta, "uses": int(meta.get("uses", 0)) + 1}
-                used = Decimal(meta["uses"])
-        else:
-            status = stored = self.behaviour.redeemed_status
-        self._store.replace(
-            current.model_copy(update={"status": stored, "updated_at": now, "meta": meta})
+        refuse_not_used_up(
+            self._kind_to_judge(current),
+            pass_id,
+            provider=self.label,
+            use_operations=self.behaviour.use_operations,
+            balance=self.capabilities[Capability.BALANCE].support is not Support.NONE,
         )
+        status = self.behaviour.redeemed_status
+        self._store.replace(current.model_copy(update={"status": status, "updated_at": now}))
         return Redemption(
             pass_id=pass_id,
             provider=self.name,
             status=status,
             redeemed_at=now,
-            amount=Decimal(1) if used is not None else None,
-            remaining=used,
             method="redeem",
             raw=params,
         )
+
+    def _kind_to_judge(self, current: IssuedPass) -> PassKind | None:
+        """The kind the profile's vendor judges a redeem by: the alias's, else what its read
+        would say (the type the kind asked is issued as, :func:`kind_to_judge`)."""
+        kinds = self.behaviour.kinds
+        if kinds is None or current.kind is None or self._kind_aliased(current):
+            return current.kind
+        vendor_type = kinds.get(current.kind)
+        return kind_to_judge(kinds.kind_of(vendor_type), vendor_type, kinds)
 
     def _fraction_refusal(self, current: IssuedPass, amount: Decimal) -> str | None:
         """Why ``amount`` cannot be spent from ``current``'s whole-point balance, if it cannot:
@@ -997,9 +1011,18 @@ class FakeProvider(Provider[FakeSettings]):
         with self._store.atomic():
             current = self._load(pass_id)
             if current.status is not PassStatus.DELETED:
-                self._store.replace(
-                    current.model_copy(update={"status": PassStatus.DELETED, "updated_at": _now()})
-                )
+                now = _now()
+                update: dict[str, Any] = {"status": PassStatus.DELETED, "updated_at": now}
+                if self.behaviour.deleted_wipes:
+                    update.update(
+                        fields={},
+                        holder=None,
+                        barcode=None,
+                        balance=None,
+                        expires_at=current.expires_at or now,
+                        raw={},
+                    )
+                self._store.replace(current.model_copy(update=update))
 
     def plan_list(self, filters: ListFilters) -> ListPlan:
         return self._listing(filters)

@@ -1,4 +1,16 @@
-"""Redeeming on a vendor that has no redeem of its own: what must be refused before the write.
+"""What a redeem or a write must refuse before it writes: one rule for every provider.
+
+``redeem(id)`` without an amount means "use this pass up once; it ends final" (a ticket, a
+coupon, a boarding pass). A pass whose use is measured some other way (a loyalty or store card's
+points, a membership's check-ins, a gift card's money) is not used up by a redeem: every provider
+and profile refuses it with :class:`~walletpass.errors.NotUsedUp` before any write
+(:func:`refuse_not_used_up`), naming ``redeem(id, amount=...)`` and the vendor's own operation for
+a stamp or a check-in where it has one.
+
+A deleted pass (``delete()``) is gone for every write: ``update`` and ``redeem`` raise
+``NotFound`` on every provider, its emulator and its profile (:func:`deleted_error`), while
+``get()`` reports its tombstone (``DELETED``) or ``NotFound`` as the vendor's behaviour
+declares (:attr:`VendorBehaviour.deleted_on_get <walletpass.behaviour.VendorBehaviour>`).
 
 Pass2U (``PUT {"voided": true}``) and PassEntry (``passAction: deactivate``) redeem a pass by
 ending it, a write that succeeds just as well on a pass that was already ended, expired or
@@ -17,16 +29,25 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from walletpass.errors import AlreadyRedeemed, BusinessRuleError, NotFound, PassExpired
-from walletpass.model import IssuedPass, PassStatus
+from walletpass.errors import AlreadyRedeemed, BusinessRuleError, NotFound, NotUsedUp, PassExpired
+from walletpass.kinds import KindTable
+from walletpass.model import IssuedPass, PassKind, PassStatus
 
 __all__ = [
+    "NOT_USED_UP_KINDS",
     "already_redeemed",
+    "deleted_error",
     "has_expired",
     "insufficient_balance",
+    "kind_to_judge",
     "no_balance",
+    "refuse_not_used_up",
     "refuse_unredeemable",
 ]
+
+#: Kinds a redeem without an amount does not use up: their use is a balance, a stamp or a
+#: check-in, and the pass stays in use after it.
+NOT_USED_UP_KINDS = frozenset({PassKind.LOYALTY, PassKind.MEMBERSHIP, PassKind.GIFT_CARD})
 
 
 def already_redeemed(pass_id: str, **context: Any) -> AlreadyRedeemed:
@@ -64,6 +85,80 @@ def insufficient_balance(
     )
 
 
+def deleted_error(pass_id: str, **context: Any) -> NotFound:
+    """The one error a write (``update``, ``redeem``) on a deleted pass raises everywhere.
+
+    :param pass_id: the pass's id.
+    :param context: the error's ``provider``, ``operation`` and ``details`` (the vendor's own
+        word for the state, e.g. ``{"vendor_status": "nullified"}``).
+    :returns: the ``NotFound`` to raise.
+    """
+    return NotFound(
+        f"pass {pass_id!r} was deleted: a deleted pass cannot be changed or redeemed",
+        code="DELETED",
+        **context,
+    )
+
+
+def kind_to_judge(
+    kind: PassKind | None, vendor_type: str | None, kinds: KindTable[Any] | None
+) -> PassKind | None:
+    """The kind a redeem judges a pass by (:func:`refuse_not_used_up`): the one known (its
+    template alias's, else the vendor's read), else, where the vendor's type of the pass is
+    shared by several kinds that a redeem uses up none of (an Apple store card: a loyalty card or
+    a gift card), the first of them; ``None`` where that cannot be told (a generic pass may be a
+    membership card or a single-use pass).
+
+    :param kind: the kind known: the template alias's, else the read's; ``None``: unknown.
+    :param vendor_type: the vendor's type of the pass (e.g. its Apple style), if known.
+    :param kinds: the vendor's kind table (``VendorBehaviour.kinds``).
+    """
+    if kind is not None or vendor_type is None or kinds is None:
+        return kind
+    shared = [each for each, own in kinds.items() if own == vendor_type]
+    if shared and all(each in NOT_USED_UP_KINDS for each in shared):
+        return shared[0]
+    return None
+
+
+def refuse_not_used_up(
+    kind: PassKind | None,
+    pass_id: str,
+    *,
+    provider: str,
+    use_operations: str | None = None,
+    balance: bool = True,
+) -> None:
+    """Return when a redeem without an amount may use up a pass of ``kind``; raise otherwise.
+
+    :param kind: the pass's kind as known before the write (the vendor's read, else its
+        template alias's kind); ``None``: not known, not refused.
+    :param pass_id: the pass's id.
+    :param provider: the provider name the error carries.
+    :param use_operations: the vendor's own calls that record a use without using the pass up
+        (Livepasses: ``stamp(id)``, ``membership_check_in(id)``), named in the message.
+    :param balance: the provider's passes have a balance (its ``balance`` declaration is not
+        ``none``): the message names ``redeem(id, amount=X)``, else an update of the field
+        that keeps the count.
+    :raises NotUsedUp: ``kind`` is one of :data:`NOT_USED_UP_KINDS`.
+    """
+    if kind not in NOT_USED_UP_KINDS:
+        return
+    also = f"; to record a stamp or a check-in, use {use_operations}" if use_operations else ""
+    spend = (
+        "spend from its balance with redeem(id, amount=X)"
+        if balance
+        else "change the field that keeps its count with update(id, PassUpdate(fields={...}))"
+    )
+    raise NotUsedUp(
+        f"pass {pass_id!r} is a {kind.value.replace('_', ' ')} pass, which redeem(id) does not "
+        f"use up (a redeem without an amount ends a single-use pass): {spend}{also}",
+        provider=provider,
+        operation="redeem",
+        code="NOT_USED_UP",
+    )
+
+
 def refuse_unredeemable(current: IssuedPass, *, provider: str, operation: str = "redeem") -> None:
     """Return when ``current`` (the pass as just read) may be redeemed; raise otherwise.
 
@@ -80,7 +175,7 @@ def refuse_unredeemable(current: IssuedPass, *, provider: str, operation: str = 
     if isinstance(vendor, str) and vendor:
         context["details"] = {"vendor_status": vendor}
     if current.status is PassStatus.DELETED:
-        raise NotFound(f"pass {current.id!r} was deleted", **context)
+        raise deleted_error(current.id, **context)
     if current.status is PassStatus.EXPIRED:
         raise has_expired(current.id, **context)
     if current.status in (PassStatus.VOIDED, PassStatus.REDEEMED):

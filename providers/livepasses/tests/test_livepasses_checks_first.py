@@ -11,7 +11,7 @@ from walletpass_livepasses.limits import Endpoint
 from walletpass_livepasses.payloads import Redeeming
 
 from walletpass import Holder, ListFilters, Pass, PassKind, PassStatus
-from walletpass.errors import BusinessRuleError, ValidationError
+from walletpass.errors import BusinessRuleError, NotUsedUp, ValidationError
 
 
 @pytest.fixture
@@ -35,7 +35,6 @@ GIFT_CARD = ("tmpl-giftcard", PassKind.GIFT_CARD)
     [
         # the verb is known without reading: every rule before any request
         (LOYALTY, Decimal("2.5"), {"kind": "loyalty"}, "amount"),
-        (LOYALTY, None, {"kind": "gift_card"}, "amount"),
         (LOYALTY, Decimal(3), {"endpoint": "check-in"}, "amount"),
         (LOYALTY, None, {"kind": "event_ticket", "promo_code": "X"}, "options.promo_code"),
         (LOYALTY, None, {"endpoint": "stamp", "gate": "North"}, "options.gate"),
@@ -113,3 +112,14 @@ def test_check_holds_the_rules_and_the_builds_only_what_they_cannot_express(offl
         offline.build_redeem("p-1", None, {"endpoint": "shred"})  # no such verb
     with pytest.raises(ValidationError):
         offline.build_redeem("p-1", Decimal(1), {"endpoint": "check-in"})  # nowhere to put it
+
+
+def test_a_bare_redeem_of_a_card_it_would_not_use_up_is_refused_before_any_request(
+    wallet, fresh, emulator
+) -> None:
+    pass_id = _issue(wallet, *LOYALTY)
+    before = len(emulator.journal.entries)
+    for options in ({"kind": "gift_card"}, {"kind": "loyalty"}, {"kind": "membership"}):
+        with pytest.raises(NotUsedUp):
+            fresh.redeem(pass_id, options=options)
+    assert len(emulator.journal.entries) == before

@@ -20,6 +20,7 @@ from walletpass_livepasses.limits import TemplateType
 
 import walletpass
 from walletpass import Holder, Pass
+from walletpass.errors import NotUsedUp
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import available_emulators, load_emulator
 
@@ -183,5 +184,7 @@ def test_seeded_templates_serve_a_provider() -> None:
             templates={"gym": {"id": "gym-1", "kind": "membership"}},
         )
         issued = wallet.create(Pass(template="gym", holder=Holder(name="Ada Lovelace")))
-        assert wallet.redeem(issued.id).method == "membership/check-in"
+        with pytest.raises(NotUsedUp, match=r"membership_check_in\(id\)"):
+            wallet.redeem(issued.id)  # a check-in leaves the pass in use: asked by name
+        assert wallet.membership_check_in(issued.id).method == "membership/check-in"
         wallet.close()

@@ -16,7 +16,7 @@ from walletpass_livepasses.emulator import (
 )
 
 from walletpass import Balance, Holder, Pass, PassKind, PassStatus, PassUpdate, ValidationError
-from walletpass.errors import WalletPassError
+from walletpass.errors import NotUsedUp, WalletPassError
 from walletpass.testing.emulator import EmulatorServer, Fault
 
 HOLDER = Holder(name="Mara Okafor", email="mara@example.org")
@@ -63,7 +63,10 @@ def test_9_an_inferred_type_name_routes_nothing_without_a_stated_kind(connect, e
     assert "'Loyalty'" in str(caught.value)
     assert _redemptions(emulator) == []
     # The verb given by the kind, or by the template alias, is used.
-    assert wallet.redeem(card.id, options={"kind": "loyalty"}).method == "stamp"
+    # (redeem(id) does not use a loyalty card up: refused; the stamp is asked for by name.)
+    with pytest.raises(NotUsedUp):
+        wallet.redeem(card.id, options={"kind": "loyalty"})
+    assert wallet.redeem(card.id, options={"endpoint": "stamp"}).method == "stamp"
     aliased = connect(templates={"club": {"id": "tmpl-loyalty", "kind": "loyalty"}})
     assert aliased.redeem(card.id, amount=1).method == "loyalty/transact"
 

@@ -14,6 +14,7 @@ from walletpass.errors import (
     AlreadyRedeemed,
     BusinessRuleError,
     NotFound,
+    NotUsedUp,
     PassExpired,
     ValidationError,
 )
@@ -82,7 +83,9 @@ def test_single_use_redeem_refuses_multi_use_passes(wallet) -> None:
 
 def test_loyalty_redeem_stamps_and_with_an_amount_spends_points(wallet, emulator) -> None:
     card = issue(wallet, "tmpl-loyalty", PassKind.LOYALTY, balance=Balance(amount=Decimal(500)))
-    stamped = wallet.redeem(card.id)
+    with pytest.raises(NotUsedUp, match=r"stamp\(id\)"):
+        wallet.redeem(card.id)  # a stamp leaves the card in use: asked for by name
+    stamped = wallet.redeem(card.id, options={"endpoint": "stamp"})
     assert (stamped.method, stamped.remaining) == ("stamp", 1)
     assert emulator.journal.last().json() == {}
     spent = wallet.redeem(card.id, amount=120)
@@ -123,7 +126,9 @@ def test_a_second_stamp_inside_the_cooldown_is_refused(wallet, emulator) -> None
 
 def test_membership_check_in_keeps_the_pass_and_counts_down_a_quota(wallet) -> None:
     member = issue(wallet, "tmpl-membership", PassKind.MEMBERSHIP, fields={"maxUsageCount": 2})
-    first = wallet.redeem(member.id)
+    with pytest.raises(NotUsedUp):
+        wallet.redeem(member.id)
+    first = wallet.redeem(member.id, options={"endpoint": "membership/check-in"})
     assert (first.method, first.status, first.remaining) == (
         "membership/check-in",
         PassStatus.ACTIVE,
@@ -148,7 +153,7 @@ def test_gift_card_redeem_needs_an_amount_and_keeps_the_balance_on_refusal(
         PassKind.GIFT_CARD,
         balance=Balance(amount=Decimal("50"), currency="USD"),
     )
-    with pytest.raises(ValidationError, match="needs the amount"):
+    with pytest.raises(NotUsedUp, match=r"redeem\(id, amount=X\)"):
         wallet.redeem(card.id)
     paid = wallet.redeem(card.id, amount="12.50", options={"reason": "Lunch"})
     assert (paid.method, paid.amount, paid.remaining) == (

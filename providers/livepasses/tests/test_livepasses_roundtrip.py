@@ -23,6 +23,7 @@ from walletpass import (
     BusinessRuleError,
     Capability,
     Holder,
+    NotUsedUp,
     Pass,
     PassKind,
     PassStatus,
@@ -189,9 +190,15 @@ def test_a_value_written_by_the_vendor_key_the_alias_renames_is_refused(connect,
     assert not [e for e in emulator.journal.entries[sent:] if e.method == "PUT"]
 
 
-def test_redeem_without_amount_on_multi_use_passes_keeps_them_usable(shop, emulator) -> None:
+def test_redeem_without_amount_on_multi_use_passes_is_refused_and_checks_in_by_name(
+    shop, emulator
+) -> None:
     member = shop.create(Pass(template="gym", holder=ADA, fields={"visits": 3}))
-    visit = shop.redeem(member.id)
+    sent = len(emulator.journal.entries)
+    with pytest.raises(NotUsedUp):
+        shop.redeem(member.id)
+    assert len(emulator.journal.entries) == sent
+    visit = shop.redeem(member.id, options={"endpoint": "membership/check-in"})
     assert (visit.status, visit.method, visit.remaining) == (
         PassStatus.ACTIVE,
         "membership/check-in",

@@ -41,7 +41,7 @@ from walletpass.model import (
 )
 from walletpass.plans import ListPlan, Plan, Send, reading_back, report
 from walletpass.provider import ListFilters, Page, vendor_operation
-from walletpass.redemption import already_redeemed, no_balance
+from walletpass.redemption import already_redeemed, no_balance, refuse_not_used_up
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
@@ -84,17 +84,18 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
     name: ClassVar[str] = "livepasses"
-    #: A loyalty redeem stamps (answering 1 and the stamps so far) and a membership redeem checks
-    #: in (neither uses the pass up, nor changes what a read reports);
-    #: points and money live in businessData.currentPoints / accountBalance; the lookup a get()
-    #: makes returns no business data (SDK 0.3.0: PassLookupResult) and of the
-    #: customer only the name and email; a pass generated without a
-    #: confirmation code gets one from Livepasses (vendor notes 3.1's example answer); an amount
-    #: for a pass whose verb has no balance is refused before anything is sent, so before the
-    #: vendor could say the pass was used (execute_redeem).
+    #: redeem(id) on a loyalty, membership or gift card is refused (NotUsedUp): a stamp or a
+    #: check-in is asked for by name (use_operations); points and money live in
+    #: businessData.currentPoints / accountBalance; the lookup a get() makes returns no business
+    #: data (SDK 0.3.0: PassLookupResult) and of the customer only the name and email; a pass
+    #: generated without a confirmation code gets one from Livepasses (vendor notes 3.1's
+    #: example answer); an amount for a pass whose verb has no balance is refused before
+    #: anything is sent, so before the vendor could say the pass was used (execute_redeem).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
-        reusable_kinds=frozenset({PassKind.LOYALTY, PassKind.MEMBERSHIP}),
-        counted_kinds=frozenset({PassKind.LOYALTY}),
+        use_operations=(
+            "the vendor operations stamp(id) (a loyalty stamp) or membership_check_in(id), or "
+            "redeem(id, options={'endpoint': 'stamp'}) / {'endpoint': 'membership/check-in'}"
+        ),
         used_status=None,
         # "points": the key an update's businessData carries them in (the SDK's update example).
         balance_fields=("currentPoints", "accountBalance", "points"),
@@ -543,6 +544,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         *,
         explicit: bool,
     ) -> None:
+        used = _NOT_USED_UP_VERBS.get(endpoint) if endpoint is not None else None
+        if amount is None and not explicit and used is not None:
+            # redeem(id) uses a pass up on every provider; a stamp, a check-in or a gift card's
+            # spend leaves it in use, so it is asked for by name (options endpoint, or the vendor
+            # operations behaviour.use_operations names), never by a bare redeem.
+            refuse_not_used_up(
+                used, pass_id, provider=self.name, use_operations=self.behaviour.use_operations
+            )
         if (
             amount is not None
             and endpoint is not None
@@ -687,6 +696,13 @@ _ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))
 _LIST_STATUSES = "Livepasses lists by active, redeemed, expired or voided (Cancelled)"
 #: The verbs that deduct an amount from a balance.
 _BALANCE_VERBS = frozenset({Endpoint.LOYALTY, Endpoint.GIFT_CARD})
+
+#: The verbs a bare redeem(id) would reach for a pass it does not use up, and that kind.
+_NOT_USED_UP_VERBS: Mapping[Endpoint, PassKind] = {
+    Endpoint.STAMP: PassKind.LOYALTY,
+    Endpoint.MEMBERSHIP: PassKind.MEMBERSHIP,
+    Endpoint.GIFT_CARD: PassKind.GIFT_CARD,
+}
 
 
 def _kind_endpoint(kind: PassKind, amount: Decimal | None) -> Endpoint:

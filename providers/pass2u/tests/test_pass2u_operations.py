@@ -214,17 +214,17 @@ def test_redeem_takes_no_amount_or_options(wallet, emulator) -> None:
     assert len(emulator.journal) == 0
 
 
-def test_delete_voids_and_expires(wallet, emulator) -> None:
+def test_delete_is_refused_naming_the_alternatives(wallet, emulator) -> None:
+    # Pass2U has no delete (pass2u.md section 7): refused before sending, naming what to do.
     issued = wallet.create(SAMPLE)
-    wallet.delete(issued.id)
-    body = emulator.journal.last().json()
-    assert body["voided"] is True
-    expiry = datetime.fromisoformat(body["expirationDate"])
-    assert abs((expiry - datetime.now(UTC)).total_seconds()) < 120
-    fetched = wallet.get(issued.id)
-    assert fetched.status is PassStatus.EXPIRED
-    assert fetched.raw["voided"] is True
-    wallet.delete(issued.id)  # idempotent: still one pass, still void
+    emulator.journal.clear()
+    with pytest.raises(UnsupportedOperation) as refused:
+        wallet.delete(issued.id)
+    assert len(emulator.journal) == 0
+    assert "update(id, PassUpdate(expires_at=<now>))" in str(refused.value)
+    # The first alternative: the pass expires, and Pass2U still has it.
+    wallet.update(issued.id, PassUpdate(expires_at=datetime.now(UTC) - timedelta(seconds=1)))
+    assert wallet.get(issued.id).status is PassStatus.EXPIRED
 
 
 def test_update_with_only_cleared_values_sends_only_resets(wallet, emulator) -> None:

@@ -41,7 +41,7 @@ from walletpass.plans import Plan, Send, reading_back
 from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
-from walletpass.timestamps import format_timestamp, parse_timestamp
+from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_pass2u import checks, limits, payloads
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
@@ -116,9 +116,13 @@ CAPABILITIES = Capabilities(
             "reads the pass (as get), refuses a voided one with AlreadyRedeemed and an expired "
             'one with PassExpired, then PUT {"voided": true}; Pass2U has no redeem'
         ),
-        Capability.DELETE: emulated(
-            'Pass2U cannot delete passes: PUT {"voided": true, "expirationDate": <now>} voids '
-            "and expires the pass; it stays installed on devices, shown as void"
+        # Pass API 2.0 has no delete (pass2u.md section 7, "Delete = not possible via API");
+        # voiding and expiring would leave a pass the vendor still changes and reads, which is
+        # not what delete() means on the vendors that delete.
+        Capability.DELETE: none(
+            "Pass2U cannot delete passes (Pass API 2.0 has no delete): expire the pass with "
+            "update(id, PassUpdate(expires_at=<now>)), or use up a single-use pass with "
+            "redeem(id) (it is voided)"
         ),
         Capability.LIST: none(
             "Pass2U has no listing: keep the ids create() returns in your own store"
@@ -469,7 +473,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             )
         )
 
-    # -- redeem and delete (emulated) -----------------------------------------------------------
+    # -- redeem (emulated) -------------------------------------------------------------------
 
     def build_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
@@ -499,12 +503,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Plan[Redemption]:
         """Emulated: the pass is read (one already voided or expired is refused), then voided."""
-        return self.plan_redeem_after_read(pass_id, self.build_redeem(pass_id, amount, options))
-
-    def build_delete(self, pass_id: str) -> VendorRequest:
-        return self._put(
-            pass_id,
-            {"voided": True, "expirationDate": format_timestamp(self.now(), limits.TIMESTAMPS)},
+        return self.plan_redeem_after_read(
+            pass_id, self.build_redeem(pass_id, amount, options), type_of=_style_of
         )
 
     # -- Pass2U-only operations -------------------------------------------------------------------
@@ -668,3 +668,9 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
 
 _PLACEHOLDERS = {"attributes": "{attributeName}", "fields": "{fieldKey}"}
+
+
+def _style_of(current: IssuedPass) -> str | None:
+    """The model's Apple style, as the read of the pass found it."""
+    style = current.meta.get("style")
+    return style if isinstance(style, str) else None

@@ -10,7 +10,7 @@ import pytest
 
 from walletpass import Balance, Holder, Pass, PassKind, PassStatus, PassUpdate, ValidationError
 from walletpass.capabilities import Support
-from walletpass.errors import BusinessRuleError
+from walletpass.errors import BusinessRuleError, NotUsedUp
 
 from .conftest import STORE_CARD
 
@@ -68,10 +68,13 @@ def test_11_redeeming_more_than_the_balance_is_refused_before_deducting(wallet, 
     assert emulator.passes[issued.vendor_id].loyalty_balance == 10
 
 
-def test_11_redeem_without_an_amount_still_consumes_the_pass(wallet) -> None:
+def test_11_redeem_without_an_amount_does_not_use_a_store_card_up(wallet, emulator) -> None:
     issued = wallet.create(card())
-    assert wallet.redeem(issued.id).status is PassStatus.REDEEMED
-    assert wallet.get(issued.id).status.is_final
+    emulator.journal.clear()
+    with pytest.raises(NotUsedUp, match=r"redeem\(id, amount=X\)"):
+        wallet.redeem(issued.id)
+    assert [e.method for e in emulator.journal] == ["GET"]  # a read, never a write
+    assert not wallet.get(issued.id).status.is_final
 
 
 def test_11_update_sets_the_balance_and_carries_the_message(wallet, emulator) -> None:

@@ -116,8 +116,13 @@ def test_nullify_is_irreversible_idempotent_and_frees_the_extid(wallet, emulator
     assert tombstone.status is PassStatus.DELETED
     assert tombstone.fields == {}
     assert tombstone.meta["nullified_at"]
-    with pytest.raises(ValidationError, match="nullified"):
+    # PassEntry documents no answer to a write on a nullified pass (the emulator's 422 is
+    # inferred): the provider reads the pass and raises NotFound, as for any deleted pass.
+    with pytest.raises(NotFound, match="was deleted") as refused:
         wallet.update(issued.id, PassUpdate(fields={"level": "X"}))
+    assert refused.value.details == {"vendor_status": "nullified"}
+    with pytest.raises(NotFound):
+        wallet.redeem(issued.id)
     again = wallet.create(Pass(template=tpl["generic"], external_id="crm-9"))
     assert again.id != issued.id
     assert wallet.get("crm-9").id == again.id

@@ -9,9 +9,21 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from uuid import UUID
 
+import pytest
 from walletpass_passentry import PassEntryProvider
 
-from walletpass import Balance, Barcode, Beacon, Holder, Location, Nfc, Pass, PassKind, PassUpdate
+from walletpass import (
+    Balance,
+    Barcode,
+    Beacon,
+    Holder,
+    Location,
+    Nfc,
+    NotUsedUp,
+    Pass,
+    PassKind,
+    PassUpdate,
+)
 from walletpass.testing.recording import DocumentedRoute, RecordingServer, json_keys
 
 UUID_ = "6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90"
@@ -246,7 +258,9 @@ def test_every_key_of_create_update_and_loyalty_bodies_has_its_documented_json_t
             )
             wallet.redeem(issued.id, amount=Decimal(3))
             wallet.deactivate(issued.id)
-            wallet.redeem(issued.id)
+            # redeem(id) would not use a store card up: refused before any write (NotUsedUp).
+            with pytest.raises(NotUsedUp):
+                wallet.redeem(issued.id)
         finally:
             wallet.close()
     bodies = [(r.method, r.path, r.json()) for r in server.requests if r.body]
@@ -259,7 +273,6 @@ def test_every_key_of_create_update_and_loyalty_bodies_has_its_documented_json_t
         ("PATCH", "/api/v1/loyalty"),
         ("PATCH", "/api/v1/loyalty"),  # the redeemed amount, as a negative delta
         ("PATCH", "/api/v1/passes"),  # deactivate
-        ("PATCH", "/api/v1/passes"),  # redeem without an amount: deactivate
     ]
     for _, _, body in bodies:
         _assert_json_types(body)

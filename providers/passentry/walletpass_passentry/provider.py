@@ -46,7 +46,7 @@ from walletpass.paths import FilledPath, fill_path
 from walletpass.plans import ListPlan, Plan, Send, each
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.readback import READ_BACK_FAILED
-from walletpass.redemption import insufficient_balance, refuse_unredeemable
+from walletpass.redemption import insufficient_balance
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
@@ -342,6 +342,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         # The loyalty endpoint answers a spend with the balance alone: no moment.
         spend_reports_time=False,
+        # Nullify strips the pass's data and keeps a tombstone (passentry.md 4.5).
+        deleted_wipes=True,
         redeemed_status=PassStatus.VOIDED,
         text_values=True,
         used_status=None,
@@ -581,7 +583,16 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
     ) -> Plan[IssuedPass]:
         """The PATCH; a balance is written to the pass's loyalty record (not part of the pass's
-        own body), after the PATCH when there is one."""
+        own body), after the PATCH when there is one. PassEntry documents no answer to a write
+        on a nullified pass (*inferred*: a refusal), so a refused update reads the pass and
+        raises ``NotFound`` for a nullified one, as every provider does for a deleted pass."""
+        return self.plan_refused_if_deleted(
+            self._plan_update_pass(pass_id, change, request), pass_id, "update"
+        )
+
+    def _plan_update_pass(
+        self, pass_id: str, change: PassUpdate, request: VendorRequest | None
+    ) -> Plan[IssuedPass]:
         if change.balance is None:
             # What get() reports next: the balance the pass keeps, where its template alias
             # reads one (the PATCH's answer carries none).
@@ -671,7 +682,10 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         self, pass_id: str, amount: Decimal | None, request: VendorRequest, reader: str | None
     ) -> Plan[Redemption]:
         current = yield from self.plan_get(pass_id)
-        refuse_unredeemable(current, provider=self.name)
+        pass_type = current.meta.get("pass_type")
+        self.refuse_redeem(
+            current, amount, vendor_type=pass_type if isinstance(pass_type, str) else None
+        )
         if amount is not None:
             redemption = yield from self._plan_spend_points(pass_id, amount, request, current)
         else:
