@@ -46,9 +46,11 @@ CAPABILITIES = Capabilities(
         ),
         Capability.REDEEM: native(
             "the verb of the pass's kind: event ticket -> /check-in, coupon -> /redeem-coupon, "
-            "loyalty -> /stamp (with amount: /loyalty/transact spend), membership -> "
-            "/membership/check-in, gift card -> /giftcard/redeem (amount required), other "
-            "kinds -> /redeem; the kind comes from options kind (or endpoint), else the "
+            "loyalty with an amount -> /loyalty/transact spend, gift card with an amount -> "
+            "/giftcard/redeem, other kinds -> /redeem; without an amount a loyalty, membership "
+            "or gift card is not used up, so it is refused before sending (NotUsedUp: ask for "
+            "a stamp or a check-in by name, stamp() / membership_check_in() or options "
+            "endpoint); the kind comes from options kind (or endpoint), else the "
             "template alias of the pass's template, else the template's type when it is "
             "EventTicket (the only type value Livepasses attests); any other template is "
             "refused before sending, naming these options"

@@ -547,6 +547,7 @@ class PassEntryEmulator(EmulatorApp):
         stored = self._pass(request.params["id"])
         body = self._body(request)
         if not stored.live:
+            # Inferred: passentry.md does not say what a PATCH of a nullified pass answers.
             raise Refused(422, "Pass has been nullified and can no longer be updated")
         self._check(stored.template, body, update=True)
         self._apply(stored, body)

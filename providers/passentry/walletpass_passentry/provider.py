@@ -152,7 +152,14 @@ CAPABILITIES = Capabilities(
         ),
         Capability.DELETE: native(
             "POST /api/v1/passes/{id}/nullify: IRREVERSIBLE wipe of the pass's data, a tombstone "
-            "stays (status deleted) and the extId becomes reusable; idempotent"
+            "stays (status deleted, no fields, holder or barcode) and the extId becomes "
+            "reusable; idempotent. After it, update and redeem raise NotFound (a refused write "
+            "is followed by a read that finds the pass nullified)",
+            inferred=(
+                "PassEntry documents no answer to a write on a nullified pass: the emulator "
+                "refuses it with 422, and the provider maps any refusal of a write on a "
+                "nullified pass to NotFound",
+            ),
         ),
         Capability.LIST: emulated(
             "GET /api/v1/passes, following links.next while the answer has one (PassEntry "
