@@ -9,6 +9,7 @@ live in that vendor's ``limits`` module.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 import unicodedata
@@ -389,6 +390,12 @@ class Holder(NeutralModel):
         return (first, last) if first else (last, None)
 
 
+#: :func:`~walletpass.barcodes.barcode_problem`, remembered for the last few messages: pydantic
+#: runs a model's "after" validator again each time a checked ``Barcode`` is placed in another
+#: model (a ``Pass``, an ``IssuedPass``), and the answer depends on the text alone.
+_drawing_problem = functools.lru_cache(maxsize=256)(barcode_problem)
+
+
 class Barcode(NeutralModel):
     """What the scanner reads; ``alt_text`` is printed under the code.
 
@@ -422,7 +429,7 @@ class Barcode(NeutralModel):
     def _encodable(self) -> Self:
         if self.format is None:
             return self  # a vendor's report of a barcode in a symbology it does not name
-        problem = barcode_problem(self.message, self.format.value)
+        problem = _drawing_problem(self.message, self.format.value)
         if problem is not None:
             raise PydanticCustomError("barcode_message", "{reason}", {"reason": problem})
         return self
