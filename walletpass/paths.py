@@ -14,6 +14,7 @@ any request is built.
 
 from __future__ import annotations
 
+import functools
 import re
 from typing import NamedTuple
 from urllib.parse import quote
@@ -23,6 +24,19 @@ from walletpass.errors import FieldProblem, ValidationError
 __all__ = ["FilledPath", "fill_path", "segment_problem"]
 
 _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+#: What ``quote(value, safe="")`` leaves as it is (RFC 3986's unreserved characters).
+_UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
+
+
+@functools.lru_cache(maxsize=512)  # a provider's few endpoint templates, read once each
+def _placeholders(template: str) -> tuple[tuple[str, ...], frozenset[str]]:
+    names = tuple(_PLACEHOLDER.findall(template))
+    return names, frozenset(names)
+
+
+def _segment(value: str) -> str:
+    # (most ids are letters, digits and dashes: quoting would return them unchanged)
+    return value if _UNQUOTED.fullmatch(value) else quote(value, safe="")
 
 
 class FilledPath(NamedTuple):
@@ -59,8 +73,8 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
         problem is located at the placeholder's name.
     :raises ValueError: a placeholder has no id, or an id has no placeholder (a provider bug).
     """
-    names = _PLACEHOLDER.findall(template)
-    if set(names) != set(ids):
+    names, named = _placeholders(template)
+    if named != ids.keys():
         raise ValueError(
             f"path template {template!r} takes ids {sorted(set(names))}, got {sorted(ids)}"
         )
@@ -71,5 +85,5 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
     ]
     if problems:
         raise ValidationError.from_problems(problems)
-    path = _PLACEHOLDER.sub(lambda match: quote(ids[match.group(1)], safe=""), template)
+    path = _PLACEHOLDER.sub(lambda match: _segment(ids[match.group(1)]), template)
     return FilledPath(path, template)
