@@ -4,6 +4,8 @@
     .venv/bin/python benchmarks/cpu_per_call.py pass2u --profile create   # cProfile one op
     valgrind --tool=callgrind --instr-atstart=no \
         .venv/bin/python benchmarks/cpu_per_call.py pass2u --instructions  # instructions per call
+    valgrind --tool=callgrind --instr-atstart=no \
+        .venv/bin/python benchmarks/cpu_per_call.py --instructions --stages  # a create by stage
 
 On a machine shared with other work, wall-clock medians move by more than walletpass's own
 cost; the CPU time this process spends per call does not wait for the emulator (served from its
@@ -12,6 +14,14 @@ block per side is reported (the least disturbed by caches and frequency changes)
 own work per call is its CPU time minus the raw side's. Under callgrind (``--instructions``)
 the count of instructions executed per call is reported instead: it does not move with the
 load at all (one block per side; callgrind_control switches counting on around each block).
+With ``--stages`` a create is measured stage by stage instead (where walletpass's own share
+goes): ``check+build`` (``prepare_create``: coercion, declarations, limits, the template
+mapping, the build hook and the vendor's check of the built body), ``send`` (the transport:
+headers, retry policy, deadline-bounded sockets, bounded read) against ``pool`` (the same built
+request through the bare pool, the answer JSON-decoded), ``parse`` (the parse hook on the
+answer: decoding and the ``IssuedPass``), and ``whole`` (``create`` itself; what the stages do
+not add up to is the public method's own work: presenting the pass in the application's terms,
+its status, the deadline scope).
 Not a pass/fail test; a tool for seeing each cut.
 """
 
@@ -67,6 +77,43 @@ def _instructions_per_call(calls: list[Callable[[], Any]]) -> float:
     totals = next(line for line in Path(dump).read_text().splitlines() if line.startswith("totals"))
     Path(dump).unlink()
     return int(totals.split()[1]) / len(calls)
+
+
+def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
+    """One create, stage by stage (see the module's docstring), per call."""
+    count = _instructions_per_call if instructions else _cpu_per_call
+    unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
+    with emulator(vendor.name, **unlimited) as emu:
+        wallet = walletpass.connect(
+            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
+        )
+        pool = urllib3.connection_from_url(emu.url, maxsize=1)
+        counter = iter(range(10**9))
+
+        def samples(run: str) -> list[Any]:
+            return [vendor.sample(run, next(counter)) for _ in range(size)]
+
+        def built(run: str) -> list[Any]:
+            return [wallet.build_create(wallet.prepare_create(p)) for p in samples(run)]
+
+        for sample in samples("warm")[:30]:
+            wallet.create(sample)
+        spent = {"whole": count([lambda p=p: wallet.create(p) for p in samples("w")])}
+        # (prepare_create builds the request as part of its checks: the built body is checked)
+        spent["check+build"] = count(
+            [lambda p=p: wallet.build_create(wallet.prepare_create(p)) for p in samples("c")]
+        )
+        send = wallet.transport.send
+        spent["send"] = count([lambda r=r: send(r, operation="create") for r in built("s")])
+        spent["pool"] = count([lambda r=r: _raw_call(pool, wallet, emu.url, r) for r in built("p")])
+        prepared = [wallet.prepare_create(p) for p in samples("a")]
+        answers = [(send(wallet.build_create(p), operation="create"), p) for p in prepared]
+        spent["parse"] = count([lambda a=a: wallet.parse_create(*a) for a in answers])
+        unit, scale = ("k instructions", 1e-3) if instructions else ("us", 1e6)
+        cells = "  ".join(f"{name} {value * scale:7.1f}" for name, value in spent.items())
+        print(f"{vendor.name:11} create  {cells}  ({unit} per call)", flush=True)
+        wallet.close()
+        pool.close()
 
 
 def measure(
@@ -166,9 +213,14 @@ def main() -> None:
     parser.add_argument(
         "--instructions", action="store_true", help="count instructions (under callgrind)"
     )
+    parser.add_argument(
+        "--stages", action="store_true", help="a create stage by stage (check+build, send, parse)"
+    )
     args = parser.parse_args()
     for vendor in VENDORS:
-        if vendor.name in args.vendors:
+        if vendor.name in args.vendors and args.stages:
+            stages(vendor, size=args.size, instructions=args.instructions)
+        elif vendor.name in args.vendors:
             measure(
                 vendor,
                 blocks=args.blocks,
