@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
 
+from walletpass.kinds import KindTable
 from walletpass.messages import quantity
 from walletpass.model import PassKind
 from walletpass.paths import segment_problem
@@ -45,7 +46,6 @@ __all__ = [
     "GENERAL_CODES",
     "GENERATE",
     "GENERATION_OPTIONS",
-    "KIND_TEMPLATE_TYPES",
     "LEGACY_WEBHOOK_EVENTS",
     "LIST_PASSES_QUERY",
     "LIST_TEMPLATES_QUERY",
@@ -68,9 +68,9 @@ __all__ = [
     "SDK_POLL_ATTEMPTS",
     "SDK_POLL_INTERVAL",
     "TEMPLATE_CREATE",
+    "TEMPLATE_KINDS",
     "TEMPLATE_UPDATE",
     "TIMESTAMPS",
-    "TYPE_ENDPOINTS",
     "UPDATED_FIELD_NAME",
     "UPDATED_INTEGERS",
     "UPDATE_PASS",
@@ -153,22 +153,6 @@ FAILED_STATUS = "failed"
 BatchState = StrEnum("BatchState", {"PROCESSING": "Processing", "COMPLETED": "Completed"})
 
 
-#: A template's ``type`` (and a pass's ``passType``): one per documented verb family. Only
-#: ``EventTicket`` is attested (the SDKs' fixtures); the other names are *inferred* from the verb
-#: families and shared with the emulator. The provider never routes a redemption on an inferred
-#: name: the kind must be stated (``options``, or the template alias).
-TemplateType = StrEnum(
-    "TemplateType",
-    {
-        "EVENT_TICKET": "EventTicket",
-        "LOYALTY": "Loyalty",
-        "COUPON": "Coupon",
-        "MEMBERSHIP": "Membership",
-        "GIFT_CARD": "GiftCard",
-    },
-)
-
-
 TemplateStatus = StrEnum("TemplateStatus", {"ACTIVE": "Active", "INACTIVE": "Inactive"})
 
 
@@ -191,33 +175,44 @@ Endpoint = StrEnum(
 )
 
 
-#: What a neutral ``redeem()`` calls for a pass of each template type (anything else: ``redeem``).
-TYPE_ENDPOINTS: Mapping[TemplateType, Endpoint] = {
-    TemplateType.EVENT_TICKET: Endpoint.CHECK_IN,
-    TemplateType.COUPON: Endpoint.REDEEM_COUPON,
-    TemplateType.LOYALTY: Endpoint.STAMP,
-    TemplateType.MEMBERSHIP: Endpoint.MEMBERSHIP,
-    TemplateType.GIFT_CARD: Endpoint.GIFT_CARD,
-}
+class TemplateType(StrEnum):
+    """A template's ``type`` (and a pass's ``passType``), one per documented verb family, with
+    what each type means to walletpass, declared once per type: ``kind``, the neutral kind
+    issued as it and read back from it; ``endpoint``, the verb a neutral ``redeem()`` calls for
+    its passes (anything else: ``redeem``); ``block``, the ``businessFeatures`` block that makes
+    a template of it (0.3.0 README: "the block you send decides the template type"; the same
+    words are 0.1.0's ``passType``).
 
-#: The template type a neutral pass kind stands for (generic: none, the template decides).
-KIND_TEMPLATE_TYPES: Mapping[PassKind, TemplateType] = {
-    PassKind.EVENT_TICKET: TemplateType.EVENT_TICKET,
-    PassKind.LOYALTY: TemplateType.LOYALTY,
-    PassKind.COUPON: TemplateType.COUPON,
-    PassKind.MEMBERSHIP: TemplateType.MEMBERSHIP,
-    PassKind.GIFT_CARD: TemplateType.GIFT_CARD,
-}
+    Only ``EventTicket`` is attested (the SDKs' fixtures); the other words are *inferred* from
+    their verb families and shared with the emulator. The provider never routes a redemption on
+    an inferred word: the kind must be stated (``options``, or the template alias).
+    """
 
-#: The ``businessFeatures`` block that makes a template of each type (0.3.0 README: "the block you
-#: send decides the template type"), and the 0.1.0 ``passType`` words for the same types.
-FEATURE_BLOCKS: Mapping[str, TemplateType] = {
-    "event": TemplateType.EVENT_TICKET,
-    "loyalty": TemplateType.LOYALTY,
-    "coupon": TemplateType.COUPON,
-    "membership": TemplateType.MEMBERSHIP,
-    "giftCard": TemplateType.GIFT_CARD,
-}
+    _value_: str
+    kind: PassKind
+    endpoint: Endpoint
+    block: str
+
+    def __new__(cls, word: str, *facts: Any) -> TemplateType:
+        # (*facts: looking a type up by its word, TemplateType("Loyalty"), passes the word only)
+        member = str.__new__(cls, word)
+        member._value_ = word
+        member.kind, member.endpoint, member.block = facts
+        return member
+
+    EVENT_TICKET = "EventTicket", PassKind.EVENT_TICKET, Endpoint.CHECK_IN, "event"
+    LOYALTY = "Loyalty", PassKind.LOYALTY, Endpoint.STAMP, "loyalty"
+    COUPON = "Coupon", PassKind.COUPON, Endpoint.REDEEM_COUPON, "coupon"
+    MEMBERSHIP = "Membership", PassKind.MEMBERSHIP, Endpoint.MEMBERSHIP, "membership"
+    GIFT_CARD = "GiftCard", PassKind.GIFT_CARD, Endpoint.GIFT_CARD, "giftCard"
+
+
+#: The template type each neutral pass kind is issued as, and the kind each type reads back as
+#: (generic and the other kinds: none, the template decides).
+TEMPLATE_KINDS: KindTable[TemplateType] = KindTable({t: [t.kind] for t in TemplateType})
+
+#: The template type each ``businessFeatures`` block (or 0.1.0 ``passType`` word) asks for.
+FEATURE_BLOCKS: Mapping[str, TemplateType] = {t.block: t for t in TemplateType}
 
 
 def template_type_of(business_features: Mapping[str, Any]) -> TemplateType | None:

@@ -51,7 +51,6 @@ from walletpass_livepasses.limits import (
     REQUEST_LEVEL_KEYS,
     Endpoint,
     Shape,
-    TemplateType,
     Value,
     VendorStatus,
     shape_problems,
@@ -107,9 +106,6 @@ _VENDOR_STATUSES = {
     **{neutral: vendor for vendor, neutral in _STATUSES.items()},
     PassStatus.ACTIVE: VendorStatus.ACTIVE,
 }
-
-_TYPE_KINDS = {vendor_type: kind for kind, vendor_type in limits.KIND_TEMPLATE_TYPES.items()}
-
 
 # ---------------------------------------------------------------------------------------------
 # Values
@@ -517,10 +513,7 @@ def vendor_status_for(status: PassStatus) -> str | None:
 
 
 def kind_of(pass_type: Any) -> PassKind | None:
-    try:
-        return _TYPE_KINDS.get(TemplateType(pass_type))
-    except ValueError:
-        return None
+    return limits.TEMPLATE_KINDS.kind_of(pass_type) if isinstance(pass_type, str) else None
 
 
 def _holder(name: Any = None, email: Any = None) -> Holder | None:

@@ -707,12 +707,12 @@ _NOT_USED_UP_VERBS: Mapping[Endpoint, PassKind] = {
 
 def _kind_endpoint(kind: PassKind, amount: Decimal | None) -> Endpoint:
     """The verb that redeems a pass of ``kind`` (a loyalty spend: /loyalty/transact)."""
-    template_type = limits.KIND_TEMPLATE_TYPES.get(kind)
+    template_type = limits.TEMPLATE_KINDS.get(kind)
     if template_type is TemplateType.LOYALTY and amount is not None:
         return Endpoint.LOYALTY
     if template_type is None:
         return Endpoint.REDEEM
-    return limits.TYPE_ENDPOINTS.get(template_type, Endpoint.REDEEM)
+    return template_type.endpoint
 
 
 def _no_amount(endpoint: Endpoint) -> FieldProblem:
@@ -729,7 +729,7 @@ def _unattested_type(template: str | None, found: TemplateType | None) -> str:
         f"walletpass cannot tell which verb redeems a pass of template {template!r} (type "
         f"{shown}): Livepasses documents no template type but EventTicket (-> /check-in), and "
         "/redeem refuses multi-use passes. Say which verb applies with "
-        f"options={{'kind': ...}} ({', '.join(sorted(k.value for k in limits.KIND_TEMPLATE_TYPES))}"
+        f"options={{'kind': ...}} ({', '.join(sorted(k.value for k in limits.TEMPLATE_KINDS))}"
         f"), options={{'endpoint': ...}} ({', '.join(sorted(_ENDPOINTS))}), or kind in the "
         "template alias of this template"
     )

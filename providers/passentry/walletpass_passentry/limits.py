@@ -99,19 +99,24 @@ PassType = StrEnum(
         "TRANSIT": "transit",
     },
 )
-#: ``status`` of a pass: ``issued`` (created, not in a wallet), ``active`` (in a wallet),
-#: ``removed`` (the holder removed it from the wallet), ``deactivated`` (passAction deactivate,
-#: or expired), ``nullified`` (irreversibly wiped: the "delete").
-VendorStatus = StrEnum(
-    "VendorStatus",
-    {
-        "ISSUED": "issued",
-        "ACTIVE": "active",
-        "REMOVED": "removed",
-        "DEACTIVATED": "deactivated",
-        "NULLIFIED": "nullified",
-    },
-)
+
+
+class VendorStatus(StrEnum):
+    """``status`` of a pass; each word's meaning as PassEntry documents it (the neutral status
+    each reads back as: ``walletpass_passentry.payloads.status_of``)."""
+
+    #: Created, not (yet) in a wallet.
+    ISSUED = "issued"
+    #: In a wallet.
+    ACTIVE = "active"
+    #: The holder removed it from the wallet; still valid, it can be added again.
+    REMOVED = "removed"
+    #: ``passAction`` ``deactivate``, or past its expiry.
+    DEACTIVATED = "deactivated"
+    #: Irreversibly wiped: the "delete".
+    NULLIFIED = "nullified"
+
+
 #: ``passAction`` of an update.
 PassAction = StrEnum("PassAction", {"DEACTIVATE": "deactivate", "REACTIVATE": "reactivate"})
 #: ``includePassSource``: which wallet's direct pass to return (only while not active).
