@@ -784,6 +784,10 @@ class IssuedPass(NeutralModel):
     #: The stored value (points, credit) where the vendor reports one.
     balance: Balance | None = None
     version: int | None = None
+    #: Parts of the pass this answer cannot show in full (``"fields"``: the vendor's read has
+    #: no fields, or an update's answer has only those it set): a key missing from ``fields``
+    #: is then not known to be absent. Empty: what is missing is absent.
+    unknown_parts: frozenset[str] = frozenset()
     meta: dict[str, Any] = Field(default_factory=dict)
     raw: Any = None
 

@@ -13,8 +13,11 @@ from walletpass.errors import (
 )
 from walletpass.model import (
     IssuedPass,
+    Pass,
     PassStatus,
+    PassUpdate,
     Redemption,
+    fields_as_plain,
 )
 from walletpass.roundtrip import (
     TemplateMapping,
@@ -78,16 +81,49 @@ class Presentation(ProviderContract[SettingsT]):
             and mapping.alias.id != issued.template
         ):
             mapping = self.mapping_for_vendor_template(issued.template)
+        if "fields" in self.behaviour.unread_on_get and "fields" not in issued.unknown_parts:
+            # The vendor's read has no fields: a key missing here is not known to be absent.
+            issued = issued.model_copy(update={"unknown_parts": issued.unknown_parts | {"fields"}})
         return issued_from_vendor(issued, mapping, label=self.label)
 
-    def _present_written(self, issued: IssuedPass, mapping: TemplateMapping | None) -> IssuedPass:
+    def _present_written(
+        self,
+        issued: IssuedPass,
+        mapping: TemplateMapping | None,
+        sent: Pass | PassUpdate | None = None,
+    ) -> IssuedPass:
         """``present`` for the answer to a write: the change was made, so a value we cannot
-        read back makes the outcome unknown rather than failed."""
+        read back makes the outcome unknown rather than failed.
+
+        ``sent``: the pass or change as sent (in the vendor's terms). The vendor accepted its
+        fields with its 2xx, so the answer reports them, overlaid by what the vendor answered
+        (the vendor's value wins): an answer that leaves a sent field out (Livepasses answers
+        only its documented businessData names) does not make it look absent. A create's field
+        set is then whole; an update's is whole only where the vendor's read returns fields
+        (the read-back completed it), else ``unknown_parts`` says ``"fields"``.
+        """
+        issued = _with_sent_fields(issued, sent)
+        if isinstance(sent, Pass) and "fields" in issued.unknown_parts:
+            issued = issued.model_copy(update={"unknown_parts": issued.unknown_parts - {"fields"}})
         try:
-            return self.present(issued, mapping)
+            presented = self.present(issued, mapping)
         except InvalidResponse as exc:
             exc.outcome_unknown = True
             raise
+        if isinstance(sent, Pass) and "fields" in presented.unknown_parts:
+            parts = presented.unknown_parts - {"fields"}
+            presented = presented.model_copy(update={"unknown_parts": parts})
+        return presented
+
+
+def _with_sent_fields(issued: IssuedPass, sent: Pass | PassUpdate | None) -> IssuedPass:
+    """``issued`` with the fields ``sent`` set that its answer left out."""
+    if sent is None or not sent.fields:
+        return issued
+    missing = {k: v for k, v in fields_as_plain(sent.fields).items() if k not in issued.fields}
+    if not missing:
+        return issued
+    return issued.model_copy(update={"fields": {**issued.fields, **missing}})
 
 
 def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption:

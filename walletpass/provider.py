@@ -122,7 +122,7 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             with call_deadline(self.settings.deadline):
                 issued = self.send_prepared("create", prepared, request=request)
             issued = with_current_status(issued, expires_at=prepared.expires_at)
-            return self._present_written(issued, mapping)
+            return self._present_written(issued, mapping, prepared)
 
     def get(self, pass_id: str) -> IssuedPass:
         """Read a pass back as the vendor reports it now.
@@ -181,7 +181,7 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                 # An expiry this update sets that has passed makes the pass expired, as a get()
                 # right after reports (the vendor's answer may predate looking at it).
                 issued = with_current_status(issued, expires_at=prepared.expires_at)
-            return self._present_written(issued, mapping)
+            return self._present_written(issued, mapping, prepared)
 
     def plan_checked_update(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
@@ -202,7 +202,7 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         issued = yield from self.plan_update(checked, prepared, request)
         if prepared.expires_at is not None:
             issued = with_current_status(issued, expires_at=prepared.expires_at)
-        return self._present_written(issued, mapping)
+        return self._present_written(issued, mapping, prepared)
 
     def redeem(
         self,

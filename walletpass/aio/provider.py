@@ -154,7 +154,7 @@ class AsyncProvider(AsyncEventOperations):
             with call_deadline(sync.settings.deadline):
                 issued = await self._drive(sync.plan_create(prepared, request))
             issued = with_current_status(issued, expires_at=prepared.expires_at)
-            return sync._present_written(issued, mapping)
+            return sync._present_written(issued, mapping, prepared)
 
     async def get(self, pass_id: str) -> IssuedPass:
         """Read a pass: :meth:`walletpass.provider.Provider.get`, awaited."""

@@ -35,8 +35,10 @@ def ticket(**values: Any) -> Pass:
 def test_create_returns_wallet_links_and_get_reads_status_and_holder(wallet, emulator) -> None:
     issued = wallet.create(ticket(external_id="HL-4410", fields={"seatNumber": "7", "table": "12"}))
     assert issued.urls.apple and issued.urls.google and issued.urls.download
-    # The answer's businessData; the confirmation code is the external id, not a field.
-    assert issued.fields == {"seatNumber": "7"} and issued.external_id == "HL-4410"
+    # Every field accepted (the answer's businessData, the custom field it leaves out: what was
+    # sent); the confirmation code is the external id, not a field.
+    assert issued.fields == {"seatNumber": "7", "table": "12"} and issued.external_id == "HL-4410"
+    assert issued.unknown_parts == frozenset()
     assert emulator.stored(issued.id).personalizations == {"customFields": {"table": "12"}}
     fetched = wallet.get(issued.id)
     assert (fetched.id, fetched.template, fetched.external_id, fetched.status) == (
@@ -48,6 +50,7 @@ def test_create_returns_wallet_links_and_get_reads_status_and_holder(wallet, emu
     assert fetched.holder == Holder(name="Mara Okafor", email="mara@example.org")
     # The lookup carries no business data: get() leaves every field out, never some of them.
     assert fetched.fields == {} and fetched.balance is None
+    assert fetched.unknown_parts == {"fields"}  # not known, rather than absent
     assert fetched.meta["can_be_redeemed"] is True
     assert [e.path for e in emulator.journal.entries[-2:]] == [
         "/api/passes/lookup",
