@@ -113,3 +113,37 @@ def test_only_journal_access_runs_in_a_thread(
     calls = handed_to_threads[provider]
     assert calls, "the journaled runs read and wrote their journal from worker threads"
     assert [call for call in calls if not _journal_access(call)] == []
+
+
+#: The hooks of the sync contract alone: a provider overriding one sends by itself, so the async
+#: API runs that operation in a worker thread.
+SYNC_ONLY_HOOKS = (
+    "execute_create",
+    "execute_get",
+    "execute_update",
+    "execute_redeem",
+    "execute_delete",
+    "execute_list",
+    "execute_create_batch",
+    "follow_batch",
+    "find_by_external_id",
+    "execute_subscribe_events",
+    "execute_list_event_subscriptions",
+    "execute_rotate_event_secret",
+    "execute_delete_event_subscription",
+)
+
+
+@pytest.mark.parametrize("provider", ["livepasses", "livepass", "pass2u", "passentry"])
+def test_no_shipped_provider_takes_a_thread_path(provider: str) -> None:
+    # What the scenario above does not reach (vendor-only operations, event subscriptions):
+    # a shipped provider overrides no sync-only hook and writes every vendor operation as a
+    # plan, so the async API drives all of it on the loop.
+    from walletpass.provider import Provider
+    from walletpass.registry import load_provider_class
+    from walletpass.vendor_operations import operation_of
+
+    cls = load_provider_class(provider)
+    assert [h for h in SYNC_ONLY_HOOKS if getattr(cls, h) is not getattr(Provider, h)] == []
+    plain = [n for n in cls.extra_operations if getattr(operation_of(cls, n), "plan", None) is None]
+    assert plain == []
