@@ -556,3 +556,13 @@ def test_a_pass_survives_json_both_ways() -> None:
         fields={"seat": "12B", "row": 7, "vip": True, "price": PassField(value=9.5, label="€")},
     )
     assert Pass.model_validate_json(ticket.model_dump_json()) == ticket
+
+
+@pytest.mark.parametrize("key", ["gate", "points", "x"])
+def test_one_field_is_not_cleared_by_none_and_the_refusal_says_how(key: str) -> None:
+    # The docs promise no per-field clear by None: refused the same on every provider.
+    with pytest.raises(ValidationError) as refused:
+        PassUpdate(fields={key: None})
+    assert list(refused.value.fields) == [f"fields.{key}"]
+    assert 'write ""' in str(refused.value) and "reset_field()" in str(refused.value)
+    assert PassUpdate(fields=None).cleared() == {"fields"}

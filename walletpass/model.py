@@ -609,7 +609,18 @@ def _one_field_problem(value: Any, handler: ValidatorFunctionWrapHandler) -> Any
             raise PydanticCustomError("field_value", "{reason}", {"reason": reason})
     own = [describe(e) for e in errors if e["type"] == "value_error"]
     reason = own[0] if own else _FIELD_VALUE_HINT
+    if value is None:
+        # One field cannot be cleared by None on every vendor (Pass2U resets a model field
+        # with its own endpoint, others have none): said here, the same everywhere.
+        reason = _NO_FIELD_CLEAR
     raise PydanticCustomError("field_value", "{reason}", {"reason": reason})
+
+
+_NO_FIELD_CLEAR = (
+    'None is not a field value: a single field is not cleared by None; write "" (read back '
+    "as absent), or reset it with the provider's own operation where it has one (Pass2U: "
+    "reset_field()); fields=None clears the fields where the provider declares update.clear"
+)
 
 
 FieldValue = Annotated[FieldScalar | PassField, WrapValidator(_one_field_problem)]
@@ -705,9 +716,12 @@ _UPDATE_CONTROL = frozenset({"message", "notify"})
 class PassUpdate(_PassContent):
     """A change to an issued pass.
 
-    A field left out is unchanged; a field given as ``None`` explicitly is *cleared* (reset to the
-    template default where the vendor supports that). ``message`` is the notification text shown to
-    the holder; ``notify`` says whether the holder should be told at all.
+    A field left out is unchanged; an attribute given as ``None`` explicitly is *cleared* (reset
+    to the template default where the vendor declares ``update.clear``). One template field
+    inside ``fields`` is never ``None`` (refused, the same on every provider): write ``""``,
+    which reads back as absent, or use the vendor's own reset where it has one. ``message`` is
+    the notification text shown to the holder; ``notify`` says whether the holder should be told
+    at all.
     """
 
     # A bound on memory, not a vendor rule: each vendor's documented limit is its own (Livepasses

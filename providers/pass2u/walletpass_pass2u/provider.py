@@ -197,16 +197,18 @@ CAPABILITIES = Capabilities(
         ),
         # updates
         Capability.UPDATE_MESSAGE: emulated(
-            "becomes the changeMessage of every field the update changes (': %@' is appended "
-            "when the message has no %@); needs at least one changed field"
+            "becomes the changeMessage of the one field the update changes (': %@' is "
+            "appended when the message has no %@); needs exactly one changed field or holder "
+            "detail"
         ),
         Capability.UPDATE_NOTIFY: none(
             "Pass2U pushes every update to the device; the lock-screen alert appears only for "
             "fields with a change message: set message"
         ),
         Capability.UPDATE_CLEAR: emulated(
-            "a value set to None is reset to the model's default with DELETE "
-            ".../attributes/{name}, one request each; reset_field() resets one dynamic field"
+            "an attribute set to None is reset to the model's default with DELETE "
+            ".../attributes/{name}, one request each; one dynamic field is not cleared by None "
+            "(refused on every provider): reset_field() resets it"
         ),
     }
 )
