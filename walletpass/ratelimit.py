@@ -30,12 +30,13 @@ What this guarantees: no window of the vendor's length holds more than N arrival
 (1) a request reaches the vendor, if at all, between its grant and its answer (or the moment the
 transport gave up on it), and (2) among requests answered in their usual time, none reaches the
 vendor more than the spread later, after its grant, than another does. A request with no answer
-keeps its place for :data:`IN_FLIGHT_LEASE` (a caller that never releases it, or a process that
-died with it in flight: the shared limiter).
+keeps its place for the longest its attempt may take plus one window (:func:`in_flight_lease`:
+a caller that never releases it, or a process that died with it in flight: the shared limiter).
 """
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -54,6 +55,7 @@ __all__ = [
     "build_limiter",
     "check_backend_url",
     "check_rate",
+    "in_flight_lease",
 ]
 
 #: What :meth:`Limiter.acquire` may return: the call the transport makes once the request it
@@ -61,10 +63,20 @@ __all__ = [
 #: the vendor may have seen them (:mod:`walletpass.redis_limiter`) can stop counting it sooner.
 Release = Callable[[], None]
 
-#: How long a request with no answer yet keeps its place in the window, seconds: longer than an
-#: attempt may take (the default connect and read timeouts, 5 + 30 s). A process that dies with a
-#: request in flight holds that place this long (the shared limiter).
+#: How long a request with no answer yet keeps its place in the window, seconds, when the
+#: limiter is not told how long an attempt may take (``attempt_time``): longer than the default
+#: connect and read timeouts, 5 + 30 s. A process that dies with a request in flight holds that
+#: place this long (the shared limiter).
 IN_FLIGHT_LEASE = 60.0
+
+
+def in_flight_lease(attempt_time: float | None, window: float) -> float:
+    """How long a request with no answer keeps its place after its grant, seconds: the longest
+    its attempt may take to deliver it (``attempt_time``: the connect and read timeouts, past
+    which the transport gives up on it) plus one window for the work between its grant and its
+    first byte (the dispatch point's journal write); :data:`IN_FLIGHT_LEASE` when unknown."""
+    return IN_FLIGHT_LEASE if attempt_time is None else attempt_time + window
+
 
 #: How many mean deviations of the grant-to-answer time a request is assumed to reach the vendor
 #: within, relative to the others (RFC 6298's K, for the same estimate).
@@ -139,6 +151,7 @@ class RateLimiter:
         burst: int = 1,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        attempt_time: float | None = None,
     ) -> None:
         check_rate(rate, burst)
         self.rate = float(rate)
@@ -154,6 +167,7 @@ class RateLimiter:
         self._per_window = max(burst, int(rate), 1)
         self._window = self._per_window / self.rate
         self._windows: dict[str, _Window] = {}
+        self._lease = in_flight_lease(attempt_time, self._window)
 
     def _refilled(self, key: str) -> _Bucket:
         """The bucket of ``key`` with the tokens earned since it was last used (lock held)."""
@@ -204,14 +218,15 @@ class RateLimiter:
 
         Raises ``RateLimited`` when that is more than ``max_wait`` seconds away.
         """
-        admission = self.admission(key, max_wait=max_wait)
-        while True:
-            try:
-                wait = next(admission)
-            except StopIteration as admitted:
-                release: Release = admitted.value
-                return release
-            self._sleep(wait)
+        # (closed when interrupted while it waits, Ctrl-C: its slot is given back)
+        with contextlib.closing(self.admission(key, max_wait=max_wait)) as admission:
+            while True:
+                try:
+                    wait = next(admission)
+                except StopIteration as admitted:
+                    release: Release = admitted.value
+                    return release
+                self._sleep(wait)
 
     def admission(
         self, key: str = "", *, max_wait: float | None = None
@@ -220,7 +235,9 @@ class RateLimiter:
         ``await asyncio.sleep`` on an event loop); the generator's value is the release.
 
         Raises ``RateLimited`` (from the generator) when the slot, or a place in the window, is
-        more than ``max_wait`` seconds away (a place refused leaves its slot unused).
+        more than ``max_wait`` seconds away (a place refused leaves its slot unused). A caller
+        that stops waiting closes the generator (or throws into it): a slot still ahead is
+        given back to the schedule.
         """
         deadline = None if max_wait is None else self._clock() + max_wait
         yield from self.waits(key, max_wait=max_wait)
@@ -253,7 +270,7 @@ class RateLimiter:
                 horizon = now - self._window
                 places[:] = [place for place in places if place.end >= horizon]
             if len(places) < self._per_window:
-                place = _Place(now, now + IN_FLIGHT_LEASE)
+                place = _Place(now, now + self._lease)
                 places.append(place)
                 return 0.0, place
             # this caller goes when the place of the (held - N)-th oldest end frees
@@ -294,7 +311,11 @@ class RateLimiter:
                 key, None if deadline is None else max(0.0, deadline - self._clock())
             )
             if wait > 0:
-                yield wait
+                try:
+                    yield wait
+                except BaseException:  # the caller stopped waiting (cancelled, interrupted)
+                    self._give_back(key, slot)
+                    raise
             with self._lock:
                 # (a microsecond's slack: a slot taken right after pause() is the pause's end)
                 if slot + 1e-6 >= self._held_until.get(key, 0.0):
@@ -302,6 +323,15 @@ class RateLimiter:
             # A Retry-After came while this caller slept: its slot lies inside the vendor's pause,
             # so it takes a new one, which pause() moved past it (waking all at the pause's end
             # would send them at once).
+
+    def _give_back(self, key: str, slot: float) -> None:
+        """A caller gave up the slot it was given for ``slot`` (clock time) before using it: the
+        token returns to the bucket if that moment is still ahead, so the callers after it are
+        not pushed back for a request never sent (the window still holds every request)."""
+        with self._lock:
+            bucket = self._refilled(key)
+            if slot > bucket.updated:
+                bucket.tokens = min(float(self.burst), bucket.tokens + 1)
 
     def pause(self, key: str, seconds: float) -> None:
         """Send nothing under ``key`` for ``seconds`` (the vendor's ``Retry-After``), not even on
@@ -344,18 +374,22 @@ def build_limiter(
     backend: str | None = None,
     credentials: Sequence[str] = (),
     fallback_workers: int | None = None,
+    attempt_time: float | None = None,
 ) -> Limiter | None:
     """The limiter a provider's settings ask for: ``None`` without a rate, an in-process
     :class:`RateLimiter` without ``backend``, else a limiter shared through ``backend``.
 
     ``credentials``: the values of the provider's auth headers; a shared limiter is keyed by a
-    digest of them (one vendor account, one budget), never by the values. Raises
+    digest of them (one vendor account, one budget), never by the values. ``attempt_time``: the
+    longest an attempt may take to deliver its request, seconds (the connect and read timeouts):
+    a request with no answer (its process killed) holds its place that long plus one window
+    (:func:`in_flight_lease`). Raises
     ``ConfigurationError`` for an unknown backend scheme or one whose extra is not installed.
     """
     if not rate:
         return None
     if backend is None:
-        return RateLimiter(rate, burst=burst)
+        return RateLimiter(rate, burst=burst, attempt_time=attempt_time)
     try:
         check_backend_url(backend)
     except ConfigurationError as exc:
@@ -376,6 +410,7 @@ def build_limiter(
             namespace=f"walletpass:ratelimit:{provider}:{digest}",
             provider=provider,
             fallback_workers=fallback_workers,
+            attempt_time=attempt_time,
         )
     except ConfigurationError as exc:
         raise exc.with_context(provider=provider) from None

@@ -31,7 +31,9 @@ transport gave up on it), and (2) among requests answered in their usual time, n
 vendor more than the spread later, after its grant, than another does. (1) alone covers every
 request that was slow to be answered; (2) is what lets a place end before its answer plus a
 window, which is where the throughput comes from (with (1) alone a place lasts a whole round trip
-longer). A process that dies with requests in flight holds their places for ``IN_FLIGHT_LEASE``.
+longer). A process that dies with requests in flight holds their places as long as those could
+still reach the vendor: their attempt's time (the provider's connect and read timeouts) plus one
+window from their grant (:func:`walletpass.ratelimit.in_flight_lease`).
 The guarantee is for a per-second window, sliding or fixed (a fixed second is one such window);
 a vendor enforcing a token bucket with a smaller burst than its per-second figure would need the
 schedule alone to hold it, which arrival jitter can defeat (Pass2U documents only "100 requests
@@ -75,11 +77,11 @@ from redis.retry import Retry
 
 from walletpass.errors import ConfigurationError, ProviderUnavailable, RateLimited
 from walletpass.ratelimit import (
-    IN_FLIGHT_LEASE,
     SPREAD_DEVIATIONS,
     RateLimiter,
     Release,
     check_rate,
+    in_flight_lease,
 )
 from walletpass.redaction import redact_text, register_secret
 from walletpass.transport import is_loopback_host
@@ -208,6 +210,24 @@ end
 return {math.max(1, math.floor(frees + window - now)), ''}
 """
 
+# KEYS[1]: the schedule's TAT; KEYS[2]: the latency estimate. ARGV: the slot a caller gave up
+# before using it (µs), the vendor's window (µs), requests per window, K. While that slot is
+# still ahead, the schedule moves back by one interval (as _ACQUIRE spaces them), so the callers
+# after it are not pushed back for a request never sent.
+_UNSLOT = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+if tonumber(ARGV[1]) <= now then return 0 end
+local stats = redis.call('HMGET', KEYS[2], 'srtt', 'rttvar')
+local spread = (tonumber(stats[2]) or 0) * tonumber(ARGV[4])
+local gap = (tonumber(ARGV[2]) + math.min(tonumber(stats[1]) or 0, spread)) / tonumber(ARGV[3])
+local tat = tonumber(redis.call('GET', KEYS[1]) or '')
+if tat == nil or tat - gap < now then return 0 end
+redis.call('SET', KEYS[1], string.format('%d', tat - gap), 'PX',
+           math.ceil((tat - gap - now) / 1000) + 1000)
+return 1
+"""
+
 # KEYS[1]: the queue of _BEGIN. ARGV: the caller's name. A caller that gives up leaves it.
 _LEAVE = """
 redis.call('ZREM', KEYS[1], ARGV[1])
@@ -256,8 +276,34 @@ SCRIPTS = {
     "held": _HELD,
     "begin": _BEGIN,
     "leave": _LEAVE,
+    "unslot": _UNSLOT,
     "end": _END,
 }
+
+
+class Abandoned(Exception):
+    """Thrown into a plan by its driver when the caller stops waiting (a cancelled task, an
+    ``asyncio.timeout``, Ctrl-C): the plan gives back what it holds (its slot, its turn in the
+    queue) with its last steps, then lets it through (see :func:`abandon`)."""
+
+
+def abandon(plan: Plan[Any]) -> Plan[None]:
+    """The steps that give back what ``plan`` holds, its caller gone: :class:`Abandoned` thrown
+    in, its scripts run (their failures thrown back in: what they would give back then runs out
+    with its lease), its waits skipped; ends when the plan does, however it ends."""
+    answer: Any = None
+    failure: BaseException | None = Abandoned()
+    while True:
+        try:
+            step = plan.throw(failure) if failure is not None else plan.send(answer)
+        except BaseException:  # (Abandoned let through, the plan's end, or its own error)
+            return
+        answer, failure = None, None
+        if isinstance(step, Script):
+            try:
+                answer = yield step
+            except redis.RedisError as exc:
+                failure = exc
 
 
 @dataclass(frozen=True, slots=True)
@@ -359,8 +405,9 @@ class RedisLimiter:
     account (``walletpass:ratelimit:<provider>:<credential digest>``); ``fallback_workers``: when
     Redis is unreachable, send at ``rate / fallback_workers`` in this process (``None``: fail
     closed with ``ProviderUnavailable``); ``timeout``: seconds for connecting to and hearing from
-    Redis. Raises ``ConfigurationError`` for a malformed URL or a clear-text password to a remote
-    host.
+    Redis; ``attempt_time``: the longest an attempt may take to deliver its request (see
+    :func:`walletpass.ratelimit.in_flight_lease`). Raises ``ConfigurationError`` for a malformed
+    URL or a clear-text password to a remote host.
     """
 
     def __init__(
@@ -375,6 +422,7 @@ class RedisLimiter:
         timeout: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], None] = time.sleep,
+        attempt_time: float | None = None,
     ) -> None:
         check_rate(rate, burst)
         if fallback_workers is not None and fallback_workers < 1:
@@ -408,6 +456,9 @@ class RedisLimiter:
         self._window_us = math.ceil(1_000_000 * self._per_window / self.rate)
         self._clock = clock
         self._sleep = sleep
+        # A request with no answer (its process killed mid-request) holds its place as long as
+        # it could still reach the vendor (see walletpass.ratelimit.in_flight_lease).
+        self._lease_us = int(1_000_000 * in_flight_lease(attempt_time, self._window_us / 1e6))
         self._fallback = (
             fallback_limiter(
                 self._per_window,
@@ -484,13 +535,16 @@ class RedisLimiter:
                 result: _T = done.value
                 return result
             answer, failure = None, None
-            if not isinstance(step, Script):
-                self._sleep(step)
-                continue
             try:
-                answer = self._scripts[step.script](keys=step.keys, args=step.args)
+                if isinstance(step, Script):
+                    answer = self._scripts[step.script](keys=step.keys, args=step.args)
+                else:
+                    self._sleep(step)
             except redis.RedisError as exc:
                 failure = exc
+            except BaseException:  # the caller stopped waiting (Ctrl-C): give back, then stop
+                self._drive(abandon(plan))
+                raise
 
     # -- the algorithm, as plans: steps a blocking or an asyncio client carries out -----------
 
@@ -525,9 +579,14 @@ class RedisLimiter:
                     provider=self.provider,
                     retry_after=wait,
                 )
-            if wait > 0:
-                yield wait
-            if not (yield from self._inside_pause(key, slot)):
+            try:
+                if wait > 0:
+                    yield wait
+                inside = yield from self._inside_pause(key, slot)
+            except Abandoned:
+                yield from self._unslot(key, slot)
+                raise
+            if not inside:
                 break
             # A Retry-After reached some process while this caller slept: its slot lies inside
             # the vendor's pause, so it takes a new one, which pause() moved past the pause
@@ -549,6 +608,18 @@ class RedisLimiter:
         place.share = share
         return place
 
+    def _unslot(self, key: str, slot: bytes) -> Plan[None]:
+        """Give the schedule back the slot (the server's µs) of a caller that stopped waiting
+        for it, if it is still ahead."""
+        try:
+            yield Script(
+                "unslot",
+                [self._key(key), self._key(key) + ":latency"],
+                [slot, self._window_us, self._per_window, SPREAD_DEVIATIONS],
+            )
+        except redis.RedisError as exc:
+            self._went_down(exc)
+
     def _inside_pause(self, key: str, slot: bytes) -> Plan[bool]:
         """Whether the slot (the server's µs) lies inside a vendor's pause (``Retry-After``) for
         ``key`` announced since it was given; ``False`` when Redis fails now: the slot was taken
@@ -566,11 +637,28 @@ class RedisLimiter:
         for its slot (a busy machine, a paused process) would otherwise send among the callers
         of later slots, and the vendor's window, which counts arrivals, would hold one too many.
         """
+        name = uuid.uuid4().hex
+        try:
+            return (yield from self._enter(key, deadline, name))
+        except Abandoned:
+            # Stopped waiting for a place: its turn in the queue is given up, so the callers
+            # behind it are not held back for a request never sent.
+            yield from self._leave(key, name)
+            raise
+
+    def _leave(self, key: str, name: str) -> Plan[None]:
+        """Take the caller ``name`` out of the queue for ``key``'s window."""
+        try:
+            yield Script("leave", [self._key(key) + ":queue"], [name])
+        except redis.RedisError as exc:
+            self._went_down(exc)  # its turn runs out with the lease
+
+    def _enter(self, key: str, deadline: float | None, name: str) -> Plan[_Place | None]:
+        """:meth:`_begin`'s loop: ask for a place, wait, ask again."""
         window = self._key(key) + ":window"
         queue = self._key(key) + ":queue"
-        name = uuid.uuid4().hex
         pace = self._window_us // self._per_window
-        lease = int(IN_FLIGHT_LEASE * 1_000_000)
+        lease = self._lease_us
         while True:
             try:
                 wait_us, member = yield Script(
@@ -586,10 +674,7 @@ class RedisLimiter:
             if wait <= 0:
                 return _Place(window, self._key(key) + ":latency", member)
             if deadline is not None and self._clock() + wait > deadline:
-                try:
-                    yield Script("leave", [queue], [name])
-                except redis.RedisError as exc:
-                    self._went_down(exc)  # its place in the queue runs out with the lease
+                yield from self._leave(key, name)
                 raise RateLimited(
                     f"shared rate limit: the vendor's window leaves no room for {wait:.2f}s, "
                     "past the deadline",

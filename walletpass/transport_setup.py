@@ -57,6 +57,8 @@ def build_transport(
         backend=backend.get_secret_value() if backend is not None else None,
         credentials=list(auth_headers.values()),
         fallback_workers=settings.rate_limit_workers,
+        # (an attempt gives up on its request past these: it cannot reach the vendor later)
+        attempt_time=settings.connect_timeout + settings.timeout,
     )
     return Transport(
         provider=provider,

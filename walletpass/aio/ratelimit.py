@@ -69,13 +69,18 @@ class AsyncRateLimiter:
         returns the release to await once the request is answered or abandoned.
         ``RateLimited`` when that is more than ``max_wait`` seconds away."""
         admission = self.limiter.admission(key, max_wait=max_wait)
-        while True:
-            try:
-                wait = next(admission)
-            except StopIteration as admitted:
-                release: Release = admitted.value
-                break
-            await asyncio.sleep(wait)
+        try:
+            while True:
+                try:
+                    wait = next(admission)
+                except StopIteration as admitted:
+                    release: Release = admitted.value
+                    break
+                await asyncio.sleep(wait)
+        finally:
+            # Cancelled while it waited (the task, an asyncio.timeout around the call): the
+            # slot it was given, still ahead, goes back to the schedule.
+            admission.close()
 
         async def done() -> None:
             release()  # (a few microseconds under the limiter's lock)
@@ -108,7 +113,14 @@ class ThreadedLimiter:
             left = None if end is None else max(0.0, end - time.monotonic())
             return self.limiter.acquire(key, max_wait=left)
 
-        release = await asyncio.to_thread(take)
+        taking = asyncio.ensure_future(asyncio.to_thread(take))
+        try:
+            # (the thread cannot be stopped: shielded, it finishes, and what it took is
+            # released below when nobody is left to use it)
+            release = await asyncio.shield(taking)
+        except asyncio.CancelledError:
+            taking.add_done_callback(_release_unused)
+            raise
         if release is None:
             return None
 
@@ -123,6 +135,16 @@ class ThreadedLimiter:
 
     def __repr__(self) -> str:
         return f"ThreadedLimiter({self.limiter!r})"
+
+
+def _release_unused(taking: asyncio.Future[Release | None]) -> None:
+    """What a worker thread acquired for a caller that stopped waiting: released (in a worker
+    thread), so its place in a window is not held until its lease for a request never sent."""
+    if taking.cancelled() or taking.exception() is not None:
+        return
+    release = taking.result()
+    if release is not None:
+        asyncio.get_running_loop().run_in_executor(None, release)
 
 
 def asyncio_limiter(limiter: Limiter | None) -> AsyncLimiter | None:

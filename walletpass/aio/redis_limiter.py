@@ -21,7 +21,7 @@ import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
-from walletpass.redis_limiter import SCRIPTS, Plan, RedisLimiter, Script, _Place
+from walletpass.redis_limiter import SCRIPTS, Plan, RedisLimiter, Script, _Place, abandon
 
 __all__ = ["AsyncRedisLimiter"]
 
@@ -102,10 +102,16 @@ class AsyncRedisLimiter:
                 result: _T = done.value
                 return result
             answer, failure = None, None
-            if not isinstance(step, Script):
-                await asyncio.sleep(step)
-                continue
             try:
-                answer = await self._scripts_for_loop()[step.script](keys=step.keys, args=step.args)
+                if isinstance(step, Script):
+                    scripts = self._scripts_for_loop()
+                    answer = await scripts[step.script](keys=step.keys, args=step.args)
+                else:
+                    await asyncio.sleep(step)
             except redis.RedisError as exc:
                 failure = exc
+            except BaseException:
+                # Cancelled while waiting (the task, an asyncio.timeout around the call): what
+                # the plan holds (its slot, its turn in the queue) is given back, then it stops.
+                await self._drive(abandon(plan))
+                raise
