@@ -175,45 +175,60 @@ def together_in_threads(step: Together, answer: Callable[[Step], Any]) -> list[A
 
         return answered
 
-    def work() -> None:  # in a copy of the caller's context: its deadline, its send check
-        while (index := state.take()) is not None:
-            plan = state.plans[index]
-            try:
-                state.settle(index, drive, plan, stoppable(index))
-            finally:
-                plan.close()  # a plan stopped between steps runs its cleanup now
-                if state.first is not None:
-                    stop.set()
+    began = [threading.Event() for _ in range(state.workers)]
+    ended = [threading.Event() for _ in range(state.workers)]
+
+    def work(n: int) -> None:  # in a copy of the caller's context: its deadline, its send check
+        began[n].set()
+        try:
+            while (index := state.take()) is not None:
+                plan = state.plans[index]
+                try:
+                    state.settle(index, drive, plan, stoppable(index))
+                finally:
+                    plan.close()  # a plan stopped between steps runs its cleanup now
+                    if state.first is not None:
+                        stop.set()
+        finally:
+            ended[n].set()
 
     threads = [
         threading.Thread(
             target=contextvars.copy_context().run,
-            args=(work,),
+            args=(work, n),
             name=f"walletpass-together-{n}",
             daemon=True,
         )
         for n in range(state.workers)
     ]
+    starting = 0
     try:
         for thread in threads:
+            starting += 1  # (a Ctrl-C inside start() lands after the thread was started)
             thread.start()
-        for thread in threads:
-            _join(thread)
+        # Waited on events, not Thread.join: a KeyboardInterrupt that lands inside join(timeout)
+        # can leave CPython taking the thread for ended while it still runs (bpo-45274's fix
+        # releases the thread's own lock), and the step would return with it running.
+        for n in range(starting):
+            while not ended[n].wait(0.1):
+                pass
     except BaseException as exc:  # the caller's (KeyboardInterrupt in the waiting thread)
         state.fail(exc)
         stop.set()
-        for thread in threads:
-            if thread.ident is not None:
-                thread.join()
+        for n in range(starting):
+            # A thread whose start was cut short before it ran never begins (nor ends).
+            if began[n].is_set() or began[n].wait(_BEGIN_WAIT):
+                ended[n].wait()
     finally:
         state.close_unstarted()
+    for n in range(starting):
+        if began[n].is_set():
+            threads[n].join()  # each has ended its work: this only lets it exit
     return state.result()
 
 
-def _join(thread: threading.Thread) -> None:
-    # Short joins keep the waiting thread able to take a KeyboardInterrupt.
-    while thread.is_alive():
-        thread.join(0.1)
+#: How long a stopped step waits for a worker thread it was starting to begin, in seconds.
+_BEGIN_WAIT = 2.0
 
 
 async def together_in_tasks(step: Together, answer: Callable[[Step], Awaitable[Any]]) -> list[Any]:
