@@ -8,8 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from walletpass import config
-from walletpass.aio.provider import AsyncProvider
-from walletpass.fake import FakeProvider
+from walletpass.aio.provider import AsyncProvider, is_fake
 from walletpass.provider import Provider
 
 __all__ = ["connect", "from_config"]
@@ -52,7 +51,7 @@ def _sending(provider: AsyncProvider) -> AsyncProvider:
     nothing): a setting the transport refuses (a proxy aiohttp cannot connect through, a CA
     bundle that cannot be loaded) is a ``ConfigurationError`` here, not at the first call, and
     the TLS settings are loaded before any call's deadline starts."""
-    if not isinstance(provider.sync, FakeProvider):
+    if not is_fake(provider.sync):
         try:
             provider.transport  # noqa: B018 - made for its checks
         except BaseException:

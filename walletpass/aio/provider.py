@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import functools
 import os
+import sys
 import time
 from collections.abc import AsyncIterable, AsyncIterator, Callable, Iterable, Iterator, Mapping
 from decimal import Decimal
@@ -30,7 +31,6 @@ from walletpass.callbacks import acall_back
 from walletpass.capabilities import Capabilities, Capability
 from walletpass.errors import FieldProblem, ValidationError, WalletPassError
 from walletpass.event_handlers import awaiting
-from walletpass.fake import FakeProvider
 from walletpass.model import (
     BulkItem,
     BulkResult,
@@ -88,7 +88,7 @@ class AsyncProvider(AsyncEventOperations):
         self._limiter = limiter
         self._transport: AsyncTransport | None = None
         # The fake keeps everything in memory: its calls take microseconds and never wait.
-        self._in_process = isinstance(provider, FakeProvider)
+        self._in_process = is_fake(provider)
 
     # -- what the provider is ---------------------------------------------------------------
 
@@ -390,3 +390,11 @@ def _sent_or_error(
         # (only the core transport can vouch that nothing left: see walletpass.bulk._Dispatch)
         return _as_error(exc, sync, sending=not known_unsent())
     return issued
+
+
+def is_fake(provider: object) -> bool:
+    """Whether ``provider`` is the in-process fake, without loading the fake (its profiles cost
+    megabytes of memory an application that never uses it would carry): a program that has not
+    imported it has none."""
+    fake = sys.modules.get("walletpass.fake")
+    return fake is not None and isinstance(provider, fake.FakeProvider)
