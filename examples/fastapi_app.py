@@ -6,7 +6,8 @@ the app starts and closed when it stops (``lifespan``); walletpass errors become
 one exception handler.
 
 Run as a script, it plays a short evening against the fake provider through httpx's ASGI
-transport (no server, no network): two guests, a list, a scan, a second scan refused. Set
+transport (no server, no network; httpx is this script's dependency, not walletpass's, which
+sends through aiohttp): two guests, a list, a scan, a second scan refused. Set
 ``WALLETPASS_PROVIDER`` (and that provider's settings) to run the same app on a vendor.
 
     python examples/fastapi_app.py

@@ -149,6 +149,9 @@ class AsyncTransport:
         self._session_for_loop()
         call = self.rules.begin(request, operation)
         prepared = self._wire._prepare(call)  # the sync transport's wire form, once per call
+        headers = prepared.headers
+        if headers.get("User-Agent") == self.rules.user_agent:
+            headers = {**headers, "User-Agent": self._user_agent}
         while True:
             time_left = call.next_attempt()
             release = None
@@ -160,7 +163,7 @@ class AsyncTransport:
                     raise call.limited(exc) from None
             try:
                 await note_dispatch_async()  # after the limiter: see note_dispatch
-                attempted = await self._attempt(call, prepared)
+                attempted = await self._attempt(call, prepared, headers)
             finally:
                 if release is not None:
                     await release()  # answered or abandoned: the vendor cannot count it any later
@@ -172,14 +175,13 @@ class AsyncTransport:
                 return step
             await asyncio.sleep(step)
 
-    async def _attempt(self, call: Call, prepared: Prepared) -> Attempted:
+    async def _attempt(self, call: Call, prepared: Prepared, headers: dict[str, str]) -> Attempted:
+        """One attempt: ``prepared`` sent with ``headers`` (its own with the User-Agent naming
+        aiohttp, made once per call), within the attempt's timeouts and the call's deadline."""
         rules = self.rules
         connect, read = call.timeouts()
         deadline = call.wire_deadline()
         session = self._session_for_loop()
-        headers = prepared.headers
-        if headers.get("User-Agent") == rules.user_agent:
-            headers = {**headers, "User-Agent": self._user_agent}
         sent = Sent()
         marker = sent_marker.set(sent)
         response: aiohttp.ClientResponse | None = None
