@@ -272,3 +272,22 @@ def test_a_proxy_aiohttp_cannot_connect_through_is_refused_when_connecting(schem
     message = str(refused.value)
     assert f"not {scheme}://" in message and "sync API" in message
     assert "s3cret-pw" not in message and "proxy.example" not in message
+
+
+def test_a_socks_proxy_from_the_environment_is_refused_when_connecting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    for name in ("HTTP_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.lower(), raising=False)
+    monkeypatch.delenv("https_proxy", raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "socks5://ops:s3cret-pw@proxy.example:1080")
+
+    async def connect() -> None:
+        await walletpass.aio.connect(
+            "pass2u", api_key="k" * 32, base_url="https://api.pass2u.net/v2"
+        )
+
+    with pytest.raises(ConfigurationError) as refused:
+        asyncio.run(connect())
+    assert "HTTPS_PROXY" in str(refused.value) and "s3cret-pw" not in str(refused.value)

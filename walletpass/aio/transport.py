@@ -71,8 +71,8 @@ def check_proxy(proxy: str | None, provider: str) -> None:
     if scheme not in PROXY_SCHEMES:
         raise ConfigurationError(
             f"the async API (walletpass.aio, sending through aiohttp) connects through http:// "
-            f"proxies only, not {scheme}://; use an http:// proxy, or the sync API, which "
-            "supports this one",
+            f"proxies only, not {scheme}:// (from the proxy setting, or HTTPS_PROXY / ALL_PROXY "
+            "in the environment); use an http:// proxy, or the sync API, which supports this one",
             provider=provider,
         )
 
