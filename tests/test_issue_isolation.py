@@ -123,5 +123,14 @@ def test_a_provider_crash_on_one_item_is_that_items_outcome(tmp_path: Path) -> N
         )
     assert [item.ok for item in result] == [True, True, False, True, True]
     error = result.items[2].error
-    # It crashed before reaching the (fake) vendor: a plain failure, not an unknown outcome.
-    assert "RuntimeError" in str(error) and not error.outcome_unknown
+    # It crashed in the provider's own code, outside the core transport, which alone can vouch
+    # that nothing left (a plugin may send on a client of its own): an unknown outcome, which
+    # the re-run looks up by external id before sending (test_plugin_own_client.py).
+    assert "RuntimeError" in str(error) and error.outcome_unknown
+
+    with FakeProvider() as fixed:  # the bug fixed: the re-run finds nothing, and sends it
+        rerun = fixed.create_many(
+            [{"template": "t", "external_id": f"m-{i}"} for i in range(5)],
+            journal=tmp_path / "run.db",
+        )
+    assert rerun.items[2].ok and not rerun.items[2].skipped
