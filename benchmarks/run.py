@@ -37,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from common import (  # noqa: E402
+    FIRST_CREATE,
+    STARTUP_BASELINE,
     Row,
     emulator,
     ratio_of_medians,
@@ -374,14 +376,7 @@ def startup_rows(repeat: int) -> list[Row]:
         check=True,
         stdout=subprocess.DEVNULL,
     )
-    # ``import pydantic`` alone is lazy; BaseModel is what loading pydantic for real costs.
-    deps = (
-        "import requests, stevedore, dateutil.parser, dateutil.tz; from pydantic import BaseModel"
-    )
-    first_create = (
-        "import walletpass; w = walletpass.connect('fake');"
-        " w.create(walletpass.Pass(template='t', fields={'name': 'Ada'})); w.close()"
-    )
+    deps, first_create = STARTUP_BASELINE, FIRST_CREATE
     best, cpu = _best_times(
         {
             "bare": [python, "-c", "pass"],
