@@ -128,14 +128,14 @@ async def test_each_request_in_flight_has_its_own_connection_then_they_are_reuse
 async def test_idle_connections_past_the_keepalive_expiry_are_closed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(connections, "KEEPALIVE_EXPIRY", 1.0)
+    monkeypatch.setattr(connections, "KEEPALIVE_EXPIRY", 2.0)
     async with counting_server(hold=0.02) as seen:
         sender = AsyncTransport(transport(seen.url))
         try:
             await asyncio.gather(*(sender.send(GET) for _ in range(5)))
             await _settle()
             assert seen.open_now == 5  # kept for reuse
-            await asyncio.sleep(1.5)  # (aiohttp closes them on a timer, not on the next request)
+            await asyncio.sleep(3.0)  # (aiohttp closes them on a timer, not on the next request)
             await _settle()
             assert seen.open_now == 0
             await sender.send(GET)

@@ -438,3 +438,29 @@ def test_a_threaded_limiters_release_is_awaited_once_each_attempt_is_answered(
     seen = [entry.at for entry in app.journal]
     assert all(done >= at for (done, _), at in zip(released, seen, strict=True))
     assert all(name != threading.main_thread().name for _, name in released)
+
+
+def test_the_tls_settings_are_loaded_before_the_first_calls_deadline(
+    server: EmulatorServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Loading a CA bundle takes milliseconds, far more on a loaded machine: made with the
+    provider, not inside its first call (here it takes longer than the create's deadline)."""
+    from walletpass.aio import AsyncProvider
+    from walletpass.aio import transport as aio_transport
+
+    from .test_transport import API_KEY, HttpTestProvider
+
+    loaded = aio_transport._tls_context
+
+    def slowly(*args: Any) -> Any:
+        time.sleep(0.6)
+        return loaded(*args)
+
+    monkeypatch.setattr(aio_transport, "_tls_context", slowly)
+    wallet = HttpTestProvider(base_url=f"{server.url}/v1", api_key=API_KEY, deadline=0.5)
+
+    async def scenario() -> Any:
+        async with AsyncProvider(wallet) as on_loop:
+            return await on_loop.create({"template": "gold"})
+
+    assert run(scenario()).id

@@ -8,7 +8,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from walletpass import config
-from walletpass.aio.provider import AsyncProvider, is_fake
+from walletpass.aio.provider import AsyncProvider
 from walletpass.provider import Provider
 
 __all__ = ["connect", "from_config"]
@@ -25,7 +25,7 @@ async def connect(name: str, /, **settings: Any) -> AsyncProvider:
     :returns: an :class:`~walletpass.aio.AsyncProvider`; use it as ``async with``.
     """
     connected = await asyncio.to_thread(_ready, config.connect, name, **settings)
-    return _sending(AsyncProvider(connected))
+    return _sending(connected)
 
 
 async def from_config(
@@ -43,21 +43,17 @@ async def from_config(
     connected = await asyncio.to_thread(
         _ready, config.from_config, path, provider=provider, env=env, **overrides
     )
-    return _sending(AsyncProvider(connected))
+    return _sending(connected)
 
 
-def _sending(provider: AsyncProvider) -> AsyncProvider:
-    """``provider`` with its async transport made (not for the in-process fake, which sends
-    nothing): a setting the transport refuses (a proxy aiohttp cannot connect through, a CA
-    bundle that cannot be loaded) is a ``ConfigurationError`` here, not at the first call, and
-    the TLS settings are loaded before any call's deadline starts."""
-    if not is_fake(provider.sync):
-        try:
-            provider.transport  # noqa: B018 - made for its checks
-        except BaseException:
-            provider.sync.close()
-            raise
-    return provider
+def _sending(connected: Provider[Any]) -> AsyncProvider:
+    """``connected`` on the async API; its async transport is made with it (a setting that
+    transport refuses, a SOCKS proxy, is a ``ConfigurationError`` here, the provider closed)."""
+    try:
+        return AsyncProvider(connected)
+    except BaseException:
+        connected.close()
+        raise
 
 
 def _ready(connect: Callable[..., Provider[Any]], *args: Any, **kwargs: Any) -> Provider[Any]:

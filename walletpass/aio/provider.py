@@ -29,7 +29,7 @@ from walletpass.bounds import call_deadline
 from walletpass.bulk import _as_error
 from walletpass.callbacks import acall_back
 from walletpass.capabilities import Capabilities, Capability
-from walletpass.errors import FieldProblem, ValidationError, WalletPassError
+from walletpass.errors import ConfigurationError, FieldProblem, ValidationError, WalletPassError
 from walletpass.event_handlers import awaiting
 from walletpass.model import (
     BulkItem,
@@ -89,6 +89,16 @@ class AsyncProvider(AsyncEventOperations):
         self._transport: AsyncTransport | None = None
         # The fake keeps everything in memory: its calls take microseconds and never wait.
         self._in_process = is_fake(provider)
+        if not self._in_process:
+            try:
+                rules = provider.transport
+            except ConfigurationError:
+                rules = None  # none to make (a plugin sending by itself): its calls say so
+            if rules is not None:
+                # Made now, not inside the first call's deadline: loading the CA bundle takes
+                # milliseconds (more on a loaded machine), and a setting the async transport
+                # refuses (a SOCKS proxy) is a ConfigurationError here.
+                self._transport = AsyncTransport(rules, limiter=limiter)
 
     # -- what the provider is ---------------------------------------------------------------
 
