@@ -156,13 +156,30 @@ def _number_problem(value: Any, kind: Value) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _balance_fields(balance: Balance, *, for_update: bool) -> dict[str, Any]:
-    if balance.currency is None or balance.currency.lower() in POINT_CURRENCIES:
+def _is_money(balance: Balance, kind: PassKind | None = None) -> bool:
+    """Whether ``balance`` is money (``accountBalance``) rather than loyalty points.
+
+    A currency other than points says money; so does a gift card's kind without a currency, as
+    a gift card's balance is what ``/giftcard/redeem`` spends and its read reports
+    (``accountBalance``, :func:`balance_from`): sent as points it would be kept where neither
+    looks (*inferred*, like the gift card type itself: livepasses.md, Later findings)."""
+    if balance.currency is not None:
+        return balance.currency.lower() not in POINT_CURRENCIES
+    return kind is PassKind.GIFT_CARD
+
+
+def _balance_fields(
+    balance: Balance, *, for_update: bool, kind: PassKind | None = None
+) -> dict[str, Any]:
+    if not _is_money(balance, kind):
         # The SDK's update example names the points ``points``; generation calls them currentPoints.
         return {("points" if for_update else "currentPoints"): int(balance.amount)}
     # On update these names are inferred (declared on balance): Livepasses publishes no list of
     # updatable names, and shows none for money.
-    return {"accountBalance": wire_value(balance.amount), "currency": balance.currency}
+    money: dict[str, Any] = {"accountBalance": wire_value(balance.amount)}
+    if balance.currency is not None:
+        money["currency"] = balance.currency
+    return money
 
 
 def _business_field(key: str, value: Any) -> Any:
@@ -199,7 +216,7 @@ def recipient(new_pass: Pass) -> dict[str, Any]:
     if new_pass.tier is not None:
         business["memberTier"] = new_pass.tier
     if new_pass.balance is not None:
-        business.update(_balance_fields(new_pass.balance, for_update=False))
+        business.update(_balance_fields(new_pass.balance, for_update=False, kind=new_pass.kind))
     entry: dict[str, Any] = {"customer": customer, "businessData": business}
     if custom:
         entry["personalizations"] = {"customFields": custom}
@@ -299,11 +316,10 @@ def _field_problems(fields: Mapping[str, Any]) -> list[FieldProblem]:
     return problems
 
 
-def _balance_problem(balance: Balance | None) -> FieldProblem | None:
+def _balance_problem(balance: Balance | None, kind: PassKind | None = None) -> FieldProblem | None:
     if balance is None:
         return None
-    points = balance.currency is None or balance.currency.lower() in POINT_CURRENCIES
-    if points and balance.amount != balance.amount.to_integral_value():
+    if not _is_money(balance, kind) and balance.amount != balance.amount.to_integral_value():
         return FieldProblem("balance.amount", "loyalty points are whole numbers on Livepasses")
     return None
 
@@ -338,9 +354,7 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
         )
     fields = new_pass.fields or {}
     problems += _field_problems(fields)
-    money = new_pass.balance is not None and not (
-        new_pass.balance.currency is None or new_pass.balance.currency.lower() in POINT_CURRENCIES
-    )
+    money = new_pass.balance is not None and _is_money(new_pass.balance, new_pass.kind)
     problems += _conflicts(
         fields,
         {
@@ -352,7 +366,7 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
             ),
         },
     )
-    balance = _balance_problem(new_pass.balance)
+    balance = _balance_problem(new_pass.balance, new_pass.kind)
     if balance is not None:
         problems.append(balance)
     if new_pass.extra:
