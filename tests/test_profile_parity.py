@@ -420,7 +420,7 @@ PLAIN: dict[str, dict[str, Any]] = {
 PLAIN_GAPS: dict[tuple[str, str], str] = {
     ("passentry", "spend"): "without an alias's balance_field the profile's card keeps no "
     "balance (no balance to deduct from), while PassEntry's loyalty endpoint holds 0 (a balance "
-    "of 0, less than 1); a ticket: PassEntry answers 422 'not a loyalty pass'",
+    "of 0, less than 1)",
     ("livepasses", "spend"): "a template of type Loyalty with no kind in an alias: Livepasses' "
     "provider refuses to guess the verb (options), the profile spends from currentPoints",
     ("livepasses", "use_card"): (

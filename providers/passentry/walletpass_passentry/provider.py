@@ -46,7 +46,7 @@ from walletpass.paths import FilledPath, fill_path
 from walletpass.plans import ListPlan, Plan, Send, each
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.readback import READ_BACK_FAILED
-from walletpass.redemption import insufficient_balance
+from walletpass.redemption import insufficient_balance, no_balance
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
@@ -707,7 +707,14 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def _plan_spend_points(
         self, pass_id: str, amount: Decimal, request: VendorRequest, current: IssuedPass
     ) -> Plan[Redemption]:
-        """Take ``amount`` points off the loyalty balance; the pass stays as it is."""
+        """Take ``amount`` points off the loyalty balance; the pass stays as it is.
+
+        Only a store card keeps a loyalty balance (the loyalty endpoint refuses any other pass,
+        422 "Pass is not a loyalty pass" on the emulator): another pass, whose type the read
+        just told, is refused here as on every provider (``BusinessRuleError``, no balance),
+        before the loyalty endpoint is asked."""
+        if current.meta.get("pass_type") not in (None, limits.PassType.STORE_CARD):
+            raise no_balance(pass_id, provider=self.name, operation="redeem")
         balance = yield from self._plan_loyalty_balance(pass_id, "redeem")
         if amount > balance:
             raise insufficient_balance(
