@@ -24,6 +24,8 @@ app.conf.update(
         "visibility_timeout": 6,
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        # a worker killed while it held kombu's restore lock would block redelivery for 300 s
+        "unacked_mutex_expire": 2,
     },
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

@@ -36,7 +36,9 @@ app.conf.update(
     task_default_queue=os.environ.get("ISSUING_QUEUE", "walletpass-issuing"),
     worker_prefetch_multiplier=1,
     # longer than a chunk takes: a chunk whose worker died is delivered again after this
-    broker_transport_options={"visibility_timeout": 60},
+    # kombu's restore lock expires soon: a worker killed while holding it would otherwise
+    # hold back every redelivery for 300 s
+    broker_transport_options={"visibility_timeout": 60, "unacked_mutex_expire": 10},
     broker_connection_retry_on_startup=True,
 )
 

@@ -52,6 +52,9 @@ app.conf.update(
         "visibility_timeout": 4,
         "unacked_restore_interval": 1,
         "unacked_restore_throttle": 1,
+        # kombu's lock on the restore: a worker killed while it held it would block every
+        # redelivery for the default 300 s (a scan takes milliseconds)
+        "unacked_mutex_expire": 2,
     },
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

@@ -11,6 +11,7 @@ being issued.
 
 from __future__ import annotations
 
+import os
 import signal
 import time
 import uuid
@@ -50,6 +51,52 @@ def held_in(postgres_url: str) -> Callable[[str, int], dict[str, str | None]]:
         return dict(rows)
 
     return keys
+
+
+def postgres_ports(pid: int, postgres_url: str) -> set[int]:
+    """The local ports of process ``pid``'s TCP connections to the PostgreSQL server."""
+    from urllib.parse import urlsplit
+
+    server_port = urlsplit(postgres_url).port or 5432
+    inodes = set()
+    for fd in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            target = os.readlink(f"/proc/{pid}/fd/{fd}")
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    ports = set()
+    for table in (f"/proc/{pid}/net/tcp", f"/proc/{pid}/net/tcp6"):
+        try:
+            with open(table) as lines:
+                rows = lines.read().splitlines()[1:]
+        except OSError:
+            continue
+        for row in rows:
+            cells = row.split()
+            local, remote, inode = cells[1], cells[2], cells[9]
+            if inode in inodes and int(remote.rsplit(":", 1)[1], 16) == server_port:
+                ports.add(int(local.rsplit(":", 1)[1], 16))
+    return ports
+
+
+def until_served(postgres_url: str, ports: set[int], *, within: float = 15.0) -> None:
+    """Wait until the server has ended the backends of the connections from ``ports`` (a
+    killed client's last statements are executed, committed or rolled back, by then)."""
+    import psycopg
+
+    deadline = time.monotonic() + within
+    with psycopg.connect(postgres_url, autocommit=True) as db:
+        while ports:
+            left = db.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE client_port = ANY(%s)",
+                (sorted(ports),),
+            ).fetchone()
+            if not left or not left[0]:
+                return
+            assert time.monotonic() < deadline, "PostgreSQL kept a killed worker's backends"
+            time.sleep(0.02)
 
 
 def test_items_waiting_for_their_slot_in_a_killed_worker_are_issued_by_the_others_once(
@@ -103,9 +150,15 @@ def test_items_waiting_for_their_slot_in_a_killed_worker_are_issued_by_the_other
                 if len(waited_long) >= 2 and succeeded_in(run) >= 12:
                     break
                 time.sleep(0.005)
+            # Frozen first, so that the connections seen are all it has; what it held when it
+            # died is read once PostgreSQL has finished its last statements (a write sent just
+            # before the kill can still be executing when the process is gone).
+            victim.send_signal(signal.SIGSTOP)
+            ports = postgres_ports(victim.pid, postgres_url)
             victim.send_signal(signal.SIGKILL)
             victim.wait(timeout=10)
-            at_kill = held_by(run, victim.pid)  # what it held when it died
+            until_served(postgres_url, ports)
+            at_kill = held_by(run, victim.pid)
             result = job.collect(timeout=120)
         finally:
             for worker in workers:

@@ -178,3 +178,16 @@ def test_not_sent_only_turns_the_items_own_in_flight_record_back(tmp_path: Path)
         book.not_sent("pos:1")
         settled = book.get("pos:1")
         assert settled is not None and settled.state is JournalState.SUCCEEDED
+
+
+def test_an_item_sent_after_waiting_carries_no_stale_not_sent_error(tmp_path: Path) -> None:
+    """Recorded not sent while it waited, then in flight at its dispatch point: the in-flight
+    record says nothing of the wait (a reader told "not sent" would re-issue a pass that may be
+    at the vendor). The same for a retryable failure from an earlier run, sent again."""
+    with BulkJournal(tmp_path / "run.db", provider="pass2u") as book:
+        book.begin("pos:0", 0, "print")
+        book.not_sent("pos:0")
+        book.begin("pos:0", 0, "print")
+        entry = book.get("pos:0")
+        assert entry is not None and entry.state is JournalState.IN_FLIGHT
+        assert (entry.error_type, entry.error_message, entry.retryable) == (None, None, False)

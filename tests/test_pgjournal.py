@@ -313,3 +313,16 @@ def test_a_worker_that_stalled_past_its_lease_sends_nothing_more(postgres_url: s
         assert "taken over by another worker" in str(caught.value)
         entry = stalled.get("ext:a")
     assert entry is not None and entry.attempts == 1  # only the other worker's attempt
+
+
+def test_an_item_sent_after_waiting_carries_no_stale_not_sent_error(postgres_url: str) -> None:
+    """As on the SQLite journal: the in-flight record written at the dispatch point replaces
+    the "not sent" one written while the item waited for its slot, error included."""
+    journal = PostgresJournal(postgres_url, run=run_name(), provider="pass2u")
+    with journal, journal.claim("pos:0"):
+        journal.begin("pos:0", 0, "print")
+        journal.not_sent("pos:0")
+        journal.begin("pos:0", 0, "print")
+        entry = journal.get("pos:0")
+    assert entry is not None and entry.state is JournalState.IN_FLIGHT
+    assert (entry.error_type, entry.error_message, entry.retryable) == (None, None, False)

@@ -285,7 +285,8 @@ class BulkJournal:
             "VALUES (?, ?, ?, ?, 1, ?, ?) ON CONFLICT(key) DO UPDATE SET state = excluded.state, "
             "position = excluded.position, fingerprint = excluded.fingerprint, "
             "attempts = items.attempts + 1, updated = excluded.updated, "
-            "batched = excluded.batched, ticket = NULL",
+            "batched = excluded.batched, ticket = NULL, error_type = NULL, error_message = NULL, "
+            "retryable = 0",
             (key, position, JournalState.IN_FLIGHT.value, print_, time.time(), int(batched)),
         )
 

@@ -444,7 +444,8 @@ class PostgresJournal:
             "updated, batched) VALUES (%s, %s, %s, %s, %s, 1, %s, %s) ON CONFLICT (run, key) DO "
             "UPDATE SET state = excluded.state, position = excluded.position, "
             "fingerprint = excluded.fingerprint, attempts = walletpass_items.attempts + 1, "
-            "updated = excluded.updated, batched = excluded.batched, ticket = NULL",
+            "updated = excluded.updated, batched = excluded.batched, ticket = NULL, "
+            "error_type = NULL, error_message = NULL, retryable = 0",
             (
                 self.run,
                 key,

@@ -160,6 +160,9 @@ def celery_app(broker: str, queue: str, *, visibility_timeout: float | None = No
         options = {
             "visibility_timeout": visibility_timeout,
             "unacked_restore_interval": max(0.5, min(visibility_timeout / 4, 60.0)),
+            # kombu's lock on the restore scan (milliseconds long): a worker killed while it
+            # held it would otherwise block every redelivery for kombu's default 300 s
+            "unacked_mutex_expire": 10,
         }
     app.conf.update(
         task_default_queue=queue,
