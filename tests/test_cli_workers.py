@@ -450,6 +450,59 @@ def test_a_worker_checks_its_journal_database_before_consuming(
     no_secret_in(done.stdout, done.stderr)
 
 
+@pytest.mark.parametrize(
+    ("provider", "settings", "said"),
+    [
+        ("passentry", {}, "needs an api_key"),
+        ("pass2u", {}, "needs an api_key"),
+        (  # a key that would cross the network in clear
+            "passentry",
+            {"API_KEY": SECRET, "BASE_URL": "http://10.0.0.1/api"},
+            "refusing plain http://",
+        ),
+    ],
+    ids=["passentry without a key", "pass2u without a key", "key over plain HTTP"],
+)
+def test_a_worker_checks_its_providers_settings_before_consuming(
+    tmp_path: Path,
+    redis_url: str,
+    postgres_url: str,
+    provider: str,
+    settings: dict[str, str],
+    said: str,
+) -> None:
+    """What connect() leaves to the transport is checked before a task is taken (it said
+    'ready' and consumed with no API key, failing every chunk it took)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WALLETPASS_")}
+    env["HOME"] = str(tmp_path)
+    prefix = f"WALLETPASS_{provider.upper()}_"
+    env.update({prefix + name: value for name, value in settings.items()})
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    done = subprocess.run(
+        [
+            *WALLETPASS,
+            "worker",
+            broker_of(redis_url),
+            "-p",
+            provider,
+            "--journal",
+            postgres_url,
+            "--queue",
+            queue,
+        ],
+        check=False,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "ready" not in done.stdout
+    assert said in done.stderr
+    no_secret_in(done.stdout, done.stderr)
+
+
 def test_a_worker_holds_no_database_connection_for_runs_it_has_finished(
     tmp_path: Path, redis_url: str, postgres_url: str, queue: str
 ) -> None:
