@@ -231,3 +231,47 @@ def test_a_holder_part_the_read_cannot_return_is_left_out_of_it_alone() -> None:
     assert read == Holder(name="Ada Lovelace", email="ada@example.com")
     with pytest.raises(ValueError, match=r"holder\.address"):
         VendorBehaviour(unread_on_get=frozenset({"holder.address"}))
+
+
+@pytest.mark.parametrize(
+    "facts",
+    [
+        {"bookkeeping": {"read": frozenset()}},
+        {"bookkeeping": {"get": frozenset({"expires_at"})}},
+        {"url_forms": {"fetch": {"download": "/d/{vendor_id}"}}},
+        {"url_forms": {"get": {"pkpass": "/d/{vendor_id}"}}},
+    ],
+)
+def test_a_behaviour_naming_an_unknown_answer_attribute_or_url_is_refused(
+    facts: dict[str, object],
+) -> None:
+    with pytest.raises(ValueError):
+        VendorBehaviour(**facts)  # type: ignore[arg-type]
+
+
+def test_a_profile_reports_the_urls_moments_and_verb_its_vendor_states() -> None:
+    behaviour = VendorBehaviour(
+        bookkeeping={"create": frozenset({"created_at"}), "get": frozenset({"version"})},
+        url_forms={"create": {"download": "/d/{vendor_id}", "web": "/v/{token}"}},
+        redeem_method=lambda kind, spent: f"{kind and kind.value}:{spent}",
+    )
+    wallet = walletpass.connect("fake")
+    try:
+        issued = wallet.create(Pass(template="t", kind="coupon", holder=Holder(name="A")))
+        created = behaviour.answer(issued, read=False, created=True)
+        read = behaviour.answer(issued, read=True)
+    finally:
+        wallet.close()
+    assert (created.created_at, created.updated_at, created.version) == (
+        issued.created_at,
+        None,
+        None,
+    )
+    assert (read.created_at, read.updated_at, read.version) == (None, None, 1)
+    assert created.urls.download == f"https://fake.walletpass.invalid/d/{issued.id}"
+    token = created.urls.web and created.urls.web.rsplit("/", 1)[1]
+    assert token is not None and len(token) == 16
+    assert behaviour.answer(issued, read=False, created=True).urls == created.urls  # stable
+    assert dict(read.urls) == dict.fromkeys(("download", "apple", "google", "web"))
+    assert behaviour.method(walletpass.PassKind.COUPON, spent=True) == "coupon:True"
+    assert VendorBehaviour().method(None, spent=False) == "redeem"

@@ -12,14 +12,23 @@ emulator.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import base64
+import hashlib
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from walletpass.kinds import KindTable
-from walletpass.model import Balance, Barcode, IssuedPass, PassKind, PassStatus
+from walletpass.model import Balance, Barcode, IssuedPass, PassKind, PassStatus, PassUrls
 
-__all__ = ["ANSWERS", "READABLE_PARTS", "SPEND_CHECKS", "VendorBehaviour"]
+__all__ = [
+    "ANSWERS",
+    "BOOKKEEPING",
+    "PROFILE_URL_BASE",
+    "READABLE_PARTS",
+    "SPEND_CHECKS",
+    "VendorBehaviour",
+]
 
 #: The answers that report a pass: to ``create``, ``update``, ``get`` and each row of ``list``.
 ANSWERS = frozenset({"create", "update", "get", "list"})
@@ -29,6 +38,13 @@ ANSWERS = frozenset({"create", "update", "get", "list"})
 READABLE_PARTS = frozenset(
     {"fields", "balance", "kind", "barcode", "holder.email", "holder.phone", "holder.language"}
 )
+
+#: The record-keeping attributes of an :class:`~walletpass.model.IssuedPass` a vendor's answer
+#: may or may not report (``bookkeeping``).
+BOOKKEEPING = frozenset({"created_at", "updated_at", "version"})
+
+#: The host a profile's urls (``url_forms``) are on: the fake's own, a name that never resolves.
+PROFILE_URL_BASE = "https://fake.walletpass.invalid"
 
 #: What ``redeem(id, amount=...)`` is refused for: ``"state"`` (a pass used up, voided or expired:
 #: ``AlreadyRedeemed`` / ``PassExpired``) and ``"balance"`` (a pass with no balance:
@@ -61,6 +77,9 @@ class _Facts(NamedTuple):
     barcode_format_in_writes: bool = True
     new_barcode: Callable[[IssuedPass], Barcode] | None = None
     spend_reports_time: bool = True
+    bookkeeping: Mapping[str, frozenset[str]] | None = None
+    redeem_method: Callable[[PassKind | None, bool], str] | None = None
+    url_forms: Mapping[str, Mapping[str, str]] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -140,6 +159,23 @@ class VendorBehaviour(_Facts):
         spend_reports_time: the answer to ``redeem(id, amount=...)`` says when the spend was
             made (``Redemption.redeemed_at``); ``False`` (PassEntry: its loyalty answer is the
             balance alone): ``None``, a moment the profile does not invent either.
+        bookkeeping: per answer (:data:`ANSWERS`), the record-keeping attributes
+            (:data:`BOOKKEEPING`: ``created_at``, ``updated_at``, ``version``) the vendor's
+            provider reports in it; the others are ``None`` (an answer missing from the
+            mapping reports none). An update that reads back (``update_reads_back``) reports
+            the read's and, where the read has none, the write's ``updated_at``. ``None``:
+            every answer reports all three (the fake's own).
+        redeem_method: the vendor's verb a redemption reports (``Redemption.method``), from
+            the kind the vendor judges the pass by and whether an amount was spent (Pass2U:
+            ``void``; PassEntry: ``deactivate``, a spend ``loyalty``; Livepasses: the endpoint,
+            e.g. ``check-in``, ``loyalty/transact``); ``None``: ``redeem``, a spend ``spend``
+            (the fake's own).
+        url_forms: per answer (:data:`ANSWERS`), the urls (``PassUrls`` names) the vendor's
+            provider reports in it, each as its path and query after the host, ``{vendor_id}``
+            standing for the pass's vendor id and ``{token}`` for a token the vendor makes for
+            it (16 characters, e.g. LivePass's share token); the profile puts them on the
+            fake's own host (:data:`PROFILE_URL_BASE`, which never resolves). An answer missing
+            from the mapping reports none. ``None``: the fake's own download url everywhere.
     """
 
     __slots__ = ()
@@ -165,6 +201,35 @@ class VendorBehaviour(_Facts):
             raise ValueError("redeemed_status must be a final status")
         if stray := set(self.kind_answered_by) - ANSWERS:
             raise ValueError(f"kind_answered_by: unknown answers {sorted(stray)}")
+        if self.url_forms is not None:
+            if stray := set(self.url_forms) - ANSWERS:
+                raise ValueError(f"url_forms: unknown answers {sorted(stray)}")
+            for forms in self.url_forms.values():
+                PassUrls(**dict.fromkeys(forms, ""))  # a name PassUrls does not have: refused
+        if self.bookkeeping is not None:
+            if stray := set(self.bookkeeping) - ANSWERS:
+                raise ValueError(f"bookkeeping: unknown answers {sorted(stray)}")
+            for told in self.bookkeeping.values():
+                if stray := set(told) - BOOKKEEPING:
+                    raise ValueError(f"bookkeeping: unknown attributes {sorted(stray)}")
+
+    def urls(self, vendor_id: str, answer: str) -> PassUrls:
+        """The urls the vendor's ``answer`` (:data:`ANSWERS`) reports for pass ``vendor_id``
+        (``url_forms``), on the profile's host."""
+        forms = (self.url_forms or {}).get(answer, {})
+        token = _token(vendor_id)
+        return PassUrls(
+            **{
+                name: PROFILE_URL_BASE + form.format(vendor_id=vendor_id, token=token)
+                for name, form in forms.items()
+            }
+        )
+
+    def method(self, kind: PassKind | None, *, spent: bool) -> str:
+        """``Redemption.method`` of a redemption of a pass of ``kind`` (``spent``: an amount)."""
+        if self.redeem_method is not None:
+            return self.redeem_method(kind, spent)
+        return "spend" if spent else "redeem"
 
     def after_use(self, current: PassStatus) -> PassStatus:
         """The status a pass in ``current`` has after a use that leaves it usable."""
@@ -209,8 +274,15 @@ class VendorBehaviour(_Facts):
         barcode = issued.barcode
         if not (read or self.barcode_format_in_writes or barcode_stated) and barcode is not None:
             update["barcode"] = barcode.model_copy(update={"format": None})
+        answer = ("list" if listed else "get") if read else "create" if created else "update"
+        if self.bookkeeping is not None:
+            told = self.bookkeeping.get(answer, frozenset())
+            for part in sorted(BOOKKEEPING - told):
+                if getattr(issued, part) is not None:
+                    update[part] = None
+        if self.url_forms is not None:
+            update["urls"] = self.urls(issued.vendor_id, answer)
         if not kind_aliased:
-            answer = ("list" if listed else "get") if read else "create" if created else "update"
             kind = self.reported_kind(issued.kind, answer)
             if kind is not issued.kind:
                 update["kind"] = kind
@@ -238,6 +310,12 @@ class VendorBehaviour(_Facts):
             if holder_parts and issued.holder is not None:
                 update["holder"] = issued.holder.model_copy(update=holder_parts)
         return issued.model_copy(update=update) if update else issued
+
+
+def _token(vendor_id: str) -> str:
+    """The profile's stand-in for a token the vendor makes for a pass: stable per pass."""
+    digest = hashlib.sha256(vendor_id.encode()).digest()
+    return base64.urlsafe_b64encode(digest).decode()[:16]
 
 
 def _as_text(value: Any) -> Any:

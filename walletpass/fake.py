@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
+from walletpass.behaviour import PROFILE_URL_BASE
 from walletpass.capabilities import Capabilities, Capability, Support, native, none
 from walletpass.errors import (
     BusinessRuleError,
@@ -75,7 +76,7 @@ __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"
 _FAKE_ID = r"^fp_[0-9a-f]{16}$"
 #: How often a profile makes up another external id when the one it made up is taken.
 _MADE_UP_TRIES = 20
-_DOWNLOAD_BASE = "https://fake.walletpass.invalid/p/"
+_DOWNLOAD_BASE = f"{PROFILE_URL_BASE}/p/"
 
 
 class FakeSettings(ProviderSettings):
@@ -872,7 +873,7 @@ class FakeProvider(Provider[FakeSettings]):
             provider=self.name,
             status=status,
             redeemed_at=now,
-            method="redeem",
+            method=self.behaviour.method(self._kind_to_judge(current), spent=False),
             raw=params,
         )
 
@@ -959,7 +960,7 @@ class FakeProvider(Provider[FakeSettings]):
             redeemed_at=now if self.behaviour.spend_reports_time else None,
             amount=amount,
             remaining=remaining,
-            method="spend",
+            method=self.behaviour.method(self._kind_to_judge(current), spent=True),
             raw=params,
         )
 
@@ -999,7 +1000,7 @@ class FakeProvider(Provider[FakeSettings]):
             redeemed_at=now if self.behaviour.spend_reports_time else None,
             amount=amount,
             remaining=remaining,
-            method="spend",
+            method=self.behaviour.method(self._kind_to_judge(current), spent=True),
             raw=params,
         )
 

@@ -227,6 +227,17 @@ class LivePassProvider(Provider[LivePassSettings]):
         kinds=payloads.KIND_TYPES,
         # A pass without a barcode gets its id as its QR code (payloads: barcode_data).
         new_barcode=payloads.own_barcode,
+        # The pass record's share links (a token of the vendor's); the create answer has none.
+        url_forms={
+            answer: {"apple": "/apple/{token}", "web": "/view/{token}"}
+            for answer in ("update", "get")
+        },
+        # The create answer ("Pass requested") has no pass record; the read has created_at,
+        # updated_at and version; an update's answer created_at alone. (LivePass has no list.)
+        bookkeeping={
+            "update": frozenset({"created_at"}),
+            "get": frozenset({"created_at", "updated_at", "version"}),
+        },
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL

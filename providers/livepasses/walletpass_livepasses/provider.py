@@ -80,6 +80,13 @@ _WHOLE_POINTS = "spending loyalty points needs a whole number of points"
 TEMPLATE_MEMORY = 10_000
 
 
+def _redeem_endpoint(kind: PassKind | None, spent: bool) -> str:
+    """The endpoint a redemption of a pass of ``kind`` is reported made at (its ``method``)."""
+    if kind is None:  # the provider refuses to guess (options), the profile's fake verb
+        return "spend" if spent else "redeem"
+    return _kind_endpoint(kind, Decimal(1) if spent else None).value
+
+
 class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings]):
     """Livepasses (https://livepasses.com): Apple and Google Wallet passes from templates."""
 
@@ -116,6 +123,22 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         whole_spend_kinds=frozenset({PassKind.LOYALTY}),
         # The lookup and the create and update answers carry no pass type; the list rows do.
         kind_answered_by=frozenset({"list"}),
+        # The endpoint the pass's kind is redeemed at (a loyalty spend: loyalty/transact).
+        redeem_method=_redeem_endpoint,
+        # Only the create answer's pass line has links (the lookup and list rows have none).
+        url_forms={
+            "create": {
+                "download": "/passes/{vendor_id}.pkpass",
+                "apple": "/apple/{vendor_id}",
+                "google": "/gp/v/save/{token}",
+            }
+        },
+        # Every answer has the pass's creation time; only the list rows an update time; none
+        # a version.
+        bookkeeping={
+            **dict.fromkeys(("create", "update", "get"), frozenset({"created_at"})),
+            "list": frozenset({"created_at", "updated_at"}),
+        },
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

@@ -16,7 +16,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, field_validator
 
-from walletpass.behaviour import VendorBehaviour
+from walletpass.behaviour import ANSWERS, VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     AuthenticationError,
@@ -236,6 +236,15 @@ class Pass2UProvider(Provider[Pass2USettings]):
         kinds=payloads.KIND_STYLES,
         kind_answered_by=frozenset({"get"}),
         barcode_format_in_writes=False,
+        redeem_method=lambda kind, spent: "void",
+        # Every answer has the pass's download link (passUrl).
+        url_forms={answer: {"download": "/d/{vendor_id}"} for answer in ANSWERS},
+        # The create answer has createdAt and updatedAt, the update answer updatedAt; the read
+        # (pass details) has neither; no answer numbers the pass's versions.
+        bookkeeping={
+            "create": frozenset({"created_at", "updated_at"}),
+            "update": frozenset({"updated_at"}),
+        },
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

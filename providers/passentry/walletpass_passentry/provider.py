@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from pydantic import Field, field_validator
 
-from walletpass.behaviour import VendorBehaviour
+from walletpass.behaviour import ANSWERS, VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     BusinessRuleError,
@@ -362,6 +362,12 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         # The loyalty PATCH takes "balance (a signed integer delta)": whole points only.
         fractional_spend="PassEntry loyalty balances are whole points (an integer); got {amount}",
         kinds=payloads.KIND_PASS_TYPES,
+        # A use deactivates the pass (passAction); a spend PATCHes its loyalty balance.
+        redeem_method=lambda kind, spent: "loyalty" if spent else "deactivate",
+        # Every pass resource has its download link (downloadUrl).
+        url_forms={answer: {"download": "?pass={vendor_id}"} for answer in ANSWERS},
+        # Every pass resource has createdAt; none has an update time or a version.
+        bookkeeping=dict.fromkeys(ANSWERS, frozenset({"created_at"})),
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
