@@ -60,12 +60,12 @@ def main() -> None:
         # A bare redeem(id) would not use the card up, so it is refused; a stamp is asked for
         # by name (the vendor operation stamp, or redeem(id, options={"endpoint": "stamp"})).
         stamped = wallet.stamp(card.id)
-        print(f"5. stamped -> {stamped.remaining} stamp(s)")
+        print(f"5. stamped -> {stamped.meta['stamps']} stamp(s)")
         try:
             wallet.stamp(card.id)
         except BusinessRuleError as exc:
             print(f"6. double scan refused: {exc.code}")
-        print(f"7. mis-scan undone -> {wallet.unstamp(card.id).remaining} stamp(s)")
+        print(f"7. mis-scan undone -> {wallet.unstamp(card.id).meta['stamps']} stamp(s)")
 
         wallet.update(card.id, PassUpdate(tier="Platinum", notify=False))
         print("8. tier upgraded to Platinum silently (no banner on the phone)")
@@ -86,9 +86,8 @@ def main() -> None:
                 transaction_currency="COP",
                 metadata={"order": f"#1234{use}"},
             )
-            print(
-                f"9.{use} coupon applied -> uses left {applied.remaining}, status {applied.status}"
-            )
+            left = applied.meta["uses_left"]
+            print(f"9.{use} coupon applied -> uses left {left}, status {applied.status}")
 
         gift = wallet.create(
             Pass(
@@ -115,7 +114,7 @@ def main() -> None:
         )
         visit = wallet.membership_check_in(gym.id, gate="Door 2")
         print(
-            f"12. gym check-in ({visit.method}) -> {visit.remaining} visits left, "
+            f"12. gym check-in ({visit.method}) -> {visit.meta.get('uses_left')} visits left, "
             f"still {visit.status}"
         )
 

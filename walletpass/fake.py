@@ -868,12 +868,14 @@ class FakeProvider(Provider[FakeSettings]):
         )
         status = self.behaviour.redeemed_status
         self._store.replace(current.model_copy(update={"status": status, "updated_at": now}))
+        counted = current.kind in self.behaviour.counted_uses
         return Redemption(
             pass_id=pass_id,
             provider=self.name,
             status=status,
             redeemed_at=now,
             method=self.behaviour.method(self._kind_to_judge(current), spent=False),
+            meta={"uses_left": 0} if counted else {},
             raw=params,
         )
 

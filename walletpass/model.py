@@ -821,8 +821,9 @@ class Redemption(NeutralModel):
     #: two and a half euros). A redeem without an amount: ``None``, or ``1`` where the vendor
     #: counts uses (a loyalty stamp).
     amount: Decimal | None = None
-    #: The balance left after the spend, in the same unit, where the vendor reports it; after a
-    #: counted use, the uses so far.
+    #: The balance left after ``redeem(id, amount=X)``, in the same unit, where the vendor
+    #: reports it; ``None`` after a redeem without an amount on every provider (uses left, where
+    #: a vendor tells them, are in ``meta``: each provider's page names the key).
     remaining: Decimal | None = None
     method: str | None = Field(default=None, description="the vendor verb used, e.g. check-in")
     #: How the vendor did it, in its own terms (e.g. ``vendor_status``: ``"voided"``).

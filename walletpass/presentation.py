@@ -127,7 +127,16 @@ def _with_sent_fields(issued: IssuedPass, sent: Pass | PassUpdate | None) -> Iss
 
 
 def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption:
-    """The one meaning of a successful redemption (see ``Provider.redeem``)."""
+    """The one meaning of a successful redemption (see ``Provider.redeem``).
+
+    ``remaining`` is the balance left after a spend: without an amount it is ``None`` on every
+    provider; a number a provider reported there anyway (a count of uses) is kept in
+    ``meta["vendor_count"]`` (docs/concepts.md, "One meaning per operation and status").
+    """
+    if amount is None and result.remaining is not None:
+        counted = {**result.meta}
+        counted.setdefault("vendor_count", result.remaining)
+        result = result.model_copy(update={"remaining": None, "meta": counted})
     status: PassStatus
     if amount is None:
         # Used up, whichever way the vendor did it (PassEntry and Pass2U void the pass); a

@@ -232,10 +232,11 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :returns: a ``Redemption``: ``status`` (``REDEEMED`` for a use-up; ``ACTIVE`` after a
             spend, or a use that leaves a multi-use pass usable), ``amount`` (what was spent, in
             the balance's unit; without an amount ``None``, or ``1`` where the vendor counts
-            uses), ``remaining`` (the balance left, same unit, where the vendor tells it, or
-            the uses so far after a counted use; else ``None``), ``redeemed_at``, ``method``
-            (the vendor's verb, e.g. ``check-in``) and ``meta`` (``vendor_status``: the
-            vendor's own word for the result where it differs from ``status``).
+            uses), ``remaining`` (after a spend, the balance left, same unit, where the vendor
+            tells it; without an amount always ``None``), ``redeemed_at``, ``method`` (the
+            vendor's verb, e.g. ``check-in``) and ``meta`` (``vendor_status``: the vendor's own
+            word for the result where it differs from ``status``; uses left or stamps where the
+            vendor counts them, under the key its provider page names).
         :raises UnsupportedOperation: the provider cannot redeem at all (the message names the
             alternative); nothing sent.
         :raises UnsupportedFeature: ``amount`` on a provider whose passes have no balance;

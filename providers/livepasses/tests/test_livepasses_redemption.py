@@ -63,7 +63,9 @@ def test_the_kind_or_endpoint_option_skips_the_lookup(wallet, emulator) -> None:
     coupon = issue(wallet, "tmpl-coupon", PassKind.COUPON, fields={"maxUsageCount": 2})
     emulator.journal.clear()
     first = wallet.redeem(coupon.id, options={"kind": "coupon", "transaction_amount": "45000"})
-    assert (first.method, first.status, first.remaining) == ("redeem-coupon", PassStatus.ACTIVE, 1)
+    # redeem(id): remaining is a spend's balance, None; the uses left are in meta (issue 14)
+    seen = (first.method, first.status, first.remaining, first.meta)
+    assert seen == ("redeem-coupon", PassStatus.ACTIVE, None, {"uses_left": 1})
     assert [e.path for e in emulator.journal.entries] == [f"/api/passes/{coupon.id}/redeem-coupon"]
     assert emulator.journal.last().json() == {"transactionAmount": 45000}
     second = wallet.redeem(coupon.id, options={"endpoint": "redeem-coupon"})
@@ -86,7 +88,7 @@ def test_loyalty_redeem_stamps_and_with_an_amount_spends_points(wallet, emulator
     with pytest.raises(NotUsedUp, match=r"stamp\(id\)"):
         wallet.redeem(card.id)  # a stamp leaves the card in use: asked for by name
     stamped = wallet.redeem(card.id, options={"endpoint": "stamp"})
-    assert (stamped.method, stamped.remaining) == ("stamp", 1)
+    assert (stamped.method, stamped.remaining, stamped.meta) == ("stamp", None, {"stamps": 1})
     assert emulator.journal.last().json() == {}
     spent = wallet.redeem(card.id, amount=120)
     assert (spent.method, spent.amount, spent.remaining) == ("loyalty/transact", 120, 380)
@@ -104,8 +106,9 @@ def test_loyalty_earn_spend_stamp_and_unstamp(wallet, emulator) -> None:
     spent = wallet.loyalty_transact(card.id, "spend", 50, description="Free coffee")
     assert spent.remaining == 550
     assert emulator.stored(card.id).lifetime_points == 600
-    assert wallet.stamp(card.id).remaining == 1
-    assert wallet.unstamp(card.id).remaining == 0
+    assert (wallet.stamp(card.id).remaining, wallet.stamp(card.id).meta) == (None, {"stamps": 2})
+    assert wallet.unstamp(card.id).meta == {"stamps": 1}
+    assert wallet.unstamp(card.id).meta == {"stamps": 0}
     with pytest.raises(BusinessRuleError) as caught:
         wallet.unstamp(card.id)
     assert caught.value.code == "OPERATION_NOT_ALLOWED"
@@ -129,19 +132,21 @@ def test_membership_check_in_keeps_the_pass_and_counts_down_a_quota(wallet) -> N
     with pytest.raises(NotUsedUp):
         wallet.redeem(member.id)
     first = wallet.redeem(member.id, options={"endpoint": "membership/check-in"})
-    assert (first.method, first.status, first.remaining) == (
+    assert (first.method, first.status, first.remaining, first.meta) == (
         "membership/check-in",
         PassStatus.ACTIVE,
-        1,
+        None,
+        {"uses_left": 1},
     )
-    assert wallet.membership_check_in(member.id, gate="Door 2").remaining == 0
+    assert wallet.membership_check_in(member.id, gate="Door 2").meta == {"uses_left": 0}
     with pytest.raises(BusinessRuleError, match="No visits"):
         wallet.membership_check_in(member.id)
     # Still valid; Livepasses' "Active" does not say whether it was used: the neutral "issued".
     assert wallet.get(member.id).status is PassStatus.ISSUED
     unlimited = issue(wallet, "tmpl-membership", PassKind.MEMBERSHIP)
     for _ in range(3):
-        assert wallet.membership_check_in(unlimited.id).remaining is None
+        unlimited_use = wallet.membership_check_in(unlimited.id)
+        assert (unlimited_use.remaining, unlimited_use.meta) == (None, {})
 
 
 def test_gift_card_redeem_needs_an_amount_and_keeps_the_balance_on_refusal(

@@ -199,10 +199,11 @@ def test_redeem_without_amount_on_multi_use_passes_is_refused_and_checks_in_by_n
         shop.redeem(member.id)
     assert len(emulator.journal.entries) == sent
     visit = shop.redeem(member.id, options={"endpoint": "membership/check-in"})
-    assert (visit.status, visit.method, visit.remaining) == (
+    assert (visit.status, visit.method, visit.remaining, visit.meta) == (
         PassStatus.ACTIVE,
         "membership/check-in",
-        Decimal(2),
+        None,
+        {"uses_left": 2},
     )
     assert shop.get(member.id).status is PassStatus.ISSUED  # valid; "Active" says no more
 

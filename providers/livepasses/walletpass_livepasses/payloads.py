@@ -58,6 +58,8 @@ from walletpass_livepasses.limits import (
 from walletpass_livepasses.records import BatchPass, BatchStatus, Template, Validation, Webhook
 
 __all__ = [
+    "BALANCE_METHODS",
+    "COUNT_KEYS",
     "META_KEYS",
     "POINT_CURRENCIES",
     "RedeemRequest",
@@ -813,6 +815,21 @@ def issued_from_list_item(item: Mapping[str, Any], *, provider: str) -> IssuedPa
     )
 
 
+#: What a redemption answer's ``newBalance`` counts, per verb that is not a spend: it is kept in
+#: ``Redemption.meta`` under this key, never in ``remaining`` (the balance left after
+#: ``redeem(id, amount=X)``: docs/concepts.md). ``redeem-by-scan`` applies the verb of the pass's
+#: type, which its answer does not name: its count keeps the vendor's name.
+COUNT_KEYS: Mapping[str, str] = {
+    Endpoint.REDEEM_COUPON.value: "uses_left",
+    Endpoint.MEMBERSHIP.value: "uses_left",
+    Endpoint.STAMP.value: "stamps",
+    Endpoint.UNSTAMP.value: "stamps",
+    "redeem-by-scan": "new_balance",
+}
+#: The verbs whose ``newBalance`` is the balance left after a spend (``remaining``).
+BALANCE_METHODS = frozenset({Endpoint.LOYALTY.value, Endpoint.GIFT_CARD.value})
+
+
 def redemption_from(
     data: Mapping[str, Any],
     *,
@@ -821,16 +838,24 @@ def redemption_from(
     method: str,
     amount: Decimal | None = None,
 ) -> Redemption:
-    """Any member of the redemption family answers with the same result object."""
+    """Any member of the redemption family answers with the same result object.
+
+    ``newBalance`` is ``remaining`` only after a spend (``/loyalty/transact``,
+    ``/giftcard/redeem``); after any other verb it counts uses (a coupon's or a membership's
+    uses left, a card's stamps) and goes in ``meta`` (:data:`COUNT_KEYS`).
+    """
     earned = data.get("pointsEarned")
-    balance = data.get("newBalance")
+    balance = _number(data.get("newBalance"))
     if amount is None and isinstance(earned, int | float) and not isinstance(earned, bool):
         amount = Decimal(str(earned))
-    remaining = (
-        Decimal(str(balance))
-        if isinstance(balance, int | float) and not isinstance(balance, bool)
-        else None
-    )
+    meta: dict[str, Any] = {}
+    remaining = None
+    if method in BALANCE_METHODS:
+        remaining = balance
+    elif balance is not None and method in COUNT_KEYS:
+        meta[COUNT_KEYS[method]] = (
+            int(balance) if balance == balance.to_integral_value() else balance
+        )
     return Redemption(
         pass_id=pass_id,
         provider=provider,
@@ -839,6 +864,7 @@ def redemption_from(
         amount=amount,
         remaining=remaining,
         method=method,
+        meta=meta,
         raw=dict(data),
     )
 

@@ -139,6 +139,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             **dict.fromkeys(("create", "update", "get"), frozenset({"created_at"})),
             "list": frozenset({"created_at", "updated_at"}),
         },
+        # /redeem-coupon answers the uses left (newBalance): 0 once a coupon is used up.
+        counted_uses=frozenset({PassKind.COUPON}),
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
