@@ -125,7 +125,13 @@ class _AsyncRun:
     """One run's tasks: a bounded window of items, sent by at most ``concurrency`` worker tasks
     that take the next item as each finishes one (no task per item: an item waiting its turn is
     a future in the window, not a suspended coroutine, and the loop schedules ``concurrency``
-    tasks, not one per input)."""
+    tasks, not one per input).
+
+    Memory: an input is read, checked and built only when the hand-off queue has room (at most
+    ``concurrency`` built items wait there for a worker), so no more than ``2 * concurrency``
+    built passes and requests exist at once; the window ahead of them holds futures and
+    finished outcomes waiting for an older one, each handed on (and let go of, without
+    ``keep_items``) as soon as everything before it is."""
 
     def __init__(self, provider: AsyncProvider, runner: _Runner, concurrency: int) -> None:
         self.provider = provider
@@ -139,13 +145,22 @@ class _AsyncRun:
         runner = self.runner
         loop = asyncio.get_running_loop()
         window: deque[tuple[int, asyncio.Future[BulkItem | None] | BulkItem]] = deque()
-        queue: asyncio.Queue[_Job] = asyncio.Queue()
+        # Bounded: the input is read as fast as workers take it, not a whole window ahead (a
+        # window of built passes and requests was most of the run's memory, measured).
+        queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=self.concurrency)
         workers: list[asyncio.Task[None]] = []
 
         async def settle_oldest() -> None:
             index, pending = window.popleft()
             item = await pending if isinstance(pending, asyncio.Future) else pending
             runner.deliver(tally, item, index)
+
+        def settle_finished() -> None:
+            # What is already settled leaves now, in order (its memory with it).
+            while window and not _waiting(window[0][1]):
+                index, pending = window.popleft()
+                item = pending.result() if isinstance(pending, asyncio.Future) else pending
+                runner.deliver(tally, item, index)
 
         try:
             # A stopped run reads no further input; what is in the window still settles.
@@ -157,9 +172,10 @@ class _AsyncRun:
                 else:
                     outcome: asyncio.Future[BulkItem | None] = loop.create_future()
                     window.append((index, outcome))
-                    queue.put_nowait((index, *prepared, outcome))
+                    await queue.put((index, *prepared, outcome))
                     if len(workers) < self.concurrency and queue.qsize() > 0:
                         workers.append(asyncio.create_task(self.work(queue)))
+                settle_finished()
                 while len(window) >= self.max_window:
                     await settle_oldest()
             while window:
@@ -315,6 +331,11 @@ class _AsyncRun:
         if self.runner.journal is None:
             return step(*args)
         return await asyncio.to_thread(step, *args)
+
+
+def _waiting(pending: asyncio.Future[BulkItem | None] | BulkItem) -> bool:
+    """Whether a window entry's outcome is still to come."""
+    return isinstance(pending, asyncio.Future) and not pending.done()
 
 
 async def _numbered(passes: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[tuple[int, Any]]:
