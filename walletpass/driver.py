@@ -37,6 +37,7 @@ from walletpass.plans import (
     Step,
     Together,
     Wait,
+    as_part_of,
     drive,
     drive_items,
     paging,
@@ -258,15 +259,18 @@ class Driver(ProviderContract[SettingsT]):
             label=self.label,
         )
 
-    def plan_template_from_vendor(self, pass_id: str) -> Plan[str | None]:
+    def plan_template_from_vendor(
+        self, pass_id: str, operation: str = "update"
+    ) -> Plan[str | None]:
         """The template the vendor says the pass belongs to (one read, as ``get``): what an
         update through a template alias needs when the id does not tell.
 
         :param pass_id: the checked id.
+        :param operation: the operation the read is a step of (its errors name it).
         :returns: a plan whose result is the vendor's template id, or ``None``.
-        :raises WalletPassError: what the read raises (``NotFound``...).
+        :raises WalletPassError: what the read raises (``NotFound``...), naming ``operation``.
         """
-        issued = yield from self.plan_get(pass_id)
+        issued = yield from as_part_of(self.plan_get(pass_id), operation)
         return issued.template
 
     def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
@@ -328,7 +332,7 @@ class Driver(ProviderContract[SettingsT]):
         :raises AlreadyRedeemed: the pass was redeemed (voided) already.
         :raises NotUsedUp: the pass is of a kind a redeem does not use up.
         """
-        current = yield from self.plan_get(pass_id)
+        current = yield from as_part_of(self.plan_get(pass_id), "redeem")
         self.refuse_redeem(current, None, vendor_type=type_of(current) if type_of else None)
         response = yield Send(request, "redeem")
         return self.parse(self.parse_redeem, response, pass_id)
@@ -555,7 +559,11 @@ class Driver(ProviderContract[SettingsT]):
     def _template_from_vendor(self, pass_id: str) -> str | None:
         """The template the vendor says the pass belongs to (one read, as ``get``)."""
         if _overrides(type(self), "execute_get"):  # a version 1 plugin's own read
-            return self.execute_get(pass_id).template
+            try:
+                return self.execute_get(pass_id).template
+            except WalletPassError as exc:  # a step of the update: its errors name update
+                exc.operation = "update"
+                raise
         return self.run(self.plan_template_from_vendor(pass_id))
 
     def find_by_external_id(self, new_pass: Pass) -> IssuedPass | None:

@@ -66,6 +66,7 @@ __all__ = [
     "Wait",
     "adrive",
     "adrive_items",
+    "as_part_of",
     "at_once",
     "drive",
     "drive_items",
@@ -402,6 +403,18 @@ def each(listing: ListPlan, convert: Callable[[Any], Plan[Any]]) -> ListPlan:
             reply = yield step
         except WalletPassError as exc:
             error = exc
+
+
+def as_part_of(plan: Plan[_T], operation: str) -> Plan[_T]:
+    """``plan`` (another operation's, e.g. ``plan_get``) run as a step of ``operation``: an
+    error it lets out names ``operation``, the one the application called (an update that reads
+    the pass's template first fails as ``update``, not ``get``). The requests keep their own
+    names (the rate limiter counts a read as a read)."""
+    try:
+        return (yield from plan)
+    except WalletPassError as exc:
+        exc.operation = operation
+        raise
 
 
 def reading_back(

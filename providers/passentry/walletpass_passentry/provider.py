@@ -43,7 +43,7 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.paths import FilledPath, fill_path
-from walletpass.plans import ListPlan, Plan, Send, each
+from walletpass.plans import ListPlan, Plan, Send, as_part_of, each
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.readback import READ_BACK_FAILED
 from walletpass.redemption import insufficient_balance, no_balance
@@ -694,7 +694,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def _plan_redeem(
         self, pass_id: str, amount: Decimal | None, request: VendorRequest, reader: str | None
     ) -> Plan[Redemption]:
-        current = yield from self.plan_get(pass_id)
+        current = yield from as_part_of(self.plan_get(pass_id), "redeem")
         pass_type = current.meta.get("pass_type")
         self.refuse_redeem(
             current, amount, vendor_type=pass_type if isinstance(pass_type, str) else None
