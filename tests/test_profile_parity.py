@@ -63,8 +63,6 @@ DIFFERENCES: dict[tuple[str, str], str] = {
             "livepass": "message, silent",
         }.items()
     },
-    ("livepass", "vendor_id"): "LivePass keys a pass by its external id (its vendor id); the "
-    "profile's vendor id is the fake's own id",
     ("passentry", "error.details"): "PassEntry's provider tells the pass's vendor status in a "
     "refusal of a used or deleted pass (details vendor_status: deactivated, nullified); the "
     "profile's refusal has no details",

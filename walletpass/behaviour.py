@@ -80,6 +80,7 @@ class _Facts(NamedTuple):
     bookkeeping: Mapping[str, frozenset[str]] | None = None
     redeem_method: Callable[[PassKind | None, bool], str] | None = None
     url_forms: Mapping[str, Mapping[str, str]] | None = None
+    keyed_by_external_id: bool = False
     counted_uses: frozenset[PassKind] = frozenset()
 
 
@@ -177,6 +178,9 @@ class VendorBehaviour(_Facts):
             it (16 characters, e.g. LivePass's share token); the profile puts them on the
             fake's own host (:data:`PROFILE_URL_BASE`, which never resolves). An answer missing
             from the mapping reports none. ``None``: the fake's own download url everywhere.
+        keyed_by_external_id: the vendor keys a pass by its external id, which is then its
+            vendor id (``IssuedPass.vendor_id``; LivePass: the id in its paths); the profile's
+            own id (``IssuedPass.id``) stays the fake's.
         counted_uses: the kinds whose ``redeem(id)`` the vendor answers with the uses left
             (Livepasses' coupons: ``newBalance``), reported in ``Redemption.meta["uses_left"]``
             (``0`` once the pass is used up); ``remaining`` stays ``None``, as it is a spend's.

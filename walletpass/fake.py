@@ -658,7 +658,7 @@ class FakeProvider(Provider[FakeSettings]):
             external_id = self.behaviour.new_external_id()  # as the profile's vendor does
         issued = IssuedPass(
             id=pass_id,
-            vendor_id=pass_id,
+            vendor_id=self._vendor_id(pass_id, external_id),
             provider=self.name,
             template=new_pass.template,
             kind=new_pass.kind,
@@ -685,8 +685,13 @@ class FakeProvider(Provider[FakeSettings]):
                 if not made_up or self.behaviour.new_external_id is None:
                     raise
                 # A made-up code already taken (a vendor makes up a fresh one): another one.
+                other = self.behaviour.new_external_id()
                 issued = issued.model_copy(
-                    update={"external_id": self.behaviour.new_external_id(), "barcode": None}
+                    update={
+                        "external_id": other,
+                        "vendor_id": self._vendor_id(pass_id, other),
+                        "barcode": None,
+                    }
                 )
         else:
             raise ProviderUnavailable(
@@ -705,6 +710,13 @@ class FakeProvider(Provider[FakeSettings]):
         if self._event_handlers:
             self._emit(PassEventType.ISSUED, self.present(answer))
         return answer
+
+    def _vendor_id(self, pass_id: str, external_id: str | None) -> str:
+        """The vendor id of a new pass: its external id where the profile's vendor keys passes
+        by it (``keyed_by_external_id``), else the fake's id."""
+        if self.behaviour.keyed_by_external_id and external_id is not None:
+            return external_id
+        return pass_id
 
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         return at_once(self._get_now, pass_id)

@@ -223,6 +223,8 @@ class LivePassProvider(Provider[LivePassSettings]):
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         balance_fields=("balance_amount",),
         new_external_id=made_up_id,
+        # Every path is /{type}/{your id}: the pass's vendor id is its external id.
+        keyed_by_external_id=True,
         # A loyalty card is issued as a membership-card, which reads back as a membership.
         kinds=payloads.KIND_TYPES,
         # A pass without a barcode gets its id as its QR code (payloads: barcode_data).
