@@ -232,7 +232,11 @@ async def adrive(plan: Plan[_T], answer: Callable[[Step], Awaitable[Any]]) -> _T
         if isinstance(step, Emit):
             plan.close()
             raise TypeError("a plan that emits items is driven by adrive_items(), not adrive()")
-        outcome = await _aanswered(answer, step)
+        # (the answer awaited here, not in a helper coroutine: one frame fewer on every step)
+        try:
+            outcome = (await answer(step), None)
+        except WalletPassError as exc:
+            outcome = (None, exc)
 
 
 async def adrive_items(

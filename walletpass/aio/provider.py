@@ -87,6 +87,7 @@ class AsyncProvider(AsyncEventOperations):
         self.sync = provider
         self._limiter = limiter
         self._transport: AsyncTransport | None = None
+        self._plans: dict[str, bool] = {}  # what _planned() found, by operation
         # The fake keeps everything in memory: its calls take microseconds and never wait.
         self._in_process = is_fake(provider)
         if not self._in_process:
@@ -334,6 +335,12 @@ class AsyncProvider(AsyncEventOperations):
         """Whether the operation runs as a plan here: not on the in-process fake, nor where the
         provider overrides a sync-only hook the operation runs (``execute_<op>``, and version 1's
         ``find_by_external_id``)."""
+        planned = self._plans.get(operation)
+        if planned is None:
+            planned = self._plans[operation] = self._runs_plan(operation)
+        return planned
+
+    def _runs_plan(self, operation: str) -> bool:
         if self._in_process:
             return False
         hooks = [f"execute_{operation}"]

@@ -14,6 +14,7 @@ failure into what the attempt came to (no aiohttp exception reaches the caller).
 from __future__ import annotations
 
 import asyncio
+import math
 import os
 import ssl
 import time
@@ -186,24 +187,21 @@ class AsyncTransport:
         marker = sent_marker.set(sent)
         response: aiohttp.ClientResponse | None = None
         try:
-            async with asyncio.timeout_at(_loop_instant(deadline)):
-                response = await session.request(
-                    prepared.method,
-                    URL(prepared.endpoint.origin + prepared.target, encoded=True),
-                    headers=headers,
-                    data=prepared.body,
-                    allow_redirects=False,
-                    proxy=self._proxy,
-                    timeout=aiohttp.ClientTimeout(
-                        total=None, connect=None, sock_connect=connect, sock_read=read
-                    ),
-                )
-                try:
-                    content = await self._read(response)
-                except BaseException:
-                    response.close()  # not read to its end: the connection cannot serve again
-                    raise
-                response.release()
+            response = await session.request(
+                prepared.method,
+                URL(prepared.endpoint.origin + prepared.target, encoded=True),
+                headers=headers,
+                data=prepared.body,
+                allow_redirects=False,
+                proxy=self._proxy,
+                timeout=_timeouts(connect, read, deadline),
+            )
+            try:
+                content = await self._read(response)
+            except BaseException:
+                response.close()  # not read to its end: the connection cannot serve again
+                raise
+            response.release()
         except AnswerTooLarge as exc:
             assert response is not None
             size = f"{exc.declared} bytes" if exc.declared else "more"
@@ -224,14 +222,30 @@ class AsyncTransport:
 
     async def _read(self, response: aiohttp.ClientResponse) -> bytes:
         """The whole decompressed body within ``max_answer_size`` (checked against the declared
-        length first, then counted as it is decompressed)."""
+        length first, then counted as it is decompressed).
+
+        (The framing itself, a body shorter or longer than declared, aiohttp's parser enforces:
+        its error is raised by the read that reaches it. Each read waits within the attempt's
+        timeouts: :func:`_timeouts`.)"""
         limit = self.rules.max_answer_bytes
         headers = response.headers
-        # (The framing itself, a body shorter or longer than declared, aiohttp's parser enforces.)
-        expected_length(response.status, headers, limit)
+        content = response.content
+        declared = expected_length(response.status, headers, limit)
+        if declared is not None:
+            # Not compressed and its length, within the limit, told: read as it is (usually in
+            # one piece), stopping at that length rather than waiting for one more, empty, read.
+            pieces: list[bytes] = []
+            received = 0
+            while received < declared:
+                piece = await content.readany()
+                if not piece:
+                    break
+                pieces.append(piece)
+                received += len(piece)
+            return b"".join(pieces)
         body = BoundedBody(headers.get("Content-Encoding"), limit)
-        async for raw in response.content.iter_any():
-            body.feed(raw)
+        while piece := await content.readany():
+            body.feed(piece)
         return body.body()
 
 
@@ -277,7 +291,10 @@ def _failed(
 def _merged(headers: Any) -> dict[str, str]:
     """The answer's headers with lower-case names, a repeated one joined with ", " (as the sync
     transport reads them)."""
-    lowered: dict[str, str] = {}
+    lowered = {name.lower(): value for name, value in headers.items()}
+    if len(lowered) == len(headers):  # (no name repeated: the usual answer)
+        return lowered
+    lowered = {}
     for name, value in headers.items():
         key = name.lower()
         lowered[key] = f"{lowered[key]}, {value}" if key in lowered else value
@@ -305,12 +322,20 @@ def _tls_context(verify: bool | str, provider: str) -> ssl.SSLContext:
         ) from None
 
 
-def _loop_instant(deadline: float | None) -> float | None:
-    """A :func:`time.monotonic` instant on the running loop's clock."""
+def _timeouts(connect: float, read: float, deadline: float | None) -> aiohttp.ClientTimeout:
+    """aiohttp's timeouts for one attempt: ``connect`` and ``read`` (seconds, already shortened
+    to the time left) per connection and per read, and the call's ``deadline`` (a
+    :func:`time.monotonic` instant) as the total, which aiohttp enforces from the request to
+    the body's last read (one deadline layer, aiohttp's: an ``asyncio.timeout`` around it added
+    a second timer to every attempt). aiohttp rounds a total of 5 s or more up to the next whole
+    second unless told otherwise; the deadline is not rounded."""
     if deadline is None:
-        return None
-    loop = asyncio.get_running_loop()
-    return loop.time() + (deadline - time.monotonic())
+        return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
+    # (aiohttp reads a total of 0 as none: an attempt begun on the deadline gets a millisecond.)
+    total = max(deadline - time.monotonic(), 0.001)
+    return aiohttp.ClientTimeout(
+        total=total, connect=None, sock_connect=connect, sock_read=read, ceil_threshold=math.inf
+    )
 
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
