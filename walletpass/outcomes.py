@@ -24,6 +24,7 @@ __all__ = [
     "checked_before_sending",
     "count_dispatches",
     "dispatch_count",
+    "dispatch_waits",
     "known_unsent",
     "note_dispatch",
     "note_dispatch_async",
@@ -136,6 +137,14 @@ async def note_dispatch_async() -> None:
     in a worker thread; the dispatch is counted in the calling task."""
     await check_before_sending_async()
     _count.set(_count.get() + 1)
+
+
+def dispatch_waits() -> bool:
+    """Whether :func:`note_dispatch_async` has anything to wait for: a check that does I/O (a
+    journal write) is set for the calling task. When not, :func:`note_dispatch` does the same
+    on the loop, without a coroutine per request."""
+    check = _check.get()
+    return check is not None and bool(getattr(check, "does_io", True))
 
 
 def dispatch_count() -> int:

@@ -39,7 +39,12 @@ from walletpass.bounds import (
     expected_length,
 )
 from walletpass.errors import ConfigurationError, RateLimited
-from walletpass.outcomes import note_dispatch_async, note_waiting_async
+from walletpass.outcomes import (
+    dispatch_waits,
+    note_dispatch,
+    note_dispatch_async,
+    note_waiting_async,
+)
 from walletpass.retry import Ambiguous, Fatal, NotSent
 from walletpass.sending import (
     Attempted,
@@ -163,7 +168,11 @@ class AsyncTransport:
                 except RateLimited as exc:
                     raise call.limited(exc) from None
             try:
-                await note_dispatch_async()  # after the limiter: see note_dispatch
+                # After the limiter: see note_dispatch (awaited only for a check that waits).
+                if dispatch_waits():
+                    await note_dispatch_async()
+                else:
+                    note_dispatch()
                 attempted = await self._attempt(call, prepared, headers)
             finally:
                 if release is not None:
