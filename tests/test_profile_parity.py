@@ -579,13 +579,6 @@ PLAIN_GAPS: dict[tuple[str, str], str] = {
     ("passentry", "spend"): "without an alias's balance_field the profile's card keeps no "
     "balance (no balance to deduct from), while PassEntry's loyalty endpoint holds 0 (a balance "
     "of 0, less than 1)",
-    ("livepasses", "spend"): "a template of type Loyalty with no kind in an alias: Livepasses' "
-    "provider refuses to guess the verb (options), the profile spends from currentPoints",
-    ("livepasses", "use_card"): (
-        "without an alias Livepasses cannot tell the card's kind (only the EventTicket template "
-        "type is attested) and refuses with ValidationError naming options; the profile, which "
-        "cannot see the dashboard, judges by the kind the create asked and raises NotUsedUp"
-    ),
 }
 
 

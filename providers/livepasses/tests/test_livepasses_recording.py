@@ -109,6 +109,10 @@ def test_a_create_sends_only_documented_keys_in_their_documented_types() -> None
 
 PASS_ID = "p-0193"
 #: Section 3.4: the lookup answer (the provider reads the pass back after a PUT).
+LOYALTY_TEMPLATE = {
+    "success": True,
+    "data": {"id": "tmpl-loyalty", "name": "Coffee Club", "type": "Loyalty", "status": "Active"},
+}
 LOOKUP = {
     "success": True,
     "data": {
@@ -225,6 +229,8 @@ def test_update_push_and_redemption_bodies_send_documented_keys_in_documented_ty
     routes = [
         DocumentedRoute("PUT", rf"/api/passes/{PASS_ID}", {"success": True, "data": {}}),
         DocumentedRoute("GET", r"/api/passes/lookup", LOOKUP),
+        # A balance without a currency goes where the pass's kind keeps it: its template's type.
+        DocumentedRoute("GET", r"/api/templates/tmpl-loyalty", LOYALTY_TEMPLATE),
         DocumentedRoute("POST", r"/api/passes/template/[^/]+/push", {"success": True, "data": {}}),
         DocumentedRoute("POST", r"/api/passes/redeem-by-scan", REDEEMED),
         DocumentedRoute("POST", rf"/api/passes/{PASS_ID}/.+", REDEEMED),
@@ -316,6 +322,8 @@ def test_updated_field_names_walletpass_chooses_are_attested_or_declared_inferre
     routes = [
         DocumentedRoute("PUT", rf"/api/passes/{PASS_ID}", {"success": True, "data": {}}),
         DocumentedRoute("GET", r"/api/passes/lookup", LOOKUP),
+        # A balance without a currency goes where the pass's kind keeps it: its template's type.
+        DocumentedRoute("GET", r"/api/templates/tmpl-loyalty", LOYALTY_TEMPLATE),
     ]
     changes = {
         "tier": PassUpdate(tier="Gold"),

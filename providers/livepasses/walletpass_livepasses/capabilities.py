@@ -20,9 +20,9 @@ _NOT_READ_BACK = (
 )
 _WRITE_ONLY = "get() and list() cannot read it back (Livepasses' lookup carries no business data)"
 _KIND_NOTE = (
-    "the template's type decides; redeem() uses the kind given in options, else the template "
-    "alias's kind, else the template's type if it is EventTicket (type names other than "
-    "EventTicket are inferred)"
+    "the template's type decides; redeem() and a balance update use the kind given in options, "
+    "else the template alias's kind, else the kind of the template's type (type names other "
+    "than EventTicket are inferred; a type walletpass does not know is refused, naming options)"
 )
 
 CAPABILITIES = Capabilities(
@@ -51,9 +51,13 @@ CAPABILITIES = Capabilities(
             "or gift card is not used up, so it is refused before sending (NotUsedUp: ask for "
             "a stamp or a check-in by name, stamp() / membership_check_in() or options "
             "endpoint); the kind comes from options kind (or endpoint), else the "
-            "template alias of the pass's template, else the template's type when it is "
-            "EventTicket (the only type value Livepasses attests); any other template is "
-            "refused before sending, naming these options"
+            "template alias of the pass's template, else the template's type (a lookup and a "
+            "template read, once per template); a type walletpass does not know (Generic) is "
+            "refused before sending, naming these options",
+            inferred=(
+                "routing by the template type names Loyalty, Coupon, Membership and GiftCard "
+                "(only EventTicket is attested)",
+            ),
         ),
         Capability.DELETE: none(
             "Livepasses documents no deletion: expire the pass with "
@@ -164,13 +168,16 @@ CAPABILITIES = Capabilities(
         ),
         Capability.BALANCE: emulated(
             "points (no currency, or 'points') -> businessData.currentPoints (update: "
-            "updatedFields.points); money -> accountBalance + currency. "
+            "updatedFields.points); money (a currency, or a gift card's balance) -> "
+            "accountBalance + currency; an update of a balance without a currency learns the "
+            "pass's kind first (the alias's, else a lookup and the template's type), so a gift "
+            "card's goes to accountBalance, where /giftcard/redeem spends it. "
             f"{_WRITE_ONLY}: create() and update() report it in IssuedPass.balance, "
             "redeem(amount=) in Redemption.remaining",
             inferred=(
-                "a money balance on update as updatedFields.accountBalance and currency (the "
-                "generate names; updatable names are not published beyond memberTier, points, "
-                "validUntil, gate)",
+                "a money balance on update (a gift card's) as updatedFields.accountBalance and "
+                "currency (the generate names; updatable names are not published beyond "
+                "memberTier, points, validUntil, gate); the emulator refuses points on a gift card",
             ),
         ),
         Capability.TIER: emulated(

@@ -184,8 +184,9 @@ class TemplateType(StrEnum):
     words are 0.1.0's ``passType``).
 
     Only ``EventTicket`` is attested (the SDKs' fixtures); the other words are *inferred* from
-    their verb families and shared with the emulator. The provider never routes a redemption on
-    an inferred word: the kind must be stated (``options``, or the template alias).
+    their verb families and shared with the emulator. Without a stated kind (``options``, the
+    template alias) the provider routes a redemption, and places a balance update, by the kind
+    of these words (declared *inferred*); any other word is refused, naming the choices.
     """
 
     _value_: str

@@ -322,7 +322,13 @@ def _balance_problem(balance: Balance | None, kind: PassKind | None = None) -> F
     if balance is None:
         return None
     if not _is_money(balance, kind) and balance.amount != balance.amount.to_integral_value():
-        return FieldProblem("balance.amount", "loyalty points are whole numbers on Livepasses")
+        # An update cannot tell a gift card here (its kind may take a read): money says so by
+        # its currency.
+        return FieldProblem(
+            "balance.amount",
+            "loyalty points are whole numbers on Livepasses (a gift card's money: give the "
+            "balance's currency, e.g. Balance(amount=..., currency='USD'))",
+        )
     return None
 
 
@@ -383,16 +389,22 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
 _UPDATE_EXTRA = {"reason": limits.MAX_REASON, "messageHeader": limits.MAX_MESSAGE_HEADER}
 
 
-def _updated_fields(change: PassUpdate) -> dict[str, Any]:
+def _updated_fields(change: PassUpdate, kind: PassKind | None = None) -> dict[str, Any]:
     updated = {key: wire_value(value) for key, value in (change.fields or {}).items()}
     if change.tier is not None:
         updated["memberTier"] = change.tier
     if change.balance is not None:
-        updated.update(_balance_fields(change.balance, for_update=True))
+        updated.update(_balance_fields(change.balance, for_update=True, kind=kind))
     return updated
 
 
-def update_body(change: PassUpdate) -> dict[str, Any]:
+def balance_needs_kind(change: PassUpdate) -> bool:
+    """Whether where ``change``'s balance goes depends on the pass's kind: a balance without a
+    currency is a gift card's money (``accountBalance``) or loyalty points (``points``)."""
+    return change.balance is not None and change.balance.currency is None
+
+
+def update_body(change: PassUpdate, kind: PassKind | None = None) -> dict[str, Any]:
     """``PUT /api/passes/{id}``: ``updatedFields`` verbatim, the message and ``notify``.
 
     With no message and ``notify`` unset, ``notify: false`` is sent: the vendor documents that
@@ -402,7 +414,7 @@ def update_body(change: PassUpdate) -> dict[str, Any]:
     :func:`update_safety` may let the transport repeat it.
     """
     body: dict[str, Any] = {}
-    updated = _updated_fields(change)
+    updated = _updated_fields(change, kind)
     if updated:
         body["updatedFields"] = updated
     extra = change.extra or {}

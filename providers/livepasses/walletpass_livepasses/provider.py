@@ -401,9 +401,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
     # -- update --------------------------------------------------------------------------------
 
-    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
-        """The PUT for ``change`` (Livepasses' rules are :meth:`check`'s)."""
-        body = payloads.update_body(change)
+    def build_update(
+        self, pass_id: str, change: PassUpdate, kind: PassKind | None = None
+    ) -> VendorRequest:
+        """The PUT for ``change`` (Livepasses' rules are :meth:`check`'s); a balance goes where
+        the pass's ``kind`` keeps it (default: the kind known without a read, :meth:`kind_known`;
+        :meth:`plan_update` reads it where a balance needs it)."""
+        body = payloads.update_body(change, kind or self.kind_known(pass_id))
         return wire.request(
             "PUT",
             wire.PASSES,
@@ -421,7 +425,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         :meth:`execute_update` adds the pass's template and status from a lookup.
         """
         data = self.data_of(response, "update")
-        sent = payloads.update_body(change)
+        kind = self.kind_known(pass_id)
+        sent = payloads.update_body(change, kind)
         updated = dict(sent.get("updatedFields") or {})
         meta: dict[str, Any] = {}
         if "messageBody" in sent:
@@ -431,7 +436,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             vendor_id=pass_id,
             provider=self.name,
             fields=updated,
-            balance=payloads.balance_from(updated),
+            balance=payloads.balance_from(updated, kind),
             meta=meta,
             raw=data,
         )
@@ -448,6 +453,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     def _plan_update(
         self, pass_id: str, change: PassUpdate, put: VendorRequest
     ) -> Plan[IssuedPass]:
+        if payloads.balance_needs_kind(change) and self.kind_known(pass_id) is None:
+            # A balance without a currency is a gift card's money (accountBalance, where
+            # /giftcard/redeem spends it) or loyalty points (points): the pass's kind, read
+            # before the write, says which.
+            kind = yield from self.plan_kind(pass_id, "update")
+            put = self.build_update(pass_id, change, kind)
         response = yield Send(put, "update")
         updated = self.parse(self.parse_update, response, pass_id, change)
         return (
@@ -619,36 +630,63 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     def _endpoint_for(
         self, pass_id: str, amount: Decimal | None, kind: PassKind | None
     ) -> Plan[Endpoint]:
-        """The redemption verb for this pass, from attested facts only.
+        """The redemption verb for this pass.
 
         In order: the kind given (``options['kind']``); the kind the template alias of the pass's
-        template states; the template's type when it is ``EventTicket``, the one type value the
-        vendor's SDKs attest. Livepasses publishes no other type names (``Loyalty``, ``Coupon``...
-        are inferences), and ``/redeem`` refuses multi-use passes, so any other template is
-        refused here, before a redemption is sent, naming the ways to say which verb applies.
+        template states; the kind of the template's type (:meth:`plan_kind`). Only
+        ``EventTicket`` is an attested type name; ``Loyalty``, ``Coupon``, ``Membership`` and
+        ``GiftCard`` are *inferred* (livepasses.md, Later findings), so a template of any other
+        type is refused here, before a redemption is sent, naming the ways to say which verb
+        applies (``/redeem`` refuses multi-use passes).
         """
         if kind is None:
-            # A pass never changes template: one this provider has seen needs no lookup.
-            template = self.template_of(pass_id)
-            if template is None:
-                found = yield from self._plan_fetch(
-                    self.build_lookup(pass_id),
-                    "redeem",
-                    lambda data: payloads.issued_from_lookup(data, provider=self.name),
-                )
-                template = found.template
-                self._remember_template(pass_id, template)
-            kind = self._alias_kind(template)
-            if kind is None:
-                found_type = (yield from self.plan_template_type(template)) if template else None
-                if found_type is not TemplateType.EVENT_TICKET:
-                    raise ValidationError.from_problems(
-                        [FieldProblem("options", _unattested_type(template, found_type))],
-                        provider=self.name,
-                        operation="redeem",
-                    )
-                kind = PassKind.EVENT_TICKET
+            kind = yield from self.plan_kind(pass_id, "redeem")
         return _kind_endpoint(kind, amount)
+
+    def kind_known(self, pass_id: str) -> PassKind | None:
+        """The pass's kind where no request is needed to tell it: the template alias's kind of
+        the template of a pass this provider has seen, else that template's type if it was read
+        already; ``None``: a read would be needed."""
+        template = self.template_of(pass_id)
+        if template is None:
+            return None
+        kind = self._alias_kind(template)
+        if kind is None:
+            with self._template_types_lock:
+                found = self._template_types.get(template)
+            kind = found.kind if found is not None else None
+        return kind
+
+    def plan_kind(self, pass_id: str, operation: str) -> Plan[PassKind]:
+        """The pass's kind, reading what is needed (the lookup for its template, then the
+        template for its type) as a step of ``operation``: the template alias's kind, else the
+        kind of the template's type (names other than ``EventTicket`` *inferred*).
+
+        :raises ValidationError: the template's type is not one walletpass knows (``Generic``):
+            the message names ``options`` kind or endpoint and the template alias's kind.
+        :raises WalletPassError: what the reads raise (``NotFound``...), naming ``operation``.
+        """
+        # A pass never changes template: one this provider has seen needs no lookup.
+        template = self.template_of(pass_id)
+        if template is None:
+            found = yield from self._plan_fetch(
+                self.build_lookup(pass_id),
+                operation,
+                lambda data: payloads.issued_from_lookup(data, provider=self.name),
+            )
+            template = found.template
+            self._remember_template(pass_id, template)
+        kind = self._alias_kind(template)
+        if kind is not None:
+            return kind
+        found_type = (yield from self.plan_template_type(template, operation)) if template else None
+        if found_type is None:
+            raise ValidationError.from_problems(
+                [FieldProblem("options", _unattested_type(template, found_type))],
+                provider=self.name,
+                operation=operation,
+            )
+        return found_type.kind
 
     def _alias_kind(self, template: str | None) -> PassKind | None:
         """The kind a configured template alias states for vendor template ``template``."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 from walletpass.messages import quantity
@@ -20,7 +21,7 @@ from walletpass.timestamps import parse_timestamp
 from walletpass_livepasses import limits
 from walletpass_livepasses.emulator.envelope import Resource, invalid
 from walletpass_livepasses.emulator.state import StoredPass, refused, timestamp
-from walletpass_livepasses.limits import BUSINESS_DATA, TemplateStatus, VendorStatus
+from walletpass_livepasses.limits import BUSINESS_DATA, TemplateStatus, TemplateType, VendorStatus
 
 __all__ = ["Passes"]
 
@@ -157,6 +158,7 @@ class Passes(Resource):
         self._check_updated(body.get("updatedFields") or {})
         stored = self.store.pass_(request.params["passId"])
         self.store.usable_template(stored)
+        _check_balance_names(stored, body.get("updatedFields") or {})
         self._apply_fields(stored, body.get("updatedFields") or {})
         if body.get("messageBody"):
             stored.messages.append(
@@ -182,6 +184,10 @@ class Passes(Resource):
         for name in ("points", "currentPoints"):
             if name in fields:
                 stored.points = fields[name]
+        if "accountBalance" in fields and stored.template_type is TemplateType.GIFT_CARD:
+            # The money /giftcard/redeem spends (*inferred*: the generate name, livepasses.md 3.1;
+            # no updatable name for it is published).
+            stored.balance = Decimal(str(fields["accountBalance"]))
         for key, value in fields.items():
             stored.updated_fields[key] = value
             if key in BUSINESS_DATA.members:
@@ -232,11 +238,32 @@ class Passes(Resource):
         for stored in self.store.passes.values():
             self.store.refresh(stored)
             if stored.template_id == template.id and stored.status is VendorStatus.ACTIVE:
+                _check_balance_names(stored, body["updatedFields"])
                 self._apply_fields(stored, body["updatedFields"])
                 stored.updated_at = self.store.clock()
                 self.store.fire("pass.updated", stored.id)
                 touched += 1
         return self.ok({"templateId": template.id, "passesUpdated": touched})
+
+
+def _check_balance_names(stored: StoredPass, updated: Mapping[str, Any]) -> None:
+    """A balance is changed under the name of the pass's type: a gift card keeps money
+    (``accountBalance``, a number of at least 0), never points; 400 otherwise, nothing
+    applied. The updatable names per type are UNKNOWN (livepasses.md 3.6): these are the
+    inference walletpass sends by, so anything else is refused rather than taken."""
+    if stored.template_type is not TemplateType.GIFT_CARD:
+        return
+    problems = [
+        (f"updatedFields.{key}", "a gift card keeps no points: its balance is accountBalance")
+        for key in ("points", "currentPoints")
+        if key in updated
+    ]
+    if "accountBalance" in updated:
+        value = updated["accountBalance"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            problems.append(("updatedFields.accountBalance", "must be a number of at least 0"))
+    if problems:
+        raise invalid(problems, "INVALID_FIELD_VALUE")
 
 
 def _valid_until(value: Any) -> datetime:
