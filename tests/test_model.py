@@ -20,6 +20,7 @@ from uuid import uuid4
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from pydantic import BaseModel
 
 from walletpass import (
     Barcode,
@@ -36,7 +37,7 @@ from walletpass import (
     ValidationError,
     WalletPassError,
 )
-from walletpass.model import MAX_BEACONS, MAX_LOCATIONS
+from walletpass.model import MAX_BEACONS, MAX_LOCATIONS, IssuedPass, PassUrls
 
 UUID = "e2c56db5-dffb-48d2-b060-d0f5a71096e0"
 AWARE = datetime(2031, 5, 17, 20, 30, tzinfo=UTC)
@@ -566,3 +567,39 @@ def test_one_field_is_not_cleared_by_none_and_the_refusal_says_how(key: str) -> 
     assert list(refused.value.fields) == [f"fields.{key}"]
     assert 'write ""' in str(refused.value) and "reset_field()" in str(refused.value)
     assert PassUpdate(fields=None).cleared() == {"fields"}
+
+
+@pytest.mark.parametrize(
+    ("model", "update"),
+    [
+        (IssuedPass(id="a", vendor_id="a", provider="x"), {"fields": {"k": 1}}),
+        (IssuedPass(id="a", vendor_id="a", provider="x", meta={"m": 1}), {}),
+        (Pass(template="t", fields={"name": "Ada"}), {"template": "u", "fields": None}),
+        (PassUpdate(fields={"name": "Ada"}), {"message": "hi"}),
+        (PassUpdate(holder=None), None),
+    ],
+    ids=["issued", "issued-no-update", "pass", "update", "update-cleared"],
+)
+def test_a_copy_is_what_pydantic_copies(model: BaseModel, update: dict[str, Any] | None) -> None:
+    # NeutralModel copies in one step (the presentation copies every answer a few times):
+    # the same values and the same set fields as pydantic's own shallow copy, the original
+    # unchanged, and a deep copy still deep.
+    before = dict(model.__dict__), set(model.model_fields_set)
+    ours = model.model_copy(update=update)
+    theirs = BaseModel.model_copy(model, update=update)
+    assert type(ours) is type(model)
+    assert ours.__dict__ == theirs.__dict__ and ours.__dict__ is not model.__dict__
+    assert ours.model_fields_set == theirs.model_fields_set
+    assert (dict(model.__dict__), set(model.model_fields_set)) == before
+    assert ours == theirs
+    deep = model.model_copy(deep=True)
+    assert deep == model and (not model.__dict__.get("fields") or deep.fields is not model.fields)
+
+
+def test_a_pass_read_without_links_has_empty_links() -> None:
+    first = IssuedPass(id="a", vendor_id="a", provider="x")
+    second = IssuedPass(id="b", vendor_id="b", provider="x")
+    assert first.urls == PassUrls() and dict(second.urls) == dict.fromkeys(
+        ("download", "apple", "google", "web")
+    )
+    assert "urls" not in first.model_fields_set
