@@ -90,6 +90,42 @@ def test_a_header_the_wire_cannot_carry_is_refused_before_sending(
     assert len(app.journal) == 0
 
 
+@pytest.mark.parametrize(
+    "value",
+    [["a"], {"b": 1}, 7, None, b"bytes"],
+    ids=["list", "dict", "int", "none", "bytes"],
+)
+def test_a_header_value_that_is_not_text_is_refused_before_sending(
+    app: ItemsApp, server: EmulatorServer, value: object
+) -> None:
+    request = VendorRequest("GET", "items/a1", Safety.SAFE, headers={"X-Note": value})  # type: ignore[dict-item]
+
+    with pytest.raises(ConfigurationError, match="X-Note"):
+        transport(server.url).send(request)
+
+    assert len(app.journal) == 0
+
+
+def test_headers_checked_once_are_still_checked_when_they_change(
+    app: ItemsApp, server: EmulatorServer
+) -> None:
+    # One transport remembers the header sets it merged: a set it saw passes again, with each
+    # body's own length; the same names with a value the wire cannot carry are still refused.
+    sender = transport(server.url)
+    for body in (b'{"a":1}', b'{"a":12345}'):
+        request = VendorRequest(
+            "PUT", "items/a1", Safety.IDEMPOTENT, data=body, headers={"X-Note": "fine"}
+        )
+        sender.send(request)
+        assert app.journal.last().headers["content-length"] == str(len(body))
+        assert app.journal.last().headers["X-Note"] == "fine"
+    for bad in ("fine\r\nX-Injected: 1", ["fine"]):
+        request = VendorRequest("GET", "items/a1", Safety.SAFE, headers={"X-Note": bad})  # type: ignore[dict-item]
+        with pytest.raises(ConfigurationError, match="X-Note"):
+            sender.send(request)
+    assert len(app.journal) == 2
+
+
 header_text = st.text(st.characters(codec="utf-8", exclude_categories=["Cs"]), max_size=12)
 
 

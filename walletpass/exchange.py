@@ -86,7 +86,7 @@ def exchange(
                 retries=_NO_RETRIES,
                 redirect=False,
                 assert_same_host=False,
-                timeout=Timeout(connect=timeouts[0], read=timeouts[1]),
+                timeout=_timeout(timeouts),
                 preload_content=False,
                 decode_content=False,
                 release_conn=False,
@@ -141,6 +141,22 @@ def exchange(
     # Repeated headers joined with ", ", as one value each (as requests read them).
     lowered = {k.lower(): v for k, v in response.headers.itermerged()}
     return Answer(response.status, lowered, content), None, None
+
+
+#: The last attempt's timeouts as urllib3's ``Timeout`` (which it copies, never changes): the
+#: configured pair is the same on almost every call, and a ``Timeout`` checks both values anew.
+_last_timeout: list[tuple[tuple[float, float], Timeout]] = [
+    ((5.0, 30.0), Timeout(connect=5.0, read=30.0))
+]
+
+
+def _timeout(timeouts: tuple[float, float]) -> Timeout:
+    last = _last_timeout[0]  # (one read: another thread may replace it meanwhile)
+    if last[0] == timeouts:
+        return last[1]
+    made = Timeout(connect=timeouts[0], read=timeouts[1])
+    _last_timeout[0] = (timeouts, made)
+    return made
 
 
 def _discard(response: BaseHTTPResponse) -> None:

@@ -64,6 +64,9 @@ log = logging.getLogger("walletpass.http")
 
 _NO_BODY = object()
 
+#: The one encoder of request bodies (``json.dumps`` with options builds a new one per call).
+_BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+
 
 @dataclass(frozen=True, slots=True)
 class VendorRequest:
@@ -93,7 +96,7 @@ class VendorRequest:
     def body(self) -> bytes | None:
         """The bytes sent as the body: the JSON compactly encoded (UTF-8), else ``data``."""
         if self.has_json:
-            return json.dumps(self.json, separators=(",", ":"), ensure_ascii=False).encode()
+            return _BODY_ENCODER.encode(self.json).encode()
         return self.data
 
 

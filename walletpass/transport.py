@@ -230,9 +230,10 @@ class Transport(BaseTransport):
             "accept": ("Accept", "*/*"),
             "connection": ("Connection", "keep-alive"),
         }
-        # Header fields already found sendable (bounded: a value that differs on every call,
-        # an idempotency key say, is checked every time once the bound is reached).
-        self._sendable_headers: set[tuple[str, str]] = set()
+        # Header sets already merged and found sendable, by the call's headers (bounded: a
+        # value that differs on every call, an idempotency key say, is checked every time once
+        # the bound is reached).
+        self._header_sets: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], str, bool]] = {}
         self._new_pools = functools.partial(pools.Pools, size=pool_size, proxy=proxy, verify=verify)
         self.after_fork_in_child()
         self._closed = False
@@ -320,33 +321,52 @@ class Transport(BaseTransport):
         query = query_string(request.query)
         if query:
             target += ("&" if "?" in target else "?") + query
-        # requests' session headers, then the call's (credentials last), names compared
-        # without case: the last value kept.
+        # The same header set comes back on almost every call: merged and checked once.
+        key = tuple(call.headers.items())
+        try:
+            known = self._header_sets.get(key)
+        except TypeError:  # a value that is not text (unhashable): the check names it
+            known = None
+        if known is None:
+            known = self._merged_headers(call)
+            if len(self._header_sets) < 256:  # (bounded: a per-call value, an idempotency key)
+                self._header_sets[key] = known  # (its values are text: it hashes)
+        merged, length_name, length_given = known
+        headers = dict(merged)
+        body = request.body()
+        # As requests did: the body's length, and 0 for a method that could carry one.
+        if body is not None:
+            headers[length_name] = str(len(body))
+        elif request.method not in ("GET", "HEAD") and not length_given:
+            headers["Content-Length"] = "0"
+        return Prepared(endpoint, request.method, target, headers, body)
+
+    def _merged_headers(self, call: Call) -> tuple[dict[str, str], str, bool]:
+        """requests' session headers, then the call's (credentials last), names compared
+        without case, the last value kept; the name the body's length goes under, and whether
+        the call set one.
+
+        Raises:
+            ConfigurationError: a header the wire cannot carry (named, its value not quoted).
+        """
         merged = dict(self._stack_headers)
-        sendable = self._sendable_headers
         for name, value in call.headers.items():
-            if (name, value) in sendable:  # (most headers are the same on every call)
-                merged[name.lower()] = (name, value)
-                continue
             if (
                 not isinstance(name, str)
                 or not isinstance(value, str)
                 or (not _HEADER_NAME.fullmatch(name) or not _HEADER_VALUE.fullmatch(value))
             ):
                 raise ConfigurationError(
-                    f"{request.describe()}: the {name!r} header cannot be sent: HTTP header "
-                    "values are visible ASCII, without line breaks or whitespace at either end",
+                    f"{call.request.describe()}: the {name!r} header cannot be sent: HTTP "
+                    "header values are visible ASCII, without line breaks or whitespace at "
+                    "either end",
                     provider=self.provider,
                     operation=call.operation,
                 )
             merged[name.lower()] = (name, value)
-            if len(sendable) < 256:
-                sendable.add((name, value))
-        headers = dict(merged.values())
-        body = request.body()
-        # As requests did: the body's length, and 0 for a method that could carry one.
-        if body is not None:
-            headers[merged.get("content-length", ("Content-Length",))[0]] = str(len(body))
-        elif request.method not in ("GET", "HEAD") and "content-length" not in merged:
-            headers["Content-Length"] = "0"
-        return Prepared(endpoint, request.method, target, headers, body)
+        length = merged.get("content-length")
+        return (
+            dict(merged.values()),
+            length[0] if length else "Content-Length",
+            length is not None,
+        )
