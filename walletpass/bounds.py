@@ -277,13 +277,17 @@ class BoundedBody:
     """
 
     def __init__(self, content_encoding: str | None, limit: int) -> None:
-        from urllib3.response import HTTPResponse
-
-        self._errors = HTTPResponse.DECODER_ERROR_CLASSES
         self._limit = limit
         self._pieces: list[bytes] = []
         self._total = 0
-        self._decoder = _decoder_for((content_encoding or "").strip().lower())
+        self._decoder: ContentDecoder | None = None
+        self._errors: tuple[type[Exception], ...] = ()
+        coding = (content_encoding or "").strip().lower()
+        if coding:  # (urllib3, whose decoders these are, is loaded only for a compressed answer)
+            from urllib3.response import HTTPResponse
+
+            self._errors = HTTPResponse.DECODER_ERROR_CLASSES
+            self._decoder = _decoder_for(coding)
 
     def feed(self, raw: bytes) -> None:
         """Add the next raw piece of the body."""

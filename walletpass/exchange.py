@@ -24,9 +24,10 @@ from urllib3.exceptions import (
     SSLError,
 )
 from urllib3.response import BaseHTTPResponse
-from urllib3.util import Retry, Timeout, make_headers
+from urllib3.util import Retry, Timeout
 
 from walletpass.bounds import AnswerTooLarge, MalformedAnswer, deadline_scope, read_bounded
+from walletpass.codings import ACCEPT_ENCODING
 from walletpass.pools import MissingProxySupport, Pools
 from walletpass.retry import Ambiguous, Fatal, NotSent, Outcome
 from walletpass.sending import Answer, Unreadable
@@ -34,10 +35,6 @@ from walletpass.transport import Prepared
 
 __all__ = ["ACCEPT_ENCODING", "exchange"]
 
-#: What requests' session sent unless told otherwise: the encodings urllib3 can decode here.
-ACCEPT_ENCODING = ", ".join(
-    part.strip() for part in make_headers(accept_encoding=True)["accept-encoding"].split(",")
-)
 
 # urllib3 neither retries nor follows redirects: the retry policy decides, with what it knows.
 # (One shared object: urllib3 never changes a Retry, it makes a new one.)

@@ -17,11 +17,11 @@ uses the fake never loads the HTTP stack.
 
 from __future__ import annotations
 
-import functools
 import os
 import platform
 import random
 import re
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -33,6 +33,7 @@ from pydantic import SecretStr
 from walletpass import forks
 from walletpass._version import __version__
 from walletpass.bounds import DEFAULT_MAX_ANSWER_BYTES
+from walletpass.codings import ACCEPT_ENCODING
 from walletpass.errors import ConfigurationError, RateLimited
 from walletpass.outcomes import note_dispatch, note_waiting
 from walletpass.ratelimit import Limiter
@@ -116,10 +117,12 @@ def default_user_agent(
 
 
 def http_stack() -> str:
-    """The HTTP stack that sends, as the User-Agent names it: ``urllib3/<version>``."""
-    from urllib3._version import __version__ as urllib3_version  # (built with a transport)
+    """The HTTP stack that sends, as the User-Agent names it: ``urllib3/<version>``, read from
+    its installed metadata (importing urllib3 to ask would load it into async programs, which
+    never send through it)."""
+    from importlib.metadata import version
 
-    return f"urllib3/{urllib3_version}"
+    return f"urllib3/{version('urllib3')}"
 
 
 def query_string(query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) -> str:
@@ -219,14 +222,10 @@ class Transport(BaseTransport):
         self.pool_size = pool_size
         self.rate_limiter = rate_limiter
         self._sleep = sleep
-        # The HTTP stack, loaded with the first transport (see the module's docstring).
-        from walletpass import exchange, pools
-
-        self._exchange = exchange.exchange
         #: What requests' session sent unless told otherwise (the User-Agent is ours).
         self._stack_headers = {
             "user-agent": ("User-Agent", self.user_agent),
-            "accept-encoding": ("Accept-Encoding", exchange.ACCEPT_ENCODING),
+            "accept-encoding": ("Accept-Encoding", ACCEPT_ENCODING),
             "accept": ("Accept", "*/*"),
             "connection": ("Connection", "keep-alive"),
         }
@@ -234,7 +233,7 @@ class Transport(BaseTransport):
         # value that differs on every call, an idempotency key say, is checked every time once
         # the bound is reached).
         self._header_sets: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], str, bool]] = {}
-        self._new_pools = functools.partial(pools.Pools, size=pool_size, proxy=proxy, verify=verify)
+        self._pool_settings: dict[str, Any] = {"size": pool_size, "proxy": proxy, "verify": verify}
         self.after_fork_in_child()
         self._closed = False
         forks.register(self)
@@ -244,12 +243,27 @@ class Transport(BaseTransport):
     def after_fork_in_child(self) -> None:
         """No connections yet (and, in a forked child, none of the parent's: its pooled sockets
         are the parent's connections; they are left open for it)."""
-        self._pools: Pools = self._new_pools()
+        self._pools: Pools | None = None
+        self._opening = threading.Lock()
+
+    def _open(self) -> Pools:
+        """The connection pools, made by the first send (before its call's clock starts), and
+        urllib3 loaded with them: the async API follows this transport's rules and never sends
+        through it, so it never loads urllib3 (issue 19: memory)."""
+        with self._opening:
+            if self._pools is None:
+                from walletpass import exchange, pools
+
+                self._exchange = exchange.exchange
+                self._pools = pools.Pools(**self._pool_settings)
+            return self._pools
 
     def close(self) -> None:
         """Close the connections; every later send, in any thread, is refused."""
         self._closed = True
-        self._pools.close()
+        with self._opening:
+            if self._pools is not None:
+                self._pools.close()
 
     # -- sending ----------------------------------------------------------------------------
 
@@ -260,6 +274,7 @@ class Transport(BaseTransport):
         the request may have taken effect), ``RateLimited`` when the client-side limiter cannot
         fit the request before the deadline, ``ConfigurationError`` for a forbidden URL.
         """
+        pools = self._pools if self._pools is not None else self._open()
         call = self.begin(request, operation)
         prepared = self._prepare(call)
         while True:
@@ -279,7 +294,7 @@ class Transport(BaseTransport):
             try:
                 note_dispatch()  # after the limiter: a bulk run records the item in flight here
                 answer, failure, cause = self._exchange(
-                    self._pools,
+                    pools,
                     prepared,
                     timeouts=call.timeouts(),
                     deadline=call.wire_deadline(),

@@ -108,11 +108,12 @@ async def _no_hidden_resend(request: ClientRequest, handler: Handler) -> ClientR
         raise LostConnection(exc) from exc
 
 
-def open_session(*, ssl_context: ssl.SSLContext) -> aiohttp.ClientSession:
+def open_session(*, ssl_context: ssl.SSLContext | None) -> aiohttp.ClientSession:
     """A session for the running event loop, its TLS settings ``ssl_context`` (made once: loading
-    a CA bundle costs milliseconds)."""
+    a CA bundle costs milliseconds; ``None`` when the transport gives them with each https://
+    request)."""
     connector = _Connector(
-        ssl=ssl_context,
+        ssl=ssl_context if ssl_context is not None else True,
         limit=0,
         limit_per_host=0,
         keepalive_timeout=KEEPALIVE_EXPIRY,

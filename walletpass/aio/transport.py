@@ -91,7 +91,8 @@ class AsyncTransport:
     transport follows; nothing is sent through it. ``limiter``: the rate limiter, awaited
     (default: the sync transport's limiter made asyncio-aware, so both share one budget).
 
-    The TLS settings are made here, the aiohttp session (:func:`.connections.open_session`) on the
+    The TLS settings are made here when the base URL is https:// or a proxy is set (else with
+    the first https:// request), the aiohttp session (:func:`.connections.open_session`) on the
     first request of each event loop, both before the call's deadline starts; :meth:`aclose`
     closes the connections. Raises ``ConfigurationError`` for a proxy aiohttp cannot connect
     through (:func:`check_proxy`) and for a CA bundle that cannot be loaded.
@@ -104,7 +105,12 @@ class AsyncTransport:
         self.rate_limiter = limiter if limiter is not None else asyncio_limiter(rules.rate_limiter)
         check_proxy(rules.proxy, rules.provider)
         self._proxy = None if rules.proxy is None else URL(rules.proxy, encoded=True)
-        self._ssl_context = _tls_context(rules.verify, rules.provider)
+        # The CA bundle is loaded here when TLS can be used, before any call's deadline starts;
+        # a plain http:// base URL (loopback only) loads it for the first https:// URL, as the
+        # sync transport's pools do.
+        self._ssl_context: ssl.SSLContext | None = None
+        if rules.endpoint.scheme == "https" or rules.proxy is not None:
+            self._ssl_context = _tls_context(rules.verify, rules.provider)
         # The User-Agent names the HTTP stack that sends.
         self._user_agent = rules.user_agent.replace(http_stack(), f"aiohttp/{aiohttp.__version__}")
         self._session: aiohttp.ClientSession | None = None
@@ -129,6 +135,12 @@ class AsyncTransport:
         self._session = open_session(ssl_context=self._ssl_context)
         self._loop = loop
         return self._session
+
+    def _tls(self) -> ssl.SSLContext:
+        """The TLS settings of every https:// connection (made once)."""
+        if self._ssl_context is None:
+            self._ssl_context = _tls_context(self._wire.verify, self.provider)
+        return self._ssl_context
 
     async def aclose(self) -> None:
         """Close the connections; later requests raise ``ConfigurationError``."""
@@ -199,6 +211,7 @@ class AsyncTransport:
             response = await session.request(
                 prepared.method,
                 URL(prepared.endpoint.origin + prepared.target, encoded=True),
+                ssl=self._tls() if prepared.endpoint.scheme == "https" else True,
                 headers=headers,
                 data=prepared.body,
                 allow_redirects=False,
