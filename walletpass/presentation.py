@@ -49,7 +49,8 @@ class Presentation(ProviderContract[SettingsT]):
     def mapping_for_vendor_template(self, vendor_template: str | None) -> TemplateMapping:
         """The mapping for a pass the vendor says belongs to ``vendor_template``.
 
-        Where several logical names map to one vendor template, the first declared wins.
+        Settings allow one logical name per vendor template (``ProviderSettings.templates``),
+        so the answer names one alias at most.
         """
         if vendor_template is not None:
             for logical, alias in self.settings.templates.items():

@@ -354,6 +354,41 @@ class ProviderSettings(BaseModel):
                 fixed[key] = alias
         return fixed
 
+    @field_validator("templates")
+    @classmethod
+    def _one_alias_per_vendor_template(
+        cls, value: dict[str, TemplateAlias]
+    ) -> dict[str, TemplateAlias]:
+        """Refuse two logical names for one vendor template, and a logical name that is another
+        alias's vendor template id.
+
+        A read learns the pass's vendor template from the vendor's answer and names it by its
+        alias: with two aliases on one vendor template the vendor's answer cannot say which one
+        the pass was created through (their fields, kinds and balances may differ), so one of
+        them would read back under the other's name, kind and fields. A logical name spelled
+        like another alias's vendor id would make that vendor template unreachable by its own
+        id and read back under a name that writes to a different template.
+        """
+        owners: dict[str, list[str]] = {}
+        for logical, alias in value.items():
+            owners.setdefault(alias.id, []).append(logical)
+        problems = [
+            f"aliases {' and '.join(map(repr, names))} both name vendor template {vendor!r}: "
+            "a read cannot tell which one a pass was created through; keep one alias per "
+            "vendor template"
+            for vendor, names in owners.items()
+            if len(names) > 1
+        ]
+        problems.extend(
+            f"alias {logical!r} is spelled like the vendor template id of alias "
+            f"{owners[logical][0]!r} but names vendor template {alias.id!r}: rename one of them"
+            for logical, alias in value.items()
+            if logical in owners and alias.id != logical
+        )
+        if problems:
+            raise ValueError("; ".join(problems))
+        return value
+
 
 def none_word(value: Any) -> Any:
     """``None`` for the text ``"none"`` (any case), else ``value`` unchanged.
