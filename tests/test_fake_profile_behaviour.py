@@ -46,7 +46,6 @@ class _Vendor(Provider):
         redeemed_status=PassStatus.VOIDED,
         use_operations="the vendor operation punch(id)",
         deleted_wipes=True,
-        used_status=None,
         balance_fields=("pts",),
         text_values=True,
         unread_on_get=frozenset({"balance"}),

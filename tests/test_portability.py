@@ -158,7 +158,8 @@ class Shop:
             "status": spent.status.value,
             "amount": spent.amount,
             "remaining": spent.remaining,
-            "read": {"usable": not after.status.is_final, "fields": card_seen(after)["fields"]},
+            # The exact status: a spend leaves the lifecycle status as it was (issued).
+            "read": {"status": after.status.value, "fields": card_seen(after)["fields"]},
         }
 
     def use_card(self) -> Any:
@@ -270,7 +271,7 @@ EXPECTED: dict[str, Any] = {
         "status": "active",
         "amount": Decimal(5),
         "remaining": Decimal(90),
-        "read": {"usable": True, "fields": {"points": 90}},
+        "read": {"status": "issued", "fields": {"points": 90}},
     },
     "use_card": {"error": "NotUsedUp"},
     "delete_ticket": {"status": "deleted"},

@@ -3,7 +3,9 @@
 The declarations (:mod:`walletpass.capabilities`) say *what* a vendor can carry and do. Some of
 what an application observes depends on *how* the vendor does it: the status a redeemed pass is
 left in, what a read says of a deleted pass, where a balance lives, what a read cannot return,
-whether values come back as text. A provider states these facts once, as its
+whether values come back as text. (What is the same on every vendor is no fact of a vendor's: a
+spend from a balance leaves the status a ``get()`` reports as it was, everywhere, docs/concepts.md
+"One meaning per operation and status".) A provider states these facts once, as its
 :attr:`Provider.behaviour <walletpass.provider.Provider.behaviour>`; the fake wearing the vendor's
 profile (``connect("fake", profile=...)``) behaves accordingly, so an application's tests see what
 the vendor would show. The profile-parity tests hold each statement against the vendor's
@@ -59,7 +61,6 @@ class _Facts(NamedTuple):
     use_operations: str | None = None
     deleted_on_get: bool = True
     deleted_wipes: bool = False
-    used_status: PassStatus | None = PassStatus.ACTIVE
     spend_status: PassStatus | None = PassStatus.ACTIVE
     balance_fields: tuple[str, ...] = ()
     text_values: bool = False
@@ -104,8 +105,6 @@ class VendorBehaviour(_Facts):
         deleted_wipes: ``delete()`` wipes the pass's data and keeps a tombstone (PassEntry's
             nullify, passentry.md 4.5: fields, barcode, NFC, locations and images go, the pass
             expires): a read of it reports no fields, holder, barcode or balance.
-        used_status: the status a ``get()`` reports after a use that leaves the pass usable (a
-            spend from its balance, a stamp); ``None``: the status it had before.
         spend_status: the status the answer to ``redeem(id, amount=...)`` reports (the
             vendor's, kept in ``Redemption.meta["vendor_status"]`` where it is not ``ACTIVE``);
             ``None``: the pass's own status after the spend (PassEntry answers a spend with the
@@ -238,10 +237,6 @@ class VendorBehaviour(_Facts):
         if self.redeem_method is not None:
             return self.redeem_method(kind, spent)
         return "spend" if spent else "redeem"
-
-    def after_use(self, current: PassStatus) -> PassStatus:
-        """The status a pass in ``current`` has after a use that leaves it usable."""
-        return current if self.used_status is None else self.used_status
 
     def fraction_refusal(self, amount: Decimal) -> str | None:
         """The vendor's refusal of spending ``amount`` from a whole-point balance, if it is a

@@ -957,7 +957,9 @@ class FakeProvider(Provider[FakeSettings]):
         if amount > balance.amount:
             raise insufficient_balance(current.id, balance.amount, amount)
         remaining = balance.amount - amount
-        after = self.behaviour.after_use(current.status)
+        # A spend leaves the pass's lifecycle status as it was, on every provider (docs/concepts.md,
+        # the status table): only the answer says it is still usable.
+        after = current.status
         self._store.replace(
             current.model_copy(
                 update={
@@ -1001,7 +1003,9 @@ class FakeProvider(Provider[FakeSettings]):
         if isinstance(value, int | float):
             whole = isinstance(value, int) and remaining == remaining.to_integral_value()
             kept = int(remaining) if whole else float(remaining)
-        after = self.behaviour.after_use(current.status)
+        # A spend leaves the pass's lifecycle status as it was, on every provider (docs/concepts.md,
+        # the status table): only the answer says it is still usable.
+        after = current.status
         self._store.replace(
             current.model_copy(
                 update={"fields": {**current.fields, key: kept}, "status": after, "updated_at": now}

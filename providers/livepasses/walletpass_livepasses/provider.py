@@ -103,7 +103,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             "the vendor operations stamp(id) (a loyalty stamp) or membership_check_in(id), or "
             "redeem(id, options={'endpoint': 'stamp'}) / {'endpoint': 'membership/check-in'}"
         ),
-        used_status=None,
         # "points": the key an update's businessData carries them in (the SDK's update example).
         balance_fields=("currentPoints", "accountBalance", "points"),
         # The lookup carries no business data and no qrCode (vendor notes 3.4), only the

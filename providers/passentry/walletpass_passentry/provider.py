@@ -353,7 +353,6 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         deleted_wipes=True,
         redeemed_status=PassStatus.VOIDED,
         text_values=True,
-        used_status=None,
         spend_status=None,
         unread_on_get=frozenset({"balance"}),
         balance_read_when_aliased=True,
