@@ -25,8 +25,15 @@ SAMPLE = Pass(
 )
 
 
-#: Pass2U has no external id: the model's "birth" field keeps it (an alias of the model's own id).
-TEMPLATES = {"1919": {"id": "1919", "attributes": {"external_id": "birth"}}}
+#: Pass2U has no external id: the model's "birth" field keeps it (an alias of the model's own id,
+#: which also states its QR symbology: one alias per vendor template), and the other seeded
+#: models' aliases stating theirs.
+TEMPLATES = {
+    "1919": {"id": "1919", "attributes": {"external_id": "birth"}, "barcode_format": "qr"},
+    **{name: alias for name, alias in MODEL_ALIASES.items() if alias["id"] != "1919"},
+}
+#: The template alias stating each symbology.
+FORMAT_TEMPLATES = {"qr": "1919", "pdf417": "pdf417-model", "aztec": "aztec-model"}
 
 
 def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
@@ -50,7 +57,7 @@ def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
             Capability(f"barcode.{fmt}"): (
                 lambda p, fmt=fmt: p.model_copy(
                     update={
-                        "template": f"{fmt}-model",
+                        "template": FORMAT_TEMPLATES.get(fmt, f"{fmt}-model"),
                         "barcode": Barcode(message="CONFORMANCE-1", format=fmt),
                     }
                 )
@@ -67,7 +74,7 @@ def _examples(image: ImageRef) -> dict[Capability, Callable[[Pass], Pass]]:
 class TestPass2UConformance(ProviderConformance):
     @pytest.fixture
     def conformance(self, connect, emulator, png) -> ConformanceSetup:
-        wallet = connect(templates={**TEMPLATES, **MODEL_ALIASES})
+        wallet = connect(templates=TEMPLATES)
         image = wallet.upload_image(png(180, 180))
         return ConformanceSetup(
             wallet,
@@ -85,7 +92,7 @@ class TestPass2UFakeProfileConformance(ProviderConformance):
     @pytest.fixture
     def conformance(self) -> ConformanceSetup:
         wallet = walletpass.connect(
-            "fake", profile="pass2u", templates={**TEMPLATES, **MODEL_ALIASES}
+            "fake", profile="pass2u", templates=TEMPLATES
         )
         assert isinstance(wallet, FakeProvider)
         # The vendor's declarations, except events (the fake delivers those in-process).
