@@ -91,9 +91,7 @@ class TestPass2UFakeProfileConformance(ProviderConformance):
 
     @pytest.fixture
     def conformance(self) -> ConformanceSetup:
-        wallet = walletpass.connect(
-            "fake", profile="pass2u", templates=TEMPLATES
-        )
+        wallet = walletpass.connect("fake", profile="pass2u", templates=TEMPLATES)
         assert isinstance(wallet, FakeProvider)
         # The vendor's declarations, except events (the fake delivers those in-process).
         assert {
