@@ -83,6 +83,7 @@ class _Facts(NamedTuple):
     url_forms: Mapping[str, Mapping[str, str]] | None = None
     keyed_by_external_id: bool = False
     counted_uses: frozenset[PassKind] = frozenset()
+    template_is_type: bool = False
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -183,6 +184,10 @@ class VendorBehaviour(_Facts):
         counted_uses: the kinds whose ``redeem(id)`` the vendor answers with the uses left
             (Livepasses' coupons: ``newBalance``), reported in ``Redemption.meta["uses_left"]``
             (``0`` once the pass is used up); ``remaining`` stays ``None``, as it is a spend's.
+        template_is_type: the vendor's template ids are its pass types (LivePass:
+            ``membership-card``, ``reservation``, ``appointment``), so the profile, which cannot
+            see a dashboard, still knows each pass's type: a pass reads back as the kind of its
+            template (``kinds.kind_of(template)``), whatever kind its create asked for or left out.
     """
 
     __slots__ = ()
@@ -287,6 +292,8 @@ class VendorBehaviour(_Facts):
             update["urls"] = self.urls(issued.vendor_id, answer)
         if not kind_aliased:
             kind = self.reported_kind(issued.kind, answer)
+            if self.template_is_type and self.kinds is not None and answer in self.kind_answered_by:
+                kind = self.kinds.kind_of(issued.template)
             if kind is not issued.kind:
                 update["kind"] = kind
         fields = issued.fields

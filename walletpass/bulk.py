@@ -86,7 +86,9 @@ class BulkProvider(Protocol):
 
     def send_prepared(self, operation: str, *args: Any, request: VendorRequest | None) -> Any: ...
 
-    def present(self, issued: IssuedPass) -> IssuedPass: ...
+    def present(
+        self, issued: IssuedPass, mapping: Any = None, *, answer: str = "get"
+    ) -> IssuedPass: ...
 
     def execute_create(self, new_pass: Pass) -> IssuedPass: ...
 
@@ -147,6 +149,11 @@ class _Tally:
             self._on_item(item)
         if self._on_progress is not None:
             self._on_progress(BulkProgress(self.done, self.succeeded, self.failed, self.skipped))
+
+
+def _created(provider: BulkProvider) -> Callable[[IssuedPass], IssuedPass]:
+    """``provider.present`` for the items of a bulk run: each is the answer to a create."""
+    return functools.partial(provider.present, answer="create")
 
 
 def _as_error(
@@ -219,7 +226,7 @@ def run_create_many(
     book = (
         BulkJournal(journal, provider=provider.name) if isinstance(journal, str | Path) else journal
     )
-    tally = _Tally(on_progress, on_item, keep_items, present=provider.present)
+    tally = _Tally(on_progress, on_item, keep_items, present=_created(provider))
     runner = _Runner(provider, book)
     try:
         # The passes a journal records live in one vendor account: a run with another API key

@@ -661,7 +661,10 @@ class FakeProvider(Provider[FakeSettings]):
             vendor_id=self._vendor_id(pass_id, external_id),
             provider=self.name,
             template=new_pass.template,
-            kind=new_pass.kind,
+            # The fake invents no kind the application did not give (a template alias's kind
+            # counts as given): without one a pass has none, and reads back with kind None,
+            # named in unknown_parts, as on a vendor whose template could be of several kinds.
+            kind=new_pass.kind if "kind" in new_pass.model_fields_set else None,
             external_id=external_id,
             status=PassStatus.ISSUED,
             urls=PassUrls(download=f"{_DOWNLOAD_BASE}{pass_id}.pkpass"),
@@ -783,9 +786,10 @@ class FakeProvider(Provider[FakeSettings]):
         aliased = self._kind_aliased(updated)
         stated = self._barcode_stated(updated)
         if not self.behaviour.update_reads_back:
-            return self.behaviour.answer(
+            answer = self.behaviour.answer(
                 updated, read=False, kind_aliased=aliased, barcode_stated=stated
             )
+            return self._unread_left_out(answer, change)
         # As the profile's vendor: the update's own answer (what it set) completed by a read.
         changed = change.changed()
         written = updated.model_copy(
@@ -793,6 +797,8 @@ class FakeProvider(Provider[FakeSettings]):
                 "fields": {k: v for k, v in updated.fields.items() if k in (change.fields or {})},
                 "balance": updated.balance if "balance" in changed else None,
                 "barcode": updated.barcode if "barcode" in changed else None,
+                # The vendor's update answer carries no holder it was not given.
+                "holder": updated.holder if "holder" in changed else None,
             }
         )
         return completed_by_read(
@@ -800,6 +806,27 @@ class FakeProvider(Provider[FakeSettings]):
             self._read_answer(updated),
             unread=self.behaviour.unread_on_get,
         )
+
+    def _unread_left_out(self, answer: IssuedPass, change: PassUpdate) -> IssuedPass:
+        """``answer`` without the parts the vendor's read cannot return (``unread_on_get``)
+        that ``change`` did not set: the vendor answers an update with the pass as its read
+        shows it (PassEntry: the pass resource, with no loyalty balance unless an alias reads
+        it)."""
+        if not self.behaviour.unread_on_get:
+            return answer
+        alias = self.mapping_for_vendor_template(answer.template).alias
+        as_read = self.behaviour.answer(
+            answer, read=True, balance_aliased=alias is not None and alias.balance_field is not None
+        )
+        changed = change.changed()
+        kept: dict[str, Any] = {
+            part: getattr(answer, part) for part in ("balance", "barcode") if part in changed
+        }
+        if "holder" in changed:
+            kept["holder"] = answer.holder
+        if "fields" in self.behaviour.unread_on_get:
+            kept["fields"] = {k: v for k, v in answer.fields.items() if k in (change.fields or {})}
+        return as_read.model_copy(update={**kept, "kind": answer.kind})
 
     @staticmethod
     def _updated(current: IssuedPass, change: PassUpdate) -> IssuedPass:

@@ -832,9 +832,11 @@ class IssuedPass(NeutralModel):
     #: The stored value (points, credit) where the vendor reports one.
     balance: Balance | None = None
     version: int | None = None
-    #: Parts of the pass this answer cannot show in full (``"fields"``: the vendor's read has
-    #: no fields, or an update's answer has only those it set): a key missing from ``fields``
-    #: is then not known to be absent. Empty: what is missing is absent.
+    #: Parts of the pass this answer cannot show (``"fields"``: the vendor's read has no fields,
+    #: or an update's answer has only those it set; ``"balance"``, ``"barcode"``,
+    #: ``"barcode.format"``, ``"kind"``, ``"holder.phone"``...): such a part's ``None`` (a key
+    #: missing from ``fields``) is not known, not absent. A part not named: ``None`` is absent.
+    #: Decided in the core from the provider's declarations (walletpass.readback.unknown_parts).
     unknown_parts: frozenset[str] = frozenset()
     meta: dict[str, Any] = Field(default_factory=dict)
     raw: Any = None

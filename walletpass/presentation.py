@@ -19,6 +19,7 @@ from walletpass.model import (
     Redemption,
     fields_as_plain,
 )
+from walletpass.readback import unknown_parts
 from walletpass.roundtrip import (
     TemplateMapping,
     issued_from_vendor,
@@ -58,8 +59,14 @@ class Presentation(ProviderContract[SettingsT]):
                     return self.template_mapping(logical)
         return self.template_mapping(None)
 
-    def present(self, issued: IssuedPass, mapping: TemplateMapping | None = None) -> IssuedPass:
+    def present(
+        self, issued: IssuedPass, mapping: TemplateMapping | None = None, *, answer: str = "get"
+    ) -> IssuedPass:
         """``issued`` in the application's terms (logical template, fields and attributes).
+
+        ``answer``: which answer ``issued`` is (``"create"``, ``"update"``, ``"get"``,
+        ``"list"``); ``unknown_parts`` names what that answer cannot show, decided from the
+        provider's declarations (:func:`walletpass.readback.unknown_parts`).
 
         ``mapping`` is the one the call used, where known; otherwise it is found from the
         vendor template the pass reports. Raises ``InvalidResponse`` for a value that is not of
@@ -82,10 +89,13 @@ class Presentation(ProviderContract[SettingsT]):
             and mapping.alias.id != issued.template
         ):
             mapping = self.mapping_for_vendor_template(issued.template)
-        if "fields" in self.behaviour.unread_on_get and "fields" not in issued.unknown_parts:
-            # The vendor's read has no fields: a key missing here is not known to be absent.
-            issued = issued.model_copy(update={"unknown_parts": issued.unknown_parts | {"fields"}})
-        return issued_from_vendor(issued, mapping, label=self.label)
+        presented = issued_from_vendor(issued, mapping, label=self.label)
+        unknown = issued.unknown_parts | unknown_parts(
+            presented, self.behaviour, answer, balance_aliased=mapping.balance is not None
+        )
+        if unknown == presented.unknown_parts:
+            return presented
+        return presented.model_copy(update={"unknown_parts": unknown})
 
     def _present_written(
         self,
@@ -104,17 +114,13 @@ class Presentation(ProviderContract[SettingsT]):
         (the read-back completed it), else ``unknown_parts`` says ``"fields"``.
         """
         issued = _with_sent_fields(issued, sent)
-        if isinstance(sent, Pass) and "fields" in issued.unknown_parts:
-            issued = issued.model_copy(update={"unknown_parts": issued.unknown_parts - {"fields"}})
         try:
-            presented = self.present(issued, mapping)
+            return self.present(
+                issued, mapping, answer="update" if isinstance(sent, PassUpdate) else "create"
+            )
         except InvalidResponse as exc:
             exc.outcome_unknown = True
             raise
-        if isinstance(sent, Pass) and "fields" in presented.unknown_parts:
-            parts = presented.unknown_parts - {"fields"}
-            presented = presented.model_copy(update={"unknown_parts": parts})
-        return presented
 
 
 def _with_sent_fields(issued: IssuedPass, sent: Pass | PassUpdate | None) -> IssuedPass:

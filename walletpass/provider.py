@@ -313,7 +313,7 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             filters = self._list_filters(template, status, page_size, extra)
             # Built now, so the vendor's checks of the filters run at the call.
             items = self.execute_list(filters)
-        return self._guarded_iter("list", map(self.present, items))
+        return self._guarded_iter("list", (self.present(item, answer="list") for item in items))
 
     def create_many(
         self,

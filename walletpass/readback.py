@@ -15,12 +15,15 @@ was made): the write's own answer is reported, its status left ``UNKNOWN``, and
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from walletpass.errors import WalletPassError
 from walletpass.model import IssuedPass
 
-__all__ = ["READ_BACK_FAILED", "completed_by_read", "read_back"]
+if TYPE_CHECKING:
+    from walletpass.behaviour import VendorBehaviour
+
+__all__ = ["READ_BACK_FAILED", "completed_by_read", "read_back", "unknown_parts"]
 
 #: ``IssuedPass.meta`` key naming the error of a read-back that failed after the write.
 READ_BACK_FAILED = "read_back_failed"
@@ -74,3 +77,67 @@ def read_back(
         meta = {**written.meta, READ_BACK_FAILED: type(exc).__name__}
         return written.model_copy(update={"meta": meta})
     return completed_by_read(written, found, unread=unread)
+
+
+def unknown_parts(
+    issued: IssuedPass,
+    behaviour: VendorBehaviour,
+    answer: str,
+    *,
+    balance_aliased: bool = False,
+) -> frozenset[str]:
+    """The parts of ``issued`` its ``answer`` cannot show: ``IssuedPass.unknown_parts``.
+
+    Decided once, for every provider and profile, from the provider's declarations of what
+    each answer carries (its ``behaviour``), so ``None`` (or a key missing from ``fields``)
+    for a part *not* named here means "absent", and for a part named here "not known":
+
+    - ``get``, ``list`` and ``update`` (whose answer is the vendor's read, or completed by one,
+      ``update_reads_back``): each part in ``unread_on_get`` that the answer has no value for
+      (``"fields"`` always: the read has none, an update's answer only those it set); the
+      balance is read where ``balance_read_when_aliased`` and the pass's alias names a
+      ``balance_field`` (then ``None`` is absent). A ``create`` reports what was written,
+      whole. An update whose read-back failed (``meta["read_back_failed"]``) shows
+      only what its own answer said: ``"fields"`` too.
+    - every answer: ``"kind"`` when it reports none (``kind`` is ``None``): no answer that says
+      the kind leaves it out, and the vendor's type may stand for several kinds (a store card);
+      ``"barcode.format"`` when a write's answer has a barcode but cannot say its symbology
+      (``barcode_format_in_writes`` false, e.g. Pass2U: the model sets it).
+
+    Args:
+        issued: the pass as presented (logical names, attributes restored).
+        behaviour: the provider's (or the profile's) :class:`~walletpass.behaviour.VendorBehaviour`.
+        answer: ``"create"``, ``"update"``, ``"get"`` or ``"list"``
+            (:data:`walletpass.behaviour.ANSWERS`).
+        balance_aliased: the pass's template alias names a ``balance_field``.
+
+    Returns:
+        Part names from :data:`walletpass.behaviour.READABLE_PARTS` (and ``"barcode.format"``).
+    """
+    parts: set[str] = set()
+    if answer != "create":
+        for part in behaviour.unread_on_get:
+            if part == "balance" and balance_aliased and behaviour.balance_read_when_aliased:
+                continue
+            if part == "fields" or _value_of(issued, part) is None:
+                parts.add(part)
+    if answer == "update" and READ_BACK_FAILED in issued.meta:
+        parts.add("fields")
+    if issued.kind is None:
+        parts.add("kind")
+    if (
+        answer in ("create", "update")
+        and not behaviour.barcode_format_in_writes
+        and issued.barcode is not None
+        and issued.barcode.format is None
+    ):
+        parts.add("barcode.format")
+    return frozenset(parts)
+
+
+def _value_of(issued: IssuedPass, part: str) -> Any:
+    whole, _, attribute = part.partition(".")
+    value = getattr(issued, whole)
+    if attribute:
+        return getattr(value, attribute) if value is not None else None
+    return value

@@ -48,6 +48,7 @@ from walletpass.bulk import (
     Need,
     Work,
     _as_error,
+    _created,
     _external_id,
     _item,
     _prepare,
@@ -93,7 +94,7 @@ async def run_create_many_async(
         book = await asyncio.to_thread(BulkJournal, journal, provider=sync.name)
     else:
         book = journal
-    tally = _Tally(on_progress, on_item, keep_items, present=sync.present)
+    tally = _Tally(on_progress, on_item, keep_items, present=_created(sync))
     run = _AsyncRun(provider, _Runner(sync, book), concurrency)
     try:
         # As the sync run: the journal's passes live in one vendor account (bind_account), and

@@ -393,7 +393,7 @@ class AsyncProvider(AsyncEventOperations):
         sync = self.sync
         with sync._guard(operation):
             async for item in adrive_items(plan, step, self._answer):
-                yield sync.present(item) if operation == "list" else item
+                yield sync.present(item, answer="list") if operation == "list" else item
 
 
 def _sent_or_error(

@@ -227,6 +227,8 @@ class LivePassProvider(Provider[LivePassSettings]):
         keyed_by_external_id=True,
         # A loyalty card is issued as a membership-card, which reads back as a membership.
         kinds=payloads.KIND_TYPES,
+        # The template id is the pass type: a pass's kind is its template's, asked or not.
+        template_is_type=True,
         # A pass without a barcode gets its id as its QR code (payloads: barcode_data).
         new_barcode=payloads.own_barcode,
         # The pass record's share links (a token of the vendor's); the create answer has none.

@@ -38,7 +38,8 @@ def test_create_returns_wallet_links_and_get_reads_status_and_holder(wallet, emu
     # Every field accepted (the answer's businessData, the custom field it leaves out: what was
     # sent); the confirmation code is the external id, not a field.
     assert issued.fields == {"seatNumber": "7", "table": "12"} and issued.external_id == "HL-4410"
-    assert issued.unknown_parts == frozenset()
+    # The create answer names no pass type (kind_answered_by: list only), and no alias says it.
+    assert issued.unknown_parts == {"kind"}
     assert emulator.stored(issued.id).personalizations == {"customFields": {"table": "12"}}
     fetched = wallet.get(issued.id)
     assert (fetched.id, fetched.template, fetched.external_id, fetched.status) == (
@@ -50,7 +51,15 @@ def test_create_returns_wallet_links_and_get_reads_status_and_holder(wallet, emu
     assert fetched.holder == Holder(name="Mara Okafor", email="mara@example.org")
     # The lookup carries no business data: get() leaves every field out, never some of them.
     assert fetched.fields == {} and fetched.balance is None
-    assert fetched.unknown_parts == {"fields"}  # not known, rather than absent
+    # Not known, rather than absent: what the lookup does not carry.
+    assert fetched.unknown_parts == {
+        "fields",
+        "balance",
+        "barcode",
+        "holder.phone",
+        "holder.language",
+        "kind",
+    }
     assert fetched.meta["can_be_redeemed"] is True
     assert [e.path for e in emulator.journal.entries[-2:]] == [
         "/api/passes/lookup",

@@ -178,9 +178,11 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             if len(self._templates_seen) > TEMPLATE_MEMORY:
                 self._templates_seen.popitem(last=False)
 
-    def present(self, issued: IssuedPass, mapping: TemplateMapping | None = None) -> IssuedPass:
+    def present(
+        self, issued: IssuedPass, mapping: TemplateMapping | None = None, *, answer: str = "get"
+    ) -> IssuedPass:
         self._remember_template(issued.id, issued.template)
-        return super().present(issued, mapping)
+        return super().present(issued, mapping, answer=answer)
 
     # -- create --------------------------------------------------------------------------------
 
