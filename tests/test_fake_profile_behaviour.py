@@ -44,7 +44,7 @@ class _Vendor(Provider):
     free_text_messages: ClassVar[bool] = False
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         redeemed_status=PassStatus.VOIDED,
-        use_operations="the vendor operation punch(id)",
+        use_operations={walletpass.PassKind.LOYALTY: "the vendor operation punch(id)"},
         deleted_wipes=True,
         balance_fields=("pts",),
         text_values=True,

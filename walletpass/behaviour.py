@@ -58,7 +58,8 @@ class _Facts(NamedTuple):
     """The facts of :class:`VendorBehaviour` (documented there)."""
 
     redeemed_status: PassStatus = PassStatus.REDEEMED
-    use_operations: str | None = None
+    use_operations: Mapping[PassKind, str] | None = None
+    balance_kinds: frozenset[PassKind] | None = None
     deleted_on_get: bool = True
     deleted_wipes: bool = False
     spend_status: PassStatus | None = PassStatus.ACTIVE
@@ -95,10 +96,16 @@ class VendorBehaviour(_Facts):
     Attributes:
         redeemed_status: the status a ``get()`` reports after ``redeem(id)`` used a pass up
             (``VOIDED`` where the vendor redeems by voiding, e.g. Pass2U and PassEntry).
-        use_operations: the vendor's own calls that record a use of a pass ``redeem(id)`` does
-            not use up (:data:`walletpass.redemption.NOT_USED_UP_KINDS`: a loyalty stamp, a
-            membership check-in), named in the :class:`~walletpass.errors.NotUsedUp` refusal
-            (Livepasses: ``stamp(id)``, ``membership_check_in(id)``); ``None``: it has none.
+        use_operations: per kind a ``redeem(id)`` does not use up
+            (:data:`walletpass.redemption.NOT_USED_UP_KINDS`), the vendor's own calls that
+            record a use of such a pass (Livepasses: a loyalty card's ``stamp(id)``, a
+            membership's ``membership_check_in(id)``), named in the
+            :class:`~walletpass.errors.NotUsedUp` refusal of a pass of that kind only; a kind
+            missing (or ``None``): it has none.
+        balance_kinds: the kinds whose passes keep a balance on this vendor (Livepasses and
+            PassEntry: loyalty and gift cards), so the ``NotUsedUp`` refusal suggests
+            ``redeem(id, amount=X)`` for those only; ``None``: any pass holding a balance (the
+            fake's own: the pass's balance, or a ``balance_fields`` key, decides).
         deleted_on_get: after ``delete()``, ``get()`` reports the pass as ``DELETED`` (the vendor
             keeps a tombstone: the fake, PassEntry's nullified pass); ``False``: ``NotFound``
             (the vendor forgets it). Either way ``update`` and ``redeem`` of a deleted pass

@@ -401,6 +401,7 @@ class Driver(ProviderContract[SettingsT]):
             provider=self.name,
             use_operations=self.behaviour.use_operations,
             balance=self.capabilities[Capability.BALANCE].support is not Support.NONE,
+            has_balance=kind in (self.behaviour.balance_kinds or (kind,)),
         )
 
     def _single(

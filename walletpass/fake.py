@@ -898,12 +898,19 @@ class FakeProvider(Provider[FakeSettings]):
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)
+        judged = self._kind_to_judge(current)
+        balance_kinds = self.behaviour.balance_kinds
         refuse_not_used_up(
-            self._kind_to_judge(current),
+            judged,
             pass_id,
             provider=self.label,
             use_operations=self.behaviour.use_operations,
             balance=self.capabilities[Capability.BALANCE].support is not Support.NONE,
+            has_balance=(
+                judged in balance_kinds
+                if balance_kinds is not None
+                else current.balance is not None or self._balance_key(current) is not None
+            ),
         )
         status = self.behaviour.redeemed_status
         self._store.replace(current.model_copy(update={"status": status, "updated_at": now}))

@@ -26,6 +26,7 @@ name, its answer) goes in ``details``, never into a text its profile could not r
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -126,8 +127,9 @@ def refuse_not_used_up(
     pass_id: str,
     *,
     provider: str,
-    use_operations: str | None = None,
+    use_operations: Mapping[PassKind, str] | None = None,
     balance: bool = True,
+    has_balance: bool = True,
 ) -> None:
     """Return when a redeem without an amount may use up a pass of ``kind``; raise otherwise.
 
@@ -135,24 +137,41 @@ def refuse_not_used_up(
         template alias's kind); ``None``: not known, not refused.
     :param pass_id: the pass's id.
     :param provider: the provider name the error carries.
-    :param use_operations: the vendor's own calls that record a use without using the pass up
-        (Livepasses: ``stamp(id)``, ``membership_check_in(id)``), named in the message.
+    :param use_operations: per kind, the vendor's own calls that record a use without using
+        the pass up (``VendorBehaviour.use_operations``; Livepasses: a loyalty card's
+        ``stamp(id)``, a membership's ``membership_check_in(id)``): the one for ``kind`` is
+        named in the message.
     :param balance: the provider's passes have a balance (its ``balance`` declaration is not
-        ``none``): the message names ``redeem(id, amount=X)``, else an update of the field
-        that keeps the count.
+        ``none``); ``False``: the message names an update of the field that keeps the count.
+    :param has_balance: this pass keeps a balance (``VendorBehaviour.balance_kinds``, or the
+        pass's own balance): the message names ``redeem(id, amount=X)``; ``False``: it names
+        no spend, as there is nothing to spend from.
+
+    The message names only alternatives that exist for this pass on this provider: a spend
+    where it keeps a balance, the vendor's call for its kind, else says there is none.
+
     :raises NotUsedUp: ``kind`` is one of :data:`NOT_USED_UP_KINDS`.
     """
     if kind not in NOT_USED_UP_KINDS:
         return
-    also = f"; to record a stamp or a check-in, use {use_operations}" if use_operations else ""
-    spend = (
-        "spend from its balance with redeem(id, amount=X)"
-        if balance
-        else "change the field that keeps its count with update(id, PassUpdate(fields={...}))"
+    ways = []
+    if not balance:
+        ways.append(
+            "change the field that keeps its count with update(id, PassUpdate(fields={...}))"
+        )
+    elif has_balance:
+        ways.append("spend from its balance with redeem(id, amount=X)")
+    operation = (use_operations or {}).get(kind)
+    if operation:
+        ways.append(f"record a use with {operation}")
+    advice = (
+        " or ".join(ways)
+        if ways
+        else f"it keeps no balance, and {provider} has no call that records a use of it"
     )
     raise NotUsedUp(
         f"pass {pass_id!r} is a {kind.value.replace('_', ' ')} pass, which redeem(id) does not "
-        f"use up (a redeem without an amount ends a single-use pass): {spend}{also}",
+        f"use up (a redeem without an amount ends a single-use pass): {advice}",
         provider=provider,
         operation="redeem",
         code="NOT_USED_UP",

@@ -99,10 +99,18 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     #: example answer); an amount for a pass whose verb has no balance is refused before
     #: anything is sent, so before the vendor could say the pass was used (execute_redeem).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
-        use_operations=(
-            "the vendor operations stamp(id) (a loyalty stamp) or membership_check_in(id), or "
-            "redeem(id, options={'endpoint': 'stamp'}) / {'endpoint': 'membership/check-in'}"
-        ),
+        use_operations={
+            PassKind.LOYALTY: (
+                "the vendor operation stamp(id) (a loyalty stamp), or "
+                "redeem(id, options={'endpoint': 'stamp'})"
+            ),
+            PassKind.MEMBERSHIP: (
+                "the vendor operation membership_check_in(id), or "
+                "redeem(id, options={'endpoint': 'membership/check-in'})"
+            ),
+        },
+        # /loyalty/transact spends points, /giftcard/redeem money; no other verb takes an amount.
+        balance_kinds=frozenset({PassKind.LOYALTY, PassKind.GIFT_CARD}),
         # "points": the key an update's businessData carries them in (the SDK's update example).
         balance_fields=("currentPoints", "accountBalance", "points"),
         # The lookup carries no business data and no qrCode (vendor notes 3.4), only the
@@ -587,7 +595,11 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             # spend leaves it in use, so it is asked for by name (options endpoint, or the vendor
             # operations behaviour.use_operations names), never by a bare redeem.
             refuse_not_used_up(
-                used, pass_id, provider=self.name, use_operations=self.behaviour.use_operations
+                used,
+                pass_id,
+                provider=self.name,
+                use_operations=self.behaviour.use_operations,
+                has_balance=used in (self.behaviour.balance_kinds or ()),
             )
         if (
             amount is not None

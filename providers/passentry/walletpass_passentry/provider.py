@@ -361,6 +361,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         # The loyalty PATCH takes "balance (a signed integer delta)": whole points only.
         fractional_spend="PassEntry loyalty balances are whole points (an integer); got {amount}",
         kinds=payloads.KIND_PASS_TYPES,
+        # Only a store card keeps a loyalty balance (a loyalty card or a gift card).
+        balance_kinds=frozenset({PassKind.LOYALTY, PassKind.GIFT_CARD}),
         # A use deactivates the pass (passAction); a spend PATCHes its loyalty balance.
         redeem_method=lambda kind, spent: "loyalty" if spent else "deactivate",
         # Every pass resource has its download link (downloadUrl).
