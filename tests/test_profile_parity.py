@@ -576,9 +576,6 @@ PLAIN: dict[str, dict[str, Any]] = {
 
 #: (vendor, step) -> what the profile still does differently from its vendor without aliases.
 PLAIN_GAPS: dict[tuple[str, str], str] = {
-    ("passentry", "spend"): "without an alias's balance_field the profile's card keeps no "
-    "balance (no balance to deduct from), while PassEntry's loyalty endpoint holds 0 (a balance "
-    "of 0, less than 1)",
 }
 
 

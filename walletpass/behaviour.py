@@ -130,7 +130,8 @@ class VendorBehaviour(_Facts):
             next ``get()`` does.
         opening_balance: the balance the vendor gives a new pass created without one, where
             it keeps balances for it (PassEntry: 0, *inferred*); the fake's profile reports it
-            for a pass whose template alias names a ``balance_field``. ``None``: no balance.
+            for a pass whose template alias names a ``balance_field``, and a spend meets it on
+            any pass of a kind in ``balance_kinds`` (alias or not). ``None``: no balance.
         update_reads_back: the provider completes an update's answer by reading the pass back
             (one more request, :mod:`walletpass.readback`): the answer reports what a read
             reports, and of the parts a read cannot return (``unread_on_get``) only what the

@@ -884,7 +884,7 @@ class FakeProvider(Provider[FakeSettings]):
             return self._redeemed(pass_id, amount, params)
 
     def _redeemed(self, pass_id: str, amount: Decimal | None, params: dict[str, Any]) -> Redemption:
-        current = self._with_expiry(self._load_live(pass_id, "redeem"))
+        current = self._with_vendor_balance(self._with_expiry(self._load_live(pass_id, "redeem")))
         # In the vendor's order: e.g. Livepasses refuses an amount for a pass without a balance
         # before it knows the pass was used.
         checks = self.behaviour.spend_checks if amount is not None else ("state",)
@@ -924,6 +924,23 @@ class FakeProvider(Provider[FakeSettings]):
             meta={"uses_left": 0} if counted else {},
             raw=params,
         )
+
+    def _with_vendor_balance(self, current: IssuedPass) -> IssuedPass:
+        """``current`` with the balance its profile's vendor keeps for it though it was given
+        none: the vendor's opening balance (``behaviour.opening_balance``) on a pass of a kind
+        that keeps one (``behaviour.balance_kinds``; PassEntry: a store card's loyalty record,
+        0, *inferred*), whether or not a template alias reads it back. A spend then meets the
+        balance the vendor would ("a balance of 0, less than 1"), not "no balance"."""
+        opening, kinds = self.behaviour.opening_balance, self.behaviour.balance_kinds
+        if (
+            opening is None
+            or kinds is None
+            or current.balance is not None
+            or self._balance_key(current) is not None
+            or self._kind_to_judge(current) not in kinds
+        ):
+            return current
+        return current.model_copy(update={"balance": Balance(amount=opening)})
 
     def _kind_to_judge(self, current: IssuedPass) -> PassKind | None:
         """The kind the profile's vendor judges a redeem by: the alias's, else what its read
