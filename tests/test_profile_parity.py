@@ -575,8 +575,7 @@ PLAIN: dict[str, dict[str, Any]] = {
 
 
 #: (vendor, step) -> what the profile still does differently from its vendor without aliases.
-PLAIN_GAPS: dict[tuple[str, str], str] = {
-}
+PLAIN_GAPS: dict[tuple[str, str], str] = {}
 
 
 def seen_plain(issued: IssuedPass) -> dict[str, Any]:
