@@ -16,7 +16,12 @@ import pytest
 
 import walletpass.aio
 from walletpass.aio import AsyncTransport
-from walletpass.errors import ConfigurationError, ProviderUnavailable, WalletPassError
+from walletpass.errors import (
+    ConfigurationError,
+    InvalidResponse,
+    ProviderUnavailable,
+    WalletPassError,
+)
 from walletpass.retry import Safety
 from walletpass.transport import Timeouts, Transport, VendorRequest
 
@@ -89,7 +94,10 @@ def test_answer_heads_are_read_within_the_sync_transports_limits(
     if accepted:
         assert sync.status == async_.status == 200 and async_.json() == {"id": "a1"}
         return
-    assert type(async_) is type(sync) is ProviderUnavailable
+    # A head larger than walletpass reads is an answer it cannot read, as a body past
+    # max_answer_size is: never retried (walletpass.answer_faults).
+    assert type(async_) is type(sync) is InvalidResponse
+    assert str(async_) == str(sync) and "head is larger than walletpass reads" in str(async_)
     assert async_.outcome_unknown is sync.outcome_unknown is True  # the POST went out
     assert_clean(async_)
 
@@ -103,31 +111,33 @@ def test_a_malformed_status_line_is_a_typed_error_after_sending(
     served = serve(hostile, garbage)
     sync, async_ = both(transport(served.url, max_retries=0), POST)
 
-    assert isinstance(sync, ProviderUnavailable) and isinstance(async_, ProviderUnavailable)
+    assert type(sync) is type(async_) is InvalidResponse and str(sync) == str(async_)
+    assert "status line" in str(async_)
     assert async_.outcome_unknown is True
     assert_clean(async_)
 
 
 @pytest.mark.parametrize(
-    "framing",
+    ("framing", "error"),
     [
-        head(Content_Length="5", Transfer_Encoding="chunked") + b"zz\r\nabc",  # bad chunk size
-        head(Transfer_Encoding="chunked") + b"5\r\nab",  # the chunk never ends
-        head(Content_Length="50") + b'{"id": 1}',  # shorter than declared
-        head(Content_Length="9", content_length="10") + b'{"id": 1}',  # two lengths
+        (head(Transfer_Encoding="chunked") + b"zz\r\nabc", ProviderUnavailable),  # chunk size
+        (head(Transfer_Encoding="chunked") + b"5\r\nab", ProviderUnavailable),  # chunk cut
+        (head(Content_Length="50") + b'{"id": 1}', ProviderUnavailable),  # shorter than declared
+        (head(Content_Length="9", content_length="10") + b'{"id": 1}', InvalidResponse),
+        (head(Content_Length="5", Transfer_Encoding="chunked") + b"5\r\nabcde", InvalidResponse),
     ],
-    ids=["bad-chunk", "cut-chunk", "short-body", "conflicting-lengths"],
+    ids=["bad-chunk", "cut-chunk", "short-body", "conflicting-lengths", "length-and-chunked"],
 )
 def test_broken_framing_is_a_typed_error_the_write_may_have_taken_effect(
-    hostile: list[HostileServer], framing: bytes
+    hostile: list[HostileServer], framing: bytes, error: type[WalletPassError]
 ) -> None:
     def send(conn: socket.socket, server: HostileServer) -> None:
         conn.sendall(framing)
 
     served = serve(hostile, send)
-    _, async_ = both(transport(served.url, max_retries=0), POST)
+    sync, async_ = both(transport(served.url, max_retries=0), POST)
 
-    assert isinstance(async_, ProviderUnavailable)
+    assert type(sync) is type(async_) is error and str(sync) == str(async_)
     assert async_.outcome_unknown is True
     assert_clean(async_)
 

@@ -26,6 +26,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:  # urllib3 is loaded with the transports (import walletpass does not load it)
     from urllib3.response import BaseHTTPResponse, ContentDecoder
 
+    from walletpass.answer_faults import AnswerFault
+
 __all__ = [
     "AnswerTooLarge",
     "BoundedBody",
@@ -65,11 +67,13 @@ class AnswerTooLarge(Exception):
 
 class MalformedAnswer(Exception):
     """The answer's framing cannot be trusted (``reason`` says how); it arrived after the
-    request was sent, so a write it answers may have taken effect."""
+    request was sent, so a write it answers may have taken effect. ``fault``: the entry of
+    :mod:`walletpass.answer_faults` it is (``None``: the head was read, its status is trusted)."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, fault: AnswerFault | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.fault = fault
 
 
 #: The end (a :func:`time.monotonic` instant) of the operation in progress: a context variable,
@@ -241,24 +245,50 @@ def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
 
 def expected_length(status: int, headers: Mapping[str, str], limit: int) -> int | None:
     """The size an answer's headers promise for its body (``None``: not told, or compressed),
-    checked before anything of the body is read: :class:`MalformedAnswer` for an informational
-    (1xx) answer left as final or a ``Content-Length`` that is not a byte count,
+    checked before anything of the body is read: :class:`MalformedAnswer` for a status below
+    100, an informational (1xx) answer left as final, or framing headers HTTP/1.1 does not allow
+    (a ``Content-Length`` that is not one byte count, a ``Transfer-Encoding`` other than
+    ``chunked``, or both: :data:`walletpass.answer_faults.FRAMING_HEADERS`),
     :class:`AnswerTooLarge` for one past ``limit`` bytes. ``headers``: any case-insensitive
     mapping (or one with lower-case names)."""
+    if status < 100:
+        # (http.client refuses such a status line itself; aiohttp's parser reads "099" as 99.)
+        raise _malformed("STATUS_LINE")
     if status < 200:
         # An informational answer (1xx) is never the last: one left as final says nothing.
         raise MalformedAnswer(f"HTTP {status} is an informational answer, not a final one")
     declared = headers.get("content-length")
-    counts = [part.strip() for part in declared.split(",")] if declared is not None else []
-    if not all(count.isascii() and count.isdigit() for count in counts):
-        # (urllib3 refuses differing values; a negative or non-numeric one it ignores.)
-        raise MalformedAnswer("its Content-Length is not a byte count")
+    chunked = headers.get("transfer-encoding")
+    if declared is not None or chunked is not None:
+        count = (declared or "").strip(" \t")
+        # One decimal count (RFC 9112 6.3): a list, even of equal values, two fields (joined
+        # with ", "), a sign, or a length past any answer's (18 digits: aiohttp's parser calls
+        # more an overflow) is refused, as by aiohttp's parser (urllib3 ignores a non-numeric
+        # or negative one, and joins equal values). Or chunked, the one transfer coding a
+        # client that sends no TE header may be sent (RFC 9112 7.4), and not both (RFC 9112
+        # 6.1: "ought to be handled as an error"; http.client would let chunked win).
+        if chunked is not None:
+            unframed = declared is not None or chunked.strip(" \t").lower() != "chunked"
+        else:
+            unframed = not (count.isascii() and count.isdigit() and len(count) <= 18)
+        if unframed:
+            raise _malformed("FRAMING_HEADERS")
     encoded = (headers.get("content-encoding") or "identity").strip().lower()
     # (A compressed answer's Content-Length says nothing of its decompressed size.)
-    expected = int(counts[0]) if counts and encoded == "identity" else None
+    expected = int(declared) if declared is not None and encoded == "identity" else None
     if expected is not None and expected > limit:
         raise AnswerTooLarge(limit, declared=expected)
     return expected
+
+
+def _malformed(name: str) -> MalformedAnswer:
+    """The :class:`MalformedAnswer` of the fault ``name`` in :mod:`walletpass.answer_faults`
+    (loaded when an answer is first found malformed: the fake, which reads no answers, never
+    loads the HTTP side's decisions)."""
+    from walletpass import answer_faults
+
+    fault: AnswerFault = getattr(answer_faults, name)
+    return MalformedAnswer(fault.reason, fault)
 
 
 class CorruptEncoding(Exception):

@@ -8,6 +8,7 @@ built, so ``import walletpass`` and a program that only uses the fake never load
 
 from __future__ import annotations
 
+import http.client
 from collections.abc import Callable
 
 from urllib3.exceptions import (
@@ -26,6 +27,14 @@ from urllib3.exceptions import (
 from urllib3.response import BaseHTTPResponse
 from urllib3.util import Retry, Timeout
 
+from walletpass.answer_faults import (
+    BODY_BROKEN,
+    FRAMING_HEADERS,
+    HEAD_TOO_LARGE,
+    STATUS_LINE,
+    AnswerFault,
+    outcome_of,
+)
 from walletpass.bounds import AnswerTooLarge, MalformedAnswer, deadline_scope, read_bounded
 from walletpass.codings import ACCEPT_ENCODING
 from walletpass.pools import MissingProxySupport, Pools
@@ -100,6 +109,8 @@ def exchange(
     except MalformedAnswer as exc:
         assert response is not None
         _discard(response)
+        if exc.fault is not None:
+            return None, outcome_of(exc.fault, late, deadline), None
         return None, Unreadable(response.status, exc.reason), None
     except DecodeError as exc:
         assert response is not None
@@ -122,18 +133,23 @@ def exchange(
         return None, Fatal(f"invalid request: {type(exc).__name__}"), exc
     except InvalidHeader as exc:
         # Headers were checked when preparing: this one is the answer's (conflicting
-        # Content-Length values, say), which came after the request was sent.
-        return None, Ambiguous(late(f"malformed answer: {type(exc).__name__}", deadline)), exc
+        # Content-Length values), which came after the request was sent.
+        return None, outcome_of(FRAMING_HEADERS, late, deadline), exc
     except (ProtocolError, ProxyError, OSError) as exc:
         if response is not None:
             _discard(response)
         if _never_connected(exc):
             return None, NotSent(late("connection failed", deadline)), exc
+        fault = answer_fault(exc, reading_body=response is not None)
+        if fault is not None:
+            return None, outcome_of(fault, late, deadline), exc
         return None, Ambiguous(late("connection lost after sending", deadline)), exc
-    except (HTTPError, ValueError) as exc:
-        # (urllib3's own errors come from reading the body: a truncated answer, say.)
+    except (HTTPError, ValueError, OverflowError) as exc:
+        # (urllib3's own errors come from reading the body: a truncated answer, say; http.client
+        # reads a negative or huge chunk size as a length it cannot read.)
         if response is not None:
             _discard(response)
+            return None, outcome_of(BODY_BROKEN, late, deadline), exc
         return None, Ambiguous(late(f"transport error: {type(exc).__name__}", deadline)), exc
     # Repeated headers joined with ", ", as one value each (as requests read them).
     lowered = {k.lower(): v for k, v in response.headers.itermerged()}
@@ -154,6 +170,49 @@ def _timeout(timeouts: tuple[float, float]) -> Timeout:
     made = Timeout(connect=timeouts[0], read=timeouts[1])
     _last_timeout[0] = (timeouts, made)
     return made
+
+
+def answer_fault(exc: BaseException, *, reading_body: bool) -> AnswerFault | None:
+    """The entry of :mod:`walletpass.answer_faults` that ``http.client``'s complaint behind
+    ``exc`` (a urllib3 error) is, by its type (``None``: the connection was lost, nothing was
+    malformed). ``reading_body``: the head had been read.
+
+    ``http.client`` gives a type to each fault but one: more than 100 header fields is a plain
+    ``HTTPException``, told apart by its text ("got more than 100 headers"), tested in
+    ``tests/test_malformed_answer_heads.py``.
+    """
+    for current in _chain(exc):
+        if isinstance(current, http.client.RemoteDisconnected):
+            return None  # closed before the status line: the connection was lost
+        if isinstance(current, http.client.BadStatusLine):
+            # A line cut off by the close (no line end) is the connection lost, not garbage.
+            line = current.args[0] if current.args else ""
+            line = line if isinstance(line, str) else ""
+            cut = not line.endswith("\n") and (line.startswith("HTTP/") or "HTTP/".startswith(line))
+            return None if cut else STATUS_LINE
+        if isinstance(current, http.client.UnknownProtocol):
+            return STATUS_LINE
+        if isinstance(current, http.client.LineTooLong):
+            return BODY_BROKEN if "chunk" in str(current) else HEAD_TOO_LARGE
+        if isinstance(current, http.client.IncompleteRead):
+            return BODY_BROKEN
+        if type(current) is http.client.HTTPException and "headers" in str(current):
+            return HEAD_TOO_LARGE
+    return BODY_BROKEN if reading_body else None
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """``exc`` and what it wraps (causes, contexts, and urllib3's exceptions in ``args``)."""
+    seen: list[BaseException] = []
+    pending: list[BaseException | None] = [exc]
+    while pending and len(seen) < 16:
+        current = pending.pop(0)
+        if current is None or any(current is known for known in seen):
+            continue
+        seen.append(current)
+        pending.extend(arg for arg in current.args if isinstance(arg, BaseException))
+        pending.extend([current.__cause__, current.__context__])
+    return seen
 
 
 def _discard(response: BaseHTTPResponse) -> None:

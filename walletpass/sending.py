@@ -209,9 +209,10 @@ class Answer:
 
 @dataclass(frozen=True, slots=True)
 class Unreadable:
-    """An answer that arrived but cannot be used (too large, corrupt compression)."""
+    """An answer that arrived but cannot be used (too large, corrupt compression, a garbled head:
+    :mod:`walletpass.answer_faults`); ``status`` is ``None`` when the head was not trusted."""
 
-    status: int
+    status: int | None
     reason: str
 
 
@@ -501,14 +502,16 @@ class Call:
 
     def _unreadable(self, outcome: Unreadable) -> InvalidResponse:
         # Like an unreadable success: a write the vendor answered (2xx, or a gateway error) may
-        # have been made; an error answer says it was not.
+        # have been made; an error answer says it was not. A garbled head (no status trusted)
+        # says nothing either way.
+        status = outcome.status
         acted = not self.request.safety.repeatable and (
-            outcome.status < 400 or may_have_acted(outcome.status)
+            status is None or status < 400 or may_have_acted(status)
         )
         what = "may have taken effect" if acted else "did not take effect"
+        answered = "an answer" if status is None else f"HTTP {status}"
         return InvalidResponse(
-            f"{self.request.describe()}: HTTP {outcome.status}, but {outcome.reason} "
-            f"(the request {what})",
+            f"{self.request.describe()}: {answered}, but {outcome.reason} (the request {what})",
             provider=self.transport.provider,
             operation=self.operation,
             status=outcome.status,

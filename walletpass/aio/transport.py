@@ -30,7 +30,9 @@ from walletpass.aio.connections import (
     open_session,
     sent_marker,
 )
+from walletpass.aio.heads import answer_fault
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
+from walletpass.answer_faults import BODY_BROKEN, STATUS_LINE, outcome_of
 from walletpass.bounds import (
     AnswerTooLarge,
     BoundedBody,
@@ -231,6 +233,8 @@ class AsyncTransport:
             return None, Unreadable(response.status, why), None
         except MalformedAnswer as exc:
             assert response is not None
+            if exc.fault is not None:
+                return None, outcome_of(exc.fault, rules.late, deadline), None
             return None, Unreadable(response.status, exc.reason), None
         except CorruptEncoding:
             assert response is not None
@@ -251,6 +255,10 @@ class AsyncTransport:
         timeouts: :func:`_timeouts`.)"""
         limit = self.rules.max_answer_bytes
         headers = response.headers
+        version = response.version
+        if version is not None and (version.major != 1 or version.minor > 1):
+            # (llhttp reads "HTTP/2.0" or "HTTP/3.0" in a head as it reads "HTTP/1.1".)
+            raise MalformedAnswer(STATUS_LINE.reason, STATUS_LINE)
         content = response.content
         declared = expected_length(response.status, headers, limit)
         if declared is not None:
@@ -300,10 +308,15 @@ def _failed(
         if isinstance(exc, ValueError):  # (aiohttp's InvalidURL is one) refused before sending
             return Fatal(f"invalid request: {type(exc).__name__}")
         return NotSent(rules.late("connection failed", deadline))
-    if response is not None or isinstance(exc, aiohttp.ClientResponseError):
-        # The head was read and its body broke the framing, or the head itself could not be
-        # read (a bad status line, a header past the size limits): the request was sent.
-        name = type(exc.cause if isinstance(exc, LostConnection) else exc).__name__
+    fault = answer_fault(exc)
+    if fault is not None:  # the parser refused the head, or the body broke off
+        return outcome_of(fault, rules.late, deadline)
+    if response is not None:
+        # The head was read and the connection broke while the body was read.
+        return outcome_of(BODY_BROKEN, rules.late, deadline)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        # A head aiohttp refused without saying how (not one of its parser's exceptions).
+        name = type(exc).__name__
         return Ambiguous(rules.late(f"malformed answer: {name}", deadline))
     if isinstance(exc, LostConnection):
         return Ambiguous(rules.late("connection lost after sending", deadline))

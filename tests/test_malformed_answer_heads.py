@@ -1,0 +1,264 @@
+"""Every way an answer's head and framing can be malformed, served on 127.0.0.1, means the same on
+the sync API and on walletpass.aio (issue 19, findings F1 and F2): the same walletpass error type,
+``retryable``, ``outcome_unknown`` and message (which names the fault), within the deadline, and a
+write never sent twice.
+
+The faults are the table of :mod:`walletpass.answer_faults` (the docs list it in errors.md): a
+garbled head (status line, header fields, ``Content-Length`` / ``Transfer-Encoding``, size) is
+``InvalidResponse``, never retried, the request's outcome unknown unless it is repeatable; a body
+that broke off (shorter than declared, chunked framing broken) is ``ProviderUnavailable`` like a
+connection lost after sending, retried for a read. Each case runs a create (an unsafe write) and a
+get (a read) through the provider of the transport tests on both APIs.
+"""
+
+from __future__ import annotations
+
+import gzip
+import time
+from typing import Any
+
+import pytest
+
+from walletpass import IssuedPass, Pass
+from walletpass.errors import InvalidResponse, ProviderUnavailable, WalletPassError
+from walletpass.testing.aio import on_async_api
+
+from . import test_aio_transport
+from .hostile_server import HostileServer
+from .test_aio_transport import serve
+from .test_hostile_transport import raw as behave
+from .test_transport import API_KEY, HttpTestProvider
+
+BODY = b'{"id":"a1","template":"gg"}'
+CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(BODY), BODY)
+
+#: The deadline of each call, and how far past it a call may end on a loaded two-core machine.
+DEADLINE = 3.0
+SLACK = 1.5
+
+
+def answer(extra: bytes = b"", body: bytes = BODY, status: bytes = b"200 OK") -> bytes:
+    """A well-formed answer with ``extra`` header lines."""
+    length = b"Content-Length: %d\r\n" % len(body)
+    return b"HTTP/1.1 " + status + b"\r\n" + extra + length + b"Connection: close\r\n\r\n" + body
+
+
+def length(value: bytes, *, also: bytes = b"") -> bytes:
+    """An answer whose Content-Length field is ``value`` (``also``: more header lines)."""
+    return b"HTTP/1.1 200 OK\r\nContent-Length: " + value + b"\r\n" + also + b"\r\n" + BODY
+
+
+def chunked(framing: bytes, *, coding: bytes = b"chunked") -> bytes:
+    return b"HTTP/1.1 200 OK\r\nTransfer-Encoding: " + coding + b"\r\n\r\n" + framing
+
+
+#: What the answer is: read (both APIs return the pass), or the error and the words of its
+#: message that name the fault.
+READ = ("read", "")
+STATUS = (InvalidResponse, "its status line is not an HTTP/1.1 status line")
+TOO_LARGE = (InvalidResponse, "its head is larger than walletpass reads")
+FIELD = (InvalidResponse, "a header field in its head is malformed")
+FRAMING = (InvalidResponse, "its Content-Length or Transfer-Encoding does not say where its body")
+BROKEN = (ProviderUnavailable, "its body broke off before its end")
+LOST = (ProviderUnavailable, "connection lost after sending")
+INFORMATIONAL = (InvalidResponse, "is an informational answer, not a final one")
+
+#: http.client (under the sync API) reads these more leniently than aiohttp: the differences
+#: this test finds there, left for a stricter sync head reader.
+SYNC_LENIENT = pytest.mark.xfail(
+    strict=True, reason="http.client accepts it (or reads it otherwise); aiohttp refuses it"
+)
+
+CASES = [
+    pytest.param(answer(), READ, id="well-formed"),
+    # -- the status line --------------------------------------------------------------------
+    pytest.param(b"not http at all\r\n\r\n", STATUS, id="status-garbage"),
+    pytest.param(BODY, STATUS, id="http-0.9-no-head"),
+    pytest.param(b"HTTP/2.0 200 OK\r\nContent-Length: 27\r\n\r\n" + BODY, STATUS, id="http-2.0"),
+    pytest.param(
+        b"HTTP/1.9 200 OK\r\nContent-Length: 27\r\n\r\n" + BODY,
+        STATUS,
+        id="http-1.9",
+        marks=SYNC_LENIENT,
+    ),
+    pytest.param(b"http/1.1 200 OK\r\n\r\n", STATUS, id="lower-case-version"),
+    pytest.param(b"HTTP/1.1 abc Nonsense\r\n\r\n", STATUS, id="code-not-digits"),
+    pytest.param(b"HTTP/1.1 20 OK\r\n\r\n", STATUS, id="code-two-digits"),
+    pytest.param(b"HTTP/1.1 2000 OK\r\n\r\n", STATUS, id="code-four-digits"),
+    pytest.param(b"HTTP/1.1 099 Low\r\nContent-Length: 0\r\n\r\n", STATUS, id="code-below-100"),
+    pytest.param(b"HTTP/1.1 +20 OK\r\n\r\n", STATUS, id="code-signed"),
+    pytest.param(b"HTTP/1.1 200 " + b"O" * 70_000 + b"\r\n\r\n", TOO_LARGE, id="status-too-long"),
+    pytest.param(answer(status=b"200"), READ, id="no-reason-phrase"),
+    pytest.param(answer(status=b"200 "), READ, id="empty-reason-phrase"),
+    pytest.param(b"HTTP/1.1 100 Continue\r\n\r\n" + answer(), READ, id="100-then-final"),
+    pytest.param(
+        b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + answer(),
+        READ,
+        id="103-then-final",
+        marks=SYNC_LENIENT,
+    ),
+    pytest.param(
+        b"HTTP/1.1 102 Processing\r\n\r\n", LOST, id="interim-then-close", marks=SYNC_LENIENT
+    ),
+    pytest.param(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n",
+        INFORMATIONAL,
+        id="101-to-a-plain-request",
+    ),
+    # -- header fields ----------------------------------------------------------------------
+    pytest.param(answer(b"NoColonHere\r\n"), FIELD, id="no-colon", marks=SYNC_LENIENT),
+    pytest.param(answer(b"X-A : 1\r\n"), FIELD, id="space-before-colon", marks=SYNC_LENIENT),
+    pytest.param(answer(b": 1\r\n"), FIELD, id="empty-name", marks=SYNC_LENIENT),
+    pytest.param(answer(b"X-A: a\x00b\r\n"), FIELD, id="nul-in-value", marks=SYNC_LENIENT),
+    pytest.param(answer(b"X-\x00A: ab\r\n"), FIELD, id="nul-in-name", marks=SYNC_LENIENT),
+    pytest.param(answer(b"X-A: a\rb\r\n"), FIELD, id="lone-cr-in-value", marks=SYNC_LENIENT),
+    pytest.param(answer(b"X-A: 1\r\n  more\r\n"), READ, id="obs-fold"),
+    pytest.param(answer(b"X-A: a\x01b\x7f\r\n"), READ, id="control-chars-in-value"),
+    pytest.param(answer(b"X-A: caf\xe9\r\n"), READ, id="obs-text-in-value"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\nContent-Length: 27\nConnection: close\n\n" + BODY, READ, id="lf-only"
+    ),
+    pytest.param(answer(b"X-A: " + b"a" * 70_000 + b"\r\n"), TOO_LARGE, id="field-too-long"),
+    pytest.param(answer(b"X: y\r\n" * 120), TOO_LARGE, id="too-many-fields"),
+    pytest.param(
+        answer(b"".join(b"X-%d: y\r\n" % n for n in range(120))), TOO_LARGE, id="too-many-names"
+    ),
+    pytest.param(answer(b"X-A: " + b"a" * 20_000 + b"\r\n"), READ, id="long-field-within-limit"),
+    # -- Content-Length (F1) ------------------------------------------------------------------
+    pytest.param(length(b"abc"), FRAMING, id="length-not-numeric"),
+    pytest.param(length(b"2x"), FRAMING, id="length-trailing-junk"),
+    pytest.param(length(b"-1"), FRAMING, id="length-negative"),
+    pytest.param(length(b"+27"), FRAMING, id="length-signed"),
+    pytest.param(length(b"0x1b"), FRAMING, id="length-hexadecimal"),
+    pytest.param(length(b"2 7"), FRAMING, id="length-inner-space"),
+    pytest.param(length(b""), FRAMING, id="length-empty"),
+    pytest.param(length(b"99999999999999999999999"), FRAMING, id="length-overflow"),
+    pytest.param(length(b"1" * 19), FRAMING, id="length-19-digits"),
+    pytest.param(length(b"27, 27"), FRAMING, id="length-list-of-equal"),
+    pytest.param(length(b"27, 30"), FRAMING, id="length-list-conflicting"),
+    pytest.param(length(b"27", also=b"Content-Length: 27\r\n"), FRAMING, id="length-twice-equal"),
+    pytest.param(length(b"27", also=b"Content-Length: 30\r\n"), FRAMING, id="length-twice-unequal"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\nTransfer-Encoding: chunked\r\n\r\n" + CHUNKED,
+        FRAMING,
+        id="length-with-chunked",
+    ),
+    pytest.param(length(b" 27 ", also=b"Connection: close\r\n"), READ, id="length-padded"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 40\r\n\r\n" + BODY, BROKEN, id="shorter-than-length"
+    ),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 10\r\nConnection: close\r\n\r\n" + BODY,
+        BROKEN,
+        id="longer-than-length",
+        marks=SYNC_LENIENT,
+    ),
+    # -- Transfer-Encoding ----------------------------------------------------------------------
+    pytest.param(chunked(CHUNKED), READ, id="chunked"),
+    pytest.param(chunked(CHUNKED, coding=b"Chunked"), READ, id="chunked-any-case"),
+    pytest.param(chunked(BODY, coding=b"foo"), FRAMING, id="coding-unknown"),
+    pytest.param(chunked(CHUNKED, coding=b"gzip, chunked"), FRAMING, id="coding-gzip-chunked"),
+    pytest.param(chunked(BODY, coding=b"chunked, gzip"), FRAMING, id="coding-chunked-not-last"),
+    pytest.param(chunked(b"zz\r\nabc\r\n0\r\n\r\n"), BROKEN, id="chunk-size-not-hex"),
+    pytest.param(chunked(b"-5\r\nabc\r\n0\r\n\r\n"), BROKEN, id="chunk-size-negative"),
+    pytest.param(chunked(b"f" * 22 + b"\r\nabc\r\n0\r\n\r\n"), BROKEN, id="chunk-size-overflow"),
+    pytest.param(chunked(b"1b;name=value\r\n" + BODY + b"\r\n0\r\n\r\n"), READ, id="chunk-ext"),
+    pytest.param(
+        chunked(b"1b;\x01\x02\r\n" + BODY + b"\r\n0\r\n\r\n"),
+        BROKEN,
+        id="chunk-ext-junk",
+        marks=SYNC_LENIENT,
+    ),
+    pytest.param(
+        chunked(b"1b\r\n" + BODY + b"XX0\r\n\r\n"),
+        BROKEN,
+        id="chunk-without-line-end",
+        marks=SYNC_LENIENT,
+    ),
+    pytest.param(chunked(b"1b\r\n" + BODY + b"\r\n"), BROKEN, id="no-last-chunk"),
+    pytest.param(chunked(b"1b\r\n" + BODY[:10]), BROKEN, id="chunk-cut"),
+    pytest.param(
+        chunked(b"1b\r\n" + BODY + b"\r\n0\r\nX-T: 1\r\n\r\n"), READ, id="chunked-with-trailer"
+    ),
+    pytest.param(
+        chunked(b"1b\r\n" + BODY + b"\r\n0\r\nNoColon\r\n\r\n"),
+        BROKEN,
+        id="malformed-trailer",
+        marks=SYNC_LENIENT,
+    ),
+    # -- Content-Encoding -----------------------------------------------------------------------
+    pytest.param(answer(b"Content-Encoding: gzip\r\n", gzip.compress(BODY)), READ, id="gzip"),
+    pytest.param(
+        answer(b"Content-Encoding: gzip\r\n", b"not gzip at all"),
+        (InvalidResponse, "its compressed body is corrupt"),
+        id="gzip-corrupt",
+    ),
+    pytest.param(answer(b"Content-Encoding: snappy\r\n"), READ, id="coding-kept-as-sent"),
+    # -- the connection closed at each point ----------------------------------------------------
+    pytest.param(b"", LOST, id="closed-before-the-answer"),
+    pytest.param(b"HTTP/1.1 20", LOST, id="closed-in-the-status-line"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\n", LOST, id="closed-after-the-status-line", marks=SYNC_LENIENT
+    ),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Le", LOST, id="closed-in-the-head", marks=SYNC_LENIENT
+    ),
+    pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n", BROKEN, id="closed-before-body"),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" + BODY[:9], BROKEN, id="closed-in-body"
+    ),
+]
+
+
+#: Hostile servers started by a test, closed after it (the async transport tests' fixture).
+hostile = test_aio_transport.hostile
+
+
+def outcome(server: HostileServer, api: str, operation: str) -> tuple[Any, float]:
+    """What one call came to on ``api`` (its answer or its error) and how long it took."""
+    client: Any = HttpTestProvider(
+        base_url=f"{server.url}/v1", api_key=API_KEY, max_retries=1, timeout=2, deadline=DEADLINE
+    )
+    if api == "async":
+        client = on_async_api(client)
+    started = time.monotonic()
+    try:
+        if operation == "create":
+            return client.create(Pass(template="gg")), time.monotonic() - started
+        return client.get("a1"), time.monotonic() - started
+    except Exception as exc:  # compared below
+        return exc, time.monotonic() - started
+    finally:
+        client.close()
+
+
+@pytest.mark.parametrize("operation", ["create", "get"])
+@pytest.mark.parametrize(("raw", "expected"), CASES)
+def test_a_malformed_answer_means_the_same_on_both_apis(
+    hostile: list[HostileServer], raw: bytes, expected: tuple[Any, str], operation: str
+) -> None:
+    results = {}
+    for api in ("sync", "async"):
+        server = serve(hostile, behave(raw))
+        result, took = outcome(server, api, operation)
+        assert took < DEADLINE + SLACK, (api, took)
+        results[api] = (result, len(server.heads))
+    (sync, sync_sent), (async_, async_sent) = results["sync"], results["async"]
+
+    kind, words = expected
+    if kind == "read":
+        assert isinstance(sync, IssuedPass) and isinstance(async_, IssuedPass), (sync, async_)
+        assert sync.id == async_.id == "a1"
+        return
+    assert type(sync) is type(async_) is kind, (sync, async_)
+    assert isinstance(sync, WalletPassError) and isinstance(async_, WalletPassError)
+    assert str(sync) == str(async_)
+    assert words in str(sync)
+    assert (sync.retryable, sync.outcome_unknown) == (async_.retryable, async_.outcome_unknown)
+    write = operation == "create"
+    assert sync.outcome_unknown is write  # the request went out: a write may have been made
+    assert sync.retryable is (kind is ProviderUnavailable and not write)
+    # A garbled head is never retried, a broken-off read once; a write is never sent twice.
+    retried = kind is ProviderUnavailable and not write
+    assert sync_sent == async_sent == (2 if retried else 1)
+    assert "invalid request" not in str(sync) and API_KEY not in str(sync)
