@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import time
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -33,8 +34,8 @@ BODY = b'{"id":"a1","template":"gg"}'
 CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(BODY), BODY)
 
 #: The deadline of each call, and how far past it a call may end on a loaded two-core machine.
-DEADLINE = 3.0
-SLACK = 1.5
+DEADLINE = 5.0
+SLACK = 2.0
 
 
 def answer(extra: bytes = b"", body: bytes = BODY, status: bytes = b"200 OK") -> bytes:
@@ -57,7 +58,7 @@ def chunked(framing: bytes, *, coding: bytes = b"chunked") -> bytes:
 READ = ("read", "")
 STATUS = (InvalidResponse, "its status line is not an HTTP/1.1 status line")
 TOO_LARGE = (InvalidResponse, "its head is larger than walletpass reads")
-FIELD = (InvalidResponse, "a header field in its head is malformed")
+FIELD = (InvalidResponse, "a header field is malformed")
 FRAMING = (InvalidResponse, "its Content-Length or Transfer-Encoding does not say where its body")
 BROKEN = (ProviderUnavailable, "its body broke off before its end")
 LOST = (ProviderUnavailable, "connection lost after sending")
@@ -79,7 +80,6 @@ CASES = [
         b"HTTP/1.9 200 OK\r\nContent-Length: 27\r\n\r\n" + BODY,
         STATUS,
         id="http-1.9",
-        marks=SYNC_LENIENT,
     ),
     pytest.param(b"http/1.1 200 OK\r\n\r\n", STATUS, id="lower-case-version"),
     pytest.param(b"HTTP/1.1 abc Nonsense\r\n\r\n", STATUS, id="code-not-digits"),
@@ -95,10 +95,11 @@ CASES = [
         b"HTTP/1.1 103 Early Hints\r\nLink: </a>\r\n\r\n" + answer(),
         READ,
         id="103-then-final",
-        marks=SYNC_LENIENT,
     ),
     pytest.param(
-        b"HTTP/1.1 102 Processing\r\n\r\n", LOST, id="interim-then-close", marks=SYNC_LENIENT
+        b"HTTP/1.1 102 Processing\r\n\r\n",
+        LOST,
+        id="interim-then-close",
     ),
     pytest.param(
         b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: x\r\nConnection: Upgrade\r\n\r\n",
@@ -106,12 +107,36 @@ CASES = [
         id="101-to-a-plain-request",
     ),
     # -- header fields ----------------------------------------------------------------------
-    pytest.param(answer(b"NoColonHere\r\n"), FIELD, id="no-colon", marks=SYNC_LENIENT),
-    pytest.param(answer(b"X-A : 1\r\n"), FIELD, id="space-before-colon", marks=SYNC_LENIENT),
-    pytest.param(answer(b": 1\r\n"), FIELD, id="empty-name", marks=SYNC_LENIENT),
-    pytest.param(answer(b"X-A: a\x00b\r\n"), FIELD, id="nul-in-value", marks=SYNC_LENIENT),
-    pytest.param(answer(b"X-\x00A: ab\r\n"), FIELD, id="nul-in-name", marks=SYNC_LENIENT),
-    pytest.param(answer(b"X-A: a\rb\r\n"), FIELD, id="lone-cr-in-value", marks=SYNC_LENIENT),
+    pytest.param(
+        answer(b"NoColonHere\r\n"),
+        FIELD,
+        id="no-colon",
+    ),
+    pytest.param(
+        answer(b"X-A : 1\r\n"),
+        FIELD,
+        id="space-before-colon",
+    ),
+    pytest.param(
+        answer(b": 1\r\n"),
+        FIELD,
+        id="empty-name",
+    ),
+    pytest.param(
+        answer(b"X-A: a\x00b\r\n"),
+        FIELD,
+        id="nul-in-value",
+    ),
+    pytest.param(
+        answer(b"X-\x00A: ab\r\n"),
+        FIELD,
+        id="nul-in-name",
+    ),
+    pytest.param(
+        answer(b"X-A: a\rb\r\n"),
+        FIELD,
+        id="lone-cr-in-value",
+    ),
     pytest.param(answer(b"X-A: 1\r\n  more\r\n"), READ, id="obs-fold"),
     pytest.param(answer(b"X-A: a\x01b\x7f\r\n"), READ, id="control-chars-in-value"),
     pytest.param(answer(b"X-A: caf\xe9\r\n"), READ, id="obs-text-in-value"),
@@ -167,13 +192,11 @@ CASES = [
         chunked(b"1b;\x01\x02\r\n" + BODY + b"\r\n0\r\n\r\n"),
         BROKEN,
         id="chunk-ext-junk",
-        marks=SYNC_LENIENT,
     ),
     pytest.param(
         chunked(b"1b\r\n" + BODY + b"XX0\r\n\r\n"),
         BROKEN,
         id="chunk-without-line-end",
-        marks=SYNC_LENIENT,
     ),
     pytest.param(chunked(b"1b\r\n" + BODY + b"\r\n"), BROKEN, id="no-last-chunk"),
     pytest.param(chunked(b"1b\r\n" + BODY[:10]), BROKEN, id="chunk-cut"),
@@ -182,9 +205,8 @@ CASES = [
     ),
     pytest.param(
         chunked(b"1b\r\n" + BODY + b"\r\n0\r\nNoColon\r\n\r\n"),
-        BROKEN,
+        FIELD,
         id="malformed-trailer",
-        marks=SYNC_LENIENT,
     ),
     # -- Content-Encoding -----------------------------------------------------------------------
     pytest.param(answer(b"Content-Encoding: gzip\r\n", gzip.compress(BODY)), READ, id="gzip"),
@@ -198,10 +220,14 @@ CASES = [
     pytest.param(b"", LOST, id="closed-before-the-answer"),
     pytest.param(b"HTTP/1.1 20", LOST, id="closed-in-the-status-line"),
     pytest.param(
-        b"HTTP/1.1 200 OK\r\n", LOST, id="closed-after-the-status-line", marks=SYNC_LENIENT
+        b"HTTP/1.1 200 OK\r\n",
+        LOST,
+        id="closed-after-the-status-line",
     ),
     pytest.param(
-        b"HTTP/1.1 200 OK\r\nContent-Le", LOST, id="closed-in-the-head", marks=SYNC_LENIENT
+        b"HTTP/1.1 200 OK\r\nContent-Le",
+        LOST,
+        id="closed-in-the-head",
     ),
     pytest.param(b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n", BROKEN, id="closed-before-body"),
     pytest.param(
@@ -212,6 +238,18 @@ CASES = [
 
 #: Hostile servers started by a test, closed after it (the async transport tests' fixture).
 hostile = test_aio_transport.hostile
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _warm() -> Iterator[None]:
+    """One well-formed call on each API first: the pass models and the HTTP stacks load on first
+    use (seconds on a loaded machine), not inside a call's deadline."""
+    started: list[HostileServer] = []
+    for api in ("sync", "async"):
+        outcome(serve(started, behave(answer())), api, "create")
+    yield
+    for server in started:
+        server.close()
 
 
 def outcome(server: HostileServer, api: str, operation: str) -> tuple[Any, float]:

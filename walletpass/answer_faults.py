@@ -63,9 +63,10 @@ HEAD_TOO_LARGE = AnswerFault(
     "its head is larger than walletpass reads (lines of at most 64 KiB, at most 100 fields)",
     True,
 )
-#: A header line that is not ``name: value`` (no colon, whitespace before it, an empty name), or
-#: a value with a NUL or a lone CR.
-HEADER_FIELD = AnswerFault("header field", "a header field in its head is malformed", True)
+#: A header (or trailer) line that is not ``name: value`` (no colon, whitespace before it, an
+#: empty name), or a value with a NUL or a lone CR. (aiohttp's parser words a malformed trailer
+#: field as it words a header field: both are this fault.)
+HEADER_FIELD = AnswerFault("header field", "a header field is malformed", True)
 #: Where the body ends not declared as HTTP/1.1 allows: a ``Content-Length`` that is not one
 #: decimal byte count (non-numeric, signed, negative, past 18 digits, a list, two fields), a
 #: ``Transfer-Encoding`` other than ``chunked`` (walletpass asks for no other), or both headers.

@@ -37,6 +37,7 @@ from walletpass.answer_faults import (
 )
 from walletpass.bounds import AnswerTooLarge, MalformedAnswer, deadline_scope, read_bounded
 from walletpass.codings import ACCEPT_ENCODING
+from walletpass.heads import MalformedHead
 from walletpass.pools import MissingProxySupport, Pools
 from walletpass.retry import Ambiguous, Fatal, NotSent, Outcome
 from walletpass.sending import Answer, Unreadable
@@ -182,6 +183,8 @@ def answer_fault(exc: BaseException, *, reading_body: bool) -> AnswerFault | Non
     ``tests/test_malformed_answer_heads.py``.
     """
     for current in _chain(exc):
+        if isinstance(current, MalformedHead):  # (walletpass.heads: refused before http.client)
+            return current.fault
         if isinstance(current, http.client.RemoteDisconnected):
             return None  # closed before the status line: the connection was lost
         if isinstance(current, http.client.BadStatusLine):

@@ -30,6 +30,7 @@ from urllib3.util import make_headers
 from urllib3.util.ssl_ import create_urllib3_context
 
 from walletpass.bounds import DeadlineSocket
+from walletpass.heads import StrictResponse
 from walletpass.redaction import register_secret
 from walletpass.urls import Endpoint, parse_url
 
@@ -37,12 +38,17 @@ __all__ = ["MissingProxySupport", "Pools"]
 
 
 class _HTTPConnection(HTTPConnection):
+    # Answer heads held to what the async transport's parser accepts (walletpass.heads).
+    response_class = StrictResponse
+
     def connect(self) -> None:
         super().connect()
         self.sock = DeadlineSocket(self.sock)
 
 
 class _HTTPSConnection(HTTPSConnection):
+    response_class = StrictResponse
+
     def connect(self) -> None:
         super().connect()
         self.sock = DeadlineSocket(self.sock)
