@@ -7,13 +7,16 @@ fake, on every vendor's emulator (over HTTP on 127.0.0.1) and on the fake wearin
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from walletpass import PassStatus, Redemption
+import walletpass
+from walletpass import PassStatus, PassUpdate, Redemption
 from walletpass.presentation import neutral_redemption
 
 from .test_after_delete import card, ticket, wallet_on
@@ -66,7 +69,6 @@ _COUPONS = {"coupon": {"id": "tmpl-coupon", "kind": "coupon"}}
 
 
 def test_a_livepasses_coupon_tells_its_uses_left_in_meta_on_the_emulator_and_the_profile() -> None:
-    import walletpass
     from walletpass import Holder, Pass
     from walletpass.testing.emulator import EmulatorServer
     from walletpass.testing.emulators import load_emulator
@@ -85,3 +87,89 @@ def test_a_livepasses_coupon_tells_its_uses_left_in_meta_on_the_emulator_and_the
             used = wallet.redeem(wallet.create(coupon).id)
             seen.append((used.status, used.amount, used.remaining, used.meta))
     assert seen == [(PassStatus.REDEEMED, None, None, {"uses_left": 0})] * 2
+
+
+# -- one check order for a redeem that cannot be done -------------------------------------------
+#
+# The whole kind: redeem(id) or redeem(id, amount=X) on a pass that is used up, expired or
+# deleted, or a spend on a pass without a balance. One order everywhere (docs/concepts.md): what
+# the provider cannot do at all (UnsupportedFeature: Pass2U keeps no balances), then malformed
+# input (ValidationError), then the pass's state (NotFound for a deleted pass, PassExpired,
+# AlreadyRedeemed), then the pass's kind (no balance to deduct from: BusinessRuleError
+# NO_BALANCE; not used up by a redeem: NotUsedUp). Nothing is written by any of them.
+
+_STATE_ERRORS = {
+    "used": walletpass.AlreadyRedeemed,
+    "expired": walletpass.PassExpired,
+    "deleted": walletpass.NotFound,
+}
+_WRITES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+def _into(wallet: Any, pass_id: str, state: str) -> None:
+    """Put the pass in ``state`` the way an application would; skip where the vendor cannot."""
+    try:
+        if state == "used":
+            wallet.redeem(pass_id)
+        elif state == "deleted":
+            wallet.delete(pass_id)
+        elif "livepasses" in wallet.name or "livepasses" in wallet.label:
+            # Livepasses' expiry is its validUntil field (vendor notes 3.6), not expires_at.
+            past = (datetime.now(UTC) - timedelta(days=1)).date().isoformat()
+            wallet.update(pass_id, PassUpdate(fields={"validUntil": past}))
+        else:
+            wallet.update(pass_id, PassUpdate(expires_at=datetime.now(UTC) - timedelta(days=1)))
+    except (walletpass.UnsupportedOperation, walletpass.UnsupportedFeature) as exc:
+        pytest.skip(f"{state} is not a state this provider can put a pass in: {exc}")
+
+
+@pytest.mark.parametrize("amount", [None, 1], ids=["redeem", "spend"])
+@pytest.mark.parametrize("state", sorted(_STATE_ERRORS))
+@pytest.mark.parametrize("side", SIDES)
+def test_a_pass_that_cannot_be_used_is_refused_for_its_state_first(
+    side: str, state: str, amount: int | None
+) -> None:
+    with wallet_on(side) as (wallet, sent):
+        issued = wallet.create(ticket())
+        _into(wallet, issued.id, state)
+        before = len(sent())
+        expected: type[Exception] = _STATE_ERRORS[state]
+        if amount is not None and wallet.capabilities["balance"].support.value == "none":
+            expected = walletpass.UnsupportedFeature  # the provider cannot spend at all
+        with pytest.raises(walletpass.WalletPassError) as refused:
+            wallet.redeem(issued.id, amount=amount)
+        assert type(refused.value) is expected, repr(refused.value)
+        assert refused.value.operation == "redeem"
+        if amount is not None:  # a spend is refused by walletpass, before any write is sent
+            assert not set(sent()[before:]) & _WRITES
+
+
+@pytest.mark.parametrize("side", [s for s in SIDES if "pass2u" not in s])
+def test_a_spend_on_a_usable_pass_without_a_balance_is_refused_for_that(side: str) -> None:
+    with wallet_on(side) as (wallet, sent):
+        issued = wallet.create(ticket())
+        before = len(sent())
+        with pytest.raises(walletpass.BusinessRuleError) as refused:
+            wallet.redeem(issued.id, amount=1)
+        assert refused.value.code == "NO_BALANCE"
+        assert not set(sent()[before:]) & _WRITES
+        # Still usable: the refusal changed nothing.
+        assert wallet.redeem(issued.id).status is PassStatus.REDEEMED
+
+
+@pytest.mark.parametrize("state", ["used", "expired"])
+@pytest.mark.parametrize("side", ["livepasses", "fake:livepasses", "fake"])
+def test_a_card_redeem_without_an_amount_is_refused_for_its_state_first(
+    side: str, state: str
+) -> None:
+    # NotUsedUp is about the pass's kind: a card that expired says so first.
+    with wallet_on(side) as (wallet, _):
+        issued = wallet.create(card("M-6006"))
+        if state == "used":
+            wallet.redeem(issued.id, amount=90)  # spent to 0: still usable, so not "used"
+            with pytest.raises(walletpass.NotUsedUp):
+                wallet.redeem(issued.id)
+            return
+        _into(wallet, issued.id, state)
+        with pytest.raises(walletpass.PassExpired):
+            wallet.redeem(issued.id)

@@ -28,7 +28,6 @@ __all__ = [
     "BOOKKEEPING",
     "PROFILE_URL_BASE",
     "READABLE_PARTS",
-    "SPEND_CHECKS",
     "VendorBehaviour",
 ]
 
@@ -48,11 +47,6 @@ BOOKKEEPING = frozenset({"created_at", "updated_at", "version"})
 #: The host a profile's urls (``url_forms``) are on: the fake's own, a name that never resolves.
 PROFILE_URL_BASE = "https://fake.walletpass.invalid"
 
-#: What ``redeem(id, amount=...)`` is refused for: ``"state"`` (a pass used up, voided or expired:
-#: ``AlreadyRedeemed`` / ``PassExpired``) and ``"balance"`` (a pass with no balance:
-#: ``BusinessRuleError``). A vendor checks them in its own order (``spend_checks``).
-SPEND_CHECKS = frozenset({"state", "balance"})
-
 
 class _Facts(NamedTuple):
     """The facts of :class:`VendorBehaviour` (documented there)."""
@@ -70,7 +64,6 @@ class _Facts(NamedTuple):
     opening_balance: Decimal | None = None
     update_reads_back: bool = False
     new_external_id: Callable[[], str] | None = None
-    spend_checks: tuple[str, ...] = ("state", "balance")
     created_fields: frozenset[str] | None = None
     fractional_spend: str | None = None
     whole_spend_kinds: frozenset[PassKind] = frozenset()
@@ -85,6 +78,7 @@ class _Facts(NamedTuple):
     keyed_by_external_id: bool = False
     counted_uses: frozenset[PassKind] = frozenset()
     template_is_type: bool = False
+    expiry_field: str | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -138,9 +132,6 @@ class VendorBehaviour(_Facts):
             update itself set.
         new_external_id: makes up the external id the vendor (or its provider) gives a pass
             created without one, in the vendor's form; ``None``: such a pass has none.
-        spend_checks: the order in which ``redeem(id, amount=...)`` is refused for the pass's
-            state and for having no balance (:data:`SPEND_CHECKS`): the first failing check
-            names the error.
         created_fields: the template field keys the answer to a create reports (Livepasses:
             its documented businessData names; a custom field is sent but not answered);
             ``None``: every field the pass was created with.
@@ -196,6 +187,9 @@ class VendorBehaviour(_Facts):
             ``membership-card``, ``reservation``, ``appointment``), so the profile, which cannot
             see a dashboard, still knows each pass's type: a pass reads back as the kind of its
             template (``kinds.kind_of(template)``), whatever kind its create asked for or left out.
+        expiry_field: the template field whose date or time expires the pass once passed, where
+            the vendor keeps the expiry in a field (Livepasses: ``validUntil``, vendor notes
+            3.6); ``None``: only ``expires_at``.
     """
 
     __slots__ = ()
@@ -215,8 +209,6 @@ class VendorBehaviour(_Facts):
         unknown = set(self.unread_on_get) - READABLE_PARTS
         if unknown:
             raise ValueError(f"unread_on_get: unknown parts {sorted(unknown)}")
-        if sorted(self.spend_checks) != sorted(SPEND_CHECKS):
-            raise ValueError(f"spend_checks must order {sorted(SPEND_CHECKS)}, each once")
         if not self.redeemed_status.is_final:
             raise ValueError("redeemed_status must be a final status")
         if stray := set(self.kind_answered_by) - ANSWERS:

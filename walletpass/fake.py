@@ -17,7 +17,7 @@ import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from types import MethodType
@@ -65,6 +65,7 @@ from walletpass.redemption import (
     refuse_not_used_up,
 )
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
+from walletpass.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from walletpass.events import PassEvent
@@ -761,14 +762,22 @@ class FakeProvider(Provider[FakeSettings]):
         return alias is not None and alias.kind is not None
 
     def _with_expiry(self, issued: IssuedPass) -> IssuedPass:
-        if (
-            issued.expires_at is not None
-            and issued.expires_at <= _now()
-            and not issued.status.is_final
-        ):
+        expires = issued.expires_at or self._expiry_in_fields(issued)
+        if expires is not None and expires <= _now() and not issued.status.is_final:
             issued = issued.model_copy(update={"status": PassStatus.EXPIRED})
             self._store.replace(issued)
         return issued
+
+    def _expiry_in_fields(self, issued: IssuedPass) -> datetime | None:
+        """The expiry the profile's vendor keeps in a field (``behaviour.expiry_field``)."""
+        name = self.behaviour.expiry_field
+        value = (issued.fields or {}).get(name) if name else None
+        if not isinstance(value, str | date):
+            return None
+        try:
+            return parse_timestamp(value if isinstance(value, str) else value.isoformat())
+        except ValueError:
+            return None
 
     def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
@@ -885,16 +894,14 @@ class FakeProvider(Provider[FakeSettings]):
 
     def _redeemed(self, pass_id: str, amount: Decimal | None, params: dict[str, Any]) -> Redemption:
         current = self._with_vendor_balance(self._with_expiry(self._load_live(pass_id, "redeem")))
-        # In the vendor's order: e.g. Livepasses refuses an amount for a pass without a balance
-        # before it knows the pass was used.
-        checks = self.behaviour.spend_checks if amount is not None else ("state",)
-        for check in checks:
-            if check == "state":
-                self._check_usable(current)
-            elif self._balance_key(current) is None and current.balance is None:
-                raise self._no_balance(current)
-            elif amount is not None:
-                self._refuse_fraction(self._fraction_refusal(current, amount))
+        # One order on every provider and profile (docs/concepts.md): malformed input (a
+        # fraction of whole points), then the pass's state (used up, voided, expired), then
+        # whether it has a balance to spend from.
+        if amount is not None:
+            self._refuse_fraction(self._fraction_refusal(current, amount))
+        self._check_usable(current)
+        if amount is not None and self._balance_key(current) is None and current.balance is None:
+            raise self._no_balance(current)
         now = _now()
         if amount is not None:
             return self._spend(current, amount, now, params)

@@ -71,14 +71,15 @@ def test_a_verb_chosen_by_a_read_is_checked_before_the_redemption_is_sent(
     assert sent and all(entry.method == "GET" for entry in sent)
 
 
-def test_an_amount_for_a_kind_without_a_balance_is_refused_before_any_request(
+def test_an_amount_for_a_kind_without_a_balance_is_refused_before_any_write(
     wallet, emulator
 ) -> None:
     pass_id = _issue(wallet, "tmpl-coupon", PassKind.COUPON)  # seen: its alias kind is known
     before = len(emulator.journal.entries)
     with pytest.raises(BusinessRuleError, match="no balance"):
         wallet.redeem(pass_id, amount=Decimal(1))
-    assert len(emulator.journal.entries) == before
+    # One lookup of the pass's state first (the one check order, docs/concepts.md), no write.
+    assert [e.path for e in emulator.journal.entries[before:]] == ["/api/passes/lookup"]
 
 
 @pytest.mark.parametrize(
@@ -114,7 +115,7 @@ def test_check_holds_the_rules_and_the_builds_only_what_they_cannot_express(offl
         offline.build_redeem("p-1", Decimal(1), {"endpoint": "check-in"})  # nowhere to put it
 
 
-def test_a_bare_redeem_of_a_card_it_would_not_use_up_is_refused_before_any_request(
+def test_a_bare_redeem_of_a_card_it_would_not_use_up_is_refused_before_any_write(
     wallet, fresh, emulator
 ) -> None:
     pass_id = _issue(wallet, *LOYALTY)
@@ -122,4 +123,5 @@ def test_a_bare_redeem_of_a_card_it_would_not_use_up_is_refused_before_any_reque
     for options in ({"kind": "gift_card"}, {"kind": "loyalty"}, {"kind": "membership"}):
         with pytest.raises(NotUsedUp):
             fresh.redeem(pass_id, options=options)
-    assert len(emulator.journal.entries) == before
+    # The pass's state is read first (a used or expired card says so), nothing is written.
+    assert {e.method for e in emulator.journal.entries[before:]} == {"GET"}

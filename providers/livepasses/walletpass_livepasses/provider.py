@@ -41,7 +41,12 @@ from walletpass.model import (
 )
 from walletpass.plans import ListPlan, Plan, Send, reading_back, report
 from walletpass.provider import ListFilters, Page, vendor_operation
-from walletpass.redemption import already_redeemed, no_balance, refuse_not_used_up
+from walletpass.redemption import (
+    already_redeemed,
+    no_balance,
+    refuse_not_used_up,
+    refuse_unredeemable,
+)
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
@@ -96,8 +101,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     #: businessData.currentPoints / accountBalance; the lookup a get() makes returns no business
     #: data (SDK 0.3.0: PassLookupResult) and of the customer only the name and email; a pass
     #: generated without a confirmation code gets one from Livepasses (vendor notes 3.1's
-    #: example answer); an amount for a pass whose verb has no balance is refused before
-    #: anything is sent, so before the vendor could say the pass was used (execute_redeem).
+    #: example answer); an amount for a pass whose verb has no balance, like a bare redeem of a
+    #: card, is refused after a lookup of the pass's state (a used pass says so first: the one
+    #: check order of docs/concepts.md), before any redemption is sent.
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         use_operations={
             PassKind.LOYALTY: (
@@ -122,7 +128,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         new_external_id=limits.made_up_confirmation_code,
         # Livepasses draws every pass's QR code itself and its create answers it (qrCode).
         new_barcode=payloads.made_up_barcode,
-        spend_checks=("balance", "state"),
         # /loyalty/transact takes whole points; a gift card's amount keeps its decimals.
         fractional_spend=_WHOLE_POINTS,
         # The create answer's businessData: its documented names, not personalizations.
@@ -148,6 +153,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         },
         # /redeem-coupon answers the uses left (newBalance): 0 once a coupon is used up.
         counted_uses=frozenset({PassKind.COUPON}),
+        # A pass expires once its validUntil has passed (vendor notes 3.6, 7).
+        expiry_field="validUntil",
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
@@ -565,9 +572,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         kind = _KINDS.get(kind_name or "")
         explicit = _ENDPOINTS.get(endpoint_name) if endpoint_name is not None else None
         endpoint = explicit or self._endpoint_known(pass_id, kind, amount)
-        self._vet_redemption(pass_id, endpoint, amount, opts, explicit=explicit is not None)
+        refusal = self._vet_redemption(
+            pass_id, endpoint, amount, opts, explicit=explicit is not None
+        )
         return self._plan_redeem(
-            pass_id, amount, opts, endpoint, explicit=explicit is not None, kind=kind
+            pass_id,
+            amount,
+            opts,
+            endpoint,
+            explicit=explicit is not None,
+            kind=kind,
+            refusal=refusal,
         )
 
     def _endpoint_known(
@@ -588,19 +603,25 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         opts: Mapping[str, Any],
         *,
         explicit: bool,
-    ) -> None:
+    ) -> WalletPassError | None:
+        """The redemption's rules once its verb is known: a malformed one raises
+        (``ValidationError``); the refusal of this pass's kind (``NotUsedUp``, no balance) is
+        returned, raised after the pass's state is read (:meth:`_refused_after_state`)."""
         used = _NOT_USED_UP_VERBS.get(endpoint) if endpoint is not None else None
         if amount is None and not explicit and used is not None:
             # redeem(id) uses a pass up on every provider; a stamp, a check-in or a gift card's
             # spend leaves it in use, so it is asked for by name (options endpoint, or the vendor
             # operations behaviour.use_operations names), never by a bare redeem.
-            refuse_not_used_up(
-                used,
-                pass_id,
-                provider=self.name,
-                use_operations=self.behaviour.use_operations,
-                has_balance=used in (self.behaviour.balance_kinds or ()),
-            )
+            try:
+                refuse_not_used_up(
+                    used,
+                    pass_id,
+                    provider=self.name,
+                    use_operations=self.behaviour.use_operations,
+                    has_balance=used in (self.behaviour.balance_kinds or ()),
+                )
+            except WalletPassError as refusal:
+                return refusal
         if (
             amount is not None
             and endpoint is not None
@@ -609,10 +630,24 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         ):
             # The pass's kind chose a verb without a balance (a ticket, coupon, membership): the
             # pass has none to deduct from, as on every provider (docs/concepts.md).
-            raise no_balance(
+            return no_balance(
                 pass_id, provider=self.name, operation="redeem", details={"verb": endpoint.value}
             )
         self._refuse(self.check(None, Redeeming(endpoint, amount, opts)), "redeem")
+        return None
+
+    def _refused_after_state(self, pass_id: str, refusal: WalletPassError) -> Plan[Redemption]:
+        """``refusal`` (the pass's kind refuses this redeem), after the one check order every
+        provider follows (docs/concepts.md): a pass deleted, expired or used up is refused for
+        that first (``NotFound``, ``PassExpired``, ``AlreadyRedeemed``). One lookup; nothing is
+        written."""
+        current = yield from self._plan_fetch(
+            self.build_lookup(pass_id),
+            "redeem",
+            lambda data: payloads.issued_from_lookup(data, provider=self.name),
+        )
+        refuse_unredeemable(current, provider=self.name)
+        raise refusal
 
     def _plan_redeem(
         self,
@@ -623,11 +658,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         *,
         explicit: bool,
         kind: PassKind | None,
+        refusal: WalletPassError | None = None,
     ) -> Plan[Redemption]:
         endpoint = known
         if endpoint is None:  # the verb a read chooses: its own rules, before the write
             endpoint = yield from self._endpoint_for(pass_id, amount, kind)
-            self._vet_redemption(pass_id, endpoint, amount, opts, explicit=explicit)
+            refusal = self._vet_redemption(pass_id, endpoint, amount, opts, explicit=explicit)
+        if refusal is not None:
+            return (yield from self._refused_after_state(pass_id, refusal))
         request = self.build_redeem(pass_id, amount, {**opts, "endpoint": endpoint.value})
         response = yield Send(request, "redeem")
         redemption = self.parse(self.parse_redeem, response, pass_id)
