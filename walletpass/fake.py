@@ -65,7 +65,6 @@ from walletpass.redemption import (
     refuse_not_used_up,
 )
 from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
-from walletpass.timestamps import parse_timestamp
 
 if TYPE_CHECKING:
     from walletpass.events import PassEvent
@@ -774,6 +773,9 @@ class FakeProvider(Provider[FakeSettings]):
         value = (issued.fields or {}).get(name) if name else None
         if not isinstance(value, str | date):
             return None
+        # Imported here: a fake's first create loads no part it does not run (test_startup).
+        from walletpass.timestamps import parse_timestamp
+
         try:
             return parse_timestamp(value if isinstance(value, str) else value.isoformat())
         except ValueError:

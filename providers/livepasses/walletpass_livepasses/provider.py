@@ -691,7 +691,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         applies (``/redeem`` refuses multi-use passes).
         """
         if kind is None:
-            kind = yield from self.plan_kind(pass_id, "redeem")
+            kind = yield from self.plan_kind(pass_id, "redeem", remember=True)
         return _kind_endpoint(kind, amount)
 
     def kind_known(self, pass_id: str) -> PassKind | None:
@@ -708,11 +708,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             kind = found.kind if found is not None else None
         return kind
 
-    def plan_kind(self, pass_id: str, operation: str) -> Plan[PassKind]:
+    def plan_kind(self, pass_id: str, operation: str, *, remember: bool = False) -> Plan[PassKind]:
         """The pass's kind, reading what is needed (the lookup for its template, then the
         template for its type) as a step of ``operation``: the template alias's kind, else the
         kind of the template's type (names other than ``EventTicket`` *inferred*).
 
+        :param remember: keep the pass's template for later calls (a redeem's; an update's
+            answer is presented, which keeps it, so its plan asks the same whenever replayed).
         :raises ValidationError: the template's type is not one walletpass knows (``Generic``):
             the message names ``options`` kind or endpoint and the template alias's kind.
         :raises WalletPassError: what the reads raise (``NotFound``...), naming ``operation``.
@@ -726,7 +728,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
                 lambda data: payloads.issued_from_lookup(data, provider=self.name),
             )
             template = found.template
-            self._remember_template(pass_id, template)
+            if remember:
+                self._remember_template(pass_id, template)
         kind = self._alias_kind(template)
         if kind is not None:
             return kind
