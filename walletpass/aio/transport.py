@@ -32,7 +32,7 @@ from walletpass.aio.connections import (
 )
 from walletpass.aio.heads import answer_fault
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
-from walletpass.answer_faults import BODY_BROKEN, STATUS_LINE, outcome_of
+from walletpass.answer_faults import BODY_BROKEN, FRAMING_HEADERS, STATUS_LINE, outcome_of
 from walletpass.bounds import (
     AnswerTooLarge,
     BoundedBody,
@@ -259,6 +259,9 @@ class AsyncTransport:
         if version is not None and (version.major != 1 or version.minor > 1):
             # (llhttp reads "HTTP/2.0" or "HTTP/3.0" in a head as it reads "HTTP/1.1".)
             raise MalformedAnswer(STATUS_LINE.reason, STATUS_LINE)
+        if len(headers.getall("Content-Length", ())) > 1:
+            # (aiohttp's pure-Python parser keeps two Content-Length fields; get() sees one.)
+            raise MalformedAnswer(FRAMING_HEADERS.reason, FRAMING_HEADERS)
         content = response.content
         declared = expected_length(response.status, headers, limit)
         if declared is not None:
