@@ -52,6 +52,43 @@ def test_checked_by_turns_a_why_not_check_into_a_decoder() -> None:
         decode_pass_id("abcd", checked_by(problem), provider="x")
 
 
+@given(ids=st.lists(st.text(max_size=8), min_size=1, max_size=30))
+def test_a_remembered_id_decodes_as_the_decoder_does_and_a_bad_one_is_always_refused(
+    ids: list[str],
+) -> None:
+    # decode_pass_id remembers the ids each decoder accepted (a call checks its id several
+    # times): every answer, the first time or later, is the decoder's own; a refused id is
+    # refused every time; two decoders of one id each give their own answer.
+    calls: list[str] = []
+
+    def counted(text: str) -> tuple[str, str]:
+        calls.append(text)
+        return _pair(text)
+
+    def reversed_pair(text: str) -> tuple[str, str]:
+        left, right = _pair(text)
+        return right, left
+
+    for _ in range(2):
+        for text in ids:
+            try:
+                expected = _pair(text)
+            except ValueError:
+                with pytest.raises(ValidationError, match="pass_id"):
+                    decode_pass_id(text, counted, provider="acme")
+                with pytest.raises(ValidationError, match="pass_id"):
+                    decode_pass_id(text, reversed_pair, provider="acme")
+                continue
+            assert decode_pass_id(text, counted, provider="acme") == expected
+            assert decode_pass_id(text, reversed_pair, provider="acme") == expected[::-1]
+    assert set(calls) <= set(ids)
+
+
+def test_an_id_that_is_not_text_is_refused_by_the_decoder() -> None:
+    with pytest.raises(ValidationError, match="pass_id"):
+        decode_pass_id(["a", "b"], checked_by(lambda v: "must be text"), provider="x")  # type: ignore[arg-type]
+
+
 @pytest.mark.parametrize(
     ("provider", "pass_id", "why"),
     [

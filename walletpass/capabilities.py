@@ -227,7 +227,9 @@ class Capabilities(Mapping[str, Declaration]):
         self._entries = cleaned
 
     def __getitem__(self, key: str) -> Declaration:
-        return self._entries.get(str(key), UNDECLARED)
+        # (A Capability is its text: found without making that text first.)
+        found = self._entries.get(key)
+        return found if found is not None else self._entries.get(str(key), UNDECLARED)
 
     def __contains__(self, key: object) -> bool:
         return str(key) in self._entries

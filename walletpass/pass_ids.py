@@ -12,8 +12,9 @@ either of two forms, and :func:`decode_pass_id` takes both:
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar, cast
 
 from walletpass.errors import FieldProblem, ValidationError
 
@@ -22,8 +23,12 @@ __all__ = ["checked_by", "decode_pass_id"]
 T = TypeVar("T")
 
 
+@functools.lru_cache(maxsize=64)
 def checked_by(problem: Callable[[str], str | None]) -> Callable[[str], str]:
-    """A decoder returning the id unchanged, raising ``ValueError(problem(id))`` when it is set."""
+    """A decoder returning the id unchanged, raising ``ValueError(problem(id))`` when it is set.
+
+    The same ``problem`` gives the same decoder (so :func:`decode_pass_id` remembers its ids).
+    """
 
     def decode(pass_id: str) -> str:
         why = problem(pass_id)
@@ -37,13 +42,35 @@ def checked_by(problem: Callable[[str], str | None]) -> Callable[[str], str]:
 def decode_pass_id(pass_id: str, decode: Callable[[str], T], *, provider: str) -> T:
     """``decode(pass_id)``, its ``ValueError`` reported as the caller's invalid ``pass_id``.
 
+    A call checks its id several times (the caller's id, the request's path, the answer's id
+    before it is handed back): the last ids each decoder accepted are remembered, so an id is
+    decoded once. A decoder is a pure function of the id (what the id itself says).
+
     :param decode: the vendor's decoder (or :func:`checked_by` of its id check).
     :param provider: the provider name the error carries.
     :raises ValidationError: located at ``pass_id``, with the decoder's reason.
     """
+    key = (decode, pass_id)
     try:
-        return decode(pass_id)
+        known = _decoded.get(key, _UNKNOWN)
+    except TypeError:  # not text (unhashable): the decoder says what is wrong with it
+        known = _UNKNOWN
+    if known is not _UNKNOWN:
+        return cast("T", known)
+    try:
+        decoded = decode(pass_id)
     except ValueError as exc:
         raise ValidationError.from_problems(
             [FieldProblem("pass_id", str(exc))], provider=provider
         ) from None
+    if isinstance(pass_id, str):
+        if len(_decoded) >= _REMEMBERED:
+            _decoded.clear()  # (bounded; ids of a run come back soon after they were made)
+        _decoded[key] = decoded
+    return decoded
+
+
+#: Ids accepted lately, by (decoder, id): what the decoder made of each.
+_decoded: dict[tuple[Callable[[str], Any], str], Any] = {}
+_REMEMBERED = 1024
+_UNKNOWN = object()

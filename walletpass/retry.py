@@ -106,6 +106,9 @@ class Decision:
     outcome_unknown: bool = False
 
 
+#: The decision after an answer below 400 (frozen: one for every call).
+_SUCCESS = Decision(False, reason="success")
+
 #: Statuses that mean the server did not act on the request and asks us to come back.
 NOT_PROCESSED_STATUSES = frozenset({429, 503})
 #: Gateway errors: the backend may or may not have processed the request.
@@ -156,7 +159,7 @@ def decide(
     ``time_left`` is what remains of the call's total deadline (``None``: no deadline).
     """
     if isinstance(outcome, GotResponse) and outcome.status < 400:
-        return Decision(False, reason="success")
+        return _SUCCESS
     if isinstance(outcome, Fatal):
         return Decision(False, reason=outcome.reason)
 
