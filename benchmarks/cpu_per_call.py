@@ -15,13 +15,14 @@ own work per call is its CPU time minus the raw side's. Under callgrind (``--ins
 the count of instructions executed per call is reported instead: it does not move with the
 load at all (one block per side; callgrind_control switches counting on around each block).
 With ``--stages`` a create is measured stage by stage instead (where walletpass's own share
-goes): ``check+build`` (``prepare_create``: coercion, declarations, limits, the template
-mapping, the build hook and the vendor's check of the built body), ``send`` (the transport:
-headers, retry policy, deadline-bounded sockets, bounded read) against ``pool`` (the same built
-request through the bare pool, the answer JSON-decoded), ``parse`` (the parse hook on the
-answer: decoding and the ``IssuedPass``), and ``whole`` (``create`` itself; what the stages do
-not add up to is the public method's own work: presenting the pass in the application's terms,
-its status, the deadline scope).
+goes): ``check+build`` (``prepare_create_request``: coercion, declarations, limits, the
+template mapping, the build hook and the vendor's check of the built body; the one build
+``create`` makes, where until 2026-12-01 the stage built the request a second time),
+``send`` (the transport: headers, retry policy, deadline-bounded sockets, bounded read)
+against ``pool`` (the same built request through the bare pool, the answer JSON-decoded),
+``parse`` (the parse hook on the answer: decoding and the ``IssuedPass``), and ``whole``
+(``create`` itself; what the stages do not add up to is the public method's own work:
+presenting the pass in the application's terms, its status, the deadline scope).
 Not a pass/fail test; a tool for seeing each cut.
 """
 
@@ -99,9 +100,10 @@ def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
         for sample in samples("warm")[:30]:
             wallet.create(sample)
         spent = {"whole": count([lambda p=p: wallet.create(p) for p in samples("w")])}
-        # (prepare_create builds the request as part of its checks: the built body is checked)
+        # (prepare_create builds the request as part of its checks, the built body is checked:
+        # the request it built is the one create sends, so the stage builds it once, as create)
         spent["check+build"] = count(
-            [lambda p=p: wallet.build_create(wallet.prepare_create(p)) for p in samples("c")]
+            [lambda p=p: wallet.prepare_create_request(p) for p in samples("c")]
         )
         send = wallet.transport.send
         spent["send"] = count([lambda r=r: send(r, operation="create") for r in built("s")])
