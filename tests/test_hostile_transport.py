@@ -12,6 +12,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -207,6 +208,79 @@ def test_a_deadline_does_not_break_keep_alive_for_normal_answers(
     assert [client.get("a1").id for _ in range(5)] == ["a1"] * 5
     assert len(server.heads) == 5
     assert len(server._threads) == 1  # one connection served all five
+
+
+def next_request(conn: socket.socket, server: HostileServer) -> bool:
+    """Read the next request on a kept-alive connection; ``False`` once the client closed it."""
+    before = len(server.heads)
+    server._read_request(conn)
+    return len(server.heads) > before
+
+
+@pytest.mark.parametrize("pieces", [2, 7])
+def test_a_body_arriving_in_pieces_is_read_to_its_declared_length(
+    hostile: list[HostileServer], pieces: int
+) -> None:
+    # The body is read up to the length its head declares, however many reads that takes, and
+    # no further: the connection then serves the next call.
+    body = json.dumps({"id": "a1", "pad": "x" * 300}).encode()
+    size = -(-len(body) // pieces)
+
+    def in_pieces(conn: socket.socket, server: HostileServer) -> None:
+        while not server.stopped.is_set():
+            conn.sendall(head(Content_Type="application/json", Content_Length=len(body)))
+            for start in range(0, len(body), size):
+                server.sleep(0.02)
+                conn.sendall(body[start : start + size])
+            if not next_request(conn, server):
+                return
+
+    server = serve(hostile, in_pieces)
+    client = wallet(server)
+
+    ids = [client.get("a1").id for _ in range(3)]
+    client.close()
+
+    assert ids == ["a1"] * 3
+    assert len(server._threads) == 1
+
+
+@pytest.mark.parametrize(
+    ("status", "error"), [("204 No Content", None), ("304 Not Modified", RedirectNotFollowed)]
+)
+def test_an_answer_that_has_no_body_is_read_empty_whatever_length_it_declares(
+    hostile: list[HostileServer], status: str, error: type[Exception] | None
+) -> None:
+    # A 204 or 304 has no body (RFC 9110 15.3.5, 15.4.5), even with a Content-Length (a 304's
+    # is the stored representation's): nothing is waited for, the next call is served (a 304,
+    # a 3xx, is the redirect walletpass does not follow, as any other).
+    def no_body(conn: socket.socket, server: HostileServer) -> None:
+        while not server.stopped.is_set():
+            conn.sendall(head(status, Content_Length=12))
+            if not next_request(conn, server):
+                return
+
+    server = serve(hostile, no_body)
+    client = wallet(server, timeout=2.0, deadline=5.0)
+
+    def delete_twice() -> list[Exception | None]:
+        outcomes: list[Exception | None] = []
+        for _ in range(2):
+            try:
+                outcomes.append(client.delete("a1"))
+            except WalletPassError as exc:
+                outcomes.append(exc)
+        return outcomes
+
+    started = time.monotonic()
+    outcomes = delete_twice()
+    took = time.monotonic() - started
+    client.close()
+
+    assert took < 1.0 + SLACK  # (not a read timeout waiting for 12 bytes)
+    assert [None if o is None else type(o) for o in outcomes] == [error, error]
+    assert len(server.heads) == 2
+    assert len(server._threads) == 1
 
 
 # ---------------------------------------------------------------------------------------------
