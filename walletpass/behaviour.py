@@ -21,13 +21,22 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from walletpass.kinds import KindTable
-from walletpass.model import Balance, Barcode, IssuedPass, PassKind, PassStatus, PassUrls
+from walletpass.model import (
+    Balance,
+    Barcode,
+    IssuedPass,
+    PassKind,
+    PassStatus,
+    PassUpdate,
+    PassUrls,
+)
 
 __all__ = [
     "ANSWERS",
     "BOOKKEEPING",
     "PROFILE_URL_BASE",
     "READABLE_PARTS",
+    "MetaFacts",
     "VendorBehaviour",
 ]
 
@@ -46,6 +55,25 @@ BOOKKEEPING = frozenset({"created_at", "updated_at", "version"})
 
 #: The host a profile's urls (``url_forms``) are on: the fake's own, a name that never resolves.
 PROFILE_URL_BASE = "https://fake.walletpass.invalid"
+
+
+class MetaFacts(NamedTuple):
+    """What a profile knows of an answer when it reports its vendor's ``IssuedPass.meta``
+    (``VendorBehaviour.meta_of``).
+
+    Attributes:
+        answer: the answer (:data:`ANSWERS`): ``create``, ``update``, ``get`` or ``list``.
+        kept: the pass as the fake keeps it, before it is shaped as the vendor answers it: its
+            status, the kind it was created as, its ``updated_at`` (when its status last
+            changed: a redeem, a delete), and in ``meta`` the fake's own keys
+            (``last_message``: the last message pushed, ``notified``).
+        change: the update answered (an ``update`` answer only), as the vendor received it;
+            ``None`` otherwise.
+    """
+
+    answer: str
+    kept: IssuedPass
+    change: PassUpdate | None = None
 
 
 class _Facts(NamedTuple):
@@ -79,6 +107,8 @@ class _Facts(NamedTuple):
     counted_uses: frozenset[PassKind] = frozenset()
     template_is_type: bool = False
     expiry_field: str | None = None
+    meta_of: Callable[[IssuedPass, MetaFacts], Mapping[str, Any]] | None = None
+    verb_in_refusals: bool = False
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -190,6 +220,18 @@ class VendorBehaviour(_Facts):
         expiry_field: the template field whose date or time expires the pass once passed, where
             the vendor keeps the expiry in a field (Livepasses: ``validUntil``, vendor notes
             3.6); ``None``: only ``expires_at``.
+        meta_of: the vendor's ``IssuedPass.meta`` of a pass in an answer, from the pass as
+            answered (its balance, status and kind as the vendor reports them) and
+            :class:`MetaFacts`: the keys the vendor's provider reports there (its
+            ``meta_keys``), with the values the vendor would give, or made up in the vendor's
+            form where the vendor makes them up (a batch id, a timestamp). A value only the
+            vendor's dashboard knows (a template's name) is left out. The profile's refusals of a
+            pass's state carry ``details["vendor_status"]`` from it where it has that key, as the
+            core's :func:`walletpass.redemption.refuse_unredeemable` does for a provider.
+            ``None``: the fake's own meta (``last_message``, ``notified``).
+        verb_in_refusals: the refusal of ``redeem(id, amount=...)`` on a pass whose kind has no
+            balance names, in ``details["verb"]``, the vendor's verb for that kind
+            (``redeem_method``; Livepasses: ``check-in`` on a ticket).
     """
 
     __slots__ = ()
@@ -273,11 +315,13 @@ class VendorBehaviour(_Facts):
         listed: bool = False,
         kind_aliased: bool = False,
         barcode_stated: bool = False,
+        change: PassUpdate | None = None,
     ) -> IssuedPass:
         """``issued`` as the vendor would answer it (``read``: to a ``get()`` or, ``listed``, a
         ``list()``; ``balance_aliased``: the pass's template alias names a ``balance_field``;
         ``created``: to the create that issued it, else to an update; ``kind_aliased``: its
-        template alias declares the kind; ``barcode_stated``: its barcode format)."""
+        template alias declares the kind; ``barcode_stated``: its barcode format; ``change``: the
+        update answered, for ``meta_of``)."""
         update: dict[str, Any] = {}
         barcode = issued.barcode
         if not (read or self.barcode_format_in_writes or barcode_stated) and barcode is not None:
@@ -319,7 +363,25 @@ class VendorBehaviour(_Facts):
                     update[part] = {} if part == "fields" else None
             if holder_parts and issued.holder is not None:
                 update["holder"] = issued.holder.model_copy(update=holder_parts)
-        return issued.model_copy(update=update) if update else issued
+        answered = issued.model_copy(update=update) if update else issued
+        if self.meta_of is None:
+            return answered
+        meta = dict(self.meta_of(answered, MetaFacts(answer, issued, change)))
+        return answered.model_copy(update={"meta": meta})
+
+    def state_details(self, issued: IssuedPass) -> dict[str, Any] | None:
+        """The ``details`` of a refusal of ``issued``'s state (used up, expired, deleted): the
+        vendor's own word for it, where its meta has one (``meta_of``: ``vendor_status``)."""
+        if self.meta_of is None:
+            return None
+        word = self.meta_of(issued, MetaFacts("get", issued)).get("vendor_status")
+        return {"vendor_status": word} if isinstance(word, str) and word else None
+
+    def verb_details(self, kind: PassKind | None) -> dict[str, Any] | None:
+        """The ``details`` of a refusal of an amount on a pass of ``kind`` without a balance."""
+        if not self.verb_in_refusals or kind is None:
+            return None
+        return {"verb": self.method(kind, spent=True)}
 
 
 def _token(vendor_id: str) -> str:

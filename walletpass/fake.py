@@ -642,7 +642,12 @@ class FakeProvider(Provider[FakeSettings]):
     def _load_live(self, pass_id: str, operation: str) -> IssuedPass:
         issued = self._load(pass_id)
         if issued.status is PassStatus.DELETED:
-            raise deleted_error(pass_id, provider=self.label, operation=operation)
+            raise deleted_error(
+                pass_id,
+                provider=self.label,
+                operation=operation,
+                details=self.behaviour.state_details(issued),
+            )
         return issued
 
     def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
@@ -798,7 +803,7 @@ class FakeProvider(Provider[FakeSettings]):
         stated = self._barcode_stated(updated)
         if not self.behaviour.update_reads_back:
             answer = self.behaviour.answer(
-                updated, read=False, kind_aliased=aliased, barcode_stated=stated
+                updated, read=False, kind_aliased=aliased, barcode_stated=stated, change=change
             )
             return self._unread_left_out(answer, change)
         # As the profile's vendor: the update's own answer (what it set) completed by a read.
@@ -812,11 +817,17 @@ class FakeProvider(Provider[FakeSettings]):
                 "holder": updated.holder if "holder" in changed else None,
             }
         )
-        return completed_by_read(
-            self.behaviour.answer(written, read=False, kind_aliased=aliased, barcode_stated=stated),
-            self._read_answer(updated),
-            unread=self.behaviour.unread_on_get,
+        own = self.behaviour.answer(
+            written, read=False, kind_aliased=aliased, barcode_stated=stated, change=change
         )
+        answer = completed_by_read(
+            own, self._read_answer(updated), unread=self.behaviour.unread_on_get
+        )
+        if self.behaviour.meta_of is None:
+            return answer
+        # The vendor's meta of an update is its update answer's, not the read's it was completed
+        # by (Livepasses: the lookup's isValid, not the validation a get() adds).
+        return answer.model_copy(update={"meta": own.meta})
 
     def _unread_left_out(self, answer: IssuedPass, change: PassUpdate) -> IssuedPass:
         """``answer`` without the parts the vendor's read cannot return (``unread_on_get``)
@@ -837,7 +848,7 @@ class FakeProvider(Provider[FakeSettings]):
             kept["holder"] = answer.holder
         if "fields" in self.behaviour.unread_on_get:
             kept["fields"] = {k: v for k, v in answer.fields.items() if k in (change.fields or {})}
-        return as_read.model_copy(update={**kept, "kind": answer.kind})
+        return as_read.model_copy(update={**kept, "kind": answer.kind, "meta": answer.meta})
 
     @staticmethod
     def _updated(current: IssuedPass, change: PassUpdate) -> IssuedPass:
@@ -992,17 +1003,22 @@ class FakeProvider(Provider[FakeSettings]):
             PassStatus.VOIDED,
             self.behaviour.redeemed_status,
         ):
-            raise already_redeemed(current.id)
+            raise already_redeemed(current.id, details=self.behaviour.state_details(current))
         if current.status is PassStatus.EXPIRED:
-            raise has_expired(current.id)
+            raise has_expired(current.id, details=self.behaviour.state_details(current))
 
     def _balance_key(self, current: IssuedPass) -> str | None:
         """The field that keeps the pass's balance, where it has no balance attribute."""
         return self.behaviour.balance_field(current.fields)
 
-    @staticmethod
-    def _no_balance(current: IssuedPass) -> BusinessRuleError:
-        return no_balance(current.id)
+    def _no_balance(self, current: IssuedPass) -> BusinessRuleError:
+        """The refusal of an amount on ``current``, which has no balance (naming the vendor's
+        verb for its kind where the vendor's provider does: ``verb_in_refusals``)."""
+        kind = self._kind_to_judge(current)
+        kinds = self.behaviour.balance_kinds
+        if kinds is not None and kind in kinds:
+            return no_balance(current.id)
+        return no_balance(current.id, details=self.behaviour.verb_details(kind))
 
     def _spend(
         self, current: IssuedPass, amount: Decimal, now: datetime, params: dict[str, Any]

@@ -32,6 +32,7 @@ from walletpass.settings import ProviderSettings
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepass import checks, limits, payloads
 from walletpass_livepass.limits import PassType
+from walletpass_livepass.meta import profile_meta
 
 
 def made_up_id() -> str:
@@ -242,6 +243,8 @@ class LivePassProvider(Provider[LivePassSettings]):
             "update": frozenset({"created_at"}),
             "get": frozenset({"created_at", "updated_at", "version"}),
         },
+        # A write's answer says "Pass requested", a read's "Pass retrieved"; body.silent echoed.
+        meta_of=profile_meta,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     default_base_url: ClassVar[str | None] = limits.DEFAULT_BASE_URL

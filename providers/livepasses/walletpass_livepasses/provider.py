@@ -55,6 +55,7 @@ from walletpass_livepasses.base import LivepassesSettings
 from walletpass_livepasses.capabilities import CAPABILITIES
 from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
+from walletpass_livepasses.meta import profile_meta
 from walletpass_livepasses.operations import VendorOperations
 from walletpass_livepasses.payloads import Redeeming
 
@@ -155,6 +156,10 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         counted_uses=frozenset({PassKind.COUPON}),
         # A pass expires once its validUntil has passed (vendor notes 3.6, 7).
         expiry_field="validUntil",
+        # Each answer's own keys: the generate line's, the lookup's, the validation's, a row's.
+        meta_of=profile_meta,
+        # An amount on a pass whose verb has no balance is refused naming the verb (check-in).
+        verb_in_refusals=True,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

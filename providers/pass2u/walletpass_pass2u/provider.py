@@ -44,6 +44,7 @@ from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_pass2u import checks, limits, payloads
+from walletpass_pass2u.meta import profile_meta
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
 from walletpass_pass2u.png import check_upload
 
@@ -245,6 +246,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
             "create": frozenset({"created_at", "updated_at"}),
             "update": frozenset({"updated_at"}),
         },
+        # pass.json's style and voided flag, on every answer but the create's.
+        meta_of=profile_meta,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

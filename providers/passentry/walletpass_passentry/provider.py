@@ -54,6 +54,7 @@ from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_passentry import checks, limits, loyalty, payloads
 from walletpass_passentry.events import PassEntryEvents
 from walletpass_passentry.limits import PassAction, PassSource, VendorStatus
+from walletpass_passentry.meta import profile_meta
 from walletpass_passentry.payloads import ValueFormat
 
 __all__ = ["PassEntryProvider", "PassEntrySettings"]
@@ -369,6 +370,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         url_forms={answer: {"download": "?pass={vendor_id}"} for answer in ANSWERS},
         # Every pass resource has createdAt; none has an update time or a version.
         bookkeeping=dict.fromkeys(ANSWERS, frozenset({"created_at"})),
+        # The pass resource's status, passType, latestMessage, lifecycle times; an update's
+        # notification; the loyalty balance read or written.
+        meta_of=profile_meta,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

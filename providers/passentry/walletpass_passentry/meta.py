@@ -1,0 +1,90 @@
+"""The ``IssuedPass.meta`` a PassEntry answer carries, as the fake's PassEntry profile reports it.
+
+Every answer is the pass resource (passentry.md, "Pass resource"): its ``status``, ``passType``,
+``latestMessage`` and lifecycle timestamps (``deactivatedAt``, ``nullifiedAt``); an update with a
+``message`` adds ``meta.notifications`` and, on the pass's own PATCH, the
+``X-Notification-Status`` header (passentry.md, "Update a pass"); a loyalty balance the provider
+read or wrote is kept as ``balance`` (:data:`walletpass_passentry.payloads.META_KEYS`).
+``template_name`` (``passTemplateName``) is the name the dashboard gave the template: the
+profile, which sees no dashboard, leaves it out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC
+from typing import Any
+
+from walletpass.behaviour import MetaFacts
+from walletpass.model import IssuedPass, PassStatus, PassUpdate
+from walletpass_passentry.limits import VendorStatus
+from walletpass_passentry.payloads import KIND_PASS_TYPES
+
+#: PassEntry's ``status`` of a pass in each neutral status the profile keeps it in.
+VENDOR_STATUSES: Mapping[PassStatus, VendorStatus] = {
+    PassStatus.ISSUED: VendorStatus.ISSUED,
+    PassStatus.INSTALLED: VendorStatus.ACTIVE,
+    PassStatus.ACTIVE: VendorStatus.ACTIVE,
+    PassStatus.VOIDED: VendorStatus.DEACTIVATED,
+    PassStatus.EXPIRED: VendorStatus.DEACTIVATED,
+    PassStatus.DELETED: VendorStatus.NULLIFIED,
+}
+
+#: What ``meta.notifications`` says of a message to a pass not in a wallet: on the pass's own
+#: PATCH (passentry.md's example), on a loyalty write (*inferred*: the docs show none), and on a
+#: deactivated pass's PATCH (*inferred*); ``delivered`` for a pass in a wallet is *inferred*
+#: too (passentry.md: "Other status values besides notDelivered: UNKNOWN").
+NOT_ADDED = "Pass has not been added to the wallet"
+NOT_ADDED_LOYALTY = "Pass has not been added"
+DEACTIVATED = "Pass is deactivated"
+DELIVERED = "Notification sent to the wallet"
+
+
+def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
+    """The pass resource's meta of ``issued``: ``vendor_status``, ``pass_type`` (of the kind
+    the pass was created as), ``latest_message``, ``deactivated_at`` / ``nullified_at`` (when
+    the profile changed its status), ``balance`` where the answer reports one, and an update's
+    ``notification``."""
+    kept = facts.kept
+    meta: dict[str, Any] = {}
+    status = VENDOR_STATUSES.get(kept.status)
+    if status is not None:
+        meta["vendor_status"] = status.value
+    pass_type = None if kept.kind is None else KIND_PASS_TYPES.get(kept.kind)
+    if pass_type is not None:
+        meta["pass_type"] = pass_type.value
+    message = kept.meta.get("last_message")
+    if isinstance(message, str):
+        meta["latest_message"] = message
+    moment = kept.updated_at
+    if moment is not None and status in (VendorStatus.DEACTIVATED, VendorStatus.NULLIFIED):
+        name = "nullified_at" if status is VendorStatus.NULLIFIED else "deactivated_at"
+        meta[name] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if facts.change is not None and facts.change.message is not None:
+        meta["notification"] = _notification(kept.status, facts.change)
+    if issued.balance is not None:
+        meta["balance"] = issued.balance.amount
+    return meta
+
+
+def _notification(status: PassStatus, change: PassUpdate) -> dict[str, str]:
+    """``meta.notifications`` of an update with a message; with the header where the message
+    went with the pass's own PATCH, not with a balance written alone (its loyalty write)."""
+    loyalty = change.balance is not None and set(change.changed()) <= {"balance", "message"}
+    if status in (PassStatus.INSTALLED, PassStatus.ACTIVE):
+        word, text = "delivered", DELIVERED
+    elif loyalty:
+        word, text = "notDelivered", NOT_ADDED_LOYALTY
+    elif status in (PassStatus.VOIDED, PassStatus.EXPIRED):
+        word, text = "notDelivered", DEACTIVATED
+    else:
+        word, text = "notDelivered", NOT_ADDED
+    return (
+        {"status": word, "message": text}
+        if loyalty
+        else {
+            "status": word,
+            "message": text,
+            "header": word,
+        }
+    )
