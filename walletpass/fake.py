@@ -346,7 +346,7 @@ class FakeProvider(Provider[FakeSettings]):
     #: ``extra`` is stored as given on create/update; list filters beyond the neutral ones do
     #: not exist in the fake, so a ``list(extra=...)`` key is refused rather than ignored.
     extra_keys: ClassVar[Mapping[str, frozenset[str]] | None] = {"list": frozenset()}
-    #: The fake's own, in every profile (a profile does not make up its vendor's meta).
+    #: The fake's own; a profile reports its vendor's (``behaviour.meta_of``).
     meta_keys: ClassVar[Mapping[str, str]] = {
         "last_message": "the message of the last update that had one",
         "notified": "whether that update notified the holder (bool)",
@@ -409,6 +409,9 @@ class FakeProvider(Provider[FakeSettings]):
             vars(self)[name] = getattr(vendor, name)
         if self._vendor is not None:
             vars(self)["default_attribute_fields"] = self._vendor.default_attribute_fields
+        if vendor.behaviour.meta_of is not None:
+            # The profile reports its vendor's meta keys (behaviour.meta_of), not the fake's own.
+            vars(self)["meta_keys"] = vendor.meta_keys
         # Receiving is the vendor's: the profile verifies and reads a delivery with the vendor's
         # own hooks and declaration, so an application tests its webhook endpoint against the
         # fake and meets the vendor's refusals. Subscribing stays the fake's (in-process
