@@ -9,7 +9,7 @@ passes. Both talk to a recording server over real HTTP on 127.0.0.1.
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any, ClassVar
@@ -34,6 +34,7 @@ from walletpass.testing.carriage import (
     recording,
 )
 from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
+from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.recording import DocumentedRoute, RecordingServer
 from walletpass.transport import VendorRequest, VendorResponse
 
@@ -119,6 +120,84 @@ def test_a_plugin_that_drops_declared_fields_fails_the_kit(server: RecordingServ
 def test_the_same_plugin_sending_them_passes(server: RecordingServer) -> None:
     setup = _setup(HonestProvider, server)
     ProviderConformance().test_declared_fields_reach_the_wire(setup)
+
+
+class Forgetful(HonestProvider):
+    """Sends everything it declares, and can be read; its read keeps only the holder's name."""
+
+    name: ClassVar[str] = "forgetful"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        {**_DECLARED, Capability.GET: native("GET /v1/passes/{id}")}
+    )
+
+    def build_get(self, pass_id: str) -> VendorRequest:
+        return VendorRequest("GET", f"/v1/passes/{pass_id}", Safety.SAFE)
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        customer = response.json()["customer"]
+        name = " ".join(part for part in (customer["firstName"], customer["lastName"]) if part)
+        return IssuedPass(
+            id=pass_id, vendor_id=pass_id, provider=self.name, holder=Holder(name=name)
+        )
+
+
+class Remembering(Forgetful):
+    """The same plugin, reading back everything readable that it sent."""
+
+    name: ClassVar[str] = "remembering"
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        body = response.json()
+        read = super().parse_get(response, pass_id)
+        until = body.get("validUntil")
+        return read.model_copy(
+            update={
+                "holder": Holder(
+                    name=read.holder.name if read.holder else None,
+                    email=body["customer"]["contact"],
+                ),
+                "fields": body["fields"] or {},
+                "expires_at": None if until is None else datetime.fromtimestamp(until, UTC),
+            }
+        )
+
+
+def _keeping_vendor(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+    """Keeps the last pass written and answers every read with it, as a vendor stores a pass."""
+    size = int(environ.get("CONTENT_LENGTH") or 0)
+    _kept_count[0] += 1
+    if environ["REQUEST_METHOD"] == "POST":
+        _kept["body"] = environ["wsgi.input"].read(size)
+        start_response("201 Created", [("Content-Type", "application/json")])
+        return [b'{"id": "x"}']
+    start_response("200 OK", [("Content-Type", "application/json")])
+    return [_kept["body"]]
+
+
+_kept: dict[str, bytes] = {}
+_kept_count = [0]
+
+
+def test_a_plugin_whose_read_drops_sent_fields_fails_the_kit() -> None:
+    """Carriage is both ways: a readable field declared NATIVE and sent must come back on get()."""
+    with EmulatorServer(_keeping_vendor) as server:
+
+        def setup(cls: type[Provider]) -> ConformanceSetup:
+            return ConformanceSetup(
+                cls(base_url=server.url, api_key="carriage-key"),
+                SAMPLE,
+                sent=lambda: _kept_count[0],
+            )
+
+        kit = ProviderConformance()
+        kit.test_declared_fields_reach_the_wire(setup(Forgetful))  # sending is not enough
+        with pytest.raises(AssertionError) as caught:
+            kit.test_readable_fields_come_back(setup(Forgetful))
+        report = str(caught.value)
+        for lost in ("holder.email", "expires_at", "fields"):
+            assert f"{lost}: sent " in report, report
+        assert "get() left it out" in report and "holder.name:" not in report, report
+        kit.test_readable_fields_come_back(setup(Remembering))
 
 
 def test_a_meta_key_the_plugin_does_not_declare_fails_the_kit(server: RecordingServer) -> None:
