@@ -67,6 +67,13 @@ def test_the_api_reference_documents_every_hook(site: Path) -> None:
     assert not missing, f"hooks missing from the API reference: {missing}"
 
 
+def test_the_api_reference_documents_the_vendor_operation_declaration(site: Path) -> None:
+    """docs/plugins.md declares vendor-only operations with @vendor_operation: its signature
+    (the declaration, ``listing``) and errors are in the reference, not only in the guide."""
+    provider = (site / "reference" / "provider" / "index.html").read_text(encoding="utf-8")
+    assert 'id="walletpass.vendor_operations.vendor_operation"' in provider
+
+
 def test_every_provider_page_is_in_the_navigation(site: Path) -> None:
     home = (site / "index.html").read_text(encoding="utf-8")
     pages = sorted(p.stem for p in (ROOT / "docs" / "providers").glob("*.md"))
