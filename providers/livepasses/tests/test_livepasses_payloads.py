@@ -298,8 +298,17 @@ def test_update_problems(offline: LivepassesProvider, change: PassUpdate, where:
             "extra.options.deliveryMethod",
         ),
         (
-            Pass(template="t", holder=Holder(name="Ada Lovelace"), balance=Balance(amount=2.5)),
+            Pass(
+                template="t",
+                kind="loyalty",
+                holder=Holder(name="Ada Lovelace"),
+                balance=Balance(amount=2.5),
+            ),
             "balance.amount",
+        ),
+        (  # neither a currency nor a kind says points or money
+            Pass(template="t", holder=Holder(name="Ada Lovelace"), balance=Balance(amount=2)),
+            "balance",
         ),
     ],
 )

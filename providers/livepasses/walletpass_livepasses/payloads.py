@@ -318,6 +318,16 @@ def _field_problems(fields: Mapping[str, Any]) -> list[FieldProblem]:
     return problems
 
 
+def _unplaced_balance(balance: Balance | None, kind: PassKind | None) -> bool:
+    """Whether a new pass's balance has no known place: no currency and no kind that says
+    (``generic``, the default, says nothing).
+
+    Generation keeps points and money in different fields, and a balance sent as points on a
+    gift-card template is kept where neither ``/giftcard/redeem`` nor the read looks (the card
+    would start empty), so without a kind or a currency it is refused, not guessed."""
+    return balance is not None and balance.currency is None and kind in (None, PassKind.GENERIC)
+
+
 def _balance_problem(balance: Balance | None, kind: PassKind | None = None) -> FieldProblem | None:
     if balance is None:
         return None
@@ -374,9 +384,20 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
             ),
         },
     )
-    balance = _balance_problem(new_pass.balance, new_pass.kind)
-    if balance is not None:
-        problems.append(balance)
+    if _unplaced_balance(new_pass.balance, new_pass.kind):
+        problems.append(
+            FieldProblem(
+                "balance",
+                "Livepasses keeps loyalty points (currentPoints) and a gift card's money "
+                "(accountBalance) apart, and this pass's kind does not say which this is: give "
+                "the balance a currency (currency='points' for points, e.g. 'USD' for money), "
+                "the pass a kind, or its template alias a kind",
+            )
+        )
+    else:
+        balance = _balance_problem(new_pass.balance, new_pass.kind)
+        if balance is not None:
+            problems.append(balance)
     if new_pass.extra:
         problems += _extra_problems(new_pass.extra)
     return problems
