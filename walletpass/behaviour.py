@@ -66,7 +66,8 @@ class MetaFacts(NamedTuple):
         kept: the pass as the fake keeps it, before it is shaped as the vendor answers it: its
             status, the kind it was created as, its ``updated_at`` (when its status last
             changed: a redeem, a delete), and in ``meta`` the fake's own keys
-            (``last_message``: the last message pushed, ``notified``).
+            (``last_message``: the last message pushed, ``notified``; ``uses``: the redeems of
+            a pass whose uses its vendor counts, ``VendorBehaviour.uses_field``).
         change: the update answered (an ``update`` answer only), as the vendor received it;
             ``None`` otherwise.
     """
@@ -105,6 +106,7 @@ class _Facts(NamedTuple):
     url_forms: Mapping[str, Mapping[str, str]] | None = None
     keyed_by_external_id: bool = False
     counted_uses: frozenset[PassKind] = frozenset()
+    uses_field: str | None = None
     template_is_type: bool = False
     expiry_field: str | None = None
     meta_of: Callable[[IssuedPass, MetaFacts], Mapping[str, Any]] | None = None
@@ -213,6 +215,13 @@ class VendorBehaviour(_Facts):
         counted_uses: the kinds whose ``redeem(id)`` the vendor answers with the uses left
             (Livepasses' coupons: ``newBalance``), reported in ``Redemption.meta["uses_left"]``
             (``0`` once the pass is used up); ``remaining`` stays ``None``, as it is a spend's.
+        uses_field: the template field whose whole number is how many times ``redeem(id)`` uses
+            a pass of a ``counted_uses`` kind (Livepasses: a coupon's ``maxUsageCount``, vendor
+            notes 3.1; ``/redeem-coupon`` serves "coupons incl. multi-use coupons", 3.8): each
+            use but the last answers ``ACTIVE`` and leaves the pass as it was, the last answers
+            and leaves it ``redeemed_status``, one more is ``AlreadyRedeemed`` (docs/concepts.md,
+            "One meaning per operation and status"). Without the field (or ``None``), or with
+            no number in it, a pass is used up by its first ``redeem(id)``.
         template_is_type: the vendor's template ids are its pass types (LivePass:
             ``membership-card``, ``reservation``, ``appointment``), so the profile, which cannot
             see a dashboard, still knows each pass's type: a pass reads back as the kind of its
@@ -284,6 +293,18 @@ class VendorBehaviour(_Facts):
         if self.redeem_method is not None:
             return self.redeem_method(kind, spent)
         return "spend" if spent else "redeem"
+
+    def uses_allowed(self, fields: Mapping[str, Any]) -> int:
+        """How many times ``redeem(id)`` uses a pass of a ``counted_uses`` kind with ``fields``
+        (``uses_field``; 1 without it). A count of 0 is taken as 1, as the vendor's own
+        default (the emulator's reading: the docs give no range)."""
+        value = fields.get(self.uses_field) if self.uses_field else None
+        if isinstance(value, bool) or not isinstance(value, int | str):
+            return 1
+        try:
+            return int(value) or 1
+        except ValueError:
+            return 1
 
     def fraction_refusal(self, amount: Decimal) -> str | None:
         """The vendor's refusal of spending ``amount`` from a whole-point balance, if it is a

@@ -78,6 +78,10 @@ _FAKE_ID = r"^fp_[0-9a-f]{16}$"
 _MADE_UP_TRIES = 20
 _DOWNLOAD_BASE = f"{PROFILE_URL_BASE}/p/"
 
+#: The kept pass's ``meta`` key counting the redeems made of a pass whose uses the profile's
+#: vendor counts (``VendorBehaviour.uses_field``); a profile reports its vendor's meta instead.
+_USES_MADE = "uses"
+
 
 class FakeSettings(ProviderSettings):
     path: str | None = Field(
@@ -506,7 +510,9 @@ class FakeProvider(Provider[FakeSettings]):
     ) -> Redemption:
         result = super().redeem(pass_id, amount=amount, options=options)
         if self._event_handlers:
-            kind = PassEventType.REDEEMED if amount is None else PassEventType.UPDATED
+            # A use that leaves the pass usable (a spend, a multi-use coupon's) is a change.
+            final = result.status.is_final
+            kind = PassEventType.REDEEMED if final else PassEventType.UPDATED
             meta = {} if result.amount is None else {"amount": str(result.amount)}
             self._emit(kind, self.present(self._load(pass_id)), **meta)
         return result
@@ -936,15 +942,27 @@ class FakeProvider(Provider[FakeSettings]):
             ),
         )
         status = self.behaviour.redeemed_status
-        self._store.replace(current.model_copy(update={"status": status, "updated_at": now}))
-        counted = current.kind in self.behaviour.counted_uses
+        update: dict[str, Any] = {"status": status, "updated_at": now}
+        meta: dict[str, Any] = {}
+        if judged in self.behaviour.counted_uses:
+            # The vendor counts this pass's uses (a multi-use coupon): used up on the last.
+            used = int(current.meta.get(_USES_MADE, 0)) + 1
+            left = self.behaviour.uses_allowed(current.fields) - used
+            if left < 0:  # its count was lowered below the uses made
+                raise already_redeemed(pass_id, details=self.behaviour.state_details(current))
+            update["meta"] = {**current.meta, _USES_MADE: used}
+            meta["uses_left"] = left
+            if left:
+                update["status"] = current.status
+                status = PassStatus.ACTIVE
+        self._store.replace(current.model_copy(update=update))
         return Redemption(
             pass_id=pass_id,
             provider=self.name,
             status=status,
             redeemed_at=now,
-            method=self.behaviour.method(self._kind_to_judge(current), spent=False),
-            meta={"uses_left": 0} if counted else {},
+            method=self.behaviour.method(judged, spent=False),
+            meta=meta,
             raw=params,
         )
 

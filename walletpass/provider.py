@@ -216,7 +216,9 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         Without ``amount`` the pass is used up (a ticket scanned at the door, a coupon applied):
         the answer's ``status`` is ``REDEEMED`` on every provider (how the vendor did it, e.g. by
         voiding the pass, is in ``meta["vendor_status"]``), a ``get()`` afterwards reports a
-        final status, and redeeming again raises ``AlreadyRedeemed``.
+        final status, and redeeming again raises ``AlreadyRedeemed``. A pass whose vendor counts
+        its uses (a multi-use coupon) is used once per call: ``ACTIVE`` with the uses left in
+        ``meta`` until the last use, which is ``REDEEMED`` (docs/concepts.md).
 
         With ``amount`` (a positive number, in the balance's unit: points, or the currency's
         main unit) it is deducted from the pass's balance (points, gift card); the pass stays

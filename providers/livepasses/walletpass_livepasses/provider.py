@@ -154,6 +154,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         },
         # /redeem-coupon answers the uses left (newBalance): 0 once a coupon is used up.
         counted_uses=frozenset({PassKind.COUPON}),
+        # ... up to the coupon's maxUsageCount (3.1; /redeem-coupon: "incl. multi-use coupons").
+        uses_field="maxUsageCount",
         # A pass expires once its validUntil has passed (vendor notes 3.6, 7).
         expiry_field="validUntil",
         # Each answer's own keys: the generate line's, the lookup's, the validation's, a row's.

@@ -184,6 +184,10 @@ class Passes(Resource):
         for name in ("points", "currentPoints"):
             if name in fields:
                 stored.points = fields[name]
+        if "maxUsageCount" in fields and stored.template_type is TemplateType.COUPON:
+            # The uses a coupon allows are its maxUsageCount as it now reads (*inferred*: the
+            # docs do not say whether an update changes the count a redemption checks).
+            stored.max_uses = int(fields["maxUsageCount"] or 1)
         if "accountBalance" in fields and stored.template_type is TemplateType.GIFT_CARD:
             # The money /giftcard/redeem spends (*inferred*: the generate name, livepasses.md 3.1;
             # no updatable name for it is published).
