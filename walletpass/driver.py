@@ -153,11 +153,14 @@ class Driver(ProviderContract[SettingsT]):
         from walletpass.retry import Safety
 
         if built.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
-            return self.plan_recoverable_create(new_pass, attempt)
+            return self.plan_recoverable_create(new_pass, attempt, request=built)
         return attempt()
 
     def plan_recoverable_create(
-        self, new_pass: Pass, attempt: Callable[[], Plan[_T]]
+        self,
+        new_pass: Pass,
+        attempt: Callable[[], Plan[_T]],
+        request: VendorRequest | None = None,
     ) -> Plan[_T | IssuedPass]:
         """The recoverable create, the one loop every provider uses: ``attempt()`` (a plan that
         sends the create and reads its answer), and after a failure that leaves the outcome
@@ -166,12 +169,15 @@ class Driver(ProviderContract[SettingsT]):
 
         :param new_pass: the pass being created (its ``external_id`` is set).
         :param attempt: makes the plan of one attempt.
+        :param request: the built, checked request ``attempt`` sends, handed to the look-up (a
+            vendor that compares what it holds with what was sent reads the body from it, not
+            from a second build).
         :returns: a plan whose result is the attempt's, or the pass a look-up found.
         :raises OutcomeUnknown: a look-up failed, so nobody knows whether the pass exists.
         """
         return recovering(
             attempt,
-            lambda sent: self.plan_reconcile_create(sent, new_pass),
+            lambda sent: self.plan_reconcile_create(sent, new_pass, request),
             self.settings.max_retries + 1,
         )
 
@@ -277,6 +283,9 @@ class Driver(ProviderContract[SettingsT]):
         """The plan of :meth:`find_by_external_id`: the pass the vendor holds under
         ``new_pass.external_id``, or ``None``. Providers whose vendor can look passes up
         override this (or, as version 1 of the contract did, ``find_by_external_id`` itself).
+        An override may add a keyword parameter ``request: VendorRequest | None = None``: the
+        recoverable create then passes the request it sent (``None`` where it was sent by an
+        earlier run, as a resumed bulk run's).
 
         :param new_pass: the pass that was sent (its ``external_id`` is set).
         :returns: a plan whose result is the pass the vendor holds, or ``None``.
@@ -292,18 +301,23 @@ class Driver(ProviderContract[SettingsT]):
         )
 
     def plan_reconcile_create(
-        self, sent: WalletPassError, new_pass: Pass
+        self, sent: WalletPassError, new_pass: Pass, request: VendorRequest | None = None
     ) -> Plan[IssuedPass | None]:
         """Look up a create whose outcome ``sent`` left unknown: the one reconciliation path.
 
         :param sent: the failure that left the outcome unknown.
         :param new_pass: the pass that was sent.
+        :param request: the request that was sent, where this run built it (handed to a
+            :meth:`plan_find_by_external_id` that takes ``request``).
         :returns: a plan whose result is the pass the vendor holds, or ``None`` when it holds
             none (sending again is safe).
         :raises OutcomeUnknown: the lookup itself failed (``outcome_unknown`` true, never
             retryable), so nobody knows whether the pass exists.
         """
         try:
+            if request is not None and _takes_request(type(self), "plan_find_by_external_id"):
+                find: Callable[..., Plan[IssuedPass | None]] = self.plan_find_by_external_id
+                return (yield from find(new_pass, request=request))
             return (yield from self.plan_find_by_external_id(new_pass))
         except Exception as lookup:
             raise unreconciled(sent, lookup, provider=self.name, subject=new_pass) from (

@@ -397,7 +397,9 @@ class LivePassProvider(Provider[LivePassSettings]):
             payloads.issued_from_answer(response.json(), provider=self.name)
         )
 
-    def plan_find_by_external_id(self, new_pass: Pass) -> Plan[IssuedPass | None]:
+    def plan_find_by_external_id(
+        self, new_pass: Pass, request: VendorRequest | None = None
+    ) -> Plan[IssuedPass | None]:
         """The pass at ``/{type}/{external_id}`` holding what ``new_pass`` writes, else ``None``.
 
         The ids are the caller's, so a create whose outcome is unknown (or a resumed bulk run's
@@ -405,6 +407,10 @@ class LivePassProvider(Provider[LivePassSettings]):
         have been at that id before: it counts as this create's only when every key the create
         sends holds the value it sends (else the write did not land, and sending it is what the
         caller asked for). When it is absent (or not generated yet) the upsert is sent again.
+
+        :param request: the create that was sent (the recoverable create hands over the body it
+            built and checked); ``None`` only where an earlier run sent it (a resumed bulk
+            run), so the body is built here from ``new_pass``, as that run built it.
         """
         if new_pass.external_id is None:
             return None
@@ -414,7 +420,7 @@ class LivePassProvider(Provider[LivePassSettings]):
             response = yield Send(self.build_get(pass_id), "create")
         except NotFound:
             return None
-        sent = self.build_create(new_pass).json or {}
+        sent = (request if request is not None else self.build_create(new_pass)).json or {}
         stored = self.parse(_answer_body, response)
         if any(stored.get(key) != value for key, value in sent.items() if key != "silent"):
             return None

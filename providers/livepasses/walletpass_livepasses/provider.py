@@ -282,7 +282,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
         read: IssuedPass | list[IssuedPass | WalletPassError] | batches.Job
         if request.safety is Safety.RECOVERABLE:
-            read = yield from self.plan_recoverable_create(new_pass, attempt)
+            read = yield from self.plan_recoverable_create(new_pass, attempt, request)
         else:
             read = yield from attempt()
         if isinstance(read, IssuedPass):  # found by the look-up after an ambiguous failure
