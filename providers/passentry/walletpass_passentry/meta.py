@@ -62,7 +62,10 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
         meta[name] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if facts.change is not None and facts.change.message is not None:
         meta["notification"] = _notification(kept.status, facts.change)
-    if issued.balance is not None:
+    # An update's answer is the pass resource, with meta.loyalty only where the update wrote the
+    # balance (passentry.md, "Loyalty"): a fields-only update of a gift card reports none.
+    wrote = facts.change is None or "balance" in facts.change.changed()
+    if issued.balance is not None and wrote:
         meta["balance"] = issued.balance.amount
     return meta
 
