@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
@@ -169,6 +170,9 @@ class KindRun:
         return self.case.alias if self.aliased and self.case.alias else self.case.template
 
 
+RELEVANT_AT = datetime(2026, 12, 24, 18, 30, tzinfo=timezone(timedelta(hours=1)))
+
+
 def _create(k: KindRun) -> Any:
     case = k.case
     balance = None if case.balance is None else Balance(amount=case.balance)
@@ -198,6 +202,10 @@ STEPS: dict[str, Callable[[KindRun], Any]] = {
         k.run.wallet.update(k.run.card, PassUpdate(fields=k.fields(k.case.update)))
     ),
     "top_up": _top_up,
+    # Pass2U reports the relevant date it was given in meta (relevant_at); others refuse it.
+    "set_relevant": lambda k: parity.seen_pass(
+        k.run.wallet.update(k.run.card, PassUpdate(relevant_at=RELEVANT_AT))
+    ),
     "get_updated": lambda k: parity.seen_pass(k.run.wallet.get(k.run.card)),
     "spend": lambda k: parity.seen_redemption(k.run.wallet.redeem(k.run.card, amount=k.case.spend)),
     "get_spent": lambda k: parity.seen_pass(k.run.wallet.get(k.run.card)),

@@ -67,7 +67,9 @@ class MetaFacts(NamedTuple):
             status, the kind it was created as, its ``updated_at`` (when its status last
             changed: a redeem, a delete), and in ``meta`` the fake's own keys
             (``last_message``: the last message pushed, ``notified``; ``uses``: the redeems of
-            a pass whose uses its vendor counts, ``VendorBehaviour.uses_field``).
+            a pass whose uses its vendor counts, ``VendorBehaviour.uses_field``), and in
+            ``raw`` the parameters the pass was created with as each update changed them (JSON
+            form, e.g. ``relevant_at`` as ISO 8601 text; ``{}`` once a delete wiped the pass).
         change: the update answered (an ``update`` answer only), as the vendor received it;
             ``None`` otherwise.
     """

@@ -2,24 +2,29 @@
 
 Pass2U's create answer is the pass id alone; the pass's meta comes from its ``pass.json``
 (pass2u.md: the pass's style, ``voided``), which a read downloads and an update reads back
-(:data:`walletpass_pass2u.payloads.META_KEYS`). ``labels`` (every field of the model, with the
-label the dashboard gave it) and ``relevant_at`` are the model's and the dashboard's: the profile,
-which sees no dashboard, leaves them out.
+(:data:`walletpass_pass2u.payloads.META_KEYS`), and its ``relevantDate`` (``relevant_at``) as the
+create or the last update that set it wrote it. ``labels`` (every field of the model, with the
+label the dashboard gave it) is the dashboard's: the profile, which sees no dashboard, leaves it
+out.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from walletpass.behaviour import MetaFacts
 from walletpass.model import IssuedPass, PassStatus
+from walletpass.timestamps import format_timestamp
+from walletpass_pass2u.limits import TIMESTAMPS
 from walletpass_pass2u.payloads import KIND_STYLES
 
 
 def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
-    """``{style, voided}`` of ``issued`` in every answer but the create's (``{}``): the style
-    of the kind the pass was created as (none where it was created without one)."""
+    """``{style, voided, relevant_at}`` of ``issued`` in every answer but the create's (``{}``):
+    the style of the kind the pass was created as (none where it was created without one), and
+    the relevant date the pass was last given, in the form the provider sends it."""
     if facts.answer == "create":
         return {}
     kind = facts.kept.kind
@@ -28,4 +33,10 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if style is not None:
         meta["style"] = style.value
     meta["voided"] = facts.kept.status is PassStatus.VOIDED
+    # The parameters the pass was created with, as each update changed them (MetaFacts.kept).
+    sent = facts.kept.raw if isinstance(facts.kept.raw, Mapping) else {}
+    relevant = sent.get("relevant_at")
+    if isinstance(relevant, str):
+        # In the offset it was given, as the provider sends it (parse_timestamp would make it UTC).
+        meta["relevant_at"] = format_timestamp(datetime.fromisoformat(relevant), TIMESTAMPS)
     return meta
