@@ -138,6 +138,17 @@ CASES = [
         id="lone-cr-in-value",
     ),
     pytest.param(answer(b"X-A: 1\r\n  more\r\n"), READ, id="obs-fold"),
+    pytest.param(answer(b"X-A: 1\r\n  m\x00re\r\n"), FIELD, id="nul-in-folded-value"),
+    pytest.param(
+        b"HTTP/1.1 103 Early Hints\r\nLink </a>\r\n\r\n" + answer(),
+        FIELD,
+        id="malformed-field-in-an-interim-answer",
+    ),
+    pytest.param(
+        b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.9 200 OK\r\n\r\n",
+        STATUS,
+        id="malformed-status-after-an-interim-answer",
+    ),
     pytest.param(answer(b"X-A: a\x01b\x7f\r\n"), READ, id="control-chars-in-value"),
     pytest.param(answer(b"X-A: caf\xe9\r\n"), READ, id="obs-text-in-value"),
     pytest.param(
@@ -219,6 +230,8 @@ CASES = [
     # -- the connection closed at each point ----------------------------------------------------
     pytest.param(b"", LOST, id="closed-before-the-answer"),
     pytest.param(b"HTTP/1.1 20", LOST, id="closed-in-the-status-line"),
+    pytest.param(b"HTTP/1.1 200 OK", LOST, id="closed-before-the-status-line-end"),
+    pytest.param(b"not http", STATUS, id="closed-in-a-garbage-status-line"),
     pytest.param(
         b"HTTP/1.1 200 OK\r\n",
         LOST,

@@ -3,23 +3,30 @@
 (:mod:`walletpass.answer_faults`).
 
 ``http.client`` reads heads leniently: it takes ``HTTP/1.9`` for ``HTTP/1.1``, a header line
-without a colon ends its headers (the fields after it are dropped, ``Content-Length`` among
-them), a lone CR splits a field in two, a NUL stays in a value, a head cut off by the connection
-closing reads as complete, and an interim answer other than ``100 Continue`` (``103 Early Hints``)
-is taken for the final one. :class:`StrictResponse` reads every head line as it goes past and
-refuses what RFC 9112 does not allow, before ``http.client`` interprets it, with
-:class:`MalformedHead` (an ``http.client.HTTPException``, which urllib3 reports as its
-``ProtocolError``): a status line that is not ``HTTP/1.0`` or ``HTTP/1.1`` with a code from 100
-to 999, a field line that is not ``name: value`` (RFC 9110 5.1 token, no whitespace before the
-colon) or whose value holds a NUL or a CR (RFC 9110 5.5: reject, or replace). A folded line
-(obs-fold) is read as ``http.client`` reads it (RFC 9112 5.2 lets a client unfold it). Interim
-(1xx) answers before the final one are skipped (RFC 9110 15.2), ``101`` aside: a plain request
-is never switched. A head the connection cut off is a lost connection (``RemoteDisconnected``).
-The chunked framing is held to RFC 9112 7.1 as aiohttp's parser holds it: a chunk size line of
-hexadecimal digits and well-formed extensions, CRLF after each chunk's data, trailer fields
-``name: value``; a broken one is ``IncompleteRead``, a malformed trailer field
-:class:`MalformedHead`. (These three override ``http.client``'s private chunk readers, unchanged
-from Python 3.11 to 3.13.)
+without a colon ends its headers (the fields after it are dropped, ``Content-Length`` among them),
+a lone CR splits a field in two, a NUL stays in a value, a head cut off by the connection closing
+reads as complete, and an interim answer other than ``100 Continue`` (``103 Early Hints``) is taken
+for the final one. :class:`StrictResponse` reads the head itself, in one pass, every line checked
+as it is read, and refuses what RFC 9112 does not allow with :class:`MalformedHead` (an
+``http.client.HTTPException``, which urllib3 reports as its ``ProtocolError``); what it reads from
+a well-formed head is what ``http.client`` would (the fields, their values, where the body ends:
+tests/test_head_reading.py), without ``http.client``'s hand-off of the head to the ``email``
+package's parser, which costs more per answer than all the checks of this reading (about 150 k
+instructions for an answer of half a dozen fields). Refused: a status line that is not ``HTTP/1.0``
+or ``HTTP/1.1`` with a code from 100 to 999, a field line that is not ``name: value`` (RFC 9110 5.1
+token, no whitespace before the colon) or whose value holds a NUL or a CR (RFC 9110 5.5: reject, or
+replace). A folded line (obs-fold) is read as ``http.client`` reads it (RFC 9112 5.2 lets a client
+unfold it). Interim (1xx) answers before the final one are skipped (RFC 9110 15.2), ``101`` aside:
+a plain request is never switched. A head the connection cut off is a lost connection
+(``RemoteDisconnected``, or ``BadStatusLine`` for a status line cut off, which
+:mod:`walletpass.exchange` tells from garbage by how it begins). More than 100 lines in a head, or
+a line longer than 64 KiB, is refused as ``http.client`` refuses it. The chunked framing is held to
+RFC 9112 7.1 as aiohttp's parser holds it: a chunk size line of hexadecimal digits and well-formed
+extensions, CRLF after each chunk's data, trailer fields ``name: value``; a broken one is
+``IncompleteRead``, a malformed trailer field :class:`MalformedHead`. (These three override
+``http.client``'s private chunk readers, unchanged from Python 3.11 to 3.13, as are
+``_check_close`` and ``_method``, which the framing of a head read here uses as ``http.client``'s
+``begin`` does.)
 """
 
 from __future__ import annotations
@@ -43,8 +50,10 @@ _CHUNK_LINE = re.compile(
     + _TOKEN
     + rb'|"(?:[^"\\\x00-\x08\x0a-\x1f\x7f]|\\.)*"))?)*[ \t]*\r?\n'
 )
-#: Longer lines are ``http.client``'s to refuse (``LineTooLong``), as too large.
+#: Longer lines, and more lines in a head, are refused as ``http.client`` refuses them (as too
+#: large: ``LineTooLong``, ``HTTPException``).
 _MAX_LINE = 65536
+_MAX_FIELDS = 100
 
 
 class MalformedHead(http.client.HTTPException):
@@ -56,25 +65,52 @@ class MalformedHead(http.client.HTTPException):
 
 
 class StrictResponse(http.client.HTTPResponse):
-    """``http.client``'s response, reading its head through :class:`_HeadLines`, which refuses a
-    malformed one, and skipping interim answers."""
+    """``http.client``'s response, its head read here in one pass (each line checked as it is
+    read, refusing a malformed one, interim answers skipped) instead of by ``http.client``, whose
+    reading hands the head to the ``email`` package's parser: most of what reading an answer
+    costs, per request, for the handful of fields an answer carries."""
 
     def begin(self) -> None:
         if self.headers is not None:
             return
-        real = self.fp
-        lines = _HeadLines(real)
-        self.fp = lines
-        try:
-            super().begin()
-            while 100 < self.status < 200 and self.status != 101:
-                # An interim answer (http.client skips 100 itself): the final one follows.
-                lines.expect_status()
-                self.headers = None
-                super().begin()
-        finally:
-            if self.fp is lines:  # (http.client sets fp to None when it closes)
-                self.fp = real
+        fp = self.fp
+        while True:
+            version, status, reason = _status_line(fp.readline(_MAX_LINE + 1))
+            fields = _fields(fp)
+            # An interim answer (RFC 9110 15.2): the final one follows. 101 is a final answer
+            # here (a plain request is never switched), refused by the caller.
+            if not 100 <= status < 200 or status == 101:
+                break
+        message = http.client.HTTPMessage()
+        for name, value in fields:
+            message[name] = value.rstrip("\r\n")
+        self.headers = self.msg = message
+        self.code = self.status = status
+        self.reason = reason
+        self.version = version
+        self._frame(status)
+
+    def _frame(self, status: int) -> None:
+        """Where the body ends, decided from the head as ``http.client.HTTPResponse.begin``
+        decides it (RFC 9112 6.3; the fields' own syntax is checked by the caller, who sees
+        every ``Content-Length`` and ``Transfer-Encoding``)."""
+        coding = self.headers.get("transfer-encoding")
+        self.chunked = coding is not None and coding.lower() == "chunked"
+        self.chunk_left = None
+        self.will_close = self._check_close()  # type: ignore[attr-defined]
+        self.length = None
+        declared = self.headers.get("content-length")
+        if declared and not self.chunked:
+            try:
+                length = int(declared)
+            except ValueError:
+                pass
+            else:
+                self.length = length if length >= 0 else None
+        if status in (204, 304) or 100 <= status < 200 or self._method == "HEAD":  # type: ignore[attr-defined]
+            self.length = 0
+        if not self.will_close and not self.chunked and self.length is None:
+            self.will_close = True
 
     # The chunked framing (RFC 9112 7.1), which http.client reads leniently too: it takes
     # anything after a chunk size's ';', and skips the two bytes after a chunk's data unread.
@@ -113,44 +149,51 @@ class StrictResponse(http.client.HTTPResponse):
                 raise MalformedHead(HEADER_FIELD)
 
 
-class _HeadLines:
-    """The answer's file while its head is read: each line checked as it is read."""
+def _status_line(line: bytes) -> tuple[int, int, str]:
+    """The HTTP version (10 or 11), code and reason phrase of a status line read with its line
+    end; refuses what RFC 9112 4 does not allow."""
+    if len(line) > _MAX_LINE:
+        raise http.client.LineTooLong("status line")
+    if not line:
+        raise http.client.RemoteDisconnected("Remote end closed connection without response")
+    if not line.endswith(b"\n"):
+        # Cut off by the close: the connection lost if it began as a status line would.
+        raise http.client.BadStatusLine(line.decode("iso-8859-1"))
+    if _STATUS_LINE.fullmatch(line) is None:
+        raise MalformedHead(STATUS_LINE)
+    reason = line[13:].decode("iso-8859-1").strip()
+    return (10 if line[7] == 0x30 else 11), int(line[9:12]), reason
 
-    __slots__ = ("_fp", "_in_fields")
 
-    def __init__(self, fp: Any) -> None:
-        self._fp = fp
-        self._in_fields = False
-
-    def expect_status(self) -> None:
-        self._in_fields = False
-
-    def readline(self, limit: int = -1) -> bytes:
-        line: bytes = self._fp.readline(limit)
-        if self._in_fields:
-            if _FIELD_LINE.fullmatch(line) is not None:  # (nearly every line: checked first)
-                return line
-            if line in (b"\r\n", b"\n"):
-                self._in_fields = False
-            elif len(line) > _MAX_LINE:
-                pass  # http.client refuses it as too long
-            elif not line.endswith(b"\n"):
-                raise http.client.RemoteDisconnected("closed inside the answer's head")
-            elif line[:1] in (b" ", b"\t"):  # a folded line, the value's continuation
-                value = line[:-2] if line.endswith(b"\r\n") else line[:-1]
-                if b"\x00" in value or b"\r" in value:
-                    raise MalformedHead(HEADER_FIELD)
-            else:
+def _fields(fp: Any) -> list[tuple[str, str]]:
+    """The header fields up to the empty line ending the head, each line checked as it is read:
+    names and values as ``http.client`` would give them once their last line end is removed
+    (the value's leading blanks removed, a folded continuation kept in it with its line end)."""
+    fields: list[tuple[str, str]] = []
+    lines = 0
+    while True:
+        line: bytes = fp.readline(_MAX_LINE + 1)
+        if len(line) > _MAX_LINE:
+            raise http.client.LineTooLong("header line")
+        if _FIELD_LINE.fullmatch(line) is not None:  # (nearly every line: checked first)
+            name, _, value = line.decode("iso-8859-1").partition(":")
+            fields.append((name, value.lstrip(" \t")))
+        elif line in (b"\r\n", b"\n"):
+            lines += 1
+            if lines > _MAX_FIELDS:
+                raise http.client.HTTPException(f"got more than {_MAX_FIELDS} headers")
+            return fields
+        elif not line.endswith(b"\n"):
+            raise http.client.RemoteDisconnected("closed inside the answer's head")
+        elif line[:1] in (b" ", b"\t"):  # a folded line, the value's continuation
+            content = line[:-2] if line.endswith(b"\r\n") else line[:-1]
+            if b"\x00" in content or b"\r" in content:
                 raise MalformedHead(HEADER_FIELD)
-        elif line.endswith(b"\n") and len(line) <= _MAX_LINE:
-            if not _STATUS_LINE.fullmatch(line):
-                raise MalformedHead(STATUS_LINE)
-            self._in_fields = True
-        # (An empty, cut short or too long status line: http.client reports it.)
-        return line
-
-    def close(self) -> None:
-        self._fp.close()
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._fp, name)
+            if fields:  # (before any field, http.client ignores it)
+                name, before = fields[-1]
+                fields[-1] = (name, before + line.decode("iso-8859-1"))
+        else:
+            raise MalformedHead(HEADER_FIELD)
+        lines += 1
+        if lines > _MAX_FIELDS:
+            raise http.client.HTTPException(f"got more than {_MAX_FIELDS} headers")
