@@ -19,7 +19,7 @@ from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Se
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Protocol, TypeAlias, TypeVar
 
 from walletpass import errors as _errors
 from walletpass.accounts import account_of
@@ -42,10 +42,15 @@ from walletpass.journal import (
 )
 from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
 from walletpass.outcomes import unreconciled
+from walletpass.presentation import with_sent_fields
+from walletpass.readback import BATCH, unknown_parts
 from walletpass.redaction import scrub_exception
 from walletpass.send_checks import checked_before_sending
 from walletpass.status import with_current_status
 from walletpass.transport import VendorRequest
+
+if TYPE_CHECKING:
+    from walletpass.behaviour import VendorBehaviour
 
 __all__ = ["BulkProgress", "BulkProvider", "run_create_many"]
 
@@ -540,6 +545,8 @@ class _Runner:
                     )
                     return BulkItem(index=index, external_id=ext, error=error)
                 assert self.journal is not None
+                # The vendor's read (a lookup): what it cannot show is named as a get()'s.
+                found = self.answered(found, "get")
                 # What the vendor holds was made from the content the earlier run sent.
                 yield Io(self.journal.record_found, key, index, entry.fingerprint, found)
                 if entry.fingerprint != fingerprint(new_pass):
@@ -586,12 +593,18 @@ class _Runner:
         new_pass: Pass,
         outcome: IssuedPass | WalletPassError,
         dispatch: _Dispatch | None = None,
+        *,
+        answer: str = "create",
     ) -> BulkItem:
         """Record ``outcome`` (``dispatch``: the item's record at its dispatch point, when the
-        journal is written there) and return the item."""
+        journal is written there; ``answer``: ``"create"``, or :data:`BATCH` where the vendor's
+        batch reported it) and return the item."""
         if isinstance(outcome, IssuedPass):
             # What a get() right after reports, as create() answers (walletpass.status).
             outcome = with_current_status(outcome, expires_at=new_pass.expires_at)
+            # The fields the vendor accepted, as create() reports them, and the parts its answer
+            # cannot show, named before the journal keeps it (a later run's skipped item too).
+            outcome = self.answered(with_sent_fields(outcome, new_pass), answer)
         if self.journal is not None:
             key = item_key(index, new_pass.external_id)
             try:
@@ -610,6 +623,20 @@ class _Runner:
                 # flight, so a re-run looks it up instead of sending it again.
                 self.halt(exc)
         return _item(index, new_pass.external_id, outcome)
+
+    def answered(self, issued: IssuedPass, answer: str) -> IssuedPass:
+        """``issued`` with the parts ``answer`` cannot show named (``unknown_parts``, decided in
+        :func:`walletpass.readback.unknown_parts` from the provider's declarations; the kind is
+        named when the item is presented, where the template alias may give it)."""
+        behaviour: VendorBehaviour | None = getattr(self.provider, "behaviour", None)
+        if behaviour is None:
+            return issued
+        mapping = getattr(self.provider, "mapping_for_vendor_template", None)
+        aliased = mapping is not None and mapping(issued.template).balance is not None
+        named = unknown_parts(issued, behaviour, answer, balance_aliased=aliased, kind=False)
+        if named <= issued.unknown_parts:
+            return issued
+        return issued.model_copy(update={"unknown_parts": issued.unknown_parts | named})
 
     def claim(self, index: int, new_pass: Pass) -> contextlib.AbstractContextManager[None]:
         """Hold the item against other workers sharing the journal, until its outcome is written."""
@@ -709,7 +736,8 @@ class _Runner:
             yield Io(functools.partial(self.begin, batched=True), index, new_pass)
         outcomes = yield from self._send_batch(to_send)
         for (index, new_pass), outcome in zip(to_send, outcomes, strict=True):
-            settled[index] = yield Io(self.finish, index, new_pass, outcome)
+            finish = functools.partial(self.finish, answer=BATCH)
+            settled[index] = yield Io(finish, index, new_pass, outcome)
         return settled
 
     def _open_ticket(self, index: int, new_pass: Pass) -> str | None:
@@ -753,7 +781,8 @@ class _Runner:
             settled = (
                 outcome if isinstance(outcome, IssuedPass) else _as_error(outcome, self.provider)
             )
-            followed[index] = yield Io(self.finish, index, new_pass, settled)
+            finish = functools.partial(self.finish, answer=BATCH)
+            followed[index] = yield Io(finish, index, new_pass, settled)
         return followed
 
     def _send_batch(

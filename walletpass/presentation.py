@@ -25,7 +25,7 @@ from walletpass.roundtrip import (
     issued_from_vendor,
 )
 
-__all__ = ["Presentation", "neutral_redemption"]
+__all__ = ["Presentation", "neutral_redemption", "with_sent_fields"]
 
 
 class Presentation(ProviderContract[SettingsT]):
@@ -113,7 +113,7 @@ class Presentation(ProviderContract[SettingsT]):
         set is then whole; an update's is whole only where the vendor's read returns fields
         (the read-back completed it), else ``unknown_parts`` says ``"fields"``.
         """
-        issued = _with_sent_fields(issued, sent)
+        issued = with_sent_fields(issued, sent)
         try:
             return self.present(
                 issued, mapping, answer="update" if isinstance(sent, PassUpdate) else "create"
@@ -123,8 +123,9 @@ class Presentation(ProviderContract[SettingsT]):
             raise
 
 
-def _with_sent_fields(issued: IssuedPass, sent: Pass | PassUpdate | None) -> IssuedPass:
-    """``issued`` with the fields ``sent`` set that its answer left out."""
+def with_sent_fields(issued: IssuedPass, sent: Pass | PassUpdate | None) -> IssuedPass:
+    """``issued`` with the fields ``sent`` set that its answer left out (a write's answer:
+    the vendor accepted them with its 2xx; a create, an update, an item of ``create_many``)."""
     if sent is None or not sent.fields:
         return issued
     missing = {k: v for k, v in fields_as_plain(sent.fields).items() if k not in issued.fields}

@@ -23,10 +23,14 @@ from walletpass.model import IssuedPass
 if TYPE_CHECKING:
     from walletpass.behaviour import VendorBehaviour
 
-__all__ = ["READ_BACK_FAILED", "completed_by_read", "read_back", "unknown_parts"]
+__all__ = ["BATCH", "READ_BACK_FAILED", "completed_by_read", "read_back", "unknown_parts"]
 
 #: ``IssuedPass.meta`` key naming the error of a read-back that failed after the write.
 READ_BACK_FAILED = "read_back_failed"
+
+#: The answer an item of ``create_many`` is when the vendor's own batch reported it (a
+#: provider's native batch hooks), not a ``create``: see :func:`unknown_parts`.
+BATCH = "batch"
 
 
 def completed_by_read(
@@ -85,6 +89,7 @@ def unknown_parts(
     answer: str,
     *,
     balance_aliased: bool = False,
+    kind: bool = True,
 ) -> frozenset[str]:
     """The parts of ``issued`` its ``answer`` cannot show: ``IssuedPass.unknown_parts``.
 
@@ -99,6 +104,11 @@ def unknown_parts(
       ``balance_field`` (then ``None`` is absent). A ``create`` reports what was written,
       whole. An update whose read-back failed (``meta["read_back_failed"]``) shows
       only what its own answer said: ``"fields"`` too.
+    - ``batch`` (:data:`BATCH`: an item of ``create_many`` that the vendor's batch reported,
+      e.g. a line of Livepasses' asynchronous batch status, which carries no fields, balance,
+      barcode or links, vendor notes 3.2): it carries no more than the vendor's read, so each
+      part in ``unread_on_get`` it has no value for (``"fields"``: none at all; the core adds
+      the fields sent, as for a create).
     - every answer: ``"kind"`` when it reports none (``kind`` is ``None``): no answer that says
       the kind leaves it out, and the vendor's type may stand for several kinds (a store card);
       ``"barcode.format"`` when a write's answer has a barcode but cannot say its symbology
@@ -108,8 +118,10 @@ def unknown_parts(
         issued: the pass as presented (logical names, attributes restored).
         behaviour: the provider's (or the profile's) :class:`~walletpass.behaviour.VendorBehaviour`.
         answer: ``"create"``, ``"update"``, ``"get"`` or ``"list"``
-            (:data:`walletpass.behaviour.ANSWERS`).
+            (:data:`walletpass.behaviour.ANSWERS`), or :data:`BATCH`.
         balance_aliased: the pass's template alias names a ``balance_field``.
+        kind: name the kind where ``issued`` has none (``False`` for a pass not yet presented,
+            whose kind its template alias may still give).
 
     Returns:
         Part names from :data:`walletpass.behaviour.READABLE_PARTS` (and ``"barcode.format"``).
@@ -119,11 +131,14 @@ def unknown_parts(
         for part in behaviour.unread_on_get:
             if part == "balance" and balance_aliased and behaviour.balance_read_when_aliased:
                 continue
-            if part == "fields" or _value_of(issued, part) is None:
+            if part == "fields" and answer == BATCH:
+                if not issued.fields:
+                    parts.add(part)
+            elif part == "fields" or _value_of(issued, part) is None:
                 parts.add(part)
     if answer == "update" and READ_BACK_FAILED in issued.meta:
         parts.add("fields")
-    if issued.kind is None:
+    if kind and issued.kind is None:
         parts.add("kind")
     if (
         answer in ("create", "update")
