@@ -204,27 +204,38 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
     the side that allocates more (measured: it changed the async side's time by about 10%)."""
     passes = (_pass2u_pass(f"{api}{time.time_ns()}", i) for i in range(count))
     settings: dict[str, Any] = {"base_url": url, "api_key": api_key, "rate_limit": 0}
+    threads = [0]
+
+    def settled(item: Any) -> None:
+        # The threads the process runs, looked at every 25 items (on both sides alike): the
+        # sync pool's are gone when the run returns.
+        if item.index % 25 == 0:
+            threads[0] = max(threads[0], len(os.listdir("/proc/self/task")))
+
+    bare = _rss_mib()
     # Each side's HTTP stack is loaded before "before": the growth is what the run holds (the
     # peak, what the process as a whole needed, counts the stack's code too).
     if api == "sync":
         import urllib3  # noqa: F401
 
+        stack = _rss_mib() - bare  # the HTTP client library alone
         from walletpass import exchange, pools  # noqa: F401  (loaded with the first transport)
     else:
         import aiohttp  # noqa: F401
 
+        stack = _rss_mib() - bare
         from walletpass import aio
     before = _rss_mib()
     cpu_started = time.process_time()
     started = time.perf_counter()
     if api == "sync":
         with walletpass.connect("pass2u", **settings) as wallet:
-            result = wallet.create_many(passes, concurrency=in_flight)
+            result = wallet.create_many(passes, concurrency=in_flight, on_item=settled)
     else:
 
         async def run() -> Any:
             async with await aio.connect("pass2u", **settings) as wallet:
-                return await wallet.create_many(passes, concurrency=in_flight)
+                return await wallet.create_many(passes, concurrency=in_flight, on_item=settled)
 
         result = asyncio.run(run())
     elapsed = time.perf_counter() - started
@@ -238,7 +249,9 @@ def _side(api: str, url: str, api_key: str, count: int, in_flight: int) -> dict[
         "cpu": cpu,
         "rss_mib": peak,
         "start_mib": before,
+        "stack_mib": stack,
         "grown_mib": peak - before,
+        "threads": threads[0],
     }
 
 
@@ -251,6 +264,18 @@ def async_bulk_row(*, quick: bool) -> Row:
     repeat = 1 if quick else 3
     measured: dict[str, list[dict[str, float]]] = {"sync": [], "async": []}
     load = [os.getloadavg()[0]]
+    # As installed (a wheel's bytecode is compiled at install time, as site-packages' is): a
+    # checkout run under PYTHONDONTWRITEBYTECODE would compile walletpass's and the provider's
+    # sources in each side's process, and the compiler's memory (in whichever thread imports
+    # first) would count in its peak.
+    import walletpass_pass2u
+
+    for package in (walletpass, walletpass_pass2u):
+        subprocess.run(
+            [sys.executable, "-m", "compileall", "-q", str(Path(str(package.__file__)).parent)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     with emulator("pass2u", latency=latency, rate_limit=1_000_000) as emu:
         for round_no in range(repeat):
             for api in ("sync", "async") if round_no % 2 == 0 else ("async", "sync"):
@@ -281,11 +306,14 @@ def async_bulk_row(*, quick: bool) -> Row:
     def cell(api: str) -> str:
         low, mid, high = rates(api)[0], statistics.median(rates(api)), rates(api)[-1]
         cpu_ms = median(api, "cpu") / count * 1000
+        client = "urllib3" if api == "sync" else "aiohttp"
+        threads = max(m["threads"] for m in measured[api])
         return (
             f"{low:.0f} / {mid:.0f} / {high:.0f} creates/s, CPU {cpu_ms:.2f} ms/create,"
             f" peak RSS {median(api, 'rss_mib'):.1f} MiB"
-            f" ({median(api, 'start_mib'):.1f} with its API loaded,"
-            f" +{median(api, 'grown_mib'):.1f} MiB in the run)"
+            f" ({median(api, 'start_mib'):.1f} with its API loaded, of which {client}"
+            f" {median(api, 'stack_mib'):.1f}; +{median(api, 'grown_mib'):.1f} MiB in the run,"
+            f" {threads:.0f} threads at most)"
         )
 
     ours, theirs = statistics.median(rates("async")), statistics.median(rates("sync"))
