@@ -113,6 +113,7 @@ class _Facts(NamedTuple):
     expiry_field: str | None = None
     meta_of: Callable[[IssuedPass, MetaFacts], Mapping[str, Any]] | None = None
     verb_in_refusals: bool = False
+    update_names: Mapping[str, str] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -243,6 +244,12 @@ class VendorBehaviour(_Facts):
         verb_in_refusals: the refusal of ``redeem(id, amount=...)`` on a pass whose kind has no
             balance names, in ``details["verb"]``, the vendor's verb for that kind
             (``redeem_method``; Livepasses: ``check-in`` on a ticket).
+        update_names: field keys an update writes a value under that the vendor keeps under
+            another key (Livepasses: ``updatedFields.points`` is the pass's ``currentPoints``,
+            the SDK's update example, livepasses.md 3.6): the profile keeps the value under
+            that key too, and such a key holds a balance (``balance_fields``) in an update's
+            answer only. A write of a balance key replaces the pass's balance, as the vendor
+            keeps one. ``None``: an update's keys are the create's.
     """
 
     __slots__ = ()
@@ -315,9 +322,30 @@ class VendorBehaviour(_Facts):
             return None
         return self.fractional_spend.format(amount=amount)
 
-    def balance_field(self, fields: dict[str, Any]) -> str | None:
-        """The field of ``fields`` that holds the balance, if any."""
-        return next((key for key in self.balance_fields if key in fields), None)
+    def balance_field(self, fields: Mapping[str, Any], *, update: bool = False) -> str | None:
+        """The field of ``fields`` that holds the balance, if any; ``update``: ``fields`` as an
+        update wrote them, where a key of ``update_names`` is a balance key too (elsewhere it
+        is an ordinary field: a Livepasses create's ``points`` is no balance)."""
+        names = self.update_names or {}
+        return next(
+            (key for key in self.balance_fields if key in fields and (update or key not in names)),
+            None,
+        )
+
+    def written_balance(self, fields: Mapping[str, Any]) -> Decimal | None:
+        """The balance an update writing ``fields`` sets through a balance key, if it does
+        (the vendor keeps one balance: the last one written is the one a spend takes from)."""
+        key = self.balance_field(fields, update=True)
+        return None if key is None else _amount(fields[key])
+
+    def kept_fields(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+        """``fields`` as an update wrote them, each value also under the key the vendor keeps it
+        under (``update_names``), unless the update wrote that key itself."""
+        kept = dict(fields)
+        for name, key in (self.update_names or {}).items():
+            if name in fields and key not in fields:
+                kept[key] = fields[name]
+        return kept
 
     def reported_kind(self, kind: PassKind | None, answer: str) -> PassKind | None:
         """The kind the vendor's ``answer`` (one of :data:`ANSWERS`) reports for a pass whose
@@ -370,7 +398,7 @@ class VendorBehaviour(_Facts):
         if self.text_values:
             fields = {key: _as_text(value) for key, value in fields.items()}
             update["fields"] = fields
-        key = self.balance_field(issued.fields)
+        key = self.balance_field(issued.fields, update=not (read or created))
         if key is not None and issued.balance is None:
             amount = _amount(issued.fields[key])
             if amount is not None:

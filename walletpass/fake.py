@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
-from walletpass.behaviour import PROFILE_URL_BASE
+from walletpass.behaviour import PROFILE_URL_BASE, MetaFacts
 from walletpass.capabilities import Capabilities, Capability, Support, native, none
 from walletpass.errors import (
     BusinessRuleError,
@@ -814,7 +814,7 @@ class FakeProvider(Provider[FakeSettings]):
             answer = self.behaviour.answer(
                 updated, read=False, kind_aliased=aliased, barcode_stated=stated, change=change
             )
-            return self._unread_left_out(answer, change)
+            return self._unread_left_out(answer, change, updated)
         # As the profile's vendor: the update's own answer (what it set) completed by a read.
         changed = change.changed()
         written = updated.model_copy(
@@ -838,11 +838,14 @@ class FakeProvider(Provider[FakeSettings]):
         # by (Livepasses: the lookup's isValid, not the validation a get() adds).
         return answer.model_copy(update={"meta": own.meta})
 
-    def _unread_left_out(self, answer: IssuedPass, change: PassUpdate) -> IssuedPass:
+    def _unread_left_out(
+        self, answer: IssuedPass, change: PassUpdate, kept_pass: IssuedPass
+    ) -> IssuedPass:
         """``answer`` without the parts the vendor's read cannot return (``unread_on_get``)
         that ``change`` did not set: the vendor answers an update with the pass as its read
         shows it (PassEntry: the pass resource, with no loyalty balance unless an alias reads
-        it)."""
+        it), and its meta is that answer's (no ``balance`` the answer does not show);
+        ``kept_pass``: the pass as stored after the change."""
         if not self.behaviour.unread_on_get:
             return answer
         alias = self.mapping_for_vendor_template(answer.template).alias
@@ -857,10 +860,13 @@ class FakeProvider(Provider[FakeSettings]):
             kept["holder"] = answer.holder
         if "fields" in self.behaviour.unread_on_get:
             kept["fields"] = {k: v for k, v in answer.fields.items() if k in (change.fields or {})}
-        return as_read.model_copy(update={**kept, "kind": answer.kind, "meta": answer.meta})
+        left = as_read.model_copy(update={**kept, "kind": answer.kind, "meta": answer.meta})
+        if self.behaviour.meta_of is None:
+            return left
+        meta = self.behaviour.meta_of(left, MetaFacts("update", kept_pass, change))
+        return left.model_copy(update={"meta": dict(meta)})
 
-    @staticmethod
-    def _updated(current: IssuedPass, change: PassUpdate) -> IssuedPass:
+    def _updated(self, current: IssuedPass, change: PassUpdate) -> IssuedPass:
         raw = dict(current.raw or {})
         changes: dict[str, Any] = {}
         for name, value in change.changed().items():
@@ -868,8 +874,17 @@ class FakeProvider(Provider[FakeSettings]):
                 if value is None:
                     merged: dict[str, Any] = {}
                 else:
-                    merged = {**current.fields}
-                    merged.update({k: _json_value(v) for k, v in fields_as_plain(value).items()})
+                    written = self.behaviour.kept_fields(
+                        {k: _json_value(v) for k, v in fields_as_plain(value).items()}
+                    )
+                    merged = {**current.fields, **written}
+                    # The vendor keeps one balance: a field that writes it replaces the one
+                    # the pass was given, which a spend would otherwise still take from.
+                    amount = self.behaviour.written_balance(written)
+                    if amount is not None and current.balance is not None:
+                        changes.setdefault(
+                            "balance", current.balance.model_copy(update={"amount": amount})
+                        )
                 changes["fields"] = merged
                 raw["fields"] = merged
                 continue

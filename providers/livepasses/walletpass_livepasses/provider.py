@@ -120,6 +120,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         balance_kinds=frozenset({PassKind.LOYALTY, PassKind.GIFT_CARD}),
         # "points": the key an update's businessData carries them in (the SDK's update example).
         balance_fields=("currentPoints", "accountBalance", "points"),
+        # ...and only an update's: a generate's businessData.points is a field like any other.
+        update_names={"points": "currentPoints"},
         # The lookup carries no business data and no qrCode (vendor notes 3.4), only the
         # create answer's pass line does.
         unread_on_get=frozenset(
