@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 
 import walletpass
-from walletpass import Balance, Barcode, Holder, IssuedPass, Pass, Provider
+from walletpass import Balance, Barcode, Holder, IssuedPass, Pass, PassField, Provider
 from walletpass.behaviour import READABLE_PARTS
 from walletpass.capabilities import Support
 from walletpass.registry import load_provider_class
@@ -165,3 +165,38 @@ def test_what_a_profile_declares_native_its_read_returns(profile: str | None) ->
             assert read == written, (
                 f"{wallet.label} declares {capability} NATIVE; get() returned {read!r}"
             )
+
+
+#: Per vendor declaring ``fields.label`` NATIVE: a template field of its card template.
+LABELLED_FIELDS = {"fake": "note", "pass2u": "member_no"}
+
+
+@pytest.mark.parametrize(
+    ("vendor", "side"), [("fake", "profile"), ("pass2u", "vendor"), ("pass2u", "profile")]
+)
+def test_a_label_is_written_and_its_read_returns_the_value_alone(vendor: str, side: str) -> None:
+    # fields.label is NATIVE for the write only; its note says a read returns the value alone,
+    # as every provider's does (no read carries labels: fields are values).
+    key = LABELLED_FIELDS[vendor]
+    written = Pass(
+        template=CARD_TEMPLATES[vendor]["id"],
+        kind="loyalty",
+        holder=Holder(name="Ada Lovelace"),
+        fields={key: PassField(value="M-1", label="Member")},
+    )
+    if vendor == "fake" or side == "profile":
+        wallet = walletpass.connect("fake", profile=None if vendor == "fake" else vendor)
+        reads = _label_reads(wallet, written)
+    else:
+        app = load_emulator(vendor, **DASHBOARDS[vendor])
+        with EmulatorServer(app) as server:
+            wallet = walletpass.connect(vendor, base_url=server.url, api_key=app.api_key)
+            reads = _label_reads(wallet, written)
+    assert "read returns the field's value alone" in wallet.capabilities["fields.label"].note
+    assert reads == [{key: "M-1"}, {key: "M-1"}]
+
+
+def _label_reads(wallet: Provider, written: Pass) -> list[dict[str, Any]]:
+    with wallet:
+        created = wallet.create(written)
+        return [created.fields, wallet.get(created.id).fields]

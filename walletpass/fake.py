@@ -320,6 +320,10 @@ _EVENTS = {
 _ALL_NATIVE = Capabilities(
     {
         **{cap.value: native("stored by the fake provider") for cap in Capability},
+        # A label is written, never read back: a read answers values alone on every provider.
+        Capability.FIELD_LABELS.value: native(
+            "accepted; a read returns the field's value alone, as on every provider"
+        ),
         **_EVENTS,
     }
 )

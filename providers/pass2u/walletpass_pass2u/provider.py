@@ -147,7 +147,10 @@ CAPABILITIES = Capabilities(
         Capability.HOLDER_PHONE: none("Pass2U passes have no holder contact data: use a field"),
         Capability.HOLDER_LANGUAGE: none("Pass2U has no per-pass language: design it in the model"),
         Capability.FIELDS: native("fields[] of the model's dynamic fields (key / value)"),
-        Capability.FIELD_LABELS: native("fields[].label (max 150 characters)"),
+        Capability.FIELD_LABELS: native(
+            "fields[].label (max 150 characters); written only: a read returns the field's "
+            "value alone, as on every provider"
+        ),
         Capability.BARCODE_QR: emulated(_BARCODE_NOTE),
         Capability.BARCODE_PDF417: emulated(_BARCODE_NOTE),
         Capability.BARCODE_AZTEC: emulated(_BARCODE_NOTE),
