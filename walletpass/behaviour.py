@@ -67,7 +67,8 @@ class MetaFacts(NamedTuple):
             status, the kind it was created as, its ``updated_at`` (when its status last
             changed: a redeem, a delete), and in ``meta`` the fake's own keys
             (``last_message``: the last message pushed, ``notified``; ``uses``: the redeems of
-            a pass whose uses its vendor counts, ``VendorBehaviour.uses_field``), and in
+            a pass whose uses its vendor counts, ``VendorBehaviour.uses_field``; ``used_at``:
+            when a redeem used it up, ISO 8601 text), and in
             ``raw`` the parameters the pass was created with as each update changed them (JSON
             form, e.g. ``relevant_at`` as ISO 8601 text; ``{}`` once a delete wiped the pass).
         change: the update answered (an ``update`` answer only), as the vendor received it;
@@ -114,6 +115,8 @@ class _Facts(NamedTuple):
     meta_of: Callable[[IssuedPass, MetaFacts], Mapping[str, Any]] | None = None
     verb_in_refusals: bool = False
     update_names: Mapping[str, str] | None = None
+    balance_in_fields: Callable[[Balance, MetaFacts], Mapping[str, Any]] | None = None
+    balance_write_refusal: str | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -250,6 +253,20 @@ class VendorBehaviour(_Facts):
             that key too, and such a key holds a balance (``balance_fields``) in an update's
             answer only. A write of a balance key replaces the pass's balance, as the vendor
             keeps one. ``None``: an update's keys are the create's.
+        balance_in_fields: the template fields the vendor's answer (``MetaFacts.answer``) also
+            reports a pass's balance in, from the balance and :class:`MetaFacts` (LivePass:
+            ``balance_amount`` in every answer; Livepasses: the businessData key its create or
+            its update wrote the balance to, ``currentPoints``, ``points`` or
+            ``accountBalance``); ``{}`` where the answer has none. Added to the answer's fields
+            unless the pass keeps its balance in a field already (``balance_fields``); a read
+            that cannot return fields (``unread_on_get``) still leaves them out. ``None``: the
+            balance is reported as ``IssuedPass.balance`` alone.
+        balance_write_refusal: the vendor's words refusing an update that writes a balance to a
+            pass of a kind it keeps none for (``balance_kinds``, judged by the vendor type the
+            kind is issued as: PassEntry's loyalty endpoint serves store cards only); a
+            ``ValidationError`` on ``balance``, nothing written. ``None``: the vendor takes the
+            write (Livepasses keeps it among the fields, ``balance_in_fields``). Either way a
+            spend from such a pass finds no balance.
     """
 
     __slots__ = ()
@@ -399,6 +416,11 @@ class VendorBehaviour(_Facts):
             fields = {key: _as_text(value) for key, value in fields.items()}
             update["fields"] = fields
         key = self.balance_field(issued.fields, update=not (read or created))
+        if key is None and issued.balance is not None and self.balance_in_fields is not None:
+            echoed = self.balance_in_fields(issued.balance, MetaFacts(answer, issued, change))
+            if echoed:
+                fields = {**fields, **echoed}
+                update["fields"] = fields
         if key is not None and issued.balance is None:
             amount = _amount(issued.fields[key])
             if amount is not None:

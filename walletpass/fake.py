@@ -81,6 +81,10 @@ _DOWNLOAD_BASE = f"{PROFILE_URL_BASE}/p/"
 #: The kept pass's ``meta`` key counting the redeems made of a pass whose uses the profile's
 #: vendor counts (``VendorBehaviour.uses_field``); a profile reports its vendor's meta instead.
 _USES_MADE = "uses"
+#: The kept pass's ``meta`` key holding when a profile's pass was used up (ISO 8601), which its
+#: vendor may still report after a later change of status (PassEntry's deactivatedAt on a
+#: nullified pass); a profile reports its vendor's meta instead.
+_USED_AT = "used_at"
 
 
 class FakeSettings(ProviderSettings):
@@ -808,9 +812,11 @@ class FakeProvider(Provider[FakeSettings]):
         params = {"pass_id": pass_id, "change": change.model_dump(mode="json", exclude_unset=True)}
         self._enter("update", params)
         with self._store.atomic():  # no concurrent update is lost between read and write
-            updated = self._with_own_barcode(
-                self._updated(self._load_live(pass_id, "update"), change)
-            )
+            current = self._load_live(pass_id, "update")
+            refusal = self.behaviour.balance_write_refusal
+            if refusal and change.balance is not None and not self._keeps_balance(current):
+                raise ValidationError.from_problems([FieldProblem("balance", refusal)])
+            updated = self._with_own_barcode(self._updated(current, change))
             self._store.replace(updated)
         aliased = self._kind_aliased(updated)
         stated = self._barcode_stated(updated)
@@ -941,7 +947,10 @@ class FakeProvider(Provider[FakeSettings]):
         if amount is not None:
             self._refuse_fraction(self._fraction_refusal(current, amount))
         self._check_usable(current)
-        if amount is not None and self._balance_key(current) is None and current.balance is None:
+        if amount is not None and not (
+            self._keeps_balance(current)
+            and (self._balance_key(current) is not None or current.balance is not None)
+        ):
             raise self._no_balance(current)
         now = _now()
         if amount is not None:
@@ -974,6 +983,8 @@ class FakeProvider(Provider[FakeSettings]):
             if left:
                 update["status"] = current.status
                 status = PassStatus.ACTIVE
+        if status is not PassStatus.ACTIVE and self.behaviour.meta_of is not None:
+            update["meta"] = {**update.get("meta", current.meta), _USED_AT: now.isoformat()}
         self._store.replace(current.model_copy(update=update))
         return Redemption(
             pass_id=pass_id,
@@ -1050,6 +1061,18 @@ class FakeProvider(Provider[FakeSettings]):
     def _balance_key(self, current: IssuedPass) -> str | None:
         """The field that keeps the pass's balance, where it has no balance attribute."""
         return self.behaviour.balance_field(current.fields)
+
+    def _keeps_balance(self, current: IssuedPass) -> bool:
+        """Whether the profile's vendor keeps a balance for a pass of ``current``'s kind
+        (``behaviour.balance_kinds``), judged by the vendor type the kind is issued as
+        (PassEntry: a gift card is a store card, as a loyalty card is); a pass of no kind, or
+        the fake itself, may keep one."""
+        kinds, table = self.behaviour.balance_kinds, self.behaviour.kinds
+        if kinds is None or current.kind is None:
+            return True
+        if table is None:
+            return current.kind in kinds
+        return table.get(current.kind) in {table.get(kind) for kind in kinds}
 
     def _no_balance(self, current: IssuedPass) -> BusinessRuleError:
         """The refusal of an amount on ``current``, which has no balance (naming the vendor's

@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from walletpass.behaviour import MetaFacts
 from walletpass.extra import merge_extra
 from walletpass.kinds import KindTable
 from walletpass.model import (
@@ -163,6 +164,17 @@ def render_time(value: datetime | time) -> str:
 def render_duration(value: timedelta) -> str:
     """``60min``: whole minutes, as in the documentation."""
     return f"{int(value.total_seconds()) // 60}min"
+
+
+def balance_in_fields(balance: Balance, facts: MetaFacts) -> dict[str, Any]:
+    """The fields a pass's balance is answered in (the profile's
+    ``VendorBehaviour.balance_in_fields``): every LivePass answer carries the pass's field set,
+    the balance as ``balance_amount`` and its currency as ``balance_currency`` among them, as a
+    write sends them (:func:`neutral_values`)."""
+    values: dict[str, Any] = {"balance_amount": json_number(balance.amount)}
+    if balance.currency is not None:
+        values["balance_currency"] = balance.currency
+    return values
 
 
 def json_number(value: Decimal | int | float) -> int | float:

@@ -223,6 +223,8 @@ class LivePassProvider(Provider[LivePassSettings]):
     # a pass created without external_id gets an id this provider makes up (new_id()).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         balance_fields=("balance_amount",),
+        # Every answer with a pass record carries the balance among its fields too.
+        balance_in_fields=payloads.balance_in_fields,
         new_external_id=made_up_id,
         # Every path is /{type}/{your id}: the pass's vendor id is its external id.
         keyed_by_external_id=True,

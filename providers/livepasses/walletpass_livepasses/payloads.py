@@ -21,6 +21,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from walletpass.behaviour import MetaFacts
 from walletpass.errors import FieldProblem
 from walletpass.extra import merge_extra
 from walletpass.model import (
@@ -182,6 +183,21 @@ def _balance_fields(
     if balance.currency is not None:
         money["currency"] = balance.currency
     return money
+
+
+def balance_in_fields(balance: Balance, facts: MetaFacts) -> dict[str, Any]:
+    """The businessData keys a pass's balance is answered in (the profile's
+    ``VendorBehaviour.balance_in_fields``): the create answer's businessData and an update's
+    accepted updatedFields echo the keys the write put the balance in (:func:`_balance_fields`:
+    ``currentPoints`` or ``points``, a gift card's ``accountBalance``); the lookup carries no
+    business data."""
+    kind = facts.kept.kind
+    if facts.answer == "create":
+        return _balance_fields(balance, for_update=False, kind=kind)
+    change = facts.change
+    if facts.answer == "update" and change is not None and change.balance is not None:
+        return _balance_fields(change.balance, for_update=True, kind=kind)
+    return {}
 
 
 def _business_field(key: str, value: Any) -> Any:

@@ -122,6 +122,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         balance_fields=("currentPoints", "accountBalance", "points"),
         # ...and only an update's: a generate's businessData.points is a field like any other.
         update_names={"points": "currentPoints"},
+        # The create and update answers echo the keys the write put a balance in.
+        balance_in_fields=payloads.balance_in_fields,
         # The lookup carries no business data and no qrCode (vendor notes 3.4), only the
         # create answer's pass line does.
         unread_on_get=frozenset(

@@ -12,7 +12,7 @@ profile, which sees no dashboard, leaves it out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 
 from walletpass.behaviour import MetaFacts
@@ -59,7 +59,11 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     moment = kept.updated_at
     if moment is not None and status in (VendorStatus.DEACTIVATED, VendorStatus.NULLIFIED):
         name = "nullified_at" if status is VendorStatus.NULLIFIED else "deactivated_at"
-        meta[name] = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        meta[name] = _when(moment)
+    used = kept.meta.get("used_at")
+    if status is VendorStatus.NULLIFIED and isinstance(used, str):
+        # A nullified pass keeps the deactivatedAt of the redeem that deactivated it before.
+        meta["deactivated_at"] = _when(datetime.fromisoformat(used))
     if facts.change is not None and facts.change.message is not None:
         meta["notification"] = _notification(kept.status, facts.change)
     # An update's answer is the pass resource, with meta.loyalty only where the update wrote the
@@ -68,6 +72,11 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if issued.balance is not None and wrote:
         meta["balance"] = issued.balance.amount
     return meta
+
+
+def _when(moment: datetime) -> str:
+    """``moment`` as the pass resource's lifecycle times are written (UTC, seconds, ``Z``)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _notification(status: PassStatus, change: PassUpdate) -> dict[str, str]:

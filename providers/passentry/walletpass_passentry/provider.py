@@ -364,6 +364,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         kinds=payloads.KIND_PASS_TYPES,
         # Only a store card keeps a loyalty balance (a loyalty card or a gift card).
         balance_kinds=frozenset({PassKind.LOYALTY, PassKind.GIFT_CARD}),
+        # Its loyalty endpoint answers 422 for a pass not of a store-card template (inferred).
+        balance_write_refusal="Pass is not a loyalty pass",
         # A use deactivates the pass (passAction); a spend PATCHes its loyalty balance.
         redeem_method=lambda kind, spent: "loyalty" if spent else "deactivate",
         # Every pass resource has its download link (downloadUrl).
