@@ -161,3 +161,29 @@ def test_raising_a_coupons_count_by_update_gives_it_more_uses_alike() -> None:
             {"uses_left": 1},
             {"uses_left": 0},
         ]
+
+
+# -- the verb a spend reports where nothing says the pass's kind ----------------------------------
+#
+# Without a kind (none given, no alias) Livepasses' provider learns the verb from the template's
+# type; the profile sees no dashboard, but where the balance lives says it as well (money in
+# accountBalance: a gift card's /giftcard/redeem; points in currentPoints: /loyalty/transact).
+
+_SPENDS = {
+    "money": ("tmpl-giftcard", {"balance": walletpass.Balance(amount=50, currency="USD")}),
+    "points": ("tmpl-loyalty", {"balance": walletpass.Balance(amount=50, currency="points")}),
+    "points-field": ("tmpl-loyalty", {"fields": {"currentPoints": 50}}),
+}
+
+
+@pytest.mark.parametrize("place", sorted(_SPENDS))
+def test_a_spend_without_a_kind_reports_the_vendors_verb_on_the_profile(place: str) -> None:
+    template, values = _SPENDS[place]
+    new = Pass(template=template, holder=Holder(name="Ada Lovelace"), **values)
+    with _sides(aliased=False) as (real, profile):
+        seen = []
+        for wallet in (real, profile):
+            spent = wallet.redeem(wallet.create(new).id, amount=5)
+            seen.append((spent.status, spent.method, spent.amount, spent.remaining, spent.meta))
+    assert seen[0] == seen[1]
+    assert seen[0][1] == ("giftcard/redeem" if place == "money" else "loyalty/transact")

@@ -110,6 +110,7 @@ class _Facts(NamedTuple):
     keyed_by_external_id: bool = False
     counted_uses: frozenset[PassKind] = frozenset()
     uses_field: str | None = None
+    balance_kind: Callable[[Balance | None, str | None], PassKind | None] | None = None
     template_is_type: bool = False
     expiry_field: str | None = None
     meta_of: Callable[[IssuedPass, MetaFacts], Mapping[str, Any]] | None = None
@@ -228,6 +229,13 @@ class VendorBehaviour(_Facts):
             and leaves it ``redeemed_status``, one more is ``AlreadyRedeemed`` (docs/concepts.md,
             "One meaning per operation and status"). Without the field (or ``None``), or with
             no number in it, a pass is used up by its first ``redeem(id)``.
+        balance_kind: the kind of pass the vendor keeps a balance for, from the balance (its
+            currency) or the field that keeps it, where nothing else says the pass's kind: a
+            spend's ``Redemption.method`` is then that kind's verb (Livepasses: money, in
+            ``accountBalance``, is a gift card's, spent at ``giftcard/redeem``; points, in
+            ``currentPoints``, a loyalty card's, at ``loyalty/transact``; its provider learns
+            the same from the template's type, which the profile cannot see). ``None``: the
+            method of a pass of no known kind (``redeem_method(None, ...)``).
         template_is_type: the vendor's template ids are its pass types (LivePass:
             ``membership-card``, ``reservation``, ``appointment``), so the profile, which cannot
             see a dashboard, still knows each pass's type: a pass reads back as the kind of its

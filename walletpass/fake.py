@@ -1115,7 +1115,7 @@ class FakeProvider(Provider[FakeSettings]):
             redeemed_at=now if self.behaviour.spend_reports_time else None,
             amount=amount,
             remaining=remaining,
-            method=self.behaviour.method(self._kind_to_judge(current), spent=True),
+            method=self._spend_method(current, balance, None),
             raw=params,
         )
 
@@ -1157,9 +1157,18 @@ class FakeProvider(Provider[FakeSettings]):
             redeemed_at=now if self.behaviour.spend_reports_time else None,
             amount=amount,
             remaining=remaining,
-            method=self.behaviour.method(self._kind_to_judge(current), spent=True),
+            method=self._spend_method(current, None, key),
             raw=params,
         )
+
+    def _spend_method(self, current: IssuedPass, balance: Balance | None, key: str | None) -> str:
+        """``Redemption.method`` of a spend from ``current``'s ``balance`` (or its field
+        ``key``): its kind's verb, else that of the kind its vendor keeps such a balance for
+        (``behaviour.balance_kind``)."""
+        kind = self._kind_to_judge(current)
+        if kind is None and self.behaviour.balance_kind is not None:
+            kind = self.behaviour.balance_kind(balance, key)
+        return self.behaviour.method(kind, spent=True)
 
     def plan_delete(self, pass_id: str) -> Plan[None]:
         return at_once(self._delete_now, pass_id)

@@ -66,6 +66,7 @@ __all__ = [
     "RedeemRequest",
     "Redeeming",
     "balance_from",
+    "balance_kind",
     "batch_pass_from",
     "batch_status_from",
     "generate_body",
@@ -169,6 +170,20 @@ def _is_money(balance: Balance, kind: PassKind | None = None) -> bool:
     if balance.currency is not None:
         return balance.currency.lower() not in POINT_CURRENCIES
     return kind is PassKind.GIFT_CARD
+
+
+def balance_kind(balance: Balance | None, field: str | None) -> PassKind | None:
+    """The kind of pass Livepasses keeps ``balance`` (or the business data ``field`` holding
+    it) for: money (``accountBalance``) a gift card's, points (``currentPoints``, an update's
+    ``points``) a loyalty card's; ``None`` for anything else. The fake's profile judges a spend
+    of a pass of no known kind by it (``VendorBehaviour.balance_kind``)."""
+    if balance is not None:
+        return PassKind.GIFT_CARD if _is_money(balance) else PassKind.LOYALTY
+    return {
+        "accountBalance": PassKind.GIFT_CARD,
+        "currentPoints": PassKind.LOYALTY,
+        "points": PassKind.LOYALTY,
+    }.get(field or "")
 
 
 def _balance_fields(

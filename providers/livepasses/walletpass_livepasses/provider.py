@@ -160,6 +160,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         counted_uses=frozenset({PassKind.COUPON}),
         # ... up to the coupon's maxUsageCount (3.1; /redeem-coupon: "incl. multi-use coupons").
         uses_field="maxUsageCount",
+        # Where nothing says the kind, the balance's place does: money is a gift card's
+        # (accountBalance, /giftcard/redeem), points a loyalty card's (/loyalty/transact).
+        balance_kind=payloads.balance_kind,
         # A pass expires once its validUntil has passed (vendor notes 3.6, 7).
         expiry_field="validUntil",
         # Each answer's own keys: the generate line's, the lookup's, the validation's, a row's.
