@@ -28,6 +28,7 @@ from walletpass.timestamps import UTC_SECONDS, TimestampForm
 from walletpass.values import integer_problem
 
 __all__ = [
+    "ATTESTED_TYPES",
     "AUTH_CODES",
     "BUSINESS_CODES",
     "BUSINESS_CONTEXT",
@@ -88,6 +89,7 @@ __all__ = [
     "Value",
     "VendorStatus",
     "id_problem",
+    "inferred_type",
     "made_up_confirmation_code",
     "made_up_qr_code",
     "shape_problems",
@@ -214,6 +216,24 @@ TEMPLATE_KINDS: KindTable[TemplateType] = KindTable({t: [t.kind] for t in Templa
 
 #: The template type each ``businessFeatures`` block (or 0.1.0 ``passType`` word) asks for.
 FEATURE_BLOCKS: Mapping[str, TemplateType] = {t.block: t for t in TemplateType}
+
+#: The type words Livepasses' own sources show: ``EventTicket`` (a pass list row's ``passType``
+#: in the SDK's test fixtures, livepasses.md 2.2 and 3.3; "Only EventTicket is an attested
+#: template/pass type value", Later findings), made by the ``event`` block (3.9: "the block
+#: inside businessFeatures decides the type, e.g. {"event": {...}}"). ``Loyalty``, ``Coupon``,
+#: ``Membership`` and ``GiftCard`` (and their blocks ``loyalty``, ``coupon``, ``membership``,
+#: ``giftCard``) are *inferred* from the verb families (3.8) and the PascalCase of the values
+#: seen (2.2): no source shows them.
+ATTESTED_TYPES: frozenset[TemplateType] = frozenset({TemplateType.EVENT_TICKET})
+
+
+def inferred_type(word: object) -> str | None:
+    """Why the template type ``word`` is not a documented fact (``None``: it is one)."""
+    if word in ATTESTED_TYPES:
+        return None
+    if isinstance(word, TemplateType):
+        return f"the type {word.value!r} is inferred (only EventTicket is attested)"
+    return f"the type {word!s} is no word Livepasses documents (only EventTicket is attested)"
 
 
 def template_type_of(business_features: Mapping[str, Any]) -> TemplateType | None:

@@ -18,6 +18,13 @@ template push reaches) the emulator chooses, and ``docs/providers/livepasses.md`
 choices; the provider never depends on them. Webhook deliveries are not sent (their payload and
 signature are undocumented): the events that would fire are recorded in :attr:`events`.
 
+``documented_only=True`` (``--option documented_only:=true``) serves the documented template
+type alone (``EventTicket``, :data:`~walletpass_livepasses.limits.ATTESTED_TYPES`): the
+defaults are ``tmpl-001`` only; seeding a template of another type raises ``ValueError``; a
+template created with another type's block and a ``type`` filter naming another word are 400
+``VALIDATION_ERROR`` saying the word is inferred. A test run in that mode passes on documented
+facts alone.
+
 Inferences it shares with the provider: the pass statuses ``Expired`` and ``Cancelled`` (only
 ``Active`` and ``Redeemed`` are attested), served and filtered by; the template type
 names other than ``EventTicket`` (served as given, see
@@ -84,6 +91,24 @@ _T = TypeVar("_T")
 def _number(value: Any, cast: Callable[[str], Any]) -> Any:
     # ``walletpass emulate --option key=value`` hands every value over as text.
     return cast(value) if isinstance(value, str) else value
+
+
+def _defaults(documented_only: bool) -> list[EmulatedTemplate]:
+    """The templates served without seeds: one per type, or the documented type's alone."""
+    return [
+        t
+        for t in default_templates()
+        if not documented_only or limits.inferred_type(t.type) is None
+    ]
+
+
+def _flag(value: Any) -> bool:
+    """A yes/no option (``--option key=value`` hands it over as text: ``true`` / ``false``)."""
+    if isinstance(value, str):
+        if value.lower() not in ("true", "false"):
+            raise ValueError(f"expected true or false, got {value!r}")
+        return value.lower() == "true"
+    return bool(value)
 
 
 def _code_for(status: int) -> str:
@@ -153,6 +178,7 @@ class LivepassesEmulator(EmulatorApp):
         revoked_keys: Iterable[str] = (),
         clock: Callable[[], datetime] | None = None,
         webhook_events: Iterable[str] | None = None,
+        documented_only: bool = False,
     ) -> None:
         super().__init__()
         self.api_key = api_key
@@ -169,8 +195,12 @@ class LivepassesEmulator(EmulatorApp):
             webhook_events=(
                 limits.WEBHOOK_EVENTS if webhook_events is None else frozenset(webhook_events)
             ),
+            documented_only=_flag(documented_only),
         )
-        for template in default_templates() if templates is None else templates:
+        seeds: Iterable[EmulatedTemplate | Mapping[str, Any]] = (
+            templates if templates is not None else _defaults(self.store.documented_only)
+        )
+        for template in seeds:
             self.store.add_template(template)
         self.generation = Generation(self.store)
         self.mount(

@@ -30,6 +30,7 @@ __all__ = [
     "new_id",
     "refused",
     "timestamp",
+    "type_word",
 ]
 
 
@@ -63,11 +64,19 @@ class EmulatedTemplate:
         return cls(
             id=str(data["id"]),
             name=str(data.get("name", data["id"])),
-            type=TemplateType(data.get("type", TemplateType.EVENT_TICKET)),
+            type=type_word(data.get("type", TemplateType.EVENT_TICKET)),
             status=TemplateStatus(data.get("status", TemplateStatus.ACTIVE)),
             description=data.get("description"),
             business_features=dict(data.get("business_features", {})),
         )
+
+
+def type_word(word: Any) -> TemplateType | str:
+    """A type word: a :class:`TemplateType` walletpass knows, or any other text as given."""
+    try:
+        return TemplateType(word)
+    except ValueError:
+        return str(word)
 
 
 def default_templates() -> list[EmulatedTemplate]:
@@ -212,6 +221,9 @@ class Store:
     quota: int | None
     #: The webhook events this server version accepts (anything else is a 400).
     webhook_events: frozenset[str]
+    #: Serve documented template types only (``limits.ATTESTED_TYPES``): an inferred one is
+    #: refused, in a seed and on the wire, instead of served as if it were a fact.
+    documented_only: bool = False
     generated: int = 0
     templates: dict[str, EmulatedTemplate] = field(default_factory=dict)
     passes: dict[str, StoredPass] = field(default_factory=dict)
@@ -230,6 +242,8 @@ class Store:
             if isinstance(template, EmulatedTemplate)
             else EmulatedTemplate.from_mapping(template)
         )
+        if self.documented_only and (why := limits.inferred_type(built.type)) is not None:
+            raise ValueError(f"template {built.id!r}: {why}; documented_only serves none")
         built.created_at = built.created_at or self.clock()
         with self.lock:
             self.templates[built.id] = built

@@ -13,7 +13,13 @@ from typing import Any
 from walletpass.testing.emulator import EmulatorRequest, EmulatorResponse, route
 from walletpass_livepasses import limits
 from walletpass_livepasses.emulator.envelope import Resource, invalid
-from walletpass_livepasses.emulator.state import EmulatedTemplate, new_id, refused, timestamp
+from walletpass_livepasses.emulator.state import (
+    EmulatedTemplate,
+    new_id,
+    refused,
+    timestamp,
+    type_word,
+)
 from walletpass_livepasses.limits import Shape, TemplateStatus
 
 __all__ = ["Templates"]
@@ -47,6 +53,10 @@ class Templates(Resource):
         page, size = self.page(request)
         status = request.arg("status")
         kind = request.arg("type")
+        if kind is not None and self.store.documented_only:
+            why = limits.inferred_type(type_word(kind))
+            if why is not None:
+                raise invalid([("type", f"{why}: not served in documented_only mode")])
         term = (request.arg("searchTerm") or "").casefold()
         found = [
             t
@@ -72,6 +82,10 @@ class Templates(Resource):
         if kind is None:
             raise invalid(
                 [("businessFeatures", "must hold exactly one pass type block, e.g. event")]
+            )
+        if self.store.documented_only and (why := limits.inferred_type(kind)) is not None:
+            raise invalid(
+                [(f"businessFeatures.{kind.block}", f"{why}: not made in documented_only mode")]
             )
         template = self.store.add_template(
             EmulatedTemplate(
