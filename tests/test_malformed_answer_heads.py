@@ -122,6 +122,22 @@ CASES = [
         FIELD,
         id="empty-name",
     ),
+    # aiohttp's parser (llhttp, lenient outside Python's dev mode) let these through
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Length : 27\r\nConnection: close\r\n\r\n" + BODY,
+        FIELD,
+        id="space-before-length-colon",
+    ),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding : chunked\r\n\r\n" + CHUNKED,
+        FIELD,
+        id="space-before-chunked-colon",
+    ),
+    pytest.param(
+        b"HTTP/1.1 200 OK\r\nContent-Length: 27\r\nConnection  : close\r\n\r\n" + BODY,
+        FIELD,
+        id="spaces-before-connection-colon",
+    ),
     pytest.param(
         answer(b"X-A: a\x00b\r\n"),
         FIELD,
@@ -131,6 +147,11 @@ CASES = [
         answer(b"X-\x00A: ab\r\n"),
         FIELD,
         id="nul-in-name",
+    ),
+    pytest.param(
+        answer(b"X-A: chunk of Content-Length\x00\r\n"),
+        FIELD,
+        id="nul-in-value-quoting-framing-words",
     ),
     pytest.param(
         answer(b"X-A: a\rb\r\n"),
@@ -227,6 +248,19 @@ CASES = [
         id="gzip-corrupt",
     ),
     pytest.param(answer(b"Content-Encoding: snappy\r\n"), READ, id="coding-kept-as-sent"),
+    pytest.param(
+        answer(b"Content-Encoding: gzip, gzip\r\n", gzip.compress(gzip.compress(BODY))),
+        READ,
+        id="gzip-twice",
+    ),
+    pytest.param(
+        answer(
+            b"Content-Encoding: gzip\r\nContent-Encoding: gzip\r\n",
+            gzip.compress(gzip.compress(BODY)),
+        ),
+        READ,
+        id="gzip-twice-in-two-fields",
+    ),
     # -- the connection closed at each point ----------------------------------------------------
     pytest.param(b"", LOST, id="closed-before-the-answer"),
     pytest.param(b"HTTP/1.1 20", LOST, id="closed-in-the-status-line"),

@@ -22,6 +22,7 @@ A connection closed before any of the answer arrived, or in the middle of its he
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -34,6 +35,7 @@ if TYPE_CHECKING:  # (sending reads answers through bounds, which raises these f
 __all__ = [
     "BODY_BROKEN",
     "FAULTS",
+    "FIELD_NAME",
     "FRAMING_HEADERS",
     "HEADER_FIELD",
     "HEAD_TOO_LARGE",
@@ -67,6 +69,9 @@ HEAD_TOO_LARGE = AnswerFault(
 #: empty name), or a value with a NUL or a lone CR. (aiohttp's parser words a malformed trailer
 #: field as it words a header field: both are this fault.)
 HEADER_FIELD = AnswerFault("header field", "a header field is malformed", True)
+#: A header field's name (RFC 9110 5.1: a token), nothing before its colon but the name: the one
+#: rule both transports hold a name to (a name outside it is :data:`HEADER_FIELD`).
+FIELD_NAME = re.compile(rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 #: Where the body ends not declared as HTTP/1.1 allows: a ``Content-Length`` that is not one
 #: decimal byte count (non-numeric, signed, negative, past 18 digits, a list, two fields), a
 #: ``Transfer-Encoding`` other than ``chunked`` (walletpass asks for no other), or both headers.

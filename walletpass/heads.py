@@ -35,12 +35,12 @@ import http.client
 import re
 from typing import Any
 
-from walletpass.answer_faults import HEADER_FIELD, STATUS_LINE, AnswerFault
+from walletpass.answer_faults import FIELD_NAME, HEADER_FIELD, STATUS_LINE, AnswerFault
 
 __all__ = ["MalformedHead", "StrictResponse"]
 
 _STATUS_LINE = re.compile(rb"HTTP/1\.[01] [1-9][0-9]{2}(?:[ \t][^\r\n]*)?\r?\n")
-_TOKEN = rb"[!#$%&'*+.^_`|~0-9A-Za-z-]+"
+_TOKEN = FIELD_NAME.pattern
 _FIELD_LINE = re.compile(_TOKEN + rb":[^\x00\r\n]*\r?\n")
 #: RFC 9112 7.1: hexadecimal digits, then extensions (``;name`` or ``;name=value``).
 _CHUNK_LINE = re.compile(

@@ -53,6 +53,12 @@ def answer_fault(exc: BaseException) -> AnswerFault | None:
             return STATUS_LINE
         if isinstance(current, http_exceptions.LineTooLong):
             return HEAD_TOO_LARGE
+        if isinstance(current, http_exceptions.InvalidHeader):
+            # Its words quote the field (a name, a line or a value, any words in it), so they
+            # are not read: the pure-Python parser names a refused Content-Length value by the
+            # bare name; anything else it (or llhttp, for a NUL) refuses is the field itself.
+            refused = str(getattr(current, "hdr", "")).lower()
+            return FRAMING_HEADERS if refused == "content-length" else HEADER_FIELD
         if isinstance(current, http_exceptions.BadHttpMessage):
             # Only llhttp's description, not the bytes it quotes after it (a body's words).
             words = str(current.message).split(":\n", 1)[0].lower()

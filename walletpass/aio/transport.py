@@ -32,7 +32,13 @@ from walletpass.aio.connections import (
 )
 from walletpass.aio.heads import answer_fault
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
-from walletpass.answer_faults import BODY_BROKEN, FRAMING_HEADERS, STATUS_LINE, outcome_of
+from walletpass.answer_faults import (
+    BODY_BROKEN,
+    FIELD_NAME,
+    HEADER_FIELD,
+    STATUS_LINE,
+    outcome_of,
+)
 from walletpass.bounds import (
     AnswerTooLarge,
     BoundedBody,
@@ -221,7 +227,7 @@ class AsyncTransport:
                 timeout=_timeouts(connect, read, deadline),
             )
             try:
-                content = await self._read(response)
+                content, merged = await self._read(response)
             except BaseException:
                 response.close()  # not read to its end: the connection cannot serve again
                 raise
@@ -244,24 +250,29 @@ class AsyncTransport:
             return None, _failed(exc, sent, response, rules, deadline), exc
         finally:
             sent_marker.reset(marker)
-        return rules.answer_of(response.status, _merged(response.headers), content)
+        return rules.answer_of(response.status, merged, content)
 
-    async def _read(self, response: aiohttp.ClientResponse) -> bytes:
+    async def _read(self, response: aiohttp.ClientResponse) -> tuple[bytes, dict[str, str]]:
         """The whole decompressed body within ``max_answer_size`` (checked against the declared
-        length first, then counted as it is decompressed).
+        length first, then counted as it is decompressed), and the headers it was read by
+        (:func:`_merged`).
 
         (The framing itself, a body shorter or longer than declared, aiohttp's parser enforces:
         its error is raised by the read that reaches it. Each read waits within the attempt's
         timeouts: :func:`_timeouts`.)"""
         limit = self.rules.max_answer_bytes
-        headers = response.headers
         version = response.version
         if version is not None and (version.major != 1 or version.minor > 1):
             # (llhttp reads "HTTP/2.0" or "HTTP/3.0" in a head as it reads "HTTP/1.1".)
             raise MalformedAnswer(STATUS_LINE.reason, STATUS_LINE)
-        if len(headers.getall("Content-Length", ())) > 1:
-            # (aiohttp's pure-Python parser keeps two Content-Length fields; get() sees one.)
-            raise MalformedAnswer(FRAMING_HEADERS.reason, FRAMING_HEADERS)
+        for name, _ in response.raw_headers:
+            if FIELD_NAME.fullmatch(name) is None:
+                # aiohttp runs llhttp leniently outside Python's dev mode: it lets whitespace
+                # before a framing header's colon through ("Content-Length : 2"), kept in the name.
+                raise MalformedAnswer(HEADER_FIELD.reason, HEADER_FIELD)
+        # Every field read as the sync transport reads it, a repeated one joined: two
+        # Content-Length fields are a list (refused), two Content-Encoding fields two codings.
+        headers = _merged(response.headers)
         content = response.content
         declared = expected_length(response.status, headers, limit)
         if declared is not None:
@@ -275,11 +286,11 @@ class AsyncTransport:
                     break
                 pieces.append(piece)
                 received += len(piece)
-            return b"".join(pieces)
-        body = BoundedBody(headers.get("Content-Encoding"), limit)
+            return b"".join(pieces), headers
+        body = BoundedBody(headers.get("content-encoding"), limit)
         while piece := await content.readany():
             body.feed(piece)
-        return body.body()
+        return body.body(), headers
 
 
 def _failed(
