@@ -316,6 +316,24 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         """
         return []
 
+    def update_builds_after_read(self, pass_id: str, change: PassUpdate) -> bool:
+        """Whether :meth:`build_update` of ``change`` needs what only a read of the pass tells
+        (Livepasses: where a balance without a currency goes is the kind of the pass's template,
+        which its ids do not name), so the body can be built once only after that read.
+
+        Then the core checks the change before any request without a body
+        (``check(None, change)``: every rule that does not depend on the read), hands
+        ``plan_update`` no request, and ``plan_update`` reads what it needs and builds the body
+        once with ``checked_update_request`` (the build, then :meth:`check` of the built body,
+        before the write is sent). Default ``False``: the body is built and checked with the
+        other checks. Pure; nothing is sent.
+
+        :param pass_id: the checked id.
+        :param change: the change after the template mapping.
+        :returns: whether the build waits for a read.
+        """
+        return False
+
     def unsupported_here(
         self, subject: Pass | PassUpdate, pass_id: str | None
     ) -> Mapping[Capability, str]:

@@ -73,6 +73,10 @@ class Driver(ProviderContract[SettingsT]):
     ``plan_<op>``, so such an override keeps working on the sync API.
     """
 
+    if TYPE_CHECKING:
+
+        def checked_update_request(self, pass_id: str, change: PassUpdate) -> VendorRequest: ...
+
     # -- the one loop ---------------------------------------------------------------------------
 
     def run(self, plan: Plan[_T]) -> _T:
@@ -201,12 +205,13 @@ class Driver(ProviderContract[SettingsT]):
         :param pass_id: the checked id.
         :param change: the checked change, in the vendor's terms.
         :param request: the request :meth:`build_update` made while the change was checked
-            (sent as it is); ``None``: it is built here.
+            (sent as it is); ``None``: it is built and checked here
+            (``checked_update_request``).
         :returns: a plan whose result is the pass after the change (the core presents it).
         :raises WalletPassError: the error the vendor's answer maps to (``NotFound``,
             ``AlreadyRedeemed``...).
         """
-        built = request if request is not None else self.build_update(pass_id, change)
+        built = request if request is not None else self.checked_update_request(pass_id, change)
         return self._single(built, "update", self.parse_update, pass_id, change)
 
     def plan_redeem(

@@ -182,7 +182,10 @@ class Preparation(Presentation[SettingsT]):
             return checked_id, vetted, candidates[0], request
         # The pass's template decides the renames and only the vendor knows it: first every
         # check under each template the pass could belong to, without a word, so a change no
-        # template accepts is refused before any request is sent.
+        # template accepts is refused before any request is sent. Each check under a template
+        # builds that template's body (its rules are over the built body), so a provider whose
+        # body needs the read anyway (update_builds_after_read) is checked without one here and
+        # builds once, after the read.
         passed: dict[str | None, tuple[PassUpdate, VendorRequest | None]] = {}
         refusals: builtins.list[WalletPassError] = []
         with quiet_checks():
@@ -201,7 +204,8 @@ class Preparation(Presentation[SettingsT]):
         mapping = self.mapping_for_vendor_template(template)
         known = passed.get(_logical(mapping))
         if known is not None and self.strict:
-            # Strict mode warns of nothing: the quiet run's change and request are the real ones.
+            # Strict mode warns of nothing: the quiet run's change and request are the real ones
+            # (no request where the build waits for the provider's read: plan_update builds it).
             vetted, request = known
         else:
             vetted, request = self._vet_update(checked_id, checked, mapping)
@@ -253,7 +257,35 @@ class Preparation(Presentation[SettingsT]):
         def build(rules: ProviderContract[Any]) -> VendorRequest:
             return rules.build_update(vendor_id, subject)
 
-        return change, self._vet(used, subject, "update", build, vendor_id)
+        # A build that needs a read first (the provider's own, in plan_update) is left to
+        # plan_update: the change's rules run here without a body, the body's after that read.
+        later = rules is self and self.update_builds_after_read(pass_id, subject)
+        return change, self._vet(used, subject, "update", build, vendor_id, built_later=later)
+
+    def checked_update_request(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        """The update's one body: :meth:`build_update`, then :meth:`check` of the built body.
+
+        What ``plan_update`` calls where the core handed it no request (the build waited for a
+        read: :meth:`update_builds_after_read`), so every body sent has passed the vendor's
+        rules, before the write is sent.
+
+        :param pass_id: the checked id.
+        :param change: the checked change, in the vendor's terms.
+        :returns: the request to send.
+        :raises ValidationError: what the build cannot express and what :meth:`check` finds in
+            the built body, together, each at its neutral field; nothing is written.
+        """
+        problems: builtins.list[FieldProblem] = []
+        request = None
+        try:
+            request = self.build_update(pass_id, change)
+        except ValidationError as exc:
+            problems.extend(exc.problems)
+        else:
+            problems.extend(vendor_check(self, request, change, pass_id))
+        if problems or request is None:
+            raise ValidationError.from_problems(problems, provider=self.label, operation="update")
+        return request
 
     def _vet(
         self,
@@ -262,12 +294,15 @@ class Preparation(Presentation[SettingsT]):
         operation: str,
         build: Callable[[ProviderContract[Any]], VendorRequest],
         pass_id: str | None = None,
+        *,
+        built_later: bool = False,
     ) -> VendorRequest | None:
         """The declared counts, then the one build and the vendor's :meth:`check` of what it
         built; every problem raised together as one ``ValidationError``.
 
         Returns the request to send, or ``None`` where the rules are another provider's (the
-        fake's profile: it vets with its vendor's provider and sends nothing).
+        fake's profile: it vets with its vendor's provider and sends nothing) or the build waits
+        for a read (``built_later``: :meth:`checked_update_request` builds and checks it then).
         """
         problems = self._count_problems(used)
         rules = self.vendor_rules
@@ -276,7 +311,8 @@ class Preparation(Presentation[SettingsT]):
             try:
                 # An operation the provider writes as several requests (read, then merge and
                 # write) has no one-request build hook: its rules see the subject alone.
-                request = build(rules) if builds_in_one_request(rules, operation) else None
+                one = builds_in_one_request(rules, operation) and not built_later
+                request = build(rules) if one else None
             except ValidationError as exc:  # what the vendor cannot express at all
                 problems.extend(exc.problems)
             else:

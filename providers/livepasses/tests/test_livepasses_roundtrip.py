@@ -237,7 +237,13 @@ def test_an_update_learns_the_template_once(shop, connect, emulator) -> None:
     other = connect(templates=TEMPLATES)  # knows nothing of the pass: reads it first
     before = len(emulator.journal)
     assert other.update(card.id, PassUpdate(fields={"points": 92})).fields == {"points": 92}
-    assert [e.method for e in emulator.journal.entries[before:]] == ["GET", "GET", "PUT", "GET"]
+    # One lookup tells the template (no validation: it says nothing of the template), the PUT,
+    # and the lookup that reads the pass back.
+    assert [(e.method, e.path) for e in emulator.journal.entries[before:]] == [
+        ("GET", "/api/passes/lookup"),
+        ("PUT", f"/api/passes/{card.id}"),
+        ("GET", "/api/passes/lookup"),
+    ]
     assert emulator.stored(card.id).business_data["currentPoints"] == 92
 
 

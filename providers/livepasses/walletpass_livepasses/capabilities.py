@@ -182,6 +182,8 @@ CAPABILITIES = Capabilities(
                 "a money balance on update (a gift card's) as updatedFields.accountBalance and "
                 "currency (the generate names; updatable names are not published beyond "
                 "memberTier, points, validUntil, gate); the emulator refuses points on a gift card",
+                "a gift card's money on update is at least 0 (checked before the PUT; the emulator "
+                "refuses a negative accountBalance)",
             ),
         ),
         Capability.TIER: emulated(

@@ -191,7 +191,11 @@ def _balance_fields(
 ) -> dict[str, Any]:
     if not _is_money(balance, kind):
         # The SDK's update example names the points ``points``; generation calls them currentPoints.
-        return {("points" if for_update else "currentPoints"): int(balance.amount)}
+        # On update the amount goes as given: a fraction is the check's to refuse (it reads the
+        # built body), never cut off here.
+        if for_update:
+            return {"points": wire_value(balance.amount)}
+        return {"currentPoints": int(balance.amount)}
     # On update these names are inferred (declared on balance): Livepasses publishes no list of
     # updatable names, and shows none for money.
     money: dict[str, Any] = {"accountBalance": wire_value(balance.amount)}
@@ -494,7 +498,13 @@ def update_safety(body: Mapping[str, Any]) -> Safety:
     return Safety.IDEMPOTENT if silent else Safety.UNSAFE
 
 
-def update_problems(change: PassUpdate) -> list[FieldProblem]:
+def update_problems(
+    change: PassUpdate, body: Mapping[str, Any] | None = None
+) -> list[FieldProblem]:
+    """Everything Livepasses would refuse in ``change``; with ``body`` (the built
+    ``PUT /api/passes/{id}`` body) also its rules over where the balance went, which the pass's
+    kind decides (``None``: the kind is not read yet: a fraction without a currency is refused,
+    as it could be points, and the rest waits for the built body)."""
     problems: list[FieldProblem] = []
     set_fields = change.model_fields_set
     if "holder" in set_fields and change.holder is not None:
@@ -549,9 +559,14 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
             "balance": (change.balance is not None, ["points", "accountBalance", "currency"]),
         },
     )
-    balance = _balance_problem(change.balance)
-    if balance is not None:
-        problems.append(balance)
+    if body is not None:
+        problems += _placed_balance_problems(change, body)
+    else:
+        # Before the pass's kind is read a fraction without a currency could be points, which
+        # are whole: refused before any request (a currency says money).
+        balance = _balance_problem(change.balance)
+        if balance is not None:
+            problems.append(balance)
     if not _updated_fields(change) and change.message is None:
         problems.append(
             FieldProblem(
@@ -560,6 +575,37 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
             )
         )
     return problems
+
+
+def _placed_balance_problems(change: PassUpdate, body: Mapping[str, Any]) -> list[FieldProblem]:
+    """The balance where the built ``body`` put it: loyalty ``points`` are whole numbers (the
+    update example's ``"points": 1250``, livepasses.md 3.6: *inferred* type), a gift card's
+    ``accountBalance`` a number of at least 0 (*inferred*: generation documents it as a number,
+    3.1; a negative balance is nothing ``/giftcard/redeem`` could spend, and the emulator refuses
+    it as walletpass's inference). Each problem at ``balance.amount``."""
+    if change.balance is None:
+        return []
+    updated = body.get("updatedFields")
+    updated = updated if isinstance(updated, Mapping) else {}
+    if "accountBalance" in updated:
+        value = updated["accountBalance"]
+        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+            return [
+                FieldProblem(
+                    "balance.amount",
+                    "a gift card's balance (accountBalance) is a number of at least 0",
+                )
+            ]
+        return []
+    if "points" in updated and limits.updated_value_problem("points", updated["points"]):
+        return [
+            FieldProblem(
+                "balance.amount",
+                "loyalty points are whole numbers on Livepasses (a gift card's money: give the "
+                "balance's currency, e.g. Balance(amount=..., currency='USD'))",
+            )
+        ]
+    return []
 
 
 # ---------------------------------------------------------------------------------------------

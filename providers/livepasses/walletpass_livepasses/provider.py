@@ -239,16 +239,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         field: for a pass, the holder's first and last name, field values and lengths, the
         per-kind context, a key set twice, whole points, the template id
         (``payloads.pass_problems``); for a change, what an issued pass cannot change and the
-        ``updatedFields`` rules (``payloads.update_problems``); for a listing's filters, the
-        status values, the template id and the ``extra`` filters' types; for a redemption, its
-        options and the amount its verb takes (gift cards: an amount; loyalty: whole points;
-        the others: none). ``create`` and ``update`` are checked by the core; ``list`` and
-        ``redeem`` by this provider's plans, before their first request. Sources: livepasses.md
-        sections 3.1, 3.3, 3.6 and 3.8, the SDK 0.3.0 DTOs.
+        ``updatedFields`` rules (``payloads.update_problems``), and over the built body where
+        the pass's kind put a balance (whole points, a gift card's money at least 0); for a
+        listing's filters, the status values, the template id and the ``extra`` filters' types;
+        for a redemption, its options and the amount its verb takes (gift cards: an amount;
+        loyalty: whole points; the others: none). ``create`` and ``update`` are checked by the
+        core; ``list`` and ``redeem`` by this provider's plans, before their first request.
+        Sources: livepasses.md sections 3.1, 3.3, 3.6 and 3.8, the SDK 0.3.0 DTOs.
 
-        :param request: the built request (its body holds nothing these rules do not see in
-            ``subject``), or ``None`` where it is not built yet (a redemption whose verb a
-            lookup decides).
+        :param request: the built request, or ``None`` where it is not built yet (a
+            redemption whose verb a lookup decides; an update whose balance place the pass's
+            kind decides: its body's rules run when :meth:`plan_update` has built it).
         :param subject: the ``Pass`` or ``PassUpdate`` after the template mapping, the
             ``ListFilters``, or the :class:`~walletpass_livepasses.payloads.Redeeming`.
         :returns: the problems found; empty when Livepasses would take it.
@@ -258,7 +259,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         if isinstance(subject, Redeeming):
             return self._redeem_problems(subject)
         if isinstance(subject, PassUpdate):
-            return payloads.update_problems(subject)
+            return payloads.update_problems(subject, request.json if request else None)
         problems = payloads.pass_problems(subject)
         template_problem = limits.id_problem(subject.template)
         if template_problem is not None:
@@ -431,6 +432,30 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
     # -- update --------------------------------------------------------------------------------
 
+    def update_builds_after_read(self, pass_id: str, change: PassUpdate) -> bool:
+        """Whether the PUT waits for a read of the pass: its template is not known to this
+        provider (the one lookup the update sends tells it, with the kind an alias states), or
+        a balance without a currency goes where the pass's kind keeps it and the kind is not
+        known yet (:meth:`kind_known`). The body is then built once, after that read, in
+        :meth:`plan_update`, and checked there before the PUT is sent."""
+        return self.template_of(pass_id) is None or (
+            payloads.balance_needs_kind(change) and self.kind_known(pass_id) is None
+        )
+
+    def plan_template_from_vendor(
+        self, pass_id: str, operation: str = "update"
+    ) -> Plan[str | None]:
+        """The pass's template from one lookup (a get() adds a validation, which says nothing
+        of the template), remembered: the same update's kind decision (:meth:`plan_kind`)
+        then sends no second lookup."""
+        found = yield from self._plan_fetch(
+            self.build_lookup(pass_id),
+            operation,
+            lambda data: payloads.issued_from_lookup(data, provider=self.name),
+        )
+        self._remember_template(pass_id, found.template)
+        return found.template
+
     def build_update(
         self, pass_id: str, change: PassUpdate, kind: PassKind | None = None
     ) -> VendorRequest:
@@ -456,7 +481,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         """
         data = self.data_of(response, "update")
         kind = self.kind_known(pass_id)
-        sent = payloads.update_body(change, kind)
+        sent = response.sent().json or {}
         updated = dict(sent.get("updatedFields") or {})
         meta: dict[str, Any] = {}
         if "messageBody" in sent:
@@ -476,19 +501,24 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     ) -> Plan[IssuedPass]:
         """The PUT, then a lookup: the PUT's answer says nothing about the pass, and the lookup
         tells its template (to read the fields back under their logical names) and its status
-        after the change (a ``validUntil`` in the past expires it)."""
-        put = request if request is not None else self.build_update(pass_id, change)
-        return self._plan_update(pass_id, change, put)
+        after the change (a ``validUntil`` in the past expires it).
+
+        Without ``request`` (:meth:`update_builds_after_read`) the pass's kind is read first
+        where the balance needs it (:meth:`plan_kind`: no lookup when the update's template
+        read told the template already), then the body is built once and checked
+        (``checked_update_request``) before the PUT is sent."""
+        return self._plan_update(pass_id, change, request)
 
     def _plan_update(
-        self, pass_id: str, change: PassUpdate, put: VendorRequest
+        self, pass_id: str, change: PassUpdate, put: VendorRequest | None
     ) -> Plan[IssuedPass]:
-        if payloads.balance_needs_kind(change) and self.kind_known(pass_id) is None:
-            # A balance without a currency is a gift card's money (accountBalance, where
-            # /giftcard/redeem spends it) or loyalty points (points): the pass's kind, read
-            # before the write, says which.
-            kind = yield from self.plan_kind(pass_id, "update")
-            put = self.build_update(pass_id, change, kind)
+        if put is None:
+            if payloads.balance_needs_kind(change) and self.kind_known(pass_id) is None:
+                # A balance without a currency is a gift card's money (accountBalance, where
+                # /giftcard/redeem spends it) or loyalty points (points): the pass's kind,
+                # read before the write, says which (kind_known tells it from then on).
+                yield from self.plan_kind(pass_id, "update", remember=True)
+            put = self.checked_update_request(pass_id, change)
         response = yield Send(put, "update")
         updated = self.parse(self.parse_update, response, pass_id, change)
         return (
