@@ -130,9 +130,10 @@ def test_one_body_build_per_create_and_update(
         builds.clear()
         wallet.update(issued.id, PassUpdate(fields={"points": 95}))
         if wallet.template_of(issued.id) is None and "build_update" in type(wallet).__dict__:
-            # Only the vendor knows this pass's template: the change was built once under each
-            # template it could belong to before the read, and the one for the template read
-            # was sent as it was built (not built again).
+            # Only the vendor knows this pass's template: before the read the change was built
+            # once per body the templates it could belong to make of it (here two: the alias
+            # whose balance field is "points", and every other, all alike, however many such
+            # aliases there are), and the one for the template read was sent as built.
             assert len(builds.built) == 2, builds.built
             assert all(any(sent is b for b in builds.built) for sent in builds.parsed)
         else:

@@ -188,10 +188,15 @@ class Preparation(Presentation[SettingsT]):
         # builds once, after the read.
         passed: dict[str | None, tuple[PassUpdate, VendorRequest | None]] = {}
         refusals: builtins.list[WalletPassError] = []
+        # Templates whose aliases leave this change alike (most rename other fields) share
+        # one body: it is built once for all of them.
+        bodies: builtins.list[tuple[PassUpdate, VendorRequest]] = []
         with quiet_checks():
             for candidate in candidates:
                 try:
-                    passed[_logical(candidate)] = self._vet_update(checked_id, checked, candidate)
+                    passed[_logical(candidate)] = self._vet_update(
+                        checked_id, checked, candidate, bodies
+                    )
                 except (ValidationError, UnsupportedFeature) as exc:
                     refusals.append(exc)
         if not passed:
@@ -223,9 +228,14 @@ class Preparation(Presentation[SettingsT]):
         return cast("Driver[Any]", self)
 
     def _vet_update(
-        self, pass_id: str, change: PassUpdate, mapping: TemplateMapping | None
+        self,
+        pass_id: str,
+        change: PassUpdate,
+        mapping: TemplateMapping | None,
+        bodies: builtins.list[tuple[PassUpdate, VendorRequest]] | None = None,
     ) -> tuple[PassUpdate, VendorRequest | None]:
-        """Every check of an update under ``mapping``; the change and its one built request."""
+        """Every check of an update under ``mapping``; the change and its one built request
+        (taken from ``bodies`` where an equal change was built already, and kept there)."""
         # What the message is about is decided from the update as the application wrote it,
         # before an alias renames or moves anything, so every provider shows the same text.
         told = self._message_value(change)
@@ -255,7 +265,16 @@ class Preparation(Presentation[SettingsT]):
         )
 
         def build(rules: ProviderContract[Any]) -> VendorRequest:
-            return rules.build_update(vendor_id, subject)
+            for built_from, request in bodies or ():
+                if (
+                    built_from == subject
+                    and built_from.model_fields_set == subject.model_fields_set
+                ):
+                    return request
+            request = rules.build_update(vendor_id, subject)
+            if bodies is not None:
+                bodies.append((subject, request))
+            return request
 
         # A build that needs a read first (the provider's own, in plan_update) is left to
         # plan_update: the change's rules run here without a body, the body's after that read.
