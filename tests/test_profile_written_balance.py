@@ -7,8 +7,11 @@ the last one written is the one a spend takes from. A generate's ``points`` is n
 an update's is. The fake wearing the Livepasses profile must spend the same balance as the
 emulator (over HTTP on 127.0.0.1) after any sequence of such writes; it used to keep the first
 balance it was given beside the one written later, and to take a created ``points`` field for a
-balance the vendor never had. A PassEntry update answer reports in ``meta`` only the balance it
-shows (the pass resource has none).
+balance the vendor never had. A balance given as ``Pass.balance`` is answered as the vendor's
+provider answers it: under the vendor's keys in ``fields`` (Livepasses' create and update,
+LivePass's every answer), read with the currency the vendor keeps (Livepasses' points: none).
+A PassEntry update answer reports in ``meta`` only the balance it shows (the pass resource has
+none).
 """
 
 from __future__ import annotations
@@ -131,6 +134,55 @@ def test_the_profile_spends_the_balance_its_vendor_spends(
             observed.append(answer.balance and answer.balance.amount)
         observed += [_spent(wallet, card.id, amount) for amount in spends]
         seen[side] = observed
+    assert seen["profile"] == seen["emulator"]
+
+
+#: (vendor, template, kind, the balance given, the field an update changes)
+GIVEN_BALANCES = [
+    ("livepasses", "tmpl-loyalty", "loyalty", Balance(amount=90, currency="points"), "note"),
+    ("livepasses", "tmpl-loyalty", "loyalty", Balance(amount=90), "note"),
+    ("livepasses", "tmpl-giftcard", "gift_card", Balance(amount=50, currency="USD"), "note"),
+    (
+        "livepasses",
+        "tmpl-giftcard",
+        "gift_card",
+        Balance(amount=Decimal("12.5"), currency="EUR"),
+        "note",
+    ),
+    ("livepasses", "tmpl-giftcard", "gift_card", Balance(amount=30), "note"),
+    (
+        "livepass",
+        "membership-card",
+        "membership",
+        Balance(amount=90, currency="EUR"),
+        "membership_tier",
+    ),
+    ("livepass", "membership-card", "membership", Balance(amount=90), "membership_tier"),
+]
+
+
+@pytest.mark.parametrize(("vendor", "template", "kind", "given", "field"), GIVEN_BALANCES)
+def test_a_given_balance_is_answered_as_its_vendor_answers_it(
+    vendor: str, template: str, kind: str, given: Balance, field: str
+) -> None:
+    app = load_emulator(vendor)
+    seen: dict[str, list[Any]] = {}
+    with EmulatorServer(app) as server:
+        real = walletpass.connect(vendor, base_url=server.url, api_key=app.api_key)
+        fake = walletpass.connect("fake", profile=vendor)
+        for side, wallet in (("emulator", real), ("profile", fake)):
+            with wallet:
+                card = wallet.create(
+                    Pass(template=template, kind=kind, holder=HOLDER, balance=given)
+                )
+                lower = Balance(amount=given.amount - 1, currency=given.currency)
+                answers = [
+                    card,
+                    wallet.update(card.id, PassUpdate(balance=lower)),
+                    wallet.update(card.id, PassUpdate(fields={field: "gold"})),
+                    wallet.get(card.id),
+                ]
+                seen[side] = [(answer.fields, answer.balance) for answer in answers]
     assert seen["profile"] == seen["emulator"]
 
 

@@ -117,6 +117,7 @@ class _Facts(NamedTuple):
     verb_in_refusals: bool = False
     update_names: Mapping[str, str] | None = None
     balance_in_fields: Callable[[Balance, MetaFacts], Mapping[str, Any]] | None = None
+    balance_read: Callable[[Mapping[str, Any], PassKind | None], Balance | None] | None = None
     balance_write_refusal: str | None = None
 
 
@@ -275,6 +276,10 @@ class VendorBehaviour(_Facts):
             ``ValidationError`` on ``balance``, nothing written. ``None``: the vendor takes the
             write (Livepasses keeps it among the fields, ``balance_in_fields``). Either way a
             spend from such a pass finds no balance.
+        balance_read: the balance the vendor's provider reads from the fields an answer
+            reports it in (``balance_in_fields``), of a pass of the kind given (Livepasses
+            reads points without a currency, though ``currency='points'`` chose them); the
+            answer reports that balance. ``None``: the balance as it was given.
     """
 
     __slots__ = ()
@@ -429,6 +434,8 @@ class VendorBehaviour(_Facts):
             if echoed:
                 fields = {**fields, **echoed}
                 update["fields"] = fields
+                if self.balance_read is not None:
+                    update["balance"] = self.balance_read(echoed, issued.kind)
         if key is not None and issued.balance is None:
             amount = _amount(issued.fields[key])
             if amount is not None:

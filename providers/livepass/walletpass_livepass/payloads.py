@@ -404,6 +404,12 @@ def _barcode(body: Mapping[str, Any]) -> Barcode | None:
     return Barcode.model_construct(message=message, format=BarcodeFormat.QR)
 
 
+def balance_read(body: Mapping[str, Any], kind: PassKind | None = None) -> Balance | None:
+    """The balance the provider reads from ``body`` (the profile's
+    ``VendorBehaviour.balance_read``): :func:`_balance`, whatever the kind."""
+    return _balance(body)
+
+
 def _balance(body: Mapping[str, Any]) -> Balance | None:
     """``balance_amount`` (a JSON number, as the membership-card page types it) in
     ``balance_currency`` (money, or e.g. ``points``). Anything else is no balance: the value

@@ -124,6 +124,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         update_names={"points": "currentPoints"},
         # The create and update answers echo the keys the write put a balance in.
         balance_in_fields=payloads.balance_in_fields,
+        # ...and read back from them as its provider reads them (points: no currency).
+        balance_read=payloads.balance_from,
         # The lookup carries no business data and no qrCode (vendor notes 3.4), only the
         # create answer's pass line does.
         unread_on_get=frozenset(
