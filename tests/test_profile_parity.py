@@ -109,8 +109,14 @@ def _tokens_aside(url: str) -> str:
     return re.sub(r"(?<=[/=])[A-Za-z0-9_=-]{16,}", "<token>", url)
 
 
+#: provider name -> every ``IssuedPass.meta`` key ``seen_pass`` met in its results (the vendor's
+#: name on an emulator, ``fake`` on a profile): what a provider page's meta table must list.
+META_SEEN: dict[str, set[str]] = {}
+
+
 def seen_pass(issued: IssuedPass) -> dict[str, Any]:
     """Every attribute of ``issued`` but ``raw``, the random parts by their shape (``MOMENTS``)."""
+    META_SEEN.setdefault(issued.provider, set()).update(issued.meta)
     seen = issued.model_dump(mode="python", exclude={"raw"})
     for moment in MOMENTS:
         if moment in seen:

@@ -12,16 +12,19 @@ read it after the delete.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from uuid import UUID
 
 import pytest
 
 import walletpass
 from walletpass import Balance, Holder, Pass, PassUpdate, WalletPassError
+from walletpass.model import Beacon, Color, Colors, Location, Nfc
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
 
@@ -173,6 +176,15 @@ class KindRun:
 RELEVANT_AT = datetime(2026, 12, 24, 18, 30, tzinfo=timezone(timedelta(hours=1)))
 
 
+DECORATION = PassUpdate(
+    group="autumn",
+    nfc=Nfc(message="member-77"),
+    locations=[Location(latitude=51.5, longitude=-0.12, relevant_text="Near the roastery")],
+    beacons=[Beacon(proximity_uuid=UUID("e2c56db5-dffb-48d2-b060-d0f5a71096e0"), major=1)],
+    colors=Colors(background=Color(16, 32, 48)),
+)
+
+
 def _create(k: KindRun) -> Any:
     case = k.case
     balance = None if case.balance is None else Balance(amount=case.balance)
@@ -201,7 +213,18 @@ STEPS: dict[str, Callable[[KindRun], Any]] = {
     "update": lambda k: parity.seen_pass(
         k.run.wallet.update(k.run.card, PassUpdate(fields=k.fields(k.case.update)))
     ),
+    # A message with the change: what each vendor says of it (PassEntry's latest_message and
+    # notification, Livepasses' notified).
+    "notify": lambda k: parity.seen_pass(
+        k.run.wallet.update(
+            k.run.card, PassUpdate(fields=k.fields(k.case.update), message="Your pass changed")
+        )
+    ),
+    "get_notified": lambda k: parity.seen_pass(k.run.wallet.get(k.run.card)),
     "top_up": _top_up,
+    # What PassEntry answers back as it was sent (meta nfc, locations, beacons, passDesign,
+    # group_tag); a vendor that cannot carry one of them refuses the whole change.
+    "decorate": lambda k: parity.seen_pass(k.run.wallet.update(k.run.card, DECORATION)),
     # Pass2U reports the relevant date it was given in meta (relevant_at); others refuse it.
     "set_relevant": lambda k: parity.seen_pass(
         k.run.wallet.update(k.run.card, PassUpdate(relevant_at=RELEVANT_AT))
@@ -254,7 +277,9 @@ def kind_outcomes() -> Found:
 
 
 def observe_every_kind() -> Found:
-    """Every case of ``CASES``, aliased and not, on each profile and each emulator."""
+    """Every case of ``CASES``, aliased and not, on each profile and each emulator (the meta
+    keys each emulator's results carried: ``META_OBSERVED``)."""
+    parity.META_SEEN.clear()
     found: Found = {}
     for vendor, cases in CASES.items():
         aliases = parity.CONFIG["providers"][vendor]
@@ -287,6 +312,7 @@ def observe_every_kind() -> Found:
                         )
                         for step in STEPS
                     }
+    META_OBSERVED.update({vendor: set(parity.META_SEEN.get(vendor, ())) for vendor in CASES})
     return found
 
 
@@ -310,3 +336,46 @@ def test_the_profile_does_what_its_vendor_does_for_every_kind(
     profile, emulator = kind_outcomes[(vendor, kind, aliased)][step]
     assert not emulator.sent_before_refusal, f"{vendor} sent a request before refusing {step}"
     assert parity._as_compared(profile, emulator) == emulator
+
+
+#: vendor -> the ``IssuedPass.meta`` keys the scenario met in the emulator's results.
+META_OBSERVED: dict[str, set[str]] = {}
+
+#: (vendor, meta key) -> why the scenario cannot meet a key the provider page documents; the
+#: test fails once the scenario meets it, so the entry must go.
+NOT_REACHED: dict[tuple[str, str], str] = {
+    **dict.fromkeys(
+        [("passentry", "device_type"), ("passentry", "added_at"), ("passentry", "removed_at")],
+        "set when the holder adds the pass to a wallet or removes it, which no call of the API "
+        "does (the emulator's holder actions, the profile's install() / remove())",
+    ),
+    **dict.fromkeys(
+        [("passentry", "locations"), ("passentry", "beacons")],
+        "PassEntry answers them only to a read asking includeLocations / includeBeacons, which "
+        "the provider never sends",
+    ),
+}
+
+
+def documented_meta_keys(vendor: str) -> set[str]:
+    """The keys of the ``IssuedPass.meta`` table on ``docs/providers/<vendor>.md``."""
+    page = (parity.HERE.parent.parent / "docs" / "providers" / f"{vendor}.md").read_text(
+        encoding="utf-8"
+    )
+    table = page.split("<!-- meta-keys:start -->", 1)[1].split("<!-- meta-keys:end -->", 1)[0]
+    return set(re.findall(r"^\| `([^`]+)` \|", table, re.MULTILINE))
+
+
+@pytest.mark.parametrize("vendor", sorted(CASES))
+def test_each_provider_page_lists_the_meta_keys_its_vendor_answers(
+    kind_outcomes: Found, vendor: str
+) -> None:
+    """The meta table of the vendor's page is what its emulator answered over the scenario:
+    no key it answered is missing from the page, and each key on the page was answered (or is
+    in ``NOT_REACHED``, with why the scenario cannot meet it)."""
+    documented = documented_meta_keys(vendor)
+    observed = META_OBSERVED[vendor]
+    unreached = {key for (named, key) in NOT_REACHED if named == vendor}
+    assert documented, f"docs/providers/{vendor}.md has no meta table"
+    assert observed - documented == set(), "answered, not on the page"
+    assert documented - observed == unreached, "on the page, never answered"

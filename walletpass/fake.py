@@ -87,6 +87,14 @@ _USES_MADE = "uses"
 _USED_AT = "used_at"
 
 
+#: What a delete that wipes a pass (``VendorBehaviour.deleted_wipes``) takes from the parameters
+#: the fake keeps (its ``raw``): the pass's data and design, as PassEntry's nullify does
+#: (passentry.md 4.5: fields, barcode, NFC, locations, images go).
+_WIPED = frozenset(
+    {"fields", "holder", "barcode", "balance", "nfc", "locations", "beacons", "images", "colors"}
+)
+
+
 class FakeSettings(ProviderSettings):
     path: str | None = Field(
         default=None,
@@ -1187,7 +1195,9 @@ class FakeProvider(Provider[FakeSettings]):
                         barcode=None,
                         balance=None,
                         expires_at=current.expires_at or now,
-                        raw={},
+                        # What the tombstone keeps of what was sent (its group, its relevant
+                        # date...): the vendor's meta of it may still say so (meta_of).
+                        raw={k: v for k, v in (current.raw or {}).items() if k not in _WIPED},
                     )
                 self._store.replace(current.model_copy(update=update))
 

@@ -18,7 +18,7 @@ from typing import Any
 from walletpass.behaviour import MetaFacts
 from walletpass.model import IssuedPass, PassStatus, PassUpdate
 from walletpass_passentry.limits import VendorStatus
-from walletpass_passentry.payloads import KIND_PASS_TYPES
+from walletpass_passentry.payloads import KIND_PASS_TYPES, template_override
 
 #: PassEntry's ``status`` of a pass in each neutral status the profile keeps it in.
 VENDOR_STATUSES: Mapping[PassStatus, VendorStatus] = {
@@ -64,6 +64,7 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if status is VendorStatus.NULLIFIED and isinstance(used, str):
         # A nullified pass keeps the deactivatedAt of the redeem that deactivated it before.
         meta["deactivated_at"] = _when(datetime.fromisoformat(used))
+    meta.update(_as_sent(kept))
     if facts.change is not None and facts.change.message is not None:
         meta["notification"] = _notification(kept.status, facts.change)
     # An update's answer is the pass resource, with meta.loyalty only where the update wrote the
@@ -71,6 +72,26 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     wrote = facts.change is None or "balance" in facts.change.changed()
     if issued.balance is not None and wrote:
         meta["balance"] = issued.balance.amount
+    return meta
+
+
+def _as_sent(kept: IssuedPass) -> dict[str, Any]:
+    """What the pass resource answers back of what was sent (the parameters the fake keeps,
+    ``MetaFacts.kept.raw``): ``groupTag``; ``nfc``, the NFC message (the pass UUID where none
+    was given: ``_nfc_json``); ``passDesign``, the template override (its colours, images)."""
+    sent = kept.raw if isinstance(kept.raw, Mapping) else {}
+    meta: dict[str, Any] = {}
+    if isinstance(sent.get("group"), str):
+        meta["group_tag"] = sent["group"]
+    nfc = sent.get("nfc")
+    if isinstance(nfc, Mapping):
+        message = nfc.get("message")
+        meta["nfc"] = message if isinstance(message, str) else kept.vendor_id
+    design = {key: sent[key] for key in ("colors", "images") if sent.get(key) is not None}
+    if design:
+        override = template_override(PassUpdate.model_validate(design))
+        if override:
+            meta["passDesign"] = override
     return meta
 
 

@@ -220,7 +220,8 @@ def _nfc_json(nfc: Nfc) -> dict[str, Any]:
     return {"enabled": True, "source": "custom", "customValue": nfc.message}
 
 
-def _template_override(content: Pass | PassUpdate) -> dict[str, Any]:
+def template_override(content: Pass | PassUpdate) -> dict[str, Any]:
+    """``pass.templateOverride`` of ``content``: its colours and image urls."""
     override: dict[str, Any] = {}
     if content.colors is not None:
         for name in ("background", "foreground", "label"):
@@ -256,7 +257,7 @@ def _pass_object(
     if content.expires_at is not None:
         # Inferred (declared on expires_at): the request key mirrors the expiresAt attribute.
         body["expiresAt"] = format_timestamp(content.expires_at, TIMESTAMPS)
-    override = _template_override(content)
+    override = template_override(content)
     if override:
         body["templateOverride"] = override
     return body
