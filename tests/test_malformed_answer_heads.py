@@ -177,6 +177,11 @@ CASES = [
     ),
     pytest.param(answer(b"X-A: " + b"a" * 70_000 + b"\r\n"), TOO_LARGE, id="field-too-long"),
     pytest.param(answer(b"X: y\r\n" * 120), TOO_LARGE, id="too-many-fields"),
+    # answer() has two fields of its own: 99 fields in all are read, 100 are one too many
+    pytest.param(answer(b"".join(b"X-%d: y\r\n" % n for n in range(97))), READ, id="99-fields"),
+    pytest.param(
+        answer(b"".join(b"X-%d: y\r\n" % n for n in range(98))), TOO_LARGE, id="100-fields"
+    ),
     pytest.param(
         answer(b"".join(b"X-%d: y\r\n" % n for n in range(120))), TOO_LARGE, id="too-many-names"
     ),

@@ -58,11 +58,11 @@ class AnswerFault:
 
 #: Not ``HTTP/1.0`` or ``HTTP/1.1``, a status code that is not three digits from 100, garbage.
 STATUS_LINE = AnswerFault("status line", "its status line is not an HTTP/1.1 status line", True)
-#: A line longer than 64 KiB or more than 100 header fields (``http.client``'s limits, which the
-#: async transport applies too).
+#: A line longer than 64 KiB or more than 99 header fields (``http.client``'s limits, 100 lines
+#: with the empty one ending the head, which the async transport applies too).
 HEAD_TOO_LARGE = AnswerFault(
     "head too large",
-    "its head is larger than walletpass reads (lines of at most 64 KiB, at most 100 fields)",
+    "its head is larger than walletpass reads (lines of at most 64 KiB, at most 99 fields)",
     True,
 )
 #: A header (or trailer) line that is not ``name: value`` (no colon, whitespace before it, an

@@ -24,7 +24,7 @@ What is turned off, and why:
 The connection pool has no limit (``limit=0``): callers bound the requests in flight
 (``create_many``'s ``concurrency``), so a request never waits for a connection; idle ones are
 kept for :data:`KEEPALIVE_EXPIRY` seconds. Answer heads are read with the sync transport's
-limits (``http.client``'s: lines of 64 KiB, 100 header fields), so an answer one API accepts the
+limits (``http.client``'s: lines of 64 KiB, 99 header fields), so an answer one API accepts the
 other does too.
 """
 
@@ -51,9 +51,10 @@ __all__ = [
 #: connections after 60 s or more, so reuse within this time is safe.
 KEEPALIVE_EXPIRY = 5.0
 
-#: The answer head limits of ``http.client`` (which the sync transport reads through).
+#: The answer head limits of ``http.client`` (which the sync transport reads by): lines of 64 KiB,
+#: and 100 lines after the status line, the empty one that ends the head among them, so 99 fields.
 MAX_LINE = 65536
-MAX_HEADERS = 100
+MAX_HEADERS = 99
 
 
 class Sent:
