@@ -43,8 +43,11 @@ def dump_json(value: Any) -> str:
 
 
 def pass_data(issued: IssuedPass, *, raw: bool = False) -> dict[str, Any]:
-    """The pass as JSON data; the vendor's raw answer only when asked for."""
-    return issued.model_dump(mode="json", exclude=None if raw else {"raw"})
+    """The pass as JSON data; the vendor's raw answer only when asked for. ``unknown_parts``
+    is sorted, so the same answer prints the same JSON in every run."""
+    data = issued.model_dump(mode="json", exclude=None if raw else {"raw"})
+    data["unknown_parts"] = sorted(issued.unknown_parts)
+    return data
 
 
 def _holder(issued: IssuedPass) -> str | None:
@@ -70,6 +73,10 @@ def pass_table(issued: IssuedPass, *, raw: bool = False) -> str:
         ("provider", issued.provider),
         ("vendor id", issued.vendor_id if issued.vendor_id != issued.id else None),
         ("template", issued.template),
+        (
+            "vendor template",
+            issued.vendor_template if issued.vendor_template != issued.template else None,
+        ),
         ("kind", issued.kind.value if issued.kind else None),
         ("external id", issued.external_id),
         ("holder", _holder(issued)),
@@ -78,6 +85,9 @@ def pass_table(issued: IssuedPass, *, raw: bool = False) -> str:
         ("created", issued.created_at),
         ("updated", issued.updated_at),
         ("version", issued.version),
+        ("balance", _balance(issued)),
+        # What this answer cannot show: a part missing above is not known, not absent.
+        ("not known", ", ".join(sorted(issued.unknown_parts))),
     ]
     lines += [(f"url {name}", url) for name, url in issued.urls]
     lines += [(f"field {key}", _value(value)) for key, value in issued.fields.items()]
@@ -85,6 +95,13 @@ def pass_table(issued: IssuedPass, *, raw: bool = False) -> str:
     if raw:
         lines.append(("raw", json.dumps(issued.raw, ensure_ascii=False, default=str)))
     return pairs(lines)
+
+
+def _balance(issued: IssuedPass) -> str | None:
+    if issued.balance is None:
+        return None
+    amount, currency = issued.balance.amount, issued.balance.currency
+    return f"{amount} {currency}" if currency else str(amount)
 
 
 def _value(value: Any) -> str:
