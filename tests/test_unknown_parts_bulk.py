@@ -146,3 +146,29 @@ def test_livepasses_items_have_the_fields_written_or_name_them(batch: str) -> No
     assert item.issued is not None
     assert created.fields == {"currentPoints": 90, "tableNumber": "12"}
     assert item.issued.fields == created.fields or "fields" in item.issued.unknown_parts
+
+
+def test_an_item_a_resumed_run_finds_again_is_named_as_the_read_it_is(tmp_path: Any) -> None:
+    # A run that died with an item in flight: the next run looks the pass up by its external id
+    # (Livepasses' lookup: no fields, balance or barcode) and reports what it found, naming what
+    # that read cannot show, and so does every run after it (the journal keeps it).
+    from walletpass.journal import BulkJournal, fingerprint, item_key
+
+    new = Pass(
+        template="tmpl-coffee",
+        kind="loyalty",
+        external_id="M-7200",
+        holder=walletpass.Holder(name="Ada Lovelace"),
+        fields={"currentPoints": 90},
+    )
+    journal = tmp_path / "run.db"
+    with _connected("livepasses", batch="sync") as wallet:
+        wallet.create(new)  # the earlier run's request, which reached the vendor
+        with BulkJournal(journal, provider="livepasses") as book:
+            book.begin(item_key(0, new.external_id), 0, fingerprint(new))
+        found = wallet.create_many([new], journal=journal).items[0]
+        again = wallet.create_many([new], journal=journal).items[0]
+    for item in (found, again):
+        assert item.skipped and item.issued is not None
+        assert {"fields", "balance", "barcode"} <= item.issued.unknown_parts
+        assert (item.issued.fields, item.issued.balance, item.issued.barcode) == ({}, None, None)
