@@ -70,10 +70,11 @@ MADE_UP_META = {"batch_id": r"b-[0-9a-f]+", "tracking_id": r"t-[0-9a-f]+"}
 #: ``IssuedPass.meta`` values that are moments in ISO 8601 text (PassEntry's lifecycle times):
 #: compared as ``_moment``.
 META_MOMENTS = ("deactivated_at", "nullified_at")
-#: ``IssuedPass.meta`` keys only the vendor's dashboard can fill, which a profile (no dashboard)
-#: leaves out: the name the dashboard gave a template, every field a Pass2U model has and its
-#: label. Left out of the comparison; every other key is compared, value and all.
-VENDOR_ONLY_META = frozenset({"template_name", "labels"})
+#: ``IssuedPass.meta`` keys only the vendor's dashboard can fill (the name the dashboard gave a
+#: template, every field a Pass2U model has and its label) are compared too: the profile is
+#: given the same dashboard as the emulator (the fake's ``dashboard`` setting), as a user
+#: configures the fake to match theirs. Nothing is left out of the comparison.
+VENDOR_ONLY_META: frozenset[str] = frozenset()
 
 
 def _meta_value(key: str, value: Any) -> Any:
@@ -465,7 +466,9 @@ def outcomes() -> Iterator[dict[str, dict[str, tuple[Seen, Seen]]]]:
             ) as real:
                 real_run = Run(real, lambda app=app: len(app.journal))
                 real_seen = observe(real_run, vendor)
-            with walletpass.connect("fake", profile=vendor, **settings) as fake:
+            with walletpass.connect(
+                "fake", profile=vendor, dashboard=dashboard, **settings
+            ) as fake:
                 fake_run = Run(fake, lambda fake=fake: len(fake.calls))
                 fake_seen = observe(fake_run, f"fake(profile={vendor})")
         found[vendor] = {
@@ -661,7 +664,7 @@ def plain_outcomes() -> dict[str, dict[str, tuple[Seen, Seen]]]:
         ):
             real_run = Run(real, lambda app=app: len(app.journal))
             real_seen = _observe_plain(real_run, vendor, vendor)
-        with walletpass.connect("fake", profile=vendor) as fake:
+        with walletpass.connect("fake", profile=vendor, dashboard=dashboard) as fake:
             fake_run = Run(fake, lambda fake=fake: len(fake.calls))
             fake_seen = _observe_plain(fake_run, vendor, f"fake(profile={vendor})")
         found[vendor] = {

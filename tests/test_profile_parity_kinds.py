@@ -294,7 +294,12 @@ def observe_every_kind() -> Found:
                     api_key=app.api_key,
                     **(aliases if aliased else {}),
                 ) as real,
-                walletpass.connect("fake", profile=vendor, **(settings if aliased else {})) as fake,
+                walletpass.connect(
+                    "fake",
+                    profile=vendor,
+                    dashboard=parity.DASHBOARDS[vendor],
+                    **(settings if aliased else {}),
+                ) as fake,
             ):
                 for kind, case in cases.items():
                     if aliased and case.alias is None:

@@ -73,11 +73,16 @@ class MetaFacts(NamedTuple):
             form, e.g. ``relevant_at`` as ISO 8601 text; ``{}`` once a delete wiped the pass).
         change: the update answered (an ``update`` answer only), as the vendor received it;
             ``None`` otherwise.
+        template: what the vendor's dashboard shows of the pass's template, where the profile
+            was given the dashboard (the fake's ``dashboard`` setting, read by
+            ``VendorBehaviour.dashboard_templates``): e.g. its ``name``, a Pass2U model's field
+            ``labels``; ``{}`` otherwise.
     """
 
     answer: str
     kept: IssuedPass
     change: PassUpdate | None = None
+    template: Mapping[str, Any] = {}
 
 
 class _Facts(NamedTuple):
@@ -114,6 +119,9 @@ class _Facts(NamedTuple):
     template_is_type: bool = False
     expiry_field: str | None = None
     meta_of: Callable[[IssuedPass, MetaFacts], Mapping[str, Any]] | None = None
+    dashboard_templates: Callable[[Mapping[str, Any]], Mapping[str, Mapping[str, Any]]] | None = (
+        None
+    )
     verb_in_refusals: bool = False
     update_names: Mapping[str, str] | None = None
     balance_in_fields: Callable[[Balance, MetaFacts], Mapping[str, Any]] | None = None
@@ -253,6 +261,13 @@ class VendorBehaviour(_Facts):
             pass's state carry ``details["vendor_status"]`` from it where it has that key, as the
             core's :func:`walletpass.redemption.refuse_unredeemable` does for a provider.
             ``None``: the fake's own meta (``last_message``, ``notified``).
+        dashboard_templates: what the vendor's dashboard shows of each template, from the
+            dashboard as the vendor's emulator is seeded with it (its provider page lists the
+            options: PassEntry's and Livepasses' ``templates``, Pass2U's ``models``): template id
+            -> facts (``MetaFacts.template``: a template's ``name``, a Pass2U model's field
+            ``labels``), so a profile given the same dashboard (the fake's ``dashboard``
+            setting) reports the meta only a dashboard knows; ``None``: the vendor's dashboard
+            adds nothing a profile reports.
         verb_in_refusals: the refusal of ``redeem(id, amount=...)`` on a pass whose kind has no
             balance names, in ``details["verb"]``, the vendor's verb for that kind
             (``redeem_method``; Livepasses: ``check-in`` on a ticket).

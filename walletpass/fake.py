@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
-from walletpass.behaviour import PROFILE_URL_BASE, MetaFacts
+from walletpass.behaviour import PROFILE_URL_BASE, MetaFacts, VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, Support, native, none
 from walletpass.errors import (
     BusinessRuleError,
@@ -103,6 +103,14 @@ class FakeSettings(ProviderSettings):
     )
     profile: str | None = Field(
         default=None, description="behave like this vendor: its declarations and limits"
+    )
+    dashboard: dict[str, Any] | None = Field(
+        default=None,
+        description=(
+            "with a profile: the vendor dashboard's templates, as the vendor's emulator is "
+            "seeded with them (its page lists them), so the profile reports what only the "
+            "dashboard knows (a template's name, a Pass2U model's field labels)"
+        ),
     )
     balance_field: str | None = Field(
         default=None,
@@ -432,6 +440,7 @@ class FakeProvider(Provider[FakeSettings]):
         if vendor.behaviour.meta_of is not None:
             # The profile reports its vendor's meta keys (behaviour.meta_of), not the fake's own.
             vars(self)["meta_keys"] = vendor.meta_keys
+            self._seed_dashboard(vendor.behaviour)
         # Receiving is the vendor's: the profile verifies and reads a delivery with the vendor's
         # own hooks and declaration, so an application tests its webhook endpoint against the
         # fake and meets the vendor's refusals. Subscribing stays the fake's (in-process
@@ -448,6 +457,34 @@ class FakeProvider(Provider[FakeSettings]):
         # In-process handlers see only what the vendor would deliver (none for a vendor
         # without webhooks).
         vars(self)["event_types"] = vendor.event_types
+
+    def _seed_dashboard(self, behaviour: VendorBehaviour) -> None:
+        """Report what the ``dashboard`` setting shows of each pass's template in the vendor's
+        meta (``VendorBehaviour.dashboard_templates``, ``MetaFacts.template``)."""
+        dashboard, read = self.settings.dashboard, behaviour.dashboard_templates
+        meta_of = behaviour.meta_of
+        if not dashboard or meta_of is None:
+            return
+        if read is None:
+            raise ConfigurationError(
+                f"{self.label}: dashboard is given, but {self.profile}'s dashboard adds nothing "
+                "its profile reports: leave it out",
+                provider=self.label,
+            )
+        try:
+            templates = read(dashboard)
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ConfigurationError(
+                f"{self.label}: dashboard is not {self.profile}'s dashboard as its emulator takes "
+                f"it ({type(exc).__name__}: {exc})",
+                provider=self.label,
+            ) from None
+
+        def seeded(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
+            template = templates.get(facts.kept.template or "", {})
+            return meta_of(issued, facts._replace(template=template))
+
+        vars(self)["behaviour"] = behaviour._replace(meta_of=seeded)
 
     @property
     def vendor_rules(self) -> ProviderContract[Any] | None:

@@ -7,8 +7,8 @@ up in the documented form, ``b-...``, ``t-...``, and a link on the fake's own ho
 lookup (``status``, ``isValid``) and whether its message was pushed; a get's lookup and
 validation (3.4: ``isValid``, ``canBeRedeemed``, ``verificationMethods``, ``message``); a list
 row's ``status``, ``passType`` and ``hasApplePass`` / ``hasGooglePass``. ``template_name`` (a
-list row's ``templateName``) is the name the dashboard gave the template: the profile, which
-sees no dashboard, leaves it out.
+list row's ``templateName``) is the name the dashboard gave the template: the profile reports
+it where it was given the dashboard (:func:`dashboard_templates`), else leaves it out.
 """
 
 from __future__ import annotations
@@ -58,8 +58,18 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
         kind = kept.kind
         pass_type = None if kind is None else TEMPLATE_KINDS.get(kind)
         meta.update(
+            template_name=facts.template.get("name"),
             pass_type=None if pass_type is None else pass_type.value,
             has_apple_pass=True,
             has_google_pass=True,
         )
     return {key: value for key, value in meta.items() if value is not None}
+
+
+def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Template id -> ``{"name": ...}`` of the ``templates`` a dashboard has, given as the
+    emulator is seeded with them (``{id, name, type, business_features}``)."""
+    from walletpass_livepasses.emulator.state import EmulatedTemplate
+
+    templates = [EmulatedTemplate.from_mapping(t) for t in dashboard.get("templates") or ()]
+    return {template.id: {"name": template.name} for template in templates}

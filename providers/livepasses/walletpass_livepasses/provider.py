@@ -55,7 +55,7 @@ from walletpass_livepasses.base import LivepassesSettings
 from walletpass_livepasses.capabilities import CAPABILITIES
 from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
-from walletpass_livepasses.meta import profile_meta
+from walletpass_livepasses.meta import dashboard_templates, profile_meta
 from walletpass_livepasses.operations import VendorOperations
 from walletpass_livepasses.payloads import Redeeming
 
@@ -169,6 +169,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         expiry_field="validUntil",
         # Each answer's own keys: the generate line's, the lookup's, the validation's, a row's.
         meta_of=profile_meta,
+        # What only the dashboard knows, for a profile given it (the fake's dashboard).
+        dashboard_templates=dashboard_templates,
         # An amount on a pass whose verb has no balance is refused naming the verb (check-in).
         verb_in_refusals=True,
     )

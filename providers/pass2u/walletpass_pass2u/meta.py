@@ -4,8 +4,8 @@ Pass2U's create answer is the pass id alone; the pass's meta comes from its ``pa
 (pass2u.md: the pass's style, ``voided``), which a read downloads and an update reads back
 (:data:`walletpass_pass2u.payloads.META_KEYS`), and its ``relevantDate`` (``relevant_at``) as the
 create or the last update that set it wrote it. ``labels`` (every field of the model, with the
-label the dashboard gave it) is the dashboard's: the profile, which sees no dashboard, leaves it
-out.
+label the dashboard gave it) is the dashboard's: the profile reports it where it was given the
+dashboard (:func:`dashboard_templates`), else leaves it out.
 """
 
 from __future__ import annotations
@@ -33,6 +33,9 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if style is not None:
         meta["style"] = style.value
     meta["voided"] = facts.kept.status is PassStatus.VOIDED
+    labels = facts.template.get("labels")
+    if isinstance(labels, Mapping):
+        meta["labels"] = dict(labels)  # pass.json's: the model's (dashboard_templates)
     # The parameters the pass was created with, as each update changed them (MetaFacts.kept).
     sent = facts.kept.raw if isinstance(facts.kept.raw, Mapping) else {}
     relevant = sent.get("relevant_at")
@@ -40,3 +43,13 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
         # In the offset it was given, as the provider sends it (parse_timestamp would make it UTC).
         meta["relevant_at"] = format_timestamp(datetime.fromisoformat(relevant), TIMESTAMPS)
     return meta
+
+
+def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Model id -> ``{"labels": {field key: label}}`` of the ``models`` a dashboard has, given
+    as the emulator is seeded with them (``{id, style, fields}``, a field a key or
+    ``{key, label, ...}``): every field of the model, as its ``pass.json`` shows them."""
+    from walletpass_pass2u.emulator import EmulatedModel
+
+    models = [EmulatedModel.from_mapping(m) for m in dashboard.get("models") or ()]
+    return {model.id: {"labels": {f.key: f.label for f in model.fields}} for model in models}

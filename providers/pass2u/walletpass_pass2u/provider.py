@@ -44,7 +44,7 @@ from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_pass2u import checks, limits, payloads
-from walletpass_pass2u.meta import profile_meta
+from walletpass_pass2u.meta import dashboard_templates, profile_meta
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
 from walletpass_pass2u.png import check_upload
 
@@ -251,6 +251,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
         },
         # pass.json's style and voided flag, on every answer but the create's.
         meta_of=profile_meta,
+        # What only the dashboard knows, for a profile given it (the fake's dashboard).
+        dashboard_templates=dashboard_templates,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES

@@ -6,7 +6,8 @@ Every answer is the pass resource (passentry.md, "Pass resource"): its ``status`
 ``X-Notification-Status`` header (passentry.md, "Update a pass"); a loyalty balance the provider
 read or wrote is kept as ``balance`` (:data:`walletpass_passentry.payloads.META_KEYS`).
 ``template_name`` (``passTemplateName``) is the name the dashboard gave the template: the
-profile, which sees no dashboard, leaves it out.
+profile reports it where it was given the dashboard (:func:`dashboard_templates`), else leaves
+it out.
 """
 
 from __future__ import annotations
@@ -65,6 +66,11 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
         # A nullified pass keeps the deactivatedAt of the redeem that deactivated it before.
         meta["deactivated_at"] = _when(datetime.fromisoformat(used))
     meta.update(_as_sent(kept))
+    template_name = facts.template.get("name")
+    if isinstance(template_name, str):
+        meta["template_name"] = (
+            template_name  # passTemplateName: the dashboard's (dashboard_templates)
+        )
     if facts.change is not None and facts.change.message is not None:
         meta["notification"] = _notification(kept.status, facts.change)
     # An update's answer is the pass resource, with meta.loyalty only where the update wrote the
@@ -121,3 +127,13 @@ def _notification(status: PassStatus, change: PassUpdate) -> dict[str, str]:
             "header": word,
         }
     )
+
+
+def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """Template UUID -> ``{"name": ...}`` of the ``templates`` a dashboard has, given as the
+    emulator is seeded with them (``{uuid, name, pass_type, fields}``; a template without a
+    name is named by its UUID, as the emulator names it)."""
+    from walletpass_passentry.emulator import EmulatedTemplate
+
+    templates = [EmulatedTemplate.from_mapping(t) for t in dashboard.get("templates") or ()]
+    return {template.uuid: {"name": template.name} for template in templates}

@@ -54,7 +54,7 @@ from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_passentry import checks, limits, loyalty, payloads
 from walletpass_passentry.events import PassEntryEvents
 from walletpass_passentry.limits import PassAction, PassSource, VendorStatus
-from walletpass_passentry.meta import profile_meta
+from walletpass_passentry.meta import dashboard_templates, profile_meta
 from walletpass_passentry.payloads import ValueFormat
 
 __all__ = ["PassEntryProvider", "PassEntrySettings"]
@@ -375,6 +375,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         # The pass resource's status, passType, latestMessage, lifecycle times; an update's
         # notification; the loyalty balance read or written.
         meta_of=profile_meta,
+        # What only the dashboard knows, for a profile given it (the fake's dashboard).
+        dashboard_templates=dashboard_templates,
     )
     meta_keys: ClassVar[Mapping[str, str]] = payloads.META_KEYS
     capabilities: ClassVar[Capabilities] = CAPABILITIES
