@@ -283,7 +283,9 @@ def _typed_fields(
     typed: dict[str, Any] = {}
     for name, value in fields.items():
         kind = mapping.field_type(name)
-        if kind is None:
+        # "" is no value of any type: it clears the field, which reads back absent (the one
+        # way to clear a single field, as None is refused), typed or not.
+        if kind is None or _unset(value.value if isinstance(value, PassField) else value):
             typed[name] = value
             continue
         try:
