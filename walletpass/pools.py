@@ -32,13 +32,15 @@ from urllib3.util.ssl_ import create_urllib3_context
 from walletpass.bounds import DeadlineSocket
 from walletpass.heads import StrictResponse
 from walletpass.redaction import register_secret
+from walletpass.request_heads import OnePassHead
 from walletpass.urls import Endpoint, parse_url
 
 __all__ = ["MissingProxySupport", "Pools"]
 
 
-class _HTTPConnection(HTTPConnection):
-    # Answer heads held to what the async transport's parser accepts (walletpass.heads).
+class _HTTPConnection(OnePassHead, HTTPConnection):
+    # Answer heads held to what the async transport's parser accepts (walletpass.heads); request
+    # heads written in one pass (walletpass.request_heads).
     response_class = StrictResponse
 
     def connect(self) -> None:
@@ -46,7 +48,7 @@ class _HTTPConnection(HTTPConnection):
         self.sock = DeadlineSocket(self.sock)
 
 
-class _HTTPSConnection(HTTPSConnection):
+class _HTTPSConnection(OnePassHead, HTTPSConnection):
     response_class = StrictResponse
 
     def connect(self) -> None:
