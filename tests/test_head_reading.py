@@ -27,9 +27,13 @@ VALUE = st.binary(max_size=40).map(
     lambda raw: raw.replace(b"\x00", b"").replace(b"\r", b"").replace(b"\n", b"")
 )
 FRAMING_NAMES = st.sampled_from(
-    ["Content-Length", "content-length", "Transfer-Encoding", "Connection", "Keep-Alive"]
-)
-FRAMING_VALUES = st.sampled_from([b"0", b"12", b" 7 ", b"-1", b"x", b"chunked", b"close", b""])
+    ["Content-Length", "content-length", "Transfer-Encoding", "Connection", "Keep-Alive",
+     "Proxy-Connection", "CONNECTION"]
+)  # fmt: skip
+FRAMING_VALUES = st.sampled_from(
+    [b"0", b"12", b" 7 ", b"-1", b"x", b"chunked", b"Chunked", b"close", b"Close", b"",
+     b"keep-alive", b"Keep-Alive", b"timeout=5", b"upgrade, close"]
+)  # fmt: skip
 
 
 class _Socket:

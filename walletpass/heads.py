@@ -24,9 +24,8 @@ a line longer than 64 KiB, is refused as ``http.client`` refuses it. The chunked
 RFC 9112 7.1 as aiohttp's parser holds it: a chunk size line of hexadecimal digits and well-formed
 extensions, CRLF after each chunk's data, trailer fields ``name: value``; a broken one is
 ``IncompleteRead``, a malformed trailer field :class:`MalformedHead`. (These three override
-``http.client``'s private chunk readers, unchanged from Python 3.11 to 3.13, as are
-``_check_close`` and ``_method``, which the framing of a head read here uses as ``http.client``'s
-``begin`` does.)
+``http.client``'s private chunk readers, unchanged from Python 3.11 to 3.13, as is ``_method``,
+which the framing of a head read here uses as ``http.client``'s ``begin`` does.)
 """
 
 from __future__ import annotations
@@ -82,24 +81,36 @@ class StrictResponse(http.client.HTTPResponse):
             if not 100 <= status < 200 or status == 101:
                 break
         message = http.client.HTTPMessage()
-        for name, value in fields:
-            message[name] = value.rstrip("\r\n")
+        first: dict[str, str] = {}  # (each name's first value: what HTTPMessage.get gives)
+        for name, raw in fields:
+            value = raw.rstrip("\r\n")
+            message.set_raw(name, value)
+            first.setdefault(name.lower(), value)
         self.headers = self.msg = message
         self.code = self.status = status
         self.reason = reason
         self.version = version
-        self._frame(status)
+        self._frame(status, first)
 
-    def _frame(self, status: int) -> None:
-        """Where the body ends, decided from the head as ``http.client.HTTPResponse.begin``
-        decides it (RFC 9112 6.3; the fields' own syntax is checked by the caller, who sees
-        every ``Content-Length`` and ``Transfer-Encoding``)."""
-        coding = self.headers.get("transfer-encoding")
+    def _frame(self, status: int, first: dict[str, str]) -> None:
+        """Where the body ends and whether the connection closes after it, decided from the
+        head as ``http.client.HTTPResponse.begin`` decides it (RFC 9112 6.3, 9.3; the fields'
+        own syntax is checked by the caller, who sees every ``Content-Length`` and
+        ``Transfer-Encoding``)."""
+        coding = first.get("transfer-encoding")
         self.chunked = coding is not None and coding.lower() == "chunked"
         self.chunk_left = None
-        self.will_close = self._check_close()  # type: ignore[attr-defined]
+        connection = first.get("connection", "").lower()
+        if self.version == 11:
+            self.will_close = "close" in connection
+        else:  # HTTP/1.0 closes unless asked to keep alive (Proxy-Connection: Netscape's)
+            self.will_close = not (
+                first.get("keep-alive")
+                or "keep-alive" in connection
+                or "keep-alive" in first.get("proxy-connection", "").lower()
+            )
         self.length = None
-        declared = self.headers.get("content-length")
+        declared = first.get("content-length")
         if declared and not self.chunked:
             try:
                 length = int(declared)
