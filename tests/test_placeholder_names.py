@@ -80,3 +80,29 @@ def test_the_refusal_names_the_applications_fields(
     assert f"this update changes {named}:" in text
     for vendor_word in ("seat_no", "fullName", "balance"):
         assert vendor_word not in text
+
+
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        (
+            {"expires_at": "2031-01-01T00:00:00Z"},
+            "none of them (only expires_at, which a message is never about)",
+        ),
+        (
+            {"expires_at": "2031-01-01T00:00:00Z", "tier": "gold"},
+            "none of them (only expires_at, tier, which a message is never about)",
+        ),
+    ],
+)
+def test_an_update_of_no_such_value_is_refused_saying_what_it_changes(
+    change: dict[str, Any], named: str
+) -> None:
+    # An update changing only what a message is never about is told what it changes, not that
+    # it "changes no value".
+    with walletpass.connect("fake") as wallet:
+        card = wallet.create(Pass(template="card", kind="loyalty"))
+        with pytest.raises(walletpass.ValidationError) as refused:
+            wallet.update(card.id, PassUpdate(message="Now %@", **change))
+    text = str(refused.value)
+    assert f"this update changes {named}:" in text

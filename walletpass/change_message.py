@@ -247,8 +247,14 @@ def _the_one_value(change: PassUpdate, provider: str | None, rule: str, remedy: 
         return values[0][1]
     if len(values) == 1:
         described = f"only {values[0][0]}, which it clears (no new value to show)"
+    elif values:
+        described = ", ".join(sorted(name for name, _ in values))
     else:
-        described = ", ".join(sorted(name for name, _ in values)) if values else "no value"
+        # Say what it does change: "no value" read as if the update changed nothing at all.
+        others = sorted(change.changed())
+        described = "none of them" + (
+            f" (only {', '.join(others)}, which a message is never about)" if others else ""
+        )
     raise ValidationError.from_problems(
         [
             FieldProblem(
