@@ -15,7 +15,7 @@ docs/providers/livepasses.md.
 
 from __future__ import annotations
 
-from walletpass_livepasses.base import LivepassesSettings
+from walletpass_livepasses.operations import LivepassesSettings
 from walletpass_livepasses.provider import LivepassesProvider
 
 __all__ = ["LivepassesProvider", "LivepassesSettings"]

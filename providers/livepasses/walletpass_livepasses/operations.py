@@ -1,5 +1,12 @@
-"""What every Livepasses request shares (credentials, the answer envelope, id checks) and the
-Livepasses-only operations: lookups, the redemption family, template pushes, templates, webhooks.
+"""What every Livepasses request shares (the settings, credentials, the error table, the answer
+envelope, id checks) and the Livepasses-only operations: lookups, the redemption family, template
+pushes, templates, webhooks.
+
+Errors map as the official SDK 0.3.0 maps them, onto walletpass's hierarchy: HTTP 401 and 403
+decide first (a quota code on a 403 is a permission refusal), then ``error.code``
+(``PASS_ALREADY_USED`` -> ``AlreadyRedeemed``, ``PASS_EXPIRED`` -> ``PassExpired``, quota codes ->
+``QuotaExceeded``, ...), then the remaining statuses. ``error.traceId`` becomes the error's
+``request_id`` and validation ``fields`` are kept per field.
 
 Each operation is a public method (a plan where it sends) that checks its input before sending
 (``ValidationError``), goes through the shared transport and error table, and lets only
@@ -12,12 +19,23 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal
-from typing import Any, ClassVar, TypedDict, TypeVar, Unpack, cast
+from typing import Any, ClassVar, TypedDict, TypeVar, Unpack
+
+from pydantic import Field
 
 from walletpass.capabilities import emulated, native
 from walletpass.errors import (
+    AlreadyRedeemed,
+    AuthenticationError,
     BusinessRuleError,
+    Conflict,
     FieldProblem,
+    NotFound,
+    PassExpired,
+    PermissionDenied,
+    ProviderUnavailable,
+    QuotaExceeded,
+    RateLimited,
     ValidationError,
     WalletPassError,
 )
@@ -28,21 +46,69 @@ from walletpass.plans import Emit, ListPlan, Plan, Send, Together
 from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
 from walletpass.redemption import already_redeemed
 from walletpass.retry import Safety
+from walletpass.settings import ProviderSettings
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_livepasses import limits, payloads, wire
-from walletpass_livepasses.base import ERROR_TABLE, LivepassesSettings
 from walletpass_livepasses.limits import Endpoint, TemplateType, TransactionType
 from walletpass_livepasses.records import BatchStatus, Template, Validation, Webhook
 
 __all__ = [
+    "ERROR_TABLE",
     "CheckInOptions",
     "CouponOptions",
+    "LivepassesSettings",
     "ScanOptions",
     "TemplateFilters",
     "VendorOperations",
 ]
 
 _T = TypeVar("_T")
+
+
+class LivepassesSettings(ProviderSettings):
+    """Livepasses settings: the common ones plus how asynchronous batches are followed."""
+
+    poll_interval: float = Field(
+        default=limits.SDK_POLL_INTERVAL,
+        gt=0,
+        le=60,
+        description=(
+            "the longest wait between batch status polls (the SDK polls every 2 s); polls come "
+            "sooner when a batch's progress says it is about to finish"
+        ),
+    )
+    batch_timeout: float = Field(
+        default=limits.SDK_POLL_INTERVAL * limits.SDK_POLL_ATTEMPTS,
+        gt=0,
+        description="how long create/create_many follow an asynchronous batch before giving up",
+    )
+
+
+def _codes(
+    codes: frozenset[str], error: type[WalletPassError], retryable: bool | None = None
+) -> tuple[ErrorRule, ...]:
+    return tuple(ErrorRule(error, code=code, retryable=retryable) for code in sorted(codes))
+
+
+ERROR_TABLE: tuple[ErrorRule, ...] = (
+    ErrorRule(AuthenticationError, status=401),
+    ErrorRule(PermissionDenied, status=403),
+    *_codes(limits.AUTH_CODES, AuthenticationError),
+    *_codes(limits.FORBIDDEN_CODES, PermissionDenied),
+    *_codes(limits.VALIDATION_CODES, ValidationError),
+    *_codes(limits.NOT_FOUND_CODES, NotFound),
+    ErrorRule(AlreadyRedeemed, code="PASS_ALREADY_USED"),
+    ErrorRule(PassExpired, code="PASS_EXPIRED"),
+    *_codes(limits.BUSINESS_CODES - {"PASS_ALREADY_USED", "PASS_EXPIRED"}, BusinessRuleError),
+    *_codes(limits.RATE_CODES, RateLimited, retryable=True),
+    *_codes(limits.QUOTA_CODES, QuotaExceeded),
+    *_codes(limits.PER_PASS_CODES, Conflict),
+    *_codes(limits.EXTERNAL_CODES, ProviderUnavailable, retryable=True),
+    *_codes(limits.GENERAL_CODES - {"GENERAL_ERROR"}, ProviderUnavailable, retryable=True),
+    # The SDK reads 422 as a business rule; every other status keeps its HTTP meaning (the
+    # core's DEFAULT_ERROR_TABLE, tried after this table).
+    ErrorRule(BusinessRuleError, status=422),
+)
 
 LocationLike = Location | Mapping[str, Any]
 
@@ -160,8 +226,13 @@ class VendorOperations(Provider[LivepassesSettings]):
 
     def _checked_id(self, value: Any, what: str, operation: str) -> str:
         problem = limits.id_problem(value)
-        self._refuse([FieldProblem(what, problem)] if problem else [], operation)
-        return cast("str", value)
+        if problem is not None or not isinstance(value, str):
+            raise ValidationError.from_problems(
+                [FieldProblem(what, problem or "must be text")],
+                provider=self.name,
+                operation=operation,
+            )
+        return value
 
     def _template_id(self, template: Any, operation: str) -> str:
         """A template id, or a logical template name configured for this provider."""

@@ -9,6 +9,7 @@ camel-cases custom field names, which silently renames them; walletpass does not
 
 Answers: generated passes, lookups, list items and redemption results become ``IssuedPass`` /
 ``Redemption``. No function here does I/O, so all of them are unit- and property-tested directly.
+What Livepasses refuses in a pass or a change is :mod:`walletpass_livepasses.checks`'s.
 """
 
 from __future__ import annotations
@@ -40,18 +41,12 @@ from walletpass.model import (
 )
 from walletpass.retry import Safety
 from walletpass.timestamps import format_timestamp, parse_timestamp
-from walletpass.values import integer_problem
 from walletpass_livepasses import limits
 from walletpass_livepasses.limits import (
-    BUSINESS_CONTEXT,
     BUSINESS_DATA,
-    DELIVERY_METHODS,
     ENDPOINT_BODIES,
-    GENERATION_OPTIONS,
     RECIPIENT_KEYS,
-    REQUEST_LEVEL_KEYS,
     Endpoint,
-    Shape,
     Value,
     VendorStatus,
     shape_problems,
@@ -71,12 +66,13 @@ __all__ = [
     "batch_status_from",
     "generate_body",
     "group_key",
+    "is_money",
     "issued_from_generated",
     "issued_from_list_item",
     "issued_from_lookup",
     "issued_from_summary",
     "kind_of",
-    "pass_problems",
+    "plain_value",
     "recipient",
     "redeem_option_problems",
     "redemption_body",
@@ -86,7 +82,7 @@ __all__ = [
     "status_of",
     "template_from",
     "update_body",
-    "update_problems",
+    "updated_fields",
     "validation_from",
     "vendor_status_for",
     "webhook_from",
@@ -136,23 +132,8 @@ def _text(value: Any) -> str:
     return rendered if isinstance(rendered, str) else json.dumps(rendered)
 
 
-def _plain(value: Any) -> Any:
+def plain_value(value: Any) -> Any:
     return value.value if isinstance(value, PassField) else value
-
-
-def _text_problem(value: Any) -> str | None:
-    if isinstance(value, bool):
-        return "is sent as text; send the words to show instead of a boolean"
-    return None
-
-
-def _number_problem(value: Any, kind: Value) -> str | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
-        return f"Livepasses expects {'an integer' if kind is Value.INTEGER else 'a number'}"
-    if kind is Value.INTEGER:
-        # livepasses.md 3.1: currentPoints, lifetimePoints and maxUsageCount are int.
-        return integer_problem(value)
-    return None
 
 
 # ---------------------------------------------------------------------------------------------
@@ -160,7 +141,7 @@ def _number_problem(value: Any, kind: Value) -> str | None:
 # ---------------------------------------------------------------------------------------------
 
 
-def _is_money(balance: Balance, kind: PassKind | None = None) -> bool:
+def is_money(balance: Balance, kind: PassKind | None = None) -> bool:
     """Whether ``balance`` is money (``accountBalance``) rather than loyalty points.
 
     A currency other than points says money; so does a gift card's kind without a currency, as
@@ -178,7 +159,7 @@ def balance_kind(balance: Balance | None, field: str | None) -> PassKind | None:
     ``points``) a loyalty card's; ``None`` for anything else. The fake's profile judges a spend
     of a pass of no known kind by it (``VendorBehaviour.balance_kind``)."""
     if balance is not None:
-        return PassKind.GIFT_CARD if _is_money(balance) else PassKind.LOYALTY
+        return PassKind.GIFT_CARD if is_money(balance) else PassKind.LOYALTY
     return {
         "accountBalance": PassKind.GIFT_CARD,
         "currentPoints": PassKind.LOYALTY,
@@ -189,7 +170,7 @@ def balance_kind(balance: Balance | None, field: str | None) -> PassKind | None:
 def _balance_fields(
     balance: Balance, *, for_update: bool, kind: PassKind | None = None
 ) -> dict[str, Any]:
-    if not _is_money(balance, kind):
+    if not is_money(balance, kind):
         # The SDK's update example names the points ``points``; generation calls them currentPoints.
         # On update the amount goes as given: a fraction is the check's to refuse (it reads the
         # built body), never cut off here.
@@ -243,7 +224,7 @@ def recipient(new_pass: Pass) -> dict[str, Any]:
     business: dict[str, Any] = {}
     custom: dict[str, str] = {}
     for key, raw in (new_pass.fields or {}).items():
-        value = _plain(raw)
+        value = plain_value(raw)
         if key in BUSINESS_DATA.members:
             business[key] = _business_field(key, value)
         else:
@@ -304,148 +285,12 @@ def generate_body(
     return body
 
 
-def _partial(shape: Shape) -> Shape:
-    return Shape(shape.members)
-
-
-def _extra_problems(extra: Mapping[str, Any]) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
-    specs: dict[str, Shape] = {
-        "customer": _partial(limits.CUSTOMER),
-        "businessData": BUSINESS_DATA,
-        "personalizations": limits.PERSONALIZATIONS,
-        "businessContext": BUSINESS_CONTEXT,
-        "options": GENERATION_OPTIONS,
-    }
-    for key, value in extra.items():
-        if key not in specs:
-            allowed = ", ".join(sorted(RECIPIENT_KEYS | REQUEST_LEVEL_KEYS))
-            problems.append(
-                FieldProblem(
-                    f"extra.{key}", f"Livepasses refuses undeclared fields; extra takes {allowed}"
-                )
-            )
-            continue
-        for where, message in shape_problems(value, specs[key], key):
-            problems.append(FieldProblem(f"extra.{where}", message))
-    method = (extra.get("options") or {}).get("deliveryMethod")
-    if isinstance(method, str) and method not in DELIVERY_METHODS:
-        problems.append(
-            FieldProblem(
-                "extra.options.deliveryMethod",
-                f"must be one of {', '.join(sorted(DELIVERY_METHODS))}",
-            )
-        )
-    return problems
-
-
-def _field_problems(fields: Mapping[str, Any]) -> list[FieldProblem]:
-    problems: list[FieldProblem] = []
-    for key, raw in fields.items():
-        value = _plain(raw)
-        spec = BUSINESS_DATA.members.get(key)
-        if spec is Value.NUMBER or spec is Value.INTEGER:
-            message = _number_problem(value, spec)
-        else:
-            message = _text_problem(value)
-        if message is not None:
-            problems.append(FieldProblem(f"fields.{key}", message))
-    return problems
-
-
-def _unplaced_balance(balance: Balance | None, kind: PassKind | None) -> bool:
-    """Whether a new pass's balance has no known place: no currency and no kind that says
-    (``generic``, the default, says nothing).
-
-    Generation keeps points and money in different fields, and a balance sent as points on a
-    gift-card template is kept where neither ``/giftcard/redeem`` nor the read looks (the card
-    would start empty), so without a kind or a currency it is refused, not guessed."""
-    return balance is not None and balance.currency is None and kind in (None, PassKind.GENERIC)
-
-
-def _balance_problem(balance: Balance | None, kind: PassKind | None = None) -> FieldProblem | None:
-    if balance is None:
-        return None
-    if not _is_money(balance, kind) and balance.amount != balance.amount.to_integral_value():
-        # An update cannot tell a gift card here (its kind may take a read): money says so by
-        # its currency.
-        return FieldProblem(
-            "balance.amount",
-            "loyalty points are whole numbers on Livepasses (a gift card's money: give the "
-            "balance's currency, e.g. Balance(amount=..., currency='USD'))",
-        )
-    return None
-
-
-def _conflicts(
-    fields: Mapping[str, Any], owners: Mapping[str, tuple[bool, Sequence[str]]]
-) -> list[FieldProblem]:
-    problems = []
-    for neutral, (used, keys) in owners.items():
-        if not used:
-            continue
-        for key in keys:
-            if key in fields:
-                problems.append(
-                    FieldProblem(f"fields.{key}", f"is also set by {neutral}: give only one")
-                )
-    return problems
-
-
-def pass_problems(new_pass: Pass) -> list[FieldProblem]:
-    """Everything Livepasses would refuse in this pass, before anything is sent."""
-    problems: list[FieldProblem] = []
-    first, last = (new_pass.holder or Holder()).split_name()
-    if not first or not last:
-        problems.append(
-            FieldProblem(
-                "holder",
-                "Livepasses needs the holder's first and last name (customer.firstName and "
-                "lastName are required): give holder.name as 'First Last', or first_name and "
-                "last_name",
-            )
-        )
-    fields = new_pass.fields or {}
-    problems += _field_problems(fields)
-    money = new_pass.balance is not None and _is_money(new_pass.balance, new_pass.kind)
-    problems += _conflicts(
-        fields,
-        {
-            "external_id": (new_pass.external_id is not None, ["confirmationCode"]),
-            "tier": (new_pass.tier is not None, ["memberTier"]),
-            "balance": (
-                new_pass.balance is not None,
-                ["accountBalance", "currency"] if money else ["currentPoints"],
-            ),
-        },
-    )
-    if _unplaced_balance(new_pass.balance, new_pass.kind):
-        problems.append(
-            FieldProblem(
-                "balance",
-                "Livepasses keeps loyalty points (currentPoints) and a gift card's money "
-                "(accountBalance) apart, and this pass's kind does not say which this is: give "
-                "the balance a currency (currency='points' for points, e.g. 'USD' for money), "
-                "the pass a kind, or its template alias a kind",
-            )
-        )
-    else:
-        balance = _balance_problem(new_pass.balance, new_pass.kind)
-        if balance is not None:
-            problems.append(balance)
-    if new_pass.extra:
-        problems += _extra_problems(new_pass.extra)
-    return problems
-
-
 # ---------------------------------------------------------------------------------------------
 # Update
 # ---------------------------------------------------------------------------------------------
 
-_UPDATE_EXTRA = {"reason": limits.MAX_REASON, "messageHeader": limits.MAX_MESSAGE_HEADER}
 
-
-def _updated_fields(change: PassUpdate, kind: PassKind | None = None) -> dict[str, Any]:
+def updated_fields(change: PassUpdate, kind: PassKind | None = None) -> dict[str, Any]:
     updated = {key: wire_value(value) for key, value in (change.fields or {}).items()}
     if change.tier is not None:
         updated["memberTier"] = change.tier
@@ -470,7 +315,7 @@ def update_body(change: PassUpdate, kind: PassKind | None = None) -> dict[str, A
     :func:`update_safety` may let the transport repeat it.
     """
     body: dict[str, Any] = {}
-    updated = _updated_fields(change, kind)
+    updated = updated_fields(change, kind)
     if updated:
         body["updatedFields"] = updated
     extra = change.extra or {}
@@ -496,116 +341,6 @@ def update_safety(body: Mapping[str, Any]) -> Safety:
     """
     silent = body.get("notify") is False and "messageBody" not in body
     return Safety.IDEMPOTENT if silent else Safety.UNSAFE
-
-
-def update_problems(
-    change: PassUpdate, body: Mapping[str, Any] | None = None
-) -> list[FieldProblem]:
-    """Everything Livepasses would refuse in ``change``; with ``body`` (the built
-    ``PUT /api/passes/{id}`` body) also its rules over where the balance went, which the pass's
-    kind decides (``None``: the kind is not read yet: a fraction without a currency is refused,
-    as it could be points, and the rest waits for the built body)."""
-    problems: list[FieldProblem] = []
-    set_fields = change.model_fields_set
-    if "holder" in set_fields and change.holder is not None:
-        problems.append(
-            FieldProblem("holder", "Livepasses cannot change the holder of an issued pass")
-        )
-    if "event" in set_fields and change.event is not None:
-        problems.append(
-            FieldProblem(
-                "event",
-                "the event context is fixed at generation; change updatable event fields "
-                "through fields (updatedFields), or push_template_update() for all passes",
-            )
-        )
-    for key, raw in (change.fields or {}).items():
-        problem = limits.updated_field_problem(key) or limits.updated_value_problem(
-            key, _plain(raw)
-        )
-        if problem is not None:
-            problems.append(FieldProblem(f"fields.{key}", problem))
-    for key, value in (change.extra or {}).items():
-        if key not in _UPDATE_EXTRA:
-            problems.append(
-                FieldProblem(
-                    f"extra.{key}", "an update's extra takes only reason and messageHeader"
-                )
-            )
-        elif not isinstance(value, str):
-            problems.append(FieldProblem(f"extra.{key}", "must be text"))
-        elif len(value) > _UPDATE_EXTRA[key]:
-            problems.append(
-                FieldProblem(
-                    f"extra.{key}",
-                    f"Livepasses allows at most {_UPDATE_EXTRA[key]:,} characters in {key}; "
-                    f"this one is {len(value):,} characters",
-                )
-            )
-    if change.message is not None and len(change.message) > limits.MAX_MESSAGE_BODY:
-        problems.append(
-            FieldProblem(
-                "message",
-                f"Livepasses allows at most {limits.MAX_MESSAGE_BODY:,} characters in "
-                f"messageBody; this message is {len(change.message):,} characters as sent",
-            )
-        )
-    fields = change.fields or {}
-    problems += [p for p in _field_problems(fields) if not p.message.startswith("is sent as")]
-    problems += _conflicts(
-        fields,
-        {
-            "tier": (change.tier is not None, ["memberTier"]),
-            "balance": (change.balance is not None, ["points", "accountBalance", "currency"]),
-        },
-    )
-    if body is not None:
-        problems += _placed_balance_problems(change, body)
-    else:
-        # Before the pass's kind is read a fraction without a currency could be points, which
-        # are whole: refused before any request (a currency says money).
-        balance = _balance_problem(change.balance)
-        if balance is not None:
-            problems.append(balance)
-    if not _updated_fields(change) and change.message is None:
-        problems.append(
-            FieldProblem(
-                "change",
-                "Livepasses needs updated fields (fields, tier, balance) or a message",
-            )
-        )
-    return problems
-
-
-def _placed_balance_problems(change: PassUpdate, body: Mapping[str, Any]) -> list[FieldProblem]:
-    """The balance where the built ``body`` put it: loyalty ``points`` are whole numbers (the
-    update example's ``"points": 1250``, livepasses.md 3.6: *inferred* type), a gift card's
-    ``accountBalance`` a number of at least 0 (*inferred*: generation documents it as a number,
-    3.1; a negative balance is nothing ``/giftcard/redeem`` could spend, and the emulator refuses
-    it as walletpass's inference). Each problem at ``balance.amount``."""
-    if change.balance is None:
-        return []
-    updated = body.get("updatedFields")
-    updated = updated if isinstance(updated, Mapping) else {}
-    if "accountBalance" in updated:
-        value = updated["accountBalance"]
-        if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
-            return [
-                FieldProblem(
-                    "balance.amount",
-                    "a gift card's balance (accountBalance) is a number of at least 0",
-                )
-            ]
-        return []
-    if "points" in updated and limits.updated_value_problem("points", updated["points"]):
-        return [
-            FieldProblem(
-                "balance.amount",
-                "loyalty points are whole numbers on Livepasses (a gift card's money: give the "
-                "balance's currency, e.g. Balance(amount=..., currency='USD'))",
-            )
-        ]
-    return []
 
 
 # ---------------------------------------------------------------------------------------------

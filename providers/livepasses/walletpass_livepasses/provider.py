@@ -6,10 +6,11 @@ polling. There is no pass read by id except a lookup, no deletion, and redemptio
 verbs chosen by the template's type.
 
 The package, one job a module: ``capabilities`` (what walletpass can do on Livepasses),
-``payloads`` and ``limits`` (translation and the vendor's rules), this module (the neutral
-operations as plans, and :meth:`LivepassesProvider.check`), ``batches`` (generation batches and
-their polling), ``operations`` (the envelope, id checks and the Livepasses-only operations),
-``events`` (webhook subscriptions), ``base`` (settings, error table) and ``emulator``.
+``payloads`` (translation), ``checks`` (the vendor's rules :meth:`LivepassesProvider.check`
+applies) over ``limits`` (the documented shapes and values), this module (the neutral
+operations as plans), ``batches`` (generation batches and their polling), ``operations``
+(settings, the error table, the envelope, id checks and the Livepasses-only operations),
+``events`` (webhook subscriptions) and ``emulator``.
 """
 
 from __future__ import annotations
@@ -50,13 +51,12 @@ from walletpass.redemption import (
 from walletpass.retry import Safety
 from walletpass.roundtrip import TemplateMapping
 from walletpass.transport import VendorRequest, VendorResponse
-from walletpass_livepasses import batches, limits, payloads, wire
-from walletpass_livepasses.base import LivepassesSettings
+from walletpass_livepasses import batches, checks, limits, payloads, wire
 from walletpass_livepasses.capabilities import CAPABILITIES
 from walletpass_livepasses.events import LivepassesEvents
 from walletpass_livepasses.limits import Endpoint, TemplateType
 from walletpass_livepasses.meta import dashboard_templates, profile_meta
-from walletpass_livepasses.operations import VendorOperations
+from walletpass_livepasses.operations import LivepassesSettings, VendorOperations
 from walletpass_livepasses.payloads import Redeeming
 
 __all__ = ["CAPABILITIES", "LivepassesProvider", "LivepassesSettings"]
@@ -242,8 +242,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         """Livepasses' rules, over what ``request`` was built from, each problem at its neutral
         field: for a pass, the holder's first and last name, field values and lengths, the
         per-kind context, a key set twice, whole points, the template id
-        (``payloads.pass_problems``); for a change, what an issued pass cannot change and the
-        ``updatedFields`` rules (``payloads.update_problems``), and over the built body where
+        (``checks.pass_problems``); for a change, what an issued pass cannot change and the
+        ``updatedFields`` rules (``checks.update_problems``), and over the built body where
         the pass's kind put a balance (whole points, a gift card's money at least 0); for a
         listing's filters, the status values, the template id and the ``extra`` filters' types;
         for a redemption, its options and the amount its verb takes (gift cards: an amount;
@@ -259,12 +259,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         :returns: the problems found; empty when Livepasses would take it.
         """
         if isinstance(subject, ListFilters):
-            return self._list_problems(subject)
+            return checks.list_problems(subject)
         if isinstance(subject, Redeeming):
             return self._redeem_problems(subject)
         if isinstance(subject, PassUpdate):
-            return payloads.update_problems(subject, request.json if request else None)
-        problems = payloads.pass_problems(subject)
+            return checks.update_problems(subject, request.json if request else None)
+        problems = checks.pass_problems(subject)
         template_problem = limits.id_problem(subject.template)
         if template_problem is not None:
             problems.insert(0, FieldProblem("template", template_problem))
@@ -806,22 +806,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         self._refuse(self.check(None, filters), "list")
         return self.plan_pages(self.build_list(filters), filters)
 
-    def _list_problems(self, filters: ListFilters) -> list[FieldProblem]:
-        problems: list[FieldProblem] = []
-        if filters.status is not None and payloads.vendor_status_for(filters.status) is None:
-            problems.append(FieldProblem("status", _LIST_STATUSES))
-        if filters.template is not None:
-            problem = limits.id_problem(filters.template)
-            if problem:
-                problems.append(FieldProblem("template", problem))
-        for key, value in filters.extra.items():
-            kind = _LIST_EXTRA.get(key)
-            if kind is bool and not isinstance(value, bool):
-                problems.append(FieldProblem(f"extra.{key}", "must be true or false"))
-            elif kind is str and not isinstance(value, str):
-                problems.append(FieldProblem(f"extra.{key}", "must be text"))
-        return problems
-
     def build_list(self, filters: ListFilters, page: int = 1) -> VendorRequest:
         """Page ``page`` of a listing whose filters :meth:`check` passed; a status Livepasses
         has no value for is the one thing it refuses (no query could carry it)."""
@@ -829,7 +813,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         if filters.status is not None:
             status = payloads.vendor_status_for(filters.status)
             if status is None:
-                self._refuse([FieldProblem("status", _LIST_STATUSES)], "list")
+                self._refuse([FieldProblem("status", checks.LIST_STATUSES)], "list")
         query: dict[str, Any] = {"page": page}
         if filters.page_size is not None:
             query["pageSize"] = filters.page_size
@@ -858,7 +842,6 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
 
 _ENDPOINT_HELP = "must be one of " + ", ".join(sorted(_ENDPOINTS))
-_LIST_STATUSES = "Livepasses lists by active, redeemed, expired or voided (Cancelled)"
 #: The verbs that deduct an amount from a balance.
 _BALANCE_VERBS = frozenset({Endpoint.LOYALTY, Endpoint.GIFT_CARD})
 
@@ -898,6 +881,3 @@ def _unattested_type(template: str | None, found: TemplateType | None) -> str:
         f"), options={{'endpoint': ...}} ({', '.join(sorted(_ENDPOINTS))}), or kind in the "
         "template alias of this template"
     )
-
-
-_LIST_EXTRA: dict[str, type] = {"search_term": str, "sort_by": str, "sort_descending": bool}
