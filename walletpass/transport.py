@@ -26,7 +26,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
-from urllib.parse import quote_plus, unquote
+from urllib.parse import unquote, urlencode
 
 from pydantic import SecretStr
 
@@ -143,18 +143,7 @@ def query_string(query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None) ->
                 pairs.append((key, "true" if one else "false"))
             else:
                 pairs.append((key, one if isinstance(one, str | bytes) else str(one)))
-    # urlencode's output, without its quoting calls for the text it leaves as it is.
-    return "&".join([_quoted(key) + "=" + _quoted(value) for key, value in pairs])
-
-
-#: Text ``quote_plus`` leaves unchanged (its always-safe characters).
-_PLAIN = re.compile(r"[A-Za-z0-9_.~-]*")
-
-
-def _quoted(text: str | bytes) -> str:
-    if type(text) is str and _PLAIN.fullmatch(text) is not None:
-        return text
-    return quote_plus(text, safe="")
+    return urlencode(pairs)
 
 
 def _is_many(value: Any) -> bool:
