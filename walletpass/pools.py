@@ -32,15 +32,13 @@ from urllib3.util.ssl_ import create_urllib3_context
 from walletpass.bounds import DeadlineSocket
 from walletpass.heads import StrictResponse
 from walletpass.redaction import register_secret
-from walletpass.request_heads import OnePassHead
 from walletpass.urls import Endpoint, parse_url
 
 __all__ = ["MissingProxySupport", "Pools"]
 
 
-class _HTTPConnection(OnePassHead, HTTPConnection):
-    # Answer heads held to what the async transport's parser accepts (walletpass.heads); request
-    # heads written in one pass (walletpass.request_heads).
+class _HTTPConnection(HTTPConnection):
+    # Answer heads held to what the async transport's parser accepts (walletpass.heads).
     response_class = StrictResponse
 
     def connect(self) -> None:
@@ -48,7 +46,7 @@ class _HTTPConnection(OnePassHead, HTTPConnection):
         self.sock = DeadlineSocket(self.sock)
 
 
-class _HTTPSConnection(OnePassHead, HTTPSConnection):
+class _HTTPSConnection(HTTPSConnection):
     response_class = StrictResponse
 
     def connect(self) -> None:
