@@ -2,8 +2,8 @@
 
 ``walletpass get`` prints what ``IssuedPass`` carries: the logical template and the vendor's,
 the balance, and, where the vendor's read cannot return a part (the Livepasses profile's lookup:
-no fields, balance, barcode, holder phone or language), a ``not known`` line naming those parts,
-so a part missing from the table is not taken for absent. ``--json`` lists them sorted.
+no fields, balance, barcode, links, holder phone or language), a ``not known`` line naming those
+parts, so a part missing from the table is not taken for absent. ``--json`` lists them sorted.
 """
 
 from __future__ import annotations
@@ -49,7 +49,7 @@ def test_get_names_what_the_read_cannot_show_and_create_shows_the_balance(
     lines = _lines(table)
     assert lines["template"] == "coffee-card"
     assert lines["vendor template"] == "tmpl-loyalty"
-    assert lines["not known"] == "balance, barcode, fields, holder.language, holder.phone"
+    assert lines["not known"] == "balance, barcode, fields, holder.language, holder.phone, urls"
     assert "field points" not in table
     read = cli("get", card["id"], "--json").json()
     assert (
@@ -61,6 +61,7 @@ def test_get_names_what_the_read_cannot_show_and_create_shows_the_balance(
             "fields",
             "holder.language",
             "holder.phone",
+            "urls",
         ]
     )
     updated = cli("update", card["id"], "--field", "points=95")

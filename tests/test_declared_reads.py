@@ -87,6 +87,7 @@ UNREAD_CAPABILITIES = {
     "fields": ("fields",),
     "balance": ("balance",),
     "kind": (),  # the kind is never declared as a carried part
+    "urls": (),  # nor are the pass's links: the vendor makes them
     "barcode": ("barcode.qr", "barcode.pdf417", "barcode.aztec", "barcode.code128"),
     "holder.email": ("holder.email",),
     "holder.phone": ("holder.phone",),

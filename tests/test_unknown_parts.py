@@ -41,6 +41,7 @@ SHOWN: dict[str, Callable[[IssuedPass], Any]] = {
     "expires_at": lambda p: p.expires_at,
     "barcode": lambda p: p.barcode,
     "kind": lambda p: p.kind,
+    "urls": lambda p: p.urls.model_dump(exclude_none=True) or None,
 }
 #: capability -> the part it writes.
 WRITES = {

@@ -115,7 +115,7 @@ def test_each_item_names_what_it_cannot_show_as_on_the_profile(
         # The profile has no asynchronous batches (its answer is a create's): the vendor's batch
         # lines name more, and only parts they show no value for (_check).
         assert all(p <= s for p, s in zip(profile, seen, strict=True))
-        assert {"barcode", "balance"} <= seen[0]
+        assert {"barcode", "balance", "urls"} <= seen[0]
     else:
         assert profile == seen
 

@@ -44,9 +44,18 @@ __all__ = [
 ANSWERS = frozenset({"create", "update", "get", "list"})
 
 #: Parts of an :class:`~walletpass.model.IssuedPass` a vendor's read may be unable to return
-#: (``holder.*``: one attribute of the holder).
+#: (``holder.*``: one attribute of the holder; ``urls``: the pass's links, all of them).
 READABLE_PARTS = frozenset(
-    {"fields", "balance", "kind", "barcode", "holder.email", "holder.phone", "holder.language"}
+    {
+        "fields",
+        "balance",
+        "kind",
+        "barcode",
+        "urls",
+        "holder.email",
+        "holder.phone",
+        "holder.language",
+    }
 )
 
 #: The record-keeping attributes of an :class:`~walletpass.model.IssuedPass` a vendor's answer
@@ -463,7 +472,9 @@ class VendorBehaviour(_Facts):
                 if part.startswith("holder."):
                     holder_parts[part.split(".", 1)[1]] = None
                 else:
-                    update[part] = {} if part == "fields" else None
+                    update[part] = (
+                        {} if part == "fields" else PassUrls() if part == "urls" else None
+                    )
             if holder_parts and issued.holder is not None:
                 update["holder"] = issued.holder.model_copy(update=holder_parts)
         answered = issued.model_copy(update=update) if update else issued

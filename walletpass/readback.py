@@ -151,6 +151,8 @@ def unknown_parts(
 
 
 def _value_of(issued: IssuedPass, part: str) -> Any:
+    if part == "urls":  # the links as one part: none of them is no value
+        return issued.urls if issued.urls.model_dump(exclude_none=True) else None
     whole, _, attribute = part.partition(".")
     value = getattr(issued, whole)
     if attribute:

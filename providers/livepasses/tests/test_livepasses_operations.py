@@ -56,6 +56,7 @@ def test_create_returns_wallet_links_and_get_reads_status_and_holder(wallet, emu
         "fields",
         "balance",
         "barcode",
+        "urls",
         "holder.phone",
         "holder.language",
         "kind",

@@ -77,9 +77,9 @@ CAPABILITIES = Capabilities(
             "POST /api/passes/generate with up to 100 recipients per call (passes sharing a "
             "template and event context); asynchronous batches are polled (aimed at each batch's "
             "predicted end, at most poll_interval apart) until batch_timeout; outcomes in input "
-            "order; each item reports the fields it sent; an asynchronous batch's passes have "
-            "no wallet links, and name their balance and barcode in unknown_parts (the batch "
-            "status carries neither)"
+            "order; each item reports the fields it sent; an asynchronous batch's passes "
+            "name their balance, barcode and wallet links (urls) in unknown_parts (the batch "
+            "status carries none of them)"
         ),
         # kinds
         Capability.KIND_GENERIC: native(f"any template; {_KIND_NOTE}"),

@@ -126,10 +126,10 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         balance_in_fields=payloads.balance_in_fields,
         # ...and read back from them as its provider reads them (points: no currency).
         balance_read=payloads.balance_from,
-        # The lookup carries no business data and no qrCode (vendor notes 3.4), only the
-        # create answer's pass line does.
+        # The lookup carries no business data, no qrCode and no wallet links (vendor notes
+        # 3.4, 7), only the create answer's pass line does.
         unread_on_get=frozenset(
-            {"fields", "balance", "barcode", "holder.phone", "holder.language"}
+            {"fields", "balance", "barcode", "urls", "holder.phone", "holder.language"}
         ),
         update_reads_back=True,
         new_external_id=limits.made_up_confirmation_code,
