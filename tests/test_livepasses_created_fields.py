@@ -76,9 +76,10 @@ def _moves(wallet: walletpass.Provider) -> list[dict[str, Any]]:
 
 def test_an_update_and_a_read_say_their_fields_are_not_all_known() -> None:
     vendor, profile, _ = _on_both(_moves)
-    # Every part the lookup has no value for (businessData, qrCode, the customer's phone and
-    # language): not known, rather than absent; the update read back has only those it set.
-    unknown = frozenset({"fields", "balance", "barcode", "holder.phone", "holder.language"})
+    # Every part the lookup has no value for (businessData, qrCode, wallet links, the
+    # customer's phone and language): not known, rather than absent; the update read back has
+    # only those it set.
+    unknown = frozenset({"fields", "balance", "barcode", "urls", "holder.phone", "holder.language"})
     assert vendor == [
         {"template": "tasting", "fields": {"seat": "12C"}, "unknown": unknown},
         {"template": "tasting", "fields": {}, "unknown": unknown},
