@@ -245,6 +245,22 @@ CASES = [
         FIELD,
         id="malformed-trailer",
     ),
+    # trailer fields count as header fields do: 99 read, 100 or an endless trailer refused
+    pytest.param(
+        chunked(b"1b\r\n" + BODY + b"\r\n0\r\n" + b"X-T: 1\r\n" * 99 + b"\r\n"),
+        READ,
+        id="99-trailers",
+    ),
+    pytest.param(
+        chunked(b"1b\r\n" + BODY + b"\r\n0\r\n" + b"X-T: 1\r\n" * 100 + b"\r\n"),
+        TOO_LARGE,
+        id="100-trailers",
+    ),
+    pytest.param(
+        chunked(b"1b\r\n" + BODY + b"\r\n0\r\n" + (b"X-T: " + b"a" * 1000 + b"\r\n") * 2_000),
+        TOO_LARGE,
+        id="endless-trailer",
+    ),
     # -- Content-Encoding -----------------------------------------------------------------------
     pytest.param(answer(b"Content-Encoding: gzip\r\n", gzip.compress(BODY)), READ, id="gzip"),
     pytest.param(

@@ -34,7 +34,13 @@ import http.client
 import re
 from typing import Any
 
-from walletpass.answer_faults import FIELD_NAME, HEADER_FIELD, STATUS_LINE, AnswerFault
+from walletpass.answer_faults import (
+    FIELD_NAME,
+    HEAD_TOO_LARGE,
+    HEADER_FIELD,
+    STATUS_LINE,
+    AnswerFault,
+)
 
 __all__ = ["MalformedHead", "StrictResponse"]
 
@@ -148,7 +154,9 @@ class StrictResponse(http.client.HTTPResponse):
         return left
 
     def _read_and_discard_trailer(self) -> None:
-        while True:
+        # As many trailer fields as header fields (aiohttp's parser counts them alike): an
+        # endless trailer would otherwise be read until the deadline.
+        for _ in range(_MAX_FIELDS):
             line = self.fp.readline(_MAX_LINE + 1)
             if len(line) > _MAX_LINE:
                 raise http.client.LineTooLong("trailer line")
@@ -158,6 +166,7 @@ class StrictResponse(http.client.HTTPResponse):
                 raise http.client.IncompleteRead(b"")  # cut off before the answer's end
             if not _FIELD_LINE.fullmatch(line):
                 raise MalformedHead(HEADER_FIELD)
+        raise MalformedHead(HEAD_TOO_LARGE)
 
 
 def _status_line(line: bytes) -> tuple[int, int, str]:

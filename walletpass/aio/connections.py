@@ -36,6 +36,7 @@ from contextvars import ContextVar
 from typing import Any
 
 import aiohttp
+from aiohttp import http_parser
 from aiohttp.client_reqrep import ClientRequest, ClientResponse
 
 __all__ = [
@@ -53,8 +54,10 @@ KEEPALIVE_EXPIRY = 5.0
 
 #: The answer head limits of ``http.client`` (which the sync transport reads by): lines of 64 KiB,
 #: and 100 lines after the status line, the empty one that ends the head among them, so 99 fields.
+#: (aiohttp's pure-Python parser, used without its C extension, counts the status line and the
+#: empty line too.)
 MAX_LINE = 65536
-MAX_HEADERS = 99
+MAX_HEADERS = 99 if http_parser.HttpResponseParser is not http_parser.HttpResponseParserPy else 101
 
 
 class Sent:

@@ -32,6 +32,7 @@ __all__ = ["answer_fault"]
 #: A plain ``BadHttpMessage``'s words (lower case) and the fault they name, the first found wins.
 _BY_WORDS: tuple[tuple[str, AnswerFault], ...] = (
     ("too many headers", HEAD_TOO_LARGE),
+    ("too many trailers", HEAD_TOO_LARGE),  # (the pure-Python parser's words)
     ("content-length", FRAMING_HEADERS),
     ("transfer-encoding", FRAMING_HEADERS),
     ("chunk", BODY_BROKEN),
