@@ -218,6 +218,7 @@ CASES = [
     # -- Transfer-Encoding ----------------------------------------------------------------------
     pytest.param(chunked(CHUNKED), READ, id="chunked"),
     pytest.param(chunked(CHUNKED, coding=b"Chunked"), READ, id="chunked-any-case"),
+    pytest.param(chunked(CHUNKED, coding=b"chunked  "), READ, id="chunked-padded"),
     pytest.param(chunked(BODY, coding=b"foo"), FRAMING, id="coding-unknown"),
     pytest.param(chunked(CHUNKED, coding=b"gzip, chunked"), FRAMING, id="coding-gzip-chunked"),
     pytest.param(chunked(BODY, coding=b"chunked, gzip"), FRAMING, id="coding-chunked-not-last"),

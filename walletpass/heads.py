@@ -104,7 +104,10 @@ class StrictResponse(http.client.HTTPResponse):
         own syntax is checked by the caller, who sees every ``Content-Length`` and
         ``Transfer-Encoding``)."""
         coding = first.get("transfer-encoding")
-        self.chunked = coding is not None and coding.lower() == "chunked"
+        # (Spaces after the value are not part of it, RFC 9110 5.5: http.client kept them, so
+        # "chunked " passed the framing check as chunked and was read as a plain body. A tab
+        # there is kept, as llhttp, under walletpass.aio, does not frame "chunked\t" either.)
+        self.chunked = coding is not None and coding.rstrip(" ").lower() == "chunked"
         self.chunk_left = None
         connection = first.get("connection", "").lower()
         if self.version == 11:
