@@ -101,7 +101,9 @@ def unknown_parts(
       ``update_reads_back``): each part in ``unread_on_get`` that the answer has no value for
       (``"fields"`` always: the read has none, an update's answer only those it set); the
       balance is read where ``balance_read_when_aliased`` and the pass's alias names a
-      ``balance_field`` (then ``None`` is absent). A ``create`` reports what was written,
+      ``balance_field`` (then ``None`` is absent), and known absent on a pass of a kind the
+      vendor keeps none for and refuses one on (``balance_write_refusal``: a PassEntry event
+      ticket). A ``create`` reports what was written,
       whole. An update whose read-back failed (``meta["read_back_failed"]``) shows
       only what its own answer said: ``"fields"`` too.
     - ``batch`` (:data:`BATCH`: an item of ``create_many`` that the vendor's batch reported,
@@ -131,6 +133,8 @@ def unknown_parts(
         for part in behaviour.unread_on_get:
             if part == "balance" and balance_aliased and behaviour.balance_read_when_aliased:
                 continue
+            if part == "balance" and _keeps_no_balance(issued, behaviour):
+                continue
             if part == "fields" and answer == BATCH:
                 if not issued.fields:
                     parts.add(part)
@@ -148,6 +152,19 @@ def unknown_parts(
     ):
         parts.add("barcode.format")
     return frozenset(parts)
+
+
+def _keeps_no_balance(issued: IssuedPass, behaviour: VendorBehaviour) -> bool:
+    """Whether ``issued`` is of a kind its vendor keeps no balance for and refuses one on
+    (``balance_write_refusal``, ``balance_kinds``: a PassEntry event ticket): its balance is
+    then known to be absent, though the read does not carry balances."""
+    kinds = behaviour.balance_kinds
+    return (
+        behaviour.balance_write_refusal is not None
+        and kinds is not None
+        and issued.kind is not None
+        and issued.kind not in kinds
+    )
 
 
 def _value_of(issued: IssuedPass, part: str) -> Any:
