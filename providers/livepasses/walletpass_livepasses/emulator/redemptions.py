@@ -115,7 +115,10 @@ class Redemptions(Resource):
         expected = stored.business_data.get("promoCode")
         if promo is not None and expected is not None and promo != expected:
             raise refused(422, "BUSINESS_RULE_VIOLATION", "The promo code does not match.")
-        if stored.uses >= stored.max_uses:
+        # A used-up coupon stays used up: raising its maxUsageCount afterwards gives it no more
+        # uses (*inferred*: Livepasses documents no way back from Redeemed), as a redeemed pass
+        # is final everywhere (docs/concepts.md).
+        if stored.uses >= stored.max_uses or stored.status is VendorStatus.REDEEMED:
             raise refused(
                 422, "PASS_ALREADY_USED", f"Coupon {stored.id} was used {stored.uses} time(s)."
             )
