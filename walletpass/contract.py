@@ -40,6 +40,7 @@ from walletpass.event_contract import EventOperations
 from walletpass.model import (
     IssuedPass,
     Pass,
+    PassKind,
     PassStatus,
     PassUpdate,
     Redemption,
@@ -366,6 +367,20 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         """A pass id of this vendor's shape for a pass of ``template`` (nothing is looked up):
         what the fake's profile of this vendor builds an update with, to run :meth:`check`."""
         return "sample-pass"
+
+    def sample_pass_id_of_kind(self, template: str | None, kind: PassKind | None) -> str:
+        """A pass id of this vendor's shape for a pass of ``template`` and ``kind``: what the
+        fake's profile of this vendor vets an update with (it knows the stored pass's kind), so
+        :meth:`build_update` and :meth:`check` run as after this provider's own read of the
+        pass. A provider whose update body depends on the pass's kind (Livepasses: where a
+        balance without a currency goes) overrides it with an id its build knows the kind of.
+
+        :param template: the pass's vendor template id, or ``None`` when unknown.
+        :param kind: the pass's kind, or ``None`` when unknown.
+        :returns: an id of this vendor's shape (default: :meth:`sample_pass_id` of
+            ``template``, so a provider overriding only that keeps working).
+        """
+        return self.sample_pass_id(template)
 
     def decode_id(self, pass_id: str) -> Any:
         """Check an opaque pass id locally and unpack it.

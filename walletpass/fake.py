@@ -686,6 +686,12 @@ class FakeProvider(Provider[FakeSettings]):
         issued = self._store.get(pass_id)
         return issued.template if issued is not None else None
 
+    def _known_kind(self, pass_id: str) -> PassKind | None:
+        # The store knows the pass's kind: the profile's vendor builds the update body its
+        # provider would after reading the pass (Livepasses: where a balance goes).
+        issued = self._store.get(pass_id)
+        return issued.kind if issued is not None else None
+
     # The operations are plans with no step (walletpass.plans.at_once): the fake's "vendor" is
     # in memory, so the sync and the async API run the same operations on it.
 

@@ -43,6 +43,7 @@ from walletpass.model import (
     BarcodeFormat,
     NeutralModel,
     Pass,
+    PassKind,
     PassStatus,
     PassUpdate,
 )
@@ -259,9 +260,7 @@ class Preparation(Presentation[SettingsT]):
         rules = self.vendor_rules
         # A vendor vetting for the fake's profile gets an id of its own shape.
         vendor_id = (
-            pass_id
-            if rules is self or rules is None
-            else rules.sample_pass_id(self.template_of(pass_id))
+            pass_id if rules is self or rules is None else self._vendor_sample_id(rules, pass_id)
         )
 
         def build(rules: ProviderContract[Any]) -> VendorRequest:
@@ -593,12 +592,22 @@ class Preparation(Presentation[SettingsT]):
             return {}
         if pass_id is not None and rules is not self:
             # The fake's profile asks its vendor with an id of that vendor's shape.
-            pass_id = rules.sample_pass_id(self.template_of(pass_id))
+            pass_id = self._vendor_sample_id(rules, pass_id)
         return {
             cap: why
             for cap, why in rules.unsupported_here(content, pass_id).items()
             if cap in used and self.capabilities[cap].support is not Support.NONE
         }
+
+    def _vendor_sample_id(self, rules: ProviderContract[Any], pass_id: str) -> str:
+        """An id of ``rules``' vendor's shape for this pass: its template and the kind known
+        without a request (the fake's profile: the stored pass's), so the vendor's rules build
+        and check the body its provider would after its own read of the pass."""
+        return rules.sample_pass_id_of_kind(self.template_of(pass_id), self._known_kind(pass_id))
+
+    def _known_kind(self, pass_id: str) -> PassKind | None:
+        """The pass's kind where known without a request (the fake's store); default ``None``."""
+        return None
 
     def _documented_extra(
         self, extra: Mapping[str, Any] | None, operation: str

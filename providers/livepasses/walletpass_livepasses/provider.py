@@ -186,6 +186,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         super().__init__(settings, **values)
         self._templates_seen: OrderedDict[str, str] = OrderedDict()
         self._templates_seen_lock = threading.Lock()
+        # The sample ids this instance made (sample_pass_id), with the kind each stands for:
+        # one per kind at most, and never an id the vendor answered.
+        self._sample_kinds: dict[str, PassKind] = {}
 
     # -- the template of a pass ------------------------------------------------------------------
 
@@ -201,6 +204,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             if template is not None:
                 self._templates_seen.move_to_end(pass_id)
             return template
+
+    def sample_pass_id_of_kind(self, template: str | None, kind: PassKind | None) -> str:
+        """An id for the fake's profile to vet an update of a pass of ``kind`` with: the body
+        is built for that kind (:meth:`kind_known` tells it for this id), as this provider
+        builds it after reading the pass, so its rules over the body (a gift card's money at
+        least 0, whole points) run for the profile too. Without a kind: the kind is not known."""
+        if kind is None:
+            return self.sample_pass_id(template)
+        sample = f"walletpass-sample-{kind.value}"
+        self._sample_kinds[sample] = kind
+        return sample
 
     def _remember_template(self, pass_id: str, template: str | None) -> None:
         if not template:
@@ -748,7 +762,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         already; ``None``: a read would be needed."""
         template = self.template_of(pass_id)
         if template is None:
-            return None
+            return self._sample_kinds.get(pass_id)
         kind = self._alias_kind(template)
         if kind is None:
             with self._template_types_lock:
