@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import gzip
 import time
+import zlib
 from collections.abc import Iterator
 from typing import Any
 
@@ -282,6 +283,41 @@ CASES = [
         ),
         READ,
         id="gzip-twice-in-two-fields",
+    ),
+    # One rule for the codings on both APIs (walletpass.bounds.BoundedBody): the value's case
+    # and the whitespace around it and around each listed coding are not part of it (RFC 9110
+    # 5.5, 8.4: codings are case-insensitive); an unknown coding leaves the body as sent.
+    pytest.param(
+        answer(b"Content-Encoding:  gzip \r\n", gzip.compress(BODY)), READ, id="gzip-padded"
+    ),
+    pytest.param(
+        answer(b"Content-Encoding: \tgzip\t\r\n", gzip.compress(BODY)), READ, id="gzip-tabbed"
+    ),
+    pytest.param(answer(b"Content-Encoding: GZip\r\n", gzip.compress(BODY)), READ, id="gzip-case"),
+    pytest.param(
+        answer(b"Content-Encoding: x-gzip \r\n", gzip.compress(BODY)), READ, id="x-gzip-padded"
+    ),
+    pytest.param(
+        answer(b"Content-Encoding: DEFLATE \r\n", zlib.compress(BODY)), READ, id="deflate-padded"
+    ),
+    pytest.param(
+        answer(b"Content-Encoding:  deflate ,GZIP \r\n", gzip.compress(zlib.compress(BODY))),
+        READ,
+        id="stacked-odd-spacing",
+    ),
+    pytest.param(
+        answer(
+            b"Content-Encoding: deflate \r\nContent-Encoding:  gzip\r\n",
+            gzip.compress(zlib.compress(BODY)),
+        ),
+        READ,
+        id="stacked-in-two-padded-fields",
+    ),
+    pytest.param(answer(b"Content-Encoding:  Snappy \r\n"), READ, id="unknown-kept-padded"),
+    pytest.param(
+        answer(b"Content-Encoding:  gzip \r\n", b"not gzip at all"),
+        (InvalidResponse, "its compressed body is corrupt"),
+        id="gzip-padded-corrupt",
     ),
     # -- the connection closed at each point ----------------------------------------------------
     pytest.param(b"", LOST, id="closed-before-the-answer"),

@@ -5,8 +5,9 @@ server that sends one byte a second (in its headers or its body) holds a call fo
 likes. Here every receive and send on a connection waits at most the time left before the
 deadline of the call in progress on that thread (:func:`deadline_scope`), so the call ends at
 its deadline whatever the server does. Answers are read in pieces, decompressed piece by piece
-(urllib3 bounds each piece's decompressed size), and refused once the decompressed total passes
-the limit: memory stays bounded by the limit, however large or compressed the answer is.
+by one rule on both APIs (:class:`BoundedBody`, which bounds each piece's decompressed size), and
+refused once the decompressed total passes the limit: memory stays bounded by the limit, however
+large or compressed the answer is.
 
 Used by the transports only (:mod:`walletpass.transport`, whose connections' sockets are
 :class:`DeadlineSocket` (:mod:`walletpass.pools`), and ``walletpass.aio``, which reads answers
@@ -220,27 +221,24 @@ class _Reader(io.RawIOBase):
 
 
 def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
-    """The whole decompressed body of ``raw``; :class:`AnswerTooLarge` once it passes ``limit``
-    bytes (checked against ``Content-Length`` first, then counted while reading)."""
+    """The whole decompressed body of ``raw`` (opened with ``decode_content=False``);
+    :class:`AnswerTooLarge` once it passes ``limit`` bytes (checked against ``Content-Length``
+    first, then counted while decompressing), :class:`CorruptEncoding` for a corrupt compressed
+    body.
+
+    The body is decompressed by :class:`BoundedBody`, as the async transport's answers are, never
+    by urllib3's own choice of decoder (which reads ``Content-Encoding: gzip `` with a space as
+    an unknown coding): one rule for an answer's content codings on both APIs."""
     expected = expected_length(raw.status, raw.headers, limit)
     if expected is not None:
         # An uncompressed body of a declared length within the limit: one read, which stops at
         # that length (the HTTP stack reads no further; a shorter body is an incomplete read).
-        whole: bytes = raw.read(decode_content=True)
+        whole: bytes = raw.read(decode_content=False)
         return whole
-    pieces: list[bytes] = []
-    total = 0
-    while True:
-        # One byte past the limit is enough to know; urllib3 decompresses at most what is asked.
-        piece = raw.read(min(_CHUNK, limit + 1 - total), decode_content=True)
-        if not piece:
-            return b"".join(pieces)
-        total += len(piece)
-        if total > limit:
-            raise AnswerTooLarge(limit)
-        pieces.append(piece)
-        if total == expected:  # all there: no further read just to see the end
-            return b"".join(pieces)
+    body = BoundedBody(raw.headers.get("content-encoding"), limit)
+    while piece := raw.read(_CHUNK, decode_content=False):
+        body.feed(piece)
+    return body.body()
 
 
 def expected_length(status: int, headers: Mapping[str, str], limit: int) -> int | None:
@@ -296,9 +294,10 @@ class CorruptEncoding(Exception):
 
 
 class BoundedBody:
-    """An answer's body put together from raw pieces as an HTTP stack that does not decompress
-    hands them over (the async transport's): decompressed by urllib3's decoders, as the
-    ``requests`` transport's answers are, a bounded piece at a time, and refused once the
+    """An answer's body put together from raw pieces as the HTTP stack hands them over (neither
+    transport lets its stack decompress): decompressed by urllib3's decoders, chosen by one rule
+    (the coding's case and surrounding whitespace are not part of it, RFC 9110 5.5 and 8.4), a
+    bounded piece at a time, and refused once the
     decompressed total passes ``limit`` (:class:`AnswerTooLarge`), so memory stays bounded by
     the limit however large or compressed the answer is. :class:`CorruptEncoding` when the
     compressed body is corrupt.

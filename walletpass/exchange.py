@@ -14,7 +14,6 @@ from collections.abc import Callable
 from urllib3.exceptions import (
     ClosedPoolError,
     ConnectTimeoutError,
-    DecodeError,
     HTTPError,
     InvalidHeader,
     LocationValueError,
@@ -35,7 +34,13 @@ from walletpass.answer_faults import (
     AnswerFault,
     outcome_of,
 )
-from walletpass.bounds import AnswerTooLarge, MalformedAnswer, deadline_scope, read_bounded
+from walletpass.bounds import (
+    AnswerTooLarge,
+    CorruptEncoding,
+    MalformedAnswer,
+    deadline_scope,
+    read_bounded,
+)
 from walletpass.codings import ACCEPT_ENCODING
 from walletpass.heads import MalformedHead
 from walletpass.pools import MissingProxySupport, Pools
@@ -113,10 +118,10 @@ def exchange(
         if exc.fault is not None:
             return None, outcome_of(exc.fault, late, deadline), None
         return None, Unreadable(response.status, exc.reason), None
-    except DecodeError as exc:
+    except CorruptEncoding:
         assert response is not None
         _discard(response)
-        return None, Unreadable(response.status, "its compressed body is corrupt"), exc
+        return None, Unreadable(response.status, "its compressed body is corrupt"), None
     except SSLError as exc:
         return None, Fatal(f"TLS error: {type(exc).__name__}"), exc
     except NewConnectionError as exc:  # (a ConnectTimeoutError: before that clause)
