@@ -27,6 +27,7 @@ from typing import (
     get_origin,
 )
 
+from walletpass.attribute_homes import check_attribute_homes
 from walletpass.behaviour import VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, Support
 from walletpass.errors import (
@@ -190,6 +191,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         self._transport_lock = threading.Lock()
         self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
+        # An alias attribute this provider will never honour is a mistake in the configuration.
+        check_attribute_homes(self)
 
     # ------------------------------------------------------------------------------------
     # Lifecycle

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 from pydantic import Field
 
+from walletpass.attribute_homes import check_attribute_homes
 from walletpass.behaviour import PROFILE_URL_BASE, MetaFacts, VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, Support, native, none
 from walletpass.errors import (
@@ -457,6 +458,8 @@ class FakeProvider(Provider[FakeSettings]):
         # In-process handlers see only what the vendor would deliver (none for a vendor
         # without webhooks).
         vars(self)["event_types"] = vendor.event_types
+        # The profile's declarations judge the template aliases, as its vendor's provider does.
+        check_attribute_homes(self)
 
     def _seed_dashboard(self, behaviour: VendorBehaviour) -> None:
         """Report what the ``dashboard`` setting shows of each pass's template in the vendor's
