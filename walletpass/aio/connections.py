@@ -21,6 +21,9 @@ What is turned off, and why:
   refused by :func:`_no_hidden_resend`: walletpass's retry policy decides, counts the attempt and
   takes its rate-limit slot.
 
+Added: a kept-alive connection is checked for a close (or stray bytes) before it is reused, as
+urllib3 checks the sync transport's (:func:`_dropped`).
+
 The connection pool has no limit (``limit=0``): callers bound the requests in flight
 (``create_many``'s ``concurrency``), so a request never waits for a connection; idle ones are
 kept for :data:`KEEPALIVE_EXPIRY` seconds. Answer heads are read with the sync transport's
@@ -30,7 +33,9 @@ other does too.
 
 from __future__ import annotations
 
+import select
 import ssl
+import weakref
 from collections.abc import Awaitable, Callable
 from contextvars import ContextVar
 from typing import Any
@@ -84,14 +89,56 @@ class LostConnection(Exception):
         self.cause = cause
 
 
+def _dropped(connection: Any) -> bool:
+    """Whether a kept-alive connection was closed by the vendor (or sent bytes no request asked
+    for) while it sat idle, as urllib3 judges a pooled connection before reusing it
+    (``is_connection_dropped``: its socket is readable). aiohttp only asks whether the loop has
+    seen the close yet, which it has not while the close waits in the loop's queue (many calls
+    in flight): the request would be written into a closed connection and be lost, a write's
+    outcome then unknown."""
+    transport = connection.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    if sock is None:
+        return True
+    try:
+        fd = sock.fileno()
+        if fd < 0:
+            return True
+        if _poll is not None:
+            poller = _poll()
+            poller.register(fd, select.POLLIN)
+            return bool(poller.poll(0))
+        return bool(select.select([fd], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+_poll = getattr(select, "poll", None)  # (not on Windows: select() there)
+
+
 class _Connector(aiohttp.TCPConnector):
-    """aiohttp's TCP connector, noting in :data:`sent_marker` when the attempt has its
-    connection."""
+    """aiohttp's TCP connector, which never hands over a kept-alive connection the vendor
+    dropped (:func:`_dropped`: it is closed and another taken, before a byte of the request is
+    written, so the attempt, its retry budget and its rate-limit slot are spent once), and
+    notes in :data:`sent_marker` when the attempt has its connection."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        # The connections handed over before (by their protocol): only a reused one is checked
+        # (a fresh TLS connection may be readable with the server's session tickets).
+        self._used: weakref.WeakSet[Any] = weakref.WeakSet()
 
     async def connect(
         self, req: ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
     ) -> Any:
-        connection = await super().connect(req, traces, timeout)
+        while True:
+            connection = await super().connect(req, traces, timeout)
+            protocol = connection.protocol
+            if protocol is None or protocol not in self._used or not _dropped(connection):
+                break
+            connection.close()  # nothing was written to it
+        if protocol is not None:
+            self._used.add(protocol)
         marker = sent_marker.get()
         if marker is not None:
             marker.connected = True
