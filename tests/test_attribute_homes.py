@@ -136,3 +136,18 @@ def test_an_attribute_the_provider_carries_itself_is_accepted(profile: str | Non
     walletpass.connect(
         "livepasses", **VENDOR["livepasses"], templates=_templates("holder.email")
     ).close()
+
+
+@pytest.mark.parametrize(("provider", "attribute"), NEVER_KEPT[:1] + NEVER_KEPT[-1:])
+def test_refused_on_the_async_api(provider: str, attribute: str) -> None:
+    import asyncio
+
+    import walletpass.aio
+
+    async def connecting() -> None:
+        await walletpass.aio.connect(provider, **VENDOR[provider], templates=_templates(attribute))
+
+    with pytest.raises(ConfigurationError) as caught:
+        asyncio.run(connecting())
+    _says_why(caught.value, provider, attribute)
+    assert not str(caught.value).startswith(f"[{provider}] {provider}:")  # named once

@@ -49,7 +49,8 @@ def check_attribute_homes(provider: ProviderContract[Any]) -> None:
         return
     kept = ", ".join(sorted(held)) if held else "no attribute"
     raise ConfigurationError(
-        f"{provider.label}: " + "; ".join(found) + f". It keeps only {kept} in a template "
+        # (the error names the provider: ``provider=``)
+        "; ".join(found) + f". It keeps only {kept} in a template "
         "field: remove the entry, and keep such a value in a field of your own (fields)",
         provider=provider.label,
     )
