@@ -23,14 +23,9 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from walletpass.aio.connections import (
-    LostConnection,
-    Sent,
-    abandon_session,
-    open_session,
-    sent_marker,
-)
+from walletpass.aio.connections import LostConnection, Sent, sent_marker
 from walletpass.aio.heads import answer_fault
+from walletpass.aio.loop_session import LoopSession
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
 from walletpass.answer_faults import (
     BODY_BROKEN,
@@ -122,7 +117,7 @@ class AsyncTransport:
         # The User-Agent names the HTTP stack that sends.
         self._user_agent = rules.user_agent.replace(http_stack(), f"aiohttp/{aiohttp.__version__}")
         self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._on_loop: LoopSession | None = None
         self._closed = False
 
     def __repr__(self) -> str:
@@ -132,16 +127,20 @@ class AsyncTransport:
         if self._closed:
             raise ConfigurationError(f"the {self.provider} provider was closed")
         session = self._session
-        loop = asyncio.get_running_loop()
-        if session is not None and self._loop is loop:
+        on_loop = self._on_loop
+        if (
+            session is not None
+            and on_loop is not None
+            and on_loop.loop is asyncio.get_running_loop()
+            and not session.closed  # (closed with its keeper when all of the loop's tasks were)
+        ):
             return session
-        if session is not None:
+        if on_loop is not None:
             # A connection belongs to the loop that opened it; another loop (a test's,
-            # asyncio.run per call) opens its own; the old one's connections are closed
-            # as far as that loop allows (nothing can be awaited on it from here).
-            abandon_session(session)
-        self._session = open_session(ssl_context=self._ssl_context)
-        self._loop = loop
+            # asyncio.run per call) opens its own, and the old one's are closed on their loop.
+            on_loop.let_go()
+        on_loop = self._on_loop = LoopSession(self._ssl_context)
+        self._session = on_loop.session
         return self._session
 
     def _tls(self) -> ssl.SSLContext:
@@ -151,14 +150,16 @@ class AsyncTransport:
         return self._ssl_context
 
     async def aclose(self) -> None:
-        """Close the connections; later requests raise ``ConfigurationError``."""
+        """Close the connections (those of another event loop on that loop:
+        :class:`~walletpass.aio.loop_session.LoopSession`); later requests raise
+        ``ConfigurationError``."""
         self._closed = True
-        session, self._session = self._session, None
-        if session is not None:
-            if self._loop is asyncio.get_running_loop():
-                await session.close()
+        on_loop, self._on_loop, self._session = self._on_loop, None, None
+        if on_loop is not None:
+            if on_loop.loop is asyncio.get_running_loop():
+                await on_loop.aclose()
             else:
-                abandon_session(session)
+                on_loop.let_go()
 
     async def send(self, request: VendorRequest, *, operation: str | None = None) -> VendorResponse:
         """Send with retries; return the final answer (even an error status) or raise, exactly
