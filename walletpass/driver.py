@@ -46,6 +46,7 @@ from walletpass.plans import (
 from walletpass.redaction import scrub_exception
 from walletpass.redemption import (
     deleted_error,
+    judged_by_type,
     kind_to_judge,
     refuse_not_used_up,
     refuse_unredeemable,
@@ -421,6 +422,7 @@ class Driver(ProviderContract[SettingsT]):
             use_operations=self.behaviour.use_operations,
             balance=self.capabilities[Capability.BALANCE].support is not Support.NONE,
             has_balance=kind in (self.behaviour.balance_kinds or (kind,)),
+            judged_as=judged_by_type(known, vendor_type, self.behaviour.kinds),
         )
 
     def _single(

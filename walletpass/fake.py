@@ -61,6 +61,7 @@ from walletpass.redemption import (
     deleted_error,
     has_expired,
     insufficient_balance,
+    judged_by_type,
     kind_to_judge,
     no_balance,
     refuse_not_used_up,
@@ -1022,6 +1023,7 @@ class FakeProvider(Provider[FakeSettings]):
                 if balance_kinds is not None
                 else current.balance is not None or self._balance_key(current) is not None
             ),
+            judged_as=self._judged_as(current),
         )
         status = self.behaviour.redeemed_status
         update: dict[str, Any] = {"status": status, "updated_at": now}
@@ -1075,6 +1077,15 @@ class FakeProvider(Provider[FakeSettings]):
             return current.kind
         vendor_type = kinds.get(current.kind)
         return kind_to_judge(kinds.kind_of(vendor_type), vendor_type, kinds)
+
+    def _judged_as(self, current: IssuedPass) -> str | None:
+        """How the profile's vendor names a pass it judges by a type several kinds share
+        (:func:`judged_by_type`), from the type the pass's kind is issued as."""
+        kinds = self.behaviour.kinds
+        if kinds is None or current.kind is None or self._kind_aliased(current):
+            return None
+        vendor_type = kinds.get(current.kind)
+        return judged_by_type(kinds.kind_of(vendor_type), vendor_type, kinds)
 
     def _fraction_refusal(self, current: IssuedPass, amount: Decimal) -> str | None:
         """Why ``amount`` cannot be spent from ``current``'s whole-point balance, if it cannot:

@@ -30,6 +30,7 @@ from pydantic import (
     GetJsonSchemaHandler,
     ValidatorFunctionWrapHandler,
     WrapValidator,
+    field_serializer,
     field_validator,
     model_validator,
 )
@@ -840,6 +841,11 @@ class IssuedPass(NeutralModel):
     unknown_parts: frozenset[str] = frozenset()
     meta: dict[str, Any] = Field(default_factory=dict)
     raw: Any = None
+
+    @field_serializer("unknown_parts", when_used="json")
+    def _sorted_parts(self, parts: frozenset[str]) -> list[str]:
+        # A set has no order: JSON lists it sorted, so one answer always prints the same.
+        return sorted(parts)
 
 
 class Redemption(NeutralModel):

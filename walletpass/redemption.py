@@ -40,6 +40,7 @@ __all__ = [
     "deleted_error",
     "has_expired",
     "insufficient_balance",
+    "judged_by_type",
     "kind_to_judge",
     "no_balance",
     "refuse_not_used_up",
@@ -122,6 +123,26 @@ def kind_to_judge(
     return None
 
 
+def judged_by_type(
+    kind: PassKind | None, vendor_type: str | None, kinds: KindTable[Any] | None
+) -> str | None:
+    """How a ``NotUsedUp`` message names a pass judged by its vendor type alone
+    (:func:`kind_to_judge`), where that type is shared by several kinds: the type and the kinds it
+    may be (``"storeCard pass (a loyalty or gift card)"``); ``None`` where the kind is known or the
+    type is one kind's, so the message names the kind. The message then says no more than is known.
+
+    :param kind: the kind known (the template alias's, else the read's); ``None``: unknown.
+    :param vendor_type: the vendor's type of the pass, if known.
+    :param kinds: the vendor's kind table (``VendorBehaviour.kinds``).
+    """
+    if kind is not None or vendor_type is None or kinds is None:
+        return None
+    shared = [each.value.replace("_", " ") for each, own in kinds.items() if own == vendor_type]
+    if len(shared) < 2:
+        return None
+    return f"{vendor_type} pass (a {' or '.join(shared)})"
+
+
 def refuse_not_used_up(
     kind: PassKind | None,
     pass_id: str,
@@ -130,6 +151,7 @@ def refuse_not_used_up(
     use_operations: Mapping[PassKind, str] | None = None,
     balance: bool = True,
     has_balance: bool = True,
+    judged_as: str | None = None,
 ) -> None:
     """Return when a redeem without an amount may use up a pass of ``kind``; raise otherwise.
 
@@ -146,6 +168,8 @@ def refuse_not_used_up(
     :param has_balance: this pass keeps a balance (``VendorBehaviour.balance_kinds``, or the
         pass's own balance): the message names ``redeem(id, amount=X)``; ``False``: it names
         no spend, as there is nothing to spend from.
+    :param judged_as: how to name the pass where ``kind`` was judged from a vendor type several
+        kinds share (:func:`judged_by_type`); default: its kind.
 
     The message names only alternatives that exist for this pass on this provider: a spend
     where it keeps a balance, the vendor's call for its kind, else says there is none.
@@ -169,8 +193,9 @@ def refuse_not_used_up(
         if ways
         else f"it keeps no balance, and {provider} has no call that records a use of it"
     )
+    named = judged_as or f"{kind.value.replace('_', ' ')} pass"
     raise NotUsedUp(
-        f"pass {pass_id!r} is a {kind.value.replace('_', ' ')} pass, which redeem(id) does not "
+        f"pass {pass_id!r} is a {named}, which redeem(id) does not "
         f"use up (a redeem without an amount ends a single-use pass): {advice}",
         provider=provider,
         operation="redeem",

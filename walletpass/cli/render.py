@@ -43,11 +43,9 @@ def dump_json(value: Any) -> str:
 
 
 def pass_data(issued: IssuedPass, *, raw: bool = False) -> dict[str, Any]:
-    """The pass as JSON data; the vendor's raw answer only when asked for. ``unknown_parts``
-    is sorted, so the same answer prints the same JSON in every run."""
-    data = issued.model_dump(mode="json", exclude=None if raw else {"raw"})
-    data["unknown_parts"] = sorted(issued.unknown_parts)
-    return data
+    """The pass as JSON data; the vendor's raw answer only when asked for (``unknown_parts``
+    sorted, as :class:`~walletpass.model.IssuedPass` writes it in JSON)."""
+    return issued.model_dump(mode="json", exclude=None if raw else {"raw"})
 
 
 def _holder(issued: IssuedPass) -> str | None:
