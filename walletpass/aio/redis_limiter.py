@@ -21,6 +21,7 @@ import redis.asyncio
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from walletpass.aio.loop_session import LoopBound
 from walletpass.redis_limiter import SCRIPTS, Plan, RedisLimiter, Script, _Place, abandon
 
 __all__ = ["AsyncRedisLimiter"]
@@ -35,7 +36,7 @@ class AsyncRedisLimiter:
 
     def __init__(self, limiter: RedisLimiter) -> None:
         self.limiter = limiter
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._on_loop: LoopBound | None = None  # closes the client on its loop
         self._client: redis.asyncio.Redis | None = None
         self._scripts: dict[str, Any] = {}
 
@@ -66,17 +67,24 @@ class AsyncRedisLimiter:
         await self._drive(self.limiter.pause_plan(key, seconds))
 
     async def aclose(self) -> None:
-        """Close this loop's Redis connections."""
-        client, self._client, self._loop = self._client, None, None
-        if client is not None:
-            await client.aclose()
+        """Close the Redis connections (those of another event loop on that loop:
+        :class:`~walletpass.aio.loop_session.LoopBound`)."""
+        on_loop, self._client, self._on_loop = self._on_loop, None, None
+        if on_loop is not None:
+            if on_loop.loop is asyncio.get_running_loop():
+                await on_loop.aclose()
+            else:
+                on_loop.let_go()
 
     def __repr__(self) -> str:
         return f"AsyncRedisLimiter({self.limiter!r})"
 
     def _scripts_for_loop(self) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
-        if self._client is None or self._loop is not loop:
+        on_loop = self._on_loop
+        if self._client is None or on_loop is None or on_loop.loop is not loop:
+            if on_loop is not None:
+                on_loop.let_go()  # the old loop's connections, closed on that loop
             limiter = self.limiter
             pool = redis.asyncio.ConnectionPool.from_url(
                 limiter._url,
@@ -84,8 +92,9 @@ class AsyncRedisLimiter:
                 socket_connect_timeout=limiter._timeout,
                 retry=Retry(NoBackoff(), 0),  # a failure falls back at once, as the sync client
             )
-            self._client = redis.asyncio.Redis(connection_pool=pool)
-            self._loop = loop
+            self._client = client = redis.asyncio.Redis(connection_pool=pool)
+            # (A pool handed to the client is not closed with it unless told.)
+            self._on_loop = LoopBound(lambda: client.aclose(close_connection_pool=True))
             self._scripts = {
                 name: self._client.register_script(source) for name, source in SCRIPTS.items()
             }
