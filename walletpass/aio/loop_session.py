@@ -11,18 +11,18 @@ reports them (``ResourceWarning``, a failure under ``-W error``). Three ways the
 - another loop takes the owner over, or closes it (:meth:`LoopBound.let_go`): closed on their
   own loop, from that loop's thread (``call_soon_threadsafe``) when the loop is still open;
 - the loop ends with them still open: ``asyncio.run`` and ``asyncio.Runner`` (which
-  pytest-asyncio runs its loops with) cancel every task left before closing the loop, and the
-  keeper task closes them on that cancellation.
+  pytest-asyncio runs its loops with) close every async generator left on the loop before
+  closing it (``shutdown_asyncgens``), and the keeper, one, closes them then.
 
-Left to the collector still: connections of a loop closed by hand without running its tasks to
-their end (an aiohttp session's are then closed as far as that closed loop allows).
+Left to the collector still: connections of a loop closed by hand without
+``shutdown_asyncgens()`` (an aiohttp session's are then closed as far as that closed loop allows).
 """
 
 from __future__ import annotations
 
 import asyncio
 import ssl
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncGenerator, Awaitable, Callable
 
 import aiohttp
 
@@ -32,56 +32,56 @@ __all__ = ["LoopBound", "LoopSession"]
 
 
 class LoopBound:
-    """A keeper task on the running event loop that awaits ``close()`` when cancelled: by
-    :meth:`aclose`, :meth:`let_go`, or the loop's end. ``abandon()``: closes what it can at once,
-    without awaiting (``None``: nothing can be), for when ``close()`` cannot run on the loop.
-    Made inside a coroutine on that loop."""
+    """Awaits ``close()`` on the event loop it was started on (:meth:`start`, in a coroutine on
+    that loop) when told to (:meth:`aclose`, :meth:`let_go`) or when the loop ends. No task is
+    left on the loop (code that checks ``asyncio.all_tasks()`` sees none): the keeper is an
+    async generator suspended on that loop, which ``asyncio.run`` and ``asyncio.Runner`` (which
+    pytest-asyncio runs its loops with) close before closing the loop
+    (``loop.shutdown_asyncgens()``), as the loop does if it is collected first. ``abandon()``:
+    closes what it can at once, without awaiting (``None``: nothing can be), for a loop already
+    closed."""
 
-    __slots__ = ("_abandon", "_close", "_closing", "_keeper", "loop")
+    __slots__ = ("_abandon", "_closing", "_keeper", "loop")
 
     def __init__(
-        self, close: Callable[[], Awaitable[None]], abandon: Callable[[], None] | None = None
+        self, close: Callable[[], Awaitable[None]], abandon: Callable[[], None] | None
     ) -> None:
         self.loop = asyncio.get_running_loop()
-        self._close = close
         self._abandon = abandon
         self._closing = False
-        self._keeper = self.loop.create_task(
-            self._keep(), name="walletpass: closes its connections when this loop ends"
-        )
-        # A keeper cancelled before its first step never runs its ``finally``: then this
-        # callback, on the keeper's loop, closes what can be closed at once.
-        self._keeper.add_done_callback(self._kept)
+        self._keeper = self._keep(close)
+
+    @classmethod
+    async def start(
+        cls, close: Callable[[], Awaitable[None]], abandon: Callable[[], None] | None = None
+    ) -> LoopBound:
+        """Started on the running loop (its first step there registers it with the loop)."""
+        bound = cls(close, abandon)
+        await bound._keeper.asend(None)
+        return bound
 
     async def aclose(self) -> None:
         """Close (on the keeper's loop): closed when this returns."""
-        self._keeper.cancel()
-        # (Waited for without taking on its cancellation: a cancellation of the caller still
-        # reaches the caller.)
-        await asyncio.wait((self._keeper,))
+        await self._keeper.aclose()
 
     def let_go(self) -> None:
         """Close from outside the keeper's loop (another loop's code, or none running): on that
         loop, from its thread, when the loop is still open (at once if it runs, else when it runs
         next); else as far as the closed loop allows."""
-        if self._keeper.done():
-            return  # (its loop ended and closed them)
+        if self._closing:
+            return  # (its loop ended and closed it)
         if self.loop.is_closed():
             if self._abandon is not None:
                 self._abandon()
             return
-        self.loop.call_soon_threadsafe(self._keeper.cancel)
+        asyncio.run_coroutine_threadsafe(self._keeper.aclose(), self.loop)
 
-    async def _keep(self) -> None:
+    async def _keep(self, close: Callable[[], Awaitable[None]]) -> AsyncGenerator[None, None]:
         try:
-            await self.loop.create_future()  # until cancelled
+            yield
         finally:
             self._closing = True
-            await self._close()
-
-    def _kept(self, keeper: asyncio.Task[None]) -> None:
-        if not self._closing and self._abandon is not None:
-            self._abandon()
+            await close()
 
 
 class LoopSession(LoopBound):
@@ -91,9 +91,18 @@ class LoopSession(LoopBound):
 
     __slots__ = ("session",)
 
-    def __init__(self, ssl_context: ssl.SSLContext | None) -> None:
-        self.session: aiohttp.ClientSession = open_session(ssl_context=ssl_context)
-        session = self.session
-        super().__init__(
-            session.close, lambda: None if session.closed else abandon_session(session)
-        )
+    session: aiohttp.ClientSession
+
+    @classmethod
+    async def open(cls, ssl_context: ssl.SSLContext | None) -> LoopSession:
+        """A session for the running loop, its keeper started."""
+        session = open_session(ssl_context=ssl_context)
+
+        def abandon() -> None:
+            if not session.closed:
+                abandon_session(session)
+
+        bound = await cls.start(session.close, abandon)
+        assert isinstance(bound, LoopSession)
+        bound.session = session
+        return bound

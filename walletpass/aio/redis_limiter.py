@@ -79,7 +79,7 @@ class AsyncRedisLimiter:
     def __repr__(self) -> str:
         return f"AsyncRedisLimiter({self.limiter!r})"
 
-    def _scripts_for_loop(self) -> dict[str, Any]:
+    async def _scripts_for_loop(self) -> dict[str, Any]:
         loop = asyncio.get_running_loop()
         on_loop = self._on_loop
         if self._client is None or on_loop is None or on_loop.loop is not loop:
@@ -94,7 +94,7 @@ class AsyncRedisLimiter:
             )
             self._client = client = redis.asyncio.Redis(connection_pool=pool)
             # (A pool handed to the client is not closed with it unless told.)
-            self._on_loop = LoopBound(lambda: client.aclose(close_connection_pool=True))
+            self._on_loop = await LoopBound.start(lambda: client.aclose(close_connection_pool=True))
             self._scripts = {
                 name: self._client.register_script(source) for name, source in SCRIPTS.items()
             }
@@ -113,7 +113,7 @@ class AsyncRedisLimiter:
             answer, failure = None, None
             try:
                 if isinstance(step, Script):
-                    scripts = self._scripts_for_loop()
+                    scripts = await self._scripts_for_loop()
                     answer = await scripts[step.script](keys=step.keys, args=step.args)
                 else:
                     await asyncio.sleep(step)

@@ -123,7 +123,8 @@ class AsyncTransport:
     def __repr__(self) -> str:
         return f"AsyncTransport(provider={self.provider!r}, base_url={self.rules.base_url!r})"
 
-    def _session_for_loop(self) -> aiohttp.ClientSession:
+    def _session_for_loop(self) -> aiohttp.ClientSession | None:
+        """This loop's session (``None``: none yet, :meth:`_open` makes it)."""
         if self._closed:
             raise ConfigurationError(f"the {self.provider} provider was closed")
         session = self._session
@@ -132,14 +133,17 @@ class AsyncTransport:
             session is not None
             and on_loop is not None
             and on_loop.loop is asyncio.get_running_loop()
-            and not session.closed  # (closed with its keeper when all of the loop's tasks were)
+            and not session.closed  # (closed with the loop's async generators)
         ):
             return session
-        if on_loop is not None:
+        return None
+
+    async def _open(self) -> aiohttp.ClientSession:
+        if self._on_loop is not None:
             # A connection belongs to the loop that opened it; another loop (a test's,
             # asyncio.run per call) opens its own, and the old one's are closed on their loop.
-            on_loop.let_go()
-        on_loop = self._on_loop = LoopSession(self._ssl_context)
+            self._on_loop.let_go()
+        on_loop = self._on_loop = await LoopSession.open(self._ssl_context)
         self._session = on_loop.session
         return self._session
 
@@ -173,7 +177,8 @@ class AsyncTransport:
         """
         # The session is made before the call's clock starts, as the sync transport's pools
         # are made with the transport.
-        self._session_for_loop()
+        if self._session_for_loop() is None:
+            await self._open()
         call = self.rules.begin(request, operation)
         prepared = self._wire._prepare(call)  # the sync transport's wire form, once per call
         headers = prepared.headers
@@ -212,7 +217,7 @@ class AsyncTransport:
         rules = self.rules
         connect, read = call.timeouts()
         deadline = call.wire_deadline()
-        session = self._session_for_loop()
+        session = self._session_for_loop() or await self._open()
         sent = Sent()
         marker = sent_marker.set(sent)
         response: aiohttp.ClientResponse | None = None
