@@ -368,7 +368,11 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
 
     def sample_pass_id(self, template: str | None) -> str:
         """A pass id of this vendor's shape for a pass of ``template`` (nothing is looked up):
-        what the fake's profile of this vendor builds an update with, to run :meth:`check`."""
+        what the fake's profile of this vendor builds an update with, to run :meth:`check`.
+
+        :param template: the pass's vendor template id, or ``None`` when unknown.
+        :returns: an id :meth:`decode_id` accepts (default: ``"sample-pass"``).
+        """
         return "sample-pass"
 
     def sample_pass_id_of_kind(self, template: str | None, kind: PassKind | None) -> str:
