@@ -39,6 +39,9 @@ def wallet(server: EmulatorServer) -> AsyncProvider:
 
 def left_for_the_collector(scenario: Callable[[], None]) -> list[str]:
     """The warnings ``scenario`` leaves behind, found by a full collection after it."""
+    with warnings.catch_warnings():  # (earlier tests' garbage is not this scenario's)
+        warnings.simplefilter("ignore")
+        gc.collect()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         scenario()
