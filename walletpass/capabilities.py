@@ -216,7 +216,7 @@ UNDECLARED = Declaration(Support.NONE, "not declared by this provider")
 class Capabilities(Mapping[str, Declaration]):
     """An immutable capability matrix; looking up anything undeclared answers NONE."""
 
-    __slots__ = ("_entries",)
+    __slots__ = ("_available", "_entries", "_limits")
 
     def __init__(self, entries: Mapping[str, Declaration] | None = None) -> None:
         cleaned: dict[str, Declaration] = {}
@@ -225,6 +225,22 @@ class Capabilities(Mapping[str, Declaration]):
                 raise TypeError(f"capability {key!r} must be declared with native/emulated/none")
             cleaned[str(key)] = declaration
         self._entries = cleaned
+        # Read on every create and update: worked out once (the matrix never changes).
+        self._available = frozenset(k for k, d in cleaned.items() if d.available)
+        self._limits = tuple(
+            (Capability(k), d.limit)
+            for k, d in cleaned.items()
+            if k in Capability._value2member_map_ and d.available and d.limit is not None
+        )
+
+    def available_keys(self) -> frozenset[str]:
+        """The keys declared NATIVE or EMULATED (a ``Capability`` is found by its text)."""
+        return self._available
+
+    def available_limits(self) -> tuple[tuple[Capability, int], ...]:
+        """``(capability, limit)`` of every available neutral capability declared with a
+        limit."""
+        return self._limits
 
     def __getitem__(self, key: str) -> Declaration:
         # (A Capability is its text: found without making that text first.)

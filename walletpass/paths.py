@@ -29,9 +29,11 @@ _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
 @functools.lru_cache(maxsize=512)  # a provider's few endpoint templates, read once each
-def _placeholders(template: str) -> tuple[tuple[str, ...], frozenset[str]]:
+def _placeholders(template: str) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
+    """The placeholders' names (in order, and as a set) and the template split at them: text,
+    name, text, ..., text (what ``re.split`` gives, read once per template)."""
     names = tuple(_PLACEHOLDER.findall(template))
-    return names, frozenset(names)
+    return names, frozenset(names), tuple(_PLACEHOLDER.split(template))
 
 
 def _segment(value: str) -> str:
@@ -73,7 +75,7 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
         problem is located at the placeholder's name.
     :raises ValueError: a placeholder has no id, or an id has no placeholder (a provider bug).
     """
-    names, named = _placeholders(template)
+    names, named, pieces = _placeholders(template)
     if named != ids.keys():
         raise ValueError(
             f"path template {template!r} takes ids {sorted(set(names))}, got {sorted(ids)}"
@@ -85,5 +87,7 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
     ]
     if problems:
         raise ValidationError.from_problems(problems)
-    path = _PLACEHOLDER.sub(lambda match: _segment(ids[match.group(1)]), template)
-    return FilledPath(path, template)
+    parts = list(pieces)
+    for at in range(1, len(parts), 2):  # every other piece is a placeholder's name
+        parts[at] = _segment(ids[parts[at]])
+    return FilledPath("".join(parts), template)

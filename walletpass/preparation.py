@@ -549,10 +549,8 @@ class Preparation(Presentation[SettingsT]):
         operation: str,
         pass_id: str | None = None,
     ) -> _C:
-        unsupported = sorted(
-            (cap for cap in used if self.capabilities[cap].support is Support.NONE),
-            key=lambda c: c.value,
-        )
+        available = self.capabilities.available_keys()
+        unsupported = sorted((cap for cap in used if cap not in available), key=lambda c: c.value)
         here = self._unsupported_here(content, used, pass_id)
         if not unsupported and not here:
             return content
@@ -646,6 +644,8 @@ class Preparation(Presentation[SettingsT]):
     def _count_problems(self, used: Mapping[Capability, int]) -> builtins.list[FieldProblem]:
         """The declared count limits (locations, beacons...) ``used`` goes over."""
         problems: builtins.list[FieldProblem] = []
+        if all(used.get(key, 0) <= limit for key, limit in self.capabilities.available_limits()):
+            return problems  # the common case, without a lookup per feature in use
         for cap, count in used.items():
             declaration = self.capabilities[cap]
             if declaration.support is Support.NONE:  # refused or dropped by _check_features

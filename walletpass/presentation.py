@@ -4,6 +4,7 @@ attributes), and the one meaning of a successful redemption."""
 from __future__ import annotations
 
 from decimal import Decimal
+from types import MappingProxyType
 
 from walletpass.capabilities import Capability, Support
 from walletpass.contract import ProviderContract, SettingsT
@@ -27,12 +28,33 @@ from walletpass.roundtrip import (
 
 __all__ = ["Presentation", "neutral_redemption", "with_sent_fields"]
 
+#: How many templates' mappings a provider keeps (each is a few small objects).
+_MAPPINGS_KEPT = 256
+
 
 class Presentation(ProviderContract[SettingsT]):
     """Template mappings and :meth:`present`, shared by every provider."""
 
     def template_mapping(self, template: str | None) -> TemplateMapping:
-        """The mapping for a pass created with ``template`` (a logical name or a vendor id)."""
+        """The mapping for a pass created with ``template`` (a logical name or a vendor id).
+
+        Computed once per template and kept while the facts it is made of stay the same objects
+        (the settings, declarations and behaviour this provider holds: a fake's profile replaces
+        them); at most 256 templates are kept.
+        """
+        facts = (self.settings, self.capabilities, self.behaviour)
+        kept = self.__dict__.get("_template_mappings")
+        if kept is None or any(a is not b for a, b in zip(kept[0], facts, strict=True)):
+            kept = self.__dict__["_template_mappings"] = (facts, {})
+        mappings: dict[str | None, TemplateMapping] = kept[1]
+        mapping = mappings.get(template)
+        if mapping is None:
+            if len(mappings) >= _MAPPINGS_KEPT:
+                mappings.clear()  # any template id may be asked for: the memory stays bounded
+            mapping = mappings[template] = self._new_template_mapping(template)
+        return mapping
+
+    def _new_template_mapping(self, template: str | None) -> TemplateMapping:
         alias = self.settings.templates.get(template) if template else None
         attributes = {
             **{k: v for k, v in self.default_attribute_fields().items() if v},
@@ -42,7 +64,7 @@ class Presentation(ProviderContract[SettingsT]):
         return TemplateMapping(
             template if alias else None,
             alias,
-            attributes,
+            MappingProxyType(attributes),  # shared by every call with this template
             balance_keys=self.behaviour.balance_fields,
             no_balance=balance.note if balance.support is Support.NONE else None,
         )

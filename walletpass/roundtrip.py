@@ -404,6 +404,11 @@ def _move_balance(
     return {"balance": Balance(amount=Decimal(amount), currency=spec.currency)}
 
 
+def _moves_any(content: Pass | PassUpdate, mapping: TemplateMapping) -> bool:
+    """Whether ``content`` sets an attribute ``mapping`` keeps in a template field."""
+    return any(attribute_value(content, attribute) is not None for attribute in mapping.attributes)
+
+
 def _to_vendor_key(name: str, mapping: TemplateMapping) -> str:
     return name if name in mapping.attributes.values() else mapping.vendor_key(name)
 
@@ -458,8 +463,15 @@ def pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozens
         ValidationError: a value that is not of its field's declared type, or a field set both
             directly and through the attribute it holds (every problem named, nothing sent).
     """
-    if mapping.alias is None and not mapping.attributes:
-        return new_pass  # nothing to map: the common case of a vendor template id
+    if mapping.alias is None and not _moves_any(new_pass, mapping):
+        # Nothing to map (a vendor template id, no attribute to move into a field): without an
+        # alias no value is typed, renamed or moved, so the pass would come back as it is.
+        return new_pass
+    return _pass_to_vendor(new_pass, mapping, field_held)
+
+
+def _pass_to_vendor(new_pass: Pass, mapping: TemplateMapping, field_held: frozenset[str]) -> Pass:
+    """:func:`pass_to_vendor`, every step run."""
     problems: list[FieldProblem] = []
     fields = _typed_fields(new_pass.fields or {}, mapping, problems)
     balance = _move_balance(new_pass, fields, mapping, problems)
@@ -492,8 +504,19 @@ def change_to_vendor(
         ValidationError: as :func:`pass_to_vendor`; also clearing an attribute the vendor keeps
             only in a template field (the field would keep the old value).
     """
-    if mapping.alias is None and not mapping.attributes:
-        return change
+    if (
+        mapping.alias is None
+        and not _moves_any(change, mapping)
+        and not ("holder" in change.model_fields_set and change.holder is None)
+    ):
+        return change  # as in pass_to_vendor; a cleared holder may still be refused
+    return _change_to_vendor(change, mapping, field_held)
+
+
+def _change_to_vendor(
+    change: PassUpdate, mapping: TemplateMapping, field_held: frozenset[str]
+) -> PassUpdate:
+    """:func:`change_to_vendor`, every step run."""
     problems: list[FieldProblem] = []
     set_fields = "fields" in change.model_fields_set and change.fields is not None
     fields = _typed_fields(change.fields or {}, mapping, problems)

@@ -149,9 +149,16 @@ _WRONG_FOR_TYPE: dict[PassType, dict[str, str]] = {
 def unsupported_for_type(content: Pass | PassUpdate, pass_type: PassType) -> dict[Capability, str]:
     """The features ``content`` uses that ``pass_type`` has no keys for (bookings: no balance;
     cards: no date, no location), each with why: every capability of the attribute in use."""
+    wrong = _WRONG_FOR_TYPE[pass_type]
+    # Only an attribute the content sets (or an update clears) can be in use: most passes set
+    # none of these, and need not be listed feature by feature.
+    if not any(
+        getattr(content, name) is not None or name in content.model_fields_set for name in wrong
+    ):
+        return {}
     found: dict[Capability, str] = {}
     used = features_in_use(content)
-    for name, why in _WRONG_FOR_TYPE[pass_type].items():
+    for name, why in wrong.items():
         for cap in _ATTRIBUTE_CAPS[name]:
             if cap in used:
                 found[cap] = f"a LivePass {pass_type.value} {why}"
