@@ -19,9 +19,8 @@ from __future__ import annotations
 import io
 import threading
 import time
-from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Mapping
+from contextvars import ContextVar, Token
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # urllib3 is loaded with the transports (import walletpass does not load it)
@@ -82,21 +81,34 @@ class MalformedAnswer(Exception):
 _call_end: ContextVar[float | None] = ContextVar("walletpass_call_end", default=None)
 
 
-@contextmanager
-def call_deadline(seconds: float | None) -> Iterator[None]:
+class call_deadline:  # (lower case: used as the function it was, `with call_deadline(s):`)
     """Within the block, every request this thread (or asyncio task) sends ends ``seconds`` from
     now at the latest (``None``: no bound). One operation that sends several requests (a create,
     then the lookup that reconciles it) stays within one deadline. An enclosing block's earlier
-    end wins."""
-    previous = _call_end.get()
-    end = None if seconds is None else time.monotonic() + seconds
-    if previous is not None and (end is None or previous < end):
-        end = previous
-    token = _call_end.set(end)
-    try:
-        yield
-    finally:
-        _call_end.reset(token)
+    end wins.
+
+    A class, not a generator-based context manager: every public call enters one, and the
+    generator's machinery cost several times the context variable's setting."""
+
+    __slots__ = ("_seconds", "_token")
+
+    def __init__(self, seconds: float | None) -> None:
+        self._seconds = seconds
+        self._token: Token[float | None] | None = None
+
+    def __enter__(self) -> None:
+        previous = _call_end.get()
+        seconds = self._seconds
+        end = None if seconds is None else time.monotonic() + seconds
+        if previous is not None and (end is None or previous < end):
+            end = previous
+        if end is not previous:  # (no deadline, none enclosing: nothing to set or reset)
+            self._token = _call_end.set(end)
+
+    def __exit__(self, *exc_info: object) -> None:
+        if self._token is not None:
+            _call_end.reset(self._token)
+            self._token = None
 
 
 def call_time_left() -> float | None:

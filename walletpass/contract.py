@@ -21,6 +21,7 @@ from typing import (
     Any,
     ClassVar,
     Generic,
+    Literal,
     NamedTuple,
     cast,
     get_args,
@@ -676,28 +677,48 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         rules = self.vendor_rules
         return (self.name,) if rules is None or rules is self else (self.name, rules.name)
 
-    @contextlib.contextmanager
-    def _guard(self, operation: str) -> Iterator[None]:
+    def _guard(self, operation: str) -> _Guard:
         """Let only walletpass errors out, each knowing the provider and operation."""
-        try:
-            yield
-        except WalletPassError as exc:
-            if exc.provider != self.label and exc.provider in self._own_names():
-                # A profile's errors name the profile, whichever part raised them: the fake's
-                # own (``fake``) or its vendor's rules (``pass2u``).
-                exc.provider = self.label
-            exc.with_context(provider=self.label, operation=operation)
-            raise
-        except Exception as exc:
-            raise WalletPassError(
-                f"unexpected {type(exc).__name__} in {self.label}.{operation}: {exc}",
-                provider=self.label,
-                operation=operation,
-            ) from scrub_exception(exc)
+        return _Guard(self, operation)
 
     def _guarded_iter(self, operation: str, items: Iterator[_I]) -> Iterator[_I]:
         with self._guard(operation):
             yield from items
+
+
+class _Guard:
+    """``ProviderContract._guard``'s block: a class, not a generator-based context manager
+    (every public call enters one; the generator's machinery cost more than the rest of it)."""
+
+    __slots__ = ("_operation", "_provider")
+
+    def __init__(self, provider: ProviderContract[Any], operation: str) -> None:
+        self._provider = provider
+        self._operation = operation
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
+    ) -> Literal[False]:
+        if exc is None:
+            return False
+        provider, operation = self._provider, self._operation
+        if isinstance(exc, WalletPassError):
+            if exc.provider != provider.label and exc.provider in provider._own_names():
+                # A profile's errors name the profile, whichever part raised them: the fake's
+                # own (``fake``) or its vendor's rules (``pass2u``).
+                exc.provider = provider.label
+            exc.with_context(provider=provider.label, operation=operation)
+            return False
+        if isinstance(exc, Exception):
+            raise WalletPassError(
+                f"unexpected {type(exc).__name__} in {provider.label}.{operation}: {exc}",
+                provider=provider.label,
+                operation=operation,
+            ) from scrub_exception(exc)
+        return False
 
 
 class _QuietChecks:
