@@ -283,6 +283,8 @@ class BaseTransport:
         if path.startswith(("http://", "https://")):
             return check_url_security(path).url
         relative = path.lstrip("/")
+        if "." not in relative:  # (nearly every path: no dot, so no dot segment)
+            return self.base_url + relative
         segments = relative.split("?", 1)[0].split("/")
         if "." not in segments and ".." not in segments:  # no dot segments: a plain append
             return self.base_url + relative
@@ -347,7 +349,6 @@ class Call:
     __slots__ = (
         "attempt",
         "deadline",
-        "headers",
         "operation",
         "request",
         "sent_at",
@@ -372,9 +373,14 @@ class Call:
         outer = call_time_left()
         if outer is not None and (self.deadline is None or self.started + outer < self.deadline):
             self.deadline = self.started + outer
-        self.headers = transport.headers_for(request)
         self.attempt = 0
         self.sent_at = self.started
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """The request's headers (:meth:`BaseTransport.headers_for`): made when asked for, as a
+        transport that knows the same header set already has its wire form made."""
+        return self.transport.headers_for(self.request)
 
     @property
     def rate_key(self) -> str:
@@ -465,21 +471,34 @@ class Call:
             )
             return decision.delay
         if answer is not None:
-            response = VendorResponse(
-                status=answer.status,
-                headers=answer.headers,
-                body=answer.body,
-                request_id=transport.request_id(answer.headers),
-                elapsed=transport._clock() - self.started,
-                attempts=self.attempt,
-                method=self.request.method,
-                path=self.request.path_template or self.request.path,
-                request=self.request,
-            )
+            response = self._response(answer)
             if 300 <= answer.status < 400:
                 raise self._redirect(response)
             return response
         raise self._failure(outcome, decision, cause)
+
+    def succeeded(self, answer: Answer) -> VendorResponse:
+        """:meth:`settle` of an attempt answered with a 2xx status, without the steps that
+        cannot apply to one (a 2xx is never retried, asks no one to hold off, is no redirect):
+        the answer, logged as :meth:`settle` logs it."""
+        if log.isEnabledFor(logging.INFO):
+            self._log(answer, None, self.transport._clock() - self.sent_at)
+        return self._response(answer)
+
+    def _response(self, answer: Answer) -> VendorResponse:
+        transport = self.transport
+        request = self.request
+        return VendorResponse(
+            status=answer.status,
+            headers=answer.headers,
+            body=answer.body,
+            request_id=transport.request_id(answer.headers),
+            elapsed=transport._clock() - self.started,
+            attempts=self.attempt,
+            method=request.method,
+            path=request.path_template or request.path,
+            request=request,
+        )
 
     def _redirect(self, response: VendorResponse) -> RedirectNotFollowed:
         target = response.header("location")
@@ -518,7 +537,7 @@ class Call:
             outcome_unknown=acted,
         )
 
-    def _log(self, answer: Answer | None, outcome: Outcome, latency: float) -> None:
+    def _log(self, answer: Answer | None, outcome: Outcome | None, latency: float) -> None:
         if not log.isEnabledFor(logging.INFO):
             return
         transport = self.transport

@@ -24,8 +24,7 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import unquote, urlencode
 
 from pydantic import SecretStr
@@ -158,10 +157,10 @@ _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _HEADER_VALUE = re.compile(r"(?:[!-~](?:[\t -~]*[!-~])?)?")
 
 
-@dataclass(frozen=True, slots=True)
-class Prepared:
+class Prepared(NamedTuple):
     """A request as it goes on the wire: where to, and the target (path and query), headers
-    and body sent there."""
+    and body sent there. (A named tuple: one is made per call, and a frozen dataclass sets
+    each field through ``object.__setattr__``.)"""
 
     endpoint: Endpoint
     method: str
@@ -232,7 +231,8 @@ class Transport(BaseTransport):
         # Header sets already merged and found sendable, by the call's headers (bounded: a
         # value that differs on every call, an idempotency key say, is checked every time once
         # the bound is reached).
-        self._header_sets: dict[tuple[tuple[str, str], ...], tuple[dict[str, str], str, bool]] = {}
+        self._header_sets: dict[tuple[Any, ...], tuple[dict[str, str], str, bool]] = {}
+        self._origin_slash = self.endpoint.origin + "/"
         self._pool_settings: dict[str, Any] = {"size": pool_size, "proxy": proxy, "verify": verify}
         self.after_fork_in_child()
         self._closed = False
@@ -306,6 +306,8 @@ class Transport(BaseTransport):
                     release()  # answered or abandoned: the vendor cannot count it any later
             attempted: Attempted
             if answer is not None:
+                if 200 <= answer.status < 300:  # (nearly every call: no retry, no hold-off)
+                    return call.succeeded(answer)
                 attempted = self.answer_of(answer.status, answer.headers, answer.body)
             else:
                 assert failure is not None
@@ -327,17 +329,18 @@ class Transport(BaseTransport):
                 nothing is sent.
         """
         request = call.request
-        origin = self.endpoint.origin
-        if call.url.startswith(origin + "/"):  # the base URL's host: connect where it said
-            endpoint, target = self.endpoint, call.url[len(origin) :]
+        if call.url.startswith(self._origin_slash):  # the base URL's host: connect where it said
+            endpoint, target = self.endpoint, call.url[len(self._origin_slash) - 1 :]
         else:  # a vendor's absolute link, as the one parser read it
             endpoint = check_url_security(call.url)
             target = endpoint.target
         query = query_string(request.query)
         if query:
             target += ("&" if "?" in target else "?") + query
-        # The same header set comes back on almost every call: merged and checked once.
-        key = tuple(call.headers.items())
+        # The same header set comes back on almost every call: merged and checked once. What
+        # it is made of besides the request's own headers is fixed for the transport (its
+        # User-Agent, default and credential headers), or decided by the request's kind.
+        key = (request.expect == "json", request.has_json, *request.headers.items())
         try:
             known = self._header_sets.get(key)
         except TypeError:  # a value that is not text (unhashable): the check names it
