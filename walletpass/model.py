@@ -17,7 +17,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Self
+from typing import Annotated, Any, ClassVar, Self, cast
 from uuid import UUID
 
 from pydantic import (
@@ -30,7 +30,6 @@ from pydantic import (
     GetJsonSchemaHandler,
     ValidatorFunctionWrapHandler,
     WrapValidator,
-    field_serializer,
     field_validator,
     model_validator,
 )
@@ -794,6 +793,23 @@ class PassUrls(NeutralModel):
         yield from ((name, getattr(self, name)) for name in ("download", "apple", "google", "web"))
 
 
+class _SortedInJson:
+    """A set field JSON writes as a sorted list, so one answer always prints the same.
+
+    The core schema's own serializer, not ``field_serializer``: that decorator's module and its
+    signature inspection cost start-up time on every import of the model (about 9 M
+    instructions), for a sort."""
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: GetCoreSchemaHandler) -> CoreSchema:
+        serialization = core_schema.plain_serializer_function_ser_schema(
+            sorted,
+            return_schema=core_schema.list_schema(core_schema.str_schema()),
+            when_used="json",
+        )
+        return cast("CoreSchema", {**handler(source), "serialization": serialization})
+
+
 @functools.cache
 def _no_urls() -> PassUrls:
     """The one empty ``PassUrls`` (frozen, so shared): a pass read without links does not
@@ -838,14 +854,9 @@ class IssuedPass(NeutralModel):
     #: ``"barcode.format"``, ``"kind"``, ``"holder.phone"``...): such a part's ``None`` (a key
     #: missing from ``fields``) is not known, not absent. A part not named: ``None`` is absent.
     #: Decided in the core from the provider's declarations (walletpass.readback.unknown_parts).
-    unknown_parts: frozenset[str] = frozenset()
+    unknown_parts: Annotated[frozenset[str], _SortedInJson] = frozenset()
     meta: dict[str, Any] = Field(default_factory=dict)
     raw: Any = None
-
-    @field_serializer("unknown_parts", when_used="json")
-    def _sorted_parts(self, parts: frozenset[str]) -> list[str]:
-        # A set has no order: JSON lists it sorted, so one answer always prints the same.
-        return sorted(parts)
 
 
 class Redemption(NeutralModel):
