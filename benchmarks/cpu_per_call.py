@@ -44,6 +44,8 @@ import requests
 import urllib3
 
 import walletpass
+from walletpass.plans import drive
+from walletpass.status import with_current_status
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -116,6 +118,97 @@ def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
         print(f"{vendor.name:11} create  {cells}  ({unit} per call)", flush=True)
         wallet.close()
         pool.close()
+
+
+def _recorded(plan: Any, answer: Callable[[Any], Any]) -> list[Any]:
+    """Drive ``plan`` once for real, keeping each step's answer (a ``Send``'s response)."""
+    kept: list[Any] = []
+
+    def keep(step: Any) -> Any:
+        kept.append(answer(step))
+        return kept[-1]
+
+    drive(plan, keep)
+    return kept
+
+
+def _replayed(plan: Any, answers: list[Any]) -> Any:
+    """Drive ``plan`` again on the answers it got: no I/O, only the plan's own work and its
+    parse hooks."""
+    given = iter(answers)
+    return drive(plan, lambda step: next(given))
+
+
+def parse_stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
+    """Each op's answer side, per call: ``parse`` (the op's plan, made beforehand, driven on
+    answers recorded from the emulator: the parse hooks, with any read-back, and the plan's own
+    steps, the later requests' builds among them; no I/O)
+    and ``present`` (what the public method does with that pass: its current status and the
+    round trip into the application's terms, ``unknown_parts``)."""
+    count = _instructions_per_call if instructions else _cpu_per_call
+    unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
+    with emulator(vendor.name, **unlimited) as emu:
+        wallet = walletpass.connect(
+            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
+        )
+        counter = iter(range(10**9))
+
+        def sample() -> Any:
+            return vendor.sample("parse", next(counter))
+
+        for _ in range(30):
+            wallet.create(sample())
+        for op in ("create", "get", "update"):
+            # (make the plan, the answers it got, finish as the public method does)
+            cases: list[tuple[Callable[[], Any], list[Any], Callable[[Any], Any]]] = []
+            for _ in range(size):
+                if op == "create":
+                    prepared, mapping, request = wallet._prepare_create(sample())
+
+                    def plan(p: Any = prepared, r: Any = request) -> Any:
+                        return wallet.plan_create(p, r)
+
+                    def finish(issued: Any, p: Any = prepared, m: Any = mapping) -> Any:
+                        issued = with_current_status(issued, expires_at=p.expires_at)
+                        return wallet._present_written(issued, m, p)
+
+                elif op == "get":
+                    checked = wallet._check_id(str(wallet.create(sample()).id))
+
+                    def plan(c: Any = checked) -> Any:
+                        return wallet.plan_get(c)
+
+                    def finish(issued: Any) -> Any:
+                        return wallet.present(issued)
+
+                else:
+                    pass_id = str(wallet.create(sample()).id)
+                    checked, change, mapping, request = wallet._prepare_update(
+                        pass_id, vendor.change(next(counter))
+                    )
+
+                    def plan(c: Any = checked, ch: Any = change, r: Any = request) -> Any:
+                        return wallet.plan_update(c, ch, r)
+
+                    def finish(issued: Any, ch: Any = change, m: Any = mapping) -> Any:
+                        if ch.expires_at is not None:
+                            issued = with_current_status(issued, expires_at=ch.expires_at)
+                        return wallet._present_written(issued, m, ch)
+
+                cases.append((plan, _recorded(plan(), wallet.answer), finish))
+            parsed = [_replayed(plan(), answers) for plan, answers, _ in cases]
+            # (each plan made before counting: making one builds its first request)
+            plans = [(plan(), answers) for plan, answers, _ in cases]
+            spent = {
+                "parse": count([lambda p=p: _replayed(*p) for p in plans]),
+                "present": count(
+                    [lambda c=c, i=i: c[2](i) for c, i in zip(cases, parsed, strict=True)]
+                ),
+            }
+            unit, scale = ("k instructions", 1e-3) if instructions else ("us", 1e6)
+            cells = "  ".join(f"{name} {value * scale:7.1f}" for name, value in spent.items())
+            print(f"{vendor.name:11} {op:7} {cells}  ({unit} per call)", flush=True)
+        wallet.close()
 
 
 def measure(
@@ -218,9 +311,16 @@ def main() -> None:
     parser.add_argument(
         "--stages", action="store_true", help="a create stage by stage (check+build, send, parse)"
     )
+    parser.add_argument(
+        "--parse",
+        action="store_true",
+        help="each op's answer side: its plan on recorded answers, then its presentation",
+    )
     args = parser.parse_args()
     for vendor in VENDORS:
-        if vendor.name in args.vendors and args.stages:
+        if vendor.name in args.vendors and args.parse:
+            parse_stages(vendor, size=args.size, instructions=args.instructions)
+        elif vendor.name in args.vendors and args.stages:
             stages(vendor, size=args.size, instructions=args.instructions)
         elif vendor.name in args.vendors:
             measure(

@@ -87,6 +87,7 @@ __all__ = [
     "vendor_status_for",
     "webhook_from",
     "wire_value",
+    "with_validation",
 ]
 
 #: Balance currencies meaning loyalty points (-> ``currentPoints``); any other is money.
@@ -512,7 +513,11 @@ def issued_from_generated(
 def _line_text(entry: Mapping[str, Any], *names: str) -> str | None:
     """A text member of an answer line (the first of ``names`` present); anything else is an
     answer walletpass cannot read (``ValueError``, so ``InvalidResponse``), never a later crash."""
-    value = next((entry[name] for name in names if name in entry), None)
+    value = None
+    for name in names:
+        if name in entry:
+            value = entry[name]
+            break
     if value is None or isinstance(value, str):
         return value
     raise ValueError(f"{names[0]} is {type(value).__name__}, not text")
@@ -610,29 +615,35 @@ def validation_from(pass_id: str, data: Mapping[str, Any]) -> Validation:
 def issued_from_lookup(
     data: Mapping[str, Any], *, provider: str, validation: Validation | None = None
 ) -> IssuedPass:
-    """The neutral ``get``: the lookup answer (no business data, no wallet links) + validation."""
+    """The neutral ``get``: the lookup answer (no business data, no wallet links) + validation
+    (:func:`with_validation`)."""
     pass_id = str(data["passId"])
     meta: dict[str, Any] = {"vendor_status": data.get("status"), "is_valid": data.get("isValid")}
-    status = status_of(data.get("status"))
-    if validation is not None:
-        meta["can_be_redeemed"] = validation.can_be_redeemed
-        meta["verification_methods"] = list(validation.verification_methods)
-        if validation.message:
-            meta["validation_message"] = validation.message
-        if validation.status is not PassStatus.UNKNOWN:
-            status = validation.status
-    return IssuedPass(
+    issued = IssuedPass(
         id=pass_id,
         vendor_id=pass_id,
         provider=provider,
         template=data.get("templateId"),
         external_id=data.get("confirmationCode"),
-        status=status,
+        status=status_of(data.get("status")),
         created_at=parse_timestamp(data.get("createdAt")),
         holder=_holder(data.get("holderName"), data.get("holderEmail")),
         meta={k: v for k, v in meta.items() if v is not None},
-        raw={"lookup": dict(data), "validation": validation.raw if validation else None},
+        raw={"lookup": dict(data), "validation": None},
     )
+    return issued if validation is None else with_validation(issued, validation)
+
+
+def with_validation(issued: IssuedPass, validation: Validation) -> IssuedPass:
+    """``issued`` (a lookup's pass) completed by the pass's validation answer: redeemability in
+    ``meta``, and the status the validation reports where it names one."""
+    meta = {**issued.meta, "can_be_redeemed": validation.can_be_redeemed}
+    meta["verification_methods"] = list(validation.verification_methods)
+    if validation.message:
+        meta["validation_message"] = validation.message
+    status = issued.status if validation.status is PassStatus.UNKNOWN else validation.status
+    raw = {**issued.raw, "validation": validation.raw}
+    return issued.model_copy(update={"meta": meta, "status": status, "raw": raw})
 
 
 def issued_from_list_item(item: Mapping[str, Any], *, provider: str) -> IssuedPass:

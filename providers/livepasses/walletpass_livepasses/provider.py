@@ -436,17 +436,13 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         self, lookup: VendorRequest, validate: VendorRequest, pass_id: str
     ) -> Plan[IssuedPass]:
         looked_up = yield Send(lookup, "get")
-        self.parse(self.parse_get, looked_up, pass_id)
+        # (read before the validation is sent: a lookup walletpass cannot read stops the get)
+        issued = self.parse(self.parse_get, looked_up, pass_id)
         validation = yield from self._plan_fetch(
             validate, "get", lambda data: payloads.validation_from(pass_id, data)
         )
         # The lookup names no type: the core reports the kind the template alias states.
-        return self.parse(
-            lambda r: payloads.issued_from_lookup(
-                self.data_of(r, "get"), provider=self.name, validation=validation
-            ),
-            looked_up,
-        )
+        return payloads.with_validation(issued, validation)
 
     # -- update --------------------------------------------------------------------------------
 
