@@ -81,19 +81,21 @@ _BEACON_ITEMS = tuple(_BEACON.items())
 
 def features_in_use(content: _PassContent) -> dict[Capability, int]:
     """Features used by a pass or update, each with a count (items) for limit checks."""
-    # (Runs for every create and update, so it is written for speed: the few capabilities two
-    # parts can both add keep the larger count; every other one is added once.)
+    # (Runs for every create and update, so it is written for speed: values are read from the
+    # models' field dicts, where pydantic keeps them, and the few capabilities two parts can
+    # both add keep the larger count; every other one is added once.)
     used: dict[Capability, int] = {}
+    values = content.__dict__
     update = isinstance(content, PassUpdate)
     set_fields: frozenset[str] | set[str] = frozenset()
     if isinstance(content, Pass):
-        used[_KIND_CAPS[content.kind]] = 1
-        if content.external_id is not None:
+        used[_KIND_CAPS[values["kind"]]] = 1
+        if values["external_id"] is not None:
             used[Capability.EXTERNAL_ID] = 1
     elif isinstance(content, PassUpdate):
-        if content.message is not None:
+        if values["message"] is not None:
             used[Capability.UPDATE_MESSAGE] = 1
-        if content.notify is not None:
+        if values["notify"] is not None:
             used[Capability.UPDATE_NOTIFY] = 1
         for name in content.cleared():
             used[Capability.UPDATE_CLEAR] = 1
@@ -102,7 +104,7 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
         set_fields = content.model_fields_set
 
     for name, cap in _SIMPLE_ITEMS:
-        value = getattr(content, name)
+        value = values[name]
         if value is None:
             continue
         if isinstance(value, list | dict):
@@ -112,30 +114,35 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
                     used[cap] = count
         elif cap not in used:
             used[cap] = 1
-    if content.fields and any(
-        getattr(v, "label", None) is not None for v in content.fields.values()
-    ):
+    fields = values["fields"]
+    if fields and any(getattr(v, "label", None) is not None for v in fields.values()):
         used[Capability.FIELD_LABELS] = 1
-    holder = content.holder
+    holder = values["holder"]
     if holder is not None:
+        parts = holder.__dict__
         for name, cap in _HOLDER_ITEMS:
-            if getattr(holder, name) is not None:
+            if parts[name] is not None:
                 used[cap] = 1
-    barcode = content.barcode
+    barcode = values["barcode"]
     if barcode is not None:
         used[_FORMAT_CAPS[barcode.symbology]] = 1
         if barcode.alt_text is not None:
             used[Capability.BARCODE_ALT_TEXT] = 1
-    for items, parts in ((content.locations, _LOCATION_ITEMS), (content.beacons, _BEACON_ITEMS)):
+    for items, names in (
+        (values["locations"], _LOCATION_ITEMS),
+        (values["beacons"], _BEACON_ITEMS),
+    ):
         for item in items or ():
-            for name, cap in parts:
-                if getattr(item, name) is not None:
+            parts = item.__dict__
+            for name, cap in names:
+                if parts[name] is not None:
                     used[cap] = 1
-    for attr, parts in _NESTED:
-        part = getattr(content, attr)
+    for attr, names in _NESTED:
+        part = values[attr]
         if part is not None:
-            for name, cap in parts:
-                if getattr(part, name) is not None:
+            parts = part.__dict__
+            for name, cap in names:
+                if parts[name] is not None:
                     used[cap] = 1
     return used
 

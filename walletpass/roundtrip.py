@@ -297,7 +297,8 @@ def _typed_fields(
 
 def attribute_value(content: Pass | PassUpdate, attribute: str) -> Any:
     if attribute == "external_id":
-        return getattr(content, "external_id", None)
+        # (An update has no external_id: a missing name costs pydantic's __getattr__ a raise.)
+        return content.__dict__.get("external_id")
     holder = content.holder
     if holder is None:
         return None
