@@ -12,7 +12,8 @@ the vendor would show. The profile-parity tests hold each statement against the 
 emulator.
 """
 
-from __future__ import annotations
+# No ``from __future__ import annotations``: a NamedTuple compiles each string annotation of
+# its fields as it is built (start-up time), so Python evaluates them instead.
 
 import base64
 import hashlib

@@ -7,8 +7,9 @@ provider even looks at it. Rules that belong to one vendor (lengths, radius rang
 live in that vendor's ``limits`` module.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: pydantic would compile and evaluate every string
+# annotation as it builds each model class at import (about 10 M instructions at start-up), so
+# annotations are evaluated by Python; one naming a class not yet defined is quoted.
 import functools
 import json
 import re
@@ -302,7 +303,7 @@ class Color:
         self.red, self.green, self.blue = red, green, blue
 
     @classmethod
-    def parse(cls, text: str) -> Color:
+    def parse(cls, text: str) -> "Color":
         if not isinstance(text, str):
             raise _color_error("colour must be a string '#RRGGBB' or 'rgb(r, g, b)'")
         text = text.strip()

@@ -5,8 +5,8 @@ A provider subclasses :class:`ProviderSettings` to add its vendor's settings. Se
 ones, because a typo in a setting name should not silently fall back to a default.
 """
 
-from __future__ import annotations
-
+# No ``from __future__ import annotations``: pydantic would compile and evaluate every string
+# annotation as it builds each settings class (start-up time); see walletpass.model.
 import re
 from collections.abc import Mapping
 from enum import StrEnum
