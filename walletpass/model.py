@@ -17,7 +17,7 @@ import unicodedata
 from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from enum import StrEnum
+from enum import Enum, StrEnum
 from typing import Annotated, Any, ClassVar, Self, cast
 from uuid import UUID
 
@@ -157,9 +157,76 @@ class NeutralModel(BaseModel):
         _set(copied, "__pydantic_private__", None)
         return copied
 
+    @classmethod
+    def model_construct(  # type: ignore[override]  # (the pydantic mypy plugin's per-model one)
+        cls, _fields_set: set[str] | None = None, **values: Any
+    ) -> Self:
+        """An instance holding ``values`` unvalidated, as pydantic's ``model_construct`` makes
+        it (the fields not given take their defaults; the fields set are those given).
+
+        Made here in one step where the model's defaults are plain constants (every model a
+        provider builds from an answer it has checked: a vendor's barcode, a holder as the
+        vendor stores it): pydantic's general one looks at each field's aliases and default
+        on every call, and cost more than the whole validation of the model.
+        """
+        steps = _construct_steps(cls)
+        if steps is None or _fields_set is not None or not values.keys() <= steps.keys():
+            return super().model_construct(_fields_set, **values)
+        made = _new_instance(cls)
+        _set = object.__setattr__
+        _set(
+            made,
+            "__dict__",
+            {
+                name: values.get(name, default)
+                for name, default in steps.items()
+                if default is not _REQUIRED or name in values
+            },
+        )
+        _set(made, "__pydantic_fields_set__", set(values))
+        _set(made, "__pydantic_extra__", None)
+        _set(made, "__pydantic_private__", None)
+        return made
+
 
 _NOT_GIVEN = object()
 _new_instance = object.__new__
+_REQUIRED = object()
+#: Per model: its fields in order with their defaults (``_REQUIRED`` where there is none), or
+#: ``None`` where pydantic's ``model_construct`` has more to do (aliases, default factories,
+#: defaults it copies, extra or private attributes, a post-init).
+_CONSTRUCT_STEPS: dict[type, dict[str, Any] | None] = {}
+_CONSTANT_DEFAULTS = (str, int, float, bool, type(None))
+
+
+def _construct_steps(cls: type[BaseModel]) -> dict[str, Any] | None:
+    try:
+        return _CONSTRUCT_STEPS[cls]
+    except KeyError:
+        pass
+    steps: dict[str, Any] | None = {}
+    if (
+        cls.model_config.get("extra") == "allow"
+        or cls.__private_attributes__
+        or cls.__pydantic_post_init__
+        or cls.__pydantic_root_model__
+    ):
+        steps = None
+    for name, info in cls.model_fields.items():
+        if steps is None:
+            break
+        if info.alias is not None or info.validation_alias is not None:
+            steps = None
+        elif info.is_required():
+            steps[name] = _REQUIRED
+        elif info.default_factory is None and (
+            type(info.default) in _CONSTANT_DEFAULTS or isinstance(info.default, Enum)
+        ):
+            steps[name] = info.default
+        else:
+            steps = None
+    _CONSTRUCT_STEPS[cls] = steps
+    return steps
 
 
 def _check_what_validation_made(model: BaseModel, given: Mapping[str, Any]) -> None:

@@ -169,7 +169,7 @@ def _keeps_no_balance(issued: IssuedPass, behaviour: VendorBehaviour) -> bool:
 
 def _value_of(issued: IssuedPass, part: str) -> Any:
     if part == "urls":  # the links as one part: none of them is no value
-        return issued.urls if issued.urls.model_dump(exclude_none=True) else None
+        return issued.urls if any(link is not None for _, link in issued.urls) else None
     whole, _, attribute = part.partition(".")
     value = getattr(issued, whole)
     if attribute:

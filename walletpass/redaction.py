@@ -280,6 +280,7 @@ def unfit_for_secret(value: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)  # answers repeat the same few keys: decided once each
+@functools.lru_cache(maxsize=4096)  # answers repeat the same few keys: decided once each
 def is_secret_key(key: str) -> bool:
     normalised = re.sub(r"[-_\s]", "", key).lower()
     return any(marker in normalised for marker in SECRET_KEY_MARKERS)
@@ -364,7 +365,26 @@ def _may_hold_secret(texts: list[str]) -> bool:
 def _keys_masked(value: Any, texts: list[str]) -> Any:
     """:func:`redact` without the search for registered secrets in the text it keeps: every
     text of the copy (as :func:`redact` prints it) is appended to ``texts``."""
-    if value is None or isinstance(value, bool | int | float):
+    # JSON's own types first, by exact type (each goes where the checks below send it): an
+    # answer is mostly these, and the ABC and union checks cost more than the copy.
+    kind = type(value)
+    if kind is str:
+        texts.append(value)
+        return value
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): (
+                MASK
+                if is_secret_key(str(key)) and item not in (None, "")
+                else _keys_masked(item, texts)
+            )
+            for key, item in value.items()
+        }
+    if value is None or kind is int or kind is bool or kind is float:
+        return value
+    if kind is list:
+        return [_keys_masked(item, texts) for item in value]
+    if isinstance(value, bool | int | float):
         return value
     if isinstance(value, str):
         texts.append(value)

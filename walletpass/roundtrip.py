@@ -25,10 +25,12 @@ vendor answered with (vendors differ: PassEntry answers text, Livepasses numbers
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import warnings
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -81,7 +83,26 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
 
-class TemplateMapping(NamedTuple):
+_NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
+
+
+class _Reading(NamedTuple):
+    """What reading an answer back through one mapping needs, worked out once per mapping."""
+
+    #: vendor key -> logical field name, for the fields the alias renames
+    names: dict[str, str]
+    #: template key -> the attribute it holds
+    homes: dict[str, str]
+    #: the vendor's balance keys, not repeated as fields where the balance has a field
+    repeated: frozenset[str]
+    #: logical names the alias gives to something else (a vendor key spelled so is shadowed)
+    claimed: frozenset[str]
+    #: logical field name -> its declared type
+    types: dict[str, FieldType]
+
+
+@dataclass(frozen=True)
+class TemplateMapping:
     """The alias in force for one pass, with the provider's default attribute homes merged in.
 
     ``logical`` is the application's template name (``None`` when the pass names a vendor
@@ -93,7 +114,7 @@ class TemplateMapping(NamedTuple):
 
     logical: str | None
     alias: TemplateAlias | None
-    attributes: Mapping[str, str] = MappingProxyType({})
+    attributes: Mapping[str, str] = field(default_factory=lambda: _NO_ATTRIBUTES)
     balance_keys: tuple[str, ...] = ()
     no_balance: str | None = None
 
@@ -113,6 +134,25 @@ class TemplateMapping(NamedTuple):
         if self.alias is None:
             return {}
         return {entry.key: name for name, entry in self.alias.fields.items()}
+
+    @functools.cached_property
+    def _reading(self) -> _Reading:
+        # A provider keeps one mapping per template (Presentation.template_mapping): every
+        # answer read back through it uses these, worked out on the first.
+        names = self.logical_names()
+        spec = self.balance
+        claimed = {name for key, name in names.items() if key != name}
+        if spec is not None:
+            claimed.add(spec.name)
+        fields = self.alias.fields if self.alias is not None else {}
+        types = {name: entry.type for name, entry in fields.items() if entry.type is not None}
+        return _Reading(
+            names=names,
+            homes={key: attribute for attribute, key in self.attributes.items()},
+            repeated=frozenset(set(self.balance_keys) - set(names) if spec is not None else ()),
+            claimed=frozenset(claimed),
+            types=types,
+        )
 
 
 # --------------------------------------------------------------------------------------------
@@ -581,19 +621,17 @@ def issued_from_vendor(
         if any(_unset(value) for value in issued.fields.values()):
             plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
         return issued.model_copy(update=plain) if plain else issued
-    names = mapping.logical_names()
-    homes = {key: attribute for attribute, key in mapping.attributes.items()}
+    reading = mapping._reading
+    names, homes, types = reading.names, reading.homes, reading.types
     fields: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     problems: list[str] = []
     spec = mapping.balance
     # The vendor's balance keys say what the balance field says: not repeated as fields.
-    repeated = set(mapping.balance_keys) - set(names) if spec is not None else set()
+    repeated = reading.repeated
     # Logical names the alias gives to something else: a vendor key spelled like one of them
     # (points -> stamps, and the template also has a "points") must not take its place.
-    claimed = {name for key, name in names.items() if key != name}
-    if spec is not None:
-        claimed.add(spec.name)
+    claimed = reading.claimed
     shadowed: dict[str, Any] = {}
     for key, value in issued.fields.items():
         if key in repeated:
@@ -610,7 +648,7 @@ def issued_from_vendor(
             shadowed[key] = value
             continue
         name = names.get(key, key)
-        kind = mapping.field_type(name)
+        kind = types.get(name)
         if kind is None:
             fields[name] = value
             continue
@@ -675,6 +713,8 @@ def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> di
     external = attributes.get("external_id")
     if external is not None and issued.external_id is None:
         update["external_id"] = str(external)
+    if not any(attributes.get(attribute) is not None for attribute in _HOLDER_PARTS):
+        return update  # no part of the holder is restored: it stays as answered
     holder = issued.holder.model_dump(exclude_none=True) if issued.holder else {}
     for attribute, part in _HOLDER_PARTS.items():
         value = attributes.get(attribute)
