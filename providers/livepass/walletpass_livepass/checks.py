@@ -233,7 +233,9 @@ def vendor_problems(
     Keys that only ``extra`` adds are passed through: whether LivePass accepts undocumented keys
     is not documented, so walletpass neither refuses nor invents them.
     """
-    passed_through = set(extra or ()) - set(BODY_KEYS[pass_type]) - set(IGNORED_KEYS[pass_type])
+    passed_through = (
+        set(extra).difference(BODY_KEYS[pass_type], IGNORED_KEYS[pass_type]) if extra else set()
+    )
     return [
         FieldProblem(neutral_path(p.key, extra), p.message)
         for p in body_problems(pass_type, body)

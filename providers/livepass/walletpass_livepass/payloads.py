@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from walletpass.behaviour import MetaFacts
 from walletpass.extra import merge_extra
@@ -129,7 +129,9 @@ def pass_type_of(template: str, kind: PassKind) -> PassType:
 
     ``ValueError`` when neither decides, or when they disagree.
     """
-    named = PassType(template) if template in PassType._value2member_map_ else None
+    # (The member by its value without Enum's call: this runs in the build, the check and
+    # unsupported_here of every create.)
+    named = cast("PassType | None", PassType._value2member_map_.get(template))
     chosen = KIND_TYPES.get(kind)
     if named is not None and chosen is not None and named is not chosen:
         raise ValueError(

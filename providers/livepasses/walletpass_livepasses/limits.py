@@ -564,10 +564,10 @@ def _value_ok(value: Any, kind: Value) -> bool:
     if kind is Value.TEXT_LIST:
         return isinstance(value, list) and all(isinstance(v, str) for v in value)
     if kind is Value.TEXT_MAP:
-        return isinstance(value, Mapping) and all(
+        return isinstance(value, dict | Mapping) and all(
             isinstance(k, str) and isinstance(v, str) for k, v in value.items()
         )
-    return isinstance(value, Mapping)
+    return isinstance(value, dict | Mapping)
 
 
 def shape_problems(value: Any, spec: Spec, path: str = "") -> list[tuple[str, str]]:
@@ -588,7 +588,7 @@ def shape_problems(value: Any, spec: Spec, path: str = "") -> list[tuple[str, st
         for index, item in enumerate(value):
             found += shape_problems(item, spec.item, f"{path}[{index}]")
         return found
-    if not isinstance(value, Mapping):
+    if not isinstance(value, dict | Mapping):
         return [(path, "must be an object")]
     found = []
     for key, member in value.items():

@@ -194,20 +194,25 @@ class _Checker:
     def add(self, path: str, message: str) -> None:
         self.problems.append(FieldProblem(path, message))
 
-    def string(self, path: str, value: Any, limit: int, *, required: bool = False) -> None:
+    def string(
+        self, path: str, value: Any, limit: int, *, required: bool = False, suffix: str = ""
+    ) -> None:
+        """``value`` a string of at most ``limit`` characters (or absent, unless ``required``);
+        a problem is located at ``path + suffix`` (joined only when there is one)."""
         if value is None:
             if required:
-                self.add(path, "is required")
+                self.add(path + suffix, "is required")
             return
         if not isinstance(value, str):
-            self.add(path, "must be a string")
+            self.add(path + suffix, "must be a string")
         elif len(value) > limit:
             self.add(
-                path, f"Pass2U allows at most {quantity(limit, 'character')}, got {len(value)}"
+                path + suffix,
+                f"Pass2U allows at most {quantity(limit, 'character')}, got {len(value)}",
             )
 
     def obj(self, path: str, value: Any, allowed: Sequence[str]) -> Mapping[str, Any] | None:
-        if not isinstance(value, Mapping):
+        if not isinstance(value, dict | Mapping):
             self.add(path, "must be an object")
             return None
         for key in value:
@@ -227,7 +232,7 @@ class _Checker:
 def check_body(body: Any) -> list[FieldProblem]:
     """Everything the guide says about a create/update body, as problems with Pass2U key paths."""
     check = _Checker()
-    if not isinstance(body, Mapping):
+    if not isinstance(body, dict | Mapping):
         check.add("", "the request body must be a JSON object")
         return check.problems
     present = body.keys()
@@ -270,7 +275,7 @@ def check_body(body: Any) -> list[FieldProblem]:
         barcode = check.obj("barcode", body["barcode"], tuple(BARCODE_LIMITS))
         if barcode is not None:
             for key, limit in BARCODE_LIMITS.items():
-                check.string(f"barcode.{key}", barcode.get(key), limit)
+                check.string("barcode.", barcode.get(key), limit, suffix=key)
     if "fields" in body:
         _check_fields(check, body["fields"])
     return check.problems
@@ -361,25 +366,26 @@ _FIELD_KEYS = tuple(FIELD_LIMITS)
 def _check_fields(check: _Checker, value: Any) -> None:
     keys: set[str] = set()
     for i, item in enumerate(check.array("fields", value)):
-        entry = check.obj(f"fields[{i}]", item, _FIELD_KEYS)
+        at = f"fields[{i}]"  # (each key's path is joined to it only for a problem)
+        entry = check.obj(at, item, _FIELD_KEYS)
         if entry is None:
             continue
         key = entry.get("key")
-        check.string(f"fields[{i}].key", key, FIELD_LIMITS["key"], required=True)
+        check.string(at, key, FIELD_LIMITS["key"], required=True, suffix=".key")
         if isinstance(key, str):
             if not key:
-                check.add(f"fields[{i}].key", "must not be empty")
+                check.add(f"{at}.key", "must not be empty")
             elif key in keys:
-                check.add(f"fields[{i}].key", f"field {key!r} is given twice")
+                check.add(f"{at}.key", f"field {key!r} is given twice")
             keys.add(key)
-        check.string(f"fields[{i}].label", entry.get("label"), FIELD_LIMITS["label"])
+        check.string(at, entry.get("label"), FIELD_LIMITS["label"], suffix=".label")
         field_value = entry.get("value")
         if field_value is not None and not _is_number(field_value):
-            check.string(f"fields[{i}].value", field_value, FIELD_LIMITS["value"])
+            check.string(at, field_value, FIELD_LIMITS["value"], suffix=".value")
         message = entry.get("changeMessage")
-        check.string(f"fields[{i}].changeMessage", message, FIELD_LIMITS["changeMessage"])
+        check.string(at, message, FIELD_LIMITS["changeMessage"], suffix=".changeMessage")
         if isinstance(message, str) and CHANGE_MESSAGE_ESCAPE not in message:
-            check.add(f"fields[{i}].changeMessage", "must contain %@ (replaced by the new value)")
+            check.add(f"{at}.changeMessage", "must contain %@ (replaced by the new value)")
 
 
 def check_style(body: Mapping[str, Any], style: PassStyle) -> list[FieldProblem]:
