@@ -15,7 +15,7 @@ import pytest
 
 import walletpass
 from walletpass import Pass, PassUpdate
-from walletpass.settings import TemplateAlias
+from walletpass.settings import AliasField, TemplateAlias
 
 #: The fake itself, and the fake wearing a vendor's profile (its declarations and defaults).
 TARGETS = pytest.mark.parametrize("profile", [None, "passentry"])
@@ -76,7 +76,7 @@ def test_an_attribute_home_changed_in_place_is_followed(profile: str | None) -> 
     assert updated.raw["fields"]["name"] == "Grace"
 
 
-def test_a_field_renamed_in_place_is_followed_on_the_way_back() -> None:
+def test_a_field_renamed_by_a_new_alias_is_followed_on_the_way_back() -> None:
     wallet = _connect(None, {"vip": {"id": "one", "fields": {"seat": "seatNo"}}})
     issued = wallet.create(Pass(template="vip", fields={"seat": "1A"}))
     assert wallet.get(issued.id).fields == {"seat": "1A"}
@@ -84,3 +84,25 @@ def test_a_field_renamed_in_place_is_followed_on_the_way_back() -> None:
     wallet.settings.templates["vip"] = TemplateAlias(id="one", fields={"place": "seatNo"})
 
     assert wallet.get(issued.id).fields == {"place": "1A"}
+
+
+@TARGETS
+def test_a_field_renamed_or_retyped_in_place_is_followed_both_ways(profile: str | None) -> None:
+    wallet = _connect(
+        profile,
+        {"vip": {"id": "one", "fields": {"seat": "seatNo", "count": {"key": "n", "type": "int"}}}},
+    )
+    first = wallet.create(Pass(template="vip", fields={"seat": "1A", "count": 3}))
+    assert first.fields == {"seat": "1A", "count": 3}
+
+    fields = wallet.settings.templates["vip"].fields
+    fields["place"] = fields.pop("seat")
+    fields["count"] = AliasField(key="n", type="text")
+    # Written under the alias as it is now, and read back under it: the pass just created is
+    # no "answer of the wrong type" (it was, with the reading facts of the old alias kept).
+    second = wallet.create(Pass(template="vip", fields={"place": "2B", "count": "many"}))
+    assert second.raw["fields"] == {"seatNo": "2B", "n": "many"}
+    assert second.fields == {"place": "2B", "count": "many"}
+    if wallet.capabilities.supports("get"):
+        assert wallet.get(first.id).fields == {"place": "1A", "count": "3"}
+        assert wallet.get(second.id).fields == {"place": "2B", "count": "many"}

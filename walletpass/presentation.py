@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from types import MappingProxyType
+from typing import Any
 
 from walletpass.capabilities import Capability, Support
 from walletpass.contract import ProviderContract, SettingsT
@@ -40,28 +41,31 @@ class Presentation(ProviderContract[SettingsT]):
 
         Computed once per template and kept while the facts it is made of stay the same objects
         (the settings, declarations and behaviour this provider holds: a fake's profile replaces
-        them) and the template's alias is the one it was made with, with the same attributes
-        (``settings.templates`` and an alias's ``attributes`` are dicts: an application may
-        change them after ``connect()``, and every call after that follows the change, as
-        before there was a kept mapping); at most 256 templates are kept.
+        them) and the template's alias is the one it was made with, with the same fields and
+        attributes (``settings.templates`` and an alias's ``fields`` and ``attributes`` are
+        dicts: an application may change them after ``connect()``, and every call after that
+        follows the change, as before there was a kept mapping, whose reading facts are worked
+        out once); at most 256 templates are kept.
         """
         facts = (self.settings, self.capabilities, self.behaviour)
         kept = self.__dict__.get("_template_mappings")
         if kept is None or any(a is not b for a, b in zip(kept[0], facts, strict=True)):
             kept = self.__dict__["_template_mappings"] = (facts, {})
-        mappings: dict[str | None, tuple[TemplateMapping, dict[str, str] | None]] = kept[1]
+        mappings: dict[str | None, tuple[TemplateMapping, tuple[Any, ...] | None]] = kept[1]
         alias = self.settings.templates.get(template) if template else None
         found = mappings.get(template)
+        # (Unchanged, the dicts compare item by item as the same objects: a few identity checks.)
         if (
             found is not None
             and found[0].alias is alias
-            and (alias is None or alias.attributes == found[1])
+            and (alias is None or (alias.fields, alias.attributes) == found[1])
         ):
             return found[0]
         if len(mappings) >= _MAPPINGS_KEPT:
             mappings.clear()  # any template id may be asked for: the memory stays bounded
         mapping = self._new_template_mapping(template)
-        mappings[template] = (mapping, None if alias is None else dict(alias.attributes))
+        made_of = None if alias is None else (dict(alias.fields), dict(alias.attributes))
+        mappings[template] = (mapping, made_of)
         return mapping
 
     def _new_template_mapping(self, template: str | None) -> TemplateMapping:
