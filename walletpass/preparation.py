@@ -550,7 +550,11 @@ class Preparation(Presentation[SettingsT]):
         pass_id: str | None = None,
     ) -> _C:
         available = self.capabilities.available_keys()
-        unsupported = sorted((cap for cap in used if cap not in available), key=lambda c: c.value)
+        unsupported = (
+            []
+            if used.keys() <= available  # the common case: every feature in use is declared
+            else sorted((cap for cap in used if cap not in available), key=lambda c: c.value)
+        )
         here = self._unsupported_here(content, used, pass_id)
         if not unsupported and not here:
             return content
@@ -586,8 +590,11 @@ class Preparation(Presentation[SettingsT]):
         """The vendor's :meth:`~walletpass.contract.ProviderContract.unsupported_here` for the
         features ``content`` uses that are declared supported in general."""
         rules = self.vendor_rules
-        if rules is None:
-            return {}
+        if rules is None or (
+            type(rules).unsupported_here is ProviderContract.unsupported_here
+            and "unsupported_here" not in vars(rules)
+        ):
+            return {}  # the contract's own hook answers nothing: not asked
         if pass_id is not None and rules is not self:
             # The fake's profile asks its vendor with an id of that vendor's shape.
             pass_id = self._vendor_sample_id(rules, pass_id)
@@ -613,6 +620,8 @@ class Preparation(Presentation[SettingsT]):
         """The one ``extra`` rule, for request keys and list filters alike: undocumented keys
         are typos (strict: refused; lenient: the key alone is dropped, with a warning naming
         it). Returns the documented keys, or ``None`` when nothing was dropped."""
+        if not extra:
+            return None  # nothing to drop (the common case)
         documented = (self.extra_keys or {}).get(operation)
         unknown = undocumented_extra_keys(extra, documented or ())
         if documented is None or not unknown:

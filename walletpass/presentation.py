@@ -47,12 +47,17 @@ class Presentation(ProviderContract[SettingsT]):
         follows the change, as before there was a kept mapping, whose reading facts are worked
         out once); at most 256 templates are kept.
         """
-        facts = (self.settings, self.capabilities, self.behaviour)
+        settings, capabilities, behaviour = self.settings, self.capabilities, self.behaviour
         kept = self.__dict__.get("_template_mappings")
-        if kept is None or any(a is not b for a, b in zip(kept[0], facts, strict=True)):
-            kept = self.__dict__["_template_mappings"] = (facts, {})
+        if (
+            kept is None
+            or kept[0][0] is not settings
+            or kept[0][1] is not capabilities
+            or kept[0][2] is not behaviour
+        ):
+            kept = self.__dict__["_template_mappings"] = ((settings, capabilities, behaviour), {})
         mappings: dict[str | None, tuple[TemplateMapping, tuple[Any, ...] | None]] = kept[1]
-        alias = self.settings.templates.get(template) if template else None
+        alias = settings.templates.get(template) if template else None
         found = mappings.get(template)
         # (Unchanged, the dicts compare item by item as the same objects: a few identity checks.)
         if (
