@@ -280,7 +280,6 @@ def unfit_for_secret(value: str) -> str | None:
 
 
 @functools.lru_cache(maxsize=4096)  # answers repeat the same few keys: decided once each
-@functools.lru_cache(maxsize=4096)  # answers repeat the same few keys: decided once each
 def is_secret_key(key: str) -> bool:
     normalised = re.sub(r"[-_\s]", "", key).lower()
     return any(marker in normalised for marker in SECRET_KEY_MARKERS)
