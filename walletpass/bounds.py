@@ -165,6 +165,11 @@ class DeadlineSocket:
         self._sock = sock
         self._timeout: float | None = sock.gettimeout()
         self._applied = self._timeout  # what the wrapped socket has now
+        # Files open on the socket, and whether it was closed meanwhile: as with any socket's
+        # makefile(), the socket closes when the last of them closes (an answer that ends the
+        # connection is still read after its connection is closed).
+        self._files = 0
+        self._close_pending = False
 
     def settimeout(self, value: float | None) -> None:
         self._timeout = value
@@ -177,7 +182,14 @@ class DeadlineSocket:
 
     def _bound(self) -> None:
         # Far from the deadline the limit is the socket's own timeout, already set: no syscall.
-        limit = _wait_limit(self._timeout)
+        # (_wait_limit, written out: this runs before every receive and send)
+        limit = self._timeout
+        deadline: float | None = getattr(_local, "deadline", None)
+        if deadline is not None:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise DeadlinePassed("the call's deadline passed")
+            limit = left if limit is None else min(limit, left)
         if limit != self._applied:
             self._sock.settimeout(limit)
             self._applied = limit
@@ -205,30 +217,56 @@ class DeadlineSocket:
         if mode != "rb":
             return self._sock.makefile(mode, buffering, **kwargs)
         # http.client reads the status line, headers and body through this file: each refill
-        # of its buffer is one bounded receive. The socket's own file is opened (and closed with
-        # ours) only so the socket stays open while the answer is read, as with any makefile().
-        keeper = self._sock.makefile("rb", buffering=0)
-        return io.BufferedReader(_Reader(self, keeper), buffering or io.DEFAULT_BUFFER_SIZE)
+        # of its buffer is one bounded receive.
+        self._files += 1
+        return io.BufferedReader(_Reader(self), buffering or io.DEFAULT_BUFFER_SIZE)
+
+    def close(self) -> None:
+        """Close the socket, once no file made by :meth:`makefile` is open (as ``socket``'s own
+        ``close`` waits for its files)."""
+        if self._files:
+            self._close_pending = True
+        else:
+            self._sock.close()
+
+    def _file_closed(self) -> None:
+        self._files -= 1
+        if not self._files and self._close_pending:
+            self._close_pending = False
+            self._sock.close()
+
+    # Asked for on every request (urllib3 keeps shutdown at hand while an answer is read, and
+    # polls the descriptor before reusing a connection): here, not through __getattr__.
+
+    def shutdown(self, how: int) -> None:
+        self._sock.shutdown(how)
+
+    def fileno(self) -> int:
+        descriptor: int = self._sock.fileno()
+        return descriptor
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._sock, name)
 
 
 class _Reader(io.RawIOBase):
-    def __init__(self, sock: DeadlineSocket, keeper: Any) -> None:
+    def __init__(self, sock: DeadlineSocket) -> None:
         super().__init__()
         self._sock = sock
-        self._keeper = keeper
 
     def readable(self) -> bool:
         return True
 
     def readinto(self, buffer: Any) -> int:
-        return self._sock.recv_into(buffer)
+        # (DeadlineSocket.recv_into, one call less for every refill of the answer's buffer)
+        sock = self._sock
+        sock._bound()
+        received: int = sock._sock.recv_into(buffer)
+        return received
 
     def close(self) -> None:
         if not self.closed:
-            self._keeper.close()
+            self._sock._file_closed()
         super().close()
 
 
