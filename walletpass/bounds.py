@@ -270,22 +270,26 @@ class _Reader(io.RawIOBase):
         super().close()
 
 
-def read_bounded(raw: BaseHTTPResponse, limit: int) -> bytes:
+def read_bounded(
+    raw: BaseHTTPResponse, limit: int, headers: Mapping[str, str] | None = None
+) -> bytes:
     """The whole decompressed body of ``raw`` (opened with ``decode_content=False``);
     :class:`AnswerTooLarge` once it passes ``limit`` bytes (checked against ``Content-Length``
     first, then counted while decompressing), :class:`CorruptEncoding` for a corrupt compressed
-    body.
+    body. ``headers``: ``raw``'s headers with lower-case names, repeated ones joined with ", "
+    (``None``: read from ``raw``).
 
     The body is decompressed by :class:`BoundedBody`, as the async transport's answers are, never
     by urllib3's own choice of decoder (which reads ``Content-Encoding: gzip `` with a space as
     an unknown coding): one rule for an answer's content codings on both APIs."""
-    expected = expected_length(raw.status, raw.headers, limit)
+    fields: Mapping[str, str] = raw.headers if headers is None else headers
+    expected = expected_length(raw.status, fields, limit)
     if expected is not None:
         # An uncompressed body of a declared length within the limit: one read, which stops at
         # that length (the HTTP stack reads no further; a shorter body is an incomplete read).
         whole: bytes = raw.read(decode_content=False)
         return whole
-    body = BoundedBody(raw.headers.get("content-encoding"), limit)
+    body = BoundedBody(fields.get("content-encoding"), limit)
     while piece := raw.read(_CHUNK, decode_content=False):
         body.feed(piece)
     return body.body()

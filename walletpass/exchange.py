@@ -103,8 +103,10 @@ def exchange(
                 decode_content=False,
                 release_conn=False,
             )
+            # Repeated headers joined with ", ", as one value each (as requests read them).
+            lowered = {k.lower(): v for k, v in response.headers.itermerged()}
             # Read the body inside the try: a reset while streaming it is still ambiguous.
-            content = read_bounded(response, max_answer_bytes)
+            content = read_bounded(response, max_answer_bytes, lowered)
         response.release_conn()  # read to its end: the connection serves the next call
     except AnswerTooLarge as exc:
         assert response is not None
@@ -157,8 +159,6 @@ def exchange(
             _discard(response)
             return None, outcome_of(BODY_BROKEN, late, deadline), exc
         return None, Ambiguous(late(f"transport error: {type(exc).__name__}", deadline)), exc
-    # Repeated headers joined with ", ", as one value each (as requests read them).
-    lowered = {k.lower(): v for k, v in response.headers.itermerged()}
     return Answer(response.status, lowered, content), None, None
 
 
