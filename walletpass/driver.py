@@ -155,9 +155,8 @@ class Driver(ProviderContract[SettingsT]):
             response = yield Send(built, "create")
             return self.parse(self.parse_create, response, new_pass)
 
-        from walletpass.retry import Safety
-
-        if built.safety is Safety.RECOVERABLE and new_pass.external_id is not None:
+        # (Safety.RECOVERABLE, a StrEnum, by its value: no import statement run per create)
+        if built.safety == "recoverable" and new_pass.external_id is not None:
             return self.plan_recoverable_create(new_pass, attempt, request=built)
         return attempt()
 
@@ -638,14 +637,10 @@ class Driver(ProviderContract[SettingsT]):
 
     def parse(self, hook: Callable[..., _T], response: VendorResponse, *args: Any) -> _T:
         """Run a parse hook; a response missing what the hook expects is ``InvalidResponse``."""
-        # A success we cannot read, to a request that changes something, means the change was
-        # made but we cannot tell its result (the new pass's id...): an unknown outcome, for
-        # the caller (and a bulk journal) to reconcile rather than to treat as "not done".
-        acted = response.ok and response.method.upper() not in ("GET", "HEAD", "OPTIONS")
         try:
             return hook(response, *args)
         except InvalidResponse as exc:
-            exc.outcome_unknown = exc.outcome_unknown or acted
+            exc.outcome_unknown = exc.outcome_unknown or _acted(response)
             raise
         except ValidationError as exc:
             # A model built from the answer refused it (a pass id with a terminal escape...):
@@ -655,6 +650,7 @@ class Driver(ProviderContract[SettingsT]):
             raise
         except (KeyError, TypeError, ValueError, IndexError, AttributeError, OverflowError) as exc:
             problem = exc  # (OverflowError: a JSON number like 1e999 turned into an int)
+        acted = _acted(response)
         # Raised outside the handler so the hook's exception (whose text may quote a vendor echo
         # of the credentials) is reachable only through its scrubbed stand-in.
         raise InvalidResponse(
@@ -696,6 +692,13 @@ class Driver(ProviderContract[SettingsT]):
             OutcomeUnknown: the lookup itself failed, so nobody knows whether the pass exists.
         """
         return self.run(self.plan_reconcile_create(sent, new_pass))
+
+
+def _acted(response: VendorResponse) -> bool:
+    """Whether a success the parse hook cannot read answers a request that changes something:
+    then the change was made but its result (the new pass's id...) is unknown, for the caller
+    (and a bulk journal) to reconcile rather than to treat as "not done"."""
+    return response.ok and response.method.upper() not in ("GET", "HEAD", "OPTIONS")
 
 
 _TAKES_REQUEST: dict[tuple[type, str], bool] = {}
