@@ -16,12 +16,13 @@ through :class:`BoundedBody`); urllib3 stays behind them.
 
 from __future__ import annotations
 
+import functools
 import io
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextvars import ContextVar, Token
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ParamSpec, TypeVar
 
 if TYPE_CHECKING:  # urllib3 is loaded with the transports (import walletpass does not load it)
     from urllib3.response import BaseHTTPResponse, ContentDecoder
@@ -79,24 +80,34 @@ class MalformedAnswer(Exception):
 #: The end (a :func:`time.monotonic` instant) of the operation in progress: a context variable,
 #: so it is the calling thread's, or the asyncio task's when several share a thread.
 _call_end: ContextVar[float | None] = ContextVar("walletpass_call_end", default=None)
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 
 
 class call_deadline:  # (lower case: used as the function it was, `with call_deadline(s):`)
     """Within the block, every request this thread (or asyncio task) sends ends ``seconds`` from
     now at the latest (``None``: no bound). One operation that sends several requests (a create,
     then the lookup that reconciles it) stays within one deadline. An enclosing block's earlier
-    end wins.
+    end wins. As a decorator (``@call_deadline(5)``), each call of the function is such a block.
 
     A class, not a generator-based context manager: every public call enters one, and the
-    generator's machinery cost several times the context variable's setting."""
+    generator's machinery cost several times the context variable's setting.
 
-    __slots__ = ("_seconds", "_token")
+    :raises RuntimeError: the same instance entered again inside its own block (its exit would
+        end the outer block's deadline early): make one per block, as the function form did.
+    """
+
+    __slots__ = ("_entered", "_seconds", "_token")
 
     def __init__(self, seconds: float | None) -> None:
         self._seconds = seconds
         self._token: Token[float | None] | None = None
+        self._entered = False
 
     def __enter__(self) -> None:
+        if self._entered:
+            raise RuntimeError("this call_deadline block is already entered: make one per block")
+        self._entered = True
         previous = _call_end.get()
         seconds = self._seconds
         end = None if seconds is None else time.monotonic() + seconds
@@ -106,9 +117,22 @@ class call_deadline:  # (lower case: used as the function it was, `with call_dea
             self._token = _call_end.set(end)
 
     def __exit__(self, *exc_info: object) -> None:
+        self._entered = False
         if self._token is not None:
             _call_end.reset(self._token)
             self._token = None
+
+    def __call__(self, function: Callable[_P, _R]) -> Callable[_P, _R]:
+        """``function`` with each of its calls inside a block of its own (a fresh instance, so
+        calls in several threads, or one inside another, each have theirs)."""
+        seconds = self._seconds
+
+        @functools.wraps(function)
+        def bounded(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+            with call_deadline(seconds):
+                return function(*args, **kwargs)
+
+        return bounded
 
 
 def call_time_left() -> float | None:
