@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import Any, cast
+from typing import Any
 
 from walletpass.behaviour import MetaFacts
 from walletpass.extra import merge_extra
@@ -124,6 +124,10 @@ def decode_id(pass_id: str) -> tuple[PassType, str]:
     return kind, vendor_id
 
 
+#: Each pass type by its value (the first part of its URL path).
+_TYPES_BY_VALUE: dict[str, PassType] = {pass_type.value: pass_type for pass_type in PassType}
+
+
 def pass_type_of(template: str, kind: PassKind) -> PassType:
     """The type a pass is issued as: named by the template, or chosen by the kind.
 
@@ -131,7 +135,7 @@ def pass_type_of(template: str, kind: PassKind) -> PassType:
     """
     # (The member by its value without Enum's call: this runs in the build, the check and
     # unsupported_here of every create.)
-    named = cast("PassType | None", PassType._value2member_map_.get(template))
+    named = _TYPES_BY_VALUE.get(template)
     chosen = KIND_TYPES.get(kind)
     if named is not None and chosen is not None and named is not chosen:
         raise ValueError(
