@@ -240,11 +240,21 @@ class VendorOperations(Provider[LivepassesSettings]):
         return self._checked_id(alias.id if alias else template, "template", operation)
 
     def envelope_of(self, response: VendorResponse, operation: str) -> Mapping[str, Any]:
-        """The answer's envelope; a 2xx with ``success: false`` is an error, as for the SDK."""
+        """The answer's envelope; a 2xx with ``success: false`` is an error, as for the SDK.
+
+        An envelope whose ``success`` is neither ``true`` nor ``false`` (missing, null, text, a
+        number...) is no answer Livepasses documents (vendor doc 2.1): ``ValueError``, so the
+        parse makes it an ``InvalidResponse`` whose ``outcome_unknown`` says a write may have
+        taken effect, not a vendor refusal that says it did not.
+        """
         body = wire.envelope(response.json())
-        if body.get("success") is not True:
+        success = body.get("success")
+        if success is True:
+            return body
+        if success is False:
             raise self.error_for(response, operation)
-        return body
+        what = "missing" if success is None else f"{type(success).__name__}, not true or false"
+        raise ValueError(f"the answer's envelope has no success flag (success is {what})")
 
     def data_of(self, response: VendorResponse, operation: str) -> Any:
         return self.envelope_of(response, operation).get("data")
