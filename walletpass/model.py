@@ -113,7 +113,12 @@ class NeutralModel(BaseModel):
             # Before pydantic sees it: a union member may try to expand a huge decimal to an int.
             check_wire_value(obj, "")
         try:
-            validated = super().model_validate(obj, *args, **kwargs)
+            if args or kwargs:
+                validated = super().model_validate(obj, *args, **kwargs)
+            else:
+                # What pydantic's model_validate does with no options, without its frame: a
+                # parse hook makes each answer's pass this way (one dict, one validation).
+                validated = cls.__pydantic_validator__.validate_python(obj)
         except PydanticValidationError as exc:
             raise validation_error_from_pydantic(exc, model=cls) from None
         if cls._sent_to_vendors:

@@ -29,7 +29,6 @@ from walletpass.model import (
     PassKind,
     PassStatus,
     PassUpdate,
-    PassUrls,
 )
 from walletpass.redaction import redact
 from walletpass.rendering import render_fields
@@ -462,32 +461,36 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
         raise ValueError("body is not a JSON object")
     links = answer.get("links")
     links = links if isinstance(links, Mapping) else {}
-    urls = PassUrls(web=_text_or_none(links.get("web")), apple=_text_or_none(links.get("apple")))
+    # (a mapping: validated with the pass, not as a model of its own first)
+    urls = {"web": _text_or_none(links.get("web")), "apple": _text_or_none(links.get("apple"))}
     version = body.get("version")
     meta: dict[str, Any] = {"message": answer.get("message")}  # keys: META_KEYS
     if isinstance(body.get("silent"), bool):
         meta["silent"] = body["silent"]
-    return IssuedPass(
-        id=encode_id(pass_type, vendor_id),
-        vendor_id=vendor_id,
-        provider=provider,
-        template=pass_type.value,
-        kind=kind or KIND_TYPES.kind_of(pass_type),
-        external_id=vendor_id,
-        status=PassStatus.ISSUED,
-        urls=urls,
-        # Unix seconds (API reference: created_at / last_updated_at).
-        created_at=parse_unix_seconds(body.get("created_at")),
-        updated_at=parse_unix_seconds(body.get("last_updated_at")),
-        holder=_holder(body),
-        fields={
-            key: body[key]
-            for key in CONTENT_KEYS[pass_type]
-            if key in body and body[key] not in (None, "")
-        },
-        barcode=_barcode(body),
-        balance=_balance(body),
-        version=version if isinstance(version, int) and not isinstance(version, bool) else None,
-        meta=meta,
-        raw=redact(answer),
+    return IssuedPass.model_validate(
+        {
+            "id": encode_id(pass_type, vendor_id),
+            "vendor_id": vendor_id,
+            "provider": provider,
+            "template": pass_type.value,
+            "kind": kind or KIND_TYPES.kind_of(pass_type),
+            "external_id": vendor_id,
+            "status": PassStatus.ISSUED,
+            "urls": urls,
+            "created_at": parse_unix_seconds(body.get("created_at")),
+            "updated_at": parse_unix_seconds(body.get("last_updated_at")),
+            "holder": _holder(body),
+            "fields": {
+                key: body[key]
+                for key in CONTENT_KEYS[pass_type]
+                if key in body and body[key] not in (None, "")
+            },
+            "barcode": _barcode(body),
+            "balance": _balance(body),
+            "version": version
+            if isinstance(version, int) and not isinstance(version, bool)
+            else None,
+            "meta": meta,
+            "raw": redact(answer),
+        }
     )

@@ -436,7 +436,10 @@ class LivePassProvider(Provider[LivePassSettings]):
         return self._request("GET", pass_type, vendor_id, Safety.SAFE)
 
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
-        issued = payloads.issued_from_answer(response.json(), provider=self.name)
+        return self._issued_from_get(response.json(), pass_id)
+
+    def _issued_from_get(self, answer: Any, pass_id: str) -> IssuedPass:
+        issued = payloads.issued_from_answer(answer, provider=self.name)
         if issued.id != pass_id:
             raise ValueError(f"the answer is about {issued.id!r}, not {pass_id!r}")
         return self._with_alias_kind(issued)
@@ -487,8 +490,12 @@ class LivePassProvider(Provider[LivePassSettings]):
     def _plan_merge(self, pass_id: str, change: PassUpdate) -> Plan[IssuedPass]:
         # NotFound here: an update never creates a pass.
         response = yield Send(self.build_get(pass_id), "update")
-        current = self.parse(self.parse_get, response, pass_id)
-        request = self.build_merge(pass_id, change, self.parse(_answer_body, response))
+        # (the answer decoded once: the pass it reads, and the body the merge writes over)
+        answer = self.parse(lambda r: r.json(), response)
+        current = self.parse(lambda _: self._issued_from_get(answer, pass_id), response)
+        request = self.build_merge(
+            pass_id, change, self.parse(lambda _: _body_of(answer), response)
+        )
         written = yield Send(request, "update")
         updated = self.parse(self.parse_update, written, pass_id, change)
         # The POST answer has no links or timestamps; they do not change with an update.
@@ -522,7 +529,11 @@ def _decoded(pass_id: str) -> PassType | None:
 
 def _answer_body(response: VendorResponse) -> Mapping[str, Any]:
     """The ``body`` object of a GET answer, unredacted: what an update merges into."""
-    body = response.json()["body"]
+    return _body_of(response.json())
+
+
+def _body_of(answer: Any) -> Mapping[str, Any]:
+    body = answer["body"]
     if not isinstance(body, Mapping):
         raise ValueError("body is not a JSON object")
     return body

@@ -36,7 +36,6 @@ from walletpass.model import (
     PassKind,
     PassStatus,
     PassUpdate,
-    PassUrls,
     Redemption,
 )
 from walletpass.retry import Safety
@@ -487,26 +486,28 @@ def issued_from_generated(
         meta["tracking_id"] = analytics["trackingId"]
     if analytics.get("engagementUrl"):
         meta["engagement_url"] = analytics["engagementUrl"]
-    return IssuedPass(
-        id=pass_id,
-        vendor_id=pass_id,
-        provider=provider,
-        template=template,
-        kind=kind,
-        external_id=entry.get("confirmationCode"),
-        status=status_of(entry.get("status")),
-        urls=PassUrls(
-            download=apple.get("passUrl"),
-            apple=apple.get("addToWalletUrl"),
-            google=google.get("addToWalletUrl"),
-        ),
-        created_at=parse_timestamp(generated_at),
-        holder=holder,
-        fields=_business_data(entry.get("businessData")),
-        balance=balance_from(entry.get("businessData"), kind),
-        barcode=_barcode(entry.get("qrCode")),
-        meta={k: v for k, v in meta.items() if v is not None},
-        raw=dict(entry),
+    return IssuedPass.model_validate(
+        {
+            "id": pass_id,
+            "vendor_id": pass_id,
+            "provider": provider,
+            "template": template,
+            "kind": kind,
+            "external_id": entry.get("confirmationCode"),
+            "status": status_of(entry.get("status")),
+            "urls": {
+                "download": apple.get("passUrl"),
+                "apple": apple.get("addToWalletUrl"),
+                "google": google.get("addToWalletUrl"),
+            },
+            "created_at": parse_timestamp(generated_at),
+            "holder": holder,
+            "fields": _business_data(entry.get("businessData")),
+            "balance": balance_from(entry.get("businessData"), kind),
+            "barcode": _barcode(entry.get("qrCode")),
+            "meta": {k: v for k, v in meta.items() if v is not None},
+            "raw": dict(entry),
+        }
     )
 
 
@@ -619,17 +620,19 @@ def issued_from_lookup(
     (:func:`with_validation`)."""
     pass_id = str(data["passId"])
     meta: dict[str, Any] = {"vendor_status": data.get("status"), "is_valid": data.get("isValid")}
-    issued = IssuedPass(
-        id=pass_id,
-        vendor_id=pass_id,
-        provider=provider,
-        template=data.get("templateId"),
-        external_id=data.get("confirmationCode"),
-        status=status_of(data.get("status")),
-        created_at=parse_timestamp(data.get("createdAt")),
-        holder=_holder(data.get("holderName"), data.get("holderEmail")),
-        meta={k: v for k, v in meta.items() if v is not None},
-        raw={"lookup": dict(data), "validation": None},
+    issued = IssuedPass.model_validate(
+        {
+            "id": pass_id,
+            "vendor_id": pass_id,
+            "provider": provider,
+            "template": data.get("templateId"),
+            "external_id": data.get("confirmationCode"),
+            "status": status_of(data.get("status")),
+            "created_at": parse_timestamp(data.get("createdAt")),
+            "holder": _holder(data.get("holderName"), data.get("holderEmail")),
+            "meta": {k: v for k, v in meta.items() if v is not None},
+            "raw": {"lookup": dict(data), "validation": None},
+        }
     )
     return issued if validation is None else with_validation(issued, validation)
 

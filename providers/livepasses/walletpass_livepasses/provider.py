@@ -500,14 +500,16 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         meta: dict[str, Any] = {}
         if "messageBody" in sent:
             meta["notified"] = sent.get("notify", True)
-        return IssuedPass(
-            id=pass_id,
-            vendor_id=pass_id,
-            provider=self.name,
-            fields=updated,
-            balance=payloads.balance_from(updated, kind),
-            meta=meta,
-            raw=data,
+        return IssuedPass.model_validate(
+            {
+                "id": pass_id,
+                "vendor_id": pass_id,
+                "provider": self.name,
+                "fields": updated,
+                "balance": payloads.balance_from(updated, kind),
+                "meta": meta,
+                "raw": data,
+            }
         )
 
     def plan_update(

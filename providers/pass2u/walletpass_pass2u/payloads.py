@@ -434,20 +434,23 @@ def issued_from_answer(
         status = status_of(voided, expires, now)
     else:
         status = _update_status(sent.get("voided"), expires, now)
-    return IssuedPass(
-        id=encode_id(model_id, pass_id),
-        vendor_id=pass_id,
-        provider=provider,
-        template=model_id,
-        kind=kind,
-        status=status,
-        urls=public_urls(pass_id),
-        created_at=created,
-        updated_at=updated,
-        expires_at=expires,
-        fields=fields,
-        barcode=barcode,
-        raw=dict(answer),
+    return IssuedPass.model_validate(
+        {
+            "id": encode_id(model_id, pass_id),
+            "vendor_id": pass_id,
+            "provider": provider,
+            "template": model_id,
+            "kind": kind,
+            "status": status,
+            # (as a mapping: validated with the pass, not as a model of its own first)
+            "urls": {"download": PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id)},
+            "created_at": created,
+            "updated_at": updated,
+            "expires_at": expires,
+            "fields": fields,
+            "barcode": barcode,
+            "raw": dict(answer),
+        }
     )
 
 
@@ -466,7 +469,14 @@ def _update_status(voided: Any, expires: datetime | None, now: datetime) -> Pass
 
 
 def _style_of(pass_json: Mapping[str, Any]) -> str | None:
-    return next((s.value for s in PassStyle if isinstance(pass_json.get(s.value), Mapping)), None)
+    for style in _STYLES:
+        if isinstance(pass_json.get(style), Mapping):
+            return style
+    return None
+
+
+#: PassKit's pass styles, in the order pass.json is read for one.
+_STYLES = tuple(style.value for style in PassStyle)
 
 
 def _pass_fields(pass_json: Mapping[str, Any], style: str | None) -> Iterable[Mapping[str, Any]]:
@@ -526,17 +536,20 @@ def issued_from_pass_json(
     meta: dict[str, Any] = {"style": style, "voided": voided, "labels": labels}
     if isinstance(pass_json.get("relevantDate"), str):
         meta["relevant_at"] = pass_json["relevantDate"]
-    return IssuedPass(
-        id=encode_id(model_id, pass_id),
-        vendor_id=pass_id,
-        provider=provider,
-        template=model_id,
-        kind=KIND_STYLES.kind_of(style),
-        status=status_of(voided, expires, now),
-        urls=public_urls(pass_id),
-        expires_at=expires,
-        fields=fields,
-        barcode=_barcode(pass_json),
-        meta=meta,
-        raw=dict(pass_json),
+    return IssuedPass.model_validate(
+        {
+            "id": encode_id(model_id, pass_id),
+            "vendor_id": pass_id,
+            "provider": provider,
+            "template": model_id,
+            "kind": KIND_STYLES.kind_of(style),
+            "status": status_of(voided, expires, now),
+            # (as a mapping: validated with the pass, not as a model of its own first)
+            "urls": {"download": PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id)},
+            "expires_at": expires,
+            "fields": fields,
+            "barcode": _barcode(pass_json),
+            "meta": meta,
+            "raw": dict(pass_json),
+        }
     )

@@ -32,7 +32,6 @@ from walletpass.model import (
     PassKind,
     PassStatus,
     PassUpdate,
-    PassUrls,
 )
 from walletpass.rendering import render_fields
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -471,24 +470,27 @@ def _issued(
     for name in ("locations", "beacons", "passDesign"):
         if attributes.get(name) is not None:
             meta[name] = attributes[name]
-    return IssuedPass(
-        id=pass_id,
-        vendor_id=pass_id,
-        provider=provider,
-        template=attributes.get("passTemplateUuid"),
-        kind=kind or KIND_PASS_TYPES.kind_of(pass_type if isinstance(pass_type, str) else None),
-        external_id=attributes.get("extId"),
-        status=status_of(attributes),
-        urls=PassUrls(
-            download=attributes.get("downloadUrl"),
-            google=google if isinstance(google, str) else None,
-        ),
-        created_at=parse_timestamp(attributes.get("createdAt")),
-        expires_at=parse_timestamp(attributes.get("expiresAt")),
-        fields=fields,
-        barcode=_barcode_of(pass_id, attributes),
-        meta=meta,
-        raw=answer,
+    return IssuedPass.model_validate(
+        {
+            "id": pass_id,
+            "vendor_id": pass_id,
+            "provider": provider,
+            "template": attributes.get("passTemplateUuid"),
+            "kind": kind
+            or KIND_PASS_TYPES.kind_of(pass_type if isinstance(pass_type, str) else None),
+            "external_id": attributes.get("extId"),
+            "status": status_of(attributes),
+            "urls": {
+                "download": attributes.get("downloadUrl"),
+                "google": google if isinstance(google, str) else None,
+            },
+            "created_at": parse_timestamp(attributes.get("createdAt")),
+            "expires_at": parse_timestamp(attributes.get("expiresAt")),
+            "fields": fields,
+            "barcode": _barcode_of(pass_id, attributes),
+            "meta": meta,
+            "raw": answer,
+        }
     )
 
 
