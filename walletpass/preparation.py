@@ -497,7 +497,8 @@ class Preparation(Presentation[SettingsT]):
         if not touches or not (relevant or defaults):
             return [None]
         if not relevant:
-            return [TemplateMapping(None, None, defaults)]
+            # (no alias: the provider's kept mapping of no template holds just these defaults)
+            return [self.template_mapping(None)]
         template = self.template_of(pass_id)
         if template is not None:
             return [self.mapping_for_vendor_template(template)]

@@ -25,7 +25,6 @@ vendor answered with (vendors differ: PassEntry answers text, Livepasses numbers
 
 from __future__ import annotations
 
-import functools
 import math
 import re
 import warnings
@@ -94,9 +93,9 @@ class _Reading(NamedTuple):
     #: template key -> the attribute it holds
     homes: dict[str, str]
     #: the vendor's balance keys, not repeated as fields where the balance has a field
-    repeated: frozenset[str]
+    repeated: set[str]
     #: logical names the alias gives to something else (a vendor key spelled so is shadowed)
-    claimed: frozenset[str]
+    claimed: set[str]
     #: logical field name -> its declared type
     types: dict[str, FieldType]
 
@@ -135,24 +134,33 @@ class TemplateMapping:
             return {}
         return {entry.key: name for name, entry in self.alias.fields.items()}
 
-    @functools.cached_property
-    def _reading(self) -> _Reading:
-        # A provider keeps one mapping per template (Presentation.template_mapping): every
-        # answer read back through it uses these, worked out on the first.
+    def reading(self) -> _Reading:
+        """What reading an answer back through this mapping needs; worked out on the first
+        answer (a provider keeps one mapping per template: Presentation.template_mapping)."""
+        kept: _Reading | None = self.__dict__.get("_reading")
+        if kept is not None:
+            return kept
         names = self.logical_names()
         spec = self.balance
         claimed = {name for key, name in names.items() if key != name}
+        repeated: set[str] = set()
+        types: dict[str, FieldType] = {}
         if spec is not None:
             claimed.add(spec.name)
-        fields = self.alias.fields if self.alias is not None else {}
-        types = {name: entry.type for name, entry in fields.items() if entry.type is not None}
-        return _Reading(
+            repeated = set(self.balance_keys) - set(names)
+        if self.alias is not None:
+            fields = self.alias.fields
+            types = {n: entry.type for n, entry in fields.items() if entry.type is not None}
+        kept = _Reading(
             names=names,
             homes={key: attribute for attribute, key in self.attributes.items()},
-            repeated=frozenset(set(self.balance_keys) - set(names) if spec is not None else ()),
-            claimed=frozenset(claimed),
+            repeated=repeated,
+            claimed=claimed,
             types=types,
         )
+        # (frozen: set once, as functools.cached_property would, without its lock per read)
+        self.__dict__["_reading"] = kept
+        return kept
 
 
 # --------------------------------------------------------------------------------------------
@@ -621,7 +629,7 @@ def issued_from_vendor(
         if any(_unset(value) for value in issued.fields.values()):
             plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
         return issued.model_copy(update=plain) if plain else issued
-    reading = mapping._reading
+    reading = mapping.reading()
     names, homes, types = reading.names, reading.homes, reading.types
     fields: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
