@@ -29,7 +29,6 @@ import math
 import re
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 from types import MappingProxyType
@@ -82,26 +81,7 @@ _TRUE = frozenset({"true", "1", "yes"})
 _FALSE = frozenset({"false", "0", "no"})
 
 
-_NO_ATTRIBUTES: Mapping[str, str] = MappingProxyType({})
-
-
-class _Reading(NamedTuple):
-    """What reading an answer back through one mapping needs, worked out once per mapping."""
-
-    #: vendor key -> logical field name, for the fields the alias renames
-    names: dict[str, str]
-    #: template key -> the attribute it holds
-    homes: dict[str, str]
-    #: the vendor's balance keys, not repeated as fields where the balance has a field
-    repeated: set[str]
-    #: logical names the alias gives to something else (a vendor key spelled so is shadowed)
-    claimed: set[str]
-    #: logical field name -> its declared type
-    types: dict[str, FieldType]
-
-
-@dataclass(frozen=True)
-class TemplateMapping:
+class TemplateMapping(NamedTuple):
     """The alias in force for one pass, with the provider's default attribute homes merged in.
 
     ``logical`` is the application's template name (``None`` when the pass names a vendor
@@ -113,7 +93,7 @@ class TemplateMapping:
 
     logical: str | None
     alias: TemplateAlias | None
-    attributes: Mapping[str, str] = field(default_factory=lambda: _NO_ATTRIBUTES)
+    attributes: Mapping[str, str] = MappingProxyType({})
     balance_keys: tuple[str, ...] = ()
     no_balance: str | None = None
 
@@ -133,34 +113,6 @@ class TemplateMapping:
         if self.alias is None:
             return {}
         return {entry.key: name for name, entry in self.alias.fields.items()}
-
-    def reading(self) -> _Reading:
-        """What reading an answer back through this mapping needs; worked out on the first
-        answer (a provider keeps one mapping per template: Presentation.template_mapping)."""
-        kept: _Reading | None = self.__dict__.get("_reading")
-        if kept is not None:
-            return kept
-        names = self.logical_names()
-        spec = self.balance
-        claimed = {name for key, name in names.items() if key != name}
-        repeated: set[str] = set()
-        types: dict[str, FieldType] = {}
-        if spec is not None:
-            claimed.add(spec.name)
-            repeated = set(self.balance_keys) - set(names)
-        if self.alias is not None:
-            fields = self.alias.fields
-            types = {n: entry.type for n, entry in fields.items() if entry.type is not None}
-        kept = _Reading(
-            names=names,
-            homes={key: attribute for attribute, key in self.attributes.items()},
-            repeated=repeated,
-            claimed=claimed,
-            types=types,
-        )
-        # (frozen: set once, as functools.cached_property would, without its lock per read)
-        self.__dict__["_reading"] = kept
-        return kept
 
 
 # --------------------------------------------------------------------------------------------
@@ -629,17 +581,19 @@ def issued_from_vendor(
         if any(_unset(value) for value in issued.fields.values()):
             plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
         return issued.model_copy(update=plain) if plain else issued
-    reading = mapping.reading()
-    names, homes, types = reading.names, reading.homes, reading.types
+    names = mapping.logical_names()
+    homes = {key: attribute for attribute, key in mapping.attributes.items()}
     fields: dict[str, Any] = {}
     attributes: dict[str, Any] = {}
     problems: list[str] = []
     spec = mapping.balance
     # The vendor's balance keys say what the balance field says: not repeated as fields.
-    repeated = reading.repeated
+    repeated = set(mapping.balance_keys) - set(names) if spec is not None else set()
     # Logical names the alias gives to something else: a vendor key spelled like one of them
     # (points -> stamps, and the template also has a "points") must not take its place.
-    claimed = reading.claimed
+    claimed = {name for key, name in names.items() if key != name}
+    if spec is not None:
+        claimed.add(spec.name)
     shadowed: dict[str, Any] = {}
     for key, value in issued.fields.items():
         if key in repeated:
@@ -656,7 +610,7 @@ def issued_from_vendor(
             shadowed[key] = value
             continue
         name = names.get(key, key)
-        kind = types.get(name)
+        kind = mapping.field_type(name)
         if kind is None:
             fields[name] = value
             continue
