@@ -168,16 +168,6 @@ def deadline_passed() -> bool:
     return deadline is not None and time.monotonic() >= deadline
 
 
-def _wait_limit(timeout: float | None) -> float | None:
-    deadline: float | None = getattr(_local, "deadline", None)
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise DeadlinePassed("the call's deadline passed")
-    return left if timeout is None else min(timeout, left)
-
-
 class DeadlineSocket:
     """A connected socket whose every receive and send waits no longer than the deadline allows.
 
@@ -206,7 +196,7 @@ class DeadlineSocket:
 
     def _bound(self) -> None:
         # Far from the deadline the limit is the socket's own timeout, already set: no syscall.
-        # (_wait_limit, written out: this runs before every receive and send)
+        # The wait allowed: the socket's own timeout, shortened by the deadline when one is set.
         limit = self._timeout
         deadline: float | None = getattr(_local, "deadline", None)
         if deadline is not None:
