@@ -238,7 +238,11 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     wallet = connect(rate_limit=0, app_info="resumed-run")
     if api == "async":  # killed and resumed on the async API
         wallet = on_async_api(wallet)
-    resumed = wallet.create_many(_passes(count, "K"), journal=journal)
+    try:
+        resumed = wallet.create_many(_passes(count, "K"), journal=journal)
+    finally:
+        if api == "async":
+            wallet.close()  # its event loop (the sync provider is the fixture's to close)
 
     assert [type(e).__name__ for _, e in resumed.errors] == []
     assert (resumed.succeeded, resumed.failed) == (count, 0)

@@ -158,7 +158,11 @@ def test_a_run_killed_mid_way_resumes_with_every_pass_exactly_once(
     wallet = connect(rate_limit=0)
     if api == "async":  # killed and resumed on the async API
         wallet = on_async_api(wallet)
-    resumed = wallet.create_many(_passes(count, "K"), journal=journal)
+    try:
+        resumed = wallet.create_many(_passes(count, "K"), journal=journal)
+    finally:
+        if api == "async":
+            wallet.close()  # its event loop (the sync provider is the fixture's to close)
 
     assert (resumed.succeeded, resumed.failed) == (count, 0)
     assert resumed.skipped >= 40
