@@ -32,7 +32,6 @@ import argparse
 import asyncio
 import cProfile
 import glob
-import json
 import os
 import pstats
 import subprocess
@@ -45,7 +44,7 @@ from typing import Any
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from common import emulator, raw_headers_and_body  # noqa: E402
+from common import decoded_answer, emulator, raw_headers_and_body  # noqa: E402
 from run import VENDORS, Vendor  # noqa: E402
 
 import walletpass  # noqa: E402
@@ -103,7 +102,7 @@ async def _raw(session: Any, wallet: Any, base: str, request: Any) -> Any:
         content = await answer.read()
         if answer.status >= 400:
             raise RuntimeError(f"raw {request.method} answered {answer.status}")
-    return json.loads(content)
+    return decoded_answer(content, request)
 
 
 async def stages(

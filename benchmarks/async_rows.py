@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 
 from common import (  # noqa: E402
     Row,
+    decoded_answer,
     emulator,
     ratio_of_medians,
     ratio_of_minimums,
@@ -86,7 +87,7 @@ async def _raw_send(client: Any, wallet: Any, base: str, request: Any) -> Any:
         content, status = response.content, response.status_code
     if status >= 400:
         raise RuntimeError(f"raw {request.method} answered {status}")
-    return json.loads(content) if content and request.expect == "json" else content
+    return decoded_answer(content, request)
 
 
 def _cpu_cells(cpu: list[float]) -> str:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 import json
 import statistics
 import subprocess
 import sys
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -104,6 +106,25 @@ def raw_headers_and_body(provider: Any, request: Any) -> tuple[dict[str, str], b
         headers["Content-Type"] = "application/json"
         body = json.dumps(request.json, separators=(",", ":")).encode()
     return headers, body
+
+
+#: Every zip file, and so every ``.pkpass``, starts with a local file header.
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def decoded_answer(content: bytes, request: Any) -> Any:
+    """An answer as a raw client of the vendor uses it, with none of walletpass's checks: a JSON
+    answer parsed; a ``.pkpass`` (Pass2U's only read of a pass: vendor-api/pass2u.md §4.4)
+    opened with ``zipfile`` and its ``pass.json`` parsed, the one document a client must read
+    from it to know the pass (walletpass's ``get`` reads the same and no more); other bytes as
+    they came. Since 2026-12-01 (11:00); before, a ``.pkpass`` answer was left undecoded, so the
+    baseline of Pass2U's ``get`` and ``update`` rows did less than any client of that read."""
+    if request.expect == "json":
+        return json.loads(content) if content else content
+    if content.startswith(_ZIP_MAGIC):
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return json.loads(archive.read("pass.json"))
+    return content
 
 
 def raw_query(query: Any) -> str:

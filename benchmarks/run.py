@@ -40,6 +40,7 @@ from common import (  # noqa: E402
     FIRST_CREATE,
     STARTUP_BASELINE,
     Row,
+    decoded_answer,
     emulator,
     ratio_of_medians,
     ratio_of_minimums,
@@ -159,8 +160,7 @@ def _raw_call(pool: urllib3.HTTPConnectionPool, provider: Provider, base: str, r
     )
     if response.status >= 400:
         raise RuntimeError(f"the raw side got HTTP {response.status}")
-    content = response.data
-    return json.loads(content) if content and request.expect == "json" else content
+    return decoded_answer(response.data, request)
 
 
 def requests_call(session: requests.Session, provider: Provider, base: str, request: Any) -> Any:
@@ -175,8 +175,7 @@ def requests_call(session: requests.Session, provider: Provider, base: str, requ
     response = session.send(prepared, timeout=30, allow_redirects=False)
     if response.status_code >= 400:
         raise RuntimeError(f"the requests side got HTTP {response.status_code}")
-    content = response.content
-    return json.loads(content) if content and request.expect == "json" else content
+    return decoded_answer(response.content, request)
 
 
 def _interleaved(
