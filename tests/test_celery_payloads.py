@@ -29,6 +29,8 @@ from walletpass.model import (
     PassStatus,
 )
 
+from .strategies import maybe
+
 ERROR_TYPES = [
     errors.WalletPassError,
     errors.ProviderUnavailable,
@@ -64,14 +66,6 @@ def issued(draw: st.DrawFn) -> IssuedPass:
         ),
         fields=draw(st.dictionaries(texts, st.integers() | texts, max_size=3)),
     )
-
-
-def maybe(
-    draw: st.DrawFn, name: str, strategy: st.SearchStrategy[Any], into: dict[str, Any]
-) -> None:
-    """Sets ``into[name]`` or leaves it out (so the model's default applies), at random."""
-    if draw(st.booleans()):
-        into[name] = draw(strategy)
 
 
 @st.composite

@@ -24,6 +24,8 @@ from walletpass.features import features_in_use
 from walletpass.model import Balance, Event, Holder, Location, Pass, PassKind, PassUpdate
 from walletpass.roundtrip import TemplateMapping, change_to_vendor, pass_to_vendor
 
+from .strategies import maybe
+
 texts = st.text("abcXYZ 12", min_size=1, max_size=8).map(str.strip).filter(bool)
 ATTRIBUTE_HOMES = {
     "external_id": "memberId",
@@ -31,14 +33,6 @@ ATTRIBUTE_HOMES = {
     "holder.email": "mail",
     "holder.phone": "tel",
 }
-
-
-def maybe(
-    draw: st.DrawFn, name: str, strategy: st.SearchStrategy[Any], into: dict[str, Any]
-) -> None:
-    """Sets ``into[name]`` (``None`` included: on an update, a clear) or leaves it out."""
-    if draw(st.booleans()):
-        into[name] = draw(strategy)
 
 
 @st.composite
