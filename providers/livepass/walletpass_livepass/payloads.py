@@ -58,6 +58,7 @@ __all__ = [
     "field_values",
     "issued_from_answer",
     "json_number",
+    "kept_by_update",
     "merged_body",
     "neutral_values",
     "own_barcode",
@@ -441,14 +442,9 @@ META_KEYS: dict[str, str] = {
 }
 
 
-def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
-    """An ``IssuedPass`` from either documented answer.
-
-    POST answers ``{type, id, body, message}`` (``body`` echoes what was sent); GET answers
-    ``{message, body, links, id, type}`` with ``version`` and Unix timestamps in ``body`` and
-    ``links.web`` / ``links.apple``. The ``token`` in a GET body is masked in ``raw``: its purpose
-    is not documented, so it is treated as a secret.
-    """
+def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], dict[str, str | None]]:
+    """The pass type, LivePass id, ``body`` and links of either documented answer: what every
+    reading of one checks first (``ValueError``, ``KeyError``: not such an answer)."""
     if not isinstance(answer, Mapping):
         raise ValueError("the answer is not a JSON object")
     pass_type = PassType(answer["type"])
@@ -463,6 +459,38 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
     links = links if isinstance(links, Mapping) else {}
     # (a mapping: validated with the pass, not as a model of its own first)
     urls = {"web": _text_or_none(links.get("web")), "apple": _text_or_none(links.get("apple"))}
+    return pass_type, vendor_id, body, urls
+
+
+def kept_by_update(
+    answer: Any, pass_id: str
+) -> tuple[dict[str, str | None], datetime | None] | None:
+    """What an update keeps of the pass its GET ``answer`` reads (LivePass's write answers
+    neither): the links, as :func:`issued_from_answer` reads them, and ``created_at``.
+
+    The answer is refused exactly where :func:`issued_from_answer` refuses it (the same reading,
+    the same timestamp rule, in the same order); ``None`` when it is about another pass than
+    ``pass_id``, which the full reading reports. Nothing else is built: the update's pass is
+    its write's answer, so the read's own pass (its redacted ``raw``, holder, barcode) would be
+    thrown away.
+    """
+    pass_type, vendor_id, body, urls = _read(answer)
+    if encode_id(pass_type, vendor_id) != pass_id:
+        return None
+    created_at = parse_unix_seconds(body.get("created_at"))
+    parse_unix_seconds(body.get("last_updated_at"))  # an unreadable one is refused, as read
+    return urls, created_at
+
+
+def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
+    """An ``IssuedPass`` from either documented answer.
+
+    POST answers ``{type, id, body, message}`` (``body`` echoes what was sent); GET answers
+    ``{message, body, links, id, type}`` with ``version`` and Unix timestamps in ``body`` and
+    ``links.web`` / ``links.apple``. The ``token`` in a GET body is masked in ``raw``: its purpose
+    is not documented, so it is treated as a secret.
+    """
+    pass_type, vendor_id, body, urls = _read(answer)
     version = body.get("version")
     meta: dict[str, Any] = {"message": answer.get("message")}  # keys: META_KEYS
     if isinstance(body.get("silent"), bool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any, ClassVar
 
 from pydantic import Field
@@ -22,7 +23,7 @@ from walletpass.errors import (
     NotFound,
     ValidationError,
 )
-from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
+from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate, PassUrls
 from walletpass.pass_ids import decode_pass_id
 from walletpass.paths import fill_path
 from walletpass.plans import Plan, Send
@@ -492,14 +493,25 @@ class LivePassProvider(Provider[LivePassSettings]):
         response = yield Send(self.build_get(pass_id), "update")
         # (the answer decoded once: the pass it reads, and the body the merge writes over)
         answer = self.parse(lambda r: r.json(), response)
-        current = self.parse(lambda _: self._issued_from_get(answer, pass_id), response)
+        urls, created_at = self.parse(lambda _: self._kept_by_update(answer, pass_id), response)
         request = self.build_merge(
             pass_id, change, self.parse(lambda _: _body_of(answer), response)
         )
         written = yield Send(request, "update")
         updated = self.parse(self.parse_update, written, pass_id, change)
         # The POST answer has no links or timestamps; they do not change with an update.
-        return updated.model_copy(update={"urls": current.urls, "created_at": current.created_at})
+        return updated.model_copy(update={"urls": urls, "created_at": created_at})
+
+    def _kept_by_update(self, answer: Any, pass_id: str) -> tuple[PassUrls, datetime | None]:
+        """The links and ``created_at`` of the pass an update read, refused as
+        :meth:`parse_get` refuses the answer (the same error, type and message)."""
+        kept = payloads.kept_by_update(answer, pass_id)
+        if kept is None:  # about another pass: the read's own reading says so
+            current = self._issued_from_get(answer, pass_id)
+            return current.urls, current.created_at
+        urls, created_at = kept
+        # (as IssuedPass validates the links mapping it is given)
+        return PassUrls.model_validate(urls), created_at
 
 
 def _write_safety(body: Mapping[str, Any], new_pass: Pass | None = None) -> Safety:
