@@ -567,3 +567,181 @@ def test_an_answer_timestamp_without_an_offset_is_utc(wallet, emulator, tpl) -> 
     answer["data"]["attributes"]["createdAt"] = "2026-02-25T12:00:00"
     emulator.inject(Fault.respond(200, answer), method="GET")
     assert wallet.get(issued.id).created_at == datetime(2026, 2, 25, 12, tzinfo=UTC)
+
+
+# ------------------------------------------------------------------------------------------
+# Decoded answers (dicts) read as any other mapping is
+# ------------------------------------------------------------------------------------------
+
+_json_leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=False),
+    st.text(max_size=12),
+    st.sampled_from(["", "value", "issued", "active", "deactivated", "nullified", "extId"]),
+)
+_json = st.recursive(
+    _json_leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+_stamps = st.one_of(
+    st.none(), st.sampled_from(["2027-03-01T08:00:00Z", "2027-12-31T23:59:59Z", "soon"]), _json
+)
+_field_value = st.one_of(
+    _json,
+    st.builds(lambda v: {"value": v}, _json),
+    st.builds(lambda v, w: {"value": v, "x": w}, _json, _json),
+)
+_content = st.one_of(
+    st.dictionaries(
+        st.one_of(st.sampled_from(sorted(PASS_RESERVED_KEYS)), st.text(max_size=8)),
+        _field_value,
+        max_size=4,
+    ),
+    _json,
+)
+_barcodes = st.one_of(
+    _json,
+    st.fixed_dictionaries(
+        {"enabled": st.one_of(st.booleans(), _json)},
+        optional={
+            "type": st.one_of(st.sampled_from([f.value for f in BarcodeFormat]), _json),
+            "source": st.one_of(st.sampled_from(["custom", "extId", "uuid"]), _json),
+            "value": st.one_of(text, _json),
+        },
+    ),
+)
+_sources = st.one_of(_json, st.fixed_dictionaries({"googleDownloadUrl": st.one_of(text, _json)}))
+#: What the vendor's answer may hold anywhere (any JSON), beside what the model must read.
+_free = {
+    "passType": st.one_of(st.sampled_from([t.value for t in PassType]), _json),
+    "passTemplateName": _json,
+    "addedAt": _json,
+    "removedAt": _json,
+    "deviceType": _json,
+    "groupTag": _json,
+    "latestMessage": _json,
+    "nfc": _json,
+    "locations": _json,
+    "beacons": _json,
+    "passDesign": _json,
+    "passSource": _sources,
+    "barcode": _barcodes,
+    "passContent": _content,
+}
+_statuses = st.sampled_from(["issued", "active", "removed", "deactivated", "nullified", "new"])
+_good_stamps = st.one_of(
+    st.none(), st.sampled_from(["2027-03-01T08:00:00Z", "2027-12-31T23:59:59Z"])
+)
+#: An answer the pass is read from (every typed attribute as the model takes it)...
+_readable = st.fixed_dictionaries(
+    {},
+    optional={
+        **_free,
+        "status": _statuses,
+        "passTemplateUuid": st.one_of(st.none(), st.just(TEMPLATE)),
+        "extId": st.one_of(st.none(), text),
+        "downloadUrl": st.one_of(st.none(), st.just("https://download.passentry.com?pass=p")),
+        "createdAt": _good_stamps,
+        "expiresAt": _good_stamps,
+        "deactivatedAt": _good_stamps,
+        "nullifiedAt": _good_stamps,
+    },
+)
+#: ... and one that may be refused anywhere.
+_odd = st.fixed_dictionaries(
+    {},
+    optional={
+        **_free,
+        "status": st.one_of(_statuses, _json),
+        "passTemplateUuid": _json,
+        "extId": st.one_of(text, _json),
+        "downloadUrl": _json,
+        "createdAt": st.one_of(_good_stamps, st.just("soon"), _json),
+        "expiresAt": st.one_of(_good_stamps, _json),
+        "deactivatedAt": st.one_of(_good_stamps, _json),
+    },
+)
+_ids = st.one_of(st.just("6c1f9e2a-41d7-4f0e-9b8a-2d7c3e5f1a90"), text)
+_answers = st.fixed_dictionaries(
+    {
+        "data": st.one_of(
+            st.fixed_dictionaries(
+                {"id": _ids, "attributes": _readable}, optional={"type": st.just("pass")}
+            ),
+            st.fixed_dictionaries(
+                {"id": _ids, "attributes": _readable}, optional={"type": st.just("pass")}
+            ),
+            st.fixed_dictionaries(
+                {}, optional={"id": st.one_of(_ids, _json), "attributes": st.one_of(_odd, _json)}
+            ),
+            _json,
+        )
+    },
+    optional={
+        "meta": st.one_of(
+            _json,
+            st.fixed_dictionaries(
+                {"notifications": st.one_of(_json, st.dictionaries(st.text(max_size=8), _json))}
+            ),
+        )
+    },
+)
+
+
+def _as_mappings(value: object) -> object:
+    """``value`` with every dict a read-only mapping (not a dict): the general path."""
+    from types import MappingProxyType
+
+    if isinstance(value, dict):
+        return MappingProxyType({k: _as_mappings(v) for k, v in value.items()})
+    if isinstance(value, list):
+        return [_as_mappings(v) for v in value]
+    return value
+
+
+def _plain(value: object) -> object:
+    """Mappings as dicts and models as their fields, to compare the two reads."""
+    from collections.abc import Mapping
+
+    from pydantic import BaseModel
+
+    if isinstance(value, BaseModel):
+        return (type(value).__name__, {k: _plain(v) for k, v in value.__dict__.items()})
+    if isinstance(value, Mapping):
+        return ("mapping", [(k, _plain(v)) for k, v in value.items()])  # (order kept)
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def _read(answer: object, headers: dict[str, str]) -> object:
+    try:
+        issued = payloads.issued_from_resource(answer, provider="passentry", headers=headers)
+    except Exception as exc:  # (the parse step makes any of them InvalidResponse)
+        # (a message naming the odd value's type names the mapping the answer was read as)
+        return ("raised", type(exc), str(exc).replace("mappingproxy", "dict"))
+    return _plain(issued)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    answer=_answers,
+    header=st.one_of(st.none(), st.sampled_from(["notDelivered", "delivered", ""])),
+)
+def test_a_decoded_answer_reads_as_any_mapping_does(answer: dict, header: str | None) -> None:
+    """The dict fast paths (``type(x) is dict``) give exactly what the ``Mapping`` path gives:
+    the same pass (fields, meta in its order, status, urls, barcode) or the same error."""
+    headers = {} if header is None else {"x-notification-status": header}
+    assert _read(answer, headers) == _read(_as_mappings(answer), headers)
+
+
+@given(value=_field_value)
+def test_a_field_value_unwraps_as_any_mapping_does(value: object) -> None:
+    assert _plain(payloads.unwrap_value(value)) == _plain(
+        payloads.unwrap_value(_as_mappings(value))
+    )

@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeGuard
 
 from walletpass.extra import merge_extra
 from walletpass.kinds import APPLE_STYLES, KindTable
@@ -140,9 +140,19 @@ def field_value(value: Any, value_format: ValueFormat) -> Any:
 
 def unwrap_value(value: Any) -> Any:
     """A stored template field value, whichever of the two documented shapes it has."""
+    if type(value) is dict:
+        # (a decoded answer's objects are dicts: its keys are exactly {"value"} when it has
+        # one key and that is "value", with no set built)
+        return value["value"] if len(value) == 1 and "value" in value else value
     if isinstance(value, Mapping) and set(value) == {"value"}:
         return value["value"]
     return value
+
+
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
+    """``isinstance(value, Mapping)``, answered at once for a dict (what a decoded answer's
+    objects are) without the ABC's instance check."""
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 def _number(value: float) -> int | float:
@@ -331,9 +341,9 @@ def update_body(change: PassUpdate, *, value_format: ValueFormat) -> dict[str, A
 def resource_of(answer: Any) -> Mapping[str, Any]:
     """``data`` of a single-resource answer, checked to be a pass."""
     data = answer["data"]
-    if not isinstance(data, Mapping) or not isinstance(data.get("id"), str):
+    if not _is_mapping(data) or not isinstance(data.get("id"), str):
         raise ValueError("the answer's data is not a resource with an id")
-    if not isinstance(data.get("attributes"), Mapping):
+    if not _is_mapping(data.get("attributes")):
         raise ValueError("the answer's data has no attributes")
     return data
 
@@ -352,12 +362,12 @@ def status_of(attributes: Mapping[str, Any]) -> PassStatus:
 
 def pass_source(attributes: Mapping[str, Any]) -> Mapping[str, Any] | None:
     source = attributes.get("passSource")
-    return source if isinstance(source, Mapping) else None
+    return source if source is not None and _is_mapping(source) else None
 
 
 def _barcode_of(pass_id: str, attributes: Mapping[str, Any]) -> Barcode | None:
     data = attributes.get("barcode")
-    if not isinstance(data, Mapping) or not data.get("enabled"):
+    if data is None or not _is_mapping(data) or not data.get("enabled"):
         return None
     source = data.get("source", "custom")
     message = {"extId": attributes.get("extId"), "uuid": pass_id}.get(source, data.get("value"))
@@ -376,12 +386,14 @@ def _barcode_of(pass_id: str, attributes: Mapping[str, Any]) -> Barcode | None:
 def notification_of(headers: Mapping[str, str], answer: Mapping[str, Any]) -> dict[str, Any] | None:
     """What PassEntry said about the push message: the header and ``meta.notifications``."""
     meta = answer.get("meta")
-    notifications = meta.get("notifications") if isinstance(meta, Mapping) else None
     header = headers.get("x-notification-status")
-    if header is None and not isinstance(notifications, Mapping):
+    if meta is None and header is None:
+        return None  # (every answer but an update's with a message)
+    notifications = meta.get("notifications") if _is_mapping(meta) else None
+    if header is None and not _is_mapping(notifications):
         return None
     result: dict[str, Any] = {}
-    if isinstance(notifications, Mapping):
+    if _is_mapping(notifications):
         result.update({k: v for k, v in notifications.items() if k in ("status", "message")})
     if header is not None:
         result["header"] = header
@@ -402,6 +414,10 @@ _META_KEYS = {
     "deactivatedAt": "deactivated_at",
     "nullifiedAt": "nullified_at",
 }
+
+_META_ITEMS = tuple(_META_KEYS.items())
+#: Attributes kept in ``meta`` under their own names, after ``notification``.
+_META_AS_ANSWERED = ("locations", "beacons", "passDesign")
 
 #: ``IssuedPass.meta`` keys a PassEntry pass may carry (the provider declares them).
 META_KEYS: dict[str, str] = {
@@ -452,40 +468,44 @@ def _issued(
 ) -> IssuedPass:
     pass_id: str = data["id"]
     attributes: Mapping[str, Any] = data["attributes"]
-    content = attributes.get("passContent")
+    get = attributes.get
+    content = get("passContent")
     fields: dict[str, Any] = {}
-    if isinstance(content, Mapping):
+    if content is not None and _is_mapping(content):
         for key, raw_value in content.items():
             if key not in PASS_RESERVED_KEYS:
                 fields[key] = unwrap_value(raw_value)
-    source = pass_source(attributes) or {}
-    google = source.get(GOOGLE_PASS_SOURCE_KEY)
-    pass_type = attributes.get("passType")
-    meta = {
-        name: attributes[key] for key, name in _META_KEYS.items() if attributes.get(key) is not None
-    }
-    notification = notification_of(headers, answer) if isinstance(answer, Mapping) else None
+    source = pass_source(attributes)
+    google = source.get(GOOGLE_PASS_SOURCE_KEY) if source is not None else None
+    pass_type = get("passType")
+    meta: dict[str, Any] = {}
+    for key, name in _META_ITEMS:
+        value = get(key)
+        if value is not None:
+            meta[name] = value
+    notification = notification_of(headers, answer) if _is_mapping(answer) else None
     if notification is not None:
         meta["notification"] = notification
-    for name in ("locations", "beacons", "passDesign"):
-        if attributes.get(name) is not None:
-            meta[name] = attributes[name]
+    for name in _META_AS_ANSWERED:
+        value = get(name)
+        if value is not None:
+            meta[name] = value
     return IssuedPass.model_validate(
         {
             "id": pass_id,
             "vendor_id": pass_id,
             "provider": provider,
-            "template": attributes.get("passTemplateUuid"),
+            "template": get("passTemplateUuid"),
             "kind": kind
             or KIND_PASS_TYPES.kind_of(pass_type if isinstance(pass_type, str) else None),
-            "external_id": attributes.get("extId"),
+            "external_id": get("extId"),
             "status": status_of(attributes),
             "urls": {
-                "download": attributes.get("downloadUrl"),
+                "download": get("downloadUrl"),
                 "google": google if isinstance(google, str) else None,
             },
-            "created_at": parse_timestamp(attributes.get("createdAt")),
-            "expires_at": parse_timestamp(attributes.get("expiresAt")),
+            "created_at": parse_timestamp(get("createdAt")),
+            "expires_at": parse_timestamp(get("expiresAt")),
             "fields": fields,
             "barcode": _barcode_of(pass_id, attributes),
             "meta": meta,
