@@ -451,3 +451,51 @@ def test_error_paths_name_neutral_fields() -> None:
     assert path("passcode", body) == "extra.passcode"
     assert path("logoText", body, extra={"logoText": "y"}) == "extra.logoText"
     assert path("barcode.altText", body) == "barcode.alt_text"
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=12,
+)
+
+
+@given(
+    pass_json=st.dictionaries(st.text(max_size=12), json_values, max_size=6),
+    others=st.dictionaries(
+        st.from_regex(r"[a-z0-9_-]{1,10}(@2x)?\.png", fullmatch=True),
+        st.binary(max_size=40),
+        max_size=3,
+    ),
+)
+@settings(max_examples=60, suppress_health_check=[HealthCheck.too_slow])
+def test_pass_json_is_read_from_among_the_archives_files(pass_json, others) -> None:
+    from walletpass_pass2u.pkpass import read_pass_json, read_pkpass
+
+    data = build_pkpass(pass_json, others)
+    assert read_pass_json(data) == pass_json
+    assert json.loads(read_pkpass(data)["pass.json"]) == pass_json
+
+
+def test_a_pkpass_without_pass_json_or_with_two_is_read_as_zipfile_finds_it() -> None:
+    import io
+    import zipfile
+
+    from walletpass_pass2u.pkpass import read_pass_json
+
+    def archive(*entries: tuple[str, bytes]) -> bytes:
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w") as out:
+            for name, data in entries:
+                out.writestr(name, data)
+        return buffer.getvalue()
+
+    with pytest.raises(ValueError, match=r"no pass\.json"):
+        read_pass_json(archive(("icon.png", b"x"), ("Pass.json", b"{}")))
+    # A name given twice: the archive's last entry of that name (zipfile's own lookup).
+    twice = archive(("pass.json", b'{"n": 1}'), ("icon.png", b"x"), ("pass.json", b'{"n": 2}'))
+    assert read_pass_json(twice) == {"n": 2}
+    with pytest.raises(ValueError, match="not a JSON object"):
+        read_pass_json(archive(("pass.json", b"[1]")))

@@ -470,7 +470,9 @@ def _update_status(voided: Any, expires: datetime | None, now: datetime) -> Pass
 
 def _style_of(pass_json: Mapping[str, Any]) -> str | None:
     for style in _STYLES:
-        if isinstance(pass_json.get(style), Mapping):
+        area = pass_json.get(style)
+        # (a style absent is None: no abstract-class check for it; JSON's objects are dicts)
+        if area is not None and isinstance(area, dict | Mapping):
             return style
     return None
 
@@ -487,14 +489,14 @@ def _pass_fields(pass_json: Mapping[str, Any], style: str | None) -> Iterable[Ma
         entry
         for area in FIELD_AREAS
         for entry in (areas.get(area) or [])
-        if isinstance(entry, Mapping) and isinstance(entry.get("key"), str)
+        if isinstance(entry, dict | Mapping) and isinstance(entry.get("key"), str)
     ]
 
 
 def _barcode(pass_json: Mapping[str, Any]) -> Barcode | None:
     barcodes = pass_json.get("barcodes")
     raw = barcodes[0] if isinstance(barcodes, list) and barcodes else pass_json.get("barcode")
-    if not isinstance(raw, Mapping) or not isinstance(raw.get("message"), str):
+    if not isinstance(raw, dict | Mapping) or not isinstance(raw.get("message"), str):
         return None
     alt = raw.get("altText")
     return Barcode.model_construct(
@@ -528,14 +530,17 @@ def issued_from_pass_json(
     fields: dict[str, Any] = {}
     labels: dict[str, str] = {}
     for entry in _pass_fields(pass_json, style):
-        fields[entry["key"]] = entry.get("value")
-        if isinstance(entry.get("label"), str):
-            labels[entry["key"]] = entry["label"]
+        key = entry["key"]
+        fields[key] = entry.get("value")
+        label = entry.get("label")
+        if isinstance(label, str):
+            labels[key] = label
     expires = parse_timestamp(pass_json.get("expirationDate"))
     voided = pass_json.get("voided") is True
     meta: dict[str, Any] = {"style": style, "voided": voided, "labels": labels}
-    if isinstance(pass_json.get("relevantDate"), str):
-        meta["relevant_at"] = pass_json["relevantDate"]
+    relevant = pass_json.get("relevantDate")
+    if isinstance(relevant, str):
+        meta["relevant_at"] = relevant
     return IssuedPass.model_validate(
         {
             "id": encode_id(model_id, pass_id),

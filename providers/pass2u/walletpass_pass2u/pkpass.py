@@ -64,8 +64,14 @@ def _read(data: bytes, only: str | None) -> dict[str, bytes]:
         raise ValueError("the answer is not a .pkpass (zip) file")
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            names = archive.namelist()
-            wanted = names if only is None else [name for name in names if name == only][:1]
-            return {name: archive.read(name) for name in wanted}
+            if only is None:
+                return {name: archive.read(name) for name in archive.namelist()}
+            try:
+                # (by its name, as reading each listed name finds it: a name given twice is the
+                # archive's last entry of that name either way)
+                info = archive.getinfo(only)
+            except KeyError:
+                return {}
+            return {only: archive.read(info)}
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, EOFError) as exc:
         raise ValueError(f"the .pkpass file is damaged: {exc}") from None
