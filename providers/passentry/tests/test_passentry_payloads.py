@@ -745,3 +745,57 @@ def test_a_field_value_unwraps_as_any_mapping_does(value: object) -> None:
     assert _plain(payloads.unwrap_value(value)) == _plain(
         payloads.unwrap_value(_as_mappings(value))
     )
+
+
+class _Text(str):
+    """Text that is not exactly ``str``: it takes the general path of ``field_value``."""
+
+
+@given(value=st.text(max_size=40), value_format=st.sampled_from(ValueFormat))
+def test_text_field_values_are_written_as_the_general_path_writes_them(
+    value: str, value_format: ValueFormat
+) -> None:
+    written = payloads.field_value(value, value_format)
+    assert written == payloads.field_value(_Text(value), value_format)
+    text = written["value"] if value_format is ValueFormat.OBJECT else written
+    assert type(text) is str
+
+
+_template_ids = st.sampled_from(["t0", "t1", "t2"])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    # (one alias per vendor template, as the settings require; some name a balance_field)
+    aliases=st.lists(
+        st.tuples(_template_ids, st.booleans()), max_size=3, unique_by=lambda a: a[0]
+    ).map(
+        lambda pairs: {
+            f"logical-{template}": {"id": template, **({"balance_field": "points"} if read else {})}
+            for template, read in pairs
+        }
+    ),
+    template=st.one_of(st.none(), _template_ids),
+)
+def test_a_balance_is_read_exactly_where_the_pass_alias_names_one(aliases, template) -> None:
+    """The read is skipped at once when no alias names a balance_field; else the pass's own
+    alias (the general lookup) decides, as before the shortcut."""
+    wallet = PassEntryProvider(
+        api_key="pe-secret-token-123", base_url="http://127.0.0.1:9", templates=aliases
+    )
+    try:
+        issued = payloads.issued_from_resource(
+            {"data": {"id": "p-1", "attributes": {"passTemplateUuid": template}}},
+            provider="passentry",
+        )
+        alias = wallet.mapping_for_vendor_template(template).alias
+        expected = alias is not None and alias.balance_field is not None
+        plan = wallet._plan_aliased_balance(issued)
+        try:
+            step = next(plan)
+        except StopIteration as done:
+            assert not expected and done.value is issued
+        else:
+            assert expected and step.request.path == "api/v1/loyalty/p-1"
+    finally:
+        wallet.close()

@@ -84,7 +84,9 @@ def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list
 
 def _image_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    images = content.images or {}
+    images = content.images
+    if not images:
+        return problems
     roles = {ImageRole(role) for role in images}
     for role, image in images.items():
         where = f"images.{ImageRole(role).value}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
@@ -119,6 +120,8 @@ _STATUSES: dict[str, PassStatus] = {
 
 def field_value(value: Any, value_format: ValueFormat) -> Any:
     """A neutral field value as PassEntry text (numbers exactly, datetimes in UTC)."""
+    if type(value) is str:  # (most values: text is sent as it is, as str() would give it)
+        return {"value": value} if value_format is ValueFormat.OBJECT else value
     if isinstance(value, PassField):
         value = value.value
     if isinstance(value, bool):
@@ -249,7 +252,7 @@ def _pass_object(
     *,
     external_id: str | None,
     value_format: ValueFormat,
-    set_fields: frozenset[str],
+    set_fields: AbstractSet[str],
 ) -> dict[str, Any]:
     # A value PassEntry has no text for is refused here, by its neutral path: not sent, not lost.
     body: dict[str, Any] = render_fields(
@@ -266,9 +269,10 @@ def _pass_object(
     if content.expires_at is not None:
         # Inferred (declared on expires_at): the request key mirrors the expiresAt attribute.
         body["expiresAt"] = format_timestamp(content.expires_at, TIMESTAMPS)
-    override = template_override(content)
-    if override:
-        body["templateOverride"] = override
+    if content.colors is not None or content.images:
+        override = template_override(content)
+        if override:
+            body["templateOverride"] = override
     return body
 
 
@@ -277,7 +281,7 @@ def _body(
     *,
     external_id: str | None,
     value_format: ValueFormat,
-    set_fields: frozenset[str],
+    set_fields: AbstractSet[str],
 ) -> dict[str, Any]:
     body: dict[str, Any] = {}
     inner = _pass_object(
@@ -301,6 +305,10 @@ def _body(
     return body
 
 
+#: A create sets no field to ``None`` (only an update can clear one).
+_NONE_SET: AbstractSet[str] = frozenset()
+
+
 def create_query(new_pass: Pass) -> dict[str, str]:
     query = {"passTemplate": new_pass.template}
     if new_pass.external_id is not None:
@@ -314,7 +322,7 @@ def create_body(new_pass: Pass, *, value_format: ValueFormat) -> dict[str, Any]:
         new_pass,
         external_id=new_pass.external_id,
         value_format=value_format,
-        set_fields=frozenset(),
+        set_fields=_NONE_SET,
     )
     return merge_extra(body, new_pass.extra) if new_pass.extra else body
 
@@ -326,7 +334,7 @@ def update_body(change: PassUpdate, *, value_format: ValueFormat) -> dict[str, A
         change,
         external_id=None,
         value_format=value_format,
-        set_fields=frozenset(change.model_fields_set),
+        set_fields=change.model_fields_set,
     )
     if change.message is not None:
         body["message"] = change.message

@@ -308,10 +308,14 @@ CAPABILITIES = Capabilities(
 )
 
 
+#: The passes collection's path (no id in it: filled once, not per request).
+_PASSES = fill_path(f"{limits.API_PREFIX}/passes")
+
+
 def _passes_path(pass_id: str | None = None, action: str | None = None) -> FilledPath:
     """A pass URL path and the template logged (and rate-limited) instead of it."""
     if pass_id is None:
-        return fill_path(f"{limits.API_PREFIX}/passes")
+        return _PASSES
     tail = f"/{action}" if action is not None else ""
     return fill_path(f"{limits.API_PREFIX}/passes/{{id}}{tail}", id=pass_id)
 
@@ -326,15 +330,23 @@ def _request(
 ) -> VendorRequest:
     """A request rate-limited per endpoint and method, as PassEntry counts them."""
     url, template = path
-    extra: dict[str, Any] = {} if body is None else {"json": body}
+    if body is None:
+        return VendorRequest(
+            method,
+            url,
+            safety,
+            query=dict(query) if query else None,
+            path_template=template,
+            rate_key=f"{method} {template}",
+        )
     return VendorRequest(
         method,
         url,
         safety,
         query=dict(query) if query else None,
+        json=body,
         path_template=template,
         rate_key=f"{method} {template}",
-        **extra,
     )
 
 
@@ -574,6 +586,9 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         """
         if issued.balance is not None:
             return issued
+        templates = self.settings.templates
+        if not templates or all(alias.balance_field is None for alias in templates.values()):
+            return issued  # (no alias names one, so neither does this pass's: no lookup)
         alias = self.mapping_for_vendor_template(issued.template).alias
         if alias is None or alias.balance_field is None:
             return issued
