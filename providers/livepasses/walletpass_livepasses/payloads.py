@@ -101,6 +101,8 @@ _STATUSES = {
     VendorStatus.EXPIRED: PassStatus.EXPIRED,
     VendorStatus.CANCELLED: PassStatus.VOIDED,
 }
+#: The same by the word an answer spells (``VendorStatus``'s values).
+_STATUS_WORDS = {vendor.value: neutral for vendor, neutral in _STATUSES.items()}
 #: The list filter for each neutral status (``issued`` and ``active`` are both ``Active`` there).
 _VENDOR_STATUSES = {
     **{neutral: vendor for vendor, neutral in _STATUSES.items()},
@@ -350,6 +352,8 @@ def update_safety(body: Mapping[str, Any]) -> Safety:
 
 def status_of(vendor: Any) -> PassStatus:
     """The neutral status of a pass state read from Livepasses (``unknown`` for other words)."""
+    if type(vendor) is str:  # (an answer's word: looked up as the enum looks its values up)
+        return _STATUS_WORDS.get(vendor, PassStatus.UNKNOWN)
     try:
         return _STATUSES[VendorStatus(vendor)]
     except ValueError:
@@ -407,13 +411,18 @@ def _barcode(qr_code: Any) -> Barcode | None:
 
 def _business_data(data: Any) -> dict[str, Any]:
     """The pass's business data as fields; the confirmation code is ``external_id`` instead."""
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # (a JSON object: no ABC check)
         return {}
     return {str(k): v for k, v in data.items() if v is not None and k != "confirmationCode"}
 
 
+#: The types a JSON number (or a Decimal) is read as (a tuple: ``int | float | Decimal`` would
+#: make a new union on every call).
+_NUMBERS = (int, float, Decimal)
+
+
 def _number(value: Any) -> Decimal | None:
-    if isinstance(value, bool) or not isinstance(value, int | float | Decimal):
+    if isinstance(value, bool) or not isinstance(value, _NUMBERS):
         return None
     if isinstance(value, float) and not math.isfinite(value):
         return None
@@ -426,7 +435,7 @@ def balance_from(data: Any, kind: PassKind | None = None) -> Balance | None:
 
     A value that is not a JSON number is not reported as a balance (it stays in ``fields``).
     """
-    if not isinstance(data, Mapping):
+    if type(data) is not dict and not isinstance(data, Mapping):  # (a JSON object: no ABC check)
         return None
     points = _number(data.get("currentPoints", data.get("points")))
     money = _number(data.get("accountBalance"))

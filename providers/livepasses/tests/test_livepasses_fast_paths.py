@@ -1,0 +1,150 @@
+"""The per-call fast paths of the Livepasses provider give exactly what the general paths give.
+
+Each fast path skips general work for a common case (a create's one recipient, an answer's
+status word, an endpoint without ids); hypothesis compares it with the general path over
+generated inputs, the edge cases among them (no line, several lines, unicode and case-folded
+emails, odd types).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import given
+from hypothesis import strategies as st
+from walletpass_livepasses import batches, payloads, wire
+from walletpass_livepasses.limits import VendorStatus
+from walletpass_livepasses.records import BatchPass
+
+from walletpass import Holder, Pass, PassField
+from walletpass.model import PassStatus
+from walletpass.paths import fill_path
+from walletpass.retry import Safety
+
+_ODD = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=True),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+)
+
+
+def _general_status(vendor: Any) -> PassStatus:
+    """``status_of`` as it read every answer before its fast path (the enum's own lookup)."""
+    try:
+        return payloads._STATUSES[VendorStatus(vendor)]
+    except ValueError:
+        return PassStatus.UNKNOWN
+
+
+@given(
+    vendor=st.one_of(
+        st.sampled_from([s.value for s in VendorStatus]),
+        st.sampled_from(["active", "ACTIVE", "Active ", "", "Failed", "İ", "ß"]),
+        st.text(max_size=12),
+        st.sampled_from(list(VendorStatus)),
+        _ODD,
+    )
+)
+def test_status_of_reads_every_value_as_the_enum_does(vendor: Any) -> None:
+    assert payloads.status_of(vendor) is _general_status(vendor)
+
+
+_EMAILS = st.sampled_from(
+    ["a@x.io", "A@X.IO", "b@x.io", "ß@x.io", "SS@x.io", "ss@X.io", "İ@x.io", "i̇@x.io"]
+)
+#: Confirmation codes as a pass may carry them (no surrounding spaces: the model refuses those).
+_CODES = st.one_of(
+    st.none(),
+    st.sampled_from(["LP-1", "lp-1", "LP-2", "", "ü", "İ"]),
+    st.text(alphabet="aAbLP-1üß", max_size=4),
+)
+_WHOLE = st.integers(min_value=-(2**53) + 1, max_value=2**53 - 1)
+
+
+@st.composite
+def _recipients(draw: st.DrawFn) -> Pass:
+    email = draw(st.one_of(st.none(), _EMAILS))
+    holder = draw(st.sampled_from([None, Holder(name="Ann Lee", email=email)]))
+    fields: dict[str, Any] = {}
+    code_field = draw(
+        st.one_of(
+            st.none(),
+            _CODES.filter(bool),
+            _WHOLE,
+            st.builds(PassField, value=_CODES.filter(bool)),
+            st.builds(PassField, value=_WHOLE),
+        )
+    )
+    if code_field is not None:
+        fields["confirmationCode"] = code_field
+    external = draw(st.one_of(st.none(), _CODES.filter(bool)))
+    return Pass(template="tmpl-001", holder=holder, external_id=external, fields=fields)
+
+
+_LINES = st.builds(
+    BatchPass,
+    st.one_of(st.none(), st.sampled_from(["p-1", "p-2"])),
+    email=st.one_of(st.none(), _EMAILS),
+    confirmation_code=_CODES,
+    vendor_status=st.sampled_from([None, "Active", "failed"]),
+    error_code=st.sampled_from([None, "E"]),
+)
+
+
+@given(new_pass=_recipients(), lines=st.lists(_LINES, max_size=3))
+def test_one_recipient_is_matched_as_the_general_match_does(
+    new_pass: Pass, lines: list[BatchPass]
+) -> None:
+    general = batches.match_lines([batches.recipient_key(new_pass)], lines, in_order=True)
+    fast = batches.match_one(new_pass, lines)
+    assert [id(line) if line is not None else None for line in fast] == [
+        id(line) if line is not None else None for line in general
+    ]
+
+
+_TEMPLATES = st.sampled_from([wire.PASSES, wire.TEMPLATES, wire.WEBHOOKS])
+
+
+@given(
+    method=st.sampled_from(["GET", "POST", "PUT", "DELETE"]),
+    base=_TEMPLATES,
+    tail=st.sampled_from(["", "generate", "lookup", "redeem-by-scan", "template"]),
+    ids=st.lists(
+        st.tuples(st.sampled_from(["passId", "batchId"]), st.text(min_size=1, max_size=6)),
+        max_size=1,
+    ),
+    query=st.one_of(
+        st.none(),
+        st.dictionaries(st.sampled_from(["passId", "page"]), st.one_of(st.none(), st.text())),
+    ),
+    body=st.one_of(st.none(), st.dictionaries(st.text(max_size=3), st.integers(), max_size=2)),
+)
+def test_a_request_is_built_as_its_path_filled_each_time_would_be(
+    method: str,
+    base: str,
+    tail: str,
+    ids: list[tuple[str, str]],
+    query: dict[str, Any] | None,
+    body: Any,
+) -> None:
+    """The path of an endpoint without ids is filled once; every request is what filling it
+    for each call made, and a body is sent exactly where it was."""
+    if any(value in (".", "..") for _, value in ids):
+        return
+    template = base + "".join("/{" + name + "}" for name, _ in ids) + (f"/{tail}" if tail else "")
+    path = fill_path(template, **dict(ids))
+    built = wire.request(
+        method, base, Safety.SAFE, ids=tuple(ids), tail=tail, query=query, body=body
+    )
+    assert (built.method, built.path, built.path_template) == (method, path.path, path.template)
+    params = {k: v for k, v in query.items() if v is not None} if query else None
+    assert built.query == (params or None)
+    if method in ("POST", "PUT"):
+        assert built.json == ({} if body is None else body)
+    elif body is None:
+        assert not built.has_json
+    else:
+        assert built.json == body
