@@ -242,3 +242,37 @@ def test_png_header_checks() -> None:
 def test_validation_uses_the_time_zone_of_the_value() -> None:
     new_pass = Pass(template="1", expires_at=datetime(2027, 1, 1, 0, 0, 0, 123456, tzinfo=UTC))
     assert validate(new_pass) == []
+
+
+_PART = st.one_of(
+    st.none(),
+    st.integers(-3, 3),
+    st.booleans(),
+    st.text(max_size=3),
+    st.text(min_size=78, max_size=82),
+    st.text(min_size=148, max_size=152),
+    st.builds(lambda pad: pad + "%@", st.text(max_size=80)),
+)
+
+
+@given(label=_PART, message=_PART, absent=st.sets(st.sampled_from(["label", "changeMessage"])))
+def test_a_field_entrys_label_and_change_message_are_checked_only_where_given(
+    label, message, absent
+) -> None:
+    entry = {"key": "seat", "value": "A1", "label": label, "changeMessage": message}
+    for part in absent:
+        del entry[part]
+    expected: list[tuple[str, str]] = []
+    for part, value, limit in (("label", label, 150), ("changeMessage", message, 80)):
+        at = f"fields[0].{part}"
+        if part in absent or value is None:
+            continue
+        if not isinstance(value, str):
+            expected.append((at, "must be a string"))
+            continue
+        if len(value) > limit:
+            expected.append((at, f"Pass2U allows at most {limit} characters, got {len(value)}"))
+        if part == "changeMessage" and "%@" not in value:
+            expected.append((at, "must contain %@ (replaced by the new value)"))
+    found = [(p.location, p.message) for p in check_body({"fields": [entry]})]
+    assert found == expected

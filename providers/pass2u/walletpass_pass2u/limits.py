@@ -236,8 +236,11 @@ def check_body(body: Any) -> list[FieldProblem]:
         check.add("", "the request body must be a JSON object")
         return check.problems
     present = body.keys()
-    for key in sorted(set(body) - BODY_KEYS):
-        check.add(key, f"is not a Pass2U pass attribute (allowed: {', '.join(sorted(BODY_KEYS))})")
+    if not present <= BODY_KEYS:
+        for key in sorted(set(body) - BODY_KEYS):
+            check.add(
+                key, f"is not a Pass2U pass attribute (allowed: {', '.join(sorted(BODY_KEYS))})"
+            )
     # (Each group is walked only when the body has one of its keys: most bodies carry a few.)
     if not present.isdisjoint(STRING_LIMITS):
         for key, limit in STRING_LIMITS.items():
@@ -272,7 +275,7 @@ def check_body(body: Any) -> list[FieldProblem]:
     if "locations" in body:
         _check_locations(check, body["locations"])
     if "barcode" in body:
-        barcode = check.obj("barcode", body["barcode"], tuple(BARCODE_LIMITS))
+        barcode = check.obj("barcode", body["barcode"], _BARCODE_KEYS)
         if barcode is not None:
             for key, limit in BARCODE_LIMITS.items():
                 check.string("barcode.", barcode.get(key), limit, suffix=key)
@@ -359,8 +362,10 @@ def _check_locations(check: _Checker, value: Any) -> None:
         check.string(f"locations[{i}].relevantText", location.get("relevantText"), 255)
 
 
-#: The keys of a field entry, in the guide's order (named in the refusal of any other key).
+#: The keys of a field entry and of the barcode, in the guide's order (named in the refusal of
+#: any other key).
 _FIELD_KEYS = tuple(FIELD_LIMITS)
+_BARCODE_KEYS = tuple(BARCODE_LIMITS)
 
 
 def _check_fields(check: _Checker, value: Any) -> None:
@@ -378,14 +383,19 @@ def _check_fields(check: _Checker, value: Any) -> None:
             elif key in keys:
                 check.add(f"{at}.key", f"field {key!r} is given twice")
             keys.add(key)
-        check.string(at, entry.get("label"), FIELD_LIMITS["label"], suffix=".label")
+        # (an optional part that is absent has nothing to check: most entries have no label
+        # and no change message)
+        label = entry.get("label")
+        if label is not None:
+            check.string(at, label, FIELD_LIMITS["label"], suffix=".label")
         field_value = entry.get("value")
         if field_value is not None and not _is_number(field_value):
             check.string(at, field_value, FIELD_LIMITS["value"], suffix=".value")
         message = entry.get("changeMessage")
-        check.string(at, message, FIELD_LIMITS["changeMessage"], suffix=".changeMessage")
-        if isinstance(message, str) and CHANGE_MESSAGE_ESCAPE not in message:
-            check.add(f"{at}.changeMessage", "must contain %@ (replaced by the new value)")
+        if message is not None:
+            check.string(at, message, FIELD_LIMITS["changeMessage"], suffix=".changeMessage")
+            if isinstance(message, str) and CHANGE_MESSAGE_ESCAPE not in message:
+                check.add(f"{at}.changeMessage", "must contain %@ (replaced by the new value)")
 
 
 def check_style(body: Mapping[str, Any], style: PassStyle) -> list[FieldProblem]:

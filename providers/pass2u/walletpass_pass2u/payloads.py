@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -175,7 +176,7 @@ def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassS
 
 
 def _fields(
-    content: Pass | PassUpdate, names: set[str], message: str | None
+    content: Pass | PassUpdate, names: AbstractSet[str], message: str | None
 ) -> list[dict[str, Any]]:
     entries: list[dict[str, Any]] = []
     if "fields" in names:
@@ -194,9 +195,10 @@ def _fields(
 
 
 def _content_body(
-    content: Pass | PassUpdate, names: set[str], message: str | None = None
+    content: Pass | PassUpdate, names: AbstractSet[str], message: str | None = None
 ) -> dict[str, Any]:
-    """The body for the neutral attributes in ``names``, in the order of the guide's examples."""
+    """The body for the neutral attributes in ``names`` that are not ``None`` (``fields``
+    ``None`` adds no entry), in the order of the guide's examples."""
     body: dict[str, Any] = {}
     if "expires_at" in names and content.expires_at is not None:
         body["expirationDate"] = format_timestamp(content.expires_at, TIMESTAMPS)
@@ -270,12 +272,13 @@ _CONTENT_NAMES = (
     "images",
     "group",
 )
+_CONTENT_SET = frozenset(_CONTENT_NAMES)
 
 
 def create_body(new_pass: Pass) -> tuple[dict[str, Any], str | None]:
     """The create body and the ``utm_source`` tag ``extra`` asks for (``None``: the setting's)."""
-    names = {name for name in _CONTENT_NAMES if getattr(new_pass, name) is not None}
-    body = _content_body(new_pass, names)
+    # (every name: _content_body leaves out what the pass does not set)
+    body = _content_body(new_pass, _CONTENT_SET)
     extra = dict(new_pass.extra or {})
     tag = extra.pop("utm_source", None)
     return merge_extra(body, extra), tag if isinstance(tag, str) else None
@@ -283,12 +286,8 @@ def create_body(new_pass: Pass) -> tuple[dict[str, Any], str | None]:
 
 def update_body(change: PassUpdate) -> dict[str, Any]:
     """The partial PUT body: only what the update sets to a value (cleared names are resets)."""
-    names = {
-        name
-        for name in change.model_fields_set
-        if name in _CONTENT_NAMES and getattr(change, name) is not None
-    }
-    body = _content_body(change, names, change.message)
+    # (_content_body leaves out what is set to None: those are resets)
+    body = _content_body(change, change.model_fields_set & _CONTENT_SET, change.message)
     if "extra" in change.model_fields_set and change.extra:
         body = merge_extra(body, change.extra)
     return body
