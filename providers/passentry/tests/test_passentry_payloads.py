@@ -797,5 +797,15 @@ def test_a_balance_is_read_exactly_where_the_pass_alias_names_one(aliases, templ
             assert not expected and done.value is issued
         else:
             assert expected and step.request.path == "api/v1/loyalty/p-1"
+        # get() as a whole: the read of the pass, then the balance's exactly where expected
+        answer = {"data": {"id": "p-1", "attributes": {"passTemplateUuid": template}}}
+        got = wallet.plan_get("p-1")
+        assert next(got).request.path == "api/v1/passes/p-1"
+        try:
+            step = got.send(_response(answer))
+        except StopIteration as done:
+            assert not expected and done.value.vendor_id == "p-1"
+        else:
+            assert expected and step.request.path == "api/v1/loyalty/p-1"
     finally:
         wallet.close()

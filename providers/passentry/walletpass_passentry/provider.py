@@ -489,9 +489,11 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         """The pass as PassEntry made it: its kind is the template's type, as ``get`` reports
         it, never the kind asked for (the template decides; the type is in the answer)."""
         issued = self._issued(response)
+        if "kind" not in new_pass.model_fields_set:
+            return issued  # (no kind asked for: the template's is the pass's)
         made = issued.meta.get("pass_type")
         asked = payloads.KIND_PASS_TYPES[new_pass.kind]
-        if "kind" in new_pass.model_fields_set and isinstance(made, str) and made != asked.value:
+        if isinstance(made, str) and made != asked.value:
             warnings.warn(
                 f"{self.name}: template {issued.template!r} is a {made} template, so the pass is "
                 f"a {made} pass, not the {new_pass.kind.value} asked for (a {asked.value} "
@@ -509,6 +511,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         if new_pass.balance is None:
             # What get() reports next: the balance PassEntry gave the new pass, where its
             # template alias reads one (the create's answer carries none).
+            if not self._aliases_name_a_balance():
+                return created  # (none does: the plan is the POST's own)
             return self._plan_balance_after(created, "create")
         return self._plan_with_balance(created, int(new_pass.balance.amount))
 
@@ -570,7 +574,17 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
 
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         """The pass, and its balance where its template alias asks for one."""
-        return self._plan_aliased(super().plan_get(pass_id))
+        read = super().plan_get(pass_id)
+        return self._plan_aliased(read) if self._aliases_name_a_balance() else read
+
+    def _aliases_name_a_balance(self) -> bool:
+        """Whether any template alias names a balance_field; where none does, no pass's alias
+        does, and no write or read is followed by a read of its balance. Asked on each call (an
+        application may change the aliases after ``connect()``)."""
+        templates = self.settings.templates
+        return bool(templates) and any(
+            alias.balance_field is not None for alias in templates.values()
+        )
 
     def _plan_aliased(self, read: Plan[IssuedPass]) -> Plan[IssuedPass]:
         issued = yield from read
@@ -584,11 +598,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         A pass PassEntry keeps no balance for (refused: ``ValidationError``, or no loyalty record:
         ``NotFound``, though the pass was just read) reads back without.
         """
-        if issued.balance is not None:
-            return issued
-        templates = self.settings.templates
-        if not templates or all(alias.balance_field is None for alias in templates.values()):
-            return issued  # (no alias names one, so neither does this pass's: no lookup)
+        if issued.balance is not None or not self._aliases_name_a_balance():
+            return issued  # (where no alias names one, neither does this pass's: no lookup)
         alias = self.mapping_for_vendor_template(issued.template).alias
         if alias is None or alias.balance_field is None:
             return issued
@@ -633,7 +644,10 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         if change.balance is None:
             # What get() reports next: the balance the pass keeps, where its template alias
             # reads one (the PATCH's answer carries none).
-            return self._plan_balance_after(super().plan_update(pass_id, change, request), "update")
+            written = super().plan_update(pass_id, change, request)
+            if not self._aliases_name_a_balance():
+                return written
+            return self._plan_balance_after(written, "update")
         rest = {k: getattr(change, k) for k in change.model_fields_set if k != "balance"}
         others = PassUpdate.model_construct(_fields_set=set(rest), **rest)
         # The message goes with the pass's own update when there is one, else with the balance.
