@@ -200,6 +200,11 @@ class BodyProblem:
         }
 
 
+#: :data:`BODY_KEYS` and :data:`IGNORED_KEYS` as sets, for the body check's per-key tests.
+_KNOWN = {pass_type: frozenset(keys) for pass_type, keys in BODY_KEYS.items()}
+_IGNORED = {pass_type: frozenset(keys) for pass_type, keys in IGNORED_KEYS.items()}
+
+
 def body_problems(pass_type: PassType, body: Mapping[str, Any]) -> list[BodyProblem]:
     """Every problem of a POST body for ``pass_type``, as the emulator reports them.
 
@@ -212,8 +217,8 @@ def body_problems(pass_type: PassType, body: Mapping[str, Any]) -> list[BodyProb
     undocumented keys through on purpose filter those out.
     """
     problems: list[BodyProblem] = []
-    known = BODY_KEYS[pass_type]
-    ignored = IGNORED_KEYS[pass_type]
+    known = _KNOWN[pass_type]
+    ignored = _IGNORED[pass_type]
     for key, value in body.items():
         if key in ignored:
             continue

@@ -100,6 +100,11 @@ _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct",
 # ------------------------------------------------------------------------------------------
 
 
+#: Each pass type by its value (the first part of its URL path): found without Enum's call,
+#: which every id decoded and every answer read would pay.
+_TYPES_BY_VALUE: dict[str, PassType] = {pass_type.value: pass_type for pass_type in PassType}
+
+
 def encode_id(pass_type: PassType, vendor_id: str) -> str:
     """The opaque walletpass id: LivePass needs the type as well as your id to find a pass."""
     return f"{pass_type.value}.{vendor_id}"
@@ -112,20 +117,13 @@ def decode_id(pass_id: str) -> tuple[PassType, str]:
         raise ValueError(
             f"is not a livepass pass id ('<type>.<id>', e.g. 'reservation.1003'), got {pass_id!r}"
         )
-    try:
-        kind = PassType(pass_type)
-    except ValueError:
-        raise ValueError(
-            f"names no LivePass pass type ({_TYPE_NAMES}), got {pass_type!r}"
-        ) from None
+    kind = _TYPES_BY_VALUE.get(pass_type)
+    if kind is None:
+        raise ValueError(f"names no LivePass pass type ({_TYPE_NAMES}), got {pass_type!r}")
     why = id_problem(vendor_id)
     if why is not None:
         raise ValueError(f"has a LivePass id that {why}")
     return kind, vendor_id
-
-
-#: Each pass type by its value (the first part of its URL path).
-_TYPES_BY_VALUE: dict[str, PassType] = {pass_type.value: pass_type for pass_type in PassType}
 
 
 def pass_type_of(template: str, kind: PassKind) -> PassType:
@@ -232,43 +230,56 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
     attribute is unset, so the object replaces the previous one as the neutral contract says;
     for a new pass only what is set is written.
     """
-    values: dict[str, Any] = {}
-
-    def put(key: str, value: Any) -> None:
-        if value is not None:
-            values[key] = value
-        elif replace and key in EMPTIABLE_KEYS:
-            values[key] = ""
-
-    if content.holder is not None:
-        put("full_name", content.holder.display_name)
-        put("email", content.holder.email)
-        put("phone_number", content.holder.phone)
-    if content.barcode is not None:
-        values["barcode_type"] = content.barcode.symbology.value
-        values["barcode_data"] = content.barcode.message
-    if content.balance is not None:
-        values["balance_amount"] = json_number(content.balance.amount)
-        put("balance_currency", content.balance.currency)
+    # Each (key, value) in the order the keys are written; a value may be None (not set).
+    given: list[tuple[str, Any]] = []
+    holder = content.holder
+    if holder is not None:
+        given += (
+            ("full_name", holder.display_name),
+            ("email", holder.email),
+            ("phone_number", holder.phone),
+        )
+    barcode = content.barcode
+    if barcode is not None:
+        given += (("barcode_type", barcode.symbology.value), ("barcode_data", barcode.message))
+    balance = content.balance
+    if balance is not None:
+        given += (
+            ("balance_amount", json_number(balance.amount)),
+            ("balance_currency", balance.currency),
+        )
     if content.tier is not None:
-        values["membership_tier"] = content.tier
-    if content.event is not None:
-        event = content.event
-        put("title", event.title)
-        put("date", render_date(event.starts_at) if event.starts_at else None)
-        put("time", render_time(event.starts_at) if event.starts_at else None)
-        put("duration", render_duration(event.duration) if event.duration else None)
-        put("url", event.url)
-    if content.locations:
-        location = content.locations[0]
-        put("location_name", location.name)
-        put("location_address", location.address)
-        put("location_url", location.url)
-        values["location_lat"] = _plain(location.latitude)
-        values["location_lng"] = _plain(location.longitude)
-    elif replace and content.locations is not None:  # an explicit [] removes the location
-        values.update(dict.fromkeys(LOCATION_KEYS, ""))
-    return values
+        given.append(("membership_tier", content.tier))
+    event = content.event
+    if event is not None:
+        starts_at = event.starts_at
+        given += (
+            ("title", event.title),
+            ("date", render_date(starts_at) if starts_at else None),
+            ("time", render_time(starts_at) if starts_at else None),
+            ("duration", render_duration(event.duration) if event.duration else None),
+            ("url", event.url),
+        )
+    locations = content.locations
+    if locations:
+        location = locations[0]
+        given += (
+            ("location_name", location.name),
+            ("location_address", location.address),
+            ("location_url", location.url),
+            ("location_lat", _plain(location.latitude)),
+            ("location_lng", _plain(location.longitude)),
+        )
+    if replace:
+        values = {
+            key: "" if value is None else value
+            for key, value in given
+            if value is not None or key in EMPTIABLE_KEYS
+        }
+        if locations is not None and not locations:  # an explicit [] removes the location
+            values.update(dict.fromkeys(LOCATION_KEYS, ""))
+        return values
+    return {key: value for key, value in given if value is not None}
 
 
 def _empty(keys: tuple[str, ...] | frozenset[str]) -> dict[str, str]:
@@ -279,6 +290,8 @@ def _empty(keys: tuple[str, ...] | frozenset[str]) -> dict[str, str]:
 def field_values(fields: Mapping[str, Any] | None) -> dict[str, Any]:
     """``Pass.fields`` as vendor values (the keys are LivePass's own); a value LivePass has no
     form for is refused by its neutral path (``ValidationError``): not sent, not lost."""
+    if not fields:  # (most passes: nothing to render, nothing to refuse)
+        return {}
     return render_fields(fields, _field_value)
 
 
@@ -289,24 +302,37 @@ def _field_value(key: str, raw: Any) -> Any:
     return field_text(key, value)
 
 
-def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
-    """The documented keys first, in the documentation's order, then anything else."""
-    order = [
+#: Each type's documented keys in the documentation's order (a body is sent in it).
+_ORDER: dict[PassType, tuple[str, ...]] = {
+    pass_type: (
         *HOLDER_KEYS,
         *BARCODE_KEYS,
         "silent",
         *IGNORED_KEYS[pass_type],
         *CONTENT_KEYS[pass_type],
-    ]
-    body = {key: values[key] for key in order if key in values}
-    body.update({key: value for key, value in values.items() if key not in body})
+    )
+    for pass_type in PassType
+}
+
+#: ``""`` for each type's documented string keys an update may empty (:func:`_empty`).
+_EMPTIED: dict[PassType, dict[str, str]] = {
+    pass_type: {key: "" for key in BODY_KEYS[pass_type] if key in EMPTIABLE_KEYS}
+    for pass_type in PassType
+}
+
+
+def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
+    """The documented keys first, in the documentation's order, then anything else."""
+    body = {key: values[key] for key in _ORDER[pass_type] if key in values}
+    if len(body) != len(values):
+        body.update({key: value for key, value in values.items() if key not in body})
     return body
 
 
 def _skeleton(pass_type: PassType, vendor_id: str, *, empty: bool) -> dict[str, Any]:
     """The pass id as the QR code and, with ``empty`` (updates, which LivePass documents only as a
     whole upsert), ``""`` for every documented string key an update may empty."""
-    values: dict[str, Any] = _empty(BODY_KEYS[pass_type]) if empty else {}
+    values: dict[str, Any] = _EMPTIED[pass_type].copy() if empty else {}
     values.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id, silent=True)
     return values
 
@@ -320,9 +346,9 @@ def create_body(
     (``""`` is not a number, nor an email address). Without a barcode the QR code encodes the
     pass id, as the documentation suggests. ``extra`` is merged last.
     """
-    values = {**neutral_values(new_pass, replace=False), **field_values(new_pass.fields)}
     body = _skeleton(pass_type, vendor_id, empty=False)
-    body.update(values)
+    body.update(neutral_values(new_pass, replace=False))
+    body.update(field_values(new_pass.fields))
     body["silent"] = silent
     if new_pass.extra:
         body = merge_extra(body, new_pass.extra)
@@ -447,7 +473,10 @@ def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], dict[str, str 
     reading of one checks first (``ValueError``, ``KeyError``: not such an answer)."""
     if not isinstance(answer, Mapping):
         raise ValueError("the answer is not a JSON object")
-    pass_type = PassType(answer["type"])
+    named = answer["type"]
+    pass_type = _TYPES_BY_VALUE.get(named) if type(named) is str else None
+    if pass_type is None:
+        pass_type = PassType(named)  # (refused as the enum refuses it)
     vendor_id = answer["id"]
     if isinstance(vendor_id, bool) or not isinstance(vendor_id, str | int):
         raise ValueError(f"id {vendor_id!r} is not a pass id")

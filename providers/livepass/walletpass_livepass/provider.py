@@ -377,9 +377,10 @@ class LivePassProvider(Provider[LivePassSettings]):
     def _request(
         method: str, pass_type: PassType, vendor_id: str, safety: Safety, body: Any = None
     ) -> VendorRequest:
-        extra: dict[str, Any] = {} if body is None else {"json": body}
-        path = fill_path(f"{pass_type.value}/{{id}}", id=vendor_id)
-        return VendorRequest(method, path.path, safety, path_template=path.template, **extra)
+        path = fill_path(_PATHS[pass_type], id=vendor_id)
+        if body is None:
+            return VendorRequest(method, path.path, safety, path_template=path.template)
+        return VendorRequest(method, path.path, safety, json=body, path_template=path.template)
 
     # -- create ------------------------------------------------------------------------------
 
@@ -512,6 +513,10 @@ class LivePassProvider(Provider[LivePassSettings]):
         urls, created_at = kept
         # (as IssuedPass validates the links mapping it is given)
         return PassUrls.model_validate(urls), created_at
+
+
+#: Each type's one path: ``/{type}/{id}``.
+_PATHS: dict[PassType, str] = {pass_type: f"{pass_type.value}/{{id}}" for pass_type in PassType}
 
 
 def _write_safety(body: Mapping[str, Any], new_pass: Pass | None = None) -> Safety:
