@@ -11,6 +11,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +23,7 @@ from walletpass_pass2u.pkpass import build_pkpass
 
 from walletpass import Barcode, Beacon, Colors, Holder, Location, Pass, PassKind, PassUpdate
 from walletpass.errors import UnsupportedFeature, ValidationError
-from walletpass.model import Color, ImageRef, PassField, PassStatus
+from walletpass.model import BarcodeFormat, Color, ImageRef, PassField, PassStatus
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
 from walletpass.timestamps import format_timestamp, parse_timestamp
@@ -499,3 +500,70 @@ def test_a_pkpass_without_pass_json_or_with_two_is_read_as_zipfile_finds_it() ->
     assert read_pass_json(twice) == {"n": 2}
     with pytest.raises(ValueError, match="not a JSON object"):
         read_pass_json(archive(("pass.json", b"[1]")))
+
+
+_ODD = st.one_of(
+    st.none(),
+    st.integers(),
+    st.booleans(),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.dictionaries(st.text(max_size=3), st.text(max_size=3), max_size=2),
+)
+_TEXTS = st.one_of(
+    st.text(max_size=30),
+    st.text(alphabet=st.characters(min_codepoint=0x80), min_size=1, max_size=30),
+    st.integers(min_value=250, max_value=260).map(lambda n: "é" * n),
+    st.integers(min_value=7085, max_value=7095).map(lambda n: "x" * n),
+)
+
+
+@given(
+    message=st.one_of(_TEXTS, _ODD),
+    alt=st.one_of(_TEXTS, _ODD),
+    barcode_format=st.one_of(st.none(), st.sampled_from(list(BarcodeFormat))),
+    sent_barcode=st.booleans(),
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_reported_barcode_is_the_one_model_construct_makes(
+    message, alt, barcode_format, sent_barcode
+) -> None:
+    answer = {
+        "passId": "P-1",
+        "createdTime": "2026-01-02T03:04:05+08:00",
+        "barcodeMessage": message,
+    }
+    sent = {"barcode": {"message": "m", "altText": alt}} if sent_barcode else {}
+
+    def issued() -> object:
+        try:
+            return payloads.issued_from_answer(
+                answer,
+                provider="pass2u",
+                model_id="1919",
+                now=datetime(2026, 1, 1, tzinfo=UTC),
+                sent=sent,
+                barcode_format=barcode_format,
+            )
+        except Exception as exc:  # the same error, from either way
+            return (type(exc), str(exc))
+
+    fast = issued()
+    # The general way: every reported barcode made unvalidated, then validated with the pass.
+    with mock.patch.object(
+        payloads,
+        "_reported_barcode",
+        lambda m, f, a: Barcode.model_construct(message=m, format=f, alt_text=a),
+    ):
+        general = issued()
+    assert type(fast) is type(general)
+    if isinstance(general, tuple):
+        assert fast == general
+        return
+    assert fast == general
+    if general.barcode is None:
+        return
+    assert type(fast.barcode) is Barcode
+    assert [type(v) for v in fast.barcode.__dict__.values()] == [
+        type(v) for v in general.barcode.__dict__.values()
+    ]
+    assert fast.barcode.model_fields_set == general.barcode.model_fields_set

@@ -20,6 +20,7 @@ from decimal import Decimal
 from typing import Any
 from uuid import UUID
 
+from walletpass.barcodes import LARGEST_MESSAGE
 from walletpass.change_message import parse_change_message
 from walletpass.errors import FieldProblem
 from walletpass.extra import merge_extra
@@ -421,13 +422,13 @@ def issued_from_answer(
     updated = parse_timestamp(answer.get("updatedTime")) or created
     expires = parse_timestamp(answer.get("expirationDate"))
     fields = {entry["key"]: entry.get("value") for entry in sent.get("fields", ())}
-    barcode = None
+    barcode: Barcode | dict[str, Any] | None = None
     message = answer.get("barcodeMessage")
     if isinstance(message, str) and message:
         alt = sent.get("barcode", {}).get("altText")
         # The symbology is the model's (Model Designer) and the answer does not say it: known
         # only where the template alias states it, else unknown (get() reads it from the pass).
-        barcode = Barcode.model_construct(message=message, format=barcode_format, alt_text=alt)
+        barcode = _reported_barcode(message, barcode_format, alt)
     voided = sent.get("voided") is True
     if created:
         status = status_of(voided, expires, now)
@@ -451,6 +452,27 @@ def issued_from_answer(
             "raw": dict(answer),
         }
     )
+
+
+def _reported_barcode(
+    message: str, barcode_format: BarcodeFormat | None, alt: Any
+) -> Barcode | dict[str, Any]:
+    """The barcode an answer reports, as given (a reported message is not redrawn): unvalidated
+    (``Barcode.model_construct``), or, where the symbology is not known and Barcode's validation
+    cannot refuse nor change it (plain text within its lengths, no format to draw in), as the
+    mapping the pass's validation makes the same Barcode from, with no model built first."""
+    if (
+        barcode_format is None
+        and type(message) is str
+        and len(message) <= LARGEST_MESSAGE
+        and (alt is None or (type(alt) is str and len(alt) <= _ALT_TEXT_MAX))
+    ):
+        return {"message": message, "format": None, "alt_text": alt}
+    return Barcode.model_construct(message=message, format=barcode_format, alt_text=alt)
+
+
+#: Barcode.alt_text's own limit (the model's field; Pass2U's is smaller and checked on sending).
+_ALT_TEXT_MAX = Barcode.model_fields["alt_text"].metadata[0].max_length
 
 
 def _update_status(voided: Any, expires: datetime | None, now: datetime) -> PassStatus:
