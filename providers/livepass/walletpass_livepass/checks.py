@@ -210,9 +210,10 @@ def update_problems(change: PassUpdate, pass_type: PassType | None) -> list[Fiel
     """What LivePass would refuse in an update of a pass of ``pass_type`` (its keys and
     values); ``None``, a type the id does not tell: the rules of every type."""
     problems = _content_problems(change, pass_type)
-    if "extra" in change.cleared():
+    cleared = change.cleared()
+    if "extra" in cleared:
         problems.append(FieldProblem("extra", "is not stored by LivePass: nothing to clear"))
-    if "balance" in change.cleared():
+    if "balance" in cleared:
         # balance_amount is a JSON number: "" is not one, and leaving it out of an upsert whose
         # merge rule is undocumented may keep the old balance.
         problems.append(

@@ -78,6 +78,10 @@ KIND_TYPES: KindTable[PassType] = KindTable(
     }
 )
 
+#: KIND_TYPES read both ways, as plain dicts (looked up on every build, check and answer).
+_TYPE_OF_KIND: dict[PassKind, PassType] = dict(KIND_TYPES.items())
+_KIND_OF_TYPE: dict[PassType, PassKind | None] = {t: KIND_TYPES.kind_of(t) for t in PassType}
+
 _TYPE_NAMES = ", ".join(t.value for t in PassType)
 _KIND_NAMES = ", ".join(k.value for k in KIND_TYPES)
 
@@ -134,7 +138,7 @@ def pass_type_of(template: str, kind: PassKind) -> PassType:
     # (The member by its value without Enum's call: this runs in the build, the check and
     # unsupported_here of every create.)
     named = _TYPES_BY_VALUE.get(template)
-    chosen = KIND_TYPES.get(kind)
+    chosen = _TYPE_OF_KIND.get(kind)
     if named is not None and chosen is not None and named is not chosen:
         raise ValueError(
             f"a {kind.value} pass is a LivePass {chosen.value}, but the template names "
@@ -530,7 +534,7 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
             "vendor_id": vendor_id,
             "provider": provider,
             "template": pass_type.value,
-            "kind": kind or KIND_TYPES.kind_of(pass_type),
+            "kind": kind or _KIND_OF_TYPE[pass_type],
             "external_id": vendor_id,
             "status": PassStatus.ISSUED,
             "urls": urls,
@@ -538,9 +542,9 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
             "updated_at": parse_unix_seconds(body.get("last_updated_at")),
             "holder": _holder(body),
             "fields": {
-                key: body[key]
+                key: value
                 for key in CONTENT_KEYS[pass_type]
-                if key in body and body[key] not in (None, "")
+                if (value := body.get(key)) not in (None, "")
             },
             "barcode": _barcode(body),
             "balance": _balance(body),

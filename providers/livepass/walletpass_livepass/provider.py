@@ -453,9 +453,12 @@ class LivePassProvider(Provider[LivePassSettings]):
     def _alias_kind(self, pass_type: str | None) -> PassKind | None:
         """The kind the template aliases of ``pass_type`` state, when they agree and the type
         carries it: a loyalty card is issued as a membership-card, which reads back as one."""
+        templates = self.settings.templates
+        if not templates:
+            return None
         kinds = {
             alias.kind
-            for alias in self.settings.templates.values()
+            for alias in templates.values()
             if alias.id == pass_type and alias.kind is not None
         }
         if len(kinds) != 1:
