@@ -12,11 +12,11 @@ from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from walletpass_livepasses import batches, payloads, wire
+from walletpass_livepasses import batches, checks, payloads, wire
 from walletpass_livepasses.limits import VendorStatus
 from walletpass_livepasses.records import BatchPass
 
-from walletpass import Holder, Pass, PassField
+from walletpass import Balance, Holder, Pass, PassField, PassKind, PassUpdate
 from walletpass.model import PassStatus
 from walletpass.paths import fill_path
 from walletpass.retry import Safety
@@ -148,3 +148,61 @@ def test_a_request_is_built_as_its_path_filled_each_time_would_be(
         assert not built.has_json
     else:
         assert built.json == body
+
+
+@st.composite
+def _changes(draw: st.DrawFn) -> PassUpdate:
+    """A change setting any of fields (empty too), tier, balance and message, or none."""
+    parts = {
+        "fields": st.dictionaries(
+            st.sampled_from(["seatNumber", "gate"]),
+            _CODES.filter(lambda c: c is not None),
+            max_size=2,
+        ),
+        "tier": st.sampled_from(["Gold", "ü"]),
+        "balance": st.builds(
+            Balance,
+            amount=st.decimals(min_value=-1000, max_value=1000, places=2),
+            currency=st.sampled_from([None, "points", "USD", "pts"]),
+        ),
+        "message": st.text(alphabet="abü", min_size=1, max_size=5),
+    }
+    return PassUpdate(**{name: draw(part) for name, part in parts.items() if draw(st.booleans())})
+
+
+_KINDS = st.sampled_from([None, *PassKind])
+
+
+@given(change=_changes(), kind=_KINDS)
+def test_an_update_body_without_a_balance_is_the_same_for_every_kind(
+    change: PassUpdate, kind: PassKind | None
+) -> None:
+    """build_update reads the pass's kind only for a balance: without one the body is the
+    one any kind gives."""
+    if change.balance is None:
+        assert payloads.update_body(change, kind) == payloads.update_body(change, None)
+
+
+@given(
+    updated=st.dictionaries(
+        st.sampled_from(["currentPoints", "points", "accountBalance", "currency", "seatNumber"]),
+        st.one_of(st.none(), _WHOLE, st.floats(), st.text(max_size=3), st.booleans()),
+        max_size=4,
+    ),
+    kind=_KINDS,
+)
+def test_an_update_answer_without_points_is_read_the_same_for_every_kind(
+    updated: dict[str, Any], kind: PassKind | None
+) -> None:
+    """parse_update reads the pass's kind only where points were sent."""
+    if "currentPoints" not in updated and "points" not in updated:
+        assert payloads.balance_from(updated, kind) == payloads.balance_from(updated, None)
+
+
+@given(change=_changes())
+def test_a_change_with_nothing_to_update_is_told_as_updated_fields_tells_it(
+    change: PassUpdate,
+) -> None:
+    """update_problems' test for an empty change: what updated_fields would build, unbuilt."""
+    refused = any(p.location == "change" for p in checks.update_problems(change))
+    assert refused == (not payloads.updated_fields(change) and change.message is None)

@@ -259,7 +259,14 @@ def update_problems(
         balance = _balance_problem(change.balance)
         if balance is not None:
             problems.append(balance)
-    if not payloads.updated_fields(change) and change.message is None:
+    # (what payloads.updated_fields would put in updatedFields: nothing, exactly when none of
+    # these is set)
+    if (
+        not change.fields
+        and change.tier is None
+        and change.balance is None
+        and change.message is None
+    ):
         problems.append(
             FieldProblem(
                 "change",

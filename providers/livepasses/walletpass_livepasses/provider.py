@@ -476,7 +476,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         """The PUT for ``change`` (Livepasses' rules are :meth:`check`'s); a balance goes where
         the pass's ``kind`` keeps it (default: the kind known without a read, :meth:`kind_known`;
         :meth:`plan_update` reads it where a balance needs it)."""
-        body = payloads.update_body(change, kind or self.kind_known(pass_id))
+        if kind is None and change.balance is not None:  # (only a balance's place needs it)
+            kind = self.kind_known(pass_id)
+        body = payloads.update_body(change, kind)
         return wire.request(
             "PUT",
             wire.PASSES,
@@ -494,9 +496,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         :meth:`execute_update` adds the pass's template and status from a lookup.
         """
         data = self.data_of(response, "update")
-        kind = self.kind_known(pass_id)
         sent = response.sent().json or {}
         updated = dict(sent.get("updatedFields") or {})
+        # The kind decides only how points are read (a gift card's are its money's place).
+        kind = (
+            self.kind_known(pass_id) if "currentPoints" in updated or "points" in updated else None
+        )
         meta: dict[str, Any] = {}
         if "messageBody" in sent:
             meta["notified"] = sent.get("notify", True)
@@ -804,6 +809,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
     def _alias_kind(self, template: str | None) -> PassKind | None:
         """The kind a configured template alias states for vendor template ``template``."""
+        if not self.settings.templates:
+            return None
         kinds = {
             alias.kind
             for alias in self.settings.templates.values()
