@@ -455,19 +455,22 @@ def issued_from_answer(
 
 
 def _reported_barcode(
-    message: str, barcode_format: BarcodeFormat | None, alt: Any
+    message: Any, barcode_format: BarcodeFormat | None, alt: Any
 ) -> Barcode | dict[str, Any]:
-    """The barcode an answer reports, as given (a reported message is not redrawn): unvalidated
-    (``Barcode.model_construct``), or, where the symbology is not known and Barcode's validation
-    cannot refuse nor change it (plain text within its lengths, no format to draw in), as the
-    mapping the pass's validation makes the same Barcode from, with no model built first."""
+    """The barcode an answer reports, for the pass's validation: as the mapping it makes the
+    Barcode from where Barcode's field rules cannot refuse nor change it (a message of 1 to
+    7089 characters, an alt text ``None`` or of at most 255, both exactly ``str``; a format
+    ``None`` or a ``BarcodeFormat``), else made unvalidated (``Barcode.model_construct``).
+    Either way the pass's validation runs Barcode's drawing check (a model validator runs on a
+    model handed in too), so both give the same Barcode or the same refusal; the mapping saves
+    making a model first."""
     if (
-        barcode_format is None
-        and type(message) is str
-        and len(message) <= LARGEST_MESSAGE
+        type(message) is str
+        and 0 < len(message) <= LARGEST_MESSAGE
         and (alt is None or (type(alt) is str and len(alt) <= _ALT_TEXT_MAX))
+        and (barcode_format is None or type(barcode_format) is BarcodeFormat)
     ):
-        return {"message": message, "format": None, "alt_text": alt}
+        return {"message": message, "format": barcode_format, "alt_text": alt}
     return Barcode.model_construct(message=message, format=barcode_format, alt_text=alt)
 
 
@@ -514,17 +517,17 @@ def _pass_fields(pass_json: Mapping[str, Any], style: str | None) -> Iterable[Ma
     ]
 
 
-def _barcode(pass_json: Mapping[str, Any]) -> Barcode | None:
+def _barcode(pass_json: Mapping[str, Any]) -> Barcode | dict[str, Any] | None:
     barcodes = pass_json.get("barcodes")
     raw = barcodes[0] if isinstance(barcodes, list) and barcodes else pass_json.get("barcode")
     if not isinstance(raw, dict | Mapping) or not isinstance(raw.get("message"), str):
         return None
     alt = raw.get("altText")
-    return Barcode.model_construct(
-        message=raw["message"],
+    return _reported_barcode(
+        raw["message"],
         # PassKit requires the format; one it does not name is reported as not known.
-        format=_BARCODE_FORMATS.get(str(raw.get("format"))),
-        alt_text=alt if isinstance(alt, str) else None,
+        _BARCODE_FORMATS.get(str(raw.get("format"))),
+        alt if isinstance(alt, str) else None,
     )
 
 
