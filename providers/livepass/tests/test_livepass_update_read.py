@@ -3,11 +3,17 @@ the full reading of the GET (``parse_get``), the same refusals, over generated a
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from walletpass_livepass import LivePassProvider
+
+from walletpass import Holder, Pass, PassUpdate
+from walletpass.errors import WalletPassError
+from walletpass.testing.emulator import Fault
 
 PASS_IDS = ("reservation.r-1", "membership-card.42", "appointment.A_7")
 
@@ -128,6 +134,31 @@ def test_what_an_update_keeps_of_an_answer_about_the_pass(
         assert _outcome(kept) == _outcome(read)
     finally:
         wallet.close()
+
+
+def test_an_answer_too_deep_to_read_is_refused_before_the_write(wallet, emulator) -> None:
+    # A hostile GET answer, nested deeper than the reading of a pass can copy (its redacted
+    # raw): get refuses it, and so does an update that reads it, before writing anything.
+    issued = wallet.create(Pass(template="membership-card", holder=Holder(name="Ines")))
+    answer = dict(wallet.get(issued.id).raw)
+    deep: Any = "x"
+    for _ in range(600):  # (JSON decodes it; a copy made level by level cannot)
+        deep = [deep]
+    answer["body"] = {**answer["body"], "token": "t0k", "notes": deep}
+    hostile = Fault.respond(
+        200, body=json.dumps(answer).encode(), headers={"Content-Type": "application/json"}
+    )
+    emulator.inject(hostile, method="GET")
+    with pytest.raises(WalletPassError) as read:
+        wallet.get(issued.id)
+    emulator.inject(hostile, method="GET")
+    sent = len(emulator.journal)
+    with pytest.raises(WalletPassError) as updated:
+        wallet.update(issued.id, PassUpdate(holder=Holder(name="Ines Duarte")))
+    assert [entry.method for entry in emulator.journal.entries[sent:]] == ["GET"]
+    assert type(updated.value) is type(read.value)
+    assert str(updated.value) == str(read.value).replace("livepass.get", "livepass.update")
+    assert updated.value.outcome_unknown is False
 
 
 class _Answer:

@@ -502,17 +502,39 @@ def kept_by_update(
     neither): the links, as :func:`issued_from_answer` reads them, and ``created_at``.
 
     The answer is refused exactly where :func:`issued_from_answer` refuses it (the same reading,
-    the same timestamp rule, in the same order); ``None`` when it is about another pass than
-    ``pass_id``, which the full reading reports. Nothing else is built: the update's pass is
-    its write's answer, so the read's own pass (its redacted ``raw``, holder, barcode) would be
-    thrown away.
+    the same timestamp rule, in the same order; an answer nested beyond its documented levels is
+    copied as that reading copies it, for the same refusal); ``None`` when it is about another
+    pass than ``pass_id``, which the full reading reports. Nothing else is built: the update's
+    pass is its write's answer, so the read's own pass (its redacted ``raw``, holder, barcode)
+    would be thrown away.
     """
     pass_type, vendor_id, body, urls = _read(answer)
     if encode_id(pass_type, vendor_id) != pass_id:
         return None
     created_at = parse_unix_seconds(body.get("created_at"))
     parse_unix_seconds(body.get("last_updated_at"))  # an unreadable one is refused, as read
+    if not _flat(answer, body, answer.get("links")):
+        # The full reading copies the answer (its redacted raw) level by level: one nested too
+        # deep for that is refused there (RecursionError), before the write, and so here.
+        redact(answer)
     return urls, created_at
+
+
+#: What JSON decodes a scalar to (``bool`` is an ``int``): values nothing can recurse into.
+_SCALARS = (str, int, float, type(None))
+
+
+def _flat(answer: Mapping[str, Any], body: Mapping[str, Any], links: Any) -> bool:
+    """Whether the answer is the documented one level of ``body`` and ``links`` over scalars
+    (as LivePass answers): nothing a copy of it could recurse into."""
+    links = links if isinstance(links, Mapping) else None
+    for value in answer.values():
+        if not isinstance(value, _SCALARS) and value is not body and value is not links:
+            return False
+    for value in body.values():
+        if not isinstance(value, _SCALARS):
+            return False
+    return links is None or all(isinstance(value, _SCALARS) for value in links.values())
 
 
 def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
