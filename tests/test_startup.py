@@ -58,6 +58,7 @@ ELSEWHERE = {
     "difflib",  # an unknown name to match
     "walletpass.timestamps",  # a webhook delivery to read
     "walletpass.events",  # the event models: a delivery to read, a handler to call
+    "walletpass.results",  # Redemption, BulkItem, BulkResult: a redeem, a bulk run
     # pydantic's serializer decorators (9 M instructions to import): a field's core schema
     # carries its own serializer instead (walletpass.model._SortedInJson)
     "pydantic.functional_serializers",
@@ -137,6 +138,36 @@ def test_the_error_mapping_stays_importable_from_the_provider_module() -> None:
     assert provider.DEFAULT_ERROR_TABLE is error_mapping.DEFAULT_ERROR_TABLE
     with pytest.raises(AttributeError, match="no attribute 'ErrorRules'"):
         provider.ErrorRules  # noqa: B018
+
+
+def test_the_fakes_first_create_builds_no_result_model_it_does_not_return() -> None:
+    # Each pydantic class costs 1 to 2 M instructions to make: a redeem's and a bulk run's
+    # results are made with their first use.
+    out = _run(
+        FIRST_CREATE + "import walletpass.model as m\n"
+        "print(sorted({'Redemption', 'BulkItem', 'BulkResult'} & set(vars(m))))"
+    )
+    assert out == "[]"
+
+
+def test_the_results_built_later_keep_walletpass_model_as_their_home() -> None:
+    # Built with their first use (walletpass.results), named where they always were: pickles,
+    # reprs and imports of walletpass.model.Redemption keep working.
+    out = _run(
+        "import pickle, walletpass.model as m\n"
+        "from walletpass import BulkItem, BulkResult, Redemption\n"
+        "r = BulkResult(items=[BulkItem(index=0, external_id='C1')])\n"
+        "assert pickle.loads(pickle.dumps(r)) == r\n"
+        "print([(c.__module__, c.__qualname__, getattr(m, c.__qualname__) is c)"
+        " for c in (Redemption, BulkItem, BulkResult)])"
+    )
+    assert out == str(
+        [("walletpass.model", name, True) for name in ("Redemption", "BulkItem", "BulkResult")]
+    )
+    with pytest.raises(AttributeError, match="no attribute 'Redemptions'"):
+        import walletpass.model
+
+        walletpass.model.Redemptions  # noqa: B018
 
 
 def _run(code: str, *, path: str | None = None) -> str:

@@ -45,7 +45,6 @@ from walletpass.model import (
     PassKind,
     PassStatus,
     PassUpdate,
-    Redemption,
 )
 from walletpass.redaction import scrub_exception
 from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
@@ -67,6 +66,7 @@ if TYPE_CHECKING:
     # The HTTP side loads with the first transport or error answer (below), not with the
     # contract: the fake never sends, and importing it all costs the fake's first create.
     from walletpass.error_mapping import ErrorInfo, ErrorRule
+    from walletpass.results import Redemption
     from walletpass.transport import Transport, VendorRequest, VendorResponse
 
     #: The settings model a provider class takes: ``Provider[Pass2USettings]``; a bare

@@ -25,7 +25,6 @@ from walletpass.model import (
     Pass,
     PassStatus,
     PassUpdate,
-    Redemption,
 )
 from walletpass.outcomes import unreconciled
 from walletpass.plans import (
@@ -57,6 +56,7 @@ if TYPE_CHECKING:
     # Types only: the HTTP side loads with the first request sent or error answer read, so the
     # fake (which sends none) never loads it.
     from walletpass.batch_report import BatchReport
+    from walletpass.results import Redemption
     from walletpass.transport import VendorRequest, VendorResponse
 
 __all__ = ["Driver"]

@@ -49,7 +49,6 @@ from walletpass.model import (
     PassStatus,
     PassUpdate,
     PassUrls,
-    Redemption,
     fields_as_plain,
 )
 from walletpass.outcomes import note_dispatch
@@ -70,6 +69,7 @@ from walletpass.settings import PATH_SETTING, FieldType, ProviderSettings
 
 if TYPE_CHECKING:
     from walletpass.events import PassEvent
+    from walletpass.results import Redemption
     from walletpass.transport import VendorRequest
 
 __all__ = ["EventHandlerWarning", "FakeProvider", "FakeSettings", "RecordedCall"]
@@ -1042,6 +1042,8 @@ class FakeProvider(Provider[FakeSettings]):
         if status is not PassStatus.ACTIVE and self.behaviour.meta_of is not None:
             update["meta"] = {**update.get("meta", current.meta), _USED_AT: now.isoformat()}
         self._store.replace(current.model_copy(update=update))
+        from walletpass.results import Redemption  # built with the first redeem
+
         return Redemption(
             pass_id=pass_id,
             provider=self.name,
@@ -1173,6 +1175,8 @@ class FakeProvider(Provider[FakeSettings]):
                 }
             )
         )
+        from walletpass.results import Redemption  # built with the first redeem
+
         return Redemption(
             pass_id=current.id,
             provider=self.name,
@@ -1215,6 +1219,8 @@ class FakeProvider(Provider[FakeSettings]):
                 update={"fields": {**current.fields, key: kept}, "status": after, "updated_at": now}
             )
         )
+        from walletpass.results import Redemption  # built with the first redeem
+
         return Redemption(
             pass_id=current.id,
             provider=self.name,

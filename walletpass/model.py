@@ -18,7 +18,7 @@ from collections.abc import Iterator, Mapping
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from enum import Enum, StrEnum
-from typing import Annotated, Any, ClassVar, Self, cast
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Self, cast
 from uuid import UUID
 
 from pydantic import (
@@ -44,6 +44,9 @@ from walletpass.messages import describe, pattern, problems_from_pydantic
 from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
 from walletpass.nfc import normalized_key, public_key_problem
 from walletpass.values import check_wire_value
+
+if TYPE_CHECKING:
+    from walletpass.results import BulkItem, BulkResult, Redemption
 
 __all__ = [
     "Balance",
@@ -162,7 +165,9 @@ class NeutralModel(BaseModel):
         _set(copied, "__pydantic_private__", None)
         return copied
 
-    @classmethod
+    # The pydantic mypy plugin's per-model one, made first in the import cycle with
+    # walletpass.results (which extends this module's models; imported for types only).
+    @classmethod  # type: ignore[no-redef]
     def model_construct(  # type: ignore[override]  # (the pydantic mypy plugin's per-model one)
         cls, _fields_set: set[str] | None = None, **values: Any
     ) -> Self:
@@ -932,97 +937,20 @@ class IssuedPass(NeutralModel):
     raw: Any = None
 
 
-class Redemption(NeutralModel):
-    """The result of redeeming (using, checking in, voiding) a pass."""
-
-    model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
-
-    pass_id: str
-    provider: str
-    #: ``REDEEMED`` when the pass was used up; ``ACTIVE`` after a spend from its balance or a
-    #: use that leaves a multi-use pass usable.
-    status: PassStatus
-    redeemed_at: datetime | None = None
-    #: What was spent, in the balance's unit (points, or the currency's main unit: ``2.50`` is
-    #: two and a half euros). A redeem without an amount: ``None``, or ``1`` where the vendor
-    #: counts uses (a loyalty stamp).
-    amount: Decimal | None = None
-    #: The balance left after ``redeem(id, amount=X)``, in the same unit, where the vendor
-    #: reports it; ``None`` after a redeem without an amount on every provider (uses left, where
-    #: a vendor tells them, are in ``meta``: each provider's page names the key).
-    remaining: Decimal | None = None
-    method: str | None = Field(default=None, description="the vendor verb used, e.g. check-in")
-    #: How the vendor did it, in its own terms (e.g. ``vendor_status``: ``"voided"``).
-    meta: dict[str, Any] = Field(default_factory=dict)
-    raw: Any = None
+#: Results of the operations other than create/get/update, built with their first use (each
+#: pydantic class costs 1 to 2 M instructions to make at import; a first create needs none of
+#: them). They stay importable from here, under this module's name.
+_RESULTS = frozenset({"Redemption", "BulkItem", "BulkResult"})
 
 
-class BulkItem(NeutralModel):
-    """One input item's outcome in a bulk run."""
+def __getattr__(name: str) -> Any:
+    if name not in _RESULTS:
+        raise AttributeError(f"module 'walletpass.model' has no attribute {name!r}")
+    from walletpass import results
 
-    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
-
-    index: int
-    external_id: str | None = None
-    issued: IssuedPass | None = None
-    error: Any = None  # a WalletPassError; typed loosely so the model stays serialisable
-    skipped: bool = False
-
-    @property
-    def ok(self) -> bool:
-        """Issued, now or by an earlier run recorded in the journal (then ``skipped``)."""
-        return self.error is None
-
-
-class BulkResult(NeutralModel):
-    """Per-item outcomes of ``create_many``, in input order, with counts.
-
-    With ``keep_items=False`` (very large runs that stream outcomes to ``on_item``) ``items`` stays
-    empty and only the counts are kept.
-    """
-
-    model_config = ConfigDict(defer_build=True, frozen=True, arbitrary_types_allowed=True)
-
-    items: list[BulkItem]
-    #: (total, succeeded, failed, skipped) as counted by the run; computed from items if absent.
-    counts: tuple[int, int, int, int] | None = None
-
-    @property
-    def total(self) -> int:
-        return self.counts[0] if self.counts else len(self.items)
-
-    @property
-    def succeeded(self) -> int:
-        return self.counts[1] if self.counts else sum(1 for item in self.items if item.ok)
-
-    @property
-    def failed(self) -> int:
-        return self.counts[2] if self.counts else self.total - self.succeeded
-
-    @property
-    def skipped(self) -> int:
-        """Items a journal showed were settled by an earlier run (not sent again)."""
-        return self.counts[3] if self.counts else sum(1 for item in self.items if item.skipped)
-
-    @property
-    def passes(self) -> list[IssuedPass]:
-        return [item.issued for item in self.items if item.issued is not None]
-
-    @property
-    def errors(self) -> list[tuple[int, Any]]:
-        return [(item.index, item.error) for item in self.items if item.error is not None]
-
-    def raise_for_errors(self) -> None:
-        """Raise the first item's error if any item failed."""
-        for item in self.items:
-            if item.error is not None:
-                raise item.error
-
-    def __iter__(self) -> Iterator[BulkItem]:  # type: ignore[override]  # iterate items, not fields
-        return iter(self.items)
-
-    def __len__(self) -> int:
-        return len(self.items)
+    value = getattr(results, name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
 
 
 def fields_as_plain(fields: Mapping[str, Any] | None) -> dict[str, Any]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from walletpass.capabilities import Capability, Support
 from walletpass.contract import ProviderContract, SettingsT
@@ -18,7 +18,6 @@ from walletpass.model import (
     Pass,
     PassStatus,
     PassUpdate,
-    Redemption,
     fields_as_plain,
 )
 from walletpass.readback import unknown_parts
@@ -26,6 +25,9 @@ from walletpass.roundtrip import (
     TemplateMapping,
     issued_from_vendor,
 )
+
+if TYPE_CHECKING:
+    from walletpass.results import Redemption
 
 __all__ = ["Presentation", "neutral_redemption", "with_sent_fields"]
 

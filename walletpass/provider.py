@@ -45,13 +45,10 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.model import (
-    BulkItem,
-    BulkResult,
     IssuedPass,
     Pass,
     PassStatus,
     PassUpdate,
-    Redemption,
 )
 from walletpass.plans import Plan
 from walletpass.preparation import Preparation
@@ -63,6 +60,7 @@ if TYPE_CHECKING:
     from walletpass.bulk import BulkProgress
     from walletpass.error_mapping import DEFAULT_ERROR_TABLE, ErrorInfo, ErrorRule
     from walletpass.journal import Journal
+    from walletpass.results import BulkItem, BulkResult, Redemption
 
 __all__ = [
     "DEFAULT_ERROR_TABLE",
