@@ -276,3 +276,60 @@ def test_a_field_entrys_label_and_change_message_are_checked_only_where_given(
             expected.append((at, "must contain %@ (replaced by the new value)"))
     found = [(p.location, p.message) for p in check_body({"fields": [entry]})]
     assert found == expected
+
+
+_KEYS = st.one_of(
+    st.none(),
+    st.integers(-2, 2),
+    st.booleans(),
+    st.just(""),
+    st.sampled_from(["seat", "name", "ü-ß"]),
+    st.integers(min_value=98, max_value=102).map(lambda n: "k" * n),
+)
+_VALUES = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.booleans(),
+    st.lists(st.integers(), max_size=2),
+    st.text(max_size=5),
+    st.integers(min_value=4998, max_value=5002).map(lambda n: "é" * n),
+)
+
+
+@given(
+    entries=st.lists(
+        st.fixed_dictionaries({}, optional={"key": _KEYS, "value": _VALUES}), max_size=3
+    )
+)
+def test_a_field_entrys_key_and_value_are_refused_exactly_where_pass2u_would(entries) -> None:
+    expected: list[tuple[str, str]] = []
+    seen: set[str] = set()
+    for i, entry in enumerate(entries):
+        at = f"fields[{i}]"
+        key = entry.get("key")
+        if key is None:
+            expected.append((f"{at}.key", "is required"))
+        elif not isinstance(key, str):
+            expected.append((f"{at}.key", "must be a string"))
+        else:
+            if len(key) > 100:
+                expected.append(
+                    (f"{at}.key", f"Pass2U allows at most 100 characters, got {len(key)}")
+                )
+            if not key:
+                expected.append((f"{at}.key", "must not be empty"))
+            elif key in seen:
+                expected.append((f"{at}.key", f"field {key!r} is given twice"))
+            seen.add(key)
+        value = entry.get("value")
+        if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+            continue
+        if not isinstance(value, str):
+            expected.append((f"{at}.value", "must be a string"))
+        elif len(value) > 5000:
+            expected.append(
+                (f"{at}.value", f"Pass2U allows at most 5000 characters, got {len(value)}")
+            )
+    found = [(p.location, p.message) for p in check_body({"fields": entries})]
+    assert found == expected

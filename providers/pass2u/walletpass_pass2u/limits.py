@@ -375,8 +375,11 @@ def _check_fields(check: _Checker, value: Any) -> None:
         entry = check.obj(at, item, _FIELD_KEYS)
         if entry is None:
             continue
+        # (A key or value that is text within its limit, as nearly every one is, has nothing
+        # for check.string to find: it is not called for them.)
         key = entry.get("key")
-        check.string(at, key, FIELD_LIMITS["key"], required=True, suffix=".key")
+        if not (type(key) is str and 0 < len(key) <= FIELD_LIMITS["key"]):
+            check.string(at, key, FIELD_LIMITS["key"], required=True, suffix=".key")
         if isinstance(key, str):
             if not key:
                 check.add(f"{at}.key", "must not be empty")
@@ -389,7 +392,11 @@ def _check_fields(check: _Checker, value: Any) -> None:
         if label is not None:
             check.string(at, label, FIELD_LIMITS["label"], suffix=".label")
         field_value = entry.get("value")
-        if field_value is not None and not _is_number(field_value):
+        if (
+            field_value is not None
+            and not (type(field_value) is str and len(field_value) <= FIELD_LIMITS["value"])
+            and not _is_number(field_value)
+        ):
             check.string(at, field_value, FIELD_LIMITS["value"], suffix=".value")
         message = entry.get("changeMessage")
         if message is not None:

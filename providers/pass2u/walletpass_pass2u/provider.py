@@ -335,7 +335,9 @@ class Pass2UProvider(Provider[Pass2USettings]):
         """The pass's URL path and its loggable template; ``segments`` are (value, placeholder):
         a literal segment has no placeholder, an id has one (``"{fieldKey}"``)."""
         model_id, vendor_id = self.decode_id(pass_id)
-        template = "models/{modelId}/passes/{passId}"
+        if not segments:  # (the pass itself: every read and write)
+            return fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id)
+        template = _PASS_PATH
         ids = {"modelId": model_id, "passId": vendor_id}
         for value, placeholder in segments:
             template += f"/{placeholder or value}"
@@ -686,6 +688,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             )
 
 
+_PASS_PATH = "models/{modelId}/passes/{passId}"
 _PLACEHOLDERS = {"attributes": "{attributeName}", "fields": "{fieldKey}"}
 
 
