@@ -459,19 +459,34 @@ def _reported_barcode(
 ) -> Barcode | dict[str, Any]:
     """The barcode an answer reports, for the pass's validation: as the mapping it makes the
     Barcode from where Barcode's field rules cannot refuse nor change it (a message of 1 to
-    7089 characters, an alt text ``None`` or of at most 255, both exactly ``str``; a format
-    ``None`` or a ``BarcodeFormat``), else made unvalidated (``Barcode.model_construct``).
+    7089 characters, an alt text ``None`` or of at most 255, both exactly ``str`` and Unicode,
+    with no lone surrogate; a format ``None`` or a ``BarcodeFormat``), else made unvalidated
+    (``Barcode.model_construct``).
     Either way the pass's validation runs Barcode's drawing check (a model validator runs on a
     model handed in too), so both give the same Barcode or the same refusal; the mapping saves
     making a model first."""
     if (
         type(message) is str
         and 0 < len(message) <= LARGEST_MESSAGE
-        and (alt is None or (type(alt) is str and len(alt) <= _ALT_TEXT_MAX))
+        and (message.isascii() or _unicode(message))
+        and (
+            alt is None
+            or (type(alt) is str and len(alt) <= _ALT_TEXT_MAX and (alt.isascii() or _unicode(alt)))
+        )
         and (barcode_format is None or type(barcode_format) is BarcodeFormat)
     ):
         return {"message": message, "format": barcode_format, "alt_text": alt}
     return Barcode.model_construct(message=message, format=barcode_format, alt_text=alt)
+
+
+def _unicode(text: str) -> bool:
+    """Whether ``text`` is Unicode: JSON decodes ``"\\ud800"`` to a lone surrogate, which a str
+    field's validation refuses (it cannot be UTF-8) and ``model_construct`` keeps."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 #: Barcode.alt_text's own limit (the model's field; Pass2U's is smaller and checked on sending).
