@@ -13,6 +13,7 @@ from walletpass_livepass import LivePassProvider
 
 from walletpass import Holder, Pass, PassUpdate
 from walletpass.errors import WalletPassError
+from walletpass.model import PassUrls
 from walletpass.testing.emulator import Fault
 
 PASS_IDS = ("reservation.r-1", "membership-card.42", "appointment.A_7")
@@ -101,7 +102,12 @@ def test_what_an_update_keeps_is_what_the_read_gives(answer: Any, pass_id: str) 
             return current.urls, current.created_at
 
         expected = _outcome(read)
-        assert _outcome(lambda: wallet._kept_by_update(answer, pass_id)) == expected
+
+        def kept() -> tuple[Any, Any]:
+            urls, created_at = wallet._kept_by_update(answer, pass_id)
+            return PassUrls.model_validate(urls), created_at
+
+        assert _outcome(kept) == expected
     finally:
         wallet.close()
 
@@ -128,7 +134,8 @@ def test_what_an_update_keeps_of_an_answer_about_the_pass(
             return current.urls, current.urls.model_fields_set, current.created_at
 
         def kept() -> tuple[Any, Any, Any]:
-            urls, created_at = wallet._kept_by_update(answer, pass_id)
+            links, created_at = wallet._kept_by_update(answer, pass_id)
+            urls = PassUrls.model_validate(links)  # (as the update's pass validates them)
             return urls, urls.model_fields_set, created_at
 
         assert _outcome(kept) == _outcome(read)
@@ -169,3 +176,53 @@ class _Answer:
 
     def json(self) -> Any:
         return self.answer
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    answer=st.one_of(
+        _answers,
+        st.fixed_dictionaries(
+            {
+                "type": st.sampled_from(["reservation", "membership-card"]),
+                "id": st.sampled_from(["r-1", "42"]),
+                "body": _bodies,
+                "message": st.just("Pass requested"),
+            }
+        ),
+    ),
+    web=st.one_of(st.none(), st.just("https://app.getlivepass.com/view/t0k")),
+    created=st.one_of(st.none(), st.integers(0, 2**33)),
+)
+def test_the_updated_pass_is_the_write_answer_with_what_the_read_kept(
+    answer: Any, web: str | None, created: int | None
+) -> None:
+    # What the update returns: the write's answer read as parse_update reads it, with the links
+    # and created_at of the pass it read laid over it (as before they were validated with it).
+    wallet = LivePassProvider(api_key="lp-secret-key-4711", base_url="http://127.0.0.1:9")
+    read = {
+        "message": "Pass retrieved",
+        "body": {"created_at": created},
+        "links": {"web": web},
+        "id": "r-1",
+        "type": "reservation",
+    }
+    try:
+        kept = wallet._kept_by_update(read, "reservation.r-1")
+
+        def copied() -> Any:
+            written = wallet.parse_update(_Answer(answer), "reservation.r-1", PassUpdate())
+            return written.model_copy(
+                update={"urls": PassUrls.model_validate(kept[0]), "created_at": kept[1]}
+            )
+
+        def merged() -> Any:
+            return wallet._parse_merged(_Answer(answer), kept)
+
+        expected, got = _outcome(copied), _outcome(merged)
+        assert got == expected
+        if expected[0] == "ok":
+            assert got[1].model_fields_set == expected[1].model_fields_set
+            assert got[1].model_dump_json() == expected[1].model_dump_json()
+    finally:
+        wallet.close()

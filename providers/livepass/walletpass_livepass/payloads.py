@@ -472,7 +472,7 @@ META_KEYS: dict[str, str] = {
 }
 
 
-def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], dict[str, str | None]]:
+def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], Mapping[str, str | None]]:
     """The pass type, LivePass id, ``body`` and links of either documented answer: what every
     reading of one checks first (``ValueError``, ``KeyError``: not such an answer)."""
     if not isinstance(answer, Mapping):
@@ -497,7 +497,7 @@ def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], dict[str, str 
 
 def kept_by_update(
     answer: Any, pass_id: str
-) -> tuple[dict[str, str | None], datetime | None] | None:
+) -> tuple[Mapping[str, str | None], datetime | None] | None:
     """What an update keeps of the pass its GET ``answer`` reads (LivePass's write answers
     neither): the links, as :func:`issued_from_answer` reads them, and ``created_at``.
 
@@ -537,15 +537,29 @@ def _flat(answer: Mapping[str, Any], body: Mapping[str, Any], links: Any) -> boo
     return links is None or all(isinstance(value, _SCALARS) for value in links.values())
 
 
-def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = None) -> IssuedPass:
+def issued_from_answer(
+    answer: Any,
+    *,
+    provider: str,
+    kind: PassKind | None = None,
+    kept: tuple[Mapping[str, str | None], datetime | None] | None = None,
+) -> IssuedPass:
     """An ``IssuedPass`` from either documented answer.
 
     POST answers ``{type, id, body, message}`` (``body`` echoes what was sent); GET answers
     ``{message, body, links, id, type}`` with ``version`` and Unix timestamps in ``body`` and
     ``links.web`` / ``links.apple``. The ``token`` in a GET body is masked in ``raw``: its purpose
     is not documented, so it is treated as a secret.
+
+    :param kept: an update's write answer: the links and ``created_at`` of the pass it read
+        (:func:`kept_by_update`), which the write does not change and its answer does not tell;
+        they stand for the answer's own (still read, so an unreadable one is refused alike).
     """
     pass_type, vendor_id, body, urls = _read(answer)
+    created_at = parse_unix_seconds(body.get("created_at"))
+    updated_at = parse_unix_seconds(body.get("last_updated_at"))
+    if kept is not None:
+        urls, created_at = kept
     version = body.get("version")
     meta: dict[str, Any] = {"message": answer.get("message")}  # keys: META_KEYS
     if isinstance(body.get("silent"), bool):
@@ -560,8 +574,8 @@ def issued_from_answer(answer: Any, *, provider: str, kind: PassKind | None = No
             "external_id": vendor_id,
             "status": PassStatus.ISSUED,
             "urls": urls,
-            "created_at": parse_unix_seconds(body.get("created_at")),
-            "updated_at": parse_unix_seconds(body.get("last_updated_at")),
+            "created_at": created_at,
+            "updated_at": updated_at,
             "holder": _holder(body),
             "fields": {
                 key: value

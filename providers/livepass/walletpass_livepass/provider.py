@@ -23,7 +23,7 @@ from walletpass.errors import (
     NotFound,
     ValidationError,
 )
-from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate, PassUrls
+from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
 from walletpass.pass_ids import decode_pass_id
 from walletpass.paths import fill_path
 from walletpass.plans import Plan, Send
@@ -502,20 +502,31 @@ class LivePassProvider(Provider[LivePassSettings]):
             pass_id, change, self.parse(lambda _: _body_of(answer), response)
         )
         written = yield Send(request, "update")
-        updated = self.parse(self.parse_update, written, pass_id, change)
-        # The POST answer has no links or timestamps; they do not change with an update.
-        return updated.model_copy(update={"urls": urls, "created_at": created_at})
+        # The POST answer has no links and no creation time; they do not change with an update.
+        return self.parse(self._parse_merged, written, (urls, created_at))
 
-    def _kept_by_update(self, answer: Any, pass_id: str) -> tuple[PassUrls, datetime | None]:
-        """The links and ``created_at`` of the pass an update read, refused as
-        :meth:`parse_get` refuses the answer (the same error, type and message)."""
+    def _parse_merged(
+        self,
+        response: VendorResponse,
+        kept: tuple[Mapping[str, str | None], datetime | None],
+    ) -> IssuedPass:
+        """:meth:`parse_update` of the merged write's answer, with the links and ``created_at``
+        the update ``kept`` of the pass it read (the pass validated once, with them)."""
+        return self._with_alias_kind(
+            payloads.issued_from_answer(response.json(), provider=self.name, kept=kept)
+        )
+
+    def _kept_by_update(
+        self, answer: Any, pass_id: str
+    ) -> tuple[Mapping[str, str | None], datetime | None]:
+        """The links (as the mapping a pass is validated with) and ``created_at`` of the pass
+        an update read, refused as :meth:`parse_get` refuses the answer (the same error, type
+        and message)."""
         kept = payloads.kept_by_update(answer, pass_id)
         if kept is None:  # about another pass: the read's own reading says so
             current = self._issued_from_get(answer, pass_id)
-            return current.urls, current.created_at
-        urls, created_at = kept
-        # (as IssuedPass validates the links mapping it is given)
-        return PassUrls.model_validate(urls), created_at
+            return {"web": current.urls.web, "apple": current.urls.apple}, current.created_at
+        return kept
 
 
 #: Each type's one path: ``/{type}/{id}``.
