@@ -158,11 +158,10 @@ class NeutralModel(BaseModel):
         if update:
             values.update(update)
             fields_set.update(update)
-        _set = object.__setattr__
-        _set(copied, "__dict__", values)
-        _set(copied, "__pydantic_extra__", None)
-        _set(copied, "__pydantic_fields_set__", fields_set)
-        _set(copied, "__pydantic_private__", None)
+        _set_dict(copied, values)
+        _set_extra(copied, None)
+        _set_fields_set(copied, fields_set)
+        _set_private(copied, None)
         return copied
 
     # The pydantic mypy plugin's per-model one, made first in the import cycle with
@@ -180,36 +179,48 @@ class NeutralModel(BaseModel):
         on every call, and cost more than the whole validation of the model.
         """
         steps = _construct_steps(cls)
-        if steps is None or _fields_set is not None or not values.keys() <= steps.keys():
+        if steps is None or _fields_set is not None:
             return super().model_construct(_fields_set, **values)
+        template, required = steps
+        # The defaults in field order, the values given over them: a key more than the template
+        # has is not a field (pydantic's general path decides what it does with it).
+        made_values = template.copy()
+        made_values.update(values)
+        if len(made_values) != len(template):
+            return super().model_construct(_fields_set, **values)
+        for name in required:
+            if name not in values:
+                del made_values[name]  # (left out, as pydantic leaves a required field unset)
         made = _new_instance(cls)
-        _set = object.__setattr__
-        _set(
-            made,
-            "__dict__",
-            {
-                name: values.get(name, default)
-                for name, default in steps.items()
-                if default is not _REQUIRED or name in values
-            },
-        )
-        _set(made, "__pydantic_fields_set__", set(values))
-        _set(made, "__pydantic_extra__", None)
-        _set(made, "__pydantic_private__", None)
+        _set_dict(made, made_values)
+        _set_fields_set(made, set(values))
+        _set_extra(made, None)
+        _set_private(made, None)
         return made
 
 
 _NOT_GIVEN = object()
 _new_instance = object.__new__
+#: BaseModel's four slots, each set through its descriptor bound once (``object.__setattr__``
+#: looks the descriptor up on every call).
+_set_dict, _set_fields_set, _set_extra, _set_private = (
+    BaseModel.__dict__[name].__set__
+    for name in (
+        "__dict__",
+        "__pydantic_fields_set__",
+        "__pydantic_extra__",
+        "__pydantic_private__",
+    )
+)
 _REQUIRED = object()
-#: Per model: its fields in order with their defaults (``_REQUIRED`` where there is none), or
-#: ``None`` where pydantic's ``model_construct`` has more to do (aliases, default factories,
-#: defaults it copies, extra or private attributes, a post-init).
-_CONSTRUCT_STEPS: dict[type, dict[str, Any] | None] = {}
+#: Per model: its fields in order with their defaults (``_REQUIRED`` where there is none) and the
+#: names of the required ones, or ``None`` where pydantic's ``model_construct`` has more to do
+#: (aliases, default factories, defaults it copies, extra or private attributes, a post-init).
+_CONSTRUCT_STEPS: dict[type, tuple[dict[str, Any], tuple[str, ...]] | None] = {}
 _CONSTANT_DEFAULTS = (str, int, float, bool, type(None))
 
 
-def _construct_steps(cls: type[BaseModel]) -> dict[str, Any] | None:
+def _construct_steps(cls: type[BaseModel]) -> tuple[dict[str, Any], tuple[str, ...]] | None:
     try:
         return _CONSTRUCT_STEPS[cls]
     except KeyError:
@@ -235,8 +246,11 @@ def _construct_steps(cls: type[BaseModel]) -> dict[str, Any] | None:
             steps[name] = info.default
         else:
             steps = None
-    _CONSTRUCT_STEPS[cls] = steps
-    return steps
+    made = None
+    if steps is not None:
+        made = steps, tuple(name for name, default in steps.items() if default is _REQUIRED)
+    _CONSTRUCT_STEPS[cls] = made
+    return made
 
 
 def _check_what_validation_made(model: BaseModel, given: Mapping[str, Any]) -> None:
