@@ -253,6 +253,9 @@ def register_secret(value: str | None) -> None:
 
 
 def _matchers() -> tuple[tuple[_NestedSecret, ...], tuple[str, ...]]:
+    matchers = _matchers_cache.get("all")  # (one dict read: the lock only to make them)
+    if matchers is not None:
+        return matchers
     with _registry_lock:
         matchers = _matchers_cache.get("all")
         if matchers is None:
@@ -351,14 +354,17 @@ def _may_hold_secret(texts: list[str]) -> bool:
     if not literals or not texts:
         return False
     joined = "\0".join(texts)
-    if any(not secret.anchor for secret in nested):
-        return True  # a secret without an anchor: each text is searched on its own
     lowered = joined.lower()  # per character: no context reaches across a NUL
     if len(lowered) != len(joined):  # a character lowers to two: as redact_text lowers each
         lowered = "\0".join(_lower(text) for text in texts)
-    return any(secret.anchor in lowered for secret in nested) or any(
-        form in joined for form in literals
-    )
+    # (loops, not any() of generators: each generator cost more than the searches it made)
+    for secret in nested:
+        if not secret.anchor or secret.anchor in lowered:
+            return True  # (a secret without an anchor: each text is searched on its own)
+    for form in literals:  # noqa: SIM110  # (the loop above says why)
+        if form in joined:
+            return True
+    return False
 
 
 def _keys_masked(value: Any, texts: list[str]) -> Any:
@@ -371,14 +377,7 @@ def _keys_masked(value: Any, texts: list[str]) -> Any:
         texts.append(value)
         return value
     if kind is dict:
-        return {
-            key if type(key) is str else str(key): (
-                MASK
-                if is_secret_key(str(key)) and item not in (None, "")
-                else _keys_masked(item, texts)
-            )
-            for key, item in value.items()
-        }
+        return _dict_masked(value, texts)
     if value is None or kind is int or kind is bool or kind is float:
         return value
     if kind is list:
@@ -389,17 +388,60 @@ def _keys_masked(value: Any, texts: list[str]) -> Any:
         texts.append(value)
         return value
     if isinstance(value, Mapping):
-        return {
-            str(k): (
-                MASK if is_secret_key(str(k)) and v not in (None, "") else _keys_masked(v, texts)
-            )
-            for k, v in value.items()
-        }
+        return _each_key_masked(value, texts)
     if isinstance(value, list | tuple | set | frozenset):
         return [_keys_masked(v, texts) for v in value]
     text = value.decode("utf-8", "replace") if isinstance(value, bytes) else str(value)
     texts.append(text)
     return text
+
+
+def _dict_masked(value: dict[Any, Any], texts: list[str]) -> dict[str, Any]:
+    """:func:`_keys_masked` of a ``dict``: its text and plain values kept without a call each,
+    and its secret keys known once per shape of keys (an answer's objects come in a few
+    shapes: deciding each key on each call cost more than the copy)."""
+    keys = tuple(value)
+    secret = _secret_keys_by_shape.get(keys)
+    if secret is None:
+        if len(keys) > _SHAPE_KEYS or not all(type(key) is str for key in keys):
+            return _each_key_masked(value, texts)
+        secret = frozenset(key for key in keys if is_secret_key(key))
+        if len(_secret_keys_by_shape) >= _SHAPES_REMEMBERED:
+            _secret_keys_by_shape.clear()  # (bounded)
+        _secret_keys_by_shape[keys] = secret
+    mark = len(texts)
+    copy = value.copy()
+    for key, item in value.items():
+        if type(key) is not str:  # equal to a text key of the shape: named by str() in the copy
+            del texts[mark:]
+            return _each_key_masked(value, texts)
+        kind = type(item)
+        if key in secret and item not in (None, ""):
+            copy[key] = MASK
+        elif kind is str:
+            texts.append(item)
+        elif not (item is None or kind is int or kind is bool or kind is float):
+            copy[key] = _keys_masked(item, texts)
+    return copy
+
+
+def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, Any]:
+    """:func:`_keys_masked` of a mapping, key by key."""
+    copy: dict[str, Any] = {}
+    for key, item in value.items():
+        name = key if type(key) is str else str(key)
+        if is_secret_key(name) and item not in (None, ""):
+            copy[name] = MASK
+        else:
+            copy[name] = _keys_masked(item, texts)
+    return copy
+
+
+#: The secret keys of each shape of keys (all text, in order) seen lately; bounded, and only
+#: of objects of a few keys (what answers are made of), so it holds little.
+_secret_keys_by_shape: dict[tuple[str, ...], frozenset[str]] = {}
+_SHAPES_REMEMBERED = 1024
+_SHAPE_KEYS = 64
 
 
 def redact(value: Any) -> Any:
