@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import re
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from urllib.parse import quote
 
 from walletpass.errors import FieldProblem, ValidationError
@@ -28,12 +28,24 @@ _PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
 _UNQUOTED = re.compile(r"[A-Za-z0-9_.~-]+")
 
 
-@functools.lru_cache(maxsize=512)  # a provider's few endpoint templates, read once each
-def _placeholders(template: str) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...]]:
-    """The placeholders' names (in order, and as a set) and the template split at them: text,
-    name, text, ..., text (what ``re.split`` gives, read once per template)."""
+def _parse(template: str) -> tuple[tuple[str, ...], frozenset[str], tuple[str, ...], Any]:
+    """The placeholders' names (in order, and as a set), the template split at them (text,
+    name, text, ..., text: what ``re.split`` gives), and, for a template without any, its one
+    filled path; read once per template (a provider's few endpoint templates)."""
     names = tuple(_PLACEHOLDER.findall(template))
-    return names, frozenset(names), tuple(_PLACEHOLDER.split(template))
+    pieces = tuple(_PLACEHOLDER.split(template))
+    constant = None if names else _filled(("".join(pieces), template))
+    parsed = names, frozenset(names), pieces, constant
+    if len(_parsed) >= _TEMPLATES_REMEMBERED:
+        _parsed.clear()  # (bounded)
+    _parsed[template] = parsed
+    return parsed
+
+
+#: Templates read lately (a plain dict: an ``lru_cache`` call cost more than the rest of a
+#: lookup), by their text.
+_parsed: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...], Any]] = {}
+_TEMPLATES_REMEMBERED = 512
 
 
 def _segment(value: str) -> str:
@@ -50,6 +62,10 @@ class FilledPath(NamedTuple):
 
     path: str
     template: str
+
+
+#: A ``FilledPath`` of a ``(path, template)`` pair, made without the generated ``__new__``'s frame.
+_filled = functools.partial(tuple.__new__, FilledPath)
 
 
 def segment_problem(value: object) -> str | None:
@@ -75,11 +91,33 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
         problem is located at the placeholder's name.
     :raises ValueError: a placeholder has no id, or an id has no placeholder (a provider bug).
     """
-    names, named, pieces = _placeholders(template)
+    parsed = _parsed.get(template)
+    if parsed is None:
+        parsed = _parse(template)
+    names, named, pieces, constant = parsed
     if named != ids.keys():
         raise ValueError(
             f"path template {template!r} takes ids {sorted(set(names))}, got {sorted(ids)}"
         )
+    if constant is not None:
+        return constant  # type: ignore[no-any-return]
+    parts = list(pieces)
+    at = 1  # every other piece is a placeholder's name
+    for name in names:
+        value = ids[name]
+        if type(value) is not str or value in _NOT_SEGMENTS:
+            _refuse_ids(names, ids)  # (returns where segment_problem finds nothing: a subclass)
+        parts[at] = value if _UNQUOTED.fullmatch(value) else quote(value, safe="")
+        at += 2
+    return _filled(("".join(parts), template))
+
+
+#: Text :func:`segment_problem` refuses (the rest of what it refuses is not text).
+_NOT_SEGMENTS = frozenset({"", ".", ".."})
+
+
+def _refuse_ids(names: tuple[str, ...], ids: dict[str, Any]) -> None:
+    """:raises ValidationError: what :func:`segment_problem` says of each id, at its name."""
     problems = [
         FieldProblem(name, problem)
         for name in names
@@ -87,7 +125,3 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
     ]
     if problems:
         raise ValidationError.from_problems(problems)
-    parts = list(pieces)
-    for at in range(1, len(parts), 2):  # every other piece is a placeholder's name
-        parts[at] = _segment(ids[parts[at]])
-    return FilledPath("".join(parts), template)
