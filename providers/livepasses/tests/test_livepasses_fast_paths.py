@@ -8,6 +8,7 @@ emails, odd types).
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from hypothesis import given
@@ -206,3 +207,53 @@ def test_a_change_with_nothing_to_update_is_told_as_updated_fields_tells_it(
     """update_problems' test for an empty change: what updated_fields would build, unbuilt."""
     refused = any(p.location == "change" for p in checks.update_problems(change))
     assert refused == (not payloads.updated_fields(change) and change.message is None)
+
+
+_FIELD_VALUES = st.one_of(
+    st.text(alphabet="aü 1", max_size=4),
+    _WHOLE,
+    st.decimals(min_value=-100, max_value=100, places=2),
+    st.booleans(),
+    st.builds(PassField, value=st.text(alphabet="ab", min_size=1, max_size=2)),
+)
+
+
+@given(value=_FIELD_VALUES)
+def test_a_custom_field_is_rendered_as_wire_value_renders_it(value: Any) -> None:
+    rendered = payloads.wire_value(value)
+    expected = rendered if isinstance(rendered, str) else json.dumps(rendered)
+    assert payloads._text(value) == expected and type(payloads._text(value)) is type(expected)
+
+
+@given(
+    fields=st.dictionaries(
+        st.sampled_from(
+            [
+                "confirmationCode",
+                "memberTier",
+                "currentPoints",
+                "accountBalance",
+                "currency",
+                "points",
+                "seatNumber",
+            ]
+        ),
+        _FIELD_VALUES,
+        max_size=3,
+    ),
+    external=st.booleans(),
+    tier=st.booleans(),
+    balance=st.booleans(),
+)
+def test_no_field_is_set_twice_where_nothing_else_sets_one(
+    fields: dict[str, Any], external: bool, tier: bool, balance: bool
+) -> None:
+    """pass_problems and update_problems skip the conflict check where no neutral attribute that
+    owns a business-data key is set, or no field is: it finds nothing there."""
+    owners = {
+        "external_id": (external, ["confirmationCode"]),
+        "tier": (tier, ["memberTier"]),
+        "balance": (balance, ["accountBalance", "currency", "currentPoints", "points"]),
+    }
+    if not fields or not (external or tier or balance):
+        assert checks._conflicts(fields, owners) == []

@@ -156,18 +156,23 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
         )
     fields = new_pass.fields or {}
     problems += _field_problems(fields)
-    money = new_pass.balance is not None and payloads.is_money(new_pass.balance, new_pass.kind)
-    problems += _conflicts(
-        fields,
-        {
-            "external_id": (new_pass.external_id is not None, ["confirmationCode"]),
-            "tier": (new_pass.tier is not None, ["memberTier"]),
-            "balance": (
-                new_pass.balance is not None,
-                ["accountBalance", "currency"] if money else ["currentPoints"],
-            ),
-        },
-    )
+    if fields and (
+        new_pass.external_id is not None
+        or new_pass.tier is not None
+        or new_pass.balance is not None
+    ):  # (else no field can be set twice)
+        money = new_pass.balance is not None and payloads.is_money(new_pass.balance, new_pass.kind)
+        problems += _conflicts(
+            fields,
+            {
+                "external_id": (new_pass.external_id is not None, ["confirmationCode"]),
+                "tier": (new_pass.tier is not None, ["memberTier"]),
+                "balance": (
+                    new_pass.balance is not None,
+                    ["accountBalance", "currency"] if money else ["currentPoints"],
+                ),
+            },
+        )
     if _unplaced_balance(new_pass.balance, new_pass.kind):
         problems.append(
             FieldProblem(
@@ -244,13 +249,14 @@ def update_problems(
         )
     fields = change.fields or {}
     problems += [p for p in _field_problems(fields) if not p.message.startswith("is sent as")]
-    problems += _conflicts(
-        fields,
-        {
-            "tier": (change.tier is not None, ["memberTier"]),
-            "balance": (change.balance is not None, ["points", "accountBalance", "currency"]),
-        },
-    )
+    if fields and (change.tier is not None or change.balance is not None):
+        problems += _conflicts(
+            fields,
+            {
+                "tier": (change.tier is not None, ["memberTier"]),
+                "balance": (change.balance is not None, ["points", "accountBalance", "currency"]),
+            },
+        )
     if body is not None:
         problems += _placed_balance_problems(change, body)
     else:

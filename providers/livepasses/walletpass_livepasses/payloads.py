@@ -130,6 +130,8 @@ def wire_value(value: Any) -> Any:
 
 
 def _text(value: Any) -> str:
+    if type(value) is str:  # (text is sent as it is: wire_value returns it unchanged)
+        return value
     rendered = wire_value(value)
     return rendered if isinstance(rendered, str) else json.dumps(rendered)
 
@@ -240,7 +242,9 @@ def recipient(new_pass: Pass) -> dict[str, Any]:
     entry: dict[str, Any] = {"customer": customer, "businessData": business}
     if custom:
         entry["personalizations"] = {"customFields": custom}
-    extra = {k: v for k, v in (new_pass.extra or {}).items() if k in RECIPIENT_KEYS}
+    if not new_pass.extra:
+        return entry  # (nothing to lay over it: the entry is this call's own)
+    extra = {k: v for k, v in new_pass.extra.items() if k in RECIPIENT_KEYS}
     return merge_extra(entry, extra)
 
 

@@ -272,14 +272,20 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             ``ListFilters``, or the :class:`~walletpass_livepasses.payloads.Redeeming`.
         :returns: the problems found; empty when Livepasses would take it.
         """
+        if type(subject) is Pass:  # (a create's: none of the other subjects' types)
+            return self._pass_problems(subject)
         if isinstance(subject, ListFilters):
             return checks.list_problems(subject)
         if isinstance(subject, Redeeming):
             return self._redeem_problems(subject)
         if isinstance(subject, PassUpdate):
             return checks.update_problems(subject, request.json if request else None)
-        problems = checks.pass_problems(subject)
-        template_problem = limits.id_problem(subject.template)
+        return self._pass_problems(subject)
+
+    @staticmethod
+    def _pass_problems(new_pass: Pass) -> list[FieldProblem]:
+        problems = checks.pass_problems(new_pass)
+        template_problem = limits.id_problem(new_pass.template)
         if template_problem is not None:
             problems.insert(0, FieldProblem("template", template_problem))
         return problems
