@@ -138,7 +138,9 @@ class Presentation(ProviderContract[SettingsT]):
         )
         if unknown == presented.unknown_parts:
             return presented
-        return presented.model_copy(update={"unknown_parts": unknown})
+        if presented is issued:
+            return presented.model_copy(update={"unknown_parts": unknown})
+        return _completed(presented, unknown)
 
     def _present_written(
         self,
@@ -166,15 +168,27 @@ class Presentation(ProviderContract[SettingsT]):
             raise
 
 
+def _completed(presented: IssuedPass, unknown: frozenset[str]) -> IssuedPass:
+    """``presented`` with its ``unknown_parts`` set, as ``model_copy(update=...)`` would make it,
+    set on ``presented`` itself: the copy :func:`issued_from_vendor` made for this call, which
+    no one else holds yet (a second copy of the whole pass cost as much as the rest of
+    :meth:`Presentation.present` after the round trip; every answer of most vendors needed
+    one)."""
+    presented.__dict__["unknown_parts"] = unknown
+    presented.__pydantic_fields_set__.add("unknown_parts")
+    return presented
+
+
 def with_sent_fields(issued: IssuedPass, sent: Pass | PassUpdate | None) -> IssuedPass:
     """``issued`` with the fields ``sent`` set that its answer left out (a write's answer:
     the vendor accepted them with its 2xx; a create, an update, an item of ``create_many``)."""
     if sent is None or not sent.fields:
         return issued
-    missing = {k: v for k, v in fields_as_plain(sent.fields).items() if k not in issued.fields}
-    if not missing:
+    answered = issued.fields
+    if sent.fields.keys() <= answered.keys():  # (the common case: the answer has them all)
         return issued
-    return issued.model_copy(update={"fields": {**issued.fields, **missing}})
+    missing = {k: v for k, v in fields_as_plain(sent.fields).items() if k not in answered}
+    return issued.model_copy(update={"fields": {**answered, **missing}})
 
 
 def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption:

@@ -568,7 +568,9 @@ def issued_from_vendor(
 
     Returns a copy with the logical template name (``vendor_template`` keeps the vendor's id),
     fields under their logical names and of their declared types, and each attribute the alias
-    keeps in a field restored from it (a natively carried value wins).
+    keeps in a field restored from it (a natively carried value wins); ``issued`` itself where
+    nothing changes. A copy is made for this call and shared with nothing (the core's
+    presentation completes it in place).
 
     Raises:
         InvalidResponse: a value the vendor answered that is not of its declared type (the field
