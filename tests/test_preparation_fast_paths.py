@@ -219,3 +219,64 @@ def test_a_path_is_filled_as_substituting_each_placeholder_quoted(
     expected = re.sub(r"\{(\w+)\}", lambda match: quote(ids[match.group(1)], safe=""), template)
     assert filled.path == expected
     assert filled.template == template
+
+
+def _update_mappings_in_full(wallet: Any, pass_id: str, change: PassUpdate) -> list[Any]:
+    """The template mappings of an update as the core chose them before issue 18's cut: the
+    default attribute homes read from the provider each time (the cut reads them from the kept
+    mapping of no template)."""
+    touches = change.fields is not None or change.holder is not None
+    relevant = [
+        a for a in wallet.settings.templates.values() if a.fields or a.attributes or a.balance_field
+    ]
+    defaults = {k: v for k, v in wallet.default_attribute_fields().items() if v}
+    if not touches or not (relevant or defaults):
+        return [None]
+    if not relevant:
+        return [wallet._new_template_mapping(None)]
+    return wallet._update_mappings(pass_id, change)  # (aliases: the path this cut left alone)
+
+
+_MAPPING_WALLETS = [
+    ("pass2u", {}),
+    ("pass2u", {"holder_name_field": None}),
+    ("passentry", {}),
+    ("passentry", {"holder_name_field": None}),
+    ("livepasses", {}),
+    ("fake", {}),
+    ("fake", {"templates": {"vip": {"id": "tmpl-vip", "fields": {"seat": "seatNo"}}}}),
+]
+
+
+_connected: dict[int, Any] = {}
+
+
+def _mapping_wallet(which: int) -> Any:
+    if which not in _connected:
+        name, options = _MAPPING_WALLETS[which]
+        credentials = {} if name == "fake" else {"api_key": "k" * 24}
+        _connected[which] = walletpass.connect(name, **credentials, **options)
+    return _connected[which]
+
+
+@settings(deadline=None, max_examples=200)
+@given(st.sampled_from(range(len(_MAPPING_WALLETS))), updates())
+def test_an_updates_template_mappings_are_those_the_full_choice_makes(
+    which: int, change: PassUpdate
+) -> None:
+    name = _MAPPING_WALLETS[which][0]
+    wallet = _mapping_wallet(which)
+    pass_id = {"pass2u": "1919.QK-6Py8hktJg", "passentry": "p-1", "livepasses": "p-1"}.get(
+        name, "fake-1"
+    )
+
+    try:
+        expected: Any = _update_mappings_in_full(wallet, pass_id, change)
+    except WalletPassError as exc:
+        expected = type(exc).__name__
+    try:
+        found: Any = wallet._update_mappings(pass_id, change)
+    except WalletPassError as exc:
+        found = type(exc).__name__
+
+    assert found == expected

@@ -69,8 +69,10 @@ M = TypeVar("M", bound=NeutralModel)
 _C = TypeVar("_C", Pass, PassUpdate)
 _R = TypeVar("_R")
 
-# Compiled by ``re`` at its first use, not at import (start-up).
+# Compiled at its first use, not at import (start-up); then kept here, not looked up in
+# ``re``'s cache by every check of an id.
 _ID_PATTERN = r"^[\x21-\x7e]{1,512}$"
+_id_pattern: list[re.Pattern[str]] = []
 
 
 class Preparation(Presentation[SettingsT]):
@@ -362,7 +364,8 @@ class Preparation(Presentation[SettingsT]):
         return self._check_id(pass_id)
 
     def _check_id(self, pass_id: Any) -> str:
-        if not isinstance(pass_id, str) or not re.match(_ID_PATTERN, pass_id):
+        pattern = _id_pattern[0] if _id_pattern else _compiled_id_pattern()
+        if not isinstance(pass_id, str) or not pattern.match(pass_id):
             raise ValidationError.from_problems(
                 [FieldProblem("pass_id", "must be a non-empty printable id without spaces")]
             )
@@ -487,18 +490,18 @@ class Preparation(Presentation[SettingsT]):
         Checked before the vendor is asked: a provider that cannot read a pass back refuses
         alias field names it could not translate (``ValidationError``).
         """
-        touches = change.fields is not None or change.holder is not None
+        if change.fields is None and change.holder is None:
+            return [None]  # (nothing an alias or an attribute's home would rename or move)
         relevant = [
             a
             for a in self.settings.templates.values()
             if a.fields or a.attributes or a.balance_field
         ]
-        defaults = {k: v for k, v in self.default_attribute_fields().items() if v}
-        if not touches or not (relevant or defaults):
-            return [None]
         if not relevant:
-            # (no alias: the provider's kept mapping of no template holds just these defaults)
-            return [self.template_mapping(None)]
+            # No alias: the provider's kept mapping of no template holds just its default
+            # attribute homes (those it names a field for), made from the same settings.
+            unaliased = self.template_mapping(None)
+            return [unaliased] if unaliased.attributes else [None]
         template = self.template_of(pass_id)
         if template is not None:
             return [self.mapping_for_vendor_template(template)]
@@ -674,6 +677,12 @@ class Preparation(Presentation[SettingsT]):
 
 #: What an ``extra`` key is, by operation, in the lenient warning.
 _EXTRA_WORD = {"list": "list filter"}
+
+
+def _compiled_id_pattern() -> re.Pattern[str]:
+    if not _id_pattern:
+        _id_pattern.append(re.compile(_ID_PATTERN))
+    return _id_pattern[0]
 
 
 def _logical(mapping: TemplateMapping | None) -> str | None:
