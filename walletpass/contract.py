@@ -51,6 +51,10 @@ from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
 from walletpass.settings import ProviderSettings, load_settings
 from walletpass.vendor_operations import declared_operations
 
+#: Bound once: on CPython 3.11 an enum member read through its class runs Python code (enum's
+#: member descriptor), about a thousand instructions on every call that checks a declaration.
+_NONE = Support.NONE
+
 __all__ = [
     "PROVIDER_API_VERSION",
     "SUPPORTED_PROVIDER_API_VERSIONS",
@@ -645,7 +649,7 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
     def require(self, operation: Capability | str) -> None:
         """Raise ``UnsupportedOperation`` unless ``operation`` is declared NATIVE or EMULATED."""
         declaration = self.capabilities[operation]
-        if declaration.support is Support.NONE:
+        if declaration.support is _NONE:
             op = str(operation)
             raise UnsupportedOperation(
                 f"{self.label} does not support {op}: {declaration.note}",

@@ -78,6 +78,15 @@ _NESTED = (("colors", tuple(_COLORS.items())), ("event", tuple(_EVENT.items())))
 _LOCATION_ITEMS = tuple(_LOCATION.items())
 _BEACON_ITEMS = tuple(_BEACON.items())
 
+#: Bound once: an enum member read through its class runs enum's Python descriptor code on
+#: CPython 3.11 (about a thousand instructions each), and these are read per create and update.
+_EXTERNAL_ID = Capability.EXTERNAL_ID
+_UPDATE_MESSAGE = Capability.UPDATE_MESSAGE
+_UPDATE_NOTIFY = Capability.UPDATE_NOTIFY
+_UPDATE_CLEAR = Capability.UPDATE_CLEAR
+_FIELD_LABELS = Capability.FIELD_LABELS
+_BARCODE_ALT_TEXT = Capability.BARCODE_ALT_TEXT
+
 
 def features_in_use(content: _PassContent) -> dict[Capability, int]:
     """Features used by a pass or update, each with a count (items) for limit checks."""
@@ -91,14 +100,14 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
     if isinstance(content, Pass):
         used[_KIND_CAPS[values["kind"]]] = 1
         if values["external_id"] is not None:
-            used[Capability.EXTERNAL_ID] = 1
+            used[_EXTERNAL_ID] = 1
     elif isinstance(content, PassUpdate):
         if values["message"] is not None:
-            used[Capability.UPDATE_MESSAGE] = 1
+            used[_UPDATE_MESSAGE] = 1
         if values["notify"] is not None:
-            used[Capability.UPDATE_NOTIFY] = 1
+            used[_UPDATE_NOTIFY] = 1
         for name in content.cleared():
-            used[Capability.UPDATE_CLEAR] = 1
+            used[_UPDATE_CLEAR] = 1
             if name in _SIMPLE:
                 used[_SIMPLE[name]] = 1
         set_fields = content.model_fields_set
@@ -116,7 +125,7 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
             used[cap] = 1
     fields = values["fields"]
     if fields and any(getattr(v, "label", None) is not None for v in fields.values()):
-        used[Capability.FIELD_LABELS] = 1
+        used[_FIELD_LABELS] = 1
     holder = values["holder"]
     if holder is not None:
         parts = holder.__dict__
@@ -127,7 +136,7 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
     if barcode is not None:
         used[_FORMAT_CAPS[barcode.symbology]] = 1
         if barcode.alt_text is not None:
-            used[Capability.BARCODE_ALT_TEXT] = 1
+            used[_BARCODE_ALT_TEXT] = 1
     for items, names in (
         (values["locations"], _LOCATION_ITEMS),
         (values["beacons"], _BEACON_ITEMS),
