@@ -1,6 +1,7 @@
-"""VendorRequest's own __init__ makes what a frozen slots dataclass's generated one makes: the
-same field values (the same objects; a new empty dict of headers when none are given), the same
-refusals of wrong arguments, and an instance as frozen, equal, hashable and shown as before."""
+"""VendorRequest's and VendorResponse's own __init__ make what a frozen slots dataclass's
+generated one makes: the same field values (the same objects; a new empty dict of a request's
+headers when none are given), the same refusals of wrong arguments, and an instance as frozen,
+equal, hashable and shown as before."""
 
 from __future__ import annotations
 
@@ -12,16 +13,20 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from walletpass.retry import Safety
-from walletpass.sending import VendorRequest
+from walletpass.sending import VendorRequest, VendorResponse
 
-#: The class as the dataclass decorator would write it (its generated __init__).
-_Generated = dataclasses.make_dataclass(
-    "VendorRequest",
-    [(f.name, f.type, f) for f in dataclasses.fields(VendorRequest)],
-    frozen=True,
-    slots=True,
-)
-_NAMES = [f.name for f in dataclasses.fields(VendorRequest)]
+
+def _generated(cls: type[Any]) -> type[Any]:
+    """The class as the dataclass decorator would write it (its generated __init__)."""
+    return dataclasses.make_dataclass(
+        cls.__name__,
+        [(f.name, f.type, f) for f in dataclasses.fields(cls)],
+        frozen=True,
+        slots=True,
+    )
+
+
+_CLASSES = {cls: _generated(cls) for cls in (VendorRequest, VendorResponse)}
 
 _values = st.one_of(
     st.none(),
@@ -34,30 +39,38 @@ _values = st.one_of(
 )
 
 
-def _fields(request: Any) -> list[Any]:
-    return [getattr(request, name) for name in _NAMES]
+def _fields(instance: Any) -> list[Any]:
+    return [getattr(instance, f.name) for f in dataclasses.fields(instance)]
 
 
-@settings(max_examples=300, deadline=None)
-@given(
-    positional=st.lists(_values, max_size=12),
-    keywords=st.dictionaries(st.sampled_from([*_NAMES, "not_a_field"]), _values, max_size=5),
-)
-def test_the_same_request_or_the_same_refusal(
-    positional: list[Any], keywords: dict[str, Any]
+@st.composite
+def _arguments(draw: st.DrawFn) -> tuple[type[Any], list[Any], dict[str, Any]]:
+    cls = draw(st.sampled_from(list(_CLASSES)))
+    names = [f.name for f in dataclasses.fields(cls)]
+    positional = draw(st.lists(_values, max_size=12))
+    keywords = draw(st.dictionaries(st.sampled_from([*names, "not_a_field"]), _values, max_size=5))
+    return cls, positional, keywords
+
+
+@settings(max_examples=400, deadline=None)
+@given(arguments=_arguments())
+def test_the_same_instance_or_the_same_refusal(
+    arguments: tuple[type[Any], list[Any], dict[str, Any]],
 ) -> None:
+    cls, positional, keywords = arguments
     try:
-        expected = _Generated(*positional, **keywords)
+        expected = _CLASSES[cls](*positional, **keywords)
     except TypeError as exc:
         with pytest.raises(TypeError) as refused:
-            VendorRequest(*positional, **keywords)
+            cls(*positional, **keywords)
         assert str(refused.value) == str(exc)
         return
-    made = VendorRequest(*positional, **keywords)
+    made = cls(*positional, **keywords)
     for mine, theirs in zip(_fields(made), _fields(expected), strict=True):
         assert mine is theirs or (mine == theirs == {} and type(mine) is dict)
-    assert repr(made) == repr(expected)
-    assert made == VendorRequest(*positional, **keywords)
+    if cls is VendorRequest:  # (a response's repr is its own: it shows no body)
+        assert repr(made) == repr(expected)
+    assert made == cls(*positional, **keywords)
 
 
 def test_headers_not_given_are_a_new_dict_of_each_request() -> None:

@@ -145,7 +145,7 @@ class VendorRequest:
 ) = (getattr(VendorRequest, name).__set__ for name in VendorRequest.__slots__)
 
 
-@dataclass(frozen=True, slots=True, repr=False)
+@dataclass(frozen=True, slots=True, repr=False, init=False)
 class VendorResponse:
     """The vendor's answer: status, headers (lower-case names), raw body, and what we measured."""
 
@@ -160,6 +160,29 @@ class VendorResponse:
     #: The request this answers, as it was sent: parse hooks read what they sent from here
     #: (``response.request.json``) instead of building the body again.
     request: VendorRequest | None = None
+
+    def __init__(  # noqa: PLR0917  # the dataclass's fields, positional as its own __init__ took them
+        self,
+        status: int,
+        headers: Mapping[str, str],
+        body: bytes,
+        request_id: str | None = None,
+        elapsed: float = 0.0,
+        attempts: int = 1,
+        method: str = "",
+        path: str = "",
+        request: VendorRequest | None = None,
+    ) -> None:
+        # As VendorRequest's (one per op): each slot set through its descriptor bound once.
+        _set_status(self, status)
+        _set_response_headers(self, headers)
+        _set_body(self, body)
+        _set_request_id(self, request_id)
+        _set_elapsed(self, elapsed)
+        _set_attempts(self, attempts)
+        _set_response_method(self, method)
+        _set_response_path(self, path)
+        _set_request(self, request)
 
     def __repr__(self) -> str:
         # Vendors echo credentials in bodies and headers: a repr shows neither, only their size.
@@ -205,6 +228,19 @@ class VendorResponse:
 
     def text(self) -> str:
         return self.body.decode("utf-8", "replace")
+
+
+(
+    _set_status,
+    _set_response_headers,
+    _set_body,
+    _set_request_id,
+    _set_elapsed,
+    _set_attempts,
+    _set_response_method,
+    _set_response_path,
+    _set_request,
+) = (getattr(VendorResponse, name).__set__ for name in VendorResponse.__slots__)
 
 
 @dataclass(frozen=True, slots=True)
