@@ -432,12 +432,18 @@ def own_barcode(issued: IssuedPass) -> Barcode:
     return Barcode(message=issued.external_id or issued.vendor_id, format=BarcodeFormat.QR)
 
 
+#: Members read on every answer, bound once (an enum member looked up through its class is a
+#: call of its own on CPython 3.11).
+_QR = BarcodeFormat.QR
+_ISSUED = PassStatus.ISSUED
+
+
 def _barcode(body: Mapping[str, Any]) -> Barcode | None:
     message = _text_or_none(body.get("barcode_data"))
     if message is None:
         return None
     # Known, not guessed: barcode_type "Allowed values: qr" (LivePass's one symbology).
-    return Barcode.model_construct(message=message, format=BarcodeFormat.QR)
+    return Barcode.model_construct(message=message, format=_QR)
 
 
 def balance_read(body: Mapping[str, Any], kind: PassKind | None = None) -> Balance | None:
@@ -572,7 +578,7 @@ def issued_from_answer(
             "template": pass_type.value,
             "kind": kind or _KIND_OF_TYPE[pass_type],
             "external_id": vendor_id,
-            "status": PassStatus.ISSUED,
+            "status": _ISSUED,
             "urls": urls,
             "created_at": created_at,
             "updated_at": updated_at,

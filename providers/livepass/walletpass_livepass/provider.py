@@ -328,7 +328,7 @@ class LivePassProvider(Provider[LivePassSettings]):
         :returns: the problems found; empty when LivePass would accept it.
         """
         if isinstance(subject, PassUpdate):
-            pass_type = _decoded(pass_id) if pass_id is not None else None
+            pass_type = self._decoded(pass_id) if pass_id is not None else None
             return checks.update_problems(subject, pass_type)
         pass_type = payloads.pass_type_of(subject.template, subject.kind)
         body = request.json if request is not None and isinstance(request.json, dict) else {}
@@ -336,6 +336,17 @@ class LivePassProvider(Provider[LivePassSettings]):
 
     def decode_id(self, pass_id: str) -> tuple[PassType, str]:
         return decode_pass_id(pass_id, payloads.decode_id, provider=self.name)
+
+    def _decoded(self, pass_id: str) -> PassType | None:
+        """The type a pass id names, or ``None`` for an id of another shape (refused elsewhere).
+
+        Through :meth:`decode_id` (the core's one decoding, which remembers the ids it
+        accepted): an update's id is decoded by its checks, its read and its write alike.
+        """
+        try:
+            return self.decode_id(pass_id)[0]
+        except ValueError:  # (ValidationError is one)
+            return None
 
     def template_of(self, pass_id: str) -> str | None:
         return self.decode_id(pass_id)[0].value
@@ -363,7 +374,7 @@ class LivePassProvider(Provider[LivePassSettings]):
                 pass_type = payloads.pass_type_of(subject.template, subject.kind)
             except ValueError:
                 return {}
-        elif pass_id is not None and (decoded := _decoded(pass_id)) is not None:
+        elif pass_id is not None and (decoded := self._decoded(pass_id)) is not None:
             pass_type = decoded
         else:
             return {}
@@ -548,14 +559,6 @@ def _write_safety(body: Mapping[str, Any], new_pass: Pass | None = None) -> Safe
     if new_pass is not None and new_pass.external_id is not None:
         return Safety.RECOVERABLE
     return Safety.UNSAFE
-
-
-def _decoded(pass_id: str) -> PassType | None:
-    """The type a pass id names, or ``None`` for an id of another shape (refused elsewhere)."""
-    try:
-        return payloads.decode_id(pass_id)[0]
-    except ValueError:
-        return None
 
 
 def _answer_body(response: VendorResponse) -> Mapping[str, Any]:
