@@ -8,11 +8,10 @@ one, and the SDK itself sends ``{}`` to ``/stamp`` and ``/unstamp`` for that rea
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping
 from typing import Any
 
-from walletpass.paths import FilledPath, fill_path
+from walletpass.paths import fill_path
 from walletpass.retry import Safety
 from walletpass.transport import VendorRequest
 
@@ -43,13 +42,11 @@ def request(
 
     ``ids`` are (placeholder, value) pairs, e.g. ``(("passId", "p-0193"),)``.
     """
-    if ids:
-        template = base
-        for placeholder, _ in ids:
-            template += "/{" + placeholder + "}"
-        path = fill_path(template + "/" + tail if tail else template, **dict(ids))
-    else:
-        path = _fixed_path(base + "/" + tail if tail else base)
+    template = base
+    for placeholder, _ in ids:
+        template += "/{" + placeholder + "}"
+    # (fill_path reads each template once and fills one without ids once: no cache here)
+    path = fill_path(template + "/" + tail if tail else template, **dict(ids))
     # Booleans are spelled ``true``/``false`` by the transport, as the SDK sends them.
     params = {key: value for key, value in query.items() if value is not None} if query else None
     if method in ("POST", "PUT") and body is None:
@@ -61,13 +58,6 @@ def request(
     return VendorRequest(
         method, path.path, safety, query=params or None, json=body, path_template=path.template
     )
-
-
-@functools.lru_cache(maxsize=64)  # the few endpoints without an id in their path
-def _fixed_path(template: str) -> FilledPath:
-    """The path of an endpoint without ids: the same for every call, so filled once (its
-    templates are this package's constants, never an answer's or a caller's text)."""
-    return fill_path(template)
 
 
 def envelope(body: Any) -> Mapping[str, Any]:
