@@ -5,7 +5,9 @@ equal, hashable and shown as before."""
 
 from __future__ import annotations
 
+import copy
 import dataclasses
+import pickle
 from typing import Any
 
 import pytest
@@ -13,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from walletpass.retry import Safety
-from walletpass.sending import VendorRequest, VendorResponse
+from walletpass.sending import NO_BODY, VendorRequest, VendorResponse
 
 
 def _generated(cls: type[Any]) -> type[Any]:
@@ -88,3 +90,24 @@ def test_frozen_hashable_and_replaceable() -> None:
     assert dataclasses.replace(request, path="b").path == "b"
     hashable: dict[str, Any] = {"method": "GET", "path": "a", "safety": Safety.SAFE, "headers": ()}
     assert hash(VendorRequest(**hashable)) == hash(VendorRequest(**hashable))
+
+
+@pytest.mark.parametrize(
+    "request_",
+    [
+        VendorRequest("GET", "/passes/p-1", Safety.SAFE),
+        VendorRequest("POST", "/passes", Safety.UNSAFE, json=NO_BODY),
+        VendorRequest("PATCH", "/passes/p-1", Safety.UNSAFE, json=None),  # the JSON null
+        VendorRequest("POST", "/passes", Safety.UNSAFE, json={"a": 1}),
+    ],
+    ids=["default", "no-body", "json-null", "body"],
+)
+def test_a_request_without_a_body_stays_without_one_when_pickled_or_copied(
+    request_: VendorRequest,
+) -> None:
+    # (a queued or journalled request is pickled; NO_BODY is one marker, not a copy of one)
+    for copied in (pickle.loads(pickle.dumps(request_)), copy.deepcopy(request_)):
+        assert copied == request_
+        assert copied.has_json is request_.has_json
+    assert request_.has_json is (request_.json is not NO_BODY)
+    assert repr(NO_BODY) == "NO_BODY"

@@ -49,6 +49,7 @@ from walletpass.urls import Endpoint, UrlError, parse_url
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADERS",
+    "NO_BODY",
     "Answer",
     "BaseTransport",
     "Call",
@@ -62,7 +63,22 @@ __all__ = [
 
 log = logging.getLogger("walletpass.http")
 
-_NO_BODY = object()
+
+class _NoBody:
+    """The type of :data:`NO_BODY`."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+    def __reduce__(self) -> str:
+        return "NO_BODY"  # (pickled and copied as the one module-level marker)
+
+
+#: ``VendorRequest.json`` when the request has no body (``None`` would be the JSON ``null``):
+#: the default; a build hook with an optional body passes ``body if ... else NO_BODY``.
+NO_BODY: Any = _NoBody()
 _NEW_HEADERS: Any = object()
 
 #: The one encoder of request bodies (``json.dumps`` with options builds a new one per call).
@@ -80,7 +96,7 @@ class VendorRequest:
     path: str
     safety: Safety
     query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None
-    json: Any = _NO_BODY
+    json: Any = NO_BODY
     data: bytes | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     #: ``"json"`` parses the answer as JSON, ``"bytes"`` keeps it raw (file downloads).
@@ -96,7 +112,7 @@ class VendorRequest:
         path: str,
         safety: Safety,
         query: Mapping[str, Any] | Sequence[tuple[str, Any]] | None = None,
-        json: Any = _NO_BODY,
+        json: Any = NO_BODY,
         data: bytes | None = None,
         headers: Mapping[str, str] = _NEW_HEADERS,  # (a marker: a new dict of its own)
         expect: str = "json",
@@ -119,7 +135,7 @@ class VendorRequest:
 
     @property
     def has_json(self) -> bool:
-        return self.json is not _NO_BODY
+        return self.json is not NO_BODY
 
     def describe(self) -> str:
         return f"{self.method} {self.path_template or self.path}"

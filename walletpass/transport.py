@@ -40,6 +40,7 @@ from walletpass.redaction import register_secret
 from walletpass.retry import RetryPolicy, Safety
 from walletpass.sending import (
     DEFAULT_REQUEST_ID_HEADERS,
+    NO_BODY,
     Attempted,
     BaseTransport,
     Call,
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADERS",
+    "NO_BODY",
     "RetryPolicy",
     "Safety",
     "Timeouts",

@@ -30,7 +30,7 @@ from walletpass.plans import Plan, Send
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings
-from walletpass.transport import VendorRequest, VendorResponse
+from walletpass.transport import NO_BODY, VendorRequest, VendorResponse
 from walletpass_livepass import checks, limits, payloads
 from walletpass_livepass.limits import PassType
 from walletpass_livepass.meta import profile_meta
@@ -389,9 +389,13 @@ class LivePassProvider(Provider[LivePassSettings]):
         method: str, pass_type: PassType, vendor_id: str, safety: Safety, body: Any = None
     ) -> VendorRequest:
         path = fill_path(_PATHS[pass_type], id=vendor_id)
-        if body is None:
-            return VendorRequest(method, path.path, safety, path_template=path.template)
-        return VendorRequest(method, path.path, safety, json=body, path_template=path.template)
+        return VendorRequest(
+            method,
+            path.path,
+            safety,
+            json=NO_BODY if body is None else body,
+            path_template=path.template,
+        )
 
     # -- create ------------------------------------------------------------------------------
 

@@ -13,7 +13,7 @@ from typing import Any
 
 from walletpass.paths import fill_path
 from walletpass.retry import Safety
-from walletpass.transport import VendorRequest
+from walletpass.transport import NO_BODY, VendorRequest
 
 __all__ = [
     "PASSES",
@@ -49,12 +49,8 @@ def request(
     path = fill_path(template + "/" + tail if tail else template, **dict(ids))
     # Booleans are spelled ``true``/``false`` by the transport, as the SDK sends them.
     params = {key: value for key, value in query.items() if value is not None} if query else None
-    if method in ("POST", "PUT") and body is None:
-        body = {}
     if body is None:
-        return VendorRequest(
-            method, path.path, safety, query=params or None, path_template=path.template
-        )
+        body = {} if method in ("POST", "PUT") else NO_BODY
     return VendorRequest(
         method, path.path, safety, query=params or None, json=body, path_template=path.template
     )

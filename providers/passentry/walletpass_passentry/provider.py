@@ -50,7 +50,7 @@ from walletpass.redemption import insufficient_balance, no_balance
 from walletpass.retry import Safety, parse_retry_after
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
-from walletpass.transport import VendorRequest, VendorResponse
+from walletpass.transport import NO_BODY, VendorRequest, VendorResponse
 from walletpass_passentry import checks, limits, loyalty, payloads
 from walletpass_passentry.events import PassEntryEvents
 from walletpass_passentry.limits import PassAction, PassSource, VendorStatus
@@ -330,21 +330,12 @@ def _request(
 ) -> VendorRequest:
     """A request rate-limited per endpoint and method, as PassEntry counts them."""
     url, template = path
-    if body is None:
-        return VendorRequest(
-            method,
-            url,
-            safety,
-            query=dict(query) if query else None,
-            path_template=template,
-            rate_key=f"{method} {template}",
-        )
     return VendorRequest(
         method,
         url,
         safety,
         query=dict(query) if query else None,
-        json=body,
+        json=NO_BODY if body is None else body,
         path_template=template,
         rate_key=f"{method} {template}",
     )
