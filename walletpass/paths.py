@@ -48,11 +48,6 @@ _parsed: dict[str, tuple[tuple[str, ...], frozenset[str], tuple[str, ...], Any]]
 _TEMPLATES_REMEMBERED = 512
 
 
-def _segment(value: str) -> str:
-    # (most ids are letters, digits and dashes: quoting would return them unchanged)
-    return value if _UNQUOTED.fullmatch(value) else quote(value, safe="")
-
-
 class FilledPath(NamedTuple):
     """A request path and the template it was filled from.
 
@@ -107,6 +102,7 @@ def fill_path(template: str, /, **ids: str) -> FilledPath:
         value = ids[name]
         if type(value) is not str or value in _NOT_SEGMENTS:
             _refuse_ids(names, ids)  # (returns where segment_problem finds nothing: a subclass)
+        # (most ids are letters, digits and dashes: quoting would return them unchanged)
         parts[at] = value if _UNQUOTED.fullmatch(value) else quote(value, safe="")
         at += 2
     return _filled(("".join(parts), template))
