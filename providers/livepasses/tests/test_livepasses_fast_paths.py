@@ -137,9 +137,7 @@ def test_a_request_is_built_as_its_path_filled_each_time_would_be(
         return
     template = base + "".join("/{" + name + "}" for name, _ in ids) + (f"/{tail}" if tail else "")
     path = fill_path(template, **dict(ids))
-    built = wire.request(
-        method, base, Safety.SAFE, ids=tuple(ids), tail=tail, query=query, body=body
-    )
+    built = wire.request(method, template, Safety.SAFE, query=query, body=body, **dict(ids))
     assert (built.method, built.path, built.path_template) == (method, path.path, path.template)
     params = {k: v for k, v in query.items() if v is not None} if query else None
     assert built.query == (params or None)
@@ -257,3 +255,56 @@ def test_no_field_is_set_twice_where_nothing_else_sets_one(
     }
     if not fields or not (external or tier or balance):
         assert checks._conflicts(fields, owners) == []
+
+
+_LOOKED_UP = payloads.issued_from_lookup(
+    {"passId": "p-0193", "templateId": "tpl_evt_42", "status": "Active", "isValid": True},
+    provider="livepasses",
+)
+
+
+@given(
+    data=st.one_of(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "isValid": _ODD,
+                "canBeRedeemed": _ODD,
+                "status": st.one_of(st.sampled_from([s.value for s in VendorStatus]), _ODD),
+                "verificationMethods": st.one_of(
+                    st.lists(st.one_of(st.text(max_size=4), st.integers()), max_size=3), _ODD
+                ),
+                "message": st.one_of(st.text(max_size=6), _ODD),
+                "extra": _ODD,
+            },
+        ),
+        _ODD,
+        st.text(max_size=3),
+    )
+)
+def test_a_get_reads_the_validation_answer_as_the_validate_operation_does(data: Any) -> None:
+    """A get completes its lookup's pass from the validation answer without the Validation
+    record ``validate()`` returns: the same meta, status and raw, and the same failure (type
+    and message) for an answer neither can read."""
+    try:
+        validation = payloads.validation_from("p-0193", data)
+    except Exception as general:  # (compared with the get's failure below)
+        try:
+            payloads.with_validation(_LOOKED_UP, data)
+        except Exception as fast:
+            assert (type(fast), str(fast)) == (type(general), str(general))
+            return
+        raise AssertionError("the get read an answer validate() cannot read") from None
+    issued = payloads.with_validation(_LOOKED_UP, data)
+    meta = {
+        **_LOOKED_UP.meta,
+        "can_be_redeemed": validation.can_be_redeemed,
+        "verification_methods": list(validation.verification_methods),
+    }
+    if validation.message:
+        meta["validation_message"] = validation.message
+    assert issued.meta == meta
+    assert list(issued.meta) == list(meta)
+    unknown = validation.status is PassStatus.UNKNOWN
+    assert issued.status is (_LOOKED_UP.status if unknown else validation.status)
+    assert issued.raw == {**_LOOKED_UP.raw, "validation": validation.raw}

@@ -288,9 +288,12 @@ class VendorOperations(Provider[LivepassesSettings]):
         confirmation_code: str | None = None,
         holder_email: str | None = None,
     ) -> VendorRequest:
-        given = _options(
-            passId=pass_id, confirmationCode=confirmation_code, holderEmail=holder_email
-        )
+        if confirmation_code is None and holder_email is None and pass_id is not None:
+            given = {"passId": pass_id}  # (a get's and an update's: the one key, no filtering)
+        else:
+            given = _options(
+                passId=pass_id, confirmationCode=confirmation_code, holderEmail=holder_email
+            )
         if len(given) != 1:
             self._refuse(
                 [
@@ -333,9 +336,7 @@ class VendorOperations(Provider[LivepassesSettings]):
 
     def build_validate(self, pass_id: str) -> VendorRequest:
         self.decode_id(pass_id)
-        return wire.request(
-            "GET", wire.PASSES, Safety.SAFE, ids=(("passId", pass_id),), tail="validate"
-        )
+        return wire.request("GET", f"{wire.PASS}/validate", Safety.SAFE, passId=pass_id)
 
     @vendor_operation(native("GET /api/passes/{id}/validate"))
     def validate(self, pass_id: str) -> Plan[Validation]:
@@ -356,11 +357,10 @@ class VendorOperations(Provider[LivepassesSettings]):
         self.decode_id(pass_id)
         return wire.request(
             "POST",
-            wire.PASSES,
+            f"{wire.PASS}/{endpoint.value}",
             Safety.UNSAFE,
-            ids=(("passId", pass_id),),
-            tail=endpoint.value,
             body=dict(body),
+            passId=pass_id,
         )
 
     def _redeem_at(
@@ -538,7 +538,7 @@ class VendorOperations(Provider[LivepassesSettings]):
     def build_batch_status(self, batch_id: str) -> VendorRequest:
         self._checked_id(batch_id, "batch_id", "get_batch_status")
         return wire.request(
-            "GET", f"{wire.PASSES}/batch", Safety.SAFE, ids=(("batchId", batch_id),), tail="status"
+            "GET", f"{wire.PASSES}/batch/{{batchId}}/status", Safety.SAFE, batchId=batch_id
         )
 
     def _batch_status(self, batch_id: str, operation: str) -> Plan[BatchStatus]:
@@ -586,11 +586,10 @@ class VendorOperations(Provider[LivepassesSettings]):
             body["reason"] = reason
         return wire.request(
             "POST",
-            f"{wire.PASSES}/template",
+            f"{wire.PASSES}/template/{{templateId}}/push",
             Safety.UNSAFE,
-            ids=(("templateId", template_id),),
-            tail="push",
             body=body,
+            templateId=template_id,
         )
 
     @vendor_operation(
@@ -737,7 +736,7 @@ class VendorOperations(Provider[LivepassesSettings]):
 
     def build_get_template(self, template: str) -> VendorRequest:
         template_id = self._template_id(template, "get_template")
-        return wire.request("GET", wire.TEMPLATES, Safety.SAFE, ids=(("templateId", template_id),))
+        return wire.request("GET", wire.TEMPLATE, Safety.SAFE, templateId=template_id)
 
     def _get_template(self, template: str, operation: str) -> Plan[Template]:
         return (
@@ -823,7 +822,7 @@ class VendorOperations(Provider[LivepassesSettings]):
             problems.append(FieldProblem("template", "the update changes nothing"))
         self._refuse(problems, "update_template")
         return wire.request(
-            "PUT", wire.TEMPLATES, Safety.IDEMPOTENT, ids=(("templateId", template_id),), body=body
+            "PUT", wire.TEMPLATE, Safety.IDEMPOTENT, body=body, templateId=template_id
         )
 
     @vendor_operation(native("PUT /api/templates/{id}"))
@@ -847,10 +846,9 @@ class VendorOperations(Provider[LivepassesSettings]):
         template_id = self._template_id(template, f"{action}_template")
         return wire.request(
             "POST",
-            wire.TEMPLATES,
+            f"{wire.TEMPLATE}/{action}",
             Safety.IDEMPOTENT,
-            ids=(("templateId", template_id),),
-            tail=action,
+            templateId=template_id,
         )
 
     @vendor_operation(native("POST /api/templates/{id}/activate"))
@@ -930,7 +928,7 @@ class VendorOperations(Provider[LivepassesSettings]):
     def build_delete_webhook(self, webhook_id: str) -> VendorRequest:
         checked = self._checked_id(webhook_id, "webhook_id", "delete_webhook")
         return wire.request(
-            "DELETE", wire.WEBHOOKS, Safety.IDEMPOTENT, ids=(("webhookId", checked),)
+            "DELETE", f"{wire.WEBHOOKS}/{{webhookId}}", Safety.IDEMPOTENT, webhookId=checked
         )
 
     @vendor_operation(native("DELETE /api/webhooks/{id}"))

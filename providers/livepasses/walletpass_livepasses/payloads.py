@@ -386,15 +386,15 @@ def kind_of(pass_type: Any) -> PassKind | None:
 
 
 def _holder(name: Any = None, email: Any = None) -> Holder | None:
-    values = {
-        key: value
-        for key, value in (("name", name), ("email", email))
-        if isinstance(value, str) and value
-    }
+    values: dict[str, str] = {}
+    if isinstance(name, str) and name:
+        values["name"] = name
+    if isinstance(email, str) and email:
+        values["email"] = email
     if not values:
         return None
     try:
-        return Holder(**values)
+        return Holder.model_validate(values)
     except ValueError:  # a value the neutral model refuses: keep it in raw only
         return None
 
@@ -626,14 +626,12 @@ def validation_from(pass_id: str, data: Mapping[str, Any]) -> Validation:
     )
 
 
-def issued_from_lookup(
-    data: Mapping[str, Any], *, provider: str, validation: Validation | None = None
-) -> IssuedPass:
-    """The neutral ``get``: the lookup answer (no business data, no wallet links) + validation
-    (:func:`with_validation`)."""
+def issued_from_lookup(data: Mapping[str, Any], *, provider: str) -> IssuedPass:
+    """The pass a lookup answer tells (no business data, no wallet links); a get completes it
+    with the validation answer (:func:`with_validation`)."""
     pass_id = str(data["passId"])
     meta: dict[str, Any] = {"vendor_status": data.get("status"), "is_valid": data.get("isValid")}
-    issued = IssuedPass.model_validate(
+    return IssuedPass.model_validate(
         {
             "id": pass_id,
             "vendor_id": pass_id,
@@ -647,19 +645,28 @@ def issued_from_lookup(
             "raw": {"lookup": dict(data), "validation": None},
         }
     )
-    return issued if validation is None else with_validation(issued, validation)
 
 
-def with_validation(issued: IssuedPass, validation: Validation) -> IssuedPass:
-    """``issued`` (a lookup's pass) completed by the pass's validation answer: redeemability in
-    ``meta``, and the status the validation reports where it names one."""
-    meta = {**issued.meta, "can_be_redeemed": validation.can_be_redeemed}
-    meta["verification_methods"] = list(validation.verification_methods)
-    if validation.message:
-        meta["validation_message"] = validation.message
-    status = issued.status if validation.status is PassStatus.UNKNOWN else validation.status
-    raw = {**issued.raw, "validation": validation.raw}
-    return issued.model_copy(update={"meta": meta, "status": status, "raw": raw})
+def with_validation(issued: IssuedPass, data: Mapping[str, Any]) -> IssuedPass:
+    """``issued`` (a lookup's pass) completed by the pass's validation answer ``data`` (the
+    ``/validate`` envelope's data): redeemability in ``meta``, and the status the validation
+    reports where it names one. Read as :func:`validation_from` reads it, without the
+    :class:`Validation` record a get does not return (a malformed answer fails alike)."""
+    can_be_redeemed = bool(data.get("canBeRedeemed"))
+    status = status_of(data.get("status"))
+    methods = [str(m) for m in data.get("verificationMethods") or ()]
+    message = data.get("message")
+    meta = {**issued.meta, "can_be_redeemed": can_be_redeemed, "verification_methods": methods}
+    if message:
+        meta["validation_message"] = message
+    raw = {**issued.raw, "validation": dict(data)}
+    return issued.model_copy(
+        update={
+            "meta": meta,
+            "status": issued.status if status is PassStatus.UNKNOWN else status,
+            "raw": raw,
+        }
+    )
 
 
 def issued_from_list_item(item: Mapping[str, Any], *, provider: str) -> IssuedPass:

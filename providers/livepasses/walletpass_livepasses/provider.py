@@ -444,11 +444,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         looked_up = yield Send(lookup, "get")
         # (read before the validation is sent: a lookup walletpass cannot read stops the get)
         issued = self.parse(self.parse_get, looked_up, pass_id)
-        validation = yield from self._plan_fetch(
-            validate, "get", lambda data: payloads.validation_from(pass_id, data)
-        )
         # The lookup names no type: the core reports the kind the template alias states.
-        return payloads.with_validation(issued, validation)
+        return (
+            yield from self._plan_fetch(
+                validate, "get", lambda data: payloads.with_validation(issued, data)
+            )
+        )
 
     # -- update --------------------------------------------------------------------------------
 
@@ -486,11 +487,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             kind = self.kind_known(pass_id)
         body = payloads.update_body(change, kind)
         return wire.request(
-            "PUT",
-            wire.PASSES,
-            payloads.update_safety(body),
-            ids=(("passId", pass_id),),
-            body=body,
+            "PUT", wire.PASS, payloads.update_safety(body), body=body, passId=pass_id
         )
 
     def parse_update(

@@ -16,7 +16,9 @@ from walletpass.retry import Safety
 from walletpass.transport import NO_BODY, VendorRequest
 
 __all__ = [
+    "PASS",
     "PASSES",
+    "TEMPLATE",
     "TEMPLATES",
     "WEBHOOKS",
     "envelope",
@@ -26,34 +28,38 @@ __all__ = [
 PASSES = "/api/passes"
 TEMPLATES = "/api/templates"
 WEBHOOKS = "/api/webhooks"
+#: One pass, one template: the paths their operations extend.
+PASS = PASSES + "/{passId}"
+TEMPLATE = TEMPLATES + "/{templateId}"
 
 
 def request(
     method: str,
-    base: str,
+    template: str,
     safety: Safety,
     *,
-    ids: tuple[tuple[str, str], ...] = (),
-    tail: str = "",
     query: Mapping[str, Any] | None = None,
     body: Any = None,
+    **ids: str,
 ) -> VendorRequest:
-    """``base`` + ``/{id}`` segments + ``tail``; POST/PUT always get a body (``{}`` at least).
+    """``template`` filled with ``ids`` (each ``{name}`` by ``ids[name]``, quoted as one path
+    segment: :func:`walletpass.paths.fill_path`); POST/PUT always get a body (``{}`` at least).
 
-    ``ids`` are (placeholder, value) pairs, e.g. ``(("passId", "p-0193"),)``.
+    E.g. ``request("GET", f"{PASS}/validate", Safety.SAFE, passId="p-0193")``.
     """
-    template = base
-    for placeholder, _ in ids:
-        template += "/{" + placeholder + "}"
     # (fill_path reads each template once and fills one without ids once: no cache here)
-    path = fill_path(template + "/" + tail if tail else template, **dict(ids))
+    path = fill_path(template, **ids)
     # Booleans are spelled ``true``/``false`` by the transport, as the SDK sends them.
-    params = {key: value for key, value in query.items() if value is not None} if query else None
+    params = None
+    if query:
+        params = {key: value for key, value in query.items() if value is not None} or None
     if body is None:
-        body = {} if method in ("POST", "PUT") else NO_BODY
-    return VendorRequest(
-        method, path.path, safety, query=params or None, json=body, path_template=path.template
-    )
+        body = {} if method in _WITH_BODY else NO_BODY
+    return VendorRequest(method, path.path, safety, params, body, path_template=path.template)
+
+
+#: The methods whose requests always carry a body (see the module's docstring).
+_WITH_BODY = frozenset({"POST", "PUT"})
 
 
 def envelope(body: Any) -> Mapping[str, Any]:
