@@ -526,21 +526,24 @@ def kept_by_update(
     return urls, created_at
 
 
-#: What JSON decodes a scalar to (``bool`` is an ``int``): values nothing can recurse into.
-_SCALARS = (str, int, float, type(None))
+#: The exact types JSON decodes a scalar to: values nothing can recurse into.
+_SCALAR_TYPES = frozenset({str, int, float, bool, type(None)})
 
 
 def _flat(answer: Mapping[str, Any], body: Mapping[str, Any], links: Any) -> bool:
     """Whether the answer is the documented one level of ``body`` and ``links`` over scalars
-    (as LivePass answers): nothing a copy of it could recurse into."""
+    (as LivePass answers): nothing a copy of it could recurse into. ``False`` for anything
+    else, a scalar of a subclass included (only a copy can tell whether it recurses)."""
+    # (a level's types tested in one C call, not one isinstance per value: 17 -> 13 k
+    # instructions per read of the benchmark's answer)
+    scalars = _SCALAR_TYPES.issuperset
+    if not scalars(map(type, body.values())):
+        return False
     links = links if isinstance(links, Mapping) else None
     for value in answer.values():
-        if not isinstance(value, _SCALARS) and value is not body and value is not links:
+        if type(value) not in _SCALAR_TYPES and value is not body and value is not links:
             return False
-    for value in body.values():
-        if not isinstance(value, _SCALARS):
-            return False
-    return links is None or all(isinstance(value, _SCALARS) for value in links.values())
+    return links is None or scalars(map(type, links.values()))
 
 
 def issued_from_answer(

@@ -487,7 +487,12 @@ class LivePassProvider(Provider[LivePassSettings]):
         self, pass_id: str, change: PassUpdate, current: Mapping[str, Any]
     ) -> VendorRequest:
         """The POST that writes ``change`` over ``current`` (the body of a GET answer)."""
-        pass_type, vendor_id = self.decode_id(pass_id)
+        return self._merge(*self.decode_id(pass_id), change, current)
+
+    def _merge(
+        self, pass_type: PassType, vendor_id: str, change: PassUpdate, current: Mapping[str, Any]
+    ) -> VendorRequest:
+        """:meth:`build_merge` of the pass ``decode_id`` made ``(pass_type, vendor_id)`` of."""
         notify = change.notify if change.notify is not None else self.settings.notify_on_update
         body = payloads.merged_body(pass_type, vendor_id, current, change, silent=not notify)
         return self._request("POST", pass_type, vendor_id, _write_safety(body), body)
@@ -508,15 +513,12 @@ class LivePassProvider(Provider[LivePassSettings]):
         return self._plan_merge(pass_id, change)
 
     def _plan_merge(self, pass_id: str, change: PassUpdate) -> Plan[IssuedPass]:
+        # (the id decoded once for both requests: build_get's and build_merge's own decoding)
+        pass_type, vendor_id = self.decode_id(pass_id)
         # NotFound here: an update never creates a pass.
-        response = yield Send(self.build_get(pass_id), "update")
-        # (the answer decoded once: the pass it reads, and the body the merge writes over)
-        answer = self.parse(lambda r: r.json(), response)
-        urls, created_at = self.parse(lambda _: self._kept_by_update(answer, pass_id), response)
-        request = self.build_merge(
-            pass_id, change, self.parse(lambda _: _body_of(answer), response)
-        )
-        written = yield Send(request, "update")
+        response = yield Send(self._request("GET", pass_type, vendor_id, Safety.SAFE), "update")
+        urls, created_at, current = self.parse(self._read_for_merge, response, pass_id)
+        written = yield Send(self._merge(pass_type, vendor_id, change, current), "update")
         # The POST answer has no links and no creation time; they do not change with an update.
         return self.parse(self._parse_merged, written, (urls, created_at))
 
@@ -530,6 +532,16 @@ class LivePassProvider(Provider[LivePassSettings]):
         return self._with_alias_kind(
             payloads.issued_from_answer(response.json(), provider=self.name, kept=kept)
         )
+
+    def _read_for_merge(
+        self, response: VendorResponse, pass_id: str
+    ) -> tuple[Mapping[str, str | None], datetime | None, Mapping[str, Any]]:
+        """The GET answer an update merges into, decoded once: what the update keeps of the
+        pass (:meth:`_kept_by_update`) and the ``body`` the merge writes over, in that order
+        (one parse hook: an answer refused by either is ``InvalidResponse`` alike)."""
+        answer = response.json()
+        urls, created_at = self._kept_by_update(answer, pass_id)
+        return urls, created_at, _body_of(answer)
 
     def _kept_by_update(
         self, answer: Any, pass_id: str
