@@ -17,7 +17,7 @@ from walletpass_livepasses import batches, checks, payloads, wire
 from walletpass_livepasses.limits import VendorStatus
 from walletpass_livepasses.records import BatchPass
 
-from walletpass import Balance, Holder, Pass, PassField, PassKind, PassUpdate
+from walletpass import Balance, Barcode, Holder, Pass, PassField, PassKind, PassUpdate
 from walletpass.model import PassStatus
 from walletpass.paths import fill_path
 from walletpass.retry import Safety
@@ -308,3 +308,121 @@ def test_a_get_reads_the_validation_answer_as_the_validate_operation_does(data: 
     unknown = validation.status is PassStatus.UNKNOWN
     assert issued.status is (_LOOKED_UP.status if unknown else validation.status)
     assert issued.raw == {**_LOOKED_UP.raw, "validation": validation.raw}
+
+
+def _general_line_text(entry: Any, *names: str) -> str | None:
+    """An answer line's text member as ``batch_pass_from`` read it before its fast path."""
+    value = None
+    for name in names:
+        if name in entry:
+            value = entry[name]
+            break
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{names[0]} is {type(value).__name__}, not text")
+
+
+def _general_batch_pass(entry: Any) -> BatchPass:
+    pass_id = entry.get("passId", entry.get("id"))
+    if pass_id is not None and (isinstance(pass_id, bool) or not isinstance(pass_id, str | int)):
+        raise ValueError(f"passId is {type(pass_id).__name__}, not an id")
+    return BatchPass(
+        pass_id=str(pass_id) if pass_id not in (None, "") else None,
+        email=_general_line_text(entry, "customerEmail", "holderEmail"),
+        confirmation_code=_general_line_text(entry, "confirmationCode"),
+        vendor_status=_general_line_text(entry, "status"),
+        has_apple_pass=bool(entry.get("hasApplePass")),
+        has_google_pass=bool(entry.get("hasGooglePass")),
+        error_code=_general_line_text(entry, "errorCode"),
+        error_message=_general_line_text(entry, "errorMessage"),
+    )
+
+
+_LINE_VALUE = st.one_of(st.text(max_size=5), _ODD)
+
+
+@given(
+    entry=st.fixed_dictionaries(
+        {},
+        optional=dict.fromkeys(
+            (
+                "passId",
+                "id",
+                "customerEmail",
+                "holderEmail",
+                "confirmationCode",
+                "status",
+                "hasApplePass",
+                "hasGooglePass",
+                "errorCode",
+                "errorMessage",
+            ),
+            _LINE_VALUE,
+        ),
+    )
+)
+def test_an_answer_line_is_read_as_the_general_reading_reads_it(entry: dict[str, Any]) -> None:
+    """``batch_pass_from`` (its slots set directly, each member looked up once) gives the line,
+    or the refusal (type and message), its general reading gave: a present ``null`` spelling
+    is read, the other spelling only where the first is absent."""
+    try:
+        general = _general_batch_pass(entry)
+    except ValueError as exc:
+        try:
+            payloads.batch_pass_from(entry)
+        except ValueError as fast:
+            assert str(fast) == str(exc)
+            return
+        raise AssertionError("a line the general reading refuses was read") from None
+    line = payloads.batch_pass_from(entry)
+    assert line == general
+    assert (line.failed, repr(line)) == (general.failed, repr(general))
+
+
+@given(
+    qr_code=st.one_of(
+        st.text(max_size=8),
+        st.text(alphabet=st.characters(max_codepoint=127), min_size=2040, max_size=2050),
+        st.text(alphabet=st.characters(min_codepoint=0x800), min_size=1000, max_size=1200),
+        st.sampled_from(["\ud800", "a\udfff", "data:image/png;base64,AA", "LP1:p-1:LP-1", " "]),
+        _ODD,
+    )
+)
+def test_an_answer_qr_code_is_the_barcode_a_barcode_made_first_would_be(qr_code: Any) -> None:
+    """A create answer's ``qrCode`` handed to the pass's validation as a mapping (ASCII text up
+    to 2,048 characters) gives the pass, or the refusal, a Barcode made first gave."""
+    entry = {"id": "p-0193", "status": "Active", "qrCode": qr_code}
+
+    def issued(barcode: Any) -> Any:
+        try:
+            return payloads.IssuedPass.model_validate(
+                {
+                    "id": "p-0193",
+                    "vendor_id": "p-0193",
+                    "provider": "livepasses",
+                    "barcode": barcode,
+                }
+            )
+        except ValueError as exc:
+            return type(exc), str(exc)
+
+    def general() -> Any:
+        text = isinstance(qr_code, str) and qr_code and not qr_code.startswith("data:")
+        if not text or len(qr_code) > 2048:
+            return issued(None)
+        try:
+            return issued(Barcode(message=qr_code))
+        except ValueError as exc:
+            return type(exc), str(exc)
+
+    try:
+        fast = issued(payloads._barcode(qr_code))
+    except ValueError as exc:
+        fast = type(exc), str(exc)
+    expected = general()
+    assert fast == expected
+    if not isinstance(expected, tuple):  # (and the create answer's pass carries it)
+        made = payloads.issued_from_generated(
+            entry, provider="livepasses", template="t", kind=None, holder=None
+        )
+        assert made.barcode == expected.barcode

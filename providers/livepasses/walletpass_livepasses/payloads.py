@@ -405,11 +405,17 @@ def made_up_barcode(issued: IssuedPass) -> Barcode:
     return Barcode(message=limits.made_up_qr_code(issued.vendor_id, issued.external_id or ""))
 
 
-def _barcode(qr_code: Any) -> Barcode | None:
+def _barcode(qr_code: Any) -> Barcode | dict[str, str] | None:
+    """The pass's QR code from the answer's ``qrCode`` (an image's data URL is none), for the
+    pass's validation: as the mapping it makes the Barcode from where Barcode's rules cannot
+    refuse it (ASCII text, at most 2,048 characters: as many bytes, which every QR code holds),
+    which saves making a model first; else made here, so a refusal is the one it always was."""
     if not isinstance(qr_code, str) or not qr_code or qr_code.startswith("data:"):
         return None
     if len(qr_code) > 2048:
         return None
+    if type(qr_code) is str and qr_code.isascii():
+        return {"message": qr_code}
     return Barcode(message=qr_code)
 
 
@@ -524,33 +530,31 @@ def issued_from_generated(
     )
 
 
-def _line_text(entry: Mapping[str, Any], *names: str) -> str | None:
-    """A text member of an answer line (the first of ``names`` present); anything else is an
+def _line_text(value: Any, name: str) -> str | None:
+    """``value``, a text member ``name`` of an answer line (or ``None``); anything else is an
     answer walletpass cannot read (``ValueError``, so ``InvalidResponse``), never a later crash."""
-    value = None
-    for name in names:
-        if name in entry:
-            value = entry[name]
-            break
     if value is None or isinstance(value, str):
         return value
-    raise ValueError(f"{names[0]} is {type(value).__name__}, not text")
+    raise ValueError(f"{name} is {type(value).__name__}, not text")
 
 
 def batch_pass_from(entry: Mapping[str, Any]) -> BatchPass:
-    """A ``generatedPasses[]`` line (the C# SDK's ``id`` / ``holderEmail`` spellings too)."""
+    """A ``generatedPasses[]`` line (the C# SDK's ``id`` / ``holderEmail`` spellings too: a
+    present ``passId`` or ``customerEmail`` is read, even ``null``, else the other)."""
     pass_id = entry.get("passId", entry.get("id"))
     if pass_id is not None and (isinstance(pass_id, bool) or not isinstance(pass_id, str | int)):
         raise ValueError(f"passId is {type(pass_id).__name__}, not an id")
+    email = entry["customerEmail"] if "customerEmail" in entry else entry.get("holderEmail")
+    get = entry.get
     return BatchPass(
-        pass_id=str(pass_id) if pass_id not in (None, "") else None,
-        email=_line_text(entry, "customerEmail", "holderEmail"),
-        confirmation_code=_line_text(entry, "confirmationCode"),
-        vendor_status=_line_text(entry, "status"),
-        has_apple_pass=bool(entry.get("hasApplePass")),
-        has_google_pass=bool(entry.get("hasGooglePass")),
-        error_code=_line_text(entry, "errorCode"),
-        error_message=_line_text(entry, "errorMessage"),
+        str(pass_id) if pass_id not in (None, "") else None,
+        _line_text(email, "customerEmail"),
+        _line_text(get("confirmationCode"), "confirmationCode"),
+        _line_text(get("status"), "status"),
+        bool(get("hasApplePass")),
+        bool(get("hasGooglePass")),
+        _line_text(get("errorCode"), "errorCode"),
+        _line_text(get("errorMessage"), "errorMessage"),
     )
 
 

@@ -34,7 +34,7 @@ class Validation:
     raw: Any = field(default=None, compare=False)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class BatchPass:
     """One recipient's line in a batch status (no wallet URLs: the batch answer has none)."""
 
@@ -47,9 +47,44 @@ class BatchPass:
     error_code: str | None = None
     error_message: str | None = None
 
+    def __init__(  # noqa: PLR0917  # the dataclass's fields, positional as its own __init__ took them
+        self,
+        pass_id: str | None,
+        email: str | None = None,
+        confirmation_code: str | None = None,
+        vendor_status: str | None = None,
+        has_apple_pass: bool = False,
+        has_google_pass: bool = False,
+        error_code: str | None = None,
+        error_message: str | None = None,
+    ) -> None:
+        # What the generated __init__ of a frozen dataclass does, each slot set through its
+        # descriptor bound once rather than through ``object.__setattr__`` (every create reads
+        # its answer's line into one: 16 k -> 7 k instructions).
+        _set_pass_id(self, pass_id)
+        _set_email(self, email)
+        _set_confirmation_code(self, confirmation_code)
+        _set_vendor_status(self, vendor_status)
+        _set_has_apple_pass(self, has_apple_pass)
+        _set_has_google_pass(self, has_google_pass)
+        _set_error_code(self, error_code)
+        _set_error_message(self, error_message)
+
     @property
     def failed(self) -> bool:
         return self.error_code is not None or (self.vendor_status or "").lower() == "failed"
+
+
+(
+    _set_pass_id,
+    _set_email,
+    _set_confirmation_code,
+    _set_vendor_status,
+    _set_has_apple_pass,
+    _set_has_google_pass,
+    _set_error_code,
+    _set_error_message,
+) = (getattr(BatchPass, name).__set__ for name in BatchPass.__slots__)
 
 
 @dataclass(frozen=True, slots=True)
