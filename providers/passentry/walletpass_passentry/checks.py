@@ -9,8 +9,10 @@ point at the caller's input.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from walletpass.errors import FieldProblem
-from walletpass.model import ImageRole, Pass, PassKind, PassUpdate
+from walletpass.model import Balance, ImageRole, ImageValue, Pass, PassKind, PassUpdate
 from walletpass_passentry.limits import (
     PASS_RESERVED_KEYS,
     PassType,
@@ -50,19 +52,25 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
 
 
 def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list[FieldProblem]:
+    # (most passes and changes set fields alone: each other part's rules run where it is set)
     pass_type = KIND_PASS_TYPES[kind] if kind is not None else None
-    problems: list[FieldProblem] = balance_problems(content)
-    for key in content.fields or {}:
-        if key in PASS_RESERVED_KEYS:
-            problems.append(
-                FieldProblem(f"fields.{key}", "is a PassEntry pass option, not a template field id")
-            )
-    event = None if pass_type is None else pass_type is PassType.EVENT_TICKET
-    for i, location in enumerate(content.locations or ()):
-        if location.radius is not None:
-            why = radius_problem(location.radius, event_ticket=event)
-            if why is not None:
-                problems.append(FieldProblem(f"locations.{i}.radius", why))
+    problems = [] if content.balance is None else _balance_problems(content.balance)
+    fields = content.fields
+    if fields and not PASS_RESERVED_KEYS.isdisjoint(fields):
+        for key in fields:
+            if key in PASS_RESERVED_KEYS:
+                problems.append(
+                    FieldProblem(
+                        f"fields.{key}", "is a PassEntry pass option, not a template field id"
+                    )
+                )
+    if content.locations:
+        event = None if pass_type is None else pass_type is PassType.EVENT_TICKET
+        for i, location in enumerate(content.locations):
+            if location.radius is not None:
+                why = radius_problem(location.radius, event_ticket=event)
+                if why is not None:
+                    problems.append(FieldProblem(f"locations.{i}.radius", why))
     if content.nfc is not None:
         if content.nfc.encryption_public_key is not None:
             problems.append(
@@ -78,15 +86,15 @@ def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list
                     "PassEntry configures NFC authentication for the account, not per pass",
                 )
             )
-    problems += _image_problems(content, pass_type)
+    if content.images:
+        problems += _image_problems(content.images, pass_type)
     return problems
 
 
-def _image_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> list[FieldProblem]:
+def _image_problems(
+    images: Mapping[ImageRole, ImageValue], pass_type: PassType | None
+) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
-    images = content.images
-    if not images:
-        return problems
     roles = {ImageRole(role) for role in images}
     for role, image in images.items():
         where = f"images.{ImageRole(role).value}"
@@ -115,20 +123,17 @@ def _image_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> l
     return problems
 
 
-def balance_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
+def _balance_problems(balance: Balance) -> list[FieldProblem]:
     """A PassEntry loyalty balance is a whole number of points (a signed integer), no currency."""
-    if content.balance is None:
-        return []
     problems = []
-    if content.balance.amount != content.balance.amount.to_integral_value():
+    if balance.amount != balance.amount.to_integral_value():
         problems.append(
             FieldProblem(
                 "balance.amount",
-                "PassEntry loyalty balances are whole points (an integer); got "
-                f"{content.balance.amount}",
+                f"PassEntry loyalty balances are whole points (an integer); got {balance.amount}",
             )
         )
-    if content.balance.currency is not None:
+    if balance.currency is not None:
         problems.append(
             FieldProblem(
                 "balance.currency",

@@ -247,35 +247,6 @@ def template_override(content: Pass | PassUpdate) -> dict[str, Any]:
     return override
 
 
-def _pass_object(
-    content: Pass | PassUpdate,
-    *,
-    external_id: str | None,
-    value_format: ValueFormat,
-    set_fields: AbstractSet[str],
-) -> dict[str, Any]:
-    # A value PassEntry has no text for is refused here, by its neutral path: not sent, not lost.
-    body: dict[str, Any] = render_fields(
-        content.fields, lambda _key, value: field_value(value, value_format)
-    )
-    if content.barcode is not None:
-        body["barcode"] = _barcode_json(content.barcode, external_id)
-    elif "barcode" in set_fields:
-        body["barcode"] = {"enabled": False}
-    if content.nfc is not None:
-        body["nfc"] = _nfc_json(content.nfc)
-    elif "nfc" in set_fields:
-        body["nfc"] = {"enabled": False}
-    if content.expires_at is not None:
-        # Inferred (declared on expires_at): the request key mirrors the expiresAt attribute.
-        body["expiresAt"] = format_timestamp(content.expires_at, TIMESTAMPS)
-    if content.colors is not None or content.images:
-        override = template_override(content)
-        if override:
-            body["templateOverride"] = override
-    return body
-
-
 def _body(
     content: Pass | PassUpdate,
     *,
@@ -283,15 +254,26 @@ def _body(
     value_format: ValueFormat,
     set_fields: AbstractSet[str],
 ) -> dict[str, Any]:
-    body: dict[str, Any] = {}
-    inner = _pass_object(
-        content,
-        external_id=external_id,
-        value_format=value_format,
-        set_fields=set_fields,
+    # A value PassEntry has no text for is refused here, by its neutral path: not sent, not lost.
+    inner: dict[str, Any] = render_fields(
+        content.fields, lambda _key, value: field_value(value, value_format)
     )
-    if inner:
-        body["pass"] = inner
+    if content.barcode is not None:
+        inner["barcode"] = _barcode_json(content.barcode, external_id)
+    elif "barcode" in set_fields:
+        inner["barcode"] = {"enabled": False}
+    if content.nfc is not None:
+        inner["nfc"] = _nfc_json(content.nfc)
+    elif "nfc" in set_fields:
+        inner["nfc"] = {"enabled": False}
+    if content.expires_at is not None:
+        # Inferred (declared on expires_at): the request key mirrors the expiresAt attribute.
+        inner["expiresAt"] = format_timestamp(content.expires_at, TIMESTAMPS)
+    if content.colors is not None or content.images:
+        override = template_override(content)
+        if override:
+            inner["templateOverride"] = override
+    body: dict[str, Any] = {"pass": inner} if inner else {}
     if content.locations is not None:
         body["locations"] = [location_json(loc) for loc in content.locations]
     elif "locations" in set_fields:
@@ -474,30 +456,51 @@ def _issued(
     kind: PassKind | None,
     headers: Mapping[str, str],
 ) -> IssuedPass:
+    # Every answer of a create, get and update is read here: the parts most answers leave out
+    # (null or absent: no barcode, expiry, pass source, notification) are told at once, before
+    # their readers are called, and a status but a deactivated one is looked up, not derived.
     pass_id: str = data["id"]
     attributes: Mapping[str, Any] = data["attributes"]
     get = attributes.get
     content = get("passContent")
     fields: dict[str, Any] = {}
-    if content is not None and _is_mapping(content):
+    if content is not None and (type(content) is dict or isinstance(content, Mapping)):
         for key, raw_value in content.items():
             if key not in PASS_RESERVED_KEYS:
                 fields[key] = unwrap_value(raw_value)
-    source = pass_source(attributes)
-    google = source.get(GOOGLE_PASS_SOURCE_KEY) if source is not None else None
+    source = get("passSource")
+    google = (
+        source.get(GOOGLE_PASS_SOURCE_KEY)
+        if source is not None and (type(source) is dict or isinstance(source, Mapping))
+        else None
+    )
     pass_type = get("passType")
     meta: dict[str, Any] = {}
     for key, name in _META_ITEMS:
         value = get(key)
         if value is not None:
             meta[name] = value
-    notification = notification_of(headers, answer) if _is_mapping(answer) else None
-    if notification is not None:
-        meta["notification"] = notification
+    # (notification_of's answer for no meta and no header, none, told without the call)
+    if (type(answer) is dict or isinstance(answer, Mapping)) and (
+        answer.get("meta") is not None or headers.get("x-notification-status") is not None
+    ):
+        notification = notification_of(headers, answer)
+        if notification is not None:
+            meta["notification"] = notification
     for name in _META_AS_ANSWERED:
         value = get(name)
         if value is not None:
             meta[name] = value
+    vendor_status = get("status")
+    status = (
+        _STATUSES.get(vendor_status, PassStatus.UNKNOWN)
+        if isinstance(vendor_status, str)
+        else PassStatus.UNKNOWN
+    )
+    if status is PassStatus.VOIDED:
+        status = status_of(attributes)  # (deactivated: expired when its expiry did it)
+    created = get("createdAt")
+    expires = get("expiresAt")
     return IssuedPass.model_validate(
         {
             "id": pass_id,
@@ -505,17 +508,18 @@ def _issued(
             "provider": provider,
             "template": get("passTemplateUuid"),
             "kind": kind
-            or KIND_PASS_TYPES.kind_of(pass_type if isinstance(pass_type, str) else None),
+            or (KIND_PASS_TYPES.kind_of(pass_type) if isinstance(pass_type, str) else None),
             "external_id": get("extId"),
-            "status": status_of(attributes),
+            "status": status,
             "urls": {
                 "download": get("downloadUrl"),
                 "google": google if isinstance(google, str) else None,
             },
-            "created_at": parse_timestamp(get("createdAt")),
-            "expires_at": parse_timestamp(get("expiresAt")),
+            "created_at": None if created is None else parse_timestamp(created),
+            "expires_at": None if expires is None else parse_timestamp(expires),
             "fields": fields,
-            "barcode": _barcode_of(pass_id, attributes),
+            # (a falsy barcode, null or {}, is one _barcode_of reads as none: not enabled)
+            "barcode": _barcode_of(pass_id, attributes) if get("barcode") else None,
             "meta": meta,
             "raw": answer,
         }

@@ -308,16 +308,18 @@ CAPABILITIES = Capabilities(
 )
 
 
-#: The passes collection's path (no id in it: filled once, not per request).
+#: The passes collection's path (no id in it: filled once, not per request), and one pass's.
 _PASSES = fill_path(f"{limits.API_PREFIX}/passes")
+_PASS = f"{limits.API_PREFIX}/passes/{{id}}"
 
 
 def _passes_path(pass_id: str | None = None, action: str | None = None) -> FilledPath:
     """A pass URL path and the template logged (and rate-limited) instead of it."""
     if pass_id is None:
         return _PASSES
-    tail = f"/{action}" if action is not None else ""
-    return fill_path(f"{limits.API_PREFIX}/passes/{{id}}{tail}", id=pass_id)
+    if action is None:
+        return fill_path(_PASS, id=pass_id)
+    return fill_path(f"{_PASS}/{action}", id=pass_id)
 
 
 def _request(
@@ -325,16 +327,17 @@ def _request(
     path: tuple[str, str],
     safety: Safety,
     *,
-    query: Mapping[str, Any] | None = None,
+    query: dict[str, Any] | None = None,
     body: Any = None,
 ) -> VendorRequest:
-    """A request rate-limited per endpoint and method, as PassEntry counts them."""
+    """A request rate-limited per endpoint and method, as PassEntry counts them; ``query`` is
+    the request's own (each build makes a new one: kept, not copied)."""
     url, template = path
     return VendorRequest(
         method,
         url,
         safety,
-        query=dict(query) if query else None,
+        query=query or None,
         json=NO_BODY if body is None else body,
         path_template=template,
         rate_key=f"{method} {template}",
