@@ -131,14 +131,16 @@ def unknown_parts(
     parts: set[str] = set()
     if answer != "create":
         for part in behaviour.unread_on_get:
-            if part == "balance" and balance_aliased and behaviour.balance_read_when_aliased:
-                continue
-            if part == "balance" and _keeps_no_balance(issued, behaviour):
-                continue
-            if part == "fields" and answer == BATCH:
-                if not issued.fields:
+            if part == "fields":
+                if answer != BATCH or not issued.fields:
                     parts.add(part)
-            elif part == "fields" or _value_of(issued, part) is None:
+            elif part == "balance":
+                if issued.balance is None and not (
+                    (balance_aliased and behaviour.balance_read_when_aliased)
+                    or _keeps_no_balance(issued, behaviour)
+                ):
+                    parts.add(part)
+            elif _value_of(issued, part) is None:
                 parts.add(part)
     if answer == "update" and READ_BACK_FAILED in issued.meta:
         parts.add("fields")
@@ -169,7 +171,12 @@ def _keeps_no_balance(issued: IssuedPass, behaviour: VendorBehaviour) -> bool:
 
 def _value_of(issued: IssuedPass, part: str) -> Any:
     if part == "urls":  # the links as one part: none of them is no value
-        return issued.urls if any(link is not None for _, link in issued.urls) else None
+        # (its values are its four links: a loop over them, not PassUrls's pairs, which made
+        # this one part cost as much as the rest of unknown_parts)
+        for link in issued.urls.__dict__.values():
+            if link is not None:
+                return issued.urls
+        return None
     whole, _, attribute = part.partition(".")
     value = getattr(issued, whole)
     if attribute:

@@ -576,13 +576,47 @@ def issued_from_vendor(
         InvalidResponse: a value the vendor answered that is not of its declared type (the field
             and the vendor's text are named).
     """
-    if mapping.alias is None and not mapping.attributes:
-        plain: dict[str, Any] = {}
-        if issued.vendor_template is None and issued.template is not None:
-            plain["vendor_template"] = issued.template
-        if any(_unset(value) for value in issued.fields.values()):
-            plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
-        return issued.model_copy(update=plain) if plain else issued
+    if mapping.alias is not None:
+        return _issued_from_vendor(issued, mapping, label)
+    if mapping.attributes:
+        return _unaliased_from_vendor(issued, mapping.attributes, label or issued.provider)
+    plain: dict[str, Any] = {}
+    if issued.vendor_template is None and issued.template is not None:
+        plain["vendor_template"] = issued.template
+    if any(_unset(value) for value in issued.fields.values()):
+        plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
+    return issued.model_copy(update=plain) if plain else issued
+
+
+def _unaliased_from_vendor(
+    issued: IssuedPass, attributes: Mapping[str, str], who: str
+) -> IssuedPass:
+    """:func:`_issued_from_vendor` for a pass with no alias (a vendor template id) whose
+    provider keeps attributes in fields: no name, type or balance to apply, so each field
+    either holds an attribute or stays as answered (one look-up per field, where the full path
+    asked each field its logical name, type, balance and shadowing: twice the presentation)."""
+    homes = dict(zip(attributes.values(), attributes, strict=True))  # (the last one wins)
+    fields: dict[str, Any] = {}
+    held: dict[str, Any] = {}
+    for key, value in issued.fields.items():
+        attribute = homes.get(key)
+        if attribute is not None:
+            if not _blank(value):
+                held[attribute] = value
+        elif not _unset(value):
+            fields[key] = value
+    update: dict[str, Any] = {"fields": fields}
+    if issued.vendor_template is None:
+        update["vendor_template"] = issued.template
+    if held:
+        update.update(_restored(issued, held, who))
+    return issued.model_copy(update=update)
+
+
+def _issued_from_vendor(
+    issued: IssuedPass, mapping: TemplateMapping, label: str | None
+) -> IssuedPass:
+    """:func:`issued_from_vendor` with an alias or attribute homes, every step run."""
     names = mapping.logical_names()
     homes = {key: attribute for attribute, key in mapping.attributes.items()}
     fields: dict[str, Any] = {}
@@ -677,17 +711,24 @@ def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> di
     external = attributes.get("external_id")
     if external is not None and issued.external_id is None:
         update["external_id"] = str(external)
-    if not any(attributes.get(attribute) is not None for attribute in _HOLDER_PARTS):
-        return update  # no part of the holder is restored: it stays as answered
-    holder = issued.holder.model_dump(exclude_none=True) if issued.holder else {}
+    answered: dict[str, Any] = {}
+    holder: dict[str, Any] | None = None  # (until a part of the holder is to be restored)
     for attribute, part in _HOLDER_PARTS.items():
         value = attributes.get(attribute)
-        if value is None or holder.get(part) is not None:
+        if value is None:
+            continue
+        if holder is None:
+            if issued.holder is not None:
+                # The holder's set parts, as model_dump(exclude_none=True) gives them (each is
+                # text or None), read once: a dump cost as much as the Holder made from it.
+                answered = {k: v for k, v in issued.holder.__dict__.items() if v is not None}
+            holder = answered.copy()
+        if holder.get(part) is not None:
             continue
         if part == "name" and (holder.get("first_name") or holder.get("last_name")):
             continue
         holder[part] = str(value)
-    if holder and (issued.holder is None or holder != issued.holder.model_dump(exclude_none=True)):
+    if holder and (issued.holder is None or holder != answered):
         try:
             update["holder"] = Holder(**holder)
         except ValidationError as exc:
