@@ -311,6 +311,13 @@ CAPABILITIES = Capabilities(
 #: The passes collection's path (no id in it: filled once, not per request), and one pass's.
 _PASSES = fill_path(f"{limits.API_PREFIX}/passes")
 _PASS = f"{limits.API_PREFIX}/passes/{{id}}"
+#: The safeties of create, get and update, read from the enum once (as payloads' members).
+_RECOVERABLE, _UNSAFE, _SAFE, _IDEMPOTENT = (
+    Safety.RECOVERABLE,
+    Safety.UNSAFE,
+    Safety.SAFE,
+    Safety.IDEMPOTENT,
+)
 
 
 def _passes_path(pass_id: str | None = None, action: str | None = None) -> FilledPath:
@@ -474,7 +481,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         """The POST for ``new_pass``; a field value PassEntry has no text for is refused
         (``ValidationError``), its other rules are :meth:`check`'s."""
         body = payloads.create_body(new_pass, value_format=self.settings.field_value_format)
-        safety = Safety.RECOVERABLE if new_pass.external_id is not None else Safety.UNSAFE
+        safety = _RECOVERABLE if new_pass.external_id is not None else _UNSAFE
         return _request(
             "POST", _passes_path(), safety, query=payloads.create_query(new_pass), body=body
         )
@@ -561,7 +568,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
 
     def build_get(self, pass_id: str, source: PassSource | None = None) -> VendorRequest:
         query = {"includePassSource": source.value} if source is not None else None
-        return _request("GET", _passes_path(pass_id), Safety.SAFE, query=query)
+        return _request("GET", _passes_path(pass_id), _SAFE, query=query)
 
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
         return self._issued(response)
@@ -613,7 +620,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         body = payloads.update_body(change, value_format=self.settings.field_value_format)
         # A repeated PATCH changes nothing more, but would push its message a second time: judged
         # on the body sent, so a message given through extra counts too.
-        safety = Safety.UNSAFE if "message" in body else Safety.IDEMPOTENT
+        safety = _UNSAFE if "message" in body else _IDEMPOTENT
         return _request("PATCH", _passes_path(pass_id), safety, body=body)
 
     def parse_update(
