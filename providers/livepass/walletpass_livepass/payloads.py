@@ -9,6 +9,7 @@ anything or reads settings, so hypothesis can round-trip every function without 
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
@@ -163,13 +164,24 @@ def pass_type_of(template: str, kind: PassKind) -> PassType:
 
 def render_date(value: date) -> str:
     """``Nov 6, 2024``: the form of the documentation's examples."""
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+    return _day(value.year, value.month, value.day)
 
 
 def render_time(value: datetime | time) -> str:
     """``10:00am``: twelve-hour clock, lower-case suffix, as in the documentation."""
-    hour = value.hour % 12 or 12
-    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+    return _clock(value.hour, value.minute)
+
+
+# Each text made once and remembered (the same few dates and times recur across a run's passes:
+# formatting the numbers again cost twice the look-up). Bounded: a clock has 1440 readings.
+@functools.cache
+def _clock(hour: int, minute: int) -> str:
+    return f"{hour % 12 or 12}:{minute:02d}{'am' if hour < 12 else 'pm'}"
+
+
+@functools.lru_cache(maxsize=512)
+def _day(year: int, month: int, day: int) -> str:
+    return f"{_MONTHS[month - 1]} {day}, {year}"
 
 
 def render_duration(value: timedelta) -> str:
@@ -237,7 +249,27 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
     attribute is unset, so the object replaces the previous one as the neutral contract says;
     for a new pass only what is set is written.
     """
-    # Each (key, value) in the order the keys are written; a value may be None (not set).
+    head, tail = _given(content)
+    given = head + tail
+    if replace:
+        values = {
+            key: "" if value is None else value
+            for key, value in given
+            if value is not None or key in EMPTIABLE_KEYS
+        }
+        locations = content.locations
+        if locations is not None and not locations:  # an explicit [] removes the location
+            values.update(dict.fromkeys(LOCATION_KEYS, ""))
+        return values
+    return {key: value for key, value in given if value is not None}
+
+
+def _given(
+    content: Pass | PassUpdate,
+) -> tuple[list[tuple[str, Any]], list[tuple[str, Any]]]:
+    """Each (key, value) the neutral attributes of ``content`` write, in the documented order of
+    the keys (a value may be ``None``: not set): the holder's and barcode's keys, which the
+    documentation writes before ``silent``, and the others, which it writes after it."""
     given: list[tuple[str, Any]] = []
     holder = content.holder
     if holder is not None:
@@ -249,6 +281,8 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
     barcode = content.barcode
     if barcode is not None:
         given += (("barcode_type", barcode.symbology.value), ("barcode_data", barcode.message))
+    head = given
+    given = []
     balance = content.balance
     if balance is not None:
         given += (
@@ -277,16 +311,7 @@ def neutral_values(content: Pass | PassUpdate, *, replace: bool) -> dict[str, An
             ("location_lat", _plain(location.latitude)),
             ("location_lng", _plain(location.longitude)),
         )
-    if replace:
-        values = {
-            key: "" if value is None else value
-            for key, value in given
-            if value is not None or key in EMPTIABLE_KEYS
-        }
-        if locations is not None and not locations:  # an explicit [] removes the location
-            values.update(dict.fromkeys(LOCATION_KEYS, ""))
-        return values
-    return {key: value for key, value in given if value is not None}
+    return head, given
 
 
 def _empty(keys: tuple[str, ...] | frozenset[str]) -> dict[str, str]:
@@ -336,10 +361,10 @@ def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
     return body
 
 
-def _skeleton(pass_type: PassType, vendor_id: str, *, empty: bool) -> dict[str, Any]:
-    """The pass id as the QR code and, with ``empty`` (updates, which LivePass documents only as a
-    whole upsert), ``""`` for every documented string key an update may empty."""
-    values: dict[str, Any] = _EMPTIED[pass_type].copy() if empty else {}
+def _skeleton(pass_type: PassType, vendor_id: str) -> dict[str, Any]:
+    """What an update's body starts from (LivePass documents only a whole upsert): ``""`` for
+    every documented string key an update may empty, and the pass id as the QR code."""
+    values: dict[str, Any] = _EMPTIED[pass_type].copy()
     values.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id, silent=True)
     return values
 
@@ -353,8 +378,18 @@ def create_body(
     (``""`` is not a number, nor an email address). Without a barcode the QR code encodes the
     pass id, as the documentation suggests. ``extra`` is merged last.
     """
-    body = _skeleton(pass_type, vendor_id, empty=False)
-    body.update(neutral_values(new_pass, replace=False))
+    head, tail = _given(new_pass)
+    # Written in the documented order (_ordered's): the holder's and barcode's keys, silent, the
+    # others (the pass's kind, as _given writes them, is the type's); the QR code of the id where
+    # the pass has none (the barcode's message is never empty).
+    body = {key: value for key, value in head if value is not None}
+    if "barcode_data" not in body:
+        body["barcode_type"] = BARCODE_TYPES[0]
+        body["barcode_data"] = vendor_id
+    body["silent"] = silent
+    body.update((key, value) for key, value in tail if value is not None)
+    if not new_pass.fields and not new_pass.extra:
+        return body  # (the documented order already: nothing to add or lay over)
     body.update(field_values(new_pass.fields))
     body["silent"] = silent
     if new_pass.extra:
@@ -382,7 +417,7 @@ def merged_body(
     as ``""`` where they are strings and left out where ``""`` is not of their documented type
     (``balance_amount``, ``email``); a cleared barcode goes back to the pass id.
     """
-    body = _skeleton(pass_type, vendor_id, empty=True)
+    body = _skeleton(pass_type, vendor_id)
     body.update(current_content(pass_type, current))
     for name in change.cleared():
         if name == "barcode":

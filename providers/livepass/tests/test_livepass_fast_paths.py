@@ -1,0 +1,271 @@
+"""The per-call fast paths of the LivePass provider give exactly what the general paths give.
+
+A create's body is written in the documented order as it is made (the general path lays the
+values over a skeleton and sorts the keys into that order); dates and times are rendered from
+remembered texts; a body's check tests a text first where a text is its only rule. Hypothesis
+compares each with the general path over generated inputs: every attribute set or not,
+``fields`` and ``extra`` with documented and undocumented keys, values LivePass has no form for,
+strings of a subclass, unicode, each pass type.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, time, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+from hypothesis import assume, given
+from hypothesis import strategies as st
+from walletpass_livepass import payloads
+from walletpass_livepass.limits import (
+    ALL_BODY_KEYS,
+    BARCODE_TYPES,
+    BODY_KEYS,
+    IGNORED_KEYS,
+    BodyProblem,
+    PassType,
+    body_problems,
+)
+
+from walletpass import Balance, Barcode, Event, Holder, Location, Pass, PassField, PassKind
+from walletpass.errors import ValidationError
+from walletpass.extra import merge_extra
+
+_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def _general_date(value: date) -> str:
+    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year}"
+
+
+def _general_time(value: datetime | time) -> str:
+    hour = value.hour % 12 or 12
+    return f"{hour}:{value.minute:02d}{'am' if value.hour < 12 else 'pm'}"
+
+
+@given(st.one_of(st.datetimes(), st.dates(), st.times()))
+def test_dates_and_times_are_the_texts_formatting_makes(value: Any) -> None:
+    if isinstance(value, date):
+        assert payloads.render_date(value) == _general_date(value)
+    if not isinstance(value, date) or isinstance(value, datetime):
+        assert payloads.render_time(value) == _general_time(value)
+
+
+def _general_body(
+    new_pass: Pass, pass_type: PassType, vendor_id: str, silent: bool
+) -> dict[str, Any]:
+    """``create_body`` as it was before its fast path: the skeleton, the values laid over it,
+    the keys sorted into the documented order."""
+    body: dict[str, Any] = {"barcode_type": "qr", "barcode_data": vendor_id, "silent": True}
+    body.update(payloads.neutral_values(new_pass, replace=False))
+    body.update(payloads.field_values(new_pass.fields))
+    body["silent"] = silent
+    if new_pass.extra:
+        body = merge_extra(body, new_pass.extra)
+    return payloads._ordered(pass_type, body)
+
+
+_TEXTS = st.one_of(st.sampled_from(["Ann Lee", "Zoë", "例え", "x" * 200]), st.text(min_size=1))
+_KEYS = st.sampled_from(
+    [
+        "title",
+        "date",
+        "time",
+        "duration",
+        "url",
+        "location_name",
+        "location_lat",
+        "balance_amount",
+        "balance_currency",
+        "membership_tier",
+        "full_name",
+        "barcode_data",
+        "silent",
+        "seat",
+        "ünknown",
+    ]
+)
+_VALUES = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(10**6), 10**6),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(),
+    st.datetimes(timezones=st.just(UTC)),
+    _TEXTS,
+    st.builds(PassField, value=_TEXTS),
+)
+
+
+def _maybe(strategy: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.none(), strategy)
+
+
+@st.composite
+def _passes(draw: st.DrawFn) -> tuple[Pass, PassType]:
+    pass_type = draw(st.sampled_from(list(PassType)))
+    kind = {
+        PassType.RESERVATION: PassKind.RESERVATION,
+        PassType.APPOINTMENT: PassKind.APPOINTMENT,
+        PassType.MEMBERSHIP_CARD: draw(st.sampled_from([PassKind.MEMBERSHIP, PassKind.LOYALTY])),
+    }[pass_type]
+    content: dict[str, Any] = {
+        "holder": draw(
+            _maybe(
+                st.builds(
+                    Holder,
+                    name=_maybe(st.sampled_from(["Ann Lee", "Zoë", "例え"])),
+                    first_name=_maybe(st.just("Ann")),
+                    email=_maybe(st.just("ann@example.com")),
+                    phone=_maybe(st.just("+14155550100")),
+                )
+            )
+        ),
+        "barcode": draw(_maybe(st.builds(Barcode, message=st.sampled_from(["m-1", "ü 例", "1"])))),
+        "balance": draw(
+            _maybe(
+                st.builds(
+                    Balance,
+                    amount=st.decimals(allow_nan=False, allow_infinity=False, places=2),
+                    currency=_maybe(st.sampled_from(["EUR", "points"])),
+                )
+            )
+        ),
+        "tier": draw(_maybe(st.sampled_from(["Gold", "例"]))),
+        "event": draw(
+            _maybe(
+                st.builds(
+                    Event,
+                    title=_maybe(st.sampled_from(["Dinner", "Ünï"])),
+                    starts_at=_maybe(
+                        st.datetimes(
+                            min_value=datetime(1900, 1, 1),
+                            max_value=datetime(2900, 1, 1),
+                            timezones=st.sampled_from([UTC, timezone(timedelta(hours=-5))]),
+                        )
+                    ),
+                    duration=_maybe(st.sampled_from([timedelta(minutes=60), timedelta(hours=2)])),
+                    url=_maybe(st.just("https://example.com/b")),
+                )
+            )
+        ),
+        "locations": draw(
+            _maybe(
+                st.lists(
+                    st.builds(
+                        Location,
+                        latitude=st.floats(-90, 90),
+                        longitude=st.floats(-180, 180),
+                        name=_maybe(st.just("Hall")),
+                        address=_maybe(st.just("1 Main St")),
+                    ),
+                    max_size=1,
+                )
+            )
+        ),
+        "fields": draw(_maybe(st.dictionaries(_KEYS, _VALUES, max_size=4))),
+        "extra": draw(_maybe(st.dictionaries(_KEYS, _VALUES, max_size=3))),
+        "external_id": draw(_maybe(st.sampled_from(["r-1", "A_7"]))),
+    }
+    try:
+        new_pass = Pass(
+            template=pass_type.value, kind=kind, **{k: v for k, v in content.items() if v}
+        )
+    except ValidationError:
+        assume(False)
+        raise
+    return new_pass, pass_type
+
+
+def _outcome(call: Any) -> tuple[str, Any]:
+    try:
+        return ("ok", list(call().items()))
+    except Exception as exc:  # (compared by type and message)
+        return (type(exc).__name__, str(exc))
+
+
+@given(case=_passes(), vendor_id=st.sampled_from(["r-1", "wp-0a1b"]), silent=st.booleans())
+def test_a_create_body_is_the_general_paths_in_its_order(
+    case: tuple[Pass, PassType], vendor_id: str, silent: bool
+) -> None:
+    new_pass, pass_type = case
+    fast = _outcome(lambda: payloads.create_body(new_pass, pass_type, vendor_id, silent=silent))
+    assert fast == _outcome(lambda: _general_body(new_pass, pass_type, vendor_id, silent))
+
+
+def test_the_common_create_is_the_fast_one() -> None:
+    # (no fields, no extra: the body is made in order, and it is the general path's)
+    new_pass = Pass(
+        template="reservation",
+        holder=Holder(name="Guest 1"),
+        event=Event(title="Dinner", starts_at=datetime(2027, 3, 1, 19, 30, tzinfo=UTC)),
+        balance=Balance(amount=Decimal("1.50")),
+    )
+    body = payloads.create_body(new_pass, PassType.RESERVATION, "r-1", silent=True)
+    assert list(body) == [
+        "full_name",
+        "barcode_type",
+        "barcode_data",
+        "silent",
+        "balance_amount",
+        "title",
+        "date",
+        "time",
+    ]
+    assert body == _general_body(new_pass, PassType.RESERVATION, "r-1", True)
+
+
+def _general_body_problems(pass_type: PassType, body: dict[str, Any]) -> list[BodyProblem]:
+    """``body_problems`` as it was before its fast path (each key through every branch)."""
+    problems: list[BodyProblem] = []
+    known = set(BODY_KEYS[pass_type])
+    ignored = set(IGNORED_KEYS[pass_type])
+    for key, value in body.items():
+        if key in ignored:
+            continue
+        if key not in known:
+            problems.append(BodyProblem(key, f'"{key}" is not allowed', "object.unknown"))
+            continue
+        if key == "silent":
+            if not isinstance(value, bool):
+                problems.append(BodyProblem(key, f'"{key}" must be a boolean', "boolean.base"))
+        elif key == "balance_amount":
+            if (
+                isinstance(value, bool)
+                or not isinstance(value, int | float)
+                or not math.isfinite(value)
+            ):
+                problems.append(BodyProblem(key, f'"{key}" must be a number', "number.base"))
+        elif key == "barcode_type":
+            if value not in BARCODE_TYPES:
+                problems.append(BodyProblem(key, f'"{key}" must be [qr]', "any.only"))
+        elif not isinstance(value, str):
+            problems.append(BodyProblem(key, f'"{key}" must be a string', "string.base"))
+    return problems
+
+
+class _Text(str):
+    """A string of a subclass: the fast path tests the exact type, the general one isinstance."""
+
+
+_BODY_KEYS = st.one_of(
+    st.sampled_from(sorted(ALL_BODY_KEYS)), st.sampled_from(["token", "", "Title", "ü"])
+)
+_BODY_VALUES = st.one_of(
+    _VALUES,
+    st.sampled_from(["qr", "QR", "", _Text("qr"), _Text("x")]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=2),
+)
+
+
+@given(
+    pass_type=st.sampled_from(list(PassType)),
+    body=st.dictionaries(_BODY_KEYS, _BODY_VALUES, max_size=8),
+)
+def test_a_body_is_refused_as_every_branch_refuses_it(
+    pass_type: PassType, body: dict[str, Any]
+) -> None:
+    assert body_problems(pass_type, body) == _general_body_problems(pass_type, body)
