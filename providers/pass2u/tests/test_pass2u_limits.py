@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from walletpass_pass2u import Pass2UProvider
 from walletpass_pass2u.limits import (
@@ -333,3 +333,97 @@ def test_a_field_entrys_key_and_value_are_refused_exactly_where_pass2u_would(ent
             )
     found = [(p.location, p.message) for p in check_body({"fields": entries})]
     assert found == expected
+
+
+#: Text just within and just over each limit the body check has (35, 80, 100, 150, 5000, 7089).
+_AT_LIMITS = st.sampled_from([35, 36, 80, 81, 100, 101, 150, 151, 5000, 5001, 7089, 7090]).map(
+    lambda n: "é" * n
+)
+_ANY_PART = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-3, 3),
+    st.floats(allow_nan=False),
+    st.text(max_size=4),
+    _AT_LIMITS,
+    st.sampled_from(["rgb(1, 2, 3)", "rgb(300, 0, 0)", "2027-01-01T00:00:00+08:00", "%@", ""]),
+    st.lists(st.integers(), max_size=2),
+    st.dictionaries(st.text(max_size=2), st.integers(), max_size=1),
+)
+_BARCODES = st.one_of(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "message": st.one_of(st.sampled_from(["é" * 7089, "é" * 7090]), _ANY_PART),
+            "altText": st.one_of(st.sampled_from(["é" * 35, "é" * 36]), _ANY_PART),
+            "format": _ANY_PART,
+        },
+    ),
+    _ANY_PART,
+)
+_ENTRIES = st.one_of(
+    st.dictionaries(
+        st.sampled_from(["key", "value", "label", "changeMessage", "altText"]),
+        st.one_of(_AT_LIMITS, _ANY_PART),
+        max_size=4,
+    ),
+    _ANY_PART,
+)
+_SCALARS = st.dictionaries(
+    st.sampled_from(
+        [
+            "logoText",
+            "backgroundColor",
+            "expirationDate",
+            "voided",
+            "maxDistance",
+            "associatedPlayIdentifiers",
+            "associatedStoreIdentifiers",
+            "unknownKey",
+        ]
+    ),
+    st.one_of(_ANY_PART, st.lists(_ANY_PART, max_size=2)),
+    max_size=3,
+)
+
+
+def _found_both_ways(body: object) -> None:
+    """check_body's problems for ``body`` as it finds them and walking every part: the barcode's
+    and each field entry's key checks run, and the top-level scalars' groups always entered."""
+    from unittest import mock
+
+    from walletpass_pass2u import limits
+
+    fast = [(p.location, p.message) for p in check_body(body)]
+    with (
+        mock.patch.object(limits, "_plain_barcode", lambda barcode: False),
+        mock.patch.object(limits, "_FIELD_KEY_SET", frozenset()),
+        mock.patch.object(limits, "_SCALAR_KEYS", limits.BODY_KEYS | {"unknownKey"}),
+    ):
+        general = [(p.location, p.message) for p in check_body(body)]
+    assert fast == general
+
+
+@given(barcode=_BARCODES, scalars=_SCALARS)
+@example(barcode={"message": "é" * 7089, "altText": "é" * 35}, scalars={})
+@example(barcode={"message": "é" * 7090}, scalars={})
+@example(barcode={"message": "m", "altText": "é" * 36}, scalars={})
+@example(barcode={"message": 7, "altText": None}, scalars={})
+@example(barcode={"message": "m", "format": "QR"}, scalars={})
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_the_barcode_check_is_skipped_only_where_it_finds_nothing(barcode, scalars) -> None:
+    _found_both_ways({**scalars, "barcode": barcode})
+
+
+@given(fields=st.one_of(st.lists(_ENTRIES, min_size=1, max_size=3), _ANY_PART))
+@example(fields=[{"key": "k", "value": "v", "label": "l", "changeMessage": "%@"}])
+@example(fields=[{"key": "k", "value": "v", "altText": "a"}])
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_field_entrys_keys_are_checked_only_where_one_could_be_wrong(fields) -> None:
+    _found_both_ways({"fields": fields})
+
+
+@given(scalars=_SCALARS, parts=st.sets(st.sampled_from(["barcode", "fields"])))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_the_top_level_scalars_are_walked_only_where_the_body_has_one(scalars, parts) -> None:
+    _found_both_ways({**scalars, **{part: {"message": "m"} for part in parts}})

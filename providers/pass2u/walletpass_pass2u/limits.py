@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from enum import StrEnum
 from typing import Any
 
@@ -232,7 +233,7 @@ class _Checker:
 def check_body(body: Any) -> list[FieldProblem]:
     """Everything the guide says about a create/update body, as problems with Pass2U key paths."""
     check = _Checker()
-    if not isinstance(body, dict | Mapping):
+    if not isinstance(body, (dict, Mapping)):  # (a tuple: a union costs more to test)
         check.add("", "the request body must be a JSON object")
         return check.problems
     present = body.keys()
@@ -241,40 +242,18 @@ def check_body(body: Any) -> list[FieldProblem]:
             check.add(
                 key, f"is not a Pass2U pass attribute (allowed: {', '.join(sorted(BODY_KEYS))})"
             )
-    # (Each group is walked only when the body has one of its keys: most bodies carry a few.)
-    if not present.isdisjoint(STRING_LIMITS):
-        for key, limit in STRING_LIMITS.items():
-            if key in body:
-                check.string(key, body[key], limit)
-    if not present.isdisjoint(COLOR_KEYS):
-        for key in COLOR_KEYS:
-            value = body.get(key)
-            if isinstance(value, str) and parse_css_rgb(value) is None:
-                check.add(key, "must be a CSS colour rgb(r, g, b) with components 0..255")
-    if not present.isdisjoint(DATE_KEYS):
-        for key in DATE_KEYS:
-            value = body.get(key)
-            if isinstance(value, str) and not is_pass2u_date(value):
-                check.add(
-                    key,
-                    "must be ISO 8601 with seconds and a time zone, e.g. 2027-12-31T23:59:59+08:00",
-                )
-    if not present.isdisjoint(BOOLEAN_KEYS):
-        for key in BOOLEAN_KEYS:
-            if key in body and not isinstance(body[key], bool):
-                check.add(key, "must be true or false")
-    if "maxDistance" in body:
-        distance = body["maxDistance"]
-        if not _is_number(distance) or distance < 0:
-            check.add("maxDistance", "must be a non-negative number of metres")
-    _check_app_ids(check, body)
+    # (Each group is walked only when the body has one of its keys: most bodies carry a few,
+    # and none of the top-level scalars. The groups are sets: a view's isdisjoint walks the
+    # smaller side only when the other is a set.)
+    if not present.isdisjoint(_SCALAR_KEYS):
+        _check_scalars(check, body, present)
     if "images" in body:
         _check_images(check, body["images"])
     if "beacons" in body:
         _check_beacons(check, body["beacons"])
     if "locations" in body:
         _check_locations(check, body["locations"])
-    if "barcode" in body:
+    if "barcode" in body and not _plain_barcode(body["barcode"]):
         barcode = check.obj("barcode", body["barcode"], _BARCODE_KEYS)
         if barcode is not None:
             for key, limit in BARCODE_LIMITS.items():
@@ -282,6 +261,61 @@ def check_body(body: Any) -> list[FieldProblem]:
     if "fields" in body:
         _check_fields(check, body["fields"])
     return check.problems
+
+
+def _check_scalars(check: _Checker, body: Mapping[str, Any], present: AbstractSet[str]) -> None:
+    """The top-level strings, colours, dates, booleans, distance and app ids of ``body``."""
+    if not present.isdisjoint(_STRING_KEYS):
+        for key, limit in STRING_LIMITS.items():
+            if key in body:
+                check.string(key, body[key], limit)
+    if not present.isdisjoint(_COLOR_SET):
+        for key in COLOR_KEYS:
+            value = body.get(key)
+            if isinstance(value, str) and parse_css_rgb(value) is None:
+                check.add(key, "must be a CSS colour rgb(r, g, b) with components 0..255")
+    if not present.isdisjoint(_DATE_SET):
+        for key in DATE_KEYS:
+            value = body.get(key)
+            if isinstance(value, str) and not is_pass2u_date(value):
+                check.add(
+                    key,
+                    "must be ISO 8601 with seconds and a time zone, e.g. 2027-12-31T23:59:59+08:00",
+                )
+    if not present.isdisjoint(_BOOLEAN_SET):
+        for key in BOOLEAN_KEYS:
+            if key in body and not isinstance(body[key], bool):
+                check.add(key, "must be true or false")
+    if "maxDistance" in body:
+        distance = body["maxDistance"]
+        if not _is_number(distance) or distance < 0:
+            check.add("maxDistance", "must be a non-negative number of metres")
+    if not present.isdisjoint(_APP_ID_KEYS):
+        _check_app_ids(check, body)
+
+
+#: The app ids a body may carry (checked only where it has one).
+_APP_ID_KEYS = ("associatedStoreIdentifiers", "associatedPlayIdentifiers")
+
+#: The groups of top-level keys check_body walks, as sets (see there), and all of them.
+_STRING_KEYS = frozenset(STRING_LIMITS)
+_COLOR_SET = frozenset(COLOR_KEYS)
+_DATE_SET = frozenset(DATE_KEYS)
+_BOOLEAN_SET = frozenset(BOOLEAN_KEYS)
+_SCALAR_KEYS = _STRING_KEYS | _COLOR_SET | _DATE_SET | _BOOLEAN_SET | {"maxDistance", *_APP_ID_KEYS}
+
+
+def _plain_barcode(barcode: Any) -> bool:
+    """Whether ``barcode`` has nothing the barcode's checks could find (as nearly every one
+    built from a pass has): an object of Pass2U's barcode keys only, a message and an alt text
+    each absent or text within its limit. The checks are not run for it."""
+    if type(barcode) is not dict or not barcode.keys() <= _BARCODE_KEY_SET:
+        return False
+    message = barcode.get("message")
+    alt = barcode.get("altText")
+    return (
+        message is None or (type(message) is str and len(message) <= BARCODE_LIMITS["message"])
+    ) and (alt is None or (type(alt) is str and len(alt) <= BARCODE_LIMITS["altText"]))
 
 
 def _check_app_ids(check: _Checker, body: Mapping[str, Any]) -> None:
@@ -366,15 +400,21 @@ def _check_locations(check: _Checker, value: Any) -> None:
 #: any other key).
 _FIELD_KEYS = tuple(FIELD_LIMITS)
 _BARCODE_KEYS = tuple(BARCODE_LIMITS)
+_FIELD_KEY_SET = frozenset(_FIELD_KEYS)
+_BARCODE_KEY_SET = frozenset(_BARCODE_KEYS)
 
 
 def _check_fields(check: _Checker, value: Any) -> None:
     keys: set[str] = set()
     for i, item in enumerate(check.array("fields", value)):
         at = f"fields[{i}]"  # (each key's path is joined to it only for a problem)
-        entry = check.obj(at, item, _FIELD_KEYS)
-        if entry is None:
-            continue
+        if type(item) is dict and item.keys() <= _FIELD_KEY_SET:
+            entry: Mapping[str, Any] = item  # (nothing for check.obj to find: an entry we built)
+        else:
+            checked = check.obj(at, item, _FIELD_KEYS)
+            if checked is None:
+                continue
+            entry = checked
         # (A key or value that is text within its limit, as nearly every one is, has nothing
         # for check.string to find: it is not called for them.)
         key = entry.get("key")
