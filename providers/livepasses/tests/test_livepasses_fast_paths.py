@@ -9,6 +9,7 @@ emails, odd types).
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 from hypothesis import given
@@ -426,3 +427,94 @@ def test_an_answer_qr_code_is_the_barcode_a_barcode_made_first_would_be(qr_code:
             entry, provider="livepasses", template="t", kind=None, holder=None
         )
         assert made.barcode == expected.barcode
+
+
+def _general_balance(data: Any, kind: PassKind | None) -> Any:
+    """``balance_from`` as it read every answer before its fast path (no key looked for)."""
+    if not isinstance(data, Mapping):
+        return None
+    points = payloads._number(data.get("currentPoints", data.get("points")))
+    money = payloads._number(data.get("accountBalance"))
+    currency = data.get("currency")
+    try:
+        if kind is not PassKind.GIFT_CARD and points is not None:
+            return Balance(amount=points)
+        if money is None:
+            return None
+        named = isinstance(currency, str) and 0 < len(currency) <= 32
+        return Balance(amount=money, currency=currency if named else None)
+    except ValueError:
+        return None
+
+
+_AMOUNT = st.one_of(
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.decimals(allow_nan=False, allow_infinity=False, places=3),
+    _ODD,
+)
+
+
+@given(
+    data=st.one_of(
+        st.fixed_dictionaries(
+            {},
+            optional={
+                "currentPoints": _AMOUNT,
+                "points": _AMOUNT,
+                "accountBalance": _AMOUNT,
+                "currency": st.one_of(st.sampled_from(["USD", "points", "", "X" * 40]), _ODD),
+                "seatNumber": st.text(max_size=3),
+            },
+        ),
+        _ODD,
+    ),
+    kind=st.one_of(st.none(), st.sampled_from(list(PassKind))),
+)
+def test_a_balance_is_read_as_the_general_reading_reads_it(data: Any, kind: Any) -> None:
+    """``balance_from`` returns at once where no balance key is present: the same balance (or
+    none) the reading of every key gave."""
+    assert payloads.balance_from(data, kind) == _general_balance(data, kind)
+
+
+@given(
+    status=st.one_of(st.sampled_from(["Active", "Redeemed"]), _ODD),
+    batch_id=st.one_of(st.none(), st.text(max_size=4)),
+    analytics=st.one_of(
+        st.none(),
+        st.fixed_dictionaries(
+            {},
+            optional={"trackingId": _LINE_VALUE, "engagementUrl": _LINE_VALUE},
+        ),
+    ),
+    available=st.one_of(st.none(), st.booleans(), st.integers()),
+)
+def test_a_generated_pass_meta_is_what_filtering_the_full_meta_gave(
+    status: Any, batch_id: str | None, analytics: Any, available: Any
+) -> None:
+    """The meta of a create answer's pass, its keys left out as it is made, is the full meta
+    filtered of its ``None`` values (as it was made before): the same keys in the same order."""
+    entry: dict[str, Any] = {"id": "p-0193", "platforms": {"apple": {"available": available}}}
+    if status is not None:
+        entry["status"] = status
+    if analytics is not None:
+        entry["analytics"] = analytics
+    try:
+        issued = payloads.issued_from_generated(
+            entry, provider="livepasses", template="t", kind=None, holder=None, batch_id=batch_id
+        )
+    except ValueError:  # a status or analytics value the pass's meta cannot hold
+        return
+    general: dict[str, Any] = {
+        "vendor_status": entry.get("status"),
+        "batch_id": batch_id,
+        "has_apple_pass": bool(available),
+        "has_google_pass": False,
+    }
+    found = analytics or {}
+    if found.get("trackingId"):
+        general["tracking_id"] = found["trackingId"]
+    if found.get("engagementUrl"):
+        general["engagement_url"] = found["engagementUrl"]
+    expected = {k: v for k, v in general.items() if v is not None}
+    assert list(issued.meta.items()) == list(expected.items())

@@ -218,17 +218,16 @@ def recipient(new_pass: Pass) -> dict[str, Any]:
     holder = new_pass.holder or Holder()
     first, last = holder.split_name()
     customer: dict[str, Any] = {"firstName": first, "lastName": last}
-    for key, value in (
-        ("email", holder.email),
-        ("phone", holder.phone),
-        ("preferredLanguage", holder.language),
-    ):
-        if value is not None:
-            customer[key] = value
+    if holder.email is not None:
+        customer["email"] = holder.email
+    if holder.phone is not None:
+        customer["phone"] = holder.phone
+    if holder.language is not None:
+        customer["preferredLanguage"] = holder.language
     business: dict[str, Any] = {}
     custom: dict[str, str] = {}
     for key, raw in (new_pass.fields or {}).items():
-        value = plain_value(raw)
+        value = raw.value if isinstance(raw, PassField) else raw  # (plain_value, inline)
         if key in BUSINESS_DATA.members:
             business[key] = _business_field(key, value)
         else:
@@ -263,7 +262,9 @@ def request_context(new_pass: Pass) -> tuple[dict[str, Any] | None, dict[str, An
             event["eventDate"] = format_timestamp(new_pass.event.starts_at, limits.TIMESTAMPS)
         if event:
             context["event"] = event
-    extra = new_pass.extra or {}
+    extra = new_pass.extra
+    if not extra:  # (most passes: nothing of the request's own to look for)
+        return (context or None), None
     if isinstance(extra.get("businessContext"), Mapping):
         context = merge_extra(context, extra["businessContext"])
     options = extra.get("options")
@@ -447,6 +448,8 @@ def balance_from(data: Any, kind: PassKind | None = None) -> Balance | None:
     """
     if type(data) is not dict and not isinstance(data, Mapping):  # (a JSON object: no ABC check)
         return None
+    if "currentPoints" not in data and "points" not in data and "accountBalance" not in data:
+        return None  # (most passes: nothing below could be read)
     points = _number(data.get("currentPoints", data.get("points")))
     money = _number(data.get("accountBalance"))
     currency = data.get("currency")
@@ -495,16 +498,18 @@ def issued_from_generated(
     google = platforms.get("google") or {}
     analytics = entry.get("analytics") or {}
     pass_id = str(entry["id"])
-    meta: dict[str, Any] = {
-        "vendor_status": entry.get("status"),
-        "batch_id": batch_id,
-        "has_apple_pass": bool(apple.get("available")),
-        "has_google_pass": bool(google.get("available")),
-    }
+    status = entry.get("status")
+    # (the keys without a value left out as they are set, not filtered out afterwards)
+    meta: dict[str, Any] = {} if status is None else {"vendor_status": status}
+    if batch_id is not None:
+        meta["batch_id"] = batch_id
+    meta["has_apple_pass"] = bool(apple.get("available"))
+    meta["has_google_pass"] = bool(google.get("available"))
     if analytics.get("trackingId"):
         meta["tracking_id"] = analytics["trackingId"]
     if analytics.get("engagementUrl"):
         meta["engagement_url"] = analytics["engagementUrl"]
+    business = entry.get("businessData")
     return IssuedPass.model_validate(
         {
             "id": pass_id,
@@ -513,7 +518,7 @@ def issued_from_generated(
             "template": template,
             "kind": kind,
             "external_id": entry.get("confirmationCode"),
-            "status": status_of(entry.get("status")),
+            "status": status_of(status),
             "urls": {
                 "download": apple.get("passUrl"),
                 "apple": apple.get("addToWalletUrl"),
@@ -521,10 +526,10 @@ def issued_from_generated(
             },
             "created_at": parse_timestamp(generated_at),
             "holder": holder,
-            "fields": _business_data(entry.get("businessData")),
-            "balance": balance_from(entry.get("businessData"), kind),
+            "fields": _business_data(business),
+            "balance": balance_from(business, kind),
             "barcode": _barcode(entry.get("qrCode")),
-            "meta": {k: v for k, v in meta.items() if v is not None},
+            "meta": meta,
             "raw": dict(entry),
         }
     )

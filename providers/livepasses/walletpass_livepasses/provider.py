@@ -240,8 +240,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         body = payloads.generate_body(
             first.template, [payloads.recipient(p) for p in passes], context, options
         )
-        every_one_findable = all(p.external_id is not None for p in passes)
-        safety = Safety.RECOVERABLE if every_one_findable else Safety.UNSAFE
+        # Recoverable when every pass can be found by its external id (its confirmation code).
+        safety = Safety.RECOVERABLE
+        for new_pass in passes:
+            if new_pass.external_id is None:
+                safety = Safety.UNSAFE
+                break
         return wire.request("POST", f"{wire.PASSES}/generate", safety, body=body)
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
