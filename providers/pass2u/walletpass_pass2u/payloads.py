@@ -13,7 +13,7 @@ into an :class:`IssuedPass`.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
@@ -167,10 +167,20 @@ def change_message(message: str) -> str:
 def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassStatus:
     """Pass2U voids a pass automatically once its expiration date passes."""
     if expires_at is not None and expires_at <= now:
-        return PassStatus.EXPIRED
+        return _EXPIRED
     if voided:
-        return PassStatus.VOIDED
-    return PassStatus.ISSUED
+        return _VOIDED
+    return _ISSUED
+
+
+#: The statuses an answer reports, read from the enum once (in CPython 3.11 reading a member
+#: from its class is a Python-level look-up: every answer parsed made one or two).
+_EXPIRED, _VOIDED, _ISSUED, _UNKNOWN = (
+    PassStatus.EXPIRED,
+    PassStatus.VOIDED,
+    PassStatus.ISSUED,
+    PassStatus.UNKNOWN,
+)
 
 
 # -- neutral -> Pass2U ---------------------------------------------------------------------------
@@ -502,34 +512,13 @@ def _update_status(voided: Any, expires: datetime | None, now: datetime) -> Pass
     so the status is ``unknown`` rather than a guess; ``get()`` reads it.
     """
     status = status_of(voided is True, expires, now)
-    if status is PassStatus.ISSUED and voided is not False:
-        return PassStatus.UNKNOWN
+    if status is _ISSUED and voided is not False:
+        return _UNKNOWN
     return status
-
-
-def _style_of(pass_json: Mapping[str, Any]) -> str | None:
-    for style in _STYLES:
-        area = pass_json.get(style)
-        # (a style absent is None: no abstract-class check for it; JSON's objects are dicts)
-        if area is not None and isinstance(area, dict | Mapping):
-            return style
-    return None
 
 
 #: PassKit's pass styles, in the order pass.json is read for one.
 _STYLES = tuple(style.value for style in PassStyle)
-
-
-def _pass_fields(pass_json: Mapping[str, Any], style: str | None) -> Iterable[Mapping[str, Any]]:
-    if style is None:
-        return []
-    areas = pass_json[style]
-    return [
-        entry
-        for area in FIELD_AREAS
-        for entry in (areas.get(area) or [])
-        if isinstance(entry, dict | Mapping) and isinstance(entry.get("key"), str)
-    ]
 
 
 def _barcode(pass_json: Mapping[str, Any]) -> Barcode | dict[str, Any] | None:
@@ -565,15 +554,25 @@ def issued_from_pass_json(
 ) -> IssuedPass:
     """The pass as its ``pass.json`` shows it: fields (values as stored), barcode, expiry and
     status."""
-    style = _style_of(pass_json)
+    style: str | None = None
     fields: dict[str, Any] = {}
     labels: dict[str, str] = {}
-    for entry in _pass_fields(pass_json, style):
-        key = entry["key"]
-        fields[key] = entry.get("value")
-        label = entry.get("label")
-        if isinstance(label, str):
-            labels[key] = label
+    for name in _STYLES:
+        areas = pass_json.get(name)
+        # (a style absent is None: no abstract-class check for it; JSON's objects are dicts)
+        if areas is not None and isinstance(areas, (dict, Mapping)):
+            style = name
+            # Each area's entries with a text key, in PassKit's order (one loop, no list made).
+            for area in FIELD_AREAS:
+                for entry in areas.get(area) or ():
+                    if isinstance(entry, (dict, Mapping)):
+                        key = entry.get("key")
+                        if isinstance(key, str):
+                            fields[key] = entry.get("value")
+                            label = entry.get("label")
+                            if isinstance(label, str):
+                                labels[key] = label
+            break
     expires = parse_timestamp(pass_json.get("expirationDate"))
     voided = pass_json.get("voided") is True
     meta: dict[str, Any] = {"style": style, "voided": voided, "labels": labels}

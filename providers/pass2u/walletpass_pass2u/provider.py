@@ -359,7 +359,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return VendorRequest(
             "POST",
             fill_path("models/{modelId}/passes", modelId=new_pass.template).path,
-            Safety.UNSAFE,
+            _UNSAFE,
             query={"utm_source": tag} if tag else None,
             json=body,
             headers={"Accept": limits.ACCEPT_JSON},
@@ -391,7 +391,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return VendorRequest(
             "GET",
             path,
-            Safety.SAFE,
+            _SAFE,
             headers={"Accept": limits.ACCEPT_PKPASS},
             expect="bytes",
             path_template=template,
@@ -419,7 +419,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return VendorRequest(
             "PUT",
             path,
-            Safety.IDEMPOTENT,
+            _IDEMPOTENT,
             json=body,
             headers={"Accept": limits.ACCEPT_JSON},
             path_template=template,
@@ -442,7 +442,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return VendorRequest(
             "DELETE",
             path,
-            Safety.IDEMPOTENT,
+            _IDEMPOTENT,
             headers={"Accept": limits.ACCEPT_JSON},
             path_template=template,
         )
@@ -580,7 +580,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         return VendorRequest(
             "POST",
             "images",
-            Safety.IDEMPOTENT,  # the answer is a hash of the content: a repeat adds nothing new
+            _IDEMPOTENT,  # the answer is a hash of the content: a repeat adds nothing new
             data=png,
             headers={"Content-Type": "image/png", "Accept": limits.ACCEPT_JSON},
         )
@@ -689,6 +689,9 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
 
 _PASS_PATH = "models/{modelId}/passes/{passId}"
+#: The requests' safeties, read from the enum once (a member read from its class is a
+#: Python-level look-up in CPython 3.11, on every request built).
+_UNSAFE, _SAFE, _IDEMPOTENT = Safety.UNSAFE, Safety.SAFE, Safety.IDEMPOTENT
 _PLACEHOLDERS = {"attributes": "{attributeName}", "fields": "{fieldKey}"}
 
 
