@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -22,7 +24,7 @@ from walletpass_passentry.payloads import ValueFormat
 
 from walletpass import Barcode, Beacon, Colors, Holder, Location, Nfc, Pass, PassKind, PassUpdate
 from walletpass.errors import ValidationError
-from walletpass.model import BarcodeFormat, PassStatus
+from walletpass.model import BarcodeFormat, PassField, PassStatus
 from walletpass.provider import ListFilters
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
@@ -838,6 +840,38 @@ def test_text_field_values_are_written_as_the_general_path_writes_them(
     assert written == payloads.field_value(_Text(value), value_format)
     text = written["value"] if value_format is ValueFormat.OBJECT else written
     assert type(text) is str
+
+
+def _written(write: Callable[[object], Any], value: object) -> object:
+    try:
+        written = write(value)
+    except Exception as exc:
+        return ("raised", type(exc), str(exc))
+    return written, type(written["value"] if isinstance(written, dict) else written)
+
+
+@given(
+    value=st.one_of(
+        field_values,
+        st.text(max_size=40),
+        st.text(max_size=40).map(_Text),
+        st.booleans(),
+        st.floats(),
+        st.dates(),
+        st.none(),
+        st.builds(lambda v: PassField(value=v), st.one_of(text, st.integers(), st.booleans())),
+    ),
+    value_format=st.sampled_from(ValueFormat),
+)
+def test_a_body_renders_field_values_as_field_value_does(
+    value: object, value_format: ValueFormat
+) -> None:
+    """The renderer a body's build hands render_fields (text wrapped at once) writes every
+    value, or refuses it with the same error, as field_value does."""
+    render = payloads._FIELD_RENDERERS[value_format]
+    assert _written(lambda v: render("k", v), value) == _written(
+        lambda v: payloads.field_value(v, value_format), value
+    )
 
 
 _template_ids = st.sampled_from(["t0", "t1", "t2"])

@@ -147,6 +147,25 @@ def field_value(value: Any, value_format: ValueFormat) -> Any:
     return {"value": text} if value_format is _OBJECT else text
 
 
+def _object_field(_key: str, value: Any) -> Any:
+    """:func:`field_value` in the object format, as ``render_fields`` calls a renderer: text
+    (most values) wrapped at once, without a closure made per body and a call more per field."""
+    if type(value) is str:
+        return {"value": value}
+    return field_value(value, _OBJECT)
+
+
+def _plain_field(_key: str, value: Any) -> Any:
+    """:func:`field_value` in the plain format, as ``render_fields`` calls a renderer."""
+    if type(value) is str:
+        return value
+    return field_value(value, ValueFormat.PLAIN)
+
+
+#: The renderer of each format (:func:`field_value`'s result, one call per field).
+_FIELD_RENDERERS = {ValueFormat.OBJECT: _object_field, ValueFormat.PLAIN: _plain_field}
+
+
 def unwrap_value(value: Any) -> Any:
     """A stored template field value, whichever of the two documented shapes it has."""
     if type(value) is dict:
@@ -261,9 +280,7 @@ def _body(
     set_fields: AbstractSet[str],
 ) -> dict[str, Any]:
     # A value PassEntry has no text for is refused here, by its neutral path: not sent, not lost.
-    inner: dict[str, Any] = render_fields(
-        content.fields, lambda _key, value: field_value(value, value_format)
-    )
+    inner: dict[str, Any] = render_fields(content.fields, _FIELD_RENDERERS[value_format])
     if content.barcode is not None:
         inner["barcode"] = _barcode_json(content.barcode, external_id)
     elif "barcode" in set_fields:
@@ -337,9 +354,11 @@ def update_body(change: PassUpdate, *, value_format: ValueFormat) -> dict[str, A
 def resource_of(answer: Any) -> Mapping[str, Any]:
     """``data`` of a single-resource answer, checked to be a pass."""
     data = answer["data"]
-    if not _is_mapping(data) or not isinstance(data.get("id"), str):
+    # (every create, get and update answer is checked here: a dict told without a call)
+    if not (type(data) is dict or isinstance(data, Mapping)) or not isinstance(data.get("id"), str):
         raise ValueError("the answer's data is not a resource with an id")
-    if not _is_mapping(data.get("attributes")):
+    attributes = data.get("attributes")
+    if not (type(attributes) is dict or isinstance(attributes, Mapping)):
         raise ValueError("the answer's data has no attributes")
     return data
 
