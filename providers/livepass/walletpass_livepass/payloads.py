@@ -419,7 +419,11 @@ def merged_body(
     """
     body = _skeleton(pass_type, vendor_id)
     body.update(current_content(pass_type, current))
-    for name in change.cleared():
+    changed = change.changed()
+    # (what change.cleared() names, read from changed() rather than from the model again; in
+    # the order set, where cleared() gives a set's: each name empties keys of its own, or keys
+    # it shares with "fields" that both empty alike, so the order does not change the body)
+    for name in [name for name, value in changed.items() if value is None]:
         if name == "barcode":
             body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)
         elif name == "fields":
@@ -431,7 +435,7 @@ def merged_body(
                 body.pop(key, None)
             body.update(_empty(owned))
     values = neutral_values(change, replace=True)
-    for name, value in change.changed().items():
+    for name, value in changed.items():
         if value is not None:  # a given object replaces the old one: its unset keys go
             for key in OWNED_BY.get(name, ()):
                 if key not in values:
