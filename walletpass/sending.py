@@ -19,7 +19,7 @@ import random
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from urllib.parse import urljoin
 
 from walletpass.bounds import call_time_left
@@ -295,9 +295,10 @@ def check_url_security(url: str, *, base: bool = False) -> Endpoint:
     return endpoint
 
 
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """An answer as a transport read it: status, headers (lower-case names), whole body."""
+class Answer(NamedTuple):
+    """An answer as a transport read it: status, headers (lower-case names), whole body. (A
+    named tuple: one is made per attempt, and a frozen dataclass sets each field through
+    ``object.__setattr__``.)"""
 
     status: int
     headers: Mapping[str, str]
@@ -514,12 +515,14 @@ class Call:
         self.sent_at = self.transport._clock()
         configured = self.transport.timeouts
         time_left = self.time_left()
+        connect, read = configured.connect, configured.read
         if time_left is None:
-            return configured.connect, configured.read
-        return (
-            max(0.001, min(configured.connect, time_left)),
-            max(0.001, min(configured.read, time_left)),
-        )
+            return connect, read
+        # (Conditionals, not min() and max(): these four builtin calls cost 5 k instructions
+        # per attempt, the rest of the method 2 k.)
+        connect = time_left if time_left < connect else connect
+        read = time_left if time_left < read else read
+        return (connect if connect > 0.001 else 0.001), (read if read > 0.001 else 0.001)
 
     def wire_deadline(self) -> float | None:
         """The deadline on the real monotonic clock (the transport's clock may be a test's):
