@@ -3,7 +3,7 @@
 A per-attempt read timeout does not bound a call: it limits each wait for the *next* bytes, so a
 server that sends one byte a second (in its headers or its body) holds a call for as long as it
 likes. Here every receive and send on a connection waits at most the time left before the
-deadline of the call in progress on that thread (:func:`deadline_scope`), so the call ends at
+deadline of the call in progress on that thread (:data:`socket_scope`), so the call ends at
 its deadline whatever the server does. Answers are read in pieces, decompressed piece by piece
 by one rule on both APIs (:class:`BoundedBody`, which bounds each piece's decompressed size), and
 refused once the decompressed total passes the limit: memory stays bounded by the limit, however
@@ -39,9 +39,9 @@ __all__ = [
     "call_deadline",
     "call_time_left",
     "deadline_passed",
-    "deadline_scope",
     "expected_length",
     "read_bounded",
+    "socket_scope",
 ]
 
 #: The default for ``max_answer_size``: far above any JSON answer and any ``.pkpass`` download
@@ -52,13 +52,16 @@ _CHUNK = 64 * 1024
 
 
 class _Scope(threading.local):
-    """The calling thread's deadline for socket operations (:func:`deadline_scope`); ``None``
-    (the class's value) until a scope sets one, so reading it needs no ``getattr`` default."""
+    """The deadline (a :func:`time.monotonic` instant) by which this thread's socket operations
+    end; ``None`` (the class's value, so reading it needs no ``getattr`` default): only the
+    per-attempt timeouts apply."""
 
     deadline: float | None = None
 
 
-_local = _Scope()
+#: Set by the transport around each attempt (:func:`walletpass.exchange.exchange`), the earlier
+#: value put back after it: what :class:`DeadlineSocket` bounds every operation by.
+socket_scope = _Scope()
 
 
 class DeadlinePassed(TimeoutError):
@@ -150,30 +153,9 @@ def call_time_left() -> float | None:
     return None if end is None else end - time.monotonic()
 
 
-class deadline_scope:  # (lower case: used as the function it was, `with deadline_scope(d):`)
-    """Within the block, socket operations on this thread end by ``deadline`` (a
-    :func:`time.monotonic` instant; ``None``: only the per-attempt timeouts apply).
-
-    A class, not a generator-based context manager: every request enters one, and the
-    generator's machinery cost several times the two assignments it makes."""
-
-    __slots__ = ("_deadline", "_previous")
-
-    def __init__(self, deadline: float | None) -> None:
-        self._deadline = deadline
-        self._previous: float | None = None
-
-    def __enter__(self) -> None:
-        self._previous = _local.deadline
-        _local.deadline = self._deadline
-
-    def __exit__(self, *exc_info: object) -> None:
-        _local.deadline = self._previous
-
-
 def deadline_passed() -> bool:
     """Whether the deadline of this thread's call in progress has passed."""
-    deadline = _local.deadline
+    deadline = socket_scope.deadline
     return deadline is not None and time.monotonic() >= deadline
 
 
@@ -207,7 +189,7 @@ class DeadlineSocket:
         # Far from the deadline the limit is the socket's own timeout, already set: no syscall.
         # The wait allowed: the socket's own timeout, shortened by the deadline when one is set.
         limit = self._timeout
-        deadline = _local.deadline
+        deadline = socket_scope.deadline
         if deadline is not None:
             left = deadline - time.monotonic()
             if left <= 0:

@@ -38,11 +38,11 @@ from walletpass.bounds import (
     AnswerTooLarge,
     CorruptEncoding,
     MalformedAnswer,
-    deadline_scope,
     read_bounded,
+    socket_scope,
 )
 from walletpass.codings import ACCEPT_ENCODING
-from walletpass.heads import MalformedHead
+from walletpass.heads import MalformedHead, take_fields
 from walletpass.pools import MissingProxySupport, Pools
 from walletpass.retry import Ambiguous, Fatal, NotSent, Outcome
 from walletpass.sending import Answer, Unreadable
@@ -88,8 +88,14 @@ def exchange(
         return None, Fatal(f"invalid request: {exc}"), None
     except OSError as exc:  # (ssl.SSLError is one) the CA bundle cannot be loaded
         return None, Fatal(f"TLS error: the CA bundle cannot be used ({type(exc).__name__})"), exc
+    # Socket operations on this thread end by the deadline (bounds.DeadlineSocket) until the
+    # answer is read; the earlier value is put back (set here, not by a context manager: two
+    # attribute writes, where an object made and entered per attempt cost 3 k instructions).
+    previous = socket_scope.deadline
     try:
-        with deadline_scope(deadline):
+        socket_scope.deadline = deadline
+        try:
+            take_fields()  # (none of an earlier answer's)
             response = pool.urlopen(
                 prepared.method,
                 prepared.target,
@@ -104,9 +110,13 @@ def exchange(
                 release_conn=False,
             )
             # Repeated headers joined with ", ", as one value each (as requests read them).
-            lowered = {k.lower(): v for k, v in response.headers.itermerged()}
+            lowered = take_fields()
+            if lowered is None:
+                lowered = {k.lower(): v for k, v in response.headers.itermerged()}
             # Read the body inside the try: a reset while streaming it is still ambiguous.
             content = read_bounded(response, max_answer_bytes, lowered)
+        finally:
+            socket_scope.deadline = previous
         response.release_conn()  # read to its end: the connection serves the next call
     except AnswerTooLarge as exc:
         assert response is not None

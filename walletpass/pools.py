@@ -63,7 +63,7 @@ class _HTTPSPool(HTTPSConnectionPool):
 
 
 #: urllib3's pool classes by scheme, with connections whose socket operations honour the call's
-#: deadline (:func:`walletpass.bounds.deadline_scope`).
+#: deadline (:data:`walletpass.bounds.socket_scope`).
 POOL_CLASSES: dict[str, type[HTTPConnectionPool]] = {"http": _HTTPPool, "https": _HTTPSPool}
 
 
