@@ -331,10 +331,13 @@ def expected_length(status: int, headers: Mapping[str, str], limit: int) -> int 
             unframed = not (count.isascii() and count.isdigit() and len(count) <= 18)
         if unframed:
             raise _malformed("FRAMING_HEADERS")
-    encoded = (headers.get("content-encoding") or "identity").strip().lower()
-    # (A compressed answer's Content-Length says nothing of its decompressed size.)
-    expected = int(declared) if declared is not None and encoded == "identity" else None
-    if expected is not None and expected > limit:
+    if declared is None:
+        return None
+    coding = headers.get("content-encoding")
+    if coding and coding.strip().lower() != "identity":
+        return None  # (a compressed answer's Content-Length says nothing of its decompressed size)
+    expected = int(declared)
+    if expected > limit:
         raise AnswerTooLarge(limit, declared=expected)
     return expected
 

@@ -45,7 +45,7 @@ from walletpass.codings import ACCEPT_ENCODING
 from walletpass.heads import MalformedHead, take_fields
 from walletpass.pools import MissingProxySupport, Pools
 from walletpass.retry import Ambiguous, Fatal, NotSent, Outcome
-from walletpass.sending import Answer, Unreadable
+from walletpass.sending import Answer, Unreadable, new_answer
 from walletpass.transport import Prepared
 
 __all__ = ["ACCEPT_ENCODING", "exchange"]
@@ -169,7 +169,7 @@ def exchange(
             _discard(response)
             return None, outcome_of(BODY_BROKEN, late, deadline), exc
         return None, Ambiguous(late(f"transport error: {type(exc).__name__}", deadline)), exc
-    return Answer(response.status, lowered, content), None, None
+    return new_answer((response.status, lowered, content)), None, None
 
 
 #: The last attempt's timeouts as urllib3's ``Timeout`` (which it copies, never changes): the

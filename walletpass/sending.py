@@ -13,6 +13,7 @@ errors, with credentials and bodies kept out of logs and messages.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import random
@@ -58,6 +59,7 @@ __all__ = [
     "VendorRequest",
     "VendorResponse",
     "check_url_security",
+    "new_answer",
     "shown",
 ]
 
@@ -305,6 +307,11 @@ class Answer(NamedTuple):
     body: bytes
 
 
+#: An :class:`Answer` of a ``(status, headers, body)`` triple, made without the generated
+#: ``__new__``'s frame (2.6 k -> 1.6 k instructions).
+new_answer = functools.partial(tuple.__new__, Answer)
+
+
 @dataclass(frozen=True, slots=True)
 class Unreadable:
     """An answer that arrived but cannot be used (too large, corrupt compression, a garbled head:
@@ -369,6 +376,7 @@ class BaseTransport:
             lambda headers: parse_retry_after(headers.get("retry-after"))
         )
         self._request_id_headers = tuple(h.lower() for h in request_id_headers)
+        self._request_id_names = frozenset(self._request_id_headers)
         self._rng = rng
         self._clock = clock
 
@@ -404,7 +412,7 @@ class BaseTransport:
     def answer_of(self, status: int, headers: Mapping[str, str], body: bytes) -> Attempted:
         """What an attempt that read an answer came to (``headers`` with lower-case names)."""
         retry_after = self._retry_after(headers) if status in (429, 503) else None
-        return Answer(status, headers, body), GotResponse(status, retry_after), None
+        return new_answer((status, headers, body)), GotResponse(status, retry_after), None
 
     def late(self, reason: str, deadline: float | None) -> str:
         """``reason``, or that the call's deadline (a :func:`time.monotonic` instant) cut the
@@ -416,6 +424,8 @@ class BaseTransport:
     def request_id(self, lowered: Mapping[str, str]) -> str | None:
         """The vendor's request id from response headers whose names are lower-cased (shown
         in messages, so redacted, printable and short whatever the server sent)."""
+        if self._request_id_names.isdisjoint(lowered):  # (most answers: one look at each name)
+            return None
         for name in self._request_id_headers:
             if lowered.get(name):
                 return shown(lowered[name], 128)
@@ -588,16 +598,19 @@ class Call:
     def _response(self, answer: Answer) -> VendorResponse:
         transport = self.transport
         request = self.request
+        status, headers, body = answer
+        # (Positional: a class called with keywords packs them into a dict first, 4 k
+        # instructions for these nine.)
         return VendorResponse(
-            status=answer.status,
-            headers=answer.headers,
-            body=answer.body,
-            request_id=transport.request_id(answer.headers),
-            elapsed=transport._clock() - self.started,
-            attempts=self.attempt,
-            method=request.method,
-            path=request.path_template or request.path,
-            request=request,
+            status,
+            headers,
+            body,
+            transport.request_id(headers),  # request_id
+            transport._clock() - self.started,  # elapsed
+            self.attempt,  # attempts
+            request.method,
+            request.path_template or request.path,  # path
+            request,
         )
 
     def _redirect(self, response: VendorResponse) -> RedirectNotFollowed:

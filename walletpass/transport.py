@@ -17,6 +17,7 @@ uses the fake never loads the HTTP stack.
 
 from __future__ import annotations
 
+import functools
 import os
 import platform
 import random
@@ -169,6 +170,11 @@ class Prepared(NamedTuple):
     target: str
     headers: dict[str, str]
     body: bytes | None
+
+
+#: A :class:`Prepared` of its five fields as a tuple, made without the generated ``__new__``'s
+#: frame (3.1 k -> 1.8 k instructions).
+_new_prepared = functools.partial(tuple.__new__, Prepared)
 
 
 class Transport(BaseTransport):
@@ -336,9 +342,10 @@ class Transport(BaseTransport):
         else:  # a vendor's absolute link, as the one parser read it
             endpoint = check_url_security(call.url)
             target = endpoint.target
-        query = query_string(request.query)
-        if query:
-            target += ("&" if "?" in target else "?") + query
+        if request.query:  # (most requests have none)
+            query = query_string(request.query)
+            if query:
+                target += ("&" if "?" in target else "?") + query
         # The same header set comes back on almost every call: merged and checked once. What
         # it is made of besides the request's own headers is fixed for the transport (its
         # User-Agent, default and credential headers), or decided by the request's kind.
@@ -359,7 +366,7 @@ class Transport(BaseTransport):
             headers[length_name] = str(len(body))
         elif request.method not in ("GET", "HEAD") and not length_given:
             headers["Content-Length"] = "0"
-        return Prepared(endpoint, request.method, target, headers, body)
+        return _new_prepared((endpoint, request.method, target, headers, body))
 
     def _merged_headers(self, call: Call) -> tuple[dict[str, str], str, bool]:
         """requests' session headers, then the call's (credentials last), names compared
