@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from datetime import UTC, date, datetime
+from decimal import Decimal
 from typing import Any
 
 from hypothesis import given
 from hypothesis import strategies as st
-from walletpass_livepasses import batches, checks, payloads, wire
+from walletpass_livepasses import batches, checks, limits, payloads, wire
 from walletpass_livepasses.limits import VendorStatus
 from walletpass_livepasses.records import BatchPass
 
@@ -22,6 +24,7 @@ from walletpass import Balance, Barcode, Holder, Pass, PassField, PassKind, Pass
 from walletpass.model import PassStatus
 from walletpass.paths import fill_path
 from walletpass.retry import Safety
+from walletpass.timestamps import format_timestamp
 
 _ODD = st.one_of(
     st.none(),
@@ -516,5 +519,48 @@ def test_a_generated_pass_meta_is_what_filtering_the_full_meta_gave(
         general["tracking_id"] = found["trackingId"]
     if found.get("engagementUrl"):
         general["engagement_url"] = found["engagementUrl"]
+    expected = {k: v for k, v in general.items() if v is not None}
+    assert list(issued.meta.items()) == list(expected.items())
+
+
+def _general_wire_value(value: Any) -> Any:
+    """``wire_value`` as it converted every value before its fast path for text."""
+    if isinstance(value, PassField):
+        return _general_wire_value(value.value)
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, datetime):
+        return format_timestamp(value, limits.TIMESTAMPS)
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
+
+
+@given(
+    value=st.one_of(
+        st.text(max_size=5),
+        st.decimals(allow_nan=False, allow_infinity=False, places=2),
+        st.datetimes(timezones=st.just(UTC)),
+        st.dates(),
+        st.builds(PassField, value=st.text(max_size=3)),
+        _ODD,
+    )
+)
+def test_a_value_is_sent_as_the_general_conversion_sends_it(value: Any) -> None:
+    assert payloads.wire_value(value) == _general_wire_value(value)
+    assert type(payloads.wire_value(value)) is type(_general_wire_value(value))
+
+
+@given(
+    data=st.fixed_dictionaries(
+        {"passId": st.just("p-0193")},
+        optional={"status": _LINE_VALUE, "isValid": _LINE_VALUE, "templateId": st.just("t")},
+    )
+)
+def test_a_lookup_pass_meta_is_what_filtering_the_full_meta_gave(data: dict[str, Any]) -> None:
+    issued = payloads.issued_from_lookup(data, provider="livepasses")
+    general = {"vendor_status": data.get("status"), "is_valid": data.get("isValid")}
     expected = {k: v for k, v in general.items() if v is not None}
     assert list(issued.meta.items()) == list(expected.items())

@@ -248,7 +248,9 @@ def update_problems(
             )
         )
     fields = change.fields or {}
-    problems += [p for p in _field_problems(fields) if not p.message.startswith("is sent as")]
+    found = _field_problems(fields)
+    if found:  # (a value sent as text is no problem in updatedFields, whose types are UNKNOWN)
+        problems += [p for p in found if not p.message.startswith("is sent as")]
     if fields and (change.tier is not None or change.balance is not None):
         problems += _conflicts(
             fields,

@@ -116,6 +116,8 @@ _VENDOR_STATUSES = {
 
 def wire_value(value: Any) -> Any:
     """A neutral field value as JSON: numbers stay numbers, times become ISO text."""
+    if type(value) is str:  # (most values: text is sent as it is)
+        return value
     if isinstance(value, PassField):
         return wire_value(value.value)
     if isinstance(value, bool):
@@ -639,7 +641,12 @@ def issued_from_lookup(data: Mapping[str, Any], *, provider: str) -> IssuedPass:
     """The pass a lookup answer tells (no business data, no wallet links); a get completes it
     with the validation answer (:func:`with_validation`)."""
     pass_id = str(data["passId"])
-    meta: dict[str, Any] = {"vendor_status": data.get("status"), "is_valid": data.get("isValid")}
+    status = data.get("status")
+    valid = data.get("isValid")
+    # (the keys without a value left out as they are set, not filtered out afterwards)
+    meta: dict[str, Any] = {} if status is None else {"vendor_status": status}
+    if valid is not None:
+        meta["is_valid"] = valid
     return IssuedPass.model_validate(
         {
             "id": pass_id,
@@ -647,10 +654,10 @@ def issued_from_lookup(data: Mapping[str, Any], *, provider: str) -> IssuedPass:
             "provider": provider,
             "template": data.get("templateId"),
             "external_id": data.get("confirmationCode"),
-            "status": status_of(data.get("status")),
+            "status": status_of(status),
             "created_at": parse_timestamp(data.get("createdAt")),
             "holder": _holder(data.get("holderName"), data.get("holderEmail")),
-            "meta": {k: v for k, v in meta.items() if v is not None},
+            "meta": meta,
             "raw": {"lookup": dict(data), "validation": None},
         }
     )
