@@ -192,7 +192,7 @@ def _fields(
     entries: list[dict[str, Any]] = []
     if "fields" in names:
         # A value Pass2U has no form for is refused here, by its neutral path: not sent, not lost.
-        values = render_fields(content.fields, lambda _key, value: field_value(value))
+        values = render_fields(content.fields, _render_value)
         for key, value in (content.fields or {}).items():
             entry: dict[str, Any] = {"key": key}
             if isinstance(value, PassField) and value.label is not None:
@@ -203,6 +203,11 @@ def _fields(
         for entry in entries:
             entry["changeMessage"] = change_message(message)
     return entries
+
+
+def _render_value(_key: str, value: Any) -> str | int | float:
+    """A field's value as :func:`render_fields` renders it (the key says nothing more)."""
+    return field_value(value)
 
 
 def _content_body(
@@ -290,7 +295,9 @@ def create_body(new_pass: Pass) -> tuple[dict[str, Any], str | None]:
     """The create body and the ``utm_source`` tag ``extra`` asks for (``None``: the setting's)."""
     # (every name: _content_body leaves out what the pass does not set)
     body = _content_body(new_pass, _CONTENT_SET)
-    extra = dict(new_pass.extra or {})
+    if not new_pass.extra:
+        return body, None  # (nothing to lay over the body, which is a new dict already)
+    extra = dict(new_pass.extra)
     tag = extra.pop("utm_source", None)
     return merge_extra(body, extra), tag if isinstance(tag, str) else None
 
