@@ -2,11 +2,12 @@
 
 A create's body is written in the documented order as it is made (the general path lays the
 values over a skeleton and sorts the keys into that order); dates and times are rendered from
-remembered texts; an update's merge reads what it clears from ``changed()``; a body's check
-tests a text first where a text is its only rule. Hypothesis compares each with the general path
-over generated inputs: every attribute set, cleared or not, ``fields`` and ``extra`` with
-documented and undocumented keys, values LivePass has no form for, strings of a subclass,
-unicode, each pass type.
+remembered texts; an answer's holder and barcode go to the pass's validation as mappings where
+their field rules cannot refuse them; an update's merge reads what it clears from
+``changed()``; a body's check tests a text first where a text is its only rule. Hypothesis
+compares each with the general path over generated inputs: every attribute set, cleared or not,
+``fields`` and ``extra`` with documented and undocumented keys, values LivePass has no form for,
+strings of a subclass, lone surrogates, the longest texts, each pass type.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import math
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from typing import Any
+from unittest.mock import patch
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
@@ -33,6 +35,7 @@ from walletpass_livepass.limits import (
 from walletpass import (
     Balance,
     Barcode,
+    BarcodeFormat,
     Event,
     Holder,
     Location,
@@ -386,3 +389,59 @@ def test_a_merged_body_is_the_same_in_any_order_of_the_cleared_names(
     assert [k for k, _ in merged[1] if k in documented] == [
         k for k, _ in general[1] if k in documented
     ]
+
+
+def _constructed_holder(body: dict[str, Any]) -> Holder | None:
+    """``_holder`` as it was before its mapping: every holder made unvalidated."""
+    texts = [body.get(key) for key in ("full_name", "email", "phone_number")]
+    name, email, phone = (t if isinstance(t, str) and t else None for t in texts)
+    if name is None and email is None and phone is None:
+        return None
+    return Holder.model_construct(name=name, email=email, phone=phone)
+
+
+def _constructed_barcode(body: dict[str, Any]) -> Barcode | None:
+    """``_barcode`` as it was before its mapping: every barcode made unvalidated."""
+    message = body.get("barcode_data")
+    if not isinstance(message, str) or not message:
+        return None
+    return Barcode.model_construct(message=message, format=BarcodeFormat.QR)
+
+
+_ANSWER_TEXTS = st.one_of(
+    st.none(),
+    st.integers(0, 3),
+    st.sampled_from(["", "Ann Lee", "x" * 200, "x" * 201, "é" * 200, "\ud800", "a\udfffb"]),
+    st.sampled_from(["a" * 7089, "a" * 7090, "é" * 3000, "ann@example.com", "+14155550100"]),
+    st.builds(_Text, st.sampled_from(["Ann", "m-1"])),
+    st.text(),
+)
+
+
+def _read_back(answer: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        issued = payloads.issued_from_answer(answer, provider="livepass")
+    except Exception as exc:  # (compared by type and message)
+        return (type(exc).__name__, str(exc))
+    holder, barcode = issued.holder, issued.barcode
+    sets = [None if part is None else part.model_fields_set for part in (holder, barcode)]
+    return ("ok", (issued.model_dump(), sets))
+
+
+@given(
+    name=_ANSWER_TEXTS,
+    email=st.one_of(st.none(), st.just(""), _ANSWER_TEXTS),
+    phone=st.one_of(st.none(), st.just(""), _ANSWER_TEXTS),
+    barcode=_ANSWER_TEXTS,
+)
+def test_an_answers_holder_and_barcode_are_the_constructed_ones(
+    name: Any, email: Any, phone: Any, barcode: Any
+) -> None:
+    body = {"full_name": name, "email": email, "phone_number": phone, "barcode_data": barcode}
+    answer = {"type": "reservation", "id": "r-1", "body": body, "message": "Pass requested"}
+    fast = _read_back(answer)
+    with (
+        patch.object(payloads, "_holder", _constructed_holder),
+        patch.object(payloads, "_barcode", _constructed_barcode),
+    ):
+        assert fast == _read_back(answer)

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
+from walletpass.barcodes import LARGEST_MESSAGE
 from walletpass.behaviour import MetaFacts
 from walletpass.extra import merge_extra
 from walletpass.kinds import KindTable
@@ -459,7 +460,12 @@ def _text_or_none(value: Any) -> str | None:
     return value if isinstance(value, str) and value else None
 
 
-def _holder(body: Mapping[str, Any]) -> Holder | None:
+def _holder(body: Mapping[str, Any]) -> Holder | dict[str, Any] | None:
+    """The holder an answer reports, for the pass's validation: a holder of a name alone as the
+    mapping it makes the Holder from where Holder's field rules cannot refuse nor change it
+    (exactly ``str``, of 1 to 200 characters, Unicode), else made unvalidated. Either way the
+    same Holder; the mapping saves making a model first (``model_construct``'s call cost more
+    than the mapping's validation with the pass)."""
     # (each text as _text_or_none reads it, without its call: every answer reads these)
     name = body.get("full_name")
     name = name if isinstance(name, str) and name else None
@@ -467,10 +473,27 @@ def _holder(body: Mapping[str, Any]) -> Holder | None:
     email = email if isinstance(email, str) and email else None
     phone = body.get("phone_number")
     phone = phone if isinstance(phone, str) and phone else None
-    if name is None and email is None and phone is None:
-        return None
+    if email is None and phone is None:
+        if name is None:
+            return None
+        if type(name) is str and len(name) <= _NAME_MAX and (name.isascii() or _unicode(name)):
+            return {"name": name, "email": None, "phone": None}
     # Kept as LivePass stores them: it accepts addresses walletpass would not (and mails none).
     return Holder.model_construct(name=name, email=email, phone=phone)
+
+
+def _unicode(text: str) -> bool:
+    """Whether ``text`` is Unicode: JSON decodes ``"\\ud800"`` to a lone surrogate, which a str
+    field's validation refuses (it cannot be UTF-8) and ``model_construct`` keeps."""
+    try:
+        text.encode()
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+#: The longest name Holder's own field rule takes.
+_NAME_MAX = Holder.model_fields["name"].metadata[1].max_length
 
 
 def own_barcode(issued: IssuedPass) -> Barcode:
@@ -484,11 +507,22 @@ _QR = BarcodeFormat.QR
 _ISSUED = PassStatus.ISSUED
 
 
-def _barcode(body: Mapping[str, Any]) -> Barcode | None:
+def _barcode(body: Mapping[str, Any]) -> Barcode | dict[str, Any] | None:
+    """The barcode an answer reports, for the pass's validation: as the mapping it makes the
+    Barcode from where Barcode's field rules cannot refuse nor change it (exactly ``str``, of at
+    most the longest message, Unicode), else made unvalidated. Either way the pass's validation
+    runs Barcode's drawing check (a model validator runs on a model handed in too), so both give
+    the same Barcode or the same refusal."""
     message = body.get("barcode_data")
     if not isinstance(message, str) or not message:
         return None
     # Known, not guessed: barcode_type "Allowed values: qr" (LivePass's one symbology).
+    if (
+        type(message) is str
+        and len(message) <= LARGEST_MESSAGE
+        and (message.isascii() or _unicode(message))
+    ):
+        return {"message": message, "format": _QR}
     return Barcode.model_construct(message=message, format=_QR)
 
 
