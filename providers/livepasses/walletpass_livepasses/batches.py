@@ -220,13 +220,23 @@ def read_generation(
 ) -> list[IssuedPass | WalletPassError] | Job:
     """Outcomes of a synchronous generate answer, or the batch job of an asynchronous one."""
     try:
-        data = lp.parse(lambda r: data_object(lp.data_of(r, operation)), response)
-        if not data.get("isAsyncProcessing"):
-            return lp.parse(lambda _: settle_sync(lp, data, members), response)
-        batch_id = lp.parse(lambda _: batch_id_of(data), response)
+        read = lp.parse(_generation, response, lp, members, operation)
     except WalletPassError as exc:
         return [exc] * len(members)
-    return Job(batch_id, positions, members, [recipient_key(p) for p in members])
+    if isinstance(read, list):
+        return read
+    return Job(read, positions, members, [recipient_key(p) for p in members])
+
+
+def _generation(
+    response: VendorResponse, lp: LivepassesProvider, members: list[Pass], operation: str
+) -> list[IssuedPass | WalletPassError] | str:
+    """A generate answer's outcomes (synchronous), or its batch id (asynchronous): one parse
+    step, so anything walletpass cannot read in either is ``InvalidResponse``."""
+    data = data_object(lp.data_of(response, operation))
+    if not data.get("isAsyncProcessing"):
+        return settle_sync(lp, data, members)
+    return batch_id_of(data)
 
 
 def settle_sync(

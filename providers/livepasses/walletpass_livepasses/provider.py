@@ -312,15 +312,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         return self._plan_create(built, new_pass)
 
     def _plan_create(self, request: VendorRequest, new_pass: Pass) -> Plan[IssuedPass]:
-        def attempt() -> Plan[list[IssuedPass | WalletPassError] | batches.Job]:
-            response = yield Send(request, "create")
-            return batches.read_generation(self, response, [0], [new_pass], "create")
-
         read: IssuedPass | list[IssuedPass | WalletPassError] | batches.Job
         if request.safety is Safety.RECOVERABLE:
+
+            def attempt() -> Plan[list[IssuedPass | WalletPassError] | batches.Job]:
+                response = yield Send(request, "create")
+                return batches.read_generation(self, response, [0], [new_pass], "create")
+
             read = yield from self.plan_recoverable_create(new_pass, attempt, request)
-        else:
-            read = yield from attempt()
+        else:  # (sent once: no attempt to hand the look-up, so none made)
+            response = yield Send(request, "create")
+            read = batches.read_generation(self, response, [0], [new_pass], "create")
         if isinstance(read, IssuedPass):  # found by the look-up after an ambiguous failure
             return read
         if isinstance(read, batches.Job):
