@@ -3,7 +3,8 @@ stays, only repeated work goes).
 
 Each property runs the shortcut and the full path on the same input: the round trip of a pass
 with no template alias whose provider keeps attributes in fields (Pass2U's holder name, PassEntry's
-fullName), and the parts an answer cannot show.
+fullName), the parts an answer cannot show, and the parts an update sets or clears (asked several
+times by each update's checks).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hypothesis import strategies as st
 from walletpass import roundtrip
 from walletpass.behaviour import READABLE_PARTS, VendorBehaviour
 from walletpass.errors import WalletPassError
-from walletpass.model import Balance, Barcode, Holder, IssuedPass, PassKind, PassUrls
+from walletpass.model import Balance, Barcode, Holder, IssuedPass, PassKind, PassUpdate, PassUrls
 from walletpass.readback import BATCH, READ_BACK_FAILED, unknown_parts
 from walletpass.roundtrip import TemplateMapping, issued_from_vendor
 
@@ -176,3 +177,25 @@ def test_the_unknown_parts_are_those_each_part_says(
         kind=kind,
     )
     assert found == rest | _unread_spec(issued, behaviour, answer, aliased)
+
+
+@st.composite
+def changes(draw: st.DrawFn) -> PassUpdate:
+    data: dict[str, Any] = {}
+    maybe(draw, "fields", st.none() | st.dictionaries(st.just("a"), texts, max_size=1), data)
+    maybe(draw, "holder", st.none() | holders, data)
+    maybe(draw, "barcode", st.none() | st.builds(Barcode, message=texts), data)
+    maybe(draw, "balance", st.none() | st.builds(Balance, amount=st.integers(0, 9)), data)
+    maybe(draw, "message", st.none() | texts, data)
+    maybe(draw, "notify", st.none() | st.booleans(), data)
+    return PassUpdate(**data)
+
+
+@settings(deadline=None, max_examples=300)
+@given(changes())
+def test_an_updates_parts_are_those_its_set_names_say(change: PassUpdate) -> None:
+    set_names = change.model_fields_set - {"message", "notify"}
+
+    assert change.changed() == {name: getattr(change, name) for name in set_names}
+    assert change.cleared() == frozenset(n for n in set_names if getattr(change, n) is None)
+    assert change.is_empty() is (not set_names and change.message is None)

@@ -583,8 +583,10 @@ def issued_from_vendor(
     plain: dict[str, Any] = {}
     if issued.vendor_template is None and issued.template is not None:
         plain["vendor_template"] = issued.template
-    if any(_unset(value) for value in issued.fields.values()):
-        plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
+    for value in issued.fields.values():  # (a loop: a generator cost more than the look)
+        if _unset(value):
+            plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
+            break
     return issued.model_copy(update=plain) if plain else issued
 
 
@@ -721,7 +723,9 @@ def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> di
             if issued.holder is not None:
                 # The holder's set parts, as model_dump(exclude_none=True) gives them (each is
                 # text or None), read once: a dump cost as much as the Holder made from it.
-                answered = {k: v for k, v in issued.holder.__dict__.items() if v is not None}
+                for key, given in issued.holder.__dict__.items():
+                    if given is not None:
+                        answered[key] = given
             holder = answered.copy()
         if holder.get(part) is not None:
             continue
