@@ -72,9 +72,11 @@ _NEUTRAL_PATHS: dict[str, str] = {
 def _field_problems(
     fields: Mapping[str, Any] | None, pass_type: PassType | None
 ) -> list[FieldProblem]:
+    if not fields:  # (most passes and changes: no field to check)
+        return []
     allowed = CONTENT_KEYS[pass_type] if pass_type else (*BOOKING_KEYS, *MEMBERSHIP_KEYS)
     problems: list[FieldProblem] = []
-    for key, raw in (fields or {}).items():
+    for key, raw in fields.items():
         where = f"fields.{key}"
         if key not in allowed:
             kind = f"a LivePass {pass_type.value}" if pass_type else "a LivePass pass"
@@ -153,8 +155,9 @@ def unsupported_for_type(content: Pass | PassUpdate, pass_type: PassType) -> dic
     # Only an attribute the content sets (or an update clears) can be in use: most passes set
     # none of these, and need not be listed feature by feature. (A loop, not any() of a
     # generator: the generator cost more than the tests it made.)
+    fields_set = content.model_fields_set  # (a property of pydantic's: read once)
     for name in wrong:
-        if getattr(content, name) is not None or name in content.model_fields_set:
+        if getattr(content, name) is not None or name in fields_set:
             break
     else:
         return {}
@@ -236,12 +239,15 @@ def vendor_problems(
     Keys that only ``extra`` adds are passed through: whether LivePass accepts undocumented keys
     is not documented, so walletpass neither refuses nor invents them.
     """
+    problems = body_problems(pass_type, body)
+    if not problems:  # (most bodies: no pass-through to work out)
+        return []
     passed_through = (
         set(extra).difference(BODY_KEYS[pass_type], IGNORED_KEYS[pass_type]) if extra else set()
     )
     return [
         FieldProblem(neutral_path(p.key, extra), p.message)
-        for p in body_problems(pass_type, body)
+        for p in problems
         if not (p.type == "object.unknown" and p.key in passed_through)
     ]
 

@@ -537,8 +537,8 @@ def _balance(body: Mapping[str, Any]) -> Balance | None:
     ``balance_currency`` (money, or e.g. ``points``). Anything else is no balance: the value
     stays in ``fields`` as LivePass answered it."""
     amount = body.get("balance_amount")
-    if isinstance(amount, bool) or not isinstance(amount, int | float):
-        return None
+    if amount is None or isinstance(amount, bool) or not isinstance(amount, int | float):
+        return None  # (None first: most answers, all bookings, have no balance)
     if isinstance(amount, float) and not math.isfinite(amount):
         return None
     currency = _text_or_none(body.get("balance_currency"))
