@@ -610,3 +610,23 @@ def test_a_read_passs_barcode_is_the_one_model_construct_makes(
             now=datetime(2026, 1, 1, tzinfo=UTC),
         )
     )
+
+
+@given(
+    pass_id=st.one_of(
+        st.text(alphabet=st.characters(categories=["L", "N", "P", "S"]), min_size=1, max_size=20),
+        st.sampled_from(["{pass_id}", "{}", "{{x}}", "VT-2I77F5ADz", "é"]),
+    )
+)
+def test_a_passs_download_link_is_the_documented_address_with_its_id(pass_id) -> None:
+    """The link every answer reports is joined to the address's part before the id: the same
+    text as filling PUBLIC_DOWNLOAD_URL's placeholder (braces in an id included)."""
+    from walletpass_pass2u.limits import PUBLIC_DOWNLOAD_URL
+
+    expected = PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id)
+    assert payloads.public_urls(pass_id).download == expected
+    pass_json = {"generic": {}}
+    read = payloads.issued_from_pass_json(
+        pass_json, provider="pass2u", model_id="1", pass_id=pass_id, now=datetime.now(UTC)
+    )
+    assert read.urls.download == expected

@@ -402,9 +402,14 @@ def neutral_path(path: str, body: Mapping[str, Any], extra: Mapping[str, Any] | 
 # -- Pass2U -> neutral -----------------------------------------------------------------------------
 
 
+#: The public download page's address up to the pass id, which ends PUBLIC_DOWNLOAD_URL: every
+#: answer's link is joined to it (formatting the template with a keyword cost ten times more).
+_DOWNLOAD_PREFIX = PUBLIC_DOWNLOAD_URL.removesuffix("{pass_id}")
+
+
 def public_urls(pass_id: str) -> PassUrls:
     """The public download page (no key needed; protected by the pass's passcode if set)."""
-    return PassUrls(download=PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id))
+    return PassUrls(download=_DOWNLOAD_PREFIX + pass_id)
 
 
 def stated_format(barcode: Barcode | None) -> BarcodeFormat | None:
@@ -460,7 +465,7 @@ def issued_from_answer(
             "kind": kind,
             "status": status,
             # (as a mapping: validated with the pass, not as a model of its own first)
-            "urls": {"download": PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id)},
+            "urls": {"download": _DOWNLOAD_PREFIX + pass_id},
             "created_at": created,
             "updated_at": updated,
             "expires_at": expires,
@@ -595,7 +600,7 @@ def issued_from_pass_json(
             "kind": KIND_STYLES.kind_of(style),
             "status": status_of(voided, expires, now),
             # (as a mapping: validated with the pass, not as a model of its own first)
-            "urls": {"download": PUBLIC_DOWNLOAD_URL.format(pass_id=pass_id)},
+            "urls": {"download": _DOWNLOAD_PREFIX + pass_id},
             "expires_at": expires,
             "fields": fields,
             "barcode": _barcode(pass_json),

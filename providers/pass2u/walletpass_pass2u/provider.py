@@ -428,7 +428,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
     def build_resets(self, pass_id: str, change: PassUpdate) -> list[VendorRequest]:
         """The DELETE requests that reset what ``change`` clears (``None`` values)."""
         paths, problems = payloads.reset_paths(change)
-        ValidationError.refuse(problems, provider=self.name, operation="update")
+        if problems:  # (most updates clear nothing: no refusal to make)
+            ValidationError.refuse(problems, provider=self.name, operation="update")
         requests = []
         for reset in paths:
             collection, name = reset.split("/", 1)
