@@ -179,6 +179,23 @@ def test_the_unknown_parts_are_those_each_part_says(
     assert found == rest | _unread_spec(issued, behaviour, answer, aliased)
 
 
+@settings(deadline=None, max_examples=200)
+@given(
+    read_answers(),
+    behaviours,
+    st.sampled_from(["update", "get", "list", BATCH]),
+    st.sampled_from([tuple, sorted, set]),
+)
+def test_unread_parts_given_as_any_collection_are_read_as_a_frozenset(
+    issued: IssuedPass, behaviour: VendorBehaviour, answer: str, collection: Any
+) -> None:
+    """``VendorBehaviour`` takes ``unread_on_get`` as any collection of part names (its check
+    reads ``set()`` of it; a plugin may declare a tuple): the parts named are the same as for the
+    frozenset, never an error of the collection's type."""
+    given = behaviour._replace(unread_on_get=collection(behaviour.unread_on_get))
+    assert unknown_parts(issued, given, answer) == unknown_parts(issued, behaviour, answer)
+
+
 @st.composite
 def changes(draw: st.DrawFn) -> PassUpdate:
     data: dict[str, Any] = {}

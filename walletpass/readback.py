@@ -148,7 +148,8 @@ def unknown_parts(
             parts.add("barcode")
         if "urls" in unread and not _has_a_link(issued):
             parts.add("urls")
-        if not unread.isdisjoint(_HOLDER_ATTRIBUTES):
+        # (each name asked: unread_on_get may be any collection of names, a tuple too)
+        if "holder.email" in unread or "holder.phone" in unread or "holder.language" in unread:
             holder = issued.holder
             for part, attribute in _HOLDER_ATTRIBUTES.items():
                 if part in unread and (holder is None or getattr(holder, attribute) is None):
