@@ -685,6 +685,25 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         """Let only walletpass errors out, each knowing the provider and operation."""
         return _Guard(self, operation)
 
+    def _escaping(self, exc: Exception, operation: str) -> None:
+        """What :meth:`_guard` does with ``exc``, raised in ``operation``: a walletpass error
+        is made to name this provider and the operation (the caller re-raises it); any other is
+        raised as a ``WalletPassError`` from its scrubbed stand-in. The public methods called
+        on every request call this from an ``except`` clause (free until something is raised)
+        rather than entering a guard block (three calls on every request)."""
+        if isinstance(exc, WalletPassError):
+            if exc.provider != self.label and exc.provider in self._own_names():
+                # A profile's errors name the profile, whichever part raised them: the fake's
+                # own (``fake``) or its vendor's rules (``pass2u``).
+                exc.provider = self.label
+            exc.with_context(provider=self.label, operation=operation)
+            return
+        raise WalletPassError(
+            f"unexpected {type(exc).__name__} in {self.label}.{operation}: {exc}",
+            provider=self.label,
+            operation=operation,
+        ) from scrub_exception(exc)
+
     def _guarded_iter(self, operation: str, items: Iterator[_I]) -> Iterator[_I]:
         with self._guard(operation):
             yield from items
@@ -706,22 +725,8 @@ class _Guard:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: object
     ) -> Literal[False]:
-        if exc is None:
-            return False
-        provider, operation = self._provider, self._operation
-        if isinstance(exc, WalletPassError):
-            if exc.provider != provider.label and exc.provider in provider._own_names():
-                # A profile's errors name the profile, whichever part raised them: the fake's
-                # own (``fake``) or its vendor's rules (``pass2u``).
-                exc.provider = provider.label
-            exc.with_context(provider=provider.label, operation=operation)
-            return False
         if isinstance(exc, Exception):
-            raise WalletPassError(
-                f"unexpected {type(exc).__name__} in {provider.label}.{operation}: {exc}",
-                provider=provider.label,
-                operation=operation,
-            ) from scrub_exception(exc)
+            self._provider._escaping(exc, self._operation)
         return False
 
 

@@ -119,13 +119,16 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
             (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
-        with self._guard("create"):
+        try:
             prepared, mapping, request = self._prepare_create(new_pass)
             # The deadline bounds the whole create, a reconciling lookup included.
             with call_deadline(self.settings.deadline):
                 issued = self.send_prepared("create", prepared, request=request)
             issued = with_current_status(issued, expires_at=prepared.expires_at)
             return self._present_written(issued, mapping, prepared)
+        except Exception as exc:
+            self._escaping(exc, "create")
+            raise
 
     def get(self, pass_id: str) -> IssuedPass:
         """Read a pass back as the vendor reports it now.
@@ -144,10 +147,13 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
             (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
-        with self._guard("get"):
+        try:
             self.require(_GET)
             checked = self._check_id(pass_id)
             return self.present(self.execute_get(checked))
+        except Exception as exc:
+            self._escaping(exc, "get")
+            raise
 
     def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
         """Change an issued pass; fields left out stay as they are.
@@ -177,7 +183,7 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
             (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
-        with self._guard("update"):
+        try:
             checked, prepared, mapping, request = self._prepare_update(pass_id, change)
             issued = self.send_prepared("update", checked, prepared, request=request)
             if prepared.expires_at is not None:
@@ -185,6 +191,9 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                 # right after reports (the vendor's answer may predate looking at it).
                 issued = with_current_status(issued, expires_at=prepared.expires_at)
             return self._present_written(issued, mapping, prepared)
+        except Exception as exc:
+            self._escaping(exc, "update")
+            raise
 
     def plan_checked_update(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
@@ -257,10 +266,13 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
             (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
-        with self._guard("redeem"):
+        try:
             checked, value, checked_options = self._prepare_redeem(pass_id, amount, options)
             result = self.execute_redeem(checked, value, checked_options)
             return neutral_redemption(result, value)
+        except Exception as exc:
+            self._escaping(exc, "redeem")
+            raise
 
     def delete(self, pass_id: str) -> None:
         """Remove or permanently invalidate a pass (what that means is declared per provider, in
@@ -279,10 +291,13 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
             (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
         """
-        with self._guard("delete"):
+        try:
             self.require(Capability.DELETE)
             checked = self._check_id(pass_id)
             self.execute_delete(checked)
+        except Exception as exc:
+            self._escaping(exc, "delete")
+            raise
 
     def list(
         self,
