@@ -371,3 +371,106 @@ def test_the_fakes_operations_are_plans_that_send_nothing() -> None:
     listed = driver.items(wallet.plan_list(walletpass.ListFilters()))
     assert [p.id for p in listed] == [issued.id]
     assert driver.sent == []
+
+
+# -- one request, one parse: carried out without stepping --------------------------------------
+
+
+class _Hooked(Driver[Any]):
+    """A driver whose ``send`` is scripted (``reply``: an answer, or the error it maps to) and
+    whose ``answer`` and ``parse`` wrapper are the core's own."""
+
+    name = "hooked"
+
+    def __init__(self, reply: Any) -> None:
+        self._reply = reply
+
+    @property
+    def label(self) -> str:
+        return "hooked"
+
+    def send(self, request: VendorRequest, operation: str) -> Any:
+        assert request is GET and operation == "get"
+        if isinstance(self._reply, WalletPassError):
+            raise self._reply
+        return self._reply
+
+
+class _Answer:
+    """What ``parse`` reads: a response's shape (a method, a path, a status, its id)."""
+
+    method = "GET"
+    path = "/things"
+    status = 200
+    request_id = None
+    ok = True
+
+    def __init__(self, body: Any) -> None:
+        self.body = body
+
+
+_replies = st.builds(_Answer, st.none() | st.integers() | st.text(max_size=4)) | st.builds(
+    lambda kind, message: kind(message),
+    st.sampled_from([NotFound, ProviderUnavailable, OutcomeUnknown, WalletPassError]),
+    st.text(max_size=8),
+)
+
+
+def _hook_of(kind: str) -> Any:
+    def hook(response: Any, *args: Any) -> Any:
+        if kind == "returns":
+            return (response.body, args)
+        if kind == "raises-walletpass":
+            raise NotFound(f"hook: {response.body!r}")
+        if kind == "raises-key":
+            raise KeyError(f"ünï {response.body!r}")
+        raise RuntimeError("not the vendor's answer")  # not one parse turns into InvalidResponse
+
+    return hook
+
+
+def _outcome(call: Any) -> tuple[str, Any]:
+    try:
+        return ("returned", call())
+    except Exception as exc:
+        return ("raised", (type(exc).__name__, str(exc), getattr(exc, "outcome_unknown", None)))
+
+
+@given(
+    _replies,
+    st.sampled_from(["returns", "raises-walletpass", "raises-key", "raises-other", "none"]),
+    st.lists(st.none() | st.integers() | st.text(max_size=3), max_size=3),
+)
+def test_a_one_request_plan_run_without_stepping_gives_what_stepping_it_gives(
+    reply: Any, hook_kind: str, args: list[Any]
+) -> None:
+    from walletpass.plans import OneRequest, single
+
+    driver = _Hooked(reply)
+    hook = None if hook_kind == "none" else _hook_of(hook_kind)
+
+    def plan() -> OneRequest[Any]:
+        return single(GET, "get", driver.parse, hook, *args)
+
+    def composed() -> Plan[Any]:
+        return (yield from plan())
+
+    def stepped_by_hand() -> Any:
+        steps = plan()
+        step = steps.send(None)
+        try:
+            try:
+                answered = driver.answer(step)
+            except WalletPassError as exc:
+                steps.throw(exc)
+            else:
+                steps.send(answered)
+        except StopIteration as done:
+            return done.value
+        raise AssertionError("the plan did not end after its one step")
+
+    without_stepping = _outcome(lambda: driver.run(plan()))
+
+    assert without_stepping == _outcome(lambda: drive(plan(), driver.answer))
+    assert without_stepping == _outcome(lambda: driver.run(composed()))
+    assert without_stepping == _outcome(stepped_by_hand)
