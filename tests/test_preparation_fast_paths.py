@@ -21,7 +21,20 @@ from walletpass import roundtrip
 from walletpass.capabilities import Capabilities, Capability, Support, emulated, native, none
 from walletpass.errors import WalletPassError
 from walletpass.features import features_in_use
-from walletpass.model import Balance, Event, Holder, Location, Pass, PassKind, PassUpdate
+from walletpass.model import (
+    Balance,
+    Barcode,
+    BarcodeFormat,
+    Beacon,
+    Colors,
+    Event,
+    Holder,
+    Location,
+    Pass,
+    PassField,
+    PassKind,
+    PassUpdate,
+)
 from walletpass.roundtrip import TemplateMapping, change_to_vendor, pass_to_vendor
 
 from .strategies import maybe
@@ -280,3 +293,146 @@ def test_an_updates_template_mappings_are_those_the_full_choice_makes(
         found = type(exc).__name__
 
     assert found == expected
+
+
+def _features_in_full(content: Pass | PassUpdate) -> dict[Capability, int]:
+    """What :func:`features_in_use` reports, part by part as the declarations name them (the
+    definition it was written from, before it visited only the parts set)."""
+    from walletpass import features as f
+
+    used: dict[Capability, int] = {}
+    update = isinstance(content, PassUpdate)
+    if isinstance(content, Pass):
+        used[Capability(f"kind.{content.kind.value}")] = 1
+        if content.external_id is not None:
+            used[Capability.EXTERNAL_ID] = 1
+    else:
+        if content.message is not None:
+            used[Capability.UPDATE_MESSAGE] = 1
+        if content.notify is not None:
+            used[Capability.UPDATE_NOTIFY] = 1
+        for name in content.cleared():
+            used[Capability.UPDATE_CLEAR] = 1
+            if name in f._SIMPLE:
+                used[f._SIMPLE[name]] = 1
+    for name, cap in f._SIMPLE.items():
+        value = getattr(content, name)
+        if value is None:
+            continue
+        if isinstance(value, list | dict):
+            if value or (update and name in content.model_fields_set):
+                used[cap] = max(used.get(cap, 0), len(value))
+        else:
+            used.setdefault(cap, 1)
+    if content.fields and any(
+        getattr(v, "label", None) is not None for v in content.fields.values()
+    ):
+        used[Capability.FIELD_LABELS] = 1
+    if content.holder is not None:
+        for name, cap in f._HOLDER.items():
+            if getattr(content.holder, name) is not None:
+                used[cap] = 1
+    if content.barcode is not None:
+        used[Capability(f"barcode.{content.barcode.symbology.value}")] = 1
+        if content.barcode.alt_text is not None:
+            used[Capability.BARCODE_ALT_TEXT] = 1
+    for items, parts in ((content.locations, f._LOCATION), (content.beacons, f._BEACON)):
+        for item in items or ():
+            for name, cap in parts.items():
+                if getattr(item, name) is not None:
+                    used[cap] = 1
+    for attr, parts in (("colors", f._COLORS), ("event", f._EVENT)):
+        part = getattr(content, attr)
+        if part is not None:
+            for name, cap in parts.items():
+                if getattr(part, name) is not None:
+                    used[cap] = 1
+    return used
+
+
+# Values of any type (features_in_use reads only whether a part is set, and a list's or a
+# dict's size), built without validation so every part, empty or odd, is reachable.
+_anything = st.none() | st.integers() | st.text(max_size=3) | st.just("ünï\u2603")
+_sized = st.lists(_anything, max_size=3) | st.dictionaries(st.text(max_size=2), _anything)
+
+
+def _built(model: Any, names: list[str]) -> st.SearchStrategy[Any]:
+    return st.fixed_dictionaries({}, optional=dict.fromkeys(names, _anything)).map(
+        lambda data: model.model_construct(**data)
+    )
+
+
+_holders = _built(Holder, ["name", "first_name", "last_name", "email", "phone", "language"])
+_locations = _built(Location, ["altitude", "radius", "relevant_text", "name", "address", "url"])
+_beacons = _built(Beacon, ["relevant_text", "name"])
+_colors = _built(Colors, ["background", "foreground", "label"])
+_events = _built(Event, ["title", "starts_at", "duration", "url"])
+_barcodes = st.builds(
+    lambda fmt, alt: Barcode.model_construct(message="x", format=fmt, alt_text=alt),
+    st.sampled_from(list(BarcodeFormat)),
+    st.none() | st.text(max_size=3),
+)
+_fields = st.dictionaries(
+    st.text(max_size=3),
+    _anything
+    | st.builds(
+        lambda label: PassField.model_construct(value="v", label=label),
+        st.none() | st.text(max_size=3),
+    ),
+    max_size=3,
+)
+_SIMPLE_NAMES = [
+    "relevant_at",
+    "expires_at",
+    "logo_text",
+    "description",
+    "organization_name",
+    "images",
+    "group",
+    "nfc",
+    "balance",
+    "tier",
+    "extra",
+]
+
+
+def _content_parts(update: bool) -> st.SearchStrategy[dict[str, Any]]:
+    nothing = st.none() if update else st.nothing()
+    optional: dict[str, st.SearchStrategy[Any]] = {
+        **dict.fromkeys(_SIMPLE_NAMES, _anything | _sized),
+        "fields": nothing | _fields,
+        "holder": nothing | _holders,
+        "barcode": nothing | _barcodes,
+        "locations": nothing | st.lists(_locations, max_size=3),
+        "beacons": nothing | st.lists(_beacons, max_size=3),
+        "colors": nothing | _colors,
+        "event": nothing | _events,
+    }
+    return st.fixed_dictionaries({}, optional=optional)
+
+
+_any_passes = st.builds(
+    lambda data, kind, external_id: Pass.model_construct(
+        template="t", kind=kind, external_id=external_id, **data
+    ),
+    _content_parts(update=False),
+    st.sampled_from(list(PassKind)),
+    st.none() | st.text(max_size=3),
+)
+_any_updates = st.builds(
+    lambda data, control: PassUpdate.model_construct(**data, **control),
+    _content_parts(update=True),
+    st.fixed_dictionaries(
+        {},
+        optional={"message": st.none() | st.text(max_size=3), "notify": st.none() | st.booleans()},
+    ),
+)
+
+
+@settings(deadline=None, max_examples=500)
+@given(_any_passes | _any_updates)
+def test_the_features_in_use_are_those_each_part_names_in_the_same_order(
+    content: Pass | PassUpdate,
+) -> None:
+    # (the order too: the count problems are reported in it)
+    assert list(features_in_use(content).items()) == list(_features_in_full(content).items())

@@ -77,6 +77,8 @@ _HOLDER_ITEMS = tuple(_HOLDER.items())
 _NESTED = (("colors", tuple(_COLORS.items())), ("event", tuple(_EVENT.items())))
 _LOCATION_ITEMS = tuple(_LOCATION.items())
 _BEACON_ITEMS = tuple(_BEACON.items())
+#: What a part's count is the size of (a tuple: ``list | dict`` makes a new union per check).
+_SIZED = (list, dict)
 
 #: Bound once: an enum member read through its class runs enum's Python descriptor code on
 #: CPython 3.11 (about a thousand instructions each), and these are read per create and update.
@@ -95,13 +97,14 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
     # both add keep the larger count; every other one is added once.)
     used: dict[Capability, int] = {}
     values = content.__dict__
-    update = isinstance(content, PassUpdate)
-    set_fields: frozenset[str] | set[str] = frozenset()
+    update = False
+    # (Pass first: an isinstance that fails runs the models' ABC check, a call of its own)
     if isinstance(content, Pass):
         used[_KIND_CAPS[values["kind"]]] = 1
         if values["external_id"] is not None:
             used[_EXTERNAL_ID] = 1
     elif isinstance(content, PassUpdate):
+        update = True
         if values["message"] is not None:
             used[_UPDATE_MESSAGE] = 1
         if values["notify"] is not None:
@@ -110,22 +113,25 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
             used[_UPDATE_CLEAR] = 1
             if name in _SIMPLE:
                 used[_SIMPLE[name]] = 1
-        set_fields = content.model_fields_set
 
     for name, cap in _SIMPLE_ITEMS:
         value = values[name]
         if value is None:
             continue
-        if isinstance(value, list | dict):
-            if value or (update and name in set_fields):
+        if isinstance(value, _SIZED):
+            # (the fields set, a property, read only for an empty part of an update)
+            if value or (update and name in content.model_fields_set):
                 count = len(value)
                 if cap not in used or used[cap] < count:
                     used[cap] = count
         elif cap not in used:
             used[cap] = 1
     fields = values["fields"]
-    if fields and any(getattr(v, "label", None) is not None for v in fields.values()):
-        used[_FIELD_LABELS] = 1
+    if fields:
+        for field in fields.values():  # (a loop: any() over a generator costs a frame per call)
+            if getattr(field, "label", None) is not None:
+                used[_FIELD_LABELS] = 1
+                break
     holder = values["holder"]
     if holder is not None:
         parts = holder.__dict__
@@ -134,7 +140,10 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
                 used[cap] = 1
     barcode = values["barcode"]
     if barcode is not None:
-        used[_FORMAT_CAPS[barcode.symbology]] = 1
+        # (the format as stored: the ``symbology`` property, a call, only where it is unknown,
+        # to raise what it raises)
+        symbology = barcode.__dict__["format"]
+        used[_FORMAT_CAPS[barcode.symbology if symbology is None else symbology]] = 1
         if barcode.alt_text is not None:
             used[_BARCODE_ALT_TEXT] = 1
     for items, names in (
