@@ -169,7 +169,11 @@ class Preparation(Presentation[SettingsT]):
     def _prepare_update(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
     ) -> tuple[str, PassUpdate, TemplateMapping | None, VendorRequest | None]:
-        return self.run(self._prepare_update_plan(pass_id, change))
+        checked_id, checked, candidates = self._update_candidates(pass_id, change)
+        if len(candidates) == 1:
+            # (the common case, with no step: checked here, without driving a plan)
+            return self._vetted_update(checked_id, checked, candidates[0])
+        return self.run(self._plan_read_and_vet(checked_id, checked, candidates))
 
     def _prepare_update_plan(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
@@ -177,7 +181,18 @@ class Preparation(Presentation[SettingsT]):
         """Every check of ``update`` as a plan (the sync and the async API drive it): the id, the
         change, its template mapping and its built request. Its only step is the read of the
         pass's template, where an alias renames fields and the id does not name its template,
-        and only after the change passed every check under a template it could belong to."""
+        and only after the change passed every check under a template it could belong to
+        (:meth:`_prepare_update` runs the same checks, driving a plan only for that read)."""
+        checked_id, checked, candidates = self._update_candidates(pass_id, change)
+        if len(candidates) == 1:
+            return self._vetted_update(checked_id, checked, candidates[0])
+        return (yield from self._plan_read_and_vet(checked_id, checked, candidates))
+
+    def _update_candidates(
+        self, pass_id: str, change: PassUpdate | Mapping[str, Any]
+    ) -> tuple[str, PassUpdate, builtins.list[TemplateMapping | None]]:
+        """The checked id and change, and every template mapping the change could go through
+        (one, unless only the vendor can tell the pass's template)."""
         self.require(_UPDATE)
         checked_id = self._check_id(pass_id)
         checked = self._coerce(change, PassUpdate, "change")
@@ -185,10 +200,22 @@ class Preparation(Presentation[SettingsT]):
             raise ValidationError.from_problems(
                 [FieldProblem("change", "the update changes nothing")], provider=self.label
             )
-        candidates = self._update_mappings(checked_id, checked)
-        if len(candidates) == 1:
-            vetted, request = self._vet_update(checked_id, checked, candidates[0])
-            return checked_id, vetted, candidates[0], request
+        return checked_id, checked, self._update_mappings(checked_id, checked)
+
+    def _vetted_update(
+        self, pass_id: str, change: PassUpdate, mapping: TemplateMapping | None
+    ) -> tuple[str, PassUpdate, TemplateMapping | None, VendorRequest | None]:
+        vetted, request = self._vet_update(pass_id, change, mapping)
+        return pass_id, vetted, mapping, request
+
+    def _plan_read_and_vet(
+        self,
+        checked_id: str,
+        checked: PassUpdate,
+        candidates: builtins.list[TemplateMapping | None],
+    ) -> Plan[tuple[str, PassUpdate, TemplateMapping | None, VendorRequest | None]]:
+        """The checks of an update whose template only the vendor can tell: under each of
+        ``candidates`` first, then the read of the pass's template, then under its mapping."""
         # The pass's template decides the renames and only the vendor knows it: first every
         # check under each template the pass could belong to, without a word, so a change no
         # template accepts is refused before any request is sent. Each check under a template
@@ -460,11 +487,13 @@ class Preparation(Presentation[SettingsT]):
 
     def _to_vendor(self, content: _C, mapping: TemplateMapping, operation: str) -> _C:
         """Apply the template mapping, refusing attributes the vendor has nowhere to keep."""
-        homeless = sorted(
+        # (a list made, then sorted: sorted() of a generator resumes it from C per item)
+        homeless = [
             a
             for a in self.field_held_attributes
             if a not in mapping.attributes and attribute_value(content, a) is not None
-        )
+        ]
+        homeless.sort()
         if homeless:
             where = (
                 f"template alias {mapping.logical!r}"
@@ -663,7 +692,10 @@ class Preparation(Presentation[SettingsT]):
     def _count_problems(self, used: Mapping[Capability, int]) -> builtins.list[FieldProblem]:
         """The declared count limits (locations, beacons...) ``used`` goes over."""
         problems: builtins.list[FieldProblem] = []
-        if all(used.get(key, 0) <= limit for key, limit in self.capabilities.available_limits()):
+        for key, most in self.capabilities.available_limits():
+            if used.get(key, 0) > most:
+                break
+        else:
             return problems  # the common case, without a lookup per feature in use
         for cap, count in used.items():
             declaration = self.capabilities[cap]
@@ -722,8 +754,19 @@ _TAKES_PASS_ID: dict[type, bool] = {}
 
 def builds_in_one_request(rules: ProviderContract[Any], operation: str) -> bool:
     """Whether ``rules`` implements the one-request build hook of ``operation``."""
-    hook = f"build_{operation}"
-    return getattr(type(rules), hook) is not getattr(ProviderContract, hook)
+    cls = type(rules)
+    known = _ONE_REQUEST.get((cls, operation))
+    if known is None:
+        hook = f"build_{operation}"
+        known = _ONE_REQUEST[(cls, operation)] = getattr(cls, hook) is not getattr(
+            ProviderContract, hook
+        )
+    return known
+
+
+#: Per provider class and operation: whether it has the one-request build hook (read once, as
+#: :data:`_TAKES_PASS_ID`: a class's methods are not replaced while it serves calls).
+_ONE_REQUEST: dict[tuple[type, str], bool] = {}
 
 
 def _dropped_part(cap: Capability, content: Any, fallback: BarcodeFormat | None) -> str | None:
