@@ -406,7 +406,7 @@ _BARCODE_KEY_SET = frozenset(_BARCODE_KEYS)
 
 def _check_fields(check: _Checker, value: Any) -> None:
     keys: set[str] = set()
-    for i, item in enumerate(check.array("fields", value)):
+    for i, item in enumerate(value if type(value) is list else check.array("fields", value)):
         at = f"fields[{i}]"  # (each key's path is joined to it only for a problem)
         if type(item) is dict and item.keys() <= _FIELD_KEY_SET:
             entry: Mapping[str, Any] = item  # (nothing for check.obj to find: an entry we built)
@@ -418,8 +418,8 @@ def _check_fields(check: _Checker, value: Any) -> None:
         # (A key or value that is text within its limit, as nearly every one is, has nothing
         # for check.string to find: it is not called for them.)
         key = entry.get("key")
-        if not (type(key) is str and 0 < len(key) <= FIELD_LIMITS["key"]):
-            check.string(at, key, FIELD_LIMITS["key"], required=True, suffix=".key")
+        if not (type(key) is str and 0 < len(key) <= _KEY_MAX):
+            check.string(at, key, _KEY_MAX, required=True, suffix=".key")
         if isinstance(key, str):
             if not key:
                 check.add(f"{at}.key", "must not be empty")
@@ -434,15 +434,20 @@ def _check_fields(check: _Checker, value: Any) -> None:
         field_value = entry.get("value")
         if (
             field_value is not None
-            and not (type(field_value) is str and len(field_value) <= FIELD_LIMITS["value"])
+            and not (type(field_value) is str and len(field_value) <= _VALUE_MAX)
             and not _is_number(field_value)
         ):
-            check.string(at, field_value, FIELD_LIMITS["value"], suffix=".value")
+            check.string(at, field_value, _VALUE_MAX, suffix=".value")
         message = entry.get("changeMessage")
         if message is not None:
             check.string(at, message, FIELD_LIMITS["changeMessage"], suffix=".changeMessage")
             if isinstance(message, str) and CHANGE_MESSAGE_ESCAPE not in message:
                 check.add(f"{at}.changeMessage", "must contain %@ (replaced by the new value)")
+
+
+#: A field entry's key and value limits, read on every entry (a list is what check.array
+#: passes as it is: the entries are walked without the call).
+_KEY_MAX, _VALUE_MAX = FIELD_LIMITS["key"], FIELD_LIMITS["value"]
 
 
 def check_style(body: Mapping[str, Any], style: PassStyle) -> list[FieldProblem]:
