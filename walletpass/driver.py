@@ -31,7 +31,6 @@ from walletpass.plans import (
     Call,
     ListPlan,
     Now,
-    OneRequest,
     Plan,
     Send,
     Step,
@@ -88,17 +87,10 @@ class Driver(ProviderContract[SettingsT]):
         table); its error is thrown into the plan. ``Wait`` sleeps; ``Now`` reads the monotonic
         clock. A plan that emits items is a listing: drive it with :meth:`iterate`.
 
-        A plan of one request and one parse (:class:`~walletpass.plans.OneRequest`) is carried
-        out without stepping it: its request sent as :meth:`answer` sends a ``Send``, then its
-        ``finish`` (where a subclass answers steps its own way, it is stepped).
-
         :param plan: the plan.
         :returns: what the plan returns.
         :raises WalletPassError: what the plan raises (an error thrown in and not caught).
         """
-        if type(plan) is OneRequest and type(self).answer is Driver.answer:
-            done: _T = plan.finish(self.send(plan.request, plan.operation))
-            return done
         return drive(plan, self.answer)
 
     def iterate(self, plan: ListPlan) -> Iterator[Any]:
@@ -160,7 +152,8 @@ class Driver(ProviderContract[SettingsT]):
         built = request if request is not None else self.build_create(new_pass)
 
         def attempt() -> Plan[IssuedPass]:
-            return self._single(built, "create", self.parse_create, new_pass)
+            response = yield Send(built, "create")
+            return self.parse(self.parse_create, response, new_pass)
 
         # (Safety.RECOVERABLE, a StrEnum, by its value: no import statement run per create)
         if built.safety == "recoverable" and new_pass.external_id is not None:
@@ -434,8 +427,8 @@ class Driver(ProviderContract[SettingsT]):
     def _single(
         self, request: VendorRequest, operation: str, hook: Callable[..., _T], *args: Any
     ) -> Plan[_T]:
-        """The plan of one request read by ``hook`` (:func:`walletpass.plans.single`)."""
-        return OneRequest(request, operation, self.parse, hook, args)
+        response = yield Send(request, operation)
+        return self.parse(hook, response, *args)
 
     def plan_create_batch(
         self, passes: Sequence[Pass], report: BatchReport

@@ -59,7 +59,6 @@ __all__ = [
     "Emit",
     "ListPlan",
     "Now",
-    "OneRequest",
     "Plan",
     "Send",
     "Step",
@@ -292,7 +291,7 @@ def single(
     parse: Parse,
     hook: Callable[..., _T] | None,
     *args: Any,
-) -> OneRequest[_T | None]:
+) -> Plan[_T | None]:
     """Send one request and read its answer with ``hook`` (through ``parse``).
 
     :param request: the built request.
@@ -300,72 +299,14 @@ def single(
     :param parse: the provider's parse wrapper (``InvalidResponse`` for an unreadable answer).
     :param hook: the parse hook, called as ``hook(response, *args)``; ``None``: nothing to read
         (the plan returns ``None``).
-    :returns: a plan (:class:`OneRequest`) whose result is what ``hook`` returns.
+    :returns: what ``hook`` returns.
     :raises WalletPassError: the error the answer maps to.
     """
-    return OneRequest(request, operation, parse, hook, args)
-
-
-class OneRequest(Generator[Step, Any, _T]):
-    """The plan :func:`single` makes: one ``Send(request, operation)``, its answer read by one
-    parse hook. A plan like any other (driven, ``yield from``-ed, stepped by ``send`` and
-    ``throw``), which a driver may also carry out without stepping it: :meth:`finish` of the
-    request's answer is what the plan returns, and an error answer raised instead of thrown in
-    is what the plan raises (it catches nothing). Most operations are one request: the
-    generator, its ``Send`` and its ``StopIteration`` cost more than the driver's own work.
-    """
-
-    __slots__ = ("_args", "_hook", "_parse", "_steps", "operation", "request")
-
-    def __init__(
-        self,
-        request: VendorRequest,
-        operation: str,
-        parse: Parse,
-        hook: Callable[..., _T] | None,
-        args: tuple[Any, ...],
-    ) -> None:
-        self.request = request
-        self.operation = operation
-        self._parse = parse
-        self._hook = hook
-        self._args = args
-        self._steps: Plan[_T] | None = None
-
-    def finish(self, response: VendorResponse) -> _T:
-        """What the plan returns when its request is answered with ``response`` (a 2xx).
-
-        :raises WalletPassError: what the parse hook raises (through the parse wrapper).
-        """
-        if self._hook is None:
-            return None  # type: ignore[return-value]  # (_T is None where no hook reads)
-        result: _T = self._parse(self._hook, response, *self._args)
-        return result
-
-    def _run(self) -> Plan[_T]:
-        return self.finish((yield Send(self.request, self.operation)))
-
-    def _stepped(self) -> Plan[_T]:
-        """The plan as a generator, made at its first step."""
-        if self._steps is None:
-            self._steps = self._run()
-        return self._steps
-
-    def __iter__(self) -> Plan[_T]:
-        # (``yield from`` a plan steps what this returns: a generator, at C speed)
-        return self._stepped()
-
-    def send(self, value: Any) -> Step:
-        return self._stepped().send(value)
-
-    def throw(self, typ: Any, val: Any = None, tb: Any = None) -> Step:
-        if val is None and tb is None:
-            return self._stepped().throw(typ)
-        return self._stepped().throw(typ, val, tb)
-
-    def close(self) -> None:
-        if self._steps is not None:
-            self._steps.close()
+    response = yield Send(request, operation)
+    if hook is None:
+        return None
+    result: _T = parse(hook, response, *args)
+    return result
 
 
 def at_once(work: Callable[..., _T], *args: Any) -> Plan[_T]:
