@@ -97,6 +97,18 @@ class MalformedHead(http.client.HTTPException):
         self.fault = fault
 
 
+class _Head(http.client.HTTPMessage):
+    """An answer head's fields as :class:`StrictResponse` stores them (``set_raw``), read back by
+    ``items()`` as stored: urllib3 reads every answer's fields through it, and ``email``'s
+    ``compat32`` policy, behind ``http.client``'s own ``items()``, checks each value for
+    surrogates first, to return it unchanged when it has none (16 k instructions for six
+    fields, against 1 k). A head read here is decoded as ISO-8859-1, and urllib3 only rewrites
+    folded values from it: no value ever has a surrogate."""
+
+    def items(self) -> list[tuple[str, Any]]:
+        return list(self.raw_items())
+
+
 class StrictResponse(http.client.HTTPResponse):
     """``http.client``'s response, its head read here in one pass (each line checked as it is
     read, refusing a malformed one, interim answers skipped) instead of by ``http.client``, whose
@@ -114,7 +126,7 @@ class StrictResponse(http.client.HTTPResponse):
             # here (a plain request is never switched), refused by the caller.
             if not 100 <= status < 200 or status == 101:
                 break
-        message = http.client.HTTPMessage()
+        message = _Head()
         first: dict[str, str] = {}  # (each name's first value: what HTTPMessage.get gives)
         merged: dict[str, str] | None = {}  # (take_fields': every value, joined)
         for name, raw in fields:
