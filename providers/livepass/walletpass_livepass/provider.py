@@ -487,12 +487,7 @@ class LivePassProvider(Provider[LivePassSettings]):
         self, pass_id: str, change: PassUpdate, current: Mapping[str, Any]
     ) -> VendorRequest:
         """The POST that writes ``change`` over ``current`` (the body of a GET answer)."""
-        return self._merge(*self.decode_id(pass_id), change, current)
-
-    def _merge(
-        self, pass_type: PassType, vendor_id: str, change: PassUpdate, current: Mapping[str, Any]
-    ) -> VendorRequest:
-        """:meth:`build_merge` of the pass ``decode_id`` made ``(pass_type, vendor_id)`` of."""
+        pass_type, vendor_id = self.decode_id(pass_id)
         notify = change.notify if change.notify is not None else self.settings.notify_on_update
         body = payloads.merged_body(pass_type, vendor_id, current, change, silent=not notify)
         return self._request("POST", pass_type, vendor_id, _write_safety(body), body)
@@ -513,12 +508,11 @@ class LivePassProvider(Provider[LivePassSettings]):
         return self._plan_merge(pass_id, change)
 
     def _plan_merge(self, pass_id: str, change: PassUpdate) -> Plan[IssuedPass]:
-        # (the id decoded once for both requests: build_get's and build_merge's own decoding)
-        pass_type, vendor_id = self.decode_id(pass_id)
         # NotFound here: an update never creates a pass.
-        response = yield Send(self._request("GET", pass_type, vendor_id, Safety.SAFE), "update")
+        response = yield Send(self.build_get(pass_id), "update")
         urls, created_at, current = self.parse(self._read_for_merge, response, pass_id)
-        written = yield Send(self._merge(pass_type, vendor_id, change, current), "update")
+        # (through the build hook: the one body an update builds, as the pipeline counts them)
+        written = yield Send(self.build_merge(pass_id, change, current), "update")
         # The POST answer has no links and no creation time; they do not change with an update.
         return self.parse(self._parse_merged, written, (urls, created_at))
 
