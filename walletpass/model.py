@@ -153,14 +153,13 @@ class NeutralModel(BaseModel):
         if deep or self.__pydantic_extra__ is not None or self.__pydantic_private__ is not None:
             return super().model_copy(update=update, deep=deep)
         copied = _new_instance(type(self))
-        values = self.__dict__.copy()
-        fields_set = set(self.__pydantic_fields_set__)
-        if update:
-            values.update(update)
-            fields_set.update(update)
-        _set_dict(copied, values)
+        if update:  # (merged in one step each: the copy and then an update cost 1-2 k more)
+            _set_dict(copied, {**self.__dict__, **update})
+            _set_fields_set(copied, self.__pydantic_fields_set__.union(update))
+        else:
+            _set_dict(copied, self.__dict__.copy())
+            _set_fields_set(copied, set(self.__pydantic_fields_set__))
         _set_extra(copied, None)
-        _set_fields_set(copied, fields_set)
         _set_private(copied, None)
         return copied
 

@@ -96,8 +96,9 @@ class Presentation(ProviderContract[SettingsT]):
         Settings allow one logical name per vendor template (``ProviderSettings.templates``),
         so the answer names one alias at most.
         """
-        if vendor_template is not None:
-            for logical, alias in self.settings.templates.items():
+        templates = self.settings.templates
+        if vendor_template is not None and templates:
+            for logical, alias in templates.items():
                 if alias.id == vendor_template:
                     return self.template_mapping(logical)
         return self.template_mapping(None)
