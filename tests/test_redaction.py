@@ -42,6 +42,7 @@ from walletpass.redaction import (
     MASK,
     RedactedException,
     is_secret_key,
+    raise_scrubbed,
     redact,
     redact_headers,
     redact_text,
@@ -366,10 +367,9 @@ def exception_texts(error: BaseException) -> list[str]:
         texts += [str(current), repr(current), repr(current.args)]
         if isinstance(current, WalletPassError):
             texts += [repr(current.details), current.message, str(current.code)]
-        # the chain as Python shows it: the cause, or the context unless a cause replaced it
-        pending.append(current.__cause__)
-        if not current.__suppress_context__:
-            pending.append(current.__context__)
+        # the whole chain: the cause, and the context even where a cause hides it from the
+        # traceback (a program walking the chain, an error reporter, still reaches it)
+        pending += [current.__cause__, current.__context__]
     return texts
 
 
@@ -510,3 +510,35 @@ def test_scrub_exception_looks_down_the_chain() -> None:
     assert stand_in is not outer
     assert stand_in.__cause__ is None
     assert secret not in "".join(traceback.format_exception(stand_in))
+
+
+def test_raise_scrubbed_leaves_no_unscrubbed_exception_in_the_chain() -> None:
+    """Raised while handling an exception quoting a secret: the cause is the stand-in, and the
+    handled exception is not kept as the implicit context (reachable, though not printed)."""
+    secret = unique_secret("context")
+    register_secret(secret)
+    error = WalletPassError("unexpected ValueError")
+    with pytest.raises(WalletPassError) as caught:
+        try:
+            raise ValueError(f"echo {secret}")
+        except ValueError as exc:
+            raise_scrubbed(error, exc)
+
+    assert caught.value is error
+    assert isinstance(error.__cause__, RedactedException)
+    assert error.__context__ is None
+    assert [text for text in exception_texts(error) if secret in text] == []
+
+
+def test_raise_scrubbed_keeps_a_clean_chain_as_python_makes_it() -> None:
+    error = WalletPassError("unexpected KeyError")
+    with pytest.raises(WalletPassError):
+        try:
+            raise KeyError("id")
+        except KeyError as exc:
+            handled = exc
+            raise_scrubbed(error, exc)
+
+    assert error.__cause__ is handled
+    assert error.__context__ is handled
+    assert error.__suppress_context__ is True

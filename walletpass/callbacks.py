@@ -21,7 +21,7 @@ from typing import Any
 
 from walletpass.errors import FieldProblem, ValidationError, WalletPassError
 from walletpass.plans import Call
-from walletpass.redaction import scrub_exception
+from walletpass.redaction import raise_scrubbed, scrub_exception
 
 __all__ = ["acall_back", "call_back"]
 
@@ -61,7 +61,7 @@ async def acall_back(step: Call) -> None:
         except WalletPassError:
             raise
         except Exception as exc:
-            raise _failed(step, exc) from scrub_exception(exc)
+            raise_scrubbed(_failed(step, exc), exc)
 
 
 def _called(step: Call) -> Any:

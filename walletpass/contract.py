@@ -46,7 +46,7 @@ from walletpass.model import (
     PassStatus,
     PassUpdate,
 )
-from walletpass.redaction import scrub_exception
+from walletpass.redaction import raise_scrubbed
 from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
 from walletpass.settings import ProviderSettings, load_settings
 from walletpass.vendor_operations import declared_operations
@@ -698,11 +698,14 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
                 exc.provider = self.label
             exc.with_context(provider=self.label, operation=operation)
             return
-        raise WalletPassError(
-            f"unexpected {type(exc).__name__} in {self.label}.{operation}: {exc}",
-            provider=self.label,
-            operation=operation,
-        ) from scrub_exception(exc)
+        raise_scrubbed(
+            WalletPassError(
+                f"unexpected {type(exc).__name__} in {self.label}.{operation}: {exc}",
+                provider=self.label,
+                operation=operation,
+            ),
+            exc,
+        )
 
     def _guarded_iter(self, operation: str, items: Iterator[_I]) -> Iterator[_I]:
         with self._guard(operation):

@@ -42,7 +42,7 @@ from walletpass.plans import (
     paging,
     recovering,
 )
-from walletpass.redaction import scrub_exception
+from walletpass.redaction import raise_scrubbed, scrub_exception
 from walletpass.redemption import (
     deleted_error,
     judged_by_type,
@@ -325,9 +325,10 @@ class Driver(ProviderContract[SettingsT]):
                 return (yield from find(new_pass, request=request))
             return (yield from self.plan_find_by_external_id(new_pass))
         except Exception as lookup:
-            raise unreconciled(sent, lookup, provider=self.name, subject=new_pass) from (
-                lookup if isinstance(lookup, WalletPassError) else scrub_exception(lookup)
-            )
+            error = unreconciled(sent, lookup, provider=self.name, subject=new_pass)
+            if isinstance(lookup, WalletPassError):
+                raise error from lookup
+            raise_scrubbed(error, lookup)
 
     def plan_redeem_after_read(
         self,

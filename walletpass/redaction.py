@@ -13,7 +13,7 @@ import re
 import threading
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import quote, quote_plus
 
 MASK = "***"
@@ -512,3 +512,23 @@ def scrub_exception(exc: BaseException) -> BaseException:
                 return stand_in.with_traceback(exc.__traceback__)
         pending += [current.__cause__, current.__context__]
     return exc
+
+
+def raise_scrubbed(error: BaseException, cause: BaseException) -> NoReturn:
+    """Raise ``error`` from ``cause``'s stand-in (:func:`scrub_exception`), with no unscrubbed
+    exception left in its chain.
+
+    Raised inside an ``except`` clause, Python keeps the exception being handled as the new
+    one's implicit ``__context__``: ``from`` hides it from tracebacks, but a program walking
+    the chain (an error reporter) still reaches it, with its text. That context stays only
+    when nothing in its own chain holds a registered secret.
+
+    Raises:
+        BaseException: ``error``, always.
+    """
+    try:
+        raise error from scrub_exception(cause)
+    finally:
+        context = error.__context__
+        if context is not None and scrub_exception(context) is not context:
+            error.__context__ = None
