@@ -57,7 +57,7 @@ from walletpass.roundtrip import (
     without_attributes,
 )
 from walletpass.template_facts import apply_template_facts
-from walletpass.values import check_wire_value, number_problem, wire_problems
+from walletpass.values import check_wire_value, number_problem, text_problem, wire_problems
 
 if TYPE_CHECKING:
     from walletpass.driver import Driver
@@ -452,7 +452,7 @@ class Preparation(Presentation[SettingsT]):
     def _list_filters(self, template: Any, status: Any, page_size: Any, extra: Any) -> ListFilters:
         problems = []
         if template is not None and (
-            not isinstance(template, str) or not template or not _is_unicode(template)
+            not isinstance(template, str) or not template or text_problem(template) is not None
         ):
             problems.append(FieldProblem("template", "must be a non-empty string"))
         if status is not None:
@@ -783,12 +783,3 @@ def _dropped_part(cap: Capability, content: Any, fallback: BarcodeFormat | None)
         f"{cap.value!r} (the barcode's format) nor another format that can draw this message; "
         "the whole barcode (message included) was dropped"
     )
-
-
-def _is_unicode(text: str) -> bool:
-    """Whether ``text`` is valid Unicode (no lone surrogates), as the model requires of strings."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True

@@ -35,6 +35,7 @@ from walletpass.model import (
 from walletpass.redaction import redact
 from walletpass.rendering import render_fields
 from walletpass.timestamps import parse_unix_seconds
+from walletpass.values import text_problem
 from walletpass_livepass.limits import (
     BARCODE_KEYS,
     BARCODE_TYPES,
@@ -476,20 +477,14 @@ def _holder(body: Mapping[str, Any]) -> Holder | dict[str, Any] | None:
     if email is None and phone is None:
         if name is None:
             return None
-        if type(name) is str and len(name) <= _NAME_MAX and (name.isascii() or _unicode(name)):
+        if (
+            type(name) is str
+            and len(name) <= _NAME_MAX
+            and (name.isascii() or text_problem(name) is None)
+        ):
             return {"name": name, "email": None, "phone": None}
     # Kept as LivePass stores them: it accepts addresses walletpass would not (and mails none).
     return Holder.model_construct(name=name, email=email, phone=phone)
-
-
-def _unicode(text: str) -> bool:
-    """Whether ``text`` is Unicode: JSON decodes ``"\\ud800"`` to a lone surrogate, which a str
-    field's validation refuses (it cannot be UTF-8) and ``model_construct`` keeps."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 #: The longest name Holder's own field rule takes.
@@ -520,7 +515,7 @@ def _barcode(body: Mapping[str, Any]) -> Barcode | dict[str, Any] | None:
     if (
         type(message) is str
         and len(message) <= LARGEST_MESSAGE
-        and (message.isascii() or _unicode(message))
+        and (message.isascii() or text_problem(message) is None)
     ):
         return {"message": message, "format": _QR}
     return Barcode.model_construct(message=message, format=_QR)

@@ -39,6 +39,7 @@ from walletpass.model import (
 from walletpass.paths import segment_problem
 from walletpass.rendering import render_fields
 from walletpass.timestamps import format_timestamp, parse_timestamp
+from walletpass.values import text_problem
 from walletpass_pass2u.limits import (
     CHANGE_MESSAGE_ESCAPE,
     PUBLIC_DOWNLOAD_URL,
@@ -490,25 +491,19 @@ def _reported_barcode(
     if (
         type(message) is str
         and 0 < len(message) <= LARGEST_MESSAGE
-        and (message.isascii() or _unicode(message))
+        and (message.isascii() or text_problem(message) is None)
         and (
             alt is None
-            or (type(alt) is str and len(alt) <= _ALT_TEXT_MAX and (alt.isascii() or _unicode(alt)))
+            or (
+                type(alt) is str
+                and len(alt) <= _ALT_TEXT_MAX
+                and (alt.isascii() or text_problem(alt) is None)
+            )
         )
         and (barcode_format is None or type(barcode_format) is BarcodeFormat)
     ):
         return {"message": message, "format": barcode_format, "alt_text": alt}
     return Barcode.model_construct(message=message, format=barcode_format, alt_text=alt)
-
-
-def _unicode(text: str) -> bool:
-    """Whether ``text`` is Unicode: JSON decodes ``"\\ud800"`` to a lone surrogate, which a str
-    field's validation refuses (it cannot be UTF-8) and ``model_construct`` keeps."""
-    try:
-        text.encode()
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 #: Barcode.alt_text's own limit (the model's field; Pass2U's is smaller and checked on sending).
