@@ -49,7 +49,11 @@ _templates = st.lists(
 ).map("/".join)
 _values = st.one_of(
     st.text(max_size=6),
-    st.sampled_from(["", ".", "..", "a/b", "x?y", "#", "m-1", "é", "\ud800"]),
+    st.sampled_from(["", ".", "..", "a/b", "x?y", "#", "m-1", "é", "\ud800", "-", "--", "٣", "Ⅻ"]),
+    # (what the loop's own test passes, and what it must not: ASCII letters, digits and dashes
+    # beside the other unreserved characters, digits and letters beyond ASCII, uuids)
+    st.text("aZ09-_.~é٣ /%", max_size=8),
+    st.uuids().map(str),
     st.sampled_from(["", ".", "m-1", "a/b"]).map(_Id),
     st.integers(),
     st.none(),
