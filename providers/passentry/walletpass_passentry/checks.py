@@ -40,7 +40,10 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
 
 def update_problems(change: PassUpdate) -> list[FieldProblem]:
     problems = _content_problems(change, None)
-    for name in sorted(change.cleared() - CLEARABLE):
+    cleared = change.cleared()
+    if not cleared or cleared <= CLEARABLE:
+        return problems  # (most changes clear nothing: no set difference sorted)
+    for name in sorted(cleared - CLEARABLE):
         problems.append(
             FieldProblem(
                 name,
@@ -52,8 +55,8 @@ def update_problems(change: PassUpdate) -> list[FieldProblem]:
 
 
 def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list[FieldProblem]:
-    # (most passes and changes set fields alone: each other part's rules run where it is set)
-    pass_type = KIND_PASS_TYPES[kind] if kind is not None else None
+    # (most passes and changes set fields alone: each other part's rules run where it is set,
+    # and the pass type, which only the radius and image rules ask, is looked up there)
     problems = [] if content.balance is None else _balance_problems(content.balance)
     fields = content.fields
     if fields and not PASS_RESERVED_KEYS.isdisjoint(fields):
@@ -65,7 +68,7 @@ def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list
                     )
                 )
     if content.locations:
-        event = None if pass_type is None else pass_type is PassType.EVENT_TICKET
+        event = None if kind is None else KIND_PASS_TYPES[kind] is PassType.EVENT_TICKET
         for i, location in enumerate(content.locations):
             if location.radius is not None:
                 why = radius_problem(location.radius, event_ticket=event)
@@ -87,6 +90,7 @@ def _content_problems(content: Pass | PassUpdate, kind: PassKind | None) -> list
                 )
             )
     if content.images:
+        pass_type = KIND_PASS_TYPES[kind] if kind is not None else None
         problems += _image_problems(content.images, pass_type)
     return problems
 

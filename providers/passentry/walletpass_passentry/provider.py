@@ -308,6 +308,10 @@ CAPABILITIES = Capabilities(
 )
 
 
+#: The decoder of a pass id (its check, made once: ``checked_by`` is an ``lru_cache`` call
+#: on every id decoded otherwise).
+_DECODE_ID = checked_by(limits.id_problem)
+
 #: The passes collection's path (no id in it: filled once, not per request), and one pass's.
 _PASSES = fill_path(f"{limits.API_PREFIX}/passes")
 _PASS = f"{limits.API_PREFIX}/passes/{{id}}"
@@ -457,15 +461,17 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         :param subject: the ``Pass`` or ``PassUpdate`` it was built from.
         :returns: the problems found; empty when PassEntry would accept it.
         """
-        if isinstance(subject, Pass):
-            return checks.pass_problems(subject)
-        return checks.update_problems(subject)
+        # (a change told by its exact type first: isinstance of a PassUpdate against Pass is
+        # an ABC check, a call from C, on every update)
+        if type(subject) is PassUpdate or not isinstance(subject, Pass):
+            return checks.update_problems(subject)
+        return checks.pass_problems(subject)
 
     # -- ids --------------------------------------------------------------------------------
 
     def decode_id(self, pass_id: str) -> str:
         """A pass UUID or extId: opaque, but it must fit the ``/passes/{id}`` path slot."""
-        return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
+        return decode_pass_id(pass_id, _DECODE_ID, provider=self.name)
 
     def sample_pass_id(self, template: str | None) -> str:
         return "00000000-0000-4000-8000-000000000000"
