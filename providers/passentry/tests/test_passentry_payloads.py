@@ -922,3 +922,95 @@ def test_a_balance_is_read_exactly_where_the_pass_alias_names_one(aliases, templ
             assert expected and step.request.path == "api/v1/loyalty/p-1"
     finally:
         wallet.close()
+
+
+def _general_body(content: Pass | PassUpdate, value_format: ValueFormat) -> dict[str, Any]:
+    """The body as the general path writes it, every part asked (what the build did before
+    a pass or change that sets fields alone had a shortcut)."""
+    from walletpass.extra import merge_extra
+
+    update = isinstance(content, PassUpdate)
+    body = payloads._body(
+        content,
+        external_id=None if update else content.external_id,
+        value_format=value_format,
+        set_fields=content.model_fields_set if update else frozenset(),
+    )
+    if update and content.message is not None:
+        body["message"] = content.message
+    return merge_extra(body, content.extra) if content.extra else body
+
+
+def _body_or_error(build: Callable[[], object]) -> object:
+    try:
+        return build()
+    except Exception as exc:
+        return ("raised", type(exc), str(exc))
+
+
+_odd_field_values = st.one_of(
+    field_values,
+    st.text(max_size=3000),  # (unicode, huge)
+    st.text(max_size=10).map(_Text),
+    st.booleans(),  # (refused: no PassEntry text)
+    st.floats(),
+    st.dates(),
+    st.none(),
+    st.builds(lambda v: PassField(value=v), st.one_of(text, st.integers(), st.booleans())),
+)
+# Each part either left out, set to a value or (an update) cleared with None.
+_parts = {
+    "fields": st.one_of(
+        st.none(), st.dictionaries(st.text(min_size=1, max_size=8), _odd_field_values, max_size=4)
+    ),
+    "barcode": st.one_of(st.none(), st.builds(Barcode, message=text)),
+    "nfc": st.one_of(st.none(), st.builds(Nfc, message=st.one_of(st.none(), text))),
+    "locations": st.one_of(st.none(), st.lists(locations, max_size=2)),
+    "beacons": st.one_of(st.none(), st.lists(beacons, max_size=2)),
+    "group": st.one_of(st.none(), text),
+    "expires_at": st.one_of(st.none(), future),
+    "colors": st.one_of(st.none(), st.builds(Colors, background=st.just("#112233"))),
+    "images": st.one_of(
+        st.none(), st.just({}), st.just({"logo": {"url": "https://example.com/l.png"}})
+    ),
+    "extra": st.one_of(
+        st.none(), st.just({}), st.dictionaries(st.sampled_from(["pass", "tags"]), _json_leaf)
+    ),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    parts=st.fixed_dictionaries({}, optional=_parts),
+    message=st.one_of(st.none(), text),
+    external_id=st.one_of(st.none(), text),
+    update=st.booleans(),
+    value_format=st.sampled_from(ValueFormat),
+)
+def test_a_body_of_fields_alone_is_the_general_body(
+    parts: dict[str, Any],
+    message: str | None,
+    external_id: str | None,
+    update: bool,
+    value_format: ValueFormat,
+) -> None:
+    """A pass or change that sets no part but its fields (most of them) has its body made
+    without asking each part: the same body, or the same refusal, as the general path's, for
+    any parts set, left out or cleared."""
+    try:
+        if update:
+            content: Pass | PassUpdate = PassUpdate(
+                **parts, **({} if message is None else {"message": message})
+            )
+        else:
+            given = {k: v for k, v in parts.items() if v is not None}
+            content = Pass(template=TEMPLATE, external_id=external_id, **given)
+    except ValidationError:
+        return  # (not a pass or change: nothing is built from it)
+    if update:
+        assert isinstance(content, PassUpdate)
+        built = _body_or_error(lambda: payloads.update_body(content, value_format=value_format))
+    else:
+        assert isinstance(content, Pass)
+        built = _body_or_error(lambda: payloads.create_body(content, value_format=value_format))
+    assert built == _body_or_error(lambda: _general_body(content, value_format))

@@ -30,7 +30,6 @@ from walletpass.model import (
     Nfc,
     Pass,
     PassField,
-    PassKind,
     PassStatus,
     PassUpdate,
 )
@@ -172,6 +171,8 @@ def unwrap_value(value: Any) -> Any:
         # (a decoded answer's objects are dicts: its keys are exactly {"value"} when it has
         # one key and that is "value", with no set built)
         return value["value"] if len(value) == 1 and "value" in value else value
+    if type(value) is str:
+        return value  # (plain text, as the plain format stores it: no Mapping's ABC check)
     if isinstance(value, Mapping) and set(value) == {"value"}:
         return value["value"]
     return value
@@ -313,6 +314,30 @@ def _body(
 #: A create sets no field to ``None`` (only an update can clear one).
 _NONE_SET: AbstractSet[str] = frozenset()
 
+#: What a body holds besides the template fields (:func:`_body`, ``extra``, an update's
+#: ``message``). A pass or change that sets none of them (most set fields alone) holds each
+#: one's default, ``None``, so its body is its fields' alone: made without asking each part.
+_BODY_PARTS = frozenset(
+    {
+        "barcode",
+        "nfc",
+        "expires_at",
+        "colors",
+        "images",
+        "locations",
+        "beacons",
+        "group",
+        "extra",
+        "message",
+    }
+)
+
+
+def _fields_body(content: Pass | PassUpdate, value_format: ValueFormat) -> dict[str, Any]:
+    """:func:`_body` of ``content`` that sets no :data:`_BODY_PARTS`: ``pass`` with the fields."""
+    inner: dict[str, Any] = render_fields(content.fields, _FIELD_RENDERERS[value_format])
+    return {"pass": inner} if inner else {}
+
 
 def create_query(new_pass: Pass) -> dict[str, str]:
     query = {"passTemplate": new_pass.template}
@@ -323,6 +348,8 @@ def create_query(new_pass: Pass) -> dict[str, str]:
 
 def create_body(new_pass: Pass, *, value_format: ValueFormat) -> dict[str, Any]:
     """The POST ``/api/v1/passes`` body; ``Pass.extra`` is deep-merged last."""
+    if new_pass.model_fields_set.isdisjoint(_BODY_PARTS):
+        return _fields_body(new_pass, value_format)
     body = _body(
         new_pass,
         external_id=new_pass.external_id,
@@ -335,12 +362,10 @@ def create_body(new_pass: Pass, *, value_format: ValueFormat) -> dict[str, Any]:
 def update_body(change: PassUpdate, *, value_format: ValueFormat) -> dict[str, Any]:
     """The PATCH body: only what the update sets. ``None`` turns NFC / barcode off and empties
     locations / beacons (the only things PassEntry can clear); ``message`` is the push text."""
-    body = _body(
-        change,
-        external_id=None,
-        value_format=value_format,
-        set_fields=change.model_fields_set,
-    )
+    set_fields = change.model_fields_set
+    if set_fields.isdisjoint(_BODY_PARTS):
+        return _fields_body(change, value_format)
+    body = _body(change, external_id=None, value_format=value_format, set_fields=set_fields)
     if change.message is not None:
         body["message"] = change.message
     return merge_extra(body, change.extra) if change.extra else body
@@ -457,11 +482,7 @@ META_KEYS: dict[str, str] = {
 
 
 def issued_from_resource(
-    answer: Any,
-    *,
-    provider: str,
-    kind: PassKind | None = None,
-    headers: Mapping[str, str] | None = None,
+    answer: Any, *, provider: str, headers: Mapping[str, str] | None = None
 ) -> IssuedPass:
     """An ``IssuedPass`` from a pass resource answer (create, show, update, nullify).
 
@@ -469,17 +490,11 @@ def issued_from_resource(
     ``fields`` are ``passContent`` under the template's field ids, as text as PassEntry stores
     them: the core maps them back to the application's names and declared types.
     """
-    data = resource_of(answer)
-    return _issued(data, answer, provider, kind=kind, headers=headers or {})
+    return _issued(resource_of(answer), answer, provider, {} if headers is None else headers)
 
 
 def _issued(
-    data: Mapping[str, Any],
-    answer: Any,
-    provider: str,
-    *,
-    kind: PassKind | None,
-    headers: Mapping[str, str],
+    data: Mapping[str, Any], answer: Any, provider: str, headers: Mapping[str, str]
 ) -> IssuedPass:
     # Every answer of a create, get and update is read here: the parts most answers leave out
     # (null or absent: no barcode, expiry, pass source, notification) are told at once, before
@@ -492,7 +507,12 @@ def _issued(
     if content is not None and (type(content) is dict or isinstance(content, Mapping)):
         for key, raw_value in content.items():
             if key not in PASS_RESERVED_KEYS:
-                fields[key] = unwrap_value(raw_value)
+                # (the object format's {"value": text}, unwrapped without unwrap_value's call)
+                fields[key] = (
+                    raw_value["value"]
+                    if type(raw_value) is dict and len(raw_value) == 1 and "value" in raw_value
+                    else unwrap_value(raw_value)
+                )
     source = get("passSource")
     google = (
         source.get(GOOGLE_PASS_SOURCE_KEY)
@@ -528,8 +548,7 @@ def _issued(
             "vendor_id": pass_id,
             "provider": provider,
             "template": get("passTemplateUuid"),
-            "kind": kind
-            or (KIND_PASS_TYPES.kind_of(pass_type) if isinstance(pass_type, str) else None),
+            "kind": KIND_PASS_TYPES.kind_of(pass_type) if isinstance(pass_type, str) else None,
             "external_id": get("extId"),
             "status": status,
             "urls": {
@@ -551,4 +570,4 @@ def issued_from_list_item(data: Mapping[str, Any], *, provider: str) -> IssuedPa
     """One element of a list answer's ``data`` array."""
     if not isinstance(data.get("id"), str) or not isinstance(data.get("attributes"), Mapping):
         raise ValueError("a listed pass is not a resource with an id and attributes")
-    return _issued(data, data, provider, kind=None, headers={})
+    return _issued(data, data, provider, {})
