@@ -1,16 +1,27 @@
 """walletpass.bounds.call_deadline as its function form behaved (291abd6 made it a class): one
 block per instance (an instance entered again inside its own block is refused instead of ending
 the outer block's deadline early, silently), and usable as a decorator, each call its own block
-(breaker finding F2)."""
+(breaker finding F2). Its two plain functions (``enter_call_deadline`` /
+``leave_call_deadline``, what a public method calls in its own ``try``) make the same blocks."""
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import threading
+import time
+from collections.abc import Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from walletpass.bounds import call_deadline, call_time_left
+from walletpass.bounds import (
+    call_deadline,
+    call_time_left,
+    enter_call_deadline,
+    leave_call_deadline,
+)
 
 
 def test_an_instance_entered_inside_its_own_block_is_refused_and_the_deadline_stays() -> None:
@@ -86,3 +97,50 @@ def test_each_asyncio_task_has_its_own_block() -> None:
     short, long = asyncio.run(both())
     assert short is not None and short <= 3
     assert long is not None and 3 < long <= 30
+
+
+@contextlib.contextmanager
+def _by_functions(seconds: float | None) -> Iterator[None]:
+    token = enter_call_deadline(seconds)
+    try:
+        yield
+    finally:
+        leave_call_deadline(token)
+
+
+_seconds = st.one_of(
+    st.none(),
+    st.floats(min_value=0.001, max_value=1e6),
+    st.sampled_from([0.001, 5.0, 5.0, 90.0]),  # (equal ends: the inner one is set anew)
+)
+
+
+def _left(end: float | None) -> float | None:
+    return None if end is None else end - 1000.0
+
+
+@settings(max_examples=200, deadline=None)
+@given(blocks=st.lists(st.tuples(_seconds, st.booleans()), max_size=6))
+def test_the_functions_make_the_blocks_the_class_makes(
+    blocks: list[tuple[float | None, bool]],
+) -> None:
+    # Nested blocks, each entered by the class or by the functions (drawn): at every depth the
+    # end in force is the earlier of the enclosing one's and its own, and leaving a block puts
+    # the enclosing one's back (the clock stands still, so ends compare exactly).
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(time, "monotonic", lambda: 1000.0)
+        entered: list[contextlib.AbstractContextManager[None]] = []
+        ends: list[float | None] = [None]
+        for seconds, as_class in blocks:
+            block = call_deadline(seconds) if as_class else _by_functions(seconds)
+            block.__enter__()
+            entered.append(block)
+            outer = ends[-1]
+            own = None if seconds is None else 1000.0 + seconds
+            ends.append(own if outer is None else outer if own is None else min(outer, own))
+            assert call_time_left() == _left(ends[-1])
+        while entered:
+            entered.pop().__exit__(None, None, None)
+            ends.pop()
+            assert call_time_left() == _left(ends[-1])
+    assert call_time_left() is None

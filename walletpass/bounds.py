@@ -39,7 +39,9 @@ __all__ = [
     "call_deadline",
     "call_time_left",
     "deadline_passed",
+    "enter_call_deadline",
     "expected_length",
+    "leave_call_deadline",
     "read_bounded",
     "socket_scope",
 ]
@@ -120,19 +122,12 @@ class call_deadline:  # (lower case: used as the function it was, `with call_dea
         if self._entered:
             raise RuntimeError("this call_deadline block is already entered: make one per block")
         self._entered = True
-        previous = _call_end.get()
-        seconds = self._seconds
-        end = None if seconds is None else time.monotonic() + seconds
-        if previous is not None and (end is None or previous < end):
-            end = previous
-        if end is not previous:  # (no deadline, none enclosing: nothing to set or reset)
-            self._token = _call_end.set(end)
+        self._token = enter_call_deadline(self._seconds)
 
     def __exit__(self, *exc_info: object) -> None:
         self._entered = False
-        if self._token is not None:
-            _call_end.reset(self._token)
-            self._token = None
+        token, self._token = self._token, None
+        leave_call_deadline(token)
 
     def __call__(self, function: Callable[_P, _R]) -> Callable[_P, _R]:
         """``function`` with each of its calls inside a block of its own (a fresh instance, so
@@ -145,6 +140,32 @@ class call_deadline:  # (lower case: used as the function it was, `with call_dea
                 return function(*args, **kwargs)
 
         return bounded
+
+
+def enter_call_deadline(seconds: float | None) -> Token[float | None] | None:
+    """Begin a :class:`call_deadline` block: every request this thread (or asyncio task) sends
+    until :func:`leave_call_deadline` is given the token returned ends ``seconds`` from now at
+    the latest (``None``: no bound), or at an enclosing block's end when that is earlier.
+
+    The block as two plain calls, for a caller that runs every public call in a ``try`` of its
+    own (``token = enter_call_deadline(s)``, then ``leave_call_deadline(token)`` in its
+    ``finally``): entering and leaving an instance are calls from C, 7.3 k instructions a block,
+    where these two calls cost a third of that.
+    """
+    if seconds is None:
+        return None  # (no bound of its own: an enclosing one, if any, stays in force)
+    end = time.monotonic() + seconds
+    previous = _call_end.get()
+    if previous is not None and previous < end:
+        return None  # (the enclosing block ends first: nothing to set or reset)
+    return _call_end.set(end)
+
+
+def leave_call_deadline(token: Token[float | None] | None) -> None:
+    """End the block :func:`enter_call_deadline` began (its token): the enclosing block's end,
+    if any, is in force again."""
+    if token is not None:
+        _call_end.reset(token)
 
 
 def call_time_left() -> float | None:
