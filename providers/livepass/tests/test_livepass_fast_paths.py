@@ -4,7 +4,9 @@ A create's body is written in the documented order as it is made (the general pa
 values over a skeleton and sorts the keys into that order); dates and times are rendered from
 remembered texts; an answer's holder and barcode go to the pass's validation as mappings where
 their field rules cannot refuse them; an update's merge reads what it clears from
-``changed()``; a body's check tests a text first where a text is its only rule. Hypothesis
+``changed()`` and lays the pass read over its skeleton whole; a body's keys are put in order
+through slots; a body's
+check tests a text first where a text is its only rule. Hypothesis
 compares each with the general path over generated inputs: every attribute set, cleared or not,
 ``fields`` and ``extra`` with documented and undocumented keys, values LivePass has no form for,
 strings of a subclass, lone surrogates, the longest texts, each pass type.
@@ -26,6 +28,7 @@ from walletpass_livepass.limits import (
     BARCODE_TYPES,
     BODY_KEYS,
     CONTENT_KEYS,
+    EMPTIABLE_KEYS,
     IGNORED_KEYS,
     BodyProblem,
     PassType,
@@ -67,6 +70,13 @@ def test_dates_and_times_are_the_texts_formatting_makes(value: Any) -> None:
         assert payloads.render_time(value) == _general_time(value)
 
 
+def _general_ordered(pass_type: PassType, values: dict[str, Any]) -> dict[str, Any]:
+    """``_ordered`` as it was before its slots: the documented keys picked one by one."""
+    body = {key: values[key] for key in payloads._ORDER[pass_type] if key in values}
+    body.update({key: value for key, value in values.items() if key not in body})
+    return body
+
+
 def _general_body(
     new_pass: Pass, pass_type: PassType, vendor_id: str, silent: bool
 ) -> dict[str, Any]:
@@ -78,7 +88,7 @@ def _general_body(
     body["silent"] = silent
     if new_pass.extra:
         body = merge_extra(body, new_pass.extra)
-    return payloads._ordered(pass_type, body)
+    return _general_ordered(pass_type, body)
 
 
 _TEXTS = st.one_of(st.sampled_from(["Ann Lee", "Zoë", "例え", "x" * 200]), st.text(min_size=1))
@@ -286,6 +296,17 @@ def test_a_body_is_refused_as_every_branch_refuses_it(
     assert body_problems(pass_type, body) == _general_body_problems(pass_type, body)
 
 
+@given(
+    pass_type=st.sampled_from(list(PassType)),
+    body=st.dictionaries(_BODY_KEYS, _BODY_VALUES, max_size=12),
+)
+def test_a_body_is_put_in_the_documented_order_as_key_by_key(
+    pass_type: PassType, body: dict[str, Any]
+) -> None:
+    ordered = payloads._ordered(pass_type, body)
+    assert list(ordered.items()) == list(_general_ordered(pass_type, body).items())
+
+
 def _general_merged(
     pass_type: PassType,
     vendor_id: str,
@@ -294,10 +315,12 @@ def _general_merged(
     silent: bool,
     cleared: list[str],
 ) -> dict[str, Any]:
-    """``merged_body`` as it was before it read the cleared names from ``changed()``: the names
-    of ``change.cleared()``, here in the order given."""
-    body = payloads._skeleton(pass_type, vendor_id)
-    body.update(payloads.current_content(pass_type, current))
+    """``merged_body`` as it was before it read the cleared names from ``changed()`` and laid
+    the pass read over its skeleton whole: the names of ``change.cleared()``, here in the order
+    given, and the pass's documented keys picked one by one."""
+    body: dict[str, Any] = {key: "" for key in BODY_KEYS[pass_type] if key in EMPTIABLE_KEYS}
+    body.update(barcode_type="qr", barcode_data=vendor_id, silent=True)
+    body.update({key: current[key] for key in BODY_KEYS[pass_type] if key in current})
     for name in cleared:
         if name == "barcode":
             body.update(barcode_type="qr", barcode_data=vendor_id)
@@ -322,7 +345,7 @@ def _general_merged(
     body["silent"] = silent
     if change.extra:
         body = merge_extra(body, change.extra)
-    return payloads._ordered(pass_type, body)
+    return _general_ordered(pass_type, body)
 
 
 _CURRENT = st.dictionaries(

@@ -54,7 +54,6 @@ __all__ = [
     "META_KEYS",
     "OWNED_BY",
     "create_body",
-    "current_content",
     "decode_id",
     "encode_id",
     "field_text",
@@ -355,20 +354,34 @@ _EMPTIED: dict[PassType, dict[str, str]] = {
 }
 
 
+#: Each type's documented keys in order (each to be given its value) and as a set.
+_SLOTS: dict[PassType, dict[str, None]] = {t: dict.fromkeys(keys) for t, keys in _ORDER.items()}
+_DOCUMENTED: dict[PassType, frozenset[str]] = {t: frozenset(keys) for t, keys in _ORDER.items()}
+#: Each type's documented request keys as a set: what an update keeps of the pass it read.
+_KNOWN: dict[PassType, frozenset[str]] = {t: frozenset(keys) for t, keys in BODY_KEYS.items()}
+
+
 def _ordered(pass_type: PassType, values: Mapping[str, Any]) -> dict[str, Any]:
     """The documented keys first, in the documentation's order, then anything else."""
-    body = {key: values[key] for key in _ORDER[pass_type] if key in values}
-    if len(body) != len(values):
-        body.update({key: value for key, value in values.items() if key not in body})
+    # (the slots in order, the values laid over them, the slots without a value taken out: a
+    # few calls into C, where a comprehension over every documented key ran it in Python,
+    # 18.8 -> 14.7 k instructions per update body)
+    body: dict[str, Any] = _SLOTS[pass_type].copy()
+    body.update(values)
+    for key in _DOCUMENTED[pass_type].difference(values):
+        del body[key]
     return body
 
 
 def _skeleton(pass_type: PassType, vendor_id: str) -> dict[str, Any]:
     """What an update's body starts from (LivePass documents only a whole upsert): ``""`` for
     every documented string key an update may empty, and the pass id as the QR code."""
-    values: dict[str, Any] = _EMPTIED[pass_type].copy()
-    values.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id, silent=True)
-    return values
+    return {
+        **_EMPTIED[pass_type],
+        "barcode_type": BARCODE_TYPES[0],
+        "barcode_data": vendor_id,
+        "silent": True,
+    }
 
 
 def create_body(
@@ -399,11 +412,6 @@ def create_body(
     return _ordered(pass_type, body)
 
 
-def current_content(pass_type: PassType, body: Mapping[str, Any]) -> dict[str, Any]:
-    """The documented keys of a GET answer's body: what an update starts from."""
-    return {key: body[key] for key in BODY_KEYS[pass_type] if key in body}
-
-
 def merged_body(
     pass_type: PassType,
     vendor_id: str,
@@ -419,8 +427,13 @@ def merged_body(
     as ``""`` where they are strings and left out where ``""`` is not of their documented type
     (``balance_amount``, ``email``); a cleared barcode goes back to the pass id.
     """
+    # The documented keys of the pass read, over the skeleton: the answer laid over it whole,
+    # then what it has besides (version, token, timestamps) taken out again (calls into C, not
+    # a comprehension over every documented key in Python).
     body = _skeleton(pass_type, vendor_id)
-    body.update(current_content(pass_type, current))
+    body.update(current)
+    for key in body.keys() - _KNOWN[pass_type]:
+        del body[key]
     changed = change.changed()
     # (what change.cleared() names, read from changed() rather than from the model again; in
     # the order set, where cleared() gives a set's: each name empties keys of its own, or keys
@@ -443,7 +456,8 @@ def merged_body(
                 if key not in values:
                     body.pop(key, None)
     body.update(values)
-    body.update(field_values(change.fields))
+    if change.fields:  # (most changes: no field to render, and no call to say so)
+        body.update(field_values(change.fields))
     if body.get("barcode_data") in (None, ""):
         body.update(barcode_type=BARCODE_TYPES[0], barcode_data=vendor_id)
     body["silent"] = silent
