@@ -5,11 +5,11 @@ values over a skeleton and sorts the keys into that order); dates and times are 
 remembered texts; an answer's holder and barcode go to the pass's validation as mappings where
 their field rules cannot refuse them; an update's merge reads what it clears from
 ``changed()`` and lays the pass read over its skeleton whole; a body's keys are put in order
-through slots; a body's
-check tests a text first where a text is its only rule. Hypothesis
-compares each with the general path over generated inputs: every attribute set, cleared or not,
-``fields`` and ``extra`` with documented and undocumented keys, values LivePass has no form for,
-strings of a subclass, lone surrogates, the longest texts, each pass type.
+through slots; what a type cannot carry is looked for in a new pass's values alone; a body's
+check tests a text first where a text is its only rule. Hypothesis compares each with the
+general path over generated inputs: every attribute set, cleared or not, ``fields`` and
+``extra`` with documented and undocumented keys, values LivePass has no form for, strings of a
+subclass, lone surrogates, the longest texts, each pass type.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from unittest.mock import patch
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from walletpass_livepass import payloads
+from walletpass_livepass import checks, payloads
 from walletpass_livepass.limits import (
     ALL_BODY_KEYS,
     BARCODE_TYPES,
@@ -49,6 +49,7 @@ from walletpass import (
 )
 from walletpass.errors import ValidationError
 from walletpass.extra import merge_extra
+from walletpass.features import features_in_use
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -468,3 +469,58 @@ def test_an_answers_holder_and_barcode_are_the_constructed_ones(
         patch.object(payloads, "_barcode", _constructed_barcode),
     ):
         assert fast == _read_back(answer)
+
+
+def _general_unsupported(content: Pass | PassUpdate, pass_type: PassType) -> dict[Any, str]:
+    """``unsupported_for_type`` as it was before it read pydantic's fields set for a change
+    alone: every attribute tested for a value or for being given, on a pass as on a change."""
+    wrong = checks._WRONG_FOR_TYPE[pass_type]
+    fields_set = content.model_fields_set
+    if not any(getattr(content, name) is not None or name in fields_set for name in wrong):
+        return {}
+    used = features_in_use(content)
+    return {
+        cap: f"a LivePass {pass_type.value} {why}"
+        for name, why in wrong.items()
+        for cap in checks._ATTRIBUTE_CAPS[name]
+        if cap in used
+    }
+
+
+_TYPED_PARTS: dict[str, st.SearchStrategy[Any]] = {
+    "event": st.builds(Event, title=_maybe(st.just("Dinner")), url=_maybe(st.just("https://e.x"))),
+    "locations": st.lists(
+        st.builds(Location, latitude=st.just(1.5), longitude=st.just(2.0)), max_size=1
+    ),
+    "balance": st.builds(Balance, amount=st.integers(0, 99)),
+    "tier": st.sampled_from(["Gold", "例"]),
+}
+
+
+@st.composite
+def _typed_contents(draw: st.DrawFn) -> Pass | PassUpdate:
+    """A pass or a change whose typed parts are each left out, given as None, or set."""
+    values: dict[str, Any] = {}
+    for name, strategy in _TYPED_PARTS.items():
+        choice = draw(st.sampled_from(["unset", "none", "set"]))
+        if choice == "none":
+            values[name] = None
+        elif choice == "set":
+            values[name] = draw(strategy)
+    if draw(st.booleans()):
+        values["holder"] = Holder(name="Ann")
+    try:
+        if draw(st.booleans()):
+            return Pass(template="reservation", **values)
+        return PassUpdate(**values)
+    except ValidationError:
+        assume(False)
+        raise
+
+
+@given(content=_typed_contents(), pass_type=st.sampled_from(list(PassType)))
+def test_what_a_type_cannot_carry_is_what_every_attribute_tested_finds(
+    content: Pass | PassUpdate, pass_type: PassType
+) -> None:
+    found = checks.unsupported_for_type(content, pass_type)
+    assert found == _general_unsupported(content, pass_type)

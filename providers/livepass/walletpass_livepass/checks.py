@@ -154,13 +154,18 @@ def unsupported_for_type(content: Pass | PassUpdate, pass_type: PassType) -> dic
     wrong = _WRONG_FOR_TYPE[pass_type]
     # Only an attribute the content sets (or an update clears) can be in use: most passes set
     # none of these, and need not be listed feature by feature. (A loop, not any() of a
-    # generator: the generator cost more than the tests it made.)
-    fields_set = content.model_fields_set  # (a property of pydantic's: read once)
+    # generator: the generator cost more than the tests it made.) A new pass's attribute of
+    # None is in no use however it was given (features_in_use counts only values): pydantic's
+    # fields-set property is read for a change alone, where a None given clears the attribute.
+    values = content.__dict__
     for name in wrong:
-        if getattr(content, name) is not None or name in fields_set:
+        if values[name] is not None:
             break
     else:
-        return {}
+        if type(content) is not PassUpdate and isinstance(content, Pass):
+            return {}
+        if content.model_fields_set.isdisjoint(wrong):
+            return {}
     found: dict[Capability, str] = {}
     used = features_in_use(content)
     for name, why in wrong.items():
