@@ -643,3 +643,63 @@ def test_a_lookup_is_read_as_a_holder_made_first_read_it(
     assert issued == general
     assert issued.model_fields_set == general.model_fields_set
     assert repr(issued) == repr(general)
+
+
+def _general_settled(data: Mapping[str, Any], members: list[Pass]) -> list[Any]:
+    """What ``settle_sync`` gave each recipient before a one-line answer skipped its map from
+    lines to entries: the matched line's own entry (by identity), or the failure."""
+    entries = [e for e in data.get("passes") or () if isinstance(e, Mapping)]
+    lines = [payloads.batch_pass_from(e) for e in entries]
+    keys = [batches.recipient_key(p) for p in members]
+    matched = batches.match_lines(keys, lines, in_order=True)
+    entry_of = {id(line): entry for line, entry in zip(lines, entries, strict=True)}
+    return [
+        None if line is None or line.pass_id is None or line.failed else entry_of[id(line)]
+        for line in matched
+    ]
+
+
+_ANSWER_LINES = st.fixed_dictionaries(
+    {"id": st.sampled_from(["p-1", "p-2"]), "qrCode": st.sampled_from(["LP1:a", "LP1:b"])},
+    optional={
+        "customerEmail": st.one_of(st.none(), _EMAILS),
+        "confirmationCode": _CODES,
+        "status": st.sampled_from(["Active", "failed"]),
+    },
+)
+
+
+@given(
+    members=st.lists(_recipients(), min_size=1, max_size=2),
+    entries=st.lists(_ANSWER_LINES, max_size=3),
+)
+def test_a_generate_answer_gives_each_recipient_its_own_line(
+    members: list[Pass], entries: list[dict[str, Any]]
+) -> None:
+    """Each recipient gets the pass of the entry its line was read from (an answer with one
+    line: that entry, without the map from lines to entries), or an error where it has none."""
+    data = {"batchId": "b-1", "passes": entries}
+    expected = _general_settled(data, members)
+    outcomes = batches.settle_sync(_OFFLINE["provider"], data, members)
+    for outcome, entry in zip(outcomes, expected, strict=True):
+        if entry is None:
+            assert not isinstance(outcome, payloads.IssuedPass)
+        else:
+            assert isinstance(outcome, payloads.IssuedPass)
+            assert outcome.raw == entry
+
+
+#: A provider never meant to send, for the hooks a settled answer calls (made per module run).
+_OFFLINE: dict[str, Any] = {}
+
+
+def setup_module() -> None:
+    from walletpass_livepasses import LivepassesProvider
+
+    _OFFLINE["provider"] = LivepassesProvider(
+        api_key="lp_live_secret_key_123", base_url="http://127.0.0.1:9"
+    )
+
+
+def teardown_module() -> None:
+    _OFFLINE.pop("provider").close()

@@ -249,7 +249,13 @@ def settle_sync(
         matched = match_one(members[0], lines)
     else:
         matched = match_lines([recipient_key(p) for p in members], lines, in_order=True)
-    entry_of = {id(line): entry for line, entry in zip(lines, entries, strict=True)}
+    # (one line, a create's: whatever is matched is it, and its entry the one entry, with no
+    # map from lines to entries made)
+    entry_of = (
+        {id(line): entry for line, entry in zip(lines, entries, strict=True)}
+        if len(lines) > 1
+        else {}
+    )
     outcomes: list[IssuedPass | WalletPassError] = []
     batch_id = data.get("batchId")
     for new_pass, line in zip(members, matched, strict=True):
@@ -266,7 +272,7 @@ def settle_sync(
         if line.failed:
             outcomes.append(recipient_error(lp, line, batch_id))
             continue
-        entry = entry_of[id(line)]
+        entry = entry_of[id(line)] if entry_of else entries[0]
         outcomes.append(
             payloads.issued_from_generated(
                 entry,
