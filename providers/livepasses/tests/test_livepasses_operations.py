@@ -272,3 +272,24 @@ def test_get_batch_status_reads_the_batch(connect, emulator) -> None:
         wallet.get_batch_status("b-missing")
     with pytest.raises(ValidationError):
         wallet.get_batch_status("b/../x")
+
+
+@pytest.mark.parametrize(
+    ("pass_id", "location", "message"),
+    [
+        ("", "passId", "must be a non-empty string"),
+        ("  ", "passId", "must be a non-empty string"),
+        (5, "passId", "must be a non-empty string"),
+        ("a/b", "pass_id", "must be a Livepasses id"),
+        ("..", "pass_id", "cannot be '.' or '..'"),
+    ],
+)
+def test_a_lookup_by_pass_id_refuses_what_no_lookup_can_carry(
+    offline, pass_id: Any, location: str, message: str
+) -> None:
+    """A lookup by pass id refuses an id that is not text, blank, or not a Livepasses id, at the
+    key the problem is in, before any request is built."""
+    with pytest.raises(ValidationError) as caught:
+        offline.build_lookup(pass_id)
+    assert [p.location for p in caught.value.problems] == [location]
+    assert caught.value.problems[0].message.startswith(message)

@@ -162,6 +162,9 @@ class TemplateFilters(TypedDict, total=False):
     page_size: int
 
 
+#: The lookup's path (one key of its query: a pass id, a confirmation code or an email).
+_LOOKUP = f"{wire.PASSES}/lookup"
+
 #: The query names of :class:`TemplateFilters`, in the order the SDK sends them.
 _TEMPLATE_QUERY = {
     "page_size": "pageSize",
@@ -217,7 +220,7 @@ class VendorOperations(Provider[LivepassesSettings]):
         )
 
     def decode_id(self, pass_id: str) -> str:
-        return decode_pass_id(pass_id, checked_by(limits.id_problem), provider=self.name)
+        return decode_pass_id(pass_id, self._id_decoder, provider=self.name)
 
     # -- helpers for hooks and operations -----------------------------------------------------
 
@@ -276,6 +279,8 @@ class VendorOperations(Provider[LivepassesSettings]):
 
     def __init__(self, settings: Any = None, /, **values: Any) -> None:
         super().__init__(settings, **values)
+        # (the core's decoder of the id check, the one every decode_id call hands it: got once)
+        self._id_decoder = checked_by(limits.id_problem)
         self._template_types: dict[str, TemplateType | None] = {}
         self._template_types_lock = threading.Lock()
 
@@ -289,11 +294,14 @@ class VendorOperations(Provider[LivepassesSettings]):
         holder_email: str | None = None,
     ) -> VendorRequest:
         if confirmation_code is None and holder_email is None and pass_id is not None:
-            given = {"passId": pass_id}  # (a get's and an update's: the one key, no filtering)
-        else:
-            given = _options(
-                passId=pass_id, confirmationCode=confirmation_code, holderEmail=holder_email
-            )
+            # (a get's and an update's: the one key, its checks made here, no filtering)
+            if not isinstance(pass_id, str) or not pass_id.strip():
+                self._refuse([FieldProblem("passId", "must be a non-empty string")], "lookup")
+            self.decode_id(pass_id)
+            return wire.request("GET", _LOOKUP, Safety.SAFE, query={"passId": pass_id})
+        given = _options(
+            passId=pass_id, confirmationCode=confirmation_code, holderEmail=holder_email
+        )
         if len(given) != 1:
             self._refuse(
                 [
@@ -308,7 +316,7 @@ class VendorOperations(Provider[LivepassesSettings]):
                 self._refuse([FieldProblem(key, "must be a non-empty string")], "lookup")
         if pass_id is not None:
             self.decode_id(pass_id)
-        return wire.request("GET", f"{wire.PASSES}/lookup", Safety.SAFE, query=given)
+        return wire.request("GET", _LOOKUP, Safety.SAFE, query=given)
 
     @vendor_operation(native("GET /api/passes/lookup by passId, confirmationCode or holderEmail"))
     def lookup(
