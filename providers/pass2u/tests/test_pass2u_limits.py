@@ -427,3 +427,45 @@ def test_a_field_entrys_keys_are_checked_only_where_one_could_be_wrong(fields) -
 @settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
 def test_the_top_level_scalars_are_walked_only_where_the_body_has_one(scalars, parts) -> None:
     _found_both_ways({**scalars, **{part: {"message": "m"} for part in parts}})
+
+
+_STYLED = st.dictionaries(
+    st.sampled_from(["images", "groupingIdentifier", "fields", "logoText", "unknownKey"]),
+    st.one_of(
+        _ANY_PART,
+        st.lists(
+            st.one_of(
+                st.fixed_dictionaries(
+                    {"type": st.sampled_from(["icon", "strip", "background", "footer", "x"])},
+                    optional={"hex": st.sampled_from(["ab12", "zz", ""])},
+                ),
+                _ANY_PART,
+            ),
+            max_size=3,
+        ),
+    ),
+    max_size=3,
+)
+
+
+@given(
+    body=_STYLED,
+    kind=st.sampled_from(list(PassKind)),
+    extra=st.one_of(st.none(), st.just({"logoText": "x"}), st.just({"utm_source": ""})),
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_create_body_is_checked_against_its_style_only_where_the_style_could_refuse_it(
+    body, kind, extra
+) -> None:
+    """pass_problems as it runs (check_style only for a body with images or a grouping id,
+    the neutral names looked up only for problems) is the general rule: the pass's own
+    problems, else every problem of the body and of its style, under their neutral names."""
+    from walletpass_pass2u import checks, limits, payloads
+
+    new_pass = Pass(template="1", kind=kind, extra=extra)
+    problems = checks._content_problems(new_pass)
+    if not problems:
+        vendor = check_body(body) + limits.check_style(body, payloads.KIND_STYLES[kind])
+        problems = checks._neutral(vendor, body, new_pass.extra)
+    found = checks.pass_problems(body, new_pass)
+    assert [(p.location, p.message) for p in found] == [(p.location, p.message) for p in problems]

@@ -575,7 +575,7 @@ def test_a_written_passs_barcode_is_the_one_model_construct_makes(
             answer,
             provider="pass2u",
             model_id="1919",
-            now=datetime(2026, 1, 1, tzinfo=UTC),
+            now=lambda: datetime(2026, 1, 1, tzinfo=UTC),
             sent=sent,
             barcode_format=barcode_format,
         )
@@ -607,7 +607,7 @@ def test_a_read_passs_barcode_is_the_one_model_construct_makes(
             provider="pass2u",
             model_id="1919",
             pass_id="P-1",
-            now=datetime(2026, 1, 1, tzinfo=UTC),
+            now=lambda: datetime(2026, 1, 1, tzinfo=UTC),
         )
     )
 
@@ -627,6 +627,14 @@ def test_a_passs_download_link_is_the_documented_address_with_its_id(pass_id) ->
     assert payloads.public_urls(pass_id).download == expected
     pass_json = {"generic": {}}
     read = payloads.issued_from_pass_json(
-        pass_json, provider="pass2u", model_id="1", pass_id=pass_id, now=datetime.now(UTC)
+        pass_json, provider="pass2u", model_id="1", pass_id=pass_id, now=lambda: datetime.now(UTC)
     )
     assert read.urls.download == expected
+
+
+@given(value=st.one_of(st.text(), _TEXTS))
+def test_a_text_field_value_is_sent_as_it_is(value) -> None:
+    """field_value's first test (exact text, returned before the isinstance chain) gives what
+    the chain gives text: the value itself."""
+    assert payloads.field_value(value) is value
+    assert payloads.field_value(PassField(value=value)) is value

@@ -29,8 +29,11 @@ def pass_problems(body: Mapping[str, Any], new_pass: Pass) -> list[FieldProblem]
         # The body carries these parts as given: its limits would repeat them in Pass2U's terms.
         return problems
     vendor = limits.check_body(body)
-    vendor += limits.check_style(body, payloads.KIND_STYLES[new_pass.kind])
-    return _neutral(vendor, body, new_pass.extra)
+    if "images" in body or "groupingIdentifier" in body:
+        # (what check_style checks: a body without either has nothing for it to find, and
+        # KIND_STYLES has every kind, so its look-up cannot fail)
+        vendor += limits.check_style(body, payloads.KIND_STYLES[new_pass.kind])
+    return _neutral(vendor, body, new_pass.extra) if vendor else vendor
 
 
 def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldProblem]:
@@ -52,7 +55,8 @@ def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldPr
     if problems:
         # The body's own limits would only repeat these in Pass2U's terms.
         return problems
-    return _neutral(limits.check_body(body), body, change.extra)
+    vendor = limits.check_body(body)
+    return _neutral(vendor, body, change.extra) if vendor else vendor
 
 
 def _content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:

@@ -13,7 +13,7 @@ into an :class:`IssuedPass`.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
@@ -132,6 +132,10 @@ def field_value(value: Any) -> str | int | float:
 
     Decimals are sent as their exact text (``"12.50"``), so no digit is lost to binary floats.
     """
+    if type(value) is str:
+        # (most values: returned as the tests below would, before isinstance of a pydantic
+        # model, which goes through ABCMeta's Python-level check, and of a union)
+        return value
     if isinstance(value, PassField):
         return field_value(value.value)
     if isinstance(value, bool):
@@ -165,9 +169,12 @@ def change_message(message: str) -> str:
     return f"{text}: {CHANGE_MESSAGE_ESCAPE}"
 
 
-def status_of(voided: bool, expires_at: datetime | None, now: datetime) -> PassStatus:
-    """Pass2U voids a pass automatically once its expiration date passes."""
-    if expires_at is not None and expires_at <= now:
+def status_of(voided: bool, expires_at: datetime | None, now: Callable[[], datetime]) -> PassStatus:
+    """Pass2U voids a pass automatically once its expiration date passes.
+
+    ``now`` gives the current time; it is asked only for a pass that has an expiration date.
+    """
+    if expires_at is not None and expires_at <= now():
         return _EXPIRED
     if voided:
         return _VOIDED
@@ -187,22 +194,21 @@ _EXPIRED, _VOIDED, _ISSUED, _UNKNOWN = (
 # -- neutral -> Pass2U ---------------------------------------------------------------------------
 
 
-def _fields(
-    content: Pass | PassUpdate, names: AbstractSet[str], message: str | None
-) -> list[dict[str, Any]]:
+def _fields(fields: Mapping[str, Any], message: str | None) -> list[dict[str, Any]]:
+    """The ``fields[]`` entries of ``fields`` (not empty), each with the change message."""
+    # A value Pass2U has no form for is refused here, by its neutral path: not sent, not lost.
+    values = render_fields(fields, _render_value)
     entries: list[dict[str, Any]] = []
-    if "fields" in names:
-        # A value Pass2U has no form for is refused here, by its neutral path: not sent, not lost.
-        values = render_fields(content.fields, _render_value)
-        for key, value in (content.fields or {}).items():
-            entry: dict[str, Any] = {"key": key}
-            if isinstance(value, PassField) and value.label is not None:
-                entry["label"] = value.label
-            entry["value"] = values[key]
-            entries.append(entry)
+    for key, value in fields.items():
+        entry: dict[str, Any] = {"key": key}
+        if type(value) is not str and isinstance(value, PassField) and value.label is not None:
+            entry["label"] = value.label
+        entry["value"] = values[key]
+        entries.append(entry)
     if message is not None:
+        sent = change_message(message)
         for entry in entries:
-            entry["changeMessage"] = change_message(message)
+            entry["changeMessage"] = sent
     return entries
 
 
@@ -216,12 +222,14 @@ def _content_body(
 ) -> dict[str, Any]:
     """The body for the neutral attributes in ``names`` that are not ``None`` (``fields``
     ``None`` adds no entry), in the order of the guide's examples."""
+    # (each attribute read before its name is looked up: most are None; the top-level texts
+    # written out, not walked with getattr)
     body: dict[str, Any] = {}
-    if "expires_at" in names and content.expires_at is not None:
+    if content.expires_at is not None and "expires_at" in names:
         body["expirationDate"] = format_timestamp(content.expires_at, TIMESTAMPS)
-    if "relevant_at" in names and content.relevant_at is not None:
+    if content.relevant_at is not None and "relevant_at" in names:
         body["relevantDate"] = format_timestamp(content.relevant_at, TIMESTAMPS)
-    if "colors" in names and content.colors is not None:
+    if content.colors is not None and "colors" in names:
         for attr, key in (
             ("foreground", "foregroundColor"),
             ("background", "backgroundColor"),
@@ -230,30 +238,29 @@ def _content_body(
             color = getattr(content.colors, attr)
             if color is not None:
                 body[key] = color.css_rgb
-    for attr, key in (
-        ("logo_text", "logoText"),
-        ("description", "description"),
-        ("organization_name", "organizationName"),
-        ("group", "groupingIdentifier"),
-    ):
-        value = getattr(content, attr)
-        if attr in names and value is not None:
-            body[key] = value
-    if "barcode" in names and content.barcode is not None:
+    if content.logo_text is not None and "logo_text" in names:
+        body["logoText"] = content.logo_text
+    if content.description is not None and "description" in names:
+        body["description"] = content.description
+    if content.organization_name is not None and "organization_name" in names:
+        body["organizationName"] = content.organization_name
+    if content.group is not None and "group" in names:
+        body["groupingIdentifier"] = content.group
+    if content.barcode is not None and "barcode" in names:
         barcode: dict[str, Any] = {"message": content.barcode.message}
         if content.barcode.alt_text is not None:
             barcode["altText"] = content.barcode.alt_text
         body["barcode"] = barcode
-    fields = _fields(content, names, message)
-    if fields:
-        body["fields"] = fields
-    if "images" in names and content.images is not None:
+    if content.fields and "fields" in names:
+        # (no fields, no entries: a message goes on the entries only)
+        body["fields"] = _fields(content.fields, message)
+    if content.images is not None and "images" in names:
         body["images"] = [
             {"type": str(role), "hex": ref.id} for role, ref in content.images.items()
         ]
-    if "beacons" in names and content.beacons is not None:
+    if content.beacons is not None and "beacons" in names:
         body["beacons"] = [_beacon(b.proximity_uuid, b) for b in content.beacons]
-    if "locations" in names and content.locations is not None:
+    if content.locations is not None and "locations" in names:
         body["locations"] = [
             {
                 "latitude": loc.latitude,
@@ -417,7 +424,8 @@ def stated_format(barcode: Barcode | None) -> BarcodeFormat | None:
     """The symbology of a barcode sent to Pass2U where it is known: named (the core lets a pass
     name one only where its template alias states the model's, ``template_fixed``), else
     ``None``: a default ``qr`` is not what the model draws."""
-    if barcode is None or "format" not in barcode.model_fields_set:
+    # (the set itself: model_fields_set is a property, a Python-level call per answer)
+    if barcode is None or "format" not in barcode.__pydantic_fields_set__:
         return None
     return barcode.format
 
@@ -427,7 +435,7 @@ def issued_from_answer(
     *,
     provider: str,
     model_id: str,
-    now: datetime,
+    now: Callable[[], datetime],
     sent: Mapping[str, Any],
     kind: PassKind | None = None,
     barcode_format: BarcodeFormat | None = None,
@@ -436,7 +444,8 @@ def issued_from_answer(
 
     The answer carries ids, the barcode message, a timestamp and the expiration date; the rest is
     what Pass2U stored from ``sent`` (it answers an error otherwise): the fields as sent, under
-    the model's keys (the core maps them back to the application's names and types).
+    the model's keys (the core maps them back to the application's names and types). ``now``
+    gives the current time (asked only where the status depends on it: an expiration date).
     """
     pass_id = answer["passId"]
     if not isinstance(pass_id, str) or not _PASS_ID.match(pass_id):
@@ -510,7 +519,9 @@ def _reported_barcode(
 _ALT_TEXT_MAX = Barcode.model_fields["alt_text"].metadata[0].max_length
 
 
-def _update_status(voided: Any, expires: datetime | None, now: datetime) -> PassStatus:
+def _update_status(
+    voided: Any, expires: datetime | None, now: Callable[[], datetime]
+) -> PassStatus:
     """What an update answer tells of the pass's status.
 
     Pass2U's update answer (Pass API 2.0, "Update a pass") carries the expiration date but not
@@ -557,10 +568,10 @@ def issued_from_pass_json(
     provider: str,
     model_id: str,
     pass_id: str,
-    now: datetime,
+    now: Callable[[], datetime],
 ) -> IssuedPass:
     """The pass as its ``pass.json`` shows it: fields (values as stored), barcode, expiry and
-    status."""
+    status (``now`` gives the current time, asked only for a pass with an expiration date)."""
     style: str | None = None
     fields: dict[str, Any] = {}
     labels: dict[str, str] = {}

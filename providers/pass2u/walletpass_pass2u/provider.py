@@ -372,7 +372,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             answer,
             provider=self.name,
             model_id=new_pass.template,
-            now=self.now(),
+            now=self.now,
             sent=response.sent().json,
             # The model's style decides the kind, and the answer does not say it: reported as
             # the template alias's kind (the core fills it in) or not at all, never as the kind
@@ -404,7 +404,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             provider=self.name,
             model_id=model_id,
             pass_id=vendor_id,
-            now=self.now(),
+            now=self.now,
         )
 
     # -- update ----------------------------------------------------------------------------------
@@ -456,7 +456,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
             response.json(),
             provider=self.name,
             model_id=model_id,
-            now=self.now(),
+            now=self.now,
             sent=response.sent().json,
             barcode_format=payloads.stated_format(change.barcode),
         )
