@@ -301,11 +301,12 @@ class Transport(BaseTransport):
                     raise call.limited(exc) from None
             try:
                 note_dispatch()  # after the limiter: a bulk run records the item in flight here
+                timeouts, deadline = call.window()
                 answer, failure, cause = self._exchange(
                     pools,
                     prepared,
-                    timeouts=call.timeouts(),
-                    deadline=call.wire_deadline(),
+                    timeouts=timeouts,
+                    deadline=deadline,
                     max_answer_bytes=self.max_answer_bytes,
                     late=self.late,
                 )
@@ -349,7 +350,7 @@ class Transport(BaseTransport):
         # The same header set comes back on almost every call: merged and checked once. What
         # it is made of besides the request's own headers is fixed for the transport (its
         # User-Agent, default and credential headers), or decided by the request's kind.
-        key = (request.expect == "json", request.has_json, *request.headers.items())
+        key = (request.expect == "json", request.json is not NO_BODY, *request.headers.items())
         try:
             known = self._header_sets.get(key)
         except TypeError:  # a value that is not text (unhashable): the check names it

@@ -215,8 +215,7 @@ class AsyncTransport:
         """One attempt: ``prepared`` sent with ``headers`` (its own with the User-Agent naming
         aiohttp, made once per call), within the attempt's timeouts and the call's deadline."""
         rules = self.rules
-        connect, read = call.timeouts()
-        deadline = call.wire_deadline()
+        (connect, read), deadline = call.window()
         session = self._session_for_loop() or await self._open()
         sent = Sent()
         marker = sent_marker.set(sent)
