@@ -3,8 +3,8 @@ stays, only repeated work goes).
 
 Each property runs the shortcut and the full path on the same input: the round trip of a pass
 with no template alias whose provider keeps attributes in fields (Pass2U's holder name, PassEntry's
-fullName), the parts an answer cannot show, and the parts an update sets or clears (asked several
-times by each update's checks).
+fullName), the holder made of name parts without validation, the parts an answer cannot show, and
+the parts an update sets or clears (asked several times by each update's checks).
 """
 
 from __future__ import annotations
@@ -12,13 +12,22 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from walletpass import roundtrip
 from walletpass.behaviour import READABLE_PARTS, VendorBehaviour
 from walletpass.errors import WalletPassError
-from walletpass.model import Balance, Barcode, Holder, IssuedPass, PassKind, PassUpdate, PassUrls
+from walletpass.model import (
+    Balance,
+    Barcode,
+    Holder,
+    IssuedPass,
+    PassKind,
+    PassUpdate,
+    PassUrls,
+    names_holder,
+)
 from walletpass.readback import BATCH, READ_BACK_FAILED, unknown_parts
 from walletpass.roundtrip import TemplateMapping, issued_from_vendor
 
@@ -216,3 +225,43 @@ def test_an_updates_parts_are_those_its_set_names_say(change: PassUpdate) -> Non
     assert change.changed() == {name: getattr(change, name) for name in set_names}
     assert change.cleared() == frozenset(n for n in set_names if getattr(change, n) is None)
     assert change.is_empty() is (not set_names and change.message is None)
+
+
+name_texts = st.one_of(
+    st.text(max_size=8),
+    st.text(st.characters(codec=None, categories=None), max_size=8),  # surrogates, controls
+    st.sampled_from(["", " ", "Zoë", "\ud800", "a\udfffb"]),
+    st.integers(0, 3).flatmap(lambda d: st.just("x" * (100 + d) if d % 2 else "y" * (199 + d))),
+)
+name_parts = st.dictionaries(
+    st.sampled_from(["name", "first_name", "last_name", "email", "phone", "language"]),
+    st.one_of(name_texts, st.none(), st.integers(), st.builds(type("Text", (str,), {}), st.text())),
+    max_size=4,
+)
+
+
+@settings(deadline=None, max_examples=600)
+@given(name_parts)
+@example({"name": "y" * 200, "first_name": "x" * 100, "last_name": "Zoë"})
+@example({"name": "y" * 201})
+@example({"first_name": "x" * 101})
+@example({"last_name": ""})
+@example({"name": "a\ud800"})
+@example({"name": "Ann", "email": "a@example.com"})
+def test_a_holder_of_names_is_the_holder_validation_makes(parts: dict[str, Any]) -> None:
+    made = names_holder(parts)
+    names = {"name": 200, "first_name": 100, "last_name": 100}
+    if all(
+        key in names and type(value) is str and 0 < len(value) <= names[key] and value.isascii()
+        for key, value in parts.items()
+    ):
+        assert made is not None  # the common case takes the shortcut
+    if made is None:
+        return  # (validated instead: the one path)
+    validated = Holder(**parts)
+    assert type(made) is Holder
+    assert made.__dict__ == validated.__dict__
+    assert list(made.__dict__) == list(validated.__dict__)
+    assert made.model_fields_set == validated.model_fields_set
+    assert made == validated and repr(made) == repr(validated)
+    assert made.model_dump_json() == validated.model_dump_json()

@@ -43,7 +43,7 @@ from walletpass.errors import FieldProblem, ValidationError
 from walletpass.messages import describe, pattern, problems_from_pydantic
 from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
 from walletpass.nfc import normalized_key, public_key_problem
-from walletpass.values import check_wire_value
+from walletpass.values import check_wire_value, text_problem
 
 if TYPE_CHECKING:
     from walletpass.results import BulkItem, BulkResult, Redemption
@@ -506,6 +506,36 @@ class Holder(NeutralModel):
             return None, None
         first, _, last = self.name.strip().rpartition(" ")
         return (first, last) if first else (last, None)
+
+
+#: Holder's name parts, each with its longest text (its field's ``max_length``; the shortest is
+#: one character), and every field of a Holder unset, in field order.
+_NAME_PARTS = {"name": 200, "first_name": 100, "last_name": 100}
+_NO_HOLDER_PARTS = dict.fromkeys(("name", "first_name", "last_name", "email", "phone", "language"))
+
+
+def names_holder(parts: Mapping[str, Any]) -> Holder | None:
+    """The ``Holder`` that ``Holder(**parts)`` makes, where ``parts`` are name parts validation
+    keeps as they are (each exactly ``str``, of 1 to its field's most characters, all of it
+    Unicode that UTF-8 can carry); ``None`` for any other ``parts`` (validate them).
+
+    The core restores a holder's name from a vendor's field on most answers (Pass2U's and
+    PassEntry's): its validation cost as much as the rest of the round trip, to find the
+    name a name.
+    """
+    for key, value in parts.items():
+        if (
+            type(value) is not str
+            or not 0 < len(value) <= _NAME_PARTS.get(key, 0)
+            or not (value.isascii() or text_problem(value) is None)
+        ):
+            return None
+    made = _new_instance(Holder)
+    _set_dict(made, {**_NO_HOLDER_PARTS, **parts})
+    _set_fields_set(made, set(parts))
+    _set_extra(made, None)
+    _set_private(made, None)
+    return made
 
 
 #: :func:`~walletpass.barcodes.barcode_problem`, remembered for the last few messages: pydantic

@@ -44,7 +44,15 @@ from walletpass.errors import (
     UnsupportedFeature,
     ValidationError,
 )
-from walletpass.model import Balance, Holder, IssuedPass, Pass, PassField, PassUpdate
+from walletpass.model import (
+    Balance,
+    Holder,
+    IssuedPass,
+    Pass,
+    PassField,
+    PassUpdate,
+    names_holder,
+)
 from walletpass.settings import BalanceAlias, FieldType, TemplateAlias
 from walletpass.values import number_problem
 
@@ -584,7 +592,7 @@ def issued_from_vendor(
     if issued.vendor_template is None and issued.template is not None:
         plain["vendor_template"] = issued.template
     for value in issued.fields.values():  # (a loop: a generator cost more than the look)
-        if _unset(value):
+        if value is None or (isinstance(value, str) and not value):  # (_unset, without a call)
             plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
             break
     return issued.model_copy(update=plain) if plain else issued
@@ -605,7 +613,7 @@ def _unaliased_from_vendor(
         if attribute is not None:
             if not _blank(value):
                 held[attribute] = value
-        elif not _unset(value):
+        elif not (value is None or (isinstance(value, str) and not value)):  # (_unset)
             fields[key] = value
     update: dict[str, Any] = {"fields": fields}
     if issued.vendor_template is None:
@@ -734,7 +742,7 @@ def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> di
         holder[part] = str(value)
     if holder and (issued.holder is None or holder != answered):
         try:
-            update["holder"] = Holder(**holder)
+            update["holder"] = names_holder(holder) or Holder(**holder)
         except ValidationError as exc:
             raise InvalidResponse(
                 f"{who} answered a holder that is not valid: {exc}", provider=who
