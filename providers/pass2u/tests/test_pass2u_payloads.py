@@ -638,3 +638,25 @@ def test_a_text_field_value_is_sent_as_it_is(value) -> None:
     the chain gives text: the value itself."""
     assert payloads.field_value(value) is value
     assert payloads.field_value(PassField(value=value)) is value
+
+
+@given(
+    raw=st.one_of(
+        st.binary(max_size=12),
+        st.text(max_size=8).map(lambda t: json.dumps(t).encode()),
+    ),
+    mark=st.sampled_from([b"", b"\xef\xbb\xbf", b"\xef\xbb", b"\xef"]),
+)
+def test_pass_json_is_read_as_utf_8_with_an_optional_byte_order_mark(raw, mark) -> None:
+    """The codec read_pass_json picks for pass.json (utf-8, or utf-8-sig where the mark is)
+    reads every byte string as utf-8-sig does: the same text or the same error."""
+    from walletpass_pass2u.pkpass import _encoding
+
+    def decoded(codec: str) -> object:
+        try:
+            return raw.decode(codec)
+        except UnicodeDecodeError as exc:
+            return (type(exc), str(exc))
+
+    raw = mark + raw
+    assert decoded(_encoding(raw)) == decoded("utf-8-sig")

@@ -39,7 +39,9 @@ def pass_problems(body: Mapping[str, Any], new_pass: Pass) -> list[FieldProblem]
 def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldProblem]:
     """What Pass2U would refuse in the update ``body`` built from ``change`` (and its resets)."""
     problems = _content_problems(change)
-    problems += payloads.reset_paths(change)[1]
+    cleared = change.cleared()
+    if cleared:  # (most updates clear nothing)
+        problems += payloads.reset_paths(cleared)[1]
     if change.message is not None and not (
         change.fields or (change.holder and change.holder.display_name)
     ):

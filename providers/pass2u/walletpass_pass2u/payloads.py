@@ -336,11 +336,12 @@ CLEARABLE: dict[str, tuple[str, ...]] = {
 }
 
 
-def reset_paths(change: PassUpdate) -> tuple[list[str], list[FieldProblem]]:
-    """The reset endpoints (``attributes/<name>``, ``fields/<key>``) a clearing update needs."""
+def reset_paths(cleared: AbstractSet[str]) -> tuple[list[str], list[FieldProblem]]:
+    """The reset endpoints (``attributes/<name>``, ``fields/<key>``) an update that clears the
+    names ``cleared`` (its ``PassUpdate.cleared()``) needs, and the names it cannot reset."""
     paths: list[str] = []
     problems: list[FieldProblem] = []
-    for name in sorted(change.cleared()):
+    for name in sorted(cleared):
         if name in CLEARABLE:
             paths += [f"attributes/{attribute}" for attribute in CLEARABLE[name]]
         else:

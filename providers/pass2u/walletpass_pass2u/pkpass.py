@@ -7,6 +7,7 @@ Apple's signature file is not produced: the emulator's passes are for tests, not
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import io
 import json
@@ -50,12 +51,20 @@ def read_pass_json(data: bytes) -> dict[str, Any]:
     if raw is None:
         raise ValueError("the .pkpass file has no pass.json")
     try:
-        parsed = json.loads(raw.decode("utf-8-sig"))
+        parsed = json.loads(raw.decode(_encoding(raw)))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError(f"pass.json is not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise ValueError("pass.json is not a JSON object")
     return parsed
+
+
+def _encoding(raw: bytes) -> str:
+    """The codec that reads ``raw`` as UTF-8 with an optional byte order mark: utf-8-sig where
+    the mark is there, else utf-8, which decodes (or refuses, with the same error) anything
+    without the mark as utf-8-sig would; utf-8-sig's decoder is a Python-level codec, utf-8's
+    the interpreter's own."""
+    return "utf-8-sig" if raw.startswith(codecs.BOM_UTF8) else "utf-8"
 
 
 def _read(data: bytes, only: str | None) -> dict[str, bytes]:

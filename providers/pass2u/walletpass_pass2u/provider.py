@@ -427,8 +427,11 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
     def build_resets(self, pass_id: str, change: PassUpdate) -> list[VendorRequest]:
         """The DELETE requests that reset what ``change`` clears (``None`` values)."""
-        paths, problems = payloads.reset_paths(change)
-        if problems:  # (most updates clear nothing: no refusal to make)
+        cleared = change.cleared()
+        if not cleared:  # (most updates: no request, no refusal to make)
+            return []
+        paths, problems = payloads.reset_paths(cleared)
+        if problems:
             ValidationError.refuse(problems, provider=self.name, operation="update")
         requests = []
         for reset in paths:
