@@ -69,11 +69,7 @@ _NEUTRAL_PATHS: dict[str, str] = {
 }
 
 
-def _field_problems(
-    fields: Mapping[str, Any] | None, pass_type: PassType | None
-) -> list[FieldProblem]:
-    if not fields:  # (most passes and changes: no field to check)
-        return []
+def _field_problems(fields: Mapping[str, Any], pass_type: PassType | None) -> list[FieldProblem]:
     allowed = CONTENT_KEYS[pass_type] if pass_type else (*BOOKING_KEYS, *MEMBERSHIP_KEYS)
     problems: list[FieldProblem] = []
     for key, raw in fields.items():
@@ -101,21 +97,23 @@ def _field_problems(
     return problems
 
 
-def _conflicts(content: Pass | PassUpdate) -> list[FieldProblem]:
-    """A vendor key set both by a neutral attribute and by ``fields``: give only one."""
-    if not content.fields:
-        return []
+def _conflicts(content: Pass | PassUpdate, fields: Mapping[str, Any]) -> list[FieldProblem]:
+    """A vendor key set both by a neutral attribute and by ``fields`` (the content's):
+    give only one."""
     neutral = neutral_values(content, replace=False)
     return [
         FieldProblem(f"fields.{key}", f"is also set by {neutral_path(key)}: give only one")
-        for key in content.fields
+        for key in fields
         if neutral.get(key) not in (None, "")
     ]
 
 
 def _content_problems(content: Pass | PassUpdate, pass_type: PassType | None) -> list[FieldProblem]:
-    problems = _field_problems(content.fields, pass_type)
-    problems += _conflicts(content)
+    problems: list[FieldProblem] = []
+    fields = content.fields
+    if fields:  # (most passes and changes: no field to check, and no calls to say so)
+        problems += _field_problems(fields, pass_type)
+        problems += _conflicts(content, fields)
     event = content.event
     if event is not None and event.duration is not None and event.duration % timedelta(minutes=1):
         problems.append(

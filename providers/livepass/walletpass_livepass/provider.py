@@ -29,7 +29,7 @@ from walletpass.paths import fill_path
 from walletpass.plans import Plan, Send
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
-from walletpass.settings import ProviderSettings
+from walletpass.settings import ProviderSettings, TemplateAlias
 from walletpass.transport import NO_BODY, VendorRequest, VendorResponse
 from walletpass_livepass import checks, limits, payloads
 from walletpass_livepass.limits import PassType
@@ -462,15 +462,18 @@ class LivePassProvider(Provider[LivePassSettings]):
         return self._with_alias_kind(issued)
 
     def _with_alias_kind(self, issued: IssuedPass) -> IssuedPass:
-        kind = self._alias_kind(issued.template)
+        templates = self.settings.templates
+        if not templates:  # (most providers: no alias, and no call to say so)
+            return issued
+        kind = self._alias_kind(templates, issued.template)
         return issued if kind is None else issued.model_copy(update={"kind": kind})
 
-    def _alias_kind(self, pass_type: str | None) -> PassKind | None:
+    @staticmethod
+    def _alias_kind(
+        templates: Mapping[str, TemplateAlias], pass_type: str | None
+    ) -> PassKind | None:
         """The kind the template aliases of ``pass_type`` state, when they agree and the type
         carries it: a loyalty card is issued as a membership-card, which reads back as one."""
-        templates = self.settings.templates
-        if not templates:
-            return None
         kinds = {
             alias.kind
             for alias in templates.values()
