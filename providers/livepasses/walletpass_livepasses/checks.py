@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from walletpass.errors import FieldProblem
-from walletpass.model import Balance, Holder, Pass, PassKind, PassUpdate
+from walletpass.model import Balance, Holder, Pass, PassField, PassKind, PassUpdate
 from walletpass.provider import ListFilters
 from walletpass.values import integer_problem
 from walletpass_livepasses import limits, payloads
@@ -87,13 +87,16 @@ def _extra_problems(extra: Mapping[str, Any]) -> list[FieldProblem]:
 
 def _field_problems(fields: Mapping[str, Any]) -> list[FieldProblem]:
     problems: list[FieldProblem] = []
+    members = BUSINESS_DATA.members
     for key, raw in fields.items():
-        value = payloads.plain_value(raw)
-        spec = BUSINESS_DATA.members.get(key)
+        value = raw.value if isinstance(raw, PassField) else raw  # (plain_value, inline)
+        spec = members.get(key)
         if spec is Value.NUMBER or spec is Value.INTEGER:
             message = _number_problem(value, spec)
-        else:
+        elif isinstance(value, bool):
             message = _text_problem(value)
+        else:  # (text and other values: _text_problem finds nothing)
+            continue
         if message is not None:
             problems.append(FieldProblem(f"fields.{key}", message))
     return problems
@@ -141,6 +144,22 @@ def _conflicts(
     return problems
 
 
+def _new_balance_problems(balance: Balance, kind: PassKind | None) -> list[FieldProblem]:
+    """A new pass's balance: refused where its place is not known, else by its amount."""
+    if _unplaced_balance(balance, kind):
+        return [
+            FieldProblem(
+                "balance",
+                "Livepasses keeps loyalty points (currentPoints) and a gift card's money "
+                "(accountBalance) apart, and this pass's kind does not say which this is: give "
+                "the balance a currency (currency='points' for points, e.g. 'USD' for money), "
+                "the pass a kind, or its template alias a kind",
+            )
+        ]
+    problem = _balance_problem(balance, kind)
+    return [] if problem is None else [problem]
+
+
 def pass_problems(new_pass: Pass) -> list[FieldProblem]:
     """Everything Livepasses would refuse in this pass, before anything is sent."""
     problems: list[FieldProblem] = []
@@ -173,20 +192,8 @@ def pass_problems(new_pass: Pass) -> list[FieldProblem]:
                 ),
             },
         )
-    if _unplaced_balance(new_pass.balance, new_pass.kind):
-        problems.append(
-            FieldProblem(
-                "balance",
-                "Livepasses keeps loyalty points (currentPoints) and a gift card's money "
-                "(accountBalance) apart, and this pass's kind does not say which this is: give "
-                "the balance a currency (currency='points' for points, e.g. 'USD' for money), "
-                "the pass a kind, or its template alias a kind",
-            )
-        )
-    else:
-        balance = _balance_problem(new_pass.balance, new_pass.kind)
-        if balance is not None:
-            problems.append(balance)
+    if new_pass.balance is not None:  # (most passes: neither balance rule has anything to see)
+        problems += _new_balance_problems(new_pass.balance, new_pass.kind)
     if new_pass.extra:
         problems += _extra_problems(new_pass.extra)
     return problems

@@ -78,6 +78,9 @@ _KINDS = {kind.value: kind for kind in PassKind}
 _ENDPOINTS = {e.value: e for e in Endpoint if e is not Endpoint.UNSTAMP}
 
 
+#: The generate call's path.
+_GENERATE = f"{wire.PASSES}/generate"
+
 #: Livepasses' /loyalty/transact takes "points (int, required)" (its API table).
 _WHOLE_POINTS = "spending loyalty points needs a whole number of points"
 
@@ -246,11 +249,17 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             if new_pass.external_id is None:
                 safety = Safety.UNSAFE
                 break
-        return wire.request("POST", f"{wire.PASSES}/generate", safety, body=body)
+        return wire.request("POST", _GENERATE, safety, body=body)
 
     def build_create(self, new_pass: Pass) -> VendorRequest:
-        """The one-pass generate call (Livepasses' rules are :meth:`check`'s)."""
-        return self.build_generate([new_pass])
+        """The one-pass generate call, :meth:`build_generate` of ``[new_pass]`` made without the
+        list of one (Livepasses' rules are :meth:`check`'s)."""
+        context, options = payloads.request_context(new_pass)
+        body = payloads.generate_body(
+            new_pass.template, (payloads.recipient(new_pass),), context, options
+        )
+        safety = Safety.UNSAFE if new_pass.external_id is None else Safety.RECOVERABLE
+        return wire.request("POST", _GENERATE, safety, body=body)
 
     def check(
         self,
