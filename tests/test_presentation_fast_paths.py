@@ -28,7 +28,7 @@ from walletpass.model import (
     PassUrls,
     names_holder,
 )
-from walletpass.readback import BATCH, READ_BACK_FAILED, unknown_parts
+from walletpass.readback import BATCH, READ_BACK_FAILED, completed_by_read, unknown_parts
 from walletpass.roundtrip import TemplateMapping, issued_from_vendor
 
 from .strategies import maybe
@@ -265,3 +265,50 @@ def test_a_holder_of_names_is_the_holder_validation_makes(parts: dict[str, Any])
     assert made.model_fields_set == validated.model_fields_set
     assert made == validated and repr(made) == repr(validated)
     assert made.model_dump_json() == validated.model_dump_json()
+
+
+def _completed_spec(written: IssuedPass, read: IssuedPass, unread: Any) -> IssuedPass:
+    """completed_by_read as it was written before it remembered how each collection of unread
+    parts splits (2026-12-01): each part split on each call."""
+    update: dict[str, Any] = {}
+    holder: dict[str, Any] = {}
+    for part in unread:
+        whole, _, attribute = part.partition(".")
+        if attribute:
+            holder[attribute] = getattr(written.holder, attribute) if written.holder else None
+        else:
+            update[whole] = getattr(written, whole)
+    base = read.holder or written.holder
+    if holder and base is not None:
+        update["holder"] = base.model_copy(update=holder)
+    update["id"] = written.id
+    update["updated_at"] = read.updated_at or written.updated_at
+    update["meta"] = {**read.meta, **written.meta}
+    update["raw"] = {"write": written.raw, "read": read.raw}
+    if read.kind is None and written.kind is not None:
+        update["kind"] = written.kind
+    return read.model_copy(update=update)
+
+
+def _whole(issued: IssuedPass) -> Any:
+    holder = issued.holder
+    parts = (None if holder is None else (dict(holder.__dict__), holder.model_fields_set),)
+    return dict(issued.__dict__), issued.model_fields_set, parts
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    read_answers(),
+    read_answers(),
+    st.frozensets(st.sampled_from(sorted(READABLE_PARTS))),
+    st.sampled_from([frozenset, tuple, sorted, set, list]),
+    st.booleans(),
+)
+def test_a_write_completed_by_its_read_is_what_each_part_split_on_each_call_makes(
+    written: IssuedPass, read: IssuedPass, parts: frozenset[str], collection: Any, twice: bool
+) -> None:
+    unread = collection(parts)
+    if twice:
+        completed_by_read(written, read, unread=unread)  # (its split then remembered)
+    made = completed_by_read(written, read, unread=unread)
+    assert _whole(made) == _whole(_completed_spec(written, read, unread))

@@ -14,6 +14,7 @@ was made): the write's own answer is reported, its status left ``UNKNOWN``, and
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Collection
 from typing import TYPE_CHECKING, Any
 
@@ -52,12 +53,14 @@ def completed_by_read(
     """
     update: dict[str, Any] = {}
     holder: dict[str, Any] = {}
-    for part in unread:
-        whole, _, attribute = part.partition(".")
-        if attribute:  # "holder.phone": one attribute of the holder
-            holder[attribute] = getattr(written.holder, attribute) if written.holder else None
-        else:
+    if unread:
+        wholes, attributes = _split_parts(unread)
+        for whole in wholes:
             update[whole] = getattr(written, whole)
+        if attributes:  # "holder.phone": one attribute of the holder
+            answered = written.holder
+            for attribute in attributes:
+                holder[attribute] = getattr(answered, attribute) if answered else None
     base = read.holder or written.holder
     if holder and base is not None:
         update["holder"] = base.model_copy(update=holder)
@@ -68,6 +71,32 @@ def completed_by_read(
     if read.kind is None and written.kind is not None:
         update["kind"] = written.kind
     return read.model_copy(update=update)
+
+
+def _split_parts(unread: Collection[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """``unread``'s whole parts (``"fields"``) and its holder's attributes (``"phone"`` of
+    ``"holder.phone"``), each in ``unread``'s order; remembered for the few collections a
+    provider declares (its ``unread_on_get``: splitting each part on each update cost as much
+    as the copy of the pass)."""
+    try:
+        return _split_known(unread)  # type: ignore[arg-type]  # (hashable: a frozenset, a tuple)
+    except TypeError:  # (a list or set: split on each call)
+        return _split(unread)
+
+
+def _split(unread: Collection[str]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    wholes: list[str] = []
+    attributes: list[str] = []
+    for part in unread:
+        whole, _, attribute = part.partition(".")
+        if attribute:
+            attributes.append(attribute)
+        else:
+            wholes.append(whole)
+    return tuple(wholes), tuple(attributes)
+
+
+_split_known = functools.lru_cache(maxsize=16)(_split)
 
 
 def read_back(
