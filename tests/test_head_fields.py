@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from urllib3.exceptions import InvalidHeader
 
 from walletpass.heads import take_fields
-from walletpass.pools import CONNECTION_CLASSES
+from walletpass.pools import NEW_CONNECTION
 from walletpass.retry import Safety
 from walletpass.transport import Transport, VendorRequest
 
@@ -40,7 +40,7 @@ FOLDS = st.sampled_from([b"", b"", b"", b"\r\n more", b"\n\tmore", b" \r\n  x", 
 def read(raw: bytes) -> tuple[dict[str, str] | None, dict[str, str]] | None:
     """What the head reader handed over and what urllib3's response holds, for the answer
     ``raw`` to a GET (``None``: urllib3 refused its framing, the transport reads no fields)."""
-    connection = CONNECTION_CLASSES["http"]("127.0.0.1", 9)
+    connection = NEW_CONNECTION["http"]("127.0.0.1", 9)
     ours, theirs = socket.socketpair()
     try:
         theirs.sendall(raw)

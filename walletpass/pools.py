@@ -37,33 +37,38 @@ from walletpass.urls import Endpoint, parse_url
 __all__ = ["MissingProxySupport", "Pools"]
 
 
-class _HTTPConnection(HTTPConnection):
-    # Answer heads held to what the async transport's parser accepts (walletpass.heads).
-    response_class = StrictResponse
+def _bounded(connection: HTTPConnection) -> HTTPConnection:
+    """``connection`` (urllib3's own class) with its answer heads read strictly (its
+    ``response_class``: walletpass.heads) and its socket, once connected, bounded by the call's
+    deadline (:class:`DeadlineSocket`)."""
+    connection.response_class = StrictResponse
+    connect = connection.connect  # (its class's)
 
-    def connect(self) -> None:
-        super().connect()
-        self.sock = DeadlineSocket(self.sock)
+    def connect_bounded() -> None:
+        connect()
+        connection.sock = DeadlineSocket(connection.sock)
 
-
-class _HTTPSConnection(HTTPSConnection):
-    response_class = StrictResponse
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock = DeadlineSocket(self.sock)
+    connection.connect = connect_bounded  # type: ignore[method-assign]
+    return connection
 
 
-#: The connection classes of walletpass's pools by scheme: connections whose socket operations
-#: honour the call's deadline (:data:`walletpass.bounds.socket_scope`) and whose answer heads
-#: are read strictly. Set on each of urllib3's own pools (its public ``ConnectionCls``), not by
-#: a pool subclass: urllib3's per-request code then runs on its own pool class, as it does for
-#: a program's other pools (a subclass as ``self`` there cost a Livepasses get, two requests,
-#: 12 k instructions in blocks and 7 k interleaved with a bare pool: lead's measurement).
-CONNECTION_CLASSES: dict[str, type[HTTPConnection]] = {
-    "http": _HTTPConnection,
-    "https": _HTTPSConnection,
-}
+def _http_connection(*args: Any, **kwargs: Any) -> HTTPConnection:
+    return _bounded(HTTPConnection(*args, **kwargs))
+
+
+def _https_connection(*args: Any, **kwargs: Any) -> HTTPConnection:
+    return _bounded(HTTPSConnection(*args, **kwargs))
+
+
+#: What makes the connections of walletpass's pools, by scheme: urllib3's own connection
+#: classes, each connection with its answer heads read strictly and its socket operations
+#: bounded by the call's deadline (:data:`walletpass.bounds.socket_scope`). Set as each of
+#: urllib3's own pools' public ``ConnectionCls``: no pool or connection subclass, so urllib3's
+#: and http.client's per-request code runs on the classes a program's other pools (and the
+#: benchmark's bare pool) run it on, instead of re-specialising between them (lead's finding:
+#: a pool subclass as ``self`` there cost a Livepasses get, two requests, 12 k instructions
+#: interleaved with a bare pool, a connection subclass ~18 k more).
+NEW_CONNECTION: dict[str, Any] = {"http": _http_connection, "https": _https_connection}
 
 
 class MissingProxySupport(Exception):
@@ -113,7 +118,7 @@ class Pools:
                 # (before any connection is made: the pool makes them when first asked, and
                 # only this transport, under this lock, hands it out; by the pool's own scheme,
                 # a proxy's where requests go through one)
-                pool.ConnectionCls = CONNECTION_CLASSES[pool.scheme]
+                pool.ConnectionCls = NEW_CONNECTION[pool.scheme]
             self._pools[key] = pool
         return pool
 
