@@ -64,7 +64,7 @@ def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldPr
 def _content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
     """Image references and the ``utm_source`` tag, which the body carries as given."""
     problems: list[FieldProblem] = []
-    for role, ref in (content.images or {}).items():
+    for role, ref in content.images.items() if content.images else ():
         if str(role) not in limits.IMAGE_TYPES:
             problems.append(
                 FieldProblem(
@@ -80,8 +80,8 @@ def _content_problems(content: Pass | PassUpdate) -> list[FieldProblem]:
                     "upload the PNG first",
                 )
             )
-    extra = content.extra or {}
-    if "utm_source" in extra:
+    extra = content.extra
+    if extra and "utm_source" in extra:
         tag = extra["utm_source"]
         if isinstance(content, PassUpdate):
             problems.append(

@@ -313,9 +313,13 @@ def _plain_barcode(barcode: Any) -> bool:
         return False
     message = barcode.get("message")
     alt = barcode.get("altText")
-    return (
-        message is None or (type(message) is str and len(message) <= BARCODE_LIMITS["message"])
-    ) and (alt is None or (type(alt) is str and len(alt) <= BARCODE_LIMITS["altText"]))
+    return (message is None or (type(message) is str and len(message) <= _MESSAGE_MAX)) and (
+        alt is None or (type(alt) is str and len(alt) <= _ALT_TEXT_MAX)
+    )
+
+
+#: The barcode's message and alt text limits, read on every barcode.
+_MESSAGE_MAX, _ALT_TEXT_MAX = BARCODE_LIMITS["message"], BARCODE_LIMITS["altText"]
 
 
 def _check_app_ids(check: _Checker, body: Mapping[str, Any]) -> None:
@@ -407,11 +411,12 @@ _BARCODE_KEY_SET = frozenset(_BARCODE_KEYS)
 def _check_fields(check: _Checker, value: Any) -> None:
     keys: set[str] = set()
     for i, item in enumerate(value if type(value) is list else check.array("fields", value)):
-        at = f"fields[{i}]"  # (each key's path is joined to it only for a problem)
+        # (the entry's path, fields[i], is made only for a problem or a part to check: most
+        # entries have neither)
         if type(item) is dict and item.keys() <= _FIELD_KEY_SET:
             entry: Mapping[str, Any] = item  # (nothing for check.obj to find: an entry we built)
         else:
-            checked = check.obj(at, item, _FIELD_KEYS)
+            checked = check.obj(f"fields[{i}]", item, _FIELD_KEYS)
             if checked is None:
                 continue
             entry = checked
@@ -419,27 +424,28 @@ def _check_fields(check: _Checker, value: Any) -> None:
         # for check.string to find: it is not called for them.)
         key = entry.get("key")
         if not (type(key) is str and 0 < len(key) <= _KEY_MAX):
-            check.string(at, key, _KEY_MAX, required=True, suffix=".key")
+            check.string(f"fields[{i}]", key, _KEY_MAX, required=True, suffix=".key")
         if isinstance(key, str):
             if not key:
-                check.add(f"{at}.key", "must not be empty")
+                check.add(f"fields[{i}].key", "must not be empty")
             elif key in keys:
-                check.add(f"{at}.key", f"field {key!r} is given twice")
+                check.add(f"fields[{i}].key", f"field {key!r} is given twice")
             keys.add(key)
         # (an optional part that is absent has nothing to check: most entries have no label
         # and no change message)
         label = entry.get("label")
         if label is not None:
-            check.string(at, label, FIELD_LIMITS["label"], suffix=".label")
+            check.string(f"fields[{i}]", label, FIELD_LIMITS["label"], suffix=".label")
         field_value = entry.get("value")
         if (
             field_value is not None
             and not (type(field_value) is str and len(field_value) <= _VALUE_MAX)
             and not _is_number(field_value)
         ):
-            check.string(at, field_value, _VALUE_MAX, suffix=".value")
+            check.string(f"fields[{i}]", field_value, _VALUE_MAX, suffix=".value")
         message = entry.get("changeMessage")
         if message is not None:
+            at = f"fields[{i}]"
             check.string(at, message, FIELD_LIMITS["changeMessage"], suffix=".changeMessage")
             if isinstance(message, str) and CHANGE_MESSAGE_ESCAPE not in message:
                 check.add(f"{at}.changeMessage", "must contain %@ (replaced by the new value)")

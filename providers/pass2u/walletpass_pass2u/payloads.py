@@ -312,9 +312,11 @@ def create_body(new_pass: Pass) -> tuple[dict[str, Any], str | None]:
 
 def update_body(change: PassUpdate) -> dict[str, Any]:
     """The partial PUT body: only what the update sets to a value (cleared names are resets)."""
-    # (_content_body leaves out what is set to None: those are resets)
-    body = _content_body(change, change.model_fields_set & _CONTENT_SET, change.message)
-    if "extra" in change.model_fields_set and change.extra:
+    # (_content_body leaves out what is set to None: those are resets; the set read once, not
+    # through the model_fields_set property, a Python-level call each time)
+    given = change.__pydantic_fields_set__
+    body = _content_body(change, given & _CONTENT_SET, change.message)
+    if change.extra and "extra" in given:
         body = merge_extra(body, change.extra)
     return body
 
