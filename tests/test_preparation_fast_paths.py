@@ -8,6 +8,7 @@ features a pass type cannot carry, and the template mapping kept per template.
 
 from __future__ import annotations
 
+import warnings
 from decimal import Decimal
 from types import MappingProxyType
 from typing import Any
@@ -123,6 +124,41 @@ def test_an_update_without_alias_maps_as_the_full_path_maps_it(
     shortcut = outcome(lambda: change_to_vendor(change, mapping, held))
 
     assert shortcut == outcome(lambda: roundtrip._change_to_vendor(change, mapping, held))
+
+
+_PROVIDERS: dict[tuple[str, bool], Any] = {}
+
+
+def _provider(name: str, strict: bool) -> Any:
+    if (name, strict) not in _PROVIDERS:
+        _PROVIDERS[name, strict] = walletpass.connect(name, api_key="k", strict=strict)
+    return _PROVIDERS[name, strict]
+
+
+@settings(deadline=None, max_examples=300)
+@given(
+    passes() | updates(),
+    attribute_maps,
+    st.sampled_from(["pass2u", "passentry", "livepass", "livepasses"]),
+    st.booleans(),
+)
+def test_content_without_attributes_goes_to_the_vendor_as_the_full_path_takes_it(
+    content: Pass | PassUpdate, attributes: dict[str, str], name: str, strict: bool
+) -> None:
+    # (the providers differ in the attributes they keep only in a template field)
+    provider = _provider(name, strict)
+    mapping = TemplateMapping(None, None, MappingProxyType(attributes))
+    operation = "create" if isinstance(content, Pass) else "update"
+
+    def warned(call: Any) -> tuple[Any, list[str]]:
+        provider._warned.clear()  # (lenient mode warns once per provider of each drop)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            return outcome(call), [str(w.message) for w in caught]
+
+    shortcut = warned(lambda: provider._to_vendor(content, mapping, operation))
+
+    assert shortcut == warned(lambda: provider._mapped_to_vendor(content, mapping, operation))
 
 
 declarations = st.sampled_from(

@@ -7,7 +7,7 @@ use that the provider does not support is reported at once; in lenient mode each
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from walletpass.barcodes import barcode_problem
@@ -74,7 +74,8 @@ _KIND_CAPS = {kind: Capability(f"kind.{kind.value}") for kind in PassKind}
 _FORMAT_CAPS = {fmt: Capability(f"barcode.{fmt.value}") for fmt in BarcodeFormat}
 _SIMPLE_ITEMS = tuple(_SIMPLE.items())
 _HOLDER_ITEMS = tuple(_HOLDER.items())
-_NESTED = (("colors", tuple(_COLORS.items())), ("event", tuple(_EVENT.items())))
+_COLORS_ITEMS = tuple(_COLORS.items())
+_EVENT_ITEMS = tuple(_EVENT.items())
 _LOCATION_ITEMS = tuple(_LOCATION.items())
 _BEACON_ITEMS = tuple(_BEACON.items())
 #: What a part's count is the size of (a tuple: ``list | dict`` makes a new union per check).
@@ -146,23 +147,32 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
         used[_FORMAT_CAPS[barcode.symbology if symbology is None else symbology]] = 1
         if barcode.alt_text is not None:
             used[_BARCODE_ALT_TEXT] = 1
-    for items, names in (
-        (values["locations"], _LOCATION_ITEMS),
-        (values["beacons"], _BEACON_ITEMS),
-    ):
-        for item in items or ():
-            parts = item.__dict__
-            for name, cap in names:
-                if parts[name] is not None:
-                    used[cap] = 1
-    for attr, names in _NESTED:
-        part = values[attr]
-        if part is not None:
-            parts = part.__dict__
-            for name, cap in names:
-                if parts[name] is not None:
-                    used[cap] = 1
+    # (each part tested where it is, not through a loop over the parts: most passes have none
+    # of them, and a tuple of parts built and walked per call cost more than the tests)
+    locations = values["locations"]
+    if locations:
+        _nested_parts(locations, _LOCATION_ITEMS, used)
+    beacons = values["beacons"]
+    if beacons:
+        _nested_parts(beacons, _BEACON_ITEMS, used)
+    colors = values["colors"]
+    if colors is not None:
+        _nested_parts((colors,), _COLORS_ITEMS, used)
+    event = values["event"]
+    if event is not None:
+        _nested_parts((event,), _EVENT_ITEMS, used)
     return used
+
+
+def _nested_parts(
+    items: Iterable[Any], names: tuple[tuple[str, Capability], ...], used: dict[Capability, int]
+) -> None:
+    """Each of ``names`` set on any of ``items`` (models), added to ``used``."""
+    for item in items:
+        parts = item.__dict__
+        for name, cap in names:
+            if parts[name] is not None:
+                used[cap] = 1
 
 
 def _clear_nested(attr: str, sub: str) -> Callable[[Any], dict[str, Any]]:

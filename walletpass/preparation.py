@@ -487,6 +487,28 @@ class Preparation(Presentation[SettingsT]):
 
     def _to_vendor(self, content: _C, mapping: TemplateMapping, operation: str) -> _C:
         """Apply the template mapping, refusing attributes the vendor has nowhere to keep."""
+        # The common case, told without a call per attribute: without an alias nothing is typed
+        # or renamed, and no attribute the vendor keeps in a field (an attribute is the external
+        # id or a holder part) is set, so nothing is moved or refused; a change clearing the
+        # holder may still be refused.
+        if mapping.alias is None and (
+            type(content) is Pass or "holder" not in content.__pydantic_fields_set__
+        ):
+            values = content.__dict__
+            held, homes = self.field_held_attributes, mapping.attributes
+            if (
+                values["holder"] is None
+                # (no attribute but the external id is kept in a field)
+                or (len(held) <= ("external_id" in held) and len(homes) <= ("external_id" in homes))
+            ) and (
+                values.get("external_id") is None
+                or ("external_id" not in held and "external_id" not in homes)
+            ):
+                return content
+        return self._mapped_to_vendor(content, mapping, operation)
+
+    def _mapped_to_vendor(self, content: _C, mapping: TemplateMapping, operation: str) -> _C:
+        """:meth:`_to_vendor`, every step run."""
         # (a list made, then sorted: sorted() of a generator resumes it from C per item)
         homeless = [
             a

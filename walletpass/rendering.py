@@ -33,11 +33,17 @@ def render_fields(
         refused, with its reason; nothing is sent.
     """
     rendered: dict[str, T] = {}
-    problems: list[FieldProblem] = []
-    for key, value in (fields or {}).items():
+    if not fields:
+        return rendered
+    problems: list[FieldProblem] | None = None
+    for key, value in fields.items():
         try:
             rendered[key] = render(key, value)
         except ValueError as exc:
+            # (made at the first refusal: a body without one makes no list and no refuse call)
+            if problems is None:
+                problems = []
             problems.append(FieldProblem(f"fields.{key}", str(exc)))
-    ValidationError.refuse(problems)
+    if problems is not None:
+        raise ValidationError.from_problems(problems)
     return rendered
