@@ -59,7 +59,7 @@ if TYPE_CHECKING:
     from walletpass.results import Redemption
     from walletpass.transport import VendorRequest, VendorResponse
 
-__all__ = ["Driver"]
+__all__ = ["Driver", "sent_at_once"]
 
 _T = TypeVar("_T")
 
@@ -712,6 +712,37 @@ def _takes_request(cls: type, hook: str) -> bool:
         known = "request" in inspect.signature(getattr(cls, hook)).parameters
         _TAKES_REQUEST[(cls, hook)] = known
     return known
+
+
+#: Per provider class: the operations whose one request it sends through the driver's own plan
+#: and loop (asked once per class, as :data:`_TAKES_REQUEST`).
+_AT_ONCE: dict[type, frozenset[str]] = {}
+#: What, set on an instance, replaces a step of those plans (a test's own loop).
+_STEPS = frozenset(
+    {"run", "answer", "send_prepared", "_single"}
+    | {f"{hook}_{op}" for hook in ("execute", "plan") for op in ("create", "get")}
+)
+
+
+def sent_at_once(provider: Driver[Any], operation: str) -> bool:
+    """Whether ``provider``'s ``operation`` (``"create"`` or ``"get"``) is the driver's own plan
+    of one request, driven by its own loop, with nothing of it replaced on the class or the
+    instance: then the public method sends the request and parses its answer itself, as that
+    plan does (the same calls, errors and order), without making a generator, a ``Send`` and
+    the loop that steps them."""
+    cls = type(provider)
+    found = _AT_ONCE.get(cls)
+    if found is None:
+        found = _AT_ONCE[cls] = frozenset(
+            op
+            for op in ("create", "get")
+            if not any(
+                _overrides(cls, name)
+                for name in (f"execute_{op}", f"plan_{op}", "run", "answer", "send_prepared")
+            )
+            and not _overrides(cls, "_single")
+        )
+    return operation in found and provider.__dict__.keys().isdisjoint(_STEPS)
 
 
 def _overrides(cls: type, name: str) -> bool:
