@@ -189,6 +189,67 @@ def test_ids_round_trip(model: str, vendor: str) -> None:
     assert payloads.decode_id(payloads.encode_id(model, vendor)) == (model, vendor)
 
 
+_OPAQUE_IDS = st.one_of(
+    st.builds(
+        payloads.encode_id,
+        st.from_regex(r"[0-9A-Za-z_-]{1,20}", fullmatch=True),
+        st.from_regex(r"[0-9A-Za-z_.é%~-]{1,30}", fullmatch=True),
+    ),
+    st.text(max_size=12),
+    st.sampled_from(["1919.", "1919..", "1919...", "a\n.b", "1.b\n", "1.x/y", "é.ü", "1.%41"]),
+)
+
+
+def _path_or_error(make, pass_id: str) -> object:
+    try:
+        return make(pass_id)
+    except Exception as exc:  # the same error either way
+        return (type(exc), str(exc))
+
+
+@given(pass_ids=st.lists(_OPAQUE_IDS, min_size=1, max_size=4))
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_passs_path_from_memory_is_the_one_filled_from_its_id(pass_ids) -> None:
+    """The path of a pass as the provider addresses it (remembered after the first time) is
+    what decoding its id and filling the path template makes, or the same refusal, each time."""
+    from walletpass_pass2u import provider as module
+
+    from walletpass.paths import fill_path
+
+    wallet = Pass2UProvider(api_key="k" * 32, base_url="http://127.0.0.1:9")
+
+    def filled(pass_id: str) -> object:
+        model_id, vendor_id = wallet.decode_id(pass_id)
+        return fill_path(module._PASS_PATH, modelId=model_id, passId=vendor_id)
+
+    for pass_id in [*pass_ids, *pass_ids]:  # (the second time from memory)
+        expected = _path_or_error(filled, pass_id)
+        assert _path_or_error(wallet._pass_path, pass_id) == expected
+        assert _path_or_error(lambda i: wallet.build_get(i).path, pass_id) == _path_or_error(
+            lambda i: filled(i)[0], pass_id
+        )
+    assert len(module._filled_paths) <= module._PATHS_REMEMBERED
+
+
+def test_the_remembered_paths_are_bounded_and_shared_safely_by_threads() -> None:
+    """Ids beyond the memory's size clear it, never grow it past it; threads addressing their
+    own passes at once each get their own pass's path."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from walletpass_pass2u import provider as module
+
+    wallet = Pass2UProvider(api_key="k" * 32, base_url="http://127.0.0.1:9")
+    count = module._PATHS_REMEMBERED * 3
+
+    def address(n: int) -> tuple[int, str]:
+        return n, wallet._pass_path(payloads.encode_id(str(n % 7), f"P-{n}")).path
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        for n, path in pool.map(address, range(count)):
+            assert path == f"models/{n % 7}/passes/P-{n}"
+            assert len(module._filled_paths) <= module._PATHS_REMEMBERED
+
+
 @pytest.mark.parametrize(
     "bad",
     [

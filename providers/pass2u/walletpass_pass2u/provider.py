@@ -334,9 +334,9 @@ class Pass2UProvider(Provider[Pass2USettings]):
     def _pass_path(self, pass_id: str, *segments: tuple[str, str | None]) -> FilledPath:
         """The pass's URL path and its loggable template; ``segments`` are (value, placeholder):
         a literal segment has no placeholder, an id has one (``"{fieldKey}"``)."""
-        model_id, vendor_id = self.decode_id(pass_id)
         if not segments:  # (the pass itself: every read and write)
-            return fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id)
+            return _pass_itself(self, pass_id)
+        model_id, vendor_id = self.decode_id(pass_id)
         template = _PASS_PATH
         ids = {"modelId": model_id, "passId": vendor_id}
         for value, placeholder in segments:
@@ -693,6 +693,29 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
 
 _PASS_PATH = "models/{modelId}/passes/{passId}"
+
+
+def _pass_itself(provider: Pass2UProvider, pass_id: str) -> FilledPath:
+    """The path of the pass ``pass_id`` names (decoded by ``provider``), remembered: an update
+    addresses its pass twice (the PUT, then the read-back's download), as a redeem does (the
+    read, then the PUT), and each fill decodes the id and quotes both parts again."""
+    key = (type(provider), pass_id)
+    filled = _filled_paths.get(key)
+    if filled is None:
+        model_id, vendor_id = provider.decode_id(pass_id)
+        filled = fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id)
+        if len(_filled_paths) >= _PATHS_REMEMBERED:
+            _filled_paths.clear()  # (bounded; an id comes back soon after it was used)
+        _filled_paths[key] = filled
+    return filled
+
+
+#: The paths of passes addressed lately, by provider class and opaque id: what decoding and
+#: filling made of each, a pure function of the two (a class decodes every id alike, whatever
+#: its settings). Only an id that decoded and filled is kept; a dict's get and set are atomic
+#: and a FilledPath is immutable, so threads share it safely.
+_filled_paths: dict[tuple[type, str], FilledPath] = {}
+_PATHS_REMEMBERED = 1024
 #: The requests' safeties, read from the enum once (a member read from its class is a
 #: Python-level look-up in CPython 3.11, on every request built).
 _UNSAFE, _SAFE, _IDEMPOTENT = Safety.UNSAFE, Safety.SAFE, Safety.IDEMPOTENT
