@@ -5,13 +5,25 @@ on its own: the same values of the same types, the same keys, whatever the struc
 
 from __future__ import annotations
 
+import base64
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from walletpass.redaction import _redact_each, redact, register_secret
+from walletpass import redaction
+from walletpass.redaction import (
+    _may_hold_secret,
+    _redact_each,
+    redact,
+    redact_text,
+    register_secret,
+    secret_forms,
+)
 
 _SECRET = "\u2603fast-path-secret-42"
 
@@ -84,3 +96,84 @@ def test_a_shape_seen_with_text_keys_then_with_a_subclass_key() -> None:
         assert _typed(redact(value)) == _typed(_redact_each(value))
     assert list(redact(odd)) == ["renamed-note", "token"]
     assert redact(odd)["token"] == "***"
+
+
+# The one search of an answer's texts looks for a few texts every form holds (see _needles):
+# wherever redact_text would find a form in a text, it must say the texts may hold a secret.
+# Secrets with characters whose case mapping changes the length ("ß", "İ") or depends on
+# context ("Σ"), non-ASCII, quotes and backslashes (escaped by the nested spellings), and
+# texts around them of the same kind.
+_AWKWARD = st.sampled_from([*"ßİΣςσé☃'\"\\%+/=_ ", "\n", "\x00"])
+_SECRET_TEXT = st.text(st.one_of(_AWKWARD, st.sampled_from("aZ09kK")), min_size=4, max_size=12)
+_AROUND = st.text(st.one_of(_AWKWARD, st.sampled_from("aZ09xX")), max_size=6)
+
+
+@contextmanager
+def _registry_of(*secrets: str) -> Iterator[None]:
+    """Only ``secrets`` registered, for the block (the registry is process-wide: a secret
+    registered by another test, one without an anchor say, would change what is searched)."""
+    saved = (redaction._known_secrets, redaction._matchers_cache, redaction._needles_cache)
+    redaction._known_secrets, redaction._matchers_cache, redaction._needles_cache = set(), {}, {}
+    try:
+        for secret in secrets:
+            register_secret(secret)
+        yield
+    finally:
+        redaction._known_secrets, redaction._matchers_cache, redaction._needles_cache = saved
+
+
+def _changed_case(form: str, flips: list[bool]) -> str:
+    return "".join(
+        char.swapcase() if flip else char
+        for char, flip in zip(form, flips * len(form), strict=False)
+    )
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    secret=_SECRET_TEXT,
+    which=st.integers(0, 10**6),
+    flips=st.lists(st.booleans(), min_size=1, max_size=5),
+    before=_AROUND,
+    after=_AROUND,
+    others=st.lists(_AROUND, max_size=3),
+    anchor_free=st.booleans(),
+)
+def test_the_one_search_misses_no_form_redact_text_finds(
+    secret: str,
+    which: int,
+    flips: list[bool],
+    before: str,
+    after: str,
+    others: list[str],
+    anchor_free: bool,
+) -> None:
+    secret = ("ßé" if anchor_free else "sk_one_search_") + secret
+    forms = sorted(secret_forms(secret))
+    form = forms[which % len(forms)]
+    with _registry_of(secret, "sk_one_search_other"):
+        for planted in (form, _changed_case(form, flips)):
+            texts = [*others, before + planted + after]
+            if any(redact_text(text) != text for text in texts):
+                assert _may_hold_secret(texts)
+            value = {"note": texts, "body": {"text": texts[-1], "n": 1}}
+            assert _typed(redact(value)) == _typed(_redact_each(value))
+
+
+def test_the_one_search_finds_each_kind_of_form() -> None:
+    # Forms of other characters than ASCII (found by their ASCII runs), of ASCII only (found
+    # lowered: hex, base64), and nested spellings (found by their anchor), among other texts.
+    secret = "sk_one_search_kinds_\u00df\u00e9X"
+    raw = secret.encode()
+    with _registry_of(secret):
+        for form in (
+            secret.upper(),  # "SS" for "ß": not a nested spelling
+            raw.hex().upper(),
+            base64.b64encode(raw).decode(),
+            json.dumps(secret),
+            "SK_one_SEARCH_kinds_\u00df\u00c9x",  # mixed case: a nested spelling, lowered
+        ):
+            texts = ["nothing here", f"before {form} after", ""]
+            assert redact_text(texts[1]) != texts[1]
+            assert _may_hold_secret(texts)
+        assert not _may_hold_secret(["nothing here", "sk_one_search_kinds", ""])

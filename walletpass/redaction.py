@@ -35,8 +35,10 @@ SECRET_KEY_MARKERS = (
 _registry_lock = threading.Lock()
 _known_secrets: set[str] = set()
 # What redact_text looks for, rebuilt when a secret is registered: a finder per secret (its
-# nested escaped spellings) and its other spellings as plain text (hex, base64).
+# nested escaped spellings) and its other spellings as plain text (hex, base64); and the few
+# texts _may_hold_secret looks for in their place (see _needles).
 _matchers_cache: dict[str, tuple[tuple[_NestedSecret, ...], tuple[str, ...]]] = {}
+_needles_cache: dict[str, tuple[str, ...]] = {}
 
 
 #: How many printed forms may wrap one another around a secret and still be masked: a message
@@ -250,6 +252,7 @@ def register_secret(value: str | None) -> None:
             if value not in _known_secrets:
                 _known_secrets.add(value)
                 _matchers_cache.clear()
+                _needles_cache.clear()
 
 
 def _matchers() -> tuple[tuple[_NestedSecret, ...], tuple[str, ...]]:
@@ -257,16 +260,59 @@ def _matchers() -> tuple[tuple[_NestedSecret, ...], tuple[str, ...]]:
     if matchers is not None:
         return matchers
     with _registry_lock:
-        matchers = _matchers_cache.get("all")
-        if matchers is None:
-            nested: list[_NestedSecret] = []
-            literals: set[str] = set()
-            for secret in sorted(_known_secrets, key=len, reverse=True):
-                nested.append(_nested_secret(secret))
-                literals |= _other_spellings(secret)
-            ordered = tuple(sorted(literals, key=len, reverse=True))
-            matchers = _matchers_cache["all"] = (tuple(nested), ordered)
-        return matchers
+        return _matchers_made()
+
+
+def _matchers_made() -> tuple[tuple[_NestedSecret, ...], tuple[str, ...]]:
+    """:func:`_matchers`, made if they are not yet (the registry's lock held)."""
+    matchers = _matchers_cache.get("all")
+    if matchers is None:
+        nested: list[_NestedSecret] = []
+        literals: set[str] = set()
+        for secret in sorted(_known_secrets, key=len, reverse=True):
+            nested.append(_nested_secret(secret))
+            literals |= _other_spellings(secret)
+        ordered = tuple(sorted(literals, key=len, reverse=True))
+        matchers = _matchers_cache["all"] = (tuple(nested), ordered)
+    return matchers
+
+
+def _needles() -> tuple[str, ...]:
+    """What :func:`_may_hold_secret` looks for in the lowered texts: a few texts, one of which
+    every form :func:`redact_text` finds holds (``""`` alone where a secret has no anchor: each
+    text is then searched on its own).
+
+    A form of ASCII only is found lowered: an ASCII character lowers to one ASCII character
+    whatever surrounds it, so where the form is in a text, its lowered form is in the lowered
+    text (as the anchors of the nested spellings are: an anchor is ASCII, ``ascii()`` escapes
+    the rest). A form with other characters holds its runs of ASCII characters, each lowered
+    in the lowered text; the key in upper or lower case holds its anchor that way. And a text
+    that holds another is found wherever that other one is (the base64 of a key alone holds
+    one of its cores, a bearer header its key): only the shortest are searched.
+    """
+    needles = _needles_cache.get("all")  # (one dict read: the lock only to make them)
+    if needles is not None:
+        return needles
+    with _registry_lock:
+        nested, literals = _matchers_made()
+        folded = {secret.anchor for secret in nested}
+        folded |= {form.lower() for form in literals if form.isascii()}
+        kept: list[str] = []
+        for needle in sorted(folded, key=lambda needle: (len(needle), needle)):
+            if not any(shorter in needle for shorter in kept):
+                kept.append(needle)
+        if not all(secret.anchor.isascii() for secret in nested) or not all(
+            _holds_one(form, kept) for form in literals
+        ):
+            kept = [""]  # (no form made today; one that were would make each text searched)
+        needles = _needles_cache["all"] = tuple(kept)
+        return needles
+
+
+def _holds_one(form: str, needles: list[str]) -> bool:
+    """Whether one of ``form``'s runs of ASCII characters, lowered, holds one of ``needles``."""
+    runs = re.findall(r"[\x00-\x7f]+", form)
+    return any(needle in run.lower() for run in runs for needle in needles)
 
 
 def unfit_for_secret(value: str) -> str | None:
@@ -346,23 +392,17 @@ def _may_hold_secret(texts: list[str]) -> bool:
     where it would find nothing in each.
 
     One pass over the texts joined (a NUL between them: a form that holds one can only match
-    more, and case mapping's context stops at it) instead of one search per text per secret: a
-    nested spelling is found only where its anchor is, and every other form only where it
-    occurs as written, so where neither occurs in the joined text none occurs in any one text.
+    more, and case mapping's context stops at it) instead of one search per text per secret,
+    for the few :func:`_needles` every form holds: where none of them occurs in the joined
+    text lowered, no form occurs in any one text.
     """
-    nested, literals = _matchers()
-    if not literals or not texts:
+    needles = _needles()
+    if not texts or not needles:
         return False
-    joined = "\0".join(texts)
-    lowered = joined.lower()  # per character: no context reaches across a NUL
-    if len(lowered) != len(joined):  # a character lowers to two: as redact_text lowers each
-        lowered = "\0".join(_lower(text) for text in texts)
-    # (loops, not any() of generators: each generator cost more than the searches it made)
-    for secret in nested:
-        if not secret.anchor or secret.anchor in lowered:
-            return True  # (a secret without an anchor: each text is searched on its own)
-    for form in literals:  # noqa: SIM110  # (the loop above says why)
-        if form in joined:
+    lowered = "\0".join(texts).lower()
+    # (a loop, not any() of a generator: the generator cost more than the searches it made)
+    for needle in needles:  # noqa: SIM110
+        if needle in lowered:
             return True
     return False
 
