@@ -22,7 +22,7 @@ from walletpass_pass2u.limits import TIMESTAMPS, PassStyle, check_body
 from walletpass_pass2u.pkpass import build_pkpass
 
 from walletpass import Barcode, Beacon, Colors, Holder, Location, Pass, PassKind, PassUpdate
-from walletpass.errors import UnsupportedFeature, ValidationError
+from walletpass.errors import FieldProblem, UnsupportedFeature, ValidationError
 from walletpass.model import BarcodeFormat, Color, ImageRef, PassField, PassStatus
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
@@ -229,6 +229,41 @@ def test_a_passs_path_from_memory_is_the_one_filled_from_its_id(pass_ids) -> Non
             lambda i: filled(i)[0], pass_id
         )
     assert len(module._filled_paths) <= module._PATHS_REMEMBERED
+
+
+@given(
+    templates=st.lists(
+        st.one_of(
+            st.from_regex(r"[0-9A-Za-z_é%~-]{1,10}", fullmatch=True),
+            st.text(min_size=1, max_size=8),
+            st.sampled_from(["1919", "a.b", "a/b", "x" * 65, "1\n", "é", "%41", "a b"]),
+        ),
+        min_size=1,
+        max_size=4,
+    ),
+    value=st.sampled_from(["v", 1.5, True]),
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_create_path_from_memory_is_the_one_filled_from_its_model_id(templates, value) -> None:
+    """The path a create posts to (remembered after the first time) is its model's path as
+    filled from the template, and a template that cannot be a model id is refused the same
+    way (before the body's own refusal of a value Pass2U has no form for), each time."""
+    from walletpass.paths import fill_path
+
+    wallet = Pass2UProvider(api_key="k" * 32, base_url="http://127.0.0.1:9")
+
+    def general(template: str) -> object:
+        problem = payloads.model_id_problem(template)
+        if problem:
+            raise ValidationError.from_problems([FieldProblem("template", problem)])
+        payloads.create_body(Pass(template=template, fields={"f": value}))
+        return fill_path("models/{modelId}/passes", modelId=template).path
+
+    for template in [*templates, *templates]:  # (the second time from memory)
+        new_pass = Pass(template=template, fields={"f": value})
+        assert _path_or_error(lambda t, p=new_pass: wallet.build_create(p).path, template) == (
+            _path_or_error(general, template)
+        )
 
 
 def test_the_remembered_paths_are_bounded_and_shared_safely_by_threads() -> None:

@@ -351,19 +351,17 @@ class Pass2UProvider(Provider[Pass2USettings]):
         """The POST for ``new_pass`` to its model's path: a template that cannot be a model id
         (nothing to address) or a field value Pass2U has no form for is refused
         (``ValidationError``); Pass2U's other rules are :meth:`check`'s."""
-        model_problem = payloads.model_id_problem(new_pass.template)
-        if model_problem:
-            raise ValidationError.from_problems([FieldProblem("template", model_problem)])
+        path = _model_passes(new_pass.template)
         body, tag = payloads.create_body(new_pass)
         tag = tag or self.settings.utm_source
         return VendorRequest(
             "POST",
-            fill_path("models/{modelId}/passes", modelId=new_pass.template).path,
+            path,
             _UNSAFE,
             query={"utm_source": tag} if tag else None,
             json=body,
             headers={"Accept": limits.ACCEPT_JSON},
-            path_template="models/{modelId}/passes",
+            path_template=_MODEL_PASSES,
         )
 
     def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
@@ -693,6 +691,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
 
 
 _PASS_PATH = "models/{modelId}/passes/{passId}"
+_MODEL_PASSES = "models/{modelId}/passes"
 
 
 def _pass_itself(provider: Pass2UProvider, pass_id: str) -> FilledPath:
@@ -703,18 +702,37 @@ def _pass_itself(provider: Pass2UProvider, pass_id: str) -> FilledPath:
     filled = _filled_paths.get(key)
     if filled is None:
         model_id, vendor_id = provider.decode_id(pass_id)
-        filled = fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id)
-        if len(_filled_paths) >= _PATHS_REMEMBERED:
-            _filled_paths.clear()  # (bounded; an id comes back soon after it was used)
-        _filled_paths[key] = filled
+        filled = _remember(key, fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id))
     return filled
 
 
-#: The paths of passes addressed lately, by provider class and opaque id: what decoding and
-#: filling made of each, a pure function of the two (a class decodes every id alike, whatever
-#: its settings). Only an id that decoded and filled is kept; a dict's get and set are atomic
-#: and a FilledPath is immutable, so threads share it safely.
-_filled_paths: dict[tuple[type, str], FilledPath] = {}
+def _model_passes(model_id: str) -> str:
+    """The path creates of model ``model_id`` are posted to, remembered (every create of a run
+    posts to its template's few models); ``ValidationError`` (``template``) where ``model_id``
+    cannot be a Pass2U model id, which nothing could address."""
+    key = (_MODEL_PASSES, model_id)
+    filled = _filled_paths.get(key)
+    if filled is None:
+        problem = payloads.model_id_problem(model_id)
+        if problem:
+            raise ValidationError.from_problems([FieldProblem("template", problem)])
+        filled = _remember(key, fill_path(_MODEL_PASSES, modelId=model_id))
+    return filled.path
+
+
+def _remember(key: tuple[object, str], filled: FilledPath) -> FilledPath:
+    if len(_filled_paths) >= _PATHS_REMEMBERED:
+        _filled_paths.clear()  # (bounded; an id comes back soon after it was used)
+    _filled_paths[key] = filled
+    return filled
+
+
+#: Paths filled lately: a pass's by provider class and opaque id, what decoding and filling
+#: made of it, a pure function of the two (a class decodes every id alike, whatever its
+#: settings); a model's create path by the path template and model id. Only what checked and
+#: filled is kept; a dict's get and set are atomic and a FilledPath is immutable, so threads
+#: share it safely.
+_filled_paths: dict[tuple[object, str], FilledPath] = {}
 _PATHS_REMEMBERED = 1024
 #: The requests' safeties, read from the enum once (a member read from its class is a
 #: Python-level look-up in CPython 3.11, on every request built).
