@@ -169,3 +169,31 @@ def test_a_class_replacing_a_step_of_the_plan_is_driven() -> None:
     # Livepasses reads a create's answer and a get in several steps: its own plans.
     livepasses = walletpass.connect("livepasses", api_key="k")
     assert not sent_at_once(livepasses, "create") and not sent_at_once(livepasses, "get")
+
+
+@pytest.mark.parametrize(("vendor", "operation"), [("pass2u", "create"), ("livepass", "get")])
+def test_a_parse_hook_raising_stop_iteration_fails_as_when_its_plan_is_driven(
+    recorded: dict[str, dict[str, list[tuple[Any, VendorResponse]]]], vendor: str, operation: str
+) -> None:
+    """A parse hook's ``next()`` on an empty list (a plugin's own hook) raises StopIteration:
+    inside the plan's generator Python makes it a RuntimeError (PEP 479), and the call sent at
+    once fails with the same error, of the same cause, as the driven plan."""
+    argument, response = recorded[vendor][operation][0]
+    wallets = []
+    for driven in (False, True):
+        wallet = walletpass.connect(vendor, base_url="http://127.0.0.1:9", api_key="k")
+        if driven:
+            wallet.run = wallet.run  # (an instance's own loop: the plan is made and driven)
+        answering(wallet, response.status, response.body or b"", dict(response.headers))
+        setattr(wallet, f"parse_{operation}", lambda *_: next(iter([])))
+        wallets.append(wallet)
+    at_once, driven_wallet = wallets
+    assert sent_at_once(at_once, operation) and not sent_at_once(driven_wallet, operation)
+
+    def failure(wallet: Any) -> tuple[Any, ...]:
+        with pytest.raises(WalletPassError) as caught:
+            getattr(wallet, operation)(argument)
+        cause = caught.value.__cause__
+        return (type(caught.value), str(caught.value), type(cause), str(cause))
+
+    assert failure(at_once) == failure(driven_wallet)

@@ -132,7 +132,11 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                     # plan_create's one attempt, without its generator (a recoverable create
                     # with an external id goes through the plan: it may look the pass up)
                     response = self.send(request, "create")
-                    issued = self.parse(self.parse_create, response, prepared)
+                    try:
+                        issued = self.parse(self.parse_create, response, prepared)
+                    except StopIteration as exc:
+                        # (what a hook's StopIteration is inside the plan's generator: PEP 479)
+                        raise RuntimeError("generator raised StopIteration") from exc
                 else:
                     issued = self.send_prepared("create", prepared, request=request)
             issued = with_current_status(issued, expires_at=prepared.expires_at)
@@ -164,7 +168,11 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             if sent_at_once(self, "get"):
                 # plan_get's one request, without its generator
                 response = self.send(self.build_get(checked), "get")
-                return self.present(self.parse(self.parse_get, response, checked))
+                try:
+                    read = self.parse(self.parse_get, response, checked)
+                except StopIteration as exc:  # (as in plan_get's generator: see create)
+                    raise RuntimeError("generator raised StopIteration") from exc
+                return self.present(read)
             return self.present(self.execute_get(checked))
         except Exception as exc:
             self._escaping(exc, "get")
