@@ -98,6 +98,21 @@ def test_a_shape_seen_with_text_keys_then_with_a_subclass_key() -> None:
     assert redact(odd)["token"] == "***"
 
 
+def test_a_dict_of_names_known_plain_in_a_new_shape_with_a_subclass_key() -> None:
+    # Every key a name already decided not to be secret (no shape looked up): a key of a
+    # subclass equal to one of them is still named by str(), a secret name still masked.
+    redact({"note": "a", "id": "b", "body": {"title": "c"}})
+    for value in (
+        {"id": "b", "note": "a"},
+        {"id": "b", _Key("note"): "a"},
+        {"title": {"note": "a", "id": 1}, "id": [{"note": _Key("note")}]},
+        {"id": "b", "note": "a", "token": "t"},
+    ):
+        assert _typed(redact(value)) == _typed(_redact_each(value))
+    assert list(redact({"id": "b", _Key("note"): "a"})) == ["id", "renamed-note"]
+    assert redact({"id": "b", "note": "a", "token": "t"})["token"] == "***"
+
+
 # The one search of an answer's texts looks for a few texts every form holds (see _needles):
 # wherever redact_text would find a form in a text, it must say the texts may hold a secret.
 # Secrets with characters whose case mapping changes the length ("ß", "İ") or depends on

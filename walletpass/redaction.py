@@ -439,7 +439,21 @@ def _keys_masked(value: Any, texts: list[str]) -> Any:
 def _dict_masked(value: dict[Any, Any], texts: list[str]) -> dict[str, Any]:
     """:func:`_keys_masked` of a ``dict``: its text and plain values kept without a call each,
     and its secret keys known once per shape of keys (an answer's objects come in a few
-    shapes: deciding each key on each call cost more than the copy)."""
+    shapes: deciding each key on each call cost more than the copy); where every key is a name
+    known not to be secret (most of an answer's objects), the shape is not looked up at all."""
+    copy = value.copy()
+    mark = len(texts)
+    if _plain_names.issuperset(value):  # (one C call, against a look-up of a tuple of keys)
+        for key, item in value.items():
+            if type(key) is not str:  # equal to a plain name: named by str() in the copy
+                del texts[mark:]
+                return _each_key_masked(value, texts)
+            kind = type(item)
+            if kind is str:
+                texts.append(item)
+            elif kind not in _NUMBERS:
+                copy[key] = _keys_masked(item, texts)
+        return copy
     keys = tuple(value)
     secret = _secret_keys_by_shape.get(keys)
     if secret is None:
@@ -449,8 +463,8 @@ def _dict_masked(value: dict[Any, Any], texts: list[str]) -> dict[str, Any]:
         if len(_secret_keys_by_shape) >= _SHAPES_REMEMBERED:
             _secret_keys_by_shape.clear()  # (bounded)
         _secret_keys_by_shape[keys] = secret
-    mark = len(texts)
-    copy = value.copy()
+        if len(_plain_names) < _PLAIN_NAMES_REMEMBERED:
+            _plain_names.update(key for key in keys if key not in secret)
     for key, item in value.items():
         if type(key) is not str:  # equal to a text key of the shape: named by str() in the copy
             del texts[mark:]
@@ -460,7 +474,7 @@ def _dict_masked(value: dict[Any, Any], texts: list[str]) -> dict[str, Any]:
             copy[key] = MASK
         elif kind is str:
             texts.append(item)
-        elif not (item is None or kind is int or kind is bool or kind is float):
+        elif kind not in _NUMBERS:
             copy[key] = _keys_masked(item, texts)
     return copy
 
@@ -482,6 +496,13 @@ def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, An
 _secret_keys_by_shape: dict[tuple[str, ...], frozenset[str]] = {}
 _SHAPES_REMEMBERED = 1024
 _SHAPE_KEYS = 64
+#: Key names (text, of shapes remembered) decided not to be secret: a name is decided once for
+#: good (by :data:`SECRET_KEY_MARKERS`), so the set only grows, up to a bound (a name never
+#: leaves it: a dict found within it is copied as plain while another thread adds to it).
+_plain_names: set[str] = set()
+_PLAIN_NAMES_REMEMBERED = 4096
+#: The exact types of JSON's values a copy keeps as they are, text aside.
+_NUMBERS = frozenset({int, bool, float, type(None)})
 
 
 def redact(value: Any) -> Any:
