@@ -43,6 +43,7 @@ from walletpass.errors import FieldProblem, ValidationError
 from walletpass.messages import describe, pattern, problems_from_pydantic
 from walletpass.nfc import MAX_MESSAGE_BYTES as MAX_NFC_MESSAGE_BYTES
 from walletpass.nfc import normalized_key, public_key_problem
+from walletpass.redaction import redact_text
 from walletpass.values import check_wire_value, text_problem
 
 if TYPE_CHECKING:
@@ -109,6 +110,15 @@ class NeutralModel(BaseModel):
 
     # Our __init__ only translates errors; tell pydantic it need not route validation through it.
     __init__.__pydantic_base_init__ = True  # type: ignore[attr-defined]
+
+    # A model can hold what a vendor answered (an IssuedPass's ``raw``, ``meta`` and fields): a
+    # vendor that echoes a registered secret must not have it shown by the model's text
+    # (logs, tracebacks, a REPL), as no other walletpass output shows one.
+    def __repr__(self) -> str:
+        return redact_text(super().__repr__())
+
+    def __str__(self) -> str:
+        return redact_text(super().__str__())
 
     @classmethod
     def model_validate(cls, obj: Any, *args: Any, **kwargs: Any) -> Self:

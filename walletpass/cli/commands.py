@@ -24,7 +24,7 @@ from walletpass.errors import ConfigurationError, WalletPassError
 from walletpass.matrix import ProviderMatrix
 from walletpass.matrix import render as render_matrix
 from walletpass.provider import Provider
-from walletpass.redaction import MASK, is_secret_key
+from walletpass.redaction import MASK, is_secret_key, redact_text
 from walletpass.registry import available_providers, load_provider_class, provider_info
 from walletpass.settings import secret_setting_names
 
@@ -32,7 +32,8 @@ __all__ = ["COMMANDS"]
 
 
 def _out(text: str) -> None:
-    sys.stdout.write(text)
+    # Every line the CLI prints: a vendor's answer (``get --raw``) may echo a registered secret.
+    sys.stdout.write(redact_text(text))
 
 
 def _warn(text: str) -> None:

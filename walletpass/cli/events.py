@@ -18,6 +18,7 @@ from collections.abc import Callable, Sequence
 from walletpass.cli.parser import UsageError
 from walletpass.cli.render import clean
 from walletpass.events import PassEvent
+from walletpass.redaction import redact_text
 
 __all__ = ["DEFAULT_SECRET_ENV", "cmd_events"]
 
@@ -40,7 +41,8 @@ def _printer(as_json: bool) -> Callable[[Sequence[PassEvent]], None]:
                     + (f" template {clean(event.template)}" if event.template else "")
                     + f" [{clean(event.vendor_event)}]"
                 )
-            print(line, flush=True)
+            # (a vendor's event may echo a registered secret, as any answer may)
+            print(redact_text(line), flush=True)
 
     return show
 
