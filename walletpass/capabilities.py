@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from enum import StrEnum
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 __all__ = [
     "CORE_OPERATIONS",
@@ -225,8 +225,11 @@ class Capabilities(Mapping[str, Declaration]):
                 raise TypeError(f"capability {key!r} must be declared with native/emulated/none")
             cleaned[str(key)] = declaration
         self._entries = cleaned
-        # Read on every create and update: worked out once (the matrix never changes).
-        self._available = frozenset(k for k, d in cleaned.items() if d.available)
+        # Read on every call: worked out once (the matrix never changes). A neutral key is kept
+        # as its Capability member, equal to its text: a member looked up is then found by
+        # identity, not by comparing a str subclass with a str.
+        members = cast("dict[str, Capability]", Capability._value2member_map_)
+        self._available = frozenset(members.get(k, k) for k, d in cleaned.items() if d.available)
         self._limits = tuple(
             (Capability(k), d.limit)
             for k, d in cleaned.items()
@@ -234,7 +237,8 @@ class Capabilities(Mapping[str, Declaration]):
         )
 
     def available_keys(self) -> frozenset[str]:
-        """The keys declared NATIVE or EMULATED (a ``Capability`` is found by its text)."""
+        """The keys declared NATIVE or EMULATED (a neutral one as its ``Capability`` member; a
+        member or its text is found either way)."""
         return self._available
 
     def available_limits(self) -> tuple[tuple[Capability, int], ...]:

@@ -648,7 +648,10 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
 
     def require(self, operation: Capability | str) -> None:
         """Raise ``UnsupportedOperation`` unless ``operation`` is declared NATIVE or EMULATED."""
-        declaration = self.capabilities[operation]
+        capabilities = self.capabilities
+        if operation in capabilities.available_keys():
+            return  # (the common case: one set look-up, no declaration read)
+        declaration = capabilities[operation]
         if declaration.support is _NONE:
             op = str(operation)
             raise UnsupportedOperation(

@@ -77,6 +77,8 @@ _id_pattern: list[re.Pattern[str]] = []
 #: Bound once: an enum member read through its class runs enum's Python descriptor code on
 #: CPython 3.11 (about a thousand instructions), on every create and update.
 _CREATE = Capability.CREATE
+#: The contract's own ``vendor_rules`` property (which answers the provider itself).
+_OWN_RULES = ProviderContract.vendor_rules
 _UPDATE = Capability.UPDATE
 _NONE = Support.NONE
 
@@ -123,14 +125,16 @@ class Preparation(Presentation[SettingsT]):
         checked = self._coerce(new_pass, Pass, "pass")
         mapping = self.template_mapping(checked.template)
         checked = self._to_vendor(checked, mapping, "create")
-        checked = apply_template_facts(
-            checked,
-            mapping.alias,
-            template=checked.template,
-            fixed=self.template_fixed,
-            provider=self.label,
-        )
-        checked = self._check_extra_keys(checked, "create")
+        if checked.barcode is not None:  # (the one part a template fixes)
+            checked = apply_template_facts(
+                checked,
+                mapping.alias,
+                template=checked.template,
+                fixed=self.template_fixed,
+                provider=self.label,
+            )
+        if checked.extra:  # (no extra: no key to check)
+            checked = self._check_extra_keys(checked, "create")
         used = features_in_use(checked)
         kept = self._check_features(checked, used, "create")
         if kept is not checked:
@@ -259,6 +263,13 @@ class Preparation(Presentation[SettingsT]):
 
         return type(self._driver()).execute_get is not Driver.execute_get
 
+    def _vendor_rules(self) -> ProviderContract[Any] | None:
+        """:attr:`vendor_rules`, read without calling the contract's own property (a call from C
+        on each of a call's checks) where the class keeps it: that one answers this provider."""
+        if type(self).vendor_rules is _OWN_RULES:
+            return self
+        return self.vendor_rules
+
     def _driver(self) -> Driver[Any]:
         """This provider as the driver it also is (``Provider`` is both)."""
         return cast("Driver[Any]", self)
@@ -274,25 +285,29 @@ class Preparation(Presentation[SettingsT]):
         (taken from ``bodies`` where an equal change was built already, and kept there)."""
         # What the message is about is decided from the update as the application wrote it,
         # before an alias renames or moves anything, so every provider shows the same text.
-        told = self._message_value(change)
+        # (no message, the common case: nothing to decide nor to render, no call)
+        told = None if change.message is None else self._message_value(change)
         if mapping is not None:
             change = self._to_vendor(change, mapping, "update")
-        change = apply_template_facts(
-            change,
-            mapping.alias if mapping is not None else None,
-            template=self.template_of(pass_id),
-            fixed=self.template_fixed,
-            provider=self.label,
-        )
-        change = self._with_change_message(change, told)
-        change = self._check_extra_keys(change, "update")
+        if change.barcode is not None:  # (the one part a template fixes: no template_of else)
+            change = apply_template_facts(
+                change,
+                mapping.alias if mapping is not None else None,
+                template=self.template_of(pass_id),
+                fixed=self.template_fixed,
+                provider=self.label,
+            )
+        if change.message is not None:
+            change = self._with_change_message(change, told)
+        if change.extra:  # (no extra: no key to check)
+            change = self._check_extra_keys(change, "update")
         used = features_in_use(change)
         kept = self._check_features(change, used, "update", pass_id)
         if kept is not change:
             used = features_in_use(kept)  # without what lenient mode dropped
         change = kept
         subject = change
-        rules = self.vendor_rules
+        rules = self._vendor_rules()
         # A vendor vetting for the fake's profile gets an id of its own shape.
         vendor_id = (
             pass_id if rules is self or rules is None else self._vendor_sample_id(rules, pass_id)
@@ -358,7 +373,7 @@ class Preparation(Presentation[SettingsT]):
         for a read (``built_later``: :meth:`checked_update_request` builds and checks it then).
         """
         problems = self._count_problems(used)
-        rules = self.vendor_rules
+        rules = self._vendor_rules()
         request = None
         if rules is not None:
             try:
@@ -549,11 +564,12 @@ class Preparation(Presentation[SettingsT]):
         """
         if change.fields is None and change.holder is None:
             return [None]  # (nothing an alias or an attribute's home would rename or move)
-        relevant = [
-            a
-            for a in self.settings.templates.values()
-            if a.fields or a.attributes or a.balance_field
-        ]
+        templates = self.settings.templates
+        relevant = (
+            [a for a in templates.values() if a.fields or a.attributes or a.balance_field]
+            if templates
+            else []  # (no alias at all: no comprehension made)
+        )
         if not relevant:
             # No alias: the provider's kept mapping of no template holds just its default
             # attribute homes (those it names a field for), made from the same settings.
@@ -650,7 +666,7 @@ class Preparation(Presentation[SettingsT]):
     ) -> dict[Capability, str]:
         """The vendor's :meth:`~walletpass.contract.ProviderContract.unsupported_here` for the
         features ``content`` uses that are declared supported in general."""
-        rules = self.vendor_rules
+        rules = self._vendor_rules()
         if rules is None or (
             type(rules).unsupported_here is ProviderContract.unsupported_here
             and "unsupported_here" not in vars(rules)

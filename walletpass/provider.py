@@ -35,7 +35,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from walletpass.bounds import call_deadline
+from walletpass.bounds import enter_call_deadline, leave_call_deadline
 from walletpass.capabilities import Capability
 from walletpass.contract import PROVIDER_API_VERSION, ListFilters, Page, ProviderContract, SettingsT
 from walletpass.driver import Driver, sent_at_once
@@ -121,8 +121,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         """
         try:
             prepared, mapping, request = self._prepare_create(new_pass)
-            # The deadline bounds the whole create, a reconciling lookup included.
-            with call_deadline(self.settings.deadline):
+            # The deadline bounds the whole create, a reconciling lookup included (begun after
+            # the checks; two plain calls, where a with-block is three calls from C).
+            deadline = enter_call_deadline(self.settings.deadline)
+            try:
                 if (
                     request is not None
                     # (Safety.RECOVERABLE, a StrEnum, by its value, as plan_create tests it)
@@ -139,6 +141,8 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                         raise RuntimeError("generator raised StopIteration") from exc
                 else:
                     issued = self.send_prepared("create", prepared, request=request)
+            finally:
+                leave_call_deadline(deadline)
             issued = with_current_status(issued, expires_at=prepared.expires_at)
             return self._present_written(issued, mapping, prepared)
         except Exception as exc:
