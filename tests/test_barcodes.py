@@ -15,7 +15,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from walletpass import Barcode, Nfc, Pass, ValidationError
+from walletpass import Barcode, BarcodeFormat, Nfc, Pass, ValidationError
 from walletpass import nfc as nfc_rules
 from walletpass.barcodes import RULES, barcode_problem
 
@@ -52,6 +52,26 @@ def test_code128_takes_every_latin1_text(text: str) -> None:
 def test_code128_refuses_any_character_above_latin1(head: str, bad: str, tail: str) -> None:
     message = refused(message=head + bad + tail, format="code128")
     assert f"character {len(head) + 1} " in message and f"U+{ord(bad):04X}" in message
+
+
+@given(
+    st.text(st.characters(max_codepoint=0x20FF, exclude_categories=["Cs"]), min_size=1, max_size=60)
+    | st.sampled_from(["A" * 81, "0" * 7089, "€" * 1000, "z" * 3000]),
+    st.sampled_from(list(BarcodeFormat)),
+    st.booleans(),
+)
+def test_a_barcode_is_refused_exactly_when_its_symbology_cannot_draw_it(
+    message: str, symbology: BarcodeFormat, as_text: bool
+) -> None:
+    # The model asks with the format's member (remembering the answer), the rules are keyed by
+    # its text: the same verdict and sentence, asked once or again from memory.
+    expected = barcode_problem(message, symbology.value)
+    given_format: str = symbology.value if as_text else symbology
+    for _ in range(2):
+        if expected is None:
+            assert Barcode(message=message, format=given_format).format is symbology
+        else:
+            assert refused(message=message, format=given_format) == expected
 
 
 @given(st.text(st.characters(exclude_categories=["Cs"]), min_size=1, max_size=200))
