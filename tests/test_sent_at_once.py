@@ -197,3 +197,37 @@ def test_a_parse_hook_raising_stop_iteration_fails_as_when_its_plan_is_driven(
         return (type(caught.value), str(caught.value), type(cause), str(cause))
 
     assert failure(at_once) == failure(driven_wallet)
+
+
+@pytest.mark.parametrize("where", ["provider class", "Driver"])
+def test_a_step_replaced_after_the_class_made_calls_is_driven(
+    recorded: dict[str, dict[str, list[tuple[Any, VendorResponse]]]],
+    monkeypatch: pytest.MonkeyPatch,
+    where: str,
+) -> None:
+    """A test that patches a step (``monkeypatch.setattr`` on the provider class, or on the
+    driver every provider shares) after the class has already sent calls at once has its patch
+    used from the next call on, and the call is sent at once again once the patch is undone."""
+    from walletpass.driver import Driver
+
+    argument, response = recorded["pass2u"]["get"][0]
+    wallet = walletpass.connect("pass2u", base_url="http://127.0.0.1:9", api_key="k")
+    answering(wallet, response.status, response.body or b"", dict(response.headers))
+    assert sent_at_once(wallet, "get")
+    first = wallet.get(argument)
+    owner = type(wallet) if where == "provider class" else Driver
+    own_plan = owner.plan_get
+    planned: list[str] = []
+
+    def plan_get(self: Any, pass_id: str) -> Any:
+        planned.append(pass_id)
+        return own_plan(self, pass_id)
+
+    with monkeypatch.context() as patched:
+        patched.setattr(owner, "plan_get", plan_get)
+        assert not sent_at_once(wallet, "get")
+        assert wallet.get(argument) == first
+        assert planned == [argument]
+    assert sent_at_once(wallet, "get")
+    assert wallet.get(argument) == first
+    assert planned == [argument]

@@ -5,6 +5,7 @@ and the default plans of the neutral operations (build hook -> send -> parse hoo
 from __future__ import annotations
 
 import inspect
+import operator
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from decimal import Decimal
@@ -714,35 +715,32 @@ def _takes_request(cls: type, hook: str) -> bool:
     return known
 
 
-#: Per provider class: the operations whose one request it sends through the driver's own plan
-#: and loop (asked once per class, as :data:`_TAKES_REQUEST`).
-_AT_ONCE: dict[type, frozenset[str]] = {}
+#: The steps of each operation's plan of one request, as the driver defines them.
+_STEP_NAMES = {
+    op: (f"execute_{op}", f"plan_{op}", "run", "answer", "send_prepared", "_single")
+    for op in ("create", "get")
+}
 #: What, set on an instance, replaces a step of those plans (a test's own loop).
-_STEPS = frozenset(
-    {"run", "answer", "send_prepared", "_single"}
-    | {f"{hook}_{op}" for hook in ("execute", "plan") for op in ("create", "get")}
-)
+_STEPS = frozenset(name for names in _STEP_NAMES.values() for name in names)
+#: Each operation's steps read off a class in one call, and the driver's own (taken at import:
+#: a step replaced later on Driver itself counts as replaced).
+_STEPS_OF = {op: operator.attrgetter(*names) for op, names in _STEP_NAMES.items()}
+_DRIVERS_OWN = {op: steps_of(Driver) for op, steps_of in _STEPS_OF.items()}
 
 
 def sent_at_once(provider: Driver[Any], operation: str) -> bool:
     """Whether ``provider``'s ``operation`` (``"create"`` or ``"get"``) is the driver's own plan
-    of one request, driven by its own loop, with nothing of it replaced on the class or the
-    instance: then the public method sends the request and parses its answer itself, as that
-    plan does (the same calls, errors and order), without making a generator, a ``Send`` and
-    the loop that steps them."""
-    cls = type(provider)
-    found = _AT_ONCE.get(cls)
-    if found is None:
-        found = _AT_ONCE[cls] = frozenset(
-            op
-            for op in ("create", "get")
-            if not any(
-                _overrides(cls, name)
-                for name in (f"execute_{op}", f"plan_{op}", "run", "answer", "send_prepared")
-            )
-            and not _overrides(cls, "_single")
-        )
-    return operation in found and provider.__dict__.keys().isdisjoint(_STEPS)
+    of one request, driven by its own loop, with nothing of it replaced on the class (or on
+    :class:`Driver`) or the instance: then the public method sends the request and parses its
+    answer itself, as that plan does (the same calls, errors and order), without making a
+    generator, a ``Send`` and the loop that steps them.
+
+    Asked on every call, not remembered per class: a step replaced after the class made calls
+    (a test's ``monkeypatch.setattr`` on the provider class) is driven from its next call on.
+    """
+    return _STEPS_OF[operation](type(provider)) == _DRIVERS_OWN[
+        operation
+    ] and provider.__dict__.keys().isdisjoint(_STEPS)
 
 
 def _overrides(cls: type, name: str) -> bool:
