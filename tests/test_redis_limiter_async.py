@@ -200,3 +200,36 @@ def test_each_event_loops_redis_connections_are_closed_on_that_loop(redis_url: s
             scenario(close)
             gc.collect()
         assert [f"{w.category.__name__}: {w.message}" for w in caught] == [], close
+
+
+@pytest.mark.parametrize("fallback_workers", [1, None])
+async def test_a_slot_that_outlived_redis_is_not_a_place_on_the_loop_either(
+    own_redis: Callable[[bool], str], fallback_workers: int | None
+) -> None:
+    """As the blocking limiter: Redis lost while the caller waits for its slot or its place
+    (the window full of another process's requests in flight) means the fallback's one window
+    before a share place, or failing closed; never a request on the slot alone."""
+    url = own_redis(True)
+    namespace = f"walletpass:test:{uuid.uuid4().hex[:8]}"
+    other = limiter_on(url, namespace, rate=5.0, burst=5)
+    for _ in range(5):
+        other.acquire("create")
+    limiter = AsyncRedisLimiter(
+        limiter_on(url, namespace, 5.0, burst=5, fallback_workers=fallback_workers)
+    )
+    lost_at: list[float] = []
+
+    def lose() -> None:
+        own_redis(False)
+        lost_at.append(time.monotonic())
+
+    asyncio.get_running_loop().call_later(0.1, lose)
+    if fallback_workers is None:
+        with pytest.raises(ProviderUnavailable):
+            await limiter.acquire("create")
+    else:
+        assert await limiter.acquire("create") is not None
+        assert time.monotonic() - lost_at[0] >= 1.0
+    assert lost_at
+    await limiter.aclose()
+    other.close()

@@ -558,3 +558,56 @@ def test_redis_lost_mid_run_falls_back_or_fails_closed_and_is_used_again_when_ba
     assert len([m for m in messages if "unreachable" in m]) == 1, messages
     assert len([m for m in messages if m.endswith("is back")]) == 1, messages
     assert all("127.0.0.1" in m for m in messages)
+
+
+@pytest.mark.parametrize("lost_while", ["waiting for its slot", "waiting for a place"])
+@pytest.mark.parametrize("fallback_workers", [1, None])
+def test_a_caller_whose_slot_outlived_redis_waits_as_the_fallback_does(
+    own_redis: Callable[[bool], str], fallback_workers: int | None, lost_while: str
+) -> None:
+    """The schedule spaces the slots; only a place in the shared window lets a request go. A
+    caller that had its slot, but not yet its place, when Redis went away (the window was full
+    of other processes' requests, still reaching the vendor) is not let through on the slot:
+    it waits the fallback's one window (for those places to leave the vendor's window) and
+    takes a place in its share, or fails closed with nothing sent."""
+    url = own_redis(True)
+    namespace = f"walletpass:test:{uuid.uuid4().hex[:8]}"
+    # Another process fills the window (5 per second) with requests still in flight.
+    other = RedisLimiter(url, rate=5.0, burst=5, namespace=namespace, provider="test")
+    for _ in range(5):
+        other.acquire("create")
+    now = [1000.0]
+    lost_at: list[float] = []
+    waits = 0
+
+    def sleep(seconds: float) -> None:
+        nonlocal waits
+        waits += 1
+        # the first wait is for the slot (the other process moved the schedule on); the next
+        # are for a place in the full window
+        if not lost_at and waits == (1 if lost_while == "waiting for its slot" else 2):
+            own_redis(False)
+            lost_at.append(now[0])
+        now[0] += seconds
+
+    limiter = RedisLimiter(
+        url,
+        rate=5.0,
+        burst=5,
+        namespace=namespace,
+        provider="test",
+        fallback_workers=fallback_workers,
+        clock=lambda: now[0],
+        sleep=sleep,
+    )
+    if fallback_workers is None:
+        with pytest.raises(ProviderUnavailable) as caught:
+            limiter.acquire("create")
+        assert caught.value.retryable and not caught.value.outcome_unknown
+    else:
+        release = limiter.acquire("create")
+        assert release is not None
+        assert now[0] - lost_at[0] >= 1.0  # one whole window of the vendor's
+    assert lost_at, "Redis was not lost while the caller waited"
+    limiter.close()
+    other.close()

@@ -492,15 +492,15 @@ class RedisLimiter:
         """Block until this process's request may be sent (see ``walletpass.ratelimit.Limiter``).
 
         Returns the call to make once the request is answered or abandoned (its place in the
-        shared window then ends sooner than its lease); while Redis is unreachable, the fallback's
-        release (the in-process window), or ``None`` when the slot was taken under the shared
-        schedule but Redis failed before its window place.
+        shared window then ends sooner than its lease); while Redis is unreachable (also when it
+        went away after this caller's slot, before its place in the window), the fallback's
+        release (the in-process window).
         Raises ``RateLimited`` when the shared next slot, or room in the window, is more than
         ``max_wait`` seconds away (nothing taken), ``ProviderUnavailable`` when Redis is
         unreachable and there is no fallback (nothing sent, retryable).
         """
         taken = self._drive(self.acquire_plan(key, max_wait))
-        if taken is None or not isinstance(taken, _Place):
+        if not isinstance(taken, _Place):
             return taken
         return lambda: self._drive(self.end_plan(taken))
 
@@ -548,9 +548,9 @@ class RedisLimiter:
 
     # -- the algorithm, as plans: steps a blocking or an asyncio client carries out -----------
 
-    def acquire_plan(self, key: str, max_wait: float | None) -> Plan[_Place | Release | None]:
+    def acquire_plan(self, key: str, max_wait: float | None) -> Plan[_Place | Release]:
         """:meth:`acquire` as steps (:class:`Script` and waits); its value is the
-        window place to end (:meth:`end_plan`), the fallback's release, or ``None``. A driver
+        window place to end (:meth:`end_plan`) or the fallback's release. A driver
         throws a ``redis.RedisError`` a script raised back into the plan."""
         deadline = None if max_wait is None else self._clock() + max_wait
         while True:
@@ -586,6 +586,8 @@ class RedisLimiter:
             except Abandoned:
                 yield from self._unslot(key, slot)
                 raise
+            if inside is None:  # Redis went away after the slot: see below
+                return (yield from self._fallback_plan(key, deadline))
             if not inside:
                 break
             # A Retry-After reached some process while this caller slept: its slot lies inside
@@ -604,7 +606,12 @@ class RedisLimiter:
                 share()
             raise
         if place is None:
-            return share
+            # Redis went away after the slot, before the place: the slot only paces, and the
+            # window may be full of other processes' requests still reaching the vendor, so
+            # this caller waits as every fallback caller does (or fails closed).
+            if share is not None:
+                share()
+            return (yield from self._fallback_plan(key, deadline))
         place.share = share
         return place
 
@@ -620,18 +627,18 @@ class RedisLimiter:
         except redis.RedisError as exc:
             self._went_down(exc)
 
-    def _inside_pause(self, key: str, slot: bytes) -> Plan[bool]:
+    def _inside_pause(self, key: str, slot: bytes) -> Plan[bool | None]:
         """Whether the slot (the server's µs) lies inside a vendor's pause (``Retry-After``) for
-        ``key`` announced since it was given; ``False`` when Redis fails now: the slot was taken
-        under the shared schedule, as in :meth:`_begin`."""
+        ``key`` announced since it was given; ``None`` when Redis fails now."""
         try:
             return bool((yield Script("held", [self._key(key) + ":hold"], [slot])))
         except redis.RedisError as exc:
             self._went_down(exc)
-            return False
+            return None
 
     def _begin(self, key: str, deadline: float | None) -> Plan[_Place | None]:
-        """Take a place in the shared window, waiting while it is full; the place to end.
+        """Take a place in the shared window, waiting while it is full; the place to end, or
+        ``None`` when Redis fails meanwhile.
 
         The schedule spaces the slots; the window is the guarantee. A caller that woke up late
         for its slot (a busy machine, a paused process) would otherwise send among the callers
@@ -667,7 +674,6 @@ class RedisLimiter:
                     [self._per_window, self._window_us, lease, name, pace],
                 )
             except redis.RedisError as exc:
-                # The slot was taken under the shared schedule: send on it rather than fail.
                 self._went_down(exc)
                 return None
             wait = int(wait_us) / 1_000_000

@@ -46,8 +46,6 @@ class AsyncRedisLimiter:
         """As :meth:`walletpass.redis_limiter.RedisLimiter.acquire` (the same errors), without
         blocking the loop; the release it returns is awaited."""
         taken = await self._drive(self.limiter.acquire_plan(key, max_wait))
-        if taken is None:
-            return None
         if isinstance(taken, _Place):
             place = taken
 
