@@ -22,7 +22,7 @@ from unittest.mock import patch
 
 from hypothesis import assume, given
 from hypothesis import strategies as st
-from walletpass_livepass import checks, payloads
+from walletpass_livepass import LivePassProvider, checks, payloads
 from walletpass_livepass.limits import (
     ALL_BODY_KEYS,
     BARCODE_TYPES,
@@ -469,6 +469,25 @@ def test_an_answers_holder_and_barcode_are_the_constructed_ones(
         patch.object(payloads, "_barcode", _constructed_barcode),
     ):
         assert fast == _read_back(answer)
+
+
+def test_an_answer_read_names_its_vendor_template_so_it_is_presented_as_read(
+    offline: LivePassProvider,
+) -> None:
+    # (the type is the vendor's template: said by the reading, the presentation of a pass
+    # without an alias is the pass read itself, as the one it made by copying the pass read
+    # without it)
+    body = {"full_name": "Ann", "barcode_data": "r-1", "silent": True, "title": "Dinner"}
+    answer = {"type": "reservation", "id": "r-1", "body": body, "message": "Pass requested"}
+    issued = payloads.issued_from_answer(answer, provider="livepass")
+    assert (issued.template, issued.vendor_template) == ("reservation", "reservation")
+    assert offline.present(issued, answer="create") is issued
+    unsaid = issued.model_copy(update={"vendor_template": None})
+    unsaid.__pydantic_fields_set__.discard("vendor_template")
+    presented = offline.present(unsaid, answer="create")
+    assert presented is not unsaid
+    assert presented == issued
+    assert presented.model_fields_set == issued.model_fields_set
 
 
 def _general_unsupported(content: Pass | PassUpdate, pass_type: PassType) -> dict[Any, str]:

@@ -656,7 +656,8 @@ def issued_from_answer(
     POST answers ``{type, id, body, message}`` (``body`` echoes what was sent); GET answers
     ``{message, body, links, id, type}`` with ``version`` and Unix timestamps in ``body`` and
     ``links.web`` / ``links.apple``. The ``token`` in a GET body is masked in ``raw``: its purpose
-    is not documented, so it is treated as a secret.
+    is not documented, so it is treated as a secret. The pass type is both ``template`` and
+    ``vendor_template`` (a template alias names the logical template when it is presented).
 
     :param kept: an update's write answer: the links and ``created_at`` of the pass it read
         (:func:`kept_by_update`), which the write does not change and its answer does not tell;
@@ -671,12 +672,16 @@ def issued_from_answer(
     meta: dict[str, Any] = {"message": answer.get("message")}  # keys: META_KEYS
     if isinstance(body.get("silent"), bool):
         meta["silent"] = body["silent"]
+    template = _VALUES[pass_type]
     return IssuedPass.model_validate(
         {
             "id": encode_id(pass_type, vendor_id),
             "vendor_id": vendor_id,
             "provider": provider,
-            "template": _VALUES[pass_type],
+            "template": template,
+            # The type is the vendor's template too: said here, the presentation has nothing
+            # to add to the pass without an alias (it copied the whole pass to say it).
+            "vendor_template": template,
             "kind": kind or _KIND_OF_TYPE[pass_type],
             "external_id": vendor_id,
             "status": _ISSUED,
