@@ -690,6 +690,133 @@ def test_a_generate_answer_gives_each_recipient_its_own_line(
             assert outcome.raw == entry
 
 
+def _general_outcomes(data: Mapping[str, Any], members: list[Pass]) -> list[Any]:
+    """``settle_sync`` as it read every answer before a one-recipient answer of one line was
+    read without its lists of entries, lines and matches (the general reading, kept here)."""
+    lp = _OFFLINE["provider"]
+    entries = [e for e in data.get("passes") or () if isinstance(e, Mapping)]
+    lines = [payloads.batch_pass_from(e) for e in entries]
+    matched = batches.match_lines([batches.recipient_key(p) for p in members], lines, in_order=True)
+    entry_of = {id(line): entry for line, entry in zip(lines, entries, strict=True)}
+    outcomes: list[Any] = []
+    batch_id = data.get("batchId")
+    for new_pass, line in zip(members, matched, strict=True):
+        if line is None or (line.pass_id is None and not line.failed):
+            outcomes.append(
+                batches.ProviderUnavailable(
+                    f"Livepasses' answer (batch {batch_id}) has no pass id for this recipient",
+                    provider=lp.name,
+                    operation="create",
+                    outcome_unknown=True,
+                )
+            )
+        elif line.failed:
+            outcomes.append(batches.recipient_error(lp, line, batch_id))
+        else:
+            outcomes.append(
+                payloads.issued_from_generated(
+                    entry_of[id(line)],
+                    provider=lp.name,
+                    template=new_pass.template,
+                    kind=None,
+                    holder=new_pass.holder,
+                    batch_id=str(batch_id) if batch_id else None,
+                    generated_at=data.get("generatedAt"),
+                )
+            )
+    return outcomes
+
+
+def _outcome_seen(outcome: Any) -> Any:
+    """What an application sees of an outcome: a pass's value, fields set and text, or an
+    error's type, text, code and whether its outcome is unknown."""
+    if isinstance(outcome, payloads.IssuedPass):
+        return outcome, outcome.model_fields_set, repr(outcome)
+    return type(outcome), str(outcome), outcome.code, outcome.outcome_unknown
+
+
+#: One line of a create's answer: as Livepasses writes it (an id, a QR code, wallet links,
+#: business data), with one member odd (another value or type, or left out), or odd itself.
+_GOOD_LINE = st.fixed_dictionaries(
+    {
+        "id": st.sampled_from(["p-1", "p-2"]),
+        "qrCode": st.sampled_from(["LP1:a", "ü", "data:image/png;base64,AA", "x" * 2049]),
+        "platforms": st.just(
+            {
+                "apple": {"available": True, "passUrl": "https://x.io/p.pkpass"},
+                "google": {"available": False},
+            }
+        ),
+        "businessData": st.sampled_from(
+            [{"seatNumber": "A1", "confirmationCode": "LP-1"}, {"currentPoints": 5}, {}]
+        ),
+    },
+    optional={
+        "customerEmail": st.one_of(st.none(), _EMAILS),
+        "confirmationCode": _CODES,
+        "status": st.sampled_from(["Active", "failed", "FAILED", "Redeemed"]),
+        "errorCode": st.sampled_from(["TEMPLATE_INACTIVE", "NOPE"]),
+        "errorMessage": st.text(max_size=5),
+        "analytics": st.just({"trackingId": "t-1", "engagementUrl": "u"}),
+    },
+)
+_MEMBERS = st.sampled_from(
+    [
+        "id",
+        "passId",
+        "customerEmail",
+        "holderEmail",
+        "confirmationCode",
+        "status",
+        "errorCode",
+        "qrCode",
+        "platforms",
+        "businessData",
+        "analytics",
+    ]
+)
+
+
+@st.composite
+def _one_line(draw: st.DrawFn) -> Any:
+    if draw(st.integers(0, 9)) == 0:
+        return draw(_ODD)
+    entry: dict[str, Any] = draw(_GOOD_LINE)
+    change = draw(st.sampled_from(["none", "odd", "drop"]))
+    member = draw(_MEMBERS)
+    if change == "odd":
+        entry[member] = draw(st.one_of(_ODD, st.sampled_from(["", "..", "p 2", "p-" + "9" * 300])))
+    elif change == "drop":
+        entry.pop(member, None)
+    return entry
+
+
+@given(
+    new_pass=_recipients(),
+    entry=_one_line(),
+    batch_id=st.one_of(st.sampled_from(["b-1", ""]), _ODD),
+    generated=st.sampled_from([None, "2026-12-01T15:26:05Z", "yesterday", 5]),
+)
+def test_a_create_answer_of_one_line_is_read_as_the_general_reading_reads_it(
+    new_pass: Pass, entry: Any, batch_id: Any, generated: Any
+) -> None:
+    """A create's answer (one recipient, one line) read straight into its outcome gives what
+    the general reading gives: the same pass (value, fields set, text), the same error, or the
+    same refusal of a line walletpass cannot read (type and message)."""
+    data = {"batchId": batch_id, "generatedAt": generated, "passes": [entry]}
+    try:
+        general = [_outcome_seen(o) for o in _general_outcomes(data, [new_pass])]
+    except Exception as exc:  # (compared with the fast reading's failure below)
+        try:
+            batches.settle_sync(_OFFLINE["provider"], data, [new_pass])
+        except Exception as fast:
+            assert (type(fast), str(fast)) == (type(exc), str(exc))
+            return
+        raise AssertionError("an answer the general reading refuses was read") from None
+    fast = batches.settle_sync(_OFFLINE["provider"], data, [new_pass])
+    assert [_outcome_seen(o) for o in fast] == general
+
+
 #: A provider never meant to send, for the hooks a settled answer calls (made per module run).
 _OFFLINE: dict[str, Any] = {}
 

@@ -242,51 +242,72 @@ def _generation(
 def settle_sync(
     lp: LivepassesProvider, data: Mapping[str, Any], members: Sequence[Pass]
 ) -> list[IssuedPass | WalletPassError]:
+    passes = data.get("passes")
+    if len(members) == 1 and type(passes) is list and len(passes) == 1:
+        entry = passes[0]
+        if type(entry) is dict:
+            # (a create's answer: its one line read into its one outcome, with no list of
+            # entries, of lines and of matches made for it: the general reading's outcome)
+            line = payloads.batch_pass_from(entry)
+            new_pass = members[0]
+            agrees = _agrees_with(*_identifiers(new_pass), line)
+            return [_outcome(lp, data, new_pass, line if agrees else None, entry)]
     # (type(e) is dict first: every entry of a JSON answer, without the ABC's slower check)
-    entries = [e for e in data.get("passes") or () if type(e) is dict or isinstance(e, Mapping)]
+    entries = [e for e in passes or () if type(e) is dict or isinstance(e, Mapping)]
     lines = [payloads.batch_pass_from(e) for e in entries]
     if len(members) == 1:
         matched = match_one(members[0], lines)
     else:
         matched = match_lines([recipient_key(p) for p in members], lines, in_order=True)
-    # (one line, a create's: whatever is matched is it, and its entry the one entry, with no
-    # map from lines to entries made)
+    # (one line: whatever is matched is it, and its entry the one entry, with no map from
+    # lines to entries made)
     entry_of = (
         {id(line): entry for line, entry in zip(lines, entries, strict=True)}
         if len(lines) > 1
         else {}
     )
-    outcomes: list[IssuedPass | WalletPassError] = []
-    batch_id = data.get("batchId")
-    for new_pass, line in zip(members, matched, strict=True):
-        if line is None or (line.pass_id is None and not line.failed):
-            outcomes.append(
-                ProviderUnavailable(
-                    f"Livepasses' answer (batch {batch_id}) has no pass id for this recipient",
-                    provider=lp.name,
-                    operation="create",
-                    outcome_unknown=True,
-                )
-            )
-            continue
-        if line.failed:
-            outcomes.append(recipient_error(lp, line, batch_id))
-            continue
-        entry = entry_of[id(line)] if entry_of else entries[0]
-        outcomes.append(
-            payloads.issued_from_generated(
-                entry,
-                provider=lp.name,
-                template=new_pass.template,
-                # The answer names no type (the template's decides): the template alias's kind
-                # (the core fills it in) or none, as get() reports, never the kind asked for.
-                kind=None,
-                holder=new_pass.holder,
-                batch_id=str(batch_id) if batch_id else None,
-                generated_at=data.get("generatedAt"),
-            )
+    return [
+        _outcome(
+            lp,
+            data,
+            new_pass,
+            line,
+            None if line is None else entry_of[id(line)] if entry_of else entries[0],
         )
-    return outcomes
+        for new_pass, line in zip(members, matched, strict=True)
+    ]
+
+
+def _outcome(
+    lp: LivepassesProvider,
+    data: Mapping[str, Any],
+    new_pass: Pass,
+    line: BatchPass | None,
+    entry: Mapping[str, Any] | None,
+) -> IssuedPass | WalletPassError:
+    """The outcome of ``new_pass`` from its matched ``line`` (``None``: no line is its) of a
+    synchronous generate answer ``data``, and that line's ``entry``."""
+    batch_id = data.get("batchId")
+    if line is None or entry is None or (line.pass_id is None and not line.failed):
+        return ProviderUnavailable(
+            f"Livepasses' answer (batch {batch_id}) has no pass id for this recipient",
+            provider=lp.name,
+            operation="create",
+            outcome_unknown=True,
+        )
+    if line.failed:
+        return recipient_error(lp, line, batch_id)
+    return payloads.issued_from_generated(
+        entry,
+        provider=lp.name,
+        template=new_pass.template,
+        # The answer names no type (the template's decides): the template alias's kind
+        # (the core fills it in) or none, as get() reports, never the kind asked for.
+        kind=None,
+        holder=new_pass.holder,
+        batch_id=str(batch_id) if batch_id else None,
+        generated_at=data.get("generatedAt"),
+    )
 
 
 def recipient_error(lp: LivepassesProvider, line: BatchPass, batch_id: Any) -> WalletPassError:
