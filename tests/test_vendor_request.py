@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import json
 import pickle
 from typing import Any
 
@@ -111,3 +112,84 @@ def test_a_request_without_a_body_stays_without_one_when_pickled_or_copied(
         assert copied.has_json is request_.has_json
     assert request_.has_json is (request_.json is not NO_BODY)
     assert repr(NO_BODY) == "NO_BODY"
+
+
+def _general_body(content: Any) -> bytes:
+    """What ``VendorRequest.body`` always sent: json's encoder with every check, compact, UTF-8."""
+    return json.JSONEncoder(separators=(",", ":"), ensure_ascii=False).encode(content).encode()
+
+
+_scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=2**64),  # (past any machine integer)
+    st.floats(),  # (NaN and the infinities among them)
+    st.text(),  # (unicode, lone surrogates among them: refused by the UTF-8 encoding)
+    st.text(max_size=5).map(lambda text: text * 2000),  # huge
+    st.sampled_from([Safety.SAFE, b"bytes", {1, 2}, 1j, object()]),  # odd types: refused
+)
+_bodies = st.recursive(
+    _scalars,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.lists(inner, max_size=4).map(tuple),
+        st.dictionaries(st.text(max_size=6), inner, max_size=4),
+        # keys json turns into text, and keys it refuses
+        st.dictionaries(
+            st.one_of(st.integers(), st.floats(), st.booleans(), st.none()), inner, max_size=2
+        ),
+        st.dictionaries(st.tuples(st.integers()), inner, min_size=1, max_size=1),
+    ),
+    max_leaves=20,
+)
+
+
+def _outcome(make: Any) -> tuple[str, Any]:
+    try:
+        return "sent", make()
+    except Exception as exc:  # the refusal itself is what is compared
+        return type(exc).__name__, str(exc)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_bodies)
+def test_a_body_is_the_bytes_or_the_refusal_of_the_general_encoder(content: Any) -> None:
+    request = VendorRequest("POST", "p", Safety.UNSAFE, json=content)
+    assert _outcome(request.body) == _outcome(lambda: _general_body(content))
+
+
+def _cyclic() -> list[Any]:
+    inner: dict[str, Any] = {"a": [1, 2]}
+    looped: list[Any] = [inner, "x"]
+    inner["a"].append(looped)
+    return looped
+
+
+def _deep(depth: int) -> Any:
+    nested: Any = "leaf"
+    for _ in range(depth):
+        nested = {"n": [nested]}
+    return nested
+
+
+@pytest.mark.parametrize(
+    "content",
+    [_cyclic(), {"self": _cyclic()}, _deep(200), _deep(5000), [_deep(100)] * 3, {}, [], "", None],
+    ids=[
+        "cyclic",
+        "cyclic-inside",
+        "deep",
+        "too-deep",
+        "shared-not-cyclic",
+        "{}",
+        "[]",
+        "''",
+        "null",
+    ],
+)
+def test_a_body_that_contains_itself_or_is_too_deep_is_refused_as_before(content: Any) -> None:
+    request = VendorRequest("POST", "p", Safety.UNSAFE, json=content)
+    assert _outcome(request.body) == _outcome(lambda: _general_body(content))
+    if isinstance(content, list) and content and content[1:] == ["x"]:
+        assert _outcome(request.body) == ("ValueError", "Circular reference detected")

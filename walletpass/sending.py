@@ -85,6 +85,13 @@ _NEW_HEADERS: Any = object()
 
 #: The one encoder of request bodies (``json.dumps`` with options builds a new one per call).
 _BODY_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False)
+#: The same encoder without its record of the containers open (a dict of their ids, kept to
+#: refuse a body that contains itself: a sixth of a small body's cost). Such a body recurses
+#: instead, until ``RecursionError``, and is encoded again by ``_BODY_ENCODER``, which refuses
+#: it as before.
+_ACYCLIC_BODY_ENCODER = json.JSONEncoder(
+    separators=(",", ":"), ensure_ascii=False, check_circular=False
+)
 #: The one decoder of answers (``json.loads``' own, made alike: no hooks).
 _ANSWER_DECODER = json.JSONDecoder()
 _JSON_OPENERS = (b"{", b"[")
@@ -147,9 +154,15 @@ class VendorRequest:
 
     def body(self) -> bytes | None:
         """The bytes sent as the body: the JSON compactly encoded (UTF-8), else ``data``."""
-        if self.has_json:
-            return _BODY_ENCODER.encode(self.json).encode()
-        return self.data
+        content = self.json
+        if content is NO_BODY:
+            return self.data
+        try:
+            return _ACYCLIC_BODY_ENCODER.encode(content).encode()
+        except RecursionError:
+            # Contains itself, or is nested too deep: the encoder that keeps its record says
+            # which, as it did alone.
+            return _BODY_ENCODER.encode(content).encode()
 
 
 (
