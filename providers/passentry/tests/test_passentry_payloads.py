@@ -742,6 +742,22 @@ def test_a_decoded_answer_reads_as_any_mapping_does(answer: dict, header: str | 
     assert _read(answer, headers) == _read(_as_mappings(answer), headers)
 
 
+#: The pass resource's attributes kept in meta under a name of walletpass's, in meta's order.
+_META_AS_NAMED = {
+    "status": "vendor_status",
+    "passType": "pass_type",
+    "passTemplateName": "template_name",
+    "deviceType": "device_type",
+    "groupTag": "group_tag",
+    "latestMessage": "latest_message",
+    "nfc": "nfc",
+    "addedAt": "added_at",
+    "removedAt": "removed_at",
+    "deactivatedAt": "deactivated_at",
+    "nullifiedAt": "nullified_at",
+}
+
+
 def _read_by_the_general_readers(answer: object, headers: dict[str, str]) -> object:
     """The pass as each part's own reader reads it (``status_of``, ``_barcode_of``,
     ``notification_of``, ``pass_source``, ``parse_timestamp`` of every value, null included),
@@ -764,14 +780,14 @@ def _read_by_the_general_readers(answer: object, headers: dict[str, str]) -> obj
         pass_type = attributes.get("passType")
         meta = {
             name: attributes[key]
-            for key, name in payloads._META_ITEMS
+            for key, name in _META_AS_NAMED.items()
             if attributes.get(key) is not None
         }
         assert isinstance(answer, Mapping)
         notification = payloads.notification_of(headers, answer)
         if notification is not None:
             meta["notification"] = notification
-        for name in payloads._META_AS_ANSWERED:
+        for name in ("locations", "beacons", "passDesign"):
             if attributes.get(name) is not None:
                 meta[name] = attributes[name]
         issued = IssuedPass.model_validate(
@@ -811,6 +827,97 @@ def test_the_parse_reads_each_part_as_its_own_reader_does(answer: dict, header: 
     """The parse tells the parts most answers leave out (a null or empty barcode, no expiry,
     no notification, a status other than deactivated) without calling their readers: the same
     pass, or the same error, as reading every part with its reader."""
+    headers = {} if header is None else {"x-notification-status": header}
+    try:
+        issued = payloads.issued_from_resource(answer, provider="passentry", headers=headers)
+    except Exception as exc:
+        read: object = ("raised", type(exc), str(exc))
+    else:
+        read = (_plain(issued), issued.model_fields_set)
+    assert read == _read_by_the_general_readers(answer, headers)
+
+
+#: Attributes holding exactly the ones every answer carries (the parse's one-call read), each
+#: as the model takes it or as any JSON, ...
+_every_answered = st.fixed_dictionaries(
+    {
+        **dict.fromkeys(payloads._ANSWERED, _json),
+        **{key: _free[key] for key in payloads._ANSWERED if key in _free},
+        "status": st.one_of(_statuses, _json),
+        "passTemplateUuid": st.one_of(st.none(), st.just(TEMPLATE), _json),
+        "extId": st.one_of(st.none(), text, _json),
+        "downloadUrl": st.one_of(st.none(), st.just("https://download.passentry.com?pass=p")),
+        "createdAt": st.one_of(_good_stamps, _stamps),
+        "expiresAt": st.one_of(_good_stamps, _stamps),
+        "deactivatedAt": st.one_of(_good_stamps, _stamps),
+    }
+)
+
+
+def _one_swapped(attributes: dict, index: int, key: str, value: object) -> dict:
+    """``attributes`` with the one at ``index`` replaced by ``key`` (as many keys, where
+    ``key`` is not one of them)."""
+    swapped = dict(attributes)
+    swapped.pop(list(swapped)[index % len(swapped)])
+    swapped[key] = value
+    return swapped
+
+
+#: ... and attributes of every other shape: one swapped for another key (an occasional one, or
+#: one PassEntry may add), occasional ones added, any subset, any keys.
+_any_attributes = st.one_of(
+    _every_answered,
+    st.builds(
+        _one_swapped,
+        _every_answered,
+        st.integers(0, 40),
+        st.one_of(st.sampled_from(payloads._OCCASIONAL), st.text(max_size=6)),
+        _json,
+    ),
+    st.builds(
+        lambda attributes, more: {**attributes, **more},
+        _every_answered,
+        st.dictionaries(st.sampled_from(payloads._OCCASIONAL), _json, min_size=1),
+    ),
+    _readable,
+    _odd,
+    st.dictionaries(
+        st.one_of(st.sampled_from(payloads._ATTRIBUTES_READ), st.text(max_size=6)),
+        _json,
+        max_size=24,
+    ),
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(attributes=_any_attributes)
+def test_the_attributes_are_read_as_each_get_reads_them(attributes: dict) -> None:
+    """The one-call read of an answer holding exactly the attributes every answer carries
+    gives what a ``get`` of each attribute read gives, for any attributes (as a dict or as
+    another mapping, which takes the ``get`` path)."""
+    for read in (attributes, _as_mappings(attributes)):
+        expected = tuple(read.get(key) for key in payloads._ATTRIBUTES_READ)  # type: ignore[union-attr]
+        assert payloads._attribute_values(read) == expected  # type: ignore[arg-type]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    answer=st.fixed_dictionaries(
+        {
+            "data": st.fixed_dictionaries(
+                {"id": _ids, "attributes": _any_attributes}, optional={"type": st.just("pass")}
+            )
+        },
+        optional={"meta": _json},
+    ),
+    header=st.one_of(st.none(), st.sampled_from(["notDelivered", "delivered", ""])),
+)
+def test_an_answer_of_every_attribute_reads_as_its_parts_readers_do(
+    answer: dict, header: str | None
+) -> None:
+    """An answer whose attributes are exactly those every answer carries (the parse's one-call
+    read), or another shape, is read as each part's own reader reads it: the same pass and
+    fields set, or the same error."""
     headers = {} if header is None else {"x-notification-status": header}
     try:
         issued = payloads.issued_from_resource(answer, provider="passentry", headers=headers)

@@ -16,6 +16,7 @@ from collections.abc import Set as AbstractSet
 from datetime import date, datetime
 from decimal import Decimal
 from enum import StrEnum
+from operator import itemgetter
 from typing import Any, TypeGuard
 
 from walletpass.extra import merge_extra
@@ -441,23 +442,48 @@ def notification_of(headers: Mapping[str, str], answer: Mapping[str, Any]) -> di
     return result
 
 
-_META_KEYS = {
-    "status": "vendor_status",
-    "passType": "pass_type",
-    "passTemplateName": "template_name",
-    "deviceType": "device_type",
-    "groupTag": "group_tag",
-    "latestMessage": "latest_message",
-    "nfc": "nfc",
-    "addedAt": "added_at",
-    "removedAt": "removed_at",
-    "deactivatedAt": "deactivated_at",
-    "nullifiedAt": "nullified_at",
-}
+#: The pass resource's attributes the parse reads: those every answer carries, null where
+#: unset (API v1, Pass resource; the emulator answers each of them) ...
+_ANSWERED = (
+    "downloadUrl",
+    "passType",
+    "deviceType",
+    "status",
+    "extId",
+    "groupTag",
+    "createdAt",
+    "addedAt",
+    "removedAt",
+    "deactivatedAt",
+    "expiresAt",
+    "passTemplateUuid",
+    "passTemplateName",
+    "nfc",
+    "barcode",
+    "latestMessage",
+    "passContent",
+)
+#: ... and those an answer carries only where they are set or asked for (a nullified pass's
+#: time, a pass source, locations, beacons, a per-pass design).
+_OCCASIONAL = ("nullifiedAt", "passSource", "locations", "beacons", "passDesign")
+_ATTRIBUTES_READ = _ANSWERED + _OCCASIONAL
+_ANSWERED_VALUES = itemgetter(*_ANSWERED)
+_NO_OCCASIONAL = (None,) * len(_OCCASIONAL)
 
-_META_ITEMS = tuple(_META_KEYS.items())
-#: Attributes kept in ``meta`` under their own names, after ``notification``.
-_META_AS_ANSWERED = ("locations", "beacons", "passDesign")
+
+def _attribute_values(attributes: Mapping[str, Any]) -> tuple[Any, ...]:
+    """``attributes.get`` of each of :data:`_ATTRIBUTES_READ`, in order.
+
+    Most answers hold exactly the attributes every answer carries (:data:`_ANSWERED`): as many
+    keys as those, all of them there, leave no room for another, so the occasional ones are
+    absent and the rest is one ``itemgetter`` call (22 ``get`` calls cost more)."""
+    if type(attributes) is dict and len(attributes) == len(_ANSWERED):
+        try:
+            return _ANSWERED_VALUES(attributes) + _NO_OCCASIONAL  # type: ignore[no-any-return]
+        except KeyError:
+            pass  # (as many keys, not all of them these)
+    return tuple(map(attributes.get, _ATTRIBUTES_READ))
+
 
 #: ``IssuedPass.meta`` keys a PassEntry pass may carry (the provider declares them).
 META_KEYS: dict[str, str] = {
@@ -501,8 +527,30 @@ def _issued(
     # their readers are called, and a status but a deactivated one is looked up, not derived.
     pass_id: str = data["id"]
     attributes: Mapping[str, Any] = data["attributes"]
-    get = attributes.get
-    content = get("passContent")
+    (
+        download,
+        pass_type,
+        device_type,
+        vendor_status,
+        external_id,
+        group_tag,
+        created,
+        added,
+        removed,
+        deactivated,
+        expires,
+        template,
+        template_name,
+        nfc,
+        barcode,
+        latest_message,
+        content,
+        nullified,
+        source,
+        locations,
+        beacons,
+        design,
+    ) = _attribute_values(attributes)
     fields: dict[str, Any] = {}
     if content is not None and (type(content) is dict or isinstance(content, Mapping)):
         for key, raw_value in content.items():
@@ -513,18 +561,35 @@ def _issued(
                     if type(raw_value) is dict and len(raw_value) == 1 and "value" in raw_value
                     else unwrap_value(raw_value)
                 )
-    source = get("passSource")
     google = (
         source.get(GOOGLE_PASS_SOURCE_KEY)
         if source is not None and (type(source) is dict or isinstance(source, Mapping))
         else None
     )
-    pass_type = get("passType")
+    # META_KEYS' attributes kept as answered, in this order (each test a local's, no call).
     meta: dict[str, Any] = {}
-    for key, name in _META_ITEMS:
-        value = get(key)
-        if value is not None:
-            meta[name] = value
+    if vendor_status is not None:
+        meta["vendor_status"] = vendor_status
+    if pass_type is not None:
+        meta["pass_type"] = pass_type
+    if template_name is not None:
+        meta["template_name"] = template_name
+    if device_type is not None:
+        meta["device_type"] = device_type
+    if group_tag is not None:
+        meta["group_tag"] = group_tag
+    if latest_message is not None:
+        meta["latest_message"] = latest_message
+    if nfc is not None:
+        meta["nfc"] = nfc
+    if added is not None:
+        meta["added_at"] = added
+    if removed is not None:
+        meta["removed_at"] = removed
+    if deactivated is not None:
+        meta["deactivated_at"] = deactivated
+    if nullified is not None:
+        meta["nullified_at"] = nullified
     # (notification_of's answer for no meta and no header, none, told without the call)
     if (type(answer) is dict or isinstance(answer, Mapping)) and (
         answer.get("meta") is not None or headers.get("x-notification-status") is not None
@@ -532,34 +597,33 @@ def _issued(
         notification = notification_of(headers, answer)
         if notification is not None:
             meta["notification"] = notification
-    for name in _META_AS_ANSWERED:
-        value = get(name)
-        if value is not None:
-            meta[name] = value
-    vendor_status = get("status")
+    if locations is not None:
+        meta["locations"] = locations
+    if beacons is not None:
+        meta["beacons"] = beacons
+    if design is not None:
+        meta["passDesign"] = design
     status = _STATUSES.get(vendor_status, _UNKNOWN) if isinstance(vendor_status, str) else _UNKNOWN
     if status is _VOIDED:
         status = status_of(attributes)  # (deactivated: expired when its expiry did it)
-    created = get("createdAt")
-    expires = get("expiresAt")
     return IssuedPass.model_validate(
         {
             "id": pass_id,
             "vendor_id": pass_id,
             "provider": provider,
-            "template": get("passTemplateUuid"),
+            "template": template,
             "kind": KIND_PASS_TYPES.kind_of(pass_type) if isinstance(pass_type, str) else None,
-            "external_id": get("extId"),
+            "external_id": external_id,
             "status": status,
             "urls": {
-                "download": get("downloadUrl"),
+                "download": download,
                 "google": google if isinstance(google, str) else None,
             },
             "created_at": None if created is None else parse_timestamp(created),
             "expires_at": None if expires is None else parse_timestamp(expires),
             "fields": fields,
             # (a falsy barcode, null or {}, is one _barcode_of reads as none: not enabled)
-            "barcode": _barcode_of(pass_id, attributes) if get("barcode") else None,
+            "barcode": _barcode_of(pass_id, attributes) if barcode else None,
             "meta": meta,
             "raw": answer,
         }
