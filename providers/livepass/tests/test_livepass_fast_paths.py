@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 from unittest.mock import patch
 
@@ -469,6 +470,61 @@ def test_an_answers_holder_and_barcode_are_the_constructed_ones(
         patch.object(payloads, "_barcode", _constructed_barcode),
     ):
         assert fast == _read_back(answer)
+
+
+_ABSENT = object()  # (an answer without the key)
+_LINK_VALUES = st.one_of(
+    st.none(),
+    st.sampled_from(["", "https://app.getlivepass.com/view/t0k", "\x1b[0m", "ü" * 3]),
+    st.integers(),
+    st.builds(_Text, st.sampled_from(["", "https://e.x"])),
+    st.lists(st.text(max_size=3), max_size=2),
+)
+_LINKS = st.one_of(
+    st.just(_ABSENT),
+    st.none(),
+    st.fixed_dictionaries({}, optional={"web": _LINK_VALUES, "apple": _LINK_VALUES}),
+    st.builds(
+        MappingProxyType,
+        st.fixed_dictionaries({}, optional={"web": _LINK_VALUES, "apple": _LINK_VALUES}),
+    ),
+    st.lists(st.text(max_size=3), max_size=2),
+    st.text(max_size=5),
+    st.integers(),
+)
+
+
+def _read_whole(answer: dict[str, Any], kept: Any = None) -> tuple[str, Any]:
+    try:
+        issued = payloads.issued_from_answer(answer, provider="livepass", kept=kept)
+    except Exception as exc:  # (compared by type and message)
+        return (type(exc).__name__, str(exc))
+    return ("ok", (issued.model_dump(), issued.model_fields_set, issued.urls.model_fields_set))
+
+
+@given(
+    links=_LINKS,
+    answer_type=st.sampled_from(["reservation", "membership-card", "ticket"]),
+    message=st.sampled_from(["Pass requested", "Pass retrieved"]),
+    kept_links=st.one_of(st.none(), _LINKS),
+)
+def test_an_answer_without_links_is_read_as_the_links_of_none_validated(
+    links: Any, answer_type: str, message: str, kept_links: Any
+) -> None:
+    # (the shared PassUrls of no links against the mapping of two None the reading validated
+    # on every write's answer: the same pass, fields sets included, or the same refusal)
+    answer: dict[str, Any] = {"type": answer_type, "id": "r-1", "message": message}
+    answer["body"] = {"full_name": "Ann", "barcode_data": "r-1", "title": "Dinner"}
+    if links is not _ABSENT:
+        answer["links"] = links
+    # (an update's write answer stands the links its read kept for its own)
+    kept_answer = {**answer, "links": kept_links}
+    with_kept = kept_links is not None and answer_type != "ticket"
+    kept = payloads.kept_by_update(kept_answer, f"{answer_type}.r-1") if with_kept else None
+    fast = _read_whole(answer, kept)
+    with patch.object(payloads, "_no_links", lambda: {"web": None, "apple": None}):
+        kept = payloads.kept_by_update(kept_answer, f"{answer_type}.r-1") if with_kept else None
+        assert fast == _read_whole(answer, kept)
 
 
 def test_an_answer_read_names_its_vendor_template_so_it_is_presented_as_read(

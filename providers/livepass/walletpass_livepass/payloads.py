@@ -31,6 +31,7 @@ from walletpass.model import (
     PassKind,
     PassStatus,
     PassUpdate,
+    PassUrls,
 )
 from walletpass.redaction import redact
 from walletpass.rendering import render_fields
@@ -53,6 +54,7 @@ __all__ = [
     "KIND_TYPES",
     "META_KEYS",
     "OWNED_BY",
+    "Links",
     "create_body",
     "decode_id",
     "encode_id",
@@ -69,6 +71,10 @@ __all__ = [
     "render_duration",
     "render_time",
 ]
+
+#: An answer's links as a pass is validated with them: a mapping of ``web`` and ``apple``, or
+#: the shared ``PassUrls`` of an answer without links.
+Links = Mapping[str, str | None] | PassUrls
 
 #: The LivePass type a neutral kind is issued as (kinds not listed have no LivePass type), and
 #: the kind a pass read back from LivePass reports (a membership card: membership).
@@ -567,9 +573,10 @@ META_KEYS: dict[str, str] = {
 }
 
 
-def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], Mapping[str, str | None]]:
+def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], Links]:
     """The pass type, LivePass id, ``body`` and links of either documented answer: what every
-    reading of one checks first (``ValueError``, ``KeyError``: not such an answer)."""
+    reading of one checks first (``ValueError``, ``KeyError``: not such an answer). The links
+    are what the pass is validated with: a mapping, or the one shared ``PassUrls`` of none."""
     # (JSON's own types tested first, by exact type: an ABC's isinstance costs ten times more)
     if type(answer) is not dict and not isinstance(answer, Mapping):
         raise ValueError("the answer is not a JSON object")
@@ -586,22 +593,29 @@ def _read(answer: Any) -> tuple[PassType, str, Mapping[str, Any], Mapping[str, s
     if type(body) is not dict and not isinstance(body, Mapping):
         raise ValueError("body is not a JSON object")
     links = answer.get("links")
-    if type(links) is not dict and not isinstance(links, Mapping):
-        links = {}
+    if links is None or (type(links) is not dict and not isinstance(links, Mapping)):
+        return pass_type, vendor_id, body, _no_links()  # (a write's answer: no links)
     web = links.get("web")
     apple = links.get("apple")
-    # (a mapping: validated with the pass, not as a model of its own first; each link as
-    # _text_or_none reads it)
-    urls = {
-        "web": web if isinstance(web, str) and web else None,
-        "apple": apple if isinstance(apple, str) and apple else None,
-    }
-    return pass_type, vendor_id, body, urls
+    # (each link as _text_or_none reads it)
+    web = web if isinstance(web, str) and web else None
+    apple = apple if isinstance(apple, str) and apple else None
+    if web is None and apple is None:
+        return pass_type, vendor_id, body, _no_links()
+    # (a mapping: validated with the pass, not as a model of its own first)
+    return pass_type, vendor_id, body, {"web": web, "apple": apple}
 
 
-def kept_by_update(
-    answer: Any, pass_id: str
-) -> tuple[Mapping[str, str | None], datetime | None] | None:
+@functools.cache
+def _no_links() -> PassUrls:
+    """The links of an answer that has none, as a pass validated from ``{"web": None,
+    "apple": None}`` holds them (both named, so the same fields set): made once and shared
+    (the model is frozen), where the mapping was validated into a model of its own on every
+    write's answer."""
+    return PassUrls(web=None, apple=None)
+
+
+def kept_by_update(answer: Any, pass_id: str) -> tuple[Links, datetime | None] | None:
     """What an update keeps of the pass its GET ``answer`` reads (LivePass's write answers
     neither): the links, as :func:`issued_from_answer` reads them, and ``created_at``.
 
@@ -649,7 +663,7 @@ def issued_from_answer(
     *,
     provider: str,
     kind: PassKind | None = None,
-    kept: tuple[Mapping[str, str | None], datetime | None] | None = None,
+    kept: tuple[Links, datetime | None] | None = None,
 ) -> IssuedPass:
     """An ``IssuedPass`` from either documented answer.
 

@@ -522,7 +522,7 @@ class LivePassProvider(Provider[LivePassSettings]):
     def _parse_merged(
         self,
         response: VendorResponse,
-        kept: tuple[Mapping[str, str | None], datetime | None],
+        kept: tuple[payloads.Links, datetime | None],
     ) -> IssuedPass:
         """:meth:`parse_update` of the merged write's answer, with the links and ``created_at``
         the update ``kept`` of the pass it read (the pass validated once, with them)."""
@@ -532,7 +532,7 @@ class LivePassProvider(Provider[LivePassSettings]):
 
     def _read_for_merge(
         self, response: VendorResponse, pass_id: str
-    ) -> tuple[Mapping[str, str | None], datetime | None, Mapping[str, Any]]:
+    ) -> tuple[payloads.Links, datetime | None, Mapping[str, Any]]:
         """The GET answer an update merges into, decoded once: what the update keeps of the
         pass (:meth:`_kept_by_update`) and the ``body`` the merge writes over, in that order
         (one parse hook: an answer refused by either is ``InvalidResponse`` alike)."""
@@ -540,12 +540,10 @@ class LivePassProvider(Provider[LivePassSettings]):
         urls, created_at = self._kept_by_update(answer, pass_id)
         return urls, created_at, _body_of(answer)
 
-    def _kept_by_update(
-        self, answer: Any, pass_id: str
-    ) -> tuple[Mapping[str, str | None], datetime | None]:
-        """The links (as the mapping a pass is validated with) and ``created_at`` of the pass
-        an update read, refused as :meth:`parse_get` refuses the answer (the same error, type
-        and message)."""
+    def _kept_by_update(self, answer: Any, pass_id: str) -> tuple[payloads.Links, datetime | None]:
+        """The links (as a pass is validated with them: ``payloads.Links``) and ``created_at``
+        of the pass an update read, refused as :meth:`parse_get` refuses the answer (the same
+        error, type and message)."""
         kept = payloads.kept_by_update(answer, pass_id)
         if kept is None:  # about another pass: the read's own reading says so
             current = self._issued_from_get(answer, pass_id)
