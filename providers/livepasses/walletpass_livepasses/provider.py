@@ -192,6 +192,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         # The sample ids this instance made (sample_pass_id), with the kind each stands for:
         # one per kind at most, and never an id the vendor answered.
         self._sample_kinds: dict[str, PassKind] = {}
+        self._written: IssuedPass | None = None
 
     # -- the template of a pass ------------------------------------------------------------------
 
@@ -523,17 +524,46 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         meta: dict[str, Any] = {}
         if "messageBody" in sent:
             meta["notified"] = sent.get("notify", True)
-        return IssuedPass.model_validate(
-            {
-                "id": pass_id,
-                "vendor_id": pass_id,
-                "provider": self.name,
-                "fields": updated,
-                "balance": payloads.balance_from(updated, kind),
-                "meta": meta,
-                "raw": data,
-            }
-        )
+        values = {
+            "id": pass_id,
+            "vendor_id": pass_id,
+            "fields": updated,
+            "balance": payloads.balance_from(updated, kind),
+            "meta": meta,
+            "raw": data,
+        }
+        if (
+            type(pass_id) is str
+            and pass_id
+            and pass_id.isascii()
+            and pass_id.isprintable()
+            and all(type(key) is str for key in updated)
+        ):
+            # Every value here is walletpass's own (the id the core checked, the fields and
+            # balance this update sent, its notify) or the answer's data, which the pass keeps
+            # as it is (raw): where validation would keep each as given (an id PassId takes as
+            # it is, text keys), the pass is the written pass's copy with them set, the same
+            # pass (fields set included) without validating a whole IssuedPass on every update.
+            return self._written_pass().model_copy(update=values)
+        return IssuedPass.model_validate({**values, "provider": self.name})
+
+    def _written_pass(self) -> IssuedPass:
+        """The pass an update's write answer is made from (:meth:`parse_update`), with every
+        key it sets given, made at this provider's first update (its name is all it holds)."""
+        written = self._written
+        if written is None:
+            written = self._written = IssuedPass.model_validate(
+                {
+                    "id": "p",
+                    "vendor_id": "p",
+                    "provider": self.name,
+                    "fields": {},
+                    "balance": None,
+                    "meta": {},
+                    "raw": None,
+                }
+            )
+        return written
 
     def plan_update(
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
