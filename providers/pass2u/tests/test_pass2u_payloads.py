@@ -27,7 +27,7 @@ from walletpass.model import BarcodeFormat, Color, ImageRef, PassField, PassStat
 from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorRequest
 from walletpass.timestamps import format_timestamp, parse_timestamp
-from walletpass.transport import VendorResponse
+from walletpass.transport import VendorRequest, VendorResponse
 
 KEYS = ("k0", "k1", "k2", "k3")
 HEADERS = {
@@ -228,7 +228,31 @@ def test_a_passs_path_from_memory_is_the_one_filled_from_its_id(pass_ids) -> Non
         assert _path_or_error(lambda i: wallet.build_get(i).path, pass_id) == _path_or_error(
             lambda i: filled(i)[0], pass_id
         )
-    assert len(module._filled_paths) <= module._PATHS_REMEMBERED
+        assert _path_or_error(_fields_of(wallet.build_get), pass_id) == _path_or_error(
+            _fields_of(lambda i: _download(*filled(i))), pass_id
+        )
+        assert _path_or_error(lambda i: module._address(wallet, i)[:2], pass_id) == (
+            _path_or_error(wallet.decode_id, pass_id)
+        )
+    assert len(module._addresses) <= module._REMEMBERED
+
+
+def _download(path: str, template: str) -> VendorRequest:
+    """The .pkpass download of the pass at ``path``, made anew."""
+    return VendorRequest(
+        "GET",
+        path,
+        Safety.SAFE,
+        headers={"Accept": "application/vnd.apple.pkpass"},
+        expect="bytes",
+        path_template=template,
+    )
+
+
+def _fields_of(make):
+    """``make(i)``'s request as the values of its fields, to compare one made anew with one
+    from memory."""
+    return lambda i: {name: getattr(make(i), name) for name in VendorRequest.__slots__}
 
 
 @given(
@@ -274,7 +298,7 @@ def test_the_remembered_paths_are_bounded_and_shared_safely_by_threads() -> None
     from walletpass_pass2u import provider as module
 
     wallet = Pass2UProvider(api_key="k" * 32, base_url="http://127.0.0.1:9")
-    count = module._PATHS_REMEMBERED * 3
+    count = module._REMEMBERED * 3
 
     def address(n: int) -> tuple[int, str]:
         return n, wallet._pass_path(payloads.encode_id(str(n % 7), f"P-{n}")).path
@@ -282,7 +306,7 @@ def test_the_remembered_paths_are_bounded_and_shared_safely_by_threads() -> None
     with ThreadPoolExecutor(max_workers=8) as pool:
         for n, path in pool.map(address, range(count)):
             assert path == f"models/{n % 7}/passes/P-{n}"
-            assert len(module._filled_paths) <= module._PATHS_REMEMBERED
+            assert len(module._addresses) <= module._REMEMBERED
 
 
 @pytest.mark.parametrize(

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, ClassVar
+from typing import Any, ClassVar, NamedTuple, TypeVar
 
 from pydantic import Field, field_validator
 
@@ -335,7 +335,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         """The pass's URL path and its loggable template; ``segments`` are (value, placeholder):
         a literal segment has no placeholder, an id has one (``"{fieldKey}"``)."""
         if not segments:  # (the pass itself: every read and write)
-            return _pass_itself(self, pass_id)
+            return _address(self, pass_id).filled
         model_id, vendor_id = self.decode_id(pass_id)
         template = _PASS_PATH
         ids = {"modelId": model_id, "passId": vendor_id}
@@ -382,26 +382,17 @@ class Pass2UProvider(Provider[Pass2USettings]):
     # -- get -------------------------------------------------------------------------------------
 
     def build_get(self, pass_id: str) -> VendorRequest:
-        return self._pkpass_request(pass_id)
-
-    def _pkpass_request(self, pass_id: str) -> VendorRequest:
-        path, template = self._pass_path(pass_id)
-        return VendorRequest(
-            "GET",
-            path,
-            _SAFE,
-            headers={"Accept": limits.ACCEPT_PKPASS},
-            expect="bytes",
-            path_template=template,
-        )
+        """The ``.pkpass`` download of the pass (one request per pass, remembered: see
+        :func:`_address`)."""
+        return _address(self, pass_id).read
 
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
-        model_id, vendor_id = self.decode_id(pass_id)
+        address = _address(self, pass_id)
         return payloads.issued_from_pass_json(
             read_pass_json(response.body),
             provider=self.name,
-            model_id=model_id,
-            pass_id=vendor_id,
+            model_id=address.model_id,
+            pass_id=address.vendor_id,
             now=self.now,
         )
 
@@ -452,11 +443,10 @@ class Pass2UProvider(Provider[Pass2USettings]):
     def parse_update(
         self, response: VendorResponse, pass_id: str, change: PassUpdate
     ) -> IssuedPass:
-        model_id, _ = self.decode_id(pass_id)
         return payloads.issued_from_answer(
             response.json(),
             provider=self.name,
-            model_id=model_id,
+            model_id=_address(self, pass_id).model_id,
             now=self.now,
             sent=response.sent().json,
             barcode_format=payloads.stated_format(change.barcode),
@@ -481,7 +471,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
         for reset in resets:
             yield Send(reset, "update")
         if issued is None:
-            model_id, vendor_id = self.decode_id(pass_id)
+            model_id, vendor_id = _address(self, pass_id)[:2]
             issued = IssuedPass(
                 id=pass_id,
                 vendor_id=vendor_id,
@@ -601,7 +591,7 @@ class Pass2UProvider(Provider[Pass2USettings]):
     def download_pkpass(self, pass_id: str) -> Plan[bytes]:
         """The pass's ``.pkpass`` file (to serve from your own site or app)."""
         checked = self.check_pass_id(pass_id)
-        response: VendorResponse = yield Send(self._pkpass_request(checked), "download_pkpass")
+        response: VendorResponse = yield Send(self.build_get(checked), "download_pkpass")
         if not response.body.startswith(PKPASS_MAGIC):
             raise InvalidResponse(
                 "Pass2U answered the .pkpass download with something that is not a zip file",
@@ -694,46 +684,71 @@ _PASS_PATH = "models/{modelId}/passes/{passId}"
 _MODEL_PASSES = "models/{modelId}/passes"
 
 
-def _pass_itself(provider: Pass2UProvider, pass_id: str) -> FilledPath:
-    """The path of the pass ``pass_id`` names (decoded by ``provider``), remembered: an update
-    addresses its pass twice (the PUT, then the read-back's download), as a redeem does (the
-    read, then the PUT), and each fill decodes the id and quotes both parts again."""
+class _Address(NamedTuple):
+    """What a pass id addresses: its model and Pass2U pass ids, the path of the pass and the
+    request that downloads its ``.pkpass`` (every read, and every update's read-back)."""
+
+    model_id: str
+    vendor_id: str
+    filled: FilledPath
+    read: VendorRequest
+
+
+def _address(provider: Pass2UProvider, pass_id: str) -> _Address:
+    """What ``pass_id`` addresses (decoded by ``provider``), remembered: an update addresses its
+    pass twice (the PUT, then the read-back's download) and reads its ids twice more (both
+    answers' passes), a redeem likewise; each fill decoded the id and quoted both parts again,
+    and each read made the same download request anew. The request is shared by every read of
+    the pass: a ``VendorRequest`` is frozen, and nothing that sends one changes its headers."""
     key = (type(provider), pass_id)
-    filled = _filled_paths.get(key)
-    if filled is None:
+    address = _addresses.get(key)
+    if address is None:
         model_id, vendor_id = provider.decode_id(pass_id)
-        filled = _remember(key, fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id))
-    return filled
+        filled = fill_path(_PASS_PATH, modelId=model_id, passId=vendor_id)
+        read = VendorRequest(
+            "GET",
+            filled.path,
+            _SAFE,
+            headers={"Accept": limits.ACCEPT_PKPASS},
+            expect="bytes",
+            path_template=filled.template,
+        )
+        address = _remember(_addresses, key, _Address(model_id, vendor_id, filled, read))
+    return address
 
 
 def _model_passes(model_id: str) -> str:
     """The path creates of model ``model_id`` are posted to, remembered (every create of a run
     posts to its template's few models); ``ValidationError`` (``template``) where ``model_id``
     cannot be a Pass2U model id, which nothing could address."""
-    key = (_MODEL_PASSES, model_id)
-    filled = _filled_paths.get(key)
+    filled = _create_paths.get(model_id)
     if filled is None:
         problem = payloads.model_id_problem(model_id)
         if problem:
             raise ValidationError.from_problems([FieldProblem("template", problem)])
-        filled = _remember(key, fill_path(_MODEL_PASSES, modelId=model_id))
-    return filled.path
-
-
-def _remember(key: tuple[object, str], filled: FilledPath) -> FilledPath:
-    if len(_filled_paths) >= _PATHS_REMEMBERED:
-        _filled_paths.clear()  # (bounded; an id comes back soon after it was used)
-    _filled_paths[key] = filled
+        filled = _remember(_create_paths, model_id, fill_path(_MODEL_PASSES, modelId=model_id).path)
     return filled
 
 
-#: Paths filled lately: a pass's by provider class and opaque id, what decoding and filling
-#: made of it, a pure function of the two (a class decodes every id alike, whatever its
-#: settings); a model's create path by the path template and model id. Only what checked and
-#: filled is kept; a dict's get and set are atomic and a FilledPath is immutable, so threads
-#: share it safely.
-_filled_paths: dict[tuple[object, str], FilledPath] = {}
-_PATHS_REMEMBERED = 1024
+_K = TypeVar("_K")
+_V = TypeVar("_V")
+
+
+def _remember(memory: dict[_K, _V], key: _K, value: _V) -> _V:
+    if len(memory) >= _REMEMBERED:
+        memory.clear()  # (bounded; an id comes back soon after it was used)
+    memory[key] = value
+    return value
+
+
+#: Passes addressed lately, by provider class and opaque id: what decoding and filling made of
+#: it, a pure function of the two (a class decodes every id alike, whatever its settings); and
+#: the create paths of models by model id. Only what decoded and filled is kept (no secret: the
+#: credentials are the transport's); a dict's get and set are atomic and what is kept is
+#: immutable, so threads share it safely.
+_addresses: dict[tuple[type, str], _Address] = {}
+_create_paths: dict[str, str] = {}
+_REMEMBERED = 1024
 #: The requests' safeties, read from the enum once (a member read from its class is a
 #: Python-level look-up in CPython 3.11, on every request built).
 _UNSAFE, _SAFE, _IDEMPOTENT = Safety.UNSAFE, Safety.SAFE, Safety.IDEMPOTENT
