@@ -608,7 +608,9 @@ def _unaliased_from_vendor(
     provider keeps attributes in fields: no name, type or balance to apply, so each field
     either holds an attribute or stays as answered (one look-up per field, where the full path
     asked each field its logical name, type, balance and shadowing: twice the presentation)."""
-    homes = dict(zip(attributes.values(), attributes, strict=True))  # (the last one wins)
+    # Each field's attribute, the last one wins as in the full path's homes (a comprehension:
+    # dict(zip(...)) of the usual one attribute cost twice as much)
+    homes = {key: attribute for attribute, key in attributes.items()}
     fields: dict[str, Any] = {}
     held: dict[str, Any] = {}
     for key, value in issued.fields.items():
@@ -622,7 +624,7 @@ def _unaliased_from_vendor(
     if issued.vendor_template is None:
         update["vendor_template"] = issued.template
     if held:
-        update.update(_restored(issued, held, who))
+        _restore(issued, held, who, update)
     return issued.model_copy(update=update)
 
 
@@ -700,7 +702,7 @@ def _issued_from_vendor(
             update["kind"] = mapping.alias.kind
     elif issued.vendor_template is None:
         update["vendor_template"] = issued.template
-    update.update(_restored(issued, attributes, who))
+    _restore(issued, attributes, who, update)
     return issued.model_copy(update=update)
 
 
@@ -719,16 +721,23 @@ def _blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> dict[str, Any]:
-    update: dict[str, Any] = {}
-    external = attributes.get("external_id")
-    if external is not None and issued.external_id is None:
-        update["external_id"] = str(external)
-    answered: dict[str, Any] = {}
+def _restore(
+    issued: IssuedPass, attributes: Mapping[str, Any], who: str, update: dict[str, Any]
+) -> None:
+    """Put in ``update`` the attributes ``attributes`` holds (each attribute's value from its
+    field) that ``issued`` does not carry natively: ``external_id`` and the holder's parts (a
+    natively carried value wins; a holder's name is not restored over its first or last
+    name). Driven by the attributes held (most answers hold one, the holder's name), not by
+    every attribute there is."""
     holder: dict[str, Any] | None = None  # (until a part of the holder is to be restored)
-    for attribute, part in _HOLDER_PARTS.items():
-        value = attributes.get(attribute)
+    answered: dict[str, Any] = {}
+    for attribute, value in attributes.items():
         if value is None:
+            continue
+        part = _HOLDER_PARTS.get(attribute)
+        if part is None:
+            if attribute == "external_id" and issued.external_id is None:
+                update["external_id"] = str(value)
             continue
         if holder is None:
             if issued.holder is not None:
@@ -750,4 +759,3 @@ def _restored(issued: IssuedPass, attributes: Mapping[str, Any], who: str) -> di
             raise InvalidResponse(
                 f"{who} answered a holder that is not valid: {exc}", provider=who
             ) from None
-    return update
