@@ -14,6 +14,7 @@ subclass, lone surrogates, the longest texts, each pass type.
 
 from __future__ import annotations
 
+import itertools
 import math
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -51,6 +52,7 @@ from walletpass import (
 from walletpass.errors import ValidationError
 from walletpass.extra import merge_extra
 from walletpass.features import features_in_use
+from walletpass.timestamps import parse_unix_seconds
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -473,6 +475,48 @@ def test_an_answers_holder_and_barcode_are_the_constructed_ones(
 
 
 _ABSENT = object()  # (an answer without the key)
+_STAMPS = st.one_of(
+    # (equal numbers of other types: 1, 1.0 and True are equal, and only 1 or 1.0 a stamp)
+    st.sampled_from([1, 1.0, True, 0, 0.0, False, math.nan, math.inf]),
+    st.none(),
+    st.integers(-(10**12), 10**12),
+    st.integers(),
+    st.floats(),
+    st.booleans(),
+    st.sampled_from([0, 0.0, -0.0, 1767225600, 1767225600.0, 1767225600.5, "1767225600", "", [1]]),
+)
+
+
+def _general_stamps(body: dict[str, Any]) -> tuple[Any, Any]:
+    """What the reading did before it read a never-updated pass's one number once."""
+    created_at = parse_unix_seconds(body.get("created_at"))
+    return created_at, parse_unix_seconds(body.get("last_updated_at"))
+
+
+def _stamps_read(read: Any, body: dict[str, Any]) -> tuple[str, Any]:
+    try:
+        return ("ok", read(body))
+    except Exception as exc:  # (compared by type and message)
+        return (type(exc).__name__, str(exc))
+
+
+@given(created=st.one_of(st.just(_ABSENT), _STAMPS), updated=st.one_of(st.just(_ABSENT), _STAMPS))
+def test_the_stamps_of_a_pass_are_each_number_read(created: Any, updated: Any) -> None:
+    given_ = {"created_at": created, "last_updated_at": updated}
+    body = {k: v for k, v in given_.items() if v is not _ABSENT}
+    never_updated = {k: created for k in given_ if created is not _ABSENT}
+    for stamps in (body, never_updated):
+        assert _stamps_read(payloads._stamps, stamps) == _stamps_read(_general_stamps, stamps)
+
+
+def test_the_stamps_of_equal_numbers_of_other_types_are_each_read() -> None:
+    # (1, 1.0 and True are equal, and only 1 and 1.0 are stamps; -0.0 equals 0)
+    odd = [1, 1.0, True, 0, 0.0, -0.0, False, math.nan, math.inf, None, "1", 10**30]
+    for created, updated in itertools.product(odd, odd):
+        body = {"created_at": created, "last_updated_at": updated}
+        assert _stamps_read(payloads._stamps, body) == _stamps_read(_general_stamps, body)
+
+
 _LINK_VALUES = st.one_of(
     st.none(),
     st.sampled_from(["", "https://app.getlivepass.com/view/t0k", "\x1b[0m", "ü" * 3]),

@@ -615,6 +615,18 @@ def _no_links() -> PassUrls:
     return PassUrls(web=None, apple=None)
 
 
+def _stamps(body: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
+    """``created_at`` and ``last_updated_at`` of an answer's ``body``, read (``ValueError`` for
+    an unreadable one, ``created_at`` first). A pass never updated has the same number in
+    both (every read of a new pass): read once, the same instant."""
+    created = body.get("created_at")
+    created_at = parse_unix_seconds(created)
+    updated = body.get("last_updated_at")
+    if type(updated) is type(created) and updated == created:  # (NaN is not equal to itself)
+        return created_at, created_at
+    return created_at, parse_unix_seconds(updated)
+
+
 def kept_by_update(answer: Any, pass_id: str) -> tuple[Links, datetime | None] | None:
     """What an update keeps of the pass its GET ``answer`` reads (LivePass's write answers
     neither): the links, as :func:`issued_from_answer` reads them, and ``created_at``.
@@ -629,8 +641,7 @@ def kept_by_update(answer: Any, pass_id: str) -> tuple[Links, datetime | None] |
     pass_type, vendor_id, body, urls = _read(answer)
     if encode_id(pass_type, vendor_id) != pass_id:
         return None
-    created_at = parse_unix_seconds(body.get("created_at"))
-    parse_unix_seconds(body.get("last_updated_at"))  # an unreadable one is refused, as read
+    created_at, _ = _stamps(body)  # (an unreadable last_updated_at is refused, as read)
     if not _flat(answer, body, answer.get("links")):
         # The full reading copies the answer (its redacted raw) level by level: one nested too
         # deep for that is refused there (RecursionError), before the write, and so here.
@@ -678,8 +689,7 @@ def issued_from_answer(
         they stand for the answer's own (still read, so an unreadable one is refused alike).
     """
     pass_type, vendor_id, body, urls = _read(answer)
-    created_at = parse_unix_seconds(body.get("created_at"))
-    updated_at = parse_unix_seconds(body.get("last_updated_at"))
+    created_at, updated_at = _stamps(body)
     if kept is not None:
         urls, created_at = kept
     version = body.get("version")
