@@ -12,6 +12,7 @@ import json
 from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import given
@@ -990,3 +991,43 @@ def test_a_pass_fields_are_checked_as_the_general_reading_checks_them(
 ) -> None:
     found = [(p.location, p.message) for p in checks._field_problems(fields)]
     assert found == _general_field_problems(fields)
+
+
+@given(
+    template=st.one_of(
+        st.sampled_from(["tmpl-001", "", ".", "..", "a b", "a/b", "ü", "t\n", "x" * 201]),
+        st.text(max_size=8),
+        st.builds(_Text, st.sampled_from(["tmpl-001", ".."])),
+    )
+)
+def test_a_templates_problem_is_the_id_problem_asked_once(template: str) -> None:
+    """The template's problem, remembered per template text, is the id check's answer, the
+    first time and from memory (a str subclass equal to a text asked before included)."""
+    for _ in range(2):
+        assert limits.template_problem(template) == limits.id_problem(template)
+
+
+@given(
+    body=st.one_of(
+        st.dictionaries(st.text(max_size=3), st.integers(), max_size=2),
+        st.builds(MappingProxyType, st.just({"success": True})),
+        _ODD,
+        st.text(max_size=3),
+    )
+)
+def test_an_envelope_and_its_data_are_objects_as_the_abc_tells(body: Any) -> None:
+    """An answer's envelope and data are taken, or refused with the same message, exactly where
+    the Mapping ABC says they are objects (a dict is one without asking it)."""
+    for read, message in (
+        (wire.envelope, "the answer is not a Livepasses envelope (a JSON object)"),
+        (batches.data_object, "the answer's data is not an object"),
+    ):
+        if isinstance(body, Mapping):
+            assert read(body) is body
+        else:
+            try:
+                read(body)
+            except ValueError as exc:
+                assert str(exc) == message
+            else:
+                raise AssertionError("a value that is no object was taken")

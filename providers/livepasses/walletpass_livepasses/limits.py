@@ -13,6 +13,7 @@ provider (for ``Pass.extra`` and redeem options) and the emulator (for every bod
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from collections.abc import Mapping
@@ -133,6 +134,11 @@ def id_problem(value: Any) -> str | None:
     if not isinstance(value, str) or not PASS_ID_PATTERN.match(value):
         return "must be a Livepasses id: 1-200 letters, digits or . _ ~ : @ - (no / or spaces)"
     return segment_problem(value)
+
+
+#: :func:`id_problem` of a pass's template, asked once per template (the answer depends on the
+#: text alone, and a run creates passes of a few templates; 256 at most are kept).
+template_problem = functools.lru_cache(maxsize=256)(id_problem)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -299,7 +299,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
     @staticmethod
     def _pass_problems(new_pass: Pass) -> list[FieldProblem]:
         problems = checks.pass_problems(new_pass)
-        template_problem = limits.id_problem(new_pass.template)
+        template_problem = limits.template_problem(new_pass.template)
         if template_problem is not None:
             problems.insert(0, FieldProblem("template", template_problem))
         return problems

@@ -64,6 +64,6 @@ _WITH_BODY = frozenset({"POST", "PUT"})
 
 def envelope(body: Any) -> Mapping[str, Any]:
     """The ``{success, data | items, ...}`` object every answer is wrapped in."""
-    if not isinstance(body, Mapping):
+    if type(body) is not dict and not isinstance(body, Mapping):  # (JSON's: no ABC check)
         raise ValueError("the answer is not a Livepasses envelope (a JSON object)")
     return body
