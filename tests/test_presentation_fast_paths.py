@@ -15,6 +15,7 @@ from typing import Any
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+import walletpass
 from walletpass import roundtrip
 from walletpass.behaviour import READABLE_PARTS, VendorBehaviour
 from walletpass.errors import WalletPassError
@@ -312,3 +313,53 @@ def test_a_write_completed_by_its_read_is_what_each_part_split_on_each_call_make
         completed_by_read(written, read, unread=unread)  # (its split then remembered)
     made = completed_by_read(written, read, unread=unread)
     assert _whole(made) == _whole(_completed_spec(written, read, unread))
+
+
+_fake = walletpass.connect("fake")
+_FAKE_ID = str(_fake.create({"template": "t-1"}).id)
+
+
+@st.composite
+def plain_answers(draw: st.DrawFn) -> IssuedPass:
+    """An answer as any provider parses one, of a pass whose mapping has nothing to map: the
+    parts unknown_parts asks about, template ids, fields with and without values, unknown
+    parts the parse already named."""
+    read = draw(read_answers())
+    data: dict[str, Any] = {}
+    maybe(draw, "template", st.none() | st.just("t-1") | st.just("ünï"), data)
+    maybe(draw, "vendor_template", st.none() | st.just("vt"), data)
+    maybe(
+        draw, "fields", st.dictionaries(st.sampled_from(["a", "b", "ü"]), values, max_size=3), data
+    )
+    maybe(draw, "unknown_parts", st.frozensets(st.sampled_from(sorted(READABLE_PARTS))), data)
+    given = {name: getattr(read, name) for name in read.model_fields_set} | data
+    return IssuedPass(**{**given, "id": _FAKE_ID, "vendor_id": "p", "provider": "fake"})
+
+
+@settings(deadline=None, max_examples=400)
+@given(plain_answers(), behaviours, st.sampled_from(["create", "update", "get", "list", BATCH]))
+@example(  # a batch's item whose every field is without a value: no fields once presented
+    IssuedPass(id=_FAKE_ID, vendor_id="p", provider="fake", fields={"a": None, "b": ""}),
+    VendorBehaviour(unread_on_get=frozenset({"fields"})),
+    BATCH,
+)
+def test_an_answer_with_nothing_to_map_is_presented_as_the_round_trip_presents_it(
+    issued: IssuedPass, behaviour: VendorBehaviour, answer: str
+) -> None:
+    """present's shortcut for a mapping without alias or attribute homes (one copy with the
+    unknown parts asked of the answer) gives what the round trip's copy completed with the
+    unknown parts of the presented pass gives: values, fields set, the answer left alone."""
+    vars(_fake)["behaviour"] = behaviour  # (as a profile sets its vendor's)
+    mapping = _fake.mapping_for_vendor_template(issued.template)
+    assert mapping.alias is None and not mapping.attributes
+    before = _whole(issued)
+
+    made = outcome(lambda: _fake.present(issued, answer=answer))
+
+    presented = issued_from_vendor(issued, mapping, label=_fake.label)
+    unknown = issued.unknown_parts | unknown_parts(presented, behaviour, answer)
+    if unknown != presented.unknown_parts:
+        presented = presented.model_copy(update={"unknown_parts": unknown})
+    assert made == ("kept", dict(presented.__dict__), sorted(presented.model_fields_set))
+    assert list(made[1]) == list(presented.__dict__)
+    assert _whole(issued) == before

@@ -20,10 +20,11 @@ from walletpass.model import (
     PassUpdate,
     fields_as_plain,
 )
-from walletpass.readback import unknown_parts
+from walletpass.readback import BATCH, unknown_parts
 from walletpass.roundtrip import (
     TemplateMapping,
     issued_from_vendor,
+    plain_changes,
 )
 
 if TYPE_CHECKING:
@@ -133,6 +134,16 @@ class Presentation(ProviderContract[SettingsT]):
             and mapping.alias.id != issued.template
         ):
             mapping = self.mapping_for_vendor_template(issued.template)
+        if mapping.alias is None and not mapping.attributes and answer != BATCH:
+            # Nothing to map (most answers: a vendor template id, no attribute kept in a field):
+            # the round trip changes neither the parts unknown_parts reads (the fields only
+            # for a batch's item) nor any other, so they are asked of the answer and the pass
+            # is copied once with its unknown parts, where the round trip's copy was completed.
+            unknown = issued.unknown_parts | unknown_parts(issued, self.behaviour, answer)
+            plain = plain_changes(issued)
+            if unknown != issued.unknown_parts:
+                plain["unknown_parts"] = unknown
+            return issued.model_copy(update=plain) if plain else issued
         presented = issued_from_vendor(issued, mapping, label=self.label)
         unknown = issued.unknown_parts | unknown_parts(
             presented, self.behaviour, answer, balance_aliased=mapping.balance is not None

@@ -65,6 +65,7 @@ __all__ = [
     "convert_write",
     "issued_from_vendor",
     "pass_to_vendor",
+    "plain_changes",
     "without_attributes",
 ]
 
@@ -591,6 +592,15 @@ def issued_from_vendor(
         return _issued_from_vendor(issued, mapping, label)
     if mapping.attributes:
         return _unaliased_from_vendor(issued, mapping.attributes, label or issued.provider)
+    plain = plain_changes(issued)
+    return issued.model_copy(update=plain) if plain else issued
+
+
+def plain_changes(issued: IssuedPass) -> dict[str, Any]:
+    """What :func:`issued_from_vendor` changes on ``issued`` where its mapping has nothing to
+    map (no alias, no attribute kept in a field), as a model update: the vendor's template id
+    kept in ``vendor_template``, and the fields without a value left out (see ``_unset``);
+    ``{}`` where it changes nothing. Every other part stays the answer's."""
     plain: dict[str, Any] = {}
     if issued.vendor_template is None and issued.template is not None:
         plain["vendor_template"] = issued.template
@@ -598,7 +608,7 @@ def issued_from_vendor(
         if value is None or (isinstance(value, str) and not value):  # (_unset, without a call)
             plain["fields"] = {k: v for k, v in issued.fields.items() if not _unset(v)}
             break
-    return issued.model_copy(update=plain) if plain else issued
+    return plain
 
 
 def _unaliased_from_vendor(
