@@ -10,6 +10,7 @@ import zipfile
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from walletpass_pass2u import Pass2UProvider
 from walletpass_pass2u.emulator import Pass2UEmulator
 from walletpass_pass2u.limits import RATE_LIMIT_PER_SECOND
 
@@ -25,6 +26,7 @@ from walletpass.errors import (
     ValidationError,
 )
 from walletpass.model import PassStatus
+from walletpass.sending import VendorRequest
 from walletpass.testing.emulator import EmulatorServer, Fault
 
 SAMPLE = Pass(template="1919", holder=Holder(name="Ada"), fields={"level": "GOLD"})
@@ -95,6 +97,28 @@ def test_download_pkpass_is_a_real_pkpass(wallet, emulator) -> None:
         pass_json = json.loads(archive.read("pass.json"))
     assert pass_json["serialNumber"] == issued.vendor_id
     assert pass_json["barcodes"][0]["message"] == "B-1"
+
+
+def test_download_pkpass_is_not_routed_through_an_overridden_build_get(
+    server, emulator, api_key
+) -> None:
+    # download_pkpass sends its own .pkpass request: a subclass whose get reads the pass
+    # another way (its build_get hook) still downloads the file (c5633d9 sent build_get's)
+    class JsonReads(Pass2UProvider):
+        def build_get(self, pass_id: str) -> VendorRequest:
+            request = super().build_get(pass_id)
+            return VendorRequest("GET", request.path + "/json", request.safety)
+
+    wallet = JsonReads(api_key=api_key, base_url=server.url, max_retries=0)
+    try:
+        issued = wallet.create(SAMPLE)
+        data = wallet.download_pkpass(issued.id)
+        sent = emulator.journal.last()
+        assert (sent.method, sent.path) == ("GET", f"/models/1919/passes/{issued.vendor_id}")
+        assert sent.headers["accept"] == "application/vnd.apple.pkpass"
+        assert data.startswith(b"PK")
+    finally:
+        wallet.close()
 
 
 def test_download_pkpass_refuses_what_is_not_a_zip(wallet, emulator) -> None:

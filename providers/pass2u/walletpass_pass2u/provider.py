@@ -591,7 +591,8 @@ class Pass2UProvider(Provider[Pass2USettings]):
     def download_pkpass(self, pass_id: str) -> Plan[bytes]:
         """The pass's ``.pkpass`` file (to serve from your own site or app)."""
         checked = self.check_pass_id(pass_id)
-        response: VendorResponse = yield Send(self.build_get(checked), "download_pkpass")
+        # (the pass's own download, not the build_get hook a subclass may change for its gets)
+        response: VendorResponse = yield Send(_address(self, checked).read, "download_pkpass")
         if not response.body.startswith(PKPASS_MAGIC):
             raise InvalidResponse(
                 "Pass2U answered the .pkpass download with something that is not a zip file",
