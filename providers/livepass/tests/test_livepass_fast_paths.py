@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
 from types import MappingProxyType
@@ -25,6 +26,7 @@ from unittest.mock import patch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 from walletpass_livepass import LivePassProvider, checks, payloads
+from walletpass_livepass import provider as provider_module
 from walletpass_livepass.limits import (
     ALL_BODY_KEYS,
     BARCODE_TYPES,
@@ -52,6 +54,7 @@ from walletpass import (
 from walletpass.errors import ValidationError
 from walletpass.extra import merge_extra
 from walletpass.features import features_in_use
+from walletpass.paths import fill_path
 from walletpass.timestamps import parse_unix_seconds
 
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -701,3 +704,43 @@ def test_what_a_type_cannot_carry_is_what_every_attribute_tested_finds(
 ) -> None:
     found = checks.unsupported_for_type(content, pass_type)
     assert found == _general_unsupported(content, pass_type)
+
+
+def _path_or_refusal(fill: Any, pass_type: PassType, vendor_id: Any) -> tuple[str, Any]:
+    try:
+        return ("ok", tuple(fill(pass_type, vendor_id)))
+    except Exception as exc:  # (compared by type and message)
+        return (type(exc).__name__, str(exc))
+
+
+def _filled_anew(pass_type: PassType, vendor_id: Any) -> Any:
+    return fill_path(f"{pass_type.value}/{{id}}", id=vendor_id)
+
+
+@given(
+    pass_type=st.sampled_from(list(PassType)),
+    vendor_id=st.one_of(
+        st.sampled_from(["r-1", "A_7", "42", "", ".", "..", "a/b", "ü", "x" * 200]),
+        st.text(max_size=8),
+        st.builds(_Text, st.sampled_from(["r-1", "ü/"])),
+    ),
+)
+def test_a_passs_path_from_memory_is_the_one_filled_anew(
+    pass_type: PassType, vendor_id: Any
+) -> None:
+    expected = _path_or_refusal(_filled_anew, pass_type, vendor_id)
+    for _ in range(2):  # (made, then remembered)
+        assert _path_or_refusal(provider_module._path, pass_type, vendor_id) == expected
+
+
+def test_the_memory_of_paths_stays_bounded_under_threads() -> None:
+    def address(worker: int) -> None:
+        for number in range(provider_module._PATHS_REMEMBERED):
+            vendor_id = f"t{worker}-{number}"
+            path = provider_module._path(PassType.RESERVATION, vendor_id)
+            assert path.path == f"reservation/{vendor_id}"
+            assert len(provider_module._filled_paths) <= provider_module._PATHS_REMEMBERED
+
+    with ThreadPoolExecutor(4) as pool:
+        list(pool.map(address, range(4)))
+    assert len(provider_module._filled_paths) <= provider_module._PATHS_REMEMBERED

@@ -25,7 +25,7 @@ from walletpass.errors import (
 )
 from walletpass.model import IssuedPass, Pass, PassKind, PassUpdate
 from walletpass.pass_ids import decode_pass_id
-from walletpass.paths import fill_path
+from walletpass.paths import FilledPath, fill_path
 from walletpass.plans import Plan, Send
 from walletpass.provider import ErrorInfo, ErrorRule, Provider
 from walletpass.retry import Safety
@@ -388,7 +388,7 @@ class LivePassProvider(Provider[LivePassSettings]):
     def _request(
         method: str, pass_type: PassType, vendor_id: str, safety: Safety, body: Any = None
     ) -> VendorRequest:
-        path = fill_path(_PATHS[pass_type], id=vendor_id)
+        path = _path(pass_type, vendor_id)
         return VendorRequest(
             method,
             path.path,
@@ -553,6 +553,25 @@ class LivePassProvider(Provider[LivePassSettings]):
 
 #: Each type's one path: ``/{type}/{id}``.
 _PATHS: dict[PassType, str] = {pass_type: f"{pass_type.value}/{{id}}" for pass_type in PassType}
+
+#: The paths filled lately, by pass type and LivePass id (ids and paths only: no secret).
+_filled_paths: dict[tuple[PassType, str], FilledPath] = {}
+_PATHS_REMEMBERED = 1024
+
+
+def _path(pass_type: PassType, vendor_id: str) -> FilledPath:
+    """The pass's path, remembered: every request about a pass goes to its one path, and an
+    update fills it twice (the GET of the pass, then the POST of the merge), as a create and a
+    read of the pass after it do. A ``FilledPath`` is a tuple, shared as it is; a refused id
+    (``ValidationError``) is refused by ``fill_path`` each time, and not remembered."""
+    key = (pass_type, vendor_id)
+    path = _filled_paths.get(key)
+    if path is None:
+        path = fill_path(_PATHS[pass_type], id=vendor_id)
+        if len(_filled_paths) >= _PATHS_REMEMBERED:
+            _filled_paths.clear()  # (bounded; a pass is mostly addressed again soon after)
+        _filled_paths[key] = path
+    return path
 
 
 def _write_safety(body: Mapping[str, Any], new_pass: Pass | None = None) -> Safety:
