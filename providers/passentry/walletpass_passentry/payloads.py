@@ -442,8 +442,9 @@ def notification_of(headers: Mapping[str, str], answer: Mapping[str, Any]) -> di
     return result
 
 
-#: The pass resource's attributes the parse reads: those every answer carries, null where
-#: unset (API v1, Pass resource; the emulator answers each of them) ...
+#: The pass resource's attributes the parse reads: those its answers carry every time, null
+#: where unset (as the emulator, written from PassEntry's pass resource example, answers them;
+#: an answer of another shape is read one get at a time) ...
 _ANSWERED = (
     "downloadUrl",
     "passType",
