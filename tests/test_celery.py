@@ -171,10 +171,16 @@ def test_a_run_spread_over_workers_survives_one_being_killed(
         job = issuing.issuer.issue_many(passes, run=run)
         victim = workers[0]
         deadline = time.monotonic() + 60
-        # kill a worker a fifth of the way in, while it holds items (requests in flight)
-        while succeeded_in(run) < 60 or not held_by(run, victim.pid):
+        # kill a worker a fifth of the way in, while it holds items (requests in flight): it is
+        # stopped while asked, so what it holds when it is found holding is what it dies with
+        while True:
             assert time.monotonic() < deadline, "the workers never got going"
             assert all(w.poll() is None for w in workers)
+            if succeeded_in(run) >= 60:
+                victim.send_signal(signal.SIGSTOP)
+                if held_by(run, victim.pid):
+                    break
+                victim.send_signal(signal.SIGCONT)
             time.sleep(0.01)
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=10)
