@@ -148,12 +148,16 @@ def test_items_waiting_for_their_slot_in_a_killed_worker_are_issued_by_the_other
                 unrecorded_since = {k: unrecorded_since.get(k, now) for k in unrecorded}
                 waited_long = [k for k, since in unrecorded_since.items() if now - since >= 0.3]
                 if len(waited_long) >= 2 and succeeded_in(run) >= 12:
-                    break
+                    # Frozen, then asked again: an item seen waiting may have got its slot
+                    # since (a loaded machine), and the kill must find one still waiting.
+                    victim.send_signal(signal.SIGSTOP)
+                    if None in held_by(run, victim.pid).values():
+                        break
+                    victim.send_signal(signal.SIGCONT)
                 time.sleep(0.005)
-            # Frozen first, so that the connections seen are all it has; what it held when it
-            # died is read once PostgreSQL has finished its last statements (a write sent just
-            # before the kill can still be executing when the process is gone).
-            victim.send_signal(signal.SIGSTOP)
+            # Frozen first (above), so that the connections seen are all it has; what it held
+            # when it died is read once PostgreSQL has finished its last statements (a write
+            # sent just before the kill can still be executing when the process is gone).
             ports = postgres_ports(victim.pid, postgres_url)
             victim.send_signal(signal.SIGKILL)
             victim.wait(timeout=10)
