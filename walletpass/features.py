@@ -7,6 +7,7 @@ use that the provider does not support is reported at once; in lenient mode each
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -72,7 +73,17 @@ _COLORS = {
 #: Each kind's and each barcode format's capability, looked up once (not built from text per call).
 _KIND_CAPS = {kind: Capability(f"kind.{kind.value}") for kind in PassKind}
 _FORMAT_CAPS = {fmt: Capability(f"barcode.{fmt.value}") for fmt in BarcodeFormat}
-_SIMPLE_ITEMS = tuple(_SIMPLE.items())
+#: The parts named in ``_SIMPLE`` before ``fields`` (each read for being set, or for its size
+#: where it is a list or a dict), taken out of a model's field dict in one call from C: most
+#: passes set none of them, which one comparison with a tuple of ``None`` tells.
+_PLAIN_ITEMS = tuple(_SIMPLE.items())[: tuple(_SIMPLE).index("fields")]
+_plain_values = operator.itemgetter(*(name for name, _ in _PLAIN_ITEMS))
+_NO_PLAIN = (None,) * len(_PLAIN_ITEMS)
+#: The parts after ``fields``, in ``_SIMPLE``'s order (the order the count problems are
+#: reported in).
+_LATER_ITEMS = tuple(_SIMPLE.items())[len(_PLAIN_ITEMS) + 1 :]
+_later_values = operator.itemgetter(*(name for name, _ in _LATER_ITEMS))
+_NO_LATER = (None,) * len(_LATER_ITEMS)
 _HOLDER_ITEMS = tuple(_HOLDER.items())
 _COLORS_ITEMS = tuple(_COLORS.items())
 _EVENT_ITEMS = tuple(_EVENT.items())
@@ -88,6 +99,7 @@ _UPDATE_MESSAGE = Capability.UPDATE_MESSAGE
 _UPDATE_NOTIFY = Capability.UPDATE_NOTIFY
 _UPDATE_CLEAR = Capability.UPDATE_CLEAR
 _FIELD_LABELS = Capability.FIELD_LABELS
+_FIELDS = Capability.FIELDS
 _BARCODE_ALT_TEXT = Capability.BARCODE_ALT_TEXT
 
 
@@ -110,24 +122,31 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
             used[_UPDATE_MESSAGE] = 1
         if values["notify"] is not None:
             used[_UPDATE_NOTIFY] = 1
-        for name in content.cleared():
-            used[_UPDATE_CLEAR] = 1
-            if name in _SIMPLE:
-                used[_SIMPLE[name]] = 1
+        for name in content.__pydantic_fields_set__:
+            if values[name] is None:
+                # (the cleared parts, a set a method makes, asked only where a part set is None)
+                for cleared in content.cleared():
+                    used[_UPDATE_CLEAR] = 1
+                    if cleared in _SIMPLE:
+                        used[_SIMPLE[cleared]] = 1
+                break
 
-    for name, cap in _SIMPLE_ITEMS:
-        value = values[name]
-        if value is None:
-            continue
-        if isinstance(value, _SIZED):
-            # (the fields set, a property, read only for an empty part of an update)
-            if value or (update and name in content.model_fields_set):
-                count = len(value)
-                if cap not in used or used[cap] < count:
-                    used[cap] = count
-        elif cap not in used:
-            used[cap] = 1
+    plain = _plain_values(values)
+    if plain != _NO_PLAIN:  # (a part of these set: each looked at)
+        _sized_or_set(zip(_PLAIN_ITEMS, plain, strict=True), content, update, used)
     fields = values["fields"]
+    if fields is not None:
+        if not isinstance(fields, _SIZED):
+            if _FIELDS not in used:
+                used[_FIELDS] = 1
+        # (the fields set, a property, read only for an empty part of an update)
+        elif fields or (update and "fields" in content.model_fields_set):
+            count = len(fields)
+            if _FIELDS not in used or used[_FIELDS] < count:
+                used[_FIELDS] = count
+    later = _later_values(values)
+    if later != _NO_LATER:
+        _sized_or_set(zip(_LATER_ITEMS, later, strict=True), content, update, used)
     if fields:
         for field in fields.values():  # (a loop: any() over a generator costs a frame per call)
             if getattr(field, "label", None) is not None:
@@ -162,6 +181,27 @@ def features_in_use(content: _PassContent) -> dict[Capability, int]:
     if event is not None:
         _nested_parts((event,), _EVENT_ITEMS, used)
     return used
+
+
+def _sized_or_set(
+    items: Iterable[tuple[tuple[str, Capability], Any]],
+    content: _PassContent,
+    update: bool,
+    used: dict[Capability, int],
+) -> None:
+    """Each part of ``items`` (``((name, capability), value)``) that is set, added to ``used``:
+    a list's or a dict's size (an empty one only where an update sets it), else 1."""
+    for (name, cap), value in items:
+        if value is None:
+            continue
+        if isinstance(value, _SIZED):
+            # (the fields set, a property, read only for an empty part of an update)
+            if value or (update and name in content.model_fields_set):
+                count = len(value)
+                if cap not in used or used[cap] < count:
+                    used[cap] = count
+        elif cap not in used:
+            used[cap] = 1
 
 
 def _nested_parts(

@@ -140,9 +140,7 @@ class Preparation(Presentation[SettingsT]):
         if kept is not checked:
             used = features_in_use(kept)  # without what lenient mode dropped
         checked = kept
-        subject = checked
-        request = self._vet(used, subject, "create", lambda rules: rules.build_create(subject))
-        return checked, mapping, request
+        return checked, mapping, self._vet(used, checked, "create")
 
     def prepare_update(
         self, pass_id: str, change: PassUpdate | Mapping[str, Any]
@@ -360,13 +358,14 @@ class Preparation(Presentation[SettingsT]):
         used: Mapping[Capability, int],
         subject: Pass | PassUpdate,
         operation: str,
-        build: Callable[[ProviderContract[Any]], VendorRequest],
+        build: Callable[[ProviderContract[Any]], VendorRequest] | None = None,
         pass_id: str | None = None,
         *,
         built_later: bool = False,
     ) -> VendorRequest | None:
-        """The declared counts, then the one build and the vendor's :meth:`check` of what it
-        built; every problem raised together as one ``ValidationError``.
+        """The declared counts, then the one build (``build(rules)``; ``None``: a create's,
+        ``rules.build_create(subject)``) and the vendor's :meth:`check` of what it built; every
+        problem raised together as one ``ValidationError``.
 
         Returns the request to send, or ``None`` where the rules are another provider's (the
         fake's profile: it vets with its vendor's provider and sends nothing) or the build waits
@@ -379,8 +378,12 @@ class Preparation(Presentation[SettingsT]):
             try:
                 # An operation the provider writes as several requests (read, then merge and
                 # write) has no one-request build hook: its rules see the subject alone.
-                one = builds_in_one_request(rules, operation) and not built_later
-                request = build(rules) if one else None
+                if builds_in_one_request(rules, operation) and not built_later:
+                    request = (
+                        rules.build_create(subject)  # type: ignore[arg-type]  # a create's subject is a Pass
+                        if build is None
+                        else build(rules)
+                    )
             except ValidationError as exc:  # what the vendor cannot express at all
                 problems.extend(exc.problems)
             else:
@@ -675,9 +678,12 @@ class Preparation(Presentation[SettingsT]):
         if pass_id is not None and rules is not self:
             # The fake's profile asks its vendor with an id of that vendor's shape.
             pass_id = self._vendor_sample_id(rules, pass_id)
+        here = rules.unsupported_here(content, pass_id)
+        if not here:
+            return {}  # (the common answer: no comprehension made)
         return {
             cap: why
-            for cap, why in rules.unsupported_here(content, pass_id).items()
+            for cap, why in here.items()
             if cap in used and self.capabilities[cap].support is not _NONE
         }
 
