@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 import walletpass
 from walletpass import roundtrip
 from walletpass.capabilities import Capabilities, Capability, Support, emulated, native, none
-from walletpass.errors import WalletPassError
+from walletpass.errors import FieldProblem, WalletPassError
 from walletpass.features import features_in_use
 from walletpass.model import (
     Balance,
@@ -472,3 +472,54 @@ def test_the_features_in_use_are_those_each_part_names_in_the_same_order(
 ) -> None:
     # (the order too: the count problems are reported in it)
     assert list(features_in_use(content).items()) == list(_features_in_full(content).items())
+
+
+# Ids near every edge of the rule: the printable ASCII range and its neighbours (space, DEL,
+# control characters, non-ASCII printable letters, a surrogate), line breaks where the pattern's
+# ``$`` matched before a final one, and lengths around 512.
+_ID_CHARACTERS = (
+    st.sampled_from(
+        ["!", "~", "a", "Z", "0", ":", " ", "\x7f", "\x20", "\x00", "\t", "\n", "\r", "é", "\u2603"]
+    )
+    | st.characters()
+)
+_ids = (
+    st.text(_ID_CHARACTERS, max_size=8)
+    | st.builds(
+        lambda body, size, tail: body * size + tail,
+        st.sampled_from(["a", "~!", "é", " "]),
+        st.integers(500, 520),
+        st.sampled_from(["", "\n", "\n\n", " ", "b"]),
+    )
+    | st.builds(lambda text, tail: text + tail, st.text(_ID_CHARACTERS), st.just("\n"))
+)
+
+
+@settings(deadline=None, max_examples=1000)
+@given(_ids)
+def test_an_id_is_taken_exactly_where_the_id_pattern_matched(pass_id: str) -> None:
+    import re
+
+    from walletpass.preparation import _id_text
+
+    assert _id_text(pass_id) == (re.match(r"^[\x21-\x7e]{1,512}$", pass_id) is not None)
+
+
+@settings(deadline=None, max_examples=300)
+@given(_ids | st.none() | st.integers() | st.binary(max_size=4))
+def test_an_id_the_pattern_refused_is_refused_with_the_one_sentence(pass_id: Any) -> None:
+    import re
+
+    if isinstance(pass_id, str) and re.match(r"^[\x21-\x7e]{1,512}$", pass_id):
+        return  # (taken: what the provider's decode_id says of it is its own rule)
+    wallet = walletpass.connect("fake", strict=True)
+    try:
+        wallet._check_id(pass_id)
+    except WalletPassError as exc:
+        refused = (type(exc).__name__, exc.problems)
+    else:
+        raise AssertionError(f"{pass_id!r} was taken")
+    assert refused == (
+        "ValidationError",
+        (FieldProblem("pass_id", "must be a non-empty printable id without spaces"),),
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import builtins
 import inspect
-import re
 import warnings
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
@@ -69,10 +68,8 @@ M = TypeVar("M", bound=NeutralModel)
 _C = TypeVar("_C", Pass, PassUpdate)
 _R = TypeVar("_R")
 
-# Compiled at its first use, not at import (start-up); then kept here, not looked up in
-# ``re``'s cache by every check of an id.
-_ID_PATTERN = r"^[\x21-\x7e]{1,512}$"
-_id_pattern: list[re.Pattern[str]] = []
+#: The longest pass id taken (an id is 1 to 512 printable ASCII characters, without spaces).
+_ID_MOST = 512
 
 #: Bound once: an enum member read through its class runs enum's Python descriptor code on
 #: CPython 3.11 (about a thousand instructions), on every create and update.
@@ -304,29 +301,17 @@ class Preparation(Presentation[SettingsT]):
         if kept is not change:
             used = features_in_use(kept)  # without what lenient mode dropped
         change = kept
-        subject = change
         rules = self._vendor_rules()
         # A vendor vetting for the fake's profile gets an id of its own shape.
         vendor_id = (
             pass_id if rules is self or rules is None else self._vendor_sample_id(rules, pass_id)
         )
-
-        def build(rules: ProviderContract[Any]) -> VendorRequest:
-            for built_from, request in bodies or ():
-                if (
-                    built_from == subject
-                    and built_from.model_fields_set == subject.model_fields_set
-                ):
-                    return request
-            request = rules.build_update(vendor_id, subject)
-            if bodies is not None:
-                bodies.append((subject, request))
-            return request
-
+        # (one candidate, the common case: the build hook called by _vet itself, no closure)
+        build = None if bodies is None else _shared_build(bodies, change, vendor_id)
         # A build that needs a read first (the provider's own, in plan_update) is left to
         # plan_update: the change's rules run here without a body, the body's after that read.
-        later = rules is self and self.update_builds_after_read(pass_id, subject)
-        return change, self._vet(used, subject, "update", build, vendor_id, built_later=later)
+        later = rules is self and self.update_builds_after_read(pass_id, change)
+        return change, self._vet(used, change, "update", build, vendor_id, built_later=later)
 
     def checked_update_request(self, pass_id: str, change: PassUpdate) -> VendorRequest:
         """The update's one body: :meth:`build_update`, then :meth:`check` of the built body.
@@ -363,9 +348,10 @@ class Preparation(Presentation[SettingsT]):
         *,
         built_later: bool = False,
     ) -> VendorRequest | None:
-        """The declared counts, then the one build (``build(rules)``; ``None``: a create's,
-        ``rules.build_create(subject)``) and the vendor's :meth:`check` of what it built; every
-        problem raised together as one ``ValidationError``.
+        """The declared counts, then the one build (``build(rules)``; ``None``: the operation's
+        build hook, ``rules.build_create(subject)`` or ``rules.build_update(pass_id, subject)``)
+        and the vendor's :meth:`check` of what it built; every problem raised together as one
+        ``ValidationError``.
 
         Returns the request to send, or ``None`` where the rules are another provider's (the
         fake's profile: it vets with its vendor's provider and sends nothing) or the build waits
@@ -379,11 +365,12 @@ class Preparation(Presentation[SettingsT]):
                 # An operation the provider writes as several requests (read, then merge and
                 # write) has no one-request build hook: its rules see the subject alone.
                 if builds_in_one_request(rules, operation) and not built_later:
-                    request = (
-                        rules.build_create(subject)  # type: ignore[arg-type]  # a create's subject is a Pass
-                        if build is None
-                        else build(rules)
-                    )
+                    if build is not None:
+                        request = build(rules)
+                    elif operation == "create":
+                        request = rules.build_create(subject)  # type: ignore[arg-type]  # a Pass
+                    else:
+                        request = rules.build_update(pass_id, subject)  # type: ignore[arg-type]  # an update's
             except ValidationError as exc:  # what the vendor cannot express at all
                 problems.extend(exc.problems)
             else:
@@ -415,8 +402,7 @@ class Preparation(Presentation[SettingsT]):
         return self._check_id(pass_id)
 
     def _check_id(self, pass_id: Any) -> str:
-        pattern = _id_pattern[0] if _id_pattern else _compiled_id_pattern()
-        if not isinstance(pass_id, str) or not pattern.match(pass_id):
+        if not isinstance(pass_id, str) or not _id_text(pass_id):
             raise ValidationError.from_problems(
                 [FieldProblem("pass_id", "must be a non-empty printable id without spaces")]
             )
@@ -761,10 +747,29 @@ class Preparation(Presentation[SettingsT]):
 _EXTRA_WORD = {"list": "list filter"}
 
 
-def _compiled_id_pattern() -> re.Pattern[str]:
-    if not _id_pattern:
-        _id_pattern.append(re.compile(_ID_PATTERN))
-    return _id_pattern[0]
+def _id_text(pass_id: str) -> bool:
+    """Whether ``pass_id`` is 1 to 512 characters from ``!`` to ``~`` (printable ASCII without
+    spaces), one line break after them allowed: what ``re.match(r"^[\x21-\x7e]{1,512}$")`` took,
+    told by str's own tests (the pattern's match was a regular-expression run per call)."""
+    text = pass_id[:-1] if pass_id[-1:] == "\n" else pass_id
+    return 0 < len(text) <= _ID_MOST and text.isascii() and text.isprintable() and " " not in text
+
+
+def _shared_build(
+    bodies: builtins.list[tuple[PassUpdate, VendorRequest]], subject: PassUpdate, vendor_id: str
+) -> Callable[[ProviderContract[Any]], VendorRequest]:
+    """The build of ``subject``'s update body, taken from ``bodies`` where an equal change was
+    built already (under another candidate template), and kept there."""
+
+    def build(rules: ProviderContract[Any]) -> VendorRequest:
+        for built_from, request in bodies:
+            if built_from == subject and built_from.model_fields_set == subject.model_fields_set:
+                return request
+        request = rules.build_update(vendor_id, subject)
+        bodies.append((subject, request))
+        return request
+
+    return build
 
 
 def _logical(mapping: TemplateMapping | None) -> str | None:
