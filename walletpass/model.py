@@ -872,6 +872,7 @@ class Pass(_PassContent):
 
 
 _UPDATE_CONTROL = frozenset({"message", "notify"})
+_NOTHING_CLEARED: frozenset[str] = frozenset()
 
 
 class PassUpdate(_PassContent):
@@ -905,8 +906,16 @@ class PassUpdate(_PassContent):
     def cleared(self) -> frozenset[str]:
         """Names of the fields the caller explicitly set to ``None``."""
         values = self.__dict__
+        fields_set = self.__pydantic_fields_set__
+        for name in fields_set:
+            if values[name] is None:
+                break
+        else:
+            # (Most changes clear nothing: no set and no frozenset of it made; an update asks
+            # this two or three times.)
+            return _NOTHING_CLEARED
         cleared = set()
-        for name in self.__pydantic_fields_set__:
+        for name in fields_set:
             if values[name] is None and name not in _UPDATE_CONTROL:
                 cleared.add(name)
         return frozenset(cleared)
