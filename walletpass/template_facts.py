@@ -43,7 +43,9 @@ def apply_template_facts(
     if barcode is None:
         return content
     stated = getattr(alias, "barcode_format", None)
-    explicit = "format" in barcode.model_fields_set
+    # (the set the model_fields_set property returns, read without the property's call: every
+    # Pass2U create with a barcode asks it)
+    explicit = "format" in barcode.__pydantic_fields_set__
     if stated is None:
         if explicit and BARCODE_FORMAT in fixed:
             raise ValidationError.from_problems(
