@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta, timezone
 from decimal import Decimal
+from types import MappingProxyType
 from unittest import mock
 
 import pytest
@@ -730,6 +732,88 @@ def test_a_read_passs_barcode_is_the_one_model_construct_makes(
             now=lambda: datetime(2026, 1, 1, tzinfo=UTC),
         )
     )
+
+
+class _Str(str):
+    """A key or label of a str subclass (no JSON decoder makes one; a caller's mapping may)."""
+
+
+class _Entry(dict):  # type: ignore[type-arg]
+    """An entry of a dict subclass."""
+
+
+_ENTRY_TEXT = st.one_of(st.text(max_size=6), st.builds(_Str, st.text(max_size=6)))
+_ENTRY_ODD = st.one_of(st.none(), st.integers(), st.booleans(), st.lists(st.text(), max_size=1))
+_ENTRY = st.fixed_dictionaries(
+    {},
+    optional={
+        "key": st.one_of(_ENTRY_TEXT, _ENTRY_ODD),
+        "value": st.one_of(_ENTRY_TEXT, _ENTRY_ODD),
+        "label": st.one_of(_ENTRY_TEXT, _ENTRY_ODD),
+    },
+)
+_ENTRIES = st.one_of(
+    st.none(),
+    st.sampled_from(["", 0, [], {}]),
+    st.text(max_size=3),
+    st.lists(
+        st.one_of(
+            _ENTRY,
+            _ENTRY.map(_Entry),
+            _ENTRY.map(MappingProxyType),
+            _ENTRY_ODD,
+            st.text(max_size=2),
+        ),
+        max_size=4,
+    ),
+)
+
+
+def _walked(areas: object) -> tuple[dict[str, object], dict[str, str]]:
+    """The fields and labels of a style's areas as the plain isinstance tests read them."""
+    fields: dict[str, object] = {}
+    labels: dict[str, str] = {}
+    for area in payloads.FIELD_AREAS:
+        for entry in areas.get(area) or ():  # type: ignore[attr-defined]
+            if isinstance(entry, dict | Mapping):
+                key = entry.get("key")
+                if isinstance(key, str):
+                    fields[key] = entry.get("value")
+                    label = entry.get("label")
+                    if isinstance(label, str):
+                        labels[key] = label
+    return fields, labels
+
+
+@given(
+    areas=st.dictionaries(
+        st.sampled_from([*payloads.FIELD_AREAS, "transitType", "other"]), _ENTRIES, max_size=6
+    )
+)
+@settings(max_examples=300, suppress_health_check=[HealthCheck.too_slow])
+def test_a_read_passs_fields_and_labels_are_each_text_keyed_entry_in_passkits_order(
+    areas,
+) -> None:
+    """The walk of a pass.json's areas (exact dicts and text tested first, an empty area
+    skipped) reads the fields and labels the plain isinstance tests read, in the same order,
+    whatever the entries are (odd types, str and dict subclasses, other mappings), or fails
+    with the same error."""
+
+    def read() -> object:
+        issued = payloads.issued_from_pass_json(
+            {"generic": areas},
+            provider="pass2u",
+            model_id="1919",
+            pass_id="P-1",
+            now=lambda: datetime(2026, 1, 1, tzinfo=UTC),
+        )
+        return list(issued.fields.items()), list(issued.meta["labels"].items())
+
+    def plain() -> object:
+        fields, labels = _walked(areas)
+        return list(fields.items()), list(labels.items())
+
+    assert _path_or_error(lambda _: read(), "") == _path_or_error(lambda _: plain(), "")
 
 
 @given(

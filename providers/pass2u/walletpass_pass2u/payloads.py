@@ -545,11 +545,15 @@ _STYLES = tuple(style.value for style in PassStyle)
 def _barcode(pass_json: Mapping[str, Any]) -> Barcode | dict[str, Any] | None:
     barcodes = pass_json.get("barcodes")
     raw = barcodes[0] if isinstance(barcodes, list) and barcodes else pass_json.get("barcode")
-    if not isinstance(raw, dict | Mapping) or not isinstance(raw.get("message"), str):
+    # (a tuple: a union made and tested on every read cost more; the message read once)
+    if not isinstance(raw, (dict, Mapping)):
+        return None
+    message = raw.get("message")
+    if not isinstance(message, str):
         return None
     alt = raw.get("altText")
     return _reported_barcode(
-        raw["message"],
+        message,
         # PassKit requires the format; one it does not name is reported as not known.
         _BARCODE_FORMATS.get(str(raw.get("format"))),
         alt if isinstance(alt, str) else None,
@@ -583,15 +587,19 @@ def issued_from_pass_json(
         # (a style absent is None: no abstract-class check for it; JSON's objects are dicts)
         if areas is not None and isinstance(areas, (dict, Mapping)):
             style = name
-            # Each area's entries with a text key, in PassKit's order (one loop, no list made).
+            # Each area's entries with a text key, in PassKit's order (one loop, no list made;
+            # the exact types JSON makes tested first, an area left out skipped before its loop).
             for area in FIELD_AREAS:
-                for entry in areas.get(area) or ():
-                    if isinstance(entry, (dict, Mapping)):
+                entries = areas.get(area)
+                if not entries:
+                    continue
+                for entry in entries:
+                    if type(entry) is dict or isinstance(entry, Mapping):
                         key = entry.get("key")
-                        if isinstance(key, str):
+                        if type(key) is str or isinstance(key, str):
                             fields[key] = entry.get("value")
                             label = entry.get("label")
-                            if isinstance(label, str):
+                            if label is not None and isinstance(label, str):
                                 labels[key] = label
             break
     expires = parse_timestamp(pass_json.get("expirationDate"))
