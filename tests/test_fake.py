@@ -581,3 +581,17 @@ def test_the_fakes_own_storage_failure_is_a_typed_error(tmp_path: Path) -> None:
     assert not caught.value.retryable
     with pytest.raises(ProviderUnavailable):
         fake.get("fp_0123456789abcdef")
+
+
+@pytest.mark.parametrize("tail", ["\n", "\r\n"])
+def test_a_fake_id_with_a_line_break_is_refused_as_any_other_not_fake(tail: str) -> None:
+    from walletpass.fake import FakeProvider
+
+    fake = FakeProvider()
+    refusals = []
+    for pass_id in ("fp_0123456789abcdef" + tail, "fp_01234567\n89abcdef", "fp_x"):
+        with pytest.raises(ValidationError) as caught:
+            fake.decode_id(pass_id)
+        refusals.append(caught.value.problems)
+    assert refusals[0] == refusals[1] == refusals[2]
+    assert fake.decode_id("fp_0123456789abcdef") == "fp_0123456789abcdef"

@@ -666,7 +666,7 @@ class FakeProvider(Provider[FakeSettings]):
     # -- the contract -----------------------------------------------------------------
 
     def decode_id(self, pass_id: str) -> str:
-        if not re.match(_FAKE_ID, pass_id):
+        if not re.fullmatch(_FAKE_ID, pass_id):
             raise ValidationError.from_problems(
                 [
                     FieldProblem(

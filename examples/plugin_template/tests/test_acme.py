@@ -189,3 +189,21 @@ def test_an_error_body_that_is_not_acmes_is_mapped_by_its_status(
             wallet.get(issued.id)
     assert type(caught.value) is expected
     assert caught.value.status == status
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n"])
+def test_a_key_or_id_with_a_line_break_is_refused_as_any_other_malformed_one(
+    line_break: str,
+) -> None:
+    from walletpass_acme import limits
+
+    for key in ("seat" + line_break, "se" + line_break + "at"):
+        assert limits.field_key_problem(key) == limits.field_key_problem("Seat") is not None
+    assert limits.field_key_problem("seat") is None
+    wallet = AcmeProvider(api_key=DEFAULT_API_KEY, base_url="http://127.0.0.1:9")
+    for pass_id in ("acp_0000000000000000" + line_break, "acp_00000000\n00000000", "acp_x"):
+        with pytest.raises(ValidationError) as caught:
+            wallet.decode_id(pass_id)
+        assert caught.value.fields == {
+            "pass_id": ["is not an Acme pass id (acp_ and 16 hex digits)"]
+        }

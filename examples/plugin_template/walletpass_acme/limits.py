@@ -70,7 +70,7 @@ VendorStatus = StrEnum(
 
 
 def field_key_problem(key: str) -> str | None:
-    if FIELD_KEY.match(key):
+    if FIELD_KEY.fullmatch(key):
         return None
     return "Acme field keys are lower-case letters, digits and _, start with a letter, max 32"
 

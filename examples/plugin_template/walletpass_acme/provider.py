@@ -139,7 +139,7 @@ class AcmeProvider(Provider[AcmeSettings]):
         return "acp_0000000000000000"
 
     def decode_id(self, pass_id: str) -> str:
-        if not limits.PASS_ID.match(pass_id):
+        if not limits.PASS_ID.fullmatch(pass_id):
             raise ValidationError.from_problems(
                 [FieldProblem("pass_id", "is not an Acme pass id (acp_ and 16 hex digits)")]
             )

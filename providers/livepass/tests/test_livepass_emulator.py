@@ -150,6 +150,8 @@ def test_writes_replace_the_stored_pass(http, emulator) -> None:
 def test_notifications_follow_silent(http, emulator) -> None:
     http("POST", "/reservation/1", {**RESERVATION, "silent": True})
     http("POST", "/reservation/2", {**RESERVATION, "email": "not an address"})
+    # (an address with a line break after it is not one either: no mail goes to it)
+    http("POST", "/reservation/4", {**RESERVATION, "email": RESERVATION["email"] + "\n"})
     http("POST", "/reservation/3", RESERVATION)
     http("POST", "/reservation/3", RESERVATION)  # unchanged: nothing to push
     http("POST", "/reservation/3", {**RESERVATION, "url": "https://x.y/z"})  # url does not notify

@@ -541,3 +541,17 @@ def test_a_balance_amount_that_is_no_json_number_is_no_balance(amount) -> None:
         _membership_answer(balance_amount=amount), provider="livepass"
     )
     assert issued.balance is None
+
+
+@given(
+    pass_id=st.from_regex(r"[A-Za-z0-9_-]{2,40}", fullmatch=True),
+    where=st.sampled_from(["end", "middle"]),
+    line_break=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_pass_id_with_a_line_break_is_refused_as_any_other_not_path_safe(
+    pass_id: str, where: str, line_break: str
+) -> None:
+    """A final line break too (which a ``$`` would have let through)."""
+    broken = pass_id + line_break if where == "end" else pass_id[:1] + line_break + pass_id[1:]
+    assert limits.id_problem(pass_id) is None
+    assert limits.id_problem(broken) == limits.id_problem("a/b")

@@ -163,7 +163,7 @@ class LivePassEmulator(EmulatorApp):
             stored = StoredPass(pass_type, pass_id, kept, 1, now, now)
             self.passes[(pass_type, pass_id)] = stored
             email = kept.get("email")
-            if notify and isinstance(email, str) and _EMAIL.match(email):
+            if notify and isinstance(email, str) and _EMAIL.fullmatch(email):
                 self.notifications.append(Notification("email", pass_type, pass_id, to=email))
         else:
             changed = tuple(

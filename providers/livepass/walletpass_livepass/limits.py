@@ -162,7 +162,7 @@ def id_problem(value: object) -> str | None:
         return "must be a non-empty string"
     if len(value) > MAX_ID_LENGTH:
         return f"must be at most {MAX_ID_LENGTH} characters, got {len(value)}"
-    if not _ID.match(value):
+    if not _ID.fullmatch(value):
         return "may contain only letters, digits, '_' and '-' (it is part of the URL path)"
     return None
 

@@ -670,3 +670,23 @@ def test_list_filters_issued_and_active_alike() -> None:
     assert payloads.vendor_status_for(PassStatus.ACTIVE) == "Active"
     assert payloads.vendor_status_for(PassStatus.VOIDED) == "Cancelled"
     assert payloads.vendor_status_for(PassStatus.INSTALLED) is None
+
+
+@given(
+    pass_id=st.from_regex(r"[A-Za-z0-9_~:@-]{2,40}", fullmatch=True),
+    name=st.from_regex(r"[a-z][A-Za-z0-9]{1,20}", fullmatch=True),
+    where=st.sampled_from(["end", "middle"]),
+    line_break=st.sampled_from(["\n", "\r\n"]),
+)
+def test_an_id_or_field_name_with_a_line_break_is_refused_as_any_other_malformed_one(
+    pass_id: str, name: str, where: str, line_break: str
+) -> None:
+    """A final line break too (which a ``$`` would have let through)."""
+
+    def broken(text: str) -> str:
+        return text + line_break if where == "end" else text[:1] + line_break + text[1:]
+
+    assert limits.id_problem(pass_id) is None
+    assert limits.id_problem(broken(pass_id)) == limits.id_problem("a/b")
+    assert limits.updated_field_problem(name) is None
+    assert limits.updated_field_problem(broken(name)) == limits.updated_field_problem("Seat")

@@ -131,7 +131,7 @@ PASS_ID_PATTERN = re.compile(r"^[A-Za-z0-9._~:@-]{1,200}$")
 
 def id_problem(value: Any) -> str | None:
     """Why ``value`` cannot be a Livepasses id in a URL path, or ``None``."""
-    if not isinstance(value, str) or not PASS_ID_PATTERN.match(value):
+    if not isinstance(value, str) or not PASS_ID_PATTERN.fullmatch(value):
         return "must be a Livepasses id: 1-200 letters, digits or . _ ~ : @ - (no / or spaces)"
     return segment_problem(value)
 
@@ -512,7 +512,7 @@ UPDATED_FIELD_NAME = re.compile(r"^[a-z][A-Za-z0-9]*$")
 
 def updated_field_problem(key: str) -> str | None:
     """Why ``key`` cannot be an ``updatedFields`` name, or ``None``."""
-    if UPDATED_FIELD_NAME.match(key):
+    if UPDATED_FIELD_NAME.fullmatch(key):
         return None
     return "must be an updatable field name in camelCase (e.g. memberTier, validUntil)"
 

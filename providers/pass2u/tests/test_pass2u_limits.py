@@ -469,3 +469,14 @@ def test_a_create_body_is_checked_against_its_style_only_where_the_style_could_r
         problems = checks._neutral(vendor, body, new_pass.extra)
     found = checks.pass_problems(body, new_pass)
     assert [(p.location, p.message) for p in found] == [(p.location, p.message) for p in problems]
+
+
+@pytest.mark.parametrize("hex_id", ["ab12\n", "ab12\r\n", "ab\n12"])
+def test_an_image_hash_with_a_line_break_is_refused_as_any_other_that_is_not_hexadecimal(
+    hex_id: str,
+) -> None:
+    def problems(hex_id: str) -> list[object]:
+        return check_body({"images": [{"type": "logo", "hex": hex_id}]})
+
+    assert problems(hex_id) == problems("zz12")
+    assert any("hexadecimal" in str(problem) for problem in problems(hex_id))

@@ -336,3 +336,17 @@ def test_create_many_stays_under_the_vendor_rate(models, api_key) -> None:
     assert [e.status for e in app.journal] == [200] * count  # never a 429
     assert elapsed >= 0.9 * (count - 1) / rate  # the first at once, then a slot every 1/rate s
     assert len({p.id for p in result.passes}) == count
+
+
+@pytest.mark.parametrize("line_break", ["\n", "\r\n"])
+def test_a_model_id_with_a_line_break_is_refused_before_any_request(
+    wallet, emulator, line_break: str
+) -> None:
+    def refusal(template: str) -> tuple[type, tuple[object, ...]]:
+        with pytest.raises(ValidationError) as caught:
+            wallet.create(Pass(template=template, holder=Holder(name="Ada")))
+        return type(caught.value), caught.value.problems
+
+    assert refusal("1919" + line_break) == refusal("19 19")
+    assert refusal("19" + line_break + "19") == refusal("19 19")
+    assert len(emulator.journal) == 0

@@ -864,3 +864,47 @@ def test_pass_json_is_read_as_utf_8_with_an_optional_byte_order_mark(raw, mark) 
 
     raw = mark + raw
     assert decoded(_encoding(raw)) == decoded("utf-8-sig")
+
+
+def _broken(text: str, where: str, line_break: str) -> str:
+    """``text`` with ``line_break`` at its end or in its middle."""
+    if where == "end":
+        return text + line_break
+    return text[:1] + line_break + text[1:]
+
+
+_LINE_BREAKS = {
+    "where": st.sampled_from(["end", "middle"]),
+    "line_break": st.sampled_from(["\n", "\r\n"]),
+}
+
+
+@given(
+    model=st.from_regex(r"[0-9A-Za-z_-]{2,20}", fullmatch=True),
+    vendor=st.from_regex(r"[0-9A-Za-z_-]{2,30}", fullmatch=True),
+    **_LINE_BREAKS,
+)
+def test_an_id_with_a_line_break_is_refused_as_any_other_id_that_is_not_one(
+    model: str, vendor: str, where: str, line_break: str
+) -> None:
+    """A model id, a pass id or an opaque id with a line break (a final one included, which a
+    ``$`` would have let through) is refused with the words any other malformed one gets."""
+    assert payloads.model_id_problem(model) is None
+    assert payloads.model_id_problem(_broken(model, where, line_break)) == (
+        payloads.model_id_problem("19 19")
+    )
+    refusal = _path_or_error(payloads.decode_id, "19 19.x")
+    assert refusal[0] is ValueError  # type: ignore[index]
+    for opaque in (
+        payloads.encode_id(_broken(model, where, line_break), vendor),
+        payloads.encode_id(model, _broken(vendor, where, line_break)),
+    ):
+        assert _path_or_error(payloads.decode_id, opaque) == refusal
+    with pytest.raises(ValueError, match="is not a usable Pass2U pass id"):
+        payloads.issued_from_answer(
+            {"passId": _broken(vendor, where, line_break)},
+            provider="pass2u",
+            model_id=model,
+            now=lambda: datetime.now(UTC),
+            sent={},
+        )

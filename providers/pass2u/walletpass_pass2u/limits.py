@@ -358,7 +358,7 @@ def _check_images(check: _Checker, value: Any) -> None:
             seen.add(kind)
         hex_id = image.get("hex")
         check.string(f"images[{i}].hex", hex_id, IMAGE_HEX_MAX, required=True)
-        if isinstance(hex_id, str) and not _HEX.match(hex_id):
+        if isinstance(hex_id, str) and not _HEX.fullmatch(hex_id):
             check.add(f"images[{i}].hex", "must be the hexadecimal hash returned by upload_image()")
 
 

@@ -95,7 +95,7 @@ _PASS_ID = re.compile(r"^[^\s/?#%\\]{1,128}$")
 
 def model_id_problem(template: str) -> str | None:
     """Why ``template`` cannot be a Pass2U model id (``None`` when it can)."""
-    if _MODEL_ID.match(template):
+    if _MODEL_ID.fullmatch(template):
         return None
     return (
         "must be a Pass2U model id (the Model ID shown in the dashboard, e.g. 1919): "
@@ -113,8 +113,8 @@ def decode_id(opaque: str) -> tuple[str, str]:
     model_id, dot, pass_id = opaque.partition(".")
     if (
         not dot
-        or not _MODEL_ID.match(model_id)
-        or not _PASS_ID.match(pass_id)
+        or not _MODEL_ID.fullmatch(model_id)
+        or not _PASS_ID.fullmatch(pass_id)
         or segment_problem(pass_id) is not None
     ):
         raise ValueError(
@@ -384,7 +384,7 @@ def _snake(name: str) -> str:
 
 def neutral_path(path: str, body: Mapping[str, Any], extra: Mapping[str, Any] | None = None) -> str:
     """The neutral field a problem at Pass2U key ``path`` of ``body`` comes from."""
-    match = _PATH.match(path)
+    match = _PATH.fullmatch(path)
     if match is None:
         return path
     top, index, sub = match["top"], match["index"], match["sub"]
@@ -451,7 +451,7 @@ def issued_from_answer(
     gives the current time (asked only where the status depends on it: an expiration date).
     """
     pass_id = answer["passId"]
-    if not isinstance(pass_id, str) or not _PASS_ID.match(pass_id):
+    if not isinstance(pass_id, str) or not _PASS_ID.fullmatch(pass_id):
         raise ValueError(f"passId {pass_id!r} is not a usable Pass2U pass id")
     created = parse_timestamp(answer.get("createdTime"))
     updated = parse_timestamp(answer.get("updatedTime")) or created

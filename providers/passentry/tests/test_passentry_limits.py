@@ -158,3 +158,19 @@ def test_emulator_enforces_counts_and_shapes(server, api_key, tpl) -> None:
     )
     assert answer.status_code == 422
     assert len(answer.json()["errors"]) == 3  # colour, URL, thumbnail on a storeCard
+
+
+@given(
+    colour=st.from_regex(r"#[0-9a-fA-F]{6}", fullmatch=True),
+    where=st.sampled_from(["end", "middle"]),
+    line_break=st.sampled_from(["\n", "\r\n"]),
+)
+def test_a_colour_with_a_line_break_is_refused_as_any_other_not_hex(
+    colour: str, where: str, line_break: str
+) -> None:
+    """A final line break too (which a ``$`` would have let through)."""
+    from walletpass_passentry.limits import hex_color_problem
+
+    broken = colour + line_break if where == "end" else colour[:4] + line_break + colour[4:]
+    assert hex_color_problem(colour) is None
+    assert hex_color_problem(broken) == f"must be a hex colour such as #1a2b3c, got {broken!r}"

@@ -185,7 +185,7 @@ def radius_problem(radius: float, *, event_ticket: bool | None) -> str | None:
 
 
 def hex_color_problem(value: object) -> str | None:
-    if isinstance(value, str) and _HEX_COLOR.match(value):
+    if isinstance(value, str) and _HEX_COLOR.fullmatch(value):
         return None
     return f"must be a hex colour such as #1a2b3c, got {value!r}"
 
