@@ -229,3 +229,26 @@ def test_a_refused_update_changes_nothing(
     stored = emulator.stored(pass_id)
     assert (stored.status.value, stored.valid_until, stored.updated_fields) == ("Active", None, {})
     assert "memberTier" not in stored.business_data
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("PUT", "/api/passes/{id}"), ("POST", "/api/passes/template/tmpl-001/push")],
+)
+@pytest.mark.parametrize("name", ["memberTier\n", "memberTier\r\n", "member\nTier"])
+def test_an_updated_field_name_with_a_line_break_is_refused(
+    http: Any, method: str, path: str, name: str
+) -> None:
+    # (camelCase, the documented form, has no line break; a `$` took one at the end)
+    made = http("POST", "/api/passes/generate", {"templateId": "tmpl-001", "passes": [RECIPIENT]})
+    pass_id = made.json()["data"]["passes"][0]["id"]
+    answers = [
+        http(method, path.format(id=pass_id), {"updatedFields": {key: "Gold"}})
+        for key in (name, "MemberTier")
+    ]
+    assert [answer.status_code for answer in answers] == [400, 400]
+    errors = [answer.json()["error"] for answer in answers]
+    assert errors[0]["code"] == errors[1]["code"] == "INVALID_FIELD_FORMAT"
+    assert errors[0]["fields"] == {
+        f"updatedFields.{name}": errors[1]["fields"]["updatedFields.MemberTier"]
+    }

@@ -195,3 +195,31 @@ def test_scan_log_shape_is_checked(http) -> None:
     answer = http("POST", "/api/v1/scans/log", json={"scan": {"readerId": "r"}})
     assert answer.status_code == 422
     assert "scan.scanType is required" in answer.json()["errors"]
+
+
+@pytest.mark.parametrize("colour", ["#ffffff\n", "#ffffff\r\n", "#fff\nfff"])
+def test_a_template_colour_with_a_line_break_is_refused(http, emulator, tpl, colour) -> None:
+    # (the documented form is #RRGGBB: nothing after it; a `$` took a final line break)
+    def create(value: str):
+        return http(
+            "POST",
+            "/api/v1/passes",
+            params={"passTemplate": tpl["generic"]},
+            json={"pass": {"templateOverride": {"backgroundColor": value}}},
+        )
+
+    answers = [create(colour), create("white")]
+    assert [answer.status_code for answer in answers] == [422, 422]
+    assert answers[0].json() == {
+        "errors": [
+            "pass.templateOverride.backgroundColor "
+            f"must be a hex colour such as #1a2b3c, got {colour!r}"
+        ]
+    }
+    assert answers[1].json() == {
+        "errors": [
+            "pass.templateOverride.backgroundColor "
+            "must be a hex colour such as #1a2b3c, got 'white'"
+        ]
+    }
+    assert create("#ffffff").status_code == 200
