@@ -41,6 +41,8 @@ PASSES = {
         holder=Holder(name=f"Guest {i}"),
         event=Event(title="Dinner", starts_at=datetime(2027, 3, 1, 19, 30, tzinfo=UTC)),
     ),
+    # (a get only: PassEntry's create is its own plan; its plan_get is marked plain_when)
+    "passentry": lambda i: Pass(template="19cb334f9696e64e10e7759f", holder=Holder(name=f"A{i}")),
 }
 
 
@@ -231,3 +233,47 @@ def test_a_step_replaced_after_the_class_made_calls_is_driven(
     assert sent_at_once(wallet, "get")
     assert wallet.get(argument) == first
     assert planned == [argument]
+
+
+def test_a_plan_marked_plain_is_sent_at_once_only_where_its_test_holds() -> None:
+    """PassEntry's plan_get adds a balance read only where a template alias names a
+    balance_field: without one the get is sent at once, with one it is driven (asked on each
+    call: aliases changed after connect() count)."""
+    wallet = walletpass.connect("passentry", api_key="k")
+    assert sent_at_once(wallet, "get")
+    aliases = {"card": {"id": "5f0e9c1d2b3a4f5e6d7c8b9a", "balance_field": "points"}}
+    with_balance = walletpass.connect("passentry", api_key="k", templates=aliases)
+    assert not sent_at_once(with_balance, "get")
+    with_balance.settings.templates.clear()
+    assert sent_at_once(with_balance, "get")
+    wallet.run = wallet.run  # (an instance's own loop: the plan is made and driven)
+    assert not sent_at_once(wallet, "get")
+
+
+def test_a_plan_replacing_a_marked_one_or_what_it_reaches_is_driven(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The mark belongs to the marked function: a subclass's override of it, a patch of it on
+    its class, and a patch of the plan its ``super()`` reaches (on a class between it and the
+    driver, or on the driver) are each driven; undone, the get is sent at once again."""
+    from walletpass.driver import Driver
+    from walletpass.provider import Provider
+
+    cls = type(walletpass.connect("passentry", api_key="k"))
+
+    class Own(cls):  # type: ignore[misc,valid-type]
+        def plan_get(self, pass_id: str) -> Any:
+            return super().plan_get(pass_id)
+
+    assert not sent_at_once(Own(api_key="k"), "get")
+    wallet = cls(api_key="k")
+    for owner in (cls, Provider, Driver):
+        marked = cls.plan_get
+
+        def plan_get(self: Any, pass_id: str, marked: Any = marked) -> Any:
+            return marked(self, pass_id)
+
+        with monkeypatch.context() as patched:
+            patched.setattr(owner, "plan_get", plan_get)
+            assert not sent_at_once(wallet, "get"), owner
+        assert sent_at_once(wallet, "get")

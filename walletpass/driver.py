@@ -29,6 +29,7 @@ from walletpass.model import (
 )
 from walletpass.outcomes import unreconciled
 from walletpass.plans import (
+    _PLAIN,
     Call,
     ListPlan,
     Now,
@@ -715,9 +716,10 @@ def _takes_request(cls: type, hook: str) -> bool:
     return known
 
 
-#: The steps of each operation's plan of one request, as the driver defines them.
+#: The steps of each operation's plan of one request, as the driver defines them (its plan
+#: first: an override marked ``plain_when`` may stand in for it).
 _STEP_NAMES = {
-    op: (f"execute_{op}", f"plan_{op}", "run", "answer", "send_prepared", "_single")
+    op: (f"plan_{op}", f"execute_{op}", "run", "answer", "send_prepared", "_single")
     for op in ("create", "get")
 }
 #: What, set on an instance, replaces a step of those plans (a test's own loop).
@@ -733,14 +735,55 @@ def sent_at_once(provider: Driver[Any], operation: str) -> bool:
     of one request, driven by its own loop, with nothing of it replaced on the class (or on
     :class:`Driver`) or the instance: then the public method sends the request and parses its
     answer itself, as that plan does (the same calls, errors and order), without making a
-    generator, a ``Send`` and the loop that steps them.
+    generator, a ``Send`` and the loop that steps them. A ``plan_<op>`` override marked
+    :func:`walletpass.plans.plain_when` counts as the driver's own on the calls where its test
+    holds, when the plan its ``super()`` reaches is the driver's own.
 
     Asked on every call, not remembered per class: a step replaced after the class made calls
     (a test's ``monkeypatch.setattr`` on the provider class) is driven from its next call on.
     """
-    return _STEPS_OF[operation](type(provider)) == _DRIVERS_OWN[
-        operation
-    ] and provider.__dict__.keys().isdisjoint(_STEPS)
+    own = _DRIVERS_OWN[operation]
+    cls = type(provider)
+    steps = _STEPS_OF[operation](cls)
+    if steps == own:
+        return provider.__dict__.keys().isdisjoint(_STEPS)
+    if steps[1:] != own[1:]:
+        return False
+    try:
+        plain = _PLAIN.get(steps[0])
+    except TypeError:  # (an unhashable stand-in a test set: not marked)
+        return False
+    if plain is None or not provider.__dict__.keys().isdisjoint(_STEPS):
+        return False
+    name = _STEP_NAMES[operation][0]
+    above = _above(cls, steps[0], name)
+    if getattr(above, name, None) is not own[0]:
+        return False  # (the plan super() reaches is another class's, or patched)
+    return bool(plain(provider))
+
+
+#: (class, its marked plan) -> the class whose attribute is the plan that one reaches through
+#: ``super()``, for classes whose MRO tail is that class's own (asked once per pair; bounded).
+_ABOVE: dict[tuple[type, Any], type | None] = {}
+
+
+def _above(cls: type, plan: Any, name: str) -> type | None:
+    """The class after the one holding ``plan`` in ``cls``'s MRO, where that class's own MRO is
+    the rest of ``cls``'s (single inheritance from there: a ``getattr`` on it is what
+    ``super()`` reaches); ``None`` otherwise."""
+    key = (cls, plan)
+    if key in _ABOVE:
+        return _ABOVE[key]
+    mro = cls.__mro__
+    found: type | None = None
+    for at, klass in enumerate(mro):
+        if klass.__dict__.get(name) is plan:
+            if at + 1 < len(mro) and mro[at + 1].__mro__ == mro[at + 1 :]:
+                found = mro[at + 1]
+            break
+    if len(_ABOVE) < 256:
+        _ABOVE[key] = found
+    return found
 
 
 def _overrides(cls: type, name: str) -> bool:

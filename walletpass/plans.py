@@ -73,6 +73,7 @@ __all__ = [
     "each",
     "first_step",
     "paging",
+    "plain_when",
     "reading_back",
     "recovering",
     "report",
@@ -82,6 +83,7 @@ __all__ = [
 _T = TypeVar("_T")
 _U = TypeVar("_U")
 _I = TypeVar("_I")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 
 class Send(NamedTuple):
@@ -419,6 +421,33 @@ def as_part_of(plan: Plan[_T], operation: str) -> Plan[_T]:
     except WalletPassError as exc:
         exc.operation = operation
         raise
+
+
+#: The ``plan_<op>`` overrides marked with :func:`plain_when`, each with its test (filled as the
+#: providers' modules are imported; read by :func:`walletpass.driver.sent_at_once`).
+_PLAIN: dict[Callable[..., Any], Callable[[Any], bool]] = {}
+
+
+def plain_when(test: Callable[[Any], bool]) -> Callable[[_F], _F]:
+    """Mark a ``plan_get`` or ``plan_create`` override that, on the calls where
+    ``test(provider)`` holds, returns ``super()``'s plan unchanged (it adds steps only in some
+    configurations): on those calls, where the ``super()`` it reaches is the driver's own plan of
+    one request, the public method sends the request at once, without making and stepping the
+    plan (:func:`walletpass.driver.sent_at_once`).
+
+    ``test`` is asked on every call (a configuration may change after ``connect()``). The mark
+    belongs to the decorated function: an override that replaces it later (a subclass's, a
+    test's patch) is driven unless it is marked itself.
+
+    :param test: whether the call's plan is ``super()``'s, given the provider.
+    :returns: the decorator (the function is returned as it is).
+    """
+
+    def mark(plan: _F) -> _F:
+        _PLAIN[plan] = test
+        return plan
+
+    return mark
 
 
 def reading_back(

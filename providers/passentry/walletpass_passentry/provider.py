@@ -43,7 +43,7 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import checked_by, decode_pass_id
 from walletpass.paths import FilledPath, fill_path
-from walletpass.plans import ListPlan, Plan, Send, as_part_of, each
+from walletpass.plans import ListPlan, Plan, Send, as_part_of, each, plain_when
 from walletpass.provider import ErrorInfo, ErrorRule, ListFilters, Page, vendor_operation
 from walletpass.readback import READ_BACK_FAILED
 from walletpass.redemption import insufficient_balance, no_balance
@@ -579,6 +579,8 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
         return self._issued(response)
 
+    # (where no alias names a balance the plan is the driver's own: sent at once)
+    @plain_when(lambda provider: not provider._aliases_name_a_balance())
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         """The pass, and its balance where its template alias asks for one."""
         read = super().plan_get(pass_id)
