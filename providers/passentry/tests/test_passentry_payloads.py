@@ -827,14 +827,7 @@ def test_the_parse_reads_each_part_as_its_own_reader_does(answer: dict, header: 
     """The parse tells the parts most answers leave out (a null or empty barcode, no expiry,
     no notification, a status other than deactivated) without calling their readers: the same
     pass, or the same error, as reading every part with its reader."""
-    headers = {} if header is None else {"x-notification-status": header}
-    try:
-        issued = payloads.issued_from_resource(answer, provider="passentry", headers=headers)
-    except Exception as exc:
-        read: object = ("raised", type(exc), str(exc))
-    else:
-        read = (_plain(issued), issued.model_fields_set)
-    assert read == _read_by_the_general_readers(answer, headers)
+    _assert_read_as_the_general_readers_do(answer, header)
 
 
 #: Attributes holding exactly the ones every answer carries (the parse's one-call read), each
@@ -918,14 +911,7 @@ def test_an_answer_of_every_attribute_reads_as_its_parts_readers_do(
     """An answer whose attributes are exactly those every answer carries (the parse's one-call
     read), or another shape, is read as each part's own reader reads it: the same pass and
     fields set, or the same error."""
-    headers = {} if header is None else {"x-notification-status": header}
-    try:
-        issued = payloads.issued_from_resource(answer, provider="passentry", headers=headers)
-    except Exception as exc:
-        read: object = ("raised", type(exc), str(exc))
-    else:
-        read = (_plain(issued), issued.model_fields_set)
-    assert read == _read_by_the_general_readers(answer, headers)
+    _assert_read_as_the_general_readers_do(answer, header)
 
 
 @given(value=_field_value)
@@ -1135,3 +1121,15 @@ def test_a_body_of_fields_alone_is_the_general_body(
         assert isinstance(content, Pass)
         built = _body_or_error(lambda: payloads.create_body(content, value_format=value_format))
     assert built == _body_or_error(lambda: _general_body(content, value_format))
+
+
+def _assert_read_as_the_general_readers_do(answer: dict, header: str | None) -> None:
+    """The parse's pass and fields set, or its error, equal reading each part with its reader."""
+    headers = {} if header is None else {"x-notification-status": header}
+    try:
+        issued = payloads.issued_from_resource(answer, provider="passentry", headers=headers)
+    except Exception as exc:
+        read: object = ("raised", type(exc), str(exc))
+    else:
+        read = (_plain(issued), issued.model_fields_set)
+    assert read == _read_by_the_general_readers(answer, headers)
