@@ -6,6 +6,9 @@
         .venv/bin/python benchmarks/cpu_per_call.py pass2u --instructions  # instructions per call
     valgrind --tool=callgrind --instr-atstart=no \
         .venv/bin/python benchmarks/cpu_per_call.py --instructions --stages  # a create by stage
+    valgrind --tool=callgrind --instr-atstart=no --cache-sim=yes --I1=32768,8,64 \
+        --D1=49152,12,64 --LL=2097152,16,64 \
+        .venv/bin/python benchmarks/cpu_per_call.py passentry --instructions --cold  # cold calls
 
 On a machine shared with other work, wall-clock medians move by more than walletpass's own
 cost; the CPU time this process spends per call does not wait for the emulator (served from its
@@ -23,6 +26,13 @@ against ``pool`` (the same built request through the bare pool, the answer JSON-
 ``parse`` (the parse hook on the answer: decoding and the ``IssuedPass``), and ``whole``
 (``create`` itself; what the stages do not add up to is the public method's own work:
 presenting the pass in the application's terms, its status, the deadline scope).
+With ``--cold`` (under callgrind's cache simulation) every cache line is evicted before each
+call, as a call after a wait on the network finds the caches on a shared machine: the
+per-call instructions, simulated cache misses and callgrind's cycle estimate (an L1 miss 10, a
+last-level miss 100 cycles) show what a call's footprint costs, which instructions alone hide
+(measured 2026-12-01: a PassEntry get runs fewer instructions than the pool's yet touches ~1,400
+more cache lines; in the interleaved benchmark it costs ~100 us more CPU). Set
+``CPU_PER_CALL_KEEP_DUMPS=1`` to keep callgrind's dumps for ``callgrind_annotate``.
 Not a pass/fail test; a tool for seeing each cut.
 """
 
@@ -64,6 +74,33 @@ def _cpu_per_call(calls: list[Callable[[], Any]]) -> float:
 def _instructions_per_call(calls: list[Callable[[], Any]]) -> float:
     """Instructions executed per call, counted by callgrind (this process must run under
     ``valgrind --tool=callgrind --instr-atstart=no``)."""
+    return _events_per_call(calls)["Ir"]
+
+
+#: Bytes swept between cold calls: twice the last-level cache ``--cold`` asks callgrind to
+#: simulate (``--LL=2097152,16,64``), so no line a call touched survives to the next call.
+_SWEPT = 4 * 1024 * 1024
+
+
+_SWEEP = bytearray(_SWEPT)
+
+
+def _evict() -> None:
+    # One read per 64-byte line (a C-level copy of a strided slice).
+    bytes(memoryview(_SWEEP)[::64])
+
+
+def _cold_per_call(calls: list[Callable[[], Any]]) -> dict[str, float]:
+    """Callgrind's simulated cache events per call with every cache line evicted before each
+    call (a sweep of ``_SWEPT`` bytes), the sweep's own events taken away."""
+    spent = _events_per_call([lambda call=call: (_evict(), call()) for call in calls])
+    sweep = _events_per_call([_evict] * len(calls))
+    return {event: spent[event] - sweep[event] for event in spent}
+
+
+def _events_per_call(calls: list[Callable[[], Any]]) -> dict[str, float]:
+    """Each event callgrind counted (``Ir``; with ``--cache-sim=yes`` also the cache misses),
+    per call."""
     pid = str(os.getpid())
 
     def control(*args: str) -> None:
@@ -77,9 +114,24 @@ def _instructions_per_call(calls: list[Callable[[], Any]]) -> float:
     control("--dump")
     control("--instr=off")
     (dump,) = set(glob.glob(f"callgrind.out.{pid}.*")) - before
-    totals = next(line for line in Path(dump).read_text().splitlines() if line.startswith("totals"))
-    Path(dump).unlink()
-    return int(totals.split()[1]) / len(calls)
+    lines = Path(dump).read_text().splitlines()
+    if not os.environ.get("CPU_PER_CALL_KEEP_DUMPS"):
+        Path(dump).unlink()
+    events = next(line for line in lines if line.startswith("events:")).split()[1:]
+    totals = next(line for line in lines if line.startswith("totals:")).split()[1:]
+    return {event: int(count) / len(calls) for event, count in zip(events, totals, strict=False)}
+
+
+def _cold_cost(events: dict[str, float]) -> str:
+    """Instructions, last-level misses and callgrind's cycle estimate (an L1 miss 10 cycles,
+    a last-level miss 100), in thousands."""
+    l1 = sum(events.get(e, 0.0) for e in ("I1mr", "D1mr", "D1mw"))
+    ll = sum(events.get(e, 0.0) for e in ("ILmr", "DLmr", "DLmw"))
+    cycles = events["Ir"] + 10 * l1 + 100 * ll
+    return (
+        f"Ir {events['Ir'] / 1e3:7.1f} L1miss {l1 / 1e3:5.1f} LLmiss {ll / 1e3:5.2f} "
+        f"(code {events.get('ILmr', 0.0) / 1e3:4.2f}) est.cycles {cycles / 1e3:7.1f}"
+    )
 
 
 def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
@@ -212,7 +264,13 @@ def parse_stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
 
 
 def measure(
-    vendor: Vendor, *, blocks: int, size: int, profile: str | None, instructions: bool
+    vendor: Vendor,
+    *,
+    blocks: int,
+    size: int,
+    profile: str | None,
+    instructions: bool,
+    cold: bool = False,
 ) -> None:
     unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
     with emulator(vendor.name, **unlimited) as emu:
@@ -273,6 +331,20 @@ def measure(
             stats = pstats.Stats(profiler).sort_stats("cumulative")
             stats.print_stats("walletpass|http/client|urllib3", 90)
             return
+        if cold:
+            for op in ops:
+                cost = {side: _cold_per_call(factory(op, side)) for side in ("wp", "pool")}
+                extra = {event: cost["wp"][event] - cost["pool"][event] for event in cost["wp"]}
+                print(
+                    f"{vendor.name:11} {op:7} cold  wp {_cold_cost(cost['wp'])}  |  "
+                    f"pool {_cold_cost(cost['pool'])}  |  wp-pool {_cold_cost(extra)}  "
+                    "(thousands per call)",
+                    flush=True,
+                )
+            wallet.close()
+            pool.close()
+            session.close()
+            return
         for op in ops:
             best = {"wp": float("inf"), "pool": float("inf"), "requests": float("inf")}
             for block in range(1 if instructions else blocks):
@@ -309,6 +381,12 @@ def main() -> None:
         "--instructions", action="store_true", help="count instructions (under callgrind)"
     )
     parser.add_argument(
+        "--cold",
+        action="store_true",
+        help="with --instructions under callgrind --cache-sim=yes: every cache evicted before "
+        "each call; instructions, last-level misses and cycles estimated per call",
+    )
+    parser.add_argument(
         "--stages", action="store_true", help="a create stage by stage (check+build, send, parse)"
     )
     parser.add_argument(
@@ -329,6 +407,7 @@ def main() -> None:
                 size=args.size,
                 profile=args.profile,
                 instructions=args.instructions,
+                cold=args.cold,
             )
 
 
