@@ -152,15 +152,14 @@ class Driver(ProviderContract[SettingsT]):
             ``outcome_unknown`` is set wherever the request may have taken effect.
         """
         built = request if request is not None else self.build_create(new_pass)
-
-        def attempt() -> Plan[IssuedPass]:
-            response = yield Send(built, "create")
-            return self.parse(self.parse_create, response, new_pass)
-
         # (Safety.RECOVERABLE, a StrEnum, by its value: no import statement run per create)
         if built.safety == "recoverable" and new_pass.external_id is not None:
-            return self.plan_recoverable_create(new_pass, attempt, request=built)
-        return attempt()
+            return self.plan_recoverable_create(
+                new_pass,
+                lambda: self._single(built, "create", self.parse_create, new_pass),
+                request=built,
+            )
+        return self._single(built, "create", self.parse_create, new_pass)
 
     def plan_recoverable_create(
         self,
@@ -181,10 +180,22 @@ class Driver(ProviderContract[SettingsT]):
         :returns: a plan whose result is the attempt's, or the pass a look-up found.
         :raises OutcomeUnknown: a look-up failed, so nobody knows whether the pass exists.
         """
+        return self._recovering_create(new_pass, attempt, request, None)
+
+    def _recovering_create(
+        self,
+        new_pass: Pass,
+        attempt: Callable[[], Plan[_T]],
+        request: VendorRequest | None,
+        failed: WalletPassError | None,
+    ) -> Plan[_T | IssuedPass]:
+        """:meth:`plan_recoverable_create`'s loop; ``failed``: the first attempt's ambiguous
+        failure where ``create`` made that attempt itself (the loop starts with its look-up)."""
         return recovering(
             attempt,
             lambda sent: self.plan_reconcile_create(sent, new_pass, request),
             self.settings.max_retries + 1,
+            failed=failed,
         )
 
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
@@ -718,10 +729,13 @@ def _takes_request(cls: type, hook: str) -> bool:
 
 #: The steps of each operation's plan of one request, as the driver defines them (its plan
 #: first: an override marked ``plain_when`` may stand in for it).
-_STEP_NAMES = {
+_STEP_NAMES: dict[str, tuple[str, ...]] = {
     op: (f"plan_{op}", f"execute_{op}", "run", "answer", "send_prepared", "_single")
     for op in ("create", "get")
 }
+#: A recoverable create with an external id: its loop too (the public method goes on with it
+#: after an ambiguous failure of the attempt it sent at once).
+_STEP_NAMES["recoverable create"] = (*_STEP_NAMES["create"], "plan_recoverable_create")
 #: What, set on an instance, replaces a step of those plans (a test's own loop).
 _STEPS = frozenset(name for names in _STEP_NAMES.values() for name in names)
 #: Each operation's steps read off a class in one call, and the driver's own (taken at import:
@@ -730,14 +744,16 @@ _STEPS_OF = {op: operator.attrgetter(*names) for op, names in _STEP_NAMES.items(
 _DRIVERS_OWN = {op: steps_of(Driver) for op, steps_of in _STEPS_OF.items()}
 
 
-def sent_at_once(provider: Driver[Any], operation: str) -> bool:
-    """Whether ``provider``'s ``operation`` (``"create"`` or ``"get"``) is the driver's own plan
-    of one request, driven by its own loop, with nothing of it replaced on the class (or on
-    :class:`Driver`) or the instance: then the public method sends the request and parses its
-    answer itself, as that plan does (the same calls, errors and order), without making a
-    generator, a ``Send`` and the loop that steps them. A ``plan_<op>`` override marked
-    :func:`walletpass.plans.plain_when` counts as the driver's own on the calls where its test
-    holds, when the plan its ``super()`` reaches is the driver's own.
+def sent_at_once(provider: Driver[Any], operation: str, *arguments: Any) -> bool:
+    """Whether ``provider``'s ``operation`` (``"create"``, ``"recoverable create"`` or
+    ``"get"``) is the driver's own plan, driven by its own loop, with nothing of it replaced on
+    the class (or on :class:`Driver`) or the instance: then the public method sends the request
+    and parses its answer itself, as that plan does (the same calls, errors and order), without
+    making a generator, a ``Send`` and the loop that steps them (a recoverable create goes on
+    with :meth:`Driver.plan_recoverable_create`'s loop only after an ambiguous failure). A
+    ``plan_<op>`` override marked :func:`walletpass.plans.plain_when` counts as the driver's
+    own on the calls where its test holds, given the plan's ``arguments`` (a create's pass and
+    request, a get's id), when the plan its ``super()`` reaches is the driver's own.
 
     Asked on every call, not remembered per class: a step replaced after the class made calls
     (a test's ``monkeypatch.setattr`` on the provider class) is driven from its next call on.
@@ -759,7 +775,7 @@ def sent_at_once(provider: Driver[Any], operation: str) -> bool:
     above = _above(cls, steps[0], name)
     if getattr(above, name, None) is not own[0]:
         return False  # (the plan super() reaches is another class's, or patched)
-    return bool(plain(provider))
+    return bool(plain(provider, *arguments))
 
 
 #: (class, its marked plan) -> the class whose attribute is the plan that one reaches through

@@ -326,6 +326,8 @@ def recovering(
     attempt: Callable[[], Plan[_T]],
     look_up: Callable[[WalletPassError], Plan[_U | None]],
     attempts: int,
+    *,
+    failed: WalletPassError | None = None,
 ) -> Plan[_T | _U]:
     """Run ``attempt`` until it succeeds; after a failure whose outcome is unknown, look first.
 
@@ -337,24 +339,29 @@ def recovering(
     :param attempt: makes the plan of one attempt (called afresh for each one).
     :param look_up: makes the plan of the look-up after ``error``: the thing found, or
         ``None``; it raises (``OutcomeUnknown``) when it cannot tell.
-    :param attempts: how many attempts at most (>= 1).
+    :param attempts: how many attempts at most (>= 1), the first included.
+    :param failed: the ambiguous failure of a first attempt made outside the plan (a create
+        sent at once): the loop goes on from there, with its look-up.
     :returns: the result of an attempt, or what a look-up found.
     :raises WalletPassError: the first failure that is not ambiguous, the look-up's, or the
         last attempt's failure.
     """
-    last: WalletPassError | None = None
-    for _ in range(max(attempts, 1)):
+    last = failed
+    left = max(attempts, 1) - (failed is not None)
+    while True:
+        if last is not None:
+            found = yield from look_up(last)
+            if found is not None:
+                return found
+            if not left:
+                raise last
+        left -= 1
         try:
             return (yield from attempt())
         except WalletPassError as exc:
             if not exc.outcome_unknown:
                 raise
             last = exc
-        found = yield from look_up(last)
-        if found is not None:
-            return found
-    assert last is not None
-    raise last
 
 
 def paging(
@@ -425,21 +432,24 @@ def as_part_of(plan: Plan[_T], operation: str) -> Plan[_T]:
 
 #: The ``plan_<op>`` overrides marked with :func:`plain_when`, each with its test (filled as the
 #: providers' modules are imported; read by :func:`walletpass.driver.sent_at_once`).
-_PLAIN: dict[Callable[..., Any], Callable[[Any], bool]] = {}
+_PLAIN: dict[Callable[..., Any], Callable[..., bool]] = {}
 
 
-def plain_when(test: Callable[[Any], bool]) -> Callable[[_F], _F]:
+def plain_when(test: Callable[..., bool]) -> Callable[[_F], _F]:
     """Mark a ``plan_get`` or ``plan_create`` override that, on the calls where
-    ``test(provider)`` holds, returns ``super()``'s plan unchanged (it adds steps only in some
-    configurations): on those calls, where the ``super()`` it reaches is the driver's own plan of
-    one request, the public method sends the request at once, without making and stepping the
-    plan (:func:`walletpass.driver.sent_at_once`).
+    ``test(provider, *arguments)`` holds, returns ``super()``'s plan unchanged (it adds steps
+    only in some configurations, or for some passes): on those calls, where the ``super()`` it
+    reaches is the driver's own plan, the public method sends the request at once, without
+    making and stepping the plan (:func:`walletpass.driver.sent_at_once`).
 
-    ``test`` is asked on every call (a configuration may change after ``connect()``). The mark
+    ``test`` is asked on every call (a configuration may change after ``connect()``) with the
+    plan's own arguments: ``(provider, pass_id)`` for ``plan_get``, ``(provider, new_pass,
+    request)`` for ``plan_create`` (the checked pass and the request built from it). The mark
     belongs to the decorated function: an override that replaces it later (a subclass's, a
     test's patch) is driven unless it is marked itself.
 
-    :param test: whether the call's plan is ``super()``'s, given the provider.
+    :param test: whether the call's plan is ``super()``'s, given the provider and the plan's
+        arguments.
     :returns: the decorator (the function is returned as it is).
     """
 

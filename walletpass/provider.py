@@ -125,20 +125,39 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             # the checks; two plain calls, where a with-block is three calls from C).
             deadline = enter_call_deadline(self.settings.deadline)
             try:
-                if (
-                    request is not None
-                    # (Safety.RECOVERABLE, a StrEnum, by its value, as plan_create tests it)
-                    and (request.safety != "recoverable" or prepared.external_id is None)
-                    and sent_at_once(self, "create")
+                # (Safety.RECOVERABLE, a StrEnum, by its value, as plan_create tests it)
+                recoverable = request is not None and (
+                    request.safety == "recoverable" and prepared.external_id is not None
+                )
+                if request is not None and sent_at_once(
+                    self, "recoverable create" if recoverable else "create", prepared, request
                 ):
-                    # plan_create's one attempt, without its generator (a recoverable create
-                    # with an external id goes through the plan: it may look the pass up)
-                    response = self.send(request, "create")
+                    # plan_create's first attempt, without its generator
+                    failed: WalletPassError | None = None
                     try:
-                        issued = self.parse(self.parse_create, response, prepared)
-                    except StopIteration as exc:
-                        # (what a hook's StopIteration is inside the plan's generator: PEP 479)
-                        raise RuntimeError("generator raised StopIteration") from exc
+                        response = self.send(request, "create")
+                        try:
+                            issued = self.parse(self.parse_create, response, prepared)
+                        except StopIteration as exc:
+                            # (what a hook's StopIteration is inside the plan's generator)
+                            raise RuntimeError("generator raised StopIteration") from exc
+                    except WalletPassError as exc:
+                        if not (recoverable and exc.outcome_unknown):
+                            raise
+                        failed = exc
+                    if failed is not None:
+                        # The request may have acted: the plan's loop goes on from here, with
+                        # its look-up (run outside the handler, as the plan runs it).
+                        issued = self.run(
+                            self._recovering_create(
+                                prepared,
+                                lambda: self._single(
+                                    request, "create", self.parse_create, prepared
+                                ),
+                                request,
+                                failed,
+                            )
+                        )
                 else:
                     issued = self.send_prepared("create", prepared, request=request)
             finally:
@@ -169,7 +188,7 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         try:
             self.require(_GET)
             checked = self._check_id(pass_id)
-            if sent_at_once(self, "get"):
+            if sent_at_once(self, "get", checked):
                 # plan_get's one request, without its generator
                 response = self.send(self.build_get(checked), "get")
                 try:

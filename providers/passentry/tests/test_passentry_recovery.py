@@ -184,3 +184,29 @@ def test_a_refusal_leaves_the_outcome_known(connect, emulator, tpl) -> None:
     with pytest.raises(ProviderUnavailable) as caught:
         wallet.create(Pass(template=tpl["generic"]))
     assert caught.value.outcome_unknown is False
+
+
+def test_a_create_without_a_balance_is_sent_at_once_and_still_recovers(
+    connect, emulator, tpl
+) -> None:
+    """PassEntry's plan_create is the driver's own for a pass without a balance where no alias
+    names one (marked ``plain_when``): such a create, an extId one included, is sent at once and
+    still looked up after an ambiguous failure; a pass with a balance, or an alias naming one,
+    has its create driven (the balance written or read after the POST)."""
+    from walletpass import Balance
+    from walletpass.driver import sent_at_once
+
+    wallet = connect(max_retries=2)
+    plain = Pass(template=tpl["generic"], external_id="order-1201")
+    assert sent_at_once(wallet, "recoverable create", plain, None)
+    assert sent_at_once(wallet, "create", plain.model_copy(update={"external_id": None}), None)
+    points = Pass(template=tpl["storeCard"], external_id="order-1202", balance=Balance(amount=5))
+    assert not sent_at_once(wallet, "recoverable create", points, None)
+    aliases = {"card": {"id": tpl["storeCard"], "balance_field": "points"}}
+    assert not sent_at_once(connect(templates=aliases), "recoverable create", plain, None)
+
+    emulator.inject(Fault.respond(502, {"errors": ["Bad Gateway"]}), method="POST")
+    issued = wallet.create(plain)
+    assert [p.uuid for p in emulator.live_passes()] == [issued.id]
+    assert [e.status for e in emulator.journal.find("GET", "/api/v1/passes/order-1201")] == [404]
+    assert wallet.create(points).balance == Balance(amount=5)

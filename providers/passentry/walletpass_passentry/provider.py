@@ -511,6 +511,13 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
             )
         return issued
 
+    # (a pass without a balance, where no alias names one: the plan is the driver's own, sent at
+    # once)
+    @plain_when(
+        lambda provider, new_pass, request: (
+            new_pass.balance is None and not provider._aliases_name_a_balance()
+        )
+    )
     def plan_create(self, new_pass: Pass, request: VendorRequest | None = None) -> Plan[IssuedPass]:
         """The POST (recoverable by extId), then the loyalty balance where the pass has one: a
         pass resource carries none (API v1, Create pass)."""
@@ -580,7 +587,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         return self._issued(response)
 
     # (where no alias names a balance the plan is the driver's own: sent at once)
-    @plain_when(lambda provider: not provider._aliases_name_a_balance())
+    @plain_when(lambda provider, pass_id: not provider._aliases_name_a_balance())
     def plan_get(self, pass_id: str) -> Plan[IssuedPass]:
         """The pass, and its balance where its template alias asks for one."""
         read = super().plan_get(pass_id)
