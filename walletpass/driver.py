@@ -738,10 +738,18 @@ _STEP_NAMES: dict[str, tuple[str, ...]] = {
 _STEP_NAMES["recoverable create"] = (*_STEP_NAMES["create"], "plan_recoverable_create")
 #: What, set on an instance, replaces a step of those plans (a test's own loop).
 _STEPS = frozenset(name for names in _STEP_NAMES.values() for name in names)
-#: Each operation's steps read off a class in one call, and the driver's own (taken at import:
-#: a step replaced later on Driver itself counts as replaced).
-_STEPS_OF = {op: operator.attrgetter(*names) for op, names in _STEP_NAMES.items()}
-_DRIVERS_OWN = {op: steps_of(Driver) for op, steps_of in _STEPS_OF.items()}
+#: Per operation: its plan's name and the driver's own plan; its other steps read off a class in
+#: one call, and the driver's own (taken at import: a step replaced later on Driver itself counts
+#: as replaced).
+_AT_ONCE = {
+    op: (
+        names[0],
+        getattr(Driver, names[0]),
+        operator.attrgetter(*names[1:]),
+        operator.attrgetter(*names[1:])(Driver),
+    )
+    for op, names in _STEP_NAMES.items()
+}
 
 
 def sent_at_once(provider: Driver[Any], operation: str, *arguments: Any) -> bool:
@@ -758,22 +766,24 @@ def sent_at_once(provider: Driver[Any], operation: str, *arguments: Any) -> bool
     Asked on every call, not remembered per class: a step replaced after the class made calls
     (a test's ``monkeypatch.setattr`` on the provider class) is driven from its next call on.
     """
-    own = _DRIVERS_OWN[operation]
+    name, own, rest_of, own_rest = _AT_ONCE[operation]
     cls = type(provider)
-    steps = _STEPS_OF[operation](cls)
-    if steps == own:
-        return provider.__dict__.keys().isdisjoint(_STEPS)
-    if steps[1:] != own[1:]:
+    # (the instance's names iterated, not the steps': an instance holds a handful)
+    if rest_of(cls) != own_rest or not _STEPS.isdisjoint(provider.__dict__):
         return False
+    plan = getattr(cls, name)
+    if plan is own:
+        return True
     try:
-        plain = _PLAIN.get(steps[0])
+        plain = _PLAIN.get(plan)
     except TypeError:  # (an unhashable stand-in a test set: not marked)
         return False
-    if plain is None or not provider.__dict__.keys().isdisjoint(_STEPS):
+    if plain is None:
         return False
-    name = _STEP_NAMES[operation][0]
-    above = _above(cls, steps[0], name)
-    if getattr(above, name, None) is not own[0]:
+    above = _ABOVE.get((cls, plan), cls)  # (cls: not asked yet; never the answer)
+    if above is cls:
+        above = _above(cls, plan, name)
+    if getattr(above, name, None) is not own:
         return False  # (the plan super() reaches is another class's, or patched)
     return bool(plain(provider, *arguments))
 
@@ -786,10 +796,7 @@ _ABOVE: dict[tuple[type, Any], type | None] = {}
 def _above(cls: type, plan: Any, name: str) -> type | None:
     """The class after the one holding ``plan`` in ``cls``'s MRO, where that class's own MRO is
     the rest of ``cls``'s (single inheritance from there: a ``getattr`` on it is what
-    ``super()`` reaches); ``None`` otherwise."""
-    key = (cls, plan)
-    if key in _ABOVE:
-        return _ABOVE[key]
+    ``super()`` reaches); ``None`` otherwise. Remembered in :data:`_ABOVE`."""
     mro = cls.__mro__
     found: type | None = None
     for at, klass in enumerate(mro):
@@ -798,7 +805,7 @@ def _above(cls: type, plan: Any, name: str) -> type | None:
                 found = mro[at + 1]
             break
     if len(_ABOVE) < 256:
-        _ABOVE[key] = found
+        _ABOVE[cls, plan] = found
     return found
 
 
