@@ -293,6 +293,33 @@ def test_a_plan_replacing_a_marked_one_or_what_it_reaches_is_driven(
         assert sent_at_once(wallet, "get", "p")
 
 
+def test_a_test_written_for_the_provider_only_is_still_honoured() -> None:
+    """A ``plain_when`` test written before the plan's arguments were passed to it (one
+    parameter: the provider, as plugins.md documented until 2026-12-01) is still asked with the
+    provider alone: the plugin's get and create are sent at once where it holds, and driven where
+    it does not, instead of failing on every call."""
+    from walletpass.plans import plain_when
+
+    cls = type(walletpass.connect("pass2u", api_key="k"))
+    asked: list[Any] = []
+
+    class Old(cls):  # type: ignore[misc,valid-type]
+        @plain_when(lambda provider: asked.append(provider) or provider.settings.max_retries < 5)
+        def plan_get(self, pass_id: str) -> Any:
+            return super().plan_get(pass_id)
+
+        @plain_when(lambda provider: provider.settings.max_retries < 5)
+        def plan_create(self, new_pass: Pass, request: Any = None) -> Any:
+            return super().plan_create(new_pass, request)
+
+    plain = Old(api_key="k")
+    assert sent_at_once(plain, "get", "p")
+    assert asked == [plain]
+    assert sent_at_once(plain, "create", PASSES["pass2u"](0), None)
+    assert not sent_at_once(Old(api_key="k", max_retries=6), "get", "p")
+    assert not sent_at_once(Old(api_key="k", max_retries=6), "create", PASSES["pass2u"](0), None)
+
+
 # -- a recoverable create (an external id): its first attempt sent at once -------------------------
 
 #: What a create's POST may be answered with: the vendor's pass (as recorded, or changed), a

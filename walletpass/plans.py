@@ -446,7 +446,8 @@ def plain_when(test: Callable[..., bool]) -> Callable[[_F], _F]:
     plan's own arguments: ``(provider, pass_id)`` for ``plan_get``, ``(provider, new_pass,
     request)`` for ``plan_create`` (the checked pass and the request built from it). The mark
     belongs to the decorated function: an override that replaces it later (a subclass's, a
-    test's patch) is driven unless it is marked itself.
+    test's patch) is driven unless it is marked itself. A test of one parameter (as written
+    until 2026-12-01, when it received the provider only) is still asked with the provider alone.
 
     :param test: whether the call's plan is ``super()``'s, given the provider and the plan's
         arguments.
@@ -454,10 +455,29 @@ def plain_when(test: Callable[..., bool]) -> Callable[[_F], _F]:
     """
 
     def mark(plan: _F) -> _F:
-        _PLAIN[plan] = test
+        _PLAIN[plan] = test if _takes_arguments(test) else _given_the_provider(test)
         return plan
 
     return mark
+
+
+def _takes_arguments(test: Callable[..., bool]) -> bool:
+    """Whether ``test`` accepts more than the provider (read once, where a plan is marked)."""
+    import inspect
+
+    try:
+        parameters = inspect.signature(test).parameters.values()
+    except (TypeError, ValueError):  # (a callable without a signature: asked as documented)
+        return True
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return any(p.kind is inspect.Parameter.VAR_POSITIONAL for p in parameters) or (
+        sum(p.kind in positional for p in parameters) != 1
+    )
+
+
+def _given_the_provider(test: Callable[[Any], bool]) -> Callable[..., bool]:
+    """``test`` asked with the provider alone, whatever the plan's arguments."""
+    return lambda provider, *arguments: test(provider)
 
 
 def reading_back(
