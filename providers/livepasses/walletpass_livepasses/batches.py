@@ -49,18 +49,19 @@ __all__ = [
 ]
 
 
-def _same(a: str | None, b: str | None, *, fold: bool = False) -> bool:
-    if a is None or b is None:
-        return True
-    return a.casefold() == b.casefold() if fold else a == b
-
-
 def _agrees(key: BatchPass, line: BatchPass) -> bool:
     return _agrees_with(key.email, key.confirmation_code, line)
 
 
 def _agrees_with(email: str | None, code: str | None, line: BatchPass) -> bool:
-    return _same(email, line.email, fold=True) and _same(code, line.confirmation_code)
+    """Whether ``line`` agrees with the recipient's ``email`` (compared case-folded) and
+    confirmation ``code`` wherever both sides know them (an unknown one agrees with anything)."""
+    # (each comparison written out, not a helper called twice: every create matches one line)
+    line_email = line.email
+    if email is not None and line_email is not None and email.casefold() != line_email.casefold():
+        return False
+    line_code = line.confirmation_code
+    return code is None or line_code is None or code == line_code
 
 
 def match_lines(

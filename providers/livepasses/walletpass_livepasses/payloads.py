@@ -539,7 +539,8 @@ def issued_from_generated(
             "balance": balance_from(business, kind),
             "barcode": _barcode(entry.get("qrCode")),
             "meta": meta,
-            "raw": dict(entry),
+            # (a decoded answer's own entry, as it is: a copy of it was made on every create)
+            "raw": entry if type(entry) is dict else dict(entry),
         }
     )
 
@@ -560,15 +561,25 @@ def batch_pass_from(entry: Mapping[str, Any]) -> BatchPass:
         raise ValueError(f"passId is {type(pass_id).__name__}, not an id")
     email = entry["customerEmail"] if "customerEmail" in entry else entry.get("holderEmail")
     get = entry.get
+    code = get("confirmationCode")
+    status = get("status")
+    error_code = get("errorCode")
+    error_message = get("errorMessage")
+    # (JSON's text and null by exact type first, without a call each: every create reads its
+    # answer's line; anything else goes through _line_text, which keeps it or refuses it)
     return BatchPass(
         str(pass_id) if pass_id not in (None, "") else None,
-        _line_text(email, "customerEmail"),
-        _line_text(get("confirmationCode"), "confirmationCode"),
-        _line_text(get("status"), "status"),
+        email if email is None or type(email) is str else _line_text(email, "customerEmail"),
+        code if code is None or type(code) is str else _line_text(code, "confirmationCode"),
+        status if status is None or type(status) is str else _line_text(status, "status"),
         bool(get("hasApplePass")),
         bool(get("hasGooglePass")),
-        _line_text(get("errorCode"), "errorCode"),
-        _line_text(get("errorMessage"), "errorMessage"),
+        error_code
+        if error_code is None or type(error_code) is str
+        else _line_text(error_code, "errorCode"),
+        error_message
+        if error_message is None or type(error_message) is str
+        else _line_text(error_message, "errorMessage"),
     )
 
 
