@@ -433,7 +433,12 @@ def _business_data(data: Any) -> dict[str, Any]:
     """The pass's business data as fields; the confirmation code is ``external_id`` instead."""
     if type(data) is not dict and not isinstance(data, Mapping):  # (a JSON object: no ABC check)
         return {}
-    return {str(k): v for k, v in data.items() if v is not None and k != "confirmationCode"}
+    # (a plain loop, not a comprehension: its frame cost 3 k cycles cold per create)
+    fields: dict[str, Any] = {}
+    for key, value in data.items():
+        if value is not None and key != "confirmationCode":
+            fields[str(key)] = value
+    return fields
 
 
 #: The types a JSON number (or a Decimal) is read as (a tuple: ``int | float | Decimal`` would
