@@ -236,6 +236,7 @@ def test_a_file_issued_across_workers_survives_a_killed_worker_and_resumes(
     no_secret_in(said, out, err, again.stdout, again.stderr, results)
 
 
+@pytest.mark.usefixtures("ctrl_c")
 def test_a_partial_run_is_finished_by_running_the_same_command_again(
     tmp_path: Path,
     redis_url: str,
@@ -261,16 +262,11 @@ def test_a_partial_run_is_finished_by_running_the_same_command_again(
         command += ["--chunk-size", "5", "--no-progress", "--map", "name=fields.name"]
         try:
             workers.start(2)
-            # A suite started in the background (`nohup ... &`, a CI step) has SIGINT ignored,
-            # and children inherit an ignored signal (a handled one is reset to the default):
-            # give the producer the terminal's Ctrl-C, which is what this test is about.
-            ignored = signal.signal(signal.SIGINT, signal.default_int_handler)
-            try:
-                producer = subprocess.Popen(
-                    command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
-                )
-            finally:
-                signal.signal(signal.SIGINT, ignored)
+            # (ctrl_c: SIGINT handled here for the test, so the producer gets the terminal's
+            # Ctrl-C even where the suite runs with SIGINT ignored, which children inherit)
+            producer = subprocess.Popen(
+                command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+            )
             deadline = time.monotonic() + 60
             while succeeded_in(run) < 20:
                 assert time.monotonic() < deadline, "the workers never got going"

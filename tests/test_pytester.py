@@ -8,6 +8,7 @@ that fails on purpose, so the fixture is shown to be able to catch a real bug.
 
 from __future__ import annotations
 
+import signal
 import textwrap
 
 import pytest
@@ -148,14 +149,17 @@ def test_the_plugin_registers_its_marker_and_fixtures(pytester: pytest.Pytester)
     markers = pytester.runpytest("--markers")
     markers.stdout.fnmatch_lines(["*@pytest.mark.walletpass(**settings)*"])
     fixtures = pytester.runpytest("--fixtures")
-    fixtures.stdout.fnmatch_lines(
-        [
-            "*fixtures defined from walletpass.testing.pytest_plugin*",
-            "fake_wallet_factory -- *",
-            "fake_wallet -- *",
-            "walletpass_emulator -- *",
-        ]
-    )
+    fixtures.stdout.fnmatch_lines(["*fixtures defined from walletpass.testing.pytest_plugin*"])
+    # (one at a time: pytest lists a plugin's fixtures by "path:line" as text, so their order
+    # moves with the plugin's line numbers)
+    for fixture in (
+        "fake_wallet_factory",
+        "fake_wallet",
+        "async_fake_wallet",
+        "walletpass_emulator",
+        "ctrl_c",
+    ):
+        fixtures.stdout.fnmatch_lines([f"{fixture} -- *"])
 
 
 def test_unused_the_plugin_builds_nothing(pytester: pytest.Pytester) -> None:
@@ -191,3 +195,49 @@ def test_the_emulator_fixture_serves_an_installed_vendor(pytester: pytest.Pytest
     )
     result = pytester.runpytest("-p", "no:cacheprovider")
     result.assert_outcomes(passed=1)
+
+
+def test_ctrl_c_raises_keyboard_interrupt_where_the_session_ignores_sigint(
+    pytester: pytest.Pytester,
+) -> None:
+    """A session started in the background (``nohup ... &``, a CI step) inherits SIGINT
+    ignored: there ``_thread.interrupt_main()`` does nothing, and the ``ctrl_c`` fixture still
+    delivers Ctrl-C, then gives the session its ignored SIGINT back."""
+    pytester.makepyfile(
+        test_stop="""
+        import _thread
+        import signal
+        import threading
+        import time
+
+        import pytest
+
+
+        def _until_interrupted():
+            deadline = time.monotonic() + 10
+            while time.monotonic() < deadline:
+                time.sleep(0.005)
+
+
+        def test_1_without_the_fixture_nothing_happens():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            _thread.interrupt_main()
+            time.sleep(0.05)
+
+
+        def test_2_press_from_another_thread(ctrl_c):
+            threading.Timer(0.05, ctrl_c).start()
+            with pytest.raises(KeyboardInterrupt):
+                _until_interrupted()
+
+
+        def test_3_the_ignored_signal_is_given_back():
+            assert signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+        """
+    )
+    ignored = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:  # (the child inherits the ignored signal, as a background job's does)
+        result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-p", "no:xdist")
+    finally:
+        signal.signal(signal.SIGINT, ignored)
+    result.assert_outcomes(passed=3)

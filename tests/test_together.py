@@ -4,7 +4,6 @@ left running, the first exception comes out (a bug's wrapped as a walletpass err
 
 from __future__ import annotations
 
-import _thread
 import asyncio
 import threading
 from collections.abc import Callable
@@ -206,7 +205,9 @@ def test_the_callers_cancellation_cancels_every_plan() -> None:
     assert log.started == log.ended == {0, 1, 2}
 
 
-def test_a_keyboard_interrupt_in_the_waiting_thread_stops_the_workers() -> None:
+def test_a_keyboard_interrupt_in_the_waiting_thread_stops_the_workers(
+    ctrl_c: Callable[[], None],
+) -> None:
     log = Log()
     answer = _sync_answer(log)
     interrupted = threading.Event()
@@ -215,7 +216,7 @@ def test_a_keyboard_interrupt_in_the_waiting_thread_stops_the_workers() -> None:
         # Ctrl-C reaches the main thread, which waits for the workers.
         if isinstance(step, Send) and not interrupted.is_set():
             interrupted.set()
-            _thread.interrupt_main()
+            ctrl_c()
         return answer(step)
 
     step = Together([_sibling(n, log, READ) for n in range(5)], 3)

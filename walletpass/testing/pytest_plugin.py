@@ -19,6 +19,12 @@ Fixtures:
 ``walletpass_emulator``
     ``start("pass2u")`` serves an installed provider's vendor emulator on 127.0.0.1 for the test
     and returns the running :class:`~walletpass.testing.emulator.EmulatorServer`.
+``ctrl_c``
+    ``press()``, callable from any thread, does to the test process what Ctrl-C at a terminal
+    does: ``KeyboardInterrupt`` in the main thread. For the test's duration SIGINT is handled by
+    Python's default handler, so a test of what Ctrl-C stops works the same where the session
+    was started with SIGINT ignored (a background job, ``nohup``, some CI runners: there
+    ``_thread.interrupt_main()`` does nothing, and child processes inherit the ignored signal).
 """
 
 from __future__ import annotations
@@ -78,6 +84,21 @@ def async_fake_wallet(
     from walletpass.aio import AsyncProvider
 
     return AsyncProvider(fake_wallet_factory(**_marked_settings(request)))
+
+
+@pytest.fixture
+def ctrl_c() -> Iterator[Callable[[], None]]:
+    import _thread
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        pytest.skip("Ctrl-C is handled in the main thread; this test runs in another one")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield _thread.interrupt_main
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 @pytest.fixture

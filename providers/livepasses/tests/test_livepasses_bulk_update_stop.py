@@ -5,7 +5,6 @@ already in flight reach the emulator afterwards."""
 
 from __future__ import annotations
 
-import _thread
 import asyncio
 import threading
 import time
@@ -77,7 +76,9 @@ def test_cancelling_the_async_bulk_update_cancels_every_update(
 
 
 def test_ctrl_c_during_the_sync_bulk_update_stops_every_worker(
-    connect: Callable[..., LivepassesProvider], emulator: LivepassesEmulator
+    connect: Callable[..., LivepassesProvider],
+    emulator: LivepassesEmulator,
+    ctrl_c: Callable[[], None],
 ) -> None:
     wallet = connect()
     ids = _issued(wallet)
@@ -86,7 +87,7 @@ def test_ctrl_c_during_the_sync_bulk_update_stops_every_worker(
     def interrupt_once_updates_are_in_flight() -> None:
         while _puts(emulator) < CONCURRENCY:
             time.sleep(0.01)
-        _thread.interrupt_main()  # what Ctrl-C does to the waiting thread
+        ctrl_c()  # what Ctrl-C does to the waiting thread
 
     watcher = threading.Thread(target=interrupt_once_updates_are_in_flight)
     watcher.start()
