@@ -48,9 +48,10 @@ import pstats
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import requests
 import urllib3
@@ -136,16 +137,35 @@ def _cold_cost(events: dict[str, float]) -> str:
     )
 
 
-def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
-    """One create, stage by stage (see the module's docstring), per call."""
-    count = _instructions_per_call if instructions else _cpu_per_call
+class _Connected(NamedTuple):
+    url: str
+    wallet: Any
+    pool: urllib3.HTTPConnectionPool
+    counter: Iterator[int]
+
+
+@contextmanager
+def _connected(vendor: Vendor) -> Iterator[_Connected]:
+    """The vendor's emulator in its own process (a documented rate lifted: this is about
+    overhead), walletpass connected to it, a bare pool to it and a counter for unique samples;
+    the client side closed afterwards."""
     unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
     with emulator(vendor.name, **unlimited) as emu:
         wallet = walletpass.connect(
             vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
         )
         pool = urllib3.connection_from_url(emu.url, maxsize=1)
-        counter = iter(range(10**9))
+        try:
+            yield _Connected(emu.url, wallet, pool, iter(range(10**9)))
+        finally:
+            wallet.close()
+            pool.close()
+
+
+def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
+    """One create, stage by stage (see the module's docstring), per call."""
+    count = _instructions_per_call if instructions else _cpu_per_call
+    with _connected(vendor) as (url, wallet, pool, counter):
 
         def samples(run: str) -> list[Any]:
             return [vendor.sample(run, next(counter)) for _ in range(size)]
@@ -163,15 +183,13 @@ def stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
         )
         send = wallet.transport.send
         spent["send"] = count([lambda r=r: send(r, operation="create") for r in built("s")])
-        spent["pool"] = count([lambda r=r: _raw_call(pool, wallet, emu.url, r) for r in built("p")])
+        spent["pool"] = count([lambda r=r: _raw_call(pool, wallet, url, r) for r in built("p")])
         prepared = [wallet.prepare_create(p) for p in samples("a")]
         answers = [(send(wallet.build_create(p), operation="create"), p) for p in prepared]
         spent["parse"] = count([lambda a=a: wallet.parse_create(*a) for a in answers])
         unit, scale = ("k instructions", 1e-3) if instructions else ("us", 1e6)
         cells = "  ".join(f"{name} {value * scale:7.1f}" for name, value in spent.items())
         print(f"{vendor.name:11} create  {cells}  ({unit} per call)", flush=True)
-        wallet.close()
-        pool.close()
 
 
 def increments(vendor: Vendor, *, size: int) -> None:
@@ -189,13 +207,7 @@ def increments(vendor: Vendor, *, size: int) -> None:
     method: its plan, the deadline, at-once sending), against ``pool`` (the built request
     through the bare pool). Repeated runs agree within about 0.05 k last-level misses.
     """
-    unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
-    with emulator(vendor.name, **unlimited) as emu:
-        wallet = walletpass.connect(
-            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
-        )
-        pool = urllib3.connection_from_url(emu.url, maxsize=1)
-        counter = iter(range(10**9))
+    with _connected(vendor) as (url, wallet, pool, counter):
         send, parse, parse_create = wallet.send, wallet.parse, wallet.parse_create
 
         def samples(run: str) -> list[Any]:
@@ -246,12 +258,8 @@ def increments(vendor: Vendor, *, size: int) -> None:
             print(f"{vendor.name:11} {name:13} {_cold_cost(events)}{added}", flush=True)
             before = events
         requests_built = [wallet.build_create(wallet.prepare_create(p)) for p in samples("p")]
-        raw = _cold_per_call(
-            [lambda r=r: _raw_call(pool, wallet, emu.url, r) for r in requests_built]
-        )
+        raw = _cold_per_call([lambda r=r: _raw_call(pool, wallet, url, r) for r in requests_built])
         print(f"{vendor.name:11} {'pool':13} {_cold_cost(raw)}  (thousands per call)", flush=True)
-        wallet.close()
-        pool.close()
 
 
 def _recorded(plan: Any, answer: Callable[[Any], Any]) -> list[Any]:
@@ -280,12 +288,7 @@ def parse_stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
     and ``present`` (what the public method does with that pass: its current status and the
     round trip into the application's terms, ``unknown_parts``)."""
     count = _instructions_per_call if instructions else _cpu_per_call
-    unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
-    with emulator(vendor.name, **unlimited) as emu:
-        wallet = walletpass.connect(
-            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
-        )
-        counter = iter(range(10**9))
+    with _connected(vendor) as (_, wallet, _, counter):
 
         def sample() -> Any:
             return vendor.sample("parse", next(counter))
@@ -342,7 +345,6 @@ def parse_stages(vendor: Vendor, *, size: int, instructions: bool) -> None:
             unit, scale = ("k instructions", 1e-3) if instructions else ("us", 1e6)
             cells = "  ".join(f"{name} {value * scale:7.1f}" for name, value in spent.items())
             print(f"{vendor.name:11} {op:7} {cells}  ({unit} per call)", flush=True)
-        wallet.close()
 
 
 def measure(
@@ -354,20 +356,13 @@ def measure(
     instructions: bool,
     cold: bool = False,
 ) -> None:
-    unlimited = {"rate_limit": 1_000_000} if vendor.documented_rate else {}
-    with emulator(vendor.name, **unlimited) as emu:
-        wallet = walletpass.connect(
-            vendor.name, base_url=emu.url, api_key=emu.api_key, rate_limit=0
-        )
-        pool = urllib3.connection_from_url(emu.url, maxsize=1)
-        session = requests.Session()
-        counter = iter(range(10**9))
+    with _connected(vendor) as (url, wallet, pool, counter), requests.Session() as session:
 
         def raw_pool(request: Any) -> Any:
-            return _raw_call(pool, wallet, emu.url, request)
+            return _raw_call(pool, wallet, url, request)
 
         def raw_requests(request: Any) -> Any:
-            return requests_call(session, wallet, emu.url, request)
+            return requests_call(session, wallet, url, request)
 
         def new_id() -> str:
             return str(wallet.create(vendor.sample("id", next(counter))).id)
@@ -423,9 +418,6 @@ def measure(
                     "(thousands per call)",
                     flush=True,
                 )
-            wallet.close()
-            pool.close()
-            session.close()
             return
         for op in ops:
             best = {"wp": float("inf"), "pool": float("inf"), "requests": float("inf")}
@@ -448,9 +440,6 @@ def measure(
                 f"wp-requests {(best['wp'] - best['requests']) * scale:6.1f}  ({unit} per call)",
                 flush=True,
             )
-        wallet.close()
-        pool.close()
-        session.close()
 
 
 def main() -> None:
