@@ -8,6 +8,8 @@ fails the build.
 
 from __future__ import annotations
 
+import ast
+import importlib
 import importlib.util
 import os
 import re
@@ -72,6 +74,86 @@ def test_the_api_reference_documents_the_vendor_operation_declaration(site: Path
     (the declaration, ``listing``) and errors are in the reference, not only in the guide."""
     provider = (site / "reference" / "provider" / "index.html").read_text(encoding="utf-8")
     assert 'id="walletpass.vendor_operations.vendor_operation"' in provider
+
+
+def _reference_ids(site: Path) -> set[str]:
+    return {
+        found
+        for page in (site / "reference").glob("*/index.html")
+        for found in re.findall(r'id="(walletpass[\w.]*)"', page.read_text(encoding="utf-8"))
+    }
+
+
+def _documented(name: str, ids: set[str]) -> bool:
+    """Whether ``module.attr`` (as a provider imports it) has an entry: under that name, under
+    the name of the object's home (a re-export), or as that name in another module."""
+    module_name, _, attr = name.rpartition(".")
+    if name in ids:
+        return True
+    obj = getattr(importlib.import_module(module_name), attr)
+    home = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if isinstance(home, str) and isinstance(qualname, str) and f"{home}.{qualname}" in ids:
+        return True
+    return any(found.endswith(f".{attr}") for found in ids)
+
+
+def _names_the_providers_import() -> set[str]:
+    names: set[str] = set()
+    for source in ROOT.glob("providers/*/walletpass_*/**/*.py"):
+        for node in ast.walk(ast.parse(source.read_text(encoding="utf-8"))):
+            if not isinstance(node, ast.ImportFrom) or node.module is None:
+                continue
+            if node.module == "walletpass" or node.module.startswith("walletpass."):
+                names.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return names
+
+
+def test_every_core_name_the_bundled_providers_use_is_in_the_api_reference(site: Path) -> None:
+    """What the four bundled providers import from the core is what a plugin builds on: each
+    name is in the reference, with its shapes and errors, not only in the core's source."""
+    names = _names_the_providers_import()
+    assert "walletpass.plans.Send" in names and "walletpass.paths.fill_path" in names
+    ids = _reference_ids(site)
+    missing = sorted(name for name in names if not _documented(name, ids))
+    assert not missing, f"used by the bundled providers, missing from the API reference: {missing}"
+
+
+def test_every_core_name_the_plugin_guide_names_is_in_the_api_reference(site: Path) -> None:
+    guide = (ROOT / "docs" / "plugins.md").read_text(encoding="utf-8")
+    named = {
+        dotted
+        for dotted in re.findall(r"\bwalletpass(?:\.[a-z_]\w*)+\.[A-Za-z_]\w*", guide)
+        # (entry-point groups, not modules)
+        if not dotted.startswith(("walletpass.providers", "walletpass.emulators"))
+    }
+    assert "walletpass.rendering.render_fields" in named
+    ids = _reference_ids(site)
+    missing = sorted(name for name in named if not _documented(name, ids))
+    assert not missing, f"named by docs/plugins.md, missing from the API reference: {missing}"
+
+
+#: Declarations docs/plugins.md tells a plugin to set; the code documents each with a ``#:``
+#: comment, which the reference shows only through the griffe_sphinx extension.
+DECLARATIONS = {
+    "default_base_url": "production API address",
+    "error_table": "error rules, tried before the HTTP defaults",
+    "meta_keys": "keys this provider may report",
+    "native_batch_size": "native batch endpoint",
+    "provider_api_version": "contract version this class was written for",
+    "field_held_attributes": "can carry only in a template field",
+    "template_fixed": "takes from the template, not the request",
+}
+
+
+def test_the_provider_declarations_are_in_the_api_reference_with_their_meaning(
+    site: Path,
+) -> None:
+    page = (site / "reference" / "provider" / "index.html").read_text(encoding="utf-8")
+    text = re.sub(r"<[^>]+>", "", page)
+    for name, meaning in DECLARATIONS.items():
+        assert f'id="walletpass.provider.Provider.{name}"' in page, name
+        assert meaning in text, (name, meaning)
 
 
 def test_every_provider_page_is_in_the_navigation(site: Path) -> None:

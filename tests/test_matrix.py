@@ -302,3 +302,17 @@ def test_entries_resting_on_inference_are_marked_in_every_rendering() -> None:
     assert '"inferred": [\n            "the key guessKey"' in render([matrix], "json")
     assert render([matrix], "csv").splitlines()[1].endswith(",yes,the key guessKey")
     assert guessed.describe() == "NATIVE: POST /guess [inferred: the key guessKey]"
+
+
+@pytest.mark.parametrize("declare", ["native", "emulated"])
+def test_an_inferred_detail_given_as_one_text_is_refused_not_split_into_characters(
+    declare: str,
+) -> None:
+    """``inferred`` is a tuple of texts; one text passed as it is would have been taken apart
+    into one "detail" per character, a matrix entry no reader can use."""
+    from walletpass import capabilities
+
+    make = getattr(capabilities, declare)
+    with pytest.raises(ValueError, match="inferred must be a tuple of non-empty texts"):
+        make("how", inferred="the key guessKey")
+    assert make("how", inferred=["the key guessKey"]).inferred == ("the key guessKey",)

@@ -199,15 +199,47 @@ class Declaration(_Entry):
 def native(
     note: str = "", *, limit: int | None = None, inferred: tuple[str, ...] = ()
 ) -> Declaration:
-    return Declaration(Support.NATIVE, note, limit, tuple(inferred))
+    """A capability the vendor's API has as such (a field it stores, an endpoint it offers).
+
+    :param note: optional: how the vendor carries it (an endpoint, a key), shown in the matrix.
+    :param limit: the most items the vendor accepts (locations, fields...), checked before
+        sending; ``None``: no documented limit.
+    :param inferred: the wire details this rests on that the vendor's documentation does not
+        show; the matrix marks the entry *inferred*.
+    :returns: the matrix entry, for :class:`Capabilities`.
+    :raises ValueError: a negative ``limit``, or ``inferred`` not a tuple of non-empty texts.
+    """
+    return Declaration(Support.NATIVE, note, limit, _inferred(inferred))
 
 
 def emulated(note: str, *, limit: int | None = None, inferred: tuple[str, ...] = ()) -> Declaration:
-    return Declaration(Support.EMULATED, note, limit, tuple(inferred))
+    """A capability walletpass provides on top of the vendor's API (a template field holding
+    an attribute, a read completing an answer).
+
+    :param note: how it is emulated (required: a reader must know what stands in for it).
+    :param limit: the most items accepted, as for :func:`native`.
+    :param inferred: wire details the vendor does not document, as for :func:`native`.
+    :returns: the matrix entry.
+    :raises ValueError: an empty ``note``, a negative ``limit``, or ``inferred`` not a tuple
+        of non-empty texts.
+    """
+    return Declaration(Support.EMULATED, note, limit, _inferred(inferred))
 
 
 def none(alternative: str) -> Declaration:
+    """A capability the vendor does not have: using it raises ``UnsupportedFeature`` or
+    ``UnsupportedOperation`` before anything is sent, with this text as the way out.
+
+    :param alternative: what to do instead (another call, the vendor's dashboard...).
+    :returns: the matrix entry.
+    :raises ValueError: an empty ``alternative``.
+    """
     return Declaration(Support.NONE, alternative)
+
+
+def _inferred(inferred: tuple[str, ...]) -> tuple[str, ...]:
+    # A single text would become a tuple of its characters, each a "non-empty text".
+    return inferred if isinstance(inferred, str) else tuple(inferred)
 
 
 UNDECLARED = Declaration(Support.NONE, "not declared by this provider")

@@ -655,6 +655,9 @@ def _image_ref(value: Any) -> Any:
     return value
 
 
+#: The type of an image in a pass (``Pass.images`` values): an :class:`ImageRef`, or a text
+#: read as one (``http://`` or ``https://``: its ``url``; anything else: the vendor's image
+#: ``id``). A provider's models that hold images use it so a text is read the same way.
 ImageValue = Annotated[ImageRef, BeforeValidator(_image_ref)]
 
 

@@ -271,6 +271,9 @@ def page_of(items: Sequence[_Item], number: int, size: int) -> tuple[list[_Item]
 
 @dataclass
 class EmulatorResponse:
+    """What a route handler answers: status, body bytes and headers, written to the client as
+    they are (the harness adds nothing but ``Content-Length``)."""
+
     status: int = 200
     body: bytes = b""
     headers: dict[str, str] = field(default_factory=dict)
@@ -279,6 +282,14 @@ class EmulatorResponse:
     def json_body(
         cls, payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
     ) -> EmulatorResponse:
+        """``payload`` as compact JSON with ``Content-Type: application/json``.
+
+        :param payload: any value ``json.dumps`` accepts.
+        :param status: the HTTP status (default 200).
+        :param headers: more headers; a ``Content-Type`` here replaces the JSON one.
+        :returns: the response.
+        :raises TypeError: ``payload`` is not JSON-serialisable.
+        """
         return cls(
             status,
             json.dumps(payload, separators=(",", ":")).encode(),
@@ -287,6 +298,7 @@ class EmulatorResponse:
 
     @classmethod
     def empty(cls, status: int = 204, headers: Mapping[str, str] | None = None) -> EmulatorResponse:
+        """A response without a body (default ``204 No Content``), with ``headers``."""
         return cls(status, b"", dict(headers or {}))
 
 
