@@ -104,7 +104,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             the application's logical names, and vendor details in ``meta`` (keys listed on each
             provider's page).
         :raises ValidationError: the pass is malformed or breaks a vendor limit (every problem
-            at once, by field path; nothing sent).
+            at once, by field path; nothing sent), or the vendor refused it as invalid (400,
+            415, 422: its field problems, where it names them).
+        :raises UnsupportedOperation: the provider cannot issue passes (the message names the
+            alternative); nothing sent.
         :raises UnsupportedFeature: the pass uses a field the provider declares NONE (strict
             mode; lenient mode warns with ``UnsupportedFeatureWarning`` and drops only that
             part); nothing sent.
@@ -115,9 +118,13 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises NotFound: the template does not exist at the vendor.
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
-            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
+        :raises WalletPassError: the other request errors, as the provider's ``error_table``
+            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
+            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
+            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
+            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
+            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
         """
         try:
             prepared, mapping, request = self._prepare_create(new_pass)
@@ -177,13 +184,18 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             entirely, never guessed.
         :raises UnsupportedOperation: the provider cannot read passes (the message names the
             alternative); nothing sent.
-        :raises ValidationError: a malformed id; nothing sent.
+        :raises ValidationError: a malformed id (nothing sent), or the vendor refused the
+            request as invalid (400, 415, 422).
         :raises NotFound: no such pass (``NotFound.provider`` names the provider).
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
-            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
+        :raises WalletPassError: the other request errors, as the provider's ``error_table``
+            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
+            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
+            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
+            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
+            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
         """
         try:
             self.require(_GET)
@@ -214,8 +226,8 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :returns: the pass after the change, as :meth:`create` returns one, with the status a
             ``get()`` right after would report.
         :raises UnsupportedOperation: the provider cannot update passes; nothing sent.
-        :raises ValidationError: a malformed id or change, or one breaking a vendor limit;
-            nothing sent.
+        :raises ValidationError: a malformed id or change, or one breaking a vendor limit
+            (nothing sent), or the vendor refused it as invalid (400, 415, 422).
         :raises UnsupportedFeature: the change uses a field or behaviour (message, notify,
             clearing) declared NONE; nothing sent.
         :raises NotFound: no such pass.
@@ -225,9 +237,13 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises Conflict: a concurrent change the vendor refused.
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
-            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
+        :raises WalletPassError: the other request errors, as the provider's ``error_table``
+            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
+            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
+            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
+            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
+            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
         """
         try:
             checked, prepared, mapping, request = self._prepare_update(pass_id, change)
@@ -301,16 +317,25 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             alternative); nothing sent.
         :raises UnsupportedFeature: ``amount`` on a provider whose passes have no balance;
             nothing sent.
-        :raises ValidationError: a malformed id, amount or options; nothing sent.
+        :raises ValidationError: a malformed id, amount or options (nothing sent), or the
+            vendor refused the request as invalid (400, 415, 422).
+        :raises NotUsedUp: no ``amount``, on a pass a redeem does not use up (a kind of
+            :data:`walletpass.redemption.NOT_USED_UP_KINDS`: a loyalty, membership or gift
+            card); refused before any write, the message naming the spend or the vendor's own
+            call for a use (``behaviour.use_operations``) where there is one.
         :raises AlreadyRedeemed: the pass was used up or voided already.
         :raises PassExpired: the pass has expired.
         :raises BusinessRuleError: any other refusal, e.g. an amount larger than the balance.
         :raises NotFound: no such pass.
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
-            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
+        :raises WalletPassError: the other request errors, as the provider's ``error_table``
+            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
+            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
+            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
+            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
+            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
         """
         try:
             checked, value, checked_options = self._prepare_redeem(pass_id, amount, options)
@@ -330,12 +355,17 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises UnsupportedOperation: the provider cannot delete passes (the message names the
             alternative, e.g. expiring it by update); nothing sent.
         :raises NotFound: no such pass.
-        :raises ValidationError: a malformed id; nothing sent.
+        :raises ValidationError: a malformed id (nothing sent), or the vendor refused the
+            request as invalid (400, 415, 422).
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
-            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
+        :raises WalletPassError: the other request errors, as the provider's ``error_table``
+            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
+            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
+            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
+            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
+            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
         """
         try:
             self.require(Capability.DELETE)
@@ -366,13 +396,18 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :returns: an iterator of ``IssuedPass``, as :meth:`get` reports each; the next page is
             requested when the previous one is used up.
         :raises UnsupportedOperation: the provider cannot list passes; raised at the call.
-        :raises ValidationError: a malformed filter, or one the vendor cannot apply; nothing
-            sent.
+        :raises ValidationError: a malformed filter, or one the vendor cannot apply (nothing
+            sent), or the vendor refused a page's request as invalid (400, 415, 422).
+        :raises NotFound: the vendor has no such template (or no list where it was asked).
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``RateLimited``, ``QuotaExceeded``, ``InvalidResponse``
-            (an unreadable answer), ``RedirectNotFollowed``, ``ConfigurationError``.
+        :raises WalletPassError: the other request errors, as the provider's ``error_table``
+            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
+            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
+            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
+            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
+            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
+            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
         """
         with self._guard("list"):
             self.require(Capability.LIST)

@@ -168,7 +168,8 @@ class AsyncProvider(AsyncEventOperations):
             return sync._present_written(issued, mapping, prepared)
 
     async def get(self, pass_id: str) -> IssuedPass:
-        """Read a pass: :meth:`walletpass.provider.Provider.get`, awaited."""
+        """Read a pass: :meth:`walletpass.provider.Provider.get`, awaited (the same arguments,
+        result and errors)."""
         sync = self.sync
         if not self._planned("get"):
             return await self._in_thread(sync.get, pass_id)
@@ -178,7 +179,8 @@ class AsyncProvider(AsyncEventOperations):
             return sync.present(await self._drive(sync.plan_get(checked)))
 
     async def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
-        """Change a pass: :meth:`walletpass.provider.Provider.update`, awaited."""
+        """Change a pass: :meth:`walletpass.provider.Provider.update`, awaited (the same arguments,
+        result and errors)."""
         sync = self.sync
         if not self._planned("update"):
             return await self._in_thread(sync.update, pass_id, change)
@@ -192,7 +194,8 @@ class AsyncProvider(AsyncEventOperations):
         amount: Decimal | int | float | str | None = None,
         options: Mapping[str, Any] | None = None,
     ) -> Redemption:
-        """Redeem a pass: :meth:`walletpass.provider.Provider.redeem`, awaited."""
+        """Redeem a pass: :meth:`walletpass.provider.Provider.redeem`, awaited (the same arguments,
+        result and errors)."""
         sync = self.sync
         if not self._planned("redeem"):
             return await self._in_thread(
@@ -204,7 +207,8 @@ class AsyncProvider(AsyncEventOperations):
             return neutral_redemption(result, value)
 
     async def delete(self, pass_id: str) -> None:
-        """Delete or invalidate a pass: :meth:`walletpass.provider.Provider.delete`, awaited."""
+        """Delete or invalidate a pass: :meth:`walletpass.provider.Provider.delete`, awaited
+        (the same arguments, result and errors)."""
         sync = self.sync
         if not self._planned("delete"):
             await self._in_thread(sync.delete, pass_id)
@@ -223,9 +227,9 @@ class AsyncProvider(AsyncEventOperations):
         extra: Mapping[str, Any] | None = None,
     ) -> AsyncIterator[IssuedPass]:
         """Iterate over passes (``async for``), pages requested as they are needed:
-        :meth:`walletpass.provider.Provider.list`. The checks run at the call (raising
-        ``ValidationError``, ``UnsupportedOperation`` here); a request's error is raised by the
-        iteration step that needed its page."""
+        :meth:`walletpass.provider.Provider.list` (the same arguments, items and errors). The
+        checks run at the call (raising ``ValidationError``, ``UnsupportedOperation`` here); a
+        request's error is raised by the iteration step that needed its page."""
         sync = self.sync
         if not self._planned("list"):
             items = sync.list(template=template, status=status, page_size=page_size, extra=extra)
