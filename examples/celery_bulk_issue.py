@@ -94,7 +94,13 @@ def main() -> None:
         workers = start_workers(2, env)
         try:
             started = time.monotonic()
-            result = issuer.issue_many(passes, run=run).collect(timeout=120)
+            try:
+                result = issuer.issue_many(passes, run=run).collect(timeout=120)
+            except walletpass.WalletPassError as exc:
+                raise SystemExit(
+                    f"{exc}\nthis example needs Redis and PostgreSQL: scripts/services start, "
+                    "or set REDIS_URL and JOURNAL_DATABASE_URL"
+                ) from None
             elapsed = time.monotonic() - started
             print(f"{result.succeeded} of {result.total} passes issued by 2 workers")
             print(f"  ({elapsed:.1f} s at PassEntry's 9 requests/s, shared by both workers)")

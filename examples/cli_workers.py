@@ -41,8 +41,7 @@ def start_worker(name: str, broker: str, queue: str, env: dict[str, str]) -> sub
     return subprocess.Popen(
         [*command, "--queue", queue, "--name", name],
         env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,  # its "ready" line; its errors go to our stderr
         text=True,
     )
 
@@ -51,7 +50,11 @@ def wait_ready(worker: subprocess.Popen[str]) -> None:
     """A worker prints "walletpass worker: ready: ..." once it consumes."""
     assert worker.stdout is not None
     if "ready" not in worker.stdout.readline():
-        raise SystemExit(f"a worker did not start (exit status {worker.wait()})")
+        raise SystemExit(
+            f"a worker did not start (exit status {worker.wait()}, its error above); this "
+            "example needs Redis and PostgreSQL: scripts/services start, or set REDIS_URL and "
+            "JOURNAL_DATABASE_URL"
+        )
 
 
 def main() -> None:

@@ -163,6 +163,23 @@ def test_example_script_runs(script: str, tmp_path: Path, request: pytest.Fixtur
         assert line in done.stdout, f"{script} did not print {line!r}:\n{done.stdout}"
 
 
+def test_the_cli_workers_example_without_its_servers_says_what_is_missing(tmp_path: Path) -> None:
+    """A new user who runs it before ``scripts/services start`` reads why it stopped and what to
+    do (it said "a worker did not start (exit status 1)": the workers' errors were discarded)."""
+    pytest.importorskip("celery")
+    closed = "127.0.0.1:1"  # nothing listens on port 1
+    env = _clean_env(
+        HOME=str(tmp_path),
+        REDIS_URL=f"redis://{closed}/0",
+        JOURNAL_DATABASE_URL=f"postgresql://postgres@{closed}/walletpass",
+    )
+    done = _run([str(EXAMPLES / "cli_workers.py")], cwd=tmp_path, env=env)
+    assert done.returncode == 1, done.stdout + done.stderr
+    assert "Traceback" not in done.stderr
+    assert "walletpass: error: cannot reach the journal's database" in done.stderr
+    assert "scripts/services start" in done.stderr
+
+
 def test_users_unit_tests_pass_with_fake_wallet(tmp_path: Path) -> None:
     done = _run(
         ["-m", "pytest", str(EXAMPLES / "test_my_app.py"), "-q", "-p", "no:cacheprovider"],

@@ -71,9 +71,40 @@ def submit_chunk(
     queue: str | None = None,
 ) -> AsyncResult[Any]:
     """Send one chunk task by name (the producer needs no worker code): the passes of run ``run``
-    from input position ``first`` on, to ``queue`` (default: the app's default queue)."""
+    from input position ``first`` on, to ``queue`` (default: the app's default queue).
+
+    Raises ``ValidationError`` when a pass given as a mapping holds a value that cannot be sent
+    as JSON (nothing sent), and a retryable ``WalletPassError`` with ``code``
+    ``"submit_failed"`` (``details["cause"]``: the failure's type) when the broker or the result
+    backend fails; ``outcome_unknown`` is true then, as the task may have reached the broker.
+    """
+    from kombu.exceptions import EncodeError
+
     payload = [_as_payload(p) for p in passes]
-    return app.send_task(TASK_NAME, args=(run, first, payload), queue=queue)
+    try:
+        return app.send_task(TASK_NAME, args=(run, first, payload), queue=queue)
+    except EncodeError as exc:
+        raise ValidationError.from_problems(
+            [
+                _errors.FieldProblem(
+                    "passes",
+                    f"the chunk at item {first} cannot be sent as JSON ({exc}): give Pass "
+                    "objects, or mappings of JSON values",
+                )
+            ]
+        ) from None
+    except Exception as exc:  # Celery's, kombu's and redis-py's errors; their text may quote a URL
+        raise WalletPassError(
+            f"run {run!r}: the chunk at item {first} could not be submitted (the Celery broker "
+            f"or result backend failed: {type(exc).__name__}); it may have reached the broker: "
+            "once both answer, submit the run again under the same name (what was issued is "
+            "skipped)",
+            operation="create_many",
+            code="submit_failed",
+            details={"cause": type(exc).__name__},
+            retryable=True,
+            outcome_unknown=True,
+        ) from None
 
 
 class CeleryIssuer:
@@ -130,7 +161,10 @@ class CeleryIssuer:
         Submitting the same input under the same run name again resumes the run (what was issued
         is reported ``skipped``). Give the passes external ids: they identify items across
         re-submissions and let a lost worker's items be looked up at the vendor. Raises
-        ``ValidationError`` for an empty run name.
+        ``ValidationError`` for an empty run name, and what :func:`submit_chunk` raises when a
+        chunk cannot be submitted (the broker or the result backend unreachable); when chunks
+        before it were submitted, their workers go on with them, so the error's
+        ``outcome_unknown`` is true and ``details["submitted"]`` counts their items.
         """
         if not run:
             raise ValidationError.from_problems([_errors.FieldProblem("run", "must not be empty")])
@@ -138,9 +172,24 @@ class CeleryIssuer:
         results: list[tuple[int, int, AsyncResult[Any]]] = []
         source = iter(passes)
         first = 0
-        while chunk := list(itertools.islice(source, size)):
-            results.append((first, len(chunk), submit_chunk(self.app, run, first, chunk)))
-            first += len(chunk)
+        try:
+            while chunk := list(itertools.islice(source, size)):
+                results.append((first, len(chunk), submit_chunk(self.app, run, first, chunk)))
+                first += len(chunk)
+        except WalletPassError as exc:
+            for _, _, submitted in results:
+                release_result(submitted)
+            if not results:
+                raise
+            raise WalletPassError(
+                f"{exc.message} (the {first} items before it were submitted: the workers go on "
+                "with them)",
+                operation="create_many",
+                code=exc.code,
+                details={**(exc.details or {}), "submitted": first},
+                retryable=exc.retryable,
+                outcome_unknown=True,
+            ) from exc
         return IssueJob(run, results, journal=lambda: run_entries(self._database, run))
 
     # -- the worker ------------------------------------------------------------------------
@@ -193,8 +242,22 @@ class IssueJob:
         return sum(count for _, count, _ in self.chunks)
 
     def ready(self) -> bool:
-        """Whether every chunk has finished (successfully or not)."""
-        return all(result.ready() for _, _, result in self.chunks)
+        """Whether every chunk has finished (successfully or not).
+
+        Raises a retryable ``WalletPassError`` with ``code`` ``"result_backend_failed"``
+        (``details["cause"]``: the failure's type) when the result backend cannot be read.
+        """
+        try:
+            return all(result.ready() for _, _, result in self.chunks)
+        except Exception as exc:  # the result backend failed (its text may quote its URL)
+            raise WalletPassError(
+                f"run {self.run!r}: the chunks' state could not be read (the result backend "
+                f"failed: {type(exc).__name__}); the workers go on, ask again later",
+                operation="create_many",
+                code="result_backend_failed",
+                details={"cause": type(exc).__name__},
+                retryable=True,
+            ) from None
 
     def collect(self, timeout: float | None = None) -> BulkResult:
         """Wait for every chunk and return the outcomes in input order.
