@@ -90,3 +90,16 @@ def test_profile_refuses_exactly_what_the_vendor_refuses(profile: str, candidate
     fake_verdict = _verdict(FakeProvider(profile=profile), new_pass)
     vendor_verdict = _verdict(_vendor(profile), new_pass)
     assert fake_verdict == vendor_verdict
+
+
+def test_a_sample_with_an_external_id_is_refused_by_the_setup_not_met_as_a_conflict() -> None:
+    """The suite issues the sample many times; with an external id the second create of a
+    vendor (here the fake) that keeps one pass per external id is a ``Conflict``, which would
+    fail tests for a reason that is the setup's. The setup says so at once."""
+    keyed = SAMPLE.model_copy(update={"external_id": "order-7"})
+    wallet = FakeProvider()
+    wallet.create(keyed)
+    with pytest.raises(walletpass.Conflict):
+        wallet.create(keyed)
+    with pytest.raises(ValueError, match=r"has external_id 'order-7'.*leave it out"):
+        ConformanceSetup(wallet, keyed, sent=lambda: len(wallet.calls))

@@ -83,7 +83,9 @@ class ConformanceSetup:
 
     #: A connected provider; for a vendor, pointed at its emulator.
     provider: Provider
-    #: A pass this provider can issue, using only features it supports.
+    #: A pass this provider can issue, using only features it supports, without an
+    #: ``external_id``: the suite issues it many times, and a vendor keeps one pass per external
+    #: id (the suite checks ``external_id`` with a fresh one per pass where it is declared).
     sample: Pass
     #: How many requests the vendor has received so far (the emulator's journal length).
     sent: Callable[[], int]
@@ -95,6 +97,17 @@ class ConformanceSetup:
     examples: Mapping[Capability, Example] = field(default_factory=dict)
     #: Builds the same provider in lenient mode (default: same settings with strict=False).
     lenient: Callable[[], Provider] | None = None
+
+    def __post_init__(self) -> None:
+        # Refused here, not met as a Conflict from the second create of some test: on a vendor
+        # (or the fake's profile) that keeps one pass per external id, every test that issues
+        # the sample twice would fail for a reason that is the setup's, not the provider's.
+        if self.sample.external_id is not None:
+            raise ValueError(
+                f"ConformanceSetup.sample has external_id {self.sample.external_id!r}: the "
+                "suite issues the sample many times, and a vendor keeps one pass per external "
+                "id; leave it out (external_id is checked with a fresh one per pass)"
+            )
 
     def example(self, capability: Capability) -> Example | None:
         return self.examples.get(capability) or FEATURE_EXAMPLES.get(capability)
