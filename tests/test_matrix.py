@@ -230,6 +230,39 @@ def test_a_provider_page_whose_meta_table_drifted_is_reported(tmp_path: Path) ->
     assert all("`renamed`" in problem for problem in problems)
 
 
+def test_a_vendor_page_whose_capability_table_drifted_is_reported(tmp_path: Path) -> None:
+    """Each vendor page's capability table says it is rendered from the declarations: a row
+    changed by hand (or a declaration changed without its page) is drift, as for the matrix."""
+    root = _copy_repo_docs(tmp_path)
+    names = [
+        name
+        for name in docgen.shipped_providers(ROOT)
+        if name in available_providers() and name != "fake"
+    ]
+    assert names
+    for name in names:
+        page = root / docgen.provider_page(name)
+        page.write_text(page.read_text().replace("| `create` | NATIVE", "| `create` | EMULATED", 1))
+    problems, _ = docgen.check(root)
+    assert sorted(p.split(" differs")[0] for p in problems) == sorted(
+        str(docgen.provider_page(name)) for name in names
+    )
+    assert all("| `create` | EMULATED" in problem for problem in problems)
+
+
+def test_a_capability_note_renders_as_text_in_the_site() -> None:
+    """A note's ``<past date>`` or ``pass.<templateFieldId>`` in a hand-copied table was raw
+    HTML to the site's Markdown: an unknown tag, so the browser showed ``update(fields={...:
+    })`` and ``pass., as text``. The rendered table escapes it as the matrix page does."""
+    for name in ("passentry", "livepasses", "pass2u"):
+        if name not in available_providers():
+            continue
+        table = docgen.capability_table(name)
+        assert "<" not in table.replace("<!--", ""), name
+    if "passentry" in available_providers():
+        assert "pass.&lt;templateFieldId&gt;, as text" in docgen.capability_table("passentry")
+
+
 def test_render_writes_only_between_the_readme_markers(tmp_path: Path) -> None:
     root = _copy_repo_docs(tmp_path)
     readme = root / docgen.README

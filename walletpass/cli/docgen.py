@@ -5,7 +5,8 @@
 capability table between the markers in ``README.md`` and the reference part of ``docs/cli.md``
 (rendered from the argument parser itself), and the ``IssuedPass.meta`` table between the
 markers in each provider's page (``docs/providers/<name>.md``; the fake's in ``docs/testing.md``),
-rendered from its ``meta_keys``. ``--check`` changes nothing and fails when a
+rendered from its ``meta_keys``, and a vendor page's capability table, from its
+``capabilities``. ``--check`` changes nothing and fails when a
 committed copy differs from what the code renders, which is how CI catches a declaration changed
 without its documentation.
 
@@ -37,6 +38,7 @@ __all__ = [
     "CAPABILITIES_PAGE",
     "CLI_PAGE",
     "README",
+    "capability_table",
     "check",
     "cli_reference",
     "main",
@@ -55,6 +57,7 @@ README = Path("README.md")
 README_MARKERS = ("<!-- capabilities:start -->", "<!-- capabilities:end -->")
 CLI_MARKERS = ("<!-- cli-reference:start -->", "<!-- cli-reference:end -->")
 META_MARKERS = ("<!-- meta-keys:start -->", "<!-- meta-keys:end -->")
+CAPABILITY_MARKERS = ("<!-- capabilities-table:start -->", "<!-- capabilities-table:end -->")
 ENTRY_POINT_GROUP = "walletpass.providers"
 
 
@@ -192,6 +195,23 @@ def meta_table(name: str) -> str:
     return "| Key | What it holds |\n|---|---|\n" + "\n".join(rows) + "\n"
 
 
+def capability_table(name: str) -> str:
+    """Every capability of provider ``name`` (undeclared ones as NONE), then its vendor-only
+    operations, with the support, the inferred mark and limit, and the note (ending with what
+    is inferred), as a Markdown table."""
+    rows = []
+    for row in ProviderMatrix.of(load_provider_class(name)).rows():
+        declared = row.declaration
+        support = declared.support.value.upper() + ("\\*" if declared.inferred else "")
+        if declared.limit is not None:
+            support += f" (max {declared.limit})"
+        note = declared.note
+        if declared.inferred:
+            note += f" [inferred: {'; '.join(declared.inferred)}]"
+        rows.append(f"| `{row.key}` | {support} | {markdown_cell(note)} |")
+    return "| Capability | Support | Note |\n|---|---|---|\n" + "\n".join(rows) + "\n"
+
+
 def provider_page(name: str) -> Path:
     """Where provider ``name`` is documented (the fake: the testing guide)."""
     return Path("docs/testing.md") if name == "fake" else Path(f"docs/providers/{name}.md")
@@ -210,7 +230,11 @@ def render_files(root: Path, names: Sequence[str]) -> dict[Path, str]:
     for name in names:
         page = provider_page(name)
         text = (root / page).read_text(encoding="utf-8") if (root / page).is_file() else ""
-        files[page] = replace_between(text, META_MARKERS, meta_table(name), where=str(page))
+        text = replace_between(text, META_MARKERS, meta_table(name), where=str(page))
+        if name != "fake":  # (the fake's capabilities are docs/capabilities.md's, not a page's)
+            table = capability_table(name)
+            text = replace_between(text, CAPABILITY_MARKERS, table, where=str(page))
+        files[page] = text
     return files
 
 
