@@ -417,3 +417,34 @@ def test_several_configurations_coexist_in_one_process() -> None:
     assert first.create(Pass(template="vip")).vendor_template == "one"
     assert second.create(Pass(template="vip")).vendor_template == "two"
     assert first.settings.templates["vip"].id == "one"
+
+
+def test_connect_and_from_config_document_the_errors_they_raise(tmp_path: Path) -> None:
+    """Their docstrings (the API reference) name what each raises; each is raised here."""
+    import inspect
+
+    import walletpass
+    from walletpass.errors import ConfigurationError, ProviderNotFound
+
+    raised = []
+    for call in (
+        lambda: walletpass.connect("no-such-provider"),
+        lambda: walletpass.connect("fake", no_such_setting=1),
+        lambda: walletpass.connect("fake", max_retries=-1),
+        lambda: walletpass.from_config(tmp_path / "missing.toml"),
+    ):
+        with pytest.raises(ConfigurationError) as caught:
+            call()
+        raised.append(type(caught.value).__name__)
+    assert raised == [
+        "ProviderNotFound",
+        "ConfigurationError",
+        "ConfigurationError",
+        "ConfigurationError",
+    ]
+    assert issubclass(ProviderNotFound, ConfigurationError)
+    for function in (walletpass.connect, walletpass.from_config):
+        doc = inspect.getdoc(function) or ""
+        for name in set(raised):
+            assert f":raises {name}:" in doc, (function.__name__, name)
+        assert ":returns:" in doc and ":param" in doc, function.__name__

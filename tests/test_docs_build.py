@@ -156,6 +156,18 @@ def test_the_provider_declarations_are_in_the_api_reference_with_their_meaning(
         assert meaning in text, (name, meaning)
 
 
+@pytest.mark.parametrize("model", ["IssuedPass", "Redemption"])
+def test_every_field_of_what_an_operation_returns_is_documented(site: Path, model: str) -> None:
+    """What create/get/update/list and redeem return is read field by field: each field has
+    its entry (the meaning, the unit of an amount) in the reference."""
+    import walletpass.model
+
+    page = (site / "reference" / "model" / "index.html").read_text(encoding="utf-8")
+    fields = getattr(walletpass.model, model).model_fields
+    missing = [name for name in fields if f'id="walletpass.model.{model}.{name}"' not in page]
+    assert not missing, f"{model} fields without an entry in the API reference: {missing}"
+
+
 def test_every_provider_page_is_in_the_navigation(site: Path) -> None:
     home = (site / "index.html").read_text(encoding="utf-8")
     pages = sorted(p.stem for p in (ROOT / "docs" / "providers").glob("*.md"))

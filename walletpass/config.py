@@ -264,6 +264,19 @@ def connect(name: str, /, **settings: Any) -> Provider:
 
     The configuration file is not read (use :func:`from_config` for that), so code that passes
     everything explicitly behaves the same wherever it runs.
+
+    :param name: the provider's registered name (``"pass2u"``, ``"fake"``, a plugin's).
+    :param settings: its settings (``ProviderSettings`` and the provider's own: ``api_key``,
+        ``base_url``, ``deadline`` in seconds...); a setting not given is read from
+        ``WALLETPASS_<PROVIDER>_<SETTING>``.
+    :returns: the provider, ready to use (nothing is sent until the first call); close it, or
+        use it as ``with``.
+    :raises ProviderNotFound: no provider of that name is installed (the message names the
+        installed ones and how to install it).
+    :raises ConfigurationError: an unknown setting, or a malformed one (each named, with what
+        is wrong and the valid settings). A missing ``api_key`` or a plain ``http://``
+        ``base_url`` to a host that is not loopback is refused by the first call instead,
+        before anything is sent.
     """
     resolved = resolve_config(name, use_file=False, overrides=settings)
     return resolved.connect()
@@ -276,5 +289,23 @@ def from_config(
     env: Mapping[str, str] | None = None,
     **overrides: Any,
 ) -> Provider:
-    """A provider chosen and configured by file and environment: switch vendors without code."""
+    """A provider chosen and configured by file and environment: switch vendors without code.
+
+    Each setting is taken from the first of: ``overrides``, the environment
+    (``WALLETPASS_<PROVIDER>_<SETTING>``), the provider's table in the configuration file.
+
+    :param path: the configuration file; default: ``WALLETPASS_CONFIG``, else
+        ``walletpass.toml`` or ``pyproject.toml``'s ``[tool.walletpass]`` in the current
+        directory, else none.
+    :param provider: the provider's name; default: ``WALLETPASS_PROVIDER``, else the file's
+        ``provider``.
+    :param env: the environment to read instead of ``os.environ``.
+    :param overrides: settings that win over the file and the environment.
+    :returns: the provider, as :func:`connect` returns one.
+    :raises ProviderNotFound: the chosen provider is not installed.
+    :raises ConfigurationError: no provider chosen; ``path`` (or ``WALLETPASS_CONFIG``) is not
+        a file; the file is not valid TOML or its tables have the wrong shape; the file holds
+        a secret setting (secrets come from the environment); an unknown or malformed
+        setting, as for :func:`connect`.
+    """
     return resolve_config(provider, path=path, env=env, overrides=overrides).connect()

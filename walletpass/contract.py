@@ -275,8 +275,12 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         return {}
 
     def require_api_key(self) -> str:
-        """The configured API key, for :meth:`auth_headers`; a clear error naming the setting
-        (and its environment variable) when there is none."""
+        """The configured API key, for :meth:`auth_headers`.
+
+        :returns: the ``api_key`` setting's text.
+        :raises ConfigurationError: none is configured (the message names the setting and its
+            environment variable, ``WALLETPASS_<PROVIDER>_API_KEY``).
+        """
         if self.settings.api_key is None:
             raise ConfigurationError(
                 f"provider {self.name!r} needs an api_key "

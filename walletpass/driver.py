@@ -650,7 +650,20 @@ class Driver(ProviderContract[SettingsT]):
         return response
 
     def parse(self, hook: Callable[..., _T], response: VendorResponse, *args: Any) -> _T:
-        """Run a parse hook; a response missing what the hook expects is ``InvalidResponse``."""
+        """Run a parse hook; a response missing what the hook expects is ``InvalidResponse``.
+
+        :param hook: the parse hook (``self.parse_get``...), called as ``hook(response, *args)``.
+        :param response: the 2xx answer the hook reads.
+        :param args: the hook's other arguments (the pass, the id...).
+        :returns: what the hook returns.
+        :raises InvalidResponse: the hook raised ``KeyError``, ``TypeError``, ``ValueError``,
+            ``IndexError``, ``AttributeError`` or ``OverflowError``, or a model built from the
+            answer refused it (a ``ValidationError``: the vendor's answer is invalid, not the
+            caller's input), or the hook raised ``InvalidResponse`` itself; the hook's own
+            exception is its (scrubbed) cause; ``outcome_unknown`` where the answered request
+            was a write (not ``GET``, ``HEAD`` or ``OPTIONS``): it took effect.
+        :raises WalletPassError: any other walletpass error the hook raised, as it is.
+        """
         try:
             return hook(response, *args)
         except InvalidResponse as exc:

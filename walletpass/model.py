@@ -979,26 +979,44 @@ class IssuedPass(NeutralModel):
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
+    #: The opaque id every other call takes (see above).
     id: PassId
+    #: The vendor's own pass id.
     vendor_id: PassId
+    #: The name of the provider that reported it (``Provider.name``; ``"fake"`` for the fake,
+    #: whatever profile it wears).
     provider: str
     #: The application's logical template name where configuration maps one (otherwise the
     #: vendor's template id, as the pass was created with).
     template: str | None = None
     #: The vendor's own template / model / pass-type id.
     vendor_template: str | None = None
+    #: The neutral kind, where the vendor's answer or the template alias tells it.
     kind: PassKind | None = None
+    #: The application's own id for the pass, as the vendor keeps it.
     external_id: str | None = None
+    #: The status a ``get()`` right now would report (``UNKNOWN`` where the answer does not
+    #: say; the vendor's own word is in ``meta["vendor_status"]`` where a provider keeps it).
     status: PassStatus = PassStatus.UNKNOWN
+    #: The wallet links (Apple, Google, a download page) where the vendor gives them.
     urls: PassUrls = Field(default_factory=_no_urls)
+    #: When the vendor made the pass, where its answer says.
     created_at: datetime | None = None
+    #: When the vendor last changed the pass, where its answer says.
     updated_at: datetime | None = None
+    #: When the pass expires, where the vendor keeps an expiry.
     expires_at: datetime | None = None
+    #: The holder, as far as the vendor's answer carries it.
     holder: Holder | None = None
+    #: The template's field values under the application's logical names, typed as the
+    #: template alias declares them (see ``unknown_parts`` for a read that has none).
     fields: dict[str, Any] = Field(default_factory=dict)
+    #: The barcode as the vendor reports it (``unknown_parts`` names ``barcode`` where the
+    #: answer cannot show it).
     barcode: Barcode | None = None
     #: The stored value (points, credit) where the vendor reports one.
     balance: Balance | None = None
+    #: The vendor's revision number of the pass, where it keeps one.
     version: int | None = None
     #: Parts of the pass this answer cannot show (``"fields"``: the vendor's read has no fields,
     #: or an update's answer has only those it set; ``"balance"``, ``"barcode"``,
@@ -1006,7 +1024,11 @@ class IssuedPass(NeutralModel):
     #: missing from ``fields``) is not known, not absent. A part not named: ``None`` is absent.
     #: Decided in the core from the provider's declarations (walletpass.readback.unknown_parts).
     unknown_parts: Annotated[frozenset[str], _SortedInJson] = frozenset()
+    #: Vendor details the neutral model has no place for, under the keys the provider declares
+    #: in ``meta_keys`` (each provider's page lists them, with what each holds), and
+    #: ``read_back_failed`` where a write's answer could not be completed by a read.
     meta: dict[str, Any] = Field(default_factory=dict)
+    #: What the vendor answered about the pass, for anything the neutral model does not cover.
     raw: Any = None
 
 

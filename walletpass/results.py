@@ -31,11 +31,14 @@ class Redemption(NeutralModel):
 
     model_config = ConfigDict(defer_build=True, extra="forbid", frozen=True)
 
+    #: The ``IssuedPass.id`` of the pass redeemed.
     pass_id: str
+    #: The name of the provider that redeemed it (``Provider.name``).
     provider: str
     #: ``REDEEMED`` when the pass was used up; ``ACTIVE`` after a spend from its balance or a
     #: use that leaves a multi-use pass usable.
     status: PassStatus
+    #: When the vendor recorded it, where its answer says.
     redeemed_at: datetime | None = None
     #: What was spent, in the balance's unit (points, or the currency's main unit: ``2.50`` is
     #: two and a half euros). A redeem without an amount: ``None``, or ``1`` where the vendor
@@ -45,9 +48,11 @@ class Redemption(NeutralModel):
     #: reports it; ``None`` after a redeem without an amount on every provider (uses left, where
     #: a vendor tells them, are in ``meta``: each provider's page names the key).
     remaining: Decimal | None = None
+    #: The vendor's verb for what it did, e.g. ``check-in``.
     method: str | None = Field(default=None, description="the vendor verb used, e.g. check-in")
     #: How the vendor did it, in its own terms (e.g. ``vendor_status``: ``"voided"``).
     meta: dict[str, Any] = Field(default_factory=dict)
+    #: What the vendor answered, for anything the neutral model does not cover.
     raw: Any = None
 
 

@@ -16,7 +16,7 @@ __all__ = ["connect", "from_config"]
 
 async def connect(name: str, /, **settings: Any) -> AsyncProvider:
     """An async provider by name: :func:`walletpass.connect`'s arguments, settings and errors
-    (``ConfigurationError``, ``ValidationError`` for a malformed setting), and
+    (``ProviderNotFound``; ``ConfigurationError`` for an unknown or malformed setting), and
     ``ConfigurationError`` for a proxy the async transport cannot connect through (only
     ``http://`` proxies: :func:`walletpass.aio.transport.check_proxy`).
 
