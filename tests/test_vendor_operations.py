@@ -79,6 +79,34 @@ def test_a_neutral_capability_name_is_refused_at_class_creation() -> None:
                 return None
 
 
+def test_an_operation_declared_none_is_refused_where_it_is_written() -> None:
+    """Declared NONE, the method ran on every call while the matrix, the CLI and the fake's
+    profile said the vendor cannot do it (before: ``stamp()`` returned its result)."""
+    from walletpass.capabilities import none
+
+    with pytest.raises(ValueError, match=r"not NONE .*'use the dashboard'"):
+
+        class Dishonest(Provider):
+            name: ClassVar[str] = "ops-dishonest"
+
+            @vendor_operation(none("use the dashboard"))
+            def stamp(self, pass_id: str) -> str:
+                return "ran"
+
+
+def test_a_listing_mark_on_a_method_that_returns_its_items_is_refused_at_once() -> None:
+    """listing=True marks a listing's plan; on a method returning a list every call failed
+    with 'unexpected TypeError: list object is not an iterator' (before), never at import."""
+    with pytest.raises(TypeError, match="things: listing=True marks a listing's plan"):
+
+        class Eager(Provider):
+            name: ClassVar[str] = "ops-eager"
+
+            @vendor_operation(native("GET /things"), listing=True)  # type: ignore[arg-type]
+            def things(self) -> list[int]:
+                return [1]
+
+
 @pytest.mark.parametrize("vendor", ["pass2u", "passentry", "livepasses"])
 def test_every_shipped_vendor_operation_is_a_declared_method(vendor: str) -> None:
     cls = load_provider_class(vendor)

@@ -89,10 +89,29 @@ def vendor_operation(declaration: Declaration, *, listing: bool = False) -> Any:
     :returns: the method, run inside the provider's guard: a walletpass error gets the provider
         and operation as context; any other exception becomes a ``WalletPassError`` whose cause
         is a redacted stand-in. A method returning an iterator is guarded while it is iterated.
+    :raises ValueError: ``declaration`` is ``none(...)``: a method the vendor does not have
+        would run although the matrix says it is not supported; leave the method out (and
+        declare it ``none(alternative)`` in ``capabilities`` if a reader should find why).
+    :raises TypeError: (when the class body is read) ``listing=True`` on a method that is not a
+        generator function: a listing's plan yields its steps.
     """
+    if not declaration.available:
+        # Refused where it is written: the method would otherwise run on every call while the
+        # declarations (the matrix, the CLI, the fake's profile) say the vendor cannot do it.
+        raise ValueError(
+            f"a vendor operation is declared native(...) or emulated(...), not NONE "
+            f"({declaration.note!r}): leave the method out, and declare it none(...) in "
+            "capabilities"
+        )
 
     def decorate(method: Callable[..., Any]) -> Callable[..., Any]:
         name = method.__name__
+        if listing and not inspect.isgeneratorfunction(method):
+            raise TypeError(
+                f"{name}: listing=True marks a listing's plan, a generator function "
+                "(-> ListPlan) that yields Emit(items) among its steps; a method that returns "
+                "its items is marked without listing=True"
+            )
         is_plan = listing or _is_plan(method)
 
         @functools.wraps(method)

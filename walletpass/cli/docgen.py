@@ -36,6 +36,7 @@ from walletpass.registry import available_providers, load_provider_class, provid
 
 __all__ = [
     "CAPABILITIES_PAGE",
+    "CAPABILITY_MARKERS",
     "CLI_PAGE",
     "README",
     "capability_table",
