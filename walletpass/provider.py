@@ -87,6 +87,16 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
     The declarations and hooks are :class:`~walletpass.contract.ProviderContract`'s; the checks
     before sending are :class:`~walletpass.preparation.Preparation`'s, the execution steps
     :class:`~walletpass.driver.Driver`'s. This class owns the public methods.
+
+    The request errors every operation that sends may raise, besides those its own
+    documentation names: what the provider's ``error_table``, then the HTTP defaults, map the
+    vendor's answer to (``AuthenticationError`` for 401, ``PermissionDenied`` for 403,
+    ``NotFound`` for 404 and 410, ``Conflict`` for 409, ``ValidationError`` for 400, 415 and
+    422, ``RateLimited`` for 429, ``ProviderUnavailable`` for 5xx; a vendor's error codes may
+    name ``QuotaExceeded`` or a ``BusinessRuleError``); ``InvalidResponse`` for an answer that
+    cannot be read, ``RedirectNotFollowed`` for a 3xx, ``ConfigurationError`` for a missing
+    ``base_url`` or credential; and a fault in the provider's own code as a
+    ``WalletPassError`` naming it (``code="unexpected_error"``).
     """
 
     def create(self, new_pass: Pass | Mapping[str, Any]) -> IssuedPass:
@@ -118,13 +128,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises NotFound: the template does not exist at the vendor.
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors, as the provider's ``error_table``
-            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
-            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
-            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
-            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
-            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
+        :raises WalletPassError: the other request errors (see the class's): ``Conflict``,
+            ``AuthenticationError``, ``PermissionDenied``, ``RateLimited``, ``QuotaExceeded``,
+            ``BusinessRuleError``, ``InvalidResponse``, ``RedirectNotFollowed``,
+            ``ConfigurationError``.
         """
         try:
             prepared, mapping, request = self._prepare_create(new_pass)
@@ -189,13 +196,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises NotFound: no such pass (``NotFound.provider`` names the provider).
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors, as the provider's ``error_table``
-            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
-            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
-            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
-            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
-            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
+        :raises WalletPassError: the other request errors (see the class's): ``Conflict``,
+            ``AuthenticationError``, ``PermissionDenied``, ``RateLimited``, ``QuotaExceeded``,
+            ``BusinessRuleError``, ``InvalidResponse``, ``RedirectNotFollowed``,
+            ``ConfigurationError``.
         """
         try:
             self.require(_GET)
@@ -237,13 +241,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises Conflict: a concurrent change the vendor refused.
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors, as the provider's ``error_table``
-            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
-            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
-            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
-            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
-            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
+        :raises WalletPassError: the other request errors (see the class's): ``Conflict``,
+            ``AuthenticationError``, ``PermissionDenied``, ``RateLimited``, ``QuotaExceeded``,
+            ``BusinessRuleError``, ``InvalidResponse``, ``RedirectNotFollowed``,
+            ``ConfigurationError``.
         """
         try:
             checked, prepared, mapping, request = self._prepare_update(pass_id, change)
@@ -329,13 +330,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises NotFound: no such pass.
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors, as the provider's ``error_table``
-            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
-            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
-            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
-            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
-            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
+        :raises WalletPassError: the other request errors (see the class's): ``Conflict``,
+            ``AuthenticationError``, ``PermissionDenied``, ``RateLimited``, ``QuotaExceeded``,
+            ``BusinessRuleError``, ``InvalidResponse``, ``RedirectNotFollowed``,
+            ``ConfigurationError``.
         """
         try:
             checked, value, checked_options = self._prepare_redeem(pass_id, amount, options)
@@ -359,13 +357,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             request as invalid (400, 415, 422).
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors, as the provider's ``error_table``
-            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
-            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
-            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
-            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
-            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
+        :raises WalletPassError: the other request errors (see the class's): ``Conflict``,
+            ``AuthenticationError``, ``PermissionDenied``, ``RateLimited``, ``QuotaExceeded``,
+            ``BusinessRuleError``, ``InvalidResponse``, ``RedirectNotFollowed``,
+            ``ConfigurationError``.
         """
         try:
             self.require(Capability.DELETE)
@@ -401,13 +396,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises NotFound: the vendor has no such template (or no list where it was asked).
         :raises ProviderUnavailable: no answer, a 5xx, a timeout or the ``deadline`` passed
             (``outcome_unknown`` where the request may have taken effect).
-        :raises WalletPassError: the other request errors, as the provider's ``error_table``
-            and then the HTTP defaults map the answer: ``AuthenticationError`` (401),
-            ``PermissionDenied`` (403), ``Conflict`` (409), ``RateLimited`` (429),
-            ``QuotaExceeded``, ``BusinessRuleError`` (a refusal the vendor's error code
-            names); ``InvalidResponse`` (an unreadable answer), ``RedirectNotFollowed``,
-            ``ConfigurationError`` (no ``base_url`` or credentials); a fault in the provider's
-            own code as a ``WalletPassError`` naming it (``code="unexpected_error"``).
+        :raises WalletPassError: the other request errors (see the class's): ``Conflict``,
+            ``AuthenticationError``, ``PermissionDenied``, ``RateLimited``, ``QuotaExceeded``,
+            ``BusinessRuleError``, ``InvalidResponse``, ``RedirectNotFollowed``,
+            ``ConfigurationError``.
         """
         with self._guard("list"):
             self.require(Capability.LIST)
