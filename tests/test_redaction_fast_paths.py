@@ -6,10 +6,13 @@ on its own: the same values of the same types, the same keys, whatever the struc
 from __future__ import annotations
 
 import base64
+import gc
 import json
+import tracemalloc
 from collections.abc import Iterator
 from contextlib import contextmanager
 from decimal import Decimal
+from types import MappingProxyType
 from typing import Any
 
 from hypothesis import given, settings
@@ -192,3 +195,32 @@ def test_the_one_search_finds_each_kind_of_form() -> None:
             assert redact_text(texts[1]) != texts[1]
             assert _may_hold_secret(texts)
         assert not _may_hold_secret(["nothing here", "sk_one_search_kinds", ""])
+
+
+def test_what_redaction_remembers_of_keys_stays_small_whatever_the_keys() -> None:
+    # Every error answer's details and every LivePass answer are copied by redact(): what it
+    # remembers of the keys it met (which are secret, by name and by shape of keys) must not
+    # grow with the keys' length, or a vendor (or a proxy) answering objects with long member
+    # names would have each answer's names kept for good, thousands of them. Objects reach it
+    # as dicts, as other mappings, and with keys that are not text.
+    big = 200_000
+    tracemalloc.start()
+    try:
+        gc.collect()
+        before = tracemalloc.get_traced_memory()[0]
+        for number in range(40):
+            name = f"{number:03d}-member-" + "m" * big
+            for value in (
+                {name: 1, "status": "ok"},
+                {name: "text", "token": "x"},
+                MappingProxyType({name: {"inner": 1}}),
+                {1: 2, name: None},
+            ):
+                assert name in redact(value) or str(name) in redact(value)
+            del name, value
+        gc.collect()
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+    # 40 names of 200 kB went through (8 MB); a few of them kept at most.
+    assert kept < 5 * big

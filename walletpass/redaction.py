@@ -328,10 +328,24 @@ def unfit_for_secret(value: str) -> str | None:
     return None
 
 
-@functools.lru_cache(maxsize=4096)  # answers repeat the same few keys: decided once each
 def is_secret_key(key: str) -> bool:
+    """Whether a value under the name ``key`` is a secret (the name holds one of
+    :data:`SECRET_KEY_MARKERS`, ignoring case, spaces, ``-`` and ``_``)."""
+    return _secret_name(key) if len(key) <= _NAME_REMEMBERED_MOST else _names_secret(key)
+
+
+def _names_secret(key: str) -> bool:
     normalised = re.sub(r"[-_\s]", "", key).lower()
     return any(marker in normalised for marker in SECRET_KEY_MARKERS)
+
+
+#: The longest key name whose decision is remembered, here and per shape of keys (a field
+#: key's most): answers repeat the same few short names, each decided once; a longer one, which
+#: only a broken or hostile answer sends, is decided each time rather than kept. (The memories
+#: are bounded by their count of names: with names of any length, an answer's long member
+#: names were kept for good, thousands of them.)
+_NAME_REMEMBERED_MOST = 128
+_secret_name = functools.lru_cache(maxsize=4096)(_names_secret)
 
 
 @functools.lru_cache(maxsize=1024)
@@ -457,9 +471,11 @@ def _dict_masked(value: dict[Any, Any], texts: list[str]) -> dict[str, Any]:
     keys = tuple(value)
     secret = _secret_keys_by_shape.get(keys)
     if secret is None:
-        if len(keys) > _SHAPE_KEYS or not all(type(key) is str for key in keys):
+        if len(keys) > _SHAPE_KEYS or not all(
+            type(key) is str and len(key) <= _NAME_REMEMBERED_MOST for key in keys
+        ):
             return _each_key_masked(value, texts)
-        secret = frozenset(key for key in keys if is_secret_key(key))
+        secret = frozenset(key for key in keys if _secret_name(key))  # (all short: checked)
         if len(_secret_keys_by_shape) >= _SHAPES_REMEMBERED:
             _secret_keys_by_shape.clear()  # (bounded)
         _secret_keys_by_shape[keys] = secret
@@ -484,7 +500,9 @@ def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, An
     copy: dict[str, Any] = {}
     for key, item in value.items():
         name = key if type(key) is str else str(key)
-        if is_secret_key(name) and item not in (None, ""):
+        # (is_secret_key's own test, inline: called for every key of these)
+        secret = _secret_name(name) if len(name) <= _NAME_REMEMBERED_MOST else _names_secret(name)
+        if secret and item not in (None, ""):
             copy[name] = MASK
         else:
             copy[name] = _keys_masked(item, texts)
@@ -492,7 +510,8 @@ def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, An
 
 
 #: The secret keys of each shape of keys (all text, in order) seen lately; bounded, and only
-#: of objects of a few keys (what answers are made of), so it holds little.
+#: of objects of a few keys (what answers are made of), each of a short name
+#: (:data:`_NAME_REMEMBERED_MOST`), so it holds little.
 _secret_keys_by_shape: dict[tuple[str, ...], frozenset[str]] = {}
 _SHAPES_REMEMBERED = 1024
 _SHAPE_KEYS = 64
