@@ -350,3 +350,64 @@ def test_a_run_records_the_batch_each_item_was_accepted_into(tmp_path: Path) -> 
     with BulkJournal(journal, provider="fake") as book:
         entries = [book.get(item_key(i, f"row-{i}")) for i in range(7)]
     assert all(e is not None and e.ticket == "batch-1" and e.batched for e in entries)
+
+
+#: Pass2U keeps an external id in a model field (no member of its own): the alias names it.
+_FIELD_KEPT = {
+    "dashboard": {
+        "models": [{"id": "7001", "style": "storeCard", "fields": ["name", "member_no"]}]
+    },
+    "templates": {
+        "card": {"kind": "loyalty", "id": "7001", "attributes": {"external_id": "member_no"}}
+    },
+}
+
+
+def _field_kept_items() -> list[Any]:
+    return [
+        {"template": "card", "kind": "loyalty", "external_id": "M-1"},
+        {"template": "card", "kind": "loyalty", "external_id": "M-2"},
+        {"template": "card", "kind": "loyalty", "external_id": "M-3", "tier": ""},  # invalid
+        Pass(template="card", kind="loyalty", external_id="M-4"),
+    ]
+
+
+@pytest.mark.parametrize("journaled", [False, True])
+def test_each_item_reports_its_own_external_id_where_a_field_keeps_it(
+    tmp_path: Path, journaled: bool
+) -> None:
+    # Each item names the external id the application gave it, as on every vendor, whatever
+    # became of it (issued, refused by the vendor, invalid), also where the vendor keeps it in
+    # a template field (the pass sent carries it there, not as its external id).
+    import walletpass
+
+    journal = tmp_path / "run.db" if journaled else None
+    with walletpass.connect("fake", profile="pass2u", **_FIELD_KEPT) as wallet:
+        wallet.fail_next("create", ProviderUnavailable)  # the first item sent
+        result = wallet.create_many(_field_kept_items(), concurrency=1, journal=journal)
+        outcomes = [(item.external_id, item.ok) for item in result.items]
+        assert outcomes == [("M-1", False), ("M-2", True), ("M-3", False), ("M-4", True)]
+        assert [item.issued.external_id for item in result.items if item.issued] == ["M-2", "M-4"]
+        if journaled:  # a re-run: what the journal settled keeps its external id too
+            again = wallet.create_many(_field_kept_items(), concurrency=1, journal=journal)
+            assert [(item.external_id, item.skipped) for item in again.items] == [
+                ("M-1", False),
+                ("M-2", True),
+                ("M-3", False),
+                ("M-4", True),
+            ]
+
+
+def test_each_item_reports_its_own_external_id_where_a_field_keeps_it_async() -> None:
+    import asyncio
+
+    import walletpass.aio
+
+    async def run() -> list[tuple[str | None, bool]]:
+        wallet = await walletpass.aio.connect("fake", profile="pass2u", **_FIELD_KEPT)
+        async with wallet:
+            await wallet.fail_next("create", ProviderUnavailable)
+            result = await wallet.create_many(_field_kept_items(), concurrency=1)
+            return [(item.external_id, item.ok) for item in result.items]
+
+    assert asyncio.run(run()) == [("M-1", False), ("M-2", True), ("M-3", False), ("M-4", True)]

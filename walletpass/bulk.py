@@ -449,11 +449,18 @@ class _Runner:
             if self.stopped is None:
                 self.stopped = error
 
-    def deliver(self, tally: _Tally, item: BulkItem | None, index: int) -> None:
-        """Hand a settled item on, in input order; ``None``: it was never sent."""
+    def deliver(
+        self, tally: _Tally, item: BulkItem | None, index: int, external_id: str | None
+    ) -> None:
+        """Hand a settled item on, in input order; ``None``: it was never sent.
+        ``external_id``: the input's (:func:`_external_id`), which the item reports."""
         if item is None:
             self.not_attempted.append(index)
             return
+        if item.external_id != external_id:
+            # Settled from the pass as sent, in the vendor's terms: where a template field keeps
+            # the external id (Pass2U's alias attributes), that pass has none of its own.
+            item = item.model_copy(update={"external_id": external_id})
         if self.stopped is not None and self.stopped.unrecorded is _DELIVERY_FAILED:
             self.unrecorded.append(item)
             return
@@ -696,8 +703,8 @@ class _Runner:
                 except JournalError as exc:  # before the batch went out: none of it was sent
                     self.halt(exc)
                     settled = {}
-                for index, _ in chunk:
-                    self.deliver(tally, settled.get(index), index)
+                for index, raw in chunk:
+                    self.deliver(tally, settled.get(index), index, _external_id(raw))
 
     def run_chunk(self, chunk: list[tuple[int, Any]]) -> Work[dict[int, BulkItem]]:
         """One batch's protocol: each input checked and claimed, the journal's earlier outcomes
@@ -852,14 +859,15 @@ class _Runner:
     def run_concurrent(
         self, source: Iterator[tuple[int, Any]], concurrency: int, tally: _Tally
     ) -> None:
-        window: deque[tuple[int, Future[BulkItem | None] | BulkItem]] = deque()
+        window: deque[tuple[int, Future[BulkItem | None] | BulkItem, str | None]] = deque()
         # Outcomes leave in input order, so a slow item (a retry backing off) holds back those
         # behind it; a deep window keeps every worker busy meanwhile, in bounded memory.
         max_window = concurrency * 16
 
         def settle_oldest() -> None:
-            index, pending = window.popleft()
-            self.deliver(tally, pending.result() if isinstance(pending, Future) else pending, index)
+            index, pending, external_id = window.popleft()
+            item = pending.result() if isinstance(pending, Future) else pending
+            self.deliver(tally, item, index, external_id)
 
         with ThreadPoolExecutor(
             max_workers=concurrency, thread_name_prefix="walletpass-bulk"
@@ -869,16 +877,18 @@ class _Runner:
                 while self.stopped is None and (next_item := next(source, None)) is not None:
                     index, raw = next_item
                     prepared = _prepare(self.provider, raw)
+                    external_id = _external_id(raw)
                     if not isinstance(prepared, WalletPassError):
-                        window.append((index, pool.submit(self.issue_one, index, *prepared)))
+                        issued = pool.submit(self.issue_one, index, *prepared)
+                        window.append((index, issued, external_id))
                     else:
-                        window.append((index, _item(index, _external_id(raw), prepared)))
+                        window.append((index, _item(index, external_id, prepared), external_id))
                     while len(window) >= max_window:
                         settle_oldest()
                 while window:
                     settle_oldest()
             except BaseException:
-                for _, pending in window:
+                for _, pending, _ in window:
                     if isinstance(pending, Future):
                         pending.cancel()
                 raise

@@ -145,34 +145,35 @@ class _AsyncRun:
     async def run(self, source: AsyncIterator[tuple[int, Any]], tally: _Tally) -> None:
         runner = self.runner
         loop = asyncio.get_running_loop()
-        window: deque[tuple[int, asyncio.Future[BulkItem | None] | BulkItem]] = deque()
+        window: deque[tuple[int, asyncio.Future[BulkItem | None] | BulkItem, str | None]] = deque()
         # Bounded: the input is read as fast as workers take it, not a whole window ahead (a
         # window of built passes and requests was most of the run's memory, measured).
         queue: asyncio.Queue[_Job] = asyncio.Queue(maxsize=self.concurrency)
         workers: list[asyncio.Task[None]] = []
 
         async def settle_oldest() -> None:
-            index, pending = window.popleft()
+            index, pending, external_id = window.popleft()
             item = await pending if isinstance(pending, asyncio.Future) else pending
-            runner.deliver(tally, item, index)
+            runner.deliver(tally, item, index, external_id)
 
         def settle_finished() -> None:
             # What is already settled leaves now, in order (its memory with it).
             while window and not _waiting(window[0][1]):
-                index, pending = window.popleft()
+                index, pending, external_id = window.popleft()
                 item = pending.result() if isinstance(pending, asyncio.Future) else pending
-                runner.deliver(tally, item, index)
+                runner.deliver(tally, item, index, external_id)
 
         try:
             # A stopped run reads no further input; what is in the window still settles.
             while runner.stopped is None and (next_item := await anext(source, None)) is not None:
                 index, raw = next_item
                 prepared = _prepare(runner.provider, raw)
+                external_id = _external_id(raw)
                 if isinstance(prepared, WalletPassError):
-                    window.append((index, _item(index, _external_id(raw), prepared)))
+                    window.append((index, _item(index, external_id, prepared), external_id))
                 else:
                     outcome: asyncio.Future[BulkItem | None] = loop.create_future()
-                    window.append((index, outcome))
+                    window.append((index, outcome, external_id))
                     await queue.put((index, *prepared, outcome))
                     if len(workers) < self.concurrency and queue.qsize() > 0:
                         workers.append(asyncio.create_task(self.work(queue)))
@@ -182,7 +183,7 @@ class _AsyncRun:
             while window:
                 await settle_oldest()
         except BaseException:
-            for _, pending in window:
+            for _, pending, _ in window:
                 if isinstance(pending, asyncio.Future):
                     pending.cancel()
             raise
@@ -265,8 +266,8 @@ class _AsyncRun:
                 except JournalError as exc:  # before the batch went out: none of it was sent
                     runner.halt(exc)
                     settled = {}
-                for index, _ in chunk:
-                    runner.deliver(tally, settled.get(index), index)
+                for index, raw in chunk:
+                    runner.deliver(tally, settled.get(index), index, _external_id(raw))
 
     async def carry_out(
         self, work: Work[_T], claims: contextlib.AsyncExitStack | None = None
