@@ -223,3 +223,21 @@ def test_broken_links_fail_the_strict_build(tmp_path: Path) -> None:
     warnings = [line for line in done.stderr.splitlines() if line.startswith("WARNING")]
     for kind, (_, reported) in BROKEN.items():
         assert any(reported in line for line in warnings), (kind, done.stderr)
+
+
+def test_the_errors_guide_lists_every_error_class() -> None:
+    """docs/errors.md's table is where an application looks up what it may catch."""
+    import inspect
+
+    import walletpass.errors
+
+    table = (ROOT / "docs" / "errors.md").read_text(encoding="utf-8")
+    classes = [
+        name
+        for name, value in vars(walletpass.errors).items()
+        if inspect.isclass(value)
+        and issubclass(value, walletpass.errors.WalletPassError)
+        and value is not walletpass.errors.WalletPassError
+    ]
+    missing = [name for name in classes if not re.search(rf"^\| (↳ )?`{name}`", table, re.M)]
+    assert not missing, f"error classes missing from docs/errors.md's table: {missing}"

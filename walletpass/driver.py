@@ -142,6 +142,12 @@ class Driver(ProviderContract[SettingsT]):
         in as the walletpass error it maps to) and read each answer with
         ``self.parse(hook, response, ...)``. Runs after every check has passed.
 
+        Where this plan is not overridden (or an override marked
+        :func:`walletpass.plans.plain_when` holds), ``create()`` sends the request and parses
+        the answer itself, without making this plan: the same requests, result and errors
+        (``get()`` and :meth:`plan_get` alike). A recoverable create goes on with
+        :meth:`plan_recoverable_create`'s loop only after an ambiguous failure.
+
         :param new_pass: the checked pass, in the vendor's terms.
         :param request: the request :meth:`build_create` made while the pass was checked (sent
             as it is, so the body is built once); ``None``: it is built here.
