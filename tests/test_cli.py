@@ -873,6 +873,20 @@ def test_emulate_errors_are_one_line(cli: Any, monkeypatch: pytest.MonkeyPatch) 
     assert f"cannot listen on 127.0.0.1:{port}" in line and "--port" in line
 
 
+def test_emulate_refuses_an_option_the_emulator_does_not_have(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import walletpass.testing.emulator as harness
+
+    served: list[Any] = []
+    monkeypatch.setattr(harness, "serve", lambda app, **how: served.append(app))
+    result = cli("emulate", "pass2u", "--port", "0", "--option", "modls:=[]")
+    assert served == []
+    assert result.code == 1
+    line = result.one_error_line()
+    assert "the emulator for 'pass2u' has no option 'modls' (did you mean 'models'?)" in line
+
+
 def test_emulate_prints_no_key_line_when_the_emulator_has_none(
     cli: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -521,3 +521,49 @@ def test_two_accounts_of_one_provider_coexist() -> None:
         assert second.create(Pass(template="t")).id == "key-two"
     finally:
         unregister_provider("plain-two")
+
+
+# --------------------------------------------------------------------------------------------
+# Emulator options
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("vendor", ["pass2u", "passentry", "livepasses", "livepass"])
+def test_an_emulator_option_it_does_not_have_is_refused_with_its_options(vendor: str) -> None:
+    """Pass2U's and PassEntry's emulators take ``**limits: Unpack[AccountLimits]``, which
+    accepts any keyword at run time: ``--option modls:=[...]`` started an emulator without the
+    models, silently. Every shipped emulator now refuses what it does not take, as those with a
+    closed signature already did (with a TypeError's words), naming its options."""
+    from walletpass.testing.emulators import load_emulator
+
+    with pytest.raises(ConfigurationError) as caught:
+        load_emulator(vendor, api_kee="k")
+
+    message = caught.value.message
+    assert f"the emulator for {vendor!r} has no option 'api_kee' (did you mean 'api_key'?)" in (
+        message
+    )
+    assert message.split("its options: ", 1)[1].split(", ")[0] == "api_key"
+
+
+def test_an_emulator_taking_any_keyword_is_given_what_it_is_given() -> None:
+    from walletpass.testing.emulators import _accepted_options
+
+    def open_factory(api_key: str = "k", **anything: Any) -> None: ...
+
+    def closed_factory(api_key: str = "k", *, models: Any = None) -> None: ...
+
+    assert _accepted_options(open_factory) is None
+    assert _accepted_options(closed_factory) == {"api_key", "models"}
+
+
+def test_an_emulator_class_inheriting_its_init_is_checked_by_that_init() -> None:
+    from walletpass_pass2u.emulator import Pass2UEmulator
+
+    from walletpass.testing.emulators import _accepted_options
+
+    class Seeded(Pass2UEmulator):
+        pass
+
+    assert _accepted_options(Seeded) == _accepted_options(Pass2UEmulator)
+    assert _accepted_options(Seeded) == {"api_key", "models", "rate_limit", "rate_window", "clock"}

@@ -7,6 +7,9 @@ provider's name. ``walletpass emulate <vendor>`` and the ``walletpass_emulator``
 
 from __future__ import annotations
 
+import inspect
+import typing
+from collections.abc import Callable
 from importlib.metadata import entry_points
 from typing import Any
 
@@ -41,6 +44,22 @@ def load_emulator(vendor: str, **options: Any) -> Any:
             f"{type(exc).__name__}: {exc}",
             provider=vendor,
         ) from exc
+    accepted = _accepted_options(factory)
+    unknown = sorted(set(options) - accepted) if accepted is not None else []
+    if accepted is not None and unknown:
+        # An emulator taking ``**limits: Unpack[SomeTypedDict]`` accepts any keyword at run
+        # time: a misspelt option (``modls``) would start an emulator without the models.
+        from walletpass.suggest import did_you_mean
+
+        said = "; ".join(
+            f"{name!r}" + (f" ({hint})" if (hint := did_you_mean(name, accepted)) else "")
+            for name in unknown
+        )
+        raise ConfigurationError(
+            f"the emulator for {vendor!r} has no option {said}; its options: "
+            + ", ".join(sorted(accepted)),
+            provider=vendor,
+        )
     try:
         return factory(**options)
     except (TypeError, ValueError, AttributeError, KeyError) as exc:
@@ -58,6 +77,41 @@ def load_emulator(vendor: str, **options: Any) -> Any:
             f"({type(exc).__name__}: {exc}){hint}",
             provider=vendor,
         ) from exc
+
+
+def _accepted_options(factory: Callable[..., Any]) -> frozenset[str] | None:
+    """The keyword options ``factory`` takes, its ``**kwargs`` typed ``Unpack[TypedDict]``
+    included; ``None`` when it takes any keyword (or its signature cannot be read)."""
+    try:
+        parameters = inspect.signature(factory).parameters
+    except (TypeError, ValueError):  # a builtin or C callable without a signature
+        return None
+    named = {
+        name
+        for name, parameter in parameters.items()
+        if parameter.kind in (parameter.POSITIONAL_OR_KEYWORD, parameter.KEYWORD_ONLY)
+    }
+    rest = [p for p in parameters.values() if p.kind is p.VAR_KEYWORD]
+    if not rest:
+        return frozenset(named)
+    # a class's keywords are those of the __init__ it runs (its own or inherited), whose
+    # annotations the class itself does not carry
+    function = (
+        next(vars(cls)["__init__"] for cls in factory.__mro__ if "__init__" in vars(cls))
+        if isinstance(factory, type)
+        else factory
+    )
+    try:
+        hints = typing.get_type_hints(function, include_extras=True)
+    except Exception:  # an annotation naming something its module cannot resolve
+        return None
+    unpacked = hints.get(rest[0].name)
+    if typing.get_origin(unpacked) is not typing.Unpack:
+        return None
+    (keys,) = typing.get_args(unpacked)
+    if not typing.is_typeddict(keys):
+        return None
+    return frozenset(named | set(typing.get_type_hints(keys)))
 
 
 def _no_emulator(vendor: str) -> ProviderNotFound:
