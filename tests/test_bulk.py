@@ -411,3 +411,40 @@ def test_each_item_reports_its_own_external_id_where_a_field_keeps_it_async() ->
             return [(item.external_id, item.ok) for item in result.items]
 
     assert asyncio.run(run()) == [("M-1", False), ("M-2", True), ("M-3", False), ("M-4", True)]
+
+
+def test_the_configuration_errors_create_many_documents_are_the_ones_it_raises(
+    tmp_path: Path,
+) -> None:
+    """Its docstring said ``ConfigurationError`` meant "no base_url or credentials"; those fail
+    each item instead. What create_many raises at the call is a journal it cannot use."""
+    import inspect
+
+    from walletpass.capabilities import Capabilities, Capability, emulated
+    from walletpass.errors import ConfigurationError
+    from walletpass.provider import Provider
+
+    from .test_minimal_plugin import StampProvider
+
+    class OtherFake(FakeProvider):
+        name = "other-fake"
+
+    journal = tmp_path / "run.db"
+    FakeProvider().create_many([{"template": "t"}], journal=journal)
+    with pytest.raises(ConfigurationError, match="belongs to a run on provider 'fake'"):
+        OtherFake().create_many([{"template": "t"}], journal=journal)
+    with pytest.raises(ConfigurationError, match="not a postgresql:// URL"):
+        FakeProvider().create_many([{"template": "t"}], journal="postgresql://u:p@h/db")
+
+    class BulkStamp(StampProvider):
+        capabilities = Capabilities(
+            {**StampProvider.capabilities, Capability.CREATE_MANY: emulated("one create each")}
+        )
+
+    with BulkStamp(base_url="http://127.0.0.1:9") as keyless:
+        result = keyless.create_many([{"template": "t"}])
+    assert result.failed == 1
+    assert isinstance(result.items[0].error, ConfigurationError)
+    assert "needs an api_key" in str(result.items[0].error)
+    doc = " ".join((inspect.getdoc(Provider.create_many) or "").split())
+    assert "another provider" in doc and "database URL" in doc and "each item fails" in doc

@@ -449,7 +449,10 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         :raises JournalError: the journal cannot be read or written; the run stops, and the
             error names the items not attempted (``not_attempted``) and carries the
             ``BulkResult`` so far (``result``).
-        :raises ConfigurationError: no ``base_url`` or credentials.
+        :raises ConfigurationError: the journal belongs to a run on another provider or
+            vendor account, or ``journal`` is a database URL (a PostgreSQL journal is a
+            ``PostgresJournal``). A missing ``base_url`` or credential is not raised: each
+            item fails with that ``ConfigurationError``, nothing sent.
         """
         from walletpass.bulk import run_create_many
 
