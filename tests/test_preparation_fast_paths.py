@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -526,3 +527,121 @@ def test_an_id_the_pattern_refused_is_refused_with_the_one_sentence(pass_id: Any
         "ValidationError",
         (FieldProblem("pass_id", "must be a non-empty printable id without spaces"),),
     )
+
+
+class _ShownId(str):
+    """An application's id type: text that shows itself otherwise (in logs, f-strings)."""
+
+    __slots__ = ()
+
+    def __str__(self) -> str:
+        return f"PassId({str.__str__(self)})"
+
+    def __format__(self, spec: str) -> str:
+        return str(self)
+
+
+class _LyingId(str):
+    """Text whose own string methods say what they please."""
+
+    __slots__ = ()
+
+    def isprintable(self) -> bool:
+        return True
+
+    def isascii(self) -> bool:
+        return True
+
+    def __contains__(self, part: object) -> bool:
+        return False
+
+
+@pytest.mark.parametrize("vendor", ["livepasses", "passentry", "pass2u", "livepass"])
+def test_an_id_of_a_str_subclass_is_taken_as_its_text_on_every_operation(vendor: str) -> None:
+    # An id is the text it holds, whatever its class says of itself: the pass it names is read,
+    # changed and redeemed, and each request names the id itself (a subclass's own str() went
+    # out in Livepasses' lookup: NotFound).
+    import tomllib
+    from pathlib import Path
+
+    from walletpass.testing.emulator import EmulatorServer
+    from walletpass.testing.emulators import load_emulator
+
+    here = Path(__file__).with_name("portability")
+    config = tomllib.loads((here / "walletpass.toml").read_text(encoding="utf-8"))
+    dashboard = tomllib.loads((here / "vendors.toml").read_text(encoding="utf-8"))["dashboards"]
+    aliases = config["providers"][vendor]
+    settings = {k: v for k, v in aliases.items() if k in ("templates", "poll_interval")}
+    app = load_emulator(vendor, **dashboard[vendor])
+    holder = {"first_name": "Ada", "last_name": "Lovelace"}
+    with (
+        EmulatorServer(app) as server,
+        walletpass.connect(vendor, base_url=server.url, api_key=app.api_key, **settings) as wallet,
+    ):
+        issued = wallet.create(
+            {"template": "coffee-card", "kind": "loyalty", "holder": holder, "external_id": "M-7"}
+        )
+        pass_id = _ShownId(issued.id)
+        assert wallet.get(pass_id).id == issued.id
+        assert wallet.update(pass_id, {"fields": {"points": 4}}).id == issued.id
+        assert all("PassId" not in entry.path + repr(entry.query) for entry in app.journal)
+        for lying in (_LyingId(issued.id + "\n"), _LyingId("a b"), _LyingId("\u00e9")):
+            with pytest.raises(walletpass.ValidationError, match="printable id"):
+                wallet.get(lying)
+
+
+def test_a_list_filter_of_subclasses_is_sent_as_its_text_and_number() -> None:
+    # The template and page size a listing sends are the text and number given, not what
+    # their classes print (Livepasses was sent pageSize=small and templateId=PassId(...)).
+    import enum
+
+    from walletpass.testing.emulator import EmulatorServer
+    from walletpass.testing.emulators import load_emulator
+
+    class Size(enum.IntEnum):
+        SMALL = 2
+
+        def __str__(self) -> str:
+            return "small"
+
+    app = load_emulator("livepasses")
+    with (
+        EmulatorServer(app) as server,
+        walletpass.connect("livepasses", base_url=server.url, api_key=app.api_key) as wallet,
+    ):
+        assert list(wallet.list(template=_ShownId("tmpl-x"), page_size=Size.SMALL)) == []
+        with pytest.raises(walletpass.ValidationError, match="page_size"):
+            wallet.list(page_size=True)
+    assert [entry.query for entry in app.journal] == [
+        {"page": ["1"], "pageSize": ["2"], "templateId": ["tmpl-x"]}
+    ]
+
+
+def test_an_amount_of_a_subclass_is_spent_as_the_number_it_holds() -> None:
+    import enum
+
+    class Points(enum.IntEnum):
+        FIVE = 5
+
+        def __str__(self) -> str:
+            return "five"
+
+    class Shown(Decimal):
+        def __str__(self) -> str:
+            return "NaN"
+
+    class Euros(float):
+        def __repr__(self) -> str:
+            return "2.5 EUR"
+
+        __str__ = __repr__
+
+    with walletpass.connect("fake") as wallet:
+        for amount, spent in (
+            (Points.FIVE, 5),
+            (Shown("2.50"), Decimal("2.50")),
+            (Euros(2.5), 2.5),
+        ):
+            issued = wallet.create({"template": "t", "kind": "loyalty", "balance": {"amount": 10}})
+            used = wallet.redeem(issued.id, amount=amount)
+            assert used.amount == spent

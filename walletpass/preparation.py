@@ -402,7 +402,12 @@ class Preparation(Presentation[SettingsT]):
         return self._check_id(pass_id)
 
     def _check_id(self, pass_id: Any) -> str:
-        if not isinstance(pass_id, str) or not _id_text(pass_id):
+        """``pass_id`` as the text it holds, checked (``ValidationError`` otherwise)."""
+        if type(pass_id) is not str and isinstance(pass_id, str):
+            # The text itself: what an application's str subclass says of itself (its str(),
+            # its string methods) is not the id, neither to this check nor in a request.
+            pass_id = str.__str__(pass_id)
+        if type(pass_id) is not str or not _id_text(pass_id):
             raise ValidationError.from_problems(
                 [FieldProblem("pass_id", "must be a non-empty printable id without spaces")]
             )
@@ -415,6 +420,12 @@ class Preparation(Presentation[SettingsT]):
             return None
         if isinstance(amount, bool) or not isinstance(amount, Decimal | int | float | str):
             raise ValidationError.from_problems([FieldProblem("amount", "must be a number")])
+        if type(amount) not in _AMOUNT_TYPES:
+            # The number (or text) itself, read below from its text: not what a subclass prints.
+            for base, exact in _AMOUNT_TYPES.items():
+                if isinstance(amount, base):
+                    amount = exact(amount)
+                    break
         try:
             value = Decimal(str(amount))
         except (InvalidOperation, ValueError):
@@ -455,6 +466,11 @@ class Preparation(Presentation[SettingsT]):
 
     def _list_filters(self, template: Any, status: Any, page_size: Any, extra: Any) -> ListFilters:
         problems = []
+        if type(template) is not str and isinstance(template, str):
+            template = str.__str__(template)  # (the text itself: see _check_id)
+        if page_size is not None and type(page_size) is not int and isinstance(page_size, int):
+            # (the number itself, an int subclass's own str() aside; a bool is refused below)
+            page_size = page_size if isinstance(page_size, bool) else int.__int__(page_size)
         if template is not None and (
             not isinstance(template, str) or not template or text_problem(template) is not None
         ):
@@ -745,6 +761,15 @@ class Preparation(Presentation[SettingsT]):
 
 #: What an ``extra`` key is, by operation, in the lenient warning.
 _EXTRA_WORD = {"list": "list filter"}
+
+
+#: The types an amount is given in, each with what makes a subclass's value that type's own.
+_AMOUNT_TYPES: dict[type, Callable[[Any], Any]] = {
+    Decimal: Decimal,
+    int: int.__int__,
+    float: float.__float__,
+    str: str.__str__,
+}
 
 
 def _id_text(pass_id: str) -> bool:
