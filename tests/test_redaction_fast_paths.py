@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from walletpass import redaction
 from walletpass.redaction import (
+    MASK,
     _may_hold_secret,
     _redact_each,
     redact,
@@ -130,14 +131,19 @@ _AROUND = st.text(st.one_of(_AWKWARD, st.sampled_from("aZ09xX")), max_size=6)
 def _registry_of(*secrets: str) -> Iterator[None]:
     """Only ``secrets`` registered, for the block (the registry is process-wide: a secret
     registered by another test, one without an anchor say, would change what is searched)."""
-    saved = (redaction._known_secrets, redaction._matchers_cache, redaction._needles_cache)
-    redaction._known_secrets, redaction._matchers_cache, redaction._needles_cache = set(), {}, {}
+    names = ("_known_secrets", "_matchers_cache", "_needles_cache")
+    # (and what was decided of key names under either registry: see register_secret)
+    decided = ("_secret_keys_by_shape", "_plain_names")
+    saved = [getattr(redaction, name) for name in names + decided]
+    for name, empty in zip(names + decided, (set(), {}, {}, {}, set()), strict=True):
+        setattr(redaction, name, empty)
     try:
         for secret in secrets:
             register_secret(secret)
         yield
     finally:
-        redaction._known_secrets, redaction._matchers_cache, redaction._needles_cache = saved
+        for name, value in zip(names + decided, saved, strict=True):
+            setattr(redaction, name, value)
 
 
 def _changed_case(form: str, flips: list[bool]) -> str:
@@ -224,3 +230,41 @@ def test_what_redaction_remembers_of_keys_stays_small_whatever_the_keys() -> Non
         tracemalloc.stop()
     # 40 names of 200 kB went through (8 MB); a few of them kept at most.
     assert kept < 5 * big
+
+
+class _Shown:
+    """A key that is not text: the copy names it by its str()."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def test_a_secret_in_a_key_is_masked_like_one_in_a_value() -> None:
+    # A vendor's error answer (an error's details) that echoes the credentials as a member
+    # name: the copy must not show them there either, in a dict of a shape seen before the
+    # secret was registered, in one seen after, in a mapping that is not a dict and under a
+    # key that is not text; the values stay as they were (the masked key's under its mask).
+    secret = "pe_live_Q9zX4+wV7/mN2=="
+    seen_before = {"Bearer " + secret: "x", "status": 401}
+    with _registry_of():
+        assert redact(seen_before) == seen_before  # its shape remembered: no secret yet
+    with _registry_of(secret):
+        for value in (
+            seen_before,
+            {"error": {secret: 1, "message": "denied"}},
+            {"error": {"token " + secret.upper(): None}},
+            MappingProxyType({"note " + secret: "n", "id": 7}),
+            {_Shown("key " + secret): 2, "n": 1},
+        ):
+            copy = redact(value)
+            shown = repr(copy) + json.dumps(copy, default=str)
+            assert secret not in shown and secret.upper() not in shown, shown
+            assert MASK in shown
+        assert redact({"error": {secret: 1, "message": "denied"}}) == {
+            "error": {MASK: 1, "message": "denied"}
+        }
+        assert redact(seen_before) == {"Bearer " + MASK: "x", "status": 401}
+        assert redact({"status": 401, "reason": "x"}) == {"status": 401, "reason": "x"}

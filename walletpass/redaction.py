@@ -253,6 +253,9 @@ def register_secret(value: str | None) -> None:
                 _known_secrets.add(value)
                 _matchers_cache.clear()
                 _needles_cache.clear()
+                # Key names decided before may hold the new secret: decided again.
+                _secret_keys_by_shape.clear()
+                _plain_names.clear()
 
 
 def _matchers() -> tuple[tuple[_NestedSecret, ...], tuple[str, ...]]:
@@ -471,8 +474,10 @@ def _dict_masked(value: dict[Any, Any], texts: list[str]) -> dict[str, Any]:
     keys = tuple(value)
     secret = _secret_keys_by_shape.get(keys)
     if secret is None:
-        if len(keys) > _SHAPE_KEYS or not all(
-            type(key) is str and len(key) <= _NAME_REMEMBERED_MOST for key in keys
+        if (
+            len(keys) > _SHAPE_KEYS
+            or not all(type(key) is str and len(key) <= _NAME_REMEMBERED_MOST for key in keys)
+            or _may_hold_secret(list(keys))  # (a name holding a secret is masked key by key)
         ):
             return _each_key_masked(value, texts)
         secret = frozenset(key for key in keys if _secret_name(key))  # (all short: checked)
@@ -500,6 +505,7 @@ def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, An
     copy: dict[str, Any] = {}
     for key, item in value.items():
         name = key if type(key) is str else str(key)
+        texts.append(name)  # (a name is shown too: redact() masks a secret in it)
         # (is_secret_key's own test, inline: called for every key of these)
         secret = _secret_name(name) if len(name) <= _NAME_REMEMBERED_MOST else _names_secret(name)
         if secret and item not in (None, ""):
@@ -515,9 +521,11 @@ def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, An
 _secret_keys_by_shape: dict[tuple[str, ...], frozenset[str]] = {}
 _SHAPES_REMEMBERED = 1024
 _SHAPE_KEYS = 64
-#: Key names (text, of shapes remembered) decided not to be secret: a name is decided once for
-#: good (by :data:`SECRET_KEY_MARKERS`), so the set only grows, up to a bound (a name never
-#: leaves it: a dict found within it is copied as plain while another thread adds to it).
+#: Key names (text, of shapes remembered) decided not to be secret, nor to hold a registered
+#: secret (a shape whose names hold one is not remembered): a name is decided once (by
+#: :data:`SECRET_KEY_MARKERS` and the secrets registered), so the set only grows, up to a
+#: bound, until a secret is registered (a dict found within it is copied as plain while another
+#: thread adds to it).
 _plain_names: set[str] = set()
 _PLAIN_NAMES_REMEMBERED = 4096
 #: The exact types of JSON's values a copy keeps as they are, text aside.
@@ -542,7 +550,9 @@ def _redact_each(value: Any) -> Any:
         return redact_text(value.decode("utf-8", "replace"))
     if isinstance(value, Mapping):
         return {
-            str(k): (MASK if is_secret_key(str(k)) and v not in (None, "") else _redact_each(v))
+            redact_text(str(k)): (
+                MASK if is_secret_key(str(k)) and v not in (None, "") else _redact_each(v)
+            )
             for k, v in value.items()
         }
     if isinstance(value, list | tuple | set | frozenset):
