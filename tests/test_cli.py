@@ -780,6 +780,42 @@ def test_config_check_reports_unknown_settings(cli: Any) -> None:
     assert "unknown setting(s) colour" in result.err.splitlines()[-1]
 
 
+def test_config_check_shows_every_setting_and_every_problem_past_a_misspelt_variable(
+    cli: Any, httpish: str, isolated: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A misspelt WALLETPASS_<PROVIDER>_ variable of the provider in use, or a secret stored in
+    the file, stopped 'config check' at that one problem, with no table: the tool meant to show
+    what is wrong showed only the first thing. Every other command still refuses them."""
+    monkeypatch.setenv("WALLETPASS_HTTPISH_TIMEOT", "3")
+    monkeypatch.setenv("WALLETPASS_HTTPISH_API_KY", "sk-live-0123456789")
+    (isolated / "walletpass.toml").write_text(
+        'provider = "httpish"\n[providers.httpish]\napi_key = "sk-file-987654"\ntimeout = 12\n'
+    )
+    result = cli("config", "check")
+    assert result.code == 1
+    assert "SETTING" in result.out
+    problems = [line for line in result.out.splitlines() if line.startswith("problem: ")]
+    assert len(problems) == 3, result.out
+    assert "secret setting(s) api_key must not be stored in a configuration file" in problems[0]
+    variables = sorted(problems[1:])  # in the environment's order
+    assert "WALLETPASS_HTTPISH_API_KY names no setting" in variables[0]
+    assert "WALLETPASS_HTTPISH_TIMEOT names no setting" in variables[1]
+    assert "did you mean 'WALLETPASS_HTTPISH_TIMEOUT'" in variables[1]
+    [line] = result.err.splitlines()
+    assert "needs an api_key" in line  # the one in the file is not used
+    for secret in ("sk-live-0123456789", "sk-file-987654"):
+        assert secret not in result.out + result.err
+    report = cli("config", "check", "--json").json()
+    assert report["ok"] is False and len(report["problems"]) == 3
+    assert report["settings"]["timeout"]["value"] == 12.0
+    assert report["settings"]["api_key"]["value"] is None
+
+    refused = cli("get", "abc").one_error_line()
+    assert "must not be stored in a configuration file" in refused
+    (isolated / "walletpass.toml").write_text('provider = "httpish"\n')
+    assert "WALLETPASS_HTTPISH_" in cli("get", "abc").one_error_line()
+
+
 def test_provider_from_environment(
     cli: Any, noredeem: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,7 +46,11 @@ def env_prefix(provider: str) -> str:
 
 
 def _settings_from_env(
-    provider: str, settings_cls: type[ProviderSettings], env: Mapping[str, str]
+    provider: str,
+    settings_cls: type[ProviderSettings],
+    env: Mapping[str, str],
+    *,
+    warn_instead: bool = False,
 ) -> dict[str, Any]:
     prefix = env_prefix(provider)
     values: dict[str, Any] = {}
@@ -58,12 +62,16 @@ def _settings_from_env(
         if setting is None:
             valid = [prefix + k for k in sorted(known)]
             hint = did_you_mean(key, valid)
-            raise ConfigurationError(
+            problem = ConfigurationError(
                 f"environment variable {key} names no setting of provider {provider!r}"
                 + (f" ({hint})" if hint else "")
                 + f"; valid: {', '.join(valid)}",
                 provider=provider,
             )
+            if not warn_instead:
+                raise problem
+            warnings.warn(problem.message, ConfigurationWarning, stacklevel=4)
+            continue
         values[setting] = _env_value(raw, settings_cls, setting)
     return values
 
@@ -174,8 +182,14 @@ def resolve_config(
     use_file: bool = True,
     default_provider: str | None = None,
     overrides: Mapping[str, Any] | None = None,
+    warn_instead: bool = False,
 ) -> ResolvedConfig:
-    """Work out the provider and its settings without connecting (``walletpass config check``)."""
+    """Work out the provider and its settings without connecting (``walletpass config check``).
+
+    ``warn_instead``: an environment variable naming no setting of the provider, and a secret
+    stored in the file, are warned (``ConfigurationWarning``) and left out instead of raised, so
+    that ``walletpass config check`` can still show every other setting and every problem.
+    """
     env = os.environ if env is None else env
     if not isinstance(env, Mapping):
         raise ConfigurationError("env must be a mapping of environment variable names to values")
@@ -237,13 +251,18 @@ def resolve_config(
     secrets = secret_setting_names(settings_cls)
     leaked = sorted(secrets & set(file_values))
     if leaked:
-        raise ConfigurationError(
+        problem = ConfigurationError(
             f"{config_path}: secret setting(s) {', '.join(leaked)} must not be stored in a "
             f"configuration file; set {', '.join(env_prefix(name) + s.upper() for s in leaked)} "
             "in the environment instead",
             provider=name,
         )
-    env_values = _settings_from_env(name, settings_cls, env)
+        if not warn_instead:
+            raise problem
+        warnings.warn(problem.message, ConfigurationWarning, stacklevel=3)
+        for secret in leaked:
+            del file_values[secret]
+    env_values = _settings_from_env(name, settings_cls, env, warn_instead=warn_instead)
     values: dict[str, Any] = {}
     sources: dict[str, str] = {}
     for origin, layer in (

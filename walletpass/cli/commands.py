@@ -250,7 +250,7 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConfigurationWarning)
-        selection = select_provider(args)
+        selection = select_provider(args, warn_instead=True)
         provider, missing = _missing(selection)
     problems = [str(w.message) for w in caught if issubclass(w.category, ConfigurationWarning)]
     problems += _other_tables(selection)

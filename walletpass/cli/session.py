@@ -107,8 +107,11 @@ def _file_names_provider(file: Path) -> bool:
     return isinstance(data, dict) and bool(data.get("provider"))
 
 
-def select_provider(args: argparse.Namespace, env: Mapping[str, str] | None = None) -> Selection:
-    """Resolve provider and settings for a command, without connecting."""
+def select_provider(
+    args: argparse.Namespace, env: Mapping[str, str] | None = None, *, warn_instead: bool = False
+) -> Selection:
+    """Resolve provider and settings for a command, without connecting (``warn_instead``: see
+    :func:`walletpass.config.resolve_config`)."""
     env = os.environ if env is None else env
     overrides = _settings_overrides(args)
     config_path = getattr(args, "config", None)
@@ -118,6 +121,7 @@ def select_provider(args: argparse.Namespace, env: Mapping[str, str] | None = No
         env=env,
         default_provider=DEFAULT_PROVIDER,
         overrides=overrides,
+        warn_instead=warn_instead,
     )
     settings_cls = load_provider_class(resolved.provider).Settings
     secrets = secret_setting_names(settings_cls)
