@@ -159,6 +159,7 @@ FORMS: dict[str, Callable[[str], str]] = {
     "ascii": ascii,
     "json": json.dumps,
     "json-unicode": lambda s: json.dumps(s, ensure_ascii=False),
+    "json-slashes-escaped": lambda s: json.dumps(s).replace("/", "\\/"),  # PHP's json_encode
     "json-of-repr": lambda s: json.dumps(repr(s)),
     "repr-of-repr": lambda s: repr(repr(s)),
     "bytes-repr": lambda s: repr(s.encode()),
@@ -192,6 +193,7 @@ _SECRET_CHARS = st.characters(
 # of whole-secret forms had.
 @example(tail="a'\\b", form="repr-of-repr")
 @example(tail="ab'c\\", form="repr-of-repr")
+@example(tail="Sup3r+Secret/Key==", form="json-slashes-escaped")
 def test_a_registered_secret_is_masked_in_every_printed_form(tail: str, form: str) -> None:
     secret = "sk_forms_" + tail
     register_secret(secret)
@@ -210,6 +212,7 @@ PRINTERS: dict[str, Callable[[str], str]] = {
     "ascii": ascii,
     "json": json.dumps,
     "json-unicode": lambda s: json.dumps(s, ensure_ascii=False),
+    "json-slashes-escaped": lambda s: json.dumps(s).replace("/", "\\/"),
     "bytes-repr": lambda s: repr(s.encode("utf-8", "surrogatepass")),
     "unicode-escape": lambda s: s.encode("unicode_escape").decode("ascii"),
     "url": lambda s: quote(s, safe=""),

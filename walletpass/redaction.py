@@ -72,6 +72,11 @@ def _ascii(char: str) -> str:
     return ascii(char)[1:-1]
 
 
+def _json_solidus(char: str) -> str:
+    # JSON as PHP's json_encode writes it (as JSON allows): "/" escaped as "\/" too.
+    return "\\/" if char == "/" else json.dumps(char)[1:-1]
+
+
 def _bytes_repr(char: str) -> str:
     return "".join(repr(bytes([byte]))[2:-1] for byte in _utf8(char))
 
@@ -80,8 +85,8 @@ def _bytes_repr(char: str) -> str:
 #: every one maps each character on its own (a string homomorphism), so a nesting of them maps
 #: each character of a secret to a spelling of its own, whatever the characters around it.
 #: Python's ``repr()``/``ascii()``/bytes reprs and ``unicode_escape`` (tracebacks), JSON with and
-#: without ``ensure_ascii``, percent-encoding (a query string, a form body, a proxy URL), HTML
-#: escaping, and UTF-8 read as Latin-1 (an HTTP header).
+#: without ``ensure_ascii`` and with ``/`` escaped (PHP's encoder), percent-encoding (a query
+#: string, a form body, a proxy URL), HTML escaping, and UTF-8 read as Latin-1 (an HTTP header).
 _LAYERS: tuple[Callable[[str], str], ...] = (
     _repr,
     _quotes_escaped(_repr),
@@ -92,6 +97,7 @@ _LAYERS: tuple[Callable[[str], str], ...] = (
     lambda char: char.encode("unicode_escape").decode("ascii"),
     lambda char: json.dumps(char)[1:-1],
     lambda char: json.dumps(char, ensure_ascii=False)[1:-1],
+    _json_solidus,
     lambda char: quote(char, safe="", errors="surrogatepass"),
     lambda char: quote_plus(char, safe="", errors="surrogatepass"),
     _html_escape,
@@ -129,7 +135,7 @@ def secret_forms(secret: str) -> set[str]:
     :data:`NESTING_DEPTH` printings deep.
 
     A key is rarely printed as itself: ``repr()`` and tracebacks escape it (``\\n``,
-    ``\\xe9``), JSON escapes it (``\\u00e9``, ``\\"``), a query string or a proxy URL
+    ``\\xe9``), JSON escapes it (``\\u00e9``, ``\\"``, ``\\/``), a query string or a proxy URL
     percent-encodes it (in either hex case), an HTML error page entity-escapes it, HTTP header
     values are decoded as Latin-1, and ``repr(bytes)`` shows its UTF-8 bytes; and a printed form
     is printed again (the ``repr()`` of a message holding a ``repr()``, a JSON log of it).
