@@ -448,3 +448,20 @@ def test_connect_and_from_config_document_the_errors_they_raise(tmp_path: Path) 
         for name in set(raised):
             assert f":raises {name}:" in doc, (function.__name__, name)
         assert ":returns:" in doc and ":param" in doc, function.__name__
+
+
+def test_a_configuration_warning_quoting_undecodable_bytes_is_writable_as_utf8(
+    isolated: Path,
+) -> None:
+    """A variable name with a byte that is not UTF-8 (os.environ holds it as a lone surrogate)
+    made a ConfigurationWarning no UTF-8 stream could write: a UTF-8 log file refuses it, and a
+    pytest-xdist worker recording it died (INTERNALERROR, 'strings must be utf-8 encodable'),
+    dropping the rest of its tests (tests/test_fuzz.py's from_config hit it now and then)."""
+    env = {"WALLETPASS_PASS2\udcffU_API_KEY": "k"}
+    with pytest.warns(walletpass.ConfigurationWarning) as caught:
+        walletpass.from_config(provider="fake", env=env).close()
+    [warning] = caught.list
+    text = str(warning.message)
+    text.encode("utf-8")  # raises UnicodeEncodeError on a lone surrogate
+    assert "WALLETPASS_PASS2\\udcffU_API_KEY" in text
+    assert warning.filename == __file__  # still attributed to the caller of from_config()

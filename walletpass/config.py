@@ -45,6 +45,18 @@ def env_prefix(provider: str) -> str:
     return "WALLETPASS_" + re.sub(r"[^A-Za-z0-9]", "_", provider).upper() + "_"
 
 
+def _warn(message: str, *, stacklevel: int) -> None:
+    """A ``ConfigurationWarning`` whose text any UTF-8 stream can write.
+
+    Environment variable names and values reach these messages as Python decoded them: a byte
+    that is not UTF-8 is a lone surrogate, which a UTF-8 log file refuses (and pytest-xdist,
+    whose worker then dies and drops the rest of its tests). It is shown escaped (``\\udcff``),
+    as the command line shows it.
+    """
+    text = message.encode("utf-8", "backslashreplace").decode("utf-8")
+    warnings.warn(text, ConfigurationWarning, stacklevel=stacklevel)
+
+
 def _settings_from_env(
     provider: str,
     settings_cls: type[ProviderSettings],
@@ -70,7 +82,7 @@ def _settings_from_env(
             )
             if not warn_instead:
                 raise problem
-            warnings.warn(problem.message, ConfigurationWarning, stacklevel=4)
+            _warn(problem.message, stacklevel=5)
             continue
         values[setting] = _env_value(raw, settings_cls, setting)
     return values
@@ -246,7 +258,7 @@ def resolve_config(
             config_path.resolve().parent, file_values, path_setting_names(settings_cls)
         )
     for message in found:
-        warnings.warn(message, ConfigurationWarning, stacklevel=3)
+        _warn(message, stacklevel=4)
     file_values = dict(file_values)
     secrets = secret_setting_names(settings_cls)
     leaked = sorted(secrets & set(file_values))
@@ -259,7 +271,7 @@ def resolve_config(
         )
         if not warn_instead:
             raise problem
-        warnings.warn(problem.message, ConfigurationWarning, stacklevel=3)
+        _warn(problem.message, stacklevel=4)
         for secret in leaked:
             del file_values[secret]
     env_values = _settings_from_env(name, settings_cls, env, warn_instead=warn_instead)
