@@ -85,6 +85,9 @@ def test_bad_rows_are_reported_by_number_and_the_run_goes_on(
     assert "row 2: RowError" in captured.err and "not a date" in captured.err
     assert "row 3: RowError" in captured.err and "no timezone" in captured.err
     assert "Traceback" not in captured.err
+    # each line names its row once, and no provider for a row no provider saw
+    [line] = [text for text in captured.err.splitlines() if "row 3: RowError" in text]
+    assert line.count("row 3") == 1 and ".create]" not in line, line
     assert "2 of 4 rows issued; 2 failed" in captured.out
     results = _read(isolated / "members.results.csv")
     assert [r["status"] for r in results] == ["issued", "invalid", "invalid", "issued"]

@@ -119,6 +119,15 @@ def _status(item: BulkItem) -> str:
     return "failed"
 
 
+def _reason(error: Exception) -> str:
+    """What went wrong with a row, for the line that already names the row and the error type:
+    a row refused before it became a pass by its problems alone (its message repeats 'row N',
+    after a '[provider.create]' prefix for a row no provider saw)."""
+    if isinstance(error, RowError) and error.problems:
+        return "; ".join(f"{p.location}: {p.message}" for p in error.problems)
+    return str(error)
+
+
 def result_record(item: BulkItem) -> dict[str, Any]:
     """One results line. Every outcome carries the input's row number and external id (a row
     refused before it became a pass included), so each line can be matched back."""
@@ -349,7 +358,7 @@ def cmd_issue(args: argparse.Namespace) -> int:
                         else:
                             progress.say(
                                 f"row {record['row']}: {record['error_type']}: "
-                                f"{render.clean(item.error)}"
+                                f"{render.clean(_reason(item.error))}"
                             )
                 progress.advance(item, succeeded, failed)
 
