@@ -15,7 +15,7 @@ from decimal import Decimal
 from typing import Any, ClassVar
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from walletpass import Holder, Pass, PassUpdate
@@ -341,6 +341,24 @@ def test_a_date_and_time_sent_apart_count_once_both_are_there() -> None:
     assert has_instant(_wire("Nov 6, 2026", "10:00am"), moment)
     assert not has_instant(_wire("Nov 6, 2026"), moment)
     assert not has_instant(_wire("10:00am"), moment)
+
+
+@given(moments)
+@example(datetime(2026, 12, 9, 0, 0, 33, tzinfo=UTC).replace(second=0))
+@example(datetime(2026, 12, 9, 0, 5, tzinfo=UTC))
+@example(datetime(2026, 12, 9, 12, 0, tzinfo=UTC))
+def test_a_date_and_time_sent_apart_are_found_at_any_time_of_day(moment: datetime) -> None:
+    # Midnight's minute too ("12:00am", "00:00"): a time of day read as 00:00 was taken for a
+    # date's own (a date alone parses as midnight), so an event starting in the first minute of
+    # a day was reported "never sent" (the LivePass conformance run at 00:00:33 UTC failed).
+    day = moment.strftime("%b %d, %Y")
+    clock = f"{moment.hour % 12 or 12}:{moment.minute:02d}{'am' if moment.hour < 12 else 'pm'}"
+    for time_of_day in (clock, moment.strftime("%H:%M")):
+        assert has_instant(_wire(day, time_of_day), moment), time_of_day
+    if moment.hour or moment.minute:  # (a date alone reads as its midnight: that one is it)
+        assert not has_instant(_wire(day), moment)
+        later = (moment + timedelta(minutes=1)).strftime("%H:%M")
+        assert not has_instant(_wire(day, later), moment)
 
 
 @given(st.decimals(min_value=0, max_value=10**9, places=2, allow_nan=False))

@@ -232,6 +232,10 @@ def has_color(wire: Wire, value: Color) -> bool:
     return False
 
 
+#: A time of day written in a text: hours and minutes, or an hour with am/pm.
+_TIME_OF_DAY = re.compile(r"\d:\d\d|\d\s*[ap]\.?m\b", re.IGNORECASE)
+
+
 def _instants(text: str) -> Iterator[datetime]:
     if not re.search(r"\d", text) or len(text) > 64:
         return
@@ -260,7 +264,9 @@ def has_instant(wire: Wire, value: datetime) -> bool:
             if any(parsed.date() == v.date() for v in local):
                 dates = True
             if any((parsed.hour, parsed.minute) == (v.hour, v.minute) for v in local) and (
-                parsed.hour or parsed.minute
+                # (a date alone reads as 00:00: midnight's minute counts where the text has a
+                # time of day of its own, "12:00am" or "00:00")
+                parsed.hour or parsed.minute or _TIME_OF_DAY.search(text)
             ):
                 times = True
     return dates and times
