@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import sys
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from decimal import Decimal
@@ -741,6 +742,13 @@ def test_the_memory_of_paths_stays_bounded_under_threads() -> None:
             assert path.path == f"reservation/{vendor_id}"
             assert len(provider_module._filled_paths) <= provider_module._PATHS_REMEMBERED
 
-    with ThreadPoolExecutor(4) as pool:
-        list(pool.map(address, range(4)))
+    # Threads switched as often as the interpreter can: a check of the size and the insert
+    # that follows it are taken apart wherever they can be.
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        with ThreadPoolExecutor(4) as pool:
+            list(pool.map(address, range(4)))
+    finally:
+        sys.setswitchinterval(switch_interval)
     assert len(provider_module._filled_paths) <= provider_module._PATHS_REMEMBERED

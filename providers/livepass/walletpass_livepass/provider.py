@@ -10,6 +10,7 @@ exist and are declared NONE with the alternative, so they fail before any reques
 from __future__ import annotations
 
 import secrets
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, ClassVar
@@ -557,6 +558,7 @@ _PATHS: dict[PassType, str] = {pass_type: f"{pass_type.value}/{{id}}" for pass_t
 #: The paths filled lately, by pass type and LivePass id (ids and paths only: no secret).
 _filled_paths: dict[tuple[PassType, str], FilledPath] = {}
 _PATHS_REMEMBERED = 1024
+_filling = threading.Lock()
 
 
 def _path(pass_type: PassType, vendor_id: str) -> FilledPath:
@@ -568,9 +570,10 @@ def _path(pass_type: PassType, vendor_id: str) -> FilledPath:
     path = _filled_paths.get(key)
     if path is None:
         path = fill_path(_PATHS[pass_type], id=vendor_id)
-        if len(_filled_paths) >= _PATHS_REMEMBERED:
-            _filled_paths.clear()  # (bounded; a pass is mostly addressed again soon after)
-        _filled_paths[key] = path
+        with _filling:  # (the size's test and the insert as one: the bound holds under threads)
+            if len(_filled_paths) >= _PATHS_REMEMBERED:
+                _filled_paths.clear()  # (bounded; a pass is mostly addressed again soon after)
+            _filled_paths[key] = path
     return path
 
 

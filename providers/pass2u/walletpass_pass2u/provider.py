@@ -9,6 +9,7 @@ and expire now), and says so in the declarations below.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -736,9 +737,10 @@ _V = TypeVar("_V")
 
 
 def _remember(memory: dict[_K, _V], key: _K, value: _V) -> _V:
-    if len(memory) >= _REMEMBERED:
-        memory.clear()  # (bounded; an id comes back soon after it was used)
-    memory[key] = value
+    with _remembering:  # (the size's test and the insert as one: the bound holds under threads)
+        if len(memory) >= _REMEMBERED:
+            memory.clear()  # (bounded; an id comes back soon after it was used)
+        memory[key] = value
     return value
 
 
@@ -750,6 +752,7 @@ def _remember(memory: dict[_K, _V], key: _K, value: _V) -> _V:
 _addresses: dict[tuple[type, str], _Address] = {}
 _create_paths: dict[str, str] = {}
 _REMEMBERED = 1024
+_remembering = threading.Lock()
 #: The requests' safeties, read from the enum once (a member read from its class is a
 #: Python-level look-up in CPython 3.11, on every request built).
 _UNSAFE, _SAFE, _IDEMPOTENT = Safety.UNSAFE, Safety.SAFE, Safety.IDEMPOTENT
