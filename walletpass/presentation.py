@@ -3,6 +3,7 @@ attributes), and the one meaning of a successful redemption."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,7 @@ from walletpass.roundtrip import (
     issued_from_vendor,
     plain_changes,
 )
+from walletpass.suggest import did_you_mean
 
 if TYPE_CHECKING:
     from walletpass.results import Redemption
@@ -34,6 +36,23 @@ __all__ = ["Presentation", "neutral_redemption", "with_sent_fields"]
 
 #: How many templates' mappings a provider keeps (each is a few small objects).
 _MAPPINGS_KEPT = 256
+
+
+def _warn_if_misspelt_alias(label: str, template: str, templates: Mapping[str, Any]) -> None:
+    """A ``ConfigurationWarning`` where ``template``, which names no configured alias and goes to
+    the vendor as its own template id, is spelt like an alias's logical name: a typo the vendor
+    reports only as an unknown template, and the fake (which takes any template) not at all."""
+    if any(alias.id == template for alias in templates.values()):
+        return  # the vendor's id of a configured template, given as it is
+    hint = did_you_mean(template, templates)
+    if hint:
+        from walletpass.config import _warn  # (the module that says configuration problems)
+
+        _warn(
+            f"{label}: template {template!r} is not a configured template alias ({hint}); "
+            "it is sent to the vendor as the vendor's own template id",
+            stacklevel=2,
+        )
 
 
 class Presentation(ProviderContract[SettingsT]):
@@ -77,7 +96,11 @@ class Presentation(ProviderContract[SettingsT]):
         return mapping
 
     def _new_template_mapping(self, template: str | None) -> TemplateMapping:
-        alias = self.settings.templates.get(template) if template else None
+        templates = self.settings.templates
+        alias = templates.get(template) if template else None
+        if alias is None and template and templates:
+            # (once per template and provider: the mapping made here is kept)
+            _warn_if_misspelt_alias(self.label, template, templates)
         attributes = {
             **{k: v for k, v in self.default_attribute_fields().items() if v},
             **(alias.attributes if alias else {}),
