@@ -512,9 +512,7 @@ def _each_key_masked(value: Mapping[Any, Any], texts: list[str]) -> dict[str, An
     for key, item in value.items():
         name = key if type(key) is str else str(key)
         texts.append(name)  # (a name is shown too: redact() masks a secret in it)
-        # (is_secret_key's own test, inline: called for every key of these)
-        secret = _secret_name(name) if len(name) <= _NAME_REMEMBERED_MOST else _names_secret(name)
-        if secret and item not in (None, ""):
+        if is_secret_key(name) and item not in (None, ""):
             copy[name] = MASK
         else:
             copy[name] = _keys_masked(item, texts)
