@@ -19,6 +19,7 @@ import pytest
 import requests
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pydantic import SecretStr
 
 import walletpass
 from walletpass import Pass, PassEvent, PassEventType, WebhookError
@@ -358,7 +359,22 @@ def test_a_failing_handler_or_secret_function_is_answered_500_and_logged(
     assert SECRET not in caplog.text
 
 
-@pytest.mark.parametrize("secret", [None, "", b"", lambda: None, lambda: ""])
+@pytest.mark.parametrize(
+    "secret",
+    [
+        None,
+        "",
+        b"",
+        lambda: None,
+        lambda: "",
+        # An empty SecretStr (os.environ.get(...) wrapped) and a value that is no text are no
+        # secret either: verifying with them answered 403, blaming the delivery.
+        SecretStr(""),
+        lambda: SecretStr(""),
+        12,
+        lambda: ["s3cret-key"],
+    ],
+)
 def test_a_receiver_without_a_secret_answers_500_not_a_refusal(
     passentry: Any, caplog: pytest.LogCaptureFixture, secret: Any
 ) -> None:

@@ -74,9 +74,16 @@ def _receive(
     except Exception:
         logger.exception("the %s webhook secret function failed", provider.name)
         return 500, [], "no secret"
-    if key is None or (isinstance(key, str | bytes) and not key):
+    value = key.get_secret_value() if isinstance(key, SecretStr) else key
+    if not isinstance(value, str | bytes) or not value:
         # Our configuration, not the sender's fault: 500, so a vendor that retries comes back.
-        logger.error("no %s webhook secret is configured: answered 500", provider.name)
+        # An empty SecretStr or a value that is no text is no secret either: verifying with it
+        # would answer 403, blaming the delivery.
+        logger.error(
+            "no %s webhook secret is configured (%s): answered 500",
+            provider.name,
+            "empty" if isinstance(value, str | bytes) or value is None else "not text",
+        )
         return 500, [], "no secret"
     try:
         # The header pairs as received: a repeated header stays visible to the verification.
