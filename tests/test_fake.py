@@ -16,6 +16,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import warnings
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -23,6 +24,8 @@ from pathlib import Path
 from typing import ClassVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import walletpass
 from walletpass import (
@@ -595,3 +598,54 @@ def test_a_fake_id_with_a_line_break_is_refused_as_any_other_not_fake(tail: str)
         refusals.append(caught.value.problems)
     assert refusals[0] == refusals[1] == refusals[2]
     assert fake.decode_id("fp_0123456789abcdef") == "fp_0123456789abcdef"
+
+
+# -- what a read tells as every vendor tells it ------------------------------------------------
+
+
+@given(
+    created=st.datetimes(
+        min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1), timezones=st.timezones()
+    ),
+    updated=st.datetimes(
+        min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1), timezones=st.timezones()
+    ),
+    profile=st.sampled_from([None, "pass2u", "passentry"]),
+)
+@settings(max_examples=40, deadline=None)
+def test_an_expiry_reads_back_in_utc_with_its_instant(
+    created: datetime, updated: datetime, profile: str | None
+) -> None:
+    """concepts.md: every moment read back is told in UTC, the instant being the value (each
+    vendor's emulator answers 2030-01-01T05:00:00Z to an expiry of 2030-01-01T00:00:00-05:00).
+    The fake kept the application's own offset, so its profile differed from its vendor."""
+    settings_ = {"profile": profile} if profile else {}
+    with walletpass.connect("fake", **settings_) as wallet:
+        issued = wallet.create(Pass(template="t", kind="boarding_pass", expires_at=created))
+        reads = [issued, wallet.get(issued.id)]
+        for read in reads:
+            assert read.expires_at == created.astimezone(UTC)
+            assert read.expires_at is not None and read.expires_at.utcoffset() == timedelta(0)
+        changed = [wallet.update(issued.id, PassUpdate(expires_at=updated))]
+        changed.append(wallet.get(issued.id))
+        for read in changed:
+            assert read.expires_at == updated.astimezone(UTC)
+            assert read.expires_at is not None and read.expires_at.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("profile", [None, "pass2u", "passentry", "livepass"])
+def test_a_holder_with_no_part_left_reads_back_as_none(profile: str | None) -> None:
+    """A holder whose only part lenient mode dropped (Pass2U and PassEntry carry no language,
+    LivePass no language) is no holder on the vendor's read; the fake answered an empty
+    ``Holder()`` instead, so an application's ``if issued.holder:`` differed from its vendor."""
+    settings_ = {"profile": profile} if profile else {}
+    template = {"livepass": "appointment"}.get(profile or "", "t")
+    holder = Holder(language="en") if profile else Holder()
+    with walletpass.connect("fake", strict=False, **settings_) as wallet:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            issued = wallet.create(Pass(template=template, holder=holder))
+        assert issued.holder is None
+        assert wallet.get(issued.id).holder is None
+        assert wallet.update(issued.id, PassUpdate(holder=holder)).holder is None
+        assert wallet.get(issued.id).holder is None

@@ -42,6 +42,7 @@ from walletpass.event_handlers import EventHandlerWarning, call_handlers
 from walletpass.event_types import PassEventType
 from walletpass.model import (
     Balance,
+    Holder,
     IssuedPass,
     Pass,
     PassField,
@@ -365,6 +366,18 @@ def _json_value(value: Any) -> Any:
 
 def _now() -> datetime:
     return datetime.now(UTC)
+
+
+def _as_kept(name: str, value: Any) -> Any:
+    """``value`` of the pass's part ``name`` as a vendor keeps and answers it: a moment in UTC
+    (concepts.md: every moment read back is told in UTC; the instant is the value), and a
+    holder with no part set (lenient mode dropped the only one) as no holder, as every vendor's
+    read reports it."""
+    if name == "expires_at" and isinstance(value, datetime):
+        return value.astimezone(UTC)
+    if isinstance(value, Holder) and not value.model_dump(exclude_none=True):
+        return None
+    return value
 
 
 class FakeProvider(Provider[FakeSettings]):
@@ -747,8 +760,8 @@ class FakeProvider(Provider[FakeSettings]):
             urls=PassUrls(download=f"{_DOWNLOAD_BASE}{pass_id}.pkpass"),
             created_at=now,
             updated_at=now,
-            expires_at=new_pass.expires_at,
-            holder=new_pass.holder,
+            expires_at=_as_kept("expires_at", new_pass.expires_at),
+            holder=_as_kept("holder", new_pass.holder),
             fields={k: _json_value(v) for k, v in fields_as_plain(new_pass.fields).items()},
             barcode=new_pass.barcode,
             balance=new_pass.balance or self._opening_balance(new_pass),
@@ -954,7 +967,7 @@ class FakeProvider(Provider[FakeSettings]):
                 raw["fields"] = merged
                 continue
             if name in ("holder", "barcode", "expires_at", "balance"):
-                changes[name] = value
+                changes[name] = _as_kept(name, value)
             dumped = change.model_dump(mode="json", include={name}).get(name)
             if dumped is None:
                 raw.pop(name, None)
