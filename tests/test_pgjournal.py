@@ -4,6 +4,7 @@ hand a killed worker's items to another."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,13 +15,15 @@ import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from walletpass_passentry.emulator import PassEntryEmulator
 
 import walletpass
 from walletpass import Pass
-from walletpass.errors import ConfigurationError, WalletPassError
+from walletpass.errors import ConfigurationError, Conflict, WalletPassError
 from walletpass.journal import JournalState
-from walletpass.pgjournal import PostgresJournal
+from walletpass.pgjournal import PostgresJournal, run_entries
 from walletpass.testing.emulator import EmulatorServer, Fault
 
 pytestmark = pytest.mark.services
@@ -326,3 +329,51 @@ def test_an_item_sent_after_waiting_carries_no_stale_not_sent_error(postgres_url
         entry = journal.get("pos:0")
     assert entry is not None and entry.state is JournalState.IN_FLIGHT
     assert (entry.error_type, entry.error_message, entry.retryable) == (None, None, False)
+
+
+# PostgreSQL text holds no NUL, which SQLite's does: an external id carrying one (Livepasses
+# takes any text; a row of a damaged file) or a vendor refusal quoting one stopped the whole run
+# with a JournalError, and every re-run again at the same item.
+_ODD_IDS = st.text(st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=40).filter(
+    lambda text: text == text.strip()
+)
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_ODD_IDS, min_size=1, max_size=4, unique=True), st.data())
+def test_any_external_id_and_any_message_are_kept_exactly_per_item(
+    postgres_url: str, ids: list[str], data: st.DataObject
+) -> None:
+    # Each id and its NUL-free twin: they stay two items, neither taken for the other.
+    keys = list(dict.fromkeys(k for i in ids for k in (f"ext:{i}", f"ext:{i.replace(chr(0), '')}")))
+    keys.append(f"nul:{json.dumps(keys[0])}")  # spelt like a stored key: still its own item
+    message = data.draw(st.text(min_size=1, max_size=20)) + "\x00"
+    run = run_name()
+    with PostgresJournal(postgres_url, run=run, provider="fake") as journal:
+        for position, key in enumerate(keys):
+            with journal.claim(key):
+                journal.begin(key, position, "print")
+                journal.fail(key, Conflict(message), retryable=False, outcome_unknown=False)
+        entries = journal.entries()
+        assert [journal.get(k).key for k in keys] == keys  # type: ignore[union-attr]
+    assert [e.key for e in entries] == keys and all(e.attempts == 1 for e in entries)
+    assert {e.error_message for e in entries} == {message.replace("\x00", "\\x00")}
+    assert [e.key for e in run_entries(postgres_url, run)] == keys
+
+
+def test_a_nul_in_an_external_id_or_a_refusal_fails_that_item_only(postgres_url: str) -> None:
+    wallet = walletpass.connect("fake")
+    wallet.fail_next("create", Conflict("the vendor quoted 'a\x00b'"))
+    passes = [Pass(template="t", external_id=e) for e in ("first", "a\x00b", "c\x00", "last")]
+    run = run_name()
+    with PostgresJournal(postgres_url, run=run, provider="fake") as journal:
+        result = wallet.create_many(passes, journal=journal, concurrency=1)
+    assert [item.ok for item in result.items] == [False, True, True, True]
+    assert "\\x00" in str(journal.get("ext:first").error_message)  # type: ignore[union-attr]
+    with PostgresJournal(postgres_url, run=run, provider="fake") as journal:
+        again = wallet.create_many(passes[1:], journal=journal)
+        assert {e.key for e in journal.entries()} == {f"ext:{p.external_id}" for p in passes}
+    assert again.succeeded == 3 and all(item.skipped for item in again.items)
+    assert len(list(wallet.list())) == 3
+    with pytest.raises(ConfigurationError, match="NUL"):
+        PostgresJournal(postgres_url, run="a\x00b", provider="fake")

@@ -31,6 +31,7 @@ role may create a table; otherwise they are read as version 1).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import threading
@@ -111,6 +112,37 @@ _TABLES_EXIST = (
 _SCHEMA_LOCK = 0x77616C6C
 
 
+# PostgreSQL text cannot hold the NUL character, which SQLite's can and which an external id
+# can carry (Livepasses takes any text; a row read from a damaged file) or a vendor's refusal
+# quoting one: written as it is, one such item stopped the whole run with a JournalError, and
+# every re-run again at the same item. So a key holding NUL is stored as its JSON text under a
+# prefix no item key begins with (they begin "ext:" or "pos:"): it never equals another item's
+# key, and every other key is stored exactly as before. A message keeps each NUL as the text
+# \x00 (what repr shows).
+_NUL_KEY = "nul:"
+
+
+def _stored_key(key: str) -> str:
+    """The row key for item ``key``: the same string unless it holds NUL (or begins like a
+    stored one, which no item key does: then it is stored the same way, so none is misread)."""
+    if "\x00" not in key and not key.startswith(_NUL_KEY):
+        return key
+    return _NUL_KEY + json.dumps(key)
+
+
+def _stored_text(text: str) -> str:
+    """A message as PostgreSQL text can hold it: each NUL written ``\\x00``, as repr shows it."""
+    return text.replace("\x00", "\\x00")
+
+
+def _entry(row: tuple[Any, ...]) -> JournalEntry:
+    """A stored row as the journal entry, its key as the bulk run made it."""
+    key = row[0]
+    if key.startswith(_NUL_KEY):
+        row = (json.loads(key[len(_NUL_KEY) :]), *row[1:])
+    return entry_from_row(row)
+
+
 def describe_database(dsn: str) -> str:
     """Where the database is, without credentials; the password is registered as a secret."""
     try:
@@ -151,8 +183,11 @@ class PostgresJournal:
         lease: float = 30.0,
         claim_timeout: float | None = None,
     ) -> None:
-        if not run:
-            raise ConfigurationError("a shared journal needs a run name")
+        if not run or "\x00" in run:
+            raise ConfigurationError(
+                "a shared journal needs a run name, without NUL characters (PostgreSQL text "
+                "cannot hold them)"
+            )
         if lease <= 0:
             raise ConfigurationError("lease must be a positive number of seconds")
         self.where = describe_database(dsn)
@@ -304,6 +339,7 @@ class PostgresJournal:
         Waits while another live worker holds it (up to ``claim_timeout`` seconds; then raises a
         retryable ``WalletPassError``), takes it over once that worker's lease has run out.
         """
+        key = _stored_key(key)
         waited_until = time.monotonic() + self.claim_timeout
         pause = 0.05
         while not self._try_claim(key):
@@ -369,11 +405,12 @@ class PostgresJournal:
     # -- reading ---------------------------------------------------------------------------
 
     def get(self, key: str) -> JournalEntry | None:
+        key = _stored_key(key)
         row = self._fetchone(
             f"SELECT {ENTRY_COLUMNS} FROM walletpass_items WHERE run = %s AND key = %s",
             (self.run, key),
         )
-        return entry_from_row(row) if row is not None else None
+        return _entry(row) if row is not None else None
 
     def counts(self) -> dict[JournalState, int]:
         rows = self._fetchall(
@@ -390,7 +427,7 @@ class PostgresJournal:
             "ORDER BY position",
             (self.run, JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
         )
-        return [entry_from_row(row) for row in rows]
+        return [_entry(row) for row in rows]
 
     def entries(self) -> list[JournalEntry]:
         """Every item of the run, in input order (for collecting a distributed run's results)."""
@@ -398,7 +435,7 @@ class PostgresJournal:
             f"SELECT {ENTRY_COLUMNS} FROM walletpass_items WHERE run = %s ORDER BY position",
             (self.run,),
         )
-        return [entry_from_row(row) for row in rows]
+        return [_entry(row) for row in rows]
 
     # -- writing (the same statements as the SQLite journal, per run) ------------------------
 
@@ -410,6 +447,9 @@ class PostgresJournal:
 
         Raises ``JournalError`` (retryable; nothing is sent) when the worker stalled past its
         lease and another worker took the item over."""
+        self._confirm_stored(_stored_key(key))
+
+    def _confirm_stored(self, key: str) -> None:
         with self._lock:
             claimed = key in self._held
         if (
@@ -438,7 +478,8 @@ class PostgresJournal:
         another raises ``JournalError`` here, before sending, rather than send what the other
         worker may already have issued (the run stops: its other claims are as stale).
         """
-        self.confirm_claim(key)
+        key = _stored_key(key)
+        self._confirm_stored(key)
         self._execute(
             "INSERT INTO walletpass_items (run, key, position, state, fingerprint, attempts, "
             "updated, batched) VALUES (%s, %s, %s, %s, %s, 1, %s, %s) ON CONFLICT (run, key) DO "
@@ -464,7 +505,8 @@ class PostgresJournal:
         Only this worker's claim and its own in-flight record are changed: a worker that stalled
         past its lease raises ``JournalError`` (nothing is sent), and the record another worker
         settled meanwhile is never turned back into "not sent"."""
-        self.confirm_claim(key)
+        key = _stored_key(key)
+        self._confirm_stored(key)
         self._execute(
             "UPDATE walletpass_items SET state = %s, error_type = %s, error_message = %s, "
             "retryable = 1, attempts = attempts - 1, updated = %s "
@@ -480,12 +522,14 @@ class PostgresJournal:
         )
 
     def accepted(self, key: str, ticket: str) -> None:
+        key = _stored_key(key)
         self._execute(
             "UPDATE walletpass_items SET ticket = %s, updated = %s WHERE run = %s AND key = %s",
             (ticket, time.time(), self.run, key),
         )
 
     def succeed(self, key: str, issued: IssuedPass) -> None:
+        key = _stored_key(key)
         self._execute(
             "UPDATE walletpass_items SET state = %s, pass_id = %s, issued = %s, "
             "error_type = NULL, error_message = NULL, retryable = 0, updated = %s "
@@ -503,6 +547,7 @@ class PostgresJournal:
     def fail(
         self, key: str, error: BaseException, *, retryable: bool, outcome_unknown: bool
     ) -> None:
+        key = _stored_key(key)
         state = JournalState.UNKNOWN if outcome_unknown else JournalState.FAILED
         self._execute(
             "UPDATE walletpass_items SET state = %s, error_type = %s, error_message = %s, "
@@ -510,7 +555,7 @@ class PostgresJournal:
             (
                 state.value,
                 type(error).__name__,
-                redact_text(str(error)),  # a plugin's own error may quote a vendor's echo
+                _stored_text(redact_text(str(error))),  # a plugin's error may quote a vendor's echo
                 int(retryable),
                 time.time(),
                 self.run,
@@ -527,6 +572,7 @@ class PostgresJournal:
         """A human's decision on an unknown item: it was issued (skip it) or not (send again)."""
         if self.get(key) is None:
             raise ConfigurationError(f"bulk journal {self.path} has no item {key!r}")
+        key = _stored_key(key)
         if issued:
             self._execute(
                 "UPDATE walletpass_items SET state = %s, pass_id = %s, updated = %s "
@@ -634,7 +680,7 @@ def run_entries(dsn: str, run: str) -> list[JournalEntry]:
         raise ConfigurationError(
             f"cannot read the bulk journal at {where}: {_reason(exc)}"
         ) from None
-    return [entry_from_row(row) for row in rows]
+    return [_entry(row) for row in rows]
 
 
 def _reason(exc: BaseException) -> str:
