@@ -100,3 +100,28 @@ def test_fake_pass2u_accepts_what_pass2u_accepts(fake) -> None:
     assert issued.status is PassStatus.ISSUED
     fake.update(issued.id, PassUpdate(fields={"level": "DIAMOND"}, message="Now %@"))
     assert fake.redeem(issued.id).pass_id == issued.id
+
+
+@pytest.mark.parametrize("days", [-400, -1, 1])
+def test_a_pass_past_its_expiry_reads_back_voided_as_on_pass2u(walletpass_emulator, days) -> None:
+    """pass2u.md: after ``expirationDate`` passes the pass "is automatically voided": the
+    emulator's pass.json says ``voided: true`` then, and the profile said ``false`` (found by the
+    neutrality harness). Expired by its create or by an update, read by get and by update."""
+    server = walletpass_emulator("pass2u", models=[{"id": "7001", "style": "storeCard"}])
+    expiry = datetime.now(UTC) + timedelta(days=days)
+    seen = []
+    with (
+        walletpass.connect("pass2u", base_url=server.url, api_key=server.app.api_key) as real,
+        walletpass.connect("fake", profile="pass2u") as fake,
+    ):
+        for wallet in (real, fake):
+            made = wallet.create(Pass(template="7001", expires_at=expiry))
+            later = wallet.create(Pass(template="7001"))
+            seen.append(
+                (
+                    wallet.get(made.id).meta["voided"],
+                    wallet.update(later.id, PassUpdate(expires_at=expiry)).meta["voided"],
+                    wallet.get(later.id).meta["voided"],
+                )
+            )
+    assert seen[1] == seen[0] == ((days < 0,) * 3)

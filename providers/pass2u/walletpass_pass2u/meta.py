@@ -11,7 +11,7 @@ dashboard (:func:`dashboard_templates`), else leaves it out.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from walletpass.behaviour import MetaFacts
@@ -32,7 +32,11 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     meta: dict[str, Any] = {}
     if style is not None:
         meta["style"] = style.value
-    meta["voided"] = facts.kept.status is PassStatus.VOIDED
+    # pass2u.md: once expirationDate passes the pass "is automatically voided".
+    expires = facts.kept.expires_at
+    meta["voided"] = facts.kept.status is PassStatus.VOIDED or (
+        expires is not None and expires <= datetime.now(UTC)
+    )
     labels = facts.template.get("labels")
     if isinstance(labels, Mapping):
         meta["labels"] = dict(labels)  # pass.json's: the model's (dashboard_templates)
