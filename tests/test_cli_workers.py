@@ -454,7 +454,7 @@ def test_a_worker_checks_its_journal_database_before_consuming(
         (  # a key that would cross the network in clear
             "passentry",
             {"API_KEY": SECRET, "BASE_URL": "http://10.0.0.1/api"},
-            "refusing plain http://",
+            "base_url: uses plain http://",
         ),
     ],
     ids=["passentry without a key", "pass2u without a key", "key over plain HTTP"],

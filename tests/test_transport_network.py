@@ -135,6 +135,23 @@ def test_the_environment_proxy_is_used_unless_no_proxy_names_the_vendor(
     assert len(proxy.heads) == 1  # went direct (and found no such host)
 
 
+def test_a_plain_http_proxy_never_sees_the_api_key(
+    proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Either proxy variable pointing at a plain http:// proxy: the key goes inside the CONNECT
+    tunnel (TLS to the vendor), and a plain http:// vendor that a proxy would carry in clear is
+    refused before any request."""
+    monkeypatch.setenv("HTTP_PROXY", proxy.url)
+    monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+    _attempt(HttpTestProvider(base_url=VENDOR, api_key=API_KEY, max_retries=0))
+    with pytest.raises(ConfigurationError, match="base_url: uses plain http://"):
+        HttpTestProvider(base_url="http://api.vendor.test/v1", api_key=API_KEY)
+
+    [head] = proxy.heads
+    assert head.startswith("CONNECT api.vendor.test:443 HTTP/1.")
+    assert API_KEY not in head and "Authorization: Bearer" not in head
+
+
 def test_emulators_on_loopback_are_never_proxied(
     proxy: RecordingProxy, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -236,3 +236,155 @@ def _secret(value: str) -> Any:
     from pydantic import SecretStr
 
     return SecretStr(value)
+
+
+# -- the HTTPS rule is decided when the settings are read ---------------------------------------
+
+#: Plain http:// to somewhere that is not this machine, in the spellings a user may write.
+PLAIN_ELSEWHERE = {
+    "name": "http://api.vendor.test/v1",
+    "upper-scheme": "HTTP://api.vendor.test/v1",
+    "mixed-case": "hTtP://Api.Vendor.Test:8080",
+    "ipv4": "http://10.0.0.1/",
+    "ipv6": "http://[2001:db8::1]/",
+    "ipv4-mapped-elsewhere": "http://[::ffff:10.0.0.1]/",
+    # a name that resolves to loopback is still a name: the answer may change after the check
+    "localhost-dot": "http://localhost./",
+    "nip-io": "http://127.0.0.1.nip.io/",
+    "localhost-subdomain": "http://localhost.vendor.test/",
+    "loopback-as-label": "http://127-0-0-1.vendor.test/",
+    "xn-name": "http://xn--bcher-kva.example/",
+}
+
+
+def _refusal(url: str, connect: Any) -> str:
+    with pytest.raises(ConfigurationError) as caught:
+        connect(url)
+    return str(caught.value)
+
+
+def _every_provider() -> list[Any]:
+    import asyncio
+
+    import walletpass.aio
+
+    def sync(name: str) -> Any:
+        return lambda url: walletpass.connect(name, api_key=API_KEY, base_url=url)
+
+    def asynchronous(url: str) -> Any:
+        return asyncio.run(walletpass.aio.connect("pass2u", api_key=API_KEY, base_url=url))
+
+    return [
+        *(sync(name) for name in ("livepasses", "livepass", "pass2u", "passentry", "fake")),
+        lambda url: HttpTestProvider(base_url=url, api_key=API_KEY),  # a third party's
+        asynchronous,
+    ]
+
+
+@pytest.mark.parametrize("url", list(PLAIN_ELSEWHERE.values()), ids=list(PLAIN_ELSEWHERE))
+def test_connect_refuses_plain_http_elsewhere_before_anything_else(
+    url: str, connections: list[tuple[str, object]]
+) -> None:
+    for connect in _every_provider():
+        said = _refusal(url, connect)
+
+        assert "base_url: uses plain http://" in said
+        assert "use https://" in said and "127.0.0.1" in said  # the fix, either way
+    assert connections == []  # decided on the text: nothing resolved, nothing connected
+
+
+def test_a_name_that_resolves_to_loopback_is_not_loopback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """As if /etc/hosts said ``127.0.0.1 emulator.internal``: the rule never asks the resolver."""
+    asked: list[object] = []
+
+    def resolve(host: object, *args: object, **kwargs: object) -> Any:
+        asked.append(host)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", ("127.0.0.1", 80))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve)
+
+    said = _refusal(
+        "http://emulator.internal:8080", lambda url: walletpass.connect("pass2u", base_url=url)
+    )
+
+    assert "'emulator.internal'" in said and asked == []
+
+
+def test_user_information_in_a_plain_http_base_url_is_refused_without_echoing_it() -> None:
+    for url in ("http://user:pw-9f3e@api.vendor.test/", "http://user:pw-9f3e@127.0.0.1:8080/"):
+        said = _refusal(url, lambda url: walletpass.connect("passentry", base_url=url))
+
+        assert "base_url" in said and "user information" in said
+        assert "pw-9f3e" not in said
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/v1",
+        "HTTP://127.0.0.1:8080",
+        "http://127.2.3.4:8080",
+        "http://localhost:8080",
+        "http://LocalHost:8080",
+        "http://[::1]:8080/v1",
+        "http://[0:0:0:0:0:0:0:1]:8080",
+        "https://api.vendor.test/v1",
+        "HTTPS://api.vendor.test/v1",
+    ],
+)
+def test_emulators_on_loopback_and_https_vendors_still_connect(url: str) -> None:
+    for connect in _every_provider():
+        connect(url)
+
+
+def test_a_plugins_declared_plain_http_address_is_refused_when_it_is_made(
+    connections: list[tuple[str, object]],
+) -> None:
+    class PlainPlugin(HttpTestProvider):
+        name = "plain-plugin"
+        default_base_url = "http://api.plain-plugin.example/v1"
+
+    with pytest.raises(ConfigurationError) as caught:
+        PlainPlugin(api_key=API_KEY)
+
+    assert "PlainPlugin.default_base_url uses plain http://" in str(caught.value)
+    # an emulator given as the setting overrides the declared address
+    PlainPlugin(api_key=API_KEY, base_url="http://127.0.0.1:8080/v1")
+    assert connections == []
+
+
+def test_config_check_refuses_plain_http_elsewhere_naming_the_setting(
+    cli: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("WALLETPASS_PASS2U_API_KEY", API_KEY)
+    monkeypatch.setenv("WALLETPASS_PASS2U_BASE_URL", "http://api.vendor.test/v1")
+
+    result = cli("-p", "pass2u", "config", "check")
+
+    assert result.code == 1
+    assert "base_url: uses plain http:// to 'api.vendor.test'" in result.err
+    assert API_KEY not in result.out + result.err
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scheme=st.sampled_from(["http", "https", "HTTP", "Http", "hTTPs"]),
+    authority=_AUTHORITY,
+    rest=st.sampled_from(["", "/", "/v1", "/v1/"]),
+)
+def test_connect_accepts_exactly_the_base_urls_the_connecting_parser_accepts(
+    scheme: str, authority: str, rest: str
+) -> None:
+    """Settings and the transport decide alike: nothing accepted at connect() is refused by the
+    first call (as plain http:// elsewhere was), and nothing refused would have been sent."""
+    url = f"{scheme}://{authority}{rest}"
+    try:
+        check_url_security(url, base=True)
+    except ConfigurationError:
+        with pytest.raises(ConfigurationError, match="base_url"):
+            HttpTestProvider(base_url=url, api_key=API_KEY)
+        return
+    wallet = HttpTestProvider(base_url=url, api_key=API_KEY)
+    assert wallet.transport.base_url.startswith(("http://", "https://"))

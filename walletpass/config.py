@@ -305,9 +305,9 @@ def connect(name: str, /, **settings: Any) -> Provider:
     :raises ProviderNotFound: no provider of that name is installed (the message names the
         installed ones and how to install it).
     :raises ConfigurationError: an unknown setting, or a malformed one (each named, with what
-        is wrong and the valid settings). A missing ``api_key`` or a plain ``http://``
-        ``base_url`` to a host that is not loopback is refused by the first call instead,
-        before anything is sent.
+        is wrong and the valid settings), a plain ``http://`` ``base_url`` (or a plugin's
+        declared ``default_base_url``) to a host that is not loopback among them. A missing
+        ``api_key`` is refused by the first call instead, before anything is sent.
     """
     resolved = resolve_config(name, use_file=False, overrides=settings)
     return resolved.connect()

@@ -196,6 +196,17 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         self._transport_lock = threading.Lock()
         self._warned: set[tuple[str, str]] = set()
         self._warned_lock = threading.Lock()
+        if self.settings.base_url is None and self.default_base_url is not None:
+            # A plugin's declared address meets the rule its base_url setting met when read.
+            from walletpass.urls import UrlError, parse_url, require_https
+
+            try:
+                require_https(parse_url(self.default_base_url, base=True))
+            except UrlError as exc:
+                raise ConfigurationError(
+                    f"{type(self).__name__}.default_base_url {exc} (or set base_url)",
+                    provider=self.name,
+                ) from None
         # An alias attribute this provider will never honour is a mistake in the configuration.
         check_attribute_homes(self)
 

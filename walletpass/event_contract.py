@@ -87,14 +87,12 @@ def subscription_url_problem(url: Any) -> str | None:
     :param url: the address as given (or as an emulator received it).
     :returns: ``None`` for an https:// URL (or plain http:// to loopback), else why not.
     """
-    from walletpass.urls import UrlError, parse_url
+    from walletpass.urls import UrlError, parse_url, require_https
 
     try:
-        endpoint = parse_url(url)
+        require_https(parse_url(url))
     except UrlError as exc:
         return str(exc)
-    if endpoint.scheme == "http" and not endpoint.is_loopback:
-        return "must use https:// (plain http:// only to this machine, for tests)"
     return None
 
 

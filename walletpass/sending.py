@@ -46,7 +46,7 @@ from walletpass.retry import (
     may_have_acted,
     parse_retry_after,
 )
-from walletpass.urls import Endpoint, UrlError, parse_url
+from walletpass.urls import Endpoint, UrlError, parse_url, require_https
 
 __all__ = [
     "DEFAULT_REQUEST_ID_HEADERS",
@@ -310,15 +310,9 @@ def check_url_security(url: str, *, base: bool = False) -> Endpoint:
     for plain HTTP elsewhere; the message never quotes the URL (it may hold a password).
     """
     try:
-        endpoint = parse_url(url, base=base)
+        return require_https(parse_url(url, base=base))
     except UrlError as exc:
         raise ConfigurationError(f"refusing the URL: it {exc}") from None
-    if endpoint.scheme == "http" and not endpoint.is_loopback:
-        raise ConfigurationError(
-            f"refusing plain http:// to {endpoint.host!r}: credentials are only sent over https "
-            "(http is allowed to loopback addresses such as 127.0.0.1, for emulators)"
-        )
-    return endpoint
 
 
 class Answer(NamedTuple):

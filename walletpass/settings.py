@@ -290,11 +290,13 @@ class ProviderSettings(BaseModel):
     @field_validator("base_url")
     @classmethod
     def _unambiguous_base_url(cls, value: str | None) -> str | None:
+        # The HTTPS rule too, here: connect() and `walletpass config check` refuse a key bound for
+        # plain http:// before anything else, rather than the first call after start-up.
         if value is not None:
-            from walletpass.urls import UrlError, parse_url  # loaded when a URL is set
+            from walletpass.urls import UrlError, parse_url, require_https  # when a URL is set
 
             try:
-                parse_url(value, base=True)
+                require_https(parse_url(value, base=True))
             except UrlError as exc:
                 raise ValueError(str(exc)) from None
         return value

@@ -8,6 +8,10 @@ connects to the URL rebuilt from that parse (:attr:`Endpoint.url`), never to the
 given. Refused: backslashes, whitespace, control and non-ASCII characters anywhere; user
 information (``user@``) except in proxy URLs; percent-encoded, empty or malformed hosts; IPv4
 written in any form but four decimal parts; IPv6 zone ids; ports outside 1-65535.
+
+The HTTPS rule (:func:`require_https`: plain ``http://`` only to this machine) is decided here too,
+on the parsed host, so a base URL is judged by the text walletpass will connect to, wherever it is
+checked: when the settings are read, when a provider is made, for each absolute vendor link.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-__all__ = ["Endpoint", "UrlError", "is_loopback_host", "parse_url"]
+__all__ = ["Endpoint", "UrlError", "is_loopback_host", "parse_url", "require_https"]
 
 _SCHEMES = ("http", "https")
 _PROXY_SCHEMES = ("http", "https", "socks5", "socks5h")
@@ -77,6 +81,24 @@ def is_loopback_host(host: str | None) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def require_https(endpoint: Endpoint) -> Endpoint:
+    """``endpoint`` if credentials (or signed webhook deliveries) may go to it: ``https://``, or
+    plain ``http://`` to loopback (an emulator on this machine); else :class:`UrlError` saying
+    how to fix it.
+
+    Loopback is decided on the parsed host alone (``localhost``, 127.0.0.0/8, ``::1``), never by
+    resolving it: a name that resolves to loopback today (``/etc/hosts``, ``127.0.0.1.nip.io``)
+    may resolve elsewhere tomorrow, and the key would follow it in clear.
+    """
+    if endpoint.scheme == "http" and not endpoint.is_loopback:
+        raise UrlError(
+            f"uses plain http:// to {endpoint.host!r}, which is not this machine, and nothing "
+            "secret travels in clear: use https://, or a loopback address (127.0.0.1, [::1] or "
+            "localhost) for an emulator"
+        )
+    return endpoint
 
 
 def parse_url(url: str, *, proxy: bool = False, base: bool = False) -> Endpoint:

@@ -360,8 +360,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
         raise UsageError("--lease and --visibility-timeout must be positive numbers of seconds")
     provider = select_provider(args).resolved.connect()  # settings checked before consuming
     if provider.default_base_url or provider.settings.base_url:
-        # what connect() leaves to the transport (a missing API key, credentials over plain
-        # HTTP) is checked here too, as `walletpass check` does: before a task is taken, not in it
+        # what connect() leaves to the transport (a missing API key, a rate limiter backend
+        # that cannot be used) is checked here too, as `walletpass check` does: before a task
+        # is taken, not in it
         provider.make_transport().close()
     _database_answers(database)
     app = celery_app(broker, args.queue, visibility_timeout=args.visibility_timeout)

@@ -124,9 +124,9 @@ def test_a_missing_key_is_a_configuration_error(server) -> None:
 
 
 def test_plain_http_only_to_loopback() -> None:
-    wallet = PassEntryProvider(api_key="k", base_url="http://api.passentry.com")
-    with pytest.raises(ConfigurationError, match="https"):
-        wallet.get("p-1")
+    # refused when the provider is made, not by its first call
+    with pytest.raises(ConfigurationError, match=r"base_url: uses plain http://.*use https://"):
+        PassEntryProvider(api_key="k", base_url="http://api.passentry.com")
 
 
 def test_malformed_success_body(connect, emulator, tpl) -> None:
