@@ -298,7 +298,9 @@ class VendorBehaviour(_Facts):
         balance_write_refusal: the vendor's words refusing an update that writes a balance to a
             pass of a kind it keeps none for (``balance_kinds``, judged by the vendor type the
             kind is issued as: PassEntry's loyalty endpoint serves store cards only); a
-            ``ValidationError`` on ``balance``, nothing written. ``None``: the vendor takes the
+            ``ValidationError`` on ``balance``, nothing written. A create with such a balance
+            is refused alike, after the pass was made: it is left deleted, as the vendor's
+            provider deletes a new pass whose balance write failed. ``None``: the vendor takes the
             write (Livepasses keeps it among the fields, ``balance_in_fields``). Either way a
             spend from such a pass finds no balance.
         balance_read: the balance the vendor's provider reads from the fields an answer

@@ -791,6 +791,14 @@ class FakeProvider(Provider[FakeSettings]):
                 f"{self.label} could not make up an unused external id in {_MADE_UP_TRIES} tries",
                 provider=self.label,
             )
+        refusal = self.behaviour.balance_write_refusal
+        if refusal and new_pass.balance is not None and not self._keeps_balance(issued):
+            # As the vendor's provider: the pass is made, its balance write refused, and the
+            # new pass deleted so that none is left without the balance asked for (PassEntry
+            # nullifies it: a tombstone a list still shows).
+            with self._store.atomic():
+                self._store.replace(self._tombstone(issued))
+            raise ValidationError.from_problems([FieldProblem("balance", refusal)])
         answer = self.behaviour.answer(
             issued,
             read=False,
@@ -1262,20 +1270,24 @@ class FakeProvider(Provider[FakeSettings]):
         with self._store.atomic():
             current = self._load(pass_id)
             if current.status is not PassStatus.DELETED:
-                now = _now()
-                update: dict[str, Any] = {"status": PassStatus.DELETED, "updated_at": now}
-                if self.behaviour.deleted_wipes:
-                    update.update(
-                        fields={},
-                        holder=None,
-                        barcode=None,
-                        balance=None,
-                        expires_at=current.expires_at or now,
-                        # What the tombstone keeps of what was sent (its group, its relevant
-                        # date...): the vendor's meta of it may still say so (meta_of).
-                        raw={k: v for k, v in (current.raw or {}).items() if k not in _WIPED},
-                    )
-                self._store.replace(current.model_copy(update=update))
+                self._store.replace(self._tombstone(current))
+
+    def _tombstone(self, current: IssuedPass) -> IssuedPass:
+        """``current`` deleted, as its vendor keeps a deleted pass (``deleted_wipes``)."""
+        now = _now()
+        update: dict[str, Any] = {"status": PassStatus.DELETED, "updated_at": now}
+        if self.behaviour.deleted_wipes:
+            update.update(
+                fields={},
+                holder=None,
+                barcode=None,
+                balance=None,
+                expires_at=current.expires_at or now,
+                # What the tombstone keeps of what was sent (its group, its relevant
+                # date...): the vendor's meta of it may still say so (meta_of).
+                raw={k: v for k, v in (current.raw or {}).items() if k not in _WIPED},
+            )
+        return current.model_copy(update=update)
 
     def plan_list(self, filters: ListFilters) -> ListPlan:
         return self._listing(filters)
