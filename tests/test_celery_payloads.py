@@ -39,7 +39,26 @@ ERROR_TYPES = [
     errors.Conflict,
     errors.ValidationError,
     errors.NotFound,
+    errors.UnsupportedFeature,
+    errors.UnsupportedOperation,
+    errors.RedirectNotFollowed,
 ]
+
+#: What each error carries beside its message and flags: everything an application can read
+#: from a create_many item's error, so an item from a worker must carry it too.
+ATTRIBUTES = (
+    "provider",
+    "operation",
+    "status",
+    "code",
+    "request_id",
+    "details",
+    "retry_after",
+    "problems",
+    "features",
+    "alternative",
+    "location",
+)
 
 texts = st.text(min_size=1, max_size=40)
 #: Pass ids as the model accepts them: no control, format or surrogate characters.
@@ -124,11 +143,28 @@ def items(draw: st.DrawFn) -> BulkItem:
             index=index, external_id=external_id, issued=draw(issued()), skipped=skipped
         )
     cls = draw(st.sampled_from(ERROR_TYPES))
+    extra: dict[str, Any] = {}
+    if cls is errors.ValidationError:
+        problems = st.builds(errors.FieldProblem, texts, texts)
+        extra["problems"] = draw(st.lists(problems, max_size=3))
+    elif cls is errors.UnsupportedFeature:
+        extra["features"] = draw(st.lists(texts, max_size=3))
+    elif cls is errors.UnsupportedOperation:
+        extra["alternative"] = draw(st.none() | texts)
+    elif cls is errors.RedirectNotFollowed:
+        extra["location"] = draw(st.none() | texts)
     error = cls(
         draw(texts),
         provider="pass2u",
+        operation=draw(st.sampled_from(["create", "find_by_external_id"])),
+        status=draw(st.none() | st.integers(400, 599)),
+        code=draw(st.none() | texts),
+        request_id=draw(st.none() | texts),
+        details=draw(st.none() | st.dictionaries(texts, st.integers() | texts, max_size=3)),
+        retry_after=draw(st.none() | st.floats(0, 60)),
         retryable=draw(st.booleans()),
         outcome_unknown=draw(st.booleans()),
+        **extra,
     )
     return BulkItem(index=index, external_id=external_id, error=error, skipped=skipped)
 
@@ -154,6 +190,16 @@ def test_an_item_outcome_crosses_the_broker_unchanged(item: BulkItem) -> None:
         assert back.error.retryable == item.error.retryable
         assert back.error.outcome_unknown == item.error.outcome_unknown
         assert isinstance(back.error, errors.WalletPassError)
+        for name in ATTRIBUTES:  # a refused row's field problems above all
+            assert _readable(getattr(back.error, name, None)) == _readable(
+                getattr(item.error, name, None)
+            ), name
+
+
+def _readable(value: Any) -> Any:
+    if isinstance(value, tuple) and value and isinstance(value[0], errors.FieldProblem):
+        return [(problem.location, problem.message) for problem in value]
+    return value
 
 
 def test_an_unknown_error_type_comes_back_as_the_root_error() -> None:

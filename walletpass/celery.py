@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import contextlib
 import itertools
+import json
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -429,9 +430,32 @@ def _item_payload(item: BulkItem) -> dict[str, Any]:
             "retryable": error.retryable,
             "outcome_unknown": error.outcome_unknown,
             "provider": error.provider,
+            "operation": error.operation,
             "status": error.status,
+            "code": error.code,
+            "request_id": error.request_id,
+            "retry_after": error.retry_after,
+            # Redacted when the error was made; what JSON cannot carry goes as its text.
+            "details": json.loads(json.dumps(error.details, default=str)),
+            # What a subclass adds: the field problems of a refused row above all, which an
+            # application shows per field, as it does for create_many's items.
+            **{
+                name: _json_safe(getattr(error, name))
+                for name in _ERROR_EXTRAS
+                if hasattr(error, name)
+            },
         }
     return payload
+
+
+#: The attributes walletpass error classes add beside the root's, carried across the broker.
+_ERROR_EXTRAS = ("problems", "features", "alternative", "location")
+
+
+def _json_safe(value: Any) -> Any:
+    if isinstance(value, tuple) and all(isinstance(v, _errors.FieldProblem) for v in value):
+        return [[problem.location, problem.message] for problem in value]
+    return list(value) if isinstance(value, tuple) else value
 
 
 def _item_from_payload(payload: Mapping[str, Any]) -> BulkItem:
@@ -446,6 +470,10 @@ def _item_from_payload(payload: Mapping[str, Any]) -> BulkItem:
     )
 
 
+def _text(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
 def _error_from_payload(payload: Mapping[str, Any]) -> WalletPassError:
     """The worker's error as the same walletpass class (plain ``WalletPassError`` if unknown)."""
     cls = getattr(_errors, str(payload.get("type")), None)
@@ -456,13 +484,32 @@ def _error_from_payload(payload: Mapping[str, Any]) -> WalletPassError:
         error,
         str(payload.get("message")),
         provider=payload.get("provider"),
-        operation="create",
+        operation=_text(payload.get("operation")) or "create",
         retryable=bool(payload.get("retryable")),
         outcome_unknown=bool(payload.get("outcome_unknown")),
         status=status if isinstance(status := payload.get("status"), int) else None,
+        code=_text(payload.get("code")),
+        request_id=_text(payload.get("request_id")),
+        details=payload.get("details"),
+        retry_after=(
+            float(after)
+            if isinstance(after := payload.get("retry_after"), int | float)
+            and not isinstance(after, bool)
+            else None
+        ),
     )
+    # A worker of an earlier walletpass sends none of these: each takes its class's default.
     if isinstance(error, ValidationError):
-        error.problems = ()
+        error.problems = tuple(
+            _errors.FieldProblem(str(location), str(message))
+            for location, message in payload.get("problems") or ()
+        )
+    if isinstance(error, _errors.UnsupportedFeature):
+        error.features = tuple(str(f) for f in payload.get("features") or ())
+    if isinstance(error, _errors.UnsupportedOperation):
+        error.alternative = _text(payload.get("alternative"))
+    if isinstance(error, _errors.RedirectNotFollowed):
+        error.location = _text(payload.get("location"))
     if isinstance(error, JournalError):
         error.not_attempted, error.not_attempted_from = (), None
         error.unrecorded, error.result = (), None
