@@ -223,6 +223,7 @@ def test_a_holder_part_the_read_cannot_return_is_left_out_of_it_alone() -> None:
         {"bookkeeping": {"get": frozenset({"expires_at"})}},
         {"url_forms": {"fetch": {"download": "/d/{vendor_id}"}}},
         {"url_forms": {"get": {"pkpass": "/d/{vendor_id}"}}},
+        {"holder_name_whole": frozenset({"read"})},
     ],
 )
 def test_a_behaviour_naming_an_unknown_answer_attribute_or_url_is_refused(

@@ -25,6 +25,7 @@ from walletpass.kinds import KindTable
 from walletpass.model import (
     Balance,
     Barcode,
+    Holder,
     IssuedPass,
     PassKind,
     PassStatus,
@@ -137,6 +138,8 @@ class _Facts(NamedTuple):
     balance_in_fields: Callable[[Balance, MetaFacts], Mapping[str, Any]] | None = None
     balance_read: Callable[[Mapping[str, Any], PassKind | None], Balance | None] | None = None
     balance_write_refusal: str | None = None
+    holder_name_whole: frozenset[str] = frozenset()
+    whole_name: Callable[[Holder], str | None] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -295,6 +298,14 @@ class VendorBehaviour(_Facts):
             unless the pass keeps its balance in a field already (``balance_fields``); a read
             that cannot return fields (``unread_on_get``) still leaves them out. ``None``: the
             balance is reported as ``IssuedPass.balance`` alone.
+        holder_name_whole: the answers (:data:`ANSWERS`) that report the holder's name as the
+            one text the vendor keeps (``Holder.display_name``: LivePass's ``full_name`` in
+            every answer, Livepasses' ``holderName`` in its lookup, which its get, list and an
+            update's read-back answer), its ``first_name`` and ``last_name`` left out; the
+            others report the parts as given.
+        whole_name: that one text, from the holder as written (Livepasses: its
+            ``customer.firstName`` and ``lastName`` joined, as ``Holder.split_name`` sends
+            them); ``None``: ``Holder.display_name`` (its ``name``, else the parts joined).
         balance_write_refusal: the vendor's words refusing an update that writes a balance to a
             pass of a kind it keeps none for (``balance_kinds``, judged by the vendor type the
             kind is issued as: PassEntry's loyalty endpoint serves store cards only); a
@@ -328,6 +339,8 @@ class VendorBehaviour(_Facts):
             raise ValueError(f"unread_on_get: unknown parts {sorted(unknown)}")
         if not self.redeemed_status.is_final:
             raise ValueError("redeemed_status must be a final status")
+        if stray := set(self.holder_name_whole) - ANSWERS:
+            raise ValueError(f"holder_name_whole: unknown answers {sorted(stray)}")
         if stray := set(self.kind_answered_by) - ANSWERS:
             raise ValueError(f"kind_answered_by: unknown answers {sorted(stray)}")
         if self.url_forms is not None:
@@ -467,6 +480,16 @@ class VendorBehaviour(_Facts):
             amount = _amount(issued.fields[key])
             if amount is not None:
                 update["balance"] = Balance(amount=amount)
+        holder = issued.holder
+        if (
+            answer in self.holder_name_whole
+            and holder is not None
+            and (holder.first_name is not None or holder.last_name is not None)
+        ):
+            name = holder.display_name if self.whole_name is None else self.whole_name(holder)
+            update["holder"] = holder.model_copy(
+                update={"name": name, "first_name": None, "last_name": None}
+            )
         if read:
             holder_parts: dict[str, None] = {}
             for part in self.unread_on_get:
@@ -479,7 +502,9 @@ class VendorBehaviour(_Facts):
                         {} if part == "fields" else PassUrls() if part == "urls" else None
                     )
             if holder_parts and issued.holder is not None:
-                update["holder"] = issued.holder.model_copy(update=holder_parts)
+                update["holder"] = update.get("holder", issued.holder).model_copy(
+                    update=holder_parts
+                )
         answered = issued.model_copy(update=update) if update else issued
         if self.meta_of is None:
             return answered

@@ -17,7 +17,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field
 
-from walletpass.behaviour import VendorBehaviour
+from walletpass.behaviour import ANSWERS, VendorBehaviour
 from walletpass.capabilities import Capabilities, Capability, emulated, native, none
 from walletpass.errors import (
     FieldProblem,
@@ -225,6 +225,8 @@ class LivePassProvider(Provider[LivePassSettings]):
     # a pass created without external_id gets an id this provider makes up (new_id()).
     behaviour: ClassVar[VendorBehaviour] = VendorBehaviour(
         balance_fields=("balance_amount",),
+        # full_name is the only name a pass has (livepass.md): every answer reports it whole.
+        holder_name_whole=ANSWERS,
         # Every answer with a pass record carries the balance among its fields too.
         balance_in_fields=payloads.balance_in_fields,
         balance_read=payloads.balance_read,

@@ -215,6 +215,13 @@ def _business_field(key: str, value: Any) -> Any:
     return _text(value)
 
 
+def holder_name(holder: Holder) -> str | None:
+    """The ``holderName`` Livepasses' lookup reports of ``holder`` (its profile's
+    ``VendorBehaviour.whole_name``): the ``customer.firstName`` and ``lastName`` a create sends
+    (:func:`recipient`), joined by a space, as its emulator infers."""
+    return " ".join(part for part in holder.split_name() if part) or None
+
+
 def recipient(new_pass: Pass) -> dict[str, Any]:
     """The pass as one entry of ``passes[]`` (``Pass.extra`` minus its request-level keys)."""
     holder = new_pass.holder or Holder()

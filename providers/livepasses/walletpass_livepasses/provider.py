@@ -135,6 +135,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             {"fields", "balance", "barcode", "urls", "holder.phone", "holder.language"}
         ),
         update_reads_back=True,
+        # The lookup's holderName is the holder's name (vendor notes 3.4): no first, last.
+        holder_name_whole=frozenset({"get", "list", "update"}),
+        whole_name=payloads.holder_name,
         new_external_id=limits.made_up_confirmation_code,
         # Livepasses draws every pass's QR code itself and its create answers it (qrCode).
         new_barcode=payloads.made_up_barcode,
