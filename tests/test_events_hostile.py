@@ -568,3 +568,49 @@ def test_an_oversized_body_is_refused_before_its_signature_is_computed(passentry
         with pytest.raises(WebhookError, match="more than") as caught:
             passentry.parse_events(headers, body, secret=SECRET)
         assert caught.value.reason == "unreadable"
+
+
+# --------------------------------------------------------------------------------------------
+# Receivers for a provider that cannot receive: refused when made, not at every delivery
+# --------------------------------------------------------------------------------------------
+
+_NOT_RECEIVING = [
+    ("livepasses", {"api_key": "k" * 24, "base_url": "http://127.0.0.1:9"}),
+    ("pass2u", {"api_key": "k" * 24, "base_url": "http://127.0.0.1:9"}),
+    ("livepass", {"api_key": "k" * 24, "base_url": "http://127.0.0.1:9"}),
+    ("fake", {}),
+    *(("fake", {"profile": vendor}) for vendor in ("livepasses", "pass2u", "livepass")),
+]
+
+
+@pytest.mark.parametrize(("name", "settings_"), _NOT_RECEIVING)
+@pytest.mark.parametrize("api", ["sync", "async"])
+def test_a_receiver_for_a_provider_that_cannot_receive_is_refused_when_made(
+    name: str, settings_: dict[str, Any], api: str
+) -> None:
+    """Made anyway, every delivery raised parse_events' UnsupportedOperation out of the app: a
+    bare 500 and a traceback per delivery, which a vendor retries for ever."""
+    import walletpass.aio
+
+    async def refusals() -> list[walletpass.UnsupportedOperation]:
+        wallet: Any = (
+            walletpass.connect(name, **settings_)
+            if api == "sync"
+            else await walletpass.aio.connect(name, **settings_)
+        )
+        caught = []
+        makers: list[Callable[..., Any]] = [asgi_receiver]
+        if api == "sync":
+            makers.append(wsgi_receiver)
+        for make in makers:
+            with pytest.raises(walletpass.UnsupportedOperation) as refused:
+                make(wallet, secret=SECRET, handler=print)
+            caught.append(refused.value)
+        if api == "async":
+            await wallet.aclose()
+        else:
+            wallet.close()
+        return caught
+
+    for error in asyncio.run(refusals()):
+        assert error.operation == "events.receive" and error.alternative

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from walletpass.capabilities import Capability
 from walletpass.errors import WebhookError
 from walletpass.events import PassEvent
 from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES, check_tolerance
@@ -40,6 +41,12 @@ __all__ = ["asgi_receiver", "wsgi_receiver"]
 logger = logging.getLogger("walletpass.webhooks")
 
 Handler = Callable[[Sequence[PassEvent]], Any]
+
+
+def _check_receiving(provider: Provider | AsyncProvider) -> None:
+    # When the app is made, not at each delivery: there parse_events' UnsupportedOperation left
+    # the app uncaught, a bare 500 and a traceback per delivery, retried by the vendor forever.
+    provider.require(Capability.EVENTS_RECEIVE)
 
 
 def _status_for(error: WebhookError) -> int:
@@ -122,9 +129,13 @@ def wsgi_receiver(
     Returns the WSGI callable.
 
     Raises:
+        UnsupportedOperation: the provider's vendor delivers no webhooks walletpass can read
+            (``events.receive`` NONE: Livepasses, Pass2U, LivePass, their fake profiles), which
+            ``parse_events`` would raise at every delivery.
         ValidationError: (``tolerance``) not a number of seconds above 0 and at most a year;
             (``handler``) a coroutine function.
     """
+    _check_receiving(provider)
     tolerance = check_tolerance(tolerance)
     if inspect.iscoroutinefunction(handler):
         from walletpass.errors import FieldProblem, ValidationError
@@ -209,8 +220,11 @@ def asgi_receiver(
     handler that raises is answered 500.
 
     Raises:
+        UnsupportedOperation: the provider's vendor delivers no webhooks walletpass can read
+            (``events.receive`` NONE), which ``parse_events`` would raise at every delivery.
         ValidationError: (``tolerance``) not a number of seconds above 0 and at most a year.
     """
+    _check_receiving(provider)
     tolerance = check_tolerance(tolerance)
 
     async def app(

@@ -128,6 +128,13 @@ class AsyncProvider(AsyncEventOperations):
         """The vendor-only operations, awaitable as attributes of this provider."""
         return self.sync.extra_operations
 
+    def require(self, operation: Capability | str) -> None:
+        """Raise ``UnsupportedOperation`` (naming the alternative) unless the vendor offers
+        ``operation`` (a :class:`~walletpass.capabilities.Capability` or its key, such as
+        ``"events.receive"``): the sync provider's :meth:`~walletpass.Provider.require`; nothing
+        is sent, so it is not awaited."""
+        self.sync.require(operation)
+
     def __repr__(self) -> str:
         return f"AsyncProvider({self.sync!r})"
 

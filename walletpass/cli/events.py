@@ -61,8 +61,7 @@ def cmd_events(args: argparse.Namespace) -> int:
             "line); --secret-env names another variable"
         )
     with _connected(args) as provider:
-        provider.require("events.receive")
-        app = wsgi_receiver(
+        app = wsgi_receiver(  # (refuses a provider that cannot receive: UnsupportedOperation)
             provider,
             secret=secret,
             handler=_printer(bool(getattr(args, "json", False))),
