@@ -10,6 +10,7 @@ what an application reads (that module's ``seen_pass``, ids by role).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -17,7 +18,8 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import walletpass
-from walletpass import Holder, Pass, PassUpdate, Provider, WalletPassError
+from walletpass import Holder, IssuedPass, Location, Pass, PassUpdate, Provider, WalletPassError
+from walletpass.model import Event
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
 
@@ -123,3 +125,97 @@ def test_the_holder_reads_back_as_the_vendor_reads_it(
     real, fake = sides[vendor]
     profile = _holder_seen(fake, f"fake(profile={vendor})", template, kind, holder)
     assert profile == _holder_seen(real, vendor, template, kind, holder)
+
+
+moments = st.datetimes(
+    min_value=datetime(2001, 1, 1), max_value=datetime(2098, 1, 1), timezones=st.timezones()
+)
+events = st.builds(
+    Event,
+    title=st.none() | st.sampled_from(["Tasting", "Ünïcødé ☕"]),
+    starts_at=st.none() | moments,
+    duration=st.none() | st.sampled_from([timedelta(minutes=30), timedelta(hours=2)]),
+    url=st.none() | st.just("https://example.com/e"),
+)
+locations = st.builds(
+    Location,
+    latitude=st.floats(-90, 90),
+    longitude=st.floats(-180, 180),
+    name=st.none() | st.just("Shop"),
+    address=st.none() | st.just("1 Main St"),
+    url=st.none() | st.just("https://example.com/shop"),
+)
+contents = st.fixed_dictionaries(
+    {},
+    optional={
+        "event": events,
+        "locations": st.lists(locations, min_size=1, max_size=1),
+        "fields": st.just({"title": "Own title"}),
+    },
+)
+
+
+def _answered(wallet: Provider, label: str, template: str, kind: str, draw: Any) -> list[Any]:
+    """The fields and meta each answer reports of a pass created, updated (notify drawn) and
+    read; each step's error as its type and message."""
+    created, change = draw
+    steps: list[Callable[[], IssuedPass]] = []
+    made: list[IssuedPass] = []
+
+    def create() -> IssuedPass:
+        made.append(wallet.create(Pass(template=template, kind=kind, **created)))
+        return made[0]
+
+    steps = [
+        create,
+        lambda: wallet.get(made[0].id),
+        lambda: wallet.update(made[0].id, PassUpdate(**change)),
+        lambda: wallet.get(made[0].id),
+    ]
+    seen: list[Any] = []
+    for step in steps:
+        if not made and seen:
+            break
+        try:
+            answer = step()
+            seen.append((answer.fields, answer.meta))
+        except WalletPassError as exc:
+            seen.append((type(exc).__name__, str(exc).replace(label, "<provider>")))
+    return seen
+
+
+@pytest.mark.parametrize(
+    ("template", "kind"),
+    [("appointment", "appointment"), ("coffee-card", "loyalty")],
+)
+@given(
+    created=contents,
+    change=st.tuples(contents, st.sampled_from([None, True, False])).map(
+        lambda t: {**t[0], **({} if t[1] is None else {"notify": t[1]})}
+    ),
+    tier=st.none() | st.just("gold"),
+)
+@example(created={"event": Event(title="T")}, change={"notify": True}, tier=None)
+@example(created={"locations": [Location(latitude=1.5, longitude=2)]}, change={}, tier="gold")
+@settings(
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_livepass_answers_attributes_among_its_fields_on_its_profile_too(
+    sides: dict[str, tuple[Provider, Provider]],
+    template: str,
+    kind: str,
+    created: dict[str, Any],
+    change: dict[str, Any],
+    tier: str | None,
+) -> None:
+    """Every LivePass answer carries the pass's whole field set: a tier, an event or a location
+    reads back among the fields under the keys a write sends (``membership_tier``, ``title``,
+    ``date``, ``location_lat`` ...), and a read echoes the ``silent`` the last write sent, which
+    an update's ``notify`` alone decides. The profile reported neither (found by the harness:
+    24 of 300 LivePass examples; ``VendorBehaviour.attributes_in_fields``)."""
+    if tier is not None:
+        created = {**created, "tier": tier}
+    real, fake = sides["livepass"]
+    draw = (created, change)
+    profile = _answered(fake, "fake(profile=livepass)", template, kind, draw)
+    assert profile == _answered(real, "livepass", template, kind, draw)

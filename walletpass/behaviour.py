@@ -77,7 +77,8 @@ class MetaFacts(NamedTuple):
         kept: the pass as the fake keeps it, before it is shaped as the vendor answers it: its
             status, the kind it was created as, its ``updated_at`` (when its status last
             changed: a redeem, a delete), and in ``meta`` the fake's own keys
-            (``last_message``: the last message pushed, ``notified``; ``uses``: the redeems of
+            (``last_message``: the last message pushed, ``notified``; ``notify``: what the
+            last update asked, ``None`` where it did not say; ``uses``: the redeems of
             a pass whose uses its vendor counts, ``VendorBehaviour.uses_field``; ``used_at``:
             when a redeem used it up, ISO 8601 text), and in
             ``raw`` the parameters the pass was created with as each update changed them (JSON
@@ -139,6 +140,7 @@ class _Facts(NamedTuple):
     balance_read: Callable[[Mapping[str, Any], PassKind | None], Balance | None] | None = None
     balance_write_refusal: str | None = None
     holder_name_whole: frozenset[str] = frozenset()
+    attributes_in_fields: Callable[[MetaFacts], Mapping[str, Any]] | None = None
     whole_name: Callable[[Holder], str | None] | None = None
 
 
@@ -298,6 +300,11 @@ class VendorBehaviour(_Facts):
             unless the pass keeps its balance in a field already (``balance_fields``); a read
             that cannot return fields (``unread_on_get``) still leaves them out. ``None``: the
             balance is reported as ``IssuedPass.balance`` alone.
+        attributes_in_fields: the template fields the vendor's answer also reports the pass's
+            other attributes in (LivePass: a tier, an event, a location, under the keys its
+            write sends them as), from :class:`MetaFacts` (``kept.raw``: the pass as sent);
+            added to the answer's fields, a field the pass was given under the same key
+            winning. ``None``: the attributes are in no answer's fields.
         holder_name_whole: the answers (:data:`ANSWERS`) that report the holder's name as the
             one text the vendor keeps (``Holder.display_name``: LivePass's ``full_name`` in
             every answer, Livepasses' ``holderName`` in its lookup, which its get, list and an
@@ -465,6 +472,11 @@ class VendorBehaviour(_Facts):
         if created and self.created_fields is not None:
             fields = {key: value for key, value in fields.items() if key in self.created_fields}
             update["fields"] = fields
+        if self.attributes_in_fields is not None:
+            written = self.attributes_in_fields(MetaFacts(answer, issued, change))
+            if written:
+                fields = {**written, **fields}
+                update["fields"] = fields
         if self.text_values:
             fields = {key: _as_text(value) for key, value in fields.items()}
             update["fields"] = fields

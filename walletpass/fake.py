@@ -88,6 +88,10 @@ _USES_MADE = "uses"
 #: vendor may still report after a later change of status (PassEntry's deactivatedAt on a
 #: nullified pass); a profile reports its vendor's meta instead.
 _USED_AT = "used_at"
+#: The kept pass's ``meta`` key holding the ``notify`` the last update asked for (absent: none),
+#: which a vendor may echo on later reads (LivePass's ``silent``); a profile reports its
+#: vendor's meta instead.
+_NOTIFY = "notify"
 
 
 #: What a delete that wipes a pass (``VendorBehaviour.deleted_wipes``) takes from the parameters
@@ -985,6 +989,8 @@ class FakeProvider(Provider[FakeSettings]):
         if change.message is not None:
             meta["last_message"] = change.message
             meta["notified"] = change.notify is not False
+        if self.behaviour.meta_of is not None:
+            meta[_NOTIFY] = change.notify
         return current.model_copy(
             update={
                 **changes,

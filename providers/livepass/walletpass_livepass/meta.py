@@ -26,7 +26,8 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if facts.change is not None:
         notified = facts.change.notify is True
     elif read:
-        notified = facts.kept.meta.get("notified") is True
+        # (the last update's notify, whether or not it had a message: LivePass takes none)
+        notified = facts.kept.meta.get("notify") is True
     else:
         notified = False
     return {"message": READ_MESSAGE if read else WRITE_MESSAGE, "silent": not notified}

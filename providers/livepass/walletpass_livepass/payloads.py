@@ -118,6 +118,7 @@ _TYPES_BY_VALUE: dict[str, PassType] = {pass_type.value: pass_type for pass_type
 #: Each pass type's value by the type: ``.value`` is a property call of Enum's on CPython 3.11,
 #: and every answer read names its type twice (the id, the template).
 _VALUES: dict[PassType, str] = {pass_type: pass_type.value for pass_type in PassType}
+_TYPES = frozenset(_VALUES.values())
 
 
 def encode_id(pass_type: PassType, vendor_id: str) -> str:
@@ -205,6 +206,25 @@ def balance_in_fields(balance: Balance, facts: MetaFacts) -> dict[str, Any]:
     if balance.currency is not None:
         values["balance_currency"] = balance.currency
     return values
+
+
+def attributes_in_fields(facts: MetaFacts) -> dict[str, Any]:
+    """The fields the pass's neutral attributes were written to (the profile's
+    ``VendorBehaviour.attributes_in_fields``): every LivePass answer carries the pass's whole
+    field set, so a tier, an event or a location reads back among the fields under the keys a
+    write sends (:func:`neutral_values`: ``membership_tier``, ``title``, ``date``, ...,
+    ``location_lat``); the balance's are :func:`balance_in_fields`'."""
+    kept = facts.kept
+    sent = kept.raw
+    if not isinstance(sent, Mapping) or not sent or kept.template not in _TYPES:
+        return {}
+    content = Pass.model_validate(sent)
+    keys = CONTENT_KEYS[PassType(kept.template)]
+    return {
+        key: value
+        for key, value in _given(content)[1]
+        if value is not None and key in keys and key not in _BALANCE_KEYS
+    }
 
 
 def json_number(value: Decimal | int | float) -> int | float:

@@ -229,6 +229,7 @@ class LivePassProvider(Provider[LivePassSettings]):
         holder_name_whole=ANSWERS,
         # Every answer with a pass record carries the balance among its fields too.
         balance_in_fields=payloads.balance_in_fields,
+        attributes_in_fields=payloads.attributes_in_fields,
         balance_read=payloads.balance_read,
         new_external_id=made_up_id,
         # Every path is /{type}/{your id}: the pass's vendor id is its external id.
