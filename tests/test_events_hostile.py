@@ -614,3 +614,41 @@ def test_a_receiver_for_a_provider_that_cannot_receive_is_refused_when_made(
 
     for error in asyncio.run(refusals()):
         assert error.operation == "events.receive" and error.alternative
+
+
+# --------------------------------------------------------------------------------------------
+# Depth: what a delivery reads into can be written out again
+# --------------------------------------------------------------------------------------------
+
+
+def _nested(depth: int, leaf: Any = "x") -> Any:
+    value = leaf
+    for level in range(depth):
+        value = [value] if level % 2 else {"k": value}
+    return value
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=0, max_value=985), st.sampled_from(["scan", "extra"]))
+def test_a_signed_delivery_is_refused_or_its_events_can_be_written_out(
+    depth: int, where: str
+) -> None:
+    """Python's JSON reads ~990 levels, pydantic writes ~250: a delivery nested a few hundred
+    deep was read, then PassEvent.model_dump_json() (and events listen --json) raised at every
+    delivery of it."""
+    passentry = walletpass.connect("passentry", api_key="k" * 24, base_url="http://127.0.0.1:9")
+    payload = _payload()
+    if where == "scan":
+        payload["included"].append({"type": "scan", "attributes": {"deep": _nested(depth)}})
+    else:
+        payload["data"]["attributes"]["deep"] = _nested(depth)
+    body = json.dumps(payload).encode()
+    headers = {"X-Webhook-Signature": _sign(body)}
+    try:
+        events = passentry.parse_events(headers, body, secret=SECRET)
+    except WebhookError as refused:
+        assert refused.reason == "unreadable" and depth > 50
+        return
+    for event in events:
+        json.loads(event.model_dump_json())
+        json.dumps(event.model_dump(mode="json"))

@@ -26,6 +26,7 @@ __all__ = [
     "DEFAULT_TOLERANCE",
     "MAX_TOLERANCE",
     "MAX_WEBHOOK_BYTES",
+    "MAX_WEBHOOK_DEPTH",
     "check_fresh",
     "check_tolerance",
     "header",
@@ -50,6 +51,13 @@ MAX_TOLERANCE = 365 * 24 * 3600.0
 
 #: Deliveries larger than this are refused unread (a pass event is a few kilobytes).
 MAX_WEBHOOK_BYTES = 1 << 20
+
+#: The deepest nesting of objects and arrays a delivery may have (the document itself is level
+#: 1; PassEntry's JSON:API event is 5 deep). Deeper payloads are refused as unreadable: Python's
+#: JSON reads about 990 levels but pydantic writes about 250, so a delivery nested a few hundred
+#: deep read fine and then raised from ``PassEvent.model_dump_json()`` (and the receivers' and
+#: ``walletpass events listen``'s output) at every delivery again.
+MAX_WEBHOOK_DEPTH = 64
 
 
 def lower_headers(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, str]:
@@ -159,7 +167,8 @@ def read_json(body: bytes | str | bytearray) -> Any:
     """The delivery's JSON payload.
 
     Raises:
-        WebhookError: (``unreadable``) too large, not UTF-8, or not JSON.
+        WebhookError: (``unreadable``) too large, not UTF-8, not JSON, or nested more than
+            :data:`MAX_WEBHOOK_DEPTH` levels deep.
     """
     if isinstance(body, str):
         body = body.encode("utf-8", "surrogatepass")
@@ -172,11 +181,35 @@ def read_json(body: bytes | str | bytearray) -> Any:
             reason="unreadable",
         )
     try:
-        return json.loads(bytes(body).decode("utf-8"))
+        payload = json.loads(bytes(body).decode("utf-8"))
     except (UnicodeDecodeError, ValueError, RecursionError) as exc:
         raise WebhookError(
             f"the delivery body is not JSON: {type(exc).__name__}", reason="unreadable"
         ) from None
+    if _deeper_than(payload, MAX_WEBHOOK_DEPTH):
+        raise WebhookError(
+            f"the delivery body nests objects and arrays more than {MAX_WEBHOOK_DEPTH} levels "
+            "deep (a pass event is a few levels deep)",
+            reason="unreadable",
+        )
+    return payload
+
+
+def _deeper_than(value: Any, limit: int) -> bool:
+    """Whether ``value`` (parsed JSON) nests objects and arrays more than ``limit`` deep."""
+    stack = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, dict):
+            children: Iterable[Any] = item.values()
+        elif isinstance(item, list):
+            children = item
+        else:
+            continue
+        if depth > limit:
+            return True
+        stack.extend((child, depth + 1) for child in children)
+    return False
 
 
 def check_tolerance(tolerance: Any) -> float | None:
