@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 
 pytest.importorskip("celery")
 
+import walletpass
 from walletpass import errors
 from walletpass.celery import _as_payload, _item_from_payload, _item_payload
 from walletpass.model import (
@@ -236,3 +237,22 @@ def test_a_chunk_whose_journal_failed_reports_what_happened_and_what_was_not_att
         assert "not attempted" in str(item.error) and "database failed" in str(item.error)
     # and each crosses the broker as it is
     assert _item_from_payload(json.loads(json.dumps(_item_payload(items[2])))).error is not None
+
+
+@pytest.mark.parametrize("run", ["", "season\x002027"])
+def test_a_run_name_no_worker_could_open_is_refused_before_anything_is_submitted(run: str) -> None:
+    """PostgreSQL text holds no NUL: such a run failed every chunk on every worker, retryably,
+    so each re-submission failed the same way."""
+    from celery import Celery
+
+    from walletpass.celery import CeleryIssuer
+
+    app = Celery("refusing", broker="memory://", backend="cache+memory://")
+    issuer = CeleryIssuer(
+        app,
+        connect=lambda: walletpass.connect("fake"),
+        database="postgresql://127.0.0.1:9/x",
+    )
+    with pytest.raises(errors.ValidationError) as refused:
+        issuer.issue_many([Pass(template="t")], run=run)
+    assert refused.value.problems[0].location == "run"

@@ -159,16 +159,20 @@ class CeleryIssuer:
     ) -> IssueJob:
         """Submit ``passes`` as chunk tasks of the run named ``run``; returns at once.
 
-        Submitting the same input under the same run name again resumes the run (what was issued
-        is reported ``skipped``). Give the passes external ids: they identify items across
+        Submitting the same input under the same run name again resumes the run (what was issued is
+        reported ``skipped``). Give the passes external ids: they identify items across
         re-submissions and let a lost worker's items be looked up at the vendor. Raises
-        ``ValidationError`` for an empty run name, and what :func:`submit_chunk` raises when a
-        chunk cannot be submitted (the broker or the result backend unreachable); when chunks
-        before it were submitted, their workers go on with them, so the error's
-        ``outcome_unknown`` is true and ``details["submitted"]`` counts their items.
+        ``ValidationError`` for an empty run name (or one holding NUL), and what
+        :func:`submit_chunk` raises when a chunk cannot be submitted (the broker or the result
+        backend unreachable); when chunks before it were submitted, their workers go on with them,
+        so the error's ``outcome_unknown`` is true and ``details["submitted"]`` counts their items.
         """
-        if not run:
-            raise ValidationError.from_problems([_errors.FieldProblem("run", "must not be empty")])
+        if not run or "\x00" in run:
+            # (A NUL, which PostgreSQL text cannot hold, failed every chunk on every worker as
+            # a retryable error, so each re-submission failed the same way.)
+            raise ValidationError.from_problems(
+                [_errors.FieldProblem("run", "must be a non-empty name without NUL characters")]
+            )
         size = chunk_size or self.chunk_size
         results: list[tuple[int, int, AsyncResult[Any]]] = []
         source = iter(passes)
