@@ -10,7 +10,7 @@ what an application reads (that module's ``seen_pass``, ids by role).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -219,3 +219,74 @@ def test_livepass_answers_attributes_among_its_fields_on_its_profile_too(
     draw = (created, change)
     profile = _answered(fake, "fake(profile=livepass)", template, kind, draw)
     assert profile == _answered(real, "livepass", template, kind, draw)
+
+
+def _meta_seen(wallet: Provider, label: str, calls: Callable[[Provider], list[Any]]) -> list[Any]:
+    try:
+        return [
+            answer.meta if isinstance(answer, IssuedPass) else answer for answer in calls(wallet)
+        ]
+    except WalletPassError as exc:
+        return [(type(exc).__name__, str(exc).replace(label, "<provider>"))]
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        PassUpdate(fields={}),
+        PassUpdate(group="regulars"),
+        PassUpdate(fields={"points": 7}),
+        PassUpdate(message="Hello"),
+    ],
+    ids=["empty-fields", "group", "points", "message"],
+)
+@pytest.mark.parametrize("template", ["coffee-card", "gift-card"])
+def test_passentry_update_answers_the_balance_its_provider_reads(
+    sides: dict[str, tuple[Provider, Provider]], change: PassUpdate, template: str
+) -> None:
+    """Where the template alias names a balance_field, PassEntry's provider reads the loyalty
+    balance after every update, and its answer's meta has it (``balance``); the profile put it
+    there only when the update wrote the balance (found by the harness: 4 of 300 PassEntry
+    examples). A gift card without such an alias still reports none."""
+    kind = "loyalty" if template == "coffee-card" else "gift_card"
+    if template == "gift-card" and change.fields:
+        change = PassUpdate(fields={"number": "G-7"})  # (a field its template has)
+
+    def calls(wallet: Provider) -> list[Any]:
+        made = wallet.create(Pass(template=template, kind=kind))
+        return [wallet.update(made.id, change), wallet.get(made.id)]
+
+    real, fake = sides["passentry"]
+    profile = _meta_seen(fake, "fake(profile=passentry)", calls)
+    assert profile == _meta_seen(real, "passentry", calls)
+
+
+@pytest.mark.parametrize("ago", [timedelta(days=400), timedelta(minutes=5)])
+@pytest.mark.parametrize("redeem", [False, True])
+def test_passentry_reports_an_expired_pass_deactivated_at_its_expiry(
+    sides: dict[str, tuple[Provider, Provider]], ago: timedelta, redeem: bool
+) -> None:
+    """passentry.md: when the expiry is reached "the pass is deactivated": its
+    ``deactivatedAt`` is that moment, which a nullified pass still shows. The profile said the
+    time it last changed the pass, and left it out once the pass was deleted (found by the
+    harness: 7 of 300 PassEntry examples)."""
+    expiry = (datetime.now(UTC) - ago).replace(microsecond=0)
+
+    def calls(wallet: Provider) -> list[Any]:
+        made = wallet.create(Pass(template="boarding", kind="boarding_pass", expires_at=expiry))
+        seen: list[Any] = [wallet.get(made.id)]
+        if redeem:
+            try:
+                wallet.redeem(made.id)
+            except walletpass.PassExpired as exc:
+                seen.append(type(exc).__name__)
+        wallet.delete(made.id)
+        return [*seen, wallet.get(made.id)]
+
+    real, fake = sides["passentry"]
+    expected = _meta_seen(real, "passentry", calls)
+    assert expected[0]["deactivated_at"] == expiry.strftime("%Y-%m-%dT%H:%M:%SZ")
+    profile = _meta_seen(fake, "fake(profile=passentry)", calls)
+    for seen in (profile, expected):
+        seen[-1].pop("nullified_at")  # (now, by two clocks)
+    assert profile == expected

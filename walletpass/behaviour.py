@@ -89,12 +89,15 @@ class MetaFacts(NamedTuple):
             was given the dashboard (the fake's ``dashboard`` setting, read by
             ``VendorBehaviour.dashboard_templates``): e.g. its ``name``, a Pass2U model's field
             ``labels``; ``{}`` otherwise.
+        balance_aliased: the pass's template alias names a ``balance_field``, so the vendor's
+            provider reads the balance after each write (PassEntry's loyalty read).
     """
 
     answer: str
     kept: IssuedPass
     change: PassUpdate | None = None
     template: Mapping[str, Any] = {}
+    balance_aliased: bool = False
 
 
 class _Facts(NamedTuple):
@@ -520,7 +523,8 @@ class VendorBehaviour(_Facts):
         answered = issued.model_copy(update=update) if update else issued
         if self.meta_of is None:
             return answered
-        meta = dict(self.meta_of(answered, MetaFacts(answer, issued, change)))
+        facts = MetaFacts(answer, issued, change, balance_aliased=balance_aliased)
+        meta = dict(self.meta_of(answered, facts))
         return answered.model_copy(update={"meta": meta})
 
     def state_details(self, issued: IssuedPass) -> dict[str, Any] | None:

@@ -939,9 +939,8 @@ class FakeProvider(Provider[FakeSettings]):
         if not self.behaviour.unread_on_get:
             return answer
         alias = self.mapping_for_vendor_template(answer.template).alias
-        as_read = self.behaviour.answer(
-            answer, read=True, balance_aliased=alias is not None and alias.balance_field is not None
-        )
+        balance_aliased = alias is not None and alias.balance_field is not None
+        as_read = self.behaviour.answer(answer, read=True, balance_aliased=balance_aliased)
         changed = change.changed()
         kept: dict[str, Any] = {
             part: getattr(answer, part) for part in ("balance", "barcode") if part in changed
@@ -953,7 +952,9 @@ class FakeProvider(Provider[FakeSettings]):
         left = as_read.model_copy(update={**kept, "kind": answer.kind, "meta": answer.meta})
         if self.behaviour.meta_of is None:
             return left
-        meta = self.behaviour.meta_of(left, MetaFacts("update", kept_pass, change))
+        # (the vendor's provider reads the balance such an alias names after the write)
+        facts = MetaFacts("update", kept_pass, change, balance_aliased=balance_aliased)
+        meta = self.behaviour.meta_of(left, facts)
         return left.model_copy(update={"meta": dict(meta)})
 
     def _updated(self, current: IssuedPass, change: PassUpdate) -> IssuedPass:

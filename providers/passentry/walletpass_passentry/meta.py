@@ -61,10 +61,23 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if moment is not None and status in (VendorStatus.DEACTIVATED, VendorStatus.NULLIFIED):
         name = "nullified_at" if status is VendorStatus.NULLIFIED else "deactivated_at"
         meta[name] = _when(moment)
+    # passentry.md: "when [the expiry] is reached the pass is deactivated": at its expiry.
+    expires = kept.expires_at
+    if kept.status is PassStatus.EXPIRED and expires is not None:
+        meta["deactivated_at"] = _when(expires)
     used = kept.meta.get("used_at")
     if status is VendorStatus.NULLIFIED and isinstance(used, str):
         # A nullified pass keeps the deactivatedAt of the redeem that deactivated it before.
         meta["deactivated_at"] = _when(datetime.fromisoformat(used))
+    elif (
+        status is VendorStatus.NULLIFIED
+        and expires is not None
+        and moment is not None
+        and expires < moment
+    ):
+        # ...or of the expiry that had (a nullify sets expiresAt to its own time where the
+        # pass had none: no deactivation then).
+        meta["deactivated_at"] = _when(expires)
     meta.update(_as_sent(kept))
     template_name = facts.template.get("name")
     if isinstance(template_name, str):
@@ -74,8 +87,9 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
     if facts.change is not None and facts.change.message is not None:
         meta["notification"] = _notification(kept.status, facts.change)
     # An update's answer is the pass resource, with meta.loyalty only where the update wrote the
-    # balance (passentry.md, "Loyalty"): a fields-only update of a gift card reports none.
-    wrote = facts.change is None or "balance" in facts.change.changed()
+    # balance (passentry.md, "Loyalty"), or the provider read it after the update because the
+    # template alias names a balance_field: a fields-only update of a gift card reports none.
+    wrote = facts.change is None or "balance" in facts.change.changed() or facts.balance_aliased
     if issued.balance is not None and wrote:
         meta["balance"] = issued.balance.amount
     return meta
