@@ -144,6 +144,7 @@ class _Facts(NamedTuple):
     balance_write_refusal: str | None = None
     holder_name_whole: frozenset[str] = frozenset()
     attributes_in_fields: Callable[[MetaFacts], Mapping[str, Any]] | None = None
+    updated_once_changed: bool = False
     whole_name: Callable[[Holder], str | None] | None = None
 
 
@@ -308,6 +309,10 @@ class VendorBehaviour(_Facts):
             write sends them as), from :class:`MetaFacts` (``kept.raw``: the pass as sent);
             added to the answer's fields, a field the pass was given under the same key
             winning. ``None``: the attributes are in no answer's fields.
+        updated_once_changed: the vendor tells a pass's ``updated_at`` (where ``bookkeeping``
+            says an answer tells it) only once the pass changed after its creation (an update,
+            a redeem): before, it is ``None`` (Livepasses' list rows: ``"updatedAt": null``,
+            livepasses.md 3.3).
         holder_name_whole: the answers (:data:`ANSWERS`) that report the holder's name as the
             one text the vendor keeps (``Holder.display_name``: LivePass's ``full_name`` in
             every answer, Livepasses' ``holderName`` in its lookup, which its get, list and an
@@ -463,6 +468,9 @@ class VendorBehaviour(_Facts):
             for part in sorted(BOOKKEEPING - told):
                 if getattr(issued, part) is not None:
                     update[part] = None
+            # (the fake stamps a new pass's updated_at with its creation time)
+            if self.updated_once_changed and issued.updated_at == issued.created_at:
+                update["updated_at"] = None
         if self.url_forms is not None:
             update["urls"] = self.urls(issued.vendor_id, answer)
         if not kind_aliased:

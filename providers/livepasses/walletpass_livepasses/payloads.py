@@ -215,6 +215,20 @@ def _business_field(key: str, value: Any) -> Any:
     return _text(value)
 
 
+def tier_in_fields(facts: MetaFacts) -> dict[str, Any]:
+    """The ``memberTier`` a create or an update answer echoes among the fields (the profile's
+    ``VendorBehaviour.attributes_in_fields``): the tier the create sent (:func:`recipient`) or
+    the update wrote (its ``updatedFields``); a read carries no business data."""
+    if facts.answer == "create":
+        sent = facts.kept.raw if isinstance(facts.kept.raw, Mapping) else {}
+        tier = sent.get("tier")
+    elif facts.answer == "update" and facts.change is not None:
+        tier = facts.change.tier
+    else:
+        return {}
+    return {"memberTier": tier} if isinstance(tier, str) else {}
+
+
 def holder_name(holder: Holder) -> str | None:
     """The ``holderName`` Livepasses' lookup reports of ``holder`` (its profile's
     ``VendorBehaviour.whole_name``): the ``customer.firstName`` and ``lastName`` a create sends

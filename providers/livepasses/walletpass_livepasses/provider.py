@@ -164,6 +164,10 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             **dict.fromkeys(("create", "update", "get"), frozenset({"created_at"})),
             "list": frozenset({"created_at", "updated_at"}),
         },
+        # ...its updatedAt null until a change (livepasses.md 3.3's list item).
+        updated_once_changed=True,
+        # The create and update answers echo the businessData a tier is written to.
+        attributes_in_fields=payloads.tier_in_fields,
         # /redeem-coupon answers the uses left (newBalance): 0 once a coupon is used up.
         counted_uses=frozenset({PassKind.COUPON}),
         # ... up to the coupon's maxUsageCount (3.1; /redeem-coupon: "incl. multi-use coupons").
