@@ -30,7 +30,8 @@ from walletpass.testing.aio import BlockingProvider
 from .test_portability import CONFIG, STEPS, Backend, Shop, backends, card_for
 
 #: The bulk run's steps that only read or write its journal.
-JOURNAL_STEPS = frozenset({"finish", "accepted", "_open_ticket", "begin"})
+#: (_by_position: the record an earlier walletpass kept by position: adopt_position_entry)
+JOURNAL_STEPS = frozenset({"finish", "accepted", "_open_ticket", "begin", "_by_position"})
 
 
 class RecordingExecutor(ThreadPoolExecutor):

@@ -441,6 +441,9 @@ class _Runner:
         self.not_attempted: list[int] = []
         self.unrecorded: list[BulkItem] = []
         self._stop_lock = threading.Lock()
+        #: The external id the application gave each item read and not yet delivered whose pass
+        #: as sent has none (its vendor keeps it in a template field: Pass2U), by position.
+        self._given: dict[int, str] = {}
 
     # -- stopping --------------------------------------------------------------------------
 
@@ -454,6 +457,7 @@ class _Runner:
     ) -> None:
         """Hand a settled item on, in input order; ``None``: it was never sent.
         ``external_id``: the input's (:func:`_external_id`), which the item reports."""
+        self._given.pop(index, None)
         if item is None:
             self.not_attempted.append(index)
             return
@@ -493,6 +497,20 @@ class _Runner:
 
     # -- journal protocol ------------------------------------------------------------------
 
+    def read(self, index: int, raw: Any, new_pass: Pass) -> None:
+        """Note the item at ``index`` read from ``raw`` and checked into ``new_pass``: where the
+        pass as sent has no external id and the input has one (a vendor keeping it in a
+        template field), the journal keys the item by the input's (:meth:`key`), so that an
+        edited or reordered input keeps each row's outcome with its row."""
+        if new_pass.external_id is None:
+            given = _external_id(raw)
+            if given:
+                self._given[index] = given
+
+    def key(self, index: int, new_pass: Pass) -> str:
+        """The item's journal key: the external id the application gave it, else its position."""
+        return item_key(index, new_pass.external_id or self._given.get(index))
+
     def settled_earlier(self, index: int, new_pass: Pass) -> BulkItem | None:
         """The item's outcome if the journal already decides it; ``None``: send it."""
         return self.carry_out(self.decide_earlier(index, new_pass))
@@ -501,10 +519,15 @@ class _Runner:
         """:meth:`settled_earlier`'s protocol (what it needs of the journal and the vendor)."""
         if self.journal is None:
             return None
-        key = item_key(index, new_pass.external_id)
+        key = self.key(index, new_pass)
         entry: JournalEntry | None = yield Io(self.journal.get, key)
+        if entry is None and new_pass.external_id is None and index in self._given:
+            # Such items were keyed by their position until 2026-12: a journal written then
+            # holds this one there (or, with the same content, where the input had it).
+            entry = yield Io(self._by_position, key, index, new_pass)
         if entry is None:
             return None
+        key = entry.key  # (a position key where the entry could not be this item's for sure)
         ext = new_pass.external_id
         if entry.state is JournalState.SUCCEEDED:
             if entry.fingerprint != fingerprint(new_pass):
@@ -517,6 +540,16 @@ class _Runner:
                 return BulkItem(index=index, external_id=ext, error=error, skipped=True)
             return None
         return (yield from self._reconcile(index, key, new_pass, entry))
+
+    def _by_position(self, key: str, index: int, new_pass: Pass) -> JournalEntry | None:
+        """The entry an earlier walletpass recorded by position for the item keyed ``key``:
+        the journal's ``adopt_position_entry`` where it has one, else its ``pos:`` entry."""
+        assert self.journal is not None
+        adopt = getattr(self.journal, "adopt_position_entry", None)
+        if adopt is not None:
+            entry: JournalEntry | None = adopt(key, index, fingerprint(new_pass))
+            return entry
+        return self.journal.get(item_key(index, None))
 
     def _reconcile(
         self, index: int, key: str, new_pass: Pass, entry: JournalEntry
@@ -563,7 +596,13 @@ class _Runner:
                 return BulkItem(index=index, external_id=ext, issued=found, skipped=True)
         error = OutcomeUnknown(
             f"item {key} {why}; {self.provider.name} cannot be asked whether the pass exists "
-            + ("by external id" if ext else "(the item has no external id)")
+            + (
+                "by external id"
+                if ext
+                else "by an external id it keeps in a template field"
+                if index in self._given
+                else "(the item has no external id)"
+            )
             + ", so it was not sent again to avoid a duplicate: check the vendor, then record "
             "the answer with BulkJournal.resolve()",
             provider=self.provider.name,
@@ -586,13 +625,13 @@ class _Runner:
 
     def begin(self, index: int, new_pass: Pass, *, batched: bool = False) -> None:
         if self.journal is not None:
-            key = item_key(index, new_pass.external_id)
+            key = self.key(index, new_pass)
             self.journal.begin(key, index, fingerprint(new_pass), batched=batched)
 
     def dispatch(self, index: int, new_pass: Pass) -> _Dispatch:
         """The item's record around its create (see :class:`_Dispatch`); call its ``mark()``
         before the create runs."""
-        return _Dispatch(self.journal, item_key(index, new_pass.external_id), index, new_pass)
+        return _Dispatch(self.journal, self.key(index, new_pass), index, new_pass)
 
     def finish(
         self,
@@ -613,7 +652,7 @@ class _Runner:
             # cannot show, named before the journal keeps it (a later run's skipped item too).
             outcome = self.answered(with_sent_fields(outcome, new_pass), answer)
         if self.journal is not None:
-            key = item_key(index, new_pass.external_id)
+            key = self.key(index, new_pass)
             try:
                 # (the item's row exists: the create marked it in flight before it ran)
                 if isinstance(outcome, IssuedPass):
@@ -649,7 +688,7 @@ class _Runner:
         """Hold the item against other workers sharing the journal, until its outcome is written."""
         if self.journal is None:
             return contextlib.nullcontext()
-        return self.journal.claim(item_key(index, new_pass.external_id))
+        return self.journal.claim(self.key(index, new_pass))
 
     def issue_one(
         self, index: int, new_pass: Pass, request: VendorRequest | None = None
@@ -721,6 +760,7 @@ class _Runner:
                 settled[index] = _item(index, _external_id(raw), checked)
                 continue
             prepared = checked[0]  # a batch is built as one request: the pass's own is unused
+            self.read(index, raw, prepared)
             try:
                 yield Claim(self.claim(index, prepared))
             except JournalError:
@@ -751,7 +791,7 @@ class _Runner:
         """The vendor job an earlier run saw this item accepted into, if still unsettled."""
         if self.journal is None:
             return None
-        entry = self.journal.get(item_key(index, new_pass.external_id))
+        entry = self.journal.get(self.key(index, new_pass))
         if entry is None or entry.ticket is None:
             return None
         if entry.state not in (JournalState.IN_FLIGHT, JournalState.UNKNOWN):
@@ -819,7 +859,7 @@ class _Runner:
         if self.journal is not None:
             for position in positions:
                 index, new_pass = items[position]
-                self.journal.accepted(item_key(index, new_pass.external_id), ticket)
+                self.journal.accepted(self.key(index, new_pass), ticket)
 
     # -- the sync executor of the protocol -------------------------------------------------
 
@@ -879,6 +919,7 @@ class _Runner:
                     prepared = _prepare(self.provider, raw)
                     external_id = _external_id(raw)
                     if not isinstance(prepared, WalletPassError):
+                        self.read(index, raw, prepared[0])
                         issued = pool.submit(self.issue_one, index, *prepared)
                         window.append((index, issued, external_id))
                     else:

@@ -1,7 +1,10 @@
 """A bulk run's memory: which items were issued, which failed, which may or may not have been.
 
 ``create_many(..., journal="run.db")`` records every item's outcome in an SQLite file, keyed by the
-item's external id (or, without one, its position in the input). Re-running the same job with the
+external id the application gave the item (or, without one, its position in the input), also
+where the vendor keeps that id in a template field (Pass2U) and the pass as sent has none: a
+journal written before such items were keyed so holds them by position, and is still read
+(:meth:`BulkJournal.adopt_position_entry`). Re-running the same job with the
 same journal after a crash, a Ctrl-C or a SIGKILL:
 
 * skips what succeeded (the stored pass is returned, marked ``skipped``);
@@ -78,6 +81,7 @@ CREATE TABLE IF NOT EXISTS items (
     batched INTEGER NOT NULL DEFAULT 0,
     ticket TEXT
 );
+CREATE INDEX IF NOT EXISTS items_fingerprint ON items (fingerprint);
 """
 
 _COLUMNS = (
@@ -113,8 +117,16 @@ class JournalEntry:
 
 
 def item_key(position: int, external_id: str | None) -> str:
-    """External ids identify an item across edits of the input; positions only within one file."""
+    """External ids identify an item across edits of the input; positions only within one file.
+
+    ``external_id``: the one the application gave the item (where the vendor keeps it in a
+    template field, the pass as sent has none: the input's is meant)."""
     return f"ext:{external_id}" if external_id else f"pos:{position}"
+
+
+#: Where ``pos:`` keys begin and end in a journal's key order (``;`` follows ``:``): a range the
+#: key's index answers, where ``LIKE 'pos:%'`` would read every row.
+POSITION_KEYS = ("pos:", "pos;")
 
 
 def fingerprint(new_pass: Pass) -> str:
@@ -273,6 +285,30 @@ class BulkJournal:
         )
         return [_entry(row) for row in rows]
 
+    def adopt_position_entry(self, key: str, position: int, print_: str) -> JournalEntry | None:
+        """The entry a walletpass from before recorded by position for the item now keyed
+        ``key`` (its external id, which its vendor keeps in a template field: walletpass keyed
+        such items by their position until 2026-12), so that a journal written then is resumed
+        without sending an item twice.
+
+        A ``pos:`` entry with fingerprint ``print_`` (the one at ``position`` first) is this
+        item, wherever the earlier input had it: it is moved under ``key`` and ``position``
+        (committed) and returned, unless ``key`` already has an entry. Otherwise the entry at
+        ``pos:{position}``, unmoved (another content: the caller decides as that walletpass
+        did), or ``None``.
+
+        :raises JournalError: the journal cannot be read or written.
+        """
+        moved = self._read(
+            f"UPDATE items SET key = ?, position = ? WHERE key = (SELECT key FROM items "
+            "WHERE fingerprint = ? AND key >= ? AND key < ? ORDER BY position = ? DESC, "
+            "position LIMIT 1) AND NOT EXISTS (SELECT 1 FROM items WHERE key = ?) "
+            f"RETURNING {_COLUMNS}",
+            (key, position, print_, *POSITION_KEYS, position, key),
+            verb="write",
+        )
+        return _entry(moved[0]) if moved else self.get(item_key(position, None))
+
     # -- writing -------------------------------------------------------------------------
 
     def begin(self, key: str, position: int, print_: str, *, batched: bool = False) -> None:
@@ -363,12 +399,12 @@ class BulkJournal:
             except sqlite3.Error as exc:
                 raise self._io_error(exc, "write") from None
 
-    def _read(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    def _read(self, sql: str, params: tuple[Any, ...] = (), *, verb: str = "read") -> list[Any]:
         with self._lock:
             try:
                 return self._db.execute(sql, params).fetchall()
             except sqlite3.Error as exc:
-                raise self._io_error(exc, "read") from None
+                raise self._io_error(exc, verb) from None
 
     def _io_error(self, exc: sqlite3.Error, verb: str) -> JournalError:
         return JournalError(
@@ -492,6 +528,9 @@ class Journal(Protocol):
         self, key: str, error: BaseException, *, retryable: bool, outcome_unknown: bool
     ) -> None: ...
     def record_found(self, key: str, position: int, print_: str, issued: IssuedPass) -> None: ...
+    # (optional: ``adopt_position_entry(key, position, print_)``, the entry an earlier walletpass
+    # recorded by position for an item now keyed by the external id its vendor keeps in a
+    # template field; a journal without it is read at ``pos:{position}``, unmoved)
     def counts(self) -> dict[JournalState, int]: ...
     def unresolved(self) -> list[JournalEntry]: ...
     def resolve(self, key: str, *, issued: bool, pass_id: str | None = None) -> None: ...

@@ -47,9 +47,11 @@ from walletpass.errors import ConfigurationError, JournalError, WalletPassError
 from walletpass.journal import (
     ENTRY_COLUMNS,
     NOT_SENT,
+    POSITION_KEYS,
     JournalEntry,
     JournalState,
     entry_from_row,
+    item_key,
 )
 from walletpass.model import IssuedPass
 from walletpass.pgtls import refuse_clear_text_to_remote
@@ -83,6 +85,7 @@ CREATE TABLE IF NOT EXISTS walletpass_items (
     ticket TEXT,
     PRIMARY KEY (run, key)
 );
+CREATE INDEX IF NOT EXISTS walletpass_items_fingerprint ON walletpass_items (run, fingerprint);
 CREATE TABLE IF NOT EXISTS walletpass_claims (
     run TEXT NOT NULL,
     key TEXT NOT NULL,
@@ -107,6 +110,13 @@ _TABLES_EXIST = (
     "SELECT to_regclass('walletpass_runs') IS NOT NULL AND to_regclass('walletpass_items') IS NOT "
     "NULL AND to_regclass('walletpass_claims') IS NOT NULL"
 )
+
+# Made with the tables; beside tables made before it, by a role that may (it changes no row,
+# so tables without it are the same layout: only adopt_position_entry reads slower there).
+_FINGERPRINT_INDEX = (
+    "CREATE INDEX IF NOT EXISTS walletpass_items_fingerprint ON walletpass_items (run, fingerprint)"
+)
+_FINGERPRINT_INDEX_EXISTS = "SELECT to_regclass('walletpass_items_fingerprint') IS NOT NULL"
 
 #: Any constant: serialises the schema creation of workers starting together.
 _SCHEMA_LOCK = 0x77616C6C
@@ -264,6 +274,10 @@ class PostgresJournal:
                 _refuse_other_versions(self.where, 1)
                 return
         _refuse_other_versions(self.where, self._marked(db))
+        if db.execute(_FINGERPRINT_INDEX_EXISTS).fetchone() != (True,):
+            with contextlib.suppress(psycopg.errors.InsufficientPrivilege), db.transaction():
+                db.execute("SELECT pg_advisory_xact_lock(%s)", (_SCHEMA_LOCK,))
+                db.execute(_FINGERPRINT_INDEX)
 
     @staticmethod
     def _marked(db: psycopg.Connection[Any]) -> int | None:
@@ -428,6 +442,22 @@ class PostgresJournal:
             (self.run, JournalState.IN_FLIGHT.value, JournalState.UNKNOWN.value),
         )
         return [_entry(row) for row in rows]
+
+    def adopt_position_entry(self, key: str, position: int, print_: str) -> JournalEntry | None:
+        """:meth:`walletpass.journal.BulkJournal.adopt_position_entry`, in this run: the
+        ``pos:`` entry an earlier walletpass recorded for the item now keyed ``key`` (same
+        fingerprint, the one at ``position`` first) moved under ``key`` and returned; else the
+        entry at ``pos:{position}``, unmoved, or ``None``. (The bulk run calls it holding the
+        claim on ``key``.)"""
+        row = self._fetchone(
+            "UPDATE walletpass_items SET key = %s, position = %s WHERE run = %s AND key = ("
+            "SELECT key FROM walletpass_items WHERE run = %s AND fingerprint = %s AND key >= %s "
+            "AND key < %s ORDER BY position = %s DESC, position LIMIT 1) AND NOT EXISTS ("
+            "SELECT 1 FROM walletpass_items WHERE run = %s AND key = %s) "
+            f"RETURNING {ENTRY_COLUMNS}",
+            (key, position, self.run, self.run, print_, *POSITION_KEYS, position, self.run, key),
+        )
+        return entry_from_row(row) if row is not None else self.get(item_key(position, None))
 
     def entries(self) -> list[JournalEntry]:
         """Every item of the run, in input order (for collecting a distributed run's results)."""

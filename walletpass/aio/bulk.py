@@ -172,6 +172,7 @@ class _AsyncRun:
                 if isinstance(prepared, WalletPassError):
                     window.append((index, _item(index, external_id, prepared), external_id))
                 else:
+                    runner.read(index, raw, prepared[0])
                     outcome: asyncio.Future[BulkItem | None] = loop.create_future()
                     window.append((index, outcome, external_id))
                     await queue.put((index, *prepared, outcome))
