@@ -21,6 +21,13 @@ from typing import Any
 
 Behaviour = Callable[[socket.socket, "HostileServer"], None]
 
+#: How long the stalling behaviours hold a call: far past the deadlines of the tests (about a
+#: second), so a call that ends by its deadline is told at once from one that waited for them.
+STALL = 30.0
+#: A call ended by its deadline (a second or less) returns well within this, however loaded the
+#: machine; one that waited for the server's stall does not.
+BOUND = 10.0
+
 
 class HostileServer:
     def __init__(
@@ -128,12 +135,13 @@ def drip_body(size: int, every: float) -> Behaviour:
     return behave
 
 
-def drip_headers(every: float) -> Behaviour:
-    """A status line, then header bytes one at a time, never reaching the blank line."""
+def drip_headers(every: float, *, for_seconds: float = STALL) -> Behaviour:
+    """A status line, then header bytes one at a time for ``for_seconds``, never reaching the
+    blank line (then the connection closes)."""
 
     def behave(conn: socket.socket, server: HostileServer) -> None:
         conn.sendall(b"HTTP/1.1 200 OK\r\n")
-        for index in range(100_000):
+        for index in range(round(for_seconds / every)):
             if server.stopped.is_set():
                 return
             conn.sendall(b"X-Slow: y\r\n" if index % 20 == 19 else b"X")
@@ -143,8 +151,8 @@ def drip_headers(every: float) -> Behaviour:
 
 
 def silent(conn: socket.socket, server: HostileServer) -> None:
-    """Reads the request and never answers."""
-    server.stopped.wait(30)
+    """Reads the request and never answers (closes the connection after ``STALL`` s)."""
+    server.stopped.wait(STALL)
 
 
 def flood(size: int, *, declare: bool, chunk: int = 65536) -> Behaviour:

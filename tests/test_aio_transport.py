@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 import pytest
 
 from walletpass.aio import AsyncRateLimiter, AsyncTransport, ThreadedLimiter
+from walletpass.aio import ratelimit as aio_ratelimit
 from walletpass.aio.ratelimit import asyncio_limiter
 from walletpass.errors import (
     ConfigurationError,
@@ -29,7 +30,7 @@ from walletpass.retry import Safety
 from walletpass.testing.emulator import EmulatorServer, Fault
 from walletpass.transport import Timeouts, Transport, VendorRequest
 
-from .hostile_server import HostileServer, answer, bomb, drip_body, flood, head
+from .hostile_server import BOUND, STALL, HostileServer, answer, bomb, drip_body, flood, head
 from .test_transport import GET, ItemsApp, closed_port, transport
 
 _T = TypeVar("_T")
@@ -161,14 +162,15 @@ def test_a_refused_connection_is_retried_then_unavailable_and_not_sent() -> None
 
 
 def test_a_dripping_body_is_cut_off_at_the_deadline(hostile: list[HostileServer]) -> None:
-    server = serve(hostile, drip_body(10_000, every=0.05))
+    # The body drips for 30 s, each byte within the read timeout: only the deadline ends it.
+    server = serve(hostile, drip_body(round(STALL / 0.05), every=0.05))
     rules = transport(server.url, timeouts=Timeouts(connect=1, read=0.5, total=1.0))
     started = time.monotonic()
 
     error = outcome(rules, GET)
 
     assert isinstance(error, ProviderUnavailable)
-    assert time.monotonic() - started < 2.0
+    assert time.monotonic() - started < BOUND
     assert "deadline of 1.0s passed" in str(error)
 
 
@@ -348,7 +350,9 @@ def test_the_async_limiter_refuses_a_slot_past_max_wait_and_honours_pause() -> N
     run(scenario())
 
 
-def test_an_in_process_limiter_is_shared_with_the_sync_side_others_run_in_threads() -> None:
+def test_an_in_process_limiter_is_shared_with_the_sync_side_others_run_in_threads(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     bucket = RateLimiter(5, burst=1)
     shared = asyncio_limiter(bucket)
     assert isinstance(shared, AsyncRateLimiter) and shared.limiter is bucket
@@ -368,13 +372,26 @@ def test_an_in_process_limiter_is_shared_with_the_sync_side_others_run_in_thread
     threaded = asyncio_limiter(blocking)
     assert isinstance(threaded, ThreadedLimiter)
 
+    class Clock:
+        """The limiter module's clock: 0.7 s pass between each reading (a slow thread start)."""
+
+        def __init__(self) -> None:
+            self.now = 100.0
+
+        def monotonic(self) -> float:
+            self.now += 0.7
+            return self.now - 0.7
+
+    monkeypatch.setattr(aio_ratelimit, "time", Clock())
+
     async def use() -> None:
         await threaded.acquire("k", max_wait=3.0)
         await threaded.pause("k", 2.0)
 
     run(use())
     (key, waited), paused = blocking.calls
-    assert key == "k" and waited is not None and 2.5 < waited <= 3.0
+    # max_wait counts from the call: the 0.7 s before the thread ran are taken off
+    assert key == "k" and waited == pytest.approx(2.3)
     assert paused == ("k", 2.0)
 
 

@@ -4,7 +4,10 @@ The server (:mod:`tests.hostile_server`) drips bodies and headers, never answers
 sends more than any answer should be, and sends decompression bombs. Every call must end by its
 deadline with a typed error, hold no more memory than the answer-size limit allows, and say
 whether the request may have taken effect. Deadlines and sizes are small so each test takes
-about a second; elapsed-time checks are upper bounds with slack for a loaded machine.
+about a second. A deadline is told by its error (which names it) and, where the time is the
+behaviour itself, by a bound an order of magnitude past it: each stalling behaviour holds a call
+for 30 s (``hostile_server.STALL``), a call ended by its deadline of about a second returns
+within ``BOUND``, so a loaded machine never fails a test and a missing deadline always does.
 """
 
 from __future__ import annotations
@@ -12,7 +15,6 @@ from __future__ import annotations
 import gzip
 import json
 import socket
-import time
 import tracemalloc
 import zlib
 from collections.abc import Iterator
@@ -34,6 +36,8 @@ from walletpass.testing.aio import on_async_api
 from walletpass.transport import Timeouts, VendorRequest
 
 from .hostile_server import (
+    BOUND,
+    STALL,
     HostileServer,
     answer,
     bomb,
@@ -45,9 +49,6 @@ from .hostile_server import (
     silent,
 )
 from .test_transport import API_KEY, HttpTestProvider, transport
-
-#: How far past its deadline a call may end on a loaded two-core machine.
-SLACK = 1.0
 
 
 @pytest.fixture(autouse=True, scope="module")
@@ -110,13 +111,13 @@ def serve(hostile: list[HostileServer], behaviour: Any, **kwargs: Any) -> Hostil
 def test_case_3_a_dripping_body_is_cut_off_at_the_deadline(hostile: list[HostileServer]) -> None:
     # Issue 15, case 3: a body dripped a byte at a time held get() for 38 s with timeout=2,
     # deadline=3. Each byte comes well within the read timeout; only the deadline can stop it.
-    server = serve(hostile, drip_body(10_000, every=0.05))
+    server = serve(hostile, drip_body(round(STALL / 0.05), every=0.05))
 
     client = wallet(server, timeout=0.5, deadline=1.0)
     took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
-    assert took < 1.0 + SLACK
+    assert took < BOUND
     assert "deadline of 1.0s passed" in str(error)
     assert error.outcome_unknown is False  # a read has no effect to be unknown
 
@@ -124,13 +125,14 @@ def test_case_3_a_dripping_body_is_cut_off_at_the_deadline(hostile: list[Hostile
 def test_a_dripping_answer_to_a_write_may_have_taken_effect(
     hostile: list[HostileServer],
 ) -> None:
-    server = serve(hostile, drip_body(10_000, every=0.05))
+    server = serve(hostile, drip_body(round(STALL / 0.05), every=0.05))
 
     client = wallet(server)
     took, error = elapsed(lambda: client.create({"template": "gold"}))
 
     assert isinstance(error, ProviderUnavailable)
-    assert took < 1.0 + SLACK
+    assert took < BOUND
+    assert "deadline of 1.0s passed" in str(error)
     assert error.outcome_unknown is True
     assert len(server.heads) == 1  # never sent twice
 
@@ -144,7 +146,7 @@ def test_headers_dripped_forever_are_cut_off_at_the_deadline(
     took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
-    assert took < 0.8 + SLACK
+    assert took < BOUND
     assert "deadline" in str(error)
 
 
@@ -158,7 +160,8 @@ def test_a_server_that_never_sends_headers_is_bounded_by_the_deadline(
     took, error = elapsed(lambda: client.create({"template": "g"}))
 
     assert isinstance(error, ProviderUnavailable)
-    assert took < 0.8 + SLACK
+    assert took < BOUND
+    assert "deadline of 0.8s passed" in str(error)
     assert error.outcome_unknown is True
 
 
@@ -172,8 +175,8 @@ def test_retries_never_run_past_the_deadline(hostile: list[HostileServer]) -> No
     took, error = elapsed(lambda: client.get("a1"))
 
     assert isinstance(error, ProviderUnavailable)
-    assert took < 1.0 + SLACK
-    assert len(server.heads) >= 2  # it did retry within the deadline
+    assert took < BOUND  # ten retries after 0.3 s timeouts and their backoff: 20 s or more
+    assert 2 <= len(server.heads) < 11  # it did retry, and the deadline ended the retries
 
 
 def test_a_server_that_does_not_read_the_request_body_is_bounded(
@@ -187,7 +190,7 @@ def test_a_server_that_does_not_read_the_request_body_is_bounded(
     took, error = elapsed(lambda: sender.send(big))
 
     assert isinstance(error, ProviderUnavailable)
-    assert took < 0.8 + SLACK
+    assert took < BOUND
     assert error.outcome_unknown is True  # part of it went out
 
 
@@ -272,12 +275,11 @@ def test_an_answer_that_has_no_body_is_read_empty_whatever_length_it_declares(
                 outcomes.append(exc)
         return outcomes
 
-    started = time.monotonic()
     outcomes = delete_twice()
-    took = time.monotonic() - started
     client.close()
 
-    assert took < 1.0 + SLACK  # (not a read timeout waiting for 12 bytes)
+    # Waiting for the 12 bytes would end each delete in its read timeout (ProviderUnavailable)
+    # and retry it (a delete is repeatable): the outcomes and the request count tell, no clock.
     assert [None if o is None else type(o) for o in outcomes] == [error, error]
     assert len(server.heads) == 2
     assert len(server._threads) == 1
@@ -329,11 +331,13 @@ def test_a_declared_oversized_answer_is_refused_before_reading_it(
     server = serve(hostile, promise)
 
     client = wallet(server, max_answer_size=LIMIT, deadline=20)
-    took, error = elapsed(lambda: client.get("a1"))
+    _, error = elapsed(lambda: client.get("a1"))
 
+    # Refused on the declared length: reading first would end in the read timeout (0.5 s) of a
+    # body that never comes, a retried ProviderUnavailable, never this.
     assert isinstance(error, InvalidResponse)
-    assert took < SLACK
     assert "209715200 bytes" in str(error)
+    assert len(server.heads) == 1
 
 
 def test_an_oversized_success_to_a_write_may_have_taken_effect(

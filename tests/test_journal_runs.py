@@ -50,10 +50,10 @@ def test_a_second_run_on_a_journal_in_use_is_refused_at_once(tmp_path: Path) -> 
             while fake.pass_count < len(PASSES) and time.monotonic() < deadline:
                 time.sleep(0.01)
             sent_before = fake.pass_count
-            began = time.monotonic()
+            # At once: a run waiting for the lock would wait for the first run, which on_item
+            # holds until this block ends, and then run instead of raising.
             with pytest.raises(JournalInUse) as caught:
                 fake.create_many(PASSES, journal=journal)
-            assert time.monotonic() - began < 2  # at once, not after waiting for the lock
             assert "in use by another run" in str(caught.value)
             assert f"pid {__import__('os').getpid()}" in str(caught.value)
             assert fake.pass_count == sent_before  # the refused run sent nothing

@@ -14,7 +14,6 @@ get (a read) through the provider of the transport tests on both APIs.
 from __future__ import annotations
 
 import gzip
-import time
 import zlib
 from collections.abc import Iterator
 from typing import Any
@@ -34,9 +33,9 @@ from .test_transport import API_KEY, HttpTestProvider
 BODY = b'{"id":"a1","template":"gg"}'
 CHUNKED = b"%x\r\n%s\r\n0\r\n\r\n" % (len(BODY), BODY)
 
-#: The deadline of each call, and how far past it a call may end on a loaded two-core machine.
+#: The deadline of each call: the server closes the connection after its bytes, so a call ends on
+#: what it sent, never on this (an error naming the deadline would say it waited instead).
 DEADLINE = 5.0
-SLACK = 2.0
 
 
 def answer(extra: bytes = b"", body: bytes = BODY, status: bytes = b"200 OK") -> bytes:
@@ -360,20 +359,19 @@ def _warm() -> Iterator[None]:
         server.close()
 
 
-def outcome(server: HostileServer, api: str, operation: str) -> tuple[Any, float]:
-    """What one call came to on ``api`` (its answer or its error) and how long it took."""
+def outcome(server: HostileServer, api: str, operation: str) -> Any:
+    """What one call came to on ``api``: its answer or its error."""
     client: Any = HttpTestProvider(
         base_url=f"{server.url}/v1", api_key=API_KEY, max_retries=1, timeout=2, deadline=DEADLINE
     )
     if api == "async":
         client = on_async_api(client)
-    started = time.monotonic()
     try:
         if operation == "create":
-            return client.create(Pass(template="gg")), time.monotonic() - started
-        return client.get("a1"), time.monotonic() - started
+            return client.create(Pass(template="gg"))
+        return client.get("a1")
     except Exception as exc:  # compared below
-        return exc, time.monotonic() - started
+        return exc
     finally:
         client.close()
 
@@ -386,8 +384,8 @@ def test_a_malformed_answer_means_the_same_on_both_apis(
     results = {}
     for api in ("sync", "async"):
         server = serve(hostile, behave(raw))
-        result, took = outcome(server, api, operation)
-        assert took < DEADLINE + SLACK, (api, took)
+        result = outcome(server, api, operation)
+        assert "deadline" not in str(result), (api, result)  # ended on what the server sent
         results[api] = (result, len(server.heads))
     (sync, sync_sent), (async_, async_sent) = results["sync"], results["async"]
 
