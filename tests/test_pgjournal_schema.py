@@ -147,3 +147,43 @@ def test_a_role_that_may_not_create_tables_reads_unmarked_tables_as_version_1(
 
 
 _EXISTS = "SELECT to_regclass('walletpass_schema') IS NOT NULL"
+
+
+_FINGERPRINTS = "SELECT to_regclass('walletpass_items_fingerprint') IS NOT NULL"
+
+
+def test_the_fingerprint_index_is_made_with_new_tables(database: tuple[str, Any]) -> None:
+    url, db = database
+    issue_one(url, "first")
+    assert db.execute(_FINGERPRINTS).fetchone() == (True,)
+
+
+def test_tables_without_the_fingerprint_index_are_the_same_version(
+    database: tuple[str, Any],
+) -> None:
+    # The index (for journals from before items were keyed by the external id a template field
+    # keeps) changes no row: tables made before it are opened as they are by a role that may
+    # only use them, and get it from one that may create it.
+    url, db = database
+    db.execute(BEFORE_THE_MARKER)
+    db.execute("CREATE TABLE walletpass_schema (version INTEGER NOT NULL, only_row BOOLEAN "
+               "PRIMARY KEY DEFAULT TRUE CHECK (only_row))")  # fmt: skip
+    db.execute("INSERT INTO walletpass_schema (version) VALUES (%s)", (SCHEMA_VERSION,))
+    role = f"wp_role_{uuid.uuid4().hex[:8]}"
+    db.execute(f"CREATE ROLE {role} LOGIN")
+    try:
+        tables = "walletpass_runs, walletpass_items, walletpass_claims"
+        db.execute(f"GRANT SELECT, INSERT, UPDATE, DELETE ON {tables} TO {role}")
+        db.execute(f"GRANT SELECT ON walletpass_schema TO {role}")
+        parts = urlsplit(url)
+        as_role = urlunsplit(parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}"))
+
+        assert issue_one(as_role, "by-role") == 1
+        assert db.execute(_FINGERPRINTS).fetchone() == (False,)  # that role may not make it
+
+        assert issue_one(url, "by-owner") == 1
+        assert db.execute(_FINGERPRINTS).fetchone() == (True,)
+        assert marker(db) == [(SCHEMA_VERSION,)]
+    finally:
+        db.execute(f"DROP OWNED BY {role}")
+        db.execute(f"DROP ROLE {role}")
