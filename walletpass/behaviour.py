@@ -285,8 +285,11 @@ class VendorBehaviour(_Facts):
             options: PassEntry's and Livepasses' ``templates``, Pass2U's ``models``): template id
             -> facts (``MetaFacts.template``: a template's ``name``, a Pass2U model's field
             ``labels``), so a profile given the same dashboard (the fake's ``dashboard``
-            setting) reports the meta only a dashboard knows; ``None``: the vendor's dashboard
-            adds nothing a profile reports.
+            setting) reports the meta only a dashboard knows, and where the facts have
+            ``fields`` (the field keys a pass of the template may set: PassEntry's field ids,
+            a Pass2U model's Dynamic fields) refuses a field the template lacks with
+            ``ValidationError``, as the vendor does; ``None``: the vendor's dashboard adds
+            nothing a profile reports.
         verb_in_refusals: the refusal of ``redeem(id, amount=...)`` on a pass whose kind has no
             balance names, in ``details["verb"]``, the vendor's verb for that kind
             (``redeem_method``; Livepasses: ``check-in`` on a ticket).

@@ -506,6 +506,26 @@ class FakeProvider(Provider[FakeSettings]):
             return meta_of(issued, facts._replace(template=template))
 
         vars(self)["behaviour"] = behaviour._replace(meta_of=seeded)
+        vars(self)["_dashboard_templates"] = templates
+
+    def _check_template_fields(
+        self, template: str | None, fields: Mapping[str, Any] | None
+    ) -> None:
+        """Refuse, as the vendor does, a field the template given in the ``dashboard`` setting
+        does not have (its facts' ``fields``; a template the dashboard lacks is not judged)."""
+        if not fields:
+            return
+        facts = getattr(self, "_dashboard_templates", {}).get(template or "", {})
+        known = facts.get("fields")
+        if known is None:
+            return
+        problems = [
+            FieldProblem(f"fields.{key}", f"{key!r} is not a field of template {template}")
+            for key in fields
+            if key not in known
+        ]
+        if problems:
+            raise ValidationError.from_problems(problems)
 
     @property
     def vendor_rules(self) -> ProviderContract[Any] | None:
@@ -745,6 +765,8 @@ class FakeProvider(Provider[FakeSettings]):
     def _create_now(self, new_pass: Pass) -> IssuedPass:
         params = new_pass.model_dump(mode="json", exclude_none=True)
         self._enter("create", params)
+        # (after _enter: the vendor received it and refused it)
+        self._check_template_fields(new_pass.template, new_pass.fields)
         pass_id = f"fp_{secrets.token_hex(8)}"
         now = _now()
         external_id = new_pass.external_id
@@ -893,6 +915,7 @@ class FakeProvider(Provider[FakeSettings]):
         self._enter("update", params)
         with self._store.atomic():  # no concurrent update is lost between read and write
             current = self._load_live(pass_id, "update")
+            self._check_template_fields(current.template, change.fields)
             refusal = self.behaviour.balance_write_refusal
             if refusal and change.balance is not None and not self._keeps_balance(current):
                 raise ValidationError.from_problems([FieldProblem("balance", refusal)])

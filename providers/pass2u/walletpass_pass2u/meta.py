@@ -50,10 +50,17 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
 
 
 def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Model id -> ``{"labels": {field key: label}}`` of the ``models`` a dashboard has, given
-    as the emulator is seeded with them (``{id, style, fields}``, a field a key or
-    ``{key, label, ...}``): every field of the model, as its ``pass.json`` shows them."""
+    """Model id -> ``{"labels": {field key: label}, "fields": ...}`` of the ``models`` a
+    dashboard has, given as the emulator is seeded with them (``{id, style, fields}``, a field
+    a key or ``{key, label, ...}``): every field of the model, as its ``pass.json`` shows them,
+    and the keys of its Dynamic ones, which a pass may set."""
     from walletpass_pass2u.emulator import EmulatedModel
 
-    models = [EmulatedModel.from_mapping(m) for m in dashboard.get("models") or ()]
-    return {model.id: {"labels": {f.key: f.label for f in model.fields}} for model in models}
+    facts: dict[str, dict[str, Any]] = {}
+    for given in dashboard.get("models") or ():
+        model = EmulatedModel.from_mapping(given)
+        facts[model.id] = {"labels": {f.key: f.label for f in model.fields}}
+        if "fields" in given:  # (a dashboard that does not list them: not judged)
+            # pass2u.md: only the model's Dynamic fields can be set through the API.
+            facts[model.id]["fields"] = frozenset(f.key for f in model.fields if f.dynamic)
+    return facts

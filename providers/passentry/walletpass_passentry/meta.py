@@ -18,7 +18,7 @@ from typing import Any
 
 from walletpass.behaviour import MetaFacts
 from walletpass.model import IssuedPass, PassStatus, PassUpdate
-from walletpass_passentry.limits import VendorStatus
+from walletpass_passentry.limits import PASS_RESERVED_KEYS, VendorStatus
 from walletpass_passentry.payloads import KIND_PASS_TYPES, template_override
 
 #: PassEntry's ``status`` of a pass in each neutral status the profile keeps it in.
@@ -144,10 +144,17 @@ def _notification(status: PassStatus, change: PassUpdate) -> dict[str, str]:
 
 
 def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Template UUID -> ``{"name": ...}`` of the ``templates`` a dashboard has, given as the
-    emulator is seeded with them (``{uuid, name, pass_type, fields}``; a template without a
-    name is named by its UUID, as the emulator names it)."""
+    """Template UUID -> ``{"name": ..., "fields": ...}`` of the ``templates`` a dashboard has,
+    given as the emulator is seeded with them (``{uuid, name, pass_type, fields}``; a template
+    without a name is named by its UUID, as the emulator names it); ``fields``: the keys a
+    pass's ``pass`` object may carry (the template's field ids, and the pass options:
+    passentry.md, "Template field ids are the keys you use in pass")."""
     from walletpass_passentry.emulator import EmulatedTemplate
 
-    templates = [EmulatedTemplate.from_mapping(t) for t in dashboard.get("templates") or ()]
-    return {template.uuid: {"name": template.name} for template in templates}
+    facts: dict[str, dict[str, Any]] = {}
+    for given in dashboard.get("templates") or ():
+        template = EmulatedTemplate.from_mapping(given)
+        facts[template.uuid] = {"name": template.name}
+        if "fields" in given:  # (a dashboard that does not list them: not judged)
+            facts[template.uuid]["fields"] = frozenset(template.fields) | PASS_RESERVED_KEYS
+    return facts
