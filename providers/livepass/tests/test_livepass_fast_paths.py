@@ -339,8 +339,8 @@ def _general_merged(
         if name != "barcode":
             for key in owned:
                 body.pop(key, None)
-            body.update(payloads._empty(owned))
-    values = payloads.neutral_values(change, replace=True)
+            body.update(_own_empty(pass_type, owned))
+    values = _own_values(pass_type, payloads.neutral_values(change, replace=True))
     for name, value in change.changed().items():
         if value is not None:
             for key in payloads.OWNED_BY.get(name, ()):
@@ -354,6 +354,18 @@ def _general_merged(
     if change.extra:
         body = merge_extra(body, change.extra)
     return _general_ordered(pass_type, body)
+
+
+def _own_empty(pass_type: PassType, owned: tuple[str, ...]) -> dict[str, str]:
+    """``""`` for the keys of ``owned`` an update empties that ``pass_type`` takes (a
+    membership card has no event key to empty: LivePass refuses one, '"title" is not allowed')."""
+    return {key: "" for key in payloads._empty(owned) if key in payloads._SLOTS[pass_type]}
+
+
+def _own_values(pass_type: PassType, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` without an emptied key ``pass_type`` does not document (nor send empty, as
+    the documentation's examples send a card's keys on a booking)."""
+    return {k: v for k, v in values.items() if v != "" or k in payloads._SLOTS[pass_type]}
 
 
 def _merged_by_sorting(
@@ -379,8 +391,8 @@ def _merged_by_sorting(
         owned = CONTENT_KEYS[pass_type] if name == "fields" else payloads.OWNED_BY.get(name, ())
         for key in owned:
             body.pop(key, None)
-        body.update(payloads._empty(owned))
-    values = payloads.neutral_values(change, replace=True)
+        body.update(_own_empty(pass_type, owned))
+    values = _own_values(pass_type, payloads.neutral_values(change, replace=True))
     for name, value in changed.items():
         if value is not None:
             for key in payloads.OWNED_BY.get(name, ()):

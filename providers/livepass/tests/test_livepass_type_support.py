@@ -153,3 +153,29 @@ def test_the_profile_drops_exactly_the_chosen_parts(chosen: set[str], name: str)
     assert dropped == chosen
     assert prepared.holder == Holder(name=name)
     assert prepared.locations in (None, []) and prepared.event is None
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        PassUpdate(event=None),
+        PassUpdate(event=Event()),
+        PassUpdate(event=None, tier="gold"),
+        PassUpdate(event=Event(), fields={"membership_tier": "silver"}),
+    ],
+    ids=["cleared", "empty", "cleared-with-tier", "empty-with-field"],
+)
+def test_clearing_what_a_membership_card_cannot_have_sends_no_key_of_it(
+    wallet, emulator, change: PassUpdate
+) -> None:
+    """An update that clears the event (``None``, or an ``Event()`` with nothing set) emptied
+    title, date, time, duration and url in the body, on a membership card too, which has none
+    of them: LivePass answered 400 '"title" is not allowed' (found by the neutrality harness's
+    Hypothesis test, where the profile took the update). A type keeps only its own keys."""
+    made = wallet.create(Pass(template="membership-card", kind="membership", holder=HOLDER))
+    updated = wallet.update(made.id, change)
+    sent = emulator.journal.last().json()
+    assert not {"title", "date", "time", "duration", "url"} & set(sent)
+    with walletpass.connect("fake", profile="livepass") as profile:
+        other = profile.create(Pass(template="membership-card", kind="membership", holder=HOLDER))
+        assert profile.update(other.id, change).fields == updated.fields

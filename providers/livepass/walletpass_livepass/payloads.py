@@ -498,8 +498,12 @@ def merged_body(
         owned = CONTENT_KEYS[pass_type] if name == "fields" else OWNED_BY.get(name, ())
         for key in owned:
             _take_out(body, key, slots, gaps)
-        body.update(_empty(owned))
+        # (only keys the type documents: a membership card has no event key to empty, and
+        # LivePass refuses one it does not take, '"title" is not allowed')
+        body.update({key: "" for key in _empty(owned) if key in slots})
     values = neutral_values(change, replace=True)
+    if "" in values.values():  # (the same for an object given empty: Event())
+        values = {key: value for key, value in values.items() if value != "" or key in slots}
     for name, value in changed.items():
         if value is not None:  # a given object replaces the old one: its unset keys go
             for key in OWNED_BY.get(name, ()):
