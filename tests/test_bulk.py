@@ -20,6 +20,7 @@ from walletpass import (
     Pass,
     ProviderUnavailable,
     ValidationError,
+    WalletPassError,
 )
 from walletpass.fake import FakeProvider
 from walletpass.journal import BulkJournal, JournalState, fingerprint, item_key
@@ -448,3 +449,101 @@ def test_the_configuration_errors_create_many_documents_are_the_ones_it_raises(
     assert "needs an api_key" in str(result.items[0].error)
     doc = " ".join((inspect.getdoc(Provider.create_many) or "").split())
     assert "another provider" in doc and "database URL" in doc and "each item fails" in doc
+
+
+# -- the caller's code failing mid-run: the input, on_item, on_progress ---------------------
+
+
+def _failing_input(count: int, fails_at: int) -> Any:
+    for index in range(count):
+        if index == fails_at:
+            raise KeyError("column 'email' missing")
+        yield Pass(template="t", external_id=f"in-{index}")
+
+
+async def _failing_async_input(count: int, fails_at: int) -> Any:
+    for new_pass in _failing_input(count, fails_at):
+        yield new_pass
+
+
+def _run_on(api: str, passes: Any, **options: Any) -> tuple[Any, list[Any]]:
+    """create_many on a fresh fake, sync or async: (result, the passes the fake holds)."""
+    import asyncio
+
+    import walletpass.aio
+
+    if api == "sync":
+        fake = FakeProvider()
+        return fake.create_many(passes, **options), list(fake.list())
+
+    async def run() -> tuple[Any, list[Any]]:
+        wallet = await walletpass.aio.connect("fake")
+        result = await wallet.create_many(passes, **options)
+        return result, [found async for found in wallet.list()]
+
+    return asyncio.run(run())
+
+
+@pytest.mark.parametrize("api", ["sync", "async", "async-iterable"])
+@pytest.mark.parametrize("fails_at", [0, 3, 9])
+@pytest.mark.parametrize("concurrency", [1, 4])
+def test_an_input_that_raises_ends_the_run_there_with_every_outcome_before_it(
+    api: str, fails_at: int, concurrency: int, tmp_path: Path
+) -> None:
+    """It raised a bare 'unexpected KeyError' with no outcome, though the passes before it were
+    issued: their ids were lost, and a run again without a journal issued them twice."""
+    passes = (
+        _failing_async_input(12, fails_at)
+        if api == "async-iterable"
+        else _failing_input(12, fails_at)
+    )
+    seen: list[int] = []
+    result, held = _run_on(
+        "sync" if api == "sync" else "async",
+        passes,
+        concurrency=concurrency,
+        journal=tmp_path / "run.db",
+        on_item=lambda item: seen.append(item.index),
+    )
+
+    assert result.total == fails_at + 1 and seen == list(range(fails_at + 1))
+    assert [item.ok for item in result.items] == [True] * fails_at + [False]
+    failed = result.items[-1].error
+    assert failed is not None and failed.code == "input_failed"
+    assert "KeyError" in str(failed) and not failed.outcome_unknown
+    assert sorted(p.external_id for p in held) == sorted(f"in-{i}" for i in range(fails_at))
+    with BulkJournal(tmp_path / "run.db", provider="fake") as journal:
+        assert journal.counts()[JournalState.SUCCEEDED] == fails_at
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+@pytest.mark.parametrize("callback", ["on_item", "on_progress"])
+def test_a_callback_that_raises_stops_the_run_naming_it(api: str, callback: str) -> None:
+    """As every callback (docs/asyncio.md, Callbacks): code callback_failed, outcome_unknown
+    (passes were issued); it was a bare 'unexpected RuntimeError', outcome known."""
+
+    def fails(value: Any) -> None:
+        if getattr(value, "index", getattr(value, "done", 0)) >= 3:
+            raise RuntimeError("the application's bug")
+
+    passes = [Pass(template="t", external_id=f"cb-{index}") for index in range(10)]
+    with pytest.raises(WalletPassError) as stopped:
+        _run_on(api, passes, **{callback: fails})
+    error = stopped.value
+    assert (error.code, error.outcome_unknown, error.retryable) == ("callback_failed", True, False)
+    assert callback in str(error) and "RuntimeError" in str(error)
+
+
+@pytest.mark.parametrize("api", ["sync", "async"])
+@pytest.mark.parametrize("callback", ["on_item", "on_progress"])
+def test_a_coroutine_or_uncallable_callback_is_refused_before_anything_is_sent(
+    api: str, callback: str
+) -> None:
+    async def coroutine(value: Any) -> None:
+        pass
+
+    for given in (coroutine, "print"):
+        passes = [Pass(template="t", external_id=f"co-{index}") for index in range(3)]
+        with pytest.raises(ValidationError) as refused:
+            _run_on(api, passes, **{callback: given})
+        assert refused.value.problems[0].location == callback

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import inspect
 import itertools
 import threading
 from collections import deque
@@ -151,9 +152,67 @@ class _Tally:
         if item.skipped:
             self.skipped += 1
         if self._on_item is not None:
-            self._on_item(item)
+            _call_back(self._on_item, "on_item", item)
         if self._on_progress is not None:
-            self._on_progress(BulkProgress(self.done, self.succeeded, self.failed, self.skipped))
+            progress = BulkProgress(self.done, self.succeeded, self.failed, self.skipped)
+            _call_back(self._on_progress, "on_progress", progress)
+
+
+def _call_back(callback: Callable[[Any], Any], name: str, value: Any) -> None:
+    """The caller's ``on_item`` / ``on_progress``, under the rule of every callback
+    (:mod:`walletpass.callbacks`): one that raises stops the run with a ``WalletPassError``
+    naming it (``code`` ``"callback_failed"``; its own walletpass error, such as the CLI's
+    results file's ``JournalError``, as it is), ``outcome_unknown`` since the run's creates may
+    have acted (those settled, and those still on the wire)."""
+    try:
+        callback(value)
+    except WalletPassError:
+        raise
+    except Exception as exc:
+        problem = exc
+    else:
+        return
+    raise WalletPassError(
+        f"the {name} callback raised {type(problem).__name__}: {problem}; the run stopped there",
+        operation="create_many",
+        code="callback_failed",
+        outcome_unknown=True,
+    ) from scrub_exception(problem)
+
+
+def numbered(passes: Iterable[Any], first: int = 0) -> Iterator[tuple[int, Any]]:
+    """The input with its positions from ``first``, read lazily. An input that raises (a
+    generator over a file meeting a row it cannot read, a database cursor that fails) ends
+    there: its error is the outcome of the position it failed at (:func:`input_failed`), so
+    every outcome before it is reported, none lost with the run."""
+    iterator = iter(passes)
+    index = first
+    while True:
+        try:
+            raw = next(iterator)
+        except StopIteration:
+            return
+        except Exception as exc:
+            yield index, input_failed(exc)
+            return
+        yield index, raw
+        index += 1
+
+
+def input_failed(exc: Exception) -> WalletPassError:
+    """The outcome of the position where reading the input raised ``exc``: nothing was sent
+    for it, and no item after it was read."""
+    if isinstance(exc, WalletPassError):
+        return exc
+    error = WalletPassError(
+        f"reading the input raised {type(exc).__name__}: {exc}; no item after this one was "
+        "read (the outcomes before it stand: fix the input and run it again, with a journal "
+        "to skip what was issued)",
+        operation="create",
+        code="input_failed",
+    )
+    error.__cause__ = scrub_exception(exc)
+    return error
 
 
 def _created(provider: BulkProvider) -> Callable[[IssuedPass], IssuedPass]:
@@ -226,7 +285,7 @@ def run_create_many(
 ) -> BulkResult:
     """``first_index``: the position of the first pass in the whole input, when ``passes`` is one
     chunk of it (item indexes and journal keys count from there)."""
-    check_run_arguments(concurrency, journal)
+    check_run_arguments(concurrency, journal, on_item, on_progress)
     owned = isinstance(journal, str | Path)
     book = (
         BulkJournal(journal, provider=provider.name) if isinstance(journal, str | Path) else journal
@@ -243,7 +302,7 @@ def run_create_many(
         # several workers on purpose (the PostgreSQL journal) has none and claims per item.
         claim_run = getattr(book, "claim_run", None)
         with claim_run() if claim_run is not None else contextlib.nullcontext():
-            source = enumerate(passes, first_index)
+            source = numbered(passes, first_index)
             if provider.native_batch_size:
                 runner.run_batches(source, provider.native_batch_size, tally)
             else:
@@ -256,9 +315,19 @@ def run_create_many(
     return tally.result()
 
 
-def check_run_arguments(concurrency: Any, journal: Any) -> None:
-    """``ValidationError`` unless ``concurrency`` is a positive integer and ``journal`` is
-    ``None``, a file path or a journal."""
+def check_run_arguments(
+    concurrency: Any, journal: Any, on_item: Any = None, on_progress: Any = None
+) -> None:
+    """``ValidationError`` unless ``concurrency`` is a positive integer, ``journal`` is
+    ``None``, a file path or a journal, and the callbacks are plain functions (both APIs call
+    them without awaiting, in input order: a coroutine function's work would never run)."""
+    for name, callback in (("on_item", on_item), ("on_progress", on_progress)):
+        if callback is not None and (
+            inspect.iscoroutinefunction(callback) or not callable(callback)
+        ):
+            raise ValidationError.from_problems(
+                [FieldProblem(name, "must be a plain function (create_many does not await it)")]
+            )
     if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
         raise ValidationError.from_problems(
             [FieldProblem("concurrency", "must be a positive integer")]

@@ -428,13 +428,15 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         pass (see :mod:`walletpass.rows`): it is reported as that item's failure, so positions
         stay aligned with the input.
 
-        :param passes: an iterable of passes (or mappings), read lazily.
+        :param passes: an iterable of passes (or mappings), read lazily. One that raises ends
+            the run there: that position fails (``code`` ``"input_failed"``) after every
+            outcome before it, and nothing after it is read.
         :param concurrency: requests in flight at once (default: the ``concurrency`` setting);
             the provider's rate limit still applies.
         :param journal: a file path or a ``Journal``: what was settled is recorded, and a rerun
             with the same journal skips it.
-        :param on_progress: called with a ``BulkProgress`` as items settle.
-        :param on_item: called with each ``BulkItem`` in input order.
+        :param on_progress: called with a ``BulkProgress`` as items settle (a plain function).
+        :param on_item: called with each ``BulkItem`` in input order (a plain function).
         :param keep_items: ``False`` keeps counts only (constant memory).
         :returns: a ``BulkResult``: ``items`` (one ``BulkItem`` per input, in order: ``issued``
             or ``error`` — a ``WalletPassError`` of the kinds :meth:`create` raises, with
@@ -443,8 +445,11 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
             the run.
         :raises UnsupportedOperation: the provider cannot create passes in bulk.
         :raises ValidationError: ``passes`` is not an iterable of passes.
-        :raises ValidationError: ``concurrency`` is not a positive integer, or ``journal`` is
-            neither a path nor a journal.
+        :raises ValidationError: ``concurrency`` is not a positive integer, ``journal`` is
+            neither a path nor a journal, or ``on_item`` / ``on_progress`` is a coroutine
+            function or not callable (before anything is sent).
+        :raises WalletPassError: ``on_item`` or ``on_progress`` raised (``code``
+            ``"callback_failed"``, ``outcome_unknown``: creates were sent); the run stopped.
         :raises JournalInUse: another run holds the journal file.
         :raises JournalError: the journal cannot be read or written; the run stops, and the
             error names the items not attempted (``not_attempted``) and carries the

@@ -55,6 +55,8 @@ from walletpass.bulk import (
     _Runner,
     _Tally,
     check_run_arguments,
+    input_failed,
+    numbered,
 )
 from walletpass.errors import JournalError, WalletPassError
 from walletpass.journal import BulkJournal, Journal
@@ -86,7 +88,7 @@ async def run_create_many_async(
 ) -> BulkResult:
     """The async run of :meth:`walletpass.aio.AsyncProvider.create_many` (its arguments, result
     and errors)."""
-    check_run_arguments(concurrency, journal)
+    check_run_arguments(concurrency, journal, on_item, on_progress)
     sync = provider.sync
     owned = isinstance(journal, str | Path)
     book: Journal | None
@@ -343,15 +345,24 @@ def _waiting(pending: asyncio.Future[BulkItem | None] | BulkItem) -> bool:
 
 async def _numbered(passes: Iterable[Any] | AsyncIterable[Any]) -> AsyncIterator[tuple[int, Any]]:
     """The input with its positions, read lazily (a sync iterable is read on the loop: give an
-    async iterable for input that has to wait)."""
-    if isinstance(passes, AsyncIterable):
-        index = 0
-        async for raw in passes:
-            yield index, raw
-            index += 1
+    async iterable for input that has to wait); an input that raises ends there, as on the
+    sync API (:func:`walletpass.bulk.numbered`)."""
+    if not isinstance(passes, AsyncIterable):
+        for numbered_item in numbered(passes):
+            yield numbered_item
         return
-    for index, raw in enumerate(passes):
+    iterator = aiter(passes)
+    index = 0
+    while True:
+        try:
+            raw = await anext(iterator)
+        except StopAsyncIteration:
+            return
+        except Exception as exc:
+            yield index, input_failed(exc)
+            return
         yield index, raw
+        index += 1
 
 
 async def _taken(source: AsyncIterator[_I], size: int) -> AsyncIterator[_I]:
