@@ -727,6 +727,32 @@ def test_config_check_names_what_is_missing(cli: Any, httpish: str) -> None:
     assert "needs an api_key" in line
 
 
+def test_config_check_reports_a_wrong_value_as_a_problem_not_as_missing(
+    cli: Any, httpish: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # a plain http:// base_url to a remote host is there but wrong: it was reported as
+    # "configuration incomplete", under "missing", with no problem line in the report
+    monkeypatch.setenv("WALLETPASS_HTTPISH_API_KEY", "right-key-123")
+    monkeypatch.setenv("WALLETPASS_HTTPISH_BASE_URL", "http://api.example.invalid")
+    for wrong, said in (
+        ("WALLETPASS_HTTPISH_BASE_URL", "base_url: uses plain http://"),
+        ("WALLETPASS_HTTPISH_TIMEOUT", "timeout: must be a number"),
+    ):
+        if wrong == "WALLETPASS_HTTPISH_TIMEOUT":
+            monkeypatch.delenv("WALLETPASS_HTTPISH_BASE_URL")
+            monkeypatch.setenv(wrong, "soon")
+        result = cli("-p", httpish, "config", "check")
+        assert result.code == 1
+        [problem] = [line for line in result.out.splitlines() if line.startswith("problem:")]
+        assert said in problem
+        assert "valid settings" not in problem  # the name is right: only the value is not
+        [line] = result.err.splitlines()
+        assert "configuration has 1 problem(s)" in line and "incomplete" not in line
+        report = cli("-p", httpish, "config", "check", "--json").json()
+        assert report["missing"] == [] and report["ok"] is False
+        assert [said in p for p in report["problems"]] == [True]
+
+
 def test_config_check_masks_secrets(
     cli: Any, httpish: str, isolated: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

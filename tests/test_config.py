@@ -341,8 +341,15 @@ def test_missing_and_invalid_settings_are_named_with_the_variable_to_set(account
     assert "missing setting(s) account" in message
     assert "e.g. set WALLETPASS_ACCOUNT_VENDOR_ACCOUNT" in message
     assert "valid settings: account, api_key" in message
-    with pytest.raises(ConfigurationError, match=r"invalid setting.*timeout"):
+    with pytest.raises(ConfigurationError, match=r"invalid setting.*timeout") as caught:
         walletpass.connect(account, account="acc-1", timeout=-1)
+    # the name is right, only the value is not: the list of every name would bury the fix
+    assert "valid settings" not in str(caught.value)
+    for url in ("http://api.vendor.example", "HTTP://10.0.0.5/v1"):
+        with pytest.raises(ConfigurationError) as caught:
+            walletpass.connect(account, account="acc-1", base_url=url)
+        assert "base_url: uses plain http://" in str(caught.value)
+        assert "valid settings" not in str(caught.value)
     assert walletpass.connect(account, account="acc-1").settings.region == "eu"  # type: ignore[attr-defined]
 
 

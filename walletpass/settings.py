@@ -450,14 +450,16 @@ def load_settings(
             parts.append(f"missing setting(s) {', '.join(missing)} (e.g. set {env_hint})")
         if problems:
             parts.append("invalid setting(s): " + "; ".join(problems))
-        # Only a problem at the top names a setting; one inside templates is about alias keys.
-        tail = (
-            f"; valid settings: {', '.join(valid)}"
-            if any("." not in p.location for p in found)
-            else ""
-        )
+        # Only a missing setting makes the list of names help: an invalid value names a setting
+        # that exists, and 20 names after it pushed the fix out of sight.
+        tail = f"; valid settings: {', '.join(valid)}" if missing else ""
         failure = ConfigurationError(
-            f"provider {provider!r}: " + "; ".join(parts) + tail, provider=provider
+            f"provider {provider!r}: " + "; ".join(parts) + tail,
+            provider=provider,
+            details={
+                "missing": missing,
+                "invalid": [p.location for p in found if p.location not in missing],
+            },
         )
     # Raised outside the handler: pydantic's error quotes the input (a secret, perhaps), and
     # even ``from None`` would leave it reachable as ``__context__``.

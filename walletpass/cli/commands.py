@@ -205,18 +205,27 @@ def _uses_http(provider: Provider) -> bool:
     return any(getattr(type(provider), hook) is not getattr(Provider, hook) for hook in hooks)
 
 
-def _missing(selection: Selection) -> tuple[Provider | None, list[str]]:
+def _missing(selection: Selection) -> tuple[Provider | None, list[str], list[str]]:
+    """The provider made from the selection, what is missing, and what is wrong."""
     try:
         provider = selection.resolved.connect()
     except ConfigurationError as exc:
-        return None, [exc.message]
+        # a value that is there but wrong (plain http:// to a remote host) is a problem to fix,
+        # not a setting to add
+        if (
+            isinstance(exc.details, dict)
+            and exc.details.get("invalid")
+            and not exc.details.get("missing")
+        ):
+            return None, [], [exc.message]
+        return None, [exc.message], []
     if not _uses_http(provider):
-        return provider, []
+        return provider, [], []
     try:
         provider.make_transport().close()
     except ConfigurationError as exc:
-        return provider, [exc.message]
-    return provider, []
+        return provider, [exc.message], []
+    return provider, [], []
 
 
 def _shown(name: str, value: Any, secret: bool) -> Any:
@@ -251,8 +260,9 @@ def cmd_config_check(args: argparse.Namespace) -> int:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", ConfigurationWarning)
         selection = select_provider(args, warn_instead=True)
-        provider, missing = _missing(selection)
+        provider, missing, wrong = _missing(selection)
     problems = [str(w.message) for w in caught if issubclass(w.category, ConfigurationWarning)]
+    problems += wrong
     problems += _other_tables(selection)
     for other in caught:
         if not issubclass(other.category, ConfigurationWarning):
