@@ -354,6 +354,84 @@ def test_a_column_the_vendor_cannot_carry_is_refused_before_sending_whatever_the
     assert not (isolated / "p.results.csv").exists()
 
 
+#: a value of each neutral target a column can fill; the targets whose support depends on the
+#: row's value (its template or kind, a barcode's format) are decided per row, as documented
+_ROW_DECIDED = {"template", "kind", "barcode.format"}
+_VALUES = {
+    "external_id": "P2",
+    "holder.name": "Ada Lovelace",
+    "holder.first_name": "Ada",
+    "holder.last_name": "Lovelace",
+    "holder.email": "ada@example.com",
+    "holder.phone": "+15555550100",
+    "holder.language": "en",
+    "barcode": "1",
+    "barcode.message": "1",
+    "barcode.alt_text": "1",
+    "expires_at": "2031-01-01T00:00:00Z",
+    "relevant_at": "2031-01-01T00:00:00Z",
+    "description": "x",
+    "logo_text": "x",
+    "organization_name": "x",
+    "group": "g1",
+    "tier": "gold",
+    "colors.background": "#000000",
+    "colors.foreground": "#ffffff",
+    "colors.label": "#ffffff",
+}
+
+
+def test_every_neutral_column_is_covered_by_the_values_below() -> None:
+    assert set(_VALUES) == set(TARGETS) - _ROW_DECIDED
+
+
+@pytest.mark.parametrize("profile", ["pass2u", "passentry", "livepass", "livepasses"])
+def test_every_column_a_vendor_cannot_carry_is_refused_before_sending(
+    cli: Any, isolated: Path, profile: str
+) -> None:
+    # a tier or group column on Pass2U was refused row by row ("invalid", exit 1) where a
+    # holder.email column was refused up front (exit 2, nothing sent): the up-front check had
+    # no sample for them and let them through
+    import walletpass
+    from walletpass.errors import UnsupportedFeature
+    from walletpass.rows import RowSource, row_to_pass
+
+    template = "membership-card" if profile == "livepass" else "t"  # LivePass: a pass type
+    refused = []
+    with walletpass.connect("fake", profile=profile) as wallet:
+        for target, value in _VALUES.items():
+            # every vendor carries a holder's name (Livepasses requires it)
+            row = {"holder.name": "Ada Lovelace", target: value}
+            if target == "barcode.alt_text":
+                row["barcode"] = "1"
+            one = row_to_pass(1, row, RowSource(template=template))
+            try:
+                wallet.prepare_create(one)
+            except UnsupportedFeature:
+                refused.append(target)
+            except ValidationError:
+                pass  # refused for its value or the pass's kind: each row decides
+    assert refused  # every vendor lacks at least one neutral target
+    for target in refused:
+        source = isolated / "p.csv"
+        # the first row leaves the column empty: the outcome must not depend on that
+        head, cells = (
+            ("holder.name,barcode", "1,") if target == "barcode.alt_text" else ("holder.name", "")
+        )
+        source.write_text(
+            f"{head},{target}\nAda Lovelace,{cells}\nBob Brown,{cells}{_VALUES[target]}\n"
+        )
+        result = cli(
+            "-p", "fake", "--set", f"profile={profile}", "--set", "path=p.sqlite3",
+            "issue", str(source), "--template", template, "--no-progress",
+        )  # fmt: skip
+        assert result.code == 2, (target, result.err)
+        assert f"column {target!r}" in result.err and "nothing was sent" in result.err
+        # the advice drops the file's column, never a name of the provider's own ('barcode.qr')
+        assert f"--map '{target}='" in result.err, result.err
+        assert not (isolated / "p.results.csv").exists()
+
+
 def test_a_template_alias_that_keeps_the_attribute_lets_the_column_through(
     cli: Any, isolated: Path
 ) -> None:

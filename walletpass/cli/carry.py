@@ -43,6 +43,8 @@ _SAMPLES: Mapping[str, Any] = {
     "description": "x",
     "logo_text": "x",
     "organization_name": "x",
+    "group": "x",
+    "tier": "x",
     "colors.background": "#000000",
     "colors.foreground": "#ffffff",
     "colors.label": "#ffffff",
@@ -88,7 +90,7 @@ def check_carried(provider: Provider, columns: list[str], source: RowSource) -> 
             warnings.simplefilter("default")
             provider.prepare_create(probe)
     except UnsupportedFeature as exc:
-        columns_of = [used.get(f, used.get(f.split(".", 1)[0], f)) for f in exc.features]
+        columns_of = [_column_of(feature, used) for feature in exc.features]
         named = ", ".join(
             f"column {c!r}" + ("" if c == f else f" ({f})")
             for c, f in zip(columns_of, exc.features, strict=True)
@@ -101,3 +103,17 @@ def check_carried(provider: Provider, columns: list[str], source: RowSource) -> 
         ) from None
     except WalletPassError:
         return  # a limit on a value: each row is checked with its own
+
+
+def _column_of(feature: str, used: Mapping[str, str]) -> str:
+    """The column that filled ``feature`` (``barcode.qr`` is the ``barcode`` column's code)."""
+    head = feature.split(".", 1)[0]
+    if feature in used:
+        return used[feature]
+    if head in used:
+        return used[head]
+    # a feature the provider names by its own detail of a part (``barcode.qr``) comes from the
+    # column that made the part: a barcode is made by its message (the ``barcode`` column)
+    if f"{head}.message" in used:
+        return used[f"{head}.message"]
+    return next((column for place, column in used.items() if place.split(".")[0] == head), feature)
