@@ -652,3 +652,24 @@ def test_a_signed_delivery_is_refused_or_its_events_can_be_written_out(
     for event in events:
         json.loads(event.model_dump_json())
         json.dumps(event.model_dump(mode="json"))
+
+
+def test_a_subscriptions_signing_secret_is_masked_wherever_it_is_quoted() -> None:
+    """SecretStr hid it in the subscription's repr only: a vendor error or a log line quoting
+    it printed it, where the API key is masked."""
+    from walletpass_passentry.emulator import PassEntryEmulator
+
+    from walletpass.redaction import redact_text
+
+    with EmulatorServer(PassEntryEmulator(rate_limit=1000)) as server:
+        wallet = walletpass.connect(
+            "passentry", base_url=server.url, api_key=PassEntryEmulator().api_key, rate_limit=0
+        )
+        made = wallet.subscribe_events("http://127.0.0.1:9/hooks", ["installed"])
+        rotated = wallet.rotate_event_secret(made.id)
+        wallet.close()
+    for subscription in (made, rotated):
+        assert subscription.secret is not None
+        secret = subscription.secret.get_secret_value()
+        assert secret not in redact_text(f"the vendor said: bad key {secret}")
+        assert secret not in str(walletpass.WalletPassError(f"echo {secret}"))

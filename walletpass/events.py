@@ -11,10 +11,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import ConfigDict, Field, SecretStr
+from pydantic import ConfigDict, Field, SecretStr, field_validator
 
 from walletpass.event_types import PassEventType
 from walletpass.model import NeutralModel
+from walletpass.redaction import register_secret
 
 __all__ = ["EventSubscription", "PassEvent", "PassEventType"]
 
@@ -63,3 +64,12 @@ class EventSubscription(NeutralModel):
     enabled: bool = True
     secret: SecretStr | None = None
     raw: Any = None
+
+    @field_validator("secret")
+    @classmethod
+    def _masked_everywhere(cls, value: SecretStr | None) -> SecretStr | None:
+        # SecretStr hides it in this model's reprs only: registered, it is masked wherever
+        # else it is quoted (a vendor's error echoing it, a log line), as the API key is.
+        if value is not None:
+            register_secret(value.get_secret_value())
+        return value
