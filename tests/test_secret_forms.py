@@ -35,6 +35,7 @@ from walletpass.provider import ErrorInfo
 from walletpass.redaction import (
     MASK,
     NESTING_DEPTH,
+    masked_excerpt,
     redact_text,
     register_secret,
     secret_forms,
@@ -429,3 +430,168 @@ def test_base64_of_a_key_inside_other_bytes_is_masked(before: bytes, after: byte
     register_secret(ENCODED_SECRET)
     blob = base64.b64encode(before + ENCODED_SECRET.encode() + after).decode()
     assert MASK in redact_text(blob)
+
+
+# ---------------------------------------------------------------------------------------------
+# Characters written as escapes any character may take, and excerpts cut inside a key
+# ---------------------------------------------------------------------------------------------
+
+
+def _json_escaped(text: str, which: Callable[[int, str], bool]) -> str:
+    """``text`` as JSON string content with the chosen characters written ``\\uXXXX`` (an
+    encoder that escapes every character, or Go's that escapes & < >), the rest as json.dumps."""
+    return "".join(
+        f"\\u{ord(c):04x}" if len(c.encode("utf-16-le")) == 2 and which(i, c) else _dumped(c)
+        for i, c in enumerate(text)
+    )
+
+
+def _dumped(char: str) -> str:
+    return json.dumps(char)[1:-1]
+
+
+#: Forms of a whole secret no printer of :data:`PRINTERS` makes: every (or some) character as an
+#: escape that may stand for any character.
+ESCAPED_FORMS: dict[str, Callable[[str], str]] = {
+    "json-every-char": lambda s: _json_escaped(s, lambda i, c: True),
+    "json-every-char-upper-hex": lambda s: _json_escaped(s, lambda i, c: True).upper(),
+    "json-every-third-char": lambda s: _json_escaped(s, lambda i, c: i % 3 == 0),
+    "json-go-style": lambda s: _json_escaped(s, lambda i, c: c in "&<>"),
+    "html-decimal": lambda s: "".join(f"&#{ord(c)};" for c in s),
+    "html-hex": lambda s: "".join(f"&#x{ord(c):X};" for c in s),
+    "html-some": lambda s: "".join(
+        f"&#{ord(c)};" if i % 2 else html.escape(c) for i, c in enumerate(s)
+    ),
+    "percent-every-byte": lambda s: "".join(f"%{b:02X}" for b in s.encode()),
+    "percent-every-byte-lower": lambda s: "".join(f"%{b:02x}" for b in s.encode()),
+}
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tail=st.text(st.one_of(_AWKWARD, _SECRET_CHARS), min_size=4, max_size=16),
+    form=st.sampled_from(list(ESCAPED_FORMS)),
+    wrap=st.sampled_from(["", "repr", "json", "repr-of-json"]),
+)
+@example(tail="a&b<c>d", form="json-go-style", wrap="")
+@example(tail="\u00e9\U0001f600x\\", form="json-every-char", wrap="repr-of-json")
+def test_a_secret_whose_characters_are_written_as_escapes_is_masked(
+    tail: str, form: str, wrap: str
+) -> None:
+    secret = "sk_esc_" + tail
+    register_secret(secret)
+    printed = ESCAPED_FORMS[form](secret)
+    text = f"log: {printed} end"
+    if "json" in wrap:
+        text = json.dumps(text)
+    if "repr" in wrap:
+        text = repr(text)
+
+    masked = redact_text(text)
+
+    assert MASK in masked, (form, wrap)
+    assert printed not in masked and secret not in masked
+    # the text around it is left as it was
+    assert "log: " in masked and " end" in masked
+    if not wrap:
+        assert masked == f"log: {MASK} end"
+
+
+def test_escapes_of_other_text_are_left_alone() -> None:
+    register_secret("sk_esc_left_alone_71")
+    text = 'a%20b &#65;&#x42; \\u0043 %E2%82%AC {"k": "\\u00e9"} 100% &#; \\u12'
+
+    assert redact_text(text) == text
+
+
+ESCAPED_KEY = "sk_live_4f9aQ2rT8wM4xB7nZ3kLp0Vd"
+
+
+@pytest.mark.parametrize(
+    ("answer", "printed"),
+    [
+        pytest.param(  # a JSON answer cut short, every character escaped, quoted raw
+            echo_everywhere(
+                "200 OK",
+                ('{"id": "' + _json_escaped(ESCAPED_KEY, lambda i, c: True)).encode(),
+                Content_Type="application/json",
+            ),
+            _json_escaped(ESCAPED_KEY, lambda i, c: True),
+            id="json-every-char",
+        ),
+        pytest.param(  # a proxy's page where JSON was expected
+            echo_everywhere(
+                "200 OK",
+                ("<html><p>key=" + ESCAPED_FORMS["html-decimal"](ESCAPED_KEY)).encode(),
+                Content_Type="text/html",
+            ),
+            ESCAPED_FORMS["html-decimal"](ESCAPED_KEY),
+            id="html-entities",
+        ),
+        pytest.param(  # a redirect whose query encodes every byte
+            echo_everywhere(
+                "302 Found",
+                b"",
+                Location="https://login.vendor.test/?k="
+                + ESCAPED_FORMS["percent-every-byte"](ESCAPED_KEY),
+            ),
+            ESCAPED_FORMS["percent-every-byte"](ESCAPED_KEY),
+            id="location-percent-every-byte",
+        ),
+    ],
+)
+def test_a_key_echoed_with_escaped_characters_is_never_shown(answer: Any, printed: str) -> None:
+    server = HostileServer(answer)
+    try:
+        wallet = HttpTestProvider(base_url=f"{server.url}/v1", api_key=ESCAPED_KEY, max_retries=0)
+        with pytest.raises(WalletPassError) as caught:
+            wallet.get("a1")
+    finally:
+        server.close()
+    texts = every_text(caught.value)
+
+    assert MASK in str(caught.value)
+    for text in texts:  # (a repr doubles the backslashes of the JSON form)
+        assert printed not in text and printed.replace("\\", "\\\\") not in text
+        assert ESCAPED_KEY[:8] + ESCAPED_KEY[8:12] not in text
+
+
+@pytest.mark.parametrize("offset", [150, 180, 190, 195, 199, 200, 230])
+def test_an_answer_excerpt_never_ends_in_the_beginning_of_the_key(offset: int) -> None:
+    # The excerpt of an answer that is not JSON was cut at 200 bytes and then masked: a key
+    # across the cut was left with its beginning showing (16 of 32 characters at offset 184).
+    body = b"x" * offset + ESCAPED_KEY.encode() + b"y" * 50
+    server = HostileServer(echo_everywhere("200 OK", body, Content_Type="application/json"))
+    try:
+        wallet = HttpTestProvider(base_url=f"{server.url}/v1", api_key=ESCAPED_KEY, max_retries=0)
+        with pytest.raises(WalletPassError) as caught:
+            wallet.get("a1")
+    finally:
+        server.close()
+
+    for text in every_text(caught.value):
+        assert ESCAPED_KEY[:4] not in text, offset
+    assert "x" * 100 in str(caught.value)  # the excerpt is still there
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    tail=st.text(st.one_of(_AWKWARD, _SECRET_CHARS), min_size=4, max_size=24),
+    before=st.integers(min_value=0, max_value=120),
+    limit=st.integers(min_value=10, max_value=100),
+    printer=st.sampled_from(["", "repr", "json", "html"]),
+)
+def test_an_excerpt_is_masked_before_it_is_cut(
+    tail: str, before: int, limit: int, printer: str
+) -> None:
+    secret = "sk_cut_" + tail
+    register_secret(secret)
+    printed = PRINTERS[printer](secret) if printer else secret
+    text = "x" * before + printed + "y" * 30
+
+    shown = masked_excerpt(text, limit)
+
+    assert len(shown) <= limit
+    assert secret[:5] not in shown and printed[:5] not in shown
+    assert shown.startswith("x" * min(before, limit - 1))
+    assert masked_excerpt(text.encode(), limit) == shown

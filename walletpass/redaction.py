@@ -7,6 +7,7 @@ that leaves walletpass in text form passes through here first.
 from __future__ import annotations
 
 import base64
+import bisect
 import functools
 import json
 import re
@@ -39,6 +40,7 @@ _known_secrets: set[str] = set()
 # texts _may_hold_secret looks for in their place (see _needles).
 _matchers_cache: dict[str, tuple[tuple[_NestedSecret, ...], tuple[str, ...]]] = {}
 _needles_cache: dict[str, tuple[str, ...]] = {}
+_longest_cache: dict[str, int] = {}
 
 
 #: How many printed forms may wrap one another around a secret and still be masked: a message
@@ -259,6 +261,7 @@ def register_secret(value: str | None) -> None:
                 _known_secrets.add(value)
                 _matchers_cache.clear()
                 _needles_cache.clear()
+                _longest_cache.clear()
                 # Key names decided before may hold the new secret: decided again.
                 _secret_keys_by_shape.clear()
                 _plain_names.clear()
@@ -380,16 +383,99 @@ def _lower(text: str) -> str:
     return "".join(char if len(char.lower()) != 1 else char.lower() for char in text)
 
 
+#: A character written as an escape that may stand for any character, not only for those an
+#: encoder must escape: JSON's ``\\uXXXX`` (an encoder that escapes every character, or some:
+#: Go's escapes ``&``, ``<`` and ``>``; its backslash doubled by each ``repr()`` around it),
+#: HTML's numeric references (``&#115;``, ``&#x73;``: a proxy's error page) and percent-encoding
+#: of an ASCII character (``%73``: a query string from an encoder that encodes every byte).
+#: Spelling every character that way in :data:`_LAYERS` would leave no character of a secret
+#: unchanged by every layer, so no anchor to search from: the text is read with these escapes
+#: decoded instead (:func:`_unescaped`), only when it holds one of :data:`_ESCAPE_MARKS`.
+_ESCAPED_CHAR = re.compile(
+    r"(\\+)u([0-9a-fA-F]{4})|&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?|%([0-9a-fA-F]{2})"
+)
+_ESCAPE_MARKS = ("\\u", "&#", "%")
+
+
+def _unescaped(text: str) -> tuple[str, list[int], list[tuple[int, int]]] | None:
+    """``text`` with each escape of :data:`_ESCAPED_CHAR` that stands for a character decoded
+    (a surrogate, or a percent-encoded byte that is not ASCII, is left as written: those are
+    :data:`_LAYERS`' spellings), and where each decoded character is: its index in the decoded
+    text, and its start and end in ``text``; ``None`` when there is none."""
+    pieces: list[str] = []
+    indexes: list[int] = []
+    places: list[tuple[int, int]] = []
+    last = length = 0
+    for match in _ESCAPED_CHAR.finditer(text):
+        backslashes, json_hex, html_hex, html_decimal, percent = match.groups()
+        if json_hex is not None:
+            code = int(json_hex, 16)
+        elif percent is not None:
+            code = int(percent, 16)
+            if code > 0x7F:
+                continue
+        else:
+            code = int(html_hex if html_hex is not None else html_decimal, 16 if html_hex else 10)
+        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
+            continue
+        start = match.start()
+        if backslashes is not None:
+            # Printed d times more (repr), the escape's own backslash is 2**d of them and each
+            # escaped backslash before it 2**(d+1): its own are the largest power of two that
+            # divides the run, the others stay as written.
+            start += len(backslashes) - (len(backslashes) & -len(backslashes))
+        pieces += [text[last:start], chr(code)]
+        length += start - last
+        indexes.append(length)
+        places.append((start, match.end()))
+        length += 1
+        last = match.end()
+    if not places:
+        return None
+    pieces.append(text[last:])
+    return "".join(pieces), indexes, places
+
+
+def _written(indexes: list[int], places: list[tuple[int, int]], at: int) -> tuple[int, int]:
+    """Where the character at ``at`` of an :func:`_unescaped` text was written in its text."""
+    index = bisect.bisect_right(indexes, at) - 1
+    if index < 0:
+        return at, at + 1
+    start, end = places[index]
+    if indexes[index] == at:
+        return start, end
+    moved = end + at - indexes[index] - 1
+    return moved, moved + 1
+
+
+def _spans(lowered: str, nested: tuple[_NestedSecret, ...]) -> list[tuple[int, int]]:
+    """Where the secrets of ``nested`` are in ``lowered`` (a text in lower case), its characters
+    written as escapes (:data:`_ESCAPED_CHAR`) read decoded too."""
+    spans: list[tuple[int, int]] = []
+    for secret in nested:
+        spans += secret.spans(lowered)
+    if any(mark in lowered for mark in _ESCAPE_MARKS):
+        read = _unescaped(lowered)
+        if read is not None:
+            view, indexes, places = read
+            view = _lower(view)  # (a decoded letter may be upper case)
+            for secret in nested:
+                spans += [
+                    (_written(indexes, places, start)[0], _written(indexes, places, end - 1)[1])
+                    for start, end in secret.spans(view)
+                ]
+    return spans
+
+
 def redact_text(text: str) -> str:
     """Replace every registered secret, in any of its :func:`secret_forms` (and any mixture of
-    its nested escaped spellings, in any case), in ``text``."""
+    its nested escaped spellings, in any case, and of its characters written as JSON, HTML or
+    percent escapes: :data:`_ESCAPED_CHAR`), in ``text``."""
     nested, literals = _matchers()
     if not literals:
         return text
-    spans: list[tuple[int, int]] = []
     lowered = _lower(text)
-    for secret in nested:
-        spans += secret.spans(lowered)
+    spans = _spans(lowered, nested)
     for form in literals:
         start = text.find(form)  # substring tests run at C speed
         while start != -1:
@@ -410,6 +496,46 @@ def redact_text(text: str) -> str:
     return "".join(shown)
 
 
+def masked_excerpt(text: str | bytes, limit: int, ellipsis: str = "…") -> str:
+    """The beginning of ``text`` (bytes: read as UTF-8), at most ``limit`` characters with
+    ``ellipsis`` where it was cut, every registered secret masked.
+
+    Masked, then cut: cut first, a secret the cut splits would be left half showing (its
+    beginning is no form of it). Only the part of ``text`` a secret seen in the excerpt can
+    reach is read (:func:`_longest_form` past the limit), however large ``text`` is.
+    """
+    window = limit + _longest_form()
+    if isinstance(text, bytes):
+        text = text[: 4 * window].decode("utf-8", "replace")  # (4: UTF-8's longest character)
+    masked = redact_text(text[:window])
+    if len(masked) <= limit and len(text) <= window:
+        return masked
+    return masked[: limit - len(ellipsis)] + ellipsis
+
+
+def _longest_form() -> int:
+    """A bound on the length of any form of a registered secret that :func:`redact_text` masks
+    (each character in its longest spelling, escapes read decoded included)."""
+    longest = _longest_cache.get("all")
+    if longest is None:
+        nested, literals = _matchers()
+        longest = max(
+            [len(form) for form in literals]
+            + [
+                sum(max(_ESCAPE_LONGEST, len(spellings[0])) for spellings in secret.spellings)
+                for secret in nested
+            ]
+            + [0]
+        )
+        _longest_cache["all"] = longest
+    return longest
+
+
+#: The longest escape :data:`_ESCAPED_CHAR` reads as one character, three printings deep
+#: (``\\\\\\\\u0073``: repr doubles the backslash each time).
+_ESCAPE_LONGEST = 13
+
+
 def _may_hold_secret(texts: list[str]) -> bool:
     """Whether :func:`redact_text` could find anything in any of ``texts``; ``False`` only
     where it would find nothing in each.
@@ -424,9 +550,14 @@ def _may_hold_secret(texts: list[str]) -> bool:
         return False
     lowered = "\0".join(texts).lower()
     # (a loop, not any() of a generator: the generator cost more than the searches it made)
-    for needle in needles:  # noqa: SIM110
+    for needle in needles:
         if needle in lowered:
             return True
+    for mark in _ESCAPE_MARKS:
+        if mark in lowered:
+            read = _unescaped(lowered)  # (characters written as escapes: read decoded too)
+            view = "" if read is None else read[0].lower()
+            return any(needle in view for needle in needles)
     return False
 
 

@@ -53,6 +53,7 @@ from walletpass.model import (
     PassUpdate,
     names_holder,
 )
+from walletpass.redaction import masked_excerpt
 from walletpass.settings import BalanceAlias, FieldType, TemplateAlias
 from walletpass.values import number_problem
 
@@ -193,8 +194,7 @@ _DESCRIPTION = {
 
 
 def _show(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 80 else text[:77] + "..."
+    return masked_excerpt(repr(value), 80, "...")  # (a vendor's answer: it may echo the key)
 
 
 def _convert(value: Any, kind: FieldType) -> Any:

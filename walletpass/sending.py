@@ -33,7 +33,13 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.messages import quantity
-from walletpass.redaction import redact_text, register_secret, scrub_exception, unfit_for_secret
+from walletpass.redaction import (
+    masked_excerpt,
+    redact_text,
+    register_secret,
+    scrub_exception,
+    unfit_for_secret,
+)
 from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
 from walletpass.retry import (
     Decision,
@@ -259,7 +265,7 @@ class VendorResponse:
             return json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested
             problem = exc
-        excerpt = redact_text(self.body[:200].decode("utf-8", "replace"))
+        excerpt = masked_excerpt(self.body, 200)
         # Raised outside the handler, from a scrubbed cause: the decoder's error keeps the
         # whole body, which may echo the credentials.
         raise InvalidResponse(
@@ -723,8 +729,7 @@ class Call:
 def shown(text: str, limit: int) -> str:
     """A server-supplied ``text`` fit for a message: redacted, control characters replaced,
     at most ``limit`` characters."""
-    cleaned = "".join(char if char.isprintable() else "?" for char in redact_text(text))
-    return cleaned if len(cleaned) <= limit else cleaned[: limit - 1] + "…"
+    return "".join(char if char.isprintable() else "?" for char in masked_excerpt(text, limit))
 
 
 def _unfit_for_header(value: str) -> str | None:
