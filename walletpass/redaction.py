@@ -144,7 +144,9 @@ def secret_forms(secret: str) -> set[str]:
     Vendors also echo it upper or lower case, in hex and in base64.
 
     :func:`redact_text` masks more than this list: any mixture, character by character, of the
-    nested spellings, in any letter case.
+    nested spellings, in any letter case; characters written as ``\\uXXXX``, ``&#NN;`` or
+    ``%XX`` (:data:`_ESCAPED_CHAR`); and a part holding at least half of the secret that begins
+    or ends it (:class:`_NestedSecret`).
     """
     forms = _spellings(secret)
     raw = _utf8(secret)
@@ -185,6 +187,22 @@ class _NestedSecret:
         self.anchor_length, self.anchor_start = best
         anchor = self.spellings[self.anchor_start : self.anchor_start + self.anchor_length]
         self.anchor = "".join(spellings[0] for spellings in anchor)
+        # A part of the secret that begins or ends it, of at least half its characters: an
+        # excerpt cut inside it, or a line break or a chunk within it, leaves such a part (the
+        # larger one), and the missing half could be guessed no better than a whole key. Its
+        # plain spelling, in any case. None for a secret shorter than 2 * _PART_LEAST (a weak
+        # password's half, "password", is ordinary text), for a part of fewer than
+        # _PART_DISTINCT different characters ("00000000", "--------" are too), and for a URL
+        # (a database's, a proxy's): its half is an address shown in messages, and its
+        # password is registered on its own.
+        self.lowered = _lower(secret)
+        self.part = (len(secret) + 1) // 2
+        self.head: str | None = None
+        self.tail: str | None = None
+        if len(secret) >= 2 * _PART_LEAST and "://" not in secret:
+            head, tail = self.lowered[: self.part], self.lowered[-self.part :]
+            self.head = head if len(set(head)) >= _PART_DISTINCT else None
+            self.tail = tail if len(set(tail)) >= _PART_DISTINCT else None
 
     def spans(self, lowered: str) -> list[tuple[int, int]]:
         """Where the secret is in ``lowered`` (a text in lower case), nested spellings included."""
@@ -210,6 +228,34 @@ class _NestedSecret:
                 at = lowered.find(spelling, at + 1)
         return found
 
+    def part_spans(self, lowered: str) -> list[tuple[int, int]]:
+        """Where a part of the secret that begins or ends it (:attr:`head`, :attr:`tail` and
+        on as far as the secret goes) is in ``lowered`` (a text in lower case)."""
+        found: list[tuple[int, int]] = []
+        secret, part, head, tail = self.lowered, self.part, self.head, self.tail
+        at = -1 if head is None else lowered.find(head)
+        while head is not None and at != -1:
+            end = at + part
+            # (as far as the secret goes, but not past a space: "Bearer <key>" is registered
+            # too, and the part of it that <key> is ends at <key>)
+            while end - at < len(secret) and lowered.startswith(secret[end - at], end):
+                if secret[end - at].isspace():
+                    break
+                end += 1
+            found.append((at, end))
+            at = lowered.find(head, at + 1)
+        at = -1 if tail is None else lowered.find(tail)
+        while tail is not None and at != -1:
+            start, inside = at, len(secret) - part
+            while inside > 0 and lowered.endswith(secret[inside - 1], 0, start):
+                if secret[inside - 1].isspace():
+                    break
+                start -= 1
+                inside -= 1
+            found.append((start, at + part))
+            at = lowered.find(tail, at + 1)
+        return found
+
     @staticmethod
     def _follow(
         lowered: str, positions: set[int], chars: list[tuple[str, ...]], backwards: bool
@@ -229,6 +275,12 @@ class _NestedSecret:
                 break
         return positions
 
+
+#: The fewest characters of a secret's part (:class:`_NestedSecret`) masked on their own, and
+#: the fewest different ones: fewer are shared by unrelated text (``sk_live_`` begins every key
+#: of some vendors; a run of one character, a row of dashes).
+_PART_LEAST = 8
+_PART_DISTINCT = 4
 
 #: Shortest base64 run taken as a key's: shorter runs could match unrelated text.
 _MIN_BASE64 = 8
@@ -308,13 +360,17 @@ def _needles() -> tuple[str, ...]:
     with _registry_lock:
         nested, literals = _matchers_made()
         folded = {secret.anchor for secret in nested}
+        parts = [part for secret in nested for part in (secret.head, secret.tail) if part]
+        # (a part with other characters is found by its longest run of ASCII ones)
+        folded |= {max(re.findall(r"[\x00-\x7f]+", part) or [""], key=len) for part in parts}
+        folded.discard("")
         folded |= {form.lower() for form in literals if form.isascii()}
         kept: list[str] = []
         for needle in sorted(folded, key=lambda needle: (len(needle), needle)):
             if not any(shorter in needle for shorter in kept):
                 kept.append(needle)
         if not all(secret.anchor.isascii() for secret in nested) or not all(
-            _holds_one(form, kept) for form in literals
+            _holds_one(form, kept) for form in (*literals, *parts)
         ):
             kept = [""]  # (no form made today; one that were would make each text searched)
         needles = _needles_cache["all"] = tuple(kept)
@@ -387,51 +443,57 @@ def _lower(text: str) -> str:
 #: encoder must escape: JSON's ``\\uXXXX`` (an encoder that escapes every character, or some:
 #: Go's escapes ``&``, ``<`` and ``>``; its backslash doubled by each ``repr()`` around it),
 #: HTML's numeric references (``&#115;``, ``&#x73;``: a proxy's error page) and percent-encoding
-#: of an ASCII character (``%73``: a query string from an encoder that encodes every byte).
-#: Spelling every character that way in :data:`_LAYERS` would leave no character of a secret
-#: unchanged by every layer, so no anchor to search from: the text is read with these escapes
-#: decoded instead (:func:`_unescaped`), only when it holds one of :data:`_ESCAPE_MARKS`.
-_ESCAPED_CHAR = re.compile(
-    r"(\\+)u([0-9a-fA-F]{4})|&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?|%([0-9a-fA-F]{2})"
+#: of a letter, digit or ``-._~`` (``%73``: a query string from an encoder that encodes every
+#: byte). Spelling every character that way in :data:`_LAYERS` would leave no character of a
+#: secret unchanged by every layer, so no anchor to search from: the text is read with these
+#: escapes decoded instead (:func:`_unescaped`), only when it holds ``\\u``, ``&#`` or ``%``.
+#: (``\\u`` of other than ASCII, and ``%`` of other than those, are :data:`_LAYERS`' own
+#: spellings: JSON's and ``quote()``'s; a text full of them, URLs and JSON of accented names,
+#: is not read twice for them.)
+_ESCAPED_CHAR = (
+    re.compile(r"(\\+)u(00[0-7][0-9a-fA-F])"),
+    re.compile(r"&#(?:[xX]([0-9a-fA-F]{1,6})|([0-9]{1,7}));?"),
+    re.compile(r"%(3[0-9]|[46][1-9a-fA-F]|[57][0-9aA]|2[dDeE]|5[fF]|7[eE])"),
 )
-_ESCAPE_MARKS = ("\\u", "&#", "%")
+# (three patterns, each searched only in a text holding its mark: each begins with a literal
+# the regular expression engine skips to, where one pattern of three alternatives was tried
+# at every character, 21 k instructions for a URL of 60)
 
 
 def _unescaped(text: str) -> tuple[str, list[int], list[tuple[int, int]]] | None:
-    """``text`` with each escape of :data:`_ESCAPED_CHAR` that stands for a character decoded
-    (a surrogate, or a percent-encoded byte that is not ASCII, is left as written: those are
-    :data:`_LAYERS`' spellings), and where each decoded character is: its index in the decoded
-    text, and its start and end in ``text``; ``None`` when there is none."""
+    """``text`` with each escape of :data:`_ESCAPED_CHAR` decoded (an HTML reference to no
+    character is left as written), and where each decoded character is: its index in the
+    decoded text, and its start and end in ``text``; ``None`` when there is none."""
+    found: list[tuple[int, int, int]] = []  # (start, end, code)
+    json_escape, html_reference, percent = _ESCAPED_CHAR
+    if "\\u" in text:
+        for match in json_escape.finditer(text):
+            run = len(match[1])
+            # Printed d times more (repr), the escape's own backslash is 2**d of them and each
+            # escaped backslash before it 2**(d+1): its own are the largest power of two that
+            # divides the run, the others stay as written.
+            found.append((match.start() + run - (run & -run), match.end(), int(match[2], 16)))
+    if "&#" in text:
+        for match in html_reference.finditer(text):
+            code = int(match[1], 16) if match[1] is not None else int(match[2])
+            if code <= 0x10FFFF and not 0xD800 <= code <= 0xDFFF:
+                found.append((match.start(), match.end(), code))
+    if "%" in text:
+        found += [(m.start(), m.end(), int(m[1], 16)) for m in percent.finditer(text)]
+    if not found:
+        return None
+    found.sort()
     pieces: list[str] = []
     indexes: list[int] = []
     places: list[tuple[int, int]] = []
     last = length = 0
-    for match in _ESCAPED_CHAR.finditer(text):
-        backslashes, json_hex, html_hex, html_decimal, percent = match.groups()
-        if json_hex is not None:
-            code = int(json_hex, 16)
-        elif percent is not None:
-            code = int(percent, 16)
-            if code > 0x7F:
-                continue
-        else:
-            code = int(html_hex if html_hex is not None else html_decimal, 16 if html_hex else 10)
-        if code > 0x10FFFF or 0xD800 <= code <= 0xDFFF:
-            continue
-        start = match.start()
-        if backslashes is not None:
-            # Printed d times more (repr), the escape's own backslash is 2**d of them and each
-            # escaped backslash before it 2**(d+1): its own are the largest power of two that
-            # divides the run, the others stay as written.
-            start += len(backslashes) - (len(backslashes) & -len(backslashes))
+    for start, end, code in found:
         pieces += [text[last:start], chr(code)]
         length += start - last
         indexes.append(length)
-        places.append((start, match.end()))
+        places.append((start, end))
         length += 1
-        last = match.end()
-    if not places:
-        return None
+        last = end
     pieces.append(text[last:])
     return "".join(pieces), indexes, places
 
@@ -454,7 +516,8 @@ def _spans(lowered: str, nested: tuple[_NestedSecret, ...]) -> list[tuple[int, i
     spans: list[tuple[int, int]] = []
     for secret in nested:
         spans += secret.spans(lowered)
-    if any(mark in lowered for mark in _ESCAPE_MARKS):
+        spans += secret.part_spans(lowered)
+    if "%" in lowered or "&#" in lowered or "\\u" in lowered:
         read = _unescaped(lowered)
         if read is not None:
             view, indexes, places = read
@@ -462,7 +525,7 @@ def _spans(lowered: str, nested: tuple[_NestedSecret, ...]) -> list[tuple[int, i
             for secret in nested:
                 spans += [
                     (_written(indexes, places, start)[0], _written(indexes, places, end - 1)[1])
-                    for start, end in secret.spans(view)
+                    for start, end in secret.spans(view) + secret.part_spans(view)
                 ]
     return spans
 
@@ -553,11 +616,13 @@ def _may_hold_secret(texts: list[str]) -> bool:
     for needle in needles:
         if needle in lowered:
             return True
-    for mark in _ESCAPE_MARKS:
-        if mark in lowered:
-            read = _unescaped(lowered)  # (characters written as escapes: read decoded too)
-            view = "" if read is None else read[0].lower()
-            return any(needle in view for needle in needles)
+    if "%" in lowered or "&#" in lowered or "\\u" in lowered:
+        read = _unescaped(lowered)  # (characters written as escapes: read decoded too)
+        if read is not None:
+            view = read[0].lower()
+            for needle in needles:
+                if needle in view:
+                    return True
     return False
 
 
