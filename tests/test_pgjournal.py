@@ -379,3 +379,17 @@ def test_a_nul_in_an_external_id_or_a_refusal_fails_that_item_only(postgres_url:
     assert len(list(wallet.list())) == 3
     with pytest.raises(ConfigurationError, match="NUL"):
         PostgresJournal(postgres_url, run="a\x00b", provider="fake")
+
+
+def test_a_position_entry_moves_under_a_key_holding_nul(postgres_url: str) -> None:
+    """The move of an earlier walletpass's pos: entry (adopt_position_entry) wrote the key as
+    given: DataError (a JournalError stopping the run) for one holding NUL, and the entry came
+    back under its stored form."""
+    key = "ext:a\x00b"
+    with PostgresJournal(postgres_url, run=run_name(), provider="pass2u") as journal:
+        journal.begin("pos:0", 0, "print")
+        with journal.claim(key):
+            moved = journal.adopt_position_entry(key, 0, "print")
+        assert moved is not None and moved.key == key
+        found = journal.get(key)
+        assert found is not None and found.key == key and journal.get("pos:0") is None

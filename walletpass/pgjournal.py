@@ -449,6 +449,7 @@ class PostgresJournal:
         fingerprint, the one at ``position`` first) moved under ``key`` and returned; else the
         entry at ``pos:{position}``, unmoved, or ``None``. (The bulk run calls it holding the
         claim on ``key``.)"""
+        key = _stored_key(key)
         row = self._fetchone(
             "UPDATE walletpass_items SET key = %s, position = %s WHERE run = %s AND key = ("
             "SELECT key FROM walletpass_items WHERE run = %s AND fingerprint = %s AND key >= %s "
@@ -457,7 +458,7 @@ class PostgresJournal:
             f"RETURNING {ENTRY_COLUMNS}",
             (key, position, self.run, self.run, print_, *POSITION_KEYS, position, self.run, key),
         )
-        return entry_from_row(row) if row is not None else self.get(item_key(position, None))
+        return _entry(row) if row is not None else self.get(item_key(position, None))
 
     def entries(self) -> list[JournalEntry]:
         """Every item of the run, in input order (for collecting a distributed run's results)."""
