@@ -385,3 +385,24 @@ def test_a_field_the_dashboards_template_lacks_is_refused_alike(
     templates = parity.CONFIG["providers"][vendor]["templates"]
     with walletpass.connect("fake", profile=vendor, templates=templates) as blind:
         assert _field_outcomes(blind, "", vendor)[1] == ["gate", "row", "seat"]
+
+
+@pytest.mark.parametrize("ago", [timedelta(days=7000), timedelta(minutes=5)])
+def test_passentry_an_update_setting_a_past_expiry_deactivates_at_once(
+    sides: dict[str, tuple[Provider, Provider]], ago: timedelta
+) -> None:
+    """An update that sets an expiry already past deactivates the PassEntry pass at once: its
+    answer says ``deactivated`` (at that expiry). The profile's answer said ``issued``, as it
+    recorded the expiry only at the next read (found by the harness: 2 of 300 PassEntry
+    examples)."""
+    expiry = (datetime.now(UTC) - ago).replace(microsecond=0)
+
+    def calls(wallet: Provider) -> list[Any]:
+        made = wallet.create(Pass(template="tasting", kind="event_ticket"))
+        updated = wallet.update(made.id, PassUpdate(expires_at=expiry))
+        return [updated.status, updated, wallet.get(made.id)]
+
+    real, fake = sides["passentry"]
+    profile = _meta_seen(fake, "fake(profile=passentry)", calls)
+    assert profile == _meta_seen(real, "passentry", calls)
+    assert profile[1]["vendor_status"] == "deactivated"

@@ -921,6 +921,8 @@ class FakeProvider(Provider[FakeSettings]):
                 raise ValidationError.from_problems([FieldProblem("balance", refusal)])
             updated = self._with_own_barcode(self._updated(current, change))
             self._store.replace(updated)
+            # An expiry the update set in the past takes effect at once, as on a vendor.
+            updated = self._with_expiry(updated)
         aliased = self._kind_aliased(updated)
         stated = self._barcode_stated(updated)
         if not self.behaviour.update_reads_back:
