@@ -20,6 +20,7 @@ import pytest
 import walletpass
 from walletpass import PassEventType, Provider, WalletPassError, WebhookError
 from walletpass.capabilities import Capability
+from walletpass.errors import UnsupportedOperation
 from walletpass.receivers import wsgi_receiver
 from walletpass.registry import load_provider_class
 from walletpass.testing.emulator import EmulatorServer
@@ -228,6 +229,33 @@ def test_a_profile_whose_vendor_cannot_receive_refuses_as_the_vendor_does(
     finally:
         real.close()
         profile.close()
+
+
+@pytest.mark.parametrize(
+    "vendor",
+    [
+        name
+        for name in walletpass.available_providers()
+        if not load_provider_class(name).capabilities.supports(Capability.EVENTS_RECEIVE)
+    ],
+)
+def test_a_receiver_for_a_vendor_that_cannot_receive_names_what_to_do_instead(
+    vendor: str,
+) -> None:
+    # Pass2U's and LivePass's refusal said only "not declared by this provider" (their matrix
+    # had no events entries), leaving a new user nowhere to go
+    wallet = walletpass.connect(vendor, api_key="k" * 24, base_url="http://127.0.0.1:9")
+    try:
+        for declared in (Capability.EVENTS_RECEIVE, Capability.EVENTS_SUBSCRIBE):
+            if not wallet.capabilities.supports(declared):
+                assert wallet.capabilities[declared].note != "not declared by this provider"
+        with pytest.raises(UnsupportedOperation) as caught:
+            wsgi_receiver(wallet, secret=SECRET, handler=lambda events: None)
+        assert caught.value.alternative
+        assert caught.value.alternative != "not declared by this provider"
+        assert caught.value.alternative in str(caught.value)
+    finally:
+        wallet.close()
 
 
 def test_livepasses_profile_names_the_unpublished_signing_scheme() -> None:

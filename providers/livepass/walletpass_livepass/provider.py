@@ -94,6 +94,12 @@ CAPABILITIES = Capabilities(
         Capability.LIST: none(
             "LivePass has no listing: the ids are yours, so keep IssuedPass.id in your own store"
         ),
+        Capability.EVENTS_RECEIVE: none(
+            "LivePass documents no webhooks: read a pass's state with get(id) instead"
+        ),
+        Capability.EVENTS_SUBSCRIBE: none(
+            "LivePass documents no webhooks: read a pass's state with get(id) instead"
+        ),
         Capability.CREATE_MANY: emulated(
             "one upsert per pass, run concurrently (LivePass has no batch endpoint); a retried "
             "upsert makes no duplicate"

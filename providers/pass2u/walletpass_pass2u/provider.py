@@ -129,6 +129,16 @@ CAPABILITIES = Capabilities(
         Capability.LIST: none(
             "Pass2U has no listing: keep the ids create() returns in your own store"
         ),
+        # guide 2.1's issue/installation callbacks are absent from the current guide (2.2.3):
+        # their path, payload and signature are unknown, so nothing can be verified or read
+        Capability.EVENTS_RECEIVE: none(
+            "Pass2U's guide documents no webhook deliveries (no payload, no signature): read a "
+            "pass's state with get(id) instead"
+        ),
+        Capability.EVENTS_SUBSCRIBE: none(
+            "Pass2U's guide documents no webhook subscription: read a pass's state with get(id) "
+            "instead"
+        ),
         Capability.CREATE_MANY: emulated(
             "one create per pass, run concurrently and kept under Pass2U's 100 requests/second "
             "per key by the client-side rate limiter (Pass2U has no batch endpoint)"
