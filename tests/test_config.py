@@ -353,6 +353,41 @@ def test_missing_and_invalid_settings_are_named_with_the_variable_to_set(account
     assert walletpass.connect(account, account="acc-1").settings.region == "eu"  # type: ignore[attr-defined]
 
 
+@pytest.mark.parametrize(
+    ("setting", "value", "said"),
+    [
+        ("timeout", "soon", "timeout: must be a number"),
+        ("base_url", "http://api.vendor.example", "base_url: uses plain http://"),
+    ],
+)
+def test_a_refused_value_names_the_variable_or_file_it_was_read_from(
+    isolated: Path, monkeypatch: pytest.MonkeyPatch, setting: str, value: str, said: str
+) -> None:
+    # the error said 'timeout: must be a number' where the user had set WALLETPASS_FAKE_TIMEOUT
+    # (or a file's table): the place to fix was left to guess
+    variable = f"WALLETPASS_FAKE_{setting.upper()}"
+    monkeypatch.setenv(variable, value)
+    for make in (
+        lambda: walletpass.connect("fake"),
+        lambda: walletpass.from_config(provider="fake"),
+    ):
+        with pytest.raises(ConfigurationError) as caught:
+            make()
+        assert said in str(caught.value)
+        assert f"{setting} was read from {variable}" in str(caught.value)
+    monkeypatch.delenv(variable)
+    config = write(
+        isolated / "walletpass.toml",
+        f'provider = "fake"\n[providers.fake]\n{setting} = "{value}"\n',
+    )
+    with pytest.raises(ConfigurationError) as caught:
+        walletpass.from_config()
+    assert said in str(caught.value) and f"{setting} was read from {config}" in str(caught.value)
+    with pytest.raises(ConfigurationError) as caught:
+        walletpass.connect("fake", **{setting: value})  # the caller's own argument: no origin
+    assert said in str(caught.value) and "was read from" not in str(caught.value)
+
+
 def test_environment_variable_names_follow_the_provider_name() -> None:
     assert env_prefix("pass2u") == "WALLETPASS_PASS2U_"
     assert env_prefix("account-vendor") == "WALLETPASS_ACCOUNT_VENDOR_"

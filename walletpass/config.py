@@ -183,7 +183,31 @@ class ResolvedConfig:
         )
 
     def connect(self) -> Provider:
-        return load_provider_class(self.provider)(self.values)
+        try:
+            return load_provider_class(self.provider)(self.values)
+        except ConfigurationError as exc:
+            where = self._origins(exc)
+            if not where:
+                raise
+            failure = ConfigurationError(
+                f"{exc.message} ({where})", provider=exc.provider, details=exc.details
+            )
+        # Raised outside the handler, as load_settings raises its own: nothing of the first
+        # error's context (pydantic's, which quotes input) stays reachable.
+        raise failure
+
+    def _origins(self, exc: ConfigurationError) -> str:
+        """Where each refused value was read from, when the caller did not pass it: a value set
+        by an environment variable or a file is fixed there, not where the error is raised."""
+        invalid = exc.details.get("invalid") if isinstance(exc.details, dict) else None
+        said = []
+        for name in dict.fromkeys(str(location).split(".", 1)[0] for location in invalid or ()):
+            origin = self.sources.get(name)
+            if origin == "environment":
+                said.append(f"{name} was read from {env_prefix(self.provider)}{name.upper()}")
+            elif origin is not None and origin != "argument":
+                said.append(f"{name} was read from {origin}")
+        return "; ".join(said)
 
 
 def resolve_config(
@@ -304,9 +328,10 @@ def connect(name: str, /, **settings: Any) -> Provider:
         use it as ``with``.
     :raises ProviderNotFound: no provider of that name is installed (the message names the
         installed ones and how to install it).
-    :raises ConfigurationError: an unknown setting, or a malformed one (each named, with what
-        is wrong and the valid settings), a plain ``http://`` ``base_url`` (or a plugin's
-        declared ``default_base_url``) to a host that is not loopback among them. A missing
+    :raises ConfigurationError: an unknown setting (with the valid ones), or a malformed one
+        (each named, with what is wrong and the variable that set it), a plain ``http://``
+        ``base_url`` (or a plugin's declared ``default_base_url``) to a host that is not
+        loopback among them. A missing
         ``api_key`` is refused by the first call instead, before anything is sent.
     """
     resolved = resolve_config(name, use_file=False, overrides=settings)
