@@ -574,8 +574,9 @@ def build_parser() -> CliParser:
         "check",
         help="show the resolved provider and settings, secrets masked, and what is missing",
         description="Show the provider and settings walletpass would use, where each value "
-        "comes from (secrets masked), and what is missing. Nothing is sent. Exit status 1 "
-        "when something is missing.",
+        "comes from (secrets masked), what is missing and every problem found (a value refused, "
+        "a misspelt variable or table). Nothing is sent. Exit status 1 when something is "
+        "missing or a problem was found.",
         parents=[common],
         allow_abbrev=False,
     )
