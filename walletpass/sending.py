@@ -33,6 +33,7 @@ from walletpass.errors import (
     WalletPassError,
 )
 from walletpass.messages import quantity
+from walletpass.nesting import MAX_JSON_DEPTH, nests_deeper_than
 from walletpass.redaction import (
     masked_excerpt,
     redact_text,
@@ -250,7 +251,9 @@ class VendorResponse:
         return self.headers.get(name.lower())
 
     def json(self) -> Any:
-        """The body parsed as JSON; ``InvalidResponse`` (with a redacted excerpt) when it is not."""
+        """The body parsed as JSON; ``InvalidResponse`` (with a redacted excerpt) when it is not,
+        or when it nests objects and arrays more than
+        :data:`~walletpass.nesting.MAX_JSON_DEPTH` levels deep."""
         body = self.body
         if not body.strip():
             return None
@@ -261,10 +264,21 @@ class VendorResponse:
             # detect_encoding, then the codec looked up by name: 25.2 -> 18.1 k instructions
             # for a five-key answer).
             if body[:1] in _JSON_OPENERS and body[1:2] != b"\x00":
-                return _ANSWER_DECODER.decode(body.decode("utf-8", "surrogatepass"))
-            return json.loads(body)
+                decoded = _ANSWER_DECODER.decode(body.decode("utf-8", "surrogatepass"))
+            else:
+                decoded = json.loads(body)
         except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # too deeply nested
             problem = exc
+        else:
+            if not nests_deeper_than(decoded, body):
+                return decoded
+            # Read, but not writable again (IssuedPass.raw, get --raw, a journal's record)
+            raise InvalidResponse(
+                f"the JSON from {self.method} {self.path} (HTTP {self.status}) nests objects "
+                f"and arrays more than {MAX_JSON_DEPTH} levels deep",
+                status=self.status,
+                request_id=self.request_id,
+            )
         excerpt = masked_excerpt(self.body, 200)
         # Raised outside the handler, from a scrubbed cause: the decoder's error keeps the
         # whole body, which may echo the credentials.

@@ -21,6 +21,7 @@ from typing import Any
 from pydantic import SecretStr
 
 from walletpass.errors import FieldProblem, ValidationError, WebhookError, WebhookVerificationError
+from walletpass.nesting import MAX_JSON_DEPTH, nests_deeper_than
 
 __all__ = [
     "DEFAULT_TOLERANCE",
@@ -53,11 +54,9 @@ MAX_TOLERANCE = 365 * 24 * 3600.0
 MAX_WEBHOOK_BYTES = 1 << 20
 
 #: The deepest nesting of objects and arrays a delivery may have (the document itself is level
-#: 1; PassEntry's JSON:API event is 5 deep). Deeper payloads are refused as unreadable: Python's
-#: JSON reads about 990 levels but pydantic writes about 250, so a delivery nested a few hundred
-#: deep read fine and then raised from ``PassEvent.model_dump_json()`` (and the receivers' and
-#: ``walletpass events listen``'s output) at every delivery again.
-MAX_WEBHOOK_DEPTH = 64
+#: 1; PassEntry's JSON:API event is 5 deep): the bound of every JSON walletpass reads from a
+#: vendor (:data:`walletpass.nesting.MAX_JSON_DEPTH`, which says why).
+MAX_WEBHOOK_DEPTH = MAX_JSON_DEPTH
 
 
 def lower_headers(headers: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> dict[str, str]:
@@ -186,30 +185,13 @@ def read_json(body: bytes | str | bytearray) -> Any:
         raise WebhookError(
             f"the delivery body is not JSON: {type(exc).__name__}", reason="unreadable"
         ) from None
-    if _deeper_than(payload, MAX_WEBHOOK_DEPTH):
+    if nests_deeper_than(payload, bytes(body), MAX_WEBHOOK_DEPTH):
         raise WebhookError(
             f"the delivery body nests objects and arrays more than {MAX_WEBHOOK_DEPTH} levels "
             "deep (a pass event is a few levels deep)",
             reason="unreadable",
         )
     return payload
-
-
-def _deeper_than(value: Any, limit: int) -> bool:
-    """Whether ``value`` (parsed JSON) nests objects and arrays more than ``limit`` deep."""
-    stack = [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict):
-            children: Iterable[Any] = item.values()
-        elif isinstance(item, list):
-            children = item
-        else:
-            continue
-        if depth > limit:
-            return True
-        stack.extend((child, depth + 1) for child in children)
-    return False
 
 
 def check_tolerance(tolerance: Any) -> float | None:

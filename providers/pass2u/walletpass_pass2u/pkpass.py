@@ -15,6 +15,8 @@ import zipfile
 from collections.abc import Mapping
 from typing import Any
 
+from walletpass.nesting import MAX_JSON_DEPTH, nests_deeper_than
+
 __all__ = ["PKPASS_MAGIC", "build_pkpass", "read_pass_json", "read_pkpass"]
 
 #: Every zip file (and so every .pkpass) starts with a local file header.
@@ -42,7 +44,8 @@ def read_pkpass(data: bytes) -> dict[str, bytes]:
 
 
 def read_pass_json(data: bytes) -> dict[str, Any]:
-    """``pass.json`` of a ``.pkpass``, parsed; ``ValueError`` when missing or not an object.
+    """``pass.json`` of a ``.pkpass``, parsed; ``ValueError`` when missing, not an object, or
+    nested more than :data:`~walletpass.nesting.MAX_JSON_DEPTH` levels deep.
 
     Only ``pass.json`` is decompressed (a read needs nothing else: the images are most of the
     file, and none of them was used).
@@ -56,6 +59,8 @@ def read_pass_json(data: bytes) -> dict[str, Any]:
         raise ValueError(f"pass.json is not valid JSON: {exc}") from None
     if not isinstance(parsed, dict):
         raise ValueError("pass.json is not a JSON object")
+    if nests_deeper_than(parsed, raw):
+        raise ValueError(f"pass.json nests objects and arrays more than {MAX_JSON_DEPTH} levels")
     return parsed
 
 
