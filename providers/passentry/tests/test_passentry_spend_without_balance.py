@@ -15,7 +15,7 @@ from decimal import Decimal
 import pytest
 
 import walletpass
-from walletpass import Balance, BusinessRuleError, Holder, Pass, PassKind
+from walletpass import Balance, BusinessRuleError, Holder, Pass, PassKind, PassUpdate
 
 from .conftest import EVENT, GENERIC
 
@@ -82,3 +82,30 @@ def test_a_balance_at_create_on_a_pass_without_one_is_refused_alike(
     assert seen[0:2] == (False, False)
     with walletpass.connect("fake", profile="passentry") as profile:
         assert _balance_at_create(profile, template, kind) == seen
+
+
+def _update_with_balance(wallet: walletpass.Provider, template: str, kind: PassKind) -> object:
+    """What an update writing a balance and a field leaves on a pass that keeps no balance:
+    the error's type, and the field as a read reports it afterwards."""
+    issued = wallet.create(
+        Pass(template=template, kind=kind, holder=Holder(name="Ada Lovelace"), fields={"k0": "x"})
+    )
+    with pytest.raises(walletpass.ValidationError) as refused:
+        wallet.update(issued.id, PassUpdate(fields={"k0": "changed"}, balance=Balance(amount=3)))
+    return type(refused.value).__name__, wallet.get(issued.id).fields.get("k0")
+
+
+@pytest.mark.parametrize(("template", "kind"), NO_BALANCE)
+def test_an_update_whose_balance_is_refused_writes_nothing_else(
+    wallet, emulator, template: str, kind: PassKind
+) -> None:
+    """The loyalty write goes first: when PassEntry refuses it (not a loyalty pass), the pass's
+    own change is not sent, so the pass is not left half-written (neu16: the field was changed
+    and the update reported failed)."""
+    before = len(emulator.journal)
+    seen = _update_with_balance(wallet, template, kind)
+    assert seen == ("ValidationError", "x")
+    patched = [r.path for r in list(emulator.journal)[before:] if r.method == "PATCH"]
+    assert all("/loyalty/" in path for path in patched), patched
+    with walletpass.connect("fake", profile="passentry") as profile:
+        assert _update_with_balance(profile, template, kind) == seen

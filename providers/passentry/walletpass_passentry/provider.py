@@ -647,7 +647,7 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
     ) -> Plan[IssuedPass]:
         """The PATCH; a balance is written to the pass's loyalty record (not part of the pass's
-        own body), after the PATCH when there is one. PassEntry documents no answer to a write
+        own body), before the PATCH when there is one (a refused balance writes nothing). PassEntry documents no answer to a write
         on a nullified pass (*inferred*: a refusal), so a refused update reads the pass and
         raises ``NotFound`` for a nullified one, as every provider does for a deleted pass."""
         return self.plan_refused_if_deleted(
@@ -676,11 +676,13 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
     def _plan_balance_update(
         self, own: Plan[IssuedPass] | None, write: VendorRequest
     ) -> Plan[IssuedPass]:
-        issued = (yield from own) if own is not None else None
+        # The loyalty write first: PassEntry refuses it for a pass whose template keeps no
+        # loyalty balance (an event ticket, a generic pass: 422, which nothing here can tell
+        # beforehand), and the pass's own change, checked against PassEntry's rules before
+        # anything was sent, is then not sent either, so the pass is not left half-written.
         response = yield Send(write, "update")
         balance = self.parse(loyalty.balance_of, response)
-        if issued is None:
-            issued = self.parse(self._issued, response)
+        issued = (yield from own) if own is not None else self.parse(self._issued, response)
         return _with_balance(issued, balance)
 
     # -- redeem (emulated) and delete ---------------------------------------------------------
