@@ -417,3 +417,51 @@ def test_events_listen_needs_the_secret_in_the_environment() -> None:
     )
     assert done.returncode == 2
     assert "WALLETPASS_WEBHOOK_SECRET" in done.stderr
+
+
+def test_asgi_receiver_runs_a_plain_handler_off_the_event_loop() -> None:
+    """A plain function handler (one that may block on a database write) runs in a worker
+    thread, as Starlette runs a plain endpoint, so the server's other requests go on; a
+    coroutine function is awaited on the loop, and an awaitable a plain function returns is
+    awaited too (brk16: a plain handler ran on the loop and blocked every other request)."""
+    wallet = walletpass.connect("passentry", api_key="k" * 24, base_url="http://127.0.0.1:9")
+    ran_in: list[tuple[str, bool]] = []
+
+    def on_the_loop() -> bool:
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return False
+        return True
+
+    def plain(events: Sequence[PassEvent]) -> None:
+        ran_in.append(("plain", on_the_loop()))
+
+    async def coroutine(events: Sequence[PassEvent]) -> None:
+        ran_in.append(("coroutine", on_the_loop()))
+
+    class Callable:
+        async def __call__(self, events: Sequence[PassEvent]) -> None:
+            ran_in.append(("async __call__", on_the_loop()))
+
+    def returns_an_awaitable(events: Sequence[PassEvent]) -> Any:
+        ran_in.append(("plain, returning an awaitable", on_the_loop()))
+        return coroutine(events)
+
+    for handler in (plain, coroutine, Callable(), returns_an_awaitable):
+        app = asgi_receiver(wallet, secret="s3cret", handler=handler)
+        assert _call_asgi(app, *_signed("s3cret")) == 200
+    assert ran_in == [
+        ("plain", False),
+        ("coroutine", True),
+        ("async __call__", True),
+        ("plain, returning an awaitable", False),
+        ("coroutine", True),
+    ]
+
+    def failing(events: Sequence[PassEvent]) -> None:
+        raise RuntimeError("the database is down")
+
+    app = asgi_receiver(wallet, secret="s3cret", handler=failing)
+    assert _call_asgi(app, *_signed("s3cret")) == 500  # so the vendor delivers again
+    wallet.close()

@@ -217,6 +217,9 @@ def asgi_receiver(
     ``provider`` a sync provider or a :class:`walletpass.aio.AsyncProvider`).
 
     Verification is CPU-only (an HMAC over a small body), so it runs on the event loop. A
+    coroutine function ``handler`` is awaited on the loop; a plain function runs in a worker
+    thread (``asyncio.to_thread``, as Starlette runs a plain endpoint), so one that blocks does
+    not hold up the server's other requests; an awaitable it returns is awaited on the loop. A
     handler that raises is answered 500.
 
     Raises:
@@ -226,6 +229,11 @@ def asgi_receiver(
     """
     _check_receiving(provider)
     tolerance = check_tolerance(tolerance)
+    from asyncio import to_thread  # (an ASGI server has asyncio loaded; WSGI users need not)
+
+    handled_on_the_loop = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(
+        type(handler).__call__  # (an instance whose __call__ is a coroutine function)
+    )
 
     async def app(
         scope: dict[str, Any],
@@ -266,7 +274,12 @@ def asgi_receiver(
         code, events, reason = _receive(provider, headers, b"".join(chunks), secret, tolerance)
         if code == 200:
             try:
-                outcome = handler(events)
+                if handled_on_the_loop:
+                    outcome = handler(events)
+                else:
+                    # A plain function may block (a database write): run in a worker thread,
+                    # as Starlette runs a plain endpoint, so the server's other requests go on.
+                    outcome = await to_thread(handler, events)
                 if inspect.isawaitable(outcome):
                     await outcome
             except Exception:
