@@ -380,7 +380,17 @@ class BulkJournal:
         self.succeed(key, issued)
 
     def resolve(self, key: str, *, issued: bool, pass_id: str | None = None) -> None:
-        """A human's decision on an unknown item: it was issued (skip it) or not (send again)."""
+        """A human's decision on an unknown item: it was issued (skip it) or not (send again).
+
+        :param key: the item's key, as ``unresolved()`` lists it (``JournalEntry.key``) and the
+            run's errors name it: ``ext:<external id>`` for an item given an external id (also
+            where the vendor keeps that id in a template field), else ``pos:<input position>``
+            (``pos:0`` first).
+        :param issued: True: the vendor has the pass, and later runs skip the item; False: it
+            does not, and the next run sends it.
+        :param pass_id: the pass's id when ``issued``, reported by later runs that skip it.
+        :raises ConfigurationError: the journal holds no item under ``key``.
+        """
         entry = self.get(key)
         if entry is None:
             raise ConfigurationError(f"bulk journal {self.path} has no item {key!r}")
