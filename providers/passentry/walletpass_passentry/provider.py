@@ -647,9 +647,10 @@ class PassEntryProvider(PassEntryEvents[PassEntrySettings]):
         self, pass_id: str, change: PassUpdate, request: VendorRequest | None = None
     ) -> Plan[IssuedPass]:
         """The PATCH; a balance is written to the pass's loyalty record (not part of the pass's
-        own body), before the PATCH when there is one (a refused balance writes nothing). PassEntry documents no answer to a write
-        on a nullified pass (*inferred*: a refusal), so a refused update reads the pass and
-        raises ``NotFound`` for a nullified one, as every provider does for a deleted pass."""
+        own body), before the PATCH when there is one (a refused balance writes nothing).
+        PassEntry documents no answer to a write on a nullified pass (*inferred*: a refusal), so
+        a refused update reads the pass and raises ``NotFound`` for a nullified one, as every
+        provider does for a deleted pass."""
         return self.plan_refused_if_deleted(
             self._plan_update_pass(pass_id, change, request), pass_id, "update"
         )
