@@ -1029,3 +1029,19 @@ def test_location_refuses_other_shapes() -> None:
     for bad in ("1", "1,2,3,4", "a,b", ""):
         with pytest.raises(argparse.ArgumentTypeError):
             location(bad)
+
+
+def test_python_dash_m_walletpass_is_the_walletpass_command() -> None:
+    """`python -m walletpass` runs the command (user16: only `python -m walletpass.cli` did, and
+    a new user whose scripts directory is not on PATH tries the package's name first)."""
+    by_package = subprocess.run(
+        [sys.executable, "-m", "walletpass", "--help"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    by_cli = subprocess.run(
+        [*CLI, "--help"], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert by_package.stdout == by_cli.stdout
