@@ -18,8 +18,6 @@ __all__ = ["MAX_JSON_DEPTH", "nests_deeper_than"]
 #: deliveries); the document itself is level 1.
 MAX_JSON_DEPTH = 64
 
-_OPENERS = (b"{", b"[")
-
 
 def nests_deeper_than(value: Any, text: bytes | None = None, limit: int = MAX_JSON_DEPTH) -> bool:
     """Whether ``value`` (decoded JSON: dicts, lists and scalars) nests objects and arrays more
@@ -33,7 +31,7 @@ def nests_deeper_than(value: Any, text: bytes | None = None, limit: int = MAX_JS
     :param limit: the deepest nesting allowed (levels; the document itself is level 1).
     :returns: ``True`` when some object or array is below more than ``limit`` levels.
     """
-    if text is not None and text.count(_OPENERS[0]) + text.count(_OPENERS[1]) <= limit:
+    if text is not None and text.count(b"{") + text.count(b"[") <= limit:
         return False
     level = [value] if isinstance(value, dict | list) else []
     for _ in range(limit):
