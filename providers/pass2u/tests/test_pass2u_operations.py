@@ -15,7 +15,7 @@ from walletpass_pass2u.emulator import Pass2UEmulator
 from walletpass_pass2u.limits import RATE_LIMIT_PER_SECOND
 
 import walletpass
-from walletpass import Barcode, Holder, Pass, PassKind, PassUpdate
+from walletpass import Barcode, Holder, ImageRef, Pass, PassKind, PassUpdate
 from walletpass.errors import (
     AlreadyRedeemed,
     InvalidResponse,
@@ -267,6 +267,43 @@ def test_update_with_only_cleared_values_sends_only_resets(wallet, emulator) -> 
     # The holder lives in the model's "name" field: reset_field() resets it.
     wallet.reset_field(issued.id, "name")
     assert wallet.get(issued.id).holder is None
+
+
+@pytest.mark.parametrize(
+    ("model", "change", "where", "refused"),
+    [
+        ("2040", PassUpdate(group="regulars"), "group", True),  # a store card
+        ("1919", PassUpdate(group="regulars"), "group", True),  # a generic pass
+        ("3001", PassUpdate(group="regulars"), "group", False),  # an event ticket
+        ("1919", PassUpdate(images={"strip": ImageRef(id="ab")}), "images", True),
+        ("2040", PassUpdate(images={"strip": ImageRef(id="ab")}), "images", False),
+    ],
+)
+@pytest.mark.parametrize("aliased", [False, True])
+def test_an_update_is_held_to_the_rules_of_its_models_style_before_the_put(
+    connect, emulator, png, model: str, change: PassUpdate, where: str, refused: bool, aliased: bool
+) -> None:
+    """groupingIdentifier is for "Event tickets & boarding passes only", and the image types
+    are the style's (guide 3.1, 4.6): Pass2U answered a store card's group with 400, which
+    the update sent (its check knew no style). The style is the template alias's kind's, else
+    what a read of the pass finds: the PUT is never sent where it breaks the style's rules."""
+    kinds = {"2040": PassKind.LOYALTY, "1919": PassKind.MEMBERSHIP, "3001": PassKind.EVENT_TICKET}
+    templates = {"model": {"id": model, "kind": kinds[model]}} if aliased else {}
+    wallet = connect(templates=templates)
+    ref = wallet.upload_image(png())
+    if change.images:
+        change = PassUpdate(images=dict.fromkeys(change.images, ref))
+    issued = wallet.create(Pass(template="model" if aliased else model, kind=kinds[model]))
+    emulator.journal.clear()
+    if not refused:
+        assert wallet.update(issued.id, change).id == issued.id
+        return
+    with pytest.raises(ValidationError) as caught:
+        wallet.update(issued.id, change)
+    assert list(caught.value.fields) == [where]
+    assert "pass" in str(caught.value) and caught.value.outcome_unknown is False
+    # (no alias stating the kind: the pass is read for its style first)
+    assert [e.method for e in emulator.journal] == ([] if aliased else ["GET"])
 
 
 def test_update_message_reaches_the_pass_as_change_message(wallet) -> None:

@@ -18,6 +18,7 @@ from walletpass.change_message import parse_change_message
 from walletpass.errors import FieldProblem
 from walletpass.model import Pass, PassUpdate
 from walletpass_pass2u import limits, payloads
+from walletpass_pass2u.limits import PassStyle
 
 __all__ = ["pass_problems", "update_problems"]
 
@@ -36,8 +37,13 @@ def pass_problems(body: Mapping[str, Any], new_pass: Pass) -> list[FieldProblem]
     return _neutral(vendor, body, new_pass.extra) if vendor else vendor
 
 
-def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldProblem]:
-    """What Pass2U would refuse in the update ``body`` built from ``change`` (and its resets)."""
+def update_problems(
+    body: Mapping[str, Any], change: PassUpdate, style: PassStyle | None = None
+) -> list[FieldProblem]:
+    """What Pass2U would refuse in the update ``body`` built from ``change`` (and its resets),
+    on a pass of the model's ``style`` (``None``: not known, so the per-style rules, a group
+    and the image types, are not judged; the provider then reads the pass before sending a
+    body that has either: ``Pass2UProvider.update_builds_after_read``)."""
     problems = _content_problems(change)
     cleared = change.cleared()
     if cleared:  # (most updates clear nothing)
@@ -58,6 +64,10 @@ def update_problems(body: Mapping[str, Any], change: PassUpdate) -> list[FieldPr
         # The body's own limits would only repeat these in Pass2U's terms.
         return problems
     vendor = limits.check_body(body)
+    if style is not None and ("images" in body or "groupingIdentifier" in body):
+        # The model's style rules an update's body as it rules a create's (the emulated
+        # vendor checks both alike): a store card's group is a 400 otherwise.
+        vendor += limits.check_style(body, style)
     return _neutral(vendor, body, change.extra) if vendor else vendor
 
 

@@ -38,13 +38,14 @@ from walletpass.model import (
 )
 from walletpass.pass_ids import decode_pass_id
 from walletpass.paths import FilledPath, fill_path
-from walletpass.plans import Plan, Send, reading_back
+from walletpass.plans import Plan, Send, as_part_of, reading_back
 from walletpass.provider import ErrorInfo, ErrorRule, Provider, vendor_operation
 from walletpass.retry import Safety
 from walletpass.settings import ProviderSettings, none_word
 from walletpass.timestamps import parse_timestamp
 from walletpass.transport import VendorRequest, VendorResponse
 from walletpass_pass2u import checks, limits, payloads
+from walletpass_pass2u.limits import PassStyle
 from walletpass_pass2u.meta import dashboard_templates, profile_meta
 from walletpass_pass2u.pkpass import PKPASS_MAGIC, read_pass_json
 from walletpass_pass2u.png import check_upload
@@ -290,6 +291,13 @@ class Pass2UProvider(Provider[Pass2USettings]):
         ErrorRule(UnsupportedOperation, status=405),
     )
 
+    def __init__(self, settings: Any = None, /, **values: Any) -> None:
+        super().__init__(settings, **values)
+        # The model style of each pass a read before an update found, and of each sample id
+        # the fake's profile vets an update with (sample_pass_id_of_kind): what the update's
+        # per-style rules are judged by (style_known). Bounded as the module's memories are.
+        self._styles: dict[str, PassStyle] = {}
+
     def default_attribute_fields(self) -> Mapping[str, str]:
         """``holder.name`` -> the ``holder_name_field`` setting (none when it is ``None``)."""
         field = self.settings.holder_name_field
@@ -314,21 +322,60 @@ class Pass2UProvider(Provider[Pass2USettings]):
     # -- the vendor's rules over a built request (the fake's "pass2u" profile runs them too) --
 
     def check(
-        self, request: VendorRequest | None, subject: Pass | PassUpdate
+        self,
+        request: VendorRequest | None,
+        subject: Pass | PassUpdate,
+        *,
+        pass_id: str | None = None,
     ) -> list[FieldProblem]:
         """Pass2U's rules (:mod:`walletpass_pass2u.checks`) over the body
         ``build_create``/``build_update`` made from ``subject`` (guide, section 3 "Pass
         attributes" lengths and per-style rules; "Update a pass" for change messages and
-        resets), each problem under its neutral field path.
+        resets), each problem under its neutral field path. An update's per-style rules
+        (``groupingIdentifier`` "Event tickets & boarding passes only", the image types) are
+        those of the style of the updated pass's model (:meth:`style_known`).
 
         :param request: the request built from ``subject``.
         :param subject: the ``Pass`` or ``PassUpdate`` it was built from.
+        :param pass_id: the updated pass's id (``None`` on create).
         :returns: the problems found; empty when Pass2U would accept it.
         """
         body = request.json if request is not None and isinstance(request.json, dict) else {}
         if isinstance(subject, Pass):
             return checks.pass_problems(body, subject)
-        return checks.update_problems(body, subject)
+        style = self.style_known(pass_id) if pass_id is not None and body else None
+        return checks.update_problems(body, subject, style)
+
+    def style_known(self, pass_id: str) -> PassStyle | None:
+        """The style of the model of pass ``pass_id`` where no request is needed to tell it:
+        as a read before an update of it found, else the style of the kind its template
+        alias states; ``None``: only a read of the pass (its ``pass.json``) tells it."""
+        style = self._styles.get(pass_id)
+        if style is None:
+            alias = self.mapping_for_vendor_template(self.template_of(pass_id)).alias
+            if alias is not None and alias.kind is not None:
+                style = payloads.KIND_STYLES[alias.kind]
+        return style
+
+    def sample_pass_id_of_kind(self, template: str | None, kind: PassKind | None) -> str:
+        """An id for the fake's profile to vet an update of a pass of ``kind`` with: its
+        model's style is that kind's (:meth:`style_known` tells it for this id), so the
+        update's per-style rules run for the profile as for this provider after its read."""
+        sample = self.sample_pass_id(template)
+        if kind is None:
+            return sample
+        sample = f"{sample}-{kind.value}"
+        _remember(self._styles, sample, payloads.KIND_STYLES[kind])
+        return sample
+
+    def update_builds_after_read(self, pass_id: str, change: PassUpdate) -> bool:
+        """Whether the PUT waits for a read of the pass: it sets a group or images, whose
+        rules are the model's style's, and the style is not known (:meth:`style_known`). The
+        body is then built and checked once the read told the style, before it is sent
+        (:meth:`plan_update`)."""
+        return (change.group is not None or bool(change.images)) and self.style_known(
+            pass_id
+        ) is None
 
     def sample_pass_id(self, template: str | None) -> str:
         model = template if template and payloads.model_id_problem(template) is None else "1"
@@ -469,12 +516,24 @@ class Pass2UProvider(Provider[Pass2USettings]):
         """The PUT (when the change sets something), the DELETEs that reset what it clears,
         then a read: the PUT's answer carries neither voided nor the fields this update did not
         set (Pass API 2.0, "Update a pass"), so the answer is the pass as read right after."""
-        put = request if request is not None else self.build_update(pass_id, change)
-        return self._plan_update(pass_id, change, put, self.build_resets(pass_id, change))
+        return self._plan_update(pass_id, change, request, self.build_resets(pass_id, change))
 
     def _plan_update(
-        self, pass_id: str, change: PassUpdate, put: VendorRequest, resets: list[VendorRequest]
+        self,
+        pass_id: str,
+        change: PassUpdate,
+        put: VendorRequest | None,
+        resets: list[VendorRequest],
     ) -> Plan[IssuedPass]:
+        if put is None:
+            if (change.group is not None or change.images) and self.style_known(pass_id) is None:
+                # (update_builds_after_read) Only the pass.json a read downloads says the
+                # model's style, which rules the group and the image types this body sets.
+                current = yield from as_part_of(self.plan_get(pass_id), "update")
+                style = _STYLES.get(_style_of(current) or "")
+                if style is not None:
+                    _remember(self._styles, pass_id, style)
+            put = self.checked_update_request(pass_id, change)
         issued: IssuedPass | None = None
         if put.json:
             response = yield Send(put, "update")
@@ -767,6 +826,10 @@ _remembering = threading.Lock()
 #: Python-level look-up in CPython 3.11, on every request built).
 _UNSAFE, _SAFE, _IDEMPOTENT = Safety.UNSAFE, Safety.SAFE, Safety.IDEMPOTENT
 _PLACEHOLDERS = {"attributes": "{attributeName}", "fields": "{fieldKey}"}
+
+
+#: The model styles by their pass.json names.
+_STYLES: dict[str, PassStyle] = {style.value: style for style in PassStyle}
 
 
 def _style_of(current: IssuedPass) -> str | None:
