@@ -673,3 +673,58 @@ def test_a_subscriptions_signing_secret_is_masked_wherever_it_is_quoted() -> Non
         secret = subscription.secret.get_secret_value()
         assert secret not in redact_text(f"the vendor said: bad key {secret}")
         assert secret not in str(walletpass.WalletPassError(f"echo {secret}"))
+
+
+def _masked(secret: str) -> bool:
+    from walletpass.redaction import redact_text
+
+    return secret not in redact_text(f"a log line quoting {secret}.")
+
+
+@pytest.mark.parametrize("given_as", ["text", "SecretStr", "bytes", "function", "parse_events"])
+@pytest.mark.parametrize("app", ["wsgi", "asgi"])
+def test_a_receivers_signing_secret_is_masked_wherever_it_is_quoted(
+    passentry: Any, given_as: str, app: str
+) -> None:
+    """A receiver's secret (as given, or what its function returns at a delivery) was never
+    registered: a handler's error, a log line or a vendor echo quoting it printed it whole,
+    where the API key and a subscription's secret are masked."""
+    import secrets as random_secrets
+
+    secret = "whsec_" + random_secrets.token_hex(16)
+    headers, body = _signed(_payload(), secret)
+    got: list[PassEvent] = []
+    if given_as == "parse_events":
+        assert passentry.parse_events(headers, body, secret=secret)
+        assert _masked(secret)
+        return
+    given: Any = {
+        "text": secret,
+        "SecretStr": SecretStr(secret),
+        "bytes": secret.encode(),
+        "function": lambda: SecretStr(secret),
+    }[given_as]
+    if app == "wsgi":
+        with EmulatorServer(wsgi_receiver(passentry, secret=given, handler=got.extend)) as server:
+            assert _post(server.url + "/h", headers, body) == 200
+    else:
+        assert (
+            _call_asgi(asgi_receiver(passentry, secret=given, handler=got.extend), headers, body)
+            == 200
+        )
+    assert got and _masked(secret)
+
+
+@pytest.mark.parametrize("secret", ["s", "other", "s3cret7"])
+def test_a_short_receiver_secret_masks_no_ordinary_words(passentry: Any, secret: str) -> None:
+    """Under MIN_SECRET_LENGTH characters a secret is not remembered (the one rule of
+    register_secret): a test suite's signing secret "other" masked that word everywhere."""
+    from walletpass.redaction import redact_text
+
+    headers, body = _signed(_payload(), secret)
+    app = wsgi_receiver(passentry, secret=lambda: secret, handler=print)
+    assert _call_asgi(asgi_receiver(passentry, secret=secret, handler=list), headers, body) == 200
+    with EmulatorServer(app) as server:
+        assert _post(server.url + "/h", headers, body) == 200
+    text = f"the other one: {secret}"
+    assert redact_text(text) == text

@@ -123,7 +123,7 @@ def test_a_dict_of_names_known_plain_in_a_new_shape_with_a_subclass_key() -> Non
 # context ("Σ"), non-ASCII, quotes and backslashes (escaped by the nested spellings), and
 # texts around them of the same kind.
 _AWKWARD = st.sampled_from([*"ßİΣςσé☃'\"\\%+/=_ ", "\n", "\x00"])
-_SECRET_TEXT = st.text(st.one_of(_AWKWARD, st.sampled_from("aZ09kK")), min_size=4, max_size=12)
+_SECRET_TEXT = st.text(st.one_of(_AWKWARD, st.sampled_from("aZ09kK")), min_size=6, max_size=12)
 _AROUND = st.text(st.one_of(_AWKWARD, st.sampled_from("aZ09xX")), max_size=6)
 
 

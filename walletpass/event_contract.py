@@ -26,6 +26,7 @@ from walletpass.errors import (
     WebhookError,
 )
 from walletpass.event_types import PassEventType
+from walletpass.redaction import register_secret
 from walletpass.webhooks import (
     DEFAULT_TOLERANCE,
     MAX_WEBHOOK_BYTES,
@@ -194,6 +195,9 @@ class EventOperations:
                 else comes from the delivery.
         """
         with self._guard("parse_events"):
+            # Masked wherever it is printed from now on, as the API key is (a receiver's
+            # secret function's result comes here too, on each delivery).
+            register_secret(secret)
             self.require(Capability.EVENTS_RECEIVE)
             window = check_tolerance(tolerance)
             try:

@@ -30,6 +30,7 @@ from pydantic import SecretStr
 from walletpass.capabilities import Capability
 from walletpass.errors import WebhookError
 from walletpass.events import PassEvent
+from walletpass.redaction import register_secret
 from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES, check_tolerance
 
 if TYPE_CHECKING:
@@ -137,6 +138,7 @@ def wsgi_receiver(
     """
     _check_receiving(provider)
     tolerance = check_tolerance(tolerance)
+    register_secret(secret)  # (a function's result is, by parse_events, at each delivery)
     if inspect.iscoroutinefunction(handler):
         from walletpass.errors import FieldProblem, ValidationError
 
@@ -229,6 +231,7 @@ def asgi_receiver(
     """
     _check_receiving(provider)
     tolerance = check_tolerance(tolerance)
+    register_secret(secret)  # (a function's result is, by parse_events, at each delivery)
     from asyncio import to_thread  # (an ASGI server has asyncio loaded; WSGI users need not)
 
     handled_on_the_loop = inspect.iscoroutinefunction(handler) or inspect.iscoroutinefunction(

@@ -305,9 +305,33 @@ def _base64_forms(raw: bytes) -> set[str]:
 _URLSAFE = str.maketrans("+/", "-_")
 
 
-def register_secret(value: str | None) -> None:
-    """Remember a secret so that it is masked, in every printed form, even inside free text."""
-    if value and len(value) >= 4:
+#: The shortest secret :func:`register_secret` remembers, in characters. Masking a shorter one
+#: would mask ordinary words wherever they are printed ("other", "secret" as a test suite's
+#: signing secret), and a secret that short protects little anyway; vendors' keys and signing
+#: secrets are 20 characters or more. The one rule for every kind of secret walletpass masks:
+#: API keys, credential headers, proxy, Redis and PostgreSQL passwords and URLs, subscription
+#: and receiver signing secrets, what a secret function returns (docs/configuration.md,
+#: "Credentials and addresses").
+MIN_SECRET_LENGTH = 8
+
+
+def register_secret(value: object) -> None:
+    """Remember a secret so that it is masked, in every printed form, even inside free text.
+
+    ``value`` may be text, a pydantic ``SecretStr`` (anything with ``get_secret_value()``) or
+    bytes (read as UTF-8; bytes that are not UTF-8 are never printed as text: not remembered).
+    A value shorter than :data:`MIN_SECRET_LENGTH` characters (``None`` and empty ones too),
+    or of another type, is not remembered, so it is not masked: see there why.
+    """
+    reveal = getattr(value, "get_secret_value", None)
+    if callable(reveal):
+        value = reveal()
+    if isinstance(value, bytes):
+        try:
+            value = value.decode("utf-8")
+        except UnicodeDecodeError:
+            return
+    if isinstance(value, str) and len(value) >= MIN_SECRET_LENGTH:
         with _registry_lock:
             if value not in _known_secrets:
                 _known_secrets.add(value)
