@@ -48,14 +48,16 @@ from walletpass.outcomes import (
     note_dispatch_async,
     note_waiting_async,
 )
-from walletpass.retry import Ambiguous, Fatal, NotSent
+from walletpass.retry import Ambiguous, Fatal, NotSent, Outcome
 from walletpass.sending import (
+    Answer,
     Attempted,
     BaseTransport,
     Call,
     Unreadable,
     VendorRequest,
     VendorResponse,
+    new_answer,
 )
 from walletpass.transport import Prepared, Transport, http_stack
 
@@ -199,10 +201,18 @@ class AsyncTransport:
                     await note_dispatch_async()
                 else:
                     note_dispatch()
-                attempted = await self._attempt(call, prepared, headers)
+                answer, failure, cause = await self._attempt(call, prepared, headers)
             finally:
                 if release is not None:
                     await release()  # answered or abandoned: the vendor cannot count it any later
+            attempted: Attempted
+            if answer is not None:
+                if 200 <= answer.status < 300:  # (nearly every call: no retry, no hold-off)
+                    return call.succeeded(answer)
+                attempted = self.rules.answer_of(answer.status, answer.headers, answer.body)
+            else:
+                assert failure is not None
+                attempted = None, failure, cause
             pause = call.pause_for(attempted)
             if pause is not None and self.rate_limiter is not None:
                 await self.rate_limiter.pause(call.rate_key, pause)
@@ -211,9 +221,13 @@ class AsyncTransport:
                 return step
             await asyncio.sleep(step)
 
-    async def _attempt(self, call: Call, prepared: Prepared, headers: dict[str, str]) -> Attempted:
+    async def _attempt(
+        self, call: Call, prepared: Prepared, headers: dict[str, str]
+    ) -> tuple[Answer | None, Outcome | Unreadable | None, BaseException | None]:
         """One attempt: ``prepared`` sent with ``headers`` (its own with the User-Agent naming
-        aiohttp, made once per call), within the attempt's timeouts and the call's deadline."""
+        aiohttp, made once per call), within the attempt's timeouts and the call's deadline:
+        the answer read, or what the attempt came to without one (as the sync transport's
+        :func:`walletpass.exchange.exchange` returns it)."""
         rules = self.rules
         (connect, read), deadline = call.window()
         session = self._session_for_loop() or await self._open()
@@ -255,7 +269,7 @@ class AsyncTransport:
             return None, _failed(exc, sent, response, rules, deadline), exc
         finally:
             sent_marker.reset(marker)
-        return rules.answer_of(response.status, merged, content)
+        return new_answer((response.status, merged, content)), None, None
 
     async def _read(self, response: aiohttp.ClientResponse) -> tuple[bytes, dict[str, str]]:
         """The whole decompressed body within ``max_answer_size`` (checked against the declared
