@@ -26,6 +26,7 @@ from walletpass import Pass, PassEvent, PassEventType, WebhookError
 from walletpass.errors import ValidationError
 from walletpass.event_contract import check_subscription_url
 from walletpass.receivers import asgi_receiver, wsgi_receiver
+from walletpass.redaction import register_secret
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.webhooks import WebhookSender
 from walletpass.webhooks import MAX_WEBHOOK_BYTES, check_fresh, lower_headers
@@ -728,3 +729,48 @@ def test_a_short_receiver_secret_masks_no_ordinary_words(passentry: Any, secret:
         assert _post(server.url + "/h", headers, body) == 200
     text = f"the other one: {secret}"
     assert redact_text(text) == text
+
+
+def _failing_with(secret: str) -> Callable[..., Any]:
+    def fail(*args: Any) -> Any:
+        try:
+            try:
+                raise KeyError(secret)  # (a KeyError's message is the repr of its argument)
+            except KeyError:
+                raise ValueError(f"bad key {secret.encode()!r}")  # noqa: B904 (context: the KeyError)
+        except ValueError as cause:
+            error = RuntimeError(f"could not store the events under {secret!r}")
+            error.add_note(f"secret in use: {secret}")
+            raise error from cause
+
+    return fail
+
+
+@pytest.mark.parametrize("fails", ["handler", "secret function"])
+def test_a_traceback_logged_by_a_receiver_shows_no_secret_but_is_still_there(
+    passentry: Any, caplog: pytest.LogCaptureFixture, fails: str
+) -> None:
+    """Your code's error is logged with its traceback: the secret in its message, its cause,
+    its context, its notes, a repr of it, was printed whole (the secret function's traceback
+    above all: its frames are where the secret is read)."""
+    import secrets as random_secrets
+
+    secret = "whsec_" + random_secrets.token_hex(16)
+    headers, body = _signed(_payload(), secret)
+    register_secret(secret)  # (as a rotation before made it known)
+    failing = _failing_with(secret)
+    handler, given = (failing, secret) if fails == "handler" else (list, failing)
+    with caplog.at_level(logging.ERROR, "walletpass.webhooks"):
+        with EmulatorServer(wsgi_receiver(passentry, secret=given, handler=handler)) as server:
+            assert _post(server.url + "/h", headers, body) == 500
+        assert (
+            _call_asgi(asgi_receiver(passentry, secret=given, handler=handler), headers, body)
+            == 500
+        )
+    assert len(caplog.records) == 2
+    for record in caplog.records:
+        shown = logging.Formatter().format(record)
+        assert secret not in shown and secret.upper() not in shown
+        assert "Traceback" in shown and "RuntimeError: could not store" in shown
+        assert "ValueError: bad key" in shown and "KeyError" in shown
+        assert "secret in use: ***" in shown

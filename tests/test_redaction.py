@@ -569,3 +569,181 @@ def test_raise_scrubbed_keeps_a_clean_chain_as_python_makes_it() -> None:
     assert error.__cause__ is handled
     assert error.__context__ is handled
     assert error.__suppress_context__ is True
+
+
+# ---------------------------------------------------------------------------------------------
+# Log records and warnings: every walletpass logger and warning masks, the traceback kept
+# ---------------------------------------------------------------------------------------------
+
+
+def _every_walletpass_module() -> None:
+    import importlib
+    import pkgutil
+
+    import walletpass as package
+
+    for module in pkgutil.walk_packages(package.__path__, "walletpass."):
+        if module.name.startswith("walletpass.testing") or module.name.endswith("__main__"):
+            continue
+        try:
+            importlib.import_module(module.name)
+        except ImportError:  # (an optional dependency: celery, aiohttp...)
+            continue
+
+
+def test_every_walletpass_logger_masks_its_records() -> None:
+    """A logger's filters see only its own records (not those its children pass up): each
+    walletpass logger must have the masking filter, or its records go out unmasked."""
+    from walletpass.redaction import RedactingFilter
+
+    _every_walletpass_module()
+    loggers = [
+        logger
+        for name, logger in logging.Logger.manager.loggerDict.items()
+        if (name == "walletpass" or name.startswith("walletpass."))
+        and isinstance(logger, logging.Logger)
+    ]
+    assert {"walletpass.http", "walletpass.webhooks"} <= {logger.name for logger in loggers}
+    for logger in loggers:
+        if logger.name == "walletpass":
+            continue  # (no record is made on it: its handlers see its children's, masked)
+        assert any(isinstance(f, RedactingFilter) for f in logger.filters), logger.name
+
+
+class _JsonFormatter(logging.Formatter):
+    """As JSON log formatters do: the traceback from ``exc_info`` itself, and ``extra=``."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        shown = {"message": record.getMessage(), "extra": record.__dict__.get("context")}
+        if record.exc_info:
+            shown["exc_info"] = self.formatException(record.exc_info)
+        elif record.exc_text:
+            shown["exc_info"] = record.exc_text
+        if record.stack_info:
+            shown["stack"] = record.stack_info
+        return json.dumps(shown, default=str)
+
+
+def test_a_record_shows_no_secret_in_any_part_and_keeps_its_traceback() -> None:
+    from walletpass.redaction import masked_logger
+
+    secret = unique_secret("log")
+    register_secret(secret)
+    logger = masked_logger("walletpass.test_records")
+    records: list[logging.LogRecord] = []
+    handler = logging.Handler()
+    handler.emit = records.append  # type: ignore[method-assign]
+    logger.addHandler(handler)
+    logger.propagate = False
+
+    class Settings:
+        def __repr__(self) -> str:
+            return f"Settings(key={secret!r})"
+
+        __str__ = __repr__
+
+    try:
+        try:
+            raise KeyError(secret)
+        except KeyError as cause:
+            error = ConnectionError("refused")
+            error.add_note(f"with {secret}")
+            raise error from cause
+    except ConnectionError:
+        logger.exception(
+            "sending with %s failed",
+            secret,
+            stack_info=True,
+            extra={"context": {"key": secret, "note": f"k={secret}"}, "settings": Settings()},
+        )
+    logger.removeHandler(handler)
+    (record,) = records
+    for formatter in (logging.Formatter("%(message)s %(settings)s"), _JsonFormatter()):
+        shown = formatter.format(record)
+        assert secret not in shown
+        assert "Traceback" in shown and "KeyError" in shown and "ConnectionError" in shown
+        assert "with ***" in shown and "sending with *** failed" in shown
+
+
+def test_a_record_without_a_secret_is_left_as_it_is() -> None:
+    from walletpass.redaction import redact_record
+
+    register_secret(unique_secret("other"))
+    try:
+        raise ValueError("plain")
+    except ValueError:
+        import sys
+
+        record = logging.LogRecord("walletpass.x", 40, "f", 1, "n=%d", (1,), sys.exc_info())
+    record.context = {"n": 1}
+    exc_info = record.exc_info
+    redact_record(record)
+    assert record.exc_info is exc_info and record.args == (1,) and record.msg == "n=%d"
+
+
+def test_every_walletpass_warning_masks_its_message() -> None:
+    """Warnings quote vendors' answers (a field name echoed) and your code's errors (an event
+    handler's): each walletpass warning class masks its message, as errors do."""
+    import walletpass.errors as errors_module
+
+    _every_walletpass_module()
+    secret = unique_secret("warn")
+    register_secret(secret)
+
+    def subclasses(kind: type[Warning]) -> list[type[Warning]]:
+        return [kind, *(sub for each in kind.__subclasses__() for sub in subclasses(each))]
+
+    ours = [
+        kind
+        for kind in subclasses(Warning)
+        if kind.__module__.startswith("walletpass") and kind.__module__ != "walletpass.testing"
+    ]
+    assert len(ours) >= 5
+    for kind in ours:
+        assert issubclass(kind, errors_module.WalletPassWarning), kind
+        assert secret not in str(kind(f"quoting {secret}"))
+
+
+def test_an_event_handlers_error_is_warned_without_the_secret_it_quotes() -> None:
+    import warnings
+
+    from walletpass.event_handlers import EventHandlerWarning, call_handlers
+
+    secret = unique_secret("handler")
+    register_secret(secret)
+
+    def handler(event: Any) -> None:
+        raise RuntimeError(f"could not store {event} with {secret}")
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        call_handlers([handler], "the event", "the issued event of fp_1")
+    (warning,) = caught
+    assert warning.category is EventHandlerWarning
+    assert secret not in str(warning.message) and "RuntimeError" in str(warning.message)
+
+
+def test_scrub_exception_reads_arguments_notes_and_group_members() -> None:
+    """What a traceback or an error reporter prints beyond str() and repr(): a class's own
+    __str__/__repr__ may leave its arguments out, a note is printed under it, and each member
+    of an exception group is printed with its own chain."""
+    secret = unique_secret("scrub")
+    register_secret(secret)
+
+    class Quiet(Exception):
+        def __str__(self) -> str:
+            return "quiet"
+
+        def __repr__(self) -> str:
+            return "Quiet()"
+
+    noted = RuntimeError("plain")
+    noted.add_note(f"while using {secret}")
+    member = ValueError("plain")
+    member.__cause__ = KeyError(secret)
+    for exc in (Quiet(secret), noted, ExceptionGroup("two failed", [ValueError("x"), member])):
+        scrubbed = scrub_exception(exc)
+        assert isinstance(scrubbed, RedactedException), exc
+        assert secret not in "".join(traceback.format_exception(scrubbed))
+    clean = ExceptionGroup("two failed", [ValueError("x")])
+    assert scrub_exception(clean) is clean

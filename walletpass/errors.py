@@ -40,6 +40,7 @@ __all__ = [
     "UnsupportedOperation",
     "ValidationError",
     "WalletPassError",
+    "WalletPassWarning",
     "WebhookError",
     "WebhookVerificationError",
 ]
@@ -127,7 +128,16 @@ class ConfigurationError(WalletPassError):
     """Settings are missing, unknown or inconsistent; fix the configuration, not the call."""
 
 
-class ConfigurationWarning(UserWarning):
+class WalletPassWarning(UserWarning):
+    """The base of walletpass's warnings. Its message is masked as an error's is
+    (:func:`walletpass.redaction.redact_text`): warnings quote vendors' answers and the errors of
+    your code (an event handler's), either of which may hold a credential."""
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_text(arg) if isinstance(arg, str) else arg for arg in args))
+
+
+class ConfigurationWarning(WalletPassWarning):
     """Configuration that is probably a mistake but may be meant for another installation: a
     ``[providers.NAME]`` table or a ``WALLETPASS_...`` variable naming no installed provider.
     ``walletpass config check`` reports these as problems."""
@@ -153,7 +163,7 @@ class UnsupportedFeature(WalletPassError):
         self.features = tuple(features)
 
 
-class UnsupportedFeatureWarning(UserWarning):
+class UnsupportedFeatureWarning(WalletPassWarning):
     """Emitted in lenient mode, once per field, when a field the vendor lacks is dropped."""
 
 

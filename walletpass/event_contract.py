@@ -23,6 +23,7 @@ from walletpass.errors import (
     UnsupportedOperation,
     ValidationError,
     WalletPassError,
+    WalletPassWarning,
     WebhookError,
 )
 from walletpass.event_types import PassEventType
@@ -52,7 +53,7 @@ __all__ = [
 ]
 
 
-class UnverifiedWebhookWarning(UserWarning):
+class UnverifiedWebhookWarning(WalletPassWarning):
     """Events were parsed from a delivery whose signature was not checked (``verify=False``)."""
 
 

@@ -22,6 +22,8 @@ from collections.abc import Awaitable, Callable, Iterable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from walletpass.errors import WalletPassWarning
+
 __all__ = ["EventHandlerWarning", "awaiting", "call_handlers"]
 
 _T = TypeVar("_T")
@@ -33,7 +35,7 @@ _pending: ContextVar[list[tuple[Awaitable[Any], str]] | None] = ContextVar(
 )
 
 
-class EventHandlerWarning(UserWarning):
+class EventHandlerWarning(WalletPassWarning):
     """A handler given to :meth:`walletpass.fake.FakeProvider.add_event_handler` raised (or,
     on the sync API, was a coroutine function); the operation stood."""
 

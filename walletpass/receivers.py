@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import inspect
 import json
-import logging
 from collections.abc import Awaitable, Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -30,7 +29,7 @@ from pydantic import SecretStr
 from walletpass.capabilities import Capability
 from walletpass.errors import WebhookError
 from walletpass.events import PassEvent
-from walletpass.redaction import register_secret
+from walletpass.redaction import masked_logger, register_secret
 from walletpass.webhooks import DEFAULT_TOLERANCE, MAX_WEBHOOK_BYTES, check_tolerance
 
 if TYPE_CHECKING:
@@ -39,7 +38,7 @@ if TYPE_CHECKING:
 
 __all__ = ["asgi_receiver", "wsgi_receiver"]
 
-logger = logging.getLogger("walletpass.webhooks")
+logger = masked_logger("walletpass.webhooks")
 
 Handler = Callable[[Sequence[PassEvent]], Any]
 

@@ -10,8 +10,10 @@ import base64
 import bisect
 import functools
 import json
+import logging
 import re
 import threading
+import traceback
 import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NoReturn
@@ -818,13 +820,18 @@ def scrub_exception(exc: BaseException) -> BaseException:
         seen.add(id(current))
         # Attributes too: a JSONDecodeError keeps the whole document (``doc``), a
         # UnicodeDecodeError the whole bytes (``object``): a vendor's echo of the key, perhaps.
-        attributes = [getattr(current, name, None) for name in ("doc", "object")]
+        # Its arguments too, which a class's own __str__ and __repr__ may leave out (an error
+        # reporter records them), and its notes (in __dict__).
+        attributes = [getattr(current, name, None) for name in ("doc", "object", "args")]
         attributes.append(getattr(current, "__dict__", None))
         for text in (str(current), repr(current), *(repr(a) for a in attributes if a)):
             if redact_text(text) != text:
                 stand_in = RedactedException(redact_text(f"{type(exc).__name__}: {exc}"))
                 return stand_in.with_traceback(exc.__traceback__)
         pending += [current.__cause__, current.__context__]
+        # An exception group's members are printed with their own chains and tracebacks.
+        if isinstance(current, BaseExceptionGroup):
+            pending += current.exceptions
     return exc
 
 
@@ -846,3 +853,76 @@ def raise_scrubbed(error: BaseException, cause: BaseException) -> NoReturn:
         context = error.__context__
         if context is not None and scrub_exception(context) is not context:
             error.__context__ = None
+
+
+# -- log records ----------------------------------------------------------------------------
+
+
+class RedactingFilter(logging.Filter):
+    """Masks registered secrets in every record of the logger it is on
+    (:func:`redact_record`); it never drops a record."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        redact_record(record)
+        return True
+
+
+_FILTER = RedactingFilter()
+
+
+def masked_logger(name: str) -> logging.Logger:
+    """The logger ``name`` with :class:`RedactingFilter` on it: how every walletpass module
+    gets its logger (a logger's filters see only the records made on that logger, not those
+    its children pass up, so each one needs its own)."""
+    logger = logging.getLogger(name)
+    if _FILTER not in logger.filters:
+        logger.addFilter(_FILTER)
+    return logger
+
+
+#: What every log record holds: anything else was passed as ``extra=``.
+_RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__dict__) | {
+    "message",
+    "asctime",
+}
+
+
+def redact_record(record: logging.LogRecord) -> None:
+    """Mask registered secrets in ``record``: its message with its arguments, its traceback
+    (the whole chain as printed: each exception's message, ``__cause__``, ``__context__`` and
+    notes, and what their ``repr`` shows), its stack and its ``extra=`` values.
+
+    A record holding none is left as it is. In one that does, the message becomes the masked
+    text (no arguments), and the traceback the masked text of it in ``exc_text``, which
+    :class:`logging.Formatter` prints, in place of ``exc_info``, which a formatter would print
+    unmasked from the exception itself: the traceback is still shown, masked.
+    """
+    if not _matchers()[1]:
+        return  # (nothing registered)
+    try:
+        message = record.getMessage()
+    except Exception:  # (a broken format: logging reports it when the record is handled)
+        message = None
+    if message is not None and _may_hold_secret([message]):
+        record.msg, record.args = redact_text(message), ()
+    if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
+        printed = "".join(traceback.format_exception(record.exc_info[1])).rstrip("\n")
+        if _may_hold_secret([printed]):
+            masked = redact_text(printed)
+            if masked != printed:
+                record.exc_text, record.exc_info = masked, None
+    elif record.exc_text and _may_hold_secret([record.exc_text]):
+        record.exc_text = redact_text(record.exc_text)
+    if record.stack_info and _may_hold_secret([record.stack_info]):
+        record.stack_info = redact_text(record.stack_info)
+    for name in record.__dict__.keys() - _RECORD_ATTRIBUTES:
+        value = record.__dict__[name]
+        if isinstance(value, str):
+            if _may_hold_secret([value]):
+                record.__dict__[name] = redact_text(value)
+        elif isinstance(value, Mapping | list | tuple | set | frozenset | bytes):
+            record.__dict__[name] = redact(value)  # (secret keys masked too: a JSON copy)
+        elif value is not None and not isinstance(value, bool | int | float):
+            shown = [str(value), repr(value)]
+            if _may_hold_secret(shown) and any(redact_text(text) != text for text in shown):
+                record.__dict__[name] = redact_text(shown[0])  # (what %(name)s prints)

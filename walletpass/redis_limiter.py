@@ -59,7 +59,6 @@ When Redis cannot be reached (or answers with an error), the limiter never sends
 
 from __future__ import annotations
 
-import logging
 import math
 import re
 import threading
@@ -83,12 +82,12 @@ from walletpass.ratelimit import (
     check_rate,
     in_flight_lease,
 )
-from walletpass.redaction import redact_text, register_secret
+from walletpass.redaction import masked_logger, redact_text, register_secret
 from walletpass.transport import is_loopback_host
 
 __all__ = ["SCRIPTS", "Plan", "RedisLimiter", "Script", "check_url"]
 
-log = logging.getLogger("walletpass.ratelimit")
+log = masked_logger("walletpass.ratelimit")
 
 # The schedule (GCRA) spaces the slots; the window (a sorted set) is the guarantee. Both run in the
 # Redis server with its clock (microseconds), so no two processes take one slot and the clocks of

@@ -36,6 +36,7 @@ from walletpass.messages import quantity
 from walletpass.nesting import MAX_JSON_DEPTH, nests_deeper_than
 from walletpass.redaction import (
     masked_excerpt,
+    masked_logger,
     redact_text,
     register_secret,
     scrub_exception,
@@ -70,7 +71,7 @@ __all__ = [
     "shown",
 ]
 
-log = logging.getLogger("walletpass.http")
+log = masked_logger("walletpass.http")
 
 
 class _NoBody:
