@@ -444,3 +444,47 @@ def test_pass2u_an_update_meets_the_rules_of_its_models_style_on_its_profile_too
 _PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg=="
 )
+
+
+@pytest.mark.parametrize("currency", ["EUR", "points", None])
+@pytest.mark.parametrize(
+    ("template", "kind"), [("coffee-card", "loyalty"), ("gift-card", "gift_card")]
+)
+def test_livepasses_a_balance_is_in_the_unit_its_kinds_spend_takes(
+    sides: dict[str, tuple[Provider, Provider]], template: str, kind: str, currency: str | None
+) -> None:
+    """A Livepasses loyalty card's balance is its points, which ``/loyalty/transact`` spends,
+    and a gift card's its money, which ``/giftcard/redeem`` spends (livepasses.md 3.1, 3.8).
+    Money written to a loyalty card went to ``accountBalance`` (points to a gift card, to
+    ``currentPoints``): the card read back the amount, then its spend found 0, where the
+    profile spent it (2 of these 6 differed). Both now refuse that unit before sending, on
+    create and on update."""
+
+    def calls(wallet: Provider) -> list[Any]:
+        balance = walletpass.Balance(amount=10, currency=currency)
+        seen: list[Any] = []
+        for write in (
+            lambda: wallet.create(
+                Pass(template=template, kind=kind, holder=Holder(name="Ada L"), balance=balance)
+            ),
+            lambda: wallet.create(Pass(template=template, kind=kind, holder=Holder(name="A L"))),
+        ):
+            try:
+                made = write()
+            except WalletPassError as exc:
+                seen.append((type(exc).__name__, sorted(exc.fields)))
+                continue
+            seen.append(made.balance)
+            for step in (
+                lambda pass_id: wallet.update(pass_id, PassUpdate(balance=balance)).balance,
+                lambda pass_id: wallet.redeem(pass_id, amount=1).remaining,
+            ):
+                try:
+                    seen.append(step(made.id))
+                except WalletPassError as exc:
+                    seen.append((type(exc).__name__, sorted(getattr(exc, "fields", ()))))
+        return seen
+
+    real, fake = sides["livepasses"]
+    profile = _meta_seen(fake, "fake(profile=livepasses)", calls)
+    assert profile == _meta_seen(real, "livepasses", calls)

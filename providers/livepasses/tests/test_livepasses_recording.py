@@ -253,7 +253,10 @@ def test_update_push_and_redemption_bodies_send_documented_keys_in_documented_ty
                 ),
             )
             wallet.update(PASS_ID, PassUpdate(balance=Balance(amount=Decimal(300))))
-            wallet.update(PASS_ID, PassUpdate(balance=Balance(amount=Decimal(25), currency="EUR")))
+            with _gift_card_wallet(server.url) as gift:
+                gift.update(
+                    PASS_ID, PassUpdate(balance=Balance(amount=Decimal(25), currency="EUR"))
+                )
             wallet.update(PASS_ID, PassUpdate(tier="Gold"))
             wallet.push_template_update("tmpl-loyalty", {"gate": "Gate C"}, reason="Gate change")
             verbs = {
@@ -312,6 +315,17 @@ def test_update_push_and_redemption_bodies_send_documented_keys_in_documented_ty
     assert next(r.json() for r in sent if r.path.endswith("/stamp")) == {}
 
 
+def _gift_card_wallet(url: str) -> LivepassesProvider:
+    """A provider on ``url`` whose template alias says the documented lookup's template
+    issues gift cards: money is a gift card's balance (a loyalty card's is its points)."""
+    return LivepassesProvider(
+        api_key="lp_live_example",
+        base_url=url,
+        max_retries=0,
+        templates={"gift-card": {"id": "tmpl-loyalty", "kind": "gift_card"}},
+    )
+
+
 #: Section 3.6: the updatable names the reference shows ("full list ... UNKNOWN").
 ATTESTED_UPDATE_NAMES = {"memberTier", "points", "validUntil", "gate"}
 
@@ -332,11 +346,15 @@ def test_updated_field_names_walletpass_chooses_are_attested_or_declared_inferre
     }
     with RecordingServer(routes) as server:
         wallet = LivepassesProvider(api_key="lp_live_example", base_url=server.url, max_retries=0)
+        gift = _gift_card_wallet(server.url)
         try:
             for change in changes.values():
-                wallet.update(PASS_ID, change)
+                # (money is a gift card's balance: a loyalty card's is its points)
+                money = change.balance is not None and change.balance.currency is not None
+                (gift if money else wallet).update(PASS_ID, change)
         finally:
             wallet.close()
+            gift.close()
     puts = [r.json() for r in server.requests if r.method == "PUT"]
     for capability, body in zip(changes, puts, strict=True):
         declared = LivepassesProvider.capabilities[capability.strip()]

@@ -172,10 +172,11 @@ CAPABILITIES = Capabilities(
             "points (no currency, or 'points') -> businessData.currentPoints (update: "
             "updatedFields.points); money (a currency, or a gift card's balance) -> "
             "accountBalance + currency; a create's balance with neither a currency nor a kind "
-            "is refused (a create cannot tell the template's type without a read); an update "
-            "of a balance without a currency learns the "
-            "pass's kind first (the alias's, else a lookup and the template's type), so a gift "
-            "card's goes to accountBalance, where /giftcard/redeem spends it. "
+            "is refused (a create cannot tell the template's type without a read); a balance "
+            "in a unit its pass's kind does not spend is refused (money on a loyalty card, "
+            "whose redeem spends points; points on a gift card); an update of a balance "
+            "learns the pass's kind first (the alias's, else a lookup and the template's "
+            "type), so a gift card's goes to accountBalance, where /giftcard/redeem spends it. "
             f"{_WRITE_ONLY}: create() and update() report it in IssuedPass.balance, "
             "redeem(amount=) in Redemption.remaining",
             inferred=(

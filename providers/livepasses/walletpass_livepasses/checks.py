@@ -129,6 +129,34 @@ def _balance_problem(balance: Balance | None, kind: PassKind | None = None) -> F
     return None
 
 
+def _unit_problem(balance: Balance | None, kind: PassKind | None) -> FieldProblem | None:
+    """A balance in a unit the pass's ``kind`` does not keep its balance in: a loyalty card's
+    is its points (``currentPoints``; the update's ``points``), which ``redeem(amount=...)``
+    spends through ``/loyalty/transact``, a gift card's its money (``accountBalance``), which
+    ``/giftcard/redeem`` spends (livepasses.md 3.1, 3.8). Sent in the other unit it lands
+    where the spend does not look: the card reads back the amount and then has 0 to spend.
+    ``None`` (kind not known yet, or any other kind): nothing to judge."""
+    if balance is None or balance.currency is None:
+        return None
+    money = payloads.is_money(balance, kind)
+    if kind is PassKind.LOYALTY and money:
+        return FieldProblem(
+            "balance.currency",
+            f"a Livepasses loyalty card's balance is its points (currentPoints, which "
+            f"redeem(amount=...) spends through /loyalty/transact), not money in "
+            f"{balance.currency!r}: give the balance without a currency (or 'points'); a "
+            "loyalty card's money account goes in fields={'accountBalance': ...}",
+        )
+    if kind is PassKind.GIFT_CARD and not money:
+        return FieldProblem(
+            "balance.currency",
+            "a Livepasses gift card's balance is its money (accountBalance, which "
+            "redeem(amount=...) spends through /giftcard/redeem), not points: give the "
+            "balance its money's currency (e.g. 'USD') or none",
+        )
+    return None
+
+
 def _conflicts(
     fields: Mapping[str, Any], owners: Mapping[str, tuple[bool, Sequence[str]]]
 ) -> list[FieldProblem]:
@@ -156,8 +184,8 @@ def _new_balance_problems(balance: Balance, kind: PassKind | None) -> list[Field
                 "the pass a kind, or its template alias a kind",
             )
         ]
-    problem = _balance_problem(balance, kind)
-    return [] if problem is None else [problem]
+    problems = [_unit_problem(balance, kind), _balance_problem(balance, kind)]
+    return [problem for problem in problems if problem is not None]
 
 
 def pass_problems(new_pass: Pass) -> list[FieldProblem]:
@@ -203,12 +231,13 @@ _UPDATE_EXTRA = {"reason": limits.MAX_REASON, "messageHeader": limits.MAX_MESSAG
 
 
 def update_problems(
-    change: PassUpdate, body: Mapping[str, Any] | None = None
+    change: PassUpdate, body: Mapping[str, Any] | None = None, kind: PassKind | None = None
 ) -> list[FieldProblem]:
     """Everything Livepasses would refuse in ``change``; with ``body`` (the built
     ``PUT /api/passes/{id}`` body) also its rules over where the balance went, which the pass's
     kind decides (``None``: the kind is not read yet: a fraction without a currency is refused,
-    as it could be points, and the rest waits for the built body)."""
+    as it could be points, and the rest waits for the built body); with the pass's ``kind``,
+    a balance's unit is that kind's (:func:`_unit_problem`)."""
     problems: list[FieldProblem] = []
     set_fields = change.model_fields_set
     if "holder" in set_fields and change.holder is not None:
@@ -266,6 +295,9 @@ def update_problems(
                 "balance": (change.balance is not None, ["points", "accountBalance", "currency"]),
             },
         )
+    unit = _unit_problem(change.balance, kind)
+    if unit is not None:
+        problems.append(unit)
     if body is not None:
         problems += _placed_balance_problems(change, body)
     else:

@@ -330,9 +330,11 @@ def updated_fields(change: PassUpdate, kind: PassKind | None = None) -> dict[str
 
 
 def balance_needs_kind(change: PassUpdate) -> bool:
-    """Whether where ``change``'s balance goes depends on the pass's kind: a balance without a
-    currency is a gift card's money (``accountBalance``) or loyalty points (``points``)."""
-    return change.balance is not None and change.balance.currency is None
+    """Whether ``change``'s balance is judged by the pass's kind: a balance without a currency
+    is a gift card's money (``accountBalance``) or loyalty points (``points``), and one with a
+    currency must be in the unit that kind keeps (``checks``: no money on a loyalty card, no
+    points on a gift card)."""
+    return change.balance is not None
 
 
 def update_body(change: PassUpdate, kind: PassKind | None = None) -> dict[str, Any]:

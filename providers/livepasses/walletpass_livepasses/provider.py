@@ -273,6 +273,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         self,
         request: VendorRequest | None,
         subject: Pass | PassUpdate | ListFilters | Redeeming,
+        *,
+        pass_id: str | None = None,
     ) -> list[FieldProblem]:
         """Livepasses' rules, over what ``request`` was built from, each problem at its neutral
         field: for a pass, the holder's first and last name, field values and lengths, the
@@ -291,6 +293,9 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
             kind decides: its body's rules run when :meth:`plan_update` has built it).
         :param subject: the ``Pass`` or ``PassUpdate`` after the template mapping, the
             ``ListFilters``, or the :class:`~walletpass_livepasses.payloads.Redeeming`.
+        :param pass_id: the updated pass's id (``None`` otherwise): where its kind is known
+            (:meth:`kind_known`), an update's balance must be in that kind's unit (a loyalty
+            card's points, a gift card's money).
         :returns: the problems found; empty when Livepasses would take it.
         """
         if type(subject) is Pass:  # (a create's: none of the other subjects' types)
@@ -300,7 +305,12 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         if isinstance(subject, Redeeming):
             return self._redeem_problems(subject)
         if isinstance(subject, PassUpdate):
-            return checks.update_problems(subject, request.json if request else None)
+            kind = (
+                self.kind_known(pass_id)
+                if pass_id is not None and subject.balance is not None
+                else None
+            )
+            return checks.update_problems(subject, request.json if request else None, kind)
         return self._pass_problems(subject)
 
     @staticmethod
