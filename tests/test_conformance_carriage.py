@@ -2,13 +2,15 @@
 
 A plugin that declares ``holder.email``, ``expires_at`` and ``tier`` NATIVE and never sends them
 is accepted by every "is it refused?" check; the kit must still fail it, naming each field. Its
-honest twin, which sends them (in forms vendors use: split names, epoch seconds, other cases),
-passes. Both talk to a recording server over real HTTP on 127.0.0.1.
+honest twin, which sends them (in forms vendors use: split names, epoch seconds), passes; a
+twin that changes their letter case does not. Both talk to a recording server over real HTTP on
+127.0.0.1.
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -20,6 +22,7 @@ from hypothesis import strategies as st
 
 from walletpass import Holder, Pass, PassUpdate
 from walletpass.capabilities import Capabilities, Capability, Declaration, native, none
+from walletpass.errors import FieldProblem
 from walletpass.model import Color, IssuedPass
 from walletpass.provider import Provider
 from walletpass.retry import Safety
@@ -82,7 +85,7 @@ class HonestProvider(LeakyProvider):
             "template": new_pass.template,
             "customer": {"firstName": first, "lastName": last, "contact": holder.email},
             "fields": new_pass.fields,
-            "level": new_pass.tier.upper() if new_pass.tier else None,
+            "level": new_pass.tier,
         }
         if new_pass.expires_at is not None:
             body["validUntil"] = int(new_pass.expires_at.timestamp())
@@ -387,3 +390,148 @@ def test_a_duration_is_found_in_seconds_minutes_or_text() -> None:
     for leaf in (7200, 120, "120min", "PT2H"):
         assert has_duration(_wire(leaf), two_hours), leaf
     assert not has_duration(_wire(60, "1200min"), two_hours)
+
+
+class FullUpdater(MuteUpdater):
+    """Sends every part of an update it accepts, as on create."""
+
+    name: ClassVar[str] = "full-updater"
+
+    def build_update(self, pass_id: str, change: PassUpdate) -> VendorRequest:
+        holder = change.holder or Holder()
+        first, _, last = (holder.name or "").rpartition(" ")
+        body: dict[str, Any] = {
+            "customer": {"firstName": first, "lastName": last, "contact": holder.email},
+            "fields": change.fields,
+            "level": change.tier,
+            "message": change.message,
+        }
+        if change.expires_at is not None:
+            body["validUntil"] = int(change.expires_at.timestamp())
+        return VendorRequest("PATCH", f"/v1/passes/{pass_id}", Safety.IDEMPOTENT, json=body)
+
+
+class HolderFixedUpdater(FullUpdater):
+    """Cannot change the holder after issue, and says so before sending."""
+
+    name: ClassVar[str] = "holder-fixed"
+
+    def check(
+        self, request: VendorRequest | None, subject: Pass | PassUpdate
+    ) -> list[FieldProblem]:
+        if isinstance(subject, PassUpdate) and subject.holder is not None:
+            return [FieldProblem("holder", "the holder is fixed when the pass is issued")]
+        return []
+
+
+def test_an_update_that_sends_parts_only_on_create_fails_the_kit() -> None:
+    """An update accepting a declared part must send it: MuteUpdater sends an update's fields
+    and drops its holder, expiry and tier; a provider that refuses a part before sending, or
+    sends it, passes."""
+    routes = [
+        DocumentedRoute("POST", "/v1/passes", {"id": "x"}, 201),
+        DocumentedRoute("PATCH", "/v1/passes/.+", {}, 200),
+    ]
+    with RecordingServer(routes) as server:
+        kit = ProviderConformance()
+        with pytest.raises(AssertionError) as caught:
+            kit.test_updated_fields_reach_the_wire(_setup(MuteUpdater, server))
+        report = str(caught.value)
+        for dropped in ("holder.name", "holder.email", "expires_at", "tier"):
+            assert f"{dropped}: update accepted, but never sent" in report, report
+        assert "fields:" not in report, report
+        kit.test_updated_fields_reach_the_wire(_setup(FullUpdater, server))
+        sent = len(server.requests)
+        kit.test_updated_fields_reach_the_wire(_setup(HolderFixedUpdater, server))
+        patched = [r for r in server.requests[sent:] if r.method == "PATCH"]
+        assert patched and all(r.json()["customer"]["contact"] is None for r in patched)
+
+
+class Recased(HonestProvider):
+    """Sends every declared part, the holder's name in capitals and the tier in small letters."""
+
+    name: ClassVar[str] = "recased"
+
+    def body(self, new_pass: Pass) -> dict[str, Any]:
+        body = super().body(new_pass)
+        body["customer"] = {
+            key: value.upper() if key != "contact" and value else value
+            for key, value in body["customer"].items()
+        }
+        body["level"] = new_pass.tier.lower() if new_pass.tier else None
+        return body
+
+
+class LocalAsUtc(HonestProvider):
+    """Sends the expiry's wall time labelled UTC: the offset dropped, another instant."""
+
+    name: ClassVar[str] = "local-as-utc"
+
+    def body(self, new_pass: Pass) -> dict[str, Any]:
+        body = super().body(new_pass)
+        if new_pass.expires_at is not None:
+            wall = new_pass.expires_at.replace(tzinfo=None)
+            body["validUntil"] = wall.isoformat() + "Z"
+        return body
+
+
+def test_a_plugin_that_changes_a_value_on_the_way_fails_the_kit(server: RecordingServer) -> None:
+    """Letter case is data (a name, a tier as shown); an instant is the instant, whatever its
+    offset: the kit's examples carry a non-UTC offset, so dropping it sends another moment."""
+    kit = ProviderConformance()
+    with pytest.raises(AssertionError) as caught:
+        kit.test_declared_fields_reach_the_wire(_setup(Recased, server))
+    report = str(caught.value)
+    assert "holder.name: declared NATIVE, but never sent" in report, report
+    assert "tier: declared NATIVE, but never sent" in report, report
+    with pytest.raises(AssertionError, match="expires_at: declared NATIVE, but never sent"):
+        kit.test_declared_fields_reach_the_wire(_setup(LocalAsUtc, server))
+
+
+class RecasedReader(Remembering):
+    """Reads the holder's name back in small letters."""
+
+    name: ClassVar[str] = "recased-reader"
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        read = super().parse_get(response, pass_id)
+        assert read.holder is not None and read.holder.name is not None
+        holder = read.holder.model_copy(update={"name": read.holder.name.lower()})
+        return read.model_copy(update={"holder": holder})
+
+
+def test_a_read_in_other_letters_fails_the_kit() -> None:
+    with EmulatorServer(_keeping_vendor) as server:
+        setup = ConformanceSetup(
+            RecasedReader(base_url=server.url, api_key="carriage-key"),
+            SAMPLE,
+            sent=lambda: _kept_count[0],
+        )
+        with pytest.raises(
+            AssertionError, match=re.escape("holder.name: sent 'Grace Hopper', get")
+        ):
+            ProviderConformance().test_readable_fields_come_back(setup)
+
+
+@given(st.text(min_size=4, max_size=40).filter(lambda t: t not in t.swapcase()))
+def test_a_text_is_found_letter_for_letter(value: str) -> None:
+    assert has_text(_wire(f"<{value}>"), value)
+    assert not has_text(_wire(value.swapcase()), value)
+
+
+def test_a_vendor_refusal_of_an_update_that_left_the_part_out_fails_the_kit() -> None:
+    """A refusal is the vendor's answer to what was sent: MuteUpdater's update carries no holder
+    and the vendor refuses it (400, "nothing to change"); that is not the vendor refusing the
+    holder, and the kit says so. A refused request that carried the part passes."""
+    routes = [
+        DocumentedRoute("POST", "/v1/passes", {"id": "x"}, 201),
+        DocumentedRoute("PATCH", "/v1/passes/.+", {"message": "nothing to change"}, 400),
+    ]
+    with RecordingServer(routes) as server:
+        kit = ProviderConformance()
+        with pytest.raises(AssertionError) as caught:
+            kit.test_updated_fields_reach_the_wire(_setup(MuteUpdater, server))
+        report = str(caught.value)
+        for dropped in ("holder.name", "holder.email", "expires_at", "tier"):
+            assert f"{dropped}: the vendor refused an update that never sent" in report, report
+        kit.test_updated_fields_reach_the_wire(_setup(FullUpdater, server))

@@ -9,7 +9,9 @@ and key names) and, for each neutral field capability, says what to look for (:f
 The look-up is deliberately forgiving about *form* (vendors spell the same value differently: a
 colour as ``#112233`` or ``rgb(17, 34, 51)``, a date as ISO text, epoch seconds or "Nov 6, 2024"
 and "10:00am", a balance as ``10``, ``"10.00"`` or minor units, a name split into first and last)
-and strict about *presence*: a value no form of which is on the wire was dropped.
+and strict about *presence*: a value no form of which is on the wire was dropped. A text's letters
+are data: a barcode message, an id or a name sent in other letter case is not the value that was
+given (only a code of three characters or fewer, a language or a currency, may change case).
 
 Used by :class:`walletpass.testing.conformance.ProviderConformance`; plugin authors call it
 directly to check one request (``with recording(provider) as sent: provider.create(p)``).
@@ -182,15 +184,17 @@ def _fold(text: str) -> str:
 
 
 def has_text(wire: Wire, value: str) -> bool:
-    """``value`` is part of a text on the wire (case-insensitive); a code of three characters or
-    fewer (a language, a currency) must be a whole value, or its head (``en`` in ``en-GB``)."""
+    """``value`` is part of a text on the wire, letter for letter; a code of three characters or
+    fewer (a language, a currency) must be a whole value, or its head (``en`` in ``en-GB``), in
+    either case (``EUR``, ``eur``)."""
+    if len(value) > 3:
+        # Case-sensitive: a barcode message or an external id lower-cased scans or matches as
+        # another value, and a holder's name in capitals is not the name they gave.
+        return any(value in text for text in wire.texts())
     wanted = _fold(value)
     for text in wire.texts():
         folded = _fold(text)
-        if len(wanted) <= 3:
-            if folded == wanted or re.match(rf"{re.escape(wanted)}[-_]", folded):
-                return True
-        elif wanted in folded:
+        if folded == wanted or re.match(rf"{re.escape(wanted)}[-_]", folded):
             return True
     return False
 
@@ -433,8 +437,11 @@ def expectations(
             return [Expectation(f"{value} {part}", lambda w: has_number(w, part))]
         return _text(value, part)
     if capability is cap.BEACONS and beacon:
+        # (a UUID's hex digits are one value in either case, RFC 9562: Pass2U sends capitals)
         uuid = str(beacon.proximity_uuid)
-        return [Expectation(f"beacon uuid {uuid}", lambda w: has_text(w, uuid))]
+        return [
+            Expectation(f"beacon uuid {uuid}", lambda w: any(uuid in _fold(t) for t in w.texts()))
+        ]
     if value.startswith("beacons.") and beacon:
         return _text(value, getattr(beacon, value.split(".", 1)[1]))
     if capability in (cap.RELEVANT_AT, cap.EXPIRES_AT):
