@@ -146,6 +146,7 @@ class _Facts(NamedTuple):
     attributes_in_fields: Callable[[MetaFacts], Mapping[str, Any]] | None = None
     updated_once_changed: bool = False
     whole_name: Callable[[Holder], str | None] | None = None
+    attribute_field_keys: Mapping[str, tuple[str, ...]] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -324,6 +325,12 @@ class VendorBehaviour(_Facts):
         whole_name: that one text, from the holder as written (Livepasses: its
             ``customer.firstName`` and ``lastName`` joined, as ``Holder.split_name`` sends
             them); ``None``: ``Holder.display_name`` (its ``name``, else the parts joined).
+        attribute_field_keys: per neutral attribute (``event``, ``tier``, ``holder``...), the
+            template field keys the vendor writes it to, in one field set with the pass's own
+            fields (LivePass: ``title``, ``date``... for an event): an update that sets or clears
+            the attribute writes all of its keys, so an own field written earlier under one of
+            them is gone, the last write winning (a field the same update gives is written
+            after the attributes, and stays). ``None``: fields and attributes are kept apart.
         balance_write_refusal: the vendor's words refusing an update that writes a balance to a
             pass of a kind it keeps none for (``balance_kinds``, judged by the vendor type the
             kind is issued as: PassEntry's loyalty endpoint serves store cards only); a

@@ -985,7 +985,17 @@ class FakeProvider(Provider[FakeSettings]):
     def _updated(self, current: IssuedPass, change: PassUpdate) -> IssuedPass:
         raw = dict(current.raw or {})
         changes: dict[str, Any] = {}
-        for name, value in change.changed().items():
+        changed = change.changed()
+        own = current.fields
+        homes = self.behaviour.attribute_field_keys
+        if homes is not None and own:
+            # The vendor writes these attributes into the one field set: each own field under
+            # a key this update's attributes write is replaced by that write.
+            replaced = {key for name in changed if name != "fields" for key in homes.get(name, ())}
+            if replaced & own.keys():
+                own = {key: value for key, value in own.items() if key not in replaced}
+                changes["fields"] = raw["fields"] = own
+        for name, value in changed.items():
             if name == "fields":
                 if value is None:
                     merged: dict[str, Any] = {}
@@ -993,7 +1003,7 @@ class FakeProvider(Provider[FakeSettings]):
                     written = self.behaviour.kept_fields(
                         {k: _json_value(v) for k, v in fields_as_plain(value).items()}
                     )
-                    merged = {**current.fields, **written}
+                    merged = {**own, **written}
                     # The vendor keeps one balance: a field that writes it replaces the one
                     # the pass was given, which a spend would otherwise still take from.
                     amount = self.behaviour.written_balance(written)

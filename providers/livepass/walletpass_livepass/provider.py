@@ -236,6 +236,9 @@ class LivePassProvider(Provider[LivePassSettings]):
         # Every answer with a pass record carries the balance among its fields too.
         balance_in_fields=payloads.balance_in_fields,
         attributes_in_fields=payloads.attributes_in_fields,
+        # ... in the one field set the pass's own fields are in: an update's event (tier,
+        # location...) replaces an own field written earlier under one of its keys.
+        attribute_field_keys=payloads.OWNED_BY,
         balance_read=payloads.balance_read,
         new_external_id=made_up_id,
         # Every path is /{type}/{your id}: the pass's vendor id is its external id.
