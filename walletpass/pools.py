@@ -126,9 +126,14 @@ class Pools:
         """Close every pool and its idle connections (connections in use close when released)."""
         with self._lock:
             manager, self._manager = self._manager, None
+            pools = list(self._pools.values())
             self._pools.clear()
         if manager is not None:
             manager.clear()
+        # urllib3 2's clear() only forgets its pools, whose connections close when each pool is
+        # collected: a pool an error's traceback still holds would keep its sockets open.
+        for pool in pools:
+            pool.close()
 
     # -- building ---------------------------------------------------------------------------
 
