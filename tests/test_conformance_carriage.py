@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from walletpass import Holder, Pass, PassUpdate
 from walletpass.capabilities import Capabilities, Capability, Declaration, native, none
+from walletpass.contract import ListFilters, Page
 from walletpass.errors import FieldProblem
 from walletpass.model import Color, IssuedPass
 from walletpass.provider import Provider
@@ -37,7 +38,14 @@ from walletpass.testing.carriage import (
     recording,
 )
 from walletpass.testing.conformance import ConformanceSetup, ProviderConformance
-from walletpass.testing.emulator import EmulatorServer
+from walletpass.testing.emulator import (
+    EmulatorApp,
+    EmulatorRequest,
+    EmulatorResponse,
+    EmulatorServer,
+    page_of,
+    route,
+)
 from walletpass.testing.recording import DocumentedRoute, RecordingServer
 from walletpass.transport import VendorRequest, VendorResponse
 
@@ -535,3 +543,115 @@ def test_a_vendor_refusal_of_an_update_that_left_the_part_out_fails_the_kit() ->
         for dropped in ("holder.name", "holder.email", "expires_at", "tier"):
             assert f"{dropped}: the vendor refused an update that never sent" in report, report
         kit.test_updated_fields_reach_the_wire(_setup(FullUpdater, server))
+
+
+class _Shelf(EmulatorApp):
+    """Creates passes and lists them in pages of ``size`` (``?size=``, ``?page=``)."""
+
+    prefix = "/v1"
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ids: list[str] = []
+
+    @route("POST", "/passes")
+    def create(self, request: EmulatorRequest) -> EmulatorResponse:
+        self.ids.append(f"sh_{len(self.ids) + 1}")
+        return EmulatorResponse.json_body({"id": self.ids[-1]}, 201)
+
+    @route("GET", "/passes")
+    def listing(self, request: EmulatorRequest) -> EmulatorResponse:
+        number, size = request.int_arg("page", 1), request.int_arg("size", 100)
+        items, pages = page_of(self.ids, number, size)
+        return EmulatorResponse.json_body({"ids": items, "more": number < pages})
+
+
+class PagingProvider(HonestProvider):
+    """Lists passes page by page, following the vendor's ``more``."""
+
+    name: ClassVar[str] = "paging"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        {**_DECLARED, Capability.LIST: native("GET /v1/passes?page=&size=")}
+    )
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        number = response.json()["id"]
+        return IssuedPass(id=number, vendor_id=number, provider=self.name)
+
+    def build_list(self, filters: ListFilters) -> VendorRequest:
+        return self._page(filters, 1)
+
+    def _page(self, filters: ListFilters, number: int) -> VendorRequest:
+        query = {"page": number, "size": filters.page_size or 100}
+        return VendorRequest("GET", "/v1/passes", Safety.SAFE, query=query)
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        body = response.json()
+        items = [IssuedPass(id=i, vendor_id=i, provider=self.name) for i in body["ids"]]
+        if not body["more"]:
+            return Page(items)
+        number = int(dict(response.request.query or {})["page"]) + 1
+        return Page(items, self._page(filters, number))
+
+
+class FirstPageOnly(PagingProvider):
+    """Reads the first page and never asks for the next."""
+
+    name: ClassVar[str] = "first-page-only"
+
+    def parse_list(self, response: VendorResponse, filters: ListFilters) -> Page:
+        return Page(super().parse_list(response, filters).items)
+
+
+def test_a_list_that_reads_only_its_first_page_fails_the_kit() -> None:
+    """With the vendor's default of 100 a page, one created pass is on the first page whatever
+    the provider does with the next; the kit asks for small pages."""
+    app = _Shelf()
+    with EmulatorServer(app) as server:
+
+        def setup(cls: type[Provider]) -> ConformanceSetup:
+            provider = cls(base_url=server.url, api_key="carriage-key")
+            return ConformanceSetup(provider, SAMPLE, sent=lambda: len(app.journal))
+
+        kit = ProviderConformance()
+        with pytest.raises(AssertionError, match=r"list\(page_size=1\) left out \['sh_2'"):
+            kit.test_list(setup(FirstPageOnly))
+        kit.test_list(setup(PagingProvider))
+
+
+class CentsProvider(HonestProvider):
+    """Declares a balance NATIVE and sends it in minor units."""
+
+    name: ClassVar[str] = "cents"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        {**_DECLARED, Capability.BALANCE: native("balance, in cents")}
+    )
+
+    def amount(self, value: Decimal) -> int | str:
+        return int(value * 100)
+
+    def body(self, new_pass: Pass) -> dict[str, Any]:
+        body = super().body(new_pass)
+        if new_pass.balance is not None:
+            body["balance"] = {
+                "value": self.amount(new_pass.balance.amount),
+                "currency": new_pass.balance.currency,
+            }
+        return body
+
+
+class WholeUnits(CentsProvider):
+    """Sends the balance rounded to whole units."""
+
+    name: ClassVar[str] = "whole-units"
+
+    def amount(self, value: Decimal) -> int | str:
+        return str(round(value))
+
+
+def test_a_rounded_amount_fails_the_kit(server: RecordingServer) -> None:
+    """The kit's balance has cents of its own (12.34): rounded to 12 it is another amount."""
+    kit = ProviderConformance()
+    with pytest.raises(AssertionError, match=r"balance: declared NATIVE, but never sent: balance"):
+        kit.test_declared_fields_reach_the_wire(_setup(WholeUnits, server))
+    kit.test_declared_fields_reach_the_wire(_setup(CentsProvider, server))

@@ -240,7 +240,8 @@ FEATURE_EXAMPLES: dict[Capability, Example] = {
     Capability.IMAGES: _with(images={ImageRole.LOGO: ImageRef(url="https://example.com/l.png")}),
     Capability.GROUP: _with(group="conformance-group"),
     Capability.NFC: _with(nfc=Nfc(message="conformance")),
-    Capability.BALANCE: _with(balance=Balance(amount=Decimal("10.00"), currency="EUR")),
+    # (cents of their own: a provider that rounds to whole units sends another amount)
+    Capability.BALANCE: _with(balance=Balance(amount=Decimal("12.34"), currency="EUR")),
     Capability.TIER: _with(tier="Platinum Conformance"),
     Capability.EVENT_TITLE: _event(title="Conformance Live"),
     Capability.EVENT_STARTS_AT: _event(starts_at=_later(7)),
@@ -486,6 +487,19 @@ class ProviderConformance:
         issued = provider.create(conformance.sample)
         seen = {p.id for p in provider.list()}
         assert issued.id in seen, "a created pass must appear in list()"
+        # Pages: with one or two passes a page, three passes take several pages, and a
+        # provider that reads only the first (no Page.next) loses the others. A page size the
+        # vendor does not take is refused at the call (ValidationError), and then not tried.
+        made = {issued.id, *(provider.create(conformance.sample).id for _ in range(2))}
+        for size in (1, 2):
+            try:
+                listed = [p.id for p in provider.list(page_size=size)]
+            except ValidationError:
+                continue
+            lost = sorted(made - set(listed))
+            assert not lost, f"list(page_size={size}) left out {lost}: are later pages read?"
+            assert len(listed) == len(set(listed)), f"list(page_size={size}) repeats passes"
+            return
 
     def test_create_many(self, conformance: ConformanceSetup) -> None:
         provider = conformance.provider
