@@ -45,7 +45,7 @@ from walletpass import errors as _errors
 from walletpass.bulk import run_create_many
 from walletpass.errors import JournalError, ResultsUnavailable, ValidationError, WalletPassError
 from walletpass.journal import JournalEntry, JournalState
-from walletpass.model import BulkItem, BulkResult, IssuedPass, Pass
+from walletpass.model import BulkItem, BulkResult, Pass, restored_pass
 from walletpass.pgjournal import PostgresJournal, run_entries
 from walletpass.provider import Provider
 
@@ -468,7 +468,7 @@ def _item_from_payload(payload: Mapping[str, Any]) -> BulkItem:
     return BulkItem(
         index=payload["index"],
         external_id=payload.get("external_id"),
-        issued=IssuedPass.model_validate(issued) if issued is not None else None,
+        issued=restored_pass(issued) if issued is not None else None,
         error=_error_from_payload(error) if error is not None else None,
         skipped=bool(payload.get("skipped")),
     )

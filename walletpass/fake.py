@@ -51,6 +51,7 @@ from walletpass.model import (
     PassUpdate,
     PassUrls,
     fields_as_plain,
+    restored_pass,
 )
 from walletpass.outcomes import note_dispatch
 from walletpass.plans import Emit, ListPlan, Plan, at_once
@@ -295,7 +296,7 @@ class _Store:
     def get(self, pass_id: str) -> IssuedPass | None:
         with self._lock:
             row = self._conn.execute("SELECT data FROM passes WHERE id = ?", (pass_id,)).fetchone()
-        return IssuedPass.model_validate_json(row[0]) if row else None
+        return restored_pass(row[0]) if row else None
 
     def replace(self, issued: IssuedPass) -> None:
         with self._lock:
@@ -310,7 +311,7 @@ class _Store:
                 "SELECT data FROM passes WHERE external_id = ? AND status != ? ORDER BY seq DESC",
                 (external_id, PassStatus.DELETED.value),
             ).fetchone()
-        return IssuedPass.model_validate_json(row[0]) if row else None
+        return restored_pass(row[0]) if row else None
 
     def page(
         self, after_seq: int, limit: int, template: str | None, status: str | None
@@ -327,7 +328,7 @@ class _Store:
         args.append(limit)
         with self._lock:
             rows = self._conn.execute(query, args).fetchall()
-        return [(seq, IssuedPass.model_validate_json(data)) for seq, data in rows]
+        return [(seq, restored_pass(data)) for seq, data in rows]
 
     def count(self) -> int:
         with self._lock:

@@ -49,7 +49,7 @@ from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 from walletpass.errors import ConfigurationError, JournalError, JournalInUse
-from walletpass.model import IssuedPass, Pass
+from walletpass.model import IssuedPass, Pass, restored_pass
 from walletpass.redaction import redact_text
 
 __all__ = [
@@ -490,7 +490,7 @@ def _lock_file(fd: int) -> None:
 
 
 def _entry(row: tuple[Any, ...]) -> JournalEntry:
-    issued = IssuedPass.model_validate(json.loads(row[5])) if row[5] else None
+    issued = restored_pass(json.loads(row[5])) if row[5] else None
     return JournalEntry(
         key=row[0],
         position=row[1],

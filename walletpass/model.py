@@ -1053,3 +1053,31 @@ def fields_as_plain(fields: Mapping[str, Any] | None) -> dict[str, Any]:
     if not fields:
         return {}
     return {k: (v.value if isinstance(v, PassField) else v) for k, v in fields.items()}
+
+
+def restored_pass(data: str | bytes | Mapping[str, Any]) -> IssuedPass:
+    """The pass an operation returned, from its JSON form (what a bulk journal keeps, a Celery
+    payload, the fake's file store): its moments get back the offsets the operation gave
+    (:func:`walletpass.timestamps.plain_offset`: pydantic's JSON validation gives its own
+    ``TzInfo``), so a pass read back equals and prints as the one returned. What the JSON form
+    did not keep stays as it has it: a journal keeps no ``raw`` (the vendor's answer verbatim,
+    personal data a journal need not hold), and ``meta`` values are JSON's (a decimal as its
+    text).
+
+    :param data: the JSON text, or the mapping it decodes to.
+    :returns: the pass.
+    :raises ValidationError: ``data`` is not a pass.
+    """
+    from walletpass.timestamps import plain_offset  # (only a restore needs it)
+
+    issued = (
+        IssuedPass.model_validate(data)
+        if isinstance(data, Mapping)
+        else IssuedPass.model_validate_json(data)
+    )
+    moments = {
+        name: plain_offset(value)
+        for name, value in issued.__dict__.items()
+        if isinstance(value, datetime) and value.tzinfo is not None
+    }
+    return issued.model_copy(update=moments) if moments else issued

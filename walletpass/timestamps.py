@@ -22,8 +22,10 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from datetime import UTC, datetime, tzinfo
+from datetime import UTC, datetime, timezone, tzinfo
 from typing import Any, Literal
+
+from pydantic_core import TzInfo
 
 __all__ = [
     "MAX_TIMESTAMP_LENGTH",
@@ -32,6 +34,7 @@ __all__ = [
     "format_timestamp",
     "parse_timestamp",
     "parse_unix_seconds",
+    "plain_offset",
 ]
 
 #: Longer text is refused unread: ``2026-02-25T12:00:00.1234567+08:00`` is 33 characters.
@@ -124,3 +127,15 @@ def parse_unix_seconds(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value, UTC)
     except (OverflowError, OSError, ValueError):
         raise ValueError(f"{value!r} seconds is outside the dates a timestamp can hold") from None
+
+
+def plain_offset(moment: datetime) -> datetime:
+    """``moment`` with its offset as a :class:`datetime.timezone` (``UTC`` itself for +00:00),
+    as :func:`parse_timestamp` gives every answer's moments: pydantic's JSON validation gives
+    its own ``TzInfo`` instead, so a pass restored from JSON (a bulk journal's, a Celery
+    payload's) would not equal, nor print as, the one a create returned. Any other zone (a
+    ``ZoneInfo``, ``UTC``) and a naive moment are returned as they are."""
+    if type(moment.tzinfo) is not TzInfo:
+        return moment
+    offset = moment.utcoffset()
+    return moment.replace(tzinfo=UTC if not offset else timezone(offset))
