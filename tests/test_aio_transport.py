@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import math
 import subprocess
 import sys
 import threading
@@ -14,6 +15,8 @@ from collections.abc import Callable, Coroutine, Iterator
 from typing import Any, TypeVar
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from walletpass.aio import AsyncRateLimiter, AsyncTransport, ThreadedLimiter
 from walletpass.aio import ratelimit as aio_ratelimit
@@ -483,3 +486,38 @@ def test_the_tls_settings_are_loaded_before_the_first_calls_deadline(
             return await on_loop.create({"template": "gold"})
 
     assert run(scenario()).id
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([5.0, 0.25, 7.5]) | st.floats(0.001, 100.0),
+            st.sampled_from([30.0, 0.25]) | st.floats(0.001, 100.0),
+            st.none() | st.sampled_from([90.0, 0.0004]) | st.floats(-5.0, 100.0),
+        ),
+        min_size=1,
+        max_size=12,
+    )
+)
+def test_each_attempt_gets_aiohttp_timeouts_of_its_own_window(
+    attempts: list[tuple[float, float, float | None]],
+) -> None:
+    """The attempt's aiohttp timeouts (taken as the last attempt's when the same) carry its
+    connect and read timeouts, and a total that ends no sooner than the call's deadline and no
+    more than a millisecond after it (at least a millisecond: aiohttp reads 0 as none)."""
+    from walletpass.aio import transport as aio_transport
+
+    for connect, read, left in attempts:
+        before = time.monotonic()
+        deadline = None if left is None else before + left
+        made = aio_transport._timeouts(connect, read, deadline)
+        after = time.monotonic()
+        assert (made.connect, made.sock_connect, made.sock_read) == (None, connect, read)
+        if deadline is None:
+            assert made.total is None
+            continue
+        assert made.ceil_threshold == math.inf  # (aiohttp would round the total up a second)
+        assert made.total is not None and made.total >= 0.001
+        assert made.total >= deadline - after - 1e-9  # its timer fires with the deadline past
+        assert made.total <= max(deadline - before, 0.0) + 0.001 + 1e-9

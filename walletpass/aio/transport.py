@@ -390,20 +390,51 @@ def _tls_context(verify: bool | str, provider: str) -> ssl.SSLContext:
         ) from None
 
 
+#: The last attempt's aiohttp timeouts and what they were made of (connect, read, total in
+#: whole milliseconds): the next attempt with the same three, nearly every first attempt of a
+#: call (begun within the same millisecond of its call's deadline), takes them as they are
+#: (aiohttp never changes a ``ClientTimeout``; making one costs ~10 k instructions). One list
+#: entry, replaced whole: another thread may replace it meanwhile.
+_last_timeouts: list[tuple[tuple[float, float, float | None], aiohttp.ClientTimeout]] = [
+    (
+        (5.0, 30.0, None),
+        aiohttp.ClientTimeout(total=None, connect=None, sock_connect=5.0, sock_read=30.0),
+    )
+]
+
+
 def _timeouts(connect: float, read: float, deadline: float | None) -> aiohttp.ClientTimeout:
     """aiohttp's timeouts for one attempt: ``connect`` and ``read`` (seconds, already shortened
     to the time left) per connection and per read, and the call's ``deadline`` (a
     :func:`time.monotonic` instant) as the total, which aiohttp enforces from the request to
     the body's last read (one deadline layer, aiohttp's: an ``asyncio.timeout`` around it added
     a second timer to every attempt). aiohttp rounds a total of 5 s or more up to the next whole
-    second unless told otherwise; the deadline is not rounded."""
+    second unless told otherwise; the total given is the time left rounded up to the next
+    millisecond, so the deadline has passed when aiohttp's timer fires (the message says so:
+    :meth:`~walletpass.sending.BaseTransport.late`) and the same total comes back from one call
+    to the next (asyncio waits for a timer in whole milliseconds already: ``epoll``'s unit)."""
+    key: tuple[float, float, float | None]
     if deadline is None:
-        return aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
-    # (aiohttp reads a total of 0 as none: an attempt begun on the deadline gets a millisecond.)
-    total = max(deadline - time.monotonic(), 0.001)
-    return aiohttp.ClientTimeout(
-        total=total, connect=None, sock_connect=connect, sock_read=read, ceil_threshold=math.inf
-    )
+        key = (connect, read, None)
+    else:
+        # (aiohttp reads a total of 0 as none: an attempt begun on the deadline gets a
+        # millisecond.)
+        key = (connect, read, max(math.ceil((deadline - time.monotonic()) * 1000), 1) / 1000)
+    last = _last_timeouts[0]
+    if last[0] == key:
+        return last[1]
+    if deadline is None:
+        made = aiohttp.ClientTimeout(total=None, connect=None, sock_connect=connect, sock_read=read)
+    else:
+        made = aiohttp.ClientTimeout(
+            total=key[2],
+            connect=None,
+            sock_connect=connect,
+            sock_read=read,
+            ceil_threshold=math.inf,
+        )
+    _last_timeouts[0] = (key, made)
+    return made
 
 
 def _tls_failure(exc: BaseException) -> ssl.SSLError | None:
