@@ -11,7 +11,7 @@ import subprocess
 import sys
 import textwrap
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -51,6 +51,8 @@ from walletpass.matrix import ProviderMatrix, matrix_data
 from walletpass.registry import load_provider_class, provider_info
 from walletpass.testing.emulator import EmulatorApp, EmulatorResponse, EmulatorServer, route
 from walletpass.transport import VendorRequest, VendorResponse
+
+from .test_transport import API_KEY, HttpTestProvider, ItemsApp
 
 CLI = [sys.executable, "-m", "walletpass.cli"]
 FAKE_ID = "fp_00000000000000ff"
@@ -1045,3 +1047,83 @@ def test_python_dash_m_walletpass_is_the_walletpass_command() -> None:
         [*CLI, "--help"], capture_output=True, text=True, timeout=60, check=True
     )
     assert by_package.stdout == by_cli.stdout
+
+
+# --------------------------------------------------------------------------------------------
+# Ctrl-C
+# --------------------------------------------------------------------------------------------
+
+
+class _PressesCtrlC(ItemsApp):
+    """Presses Ctrl-C in the command's process once a request has taken effect, before it is
+    answered (the operator's Ctrl-C while the answer was on its way)."""
+
+    def __init__(self, press: Callable[[], None]) -> None:
+        super().__init__()
+        self.press = press
+
+    def _took_effect(self, request: Any) -> None:
+        super()._took_effect(request)
+        self.press()
+
+
+@pytest.mark.parametrize(
+    ("command", "operation"),
+    [(("create", "--template", "gg"), "create"), (("delete", "it_0"), "delete")],
+)
+def test_ctrl_c_after_a_change_was_sent_says_it_may_have_taken_effect(
+    cli: Any,
+    ctrl_c: Callable[[], None],
+    monkeypatch: pytest.MonkeyPatch,
+    command: tuple[str, ...],
+    operation: str,
+) -> None:
+    # Before, every Ctrl-C was "interrupted" with outcome_unknown false, though the vendor had
+    # acted on the create: a script reading --json took it that nothing had happened.
+    register_provider("test-http", HttpTestProvider)
+    try:
+        app = _PressesCtrlC(ctrl_c)
+        with EmulatorServer(app) as server:
+            monkeypatch.setenv("WALLETPASS_TEST_HTTP_BASE_URL", f"{server.url}/v1")
+            monkeypatch.setenv("WALLETPASS_TEST_HTTP_API_KEY", API_KEY)
+            shown = cli("-p", "test-http", *command, "--json")
+            plain = cli("-p", "test-http", *command)
+    finally:
+        unregister_provider("test-http")
+    assert (
+        app.processed
+        == [f"{'POST /v1/items' if operation == 'create' else 'DELETE /v1/items/it_0'}"] * 2
+    )
+    assert (shown.code, plain.code) == (130, 130)
+    error = json.loads(shown.err.splitlines()[-1])
+    assert error["type"] == "KeyboardInterrupt"
+    assert (error["provider"], error["operation"]) == ("test-http", operation)
+    assert error["outcome_unknown"] is True and error["retryable"] is False
+    assert f"interrupted after the {operation} had been sent to the vendor" in error["message"]
+    assert plain.err.splitlines()[-1] == (
+        f"walletpass: error: [test-http.{operation}] interrupted after the {operation} had been "
+        "sent to the vendor: it may have taken effect (check with 'walletpass get' or "
+        "'walletpass list' before running it again)"
+    )
+
+
+def test_ctrl_c_before_anything_was_sent_or_during_a_read_is_only_interrupted(
+    cli: Any, ctrl_c: Callable[[], None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    register_provider("test-http", HttpTestProvider)
+    try:
+        app = _PressesCtrlC(ctrl_c)
+        with EmulatorServer(app) as server:
+            monkeypatch.setenv("WALLETPASS_TEST_HTTP_BASE_URL", f"{server.url}/v1")
+            monkeypatch.setenv("WALLETPASS_TEST_HTTP_API_KEY", API_KEY)
+            shown = cli("-p", "test-http", "get", "it_0", "--json")
+    finally:
+        unregister_provider("test-http")
+    assert app.processed == ["GET /v1/items/it_0"]
+    assert shown.code == 130
+    error = json.loads(shown.err.splitlines()[-1])
+    assert (error["type"], error["message"], error["outcome_unknown"]) == (
+        "KeyboardInterrupt",
+        "interrupted",
+        False,
+    )

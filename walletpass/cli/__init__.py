@@ -112,6 +112,12 @@ def _run(args: Any, debug: bool) -> int:
         hint = _hint(exc)
         return _error(str(exc) + hint, exc, EXIT_ERROR, plain=exc.message + hint)
     except KeyboardInterrupt as exc:
+        from walletpass.cli.stderr import InterruptedAfterSending
+
+        if isinstance(exc, InterruptedAfterSending):
+            return _error(
+                f"[{exc.provider}.{exc.operation}] {exc}", exc, EXIT_INTERRUPTED, plain=str(exc)
+            )
         return _error("interrupted", exc, EXIT_INTERRUPTED)
     except BrokenPipeError:
         # The reader went away (``walletpass list | head``); nothing left worth saying.

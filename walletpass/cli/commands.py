@@ -23,6 +23,7 @@ from walletpass.config import env_prefix
 from walletpass.errors import ConfigurationError, WalletPassError
 from walletpass.matrix import ProviderMatrix
 from walletpass.matrix import render as render_matrix
+from walletpass.outcomes import dispatch_count
 from walletpass.provider import Provider
 from walletpass.redaction import MASK, is_secret_key, redact_text
 from walletpass.registry import available_providers, load_provider_class, provider_info
@@ -51,6 +52,20 @@ def _connected(args: argparse.Namespace) -> Iterator[Provider]:
         yield provider
     finally:
         provider.close()
+
+
+@contextmanager
+def _writing(wallet: Provider, operation: str) -> Iterator[None]:
+    """A Ctrl-C once a request of this change had been handed to the vendor is reported as
+    :class:`~walletpass.cli.stderr.InterruptedAfterSending` (the change may have taken effect);
+    one before that stays a plain ``KeyboardInterrupt`` (nothing was sent)."""
+    before = dispatch_count()
+    try:
+        yield
+    except KeyboardInterrupt as exc:
+        if dispatch_count() == before:
+            raise
+        raise stderr.InterruptedAfterSending(wallet.label, operation) from exc
 
 
 # ------------------------------------------------------------------------------------------
@@ -141,7 +156,7 @@ def _show_pass(args: argparse.Namespace, issued: Any) -> None:
 
 def cmd_create(args: argparse.Namespace) -> int:
     new_pass = content.build_pass(args)
-    with _connected(args) as wallet:
+    with _connected(args) as wallet, _writing(wallet, "create"):
         _show_pass(args, wallet.create(new_pass))
     return 0
 
@@ -154,13 +169,13 @@ def cmd_get(args: argparse.Namespace) -> int:
 
 def cmd_update(args: argparse.Namespace) -> int:
     change = content.build_update(args)
-    with _connected(args) as wallet:
+    with _connected(args) as wallet, _writing(wallet, "update"):
         _show_pass(args, wallet.update(args.pass_id, change))
     return 0
 
 
 def cmd_redeem(args: argparse.Namespace) -> int:
-    with _connected(args) as wallet:
+    with _connected(args) as wallet, _writing(wallet, "redeem"):
         redemption = wallet.redeem(
             args.pass_id, amount=args.amount, options=dict(args.options or ())
         )
@@ -172,7 +187,7 @@ def cmd_redeem(args: argparse.Namespace) -> int:
 
 
 def cmd_delete(args: argparse.Namespace) -> int:
-    with _connected(args) as wallet:
+    with _connected(args) as wallet, _writing(wallet, "delete"):
         wallet.delete(args.pass_id)
     if _json_wanted(args):
         _out(render.dump_json({"id": args.pass_id, "deleted": True}))

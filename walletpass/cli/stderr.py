@@ -20,7 +20,15 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
-__all__ = ["ERROR_KEYS", "error", "error_object", "json_mode", "one_line", "report"]
+__all__ = [
+    "ERROR_KEYS",
+    "InterruptedAfterSending",
+    "error",
+    "error_object",
+    "json_mode",
+    "one_line",
+    "report",
+]
 
 _json: ContextVar[bool] = ContextVar("walletpass_cli_json", default=False)
 
@@ -67,6 +75,26 @@ def report(level: str, message: str, **fields: Any) -> None:
     sys.stderr.flush()
 
 
+class InterruptedAfterSending(KeyboardInterrupt):
+    """Ctrl-C pressed once a request of a change (``operation``) had been handed to the vendor:
+    the change may have taken effect, and the error says so (``outcome_unknown``)."""
+
+    outcome_unknown = True
+    retryable = False
+
+    def __init__(self, provider: str, operation: str) -> None:
+        super().__init__(provider, operation)
+        self.provider = provider
+        self.operation = operation
+
+    def __str__(self) -> str:
+        return (
+            f"interrupted after the {self.operation} had been sent to the vendor: it may have "
+            "taken effect (check with 'walletpass get' or 'walletpass list' before running it "
+            "again)"
+        )
+
+
 def error_object(exc: BaseException | None, message: str, exit_status: int) -> dict[str, Any]:
     """The ``--json`` error: what failed, where, each field problem, and whether to retry."""
     problems = [
@@ -78,7 +106,7 @@ def error_object(exc: BaseException | None, message: str, exit_status: int) -> d
     request_id = getattr(exc, "request_id", None)
     return {
         "level": "error",
-        "type": type(exc).__name__ if exc is not None else "Error",
+        "type": _type_name(exc),
         "provider": provider if isinstance(provider, str) else None,
         "operation": operation if isinstance(operation, str) else None,
         "message": one_line(message),
@@ -88,6 +116,14 @@ def error_object(exc: BaseException | None, message: str, exit_status: int) -> d
         "request_id": request_id if isinstance(request_id, str) else None,
         "exit_status": exit_status,
     }
+
+
+def _type_name(exc: BaseException | None) -> str:
+    if exc is None:
+        return "Error"
+    if isinstance(exc, KeyboardInterrupt):
+        return "KeyboardInterrupt"  # (whether or not a change had been sent: outcome_unknown)
+    return type(exc).__name__
 
 
 def error(
