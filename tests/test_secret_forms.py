@@ -432,6 +432,41 @@ def test_base64_of_a_key_inside_other_bytes_is_masked(before: bytes, after: byte
     assert MASK in redact_text(blob)
 
 
+def _wrapped(encoded: str, width: int, newline: str) -> str:
+    return newline.join(encoded[at : at + width] for at in range(0, len(encoded), width))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.binary(max_size=120),
+    after=st.binary(max_size=40),
+    width=st.sampled_from([76, 64, 60, 32, 5, 1]),
+    newline=st.sampled_from(["\r\n", "\n", "\r"]),
+    urlsafe=st.booleans(),
+    bearer=st.booleans(),
+)
+def test_base64_of_a_key_wrapped_across_lines_is_masked(
+    before: bytes, after: bytes, width: int, newline: str, urlsafe: bool, bearer: bool
+) -> None:
+    """MIME wraps base64 at 76 columns (PEM at 64), with CRLF or LF: a key's base64 split by a
+    line break was no form the matcher knew, whole or in a structure, and an excerpt of it
+    showed the key's base64. Every line of the wrapped text that holds a character encoding
+    only the key's bytes is masked (the text around it stays)."""
+    register_secret(ENCODED_SECRET)
+    key = ("Bearer " if bearer else "").encode() + ENCODED_SECRET.encode()
+    encode = base64.urlsafe_b64encode if urlsafe else base64.b64encode
+    text = "attachment:\n" + _wrapped(encode(before + key + after).decode(), width, newline)
+    for shown in (redact_text(text), walletpass.redaction.redact({"body": [text]})["body"][0]):
+        assert MASK in shown and shown.startswith("attachment:\n")
+        unwrapped = "".join(shown.split())
+        for form in secret_forms(ENCODED_SECRET):
+            assert form not in unwrapped or len(form) < 8
+    masked = redact_text(text)
+    for limit in range(12, len(text) + 2, 7):
+        cut = masked if len(masked) <= limit else masked[: limit - 1] + "…"
+        assert masked_excerpt(text, limit) == cut  # (masked first, then cut)
+
+
 # ---------------------------------------------------------------------------------------------
 # Characters written as escapes any character may take, and excerpts cut inside a key
 # ---------------------------------------------------------------------------------------------

@@ -556,6 +556,43 @@ def _spans(lowered: str, nested: tuple[_NestedSecret, ...]) -> list[tuple[int, i
     return spans
 
 
+#: A line break an encoder wraps its output with: MIME's base64 at 76 columns, PEM's at 64, a hex
+#: dump's; CRLF, LF or CR.
+_LINE_BREAK = re.compile(r"\r\n|\n|\r")
+
+
+def _unwrapped(text: str) -> tuple[str, list[int], list[int]]:
+    """``text`` without its line breaks, with where each break was: its index in the view
+    (the character after it) and the characters removed up to and including it."""
+    at: list[int] = []
+    removed: list[int] = []
+    total = 0
+    for match in _LINE_BREAK.finditer(text):
+        at.append(match.start() - total)
+        total += match.end() - match.start()
+        removed.append(total)
+    return _LINE_BREAK.sub("", text), at, removed
+
+
+def _wrapped_spans(text: str, literals: tuple[str, ...]) -> list[tuple[int, int]]:
+    """Where the encoded spellings of the secrets (``literals``: base64, hex, a case) are in
+    ``text`` split across lines (MIME wraps base64 at 76 columns), as spans of ``text`` from
+    the first character of a spelling to its last, the breaks between them included."""
+    view, at, removed = _unwrapped(text)
+
+    def written(index: int) -> int:
+        breaks = bisect.bisect_right(at, index)
+        return index + (removed[breaks - 1] if breaks else 0)
+
+    spans: list[tuple[int, int]] = []
+    for form in literals:
+        start = view.find(form)
+        while start != -1:
+            spans.append((written(start), written(start + len(form) - 1) + 1))
+            start = view.find(form, start + 1)
+    return spans
+
+
 def redact_text(text: str) -> str:
     """Replace every registered secret, in any of its :func:`secret_forms` (and any mixture of
     its nested escaped spellings, in any case, and of its characters written as JSON, HTML or
@@ -570,6 +607,8 @@ def redact_text(text: str) -> str:
         while start != -1:
             spans.append((start, start + len(form)))
             start = text.find(form, start + 1)
+    if "\n" in text or "\r" in text:
+        spans += _wrapped_spans(text, literals)
     if not spans:
         return text
     # Overlapping or adjacent spans become one mask: no part of either is left showing.
@@ -604,12 +643,13 @@ def masked_excerpt(text: str | bytes, limit: int, ellipsis: str = "…") -> str:
 
 def _longest_form() -> int:
     """A bound on the length of any form of a registered secret that :func:`redact_text` masks
-    (each character in its longest spelling, escapes read decoded included)."""
+    (each character in its longest spelling, escapes read decoded included; an encoded form
+    wrapped across lines with a CRLF after each character at most)."""
     longest = _longest_cache.get("all")
     if longest is None:
         nested, literals = _matchers()
         longest = max(
-            [len(form) for form in literals]
+            [3 * len(form) for form in literals]
             + [
                 sum(max(_ESCAPE_LONGEST, len(spellings[0])) for spellings in secret.spellings)
                 for secret in nested
@@ -642,6 +682,11 @@ def _may_hold_secret(texts: list[str]) -> bool:
     for needle in needles:
         if needle in lowered:
             return True
+    if "\n" in lowered or "\r" in lowered:
+        view = _LINE_BREAK.sub("", lowered)  # (an encoded form wrapped across lines)
+        for needle in needles:
+            if needle in view:
+                return True
     if "%" in lowered or "&#" in lowered or "\\u" in lowered:
         read = _unescaped(lowered)  # (characters written as escapes: read decoded too)
         if read is not None:
