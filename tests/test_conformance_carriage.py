@@ -24,6 +24,8 @@ from walletpass import Holder, Pass, PassUpdate
 from walletpass.capabilities import Capabilities, Capability, Declaration, native, none
 from walletpass.contract import ListFilters, Page
 from walletpass.errors import FieldProblem
+from walletpass.event_types import PassEventType
+from walletpass.events import PassEvent
 from walletpass.model import Color, IssuedPass
 from walletpass.provider import Provider
 from walletpass.retry import Safety
@@ -655,3 +657,44 @@ def test_a_rounded_amount_fails_the_kit(server: RecordingServer) -> None:
     with pytest.raises(AssertionError, match=r"balance: declared NATIVE, but never sent: balance"):
         kit.test_declared_fields_reach_the_wire(_setup(WholeUnits, server))
     kit.test_declared_fields_reach_the_wire(_setup(CentsProvider, server))
+
+
+class DeafListener(HonestProvider):
+    """Declares that it receives webhooks, and implements none of it."""
+
+    name: ClassVar[str] = "deaf"
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        {**_DECLARED, Capability.EVENTS_RECEIVE: native("POST to your URL, HMAC signed")}
+    )
+
+
+class Listener(DeafListener):
+    name: ClassVar[str] = "listener"
+    event_types: ClassVar[tuple[PassEventType, ...]] = (PassEventType.INSTALLED,)
+
+    def events_from_delivery(self, headers: Mapping[str, str], payload: Any) -> list[PassEvent]:
+        return [
+            PassEvent(
+                type=PassEventType.INSTALLED,
+                pass_id=payload["id"],
+                provider=self.name,
+                occurred_at=datetime.now(UTC),
+                vendor_event="installed",
+            )
+        ]
+
+
+def test_a_plugin_declaring_webhooks_it_cannot_read_fails_the_kit(server: RecordingServer) -> None:
+    """No delivery reaches these hooks in the kit (it cannot sign as the vendor does): the
+    declaration itself is checked. Without event_types, or without events_from_delivery, every
+    delivery would be refused."""
+    kit = ProviderConformance()
+    with pytest.raises(AssertionError, match=r"declares events\.receive but no event_types"):
+        kit.test_declarations_are_well_formed(_setup(DeafListener, server))
+    DeafListener.event_types = (PassEventType.INSTALLED,)
+    try:
+        with pytest.raises(AssertionError, match="does not implement events_from_delivery"):
+            kit.test_declarations_are_well_formed(_setup(DeafListener, server))
+    finally:
+        del DeafListener.event_types
+    kit.test_declarations_are_well_formed(_setup(Listener, server))

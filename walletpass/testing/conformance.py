@@ -46,6 +46,7 @@ from walletpass.errors import (
     ValidationError,
     WalletPassError,
 )
+from walletpass.event_contract import EventOperations
 from walletpass.features import NEVER_LENIENT
 from walletpass.model import (
     Balance,
@@ -397,6 +398,22 @@ class ProviderConformance:
             if declaration.support is not Support.NATIVE:
                 assert declaration.note, f"{cls.name}: {key} is {declaration.support} with no note"
         assert provider.capabilities.supports(Capability.CREATE), "a provider must create passes"
+        events = [
+            c
+            for c in (Capability.EVENTS_RECEIVE, Capability.EVENTS_SUBSCRIBE)
+            if provider.capabilities.supports(c)
+        ]
+        if events:
+            # (no other test can reach these: a delivery needs the vendor's signing scheme)
+            assert provider.event_types, (
+                f"{cls.name} declares {', '.join(events)} but no event_types: which events?"
+            )
+        if Capability.EVENTS_RECEIVE in events:
+            hook = getattr(provider.events_from_delivery, "__func__", None)
+            assert hook is not EventOperations.events_from_delivery, (
+                f"{cls.name} declares events.receive but does not implement "
+                "events_from_delivery: every delivery would be refused as unreadable"
+            )
 
     # -- operations ------------------------------------------------------------------------
 
