@@ -547,3 +547,29 @@ def test_a_fake_kept_in_a_file_reads_its_passes_back_as_created(tmp_path: Path) 
         made = wallet.create(Pass(template="t", kind="loyalty"))
         for read in (wallet.get(made.id), next(iter(wallet.list()))):
             assert repr(read.created_at) == repr(made.created_at)
+
+
+@pytest.mark.parametrize(
+    ("vendor", "filters"),
+    [
+        ("passentry", {"page_size": 2}),
+        ("passentry", {"page_size": 1, "template": "coffee-card"}),
+        ("livepasses", {"status": "deleted"}),
+        ("livepasses", {"template": "coffee-card", "status": "redeemed", "page_size": 1}),
+    ],
+)
+def test_a_list_filter_its_vendor_cannot_take_is_refused_on_its_profile_too(
+    sides: dict[str, tuple[Provider, Provider]], vendor: str, filters: dict[str, Any]
+) -> None:
+    """PassEntry documents no paging parameters and Livepasses no ``deleted`` status: their
+    providers refuse such a listing before any request, where the profile listed (found by
+    the widened harness: these three of its 54 listings, 13 filter sets on each vendor; the
+    last case here is one both take). The profile now plans the listing with its vendor's
+    provider first."""
+
+    def calls(wallet: Provider) -> list[Any]:
+        return [sorted(p.id for p in wallet.list(**filters))]
+
+    real, fake = sides[vendor]
+    listed = _meta_seen(fake, f"fake(profile={vendor})", calls)
+    assert listed == _meta_seen(real, vendor, calls)

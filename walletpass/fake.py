@@ -1333,6 +1333,16 @@ class FakeProvider(Provider[FakeSettings]):
         return current.model_copy(update=update)
 
     def plan_list(self, filters: ListFilters) -> ListPlan:
+        if self._vendor is not None:
+            # Wearing a profile: the vendor's provider plans the same listing up to its first
+            # request, which is never sent, so the filters its vendor cannot take (PassEntry's
+            # page_size, a status Livepasses has no value for) are refused here too.
+            try:
+                self._vendor.plan_list(filters)
+            except ValidationError as exc:
+                raise ValidationError.from_problems(
+                    exc.problems, provider=self.label, operation="list"
+                ) from None
         return self._listing(filters)
 
     def _listing(self, filters: ListFilters) -> ListPlan:
