@@ -4,14 +4,32 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from walletpass import Capabilities, Capability, emulated
 from walletpass.cli import main
 from walletpass.cli.issue import RESULT_COLUMNS, count_rows, results_path_for
 from walletpass.fake import FakeProvider
+from walletpass.registry import register_provider, unregister_provider
+from walletpass.testing.emulator import EmulatorServer
+
+from .test_cli import _PressesCtrlC
+from .test_transport import API_KEY, HttpTestProvider
+
+
+class _BulkHttp(HttpTestProvider):
+    capabilities = Capabilities(
+        {
+            **HttpTestProvider.capabilities,
+            Capability.CREATE_MANY: emulated("one create per item"),
+        }
+    )
+
 
 HEADER = ["Member No", "Name", "Email", "Points", "expires_at"]
 
@@ -241,3 +259,45 @@ def test_a_full_results_disk_names_the_issued_rows_and_the_safe_remedy(
         issued = _fake(isolated).list()
         assert any(p.id in err for p in issued)
         assert "run the same command again with --journal" not in err
+
+
+@pytest.mark.parametrize("journaled", [True, False])
+def test_ctrl_c_during_the_run_says_what_was_issued_and_how_to_finish(
+    tmp_path: Path,
+    cli: Any,
+    ctrl_c: Callable[[], None],
+    monkeypatch: pytest.MonkeyPatch,
+    journaled: bool,
+) -> None:
+    # Before: "interrupted", outcome_unknown false, whatever had been issued or was in flight.
+    source = tmp_path / "rows.csv"
+    source.write_text("template\n" + "gg\n" * 5, encoding="utf-8")
+    results = tmp_path / "rows.results.csv"
+    journal = ["--journal", str(tmp_path / "rows.db")] if journaled else []
+    register_provider("test-http", _BulkHttp)
+    try:
+        app = _PressesCtrlC(ctrl_c)
+        with EmulatorServer(app) as server:
+            monkeypatch.setenv("WALLETPASS_TEST_HTTP_BASE_URL", f"{server.url}/v1")
+            monkeypatch.setenv("WALLETPASS_TEST_HTTP_API_KEY", API_KEY)
+            shown = cli(
+                "-p", "test-http", "issue", str(source), "--results", str(results), "--json",
+                "--concurrency", "1", *journal,
+            )  # fmt: skip
+    finally:
+        unregister_provider("test-http")
+    assert shown.code == 130, shown.err
+    assert app.processed[0] == "POST /v1/items"
+    error = json.loads(shown.err.splitlines()[-1])
+    assert (error["type"], error["provider"], error["operation"]) == (
+        "KeyboardInterrupt",
+        "test-http",
+        "create",
+    )
+    assert error["outcome_unknown"] is True
+    assert error["message"].startswith("interrupted after ")
+    assert f"(see {results})" in error["message"]
+    if journaled:
+        assert "run the same command again with the same --journal" in error["message"]
+    else:
+        assert "this run had no --journal" in error["message"]

@@ -190,6 +190,21 @@ class _ResultsWriter:
                 f"space on its disk (or choose another file with --results); {self.remedy()}"
             ) from None
 
+    def interrupted(self, path: Path) -> str:
+        """What a Ctrl-C during the run leaves: rows in flight may have been issued."""
+        if self._journaled:
+            return (
+                f"interrupted after {self.issued} row(s) were issued (see {path}); rows being "
+                "sent may have been issued too: run the same command again with the same "
+                "--journal to finish, and none is issued twice"
+            )
+        return (
+            f"interrupted after {self.issued} row(s) were issued (see {path}); rows being sent "
+            "may have been issued too, and this run had no --journal, so running it again would "
+            "issue them again on a vendor that does not deduplicate by external id: check the "
+            "vendor before sending those rows again"
+        )
+
     def remedy(self) -> str:
         """What to do about the rows already issued when the results cannot be written."""
         if self._journaled:
@@ -383,6 +398,10 @@ def cmd_issue(args: argparse.Namespace) -> int:
                     )
             except JournalError as exc:
                 raise _stopped(exc, results_path) from None
+            except KeyboardInterrupt as exc:
+                raise stderr.InterruptedAfterSending(
+                    provider.label, "create", results.interrupted(results_path)
+                ) from exc
             finally:
                 progress.close()
     finally:

@@ -82,17 +82,18 @@ class InterruptedAfterSending(KeyboardInterrupt):
     outcome_unknown = True
     retryable = False
 
-    def __init__(self, provider: str, operation: str) -> None:
+    def __init__(self, provider: str, operation: str, message: str | None = None) -> None:
         super().__init__(provider, operation)
         self.provider = provider
         self.operation = operation
-
-    def __str__(self) -> str:
-        return (
-            f"interrupted after the {self.operation} had been sent to the vendor: it may have "
+        self.message = message or (
+            f"interrupted after the {operation} had been sent to the vendor: it may have "
             "taken effect (check with 'walletpass get' or 'walletpass list' before running it "
             "again)"
         )
+
+    def __str__(self) -> str:
+        return self.message
 
 
 def error_object(exc: BaseException | None, message: str, exit_status: int) -> dict[str, Any]:
