@@ -213,15 +213,35 @@ def test_repeated_answer_headers_are_joined_as_by_the_sync_transport(
     assert async_.header("x-trace") == sync.header("x-trace") == "a, b"
 
 
-def test_a_raw_body_goes_without_a_content_type_aiohttp_would_add(
-    hostile: list[HostileServer],
+@pytest.mark.parametrize(
+    ("request_", "content_type"),
+    [
+        (VendorRequest("POST", "files", Safety.UNSAFE, data=b"\x00\x01raw"), None),
+        (VendorRequest("POST", "items/a1/void", Safety.UNSAFE), None),
+        (VendorRequest("PATCH", "items/a1", Safety.UNSAFE), None),
+        (VendorRequest("PUT", "items/a1", Safety.IDEMPOTENT, data=b"raw"), None),
+        (VendorRequest("DELETE", "items/a1", Safety.IDEMPOTENT), None),
+        (GET, None),
+        (POST, "application/json"),
+        (
+            VendorRequest(
+                "POST", "files", Safety.UNSAFE, data=b"<a/>", headers={"content-type": "text/xml"}
+            ),
+            "text/xml",
+        ),
+    ],
+)
+def test_a_request_goes_with_no_content_type_but_its_own(
+    hostile: list[HostileServer], request_: VendorRequest, content_type: str | None
 ) -> None:
+    """aiohttp adds ``application/octet-stream`` to a POST, PUT or PATCH, or to a raw body,
+    without a Content-Type; walletpass sends the request's own or none, as the sync API does."""
     served = serve(hostile, answer(b"{}"))
-    upload = VendorRequest("POST", "files", Safety.UNSAFE, data=b"\x00\x01raw")
-    both(transport(served.url), upload)
+    both(transport(served.url), request_)
 
     sync_head, async_head = (h.lower().split("\r\n") for h in served.heads)
-    assert not any(line.startswith("content-type:") for line in async_head)
+    sent = [line for line in async_head if line.startswith("content-type:")]
+    assert sent == ([] if content_type is None else [f"content-type: {content_type}"])
     assert sorted(line for line in async_head if not line.startswith("user-agent")) == sorted(
         line for line in sync_head if not line.startswith("user-agent")
     )

@@ -23,7 +23,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from walletpass.aio.connections import LostConnection, Sent, sent_marker
+from walletpass.aio.connections import NO_CONTENT_TYPE, LostConnection, Sent, sent_marker
 from walletpass.aio.heads import answer_fault
 from walletpass.aio.loop_session import LoopSession
 from walletpass.aio.ratelimit import AsyncLimiter, asyncio_limiter
@@ -186,6 +186,9 @@ class AsyncTransport:
         headers = prepared.headers
         if headers.get("User-Agent") == self.rules.user_agent:
             headers = {**headers, "User-Agent": self._user_agent}
+        # (A request whose own Content-Type is spelled in another case gets the skip list too,
+        # harmlessly: aiohttp adds none to headers that have one.)
+        skip = None if "Content-Type" in headers else NO_CONTENT_TYPE
         while True:
             time_left = call.next_attempt()
             release = None
@@ -201,7 +204,7 @@ class AsyncTransport:
                     await note_dispatch_async()
                 else:
                     note_dispatch()
-                answer, failure, cause = await self._attempt(call, prepared, headers)
+                answer, failure, cause = await self._attempt(call, prepared, headers, skip)
             finally:
                 if release is not None:
                     await release()  # answered or abandoned: the vendor cannot count it any later
@@ -222,10 +225,15 @@ class AsyncTransport:
             await asyncio.sleep(step)
 
     async def _attempt(
-        self, call: Call, prepared: Prepared, headers: dict[str, str]
+        self,
+        call: Call,
+        prepared: Prepared,
+        headers: dict[str, str],
+        skip: tuple[str, ...] | None,
     ) -> tuple[Answer | None, Outcome | Unreadable | None, BaseException | None]:
         """One attempt: ``prepared`` sent with ``headers`` (its own with the User-Agent naming
-        aiohttp, made once per call), within the attempt's timeouts and the call's deadline:
+        aiohttp, made once per call) and aiohttp's ``skip_auto_headers`` ``skip``, within the
+        attempt's timeouts and the call's deadline:
         the answer read, or what the attempt came to without one (as the sync transport's
         :func:`walletpass.exchange.exchange` returns it)."""
         rules = self.rules
@@ -240,6 +248,7 @@ class AsyncTransport:
                 URL(prepared.endpoint.origin + prepared.target, encoded=True),
                 ssl=self._tls() if prepared.endpoint.scheme == "https" else True,
                 headers=headers,
+                skip_auto_headers=skip,
                 data=prepared.body,
                 allow_redirects=False,
                 proxy=self._proxy,
