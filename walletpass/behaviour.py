@@ -147,6 +147,7 @@ class _Facts(NamedTuple):
     updated_once_changed: bool = False
     whole_name: Callable[[Holder], str | None] | None = None
     attribute_field_keys: Mapping[str, tuple[str, ...]] | None = None
+    field_values: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -325,6 +326,10 @@ class VendorBehaviour(_Facts):
         whole_name: that one text, from the holder as written (Livepasses: its
             ``customer.firstName`` and ``lastName`` joined, as ``Holder.split_name`` sends
             them); ``None``: ``Holder.display_name`` (its ``name``, else the parts joined).
+        field_values: the template field values as the vendor keeps them, from the fields a
+            write gives (LivePass: its text forms, ``3`` as ``"3"``, a date as it renders it;
+            its balance_amount a number), which every answer then reports. ``None``: their
+            JSON forms (a number stays a number, a decimal is its text).
         attribute_field_keys: per neutral attribute (``event``, ``tier``, ``holder``...), the
             template field keys the vendor writes it to, in one field set with the pass's own
             fields (LivePass: ``title``, ``date``... for an event): an update that sets or clears

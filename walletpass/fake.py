@@ -789,7 +789,7 @@ class FakeProvider(Provider[FakeSettings]):
             updated_at=now,
             expires_at=_as_kept("expires_at", new_pass.expires_at),
             holder=_as_kept("holder", new_pass.holder),
-            fields={k: _json_value(v) for k, v in fields_as_plain(new_pass.fields).items()},
+            fields=self._field_values(new_pass.fields),
             barcode=new_pass.barcode,
             balance=new_pass.balance or self._opening_balance(new_pass),
             version=1,
@@ -983,6 +983,14 @@ class FakeProvider(Provider[FakeSettings]):
         meta = self.behaviour.meta_of(left, facts)
         return left.model_copy(update={"meta": dict(meta)})
 
+    def _field_values(self, fields: Mapping[str, Any] | None) -> dict[str, Any]:
+        """``fields`` as the pass keeps them: as its profile's vendor stores them
+        (``VendorBehaviour.field_values``), else in their JSON forms."""
+        stored = self.behaviour.field_values
+        if stored is not None and fields:
+            return dict(stored(fields))
+        return {k: _json_value(v) for k, v in fields_as_plain(fields).items()}
+
     def _updated(self, current: IssuedPass, change: PassUpdate) -> IssuedPass:
         raw = dict(current.raw or {})
         changes: dict[str, Any] = {}
@@ -1001,9 +1009,7 @@ class FakeProvider(Provider[FakeSettings]):
                 if value is None:
                     merged: dict[str, Any] = {}
                 else:
-                    written = self.behaviour.kept_fields(
-                        {k: _json_value(v) for k, v in fields_as_plain(value).items()}
-                    )
+                    written = self.behaviour.kept_fields(self._field_values(value))
                     merged = {**own, **written}
                     # The vendor keeps one balance: a field that writes it replaces the one
                     # the pass was given, which a spend would otherwise still take from.

@@ -239,6 +239,8 @@ class LivePassProvider(Provider[LivePassSettings]):
         # ... in the one field set the pass's own fields are in: an update's event (tier,
         # location...) replaces an own field written earlier under one of its keys.
         attribute_field_keys=payloads.OWNED_BY,
+        # A field's value is kept as its write sends it: free text (balance_amount a number).
+        field_values=payloads.field_values,
         balance_read=payloads.balance_read,
         new_external_id=made_up_id,
         # Every path is /{type}/{your id}: the pass's vendor id is its external id.
