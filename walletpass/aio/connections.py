@@ -90,21 +90,16 @@ class LostConnection(Exception):
         self.cause = cause
 
 
-def _dropped(connection: Any) -> bool:
-    """Whether a kept-alive connection was closed by the vendor (or sent bytes no request asked
-    for) while it sat idle, as urllib3 judges a pooled connection before reusing it
-    (``is_connection_dropped``: its socket is readable). aiohttp only asks whether the loop has
-    seen the close yet, which it has not while the close waits in the loop's queue (many calls
-    in flight): the request would be written into a closed connection and be lost, a write's
-    outcome then unknown."""
-    transport = connection.transport
-    sock = None if transport is None else transport.get_extra_info("socket")
-    if sock is None:
+def _dropped(connection: Any, fd: int) -> bool:
+    """Whether a kept-alive connection, its socket's file descriptor ``fd`` (-1: none), was
+    closed by the vendor (or sent bytes no request asked for) while it sat idle, as urllib3
+    judges a pooled connection before reusing it (``is_connection_dropped``: its socket is
+    readable). aiohttp only asks whether the loop has seen the close yet, which it has not while
+    the close waits in the loop's queue (many calls in flight): the request would be written
+    into a closed connection and be lost, a write's outcome then unknown."""
+    if fd < 0 or connection.transport is None:
         return True
     try:
-        fd = sock.fileno()
-        if fd < 0:
-            return True
         if _poll is not None:
             poller = _poll()
             poller.register(fd, select.POLLIN)
@@ -112,6 +107,16 @@ def _dropped(connection: Any) -> bool:
         return bool(select.select([fd], [], [], 0)[0])
     except (OSError, ValueError):
         return True
+
+
+def _descriptor(connection: Any) -> int:
+    """The file descriptor of ``connection``'s socket (-1: it has none)."""
+    transport = connection.transport
+    sock = None if transport is None else transport.get_extra_info("socket")
+    try:
+        return -1 if sock is None else int(sock.fileno())
+    except (OSError, ValueError):
+        return -1
 
 
 _poll = getattr(select, "poll", None)  # (not on Windows: select() there)
@@ -125,21 +130,28 @@ class _Connector(aiohttp.TCPConnector):
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        # The connections handed over before (by their protocol): only a reused one is checked
-        # (a fresh TLS connection may be readable with the server's session tickets).
-        self._used: weakref.WeakSet[Any] = weakref.WeakSet()
+        # The connections handed over before (by their protocol) and their socket's file
+        # descriptor, read when first handed over (a connection keeps its socket): only a
+        # reused one is checked (a fresh TLS connection may be readable with the server's
+        # session tickets).
+        self._used: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
 
     async def connect(
         self, req: ClientRequest, traces: list[Any], timeout: aiohttp.ClientTimeout
     ) -> Any:
+        used = self._used
         while True:
             connection = await super().connect(req, traces, timeout)
             protocol = connection.protocol
-            if protocol is None or protocol not in self._used or not _dropped(connection):
+            if protocol is None:
+                break
+            fd = used.get(protocol)
+            if fd is None:  # handed over for the first time
+                used[protocol] = _descriptor(connection)
+                break
+            if not _dropped(connection, fd):
                 break
             connection.close()  # nothing was written to it
-        if protocol is not None:
-            self._used.add(protocol)
         marker = sent_marker.get()
         if marker is not None:
             marker.connected = True
