@@ -608,3 +608,28 @@ def test_livepass_a_field_value_reads_back_as_livepass_keeps_it(
     real, fake = sides["livepass"]
     profile = _meta_seen(fake, "fake(profile=livepass)", calls)
     assert profile == _meta_seen(real, "livepass", calls)
+
+
+@pytest.mark.parametrize("status", ["active", "issued", "expired"])
+def test_livepasses_lists_issued_and_active_alike_on_its_profile_too(
+    sides: dict[str, tuple[Provider, Provider]], status: str
+) -> None:
+    """Livepasses has one status filter value, ``Active``, for the neutral ``issued`` and
+    ``active`` (docs/providers/livepasses.md, Statuses): ``list(status="active")`` lists its
+    issued passes, where the profile listed none (found by the widened harness: 1 of its 54
+    listings; ``VendorBehaviour.listed_alike``)."""
+
+    def calls(wallet: Provider) -> list[Any]:
+        made = [
+            wallet.create(Pass(template="coffee-card", holder=Holder(name="Ada Lovelace")))
+            for _ in range(2)
+        ]
+        wallet.update(made[1].id, PassUpdate(fields={"validUntil": "2020-01-01"}))
+        ids = [p.id for p in made]
+        return [
+            [(ids.index(p.id), p.status.value) for p in wallet.list(status=status) if p.id in ids]
+        ]
+
+    real, fake = sides["livepasses"]
+    listed = _meta_seen(fake, "fake(profile=livepasses)", calls)
+    assert listed == _meta_seen(real, "livepasses", calls)

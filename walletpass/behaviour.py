@@ -148,6 +148,7 @@ class _Facts(NamedTuple):
     whole_name: Callable[[Holder], str | None] | None = None
     attribute_field_keys: Mapping[str, tuple[str, ...]] | None = None
     field_values: Callable[[Mapping[str, Any]], Mapping[str, Any]] | None = None
+    listed_alike: Mapping[PassStatus, frozenset[PassStatus]] | None = None
 
 
 # A NamedTuple, not a frozen dataclass: every process that connects builds this class, and a
@@ -326,6 +327,10 @@ class VendorBehaviour(_Facts):
         whole_name: that one text, from the holder as written (Livepasses: its
             ``customer.firstName`` and ``lastName`` joined, as ``Holder.split_name`` sends
             them); ``None``: ``Holder.display_name`` (its ``name``, else the parts joined).
+        listed_alike: per status a ``list(status=...)`` filter names, the statuses of the
+            passes the vendor lists for it, where one vendor filter value stands for several
+            (Livepasses: ``issued`` and ``active`` both list as ``Active``). ``None``: a
+            filter lists the passes in that status alone.
         field_values: the template field values as the vendor keeps them, from the fields a
             write gives (LivePass: its text forms, ``3`` as ``"3"``, a date as it renders it;
             its balance_amount a number), which every answer then reports. ``None``: their

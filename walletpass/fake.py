@@ -314,16 +314,18 @@ class _Store:
         return restored_pass(row[0]) if row else None
 
     def page(
-        self, after_seq: int, limit: int, template: str | None, status: str | None
+        self, after_seq: int, limit: int, template: str | None, statuses: tuple[str, ...]
     ) -> list[tuple[int, IssuedPass]]:
+        """Up to ``limit`` passes after ``after_seq``, of ``template`` and in one of
+        ``statuses`` (where given)."""
         query = "SELECT seq, data FROM passes WHERE seq > ?"
         args: list[Any] = [after_seq]
         if template is not None:
             query += " AND template = ?"
             args.append(template)
-        if status is not None:
-            query += " AND status = ?"
-            args.append(status)
+        if statuses:
+            query += f" AND status IN ({', '.join('?' * len(statuses))})"
+            args.extend(statuses)
         query += " ORDER BY seq LIMIT ?"
         args.append(limit)
         with self._lock:
@@ -1365,9 +1367,13 @@ class FakeProvider(Provider[FakeSettings]):
         self._enter("list", params)
         after = 0
         size = filters.page_size or 100
-        status = filters.status.value if filters.status else None
+        statuses: tuple[str, ...] = ()
+        if filters.status is not None:
+            alike = self.behaviour.listed_alike
+            listed = alike.get(filters.status) if alike is not None else None
+            statuses = tuple(sorted(s.value for s in listed)) if listed else (filters.status.value,)
         while True:
-            rows = self._store.page(after, size, filters.template, status)
+            rows = self._store.page(after, size, filters.template, statuses)
             for seq, issued in rows:
                 after = seq
                 yield Emit((self._read_answer(issued, listed=True),))

@@ -55,6 +55,7 @@ from walletpass_livepasses.records import BatchPass, BatchStatus, Template, Vali
 __all__ = [
     "BALANCE_METHODS",
     "COUNT_KEYS",
+    "LISTED_ALIKE",
     "META_KEYS",
     "POINT_CURRENCIES",
     "RedeemRequest",
@@ -107,6 +108,12 @@ _STATUS_WORDS = {vendor.value: neutral for vendor, neutral in _STATUSES.items()}
 _VENDOR_STATUSES = {
     **{neutral: vendor for vendor, neutral in _STATUSES.items()},
     PassStatus.ACTIVE: VendorStatus.ACTIVE,
+}
+#: Per neutral status a list filter names, the neutral statuses of the passes it lists: those
+#: its one vendor status stands for (``issued`` and ``active`` both list as ``Active``).
+LISTED_ALIKE: dict[PassStatus, frozenset[PassStatus]] = {
+    status: frozenset(other for other, same in _VENDOR_STATUSES.items() if same is vendor)
+    for status, vendor in _VENDOR_STATUSES.items()
 }
 
 # ---------------------------------------------------------------------------------------------

@@ -125,6 +125,8 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         balance_fields=("currentPoints", "accountBalance", "points"),
         # ...and only an update's: a generate's businessData.points is a field like any other.
         update_names={"points": "currentPoints"},
+        # list(status=...) filters issued and active alike, by Active.
+        listed_alike=payloads.LISTED_ALIKE,
         # The create and update answers echo the keys the write put a balance in.
         balance_in_fields=payloads.balance_in_fields,
         # ...and read back from them as its provider reads them (points: no currency).
