@@ -1049,7 +1049,35 @@ class FakeProvider(Provider[FakeSettings]):
     def plan_redeem(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
     ) -> Plan[Redemption]:
+        if options and self._vendor is not None:
+            self._vet_redeem_options(self._vendor, pass_id, amount, options)
         return at_once(self._redeem_now, pass_id, amount, options)
+
+    def _vet_redeem_options(
+        self,
+        vendor: Provider,
+        pass_id: str,
+        amount: Decimal | None,
+        options: Mapping[str, Any],
+    ) -> None:
+        """Wearing a profile, a redemption's ``options`` as its vendor's provider takes them:
+        that provider plans the same redemption (for a pass of the stored pass's kind) up to
+        its first request, which is never sent, so what it refuses before sending (an option
+        or verb it has not, an amount its verb does not take) is refused here too."""
+        sample = self._vendor_sample_id(vendor, pass_id)
+        plan = None
+        try:
+            plan = vendor.plan_redeem(sample, amount, options)
+            next(plan)
+        except StopIteration:
+            pass
+        except ValidationError as exc:
+            raise ValidationError.from_problems(
+                exc.problems, provider=self.label, operation="redeem"
+            ) from None
+        finally:
+            if plan is not None:
+                plan.close()
 
     def _redeem_now(
         self, pass_id: str, amount: Decimal | None, options: Mapping[str, Any]
