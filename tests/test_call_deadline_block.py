@@ -10,7 +10,8 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import given, settings
@@ -144,3 +145,94 @@ def test_the_functions_make_the_blocks_the_class_makes(
             ends.pop()
             assert call_time_left() == _left(ends[-1])
     assert call_time_left() is None
+
+
+#: Operations that send more than one request on a vendor (read then write, write then read
+#: back): (vendor, template, operation). Livepasses: get = lookup + validate, update = PUT +
+#: lookup, redeem = template + transact; PassEntry: redeem = the pass + its loyalty balance.
+_SEVERAL_REQUESTS = [
+    ("livepasses", "tmpl-loyalty", "get"),
+    ("livepasses", "tmpl-loyalty", "update"),
+    ("livepasses", "tmpl-loyalty", "redeem"),
+    ("passentry", "a91c0e7d55f2b3c4d6e7f809", "redeem"),
+]
+
+
+@pytest.mark.parametrize(("vendor", "template", "operation"), _SEVERAL_REQUESTS)
+def test_the_deadline_bounds_an_operation_of_several_requests_as_one_call(
+    walletpass_emulator: Any, vendor: str, template: str, operation: str
+) -> None:
+    # Before, only create was one call: each request of an update, a redeem or a get had the
+    # whole deadline again (deadline 1 s, two requests of 0.6 s: the update took 1.22 s, with
+    # its read-back).
+    import walletpass
+    from walletpass import IssuedPass, Pass, PassUpdate, ProviderUnavailable
+    from walletpass.readback import READ_BACK_FAILED
+    from walletpass.testing.emulator import Fault
+
+    server = walletpass_emulator(vendor)
+    wallet = walletpass.connect(
+        vendor, base_url=server.url, api_key=server.app.api_key, rate_limit=0, max_retries=0
+    )
+    issued = wallet.create(Pass(template=template, external_id="D1", holder={"name": "Ada B"}))
+    bounded = walletpass.connect(
+        vendor,
+        base_url=server.url,
+        api_key=server.app.api_key,
+        rate_limit=0,
+        max_retries=0,
+        timeout=5,
+        deadline=1.0,
+    )
+    calls: dict[str, Callable[[], object]] = {
+        "get": lambda: bounded.get(issued.id),
+        "update": lambda: bounded.update(issued.id, PassUpdate(message="Hello")),
+        "redeem": lambda: bounded.redeem(issued.id, amount=1),
+    }
+    server.app.journal.clear()
+    server.app.inject(Fault.latency(0.6), times=50)  # each request alone fits in the deadline
+    if operation == "update":  # the write was made: its read-back is what the deadline cut
+        updated = calls[operation]()
+        assert isinstance(updated, IssuedPass)
+        assert updated.meta[READ_BACK_FAILED] == "ProviderUnavailable"
+    else:
+        with pytest.raises(ProviderUnavailable, match=r"deadline of 1\.0s passed"):
+            calls[operation]()
+    wallet.close()
+    bounded.close()
+
+
+@pytest.mark.parametrize(("vendor", "template", "operation"), _SEVERAL_REQUESTS)
+def test_on_walletpass_aio_too(
+    walletpass_emulator: Any, vendor: str, template: str, operation: str
+) -> None:
+    import walletpass
+    import walletpass.aio
+    from walletpass import IssuedPass, Pass, PassUpdate, ProviderUnavailable
+    from walletpass.readback import READ_BACK_FAILED
+    from walletpass.testing.emulator import Fault
+
+    server = walletpass_emulator(vendor)
+    settings: dict[str, Any] = {"base_url": server.url, "api_key": server.app.api_key}
+    settings.update(rate_limit=0, max_retries=0)
+    with walletpass.connect(vendor, **settings) as wallet:
+        issued = wallet.create(Pass(template=template, external_id="D1", holder={"name": "Ada B"}))
+
+    async def run() -> object:
+        async with await walletpass.aio.connect(
+            vendor, **settings, timeout=5, deadline=1.0
+        ) as bounded:
+            server.app.inject(Fault.latency(0.6), times=50)
+            if operation == "get":
+                return await bounded.get(issued.id)
+            if operation == "update":
+                return await bounded.update(issued.id, PassUpdate(message="Hello"))
+            return await bounded.redeem(issued.id, amount=1)
+
+    if operation == "update":
+        updated = asyncio.run(run())
+        assert isinstance(updated, IssuedPass)
+        assert updated.meta[READ_BACK_FAILED] == "ProviderUnavailable"
+    else:
+        with pytest.raises(ProviderUnavailable, match=r"deadline of 1\.0s passed"):
+            asyncio.run(run())

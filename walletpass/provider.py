@@ -212,7 +212,13 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
                 except StopIteration as exc:  # (as in plan_get's generator: see create)
                     raise RuntimeError("generator raised StopIteration") from exc
                 return self.present(read)
-            return self.present(self.execute_get(checked))
+            # A read of several requests is one call: one deadline bounds them all.
+            deadline = enter_call_deadline(self.settings.deadline)
+            try:
+                read = self.execute_get(checked)
+            finally:
+                leave_call_deadline(deadline)
+            return self.present(read)
         except Exception as exc:
             self._escaping(exc, "get")
             raise
@@ -248,7 +254,12 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         """
         try:
             checked, prepared, mapping, request = self._prepare_update(pass_id, change)
-            issued = self.send_prepared("update", checked, prepared, request=request)
+            # One deadline bounds the update's requests (a read before or after the write).
+            deadline = enter_call_deadline(self.settings.deadline)
+            try:
+                issued = self.send_prepared("update", checked, prepared, request=request)
+            finally:
+                leave_call_deadline(deadline)
             if prepared.expires_at is not None:
                 # An expiry this update sets that has passed makes the pass expired, as a get()
                 # right after reports (the vendor's answer may predate looking at it).
@@ -337,7 +348,11 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         """
         try:
             checked, value, checked_options = self._prepare_redeem(pass_id, amount, options)
-            result = self.execute_redeem(checked, value, checked_options)
+            deadline = enter_call_deadline(self.settings.deadline)  # (its requests: one call)
+            try:
+                result = self.execute_redeem(checked, value, checked_options)
+            finally:
+                leave_call_deadline(deadline)
             return neutral_redemption(result, value)
         except Exception as exc:
             self._escaping(exc, "redeem")
@@ -365,7 +380,11 @@ class Provider(Preparation[SettingsT], Driver[SettingsT]):
         try:
             self.require(Capability.DELETE)
             checked = self._check_id(pass_id)
-            self.execute_delete(checked)
+            deadline = enter_call_deadline(self.settings.deadline)  # (its requests: one call)
+            try:
+                self.execute_delete(checked)
+            finally:
+                leave_call_deadline(deadline)
         except Exception as exc:
             self._escaping(exc, "delete")
             raise

@@ -183,7 +183,9 @@ class AsyncProvider(AsyncEventOperations):
         with sync._guard("get"):
             sync.require(Capability.GET)
             checked = sync._check_id(pass_id)
-            return sync.present(await self._drive(sync.plan_get(checked)))
+            with call_deadline(sync.settings.deadline):  # (its requests: one call)
+                read = await self._drive(sync.plan_get(checked))
+            return sync.present(read)
 
     async def update(self, pass_id: str, change: PassUpdate | Mapping[str, Any]) -> IssuedPass:
         """Change a pass: :meth:`walletpass.provider.Provider.update`, awaited (the same arguments,
@@ -192,7 +194,9 @@ class AsyncProvider(AsyncEventOperations):
         if not self._planned("update"):
             return await self._in_thread(sync.update, pass_id, change)
         with sync._guard("update"):
-            return await self._drive(sync.plan_checked_update(pass_id, change))
+            plan = sync.plan_checked_update(pass_id, change)
+            with call_deadline(sync.settings.deadline):  # (its requests: one call)
+                return await self._drive(plan)
 
     async def redeem(
         self,
@@ -210,7 +214,8 @@ class AsyncProvider(AsyncEventOperations):
             )
         with sync._guard("redeem"):
             checked, value, checked_options = sync._prepare_redeem(pass_id, amount, options)
-            result = await self._drive(sync.plan_redeem(checked, value, checked_options))
+            with call_deadline(sync.settings.deadline):  # (its requests: one call)
+                result = await self._drive(sync.plan_redeem(checked, value, checked_options))
             return neutral_redemption(result, value)
 
     async def delete(self, pass_id: str) -> None:
@@ -223,7 +228,8 @@ class AsyncProvider(AsyncEventOperations):
         with sync._guard("delete"):
             sync.require(Capability.DELETE)
             checked = sync._check_id(pass_id)
-            await self._drive(sync.plan_delete(checked))
+            with call_deadline(sync.settings.deadline):  # (its requests: one call)
+                await self._drive(sync.plan_delete(checked))
 
     def list(
         self,
