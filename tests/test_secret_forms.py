@@ -663,6 +663,56 @@ def test_a_part_of_a_key_holding_at_least_half_of_it_is_masked(
     assert masked.startswith("vendor said: ") and masked.endswith(" (ok)")
 
 
+@settings(max_examples=150, deadline=None)
+@given(
+    tail=st.text(st.one_of(_AWKWARD, _SECRET_CHARS), min_size=1, max_size=30),
+    share=st.floats(min_value=0.5, max_value=1.0, exclude_max=True),
+    end=st.sampled_from(["head", "tail"]),
+    chain=st.one_of(
+        st.lists(st.sampled_from(list(PRINTERS)), min_size=1, max_size=NESTING_DEPTH),
+        st.sampled_from(list(ESCAPED_FORMS)).map(lambda name: [name]),
+    ),
+)
+def test_a_part_of_a_key_printed_into_printed_text_is_masked(
+    tail: str, share: float, end: str, chain: list[str]
+) -> None:
+    """A vendor's excerpt of the key, printed again: percent-encoded into a redirect's query,
+    JSON- or repr-escaped, written as escapes any character may take. Only the plain spelling
+    of a part was known: a cut key with a '/', a '+' or a quote in it showed whole."""
+    secret = "sk_part_" + tail + "/x7Qz+9Kw2"
+    register_secret(secret)
+    size = max(-(-len(secret) // 2), int(len(secret) * share))
+    part = secret[:size] if end == "head" else secret[-size:]
+    printed = part
+    for name in chain:
+        printed = {**PRINTERS, **ESCAPED_FORMS}[name](printed)
+
+    masked = redact_text(f"vendor said: {printed} (ok)")
+
+    assert MASK in masked and printed not in masked
+    assert masked.startswith("vendor said: ") and masked.endswith(" (ok)")
+
+
+@pytest.mark.parametrize("length", range(9, 16))
+def test_a_part_of_a_short_key_leaving_out_at_most_three_characters_is_masked(
+    length: int,
+) -> None:
+    """A key of 9 to 15 characters has no half of 8 characters or more (the floor of anything
+    masked): a part of it of 8 or more that leaves out at most 3 characters is masked (the rest
+    is then guessable), a shorter one is left. A 15-character key cut to 14 showed."""
+    import secrets
+
+    secret = "Zq" + secrets.token_hex(8)[: length - 2]  # (each its own: no part of another's)
+    register_secret(secret)
+    for size in range(1, length):
+        for part in (secret[:size], secret[-size:]):
+            text = f"key {part}..."
+            if size >= 8 and size >= length - 3:
+                assert part not in redact_text(text), part
+            else:
+                assert redact_text(text) == text, part
+
+
 def test_a_part_shorter_than_half_of_the_key_or_like_ordinary_text_is_left() -> None:
     # The threshold: fewer than half of the characters leave the rest to guess (and the
     # beginning every key of a vendor shares, "sk_live_", is no secret); half of a secret

@@ -90,7 +90,8 @@ def _bytes_repr(char: str) -> str:
 #: each character of a secret to a spelling of its own, whatever the characters around it.
 #: Python's ``repr()``/``ascii()``/bytes reprs and ``unicode_escape`` (tracebacks), JSON with and
 #: without ``ensure_ascii`` and with ``/`` escaped (PHP's encoder), percent-encoding (a query
-#: string, a form body, a proxy URL), HTML escaping, and UTF-8 read as Latin-1 (an HTTP header).
+#: string, a form body, a proxy URL; a path, where ``/`` stays as it is), HTML escaping, and
+#: UTF-8 read as Latin-1 (an HTTP header).
 _LAYERS: tuple[Callable[[str], str], ...] = (
     _repr,
     _quotes_escaped(_repr),
@@ -103,6 +104,7 @@ _LAYERS: tuple[Callable[[str], str], ...] = (
     lambda char: json.dumps(char, ensure_ascii=False)[1:-1],
     _json_solidus,
     lambda char: quote(char, safe="", errors="surrogatepass"),
+    lambda char: quote(char, errors="surrogatepass"),  # (a path: "/" kept, "\\" encoded)
     lambda char: quote_plus(char, safe="", errors="surrogatepass"),
     _html_escape,
     lambda char: _utf8(char).decode("latin-1"),
@@ -179,7 +181,7 @@ class _NestedSecret:
     speed.
     """
 
-    def __init__(self, secret: str) -> None:
+    def __init__(self, secret: str, *, parts: bool = True) -> None:
         self.spellings = [_char_spellings(char) for char in secret]
         plain = [len(spellings) == 1 and len(spellings[0]) == 1 for spellings in self.spellings]
         best, run = (0, 0), 0
@@ -192,19 +194,26 @@ class _NestedSecret:
         # A part of the secret that begins or ends it, of at least half its characters: an
         # excerpt cut inside it, or a line break or a chunk within it, leaves such a part (the
         # larger one), and the missing half could be guessed no better than a whole key. Its
-        # plain spelling, in any case. None for a secret shorter than 2 * _PART_LEAST (a weak
-        # password's half, "password", is ordinary text), for a part of fewer than
-        # _PART_DISTINCT different characters ("00000000", "--------" are too), and for a URL
-        # (a database's, a proxy's): its half is an address shown in messages, and its
-        # password is registered on its own.
+        # nested spellings (a cut key percent-encoded, JSON- or repr-escaped), in any case.
+        # Of a secret of fewer than 2 * _PART_LEAST characters, whose half is shorter (a weak
+        # password's half, "password", is ordinary text), only a part of at least _PART_LEAST
+        # that leaves out at most _PART_MISSING characters: the rest could be guessed. None
+        # for a part of fewer than _PART_DISTINCT different characters ("00000000",
+        # "--------" are ordinary text too), and for a URL (a database's, a proxy's): its half
+        # is an address shown in messages, and its password is registered on its own.
         self.lowered = _lower(secret)
-        self.part = (len(secret) + 1) // 2
-        self.head: str | None = None
-        self.tail: str | None = None
-        if len(secret) >= 2 * _PART_LEAST and "://" not in secret:
-            head, tail = self.lowered[: self.part], self.lowered[-self.part :]
-            self.head = head if len(set(head)) >= _PART_DISTINCT else None
-            self.tail = tail if len(set(tail)) >= _PART_DISTINCT else None
+        if len(secret) >= 2 * _PART_LEAST:
+            self.part = (len(secret) + 1) // 2
+        else:
+            self.part = max(_PART_LEAST, len(secret) - _PART_MISSING)
+        self.head: _NestedSecret | None = None
+        self.tail: _NestedSecret | None = None
+        if parts and self.part < len(secret) and "://" not in secret:
+            head, tail = secret[: self.part], secret[-self.part :]
+            if len(set(_lower(head))) >= _PART_DISTINCT:
+                self.head = _NestedSecret(head, parts=False)
+            if len(set(_lower(tail))) >= _PART_DISTINCT:
+                self.tail = _NestedSecret(tail, parts=False)
 
     def spans(self, lowered: str) -> list[tuple[int, int]]:
         """Where the secret is in ``lowered`` (a text in lower case), nested spellings included."""
@@ -232,30 +241,30 @@ class _NestedSecret:
 
     def part_spans(self, lowered: str) -> list[tuple[int, int]]:
         """Where a part of the secret that begins or ends it (:attr:`head`, :attr:`tail` and
-        on as far as the secret goes) is in ``lowered`` (a text in lower case)."""
+        on as far as the secret goes) is in ``lowered`` (a text in lower case), nested
+        spellings included."""
         found: list[tuple[int, int]] = []
-        secret, part, head, tail = self.lowered, self.part, self.head, self.tail
-        at = -1 if head is None else lowered.find(head)
-        while head is not None and at != -1:
-            end = at + part
-            # (as far as the secret goes, but not past a space: "Bearer <key>" is registered
-            # too, and the part of it that <key> is ends at <key>)
-            while end - at < len(secret) and lowered.startswith(secret[end - at], end):
-                if secret[end - at].isspace():
-                    break
-                end += 1
-            found.append((at, end))
-            at = lowered.find(head, at + 1)
-        at = -1 if tail is None else lowered.find(tail)
-        while tail is not None and at != -1:
-            start, inside = at, len(secret) - part
-            while inside > 0 and lowered.endswith(secret[inside - 1], 0, start):
-                if secret[inside - 1].isspace():
-                    break
-                start -= 1
-                inside -= 1
-            found.append((start, at + part))
-            at = lowered.find(tail, at + 1)
+        secret, part = self.lowered, self.part
+        if self.head is not None:
+            for start, end in self.head.spans(lowered):
+                # (as far as the secret goes, but not past a space: "Bearer <key>" is
+                # registered too, and the part of it that <key> is ends at <key>)
+                ends = {end}
+                for index in range(part, len(secret)):
+                    further = self._follow(lowered, ends, [self.spellings[index]], False)
+                    if secret[index].isspace() or not further:
+                        break
+                    ends = further
+                found.append((start, max(ends)))
+        if self.tail is not None:
+            for start, end in self.tail.spans(lowered):
+                starts = {start}
+                for index in range(len(secret) - part - 1, -1, -1):
+                    further = self._follow(lowered, starts, [self.spellings[index]], True)
+                    if secret[index].isspace() or not further:
+                        break
+                    starts = further
+                found.append((min(starts), end))
         return found
 
     @staticmethod
@@ -283,6 +292,9 @@ class _NestedSecret:
 #: of some vendors; a run of one character, a row of dashes).
 _PART_LEAST = 8
 _PART_DISTINCT = 4
+#: The most characters a part of a secret shorter than ``2 * _PART_LEAST`` may leave out and be
+#: masked: the rest is then guessable (62 ** 3, about 240,000 tries).
+_PART_MISSING = 3
 
 #: Shortest base64 run taken as a key's: shorter runs could match unrelated text.
 _MIN_BASE64 = 8
@@ -385,18 +397,17 @@ def _needles() -> tuple[str, ...]:
         return needles
     with _registry_lock:
         nested, literals = _matchers_made()
-        folded = {secret.anchor for secret in nested}
         parts = [part for secret in nested for part in (secret.head, secret.tail) if part]
-        # (a part with other characters is found by its longest run of ASCII ones)
-        folded |= {max(re.findall(r"[\x00-\x7f]+", part) or [""], key=len) for part in parts}
+        # (a part is found from its anchor, as a secret is)
+        folded = {secret.anchor for secret in (*nested, *parts)}
         folded.discard("")
         folded |= {form.lower() for form in literals if form.isascii()}
         kept: list[str] = []
         for needle in sorted(folded, key=lambda needle: (len(needle), needle)):
             if not any(shorter in needle for shorter in kept):
                 kept.append(needle)
-        if not all(secret.anchor.isascii() for secret in nested) or not all(
-            _holds_one(form, kept) for form in (*literals, *parts)
+        if not all(secret.anchor.isascii() for secret in (*nested, *parts)) or not all(
+            _holds_one(form, kept) for form in (*literals, *(part.anchor for part in parts))
         ):
             kept = [""]  # (no form made today; one that were would make each text searched)
         needles = _needles_cache["all"] = tuple(kept)
