@@ -91,6 +91,27 @@ def test_an_ambiguous_create_with_an_external_id_is_looked_up_not_repeated(
     ]
 
 
+@pytest.mark.parametrize(
+    "body",
+    [b'{"truncated": ', b"<html>maintenance</html>", b'{"error": "Unauthorized"}'],
+    ids=["truncated JSON", "HTML", "an error body"],
+)
+def test_a_create_whose_success_cannot_be_read_is_looked_up_not_left_unknown(
+    wallet, emulator, body: bytes
+) -> None:
+    # Before, the unreadable answer was the recipient's outcome, raised after the recoverable
+    # loop (InvalidResponse, outcome_unknown, no look-up), where PassEntry's create looked the
+    # pass up and returned it (errors.md: an unreadable success "may have acted").
+    emulator.inject(Fault.malformed(body=body), method="POST", path="/api/passes/generate")
+    issued = wallet.create(ticket(external_id="ORDER-78"))
+    assert len(emulator.passes) == 1
+    assert issued.id == next(iter(emulator.passes)) and issued.external_id == "ORDER-78"
+    assert [f"{e.method} {e.path} {e.status}" for e in emulator.journal.entries] == [
+        "POST /api/passes/generate 200",
+        "GET /api/passes/lookup 200",
+    ]
+
+
 def test_an_ambiguous_create_whose_lookup_fails_is_outcome_unknown_not_retryable(
     wallet, emulator
 ) -> None:

@@ -346,7 +346,14 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
 
             def attempt() -> Plan[list[IssuedPass | WalletPassError] | batches.Job]:
                 response = yield Send(request, "create")
-                return batches.read_generation(self, response, [0], [new_pass], "create")
+                read = batches.read_generation(self, response, [0], [new_pass], "create")
+                # An answer that leaves the one recipient's outcome unknown (unreadable, or
+                # not placeable) is the attempt's failure: the loop looks the pass up before
+                # any resend, as for a connection lost after sending.
+                outcome = read[0] if isinstance(read, list) else None
+                if isinstance(outcome, WalletPassError) and outcome.outcome_unknown:
+                    raise outcome
+                return read
 
             read = yield from self.plan_recoverable_create(new_pass, attempt, request)
         else:  # (sent once: no attempt to hand the look-up, so none made)
