@@ -24,7 +24,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import SecretStr
 
@@ -52,6 +52,7 @@ from walletpass.redaction import (
     scrub_exception,
 )
 from walletpass.retry import Safety
+from walletpass.settings import ProviderSettings
 from walletpass.testing.emulator import (
     EmulatorApp,
     EmulatorRequest,
@@ -747,3 +748,46 @@ def test_scrub_exception_reads_arguments_notes_and_group_members() -> None:
         assert secret not in "".join(traceback.format_exception(scrubbed))
     clean = ExceptionGroup("two failed", [ValueError("x")])
     assert scrub_exception(clean) is clean
+
+
+class SigningSettings(ProviderSettings):
+    account: str = "main-account"
+    signing_secret: SecretStr | None = None
+
+
+class SigningProvider(Provider[SigningSettings]):
+    """A plugin whose hooks quote its own secret setting in what they raise."""
+
+    name = "test-signing"
+    capabilities = EchoTestProvider.capabilities
+    auth_headers = EchoTestProvider.auth_headers
+    build_create = EchoTestProvider.build_create
+    parse_create = EchoTestProvider.parse_create
+    build_get = EchoTestProvider.build_get
+    parse_get = EchoTestProvider.parse_get
+
+    def decode_id(self, pass_id: str) -> str:
+        assert self.settings.signing_secret is not None
+        raise ValueError(
+            f"cannot sign {pass_id} with {self.settings.signing_secret.get_secret_value()}"
+        )
+
+
+# (few examples: each provider made registers one more secret, and every redaction after
+# looks for all of them)
+@settings(max_examples=10)
+@given(st.text(alphabet="abcdefghijklmnopqrstuvwxyz0123456789_", min_size=12, max_size=40))
+def test_a_secret_setting_of_a_plugin_is_masked_from_when_the_provider_is_made(
+    secret: str,
+) -> None:
+    """Every setting typed SecretStr, not only the credential headers a transport sends: a hook
+    quoting the plugin's signing secret (here before any transport exists) shows it masked; a
+    plain setting is left as it is."""
+    wallet = SigningProvider(
+        base_url="https://vendor.example", api_key="sk_plain_key_123", signing_secret=secret
+    )
+    with pytest.raises(WalletPassError) as caught:
+        wallet.get("p1")
+    shown = f"{caught.value} {caught.value!r} {caught.value.__cause__!r}"
+    assert secret not in shown and MASK in shown, shown
+    assert redact_text(f"account {wallet.settings.account}") == "account main-account"

@@ -46,9 +46,9 @@ from walletpass.model import (
     PassStatus,
     PassUpdate,
 )
-from walletpass.redaction import raise_scrubbed
+from walletpass.redaction import raise_scrubbed, register_secret
 from walletpass.request_ids import DEFAULT_REQUEST_ID_HEADERS
-from walletpass.settings import ProviderSettings, load_settings
+from walletpass.settings import ProviderSettings, load_settings, vendor_secret_names
 from walletpass.vendor_operations import declared_operations
 
 #: Bound once: on CPython 3.11 an enum member read through its class runs Python code (enum's
@@ -192,6 +192,11 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
             loaded = load_settings(self.Settings, merged, provider=self.name)
         # ``Settings`` is the model of the class's type argument (checked by __init_subclass__).
         self.settings = cast("SettingsT", loaded)
+        # A secret setting is masked wherever its value appears from now on, not only once a
+        # transport sends it in a credential header: a plugin's signing secret, quoted by its
+        # own error text or a hook's exception, reached messages and reprs unmasked.
+        for name in vendor_secret_names(type(loaded)):
+            register_secret(getattr(loaded, name))
         self._transport: Transport | None = None
         self._transport_lock = threading.Lock()
         self._warned: set[tuple[str, str]] = set()

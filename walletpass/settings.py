@@ -7,6 +7,7 @@ ones, because a typo in a setting name should not silently fall back to a defaul
 
 # No ``from __future__ import annotations``: pydantic would compile and evaluate every string
 # annotation as it builds each settings class (start-up time); see walletpass.model.
+import functools
 import re
 from collections.abc import Mapping
 from enum import StrEnum
@@ -43,6 +44,7 @@ __all__ = [
     "none_word",
     "path_setting_names",
     "secret_setting_names",
+    "vendor_secret_names",
 ]
 
 #: ``Field(json_schema_extra=PATH_SETTING)`` marks a setting that names a file or directory: a
@@ -410,6 +412,19 @@ def secret_setting_names(settings_cls: type[ProviderSettings]) -> frozenset[str]
         if "SecretStr" in repr(info.annotation):
             names.add(name)
     return frozenset(names)
+
+
+#: Secret settings that hold an address with its password (a proxy, a Redis URL): the modules
+#: that use them register the password in each of its forms, not the whole address.
+_ADDRESS_SECRETS = frozenset({"proxy", "rate_limit_backend"})
+
+
+@functools.cache
+def vendor_secret_names(settings_cls: type[ProviderSettings]) -> frozenset[str]:
+    """The secret settings (typed ``SecretStr``) whose whole value is a credential: ``api_key``
+    and those a provider's settings class adds (a signing secret, a client secret). Each is
+    registered with :func:`walletpass.redaction.register_secret` when a provider is made."""
+    return secret_setting_names(settings_cls) - _ADDRESS_SECRETS
 
 
 def path_setting_names(settings_cls: type[ProviderSettings]) -> frozenset[str]:
