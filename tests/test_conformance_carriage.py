@@ -698,3 +698,28 @@ def test_a_plugin_declaring_webhooks_it_cannot_read_fails_the_kit(server: Record
     finally:
         del DeafListener.event_types
     kit.test_declarations_are_well_formed(_setup(Listener, server))
+
+
+class OtherTemplateReader(Remembering):
+    """Reports the template on create, and its read takes the template from another member."""
+
+    name: ClassVar[str] = "other-template"
+
+    def parse_create(self, response: VendorResponse, new_pass: Pass) -> IssuedPass:
+        issued = super().parse_create(response, new_pass)
+        return issued.model_copy(update={"template": new_pass.template})
+
+    def parse_get(self, response: VendorResponse, pass_id: str) -> IssuedPass:
+        read = super().parse_get(response, pass_id)
+        return read.model_copy(update={"template": response.json()["fields"]["seat"]})
+
+
+def test_a_read_reporting_another_template_fails_the_kit() -> None:
+    with EmulatorServer(_keeping_vendor) as server:
+        setup = ConformanceSetup(
+            OtherTemplateReader(base_url=server.url, api_key="carriage-key"),
+            SAMPLE,
+            sent=lambda: _kept_count[0],
+        )
+        with pytest.raises(AssertionError, match="get\\(\\) reports template '12B', create"):
+            ProviderConformance().test_create_then_get(setup)

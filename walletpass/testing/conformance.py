@@ -429,6 +429,13 @@ class ProviderConformance:
         if provider.capabilities.supports(Capability.GET):
             fetched = provider.get(first.id)
             assert fetched.id == first.id
+            # What a read reports of the pass is that pass's: its template (the logical name,
+            # as create reported it) and its kind, where the read tells them.
+            for part in ("template", "kind"):
+                read, made = getattr(fetched, part), getattr(first, part)
+                assert read is None or made is None or read == made, (
+                    f"get() reports {part} {read!r}, create() reported {made!r}"
+                )
             assert fetched.status not in (PassStatus.DELETED, PassStatus.REDEEMED)
             if conformance.sample.fields:
                 for key in conformance.sample.fields:
