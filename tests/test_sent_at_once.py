@@ -19,7 +19,16 @@ from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 import walletpass
-from walletpass import Balance, Barcode, Event, Holder, Pass, PassKind, WalletPassError
+from walletpass import (
+    Balance,
+    Barcode,
+    Event,
+    Holder,
+    IssuedPass,
+    Pass,
+    PassKind,
+    WalletPassError,
+)
 from walletpass.driver import sent_at_once
 from walletpass.testing.emulator import EmulatorServer
 from walletpass.testing.emulators import load_emulator
@@ -205,6 +214,31 @@ def test_a_parse_hook_raising_stop_iteration_fails_as_when_its_plan_is_driven(
         return (type(caught.value), str(caught.value), type(cause), str(cause))
 
     assert failure(at_once) == failure(driven_wallet)
+
+
+@pytest.mark.parametrize(("vendor", "operation"), [("pass2u", "create"), ("livepass", "get")])
+@pytest.mark.parametrize("wrong", [dict, list, str])
+def test_a_parse_hook_returning_another_type_is_named_in_the_error(
+    recorded: dict[str, dict[str, list[tuple[Any, VendorResponse]]]],
+    vendor: str,
+    operation: str,
+    wrong: type,
+) -> None:
+    """A plugin's parse hook that returns the vendor's JSON (or anything but an IssuedPass)
+    fails saying so, sent at once and driven alike, not with the AttributeError of the result's
+    first use ('dict' object has no attribute 'id')."""
+    argument, response = recorded[vendor][operation][0]
+    for driven in (False, True):
+        wallet = walletpass.connect(vendor, base_url="http://127.0.0.1:9", api_key="k")
+        if driven:
+            wallet.run = wallet.run  # (an instance's own loop: the plan is made and driven)
+        answering(wallet, response.status, response.body or b"", dict(response.headers))
+        setattr(wallet, f"parse_{operation}", lambda *_: wrong())
+        with pytest.raises(WalletPassError) as caught:
+            getattr(wallet, operation)(argument)
+        message = str(caught.value)
+        assert f"gave {wrong.__name__}, not an IssuedPass: " in message, message
+        assert f"parse_{operation}" in message and "no attribute" not in message, message
 
 
 @pytest.mark.parametrize("where", ["provider class", "Driver"])
@@ -456,3 +490,13 @@ def test_a_recoverable_create_honours_overrides_of_its_look_up_and_loop() -> Non
     with pytest.raises(WalletPassError):
         own_loop.create(new_pass)
     assert looked == ["own loop"]
+
+
+def test_a_redeem_hook_returning_another_type_is_named_in_the_error() -> None:
+    """The spend's result passes through neutral_redemption first: anything but a Redemption
+    (the IssuedPass a plugin's parse_redeem built from the vendor's pass answer) is named."""
+    from walletpass.presentation import neutral_redemption
+
+    issued = IssuedPass(id="p1", vendor_id="p1", provider="acme")
+    with pytest.raises(TypeError, match="redeem gave IssuedPass, not a Redemption: parse_redeem"):
+        neutral_redemption(issued, None)  # type: ignore[arg-type]

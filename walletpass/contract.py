@@ -507,6 +507,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         :returns: an ``IssuedPass`` with at least ``id`` (opaque: everything needed to address
             the pass again), ``vendor_id`` and ``provider`` (``self.name``); the core then sets
             the status a ``get()`` would report and presents it in the application's terms.
+            Anything else (the vendor's JSON, the ``Pass`` given) is a provider bug: the call
+            fails with a ``WalletPassError`` naming the type returned.
         :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
             ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
             becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request
@@ -606,7 +608,8 @@ class ProviderContract(EventOperations, Generic[SettingsT]):
         :returns: a ``Redemption`` (``pass_id``, ``provider``, the ``status`` the vendor
             reports, ``amount`` and ``remaining`` in the balance's unit where it says them,
             ``redeemed_at``, ``method``); the core gives ``status`` its one meaning (REDEEMED
-            for a use-up, ACTIVE after a spend).
+            for a use-up, ACTIVE after a spend). Anything else (an ``IssuedPass`` read from the
+            vendor's pass answer) fails the call with a ``WalletPassError`` naming its type.
         :raises InvalidResponse: the answer lacks what the vendor documents. A ``KeyError``,
             ``TypeError``, ``ValueError``, ``IndexError`` or ``AttributeError`` raised here
             becomes ``InvalidResponse`` too, with ``outcome_unknown`` set when the request

@@ -141,8 +141,16 @@ class Presentation(ProviderContract[SettingsT]):
         its field's declared type, and for a pass id this provider would refuse when given it
         back (``decode_id``: a Pass2U id ``1919..``, a path segment ``..``): an answer the
         application could not use again is the vendor's fault, reported here, not later as a
-        caller's ``ValidationError``.
+        caller's ``ValidationError``. Raises ``TypeError`` (a provider's bug, which the public
+        method reports as ``unexpected_error``) for an answer that is not an ``IssuedPass``.
         """
+        if not isinstance(issued, IssuedPass):
+            # A plugin's parse hook or plan returned something else (the vendor's dict, the
+            # Pass it was given): said so, not as the AttributeError of its first use.
+            raise TypeError(
+                f"{self.name}'s {answer} gave {type(issued).__name__}, not an IssuedPass: "
+                f"parse_{answer} (or plan_{answer}) must return one"
+            )
         try:
             self.decode_id(issued.id)
         except ValidationError as exc:
@@ -232,7 +240,15 @@ def neutral_redemption(result: Redemption, amount: Decimal | None) -> Redemption
     ``remaining`` is the balance left after a spend: without an amount it is ``None`` on every
     provider; a number a provider reported there anyway (a count of uses) is kept in
     ``meta["vendor_count"]`` (docs/concepts.md, "One meaning per operation and status").
+    Raises ``TypeError`` (a provider's bug) for a result that is not a ``Redemption``.
     """
+    from walletpass.results import Redemption  # (loaded by the time a redeem answers)
+
+    if not isinstance(result, Redemption):
+        raise TypeError(  # (as present() says of an IssuedPass)
+            f"redeem gave {type(result).__name__}, not a Redemption: parse_redeem (or "
+            "plan_redeem) must return one"
+        )
     if amount is None and result.remaining is not None:
         counted = {**result.meta}
         counted.setdefault("vendor_count", result.remaining)

@@ -32,7 +32,15 @@ def with_current_status(
     """``issued`` with the status a read right now would report (see :func:`status_at`).
 
     ``expires_at``: the expiry the caller sent, used when the vendor's answer does not echo one.
+    Raises ``TypeError`` (a provider's bug) for a write's result that is not an ``IssuedPass``.
     """
+    if not isinstance(issued, IssuedPass):
+        # (every write's result passes here first: a plugin's parse_create returning the
+        # vendor's dict is said so, not as the AttributeError of .expires_at)
+        raise TypeError(
+            f"the write gave {type(issued).__name__}, not an IssuedPass: parse_create and "
+            "parse_update (or their plans) must return one"
+        )
     expiry = issued.expires_at or expires_at
     if expiry is None:  # (the common case: no clock read)
         return issued
