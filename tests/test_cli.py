@@ -406,6 +406,35 @@ def test_an_unexpected_exception_is_reported_as_a_bug(
     assert "rerun with --debug" in line
 
 
+@pytest.mark.parametrize("kind", [RuntimeError, walletpass.WalletPassError])
+def test_debug_masks_secrets_in_the_traceback_it_prints(
+    cli: Any, monkeypatch: pytest.MonkeyPatch, kind: type[Exception]
+) -> None:
+    """--debug printed the traceback as Python does: a plugin's error (or its cause, its
+    context, a note) quoting the key showed it whole, where every other line is masked."""
+    import secrets
+
+    from walletpass.redaction import register_secret
+
+    key = "sk_live_" + secrets.token_hex(12)
+    register_secret(key)
+
+    def broken(args: argparse.Namespace) -> int:
+        try:
+            raise KeyError(key)
+        except KeyError as cause:
+            error = kind(f"the vendor refused {key}")
+            error.add_note(f"sent {key!r}")
+            raise error from cause
+
+    monkeypatch.setitem(commands.COMMANDS, "providers", broken)
+    result = cli("providers", "--debug")
+    assert result.code == 1
+    assert key not in result.err and key not in result.out
+    assert "Traceback (most recent call last)" in result.err and "KeyError" in result.err
+    assert "sent '***'" in result.err
+
+
 def test_output_cannot_drive_the_terminal(cli: Any) -> None:
     shown = cli("create", "--template", "t", "--holder-name", "Ada\x1b[2J")
     assert shown.code == 0

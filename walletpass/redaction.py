@@ -943,6 +943,13 @@ _RECORD_ATTRIBUTES = frozenset(logging.LogRecord("", 0, "", 0, "", (), None).__d
 }
 
 
+def masked_traceback(exc: BaseException) -> str:
+    """``exc``'s traceback as Python prints it (its chain, causes and contexts, notes, each
+    exception's message), every registered secret masked."""
+    printed = "".join(traceback.format_exception(exc))
+    return redact_text(printed) if _may_hold_secret([printed]) else printed
+
+
 def redact_record(record: logging.LogRecord) -> None:
     """Mask registered secrets in ``record``: its message with its arguments, its traceback
     (the whole chain as printed: each exception's message, ``__cause__``, ``__context__`` and
@@ -963,10 +970,9 @@ def redact_record(record: logging.LogRecord) -> None:
         record.msg, record.args = redact_text(message), ()
     if record.exc_info and record.exc_info[1] is not None and not record.exc_text:
         printed = "".join(traceback.format_exception(record.exc_info[1])).rstrip("\n")
-        if _may_hold_secret([printed]):
-            masked = redact_text(printed)
-            if masked != printed:
-                record.exc_text, record.exc_info = masked, None
+        masked = masked_traceback(record.exc_info[1]).rstrip("\n")
+        if masked != printed:
+            record.exc_text, record.exc_info = masked, None
     elif record.exc_text and _may_hold_secret([record.exc_text]):
         record.exc_text = redact_text(record.exc_text)
     if record.stack_info and _may_hold_secret([record.stack_info]):

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import logging
 import sys
-import traceback
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -108,7 +107,7 @@ def _run(args: Any, debug: bool) -> int:
         return _error(f"{exc} (see 'walletpass {command} --help')", exc, EXIT_USAGE)
     except WalletPassError as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback(exc)
         hint = _hint(exc)
         return _error(str(exc) + hint, exc, EXIT_ERROR, plain=exc.message + hint)
     except KeyboardInterrupt as exc:
@@ -125,13 +124,20 @@ def _run(args: Any, debug: bool) -> int:
         return EXIT_ERROR
     except Exception as exc:
         if debug:
-            traceback.print_exc()
+            _print_traceback(exc)
         return _error(
             f"unexpected {type(exc).__name__}: {exc} — this is a bug in walletpass or a provider "
             "plugin; rerun with --debug for the traceback and report it",
             exc,
             EXIT_ERROR,
         )
+
+
+def _print_traceback(exc: BaseException) -> None:
+    """--debug's traceback on stderr, secrets masked as in every other line printed."""
+    from walletpass.redaction import masked_traceback
+
+    sys.stderr.write(masked_traceback(exc))
 
 
 def _hint(exc: Exception) -> str:
