@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import html
+import itertools
 import json
 import logging
 import re
@@ -637,6 +638,10 @@ def test_an_excerpt_is_masked_before_it_is_cut(
 # ---------------------------------------------------------------------------------------------
 
 
+#: Each drawn key's own serial: the registry keeps every earlier example's key for the module.
+_PART_SERIALS = itertools.count()
+
+
 @settings(max_examples=100, deadline=None)
 @given(
     tail=st.text(st.one_of(_AWKWARD, _SECRET_CHARS), min_size=1, max_size=40),
@@ -648,7 +653,10 @@ def test_an_excerpt_is_masked_before_it_is_cut(
 def test_a_part_of_a_key_holding_at_least_half_of_it_is_masked(
     tail: str, share: float, end: str, case: Callable[[str], str], around: tuple[str, str]
 ) -> None:
-    secret = "sk_part_" + tail + "_x7Qz9Kw2"  # (either half of it of 4 characters or more)
+    # (either half of it of 4 characters or more; its own serial at each end, so that no part of
+    # an earlier example's key, still registered, reaches into the text around this one's)
+    serial = f"{next(_PART_SERIALS):04x}"
+    secret = f"sk{serial}_part_" + tail + f"_x7Qz9Kw2{serial}"
     register_secret(secret)
     size = max(-(-len(secret) // 2), int(len(secret) * share))
     written = secret[:size] if end == "head" else secret[-size:]
@@ -679,7 +687,8 @@ def test_a_part_of_a_key_printed_into_printed_text_is_masked(
     """A vendor's excerpt of the key, printed again: percent-encoded into a redirect's query,
     JSON- or repr-escaped, written as escapes any character may take. Only the plain spelling
     of a part was known: a cut key with a '/', a '+' or a quote in it showed whole."""
-    secret = "sk_part_" + tail + "/x7Qz+9Kw2"
+    serial = f"{next(_PART_SERIALS):04x}"  # (as above: no earlier example's part around it)
+    secret = f"sk{serial}_part_" + tail + f"/x7Qz+9Kw2{serial}"
     register_secret(secret)
     size = max(-(-len(secret) // 2), int(len(secret) * share))
     part = secret[:size] if end == "head" else secret[-size:]
