@@ -74,11 +74,22 @@ def test_the_kind_or_endpoint_option_skips_the_lookup(wallet, emulator) -> None:
         wallet.redeem_coupon(coupon.id)
 
 
-def test_single_use_redeem_refuses_multi_use_passes(wallet) -> None:
+def test_single_use_redeem_refuses_multi_use_passes(wallet, connect, emulator) -> None:
     card = issue(wallet, "tmpl-loyalty", PassKind.LOYALTY)
-    with pytest.raises(BusinessRuleError) as caught:
+    # The kind known without a read (this wallet issued it): refused as redeem(id) of it is,
+    # before anything is sent, as the fake wearing the Livepasses profile refuses it.
+    sent = len(emulator.journal.entries)
+    with pytest.raises(NotUsedUp) as caught:
         wallet.redeem(card.id, options={"endpoint": "redeem"})
-    assert caught.value.code == "OPERATION_NOT_ALLOWED"
+    assert "stamp" in str(caught.value)
+    assert not [e for e in emulator.journal.entries[sent:] if e.method == "POST"]
+    # Its kind unknown (another process's wallet): Livepasses' own refusal says it.
+    stranger = connect()
+    with pytest.raises(BusinessRuleError) as refused:
+        stranger.redeem(card.id, options={"endpoint": "redeem"})
+    assert refused.value.code == "OPERATION_NOT_ALLOWED"
+    assert emulator.journal.entries[-1].path.endswith(f"{card.id}/redeem")
+    assert wallet.get(card.id).status is PassStatus.ISSUED  # (neither used it)
     single = issue(wallet, "tmpl-coupon", PassKind.COUPON)
     assert wallet.redeem(single.id, options={"endpoint": "redeem"}).status is PassStatus.REDEEMED
 

@@ -712,7 +712,7 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         explicit = _ENDPOINTS.get(endpoint_name) if endpoint_name is not None else None
         endpoint = explicit or self._endpoint_known(pass_id, kind, amount)
         refusal = self._vet_redemption(
-            pass_id, endpoint, amount, opts, explicit=explicit is not None
+            pass_id, endpoint, amount, opts, explicit=explicit is not None, kind=kind
         )
         return self._plan_redeem(
             pass_id,
@@ -742,10 +742,30 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         opts: Mapping[str, Any],
         *,
         explicit: bool,
+        kind: PassKind | None = None,
     ) -> WalletPassError | None:
         """The redemption's rules once its verb is known: a malformed one raises
         (``ValidationError``); the refusal of this pass's kind (``NotUsedUp``, no balance) is
-        returned, raised after the pass's state is read (:meth:`_refused_after_state`)."""
+        returned, raised after the pass's state is read (:meth:`_refused_after_state`).
+
+        ``kind``: the kind ``options`` gave, if any."""
+        if explicit and endpoint is Endpoint.REDEEM and amount is None:
+            # /redeem is "terminal, single-use only: multi-use passes are refused with 422
+            # OPERATION_NOT_ALLOWED" (livepasses.md, the redemption table): a pass of a kind
+            # redeem(id) does not use up (a loyalty card, a membership, a gift card), known as
+            # such without a read, is refused as a bare redeem(id) of it is, before anything
+            # is sent (its kind unknown, the vendor's refusal says it).
+            known = kind or self.kind_known(pass_id)
+            try:
+                refuse_not_used_up(
+                    known,
+                    pass_id,
+                    provider=self.name,
+                    use_operations=self.behaviour.use_operations,
+                    has_balance=known in (self.behaviour.balance_kinds or ()),
+                )
+            except WalletPassError as refusal:
+                return refusal
         used = _NOT_USED_UP_VERBS.get(endpoint) if endpoint is not None else None
         if amount is None and not explicit and used is not None:
             # redeem(id) uses a pass up on every provider; a stamp, a check-in or a gift card's
