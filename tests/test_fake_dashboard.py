@@ -6,10 +6,13 @@ is seeded with it; ``tests/test_profile_parity.py`` holds the meta it adds to th
 
 from __future__ import annotations
 
+from decimal import Decimal
+from typing import Any
+
 import pytest
 
 import walletpass
-from walletpass import ConfigurationError, Holder, Pass
+from walletpass import Balance, ConfigurationError, Holder, Pass, PassUpdate, ValidationError
 
 PASSENTRY = {
     "templates": [
@@ -53,3 +56,70 @@ def test_a_dashboard_the_profile_cannot_read_is_refused_when_it_connects(
 ) -> None:
     with pytest.raises(ConfigurationError, match=says):
         walletpass.connect("fake", profile=profile, dashboard=dashboard)
+
+
+_LIVEPASSES = {
+    "templates": [{"id": "t-loyal", "type": "Loyalty"}, {"id": "t-gift", "type": "GiftCard"}]
+}
+_PASS2U_STYLES = {
+    "models": [
+        {"id": "7001", "style": "storeCard", "fields": ["name"]},
+        {"id": "7002", "style": "eventTicket", "fields": ["name"]},
+    ]
+}
+_IMAGE = walletpass.ImageRef(id="abcdef0123")
+
+
+@pytest.mark.parametrize(
+    ("vendor", "dashboard", "template", "change", "location"),
+    [
+        # The model's style decides group and images (pass2u.md, update by style).
+        ("pass2u", _PASS2U_STYLES, "7001", PassUpdate(group="g1"), "group"),
+        ("pass2u", _PASS2U_STYLES, "7001", PassUpdate(images={"thumbnail": _IMAGE}), "images"),
+        (
+            "pass2u",
+            _PASS2U_STYLES,
+            "7002",
+            PassUpdate(images={"strip": _IMAGE, "thumbnail": _IMAGE}),
+            "images",
+        ),
+        # The template's type decides a balance's unit (livepasses.md, a balance's unit).
+        (
+            "livepasses",
+            _LIVEPASSES,
+            "t-loyal",
+            PassUpdate(balance=Balance(amount=Decimal(7), currency="EUR")),
+            "balance.currency",
+        ),
+        (
+            "livepasses",
+            _LIVEPASSES,
+            "t-gift",
+            PassUpdate(balance=Balance(amount=Decimal(7), currency="points")),
+            "balance.currency",
+        ),
+    ],
+)
+def test_an_update_of_a_pass_made_without_a_kind_is_vetted_by_its_templates_type(
+    walletpass_emulator: Any,
+    vendor: str,
+    dashboard: dict[str, Any],
+    template: str,
+    change: PassUpdate,
+    location: str,
+) -> None:
+    """The vendor's provider reads the pass before such an update and learns its template's
+    type; a profile given the dashboard knows it too, and refuses the same update alike (it
+    took every one: a pass created without a kind was vetted as of no kind)."""
+    new = Pass(template=template, holder=Holder(name="Ann Lee"))
+    server = walletpass_emulator(vendor, **dashboard)
+    with (
+        walletpass.connect(vendor, api_key=server.app.api_key, base_url=server.url) as real,
+        walletpass.connect("fake", profile=vendor, dashboard=dashboard) as fake,
+    ):
+        for wallet in (real, fake):
+            issued = wallet.create(new)
+            assert issued.kind is None
+            with pytest.raises(ValidationError) as refused:
+                wallet.update(issued.id, change)
+            assert [p.location for p in refused.value.problems] == [location]

@@ -291,8 +291,12 @@ class VendorBehaviour(_Facts):
             setting) reports the meta only a dashboard knows, and where the facts have
             ``fields`` (the field keys a pass of the template may set: PassEntry's field ids,
             a Pass2U model's Dynamic fields) refuses a field the template lacks with
-            ``ValidationError``, as the vendor does; ``None``: the vendor's dashboard adds
-            nothing a profile reports.
+            ``ValidationError``, as the vendor does, and where they have ``kind`` (a kind of
+            the template's type, whose rules the vendor's provider applies once its read of a
+            pass told it the type: a Pass2U model's style, a Livepasses template's type) vets
+            an update or a redemption's options of a pass created without a kind by that kind,
+            as the provider does after its read; ``None``: the vendor's dashboard adds nothing
+            a profile reports.
         verb_in_refusals: the refusal of ``redeem(id, amount=...)`` on a pass whose kind has no
             balance names, in ``details["verb"]``, the vendor's verb for that kind
             (``redeem_method``; Livepasses: ``check-in`` on a ticket).

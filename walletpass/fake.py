@@ -733,8 +733,16 @@ class FakeProvider(Provider[FakeSettings]):
     def _known_kind(self, pass_id: str) -> PassKind | None:
         # The store knows the pass's kind: the profile's vendor builds the update body its
         # provider would after reading the pass (Livepasses: where a balance goes).
+        # A pass created without a kind: its vendor's provider learns the type of its
+        # template from a read, which the dashboard, where given, tells the profile.
         issued = self._store.get(pass_id)
-        return issued.kind if issued is not None else None
+        if issued is None:
+            return None
+        if issued.kind is not None:
+            return issued.kind
+        facts = getattr(self, "_dashboard_templates", {}).get(issued.template or "", {})
+        kind = facts.get("kind")
+        return kind if isinstance(kind, PassKind) else None
 
     # The operations are plans with no step (walletpass.plans.at_once): the fake's "vendor" is
     # in memory, so the sync and the async API run the same operations on it.

@@ -67,9 +67,17 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
 
 
 def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Template id -> ``{"name": ...}`` of the ``templates`` a dashboard has, given as the
-    emulator is seeded with them (``{id, name, type, business_features}``)."""
+    """Template id -> ``{"name": ..., "kind": ...}`` of the ``templates`` a dashboard has, given
+    as the emulator is seeded with them (``{id, name, type, business_features}``); ``kind``: the
+    kind of the template's type, which the provider reads before a balance update or a
+    redemption of a pass created without a kind (where the type names one)."""
     from walletpass_livepasses.emulator.state import EmulatedTemplate
 
-    templates = [EmulatedTemplate.from_mapping(t) for t in dashboard.get("templates") or ()]
-    return {template.id: {"name": template.name} for template in templates}
+    facts: dict[str, dict[str, Any]] = {}
+    for given in dashboard.get("templates") or ():
+        template = EmulatedTemplate.from_mapping(given)
+        facts[template.id] = {"name": template.name}
+        kind = TEMPLATE_KINDS.kind_of(str(template.type))
+        if kind is not None:
+            facts[template.id]["kind"] = kind
+    return facts

@@ -50,16 +50,22 @@ def profile_meta(issued: IssuedPass, facts: MetaFacts) -> Mapping[str, Any]:
 
 
 def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """Model id -> ``{"labels": {field key: label}, "fields": ...}`` of the ``models`` a
-    dashboard has, given as the emulator is seeded with them (``{id, style, fields}``, a field
-    a key or ``{key, label, ...}``): every field of the model, as its ``pass.json`` shows them,
-    and the keys of its Dynamic ones, which a pass may set."""
+    """Model id -> ``{"labels": {field key: label}, "fields": ..., "kind": ...}`` of the
+    ``models`` a dashboard has, given as the emulator is seeded with them (``{id, style,
+    fields}``, a field a key or ``{key, label, ...}``): every field of the model, as its
+    ``pass.json`` shows them, the keys of its Dynamic ones, which a pass may set, and a kind of
+    the model's style."""
     from walletpass_pass2u.emulator import EmulatedModel
 
     facts: dict[str, dict[str, Any]] = {}
     for given in dashboard.get("models") or ():
         model = EmulatedModel.from_mapping(given)
         facts[model.id] = {"labels": {f.key: f.label for f in model.fields}}
+        # The model's style decides which group and images an update may set (update_problems):
+        # a kind of that style, as the provider's read before such an update tells it.
+        styled = next((kind for kind, style in KIND_STYLES.items() if style is model.style), None)
+        if styled is not None:
+            facts[model.id]["kind"] = styled
         if "fields" in given:  # (a dashboard that does not list them: not judged)
             # pass2u.md: only the model's Dynamic fields can be set through the API.
             facts[model.id]["fields"] = frozenset(f.key for f in model.fields if f.dynamic)
