@@ -749,35 +749,27 @@ class LivepassesProvider(VendorOperations, LivepassesEvents[LivepassesSettings])
         returned, raised after the pass's state is read (:meth:`_refused_after_state`).
 
         ``kind``: the kind ``options`` gave, if any."""
-        if explicit and endpoint is Endpoint.REDEEM and amount is None:
+        refused_as: PassKind | None = None  # the kind whose redeem(id) this is refused as
+        if amount is None and explicit and endpoint is Endpoint.REDEEM:
             # /redeem is "terminal, single-use only: multi-use passes are refused with 422
             # OPERATION_NOT_ALLOWED" (livepasses.md, the redemption table): a pass of a kind
             # redeem(id) does not use up (a loyalty card, a membership, a gift card), known as
             # such without a read, is refused as a bare redeem(id) of it is, before anything
             # is sent (its kind unknown, the vendor's refusal says it).
-            known = kind or self.kind_known(pass_id)
-            try:
-                refuse_not_used_up(
-                    known,
-                    pass_id,
-                    provider=self.name,
-                    use_operations=self.behaviour.use_operations,
-                    has_balance=known in (self.behaviour.balance_kinds or ()),
-                )
-            except WalletPassError as refusal:
-                return refusal
-        used = _NOT_USED_UP_VERBS.get(endpoint) if endpoint is not None else None
-        if amount is None and not explicit and used is not None:
+            refused_as = kind or self.kind_known(pass_id)
+        elif amount is None and not explicit and endpoint is not None:
             # redeem(id) uses a pass up on every provider; a stamp, a check-in or a gift card's
             # spend leaves it in use, so it is asked for by name (options endpoint, or the vendor
             # operations behaviour.use_operations names), never by a bare redeem.
+            refused_as = _NOT_USED_UP_VERBS.get(endpoint)
+        if refused_as is not None:
             try:
                 refuse_not_used_up(
-                    used,
+                    refused_as,
                     pass_id,
                     provider=self.name,
                     use_operations=self.behaviour.use_operations,
-                    has_balance=used in (self.behaviour.balance_kinds or ()),
+                    has_balance=refused_as in (self.behaviour.balance_kinds or ()),
                 )
             except WalletPassError as refusal:
                 return refusal
