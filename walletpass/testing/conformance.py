@@ -324,6 +324,16 @@ _FIELD_CAPS = [
 ]
 
 
+def _declared_field_examples(conformance: ConformanceSetup) -> Iterator[tuple[Capability, Pass]]:
+    """Each field of the ``fields`` group the provider supports that the kit has an example
+    for, with the sample pass carrying that example (what the carriage checks send)."""
+    supports = conformance.provider.capabilities.supports
+    for cap in _FIELD_CAPS:
+        example = conformance.example(cap)
+        if cap.group_name == "fields" and example is not None and supports(cap):
+            yield cap, example(conformance.sample)
+
+
 def _operation_call(provider: Provider, operation: Capability, sample: Pass) -> Any:
     """Call ``operation`` with plausible arguments (the id need not exist: nothing may be sent)."""
     pass_id = "conformance-missing-id"
@@ -617,15 +627,7 @@ class ProviderConformance:
         provider = conformance.provider
         fixed = sorted(provider.template_fixed)
         failures: list[str] = []
-        for cap in _FIELD_CAPS:
-            example = conformance.example(cap)
-            if (
-                cap.group_name != "fields"
-                or example is None
-                or not provider.capabilities.supports(cap)
-            ):
-                continue
-            new_pass = example(conformance.sample)
+        for cap, new_pass in _declared_field_examples(conformance):
             mapping = provider.template_mapping(new_pass.template)
             wanted = expectations(
                 cap, new_pass, vendor_key=mapping.vendor_key, template_fixed=fixed
@@ -792,15 +794,7 @@ class ProviderConformance:
         mapping = provider.template_mapping(conformance.sample.template)
         readable = provider.capabilities.supports(Capability.GET)
         failures: list[str] = []
-        for cap in _FIELD_CAPS:
-            example = conformance.example(cap)
-            if (
-                cap.group_name != "fields"
-                or example is None
-                or not provider.capabilities.supports(cap)
-            ):
-                continue
-            new_pass = example(conformance.sample)
+        for cap, new_pass in _declared_field_examples(conformance):
             content = {
                 name: getattr(new_pass, name)
                 for name in PassUpdate.model_fields
