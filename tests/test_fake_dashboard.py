@@ -123,3 +123,54 @@ def test_an_update_of_a_pass_made_without_a_kind_is_vetted_by_its_templates_type
             with pytest.raises(ValidationError) as refused:
                 wallet.update(issued.id, change)
             assert [p.location for p in refused.value.problems] == [location]
+
+
+_PASSENTRY_TYPES = {
+    "templates": [
+        {"uuid": f"5f0e9c1d2b3a4f5e6d7c8b9{n}", "name": n, "pass_type": t, "fields": ["fullName"]}
+        for n, t in (("a", "eventTicket"), ("b", "transit"), ("c", "storeCard"))
+    ]
+}
+_PASS2U_ALL = {
+    "models": [
+        {"id": m, "style": s, "fields": ["name"]}
+        for m, s in (("7001", "storeCard"), ("7002", "eventTicket"), ("7003", "coupon"))
+    ]
+}
+
+
+@pytest.mark.parametrize(
+    ("vendor", "dashboard", "change"),
+    [
+        ("passentry", _PASSENTRY_TYPES, PassUpdate(fields={"fullName": "Bo Li"})),
+        ("pass2u", _PASS2U_ALL, PassUpdate(fields={"name": "Bo Li"})),
+    ],
+)
+def test_a_pass_made_without_a_kind_reads_back_as_its_templates_type_reads(
+    walletpass_emulator: Any, vendor: str, dashboard: dict[str, Any], change: PassUpdate
+) -> None:
+    """What the vendor's answers report of a pass of a template's type (PassEntry's passType in
+    every answer and its meta's pass_type; a Pass2U model's style on a read and an update's
+    read-back, and its meta's style) is reported alike by a profile given the dashboard (it
+    reported no kind, and no pass_type or style)."""
+    templates = [t.get("uuid") or t["id"] for t in next(iter(dashboard.values()))]
+    server = walletpass_emulator(vendor, **dashboard)
+    seen: list[list[tuple[str, object, object]]] = []
+    with (
+        walletpass.connect(vendor, api_key=server.app.api_key, base_url=server.url) as real,
+        walletpass.connect("fake", profile=vendor, dashboard=dashboard) as fake,
+    ):
+        for wallet in (real, fake):
+            answers: list[tuple[str, object, object]] = []
+            for template in templates:
+                made = wallet.create(Pass(template=template, holder=Holder(name="Ann Lee")))
+                for answer, issued in (
+                    ("create", made),
+                    ("get", wallet.get(made.id)),
+                    ("update", wallet.update(made.id, change)),
+                ):
+                    meta = {k: issued.meta.get(k) for k in ("pass_type", "style")}
+                    answers.append((f"{template} {answer}", issued.kind, meta))
+            seen.append(answers)
+    assert seen[1] == seen[0]
+    assert any(kind is not None for _, kind, _ in seen[0])  # (a type that reads back)

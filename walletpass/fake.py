@@ -738,11 +738,24 @@ class FakeProvider(Provider[FakeSettings]):
         issued = self._store.get(pass_id)
         if issued is None:
             return None
-        if issued.kind is not None:
-            return issued.kind
-        facts = getattr(self, "_dashboard_templates", {}).get(issued.template or "", {})
+        return issued.kind if issued.kind is not None else self._dashboard_kind(issued.template)
+
+    def _dashboard_kind(self, template: str | None) -> PassKind | None:
+        """A kind of ``template``'s type, where the ``dashboard`` setting tells it (its facts'
+        ``kind``, ``VendorBehaviour.dashboard_templates``)."""
+        facts = getattr(self, "_dashboard_templates", {}).get(template or "", {})
         kind = facts.get("kind")
         return kind if isinstance(kind, PassKind) else None
+
+    def _as_its_vendor_has_it(self, issued: IssuedPass) -> IssuedPass:
+        """``issued`` as its vendor keeps it, for an answer: a pass created without a kind is
+        of its template's type, which the vendor's answers report (PassEntry's passType, a
+        Pass2U model's style on a read), where the dashboard tells it; the store keeps no
+        kind the application did not give."""
+        if issued.kind is not None:
+            return issued
+        kind = self._dashboard_kind(issued.template)
+        return issued if kind is None else issued.model_copy(update={"kind": kind})
 
     # The operations are plans with no step (walletpass.plans.at_once): the fake's "vendor" is
     # in memory, so the sync and the async API run the same operations on it.
@@ -837,7 +850,7 @@ class FakeProvider(Provider[FakeSettings]):
                 self._store.replace(self._tombstone(issued))
             raise ValidationError.from_problems([FieldProblem("balance", refusal)])
         answer = self.behaviour.answer(
-            issued,
+            self._as_its_vendor_has_it(issued),
             read=False,
             created=True,
             kind_aliased=self._kind_aliased(issued),
@@ -872,7 +885,7 @@ class FakeProvider(Provider[FakeSettings]):
         alias = self.mapping_for_vendor_template(issued.template).alias
         aliased = alias is not None and alias.balance_field is not None
         return self.behaviour.answer(
-            issued,
+            self._as_its_vendor_has_it(issued),
             read=True,
             balance_aliased=aliased,
             listed=listed,
@@ -938,9 +951,13 @@ class FakeProvider(Provider[FakeSettings]):
         stated = self._barcode_stated(updated)
         if not self.behaviour.update_reads_back:
             answer = self.behaviour.answer(
-                updated, read=False, kind_aliased=aliased, barcode_stated=stated, change=change
+                self._as_its_vendor_has_it(updated),
+                read=False,
+                kind_aliased=aliased,
+                barcode_stated=stated,
+                change=change,
             )
-            return self._unread_left_out(answer, change, updated)
+            return self._unread_left_out(answer, change, self._as_its_vendor_has_it(updated))
         # As the profile's vendor: the update's own answer (what it set) completed by a read.
         changed = change.changed()
         written = updated.model_copy(
@@ -953,7 +970,11 @@ class FakeProvider(Provider[FakeSettings]):
             }
         )
         own = self.behaviour.answer(
-            written, read=False, kind_aliased=aliased, barcode_stated=stated, change=change
+            self._as_its_vendor_has_it(written),
+            read=False,
+            kind_aliased=aliased,
+            barcode_stated=stated,
+            change=change,
         )
         answer = completed_by_read(
             own, self._read_answer(updated), unread=self.behaviour.unread_on_get

@@ -155,6 +155,11 @@ def dashboard_templates(dashboard: Mapping[str, Any]) -> dict[str, dict[str, Any
     for given in dashboard.get("templates") or ():
         template = EmulatedTemplate.from_mapping(given)
         facts[template.uuid] = {"name": template.name}
+        # The template's passType, which every answer about a pass of it reports: a kind
+        # issued as it (a store card's reads back as none: KIND_PASS_TYPES).
+        kind = next((k for k, t in KIND_PASS_TYPES.items() if t is template.pass_type), None)
+        if kind is not None:
+            facts[template.uuid]["kind"] = kind
         if "fields" in given:  # (a dashboard that does not list them: not judged)
             facts[template.uuid]["fields"] = frozenset(template.fields) | PASS_RESERVED_KEYS
     return facts
