@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import http.client
 import io
 import json
 import os
@@ -10,6 +11,8 @@ import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
@@ -949,6 +952,84 @@ def test_emulate_serves_an_installed_emulator_until_stopped(tmp_path: Path) -> N
     assert process.returncode == 0
     assert process.stderr is not None
     assert "GET /ping" in process.stderr.read()
+
+
+def _serve(tmp_path: Path, *flags: str) -> tuple[subprocess.Popen[str], str, list[str]]:
+    """``walletpass emulate mini`` with ``flags``: the process, its URL and what it printed
+    before its last line (``point walletpass at it with: ...``)."""
+    if not (tmp_path / "site").exists():  # (once per test: a test may serve twice)
+        _install_mini_emulator(tmp_path / "site")
+    # (the site first, then the path this test runs walletpass from, if one is set)
+    path = os.pathsep.join(filter(None, [str(tmp_path / "site"), os.environ.get("PYTHONPATH")]))
+    env = {**_clean_env(tmp_path), "PYTHONPATH": path}
+    process = subprocess.Popen(
+        [*CLI, "emulate", "mini", "--port", "0", "--option", "api_key=k-123", *flags],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
+    assert process.stdout is not None
+    printed = [process.stdout.readline()]
+    while not printed[-1].startswith("point walletpass at it with:"):
+        printed.append(process.stdout.readline())
+        assert printed[-1], printed
+    return process, printed[0].split(" at ")[1].split()[0], printed
+
+
+def test_emulate_latency_slows_every_answer(tmp_path: Path) -> None:
+    """--latency: the answer comes no sooner than asked (a lower bound only: the point is that
+    a client timeout shorter than it fires, which the second call shows)."""
+    process, url, printed = _serve(tmp_path, "--latency", "0.5")
+    try:
+        assert "latency: 0.5 s before handling each request\n" in printed
+        started = time.monotonic()
+        with urllib.request.urlopen(f"{url}/ping", timeout=30) as response:
+            assert json.loads(response.read()) == {"pong": True}
+        assert time.monotonic() - started >= 0.5
+        with pytest.raises(OSError):  # (socket.timeout / URLError: the client gave up first)
+            urllib.request.urlopen(f"{url}/ping", timeout=0.1)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def test_emulate_flaky_faults_every_share_of_requests_repeatably(tmp_path: Path) -> None:
+    """--flaky 1: every request gets one of the four faults; with --seed the sequence repeats."""
+
+    def outcomes(seed: str) -> list[str]:
+        process, url, printed = _serve(tmp_path, "--flaky", "1", "--seed", seed)
+        seen = []
+        try:
+            assert f"flaky: a random fault on 100% of requests, seed {seed}\n" in printed
+            for _ in range(24):
+                try:
+                    with urllib.request.urlopen(f"{url}/ping", timeout=30) as response:
+                        body = response.read()
+                        seen.append("ok" if body == b'{"pong": true}' else "unreadable")
+                except urllib.error.HTTPError as exc:
+                    seen.append(str(exc.code))
+                except (urllib.error.URLError, ConnectionError, http.client.HTTPException):
+                    seen.append("dropped")
+        finally:
+            process.terminate()
+            process.wait(timeout=60)
+        return seen
+
+    first = outcomes("7")
+    assert "ok" not in first and {"503", "unreadable", "dropped"} <= set(first), first
+    assert outcomes("7") == first
+
+
+@pytest.mark.parametrize(
+    ("flag", "value"),
+    [("--latency", "-1"), ("--latency", "nan"), ("--latency", "601"), ("--flaky", "1.5")],
+)
+def test_emulate_refuses_a_latency_or_share_out_of_range(cli: Any, flag: str, value: str) -> None:
+    result = cli("emulate", "pass2u", flag, value)
+    assert result.code == 2
+    assert flag in result.one_error_line()
 
 
 class Mini(EmulatorApp):

@@ -419,6 +419,20 @@ def cmd_emulate(args: argparse.Namespace) -> int:
             "from this machine)"
         )
     app = load_emulator(args.vendor, **dict(args.options or ()))
+    # One fault per request: the flaky share is drawn first, the latency slows the rest.
+    if args.flaky:
+        app.inject_randomly(
+            [
+                harness.Fault.reset(),
+                harness.Fault.reset_after(),
+                harness.Fault.respond(503),
+                harness.Fault.malformed(),
+            ],
+            rate=args.flaky,
+            seed=args.seed,
+        )
+    if args.latency:
+        app.inject_randomly([harness.Fault.latency(args.latency)], rate=1.0)
     api_key = getattr(app, "api_key", None)
     prefix = env_prefix(args.vendor)
 
@@ -429,6 +443,11 @@ def cmd_emulate(args: argparse.Namespace) -> int:
                 f"listening on every interface ({args.host}); the address above reaches it "
                 "from this machine"
             )
+        if args.flaky:
+            seeded = "" if args.seed is None else f", seed {args.seed}"
+            lines.append(f"flaky: a random fault on {args.flaky:.0%} of requests{seeded}")
+        if args.latency:
+            lines.append(f"latency: {args.latency:g} s before handling each request")
         settings = f"{prefix}BASE_URL={url}"
         if isinstance(api_key, str):
             lines.append(f"test API key: {api_key}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import textwrap
+from collections.abc import Callable
 from typing import Any, NoReturn
 
 from walletpass._version import __version__
@@ -143,6 +144,29 @@ def _port(text: str) -> int:
     if value > 65535:
         raise argparse.ArgumentTypeError(f"a port is 0..65535, got {text!r}")
     return value
+
+
+#: The longest --latency: a wait past any client timeout worth trying tells nothing more.
+MAX_EMULATOR_LATENCY = 600.0
+
+
+def _from_zero_to(high: float, what: str) -> Callable[[str], float]:
+    """An argument type: a number from 0 to ``high`` (``what`` names it in the error)."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = -1.0
+        if not 0.0 <= value <= high:  # (false for nan)
+            raise argparse.ArgumentTypeError(f"{what} from 0 to {high:g}, got {text!r}")
+        return value
+
+    return parse
+
+
+_latency = _from_zero_to(MAX_EMULATOR_LATENCY, "seconds")
+_share = _from_zero_to(1.0, "a share of requests")
 
 
 def _tolerance(text: str) -> float:
@@ -633,5 +657,29 @@ def build_parser() -> CliParser:
         type=assignment,
         help="an emulator constructor option (repeatable), e.g. api_key=test; KEY:=JSON for a "
         "number, list or table, e.g. models:='[...]' (the vendor's dashboard: its page lists them)",
+    )
+    emulate.add_argument(
+        "--latency",
+        type=_latency,
+        default=0.0,
+        metavar="SECONDS",
+        help="wait SECONDS before handling each request, to try timeouts, deadlines and Ctrl-C "
+        "(default: 0)",
+    )
+    emulate.add_argument(
+        "--flaky",
+        type=_share,
+        default=0.0,
+        metavar="SHARE",
+        help="give a SHARE of requests (0 to 1) a fault picked at random: the connection dropped "
+        "before or after the request takes effect, a 503, or an unreadable answer; such a "
+        "request does not wait --latency (default: 0)",
+    )
+    emulate.add_argument(
+        "--seed",
+        type=int,
+        default=None,
+        metavar="N",
+        help="seed --flaky's choices, to repeat a run's sequence of faults",
     )
     return parser
